@@ -1,0 +1,150 @@
+/*
+ * sdkengine public C API.
+ *
+ * Everything an application, a binding (JNI, Objective-C) or a test touches goes
+ * through this header: opaque handles, status codes and plain C types only.
+ * The library exports exactly these symbols (plus JNI_OnLoad when the JNI glue is
+ * linked in); everything else is hidden.
+ *
+ * Threading: a sdk_model is immutable after loading and may be shared by any number of
+ * sessions on any threads. A sdk_session is single-threaded: use one session per thread
+ * (sessions share the model's read-only weights, so extra sessions cost only their
+ * arena). sdk_last_error() is per thread.
+ */
+#ifndef SDKENGINE_ENGINE_H
+#define SDKENGINE_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define SDK_API __declspec(dllexport)
+#else
+#define SDK_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum sdk_status {
+    SDK_OK = 0,
+    SDK_ERR_INVALID_ARGUMENT = 1, /* a NULL handle, an index out of range, a wrong size */
+    SDK_ERR_IO = 2,               /* the model file could not be opened or read */
+    SDK_ERR_BAD_MODEL = 3,        /* not a valid .sdkm file: truncated, corrupted, inconsistent */
+    SDK_ERR_UNSUPPORTED = 4,      /* the model needs an op, dtype or feature this build lacks */
+    SDK_ERR_OUT_OF_MEMORY = 5,
+    SDK_ERR_STATE = 6,            /* e.g. reading outputs before sdk_session_run succeeded */
+    SDK_ERR_INTERNAL = 7
+} sdk_status;
+
+typedef enum sdk_dtype {
+    SDK_DTYPE_F32 = 1,
+    SDK_DTYPE_I8 = 2,
+    SDK_DTYPE_I32 = 3,
+    SDK_DTYPE_U8 = 4
+} sdk_dtype;
+
+#define SDK_MAX_RANK 6
+
+typedef struct sdk_model sdk_model;
+typedef struct sdk_session sdk_session;
+
+/* Description of a graph input or output. `name` points into the model and lives as
+ * long as the model. For int8 tensors `scale`/`zero_point` give real = scale * (q - zp);
+ * for float tensors scale is 0 and zero_point 0. */
+typedef struct sdk_tensor_info {
+    const char *name;
+    int32_t dtype; /* sdk_dtype */
+    int32_t rank;
+    int32_t dims[SDK_MAX_RANK];
+    size_t byte_size;
+    float scale;
+    int32_t zero_point;
+} sdk_tensor_info;
+
+/* Memory figures of a model, in bytes. */
+typedef struct sdk_memory_info {
+    size_t weights_bytes;       /* read-only constants, shared by all sessions */
+    size_t arena_bytes;         /* planned activation arena of one session */
+    size_t arena_lower_bound;   /* largest set of tensors live at any one step */
+    size_t naive_bytes;         /* sum of all activation tensors (no reuse) */
+    size_t packed_weights_bytes;/* weights repacked at load for the chosen kernels */
+} sdk_memory_info;
+
+typedef struct sdk_session_options {
+    int32_t num_threads; /* 0 or 1 = run on the calling thread only */
+} sdk_session_options;
+
+/* ---- library ------------------------------------------------------------------- */
+
+/* "MAJOR.MINOR.PATCH" of the engine. */
+SDK_API const char *sdk_version(void);
+
+/* JSON object describing this build: {"version":..,"ops":[..],"features":[..],
+ * "isa":..}. Static string, never freed. */
+SDK_API const char *sdk_build_info(void);
+
+/* Message of the last failed call on this thread ("" if none). Valid until the next
+ * failing call on the same thread. */
+SDK_API const char *sdk_last_error(void);
+
+/* Human-readable name of a status code. */
+SDK_API const char *sdk_status_string(sdk_status status);
+
+/* ---- models -------------------------------------------------------------------- */
+
+SDK_API sdk_status sdk_model_load_file(const char *path, sdk_model **out_model);
+
+/* Loads from memory. The bytes are copied, so the caller may free them on return. */
+SDK_API sdk_status sdk_model_load_memory(const void *data, size_t size, sdk_model **out_model);
+
+/* Frees a model. Sessions created from it must be freed first. NULL is a no-op. */
+SDK_API void sdk_model_free(sdk_model *model);
+
+SDK_API int32_t sdk_model_input_count(const sdk_model *model);
+SDK_API int32_t sdk_model_output_count(const sdk_model *model);
+SDK_API sdk_status sdk_model_input_info(const sdk_model *model, int32_t index, sdk_tensor_info *out_info);
+SDK_API sdk_status sdk_model_output_info(const sdk_model *model, int32_t index, sdk_tensor_info *out_info);
+/* Index of the input/output called `name`, or -1 (with sdk_last_error set). */
+SDK_API int32_t sdk_model_find_input(const sdk_model *model, const char *name);
+SDK_API int32_t sdk_model_find_output(const sdk_model *model, const char *name);
+SDK_API sdk_status sdk_model_memory_info(const sdk_model *model, sdk_memory_info *out_info);
+
+/* ---- sessions ------------------------------------------------------------------ */
+
+/* options may be NULL for defaults (one thread). */
+SDK_API sdk_status sdk_session_create(const sdk_model *model, const sdk_session_options *options,
+                                      sdk_session **out_session);
+SDK_API void sdk_session_free(sdk_session *session);
+
+/* Copies `size` bytes into input `index`; size must equal the input's byte_size and the
+ * data must be of the input's dtype. */
+SDK_API sdk_status sdk_session_set_input(sdk_session *session, int32_t index, const void *data, size_t size);
+
+/* Float convenience for quantized models: converts float data to the input's dtype
+ * (quantizing with its scale/zero point when int8). count is in elements. */
+SDK_API sdk_status sdk_session_set_input_f32(sdk_session *session, int32_t index, const float *data, size_t count);
+
+/* Pointer to the session's buffer for input `index` (byte_size bytes), for zero-copy
+ * writes. Valid until the session is freed. */
+SDK_API sdk_status sdk_session_input_buffer(sdk_session *session, int32_t index, void **out_data, size_t *out_size);
+
+SDK_API sdk_status sdk_session_run(sdk_session *session);
+
+/* Copies output `index` (after a successful run); size must equal its byte_size. */
+SDK_API sdk_status sdk_session_get_output(sdk_session *session, int32_t index, void *data, size_t size);
+
+/* Output as float (dequantized when int8). count is in elements. */
+SDK_API sdk_status sdk_session_get_output_f32(sdk_session *session, int32_t index, float *data, size_t count);
+
+/* Read-only pointer to output `index` inside the session (zero-copy), valid until the
+ * next sdk_session_run or sdk_session_free. */
+SDK_API sdk_status sdk_session_output_buffer(sdk_session *session, int32_t index, const void **out_data,
+                                             size_t *out_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SDKENGINE_ENGINE_H */

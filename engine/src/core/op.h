@@ -1,0 +1,187 @@
+// The contract between the engine core and the ops.
+//
+// Each op is one file, engine/src/ops/<op>.cpp (file stem = lower-case op type, e.g.
+// "globalaveragepool.cpp" for GlobalAveragePool), defining exactly one
+//
+//     extern const sdk::OpDef sdk_op_<stem>;
+//
+// The build generates the registry (src/ops_registry.cpp) from the selected op list, so
+// an op that is not selected is not compiled at all. Kernels live in
+// engine/src/kernels/<isa>/<op>_<dtype>[_<variant>].cpp and are compiled only when their
+// op, dtype (f32, s8) and ISA (ref, neon, x86) are selected; an op file guards calls to
+// optional kernels with the SDK_FEATURE_* macros below.
+//
+// Compile-time feature macros (0 or 1, always defined):
+//   SDK_FEATURE_FP32, SDK_FEATURE_INT8, SDK_FEATURE_NEON, SDK_FEATURE_X86, SDK_FEATURE_THREADS
+//
+// No C++ standard library, no exceptions, no RTTI: only libc/libm/pthread are available.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sdkengine/engine.h"
+
+namespace sdk {
+
+enum class DType : uint8_t { F32 = 1, I8 = 2, I32 = 3, U8 = 4 };
+
+inline size_t dtype_size(DType t) { return t == DType::I32 || t == DType::F32 ? 4 : 1; }
+
+constexpr int kMaxRank = SDK_MAX_RANK;
+
+struct Shape {
+    int32_t rank = 0;
+    int32_t dims[kMaxRank] = {0, 0, 0, 0, 0, 0};
+
+    int64_t count() const {
+        int64_t n = 1;
+        for (int i = 0; i < rank; ++i) n *= dims[i];
+        return n;
+    }
+    bool equals(const Shape& o) const {
+        if (rank != o.rank) return false;
+        for (int i = 0; i < rank; ++i)
+            if (dims[i] != o.dims[i]) return false;
+        return true;
+    }
+};
+
+// Affine quantization: real = scale * (q - zero_point). axis = -1 for per-tensor.
+struct QuantParams {
+    int32_t axis;
+    uint32_t count;
+    const float* scales;
+    const int32_t* zero_points;
+};
+
+enum TensorFlags : uint32_t { kTensorConstant = 1, kTensorGraphInput = 2, kTensorGraphOutput = 4 };
+
+struct Tensor {
+    const char* name;
+    DType dtype;
+    Shape shape;
+    uint32_t flags;
+    const QuantParams* quant;  // nullptr when not quantized
+    const void* const_data;    // constants only: read-only, 64-byte aligned, shared by sessions
+    size_t bytes;              // element count * dtype size
+};
+
+enum AttrType : uint32_t { kAttrInts = 1, kAttrFloats = 2, kAttrString = 3 };
+
+struct Attr {
+    const char* name;
+    AttrType type;
+    uint32_t count;
+    const void* data;  // int32_t[count], float[count] or a NUL-terminated string
+};
+
+enum Activation : int32_t { kActNone = 0, kActRelu = 1, kActClip = 2, kActHardSwish = 3, kActSigmoid = 4 };
+
+struct Model;
+struct Node;
+struct ThreadPool;
+
+// What prepare() sees: runs once per node at model load, after the loader has verified
+// the file's structure. prepare() must check everything the kernel relies on (input
+// count and dtypes, shapes, attributes) and fail cleanly otherwise.
+struct PrepareContext {
+    Model* model;
+    Node* node;
+
+    const char* node_name() const;
+    int num_inputs() const;
+    int num_outputs() const;
+    const Tensor* input(int i) const;  // nullptr for an absent optional input (or i out of range)
+    const Tensor* output(int i) const;
+
+    const Attr* attr(const char* name) const;  // nullptr when absent
+    int32_t attr_int(const char* name, int32_t fallback) const;
+    float attr_float(const char* name, float fallback) const;
+    // Copies up to max ints into out; returns the attribute's count, or -1 when absent.
+    int attr_ints(const char* name, int32_t* out, int max) const;
+    int attr_floats(const char* name, float* out, int max) const;
+    const char* attr_string(const char* name, const char* fallback) const;
+
+    // Output i's shape recorded in the file must equal what the op computes.
+    sdk_status check_output_shape(int i, const Shape& expected);
+
+    // Model-lifetime memory (parsed parameters, packed weights), 64-byte aligned, zeroed,
+    // freed with the model; counted as packed_weights_bytes. nullptr on OOM (already
+    // reported: just return SDK_ERR_OUT_OF_MEMORY).
+    void* alloc(size_t bytes);
+    void set_op_data(void* data);
+
+    // Per-run scratch the kernel needs (e.g. an im2col buffer); a session allocates the
+    // largest request once. 64-byte aligned.
+    void request_scratch(size_t bytes);
+
+    // Record "node '<name>' (<op>): <message>" as the last error and return the status.
+    sdk_status fail(sdk_status status, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+};
+
+// What run() sees: all inputs are valid, outputs are allocated.
+struct RunContext {
+    const Node* node;
+    const void* op_data;
+    void* const* in_data;  // per input: data pointer (nullptr for absent optional inputs)
+    void* const* out_data;
+    const Tensor* const* in_tensors;
+    const Tensor* const* out_tensors;
+    void* scratch;
+    size_t scratch_bytes;
+    ThreadPool* pool;  // nullptr when single-threaded
+    int num_inputs;
+    int num_outputs;
+
+    template <typename T>
+    const T* in(int i) const { return static_cast<const T*>(in_data[i]); }
+    template <typename T>
+    T* out(int i) const { return static_cast<T*>(out_data[i]); }
+    const Tensor& input(int i) const { return *in_tensors[i]; }
+    const Tensor& output(int i) const { return *out_tensors[i]; }
+};
+
+enum OpFlags : uint32_t {
+    kOpNone = 0,
+    // Elementwise: output 0 may reuse input 0's memory when input 0 dies at this node.
+    kOpInplace = 1,
+    // Output 0 is input 0's bytes under another shape (Reshape): no copy, shared memory.
+    kOpAlias = 2,
+};
+
+struct OpDef {
+    const char* type;  // op type as stored in .sdkm, e.g. "Conv"
+    sdk_status (*prepare)(PrepareContext& ctx);
+    sdk_status (*run)(const RunContext& ctx);  // may be nullptr for kOpAlias ops
+    uint32_t flags;
+};
+
+// Thread pool: run fn(arg, begin, end) over [0, n) in chunks of at least `grain`
+// iterations. Runs inline when pool is nullptr, has one thread, or n < 2 * grain, so
+// ops call it unconditionally and size `grain` so a chunk pays for a hand-off.
+typedef void (*ParallelFn)(void* arg, int64_t begin, int64_t end);
+void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, void* arg);
+int pool_threads(const ThreadPool* pool);
+
+// The registry the build generates (src/ops_registry.cpp).
+extern const OpDef* const kRegisteredOps[];
+extern const int kRegisteredOpCount;
+
+}  // namespace sdk
+
+#ifndef SDK_FEATURE_FP32
+#define SDK_FEATURE_FP32 1
+#endif
+#ifndef SDK_FEATURE_INT8
+#define SDK_FEATURE_INT8 0
+#endif
+#ifndef SDK_FEATURE_NEON
+#define SDK_FEATURE_NEON 0
+#endif
+#ifndef SDK_FEATURE_X86
+#define SDK_FEATURE_X86 0
+#endif
+#ifndef SDK_FEATURE_THREADS
+#define SDK_FEATURE_THREADS 1
+#endif

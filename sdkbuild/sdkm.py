@@ -1,0 +1,381 @@
+"""Reader and writer of the engine's `.sdkm` model files (see docs/sdkm-format.md).
+
+The Python side of the format contract: the converter builds a `Model` and calls
+`write()`; `inspect`, the selective build and the tests call `read()`. The C++ loader
+(engine/src/core/loader.cpp) implements the same layout and must agree byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAGIC = b"SDKM"
+VERSION_MAJOR = 1
+VERSION_MINOR = 0
+HEADER = struct.Struct("<4sHHIIQII")  # magic, major, minor, flags, nsections, file_size, crc, reserved
+SECTION = struct.Struct("<IIQQ")
+TENSOR = struct.Struct("<IBBH6iQQI12x")
+NODE = struct.Struct("<IIHHIII")
+ATTR = struct.Struct("<IIII")
+GRAPH = struct.Struct("<IIIIII")
+QUANT = struct.Struct("<iIII")
+assert HEADER.size == 32 and SECTION.size == 24 and TENSOR.size == 64
+assert NODE.size == 24 and ATTR.size == 16 and GRAPH.size == 24 and QUANT.size == 16
+
+S_STRINGS, S_TENSORS, S_NODES, S_INDICES, S_ATTRS, S_BLOB, S_GRAPH, S_CONST, S_META, S_QUANT = range(1, 11)
+
+F_CONSTANT, F_GRAPH_INPUT, F_GRAPH_OUTPUT = 1, 2, 4
+A_INTS, A_FLOATS, A_STRING = 1, 2, 3
+NO_QUANT = 0xFFFFFFFF
+MAX_RANK = 6
+CONST_ALIGN = 64
+
+DTYPES: dict[int, np.dtype] = {
+    1: np.dtype("<f4"),
+    2: np.dtype("i1"),
+    3: np.dtype("<i4"),
+    4: np.dtype("u1"),
+}
+DTYPE_NAMES = {1: "f32", 2: "i8", 3: "i32", 4: "u8"}
+DTYPE_CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
+
+ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID = range(5)
+
+
+class SdkmError(ValueError):
+    """A .sdkm file that cannot be read; the message names the problem."""
+
+
+def dtype_code(dtype: np.dtype | type) -> int:
+    code = DTYPE_CODES.get(np.dtype(dtype).newbyteorder("<").str) or DTYPE_CODES.get(np.dtype(dtype).str)
+    if code is None:
+        raise SdkmError(f"dtype {np.dtype(dtype)} cannot be stored in a .sdkm file (allowed: f32, i8, i32, u8)")
+    return code
+
+
+@dataclass
+class Quant:
+    scales: np.ndarray  # float32, 1 element per-tensor or one per channel
+    zero_points: np.ndarray  # int32, same length
+    axis: int = -1  # -1 = per-tensor
+
+
+@dataclass
+class Tensor:
+    name: str
+    dtype: int  # a DTYPES key
+    shape: tuple[int, ...]
+    data: np.ndarray | None = None  # set for constants
+    quant: Quant | None = None
+
+    @property
+    def numpy_dtype(self) -> np.dtype:
+        return DTYPES[self.dtype]
+
+    @property
+    def nbytes(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64)) * DTYPES[self.dtype].itemsize
+
+
+AttrValue = list[int] | list[float] | str
+
+
+@dataclass
+class Node:
+    op: str
+    name: str
+    inputs: list[int]  # tensor indices, -1 for an absent optional input
+    outputs: list[int]
+    attrs: dict[str, AttrValue] = field(default_factory=dict)
+    # attrs holding float lists are told apart from int lists by this set (a list of
+    # whole-number floats would otherwise be ambiguous)
+    float_attrs: frozenset[str] = frozenset()
+
+
+@dataclass
+class Model:
+    name: str = "model"
+    tensors: list[Tensor] = field(default_factory=list)
+    nodes: list[Node] = field(default_factory=list)
+    inputs: list[int] = field(default_factory=list)
+    outputs: list[int] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    def add_tensor(self, tensor: Tensor) -> int:
+        self.tensors.append(tensor)
+        return len(self.tensors) - 1
+
+    def ops_used(self) -> list[str]:
+        return sorted({n.op for n in self.nodes})
+
+    def dtypes_used(self) -> list[str]:
+        return sorted({DTYPE_NAMES[t.dtype] for t in self.tensors})
+
+
+# --------------------------------------------------------------------------- writing
+
+
+class _Strings:
+    def __init__(self) -> None:
+        self.buf = bytearray(b"\0")  # offset 0 = empty string
+        self.index: dict[str, int] = {"": 0}
+
+    def ref(self, s: str) -> int:
+        if s not in self.index:
+            self.index[s] = len(self.buf)
+            self.buf += s.encode() + b"\0"
+        return self.index[s]
+
+
+class _Blob:
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def add(self, data: bytes) -> int:
+        while len(self.buf) % 4:
+            self.buf.append(0)
+        off = len(self.buf)
+        self.buf += data
+        return off
+
+
+def _pad(buf: bytearray, align: int) -> None:
+    while len(buf) % align:
+        buf.append(0)
+
+
+def encode(model: Model) -> bytes:
+    """The .sdkm bytes of `model` (deterministic: same model, same bytes)."""
+    strings, blob = _Strings(), _Blob()
+    quant_recs = bytearray()
+    tensor_recs = bytearray()
+    const = bytearray()
+    flags_by_index = [0] * len(model.tensors)
+    for i in model.inputs:
+        flags_by_index[i] |= F_GRAPH_INPUT
+    for i in model.outputs:
+        flags_by_index[i] |= F_GRAPH_OUTPUT
+    n_quant = 0
+    for i, t in enumerate(model.tensors):
+        if len(t.shape) > MAX_RANK:
+            raise SdkmError(f"tensor {t.name!r} has rank {len(t.shape)}; the engine supports at most {MAX_RANK}")
+        dims = list(t.shape) + [0] * (MAX_RANK - len(t.shape))
+        flags = flags_by_index[i]
+        data_off = data_size = 0
+        if t.data is not None:
+            arr = np.ascontiguousarray(t.data, dtype=DTYPES[t.dtype])
+            if tuple(arr.shape) != tuple(t.shape):
+                raise SdkmError(f"tensor {t.name!r}: data shape {arr.shape} != declared {t.shape}")
+            flags |= F_CONSTANT
+            _pad(const, CONST_ALIGN)
+            data_off, data_size = len(const), arr.nbytes
+            const += arr.tobytes()
+        qidx = NO_QUANT
+        if t.quant is not None:
+            sc = np.ascontiguousarray(t.quant.scales, dtype="<f4").reshape(-1)
+            zp = np.ascontiguousarray(t.quant.zero_points, dtype="<i4").reshape(-1)
+            quant_recs += QUANT.pack(t.quant.axis, sc.size, blob.add(sc.tobytes()), blob.add(zp.tobytes()))
+            qidx = n_quant
+            n_quant += 1
+        tensor_recs += TENSOR.pack(
+            strings.ref(t.name), t.dtype, len(t.shape), flags, *dims, data_off, data_size, qidx
+        )
+
+    indices: list[int] = []
+    node_recs = bytearray()
+    attr_recs = bytearray()
+    n_attrs = 0
+    for n in model.nodes:
+        first_io = len(indices)
+        indices += n.inputs + n.outputs
+        first_attr = n_attrs
+        for key in sorted(n.attrs):
+            v = n.attrs[key]
+            if isinstance(v, str):
+                attr_recs += ATTR.pack(strings.ref(key), A_STRING, 1, strings.ref(v))
+            elif key in n.float_attrs or any(isinstance(x, float) for x in v):
+                arr = np.asarray(v, dtype="<f4").reshape(-1)
+                attr_recs += ATTR.pack(strings.ref(key), A_FLOATS, arr.size, blob.add(arr.tobytes()))
+            else:
+                arr = np.asarray(v, dtype="<i4").reshape(-1)
+                attr_recs += ATTR.pack(strings.ref(key), A_INTS, arr.size, blob.add(arr.tobytes()))
+            n_attrs += 1
+        node_recs += NODE.pack(
+            strings.ref(n.op), strings.ref(n.name), len(n.inputs), len(n.outputs), first_io, first_attr, len(n.attrs)
+        )
+    first_in = len(indices)
+    indices += model.inputs
+    first_out = len(indices)
+    indices += model.outputs
+    graph_rec = GRAPH.pack(strings.ref(model.name), len(model.inputs), first_in, len(model.outputs), first_out, 0)
+    meta = dict(model.meta)
+    meta.setdefault("ops", model.ops_used())
+    meta.setdefault("dtypes", model.dtypes_used())
+    meta_bytes = json.dumps(meta, sort_keys=True).encode()
+
+    sections: list[tuple[int, bytes]] = [
+        (S_STRINGS, bytes(strings.buf)),
+        (S_TENSORS, bytes(tensor_recs)),
+        (S_NODES, bytes(node_recs)),
+        (S_INDICES, np.asarray(indices, dtype="<i4").tobytes()),
+        (S_ATTRS, bytes(attr_recs)),
+        (S_BLOB, bytes(blob.buf)),
+        (S_GRAPH, graph_rec),
+        (S_QUANT, bytes(quant_recs)),
+        (S_META, meta_bytes),
+        (S_CONST, bytes(const)),  # last, so its 64-byte alignment wastes the least
+    ]
+    body = bytearray()
+    table = bytearray()
+    base = HEADER.size + SECTION.size * len(sections)
+    for kind, data in sections:
+        align = CONST_ALIGN if kind == S_CONST else 8
+        while (base + len(body)) % align:
+            body.append(0)
+        table += SECTION.pack(kind, 0, base + len(body), len(data))
+        body += data
+    rest = bytes(table) + bytes(body)
+    size = HEADER.size + len(rest)
+    header = HEADER.pack(MAGIC, VERSION_MAJOR, VERSION_MINOR, 0, len(sections), size, zlib.crc32(rest), 0)
+    return header + rest
+
+
+def write(model: Model, path: str | os.PathLike) -> None:
+    """Write atomically: a failed conversion never leaves a half-written file behind."""
+    data = encode(model)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def decode(data: bytes) -> Model:
+    """Parse and check .sdkm bytes; raises SdkmError naming the first problem."""
+    if len(data) < HEADER.size:
+        raise SdkmError(f"file is {len(data)} bytes, shorter than the {HEADER.size}-byte header (truncated?)")
+    magic, major, _minor, _flags, nsec, size, crc, _ = HEADER.unpack_from(data, 0)
+    if magic != MAGIC:
+        raise SdkmError(f"not a .sdkm file (magic {magic!r}, expected {MAGIC!r})")
+    if major != VERSION_MAJOR:
+        raise SdkmError(f"format version {major} is not supported (this reader knows {VERSION_MAJOR})")
+    if size != len(data):
+        raise SdkmError(f"header says {size} bytes but the file has {len(data)} (truncated or padded)")
+    if not 1 <= nsec <= 64 or HEADER.size + nsec * SECTION.size > size:
+        raise SdkmError(f"bad section count {nsec}")
+    if zlib.crc32(data[HEADER.size :]) != crc:
+        raise SdkmError("CRC-32 mismatch: the file is corrupted")
+    sec: dict[int, bytes] = {}
+    for i in range(nsec):
+        kind, _, off, sz = SECTION.unpack_from(data, HEADER.size + i * SECTION.size)
+        if off + sz > size or off < HEADER.size + nsec * SECTION.size:
+            raise SdkmError(f"section {kind} [{off}, {off + sz}) lies outside the file")
+        sec[kind] = data[off : off + sz]
+    for k in (S_STRINGS, S_TENSORS, S_NODES, S_INDICES, S_GRAPH):
+        if k not in sec:
+            raise SdkmError(f"required section {k} is missing")
+    strings, blob, const = sec[S_STRINGS], sec.get(S_BLOB, b""), sec.get(S_CONST, b"")
+
+    def string(ref: int) -> str:
+        end = strings.find(b"\0", ref)
+        if ref >= len(strings) or end < 0:
+            raise SdkmError(f"string reference {ref} is out of range")
+        return strings[ref:end].decode()
+
+    def blob_array(off: int, count: int, dtype: str) -> np.ndarray:
+        nbytes = count * np.dtype(dtype).itemsize
+        if off + nbytes > len(blob):
+            raise SdkmError("attribute or quantization data lies outside the BLOB section")
+        return np.frombuffer(blob, dtype=dtype, count=count, offset=off)
+
+    quants = []
+    qsec = sec.get(S_QUANT, b"")
+    for i in range(len(qsec) // QUANT.size):
+        axis, count, soff, zoff = QUANT.unpack_from(qsec, i * QUANT.size)
+        quants.append(Quant(blob_array(soff, count, "<f4").copy(), blob_array(zoff, count, "<i4").copy(), axis))
+
+    m = Model()
+    tsec = sec[S_TENSORS]
+    for i in range(len(tsec) // TENSOR.size):
+        name, dt, rank, flags, *rest = TENSOR.unpack_from(tsec, i * TENSOR.size)
+        dims, (doff, dsize, qidx) = rest[:6], rest[6:]
+        if dt not in DTYPES or rank > MAX_RANK:
+            raise SdkmError(f"tensor {i}: bad dtype {dt} or rank {rank}")
+        t = Tensor(string(name), dt, tuple(dims[:rank]))
+        if flags & F_CONSTANT:
+            if doff + dsize > len(const) or dsize != t.nbytes:
+                raise SdkmError(f"tensor {t.name!r}: constant data out of range or of the wrong size")
+            t.data = np.frombuffer(const, dtype=DTYPES[dt], count=dsize // DTYPES[dt].itemsize, offset=doff).reshape(
+                t.shape
+            )
+        if qidx != NO_QUANT:
+            if qidx >= len(quants):
+                raise SdkmError(f"tensor {t.name!r}: quant index {qidx} out of range")
+            t.quant = quants[qidx]
+        m.tensors.append(t)
+    indices = np.frombuffer(sec[S_INDICES], dtype="<i4").tolist()
+    asec = sec.get(S_ATTRS, b"")
+    nsec_ = sec[S_NODES]
+    for i in range(len(nsec_) // NODE.size):
+        op, name, nin, nout, first, first_attr, nattr = NODE.unpack_from(nsec_, i * NODE.size)
+        if first + nin + nout > len(indices):
+            raise SdkmError(f"node {i}: inputs/outputs out of range")
+        attrs: dict[str, AttrValue] = {}
+        floats = set()
+        for a in range(first_attr, first_attr + nattr):
+            if (a + 1) * ATTR.size > len(asec):
+                raise SdkmError(f"node {i}: attribute {a} out of range")
+            aname, atype, count, off = ATTR.unpack_from(asec, a * ATTR.size)
+            key = string(aname)
+            if atype == A_STRING:
+                attrs[key] = string(off)
+            elif atype == A_FLOATS:
+                attrs[key] = [float(x) for x in blob_array(off, count, "<f4")]
+                floats.add(key)
+            elif atype == A_INTS:
+                attrs[key] = [int(x) for x in blob_array(off, count, "<i4")]
+            else:
+                raise SdkmError(f"node {i}: attribute {key!r} has unknown type {atype}")
+        m.nodes.append(
+            Node(string(op), string(name), indices[first : first + nin], indices[first + nin : first + nin + nout],
+                 attrs, frozenset(floats))
+        )
+    gname, nin, fin, nout, fout, _ = GRAPH.unpack_from(sec[S_GRAPH], 0)
+    m.name = string(gname)
+    m.inputs, m.outputs = indices[fin : fin + nin], indices[fout : fout + nout]
+    if S_META in sec and sec[S_META]:
+        try:
+            m.meta = json.loads(sec[S_META].decode())
+        except ValueError as e:
+            raise SdkmError(f"META section is not valid JSON: {e}") from None
+    return m
+
+
+def read(path: str | os.PathLike) -> Model:
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as e:
+        raise SdkmError(f"cannot read {p}: {e.strerror}") from None
+    try:
+        return decode(data)
+    except SdkmError as e:
+        raise SdkmError(f"{p}: {e}") from None
+    except (struct.error, ValueError, UnicodeDecodeError) as e:
+        raise SdkmError(f"{p}: malformed .sdkm file ({e})") from None
