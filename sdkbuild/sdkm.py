@@ -268,6 +268,15 @@ def write(model: Model, path: str | os.PathLike) -> None:
 
 def decode(data: bytes) -> Model:
     """Parse and check .sdkm bytes; raises SdkmError naming the first problem."""
+    try:
+        return _decode(data)
+    except SdkmError:
+        raise
+    except (struct.error, ValueError, IndexError, UnicodeDecodeError) as e:
+        raise SdkmError(f"malformed .sdkm file ({type(e).__name__}: {e})") from None
+
+
+def _decode(data: bytes) -> Model:
     if len(data) < HEADER.size:
         raise SdkmError(f"file is {len(data)} bytes, shorter than the {HEADER.size}-byte header (truncated?)")
     magic, major, _minor, _flags, nsec, size, crc, _ = HEADER.unpack_from(data, 0)
@@ -377,5 +386,3 @@ def read(path: str | os.PathLike) -> Model:
         return decode(data)
     except SdkmError as e:
         raise SdkmError(f"{p}: {e}") from None
-    except (struct.error, ValueError, UnicodeDecodeError) as e:
-        raise SdkmError(f"{p}: malformed .sdkm file ({e})") from None
