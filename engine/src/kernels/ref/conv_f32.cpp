@@ -1,0 +1,202 @@
+// Reference fp32 convolution.
+//
+// Depthwise (one input channel per group): direct loops, one output row at a time, the
+// innermost loop running over contiguous output columns.
+// Everything else: per (batch, group, tile of output pixels), im2col the tile straight
+// into GEMM panels, then the register-tiled GEMM of sgemm_f32.h with bias and fused
+// activation in its epilogue. Threads take tiles round-robin, each with its own scratch.
+#include "kernels/ref/conv.h"
+
+#include <string.h>
+
+#include "kernels/ref/sgemm_f32.h"
+
+namespace sdk {
+namespace ref {
+
+namespace {
+
+constexpr int kMaxSlots = 8;
+constexpr int64_t kSlotBudgetFloats = 32 * 1024;  // 128 KiB per thread: stays in L2
+
+struct DwJob {
+    const ConvGeom* g;
+    const float *x, *w, *b;
+    float* y;
+};
+
+void dw_range(void* arg, int64_t begin, int64_t end) {
+    const DwJob& j = *static_cast<const DwJob*>(arg);
+    const ConvGeom& g = *j.g;
+    const int mult = g.OC / g.C;  // depth multiplier
+    for (int64_t t = begin; t < end; ++t) {
+        const int n = (int)(t / g.OC), oc = (int)(t % g.OC), c = oc / mult;
+        const float* xin = j.x + ((int64_t)n * g.C + c) * g.H * g.W;
+        const float* wk = j.w + (int64_t)oc * g.KH * g.KW;
+        float* out = j.y + ((int64_t)n * g.OC + oc) * g.OH * g.OW;
+        const float bias = j.b ? j.b[oc] : 0.0f;
+        for (int oh = 0; oh < g.OH; ++oh) {
+            float* orow = out + (int64_t)oh * g.OW;
+            for (int ow = 0; ow < g.OW; ++ow) orow[ow] = bias;
+            for (int kh = 0; kh < g.KH; ++kh) {
+                const int ih = oh * g.sh - g.pt + kh * g.dh;
+                if (ih < 0 || ih >= g.H) continue;
+                const float* irow = xin + (int64_t)ih * g.W;
+                for (int kw = 0; kw < g.KW; ++kw) {
+                    const float wv = wk[kh * g.KW + kw];
+                    const int off = kw * g.dw - g.pl;  // iw = ow * sw + off
+                    // valid ow: 0 <= ow*sw + off < W
+                    int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+                    int hi = g.W - off <= 0 ? 0 : (g.W - off + g.sw - 1) / g.sw;
+                    if (hi > g.OW) hi = g.OW;
+                    if (g.sw == 1) {
+                        const float* src = irow + off;
+                        for (int ow = lo; ow < hi; ++ow) orow[ow] += wv * src[ow];
+                    } else {
+                        for (int ow = lo; ow < hi; ++ow) orow[ow] += wv * irow[ow * g.sw + off];
+                    }
+                }
+            }
+            act_span_f32(orow, g.OW, g.act);
+        }
+    }
+}
+
+// im2col of output pixels [j0, j0 + nc) of batch n, group gi into panels at `dst`.
+void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0, int nc, float* dst) {
+    const int cg = g.C / g.group;
+    const int K = cg * g.KH * g.KW;
+    const float* xg = x + ((int64_t)n * g.C + (int64_t)gi * cg) * g.H * g.W;
+    const int64_t plane = (int64_t)g.H * g.W;
+    const bool pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0;
+    if (pointwise && g.OH == g.H && g.OW == g.W) {
+        // 1x1, stride 1, no padding: B is the input itself, [cg x H*W].
+        sgemm_pack_b(xg, plane, 1, K, j0, nc, dst);
+        return;
+    }
+    for (int p = 0; p < nc; p += kNR) {
+        float* panel = dst + (int64_t)(p / kNR) * K * kNR;
+        int ih0[kNR], iw0[kNR];
+        int w = nc - p < kNR ? nc - p : kNR;
+        for (int jj = 0; jj < kNR; ++jj) {
+            if (jj < w) {
+                int64_t j = j0 + p + jj;
+                ih0[jj] = (int)(j / g.OW) * g.sh - g.pt;
+                iw0[jj] = (int)(j % g.OW) * g.sw - g.pl;
+            } else {
+                ih0[jj] = -(1 << 28);  // forces zeros in the padding columns
+                iw0[jj] = 0;
+            }
+        }
+        int k = 0;
+        for (int c = 0; c < cg; ++c) {
+            const float* xc = xg + c * plane;
+            for (int kh = 0; kh < g.KH; ++kh) {
+                for (int kw = 0; kw < g.KW; ++kw, ++k) {
+                    float* d = panel + k * kNR;
+                    for (int jj = 0; jj < kNR; ++jj) {
+                        int ih = ih0[jj] + kh * g.dh, iw = iw0[jj] + kw * g.dw;
+                        d[jj] = ((unsigned)ih < (unsigned)g.H && (unsigned)iw < (unsigned)g.W)
+                                    ? xc[(int64_t)ih * g.W + iw]
+                                    : 0.0f;
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct GemmConvJob {
+    const ConvGeom* g;
+    const ConvF32Plan* plan;
+    const float *x, *w, *b;
+    float* y;
+    float* scratch;
+    int64_t tiles_per_image;  // tiles per (n, group)
+    int64_t tasks;
+    int64_t slots;
+};
+
+void gemm_conv_slot(void* arg, int64_t begin, int64_t end) {
+    const GemmConvJob& j = *static_cast<const GemmConvJob*>(arg);
+    const ConvGeom& g = *j.g;
+    const int cg = g.C / g.group, ocg = g.OC / g.group;
+    const int K = cg * g.KH * g.KW;
+    const int64_t opix = (int64_t)g.OH * g.OW;
+    for (int64_t s = begin; s < end; ++s) {
+        float* buf = j.scratch + s * j.plan->slot_floats;
+        for (int64_t t = s; t < j.tasks; t += j.slots) {
+            int64_t tile = t % j.tiles_per_image;
+            int64_t ng = t / j.tiles_per_image;
+            int gi = (int)(ng % g.group), n = (int)(ng / g.group);
+            int64_t j0 = tile * j.plan->tile;
+            int nc = (int)(opix - j0 < j.plan->tile ? opix - j0 : j.plan->tile);
+            im2col_panels(g, j.x, n, gi, j0, nc, buf);
+            GemmEpilogue e;
+            e.row_bias = j.b ? j.b + (int64_t)gi * ocg : nullptr;
+            e.act = g.act;
+            const float* wg = j.w + (int64_t)gi * ocg * K;
+            float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg) * opix + j0;
+            sgemm_packed(ocg, nc, K, wg, K, 1, buf, yg, opix, e);
+        }
+    }
+}
+
+}  // namespace
+
+ConvF32Plan conv_f32_plan(const ConvGeom& g) {
+    ConvF32Plan p;
+    p.depthwise = g.C == g.group;
+    p.slots = 0;
+    p.tile = 0;
+    p.slot_floats = 0;
+    if (p.depthwise) return p;
+    const int64_t K = (int64_t)(g.C / g.group) * g.KH * g.KW;
+    int64_t tile = kSlotBudgetFloats / K / kNR * kNR;
+    if (tile > 256) tile = 256;
+    if (tile < kNR) tile = kNR;
+    int64_t opix = (int64_t)g.OH * g.OW;
+    int64_t opix_r = (opix + kNR - 1) / kNR * kNR;
+    if (tile > opix_r) tile = opix_r;
+    p.tile = (int32_t)tile;
+    int64_t tasks = (int64_t)g.N * g.group * ((opix + tile - 1) / tile);
+    p.slots = (int32_t)(tasks < kMaxSlots ? tasks : kMaxSlots);
+    p.slot_floats = K * tile;
+    // keep every slot 64-byte aligned
+    p.slot_floats = (p.slot_floats + 15) / 16 * 16;
+    return p;
+}
+
+size_t conv_f32_scratch_bytes(const ConvF32Plan& plan) {
+    return plan.depthwise ? 0 : (size_t)plan.slots * (size_t)plan.slot_floats * sizeof(float);
+}
+
+void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
+              float* scratch, ThreadPool* pool) {
+    if (plan.depthwise) {
+        DwJob j = {&g, x, w, b, y};
+        int64_t per_task = (int64_t)g.OH * g.OW * g.KH * g.KW;
+        int64_t grain = per_task > 0 ? (1 << 15) / per_task : 1;
+        parallel_for(pool, (int64_t)g.N * g.OC, grain < 1 ? 1 : grain, dw_range, &j);
+        return;
+    }
+    const int64_t opix = (int64_t)g.OH * g.OW;
+    GemmConvJob j;
+    j.g = &g;
+    j.plan = &plan;
+    j.x = x;
+    j.w = w;
+    j.b = b;
+    j.y = y;
+    j.scratch = scratch;
+    j.tiles_per_image = (opix + plan.tile - 1) / plan.tile;
+    j.tasks = (int64_t)g.N * g.group * j.tiles_per_image;
+    int threads = pool ? pool_threads(pool) : 1;
+    int64_t slots = threads < plan.slots ? threads : plan.slots;
+    if (slots < 1) slots = 1;
+    j.slots = slots;
+    parallel_for(pool, slots, 1, gemm_conv_slot, &j);
+}
+
+}  // namespace ref
+}  // namespace sdk

@@ -1,0 +1,132 @@
+// Portable fp32 GEMM used by Conv, Gemm and MatMul (header-only, so each op file that
+// uses it stays independent of the others).
+//
+// C[M x N] = epilogue(A[M x K] * B[K x N]). B is first packed into panels of kNR columns
+// (panel p holds K rows of kNR floats, zero-padded past N) so the micro-kernel streams
+// it contiguously; a 4 x kNR register tile of C accumulates over the whole K, then the
+// epilogue (alpha, accumulate into C, per-row bias, fused activation) runs once per
+// element. GCC/Clang vector extensions map to SSE/NEON/scalar as the target allows.
+#pragma once
+
+#include <stdint.h>
+#include <string.h>
+
+#include "core/op.h"
+#include "kernels/ref/act_f32.h"
+
+namespace sdk {
+namespace ref {
+
+constexpr int kNR = 8;  // columns per packed panel
+constexpr int kMR = 4;  // rows per register tile
+
+typedef float v4f __attribute__((vector_size(16)));
+
+inline v4f v4_load(const float* p) {
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+// Packs columns [n0, n0 + nc) of B, where element (k, n) is B[k * rs + n * cs], into
+// ceil(nc / kNR) panels at `out` (K * kNR floats each, zero-padded).
+inline void sgemm_pack_b(const float* B, int64_t rs, int64_t cs, int K, int64_t n0, int nc, float* out) {
+    for (int p = 0; p < nc; p += kNR) {
+        int w = nc - p < kNR ? nc - p : kNR;
+        float* dst = out + (int64_t)(p / kNR) * K * kNR;
+        const float* src = B + (n0 + p) * cs;
+        if (cs == 1 && w == kNR) {
+            for (int k = 0; k < K; ++k) memcpy(dst + k * kNR, src + k * rs, kNR * sizeof(float));
+        } else {
+            for (int k = 0; k < K; ++k) {
+                for (int j = 0; j < w; ++j) dst[k * kNR + j] = src[k * rs + j * cs];
+                for (int j = w; j < kNR; ++j) dst[k * kNR + j] = 0.0f;
+            }
+        }
+    }
+}
+
+struct GemmEpilogue {
+    float alpha = 1.0f;
+    bool accumulate = false;           // C += ... instead of C = ...
+    const float* row_bias = nullptr;   // one value per row of C, or nullptr
+    ActParams act = {kActNone, 0.0f, 0.0f};
+};
+
+// One MR x kNR tile: A rows (element (m, k) at A[m * ars + k * acs]) times one panel.
+template <int MR>
+inline void sgemm_tile(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C, int64_t ldc,
+                       int w, const GemmEpilogue& e, int64_t row0) {
+    const v4f zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    v4f c0[MR], c1[MR];
+    for (int r = 0; r < MR; ++r) c0[r] = c1[r] = zero;
+    const float* a[MR];
+    for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
+    for (int k = 0; k < K; ++k) {
+        v4f b0 = v4_load(panel + k * kNR), b1 = v4_load(panel + k * kNR + 4);
+        for (int r = 0; r < MR; ++r) {
+            float av = a[r][k * acs];
+            c0[r] += av * b0;
+            c1[r] += av * b1;
+        }
+    }
+    for (int r = 0; r < MR; ++r) {
+        float tmp[kNR];
+        memcpy(tmp, &c0[r], sizeof c0[r]);
+        memcpy(tmp + 4, &c1[r], sizeof c1[r]);
+        float* crow = C + r * ldc;
+        float bias = e.row_bias ? e.row_bias[row0 + r] : 0.0f;
+        for (int j = 0; j < w; ++j) {
+            float v = e.alpha * tmp[j] + bias;
+            if (e.accumulate) v += crow[j];
+            crow[j] = act_f32(v, e.act);
+        }
+    }
+}
+
+// C[M x nc] (row stride ldc) for the nc columns covered by the packed panels `Bp`.
+inline void sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
+                         float* C, int64_t ldc, const GemmEpilogue& e) {
+    for (int p = 0; p < nc; p += kNR) {
+        int w = nc - p < kNR ? nc - p : kNR;
+        const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
+        int64_t m = 0;
+        for (; m + kMR <= M; m += kMR)
+            sgemm_tile<kMR>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
+        switch (M - m) {
+            case 3: sgemm_tile<3>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m); break;
+            case 2: sgemm_tile<2>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m); break;
+            case 1: sgemm_tile<1>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m); break;
+            default: break;
+        }
+    }
+}
+
+// A whole GEMM over already-packed B, split over column panels for the thread pool.
+struct SgemmJob {
+    int64_t M, N;
+    int K;
+    const float* A;
+    int64_t ars, acs;
+    const float* Bp;  // ceil(N / kNR) panels
+    float* C;
+    int64_t ldc;
+    const GemmEpilogue* epi;
+};
+
+inline void sgemm_job_range(void* arg, int64_t begin, int64_t end) {
+    const SgemmJob& j = *static_cast<const SgemmJob*>(arg);
+    int64_t n0 = begin * kNR, n1 = end * kNR < j.N ? end * kNR : j.N;
+    sgemm_packed(j.M, (int)(n1 - n0), j.K, j.A, j.ars, j.acs, j.Bp + begin * j.K * kNR, j.C + n0, j.ldc, *j.epi);
+}
+
+inline void sgemm_parallel(ThreadPool* pool, const SgemmJob& job) {
+    int64_t panels = (job.N + kNR - 1) / kNR;
+    int64_t per_panel = job.M * job.K * kNR;  // multiply-adds per panel
+    int64_t grain = per_panel > 0 ? (1 << 16) / per_panel : 1;
+    if (grain < 1) grain = 1;
+    parallel_for(pool, panels, grain, sgemm_job_range, const_cast<SgemmJob*>(&job));
+}
+
+}  // namespace ref
+}  // namespace sdk

@@ -1,0 +1,164 @@
+// Helpers shared by the op files: input/attribute validation with clear messages.
+// Header-only, so deleting any op file leaves the others building.
+#pragma once
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/op.h"
+#include "kernels/ref/act_f32.h"
+
+namespace sdk {
+namespace opu {
+
+inline const char* dtype_name(DType t) {
+    switch (t) {
+        case DType::F32: return "f32";
+        case DType::I8: return "i8";
+        case DType::I32: return "i32";
+        case DType::U8: return "u8";
+    }
+    return "?";
+}
+
+// Input count in [lo, hi], the first `required` inputs present, exactly `outputs` outputs.
+inline sdk_status check_arity(PrepareContext& ctx, int lo, int hi, int required, int outputs) {
+    int n = ctx.num_inputs();
+    if (n < lo || n > hi) {
+        if (lo == hi) return ctx.fail(SDK_ERR_BAD_MODEL, "expects %d input(s), got %d", lo, n);
+        return ctx.fail(SDK_ERR_BAD_MODEL, "expects %d to %d inputs, got %d", lo, hi, n);
+    }
+    for (int i = 0; i < required; ++i)
+        if (!ctx.input(i)) return ctx.fail(SDK_ERR_BAD_MODEL, "input %d is required but absent", i);
+    if (ctx.num_outputs() != outputs)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "expects %d output(s), got %d", outputs, ctx.num_outputs());
+    for (int i = 0; i < outputs; ++i)
+        if (!ctx.output(i)) return ctx.fail(SDK_ERR_BAD_MODEL, "output %d is absent", i);
+    return SDK_OK;
+}
+
+// Every present input and every output is f32. Returns UNSUPPORTED when this build has
+// no f32 kernels, so a model needing them is refused at load with a clear reason.
+inline sdk_status require_f32(PrepareContext& ctx) {
+    for (int i = 0; i < ctx.num_inputs(); ++i) {
+        const Tensor* t = ctx.input(i);
+        if (t && t->dtype != DType::F32)
+            return ctx.fail(SDK_ERR_UNSUPPORTED, "input %d ('%s') is %s; this op supports f32 only in this build", i,
+                            t->name, dtype_name(t->dtype));
+    }
+    for (int i = 0; i < ctx.num_outputs(); ++i) {
+        const Tensor* t = ctx.output(i);
+        if (t && t->dtype != DType::F32)
+            return ctx.fail(SDK_ERR_UNSUPPORTED, "output %d ('%s') is %s; this op supports f32 only in this build", i,
+                            t->name, dtype_name(t->dtype));
+    }
+#if !SDK_FEATURE_FP32
+    return ctx.fail(SDK_ERR_UNSUPPORTED, "this engine was built without f32 kernels (feature fp32 disabled)");
+#else
+    return SDK_OK;
+#endif
+}
+
+inline sdk_status require_rank(PrepareContext& ctx, const Tensor* t, const char* what, int rank) {
+    if (t->shape.rank != rank)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "%s '%s' has rank %d; expected rank %d", what, t->name, t->shape.rank,
+                        rank);
+    return SDK_OK;
+}
+
+// An ints attribute with exactly n values, or `defaults` when absent.
+inline sdk_status ints_exact(PrepareContext& ctx, const char* name, int32_t* out, int n, const int32_t* defaults) {
+    const Attr* a = ctx.attr(name);
+    if (!a) {
+        for (int i = 0; i < n; ++i) out[i] = defaults[i];
+        return SDK_OK;
+    }
+    if (a->type != kAttrInts) return ctx.fail(SDK_ERR_BAD_MODEL, "attribute '%s' must be ints", name);
+    if ((int)a->count != n)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "attribute '%s' has %u values; expected %d", name, a->count, n);
+    ctx.attr_ints(name, out, n);
+    return SDK_OK;
+}
+
+// A single-int attribute (type-checked).
+inline sdk_status int_attr(PrepareContext& ctx, const char* name, int32_t fallback, int32_t* out) {
+    const Attr* a = ctx.attr(name);
+    if (!a) {
+        *out = fallback;
+        return SDK_OK;
+    }
+    if (a->type != kAttrInts || a->count != 1)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "attribute '%s' must be a single int", name);
+    *out = ctx.attr_int(name, fallback);
+    return SDK_OK;
+}
+
+// A single-float attribute (type-checked).
+inline sdk_status float_attr(PrepareContext& ctx, const char* name, float fallback, float* out) {
+    const Attr* a = ctx.attr(name);
+    if (!a) {
+        *out = fallback;
+        return SDK_OK;
+    }
+    if (a->type != kAttrFloats || a->count != 1)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "attribute '%s' must be a single float", name);
+    *out = ctx.attr_float(name, fallback);
+    return SDK_OK;
+}
+
+// Normalizes axis into [0, rank).
+inline sdk_status norm_axis(PrepareContext& ctx, const char* name, int32_t axis, int rank, int32_t* out) {
+    if (axis < -rank || axis >= rank)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "attribute '%s' = %d is out of range for rank %d (allowed %d..%d)", name,
+                        axis, rank, -rank, rank - 1);
+    *out = axis < 0 ? axis + rank : axis;
+    return SDK_OK;
+}
+
+// The fused `activation` (+ `activation_params` for Clip) attribute.
+inline sdk_status parse_activation(PrepareContext& ctx, ref::ActParams* act) {
+    act->kind = kActNone;
+    act->lo = -INFINITY;
+    act->hi = INFINITY;
+    int32_t kind = 0;
+    sdk_status st = int_attr(ctx, "activation", kActNone, &kind);
+    if (st != SDK_OK) return st;
+    if (kind < kActNone || kind > kActSigmoid)
+        return ctx.fail(SDK_ERR_UNSUPPORTED,
+                        "unknown fused activation %d (known: 0 none, 1 Relu, 2 Clip, 3 HardSwish, 4 Sigmoid)", kind);
+    act->kind = kind;
+    const Attr* p = ctx.attr("activation_params");
+    if (kind == kActClip) {
+        if (!p || p->type != kAttrFloats || p->count != 2)
+            return ctx.fail(SDK_ERR_BAD_MODEL, "fused Clip activation needs 'activation_params' = [min, max] (2 floats)");
+        float mm[2];
+        ctx.attr_floats("activation_params", mm, 2);
+        if (isnan(mm[0]) || isnan(mm[1]) || mm[0] > mm[1])
+            return ctx.fail(SDK_ERR_BAD_MODEL, "fused Clip activation has min %g > max %g (or NaN)", (double)mm[0],
+                            (double)mm[1]);
+        act->lo = mm[0];
+        act->hi = mm[1];
+    }
+    return SDK_OK;
+}
+
+// Allocates a zeroed, model-lifetime T and attaches it as the op data.
+template <typename T>
+inline T* alloc_op_data(PrepareContext& ctx) {
+    T* p = static_cast<T*>(ctx.alloc(sizeof(T)));
+    if (p) ctx.set_op_data(p);
+    return p;
+}
+
+inline void format_shape(const Shape& s, char* buf, size_t n) {
+    size_t len = 0;
+    buf[0] = 0;
+    len += (size_t)snprintf(buf + len, n - len, "[");
+    for (int i = 0; i < s.rank && len < n; ++i)
+        len += (size_t)snprintf(buf + len, n - len, i ? ",%d" : "%d", s.dims[i]);
+    if (len < n) snprintf(buf + len, n - len, "]");
+}
+
+}  // namespace opu
+}  // namespace sdk
