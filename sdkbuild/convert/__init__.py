@@ -1,0 +1,186 @@
+"""ONNX -> .sdkm conversion (`sdkbuild convert`).
+
+Pipeline: `importer` (ONNX opsets 9..21 -> ir.Graph with static shapes, constant folding,
+opset differences resolved) -> `passes` (BN folding, activation fusion, ...) ->
+`export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8, when that module exists)
+-> `sdkm.write` (atomic).
+
+Public API:
+    convert_model(onnx.ModelProto, input_shapes=...) -> sdkm.Model
+    convert_model_report(onnx.ModelProto, ...) -> (sdkm.Model, ConversionReport)
+    convert_file(onnx_path, out_path, input_shapes=...) -> ConversionReport
+    parse_input_shape("name=1,3,224,224") -> (name, shape)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import onnx
+from google.protobuf.message import DecodeError
+
+from .. import __version__, sdkm
+from ..errors import SdkbuildError
+from . import passes
+from .export import to_sdkm
+from .importer import Importer, check_opset
+
+__all__ = [
+    "ConversionReport", "convert_file", "convert_model", "convert_model_report", "load_onnx", "parse_input_shape",
+    "quantize_available",
+]
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    source: str
+    output: str | None
+    opset: int
+    ops: dict[str, int]  # op type -> count in the converted model
+    tensors: int
+    weights_bytes: int
+    constants_folded: int
+    rewrites: dict[str, int] = field(default_factory=dict)  # pass name -> rewrites made
+    inputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    outputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def summary_lines(self) -> list[str]:
+        ops = ", ".join(f"{k} x{v}" for k, v in sorted(self.ops.items()))
+        done = [f"{self.constants_folded} constants folded"] + [
+            f"{v} {k}" for k, v in self.rewrites.items() if v
+        ]
+        fmt = lambda d: ", ".join(f"{k} {'x'.join(map(str, s))}" for k, s in d.items())  # noqa: E731
+        return [
+            f"ops ({sum(self.ops.values())}): {ops}",
+            f"tensors: {self.tensors}, weights: {self.weights_bytes:,} bytes",
+            f"inputs: {fmt(self.inputs)}; outputs: {fmt(self.outputs)}",
+            "passes: " + ", ".join(done),
+        ]
+
+
+def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    """`name=1,3,224,224` -> ("name", (1, 3, 224, 224))."""
+    name, sep, dims = text.rpartition("=")
+    try:
+        shape = tuple(int(d) for d in dims.replace("x", ",").split(",") if d.strip())
+    except ValueError:
+        shape = ()
+    if not sep or not name or not shape or any(d < 1 for d in shape):
+        raise SdkbuildError(
+            f"bad --input-shape {text!r}", hint="write NAME=D0,D1,... with positive sizes, e.g. input=1,3,224,224"
+        )
+    return name, shape
+
+
+def load_onnx(path: str | Path) -> tuple[onnx.ModelProto, bytes]:
+    """Read and parse an ONNX file; returns the model and the file's bytes."""
+    p = Path(path)
+    if not p.is_file():
+        raise SdkbuildError(f"model file not found: {p}", hint="check the path")
+    data = p.read_bytes()
+    try:
+        model = onnx.load_model_from_string(data)
+    except (DecodeError, ValueError, RuntimeError) as e:
+        raise SdkbuildError(f"{p} is not an ONNX model ({type(e).__name__})",
+                            hint="pass a .onnx file exported by an ONNX exporter") from None
+    if model.ir_version <= 0 or not model.opset_import or not model.graph.node:
+        raise SdkbuildError(f"{p} is not an ONNX model (no graph, opset or IR version)",
+                            hint="pass a .onnx file exported by an ONNX exporter")
+    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
+        try:
+            onnx.load_external_data_for_model(model, str(p.parent))
+        except (OSError, ValueError) as e:
+            raise SdkbuildError(f"{p}: cannot load its external weight data: {e}",
+                                hint="keep the .onnx file next to its data files") from None
+    return model, data
+
+
+def convert_model(
+    model: onnx.ModelProto,
+    *,
+    input_shapes: dict[str, tuple[int, ...]] | None = None,
+    meta: dict | None = None,
+) -> sdkm.Model:
+    """An in-memory ONNX model as a .sdkm Model (see convert_model_report for the figures)."""
+    return convert_model_report(model, input_shapes=input_shapes, meta=meta)[0]
+
+
+def convert_model_report(
+    model: onnx.ModelProto,
+    *,
+    input_shapes: dict[str, tuple[int, ...]] | None = None,
+    meta: dict | None = None,
+) -> tuple[sdkm.Model, ConversionReport]:
+    opset = check_opset(model)
+    imp = Importer(model, input_shapes)
+    g = imp.run()
+    stats = dict(imp.rewrites)
+    stats.update(passes.run_all(g))
+    full_meta = {"producer": f"sdkbuild {__version__}", "opset": opset}
+    full_meta.update(meta or {})
+    m = to_sdkm(g, full_meta)
+    ops: dict[str, int] = {}
+    for n in m.nodes:
+        ops[n.op] = ops.get(n.op, 0) + 1
+    report = ConversionReport(
+        source=str(full_meta.get("source", "")),
+        output=None,
+        opset=opset,
+        ops=ops,
+        tensors=len(m.tensors),
+        weights_bytes=sum(t.nbytes for t in m.tensors if t.data is not None),
+        constants_folded=imp.folded,
+        rewrites=stats,
+        inputs={m.tensors[i].name: m.tensors[i].shape for i in m.inputs},
+        outputs={m.tensors[i].name: m.tensors[i].shape for i in m.outputs},
+    )
+    return m, report
+
+
+def _quantize_module():
+    try:
+        from . import quantize  # written by the int8 work; absent until then
+    except ImportError:
+        return None
+    return quantize if hasattr(quantize, "quantize_model") else None
+
+
+def convert_file(
+    onnx_path: str | Path,
+    out_path: str | Path,
+    *,
+    input_shapes: dict[str, tuple[int, ...]] | None = None,
+    quantize: str | None = None,
+    calibration: str | Path | None = None,
+) -> ConversionReport:
+    """Convert one ONNX file to .sdkm; writes nothing on error."""
+    src = Path(onnx_path)
+    model, data = load_onnx(src)
+    meta = {"source": src.name, "source_sha256": hashlib.sha256(data).hexdigest()}
+    m, report = convert_model_report(model, input_shapes=input_shapes, meta=meta)
+    if quantize:
+        qmod = _quantize_module()
+        if qmod is None or quantize != "int8":
+            raise SdkbuildError(f"quantization {quantize!r} is not available", hint="supported: int8")
+        if calibration is None:
+            raise SdkbuildError("--quantize int8 needs --calibration DIR_OR_NPY")
+        # the int8 module may turn the path (folder of .npy files or one .npy) into arrays itself
+        loader = getattr(qmod, "load_calibration", None)
+        cal = loader(calibration, m) if loader else calibration
+        m = qmod.quantize_model(m, cal)
+        m.meta["quantization"] = quantize
+    out = Path(out_path)
+    try:
+        sdkm.write(m, out)
+    except OSError as e:
+        raise SdkbuildError(f"cannot write {out}: {e.strerror}", hint="check the output folder") from None
+    except sdkm.SdkmError as e:
+        raise SdkbuildError(f"cannot encode the converted model: {e}") from None
+    return ConversionReport(**{**report.__dict__, "output": str(out)})
+
+
+def quantize_available() -> bool:
+    return _quantize_module() is not None
+
