@@ -12,7 +12,30 @@
 // optional kernels with the SDK_FEATURE_* macros below.
 //
 // Compile-time feature macros (0 or 1, always defined):
-//   SDK_FEATURE_FP32, SDK_FEATURE_INT8, SDK_FEATURE_NEON, SDK_FEATURE_X86, SDK_FEATURE_THREADS
+//   SDK_FEATURE_FP32, SDK_FEATURE_INT8, SDK_FEATURE_NEON, SDK_FEATURE_X86, SDK_FEATURE_THREADS,
+//   SDK_FEATURE_DOTPROD
+//
+// How to write an op (see ops/relu.cpp for an elementwise in-place op with f32 and s8
+// kernels, ops/reshape.cpp for an alias op without a run function):
+//   - Define the OpDef with external linkage, type string first (select_sources.py reads
+//     it to list the available ops):
+//         extern const sdk::OpDef sdk_op_relu = {"Relu", prepare, run, sdk::kOpInplace};
+//     Everything else in the file goes into an anonymous namespace.
+//   - prepare() validates input/output count, dtypes, shapes and attributes, computes the
+//     output shape and calls ctx.check_output_shape(); it parses attributes once into
+//     op data (ctx.alloc + ctx.set_op_data) so run() does no parsing. Any failure returns
+//     ctx.fail(status, "...") with a message naming the problem (SDK_ERR_BAD_MODEL for an
+//     inconsistent file, SDK_ERR_UNSUPPORTED for a valid model this build cannot run,
+//     e.g. int8 data in a build without SDK_FEATURE_INT8).
+//   - run() only computes; it returns SDK_OK (or SDK_ERR_INTERNAL on a broken invariant).
+//   - Kernels: kernels/<isa>/<op>_<dtype>[_<variant>].cpp with dtype f32 / s8, declared in
+//     a header next to them (kernels/ref/<op>.h). Kernels shared by several ops: name them
+//     after a group (kernels/ref/binary_f32.cpp) and put `// sdk-kernels: binary` in each
+//     op file that uses them. kernels/<isa>/common_<dtype>*.cpp is compiled whenever any op
+//     is; see engine/tools/select_sources.py for the full convention.
+//   - Helpers for ops: core/op_util.h (shape strings, broadcasting, fused activations,
+//     attribute checks), core/quant.h (TFLite-style fixed-point requantization).
+//   - Data is contiguous, row-major (NCHW). Inputs of kOpInplace ops may alias output 0.
 //
 // No C++ standard library, no exceptions, no RTTI: only libc/libm/pthread are available.
 #pragma once
@@ -167,6 +190,8 @@ int pool_threads(const ThreadPool* pool);
 // The registry the build generates (src/ops_registry.cpp).
 extern const OpDef* const kRegisteredOps[];
 extern const int kRegisteredOpCount;
+// JSON returned by sdk_build_info(), also generated.
+extern const char kBuildInfoJson[];
 
 }  // namespace sdk
 
@@ -184,4 +209,7 @@ extern const int kRegisteredOpCount;
 #endif
 #ifndef SDK_FEATURE_THREADS
 #define SDK_FEATURE_THREADS 1
+#endif
+#ifndef SDK_FEATURE_DOTPROD
+#define SDK_FEATURE_DOTPROD 0
 #endif

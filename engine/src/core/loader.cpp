@@ -1,0 +1,515 @@
+// .sdkm loader and verifier (docs/sdkm-format.md; sdkbuild/sdkm.py is the reference).
+//
+// Every offset, size, index, string reference, rank, dim, dtype and the CRC are checked
+// before anything is dereferenced, so a hostile file yields SDK_ERR_BAD_MODEL with a
+// message naming the problem, never a crash. Then each node's op is looked up (a missing
+// op is SDK_ERR_UNSUPPORTED) and prepared (ops check shapes and attributes), and the
+// memory planner runs.
+#include <stdio.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/model.h"
+#include "core/status.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the .sdkm loader assumes a little-endian target"
+#endif
+
+namespace sdk {
+
+namespace {
+
+constexpr uint32_t kHeaderSize = 32;
+constexpr uint32_t kSectionSize = 24;
+constexpr uint32_t kTensorRec = 64;
+constexpr uint32_t kNodeRec = 24;
+constexpr uint32_t kAttrRec = 16;
+constexpr uint32_t kGraphRec = 24;
+constexpr uint32_t kQuantRec = 16;
+constexpr uint32_t kNoQuant = 0xFFFFFFFFu;
+constexpr int kNumKinds = 11;  // kinds 1..10
+
+enum Kind { S_STRINGS = 1, S_TENSORS, S_NODES, S_INDICES, S_ATTRS, S_BLOB, S_GRAPH, S_CONST, S_META, S_QUANT };
+const char* const kKindNames[kNumKinds] = {"?",     "STRINGS", "TENSORS", "NODES", "INDICES", "ATTRS",
+                                           "BLOB",  "GRAPH",   "CONST",   "META",  "QUANT"};
+
+// A tensor may not exceed this many bytes (keeps all size arithmetic far from overflow,
+// also on 32-bit targets).
+constexpr uint64_t kMaxTensorBytes = sizeof(void*) >= 8 ? (uint64_t(1) << 40) : (uint64_t(1) << 30);
+
+inline uint16_t rd16(const uint8_t* p) { uint16_t v; memcpy(&v, p, 2); return v; }
+inline uint32_t rd32(const uint8_t* p) { uint32_t v; memcpy(&v, p, 4); return v; }
+inline int32_t rdi32(const uint8_t* p) { int32_t v; memcpy(&v, p, 4); return v; }
+inline uint64_t rd64(const uint8_t* p) { uint64_t v; memcpy(&v, p, 8); return v; }
+
+uint32_t crc32_ieee(const uint8_t* p, size_t n) {
+    // Table built on the stack each load: cheaper than a guarded static, and ~1 KB.
+    uint32_t table[256];
+    for (uint32_t i = 0; i < 256; ++i) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        table[i] = c;
+    }
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    return crc ^ 0xFFFFFFFFu;
+}
+
+struct Section {
+    const uint8_t* data = nullptr;
+    uint64_t offset = 0;
+    uint64_t size = 0;
+    bool present = false;
+};
+
+struct Loader {
+    Model* m;
+    Section sec[kNumKinds];
+
+    sdk_status bad(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
+        va_list ap;
+        va_start(ap, fmt);
+        set_error_v(SDK_ERR_BAD_MODEL, fmt, ap);
+        va_end(ap);
+        prefix_error("invalid .sdkm model: ");
+        return SDK_ERR_BAD_MODEL;
+    }
+
+    // A string ref must point inside STRINGS and end with NUL inside it.
+    bool string(uint32_t ref, const char** out) {
+        const Section& s = sec[S_STRINGS];
+        if (ref >= s.size) return false;
+        const void* nul = memchr(s.data + ref, 0, s.size - ref);
+        if (!nul) return false;
+        *out = reinterpret_cast<const char*>(s.data + ref);
+        return true;
+    }
+
+    bool blob_range(uint32_t off, uint64_t count, uint64_t elem, const void** out) {
+        const Section& b = sec[S_BLOB];
+        if (off % 4 != 0) return false;
+        if (count > b.size / elem) return false;
+        uint64_t bytes = count * elem;
+        if (off > b.size || bytes > b.size - off) return false;
+        *out = b.data + off;
+        return true;
+    }
+
+    sdk_status header(const uint8_t* d, size_t size);
+    sdk_status quants();
+    sdk_status tensors();
+    sdk_status attrs();
+    sdk_status graph_and_nodes();
+    sdk_status ops_and_prepare();
+};
+
+sdk_status Loader::header(const uint8_t* d, size_t size) {
+    if (size < kHeaderSize)
+        return bad("file is %zu bytes, shorter than the %u-byte header (truncated?)", size, kHeaderSize);
+    if (memcmp(d, "SDKM", 4) != 0) return bad("not a .sdkm file (bad magic)");
+    uint16_t major = rd16(d + 4);
+    if (major != 1) return bad("format version %u is not supported (this engine reads version 1)", major);
+    uint32_t nsec = rd32(d + 12);
+    uint64_t fsize = rd64(d + 16);
+    if (fsize != size)
+        return bad("header says %llu bytes but the file has %zu (truncated or padded)",
+                   static_cast<unsigned long long>(fsize), size);
+    if (nsec < 1 || nsec > 64 || kHeaderSize + uint64_t(nsec) * kSectionSize > size)
+        return bad("bad section count %u", nsec);
+    if (crc32_ieee(d + kHeaderSize, size - kHeaderSize) != rd32(d + 24))
+        return bad("CRC-32 mismatch: the file is corrupted");
+
+    const uint64_t table_end = kHeaderSize + uint64_t(nsec) * kSectionSize;
+    uint64_t starts[64], ends[64];
+    for (uint32_t i = 0; i < nsec; ++i) {
+        const uint8_t* r = d + kHeaderSize + i * kSectionSize;
+        uint32_t kind = rd32(r);
+        uint64_t off = rd64(r + 8), sz = rd64(r + 16);
+        if (off < table_end || off > size || sz > size - off)
+            return bad("section %u (kind %u) [%llu, +%llu) lies outside the file", i, kind,
+                       static_cast<unsigned long long>(off), static_cast<unsigned long long>(sz));
+        uint64_t align = kind == S_CONST ? 64 : 8;
+        if (off % align != 0)
+            return bad("section %u (kind %u) at offset %llu is not %llu-byte aligned", i, kind,
+                       static_cast<unsigned long long>(off), static_cast<unsigned long long>(align));
+        for (uint32_t j = 0; j < i; ++j)
+            if (sz > 0 && ends[j] > starts[j] && off < ends[j] && starts[j] < off + sz)
+                return bad("sections %u and %u overlap", j, i);
+        starts[i] = off;
+        ends[i] = off + sz;
+        if (kind >= 1 && kind < kNumKinds) {
+            if (sec[kind].present) return bad("section %s appears twice", kKindNames[kind]);
+            sec[kind].present = true;
+            sec[kind].data = d + off;
+            sec[kind].offset = off;
+            sec[kind].size = sz;
+        }
+        // Unknown kinds are skipped: a newer minor version may add optional sections.
+    }
+    const int required[] = {S_STRINGS, S_TENSORS, S_NODES, S_INDICES, S_GRAPH};
+    for (int k : required)
+        if (!sec[k].present) return bad("required section %s is missing", kKindNames[k]);
+    struct RecSize { int kind; uint32_t rec; };
+    const RecSize recs[] = {{S_TENSORS, kTensorRec}, {S_NODES, kNodeRec}, {S_INDICES, 4},
+                            {S_ATTRS, kAttrRec},     {S_QUANT, kQuantRec}};
+    for (const RecSize& r : recs)
+        if (sec[r.kind].size % r.rec != 0)
+            return bad("section %s is %llu bytes, not a multiple of its %u-byte records", kKindNames[r.kind],
+                       static_cast<unsigned long long>(sec[r.kind].size), r.rec);
+    if (sec[S_GRAPH].size < kGraphRec) return bad("GRAPH section is %llu bytes, expected %u",
+                                                  static_cast<unsigned long long>(sec[S_GRAPH].size), kGraphRec);
+    if (sec[S_STRINGS].size > 0 && sec[S_STRINGS].data[sec[S_STRINGS].size - 1] != 0)
+        return bad("STRINGS section does not end with a NUL");
+    if (sec[S_INDICES].size / 4 > 0x7FFFFFFF || sec[S_TENSORS].size / kTensorRec > 0x7FFFFFFF ||
+        sec[S_NODES].size / kNodeRec > 0x7FFFFFFF)
+        return bad("too many records");
+    return SDK_OK;
+}
+
+sdk_status Loader::quants() {
+    const Section& q = sec[S_QUANT];
+    m->num_quants = static_cast<uint32_t>(q.size / kQuantRec);
+    m->quants = alloc_array<QuantParams>(m->num_quants);
+    if (!m->quants) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    for (uint32_t i = 0; i < m->num_quants; ++i) {
+        const uint8_t* r = q.data + i * kQuantRec;
+        QuantParams& p = m->quants[i];
+        p.axis = rdi32(r);
+        p.count = rd32(r + 4);
+        const void *sc, *zp;
+        if (p.axis < -1 || p.axis >= kMaxRank) return bad("quantization record %u: bad axis %d", i, p.axis);
+        if (p.count < 1 || (p.axis == -1 && p.count != 1))
+            return bad("quantization record %u: count %u does not fit axis %d", i, p.count, p.axis);
+        if (!blob_range(rd32(r + 8), p.count, 4, &sc) || !blob_range(rd32(r + 12), p.count, 4, &zp))
+            return bad("quantization record %u: scales or zero points lie outside the BLOB section", i);
+        p.scales = static_cast<const float*>(sc);
+        p.zero_points = static_cast<const int32_t*>(zp);
+        for (uint32_t c = 0; c < p.count; ++c) {
+            float s = p.scales[c];
+            if (!(s > 0.0f) || s > 3.0e38f) return bad("quantization record %u: scale %g is not a positive number", i, s);
+        }
+    }
+    return SDK_OK;
+}
+
+sdk_status Loader::tensors() {
+    const Section& t = sec[S_TENSORS];
+    const Section& c = sec[S_CONST];
+    m->num_tensors = static_cast<int32_t>(t.size / kTensorRec);
+    m->tensors = alloc_array<Tensor>(m->num_tensors);
+    if (!m->tensors) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    for (int32_t i = 0; i < m->num_tensors; ++i) {
+        const uint8_t* r = t.data + uint64_t(i) * kTensorRec;
+        Tensor& x = m->tensors[i];
+        if (!string(rd32(r), &x.name)) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
+        uint8_t dt = r[4], rank = r[5];
+        uint16_t flags = rd16(r + 6);
+        if (dt < 1 || dt > 4) return bad("tensor '%.64s': unknown dtype %u", x.name, dt);
+        if (rank > kMaxRank) return bad("tensor '%.64s': rank %u exceeds the maximum %d", x.name, rank, kMaxRank);
+        if (flags & ~7u) return bad("tensor '%.64s': unknown flags 0x%x", x.name, flags);
+        x.dtype = static_cast<DType>(dt);
+        x.flags = flags;
+        x.shape.rank = rank;
+        uint64_t count = 1;
+        for (int k = 0; k < kMaxRank; ++k) {
+            int32_t d = rdi32(r + 8 + 4 * k);
+            if (k < rank) {
+                if (d < 1) return bad("tensor '%.64s': dimension %d is %d (must be >= 1)", x.name, k, d);
+                count *= static_cast<uint64_t>(d);
+                if (count > kMaxTensorBytes) return bad("tensor '%.64s' is too large", x.name);
+            } else if (d != 0) {
+                return bad("tensor '%.64s': unused dimension %d is %d (must be 0)", x.name, k, d);
+            }
+            x.shape.dims[k] = k < rank ? d : 0;
+        }
+        uint64_t bytes = count * dtype_size(x.dtype);
+        if (bytes > kMaxTensorBytes) return bad("tensor '%.64s' is too large", x.name);
+        x.bytes = static_cast<size_t>(bytes);
+        uint64_t doff = rd64(r + 32), dsize = rd64(r + 40);
+        if (flags & kTensorConstant) {
+            if (flags & (kTensorGraphInput | kTensorGraphOutput))
+                return bad("tensor '%.64s' is a constant and a graph input/output", x.name);
+            if (dsize != bytes)
+                return bad("tensor '%.64s': constant data is %llu bytes, its shape needs %llu", x.name,
+                           static_cast<unsigned long long>(dsize), static_cast<unsigned long long>(bytes));
+            if (doff % 64 != 0) return bad("tensor '%.64s': constant data offset is not 64-byte aligned", x.name);
+            if (doff > c.size || dsize > c.size - doff)
+                return bad("tensor '%.64s': constant data lies outside the CONST section", x.name);
+            x.const_data = c.data + doff;
+            m->weights_bytes += x.bytes;
+        } else if (dsize != 0 || doff != 0) {
+            return bad("tensor '%.64s' is not constant but has constant data", x.name);
+        }
+        uint32_t q = rd32(r + 48);
+        if (q != kNoQuant) {
+            if (q >= m->num_quants) return bad("tensor '%.64s': quantization index %u out of range", x.name, q);
+            const QuantParams& p = m->quants[q];
+            if (p.axis >= 0 && (p.axis >= rank || static_cast<uint32_t>(x.shape.dims[p.axis]) != p.count))
+                return bad("tensor '%.64s': per-channel quantization axis %d / count %u does not match its shape",
+                           x.name, p.axis, p.count);
+            x.quant = &p;
+        }
+#if !SDK_FEATURE_INT8
+        if (x.dtype == DType::I8)
+            return set_error(SDK_ERR_UNSUPPORTED,
+                             "model uses int8 tensors (e.g. '%.64s') but this engine build has no int8 support "
+                             "(rebuild with dtypes including int8)", x.name);
+#endif
+    }
+    return SDK_OK;
+}
+
+sdk_status Loader::attrs() {
+    const Section& a = sec[S_ATTRS];
+    m->num_attrs = static_cast<uint32_t>(a.size / kAttrRec);
+    m->attrs = alloc_array<Attr>(m->num_attrs);
+    if (!m->attrs) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    for (uint32_t i = 0; i < m->num_attrs; ++i) {
+        const uint8_t* r = a.data + uint64_t(i) * kAttrRec;
+        Attr& x = m->attrs[i];
+        if (!string(rd32(r), &x.name)) return bad("attribute %u: name string reference out of range", i);
+        uint32_t type = rd32(r + 4);
+        x.count = rd32(r + 8);
+        uint32_t off = rd32(r + 12);
+        if (type == kAttrString) {
+            const char* s;
+            if (x.count != 1 || !string(off, &s))
+                return bad("attribute '%.64s': bad string value reference", x.name);
+            x.data = s;
+        } else if (type == kAttrInts || type == kAttrFloats) {
+            if (!blob_range(off, x.count, 4, &x.data))
+                return bad("attribute '%.64s': %u values at offset %u lie outside the BLOB section", x.name, x.count,
+                           off);
+        } else {
+            return bad("attribute '%.64s' has unknown type %u", x.name, type);
+        }
+        x.type = static_cast<AttrType>(type);
+    }
+    return SDK_OK;
+}
+
+sdk_status Loader::graph_and_nodes() {
+    const Section& ix = sec[S_INDICES];
+    const uint64_t nidx = ix.size / 4;
+    const int32_t* indices = reinterpret_cast<const int32_t*>(ix.data);  // 8-aligned section
+    const uint8_t* g = sec[S_GRAPH].data;
+    if (!string(rd32(g), &m->name)) return bad("graph name string reference out of range");
+    uint32_t nin = rd32(g + 4), fin = rd32(g + 8), nout = rd32(g + 12), fout = rd32(g + 16);
+    if (uint64_t(fin) + nin > nidx) return bad("graph inputs [%u, +%u) lie outside INDICES", fin, nin);
+    if (uint64_t(fout) + nout > nidx) return bad("graph outputs [%u, +%u) lie outside INDICES", fout, nout);
+    if (nout == 0) return bad("the graph has no outputs");
+    m->inputs = indices + fin;
+    m->num_inputs = static_cast<int32_t>(nin);
+    m->outputs = indices + fout;
+    m->num_outputs = static_cast<int32_t>(nout);
+
+    const int32_t nt = m->num_tensors;
+    // producer[t]: -1 not yet produced, -2 graph input, else node index
+    int32_t* producer = alloc_array<int32_t>(nt);
+    if (!producer) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    for (int32_t t = 0; t < nt; ++t) producer[t] = -1;
+    sdk_status st = SDK_OK;
+    uint32_t expect_flags_bad = 0;
+    (void)expect_flags_bad;
+
+    for (uint32_t i = 0; i < nin && st == SDK_OK; ++i) {
+        int32_t t = m->inputs[i];
+        if (t < 0 || t >= nt) { st = bad("graph input %u: tensor index %d out of range", i, t); break; }
+        if (producer[t] != -1) { st = bad("tensor '%.64s' is listed twice as a graph input", m->tensors[t].name); break; }
+        if (!(m->tensors[t].flags & kTensorGraphInput)) {
+            st = bad("graph input '%.64s' lacks the GRAPH_INPUT flag", m->tensors[t].name);
+            break;
+        }
+        producer[t] = -2;
+    }
+
+    const Section& ns = sec[S_NODES];
+    m->num_nodes = static_cast<int32_t>(ns.size / kNodeRec);
+    m->nodes = alloc_array<Node>(m->num_nodes);
+    uint64_t total_io = 0;
+    if (!m->nodes && st == SDK_OK) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    for (int32_t i = 0; i < m->num_nodes && st == SDK_OK; ++i) {
+        const uint8_t* r = ns.data + uint64_t(i) * kNodeRec;
+        Node& n = m->nodes[i];
+        if (!string(rd32(r), &n.type)) { st = bad("node %d: op type string reference out of range", i); break; }
+        if (!string(rd32(r + 4), &n.name)) { st = bad("node %d: name string reference out of range", i); break; }
+        if (!n.name[0]) n.name = n.type;
+        uint32_t ni = rd16(r + 8), no = rd16(r + 10), first = rd32(r + 12), fa = rd32(r + 16), na = rd32(r + 20);
+        if (uint64_t(first) + ni + no > nidx) {
+            st = bad("node '%.64s': inputs/outputs [%u, +%u) lie outside INDICES", n.name, first, ni + no);
+            break;
+        }
+        if (uint64_t(fa) + na > m->num_attrs) {
+            st = bad("node '%.64s': attributes [%u, +%u) out of range", n.name, fa, na);
+            break;
+        }
+        if (no < 1) { st = bad("node '%.64s' has no outputs", n.name); break; }
+        n.inputs = indices + first;
+        n.outputs = indices + first + ni;
+        n.num_inputs = static_cast<int>(ni);
+        n.num_outputs = static_cast<int>(no);
+        n.attrs = m->attrs + fa;
+        n.num_attrs = static_cast<int>(na);
+        n.io_offset = static_cast<uint32_t>(total_io);
+        total_io += ni + no;
+        for (uint32_t k = 0; k < ni; ++k) {
+            int32_t t = n.inputs[k];
+            if (t == -1) continue;
+            if (t < -1 || t >= nt) { st = bad("node '%.64s': input %u tensor index %d out of range", n.name, k, t); break; }
+            if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == -1) {
+                st = bad("node '%.64s': input '%.64s' is used before any node produces it (nodes must be in "
+                         "topological order)", n.name, m->tensors[t].name);
+                break;
+            }
+        }
+        if (st != SDK_OK) break;
+        for (uint32_t k = 0; k < no; ++k) {
+            int32_t t = n.outputs[k];
+            if (t < 0 || t >= nt) { st = bad("node '%.64s': output %u tensor index %d out of range", n.name, k, t); break; }
+            const Tensor& x = m->tensors[t];
+            if (x.flags & kTensorConstant) { st = bad("node '%.64s' writes constant tensor '%.64s'", n.name, x.name); break; }
+            if (producer[t] == -2) { st = bad("node '%.64s' writes graph input '%.64s'", n.name, x.name); break; }
+            if (producer[t] >= 0) {
+                st = bad("tensor '%.64s' is produced twice (nodes '%.64s' and '%.64s')", x.name,
+                         m->nodes[producer[t]].name, n.name);
+                break;
+            }
+            producer[t] = i;
+        }
+    }
+    for (uint32_t i = 0; i < nout && st == SDK_OK; ++i) {
+        int32_t t = m->outputs[i];
+        if (t < 0 || t >= nt) { st = bad("graph output %u: tensor index %d out of range", i, t); break; }
+        if (producer[t] == -1) { st = bad("graph output '%.64s' is never produced", m->tensors[t].name); break; }
+        if (!(m->tensors[t].flags & kTensorGraphOutput)) {
+            st = bad("graph output '%.64s' lacks the GRAPH_OUTPUT flag", m->tensors[t].name);
+            break;
+        }
+        for (uint32_t j = 0; j < i; ++j)
+            if (m->outputs[j] == t) { st = bad("tensor '%.64s' is listed twice as a graph output", m->tensors[t].name); break; }
+    }
+    // The flags must agree with the graph's lists in the other direction too.
+    for (int32_t t = 0; t < nt && st == SDK_OK; ++t) {
+        const Tensor& x = m->tensors[t];
+        if ((x.flags & kTensorGraphInput) && producer[t] != -2)
+            st = bad("tensor '%.64s' is flagged GRAPH_INPUT but is not in the graph's input list", x.name);
+        if (st == SDK_OK && (x.flags & kTensorGraphOutput)) {
+            bool listed = false;
+            for (uint32_t i = 0; i < nout; ++i) listed = listed || m->outputs[i] == t;
+            if (!listed) st = bad("tensor '%.64s' is flagged GRAPH_OUTPUT but is not in the graph's output list", x.name);
+        }
+    }
+    free(producer);
+    if (st != SDK_OK) return st;
+
+    m->num_io = static_cast<uint32_t>(total_io);
+    m->io_tensors = alloc_array<const Tensor*>(total_io);
+    if (!m->io_tensors) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    for (int32_t i = 0; i < m->num_nodes; ++i) {
+        const Node& n = m->nodes[i];
+        for (int k = 0; k < n.num_inputs + n.num_outputs; ++k) {
+            int32_t t = n.inputs[k];  // outputs follow inputs in INDICES
+            m->io_tensors[n.io_offset + k] = t >= 0 ? &m->tensors[t] : nullptr;
+        }
+    }
+    return SDK_OK;
+}
+
+sdk_status Loader::ops_and_prepare() {
+    // Name every op the build lacks at once, so the user can fix the op list in one go.
+    char missing[256];
+    size_t mlen = 0;
+    int nmissing = 0;
+    missing[0] = '\0';
+    for (int32_t i = 0; i < m->num_nodes; ++i) {
+        Node& n = m->nodes[i];
+        n.op = find_op(n.type);
+        if (n.op) continue;
+        bool seen = false;
+        for (int32_t j = 0; j < i && !seen; ++j) seen = !m->nodes[j].op && strcmp(m->nodes[j].type, n.type) == 0;
+        if (seen) continue;
+        ++nmissing;
+        int w = snprintf(missing + mlen, sizeof(missing) - mlen, "%s'%.40s'", mlen ? ", " : "", n.type);
+        if (w > 0) mlen = mlen + static_cast<size_t>(w) < sizeof(missing) ? mlen + w : sizeof(missing) - 1;
+    }
+    if (nmissing) {
+        char have[512];
+        size_t hl = 0;
+        have[0] = '\0';
+        for (int i = 0; i < kRegisteredOpCount; ++i) {
+            int w = snprintf(have + hl, sizeof(have) - hl, "%s%s", i ? ", " : "", kRegisteredOps[i]->type);
+            if (w > 0) hl = hl + static_cast<size_t>(w) < sizeof(have) ? hl + w : sizeof(have) - 1;
+        }
+        return set_error(SDK_ERR_UNSUPPORTED,
+                         "model uses op%s %s which this engine build does not include (compiled: %s); rebuild the "
+                         "engine with %s in its op list",
+                         nmissing > 1 ? "s" : "", missing, kRegisteredOpCount ? have : "no ops",
+                         nmissing > 1 ? "them" : "it");
+    }
+    for (int32_t i = 0; i < m->num_nodes; ++i) {
+        Node& n = m->nodes[i];
+        PrepareContext ctx{m, &n};
+        sdk_status st = n.op->prepare(ctx);
+        if (st != SDK_OK) return st;
+        if (!n.op->run && !(n.op->flags & kOpAlias))
+            return set_error(SDK_ERR_INTERNAL, "op '%s' has no run function", n.type);
+        if (n.scratch_bytes > m->scratch_bytes) m->scratch_bytes = n.scratch_bytes;
+    }
+    return SDK_OK;
+}
+
+}  // namespace
+
+const OpDef* find_op(const char* type) {
+    for (int i = 0; i < kRegisteredOpCount; ++i)
+        if (strcmp(kRegisteredOps[i]->type, type) == 0) return kRegisteredOps[i];
+    return nullptr;
+}
+
+void free_model(Model* m) {
+    if (!m) return;
+    for (AllocBlock* b = m->allocs; b;) {
+        AllocBlock* next = b->next;
+        aligned_free(b->ptr);
+        free(b);
+        b = next;
+    }
+    free(m->tensors);
+    free(m->quants);
+    free(m->attrs);
+    free(m->nodes);
+    free(m->io_tensors);
+    free(m->tensor_offset);
+    free(const_cast<void**>(m->tensor_const));
+    aligned_free(m->bytes);
+    free(m);
+}
+
+sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
+    *out = nullptr;
+    Model* m = alloc_array<Model>(1);
+    if (!m) {
+        aligned_free(bytes);
+        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    }
+    m->name = "";
+    m->bytes = bytes;
+    m->size = size;
+    Loader L{m, {}};
+    sdk_status st = L.header(bytes, size);
+    if (st == SDK_OK) st = L.quants();
+    if (st == SDK_OK) st = L.tensors();
+    if (st == SDK_OK) st = L.attrs();
+    if (st == SDK_OK) st = L.graph_and_nodes();
+    if (st == SDK_OK) st = L.ops_and_prepare();
+    if (st == SDK_OK) st = plan_model(m);
+    if (st != SDK_OK) {
+        free_model(m);
+        return st;
+    }
+    *out = m;
+    return SDK_OK;
+}
+
+}  // namespace sdk

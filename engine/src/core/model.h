@@ -1,0 +1,79 @@
+// The in-memory model: what the loader builds from a verified .sdkm file. Immutable
+// after loading, shared by all sessions.
+#pragma once
+
+#include "core/op.h"
+
+namespace sdk {
+
+struct Node {
+    const char* name;
+    const char* type;
+    const OpDef* op;
+    const int32_t* inputs;   // tensor indices; -1 = absent optional input
+    const int32_t* outputs;  // tensor indices
+    int num_inputs;
+    int num_outputs;
+    const Attr* attrs;
+    int num_attrs;
+    uint32_t io_offset;  // first entry of this node in Model::io_tensors (inputs, then outputs)
+    void* op_data;
+    size_t scratch_bytes;
+};
+
+struct AllocBlock {
+    AllocBlock* next;
+    void* ptr;
+};
+
+constexpr size_t kNoOffset = ~static_cast<size_t>(0);
+
+// Plain data (zero-initialised with calloc by the loader).
+struct Model {
+    uint8_t* bytes;  // the file, copied into a 64-byte aligned buffer
+    size_t size;
+    const char* name;
+
+    Tensor* tensors;
+    int32_t num_tensors;
+    QuantParams* quants;
+    uint32_t num_quants;
+    Attr* attrs;
+    uint32_t num_attrs;
+    Node* nodes;
+    int32_t num_nodes;
+    const int32_t* inputs;
+    int32_t num_inputs;
+    const int32_t* outputs;
+    int32_t num_outputs;
+
+    const Tensor** io_tensors;  // per node IO entry (nullptr for absent inputs)
+    uint32_t num_io;
+
+    // Memory plan (planner.cpp): per tensor, its arena offset (kNoOffset for constants
+    // and tensors never produced) or, for an alias of a constant, the constant's data.
+    size_t* tensor_offset;
+    const void** tensor_const;
+
+    size_t weights_bytes;
+    size_t packed_bytes;
+    size_t arena_bytes;
+    size_t arena_lower_bound;
+    size_t naive_bytes;
+    size_t scratch_bytes;
+
+    AllocBlock* allocs;  // PrepareContext::alloc blocks
+};
+
+// loader.cpp: takes ownership of `bytes` (64-byte aligned, from aligned_alloc64) even on
+// failure.
+sdk_status load_model(uint8_t* bytes, size_t size, Model** out);
+void free_model(Model* m);
+
+// planner.cpp: lifetimes, in-place/alias sharing and offsets for all activation tensors.
+sdk_status plan_model(Model* m);
+
+// Finds a registered op by type; nullptr when this build does not include it.
+const OpDef* find_op(const char* type);
+
+}  // namespace sdk

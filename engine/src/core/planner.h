@@ -1,0 +1,29 @@
+// The arena planner: tensor lifetimes from node order, greedy-by-size best-fit offsets.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+namespace sdk {
+
+// One arena buffer: live over steps [first, last] (inclusive), `size` bytes.
+struct PlanBuffer {
+    uint64_t size;
+    int32_t first;
+    int32_t last;
+    uint64_t offset;  // result, a multiple of 64
+};
+
+struct PlanResult {
+    uint64_t arena_bytes;  // max(offset + aligned size)
+    uint64_t lower_bound;  // max over steps of the aligned sizes live at that step
+    uint64_t naive_bytes;  // sum of the aligned sizes (no reuse)
+};
+
+// Places every buffer so that buffers live at a common step never overlap. Buffers are
+// taken largest first (ties: earlier first, then lower index) and each goes into the
+// smallest gap between already-placed, time-overlapping buffers that fits it (best fit),
+// else on top of them. Sizes are rounded up to 64 bytes. Returns false on OOM.
+bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result);
+
+}  // namespace sdk

@@ -1,0 +1,85 @@
+// Session creation and the graph executor.
+#include "core/session.h"
+
+#include "core/alloc.h"
+#include "core/status.h"
+#include "core/thread_pool.h"
+
+namespace sdk {
+
+sdk_status session_create(const Model* m, int threads, Session** out) {
+    *out = nullptr;
+    Session* s = alloc_array<Session>(1);
+    if (!s) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session");
+    s->model = m;
+    s->arena = static_cast<uint8_t*>(aligned_alloc64(m->arena_bytes));
+    s->scratch = m->scratch_bytes ? aligned_alloc64(m->scratch_bytes) : nullptr;
+    s->tensor_data = alloc_array<void*>(m->num_tensors);
+    s->io_data = alloc_array<void*>(m->num_io);
+    if (!s->arena || (m->scratch_bytes && !s->scratch) || !s->tensor_data || !s->io_data) {
+        session_free(s);
+        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session (arena %zu bytes, scratch %zu)",
+                         m->arena_bytes, m->scratch_bytes);
+    }
+    for (int32_t t = 0; t < m->num_tensors; ++t) {
+        const Tensor& x = m->tensors[t];
+        if (x.flags & kTensorConstant)
+            s->tensor_data[t] = const_cast<void*>(x.const_data);  // ops never write inputs
+        else if (m->tensor_const[t])
+            s->tensor_data[t] = const_cast<void*>(m->tensor_const[t]);
+        else if (m->tensor_offset[t] != kNoOffset)
+            s->tensor_data[t] = s->arena + m->tensor_offset[t];
+    }
+    for (int32_t i = 0; i < m->num_nodes; ++i) {
+        const Node& n = m->nodes[i];
+        for (int k = 0; k < n.num_inputs + n.num_outputs; ++k) {
+            int32_t t = n.inputs[k];
+            s->io_data[n.io_offset + k] = t >= 0 ? s->tensor_data[t] : nullptr;
+        }
+    }
+    s->pool = pool_create(threads);
+    *out = s;
+    return SDK_OK;
+}
+
+void session_free(Session* s) {
+    if (!s) return;
+    pool_destroy(s->pool);
+    aligned_free(s->arena);
+    aligned_free(s->scratch);
+    free(s->tensor_data);
+    free(s->io_data);
+    free(s);
+}
+
+sdk_status session_run(Session* s) {
+    const Model* m = s->model;
+    s->has_run = false;
+    clear_error();
+    for (int32_t i = 0; i < m->num_nodes; ++i) {
+        const Node& n = m->nodes[i];
+        if (!n.op->run) continue;  // alias ops: the output already is the input's memory
+        RunContext ctx;
+        ctx.node = &n;
+        ctx.op_data = n.op_data;
+        ctx.in_data = s->io_data + n.io_offset;
+        ctx.out_data = s->io_data + n.io_offset + n.num_inputs;
+        ctx.in_tensors = m->io_tensors + n.io_offset;
+        ctx.out_tensors = m->io_tensors + n.io_offset + n.num_inputs;
+        ctx.scratch = s->scratch;
+        ctx.scratch_bytes = m->scratch_bytes;
+        ctx.pool = s->pool;
+        ctx.num_inputs = n.num_inputs;
+        ctx.num_outputs = n.num_outputs;
+        sdk_status st = n.op->run(ctx);
+        if (st != SDK_OK) {
+            if (!last_error()[0]) set_error(st, "run failed");
+            prefix_error("node '%.64s' (%s): ", n.name, n.type);
+            return st;
+        }
+    }
+    s->has_run = true;
+    return SDK_OK;
+}
+
+}  // namespace sdk

@@ -1,0 +1,22 @@
+// A session: one arena, scratch and thread pool over a shared, immutable model.
+#pragma once
+
+#include "core/model.h"
+
+namespace sdk {
+
+struct Session {
+    const Model* model;
+    uint8_t* arena;
+    void* scratch;
+    void** tensor_data;  // per tensor: constant data, arena slot, or nullptr (unused)
+    void** io_data;      // per node IO entry, as RunContext::in_data/out_data
+    ThreadPool* pool;
+    bool has_run;
+};
+
+sdk_status session_create(const Model* model, int threads, Session** out);
+void session_free(Session* s);
+sdk_status session_run(Session* s);
+
+}  // namespace sdk

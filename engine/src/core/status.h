@@ -1,0 +1,18 @@
+// Status codes and the per-thread last error message.
+#pragma once
+
+#include <stdarg.h>
+
+#include "sdkengine/engine.h"
+
+namespace sdk {
+
+// Formats the message into this thread's error buffer and returns `status`.
+sdk_status set_error(sdk_status status, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
+sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap);
+// Appends to the current message (for context such as the file name).
+void prefix_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+const char* last_error();
+void clear_error();
+
+}  // namespace sdk

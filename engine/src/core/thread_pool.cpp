@@ -1,0 +1,145 @@
+#include "core/thread_pool.h"
+
+#include <stdlib.h>
+
+#include "core/alloc.h"
+
+#if SDK_FEATURE_THREADS
+#include <pthread.h>
+#endif
+
+namespace sdk {
+
+#if SDK_FEATURE_THREADS
+
+struct ThreadPool {
+    int threads;  // including the caller
+    pthread_t* workers;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv;
+    pthread_cond_t done_cv;
+    uint64_t generation;  // bumped per job; workers wait for a change
+    bool stop;
+    bool busy;  // a job is running: nested parallel_for runs inline
+    // current job
+    ParallelFn fn;
+    void* arg;
+    int64_t n;
+    int64_t chunk;
+    int64_t next;  // atomically claimed chunk start
+    int active;    // workers still inside the job
+};
+
+namespace {
+
+void run_chunks(ThreadPool* p) {
+    for (;;) {
+        int64_t begin = __atomic_fetch_add(&p->next, p->chunk, __ATOMIC_RELAXED);
+        if (begin >= p->n) return;
+        int64_t end = begin + p->chunk < p->n ? begin + p->chunk : p->n;
+        p->fn(p->arg, begin, end);
+    }
+}
+
+void* worker_main(void* arg) {
+    ThreadPool* p = static_cast<ThreadPool*>(arg);
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->generation == seen) pthread_cond_wait(&p->work_cv, &p->mu);
+        if (p->stop) break;
+        seen = p->generation;
+        pthread_mutex_unlock(&p->mu);
+        run_chunks(p);
+        pthread_mutex_lock(&p->mu);
+        if (--p->active == 0) pthread_cond_signal(&p->done_cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return nullptr;
+}
+
+}  // namespace
+
+ThreadPool* pool_create(int threads) {
+    if (threads <= 1) return nullptr;
+    if (threads > 64) threads = 64;
+    ThreadPool* p = alloc_array<ThreadPool>(1);
+    if (!p) return nullptr;
+    p->threads = threads;
+    p->workers = alloc_array<pthread_t>(threads - 1);
+    if (!p->workers) {
+        free(p);
+        return nullptr;
+    }
+    pthread_mutex_init(&p->mu, nullptr);
+    pthread_cond_init(&p->work_cv, nullptr);
+    pthread_cond_init(&p->done_cv, nullptr);
+    for (int i = 0; i < threads - 1; ++i) {
+        if (pthread_create(&p->workers[i], nullptr, worker_main, p) != 0) break;
+        ++p->started;
+    }
+    p->threads = p->started + 1;
+    return p;
+}
+
+void pool_destroy(ThreadPool* p) {
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->started; ++i) pthread_join(p->workers[i], nullptr);
+    pthread_cond_destroy(&p->work_cv);
+    pthread_cond_destroy(&p->done_cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p->workers);
+    free(p);
+}
+
+int pool_threads(const ThreadPool* pool) { return pool ? pool->threads : 1; }
+
+void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* arg) {
+    if (n <= 0) return;
+    if (grain < 1) grain = 1;
+    if (!p || p->threads <= 1 || p->busy || n < 2 * grain) {
+        fn(arg, 0, n);
+        return;
+    }
+    // ~4 chunks per thread balances uneven chunks without many hand-offs.
+    int64_t chunk = (n + 4 * p->threads - 1) / (4 * p->threads);
+    if (chunk < grain) chunk = grain;
+    pthread_mutex_lock(&p->mu);
+    p->busy = true;
+    p->fn = fn;
+    p->arg = arg;
+    p->n = n;
+    p->chunk = chunk;
+    p->next = 0;
+    p->active = p->started;
+    ++p->generation;
+    pthread_cond_broadcast(&p->work_cv);
+    pthread_mutex_unlock(&p->mu);
+    run_chunks(p);
+    pthread_mutex_lock(&p->mu);
+    while (p->active > 0) pthread_cond_wait(&p->done_cv, &p->mu);
+    p->busy = false;
+    pthread_mutex_unlock(&p->mu);
+}
+
+#else  // !SDK_FEATURE_THREADS
+
+struct ThreadPool {
+    int threads;
+};
+
+ThreadPool* pool_create(int) { return nullptr; }
+void pool_destroy(ThreadPool*) {}
+int pool_threads(const ThreadPool*) { return 1; }
+void parallel_for(ThreadPool*, int64_t n, int64_t, ParallelFn fn, void* arg) {
+    if (n > 0) fn(arg, 0, n);
+}
+
+#endif
+
+}  // namespace sdk

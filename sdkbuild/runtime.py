@@ -1,0 +1,510 @@
+"""ctypes access to a host build of the engine's C API (engine/include/sdkengine/engine.h).
+
+    with Engine() as eng, eng.load("model.sdkm") as model, model.session(threads=2) as s:
+        outputs = s.run({"x": np.zeros((1, 3, 8, 8), np.float32)})
+
+Library lookup: the `lib_path` argument, else $SDKBUILD_ENGINE_LIB, else
+`sdkbuild.build.ensure_host_engine()` (the Conan+Meson host build), else a direct Meson
+development build of all ops (`build_dev_engine()`), cached by a hash of the engine sources.
+Every engine failure raises `EngineError` carrying the status and the engine's message.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import paths
+from .errors import SdkbuildError
+
+# ---------------------------------------------------------------- C API declarations
+
+SDK_OK = 0
+STATUS_NAMES = {
+    0: "SDK_OK",
+    1: "SDK_ERR_INVALID_ARGUMENT",
+    2: "SDK_ERR_IO",
+    3: "SDK_ERR_BAD_MODEL",
+    4: "SDK_ERR_UNSUPPORTED",
+    5: "SDK_ERR_OUT_OF_MEMORY",
+    6: "SDK_ERR_STATE",
+    7: "SDK_ERR_INTERNAL",
+}
+MAX_RANK = 6
+DTYPES: dict[int, np.dtype] = {1: np.dtype("<f4"), 2: np.dtype("i1"), 3: np.dtype("<i4"), 4: np.dtype("u1")}
+
+
+class _TensorInfo(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("dtype", ctypes.c_int32),
+        ("rank", ctypes.c_int32),
+        ("dims", ctypes.c_int32 * MAX_RANK),
+        ("byte_size", ctypes.c_size_t),
+        ("scale", ctypes.c_float),
+        ("zero_point", ctypes.c_int32),
+    ]
+
+
+class _MemoryInfo(ctypes.Structure):
+    _fields_ = [
+        ("weights_bytes", ctypes.c_size_t),
+        ("arena_bytes", ctypes.c_size_t),
+        ("arena_lower_bound", ctypes.c_size_t),
+        ("naive_bytes", ctypes.c_size_t),
+        ("packed_weights_bytes", ctypes.c_size_t),
+    ]
+
+
+class _SessionOptions(ctypes.Structure):
+    _fields_ = [("num_threads", ctypes.c_int32)]
+
+
+_P = ctypes.c_void_p
+_SIGNATURES: dict[str, tuple[object, list[object]]] = {
+    "sdk_version": (ctypes.c_char_p, []),
+    "sdk_build_info": (ctypes.c_char_p, []),
+    "sdk_last_error": (ctypes.c_char_p, []),
+    "sdk_status_string": (ctypes.c_char_p, [ctypes.c_int]),
+    "sdk_model_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_P)]),
+    "sdk_model_load_memory": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_P)]),
+    "sdk_model_free": (None, [_P]),
+    "sdk_model_input_count": (ctypes.c_int32, [_P]),
+    "sdk_model_output_count": (ctypes.c_int32, [_P]),
+    "sdk_model_input_info": (ctypes.c_int, [_P, ctypes.c_int32, ctypes.POINTER(_TensorInfo)]),
+    "sdk_model_output_info": (ctypes.c_int, [_P, ctypes.c_int32, ctypes.POINTER(_TensorInfo)]),
+    "sdk_model_find_input": (ctypes.c_int32, [_P, ctypes.c_char_p]),
+    "sdk_model_find_output": (ctypes.c_int32, [_P, ctypes.c_char_p]),
+    "sdk_model_memory_info": (ctypes.c_int, [_P, ctypes.POINTER(_MemoryInfo)]),
+    "sdk_session_create": (ctypes.c_int, [_P, ctypes.POINTER(_SessionOptions), ctypes.POINTER(_P)]),
+    "sdk_session_free": (None, [_P]),
+    "sdk_session_set_input": (ctypes.c_int, [_P, ctypes.c_int32, _P, ctypes.c_size_t]),
+    "sdk_session_set_input_f32": (ctypes.c_int, [_P, ctypes.c_int32, _P, ctypes.c_size_t]),
+    "sdk_session_input_buffer": (ctypes.c_int, [_P, ctypes.c_int32, ctypes.POINTER(_P), ctypes.POINTER(ctypes.c_size_t)]),
+    "sdk_session_run": (ctypes.c_int, [_P]),
+    "sdk_session_get_output": (ctypes.c_int, [_P, ctypes.c_int32, _P, ctypes.c_size_t]),
+    "sdk_session_get_output_f32": (ctypes.c_int, [_P, ctypes.c_int32, _P, ctypes.c_size_t]),
+    "sdk_session_output_buffer": (
+        ctypes.c_int,
+        [_P, ctypes.c_int32, ctypes.POINTER(_P), ctypes.POINTER(ctypes.c_size_t)],
+    ),
+}
+
+
+class EngineError(SdkbuildError):
+    """A failed engine call: `status` (sdk_status code) and the engine's own message."""
+
+    def __init__(self, message: str, status: int, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.status_name = STATUS_NAMES.get(status, f"status {status}")
+
+
+_HINTS = {
+    3: "the file is not a valid .sdkm model: re-run `sdkbuild convert` to regenerate it",
+    4: "the engine build lacks an op or feature the model needs: add it to the engine's op list and rebuild",
+}
+
+
+# ---------------------------------------------------------------- plain results
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    name: str
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    byte_size: int
+    scale: float
+    zero_point: int
+
+
+@dataclass(frozen=True)
+class MemoryInfo:
+    weights_bytes: int
+    arena_bytes: int
+    arena_lower_bound: int
+    naive_bytes: int
+    packed_weights_bytes: int
+
+
+# ---------------------------------------------------------------- library lookup
+
+
+def _engine_source_hash(engine: Path, extra: str) -> str:
+    h = hashlib.sha256(extra.encode())
+    for sub in ("meson.build", "meson.options", "include", "src", "tools", "tests"):
+        p = engine / sub
+        files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else []
+        for f in files:
+            if "__pycache__" in f.parts:
+                continue
+            h.update(f.relative_to(engine).as_posix().encode() + b"\0")
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _tool(name: str) -> str:
+    """A tool from this Python's environment (the venv's meson/ninja) or PATH."""
+    cand = Path(sys.executable).parent / name
+    if cand.is_file():
+        return str(cand)
+    found = shutil.which(name)
+    if not found:
+        raise SdkbuildError(f"{name} not found", hint=f"install it: pip install {name}")
+    return found
+
+
+def available_ops(engine: Path | None = None) -> list[str]:
+    """Op types that have an engine/src/ops/<op>.cpp (as the engine's selector sees them)."""
+    engine = engine or paths.engine_dir()
+    out = subprocess.run(
+        [sys.executable, str(engine / "tools" / "select_sources.py"), "--engine", str(engine), "--list"],
+        capture_output=True, text=True, check=True,
+    )
+    return [line for line in out.stdout.split() if line]
+
+
+def _cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "sdkbuild" / "dev-engine"
+
+
+def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, quiet: bool = True) -> Path:
+    """Build the host engine directly with Meson (all ops by default) and return the .so.
+
+    Cached in ~/.cache/sdkbuild/dev-engine/<hash of engine sources + options>/; a file
+    lock makes parallel pytest workers wait for one build instead of racing.
+    """
+    engine = paths.engine_dir()
+    ops = sorted(ops) if ops is not None else available_ops(engine)
+    key = _engine_source_hash(engine, json.dumps({"ops": ops, "tests": tests}))
+    root = _cache_root() / key
+    lib = root / "build" / "libsdkengine.so"
+    stamp = root / "ok"
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.is_file() and lib.is_file():
+            return lib
+        build = root / "build"
+        shutil.rmtree(build, ignore_errors=True)
+        env = dict(os.environ)
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        setup = [
+            _tool("meson"), "setup", str(build), str(engine),
+            f"-Dops={','.join(ops)}", f"-Dtests={'true' if tests else 'false'}",
+        ]
+        for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2"]):
+            r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            if r.returncode != 0:
+                log = (r.stdout + r.stderr).strip().splitlines()
+                shutil.rmtree(build, ignore_errors=True)
+                raise SdkbuildError(
+                    f"building the development engine failed: {' '.join(cmd[:2])}\n" + "\n".join(log[-30:]),
+                    hint="fix the engine sources above, or point SDKBUILD_ENGINE_LIB at a built libsdkengine.so",
+                )
+        stamp.write_text(str(lib))
+    return lib
+
+
+def find_engine_library(lib_path: str | os.PathLike | None = None) -> Path:
+    if lib_path is not None:
+        p = Path(lib_path)
+        if not p.is_file():
+            raise SdkbuildError(f"engine library {p} does not exist", hint="build the engine or fix the path")
+        return p
+    env = os.environ.get("SDKBUILD_ENGINE_LIB")
+    if env:
+        p = Path(env)
+        if not p.is_file():
+            raise SdkbuildError(f"SDKBUILD_ENGINE_LIB={env} does not exist", hint="unset it or point it at a .so")
+        return p
+    try:
+        from .build import ensure_host_engine  # owned by the build stage; lazy so runtime works alone
+    except ImportError:
+        return build_dev_engine()
+    return Path(ensure_host_engine())
+
+
+def _load_library(path: Path) -> ctypes.CDLL:
+    try:
+        lib = ctypes.CDLL(str(path))
+    except OSError as e:
+        raise SdkbuildError(f"cannot load engine library {path}: {e}", hint="rebuild the host engine") from None
+    for name, (res, args) in _SIGNATURES.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            raise SdkbuildError(f"{path} does not export {name}: not an sdkengine library?") from None
+        fn.restype = res
+        fn.argtypes = args
+    return lib
+
+
+# ---------------------------------------------------------------- objects
+
+
+class Engine:
+    """A loaded engine library. Models and sessions keep it alive."""
+
+    def __init__(self, lib_path: str | os.PathLike | None = None) -> None:
+        self.path = find_engine_library(lib_path)
+        self._lib = _load_library(self.path)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        pass  # a CDLL cannot be unloaded safely; kept for symmetry with Model/Session
+
+    def _check(self, status: int, what: str = "") -> None:
+        if status != SDK_OK:
+            msg = (self._lib.sdk_last_error() or b"").decode(errors="replace")
+            name = STATUS_NAMES.get(status, f"status {status}")
+            raise EngineError(f"{what}{msg or name}", status, _HINTS.get(status))
+
+    @property
+    def version(self) -> str:
+        return self._lib.sdk_version().decode()
+
+    @property
+    def build_info(self) -> dict:
+        return json.loads(self._lib.sdk_build_info().decode())
+
+    @property
+    def ops(self) -> list[str]:
+        return list(self.build_info["ops"])
+
+    def load(self, model: str | os.PathLike | bytes) -> Model:
+        handle = _P()
+        if isinstance(model, bytes | bytearray | memoryview):
+            data = bytes(model)
+            self._check(self._lib.sdk_model_load_memory(data, len(data), ctypes.byref(handle)))
+        else:
+            self._check(self._lib.sdk_model_load_file(os.fsencode(model), ctypes.byref(handle)))
+        return Model(self, handle)
+
+
+def _info(raw: _TensorInfo) -> TensorInfo:
+    return TensorInfo(
+        name=raw.name.decode(errors="replace"),
+        dtype=DTYPES[raw.dtype],
+        shape=tuple(raw.dims[: raw.rank]),
+        byte_size=int(raw.byte_size),
+        scale=float(raw.scale),
+        zero_point=int(raw.zero_point),
+    )
+
+
+class Model:
+    def __init__(self, engine: Engine, handle: ctypes.c_void_p) -> None:
+        self.engine = engine
+        self._lib = engine._lib
+        self._h: ctypes.c_void_p | None = handle
+        self.inputs = [self._tinfo(self._lib.sdk_model_input_info, i) for i in range(self._lib.sdk_model_input_count(handle))]
+        self.outputs = [
+            self._tinfo(self._lib.sdk_model_output_info, i) for i in range(self._lib.sdk_model_output_count(handle))
+        ]
+
+    def _tinfo(self, fn: object, i: int) -> TensorInfo:
+        raw = _TensorInfo()
+        self.engine._check(fn(self._h, i, ctypes.byref(raw)))  # type: ignore[operator]
+        return _info(raw)
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._h is None:
+            raise EngineError("the model is closed", 6)
+        return self._h
+
+    def memory_info(self) -> MemoryInfo:
+        raw = _MemoryInfo()
+        self.engine._check(self._lib.sdk_model_memory_info(self.handle, ctypes.byref(raw)))
+        return MemoryInfo(**{f: int(getattr(raw, f)) for f, _ in _MemoryInfo._fields_})
+
+    def input_index(self, name: str) -> int:
+        i = self._lib.sdk_model_find_input(self.handle, name.encode())
+        if i < 0:
+            self.engine._check(1)
+        return int(i)
+
+    def output_index(self, name: str) -> int:
+        i = self._lib.sdk_model_find_output(self.handle, name.encode())
+        if i < 0:
+            self.engine._check(1)
+        return int(i)
+
+    def session(self, threads: int = 1) -> Session:
+        opts = _SessionOptions(threads)
+        h = _P()
+        self.engine._check(self._lib.sdk_session_create(self.handle, ctypes.byref(opts), ctypes.byref(h)))
+        return Session(self, h)
+
+    def close(self) -> None:
+        if self._h is not None:
+            self._lib.sdk_model_free(self._h)
+            self._h = None
+
+    def __enter__(self) -> Model:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Session:
+    def __init__(self, model: Model, handle: ctypes.c_void_p) -> None:
+        self.model = model
+        self._lib = model._lib
+        self._h: ctypes.c_void_p | None = handle
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._h is None:
+            raise EngineError("the session is closed", 6)
+        return self._h
+
+    def _index(self, key: int | str, outputs: bool = False) -> int:
+        if isinstance(key, str):
+            return self.model.output_index(key) if outputs else self.model.input_index(key)
+        return int(key)
+
+    def set_input(self, key: int | str, array: np.ndarray) -> None:
+        """Copy `array` into input `key`; float data for an int8 input is quantized."""
+        i = self._index(key)
+        if not 0 <= i < len(self.model.inputs):
+            raise EngineError(f"input index {i} out of range (model has {len(self.model.inputs)} inputs)", 1)
+        info = self.model.inputs[i]
+        arr = np.asarray(array)
+        if tuple(arr.shape) != info.shape:
+            raise EngineError(f"input '{info.name}' has shape {list(info.shape)}, got {list(arr.shape)}", 1)
+        if arr.dtype == info.dtype:
+            arr = np.ascontiguousarray(arr)
+            self.model.engine._check(self._lib.sdk_session_set_input(self.handle, i, arr.ctypes.data, arr.nbytes))
+        elif arr.dtype.kind == "f" and info.dtype != np.float32 and info.scale > 0:
+            arr = np.ascontiguousarray(arr, dtype=np.float32)
+            self.model.engine._check(self._lib.sdk_session_set_input_f32(self.handle, i, arr.ctypes.data, arr.size))
+        elif np.can_cast(arr.dtype, info.dtype, "same_kind") and arr.dtype.kind == info.dtype.kind:
+            arr = np.ascontiguousarray(arr, dtype=info.dtype)
+            self.model.engine._check(self._lib.sdk_session_set_input(self.handle, i, arr.ctypes.data, arr.nbytes))
+        else:
+            raise EngineError(f"input '{info.name}' is {info.dtype.name}, got {arr.dtype.name} data", 1)
+
+    def run(self, inputs: Mapping[str | int, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Set `inputs` (if given), run, and return every output by name."""
+        for k, v in (inputs or {}).items():
+            self.set_input(k, v)
+        self.model.engine._check(self._lib.sdk_session_run(self.handle))
+        return {o.name: self.get_output(i) for i, o in enumerate(self.model.outputs)}
+
+    def get_output(self, key: int | str, *, dequantize: bool = False) -> np.ndarray:
+        i = self._index(key, outputs=True)
+        if not 0 <= i < len(self.model.outputs):
+            raise EngineError(f"output index {i} out of range (model has {len(self.model.outputs)} outputs)", 1)
+        info = self.model.outputs[i]
+        if dequantize and info.dtype != np.float32:
+            out = np.empty(info.shape, np.float32)
+            self.model.engine._check(self._lib.sdk_session_get_output_f32(self.handle, i, out.ctypes.data, out.size))
+            return out
+        out = np.empty(info.shape, info.dtype)
+        self.model.engine._check(self._lib.sdk_session_get_output(self.handle, i, out.ctypes.data, out.nbytes))
+        return out
+
+    def close(self) -> None:
+        if self._h is not None:
+            self._lib.sdk_session_free(self._h)
+            self._h = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------- `sdkbuild run`
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise SdkbuildError(f"cannot read input array {path}: {e}", hint="pass a .npy file (numpy.save)") from None
+
+
+def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, threads: int = 1,
+              lib_path: str | None = None) -> dict[str, Path]:
+    """The `sdkbuild run` command: inputs from .npy files, outputs to OUTPUT_DIR/<name>.npy."""
+    if not model_path.is_file():
+        raise SdkbuildError(f"model {model_path} does not exist")
+    if threads < 1:
+        raise SdkbuildError(f"--threads must be at least 1, got {threads}")
+    with Engine(lib_path) as eng, eng.load(model_path) as model:
+        names = [i.name for i in model.inputs]
+        given: dict[str, np.ndarray] = {}
+        for spec in input_specs:
+            name, sep, file = spec.partition("=")
+            if not sep:
+                if len(names) != 1:
+                    raise SdkbuildError(
+                        f"--input {spec}: the model has {len(names)} inputs, so name it: --input NAME=file.npy",
+                        hint=f"inputs: {', '.join(names)}",
+                    )
+                name, file = names[0], spec
+            if name not in names:
+                raise SdkbuildError(f"--input {spec}: the model has no input '{name}'", hint=f"inputs: {', '.join(names)}")
+            if name in given:
+                raise SdkbuildError(f"input '{name}' is given twice")
+            given[name] = _load_npy(Path(file))
+        missing = [n for n in names if n not in given]
+        if missing:
+            raise SdkbuildError(
+                f"missing input(s): {', '.join(missing)}",
+                hint="pass each with --input NAME=file.npy (shapes: "
+                + ", ".join(f"{i.name} {list(i.shape)} {i.dtype.name}" for i in model.inputs) + ")",
+            )
+        with model.session(threads) as s:
+            outputs = s.run(given)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for name, arr in outputs.items():
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "output"
+        dest = output_dir / f"{safe}.npy"
+        fd, tmp = tempfile.mkstemp(prefix=f".{safe}.", suffix=".npy", dir=output_dir)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, arr)
+            os.replace(tmp, dest)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written[name] = dest
+    return written
