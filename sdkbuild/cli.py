@@ -53,6 +53,42 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], **
         click.echo(f"  {line}")
 
 
+# ---- run (sdkbuild/runtime.py)
+@cli.command("run")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("-i", "--input", "inputs", multiple=True, metavar="NAME=FILE.npy",
+              help="Input array (repeatable); a single-input model may take just FILE.npy.")
+@click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the outputs, written as <name>.npy.")
+@click.option("--threads", default=1, show_default=True, type=int, help="Engine threads.")
+@click.option("--engine-lib", type=click.Path(dir_okay=False), envvar="SDKBUILD_ENGINE_LIB",
+              help="Host libsdkengine.so to use (default: build/find the host engine).")
+def run_cmd(model: str, inputs: tuple[str, ...], output_dir: str, threads: int, engine_lib: str | None) -> None:
+    """Run a .sdkm model on the host engine with inputs from .npy files."""
+    from pathlib import Path
+
+    from .runtime import run_model
+
+    written = run_model(Path(model), inputs, Path(output_dir), threads, engine_lib)
+    for name, path in written.items():
+        click.echo(f"{name} -> {path}")
+
+
+# ---- inspect (sdkbuild/inspect.py)
+@cli.command("inspect")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--engine-lib", type=click.Path(dir_okay=False), envvar="SDKBUILD_ENGINE_LIB",
+              help="Host libsdkengine.so used for the memory figures.")
+def inspect_cmd(model: str, as_json: bool, engine_lib: str | None) -> None:
+    """Show a .sdkm model's ops, tensors, inputs/outputs, weights and memory plan."""
+    from pathlib import Path
+
+    from .inspect import inspect_cli
+
+    inspect_cli(Path(model), as_json, engine_lib)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

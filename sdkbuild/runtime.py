@@ -113,7 +113,6 @@ class EngineError(SdkbuildError):
 
 
 _HINTS = {
-    3: "the file is not a valid .sdkm model: re-run `sdkbuild convert` to regenerate it",
     4: "the engine build lacks an op or feature the model needs: add it to the engine's op list and rebuild",
 }
 
