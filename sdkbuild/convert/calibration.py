@@ -1,0 +1,240 @@
+"""Calibration for int8 post-training quantization.
+
+* `load_samples(path, model)`: calibration inputs from a `.npy` file (leading axis =
+  samples, or exactly one sample), a `.npz` file (one array per graph input name, same
+  leading-axis rule), or a directory of such files.
+* `to_onnx(model)`: the fp32 `.sdkm` graph as an ONNX model, every intermediate tensor a
+  graph output. We calibrate on what the engine will actually run (after BN folding and
+  activation fusion), so tensor names always match; onnxruntime executes it.
+* `collect_ranges(model, samples, percentile)`: per activation tensor (lo, hi).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from .. import sdkm
+from ..errors import SdkbuildError
+
+OPSET = 17
+Sample = dict[str, np.ndarray]  # graph input name -> array of the input's shape
+
+# ops whose attributes mean the same in .sdkm and ONNX (modulo the fused activation)
+_SAME = {"Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Sigmoid", "HardSwish", "MaxPool", "AveragePool",
+         "GlobalAveragePool", "Softmax", "Concat", "Transpose", "LRN"}  # fmt: skip
+
+
+def _model_inputs(model: sdkm.Model) -> list[sdkm.Tensor]:
+    return [model.tensors[i] for i in model.inputs]
+
+
+def _as_samples(arrays: Mapping[str, np.ndarray], model: sdkm.Model, origin: str) -> list[Sample]:
+    inputs = _model_inputs(model)
+    counts = set()
+    fixed: dict[str, np.ndarray] = {}
+    for t in inputs:
+        if t.name not in arrays:
+            raise SdkbuildError(
+                f"calibration data {origin} has no array for input {t.name!r} (has: {sorted(arrays)})",
+                hint="for multi-input models pass a .npz file (or directory of them) keyed by input name",
+            )
+        a = np.asarray(arrays[t.name], dtype=np.float32)
+        if tuple(a.shape) == tuple(t.shape):
+            a = a[None]
+        elif tuple(a.shape[1:]) != tuple(t.shape):
+            # a batch of samples without the model's batch-1 axis, e.g. [N, 1, 8, 8] for [1, 1, 8, 8]
+            if len(t.shape) >= 1 and t.shape[0] == 1 and tuple(a.shape[1:]) == tuple(t.shape[1:]):
+                a = a[:, None]
+            else:
+                raise SdkbuildError(
+                    f"calibration data {origin}: array for input {t.name!r} has shape {a.shape}, "
+                    f"expected {tuple(t.shape)} or [N, *{tuple(t.shape)}]",
+                    hint="store one sample per file, or stack samples along a new leading axis",
+                )
+        fixed[t.name] = a
+        counts.add(a.shape[0])
+    if len(counts) != 1:
+        raise SdkbuildError(f"calibration data {origin}: inputs have different sample counts {sorted(counts)}")
+    n = counts.pop()
+    return [{k: v[i] for k, v in fixed.items()} for i in range(n)]
+
+
+def _load_file(p: Path, model: sdkm.Model) -> list[Sample]:
+    try:
+        data = np.load(p, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise SdkbuildError(f"cannot read calibration file {p}: {e}", hint="use .npy or .npz files written by numpy") from None
+    if isinstance(data, np.lib.npyio.NpzFile):
+        with data:
+            arrays = {k: data[k] for k in data.files}
+    else:
+        ins = _model_inputs(model)
+        if len(ins) != 1:
+            raise SdkbuildError(
+                f"calibration file {p} is a single array but the model has {len(ins)} inputs",
+                hint="use a .npz file keyed by input name: " + ", ".join(t.name for t in ins),
+            )
+        arrays = {ins[0].name: data}
+    return _as_samples(arrays, model, str(p))
+
+
+def load_samples(path: str | os.PathLike, model: sdkm.Model) -> list[Sample]:
+    """Calibration samples for `model` from a .npy/.npz file or a directory of them."""
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.iterdir() if f.suffix in (".npy", ".npz"))
+        if not files:
+            raise SdkbuildError(f"calibration directory {p} holds no .npy or .npz files",
+                                hint="save representative inputs with numpy.save into it")
+        samples = [s for f in files for s in _load_file(f, model)]
+    elif p.is_file():
+        samples = _load_file(p, model)
+    else:
+        raise SdkbuildError(f"calibration data {p} does not exist", hint="pass a .npy/.npz file or a directory")
+    if not samples:
+        raise SdkbuildError(f"calibration data {p} holds zero samples")
+    return samples
+
+
+# --------------------------------------------------------------------------- ONNX export
+
+def _const(name: str, arr: np.ndarray) -> onnx.TensorProto:
+    return numpy_helper.from_array(np.asarray(arr), name)
+
+
+def _activation_nodes(node: sdkm.Node, pre: str, out: str, consts: list) -> list[onnx.NodeProto]:
+    act = node.attrs.get("activation", [0])
+    kind = int(act[0]) if isinstance(act, list) and act else 0
+    if kind == sdkm.ACT_RELU:
+        return [helper.make_node("Relu", [pre], [out])]
+    if kind == sdkm.ACT_CLIP:
+        lo, hi = (list(node.attrs.get("activation_params", [-np.inf, np.inf])) + [np.inf])[:2]
+        consts += [_const(out + "__lo", np.float32(lo)), _const(out + "__hi", np.float32(hi))]
+        return [helper.make_node("Clip", [pre, out + "__lo", out + "__hi"], [out])]
+    if kind == sdkm.ACT_HARDSWISH:
+        return [helper.make_node("HardSwish", [pre], [out])]
+    if kind == sdkm.ACT_SIGMOID:
+        return [helper.make_node("Sigmoid", [pre], [out])]
+    return []
+
+
+def node_to_onnx(node: sdkm.Node, names: Sequence[str], consts: list) -> list[onnx.NodeProto]:
+    """ONNX node(s) computing one fp32 .sdkm node; `names` maps tensor index -> name."""
+    ins = [names[i] if i >= 0 else "" for i in node.inputs]
+    out = names[node.outputs[0]]
+    attrs = {k: v for k, v in node.attrs.items() if k not in ("activation", "activation_params")}
+    op = node.op
+    if op in _SAME:
+        acts = _activation_nodes(node, out + "__preact", out, consts)
+        nout = [out + "__preact"] if acts else [out]
+        if op == "Conv" and len(ins) == 3 and ins[2] == "":
+            ins = ins[:2]
+        return [helper.make_node(op, ins, nout, name=node.name, **attrs), *acts]
+    if op == "Clip":
+        lo, hi = float(attrs.get("min", [-np.inf])[0]), float(attrs.get("max", [np.inf])[0])
+        consts += [_const(out + "__lo", np.float32(lo)), _const(out + "__hi", np.float32(hi))]
+        return [helper.make_node("Clip", [ins[0], out + "__lo", out + "__hi"], [out], name=node.name)]
+    if op == "Reshape":
+        consts.append(_const(out + "__shape", np.asarray(attrs["shape"], dtype=np.int64)))
+        return [helper.make_node("Reshape", [ins[0], out + "__shape"], [out], name=node.name)]
+    if op == "Pad":
+        consts.append(_const(out + "__pads", np.asarray(attrs["pads"], dtype=np.int64)))
+        consts.append(_const(out + "__value", np.float32(attrs.get("value", [0.0])[0])))
+        return [helper.make_node("Pad", [ins[0], out + "__pads", out + "__value"], [out], name=node.name,
+                                 mode=str(attrs.get("mode", "constant")))]
+    raise SdkbuildError(f"node {node.name!r}: op {op} cannot be calibrated (not an fp32 engine op)")
+
+
+def _squeeze_attrs(node: sdkm.Node) -> sdkm.Node:
+    # single-element float attrs are scalars in ONNX (alpha, beta, bias, size...)
+    fixed: dict = {}
+    for k, v in node.attrs.items():
+        if k in ("alpha", "beta", "bias") and isinstance(v, list) and len(v) == 1:
+            fixed[k] = float(v[0])
+        elif k in ("transA", "transB", "group", "axis", "size", "ceil_mode", "count_include_pad") and isinstance(
+            v, list
+        ):
+            fixed[k] = int(v[0])
+        else:
+            fixed[k] = v
+    return sdkm.Node(node.op, node.name, node.inputs, node.outputs, fixed, node.float_attrs)
+
+
+def to_onnx(model: sdkm.Model, record_all: bool = True) -> onnx.ModelProto:
+    """The fp32 `model` as ONNX; with record_all every activation tensor is an output."""
+    names = [t.name for t in model.tensors]
+    consts: list[onnx.TensorProto] = []
+    nodes: list[onnx.NodeProto] = []
+    for t in model.tensors:
+        if t.data is not None:
+            consts.append(_const(t.name, np.asarray(t.data)))
+    for n in model.nodes:
+        nodes += node_to_onnx(_squeeze_attrs(n), names, consts)
+
+    def vi(i: int) -> onnx.ValueInfoProto:
+        t = model.tensors[i]
+        return helper.make_tensor_value_info(t.name, TensorProto.FLOAT, list(t.shape))
+
+    outs = list(model.outputs)
+    if record_all:
+        seen = set(outs)
+        for n in model.nodes:
+            for o in n.outputs:
+                if o not in seen and model.tensors[o].data is None:
+                    outs.append(o)
+                    seen.add(o)
+    graph = helper.make_graph(nodes, model.name or "model", [vi(i) for i in model.inputs], [vi(i) for i in outs],
+                              initializer=consts)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
+
+
+def run_onnx(proto: onnx.ModelProto, samples: Sequence[Sample]):
+    """Yield {output name: array} per sample, from onnxruntime (one session for all)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise SdkbuildError("int8 calibration needs onnxruntime", hint="pip install onnxruntime") from None
+    opts = ort.SessionOptions()
+    # calibrate what the .sdkm computes, not an onnxruntime-rewritten graph
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    opts.log_severity_level = 3
+    sess = ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    out_names = [o.name for o in sess.get_outputs()]
+    for s in samples:
+        yield dict(zip(out_names, sess.run(out_names, s), strict=True))
+
+
+def collect_ranges(
+    model: sdkm.Model, samples: Sequence[Sample], percentile: float | None = None
+) -> dict[str, tuple[float, float]]:
+    """(lo, hi) per activation tensor name over the samples.
+
+    Min/max by default. With `percentile` p (e.g. 99.99) each sample contributes its
+    (100-p, p) percentiles and the range is their mean over samples: outliers in single
+    samples then stop stretching the scale of every other value.
+    """
+    if percentile is not None and not 50.0 < percentile <= 100.0:
+        raise SdkbuildError(f"calibration percentile {percentile} is outside (50, 100]", hint="try 99.99")
+    lo: dict[str, list[float]] = {}
+    hi: dict[str, list[float]] = {}
+    for outs in run_onnx(to_onnx(model), samples):
+        for name, a in outs.items():
+            a = np.asarray(a, dtype=np.float32).reshape(-1)
+            if percentile is None or percentile == 100.0:
+                a_lo, a_hi = float(a.min()), float(a.max())
+            else:
+                a_lo, a_hi = (float(x) for x in np.percentile(a, [100.0 - percentile, percentile]))
+            lo.setdefault(name, []).append(a_lo)
+            hi.setdefault(name, []).append(a_hi)
+    for t in _model_inputs(model):  # inputs are not graph outputs of the recording model
+        arr = np.stack([s[t.name] for s in samples]).reshape(-1)
+        lo[t.name], hi[t.name] = [float(arr.min())], [float(arr.max())]
+    if percentile is None or percentile == 100.0:
+        return {k: (min(lo[k]), max(hi[k])) for k in lo}
+    return {k: (float(np.mean(lo[k])), float(np.mean(hi[k]))) for k in lo}
