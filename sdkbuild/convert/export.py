@@ -41,10 +41,13 @@ def to_sdkm(g: Graph, meta: dict | None = None) -> sdkm.Model:
                     f"constant {name!r} has dtype {data.dtype}, which no engine op takes",
                     hint="this model computes with non-float tensors, which the engine does not support",
                 )
-            dtype = sdkm.dtype_code(data.dtype)
+            # a scalar constant is stored as shape (1,): same broadcasting, and the
+            # writer's contiguous copy would make a 0-d array 1-d anyway
+            data = data.reshape(1) if data.ndim == 0 else data
+            dtype, shape = sdkm.dtype_code(data.dtype), tuple(data.shape)
         else:
-            dtype = sdkm.dtype_code(v.dtype if v.dtype != np.float64 else np.float32)
-        index[name] = m.add_tensor(sdkm.Tensor(name, dtype, tuple(v.shape), data))
+            dtype, shape = sdkm.dtype_code(v.dtype if v.dtype != np.float64 else np.float32), tuple(v.shape)
+        index[name] = m.add_tensor(sdkm.Tensor(name, dtype, shape, data))
         return index[name]
 
     m.inputs = [tensor(n) for n in g.inputs]

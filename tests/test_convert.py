@@ -1,0 +1,475 @@
+"""sdkbuild.convert: each pass on small onnx.helper graphs, checked against onnxruntime.
+
+Numerical checks run the ONNX original in onnxruntime and the converted model (decoded
+from its .sdkm bytes) through tests/sdkm_oracle.py, which executes the engine op set with
+onnxruntime too; the engine's own results are compared in tests/test_examples.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+import sdkm_oracle
+from click.testing import CliRunner
+from onnx import TensorProto, helper, numpy_helper
+
+from sdkbuild import __version__, sdkm
+from sdkbuild.cli import cli
+from sdkbuild.convert import (
+    convert_file,
+    convert_model,
+    convert_model_report,
+    parse_input_shape,
+)
+from sdkbuild.errors import SdkbuildError
+
+RNG = np.random.default_rng(0)
+
+
+def const(name: str, arr) -> onnx.TensorProto:
+    return numpy_helper.from_array(np.asarray(arr), name)
+
+
+def rand(*shape: int, lo: float = -1.0, hi: float = 1.0) -> np.ndarray:
+    return RNG.uniform(lo, hi, shape).astype(np.float32)
+
+
+def make(nodes, inputs, outputs, inits=(), opset: int = 13) -> onnx.ModelProto:
+    """inputs/outputs: (name, shape) pairs; shape None = let the checker infer nothing."""
+    g = helper.make_graph(
+        nodes, "t",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in outputs],
+        list(inits),
+    )  # fmt: skip
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+    m.ir_version = 7 if opset < 15 else 8 if opset < 19 else 9 if opset < 21 else 10
+    if all(s is not None for _, s in outputs):  # the checker insists on output shapes
+        onnx.checker.check_model(m)
+    return m
+
+
+def roundtrip(m: sdkm.Model) -> sdkm.Model:
+    return sdkm.decode(sdkm.encode(m))
+
+
+def check_same(model: onnx.ModelProto, feeds: dict[str, np.ndarray], rtol: float = 1e-5, **kw) -> sdkm.Model:
+    """Convert, then compare every output with onnxruntime on the original."""
+    conv = roundtrip(convert_model(model, **kw))
+    want = sdkm_oracle.run_onnx(model, feeds)
+    got = sdkm_oracle.run(conv, feeds)
+    assert len(want) == len(got)
+    for w, g in zip(want, got, strict=True):
+        assert w.shape == g.shape
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol * max(1.0, float(np.abs(w).max())))
+    return conv
+
+
+def ops(m: sdkm.Model) -> list[str]:
+    return [n.op for n in m.nodes]
+
+
+# --------------------------------------------------------------------------- folding
+
+
+def test_shape_chain_is_folded_into_a_resolved_reshape() -> None:
+    nodes = [
+        helper.make_node("Relu", ["x"], ["r"]),
+        helper.make_node("Shape", ["r"], ["s"]),
+        helper.make_node("Gather", ["s", "i0"], ["n"], axis=0),
+        helper.make_node("Unsqueeze", ["n", "ax0"], ["nu"]),
+        helper.make_node("Slice", ["s", "st", "en"], ["hw"]),  # dims 2..3
+        helper.make_node("ReduceProd", ["hw"], ["p"], keepdims=1),
+        helper.make_node("Cast", ["p"], ["pc"], to=TensorProto.INT64),
+        helper.make_node("Concat", ["nu", "m1", "pc"], ["tgt"], axis=0),
+        helper.make_node("Reshape", ["r", "tgt"], ["y"]),
+    ]
+    inits = [const("i0", np.int64(0)), const("ax0", np.array([0], np.int64)), const("m1", np.array([-1], np.int64)),
+             const("st", np.array([2], np.int64)), const("en", np.array([4], np.int64))]
+    m = make(nodes, [("x", ["N", 3, 4, 5])], [("y", None)], inits)
+    conv, rep = convert_model_report(m)
+    assert ops(conv) == ["Relu", "Reshape"]
+    assert conv.nodes[1].attrs["shape"] == [1, 3, 20]
+    assert rep.constants_folded == 7
+    check_same(m, {"x": rand(1, 3, 4, 5)})
+
+
+def test_constant_weight_arithmetic_is_folded() -> None:
+    # W = Transpose(W0) * 2 computed at conversion time: only the Conv remains
+    w0 = rand(3, 4, 1, 1)
+    nodes = [helper.make_node("Transpose", ["w0"], ["wt"], perm=[1, 0, 2, 3]),
+             helper.make_node("Mul", ["wt", "two"], ["w"]),
+             helper.make_node("Conv", ["x", "w"], ["y"])]
+    m = make(nodes, [("x", [1, 3, 5, 5])], [("y", [1, 4, 5, 5])], [const("w0", w0), const("two", np.float32(2))])
+    conv = check_same(m, {"x": rand(1, 3, 5, 5)})
+    assert ops(conv) == ["Conv"]
+    np.testing.assert_array_equal(conv.tensors[conv.nodes[0].inputs[1]].data, w0.transpose(1, 0, 2, 3) * 2)
+
+
+def test_identity_and_dropout_are_removed_and_output_names_kept() -> None:
+    nodes = [helper.make_node("Identity", ["x"], ["a"]), helper.make_node("Relu", ["a"], ["b"]),
+             helper.make_node("Dropout", ["b"], ["c"]), helper.make_node("Identity", ["c"], ["y"])]
+    m = make(nodes, [("x", [2, 3])], [("y", [2, 3])], opset=13)
+    conv = check_same(m, {"x": rand(2, 3)})
+    assert ops(conv) == ["Relu"]
+    assert conv.tensors[conv.outputs[0]].name == "y"
+
+
+def test_output_that_is_an_input_gets_a_copy() -> None:
+    m = make([helper.make_node("Identity", ["x"], ["y"])], [("x", [2, 3])], [("y", [2, 3])])
+    conv = check_same(m, {"x": rand(2, 3)})
+    assert ops(conv) == ["Reshape"]
+
+
+# --------------------------------------------------------------------------- BN folding
+
+
+def bn_inits(prefix: str, c: int) -> list[onnx.TensorProto]:
+    return [const(f"{prefix}_g", rand(c, lo=0.5, hi=1.5)), const(f"{prefix}_b", rand(c)),
+            const(f"{prefix}_m", rand(c)), const(f"{prefix}_v", rand(c, lo=0.3, hi=2.0))]
+
+
+def bn_node(x: str, y: str, p: str) -> onnx.NodeProto:
+    return helper.make_node("BatchNormalization", [x, f"{p}_g", f"{p}_b", f"{p}_m", f"{p}_v"], [y], epsilon=1e-3)
+
+
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_batchnorm_folds_into_conv(with_bias: bool) -> None:
+    w = rand(6, 3, 3, 3)
+    ins = ["x", "w", "cb"] if with_bias else ["x", "w"]
+    inits = [const("w", w), const("cb", rand(6))] + bn_inits("bn", 6)
+    nodes = [helper.make_node("Conv", ins, ["c"], pads=[1, 1, 1, 1]), bn_node("c", "y", "bn")]
+    m = make(nodes, [("x", [1, 3, 7, 7])], [("y", [1, 6, 7, 7])], inits)
+    conv, rep = convert_model_report(m)
+    assert ops(conv) == ["Conv"] and rep.rewrites["BN folded"] == 1
+    folded = conv.tensors[conv.nodes[0].inputs[1]].data
+    assert not np.allclose(folded, w)  # really rescaled
+    check_same(m, {"x": rand(1, 3, 7, 7)})
+
+
+def test_batchnorm_folds_into_gemm_and_standalone_bn_becomes_mul_add() -> None:
+    inits = [const("w", rand(5, 4)), const("c", rand(4))] + bn_inits("bn1", 4) + bn_inits("bn0", 3)
+    nodes = [bn_node("x", "xn", "bn0"),  # standalone: input comes from the graph input
+             helper.make_node("Reshape", ["xn", "shp"], ["xf"]),
+             helper.make_node("Gemm", ["xf2", "w", "c"], ["g"], transB=0, beta=0.5),
+             bn_node("g", "y", "bn1")]
+    nodes.insert(2, helper.make_node("Slice", ["xf", "s0", "s1", "s2"], ["xf2"]))
+    inits += [const("shp", np.array([1, -1], np.int64)), const("s0", np.array([0], np.int64)),
+              const("s1", np.array([5], np.int64)), const("s2", np.array([1], np.int64))]
+    # Slice on a computed tensor is not an engine op: use a layout where it is not needed
+    nodes = [n for n in nodes if n.op_type != "Slice"]
+    nodes[2].input[0] = "xf"
+    inits[0] = const("w", rand(12, 4))
+    m = make(nodes, [("x", [1, 3, 2, 2])], [("y", [1, 4])], inits)
+    conv, rep = convert_model_report(m)
+    assert ops(conv) == ["Mul", "Add", "Reshape", "Gemm"]
+    assert rep.rewrites["BN folded"] == 1 and rep.rewrites["BN lowered to Mul+Add"] == 1
+    check_same(m, {"x": rand(1, 3, 2, 2)})
+
+
+def test_batchnorm_not_folded_when_conv_output_is_shared() -> None:
+    inits = [const("w", rand(2, 2, 1, 1))] + bn_inits("bn", 2)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), bn_node("c", "b", "bn"),
+             helper.make_node("Add", ["b", "c"], ["y"])]
+    m = make(nodes, [("x", [1, 2, 3, 3])], [("y", [1, 2, 3, 3])], inits)
+    conv = check_same(m, {"x": rand(1, 2, 3, 3)})
+    assert ops(conv) == ["Conv", "Mul", "Add", "Add"]
+
+
+def test_batchnorm_training_mode_is_rejected() -> None:
+    nodes = [helper.make_node("BatchNormalization", ["x", "bn_g", "bn_b", "bn_m", "bn_v"], ["y"], training_mode=1)]
+    m = make(nodes, [("x", [1, 2, 3, 3])], [("y", [1, 2, 3, 3])], bn_inits("bn", 2), opset=15)
+    with pytest.raises(SdkbuildError, match="training_mode"):
+        convert_model(m)
+
+
+# --------------------------------------------------------------------------- fusion
+
+
+@pytest.mark.parametrize(
+    ("act_nodes", "code", "params"),
+    [
+        ([helper.make_node("Relu", ["p"], ["y"])], 1, None),
+        ([helper.make_node("Clip", ["p", "lo", "hi"], ["y"])], 2, [0.0, 6.0]),
+        ([helper.make_node("HardSwish", ["p"], ["y"])], 3, None),
+        ([helper.make_node("Sigmoid", ["p"], ["y"])], 4, None),
+        ([helper.make_node("HardSigmoid", ["p"], ["h"], alpha=1 / 6, beta=0.5),
+          helper.make_node("Mul", ["p", "h"], ["y"])], 3, None),
+    ],
+)
+@pytest.mark.parametrize("producer", ["Conv", "Gemm", "Add"])
+def test_activation_fused_into_producer(act_nodes, code: int, params, producer: str) -> None:
+    inits = [const("lo", np.float32(0)), const("hi", np.float32(6))]
+    if producer == "Conv":
+        shape, p = [1, 2, 4, 4], helper.make_node("Conv", ["x", "w"], ["p"], pads=[1, 1, 1, 1])
+        inits.append(const("w", rand(2, 2, 3, 3, lo=-3, hi=3)))
+    elif producer == "Gemm":
+        shape, p = [3, 4], helper.make_node("Gemm", ["x", "w", "b"], ["p"], transB=1)
+        inits += [const("w", rand(4, 4, lo=-3, hi=3)), const("b", rand(4))]
+    else:
+        shape, p = [1, 2, 4, 4], helper.make_node("Add", ["x", "b"], ["p"])
+        inits.append(const("b", rand(2, 1, 1, lo=-3, hi=3)))
+    m = make([p, *act_nodes], [("x", shape)], [("y", shape)], inits, opset=14)
+    conv = check_same(m, {"x": rand(*shape, lo=-4, hi=4)})
+    assert ops(conv) == [producer]
+    assert conv.nodes[0].attrs["activation"] == [code]
+    if params:
+        assert conv.nodes[0].attrs["activation_params"] == params
+
+
+def test_activation_not_fused_when_preactivation_is_a_graph_output() -> None:
+    inits = [const("w", rand(2, 2, 1, 1))]
+    nodes = [helper.make_node("Conv", ["x", "w"], ["p"]), helper.make_node("Relu", ["p"], ["y"])]
+    m = make(nodes, [("x", [1, 2, 3, 3])], [("p", [1, 2, 3, 3]), ("y", [1, 2, 3, 3])], inits)
+    conv = check_same(m, {"x": rand(1, 2, 3, 3)})
+    assert ops(conv) == ["Conv", "Relu"] and "activation" not in conv.nodes[0].attrs
+
+
+def test_standalone_hardsigmoid_is_lowered() -> None:
+    m = make([helper.make_node("HardSigmoid", ["x"], ["y"], alpha=0.3, beta=0.4)], [("x", [2, 5])], [("y", [2, 5])])
+    conv = check_same(m, {"x": rand(2, 5, lo=-5, hi=5)})
+    assert ops(conv) == ["Mul", "Add"] and conv.nodes[1].attrs["activation"] == [2]
+
+
+def test_sum_becomes_add_chain_and_matmul_add_becomes_gemm() -> None:
+    inits = [const("w", rand(4, 3)), const("b", rand(3))]
+    nodes = [helper.make_node("Sum", ["x", "x2", "x3"], ["s"]), helper.make_node("MatMul", ["s", "w"], ["mm"]),
+             helper.make_node("Add", ["mm", "b"], ["y"])]
+    m = make(nodes, [("x", [2, 4]), ("x2", [2, 4]), ("x3", [2, 4])], [("y", [2, 3])], inits)
+    conv, rep = convert_model_report(m)
+    assert ops(conv) == ["Add", "Add", "Gemm"]
+    assert rep.rewrites["MatMul+Add -> Gemm"] == 1
+    check_same(m, {"x": rand(2, 4), "x2": rand(2, 4), "x3": rand(2, 4)})
+
+
+def test_sub_and_div_by_constants() -> None:
+    inits = [const("c", rand(3, lo=0.5, hi=2))]
+    nodes = [helper.make_node("Sub", ["x", "c"], ["a"]), helper.make_node("Div", ["a", "c"], ["b"]),
+             helper.make_node("Sub", ["c", "b"], ["y"])]
+    m = make(nodes, [("x", [2, 3])], [("y", [2, 3])], inits)
+    conv = check_same(m, {"x": rand(2, 3)})
+    assert set(ops(conv)) == {"Add", "Mul"}
+
+
+# --------------------------------------------------------------------------- padding and pooling
+
+
+@pytest.mark.parametrize("auto_pad", ["SAME_UPPER", "SAME_LOWER", "VALID"])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_auto_pad_is_resolved(auto_pad: str, stride: int) -> None:
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], auto_pad=auto_pad, strides=[stride, stride]),
+             helper.make_node("MaxPool", ["c"], ["y"], kernel_shape=[2, 2], auto_pad=auto_pad,
+                              strides=[stride, stride])]
+    m = make(nodes, [("x", [1, 2, 7, 6])], [("y", None)], [const("w", rand(3, 2, 4, 3))])
+    conv = check_same(m, {"x": rand(1, 2, 7, 6)})
+    assert all("auto_pad" not in n.attrs for n in conv.nodes)
+    if auto_pad == "SAME_LOWER" and stride == 1:  # k=4: total 3, extra one at the beginning
+        assert conv.nodes[0].attrs["pads"] == [2, 1, 1, 1]
+
+
+@pytest.mark.parametrize("ceil_mode", [0, 1])
+def test_pools_with_explicit_pads_and_ceil_mode(ceil_mode: int) -> None:
+    nodes = [
+        helper.make_node("MaxPool", ["x"], ["a"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 0, 1, 0],
+                         ceil_mode=ceil_mode),
+        helper.make_node("AveragePool", ["a"], ["b"], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 1, 0, 1],
+                         ceil_mode=ceil_mode, count_include_pad=1),
+        helper.make_node("GlobalMaxPool", ["b"], ["c"]),
+        helper.make_node("GlobalAveragePool", ["b"], ["d"]),
+        helper.make_node("Concat", ["c", "d"], ["y"], axis=1),
+    ]
+    m = make(nodes, [("x", [1, 2, 10, 9])], [("y", None)])
+    check_same(m, {"x": rand(1, 2, 10, 9)})
+
+
+def test_lrn_transpose_softmax_flatten() -> None:
+    nodes = [helper.make_node("LRN", ["x"], ["a"], size=3, alpha=1e-3, beta=0.7, bias=1.5),
+             helper.make_node("Transpose", ["a"], ["t"], perm=[0, 2, 3, 1]),
+             helper.make_node("Flatten", ["t"], ["f"], axis=1),
+             helper.make_node("Softmax", ["f"], ["y"])]
+    m = make(nodes, [("x", [1, 4, 3, 2])], [("y", [1, 24])])
+    conv = check_same(m, {"x": rand(1, 4, 3, 2)})
+    assert ops(conv) == ["LRN", "Transpose", "Reshape", "Softmax"]
+
+
+# --------------------------------------------------------------------------- opset variants
+
+
+def variant_model(opset: int) -> onnx.ModelProto:
+    """Pad -> Clip -> Dropout -> Unsqueeze -> Squeeze -> Softmax -> Reshape in the
+    spelling each opset requires (attributes before 10/11/12/13, inputs after)."""
+    inits = [const("shape", np.array([1, -1], np.int64))]
+    nodes = []
+    if opset < 11:
+        nodes.append(helper.make_node("Pad", ["x"], ["p"], pads=[0, 0, 1, 0, 0, 0, 0, 2], value=0.5))
+        nodes.append(helper.make_node("Clip", ["p"], ["c"], min=-0.6, max=0.7))
+    else:
+        inits += [const("pads", np.array([0, 0, 1, 0, 0, 0, 0, 2], np.int64)), const("pv", np.float32(0.5)),
+                  const("lo", np.float32(-0.6)), const("hi", np.float32(0.7))]
+        nodes.append(helper.make_node("Pad", ["x", "pads", "pv"], ["p"]))
+        nodes.append(helper.make_node("Clip", ["p", "lo", "hi"], ["c"]))
+    if opset < 12:
+        nodes.append(helper.make_node("Dropout", ["c"], ["d"], ratio=0.3))
+    else:
+        inits += [const("ratio", np.float32(0.3)), const("train", np.array(False))]
+        nodes.append(helper.make_node("Dropout", ["c", "ratio", "train"], ["d"]))
+    if opset < 13:
+        nodes.append(helper.make_node("Unsqueeze", ["d"], ["u"], axes=[0]))
+        nodes.append(helper.make_node("Squeeze", ["u"], ["s"], axes=[0]))
+    else:
+        inits.append(const("ax", np.array([0], np.int64)))
+        nodes.append(helper.make_node("Unsqueeze", ["d", "ax"], ["u"]))
+        nodes.append(helper.make_node("Squeeze", ["u", "ax"], ["s"]))
+    nodes.append(helper.make_node("Softmax", ["s"], ["sm"], axis=1))  # opset < 13: over dims 1.. together
+    nodes.append(helper.make_node("Reshape", ["sm", "shape"], ["y"]))
+    return make(nodes, [("x", [1, 3, 4, 5])], [("y", [1, 3 * 5 * 7])], inits, opset=opset)
+
+
+@pytest.mark.parametrize("opset", [9, 11, 13, 17, 21])
+def test_opset_variants(opset: int) -> None:
+    m = variant_model(opset)
+    conv = check_same(m, {"x": rand(1, 3, 4, 5, lo=-2, hi=2)})
+    assert "Dropout" not in ops(conv)
+    pad = conv.nodes[0]
+    assert pad.op == "Pad" and pad.attrs["pads"] == [0, 0, 1, 0, 0, 0, 0, 2] and pad.attrs["value"] == [0.5]
+    clip = conv.nodes[1]
+    assert clip.attrs["min"] == [pytest.approx(-0.6)] and clip.attrs["max"] == [pytest.approx(0.7)]
+    softmax = [n for n in conv.nodes if n.op == "Softmax"]
+    # before 13 Softmax spans dims 1..3 (coerced to 2-D); from 13 on it is one axis
+    assert softmax[0].attrs["axis"] == [1]
+    assert conv.tensors[softmax[0].inputs[0]].shape == ((1, 105) if opset < 13 else (1, 3, 5, 7))
+
+
+def test_opset18_pad_axes_input() -> None:
+    inits = [const("pads", np.array([1, 2], np.int64)), const("axes", np.array([-1], np.int64))]
+    m = make([helper.make_node("Pad", ["x", "pads", "", "axes"], ["y"], mode="reflect")],
+             [("x", [1, 2, 3, 4])], [("y", [1, 2, 3, 7])], inits, opset=18)
+    conv = check_same(m, {"x": rand(1, 2, 3, 4)})
+    assert conv.nodes[0].attrs["pads"] == [0, 0, 0, 1, 0, 0, 0, 2] and conv.nodes[0].attrs["mode"] == "reflect"
+
+
+def test_old_softmax_on_a_single_nontrivial_axis_stays_one_op() -> None:
+    m = make([helper.make_node("Softmax", ["x"], ["y"], axis=1)], [("x", [2, 1, 6, 1])], [("y", [2, 1, 6, 1])],
+             opset=11)
+    conv = check_same(m, {"x": rand(2, 1, 6, 1)})
+    assert ops(conv) == ["Softmax"] and conv.nodes[0].attrs["axis"] == [2]
+
+
+def test_opset_out_of_range_is_rejected() -> None:
+    m = make([helper.make_node("Relu", ["x"], ["y"])], [("x", [1])], [("y", [1])], opset=8)
+    with pytest.raises(SdkbuildError, match="opset 8"):
+        convert_model(m)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def test_dynamic_dims_default_to_one_or_take_input_shape() -> None:
+    m = make([helper.make_node("Relu", ["x"], ["y"])], [("x", ["N", 3, "H", "W"])], [("y", ["N", 3, "H", "W"])])
+    assert convert_model(m).tensors[0].shape == (1, 3, 1, 1)
+    assert convert_model(m, input_shapes={"x": (2, 3, 8, 9)}).tensors[0].shape == (2, 3, 8, 9)
+    with pytest.raises(SdkbuildError, match="not a model input"):
+        convert_model(m, input_shapes={"nope": (1,)})
+    with pytest.raises(SdkbuildError, match="fixes it to 3"):
+        convert_model(m, input_shapes={"x": (1, 4, 8, 8)})
+    with pytest.raises(SdkbuildError, match="rank"):
+        convert_model(m, input_shapes={"x": (1, 3)})
+
+
+def test_parse_input_shape() -> None:
+    assert parse_input_shape("in:0=1,3,224,224") == ("in:0", (1, 3, 224, 224))
+    for bad in ("x", "x=", "=1,2", "x=1,a", "x=0,3"):
+        with pytest.raises(SdkbuildError, match="--input-shape"):
+            parse_input_shape(bad)
+
+
+# --------------------------------------------------------------------------- errors and files
+
+
+def unsupported_model() -> onnx.ModelProto:
+    nodes = [helper.make_node("Relu", ["x"], ["a"], name="ok_relu"),
+             helper.make_node("Einsum", ["a", "a"], ["b"], name="foo", equation="ij,ij->ij"),
+             helper.make_node("Relu", ["b"], ["c"], name="after_foo"),  # supported, downstream of a failure
+             helper.make_node("TopK", ["c", "k"], ["d", "idx"], name="bar"),
+             helper.make_node("Gather", ["a", "gi"], ["e"], name="dyn_gather"),  # fold-only, input not constant
+             helper.make_node("Concat", ["d", "e"], ["y"], axis=0, name="cat")]
+    inits = [const("k", np.array([2], np.int64)), const("gi", np.array([0], np.int64))]
+    return make(nodes, [("x", [2, 2])], [("y", None)], inits)
+
+
+def test_unsupported_ops_are_all_named_in_one_error() -> None:
+    with pytest.raises(SdkbuildError) as e:
+        convert_model(unsupported_model())
+    msg = e.value.message
+    assert msg.startswith("3 unsupported ops: ")
+    assert "node 'foo' (op Einsum)" in msg and "node 'bar' (op TopK)" in msg
+    assert "node 'dyn_gather' (op Gather): supported only when all its inputs are constants" in msg
+    assert "'after_foo'" not in msg and "'cat'" not in msg
+    assert "; supported: " in msg and "Conv" in msg
+
+
+def test_custom_domain_op_is_unsupported() -> None:
+    n = helper.make_node("FusedConv", ["x"], ["y"], domain="com.microsoft", name="ms")
+    g = helper.make_graph([n], "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)])
+    with pytest.raises(SdkbuildError, match=r"node 'ms' \(op com.microsoft.FusedConv\)"):
+        convert_model(m)
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sdkbuild.cli", *args], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+
+
+def test_cli_unsupported_op_exits_nonzero_and_writes_nothing(tmp_path: Path) -> None:
+    src = tmp_path / "bad.onnx"
+    onnx.save(unsupported_model(), str(src))
+    out = tmp_path / "bad.sdkm"
+    res = run_cli("convert", str(src), "-o", str(out))
+    assert res.returncode != 0
+    assert "node 'foo' (op Einsum)" in res.stderr and "node 'bar' (op TopK)" in res.stderr
+    assert "Traceback" not in res.stderr
+    assert list(tmp_path.iterdir()) == [src]
+
+
+@pytest.mark.parametrize("content", [b"this is not a protobuf \xff\xfe", b"", b"\x08\x07"])
+def test_not_an_onnx_file(tmp_path: Path, content: bytes) -> None:
+    src = tmp_path / "model.onnx"
+    src.write_bytes(content)
+    with pytest.raises(SdkbuildError, match="not an ONNX model"):
+        convert_file(src, tmp_path / "m.sdkm")
+    assert not (tmp_path / "m.sdkm").exists()
+
+
+def test_cli_missing_file_and_bad_input_shape(tmp_path: Path) -> None:
+    res = run_cli("convert", str(tmp_path / "missing.onnx"))
+    assert res.returncode == 1 and "model file not found" in res.stderr
+    res = run_cli("convert", str(tmp_path / "missing.onnx"), "--input-shape", "x")
+    assert res.returncode == 1 and "bad --input-shape" in res.stderr
+
+
+def test_cli_converts_and_records_meta(tmp_path: Path) -> None:
+    inits = [const("w", rand(4, 3, 3, 3))] + bn_inits("bn", 4)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), bn_node("c", "b", "bn"), helper.make_node("Relu", ["b"], ["y"])]
+    src = tmp_path / "small.onnx"
+    onnx.save(make(nodes, [("x", ["N", 3, 5, 5])], [("y", ["N", 4, 3, 3])], inits), str(src))
+    out = tmp_path / "out" / "small.sdkm"
+    res = CliRunner().invoke(cli, ["convert", str(src), "-o", str(out), "--input-shape", "x=2,3,5,5"])
+    assert res.exit_code == 0, res.output
+    assert "1 BN folded" in res.output and "1 activations fused" in res.output and "Conv x1" in res.output
+    m = sdkm.read(out)
+    assert m.meta["producer"] == f"sdkbuild {__version__}"
+    assert m.meta["source"] == "small.onnx"
+    assert m.meta["source_sha256"] == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert m.meta["opset"] == 13 and m.meta["ops"] == ["Conv"]
+    assert m.tensors[m.inputs[0]].shape == (2, 3, 5, 5)
+    # the default output path is next to the model
+    res = CliRunner().invoke(cli, ["convert", str(src)])
+    assert res.exit_code == 0 and (tmp_path / "small.sdkm").is_file()
