@@ -1,0 +1,258 @@
+// Engine tests, run natively and under qemu (meson test). Test code may use the C++
+// standard library; the engine itself does not.
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/model.h"
+#include "core/planner.h"
+#include "core/thread_pool.h"
+#include "sdkengine/engine.h"
+
+static int g_failures = 0;
+#define CHECK(cond)                                                              \
+    do {                                                                         \
+        if (!(cond)) {                                                           \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+            ++g_failures;                                                        \
+        }                                                                        \
+    } while (0)
+
+static uint32_t crc32(const uint8_t* p, size_t n) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; ++i) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; ++k) crc = (crc & 1) ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
+    }
+    return crc ^ 0xFFFFFFFFu;
+}
+
+static void fix_crc(std::vector<uint8_t>& b) {
+    if (b.size() < 32) return;
+    uint32_t c = crc32(b.data() + 32, b.size() - 32);
+    memcpy(b.data() + 24, &c, 4);
+}
+
+static std::vector<uint8_t> read_file(const char* path) {
+    std::vector<uint8_t> out;
+    FILE* f = fopen(path, "rb");
+    if (!f) return out;
+    uint8_t buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
+    fclose(f);
+    return out;
+}
+
+// A loaded model must run without crashing; returns the status of the run.
+static sdk_status exercise(sdk_model* m) {
+    sdk_session_options o{2};
+    sdk_session* s = nullptr;
+    sdk_status st = sdk_session_create(m, &o, &s);
+    if (st != SDK_OK) return st;
+    for (int32_t i = 0; i < sdk_model_input_count(m); ++i) {
+        void* p;
+        size_t n;
+        if (sdk_session_input_buffer(s, i, &p, &n) == SDK_OK) memset(p, 1, n);
+    }
+    st = sdk_session_run(s);
+    sdk_session_free(s);
+    return st;
+}
+
+static void test_model(const char* path) {
+    const bool have_ops = sdk::find_op("Relu") && sdk::find_op("Reshape");
+    sdk_model* m = nullptr;
+    sdk_status st = sdk_model_load_file(path, &m);
+    if (!have_ops) {
+        CHECK(st == SDK_ERR_UNSUPPORTED);
+        CHECK(strstr(sdk_last_error(), "Relu") != nullptr);
+        printf("model test: Relu/Reshape not in this build, checked the UNSUPPORTED error only\n");
+        return;
+    }
+    if (st != SDK_OK) fprintf(stderr, "load failed: %s\n", sdk_last_error());
+    CHECK(st == SDK_OK);
+    if (st != SDK_OK) return;
+    CHECK(sdk_model_input_count(m) == 2);
+    CHECK(sdk_model_output_count(m) == 2);
+    sdk_tensor_info info;
+    CHECK(sdk_model_input_info(m, 0, &info) == SDK_OK);
+    CHECK(strcmp(info.name, "x") == 0 && info.rank == 4 && info.byte_size == 256);
+    CHECK(sdk_model_input_info(m, 1, &info) == SDK_OK);
+    CHECK(info.dtype == SDK_DTYPE_I8 && info.scale == 0.5f && info.zero_point == -3);
+    CHECK(sdk_model_input_info(m, 2, &info) == SDK_ERR_INVALID_ARGUMENT);
+    CHECK(sdk_model_find_output(m, "yq") == 1);
+    CHECK(sdk_model_find_output(m, "nope") == -1);
+    CHECK(strstr(sdk_last_error(), "nope") != nullptr);
+    sdk_memory_info mi;
+    CHECK(sdk_model_memory_info(m, &mi) == SDK_OK);
+    CHECK(mi.weights_bytes == 8);
+    CHECK(mi.arena_lower_bound <= mi.arena_bytes && mi.arena_bytes <= mi.naive_bytes);
+    // x, a/b/y (alias + in-place), q, yq: 256 + 256 + 64 + 64
+    CHECK(mi.arena_bytes == 640);
+
+    for (int threads : {0, 1, 3}) {
+        sdk_session_options o{threads};
+        sdk_session* s = nullptr;
+        CHECK(sdk_session_create(m, &o, &s) == SDK_OK);
+        float y[64];
+        CHECK(sdk_session_get_output_f32(s, 0, y, 64) == SDK_ERR_STATE);
+        std::vector<float> x(64);
+        for (int i = 0; i < 64; ++i) x[i] = static_cast<float>(i % 7) - 3.0f;
+        int8_t q[16];
+        for (int i = 0; i < 16; ++i) q[i] = static_cast<int8_t>(i - 8);
+        CHECK(sdk_session_set_input(s, 0, x.data(), 255) == SDK_ERR_INVALID_ARGUMENT);
+        CHECK(sdk_session_set_input(s, 0, x.data(), 256) == SDK_OK);
+        CHECK(sdk_session_set_input(s, 1, q, 16) == SDK_OK);
+        for (int rep = 0; rep < 2; ++rep) {  // a second run must see the same inputs
+            CHECK(sdk_session_run(s) == SDK_OK);
+            CHECK(sdk_session_get_output(s, 0, y, sizeof y) == SDK_OK);
+            for (int i = 0; i < 64; ++i) CHECK(y[i] == (x[i] > 0 ? x[i] : 0.0f));
+            int8_t yq[16];
+            CHECK(sdk_session_get_output(s, 1, yq, 16) == SDK_OK);
+            for (int i = 0; i < 16; ++i) CHECK(yq[i] == (q[i] > -3 ? q[i] : -3));
+            float yf[16];
+            CHECK(sdk_session_get_output_f32(s, 1, yf, 16) == SDK_OK);
+            for (int i = 0; i < 16; ++i) CHECK(yf[i] == 0.5f * (yq[i] + 3));
+        }
+        sdk_session_free(s);
+    }
+    sdk_model_free(m);
+}
+
+static void test_hostile(const char* path) {
+    std::vector<uint8_t> good = read_file(path);
+    CHECK(!good.empty());
+    sdk_model* m = nullptr;
+    // every truncation
+    for (size_t n = 0; n < good.size(); ++n) {
+        sdk_status st = sdk_model_load_memory(good.data(), n, &m);
+        CHECK(st == SDK_ERR_BAD_MODEL);
+        CHECK(m == nullptr);
+        CHECK(sdk_last_error()[0] != '\0');
+    }
+    // every byte flipped, CRC fixed up so the structural checks are what is tested
+    int loaded = 0, rejected = 0;
+    for (size_t i = 32; i < good.size(); ++i) {
+        for (uint8_t mask : {0x01, 0x80, 0xFF}) {
+            std::vector<uint8_t> b = good;
+            b[i] ^= mask;
+            fix_crc(b);
+            sdk_status st = sdk_model_load_memory(b.data(), b.size(), &m);
+            if (st == SDK_OK) {
+                ++loaded;
+                exercise(m);
+                sdk_model_free(m);
+            } else {
+                ++rejected;
+                CHECK(m == nullptr);
+                CHECK(sdk_last_error()[0] != '\0');
+            }
+        }
+    }
+    // random multi-byte mutations
+    std::mt19937 rng(1234);
+    for (int iter = 0; iter < 3000; ++iter) {
+        std::vector<uint8_t> b = good;
+        int k = 1 + static_cast<int>(rng() % 6);
+        for (int j = 0; j < k; ++j) b[32 + rng() % (b.size() - 32)] = static_cast<uint8_t>(rng());
+        fix_crc(b);
+        if (sdk_model_load_memory(b.data(), b.size(), &m) == SDK_OK) {
+            exercise(m);
+            sdk_model_free(m);
+        }
+    }
+    // CRC itself
+    std::vector<uint8_t> b = good;
+    b[b.size() - 1] ^= 1;
+    CHECK(sdk_model_load_memory(b.data(), b.size(), &m) == SDK_ERR_BAD_MODEL);
+    CHECK(strstr(sdk_last_error(), "CRC") != nullptr);
+    CHECK(sdk_model_load_file("/nonexistent/model.sdkm", &m) == SDK_ERR_IO);
+    printf("hostile: %d mutated files loaded and ran, %d rejected cleanly\n", loaded, rejected);
+}
+
+struct SumArg {
+    std::vector<int>* hits;
+};
+
+static void mark(void* arg, int64_t begin, int64_t end) {
+    auto* a = static_cast<SumArg*>(arg);
+    for (int64_t i = begin; i < end; ++i) __atomic_fetch_add(&(*a->hits)[i], 1, __ATOMIC_RELAXED);
+}
+
+static void test_parallel_for() {
+    for (int threads : {1, 2, 4}) {
+        sdk::ThreadPool* pool = sdk::pool_create(threads);
+        CHECK(sdk::pool_threads(pool) == (SDK_FEATURE_THREADS ? threads : 1));
+        for (int64_t n : {0, 1, 7, 100, 1000, 100003}) {
+            for (int64_t grain : {1, 16, 5000}) {
+                std::vector<int> hits(static_cast<size_t>(n), 0);
+                SumArg a{&hits};
+                for (int rep = 0; rep < 3; ++rep) sdk::parallel_for(pool, n, grain, mark, &a);
+                for (int64_t i = 0; i < n; ++i) CHECK(hits[i] == 3);
+            }
+        }
+        sdk::pool_destroy(pool);
+    }
+}
+
+static void test_planner() {
+    std::mt19937 rng(42);
+    for (int iter = 0; iter < 300; ++iter) {
+        int n = 1 + static_cast<int>(rng() % 40);
+        int steps = 1 + static_cast<int>(rng() % 30);
+        std::vector<sdk::PlanBuffer> b(n);
+        for (auto& x : b) {
+            int a = static_cast<int>(rng() % steps), c = static_cast<int>(rng() % steps);
+            x = sdk::PlanBuffer{1 + rng() % 5000, a < c ? a : c, a < c ? c : a, 0};
+        }
+        sdk::PlanResult r;
+        CHECK(sdk::plan_buffers(b.data(), n, &r));
+        uint64_t naive = 0;
+        for (int i = 0; i < n; ++i) {
+            CHECK(b[i].offset % 64 == 0);
+            CHECK(b[i].offset + b[i].size <= r.arena_bytes);
+            naive += (b[i].size + 63) / 64 * 64;
+            for (int j = 0; j < i; ++j) {
+                bool time = b[i].first <= b[j].last && b[j].first <= b[i].last;
+                bool space = b[i].offset < b[j].offset + b[j].size && b[j].offset < b[i].offset + b[i].size;
+                CHECK(!(time && space));
+            }
+        }
+        CHECK(r.naive_bytes == naive);
+        CHECK(r.lower_bound <= r.arena_bytes && r.arena_bytes <= r.naive_bytes);
+    }
+}
+
+static void test_build_info() {
+    const char* info = sdk_build_info();
+    CHECK(info[0] == '{' && info[strlen(info) - 1] == '}');
+    CHECK(strstr(info, "\"ops\":[") != nullptr);
+    CHECK(strcmp(sdk_version(), SDK_VERSION_STRING) == 0);
+    CHECK(strcmp(sdk_status_string(SDK_ERR_BAD_MODEL), "bad model") == 0);
+    CHECK(sdk_model_input_count(nullptr) == 0);
+    CHECK(strstr(sdk_last_error(), "NULL") != nullptr);
+}
+
+int main(int argc, char** argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: engine_test MODEL.sdkm\n");
+        return 2;
+    }
+    test_build_info();
+    test_parallel_for();
+    test_planner();
+    test_model(argv[1]);
+    if (sdk::find_op("Relu") && sdk::find_op("Reshape")) test_hostile(argv[1]);
+    if (g_failures) {
+        fprintf(stderr, "%d check(s) failed\n", g_failures);
+        return 1;
+    }
+    printf("engine_test: all checks passed\n");
+    return 0;
+}
