@@ -19,6 +19,68 @@ def cli() -> None:
 # Commands are added below, one block per command, each delegating to its module.
 
 
+# ---- init / build / test / doctor (sdkbuild/config.py, build.py, build_test.py, doctor.py)
+@cli.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite an existing sdk.toml.")
+def init_cmd(directory: str, force: bool) -> None:
+    """Write an annotated sdk.toml into DIRECTORY (default: here)."""
+    from .config import init
+
+    click.echo(f"wrote {init(directory, force=force)}")
+
+
+_config_option = click.option("--config", "config_path", type=click.Path(), default=None,
+                              help="The sdk.toml (default: ./sdk.toml).")
+
+
+@cli.command("build")
+@_config_option
+@click.option("--target", "targets", multiple=True, help="Build only this target (repeatable).")
+@click.option("--print-ops", is_flag=True, help="Print which op comes from which model, and exit.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel compile jobs (default: cores).")
+@click.option("--clean", is_flag=True, help="Delete the targets' build folders first.")
+@click.option("--no-bindings", is_flag=True, help="C API only: do not compile the JNI glue into the libraries.")
+def build_cmd(config_path: str | None, targets: tuple[str, ...], print_ops: bool, jobs: int | None,
+              clean: bool, no_bindings: bool) -> None:
+    """Convert the models and build the engine library for each target."""
+    from .build import run_build
+    from .config import load
+
+    results = run_build(load(config_path), targets, jobs=jobs, clean=clean, print_ops=print_ops,
+                        bindings=not no_bindings)
+    if any(not r.ok for r in results):
+        raise SdkbuildError(f"{sum(not r.ok for r in results)} of {len(results)} target(s) failed",
+                            "see the log tail above")
+
+
+@cli.command("test")
+@_config_option
+@click.option("--target", "targets", multiple=True, help="Test only this target (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel compile jobs (default: cores).")
+def test_cmd(config_path: str | None, targets: tuple[str, ...], jobs: int | None) -> None:
+    """Build the engine tests for each target and run them (under qemu for ARM stand-ins)."""
+    from .build_test import run_tests
+    from .config import load
+
+    results = run_tests(load(config_path), targets, jobs=jobs)
+    if any(not r.ok for r in results):
+        raise SdkbuildError(f"engine tests failed for {', '.join(r.target for r in results if not r.ok)}",
+                            "see the failing tests and log paths above")
+
+
+@cli.command("doctor")
+@_config_option
+@click.option("--all", "all_targets", is_flag=True, help="Check every target, not only those in sdk.toml.")
+def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
+    """Show the toolchain each target would use, or what is missing and how to install it."""
+    from .doctor import run_doctor
+
+    code = run_doctor(config_path, all_targets)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
 # ---- convert (sdkbuild/convert/)
 def _convert_options(f):
     """--quantize/--calibration exist only when the int8 module (convert/quantize.py) does."""

@@ -1,0 +1,309 @@
+"""Toolchain resolution per target, and rendering a Toolchain into Conan + Meson files.
+
+Each module in this package that exposes `SOURCE` (a ToolchainSource) is a toolchain
+source; adding one is adding a file. A target resolves to the first source that works, in
+this order: what sdk.toml names ([android] / [ios] toolchain), the platform's own
+toolchain (NDK, Xcode), then the portable fallbacks (zig, Debian gnu cross compilers,
+the host compiler).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import pkgutil
+import platform as _platform
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from .. import paths
+from ..errors import SdkbuildError
+from ..targets import Target
+from ._probe import compiler_identity, which
+from .base import Toolchain, ToolchainSource, Unavailable
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+# Preferred order of sources per platform (sources not listed are tried after these).
+PREFERENCE: dict[str, tuple[str, ...]] = {
+    "android": ("ndk", "zig", "gnu"),
+    "ios": ("xcode", "zig"),
+    "host": ("host",),
+}
+
+# Flags every library of a platform gets, whatever compiler builds it. Android: 16 KB
+# pages (required for Android 15+ devices), no text relocations.
+PLATFORM_LINK_ARGS: dict[str, tuple[str, ...]] = {
+    "android": ("-Wl,-z,max-page-size=16384", "-Wl,-z,common-page-size=16384", "-Wl,-z,text"),
+}
+
+# Meson [host_machine] system and Conan os for a platform (stand-ins of Android are Linux).
+_MESON_SYSTEM = {"android": "android", "ios": "darwin", "host": "linux"}
+_CONAN_ARCH = {"arm64": "armv8", "armv7": "armv7", "x86": "x86", "x86_64": "x86_64"}
+
+
+def sources() -> dict[str, ToolchainSource]:
+    """Every toolchain source module present in this package, by name."""
+    found: dict[str, ToolchainSource] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") or info.name == "base":
+            continue
+        mod = importlib.import_module(f"{__name__}.{info.name}")
+        src = getattr(mod, "SOURCE", None)
+        if src is not None:
+            found[src.name] = src
+    return found
+
+
+def min_os_for(target: Target, cfg: Config | None) -> str:
+    if target.platform == "android":
+        return str(cfg.android.min_sdk if cfg else 21)
+    if target.platform == "ios":
+        return cfg.ios.min_version if cfg else "13.0"
+    return ""
+
+
+def _named(target: Target, cfg: Config | None) -> str | None:
+    if cfg is None:
+        return None
+    return {"android": cfg.android.toolchain, "ios": cfg.ios.toolchain}.get(target.platform)
+
+
+def candidates(target: Target, cfg: Config | None) -> list[ToolchainSource]:
+    """Sources to try for `target`, in order (only those that support it)."""
+    all_ = sources()
+    named = _named(target, cfg)
+    order: list[str] = ([named] if named else []) + list(PREFERENCE.get(target.platform, ()))
+    order += [n for n in ("zig", "gnu", "host") if n not in order]
+    order += sorted(n for n in all_ if n not in order)
+    out: list[ToolchainSource] = []
+    for n in dict.fromkeys(order):
+        src = all_.get(n)
+        if src is not None and src.supports(target):
+            out.append(src)
+    return out
+
+
+@contextmanager
+def _ndk_env(cfg: Config | None) -> Iterator[None]:
+    # sdk.toml's [android] ndk wins over the environment: NDK detection reads ANDROID_NDK_HOME.
+    if cfg is None or cfg.android.ndk is None:
+        yield
+        return
+    old = os.environ.get("ANDROID_NDK_HOME")
+    os.environ["ANDROID_NDK_HOME"] = str(cfg.android.ndk)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("ANDROID_NDK_HOME", None)
+        else:
+            os.environ["ANDROID_NDK_HOME"] = old
+
+
+@dataclass(frozen=True)
+class Resolution:
+    target: Target
+    toolchain: Toolchain | None
+    tried: tuple[Unavailable, ...]  # sources tried before the one chosen (or all, when none works)
+
+    def error(self) -> SdkbuildError:
+        lines = [f"no toolchain can build {self.target.name}:"]
+        lines += [f"  {u.source}: {u.reason}" for u in self.tried]
+        hints = [u.install_hint for u in self.tried if u.install_hint]
+        return SdkbuildError("\n".join(lines), " or ".join(hints) if hints else None)
+
+
+def resolve(target: Target, cfg: Config | None = None) -> Resolution:
+    """The first toolchain that works for `target` (what sdk.toml names first)."""
+    tried: list[Unavailable] = []
+    named = _named(target, cfg)
+    with _ndk_env(cfg):
+        for src in candidates(target, cfg):
+            try:
+                r = src.detect(target, min_os_for(target, cfg))
+            except Exception as e:  # a broken source must not hide the others; say what broke
+                r = Unavailable(src.name, f"detection failed: {type(e).__name__}: {e}", "")
+            if isinstance(r, Toolchain):
+                return Resolution(target, r, tuple(tried))
+            tried.append(r)
+            if named and src.name == named:
+                # the user asked for this one: do not silently fall back to another
+                return Resolution(target, None, tuple(tried))
+    if named and named not in sources():
+        tried.append(Unavailable(named, f"toolchain source {named!r} is not part of this sdkbuild", ""))
+    if not tried:
+        tried.append(Unavailable("-", f"no toolchain source of this sdkbuild supports {target.platform} targets",
+                                 ""))
+    return Resolution(target, None, tuple(tried))
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(paths.templates_dir()),
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def meson_list(items: tuple[str, ...] | list[str]) -> str:
+    """A Meson machine-file array literal."""
+    return "[" + ", ".join(_q(i) for i in items) + "]"
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _dedup(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for g in groups:
+        for a in g:
+            if a not in out:
+                out.append(a)
+    return tuple(out)
+
+
+def compiler_launcher() -> str | None:
+    """ccache or sccache when installed (SDKBUILD_NO_CCACHE=1 turns it off)."""
+    if os.environ.get("SDKBUILD_NO_CCACHE"):
+        return None
+    return which("ccache") or which("sccache")
+
+
+def build_machine() -> tuple[str, str]:
+    """(Conan os, Conan arch) of this machine."""
+    os_ = {"Linux": "Linux", "Darwin": "Macos", "Windows": "Windows"}.get(_platform.system(), "Linux")
+    m = _platform.machine().lower()
+    arch = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "armv8", "arm64": "armv8"}.get(m, m)
+    return os_, arch
+
+
+def conan_settings(tc: Toolchain) -> dict[str, str]:
+    """Conan host settings: what the package is (os/arch), for package_id and Conan's tools."""
+    t = tc.target
+    arch = _CONAN_ARCH[t.arch]
+    if arch == "armv7" and "-mfloat-abi=hard" in tc.c_args:
+        arch = "armv7hf"
+    if t.platform == "android" and not tc.standin:
+        s = {"os": "Android", "os.api_level": tc.min_os or "21"}
+    elif t.platform == "ios":
+        s = {"os": "iOS", "os.version": tc.min_os or "13.0",
+             "os.sdk": "iphonesimulator" if t.variant == "simulator" else "iphoneos"}
+    else:
+        s = {"os": "Linux"}
+    s["arch"] = arch
+    ident = compiler_identity(tc.cxx)
+    if ident is not None:
+        # MesonToolchain needs the compiler family; cppstd 17 matches engine/meson.build
+        s.update({"compiler": ident[0], "compiler.version": ident[1], "compiler.cppstd": "17"})
+    s["build_type"] = "MinSizeRel"  # engine/meson.build's default buildtype (minsize)
+    return s
+
+
+def is_cross(tc: Toolchain) -> bool:
+    s = conan_settings(tc)
+    return (s["os"], s["arch"]) != build_machine()
+
+
+def _ndk_root(tc: Toolchain) -> str | None:
+    # Conan's MesonToolchain insists on tools.android:ndk_path for Android; find the NDK the
+    # compiler lives in (its root holds source.properties).
+    for p in Path(tc.cxx[0]).resolve().parents:
+        if (p / "source.properties").is_file():
+            return str(p)
+    return None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    host_profile: Path
+    build_profile: Path
+    machine_file: Path
+    toolchain_id: str  # sha256 of the machine file: identifies compilers + flags for package_id
+    c_args: tuple[str, ...]
+    link_args: tuple[str, ...]
+
+
+def machine_file_text(tc: Toolchain, launcher: str | None = None) -> str:
+    t = tc.target
+    c_args = _dedup(tc.c_args)
+    cpp_args = _dedup(tc.cpp_args or tc.c_args)
+    link_args = _dedup(tc.link_args, PLATFORM_LINK_ARGS.get(t.platform, ()))
+    if tc.sysroot:
+        c_args = _dedup(c_args, (f"--sysroot={tc.sysroot}",))
+        cpp_args = _dedup(cpp_args, (f"--sysroot={tc.sysroot}",))
+        link_args = _dedup(link_args, (f"--sysroot={tc.sysroot}",))
+    pre = (launcher,) if launcher else ()
+    system = "linux" if tc.standin and t.platform == "android" else _MESON_SYSTEM[t.platform]
+    subsystem = ("ios-simulator" if t.variant == "simulator" else "ios") if t.platform == "ios" else None
+    return _env().get_template("meson/cross.ini.j2").render(
+        target=t, tc=tc, q=_q, ml=meson_list,
+        cc=meson_list(pre + tc.cc), cxx=meson_list(pre + tc.cxx),
+        objc=t.platform == "ios",
+        c_args=meson_list(c_args), cpp_args=meson_list(cpp_args), link_args=meson_list(link_args),
+        exe_wrapper=meson_list(tc.exe_wrapper) if tc.exe_wrapper else None,
+        cross=is_cross(tc), system=system, subsystem=subsystem,
+        endian="little",
+    )
+
+
+def render(tc: Toolchain, out_dir: Path, jobs: int = 2, launcher: str | None = None) -> Rendered:
+    """Write host.profile, build.profile and machine.ini for `tc` into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    machine = out_dir / "machine.ini"
+    text = machine_file_text(tc, launcher)
+    # the launcher (ccache) does not change the binaries, so it is not part of the identity
+    ident = hashlib.sha256(machine_file_text(tc, None).encode()).hexdigest()[:16]
+    _write(machine, text)
+    env = _env()
+    host_os, host_arch = build_machine()
+    conf = {
+        "tools.meson.mesontoolchain:extra_machine_files": f'["{machine.resolve()}"]',
+        "tools.build:jobs": str(jobs),
+    }
+    settings = conan_settings(tc)
+    if settings["os"] == "Android":
+        ndk = _ndk_root(tc)
+        if ndk:
+            conf["tools.android:ndk_path"] = ndk
+    if settings["os"] == "iOS":
+        # Conan asks for an SDK path on Apple cross builds; the flags come from machine.ini
+        conf["tools.apple:sdk_path"] = tc.sysroot or str(out_dir)
+    host = out_dir / "host.profile"
+    _write(host, env.get_template("conan/profile.j2").render(
+        comment=f"{tc.target.name}: {tc.source} {tc.version}", settings=settings, conf=conf, env=tc.env))
+    build = out_dir / "build.profile"
+    _write(build, env.get_template("conan/profile.j2").render(
+        comment="the build machine", settings={"os": host_os, "arch": host_arch, "build_type": "Release"},
+        conf={}, env={}))
+    link = _dedup(tc.link_args, PLATFORM_LINK_ARGS.get(tc.target.platform, ()))
+    return Rendered(host, build, machine, ident, _dedup(tc.c_args), link)
+
+
+def _write(path: Path, text: str) -> None:
+    if path.is_file() and path.read_text() == text:
+        return  # unchanged: keep the mtime so nothing downstream reconfigures
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def tool_present(name: str) -> str | None:
+    return shutil.which(name)
+
+
+__all__ = ["Resolution", "Rendered", "resolve", "render", "sources", "candidates", "Toolchain", "Unavailable"]

@@ -1,0 +1,600 @@
+"""`sdkbuild build`: models -> .sdkm, op selection, and the engine per target via Conan + Meson.
+
+Per target: resolve a toolchain, render the Conan host/build profiles and a Meson machine
+file into build/<target>/conan/, `conan create engine/` with the selection as options (an
+identical configuration is reused from the Conan cache, also by other checkouts), then
+copy and strip the library into build/<target>/lib/ and write build-info.json (the
+contract in notes/build-info.md). All tool output of a target goes to its build.log.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, paths, toolchains
+from .config import DTYPES, Config
+from .engine_sources import available_ops, op_sources, sources_hash
+from .errors import SdkbuildError
+from .targets import TARGETS, Target
+from .toolchains.base import Toolchain
+
+ENGINE_REF = "sdkengine/0.1.0"
+_SDKM_DTYPES = {"f32": "fp32", "i8": "int8", "u8": "int8"}  # i32 appears in both (int8 bias, shapes)
+
+
+# --------------------------------------------------------------------------- conan
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("SDKBUILD_CACHE", Path.home() / ".cache" / "sdkbuild"))
+
+
+def conan_home() -> Path:
+    """The user's CONAN_HOME when set, else an sdkbuild-managed one (no remotes)."""
+    return Path(os.environ["CONAN_HOME"]) if os.environ.get("CONAN_HOME") else cache_root() / "conan"
+
+
+def _tool_dir() -> str:
+    return str(Path(sys.executable).parent)
+
+
+def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for conan/meson: CONAN_HOME, and this Python's bin dir first on PATH (meson, ninja)."""
+    env = dict(os.environ)
+    env["CONAN_HOME"] = str(conan_home())
+    env["PATH"] = _tool_dir() + os.pathsep + env.get("PATH", "")
+    env.setdefault("NINJA_STATUS", "[%f/%t] ")
+    env.update(extra or {})
+    return env
+
+
+def conan_exe() -> str:
+    local = Path(_tool_dir()) / "conan"
+    return str(local) if local.is_file() else (shutil.which("conan") or "conan")
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock across processes (parallel targets, pytest-xdist workers, CI jobs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# Conan 2's cache does not support concurrent writers, so calls that write it are serialised
+# (per process by this lock, across processes by the file lock); compiles inside use --jobs.
+_CONAN_THREAD_LOCK = threading.Lock()
+
+
+@contextmanager
+def conan_lock() -> Iterator[None]:
+    with _CONAN_THREAD_LOCK, file_lock(conan_home() / ".sdkbuild.lock"):
+        yield
+
+
+def ensure_conan_home() -> None:
+    """Create the sdkbuild CONAN_HOME once; it has no remotes, so no build contacts a server."""
+    home = conan_home()
+    marker = home / ".sdkbuild-ready"
+    if marker.is_file():
+        return
+    with file_lock(home.parent / ".conan-init.lock"):
+        if marker.is_file():
+            return
+        home.mkdir(parents=True, exist_ok=True)
+        managed = not os.environ.get("CONAN_HOME")
+        if managed:
+            r = subprocess.run([conan_exe(), "remote", "list", "--format=json"], env=tool_env(),
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise SdkbuildError(f"conan does not run: {r.stderr.strip()[-500:]}", "pip install 'conan>=2'")
+            for remote in json.loads(r.stdout or "[]"):
+                subprocess.run([conan_exe(), "remote", "remove", remote["name"]], env=tool_env(),
+                               capture_output=True, text=True)
+        marker.write_text("sdkbuild conan home\n")
+
+
+# --------------------------------------------------------------------------- models + ops
+
+
+def _converter_hash() -> str:
+    h = hashlib.sha256()
+    conv = Path(__file__).parent / "convert"
+    for p in sorted(conv.rglob("*.py")):
+        h.update(p.name.encode() + p.read_bytes())
+    h.update((Path(__file__).parent / "sdkm.py").read_bytes())
+    return h.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ConvertedModel:
+    source: Path
+    sdkm: Path
+    sha256: str
+    converted: bool  # False when the .sdkm was up to date
+
+
+def convert_models(cfg: Config, log: list[str] | None = None) -> list[ConvertedModel]:
+    """Convert [models] files to build/models/<stem>.sdkm, skipping those up to date (by hash)."""
+    out: list[ConvertedModel] = []
+    if not cfg.models.files:
+        return out
+    from .convert import convert_file
+
+    cfg.models_dir.mkdir(parents=True, exist_ok=True)
+    conv_hash = _converter_hash()
+    for src in cfg.models.files:
+        dst = cfg.models_dir / f"{src.stem}.sdkm"
+        stamp = dst.with_name(dst.name + ".inputs.json")
+        want = {"onnx": sha256_file(src), "converter": conv_hash, "quantize": cfg.models.quantize,
+                "calibration": str(cfg.models.calibration) if cfg.models.calibration else None}
+        if dst.is_file() and stamp.is_file():
+            try:
+                if json.loads(stamp.read_text()) == want:
+                    out.append(ConvertedModel(src, dst, sha256_file(dst), False))
+                    continue
+            except json.JSONDecodeError:
+                pass
+        convert_file(src, dst, quantize=cfg.models.quantize, calibration=cfg.models.calibration)
+        stamp.write_text(json.dumps(want, indent=1))
+        if log is not None:
+            log.append(f"converted {src.name} -> {dst}")
+        out.append(ConvertedModel(src, dst, sha256_file(dst), True))
+    return out
+
+
+@dataclass(frozen=True)
+class OpSelection:
+    ops: tuple[str, ...]  # op types, sorted
+    dtypes: tuple[str, ...]  # engine dtypes (fp32, int8), canonical order
+    by_model: dict[str, tuple[str, ...]] = field(default_factory=dict)  # model file name -> ops
+    dtypes_by_model: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    auto: bool = True
+
+
+def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = True) -> OpSelection:
+    """ops = "auto": the union of the ops and dtypes the converted models use.
+
+    strict=False (for --print-ops) reports ops the engine lacks instead of raising.
+    """
+    from . import sdkm
+
+    avail = available_ops()  # stem -> type
+    by_model: dict[str, tuple[str, ...]] = {}
+    dt_by_model: dict[str, tuple[str, ...]] = {}
+    for m in models:
+        model = sdkm.read(m.sdkm)
+        by_model[m.sdkm.name] = tuple(model.ops_used())
+        dts = {_SDKM_DTYPES[d] for d in model.dtypes_used() if d in _SDKM_DTYPES}
+        dt_by_model[m.sdkm.name] = tuple(d for d in DTYPES if d in dts)
+    used = sorted({op for ops in by_model.values() for op in ops})
+    missing = [(op, [n for n, ops in by_model.items() if op in ops]) for op in used if op.lower() not in avail]
+    if missing and strict:
+        what = "; ".join(f"{op} (used by {', '.join(ms)})" for op, ms in missing)
+        raise SdkbuildError(f"the engine has no implementation of: {what}",
+                            f"available ops: {', '.join(sorted(avail.values()))}; change the model or add "
+                            "engine/src/ops/<op>.cpp")
+    if cfg.engine.ops == "auto":
+        ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
+        want = {d for ds in dt_by_model.values() for d in ds}
+        lacking = sorted(want - set(cfg.engine.dtypes))
+        if lacking:
+            users = [n for n, ds in dt_by_model.items() if lacking[0] in ds]
+            raise SdkbuildError(f"{', '.join(users)} need(s) dtype {lacking[0]}, but engine.dtypes = "
+                                f"{list(cfg.engine.dtypes)}", f'add "{lacking[0]}" to [engine] dtypes')
+        dtypes = tuple(d for d in DTYPES if d in want) if models else cfg.engine.dtypes
+        return OpSelection(ops, dtypes, by_model, dt_by_model, True)
+    explicit = tuple(cfg.engine.ops)
+    not_listed = [op for op in used if op.lower() not in {o.lower() for o in explicit}]
+    if not_listed:
+        raise SdkbuildError(f"engine.ops does not list {', '.join(not_listed)}, which the models use",
+                            'add them to [engine] ops, or set ops = "auto"')
+    return OpSelection(tuple(sorted(explicit)), cfg.engine.dtypes, by_model, dt_by_model, False)
+
+
+def format_ops(sel: OpSelection, available: set[str] | None = None) -> str:
+    """--print-ops: each op, the models using it; ops the engine lacks are marked."""
+    lines = [f"ops ({'auto: from the models' if sel.auto else 'listed in sdk.toml'}): {', '.join(sel.ops) or '(none)'}",
+             f"dtypes: {', '.join(sel.dtypes)}"]
+    for op in sel.ops:
+        users = [n for n, ops in sel.by_model.items() if op in ops]
+        lack = "  [not in the engine]" if available is not None and op.lower() not in available else ""
+        lines.append(f"  {op:<22} {', '.join(users) if users else '(listed, no model uses it)'}{lack}")
+    for n, dts in sel.dtypes_by_model.items():
+        lines.append(f"  {n}: {len(sel.by_model[n])} op types, dtypes {', '.join(dts)}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- one target
+
+
+@dataclass(frozen=True)
+class EngineRequest:
+    """Everything the engine build of one target depends on (the Conan options)."""
+
+    ops: tuple[str, ...]
+    dtypes: tuple[str, ...]
+    isa: tuple[str, ...]
+    threads: bool
+    lib_name: str
+    lto: bool
+    extra_sources: tuple[Path, ...] = ()
+    extra_include_dirs: tuple[Path, ...] = ()
+    export_jni: bool = False
+    tests: bool = False
+
+
+@dataclass
+class TargetResult:
+    target: str
+    ok: bool
+    toolchain: str = ""
+    seconds: float = 0.0
+    size: int = 0
+    cached: bool = False  # Conan reused a package: nothing compiled
+    message: str = ""
+    log: Path | None = None
+    info: dict | None = None
+
+
+class TargetFailed(Exception):
+    """A tool failed for one target; the log holds the details."""
+
+
+class _Log:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.fh = open(path, "w", encoding="utf-8")
+
+    def write(self, text: str) -> None:
+        self.fh.write(text if text.endswith("\n") else text + "\n")
+        self.fh.flush()
+
+    def run(self, cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        self.write("$ " + " ".join(cmd))
+        r = subprocess.run(cmd, env=env, cwd=cwd, stdout=self.fh, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL)
+        self.fh.flush()
+        if r.returncode != 0:
+            raise TargetFailed(f"{Path(cmd[0]).name} {cmd[1] if len(cmd) > 1 else ''} failed (exit {r.returncode})")
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]:
+    opts = {
+        "ops": ",".join(req.ops),
+        "dtypes": ",".join(req.dtypes),
+        "isa": ",".join(req.isa),
+        "threads": str(req.threads),
+        "lib_name": req.lib_name,
+        "shared": str(kind == "shared"),
+        "lto": str(req.lto),
+        "export_jni": str(req.export_jni),
+        "extra_sources": ",".join(str(p) for p in req.extra_sources),
+        "extra_include_dirs": ",".join(str(p) for p in req.extra_include_dirs),
+        "tests": str(req.tests),
+        "toolchain_id": toolchain_id,
+    }
+    out: list[str] = []
+    for k, v in opts.items():
+        out += ["-o", f"sdkengine/*:{k}={v}"]
+    return out
+
+
+@dataclass(frozen=True)
+class EngineBuild:
+    package_folder: Path
+    library: Path
+    cached: bool
+    rendered: toolchains.Rendered
+
+
+def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs: int) -> EngineBuild:
+    """`conan create engine/` for one toolchain + request; the package's library path."""
+    ensure_conan_home()
+    rendered = toolchains.render(tc, work / "conan", jobs=jobs, launcher=toolchains.compiler_launcher())
+    log.write(f"# machine file {rendered.machine_file}:\n{rendered.machine_file.read_text()}")
+    graph = work / "conan" / "graph.json"
+    cmd = [conan_exe(), "create", str(paths.engine_dir()), "-nr", "--build=missing",
+           "-pr:h", str(rendered.host_profile), "-pr:b", str(rendered.build_profile),
+           *conan_options(req, tc.library_kind, rendered.toolchain_id),
+           "--format=json", "--out-file", str(graph)]
+    env = tool_env(dict(tc.env))
+    with conan_lock():
+        log.run(cmd, env)
+    data = json.loads(graph.read_text())
+    node = next((n for n in data["graph"]["nodes"].values() if str(n.get("ref", "")).startswith("sdkengine/")), None)
+    if node is None or not node.get("package_folder"):
+        raise TargetFailed(f"conan did not report the sdkengine package (see {graph})")
+    pkg = Path(node["package_folder"])
+    ext = ".a" if tc.library_kind == "static" else ".so"
+    lib = pkg / "lib" / f"lib{req.lib_name}{ext}"
+    if not lib.is_file():
+        raise TargetFailed(f"the engine package has no {lib.name} (in {pkg / 'lib'})")
+    return EngineBuild(pkg, lib, node.get("binary") != "Build", rendered)
+
+
+def _atomic_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    shutil.copyfile(src, tmp)
+    tmp.replace(dst)
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    tmp.replace(path)
+
+
+def _bindings(cfg: Config, target: Target, tc: Toolchain) -> tuple[tuple[Path, ...], tuple[Path, ...], bool]:
+    """The JNI/ObjC glue for this target, when the bindings module can render it."""
+    try:
+        from . import bindings
+    except ImportError:
+        return (), (), False
+    emit = getattr(bindings, "emit_for_target", None)
+    if emit is None:
+        return (), (), False
+    if target.platform == "ios":
+        # ObjC++ glue needs the engine's Meson build to enable objcpp; until then the iOS
+        # slice is the C API only (the bindings module compiles the ObjC layer itself).
+        return (), (), False
+    tb = emit(cfg, target.name, cfg.build_dir, tc.source)
+    return tuple(tb.sources), tuple(tb.include_dirs), bool(tb.export_jni)
+
+
+def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequence[ConvertedModel],
+                 jobs: int, engine_hash: str, bindings: bool = True) -> TargetResult:
+    target = TARGETS[target_name]
+    out = cfg.target_dir(target_name)
+    out.mkdir(parents=True, exist_ok=True)
+    log = _Log(out / "build.log")
+    t0 = time.monotonic()
+    res = TargetResult(target_name, False, log=log.path)
+    try:
+        resolution = toolchains.resolve(target, cfg)
+        for u in resolution.tried:
+            log.write(f"# toolchain {u.source} unavailable: {u.reason}")
+        if resolution.toolchain is None:
+            err = resolution.error()
+            log.write(str(err))
+            res.message = str(err)
+            return res
+        tc = resolution.toolchain
+        res.toolchain = f"{tc.source} {tc.version}" + (" (stand-in)" if tc.standin else "")
+        log.write(f"# toolchain: {res.toolchain}")
+        extra_src, extra_inc, jni = _bindings(cfg, target, tc) if bindings else ((), (), False)
+        req = EngineRequest(
+            ops=sel.ops, dtypes=sel.dtypes, isa=target.isa, threads=cfg.engine.threads,
+            lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
+            extra_include_dirs=extra_inc, export_jni=jni,
+        )
+        eb = build_engine(tc, req, out, log, jobs)
+        res.cached = eb.cached
+        log.write("# conan reused the cached package: nothing compiled" if eb.cached else "# engine built")
+        info = _install(cfg, target, tc, req, eb, out, sel, models, engine_hash, log)
+        info["duration_s"] = round(time.monotonic() - t0, 2)
+        _write_json(out / "build-info.json", info)
+        res.ok, res.info, res.size = True, info, info["sizes"]["file"]
+    except TargetFailed as e:
+        res.message = str(e)
+    except SdkbuildError as e:
+        res.message = str(e)
+        log.write(f"error: {e}")
+    except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+        res.message = f"{type(e).__name__}: {e}"
+        log.write(f"error: {res.message}")
+    finally:
+        res.seconds = time.monotonic() - t0
+        log.close()
+    return res
+
+
+def _install(cfg: Config, target: Target, tc: Toolchain, req: EngineRequest, eb: EngineBuild, out: Path,
+             sel: OpSelection, models: Sequence[ConvertedModel], engine_hash: str, log: _Log) -> dict:
+    """Copy the package into build/<target>/ (stripped + unstripped) and describe it."""
+    lib_dir = out / "lib"
+    lib_dir.mkdir(parents=True, exist_ok=True)
+    for old in lib_dir.iterdir():  # a previous build of another lib_name / kind must not linger
+        if old.name.startswith("lib") and old.is_file():
+            old.unlink()
+    name = req.lib_name
+    if tc.library_kind == "static":
+        lib = lib_dir / f"lib{name}.a"
+        _atomic_copy(eb.library, lib)
+        unstripped = lib
+    else:
+        unstripped = lib_dir / f"lib{name}.unstripped.so"
+        _atomic_copy(eb.library, unstripped)
+        lib = lib_dir / f"lib{name}.so"
+        tmp = lib.with_name(lib.name + ".tmp")
+        if tc.strip:
+            cmd = [tc.strip, "--strip-unneeded", "-R", ".comment", "-o", str(tmp), str(unstripped)]
+            log.write("$ " + " ".join(cmd))
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                log.write(r.stdout + r.stderr)
+                raise TargetFailed(f"strip failed: {r.stderr.strip()[:300]}")
+        else:
+            shutil.copyfile(unstripped, tmp)
+        tmp.replace(lib)
+    inc = out / "include"
+    if inc.exists():
+        shutil.rmtree(inc)
+    shutil.copytree(eb.package_folder / "include", inc)
+    features = list(req.dtypes) + list(req.isa) + (["threads"] if req.threads else [])
+    return {
+        "schema": 1,
+        "sdk": {"name": cfg.sdk.name, "version": cfg.sdk.version, "lib_name": name},
+        "target": target.name, "platform": target.platform, "abi": target.abi, "arch": target.arch,
+        "variant": target.variant,
+        "toolchain": {"source": tc.source, "version": tc.version, "standin": tc.standin, "notes": list(tc.notes)},
+        "min_os": tc.min_os,
+        "library": lib.relative_to(out).as_posix(), "library_kind": tc.library_kind,
+        "unstripped_library": unstripped.relative_to(out).as_posix(),
+        "headers": "include",
+        "ops": list(req.ops),
+        "op_sources": op_sources(req.ops, req.dtypes, req.isa),
+        "features": features,
+        "flags": {"c_args": list(eb.rendered.c_args), "link_args": list(eb.rendered.link_args), "lto": req.lto},
+        "sizes": {"file": lib.stat().st_size, "stripped": lib.stat().st_size,
+                  "unstripped": unstripped.stat().st_size},
+        "inputs": {"sdk.toml": cfg.sha256, "models": {m.sdkm.name: m.sha256 for m in models},
+                   "engine_sources": engine_hash},
+        "jni": req.export_jni,
+        "conan": {"package_folder": str(eb.package_folder), "reused": eb.cached,
+                  "toolchain_id": eb.rendered.toolchain_id},
+        "sdkbuild_version": __version__,
+    }
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def _targets(cfg: Config, names: Sequence[str] | None) -> list[str]:
+    if not names:
+        return list(cfg.sdk.targets)
+    out = []
+    for n in names:
+        if n not in TARGETS:
+            import difflib
+
+            close = difflib.get_close_matches(n, list(TARGETS), n=1)
+            raise SdkbuildError(f"unknown target {n!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                                f"targets: {', '.join(TARGETS)}")
+        out.append(n)
+    return list(dict.fromkeys(out))
+
+
+def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | None = None, clean: bool = False,
+              print_ops: bool = False, console=None, bindings: bool = True) -> list[TargetResult]:
+    """The whole `sdkbuild build`; returns per-target results (the CLI exits 1 if any failed)."""
+    from rich.console import Console
+
+    con = console or Console(highlight=False, soft_wrap=True)
+    names = _targets(cfg, targets)
+    for w in cfg.warnings:
+        con.print(f"[yellow]warning:[/] {w}")
+    if clean:
+        for n in names:
+            shutil.rmtree(cfg.target_dir(n), ignore_errors=True)
+    conv_log: list[str] = []
+    with con.status("converting models") if cfg.models.files and not print_ops else _nullctx():
+        models = convert_models(cfg, conv_log)
+    for line in conv_log:
+        con.print(f"  {line}")
+    sel = select_ops(cfg, models, strict=not print_ops)
+    if print_ops:
+        con.print(format_ops(sel, set(available_ops())), markup=False)
+        return []
+    if not sel.ops:
+        con.print("[yellow]warning:[/] no ops selected (no models and no engine.ops): the engine will load no model")
+    cores = os.cpu_count() or 2
+    total = max(1, jobs or cores)
+    workers = max(1, min(len(names), total))
+    per_target = max(1, total // workers) if workers > 1 else total
+    engine_hash = sources_hash()
+    results: list[TargetResult] = []
+    con.print(f"building {len(names)} target(s): ops {', '.join(sel.ops) or '(none)'}; dtypes {', '.join(sel.dtypes)}")
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futs = {pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings): n for n in names}
+        for fut in futs:
+            r = fut.result()
+            results.append(r)
+            _print_result(con, r)
+    return results
+
+
+@contextmanager
+def _nullctx() -> Iterator[None]:
+    yield
+
+
+def _print_result(con, r: TargetResult) -> None:
+    if r.ok:
+        status = "[green]cached[/]" if r.cached else "[green]built[/]"
+        con.print(f"  {r.target:<22} {status:<20} {r.seconds:6.1f}s {r.size:>9,} B  {r.toolchain}")
+        return
+    con.print(f"  {r.target:<22} [red]FAILED[/] {r.seconds:6.1f}s  {r.toolchain}")
+    con.print(f"    {r.message}", markup=False)
+    if r.log and r.log.is_file():
+        tail = r.log.read_text(errors="replace").splitlines()[-25:]
+        for line in tail:
+            con.print(f"    | {line}", markup=False)
+        con.print(f"    full log: {r.log}", markup=False)
+
+
+# --------------------------------------------------------------------------- host engine for tests/runtime
+
+
+def ensure_host_engine(ops: Sequence[str] | None = None) -> Path:
+    """A host build of the engine (all ops unless given, both dtypes), cached; its .so path.
+
+    Built through the same Conan + Meson path into ~/.cache/sdkbuild/host-engine/<hash>/;
+    a file lock keeps parallel pytest workers from building it twice.
+    """
+    avail = available_ops()
+    chosen = sorted(avail.values()) if ops is None else sorted({avail.get(o.lower(), o) for o in ops})
+    unknown = [o for o in chosen if o.lower() not in avail]
+    if unknown:
+        raise SdkbuildError(f"ensure_host_engine: unknown op(s) {', '.join(unknown)}",
+                            f"available: {', '.join(sorted(avail.values()))}")
+    target = TARGETS["host"]
+    req = EngineRequest(ops=tuple(chosen), dtypes=DTYPES, isa=target.isa, threads=True, lib_name="sdkengine",
+                        lto=False)
+    engine_hash = sources_hash()
+    key = hashlib.sha256(json.dumps([req.ops, req.dtypes, req.isa, engine_hash]).encode()).hexdigest()[:16]
+    dest = cache_root() / "host-engine" / key
+    lib = dest / "libsdkengine.so"
+    if lib.is_file():
+        return lib
+    with file_lock(cache_root() / "host-engine" / f".{key}.lock"):
+        if lib.is_file():
+            return lib
+        resolution = toolchains.resolve(target)
+        if resolution.toolchain is None:
+            raise resolution.error()
+        work = Path(tempfile.mkdtemp(prefix="sdkbuild-host-"))
+        log = _Log(work / "build.log")
+        try:
+            eb = build_engine(resolution.toolchain, req, work, log, os.cpu_count() or 2)
+        except TargetFailed as e:
+            log.close()
+            tail = "\n".join(log.path.read_text(errors="replace").splitlines()[-30:])
+            raise SdkbuildError(f"host engine build failed: {e}\n{tail}", f"full log: {log.path}") from None
+        log.close()
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(eb.package_folder / "include", dest / "include", dirs_exist_ok=True)
+        _atomic_copy(eb.library, lib)
+        shutil.rmtree(work, ignore_errors=True)
+    return lib
