@@ -69,13 +69,18 @@ def to_onnx(m: sdkm.Model) -> onnx.ModelProto:
     g = helper.make_graph(nodes, m.name, [vi(i) for i in m.inputs], [vi(i) for i in m.outputs], inits)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
     model.ir_version = 8
-    onnx.checker.check_model(model, full_check=True)  # full_check: shapes recorded in the file must agree
+    # no full_check: onnx's shape inference lacks onnxruntime's ceil_mode rule (a window may
+    # not start in the end padding), which the converter follows; run() checks output shapes
+    onnx.checker.check_model(model)
     return model
 
 
 def run(m: sdkm.Model, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
     sess = ort.InferenceSession(to_onnx(m).SerializeToString(), providers=["CPUExecutionProvider"])
-    return sess.run(None, feeds)
+    outs = sess.run(None, feeds)
+    for i, out in zip(m.outputs, outs, strict=True):
+        assert out.shape == m.tensors[i].shape, f"{m.tensors[i].name}: file says {m.tensors[i].shape}, got {out.shape}"
+    return outs
 
 
 def run_onnx(model: onnx.ModelProto | str, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:

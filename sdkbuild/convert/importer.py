@@ -147,7 +147,7 @@ class Importer:
         for init in graph.sparse_initializer:
             self.problems.append(f"sparse initializer {init.values.name!r} (sparse tensors are not supported)")
         self._inputs(graph)
-        for idx, node in enumerate(graph.node):
+        for idx, node in _topological(graph, set(self.g.values)):
             label = node.name or f"{node.op_type}_{idx}"
             if any(self.r(i) in self.poisoned for i in node.input if i):
                 if node.op_type not in SUPPORTED or node.domain not in ONNX_DOMAINS:
@@ -169,7 +169,25 @@ class Importer:
                 "simplify the model), or ask for the ops to be added to the engine",
             )
         self._outputs(graph)
+        self._check_declared_shapes(graph)
         return self.g
+
+    def _check_declared_shapes(self, graph: onnx.GraphProto) -> None:
+        """Static output dims the model declares must be what the converter computed."""
+        for vo in graph.output:
+            tt = vo.type.tensor_type
+            if not tt.HasField("shape"):
+                continue
+            got = self.g.values[vo.name].shape
+            dims = list(tt.shape.dim)
+            fixed = [(a, d.dim_value) for a, d in enumerate(dims) if d.HasField("dim_value") and d.dim_value > 0]
+            if len(dims) != len(got) or any(got[a] != d for a, d in fixed):
+                want = [d.dim_value if d.HasField("dim_value") else d.dim_param or "?" for d in dims]
+                raise SdkbuildError(
+                    f"model output {vo.name!r}: the model declares shape {want} but conversion computed "
+                    f"{list(got)}",
+                    hint="check --input-shape; if the model's own declaration is right, please report this model",
+                )
 
     def _inputs(self, graph: onnx.GraphProto) -> None:
         inits = {i.name for i in graph.initializer}
@@ -635,6 +653,39 @@ LOWERINGS: dict[str, Callable[[Importer, onnx.NodeProto, str], None]] = {
 }
 
 SUPPORTED = frozenset(LOWERINGS) | fold.FOLD_ONLY
+
+
+def _topological(graph: onnx.GraphProto, known: set[str]) -> list[tuple[int, onnx.NodeProto]]:
+    """Nodes in an order where every input is produced first (ONNX requires it, but not
+    every producer obeys); an input nobody produces is an error naming the node."""
+    produced = set(known)
+    for node in graph.node:
+        produced.update(o for o in node.output if o)
+    for idx, node in enumerate(graph.node):
+        for i in node.input:
+            if i and i not in produced:
+                label = node.name or f"{node.op_type}_{idx}"
+                raise SdkbuildError(f"node {label!r} (op {node.op_type}) reads {i!r}, which no node, input or "
+                                    "initializer provides", hint="the model is malformed; re-export it")
+    ready = set(known)
+    for node in graph.node:  # the usual case: already in order
+        if not all(x in ready or not x for x in node.input):
+            break
+        ready.update(o for o in node.output if o)
+    else:
+        return list(enumerate(graph.node))
+    ready, order, pending = set(known), [], list(enumerate(graph.node))
+    while pending:
+        rest = [(i, n) for i, n in pending if not all(x in ready or not x for x in n.input)]
+        now = [(i, n) for i, n in pending if all(x in ready or not x for x in n.input)]
+        if not now:
+            names = ", ".join(repr(n.name or n.op_type) for _, n in rest[:5])
+            raise SdkbuildError(f"the graph has a cycle through {names}", hint="the model is malformed; re-export it")
+        for _, n in now:
+            ready.update(o for o in n.output if o)
+        order += now
+        pending = rest
+    return order
 
 
 def opset_of(model: onnx.ModelProto) -> int:
