@@ -524,6 +524,9 @@ def test_window_ops_match_onnxruntime(op, hw, k, s, d, pads, auto_pad, ceil_mode
         # ONNX requires pads smaller than the kernel for pools (onnxruntime rejects the rest)
         assume(op == "Conv" or all(pads[i] < k[i % 2] for i in range(4)))
     if op != "Conv":
+        # onnxruntime's pools leave dilations out of SAME padding (the ONNX spec, which the
+        # converter follows, includes them): nothing to compare against
+        assume(not (auto_pad.startswith("SAME") and d != (1, 1)))
         kw["ceil_mode"] = ceil_mode
         assume(not (ceil_mode and auto_pad != "NOTSET"))
     eff = [(k[i] - 1) * d[i] + 1 for i in range(2)]
