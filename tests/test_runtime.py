@@ -1,0 +1,206 @@
+"""sdkbuild.runtime (ctypes over the host engine), the `run`/`inspect` commands, and the
+shape of the host library itself (exports, DT_NEEDED)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from elftools.elf.dynamic import DynamicSection
+from elftools.elf.elffile import ELFFile
+from engine_helpers import chain_model, dev_lib, engine, int8_relu_model
+
+from sdkbuild import sdkm
+from sdkbuild.errors import SdkbuildError
+from sdkbuild.runtime import Engine, EngineError
+
+
+def test_version_and_build_info() -> None:
+    eng = engine()
+    assert eng.version.count(".") == 2
+    info = eng.build_info
+    assert {"Relu", "Reshape"} <= set(info["ops"])
+    assert info["ops"] == sorted(info["ops"])
+    assert {"fp32", "int8", "threads"} <= set(info["features"])
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_chain_matches_numpy(threads: int) -> None:
+    # 2 * 16384+ elements so Relu's parallel_for really splits across threads
+    m = chain_model((4, 9000))
+    x = np.random.default_rng(0).standard_normal((4, 9000)).astype(np.float32)
+    with engine().load(sdkm.encode(m)) as model, model.session(threads=threads) as s:
+        assert [i.name for i in model.inputs] == ["x"]
+        assert model.outputs[0].shape == (36000,)
+        for _ in range(2):
+            y = s.run({"x": x})["y"]
+            np.testing.assert_array_equal(y, np.maximum(x, 0).reshape(-1))
+        # the outputs stay readable; a third run after a new input sees it
+        y2 = s.run({"x": -x})["y"]
+        np.testing.assert_array_equal(y2, np.maximum(-x, 0).reshape(-1))
+
+
+def test_load_file_and_memory_equal(tmp_path: Path) -> None:
+    m = chain_model()
+    p = tmp_path / "m.sdkm"
+    sdkm.write(m, p)
+    with engine().load(p) as a, engine().load(p.read_bytes()) as b:
+        assert a.memory_info() == b.memory_info()
+        mi = a.memory_info()
+        assert mi.arena_lower_bound <= mi.arena_bytes <= mi.naive_bytes
+        # x (input, kept for re-runs) + a/b/y sharing one buffer (alias + in-place)
+        assert mi.arena_bytes == 128 and mi.naive_bytes == 256
+
+
+@pytest.mark.parametrize(("s_in", "z_in", "s_out", "z_out"), [(0.5, -3, 0.5, -3), (0.1, 5, 0.07, -128), (1.0, 0, 2.5, 10)])
+def test_int8_relu(s_in: float, z_in: int, s_out: float, z_out: int) -> None:
+    m = int8_relu_model(s_in, z_in, s_out, z_out, n=256)
+    q = np.arange(-128, 128, dtype=np.int8)
+    with engine().load(sdkm.encode(m)) as model, model.session() as s:
+        y = s.run({"x": q})["y"]
+        yf = s.get_output("y", dequantize=True)
+    real = np.maximum(s_in * (q.astype(np.float64) - z_in), 0)
+    ref = np.clip(np.round(real / s_out) + z_out, max(z_out, -128), 127)
+    assert np.max(np.abs(y.astype(np.int32) - ref)) <= 1  # fixed-point rounding may differ by 1 LSB
+    np.testing.assert_allclose(yf, s_out * (y.astype(np.float32) - z_out), rtol=1e-6)
+
+
+def test_float_input_is_quantized_for_int8_model() -> None:
+    m = int8_relu_model(0.5, 0, 0.5, 0, n=4)
+    with engine().load(sdkm.encode(m)) as model, model.session() as s:
+        y = s.run({"x": np.array([-1.0, 0.4, 1.0, 63.0], np.float32)})["y"]
+    np.testing.assert_array_equal(y, [0, 1, 2, 126])
+
+
+def test_input_errors() -> None:
+    with engine().load(sdkm.encode(chain_model())) as model, model.session() as s:
+        with pytest.raises(EngineError, match=r"input 'x' has shape \[2, 3\], got \[3, 2\]"):
+            s.set_input("x", np.zeros((3, 2), np.float32))
+        with pytest.raises(EngineError, match="no input named 'nope'.*'x'"):
+            s.set_input("nope", np.zeros((2, 3), np.float32))
+        with pytest.raises(EngineError, match="is float32, got int32"):
+            s.set_input("x", np.zeros((2, 3), np.int32))
+        with pytest.raises(EngineError) as e:
+            s.get_output("y")
+        assert e.value.status_name == "SDK_ERR_STATE"
+        assert isinstance(e.value, SdkbuildError)
+
+
+def test_unsupported_op_names_op_and_build() -> None:
+    m = chain_model()
+    m.nodes[0].op = "NoSuchOp"
+    with pytest.raises(EngineError) as e:
+        engine().load(sdkm.encode(m))
+    assert e.value.status_name == "SDK_ERR_UNSUPPORTED"
+    assert "model uses op 'NoSuchOp'" in e.value.message
+    assert "Relu" in e.value.message  # the compiled ops are listed
+    assert e.value.hint
+
+
+def test_missing_file() -> None:
+    with pytest.raises(EngineError) as e:
+        engine().load("/nonexistent/model.sdkm")
+    assert e.value.status_name == "SDK_ERR_IO"
+    assert "/nonexistent/model.sdkm" in e.value.message
+
+
+def test_explicit_bad_library_path(tmp_path: Path) -> None:
+    with pytest.raises(SdkbuildError, match="does not exist"):
+        Engine(tmp_path / "missing.so")
+
+
+def test_env_library_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SDKBUILD_ENGINE_LIB", str(dev_lib()))
+    assert Engine().path == dev_lib()
+
+
+# ------------------------------------------------------------------ the library's ELF shape
+
+
+def test_exports_only_c_api() -> None:
+    out = subprocess.run(["nm", "-D", "--defined-only", str(dev_lib())], capture_output=True, text=True, check=True)
+    names = [line.split()[-1] for line in out.stdout.splitlines() if line.strip()]
+    assert names, "no exported symbols"
+    assert all(n.startswith("sdk_") for n in names), [n for n in names if not n.startswith("sdk_")]
+    assert {"sdk_model_load_file", "sdk_session_run", "sdk_build_info"} <= set(names)
+
+
+def test_needs_only_libc_libm_pthread() -> None:
+    with open(dev_lib(), "rb") as f:
+        elf = ELFFile(f)
+        dyn = next(s for s in elf.iter_sections() if isinstance(s, DynamicSection))
+        needed = [t.needed for t in dyn.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
+        flags = [t.entry.d_val for t in dyn.iter_tags() if t.entry.d_tag == "DT_FLAGS"]
+        segments = [s.header.p_type for s in elf.iter_segments()]
+    allowed = ("libc.so", "libm.so", "libpthread.so", "ld-linux")  # ld-linux: glibc's TLS support
+    assert needed and all(n.startswith(allowed) for n in needed), needed
+    assert not any("stdc++" in n or "gcc_s" in n for n in needed)
+    assert flags and flags[0] & 0x8  # DF_BIND_NOW (-z now)
+    assert "PT_GNU_RELRO" in segments
+
+
+# ------------------------------------------------------------------ CLI
+
+
+def _cli(*args: str, lib: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, SDKBUILD_ENGINE_LIB=str(lib or dev_lib()))
+    return subprocess.run([sys.executable, "-m", "sdkbuild.cli", *args], capture_output=True, text=True, env=env)
+
+
+def test_cli_run_single_input(tmp_path: Path) -> None:
+    sdkm.write(chain_model(), tmp_path / "m.sdkm")
+    x = np.array([[-1, 2, -3], [4, -5, 6]], np.float32)
+    np.save(tmp_path / "x.npy", x)
+    r = _cli("run", str(tmp_path / "m.sdkm"), "--input", str(tmp_path / "x.npy"), "-o", str(tmp_path / "out"),
+             "--threads", "2")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "out" / "y.npy"), np.maximum(x, 0).reshape(-1))
+
+
+def test_cli_run_errors(tmp_path: Path) -> None:
+    sdkm.write(chain_model(), tmp_path / "m.sdkm")
+    np.save(tmp_path / "bad.npy", np.zeros((3, 3), np.float32))
+    r = _cli("run", str(tmp_path / "m.sdkm"), "--input", f"x={tmp_path / 'bad.npy'}", "-o", str(tmp_path / "o"))
+    assert r.returncode == 1 and "input 'x' has shape [2, 3], got [3, 3]" in r.stderr
+    r = _cli("run", str(tmp_path / "m.sdkm"), "--input", f"z={tmp_path / 'bad.npy'}", "-o", str(tmp_path / "o"))
+    assert r.returncode == 1 and "no input 'z'" in r.stderr
+    r = _cli("run", str(tmp_path / "m.sdkm"), "-o", str(tmp_path / "o"))
+    assert r.returncode == 1 and "missing input(s): x" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("cut", [10, 100, -1])
+def test_cli_corrupt_model_one_line_error(tmp_path: Path, cut: int) -> None:
+    data = sdkm.encode(chain_model())
+    (tmp_path / "bad.sdkm").write_bytes(data[:cut])
+    np.save(tmp_path / "x.npy", np.zeros((2, 3), np.float32))
+    for args in (["inspect", str(tmp_path / "bad.sdkm")],
+                 ["run", str(tmp_path / "bad.sdkm"), "--input", str(tmp_path / "x.npy"), "-o", str(tmp_path / "o")]):
+        r = _cli(*args)
+        assert r.returncode == 1
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), r.stderr
+        assert "truncated" in lines[0]
+
+
+def test_cli_inspect_json(tmp_path: Path) -> None:
+    m = chain_model()
+    w = m.add_tensor(sdkm.Tensor("unused_w", 1, (4,), data=np.ones(4, np.float32)))
+    assert w
+    sdkm.write(m, tmp_path / "m.sdkm")
+    r = _cli("inspect", "--json", str(tmp_path / "m.sdkm"))
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["ops"] == {"Relu": 2, "Reshape": 1}
+    assert [t["name"] for t in info["inputs"]] == ["x"] and info["outputs"][0]["shape"] == [6]
+    assert info["weights_bytes"] == 16
+    mem = info["memory"]
+    assert mem["arena_lower_bound"] <= mem["arena_bytes"] <= mem["naive_bytes"]
+    assert mem["weights_bytes"] == 16
+    r = _cli("inspect", str(tmp_path / "m.sdkm"))
+    assert r.returncode == 0 and "Reshape" in r.stdout and "lower bound" in r.stdout
