@@ -543,3 +543,23 @@ def test_window_ops_match_onnxruntime(op, hw, k, s, d, pads, auto_pad, ceil_mode
         assume(False)
     assert want
     check_same(m, {"x": rand(1, 2, *hw)})
+
+
+def test_cli_quantize_int8_hands_the_fp32_model_to_the_int8_pass(tmp_path: Path) -> None:
+    inits = [const("w", rand(4, 3, 3, 3))] + bn_inits("bn", 4)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), bn_node("c", "b", "bn"), helper.make_node("Relu", ["b"], ["y"])]
+    src = tmp_path / "q.onnx"
+    onnx.save(make(nodes, [("x", [1, 3, 5, 5])], [("y", [1, 4, 3, 3])], inits), str(src))
+    np.save(tmp_path / "cal.npy", rand(8, 1, 3, 5, 5))
+    out = tmp_path / "q.sdkm"
+    res = CliRunner().invoke(cli, ["convert", str(src), "-o", str(out)])  # no quantization: plain fp32
+    assert res.exit_code == 0 and sdkm.read(out).dtypes_used() == ["f32"]
+    res = CliRunner().invoke(cli, ["convert", str(src), "-o", str(out), "--quantize", "int8",
+                                   "--calibration", str(tmp_path / "cal.npy")])
+    assert res.exit_code == 0, res.output
+    m = sdkm.read(out)
+    assert "i8" in m.dtypes_used() and m.meta["quantization"] == "int8"
+    assert m.meta["ops"] == m.ops_used() and "QuantizeLinear" in m.ops_used()
+    assert "int8 ops" in res.output
+    res = run_cli("convert", str(src), "-o", str(tmp_path / "n.sdkm"), "--quantize", "int8")
+    assert res.returncode == 1 and "--calibration" in res.stderr and not (tmp_path / "n.sdkm").exists()

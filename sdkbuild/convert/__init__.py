@@ -14,6 +14,7 @@ Public API:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from ..errors import SdkbuildError
 from . import passes
 from .export import to_sdkm
 from .importer import Importer, check_opset
+
+_I8 = 2  # sdkm dtype code of int8
 
 __all__ = [
     "ConversionReport", "convert_file", "convert_model", "convert_model_report", "load_onnx", "parse_input_shape",
@@ -121,22 +124,26 @@ def convert_model_report(
     full_meta = {"producer": f"sdkbuild {__version__}", "opset": opset}
     full_meta.update(meta or {})
     m = to_sdkm(g, full_meta)
+    return m, _report(m, opset, imp.folded, stats)
+
+
+def _report(m: sdkm.Model, opset: int, folded: int, stats: dict[str, int], output: str | None = None
+            ) -> ConversionReport:
     ops: dict[str, int] = {}
     for n in m.nodes:
         ops[n.op] = ops.get(n.op, 0) + 1
-    report = ConversionReport(
-        source=str(full_meta.get("source", "")),
-        output=None,
+    return ConversionReport(
+        source=str(m.meta.get("source", "")),
+        output=output,
         opset=opset,
         ops=ops,
         tensors=len(m.tensors),
         weights_bytes=sum(t.nbytes for t in m.tensors if t.data is not None),
-        constants_folded=imp.folded,
+        constants_folded=folded,
         rewrites=stats,
         inputs={m.tensors[i].name: m.tensors[i].shape for i in m.inputs},
         outputs={m.tensors[i].name: m.tensors[i].shape for i in m.outputs},
     )
-    return m, report
 
 
 def _quantize_module():
@@ -169,8 +176,12 @@ def convert_file(
         # the int8 module may turn the path (folder of .npy files or one .npy) into arrays itself
         loader = getattr(qmod, "load_calibration", None)
         cal = loader(calibration, m) if loader else calibration
-        m = qmod.quantize_model(m, cal)
-        m.meta["quantization"] = quantize
+        qm = qmod.quantize_model(m, cal)
+        qm.meta = {**m.meta, **qm.meta, "quantization": quantize}
+        qm.meta["ops"], qm.meta["dtypes"] = qm.ops_used(), qm.dtypes_used()  # the fp32 lists are stale now
+        int8_nodes = sum(1 for n in qm.nodes if any(qm.tensors[o].dtype == _I8 for o in n.outputs))
+        report = _report(qm, report.opset, report.constants_folded, {**report.rewrites, "int8 ops": int8_nodes})
+        m = qm
     out = Path(out_path)
     try:
         sdkm.write(m, out)
@@ -178,7 +189,7 @@ def convert_file(
         raise SdkbuildError(f"cannot write {out}: {e.strerror}", hint="check the output folder") from None
     except sdkm.SdkmError as e:
         raise SdkbuildError(f"cannot encode the converted model: {e}") from None
-    return ConversionReport(**{**report.__dict__, "output": str(out)})
+    return dataclasses.replace(report, output=str(out))
 
 
 def quantize_available() -> bool:
