@@ -126,6 +126,9 @@ def resolve(target: Target, cfg: Config | None = None) -> Resolution:
     """The first toolchain that works for `target` (what sdk.toml names first)."""
     tried: list[Unavailable] = []
     named = _named(target, cfg)
+    if named and named not in sources():
+        return Resolution(target, None, (Unavailable(
+            named, f"toolchain source {named!r} (named in sdk.toml) is not part of this sdkbuild", ""),))
     with _ndk_env(cfg):
         for src in candidates(target, cfg):
             try:
@@ -138,8 +141,6 @@ def resolve(target: Target, cfg: Config | None = None) -> Resolution:
             if named and src.name == named:
                 # the user asked for this one: do not silently fall back to another
                 return Resolution(target, None, tuple(tried))
-    if named and named not in sources():
-        tried.append(Unavailable(named, f"toolchain source {named!r} is not part of this sdkbuild", ""))
     if not tried:
         tried.append(Unavailable("-", f"no toolchain source of this sdkbuild supports {target.platform} targets",
                                  ""))

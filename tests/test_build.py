@@ -1,0 +1,224 @@
+"""`sdkbuild build` / `sdkbuild test` end to end: real converter, Conan, Meson, compilers, qemu."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from elftools.elf.dynamic import DynamicSection
+from elftools.elf.elffile import ELFFile
+
+from sdkbuild.build import ensure_host_engine
+
+TOML = """
+[sdk]
+name = "TinyKit"
+version = "0.3.0"
+java_package = "com.example.tinykit"
+objc_prefix = "TK"
+targets = {targets}
+
+[android]
+min_sdk = 24
+toolchain = "gnu"
+
+[engine]
+dtypes = ["fp32", "int8"]
+ops = "auto"
+
+[models]
+files = ["models/tiny.onnx"]
+"""
+
+ALLOWED_NEEDED = ("libc.so", "libm.so", "ld-linux", "libpthread.so", "libdl.so")
+has_arm64 = shutil.which("aarch64-linux-gnu-g++") is not None
+
+
+def make_tiny_onnx(path: Path) -> None:
+    """Conv -> Relu -> Reshape -> MatMul, fp32 (the converter fuses the Relu into the Conv)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((4, 1, 3, 3)).astype(np.float32), "W"),
+        numpy_helper.from_array(np.zeros(4, np.float32), "B"),
+        numpy_helper.from_array(np.array([1, 4 * 6 * 6], np.int64), "shape"),
+        numpy_helper.from_array(rng.standard_normal((144, 10)).astype(np.float32), "G"),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["x", "W", "B"], ["c"], kernel_shape=[3, 3]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("Reshape", ["r", "shape"], ["f"]),
+        helper.make_node("MatMul", ["f", "G"], ["y"]),
+    ]
+    g = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 8, 8])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 10])], inits)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+
+
+def make_project(root: Path, targets: list[str], extra: str = "") -> Path:
+    make_tiny_onnx(root / "models" / "tiny.onnx")
+    (root / "sdk.toml").write_text(TOML.format(targets=json.dumps(targets)) + extra)
+    return root
+
+
+def sdkbuild(root: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sdkbuild.cli", *args], cwd=root, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def _targets() -> list[str]:
+    return ["host", "android-arm64-v8a"] if has_arm64 else ["host"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    root = make_project(tmp_path_factory.mktemp("sdk"), _targets())
+    r = sdkbuild(root, "build", "--no-bindings")
+    return root, r
+
+
+def test_print_ops_maps_ops_to_models(tmp_path: Path) -> None:
+    root = make_project(tmp_path, ["host"])
+    r = sdkbuild(root, "build", "--print-ops")
+    assert r.returncode == 0, r.stderr
+    assert "ops (auto: from the models): Conv, MatMul, Reshape" in r.stdout
+    assert "dtypes: fp32" in r.stdout  # int8 allowed, but no model uses it
+    for op in ("Conv", "MatMul", "Reshape"):  # the converter fuses Relu into Conv
+        assert any(line.split()[:2] == [op, "tiny.sdkm"] for line in r.stdout.splitlines()), op
+    assert (root / "build" / "models" / "tiny.sdkm").is_file()
+    assert not (root / "build" / "host").exists()  # --print-ops builds nothing
+
+
+def test_failing_target_shows_log_tail_and_exits_1(tmp_path: Path) -> None:
+    root = make_project(tmp_path, ["android-x86_64"])
+    text = (root / "sdk.toml").read_text().replace('toolchain = "gnu"', 'toolchain = "ndk"')
+    (root / "sdk.toml").write_text(text)
+    r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "build", "--no-bindings"], cwd=root,
+                       capture_output=True, text=True, timeout=300,
+                       env={"PATH": "/usr/bin:/bin", "HOME": str(Path.home())})
+    assert r.returncode == 1
+    assert "android-x86_64" in r.stdout and "FAILED" in r.stdout
+    assert "full log:" in r.stdout and (root / "build" / "android-x86_64" / "build.log").is_file()
+    assert "ndk" in r.stdout and "Traceback" not in r.stderr
+
+
+def _elf_facts(path: Path) -> dict:
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        needed = [t.needed for s in elf.iter_sections() if isinstance(s, DynamicSection)
+                  for t in s.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
+        dynsym = elf.get_section_by_name(".dynsym")
+        exported = sorted(
+            s.name for s in dynsym.iter_symbols()
+            if s["st_shndx"] != "SHN_UNDEF" and s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK") and s.name
+        )
+        return {
+            "machine": elf["e_machine"],
+            "needed": needed,
+            "exported": exported,
+            "symtab": elf.get_section_by_name(".symtab") is not None,
+            "load_align": [seg["p_align"] for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"],
+        }
+
+
+@pytest.mark.slow
+def test_build_outputs_follow_the_contract(built: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    root, r = built
+    assert r.returncode == 0, r.stdout + r.stderr
+    for target in _targets():
+        out = root / "build" / target
+        info = json.loads((out / "build-info.json").read_text())
+        assert info["schema"] == 1 and info["target"] == target
+        assert info["sdk"] == {"name": "TinyKit", "version": "0.3.0", "lib_name": "tinykit"}
+        assert info["library"] == "lib/libtinykit.so" and info["library_kind"] == "shared"
+        assert info["unstripped_library"] == "lib/libtinykit.unstripped.so"
+        assert info["ops"] == ["Conv", "MatMul", "Reshape"]
+        assert info["op_sources"]["Conv"][0] == "src/ops/conv.cpp"
+        assert all(src.startswith("src/") for srcs in info["op_sources"].values() for src in srcs)
+        assert "fp32" in info["features"] and "int8" not in info["features"] and "threads" in info["features"]
+        assert info["inputs"]["models"].keys() == {"tiny.sdkm"} and len(info["inputs"]["engine_sources"]) == 64
+        assert (out / "include" / "sdkengine" / "engine.h").is_file()
+        assert (out / "build.log").stat().st_size > 0
+        lib, unstripped = out / info["library"], out / info["unstripped_library"]
+        assert info["sizes"]["file"] == lib.stat().st_size
+        assert lib.stat().st_size < unstripped.stat().st_size
+        facts = _elf_facts(lib)
+        assert all(n.startswith(ALLOWED_NEEDED) for n in facts["needed"]), facts["needed"]
+        assert "libstdc++" not in " ".join(facts["needed"])
+        assert facts["exported"] and all(s.startswith("sdk_") for s in facts["exported"]), facts["exported"]
+        assert not facts["symtab"] and _elf_facts(unstripped)["symtab"]
+    if has_arm64:
+        info = json.loads((root / "build" / "android-arm64-v8a" / "build-info.json").read_text())
+        assert info["platform"] == "android" and info["abi"] == "arm64-v8a" and info["min_os"] == "24"
+        assert info["toolchain"]["source"] == "gnu" and info["toolchain"]["standin"] is True
+        assert "-Wl,-z,max-page-size=16384" in info["flags"]["link_args"]
+        assert "neon" in info["features"]
+        facts = _elf_facts(root / "build" / "android-arm64-v8a" / info["library"])
+        assert facts["machine"] == "EM_AARCH64"
+        assert all(a == 0x4000 for a in facts["load_align"]), facts["load_align"]
+
+
+@pytest.mark.slow
+def test_noop_rebuild_compiles_nothing(built: tuple[Path, subprocess.CompletedProcess[str]],
+                                       tmp_path: Path) -> None:
+    root, first = built
+    assert first.returncode == 0, first.stdout + first.stderr
+    r = sdkbuild(root, "build", "--no-bindings")
+    assert r.returncode == 0, r.stdout + r.stderr
+    for target in _targets():
+        assert any(line.split()[:2] == [target, "cached"] for line in r.stdout.splitlines()), r.stdout
+        info = json.loads((root / "build" / target / "build-info.json").read_text())
+        assert info["conan"]["reused"] is True
+        log = (root / "build" / target / "build.log").read_text()
+        assert "Compiling C++ object" not in log
+    # the same configuration in another checkout comes from the Conan cache too
+    other = tmp_path / "checkout2"
+    shutil.copytree(root, other, ignore=shutil.ignore_patterns("build"))
+    r = sdkbuild(other, "build", "--no-bindings", "--target", "host")
+    assert r.returncode == 0 and any(line.split()[:2] == ["host", "cached"] for line in r.stdout.splitlines())
+
+
+@pytest.mark.slow
+def test_changed_selection_rebuilds(built: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    root, first = built
+    assert first.returncode == 0
+    other = tmp_path / "p"
+    shutil.copytree(root, other, ignore=shutil.ignore_patterns("build"))
+    toml = (other / "sdk.toml").read_text().replace('ops = "auto"', 'ops = ["Conv", "Relu", "Reshape", "MatMul", "Add"]')
+    (other / "sdk.toml").write_text(toml)
+    r = sdkbuild(other, "build", "--no-bindings", "--target", "host")
+    assert r.returncode == 0, r.stdout + r.stderr
+    info = json.loads((other / "build" / "host" / "build-info.json").read_text())
+    assert "Add" in info["ops"] and info["conan"]["package_folder"] != json.loads(
+        (root / "build" / "host" / "build-info.json").read_text())["conan"]["package_folder"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not has_arm64 or shutil.which("qemu-aarch64") is None, reason="arm64 cross compiler + qemu")
+def test_sdkbuild_test_runs_engine_tests_under_qemu(built: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    root, _ = built
+    r = sdkbuild(root, "test", "--target", "android-arm64-v8a")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "android-arm64-v8a" in r.stdout and "passed" in r.stdout
+    testlog = next((root / "build" / "android-arm64-v8a" / "test").rglob("testlog.json"))
+    first = json.loads(testlog.read_text().splitlines()[0])
+    assert "qemu-aarch64" in first["command"][0] and first["result"] == "OK"
+
+
+@pytest.mark.slow
+def test_ensure_host_engine_is_cached_and_loadable() -> None:
+    lib = ensure_host_engine(["Relu", "Reshape"])
+    assert lib.is_file() and ensure_host_engine(["reshape", "Relu"]) == lib
+    dll = ctypes.CDLL(str(lib))
+    dll.sdk_build_info.restype = ctypes.c_char_p
+    info = json.loads(dll.sdk_build_info().decode())
+    assert info["ops"] == ["Relu", "Reshape"] and set(info["dtypes"]) == {"fp32", "int8"}
