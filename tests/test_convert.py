@@ -563,3 +563,38 @@ def test_cli_quantize_int8_hands_the_fp32_model_to_the_int8_pass(tmp_path: Path)
     assert "int8 ops" in res.output
     res = run_cli("convert", str(src), "-o", str(tmp_path / "n.sdkm"), "--quantize", "int8")
     assert res.returncode == 1 and "--calibration" in res.stderr and not (tmp_path / "n.sdkm").exists()
+
+
+def test_1d_conv_and_pools_run_as_2d() -> None:
+    inits = [const("w", rand(4, 1, 3)), const("b", rand(4))]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 2], strides=[2], group=2),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("MaxPool", ["r"], ["m"], kernel_shape=[2], strides=[1], ceil_mode=1),
+             helper.make_node("AveragePool", ["m"], ["y"], kernel_shape=[3], pads=[1, 1])]
+    m = make(nodes, [("x", [1, 2, 11])], [("y", None)], inits)
+    conv = check_same(m, {"x": rand(1, 2, 11)})
+    assert [n.op for n in conv.nodes if n.op != "Reshape"] == ["Conv", "MaxPool", "AveragePool"]
+    assert conv.nodes[1].attrs["pads"] == [0, 1, 0, 2] and conv.nodes[1].attrs["activation"] == [1]
+
+
+@pytest.mark.parametrize("opset", [13, 18])
+@pytest.mark.parametrize("keepdims", [0, 1])
+def test_reduce_mean_over_hw_is_global_average_pool(opset: int, keepdims: int) -> None:
+    inits = []
+    if opset < 18:
+        node = helper.make_node("ReduceMean", ["x"], ["y"], axes=[-1, 2], keepdims=keepdims)
+    else:
+        inits.append(const("axes", np.array([2, 3], np.int64)))
+        node = helper.make_node("ReduceMean", ["x", "axes"], ["y"], keepdims=keepdims)
+    m = make([node], [("x", [1, 3, 4, 5])], [("y", [1, 3, 1, 1] if keepdims else [1, 3])], inits, opset=opset)
+    conv = check_same(m, {"x": rand(1, 3, 4, 5)})
+    assert ops(conv) == ["GlobalAveragePool"] + ([] if keepdims else ["Reshape"])
+
+
+def test_float_cast_is_removed_other_casts_are_not() -> None:
+    nodes = [helper.make_node("Cast", ["x"], ["c"], to=TensorProto.FLOAT), helper.make_node("Relu", ["c"], ["y"])]
+    m = make(nodes, [("x", [2])], [("y", [2])])
+    assert ops(convert_model(m)) == ["Relu"]
+    m.graph.node[0].attribute[0].i = TensorProto.INT32
+    with pytest.raises(SdkbuildError, match="float-to-float Cast"):
+        convert_model(m)

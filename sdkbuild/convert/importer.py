@@ -307,7 +307,7 @@ class Importer:
     # ------------------------------------------------------------------ lowerings
     def _alias(self, node: onnx.NodeProto, label: str) -> None:
         self.alias[node.output[0]] = self.r(node.input[0])
-        self.count("identity/dropout removed")
+        self.count("Identity/Dropout/Cast removed")
 
     def _dropout(self, node: onnx.NodeProto, label: str) -> None:
         if self.opset >= 12 and self.opt_input(node, 2):
@@ -405,9 +405,10 @@ class Importer:
     def _conv(self, node: onnx.NodeProto, label: str) -> None:
         x = node.input[0]
         xs = self.shape(x)
-        if len(xs) != 4:
-            raise _Unsupported(f"only 2-D convolution (4-D input) is supported; input has rank {len(xs)}")
+        if len(xs) not in (3, 4):
+            raise _Unsupported(f"only 1-D and 2-D convolution are supported; input has rank {len(xs)}")
         w = self.need_const(node, 1, "weight")
+        wname = node.input[1]
         bias = self.opt_input(node, 2)
         if bias and self.cdata(bias) is None:
             raise _Unsupported("its bias must be a constant")
@@ -418,11 +419,26 @@ class Importer:
         if xs[1] != w.shape[1] * group or w.shape[0] % group:
             raise _Unsupported(f"weight {tuple(w.shape)} does not fit input channels {xs[1]} with group {group}")
         strides, dil, pads = self._spatial_attrs(node, list(xs[2:]), k)
+        out = node.output[0]
+        if len(xs) == 3:  # 1-D: a 2-D convolution over a one-pixel-high image
+            x, xs = self._as_2d(x, xs, label)
+            wname = self.g.const(w.reshape(w.shape[0], w.shape[1], 1, w.shape[2]), f"{label}_W2d")
+            k, strides, dil, pads = [1, *k], [1, *strides], [1, *dil], [0, pads[0], 0, pads[1]]
+            out = self.tmp(f"{label}_2d")
         oh = _conv_out(xs[2], k[0], strides[0], dil[0], pads[0], pads[2])
         ow = _conv_out(xs[3], k[1], strides[1], dil[1], pads[1], pads[3])
-        ins = [x, node.input[1]] + ([bias] if bias else [])
+        ins = [x, wname] + ([bias] if bias else [])
         attrs = {"strides": strides, "pads": pads, "dilations": dil, "group": [group]}
-        self.emit("Conv", label, ins, node.output[0], (xs[0], w.shape[0], oh, ow), attrs)
+        self.emit("Conv", label, ins, out, (xs[0], w.shape[0], oh, ow), attrs)
+        if out != node.output[0]:
+            self.reshape(f"{label}_to1d", out, node.output[0], (xs[0], w.shape[0], ow))
+
+    def _as_2d(self, x: str, xs: tuple[int, ...], label: str) -> tuple[str, tuple[int, ...]]:
+        """N x C x L viewed as N x C x 1 x L (for 1-D conv and pooling)."""
+        x4, xs4 = self.tmp(f"{label}_in2d"), (xs[0], xs[1], 1, xs[2])
+        self.reshape(f"{label}_to2d", x, x4, xs4)
+        self.count("1-D conv/pool as 2-D")
+        return x4, xs4
 
     def _gemm(self, node: onnx.NodeProto, label: str) -> None:
         a, b = node.input[0], node.input[1]
@@ -463,16 +479,21 @@ class Importer:
     def _pool(self, node: onnx.NodeProto, label: str) -> None:
         x = node.input[0]
         xs = self.shape(x)
-        if len(xs) != 4:
-            raise _Unsupported(f"only 2-D pooling (4-D input) is supported; input has rank {len(xs)}")
+        if len(xs) not in (3, 4):
+            raise _Unsupported(f"only 1-D and 2-D pooling are supported; input has rank {len(xs)}")
         k = list(attr_value(node, "kernel_shape"))
         is_max = node.op_type == "MaxPool"
         if is_max and len(node.output) > 1 and node.output[1] and self._used(node.output[1]):
             raise _Unsupported("its Indices output is used")
         dil_ok = is_max or self.opset >= 19
         strides, dil, pads = self._spatial_attrs(node, list(xs[2:]), k, dilations_ok=dil_ok)
-        if not is_max and dil != [1, 1]:
+        if not is_max and any(d != 1 for d in dil):
             raise _Unsupported("AveragePool with dilations is not supported")
+        out = node.output[0]
+        if len(xs) == 3:
+            x, xs = self._as_2d(x, xs, label)
+            k, strides, dil, pads = [1, *k], [1, *strides], [1, *dil], [0, pads[0], 0, pads[1]]
+            out = self.tmp(f"{label}_2d")
         ceil_mode = int(attr_value(node, "ceil_mode", 0)) if self.opset >= 10 else 0
         oh = _conv_out(xs[2], k[0], strides[0], dil[0], pads[0], pads[2], bool(ceil_mode))
         ow = _conv_out(xs[3], k[1], strides[1], dil[1], pads[1], pads[3], bool(ceil_mode))
@@ -481,7 +502,30 @@ class Importer:
             attrs["dilations"] = dil
         else:
             attrs["count_include_pad"] = [int(attr_value(node, "count_include_pad", 0))]
-        self.emit(node.op_type, label, [x], node.output[0], (xs[0], xs[1], oh, ow), attrs)
+        self.emit(node.op_type, label, [x], out, (xs[0], xs[1], oh, ow), attrs)
+        if out != node.output[0]:
+            self.reshape(f"{label}_to1d", out, node.output[0], (xs[0], xs[1], ow))
+
+    def _reduce_mean(self, node: onnx.NodeProto, label: str) -> None:
+        """ReduceMean over H and W (as Keras/TF exports global pooling) -> GlobalAveragePool."""
+        xs = self.shape(node.input[0])
+        if self.opset < 18:
+            axes = attr_value(node, "axes")
+        else:
+            axes = [int(a) for a in self.need_const(node, 1, "axes").reshape(-1)] if self.opt_input(node, 1) else None
+        keep = int(attr_value(node, "keepdims", 1))
+        if len(xs) != 4 or axes is None or sorted(a % 4 for a in axes) != [2, 3]:
+            raise _Unsupported("only ReduceMean over the two spatial axes of a 4-D input is supported")
+        pooled = node.output[0] if keep else self.tmp(f"{label}_pooled")
+        self.emit("GlobalAveragePool", label, [node.input[0]], pooled, (xs[0], xs[1], 1, 1))
+        if not keep:
+            self.reshape(f"{label}_squeeze", pooled, node.output[0], (xs[0], xs[1]))
+        self.count("ReduceMean -> GlobalAveragePool")
+
+    def _cast(self, node: onnx.NodeProto, label: str) -> None:
+        if attr_value(node, "to") != onnx.TensorProto.FLOAT:
+            raise _Unsupported("only a float-to-float Cast of a computed tensor is supported")
+        self._alias(node, label)
 
     def _global_pool(self, node: onnx.NodeProto, label: str) -> None:
         xs = self.shape(node.input[0])
@@ -639,6 +683,8 @@ LOWERINGS: dict[str, Callable[[Importer, onnx.NodeProto, str], None]] = {
     "MaxPool": Importer._pool,
     "AveragePool": Importer._pool,
     "GlobalAveragePool": Importer._global_pool,
+    "ReduceMean": Importer._reduce_mean,
+    "Cast": Importer._cast,
     "GlobalMaxPool": Importer._global_pool,
     "Softmax": Importer._softmax,
     "Concat": Importer._concat,

@@ -149,15 +149,20 @@ def matmul_add_to_gemm(g: Graph) -> int:
 
 
 def fuse_activations(g: Graph) -> int:
+    """Also through a Reshape in between (Conv -> Reshape -> Relu, as 1-D convolutions are
+    lowered): an element-wise activation commutes with a reshape."""
     n = 0
     for act in list(g.ops):
         if act.op_type not in ACTIVATIONS or act not in g.ops:
             continue
         x = act.inputs[0]
-        prod = g.producer(x)
-        if prod is None or prod.op_type not in FUSABLE_PRODUCERS or "activation" in prod.attrs:
-            continue
         if g.single_use(x) is not act:
+            continue
+        prod = g.producer(x)
+        via = None
+        if prod is not None and prod.op_type == "Reshape" and g.single_use(prod.inputs[0]) is prod:
+            via, prod = prod, g.producer(prod.inputs[0])
+        if prod is None or prod.op_type not in FUSABLE_PRODUCERS or "activation" in prod.attrs:
             continue
         code = ACTIVATIONS[act.op_type]
         if act.op_type == "Clip":
@@ -167,7 +172,7 @@ def fuse_activations(g: Graph) -> int:
             else:
                 prod.attrs["activation_params"] = [float(lo), float(hi)]
         prod.attrs["activation"] = [code]
-        prod.outputs = act.outputs
+        (via or prod).outputs = act.outputs
         g.ops.remove(act)
         del g.values[x]
         n += 1
