@@ -1,0 +1,86 @@
+// NEON int8 GEMM (ARMv7 and AArch64): 2 weight rows x 4 input columns per register tile,
+// 16 int8 of K per step with SMULL + SMLAL (int16 pairs; |w| <= 127 so a pair never
+// overflows) + SADALP into int32; requantization on 64-bit lanes (SMULL + SRSHL + SQXTN)
+// reproduces s8::mbqm bit for bit.
+#include "kernels/gemm_s8.h"
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <arm_neon.h>
+
+namespace sdk {
+namespace s8 {
+namespace {
+
+inline int32x4_t hsum4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
+#if defined(__aarch64__)
+    return vpaddq_s32(vpaddq_s32(a, b), vpaddq_s32(c, d));
+#else
+    const int32x2_t ab = vpadd_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)),
+                                   vpadd_s32(vget_low_s32(b), vget_high_s32(b)));
+    const int32x2_t cd = vpadd_s32(vpadd_s32(vget_low_s32(c), vget_high_s32(c)),
+                                   vpadd_s32(vget_low_s32(d), vget_high_s32(d)));
+    return vcombine_s32(ab, cd);
+#endif
+}
+
+inline int16x8_t dot16(int8x16_t w, int8x16_t x) {
+    int16x8_t p = vmull_s8(vget_low_s8(w), vget_low_s8(x));
+    return vmlal_s8(p, vget_high_s8(w), vget_high_s8(x));
+}
+
+}  // namespace
+
+// Requantizes and stores one row m, columns n..n+3 (shared with the dotprod kernel).
+void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc) {
+    acc = vaddq_s32(acc, vdupq_n_s32(g.bias[m]));
+    const int64x2_t sh = vdupq_n_s64(-(int64_t)(31 - g.shift[m]));
+    const int64x2_t lo = vrshlq_s64(vmull_n_s32(vget_low_s32(acc), g.mult[m]), sh);
+    const int64x2_t hi = vrshlq_s64(vmull_n_s32(vget_high_s32(acc), g.mult[m]), sh);
+    int32x4_t v = vcombine_s32(vqmovn_s64(lo), vqmovn_s64(hi));
+    v = vqaddq_s32(v, vdupq_n_s32(g.out_zp));
+    v = vmaxq_s32(v, vdupq_n_s32(g.act_min));
+    v = vminq_s32(v, vdupq_n_s32(g.act_max));
+    int32_t r[4];
+    vst1q_s32(r, v);
+    int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
+    for (int i = 0; i < 4; ++i) y[i * g.ys_n] = (int8_t)r[i];
+}
+
+void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+    const int32_t kp = g.kp;
+    int32_t m = m0;
+    for (; m + 2 <= m1; m += 2) {
+        const int8_t* w0 = g.w + (int64_t)m * kp;
+        const int8_t* w1 = w0 + kp;
+        int32_t n = n0;
+        for (; n + 4 <= n1; n += 4) {
+            const int8_t* x0 = g.x + (int64_t)n * kp;
+            const int8_t* x1 = x0 + kp;
+            const int8_t* x2 = x1 + kp;
+            const int8_t* x3 = x2 + kp;
+            int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00;
+            int32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+            for (int32_t k = 0; k < kp; k += 16) {
+                const int8x16_t vw0 = vld1q_s8(w0 + k), vw1 = vld1q_s8(w1 + k);
+                const int8x16_t vx0 = vld1q_s8(x0 + k), vx1 = vld1q_s8(x1 + k);
+                const int8x16_t vx2 = vld1q_s8(x2 + k), vx3 = vld1q_s8(x3 + k);
+                a00 = vpadalq_s16(a00, dot16(vw0, vx0));
+                a01 = vpadalq_s16(a01, dot16(vw0, vx1));
+                a02 = vpadalq_s16(a02, dot16(vw0, vx2));
+                a03 = vpadalq_s16(a03, dot16(vw0, vx3));
+                a10 = vpadalq_s16(a10, dot16(vw1, vx0));
+                a11 = vpadalq_s16(a11, dot16(vw1, vx1));
+                a12 = vpadalq_s16(a12, dot16(vw1, vx2));
+                a13 = vpadalq_s16(a13, dot16(vw1, vx3));
+            }
+            neon_store4(g, m, n, hsum4(a00, a01, a02, a03));
+            neon_store4(g, m + 1, n, hsum4(a10, a11, a12, a13));
+        }
+        if (n < n1) gemm_ref(g, m, m + 2, n, n1);
+    }
+    if (m < m1) gemm_ref(g, m, m1, n0, n1);
+}
+
+}  // namespace s8
+}  // namespace sdk
+#endif

@@ -1,0 +1,44 @@
+// Geometry of the int8 pools (MaxPool, AveragePool), read from the node's attributes;
+// the output size comes from the output tensor, which the op's own prepare has checked.
+#pragma once
+
+#include "kernels/ops_s8.h"
+
+namespace sdk {
+namespace s8 {
+
+struct PoolGeom {
+    int32_t N, C, H, W, OH, OW, KH, KW, sh, sw, dh, dw, pt, pl, pb, pr;
+    int32_t include_pad;
+};
+
+inline sdk_status pool_geom(PrepareContext& ctx, PoolGeom* g) {
+    const Tensor* x = ctx.input(0);
+    const Tensor* y = ctx.output(0);
+    if (!x || !y || x->shape.rank != 4 || y->shape.rank != 4)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 pooling needs NCHW (rank 4) input and output");
+    int32_t k[2] = {0, 0}, s[2] = {1, 1}, dl[2] = {1, 1}, p[4] = {0, 0, 0, 0};
+    if (ctx.attr_ints("kernel_shape", k, 2) != 2 || k[0] < 1 || k[1] < 1)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "kernel_shape must be 2 positive ints");
+    ctx.attr_ints("strides", s, 2);
+    ctx.attr_ints("dilations", dl, 2);
+    ctx.attr_ints("pads", p, 4);
+    if (s[0] < 1 || s[1] < 1 || dl[0] < 1 || dl[1] < 1 || p[0] < 0 || p[1] < 0 || p[2] < 0 || p[3] < 0)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "strides/dilations must be >= 1 and pads >= 0");
+    *g = PoolGeom{x->shape.dims[0], x->shape.dims[1], x->shape.dims[2], x->shape.dims[3], y->shape.dims[2],
+                  y->shape.dims[3], k[0], k[1], s[0], s[1], dl[0], dl[1], p[0], p[1], p[2], p[3],
+                  ctx.attr_int("count_include_pad", 0)};
+    if (y->shape.dims[0] != g->N || y->shape.dims[1] != g->C)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "pool output batch/channels differ from the input's");
+    float xs = 1.0f, ys = 1.0f;
+    int32_t xz = 0, yz = 0;
+    sdk_status st = tensor_qp(ctx, x, &xs, &xz);
+    if (st == SDK_OK) st = tensor_qp(ctx, y, &ys, &yz);
+    if (st != SDK_OK) return st;
+    if (xs != ys || xz != yz)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 pooling needs the same quantization on input and output");
+    return SDK_OK;
+}
+
+}  // namespace s8
+}  // namespace sdk

@@ -1,0 +1,67 @@
+// Int8 Add of two same-shape tensors with their own quantization (TFLite's scheme): both
+// inputs are moved to a common fixed-point scale (2 * max input scale, 20 fractional
+// bits), added, then requantized to the output; a fused Relu/Clip is an output clamp.
+#include "kernels/ops_s8.h"
+#include "kernels/requant_s8.h"
+
+namespace sdk {
+namespace {
+
+constexpr int kLeftShift = 20;
+
+struct AddS8Data {
+    int32_t a_zp, b_zp, out_zp, act_min, act_max;
+    s8::Mult ma, mb, mo;
+    int64_t count;
+};
+
+struct Job {
+    const AddS8Data* d;
+    const int8_t *a, *b;
+    int8_t* y;
+};
+
+void add_range(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const AddS8Data& d = *j.d;
+    for (int64_t i = begin; i < end; ++i) {
+        const int32_t a = s8::mbqm(((int32_t)j.a[i] - d.a_zp) * (1 << kLeftShift), d.ma.mult, d.ma.shift);
+        const int32_t b = s8::mbqm(((int32_t)j.b[i] - d.b_zp) * (1 << kLeftShift), d.mb.mult, d.mb.shift);
+        const int64_t v = (int64_t)s8::mbqm(a + b, d.mo.mult, d.mo.shift) + d.out_zp;
+        j.y[i] = (int8_t)(v < d.act_min ? d.act_min : (v > d.act_max ? d.act_max : v));
+    }
+}
+
+}  // namespace
+
+sdk_status add_s8_prepare(PrepareContext& ctx) {
+    const Tensor* a = ctx.input(0);
+    const Tensor* b = ctx.input(1);
+    const Tensor* y = ctx.output(0);
+    if (!a->shape.equals(b->shape) || !a->shape.equals(y->shape))
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Add needs inputs and output of one shape (no broadcasting)");
+    float as = 1.0f, bs = 1.0f, ys = 1.0f;
+    AddS8Data* d = static_cast<AddS8Data*>(ctx.alloc(sizeof(AddS8Data)));
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    ctx.set_op_data(d);
+    sdk_status st = s8::tensor_qp(ctx, a, &as, &d->a_zp);
+    if (st == SDK_OK) st = s8::tensor_qp(ctx, b, &bs, &d->b_zp);
+    if (st == SDK_OK) st = s8::tensor_qp(ctx, y, &ys, &d->out_zp);
+    if (st == SDK_OK) st = s8::read_clamp(ctx, ys, d->out_zp, &d->act_min, &d->act_max);
+    if (st != SDK_OK) return st;
+    const double twice = 2.0 * (as > bs ? (double)as : (double)bs);
+    d->ma = s8::quantize_multiplier((double)as / twice);
+    d->mb = s8::quantize_multiplier((double)bs / twice);
+    d->mo = s8::quantize_multiplier(twice / ((double)(1 << kLeftShift) * (double)ys));
+    d->count = y->shape.count();
+    return SDK_OK;
+}
+
+sdk_status add_s8_run(const RunContext& ctx) {
+    const AddS8Data& d = *static_cast<const AddS8Data*>(ctx.op_data);
+    Job j{&d, ctx.in<int8_t>(0), ctx.in<int8_t>(1), ctx.out<int8_t>(0)};
+    parallel_for(ctx.pool, d.count, 16384, add_range, &j);
+    return SDK_OK;
+}
+
+}  // namespace sdk

@@ -1,0 +1,111 @@
+// Portable int8 GEMM (the truth every SIMD kernel is tested against), weight packing,
+// and the run-time choice of the int8 GEMM kernel.
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/gemm_s8.h"
+
+#if defined(__linux__) || defined(__ANDROID__)
+#include <sys/auxv.h>
+#endif
+#if defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+
+namespace sdk {
+namespace s8 {
+
+void gemm_ref(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+    for (int32_t m = m0; m < m1; ++m) {
+        const int8_t* wr = g.w + (int64_t)m * g.kp;
+        for (int32_t n = n0; n < n1; ++n) {
+            const int8_t* xc = g.x + (int64_t)n * g.kp;
+            int32_t acc = g.bias[m];
+            for (int32_t k = 0; k < g.kp; ++k) acc += (int32_t)wr[k] * (int32_t)xc[k];
+            g.y[m * g.ys_m + n * g.ys_n] = gemm_out(g, m, acc);
+        }
+    }
+}
+
+void gemm_pack(const int8_t* w, int32_t M, int32_t k, int32_t kp, const int32_t* bias_in, int32_t x_zp,
+               int8_t* packed, int32_t* bias_out) {
+    for (int32_t m = 0; m < M; ++m) {
+        const int8_t* src = w + (int64_t)m * k;
+        int8_t* dst = packed + (int64_t)m * kp;
+        memcpy(dst, src, (size_t)k);
+        memset(dst + k, 0, (size_t)(kp - k));
+        int32_t sum = 0;
+        for (int32_t i = 0; i < k; ++i) sum += src[i];
+        bias_out[m] = (bias_in ? bias_in[m] : 0) - x_zp * sum;
+    }
+}
+
+bool cpu_has_dotprod() {
+#if defined(__aarch64__) && (defined(__linux__) || defined(__ANDROID__))
+    return (getauxval(AT_HWCAP) & (1UL << 20)) != 0;  // HWCAP_ASIMDDP
+#elif defined(__aarch64__) && defined(__APPLE__)
+    int v = 0;
+    size_t n = sizeof v;
+    return sysctlbyname("hw.optional.arm.FEAT_DotProd", &v, &n, nullptr, 0) == 0 && v != 0;
+#else
+    return false;
+#endif
+}
+
+#if SDK_FEATURE_X86
+bool cpu_has_avx2() {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+#endif
+
+const char* gemm_kernel_name(GemmKernel k) {
+#if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
+    if (k == gemm_neon_dotprod) return "dotprod";
+#endif
+#if SDK_FEATURE_NEON
+    if (k == gemm_neon) return "neon";
+#endif
+#if SDK_FEATURE_X86
+    if (k == gemm_avx2) return "avx2";
+#endif
+    return k == gemm_ref ? "ref" : "?";
+}
+
+GemmKernel gemm_kernel() {
+    const char* force = getenv("SDK_INT8_GEMM");
+    const bool any = !force || !*force;
+    if (!any && strcmp(force, "ref") == 0) return gemm_ref;
+#if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
+    if ((any || strcmp(force, "dotprod") == 0) && cpu_has_dotprod()) return gemm_neon_dotprod;
+#endif
+#if SDK_FEATURE_NEON
+    if (any || strcmp(force, "neon") == 0) return gemm_neon;
+#endif
+#if SDK_FEATURE_X86
+    if ((any || strcmp(force, "avx2") == 0) && cpu_has_avx2()) return gemm_avx2;
+#endif
+    return gemm_ref;
+}
+
+}  // namespace s8
+}  // namespace sdk
+
+#include "kernels/ops_s8.h"
+
+namespace sdk {
+namespace s8 {
+
+sdk_status read_clamp(PrepareContext& ctx, float out_scale, int32_t out_zp, int32_t* lo, int32_t* hi) {
+    const int32_t kind = ctx.attr_int("activation", kActNone);
+    float p[2] = {-INFINITY, INFINITY};
+    if (kind == kActClip && ctx.attr_floats("activation_params", p, 2) != 2)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "Clip activation needs activation_params [min, max]");
+    if (!activation_bounds(kind, p[0], p[1], out_scale, out_zp, lo, hi))
+        return ctx.fail(SDK_ERR_UNSUPPORTED,
+                        "fused activation %d has no int8 form (only Relu and Clip); quantize without fusing it", kind);
+    return SDK_OK;
+}
+
+}  // namespace s8
+}  // namespace sdk

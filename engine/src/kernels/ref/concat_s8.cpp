@@ -1,0 +1,79 @@
+// Int8 Concat: inputs whose quantization equals the output's are copied; the others are
+// requantized, y = zp_y + mbqm(q - zp_x, s_x / s_y).
+#include <string.h>
+
+#include "kernels/ops_s8.h"
+#include "kernels/requant_s8.h"
+
+namespace sdk {
+namespace {
+
+constexpr int kMaxInputs = 64;
+
+struct ConcatS8Data {
+    int32_t n;
+    int64_t outer, out_inner;  // outer = product of dims before axis; out_inner = output block per outer
+    int64_t inner[kMaxInputs]; // per input: elements per outer step
+    bool same[kMaxInputs];
+    int32_t zp[kMaxInputs], y_zp;
+    s8::Mult m[kMaxInputs];
+};
+
+}  // namespace
+
+sdk_status concat_s8_prepare(PrepareContext& ctx) {
+    const Tensor* y = ctx.output(0);
+    const int n = ctx.num_inputs();
+    if (n < 1 || n > kMaxInputs) return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Concat supports 1..%d inputs", kMaxInputs);
+    ConcatS8Data* d = static_cast<ConcatS8Data*>(ctx.alloc(sizeof(ConcatS8Data)));
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    ctx.set_op_data(d);
+    float ys = 1.0f;
+    sdk_status st = s8::tensor_qp(ctx, y, &ys, &d->y_zp);
+    if (st != SDK_OK) return st;
+    int32_t axis = ctx.attr_int("axis", 0);
+    const int rank = y->shape.rank;
+    if (axis < 0) axis += rank;
+    if (axis < 0 || axis >= rank) return ctx.fail(SDK_ERR_BAD_MODEL, "axis out of range for rank %d", rank);
+    d->n = n;
+    d->outer = 1;
+    for (int i = 0; i < axis; ++i) d->outer *= y->shape.dims[i];
+    d->out_inner = d->outer ? y->shape.count() / d->outer : 0;
+    int64_t total = 0;
+    for (int i = 0; i < n; ++i) {
+        const Tensor* x = ctx.input(i);
+        float xs = 1.0f;
+        if (!x) return ctx.fail(SDK_ERR_BAD_MODEL, "input %d is absent", i);
+        if ((st = s8::tensor_qp(ctx, x, &xs, &d->zp[i])) != SDK_OK) return st;
+        if (x->shape.rank != rank) return ctx.fail(SDK_ERR_BAD_MODEL, "input %d has rank %d, not %d", i, x->shape.rank, rank);
+        d->inner[i] = d->outer ? x->shape.count() / d->outer : 0;
+        total += d->inner[i];
+        d->same[i] = xs == ys && d->zp[i] == d->y_zp;
+        d->m[i] = s8::quantize_multiplier((double)xs / (double)ys);
+    }
+    if (total != d->out_inner) return ctx.fail(SDK_ERR_BAD_MODEL, "input sizes do not add up to the output");
+    return SDK_OK;
+}
+
+sdk_status concat_s8_run(const RunContext& ctx) {
+    const ConcatS8Data& d = *static_cast<const ConcatS8Data*>(ctx.op_data);
+    int8_t* y = ctx.out<int8_t>(0);
+    for (int64_t o = 0; o < d.outer; ++o) {
+        int8_t* dst = y + o * d.out_inner;
+        for (int i = 0; i < d.n; ++i) {
+            const int8_t* src = ctx.in<int8_t>(i) + o * d.inner[i];
+            if (d.same[i]) {
+                memcpy(dst, src, (size_t)d.inner[i]);
+            } else {
+                for (int64_t e = 0; e < d.inner[i]; ++e) {
+                    const int64_t v = (int64_t)s8::mbqm((int32_t)src[e] - d.zp[i], d.m[i].mult, d.m[i].shift) + d.y_zp;
+                    dst[e] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+                }
+            }
+            dst += d.inner[i];
+        }
+    }
+    return SDK_OK;
+}
+
+}  // namespace sdk

@@ -1,0 +1,223 @@
+// Int8 Conv: per-channel symmetric weights, asymmetric int8 activations, int32 bias.
+//
+// Depthwise (one input channel per output channel): direct loops with the input zero
+// point subtracted per tap. Everything else: per (batch, group, tile of output pixels)
+// an im2col of the tile into [pixels][kp] (padding taps hold the input zero point, which
+// the folded bias cancels), then the int8 GEMM core (s8::gemm_kernel(): ref, NEON, SDOT
+// or AVX2, all bit-exact). Threads take tiles round-robin, each with its own scratch.
+#include <string.h>
+
+#include "kernels/gemm_s8.h"
+#include "kernels/ops_s8.h"
+#include "kernels/ref/conv.h"
+
+namespace sdk {
+namespace {
+
+constexpr int kMaxSlots = 8;
+
+struct ConvS8Data {
+    ConvGeom g;
+    bool depthwise;
+    int32_t x_zp, out_zp, act_min, act_max;
+    int32_t kg, kp, tile;
+    const int8_t* w;     // dw: the raw [C][KH*KW] weights; else packed [OC][kp]
+    int32_t* bias;       // [OC]: dw raw bias (0 if none); else folded
+    int32_t* mult;       // [OC]
+    int32_t* shift;      // [OC]
+    s8::GemmKernel kernel;
+};
+
+struct Job {
+    const ConvS8Data* d;
+    const int8_t* x;
+    int8_t* y;
+    int8_t* scratch;
+    int64_t slot_bytes;
+    int32_t slots, tiles, pixels;
+};
+
+void im2col(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* out) {
+    const ConvGeom& g = d.g;
+    const int cg = g.C / g.group;
+    for (int p = p0; p < p1; ++p) {
+        const int oh = p / g.OW, ow = p % g.OW;
+        int8_t* dst = out + (int64_t)(p - p0) * d.kp;
+        int k = 0;
+        for (int c = grp * cg; c < (grp + 1) * cg; ++c) {
+            const int8_t* xc = x + ((int64_t)n * g.C + c) * g.H * g.W;
+            for (int kh = 0; kh < g.KH; ++kh) {
+                const int ih = oh * g.sh - g.pt + kh * g.dh;
+                const bool row_in = ih >= 0 && ih < g.H;
+                for (int kw = 0; kw < g.KW; ++kw) {
+                    const int iw = ow * g.sw - g.pl + kw * g.dw;
+                    dst[k++] = row_in && iw >= 0 && iw < g.W ? xc[(int64_t)ih * g.W + iw] : (int8_t)d.x_zp;
+                }
+            }
+        }
+        memset(dst + k, 0, (size_t)(d.kp - k));
+    }
+}
+
+void gemm_slot(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const ConvS8Data& d = *j.d;
+    const ConvGeom& g = d.g;
+    const int ocg = g.OC / g.group;
+    const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
+    for (int64_t s = begin; s < end; ++s) {
+        int8_t* cols = j.scratch + s * j.slot_bytes;
+        for (int64_t t = s; t < jobs; t += j.slots) {
+            const int tile = (int)(t % j.tiles);
+            const int grp = (int)(t / j.tiles % g.group);
+            const int n = (int)(t / j.tiles / g.group);
+            const int p0 = tile * d.tile;
+            const int p1 = p0 + d.tile < j.pixels ? p0 + d.tile : j.pixels;
+            im2col(d, j.x, n, grp, p0, p1, cols);
+            s8::Gemm G;
+            const int m0 = grp * ocg;
+            G.M = ocg;
+            G.N = p1 - p0;
+            G.kp = d.kp;
+            G.w = d.w + (int64_t)m0 * d.kp;
+            G.x = cols;
+            G.bias = d.bias + m0;
+            G.mult = d.mult + m0;
+            G.shift = d.shift + m0;
+            G.out_zp = d.out_zp;
+            G.act_min = d.act_min;
+            G.act_max = d.act_max;
+            G.y = j.y + ((int64_t)n * g.OC + m0) * j.pixels + p0;
+            G.ys_m = j.pixels;
+            G.ys_n = 1;
+            d.kernel(G, 0, G.M, 0, G.N);
+        }
+    }
+}
+
+void depthwise_range(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const ConvS8Data& d = *j.d;
+    const ConvGeom& g = d.g;
+    const int taps = g.KH * g.KW;
+    for (int64_t t = begin; t < end; ++t) {
+        const int c = (int)(t % g.C);
+        const int8_t* xc = j.x + t * g.H * g.W;
+        const int8_t* wc = d.w + (int64_t)c * taps;
+        int8_t* yc = j.y + t * g.OH * g.OW;
+        const int32_t bias = d.bias[c], mult = d.mult[c], shift = d.shift[c];
+        for (int oh = 0; oh < g.OH; ++oh) {
+            for (int ow = 0; ow < g.OW; ++ow) {
+                int32_t acc = bias;
+                for (int kh = 0; kh < g.KH; ++kh) {
+                    const int ih = oh * g.sh - g.pt + kh * g.dh;
+                    if (ih < 0 || ih >= g.H) continue;
+                    const int8_t* xr = xc + (int64_t)ih * g.W;
+                    for (int kw = 0; kw < g.KW; ++kw) {
+                        const int iw = ow * g.sw - g.pl + kw * g.dw;
+                        if (iw < 0 || iw >= g.W) continue;
+                        acc += ((int32_t)xr[iw] - d.x_zp) * wc[kh * g.KW + kw];
+                    }
+                }
+                const int64_t v = (int64_t)s8::mbqm(acc, mult, shift) + d.out_zp;
+                yc[(int64_t)oh * g.OW + ow] =
+                    (int8_t)(v < d.act_min ? d.act_min : (v > d.act_max ? d.act_max : v));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
+    const Tensor* x = ctx.input(0);
+    const Tensor* w = ctx.input(1);
+    const Tensor* b = ctx.input(2);
+    const Tensor* y = ctx.output(0);
+    float xs = 1.0f, ys = 1.0f;
+    int32_t xz = 0, yz = 0;
+    sdk_status st = s8::tensor_qp(ctx, x, &xs, &xz);
+    if (st == SDK_OK) st = s8::tensor_qp(ctx, y, &ys, &yz);
+    if (st != SDK_OK) return st;
+    if (w->dtype != DType::I8 || !(w->flags & kTensorConstant) || !w->const_data || !w->quant)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Conv needs constant int8 weights with quantization ('%s')", w->name);
+    const QuantParams& wq = *w->quant;
+    const bool per_channel = wq.axis == 0 && wq.count == (uint32_t)g.OC;
+    if (!per_channel && !(wq.axis == -1 && wq.count == 1))
+        return ctx.fail(SDK_ERR_BAD_MODEL, "weights '%s' need per-tensor or per-output-channel (axis 0) quantization",
+                        w->name);
+    for (uint32_t i = 0; i < wq.count; ++i)
+        if (wq.zero_points[i] != 0 || !(wq.scales[i] > 0.0f))
+            return ctx.fail(SDK_ERR_BAD_MODEL, "weights '%s' must be symmetric (zero point 0, positive scale)",
+                            w->name);
+    if (b && (b->dtype != DType::I32 || !(b->flags & kTensorConstant) || !b->const_data))
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Conv needs a constant int32 bias ('%s')", b->name);
+
+    ConvS8Data* d = static_cast<ConvS8Data*>(ctx.alloc(sizeof(ConvS8Data)));
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    ctx.set_op_data(d);
+    d->g = g;
+    d->x_zp = xz;
+    d->out_zp = yz;
+    if ((st = s8::read_clamp(ctx, ys, yz, &d->act_min, &d->act_max)) != SDK_OK) return st;
+    d->bias = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * g.OC));
+    d->mult = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * g.OC));
+    d->shift = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * g.OC));
+    if (!d->bias || !d->mult || !d->shift) return SDK_ERR_OUT_OF_MEMORY;
+    for (int oc = 0; oc < g.OC; ++oc) {
+        const s8::Mult m = s8::conv_multiplier(xs, wq.scales[per_channel ? oc : 0], ys);
+        d->mult[oc] = m.mult;
+        d->shift[oc] = m.shift;
+    }
+    const int8_t* wdata = static_cast<const int8_t*>(w->const_data);
+    const int32_t* bdata = b ? static_cast<const int32_t*>(b->const_data) : nullptr;
+    d->depthwise = g.group == g.C && g.OC == g.C;
+    d->kg = (g.C / g.group) * g.KH * g.KW;
+    if (d->depthwise) {
+        d->w = wdata;
+        for (int oc = 0; oc < g.OC; ++oc) d->bias[oc] = bdata ? bdata[oc] : 0;
+        return SDK_OK;
+    }
+    d->kp = s8::round_up_k(d->kg);
+    int8_t* packed = static_cast<int8_t*>(ctx.alloc((size_t)g.OC * d->kp));
+    if (!packed) return SDK_ERR_OUT_OF_MEMORY;
+    s8::gemm_pack(wdata, g.OC, d->kg, d->kp, bdata, xz, packed, d->bias);
+    d->w = packed;
+    int32_t tile = (32 * 1024 / d->kp) & ~3;
+    tile = tile < 8 ? 8 : (tile > 256 ? 256 : tile);
+    const int32_t pixels = g.OH * g.OW;
+    if (tile > pixels) tile = pixels;
+    d->tile = tile;
+    d->kernel = s8::gemm_kernel();
+    ctx.request_scratch((size_t)kMaxSlots * tile * d->kp);
+    return SDK_OK;
+}
+
+sdk_status conv_s8_run(const RunContext& ctx) {
+    const ConvS8Data& d = *static_cast<const ConvS8Data*>(ctx.op_data);
+    const ConvGeom& g = d.g;
+    Job j;
+    j.d = &d;
+    j.x = ctx.in<int8_t>(0);
+    j.y = ctx.out<int8_t>(0);
+    j.pixels = g.OH * g.OW;
+    if (d.depthwise) {
+        const int64_t planes = (int64_t)g.N * g.C;
+        const int64_t work = (int64_t)j.pixels * g.KH * g.KW;
+        parallel_for(ctx.pool, planes, work > 4096 ? 1 : 4096 / work + 1, depthwise_range, &j);
+        return SDK_OK;
+    }
+    j.scratch = static_cast<int8_t*>(ctx.scratch);
+    j.slot_bytes = (int64_t)d.tile * d.kp;
+    j.tiles = (j.pixels + d.tile - 1) / d.tile;
+    const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
+    int32_t slots = pool_threads(ctx.pool);
+    if (slots < 1) slots = 1;
+    if (slots > kMaxSlots) slots = kMaxSlots;
+    if (slots > jobs) slots = (int32_t)jobs;
+    j.slots = slots;
+    parallel_for(ctx.pool, slots, 1, gemm_slot, &j);
+    return SDK_OK;
+}
+
+}  // namespace sdk
