@@ -151,6 +151,43 @@ def inspect_cmd(model: str, as_json: bool, engine_lib: str | None) -> None:
     inspect_cli(Path(model), as_json, engine_lib)
 
 
+# ---- report size / report coverage (sdkbuild/report/)
+@cli.group("report")
+def report_group() -> None:
+    """Size, regression, hardening and device-coverage reports into dist/reports/."""
+
+
+@report_group.command("size")
+@click.option("--config", "config_path", type=click.Path(), default=None, help="sdk.toml (default: ./sdk.toml, optional).")
+@click.option("--build-dir", type=click.Path(file_okay=False), default=None, help="Build dir (default: build/ next to sdk.toml).")
+@click.option("--dist", type=click.Path(file_okay=False), default=None, help="dist/ with the AAR/XCFramework (default: dist/).")
+@click.option("--baseline", type=click.Path(), default=None, help="Earlier size.json, or a dist/ holding reports/size.json.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default: <dist>/reports).")
+def report_size_cmd(config_path: str | None, build_dir: str | None, dist: str | None, baseline: str | None,
+                    out: str | None) -> None:
+    """Sizes per target/section/op/symbol, budgets vs a baseline (exit 1 when exceeded), hardening."""
+    from .report.commands import size_command
+
+    r = size_command(config_path, build_dir, dist, baseline, out)
+    click.echo(f"size: {len(r['targets'])} targets, shipped total {r['total']:,} B; budgets met; reports in {r['_out']}")
+
+
+@report_group.command("coverage")
+@click.option("--config", "config_path", type=click.Path(), default=None, help="sdk.toml (default: ./sdk.toml, optional).")
+@click.option("--build-dir", type=click.Path(file_okay=False), default=None, help="Build dir (default: build/ next to sdk.toml).")
+@click.option("--devices", type=click.Path(dir_okay=False), default=None,
+              help="Device CSV: Play Console device catalog export, or model,abis,api_level,share.")
+@click.option("--dist", type=click.Path(file_okay=False), default=None, help="dist/ (default: dist/ next to sdk.toml).")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default: <dist>/reports).")
+def report_coverage_cmd(config_path: str | None, build_dir: str | None, devices: str | None, dist: str | None,
+                        out: str | None) -> None:
+    """Device-coverage matrix (ABIs x Android API levels, iOS versions) with the uncovered slices and why."""
+    from .report.commands import coverage_command
+
+    r = coverage_command(config_path, build_dir, devices, dist, out)
+    click.echo(f"coverage: Android {r['android']['covered']:.1f}%, iOS {r['ios']['covered']:.1f}%; reports in {r['_out']}")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

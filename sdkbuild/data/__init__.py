@@ -1,0 +1,1 @@
+"""Bundled, dated and sourced device datasets for the coverage report."""

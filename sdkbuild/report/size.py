@@ -1,0 +1,510 @@
+"""Size analysis of built artifacts through real parsers (pyelftools for ELF, LIEF for Mach-O).
+
+Per target (build/<target>/build-info.json, schema 1) it records the file and stripped size,
+per-section and per-segment sizes, the largest symbols (demangled with llvm-cxxfilt/c++filt),
+bytes per op, and hardening checks; for dist/ it records AAR and XCFramework totals,
+compressed (the download cost) and uncompressed.
+
+Bytes per op: an op's sources are listed in build-info `op_sources`. The objects compiled from
+them are found under build/<target>/ (Meson names an object after its source path with "/"
+replaced by "_", e.g. `libx.so.p/src_ops_conv.cpp.o`; `conv.cpp.o` and `conv.o` are accepted
+when unambiguous). For a shared library, each sized symbol of the unstripped library is given
+to the op(s) whose objects define it, so the linker's --gc-sections is already accounted for;
+symbols defined by several ops' objects (shared kernels, inline functions) are reported as
+"OpA+OpB". For a static library the archive members are those objects: an op's bytes are its
+members' section bytes (code, constants, data; not __LD/__DWARF or zero-fill).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+from ..errors import SdkbuildError
+from . import hardening, load_json
+
+SCHEMA = 1
+TOP_SYMBOLS = 25
+# Targets that do not ship in the SDK: listed, but not part of totals or total budgets.
+NOT_SHIPPED = ("host",)
+# Mach-O segments that do not reach the app's binary: link-time unwind info, debug info.
+MACHO_NOT_LINKED = ("__LD", "__DWARF")
+MACHO_ZEROFILL = ("ZEROFILL", "GB_ZEROFILL", "THREAD_LOCAL_ZEROFILL")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _tool(*names: str) -> str | None:
+    for n in names:
+        p = shutil.which(n)
+        if p:
+            return p
+    return None
+
+
+def demangle(names: Iterable[str], macho: bool = False) -> dict[str, str]:
+    """Mangled -> demangled, in one llvm-cxxfilt (or c++filt) call; identity when neither exists."""
+    names = sorted(set(names))
+    tool = _tool("llvm-cxxfilt", "c++filt")
+    if not names or tool is None:
+        return {n: n for n in names}
+    # Mach-O prefixes every C symbol with "_"; strip it so both C and C++ names read naturally.
+    raw = [n[1:] if macho and n.startswith("_") else n for n in names]
+    try:
+        out = subprocess.run([tool], input="\n".join(raw) + "\n", capture_output=True, text=True,
+                             check=True, timeout=120).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        return {n: n for n in names}
+    if len(out) != len(names):
+        return {n: n for n in names}
+    return dict(zip(names, out, strict=True))
+
+
+def _flat(src: str) -> str:
+    return src.replace("\\", "/").replace("/", "_")
+
+
+def op_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
+    """A function from an object/member file name (or path) to the ops whose sources built it."""
+    by_base: dict[str, set[str]] = {}
+    for srcs in op_sources.values():
+        for s in srcs:
+            name = Path(s).name
+            by_base.setdefault(name, set()).add(s)
+            by_base.setdefault(Path(s).stem, set()).add(s)
+    src_ops: dict[str, set[str]] = {}
+    for op, srcs in op_sources.items():
+        for s in srcs:
+            src_ops.setdefault(s.replace("\\", "/"), set()).add(op)
+
+    def match(obj: str) -> set[str]:
+        name = obj.replace("\\", "/").rsplit("/", 1)[-1]
+        for suffix in (".o", ".obj"):
+            if name.endswith(suffix):
+                stem = name[: -len(suffix)]
+                break
+        else:
+            return set()
+        ops: set[str] = set()
+        for src, sops in src_ops.items():
+            flat = _flat(src)
+            if stem == flat or stem.endswith("_" + flat) or obj.replace("\\", "/").endswith("/" + src + suffix):
+                ops |= sops
+        if not ops and len(by_base.get(stem, ())) == 1:  # conv.cpp.o / conv.o, only if unambiguous
+            ops |= src_ops[next(iter(by_base[stem]))]
+        return ops
+
+    return match
+
+
+# --------------------------------------------------------------------------- ELF
+
+
+def _open_elf(path: Path) -> tuple[Any, ELFFile]:
+    f = path.open("rb")
+    try:
+        return f, ELFFile(f)
+    except ELFError as e:
+        f.close()
+        raise SdkbuildError(f"{path} is not a valid ELF file: {e}", "rebuild the target (sdkbuild build)") from None
+
+
+def elf_layout(path: Path) -> dict[str, Any]:
+    f, e = _open_elf(path)
+    with f:
+        sections: dict[str, int] = {}
+        nobits: dict[str, int] = {}
+        non_alloc = 0
+        for s in e.iter_sections():
+            if not s.name:
+                continue
+            size = int(s["sh_size"])
+            if s["sh_type"] == "SHT_NOBITS":
+                nobits[s.name] = nobits.get(s.name, 0) + size
+            elif s["sh_flags"] & SH_FLAGS.SHF_ALLOC:
+                sections[s.name] = sections.get(s.name, 0) + size
+            else:
+                non_alloc += size
+        segments = []
+        for seg in e.iter_segments():
+            fl = int(seg["p_flags"])
+            segments.append({
+                "type": str(seg["p_type"]).removeprefix("PT_"),
+                "flags": ("R" if fl & 4 else "-") + ("W" if fl & 2 else "-") + ("X" if fl & 1 else "-"),
+                "offset": int(seg["p_offset"]), "vaddr": int(seg["p_vaddr"]),
+                "filesz": int(seg["p_filesz"]), "memsz": int(seg["p_memsz"]), "align": int(seg["p_align"]),
+            })
+        machine = str(e["e_machine"])
+    return {"sections": sections, "nobits": nobits, "non_alloc": non_alloc, "segments": segments, "machine": machine}
+
+
+def elf_symbols(path: Path) -> list[dict[str, Any]]:
+    """Sized, defined FUNC/OBJECT symbols (from .symtab, else .dynsym), one per (name, address)."""
+    f, e = _open_elf(path)
+    with f:
+        table = e.get_section_by_name(".symtab") or e.get_section_by_name(".dynsym")
+        if not isinstance(table, SymbolTableSection):
+            return []
+        names = {i: s.name for i, s in enumerate(e.iter_sections())}
+        seen: set[tuple[str, int]] = set()
+        out = []
+        for sym in table.iter_symbols():
+            shndx = sym["st_shndx"]
+            if (sym["st_info"]["type"] not in ("STT_FUNC", "STT_OBJECT", "STT_TLS") or not isinstance(shndx, int)
+                    or sym["st_size"] == 0 or not sym.name):
+                continue
+            key = (sym.name, int(sym["st_value"]))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append({"name": sym.name, "size": int(sym["st_size"]), "section": names.get(shndx, "?")})
+    return out
+
+
+def elf_defined_names(path: Path) -> set[str]:
+    f, e = _open_elf(path)
+    with f:
+        out: set[str] = set()
+        for sec in e.iter_sections():
+            if isinstance(sec, SymbolTableSection):
+                for sym in sec.iter_symbols():
+                    if (sym.name and isinstance(sym["st_shndx"], int)
+                            and sym["st_info"]["type"] in ("STT_FUNC", "STT_OBJECT", "STT_TLS")):
+                        out.add(sym.name)
+    return out
+
+
+# --------------------------------------------------------------------------- Mach-O static archives
+
+
+def archive_members(path: Path) -> list[tuple[str, bytes]]:
+    """(name, bytes) of every member of a static archive, extracted with llvm-ar (or ar)."""
+    tool = _tool("llvm-ar", "ar")
+    if tool is None:
+        raise SdkbuildError("no `llvm-ar` or `ar` found to read static libraries", "install llvm (apt-get install llvm)")
+    try:
+        names = subprocess.run([tool, "t", str(path)], capture_output=True, text=True, check=True).stdout.split("\n")
+    except subprocess.CalledProcessError as e:
+        raise SdkbuildError(f"{path} is not a readable static library: {e.stderr.strip()}",
+                            "rebuild the target (sdkbuild build)") from None
+    names = [n for n in names if n]
+    out: list[tuple[str, bytes]] = []
+    count: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="sdkbuild-ar-") as tmp:
+        for n in names:
+            if n.startswith("__.SYMDEF"):
+                continue
+            count[n] = count.get(n, 0) + 1
+            # `xN i` extracts the i-th member of that name: meson names are unique, others may not be.
+            cmd = [tool, "xN", str(count[n]), str(path), n]
+            subprocess.run(cmd, cwd=tmp, capture_output=True, check=True)
+            p = Path(tmp) / Path(n).name
+            out.append((n, p.read_bytes()))
+            p.unlink()
+    return out
+
+
+def macho_object(data: bytes, name: str) -> dict[str, Any]:
+    import lief
+
+    lief.logging.disable()
+    b = lief.parse(data)
+    if b is None or not isinstance(b, lief.MachO.Binary):
+        raise SdkbuildError(f"archive member {name} is not a Mach-O object", "rebuild the iOS target")
+    sections: dict[str, int] = {}
+    linked = 0
+    sect_list = list(b.sections)
+    for s in sect_list:
+        key = f"{s.segment_name},{s.name}"
+        sections[key] = sections.get(key, 0) + int(s.size)
+        zerofill = str(s.type).rsplit(".", 1)[-1] in MACHO_ZEROFILL
+        if s.segment_name not in MACHO_NOT_LINKED and not zerofill:
+            linked += int(s.size)
+    # Mach-O has no symbol sizes: a symbol spans to the next symbol (or its section's end).
+    by_sect: dict[int, list[tuple[int, str]]] = {}
+    for sym in b.symbols:
+        n_sect = int(getattr(sym, "numberof_sections", 0))
+        if n_sect <= 0 or n_sect > len(sect_list) or str(sym.type).rsplit(".", 1)[-1] != "SECTION":
+            continue
+        by_sect.setdefault(n_sect, []).append((int(sym.value), sym.name))
+    symbols = []
+    for n_sect, syms in by_sect.items():
+        sec = sect_list[n_sect - 1]
+        if sec.segment_name in MACHO_NOT_LINKED:
+            continue
+        end = int(sec.virtual_address) + int(sec.size)
+        addrs = sorted({a for a, _ in syms} | {end})
+        for addr, sname in sorted(syms):
+            if not sname.startswith("_"):  # ltmp*, l_*, L*: assembler-local labels
+                continue
+            nxt = next(a for a in addrs if a > addr) if addr < end else end
+            if nxt > addr:
+                symbols.append({"name": sname, "size": nxt - addr, "section": f"{sec.segment_name},{sec.name}"})
+    bv = {"platform": "?", "minos": "?"}
+    if b.has_build_version:
+        bv = {"platform": str(b.build_version.platform).rsplit(".", 1)[-1],
+              "minos": ".".join(str(x) for x in b.build_version.minos)}
+    elif b.has_version_min:
+        bv = {"platform": "IOS", "minos": ".".join(str(x) for x in b.version_min.version)}
+    return {"sections": sections, "linked": linked, "symbols": symbols, "build_version": bv}
+
+
+# --------------------------------------------------------------------------- per target
+
+
+def _rel(p: Path, base: Path) -> str:
+    try:
+        return p.relative_to(base).as_posix()
+    except ValueError:
+        return p.as_posix()
+
+
+def _top(symbols: list[dict[str, Any]], n: int = TOP_SYMBOLS) -> list[dict[str, Any]]:
+    return sorted(symbols, key=lambda s: (-s["size"], s["name"]))[:n]
+
+
+def _require(info: dict[str, Any], key: str, path: Path) -> Any:
+    if key not in info:
+        raise SdkbuildError(f"{path}: missing key {key!r}", "rebuild the target with a current sdkbuild (schema 1)")
+    return info[key]
+
+
+def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
+    info_path = tdir / "build-info.json"
+    info = load_json(info_path, "build info")
+    if not isinstance(info, dict) or info.get("schema") != 1:
+        raise SdkbuildError(f"{info_path}: unsupported build-info schema {info.get('schema') if isinstance(info, dict) else '?'}",
+                            "rebuild the target with this sdkbuild version")
+    lib = tdir / _require(info, "library", info_path)
+    if not lib.is_file():
+        raise SdkbuildError(f"{info_path} names {lib}, which does not exist", "rebuild the target (sdkbuild build)")
+    kind = info.get("library_kind", "static" if lib.suffix == ".a" else "shared")
+    ops = list(info.get("ops", []))
+    op_sources = {k: list(v) for k, v in (info.get("op_sources") or {}).items()}
+    match = op_matcher(op_sources)
+    tc = info.get("toolchain", {}) or {}
+    row: dict[str, Any] = {
+        "target": info.get("target", tdir.name),
+        "platform": info.get("platform", ""),
+        "abi": info.get("abi", ""),
+        "arch": info.get("arch", ""),
+        "variant": info.get("variant", ""),
+        "min_os": str(info.get("min_os", "")),
+        "standin": bool(tc.get("standin", False)),
+        "toolchain": str(tc.get("version", tc.get("source", ""))),
+        "library": _rel(lib, tdir),
+        "library_kind": kind,
+        "ops_built": ops,
+        "notes": [],
+    }
+    op_bytes: dict[str, int] = {op: 0 for op in ops}
+    shared: dict[str, int] = {}
+
+    def attribute(owner: set[str], size: int) -> str | None:
+        if not owner:
+            return None
+        label = "+".join(sorted(owner))
+        if len(owner) == 1:
+            op_bytes[label] = op_bytes.get(label, 0) + size
+        else:
+            shared[label] = shared.get(label, 0) + size
+        return label
+
+    if kind == "shared":
+        unstripped = tdir / info["unstripped_library"] if info.get("unstripped_library") else lib
+        if not unstripped.is_file():
+            row["notes"].append(f"{unstripped.name} missing: symbols read from the stripped library")
+            unstripped = lib
+        layout = elf_layout(lib)
+        stripped = lib.stat().st_size
+        row.update({
+            "format": "elf",
+            "file": unstripped.stat().st_size,
+            "stripped": stripped,
+            "size": stripped,
+            "sections": layout["sections"],
+            "nobits": layout["nobits"],
+            "overhead": stripped - sum(layout["sections"].values()),
+            "segments": layout["segments"],
+        })
+        symbols = elf_symbols(unstripped)
+        # Which op defines each symbol: from the objects compiled out of the op's sources.
+        owners: dict[str, set[str]] = {}
+        objects = sorted(p for p in tdir.rglob("*") if p.suffix in (".o", ".obj") and p.is_file())
+        matched = 0
+        for obj in objects:
+            obj_ops = match(_rel(obj, tdir))
+            if not obj_ops:
+                continue
+            matched += 1
+            try:
+                for name in elf_defined_names(obj):
+                    owners.setdefault(name, set()).update(obj_ops)
+            except SdkbuildError:
+                row["notes"].append(f"{_rel(obj, tdir)}: not an ELF object, skipped")
+        if op_sources and not matched:
+            row["notes"].append("bytes per op unavailable: no object files of the ops' sources under "
+                                f"{tdir.name}/ (keep the Meson build tree in build/<target>/)")
+        row["op_attribution"] = "object-files" if matched else "none"
+        dm = demangle(s["name"] for s in symbols)
+        for s in symbols:
+            s["op"] = attribute(owners.get(s["name"], set()), s["size"])
+            s["name"] = dm.get(s["name"], s["name"])
+        row["hardening"] = hardening.elf(lib, row["platform"], row["abi"])
+    else:
+        members = archive_members(lib)
+        sections: dict[str, int] = {}
+        symbols = []
+        bvs = []
+        linked = 0
+        for name, data in members:
+            mo = macho_object(data, f"{lib.name}({name})")
+            for k, v in mo["sections"].items():
+                sections[k] = sections.get(k, 0) + v
+            linked += mo["linked"]
+            label = attribute(match(name), mo["linked"])
+            for s in mo["symbols"]:
+                s["op"] = label
+                s["member"] = name
+            symbols.extend(mo["symbols"])
+            bvs.append({"member": name, **mo["build_version"]})
+        dm = demangle((s["name"] for s in symbols), macho=True)
+        for s in symbols:
+            s["name"] = dm.get(s["name"], s["name"])
+        row.update({
+            "format": "macho-archive",
+            "file": lib.stat().st_size,
+            "stripped": None,
+            # What the slice can add to an app before -dead_strip: code, constants and data.
+            "size": linked,
+            "sections": sections,
+            "nobits": {},
+            "overhead": lib.stat().st_size - sum(sections.values()),
+            "segments": [],
+            "objects": len(members),
+        })
+        row["op_attribution"] = "archive-members" if any(match(n) for n, _ in members) else "none"
+        row["hardening"] = hardening.macho(bvs, row["variant"], row["min_os"] or (min_ios or "13.0"))
+    attributed = sum(op_bytes.values()) + sum(shared.values())
+    total_sym = sum(s["size"] for s in symbols) if kind == "shared" else row["size"]
+    row["ops"] = dict(sorted(op_bytes.items()))
+    row["ops_shared"] = dict(sorted(shared.items()))
+    row["unattributed"] = max(0, total_sym - attributed)
+    row["symbols_total"] = total_sym
+    row["top_symbols"] = _top(symbols)
+    # Every sized symbol (merged by name) so that a regression can name the symbols that grew.
+    merged: dict[str, int] = {}
+    for s in symbols:
+        merged[s["name"]] = merged.get(s["name"], 0) + s["size"]
+    row["symbols"] = dict(sorted(merged.items()))
+    return row
+
+
+# --------------------------------------------------------------------------- dist packages
+
+
+def _zip_totals(path: Path) -> dict[str, Any]:
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except zipfile.BadZipFile as e:
+        raise SdkbuildError(f"{path} is not a valid zip archive: {e}", "re-run `sdkbuild package`") from None
+    native: dict[str, dict[str, int]] = {}
+    for i in infos:
+        parts = i.filename.split("/")
+        if len(parts) == 3 and parts[0] == "jni" and parts[2].endswith(".so"):
+            n = native.setdefault(parts[1], {"compressed": 0, "uncompressed": 0})
+            n["compressed"] += i.compress_size
+            n["uncompressed"] += i.file_size
+    return {
+        "compressed": path.stat().st_size,
+        "uncompressed": sum(i.file_size for i in infos),
+        "entries": len(infos),
+        "native": dict(sorted(native.items())),
+    }
+
+
+def _deflated_size(root: Path) -> int:
+    """Size of a deterministic zip of `root` (what a download of the folder costs)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(root.rglob("*")):
+            if p.is_file():
+                zi = zipfile.ZipInfo(p.relative_to(root.parent).as_posix(), (1980, 1, 1, 0, 0, 0))
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(zi, p.read_bytes())
+    return len(buf.getvalue())
+
+
+def packages(dist: Path) -> dict[str, Any]:
+    out: dict[str, Any] = {"aar": {}, "xcframework": {}}
+    if not dist.is_dir():
+        return out
+    for aar in sorted(dist.glob("*.aar")):
+        out["aar"][aar.name] = _zip_totals(aar)
+    for xc in sorted(p for p in dist.glob("*.xcframework") if p.is_dir()):
+        files = [p for p in xc.rglob("*") if p.is_file()]
+        slices = {}
+        for d in sorted(p for p in xc.iterdir() if p.is_dir()):
+            slices[d.name] = {"uncompressed": sum(p.stat().st_size for p in d.rglob("*") if p.is_file())}
+        z = xc.with_name(xc.name + ".zip")
+        out["xcframework"][xc.name] = {
+            "uncompressed": sum(p.stat().st_size for p in files),
+            "compressed": z.stat().st_size if z.is_file() else _deflated_size(xc),
+            "compressed_from": z.name if z.is_file() else "computed (deflate)",
+            "slices": slices,
+        }
+    return out
+
+
+# --------------------------------------------------------------------------- whole report
+
+
+def discover(build_dir: Path, targets: Iterable[str] | None) -> tuple[list[Path], list[str]]:
+    """Target dirs with a build-info.json (in `targets` order when given) and the targets missing one."""
+    if not build_dir.is_dir():
+        raise SdkbuildError(f"build directory {build_dir} does not exist", "run `sdkbuild build` first, or pass --build-dir")
+    if targets:
+        found = [build_dir / t for t in targets if (build_dir / t / "build-info.json").is_file()]
+        missing = [t for t in targets if not (build_dir / t / "build-info.json").is_file()]
+    else:
+        found = sorted(p.parent for p in build_dir.glob("*/build-info.json"))
+        missing = []
+    if not found:
+        raise SdkbuildError(f"no build-info.json under {build_dir}/<target>/", "run `sdkbuild build` first, or pass --build-dir")
+    return found, missing
+
+
+def collect(build_dir: Path, dist: Path | None, targets: Iterable[str] | None = None,
+            sdk: dict[str, Any] | None = None, min_ios: str | None = None) -> dict[str, Any]:
+    dirs, missing = discover(build_dir, targets)
+    rows = {}
+    sdk_info: dict[str, Any] = dict(sdk or {})
+    for d in dirs:
+        row = analyze_target(d, min_ios)
+        rows[row["target"]] = row
+        if not sdk_info:
+            info = load_json(d / "build-info.json", "build info")
+            sdk_info = dict(info.get("sdk", {}))
+    shipped = [r for t, r in rows.items() if t not in NOT_SHIPPED]
+    return {
+        "schema": SCHEMA,
+        "sdk": sdk_info,
+        "targets": rows,
+        "missing_targets": missing,
+        "total": sum(r["size"] for r in shipped),
+        "total_targets": sorted(r["target"] for r in shipped),
+        "packages": packages(dist) if dist else {"aar": {}, "xcframework": {}},
+    }

@@ -1,0 +1,187 @@
+"""`sdkbuild report size` on real binaries: ELF shared libraries from the Debian cross compilers,
+Mach-O static libraries from clang, laid out as build/<target>/ per the build contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from report_fixtures import build_elf_target, build_macho_target
+
+from sdkbuild.cli import cli
+from sdkbuild.errors import SdkbuildError
+from sdkbuild.report import size
+
+need_arm = pytest.mark.skipif(not (shutil.which("aarch64-linux-gnu-g++") and shutil.which("arm-linux-gnueabihf-g++")),
+                              reason="Debian cross compilers g++-aarch64-linux-gnu / g++-arm-linux-gnueabihf not installed")
+need_clang = pytest.mark.skipif(not (shutil.which("clang++") and shutil.which("llvm-ar")), reason="clang/llvm-ar not installed")
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    b = tmp_path_factory.mktemp("proj") / "build"
+    build_elf_target(b)
+    build_elf_target(b, "android-armeabi-v7a", cxx="arm-linux-gnueabihf-g++", abi="armeabi-v7a", arch="armv7")
+    # Hardening failures on purpose: 4 KB pages, executable stack, lazy binding, no RELRO.
+    build_elf_target(b, "android-x86_64", cxx="g++", abi="x86_64", arch="x86_64",
+                     extra_link=("-Wl,-z,max-page-size=4096", "-Wl,-z,execstack", "-Wl,-z,lazy", "-Wl,-z,norelro"))
+    build_macho_target(b)
+    build_macho_target(b, "ios-simulator-x86_64", triple="x86_64-apple-ios13.0-simulator", variant="simulator")
+    return b
+
+
+def _readelf_section(tool: str, lib: Path, name: str) -> int:
+    """Section size as binutils reports it: an independent check of the pyelftools reading."""
+    out = subprocess.run([tool, "-A", str(lib)], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] == name:
+            return int(parts[1])
+    raise AssertionError(f"{name} not in {tool} output")
+
+
+@need_arm
+@need_clang
+def test_elf_sizes_sections_ops_symbols(build: Path) -> None:
+    r = size.collect(build, None)
+    a64 = r["targets"]["android-arm64-v8a"]
+    lib = build / "android-arm64-v8a" / "lib" / "libvisionkit.so"
+    assert a64["stripped"] == lib.stat().st_size == a64["size"]
+    assert a64["file"] == (build / "android-arm64-v8a/lib/libvisionkit.unstripped.so").stat().st_size > a64["stripped"]
+    for sec in (".text", ".rodata", ".dynsym"):
+        assert a64["sections"][sec] == _readelf_section("aarch64-linux-gnu-size", lib, sec)
+    loads = [s for s in a64["segments"] if s["type"] == "LOAD"]
+    assert loads and all(s["align"] == 16384 for s in loads)
+    # Each op's tables and functions land on that op (the 700-byte table is Conv's, 300 Relu's, 200 Add's).
+    assert a64["op_attribution"] == "object-files"
+    assert 700 < a64["ops"]["Conv"] < 2000 and 300 < a64["ops"]["Relu"] < 800 and 200 < a64["ops"]["Add"] < 700
+    top = {s["name"]: s for s in a64["top_symbols"]}
+    assert top["k_conv_lut"]["size"] == 700 and top["k_conv_lut"]["op"] == "Conv"
+    assert top["k_core"]["op"] is None  # engine core: no op
+    assert top["sdk::ops::relu_run(float*, int)"]["op"] == "Relu"  # demangled
+    assert a64["ops"]["Conv"] + a64["ops"]["Relu"] + a64["ops"]["Add"] + a64["unattributed"] == a64["symbols_total"]
+    # Only shipped targets count in the total (host is never shipped; all these are).
+    assert r["total"] == sum(t["size"] for t in r["targets"].values())
+
+
+@need_arm
+@need_clang
+def test_hardening(build: Path) -> None:
+    r = size.collect(build, None)
+    ok = r["targets"]["android-arm64-v8a"]["hardening"]
+    assert all(c["ok"] for c in ok["checks"].values()), ok
+    assert ok["needed"] == [] and set(ok["exported"]) == {"sdk_engine_version", "sdk_op_table"}
+    v7 = r["targets"]["android-armeabi-v7a"]["hardening"]["checks"]["page_16k"]
+    assert v7["required"] is False  # 16 KB pages: 64-bit ABIs only
+    bad = r["targets"]["android-x86_64"]["hardening"]["checks"]
+    assert not bad["page_16k"]["ok"] and bad["page_16k"]["required"]
+    assert not bad["nx_stack"]["ok"] and not bad["bind_now"]["ok"] and not bad["relro"]["ok"]
+    assert bad["no_textrel"]["ok"]
+    ios = r["targets"]["ios-arm64"]["hardening"]
+    assert ios["build_versions"] == [{"platform": "IOS", "minos": "13.0.0", "objects": 6}]
+    assert all(c["ok"] for c in ios["checks"].values())
+    sim = r["targets"]["ios-simulator-x86_64"]["hardening"]
+    assert sim["build_versions"][0]["platform"] == "IOS_SIMULATOR" and sim["checks"]["platform"]["ok"]
+
+
+@need_clang
+def test_macho_minos_newer_than_build_info_fails(tmp_path: Path) -> None:
+    b = tmp_path / "build"
+    t = build_macho_target(b, min_os="12.0")  # objects say 13.0, the SDK promises 12.0
+    row = size.analyze_target(t)
+    assert not row["hardening"]["checks"]["minos"]["ok"]
+    assert row["hardening"]["checks"]["minos"]["required"]
+
+
+@need_clang
+def test_static_library_ops_from_members(build: Path) -> None:
+    row = size.analyze_target(build / "ios-arm64")
+    assert row["format"] == "macho-archive" and row["objects"] == 6 and row["op_attribution"] == "archive-members"
+    # members: core + registry are unattributed; op bytes = their members' code+data
+    assert row["size"] == sum(row["ops"].values()) + row["unattributed"]
+    syms = {s["name"]: s for s in row["top_symbols"]}
+    assert syms["k_conv_lut"]["size"] == 700 and syms["k_conv_lut"]["op"] == "Conv"
+    assert syms["sdk::conv_kernel_f32(float const*, float const*, int)"]["op"] == "Conv"
+    assert row["sections"]["__TEXT,__text"] > 0
+    assert row["size"] == sum(v for k, v in row["sections"].items() if not k.startswith(("__LD,", "__DWARF,")))
+
+
+def test_op_matcher_meson_and_plain_names() -> None:
+    m = size.op_matcher({"Conv": ["src/ops/conv.cpp", "src/kernels/ref/gemm_f32.cpp"],
+                         "MatMul": ["src/ops/matmul.cpp", "src/kernels/ref/gemm_f32.cpp"]})
+    assert m("meson/libx.so.p/src_ops_conv.cpp.o") == {"Conv"}
+    assert m("libx.a.p/src_kernels_ref_gemm_f32.cpp.o") == {"Conv", "MatMul"}  # shared kernel
+    assert m("x/.._engine_src_ops_matmul.cpp.o") == {"MatMul"}
+    assert m("CMakeFiles/x.dir/conv.cpp.o") == {"Conv"}
+    assert m("src_core_engine.cpp.o") == set()
+    assert m("readme.txt") == set()
+
+
+@need_arm
+@need_clang
+def test_packages_totals(build: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    lib = (build / "android-arm64-v8a/lib/libvisionkit.so").read_bytes()
+    with zipfile.ZipFile(dist / "VisionKit-1.0.0.aar", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("jni/arm64-v8a/libvisionkit.so", lib)
+        z.writestr("AndroidManifest.xml", "<manifest package='x'/>")
+    xc = dist / "VisionKit.xcframework" / "ios-arm64"
+    xc.mkdir(parents=True)
+    shutil.copy(build / "ios-arm64/lib/libvisionkit.a", xc / "libvisionkit.a")
+    (dist / "VisionKit.xcframework" / "Info.plist").write_text("<plist/>")
+    p = size.packages(dist)
+    aar = p["aar"]["VisionKit-1.0.0.aar"]
+    assert aar["compressed"] == (dist / "VisionKit-1.0.0.aar").stat().st_size
+    assert aar["uncompressed"] == len(lib) + len("<manifest package='x'/>")
+    assert aar["native"]["arm64-v8a"]["uncompressed"] == len(lib)
+    assert 0 < aar["native"]["arm64-v8a"]["compressed"] < len(lib)
+    x = p["xcframework"]["VisionKit.xcframework"]
+    assert x["uncompressed"] == (xc / "libvisionkit.a").stat().st_size + len("<plist/>")
+    assert x["slices"]["ios-arm64"]["uncompressed"] == (xc / "libvisionkit.a").stat().st_size
+    assert 0 < x["compressed"] < x["uncompressed"] and x["compressed_from"] == "computed (deflate)"
+
+
+@need_arm
+@need_clang
+def test_cli_writes_deterministic_reports(build: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"r{i}"
+        res = runner.invoke(cli, ["report", "size", "--build-dir", str(build), "--dist", str(tmp_path / "nodist"),
+                                  "--out", str(out)], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        outs.append(out)
+    for name in ("size.json", "size.md", "report.html"):
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    data = json.loads((outs[0] / "size.json").read_text())
+    assert data["schema"] == 1 and set(data["targets"]) >= {"android-arm64-v8a", "ios-arm64"}
+    md = (outs[0] / "size.md").read_text()
+    assert "| `android-arm64-v8a` (stand-in)" in md
+    # the 4 KB-page x86_64 library is flagged in the PR comment
+    assert "android-x86_64: page_16k" in md and "❌" in md
+
+
+def test_errors_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(SdkbuildError, match="does not exist"):
+        size.collect(tmp_path / "nope", None)
+    (tmp_path / "build").mkdir()
+    with pytest.raises(SdkbuildError, match="no build-info.json"):
+        size.collect(tmp_path / "build", None)
+    t = tmp_path / "build" / "android-arm64-v8a"
+    (t / "lib").mkdir(parents=True)
+    (t / "lib" / "libvisionkit.so").write_bytes(b"not an elf file at all")
+    (t / "build-info.json").write_text(json.dumps({"schema": 1, "target": "android-arm64-v8a", "platform": "android",
+                                                   "abi": "arm64-v8a", "library": "lib/libvisionkit.so",
+                                                   "library_kind": "shared"}))
+    with pytest.raises(SdkbuildError, match="not a valid ELF"):
+        size.collect(tmp_path / "build", None)
+    (t / "build-info.json").write_text("{broken")
+    with pytest.raises(SdkbuildError, match="not valid JSON"):
+        size.collect(tmp_path / "build", None)
