@@ -58,6 +58,10 @@ def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env["CONAN_HOME"] = str(conan_home())
     env["PATH"] = _tool_dir() + os.pathsep + env.get("PATH", "")
     env.setdefault("NINJA_STATUS", "[%f/%t] ")
+    # Every Conan build runs in its own cache folder: let ccache hit across them (paths
+    # under the Conan home are hashed relative; the folder name is not part of the key).
+    env.setdefault("CCACHE_BASEDIR", str(conan_home()))
+    env.setdefault("CCACHE_NOHASHDIR", "1")
     env.update(extra or {})
     return env
 
