@@ -180,8 +180,14 @@ struct SumArg {
     std::vector<int>* hits;
 };
 
+static int g_max_index = 0;
+
 static void mark(void* arg, int64_t begin, int64_t end) {
     auto* a = static_cast<SumArg*>(arg);
+    int idx = sdk::current_thread_index();
+    int prev = __atomic_load_n(&g_max_index, __ATOMIC_RELAXED);
+    while (idx > prev && !__atomic_compare_exchange_n(&g_max_index, &prev, idx, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
     for (int64_t i = begin; i < end; ++i) __atomic_fetch_add(&(*a->hits)[i], 1, __ATOMIC_RELAXED);
 }
 
@@ -189,6 +195,7 @@ static void test_parallel_for() {
     for (int threads : {1, 2, 4}) {
         sdk::ThreadPool* pool = sdk::pool_create(threads);
         CHECK(sdk::pool_threads(pool) == (SDK_FEATURE_THREADS ? threads : 1));
+        g_max_index = 0;
         for (int64_t n : {0, 1, 7, 100, 1000, 100003}) {
             for (int64_t grain : {1, 16, 5000}) {
                 std::vector<int> hits(static_cast<size_t>(n), 0);
@@ -197,6 +204,8 @@ static void test_parallel_for() {
                 for (int64_t i = 0; i < n; ++i) CHECK(hits[i] == 3);
             }
         }
+        CHECK(g_max_index < sdk::pool_threads(pool));  // thread_scratch() stays inside its blocks
+        CHECK(sdk::current_thread_index() == 0);
         sdk::pool_destroy(pool);
     }
 }

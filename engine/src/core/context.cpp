@@ -105,6 +105,10 @@ void PrepareContext::request_scratch(size_t bytes) {
     if (bytes > node->scratch_bytes) node->scratch_bytes = bytes;
 }
 
+void PrepareContext::request_thread_scratch(size_t bytes) {
+    if (bytes > node->thread_scratch_bytes) node->thread_scratch_bytes = bytes;
+}
+
 sdk_status PrepareContext::fail(sdk_status status, const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

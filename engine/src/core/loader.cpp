@@ -455,6 +455,9 @@ sdk_status Loader::ops_and_prepare() {
         if (!n.op->run && !(n.op->flags & kOpAlias))
             return set_error(SDK_ERR_INTERNAL, "op '%s' has no run function", n.type);
         if (n.scratch_bytes > m->scratch_bytes) m->scratch_bytes = n.scratch_bytes;
+        if (n.thread_scratch_bytes > SIZE_MAX / 128 || n.scratch_bytes > SIZE_MAX / 2)
+            return set_error(SDK_ERR_OUT_OF_MEMORY, "node '%s' (%s) requests too much scratch memory", n.name, n.type);
+        if (align_up(n.thread_scratch_bytes) > m->thread_scratch_bytes) m->thread_scratch_bytes = align_up(n.thread_scratch_bytes);
     }
     return SDK_OK;
 }

@@ -19,6 +19,7 @@ struct Node {
     uint32_t io_offset;  // first entry of this node in Model::io_tensors (inputs, then outputs)
     void* op_data;
     size_t scratch_bytes;
+    size_t thread_scratch_bytes;
 };
 
 struct AllocBlock {
@@ -61,6 +62,7 @@ struct Model {
     size_t arena_lower_bound;
     size_t naive_bytes;
     size_t scratch_bytes;
+    size_t thread_scratch_bytes;  // per pool thread, 64-byte aligned
 
     AllocBlock* allocs;  // PrepareContext::alloc blocks
 };

@@ -136,14 +136,25 @@ struct PrepareContext {
     void set_op_data(void* data);
 
     // Per-run scratch the kernel needs (e.g. an im2col buffer); a session allocates the
-    // largest request once. 64-byte aligned.
+    // largest request once. 64-byte aligned. One block per session: a kernel that splits
+    // work with parallel_for either partitions it itself or uses the per-thread kind below.
     void request_scratch(size_t bytes);
+
+    // Scratch of `bytes` for EACH thread of the session's pool (e.g. a packing panel per
+    // worker); in run(), RunContext::thread_scratch() inside a parallel_for callback gives
+    // the calling thread's block. 64-byte aligned.
+    void request_thread_scratch(size_t bytes);
 
     // Record "node '<name>' (<op>): <message>" as the last error and return the status.
     sdk_status fail(sdk_status status, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 };
 
-// What run() sees: all inputs are valid, outputs are allocated.
+// Index of the calling thread in the running session's pool: 0 on the thread that called
+// sdk_session_run, 1..pool_threads-1 in pool workers. Valid inside parallel_for callbacks.
+int current_thread_index();
+
+// What run() sees: all inputs are valid, outputs are allocated. op_data is shared by all
+// sessions of the model (possibly running concurrently): treat it as read-only.
 struct RunContext {
     const Node* node;
     const void* op_data;
@@ -156,6 +167,14 @@ struct RunContext {
     ThreadPool* pool;  // nullptr when single-threaded
     int num_inputs;
     int num_outputs;
+    void* thread_scratch_base;     // pool_threads(pool) blocks of thread_scratch_stride bytes
+    size_t thread_scratch_stride;  // the largest request_thread_scratch, 64-byte aligned
+
+    // This thread's request_thread_scratch block (nullptr if none was requested).
+    void* thread_scratch() const {
+        if (!thread_scratch_base) return nullptr;
+        return static_cast<char*>(thread_scratch_base) + static_cast<size_t>(current_thread_index()) * thread_scratch_stride;
+    }
 
     template <typename T>
     const T* in(int i) const { return static_cast<const T*>(in_data[i]); }

@@ -38,6 +38,15 @@ sdk_status session_create(const Model* m, int threads, Session** out) {
         }
     }
     s->pool = pool_create(threads);
+    if (m->thread_scratch_bytes) {
+        const size_t n = static_cast<size_t>(pool_threads(s->pool));
+        s->thread_scratch = aligned_alloc64(m->thread_scratch_bytes * n);
+        if (!s->thread_scratch) {
+            session_free(s);
+            return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session (per-thread scratch %zu x %zu)",
+                             m->thread_scratch_bytes, n);
+        }
+    }
     *out = s;
     return SDK_OK;
 }
@@ -47,6 +56,7 @@ void session_free(Session* s) {
     pool_destroy(s->pool);
     aligned_free(s->arena);
     aligned_free(s->scratch);
+    aligned_free(s->thread_scratch);
     free(s->tensor_data);
     free(s->io_data);
     free(s);
@@ -71,6 +81,8 @@ sdk_status session_run(Session* s) {
         ctx.pool = s->pool;
         ctx.num_inputs = n.num_inputs;
         ctx.num_outputs = n.num_outputs;
+        ctx.thread_scratch_base = s->thread_scratch;
+        ctx.thread_scratch_stride = m->thread_scratch_bytes;
         sdk_status st = n.op->run(ctx);
         if (st != SDK_OK) {
             if (!last_error()[0]) set_error(st, "run failed");

@@ -9,6 +9,7 @@ struct Session {
     const Model* model;
     uint8_t* arena;
     void* scratch;
+    void* thread_scratch;  // pool_threads blocks of model->thread_scratch_bytes
     void** tensor_data;  // per tensor: constant data, arena slot, or nullptr (unused)
     void** io_data;      // per node IO entry, as RunContext::in_data/out_data
     ThreadPool* pool;

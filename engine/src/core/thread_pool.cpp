@@ -10,6 +10,12 @@
 
 namespace sdk {
 
+namespace {
+thread_local int t_thread_index;  // 0 on callers; pool workers set theirs at start
+}
+
+int current_thread_index() { return t_thread_index; }
+
 #if SDK_FEATURE_THREADS
 
 struct ThreadPool {
@@ -29,6 +35,7 @@ struct ThreadPool {
     int64_t chunk;
     int64_t next;  // atomically claimed chunk start
     int active;    // workers still inside the job
+    void* starts;  // WorkerStart per worker
 };
 
 namespace {
@@ -42,8 +49,14 @@ void run_chunks(ThreadPool* p) {
     }
 }
 
+struct WorkerStart {
+    ThreadPool* pool;
+    int index;
+};
+
 void* worker_main(void* arg) {
-    ThreadPool* p = static_cast<ThreadPool*>(arg);
+    ThreadPool* p = static_cast<WorkerStart*>(arg)->pool;
+    t_thread_index = static_cast<WorkerStart*>(arg)->index;
     uint64_t seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
@@ -75,8 +88,11 @@ ThreadPool* pool_create(int threads) {
     pthread_mutex_init(&p->mu, nullptr);
     pthread_cond_init(&p->work_cv, nullptr);
     pthread_cond_init(&p->done_cv, nullptr);
-    for (int i = 0; i < threads - 1; ++i) {
-        if (pthread_create(&p->workers[i], nullptr, worker_main, p) != 0) break;
+    WorkerStart* starts = alloc_array<WorkerStart>(threads - 1);
+    p->starts = starts;
+    for (int i = 0; starts && i < threads - 1; ++i) {
+        starts[i] = WorkerStart{p, i + 1};
+        if (pthread_create(&p->workers[i], nullptr, worker_main, &starts[i]) != 0) break;
         ++p->started;
     }
     p->threads = p->started + 1;
@@ -94,6 +110,7 @@ void pool_destroy(ThreadPool* p) {
     pthread_cond_destroy(&p->done_cv);
     pthread_mutex_destroy(&p->mu);
     free(p->workers);
+    free(p->starts);
     free(p);
 }
 
