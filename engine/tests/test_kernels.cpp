@@ -1,0 +1,194 @@
+// Kernel tests: every SIMD kernel compiled into this build (NEON, SDOT, AVX2) against the
+// portable ref kernel on random inputs, bit-exact for int8. Runs natively and, for ARM
+// cross builds, under qemu through Meson's exe_wrapper. Prints which kernels it checked;
+// `--require <name>` fails when a named kernel was not exercised (so a cross test can't
+// pass vacuously on a build that silently lost its NEON path).
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/op.h"
+
+#if SDK_FEATURE_INT8
+#include "kernels/gemm_s8.h"
+#include "kernels/requant_s8.h"
+#endif
+
+static int g_failures = 0;
+static std::vector<std::string> g_checked;
+
+#define CHECK(cond, ...)                                         \
+    do {                                                         \
+        if (!(cond)) {                                           \
+            fprintf(stderr, "%s:%d: FAILED: ", __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                        \
+            fprintf(stderr, "\n");                               \
+            ++g_failures;                                        \
+        }                                                        \
+    } while (0)
+
+#if SDK_FEATURE_INT8
+using sdk::s8::Gemm;
+using sdk::s8::GemmKernel;
+
+struct GemmCase {
+    int M, N, K;
+    std::vector<int8_t> w, x;
+    std::vector<int32_t> bias, mult, shift;
+    int32_t out_zp, act_min, act_max;
+};
+
+static GemmCase make_case(std::mt19937& rng, int M, int N, int K, bool extreme) {
+    GemmCase c;
+    c.M = M;
+    c.N = N;
+    c.K = K;
+    const int kp = sdk::s8::round_up_k(K);
+    std::uniform_int_distribution<int> w8(-127, 127), x8(-128, 127), zp(-128, 127);
+    std::vector<int8_t> wraw((size_t)M * K);
+    for (auto& v : wraw) v = (int8_t)(extreme ? (rng() & 1 ? 127 : -127) : w8(rng));
+    std::vector<int32_t> b(M);
+    std::uniform_int_distribution<int32_t> bd(extreme ? -(1 << 28) : -20000, extreme ? (1 << 28) : 20000);
+    for (auto& v : b) v = bd(rng);
+    const int32_t x_zp = zp(rng);
+    c.w.assign((size_t)M * kp, 0);
+    c.bias.assign(M, 0);
+    sdk::s8::gemm_pack(wraw.data(), M, K, kp, b.data(), x_zp, c.w.data(), c.bias.data());
+    c.x.assign((size_t)N * kp, 0);
+    for (int n = 0; n < N; ++n)
+        for (int k = 0; k < K; ++k) c.x[(size_t)n * kp + k] = (int8_t)(extreme ? (rng() & 1 ? 127 : -128) : x8(rng));
+    std::uniform_real_distribution<double> scale(extreme ? 1e-9 : 1e-5, extreme ? 4.0 : 0.05);
+    for (int m = 0; m < M; ++m) {
+        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(scale(rng));
+        c.mult.push_back(q.mult);
+        c.shift.push_back(q.shift);
+    }
+    c.out_zp = zp(rng);
+    c.act_min = -128;
+    c.act_max = 127;
+    if (rng() % 3 == 0) c.act_min = c.out_zp;  // fused Relu
+    if (rng() % 4 == 0) c.act_max = c.act_min + (int)(rng() % (128 - (c.act_min < 0 ? 0 : c.act_min)));
+    return c;
+}
+
+static Gemm view(const GemmCase& c, std::vector<int8_t>& y, bool transposed) {
+    Gemm g;
+    g.M = c.M;
+    g.N = c.N;
+    g.kp = sdk::s8::round_up_k(c.K);
+    g.w = c.w.data();
+    g.x = c.x.data();
+    g.bias = c.bias.data();
+    g.mult = c.mult.data();
+    g.shift = c.shift.data();
+    g.out_zp = c.out_zp;
+    g.act_min = c.act_min;
+    g.act_max = c.act_max;
+    y.assign((size_t)c.M * c.N, 0x5a);
+    g.y = y.data();
+    g.ys_m = transposed ? 1 : c.N;
+    g.ys_n = transposed ? c.M : 1;
+    return g;
+}
+
+static void check_gemm_kernel(const char* name, GemmKernel kernel) {
+    std::mt19937 rng(1234);
+    const int shapes[][3] = {{1, 1, 1},   {2, 4, 16},   {3, 5, 17},   {8, 8, 27},   {16, 49, 144},
+                             {7, 13, 200}, {32, 64, 288}, {5, 3, 1000}, {64, 9, 576}, {4, 4, 2048}};
+    int cases = 0;
+    for (int rep = 0; rep < 3; ++rep)
+        for (const auto& s : shapes)
+            for (int extreme = 0; extreme < 2; ++extreme)
+                for (int tr = 0; tr < 2; ++tr) {
+                    GemmCase c = make_case(rng, s[0], s[1], s[2], extreme != 0);
+                    std::vector<int8_t> want, got;
+                    Gemm gw = view(c, want, tr != 0);
+                    Gemm gg = view(c, got, tr != 0);
+                    sdk::s8::gemm_ref(gw, 0, c.M, 0, c.N);
+                    // full range, then the same result computed as two uneven row/column blocks
+                    kernel(gg, 0, c.M, 0, c.N);
+                    CHECK(want == got, "%s: gemm %dx%dx%d (extreme=%d, transposed=%d) differs from ref", name,
+                          c.M, c.N, c.K, extreme, tr);
+                    std::vector<int8_t> got2;
+                    Gemm g2 = view(c, got2, tr != 0);
+                    const int mm = c.M / 3, nn = c.N / 2 + 1 < c.N ? c.N / 2 + 1 : c.N;
+                    kernel(g2, 0, mm, 0, nn);
+                    kernel(g2, mm, c.M, 0, nn);
+                    kernel(g2, 0, c.M, nn, c.N);
+                    CHECK(want == got2, "%s: blocked gemm %dx%dx%d differs from ref", name, c.M, c.N, c.K);
+                    ++cases;
+                }
+    printf("int8 gemm kernel %-8s: %d random cases bit-exact vs ref\n", name, cases);
+    g_checked.push_back(name);
+}
+
+static void check_requant() {
+    // mbqm(x) must be x * M rounded to nearest (|error| <= 1/2) unless it saturates
+    std::mt19937 rng(7);
+    int n = 0;
+    for (int i = 0; i < 200000; ++i) {
+        const int32_t x = (int32_t)rng();
+        const int32_t shift = (int32_t)(rng() % 62) - 31;
+        const int32_t mult = (int32_t)((1u << 30) + (rng() % (1u << 30)));
+        const double exact = (double)x * ldexp((double)mult, shift - 31);
+        const int32_t got = sdk::s8::mbqm(x, mult, shift);
+        if (exact >= 2147483647.0) {
+            CHECK(got == INT32_MAX, "mbqm(%d, %d, %d) should saturate high", x, mult, shift);
+        } else if (exact <= -2147483648.0) {
+            CHECK(got == INT32_MIN, "mbqm(%d, %d, %d) should saturate low", x, mult, shift);
+        } else {
+            CHECK(fabs((double)got - exact) <= 0.5 + 1e-6, "mbqm(%d, %d, %d) = %d, exact %f", x, mult, shift, got,
+                  exact);
+        }
+        ++n;
+    }
+    const sdk::s8::Mult h = sdk::s8::quantize_multiplier(0.5);
+    CHECK(h.mult == (1 << 30) && h.shift == 0, "quantize_multiplier(0.5) = %d, %d", h.mult, h.shift);
+    CHECK(sdk::s8::mbqm(3, h.mult, h.shift) == 2 && sdk::s8::mbqm(-3, h.mult, h.shift) == -1,
+          "round half up: mbqm(+-3, 0.5)");
+    printf("requant: %d random mbqm values within 1/2 of exact\n", n);
+}
+#endif
+
+int main(int argc, char** argv) {
+    std::vector<std::string> required;
+    for (int i = 1; i + 1 < argc; i += 2)
+        if (strcmp(argv[i], "--require") == 0) required.push_back(argv[i + 1]);
+#if SDK_FEATURE_INT8
+    check_requant();
+    check_gemm_kernel("ref", sdk::s8::gemm_ref);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    check_gemm_kernel("neon", sdk::s8::gemm_neon);
+#endif
+#if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
+    if (sdk::s8::cpu_has_dotprod())
+        check_gemm_kernel("dotprod", sdk::s8::gemm_neon_dotprod);
+    else
+        printf("int8 gemm kernel dotprod : compiled in, CPU lacks it (skipped)\n");
+#endif
+#if SDK_FEATURE_X86
+    if (sdk::s8::cpu_has_avx2())
+        check_gemm_kernel("avx2", sdk::s8::gemm_avx2);
+    else
+        printf("int8 gemm kernel avx2    : compiled in, CPU lacks it (skipped)\n");
+#endif
+    printf("run-time choice: %s\n", sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel()));
+#endif
+    for (const auto& r : required) {
+        bool found = false;
+        for (const auto& c : g_checked) found = found || c == r;
+        CHECK(found, "required kernel '%s' was not exercised by this build/CPU", r.c_str());
+    }
+    if (g_failures) {
+        fprintf(stderr, "%d failure(s)\n", g_failures);
+        return 1;
+    }
+    printf("all kernel checks passed\n");
+    return 0;
+}
