@@ -222,3 +222,42 @@ def test_ensure_host_engine_is_cached_and_loadable() -> None:
     dll.sdk_build_info.restype = ctypes.c_char_p
     info = json.loads(dll.sdk_build_info().decode())
     assert info["ops"] == ["Relu", "Reshape"] and set(info["dtypes"]) == {"fp32", "int8"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("clang++") is None or shutil.which("llvm-ar") is None or not has_arm64,
+                    reason="clang, llvm-ar and the arm64 sysroot")
+@pytest.mark.parametrize("shape", ["android-native", "ios-static"])
+def test_conan_paths_for_android_and_apple_settings(shape: str, tmp_path: Path) -> None:
+    """Toolchains from the NDK/Xcode/zig sources set os=Android / os=iOS in the Conan profile,
+    which drives extra logic in Conan's MesonToolchain; the machine file must stay in charge.
+    Exercised here with clang targeting arm64 Linux (real compiles, no SDK needed)."""
+    from sdkbuild import build
+    from sdkbuild.targets import TARGETS
+    from sdkbuild.toolchains.base import Toolchain
+
+    clang = ("clang", "--target=aarch64-linux-gnu")
+    clangxx = ("clang++", "--target=aarch64-linux-gnu")
+    if shape == "android-native":
+        t = TARGETS["android-arm64-v8a"]
+        tc = Toolchain("ndk", t, clang, clangxx, "llvm-ar", "llvm-strip", "clang (test)", False, min_os="21",
+                       c_args=("--sysroot=/usr/aarch64-linux-gnu",), link_args=("-fuse-ld=lld",))
+    else:
+        t = TARGETS["ios-simulator-arm64"]
+        tc = Toolchain("zig", t, clang, clangxx, "llvm-ar", "llvm-strip", "clang (test)", True, min_os="13.0",
+                       library_kind="static")
+    req = build.EngineRequest(ops=("Conv",), dtypes=("fp32",), isa=t.isa, threads=True, lib_name="shape", lto=False)
+    log = build._Log(tmp_path / "build.log")
+    try:
+        eb = build.build_engine(tc, req, tmp_path, log, 2)
+    finally:
+        log.close()
+    profile = (tmp_path / "conan" / "host.profile").read_text()
+    if shape == "android-native":
+        assert "os=Android" in profile and "os.api_level=21" in profile
+        assert eb.library.name == "libshape.so" and _elf_facts(eb.library)["machine"] == "EM_AARCH64"
+    else:
+        assert "os=iOS" in profile and "os.sdk=iphonesimulator" in profile
+        machine = (tmp_path / "conan" / "machine.ini").read_text()
+        assert "subsystem = 'ios-simulator'" in machine and "system = 'darwin'" in machine
+        assert eb.library.name == "libshape.a" and eb.library.read_bytes()[:8] == b"!<arch>\n"

@@ -278,9 +278,8 @@ def render(tc: Toolchain, out_dir: Path, jobs: int = 2, launcher: str | None = N
     }
     settings = conan_settings(tc)
     if settings["os"] == "Android":
-        ndk = _ndk_root(tc)
-        if ndk:
-            conf["tools.android:ndk_path"] = ndk
+        # MesonToolchain only derives default compiler paths from it; machine.ini overrides them
+        conf["tools.android:ndk_path"] = _ndk_root(tc) or tc.sysroot or str(out_dir)
     if settings["os"] == "iOS":
         # Conan asks for an SDK path on Apple cross builds; the flags come from machine.ini
         conf["tools.apple:sdk_path"] = tc.sysroot or str(out_dir)
