@@ -598,3 +598,54 @@ def test_float_cast_is_removed_other_casts_are_not() -> None:
     m.graph.node[0].attribute[0].i = TensorProto.INT32
     with pytest.raises(SdkbuildError, match="float-to-float Cast"):
         convert_model(m)
+
+
+# --------------------------------------------------------------------------- ONNX's own node test cases
+
+SWEEP_OPS = {
+    "Conv", "MaxPool", "AveragePool", "Clip", "Pad", "Softmax", "Reshape", "Squeeze", "Unsqueeze", "Flatten",
+    "Gemm", "BatchNormalization", "LRN", "Transpose", "Concat", "HardSwish", "HardSigmoid", "Sum", "Dropout",
+    "GlobalAveragePool", "GlobalMaxPool", "Relu", "Sigmoid", "Add", "Mul", "Sub", "Div", "MatMul", "Identity",
+    "ReduceMean", "Cast",
+}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_onnx_backend_node_cases_convert_correctly_or_fail_cleanly() -> None:
+    """Every ONNX backend test case (onnx.backend.test.case.node) made only of ops the
+    converter knows either converts and reproduces ONNX's reference outputs, or is refused
+    with a SdkbuildError: never a crash, never a wrong result. Cases newer than opset 21
+    are read as opset 21 (the ops here did not change meaning since), and inputs after the
+    first become initializers (weights), as in real models."""
+    import warnings
+
+    from onnx.backend.test.case import node as cases
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        all_cases = cases.collect_testcases(None)
+    converted = refused = 0
+    for tc in all_cases:
+        m = tc.model
+        if not {n.op_type for n in m.graph.node} <= SWEEP_OPS or len(m.graph.input) != len(tc.data_sets[0][0]):
+            continue
+        for imp in m.opset_import:
+            if imp.domain in ("", "ai.onnx"):
+                imp.version = min(imp.version, 21)
+        inputs, expected = tc.data_sets[0]
+        if not all(isinstance(a, np.ndarray) for a in inputs):
+            continue
+        for vi, arr in zip(list(m.graph.input)[1:], inputs[1:], strict=True):
+            m.graph.initializer.append(numpy_helper.from_array(arr, vi.name))
+        del m.graph.input[1:]
+        try:
+            conv = roundtrip(convert_model(m))
+        except SdkbuildError:
+            refused += 1
+            continue
+        got = sdkm_oracle.run(conv, {m.graph.input[0].name: inputs[0]})
+        for g, w in zip(got, expected, strict=True):
+            # some reference outputs are rounded to 4 digits
+            np.testing.assert_allclose(g, w, rtol=1e-3, atol=1e-4, err_msg=tc.name)
+        converted += 1
+    assert converted >= 120 and refused > 0  # 132 convert, the rest are int types, 3-D, training mode, ...
