@@ -1,0 +1,435 @@
+"""Language bindings: load the API description (bindings/api.toml) and render the templates.
+
+One description, several languages. The JNI boundary (Java `native` declarations, the C++
+glue's RegisterNatives table and its type descriptors) is generated from the same rows,
+so a Java declaration and its C++ registration cannot drift apart; the public operations
+listed in the description must each be rendered (with their doc) by every language.
+
+Outputs (see `render()`):
+  jni/sdk_jni.cpp              JNI glue, compiled INTO the engine library (export_jni=true)
+  java/<package path>/*.java   Java 8 classes (Model, Session, TensorInfo, SdkException, Engine)
+  android/proguard.txt         consumer ProGuard rules; android/AndroidManifest.xml
+  objc/<Name>.h, <Name>.mm     Objective-C API over the C API (ARC), and objc/module.modulemap
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import paths
+from .errors import SdkbuildError
+
+# ------------------------------------------------------------------ the API description
+
+# Java type -> (JNI descriptor, C++ JNI type)
+_JNI_TYPES: dict[str, tuple[str, str]] = {
+    "void": ("V", "void"),
+    "boolean": ("Z", "jboolean"),
+    "int": ("I", "jint"),
+    "long": ("J", "jlong"),
+    "String": ("Ljava/lang/String;", "jstring"),
+    "byte[]": ("[B", "jbyteArray"),
+    "float[]": ("[F", "jfloatArray"),
+    "long[]": ("[J", "jlongArray"),
+    "ByteBuffer": ("Ljava/nio/ByteBuffer;", "jobject"),
+}
+LANGUAGES = ("java", "objc")
+
+
+@dataclass(frozen=True)
+class Param:
+    type: str
+    name: str
+
+    @property
+    def cpp(self) -> str:
+        return f"{_JNI_TYPES[self.type][1]} {self.name}"
+
+
+@dataclass(frozen=True)
+class Native:
+    """One JNI native method of a Java class."""
+
+    name: str
+    static: bool
+    params: tuple[Param, ...]
+    returns: str
+    c_api: tuple[str, ...]
+    throws: bool = True  # may raise SdkException (declared, since it is a checked exception)
+
+    @property
+    def descriptor(self) -> str:
+        return "(" + "".join(_JNI_TYPES[p.type][0] for p in self.params) + ")" + _JNI_TYPES[self.returns][0]
+
+    @property
+    def java_decl(self) -> str:
+        static = "static " if self.static else ""
+        args = ", ".join(f"{p.type} {p.name}" for p in self.params)
+        throws = " throws SdkException" if self.throws else ""
+        return f"private {static}native {self.returns} {self.name}({args}){throws};"
+
+    @property
+    def cpp_return(self) -> str:
+        return _JNI_TYPES[self.returns][1]
+
+    @property
+    def cpp_params(self) -> str:
+        # the second JNI argument is the class for static natives, the receiver otherwise
+        # (unnamed: the glue never uses it, and -Wextra would flag an unused parameter)
+        head = ["JNIEnv* env", "jclass" if self.static else "jobject"]
+        return ", ".join(head + [p.cpp for p in self.params])
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    doc: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiClass:
+    name: str
+    doc: str
+    thread_safety: str
+    methods: tuple[Method, ...]
+    natives: tuple[Native, ...]
+
+    def method(self, name: str) -> Method:
+        for m in self.methods:
+            if m.name == name:
+                return m
+        raise KeyError(f"{self.name}.{name}")
+
+
+@dataclass(frozen=True)
+class Constant:
+    name: str
+    code: int
+    doc: str
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class Api:
+    statuses: tuple[Constant, ...]
+    dtypes: tuple[Constant, ...]
+    classes: tuple[ApiClass, ...]
+    source: Path
+
+    def cls(self, name: str) -> ApiClass:
+        for c in self.classes:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def native_classes(self) -> tuple[ApiClass, ...]:
+        return tuple(c for c in self.classes if c.natives)
+
+
+def _err(source: Path, where: str, problem: str) -> SdkbuildError:
+    return SdkbuildError(f"{source}: {where}: {problem}", hint="fix the API description (see bindings/README.md)")
+
+
+def _header_constants(header: str, prefix: str) -> dict[str, int]:
+    found = {m[1]: int(m[2]) for m in re.finditer(rf"\b{prefix}(\w+)\s*=\s*(\d+)", header)}
+    return {k: v for k, v in found.items() if k == "OK" or prefix != "SDK_" or k.startswith("ERR_")}
+
+
+def load_api(path: str | os.PathLike | None = None, engine_header: str | os.PathLike | None = None) -> Api:
+    """Load and check the API description against the engine's C header."""
+    source = Path(path) if path else paths.bindings_dir() / "api.toml"
+    try:
+        raw = tomllib.loads(source.read_text())
+    except FileNotFoundError:
+        raise SdkbuildError(f"API description {source} not found", hint="reinstall sdkbuild") from None
+    except tomllib.TOMLDecodeError as e:
+        raise _err(source, "TOML", str(e)) from None
+    if raw.get("schema") != 1:
+        raise _err(source, "schema", f"expected schema = 1, found {raw.get('schema')!r}")
+    header_path = Path(engine_header) if engine_header else paths.engine_dir() / "include/sdkengine/engine.h"
+    header = header_path.read_text()
+    c_functions = set(re.findall(r"\b(sdk_\w+)\s*\(", header))
+
+    def constants(key: str, c_prefix: str, header_prefix: str) -> tuple[Constant, ...]:
+        in_header = _header_constants(header, header_prefix)
+        out = []
+        for i, row in enumerate(raw.get(key, [])):
+            try:
+                c = Constant(str(row["name"]), int(row["code"]), str(row.get("doc", "")), int(row.get("size", 0)))
+            except KeyError as e:
+                raise _err(source, f"{key}[{i}]", f"missing key {e}") from None
+            cname = c.name if key == "dtype" else ("OK" if c.name == "OK" else "ERR_" + c.name)
+            if in_header.get(cname) != c.code:
+                raise _err(source, f"{key} {c.name}",
+                           f"{c_prefix}{cname} = {c.code} does not match engine.h ({in_header.get(cname)})")
+            out.append(c)
+        missing = set(in_header) - {("OK" if c.name == "OK" else "ERR_" + c.name) if key == "status" else c.name
+                                    for c in out}
+        if missing:
+            raise _err(source, key, f"engine.h defines {sorted(missing)} which the description lacks")
+        return tuple(out)
+
+    statuses = constants("status", "SDK_", "SDK_")
+    dtypes = constants("dtype", "SDK_DTYPE_", "SDK_DTYPE_")
+
+    classes = []
+    for ci, c in enumerate(raw.get("class", [])):
+        cname = c.get("name")
+        if not isinstance(cname, str) or not cname.isidentifier():
+            raise _err(source, f"class[{ci}]", f"bad class name {cname!r}")
+        methods = []
+        for m in c.get("method", []):
+            langs = tuple(m.get("languages", LANGUAGES))
+            if bad := set(langs) - set(LANGUAGES):
+                raise _err(source, f"{cname}.{m.get('name')}", f"unknown languages {sorted(bad)}")
+            methods.append(Method(m["name"], m["doc"], langs))
+        natives = []
+        for n in c.get("native", []):
+            where = f"{cname}.{n.get('name')}"
+            params = []
+            for p in n.get("params", []):
+                ptype, _, pname = p.rpartition(" ")
+                if ptype not in _JNI_TYPES or ptype == "void" or not pname.isidentifier():
+                    raise _err(source, where, f"bad parameter {p!r} (types: {', '.join(_JNI_TYPES)})")
+                params.append(Param(ptype, pname))
+            if n.get("returns") not in _JNI_TYPES:
+                raise _err(source, where, f"bad return type {n.get('returns')!r}")
+            if not n.get("static", False) and (not params or params[0].type != "long"):
+                # instance natives take the handle first; the receiver keeps the Java
+                # object reachable during the call (Java 8 has no reachabilityFence)
+                raise _err(source, where, "an instance native must take `long handle` first")
+            for fn in n.get("c_api", []):
+                if fn not in c_functions:
+                    raise _err(source, where, f"c_api names {fn}, which engine.h does not declare")
+            natives.append(Native(n["name"], bool(n.get("static", False)), tuple(params), n["returns"],
+                                  tuple(n.get("c_api", [])), bool(n.get("throws", True))))
+        if len({n.name for n in natives}) != len(natives):
+            raise _err(source, cname, "duplicate native names (JNI overloads are not supported here)")
+        classes.append(ApiClass(cname, c.get("doc", ""), c.get("thread_safety", ""), tuple(methods), tuple(natives)))
+    return Api(statuses, dtypes, tuple(classes), source)
+
+
+# ------------------------------------------------------------------ SDK names
+
+
+@dataclass(frozen=True)
+class SdkNames:
+    """What the templates need from sdk.toml."""
+
+    name: str  # "VisionKit"
+    version: str
+    java_package: str
+    objc_prefix: str
+    min_sdk: int = 21
+    ios_min_version: str = "13.0"
+    description: str = ""
+
+    @property
+    def lib_name(self) -> str:
+        return lib_name_of(self.name)
+
+    @property
+    def java_dir(self) -> str:
+        return self.java_package.replace(".", "/")
+
+    @property
+    def module_name(self) -> str:
+        return re.sub(r"\W", "_", self.name)
+
+
+def lib_name_of(name: str) -> str:
+    """lib<lib_name>.so: lower-case SDK name, non-alphanumerics -> _ (build-info.md)."""
+    return re.sub(r"[^a-z0-9]", "_", name.lower())
+
+
+def names_from_config(cfg: Any) -> SdkNames:
+    """Accept the build engineer's `Config` (cfg.sdk.*, cfg.android.*, cfg.ios.*) or an SdkNames."""
+    if isinstance(cfg, SdkNames):
+        return cfg
+    sdk = cfg.sdk
+    android = getattr(cfg, "android", None)
+    ios = getattr(cfg, "ios", None)
+    return SdkNames(
+        name=sdk.name,
+        version=sdk.version,
+        java_package=sdk.java_package,
+        objc_prefix=sdk.objc_prefix,
+        min_sdk=int(getattr(android, "min_sdk", 21)),
+        ios_min_version=str(getattr(ios, "min_version", "13.0")),
+        description=str(getattr(sdk, "description", "") or ""),
+    )
+
+
+# ------------------------------------------------------------------ rendering
+
+
+@dataclass
+class _DocTracker:
+    """Records which API methods a language's templates rendered, to catch omissions."""
+
+    api: Api
+    language: str
+    used: set[str] = field(default_factory=set)
+
+    def __call__(self, key: str) -> str:
+        cls, _, meth = key.partition(".")
+        try:
+            m = self.api.cls(cls).method(meth)
+        except KeyError:
+            raise SdkbuildError(f"template uses {key!r}, which {self.api.source} does not describe") from None
+        if self.language not in m.languages:
+            raise SdkbuildError(f"template for {self.language} renders {key!r}, described for {m.languages} only")
+        self.used.add(key)
+        return m.doc
+
+    def check_complete(self) -> None:
+        want = {f"{c.name}.{m.name}" for c in self.api.classes for m in c.methods if self.language in m.languages}
+        if missing := sorted(want - self.used):
+            raise SdkbuildError(f"the {self.language} templates do not render {missing} from {self.api.source}",
+                                hint=f"add them to templates/{self.language}/ or restrict their `languages`")
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(paths.templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def _java_doc(text: str, indent: str = "") -> str:
+    """Text as a Javadoc/HeaderDoc comment body."""
+    import textwrap
+
+    lines = textwrap.wrap(text.replace("*/", "*&#47;"), 96) or [""]
+    return "\n".join(f"{indent} * {ln}" for ln in lines)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # write only when changed, so a build system's timestamps stay stable
+    if not path.exists() or path.read_text() != text:
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    return path
+
+
+# language -> (template folder, list of (template name, output path relative to the language folder))
+def _plan(names: SdkNames) -> dict[str, list[tuple[str, str]]]:
+    jd = names.java_dir
+    return {
+        "jni": [("jni/sdk_jni.cpp.j2", "jni/sdk_jni.cpp")],
+        "java": [
+            ("java/Engine.java.j2", f"java/{jd}/Engine.java"),
+            ("java/Model.java.j2", f"java/{jd}/Model.java"),
+            ("java/Session.java.j2", f"java/{jd}/Session.java"),
+            ("java/TensorInfo.java.j2", f"java/{jd}/TensorInfo.java"),
+            ("java/SdkException.java.j2", f"java/{jd}/SdkException.java"),
+            ("java/NativeResource.java.j2", f"java/{jd}/NativeResource.java"),
+            ("android/proguard.txt.j2", "android/proguard.txt"),
+            ("android/AndroidManifest.xml.j2", "android/AndroidManifest.xml"),
+        ],
+        "objc": [
+            ("objc/Sdk.h.j2", f"objc/{names.module_name}.h"),
+            ("objc/Sdk.mm.j2", f"objc/{names.module_name}.mm"),
+            ("apple/module.modulemap.j2", "objc/module.modulemap"),
+        ],
+    }
+
+
+def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jni", "java", "objc"),
+           api: Api | None = None) -> list[Path]:
+    """Render the bindings for `cfg` into out_dir; returns the written files."""
+    names = names_from_config(cfg)
+    api = api or load_api()
+    out = Path(out_dir)
+    env = _environment()
+    env.filters["javadoc"] = _java_doc
+    plan = _plan(names)
+    written: list[Path] = []
+    for lang in languages:
+        if lang not in plan:
+            raise SdkbuildError(f"unknown binding language {lang!r}", hint="use jni, java or objc")
+        tracker = _DocTracker(api, "java" if lang == "jni" else lang)
+        ctx = {"api": api, "sdk": names, "doc": tracker}
+        for tmpl, rel in plan[lang]:
+            text = env.get_template(tmpl).render(**ctx)
+            written.append(_write(out / rel, text))
+        if lang != "jni":
+            tracker.check_complete()
+    return written
+
+
+# ------------------------------------------------------------------ per-target sources for the build
+
+
+@dataclass(frozen=True)
+class TargetBindings:
+    """What the build passes to meson for one target (extra_sources, extra_include_dirs, export_jni)."""
+
+    sources: tuple[Path, ...]
+    include_dirs: tuple[Path, ...]
+    export_jni: bool
+    kind: str  # "jni" or "objc"
+
+
+def find_jdk() -> Path:
+    """The JDK home (JAVA_HOME, else the one javac on PATH belongs to)."""
+    candidates = []
+    if os.environ.get("JAVA_HOME"):
+        candidates.append(Path(os.environ["JAVA_HOME"]))
+    javac = shutil.which("javac")
+    if javac:
+        candidates.append(Path(os.path.realpath(javac)).parent.parent)
+    for c in candidates:
+        if (c / "include" / "jni.h").is_file():
+            return c
+    raise SdkbuildError(
+        "no JDK found (jni.h and javac are needed for the JNI glue and the AAR's classes.jar)",
+        hint="install a JDK >= 9 (apt-get install openjdk-17-jdk-headless) or set JAVA_HOME",
+    )
+
+
+def jni_include_dirs() -> tuple[Path, ...]:
+    """jni.h + jni_md.h from the JDK, for toolchains without an NDK sysroot (gnu/zig/host)."""
+    jdk = find_jdk()
+    inc = jdk / "include"
+    md = [d for d in sorted(inc.iterdir()) if d.is_dir() and (d / "jni_md.h").is_file()]
+    return (inc, *md[:1])
+
+
+def emit_for_target(cfg: Any, target: str, build_dir: str | os.PathLike, toolchain_source: str = "") -> TargetBindings:
+    """Render the glue a target's library compiles in, into build/<target>/bindings/.
+
+    Android and host libraries get the JNI glue (jni.h from the NDK sysroot, otherwise the
+    JDK's); iOS slices get the Objective-C implementation.
+    """
+    from .targets import TARGETS
+
+    if target not in TARGETS:
+        raise SdkbuildError(f"unknown target {target!r}", hint=f"one of: {', '.join(TARGETS)}")
+    t = TARGETS[target]
+    out = Path(build_dir) / target / "bindings"
+    names = names_from_config(cfg)
+    if t.platform == "ios":
+        render(cfg, out, ["objc"])
+        return TargetBindings((out / "objc" / f"{names.module_name}.mm",),
+                              (out / "objc", paths.engine_dir() / "include"), False, "objc")
+    render(cfg, out, ["jni"])
+    incs: tuple[Path, ...] = () if toolchain_source == "ndk" else jni_include_dirs()
+    return TargetBindings((out / "jni" / "sdk_jni.cpp",), incs, True, "jni")

@@ -1,0 +1,225 @@
+"""The Android library: <Name>-<version>.aar and its Maven POM.
+
+AAR layout (what the Android Gradle plugin reads):
+  AndroidManifest.xml            package + minSdk, no <application>
+  classes.jar                    the generated Java API, Java 8 bytecode
+  R.txt                          empty: the SDK has no resources
+  proguard.txt                   consumer rules (keeps what JNI_OnLoad registers)
+  jni/<abi>/lib<name>.so         one per built Android ABI (JNI glue inside)
+  assets/<name>/<model>.sdkm     the SDK's models
+  prefab/...                     headers + libraries for C/C++ consumers (Prefab v2)
+  META-INF/sdkbuild/build-info.json  per ABI: toolchain, stand-in flag, sizes, sha256
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from .. import bindings
+from ..errors import SdkbuildError
+from ..targets import TARGETS
+from .archive import Entry, sha256_file, tree_entries, write_bytes_atomic, write_zip
+
+
+@dataclass(frozen=True)
+class BuiltTarget:
+    """One target's build outputs, from build/<target>/build-info.json."""
+
+    name: str
+    dir: Path
+    info: dict[str, Any]
+
+    @property
+    def library(self) -> Path:
+        return self.dir / self.info["library"]
+
+    @property
+    def headers(self) -> Path:
+        return self.dir / self.info.get("headers", "include")
+
+    @property
+    def standin(self) -> bool:
+        return bool(self.info.get("toolchain", {}).get("standin", False))
+
+
+def load_built_target(build_dir: Path, target: str, lib_name: str) -> BuiltTarget:
+    """The build outputs of `target`, or an error saying how to produce them."""
+    d = build_dir / target
+    info_path = d / "build-info.json"
+    hint = f"run `sdkbuild build --target {target}` first (or drop {target!r} from [sdk] targets)"
+    if not info_path.is_file():
+        raise SdkbuildError(f"no build of target {target!r}: {info_path} does not exist", hint=hint)
+    try:
+        info = json.loads(info_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise SdkbuildError(f"{info_path} is not valid JSON ({e})", hint=hint) from None
+    lib = d / str(info.get("library", ""))
+    if not info.get("library") or not lib.is_file():
+        raise SdkbuildError(f"{info_path} names library {info.get('library')!r}, which does not exist", hint=hint)
+    built_name = info.get("sdk", {}).get("lib_name")
+    if built_name != lib_name:
+        raise SdkbuildError(f"build of {target!r} is of library {built_name!r}, but sdk.toml now says {lib_name!r}",
+                            hint=hint)
+    return BuiltTarget(target, d, info)
+
+
+# ---------------------------------------------------------------------------- classes.jar
+
+
+def compile_java(java_src: Path, classes_dir: Path) -> None:
+    """javac --release 8 every .java under java_src into classes_dir."""
+    jdk = bindings.find_jdk()
+    javac = jdk / "bin" / "javac"
+    sources = sorted(str(p) for p in java_src.rglob("*.java"))
+    if not sources:
+        raise SdkbuildError(f"no Java sources under {java_src}")
+    classes_dir.mkdir(parents=True, exist_ok=True)
+    # --release 8: Java 8 bytecode and API, the floor of every Android toolchain (D8
+    # desugars later language levels, but an SDK must not force that on its users)
+    cmd = [str(javac), "--release", "8", "-encoding", "UTF-8", "-nowarn", "-Xlint:-options",
+           "-d", str(classes_dir), *sources]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SdkbuildError(f"javac failed on the generated Java sources:\n{(r.stdout + r.stderr).strip()[-3000:]}",
+                            hint="a JDK >= 9 is needed for --release 8 (apt-get install openjdk-17-jdk-headless)")
+
+
+def build_classes_jar(cfg: Any, dest: Path, api: bindings.Api | None = None) -> Path:
+    """Render the Java API for cfg, compile it and write a reproducible classes.jar."""
+    with tempfile.TemporaryDirectory(prefix="sdkbuild-java-") as tmp:
+        work = Path(tmp)
+        bindings.render(cfg, work / "src", ["java"], api=api)
+        compile_java(work / "src" / "java", work / "classes")
+        manifest = b"Manifest-Version: 1.0\r\nCreated-By: sdkbuild\r\n\r\n"
+        entries: list[Entry] = [("META-INF/MANIFEST.MF", manifest)]
+        entries += tree_entries(work / "classes")
+        return write_zip(dest, entries)
+
+
+# ---------------------------------------------------------------------------- AAR + POM
+
+
+def _ndk_major(info: dict[str, Any]) -> int:
+    tc = info.get("toolchain", {})
+    m = re.search(r"\b(\d{2})\.\d+\.\d+", str(tc.get("version", ""))) if tc.get("source") == "ndk" else None
+    # stand-ins have no NDK: claim the oldest NDK that supports minSdk 21 with libc++ none
+    return int(m.group(1)) if m else 21
+
+
+def maven_coordinates(names: bindings.SdkNames) -> tuple[str, str]:
+    """(groupId, artifactId): com.example.visionkit -> com.example : visionkit."""
+    parts = names.java_package.split(".")
+    group = ".".join(parts[:-1]) if len(parts) > 1 else names.java_package
+    return group, names.lib_name.replace("_", "-")
+
+
+def render_pom(names: bindings.SdkNames, built: list[BuiltTarget]) -> str:
+    group, artifact = maven_coordinates(names)
+    standins = [b.info.get("abi", b.name) for b in built if b.standin]
+    desc = f"{names.name} {names.version}: on-device inference SDK (ABIs: {', '.join(b.info.get('abi', b.name) for b in built)})."
+    if standins:
+        desc += (f" STAND-IN native libraries for {', '.join(standins)}: built without the Android NDK"
+                 " (not linked against bionic), for testing the packaging only; see META-INF/sdkbuild/build-info.json.")
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>{escape(group)}</groupId>
+  <artifactId>{escape(artifact)}</artifactId>
+  <version>{escape(names.version)}</version>
+  <packaging>aar</packaging>
+  <name>{escape(names.name)}</name>
+  <description>{escape(desc)}</description>
+</project>
+"""
+
+
+def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path], dist: Path,
+              api: bindings.Api | None = None, prefab: bool = True) -> tuple[Path, Path]:
+    """Write dist/<Name>-<version>.aar and .pom from the builds of the Android `targets`."""
+    names = bindings.names_from_config(cfg)
+    api = api or bindings.load_api()
+    built = [load_built_target(build_dir, t, names.lib_name) for t in targets]
+    for b in built:
+        if not b.info.get("jni"):
+            raise SdkbuildError(f"the {b.name} library was built without the JNI glue, so Java cannot call it",
+                                hint=f"rebuild without --no-bindings: `sdkbuild build --target {b.name}`")
+        if b.info.get("library_kind") != "shared":
+            raise SdkbuildError(f"the {b.name} library is not a shared library ({b.library})",
+                                hint=f"rebuild it: `sdkbuild build --target {b.name}`")
+    lib_file = f"lib{names.lib_name}.so"
+    with tempfile.TemporaryDirectory(prefix="sdkbuild-aar-") as tmp:
+        work = Path(tmp)
+        bindings.render(cfg, work / "gen", ["java"], api=api)
+        jar = build_classes_jar(cfg, work / "classes.jar", api=api)
+        entries: list[Entry] = [
+            ("AndroidManifest.xml", (work / "gen/android/AndroidManifest.xml").read_bytes()),
+            ("classes.jar", jar.read_bytes()),
+            ("R.txt", b""),
+            ("proguard.txt", (work / "gen/android/proguard.txt").read_bytes()),
+        ]
+        meta: dict[str, Any] = {"schema": 1, "sdk": {"name": names.name, "version": names.version,
+                                                      "lib_name": names.lib_name, "java_package": names.java_package,
+                                                      "min_sdk": names.min_sdk},
+                                "abis": {}, "models": {}}
+        for b in sorted(built, key=lambda b: b.info["abi"]):
+            abi = b.info["abi"]
+            entries.append((f"jni/{abi}/{lib_file}", b.library))
+            meta["abis"][abi] = {
+                "target": b.name,
+                "toolchain": b.info.get("toolchain", {}),
+                "standin": b.standin,
+                "min_os": b.info.get("min_os", ""),
+                "ops": b.info.get("ops", []),
+                "features": b.info.get("features", []),
+                "bytes": b.library.stat().st_size,
+                "sha256": sha256_file(b.library),
+            }
+            if prefab:
+                base = f"prefab/modules/{names.lib_name}/libs/android.{abi}/"
+                abi_json = {"abi": abi, "api": names.min_sdk, "ndk": _ndk_major(b.info), "stl": "none",
+                            "static": False}
+                entries.append((base + "abi.json", json.dumps(abi_json, indent=2, sort_keys=True).encode()))
+                entries.append((base + lib_file, b.library))
+        for m in sorted(models):
+            entries.append((f"assets/{names.lib_name}/{m.name}", m))
+            meta["models"][m.name] = {"bytes": m.stat().st_size, "sha256": sha256_file(m)}
+        if prefab and built:
+            entries.append(("prefab/prefab.json", json.dumps(
+                {"schema_version": 2, "name": names.lib_name, "version": _prefab_version(names.version),
+                 "dependencies": []}, indent=2, sort_keys=True).encode()))
+            mod = f"prefab/modules/{names.lib_name}/"
+            entries.append((mod + "module.json", json.dumps(
+                {"export_libraries": [], "library_name": f"lib{names.lib_name}"}, indent=2, sort_keys=True).encode()))
+            entries += tree_entries(built[0].headers, mod + "include/")
+        entries.append(("META-INF/sdkbuild/build-info.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()))
+        # native libraries stay uncompressed, like AGP stores them in an APK
+        stored = {n for n, _ in entries if n.endswith(".so")}
+        aar = write_zip(dist / f"{names.name}-{names.version}.aar", entries, store=stored)
+    pom = write_bytes_atomic(dist / f"{names.name}-{names.version}.pom", render_pom(names, built).encode())
+    return aar, pom
+
+
+def _prefab_version(version: str) -> str:
+    # Prefab wants a dotted numeric version (CMake package version rules)
+    m = re.match(r"\d+(\.\d+){0,3}", version)
+    return m.group(0) if m else "0"
+
+
+def android_targets(targets: list[str] | tuple[str, ...]) -> list[str]:
+    return [t for t in targets if t in TARGETS and TARGETS[t].platform == "android"]
+
+
+def copy_models(models: list[Path], dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for m in models:
+        shutil.copyfile(m, dest / m.name)

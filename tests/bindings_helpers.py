@@ -1,0 +1,65 @@
+"""Shared by the bindings/packaging tests: a tiny real model and real engine builds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+from sdkbuild import bindings, paths, sdkm
+from sdkbuild.convert import convert_model
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = bindings.SdkNames(name="JniKit", version="2.3.4", java_package="com.example.jnikit", objc_prefix="JK",
+                          min_sdk=24, ios_min_version="13.0")
+TOOLS = Path(sys.executable).parent
+
+
+def tiny_onnx(seed: int = 0) -> onnx.ModelProto:
+    """X[1,6] -> Gemm(W 6x5, B 5) -> Relu -> Y[1,5]: ops the engine has, small enough to build fast."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((6, 5)).astype(np.float32)
+    b = rng.standard_normal(5).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["h"]), helper.make_node("Relu", ["h"], ["y"])],
+        "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5])],
+        [helper.make_tensor("w", TensorProto.FLOAT, w.shape, w.ravel()),
+         helper.make_tensor("b", TensorProto.FLOAT, b.shape, b.ravel())],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    return model
+
+
+def write_tiny_sdkm(path: Path, seed: int = 0) -> tuple[Path, onnx.ModelProto]:
+    model = tiny_onnx(seed)
+    sdkm.write(convert_model(model), path)
+    return path, model
+
+
+def onnxruntime_run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return sess.run(None, {"x": x})[0]
+
+
+def build_engine_with_glue(work: Path, ops: list[str], glue: Path, include_dirs: list[Path], lib_name: str) -> Path:
+    """The host engine with the generated JNI glue compiled in, built straight with Meson."""
+    build = work / "engine-build"
+    env = dict(os.environ, PATH=f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}")
+    setup = [str(TOOLS / "meson"), "setup", str(build), str(paths.engine_dir()), f"-Dops={','.join(ops)}",
+             f"-Dlib_name={lib_name}", f"-Dextra_sources={glue}",
+             f"-Dextra_include_dirs={','.join(str(d) for d in include_dirs)}", "-Dexport_jni=true",
+             "-Ddtypes=fp32"]
+    for cmd in (setup, [str(TOOLS / "ninja"), "-C", str(build), "-j2"]):
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
+    return build / f"lib{lib_name}.so"

@@ -1,0 +1,112 @@
+"""The generated JNI glue + Java API, for real: engine library with the glue compiled in,
+Java 8 bytecode from javac --release 8, a JVM running a small program against a model."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+
+import numpy as np
+import pytest
+from bindings_helpers import NAMES, ROOT, build_engine_with_glue, onnxruntime_run, tiny_onnx, write_tiny_sdkm
+
+from sdkbuild import bindings, sdkm
+from sdkbuild.package import aar
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None, reason="needs a JDK"),
+]
+JAVA_TESTS = ROOT / "tests" / "java"
+
+
+@pytest.fixture(scope="module")
+def jni_sdk(tmp_path_factory):
+    work = tmp_path_factory.mktemp("jni")
+    model_path, _ = write_tiny_sdkm(work / "tiny.sdkm")
+    ops = sdkm.read(model_path).ops_used()
+    tb = bindings.emit_for_target(NAMES, "host", work / "build")
+    lib = build_engine_with_glue(work, ops, tb.sources[0], list(tb.include_dirs), NAMES.lib_name)
+    jar = aar.build_classes_jar(NAMES, work / "classes.jar")
+    test_classes = work / "test-classes"
+    r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(jar), "-d", str(test_classes),
+                        str(JAVA_TESTS / "JniSmoke.java"), str(JAVA_TESTS / "NativeResolve.java")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return {"work": work, "lib": lib, "jar": jar, "classes": test_classes, "model": model_path}
+
+
+def _java(sdk, main: str, *args: str) -> subprocess.CompletedProcess:
+    cp = f"{sdk['jar']}:{sdk['classes']}"
+    cmd = ["java", "-Xcheck:jni", f"-D{NAMES.java_package}.library.path={sdk['lib']}", "-cp", cp, main, *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def _kv(stdout: str) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
+
+
+def _floats(s: str) -> np.ndarray:
+    return np.array([float(v) for v in s.split(",")], dtype=np.float32)
+
+
+def test_library_exports_only_the_c_api_and_jni_onload(jni_sdk):
+    out = subprocess.run(["nm", "-D", "--defined-only", str(jni_sdk["lib"])], capture_output=True, text=True).stdout
+    names = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    assert "JNI_OnLoad" in names
+    assert not [n for n in names if n.startswith("Java_")]
+    assert all(n.startswith("sdk_") or n == "JNI_OnLoad" for n in names), sorted(names)
+    needed = subprocess.run(["readelf", "-d", str(jni_sdk["lib"])], capture_output=True, text=True).stdout
+    assert "libstdc++" not in needed and "libc++" not in needed
+
+
+def test_classes_are_java8_bytecode(jni_sdk):
+    with zipfile.ZipFile(jni_sdk["jar"]) as z:
+        classes = [n for n in z.namelist() if n.endswith(".class")]
+        assert {f"com/example/jnikit/{c}.class" for c in ("Model", "Session", "SdkException", "Engine", "TensorInfo")} \
+            <= set(classes)
+        for n in classes:
+            head = z.read(n)[:8]
+            assert head[:4] == b"\xca\xfe\xba\xbe"
+            assert int.from_bytes(head[6:8], "big") == 52, f"{n} is not Java 8 bytecode"
+
+
+def test_jvm_runs_model_and_matches_onnxruntime(jni_sdk):
+    x = np.linspace(-1.5, 2.0, 6, dtype=np.float32).reshape(1, 6)
+    r = _java(jni_sdk, "JniSmoke", str(jni_sdk["model"]), ",".join(repr(float(v)) for v in x.ravel()))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "WARNING" not in r.stderr, r.stderr  # -Xcheck:jni complaints
+    kv = _kv(r.stdout)
+    assert kv["done"] == "ok"
+    want = onnxruntime_run(tiny_onnx(), x).ravel()
+    for key in ("out_file", "out_named", "out_bytes", "out_direct", "out_buffer", "out_after_model_close"):
+        np.testing.assert_allclose(_floats(kv[key]), want, rtol=1e-5, atol=1e-5, err_msg=key)
+    assert re.fullmatch(r"\d+\.\d+\.\d+", kv["version"])
+    assert kv["sdk_version"] == NAMES.version
+    assert kv["build_info"].startswith("{") and "Gemm" in kv["build_info"]
+    assert kv["input"] == "x:F32:[1, 6]:24" and kv["output"] == "y:F32:[1, 5]:20"
+    # error paths carry the engine's status and message
+    assert kv["bad_model"].startswith("BAD_MODEL|") and len(kv["bad_model"]) > len("BAD_MODEL|") + 10
+    assert kv["corrupt_model"].startswith("BAD_MODEL|") and "CRC" in kv["corrupt_model"].upper()
+    assert kv["missing_file"].startswith("IO|") and "tiny.sdkm.missing" in kv["missing_file"]
+    assert kv["wrong_size"].startswith("INVALID_ARGUMENT|") and "6" in kv["wrong_size"]
+    assert kv["before_run"].startswith("STATE|")
+    assert "not direct" in kv["heap_buffer"]
+    assert kv["after_close"] == "Session is closed"
+    before, peak, after = map(int, kv["leak_check"].split(","))
+    assert peak >= before + 400 and after <= before
+
+
+def test_every_declared_native_resolves(jni_sdk):
+    classes = []
+    with zipfile.ZipFile(jni_sdk["jar"]) as z:
+        for n in z.namelist():
+            if n.endswith(".class") and "$" not in n:
+                classes.append(n[:-6].replace("/", "."))
+    r = _java(jni_sdk, "NativeResolve", str(jni_sdk["model"]), *sorted(classes))
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    declared = sum(len(c.natives) for c in bindings.load_api().classes)
+    assert _kv(r.stdout)["natives"] == str(declared)
+    assert "UNRESOLVED" not in r.stdout
