@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -530,13 +530,16 @@ def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | Non
     engine_hash = sources_hash()
     results: list[TargetResult] = []
     con.print(f"building {len(names)} target(s): ops {', '.join(sel.ops) or '(none)'}; dtypes {', '.join(sel.dtypes)}")
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futs = {pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings): n for n in names}
-        for fut in futs:
+    with ThreadPoolExecutor(max_workers=workers) as pool, con.status(f"building {', '.join(names)}") as status:
+        futs = [pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings) for n in names]
+        for fut in as_completed(futs):
             r = fut.result()
             results.append(r)
             _print_result(con, r)
-    return results
+            left = [n for n in names if n not in {x.target for x in results}]
+            status.update(f"building {', '.join(left)}")
+    order = {n: i for i, n in enumerate(names)}
+    return sorted(results, key=lambda r: order[r.target])
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,6 +82,8 @@ def check_tools() -> list[ToolRow]:
                 "sudo apt-get install qemu-user"),
         ToolRow("qemu-arm", _version(["qemu-arm", "--version"]), "tests of armeabi-v7a stand-ins",
                 "sudo apt-get install qemu-user"),
+        ToolRow("zig (ziglang)", _version([sys.executable, "-m", "ziglang", "version"]),
+                "portable Android/iOS fallback toolchain", "pip install ziglang"),
         ToolRow("ccache", _version(["ccache", "--version"]) or _version(["sccache", "--version"]),
                 "faster rebuilds (optional)", "sudo apt-get install ccache"),
     ]

@@ -96,6 +96,9 @@ def test_print_ops_maps_ops_to_models(tmp_path: Path) -> None:
         assert any(line.split()[:2] == [op, "tiny.sdkm"] for line in r.stdout.splitlines()), op
     assert (root / "build" / "models" / "tiny.sdkm").is_file()
     assert not (root / "build" / "host").exists()  # --print-ops builds nothing
+    assert "converted tiny.onnx" in r.stdout
+    again = sdkbuild(root, "build", "--print-ops")
+    assert again.returncode == 0 and "converted" not in again.stdout  # up to date by hash
 
 
 def test_failing_target_shows_log_tail_and_exits_1(tmp_path: Path) -> None:
