@@ -108,3 +108,19 @@ def patch(data: bytes, offset: int, fmt: str, *values: object) -> bytes:
     b = bytearray(data)
     struct.pack_into(fmt, b, offset, *values)
     return fix_crc(b)
+
+
+def meson_build(build: Path, *options: str, cross_file: Path | None = None) -> Path:
+    """Configure and build engine/ into `build` with the given -D options (real Meson+Ninja)."""
+    import subprocess
+    import sys
+
+    from sdkbuild import paths
+
+    bindir = Path(sys.executable).parent
+    cmd = [str(bindir / "meson"), "setup", str(build), str(paths.engine_dir()), *options]
+    if cross_file:
+        cmd += ["--cross-file", str(cross_file)]
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    subprocess.run([str(bindir / "ninja"), "-C", str(build), "-j2"], check=True, capture_output=True, text=True)
+    return build

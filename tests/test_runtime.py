@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
-from engine_helpers import chain_model, dev_lib, engine, int8_relu_model
+from engine_helpers import chain_model, dev_lib, engine, int8_relu_model, meson_build
 
 from sdkbuild import sdkm
 from sdkbuild.errors import SdkbuildError
@@ -204,3 +204,70 @@ def test_cli_inspect_json(tmp_path: Path) -> None:
     assert mem["weights_bytes"] == 16
     r = _cli("inspect", str(tmp_path / "m.sdkm"))
     assert r.returncode == 0 and "Reshape" in r.stdout and "lower bound" in r.stdout
+
+
+# ------------------------------------------------------------------ engine build options
+
+
+def _exports(lib: Path) -> set[str]:
+    out = subprocess.run(["nm", "-D", "--defined-only", str(lib)], capture_output=True, text=True, check=True)
+    return {line.split()[-1] for line in out.stdout.splitlines() if line.strip()}
+
+
+@pytest.mark.parametrize("export_jni", [True, False])
+def test_extra_sources_and_jni_export(tmp_path: Path, export_jni: bool) -> None:
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    (inc / "glue.h").write_text("#define GLUE_VERSION 0x00010006\n")
+    src = tmp_path / "glue.cpp"
+    src.write_text('#include "glue.h"\n#include "sdkengine/engine.h"\n'
+                   'extern "C" __attribute__((visibility("default"))) int JNI_OnLoad(void*, void*) '
+                   '{ return sdk_version()[0] ? GLUE_VERSION : 0; }\n'
+                   'extern "C" __attribute__((visibility("default"))) int Java_leak(void) { return 1; }\n')
+    b = meson_build(tmp_path / "b", "-Dops=Relu", f"-Dextra_sources={src}", f"-Dextra_include_dirs={inc}",
+                    f"-Dexport_jni={'true' if export_jni else 'false'}", "-Dlib_name=mysdk")
+    names = _exports(b / "libmysdk.so")
+    assert ("JNI_OnLoad" in names) == export_jni
+    assert "Java_leak" not in names  # the version script hides everything else
+    assert all(n.startswith("sdk_") for n in names - {"JNI_OnLoad"})
+
+
+def test_engine_meson_tests_pass_natively() -> None:
+    """engine/tests (loader, hostile files, parallel_for, planner) through `meson test`."""
+    build = dev_lib().parent
+    r = subprocess.run([str(Path(sys.executable).parent / "meson"), "test", "-C", str(build), "--print-errorlogs"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+CROSS = {
+    "aarch64": ("aarch64-linux-gnu", "qemu-aarch64", []),
+    "arm": ("arm-linux-gnueabihf", "qemu-arm", ["-march=armv7-a", "-mfpu=neon", "-mthumb"]),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", sorted(CROSS))
+def test_engine_tests_under_qemu(tmp_path: Path, family: str) -> None:
+    """The engine builds for ARM with the Debian cross compilers and its tests pass under qemu
+    (Meson's exe_wrapper), and the ARM library needs no libstdc++/libgcc_s either."""
+    triple, qemu, flags = CROSS[family]
+    import shutil
+
+    if not shutil.which(f"{triple}-g++") or not shutil.which(qemu):
+        pytest.skip(f"{triple}-g++ or {qemu} not installed")
+    cross = tmp_path / "cross.ini"
+    cross.write_text(
+        f"[binaries]\ncpp = '{triple}-g++'\nar = '{triple}-ar'\nstrip = '{triple}-strip'\n"
+        f"exe_wrapper = ['{qemu}', '-L', '/usr/{triple}']\n"
+        f"[built-in options]\ncpp_args = {flags!r}\n"
+        f"[host_machine]\nsystem = 'linux'\ncpu_family = '{family}'\ncpu = '{family}'\nendian = 'little'\n"
+    )
+    b = meson_build(tmp_path / "b", "-Dops=Relu,Reshape", "-Dtests=true", "-Disa=neon", cross_file=cross)
+    r = subprocess.run([str(Path(sys.executable).parent / "meson"), "test", "-C", str(b), "--print-errorlogs"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:]
+    with open(b / "libsdkengine.so", "rb") as f:
+        dyn = next(s for s in ELFFile(f).iter_sections() if isinstance(s, DynamicSection))
+        needed = [t.needed for t in dyn.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
+    assert all(n.startswith(("libc.so", "libm.so", "libpthread.so", "ld-linux")) for n in needed), needed
