@@ -415,9 +415,11 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
     except SdkbuildError as e:
         res.message = str(e)
         log.write(f"error: {e}")
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+    except Exception as e:  # one broken target must not take the others down; keep the trace in its log
+        import traceback
+
         res.message = f"{type(e).__name__}: {e}"
-        log.write(f"error: {res.message}")
+        log.write("error: " + "".join(traceback.format_exception(e)))
     finally:
         res.seconds = time.monotonic() - t0
         log.close()
