@@ -14,6 +14,8 @@ from . import fmt_bytes, template_env
 
 PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 GREY = "#bab0ac"
+# heat-map ends, distinct from the chart palette
+HEAT_NONE, HEAT_HALF, HEAT_ALL = (214, 39, 40), (255, 187, 51), (44, 160, 44)
 STACK_SECTIONS = 7  # the largest sections get a colour each; the rest are "other sections"
 
 
@@ -139,9 +141,9 @@ def _heat(frac: float) -> str:
     """Red (0% of the cell covered) through amber to green (all of it)."""
     frac = min(1.0, max(0.0, frac))
     if frac < 0.5:
-        a, b, f = (225, 87, 89), (237, 201, 72), frac / 0.5
+        a, b, f = HEAT_NONE, HEAT_HALF, frac / 0.5
     else:
-        a, b, f = (237, 201, 72), (89, 161, 79), (frac - 0.5) / 0.5
+        a, b, f = HEAT_HALF, HEAT_ALL, (frac - 0.5) / 0.5
     r, g, bl = (round(a[i] + (b[i] - a[i]) * f) for i in range(3))
     return f"rgb({r},{g},{bl})"
 

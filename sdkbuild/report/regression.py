@@ -1,8 +1,8 @@
 """Compare a size report with a baseline and check the budgets of sdk.toml [report.budgets].
 
-The budgeted figure of a target is its `size`: the stripped shared library for Android/host
-(what the APK ships per ABI), and the code+data of the static slice for iOS (the most it can
-add to an app before -dead_strip). The total is the sum over shipped targets (not `host`).
+The budgeted figure of a target is its `size`: the loadable bytes of the stripped shared library
+for Android/host (code, constants, data, dynamic tables; the file's page padding excluded), and
+the code+data of the static slice for iOS (the most it can add to an app before -dead_strip). The total is the sum over shipped targets (not `host`).
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -333,7 +334,10 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
             "format": "elf",
             "file": unstripped.stat().st_size,
             "stripped": stripped,
-            "size": stripped,
+            # Loadable bytes (file-backed SHF_ALLOC sections), not the file size: with 16 KB
+            # LOAD alignment the file hides growth in page padding and then jumps by 16 KB.
+            "size": sum(layout["sections"].values()),
+            "compressed": len(zlib.compress(lib.read_bytes(), 9)),
             "sections": layout["sections"],
             "nobits": layout["nobits"],
             "overhead": stripped - sum(layout["sections"].values()),
@@ -387,6 +391,7 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
             "format": "macho-archive",
             "file": lib.stat().st_size,
             "stripped": None,
+            "compressed": len(zlib.compress(lib.read_bytes(), 9)),
             # What the slice can add to an app before -dead_strip: code, constants and data.
             "size": linked,
             "sections": sections,
