@@ -158,13 +158,14 @@ class Importer:
                 self._node(node, label)
             except _Unsupported as e:
                 op = node.op_type if node.domain in ONNX_DOMAINS else f"{node.domain}.{node.op_type}"
-                self.problems.append(f"node {label!r} (op {op})" + (f": {e.reason}" if e.reason else ""))
+                self.problems.append(f"node {label!r} (op {op})" + (f" [{e.reason}]" if e.reason else ""))
                 self.poisoned.update(o for o in node.output if o)
         if self.problems:
             n = len(self.problems)
             raise SdkbuildError(
                 f"{n} unsupported op{'s' if n > 1 else ''}: " + ", ".join(self.problems)
-                + f"; supported: {', '.join(sorted(SUPPORTED))}",
+                + f"; supported: {', '.join(sorted(LOWERINGS))}"
+                + " (plus shape computations such as Shape, Gather, Slice, Cast, ConstantOfShape when constant)",
                 hint="replace or remove these ops before export (e.g. export with a different opset or "
                 "simplify the model), or ask for the ops to be added to the engine",
             )
