@@ -187,9 +187,12 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
     Cached in ~/.cache/sdkbuild/dev-engine/<hash of engine sources + options>/; a file
     lock makes parallel pytest workers wait for one build instead of racing.
     """
+    from .targets import get as get_target
+
     engine = paths.engine_dir()
     ops = sorted(ops) if ops is not None else available_ops(engine)
-    key = _engine_source_hash(engine, json.dumps({"ops": ops, "tests": tests}))
+    isa = list(get_target("host").isa)  # the host's SIMD kernels, as the Conan host build selects them
+    key = _engine_source_hash(engine, json.dumps({"ops": ops, "tests": tests, "isa": isa}))
     root = _cache_root() / key
     lib = root / "build" / "libsdkengine.so"
     stamp = root / "ok"
@@ -204,7 +207,7 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         setup = [
             _tool("meson"), "setup", str(build), str(engine),
-            f"-Dops={','.join(ops)}", f"-Dtests={'true' if tests else 'false'}",
+            f"-Dops={','.join(ops)}", f"-Disa={','.join(isa)}", f"-Dtests={'true' if tests else 'false'}",
         ]
         for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2"]):
             r = subprocess.run(cmd, capture_output=True, text=True, env=env)
