@@ -649,3 +649,18 @@ def test_onnx_backend_node_cases_convert_correctly_or_fail_cleanly() -> None:
             np.testing.assert_allclose(g, w, rtol=1e-3, atol=1e-4, err_msg=tc.name)
         converted += 1
     assert converted >= 120 and refused > 0  # 132 convert, the rest are int types, 3-D, training mode, ...
+
+
+def test_external_weight_data_is_loaded_or_missing_data_reported(tmp_path: Path) -> None:
+    w = rand(8, 3, 3, 3)
+    m = make([helper.make_node("Conv", ["x", "w"], ["y"])], [("x", [1, 3, 5, 5])], [("y", [1, 8, 3, 3])],
+             [const("w", w)])
+    src = tmp_path / "ext.onnx"
+    onnx.save(m, str(src), save_as_external_data=True, location="ext.data", size_threshold=0)
+    convert_file(src, tmp_path / "ext.sdkm")
+    got = sdkm.read(tmp_path / "ext.sdkm")
+    np.testing.assert_array_equal(got.tensors[got.nodes[0].inputs[1]].data, w)
+    (tmp_path / "ext.data").unlink()
+    with pytest.raises(SdkbuildError, match="external weight data"):
+        convert_file(src, tmp_path / "ext2.sdkm")
+    assert not (tmp_path / "ext2.sdkm").exists()

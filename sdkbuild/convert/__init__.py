@@ -94,7 +94,7 @@ def load_onnx(path: str | Path) -> tuple[onnx.ModelProto, bytes]:
     if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
         try:
             onnx.load_external_data_for_model(model, str(p.parent))
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, onnx.checker.ValidationError) as e:
             raise SdkbuildError(f"{p}: cannot load its external weight data: {e}",
                                 hint="keep the .onnx file next to its data files") from None
     return model, data
