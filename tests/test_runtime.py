@@ -271,3 +271,9 @@ def test_engine_tests_under_qemu(tmp_path: Path, family: str) -> None:
         dyn = next(s for s in ELFFile(f).iter_sections() if isinstance(s, DynamicSection))
         needed = [t.needed for t in dyn.iter_tags() if t.entry.d_tag == "DT_NEEDED"]
     assert all(n.startswith(("libc.so", "libm.so", "libpthread.so", "ld-linux")) for n in needed), needed
+
+
+def test_directory_is_not_a_model(tmp_path: Path) -> None:
+    with pytest.raises(EngineError) as e:
+        engine().load(tmp_path)
+    assert e.value.status_name == "SDK_ERR_IO" and "not a regular file" in e.value.message

@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/alloc.h"
 #include "core/model.h"
@@ -116,11 +117,16 @@ sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
     if (!path) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_load_file: path is NULL");
     FILE* f = fopen(path, "rb");
     if (!f) return set_error(SDK_ERR_IO, "cannot open model file '%s'", path);
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return set_error(SDK_ERR_IO, "model path '%s' is not a regular file", path);
+    }
     long size = -1;
     if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
     if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
         fclose(f);
-        return set_error(SDK_ERR_IO, "cannot read model file '%s' (not a regular file?)", path);
+        return set_error(SDK_ERR_IO, "cannot read model file '%s'", path);
     }
     uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(static_cast<size_t>(size)));
     if (!bytes) {

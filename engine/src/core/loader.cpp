@@ -34,9 +34,9 @@ enum Kind { S_STRINGS = 1, S_TENSORS, S_NODES, S_INDICES, S_ATTRS, S_BLOB, S_GRA
 const char* const kKindNames[kNumKinds] = {"?",     "STRINGS", "TENSORS", "NODES", "INDICES", "ATTRS",
                                            "BLOB",  "GRAPH",   "CONST",   "META",  "QUANT"};
 
-// A tensor may not exceed this many bytes (keeps all size arithmetic far from overflow,
-// also on 32-bit targets).
-constexpr uint64_t kMaxTensorBytes = sizeof(void*) >= 8 ? (uint64_t(1) << 40) : (uint64_t(1) << 30);
+// A tensor may not exceed 2 GiB - 1 (keeps all size arithmetic far from overflow, also on
+// 32-bit targets, and lets kernels index elements with int32).
+constexpr uint64_t kMaxTensorBytes = 0x7FFFFFFFu;
 
 inline uint16_t rd16(const uint8_t* p) { uint16_t v; memcpy(&v, p, 2); return v; }
 inline uint32_t rd32(const uint8_t* p) { uint32_t v; memcpy(&v, p, 4); return v; }
@@ -310,8 +310,6 @@ sdk_status Loader::graph_and_nodes() {
     if (!producer) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
     for (int32_t t = 0; t < nt; ++t) producer[t] = -1;
     sdk_status st = SDK_OK;
-    uint32_t expect_flags_bad = 0;
-    (void)expect_flags_bad;
 
     for (uint32_t i = 0; i < nin && st == SDK_OK; ++i) {
         int32_t t = m->inputs[i];
@@ -378,6 +376,10 @@ sdk_status Loader::graph_and_nodes() {
             producer[t] = i;
         }
     }
+    // is_output[t]: listed as a graph output (linear checks: a hostile file may list
+    // millions of outputs).
+    uint8_t* is_output = st == SDK_OK ? alloc_array<uint8_t>(nt) : nullptr;
+    if (st == SDK_OK && !is_output) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
     for (uint32_t i = 0; i < nout && st == SDK_OK; ++i) {
         int32_t t = m->outputs[i];
         if (t < 0 || t >= nt) { st = bad("graph output %u: tensor index %d out of range", i, t); break; }
@@ -386,20 +388,18 @@ sdk_status Loader::graph_and_nodes() {
             st = bad("graph output '%.64s' lacks the GRAPH_OUTPUT flag", m->tensors[t].name);
             break;
         }
-        for (uint32_t j = 0; j < i; ++j)
-            if (m->outputs[j] == t) { st = bad("tensor '%.64s' is listed twice as a graph output", m->tensors[t].name); break; }
+        if (is_output[t]) { st = bad("tensor '%.64s' is listed twice as a graph output", m->tensors[t].name); break; }
+        is_output[t] = 1;
     }
     // The flags must agree with the graph's lists in the other direction too.
     for (int32_t t = 0; t < nt && st == SDK_OK; ++t) {
         const Tensor& x = m->tensors[t];
         if ((x.flags & kTensorGraphInput) && producer[t] != -2)
             st = bad("tensor '%.64s' is flagged GRAPH_INPUT but is not in the graph's input list", x.name);
-        if (st == SDK_OK && (x.flags & kTensorGraphOutput)) {
-            bool listed = false;
-            for (uint32_t i = 0; i < nout; ++i) listed = listed || m->outputs[i] == t;
-            if (!listed) st = bad("tensor '%.64s' is flagged GRAPH_OUTPUT but is not in the graph's output list", x.name);
-        }
+        else if ((x.flags & kTensorGraphOutput) && !is_output[t])
+            st = bad("tensor '%.64s' is flagged GRAPH_OUTPUT but is not in the graph's output list", x.name);
     }
+    free(is_output);
     free(producer);
     if (st != SDK_OK) return st;
 
@@ -426,11 +426,12 @@ sdk_status Loader::ops_and_prepare() {
         Node& n = m->nodes[i];
         n.op = find_op(n.type);
         if (n.op) continue;
-        bool seen = false;
-        for (int32_t j = 0; j < i && !seen; ++j) seen = !m->nodes[j].op && strcmp(m->nodes[j].type, n.type) == 0;
-        if (seen) continue;
+        // Listed already? (searching the message keeps this linear in the node count)
+        char quoted[48];
+        snprintf(quoted, sizeof quoted, "'%.40s'", n.type);
+        if (strstr(missing, quoted)) continue;
         ++nmissing;
-        int w = snprintf(missing + mlen, sizeof(missing) - mlen, "%s'%.40s'", mlen ? ", " : "", n.type);
+        int w = snprintf(missing + mlen, sizeof(missing) - mlen, "%s%s", mlen ? ", " : "", quoted);
         if (w > 0) mlen = mlen + static_cast<size_t>(w) < sizeof(missing) ? mlen + w : sizeof(missing) - 1;
     }
     if (nmissing) {

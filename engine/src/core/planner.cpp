@@ -12,23 +12,6 @@ namespace sdk {
 
 namespace {
 
-struct Interval {
-    uint64_t begin, end;
-};
-
-// Insertion sort: the lists are short (buffers overlapping one lifetime).
-void sort_intervals(Interval* v, int32_t n) {
-    for (int32_t i = 1; i < n; ++i) {
-        Interval x = v[i];
-        int32_t j = i - 1;
-        while (j >= 0 && v[j].begin > x.begin) {
-            v[j + 1] = v[j];
-            --j;
-        }
-        v[j + 1] = x;
-    }
-}
-
 bool before(const PlanBuffer* b, int32_t i, int32_t j) {  // placement order
     uint64_t si = align_up(b[i].size), sj = align_up(b[j].size);
     if (si != sj) return si > sj;
@@ -66,39 +49,43 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     result->arena_bytes = result->lower_bound = result->naive_bytes = 0;
     if (n <= 0) return true;
     int32_t* order = alloc_array<int32_t>(n);
-    uint8_t* placed = alloc_array<uint8_t>(n);
-    Interval* iv = alloc_array<Interval>(n);
-    if (!order || !placed || !iv) {
+    int32_t* by_offset = alloc_array<int32_t>(n);  // placed buffers, sorted by offset
+    if (!order || !by_offset) {
         free(order);
-        free(placed);
-        free(iv);
+        free(by_offset);
         return false;
     }
     for (int32_t i = 0; i < n; ++i) order[i] = i;
     sort_order(bufs, order, n);
-    // order[] is now in placement order (largest first).
+    // order[] is now in placement order (largest first). Each placement scans the placed
+    // buffers by offset once: O(n) per buffer, O(n^2) in all.
+    int32_t placed = 0;
     int32_t max_step = 0;
     for (int32_t k = 0; k < n; ++k) {
         PlanBuffer& b = bufs[order[k]];
         const uint64_t size = align_up(b.size);
-        int32_t m = 0;
-        for (int32_t j = 0; j < n; ++j)
-            if (placed[j] && bufs[j].first <= b.last && b.first <= bufs[j].last)
-                iv[m++] = Interval{bufs[j].offset, bufs[j].offset + align_up(bufs[j].size)};
-        sort_intervals(iv, m);
         uint64_t prev_end = 0, best = ~uint64_t(0), best_gap = ~uint64_t(0);
-        for (int32_t j = 0; j < m; ++j) {
-            if (iv[j].begin > prev_end) {
-                uint64_t gap = iv[j].begin - prev_end;
+        for (int32_t j = 0; j < placed; ++j) {
+            const PlanBuffer& o = bufs[by_offset[j]];
+            if (o.first > b.last || b.first > o.last) continue;  // not live at the same time
+            if (o.offset > prev_end) {
+                uint64_t gap = o.offset - prev_end;
                 if (gap >= size && gap < best_gap) {
                     best_gap = gap;
                     best = prev_end;
                 }
             }
-            if (iv[j].end > prev_end) prev_end = iv[j].end;
+            const uint64_t end = o.offset + align_up(o.size);
+            if (end > prev_end) prev_end = end;
         }
         b.offset = best != ~uint64_t(0) ? best : prev_end;
-        placed[order[k]] = 1;
+        int32_t at = placed;
+        while (at > 0 && bufs[by_offset[at - 1]].offset > b.offset) {
+            by_offset[at] = by_offset[at - 1];
+            --at;
+        }
+        by_offset[at] = order[k];
+        ++placed;
         if (b.offset + size > result->arena_bytes) result->arena_bytes = b.offset + size;
         result->naive_bytes += size;
         if (b.last > max_step) max_step = b.last;
@@ -120,8 +107,7 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     }
     free(delta);
     free(order);
-    free(placed);
-    free(iv);
+    free(by_offset);
     return ok;
 }
 
