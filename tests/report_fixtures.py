@@ -104,7 +104,7 @@ def _write_info(tdir: Path, target: str, platform: str, abi: str, arch: str, var
 def build_elf_target(build_dir: Path, target: str = "android-arm64-v8a", ops: tuple[str, ...] = ("Conv", "Relu", "Add"),
                      cxx: str = "aarch64-linux-gnu-g++", abi: str = "arm64-v8a", arch: str = "arm64",
                      platform: str = "android", min_os: str = "21", extra_link: tuple[str, ...] = (),
-                     scale: int = 1) -> Path:
+                     scale: int = 1, cflags: tuple[str, ...] = ()) -> Path:
     """A real ELF shared library from op objects compiled under a Meson-like object dir."""
     tdir = build_dir / target
     objdir = tdir / "meson" / "libvisionkit.so.p"
@@ -121,12 +121,12 @@ def build_elf_target(build_dir: Path, target: str = "android-arm64-v8a", ops: tu
         sp.write_text(text)
         op = objdir / (rel.replace("/", "_") + ".o")
         subprocess.run([cxx, "-std=c++17", "-O2", "-fPIC", "-fno-exceptions", "-fno-rtti", "-ffunction-sections",
-                        "-fdata-sections", "-fvisibility=hidden", "-c", str(sp), "-o", str(op)], check=True)
+                        "-fdata-sections", "-fvisibility=hidden", *cflags, "-c", str(sp), "-o", str(op)], check=True)
         objs.append(str(op))
     unstripped = tdir / "lib" / "libvisionkit.unstripped.so"
     # Link with the C driver: no libstdc++ (the engine links only libc/libm/pthread).
     cc = cxx[: -len("g++")] + "gcc" if cxx.endswith("g++") else cxx
-    link = [cc, "-shared", "-o", str(unstripped), *objs, "-Wl,--gc-sections", "-Wl,-z,relro",
+    link = [cc, "-shared", *cflags, "-o", str(unstripped), *objs, "-Wl,--gc-sections", "-Wl,-z,relro",
             "-Wl,-z,now", "-Wl,-z,max-page-size=16384", "-Wl,-z,noexecstack", *extra_link]
     subprocess.run(link, check=True)
     strip = cxx.replace("g++", "strip") if cxx.endswith("g++") and shutil.which(cxx.replace("g++", "strip")) else "llvm-strip"

@@ -112,7 +112,35 @@ def test_static_library_ops_from_members(build: Path) -> None:
     assert row["size"] == sum(v for k, v in row["sections"].items() if not k.startswith(("__LD,", "__DWARF,")))
 
 
+@need_arm
+@pytest.mark.parametrize("lto", [False, True], ids=["dwarf", "dwarf-lto"])
+def test_ops_from_dwarf_without_object_files(tmp_path: Path, lto: bool) -> None:
+    """Builds that keep no object files (Conan's cache) are attributed through DWARF line rows and
+    variable declarations of the unstripped library; LTO moves code into one artificial CU, and
+    the line rows still name the op's source."""
+    flags = ("-g", "-flto") if lto else ("-g",)
+    t = build_elf_target(tmp_path / "build", cflags=flags)
+    with_objects = size.analyze_target(t)
+    shutil.rmtree(t / "meson")
+    row = size.analyze_target(t)
+    assert row["op_attribution"] == "dwarf"
+    syms = {s["name"]: s["op"] for s in row["top_symbols"]}
+    assert syms["k_conv_lut"] == "Conv" and syms["k_relu_lut"] == "Relu" and syms["k_add_lut"] == "Add"
+    assert syms["k_core"] is None
+    assert syms["sdk::ops::conv_run(float const*, float const*, int)"] == "Conv"  # LTO inlines the kernel here
+    assert syms["sdk::ops::relu_run(float*, int)"] == "Relu"
+    if not lto:  # DWARF and the object files agree
+        assert row["ops"] == with_objects["ops"]
+        del row["notes"]
+        t2 = build_elf_target(tmp_path / "nodebug", cflags=())
+        assert size.analyze_target(t2)["ops"] == row["ops"] and size.analyze_target(t2)["op_attribution"] == "object-files"
+    assert row["ops"]["Conv"] >= 700 + 100 and row["ops"]["Relu"] >= 300 and row["ops"]["Add"] >= 200
+
+
 def test_op_matcher_meson_and_plain_names() -> None:
+    src = size.source_matcher({"Conv": ["src/ops/conv.cpp"]})
+    assert src("../src/ops/conv.cpp") == {"Conv"} and src("/b/../src/ops/conv.cpp") == {"Conv"}
+    assert src("../src/ops/xconv.cpp") == set() and src("<artificial>") == set()
     m = size.op_matcher({"Conv": ["src/ops/conv.cpp", "src/kernels/ref/gemm_f32.cpp"],
                          "MatMul": ["src/ops/matmul.cpp", "src/kernels/ref/gemm_f32.cpp"]})
     assert m("meson/libx.so.p/src_ops_conv.cpp.o") == {"Conv"}

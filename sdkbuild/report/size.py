@@ -17,6 +17,7 @@ members' section bytes (code, constants, data; not __LD/__DWARF or zero-fill).
 
 from __future__ import annotations
 
+import bisect
 import io
 import shutil
 import subprocess
@@ -170,8 +171,123 @@ def elf_symbols(path: Path) -> list[dict[str, Any]]:
             if key in seen:
                 continue
             seen.add(key)
-            out.append({"name": sym.name, "size": int(sym["st_size"]), "section": names.get(shndx, "?")})
+            out.append({"name": sym.name, "size": int(sym["st_size"]), "section": names.get(shndx, "?"),
+                        "addr": int(sym["st_value"]), "func": sym["st_info"]["type"] == "STT_FUNC"})
     return out
+
+
+def source_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
+    """A function from a source path as DWARF names it (e.g. "../src/ops/conv.cpp", or a
+    directory and a file name joined) to the ops that list that source."""
+    table = [(src.replace("\\", "/").lstrip("./"), op) for op, srcs in op_sources.items() for src in srcs]
+
+    def match(path: str) -> set[str]:
+        p = path.replace("\\", "/")
+        return {op for src, op in table if p == src or p.endswith("/" + src)}
+
+    return match
+
+
+def _dwarf_files(dw: Any, cu: Any, lp: Any) -> list[str]:
+    """The CU's line-table file names as paths, indexed as DW_AT_decl_file and line rows index them."""
+    h = lp.header
+    top = cu.get_top_DIE()
+    comp = top.attributes.get("DW_AT_comp_dir")
+    comp_dir = comp.value.decode("utf-8", "replace") if comp is not None and isinstance(comp.value, bytes) else ""
+    dirs = [d.decode("utf-8", "replace") if isinstance(d, bytes) else str(d) for d in h.include_directory]
+    files = []
+    for fe in h.file_entry:
+        name = fe.name.decode("utf-8", "replace") if isinstance(fe.name, bytes) else str(fe.name)
+        if h.version >= 5:
+            d = dirs[fe.dir_index] if fe.dir_index < len(dirs) else ""
+        else:
+            d = comp_dir if fe.dir_index == 0 else (dirs[fe.dir_index - 1] if fe.dir_index - 1 < len(dirs) else "")
+        files.append(name if name.startswith("/") or not d else f"{d}/{name}")
+    return files if h.version >= 5 else ["", *files]  # DWARF < 5 numbers files from 1
+
+
+def dwarf_sources(path: Path) -> tuple[list[tuple[int, str]], dict[int, str], list[tuple[int, int, str]]] | None:
+    """(line rows (address, source file) sorted by address, {variable address: declaring file},
+    CU address ranges (start, end, CU source)), or None without DWARF. Line rows survive LTO and
+    inlining, so a function's entry address names the source it was written in; the CU says
+    which .cpp compiled it (for functions from headers, without LTO)."""
+    f, e = _open_elf(path)
+    with f:
+        if not e.has_dwarf_info():
+            return None
+        dw = e.get_dwarf_info()
+        if dw.debug_info_sec is None:
+            return None
+        rows: list[tuple[int, str]] = []
+        variables: dict[int, str] = {}
+        tables: dict[int, list[str]] = {}
+        cu_ranges: list[tuple[int, int, str]] = []
+        aranges = dw.get_aranges()
+        if aranges is not None:
+            names: dict[int, str] = {}
+            for ent in aranges.entries:
+                if ent.info_offset not in names:
+                    top = dw.get_CU_at(ent.info_offset).get_top_DIE()
+                    nm = top.attributes.get("DW_AT_name")
+                    names[ent.info_offset] = nm.value.decode("utf-8", "replace") if nm is not None else ""
+                cu_ranges.append((int(ent.begin_addr), int(ent.begin_addr) + int(ent.length), names[ent.info_offset]))
+            cu_ranges.sort()
+
+        def table(cu: Any) -> list[str]:
+            if cu.cu_offset not in tables:
+                lp = dw.line_program_for_CU(cu)
+                tables[cu.cu_offset] = _dwarf_files(dw, cu, lp) if lp is not None else []
+            return tables[cu.cu_offset]
+
+        for cu in dw.iter_CUs():
+            lp = dw.line_program_for_CU(cu)
+            if lp is None:
+                continue
+            files = table(cu)
+            for ent in lp.get_entries():
+                st = ent.state
+                if st is None:
+                    continue
+                if st.end_sequence:  # "" marks the gap after a sequence: code there has no line info
+                    rows.append((int(st.address), ""))
+                elif 0 <= st.file < len(files):
+                    rows.append((int(st.address), files[st.file]))
+            for die in cu.iter_DIEs():
+                if die.tag != "DW_TAG_variable" or "DW_AT_location" not in die.attributes:
+                    continue
+                loc = die.attributes["DW_AT_location"]
+                expr = loc.value
+                if loc.form != "DW_FORM_exprloc" or not isinstance(expr, list) or len(expr) < 2 or expr[0] != 0x03:
+                    continue  # only DW_OP_addr: statically allocated variables
+                addr = int.from_bytes(bytes(expr[1:1 + (8 if e.elfclass == 64 else 4)]), "little" if e.little_endian else "big")
+                decl = die
+                # LTO and out-of-class definitions point at the DIE that carries the declaration.
+                for attr in ("DW_AT_abstract_origin", "DW_AT_specification"):
+                    if "DW_AT_decl_file" not in decl.attributes and attr in decl.attributes:
+                        decl = decl.get_DIE_from_attribute(attr)
+                if "DW_AT_decl_file" in decl.attributes:
+                    ftab = table(decl.cu)
+                    idx = int(decl.attributes["DW_AT_decl_file"].value)
+                    if 0 <= idx < len(ftab):
+                        variables[addr] = ftab[idx]
+    rows.sort()
+    return rows, variables, cu_ranges
+
+
+def _cu_at(ranges: list[tuple[int, int, str]], addr: int) -> str | None:
+    i = bisect.bisect_right(ranges, (addr, float("inf"), "")) - 1
+    return ranges[i][2] if i >= 0 and ranges[i][0] <= addr < ranges[i][1] else None
+
+
+def _source_at(rows: list[tuple[int, str]], addr: int, size: int) -> str | None:
+    """The source of the first line row inside [addr, addr + size), else the row covering addr."""
+    i = bisect.bisect_left(rows, (addr, ""))
+    while i < len(rows) and rows[i][0] < addr + max(size, 1):
+        if rows[i][1]:
+            return rows[i][1]
+        i += 1
+    i = bisect.bisect_right(rows, (addr, "\uffff")) - 1
+    return rows[i][1] or None if i >= 0 else None
 
 
 def elf_defined_names(path: Path) -> set[str]:
@@ -358,14 +474,31 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
                     owners.setdefault(name, set()).update(obj_ops)
             except SdkbuildError:
                 row["notes"].append(f"{_rel(obj, tdir)}: not an ELF object, skipped")
-        if op_sources and not matched:
-            row["notes"].append("bytes per op unavailable: no object files of the ops' sources under "
-                                f"{tdir.name}/ (keep the Meson build tree in build/<target>/)")
-        row["op_attribution"] = "object-files" if matched else "none"
+
+        dwarf = dwarf_sources(unstripped) if op_sources else None
+        by_source = source_matcher(op_sources)
+        methods = set()
         dm = demangle(s["name"] for s in symbols)
         for s in symbols:
-            s["op"] = attribute(owners.get(s["name"], set()), s["size"])
+            owner: set[str] = set()
+            if dwarf is not None:
+                src = _source_at(dwarf[0], s["addr"], s["size"]) if s["func"] else dwarf[1].get(s["addr"])
+                owner = by_source(src) if src is not None else set()
+                if not owner:  # e.g. a function from a header: the .cpp that compiled it
+                    cu = _cu_at(dwarf[2], s["addr"])
+                    owner = by_source(cu) if cu else set()
+                if owner or src is not None:
+                    methods.add("dwarf")
+            if not owner and s["name"] in owners:
+                owner = owners[s["name"]]
+                methods.add("object-files")
+            s["op"] = attribute(owner, s["size"])
             s["name"] = dm.get(s["name"], s["name"])
+            del s["addr"], s["func"]
+        row["op_attribution"] = "+".join(sorted(methods)) or "none"
+        if op_sources and not methods:
+            row["notes"].append("bytes per op unavailable: the unstripped library has no DWARF and no object files "
+                                f"of the ops' sources are under {tdir.name}/")
         row["hardening"] = hardening.elf(lib, row["platform"], row["abi"])
     else:
         members = archive_members(lib)
