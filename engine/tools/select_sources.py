@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--registry", help="write the generated ops_registry.cpp here")
     ap.add_argument("--version", default="0.0.0")
     ap.add_argument("--features", default="", help="comma-separated feature names for sdk_build_info")
+    ap.add_argument("--depfile", help="with --registry: write a Makefile-style depfile (Meson reconfigures "
+                    "when a listed op file changes)")
     ap.add_argument("--list", action="store_true", help="print the available op types and exit")
     args = ap.parse_args(argv)
 
@@ -139,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.registry:
         write_registry(Path(args.registry), [(s, avail[s]) for s in stems], args.version, split(args.features),
                        dtypes, isas)
+        if args.depfile:
+            deps = [Path(__file__).resolve(), *sorted((src / "ops").glob("*.cpp"))]
+            esc = lambda p: str(p).replace(" ", "\\ ")  # noqa: E731
+            Path(args.depfile).write_text(f"{esc(Path(args.registry).name)}: " + " ".join(esc(d) for d in deps) + "\n")
     for f in normal:
         print("src", f.relative_to(engine).as_posix())
     for f in dot:
