@@ -360,6 +360,7 @@ def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jn
     out = Path(out_dir)
     env = _environment()
     env.filters["javadoc"] = _java_doc
+    env.filters["camel"] = lambda s: "".join(w.capitalize() for w in str(s).split("_"))
     plan = _plan(names)
     written: list[Path] = []
     for lang in languages:

@@ -188,6 +188,44 @@ def report_coverage_cmd(config_path: str | None, build_dir: str | None, devices:
     click.echo(f"coverage: Android {r['android']['covered']:.1f}%, iOS {r['ios']['covered']:.1f}%; reports in {r['_out']}")
 
 
+# ---- bindings / package (sdkbuild/bindings.py, sdkbuild/package/)
+@cli.command("bindings")
+@click.option("--config", "config_path", type=click.Path(), default=None, help="The sdk.toml (default: ./sdk.toml).")
+@click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: build/bindings next to sdk.toml).")
+@click.option("--language", "languages", multiple=True, type=click.Choice(["jni", "java", "objc"]),
+              help="Render only this language (repeatable; default: all).")
+def bindings_cmd(config_path: str | None, output: str | None, languages: tuple[str, ...]) -> None:
+    """Render the JNI glue, Java API and Objective-C API from bindings/api.toml."""
+    from .bindings import render
+    from .config import load
+
+    cfg = load(config_path)
+    files = render(cfg, output or cfg.build_dir / "bindings", languages or ("jni", "java", "objc"))
+    click.echo(f"wrote {len(files)} files into {output or cfg.build_dir / 'bindings'}")
+
+
+@cli.command("package")
+@click.option("--config", "config_path", type=click.Path(), default=None, help="The sdk.toml (default: ./sdk.toml).")
+@click.option("--dist", "dist_dir", type=click.Path(file_okay=False), default=None,
+              help="Output folder (default: dist/ next to sdk.toml).")
+@click.option("--target", "targets", multiple=True, help="Package only this target (repeatable; default: every android-/ios- target in sdk.toml).")
+@click.option("--swiftpm-url", default=None, metavar="BASE_URL",
+              help="Where the XCFramework zip will be uploaded: Package.swift gets a url + checksum binaryTarget.")
+@click.option("--no-prefab", is_flag=True, help="Leave the Prefab (C/C++ consumer) folder out of the AAR.")
+def package_cmd(config_path: str | None, dist_dir: str | None, targets: tuple[str, ...], swiftpm_url: str | None,
+                no_prefab: bool) -> None:
+    """Write the AAR + POM, XCFramework + zip + Package.swift and models into dist/ (reproducibly)."""
+    from .config import load
+    from .package.dist import package
+
+    r = package(load(config_path), dist=dist_dir, swiftpm_url=swiftpm_url, prefab=not no_prefab,
+                targets=list(targets) or None)
+    for name, digest in r.sums().items():
+        if "/" not in name or name.startswith("models/"):
+            click.echo(f"{digest[:16]}  {r.dist / name}")
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)

@@ -1,0 +1,79 @@
+"""`sdkbuild package`: build outputs -> dist/ (AAR + POM, XCFramework + zip + Package.swift,
+models), deterministic and atomic. Reads only build/ (build-info.json, libraries,
+headers, models), so it can run on another machine than the builds (CI fan-in)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import bindings
+from ..errors import SdkbuildError
+from .aar import android_targets, build_aar
+from .archive import sha256_file, write_bytes_atomic
+from .xcframework import build_xcframework, ios_targets
+
+
+@dataclass
+class PackageResult:
+    dist: Path
+    files: list[Path] = field(default_factory=list)  # every file written, for SHA256SUMS and the CLI
+
+    def sums(self) -> dict[str, str]:
+        return {p.relative_to(self.dist).as_posix(): sha256_file(p) for p in sorted(self.files) if p.is_file()}
+
+
+def built_models(cfg: Any) -> list[Path]:
+    """build/models/<stem>.sdkm of every [models] file, or an error saying to build."""
+    out = []
+    for src in cfg.models.files:
+        m = cfg.models_dir / f"{Path(src).stem}.sdkm"
+        if not m.is_file():
+            raise SdkbuildError(f"converted model {m} is missing",
+                                hint="run `sdkbuild build` (it converts [models] files into build/models/)")
+        out.append(m)
+    return out
+
+
+def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = None, prefab: bool = True,
+            targets: list[str] | None = None) -> PackageResult:
+    """Package every built Android and iOS target of cfg into dist/ (default: next to sdk.toml)."""
+    dist = Path(dist) if dist else cfg.root / "dist"
+    chosen = list(targets) if targets else list(cfg.sdk.targets)
+    android, ios = android_targets(chosen), ios_targets(chosen)
+    if not android and not ios:
+        raise SdkbuildError("nothing to package: [sdk] targets has no android-* or ios-* target",
+                            hint='add e.g. "android-arm64-v8a" or "ios-arm64" to [sdk] targets')
+    api = bindings.load_api()
+    models = built_models(cfg)
+    result = PackageResult(dist)
+    if android:
+        aar, pom = build_aar(cfg, cfg.build_dir, android, models, dist, api=api, prefab=prefab)
+        result.files += [aar, pom]
+    if ios:
+        xcf, zip_path, pkg = build_xcframework(cfg, cfg.build_dir, ios, dist, swiftpm_url=swiftpm_url, api=api)
+        result.files += sorted(p for p in xcf.rglob("*") if p.is_file())
+        result.files += [zip_path, pkg]
+    models_dir = dist / "models"
+    if models_dir.exists():  # only this run's models, none from an earlier sdk.toml
+        for old in models_dir.glob("*.sdkm"):
+            if old.name not in {m.name for m in models}:
+                old.unlink()
+    for m in models:
+        result.files.append(write_bytes_atomic(models_dir / m.name, m.read_bytes()))
+    clean_stale(dist, result.files)
+    sums = "".join(f"{h}  {name}\n" for name, h in result.sums().items())
+    result.files.append(write_bytes_atomic(dist / "SHA256SUMS", sums.encode()))
+    return result
+
+
+def clean_stale(dist: Path, keep: list[Path]) -> None:
+    """Remove dist entries a previous sdk.toml produced (other name/version), except reports/."""
+    keep_names = {p.relative_to(dist).parts[0] for p in keep}
+    for p in dist.iterdir():
+        if p.name in keep_names or p.name == "reports":
+            continue
+        if p.suffix in (".aar", ".pom", ".zip") or p.name.endswith(".xcframework"):
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
