@@ -322,29 +322,52 @@ class EngineBuild:
     rendered: toolchains.Rendered
 
 
+def _engine_node(graph: Path) -> dict:
+    data = json.loads(graph.read_text())
+    node = next((n for n in data["graph"]["nodes"].values() if str(n.get("ref", "")).startswith("sdkengine/")), None)
+    if node is None:
+        raise TargetFailed(f"conan did not report the sdkengine package (see {graph})")
+    return node
+
+
 def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs: int) -> EngineBuild:
-    """`conan create engine/` for one toolchain + request; the package's library path."""
+    """The engine package for one toolchain + request: from the Conan cache, else built.
+
+    Conan 2's cache takes one writer at a time, so only the short cache steps hold the lock
+    (export the recipe, look up the binary, export-pkg the result); the compile itself is a
+    `conan build` into work/engine/, which runs in parallel with other targets and is
+    incremental between runs. Same package id as `conan create` would give.
+    """
     ensure_conan_home()
     rendered = toolchains.render(tc, work / "conan", jobs=jobs, launcher=toolchains.compiler_launcher())
     log.write(f"# machine file {rendered.machine_file}:\n{rendered.machine_file.read_text()}")
-    graph = work / "conan" / "graph.json"
-    cmd = [conan_exe(), "create", str(paths.engine_dir()), "-nr", "--build=missing",
-           "-pr:h", str(rendered.host_profile), "-pr:b", str(rendered.build_profile),
-           *conan_options(req, tc.library_kind, rendered.toolchain_id),
-           "--format=json", "--out-file", str(graph)]
+    conan, engine = conan_exe(), str(paths.engine_dir())
+    common = ["-pr:h", str(rendered.host_profile), "-pr:b", str(rendered.build_profile),
+              *conan_options(req, tc.library_kind, rendered.toolchain_id)]
     env = tool_env(dict(tc.env))
+    graph = work / "conan" / "graph.json"
     with conan_lock():
-        log.run(cmd, env)
-    data = json.loads(graph.read_text())
-    node = next((n for n in data["graph"]["nodes"].values() if str(n.get("ref", "")).startswith("sdkengine/")), None)
-    if node is None or not node.get("package_folder"):
-        raise TargetFailed(f"conan did not report the sdkengine package (see {graph})")
+        log.run([conan, "export", engine], env)  # the recipe revision of the current sources
+        log.run([conan, "graph", "info", f"--requires={ENGINE_REF}", "-nr", *common, "--format=json",
+                 "--out-file", str(graph)], env)
+        cached = _engine_node(graph).get("binary") == "Cache"
+        if cached:
+            log.run([conan, "install", f"--requires={ENGINE_REF}", "-nr", "--build=never", *common,
+                     "--format=json", "--out-file", str(graph)], env)
+    if not cached:
+        log.run([conan, "build", engine, "-nr", "-of", str(work / "engine"), *common], env)
+        with conan_lock():
+            log.run([conan, "export-pkg", engine, "-nr", "-of", str(work / "engine"), *common,
+                     "--format=json", "--out-file", str(graph)], env)
+    node = _engine_node(graph)
+    if not node.get("package_folder"):
+        raise TargetFailed(f"conan did not report the sdkengine package folder (see {graph})")
     pkg = Path(node["package_folder"])
     ext = ".a" if tc.library_kind == "static" else ".so"
     lib = pkg / "lib" / f"lib{req.lib_name}{ext}"
     if not lib.is_file():
         raise TargetFailed(f"the engine package has no {lib.name} (in {pkg / 'lib'})")
-    return EngineBuild(pkg, lib, node.get("binary") != "Build", rendered)
+    return EngineBuild(pkg, lib, cached, rendered)
 
 
 def _atomic_copy(src: Path, dst: Path) -> None:
