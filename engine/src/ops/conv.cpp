@@ -3,6 +3,9 @@
 #include "core/op.h"
 #include "kernels/ref/conv.h"
 #include "ops/op_util.h"
+#if SDK_FEATURE_INT8
+#include "kernels/ops_s8.h"  // int8 path (perf engineer)
+#endif
 
 namespace sdk {
 namespace {
@@ -95,13 +98,16 @@ sdk_status prepare(PrepareContext& ctx) {
     ConvGeom g;
     sdk_status st = conv_geometry(ctx, g);
     if (st != SDK_OK) return st;
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/conv_s8.cpp
+    if (ctx.input(0)->dtype == DType::I8) return conv_s8_prepare(ctx, g);
+#endif
     if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
 #if SDK_FEATURE_FP32
     ConvData* d = opu::alloc_op_data<ConvData>(ctx);
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     d->g = g;
     d->f32 = ref::conv_f32_plan(g);
-    ctx.request_scratch(ref::conv_f32_scratch_bytes(d->f32));
+    ctx.request_thread_scratch(ref::conv_f32_thread_scratch_bytes(d->f32));
     return SDK_OK;
 #else
     return SDK_ERR_UNSUPPORTED;
@@ -109,10 +115,13 @@ sdk_status prepare(PrepareContext& ctx) {
 }
 
 sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/conv_s8.cpp
+    if (ctx.input(0).dtype == DType::I8) return conv_s8_run(ctx);
+#endif
     const ConvData& d = *static_cast<const ConvData*>(ctx.op_data);
 #if SDK_FEATURE_FP32
     ref::conv_f32(d.g, d.f32, ctx.in<float>(0), ctx.in<float>(1), ctx.num_inputs > 2 ? ctx.in<float>(2) : nullptr,
-                  ctx.out<float>(0), static_cast<float*>(ctx.scratch), ctx.pool);
+                  ctx.out<float>(0), ctx.thread_scratch_base, ctx.thread_scratch_stride, ctx.pool);
     return SDK_OK;
 #else
     (void)d;
@@ -123,5 +132,4 @@ sdk_status run(const RunContext& ctx) {
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_conv;
-const sdk::OpDef sdk_op_conv = {"Conv", sdk::prepare, sdk::run, sdk::kOpNone};
+extern const sdk::OpDef sdk_op_conv = {"Conv", sdk::prepare, sdk::run, sdk::kOpNone};

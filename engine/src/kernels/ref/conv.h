@@ -22,21 +22,20 @@ struct ConvGeom {
 
 namespace ref {
 
-// Scratch layout of the im2col path: `slots` independent buffers of `slot_floats`.
 struct ConvF32Plan {
     int32_t tile;         // output pixels per im2col tile (a multiple of the GEMM panel width)
-    int32_t slots;        // at most this many threads work on one conv at a time
-    int64_t slot_floats;  // floats per slot
+    int64_t slot_floats;  // per-thread im2col buffer (floats)
     bool depthwise;       // one input channel per group: direct loops, no scratch
 };
 
-// Chooses the strategy and scratch size (bytes) for `g`.
+// Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
 ConvF32Plan conv_f32_plan(const ConvGeom& g);
-size_t conv_f32_scratch_bytes(const ConvF32Plan& plan);
+size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan);
 
-// y = act(conv(x, w) + b); b may be nullptr. scratch: conv_f32_scratch_bytes(plan) bytes.
+// y = act(conv(x, w) + b); b may be nullptr. Thread t's scratch is at
+// thread_scratch + current_thread_index() * stride (RunContext::thread_scratch_*).
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
-              float* scratch, ThreadPool* pool);
+              void* thread_scratch, size_t stride, ThreadPool* pool);
 
 }  // namespace ref
 }  // namespace sdk

@@ -4,7 +4,8 @@
 // innermost loop running over contiguous output columns.
 // Everything else: per (batch, group, tile of output pixels), im2col the tile straight
 // into GEMM panels, then the register-tiled GEMM of sgemm_f32.h with bias and fused
-// activation in its epilogue. Threads take tiles round-robin, each with its own scratch.
+// activation in its epilogue. Tiles are split over the pool; each thread im2cols into
+// its own scratch block.
 #include "kernels/ref/conv.h"
 
 #include <string.h>
@@ -16,7 +17,6 @@ namespace ref {
 
 namespace {
 
-constexpr int kMaxSlots = 8;
 constexpr int64_t kSlotBudgetFloats = 32 * 1024;  // 128 KiB per thread: stays in L2
 
 struct DwJob {
@@ -111,34 +111,31 @@ struct GemmConvJob {
     const ConvF32Plan* plan;
     const float *x, *w, *b;
     float* y;
-    float* scratch;
+    char* scratch;
+    size_t stride;
     int64_t tiles_per_image;  // tiles per (n, group)
-    int64_t tasks;
-    int64_t slots;
 };
 
-void gemm_conv_slot(void* arg, int64_t begin, int64_t end) {
+void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
     const GemmConvJob& j = *static_cast<const GemmConvJob*>(arg);
     const ConvGeom& g = *j.g;
     const int cg = g.C / g.group, ocg = g.OC / g.group;
     const int K = cg * g.KH * g.KW;
     const int64_t opix = (int64_t)g.OH * g.OW;
-    for (int64_t s = begin; s < end; ++s) {
-        float* buf = j.scratch + s * j.plan->slot_floats;
-        for (int64_t t = s; t < j.tasks; t += j.slots) {
-            int64_t tile = t % j.tiles_per_image;
-            int64_t ng = t / j.tiles_per_image;
-            int gi = (int)(ng % g.group), n = (int)(ng / g.group);
-            int64_t j0 = tile * j.plan->tile;
-            int nc = (int)(opix - j0 < j.plan->tile ? opix - j0 : j.plan->tile);
-            im2col_panels(g, j.x, n, gi, j0, nc, buf);
-            GemmEpilogue e;
-            e.row_bias = j.b ? j.b + (int64_t)gi * ocg : nullptr;
-            e.act = g.act;
-            const float* wg = j.w + (int64_t)gi * ocg * K;
-            float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg) * opix + j0;
-            sgemm_packed(ocg, nc, K, wg, K, 1, buf, yg, opix, e);
-        }
+    float* buf = reinterpret_cast<float*>(j.scratch + (size_t)current_thread_index() * j.stride);
+    for (int64_t t = begin; t < end; ++t) {
+        int64_t tile = t % j.tiles_per_image;
+        int64_t ng = t / j.tiles_per_image;
+        int gi = (int)(ng % g.group), n = (int)(ng / g.group);
+        int64_t j0 = tile * j.plan->tile;
+        int nc = (int)(opix - j0 < j.plan->tile ? opix - j0 : j.plan->tile);
+        im2col_panels(g, j.x, n, gi, j0, nc, buf);
+        GemmEpilogue e;
+        e.row_bias = j.b ? j.b + (int64_t)gi * ocg : nullptr;
+        e.act = g.act;
+        const float* wg = j.w + (int64_t)gi * ocg * K;
+        float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg) * opix + j0;
+        sgemm_packed(ocg, nc, K, wg, K, 1, buf, yg, opix, e);
     }
 }
 
@@ -147,7 +144,6 @@ void gemm_conv_slot(void* arg, int64_t begin, int64_t end) {
 ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     ConvF32Plan p;
     p.depthwise = g.C == g.group;
-    p.slots = 0;
     p.tile = 0;
     p.slot_floats = 0;
     if (p.depthwise) return p;
@@ -159,20 +155,16 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     int64_t opix_r = (opix + kNR - 1) / kNR * kNR;
     if (tile > opix_r) tile = opix_r;
     p.tile = (int32_t)tile;
-    int64_t tasks = (int64_t)g.N * g.group * ((opix + tile - 1) / tile);
-    p.slots = (int32_t)(tasks < kMaxSlots ? tasks : kMaxSlots);
     p.slot_floats = K * tile;
-    // keep every slot 64-byte aligned
-    p.slot_floats = (p.slot_floats + 15) / 16 * 16;
     return p;
 }
 
-size_t conv_f32_scratch_bytes(const ConvF32Plan& plan) {
-    return plan.depthwise ? 0 : (size_t)plan.slots * (size_t)plan.slot_floats * sizeof(float);
+size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan) {
+    return plan.depthwise ? 0 : (size_t)plan.slot_floats * sizeof(float);
 }
 
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
-              float* scratch, ThreadPool* pool) {
+              void* thread_scratch, size_t stride, ThreadPool* pool) {
     if (plan.depthwise) {
         DwJob j = {&g, x, w, b, y};
         int64_t per_task = (int64_t)g.OH * g.OW * g.KH * g.KW;
@@ -188,14 +180,13 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     j.w = w;
     j.b = b;
     j.y = y;
-    j.scratch = scratch;
+    j.scratch = static_cast<char*>(thread_scratch);
+    j.stride = stride;
     j.tiles_per_image = (opix + plan.tile - 1) / plan.tile;
-    j.tasks = (int64_t)g.N * g.group * j.tiles_per_image;
-    int threads = pool ? pool_threads(pool) : 1;
-    int64_t slots = threads < plan.slots ? threads : plan.slots;
-    if (slots < 1) slots = 1;
-    j.slots = slots;
-    parallel_for(pool, slots, 1, gemm_conv_slot, &j);
+    const int64_t tasks = (int64_t)g.N * g.group * j.tiles_per_image;
+    const int64_t per_task = (int64_t)(g.OC / g.group) * plan.slot_floats;  // multiply-adds
+    int64_t grain = per_task > 0 ? (1 << 17) / per_task : 1;
+    parallel_for(pool, tasks, grain < 1 ? 1 : grain, gemm_conv_tiles, &j);
 }
 
 }  // namespace ref

@@ -1,0 +1,67 @@
+// Concat of any number of inputs along `axis` (required); all other dims must match.
+#include "core/op.h"
+#include "kernels/ref/misc.h"
+#include "ops/op_util.h"
+
+namespace sdk {
+namespace {
+
+struct ConcatData {
+    int64_t outer;
+    int32_t n;
+    int64_t* chunk_bytes;  // n entries
+};
+
+sdk_status prepare(PrepareContext& ctx) {
+    const int n = ctx.num_inputs();
+    if (n < 1) return ctx.fail(SDK_ERR_BAD_MODEL, "needs at least one input");
+    sdk_status st = opu::check_arity(ctx, n, n, n, 1);
+    if (st != SDK_OK) return st;
+    const Tensor* x0 = ctx.input(0);
+    const int rank = x0->shape.rank;
+    if (!ctx.attr("axis")) return ctx.fail(SDK_ERR_BAD_MODEL, "attribute 'axis' is required");
+    int32_t axis = 0;
+    if ((st = opu::int_attr(ctx, "axis", 0, &axis)) != SDK_OK) return st;
+    if (rank < 1) return ctx.fail(SDK_ERR_BAD_MODEL, "input '%s' is a scalar; Concat needs rank >= 1", x0->name);
+    if ((st = opu::norm_axis(ctx, "axis", axis, rank, &axis)) != SDK_OK) return st;
+    Shape out = x0->shape;
+    out.dims[axis] = 0;
+    for (int i = 0; i < n; ++i) {
+        const Tensor* t = ctx.input(i);
+        bool ok = t->shape.rank == rank;
+        for (int k = 0; ok && k < rank; ++k) ok = k == axis || t->shape.dims[k] == x0->shape.dims[k];
+        if (!ok) {
+            char a[96], b[96];
+            opu::format_shape(t->shape, a, sizeof a);
+            opu::format_shape(x0->shape, b, sizeof b);
+            return ctx.fail(SDK_ERR_BAD_MODEL, "input %d '%s' has shape %s, incompatible with %s outside axis %d", i,
+                            t->name, a, b, axis);
+        }
+        out.dims[axis] += t->shape.dims[axis];
+    }
+    if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
+    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
+    ConcatData* d = opu::alloc_op_data<ConcatData>(ctx);
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    d->chunk_bytes = static_cast<int64_t*>(ctx.alloc(sizeof(int64_t) * (size_t)n));
+    if (!d->chunk_bytes) return SDK_ERR_OUT_OF_MEMORY;
+    d->n = n;
+    d->outer = 1;
+    int64_t inner = 1;
+    for (int k = 0; k < axis; ++k) d->outer *= out.dims[k];
+    for (int k = axis + 1; k < rank; ++k) inner *= out.dims[k];
+    for (int i = 0; i < n; ++i)
+        d->chunk_bytes[i] = ctx.input(i)->shape.dims[axis] * inner * (int64_t)dtype_size(x0->dtype);
+    return SDK_OK;
+}
+
+sdk_status run(const RunContext& ctx) {
+    const ConcatData& d = *static_cast<const ConcatData*>(ctx.op_data);
+    ref::concat_copy(d.n, ctx.in_data, d.chunk_bytes, d.outer, ctx.out_data[0]);
+    return SDK_OK;
+}
+
+}  // namespace
+}  // namespace sdk
+
+extern const sdk::OpDef sdk_op_concat = {"Concat", sdk::prepare, sdk::run, sdk::kOpNone};

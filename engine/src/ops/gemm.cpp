@@ -1,0 +1,109 @@
+// Gemm: Y = act(alpha * A' * B' + beta * C) with transA/transB, C broadcast to [M, N]
+// and a fused activation. A constant B is packed once at load.
+#include "core/op.h"
+#include "kernels/ref/gemm.h"
+#include "ops/op_util.h"
+#if SDK_FEATURE_INT8
+#include "kernels/ops_s8.h"  // int8 path (perf engineer)
+#endif
+
+namespace sdk {
+namespace {
+
+sdk_status prepare(PrepareContext& ctx) {
+    sdk_status st = opu::check_arity(ctx, 2, 3, 2, 1);
+    if (st != SDK_OK) return st;
+    const Tensor* a = ctx.input(0);
+    const Tensor* b = ctx.input(1);
+    const Tensor* c = ctx.input(2);
+    if (a->shape.rank != 2 || b->shape.rank != 2)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "A '%s' and B '%s' must be 2-D (got rank %d and %d)", a->name, b->name,
+                        a->shape.rank, b->shape.rank);
+    int32_t ta = 0, tb = 0;
+    float alpha = 1.0f, beta = 1.0f;
+    ref::GemmF32Plan p = {};
+    if ((st = opu::int_attr(ctx, "transA", 0, &ta)) != SDK_OK) return st;
+    if ((st = opu::int_attr(ctx, "transB", 0, &tb)) != SDK_OK) return st;
+    if ((st = opu::float_attr(ctx, "alpha", 1.0f, &alpha)) != SDK_OK) return st;
+    if ((st = opu::float_attr(ctx, "beta", 1.0f, &beta)) != SDK_OK) return st;
+    if ((st = opu::parse_activation(ctx, &p.act)) != SDK_OK) return st;
+    if ((ta != 0 && ta != 1) || (tb != 0 && tb != 1))
+        return ctx.fail(SDK_ERR_BAD_MODEL, "transA/transB must be 0 or 1 (got %d, %d)", ta, tb);
+    p.transA = ta;
+    p.transB = tb;
+    p.alpha = alpha;
+    p.beta = beta;
+    p.M = ta ? a->shape.dims[1] : a->shape.dims[0];
+    p.K = ta ? a->shape.dims[0] : a->shape.dims[1];
+    int32_t kb = tb ? b->shape.dims[1] : b->shape.dims[0];
+    p.N = tb ? b->shape.dims[0] : b->shape.dims[1];
+    if (kb != p.K)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "inner dimensions differ: A' is [%d,%d] but B' is [%d,%d] (check transA/transB)",
+                        p.M, p.K, kb, p.N);
+    if (c) {
+        // unidirectional broadcast of C to [M, N]
+        const Shape& s = c->shape;
+        int32_t cr = 1, cc = 1;
+        if (s.rank == 1) {
+            cc = s.dims[0];
+        } else if (s.rank == 2) {
+            cr = s.dims[0];
+            cc = s.dims[1];
+        } else if (s.rank != 0) {
+            return ctx.fail(SDK_ERR_BAD_MODEL, "C '%s' has rank %d; expected a scalar, [N] or [M, N]", c->name, s.rank);
+        }
+        if ((cr != 1 && cr != p.M) || (cc != 1 && cc != p.N))
+            return ctx.fail(SDK_ERR_BAD_MODEL, "C '%s' of shape [%d,%d] does not broadcast to the output [%d,%d]",
+                            c->name, cr, cc, p.M, p.N);
+        p.has_c = beta != 0.0f;
+        p.c_rs = cr == 1 ? 0 : p.N;
+        p.c_cs = cc == 1 ? 0 : 1;
+        if (cr != 1 && cc == 1) p.c_rs = 1;
+    }
+    Shape out;
+    out.rank = 2;
+    out.dims[0] = p.M;
+    out.dims[1] = p.N;
+    if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/gemm_s8.cpp
+    if (ctx.input(0)->dtype == DType::I8) return gemm_s8_prepare(ctx);
+#endif
+    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
+#if SDK_FEATURE_FP32
+    ref::GemmF32Plan* d = opu::alloc_op_data<ref::GemmF32Plan>(ctx);
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    *d = p;
+    size_t pb = ref::gemm_f32_packed_b_bytes(p);
+    if ((b->flags & kTensorConstant) && b->const_data) {
+        float* packed = static_cast<float*>(ctx.alloc(pb));
+        if (!packed) return SDK_ERR_OUT_OF_MEMORY;
+        ref::gemm_f32_pack_b(p, static_cast<const float*>(b->const_data), packed);
+        d->packed_b = packed;
+    } else {
+        ctx.request_scratch(pb);
+    }
+    return SDK_OK;
+#else
+    return SDK_ERR_UNSUPPORTED;
+#endif
+}
+
+sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/gemm_s8.cpp
+    if (ctx.input(0).dtype == DType::I8) return gemm_s8_run(ctx);
+#endif
+#if SDK_FEATURE_FP32
+    const ref::GemmF32Plan& p = *static_cast<const ref::GemmF32Plan*>(ctx.op_data);
+    ref::gemm_f32(p, ctx.in<float>(0), ctx.in<float>(1), ctx.num_inputs > 2 ? ctx.in<float>(2) : nullptr,
+                  ctx.out<float>(0), static_cast<float*>(ctx.scratch), ctx.pool);
+    return SDK_OK;
+#else
+    (void)ctx;
+    return SDK_ERR_UNSUPPORTED;
+#endif
+}
+
+}  // namespace
+}  // namespace sdk
+
+extern const sdk::OpDef sdk_op_gemm = {"Gemm", sdk::prepare, sdk::run, sdk::kOpNone};

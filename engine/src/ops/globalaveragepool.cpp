@@ -1,0 +1,48 @@
+// GlobalAveragePool: mean over all spatial dims of N C <spatial...> (rank >= 3).
+#include "core/op.h"
+#include "kernels/ref/misc.h"
+#include "ops/op_util.h"
+
+namespace sdk {
+namespace {
+
+struct GapData {
+    int64_t planes, spatial;
+};
+
+sdk_status prepare(PrepareContext& ctx) {
+    sdk_status st = opu::check_arity(ctx, 1, 1, 1, 1);
+    if (st != SDK_OK) return st;
+    const Tensor* x = ctx.input(0);
+    if (x->shape.rank < 3)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "input '%s' has rank %d; expected N, C and at least one spatial dim",
+                        x->name, x->shape.rank);
+    Shape out = x->shape;
+    GapData g = {(int64_t)x->shape.dims[0] * x->shape.dims[1], 1};
+    for (int i = 2; i < out.rank; ++i) {
+        g.spatial *= x->shape.dims[i];
+        out.dims[i] = 1;
+    }
+    if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
+    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
+    GapData* d = opu::alloc_op_data<GapData>(ctx);
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    *d = g;
+    return SDK_OK;
+}
+
+sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_FP32
+    const GapData& d = *static_cast<const GapData*>(ctx.op_data);
+    ref::globalaveragepool_f32(ctx.in<float>(0), ctx.out<float>(0), d.planes, d.spatial, ctx.pool);
+    return SDK_OK;
+#else
+    (void)ctx;
+    return SDK_ERR_UNSUPPORTED;
+#endif
+}
+
+}  // namespace
+}  // namespace sdk
+
+extern const sdk::OpDef sdk_op_globalaveragepool = {"GlobalAveragePool", sdk::prepare, sdk::run, sdk::kOpNone};

@@ -1,0 +1,56 @@
+// HardSwish: y = x * clamp(x / 6 + 1/2, 0, 1). In-place capable (kOpInplace); work split with parallel_for.
+#include "core/op.h"
+#include "kernels/ref/unary.h"
+#include "ops/op_util.h"
+
+namespace sdk {
+namespace {
+
+constexpr int64_t kGrain = 16384;  // elements per chunk: smaller tensors stay on one thread
+
+struct UnaryData {
+    float lo, hi;
+};
+
+sdk_status prepare(PrepareContext& ctx) {
+    sdk_status st = opu::check_arity(ctx, 1, 1, 1, 1);
+    if (st != SDK_OK) return st;
+    const Tensor* x = ctx.input(0);
+    if ((st = ctx.check_output_shape(0, x->shape)) != SDK_OK) return st;
+    UnaryData tmp = {-INFINITY, INFINITY};
+
+    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
+    UnaryData* d = opu::alloc_op_data<UnaryData>(ctx);
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    *d = tmp;
+    return SDK_OK;
+}
+
+struct Job {
+    const RunContext* ctx;
+    const UnaryData* d;
+};
+
+void run_range(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    (void)j.d;
+#if SDK_FEATURE_FP32
+    const float* x = j.ctx->in<float>(0) + begin;
+    float* y = j.ctx->out<float>(0) + begin;
+    ref::hardswish_f32(x, y, end - begin);
+#else
+    (void)begin;
+    (void)end;
+#endif
+}
+
+sdk_status run(const RunContext& ctx) {
+    Job job{&ctx, static_cast<const UnaryData*>(ctx.op_data)};
+    parallel_for(ctx.pool, ctx.output(0).shape.count(), kGrain, run_range, &job);
+    return SDK_OK;
+}
+
+}  // namespace
+}  // namespace sdk
+
+extern const sdk::OpDef sdk_op_hardswish = {"HardSwish", sdk::prepare, sdk::run, sdk::kOpInplace};
