@@ -142,3 +142,36 @@ def test_bad_baselines(tmp_path: Path) -> None:
     (tmp_path / "size.json").write_text(json.dumps({"schema": 99, "targets": {}}))
     with pytest.raises(SdkbuildError, match="schema 1"):
         regression.load_baseline(tmp_path / "size.json")
+
+
+@pytest.mark.slow
+def test_real_builds_with_and_without_one_op(tmp_path: Path) -> None:
+    """Two real `sdkbuild build`s of the example digits model (host target), the second with one
+    more op (Sigmoid): the report names Sigmoid's bytes and fails a 0.1% growth budget."""
+    model = Path(__file__).resolve().parents[1] / "examples" / "models" / "digits_cnn.onnx"
+    reports = {}
+    for name, ops in (("without", '["Conv", "Gemm", "MaxPool", "Reshape"]'),
+                      ("with", '["Conv", "Gemm", "MaxPool", "Reshape", "Sigmoid"]')):
+        proj = tmp_path / name
+        proj.mkdir()
+        (proj / "sdk.toml").write_text(
+            '[sdk]\nname = "VisionKit"\nversion = "1.0.0"\njava_package = "com.example.visionkit"\n'
+            'objc_prefix = "VK"\ntargets = ["host"]\n\n[engine]\ndtypes = ["fp32"]\n'
+            f'ops = {ops}\n\n[models]\nfiles = ["{model}"]\n\n'
+            '[report.budgets.targets.host]\ngrowth_percent = 0.1\n')
+        res = CliRunner().invoke(cli, ["build", "--config", str(proj / "sdk.toml"), "-j", "2"])
+        assert res.exit_code == 0, res.output
+        reports[name] = proj
+    code, out = _run(["report", "size", "--config", str(reports["without"] / "sdk.toml")])
+    assert code == 0, out
+    code, out = _run(["report", "size", "--config", str(reports["with"] / "sdk.toml"),
+                      "--baseline", str(reports["without"] / "dist")])
+    assert code == 1 and "host: grew" in out, out
+    cur = json.loads((reports["with"] / "dist" / "reports" / "size.json").read_text())
+    host = cur["targets"]["host"]
+    assert host["op_attribution"] in ("dwarf", "object-files", "dwarf+object-files")
+    sig = host["ops"]["Sigmoid"]
+    assert sig > 0
+    ops = {c["name"]: c for c in cur["comparison"]["changes"]["host"]["ops"]}
+    assert ops["Sigmoid"]["delta"] == sig
+    assert any("sigmoid" in c["name"].lower() for c in cur["comparison"]["changes"]["host"]["symbols"])

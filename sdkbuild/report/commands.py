@@ -44,12 +44,13 @@ def _dirs(s: Settings, build_dir: str | None, dist: str | None, out: str | None)
 def render_size_md(report: dict[str, Any]) -> str:
     cmp = report["comparison"]
     targets = report["targets"]
-    op_targets = [t for t, r in targets.items() if r.get("ops") or r.get("ops_shared")]
-    op_names = sorted({o for t in op_targets for o in (*targets[t]["ops"], *targets[t]["ops_shared"])})
+    op_targets = [t for t, r in targets.items() if r.get("op_attribution", "none") != "none"]
+    op_table = {t: regression.op_rows(targets[t]) for t in op_targets}
+    op_names = sorted({o for t in op_targets for o in targets[t]["ops"]}) + [regression.SHARED, regression.CORE]
     changes = [(t, c) for t, c in cmp["changes"].items() if c["ops"] or c["symbols"] or c["sections"]]
     hf = [(r["target"], r["hardening_failures"]) for r in cmp["rows"] if r["hardening_failures"]]
     return template_env().get_template("size.md.j2").render(
-        sdk=report["sdk"], cmp=cmp, targets=targets, op_targets=op_targets, op_names=op_names, changes=changes,
+        sdk=report["sdk"], cmp=cmp, targets=targets, op_targets=op_targets, op_names=op_names, op_table=op_table, changes=changes,
         hardening_failures=hf, missing=report.get("missing_targets", []), packages=report["packages"],
         elf_rows=[(t, r["hardening"]) for t, r in targets.items() if r["hardening"]["format"] == "elf"],
         macho_rows=[(t, r["hardening"]) for t, r in targets.items() if r["hardening"]["format"] == "macho"],

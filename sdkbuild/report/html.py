@@ -100,17 +100,17 @@ def size_chart(targets: dict[str, Any]) -> Markup:
 
 
 def ops_chart(targets: dict[str, Any]) -> Markup:
-    ts = [t for t, r in targets.items() if r.get("ops")]
-    ops = sorted({o for t in ts for o in (*targets[t]["ops"], *targets[t].get("ops_shared", {}))})
+    from .regression import CORE, SHARED, op_rows
+
+    ts = [t for t, r in targets.items() if r.get("op_attribution", "none") != "none"]
+    ops = sorted({o for t in ts for o in targets[t]["ops"]})
     if not ts or not ops:
         return Markup("")
-    ops.append("(engine core, bindings)")
+    ops += [SHARED, CORE]
+    table = {t: op_rows(targets[t]) for t in ts}
 
     def val(t: str, o: str) -> int:
-        r = targets[t]
-        if o == "(engine core, bindings)":
-            return int(r.get("unattributed", 0))
-        return int(r["ops"].get(o, r.get("ops_shared", {}).get(o, 0)))
+        return int(table[t].get(o, 0))
 
     maxv = max(val(t, o) for t in ts for o in ops) or 1
     label_w, bar_w, bar_h = 190, 560, 12

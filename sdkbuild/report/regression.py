@@ -59,6 +59,19 @@ def load_baseline(path: Path) -> dict[str, Any]:
     return data
 
 
+SHARED = "(shared between ops)"
+CORE = "(engine core, bindings)"
+
+
+def op_rows(row: dict[str, Any]) -> dict[str, int]:
+    """Bytes per op, plus one row for code several ops share and one for the rest. Shared code is
+    one row because its label (the ops sharing it) changes whenever an op comes or goes."""
+    out = dict(row.get("ops", {}))
+    out[SHARED] = sum(row.get("ops_shared", {}).values())
+    out[CORE] = int(row.get("unattributed", 0))
+    return out
+
+
 def _pct(delta: int, base: int | None) -> float | None:
     if not base:
         return None
@@ -104,8 +117,7 @@ def compare(current: dict[str, Any], baseline: dict[str, Any] | None, budgets: B
             "hardening_failures": hardening.failures(row.get("hardening", {})),
         })
         if b is not None:
-            ops_cur = {**row.get("ops", {}), **row.get("ops_shared", {}), "(engine core, bindings)": row.get("unattributed", 0)}
-            ops_base = {**b.get("ops", {}), **b.get("ops_shared", {}), "(engine core, bindings)": b.get("unattributed", 0)}
+            ops_cur, ops_base = op_rows(row), op_rows(b)
             changes[name] = {
                 "ops": _diff(ops_cur, ops_base, NOISE_BYTES),
                 "symbols": _diff(row.get("symbols", {}), b.get("symbols", {}), NOISE_BYTES),
