@@ -190,6 +190,10 @@ enum OpFlags : uint32_t {
     kOpInplace = 1,
     // Output 0 is input 0's bytes under another shape (Reshape): no copy, shared memory.
     kOpAlias = 2,
+    // Like kOpInplace, but output 0 may take the memory of ANY input of the same byte size
+    // that dies at this node (first such input wins), e.g. Add/Mul whose residual operand
+    // is input 1. Only for kernels where y[i] depends on in_k[i] alone for such inputs.
+    kOpInplaceAny = 4,
 };
 
 struct OpDef {

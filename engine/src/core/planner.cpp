@@ -154,8 +154,9 @@ sdk_status plan_model(Model* m) {
             rflags[t] = m->tensors[t].flags;
         }
         // Sharing, in node order: an alias output joins its input's root; an in-place
-        // output joins input 0's root when no member of that root is used later, the
-        // root is no graph input/output and not a constant, and the sizes match.
+        // output joins input 0's root (kOpInplaceAny: the first fitting input's) when no
+        // member of that root is used later, the root is no graph input/output and not a
+        // constant, and the sizes match.
         for (int32_t s = 0; s < m->num_nodes; ++s) {
             const Node& n = m->nodes[s];
             if (!n.op || n.num_inputs < 1 || n.num_outputs < 1 || n.inputs[0] < 0) continue;
@@ -169,17 +170,23 @@ sdk_status plan_model(Model* m) {
                 root[out] = r;
                 if (rlast[out] > rlast[r]) rlast[r] = rlast[out];
                 rflags[r] |= rflags[out];
-            } else if (n.op->flags & kOpInplace) {
+            } else if (n.op->flags & (kOpInplace | kOpInplaceAny)) {
+                const int candidates = (n.op->flags & kOpInplaceAny) ? n.num_inputs : 1;
                 const uint32_t blocked = kTensorConstant | kTensorGraphInput | kTensorGraphOutput;
-                if (rlast[r] == s && !(rflags[r] & blocked) && !(rflags[out] & kTensorGraphInput) &&
-                    m->tensors[r].bytes == m->tensors[out].bytes) {
-                    bool other_use = false;  // out of a 2-output op could alias another output
-                    for (int k = 1; k < n.num_outputs; ++k) other_use = other_use || root[n.outputs[k]] == r;
-                    if (!other_use) {
-                        root[out] = r;
-                        if (rlast[out] > rlast[r]) rlast[r] = rlast[out];
-                        rflags[r] |= rflags[out];
-                    }
+                for (int k = 0; k < candidates; ++k) {
+                    const int32_t ik = n.inputs[k];
+                    if (ik < 0) continue;
+                    const int32_t rk = root[ik];
+                    if (rlast[rk] != s || (rflags[rk] & blocked) || (rflags[out] & kTensorGraphInput) ||
+                        m->tensors[rk].bytes != m->tensors[out].bytes || m->tensors[ik].bytes != m->tensors[out].bytes)
+                        continue;
+                    bool other_use = false;  // another output of this node in the same buffer
+                    for (int j = 1; j < n.num_outputs; ++j) other_use = other_use || root[n.outputs[j]] == rk;
+                    if (other_use) continue;
+                    root[out] = rk;
+                    if (rlast[out] > rlast[rk]) rlast[rk] = rlast[out];
+                    rflags[rk] |= rflags[out];
+                    break;
                 }
             }
         }
