@@ -40,6 +40,16 @@ struct Job {
 void im2col(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* out) {
     const ConvGeom& g = d.g;
     const int cg = g.C / g.group;
+    if (g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0) {
+        // pointwise: a transpose of [cg][pixels] into [pixels][kp], read along pixels
+        const int8_t* xg = x + ((int64_t)n * g.C + (int64_t)grp * cg) * g.H * g.W;
+        for (int p = p0; p < p1; ++p) memset(out + (int64_t)(p - p0) * d.kp + cg, 0, (size_t)(d.kp - cg));
+        for (int c = 0; c < cg; ++c) {
+            const int8_t* src = xg + (int64_t)c * g.H * g.W;
+            for (int p = p0; p < p1; ++p) out[(int64_t)(p - p0) * d.kp + c] = src[p];
+        }
+        return;
+    }
     for (int p = p0; p < p1; ++p) {
         const int oh = p / g.OW, ow = p % g.OW;
         int8_t* dst = out + (int64_t)(p - p0) * d.kp;
@@ -95,11 +105,58 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
     }
 }
 
+// GCC/Clang vector extensions: SIMD (SSE/NEON) even in -Os builds, scalar elsewhere.
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef int8_t v4c __attribute__((vector_size(4)));
+
+inline v4i load4(const int8_t* p) {
+    v4c c;
+    memcpy(&c, p, sizeof c);
+    return __builtin_convertvector(c, v4i);
+}
+
+constexpr int kDwChunk = 256;  // output columns accumulated at once (int32 on the stack)
+
+// One output row chunk [ow0, ow1) of a depthwise plane: per tap, a contiguous run of
+// columns multiply-accumulates (x - zp) * w; padding taps are skipped (they are real 0).
+inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int oh, int ow0, int ow1,
+                   int32_t* acc, int32_t bias) {
+    const ConvGeom& g = d.g;
+    const int n = ow1 - ow0;
+    for (int i = 0; i < n; ++i) acc[i] = bias;
+    const v4i zp4 = {d.x_zp, d.x_zp, d.x_zp, d.x_zp};
+    for (int kh = 0; kh < g.KH; ++kh) {
+        const int ih = oh * g.sh - g.pt + kh * g.dh;
+        if (ih < 0 || ih >= g.H) continue;
+        const int8_t* xr = xc + (int64_t)ih * g.W;
+        for (int kw = 0; kw < g.KW; ++kw) {
+            const int32_t wv = wc[kh * g.KW + kw];
+            const int off = kw * g.dw - g.pl;  // iw = ow * sw + off
+            int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+            int hi = g.W - off <= 0 ? 0 : (g.W - off + g.sw - 1) / g.sw;
+            lo = lo > ow0 ? lo : ow0;
+            hi = hi < ow1 ? hi : ow1;
+            int ow = lo;
+            if (g.sw == 1) {
+                const v4i w4 = {wv, wv, wv, wv};
+                for (; ow + 4 <= hi; ow += 4) {
+                    v4i a;
+                    memcpy(&a, acc + (ow - ow0), sizeof a);
+                    a += (load4(xr + ow + off) - zp4) * w4;
+                    memcpy(acc + (ow - ow0), &a, sizeof a);
+                }
+            }
+            for (; ow < hi; ++ow) acc[ow - ow0] += ((int32_t)xr[ow * g.sw + off] - d.x_zp) * wv;
+        }
+    }
+}
+
 void depthwise_range(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
     const ConvS8Data& d = *j.d;
     const ConvGeom& g = d.g;
     const int taps = g.KH * g.KW;
+    int32_t acc[kDwChunk];
     for (int64_t t = begin; t < end; ++t) {
         const int c = (int)(t % g.C);
         const int8_t* xc = j.x + t * g.H * g.W;
@@ -107,21 +164,14 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
         int8_t* yc = j.y + t * g.OH * g.OW;
         const int32_t bias = d.bias[c], mult = d.mult[c], shift = d.shift[c];
         for (int oh = 0; oh < g.OH; ++oh) {
-            for (int ow = 0; ow < g.OW; ++ow) {
-                int32_t acc = bias;
-                for (int kh = 0; kh < g.KH; ++kh) {
-                    const int ih = oh * g.sh - g.pt + kh * g.dh;
-                    if (ih < 0 || ih >= g.H) continue;
-                    const int8_t* xr = xc + (int64_t)ih * g.W;
-                    for (int kw = 0; kw < g.KW; ++kw) {
-                        const int iw = ow * g.sw - g.pl + kw * g.dw;
-                        if (iw < 0 || iw >= g.W) continue;
-                        acc += ((int32_t)xr[iw] - d.x_zp) * wc[kh * g.KW + kw];
-                    }
+            for (int ow0 = 0; ow0 < g.OW; ow0 += kDwChunk) {
+                const int ow1 = ow0 + kDwChunk < g.OW ? ow0 + kDwChunk : g.OW;
+                dw_row(d, xc, wc, oh, ow0, ow1, acc, bias);
+                int8_t* yr = yc + (int64_t)oh * g.OW;
+                for (int ow = ow0; ow < ow1; ++ow) {
+                    const int64_t v = (int64_t)s8::mbqm(acc[ow - ow0], mult, shift) + d.out_zp;
+                    yr[ow] = (int8_t)(v < d.act_min ? d.act_min : (v > d.act_max ? d.act_max : v));
                 }
-                const int64_t v = (int64_t)s8::mbqm(acc, mult, shift) + d.out_zp;
-                yc[(int64_t)oh * g.OW + ow] =
-                    (int8_t)(v < d.act_min ? d.act_min : (v > d.act_max ? d.act_max : v));
             }
         }
     }
