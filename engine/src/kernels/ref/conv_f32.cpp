@@ -88,12 +88,31 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
                 iw0[jj] = 0;
             }
         }
+        // all kNR pixels on one output row: the taps of one (c, kh, kw) are kNR input
+        // values sw apart on one input row, so interior taps need no per-pixel checks
+        const bool one_row = w == kNR && ih0[0] == ih0[kNR - 1];
         int k = 0;
         for (int c = 0; c < cg; ++c) {
             const float* xc = xg + c * plane;
             for (int kh = 0; kh < g.KH; ++kh) {
                 for (int kw = 0; kw < g.KW; ++kw, ++k) {
                     float* d = panel + k * kNR;
+                    if (one_row) {
+                        const int ih = ih0[0] + kh * g.dh, iw = iw0[0] + kw * g.dw;
+                        if ((unsigned)ih >= (unsigned)g.H) {
+                            for (int jj = 0; jj < kNR; ++jj) d[jj] = 0.0f;
+                            continue;
+                        }
+                        if (iw >= 0 && iw + (kNR - 1) * g.sw < g.W) {
+                            const float* src = xc + (int64_t)ih * g.W + iw;
+                            if (g.sw == 1) {
+                                memcpy(d, src, kNR * sizeof(float));
+                            } else {
+                                for (int jj = 0; jj < kNR; ++jj) d[jj] = src[jj * g.sw];
+                            }
+                            continue;
+                        }
+                    }
                     for (int jj = 0; jj < kNR; ++jj) {
                         int ih = ih0[jj] + kh * g.dh, iw = iw0[jj] + kw * g.dw;
                         d[jj] = ((unsigned)ih < (unsigned)g.H && (unsigned)iw < (unsigned)g.W)

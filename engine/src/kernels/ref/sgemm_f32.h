@@ -22,11 +22,9 @@ constexpr int kMR = 4;  // rows per register tile
 
 typedef float v4f __attribute__((vector_size(16)));
 
-inline v4f v4_load(const float* p) {
-    v4f v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
+// By pointer, not by value: returning a vector from a function changes the ABI on
+// targets without SIMD registers (e.g. i686 without SSE), which GCC warns about.
+inline void v4_load(v4f* v, const float* p) { memcpy(v, p, sizeof *v); }
 
 // Packs columns [n0, n0 + nc) of B, where element (k, n) is B[k * rs + n * cs], into
 // ceil(nc / kNR) panels at `out` (K * kNR floats each, zero-padded).
@@ -63,7 +61,9 @@ inline void sgemm_tile(int K, const float* A, int64_t ars, int64_t acs, const fl
     const float* a[MR];
     for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
     for (int k = 0; k < K; ++k) {
-        v4f b0 = v4_load(panel + k * kNR), b1 = v4_load(panel + k * kNR + 4);
+        v4f b0, b1;
+        v4_load(&b0, panel + k * kNR);
+        v4_load(&b1, panel + k * kNR + 4);
         for (int r = 0; r < MR; ++r) {
             float av = a[r][k * acs];
             c0[r] += av * b0;
