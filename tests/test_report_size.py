@@ -137,7 +137,26 @@ def test_ops_from_dwarf_without_object_files(tmp_path: Path, lto: bool) -> None:
     assert row["ops"]["Conv"] >= 700 + 100 and row["ops"]["Relu"] >= 300 and row["ops"]["Add"] >= 200
 
 
+@need_arm
+def test_ops_without_dwarf_or_objects_are_approximate(tmp_path: Path) -> None:
+    """No DWARF and no objects (a cached Conan package built without -g): static symbols by the
+    symbol table's STT_FILE groups, hidden globals by naming convention; flagged approximate."""
+    t = build_elf_target(tmp_path / "build")
+    exact = size.analyze_target(t)
+    shutil.rmtree(t / "meson")
+    row = size.analyze_target(t)
+    assert row["op_attribution"] == "symbol-names+symtab-files"
+    assert any("approximate" in n for n in row["notes"])
+    syms = {s["name"]: s["op"] for s in row["top_symbols"]}
+    assert syms["k_conv_lut"] == "Conv" and syms["k_relu_lut"] == "Relu" and syms["k_core"] is None  # STT_FILE
+    assert syms["sdk::ops::relu_run(float*, int)"] == "Relu"  # by name
+    assert row["ops"] == exact["ops"]  # this library follows the naming convention fully
+
+
 def test_op_matcher_meson_and_plain_names() -> None:
+    names = size.name_matcher({"Conv": ["src/ops/conv.cpp", "src/kernels/ref/conv_f32.cpp"], "Add": ["src/ops/add.cpp"]})
+    assert names("sdk::ref::conv_f32_plan(sdk::ConvGeom const&)") == {"Conv"} and names("sdk_op_add") == {"Add"}
+    assert names("sdk::address_of(int)") == set() and names("sdk::ref::sgemm_packed(long)") == set()
     src = size.source_matcher({"Conv": ["src/ops/conv.cpp"]})
     assert src("../src/ops/conv.cpp") == {"Conv"} and src("/b/../src/ops/conv.cpp") == {"Conv"}
     assert src("../src/ops/xconv.cpp") == set() and src("<artificial>") == set()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import re
 import shutil
 import subprocess
 import tempfile
@@ -162,8 +163,16 @@ def elf_symbols(path: Path) -> list[dict[str, Any]]:
         names = {i: s.name for i, s in enumerate(e.iter_sections())}
         seen: set[tuple[str, int]] = set()
         out = []
+        file = ""
         for sym in table.iter_symbols():
             shndx = sym["st_shndx"]
+            # The linker writes each input object's local symbols after an STT_FILE symbol naming
+            # its source; hidden globals made local come after an empty STT_FILE, with no file.
+            if sym["st_info"]["type"] == "STT_FILE":
+                file = sym.name
+                continue
+            if sym["st_info"]["bind"] != "STB_LOCAL":
+                file = ""
             if (sym["st_info"]["type"] not in ("STT_FUNC", "STT_OBJECT", "STT_TLS") or not isinstance(shndx, int)
                     or sym["st_size"] == 0 or not sym.name):
                 continue
@@ -172,8 +181,40 @@ def elf_symbols(path: Path) -> list[dict[str, Any]]:
                 continue
             seen.add(key)
             out.append({"name": sym.name, "size": int(sym["st_size"]), "section": names.get(shndx, "?"),
-                        "addr": int(sym["st_value"]), "func": sym["st_info"]["type"] == "STT_FUNC"})
+                        "addr": int(sym["st_value"]), "func": sym["st_info"]["type"] == "STT_FUNC",
+                        "file": file if sym["st_info"]["bind"] == "STB_LOCAL" else ""})
     return out
+
+
+def basename_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
+    """Source file name (as an STT_FILE symbol gives it) -> the ops listing a source of that name."""
+    table: dict[str, set[str]] = {}
+    for op, srcs in op_sources.items():
+        for src in srcs:
+            table.setdefault(src.replace("\\", "/").rsplit("/", 1)[-1], set()).add(op)
+    return lambda name: set(table.get(name, ()))
+
+
+def name_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
+    """Last resort, by naming convention: an identifier in the demangled symbol name that is an
+    op source's stem or starts with it and "_" (`sigmoid_f32`, `conv_f32_plan`), or `sdk_op_<stem>`."""
+    stems: dict[str, set[str]] = {}
+    for op, srcs in op_sources.items():
+        for src in srcs:
+            stem = src.replace("\\", "/").rsplit("/", 1)[-1].split(".", 1)[0]
+            if len(stem) >= 3:
+                stems.setdefault(stem, set()).add(op)
+
+    def match(demangled: str) -> set[str]:
+        ops: set[str] = set()
+        for tok in set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", demangled)):
+            tok = tok.removeprefix("sdk_op_")
+            for stem, sops in stems.items():
+                if tok == stem or tok.startswith(stem + "_"):
+                    ops |= sops
+        return ops
+
+    return match
 
 
 def source_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
@@ -476,7 +517,7 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
                 row["notes"].append(f"{_rel(obj, tdir)}: not an ELF object, skipped")
 
         dwarf = dwarf_sources(unstripped) if op_sources else None
-        by_source = source_matcher(op_sources)
+        by_source, by_file, by_name = source_matcher(op_sources), basename_matcher(op_sources), name_matcher(op_sources)
         methods = set()
         dm = demangle(s["name"] for s in symbols)
         for s in symbols:
@@ -492,13 +533,23 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
             if not owner and s["name"] in owners:
                 owner = owners[s["name"]]
                 methods.add("object-files")
+            if not owner and dwarf is None and not matched and op_sources:
+                # No DWARF, no objects: the symbol table's STT_FILE groups (static symbols),
+                # then naming conventions (hidden globals). Approximate, and said so.
+                owner = by_file(s["file"]) if s["file"] else set()
+                if owner:
+                    methods.add("symtab-files")
+                else:
+                    owner = by_name(dm.get(s["name"], s["name"]))
+                    if owner:
+                        methods.add("symbol-names")
             s["op"] = attribute(owner, s["size"])
             s["name"] = dm.get(s["name"], s["name"])
-            del s["addr"], s["func"]
+            del s["addr"], s["func"], s["file"]
         row["op_attribution"] = "+".join(sorted(methods)) or "none"
-        if op_sources and not methods:
-            row["notes"].append("bytes per op unavailable: the unstripped library has no DWARF and no object files "
-                                f"of the ops' sources are under {tdir.name}/")
+        if methods & {"symtab-files", "symbol-names"}:
+            row["notes"].append("bytes per op are approximate: the unstripped library has no DWARF (build with -g "
+                                "for exact figures) and no object files are under the build dir")
         row["hardening"] = hardening.elf(lib, row["platform"], row["abi"])
     else:
         members = archive_members(lib)
