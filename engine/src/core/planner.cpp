@@ -12,14 +12,27 @@ namespace sdk {
 
 namespace {
 
-bool before(const PlanBuffer* b, int32_t i, int32_t j) {  // placement order
-    uint64_t si = align_up(b[i].size), sj = align_up(b[j].size);
-    if (si != sj) return si > sj;
+// Placement orders tried; the plan with the smallest arena wins. Greedy by size is the
+// classic (TFLite's) heuristic; by size x lifetime places long-lived big tensors first,
+// which often packs the short-lived ones around them better.
+enum Order { kBySize = 0, kBySizeTimesLife = 1, kByFirstUse = 2, kNumOrders = 3 };
+
+uint64_t key(const PlanBuffer& b, int order) {
+    uint64_t size = align_up(b.size);
+    if (order == kBySizeTimesLife) return size * static_cast<uint64_t>(b.last - b.first + 1);
+    return size;
+}
+
+bool before_in(const PlanBuffer* b, int32_t i, int32_t j, int order) {  // placement order
+    if (order == kByFirstUse && b[i].first != b[j].first) return b[i].first < b[j].first;
+    uint64_t ki = key(b[i], order), kj = key(b[j], order);
+    if (ki != kj) return ki > kj;
     if (b[i].first != b[j].first) return b[i].first < b[j].first;
     return i < j;
 }
 
-void sort_order(const PlanBuffer* b, int32_t* order, int32_t n) {
+void sort_order(const PlanBuffer* b, int32_t* order, int32_t n, int mode) {
+    auto before = [mode](const PlanBuffer* bb, int32_t i, int32_t j) { return before_in(bb, i, j, mode); };
     // Heap sort: O(n log n) without recursion or the standard library.
     auto sift = [&](int32_t root, int32_t end) {
         for (;;) {
@@ -43,6 +56,46 @@ void sort_order(const PlanBuffer* b, int32_t* order, int32_t n) {
     }
 }
 
+
+// One greedy best-fit pass in the given order; offsets into out[], returns the arena size.
+uint64_t place(const PlanBuffer* bufs, int32_t n, int mode, int32_t* order, int32_t* by_offset, uint64_t* out) {
+    for (int32_t i = 0; i < n; ++i) order[i] = i;
+    sort_order(bufs, order, n, mode);
+    // Each placement scans the placed buffers by offset once: O(n) per buffer.
+    int32_t placed = 0;
+    uint64_t arena = 0;
+    for (int32_t k = 0; k < n; ++k) {
+        const PlanBuffer& b = bufs[order[k]];
+        const uint64_t size = align_up(b.size);
+        uint64_t prev_end = 0, best = ~uint64_t(0), best_gap = ~uint64_t(0);
+        for (int32_t j = 0; j < placed; ++j) {
+            const PlanBuffer& o = bufs[by_offset[j]];
+            if (o.first > b.last || b.first > o.last) continue;  // not live at the same time
+            const uint64_t off = out[by_offset[j]];
+            if (off > prev_end) {
+                uint64_t gap = off - prev_end;
+                if (gap >= size && gap < best_gap) {
+                    best_gap = gap;
+                    best = prev_end;
+                }
+            }
+            const uint64_t end = off + align_up(o.size);
+            if (end > prev_end) prev_end = end;
+        }
+        const uint64_t offset = best != ~uint64_t(0) ? best : prev_end;
+        out[order[k]] = offset;
+        int32_t at = placed;
+        while (at > 0 && out[by_offset[at - 1]] > offset) {
+            by_offset[at] = by_offset[at - 1];
+            --at;
+        }
+        by_offset[at] = order[k];
+        ++placed;
+        if (offset + size > arena) arena = offset + size;
+    }
+    return arena;
+}
+
 }  // namespace
 
 bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
@@ -50,45 +103,26 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     if (n <= 0) return true;
     int32_t* order = alloc_array<int32_t>(n);
     int32_t* by_offset = alloc_array<int32_t>(n);  // placed buffers, sorted by offset
-    if (!order || !by_offset) {
+    uint64_t* offsets = alloc_array<uint64_t>(n);
+    if (!order || !by_offset || !offsets) {
         free(order);
         free(by_offset);
+        free(offsets);
         return false;
     }
-    for (int32_t i = 0; i < n; ++i) order[i] = i;
-    sort_order(bufs, order, n);
-    // order[] is now in placement order (largest first). Each placement scans the placed
-    // buffers by offset once: O(n) per buffer, O(n^2) in all.
-    int32_t placed = 0;
+    uint64_t best = ~uint64_t(0);
+    for (int mode = 0; mode < kNumOrders; ++mode) {
+        uint64_t arena = place(bufs, n, mode, order, by_offset, offsets);
+        if (arena < best) {
+            best = arena;
+            for (int32_t i = 0; i < n; ++i) bufs[i].offset = offsets[i];
+        }
+    }
+    result->arena_bytes = best;
     int32_t max_step = 0;
-    for (int32_t k = 0; k < n; ++k) {
-        PlanBuffer& b = bufs[order[k]];
-        const uint64_t size = align_up(b.size);
-        uint64_t prev_end = 0, best = ~uint64_t(0), best_gap = ~uint64_t(0);
-        for (int32_t j = 0; j < placed; ++j) {
-            const PlanBuffer& o = bufs[by_offset[j]];
-            if (o.first > b.last || b.first > o.last) continue;  // not live at the same time
-            if (o.offset > prev_end) {
-                uint64_t gap = o.offset - prev_end;
-                if (gap >= size && gap < best_gap) {
-                    best_gap = gap;
-                    best = prev_end;
-                }
-            }
-            const uint64_t end = o.offset + align_up(o.size);
-            if (end > prev_end) prev_end = end;
-        }
-        b.offset = best != ~uint64_t(0) ? best : prev_end;
-        int32_t at = placed;
-        while (at > 0 && bufs[by_offset[at - 1]].offset > b.offset) {
-            by_offset[at] = by_offset[at - 1];
-            --at;
-        }
-        by_offset[at] = order[k];
-        ++placed;
-        if (b.offset + size > result->arena_bytes) result->arena_bytes = b.offset + size;
-        result->naive_bytes += size;
-        if (b.last > max_step) max_step = b.last;
+    for (int32_t i = 0; i < n; ++i) {
+        result->naive_bytes += align_up(bufs[i].size);
+        if (bufs[i].last > max_step) max_step = bufs[i].last;
     }
     // Lower bound: the largest total size live at one step (sweep over step deltas).
     int64_t* delta = alloc_array<int64_t>(static_cast<size_t>(max_step) + 2);
@@ -108,6 +142,7 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     free(delta);
     free(order);
     free(by_offset);
+    free(offsets);
     return ok;
 }
 
