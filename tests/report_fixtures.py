@@ -64,15 +64,16 @@ def _sources(ops: tuple[str, ...], scale: int = 1) -> dict[str, str]:
               "} }\n"
         ),
     }
+    # Each op file defines its OpDef-like `sdk_op_<stem>` (engine/src/core/op.h convention).
+    for rel, fn in (("src/ops/conv.cpp", "conv_run"), ("src/ops/relu.cpp", "relu_run"), ("src/ops/add.cpp", "add_run")):
+        stem = rel.rsplit("/", 1)[-1].split(".")[0]
+        src[rel] += f"extern const void* const sdk_op_{stem}[] = {{(const void*)&sdk::ops::{fn}}};\n"
     # The registry references exactly the ops that are built (like the generated ops_registry.cpp).
-    decls = {"Conv": "namespace sdk { namespace ops { float conv_run(const float*, const float*, int); } }\n",
-             "Relu": "namespace sdk { namespace ops { void relu_run(float*, int); } }\n",
-             "Add": "namespace sdk { namespace ops { void add_run(float*, const float*, const float*, int); } }\n"}
-    refs = {"Conv": "(void*)&sdk::ops::conv_run", "Relu": "(void*)&sdk::ops::relu_run", "Add": "(void*)&sdk::ops::add_run"}
-    reg = "".join(decls[o] for o in ops)
+    reg = "".join(f"extern const void* const sdk_op_{o.lower()}[];\n" for o in ops)
+    refs = {o: f"(void*)sdk_op_{o.lower()}" for o in ops}
     # Exported (a GC root for --gc-sections), as the real registry is reached from the exported C API.
-    reg += "extern \"C\" { __attribute__((used, visibility(\"default\"))) void* sdk_op_table[] = {" + ", ".join([refs[o] for o in ops] + ["0"]) + "}; }\n"
-    reg += "extern \"C\" int sdk_registered_ops() { int n = 0; while (sdk_op_table[n]) ++n; return n; }\n"
+    reg += "extern \"C\" { __attribute__((used, visibility(\"default\"))) void* sdk_registry[] = {" + ", ".join([refs[o] for o in ops] + ["0"]) + "}; }\n"
+    reg += "extern \"C\" int sdk_registered_ops() { int n = 0; while (sdk_registry[n]) ++n; return n; }\n"
     src["src/ops_registry.cpp"] = reg
     return src
 

@@ -76,7 +76,7 @@ def test_hardening(build: Path) -> None:
     r = size.collect(build, None)
     ok = r["targets"]["android-arm64-v8a"]["hardening"]
     assert all(c["ok"] for c in ok["checks"].values()), ok
-    assert ok["needed"] == [] and set(ok["exported"]) == {"sdk_engine_version", "sdk_op_table"}
+    assert ok["needed"] == [] and set(ok["exported"]) == {"sdk_engine_version", "sdk_registry"}
     v7 = r["targets"]["android-armeabi-v7a"]["hardening"]["checks"]["page_16k"]
     assert v7["required"] is False  # 16 KB pages: 64-bit ABIs only
     bad = r["targets"]["android-x86_64"]["hardening"]["checks"]
@@ -151,6 +151,20 @@ def test_ops_without_dwarf_or_objects_are_approximate(tmp_path: Path) -> None:
     assert syms["k_conv_lut"] == "Conv" and syms["k_relu_lut"] == "Relu" and syms["k_core"] is None  # STT_FILE
     assert syms["sdk::ops::relu_run(float*, int)"] == "Relu"  # by name
     assert row["ops"] == exact["ops"]  # this library follows the naming convention fully
+
+
+@need_arm
+def test_stale_op_registrations_are_noted(tmp_path: Path) -> None:
+    t = build_elf_target(tmp_path / "build")
+    row = size.analyze_target(t)
+    assert row["registered_ops"] == ["add", "conv", "relu"] and row["notes"] == []
+    info = json.loads((t / "build-info.json").read_text())
+    info["ops"].remove("Relu")
+    del info["op_sources"]["Relu"]
+    (t / "build-info.json").write_text(json.dumps(info))
+    row = size.analyze_target(t)
+    assert row["notes"] == ["the library defines ops not in build-info's op list: relu "
+                            "(stale build tree? rebuild with `sdkbuild build --clean`)"]
 
 
 def test_op_matcher_meson_and_plain_names() -> None:

@@ -586,6 +586,20 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
         })
         row["op_attribution"] = "archive-members" if any(match(n) for n, _ in members) else "none"
         row["hardening"] = hardening.macho(bvs, row["variant"], row["min_os"] or (min_ios or "13.0"))
+    # Each op defines `sdk_op_<lower-case type>` (engine/src/core/op.h): the ops the library
+    # really registers, against the op list the build claims (a stale build tree shows here).
+    registered = sorted({m.group(1) for sym in symbols
+                         if (m := re.fullmatch(r"_?sdk_op_([a-z0-9_]+)", sym["name"]))})
+    if registered:
+        claimed = {o.lower() for o in ops}
+        extra = [r for r in registered if r not in claimed]
+        missing = sorted(claimed - set(registered))
+        if extra:
+            row["notes"].append(f"the library defines ops not in build-info's op list: {', '.join(extra)} "
+                                "(stale build tree? rebuild with `sdkbuild build --clean`)")
+        if missing:
+            row["notes"].append(f"ops in build-info's op list without their sdk_op_ symbol: {', '.join(missing)}")
+    row["registered_ops"] = registered
     attributed = sum(op_bytes.values()) + sum(shared.values())
     total_sym = sum(s["size"] for s in symbols) if kind == "shared" else row["size"]
     row["ops"] = dict(sorted(op_bytes.items()))
