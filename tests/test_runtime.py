@@ -277,3 +277,17 @@ def test_directory_is_not_a_model(tmp_path: Path) -> None:
     with pytest.raises(EngineError) as e:
         engine().load(tmp_path)
     assert e.value.status_name == "SDK_ERR_IO" and "not a regular file" in e.value.message
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sanitizer", ["address,undefined", "thread"])
+def test_engine_tests_under_sanitizers(tmp_path: Path, sanitizer: str) -> None:
+    """Hostile files, concurrent sessions and the thread pool are clean under ASan+UBSan
+    and TSan (the engine tests fail on any sanitizer report)."""
+    b = meson_build(tmp_path / "b", "-Dops=Relu,Reshape", "-Dtests=true", f"-Db_sanitize={sanitizer}",
+                    "-Dbuildtype=debug", "-Db_lundef=false")
+    r = subprocess.run([str(Path(sys.executable).parent / "meson"), "test", "-C", str(b), "--print-errorlogs", "engine"],
+                       capture_output=True, text=True)
+    log = (b / "meson-logs" / "testlog.txt").read_text(errors="replace")
+    assert r.returncode == 0, log[-4000:]
+    assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]

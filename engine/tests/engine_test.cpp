@@ -7,6 +7,7 @@
 
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/model.h"
@@ -122,6 +123,47 @@ static void test_model(const char* path) {
         }
         sdk_session_free(s);
     }
+    sdk_model_free(m);
+}
+
+// Sessions of one shared model on several threads at once; errors stay per thread.
+static void test_concurrent_sessions(const char* path) {
+    sdk_model* m = nullptr;
+    if (sdk_model_load_file(path, &m) != SDK_OK) return;
+    std::vector<int> bad(4, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([m, t, &bad] {
+            sdk_session_options o{t % 2 ? 2 : 1};
+            sdk_session* s = nullptr;
+            if (sdk_session_create(m, &o, &s) != SDK_OK) {
+                bad[t] = 1;
+                return;
+            }
+            float x[64], y[64];
+            for (int rep = 0; rep < 200; ++rep) {
+                for (int i = 0; i < 64; ++i) x[i] = static_cast<float>((i * 7 + rep + t) % 11) - 5.0f;
+                int8_t q[16] = {0};
+                if (sdk_session_set_input(s, 0, x, sizeof x) != SDK_OK || sdk_session_set_input(s, 1, q, 16) != SDK_OK ||
+                    sdk_session_run(s) != SDK_OK || sdk_session_get_output(s, 0, y, sizeof y) != SDK_OK) {
+                    bad[t] = 1;
+                    break;
+                }
+                for (int i = 0; i < 64; ++i)
+                    if (y[i] != (x[i] > 0 ? x[i] : 0.0f)) bad[t] = 1;
+                // a failing call on this thread sets only this thread's message
+                if (sdk_session_set_input(s, 7, x, 4) != SDK_ERR_INVALID_ARGUMENT ||
+                    strstr(sdk_last_error(), "input index 7") == nullptr)
+                    bad[t] = 1;
+            }
+            sdk_session_free(s);
+        });
+    }
+    sdk_session* s = nullptr;
+    CHECK(sdk_session_create(nullptr, nullptr, &s) == SDK_ERR_INVALID_ARGUMENT);
+    for (auto& th : threads) th.join();
+    CHECK(strstr(sdk_last_error(), "model is NULL") != nullptr);  // not overwritten by the workers
+    for (int t = 0; t < 4; ++t) CHECK(bad[t] == 0);
     sdk_model_free(m);
 }
 
@@ -257,7 +299,10 @@ int main(int argc, char** argv) {
     test_parallel_for();
     test_planner();
     test_model(argv[1]);
-    if (sdk::find_op("Relu") && sdk::find_op("Reshape")) test_hostile(argv[1]);
+    if (sdk::find_op("Relu") && sdk::find_op("Reshape")) {
+        test_concurrent_sessions(argv[1]);
+        test_hostile(argv[1]);
+    }
     if (g_failures) {
         fprintf(stderr, "%d check(s) failed\n", g_failures);
         return 1;
