@@ -8,7 +8,7 @@ random_state=0, stratify=y)) is printed and written to examples/models/digits_cn
 PyTorch lives in its own venv so the project venv stays light:
 
     python3 -m venv /work/torch-venv
-    /work/torch-venv/bin/pip install torch==2.13.0 numpy scikit-learn onnx onnxscript
+    /work/torch-venv/bin/pip install torch==2.13.0 numpy scikit-learn onnx
     /work/torch-venv/bin/python examples/scripts/make_digits_cnn.py
 """
 
