@@ -216,7 +216,7 @@ def _need_ops(lib: Path, model: sdkm.Model) -> None:
         pytest.skip(f"engine has no {', '.join(missing)} op yet")
 
 
-@pytest.mark.parametrize("C,H", [(8, 10), (24, 18)])
+@pytest.mark.parametrize("C,H", [(8, 10), (24, 18), (16, 40)])
 @pytest.mark.parametrize("int8_io", [False, True])
 def test_engine_int8_bit_exact_vs_reference(engine_lib: Path, tmp_path: Path, monkeypatch, C: int, H: int,
                                             int8_io: bool) -> None:

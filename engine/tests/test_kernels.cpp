@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -128,6 +129,26 @@ static void check_gemm_kernel(const char* name, GemmKernel kernel) {
     g_checked.push_back(name);
 }
 
+static void check_requant_row(const char* name, sdk::s8::RequantRow fn) {
+    std::mt19937 rng(99);
+    int cases = 0;
+    for (int rep = 0; rep < 400; ++rep) {
+        const int n = (int)(rng() % 70);
+        std::vector<int32_t> acc(n);
+        const bool extreme = rep % 4 == 0;
+        for (auto& v : acc) v = extreme ? (int32_t)rng() : (int32_t)(rng() % 200001) - 100000;
+        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(std::uniform_real_distribution<double>(1e-7, 2.0)(rng));
+        const int32_t zp = (int32_t)(rng() % 256) - 128;
+        const int32_t lo = rep % 3 == 0 ? zp : -128, hi = rep % 5 == 0 ? std::min(127, (lo + 127) / 2 + 1) : 127;
+        std::vector<int8_t> want(n + 1, 0x11), got(n + 1, 0x11);
+        sdk::s8::requant_row_ref(acc.data(), n, q.mult, q.shift, zp, lo, hi, want.data());
+        fn(acc.data(), n, q.mult, q.shift, zp, lo, hi, got.data());
+        CHECK(want == got, "%s: requant row n=%d differs from ref (or wrote past the end)", name, n);
+        ++cases;
+    }
+    printf("requant row kernel %-6s: %d random rows bit-exact vs ref\n", name, cases);
+}
+
 static void check_requant() {
     // mbqm(x) must be x * M rounded to nearest (|error| <= 1/2) unless it saturates
     std::mt19937 rng(7);
@@ -165,6 +186,7 @@ int main(int argc, char** argv) {
     check_gemm_kernel("ref", sdk::s8::gemm_ref);
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     check_gemm_kernel("neon", sdk::s8::gemm_neon);
+    check_requant_row("neon", sdk::s8::requant_row_neon);
 #endif
 #if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
     if (sdk::s8::cpu_has_dotprod())
@@ -173,9 +195,10 @@ int main(int argc, char** argv) {
         printf("int8 gemm kernel dotprod : compiled in, CPU lacks it (skipped)\n");
 #endif
 #if SDK_FEATURE_X86
-    if (sdk::s8::cpu_has_avx2())
+    if (sdk::s8::cpu_has_avx2()) {
         check_gemm_kernel("avx2", sdk::s8::gemm_avx2);
-    else
+        check_requant_row("avx2", sdk::s8::requant_row_avx2);
+    } else
         printf("int8 gemm kernel avx2    : compiled in, CPU lacks it (skipped)\n");
 #endif
     printf("run-time choice: %s\n", sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel()));

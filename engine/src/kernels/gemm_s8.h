@@ -55,6 +55,22 @@ bool cpu_has_dotprod();
 GemmKernel gemm_kernel();
 const char* gemm_kernel_name(GemmKernel k);
 
+// Requantizes a row of n int32 accumulators sharing one multiplier (depthwise conv):
+// y[i] = clamp(mbqm(acc[i], mult, shift) + zp, lo, hi).
+typedef void (*RequantRow)(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo,
+                           int32_t hi, int8_t* y);
+void requant_row_ref(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi,
+                     int8_t* y);
+#if SDK_FEATURE_NEON
+void requant_row_neon(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi,
+                      int8_t* y);
+#endif
+#if SDK_FEATURE_X86
+void requant_row_avx2(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi,
+                      int8_t* y);
+#endif
+RequantRow requant_row_kernel();  // same choice rules as gemm_kernel()
+
 // One element (the shared epilogue); every kernel's tails use it.
 inline int8_t gemm_out(const Gemm& g, int32_t m, int32_t acc);
 

@@ -30,16 +30,20 @@ inline int16x8_t dot16(int8x16_t w, int8x16_t x) {
 
 }  // namespace
 
+inline int32x4_t requant4(int32x4_t acc, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
+    const int64x2_t sh = vdupq_n_s64(-(int64_t)(31 - shift));
+    const int64x2_t l = vrshlq_s64(vmull_n_s32(vget_low_s32(acc), mult), sh);
+    const int64x2_t h = vrshlq_s64(vmull_n_s32(vget_high_s32(acc), mult), sh);
+    int32x4_t v = vcombine_s32(vqmovn_s64(l), vqmovn_s64(h));
+    v = vqaddq_s32(v, vdupq_n_s32(zp));
+    v = vmaxq_s32(v, vdupq_n_s32(lo));
+    return vminq_s32(v, vdupq_n_s32(hi));
+}
+
 // Requantizes and stores one row m, columns n..n+3 (shared with the dotprod kernel).
 void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc) {
     acc = vaddq_s32(acc, vdupq_n_s32(g.bias[m]));
-    const int64x2_t sh = vdupq_n_s64(-(int64_t)(31 - g.shift[m]));
-    const int64x2_t lo = vrshlq_s64(vmull_n_s32(vget_low_s32(acc), g.mult[m]), sh);
-    const int64x2_t hi = vrshlq_s64(vmull_n_s32(vget_high_s32(acc), g.mult[m]), sh);
-    int32x4_t v = vcombine_s32(vqmovn_s64(lo), vqmovn_s64(hi));
-    v = vqaddq_s32(v, vdupq_n_s32(g.out_zp));
-    v = vmaxq_s32(v, vdupq_n_s32(g.act_min));
-    v = vminq_s32(v, vdupq_n_s32(g.act_max));
+    const int32x4_t v = requant4(acc, g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
     int32_t r[4];
     vst1q_s32(r, v);
     int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
@@ -79,6 +83,22 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
         if (n < n1) gemm_ref(g, m, m + 2, n, n1);
     }
     if (m < m1) gemm_ref(g, m, m1, n0, n1);
+}
+
+void requant_row_neon(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi,
+                      int8_t* y) {
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const int32x4_t a = requant4(vld1q_s32(acc + i), mult, shift, zp, lo, hi);
+        const int32x4_t b = requant4(vld1q_s32(acc + i + 4), mult, shift, zp, lo, hi);
+        vst1_s8(y + i, vmovn_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b))));  // already in [lo, hi]
+    }
+    for (; i + 4 <= n; i += 4) {
+        int32_t r[4];
+        vst1q_s32(r, requant4(vld1q_s32(acc + i), mult, shift, zp, lo, hi));
+        for (int k = 0; k < 4; ++k) y[i + k] = (int8_t)r[k];
+    }
+    if (i < n) requant_row_ref(acc + i, n - i, mult, shift, zp, lo, hi, y + i);
 }
 
 }  // namespace s8

@@ -27,6 +27,14 @@ void gemm_ref(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     }
 }
 
+void requant_row_ref(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi,
+                     int8_t* y) {
+    for (int32_t i = 0; i < n; ++i) {
+        const int64_t v = (int64_t)mbqm(acc[i], mult, shift) + zp;
+        y[i] = (int8_t)(v < lo ? lo : (v > hi ? hi : v));
+    }
+}
+
 void gemm_pack(const int8_t* w, int32_t M, int32_t k, int32_t kp, const int32_t* bias_in, int32_t x_zp,
                int8_t* packed, int32_t* bias_out) {
     for (int32_t m = 0; m < M; ++m) {
@@ -86,6 +94,18 @@ GemmKernel gemm_kernel() {
     if ((any || strcmp(force, "avx2") == 0) && cpu_has_avx2()) return gemm_avx2;
 #endif
     return gemm_ref;
+}
+
+RequantRow requant_row_kernel() {
+    const char* force = getenv("SDK_INT8_GEMM");
+    if (force && strcmp(force, "ref") == 0) return requant_row_ref;
+#if SDK_FEATURE_NEON
+    return requant_row_neon;
+#endif
+#if SDK_FEATURE_X86
+    if (cpu_has_avx2()) return requant_row_avx2;
+#endif
+    return requant_row_ref;
 }
 
 }  // namespace s8

@@ -26,6 +26,7 @@ struct ConvS8Data {
     int32_t* mult;       // [OC]
     int32_t* shift;      // [OC]
     s8::GemmKernel kernel;
+    s8::RequantRow requant;
 };
 
 struct Job {
@@ -106,25 +107,39 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
 }
 
 // GCC/Clang vector extensions: SIMD (SSE/NEON) even in -Os builds, scalar elsewhere.
-typedef int32_t v4i __attribute__((vector_size(16)));
-typedef int8_t v4c __attribute__((vector_size(4)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int16_t v8s __attribute__((vector_size(16)));
+typedef int8_t v8c __attribute__((vector_size(8)));
+typedef int8_t v16c __attribute__((vector_size(16)));
 
-inline v4i load4(const int8_t* p) {
-    v4c c;
+inline v8s load8(const int8_t* p) {
+    v8c c;
     memcpy(&c, p, sizeof c);
-    return __builtin_convertvector(c, v4i);
+    return __builtin_convertvector(c, v8s);
 }
 
 constexpr int kDwChunk = 256;  // output columns accumulated at once (int32 on the stack)
 
 // One output row chunk [ow0, ow1) of a depthwise plane: per tap, a contiguous run of
 // columns multiply-accumulates (x - zp) * w; padding taps are skipped (they are real 0).
+constexpr int kDwMaxKW = 32;
+
+// Valid output columns [lo[kw], hi[kw]) per kernel column: independent of the row.
+inline void dw_col_ranges(const ConvGeom& g, int32_t* lo, int32_t* hi) {
+    for (int kw = 0; kw < g.KW && kw < kDwMaxKW; ++kw) {
+        const int off = kw * g.dw - g.pl;  // iw = ow * sw + off
+        lo[kw] = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+        hi[kw] = g.W - off <= 0 ? 0 : (g.W - off + g.sw - 1) / g.sw;
+    }
+}
+
 inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int oh, int ow0, int ow1,
-                   int32_t* acc, int32_t bias) {
+                   int32_t* acc, int32_t bias, const int32_t* col_lo, const int32_t* col_hi) {
     const ConvGeom& g = d.g;
     const int n = ow1 - ow0;
     for (int i = 0; i < n; ++i) acc[i] = bias;
-    const v4i zp4 = {d.x_zp, d.x_zp, d.x_zp, d.x_zp};
+    const int16_t z = (int16_t)d.x_zp;
+    const v8s zp8 = {z, z, z, z, z, z, z, z};
     for (int kh = 0; kh < g.KH; ++kh) {
         const int ih = oh * g.sh - g.pt + kh * g.dh;
         if (ih < 0 || ih >= g.H) continue;
@@ -132,17 +147,32 @@ inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int 
         for (int kw = 0; kw < g.KW; ++kw) {
             const int32_t wv = wc[kh * g.KW + kw];
             const int off = kw * g.dw - g.pl;  // iw = ow * sw + off
-            int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
-            int hi = g.W - off <= 0 ? 0 : (g.W - off + g.sw - 1) / g.sw;
-            lo = lo > ow0 ? lo : ow0;
-            hi = hi < ow1 ? hi : ow1;
+            int lo = col_lo[kw] > ow0 ? col_lo[kw] : ow0;
+            int hi = col_hi[kw] < ow1 ? col_hi[kw] : ow1;
             int ow = lo;
             if (g.sw == 1) {
-                const v4i w4 = {wv, wv, wv, wv};
-                for (; ow + 4 <= hi; ow += 4) {
-                    v4i a;
+                // |x - zp| <= 255 and |w| <= 127: the product fits int16 (one multiply per 8 lanes)
+                const v8s w8 = {(int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv,
+                                (int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv};
+                for (; ow + 8 <= hi; ow += 8) {
+                    const v8s p = (load8(xr + ow + off) - zp8) * w8;
+                    v8i a;
                     memcpy(&a, acc + (ow - ow0), sizeof a);
-                    a += (load4(xr + ow + off) - zp4) * w4;
+                    a += __builtin_convertvector(p, v8i);
+                    memcpy(acc + (ow - ow0), &a, sizeof a);
+                }
+            } else if (g.sw == 2) {
+                // even lanes of 16 loaded bytes; ow + 9 <= hi keeps all 16 inside the row
+                const v8s w8 = {(int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv,
+                                (int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv};
+                for (; ow + 9 <= hi; ow += 8) {
+                    v16c c;
+                    memcpy(&c, xr + 2 * ow + off, sizeof c);
+                    const v8c e = __builtin_shufflevector(c, c, 0, 2, 4, 6, 8, 10, 12, 14);
+                    const v8s p = (__builtin_convertvector(e, v8s) - zp8) * w8;
+                    v8i a;
+                    memcpy(&a, acc + (ow - ow0), sizeof a);
+                    a += __builtin_convertvector(p, v8i);
                     memcpy(acc + (ow - ow0), &a, sizeof a);
                 }
             }
@@ -157,6 +187,8 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
     const ConvGeom& g = d.g;
     const int taps = g.KH * g.KW;
     int32_t acc[kDwChunk];
+    int32_t col_lo[kDwMaxKW], col_hi[kDwMaxKW];
+    dw_col_ranges(g, col_lo, col_hi);
     for (int64_t t = begin; t < end; ++t) {
         const int c = (int)(t % g.C);
         const int8_t* xc = j.x + t * g.H * g.W;
@@ -166,12 +198,8 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
         for (int oh = 0; oh < g.OH; ++oh) {
             for (int ow0 = 0; ow0 < g.OW; ow0 += kDwChunk) {
                 const int ow1 = ow0 + kDwChunk < g.OW ? ow0 + kDwChunk : g.OW;
-                dw_row(d, xc, wc, oh, ow0, ow1, acc, bias);
-                int8_t* yr = yc + (int64_t)oh * g.OW;
-                for (int ow = ow0; ow < ow1; ++ow) {
-                    const int64_t v = (int64_t)s8::mbqm(acc[ow - ow0], mult, shift) + d.out_zp;
-                    yr[ow] = (int8_t)(v < d.act_min ? d.act_min : (v > d.act_max ? d.act_max : v));
-                }
+                dw_row(d, xc, wc, oh, ow0, ow1, acc, bias, col_lo, col_hi);
+                d.requant(acc, ow1 - ow0, mult, shift, d.out_zp, d.act_min, d.act_max, yc + (int64_t)oh * g.OW + ow0);
             }
         }
     }
@@ -221,9 +249,10 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     }
     const int8_t* wdata = static_cast<const int8_t*>(w->const_data);
     const int32_t* bdata = b ? static_cast<const int32_t*>(b->const_data) : nullptr;
-    d->depthwise = g.group == g.C && g.OC == g.C;
+    d->depthwise = g.group == g.C && g.OC == g.C && g.KW <= kDwMaxKW;
     d->kg = (g.C / g.group) * g.KH * g.KW;
     if (d->depthwise) {
+        d->requant = s8::requant_row_kernel();
         d->w = wdata;
         for (int oc = 0; oc < g.OC; ++oc) d->bias[oc] = bdata ? bdata[oc] : 0;
         return SDK_OK;

@@ -4,6 +4,8 @@
 // per step: sign-extend to int16 (VPMOVSXBW) and VPMADDWD into int32 (exact).
 #include "kernels/gemm_s8.h"
 
+#include <string.h>
+
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 
@@ -21,25 +23,31 @@ __attribute__((target("avx2"))) inline __m128i hsum4x8(__m256i a, __m256i b, __m
     return _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
 }
 
-// Requantizes 4 accumulators of row m (bias not yet added) and stores them: s8::mbqm on
-// 64-bit lanes (VPMULDQ, add the rounding constant, arithmetic shift emulated with xor
-// around a logical shift), then the output clamp applied before adding the zero point
-// (the same result as saturate + add + clamp, without int32 overflow).
-__attribute__((target("avx2"))) inline void store4(const Gemm& g, int32_t m, int32_t n, __m128i acc) {
-    acc = _mm_add_epi32(acc, _mm_set1_epi32(g.bias[m]));
-    const int total = 31 - g.shift[m];
+// s8::mbqm of 4 accumulators on 64-bit lanes (VPMULDQ, add the rounding constant,
+// arithmetic shift emulated with xor around a logical shift), then the output clamp
+// applied before adding the zero point (the same result as saturate + add + clamp,
+// without int32 overflow). Returns the 4 int32 results.
+__attribute__((target("avx2"))) inline __m128i requant4(__m128i acc, int32_t mult, int32_t shift, int32_t zp,
+                                                        int32_t lo, int32_t hi) {
+    const int total = 31 - shift;
     const __m256i v = _mm256_cvtepi32_epi64(acc);
-    __m256i r = _mm256_add_epi64(_mm256_mul_epi32(v, _mm256_set1_epi64x(g.mult[m])),
+    __m256i r = _mm256_add_epi64(_mm256_mul_epi32(v, _mm256_set1_epi64x(mult)),
                                  _mm256_set1_epi64x((long long)(int64_t(1) << (total - 1))));
     const __m256i sign = _mm256_cmpgt_epi64(_mm256_setzero_si256(), r);
     r = _mm256_xor_si256(_mm256_srl_epi64(_mm256_xor_si256(r, sign), _mm_cvtsi32_si128(total)), sign);
-    const __m256i lo = _mm256_set1_epi64x(g.act_min - g.out_zp), hi = _mm256_set1_epi64x(g.act_max - g.out_zp);
-    r = _mm256_blendv_epi8(r, lo, _mm256_cmpgt_epi64(lo, r));
-    r = _mm256_blendv_epi8(r, hi, _mm256_cmpgt_epi64(r, hi));
+    const __m256i vlo = _mm256_set1_epi64x(lo - zp), vhi = _mm256_set1_epi64x(hi - zp);
+    r = _mm256_blendv_epi8(r, vlo, _mm256_cmpgt_epi64(vlo, r));
+    r = _mm256_blendv_epi8(r, vhi, _mm256_cmpgt_epi64(r, vhi));
     const __m256i packed = _mm256_permutevar8x32_epi32(r, _mm256_setr_epi32(0, 2, 4, 6, 0, 0, 0, 0));
+    return _mm_add_epi32(_mm256_castsi256_si128(packed), _mm_set1_epi32(zp));
+}
+
+// Requantizes and stores 4 accumulators of row m, columns n..n+3 (bias not yet added).
+__attribute__((target("avx2"))) inline void store4(const Gemm& g, int32_t m, int32_t n, __m128i acc) {
+    acc = _mm_add_epi32(acc, _mm_set1_epi32(g.bias[m]));
     int32_t out[4];
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
-                     _mm_add_epi32(_mm256_castsi256_si128(packed), _mm_set1_epi32(g.out_zp)));
+                     requant4(acc, g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max));
     int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
     for (int i = 0; i < 4; ++i) y[i * g.ys_n] = (int8_t)out[i];
 }
@@ -71,6 +79,25 @@ __attribute__((target("avx2"))) void gemm_avx2(const Gemm& g, int32_t m0, int32_
         if (n < n1) gemm_ref(g, m, m + 2, n, n1);
     }
     if (m < m1) gemm_ref(g, m, m1, n0, n1);
+}
+
+__attribute__((target("avx2"))) void requant_row_avx2(const int32_t* acc, int32_t n, int32_t mult, int32_t shift,
+                                                      int32_t zp, int32_t lo, int32_t hi, int8_t* y) {
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i a = requant4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + i)), mult, shift, zp, lo, hi);
+        const __m128i b =
+            requant4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + i + 4)), mult, shift, zp, lo, hi);
+        const __m128i w = _mm_packs_epi32(a, b);  // values are already in [lo, hi]: packs are exact
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(y + i), _mm_packs_epi16(w, w));
+    }
+    for (; i + 4 <= n; i += 4) {
+        const __m128i a = requant4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + i)), mult, shift, zp, lo, hi);
+        const __m128i w = _mm_packs_epi32(a, a);
+        const int32_t four = _mm_cvtsi128_si32(_mm_packs_epi16(w, w));
+        memcpy(y + i, &four, 4);
+    }
+    if (i < n) requant_row_ref(acc + i, n - i, mult, shift, zp, lo, hi, y + i);
 }
 
 }  // namespace s8
