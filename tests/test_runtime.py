@@ -291,3 +291,32 @@ def test_engine_tests_under_sanitizers(tmp_path: Path, sanitizer: str) -> None:
     log = (b / "meson-logs" / "testlog.txt").read_text(errors="replace")
     assert r.returncode == 0, log[-4000:]
     assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
+
+
+def test_edge_graphs() -> None:
+    # no nodes: the input is the output
+    m = sdkm.Model(name="identity")
+    x = m.add_tensor(sdkm.Tensor("x", 1, (3,)))
+    m.inputs, m.outputs = [x], [x]
+    with engine().load(sdkm.encode(m)) as model, model.session() as s:
+        np.testing.assert_array_equal(s.run({"x": np.array([1, -2, 3], np.float32)})["x"], [1, -2, 3])
+    # an output that aliases a graph input (Reshape), and one that aliases a constant
+    m = sdkm.Model(name="alias")
+    x = m.add_tensor(sdkm.Tensor("x", 1, (2, 2)))
+    y = m.add_tensor(sdkm.Tensor("y", 1, (4,)))
+    c = m.add_tensor(sdkm.Tensor("c", 1, (2, 3), data=np.arange(6, dtype=np.float32).reshape(2, 3)))
+    z = m.add_tensor(sdkm.Tensor("z", 1, (6,)))
+    r = m.add_tensor(sdkm.Tensor("r", 1, (6,)))
+    m.nodes = [sdkm.Node("Reshape", "rx", [x], [y], {"shape": [4]}),
+               sdkm.Node("Reshape", "rc", [c], [z], {"shape": [6]}),
+               sdkm.Node("Relu", "relu", [z], [r])]  # must not write into the constant
+    m.inputs, m.outputs = [x], [y, z, r]
+    with engine().load(sdkm.encode(m)) as model, model.session(threads=2) as s:
+        out = s.run({"x": np.array([[1, -2], [3, -4]], np.float32)})
+        np.testing.assert_array_equal(out["y"], [1, -2, 3, -4])
+        np.testing.assert_array_equal(out["z"], np.arange(6))
+        np.testing.assert_array_equal(out["r"], np.arange(6))
+        mi = model.memory_info()
+        assert mi.weights_bytes == 24
+        # x (y shares it), r; z is the constant itself
+        assert mi.arena_bytes == 128
