@@ -247,6 +247,22 @@ def test_engine_int8_bit_exact_vs_reference(engine_lib: Path, tmp_path: Path, mo
             model.close()
 
 
+def test_engine_pools_concat_softmax_vs_reference(engine_lib: Path, tmp_path: Path) -> None:
+    """MaxPool/AveragePool (shared quantization), Concat requantizing, GlobalAveragePool,
+    Gemm, then an fp32 Softmax island: the engine matches the numpy reference."""
+    from sdkbuild import runtime
+
+    qm = Q.quantize_model(small_model(), _samples(8))
+    sdkm.write(qm, tmp_path / "q.sdkm")
+    _need_ops(engine_lib, qm)
+    with runtime.Engine(engine_lib) as eng:
+        model = eng.load(tmp_path / "q.sdkm")
+        sess = model.session(2)
+        for s in _samples(4, seed=3):
+            np.testing.assert_allclose(sess.run(s)["output"], Q.simulate(qm, s)["output"], rtol=1e-5, atol=1e-7)
+        sess.close()
+
+
 def _digits():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
