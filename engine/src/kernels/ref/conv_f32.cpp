@@ -25,6 +25,48 @@ struct DwJob {
     float* y;
 };
 
+// Depthwise output row, stride 1 along W: all taps of 8 outputs accumulate in two vector
+// registers (one store per output instead of one per tap); borders and tails scalar.
+void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* wrows, int nrows, float bias,
+               float* orow) {
+    // interior: every kw tap inside the input row
+    int lo = g.pl > 0 ? g.pl : 0;                           // ow - pl >= 0
+    int hi = g.W - (g.KW - 1) * g.dw + g.pl;                // ow - pl + (KW-1)*dw < W
+    if (hi > g.OW) hi = g.OW;
+    if (lo > hi) lo = hi;
+    auto scalar = [&](int ow) {
+        float acc = bias;
+        for (int t = 0; t < nrows; ++t) {
+            for (int kw = 0; kw < g.KW; ++kw) {
+                int iw = ow - g.pl + kw * g.dw;
+                if ((unsigned)iw < (unsigned)g.W) acc += wrows[t][kw] * rows[t][iw];
+            }
+        }
+        orow[ow] = acc;
+    };
+    for (int ow = 0; ow < lo; ++ow) scalar(ow);
+    int ow = lo;
+    for (; ow + 8 <= hi; ow += 8) {
+        v4f a0 = {bias, bias, bias, bias}, a1 = a0;
+        for (int t = 0; t < nrows; ++t) {
+            const float* r = rows[t] + ow - g.pl;
+            for (int kw = 0; kw < g.KW; ++kw) {
+                const float wv = wrows[t][kw];
+                v4f x0, x1;
+                v4_load(&x0, r + kw * g.dw);
+                v4_load(&x1, r + kw * g.dw + 4);
+                a0 += wv * x0;
+                a1 += wv * x1;
+            }
+        }
+        memcpy(orow + ow, &a0, sizeof a0);
+        memcpy(orow + ow + 4, &a1, sizeof a1);
+    }
+    for (; ow < g.OW; ++ow) scalar(ow);
+}
+
+constexpr int kDwMaxRows = 16;
+
 void dw_range(void* arg, int64_t begin, int64_t end) {
     const DwJob& j = *static_cast<const DwJob*>(arg);
     const ConvGeom& g = *j.g;
@@ -37,6 +79,20 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
         const float bias = j.b ? j.b[oc] : 0.0f;
         for (int oh = 0; oh < g.OH; ++oh) {
             float* orow = out + (int64_t)oh * g.OW;
+            if (g.sw == 1 && g.KH <= kDwMaxRows) {
+                const float* rows[kDwMaxRows];
+                const float* wrows[kDwMaxRows];
+                int nrows = 0;
+                for (int kh = 0; kh < g.KH; ++kh) {
+                    const int ih = oh * g.sh - g.pt + kh * g.dh;
+                    if (ih < 0 || ih >= g.H) continue;
+                    rows[nrows] = xin + (int64_t)ih * g.W;
+                    wrows[nrows++] = wk + kh * g.KW;
+                }
+                dw_row_s1(g, rows, wrows, nrows, bias, orow);
+                act_span_f32(orow, g.OW, g.act);
+                continue;
+            }
             for (int ow = 0; ow < g.OW; ++ow) orow[ow] = bias;
             for (int kh = 0; kh < g.KH; ++kh) {
                 const int ih = oh * g.sh - g.pt + kh * g.dh;

@@ -70,16 +70,39 @@ inline void sgemm_tile(int K, const float* A, int64_t ars, int64_t acs, const fl
             c1[r] += av * b1;
         }
     }
+    // Epilogue on whole vectors, then the activation over the row in memory (a loop of
+    // constant length the compiler vectorizes): with a small K (pointwise convs) a scalar
+    // per-element epilogue would cost as much as the multiply-adds.
+    const bool scale = e.alpha != 1.0f;
     for (int r = 0; r < MR; ++r) {
-        float tmp[kNR];
-        memcpy(tmp, &c0[r], sizeof c0[r]);
-        memcpy(tmp + 4, &c1[r], sizeof c1[r]);
+        v4f o0 = c0[r], o1 = c1[r];
+        if (scale) {
+            o0 *= e.alpha;
+            o1 *= e.alpha;
+        }
+        if (e.row_bias) {
+            const float bias = e.row_bias[row0 + r];
+            o0 += bias;
+            o1 += bias;
+        }
         float* crow = C + r * ldc;
-        float bias = e.row_bias ? e.row_bias[row0 + r] : 0.0f;
-        for (int j = 0; j < w; ++j) {
-            float v = e.alpha * tmp[j] + bias;
-            if (e.accumulate) v += crow[j];
-            crow[j] = act_f32(v, e.act);
+        if (w == kNR) {
+            if (e.accumulate) {
+                v4f p0, p1;
+                v4_load(&p0, crow);
+                v4_load(&p1, crow + 4);
+                o0 += p0;
+                o1 += p1;
+            }
+            memcpy(crow, &o0, sizeof o0);
+            memcpy(crow + 4, &o1, sizeof o1);
+            if (e.act.kind != kActNone) act_span_f32(crow, kNR, e.act);
+        } else {
+            float tmp[kNR];
+            memcpy(tmp, &o0, sizeof o0);
+            memcpy(tmp + 4, &o1, sizeof o1);
+            for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
+            if (e.act.kind != kActNone) act_span_f32(crow, w, e.act);
         }
     }
 }
