@@ -62,6 +62,18 @@ void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* 
         memcpy(orow + ow, &a0, sizeof a0);
         memcpy(orow + ow + 4, &a1, sizeof a1);
     }
+    for (; ow + 4 <= hi; ow += 4) {  // narrow planes (7x7, 14x14) live mostly here
+        v4f a0 = {bias, bias, bias, bias};
+        for (int t = 0; t < nrows; ++t) {
+            const float* r = rows[t] + ow - g.pl;
+            for (int kw = 0; kw < g.KW; ++kw) {
+                v4f x0;
+                v4_load(&x0, r + kw * g.dw);
+                a0 += wrows[t][kw] * x0;
+            }
+        }
+        memcpy(orow + ow, &a0, sizeof a0);
+    }
     for (; ow < g.OW; ++ow) scalar(ow);
 }
 
