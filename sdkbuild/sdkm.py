@@ -171,7 +171,8 @@ def encode(model: Model) -> bytes:
         flags = flags_by_index[i]
         data_off = data_size = 0
         if t.data is not None:
-            arr = np.ascontiguousarray(t.data, dtype=DTYPES[t.dtype])
+            # np.ascontiguousarray would turn a rank-0 scalar into shape (1,)
+            arr = np.array(t.data, dtype=DTYPES[t.dtype], order="C", copy=True)
             if tuple(arr.shape) != tuple(t.shape):
                 raise SdkmError(f"tensor {t.name!r}: data shape {arr.shape} != declared {t.shape}")
             flags |= F_CONSTANT

@@ -102,3 +102,10 @@ def test_random_corruption_never_escapes_as_anything_but_sdkm_error(data) -> Non
         # decode() is the strict front door used by `inspect`; read() wraps these too,
         # but decode itself should only ever raise SdkmError.
         raise AssertionError(f"unwrapped {type(e).__name__}: {e}") from e
+
+
+def test_rank0_constant_round_trips() -> None:
+    m = sdkm.Model()
+    m.add_tensor(sdkm.Tensor("s", 1, (), np.array(2.5, "f4")))
+    back = sdkm.decode(sdkm.encode(m))
+    assert back.tensors[0].shape == () and float(back.tensors[0].data) == 2.5
