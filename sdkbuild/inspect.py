@@ -144,7 +144,7 @@ def render(info: dict[str, Any]) -> None:
         mem.add_row("arena (planned, per session)", str(m["arena_bytes"]), _fmt_bytes(m["arena_bytes"]))
         mem.add_row("lower bound (largest live set)", str(m["arena_lower_bound"]), _fmt_bytes(m["arena_lower_bound"]))
         mem.add_row("naive (no reuse)", str(m["naive_bytes"]), _fmt_bytes(m["naive_bytes"]))
-        mem.add_row("packed weights (load time)", str(m["packed_weights_bytes"]), _fmt_bytes(m["packed_weights_bytes"]))
+        mem.add_row("op data + packed weights (load time)", str(m["packed_weights_bytes"]), _fmt_bytes(m["packed_weights_bytes"]))
     con.print(mem)
     if info["memory_error"]:
         con.print(f"[yellow]memory plan unavailable:[/yellow] {info['memory_error']}")
