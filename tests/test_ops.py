@@ -13,6 +13,9 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from onnx import TensorProto, helper, numpy_helper
 
 from sdkbuild import runtime, sdkm
@@ -501,3 +504,45 @@ def test_rejects_bad_models(engine: runtime.Engine) -> None:
     _expect_reject(engine, Case("Pad", [x], {"pads": [0, 0, 1, 0, 0, 0, 0, 0], "mode": "wrap"}), (1, 6, 9, 8),
                    UNSUPPORTED, "wrap")
     _expect_reject(engine, Case("LRN", [x], {"size": [0]}), (1, 6, 8, 8), BAD_MODEL, "size")
+
+
+# ----------------------------------------------------------------------------- property tests (numpy reference)
+
+_SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@_SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=6, max_side=4),
+       op=st.sampled_from(["Add", "Mul"]), seed=st.integers(0, 2**16))
+def test_binary_broadcast_property(engine: runtime.Engine, shapes, op: str, seed: int) -> None:
+    sa, sb = shapes.input_shapes
+    rng = np.random.default_rng(seed)
+    a, b = rand(rng, *sa), rand(rng, *sb)
+    ref = (a + b) if op == "Add" else (a * b)
+    model = Case(op, [("a", a, False), ("b", b, False)]).sdkm_model([ref.shape])
+    assert_close(engine_run(engine, model, {"a": a, "b": b})[0], ref.astype(np.float32))
+
+
+@_SETTINGS
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=6, max_side=5), data=st.data())
+def test_transpose_property(engine: runtime.Engine, shape: tuple, data) -> None:
+    perm = data.draw(st.permutations(range(len(shape))))
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    ref = np.transpose(x, perm)
+    model = Case("Transpose", [("x", x, False)], {"perm": list(perm)}).sdkm_model([ref.shape])
+    np.testing.assert_array_equal(engine_run(engine, model, {"x": x})[0], ref)
+
+
+@_SETTINGS
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=2, max_side=5), data=st.data(),
+       mode=st.sampled_from(["constant", "reflect", "edge"]))
+def test_pad_property(engine: runtime.Engine, shape: tuple, data, mode: str) -> None:
+    limit = [(d - 1 if mode == "reflect" else 3) for d in shape]
+    begins = [data.draw(st.integers(0, m)) for m in limit]
+    ends = [data.draw(st.integers(0, m)) for m in limit]
+    x = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    kw = {"constant_values": -2.5} if mode == "constant" else {}
+    ref = np.pad(x, list(zip(begins, ends, strict=True)), mode=mode, **kw)
+    model = Case("Pad", [("x", x, False)], {"pads": begins + ends, "mode": mode, "value": [-2.5]},
+                 ("value",)).sdkm_model([ref.shape])
+    np.testing.assert_array_equal(engine_run(engine, model, {"x": x})[0], ref)
