@@ -2,6 +2,9 @@
 #include "core/op.h"
 #include "kernels/ref/misc.h"
 #include "ops/op_util.h"
+#if SDK_FEATURE_INT8
+#include "kernels/ops_s8.h"  // int8 path (perf engineer)
+#endif
 
 namespace sdk {
 namespace {
@@ -40,6 +43,9 @@ sdk_status prepare(PrepareContext& ctx) {
         out.dims[axis] += t->shape.dims[axis];
     }
     if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/concat_s8.cpp
+    if (ctx.input(0)->dtype == DType::I8) return concat_s8_prepare(ctx);
+#endif
     if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
     ConcatData* d = opu::alloc_op_data<ConcatData>(ctx);
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
@@ -56,6 +62,9 @@ sdk_status prepare(PrepareContext& ctx) {
 }
 
 sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/concat_s8.cpp
+    if (ctx.input(0).dtype == DType::I8) return concat_s8_run(ctx);
+#endif
     const ConcatData& d = *static_cast<const ConcatData*>(ctx.op_data);
     ref::concat_copy(d.n, ctx.in_data, d.chunk_bytes, d.outer, ctx.out_data[0]);
     return SDK_OK;

@@ -2,6 +2,9 @@
 #include "core/op.h"
 #include "kernels/ref/misc.h"
 #include "ops/op_util.h"
+#if SDK_FEATURE_INT8
+#include "kernels/ops_s8.h"  // int8 path (perf engineer)
+#endif
 
 namespace sdk {
 namespace {
@@ -24,6 +27,9 @@ sdk_status prepare(PrepareContext& ctx) {
         out.dims[i] = 1;
     }
     if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/globalaveragepool_s8.cpp
+    if (ctx.input(0)->dtype == DType::I8) return globalaveragepool_s8_prepare(ctx);
+#endif
     if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
     GapData* d = opu::alloc_op_data<GapData>(ctx);
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
@@ -32,6 +38,9 @@ sdk_status prepare(PrepareContext& ctx) {
 }
 
 sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/globalaveragepool_s8.cpp
+    if (ctx.input(0).dtype == DType::I8) return globalaveragepool_s8_run(ctx);
+#endif
 #if SDK_FEATURE_FP32
     const GapData& d = *static_cast<const GapData*>(ctx.op_data);
     ref::globalaveragepool_f32(ctx.in<float>(0), ctx.out<float>(0), d.planes, d.spatial, ctx.pool);
