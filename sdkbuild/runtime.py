@@ -408,7 +408,12 @@ class Session:
         elif arr.dtype.kind == "f" and info.dtype != np.float32 and info.scale > 0:
             arr = np.ascontiguousarray(arr, dtype=np.float32)
             self.model.engine._check(self._lib.sdk_session_set_input_f32(self.handle, i, arr.ctypes.data, arr.size))
-        elif np.can_cast(arr.dtype, info.dtype, "same_kind") and arr.dtype.kind == info.dtype.kind:
+        elif arr.dtype.kind == info.dtype.kind == "f" or (arr.dtype.kind in "iu" and info.dtype.kind in "iu"):
+            if arr.dtype.kind in "iu" and arr.size:
+                lim = np.iinfo(info.dtype)
+                if arr.min() < lim.min or arr.max() > lim.max:
+                    raise EngineError(f"input '{info.name}' is {info.dtype.name}: values {arr.min()}..{arr.max()} "
+                                      "do not fit", 1)
             arr = np.ascontiguousarray(arr, dtype=info.dtype)
             self.model.engine._check(self._lib.sdk_session_set_input(self.handle, i, arr.ctypes.data, arr.nbytes))
         else:

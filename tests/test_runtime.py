@@ -320,3 +320,11 @@ def test_edge_graphs() -> None:
         assert mi.weights_bytes == 24
         # x (y shares it), r; z is the constant itself
         assert mi.arena_bytes == 128
+
+
+def test_integer_inputs_are_range_checked() -> None:
+    m = int8_relu_model(0.5, 0, 0.5, 0, n=3)
+    with engine().load(sdkm.encode(m)) as model, model.session() as s:
+        np.testing.assert_array_equal(s.run({"x": np.array([-5, 0, 7], np.int64)})["y"], [0, 0, 7])
+        with pytest.raises(EngineError, match="values -5..300 do not fit"):
+            s.set_input("x", np.array([-5, 0, 300], np.int64))
