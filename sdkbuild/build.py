@@ -392,9 +392,9 @@ def _bindings(cfg: Config, target: Target, tc: Toolchain) -> tuple[tuple[Path, .
     emit = getattr(bindings, "emit_for_target", None)
     if emit is None:
         return (), (), False
-    if target.platform == "ios":
-        # ObjC++ glue needs the engine's Meson build to enable objcpp; until then the iOS
-        # slice is the C API only (the bindings module compiles the ObjC layer itself).
+    if target.platform == "ios" and "objcpp" not in (paths.engine_dir() / "meson.build").read_text():
+        # The ObjC++ glue (.mm) needs engine/meson.build to enable the objcpp language;
+        # without it the iOS slice carries the C API only.
         return (), (), False
     tb = emit(cfg, target.name, cfg.build_dir, tc.source)
     return tuple(tb.sources), tuple(tb.include_dirs), bool(tb.export_jni)
