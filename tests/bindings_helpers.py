@@ -63,3 +63,4 @@ def build_engine_with_glue(work: Path, ops: list[str], glue: Path, include_dirs:
         r = subprocess.run(cmd, capture_output=True, text=True, env=env)
         assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
     return build / f"lib{lib_name}.so"
+

@@ -11,7 +11,7 @@ from typing import Any
 
 from .. import bindings
 from ..errors import SdkbuildError
-from .aar import android_targets, build_aar
+from .aar import android_targets, build_aar, load_built_target
 from .archive import sha256_file, write_bytes_atomic
 from .xcframework import build_xcframework, ios_targets
 
@@ -48,6 +48,10 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
                             hint='add e.g. "android-arm64-v8a" or "ios-arm64" to [sdk] targets')
     api = bindings.load_api()
     models = built_models(cfg)
+    # every input checked before anything is written: a missing target leaves dist/ as it was
+    names = bindings.names_from_config(cfg)
+    for t in android + ios:
+        load_built_target(cfg.build_dir, t, names.lib_name)
     result = PackageResult(dist)
     if android:
         aar, pom = build_aar(cfg, cfg.build_dir, android, models, dist, api=api, prefab=prefab)
@@ -63,17 +67,17 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
                 old.unlink()
     for m in models:
         result.files.append(write_bytes_atomic(models_dir / m.name, m.read_bytes()))
-    clean_stale(dist, result.files)
+    clean_stale(dist, names)
     sums = "".join(f"{h}  {name}\n" for name, h in result.sums().items())
     result.files.append(write_bytes_atomic(dist / "SHA256SUMS", sums.encode()))
     return result
 
 
-def clean_stale(dist: Path, keep: list[Path]) -> None:
-    """Remove dist entries a previous sdk.toml produced (other name/version), except reports/."""
-    keep_names = {p.relative_to(dist).parts[0] for p in keep}
+def clean_stale(dist: Path, names: bindings.SdkNames) -> None:
+    """Remove packages an earlier sdk.toml produced (another name or version); reports/ stays."""
+    current = {f"{names.name}-{names.version}.aar", f"{names.name}-{names.version}.pom",
+               f"{names.module_name}.xcframework", f"{names.module_name}.xcframework.zip"}
     for p in dist.iterdir():
-        if p.name in keep_names or p.name == "reports":
+        if p.name in current or not (p.suffix in (".aar", ".pom", ".zip") or p.name.endswith(".xcframework")):
             continue
-        if p.suffix in (".aar", ".pom", ".zip") or p.name.endswith(".xcframework"):
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        shutil.rmtree(p) if p.is_dir() else p.unlink()

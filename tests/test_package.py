@@ -1,0 +1,230 @@
+"""`sdkbuild package` on real builds: AAR + POM and XCFramework + zip + Package.swift
+layouts, the Objective-C layer inside every iOS static library, byte-identical output
+when packaging twice, and clear errors for missing builds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import plistlib
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import onnx
+import pytest
+from bindings_helpers import tiny_onnx
+from click.testing import CliRunner
+
+from sdkbuild import sdkm
+from sdkbuild.cli import cli
+from sdkbuild.package import archive, xcframework
+
+SDKBUILD = Path(sys.executable).parent / "sdkbuild"
+ANDROID = ["android-arm64-v8a", "android-x86_64"]
+IOS = ["ios-arm64", "ios-simulator-arm64", "ios-simulator-x86_64"]
+SDK_TOML = """\
+[sdk]
+name = "TinyKit"
+version = "0.3.0"
+java_package = "com.example.tinykit"
+objc_prefix = "TK"
+targets = {targets}
+
+[android]
+min_sdk = 23
+toolchain = "gnu"  # the Debian cross compilers: stand-ins that build the same everywhere here
+
+[engine]
+dtypes = ["fp32"]
+
+[models]
+files = ["models/tiny.onnx"]
+"""
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(SDKBUILD), *args], cwd=cwd, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("pkg")
+    (root / "models").mkdir()
+    onnx.save(tiny_onnx(), root / "models" / "tiny.onnx")
+    (root / "sdk.toml").write_text(SDK_TOML.format(targets=json.dumps(ANDROID + IOS)))
+    # the real build: gnu stand-ins for Android, zig (or Xcode) static slices for iOS
+    r = _run("build", "-j2", cwd=root)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return root
+
+
+def _archs(lib: Path, lipo: str | None) -> list[str]:
+    if lib.read_bytes()[:4] == b"\xca\xfe\xba\xbe":  # universal: llvm-lipo reads it
+        return sorted(subprocess.run([lipo, "-archs", str(lib)], capture_output=True, text=True).stdout.split())
+    # thin archive (llvm-lipo 14 crashes on those): the CPU type of every member
+    out = subprocess.run([xcframework.find_tool("llvm-readobj"), "--file-headers", str(lib)],
+                         capture_output=True, text=True).stdout
+    names = {"Arm64": "arm64", "X86-64": "x86_64"}
+    return sorted({names[m] for m in re.findall(r"CpuType: (\S+)", out)})
+
+
+def _sums(dist: Path) -> dict[str, str]:
+    return {p.relative_to(dist).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(dist.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def packaged(project) -> tuple[Path, dict[str, str], dict[str, str]]:
+    r = _run("package", cwd=project)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    first = _sums(project / "dist")
+    r = _run("package", cwd=project)
+    assert r.returncode == 0, r.stderr
+    return project / "dist", first, _sums(project / "dist")
+
+
+@pytest.mark.slow
+def test_packaging_twice_is_byte_identical(packaged):
+    dist, first, second = packaged
+    assert first == second
+    assert {"TinyKit-0.3.0.aar", "TinyKit-0.3.0.pom", "TinyKit.xcframework.zip", "Package.swift",
+            "models/tiny.sdkm", "SHA256SUMS", "TinyKit.xcframework/Info.plist"} <= set(first)
+    listed = dict(reversed(line.split("  ", 1)) for line in (dist / "SHA256SUMS").read_text().splitlines())
+    assert listed["TinyKit-0.3.0.aar"] == first["TinyKit-0.3.0.aar"]
+    assert not [p for p in dist.rglob(".*")], "temporary files left behind"
+
+
+@pytest.mark.slow
+def test_aar_layout(packaged, project):
+    dist = packaged[0]
+    with zipfile.ZipFile(dist / "TinyKit-0.3.0.aar") as z:
+        names = z.namelist()
+        assert names == sorted(names)
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
+        assert {"AndroidManifest.xml", "classes.jar", "R.txt", "proguard.txt", "assets/tinykit/tiny.sdkm",
+                "jni/arm64-v8a/libtinykit.so", "jni/x86_64/libtinykit.so", "META-INF/sdkbuild/build-info.json",
+                "prefab/prefab.json", "prefab/modules/tinykit/module.json",
+                "prefab/modules/tinykit/libs/android.arm64-v8a/abi.json",
+                "prefab/modules/tinykit/libs/android.arm64-v8a/libtinykit.so",
+                "prefab/modules/tinykit/include/sdkengine/engine.h"} <= set(names)
+        manifest = z.read("AndroidManifest.xml").decode()
+        assert 'package="com.example.tinykit"' in manifest and 'android:minSdkVersion="23"' in manifest
+        assert "<application" not in manifest
+        assert z.read("R.txt") == b""
+        for abi in ("arm64-v8a", "x86_64"):
+            so = z.read(f"jni/{abi}/libtinykit.so")
+            assert so[:4] == b"\x7fELF"
+            assert so == (project / f"build/android-{abi}/lib/libtinykit.so").read_bytes()
+        assert z.read("assets/tinykit/tiny.sdkm") == (project / "build/models/tiny.sdkm").read_bytes()
+        meta = json.loads(z.read("META-INF/sdkbuild/build-info.json"))
+        assert set(meta["abis"]) == {"arm64-v8a", "x86_64"}
+        assert meta["abis"]["arm64-v8a"]["standin"] is True  # gnu cross compilers: labelled stand-ins
+        assert meta["abis"]["arm64-v8a"]["toolchain"]["source"] == "gnu"
+        assert json.loads(z.read("prefab/modules/tinykit/libs/android.x86_64/abi.json"))["abi"] == "x86_64"
+        rules = z.read("proguard.txt").decode()
+        for cls in ("Model", "Session", "Engine"):
+            assert f"-keep class com.example.tinykit.{cls} {{\n    native <methods>;" in rules
+        jar = z.read("classes.jar")
+    jar_path = dist.parent / "classes-check.jar"
+    jar_path.write_bytes(jar)
+    with zipfile.ZipFile(jar_path) as j:
+        assert "com/example/tinykit/Session.class" in j.namelist()
+        head = j.read("com/example/tinykit/Model.class")[:8]
+        assert int.from_bytes(head[6:8], "big") == 52  # Java 8
+    pom = (dist / "TinyKit-0.3.0.pom").read_text()
+    for s in ("<groupId>com.example</groupId>", "<artifactId>tinykit</artifactId>", "<version>0.3.0</version>",
+              "<packaging>aar</packaging>", "STAND-IN"):
+        assert s in pom
+
+
+@pytest.mark.slow
+def test_xcframework_layout_and_objc_in_static_libraries(packaged, tmp_path):
+    dist = packaged[0]
+    xcf = dist / "TinyKit.xcframework"
+    plist = plistlib.loads((xcf / "Info.plist").read_bytes())
+    assert plist["CFBundlePackageType"] == "XFWK" and plist["XCFrameworkFormatVersion"] == "1.0"
+    libs = {e["LibraryIdentifier"]: e for e in plist["AvailableLibraries"]}
+    assert set(libs) == {"ios-arm64", "ios-arm64_x86_64-simulator"}
+    assert libs["ios-arm64"]["SupportedArchitectures"] == ["arm64"]
+    assert "SupportedPlatformVariant" not in libs["ios-arm64"]
+    sim = libs["ios-arm64_x86_64-simulator"]
+    assert sim["SupportedArchitectures"] == ["arm64", "x86_64"] and sim["SupportedPlatformVariant"] == "simulator"
+    lipo, nm, ar = (xcframework.find_tool(t) for t in ("llvm-lipo", "llvm-nm", "llvm-ar"))
+    for sid, e in libs.items():
+        assert e["SupportedPlatform"] == "ios" and e["HeadersPath"] == "Headers"
+        lib = xcf / sid / e["LibraryPath"]
+        headers = xcf / sid / "Headers"
+        assert {"TinyKit.h", "module.modulemap", "sdkengine/engine.h"} <= {
+            p.relative_to(headers).as_posix() for p in headers.rglob("*") if p.is_file()}
+        assert _archs(lib, lipo) == e["SupportedArchitectures"]
+        syms = subprocess.run([nm, "--defined-only", str(lib)], capture_output=True, text=True).stdout
+        assert "_OBJC_CLASS_$_TKModel" in syms and "_sdk_session_run" in syms
+        thin = {a: lib for a in e["SupportedArchitectures"]}
+        if len(thin) > 1:
+            for a in thin:
+                thin[a] = tmp_path / f"{sid}-{a}.a"
+                subprocess.run([lipo, str(lib), "-thin", a, "-output", str(thin[a])], check=True)
+        for a, path in thin.items():
+            members = subprocess.run([ar, "t", str(path)], capture_output=True, text=True).stdout.split()
+            assert "TinyKit.mm.o" in members and "src_api.cpp.o" in members, (sid, a, members)
+    meta = json.loads((xcf / "sdkbuild.json").read_text())
+    assert meta["slices"]["ios-arm64"]["standin"] is True
+    # the zip holds the same tree, and Package.swift carries its checksum
+    with zipfile.ZipFile(dist / "TinyKit.xcframework.zip") as z:
+        assert z.read("TinyKit.xcframework/Info.plist") == (xcf / "Info.plist").read_bytes()
+    checksum = archive.sha256_file(dist / "TinyKit.xcframework.zip")
+    swift = (dist / "Package.swift").read_text()
+    assert checksum in swift and '.binaryTarget(' in swift and 'path: "TinyKit.xcframework"' in swift
+    assert '.iOS("13.0")' in swift
+
+
+@pytest.mark.slow
+def test_swiftpm_url_form(project, tmp_path):
+    r = _run("package", "--dist", str(tmp_path / "d"), "--swiftpm-url", "https://example.com/sdk/", cwd=project)
+    assert r.returncode == 0, r.stderr
+    swift = (tmp_path / "d" / "Package.swift").read_text()
+    checksum = archive.sha256_file(tmp_path / "d" / "TinyKit.xcframework.zip")
+    assert 'url: "https://example.com/sdk/TinyKit.xcframework.zip"' in swift
+    assert f'checksum: "{checksum}"' in swift
+
+
+def test_missing_build_names_the_target(tmp_path):
+    (tmp_path / "models").mkdir()
+    onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")
+    (tmp_path / "sdk.toml").write_text(SDK_TOML.format(targets='["android-arm64-v8a", "ios-arm64"]'))
+    (tmp_path / "build" / "models").mkdir(parents=True)
+    sdkm.write(sdkm.Model(), tmp_path / "build/models/tiny.sdkm")
+    r = CliRunner().invoke(cli, ["package", "--config", str(tmp_path / "sdk.toml")])
+    assert r.exit_code != 0
+    assert "android-arm64-v8a" in str(r.exception) and "sdkbuild build --target android-arm64-v8a" in str(r.exception.hint)
+    assert not (tmp_path / "dist").exists()
+
+
+def test_missing_models_say_to_build(tmp_path):
+    (tmp_path / "models").mkdir()
+    onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")
+    (tmp_path / "sdk.toml").write_text(SDK_TOML.format(targets='["android-arm64-v8a"]'))
+    r = CliRunner().invoke(cli, ["package", "--config", str(tmp_path / "sdk.toml")])
+    assert r.exit_code != 0 and "tiny.sdkm" in str(r.exception) and "sdkbuild build" in r.exception.hint
+
+
+def test_deterministic_zip_helper(tmp_path, monkeypatch):
+    f = tmp_path / "b.bin"
+    f.write_bytes(b"x" * 1000)
+    a = archive.write_zip(tmp_path / "1.zip", [("z.txt", b"z"), ("b.bin", f), ("d/", b"")])
+    f.touch()
+    b = archive.write_zip(tmp_path / "2.zip", [("d/", b""), ("b.bin", f), ("z.txt", b"z")])
+    assert a.read_bytes() == b.read_bytes()
+    with zipfile.ZipFile(a) as z:
+        assert z.namelist() == ["b.bin", "d/", "z.txt"]
+        assert z.getinfo("b.bin").external_attr >> 16 == 0o100644
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    c = archive.write_zip(tmp_path / "3.zip", [("z.txt", b"z")])
+    with zipfile.ZipFile(c) as z:
+        assert z.getinfo("z.txt").date_time == (2023, 11, 14, 22, 13, 20)
+    with pytest.raises(ValueError, match="duplicate"):
+        archive.write_zip(tmp_path / "4.zip", [("a", b""), ("a", b"")])
+    assert not (tmp_path / "4.zip").exists() and not list(tmp_path.glob(".4.zip*"))
