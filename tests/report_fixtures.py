@@ -27,8 +27,16 @@ def _table(name: str, n: int, seed: int) -> str:
     return f"static const unsigned char {name}[{n}] = {{{vals}}};\n"
 
 
-def _sources(ops: tuple[str, ...], scale: int = 1) -> dict[str, str]:
-    """C++ sources with distinct, sized functions and tables per op (no std library needed)."""
+WEAK_HELPER = (
+    "namespace sdk { __attribute__((noinline)) inline float shared_scale(float x, int n) {\n"
+    "  float acc = x; for (int i = 1; i < n; ++i) acc = acc * 0.5f + (float)i / (acc + 1.0f); return acc; } }\n"
+)
+
+
+def _sources(ops: tuple[str, ...], scale: int = 1, weak_helper: bool = False) -> dict[str, str]:
+    """C++ sources with distinct, sized functions and tables per op (no std library needed).
+
+    `weak_helper`: Conv and Relu both use one inline function (emitted weak in both objects)."""
     src = {
         "src/core/engine.cpp": (
             "extern \"C\" int sdk_registered_ops();\n"
@@ -64,6 +72,11 @@ def _sources(ops: tuple[str, ...], scale: int = 1) -> dict[str, str]:
               "} }\n"
         ),
     }
+    if weak_helper:
+        src["src/ops/conv.cpp"] = WEAK_HELPER + src["src/ops/conv.cpp"] + (
+            "namespace sdk { namespace ops { __attribute__((visibility(\"default\"))) float conv_scale(float x) { return shared_scale(x, 7); } } }\n")
+        src["src/ops/relu.cpp"] = WEAK_HELPER + src["src/ops/relu.cpp"] + (
+            "namespace sdk { namespace ops { __attribute__((visibility(\"default\"))) float relu_scale(float x) { return shared_scale(x, 5); } } }\n")
     # Each op file defines its OpDef-like `sdk_op_<stem>` (engine/src/core/op.h convention).
     for rel, fn in (("src/ops/conv.cpp", "conv_run"), ("src/ops/relu.cpp", "relu_run"), ("src/ops/add.cpp", "add_run")):
         stem = rel.rsplit("/", 1)[-1].split(".")[0]
@@ -105,7 +118,7 @@ def _write_info(tdir: Path, target: str, platform: str, abi: str, arch: str, var
 def build_elf_target(build_dir: Path, target: str = "android-arm64-v8a", ops: tuple[str, ...] = ("Conv", "Relu", "Add"),
                      cxx: str = "aarch64-linux-gnu-g++", abi: str = "arm64-v8a", arch: str = "arm64",
                      platform: str = "android", min_os: str = "21", extra_link: tuple[str, ...] = (),
-                     scale: int = 1, cflags: tuple[str, ...] = ()) -> Path:
+                     scale: int = 1, cflags: tuple[str, ...] = (), weak_helper: bool = False) -> Path:
     """A real ELF shared library from op objects compiled under a Meson-like object dir."""
     tdir = build_dir / target
     objdir = tdir / "meson" / "libvisionkit.so.p"
@@ -114,7 +127,7 @@ def build_elf_target(build_dir: Path, target: str = "android-arm64-v8a", ops: tu
         d.mkdir(parents=True, exist_ok=True)
     wanted = set(CORE_SOURCES) | {"src/ops_registry.cpp"} | {s for o in ops for s in OP_SOURCES[o]}
     objs = []
-    for rel, text in sorted(_sources(ops, scale).items()):
+    for rel, text in sorted(_sources(ops, scale, weak_helper).items()):
         if rel not in wanted:
             continue
         sp = srcdir / rel
@@ -139,7 +152,8 @@ def build_elf_target(build_dir: Path, target: str = "android-arm64-v8a", ops: tu
 
 
 def build_macho_target(build_dir: Path, target: str = "ios-arm64", ops: tuple[str, ...] = ("Conv", "Relu", "Add"),
-                       triple: str = "arm64-apple-ios13.0", variant: str = "", min_os: str = "13.0") -> Path:
+                       triple: str = "arm64-apple-ios13.0", variant: str = "", min_os: str = "13.0",
+                       weak_helper: bool = False) -> Path:
     """A real iOS static library: clang Mach-O objects in an llvm-ar archive, Meson member names."""
     tdir = build_dir / target
     objdir = tdir / "meson" / "libvisionkit.a.p"
@@ -148,7 +162,7 @@ def build_macho_target(build_dir: Path, target: str = "ios-arm64", ops: tuple[st
         d.mkdir(parents=True, exist_ok=True)
     wanted = set(CORE_SOURCES) | {"src/ops_registry.cpp"} | {s for o in ops for s in OP_SOURCES[o]}
     objs = []
-    for rel, text in sorted(_sources(ops).items()):
+    for rel, text in sorted(_sources(ops, weak_helper=weak_helper).items()):
         if rel not in wanted:
             continue
         sp = srcdir / rel

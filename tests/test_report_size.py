@@ -167,6 +167,24 @@ def test_stale_op_registrations_are_noted(tmp_path: Path) -> None:
                             "(stale build tree? rebuild with `sdkbuild build --clean`)"]
 
 
+@need_arm
+@need_clang
+def test_inline_code_shared_by_two_ops(tmp_path: Path) -> None:
+    """An inline function used by Conv and Relu: ELF links one copy, a static archive carries one per
+    object; both reports count it once, as shared between Conv and Relu."""
+    b = tmp_path / "build"
+    elf = size.analyze_target(build_elf_target(b, weak_helper=True))
+    ios = size.analyze_target(build_macho_target(b, weak_helper=True))
+    for row in (elf, ios):
+        helper = [s for s in row["top_symbols"] if s["name"].startswith("sdk::shared_scale(")]
+        assert len(helper) == 1 and helper[0]["op"] == "Conv+Relu", row["top_symbols"]
+        assert row["ops_shared"] == {"Conv+Relu": helper[0]["size"]}
+    # the archive holds two copies (one per object); the size counts one
+    raw = sum(v for k, v in ios["sections"].items() if not k.startswith(("__LD,", "__DWARF,")))
+    assert raw - ios["size"] == ios["ops_shared"]["Conv+Relu"]
+    assert ios["size"] == sum(ios["ops"].values()) + ios["ops_shared"]["Conv+Relu"] + ios["unattributed"]
+
+
 def test_op_matcher_meson_and_plain_names() -> None:
     names = size.name_matcher({"Conv": ["src/ops/conv.cpp", "src/kernels/ref/conv_f32.cpp"], "Add": ["src/ops/add.cpp"]})
     assert names("sdk::ref::conv_f32_plan(sdk::ConvGeom const&)") == {"Conv"} and names("sdk_op_add") == {"Add"}

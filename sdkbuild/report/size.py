@@ -396,20 +396,24 @@ def macho_object(data: bytes, name: str) -> dict[str, Any]:
         n_sect = int(getattr(sym, "numberof_sections", 0))
         if n_sect <= 0 or n_sect > len(sect_list) or str(sym.type).rsplit(".", 1)[-1] != "SECTION":
             continue
-        by_sect.setdefault(n_sect, []).append((int(sym.value), sym.name))
+        # N_EXT with N_WEAK_DEF (0x80): inline/template code every object carries; the linker keeps one.
+        weak = bool(int(sym.raw_type) & 0x01) and bool(int(sym.description) & 0x80)
+        by_sect.setdefault(n_sect, []).append((int(sym.value), sym.name, weak))
     symbols = []
     for n_sect, syms in by_sect.items():
         sec = sect_list[n_sect - 1]
         if sec.segment_name in MACHO_NOT_LINKED:
             continue
         end = int(sec.virtual_address) + int(sec.size)
-        addrs = sorted({a for a, _ in syms} | {end})
-        for addr, sname in sorted(syms):
+        addrs = sorted({a for a, _, _ in syms} | {end})
+        zerofill = str(sec.type).rsplit(".", 1)[-1] in MACHO_ZEROFILL
+        for addr, sname, weak in sorted(syms):
             if not sname.startswith("_"):  # ltmp*, l_*, L*: assembler-local labels
                 continue
             nxt = next(a for a in addrs if a > addr) if addr < end else end
             if nxt > addr:
-                symbols.append({"name": sname, "size": nxt - addr, "section": f"{sec.segment_name},{sec.name}"})
+                symbols.append({"name": sname, "size": nxt - addr, "section": f"{sec.segment_name},{sec.name}",
+                                "weak": weak, "linked": not zerofill})
     bv = {"platform": "?", "minos": "?"}
     if b.has_build_version:
         bv = {"platform": str(b.build_version.platform).rsplit(".", 1)[-1],
@@ -556,27 +560,49 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
         sections: dict[str, int] = {}
         symbols = []
         bvs = []
-        linked = 0
+        parsed = []
+        weak_defs: dict[str, list[tuple[str, int]]] = {}  # name -> [(member, size)]
         for name, data in members:
             mo = macho_object(data, f"{lib.name}({name})")
+            parsed.append((name, mo))
             for k, v in mo["sections"].items():
                 sections[k] = sections.get(k, 0) + v
-            linked += mo["linked"]
-            label = attribute(match(name), mo["linked"])
-            for s in mo["symbols"]:
-                s["op"] = label
-                s["member"] = name
-            symbols.extend(mo["symbols"])
+            for sy in mo["symbols"]:
+                if sy["weak"] and sy["linked"]:
+                    weak_defs.setdefault(sy["name"], []).append((name, sy["size"]))
             bvs.append({"member": name, **mo["build_version"]})
+        # A weak definition in several members reaches the app once: count one copy, and give it
+        # to the ops of all members carrying it (to no op when an engine-core member has it too).
+        dup = {n: d for n, d in weak_defs.items() if len({m for m, _ in d}) > 1}
+        linked = 0
+        for name, mo in parsed:
+            own = mo["linked"] - sum(sz for n, d in dup.items() for m, sz in d if m == name)
+            linked += own
+            label = attribute(match(name), own)
+            for sy in mo["symbols"]:
+                sy["op"] = label
+                sy["member"] = name
+                if sy["name"] not in dup:
+                    symbols.append(sy)
+        for n, d in sorted(dup.items()):
+            carriers = [match(m) for m, _ in d]
+            owner = set().union(*carriers) if all(carriers) else set()
+            size_one = max(sz for _, sz in d)
+            linked += size_one
+            symbols.append({"name": n, "size": size_one, "section": "(weak, in several objects)",
+                            "op": attribute(owner, size_one), "member": ", ".join(sorted({m for m, _ in d}))})
         dm = demangle((s["name"] for s in symbols), macho=True)
         for s in symbols:
             s["name"] = dm.get(s["name"], s["name"])
+            s.pop("weak", None)
+            s.pop("linked", None)
         row.update({
             "format": "macho-archive",
             "file": lib.stat().st_size,
             "stripped": None,
             "compressed": len(zlib.compress(lib.read_bytes(), 9)),
-            # What the slice can add to an app before -dead_strip: code, constants and data.
+            # What the slice can add to an app before -dead_strip: code, constants and data,
+            # with inline/template (weak) definitions counted once, as the app's linker keeps one.
             "size": linked,
             "sections": sections,
             "nobits": {},
