@@ -400,6 +400,12 @@ def _bindings(cfg: Config, target: Target, tc: Toolchain) -> tuple[tuple[Path, .
     return tuple(tb.sources), tuple(tb.include_dirs), bool(tb.export_jni)
 
 
+def toolchain_label(tc: Toolchain) -> str:
+    """'gnu aarch64-linux-gnu-g++ 12.2.0 (stand-in)', 'zig 0.13.0', ... for progress lines."""
+    label = tc.version if tc.version.split(" ", 1)[0] == tc.source else f"{tc.source} {tc.version}"
+    return label + (" (stand-in)" if tc.standin else "")
+
+
 def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequence[ConvertedModel],
                  jobs: int, engine_hash: str, bindings: bool = True) -> TargetResult:
     target = TARGETS[target_name]
@@ -418,7 +424,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             res.message = str(err)
             return res
         tc = resolution.toolchain
-        res.toolchain = f"{tc.source} {tc.version}" + (" (stand-in)" if tc.standin else "")
+        res.toolchain = toolchain_label(tc)
         log.write(f"# toolchain: {res.toolchain}")
         extra_src, extra_inc, jni = _bindings(cfg, target, tc) if bindings else ((), (), False)
         req = EngineRequest(

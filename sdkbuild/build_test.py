@@ -26,6 +26,7 @@ from .build import (
     conan_options,
     ensure_conan_home,
     tool_env,
+    toolchain_label,
 )
 from .config import DTYPES, Config
 from .engine_sources import available_ops
@@ -81,7 +82,7 @@ def test_target(cfg: Config, name: str, jobs: int) -> TestResult:
             log.write(res.message)
             return res
         tc = resolution.toolchain
-        res.toolchain = f"{tc.source} {tc.version}" + (" (stand-in)" if tc.standin else "")
+        res.toolchain = toolchain_label(tc)
         if tc.library_kind == "static" or target.platform == "ios":
             res.message = "iOS slices are static libraries for another OS: their tests run in the simulator (Xcode)"
             return res
