@@ -137,10 +137,9 @@ def build_engine(work: Path, ops: list[str]) -> Path:
     build = work / "engine"
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     opts = [f"-Dops={','.join(sorted(ops))}", f"-Disa={isa}", "-Dbuildtype=release", "-Dtests=false"]
-    if (build / "build.ninja").is_file():
-        cmd = ["meson", "configure", str(build), *opts]
-    else:
-        cmd = ["meson", "setup", str(build), str(ROOT / "engine"), *opts]
+    # --reconfigure re-runs the source selection, so kernels added since the last run count
+    again = ["--reconfigure"] if (build / "build.ninja").is_file() else []
+    cmd = ["meson", "setup", *again, str(build), str(ROOT / "engine"), *opts]
     for c in (cmd, ["ninja", "-C", str(build), "-j2"]):
         r = subprocess.run(c, capture_output=True, text=True, env=env)
         if r.returncode != 0:
