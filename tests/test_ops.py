@@ -597,3 +597,25 @@ def test_pad_property(engine: runtime.Engine, shape: tuple, data, mode: str) -> 
     model = Case("Pad", [("x", x, False)], {"pads": begins + ends, "mode": mode, "value": [-2.5]},
                  ("value",)).sdkm_model([ref.shape])
     np.testing.assert_array_equal(engine_run(engine, model, {"x": x})[0], ref)
+
+
+@pytest.mark.parametrize("op", ["Add", "Mul"])
+@pytest.mark.parametrize("swap", [False, True])
+def test_binary_in_place(engine: runtime.Engine, op: str, swap: bool) -> None:
+    """x -> Sigmoid -> t; y = op(t, c) with c broadcast: the planner may put y in t's buffer."""
+    rng = np.random.default_rng(3)
+    x, c = rand(rng, 1, 5, 6, 7), rand(rng, 5, 1, 1)
+    m = sdkm.Model(name="t")
+    ix = m.add_tensor(sdkm.Tensor("x", 1, x.shape))
+    it = m.add_tensor(sdkm.Tensor("t", 1, x.shape))
+    ic = m.add_tensor(sdkm.Tensor("c", 1, c.shape, data=c))
+    iy = m.add_tensor(sdkm.Tensor("y", 1, x.shape))
+    m.inputs, m.outputs = [ix], [iy]
+    m.nodes = [sdkm.Node("Sigmoid", "s", [ix], [it]),
+               sdkm.Node(op, "n0", [ic, it] if swap else [it, ic], [iy], {"activation": [1]} if op == "Add" else {})]
+    t = 1 / (1 + np.exp(-x.astype(np.float64)))
+    ref = np.maximum(t + c, 0) if op == "Add" else t * c
+    with engine.load(sdkm.encode(m)) as loaded:
+        mem = loaded.memory_info()
+        assert mem.arena_bytes < mem.naive_bytes, mem  # y really shares t's buffer
+    assert_close(engine_run(engine, m, {"x": x})[0], ref.astype(np.float32))

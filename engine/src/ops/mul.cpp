@@ -1,4 +1,6 @@
 // Mul: elementwise with numpy broadcasting (rank <= 6), no attributes.
+// Output may reuse any same-size input that dies here (kOpInplaceAny): the kernels read
+// element i of such an input before writing element i.
 // sdk-kernels: binary
 #include "core/op.h"
 #include "kernels/ref/binary.h"
@@ -53,4 +55,4 @@ sdk_status run(const RunContext& ctx) {
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_mul = {"Mul", sdk::prepare, sdk::run, sdk::kOpNone};
+extern const sdk::OpDef sdk_op_mul = {"Mul", sdk::prepare, sdk::run, sdk::kOpInplaceAny};
