@@ -53,8 +53,9 @@ def size_chart(targets: dict[str, Any]) -> Markup:
     for t, r in targets.items():
         s: dict[str, int] = {}
         for k, v in r.get("sections", {}).items():
-            if r["format"] == "macho-archive" and k.split(",")[0] in ("__LD", "__DWARF"):
-                continue
+            if r["format"] == "macho-archive" and (k.split(",")[0] in ("__LD", "__DWARF")
+                                                   or k.endswith((",__bss", ",__common", ",__thread_bss"))):
+                continue  # not in the app's file: link-time info, debug info, zero-fill
             g = _section_group(k)
             s[g] = s.get(g, 0) + int(v)
         if r["format"] == "elf":
