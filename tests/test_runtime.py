@@ -234,8 +234,9 @@ def test_extra_sources_and_jni_export(tmp_path: Path, export_jni: bool) -> None:
 
 def test_engine_meson_tests_pass_natively() -> None:
     """engine/tests (loader, hostile files, parallel_for, planner) through `meson test`."""
-    build = dev_lib().parent
-    r = subprocess.run([str(Path(sys.executable).parent / "meson"), "test", "-C", str(build), "--print-errorlogs", "engine"],
+    build = dev_lib().parent  # --no-rebuild: test exactly the library the other tests used
+    r = subprocess.run([str(Path(sys.executable).parent / "meson"), "test", "-C", str(build), "--no-rebuild",
+                        "--print-errorlogs", "engine"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
 
