@@ -207,6 +207,11 @@ def test_conv_mobilenet_sized(engine: runtime.Engine) -> None:
     (9, 11, 1, 0, 0, 1.0, 1.0, "1", 4, True),
     (3, 5, 6, 0, 1, 1.0, 1.0, None, 3, True),
     (33, 70, 19, 0, 0, 1.0, 1.0, "1n", 0, True),
+    # batch 1 (GEMV on B as stored): B' = B^T and B, transA, with and without C
+    (1, 70, 33, 1, 0, 0.7, 0.5, "n", 2, True),
+    (1, 129, 150, 0, 0, 1.0, 1.0, "1n", 1, False),
+    (1, 1280, 100, 0, 1, 1.0, 1.0, "n", 0, True),
+    (1, 9, 5, 1, 1, -2.0, 1.0, None, 4, False),
 ])
 def test_gemm(engine: runtime.Engine, m: int, k: int, n: int, ta: int, tb: int, alpha: float, beta: float,
               cshape: str | None, act: int, bconst: bool) -> None:

@@ -38,7 +38,9 @@ sdk_status prepare(PrepareContext& ctx) {
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     *d = p;
     size_t pb = ref::gemm_f32_packed_b_bytes(p);
-    if ((b->flags & kTensorConstant) && b->const_data) {
+    if (!ref::gemm_f32_needs_packed_b(p)) {
+        // GEMV on B as stored: nothing to pack
+    } else if ((b->flags & kTensorConstant) && b->const_data) {
         float* packed = static_cast<float*>(ctx.alloc(pb));
         if (!packed) return SDK_ERR_OUT_OF_MEMORY;
         ref::gemm_f32_pack_b(p, static_cast<const float*>(b->const_data), packed);

@@ -25,6 +25,11 @@ struct GemmF32Plan {
     const float* packed_b;
 };
 
+// A single row of A (batch-1 fully connected layers) runs as a GEMV straight on B's own
+// layout: B is streamed once either way, and packing it would double the memory of the
+// largest weights in many models (e.g. a 1280x1000 classifier). Otherwise B is packed.
+inline bool gemm_f32_needs_packed_b(const GemmF32Plan& p) { return p.M > 1; }
+
 // Bytes of packed B (also the scratch a run needs when B is not constant).
 size_t gemm_f32_packed_b_bytes(const GemmF32Plan& p);
 void gemm_f32_pack_b(const GemmF32Plan& p, const float* b, float* out);

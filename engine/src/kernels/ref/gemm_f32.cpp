@@ -18,6 +18,69 @@ void gemm_f32_pack_b(const GemmF32Plan& p, const float* b, float* out) {
     sgemm_pack_b(b, rs, cs, p.K, 0, p.N, out);
 }
 
+namespace {
+
+struct GemvJob {
+    const GemmF32Plan* p;
+    const float *a, *b;
+    float* y;
+    bool accumulate;
+};
+
+inline float epilogue(const GemmF32Plan& p, float acc, float prev, bool accumulate) {
+    float v = p.alpha * acc;
+    if (accumulate) v += prev;
+    return act_f32(v, p.act);
+}
+
+// y[n] for n in [begin, end) with B' = B^T: one contiguous dot product per output.
+void gemv_bt(void* arg, int64_t begin, int64_t end) {
+    const GemvJob& j = *static_cast<const GemvJob*>(arg);
+    const GemmF32Plan& p = *j.p;
+    const int K = p.K;
+    for (int64_t n = begin; n < end; ++n) {
+        const float* row = j.b + n * K;
+        v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0;
+        int k = 0;
+        for (; k + 8 <= K; k += 8) {
+            v4f a0, a1, b0, b1;
+            v4_load(&a0, j.a + k);
+            v4_load(&a1, j.a + k + 4);
+            v4_load(&b0, row + k);
+            v4_load(&b1, row + k + 4);
+            s0 += a0 * b0;
+            s1 += a1 * b1;
+        }
+        s0 += s1;
+        float lanes[4];
+        memcpy(lanes, &s0, sizeof lanes);
+        float acc = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+        for (; k < K; ++k) acc += j.a[k] * row[k];
+        j.y[n] = epilogue(p, acc, j.y[n], j.accumulate);
+    }
+}
+
+// y[n] for n in [begin, end) with B' = B: rows of B scaled by a[k] and summed, in column
+// blocks that stay in registers / L1.
+void gemv_b(void* arg, int64_t begin, int64_t end) {
+    const GemvJob& j = *static_cast<const GemvJob*>(arg);
+    const GemmF32Plan& p = *j.p;
+    constexpr int kBlock = 64;
+    for (int64_t n0 = begin; n0 < end; n0 += kBlock) {
+        const int w = end - n0 < kBlock ? (int)(end - n0) : kBlock;
+        float acc[kBlock];
+        for (int i = 0; i < w; ++i) acc[i] = 0.0f;
+        for (int k = 0; k < p.K; ++k) {
+            const float av = j.a[k];
+            const float* row = j.b + (int64_t)k * p.N + n0;
+            for (int i = 0; i < w; ++i) acc[i] += av * row[i];
+        }
+        for (int i = 0; i < w; ++i) j.y[n0 + i] = epilogue(p, acc[i], j.y[n0 + i], j.accumulate);
+    }
+}
+
+}  // namespace
+
 void gemm_f32(const GemmF32Plan& p, const float* a, const float* b, const float* c, float* y, float* scratch,
               ThreadPool* pool) {
     GemmEpilogue e;
@@ -30,6 +93,12 @@ void gemm_f32(const GemmF32Plan& p, const float* a, const float* b, const float*
             for (int64_t n = 0; n < p.N; ++n) row[n] = p.beta * crow[n * p.c_cs];
         }
         e.accumulate = true;
+    }
+    if (!gemm_f32_needs_packed_b(p)) {  // M == 1: A' is one contiguous row either way
+        GemvJob j = {&p, a, b, y, e.accumulate};
+        int64_t grain = p.K > 0 ? (1 << 15) / p.K : 1;
+        parallel_for(pool, p.N, grain < 1 ? 1 : grain, p.transB ? gemv_bt : gemv_b, &j);
+        return;
     }
     const float* bp = p.packed_b;
     if (!bp) {
