@@ -169,7 +169,8 @@ static void test_concurrent_sessions(const char* path) {
 
 static void test_hostile(const char* path) {
     std::vector<uint8_t> good = read_file(path);
-    CHECK(!good.empty());
+    CHECK(good.size() > 64);
+    if (good.size() <= 64) return;
     sdk_model* m = nullptr;
     // every truncation
     for (size_t n = 0; n < good.size(); ++n) {
