@@ -330,6 +330,23 @@ def _engine_node(graph: Path) -> dict:
     return node
 
 
+def local_build_folder(parent: Path, rendered: toolchains.Rendered, args: list[str]) -> Path:
+    """A build folder per configuration (compilers, flags, options) under `parent`.
+
+    Meson keeps the compilers and options of a folder's first setup, so a folder is reused
+    only by the same configuration (incremental on source edits); others are removed.
+    """
+    key = hashlib.sha256("\0".join([
+        rendered.toolchain_id, rendered.host_profile.read_text(), rendered.build_profile.read_text(), *args,
+    ]).encode()).hexdigest()[:12]
+    folder = parent / key
+    if parent.is_dir():
+        for old in parent.iterdir():
+            if old.is_dir() and old.name != key:
+                shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
 def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs: int) -> EngineBuild:
     """The engine package for one toolchain + request: from the Conan cache, else built.
 
@@ -355,9 +372,10 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
             log.run([conan, "install", f"--requires={ENGINE_REF}", "-nr", "--build=never", *common,
                      "--format=json", "--out-file", str(graph)], env)
     if not cached:
-        log.run([conan, "build", engine, "-nr", "-of", str(work / "engine"), *common], env)
+        folder = local_build_folder(work / "engine", rendered, common)
+        log.run([conan, "build", engine, "-nr", "-of", str(folder), *common], env)
         with conan_lock():
-            log.run([conan, "export-pkg", engine, "-nr", "-of", str(work / "engine"), *common,
+            log.run([conan, "export-pkg", engine, "-nr", "-of", str(folder), *common,
                      "--format=json", "--out-file", str(graph)], env)
     node = _engine_node(graph)
     if not node.get("package_folder"):

@@ -25,6 +25,7 @@ from .build import (
     conan_exe,
     conan_options,
     ensure_conan_home,
+    local_build_folder,
     tool_env,
     toolchain_label,
 )
@@ -90,14 +91,15 @@ def test_target(cfg: Config, name: str, jobs: int) -> TestResult:
         rendered = toolchains.render(tc, out / "conan", jobs=jobs, launcher=toolchains.compiler_launcher())
         req = EngineRequest(ops=tuple(sorted(available_ops().values())), dtypes=DTYPES, isa=target.isa,
                             threads=cfg.engine.threads, lib_name=cfg.sdk.lib_name, lto=False, tests=True)
-        cmd = [conan_exe(), "build", str(paths.engine_dir()), "-nr", "-of", str(out / "engine"),
-               "-pr:h", str(rendered.host_profile), "-pr:b", str(rendered.build_profile),
-               *conan_options(req, tc.library_kind, rendered.toolchain_id)]
+        common = ["-pr:h", str(rendered.host_profile), "-pr:b", str(rendered.build_profile),
+                  *conan_options(req, tc.library_kind, rendered.toolchain_id)]
+        folder = local_build_folder(out / "engine", rendered, common)
+        cmd = [conan_exe(), "build", str(paths.engine_dir()), "-nr", "-of", str(folder), *common]
         env = tool_env(dict(tc.env))
         log.run(cmd, env)  # a local build: it does not write the Conan cache, so no lock
-        bdir = _find_build_dir(out / "engine")
+        bdir = _find_build_dir(folder)
         if bdir is None:
-            raise TargetFailed(f"no Meson build folder under {out / 'engine'}")
+            raise TargetFailed(f"no Meson build folder under {folder}")
         try:
             log.run(["meson", "test", "-C", str(bdir), "--print-errorlogs", f"--num-processes={max(1, jobs)}"], env)
         except TargetFailed as e:

@@ -276,3 +276,36 @@ def test_conan_paths_for_android_and_apple_settings(shape: str, tmp_path: Path) 
         machine = (tmp_path / "conan" / "machine.ini").read_text()
         assert "subsystem = 'ios-simulator'" in machine and "system = 'darwin'" in machine
         assert eb.library.name == "libshape.a" and eb.library.read_bytes()[:8] == b"!<arch>\n"
+
+
+def _comment(lib: Path) -> str:
+    with open(lib, "rb") as f:
+        sec = ELFFile(f).get_section_by_name(".comment")
+        return sec.data().decode(errors="replace") if sec else ""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("clang++") is None, reason="clang")
+def test_same_folder_follows_compiler_and_option_changes(tmp_path: Path) -> None:
+    """A build folder is reused only by the same configuration: switching the compiler or the
+    op list in place must give a library built by that compiler with those ops."""
+    import os
+
+    root = make_project(tmp_path, ["host"])
+    r = sdkbuild(root, "build", "--no-bindings")
+    assert r.returncode == 0, r.stdout + r.stderr
+    unstripped = root / "build" / "host" / "lib" / "libtinykit.unstripped.so"
+    assert "clang version" not in _comment(unstripped)
+    env = {**os.environ, "CC": "clang", "CXX": "clang++"}
+    r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "build", "--no-bindings"], cwd=root,
+                       capture_output=True, text=True, timeout=900, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "clang version" in _comment(unstripped)
+    (root / "sdk.toml").write_text((root / "sdk.toml").read_text().replace(
+        'ops = "auto"', 'ops = ["Conv", "Reshape", "MatMul", "Add"]'))
+    r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "build", "--no-bindings"], cwd=root,
+                       capture_output=True, text=True, timeout=900, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    dll = ctypes.CDLL(str(root / "build" / "host" / "lib" / "libtinykit.so"))
+    dll.sdk_build_info.restype = ctypes.c_char_p
+    assert json.loads(dll.sdk_build_info().decode())["ops"] == ["Add", "Conv", "MatMul", "Reshape"]
