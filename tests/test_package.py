@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import plistlib
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -228,3 +230,33 @@ def test_deterministic_zip_helper(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="duplicate"):
         archive.write_zip(tmp_path / "4.zip", [("a", b""), ("a", b"")])
     assert not (tmp_path / "4.zip").exists() and not list(tmp_path.glob(".4.zip*"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or shutil.which("javac") is None,
+                    reason="runs the AAR's x86_64 stand-in library in the host JVM")
+def test_aar_classes_and_x86_64_library_run_in_a_jvm(packaged, tmp_path):
+    """The packaged artifact itself works: classes.jar + jni/x86_64 (a glibc stand-in, so the
+    host JVM can load it) + the model from assets/, checked against onnxruntime."""
+    import numpy as np
+    from bindings_helpers import ROOT, onnxruntime_run
+
+    with zipfile.ZipFile(packaged[0] / "TinyKit-0.3.0.aar") as z:
+        for name in ("classes.jar", "jni/x86_64/libtinykit.so", "assets/tinykit/tiny.sdkm"):
+            (tmp_path / Path(name).name).write_bytes(z.read(name))
+    src = (ROOT / "tests/java/JniSmoke.java").read_text().replace("com.example.jnikit", "com.example.tinykit")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/JniSmoke.java").write_text(src)
+    r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(tmp_path / "classes.jar"),
+                        "-d", str(tmp_path / "cls"), str(tmp_path / "src/JniSmoke.java")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    x = np.array([[0.5, -1.0, 2.0, 0.25, -0.75, 1.5]], dtype=np.float32)
+    r = subprocess.run(["java", "-Xcheck:jni", f"-Dcom.example.tinykit.library.path={tmp_path / 'libtinykit.so'}",
+                        "-cp", f"{tmp_path / 'classes.jar'}:{tmp_path / 'cls'}", "JniSmoke",
+                        str(tmp_path / "tiny.sdkm"), ",".join(str(float(v)) for v in x.ravel())],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    kv = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    got = np.array([float(v) for v in kv["out_file"].split(",")], dtype=np.float32)
+    np.testing.assert_allclose(got, onnxruntime_run(tiny_onnx(), x).ravel(), rtol=1e-5, atol=1e-5)
+    assert kv["sdk_version"] == "0.3.0" and kv["done"] == "ok"
