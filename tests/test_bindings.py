@@ -117,6 +117,14 @@ def test_glue_needs_no_cxx_standard_library(rendered):
     assert r.returncode == 0, r.stderr
 
 
+@pytest.mark.skipif(shutil.which("javadoc") is None, reason="needs a JDK")
+def test_javadoc_is_well_formed(rendered, tmp_path):
+    sources = sorted(str(p) for p in (rendered / "java").rglob("*.java"))
+    r = subprocess.run(["javadoc", "-quiet", "-Xdoclint:all,-missing", "-d", str(tmp_path / "doc"), *sources],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+
+
 def test_rendering_is_deterministic_and_keeps_unchanged_files(tmp_path):
     a = bindings.render(NAMES, tmp_path / "a")
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in a}
