@@ -36,6 +36,7 @@ struct Job {
     int8_t* scratch;
     int64_t slot_bytes;
     int32_t slots, tiles, pixels;
+    int32_t msplit, mchunk;  // output channels of one job split over threads when jobs are few
 };
 
 void im2col(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* out) {
@@ -75,16 +76,22 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
     const ConvS8Data& d = *j.d;
     const ConvGeom& g = d.g;
     const int ocg = g.OC / g.group;
-    const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
+    const int64_t items = (int64_t)g.N * g.group * j.tiles * j.msplit;
     for (int64_t s = begin; s < end; ++s) {
         int8_t* cols = j.scratch + s * j.slot_bytes;
-        for (int64_t t = s; t < jobs; t += j.slots) {
+        int64_t have = -1;  // the job whose im2col this slot holds
+        for (int64_t it = s; it < items; it += j.slots) {
+            const int64_t t = it / j.msplit;
+            const int part = (int)(it % j.msplit);
+            const int mb = part * j.mchunk, me = mb + j.mchunk < ocg ? mb + j.mchunk : ocg;
+            if (mb >= me) continue;
             const int tile = (int)(t % j.tiles);
             const int grp = (int)(t / j.tiles % g.group);
             const int n = (int)(t / j.tiles / g.group);
             const int p0 = tile * d.tile;
             const int p1 = p0 + d.tile < j.pixels ? p0 + d.tile : j.pixels;
-            im2col(d, j.x, n, grp, p0, p1, cols);
+            if (t != have) im2col(d, j.x, n, grp, p0, p1, cols);
+            have = t;
             s8::Gemm G;
             const int m0 = grp * ocg;
             G.M = ocg;
@@ -101,7 +108,7 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             G.y = j.y + ((int64_t)n * g.OC + m0) * j.pixels + p0;
             G.ys_m = j.pixels;
             G.ys_n = 1;
-            d.kernel(G, 0, G.M, 0, G.N);
+            d.kernel(G, mb, me, 0, G.N);
         }
     }
 }
@@ -293,7 +300,18 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     int32_t slots = pool_threads(ctx.pool);
     if (slots < 1) slots = 1;
     if (slots > kMaxSlots) slots = kMaxSlots;
-    if (slots > jobs) slots = (int32_t)jobs;
+    // Fewer jobs than threads (small late-layer images): split the output channels too,
+    // in chunks of whole 4-row tiles; each part redoes its (cheap) im2col.
+    const int ocg = g.OC / g.group;
+    j.msplit = 1;
+    if (jobs < slots) {
+        j.msplit = (int32_t)((slots + jobs - 1) / jobs);
+        const int32_t max_split = (ocg + 15) / 16;  // at least 16 channels per part
+        if (j.msplit > max_split) j.msplit = max_split < 1 ? 1 : max_split;
+    }
+    j.mchunk = ((ocg + j.msplit - 1) / j.msplit + 3) / 4 * 4;
+    const int64_t items = jobs * j.msplit;
+    if (slots > items) slots = (int32_t)items;
     j.slots = slots;
     parallel_for(ctx.pool, slots, 1, gemm_slot, &j);
     return SDK_OK;
