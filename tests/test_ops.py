@@ -624,3 +624,82 @@ def test_binary_in_place(engine: runtime.Engine, op: str, swap: bool) -> None:
         mem = loaded.memory_info()
         assert mem.arena_bytes < mem.naive_bytes, mem  # y really shares t's buffer
     assert_close(engine_run(engine, m, {"x": x})[0], ref.astype(np.float32))
+
+
+ATTR_NAMES = {
+    "Conv": ["strides", "pads", "dilations", "group", "activation", "activation_params", "kernel_shape"],
+    "Gemm": ["alpha", "beta", "transA", "transB", "activation", "activation_params"],
+    "MatMul": ["activation"],
+    "Add": ["activation", "activation_params"],
+    "Mul": [],
+    "Clip": ["min", "max"],
+    "Sigmoid": [],
+    "HardSwish": [],
+    "MaxPool": ["kernel_shape", "strides", "pads", "dilations", "ceil_mode"],
+    "AveragePool": ["kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad", "dilations"],
+    "GlobalAveragePool": [],
+    "Softmax": ["axis"],
+    "Concat": ["axis"],
+    "Transpose": ["perm"],
+    "Pad": ["pads", "mode", "value"],
+    "LRN": ["size", "alpha", "beta", "bias"],
+}
+
+# per op: (min inputs, max inputs, ranks the inputs are drawn from)
+ARITY = {"Conv": (2, 3, [4, 4, 4, 1, 3]), "Gemm": (2, 3, [2, 2, 2, 1, 0]), "MatMul": (2, 2, [2, 2, 3]),
+         "Add": (2, 2, [0, 1, 2, 3, 4, 6]), "Mul": (2, 2, [0, 1, 2, 3, 4, 6]), "Concat": (1, 4, [1, 2, 3, 4]),
+         "MaxPool": (1, 1, [4, 4, 3]), "AveragePool": (1, 1, [4, 4, 3]), "GlobalAveragePool": (1, 1, [2, 3, 4, 5]),
+         "LRN": (1, 1, [3, 4, 4, 2])}
+_attr_value = st.one_of(
+    st.lists(st.integers(-3, 7), min_size=0, max_size=8),
+    st.lists(st.integers(0, 3), min_size=1, max_size=4),
+    st.lists(st.floats(-10, 10, width=32), min_size=1, max_size=3),
+    st.sampled_from(["constant", "reflect", "edge", "wrap", ""]),
+)
+
+
+def _computed_shape(message: str) -> tuple[int, ...] | None:
+    """The shape the op computed, from the core's output-shape mismatch message."""
+    if "but the op computes [" not in message:
+        return None
+    inner = message.rsplit("but the op computes [", 1)[1].split("]", 1)[0]
+    return tuple(int(d) for d in inner.split(",") if d.strip())
+
+
+@pytest.mark.parametrize("op", sorted(ATTR_NAMES))
+def test_prepare_never_crashes(engine: runtime.Engine, op: str) -> None:
+    """Random shapes and attribute values: the load either succeeds (and then runs) or fails with
+    BAD_MODEL / UNSUPPORTED and a message naming the node; the process never crashes. When only the
+    recorded output shape was wrong, the model is retried with the shape the op computed, so
+    accepted attribute combinations really run."""
+    lo, hi, ranks = ARITY.get(op, (1, 1, [0, 1, 2, 3, 4, 5, 6]))
+    shapes = st.lists(st.sampled_from(ranks).flatmap(
+        lambda r: st.lists(st.integers(1, 6), min_size=r, max_size=r).map(tuple)), min_size=lo, max_size=hi)
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(in_shapes=shapes, consts=st.lists(st.booleans(), min_size=4, max_size=4),
+           attrs=st.dictionaries(st.sampled_from(ATTR_NAMES[op] or ["x"]), _attr_value, max_size=5),
+           seed=st.integers(0, 99))
+    def run(in_shapes: list, consts: list, attrs: dict, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        ins = [(f"i{k}", rand(rng, *s), consts[k] and k > 0) for k, s in enumerate(in_shapes)]
+        floats = tuple(k for k, v in attrs.items() if isinstance(v, list) and v and isinstance(v[0], float))
+        out_shape: tuple[int, ...] = (1,)
+        for _ in range(2):
+            model = Case(op, ins, attrs, floats).sdkm_model([out_shape])
+            try:
+                loaded = engine.load(sdkm.encode(model))
+            except runtime.EngineError as e:
+                assert e.status in (BAD_MODEL, UNSUPPORTED), str(e)
+                assert "n0" in str(e), str(e)
+                computed = _computed_shape(str(e))
+                if computed is None or computed == out_shape:
+                    return
+                out_shape = computed
+                continue
+            with loaded, loaded.session(threads=2) as s:
+                out = s.run({n: a for n, a, c in ins if not c})
+                assert next(iter(out.values())).shape == out_shape
+            return
+
+    run()
