@@ -387,6 +387,9 @@ class TargetBindings:
     include_dirs: tuple[Path, ...]
     export_jni: bool
     kind: str  # "jni" or "objc"
+    # extra compile arguments of `sources` (objcpp_args for the ObjC layer: ARC, and the
+    # Foundation stand-in when the toolchain has no Apple SDK)
+    args: tuple[str, ...] = ()
 
 
 def find_jdk() -> Path:
@@ -429,8 +432,15 @@ def emit_for_target(cfg: Any, target: str, build_dir: str | os.PathLike, toolcha
     names = names_from_config(cfg)
     if t.platform == "ios":
         render(cfg, out, ["objc"])
+        args: tuple[str, ...] = ("-fobjc-arc", "-fno-objc-exceptions")
+        if toolchain_source != "xcode":
+            from .package.xcframework import foundation_standin
+
+            standin = foundation_standin()
+            if standin is not None:
+                args += ("-nostdlibinc", "-isystem", str(standin))
         return TargetBindings((out / "objc" / f"{names.module_name}.mm",),
-                              (out / "objc", paths.engine_dir() / "include"), False, "objc")
+                              (out / "objc", paths.engine_dir() / "include"), False, "objc", args)
     render(cfg, out, ["jni"])
     incs: tuple[Path, ...] = () if toolchain_source == "ndk" else jni_include_dirs()
     return TargetBindings((out / "jni" / "sdk_jni.cpp",), incs, True, "jni")
