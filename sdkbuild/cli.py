@@ -123,15 +123,17 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], **
 @click.option("-o", "--output", "output_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for the outputs, written as <name>.npy.")
 @click.option("--threads", default=1, show_default=True, type=int, help="Engine threads.")
+@click.option("--dequantize", is_flag=True, help="Write int8 outputs as float32 (real values).")
 @click.option("--engine-lib", type=click.Path(dir_okay=False), envvar="SDKBUILD_ENGINE_LIB",
               help="Host libsdkengine.so to use (default: build/find the host engine).")
-def run_cmd(model: str, inputs: tuple[str, ...], output_dir: str, threads: int, engine_lib: str | None) -> None:
+def run_cmd(model: str, inputs: tuple[str, ...], output_dir: str, threads: int, dequantize: bool,
+            engine_lib: str | None) -> None:
     """Run a .sdkm model on the host engine with inputs from .npy files."""
     from pathlib import Path
 
     from .runtime import run_model
 
-    written = run_model(Path(model), inputs, Path(output_dir), threads, engine_lib)
+    written = run_model(Path(model), inputs, Path(output_dir), threads, engine_lib, dequantize)
     for name, path in written.items():
         click.echo(f"{name} -> {path}")
 

@@ -468,8 +468,12 @@ def _load_npy(path: Path) -> np.ndarray:
 
 
 def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, threads: int = 1,
-              lib_path: str | None = None) -> dict[str, Path]:
-    """The `sdkbuild run` command: inputs from .npy files, outputs to OUTPUT_DIR/<name>.npy."""
+              lib_path: str | None = None, dequantize: bool = False) -> dict[str, Path]:
+    """The `sdkbuild run` command: inputs from .npy files, outputs to OUTPUT_DIR/<name>.npy.
+
+    Float arrays for int8 inputs are quantized with the input's scale/zero point;
+    `dequantize` writes int8 outputs as float32.
+    """
     if not model_path.is_file():
         raise SdkbuildError(f"model {model_path} does not exist")
     if threads < 1:
@@ -500,6 +504,8 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
             )
         with model.session(threads) as s:
             outputs = s.run(given)
+            if dequantize:
+                outputs = {o.name: s.get_output(i, dequantize=True) for i, o in enumerate(model.outputs)}
     output_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name, arr in outputs.items():

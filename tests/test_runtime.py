@@ -329,3 +329,25 @@ def test_integer_inputs_are_range_checked() -> None:
         np.testing.assert_array_equal(s.run({"x": np.array([-5, 0, 7], np.int64)})["y"], [0, 0, 7])
         with pytest.raises(EngineError, match="values -5..300 do not fit"):
             s.set_input("x", np.array([-5, 0, 300], np.int64))
+
+
+def test_cli_run_int8_float_io(tmp_path: Path) -> None:
+    sdkm.write(int8_relu_model(0.5, 0, 0.25, -10, n=4), tmp_path / "q.sdkm")
+    np.save(tmp_path / "x.npy", np.array([-1.0, 0.5, 1.0, 2.0], np.float32))
+    r = _cli("run", str(tmp_path / "q.sdkm"), "--input", str(tmp_path / "x.npy"), "-o", str(tmp_path / "o"),
+             "--dequantize")
+    assert r.returncode == 0, r.stderr
+    y = np.load(tmp_path / "o" / "y.npy")
+    assert y.dtype == np.float32
+    np.testing.assert_allclose(y, [0.0, 0.5, 1.0, 2.0])
+
+
+def test_cli_inspect_without_the_op_in_the_host_engine(tmp_path: Path) -> None:
+    m = chain_model()
+    m.nodes[0].op = "NotCompiled"
+    sdkm.write(m, tmp_path / "m.sdkm")
+    r = _cli("inspect", "--json", str(tmp_path / "m.sdkm"))
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["ops"]["NotCompiled"] == 1
+    assert info["memory"] is None and "NotCompiled" in info["memory_error"]
