@@ -263,6 +263,32 @@ def test_engine_pools_concat_softmax_vs_reference(engine_lib: Path, tmp_path: Pa
         sess.close()
 
 
+@pytest.mark.parametrize("mutation", ["channel_count", "weight_zero_point", "activation_zero_point", "zero_scale",
+                                      "fused_hardswish"])
+def test_engine_rejects_bad_int8_models(engine_lib: Path, tmp_path: Path, mutation: str) -> None:
+    """Inconsistent quantization in a .sdkm is a clean load error, never a crash."""
+    from sdkbuild import runtime
+
+    qm = Q.quantize_model(engine_model(), [{"input": np.ones((1, 3, 10, 10), np.float32)}])
+    t = {x.name: x for x in qm.tensors}
+    if mutation == "channel_count":
+        t["w1"].quant = sdkm.Quant(t["w1"].quant.scales[:3], t["w1"].quant.zero_points[:3], 0)
+    elif mutation == "weight_zero_point":
+        t["w1"].quant = sdkm.Quant(t["w1"].quant.scales, t["w1"].quant.zero_points + 1, 0)
+    elif mutation == "activation_zero_point":
+        t["c1"].quant = sdkm.Quant(t["c1"].quant.scales, np.array([300], np.int32), -1)
+    elif mutation == "zero_scale":
+        t["c1"].quant = sdkm.Quant(np.array([0.0], np.float32), t["c1"].quant.zero_points, -1)
+    else:
+        next(n for n in qm.nodes if n.name == "conv1").attrs["activation"] = [3]
+    sdkm.write(qm, tmp_path / "bad.sdkm")
+    _need_ops(engine_lib, qm)
+    with runtime.Engine(engine_lib) as eng, pytest.raises(runtime.EngineError) as e:
+        eng.load(tmp_path / "bad.sdkm")
+    msg = str(e.value)  # the loader or the op's prepare names the culprit
+    assert any(k in msg for k in ("w1", "c1", "conv1", "quantization record")), msg
+
+
 def _digits():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split

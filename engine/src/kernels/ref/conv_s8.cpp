@@ -15,6 +15,7 @@ namespace sdk {
 namespace {
 
 constexpr int kMaxSlots = 8;
+constexpr int kMaxK = 65536;
 
 struct ConvS8Data {
     ConvGeom g;
@@ -257,7 +258,11 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     const int8_t* wdata = static_cast<const int8_t*>(w->const_data);
     const int32_t* bdata = b ? static_cast<const int32_t*>(b->const_data) : nullptr;
     d->depthwise = g.group == g.C && g.OC == g.C && g.KW <= kDwMaxKW;
-    d->kg = (g.C / g.group) * g.KH * g.KW;
+    const int64_t kg = (int64_t)(g.C / g.group) * g.KH * g.KW;
+    if (kg > kMaxK)  // 255 * 127 * K must stay inside the int32 accumulator
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Conv reduces over %lld values; at most %d fit int32 accumulators",
+                        (long long)kg, kMaxK);
+    d->kg = (int32_t)kg;
     if (d->depthwise) {
         d->requant = s8::requant_row_kernel();
         d->w = wdata;

@@ -45,6 +45,11 @@ sdk_status gemm_s8_prepare(PrepareContext& ctx) {
     if (st == SDK_OK) st = s8::tensor_qp(ctx, y, &ys, &yz);
     if (st != SDK_OK) return st;
     const int32_t M = a->shape.dims[0], K = a->shape.dims[1], N = b->shape.dims[0];
+    if (a->shape.rank != 2 || b->shape.rank != 2 || b->shape.dims[1] != K || y->shape.dims[0] != M ||
+        y->shape.dims[1] != N)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "int8 Gemm needs A [M, K], B [N, K] and Y [M, N]");
+    if (K > 65536)  // 255 * 127 * K must stay inside the int32 accumulator
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Gemm reduces over %d values; at most 65536 fit int32", K);
     if (b->dtype != DType::I8 || !(b->flags & kTensorConstant) || !b->const_data || !b->quant)
         return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Gemm needs constant quantized int8 weights B ('%s')", b->name);
     const QuantParams& bq = *b->quant;
