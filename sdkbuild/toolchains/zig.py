@@ -11,6 +11,7 @@ zig's driver differs from clang's in two ways that matter to Meson/Conan, so sdk
 calls it through small generated shell wrappers (one folder per zig install):
 - `-march=` is read as a zig CPU name; the wrappers map the GCC/clang spellings the engine
   and targets.py use (`-march=armv8.2-a+dotprod`, `-march=x86-64`) to zig's `-mcpu=`.
+- zig's linker rejects `-z text` (text relocations are refused by default): dropped.
 - zig needs a writable cache; the wrappers default ZIG_GLOBAL_CACHE_DIR/ZIG_LOCAL_CACHE_DIR
   to sdkbuild's cache so every caller (Meson probes, Conan, ccache) shares one.
 Links pass `-nostdlib++`: the engine uses no C++ library, and without it zig would build
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from ..targets import Target
 from .base import Toolchain, Unavailable
+from .ndk import PAGE_FLAGS
 
 INSTALL_HINT = "pip install ziglang  (or put a zig >= 0.11 on PATH)"
 
@@ -60,6 +62,8 @@ for a in "$@"; do
     -march=armv7-a+*) a="-mcpu=generic+v7a+${{a#-march=armv7-a+}}" ;;
     -march=x86-64) a=-mcpu=x86_64 ;;
     -march=x86-64-v[234]) a="-mcpu=x86_64_${{a#-march=x86-64-}}" ;;
+    # zig's linker front end rejects -z text; refusing text relocations is its default
+    -Wl,-z,text) continue ;;
   esac
   set -- "$@" "$a"
 done
@@ -191,7 +195,7 @@ class ZigSource:
                 notes.append("hard-float ABI (Linux armhf); Android armeabi-v7a uses softfp")
             c_args = flags
             cpp_args = flags
-            link_args = (*flags, "-nostdlib++")
+            link_args = (*flags, *PAGE_FLAGS, "-nostdlib++")
             notes.insert(0, f"not bionic-linked: a Linux ({ztarget}) stand-in for the Android ABI, built by zig {version}")
             notes.append("engine tests that use the C++ standard library need the gnu or ndk toolchain "
                          "(zig links without libc++)")
