@@ -77,6 +77,47 @@ void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* 
     for (; ow < g.OW; ++ow) scalar(ow);
 }
 
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define SDK_HAVE_SHUFFLEVECTOR 1
+#else
+#define SDK_HAVE_SHUFFLEVECTOR 0
+#endif
+
+// Depthwise output row, stride 2 along W: 4 outputs read 8 contiguous inputs per tap and
+// keep the even lanes, so the taps accumulate in a register as in dw_row_s1.
+void dw_row_s2(const ConvGeom& g, const float* const* rows, const float* const* wrows, int nrows, float bias,
+               float* orow) {
+    auto scalar = [&](int ow) {
+        float acc = bias;
+        for (int t = 0; t < nrows; ++t) {
+            for (int kw = 0; kw < g.KW; ++kw) {
+                int iw = ow * 2 - g.pl + kw * g.dw;
+                if ((unsigned)iw < (unsigned)g.W) acc += wrows[t][kw] * rows[t][iw];
+            }
+        }
+        orow[ow] = acc;
+    };
+    int ow = 0;
+    for (; ow < g.OW && ow * 2 - g.pl < 0; ++ow) scalar(ow);
+#if SDK_HAVE_SHUFFLEVECTOR
+    const int span = (g.KW - 1) * g.dw - g.pl + 7;  // last input read by a block at ow = 0
+    for (; ow + 4 <= g.OW && ow * 2 + span < g.W; ow += 4) {
+        v4f a0 = {bias, bias, bias, bias};
+        for (int t = 0; t < nrows; ++t) {
+            const float* r = rows[t] + ow * 2 - g.pl;
+            for (int kw = 0; kw < g.KW; ++kw) {
+                v4f x0, x1;
+                v4_load(&x0, r + kw * g.dw);
+                v4_load(&x1, r + kw * g.dw + 4);
+                a0 += wrows[t][kw] * __builtin_shufflevector(x0, x1, 0, 2, 4, 6);
+            }
+        }
+        memcpy(orow + ow, &a0, sizeof a0);
+    }
+#endif
+    for (; ow < g.OW; ++ow) scalar(ow);
+}
+
 constexpr int kDwMaxRows = 16;
 
 void dw_range(void* arg, int64_t begin, int64_t end) {
@@ -91,7 +132,7 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
         const float bias = j.b ? j.b[oc] : 0.0f;
         for (int oh = 0; oh < g.OH; ++oh) {
             float* orow = out + (int64_t)oh * g.OW;
-            if (g.sw == 1 && g.KH <= kDwMaxRows) {
+            if ((g.sw == 1 || g.sw == 2) && g.KH <= kDwMaxRows) {
                 const float* rows[kDwMaxRows];
                 const float* wrows[kDwMaxRows];
                 int nrows = 0;
@@ -101,7 +142,10 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
                     rows[nrows] = xin + (int64_t)ih * g.W;
                     wrows[nrows++] = wk + kh * g.KW;
                 }
-                dw_row_s1(g, rows, wrows, nrows, bias, orow);
+                if (g.sw == 1)
+                    dw_row_s1(g, rows, wrows, nrows, bias, orow);
+                else
+                    dw_row_s2(g, rows, wrows, nrows, bias, orow);
                 act_span_f32(orow, g.OW, g.act);
                 continue;
             }
