@@ -226,7 +226,8 @@ def render_package_swift(names: bindings.SdkNames, xcf_name: str, checksum: str,
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(paths.templates_dir())),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                             lstrip_blocks=True)
     return env.get_template("apple/Package.swift.j2").render(
         sdk=names, xcframework=xcf_name, checksum=checksum,
         url=(url.rstrip("/") + f"/{xcf_name}.zip") if url else None)
