@@ -237,7 +237,9 @@ int main(int argc, char** argv) {
     check_requant_row("neon", sdk::s8::requant_row_neon);
 #endif
 #if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
-    if (sdk::s8::cpu_has_dotprod())
+    if (!sdk::s8::kDotprodCompiled)
+        printf("int8 gemm kernel dotprod : selected, but the compiler lacked the dotprod flag (plain NEON)\n");
+    else if (sdk::s8::cpu_has_dotprod())
         check_gemm_kernel("dotprod", sdk::s8::gemm_neon_dotprod);
     else
         printf("int8 gemm kernel dotprod : compiled in, CPU lacks it (skipped)\n");

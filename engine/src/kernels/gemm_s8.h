@@ -43,6 +43,7 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1);
 #endif
 #if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
 void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1);
+extern const bool kDotprodCompiled;  // false when the compiler lacked the dotprod flag
 #endif
 #if SDK_FEATURE_X86
 void gemm_avx2(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1);

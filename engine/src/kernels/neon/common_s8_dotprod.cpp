@@ -38,6 +38,19 @@ void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_
     if (m < m1) gemm_neon(g, m, m1, n0, n1);
 }
 
+extern const bool kDotprodCompiled = true;
+
+}  // namespace s8
+}  // namespace sdk
+#elif SDK_FEATURE_NEON && defined(__ARM_NEON)
+namespace sdk {
+namespace s8 {
+
+// This compiler did not take the ARMv8.2 dotprod flag (meson dropped it as unsupported):
+// keep the symbol, run the plain NEON kernel, and tell gemm_kernel() not to count on it.
+void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) { gemm_neon(g, m0, m1, n0, n1); }
+extern const bool kDotprodCompiled = false;
+
 }  // namespace s8
 }  // namespace sdk
 #endif

@@ -85,7 +85,7 @@ GemmKernel gemm_kernel() {
     const bool any = !force || !*force;
     if (!any && strcmp(force, "ref") == 0) return gemm_ref;
 #if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
-    if ((any || strcmp(force, "dotprod") == 0) && cpu_has_dotprod()) return gemm_neon_dotprod;
+    if ((any || strcmp(force, "dotprod") == 0) && kDotprodCompiled && cpu_has_dotprod()) return gemm_neon_dotprod;
 #endif
 #if SDK_FEATURE_NEON
     if (any || strcmp(force, "neon") == 0) return gemm_neon;
