@@ -64,3 +64,30 @@ def build_engine_with_glue(work: Path, ops: list[str], glue: Path, include_dirs:
         assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout[-4000:]}\n{r.stderr[-4000:]}"
     return build / f"lib{lib_name}.so"
 
+
+
+def java8_api_jar(dest: Path) -> Path:
+    """The Java 8 platform API as a jar ProGuard can read as -libraryjars.
+
+    Debian's ProGuard 6.2 reads class files up to Java 13, and the JDK 17 modules are
+    Java 17 class files; the JDK's lib/ct.sym holds the API signatures javac uses for
+    `--release 8` (entries under folders whose name contains "8"), stored as Java 17
+    class files: taken as they are, with the class-file version set to 52 (Java 8).
+    """
+    import zipfile
+
+    ct = bindings.find_jdk() / "lib" / "ct.sym"
+    seen: set[str] = set()
+    with zipfile.ZipFile(ct) as src, zipfile.ZipFile(dest, "w") as out:
+        for name in src.namelist():
+            parts = name.split("/")
+            if len(parts) < 3 or "8" not in parts[0] or not name.endswith(".sig"):
+                continue
+            rel = "/".join(parts[2:])[:-4] + ".class"
+            if rel in seen:
+                continue
+            seen.add(rel)
+            data = bytearray(src.read(name))
+            data[6:8] = (52).to_bytes(2, "big")
+            out.writestr(rel, bytes(data))
+    return dest

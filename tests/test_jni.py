@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,41 @@ def test_every_declared_native_resolves(jni_sdk):
     declared = sum(len(c.natives) for c in bindings.load_api().classes)
     assert _kv(r.stdout)["natives"] == str(declared)
     assert "UNRESOLVED" not in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("proguard") is None, reason="needs ProGuard (apt-get install proguard-cli)")
+def test_consumer_proguard_rules_keep_what_jni_registers(jni_sdk, tmp_path):
+    """Shrink + obfuscate an app that uses a few SDK methods: with the AAR's consumer rules
+    it still loads and runs; without them JNI_OnLoad cannot register the natives."""
+    from bindings_helpers import java8_api_jar
+
+    app = tmp_path / "app"
+    r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(jni_sdk["jar"]), "-d", str(app),
+                        str(JAVA_TESTS / "ShrunkApp.java")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rules = tmp_path / "gen"
+    bindings.render(NAMES, rules, ["java"])
+    api_jar = java8_api_jar(tmp_path / "java8-api.jar")
+
+    def shrink(out: Path, with_rules: bool) -> subprocess.CompletedProcess:
+        cfg = [f"-injars {app}", f"-injars {jni_sdk['jar']}(!META-INF/**)", f"-outjars {out}",
+               f"-libraryjars {api_jar}", "-keep public class ShrunkApp { public static void main(java.lang.String[]); }",
+               "-dontnote", f"-printmapping {out}.map"]
+        if with_rules:
+            cfg.append(f"-include {rules / 'android/proguard.txt'}")
+        (tmp_path / "cfg.pro").write_text("\n".join(cfg) + "\n")
+        r = subprocess.run(["proguard", f"@{tmp_path / 'cfg.pro'}"], capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        return subprocess.run(["java", f"-D{NAMES.java_package}.library.path={jni_sdk['lib']}", "-cp", str(out),
+                               "ShrunkApp", str(jni_sdk["model"])], capture_output=True, text=True, timeout=60)
+
+    kept = shrink(tmp_path / "kept.jar", True)
+    assert kept.returncode == 0, kept.stderr
+    mapping = (tmp_path / "kept.jar.map").read_text()
+    assert "com.example.jnikit.NativeResource -> com.example.jnikit.NativeResource" not in mapping  # obfuscated
+    got = _floats(_kv(kept.stdout)["out"])
+    want = onnxruntime_run(tiny_onnx(), np.arange(1, 7, dtype=np.float32).reshape(1, 6)).ravel()
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    stripped = shrink(tmp_path / "stripped.jar", False)
+    assert stripped.returncode != 0
+    assert re.search(r"UnsatisfiedLinkError|NoSuchMethodError|NoClassDefFoundError", stripped.stderr), stripped.stderr
