@@ -71,3 +71,5 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path) -> None:
     for isa in CASES[target].split(","):
         if isa != "x86":
             assert f"int8 gemm kernel {isa}" in log and "bit-exact vs ref" in log
+    if targets.get(target).arch == "arm64":
+        assert "fp32 gemm kernel neon" in log

@@ -24,6 +24,9 @@
 #if SDK_FEATURE_FP32 && SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
 #endif
+#if SDK_FEATURE_FP32
+#include "kernels/ref/sgemm_f32.h"
+#endif
 
 static int g_failures = 0;
 static std::vector<std::string> g_checked;
@@ -181,14 +184,12 @@ static void check_requant() {
 }
 #endif
 
-#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
-// AVX2+FMA sgemm vs the portable one on the same packed panels: within 1e-5 (FMA rounds once).
-static void check_sgemm_avx2() {
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
-        printf("fp32 gemm kernel avx2    : compiled in, CPU lacks AVX2/FMA (skipped)\n");
-        return;
-    }
+#if SDK_FEATURE_FP32
+typedef void (*SgemmFn)(int64_t, int, int, const float*, int64_t, int64_t, const float*, float*, int64_t,
+                        const sdk::ref::GemmEpilogue&);
+
+// A SIMD sgemm vs the portable one on the same packed panels: within 1e-5 (FMA rounds once).
+static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) {
     std::mt19937 rng(5);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     const int shapes[][3] = {{1, 1, 1}, {3, 7, 5}, {8, 8, 16}, {13, 29, 64}, {16, 64, 144}, {9, 100, 500}, {32, 17, 9}};
@@ -209,19 +210,19 @@ static void check_sgemm_avx2() {
             e.accumulate = variant == 3;
             e.act = {variant == 2 ? (int32_t)sdk::kActRelu : (variant == 3 ? (int32_t)sdk::kActClip : 0), -1.0f, 1.5f};
             std::vector<float> want((size_t)M * N, 0.25f), got((size_t)M * N, 0.25f);
-            sdk::ref::x86_sgemm_set_enabled(0);
+            set_enabled(0);
             sdk::ref::sgemm_packed(M, N, K, A.data(), K, 1, panels.data(), want.data(), N, e);
-            sdk::ref::x86_sgemm_set_enabled(-1);
-            sdk::ref::x86_sgemm_packed_avx2(M, N, K, A.data(), K, 1, panels.data(), got.data(), N, e);
+            set_enabled(-1);
+            fn(M, N, K, A.data(), K, 1, panels.data(), got.data(), N, e);
             for (size_t i = 0; i < want.size(); ++i) {
                 const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
                 worst = d > worst ? d : worst;
-                CHECK(d <= 1e-5, "sgemm avx2 %dx%dx%d variant %d: %g vs %g", M, N, K, variant, got[i], want[i]);
+                CHECK(d <= 1e-5, "sgemm %s %dx%dx%d variant %d: %g vs %g", name, M, N, K, variant, got[i], want[i]);
             }
             ++cases;
         }
-    printf("fp32 gemm kernel avx2    : %d random cases within 1e-5 of ref (worst %.2g)\n", cases, worst);
-    g_checked.push_back("avx2-f32");
+    printf("fp32 gemm kernel %-8s: %d random cases within 1e-5 of ref (worst %.2g)\n", name, cases, worst);
+    g_checked.push_back(std::string(name) + "-f32");
 }
 #endif
 
@@ -254,7 +255,14 @@ int main(int argc, char** argv) {
     printf("run-time choice: %s\n", sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel()));
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_X86
-    check_sgemm_avx2();
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        check_sgemm("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+    else
+        printf("fp32 gemm kernel avx2    : compiled in, CPU lacks AVX2/FMA (skipped)\n");
+#endif
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__aarch64__)
+    check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
 #endif
     for (const auto& r : required) {
         bool found = false;

@@ -113,12 +113,21 @@ bool x86_sgemm_avx2_enabled();
 void x86_sgemm_packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
                            float* C, int64_t ldc, const GemmEpilogue& e);
 #endif
+#if SDK_FEATURE_NEON && defined(__aarch64__)  // ---- perf engineer: kernels/neon/common_f32.cpp
+bool neon_sgemm_enabled();
+void neon_sgemm_set_enabled(int on);  // test hook: 1 on, 0 off, -1 auto (SDK_F32_GEMM=ref is off)
+void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
+                       int64_t ldc, const GemmEpilogue& e);
+#endif
 
 // C[M x nc] (row stride ldc) for the nc columns covered by the packed panels `Bp`.
 inline void sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
                          float* C, int64_t ldc, const GemmEpilogue& e) {
 #if SDK_FEATURE_X86  // ---- perf engineer: AVX2+FMA tile when the CPU has it (kernels/x86/common_f32.cpp)
     if (x86_sgemm_avx2_enabled()) return x86_sgemm_packed_avx2(M, nc, K, A, ars, acs, Bp, C, ldc, e);
+#endif
+#if SDK_FEATURE_NEON && defined(__aarch64__)  // ---- perf engineer: 8x8 FMLA tile (kernels/neon/common_f32.cpp)
+    if (neon_sgemm_enabled()) return neon_sgemm_packed(M, nc, K, A, ars, acs, Bp, C, ldc, e);
 #endif
     for (int p = 0; p < nc; p += kNR) {
         int w = nc - p < kNR ? nc - p : kNR;
