@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import textwrap
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -313,8 +314,6 @@ def _environment() -> jinja2.Environment:
 
 def _java_doc(text: str, indent: str = "") -> str:
     """Text as a Javadoc/HeaderDoc comment body."""
-    import textwrap
-
     lines = textwrap.wrap(text.replace("*/", "*&#47;"), 96) or [""]
     return "\n".join(f"{indent} * {ln}" for ln in lines)
 

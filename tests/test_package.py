@@ -14,6 +14,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import onnx
 import pytest
@@ -137,6 +138,9 @@ def test_aar_layout(packaged, project):
         head = j.read("com/example/tinykit/Model.class")[:8]
         assert int.from_bytes(head[6:8], "big") == 52  # Java 8
     pom = (dist / "TinyKit-0.3.0.pom").read_text()
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    root = ElementTree.fromstring(pom)
+    assert root.findtext("m:packaging", namespaces=ns) == "aar"
     for s in ("<groupId>com.example</groupId>", "<artifactId>tinykit</artifactId>", "<version>0.3.0</version>",
               "<packaging>aar</packaging>", "STAND-IN"):
         assert s in pom

@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
-from .. import bindings
+import jinja2
+
+from .. import bindings, paths
 from ..errors import SdkbuildError
 from ..targets import TARGETS
 from .archive import Entry, sha256_file, tree_entries, write_bytes_atomic, write_zip
@@ -128,19 +128,10 @@ def render_pom(names: bindings.SdkNames, built: list[BuiltTarget]) -> str:
     if standins:
         desc += (f" STAND-IN native libraries for {', '.join(standins)}: built without the Android NDK"
                  " (not linked against bionic), for testing the packaging only; see META-INF/sdkbuild/build-info.json.")
-    return f"""<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0"
-    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-    xsi:schemaLocation="http://maven.apache.org/POM/4.0.0 https://maven.apache.org/xsd/maven-4.0.0.xsd">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>{escape(group)}</groupId>
-  <artifactId>{escape(artifact)}</artifactId>
-  <version>{escape(names.version)}</version>
-  <packaging>aar</packaging>
-  <name>{escape(names.name)}</name>
-  <description>{escape(desc)}</description>
-</project>
-"""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(paths.templates_dir())),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return env.get_template("android/pom.xml.j2").render(sdk=names, group_id=group, artifact_id=artifact,
+                                                         description=desc)
 
 
 def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path], dist: Path,
@@ -218,8 +209,3 @@ def _prefab_version(version: str) -> str:
 def android_targets(targets: list[str] | tuple[str, ...]) -> list[str]:
     return [t for t in targets if t in TARGETS and TARGETS[t].platform == "android"]
 
-
-def copy_models(models: list[Path], dest: Path) -> None:
-    dest.mkdir(parents=True, exist_ok=True)
-    for m in models:
-        shutil.copyfile(m, dest / m.name)
