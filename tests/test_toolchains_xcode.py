@@ -115,7 +115,7 @@ def test_xcrun_missing_on_macos(monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(xcode._platform, "system", lambda: "Darwin")
     r = xcode.SOURCE.detect(TARGETS["ios-arm64"], "13.0")
-    assert isinstance(r, Unavailable) and r.reason == "xcrun not found" and "xcode-select --install" in r.install_hint
+    assert isinstance(r, Unavailable) and r.reason == "xcrun not found" and "sudo xcode-select -s /Applications/Xcode.app" in r.install_hint
 
 
 @needs_llvm

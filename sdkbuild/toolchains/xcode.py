@@ -15,7 +15,8 @@ import subprocess
 from ..targets import Target
 from .base import Toolchain, Unavailable
 
-INSTALL_HINT = "install Xcode and its command line tools (xcode-select --install), then run `xcrun --show-sdk-path`"
+INSTALL_HINT = ("install Xcode (the Command Line Tools alone have no iOS SDK) and select it: "
+                "sudo xcode-select -s /Applications/Xcode.app")
 _ARM64_SIM_MIN = (14, 0)  # Apple Silicon simulators start at iOS 14 (clang raises lower minimums)
 
 
