@@ -149,6 +149,28 @@ def test_resolution_prefers_the_ndk(fake_ndk: Path, monkeypatch: pytest.MonkeyPa
     assert res.toolchain is not None and res.toolchain.source == "ndk" and res.tried == ()
 
 
+@needs_clang
+def test_sdk_toml_ndk_path_wins(fake_ndk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[android] ndk = "<path>" in sdk.toml picks that NDK, over a (too old) one in the environment."""
+    from sdkbuild.config import parse
+
+    monkeypatch.setenv("ANDROID_NDK_HOME", str(make_fake_ndk(tmp_path / "r22", revision="22.1.7171670", apis=(24,))))
+    cfg = parse(f"""
+[sdk]
+name = "Kit"
+version = "1.0.0"
+java_package = "com.example.kit"
+objc_prefix = "KT"
+targets = ["android-arm64-v8a"]
+[android]
+min_sdk = 26
+ndk = "{fake_ndk}"
+""", tmp_path / "sdk.toml")
+    res = toolchains.resolve(ARM64, cfg)
+    assert res.toolchain is not None and res.toolchain.source == "ndk"
+    assert res.toolchain.version == "NDK r27c (27.2.12479018)" and res.toolchain.cxx[0].endswith("android26-clang++")
+
+
 LIB_SRC = """
 #include <math.h>
 #include <string.h>
