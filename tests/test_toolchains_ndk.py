@@ -8,6 +8,7 @@ link through them are tested; bionic itself cannot be (there is no NDK here).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -244,7 +245,7 @@ def test_sdkbuild_build_with_the_ndk(fake_ndk: Path, tmp_path: Path) -> None:
 
     make_tiny_onnx(tmp_path / "models" / "tiny.onnx")
     (tmp_path / "sdk.toml").write_text(TINY_TOML)
-    env = {k: v for k, v in __import__("os").environ.items() if k not in ENV_VARS}
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
     env["ANDROID_NDK_HOME"] = str(fake_ndk)
     r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "build", "--no-bindings", "--target",
                         "android-arm64-v8a"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=900)
