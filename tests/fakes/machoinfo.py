@@ -1,4 +1,4 @@
-"""Mach-O facts for the toolchain tests (a real parser, macholib; not a fake)."""
+"""Mach-O facts for the toolchain tests (a real parser, LIEF, a sdkbuild dependency; not a fake)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from macholib import mach_o
-from macholib.MachO import MachO
+import lief
 
 PLATFORM_IOS = 2  # LC_BUILD_VERSION platform numbers (<mach-o/loader.h>)
 PLATFORM_IOSSIMULATOR = 7
+MH_SUBSECTIONS_VIA_SYMBOLS = 0x2000
 
 
 @dataclass(frozen=True)
@@ -24,19 +24,17 @@ class ObjectFacts:
     subsections_via_symbols: bool  # what ld64's -dead_strip needs to drop single functions
 
 
-def _version(v: int) -> str:
-    return f"{v >> 16}.{(v >> 8) & 0xFF}" + (f".{v & 0xFF}" if v & 0xFF else "")
-
-
 def object_facts(path: Path) -> ObjectFacts:
-    m = MachO(str(path))
-    h = m.headers[0]
+    fat = lief.MachO.parse(str(path))
+    assert fat is not None and fat.size == 1, f"{path} is not a thin Mach-O file"
+    b = fat.at(0)
     platform = minos = None
-    for lc, cmd, _data in h.commands:
-        if lc.cmd == mach_o.LC_BUILD_VERSION:
-            platform, minos = int(cmd.platform), _version(int(cmd.minos))
-    return ObjectFacts(path.name, int(h.header.cputype), platform, minos,
-                       bool(h.header.flags & mach_o.MH_SUBSECTIONS_VIA_SYMBOLS))
+    if b.has_build_version:
+        v = list(b.build_version.minos)
+        platform = int(b.build_version.platform)
+        minos = f"{v[0]}.{v[1]}" + (f".{v[2]}" if v[2] else "")
+    return ObjectFacts(path.name, int(b.header.cpu_type), platform, minos,
+                       bool(int(b.header.flags) & MH_SUBSECTIONS_VIA_SYMBOLS))
 
 
 def archive_facts(lib: Path) -> list[ObjectFacts]:
