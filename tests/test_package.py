@@ -264,3 +264,17 @@ def test_aar_classes_and_x86_64_library_run_in_a_jvm(packaged, tmp_path):
     got = np.array([float(v) for v in kv["out_file"].split(",")], dtype=np.float32)
     np.testing.assert_allclose(got, onnxruntime_run(tiny_onnx(), x).ravel(), rtol=1e-5, atol=1e-5)
     assert kv["sdk_version"] == "0.3.0" and kv["done"] == "ok"
+
+
+@pytest.mark.slow
+def test_library_without_jni_glue_is_refused(project, tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist", "engine", "conan"))
+    info_path = copy / "build/android-x86_64/build-info.json"
+    info = json.loads(info_path.read_text())
+    info["jni"] = False  # what `sdkbuild build --no-bindings` records
+    info_path.write_text(json.dumps(info))
+    r = CliRunner().invoke(cli, ["package", "--config", str(copy / "sdk.toml")])
+    assert r.exit_code != 0 and "without the JNI glue" in str(r.exception)
+    assert "--no-bindings" in r.exception.hint
+    assert not (copy / "dist").exists()

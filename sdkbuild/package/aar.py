@@ -71,6 +71,17 @@ def load_built_target(build_dir: Path, target: str, lib_name: str) -> BuiltTarge
     return BuiltTarget(target, d, info)
 
 
+def check_built(b: BuiltTarget) -> BuiltTarget:
+    """An Android build the AAR can use: a shared library with the JNI glue inside."""
+    if not b.info.get("jni"):
+        raise SdkbuildError(f"the {b.name} library was built without the JNI glue, so Java cannot call it",
+                            hint=f"rebuild without --no-bindings: `sdkbuild build --target {b.name}`")
+    if b.info.get("library_kind") != "shared":
+        raise SdkbuildError(f"the {b.name} library is not a shared library ({b.library})",
+                            hint=f"rebuild it: `sdkbuild build --target {b.name}`")
+    return b
+
+
 # ---------------------------------------------------------------------------- classes.jar
 
 
@@ -139,14 +150,7 @@ def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path],
     """Write dist/<Name>-<version>.aar and .pom from the builds of the Android `targets`."""
     names = bindings.names_from_config(cfg)
     api = api or bindings.load_api()
-    built = [load_built_target(build_dir, t, names.lib_name) for t in targets]
-    for b in built:
-        if not b.info.get("jni"):
-            raise SdkbuildError(f"the {b.name} library was built without the JNI glue, so Java cannot call it",
-                                hint=f"rebuild without --no-bindings: `sdkbuild build --target {b.name}`")
-        if b.info.get("library_kind") != "shared":
-            raise SdkbuildError(f"the {b.name} library is not a shared library ({b.library})",
-                                hint=f"rebuild it: `sdkbuild build --target {b.name}`")
+    built = [check_built(load_built_target(build_dir, t, names.lib_name)) for t in targets]
     lib_file = f"lib{names.lib_name}.so"
     with tempfile.TemporaryDirectory(prefix="sdkbuild-aar-") as tmp:
         work = Path(tmp)

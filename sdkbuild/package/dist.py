@@ -11,6 +11,7 @@ from typing import Any
 
 from .. import bindings
 from ..errors import SdkbuildError
+from . import aar, xcframework
 from .aar import android_targets, build_aar, load_built_target
 from .archive import sha256_file, write_bytes_atomic
 from .xcframework import build_xcframework, ios_targets
@@ -50,12 +51,14 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
     models = built_models(cfg)
     # every input checked before anything is written: a missing target leaves dist/ as it was
     names = bindings.names_from_config(cfg)
-    for t in android + ios:
-        load_built_target(cfg.build_dir, t, names.lib_name)
+    for t in android:
+        aar.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
+    for t in ios:
+        xcframework.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
     result = PackageResult(dist)
     if android:
-        aar, pom = build_aar(cfg, cfg.build_dir, android, models, dist, api=api, prefab=prefab)
-        result.files += [aar, pom]
+        aar_path, pom = build_aar(cfg, cfg.build_dir, android, models, dist, api=api, prefab=prefab)
+        result.files += [aar_path, pom]
     if ios:
         xcf, zip_path, pkg = build_xcframework(cfg, cfg.build_dir, ios, dist, swiftpm_url=swiftpm_url, api=api)
         result.files += sorted(p for p in xcf.rglob("*") if p.is_file())

@@ -124,12 +124,18 @@ def archive_has_objc(lib: Path, prefix: str) -> bool:
     return f"_OBJC_CLASS_$_{prefix}Model" in r.stdout
 
 
-def slice_library(cfg: Any, b: BuiltTarget, build_dir: Path, work: Path) -> Path:
-    """The slice's static library with the ObjC layer in it (a copy when it had to be added)."""
-    names = bindings.names_from_config(cfg)
+def check_built(b: BuiltTarget) -> BuiltTarget:
+    """An iOS build the XCFramework can use: a static library."""
     if b.info.get("library_kind") != "static" or b.library.suffix != ".a":
         raise SdkbuildError(f"the {b.name} library is not a static library ({b.library})",
                             hint=f"rebuild it: `sdkbuild build --target {b.name}`")
+    return b
+
+
+def slice_library(cfg: Any, b: BuiltTarget, build_dir: Path, work: Path) -> Path:
+    """The slice's static library with the ObjC layer in it (a copy when it had to be added)."""
+    names = bindings.names_from_config(cfg)
+    check_built(b)
     if archive_has_objc(b.library, names.objc_prefix):
         return b.library
     obj = compile_objc(cfg, b.name, build_dir, b.headers)
