@@ -357,3 +357,40 @@ def test_mobilenetv2_int8_cosine(engine_lib: Path, tmp_path: Path) -> None:
             print(f"mobilenetv2 int8 vs fp32 cosine {c:.4f}")
             assert c > 0.95
         sess.close()
+
+
+@pytest.mark.slow
+def test_int8_only_engine_runs_int8_io_model(tmp_path: Path) -> None:
+    """A selective build with dtypes=int8 only (no fp32 kernels) runs an int8-I/O model
+    bit-exactly: the int8 paths do not lean on fp32 code."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from sdkbuild import paths, runtime, targets
+
+    m = engine_model(16, 40)
+    rng = np.random.default_rng(0)
+    qm = Q.quantize_model(m, [{"input": rng.normal(0, 1, (1, 3, 40, 40)).astype(np.float32)} for _ in range(4)],
+                          int8_io=True)
+    assert "f32" not in qm.dtypes_used()
+    sdkm.write(qm, tmp_path / "q.sdkm")
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
+    tool = {t: str(bindir / t) if (bindir / t).is_file() else (shutil.which(t) or t) for t in ("meson", "ninja")}
+    build = tmp_path / "build"
+    for cmd in ([tool["meson"], "setup", str(build), str(paths.engine_dir()), f"-Dops={','.join(qm.ops_used())}",
+                 "-Ddtypes=int8", f"-Disa={','.join(targets.get('host').isa)}"],
+                [tool["ninja"], "-C", str(build), "-j2"]):
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    q = qm.tensors[qm.inputs[0]].quant
+    with runtime.Engine(build / "libsdkengine.so") as eng:
+        assert eng.build_info["dtypes"] == ["int8"]
+        sess = eng.load(tmp_path / "q.sdkm").session(2)
+        for _ in range(2):
+            x = np.clip(np.rint(rng.normal(0, 1, (1, 3, 40, 40)) / q.scales[0]) + q.zero_points[0], -128, 127)
+            x = x.astype(np.int8)
+            assert np.array_equal(sess.run({"input": x})["output"], Q.simulate(qm, {"input": x})["output"])
+        sess.close()
