@@ -262,6 +262,7 @@ class TargetResult:
     seconds: float = 0.0
     size: int = 0
     cached: bool = False  # Conan reused a package: nothing compiled
+    uptodate: bool = False  # outputs already current: Conan not even asked
     message: str = ""
     log: Path | None = None
     info: dict | None = None
@@ -347,7 +348,21 @@ def local_build_folder(parent: Path, rendered: toolchains.Rendered, args: list[s
     return folder
 
 
-def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs: int) -> EngineBuild:
+def export_recipe(log: _Log | None = None) -> None:
+    """`conan export engine/`: the recipe revision of the current engine sources."""
+    ensure_conan_home()
+    cmd = [conan_exe(), "export", str(paths.engine_dir())]
+    with conan_lock():
+        if log is not None:
+            log.run(cmd, tool_env())
+            return
+        r = subprocess.run(cmd, env=tool_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        raise SdkbuildError(f"conan export of the engine recipe failed:\n{r.stderr.strip()[-2000:]}")
+
+
+def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs: int,
+                 exported: bool = False) -> EngineBuild:
     """The engine package for one toolchain + request: from the Conan cache, else built.
 
     Conan 2's cache takes one writer at a time, so only the short cache steps hold the lock
@@ -364,7 +379,8 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
     env = tool_env(dict(tc.env))
     graph = work / "conan" / "graph.json"
     with conan_lock():
-        log.run([conan, "export", engine], env)  # the recipe revision of the current sources
+        if not exported:
+            log.run([conan, "export", engine], env)  # the recipe revision of the current sources
         log.run([conan, "graph", "info", f"--requires={ENGINE_REF}", "-nr", *common, "--format=json",
                  "--out-file", str(graph)], env)
         cached = _engine_node(graph).get("binary") == "Cache"
@@ -424,11 +440,34 @@ def toolchain_label(tc: Toolchain) -> str:
     return label + (" (stand-in)" if tc.standin else "")
 
 
+def _config_key(tc: Toolchain, req: EngineRequest, out: Path, engine_hash: str, cfg: Config,
+                models: Sequence[ConvertedModel]) -> str:
+    """Everything a target's outputs depend on; equal keys mean the outputs are current."""
+    machine = toolchains.machine_file_text(tc, None)
+    extra = [sha256_file(p) for p in req.extra_sources if p.is_file()]
+    blob = json.dumps([machine, toolchains.conan_settings(tc), conan_options(req, tc.library_kind, ""), extra,
+                       engine_hash, cfg.sha256, sorted((m.sdkm.name, m.sha256) for m in models), __version__,
+                       sorted(tc.env.items()), tc.notes, tc.min_os])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _up_to_date(out: Path, key: str) -> dict | None:
+    try:
+        info = json.loads((out / "build-info.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if info.get("conan", {}).get("config_key") != key:
+        return None
+    files = [out / info["library"], out / info["unstripped_library"], out / "include" / "sdkengine" / "engine.h"]
+    return info if all(f.is_file() for f in files) and (out / info["library"]).stat().st_size == info["sizes"]["file"] else None
+
+
 def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequence[ConvertedModel],
                  jobs: int, engine_hash: str, bindings: bool = True) -> TargetResult:
     target = TARGETS[target_name]
     out = cfg.target_dir(target_name)
     out.mkdir(parents=True, exist_ok=True)
+    prev_log = (out / "build.log").read_text(errors="replace") if (out / "build.log").is_file() else ""
     log = _Log(out / "build.log")
     t0 = time.monotonic()
     res = TargetResult(target_name, False, log=log.path)
@@ -450,10 +489,19 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
             extra_include_dirs=extra_inc, export_jni=jni,
         )
-        eb = build_engine(tc, req, out, log, jobs)
+        key = _config_key(tc, req, out, engine_hash, cfg, models)
+        prev = _up_to_date(out, key)
+        if prev is not None:
+            marker = "# up to date: same toolchain, options, engine sources and inputs as the build below"
+            earlier = prev_log.split(marker + "\n", 1)[-1]  # no nesting over repeated no-op runs
+            log.write(f"{marker}\n{earlier}")
+            res.ok, res.cached, res.uptodate, res.info, res.size = True, True, True, prev, prev["sizes"]["file"]
+            return res
+        eb = build_engine(tc, req, out, log, jobs, exported=True)
         res.cached = eb.cached
         log.write("# conan reused the cached package: nothing compiled" if eb.cached else "# engine built")
         info = _install(cfg, target, tc, req, eb, out, sel, models, engine_hash, log)
+        info["conan"]["config_key"] = key
         info["duration_s"] = round(time.monotonic() - t0, 2)
         _write_json(out / "build-info.json", info)
         res.ok, res.info, res.size = True, info, info["sizes"]["file"]
@@ -577,6 +625,7 @@ def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | Non
     workers = max(1, min(len(names), total))
     per_target = max(1, total // workers) if workers > 1 else total
     engine_hash = sources_hash()
+    export_recipe()  # once per run, not per target: the Conan lock is the shared bottleneck
     results: list[TargetResult] = []
     con.print(f"building {len(names)} target(s): ops {', '.join(sel.ops) or '(none)'}; dtypes {', '.join(sel.dtypes)}")
     with ThreadPoolExecutor(max_workers=workers) as pool, con.status(f"building {', '.join(names)}") as status:
@@ -598,7 +647,7 @@ def _nullctx() -> Iterator[None]:
 
 def _print_result(con, r: TargetResult) -> None:
     if r.ok:
-        status = "[green]cached[/]" if r.cached else "[green]built[/]"
+        status = "[green]up-to-date[/]" if r.uptodate else "[green]cached[/]" if r.cached else "[green]built[/]"
         con.print(f"  {r.target:<22} {status:<20} {r.seconds:6.1f}s {r.size:>9,} B  {r.toolchain}")
         return
     con.print(f"  {r.target:<22} [red]FAILED[/] {r.seconds:6.1f}s  {r.toolchain}")

@@ -185,12 +185,19 @@ def test_noop_rebuild_compiles_nothing(built: tuple[Path, subprocess.CompletedPr
     else:
         pytest.skip("engine sources kept changing during the test")
     assert r.returncode == 0, r.stdout + r.stderr
+    for target in _targets():  # outputs current: not even Conan is asked
+        assert any(line.split()[:2] == [target, "up-to-date"] for line in r.stdout.splitlines()), r.stdout
+    # without the outputs (a fresh CI job, --clean), Conan's cache serves the package
+    r = sdkbuild(root, "build", "--no-bindings", "--clean")
+    if sources_hash() != before:
+        pytest.skip("engine sources changed during the test")
+    assert r.returncode == 0, r.stdout + r.stderr
     for target in _targets():
         assert any(line.split()[:2] == [target, "cached"] for line in r.stdout.splitlines()), r.stdout
         info = json.loads((root / "build" / target / "build-info.json").read_text())
         assert info["conan"]["reused"] is True
         log = (root / "build" / target / "build.log").read_text()
-        assert "Compiling C++ object" not in log
+        assert "Compiling C++ object" not in log and "Already installed" in log
     # the same configuration in another checkout comes from the Conan cache too
     other = tmp_path / "checkout2"
     shutil.copytree(root, other, ignore=shutil.ignore_patterns("build"))
