@@ -305,6 +305,9 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     int32_t slots = pool_threads(ctx.pool);
     if (slots < 1) slots = 1;
     if (slots > kMaxSlots) slots = kMaxSlots;
+    // a hand-off to another thread pays only for enough work (~64K multiply-adds each)
+    const int64_t macs = (int64_t)g.N * g.OC * j.pixels * d.kp;
+    if (macs / 65536 < slots) slots = macs / 65536 < 1 ? 1 : (int32_t)(macs / 65536);
     // Fewer jobs than threads (small late-layer images): split the output channels too,
     // in chunks of whole 4-row tiles; each part redoes its (cheap) im2col.
     const int ocg = g.OC / g.group;
