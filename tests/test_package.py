@@ -162,7 +162,7 @@ def test_xcframework_layout_and_objc_in_static_libraries(packaged, tmp_path):
     for sid, e in libs.items():
         assert e["SupportedPlatform"] == "ios" and e["HeadersPath"] == "Headers"
         lib = xcf / sid / e["LibraryPath"]
-        headers = xcf / sid / "Headers"
+        headers = xcf / sid / "Headers" / "TinyKit"
         assert {"TinyKit.h", "module.modulemap", "sdkengine/engine.h"} <= {
             p.relative_to(headers).as_posix() for p in headers.rglob("*") if p.is_file()}
         assert _archs(lib, lipo) == e["SupportedArchitectures"]
@@ -278,3 +278,25 @@ def test_library_without_jni_glue_is_refused(project, tmp_path):
     assert r.exit_code != 0 and "without the JNI glue" in str(r.exception)
     assert "--no-bindings" in r.exception.hint
     assert not (copy / "dist").exists()
+
+
+@pytest.mark.slow
+def test_swift_style_import_from_the_packaged_headers(packaged, tmp_path):
+    """`@import TinyKit;` resolves through Headers/TinyKit/module.modulemap, as Xcode sees it."""
+    from bindings_helpers import ROOT
+
+    clang = shutil.which("clang")
+    if clang is None:
+        pytest.skip("needs clang")
+    user = tmp_path / "use.m"
+    user.write_text("@import TinyKit;\n"
+                    "int use(void) {\n"
+                    "    NSError *error = nil;\n"
+                    "    TKModel *model = [[TKModel alloc] initWithPath:@\"tiny.sdkm\" error:&error];\n"
+                    "    return (int)model.inputCount + sdk_model_output_count(NULL) + (int)TKErrorCodeIo;\n"
+                    "}\n")
+    headers = packaged[0] / "TinyKit.xcframework/ios-arm64/Headers"
+    r = subprocess.run([clang, "-target", "arm64-apple-ios13.0", "-nostdlibinc", "-isystem", str(ROOT / "tests/fakes"),
+                        "-fmodules", f"-fmodules-cache-path={tmp_path / 'mc'}", "-fobjc-arc", "-Wall", "-Werror",
+                        "-I", str(headers), "-fsyntax-only", str(user)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -5,7 +5,7 @@ Layout:
   <Name>.xcframework/Info.plist                       AvailableLibraries, XFWK, format 1.0
   <Name>.xcframework/ios-arm64/lib<name>.a            device slice
   <Name>.xcframework/ios-arm64_x86_64-simulator/lib<name>.a   simulator slices, one fat archive
-  <Name>.xcframework/<slice>/Headers/                 <Name>.h, sdkengine/engine.h, module.modulemap
+  <Name>.xcframework/<slice>/Headers/<Name>/          <Name>.h, sdkengine/engine.h, module.modulemap
   <Name>.xcframework/sdkbuild.json                    per slice: toolchain, stand-in flag, sha256
 
 The Objective-C layer (<Name>.mm) must be inside each static library. When the build did
@@ -190,7 +190,9 @@ def build_xcframework(cfg: Any, build_dir: Path, targets: list[str], dist: Path,
                                        capture_output=True, text=True)
                     if r.returncode != 0:
                         raise SdkbuildError(f"lipo could not merge the {sid} slices: {r.stderr.strip()}")
-                headers = dest.parent / "Headers"
+                # Headers/<Module>/: Xcode copies every static XCFramework's headers into one
+                # include folder, where two top-level module.modulemap files would collide
+                headers = dest.parent / "Headers" / module
                 shutil.copytree(slices[0].headers, headers)
                 shutil.copyfile(work / "gen/objc" / f"{module}.h", headers / f"{module}.h")
                 shutil.copyfile(work / "gen/objc/module.modulemap", headers / "module.modulemap")
