@@ -115,6 +115,39 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], **
         click.echo(f"  {line}")
 
 
+# ---- bench (sdkbuild/bench.py)
+
+
+@cli.command("bench")
+@click.argument("models", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--calibration", type=click.Path(exists=True),
+              help="Calibration inputs (.npy/.npz or a folder): also benchmark int8.")
+@click.option("--threads", default="1,2", show_default=True, help="Comma-separated thread counts.")
+@click.option("--runs", default=20, show_default=True, type=click.IntRange(min=10), help="Timed runs (median).")
+@click.option("--warmup", default=3, show_default=True, type=click.IntRange(min=1), help="Warm-up runs.")
+@click.option("--work", default="build/bench", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for converted models and the release engine build.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the markdown table here.")
+def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, runs: int, warmup: int, work: str,
+              output: str | None) -> None:
+    """Engine vs onnxruntime on ONNX models: latency, peak RSS, output cosine (fp32, int8)."""
+    from pathlib import Path
+
+    from . import bench
+
+    try:
+        counts = [int(t) for t in threads.split(",") if t.strip()]
+    except ValueError:
+        raise click.BadParameter(f"{threads!r} is not a comma-separated list of ints", param_hint="--threads") from None
+    text = bench.bench_files(models, calibration, Path(work), counts, runs, warmup,
+                             progress=lambda r: click.echo(f"  {r['model']} {r['dtype']} {r['runtime']} "
+                                                           f"x{r['threads']}: {r.get('median_ms', 0):.3f} ms",
+                                                           err=True))
+    if output:
+        Path(output).write_text(text)
+    click.echo(text)
+
+
 # ---- run (sdkbuild/runtime.py)
 @cli.command("run")
 @click.argument("model", type=click.Path(dir_okay=False))
