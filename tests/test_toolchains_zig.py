@@ -79,13 +79,33 @@ def test_unavailable_without_zig(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ("-march=x86-64", "x86_64-linux-gnu", "__SSE2__"),
     ("-march=x86-64-v3", "x86_64-linux-gnu", "__AVX2__"),
     ("-march=i686", "x86-linux-gnu", "__i686__"),
+    # the cross file's baseline first, then the dotprod file's own flag: the last one wins, as with GCC
+    ("-march=armv8-a -march=armv8.2-a+dotprod", "aarch64-linux-gnu", "__ARM_FEATURE_DOTPROD"),
 ])
 def test_wrapper_maps_gcc_march_spellings(flag: str, target: str, macro: str) -> None:
     """The engine's meson.build asks for -march=armv8.2-a+dotprod; plain zig reads it as a CPU name."""
     tc = _tc("android-arm64-v8a", "24")
-    r = _run([tc.cc[0], "-target", target, flag, "-dM", "-E", "-x", "c", os.devnull], tc)
+    r = _run([tc.cc[0], "-target", target, *flag.split(), "-dM", "-E", "-x", "c", os.devnull], tc)
     assert r.returncode == 0, r.stderr
     assert f"#define {macro} " in r.stdout
+
+
+def test_armv7_code_is_thumb2(tmp_path: Path) -> None:
+    """armeabi-v7a is Thumb-2: zig ignores -mthumb, the wrapper turns it into +thumb_mode."""
+    tc = _tc("android-armeabi-v7a", "21")
+    assert "-mthumb" in tc.c_args
+    src = tmp_path / "f.c"
+    src.write_text("int f(int a) { return a * 3 + 1; }\n")
+    obj = tmp_path / "f.o"
+    r = _run([*tc.cc, *tc.c_args, "-Os", "-c", str(src), "-o", str(obj)], tc)
+    assert r.returncode == 0, r.stderr
+    with obj.open("rb") as fh:
+        elf = ELFFile(fh)
+        [f] = [s for s in elf.get_section_by_name(".symtab").iter_symbols() if s.name == "f"]
+        assert f["st_value"] & 1  # the Thumb bit of an ARM ELF function symbol
+        attrs = {a.tag: a.value for sec in elf.iter_sections() if sec.name == ".ARM.attributes"
+                 for sub in sec.iter_subsections() for ss in sub.iter_subsubsections() for a in ss.iter_attributes()}
+    assert attrs.get("TAG_THUMB_ISA_USE") == 2 and attrs.get("TAG_ADVANCED_SIMD_ARCH") == 1  # Thumb-2, NEON
 
 
 IOS_SRC = """
@@ -157,15 +177,20 @@ int main(void) {
 """
 
 
-@pytest.mark.parametrize("name,machine", [("android-arm64-v8a", "EM_AARCH64"), ("android-x86_64", "EM_X86_64")])
+@pytest.mark.parametrize("name,machine", [
+    ("android-arm64-v8a", "EM_AARCH64"), ("android-armeabi-v7a", "EM_ARM"), ("android-x86_64", "EM_X86_64")])
 def test_android_standin_links_16k_pages_and_runs(name: str, machine: str, tmp_path: Path) -> None:
     tc = _tc(name, "24")
-    if TARGETS[name].arch == "arm64" and tc.exe_wrapper is None:
-        pytest.skip("qemu-aarch64 missing")
+    if TARGETS[name].qemu and tc.exe_wrapper is None:
+        pytest.skip(f"{TARGETS[name].qemu} missing")
     src = tmp_path / "m.c"
     src.write_text(ANDROID_SRC)
-    exe = tmp_path / "m"
-    cmd = [*tc.cc, *tc.c_args, "-Os", str(src), "-o", str(exe), *tc.link_args, "-Wl,-z,text", "-lm", "-pthread"]
+    obj, exe = tmp_path / "m.o", tmp_path / "m"
+    # compile and link apart, as Meson does (armv7: Thumb-2 objects, zig's own crt in ARM mode)
+    cmd = [*tc.cc, *tc.c_args, "-Os", "-c", str(src), "-o", str(obj)]
+    r = _run(cmd, tc, timeout=600)
+    assert r.returncode == 0, f"{cmd}\n{r.stderr}"
+    cmd = [*tc.cc, str(obj), "-o", str(exe), *tc.link_args, "-Wl,-z,text", "-lm", "-pthread"]
     r = _run(cmd, tc, timeout=600)
     assert r.returncode == 0, f"{cmd}\n{r.stderr}"
     with exe.open("rb") as fh:
