@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,22 @@ def java8_api_jar(dest: Path) -> Path:
             data[6:8] = (52).to_bytes(2, "big")
             out.writestr(rel, bytes(data))
     return dest
+
+
+def shared_once(tmp_path_factory, name: str, make) -> Path:
+    """Run make(folder) once per test session, also under pytest-xdist (workers share the
+    session's base temp folder and wait on a file lock), and return the folder."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # pytest-N/, shared by this session's workers only
+    folder = base / f"shared-{name}"
+    with open(base / f".shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".done").is_file():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            (folder / ".done").write_text("ok")
+    return folder

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bindings_helpers import NAMES, ROOT, build_engine_with_glue, onnxruntime_run, tiny_onnx, write_tiny_sdkm
+from bindings_helpers import (
+    NAMES,
+    ROOT,
+    build_engine_with_glue,
+    onnxruntime_run,
+    shared_once,
+    tiny_onnx,
+    write_tiny_sdkm,
+)
 
 from sdkbuild import bindings, sdkm
 from sdkbuild.package import aar
@@ -23,20 +31,24 @@ pytestmark = [
 JAVA_TESTS = ROOT / "tests" / "java"
 
 
-@pytest.fixture(scope="module")
-def jni_sdk(tmp_path_factory):
-    work = tmp_path_factory.mktemp("jni")
+def _make_jni_sdk(work: Path) -> None:
     model_path, _ = write_tiny_sdkm(work / "tiny.sdkm")
     ops = sdkm.read(model_path).ops_used()
     tb = bindings.emit_for_target(NAMES, "host", work / "build")
-    lib = build_engine_with_glue(work, ops, tb.sources[0], list(tb.include_dirs), NAMES.lib_name)
+    build_engine_with_glue(work, ops, tb.sources[0], list(tb.include_dirs), NAMES.lib_name)
     jar = aar.build_classes_jar(NAMES, work / "classes.jar")
-    test_classes = work / "test-classes"
-    r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(jar), "-d", str(test_classes),
+    r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(jar), "-d", str(work / "test-classes"),
                         str(JAVA_TESTS / "JniSmoke.java"), str(JAVA_TESTS / "NativeResolve.java")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    return {"work": work, "lib": lib, "jar": jar, "classes": test_classes, "model": model_path}
+
+
+@pytest.fixture(scope="module")
+def jni_sdk(tmp_path_factory):
+    """Engine + glue, classes.jar and the test programs, built once per session (xdist-shared)."""
+    work = shared_once(tmp_path_factory, "jni-sdk", _make_jni_sdk)
+    return {"work": work, "lib": work / "engine-build" / f"lib{NAMES.lib_name}.so", "jar": work / "classes.jar",
+            "classes": work / "test-classes", "model": work / "tiny.sdkm"}
 
 
 def _java(sdk, main: str, *args: str) -> subprocess.CompletedProcess:

@@ -18,7 +18,7 @@ from xml.etree import ElementTree
 
 import onnx
 import pytest
-from bindings_helpers import tiny_onnx
+from bindings_helpers import shared_once, tiny_onnx
 from click.testing import CliRunner
 
 from sdkbuild import sdkm
@@ -52,16 +52,19 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(SDKBUILD), *args], cwd=cwd, capture_output=True, text=True, timeout=900)
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("pkg")
+def _make_project(root: Path) -> None:
     (root / "models").mkdir()
     onnx.save(tiny_onnx(), root / "models" / "tiny.onnx")
     (root / "sdk.toml").write_text(SDK_TOML.format(targets=json.dumps(ANDROID + IOS)))
     # the real build: gnu stand-ins for Android, zig (or Xcode) static slices for iOS
     r = _run("build", "-j2", cwd=root)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return root
+    r = _run("package", cwd=root)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    first = _sums(root / "dist")
+    r = _run("package", cwd=root)
+    assert r.returncode == 0, r.stderr
+    (root / "sums.json").write_text(json.dumps([first, _sums(root / "dist")]))
 
 
 def _archs(lib: Path, lipo: str | None) -> list[str]:
@@ -80,13 +83,15 @@ def _sums(dist: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """Built and packaged (twice) once per session, shared by xdist workers."""
+    return shared_once(tmp_path_factory, "package-project", _make_project)
+
+
+@pytest.fixture(scope="module")
 def packaged(project) -> tuple[Path, dict[str, str], dict[str, str]]:
-    r = _run("package", cwd=project)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    first = _sums(project / "dist")
-    r = _run("package", cwd=project)
-    assert r.returncode == 0, r.stderr
-    return project / "dist", first, _sums(project / "dist")
+    first, second = json.loads((project / "sums.json").read_text())
+    return project / "dist", first, second
 
 
 @pytest.mark.slow
