@@ -128,6 +128,8 @@ public class JniSmoke {
             SdkException wrongDirect = expect(SdkException.class, () -> session.setInput(0, small));
             check(wrongDirect.getStatus() == SdkException.INVALID_ARGUMENT, "wrong direct size status");
             expect(IllegalArgumentException.class, () -> session.getOutput(0, ByteBuffer.allocateDirect(4)));
+            expect(java.nio.ReadOnlyBufferException.class,
+                    () -> session.getOutput(0, ByteBuffer.allocateDirect(64).asReadOnlyBuffer()));
             SdkException badIndex = expect(SdkException.class, () -> session.setInput(7, input));
             check(badIndex.getStatus() == SdkException.INVALID_ARGUMENT, "bad index status");
             expect(IndexOutOfBoundsException.class, () -> model.getInputInfo(3));
