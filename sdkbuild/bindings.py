@@ -338,6 +338,7 @@ def _plan(names: SdkNames) -> dict[str, list[tuple[str, str]]]:
             ("java/Model.java.j2", f"java/{jd}/Model.java"),
             ("java/Session.java.j2", f"java/{jd}/Session.java"),
             ("java/TensorInfo.java.j2", f"java/{jd}/TensorInfo.java"),
+            ("java/MemoryInfo.java.j2", f"java/{jd}/MemoryInfo.java"),
             ("java/SdkException.java.j2", f"java/{jd}/SdkException.java"),
             ("java/NativeResource.java.j2", f"java/{jd}/NativeResource.java"),
             ("android/proguard.txt.j2", "android/proguard.txt"),

@@ -100,6 +100,8 @@ def test_jvm_runs_model_and_matches_onnxruntime(jni_sdk):
     assert kv["sdk_version"] == NAMES.version
     assert kv["build_info"].startswith("{") and "Gemm" in kv["build_info"]
     assert kv["input"] == "x:F32:[1, 6]:24" and kv["output"] == "y:F32:[1, 5]:20"
+    weights, arena, lower, naive = map(int, kv["memory"].split(","))
+    assert weights >= (6 * 5 + 5) * 4 and 0 < lower <= arena <= naive
     # error paths carry the engine's status and message
     assert kv["bad_model"].startswith("BAD_MODEL|") and len(kv["bad_model"]) > len("BAD_MODEL|") + 10
     assert kv["corrupt_model"].startswith("BAD_MODEL|") and "CRC" in kv["corrupt_model"].upper()

@@ -1,6 +1,7 @@
 // End-to-end check of the generated Java API over the real engine library (tests/test_jni.py).
 // Prints key=value lines the test compares against onnxruntime; any failed check throws.
 import com.example.jnikit.Engine;
+import com.example.jnikit.MemoryInfo;
 import com.example.jnikit.Model;
 import com.example.jnikit.SdkException;
 import com.example.jnikit.Session;
@@ -83,6 +84,9 @@ public class JniSmoke {
             check(model.getInputCount() == 1 && model.getOutputCount() == 1, "counts");
             check(model.findInput(in.getName()) == 0 && model.findOutput(out.getName()) == 0, "find");
             check(model.findInput("no such input") == -1, "find missing");
+            MemoryInfo mem = model.getMemoryInfo();
+            System.out.println("memory=" + mem.getWeightsBytes() + "," + mem.getArenaBytes() + ","
+                    + mem.getArenaLowerBound() + "," + mem.getNaiveBytes());
             session.setInput(0, input);
             session.run();
             System.out.println("out_file=" + csv(session.getOutputFloats(0)));
