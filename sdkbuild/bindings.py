@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import textwrap
 import tomllib
 from collections.abc import Iterable
@@ -322,13 +323,19 @@ def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     # write only when changed, so a build system's timestamps stay stable
     if not path.exists() or path.read_text() != text:
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return path
 
 
-# language -> (template folder, list of (template name, output path relative to the language folder))
+# language -> [(template, output path relative to the output folder)]
 def _plan(names: SdkNames) -> dict[str, list[tuple[str, str]]]:
     jd = names.java_dir
     return {
