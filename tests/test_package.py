@@ -214,6 +214,14 @@ def test_missing_build_names_the_target(tmp_path):
     assert not (tmp_path / "dist").exists()
 
 
+def test_unknown_target_is_named(tmp_path):
+    (tmp_path / "models").mkdir()
+    onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")
+    (tmp_path / "sdk.toml").write_text(SDK_TOML.format(targets='["android-arm64-v8a"]'))
+    r = CliRunner().invoke(cli, ["package", "--config", str(tmp_path / "sdk.toml"), "--target", "ios-arm65"])
+    assert r.exit_code != 0 and "ios-arm65" in str(r.exception) and "ios-arm64" in str(r.exception)
+
+
 def test_missing_models_say_to_build(tmp_path):
     (tmp_path / "models").mkdir()
     onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")

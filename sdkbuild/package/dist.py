@@ -4,6 +4,7 @@ headers, models), so it can run on another machine than the builds (CI fan-in)."
 
 from __future__ import annotations
 
+import difflib
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 from .. import bindings
 from ..errors import SdkbuildError
+from ..targets import TARGETS
 from . import aar, xcframework
 from .aar import android_targets, build_aar, load_built_target
 from .archive import sha256_file, write_bytes_atomic
@@ -43,6 +45,11 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
     """Package every built Android and iOS target of cfg into dist/ (default: next to sdk.toml)."""
     dist = Path(dist) if dist else cfg.root / "dist"
     chosen = list(targets) if targets else list(cfg.sdk.targets)
+    for t in chosen:
+        if t not in TARGETS:
+            close = difflib.get_close_matches(t, list(TARGETS), n=1)
+            raise SdkbuildError(f"unknown target {t!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                                hint=f"targets: {', '.join(TARGETS)}")
     android, ios = android_targets(chosen), ios_targets(chosen)
     if not android and not ios:
         raise SdkbuildError("nothing to package: [sdk] targets has no android-* or ios-* target",
