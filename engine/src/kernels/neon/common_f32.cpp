@@ -3,6 +3,7 @@
 // then 4- and 1-row tiles; the epilogue matches ref::sgemm_tile. FMLA rounds once, so
 // results differ from the portable kernel by at most that (tested within 1e-5).
 #include "kernels/ref/sgemm_f32.h"
+#include "kernels/unroll.h"
 
 #if SDK_FEATURE_NEON && defined(__aarch64__)
 #include <arm_neon.h>
@@ -19,18 +20,18 @@ template <int MR>
 inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C, int64_t ldc, int w,
                  const GemmEpilogue& e, int64_t row0) {
     float32x4_t c0[MR], c1[MR];
-    for (int r = 0; r < MR; ++r) c0[r] = c1[r] = vdupq_n_f32(0.0f);
+    SDK_UNROLL for (int r = 0; r < MR; ++r) c0[r] = c1[r] = vdupq_n_f32(0.0f);
     const float* a[MR];
-    for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
+    SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
     for (int k = 0; k < K; ++k) {
         const float32x4_t b0 = vld1q_f32(panel + (int64_t)k * kNR), b1 = vld1q_f32(panel + (int64_t)k * kNR + 4);
-        for (int r = 0; r < MR; ++r) {
+        SDK_UNROLL for (int r = 0; r < MR; ++r) {
             const float av = a[r][k * acs];
             c0[r] = vfmaq_n_f32(c0[r], b0, av);
             c1[r] = vfmaq_n_f32(c1[r], b1, av);
         }
     }
-    for (int r = 0; r < MR; ++r) {
+    SDK_UNROLL for (int r = 0; r < MR; ++r) {
         float32x4_t o0 = c0[r], o1 = c1[r];
         if (e.alpha != 1.0f) {
             o0 = vmulq_n_f32(o0, e.alpha);

@@ -18,20 +18,42 @@ void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_
         const int8_t* w0 = g.w + (int64_t)m * kp;
         int32_t n = n0;
         for (; n + 4 <= n1; n += 4) {
+            // named accumulators, not arrays: -Os/-Oz builds do not unroll array loops and
+            // would keep the tile in memory
             const int8_t* x0 = g.x + (int64_t)n * kp;
-            int32x4_t acc[4][4];
-            for (int i = 0; i < 4; ++i)
-                for (int j = 0; j < 4; ++j) acc[i][j] = vdupq_n_s32(0);
+            const int8_t *x1 = x0 + kp, *x2 = x1 + kp, *x3 = x2 + kp;
+            const int8_t *w1 = w0 + kp, *w2 = w1 + kp, *w3 = w2 + kp;
+            int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                      a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00,
+                      a33 = a00;
             for (int32_t k = 0; k < kp; k += 16) {
-                int8x16_t vx[4], vw[4];
-                for (int j = 0; j < 4; ++j) vx[j] = vld1q_s8(x0 + (int64_t)j * kp + k);
-                for (int i = 0; i < 4; ++i) vw[i] = vld1q_s8(w0 + (int64_t)i * kp + k);
-                for (int i = 0; i < 4; ++i)
-                    for (int j = 0; j < 4; ++j) acc[i][j] = vdotq_s32(acc[i][j], vw[i], vx[j]);
+                const int8x16_t vx0 = vld1q_s8(x0 + k), vx1 = vld1q_s8(x1 + k), vx2 = vld1q_s8(x2 + k),
+                                vx3 = vld1q_s8(x3 + k);
+                int8x16_t vw = vld1q_s8(w0 + k);
+                a00 = vdotq_s32(a00, vw, vx0);
+                a01 = vdotq_s32(a01, vw, vx1);
+                a02 = vdotq_s32(a02, vw, vx2);
+                a03 = vdotq_s32(a03, vw, vx3);
+                vw = vld1q_s8(w1 + k);
+                a10 = vdotq_s32(a10, vw, vx0);
+                a11 = vdotq_s32(a11, vw, vx1);
+                a12 = vdotq_s32(a12, vw, vx2);
+                a13 = vdotq_s32(a13, vw, vx3);
+                vw = vld1q_s8(w2 + k);
+                a20 = vdotq_s32(a20, vw, vx0);
+                a21 = vdotq_s32(a21, vw, vx1);
+                a22 = vdotq_s32(a22, vw, vx2);
+                a23 = vdotq_s32(a23, vw, vx3);
+                vw = vld1q_s8(w3 + k);
+                a30 = vdotq_s32(a30, vw, vx0);
+                a31 = vdotq_s32(a31, vw, vx1);
+                a32 = vdotq_s32(a32, vw, vx2);
+                a33 = vdotq_s32(a33, vw, vx3);
             }
-            for (int i = 0; i < 4; ++i)
-                neon_store4(g, m + i, n,
-                            vpaddq_s32(vpaddq_s32(acc[i][0], acc[i][1]), vpaddq_s32(acc[i][2], acc[i][3])));
+            neon_store4(g, m, n, vpaddq_s32(vpaddq_s32(a00, a01), vpaddq_s32(a02, a03)));
+            neon_store4(g, m + 1, n, vpaddq_s32(vpaddq_s32(a10, a11), vpaddq_s32(a12, a13)));
+            neon_store4(g, m + 2, n, vpaddq_s32(vpaddq_s32(a20, a21), vpaddq_s32(a22, a23)));
+            neon_store4(g, m + 3, n, vpaddq_s32(vpaddq_s32(a30, a31), vpaddq_s32(a32, a33)));
         }
         if (n < n1) gemm_ref(g, m, m + 4, n, n1);
     }

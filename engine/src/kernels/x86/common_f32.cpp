@@ -2,6 +2,7 @@
 // (one YMM accumulator per row, 8 independent FMA chains), then 4- and 1-row tiles; the
 // epilogue matches ref::sgemm_tile (alpha, accumulate, row bias, fused activation).
 #include "kernels/sgemm_x86.h"
+#include "kernels/unroll.h"
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
@@ -21,14 +22,14 @@ __attribute__((target("avx2,fma"))) inline void tile(int K, const float* A, int6
                                                      const float* panel, float* C, int64_t ldc, int w,
                                                      const GemmEpilogue& e, int64_t row0) {
     __m256 c[MR];
-    for (int r = 0; r < MR; ++r) c[r] = _mm256_setzero_ps();
+    SDK_UNROLL for (int r = 0; r < MR; ++r) c[r] = _mm256_setzero_ps();
     const float* a[MR];
-    for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
+    SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
     for (int k = 0; k < K; ++k) {
         const __m256 b = _mm256_loadu_ps(panel + (int64_t)k * kNR);
-        for (int r = 0; r < MR; ++r) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a[r] + k * acs), b, c[r]);
+        SDK_UNROLL for (int r = 0; r < MR; ++r) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a[r] + k * acs), b, c[r]);
     }
-    for (int r = 0; r < MR; ++r) {
+    SDK_UNROLL for (int r = 0; r < MR; ++r) {
         __m256 o = c[r];
         if (e.alpha != 1.0f) o = _mm256_mul_ps(o, _mm256_set1_ps(e.alpha));
         if (e.row_bias) o = _mm256_add_ps(o, _mm256_set1_ps(e.row_bias[row0 + r]));

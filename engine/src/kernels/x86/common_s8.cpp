@@ -62,19 +62,28 @@ __attribute__((target("avx2"))) void gemm_avx2(const Gemm& g, int32_t m0, int32_
         const int8_t* w1 = w0 + kp;
         int32_t n = n0;
         for (; n + 4 <= n1; n += 4) {
+            // named accumulators, not arrays: -Os builds do not unroll array loops
             const int8_t* x0 = g.x + (int64_t)n * kp;
-            __m256i a[2][4];
-            for (int i = 0; i < 2; ++i)
-                for (int j = 0; j < 4; ++j) a[i][j] = _mm256_setzero_si256();
+            const int8_t *x1 = x0 + kp, *x2 = x1 + kp, *x3 = x2 + kp;
+            __m256i a00 = _mm256_setzero_si256(), a01 = a00, a02 = a00, a03 = a00;
+            __m256i a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (int32_t k = 0; k < kp; k += 16) {
                 const __m256i vw0 = load16(w0 + k), vw1 = load16(w1 + k);
-                for (int j = 0; j < 4; ++j) {
-                    const __m256i vx = load16(x0 + (int64_t)j * kp + k);
-                    a[0][j] = _mm256_add_epi32(a[0][j], _mm256_madd_epi16(vw0, vx));
-                    a[1][j] = _mm256_add_epi32(a[1][j], _mm256_madd_epi16(vw1, vx));
-                }
+                __m256i vx = load16(x0 + k);
+                a00 = _mm256_add_epi32(a00, _mm256_madd_epi16(vw0, vx));
+                a10 = _mm256_add_epi32(a10, _mm256_madd_epi16(vw1, vx));
+                vx = load16(x1 + k);
+                a01 = _mm256_add_epi32(a01, _mm256_madd_epi16(vw0, vx));
+                a11 = _mm256_add_epi32(a11, _mm256_madd_epi16(vw1, vx));
+                vx = load16(x2 + k);
+                a02 = _mm256_add_epi32(a02, _mm256_madd_epi16(vw0, vx));
+                a12 = _mm256_add_epi32(a12, _mm256_madd_epi16(vw1, vx));
+                vx = load16(x3 + k);
+                a03 = _mm256_add_epi32(a03, _mm256_madd_epi16(vw0, vx));
+                a13 = _mm256_add_epi32(a13, _mm256_madd_epi16(vw1, vx));
             }
-            for (int i = 0; i < 2; ++i) store4(g, m + i, n, hsum4x8(a[i][0], a[i][1], a[i][2], a[i][3]));
+            store4(g, m, n, hsum4x8(a00, a01, a02, a03));
+            store4(g, m + 1, n, hsum4x8(a10, a11, a12, a13));
         }
         if (n < n1) gemm_ref(g, m, m + 2, n, n1);
     }
