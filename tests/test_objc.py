@@ -2,7 +2,7 @@
 -Wall -Wextra -Werror, needs no C++ runtime, and its module map imports.
 
 Against the real iOS SDK when one is installed (xcrun); otherwise against the test
-stand-in of Foundation in tests/fakes/Foundation (declarations only)."""
+stand-in of Foundation in bindings/apple-standin/Foundation (declarations only)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _sdk_flags(variant: str) -> list[str]:
         r = subprocess.run([xcrun, "--sdk", sdk, "--show-sdk-path"], capture_output=True, text=True)
         if r.returncode == 0:
             return ["-isysroot", r.stdout.strip()]
-    return ["-nostdlibinc", "-isystem", str(ROOT / "tests" / "fakes")]
+    return ["-nostdlibinc", "-isystem", str(ROOT / "bindings" / "apple-standin")]
 
 
 @pytest.fixture(scope="module")

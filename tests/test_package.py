@@ -309,7 +309,7 @@ def test_swift_style_import_from_the_packaged_headers(packaged, tmp_path):
                     "    return (int)model.inputCount + sdk_model_output_count(NULL) + (int)TKErrorCodeIo;\n"
                     "}\n")
     headers = packaged[0] / "TinyKit.xcframework/ios-arm64/Headers"
-    r = subprocess.run([clang, "-target", "arm64-apple-ios13.0", "-nostdlibinc", "-isystem", str(ROOT / "tests/fakes"),
+    r = subprocess.run([clang, "-target", "arm64-apple-ios13.0", "-nostdlibinc", "-isystem", str(ROOT / "bindings/apple-standin"),
                         "-fmodules", f"-fmodules-cache-path={tmp_path / 'mc'}", "-fobjc-arc", "-Wall", "-Werror",
                         "-I", str(headers), "-fsyntax-only", str(user)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

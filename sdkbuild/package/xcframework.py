@@ -65,11 +65,13 @@ def _require_tool(*names: str) -> str:
 
 
 def foundation_standin() -> Path | None:
-    """The folder holding the test stand-in <Foundation/Foundation.h> (tests/fakes), if shipped."""
-    for base in (paths._PKG / "_data" / "fakes", paths._PKG.parent / "tests" / "fakes"):
-        if (base / "Foundation" / "Foundation.h").is_file():
-            return base
-    return None
+    """The folder holding the stand-in <Foundation/Foundation.h> (bindings/apple-standin).
+
+    Declarations only, for compiling the Objective-C layer where no Apple SDK exists; the
+    slices built with it are labelled stand-ins like every zig-built iOS slice.
+    """
+    base = paths.bindings_dir() / "apple-standin"
+    return base if (base / "Foundation" / "Foundation.h").is_file() else None
 
 
 def zig_triple(target: str, min_version: str) -> str:
@@ -93,7 +95,7 @@ def objc_compiler(cfg: Any, target: str) -> tuple[list[str], list[str], bool]:
     if standin is None:
         raise SdkbuildError(
             f"cannot compile the Objective-C layer for {target}: no Apple SDK and no Foundation stand-in header",
-            hint="package on a Mac with Xcode (xcrun), or from a sdkbuild checkout (tests/fakes/Foundation)")
+            hint="package on a Mac with Xcode (xcrun); this sdkbuild install lacks bindings/apple-standin/Foundation")
     # Without an Apple SDK: the declarations of Foundation come from the stand-in; no
     # system headers (-nostdlibinc), the engine header needs only the compiler's own.
     extra = ["-nostdlibinc", "-nostdinc++", "-isystem", str(standin)]

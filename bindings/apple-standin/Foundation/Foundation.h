@@ -1,5 +1,5 @@
 /*
- * TEST STAND-IN for Apple's <Foundation/Foundation.h> - NOT Apple's header, not shipped.
+ * STAND-IN for Apple's <Foundation/Foundation.h> - NOT Apple's header; never shipped in an SDK.
  *
  * sdkbuild compiles its generated Objective-C for arm64-apple-ios on machines without
  * Xcode or an Apple SDK (Linux CI). This file declares only what the generated code
