@@ -385,8 +385,9 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
                  "--out-file", str(graph)], env)
         cached = _engine_node(graph).get("binary") == "Cache"
         if cached:
+            # -of: the generator scripts Conan writes would otherwise land in the cwd
             log.run([conan, "install", f"--requires={ENGINE_REF}", "-nr", "--build=never", *common,
-                     "--format=json", "--out-file", str(graph)], env)
+                     "-of", str(work / "conan" / "install"), "--format=json", "--out-file", str(graph)], env)
     if not cached:
         folder = local_build_folder(work / "engine", rendered, common)
         log.run([conan, "build", engine, "-nr", "-of", str(folder), *common], env)
