@@ -1,18 +1,42 @@
 #include "core/status.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 namespace sdk {
 
 namespace {
-// A plain array: thread_local of a trivial type needs no guard and no destructor.
+// The per-thread message lives behind a pthread key rather than in `thread_local`:
+// ELF TLS in a shared library makes glibc builds depend on the dynamic loader
+// (__tls_get_addr in ld-linux) and needs emulated TLS below Android API 29; a key
+// needs nothing beyond libc/pthread on every platform.
 constexpr size_t kErrorSize = 512;
-thread_local char t_error[kErrorSize];
+pthread_key_t g_key;
+pthread_once_t g_once = PTHREAD_ONCE_INIT;
+bool g_key_ok;
+// Used only when a thread's buffer cannot be allocated: shared, so best effort.
+char g_fallback[kErrorSize];
+
+void make_key() { g_key_ok = pthread_key_create(&g_key, free) == 0; }
+
+char* error_buffer(bool create) {
+    pthread_once(&g_once, make_key);
+    if (!g_key_ok) return g_fallback;
+    char* buf = static_cast<char*>(pthread_getspecific(g_key));
+    if (buf || !create) return buf;
+    buf = static_cast<char*>(calloc(1, kErrorSize));
+    if (!buf || pthread_setspecific(g_key, buf) != 0) {
+        free(buf);
+        return g_fallback;
+    }
+    return buf;
+}
 }  // namespace
 
 sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap) {
-    vsnprintf(t_error, kErrorSize, fmt, ap);
+    vsnprintf(error_buffer(true), kErrorSize, fmt, ap);
     return status;
 }
 
@@ -25,17 +49,24 @@ sdk_status set_error(sdk_status status, const char* fmt, ...) {
 }
 
 void prefix_error(const char* fmt, ...) {
+    char* err = error_buffer(true);
     char old[kErrorSize];
-    memcpy(old, t_error, kErrorSize);
+    memcpy(old, err, kErrorSize);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(t_error, kErrorSize, fmt, ap);
+    int n = vsnprintf(err, kErrorSize, fmt, ap);
     va_end(ap);
-    if (n >= 0 && static_cast<size_t>(n) < kErrorSize) snprintf(t_error + n, kErrorSize - n, "%s", old);
+    if (n >= 0 && static_cast<size_t>(n) < kErrorSize) snprintf(err + n, kErrorSize - n, "%s", old);
 }
 
-const char* last_error() { return t_error; }
+const char* last_error() {
+    const char* err = error_buffer(false);
+    return err ? err : "";
+}
 
-void clear_error() { t_error[0] = '\0'; }
+void clear_error() {
+    char* err = error_buffer(false);
+    if (err) err[0] = '\0';
+}
 
 }  // namespace sdk

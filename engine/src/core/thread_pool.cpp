@@ -10,11 +10,28 @@
 
 namespace sdk {
 
+#if SDK_FEATURE_THREADS
 namespace {
-thread_local int t_thread_index;  // 0 on callers; pool workers set theirs at start
+// Worker index behind a pthread key, not `thread_local` (see core/status.cpp for why).
+// Callers have no value set: index 0; pool workers store index + 1 at start.
+pthread_key_t g_index_key;
+pthread_once_t g_index_once = PTHREAD_ONCE_INIT;
+void make_index_key() { pthread_key_create(&g_index_key, nullptr); }
+}  // namespace
+
+int current_thread_index() {
+    pthread_once(&g_index_once, make_index_key);
+    uintptr_t v = reinterpret_cast<uintptr_t>(pthread_getspecific(g_index_key));
+    return v ? static_cast<int>(v - 1) : 0;
 }
 
-int current_thread_index() { return t_thread_index; }
+static void set_current_thread_index(int index) {
+    pthread_once(&g_index_once, make_index_key);
+    pthread_setspecific(g_index_key, reinterpret_cast<void*>(static_cast<uintptr_t>(index) + 1));
+}
+#else
+int current_thread_index() { return 0; }
+#endif
 
 #if SDK_FEATURE_THREADS
 
@@ -56,7 +73,7 @@ struct WorkerStart {
 
 void* worker_main(void* arg) {
     ThreadPool* p = static_cast<WorkerStart*>(arg)->pool;
-    t_thread_index = static_cast<WorkerStart*>(arg)->index;
+    set_current_thread_index(static_cast<WorkerStart*>(arg)->index);
     uint64_t seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
