@@ -20,7 +20,7 @@ namespace s8 {
 
 constexpr int kKAlign = 16;
 
-inline int32_t round_up_k(int32_t k) { return (k + kKAlign - 1) / kKAlign * kKAlign; }
+static inline int32_t round_up_k(int32_t k) { return (k + kKAlign - 1) / kKAlign * kKAlign; }
 
 struct Gemm {
     int32_t M, N, kp;
@@ -73,7 +73,7 @@ void requant_row_avx2(const int32_t* acc, int32_t n, int32_t mult, int32_t shift
 RequantRow requant_row_kernel();  // same choice rules as gemm_kernel()
 
 // One element (the shared epilogue); every kernel's tails use it.
-inline int8_t gemm_out(const Gemm& g, int32_t m, int32_t acc);
+static inline int8_t gemm_out(const Gemm& g, int32_t m, int32_t acc);
 
 // Packs w (rows of k int8, row stride k) into [M][kp] with zero padding and computes the
 // folded bias. bias_in may be nullptr.
@@ -87,7 +87,7 @@ void gemm_pack(const int8_t* w, int32_t M, int32_t k, int32_t kp, const int32_t*
 
 namespace sdk {
 namespace s8 {
-inline int8_t gemm_out(const Gemm& g, int32_t m, int32_t acc) {
+static inline int8_t gemm_out(const Gemm& g, int32_t m, int32_t acc) {
     const int64_t v = static_cast<int64_t>(mbqm(acc, g.mult[m], g.shift[m])) + g.out_zp;
     return static_cast<int8_t>(v < g.act_min ? g.act_min : (v > g.act_max ? g.act_max : v));
 }

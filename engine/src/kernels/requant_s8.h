@@ -9,6 +9,10 @@
 // holds the same arithmetic in numpy (`quantize_multiplier`, `mbqm`).
 #pragma once
 
+// `static inline` throughout: internal linkage, so the copy compiled into the ARMv8.2
+// dotprod object (built with -march=armv8.2-a+dotprod) can never be the one the linker
+// keeps for code that must run on ARMv8.0.
+
 #include <math.h>
 #include <stdint.h>
 
@@ -22,7 +26,7 @@ struct Mult {
     int32_t shift;  // in [-31, 30]
 };
 
-inline Mult quantize_multiplier(double real) {
+static inline Mult quantize_multiplier(double real) {
     Mult r{0, 0};
     if (!(real > 0.0)) return r;
     int e = 0;
@@ -43,18 +47,18 @@ inline Mult quantize_multiplier(double real) {
     return r;
 }
 
-inline int32_t mbqm(int32_t x, int32_t mult, int32_t shift) {
+static inline int32_t mbqm(int32_t x, int32_t mult, int32_t shift) {
     const int total = 31 - shift;  // 1..62
     const int64_t v = (static_cast<int64_t>(x) * mult + (int64_t(1) << (total - 1))) >> total;
     return v > INT32_MAX ? INT32_MAX : (v < INT32_MIN ? INT32_MIN : static_cast<int32_t>(v));
 }
 
-inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
+static inline int8_t clamp_s8(int32_t v, int32_t lo, int32_t hi) {
     return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
 }
 
 // Real multiplier in_scale * w_scale / out_scale in double, in this order (as quantize.py).
-inline Mult conv_multiplier(float in_scale, float w_scale, float out_scale) {
+static inline Mult conv_multiplier(float in_scale, float w_scale, float out_scale) {
     return quantize_multiplier(static_cast<double>(in_scale) * static_cast<double>(w_scale) /
                                static_cast<double>(out_scale));
 }
@@ -62,7 +66,7 @@ inline Mult conv_multiplier(float in_scale, float w_scale, float out_scale) {
 // int8 bounds of a fused activation on an output with (scale, zp): Relu clamps at the
 // zero point, Clip at round(bound / scale) + zp (float32 division, round half away).
 // Other activations cannot be expressed as clamps: returns false.
-inline bool activation_bounds(int32_t kind, float lo, float hi, float scale, int32_t zp, int32_t* qlo,
+static inline bool activation_bounds(int32_t kind, float lo, float hi, float scale, int32_t zp, int32_t* qlo,
                               int32_t* qhi) {
     *qlo = -128;
     *qhi = 127;

@@ -31,6 +31,11 @@ inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* p
             c1[r] = vfmaq_n_f32(c1[r], b1, av);
         }
     }
+    // Relu/Clip on the registers (compare + select: the exact semantics of act_f32, NaN
+    // included); other activations over the stored row. An out-of-line act_span_f32 call
+    // per 8 floats would cost more than the multiply-adds in -Os builds.
+    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
+    const float32x4_t zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(e.act.lo), hi = vdupq_n_f32(e.act.hi);
     SDK_UNROLL for (int r = 0; r < MR; ++r) {
         float32x4_t o0 = c0[r], o1 = c1[r];
         if (e.alpha != 1.0f) {
@@ -48,6 +53,16 @@ inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* p
                 o0 = vaddq_f32(o0, vld1q_f32(crow));
                 o1 = vaddq_f32(o1, vld1q_f32(crow + 4));
             }
+            if (relu) {
+                o0 = vbslq_f32(vcgtq_f32(o0, zero), o0, zero);
+                o1 = vbslq_f32(vcgtq_f32(o1, zero), o1, zero);
+            }
+            if (clip) {
+                o0 = vbslq_f32(vcltq_f32(o0, lo), lo, o0);
+                o1 = vbslq_f32(vcltq_f32(o1, lo), lo, o1);
+                o0 = vbslq_f32(vcgtq_f32(o0, hi), hi, o0);
+                o1 = vbslq_f32(vcgtq_f32(o1, hi), hi, o1);
+            }
             vst1q_f32(crow, o0);
             vst1q_f32(crow + 4, o1);
         } else {
@@ -56,7 +71,7 @@ inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* p
             vst1q_f32(tmp + 4, o1);
             for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
         }
-        if (e.act.kind != kActNone) act_span_f32(crow, w, e.act);
+        if (e.act.kind != kActNone && (w != kNR || !(relu || clip))) act_span_f32(crow, w, e.act);
     }
 }
 

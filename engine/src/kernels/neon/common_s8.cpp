@@ -7,11 +7,13 @@
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
 
+#include "kernels/neon_s8.h"
+
 namespace sdk {
 namespace s8 {
 namespace {
 
-inline int32x4_t hsum4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
+__attribute__((always_inline)) inline int32x4_t hsum4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
 #if defined(__aarch64__)
     return vpaddq_s32(vpaddq_s32(a, b), vpaddq_s32(c, d));
 #else
@@ -23,32 +25,12 @@ inline int32x4_t hsum4(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d) {
 #endif
 }
 
-inline int16x8_t dot16(int8x16_t w, int8x16_t x) {
+__attribute__((always_inline)) inline int16x8_t dot16(int8x16_t w, int8x16_t x) {
     int16x8_t p = vmull_s8(vget_low_s8(w), vget_low_s8(x));
     return vmlal_s8(p, vget_high_s8(w), vget_high_s8(x));
 }
 
 }  // namespace
-
-inline int32x4_t requant4(int32x4_t acc, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi) {
-    const int64x2_t sh = vdupq_n_s64(-(int64_t)(31 - shift));
-    const int64x2_t l = vrshlq_s64(vmull_n_s32(vget_low_s32(acc), mult), sh);
-    const int64x2_t h = vrshlq_s64(vmull_n_s32(vget_high_s32(acc), mult), sh);
-    int32x4_t v = vcombine_s32(vqmovn_s64(l), vqmovn_s64(h));
-    v = vqaddq_s32(v, vdupq_n_s32(zp));
-    v = vmaxq_s32(v, vdupq_n_s32(lo));
-    return vminq_s32(v, vdupq_n_s32(hi));
-}
-
-// Requantizes and stores one row m, columns n..n+3 (shared with the dotprod kernel).
-void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc) {
-    acc = vaddq_s32(acc, vdupq_n_s32(g.bias[m]));
-    const int32x4_t v = requant4(acc, g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
-    int32_t r[4];
-    vst1q_s32(r, v);
-    int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
-    for (int i = 0; i < 4; ++i) y[i * g.ys_n] = (int8_t)r[i];
-}
 
 void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     const int32_t kp = g.kp;
@@ -89,13 +71,13 @@ void requant_row_neon(const int32_t* acc, int32_t n, int32_t mult, int32_t shift
                       int8_t* y) {
     int32_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        const int32x4_t a = requant4(vld1q_s32(acc + i), mult, shift, zp, lo, hi);
-        const int32x4_t b = requant4(vld1q_s32(acc + i + 4), mult, shift, zp, lo, hi);
+        const int32x4_t a = neon_requant4(vld1q_s32(acc + i), mult, shift, zp, lo, hi);
+        const int32x4_t b = neon_requant4(vld1q_s32(acc + i + 4), mult, shift, zp, lo, hi);
         vst1_s8(y + i, vmovn_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b))));  // already in [lo, hi]
     }
     for (; i + 4 <= n; i += 4) {
         int32_t r[4];
-        vst1q_s32(r, requant4(vld1q_s32(acc + i), mult, shift, zp, lo, hi));
+        vst1q_s32(r, neon_requant4(vld1q_s32(acc + i), mult, shift, zp, lo, hi));
         for (int k = 0; k < 4; ++k) y[i + k] = (int8_t)r[k];
     }
     if (i < n) requant_row_ref(acc + i, n - i, mult, shift, zp, lo, hi, y + i);

@@ -6,10 +6,10 @@
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 #include <arm_neon.h>
 
+#include "kernels/neon_s8.h"
+
 namespace sdk {
 namespace s8 {
-
-void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc);
 
 void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     const int32_t kp = g.kp;

@@ -29,6 +29,11 @@ __attribute__((target("avx2,fma"))) inline void tile(int K, const float* A, int6
         const __m256 b = _mm256_loadu_ps(panel + (int64_t)k * kNR);
         SDK_UNROLL for (int r = 0; r < MR; ++r) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a[r] + k * acs), b, c[r]);
     }
+    // Relu/Clip on the register (compare + blend: the exact semantics of act_f32, NaN
+    // included); other activations over the stored row. An out-of-line act_span_f32 call
+    // per 8 floats would cost more than the multiply-adds in -Os builds.
+    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
+    const __m256 zero = _mm256_setzero_ps(), lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
     SDK_UNROLL for (int r = 0; r < MR; ++r) {
         __m256 o = c[r];
         if (e.alpha != 1.0f) o = _mm256_mul_ps(o, _mm256_set1_ps(e.alpha));
@@ -36,13 +41,18 @@ __attribute__((target("avx2,fma"))) inline void tile(int K, const float* A, int6
         float* crow = C + r * ldc;
         if (w == kNR) {
             if (e.accumulate) o = _mm256_add_ps(o, _mm256_loadu_ps(crow));
+            if (relu) o = _mm256_blendv_ps(zero, o, _mm256_cmp_ps(o, zero, _CMP_GT_OQ));
+            if (clip) {
+                o = _mm256_blendv_ps(o, lo, _mm256_cmp_ps(o, lo, _CMP_LT_OQ));
+                o = _mm256_blendv_ps(o, hi, _mm256_cmp_ps(o, hi, _CMP_GT_OQ));
+            }
             _mm256_storeu_ps(crow, o);
         } else {
             float tmp[kNR];
             _mm256_storeu_ps(tmp, o);
             for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
         }
-        if (e.act.kind != kActNone) act_span_f32(crow, w, e.act);
+        if (e.act.kind != kActNone && (w != kNR || !(relu || clip))) act_span_f32(crow, w, e.act);
     }
 }
 

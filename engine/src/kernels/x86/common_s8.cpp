@@ -13,12 +13,12 @@ namespace sdk {
 namespace s8 {
 namespace {
 
-__attribute__((target("avx2"))) inline __m256i load16(const int8_t* p) {
+__attribute__((target("avx2"), always_inline)) inline __m256i load16(const int8_t* p) {
     return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
 
 // {sum(a), sum(b), sum(c), sum(d)} of four int32x8 accumulators.
-__attribute__((target("avx2"))) inline __m128i hsum4x8(__m256i a, __m256i b, __m256i c, __m256i d) {
+__attribute__((target("avx2"), always_inline)) inline __m128i hsum4x8(__m256i a, __m256i b, __m256i c, __m256i d) {
     const __m256i s = _mm256_hadd_epi32(_mm256_hadd_epi32(a, b), _mm256_hadd_epi32(c, d));
     return _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
 }
@@ -27,7 +27,7 @@ __attribute__((target("avx2"))) inline __m128i hsum4x8(__m256i a, __m256i b, __m
 // arithmetic shift emulated with xor around a logical shift), then the output clamp
 // applied before adding the zero point (the same result as saturate + add + clamp,
 // without int32 overflow). Returns the 4 int32 results.
-__attribute__((target("avx2"))) inline __m128i requant4(__m128i acc, int32_t mult, int32_t shift, int32_t zp,
+__attribute__((target("avx2"), always_inline)) inline __m128i requant4(__m128i acc, int32_t mult, int32_t shift, int32_t zp,
                                                         int32_t lo, int32_t hi) {
     const int total = 31 - shift;
     const __m256i v = _mm256_cvtepi32_epi64(acc);
@@ -43,7 +43,7 @@ __attribute__((target("avx2"))) inline __m128i requant4(__m128i acc, int32_t mul
 }
 
 // Requantizes and stores 4 accumulators of row m, columns n..n+3 (bias not yet added).
-__attribute__((target("avx2"))) inline void store4(const Gemm& g, int32_t m, int32_t n, __m128i acc) {
+__attribute__((target("avx2"), always_inline)) inline void store4(const Gemm& g, int32_t m, int32_t n, __m128i acc) {
     acc = _mm_add_epi32(acc, _mm_set1_epi32(g.bias[m]));
     int32_t out[4];
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
