@@ -115,12 +115,25 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
 }
 
 // GCC/Clang vector extensions: SIMD (SSE/NEON) even in -Os builds, scalar elsewhere.
-typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+typedef int16_t v4s __attribute__((vector_size(8)));
 typedef int16_t v8s __attribute__((vector_size(16)));
 typedef int8_t v8c __attribute__((vector_size(8)));
 typedef int8_t v16c __attribute__((vector_size(16)));
 
-inline v8s load8(const int8_t* p) {
+// acc[0..8) += p, with 16-byte vectors only (a 32-byte vector type without AVX is split
+// through the stack by GCC at -Os)
+__attribute__((always_inline)) inline void acc8(int32_t* acc, v8s p) {
+    v4i a, b;
+    memcpy(&a, acc, sizeof a);
+    memcpy(&b, acc + 4, sizeof b);
+    a += __builtin_convertvector(__builtin_shufflevector(p, p, 0, 1, 2, 3), v4i);
+    b += __builtin_convertvector(__builtin_shufflevector(p, p, 4, 5, 6, 7), v4i);
+    memcpy(acc, &a, sizeof a);
+    memcpy(acc + 4, &b, sizeof b);
+}
+
+__attribute__((always_inline)) inline v8s load8(const int8_t* p) {
     v8c c;
     memcpy(&c, p, sizeof c);
     return __builtin_convertvector(c, v8s);
@@ -141,7 +154,7 @@ inline void dw_col_ranges(const ConvGeom& g, int32_t* lo, int32_t* hi) {
     }
 }
 
-inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int oh, int ow0, int ow1,
+__attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int oh, int ow0, int ow1,
                    int32_t* acc, int32_t bias, const int32_t* col_lo, const int32_t* col_hi) {
     const ConvGeom& g = d.g;
     const int n = ow1 - ow0;
@@ -163,11 +176,7 @@ inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int 
                 const v8s w8 = {(int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv,
                                 (int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv};
                 for (; ow + 8 <= hi; ow += 8) {
-                    const v8s p = (load8(xr + ow + off) - zp8) * w8;
-                    v8i a;
-                    memcpy(&a, acc + (ow - ow0), sizeof a);
-                    a += __builtin_convertvector(p, v8i);
-                    memcpy(acc + (ow - ow0), &a, sizeof a);
+                    acc8(acc + (ow - ow0), (load8(xr + ow + off) - zp8) * w8);
                 }
             } else if (g.sw == 2) {
                 // even lanes of 16 loaded bytes; ow + 9 <= hi keeps all 16 inside the row
@@ -177,11 +186,7 @@ inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int 
                     v16c c;
                     memcpy(&c, xr + 2 * ow + off, sizeof c);
                     const v8c e = __builtin_shufflevector(c, c, 0, 2, 4, 6, 8, 10, 12, 14);
-                    const v8s p = (__builtin_convertvector(e, v8s) - zp8) * w8;
-                    v8i a;
-                    memcpy(&a, acc + (ow - ow0), sizeof a);
-                    a += __builtin_convertvector(p, v8i);
-                    memcpy(acc + (ow - ow0), &a, sizeof a);
+                    acc8(acc + (ow - ow0), (__builtin_convertvector(e, v8s) - zp8) * w8);
                 }
             }
             for (; ow < hi; ++ow) acc[ow - ow0] += ((int32_t)xr[ow * g.sw + off] - d.x_zp) * wv;
