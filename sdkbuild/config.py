@@ -410,7 +410,14 @@ def find_config(path: str | Path | None = None) -> Path:
 
 def load(path: str | Path | None = None) -> Config:
     p = find_config(path)
-    return parse(p.read_text(encoding="utf-8"), p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise SdkbuildError(f"{p}: not a UTF-8 text file ({e.reason} at byte {e.start})",
+                            "sdk.toml must be UTF-8 TOML; run `sdkbuild init` for a fresh one") from None
+    except OSError as e:
+        raise SdkbuildError(f"cannot read {p}: {e.strerror}", "check the file's permissions") from None
+    return parse(text, p)
 
 
 # --------------------------------------------------------------------------- init
