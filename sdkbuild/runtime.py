@@ -227,13 +227,13 @@ def find_engine_library(lib_path: str | os.PathLike | None = None) -> Path:
         p = Path(lib_path)
         if not p.is_file():
             raise SdkbuildError(f"engine library {p} does not exist", hint="build the engine or fix the path")
-        return p
+        return p.resolve()  # dlopen searches the library path for a name without '/'; a path must stay a path
     env = os.environ.get("SDKBUILD_ENGINE_LIB")
     if env:
         p = Path(env)
         if not p.is_file():
             raise SdkbuildError(f"SDKBUILD_ENGINE_LIB={env} does not exist", hint="unset it or point it at a .so")
-        return p
+        return p.resolve()
     try:
         from .build import ensure_host_engine  # owned by the build stage; lazy so runtime works alone
     except ImportError:
@@ -245,7 +245,8 @@ def _load_library(path: Path) -> ctypes.CDLL:
     try:
         lib = ctypes.CDLL(str(path))
     except OSError as e:
-        raise SdkbuildError(f"cannot load engine library {path}: {e}", hint="rebuild the host engine") from None
+        raise SdkbuildError(f"cannot load engine library {path}: {e}",
+                            hint="point --engine-lib / SDKBUILD_ENGINE_LIB at a host libsdkengine.so, or rebuild it") from None
     for name, (res, args) in _SIGNATURES.items():
         try:
             fn = getattr(lib, name)
@@ -461,10 +462,18 @@ class Session:
 
 
 def _load_npy(path: Path) -> np.ndarray:
+    hint = "pass a .npy file written by numpy.save"
     try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
-        raise SdkbuildError(f"cannot read input array {path}: {e}", hint="pass a .npy file (numpy.save)") from None
+        with path.open("rb") as f:
+            # np.load falls back to pickle for unknown bytes and then blames pickling: check the magic first
+            if f.read(6) != b"\x93NUMPY":
+                raise SdkbuildError(f"input array {path} is not a .npy file (no NumPy header)", hint)
+            f.seek(0)
+            return np.load(f, allow_pickle=False)
+    except OSError as e:
+        raise SdkbuildError(f"cannot read input array {path}: {e.strerror or e}", hint) from None
+    except ValueError as e:
+        raise SdkbuildError(f"input array {path} is not a valid .npy file: {e}", hint) from None
 
 
 def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, threads: int = 1,
@@ -483,6 +492,9 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
         given: dict[str, np.ndarray] = {}
         for spec in input_specs:
             name, sep, file = spec.partition("=")
+            if sep and (not name or not file):
+                raise SdkbuildError(f"--input {spec!r} is malformed: expected NAME=FILE.npy",
+                                    hint=f"inputs: {', '.join(names)}")
             if not sep:
                 if len(names) != 1:
                     raise SdkbuildError(
