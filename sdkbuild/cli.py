@@ -273,7 +273,11 @@ def main() -> None:
         click.echo("aborted", err=True)
         sys.exit(130)
     except click.ClickException as e:
-        e.show()
+        # the same one-line `error:` + hint as SdkbuildError, instead of Click's usage block
+        click.secho(f"error: {e.format_message()}", fg="red", err=True)
+        ctx = getattr(e, "ctx", None)
+        if ctx is not None:
+            click.echo(f"  hint: see `{ctx.command_path} --help`", err=True)
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
