@@ -75,14 +75,14 @@ def size_command(config: str | None, build_dir: str | None, dist: str | None, ba
     """Write size.json, size.md, report.html; raise SdkbuildError (exit 1) when a budget is exceeded."""
     s = settings(config)
     b, d, o = _dirs(s, build_dir, dist, out)
-    report = size.collect(b, d, s.targets, s.sdk, s.ios_min_version)
     base_path = Path(baseline) if baseline else (s.report.baseline if s.report and s.report.baseline else None)
     base = None
     if base_path is not None:
         if baseline is None and not Path(base_path).exists():
             base_path = None  # [report] baseline names a file CI has not written yet: not an error
         else:
-            base = regression.load_baseline(Path(base_path))
+            base = regression.load_baseline(Path(base_path))  # before collecting: a bad baseline fails fast
+    report = size.collect(b, d, s.targets, s.sdk, s.ios_min_version)
     cmp = regression.compare(report, base, regression.Budgets.from_config(s.report),
                              str(base_path) if base_path is not None else None)
     report["comparison"] = cmp
@@ -102,6 +102,8 @@ def coverage_command(config: str | None, build_dir: str | None, devices: str | N
 
     s = settings(config)
     b, d, o = _dirs(s, build_dir, dist, out)
+    if not b.is_dir():  # a typo'd --build-dir would otherwise give a confident 0% report
+        raise SdkbuildError(f"build directory {b} does not exist", "run `sdkbuild build` first, or pass --build-dir")
     report = coverage.compute(b, s.targets, s.min_sdk, s.ios_min_version, Path(devices) if devices else None)
     write_atomic(o / "coverage.json", dump_json(report))
     write_atomic(o / "coverage.md", coverage.render_md(report))
