@@ -3,6 +3,8 @@
 The tests are built with every op and both dtypes (they check the kernels of the target's
 ISA, not one SDK's selection), by `conan build` into build/<target>/test/ so reruns are
 incremental. ARM stand-ins run under qemu through the machine file's exe_wrapper.
+The toolchain is resolved for testing (toolchains.TEST_PREFERENCE): without an NDK the
+Android tests use the gnu cross compilers, since the zig stand-ins link no C++ library.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def test_target(cfg: Config, name: str, jobs: int) -> TestResult:
     t0 = time.monotonic()
     res = TestResult(name, False, log=log.path)
     try:
-        resolution = toolchains.resolve(target, cfg)
+        resolution = toolchains.resolve(target, cfg, purpose="test")
         if resolution.toolchain is None:
             res.message = str(resolution.error())
             log.write(res.message)

@@ -38,10 +38,10 @@ def _run(cmd: list[str], tc: Toolchain, **kw: object) -> subprocess.CompletedPro
     ("ios-simulator-arm64", "13.0", "aarch64-ios.14.0-simulator", "14.0"),  # Apple Silicon simulators: 14+
     ("ios-simulator-arm64", "15.4", "aarch64-ios.15.4-simulator", "15.4"),
     ("ios-simulator-x86_64", "12.0", "x86_64-ios.12.0-simulator", "12.0"),
-    ("android-arm64-v8a", "24", "aarch64-linux-gnu", "24"),
-    ("android-armeabi-v7a", "21", "arm-linux-gnueabihf", "21"),
-    ("android-x86", "21", "x86-linux-gnu", "21"),
-    ("android-x86_64", "21", "x86_64-linux-gnu", "21"),
+    ("android-arm64-v8a", "24", "aarch64-linux-gnu.2.34", "24"),
+    ("android-armeabi-v7a", "21", "arm-linux-gnueabihf.2.34", "21"),
+    ("android-x86", "21", "x86-linux-gnu.2.34", "21"),
+    ("android-x86_64", "21", "x86_64-linux-gnu.2.34", "21"),
 ])
 def test_detect_target_spelling(name: str, min_os: str, zt: str, kind_min: str) -> None:
     tc = _tc(name, min_os)

@@ -5,6 +5,12 @@ source; adding one is adding a file. A target resolves to the first source that 
 this order: what sdk.toml names ([android] / [ios] toolchain), the platform's own
 toolchain (NDK, Xcode), then the portable fallbacks (zig, Debian gnu cross compilers,
 the host compiler).
+
+`sdkbuild test` resolves with purpose="test" (TEST_PREFERENCE): the engine tests use the
+C++ standard library, which the zig stand-ins do not link (-nostdlib++; building zig's
+libc++ per ISA takes minutes), so without an NDK the Android tests use the Debian gnu
+cross compilers (run under qemu for ARM). Libraries keep the build order: zig's clang +
+lld stand-ins are the closest to the NDK's output (and the smallest).
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ PREFERENCE: dict[str, tuple[str, ...]] = {
     "ios": ("xcode", "zig"),
     "host": ("host",),
 }
+# `sdkbuild test` (see the module docstring): a source that links and runs the C++ tests first.
+TEST_PREFERENCE: dict[str, tuple[str, ...]] = {**PREFERENCE, "android": ("ndk", "gnu", "zig")}
+PURPOSES = ("build", "test")
 
 # Flags every library of a platform gets, whatever compiler builds it. Android: 16 KB
 # pages (required for Android 15+ devices), no text relocations.
@@ -77,11 +86,14 @@ def _named(target: Target, cfg: Config | None) -> str | None:
     return {"android": cfg.android.toolchain, "ios": cfg.ios.toolchain}.get(target.platform)
 
 
-def candidates(target: Target, cfg: Config | None) -> list[ToolchainSource]:
+def candidates(target: Target, cfg: Config | None, purpose: str = "build") -> list[ToolchainSource]:
     """Sources to try for `target`, in order (only those that support it)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"purpose must be one of {PURPOSES}, not {purpose!r}")
     all_ = sources()
     named = _named(target, cfg)
-    order: list[str] = ([named] if named else []) + list(PREFERENCE.get(target.platform, ()))
+    prefs = TEST_PREFERENCE if purpose == "test" else PREFERENCE
+    order: list[str] = ([named] if named else []) + list(prefs.get(target.platform, ()))
     order += [n for n in ("zig", "gnu", "host") if n not in order]
     order += sorted(n for n in all_ if n not in order)
     out: list[ToolchainSource] = []
@@ -122,15 +134,18 @@ class Resolution:
         return SdkbuildError("\n".join(lines), " or ".join(hints) if hints else None)
 
 
-def resolve(target: Target, cfg: Config | None = None) -> Resolution:
-    """The first toolchain that works for `target` (what sdk.toml names first)."""
+def resolve(target: Target, cfg: Config | None = None, purpose: str = "build") -> Resolution:
+    """The first toolchain that works for `target` (what sdk.toml names first).
+
+    purpose="test": prefer a source that can link and run the engine tests (TEST_PREFERENCE).
+    """
     tried: list[Unavailable] = []
     named = _named(target, cfg)
     if named and named not in sources():
         return Resolution(target, None, (Unavailable(
             named, f"toolchain source {named!r} (named in sdk.toml) is not part of this sdkbuild", ""),))
     with _ndk_env(cfg):
-        for src in candidates(target, cfg):
+        for src in candidates(target, cfg, purpose):
             try:
                 r = src.detect(target, min_os_for(target, cfg))
             except Exception as e:  # a broken source must not hide the others; say what broke
@@ -215,6 +230,21 @@ def conan_settings(tc: Toolchain) -> dict[str, str]:
     return s
 
 
+def needs_exe_wrapper(tc: Toolchain) -> bool:
+    """Whether Meson must not run the target's executables directly on this machine.
+
+    Bionic-linked (NDK) and iOS binaries never run here, whatever the CPU: with `false`
+    Meson would try to run its compiler sanity check (and the tests) on the host and fail.
+    Linux stand-ins run directly only on a matching CPU; otherwise they need the qemu
+    exe_wrapper (set by the source when qemu-user is installed).
+    """
+    t = tc.target
+    if t.platform == "ios" or (t.platform == "android" and not tc.standin) or tc.exe_wrapper:
+        return True
+    native = {"x86_64": ("x86_64", "x86"), "armv8": ("arm64",)}.get(build_machine()[1], ())
+    return t.arch not in native
+
+
 def is_cross(tc: Toolchain) -> bool:
     s = conan_settings(tc)
     return (s["os"], s["arch"]) != build_machine()
@@ -257,7 +287,7 @@ def machine_file_text(tc: Toolchain, launcher: str | None = None) -> str:
         objc=t.platform == "ios",
         c_args=meson_list(c_args), cpp_args=meson_list(cpp_args), link_args=meson_list(link_args),
         exe_wrapper=meson_list(tc.exe_wrapper) if tc.exe_wrapper else None,
-        cross=is_cross(tc), system=system, subsystem=subsystem,
+        cross=is_cross(tc), needs_wrapper=needs_exe_wrapper(tc), system=system, subsystem=subsystem,
         endian="little",
     )
 

@@ -39,6 +39,11 @@ INSTALL_HINT = "pip install ziglang  (or put a zig >= 0.11 on PATH)"
 _ZIG_ARCH = {"arm64": "aarch64", "x86_64": "x86_64", "armv7": "arm", "x86": "x86"}
 # Android ISAs as Linux glibc builds: qemu-user with Debian's cross sysroots runs them
 _ANDROID_ABI = {"arm64": "gnu", "x86_64": "gnu", "armv7": "gnueabihf", "x86": "gnu"}
+# glibc the stand-ins link against: 2.34 merged libpthread/libdl into libc, as bionic has
+# them, so DT_NEEDED is libc/libm (+ the glibc loader) like an NDK library. zig's default
+# (the oldest glibc of the arch, 2.17 for aarch64) would add libpthread.so.0. Debian 12's
+# sysroots (qemu -L) have 2.36.
+STANDIN_GLIBC = "2.34"
 # Debian sysroot for the qemu exe_wrapper, by arch
 _QEMU_ROOT = {"arm64": "/usr/aarch64-linux-gnu", "armv7": "/usr/arm-linux-gnueabihf"}
 # Apple Silicon simulators start at iOS 14: clang raises the minimum itself, we say so
@@ -151,11 +156,11 @@ def ios_min_version(target: Target, min_os: str) -> tuple[str, str | None]:
 
 
 def zig_target(target: Target, min_os: str) -> str:
-    """zig's -target spelling: aarch64-ios.13.0, aarch64-ios.14.0-simulator, aarch64-linux-gnu, ..."""
+    """zig's -target spelling: aarch64-ios.13.0, aarch64-ios.14.0-simulator, aarch64-linux-gnu.2.34, ..."""
     arch = _ZIG_ARCH[target.arch]
     if target.platform == "ios":
         return f"{arch}-ios.{min_os}" + ("-simulator" if target.variant == "simulator" else "")
-    return f"{arch}-linux-{_ANDROID_ABI[target.arch]}"
+    return f"{arch}-linux-{_ANDROID_ABI[target.arch]}.{STANDIN_GLIBC}"
 
 
 class ZigSource:
@@ -208,8 +213,8 @@ class ZigSource:
             cpp_args = flags
             link_args = (*flags, *PAGE_FLAGS, "-nostdlib++")
             notes.insert(0, f"not bionic-linked: a Linux ({ztarget}) stand-in for the Android ABI, built by zig {version}")
-            notes.append("engine tests that use the C++ standard library need the gnu or ndk toolchain "
-                         "(zig links without libc++)")
+            notes.append("links no C++ library (-nostdlib++): `sdkbuild test` uses the ndk or gnu toolchain "
+                         "for the engine tests")
             root = _QEMU_ROOT.get(target.arch)
             q = shutil.which(target.qemu) if target.qemu else None
             wrapper = (q, "-L", root) if q and root else None

@@ -1,0 +1,147 @@
+"""`sdkbuild build` of the bundled example (a copy of examples/) for all 8 targets, and the
+checks every shipped library must pass, read from the real files:
+
+- Android (.so): PT_LOAD aligned to >= 16 KB pages, only sdk_* and JNI_OnLoad exported,
+  DT_NEEDED within libc/libm/libdl (no C++ runtime, no libgcc_s), BIND_NOW, a GNU_RELRO
+  segment, no text relocations. Linux stand-ins (no NDK here) may also name the glibc
+  loader: aarch64 glibc keeps the stack-protector canary `__stack_chk_guard` in
+  ld-linux-aarch64.so.1 (bionic keeps it in libc.so); nothing else comes from it.
+- iOS (.a): every member a Mach-O object with LC_BUILD_VERSION platform iOS (2) or iOS
+  simulator (7) and the configured minimum (arm64 simulators start at 14.0).
+- `sdkbuild test` for arm64 and armv7 runs the engine tests under qemu with the default
+  toolchain resolution (no toolchain named in sdk.toml).
+
+The example is built once per session (shared by xdist workers); every test reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bindings_helpers import shared_once
+from elftools.elf.dynamic import DynamicSection
+from elftools.elf.elffile import ELFFile
+from fakes.machoinfo import PLATFORM_IOS, PLATFORM_IOSSIMULATOR, archive_facts
+
+from sdkbuild.targets import ANDROID_TARGETS, IOS_TARGETS
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+ALL_TARGETS = [*ANDROID_TARGETS, *IOS_TARGETS, "host"]
+LIB = "libvisionkit"
+DF_TEXTREL, DF_BIND_NOW, DF_1_NOW = 0x4, 0x8, 0x1
+ALLOWED_NEEDED = ("libc.so", "libm.so", "libdl.so")
+SELECTIVE_GOAL = 96 * 1024  # arm64-v8a, a selective build for the example models (docs/size.md)
+CPU_ARM64, CPU_X86_64 = 0x0100000C, 0x01000007
+
+
+def _sdkbuild(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sdkbuild.cli", *args], cwd=root, capture_output=True,
+                          text=True, timeout=1800)
+
+
+def _build_examples(folder: Path) -> None:
+    shutil.copytree(ROOT / "examples", folder / "ex", ignore=shutil.ignore_patterns("build", "dist"))
+    r = _sdkbuild(folder / "ex", "build", "-j2")
+    (folder / "build.json").write_text(json.dumps({"rc": r.returncode, "out": r.stdout + r.stderr}))
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = shared_once(tmp_path_factory, "examples-all-targets", _build_examples)
+    res = json.loads((folder / "build.json").read_text())
+    assert res["rc"] == 0, res["out"][-6000:]
+    return folder / "ex"
+
+
+def _info(example: Path, target: str) -> dict:
+    return json.loads((example / "build" / target / "build-info.json").read_text())
+
+
+def test_every_target_builds(example: Path) -> None:
+    for t in ALL_TARGETS:
+        info = _info(example, t)
+        assert info["target"] == t and (example / "build" / t / info["library"]).is_file()
+        assert info["ops"] == ["Add", "Conv", "Gemm", "GlobalAveragePool", "MaxPool", "Reshape"]
+
+
+def _dynamic(elf: ELFFile) -> dict[str, list]:
+    tags: dict[str, list] = {}
+    for sec in elf.iter_sections():
+        if isinstance(sec, DynamicSection):
+            for t in sec.iter_tags():
+                tags.setdefault(t.entry.d_tag, []).append(t.needed if t.entry.d_tag == "DT_NEEDED" else t.entry.d_val)
+    return tags
+
+
+@pytest.mark.parametrize("target", ANDROID_TARGETS)
+def test_android_library_meets_the_platform_rules(example: Path, target: str) -> None:
+    info = _info(example, target)
+    lib = example / "build" / target / info["library"]
+    with open(lib, "rb") as f:
+        elf = ELFFile(f)
+        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        assert loads and all(s["p_align"] >= 16384 for s in loads), [s["p_align"] for s in loads]
+        assert any(s["p_type"] == "PT_GNU_RELRO" for s in elf.iter_segments()), "no RELRO segment"
+        tags = _dynamic(elf)
+        assert "DT_TEXTREL" not in tags
+        flags, flags_1 = sum(tags.get("DT_FLAGS", [])), sum(tags.get("DT_FLAGS_1", []))
+        assert not flags & DF_TEXTREL
+        assert flags & DF_BIND_NOW or flags_1 & DF_1_NOW, "not linked with -z now"
+        exported = sorted(s.name for s in elf.get_section_by_name(".dynsym").iter_symbols()
+                          if s.name and s["st_shndx"] != "SHN_UNDEF"
+                          and s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK"))
+        assert "sdk_session_run" in exported and "JNI_OnLoad" in exported  # the C API + the JNI glue
+        assert all(s.startswith("sdk_") or s == "JNI_OnLoad" for s in exported), exported
+        needed = tags.get("DT_NEEDED", [])
+        loader = [n for n in needed if n.startswith("ld-linux")]
+        assert all(n.startswith(ALLOWED_NEEDED) for n in needed if n not in loader), needed
+        if loader:
+            # only a glibc stand-in names the loader, and only for what glibc defines there
+            # (the aarch64 canary, TLS access; see the docstring)
+            assert info["toolchain"]["standin"] is True
+            undef = {s.name for s in elf.get_section_by_name(".dynsym").iter_symbols()
+                     if s["st_shndx"] == "SHN_UNDEF" and s.name}
+            assert undef & {"__stack_chk_guard", "__tls_get_addr"}, (needed, sorted(undef))
+
+
+@pytest.mark.parametrize("target", IOS_TARGETS)
+def test_ios_slice_is_macho_for_ios_with_the_minimum_version(example: Path, target: str) -> None:
+    info = _info(example, target)
+    assert info["library_kind"] == "static"
+    members = archive_facts(example / "build" / target / info["library"])
+    want_platform = PLATFORM_IOSSIMULATOR if target.startswith("ios-simulator") else PLATFORM_IOS
+    want_min = "14.0" if target == "ios-simulator-arm64" else "13.0"  # examples/sdk.toml: 13.0
+    assert info["min_os"] == want_min
+    cpu = CPU_X86_64 if target.endswith("x86_64") else CPU_ARM64
+    assert members and all(m.platform == want_platform and m.minos == want_min and m.cputype == cpu
+                           for m in members), members
+
+
+def test_arm64_selective_build_within_the_goal(example: Path) -> None:
+    """Both example models' ops (so each model's selective build is at most this), JNI glue included."""
+    info = _info(example, "android-arm64-v8a")
+    assert info["sizes"]["stripped"] <= SELECTIVE_GOAL, info["sizes"]
+
+
+@pytest.mark.skipif(not (shutil.which("qemu-aarch64") and shutil.which("qemu-arm")), reason="qemu-user")
+@pytest.mark.skipif(bool(os.environ.get("ANDROID_NDK_HOME") or os.environ.get("ANDROID_NDK_ROOT")),
+                    reason="with an NDK the tests build bionic binaries, which qemu-user cannot run here")
+def test_engine_tests_pass_for_arm_under_qemu(example: Path) -> None:
+    r = _sdkbuild(example, "test", "-j2", "--target", "android-arm64-v8a", "--target", "android-armeabi-v7a")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    for target, qemu in (("android-arm64-v8a", "qemu-aarch64"), ("android-armeabi-v7a", "qemu-arm")):
+        line = next(ln for ln in r.stdout.splitlines() if ln.split()[:2] == [target, "passed"])
+        # the library is zig's; the tests need a C++ library, so they resolve to gnu
+        assert "gnu " in line, line
+        logs = list((example / "build" / target / "test").rglob("testlog.json"))
+        assert len(logs) == 1
+        cases = [json.loads(x) for x in logs[0].read_text().splitlines() if x.strip()]
+        assert cases and all(c["result"] == "OK" and qemu in c["command"][0] for c in cases), cases
