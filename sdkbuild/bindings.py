@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import tempfile
 import textwrap
 import tomllib
 from collections.abc import Iterable
@@ -29,6 +28,7 @@ import jinja2
 
 from . import paths
 from .errors import SdkbuildError
+from .fileio import write_atomic
 
 # ------------------------------------------------------------------ the API description
 
@@ -320,18 +320,9 @@ def _java_doc(text: str, indent: str = "") -> str:
 
 
 def _write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     # write only when changed, so a build system's timestamps stay stable
-    if not path.exists() or path.read_text() != text:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        write_atomic(path, text)
     return path
 
 

@@ -144,7 +144,9 @@ def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, ru
                                                            f"x{r['threads']}: {r.get('median_ms', 0):.3f} ms",
                                                            err=True))
     if output:
-        Path(output).write_text(text)
+        from .fileio import write_atomic
+
+        write_atomic(output, text)
     click.echo(text)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import paths
 from .errors import SdkbuildError
+from .fileio import write_atomic
 from .targets import TARGETS
 
 DTYPES = ("fp32", "int8")
@@ -443,10 +444,7 @@ def init(directory: str | Path = ".", force: bool = False) -> Path:
         targets=list(TARGETS),
     )
     parse(text, out)  # the template must always produce a valid file (models list starts empty)
-    tmp = out.with_suffix(".toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_atomic(out, text)
 
 
 __all__ = ["Config", "load", "parse", "init", "find_config", "lib_name_for", "known_ops", "DTYPES"]

@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import numpy as np
 
 from . import paths
 from .errors import SdkbuildError
+from .fileio import atomic_file
 
 # ---------------------------------------------------------------- C API declarations
 
@@ -523,13 +523,7 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
     for name, arr in outputs.items():
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "output"
         dest = output_dir / f"{safe}.npy"
-        fd, tmp = tempfile.mkstemp(prefix=f".{safe}.", suffix=".npy", dir=output_dir)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, arr)
-            os.replace(tmp, dest)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(dest) as f:
+            np.save(f, arr)
         written[name] = dest
     return written

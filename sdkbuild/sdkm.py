@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .fileio import write_atomic
 
 MAGIC = b"SDKM"
 VERSION_MAJOR = 1
@@ -251,17 +252,7 @@ def encode(model: Model) -> bytes:
 
 def write(model: Model, path: str | os.PathLike) -> None:
     """Write atomically: a failed conversion never leaves a half-written file behind."""
-    data = encode(model)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, encode(model))
 
 
 # --------------------------------------------------------------------------- reading

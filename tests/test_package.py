@@ -21,7 +21,7 @@ import pytest
 from bindings_helpers import shared_once, tiny_onnx
 from click.testing import CliRunner
 
-from sdkbuild import sdkm
+from sdkbuild import fileio, sdkm
 from sdkbuild.cli import cli
 from sdkbuild.package import archive, xcframework
 
@@ -186,7 +186,7 @@ def test_xcframework_layout_and_objc_in_static_libraries(packaged, tmp_path):
     # the zip holds the same tree, and Package.swift carries its checksum
     with zipfile.ZipFile(dist / "TinyKit.xcframework.zip") as z:
         assert z.read("TinyKit.xcframework/Info.plist") == (xcf / "Info.plist").read_bytes()
-    checksum = archive.sha256_file(dist / "TinyKit.xcframework.zip")
+    checksum = fileio.sha256_file(dist / "TinyKit.xcframework.zip")
     swift = (dist / "Package.swift").read_text()
     assert checksum in swift and '.binaryTarget(' in swift and 'path: "TinyKit.xcframework"' in swift
     assert '.iOS("13.0")' in swift
@@ -197,7 +197,7 @@ def test_swiftpm_url_form(project, tmp_path):
     r = _run("package", "--dist", str(tmp_path / "d"), "--swiftpm-url", "https://example.com/sdk/", cwd=project)
     assert r.returncode == 0, r.stderr
     swift = (tmp_path / "d" / "Package.swift").read_text()
-    checksum = archive.sha256_file(tmp_path / "d" / "TinyKit.xcframework.zip")
+    checksum = fileio.sha256_file(tmp_path / "d" / "TinyKit.xcframework.zip")
     assert 'url: "https://example.com/sdk/TinyKit.xcframework.zip"' in swift
     assert f'checksum: "{checksum}"' in swift
 

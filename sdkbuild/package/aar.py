@@ -25,8 +25,9 @@ import jinja2
 
 from .. import bindings, paths
 from ..errors import SdkbuildError
+from ..fileio import sha256_file, write_atomic
 from ..targets import TARGETS
-from .archive import Entry, sha256_file, tree_entries, write_bytes_atomic, write_zip
+from .archive import Entry, tree_entries, write_zip
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path],
         # native libraries stay uncompressed, like AGP stores them in an APK
         stored = {n for n, _ in entries if n.endswith(".so")}
         aar = write_zip(dist / f"{names.name}-{names.version}.aar", entries, store=stored)
-    pom = write_bytes_atomic(dist / f"{names.name}-{names.version}.pom", render_pom(names, built).encode())
+    pom = write_atomic(dist / f"{names.name}-{names.version}.pom", render_pom(names, built))
     return aar, pom
 
 

@@ -8,7 +8,6 @@ when set, else 1980-01-01, the earliest a zip can hold), fixed permissions (0644
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import shutil
 import tempfile
@@ -16,6 +15,8 @@ import time
 import zipfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from ..fileio import atomic_file
 
 ZIP_EPOCH = 315532800  # 1980-01-01T00:00:00Z
 
@@ -53,26 +54,18 @@ def write_zip(dest: str | os.PathLike, entries: Iterable[Entry], *, store: Itera
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
         raise ValueError(f"duplicate zip entries: {dup}")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w") as zf:
-            for name, data in items:
-                info = zipfile.ZipInfo(name, date_time=date)
-                info.create_system = 3  # unix, so external_attr carries the permissions
-                if name.endswith("/"):
-                    info.external_attr = (0o40755 << 16) | 0x10
-                    zf.writestr(info, b"")
-                    continue
-                info.external_attr = 0o100644 << 16
-                info.compress_type = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
-                payload = data.read_bytes() if isinstance(data, Path) else data
-                zf.writestr(info, payload, compresslevel=9 if info.compress_type == zipfile.ZIP_DEFLATED else None)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(dest) as f, zipfile.ZipFile(f, "w") as zf:
+        for name, data in items:
+            info = zipfile.ZipInfo(name, date_time=date)
+            info.create_system = 3  # unix, so external_attr carries the permissions
+            if name.endswith("/"):
+                info.external_attr = (0o40755 << 16) | 0x10
+                zf.writestr(info, b"")
+                continue
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name in stored else zipfile.ZIP_DEFLATED
+            payload = data.read_bytes() if isinstance(data, Path) else data
+            zf.writestr(info, payload, compresslevel=9 if info.compress_type == zipfile.ZIP_DEFLATED else None)
     return dest
 
 
@@ -101,21 +94,6 @@ def normalize_tree(root: str | os.PathLike) -> None:
     os.utime(root, (epoch, epoch))
 
 
-def write_bytes_atomic(dest: str | os.PathLike, data: bytes) -> Path:
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
-
-
 @contextlib.contextmanager
 def atomic_dir(dest: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary sibling folder; on success it replaces `dest`, on error it is removed."""
@@ -136,11 +114,3 @@ def atomic_dir(dest: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

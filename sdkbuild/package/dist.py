@@ -12,10 +12,10 @@ from typing import Any
 
 from .. import bindings
 from ..errors import SdkbuildError
+from ..fileio import sha256_file, write_atomic
 from ..targets import TARGETS
 from . import aar, xcframework
 from .aar import android_targets, build_aar, load_built_target
-from .archive import sha256_file, write_bytes_atomic
 from .xcframework import build_xcframework, ios_targets
 
 
@@ -76,10 +76,10 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
             if old.name not in {m.name for m in models}:
                 old.unlink()
     for m in models:
-        result.files.append(write_bytes_atomic(models_dir / m.name, m.read_bytes()))
+        result.files.append(write_atomic(models_dir / m.name, m.read_bytes()))
     clean_stale(dist, names)
     sums = "".join(f"{h}  {name}\n" for name, h in result.sums().items())
-    result.files.append(write_bytes_atomic(dist / "SHA256SUMS", sums.encode()))
+    result.files.append(write_atomic(dist / "SHA256SUMS", sums))
     return result
 
 

@@ -29,9 +29,10 @@ from typing import Any
 
 from .. import bindings, paths
 from ..errors import SdkbuildError
+from ..fileio import sha256_file, write_atomic
 from ..targets import TARGETS
 from .aar import BuiltTarget, load_built_target
-from .archive import atomic_dir, normalize_tree, sha256_file, tree_entries, write_bytes_atomic, write_zip
+from .archive import atomic_dir, normalize_tree, tree_entries, write_zip
 
 # Flags of the Objective-C layer: ARC; like the engine no C++ runtime (no exceptions of
 # either language, no RTTI), so the object needs nothing but libobjc and Foundation.
@@ -228,7 +229,7 @@ def build_xcframework(cfg: Any, build_dir: Path, targets: list[str], dist: Path,
             zip_path = write_zip(dist / f"{xcf_name}.zip", tree_entries(xcf, f"{xcf_name}/", dirs=True))
     checksum = sha256_file(zip_path)
     manifest = render_package_swift(names, xcf_name, checksum, swiftpm_url)
-    pkg = write_bytes_atomic(dist / "Package.swift", manifest.encode())
+    pkg = write_atomic(dist / "Package.swift", manifest)
     return dist / xcf_name, zip_path, pkg
 
 
