@@ -63,6 +63,8 @@ def _version(cmd: list[str], pattern: str = r"\d+(\.\d+)+") -> str | None:
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=tool_env())
     except (OSError, subprocess.TimeoutExpired):
         return None
+    if r.returncode != 0:  # e.g. `python -m ziglang` without the package: present would be a lie
+        return None
     text = (r.stdout + r.stderr).strip()
     m = re.search(pattern, text)
     return m.group(0) if m else (text.splitlines()[0] if text else "present")

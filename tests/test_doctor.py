@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from sdkbuild.doctor import NDK_HINT, check_target, check_tools, run_doctor
+from sdkbuild.doctor import NDK_HINT, _version, check_target, check_tools, run_doctor
 from sdkbuild.targets import TARGETS
 
 TOML = """
@@ -63,3 +64,9 @@ def test_doctor_all_targets_lists_every_target(tmp_path: Path) -> None:
     assert code == 0  # --all reports, it does not fail on targets the SDK does not use
     for name in TARGETS:
         assert name in out
+
+
+def test_a_tool_whose_version_probe_fails_is_missing() -> None:
+    # the zig row runs `python -m ziglang version`: without the package Python prints an error and exits 1
+    assert _version([sys.executable, "-m", "sdkbuild_no_such_module", "version"]) is None
+    assert _version([sys.executable, "--version"]) == ".".join(map(str, sys.version_info[:3]))
