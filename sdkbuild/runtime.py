@@ -28,6 +28,7 @@ import numpy as np
 from . import paths
 from .errors import SdkbuildError
 from .fileio import atomic_file
+from .hosttools import venv_tool
 
 # ---------------------------------------------------------------- C API declarations
 
@@ -155,17 +156,6 @@ def _engine_source_hash(engine: Path, extra: str) -> str:
     return h.hexdigest()[:16]
 
 
-def _tool(name: str) -> str:
-    """A tool from this Python's environment (the venv's meson/ninja) or PATH."""
-    cand = Path(sys.executable).parent / name
-    if cand.is_file():
-        return str(cand)
-    found = shutil.which(name)
-    if not found:
-        raise SdkbuildError(f"{name} not found", hint=f"install it: pip install {name}")
-    return found
-
-
 def available_ops(engine: Path | None = None) -> list[str]:
     """Op types that have an engine/src/ops/<op>.cpp (as the engine's selector sees them)."""
     engine = engine or paths.engine_dir()
@@ -206,10 +196,10 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
         env = dict(os.environ)
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         setup = [
-            _tool("meson"), "setup", str(build), str(engine),
+            venv_tool("meson"), "setup", str(build), str(engine),
             f"-Dops={','.join(ops)}", f"-Disa={','.join(isa)}", f"-Dtests={'true' if tests else 'false'}",
         ]
-        for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2"]):
+        for cmd in (setup, [venv_tool("ninja"), "-C", str(build), "-j2"]):
             r = subprocess.run(cmd, capture_output=True, text=True, env=env)
             if r.returncode != 0:
                 log = (r.stdout + r.stderr).strip().splitlines()

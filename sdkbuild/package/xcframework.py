@@ -16,10 +16,8 @@ copy of the archive; the build outputs themselves are never modified.
 
 from __future__ import annotations
 
-import glob
 import json
 import plistlib
-import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +28,7 @@ from typing import Any
 from .. import bindings, paths
 from ..errors import SdkbuildError
 from ..fileio import sha256_file, write_atomic
+from ..hosttools import find_tool
 from ..targets import TARGETS
 from .aar import BuiltTarget, load_built_target
 from .archive import atomic_dir, normalize_tree, tree_entries, write_zip
@@ -41,26 +40,10 @@ OBJC_FLAGS = ("-x", "objective-c++", "-std=c++17", "-fobjc-arc", "-fno-exception
               "-Wall", "-Wextra", "-Werror")
 
 
-def find_tool(name: str) -> str | None:
-    """An LLVM/Apple tool by name, also as Debian installs it (llvm-lipo-14, /usr/lib/llvm-14/bin/)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    versioned = sorted(glob.glob(f"/usr/lib/llvm-*/bin/{name}"), key=lambda p: int(re.findall(r"llvm-(\d+)", p)[0]))
-    if versioned:
-        return versioned[-1]
-    for v in range(30, 10, -1):
-        found = shutil.which(f"{name}-{v}")
-        if found:
-            return found
-    return None
-
-
 def _require_tool(*names: str) -> str:
-    for n in names:
-        t = find_tool(n)
-        if t:
-            return t
+    t = find_tool(*names)
+    if t:
+        return t
     raise SdkbuildError(f"{names[0]} not found (needed to assemble the XCFramework)",
                         hint="apt-get install llvm (provides llvm-lipo, llvm-ar, llvm-nm), or install Xcode")
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import io
 import re
-import shutil
 import subprocess
 import tempfile
 import zipfile
@@ -35,6 +34,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from ..errors import SdkbuildError
+from ..hosttools import find_tool
 from . import hardening, load_json
 
 SCHEMA = 1
@@ -49,18 +49,10 @@ MACHO_ZEROFILL = ("ZEROFILL", "GB_ZEROFILL", "THREAD_LOCAL_ZEROFILL")
 # --------------------------------------------------------------------------- helpers
 
 
-def _tool(*names: str) -> str | None:
-    for n in names:
-        p = shutil.which(n)
-        if p:
-            return p
-    return None
-
-
 def demangle(names: Iterable[str], macho: bool = False) -> dict[str, str]:
     """Mangled -> demangled, in one llvm-cxxfilt (or c++filt) call; identity when neither exists."""
     names = sorted(set(names))
-    tool = _tool("llvm-cxxfilt", "c++filt")
+    tool = find_tool("llvm-cxxfilt", "c++filt")
     if not names or tool is None:
         return {n: n for n in names}
     # Mach-O prefixes every C symbol with "_"; strip it so both C and C++ names read naturally.
@@ -349,7 +341,7 @@ def elf_defined_names(path: Path) -> set[str]:
 
 def archive_members(path: Path) -> list[tuple[str, bytes]]:
     """(name, bytes) of every member of a static archive, extracted with llvm-ar (or ar)."""
-    tool = _tool("llvm-ar", "ar")
+    tool = find_tool("llvm-ar", "ar")
     if tool is None:
         raise SdkbuildError("no `llvm-ar` or `ar` found to read static libraries", "install llvm (apt-get install llvm)")
     try:
