@@ -90,14 +90,20 @@ def size_chart(targets: dict[str, Any]) -> Markup:
             x += w
         out.append(_text(x + 6, y + 15, fmt_bytes(sum(s.values())), size=11, fill="#555"))
         y += row_h
-    y += 10
-    for i, k in enumerate(order):
-        lx = label_w + (i % 4) * 170
-        ly = y + (i // 4) * 24
-        out.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour[k]}"/>')
-        out.append(_text(lx + 18, ly + 11, k, size=11))
+    out += _legend(label_w, y + 10, [(k, colour[k]) for k in order])
     out.append("</svg>")
     return Markup("".join(out))
+
+
+def _legend(x: int, y: float, items: list[tuple[str, str]]) -> list[str]:
+    """Colour swatches with labels, four to a row, below a chart."""
+    out: list[str] = []
+    for i, (label, colour) in enumerate(items):
+        lx = x + (i % 4) * 170
+        ly = y + (i // 4) * 24
+        out.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}"/>')
+        out.append(_text(lx + 18, ly + 11, label, size=11))
+    return out
 
 
 def ops_chart(targets: dict[str, Any]) -> Markup:
@@ -128,12 +134,7 @@ def ops_chart(targets: dict[str, Any]) -> Markup:
                        f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(o)} on {escape(t)}: {v:,} B</title></rect>')
             out.append(_text(label_w + w + 4, y + i * bar_h + 10, fmt_bytes(v), size=10, fill="#555"))
         y += group_h
-    y += 6
-    for i, t in enumerate(ts):
-        lx = label_w + (i % 4) * 170
-        ly = y + (i // 4) * 24
-        out.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{PALETTE[i % len(PALETTE)]}"/>')
-        out.append(_text(lx + 18, ly + 11, t, size=11))
+    out += _legend(label_w, y + 6, [(t, PALETTE[i % len(PALETTE)]) for i, t in enumerate(ts)])
     out.append("</svg>")
     return Markup("".join(out))
 
