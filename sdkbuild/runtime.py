@@ -22,6 +22,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -305,11 +306,46 @@ def _info(raw: _TensorInfo) -> TensorInfo:
     )
 
 
-class Model:
-    def __init__(self, engine: Engine, handle: ctypes.c_void_p) -> None:
-        self.engine = engine
-        self._lib = engine._lib
+class _Handle:
+    """An engine object (model or session): freed once, by close(), `with` or garbage collection."""
+
+    _kind = "object"
+
+    def __init__(self, lib: ctypes.CDLL, handle: ctypes.c_void_p, free: str) -> None:
+        self._lib = lib
         self._h: ctypes.c_void_p | None = handle
+        self._free = free
+
+    @property
+    def handle(self) -> ctypes.c_void_p:
+        if self._h is None:
+            raise EngineError(f"the {self._kind} is closed", 6)
+        return self._h
+
+    def close(self) -> None:
+        if self._h is not None:
+            getattr(self._lib, self._free)(self._h)
+            self._h = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Model(_Handle):
+    _kind = "model"
+
+    def __init__(self, engine: Engine, handle: ctypes.c_void_p) -> None:
+        super().__init__(engine._lib, handle, "sdk_model_free")
+        self.engine = engine
         self.inputs = [self._tinfo(self._lib.sdk_model_input_info, i) for i in range(self._lib.sdk_model_input_count(handle))]
         self.outputs = [
             self._tinfo(self._lib.sdk_model_output_info, i) for i in range(self._lib.sdk_model_output_count(handle))
@@ -319,12 +355,6 @@ class Model:
         raw = _TensorInfo()
         self.engine._check(fn(self._h, i, ctypes.byref(raw)))  # type: ignore[operator]
         return _info(raw)
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        if self._h is None:
-            raise EngineError("the model is closed", 6)
-        return self._h
 
     def memory_info(self) -> MemoryInfo:
         raw = _MemoryInfo()
@@ -349,35 +379,14 @@ class Model:
         self.engine._check(self._lib.sdk_session_create(self.handle, ctypes.byref(opts), ctypes.byref(h)))
         return Session(self, h)
 
-    def close(self) -> None:
-        if self._h is not None:
-            self._lib.sdk_model_free(self._h)
-            self._h = None
-
-    def __enter__(self) -> Model:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
-class Session:
+class Session(_Handle):
+    _kind = "session"
+
     def __init__(self, model: Model, handle: ctypes.c_void_p) -> None:
-        self.model = model
-        self._lib = model._lib
-        self._h: ctypes.c_void_p | None = handle
-
-    @property
-    def handle(self) -> ctypes.c_void_p:
-        if self._h is None:
-            raise EngineError("the session is closed", 6)
-        return self._h
+        super().__init__(model._lib, handle, "sdk_session_free")
+        self.model = model  # keeps the model alive while the session is
 
     def _index(self, key: int | str, outputs: bool = False) -> int:
         if isinstance(key, str):
@@ -410,12 +419,13 @@ class Session:
         else:
             raise EngineError(f"input '{info.name}' is {info.dtype.name}, got {arr.dtype.name} data", 1)
 
-    def run(self, inputs: Mapping[str | int, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-        """Set `inputs` (if given), run, and return every output by name."""
+    def run(self, inputs: Mapping[str | int, np.ndarray] | None = None, *,
+            dequantize: bool = False) -> dict[str, np.ndarray]:
+        """Set `inputs` (if given), run, and return every output by name (int8 ones as float32 if `dequantize`)."""
         for k, v in (inputs or {}).items():
             self.set_input(k, v)
         self.model.engine._check(self._lib.sdk_session_run(self.handle))
-        return {o.name: self.get_output(i) for i, o in enumerate(self.model.outputs)}
+        return {o.name: self.get_output(i, dequantize=dequantize) for i, o in enumerate(self.model.outputs)}
 
     def get_output(self, key: int | str, *, dequantize: bool = False) -> np.ndarray:
         i = self._index(key, outputs=True)
@@ -430,22 +440,6 @@ class Session:
         self.model.engine._check(self._lib.sdk_session_get_output(self.handle, i, out.ctypes.data, out.nbytes))
         return out
 
-    def close(self) -> None:
-        if self._h is not None:
-            self._lib.sdk_session_free(self._h)
-            self._h = None
-
-    def __enter__(self) -> Session:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:
-            pass
 
 
 # ---------------------------------------------------------------- `sdkbuild run`
@@ -505,9 +499,7 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
                 + ", ".join(f"{i.name} {list(i.shape)} {i.dtype.name}" for i in model.inputs) + ")",
             )
         with model.session(threads) as s:
-            outputs = s.run(given)
-            if dequantize:
-                outputs = {o.name: s.get_output(i, dequantize=True) for i, o in enumerate(model.outputs)}
+            outputs = s.run(given, dequantize=dequantize)
     output_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for name, arr in outputs.items():
