@@ -194,12 +194,24 @@ def report_group() -> None:
     """Size, regression, hardening and device-coverage reports into dist/reports/."""
 
 
+def _report_dirs(f):
+    """The options every report shares: where sdk.toml, build/, dist/ and the output are."""
+    for opt in reversed([
+        click.option("--config", "config_path", type=click.Path(), default=None,
+                     help="sdk.toml (default: ./sdk.toml, optional)."),
+        click.option("--build-dir", type=click.Path(file_okay=False), default=None,
+                     help="Build dir (default: build/ next to sdk.toml)."),
+        click.option("--dist", type=click.Path(file_okay=False), default=None,
+                     help="dist/ with the AAR/XCFramework (default: dist/ next to sdk.toml)."),
+        click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default: <dist>/reports)."),
+    ]):
+        f = opt(f)
+    return f
+
+
 @report_group.command("size")
-@click.option("--config", "config_path", type=click.Path(), default=None, help="sdk.toml (default: ./sdk.toml, optional).")
-@click.option("--build-dir", type=click.Path(file_okay=False), default=None, help="Build dir (default: build/ next to sdk.toml).")
-@click.option("--dist", type=click.Path(file_okay=False), default=None, help="dist/ with the AAR/XCFramework (default: dist/).")
+@_report_dirs
 @click.option("--baseline", type=click.Path(), default=None, help="Earlier size.json, or a dist/ holding reports/size.json.")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default: <dist>/reports).")
 def report_size_cmd(config_path: str | None, build_dir: str | None, dist: str | None, baseline: str | None,
                     out: str | None) -> None:
     """Sizes per target/section/op/symbol, budgets vs a baseline (exit 1 when exceeded), hardening."""
@@ -210,12 +222,9 @@ def report_size_cmd(config_path: str | None, build_dir: str | None, dist: str | 
 
 
 @report_group.command("coverage")
-@click.option("--config", "config_path", type=click.Path(), default=None, help="sdk.toml (default: ./sdk.toml, optional).")
-@click.option("--build-dir", type=click.Path(file_okay=False), default=None, help="Build dir (default: build/ next to sdk.toml).")
+@_report_dirs
 @click.option("--devices", type=click.Path(dir_okay=False), default=None,
               help="Device CSV: Play Console device catalog export, or model,abis,api_level,share.")
-@click.option("--dist", type=click.Path(file_okay=False), default=None, help="dist/ (default: dist/ next to sdk.toml).")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output dir (default: <dist>/reports).")
 def report_coverage_cmd(config_path: str | None, build_dir: str | None, devices: str | None, dist: str | None,
                         out: str | None) -> None:
     """Device-coverage matrix (ABIs x Android API levels, iOS versions) with the uncovered slices and why."""
@@ -227,7 +236,7 @@ def report_coverage_cmd(config_path: str | None, build_dir: str | None, devices:
 
 # ---- bindings / package (sdkbuild/bindings.py, sdkbuild/package/)
 @cli.command("bindings")
-@click.option("--config", "config_path", type=click.Path(), default=None, help="The sdk.toml (default: ./sdk.toml).")
+@_config_option
 @click.option("-o", "--output", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: build/bindings next to sdk.toml).")
 @click.option("--language", "languages", multiple=True, type=click.Choice(["jni", "java", "objc"]),
@@ -243,7 +252,7 @@ def bindings_cmd(config_path: str | None, output: str | None, languages: tuple[s
 
 
 @cli.command("package")
-@click.option("--config", "config_path", type=click.Path(), default=None, help="The sdk.toml (default: ./sdk.toml).")
+@_config_option
 @click.option("--dist", "dist_dir", type=click.Path(file_okay=False), default=None,
               help="Output folder (default: dist/ next to sdk.toml).")
 @click.option("--target", "targets", multiple=True, help="Package only this target (repeatable; default: every android-/ios- target in sdk.toml).")
