@@ -130,11 +130,66 @@ def test_simulated_int8_close_to_fp32():
 
 def test_percentile_narrows_ranges():
     m = small_model()
-    full = cal.collect_ranges(m, _samples(4))
+    full = cal.collect_ranges(m, _samples(4), method="minmax")
     pct = cal.collect_ranges(m, _samples(4), percentile=99.0)
-    assert pct["c1"][1] < full["c1"][1] and pct["input"] == full["input"]
+    assert pct["c1"][1] < full["c1"][1] and full["input"][0] < pct["input"][0] < pct["input"][1] < full["input"][1]
     with pytest.raises(SdkbuildError, match="percentile"):
         cal.collect_ranges(m, _samples(1), percentile=20.0)
+    with pytest.raises(SdkbuildError, match="calibration method"):
+        cal.collect_ranges(m, _samples(1), method="kl")
+
+
+def _hist_error(values: np.ndarray, lo: float, hi: float) -> float:
+    q = Q.activation_quant(lo, hi)
+    s, z = float(q.scales[0]), int(q.zero_points[0])
+    return float((((np.clip(np.rint(values / s) + z, -128, 127) - z) * s - values) ** 2).sum())
+
+
+def test_mse_range_clips_rare_outliers_only():
+    rng = np.random.default_rng(3)
+    gauss = np.concatenate([rng.normal(0, 1, 1_000_000), [12.0, -10.0]])  # two outliers
+    uniform = rng.uniform(-1, 3, 1_000_000)
+    for values, clipped in ((gauss, True), (uniform, False)):
+        lo, hi = float(values.min()), float(values.max())
+        counts, edges = np.histogram(values, cal._BINS, (lo, hi))
+        m_lo, m_hi = cal.mse_range((edges[:-1] + edges[1:]) / 2, counts.astype(np.float64), lo, hi)
+        assert lo <= m_lo <= 0.0 <= m_hi <= hi
+        if clipped:  # a much finer step for the bulk beats representing two outliers
+            assert m_hi < hi / 2 and m_lo > lo / 2
+            assert _hist_error(values, m_lo, m_hi) < 0.5 * _hist_error(values, lo, hi)
+        else:  # nothing to gain from clipping a uniform distribution
+            assert m_hi > 0.95 * hi and m_lo < 0.95 * lo
+    relu = np.maximum(gauss, 0.0)  # a one-sided range keeps 0 as its low end
+    counts, edges = np.histogram(relu, cal._BINS, (0.0, relu.max()))
+    assert cal.mse_range((edges[:-1] + edges[1:]) / 2, counts.astype(np.float64), 0.0, float(relu.max()))[0] == 0.0
+
+
+def test_default_method_is_mse_and_within_minmax():
+    m = small_model()
+    full = cal.collect_ranges(m, _samples(4), method="minmax")
+    mse = cal.collect_ranges(m, _samples(4))
+    assert mse == cal.collect_ranges(m, _samples(4), method="mse")
+    assert set(mse) == set(full)
+    for k, (lo, hi) in mse.items():
+        assert min(full[k][0], 0.0) <= lo <= hi <= max(full[k][1], 0.0), k
+    assert any(mse[k] != (min(full[k][0], 0.0), max(full[k][1], 0.0)) for k in mse)
+
+
+def test_bias_correction_removes_mean_error_and_is_a_fixed_point():
+    m = small_model()
+    cal_set = _samples(16)
+    qm = Q.quantize_model(m, cal_set)
+    before = {t.name: np.asarray(t.data).copy() for t in qm.tensors if t.dtype == Q.I32}
+    Q.correct_biases(m, qm, cal_set)
+    after = {t.name: np.asarray(t.data).copy() for t in qm.tensors if t.dtype == Q.I32}
+    assert any(not np.array_equal(before[k], after[k]) for k in before)
+    Q.correct_biases(m, qm, cal_set)  # the corrected model has no significant mean error left
+    assert all(np.array_equal(after[k], t.data) for t in qm.tensors if t.dtype == Q.I32 for k in [t.name])
+    qb = Q.quantize_model(m, cal_set, bias_correction=True)
+    assert all(np.array_equal(after[t.name], t.data) for t in qb.tensors if t.dtype == Q.I32)
+    test = _samples(4, seed=7)
+    for s, r in zip(test, cal.run_onnx(cal.to_onnx(m, record_all=False), test), strict=True):
+        assert _cos(Q.simulate(qb, s)["output"], r["output"]) > 0.99
 
 
 def test_calibration_files(tmp_path: Path):

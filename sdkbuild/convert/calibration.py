@@ -6,11 +6,13 @@
 * `to_onnx(model)`: the fp32 `.sdkm` graph as an ONNX model, every intermediate tensor a
   graph output. We calibrate on what the engine will actually run (after BN folding and
   activation fusion), so tensor names always match; onnxruntime executes it.
-* `collect_ranges(model, samples, percentile)`: per activation tensor (lo, hi).
+* `collect_ranges(model, samples, percentile, method)`: per activation tensor (lo, hi),
+  by min/max, percentiles or the least int8 quantization MSE (the default).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -210,31 +212,95 @@ def run_onnx(proto: onnx.ModelProto, samples: Sequence[Sample]):
         yield dict(zip(out_names, sess.run(out_names, s), strict=True))
 
 
+METHODS = ("minmax", "percentile", "mse")
+_BINS = 2048  # histogram resolution for the MSE search: 8 bins per int8 step at full range
+_GRID = np.linspace(0.25, 1.0, 61)  # candidate fractions of the observed min / max
+
+
+def _quant_mse(centers: np.ndarray, counts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Total squared error of the int8 activation quantizer (quantize.activation_quant's
+    arithmetic) over a histogram, for each candidate range (lo[i], hi[i])."""
+    lo, hi = np.minimum(lo, 0.0)[:, None], np.maximum(hi, 0.0)[:, None]
+    scale = np.where(hi > lo, (hi - lo) / 255.0, 1.0)
+    zp = np.clip(np.floor(-128.0 - lo / scale + 0.5), -128, 127)
+    q = np.clip(np.rint(centers[None] / scale) + zp, -128, 127)
+    return (((q - zp) * scale - centers[None]) ** 2 * counts[None]).sum(axis=1)
+
+
+def mse_range(centers: np.ndarray, counts: np.ndarray, lo: float, hi: float) -> tuple[float, float]:
+    """The clipping range [a*lo, b*hi] (a, b in _GRID) with the least quantization MSE.
+
+    Clipping the rare large values buys a finer step for all the others; the histogram
+    decides per tensor where that trade pays (a one-sided search for ReLU outputs)."""
+    # coordinate search: a common fraction first, then each end with the other fixed
+    g, one = _GRID, np.ones_like(_GRID)
+    ga = g if lo < 0.0 else one  # a range that does not extend below 0 keeps its end
+    gb = g if hi > 0.0 else one
+    k = int(np.argmin(_quant_mse(centers, counts, ga * lo, gb * hi)))
+    fa, fb = float(ga[k]), float(gb[k])
+    for _ in range(2):
+        fa = float(ga[int(np.argmin(_quant_mse(centers, counts, ga * lo, one * fb * hi)))])
+        fb = float(gb[int(np.argmin(_quant_mse(centers, counts, one * fa * lo, gb * hi)))])
+    return fa * lo, fb * hi
+
+
 def collect_ranges(
-    model: sdkm.Model, samples: Sequence[Sample], percentile: float | None = None
+    model: sdkm.Model, samples: Sequence[Sample], percentile: float | None = None, method: str | None = None
 ) -> dict[str, tuple[float, float]]:
     """(lo, hi) per activation tensor name over the samples.
 
-    Min/max by default. With `percentile` p (e.g. 99.99) each sample contributes its
-    (100-p, p) percentiles and the range is their mean over samples: outliers in single
-    samples then stop stretching the scale of every other value.
+    * "minmax": the observed min/max;
+    * "percentile" (`percentile` p, e.g. 99.99): each sample contributes its (100-p, p)
+      percentiles and the range is their mean over samples, so outliers in single samples
+      stop stretching the scale of every other value;
+    * "mse" (default): per tensor, the clipping range that minimises the int8 quantization
+      mean squared error over a histogram of all calibration values (a second pass).
+    Giving only `percentile` selects "percentile".
     """
-    if percentile is not None and not 50.0 < percentile <= 100.0:
-        raise SdkbuildError(f"calibration percentile {percentile} is outside (50, 100]", hint="try 99.99")
+    if method is None:
+        method = "percentile" if percentile is not None else "mse"
+    if method not in METHODS:
+        raise SdkbuildError(f"unknown calibration method {method!r}", hint="use one of: " + ", ".join(METHODS))
+    if method == "percentile":
+        percentile = 99.99 if percentile is None else percentile
+        if not 50.0 < percentile <= 100.0:
+            raise SdkbuildError(f"calibration percentile {percentile} is outside (50, 100]", hint="try 99.99")
+    proto = to_onnx(model)
+    inputs = _model_inputs(model)
+
+    def stream():
+        for s, outs in zip(samples, run_onnx(proto, samples), strict=True):
+            for t in inputs:  # inputs are not graph outputs of the recording model
+                outs = {**outs, t.name: s[t.name]}
+            yield outs
+
     lo: dict[str, list[float]] = {}
     hi: dict[str, list[float]] = {}
-    for outs in run_onnx(to_onnx(model), samples):
+    for outs in stream():
         for name, a in outs.items():
             a = np.asarray(a, dtype=np.float32).reshape(-1)
-            if percentile is None or percentile == 100.0:
-                a_lo, a_hi = float(a.min()), float(a.max())
-            else:
+            if method == "percentile" and percentile != 100.0:
                 a_lo, a_hi = (float(x) for x in np.percentile(a, [100.0 - percentile, percentile]))
+            else:
+                a_lo, a_hi = float(a.min()), float(a.max())
             lo.setdefault(name, []).append(a_lo)
             hi.setdefault(name, []).append(a_hi)
-    for t in _model_inputs(model):  # inputs are not graph outputs of the recording model
-        arr = np.stack([s[t.name] for s in samples]).reshape(-1)
-        lo[t.name], hi[t.name] = [float(arr.min())], [float(arr.max())]
-    if percentile is None or percentile == 100.0:
+    if method == "percentile" and percentile != 100.0:
+        return {k: (float(np.mean(lo[k])), float(np.mean(hi[k]))) for k in lo}
+    ranges = {k: (min(min(lo[k]), 0.0), max(max(hi[k]), 0.0)) for k in lo}
+    if method == "minmax":
         return {k: (min(lo[k]), max(hi[k])) for k in lo}
-    return {k: (float(np.mean(lo[k])), float(np.mean(hi[k]))) for k in lo}
+    hists = {k: np.zeros(_BINS, np.float64) for k in ranges}
+    for outs in stream():
+        for name, a in outs.items():
+            r_lo, r_hi = ranges[name]
+            if r_hi > r_lo:
+                hists[name] += np.histogram(np.asarray(a, np.float32).reshape(-1), _BINS, (r_lo, r_hi))[0]
+    out: dict[str, tuple[float, float]] = {}
+    for k, (r_lo, r_hi) in ranges.items():
+        if not (math.isfinite(r_lo) and math.isfinite(r_hi)) or r_hi <= r_lo:
+            out[k] = (r_lo, r_hi)  # degenerate or non-finite: activation_quant reports / handles it
+            continue
+        edges = np.linspace(r_lo, r_hi, _BINS + 1)
+        out[k] = mse_range((edges[:-1] + edges[1:]) / 2, hists[k], r_lo, r_hi)
+    return out

@@ -307,6 +307,8 @@ def quantize_model(
     *,
     percentile: float | None = None,
     int8_io: bool = False,
+    method: str | None = None,
+    bias_correction: bool = False,
 ) -> sdkm.Model:
     """The int8 version of the fp32 `model` (see the module docstring)."""
     bad = [t.name for t in model.tensors if t.dtype != F32 or t.quant is not None]
@@ -319,8 +321,140 @@ def quantize_model(
         samples = [{k: np.asarray(v, np.float32) for k, v in s.items()} for s in calibration]
         if not samples:
             raise SdkbuildError("no calibration samples given")
-    ranges = cal.collect_ranges(model, samples, percentile)
-    return _Rewriter(model, ranges, int8_io).run()
+    ranges = cal.collect_ranges(model, samples, percentile, method)
+    qm = _Rewriter(model, ranges, int8_io).run()
+    if bias_correction:
+        correct_biases(model, qm, samples)
+    return qm
+
+
+# --------------------------------------------------------------------------- bias correction
+
+_BC_SAMPLES = 32  # enough for per-channel means; bounds the time on big calibration sets
+
+
+def _fp32_node_session(m: sdkm.Model, n: sdkm.Node):
+    """An onnxruntime session computing one fp32 node; outputs (outputs..., pre-activation)."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    consts: list = []
+    names = [t.name for t in m.tensors]
+    nodes = cal.node_to_onnx(cal._squeeze_attrs(n), names, consts)
+    for i in n.inputs:
+        if i >= 0 and m.tensors[i].data is not None:
+            consts.append(cal._const(names[i], np.asarray(m.tensors[i].data)))
+    feeds = [i for i in n.inputs if i >= 0 and m.tensors[i].data is None]
+    outs = [names[o] for o in n.outputs]
+    if any(o == outs[0] + "__preact" for nd in nodes for o in nd.output):
+        outs.append(outs[0] + "__preact")
+    g = helper.make_graph(
+        nodes, "node",
+        [helper.make_tensor_value_info(names[i], TensorProto.FLOAT, list(m.tensors[i].shape)) for i in feeds],
+        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
+        initializer=consts,
+    )
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", cal.OPSET)], ir_version=8)
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    return ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"]), feeds, outs
+
+
+def _int8_acc(qm: sdkm.Model, n: sdkm.Node, x: np.ndarray) -> np.ndarray:
+    """The int32 accumulator of an int8 Conv/Gemm before its bias (simulate's arithmetic)."""
+    T = qm.tensors
+    xz = _qp(T[n.inputs[0]])[1]
+    w = np.asarray(T[n.inputs[1]].data, np.int64)
+    x = x.astype(np.int64) - xz
+    if n.op == "Conv":
+        return _conv_acc(x, w, n, T[n.outputs[0]].shape, 0).astype(np.int64)
+    return np.matmul(x.astype(np.float64), w.T.astype(np.float64)).astype(np.int64)
+
+
+def correct_biases(src: sdkm.Model, qm: sdkm.Model, samples: Sequence[Mapping[str, np.ndarray]]) -> None:
+    """Empirical bias correction (Nagel et al. 2019, "Data-Free Quantization", sec. 4.2):
+    walk the fp32 and the int8 graph side by side over the calibration samples; at each
+    int8 Conv/Gemm, shift its int32 bias by the per-channel mean difference between the
+    int8 pre-activation (in real units) and the fp32 one. Layers are corrected in order, so
+    each correction also absorbs the mean error its (already corrected) inputs still carry.
+    Rounding noise averages out; what is removed is the systematic part: weight rounding
+    times the non-zero mean of the inputs, and the clipping of activation ranges."""
+    samples = list(samples)[:_BC_SAMPLES]
+    T = qm.tensors
+    last_f: dict[int, int] = {}
+    for k, n in enumerate(src.nodes):
+        for i in n.inputs:
+            last_f[i] = k
+    for i in src.outputs:
+        last_f[i] = len(src.nodes)
+    last_q: dict[int, int] = {}
+    for k, n in enumerate(qm.nodes):
+        for i in n.inputs:
+            last_q[i] = k
+    vf = [{i: np.asarray(s[src.tensors[i].name], np.float32).reshape(src.tensors[i].shape) for i in src.inputs}
+          for s in samples]
+    vq: list[dict[int, np.ndarray]] = []
+    for s in samples:
+        d = {}
+        for j, i in enumerate(qm.inputs):  # the rewriter keeps the order of the inputs
+            x = np.asarray(s[src.tensors[src.inputs[j]].name], np.float32).reshape(T[i].shape)
+            if T[i].dtype == I8:  # int8 graph inputs: quantize the real-valued calibration data
+                sc, zp = _qp(T[i])
+                x = np.clip(np.rint(x / sc) + zp, -128, 127).astype(np.int8)
+            d[i] = x
+        vq.append(d)
+    consts_q = {i: np.asarray(t.data) for i, t in enumerate(T) if t.data is not None}
+    cache: dict = {}
+    k_src = 0
+    for k, n in enumerate(qm.nodes):
+        pre = None
+        if n.op not in ("QuantizeLinear", "DequantizeLinear"):  # the twin of src.nodes[k_src]
+            fn = src.nodes[k_src]
+            sess, feeds, outs = _fp32_node_session(src, fn)
+            for d in vf:
+                res = sess.run(outs, {src.tensors[i].name: d[i] for i in feeds})
+                for o, a in zip(fn.outputs, res, strict=False):
+                    d[o] = a.reshape(src.tensors[o].shape)
+                if len(outs) > len(fn.outputs):
+                    d[-1] = res[-1]  # pre-activation of this node, kept until the int8 twin uses it
+                for i in fn.inputs:
+                    if i in d and last_f.get(i, -1) <= k_src and i not in src.outputs:
+                        del d[i]
+            k_src += 1
+            pre = fn
+        if (pre is not None and n.op in ("Conv", "Gemm") and T[n.inputs[0]].dtype == I8 and len(n.inputs) > 2
+                and n.inputs[2] >= 0):
+            b_t, w_t, x_t, y_t = T[n.inputs[2]], T[n.inputs[1]], T[n.inputs[0]], T[n.outputs[0]]
+            accs = [_int8_acc(qm, n, {**consts_q, **d}[n.inputs[0]]) for d in vq]
+            s_c = (np.float64(np.float32(x_t.quant.scales[0])) * w_t.quant.scales.astype(np.float64))
+            axes = (0, *range(2, accs[0].ndim))
+            ref = [d.pop(-1) if -1 in d else d[pre.outputs[0]] for d in vf]
+            shape = (1, -1) + (1,) * (accs[0].ndim - 2)
+            bias = np.asarray(b_t.data, np.int64).reshape(shape)
+            # per-sample, per-channel mean error; a channel is corrected only where the mean
+            # over samples is significant (> 3 standard errors): with few samples per channel
+            # (a Gemm sees one value per sample) the estimate is otherwise mostly noise.
+            per = np.stack([((a + bias) * s_c.reshape(shape) - r.reshape(a.shape)).mean(axis=axes)
+                            for a, r in zip(accs, ref, strict=True)])
+            err = per.mean(axis=0)
+            if len(per) > 1:
+                err = np.where(np.abs(err) > 3.0 * per.std(axis=0, ddof=1) / math.sqrt(len(per)), err, 0.0)
+            b_t.data = np.clip(np.asarray(b_t.data, np.int64) - np.rint(err / s_c).astype(np.int64),
+                               -(2**31), 2**31 - 1).astype(np.int32)
+            for a, d in zip(accs, vq, strict=True):
+                acc = a + np.asarray(b_t.data, np.int64).reshape((1, -1) + (1,) * (a.ndim - 2))
+                d[n.outputs[0]] = _requant_out(acc, n, x_t, w_t, y_t, 1).reshape(y_t.shape)
+        else:
+            for d in vf:
+                d.pop(-1, None)
+            for d in vq:
+                v = {**consts_q, **d}
+                for o, a in zip(n.outputs, _sim_node(qm, n, v, cache), strict=True):
+                    d[o] = np.asarray(a).reshape(T[o].shape)
+        for d in vq:
+            for i in n.inputs:
+                if i in d and last_q.get(i, -1) <= k and i not in qm.outputs:
+                    del d[i]
 
 
 # --------------------------------------------------------------------------- numpy reference
