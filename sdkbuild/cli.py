@@ -82,34 +82,25 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
 
 
 # ---- convert (sdkbuild/convert/)
-def _convert_options(f):
-    """--quantize/--calibration exist only when the int8 module (convert/quantize.py) does."""
-    from pathlib import Path
-
-    # a file check, not an import: keeps `sdkbuild --help` from loading onnx
-    if (Path(__file__).parent / "convert" / "quantize.py").is_file():
-        f = click.option("--calibration", type=click.Path(exists=True),
-                         help="Calibration inputs: a .npy/.npz file or a folder of them.")(f)
-        f = click.option("--quantize", type=click.Choice(["int8"]), help="Post-training quantization.")(f)
-    return f
-
-
 @cli.command("convert")
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output .sdkm (default: MODEL with .sdkm).")
 @click.option("--input-shape", "input_shape", multiple=True, metavar="NAME=D0,D1,...",
               help="Static shape for a model input with dynamic dimensions (repeatable); others default to 1.")
-@_convert_options
-def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], **quant: str | None) -> None:
+@click.option("--quantize", type=click.Choice(["int8"]), help="Post-training quantization.")
+@click.option("--calibration", type=click.Path(exists=True), help="Calibration inputs: a .npy/.npz file or a folder of them.")
+def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], quantize: str | None,
+                calibration: str | None) -> None:
     """Convert an ONNX model (opsets 9-21) to the engine's .sdkm format."""
     from pathlib import Path
 
     from .convert import convert_file, parse_input_shape
 
+    if calibration and not quantize:
+        raise click.UsageError("--calibration is only used with --quantize int8")
     shapes = dict(parse_input_shape(s) for s in input_shape)
     out = output or str(Path(model).with_suffix(".sdkm"))
-    report = convert_file(model, out, input_shapes=shapes, quantize=quant.get("quantize"),
-                          calibration=quant.get("calibration"))
+    report = convert_file(model, out, input_shapes=shapes, quantize=quantize, calibration=calibration)
     click.echo(f"converted {model} (opset {report.opset}) -> {out}")
     for line in report.summary_lines():
         click.echo(f"  {line}")

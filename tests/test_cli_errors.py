@@ -65,6 +65,8 @@ CASES = [
     ("convert-shape-name", ["convert", "model.onnx", "-o", "y.sdkm", "--input-shape", "zzz=1,2"], ["zzz"]),
     ("convert-calib-garbage", ["convert", "model.onnx", "-o", "y.sdkm", "--quantize", "int8", "--calibration",
                                "garbage.npy"], ["garbage.npy"]),
+    ("convert-calib-alone", ["convert", "model.onnx", "-o", "y.sdkm", "--calibration", "x.npy"],
+     ["--calibration", "--quantize int8"]),
     # inspect
     ("inspect-missing", ["inspect", "nope.sdkm"], ["nope.sdkm", "does not exist"]),
     ("inspect-dir", ["inspect", "adir.sdkm"], ["adir.sdkm", "is a directory"]),

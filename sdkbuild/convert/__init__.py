@@ -2,7 +2,7 @@
 
 Pipeline: `importer` (ONNX opsets 9..21 -> ir.Graph with static shapes, constant folding,
 opset differences resolved) -> `passes` (BN folding, activation fusion, ...) ->
-`export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8, when that module exists)
+`export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8)
 -> `sdkm.write` (atomic).
 
 Public API:
@@ -32,7 +32,6 @@ _I8 = 2  # sdkm dtype code of int8
 
 __all__ = [
     "ConversionReport", "convert_file", "convert_model", "convert_model_report", "load_onnx", "parse_input_shape",
-    "quantize_available",
 ]
 
 
@@ -146,14 +145,6 @@ def _report(m: sdkm.Model, opset: int, folded: int, stats: dict[str, int], outpu
     )
 
 
-def _quantize_module():
-    try:
-        from . import quantize  # written by the int8 work; absent until then
-    except ImportError:
-        return None
-    return quantize if hasattr(quantize, "quantize_model") else None
-
-
 def convert_file(
     onnx_path: str | Path,
     out_path: str | Path,
@@ -168,15 +159,13 @@ def convert_file(
     meta = {"source": src.name, "source_sha256": hashlib.sha256(data).hexdigest()}
     m, report = convert_model_report(model, input_shapes=input_shapes, meta=meta)
     if quantize:
-        qmod = _quantize_module()
-        if qmod is None or quantize != "int8":
+        if quantize != "int8":
             raise SdkbuildError(f"quantization {quantize!r} is not available", hint="supported: int8")
         if calibration is None:
             raise SdkbuildError("--quantize int8 needs --calibration DIR_OR_NPY")
-        # the int8 module may turn the path (folder of .npy files or one .npy) into arrays itself
-        loader = getattr(qmod, "load_calibration", None)
-        cal = loader(calibration, m) if loader else calibration
-        qm = qmod.quantize_model(m, cal)
+        from .quantize import quantize_model  # lazy: calibration loads onnxruntime
+
+        qm = quantize_model(m, calibration)
         qm.meta = {**m.meta, **qm.meta, "quantization": quantize}
         qm.meta["ops"], qm.meta["dtypes"] = qm.ops_used(), qm.dtypes_used()  # the fp32 lists are stale now
         int8_nodes = sum(1 for n in qm.nodes if any(qm.tensors[o].dtype == _I8 for o in n.outputs))
@@ -190,8 +179,4 @@ def convert_file(
     except sdkm.SdkmError as e:
         raise SdkbuildError(f"cannot encode the converted model: {e}") from None
     return dataclasses.replace(report, output=str(out))
-
-
-def quantize_available() -> bool:
-    return _quantize_module() is not None
 
