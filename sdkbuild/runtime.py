@@ -4,8 +4,8 @@
         outputs = s.run({"x": np.zeros((1, 3, 8, 8), np.float32)})
 
 Library lookup: the `lib_path` argument, else $SDKBUILD_ENGINE_LIB, else
-`sdkbuild.build.ensure_host_engine()` (the Conan+Meson host build), else a direct Meson
-development build of all ops (`build_dev_engine()`), cached by a hash of the engine sources.
+`sdkbuild.build.ensure_host_engine()` (the Conan+Meson host build). `build_dev_engine()` is
+a direct Meson development build of all ops (for tests), cached by a hash of the engine sources.
 Every engine failure raises `EngineError` carrying the status and the engine's message.
 """
 
@@ -157,14 +157,11 @@ def _engine_source_hash(engine: Path, extra: str) -> str:
     return h.hexdigest()[:16]
 
 
-def available_ops(engine: Path | None = None) -> list[str]:
-    """Op types that have an engine/src/ops/<op>.cpp (as the engine's selector sees them)."""
-    engine = engine or paths.engine_dir()
-    out = subprocess.run(
-        [sys.executable, str(engine / "tools" / "select_sources.py"), "--engine", str(engine), "--list"],
-        capture_output=True, text=True, check=True,
-    )
-    return [line for line in out.stdout.split() if line]
+def available_ops() -> list[str]:
+    """Op types that have an engine/src/ops/<op>.cpp (as the engine's selector sees them), sorted."""
+    from .engine_sources import available_ops as by_stem
+
+    return sorted(by_stem().values())
 
 
 def _cache_root() -> Path:
@@ -181,7 +178,7 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
     from .targets import get as get_target
 
     engine = paths.engine_dir()
-    ops = sorted(ops) if ops is not None else available_ops(engine)
+    ops = sorted(ops) if ops is not None else available_ops()
     isa = list(get_target("host").isa)  # the host's SIMD kernels, as the Conan host build selects them
     key = _engine_source_hash(engine, json.dumps({"ops": ops, "tests": tests, "isa": isa}))
     root = _cache_root() / key
@@ -225,10 +222,8 @@ def find_engine_library(lib_path: str | os.PathLike | None = None) -> Path:
         if not p.is_file():
             raise SdkbuildError(f"SDKBUILD_ENGINE_LIB={env} does not exist", hint="unset it or point it at a .so")
         return p.resolve()
-    try:
-        from .build import ensure_host_engine  # owned by the build stage; lazy so runtime works alone
-    except ImportError:
-        return build_dev_engine()
+    from .build import ensure_host_engine  # lazy: `import sdkbuild.runtime` stays light
+
     return Path(ensure_host_engine())
 
 
