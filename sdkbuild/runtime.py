@@ -144,19 +144,6 @@ class MemoryInfo:
 # ---------------------------------------------------------------- library lookup
 
 
-def _engine_source_hash(engine: Path, extra: str) -> str:
-    h = hashlib.sha256(extra.encode())
-    for sub in ("meson.build", "meson.options", "include", "src", "tools", "tests"):
-        p = engine / sub
-        files = [p] if p.is_file() else sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else []
-        for f in files:
-            if "__pycache__" in f.parts:
-                continue
-            h.update(f.relative_to(engine).as_posix().encode() + b"\0")
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def available_ops() -> list[str]:
     """Op types that have an engine/src/ops/<op>.cpp (as the engine's selector sees them), sorted."""
     from .engine_sources import available_ops as by_stem
@@ -175,12 +162,14 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
     Cached in ~/.cache/sdkbuild/dev-engine/<hash of engine sources + options>/; a file
     lock makes parallel pytest workers wait for one build instead of racing.
     """
+    from .engine_sources import sources_hash
     from .targets import get as get_target
 
     engine = paths.engine_dir()
     ops = sorted(ops) if ops is not None else available_ops()
     isa = list(get_target("host").isa)  # the host's SIMD kernels, as the Conan host build selects them
-    key = _engine_source_hash(engine, json.dumps({"ops": ops, "tests": tests, "isa": isa}))
+    options = json.dumps({"ops": ops, "tests": tests, "isa": isa})
+    key = hashlib.sha256(f"{sources_hash()}\n{options}".encode()).hexdigest()[:16]
     root = _cache_root() / key
     lib = root / "build" / "libsdkengine.so"
     stamp = root / "ok"
