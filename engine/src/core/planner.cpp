@@ -3,6 +3,7 @@
 #include "core/planner.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/alloc.h"
 #include "core/model.h"
@@ -12,137 +13,297 @@ namespace sdk {
 
 namespace {
 
-// Placement orders tried; the plan with the smallest arena wins. Greedy by size is the
-// classic (TFLite's) heuristic; by size x lifetime places long-lived big tensors first,
-// which often packs the short-lived ones around them better.
-enum Order { kBySize = 0, kBySizeTimesLife = 1, kByFirstUse = 2, kNumOrders = 3 };
+// Placement orders tried as seeds; the plan with the smallest arena wins and the best one
+// is then improved by a bounded local search (see plan_buffers).
+//   by size: the classic (TFLite's) greedy-by-size heuristic;
+//   by size x lifetime: long-lived big tensors first, the short-lived ones packed around them;
+//   by breadth: TFLite's greedy-by-breadth, the tensors of the step with the largest live
+//     set first (key: the largest live total over the buffer's lifetime), then by size;
+//   by lifetime: longest-lived first (persistent graph inputs settle at the bottom);
+//   by first use / last use: node order, so neighbouring tensors end up side by side.
+enum Order { kBySize, kBySizeTimesLife, kByBreadth, kByLifetime, kByFirstUse, kByLastUse, kNumOrders };
 
-uint64_t key(const PlanBuffer& b, int order) {
-    uint64_t size = align_up(b.size);
-    if (order == kBySizeTimesLife) return size * static_cast<uint64_t>(b.last - b.first + 1);
-    return size;
-}
+// Pair checks (one placed buffer looked at while placing another) the search may spend:
+// the seeds stop after kSeedWork (at least one always runs), the local search after
+// kClimbWork more, so load time stays bounded on huge graphs (a 10k-node graph plans with
+// the first seeds only) while small and mid-sized models get a thorough search.
+constexpr uint64_t kSeedWork = 60000000;
+constexpr uint64_t kClimbWork = 1000000;
+constexpr int32_t kClimbMaxIters = 4000;
 
-bool before_in(const PlanBuffer* b, int32_t i, int32_t j, int order) {  // placement order
-    if (order == kByFirstUse && b[i].first != b[j].first) return b[i].first < b[j].first;
-    uint64_t ki = key(b[i], order), kj = key(b[j], order);
-    if (ki != kj) return ki > kj;
-    if (b[i].first != b[j].first) return b[i].first < b[j].first;
-    return i < j;
-}
+// The placed buffers, sorted by offset, as parallel arrays so that the best-fit scan reads
+// memory in order and its lifetime test compiles to branch-free code.
+struct Planner {
+    const PlanBuffer* b;
+    int32_t n;
+    const uint64_t* size;  // aligned sizes
+    int32_t* pfirst;       // placed buffers by offset: lifetime, offset, end
+    int32_t* plast;
+    uint64_t* poff;
+    uint64_t* pend;
+    int32_t* hit;          // scratch: the placed buffers live at the same time as the new one
+    uint64_t work;         // pair checks so far
+};
 
-void sort_order(const PlanBuffer* b, int32_t* order, int32_t n, int mode) {
-    auto before = [mode](const PlanBuffer* bb, int32_t i, int32_t j) { return before_in(bb, i, j, mode); };
-    // Heap sort: O(n log n) without recursion or the standard library.
-    auto sift = [&](int32_t root, int32_t end) {
-        for (;;) {
-            int32_t child = 2 * root + 1;
-            if (child >= end) return;
-            // max-heap where "greater" = placed later, so the sorted array is in placement order
-            if (child + 1 < end && before(b, order[child], order[child + 1])) ++child;
-            if (!before(b, order[root], order[child])) return;
-            int32_t t = order[root];
-            order[root] = order[child];
-            order[child] = t;
-            root = child;
-        }
-    };
-    for (int32_t i = n / 2 - 1; i >= 0; --i) sift(i, n);
-    for (int32_t end = n - 1; end > 0; --end) {
-        int32_t t = order[0];
-        order[0] = order[end];
-        order[end] = t;
-        sift(0, end);
-    }
-}
-
-
-// One greedy best-fit pass in the given order; offsets into out[], returns the arena size.
-uint64_t place(const PlanBuffer* bufs, int32_t n, int mode, int32_t* order, int32_t* by_offset, uint64_t* out) {
-    for (int32_t i = 0; i < n; ++i) order[i] = i;
-    sort_order(bufs, order, n, mode);
-    // Each placement scans the placed buffers by offset once: O(n) per buffer.
+// One greedy best-fit pass in the given order: each buffer goes into the smallest gap
+// between already-placed, time-overlapping buffers that fits it, else on top of them.
+// Writes offsets into out[] and returns the arena size; stops early (returning a value
+// > cutoff) as soon as the arena exceeds cutoff.
+uint64_t place(Planner& p, const int32_t* order, uint64_t cutoff, uint64_t* out) {
     int32_t placed = 0;
     uint64_t arena = 0;
-    for (int32_t k = 0; k < n; ++k) {
-        const PlanBuffer& b = bufs[order[k]];
-        const uint64_t size = align_up(b.size);
-        uint64_t prev_end = 0, best = ~uint64_t(0), best_gap = ~uint64_t(0);
+    for (int32_t k = 0; k < p.n; ++k) {
+        const int32_t i = order[k];
+        const int32_t bf = p.b[i].first, bl = p.b[i].last;
+        const uint64_t size = p.size[i];
+        // Pass 1 (branch-free): which placed buffers share a step with this one. On long
+        // graphs most do not, so pass 2 looks at a few.
+        int32_t hits = 0;
         for (int32_t j = 0; j < placed; ++j) {
-            const PlanBuffer& o = bufs[by_offset[j]];
-            if (o.first > b.last || b.first > o.last) continue;  // not live at the same time
-            const uint64_t off = out[by_offset[j]];
-            if (off > prev_end) {
-                uint64_t gap = off - prev_end;
+            p.hit[hits] = j;
+            hits += (p.pfirst[j] <= bl) & (bf <= p.plast[j]);
+        }
+        p.work += static_cast<uint64_t>(placed) + 1;
+        uint64_t prev_end = 0, best = ~uint64_t(0), best_gap = ~uint64_t(0);
+        for (int32_t h = 0; h < hits; ++h) {
+            const int32_t j = p.hit[h];
+            if (p.poff[j] > prev_end) {
+                const uint64_t gap = p.poff[j] - prev_end;
                 if (gap >= size && gap < best_gap) {
                     best_gap = gap;
                     best = prev_end;
                 }
             }
-            const uint64_t end = off + align_up(o.size);
-            if (end > prev_end) prev_end = end;
+            if (p.pend[j] > prev_end) prev_end = p.pend[j];
         }
         const uint64_t offset = best != ~uint64_t(0) ? best : prev_end;
-        out[order[k]] = offset;
-        int32_t at = placed;
-        while (at > 0 && out[by_offset[at - 1]] > offset) {
-            by_offset[at] = by_offset[at - 1];
-            --at;
+        out[i] = offset;
+        int32_t lo = 0, hi = placed;  // insert after the placed buffers at offsets <= this one
+        while (lo < hi) {
+            const int32_t mid = lo + (hi - lo) / 2;
+            if (p.poff[mid] <= offset) lo = mid + 1;
+            else hi = mid;
         }
-        by_offset[at] = order[k];
+        const size_t tail = static_cast<size_t>(placed - lo);
+        memmove(p.pfirst + lo + 1, p.pfirst + lo, tail * sizeof(int32_t));
+        memmove(p.plast + lo + 1, p.plast + lo, tail * sizeof(int32_t));
+        memmove(p.poff + lo + 1, p.poff + lo, tail * sizeof(uint64_t));
+        memmove(p.pend + lo + 1, p.pend + lo, tail * sizeof(uint64_t));
+        p.pfirst[lo] = bf;
+        p.plast[lo] = bl;
+        p.poff[lo] = offset;
+        p.pend[lo] = offset + size;
         ++placed;
-        if (offset + size > arena) arena = offset + size;
+        if (offset + size > arena) {
+            arena = offset + size;
+            if (arena > cutoff) return arena;
+        }
     }
     return arena;
 }
+
+// Sort keys of one order: primary and secondary descending, then earlier first, then index.
+void order_keys(const Planner& p, int mode, const uint64_t* breadth, int32_t i, uint64_t* k1, uint64_t* k2) {
+    const PlanBuffer& b = p.b[i];
+    const uint64_t size = p.size[i];
+    const uint64_t life = static_cast<uint64_t>(static_cast<int64_t>(b.last) - b.first + 1);
+    switch (mode) {
+        case kBySizeTimesLife: *k1 = size * life; *k2 = size; break;
+        case kByBreadth: *k1 = breadth[i]; *k2 = size; break;
+        case kByLifetime: *k1 = life; *k2 = size; break;
+        case kByFirstUse: *k1 = ~static_cast<uint64_t>(static_cast<int64_t>(b.first) + (1ll << 31)); *k2 = size; break;
+        case kByLastUse: *k1 = static_cast<uint64_t>(static_cast<int64_t>(b.last) + (1ll << 31)); *k2 = size; break;
+        default: *k1 = size; *k2 = 0; break;
+    }
+}
+
+struct Keyed {
+    uint64_t k1, k2;
+    int32_t first, index;
+};
+
+bool before(const Keyed& a, const Keyed& b) {
+    if (a.k1 != b.k1) return a.k1 > b.k1;
+    if (a.k2 != b.k2) return a.k2 > b.k2;
+    if (a.first != b.first) return a.first < b.first;
+    return a.index < b.index;
+}
+
+// Heap sort: O(n log n) without recursion or the standard library.
+void sort_keyed(Keyed* v, int32_t n) {
+    auto sift = [v](int32_t root, int32_t end) {
+        for (;;) {
+            int32_t child = 2 * root + 1;
+            if (child >= end) return;
+            // max-heap where "greater" = placed later, so the sorted array is in placement order
+            if (child + 1 < end && before(v[child], v[child + 1])) ++child;
+            if (!before(v[root], v[child])) return;
+            Keyed t = v[root];
+            v[root] = v[child];
+            v[child] = t;
+            root = child;
+        }
+    };
+    for (int32_t i = n / 2 - 1; i >= 0; --i) sift(i, n);
+    for (int32_t end = n - 1; end > 0; --end) {
+        Keyed t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        sift(0, end);
+    }
+}
+
+uint64_t next_random(uint64_t* state) {  // xorshift64: deterministic, so plans are reproducible
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *state = x;
+    return x;
+}
+
+bool valid(const PlanBuffer& b) { return b.first >= 0 && b.last >= b.first; }
 
 }  // namespace
 
 bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     result->arena_bytes = result->lower_bound = result->naive_bytes = 0;
     if (n <= 0) return true;
-    int32_t* order = alloc_array<int32_t>(n);
-    int32_t* by_offset = alloc_array<int32_t>(n);  // placed buffers, sorted by offset
-    uint64_t* offsets = alloc_array<uint64_t>(n);
-    if (!order || !by_offset || !offsets) {
-        free(order);
-        free(by_offset);
-        free(offsets);
-        return false;
-    }
-    uint64_t best = ~uint64_t(0);
-    for (int mode = 0; mode < kNumOrders; ++mode) {
-        uint64_t arena = place(bufs, n, mode, order, by_offset, offsets);
-        if (arena < best) {
-            best = arena;
-            for (int32_t i = 0; i < n; ++i) bufs[i].offset = offsets[i];
-        }
-    }
-    result->arena_bytes = best;
     int32_t max_step = 0;
     for (int32_t i = 0; i < n; ++i) {
         result->naive_bytes += align_up(bufs[i].size);
         if (bufs[i].last > max_step) max_step = bufs[i].last;
     }
-    // Lower bound: the largest total size live at one step (sweep over step deltas).
-    int64_t* delta = alloc_array<int64_t>(static_cast<size_t>(max_step) + 2);
-    bool ok = delta != nullptr;
+    const size_t steps = static_cast<size_t>(max_step) + 1;
+    uint64_t* size = alloc_array<uint64_t>(n);
+    int32_t* pfirst = alloc_array<int32_t>(n);
+    int32_t* plast = alloc_array<int32_t>(n);
+    uint64_t* poff = alloc_array<uint64_t>(n);
+    uint64_t* pend = alloc_array<uint64_t>(n);
+    int32_t* hit = alloc_array<int32_t>(n);
+    uint64_t* offsets = alloc_array<uint64_t>(n);   // the trial pass's offsets
+    uint64_t* current = alloc_array<uint64_t>(n);   // the local search's current plan's offsets
+    int32_t* order = alloc_array<int32_t>(n);       // the local search's current order
+    int32_t* trial = alloc_array<int32_t>(n);
+    int32_t* seed = alloc_array<int32_t>(n);
+    Keyed* keyed = alloc_array<Keyed>(n);
+    uint64_t* breadth = alloc_array<uint64_t>(n);   // per buffer: largest live total over its lifetime
+    uint64_t* live = alloc_array<uint64_t>(2 * steps + 1);  // live totals per step, then a max-segment tree
+    bool ok = size && pfirst && plast && poff && pend && hit && offsets && current && order && trial && seed &&
+              keyed && breadth && live;
     if (ok) {
+        for (int32_t i = 0; i < n; ++i) size[i] = align_up(bufs[i].size);
+        // Lower bound: the largest total size live at one step (sweep over step deltas,
+        // accumulated in live[steps..2*steps], which is where the segment tree's leaves go).
+        int64_t* delta = reinterpret_cast<int64_t*>(live);
         for (int32_t i = 0; i < n; ++i) {
-            if (bufs[i].first < 0 || bufs[i].last < bufs[i].first) continue;
-            delta[bufs[i].first] += static_cast<int64_t>(align_up(bufs[i].size));
-            delta[bufs[i].last + 1] -= static_cast<int64_t>(align_up(bufs[i].size));
+            if (!valid(bufs[i])) continue;
+            delta[steps + bufs[i].first] += static_cast<int64_t>(size[i]);
+            delta[steps + bufs[i].last + 1] -= static_cast<int64_t>(size[i]);
         }
-        int64_t live = 0;
-        for (int32_t s = 0; s <= max_step; ++s) {
-            live += delta[s];
-            if (static_cast<uint64_t>(live) > result->lower_bound) result->lower_bound = static_cast<uint64_t>(live);
+        int64_t running = 0;
+        for (size_t s = 0; s < steps; ++s) {
+            running += delta[steps + s];
+            live[steps + s] = static_cast<uint64_t>(running);
+            if (live[steps + s] > result->lower_bound) result->lower_bound = live[steps + s];
+        }
+        live[2 * steps] = 0;
+        for (size_t s = steps - 1; s >= 1; --s) live[s] = live[2 * s] > live[2 * s + 1] ? live[2 * s] : live[2 * s + 1];
+        for (int32_t i = 0; i < n; ++i) {  // range max over [first, last] in the segment tree
+            uint64_t m = 0;
+            if (valid(bufs[i])) {
+                for (size_t l = steps + bufs[i].first, r = steps + bufs[i].last + 1; l < r; l >>= 1, r >>= 1) {
+                    if (l & 1) m = live[l] > m ? live[l] : m, ++l;
+                    if (r & 1) --r, m = live[r] > m ? live[r] : m;
+                }
+            }
+            breadth[i] = m;
         }
     }
-    free(delta);
-    free(order);
-    free(by_offset);
+    if (ok) {
+        Planner p{bufs, n, size, pfirst, plast, poff, pend, hit, 0};
+        uint64_t best = ~uint64_t(0);
+        // Seeds: each order's greedy plan; the best becomes the local search's start.
+        for (int mode = 0; mode < kNumOrders && best > result->lower_bound && (mode == 0 || p.work < kSeedWork);
+             ++mode) {
+            for (int32_t i = 0; i < n; ++i) {
+                keyed[i].index = i;
+                keyed[i].first = bufs[i].first;
+                order_keys(p, mode, breadth, i, &keyed[i].k1, &keyed[i].k2);
+            }
+            sort_keyed(keyed, n);
+            for (int32_t i = 0; i < n; ++i) seed[i] = keyed[i].index;
+            const uint64_t arena = place(p, seed, best, offsets);
+            if (arena < best) {
+                best = arena;
+                for (int32_t i = 0; i < n; ++i) {
+                    order[i] = seed[i];
+                    current[i] = offsets[i];
+                    bufs[i].offset = offsets[i];
+                }
+            }
+        }
+        // Local search (hill climbing with plateau moves, as TVM's USMP hill climb): take a
+        // buffer that ends at the top of the current plan, move it to a random position of
+        // the order (or swap it with the buffer there), re-run the greedy pass and keep the
+        // new order unless its arena is larger. Ends at the lower bound (optimal) or when
+        // the work budget is spent (before a pass is measured, its cost is taken as every
+        // pair checked).
+        uint64_t cur = best, rng = 0x9E3779B97F4A7C15ull, last_pass = static_cast<uint64_t>(n) * (n + 1) / 2;
+        const uint64_t climb_end = p.work + kClimbWork;
+        for (int32_t iter = 0; iter < kClimbMaxIters && best > result->lower_bound && n > 1 &&
+                               p.work + last_pass <= climb_end;
+             ++iter) {
+            int32_t pick = -1, seen = 0;  // a uniformly random buffer at the top (reservoir)
+            for (int32_t k = 0; k < n; ++k) {
+                if (current[order[k]] + size[order[k]] != cur) continue;
+                if (next_random(&rng) % static_cast<uint64_t>(++seen) == 0) pick = k;
+            }
+            const uint64_t r = next_random(&rng);
+            if (pick < 0 || (r & 3) == 0) pick = static_cast<int32_t>((r >> 8) % static_cast<uint64_t>(n));
+            int32_t to = static_cast<int32_t>((r >> 40) % static_cast<uint64_t>(n));
+            if (to == pick) to = (to + 1) % n;
+            for (int32_t k = 0; k < n; ++k) trial[k] = order[k];
+            if ((r >> 2) & 1) {
+                trial[pick] = order[to];
+                trial[to] = order[pick];
+            } else if (to < pick) {
+                for (int32_t k = pick; k > to; --k) trial[k] = trial[k - 1];
+                trial[to] = order[pick];
+            } else {
+                for (int32_t k = pick; k < to; ++k) trial[k] = trial[k + 1];
+                trial[to] = order[pick];
+            }
+            const uint64_t before_work = p.work;
+            const uint64_t arena = place(p, trial, cur, offsets);
+            last_pass = p.work - before_work;
+            if (arena > cur) continue;
+            cur = arena;
+            for (int32_t k = 0; k < n; ++k) {
+                order[k] = trial[k];
+                current[k] = offsets[k];
+            }
+            if (arena < best) {
+                best = arena;
+                for (int32_t i = 0; i < n; ++i) bufs[i].offset = offsets[i];
+            }
+        }
+        result->arena_bytes = best;
+    }
+    free(size);
+    free(pfirst);
+    free(plast);
+    free(poff);
+    free(pend);
+    free(hit);
     free(offsets);
+    free(current);
+    free(order);
+    free(trial);
+    free(seed);
+    free(keyed);
+    free(breadth);
+    free(live);
     return ok;
 }
 
