@@ -348,21 +348,32 @@ def local_build_folder(parent: Path, rendered: toolchains.Rendered, args: list[s
     return folder
 
 
-def export_recipe(log: _Log | None = None) -> None:
-    """`conan export engine/`: the recipe revision of the current engine sources."""
+def export_recipe(log: _Log | None = None) -> str:
+    """`conan export engine/`; returns the exact reference (`sdkengine/x.y.z#<revision>`).
+
+    Builds look packages up by this pinned revision, not by "the latest": another checkout
+    with different engine sources exports its own revision into the same cache and must not
+    change what this one reuses.
+    """
     ensure_conan_home()
-    cmd = [conan_exe(), "export", str(paths.engine_dir())]
-    with conan_lock():
-        if log is not None:
-            log.run(cmd, tool_env())
-            return
-        r = subprocess.run(cmd, env=tool_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if r.returncode != 0:
-        raise SdkbuildError(f"conan export of the engine recipe failed:\n{r.stderr.strip()[-2000:]}")
+    with tempfile.TemporaryDirectory(prefix="sdkbuild-export-") as tmp:
+        out = Path(tmp) / "export.json"
+        cmd = [conan_exe(), "export", str(paths.engine_dir()), "--format=json", "--out-file", str(out)]
+        with conan_lock():
+            if log is not None:
+                log.run(cmd, tool_env())
+            else:
+                r = subprocess.run(cmd, env=tool_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                if r.returncode != 0:
+                    raise SdkbuildError(f"conan export of the engine recipe failed:\n{r.stderr.strip()[-2000:]}")
+        ref = json.loads(out.read_text()).get("reference", "")
+    if not ref.startswith(ENGINE_REF + "#"):
+        raise SdkbuildError(f"conan export did not report the engine's recipe revision (got {ref!r})")
+    return ref
 
 
 def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs: int,
-                 exported: bool = False) -> EngineBuild:
+                 ref: str | None = None) -> EngineBuild:
     """The engine package for one toolchain + request: from the Conan cache, else built.
 
     Conan 2's cache takes one writer at a time, so only the short cache steps hold the lock
@@ -378,15 +389,15 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
               *conan_options(req, tc.library_kind, rendered.toolchain_id)]
     env = tool_env(dict(tc.env))
     graph = work / "conan" / "graph.json"
+    if ref is None:
+        ref = export_recipe(log)  # the recipe revision of the current sources
     with conan_lock():
-        if not exported:
-            log.run([conan, "export", engine], env)  # the recipe revision of the current sources
-        log.run([conan, "graph", "info", f"--requires={ENGINE_REF}", "-nr", *common, "--format=json",
+        log.run([conan, "graph", "info", f"--requires={ref}", "-nr", *common, "--format=json",
                  "--out-file", str(graph)], env)
         cached = _engine_node(graph).get("binary") == "Cache"
         if cached:
             # -of: the generator scripts Conan writes would otherwise land in the cwd
-            log.run([conan, "install", f"--requires={ENGINE_REF}", "-nr", "--build=never", *common,
+            log.run([conan, "install", f"--requires={ref}", "-nr", "--build=never", *common,
                      "-of", str(work / "conan" / "install"), "--format=json", "--out-file", str(graph)], env)
     if not cached:
         folder = local_build_folder(work / "engine", rendered, common)
@@ -464,7 +475,7 @@ def _up_to_date(out: Path, key: str) -> dict | None:
 
 
 def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequence[ConvertedModel],
-                 jobs: int, engine_hash: str, bindings: bool = True) -> TargetResult:
+                 jobs: int, engine_hash: str, bindings: bool = True, engine_ref: str | None = None) -> TargetResult:
     target = TARGETS[target_name]
     out = cfg.target_dir(target_name)
     out.mkdir(parents=True, exist_ok=True)
@@ -498,7 +509,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             log.write(f"{marker}\n{earlier}")
             res.ok, res.cached, res.uptodate, res.info, res.size = True, True, True, prev, prev["sizes"]["file"]
             return res
-        eb = build_engine(tc, req, out, log, jobs, exported=True)
+        eb = build_engine(tc, req, out, log, jobs, ref=engine_ref)
         res.cached = eb.cached
         log.write("# conan reused the cached package: nothing compiled" if eb.cached else "# engine built")
         info = _install(cfg, target, tc, req, eb, out, sel, models, engine_hash, log)
@@ -626,11 +637,12 @@ def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | Non
     workers = max(1, min(len(names), total))
     per_target = max(1, total // workers) if workers > 1 else total
     engine_hash = sources_hash()
-    export_recipe()  # once per run, not per target: the Conan lock is the shared bottleneck
+    engine_ref = export_recipe()  # once per run, not per target: the Conan lock is the shared bottleneck
     results: list[TargetResult] = []
     con.print(f"building {len(names)} target(s): ops {', '.join(sel.ops) or '(none)'}; dtypes {', '.join(sel.dtypes)}")
     with ThreadPoolExecutor(max_workers=workers) as pool, con.status(f"building {', '.join(names)}") as status:
-        futs = [pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings) for n in names]
+        futs = [pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings, engine_ref)
+                for n in names]
         for fut in as_completed(futs):
             r = fut.result()
             results.append(r)

@@ -252,7 +252,8 @@ def test_switching_ops_in_place_leaves_no_stale_op(tmp_path: Path) -> None:
         # the shipped (stripped) file is that build too: its embedded build info names the same ops
         shipped = (out / info["library"]).read_bytes()
         assert ('"ops":' + json.dumps(want, separators=(",", ":"))).encode() in shipped
-        assert len([d for d in (out / "engine").iterdir() if d.is_dir()]) == 1  # one folder per configuration
+        if not info["conan"]["reused"]:  # a package from Conan's cache compiles nothing here
+            assert len([d for d in (out / "engine").iterdir() if d.is_dir()]) == 1  # one folder per configuration
 
 
 @pytest.mark.slow
