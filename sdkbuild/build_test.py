@@ -89,6 +89,16 @@ def test_target(cfg: Config, name: str, jobs: int) -> TestResult:
         if tc.library_kind == "static" or target.platform == "ios":
             res.message = "iOS slices are static libraries for another OS: their tests run in the simulator (Xcode)"
             return res
+        if tc.source == "zig":
+            # The tests use the C++ library, which zig links only after building libc++ for the
+            # ISA from source (the stand-ins pass -nostdlib++): say so instead of a link error.
+            named = cfg.android.toolchain == "zig"
+            why = ('[android] toolchain = "zig" in sdk.toml; remove that line to test with the NDK or the gnu cross '
+                   "compilers" if named else "no NDK and no gnu cross compiler was found; set ANDROID_NDK_HOME or")
+            res.message = (f"the engine tests use the C++ standard library, which the zig stand-ins do not link: "
+                           f"{why} (sudo apt-get install g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user)")
+            log.write(res.message)
+            return res
         ensure_conan_home()
         rendered = toolchains.render(tc, out / "conan", jobs=jobs, launcher=toolchains.compiler_launcher())
         req = EngineRequest(ops=tuple(sorted(available_ops().values())), dtypes=DTYPES, isa=target.isa,

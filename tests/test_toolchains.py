@@ -124,3 +124,29 @@ def test_named_toolchain_wins_for_tests_too(tmp_path: Path) -> None:
     cfg = _cfg(tmp_path, '[android]\ntoolchain = "zig"')
     r = toolchains.resolve(TARGETS["android-arm64-v8a"], cfg, purpose="test")
     assert r.toolchain is not None and r.toolchain.source == "zig"
+
+
+def test_sdkbuild_test_with_zig_named_says_what_to_do(tmp_path: Path) -> None:
+    """A user who forces zig gets the reason and the fix, not a libc++ link error."""
+    import subprocess
+    import sys
+
+    if zig.find_zig() is None:
+        pytest.skip("zig")
+    (tmp_path / "sdk.toml").write_text("""
+[sdk]
+name = "Kit"
+version = "1.0.0"
+java_package = "com.example.kit"
+objc_prefix = "KT"
+targets = ["android-arm64-v8a"]
+
+[android]
+toolchain = "zig"
+""")
+    r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "test", "--target", "android-arm64-v8a"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "C++ standard library" in r.stdout and 'toolchain = "zig"' in r.stdout and "gnu" in r.stdout
+    assert "Traceback" not in r.stderr
+    assert not list((tmp_path / "build").rglob("build.ninja"))  # nothing was compiled
