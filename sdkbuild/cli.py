@@ -286,6 +286,11 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except OSError as e:
+        # environment trouble no stage worded itself, e.g. an output folder that cannot be created
+        click.secho(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), fg="red", err=True)
+        click.echo("  hint: check that the path exists and is writable", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

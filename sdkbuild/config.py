@@ -429,7 +429,6 @@ def init(directory: str | Path = ".", force: bool = False) -> Path:
     import jinja2
 
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
     out = d / "sdk.toml"
     if out.exists() and not force:
         raise SdkbuildError(f"{out} already exists", "pass --force to overwrite it")

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from .errors import SdkbuildError
+
 FILE_MODE = 0o644  # mkstemp creates 0600; outputs are ordinary, shareable files with a fixed mode
 
 
@@ -23,16 +25,27 @@ FILE_MODE = 0o644  # mkstemp creates 0600; outputs are ordinary, shareable files
 def atomic_file(dest: str | os.PathLike) -> Iterator[BinaryIO]:
     """Yield a binary file that replaces `dest` when the block ends without an error."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+    except OSError as e:
+        raise _cannot_write(dest, e) from None
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, dest)
+        try:
+            os.chmod(tmp, FILE_MODE)
+            os.replace(tmp, dest)
+        except OSError as e:
+            raise _cannot_write(dest, e) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _cannot_write(dest: Path, e: OSError) -> SdkbuildError:
+    return SdkbuildError(f"cannot write {dest}: {e.strerror or e}",
+                         "check that the folder can be created and written (or choose another output path)")
 
 
 def write_atomic(dest: str | os.PathLike, data: bytes | str) -> Path:

@@ -484,7 +484,11 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
             )
         with model.session(threads) as s:
             outputs = s.run(given, dequantize=dequantize)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SdkbuildError(f"cannot create the output folder {output_dir}: {e.strerror or e}",
+                            hint="pass a writable --output folder") from None
     written: dict[str, Path] = {}
     for name, arr in outputs.items():
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "output"

@@ -123,6 +123,14 @@ CASES = [
     ("coverage-empty-csv", ["report", "coverage", "--build-dir", "build", "--devices", "empty.csv"], ["empty.csv"]),
     ("coverage-missing-csv", ["report", "coverage", "--build-dir", "build", "--devices", "nope.csv"],
      ["nope.csv", "does not exist"]),
+    # outputs that cannot be written (a folder below a file: fails for root too)
+    ("convert-out-unwritable", ["convert", "model.onnx", "-o", "notes.txt/y.sdkm"], ["cannot write", "notes.txt/y.sdkm"]),
+    ("run-out-unwritable", ["run", "model.sdkm", "-o", "notes.txt/out", "-i", "x.npy", "--engine-lib", "{lib}"],
+     ["cannot create the output folder", "notes.txt/out"]),
+    ("bindings-out-unwritable", ["bindings", "--config", "good/sdk.toml", "-o", "notes.txt/b"], ["cannot write", "notes.txt/b"]),
+    ("coverage-out-unwritable", ["report", "coverage", "--build-dir", "build", "--out", "notes.txt/r"],
+     ["cannot write", "notes.txt/r"]),
+    ("init-unwritable", ["init", "notes.txt/kit"], ["cannot write", "notes.txt/kit/sdk.toml"]),
     # bench / unknown command / option
     ("bench-missing", ["bench", "nope.onnx", "--work", "w"], ["nope.onnx"]),
     ("bench-threads", ["bench", "model.onnx", "--threads", "a,b", "--work", "w"], ["'a,b'"]),
