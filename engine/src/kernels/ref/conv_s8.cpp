@@ -28,6 +28,7 @@ struct ConvS8Data {
     int32_t* shift;      // [OC]
     s8::GemmKernel kernel;
     s8::RequantRow requant;
+    void (*dw_range)(void*, int64_t, int64_t);
 };
 
 struct Job {
@@ -114,24 +115,13 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
     }
 }
 
-// GCC/Clang vector extensions: SIMD (SSE/NEON) even in -Os builds, scalar elsewhere.
+// GCC/Clang vector extensions: SIMD (SSE/NEON) even in -Os builds, scalar elsewhere; 16-byte
+// vectors only (a 32-byte vector type without AVX is split through the stack by GCC at -Os).
 typedef int32_t v4i __attribute__((vector_size(16)));
-typedef int16_t v4s __attribute__((vector_size(8)));
 typedef int16_t v8s __attribute__((vector_size(16)));
+typedef int8_t v4c __attribute__((vector_size(4)));
 typedef int8_t v8c __attribute__((vector_size(8)));
 typedef int8_t v16c __attribute__((vector_size(16)));
-
-// acc[0..8) += p, with 16-byte vectors only (a 32-byte vector type without AVX is split
-// through the stack by GCC at -Os)
-__attribute__((always_inline)) inline void acc8(int32_t* acc, v8s p) {
-    v4i a, b;
-    memcpy(&a, acc, sizeof a);
-    memcpy(&b, acc + 4, sizeof b);
-    a += __builtin_convertvector(__builtin_shufflevector(p, p, 0, 1, 2, 3), v4i);
-    b += __builtin_convertvector(__builtin_shufflevector(p, p, 4, 5, 6, 7), v4i);
-    memcpy(acc, &a, sizeof a);
-    memcpy(acc + 4, &b, sizeof b);
-}
 
 __attribute__((always_inline)) inline v8s load8(const int8_t* p) {
     v8c c;
@@ -144,6 +134,7 @@ constexpr int kDwChunk = 256;  // output columns accumulated at once (int32 on t
 // One output row chunk [ow0, ow1) of a depthwise plane: per tap, a contiguous run of
 // columns multiply-accumulates (x - zp) * w; padding taps are skipped (they are real 0).
 constexpr int kDwMaxKW = 32;
+constexpr int kDwMaxKH = 32;
 
 // Valid output columns [lo[kw], hi[kw]) per kernel column: independent of the row.
 inline void dw_col_ranges(const ConvGeom& g, int32_t* lo, int32_t* hi) {
@@ -154,54 +145,122 @@ inline void dw_col_ranges(const ConvGeom& g, int32_t* lo, int32_t* hi) {
     }
 }
 
-__attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int oh, int ow0, int ow1,
-                   int32_t* acc, int32_t bias, const int32_t* col_lo, const int32_t* col_hi) {
+// Interior output columns [ilo, ihi): every kernel column reads inside the input row.
+// For stride 2 a block of 8 (4) outputs loads 16 (8) contiguous bytes, which must stay in
+// the row too: blocks of 8 end by ihi8, blocks of 4 by ihi4 (both <= ihi).
+struct DwInterior {
+    int32_t lo, hi8, hi4;
+};
+
+inline DwInterior dw_interior(const ConvGeom& g, const int32_t* col_lo, const int32_t* col_hi) {
+    int32_t lo = 0, hi = g.OW;
+    for (int kw = 0; kw < g.KW; ++kw) {
+        if (col_lo[kw] > lo) lo = col_lo[kw];
+        if (col_hi[kw] < hi) hi = col_hi[kw];
+    }
+    if (hi < lo) hi = lo;
+    DwInterior r = {lo, hi, hi};
+    if (g.sw == 2) {
+        const int off_max = (g.KW - 1) * g.dw - g.pl;
+        auto bound = [&](int bytes, int block) {  // 2 * ow + off_max + bytes - 1 <= W - 1
+            const int room = g.W - bytes - off_max;
+            if (room < 0) return lo;
+            const int32_t end = room / 2 + block;
+            return end < hi ? (end > lo ? end : lo) : hi;
+        };
+        r.hi8 = bound(16, 8);
+        r.hi4 = bound(8, 4);
+    } else if (g.sw != 1) {
+        r.hi8 = r.hi4 = lo;
+    }
+    return r;
+}
+
+// Depthwise output row chunk [ow0, ow1) into acc (bias included).
+// Interior blocks of 8 (stride 1 or 2) accumulate every tap in two int32x4 registers (one
+// pass over acc instead of one per tap, like the fp32 rows); borders and tails scalar.
+// |x - zp| <= 255 and |w| <= 127: each product fits int16 (one multiply per 8 lanes).
+__attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int oh,
+                                                  int ow0, int ow1, int32_t* acc, int32_t bias, const int32_t* col_lo,
+                                                  const int32_t* col_hi, const DwInterior& in) {
     const ConvGeom& g = d.g;
-    const int n = ow1 - ow0;
-    for (int i = 0; i < n; ++i) acc[i] = bias;
     const int16_t z = (int16_t)d.x_zp;
     const v8s zp8 = {z, z, z, z, z, z, z, z};
+    const int8_t* xr[kDwMaxKH];
+    const int8_t* wr[kDwMaxKH];
+    int nr = 0;
     for (int kh = 0; kh < g.KH; ++kh) {
         const int ih = oh * g.sh - g.pt + kh * g.dh;
         if (ih < 0 || ih >= g.H) continue;
-        const int8_t* xr = xc + (int64_t)ih * g.W;
-        for (int kw = 0; kw < g.KW; ++kw) {
-            const int32_t wv = wc[kh * g.KW + kw];
-            const int off = kw * g.dw - g.pl;  // iw = ow * sw + off
-            int lo = col_lo[kw] > ow0 ? col_lo[kw] : ow0;
-            int hi = col_hi[kw] < ow1 ? col_hi[kw] : ow1;
-            int ow = lo;
-            if (g.sw == 1) {
-                // |x - zp| <= 255 and |w| <= 127: the product fits int16 (one multiply per 8 lanes)
-                const v8s w8 = {(int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv,
-                                (int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv};
-                for (; ow + 8 <= hi; ow += 8) {
-                    acc8(acc + (ow - ow0), (load8(xr + ow + off) - zp8) * w8);
-                }
-            } else if (g.sw == 2) {
-                // even lanes of 16 loaded bytes; ow + 9 <= hi keeps all 16 inside the row
-                const v8s w8 = {(int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv,
-                                (int16_t)wv, (int16_t)wv, (int16_t)wv, (int16_t)wv};
-                for (; ow + 9 <= hi; ow += 8) {
-                    v16c c;
-                    memcpy(&c, xr + 2 * ow + off, sizeof c);
-                    const v8c e = __builtin_shufflevector(c, c, 0, 2, 4, 6, 8, 10, 12, 14);
-                    acc8(acc + (ow - ow0), (__builtin_convertvector(e, v8s) - zp8) * w8);
-                }
-            }
-            for (; ow < hi; ++ow) acc[ow - ow0] += ((int32_t)xr[ow * g.sw + off] - d.x_zp) * wv;
-        }
+        xr[nr] = xc + (int64_t)ih * g.W;
+        wr[nr++] = wc + kh * g.KW;
     }
+    auto scalar = [&](int ow) {
+        int32_t a = bias;
+        for (int t = 0; t < nr; ++t)
+            for (int kw = 0; kw < g.KW; ++kw)
+                if (ow >= col_lo[kw] && ow < col_hi[kw])
+                    a += ((int32_t)xr[t][ow * g.sw + kw * g.dw - g.pl] - d.x_zp) * wr[t][kw];
+        acc[ow - ow0] = a;
+    };
+    const int lo = in.lo > ow0 ? (in.lo < ow1 ? in.lo : ow1) : ow0;
+    const int hi8 = in.hi8 < ow1 ? in.hi8 : ow1, hi4 = in.hi4 < ow1 ? in.hi4 : ow1;
+    int ow = ow0;
+    for (; ow < lo; ++ow) scalar(ow);
+    for (; ow + 8 <= hi8; ow += 8) {
+        v4i a0 = {bias, bias, bias, bias}, a1 = a0;
+        for (int t = 0; t < nr; ++t) {
+            for (int kw = 0; kw < g.KW; ++kw) {
+                const int16_t wv = wr[t][kw];
+                const v8s w8 = {wv, wv, wv, wv, wv, wv, wv, wv};
+                const int8_t* src = xr[t] + ow * g.sw + kw * g.dw - g.pl;
+                v8s xv;
+                if (g.sw == 1) {
+                    xv = load8(src);
+                } else {
+                    v16c c;
+                    memcpy(&c, src, sizeof c);
+                    xv = __builtin_convertvector(__builtin_shufflevector(c, c, 0, 2, 4, 6, 8, 10, 12, 14), v8s);
+                }
+                const v8s p = (xv - zp8) * w8;
+                a0 += __builtin_convertvector(__builtin_shufflevector(p, p, 0, 1, 2, 3), v4i);
+                a1 += __builtin_convertvector(__builtin_shufflevector(p, p, 4, 5, 6, 7), v4i);
+            }
+        }
+        memcpy(acc + (ow - ow0), &a0, sizeof a0);
+        memcpy(acc + (ow - ow0) + 4, &a1, sizeof a1);
+    }
+    for (; ow + 4 <= hi4; ow += 4) {  // narrow planes (7x7, 14x14) live mostly here
+        v4i a0 = {bias, bias, bias, bias};
+        for (int t = 0; t < nr; ++t) {
+            for (int kw = 0; kw < g.KW; ++kw) {
+                const int32_t wv = wr[t][kw];
+                const int8_t* src = xr[t] + ow * g.sw + kw * g.dw - g.pl;
+                v4c c4;
+                if (g.sw == 1) {
+                    memcpy(&c4, src, sizeof c4);
+                } else {
+                    v8c c;
+                    memcpy(&c, src, sizeof c);
+                    c4 = __builtin_shufflevector(c, c, 0, 2, 4, 6);
+                }
+                const v4i xv = __builtin_convertvector(c4, v4i) - d.x_zp;
+                a0 += xv * wv;
+            }
+        }
+        memcpy(acc + (ow - ow0), &a0, sizeof a0);
+    }
+    for (; ow < ow1; ++ow) scalar(ow);
 }
 
-void depthwise_range(void* arg, int64_t begin, int64_t end) {
-    const Job& j = *static_cast<const Job*>(arg);
+__attribute__((always_inline)) inline void depthwise_planes(const Job& j, int64_t begin, int64_t end) {
     const ConvS8Data& d = *j.d;
     const ConvGeom& g = d.g;
     const int taps = g.KH * g.KW;
     int32_t acc[kDwChunk];
     int32_t col_lo[kDwMaxKW], col_hi[kDwMaxKW];
     dw_col_ranges(g, col_lo, col_hi);
+    const DwInterior in = dw_interior(g, col_lo, col_hi);
     for (int64_t t = begin; t < end; ++t) {
         const int c = (int)(t % g.C);
         const int8_t* xc = j.x + t * g.H * g.W;
@@ -211,12 +270,26 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
         for (int oh = 0; oh < g.OH; ++oh) {
             for (int ow0 = 0; ow0 < g.OW; ow0 += kDwChunk) {
                 const int ow1 = ow0 + kDwChunk < g.OW ? ow0 + kDwChunk : g.OW;
-                dw_row(d, xc, wc, oh, ow0, ow1, acc, bias, col_lo, col_hi);
+                dw_row(d, xc, wc, oh, ow0, ow1, acc, bias, col_lo, col_hi, in);
                 d.requant(acc, ow1 - ow0, mult, shift, d.out_zp, d.act_min, d.act_max, yc + (int64_t)oh * g.OW + ow0);
             }
         }
     }
 }
+
+
+void depthwise_range(void* arg, int64_t begin, int64_t end) {
+    depthwise_planes(*static_cast<const Job*>(arg), begin, end);
+}
+
+#if SDK_FEATURE_X86
+// The same loop compiled for AVX2 (pmovsx widening, pmulld, 3-operand forms instead of
+// SSE2 unpack sequences): integer arithmetic, so bit-exact with depthwise_range by
+// construction. Chosen with the AVX2 int8 GEMM (SDK_INT8_GEMM=ref selects the portable one).
+__attribute__((target("avx2"))) void depthwise_range_avx2(void* arg, int64_t begin, int64_t end) {
+    depthwise_planes(*static_cast<const Job*>(arg), begin, end);
+}
+#endif
 
 }  // namespace
 
@@ -262,7 +335,7 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     }
     const int8_t* wdata = static_cast<const int8_t*>(w->const_data);
     const int32_t* bdata = b ? static_cast<const int32_t*>(b->const_data) : nullptr;
-    d->depthwise = g.group == g.C && g.OC == g.C && g.KW <= kDwMaxKW;
+    d->depthwise = g.group == g.C && g.OC == g.C && g.KW <= kDwMaxKW && g.KH <= kDwMaxKH;
     const int64_t kg = (int64_t)(g.C / g.group) * g.KH * g.KW;
     if (kg > kMaxK)  // 255 * 127 * K must stay inside the int32 accumulator
         return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Conv reduces over %lld values; at most %d fit int32 accumulators",
@@ -270,6 +343,10 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     d->kg = (int32_t)kg;
     if (d->depthwise) {
         d->requant = s8::requant_row_kernel();
+        d->dw_range = depthwise_range;
+#if SDK_FEATURE_X86
+        if (s8::gemm_kernel() == s8::gemm_avx2) d->dw_range = depthwise_range_avx2;
+#endif
         d->w = wdata;
         for (int oc = 0; oc < g.OC; ++oc) d->bias[oc] = bdata ? bdata[oc] : 0;
         return SDK_OK;
@@ -300,7 +377,7 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     if (d.depthwise) {
         const int64_t planes = (int64_t)g.N * g.C;
         const int64_t work = (int64_t)j.pixels * g.KH * g.KW;
-        parallel_for(ctx.pool, planes, work > 4096 ? 1 : 4096 / work + 1, depthwise_range, &j);
+        parallel_for(ctx.pool, planes, work > 4096 ? 1 : 4096 / work + 1, d.dw_range, &j);
         return SDK_OK;
     }
     j.scratch = static_cast<int8_t*>(ctx.scratch);
