@@ -302,6 +302,50 @@ def test_engine_int8_bit_exact_vs_reference(engine_lib: Path, tmp_path: Path, mo
             model.close()
 
 
+def _dw_model(C: int, W: int, k: int, stride: int, pad: int, dil: int, act: int) -> sdkm.Model:  # noqa: N803
+    rng = np.random.default_rng(k * 7 + stride)
+    m = sdkm.Model(name="dw")
+    x = m.add_tensor(sdkm.Tensor("input", 1, (1, C, 9, W), None))
+    w = m.add_tensor(sdkm.Tensor("w", 1, (C, 1, k, k), rng.normal(0, 0.4, (C, 1, k, k)).astype(np.float32)))
+    b = m.add_tensor(sdkm.Tensor("b", 1, (C,), rng.normal(0, 0.2, C).astype(np.float32)))
+    oh = (9 + 2 * pad - dil * (k - 1) - 1) // stride + 1
+    ow = (W + 2 * pad - dil * (k - 1) - 1) // stride + 1
+    y = m.add_tensor(sdkm.Tensor("output", 1, (1, C, oh, ow), None))
+    attrs = {"pads": [pad] * 4, "strides": [stride, stride], "dilations": [dil, dil], "group": [C],
+             "kernel_shape": [k, k], "activation": [act]}
+    m.nodes.append(sdkm.Node("Conv", "dw", [x, w, b], [y], attrs))
+    m.inputs, m.outputs = [x], [y]
+    return m
+
+
+@pytest.mark.parametrize("W,k,stride,pad,dil", [(40, 3, 1, 1, 1), (41, 3, 2, 1, 1), (14, 3, 2, 1, 1), (7, 3, 1, 1, 1),
+                                                 (23, 5, 2, 2, 1), (30, 3, 1, 2, 2), (19, 3, 2, 0, 1), (5, 5, 1, 0, 1)])
+def test_engine_int8_depthwise_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, W: int, k: int, stride: int,
+                                         pad: int, dil: int) -> None:
+    """The int8 depthwise rows (8- and 4-output register blocks, scalar borders and tails;
+    the portable loop and its AVX2 twin) against the numpy reference."""
+    from sdkbuild import runtime
+
+    C = 5
+    m = _dw_model(C, W, k, stride, pad, dil, 1 if stride == 1 else 0)
+    rng = np.random.default_rng(W)
+    qm = Q.quantize_model(m, [{"input": rng.normal(0, 1, (1, C, 9, W)).astype(np.float32)} for _ in range(4)],
+                          int8_io=True)
+    sdkm.write(qm, tmp_path / "dw.sdkm")
+    _need_ops(engine_lib, qm)
+    for kernel in ("", "ref"):
+        monkeypatch.setenv("SDK_INT8_GEMM", kernel)
+        with runtime.Engine(engine_lib) as eng:
+            model = eng.load(tmp_path / "dw.sdkm")
+            sess = model.session(1)
+            for x in (rng.integers(-128, 128, (1, C, 9, W), dtype=np.int8), np.full((1, C, 9, W), -128, np.int8),
+                      np.full((1, C, 9, W), 127, np.int8)):
+                got = sess.run({"input": x})["output"]
+                assert np.array_equal(got, Q.simulate(qm, {"input": x})["output"]), kernel
+            sess.close()
+            model.close()
+
+
 def test_engine_pools_concat_softmax_vs_reference(engine_lib: Path, tmp_path: Path) -> None:
     """MaxPool/AveragePool (shared quantization), Concat requantizing, GlobalAveragePool,
     Gemm, then an fp32 Softmax island: the engine matches the numpy reference."""
