@@ -23,6 +23,7 @@ from click.testing import CliRunner
 
 from sdkbuild import fileio, sdkm
 from sdkbuild.cli import cli
+from sdkbuild.errors import SdkbuildError
 from sdkbuild.package import archive, xcframework
 
 SDKBUILD = Path(sys.executable).parent / "sdkbuild"
@@ -313,3 +314,27 @@ def test_swift_style_import_from_the_packaged_headers(packaged, tmp_path):
                         "-fmodules", f"-fmodules-cache-path={tmp_path / 'mc'}", "-fobjc-arc", "-Wall", "-Werror",
                         "-I", str(headers), "-fsyntax-only", str(user)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_check_built_reads_the_library_not_just_build_info(tmp_path: Path) -> None:
+    """A corrupt or swapped library must not be packaged because build-info.json says it is fine."""
+    from engine_helpers import dev_lib  # a real x86-64 ELF shared library
+
+    from sdkbuild.package import aar
+    from sdkbuild.package.aar import BuiltTarget
+
+    lib = tmp_path / "lib" / "libkit.so"
+    lib.parent.mkdir()
+    lib.write_bytes(dev_lib().read_bytes())
+    info = {"library": "lib/libkit.so", "library_kind": "shared", "jni": True}
+    assert aar.check_built(BuiltTarget("android-x86_64", tmp_path, info))
+    with pytest.raises(SdkbuildError, match="is EM_X86_64 ET_DYN, not an EM_AARCH64 shared library"):
+        aar.check_built(BuiltTarget("android-arm64-v8a", tmp_path, info))
+    lib.write_bytes(b"\x7fELF" + bytes(60))
+    with pytest.raises(SdkbuildError, match="not an ELF shared library"):
+        aar.check_built(BuiltTarget("android-x86_64", tmp_path, info))
+
+    a = tmp_path / "libkit.a"
+    a.write_bytes(b"garbage!" * 8)
+    with pytest.raises(SdkbuildError, match="not an ar archive"):
+        xcframework.check_built(BuiltTarget("ios-arm64", tmp_path, {"library": "libkit.a", "library_kind": "static"}))

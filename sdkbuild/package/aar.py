@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
 
 from .. import bindings, paths
 from ..errors import SdkbuildError
@@ -72,14 +74,29 @@ def load_built_target(build_dir: Path, target: str, lib_name: str) -> BuiltTarge
     return BuiltTarget(target, d, info)
 
 
+# Android ABI -> the ELF machine its libraries must have (pyelftools' names)
+_ELF_MACHINE = {"arm64-v8a": "EM_AARCH64", "armeabi-v7a": "EM_ARM", "x86": "EM_386", "x86_64": "EM_X86_64"}
+
+
 def check_built(b: BuiltTarget) -> BuiltTarget:
-    """An Android build the AAR can use: a shared library with the JNI glue inside."""
+    """An Android build the AAR can use: a shared library of the target's ABI with the JNI glue inside."""
+    rebuild = f"rebuild it: `sdkbuild build --target {b.name}`"
     if not b.info.get("jni"):
         raise SdkbuildError(f"the {b.name} library was built without the JNI glue, so Java cannot call it",
                             hint=f"rebuild without --no-bindings: `sdkbuild build --target {b.name}`")
     if b.info.get("library_kind") != "shared":
-        raise SdkbuildError(f"the {b.name} library is not a shared library ({b.library})",
-                            hint=f"rebuild it: `sdkbuild build --target {b.name}`")
+        raise SdkbuildError(f"the {b.name} library is not a shared library ({b.library})", hint=rebuild)
+    # build-info is only a claim: a corrupt or swapped file must not end up in the AAR
+    try:
+        with b.library.open("rb") as f:
+            header = ELFFile(f).header
+            kind, machine = header["e_type"], header["e_machine"]
+    except (ELFError, OSError, ValueError) as e:
+        raise SdkbuildError(f"the {b.name} library {b.library} is not an ELF shared library ({e})", hint=rebuild) from None
+    want = _ELF_MACHINE.get(TARGETS[b.name].abi)
+    if kind != "ET_DYN" or (want and machine != want):
+        raise SdkbuildError(f"the {b.name} library {b.library} is {machine} {kind}, not an {want} shared library",
+                            hint=rebuild)
     return b
 
 

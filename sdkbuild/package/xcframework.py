@@ -115,6 +115,11 @@ def check_built(b: BuiltTarget) -> BuiltTarget:
     if b.info.get("library_kind") != "static" or b.library.suffix != ".a":
         raise SdkbuildError(f"the {b.name} library is not a static library ({b.library})",
                             hint=f"rebuild it: `sdkbuild build --target {b.name}`")
+    with b.library.open("rb") as f:
+        magic = f.read(8)
+    if magic != b"!<arch>\n":  # build-info is only a claim: a corrupt file must not end up in the XCFramework
+        raise SdkbuildError(f"the {b.name} library {b.library} is not an ar archive (corrupt or not a build output)",
+                            hint=f"rebuild it: `sdkbuild build --target {b.name}`")
     return b
 
 
