@@ -239,7 +239,9 @@ class SdkNames:
 
     @property
     def lib_name(self) -> str:
-        return lib_name_of(self.name)
+        from .config import lib_name_for  # one spelling of the library stem for build, bindings and package
+
+        return lib_name_for(self.name)
 
     @property
     def java_dir(self) -> str:
@@ -250,27 +252,13 @@ class SdkNames:
         return re.sub(r"\W", "_", self.name)
 
 
-def lib_name_of(name: str) -> str:
-    """lib<lib_name>.so: lower-case SDK name, non-alphanumerics -> _ (build-info.md)."""
-    return re.sub(r"[^a-z0-9]", "_", name.lower())
-
-
 def names_from_config(cfg: Any) -> SdkNames:
-    """Accept the build engineer's `Config` (cfg.sdk.*, cfg.android.*, cfg.ios.*) or an SdkNames."""
+    """The names the templates need, from a `config.Config` (or an SdkNames, as tests pass)."""
     if isinstance(cfg, SdkNames):
         return cfg
-    sdk = cfg.sdk
-    android = getattr(cfg, "android", None)
-    ios = getattr(cfg, "ios", None)
-    return SdkNames(
-        name=sdk.name,
-        version=sdk.version,
-        java_package=sdk.java_package,
-        objc_prefix=sdk.objc_prefix,
-        min_sdk=int(getattr(android, "min_sdk", 21)),
-        ios_min_version=str(getattr(ios, "min_version", "13.0")),
-        description=str(getattr(sdk, "description", "") or ""),
-    )
+    return SdkNames(name=cfg.sdk.name, version=cfg.sdk.version, java_package=cfg.sdk.java_package,
+                    objc_prefix=cfg.sdk.objc_prefix, min_sdk=cfg.android.min_sdk,
+                    ios_min_version=cfg.ios.min_version)
 
 
 # ------------------------------------------------------------------ rendering

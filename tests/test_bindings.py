@@ -12,8 +12,6 @@ import onnx
 import pytest
 from bindings_helpers import NAMES, tiny_onnx
 from click.testing import CliRunner
-from hypothesis import given
-from hypothesis import strategies as st
 
 from sdkbuild import bindings, paths
 from sdkbuild.cli import cli
@@ -144,12 +142,6 @@ def test_emit_for_target(tmp_path):
     assert ios.kind == "objc" and not ios.export_jni and ios.sources[0].name == "JniKit.mm"
     with pytest.raises(SdkbuildError, match="unknown target"):
         bindings.emit_for_target(NAMES, "ios-arm65", tmp_path)
-
-
-@given(st.text(min_size=1, max_size=30))
-def test_lib_name_is_a_safe_file_stem(name):
-    stem = bindings.lib_name_of(name)
-    assert re.fullmatch(r"[a-z0-9_]*", stem) and len(stem) == len(name.lower())
 
 
 def test_cli_bindings_command(tmp_path):
