@@ -73,3 +73,58 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path) -> None:
             assert f"int8 gemm kernel {isa}" in log and "bit-exact vs ref" in log
     if targets.get(target).arch == "arm64":
         assert "fp32 gemm kernel neon" in log
+
+
+# --------------------------------------------------------------------------- depthwise rows on the host
+
+@pytest.fixture(scope="module")
+def host_engine_lib() -> Path:
+    from sdkbuild import runtime
+
+    return runtime.build_dev_engine()
+
+
+def _dw_f32(C: int, H: int, W: int, k: int, stride: int, pad: int, act: int, seed: int):  # noqa: N803
+    import numpy as np
+
+    from sdkbuild import sdkm
+
+    rng = np.random.default_rng(seed)
+    m = sdkm.Model(name="dw")
+    x = m.add_tensor(sdkm.Tensor("input", 1, (1, C, H, W), None))
+    w = m.add_tensor(sdkm.Tensor("w", 1, (C, 1, k, k), rng.normal(0, 0.5, (C, 1, k, k)).astype(np.float32)))
+    b = m.add_tensor(sdkm.Tensor("b", 1, (C,), rng.normal(0, 0.5, C).astype(np.float32)))
+    oh, ow = (H + 2 * pad - k) // stride + 1, (W + 2 * pad - k) // stride + 1
+    y = m.add_tensor(sdkm.Tensor("output", 1, (1, C, oh, ow), None))
+    attrs: dict = {"pads": [pad] * 4, "strides": [stride, stride], "group": [C], "kernel_shape": [k, k],
+                   "activation": [act]}
+    fl: frozenset = frozenset()
+    if act == 2:
+        attrs["activation_params"], fl = [-0.5, 0.75], frozenset({"activation_params"})
+    m.nodes.append(sdkm.Node("Conv", "dw", [x, w, b], [y], attrs, fl))
+    m.inputs, m.outputs = [x], [y]
+    return m
+
+
+@pytest.mark.parametrize("W,k,stride,act", [(40, 3, 1, 1), (41, 3, 2, 2), (23, 5, 2, 1), (14, 3, 1, 2), (7, 3, 2, 0),
+                                            (30, 3, 1, 3)])
+def test_f32_depthwise_rows_vs_onnxruntime(host_engine_lib: Path, tmp_path: Path, W: int, k: int, stride: int,
+                                           act: int) -> None:
+    """fp32 depthwise rows (vector blocks with Relu/Clip applied in registers, scalar
+    borders, other activations over the row) against onnxruntime, within 1e-5."""
+    import numpy as np
+
+    from sdkbuild import runtime, sdkm
+    from sdkbuild.convert import calibration as cal
+
+    m = _dw_f32(6, 9, W, k, stride, 1, act, W * 10 + k)
+    sdkm.write(m, tmp_path / "dw.sdkm")
+    rng = np.random.default_rng(W)
+    xs = [{"input": (rng.normal(0, 1, (1, 6, 9, W)) * 2).astype(np.float32)} for _ in range(2)]
+    with runtime.Engine(host_engine_lib) as eng:
+        model = eng.load(tmp_path / "dw.sdkm")
+        sess = model.session(1)
+        for s, ref in zip(xs, cal.run_onnx(cal.to_onnx(m, record_all=False), xs), strict=True):
+            np.testing.assert_allclose(sess.run(s)["output"], ref["output"], rtol=1e-5, atol=1e-5)
+        sess.close()
+        model.close()

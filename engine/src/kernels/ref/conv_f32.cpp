@@ -25,6 +25,30 @@ struct DwJob {
     float* y;
 };
 
+// Relu/Clip applied to a block in registers before its one store, so -Os builds make no
+// out-of-line act_span_f32 call per row (act_f32's exact comparisons: NaN handled alike).
+__attribute__((always_inline)) inline bool dw_vec_act(const ActParams& a) {
+    return a.kind == kActRelu || a.kind == kActClip;
+}
+
+typedef int32_t v4m __attribute__((vector_size(16)));  // lane masks of v4f comparisons
+
+// m ? a : b per lane, as bit operations (vector ?: is not in every Clang we build with)
+__attribute__((always_inline)) inline v4f dw_select(v4m m, v4f a, v4f b) {
+    return (v4f)(((v4m)a & m) | ((v4m)b & ~m));
+}
+
+__attribute__((always_inline)) inline v4f dw_act4(v4f x, const ActParams& a) {
+    const v4f zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (a.kind == kActRelu) return dw_select((v4m)(x > zero), x, zero);
+    if (a.kind == kActClip) {
+        const v4f l = zero + a.lo, h = zero + a.hi;
+        x = dw_select((v4m)(x > h), h, x);
+        x = dw_select((v4m)(x < l), l, x);
+    }
+    return x;
+}
+
 // Depthwise output row, stride 1 along W: all taps of 8 outputs accumulate in two vector
 // registers (one store per output instead of one per tap); borders and tails scalar.
 void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* wrows, int nrows, float bias,
@@ -42,7 +66,7 @@ void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* 
                 if ((unsigned)iw < (unsigned)g.W) acc += wrows[t][kw] * rows[t][iw];
             }
         }
-        orow[ow] = acc;
+        orow[ow] = dw_vec_act(g.act) ? act_f32(acc, g.act) : acc;
     };
     for (int ow = 0; ow < lo; ++ow) scalar(ow);
     int ow = lo;
@@ -59,6 +83,10 @@ void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* 
                 a1 += wv * x1;
             }
         }
+        if (dw_vec_act(g.act)) {
+            a0 = dw_act4(a0, g.act);
+            a1 = dw_act4(a1, g.act);
+        }
         memcpy(orow + ow, &a0, sizeof a0);
         memcpy(orow + ow + 4, &a1, sizeof a1);
     }
@@ -72,6 +100,7 @@ void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* 
                 a0 += wrows[t][kw] * x0;
             }
         }
+        if (dw_vec_act(g.act)) a0 = dw_act4(a0, g.act);
         memcpy(orow + ow, &a0, sizeof a0);
     }
     for (; ow < g.OW; ++ow) scalar(ow);
@@ -95,7 +124,7 @@ void dw_row_s2(const ConvGeom& g, const float* const* rows, const float* const* 
                 if ((unsigned)iw < (unsigned)g.W) acc += wrows[t][kw] * rows[t][iw];
             }
         }
-        orow[ow] = acc;
+        orow[ow] = dw_vec_act(g.act) ? act_f32(acc, g.act) : acc;
     };
     int ow = 0;
     for (; ow < g.OW && ow * 2 - g.pl < 0; ++ow) scalar(ow);
@@ -112,6 +141,7 @@ void dw_row_s2(const ConvGeom& g, const float* const* rows, const float* const* 
                 a0 += wrows[t][kw] * __builtin_shufflevector(x0, x1, 0, 2, 4, 6);
             }
         }
+        if (dw_vec_act(g.act)) a0 = dw_act4(a0, g.act);
         memcpy(orow + ow, &a0, sizeof a0);
     }
 #endif
@@ -146,7 +176,7 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
                     dw_row_s1(g, rows, wrows, nrows, bias, orow);
                 else
                     dw_row_s2(g, rows, wrows, nrows, bias, orow);
-                act_span_f32(orow, g.OW, g.act);
+                if (!dw_vec_act(g.act)) act_span_f32(orow, g.OW, g.act);  // Relu/Clip done in the rows
                 continue;
             }
             for (int ow = 0; ow < g.OW; ++ow) orow[ow] = bias;
