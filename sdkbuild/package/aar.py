@@ -124,12 +124,17 @@ def compile_java(java_src: Path, classes_dir: Path) -> None:
 def build_classes_jar(cfg: Any, dest: Path, api: bindings.Api | None = None) -> Path:
     """Render the Java API for cfg, compile it and write a reproducible classes.jar."""
     with tempfile.TemporaryDirectory(prefix="sdkbuild-java-") as tmp:
-        work = Path(tmp)
-        bindings.render(cfg, work / "src", ["java"], api=api)
-        compile_java(work / "src" / "java", work / "classes")
+        bindings.render(cfg, Path(tmp), ["java"], api=api)
+        return classes_jar(Path(tmp) / "java", dest)
+
+
+def classes_jar(java_src: Path, dest: Path) -> Path:
+    """Compile the rendered Java sources under java_src into a reproducible classes.jar."""
+    with tempfile.TemporaryDirectory(prefix="sdkbuild-classes-") as tmp:
+        compile_java(java_src, Path(tmp))
         manifest = b"Manifest-Version: 1.0\r\nCreated-By: sdkbuild\r\n\r\n"
         entries: list[Entry] = [("META-INF/MANIFEST.MF", manifest)]
-        entries += tree_entries(work / "classes")
+        entries += tree_entries(Path(tmp))
         return write_zip(dest, entries)
 
 
@@ -173,7 +178,7 @@ def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path],
     with tempfile.TemporaryDirectory(prefix="sdkbuild-aar-") as tmp:
         work = Path(tmp)
         bindings.render(cfg, work / "gen", ["java"], api=api)
-        jar = build_classes_jar(cfg, work / "classes.jar", api=api)
+        jar = classes_jar(work / "gen" / "java", work / "classes.jar")  # the Java rendered just above
         entries: list[Entry] = [
             ("AndroidManifest.xml", (work / "gen/android/AndroidManifest.xml").read_bytes()),
             ("classes.jar", jar.read_bytes()),
