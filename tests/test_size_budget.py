@@ -28,8 +28,8 @@ pytestmark = [pytest.mark.slow,
 KB = 1024
 GOAL_NO_OPS, GOAL_ALL_OPS = 24 * KB, 192 * KB  # the issue's goals
 # The no-op engine is over its goal (docs/size.md has the measured size): guard it with the
-# measured size plus ~10% headroom meanwhile, and keep the goal as a strict xfail that
-# reports when it is met (then tighten BUDGET_NO_OPS to the goal).
+# measured size plus ~10% headroom meanwhile; test_no_op_engine_goal xfails with the gap and fails
+# once the goal is met (then tighten BUDGET_NO_OPS to the goal).
 BUDGET_NO_OPS = 36 * KB
 
 TOML = """
@@ -83,6 +83,11 @@ def test_no_op_engine_within_budget(sizes: dict[str, dict]) -> None:
     assert info["sizes"]["stripped"] <= BUDGET_NO_OPS, info["sizes"]
 
 
-@pytest.mark.xfail(strict=True, reason="no-op engine is over 24 KB (docs/size.md); tighten when met")
-def test_no_op_engine_meets_goal(sizes: dict[str, dict]) -> None:
-    assert sizes["noop"]["sizes"]["stripped"] <= GOAL_NO_OPS, sizes["noop"]["sizes"]
+def test_no_op_engine_goal(sizes: dict[str, dict]) -> None:
+    """Reports the gap as an xfail while over the goal; fails once the goal is met, so the
+    budget above gets tightened (an xfail marker would also swallow a failed build)."""
+    size = sizes["noop"]["sizes"]["stripped"]
+    if size > GOAL_NO_OPS:
+        pytest.xfail(f"no-op engine is {size:,} B, goal {GOAL_NO_OPS:,} B (docs/size.md)")
+    pytest.fail(f"no-op engine is {size:,} B, within the {GOAL_NO_OPS:,} B goal: set BUDGET_NO_OPS = GOAL_NO_OPS "
+                "and turn this test into the plain budget check")
