@@ -180,10 +180,12 @@ inline DwInterior dw_interior(const ConvGeom& g, const int32_t* col_lo, const in
 // Interior blocks of 8 (stride 1 or 2) accumulate every tap in two int32x4 registers (one
 // pass over acc instead of one per tap, like the fp32 rows); borders and tails scalar.
 // |x - zp| <= 255 and |w| <= 127: each product fits int16 (one multiply per 8 lanes).
+template <int KWC, int SWC>  // compile-time kernel width / stride (0: from g)
 __attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int8_t* xc, const int8_t* wc, int oh,
                                                   int ow0, int ow1, int32_t* acc, int32_t bias, const int32_t* col_lo,
                                                   const int32_t* col_hi, const DwInterior& in) {
     const ConvGeom& g = d.g;
+    const int KW = KWC ? KWC : g.KW, sw = SWC ? SWC : g.sw;
     const int16_t z = (int16_t)d.x_zp;
     const v8s zp8 = {z, z, z, z, z, z, z, z};
     const int8_t* xr[kDwMaxKH];
@@ -193,14 +195,14 @@ __attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int
         const int ih = oh * g.sh - g.pt + kh * g.dh;
         if (ih < 0 || ih >= g.H) continue;
         xr[nr] = xc + (int64_t)ih * g.W;
-        wr[nr++] = wc + kh * g.KW;
+        wr[nr++] = wc + kh * KW;
     }
     auto scalar = [&](int ow) {
         int32_t a = bias;
         for (int t = 0; t < nr; ++t)
-            for (int kw = 0; kw < g.KW; ++kw)
+            for (int kw = 0; kw < KW; ++kw)
                 if (ow >= col_lo[kw] && ow < col_hi[kw])
-                    a += ((int32_t)xr[t][ow * g.sw + kw * g.dw - g.pl] - d.x_zp) * wr[t][kw];
+                    a += ((int32_t)xr[t][ow * sw + kw * g.dw - g.pl] - d.x_zp) * wr[t][kw];
         acc[ow - ow0] = a;
     };
     const int lo = in.lo > ow0 ? (in.lo < ow1 ? in.lo : ow1) : ow0;
@@ -210,12 +212,12 @@ __attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int
     for (; ow + 8 <= hi8; ow += 8) {
         v4i a0 = {bias, bias, bias, bias}, a1 = a0;
         for (int t = 0; t < nr; ++t) {
-            for (int kw = 0; kw < g.KW; ++kw) {
+            for (int kw = 0; kw < KW; ++kw) {
                 const int16_t wv = wr[t][kw];
                 const v8s w8 = {wv, wv, wv, wv, wv, wv, wv, wv};
-                const int8_t* src = xr[t] + ow * g.sw + kw * g.dw - g.pl;
+                const int8_t* src = xr[t] + ow * sw + kw * g.dw - g.pl;
                 v8s xv;
-                if (g.sw == 1) {
+                if (sw == 1) {
                     xv = load8(src);
                 } else {
                     v16c c;
@@ -233,11 +235,11 @@ __attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int
     for (; ow + 4 <= hi4; ow += 4) {  // narrow planes (7x7, 14x14) live mostly here
         v4i a0 = {bias, bias, bias, bias};
         for (int t = 0; t < nr; ++t) {
-            for (int kw = 0; kw < g.KW; ++kw) {
+            for (int kw = 0; kw < KW; ++kw) {
                 const int32_t wv = wr[t][kw];
-                const int8_t* src = xr[t] + ow * g.sw + kw * g.dw - g.pl;
+                const int8_t* src = xr[t] + ow * sw + kw * g.dw - g.pl;
                 v4c c4;
-                if (g.sw == 1) {
+                if (sw == 1) {
                     memcpy(&c4, src, sizeof c4);
                 } else {
                     v8c c;
@@ -253,6 +255,7 @@ __attribute__((always_inline)) inline void dw_row(const ConvS8Data& d, const int
     for (; ow < ow1; ++ow) scalar(ow);
 }
 
+template <int KWC, int SWC>
 __attribute__((always_inline)) inline void depthwise_planes(const Job& j, int64_t begin, int64_t end) {
     const ConvS8Data& d = *j.d;
     const ConvGeom& g = d.g;
@@ -270,7 +273,7 @@ __attribute__((always_inline)) inline void depthwise_planes(const Job& j, int64_
         for (int oh = 0; oh < g.OH; ++oh) {
             for (int ow0 = 0; ow0 < g.OW; ow0 += kDwChunk) {
                 const int ow1 = ow0 + kDwChunk < g.OW ? ow0 + kDwChunk : g.OW;
-                dw_row(d, xc, wc, oh, ow0, ow1, acc, bias, col_lo, col_hi, in);
+                dw_row<KWC, SWC>(d, xc, wc, oh, ow0, ow1, acc, bias, col_lo, col_hi, in);
                 d.requant(acc, ow1 - ow0, mult, shift, d.out_zp, d.act_min, d.act_max, yc + (int64_t)oh * g.OW + ow0);
             }
         }
@@ -278,8 +281,19 @@ __attribute__((always_inline)) inline void depthwise_planes(const Job& j, int64_
 }
 
 
+// 3x3 (undilated taps) with stride 1 or 2, the MobileNet shapes, get their taps unrolled.
+__attribute__((always_inline)) inline void depthwise_dispatch(const Job& j, int64_t begin, int64_t end) {
+    const ConvGeom& g = j.d->g;
+    if (g.KW == 3 && g.sw == 1)
+        depthwise_planes<3, 1>(j, begin, end);
+    else if (g.KW == 3 && g.sw == 2)
+        depthwise_planes<3, 2>(j, begin, end);
+    else
+        depthwise_planes<0, 0>(j, begin, end);
+}
+
 void depthwise_range(void* arg, int64_t begin, int64_t end) {
-    depthwise_planes(*static_cast<const Job*>(arg), begin, end);
+    depthwise_dispatch(*static_cast<const Job*>(arg), begin, end);
 }
 
 #if SDK_FEATURE_X86
@@ -287,7 +301,7 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
 // SSE2 unpack sequences): integer arithmetic, so bit-exact with depthwise_range by
 // construction. Chosen with the AVX2 int8 GEMM (SDK_INT8_GEMM=ref selects the portable one).
 __attribute__((target("avx2"))) void depthwise_range_avx2(void* arg, int64_t begin, int64_t end) {
-    depthwise_planes(*static_cast<const Job*>(arg), begin, end);
+    depthwise_dispatch(*static_cast<const Job*>(arg), begin, end);
 }
 #endif
 
