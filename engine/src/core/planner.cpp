@@ -28,8 +28,7 @@ enum Order { kBySize, kBySizeTimesLife, kByBreadth, kByLifetime, kByFirstUse, kB
 // kClimbWork more, so load time stays bounded on huge graphs (a 10k-node graph plans with
 // the first seeds only) while small and mid-sized models get a thorough search.
 constexpr uint64_t kSeedWork = 60000000;
-constexpr uint64_t kClimbWork = 1000000;
-constexpr int32_t kClimbMaxIters = 4000;
+constexpr uint64_t kClimbWork = 1000000;  // about 2 ms on a desktop core
 
 // The placed buffers, sorted by offset, as parallel arrays so that the best-fit scan reads
 // memory in order and its lifetime test compiles to branch-free code.
@@ -251,9 +250,7 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         // pair checked).
         uint64_t cur = best, rng = 0x9E3779B97F4A7C15ull, last_pass = static_cast<uint64_t>(n) * (n + 1) / 2;
         const uint64_t climb_end = p.work + kClimbWork;
-        for (int32_t iter = 0; iter < kClimbMaxIters && best > result->lower_bound && n > 1 &&
-                               p.work + last_pass <= climb_end;
-             ++iter) {
+        while (best > result->lower_bound && n > 1 && p.work + last_pass <= climb_end) {
             int32_t pick = -1, seen = 0;  // a uniformly random buffer at the top (reservoir)
             for (int32_t k = 0; k < n; ++k) {
                 if (current[order[k]] + size[order[k]] != cur) continue;
@@ -276,6 +273,7 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
             }
             const uint64_t before_work = p.work;
             const uint64_t arena = place(p, trial, cur, offsets);
+            p.work += static_cast<uint64_t>(n);  // this iteration's copies and scans
             last_pass = p.work - before_work;
             if (arena > cur) continue;
             cur = arena;
