@@ -155,6 +155,9 @@ def convert_file(
 ) -> ConversionReport:
     """Convert one ONNX file to .sdkm; writes nothing on error."""
     src = Path(onnx_path)
+    if src.exists() and Path(out_path).resolve() == src.resolve():
+        raise SdkbuildError(f"the output {out_path} is the input model: converting would overwrite it",
+                            hint="pass another -o/--output, e.g. the model's name with .sdkm")
     model, data = load_onnx(src)
     meta = {"source": src.name, "source_sha256": hashlib.sha256(data).hexdigest()}
     m, report = convert_model_report(model, input_shapes=input_shapes, meta=meta)
