@@ -29,17 +29,21 @@ enum Order { kBySize, kBySizeTimesLife, kByBreadth, kByLifetime, kByFirstUse, kB
 // the first seeds only) while small and mid-sized models get a thorough search.
 constexpr uint64_t kSeedWork = 60000000;
 constexpr uint64_t kClimbWork = 1000000;  // about 2 ms on a desktop core
+constexpr uint64_t kClimbIterWork = 32;    // a local search step's own cost (copies, random picks)
+constexpr uint64_t kClimbItersPerBuffer = 200;  // small graphs have few orders worth trying
 
-// The placed buffers, sorted by offset, as parallel arrays so that the best-fit scan reads
-// memory in order and its lifetime test compiles to branch-free code.
+// A placed buffer; the placed ones are kept sorted by offset so that the best-fit scan
+// reads memory in order.
+struct Slot {
+    int32_t first, last;
+    uint64_t offset, end;
+};
+
 struct Planner {
     const PlanBuffer* b;
     int32_t n;
     const uint64_t* size;  // aligned sizes
-    int32_t* pfirst;       // placed buffers by offset: lifetime, offset, end
-    int32_t* plast;
-    uint64_t* poff;
-    uint64_t* pend;
+    Slot* slots;           // placed buffers, by offset
     int32_t* hit;          // scratch: the placed buffers live at the same time as the new one
     uint64_t work;         // pair checks so far
 };
@@ -60,38 +64,31 @@ uint64_t place(Planner& p, const int32_t* order, uint64_t cutoff, uint64_t* out)
         int32_t hits = 0;
         for (int32_t j = 0; j < placed; ++j) {
             p.hit[hits] = j;
-            hits += (p.pfirst[j] <= bl) & (bf <= p.plast[j]);
+            hits += (p.slots[j].first <= bl) & (bf <= p.slots[j].last);
         }
         p.work += static_cast<uint64_t>(placed) + 1;
         uint64_t prev_end = 0, best = ~uint64_t(0), best_gap = ~uint64_t(0);
         for (int32_t h = 0; h < hits; ++h) {
-            const int32_t j = p.hit[h];
-            if (p.poff[j] > prev_end) {
-                const uint64_t gap = p.poff[j] - prev_end;
+            const Slot& o = p.slots[p.hit[h]];
+            if (o.offset > prev_end) {
+                const uint64_t gap = o.offset - prev_end;
                 if (gap >= size && gap < best_gap) {
                     best_gap = gap;
                     best = prev_end;
                 }
             }
-            if (p.pend[j] > prev_end) prev_end = p.pend[j];
+            if (o.end > prev_end) prev_end = o.end;
         }
         const uint64_t offset = best != ~uint64_t(0) ? best : prev_end;
         out[i] = offset;
         int32_t lo = 0, hi = placed;  // insert after the placed buffers at offsets <= this one
         while (lo < hi) {
             const int32_t mid = lo + (hi - lo) / 2;
-            if (p.poff[mid] <= offset) lo = mid + 1;
+            if (p.slots[mid].offset <= offset) lo = mid + 1;
             else hi = mid;
         }
-        const size_t tail = static_cast<size_t>(placed - lo);
-        memmove(p.pfirst + lo + 1, p.pfirst + lo, tail * sizeof(int32_t));
-        memmove(p.plast + lo + 1, p.plast + lo, tail * sizeof(int32_t));
-        memmove(p.poff + lo + 1, p.poff + lo, tail * sizeof(uint64_t));
-        memmove(p.pend + lo + 1, p.pend + lo, tail * sizeof(uint64_t));
-        p.pfirst[lo] = bf;
-        p.plast[lo] = bl;
-        p.poff[lo] = offset;
-        p.pend[lo] = offset + size;
+        memmove(p.slots + lo + 1, p.slots + lo, static_cast<size_t>(placed - lo) * sizeof(Slot));
+        p.slots[lo] = Slot{bf, bl, offset, offset + size};
         ++placed;
         if (offset + size > arena) {
             arena = offset + size;
@@ -173,136 +170,111 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         result->naive_bytes += align_up(bufs[i].size);
         if (bufs[i].last > max_step) max_step = bufs[i].last;
     }
-    const size_t steps = static_cast<size_t>(max_step) + 1;
-    uint64_t* size = alloc_array<uint64_t>(n);
-    int32_t* pfirst = alloc_array<int32_t>(n);
-    int32_t* plast = alloc_array<int32_t>(n);
-    uint64_t* poff = alloc_array<uint64_t>(n);
-    uint64_t* pend = alloc_array<uint64_t>(n);
-    int32_t* hit = alloc_array<int32_t>(n);
-    uint64_t* offsets = alloc_array<uint64_t>(n);   // the trial pass's offsets
-    uint64_t* current = alloc_array<uint64_t>(n);   // the local search's current plan's offsets
-    int32_t* order = alloc_array<int32_t>(n);       // the local search's current order
-    int32_t* trial = alloc_array<int32_t>(n);
-    int32_t* seed = alloc_array<int32_t>(n);
-    Keyed* keyed = alloc_array<Keyed>(n);
-    uint64_t* breadth = alloc_array<uint64_t>(n);   // per buffer: largest live total over its lifetime
-    uint64_t* live = alloc_array<uint64_t>(2 * steps + 1);  // live totals per step, then a max-segment tree
-    bool ok = size && pfirst && plast && poff && pend && hit && offsets && current && order && trial && seed &&
-              keyed && breadth && live;
-    if (ok) {
-        for (int32_t i = 0; i < n; ++i) size[i] = align_up(bufs[i].size);
-        // Lower bound: the largest total size live at one step (sweep over step deltas,
-        // accumulated in live[steps..2*steps], which is where the segment tree's leaves go).
-        int64_t* delta = reinterpret_cast<int64_t*>(live);
+    const size_t steps = static_cast<size_t>(max_step) + 1, un = static_cast<size_t>(n);
+    // All scratch in one zeroed block, in 8-byte words: per buffer 4 u64 arrays, a Slot, a
+    // Keyed and 4 i32 arrays (12 words); then the per-step live totals / segment tree.
+    static_assert(sizeof(Slot) == 24 && sizeof(Keyed) == 24, "scratch layout");
+    uint64_t* block = nullptr;
+    if (un <= SIZE_MAX / 64 && steps <= SIZE_MAX / 64) block = alloc_array<uint64_t>(12 * un + 2 * steps + 1);
+    if (!block) return false;
+    uint64_t* size = block;          // aligned sizes
+    uint64_t* offsets = size + un;   // the trial pass's offsets
+    uint64_t* current = offsets + un;  // the local search's current plan's offsets
+    uint64_t* breadth = current + un;  // per buffer: largest live total over its lifetime
+    Slot* slots = static_cast<Slot*>(static_cast<void*>(breadth + un));
+    Keyed* keyed = static_cast<Keyed*>(static_cast<void*>(slots + un));
+    int32_t* order = static_cast<int32_t*>(static_cast<void*>(keyed + un));  // the local search's current order
+    int32_t* trial = order + un;
+    int32_t* seed = trial + un;
+    int32_t* hit = seed + un;
+    uint64_t* live = static_cast<uint64_t*>(static_cast<void*>(hit + un));  // live totals per step, then a max-segment tree
+    for (int32_t i = 0; i < n; ++i) size[i] = align_up(bufs[i].size);
+    // Lower bound: the largest total size live at one step (sweep over step deltas,
+    // accumulated in live[steps..2*steps], which is where the segment tree's leaves go).
+    int64_t* delta = reinterpret_cast<int64_t*>(live);
+    for (int32_t i = 0; i < n; ++i) {
+        if (!valid(bufs[i])) continue;
+        delta[steps + bufs[i].first] += static_cast<int64_t>(size[i]);
+        delta[steps + bufs[i].last + 1] -= static_cast<int64_t>(size[i]);
+    }
+    int64_t running = 0;
+    for (size_t s = 0; s < steps; ++s) {
+        running += delta[steps + s];
+        live[steps + s] = static_cast<uint64_t>(running);
+        if (live[steps + s] > result->lower_bound) result->lower_bound = live[steps + s];
+    }
+    live[2 * steps] = 0;
+    for (size_t s = steps - 1; s >= 1; --s) live[s] = live[2 * s] > live[2 * s + 1] ? live[2 * s] : live[2 * s + 1];
+    for (int32_t i = 0; i < n; ++i) {  // range max over [first, last] in the segment tree
+        uint64_t m = 0;
+        if (valid(bufs[i])) {
+            for (size_t l = steps + bufs[i].first, r = steps + bufs[i].last + 1; l < r; l >>= 1, r >>= 1) {
+                if (l & 1) m = live[l] > m ? live[l] : m, ++l;
+                if (r & 1) --r, m = live[r] > m ? live[r] : m;
+            }
+        }
+        breadth[i] = m;
+    }
+
+    Planner p{bufs, n, size, slots, hit, 0};
+    uint64_t best = ~uint64_t(0);
+    // Seeds: each order's greedy plan; the best becomes the local search's start.
+    for (int mode = 0; mode < kNumOrders && best > result->lower_bound && (mode == 0 || p.work < kSeedWork); ++mode) {
         for (int32_t i = 0; i < n; ++i) {
-            if (!valid(bufs[i])) continue;
-            delta[steps + bufs[i].first] += static_cast<int64_t>(size[i]);
-            delta[steps + bufs[i].last + 1] -= static_cast<int64_t>(size[i]);
+            keyed[i].index = i;
+            keyed[i].first = bufs[i].first;
+            order_keys(p, mode, breadth, i, &keyed[i].k1, &keyed[i].k2);
         }
-        int64_t running = 0;
-        for (size_t s = 0; s < steps; ++s) {
-            running += delta[steps + s];
-            live[steps + s] = static_cast<uint64_t>(running);
-            if (live[steps + s] > result->lower_bound) result->lower_bound = live[steps + s];
-        }
-        live[2 * steps] = 0;
-        for (size_t s = steps - 1; s >= 1; --s) live[s] = live[2 * s] > live[2 * s + 1] ? live[2 * s] : live[2 * s + 1];
-        for (int32_t i = 0; i < n; ++i) {  // range max over [first, last] in the segment tree
-            uint64_t m = 0;
-            if (valid(bufs[i])) {
-                for (size_t l = steps + bufs[i].first, r = steps + bufs[i].last + 1; l < r; l >>= 1, r >>= 1) {
-                    if (l & 1) m = live[l] > m ? live[l] : m, ++l;
-                    if (r & 1) --r, m = live[r] > m ? live[r] : m;
-                }
-            }
-            breadth[i] = m;
+        sort_keyed(keyed, n);
+        for (int32_t i = 0; i < n; ++i) seed[i] = keyed[i].index;
+        const uint64_t arena = place(p, seed, best, offsets);
+        if (arena < best) {
+            best = arena;
+            memcpy(order, seed, un * sizeof(int32_t));
+            memcpy(current, offsets, un * sizeof(uint64_t));
         }
     }
-    if (ok) {
-        Planner p{bufs, n, size, pfirst, plast, poff, pend, hit, 0};
-        uint64_t best = ~uint64_t(0);
-        // Seeds: each order's greedy plan; the best becomes the local search's start.
-        for (int mode = 0; mode < kNumOrders && best > result->lower_bound && (mode == 0 || p.work < kSeedWork);
-             ++mode) {
-            for (int32_t i = 0; i < n; ++i) {
-                keyed[i].index = i;
-                keyed[i].first = bufs[i].first;
-                order_keys(p, mode, breadth, i, &keyed[i].k1, &keyed[i].k2);
-            }
-            sort_keyed(keyed, n);
-            for (int32_t i = 0; i < n; ++i) seed[i] = keyed[i].index;
-            const uint64_t arena = place(p, seed, best, offsets);
-            if (arena < best) {
-                best = arena;
-                for (int32_t i = 0; i < n; ++i) {
-                    order[i] = seed[i];
-                    current[i] = offsets[i];
-                    bufs[i].offset = offsets[i];
-                }
-            }
+    // Local search (hill climbing with plateau moves, as TVM's USMP hill climb): take a
+    // buffer that ends at the top of the current plan, move it to a random position of the
+    // order (or swap it with the buffer there), re-run the greedy pass and keep the new
+    // order unless its arena is larger. Ends at the lower bound (optimal) or when the work
+    // budget is spent (before a pass is measured, its cost is taken as every pair checked).
+    uint64_t rng = 0x9E3779B97F4A7C15ull, last_pass = static_cast<uint64_t>(n) * (n + 1) / 2;
+    const uint64_t climb_end = p.work + kClimbWork;
+    for (uint64_t iter = 0; best > result->lower_bound && n > 1 && p.work + last_pass <= climb_end &&
+                            iter < kClimbItersPerBuffer * un;
+         ++iter) {
+        int32_t pick = -1, seen = 0;  // a uniformly random buffer at the top (reservoir)
+        for (int32_t k = 0; k < n; ++k) {
+            if (current[order[k]] + size[order[k]] != best) continue;
+            if (next_random(&rng) % static_cast<uint64_t>(++seen) == 0) pick = k;
         }
-        // Local search (hill climbing with plateau moves, as TVM's USMP hill climb): take a
-        // buffer that ends at the top of the current plan, move it to a random position of
-        // the order (or swap it with the buffer there), re-run the greedy pass and keep the
-        // new order unless its arena is larger. Ends at the lower bound (optimal) or when
-        // the work budget is spent (before a pass is measured, its cost is taken as every
-        // pair checked).
-        uint64_t cur = best, rng = 0x9E3779B97F4A7C15ull, last_pass = static_cast<uint64_t>(n) * (n + 1) / 2;
-        const uint64_t climb_end = p.work + kClimbWork;
-        while (best > result->lower_bound && n > 1 && p.work + last_pass <= climb_end) {
-            int32_t pick = -1, seen = 0;  // a uniformly random buffer at the top (reservoir)
-            for (int32_t k = 0; k < n; ++k) {
-                if (current[order[k]] + size[order[k]] != cur) continue;
-                if (next_random(&rng) % static_cast<uint64_t>(++seen) == 0) pick = k;
-            }
-            const uint64_t r = next_random(&rng);
-            if (pick < 0 || (r & 3) == 0) pick = static_cast<int32_t>((r >> 8) % static_cast<uint64_t>(n));
-            int32_t to = static_cast<int32_t>((r >> 40) % static_cast<uint64_t>(n));
-            if (to == pick) to = (to + 1) % n;
-            for (int32_t k = 0; k < n; ++k) trial[k] = order[k];
-            if ((r >> 2) & 1) {
-                trial[pick] = order[to];
-                trial[to] = order[pick];
-            } else if (to < pick) {
-                for (int32_t k = pick; k > to; --k) trial[k] = trial[k - 1];
-                trial[to] = order[pick];
-            } else {
-                for (int32_t k = pick; k < to; ++k) trial[k] = trial[k + 1];
-                trial[to] = order[pick];
-            }
-            const uint64_t before_work = p.work;
-            const uint64_t arena = place(p, trial, cur, offsets);
-            p.work += static_cast<uint64_t>(n);  // this iteration's copies and scans
-            last_pass = p.work - before_work;
-            if (arena > cur) continue;
-            cur = arena;
-            for (int32_t k = 0; k < n; ++k) {
-                order[k] = trial[k];
-                current[k] = offsets[k];
-            }
-            if (arena < best) {
-                best = arena;
-                for (int32_t i = 0; i < n; ++i) bufs[i].offset = offsets[i];
-            }
+        const uint64_t r = next_random(&rng);
+        if (pick < 0 || (r & 3) == 0) pick = static_cast<int32_t>((r >> 8) % un);
+        int32_t to = static_cast<int32_t>((r >> 40) % un);
+        if (to == pick) to = (to + 1) % n;
+        memcpy(trial, order, un * sizeof(int32_t));
+        if ((r >> 2) & 1) {
+            trial[pick] = order[to];
+        } else if (to < pick) {
+            memmove(trial + to + 1, trial + to, static_cast<size_t>(pick - to) * sizeof(int32_t));
+        } else {
+            memmove(trial + pick, trial + pick + 1, static_cast<size_t>(to - pick) * sizeof(int32_t));
         }
-        result->arena_bytes = best;
+        trial[to] = order[pick];
+        const uint64_t before_work = p.work;
+        const uint64_t arena = place(p, trial, best, offsets);
+        p.work += un + kClimbIterWork;
+        last_pass = p.work - before_work;
+        if (arena > best) continue;
+        best = arena;
+        memcpy(order, trial, un * sizeof(int32_t));
+        memcpy(current, offsets, un * sizeof(uint64_t));
     }
-    free(size);
-    free(pfirst);
-    free(plast);
-    free(poff);
-    free(pend);
-    free(hit);
-    free(offsets);
-    free(current);
-    free(order);
-    free(trial);
-    free(seed);
-    free(keyed);
-    free(breadth);
-    free(live);
-    return ok;
+    for (int32_t i = 0; i < n; ++i) bufs[i].offset = current[i];
+    result->arena_bytes = best;
+    free(block);
+    return true;
 }
 
 sdk_status plan_model(Model* m) {
