@@ -122,10 +122,15 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], qu
 def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, runs: int, warmup: int, work: str,
               output: str | None) -> None:
     """Engine vs onnxruntime on ONNX models: latency, peak RSS, output cosine (fp32, int8)."""
+    import os
     from pathlib import Path
 
     from . import bench
 
+    out_dir = Path(output or ".").resolve().parent
+    if output and not (out_dir.is_dir() and os.access(out_dir, os.W_OK)):  # before minutes of measuring
+        raise click.BadParameter(f"cannot write {output}: its folder does not exist or is not writable",
+                                 param_hint="-o/--output")
     try:
         counts = [int(t) for t in threads.split(",") if t.strip()]
     except ValueError:

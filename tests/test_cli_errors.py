@@ -134,6 +134,8 @@ CASES = [
     ("init-unwritable", ["init", "notes.txt/kit"], ["cannot write", "notes.txt/kit/sdk.toml"]),
     # bench / unknown command / option
     ("bench-missing", ["bench", "nope.onnx", "--work", "w"], ["nope.onnx"]),
+    ("bench-out-unwritable", ["bench", "model.onnx", "-o", "notes.txt/b.md", "--work", "w"],
+     ["cannot write notes.txt/b.md"]),
     ("bench-threads", ["bench", "model.onnx", "--threads", "a,b", "--work", "w"], ["'a,b'"]),
     ("unknown-command", ["frob"], ["No such command 'frob'"]),
     ("unknown-option", ["build", "--frob"], ["No such option '--frob'"]),
