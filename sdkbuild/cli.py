@@ -89,8 +89,10 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
               help="Static shape for a model input with dynamic dimensions (repeatable); others default to 1.")
 @click.option("--quantize", type=click.Choice(["int8"]), help="Post-training quantization.")
 @click.option("--calibration", type=click.Path(exists=True), help="Calibration inputs: a .npy/.npz file or a folder of them.")
+@click.option("--calibration-method", type=click.Choice(["mse", "minmax", "percentile"]), default="mse",
+              show_default=True, help="How activation ranges are chosen from the calibration data.")
 def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], quantize: str | None,
-                calibration: str | None) -> None:
+                calibration: str | None, calibration_method: str) -> None:
     """Convert an ONNX model (opsets 9-21) to the engine's .sdkm format."""
     from pathlib import Path
 
@@ -100,7 +102,8 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], qu
         raise click.UsageError("--calibration is only used with --quantize int8")
     shapes = dict(parse_input_shape(s) for s in input_shape)
     out = output or str(Path(model).with_suffix(".sdkm"))
-    report = convert_file(model, out, input_shapes=shapes, quantize=quantize, calibration=calibration)
+    report = convert_file(model, out, input_shapes=shapes, quantize=quantize, calibration=calibration,
+                          calibration_method=calibration_method)
     click.echo(f"converted {model} (opset {report.opset}) -> {out}")
     for line in report.summary_lines():
         click.echo(f"  {line}")

@@ -152,6 +152,7 @@ def convert_file(
     input_shapes: dict[str, tuple[int, ...]] | None = None,
     quantize: str | None = None,
     calibration: str | Path | None = None,
+    calibration_method: str = "mse",
 ) -> ConversionReport:
     """Convert one ONNX file to .sdkm; writes nothing on error."""
     src = Path(onnx_path)
@@ -168,7 +169,7 @@ def convert_file(
             raise SdkbuildError("--quantize int8 needs --calibration DIR_OR_NPY")
         from .quantize import quantize_model  # lazy: calibration loads onnxruntime
 
-        qm = quantize_model(m, calibration)
+        qm = quantize_model(m, calibration, method=calibration_method)
         qm.meta = {**m.meta, **qm.meta, "quantization": quantize}
         qm.meta["ops"], qm.meta["dtypes"] = qm.ops_used(), qm.dtypes_used()  # the fp32 lists are stale now
         int8_nodes = sum(1 for n in qm.nodes if any(qm.tensors[o].dtype == _I8 for o in n.outputs))
