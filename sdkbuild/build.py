@@ -29,6 +29,7 @@ from . import __version__, paths, toolchains
 from .config import DTYPES, Config
 from .engine_sources import available_ops, op_sources, sources_hash
 from .errors import SdkbuildError
+from .fileio import atomic_file, sha256_file, write_atomic
 from .targets import TARGETS, Target
 from .toolchains.base import Toolchain
 
@@ -125,14 +126,6 @@ def _converter_hash() -> str:
     for p in sorted(conv.rglob("*.py")):
         h.update(p.name.encode() + p.read_bytes())
     h.update((Path(__file__).parent / "sdkm.py").read_bytes())
-    return h.hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
     return h.hexdigest()
 
 
@@ -417,32 +410,22 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
 
 
 def _atomic_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp")
-    shutil.copyfile(src, tmp)
-    tmp.replace(dst)
+    with open(src, "rb") as f, atomic_file(dst) as out:
+        shutil.copyfileobj(f, out)
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
 def _bindings(cfg: Config, target: Target, tc: Toolchain) -> tuple[tuple[Path, ...], tuple[Path, ...], bool]:
     """The JNI/ObjC glue for this target, when the bindings module can render it."""
-    try:
-        from . import bindings
-    except ImportError:
-        return (), (), False
-    emit = getattr(bindings, "emit_for_target", None)
-    if emit is None:
-        return (), (), False
+    from . import bindings
     if target.platform == "ios" and "objcpp" not in (paths.engine_dir() / "meson.build").read_text():
         # The ObjC++ glue (.mm) needs engine/meson.build to enable the objcpp language;
         # without it the iOS slice carries the C API only.
         return (), (), False
-    tb = emit(cfg, target.name, cfg.build_dir, tc.source)
+    tb = bindings.emit_for_target(cfg, target.name, cfg.build_dir, tc.source)
     return tuple(tb.sources), tuple(tb.include_dirs), bool(tb.export_jni)
 
 

@@ -31,6 +31,7 @@ import jinja2
 
 from .. import paths
 from ..errors import SdkbuildError
+from ..fileio import write_atomic
 from ..targets import Target
 from ._probe import compiler_identity, which
 from .base import Toolchain, ToolchainSource, Unavailable
@@ -130,7 +131,7 @@ class Resolution:
     def error(self) -> SdkbuildError:
         lines = [f"no toolchain can build {self.target.name}:"]
         lines += [f"  {u.source}: {u.reason}" for u in self.tried]
-        hints = [u.install_hint for u in self.tried if u.install_hint]
+        hints = list(dict.fromkeys(u.install_hint for u in self.tried if u.install_hint))  # no repeats
         return SdkbuildError("\n".join(lines), " or ".join(hints) if hints else None)
 
 
@@ -327,9 +328,7 @@ def render(tc: Toolchain, out_dir: Path, jobs: int = 2, launcher: str | None = N
 def _write(path: Path, text: str) -> None:
     if path.is_file() and path.read_text() == text:
         return  # unchanged: keep the mtime so nothing downstream reconfigures
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
+    write_atomic(path, text)
 
 
 def tool_present(name: str) -> str | None:
