@@ -64,7 +64,7 @@ CASES = [
     ("convert-bad-shape", ["convert", "model.onnx", "-o", "y.sdkm", "--input-shape", "input=a,b"], ["input=a,b"]),
     ("convert-shape-name", ["convert", "model.onnx", "-o", "y.sdkm", "--input-shape", "zzz=1,2"], ["zzz"]),
     ("convert-calib-garbage", ["convert", "model.onnx", "-o", "y.sdkm", "--quantize", "int8", "--calibration",
-                               "garbage.npy"], ["garbage.npy"]),
+                               "garbage.npy"], ["garbage.npy", "neither a .npy nor a .npz"]),
     ("convert-onto-input", ["convert", "model.onnx", "-o", "./model.onnx"], ["is the input model"]),
     ("convert-calib-alone", ["convert", "model.onnx", "-o", "y.sdkm", "--calibration", "x.npy"],
      ["--calibration", "--quantize int8"]),

@@ -69,6 +69,12 @@ def _as_samples(arrays: Mapping[str, np.ndarray], model: sdkm.Model, origin: str
 
 def _load_file(p: Path, model: sdkm.Model) -> list[Sample]:
     try:
+        with p.open("rb") as f:
+            magic = f.read(6)
+        # np.load blames pickling for any unknown bytes: name the real problem instead
+        if magic != b"\x93NUMPY" and magic[:4] != b"PK\x03\x04":
+            raise SdkbuildError(f"calibration file {p} is neither a .npy nor a .npz file (no NumPy/zip header)",
+                                hint="use .npy or .npz files written by numpy.save / numpy.savez")
         data = np.load(p, allow_pickle=False)
     except (OSError, ValueError) as e:
         raise SdkbuildError(f"cannot read calibration file {p}: {e}", hint="use .npy or .npz files written by numpy") from None
