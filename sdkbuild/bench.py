@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import SdkbuildError
+from .hosttools import venv_tool
 
 
 @dataclass
@@ -116,11 +117,6 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
     return files
 
 
-def _tool(name: str) -> str:
-    cand = Path(sys.executable).parent / name
-    return str(cand) if cand.is_file() else name
-
-
 def build_engine(work: Path, ops: Sequence[str]) -> Path:
     """A release build of the host engine with its SIMD kernels (what a device build runs)."""
     from . import paths, targets
@@ -131,8 +127,8 @@ def build_engine(work: Path, ops: Sequence[str]) -> Path:
     opts = [f"-Dops={','.join(sorted(ops))}", f"-Disa={isa}", "-Dbuildtype=release", "-Dtests=false"]
     # --reconfigure re-runs the source selection, so kernels added since the last run count
     again = ["--reconfigure"] if (build / "build.ninja").is_file() else []
-    for cmd in ([_tool("meson"), "setup", *again, str(build), str(paths.engine_dir()), *opts],
-                [_tool("ninja"), "-C", str(build), "-j2"]):
+    for cmd in ([venv_tool("meson"), "setup", *again, str(build), str(paths.engine_dir()), *opts],
+                [venv_tool("ninja"), "-C", str(build), "-j2"]):
         r = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if r.returncode != 0:
             raise SdkbuildError(f"building the bench engine failed ({' '.join(cmd[:2])}):\n"
@@ -218,7 +214,10 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
     for bm in models:
         f = files[bm.name]
         ref_out = work / f"{bm.name}.ref.npy"
-        measure("ort", f["onnx_fp32"], f["input"], 1, lib, 10, 1, ref_out)
+        res = measure("ort", f["onnx_fp32"], f["input"], 1, lib, 10, 1, ref_out)
+        if "error" in res:  # every cosine is measured against this run: nothing to compare without it
+            raise SdkbuildError(f"onnxruntime could not run {bm.name} (the reference): {res['error']}",
+                                hint="check the model with `python -c \"import onnxruntime\"` and onnx.checker")
         ref = np.load(ref_out)
         for dtype in ("fp32", "int8"):
             if f"sdkm_{dtype}" not in f:
