@@ -1,59 +1,31 @@
-// Clip: y = min(max(x, min), max) with `min`/`max` float attributes. In-place capable (kOpInplace); work split with parallel_for.
-#include "core/op.h"
+// Clip: y = min(max(x, min), max) with `min`/`max` float attributes. Elementwise, in place when allowed (ops/unary_op.h).
 #include "kernels/ref/unary.h"
-#include "ops/op_util.h"
+#include "ops/unary_op.h"
 
 namespace sdk {
 namespace {
 
-constexpr int64_t kGrain = 16384;  // elements per chunk: smaller tensors stay on one thread
-
-struct UnaryData {
-    float lo, hi;
-};
-
-sdk_status prepare(PrepareContext& ctx) {
-    sdk_status st = opu::check_arity(ctx, 1, 1, 1, 1);
-    if (st != SDK_OK) return st;
-    const Tensor* x = ctx.input(0);
-    if ((st = ctx.check_output_shape(0, x->shape)) != SDK_OK) return st;
-    UnaryData tmp = {-INFINITY, INFINITY};
-    if ((st = opu::float_attr(ctx, "min", -INFINITY, &tmp.lo)) != SDK_OK) return st;
-    if ((st = opu::float_attr(ctx, "max", INFINITY, &tmp.hi)) != SDK_OK) return st;
-    if (isnan(tmp.lo) || isnan(tmp.hi) || tmp.lo > tmp.hi)
-        return ctx.fail(SDK_ERR_BAD_MODEL, "min %g must not exceed max %g", (double)tmp.lo, (double)tmp.hi);
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-    UnaryData* d = opu::alloc_op_data<UnaryData>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = tmp;
+sdk_status parse(PrepareContext& ctx, unary::Params* p) {
+    sdk_status st;
+    if ((st = opu::float_attr(ctx, "min", -INFINITY, &p->lo)) != SDK_OK) return st;
+    if ((st = opu::float_attr(ctx, "max", INFINITY, &p->hi)) != SDK_OK) return st;
+    if (isnan(p->lo) || isnan(p->hi) || p->lo > p->hi)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "min %g must not exceed max %g", (double)p->lo, (double)p->hi);
     return SDK_OK;
 }
 
-struct Job {
-    const RunContext* ctx;
-    const UnaryData* d;
-};
-
-void run_range(void* arg, int64_t begin, int64_t end) {
-    const Job& j = *static_cast<const Job*>(arg);
-    (void)j.d;
+void kernel(const float* x, float* y, int64_t n, const unary::Params& p) {
+    (void)p;  // only Clip reads its bounds
 #if SDK_FEATURE_FP32
-    const float* x = j.ctx->in<float>(0) + begin;
-    float* y = j.ctx->out<float>(0) + begin;
-    ref::clip_f32(x, y, end - begin, j.d->lo, j.d->hi);
+    ref::clip_f32(x, y, n, p.lo, p.hi);
 #else
-    (void)begin;
-    (void)end;
+    (void)x, (void)y, (void)n;  // unreachable: prepare() refuses every model without fp32 kernels
 #endif
 }
 
-sdk_status run(const RunContext& ctx) {
-    Job job{&ctx, static_cast<const UnaryData*>(ctx.op_data)};
-    parallel_for(ctx.pool, ctx.output(0).shape.count(), kGrain, run_range, &job);
-    return SDK_OK;
-}
+sdk_status prepare(PrepareContext& ctx) { return unary::prepare(ctx, parse); }
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_clip = {"Clip", sdk::prepare, sdk::run, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_clip = {"Clip", sdk::prepare, sdk::unary::run<sdk::kernel>, sdk::kOpInplace};

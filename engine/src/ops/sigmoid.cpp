@@ -1,56 +1,22 @@
-// Sigmoid: y = 1 / (1 + exp(-x)). In-place capable (kOpInplace); work split with parallel_for.
-#include "core/op.h"
+// Sigmoid: y = 1 / (1 + exp(-x)). Elementwise, in place when allowed (ops/unary_op.h).
 #include "kernels/ref/unary.h"
-#include "ops/op_util.h"
+#include "ops/unary_op.h"
 
 namespace sdk {
 namespace {
 
-constexpr int64_t kGrain = 16384;  // elements per chunk: smaller tensors stay on one thread
-
-struct UnaryData {
-    float lo, hi;
-};
-
-sdk_status prepare(PrepareContext& ctx) {
-    sdk_status st = opu::check_arity(ctx, 1, 1, 1, 1);
-    if (st != SDK_OK) return st;
-    const Tensor* x = ctx.input(0);
-    if ((st = ctx.check_output_shape(0, x->shape)) != SDK_OK) return st;
-    UnaryData tmp = {-INFINITY, INFINITY};
-
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-    UnaryData* d = opu::alloc_op_data<UnaryData>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = tmp;
-    return SDK_OK;
-}
-
-struct Job {
-    const RunContext* ctx;
-    const UnaryData* d;
-};
-
-void run_range(void* arg, int64_t begin, int64_t end) {
-    const Job& j = *static_cast<const Job*>(arg);
-    (void)j.d;
+void kernel(const float* x, float* y, int64_t n, const unary::Params& p) {
+    (void)p;  // only Clip reads its bounds
 #if SDK_FEATURE_FP32
-    const float* x = j.ctx->in<float>(0) + begin;
-    float* y = j.ctx->out<float>(0) + begin;
-    ref::sigmoid_f32(x, y, end - begin);
+    ref::sigmoid_f32(x, y, n);
 #else
-    (void)begin;
-    (void)end;
+    (void)x, (void)y, (void)n;  // unreachable: prepare() refuses every model without fp32 kernels
 #endif
 }
 
-sdk_status run(const RunContext& ctx) {
-    Job job{&ctx, static_cast<const UnaryData*>(ctx.op_data)};
-    parallel_for(ctx.pool, ctx.output(0).shape.count(), kGrain, run_range, &job);
-    return SDK_OK;
-}
+sdk_status prepare(PrepareContext& ctx) { return unary::prepare(ctx, nullptr); }
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_sigmoid = {"Sigmoid", sdk::prepare, sdk::run, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_sigmoid = {"Sigmoid", sdk::prepare, sdk::unary::run<sdk::kernel>, sdk::kOpInplace};
