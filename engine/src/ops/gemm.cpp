@@ -1,8 +1,7 @@
 // Gemm: Y = act(alpha * A' * B' + beta * C) with transA/transB, C broadcast to [M, N]
 // and a fused activation. A constant B is packed once at load.
 #include "core/op.h"
-#include "kernels/ref/gemm.h"
-#include "ops/op_util.h"
+#include "ops/gemm_op.h"
 #if SDK_FEATURE_INT8
 #include "kernels/ops_s8.h"  // int8 path (perf engineer)
 #endif
@@ -68,41 +67,14 @@ sdk_status prepare(PrepareContext& ctx) {
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/gemm_s8.cpp
     if (ctx.input(0)->dtype == DType::I8) return gemm_s8_prepare(ctx);
 #endif
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-#if SDK_FEATURE_FP32
-    ref::GemmF32Plan* d = opu::alloc_op_data<ref::GemmF32Plan>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = p;
-    size_t pb = ref::gemm_f32_packed_b_bytes(p);
-    if (!ref::gemm_f32_needs_packed_b(p)) {
-        // GEMV on B as stored: nothing to pack
-    } else if ((b->flags & kTensorConstant) && b->const_data) {
-        float* packed = static_cast<float*>(ctx.alloc(pb));
-        if (!packed) return SDK_ERR_OUT_OF_MEMORY;
-        ref::gemm_f32_pack_b(p, static_cast<const float*>(b->const_data), packed);
-        d->packed_b = packed;
-    } else {
-        ctx.request_scratch(pb);
-    }
-    return SDK_OK;
-#else
-    return SDK_ERR_UNSUPPORTED;
-#endif
+    return gemm_op::prepare_f32(ctx, p, b);
 }
 
 sdk_status run(const RunContext& ctx) {
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/gemm_s8.cpp
     if (ctx.input(0).dtype == DType::I8) return gemm_s8_run(ctx);
 #endif
-#if SDK_FEATURE_FP32
-    const ref::GemmF32Plan& p = *static_cast<const ref::GemmF32Plan*>(ctx.op_data);
-    ref::gemm_f32(p, ctx.in<float>(0), ctx.in<float>(1), ctx.num_inputs > 2 ? ctx.in<float>(2) : nullptr,
-                  ctx.out<float>(0), static_cast<float*>(ctx.scratch), ctx.pool);
-    return SDK_OK;
-#else
-    (void)ctx;
-    return SDK_ERR_UNSUPPORTED;
-#endif
+    return gemm_op::run_f32(ctx, ctx.num_inputs > 2 ? ctx.in<float>(2) : nullptr);
 }
 
 }  // namespace

@@ -2,8 +2,7 @@
 // constant B is packed once at load.
 // sdk-kernels: gemm
 #include "core/op.h"
-#include "kernels/ref/gemm.h"
-#include "ops/op_util.h"
+#include "ops/gemm_op.h"
 
 namespace sdk {
 namespace {
@@ -32,38 +31,11 @@ sdk_status prepare(PrepareContext& ctx) {
     out.dims[0] = p.M;
     out.dims[1] = p.N;
     if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-#if SDK_FEATURE_FP32
-    ref::GemmF32Plan* d = opu::alloc_op_data<ref::GemmF32Plan>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = p;
-    size_t pb = ref::gemm_f32_packed_b_bytes(p);
-    if (!ref::gemm_f32_needs_packed_b(p)) {
-        // GEMV on B as stored: nothing to pack
-    } else if ((b->flags & kTensorConstant) && b->const_data) {
-        float* packed = static_cast<float*>(ctx.alloc(pb));
-        if (!packed) return SDK_ERR_OUT_OF_MEMORY;
-        ref::gemm_f32_pack_b(p, static_cast<const float*>(b->const_data), packed);
-        d->packed_b = packed;
-    } else {
-        ctx.request_scratch(pb);
-    }
-    return SDK_OK;
-#else
-    return SDK_ERR_UNSUPPORTED;
-#endif
+    return gemm_op::prepare_f32(ctx, p, b);
 }
 
 sdk_status run(const RunContext& ctx) {
-#if SDK_FEATURE_FP32
-    const ref::GemmF32Plan& p = *static_cast<const ref::GemmF32Plan*>(ctx.op_data);
-    ref::gemm_f32(p, ctx.in<float>(0), ctx.in<float>(1), nullptr, ctx.out<float>(0), static_cast<float*>(ctx.scratch),
-                  ctx.pool);
-    return SDK_OK;
-#else
-    (void)ctx;
-    return SDK_ERR_UNSUPPORTED;
-#endif
+    return gemm_op::run_f32(ctx, nullptr);
 }
 
 }  // namespace
