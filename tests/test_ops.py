@@ -560,6 +560,10 @@ def test_rejects_bad_models(engine: runtime.Engine) -> None:
     _expect_reject(engine, Case("Pad", [x], {"pads": [0, 0, 1, 0, 0, 0, 0, 0], "mode": "wrap"}), (1, 6, 9, 8),
                    UNSUPPORTED, "wrap")
     _expect_reject(engine, Case("LRN", [x], {"size": [0]}), (1, 6, 8, 8), BAD_MODEL, "size")
+    # MaxPool's optional Indices output is valid ONNX the engine does not implement: say so
+    with pytest.raises(runtime.EngineError) as ei:
+        engine.load(sdkm.encode(Case("MaxPool", [x], {"kernel_shape": [2, 2]}).sdkm_model([(1, 6, 7, 7)] * 2)))
+    assert ei.value.status == UNSUPPORTED and "Indices" in str(ei.value), str(ei.value)
 
 
 # ----------------------------------------------------------------------------- property tests (numpy reference)

@@ -3,45 +3,36 @@
 #include "kernels/ref/pool.h"
 #include "ops/op_util.h"
 #if SDK_FEATURE_INT8
-#include "kernels/ops_s8.h"  // int8 path (perf engineer)
+#include "kernels/ops_s8.h"  // int8 path: kernels/ref/averagepool_s8.cpp
 #endif
-#include "ops/pool_attrs.h"
+#include "ops/pool_op.h"
 
 namespace sdk {
 namespace {
 
-sdk_status prepare(PrepareContext& ctx) {
-    ref::PoolParams p = {};
-    sdk_status st = opu::parse_pool2d(ctx, false, &p);
-    if (st != SDK_OK) return st;
-    int32_t cip = 0;
-    if ((st = opu::int_attr(ctx, "count_include_pad", 0, &cip)) != SDK_OK) return st;
-    if (cip != 0 && cip != 1) return ctx.fail(SDK_ERR_BAD_MODEL, "count_include_pad must be 0 or 1");
-    p.count_include_pad = cip;
-#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/averagepool_s8.cpp
-    if (ctx.input(0)->dtype == DType::I8) return averagepool_s8_prepare(ctx);
-#endif
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-    ref::PoolParams* d = opu::alloc_op_data<ref::PoolParams>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = p;
-    return SDK_OK;
-}
-
-sdk_status run(const RunContext& ctx) {
-#if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/averagepool_s8.cpp
-    if (ctx.input(0).dtype == DType::I8) return averagepool_s8_run(ctx);
+struct AveragePool {
+    static constexpr bool kDilations = false;
+    static sdk_status attrs(PrepareContext& ctx, ref::PoolParams* p) {
+        int32_t cip = 0;
+        sdk_status st = opu::int_attr(ctx, "count_include_pad", 0, &cip);
+        if (st != SDK_OK) return st;
+        if (cip != 0 && cip != 1) return ctx.fail(SDK_ERR_BAD_MODEL, "count_include_pad must be 0 or 1");
+        p->count_include_pad = cip;
+        return SDK_OK;
+    }
+#if SDK_FEATURE_INT8
+    static sdk_status s8_prepare(PrepareContext& ctx) { return averagepool_s8_prepare(ctx); }
+    static sdk_status s8_run(const RunContext& ctx) { return averagepool_s8_run(ctx); }
 #endif
 #if SDK_FEATURE_FP32
-    ref::averagepool_f32(*static_cast<const ref::PoolParams*>(ctx.op_data), ctx.in<float>(0), ctx.out<float>(0), ctx.pool);
-    return SDK_OK;
-#else
-    (void)ctx;
-    return SDK_ERR_UNSUPPORTED;
+    static void f32(const ref::PoolParams& p, const float* x, float* y, ThreadPool* pool) {
+        ref::averagepool_f32(p, x, y, pool);
+    }
 #endif
-}
+};
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_averagepool = {"AveragePool", sdk::prepare, sdk::run, sdk::kOpNone};
+extern const sdk::OpDef sdk_op_averagepool = {"AveragePool", sdk::opu::pool_prepare<sdk::AveragePool>,
+                                              sdk::opu::pool_run<sdk::AveragePool>, sdk::kOpNone};

@@ -1,4 +1,6 @@
-// Attribute parsing and output-size rule shared by ops/maxpool.cpp and ops/averagepool.cpp.
+// What ops/maxpool.cpp and ops/averagepool.cpp share: attribute parsing, the output-size
+// rule and the op skeleton (int8 to the op's own int8 kernel file, fp32 params kept as op
+// data). Header-only, so a build with only one of the two pools compiles only that one.
 #pragma once
 
 #include "core/op.h"
@@ -74,6 +76,42 @@ inline sdk_status parse_pool2d(PrepareContext& ctx, bool allow_dilations, ref::P
     out.dims[2] = p->OH;
     out.dims[3] = p->OW;
     return ctx.check_output_shape(0, out);
+}
+
+// The op skeleton. `Pool` names the op's kernels and extra attributes:
+//   static constexpr bool kDilations;                        // dilations allowed
+//   static sdk_status attrs(PrepareContext&, ref::PoolParams*);  // op-specific attributes (run first)
+//   static sdk_status s8_prepare(PrepareContext&);           // with SDK_FEATURE_INT8
+//   static sdk_status s8_run(const RunContext&);             // with SDK_FEATURE_INT8
+//   static void f32(const ref::PoolParams&, const float*, float*, ThreadPool*);  // with SDK_FEATURE_FP32
+template <class Pool>
+sdk_status pool_prepare(PrepareContext& ctx) {
+    ref::PoolParams p = {};
+    sdk_status st = Pool::attrs(ctx, &p);  // first: a MaxPool Indices output gets its own message
+    if (st == SDK_OK) st = parse_pool2d(ctx, Pool::kDilations, &p);
+    if (st != SDK_OK) return st;
+#if SDK_FEATURE_INT8
+    if (ctx.input(0)->dtype == DType::I8) return Pool::s8_prepare(ctx);
+#endif
+    if ((st = require_f32(ctx)) != SDK_OK) return st;
+    ref::PoolParams* d = alloc_op_data<ref::PoolParams>(ctx);
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    *d = p;
+    return SDK_OK;
+}
+
+template <class Pool>
+sdk_status pool_run(const RunContext& ctx) {
+#if SDK_FEATURE_INT8
+    if (ctx.input(0).dtype == DType::I8) return Pool::s8_run(ctx);
+#endif
+#if SDK_FEATURE_FP32
+    Pool::f32(*static_cast<const ref::PoolParams*>(ctx.op_data), ctx.in<float>(0), ctx.out<float>(0), ctx.pool);
+    return SDK_OK;
+#else
+    (void)ctx;
+    return SDK_ERR_UNSUPPORTED;
+#endif
 }
 
 }  // namespace opu
