@@ -30,11 +30,7 @@ sdk_status prepare(PrepareContext& ctx) {
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/globalaveragepool_s8.cpp
     if (ctx.input(0)->dtype == DType::I8) return globalaveragepool_s8_prepare(ctx);
 #endif
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-    GapData* d = opu::alloc_op_data<GapData>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = g;
-    return SDK_OK;
+    return opu::keep_f32_data(ctx, g);
 }
 
 sdk_status run(const RunContext& ctx) {

@@ -27,11 +27,7 @@ sdk_status prepare(PrepareContext& ctx) {
     p.inner = 1;
     for (int i = 2; i < x->shape.rank; ++i) p.inner *= x->shape.dims[i];
     if ((st = ctx.check_output_shape(0, x->shape)) != SDK_OK) return st;
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-    ref::LrnParams* d = opu::alloc_op_data<ref::LrnParams>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = p;
-    return SDK_OK;
+    return opu::keep_f32_data(ctx, p);
 }
 
 sdk_status run(const RunContext& ctx) {

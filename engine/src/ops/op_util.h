@@ -151,6 +151,18 @@ inline T* alloc_op_data(PrepareContext& ctx) {
     return p;
 }
 
+// The usual end of an fp32-only prepare: refuse other dtypes (and builds without fp32
+// kernels), then keep the op's parameters as its model-lifetime op data.
+template <typename T>
+inline sdk_status keep_f32_data(PrepareContext& ctx, const T& value) {
+    sdk_status st = require_f32(ctx);
+    if (st != SDK_OK) return st;
+    T* d = alloc_op_data<T>(ctx);
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    *d = value;
+    return SDK_OK;
+}
+
 inline void format_shape(const Shape& s, char* buf, size_t n) {
     size_t len = 0;
     buf[0] = 0;

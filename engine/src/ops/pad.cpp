@@ -43,11 +43,7 @@ sdk_status prepare(PrepareContext& ctx) {
         p.out_dims[i] = out.dims[i] = d + b + e;
     }
     if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-    ref::PadParams* dp = opu::alloc_op_data<ref::PadParams>(ctx);
-    if (!dp) return SDK_ERR_OUT_OF_MEMORY;
-    *dp = p;
-    return SDK_OK;
+    return opu::keep_f32_data(ctx, p);
 }
 
 sdk_status run(const RunContext& ctx) {

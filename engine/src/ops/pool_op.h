@@ -93,11 +93,7 @@ sdk_status pool_prepare(PrepareContext& ctx) {
 #if SDK_FEATURE_INT8
     if (ctx.input(0)->dtype == DType::I8) return Pool::s8_prepare(ctx);
 #endif
-    if ((st = require_f32(ctx)) != SDK_OK) return st;
-    ref::PoolParams* d = alloc_op_data<ref::PoolParams>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = p;
-    return SDK_OK;
+    return keep_f32_data(ctx, p);
 }
 
 template <class Pool>

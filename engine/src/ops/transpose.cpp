@@ -44,11 +44,7 @@ sdk_status prepare(PrepareContext& ctx) {
     }
     p.elem_size = (int32_t)dtype_size(x->dtype);
     if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
-    ref::TransposeParams* d = opu::alloc_op_data<ref::TransposeParams>(ctx);
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    *d = p;
-    return SDK_OK;
+    return opu::keep_f32_data(ctx, p);
 }
 
 sdk_status run(const RunContext& ctx) {

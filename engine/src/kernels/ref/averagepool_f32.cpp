@@ -7,34 +7,22 @@ namespace sdk {
 namespace ref {
 namespace {
 
-struct Job {
-    const PoolParams* p;
-    const float* x;
-    float* y;
-};
-
-void planes(void* arg, int64_t begin, int64_t end) {
-    const Job& j = *static_cast<const Job*>(arg);
-    const PoolParams& p = *j.p;
-    for (int64_t t = begin; t < end; ++t) {
-        const float* xin = j.x + t * p.H * p.W;
-        float* out = j.y + t * p.OH * p.OW;
-        for (int oh = 0; oh < p.OH; ++oh) {
-            int hs = oh * p.sh - p.pt;
-            int he = hs + p.KH > p.H + p.pb ? p.H + p.pb : hs + p.KH;
-            int hsc = hs < 0 ? 0 : hs, hec = he > p.H ? p.H : he;
-            for (int ow = 0; ow < p.OW; ++ow) {
-                int ws = ow * p.sw - p.pl;
-                int we = ws + p.KW > p.W + p.pr ? p.W + p.pr : ws + p.KW;
-                int wsc = ws < 0 ? 0 : ws, wec = we > p.W ? p.W : we;
-                float s = 0.0f;
-                for (int ih = hsc; ih < hec; ++ih) {
-                    const float* row = xin + (int64_t)ih * p.W;
-                    for (int iw = wsc; iw < wec; ++iw) s += row[iw];
-                }
-                int cnt = p.count_include_pad ? (he - hs) * (we - ws) : (hec - hsc) * (wec - wsc);
-                out[(int64_t)oh * p.OW + ow] = cnt > 0 ? s / (float)cnt : 0.0f;
+void plane(const PoolParams& p, const float* xin, float* out) {
+    for (int oh = 0; oh < p.OH; ++oh) {
+        int hs = oh * p.sh - p.pt;
+        int he = hs + p.KH > p.H + p.pb ? p.H + p.pb : hs + p.KH;
+        int hsc = hs < 0 ? 0 : hs, hec = he > p.H ? p.H : he;
+        for (int ow = 0; ow < p.OW; ++ow) {
+            int ws = ow * p.sw - p.pl;
+            int we = ws + p.KW > p.W + p.pr ? p.W + p.pr : ws + p.KW;
+            int wsc = ws < 0 ? 0 : ws, wec = we > p.W ? p.W : we;
+            float s = 0.0f;
+            for (int ih = hsc; ih < hec; ++ih) {
+                const float* row = xin + (int64_t)ih * p.W;
+                for (int iw = wsc; iw < wec; ++iw) s += row[iw];
             }
+            int cnt = p.count_include_pad ? (he - hs) * (we - ws) : (hec - hsc) * (wec - wsc);
+            out[(int64_t)oh * p.OW + ow] = cnt > 0 ? s / (float)cnt : 0.0f;
         }
     }
 }
@@ -42,10 +30,7 @@ void planes(void* arg, int64_t begin, int64_t end) {
 }  // namespace
 
 void averagepool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool) {
-    Job j = {&p, x, y};
-    int64_t per = (int64_t)p.OH * p.OW * p.KH * p.KW;
-    int64_t grain = per > 0 ? (1 << 15) / per : 1;
-    parallel_for(pool, (int64_t)p.N * p.C, grain < 1 ? 1 : grain, planes, &j);
+    pool_planes<float, plane>(p, x, y, pool);
 }
 
 }  // namespace ref

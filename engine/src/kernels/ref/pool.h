@@ -16,6 +16,25 @@ struct PoolParams {
     bool count_include_pad;  // AveragePool only
 };
 
+// Runs Plane(p, x plane, y plane) over the N * C planes, split over the pool.
+template <typename T, void (*Plane)(const PoolParams&, const T*, T*)>
+void pool_planes(const PoolParams& p, const T* x, T* y, ThreadPool* pool) {
+    struct Job {
+        const PoolParams* p;
+        const T* x;
+        T* y;
+        static void range(void* arg, int64_t begin, int64_t end) {
+            const Job& j = *static_cast<const Job*>(arg);
+            const int64_t in = (int64_t)j.p->H * j.p->W, out = (int64_t)j.p->OH * j.p->OW;
+            for (int64_t t = begin; t < end; ++t) Plane(*j.p, j.x + t * in, j.y + t * out);
+        }
+    };
+    Job j = {&p, x, y};
+    const int64_t per = (int64_t)p.OH * p.OW * p.KH * p.KW;
+    const int64_t grain = per > 0 ? (1 << 15) / per : 1;
+    parallel_for(pool, (int64_t)p.N * p.C, grain < 1 ? 1 : grain, Job::range, &j);
+}
+
 void maxpool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool);
 void averagepool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool);
 
