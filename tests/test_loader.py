@@ -222,7 +222,7 @@ def test_shape_errors_from_prepare() -> None:
     bad_model(sdkm.encode(m), "'shape' attribute is missing")
     m = rich_model()
     m.nodes[0].inputs = [m.nodes[0].inputs[0], 0]
-    bad_model(sdkm.encode(m), "has 2 inputs, expected 1..1")
+    bad_model(sdkm.encode(m), "expects 1 input(s), got 2")
     m = rich_model()
     m.tensors[-1].dtype = 1  # int8 Relu writing f32
     m.tensors[-1].quant = None

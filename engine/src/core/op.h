@@ -33,8 +33,9 @@
 //     after a group (kernels/ref/binary_f32.cpp) and put `// sdk-kernels: binary` in each
 //     op file that uses them. kernels/<isa>/common_<dtype>*.cpp is compiled whenever any op
 //     is; see engine/tools/select_sources.py for the full convention.
-//   - Helpers for ops: core/op_util.h (shape strings, broadcasting, fused activations,
-//     attribute checks), core/quant.h (TFLite-style fixed-point requantization).
+//   - Helpers for ops: ops/op_util.h (arity, dtype, rank and attribute checks with clear
+//     messages, fused activations, op data), core/quant.h (TFLite-style fixed-point
+//     requantization); ops/*_op.h are skeletons shared by families of ops.
 //   - Data is contiguous, row-major (NCHW). Inputs of kOpInplace ops may alias output 0.
 //
 // No C++ standard library, no exceptions, no RTTI: only libc/libm/pthread are available.

@@ -25,8 +25,8 @@ inline sdk_status check_shapes(PrepareContext& ctx, BroadcastPlan* plan) {
     Shape out;
     if (!broadcast_plan(a->shape, b->shape, &out, plan)) {
         char sa[96], sb[96];
-        opu::format_shape(a->shape, sa, sizeof sa);
-        opu::format_shape(b->shape, sb, sizeof sb);
+        shape_str(a->shape, sa, sizeof sa);
+        shape_str(b->shape, sb, sizeof sb);
         return ctx.fail(SDK_ERR_BAD_MODEL, "input shapes %s ('%s') and %s ('%s') do not broadcast", sa, a->name, sb,
                         b->name);
     }

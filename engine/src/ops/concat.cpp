@@ -35,8 +35,8 @@ sdk_status prepare(PrepareContext& ctx) {
         for (int k = 0; ok && k < rank; ++k) ok = k == axis || t->shape.dims[k] == x0->shape.dims[k];
         if (!ok) {
             char a[96], b[96];
-            opu::format_shape(t->shape, a, sizeof a);
-            opu::format_shape(x0->shape, b, sizeof b);
+            shape_str(t->shape, a, sizeof a);
+            shape_str(x0->shape, b, sizeof b);
             return ctx.fail(SDK_ERR_BAD_MODEL, "input %d '%s' has shape %s, incompatible with %s outside axis %d", i,
                             t->name, a, b, axis);
         }

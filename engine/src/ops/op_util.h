@@ -7,20 +7,11 @@
 #include <string.h>
 
 #include "core/op.h"
+#include "core/op_util.h"
 #include "kernels/ref/act_f32.h"
 
 namespace sdk {
 namespace opu {
-
-inline const char* dtype_name(DType t) {
-    switch (t) {
-        case DType::F32: return "f32";
-        case DType::I8: return "i8";
-        case DType::I32: return "i32";
-        case DType::U8: return "u8";
-    }
-    return "?";
-}
 
 // Input count in [lo, hi], the first `required` inputs present, exactly `outputs` outputs.
 inline sdk_status check_arity(PrepareContext& ctx, int lo, int hi, int required, int outputs) {
@@ -65,6 +56,23 @@ inline sdk_status require_rank(PrepareContext& ctx, const Tensor* t, const char*
         return ctx.fail(SDK_ERR_UNSUPPORTED, "%s '%s' has rank %d; expected rank %d", what, t->name, t->shape.rank,
                         rank);
     return SDK_OK;
+}
+
+// Fails with UNSUPPORTED when the build lacks the kernels for `t`'s dtype.
+inline sdk_status check_dtype_supported(PrepareContext& ctx, const Tensor& t) {
+    if (t.dtype == DType::F32 && !SDK_FEATURE_FP32)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "f32 tensor '%.64s' but this engine build has no fp32 kernels", t.name);
+    if (t.dtype == DType::I8 && !SDK_FEATURE_INT8)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 tensor '%.64s' but this engine build has no int8 kernels", t.name);
+    return SDK_OK;
+}
+
+// Per-tensor quantization (scale, zero point), or false when `t` has none / per-channel.
+inline bool per_tensor_quant(const Tensor& t, float* scale, int32_t* zero_point) {
+    if (!t.quant || t.quant->axis != -1 || t.quant->count != 1) return false;
+    *scale = t.quant->scales[0];
+    *zero_point = t.quant->zero_points[0];
+    return true;
 }
 
 // An ints attribute with exactly n values, or `defaults` when absent.
@@ -161,15 +169,6 @@ inline sdk_status keep_f32_data(PrepareContext& ctx, const T& value) {
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     *d = value;
     return SDK_OK;
-}
-
-inline void format_shape(const Shape& s, char* buf, size_t n) {
-    size_t len = 0;
-    buf[0] = 0;
-    len += (size_t)snprintf(buf + len, n - len, "[");
-    for (int i = 0; i < s.rank && len < n; ++i)
-        len += (size_t)snprintf(buf + len, n - len, i ? ",%d" : "%d", s.dims[i]);
-    if (len < n) snprintf(buf + len, n - len, "]");
 }
 
 }  // namespace opu

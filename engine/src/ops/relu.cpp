@@ -1,6 +1,6 @@
 // Relu: y = max(x, 0). The example of an elementwise op: in-place capable (kOpInplace),
 // f32 and s8 kernels behind the feature macros, work split with parallel_for.
-#include "core/op_util.h"
+#include "ops/op_util.h"
 #include "kernels/ref/relu.h"
 
 namespace {
@@ -16,11 +16,11 @@ struct ReluData {
 };
 
 sdk_status prepare(PrepareContext& ctx) {
-    sdk_status st = check_io(ctx, 1, 1, 1);
+    sdk_status st = opu::check_arity(ctx, 1, 1, 1, 1);
     if (st != SDK_OK) return st;
     const Tensor& x = *ctx.input(0);
     const Tensor& y = *ctx.output(0);
-    if ((st = check_dtype_supported(ctx, x)) != SDK_OK) return st;
+    if ((st = opu::check_dtype_supported(ctx, x)) != SDK_OK) return st;
     if (x.dtype != DType::F32 && x.dtype != DType::I8)
         return ctx.fail(SDK_ERR_UNSUPPORTED, "input '%.64s' is %s; Relu supports f32 and i8", x.name, dtype_name(x.dtype));
     if (y.dtype != x.dtype)
@@ -33,7 +33,7 @@ sdk_status prepare(PrepareContext& ctx) {
     if (x.dtype == DType::I8) {
         float sx, sy;
         int32_t zx, zy;
-        if (!per_tensor_quant(x, &sx, &zx) || !per_tensor_quant(y, &sy, &zy))
+        if (!opu::per_tensor_quant(x, &sx, &zx) || !opu::per_tensor_quant(y, &sy, &zy))
             return ctx.fail(SDK_ERR_BAD_MODEL, "int8 Relu needs per-tensor quantization on its input and output");
         d->s8.in_zero_point = zx;
         d->s8.out_zero_point = zy;

@@ -1,7 +1,7 @@
 // Reshape: the same bytes under another shape. The example of an alias op (kOpAlias):
 // no run function and no copy; the planner gives the output the input's memory.
 // The converter resolves the target shape (no 0 or -1 entries remain).
-#include "core/op_util.h"
+#include "ops/op_util.h"
 
 namespace {
 
@@ -10,7 +10,7 @@ using namespace sdk;
 sdk_status prepare(PrepareContext& ctx) {
     // ONNX Reshape may carry the shape as a second (constant) input; the converter moves
     // it into the attribute, but tolerate the constant input being left in place.
-    sdk_status st = check_io(ctx, 1, 2, 1);
+    sdk_status st = opu::check_arity(ctx, 1, 2, 1, 1);
     if (st != SDK_OK) return st;
     const Tensor& x = *ctx.input(0);
     const Tensor& y = *ctx.output(0);
@@ -33,7 +33,7 @@ sdk_status prepare(PrepareContext& ctx) {
                         dtype_name(x.dtype));
     float sx = 0, sy = 0;
     int32_t zx = 0, zy = 0;
-    bool qx = per_tensor_quant(x, &sx, &zx), qy = per_tensor_quant(y, &sy, &zy);
+    bool qx = opu::per_tensor_quant(x, &sx, &zx), qy = opu::per_tensor_quant(y, &sy, &zy);
     if (qx != qy || sx != sy || zx != zy)
         return ctx.fail(SDK_ERR_BAD_MODEL, "output quantization differs from the input's (Reshape cannot requantize)");
     return ctx.check_output_shape(0, target);
