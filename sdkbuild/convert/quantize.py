@@ -602,28 +602,11 @@ def _sim_node(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], ort_cache: 
 
 
 def _sim_float(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], cache: dict) -> list[np.ndarray]:
-    import onnxruntime as ort
-    from onnx import TensorProto, helper
-
     key = id(n)
     if key not in cache:
-        consts: list = []
-        names = [t.name for t in m.tensors]
-        nodes = cal.node_to_onnx(cal._squeeze_attrs(n), names, consts)
-        for i in n.inputs:
-            if i >= 0 and m.tensors[i].data is not None:
-                consts.append(cal._const(names[i], np.asarray(m.tensors[i].data)))
-        feeds = [i for i in n.inputs if i >= 0 and m.tensors[i].data is None]
-        g = helper.make_graph(
-            nodes, "node",
-            [helper.make_tensor_value_info(names[i], TensorProto.FLOAT, list(m.tensors[i].shape)) for i in feeds],
-            [helper.make_tensor_value_info(names[o], TensorProto.FLOAT, list(m.tensors[o].shape)) for o in n.outputs],
-            initializer=consts,
-        )
-        proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", cal.OPSET)], ir_version=8)
-        cache[key] = (ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"]), feeds)
-    sess, feeds = cache[key]
-    return sess.run(None, {m.tensors[i].name: v[i] for i in feeds})
+        cache[key] = _fp32_node_session(m, n)
+    sess, feeds, outs = cache[key]
+    return sess.run(outs[: len(n.outputs)], {m.tensors[i].name: v[i] for i in feeds})
 
 
 def simulate(model: sdkm.Model, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
