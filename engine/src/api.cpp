@@ -1,12 +1,12 @@
 // The public C API (engine.h): argument checks and conversions around the core.
+#include <fcntl.h>
 #include <math.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/model.h"
-#include "core/quant.h"
 #include "core/session.h"
 #include "core/status.h"
 #include "sdkengine/engine.h"
@@ -27,6 +27,17 @@ using sdk::set_error;
 
 namespace {
 
+// The scale and zero point of a graph input/output (per tensor); scale 0 for float tensors.
+struct Affine {
+    float scale;
+    int32_t zp;
+};
+
+Affine io_affine(const sdk::Tensor& x) {
+    if (x.quant && x.quant->count >= 1) return Affine{x.quant->scales[0], x.quant->zero_points[0]};
+    return Affine{0.0f, 0};
+}
+
 sdk_status fill_info(const sdk::Model* m, int32_t t, sdk_tensor_info* info) {
     const sdk::Tensor& x = m->tensors[t];
     memset(info, 0, sizeof *info);
@@ -35,42 +46,39 @@ sdk_status fill_info(const sdk::Model* m, int32_t t, sdk_tensor_info* info) {
     info->rank = x.shape.rank;
     for (int i = 0; i < SDK_MAX_RANK; ++i) info->dims[i] = x.shape.dims[i];
     info->byte_size = x.bytes;
-    if (x.quant && x.quant->count >= 1) {
-        info->scale = x.quant->scales[0];
-        info->zero_point = x.quant->zero_points[0];
-    }
+    const Affine a = io_affine(x);
+    info->scale = a.scale;
+    info->zero_point = a.zp;
     return SDK_OK;
+}
+
+// One message shape for every NULL argument: "<function>: <argument> is NULL".
+sdk_status null_arg(const char* fn, const char* what) {
+    return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, what);
 }
 
 bool check_model(const sdk_model* model, const char* fn) {
     if (model && model->m) return true;
-    set_error(SDK_ERR_INVALID_ARGUMENT, "%s: model is NULL", fn);
+    null_arg(fn, "model");
     return false;
 }
 
 bool check_session(const sdk_session* session, const char* fn) {
     if (session && session->s) return true;
-    set_error(SDK_ERR_INVALID_ARGUMENT, "%s: session is NULL", fn);
+    null_arg(fn, "session");
     return false;
 }
 
-// The graph input/output `index` of the session, or -1 with the error set.
-int32_t input_tensor(const sdk::Model* m, int32_t index, const char* fn) {
-    if (index < 0 || index >= m->num_inputs) {
-        set_error(SDK_ERR_INVALID_ARGUMENT, "%s: input index %d out of range (model has %d inputs)", fn, index,
-                  m->num_inputs);
+// The tensor of graph input (output = false) or output `index`, or -1 with the error set.
+int32_t io_tensor(const sdk::Model* m, bool output, int32_t index, const char* fn) {
+    const int32_t n = output ? m->num_outputs : m->num_inputs;
+    const char* what = output ? "output" : "input";
+    if (index < 0 || index >= n) {
+        set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s index %d out of range (model has %d %ss)", fn, what, index, n,
+                  what);
         return -1;
     }
-    return m->inputs[index];
-}
-
-int32_t output_tensor(const sdk::Model* m, int32_t index, const char* fn) {
-    if (index < 0 || index >= m->num_outputs) {
-        set_error(SDK_ERR_INVALID_ARGUMENT, "%s: output index %d out of range (model has %d outputs)", fn, index,
-                  m->num_outputs);
-        return -1;
-    }
-    return m->outputs[index];
+    return (output ? m->outputs : m->inputs)[index];
 }
 
 sdk_status finish_load(uint8_t* bytes, size_t size, sdk_model** out_model) {
@@ -85,6 +93,69 @@ sdk_status finish_load(uint8_t* bytes, size_t size, sdk_model** out_model) {
     h->m = m;
     *out_model = h;
     return SDK_OK;
+}
+
+sdk_status model_info(const sdk_model* model, bool output, int32_t index, sdk_tensor_info* out_info,
+                      const char* fn) {
+    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
+    if (!out_info) return null_arg(fn, "out_info");
+    int32_t t = io_tensor(model->m, output, index, fn);
+    return t < 0 ? SDK_ERR_INVALID_ARGUMENT : fill_info(model->m, t, out_info);
+}
+
+int32_t find_named(const sdk_model* model, bool output, const char* name, const char* fn) {
+    if (!check_model(model, fn)) return -1;
+    if (!name) return null_arg(fn, "name"), -1;
+    const sdk::Model* m = model->m;
+    const int32_t* list = output ? m->outputs : m->inputs;
+    const int32_t n = output ? m->num_outputs : m->num_inputs;
+    for (int32_t i = 0; i < n; ++i)
+        if (strcmp(m->tensors[list[i]].name, name) == 0) return i;
+    char names[256];
+    size_t len = 0;
+    names[0] = '\0';
+    for (int32_t i = 0; i < n && len < sizeof names; ++i) {
+        int w = sdk::format(names + len, sizeof names - len, "%s'%s'", i ? ", " : "", m->tensors[list[i]].name);
+        if (w < 0) break;
+        len += static_cast<size_t>(w);
+    }
+    set_error(SDK_ERR_INVALID_ARGUMENT, "model has no %s named '%.64s' (it has: %s)", output ? "output" : "input", name,
+              names);
+    return -1;
+}
+
+enum SizeCheck { kNoSize, kBytes, kElements };
+
+// The session's tensor for input/output `index` and its memory, with the caller's `size`
+// (bytes or elements) and `data` checked. Outputs need a successful run first.
+sdk_status session_io(sdk_session* session, bool output, int32_t index, const void* data, size_t size, SizeCheck check,
+                      const char* fn, const sdk::Tensor** out, void** mem) {
+    if (!check_session(session, fn)) return SDK_ERR_INVALID_ARGUMENT;
+    const sdk::Model* m = session->s->model;
+    int32_t t = io_tensor(m, output, index, fn);
+    if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
+    if (output && !session->s->has_run)
+        return set_error(SDK_ERR_STATE, "%s: no successful sdk_session_run yet, so there are no outputs", fn);
+    const sdk::Tensor& x = m->tensors[t];
+    const size_t want = check == kElements ? x.bytes / sdk::dtype_size(x.dtype) : x.bytes;
+    if (check != kNoSize && size != want)
+        return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s '%s' has %zu %s, got %zu", fn, output ? "output" : "input",
+                         x.name, want, check == kElements ? "elements" : "bytes", size);
+    if (check != kNoSize && !data && size) return null_arg(fn, "data");
+    *out = &x;
+    *mem = session->s->tensor_data[t];
+    return SDK_OK;
+}
+
+// Float -> the quantized dtype: round half to even (as QuantizeLinear and the converter's
+// numpy reference, np.rint), saturate; NaN becomes the zero point (real 0). nearbyintf is a
+// single instruction on arm64 (no libm import) and rounds half to even in the default mode.
+int32_t quantize(float x, Affine a, float lo, float hi) {
+    float v = nearbyintf(x / a.scale) + static_cast<float>(a.zp);
+    if (v != v) v = static_cast<float>(a.zp);
+    if (v <= lo) return static_cast<int32_t>(lo);
+    if (v >= hi) return hi >= 2147483647.0f ? INT32_MAX : static_cast<int32_t>(hi);
+    return static_cast<int32_t>(v);
 }
 
 }  // namespace
@@ -112,42 +183,44 @@ const char* sdk_status_string(sdk_status status) {
 }
 
 sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
-    if (!out_model) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_load_file: out_model is NULL");
+    static const char fn[] = "sdk_model_load_file";
+    if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
-    if (!path) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_load_file: path is NULL");
-    FILE* f = fopen(path, "rb");
-    if (!f) return set_error(SDK_ERR_IO, "cannot open model file '%s'", path);
+    if (!path) return null_arg(fn, "path");
+    // open/fstat/read/close: four libc imports where stdio needed seven
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return set_error(SDK_ERR_IO, "cannot open model file '%s'", path);
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return set_error(SDK_ERR_IO, "model path '%s' is not a regular file", path);
+    uint8_t* bytes = nullptr;
+    size_t size = 0, got = 0;
+    sdk_status st = SDK_OK;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
+        st = set_error(SDK_ERR_IO, "model path '%s' is not a regular file", path);
+    } else {
+        size = static_cast<size_t>(sb.st_size);
+        bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
+        if (!bytes) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory reading model file '%s' (%zu bytes)", path, size);
     }
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        fclose(f);
-        return set_error(SDK_ERR_IO, "cannot read model file '%s'", path);
+    while (st == SDK_OK && got < size) {
+        ssize_t r = read(fd, bytes + got, size - got);
+        if (r <= 0) st = set_error(SDK_ERR_IO, "cannot read model file '%s'", path);
+        else got += static_cast<size_t>(r);
     }
-    uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(static_cast<size_t>(size)));
-    if (!bytes) {
-        fclose(f);
-        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory reading model file '%s' (%ld bytes)", path, size);
-    }
-    size_t got = size ? fread(bytes, 1, static_cast<size_t>(size), f) : 0;
-    fclose(f);
-    if (got != static_cast<size_t>(size)) {
+    close(fd);
+    if (st != SDK_OK) {
         sdk::aligned_free(bytes);
-        return set_error(SDK_ERR_IO, "cannot read model file '%s' (short read)", path);
+        return st;
     }
-    sdk_status st = finish_load(bytes, static_cast<size_t>(size), out_model);
+    st = finish_load(bytes, size, out_model);
     if (st != SDK_OK) sdk::prefix_error("%s: ", path);
     return st;
 }
 
 sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_model) {
-    if (!out_model) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_load_memory: out_model is NULL");
+    static const char fn[] = "sdk_model_load_memory";
+    if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
-    if (!data && size) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_load_memory: data is NULL");
+    if (!data && size) return null_arg(fn, "data");
     uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
     if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory copying the model (%zu bytes)", size);
     if (size) memcpy(bytes, data, size);
@@ -169,49 +242,25 @@ int32_t sdk_model_output_count(const sdk_model* model) {
 }
 
 sdk_status sdk_model_input_info(const sdk_model* model, int32_t index, sdk_tensor_info* out_info) {
-    if (!check_model(model, "sdk_model_input_info")) return SDK_ERR_INVALID_ARGUMENT;
-    if (!out_info) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_input_info: out_info is NULL");
-    int32_t t = input_tensor(model->m, index, "sdk_model_input_info");
-    return t < 0 ? SDK_ERR_INVALID_ARGUMENT : fill_info(model->m, t, out_info);
+    return model_info(model, false, index, out_info, "sdk_model_input_info");
 }
 
 sdk_status sdk_model_output_info(const sdk_model* model, int32_t index, sdk_tensor_info* out_info) {
-    if (!check_model(model, "sdk_model_output_info")) return SDK_ERR_INVALID_ARGUMENT;
-    if (!out_info) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_output_info: out_info is NULL");
-    int32_t t = output_tensor(model->m, index, "sdk_model_output_info");
-    return t < 0 ? SDK_ERR_INVALID_ARGUMENT : fill_info(model->m, t, out_info);
-}
-
-static int32_t find_named(const sdk::Model* m, const int32_t* list, int32_t n, const char* name, const char* what) {
-    for (int32_t i = 0; i < n; ++i)
-        if (strcmp(m->tensors[list[i]].name, name) == 0) return i;
-    char names[256];
-    size_t len = 0;
-    names[0] = '\0';
-    for (int32_t i = 0; i < n && len < sizeof names; ++i) {
-        int w = snprintf(names + len, sizeof names - len, "%s'%s'", i ? ", " : "", m->tensors[list[i]].name);
-        if (w < 0) break;
-        len += static_cast<size_t>(w);
-    }
-    set_error(SDK_ERR_INVALID_ARGUMENT, "model has no %s named '%.64s' (it has: %s)", what, name, names);
-    return -1;
+    return model_info(model, true, index, out_info, "sdk_model_output_info");
 }
 
 int32_t sdk_model_find_input(const sdk_model* model, const char* name) {
-    if (!check_model(model, "sdk_model_find_input")) return -1;
-    if (!name) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_find_input: name is NULL"), -1;
-    return find_named(model->m, model->m->inputs, model->m->num_inputs, name, "input");
+    return find_named(model, false, name, "sdk_model_find_input");
 }
 
 int32_t sdk_model_find_output(const sdk_model* model, const char* name) {
-    if (!check_model(model, "sdk_model_find_output")) return -1;
-    if (!name) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_find_output: name is NULL"), -1;
-    return find_named(model->m, model->m->outputs, model->m->num_outputs, name, "output");
+    return find_named(model, true, name, "sdk_model_find_output");
 }
 
 sdk_status sdk_model_memory_info(const sdk_model* model, sdk_memory_info* out_info) {
-    if (!check_model(model, "sdk_model_memory_info")) return SDK_ERR_INVALID_ARGUMENT;
-    if (!out_info) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_model_memory_info: out_info is NULL");
+    static const char fn[] = "sdk_model_memory_info";
+    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
+    if (!out_info) return null_arg(fn, "out_info");
     const sdk::Model* m = model->m;
     out_info->weights_bytes = m->weights_bytes;
     out_info->arena_bytes = m->arena_bytes;
@@ -222,11 +271,12 @@ sdk_status sdk_model_memory_info(const sdk_model* model, sdk_memory_info* out_in
 }
 
 sdk_status sdk_session_create(const sdk_model* model, const sdk_session_options* options, sdk_session** out_session) {
-    if (!out_session) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_create: out_session is NULL");
+    static const char fn[] = "sdk_session_create";
+    if (!out_session) return null_arg(fn, "out_session");
     *out_session = nullptr;
-    if (!check_model(model, "sdk_session_create")) return SDK_ERR_INVALID_ARGUMENT;
+    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
     int threads = options ? options->num_threads : 1;
-    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_create: num_threads is %d (use 0 or more)", threads);
+    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: num_threads is %d (use 0 or more)", fn, threads);
     sdk_session* h = sdk::alloc_array<sdk_session>(1);
     if (!h) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session");
     sdk_status st = sdk::session_create(model->m, threads, &h->s);
@@ -245,70 +295,40 @@ void sdk_session_free(sdk_session* session) {
 }
 
 sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void* data, size_t size) {
-    if (!check_session(session, "sdk_session_set_input")) return SDK_ERR_INVALID_ARGUMENT;
-    const sdk::Model* m = session->s->model;
-    int32_t t = input_tensor(m, index, "sdk_session_set_input");
-    if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
-    const sdk::Tensor& x = m->tensors[t];
-    if (size != x.bytes)
-        return set_error(SDK_ERR_INVALID_ARGUMENT, "input '%s' takes %zu bytes, got %zu", x.name, x.bytes, size);
-    if (!data && size) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_set_input: data is NULL");
-    memcpy(session->s->tensor_data[t], data, size);
-    return SDK_OK;
+    const sdk::Tensor* x;
+    void* dst;
+    sdk_status st = session_io(session, false, index, data, size, kBytes, "sdk_session_set_input", &x, &dst);
+    if (st == SDK_OK && size) memcpy(dst, data, size);
+    return st;
 }
 
 sdk_status sdk_session_set_input_f32(sdk_session* session, int32_t index, const float* data, size_t count) {
-    if (!check_session(session, "sdk_session_set_input_f32")) return SDK_ERR_INVALID_ARGUMENT;
-    const sdk::Model* m = session->s->model;
-    int32_t t = input_tensor(m, index, "sdk_session_set_input_f32");
-    if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
-    const sdk::Tensor& x = m->tensors[t];
-    const size_t n = x.bytes / sdk::dtype_size(x.dtype);
-    if (count != n)
-        return set_error(SDK_ERR_INVALID_ARGUMENT, "input '%s' has %zu elements, got %zu", x.name, n, count);
-    if (!data && count) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_set_input_f32: data is NULL");
-    void* dst = session->s->tensor_data[t];
-    float scale = 1.0f;
-    int32_t zp = 0;
-    if (x.quant) {
-        scale = x.quant->scales[0];
-        zp = x.quant->zero_points[0];
-    }
-    switch (x.dtype) {
-        case sdk::DType::F32: memcpy(dst, data, count * 4); break;
-        case sdk::DType::I8: {
-            int8_t* q = static_cast<int8_t*>(dst);
-            for (size_t i = 0; i < n; ++i) q[i] = sdk::quantize_s8(data[i], scale, zp);
-            break;
-        }
-        case sdk::DType::U8: {
-            uint8_t* q = static_cast<uint8_t*>(dst);
-            for (size_t i = 0; i < n; ++i) {
-                float v = roundf(data[i] / scale) + static_cast<float>(zp);
-                q[i] = static_cast<uint8_t>(v != v || v < 0.0f ? 0 : (v > 255.0f ? 255 : static_cast<int>(v)));
-            }
-            break;
-        }
-        case sdk::DType::I32: {
-            int32_t* q = static_cast<int32_t*>(dst);
-            for (size_t i = 0; i < n; ++i) {
-                float v = roundf(data[i] / scale) + static_cast<float>(zp);
-                q[i] = v != v ? 0 : (v < -2147483648.0f ? INT32_MIN : (v >= 2147483647.0f ? INT32_MAX : static_cast<int32_t>(v)));
-            }
-            break;
+    const sdk::Tensor* x;
+    void* dst;
+    sdk_status st = session_io(session, false, index, data, count, kElements, "sdk_session_set_input_f32", &x, &dst);
+    if (st != SDK_OK) return st;
+    Affine a = io_affine(*x);
+    if (a.scale == 0.0f) a.scale = 1.0f;  // an integer input without quantization: plain conversion
+    for (size_t i = 0; i < count; ++i) {
+        switch (x->dtype) {
+            case sdk::DType::F32: static_cast<float*>(dst)[i] = data[i]; break;
+            case sdk::DType::I8: static_cast<int8_t*>(dst)[i] = static_cast<int8_t>(quantize(data[i], a, -128.0f, 127.0f)); break;
+            case sdk::DType::U8: static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(quantize(data[i], a, 0.0f, 255.0f)); break;
+            case sdk::DType::I32: static_cast<int32_t*>(dst)[i] = quantize(data[i], a, -2147483648.0f, 2147483647.0f); break;
         }
     }
     return SDK_OK;
 }
 
 sdk_status sdk_session_input_buffer(sdk_session* session, int32_t index, void** out_data, size_t* out_size) {
-    if (!check_session(session, "sdk_session_input_buffer")) return SDK_ERR_INVALID_ARGUMENT;
-    if (!out_data || !out_size) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_input_buffer: NULL output pointer");
-    const sdk::Model* m = session->s->model;
-    int32_t t = input_tensor(m, index, "sdk_session_input_buffer");
-    if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
-    *out_data = session->s->tensor_data[t];
-    *out_size = m->tensors[t].bytes;
+    static const char fn[] = "sdk_session_input_buffer";
+    const sdk::Tensor* x;
+    void* mem;
+    sdk_status st = session_io(session, false, index, nullptr, 0, kNoSize, fn, &x, &mem);
+    if (st != SDK_OK) return st;
+    if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
+    *out_data = mem;
+    *out_size = x->bytes;
     return SDK_OK;
 }
 
@@ -317,66 +337,43 @@ sdk_status sdk_session_run(sdk_session* session) {
     return sdk::session_run(session->s);
 }
 
-static sdk_status output_ready(sdk_session* session, int32_t index, const char* fn, int32_t* t) {
-    if (!check_session(session, fn)) return SDK_ERR_INVALID_ARGUMENT;
-    *t = output_tensor(session->s->model, index, fn);
-    if (*t < 0) return SDK_ERR_INVALID_ARGUMENT;
-    if (!session->s->has_run)
-        return set_error(SDK_ERR_STATE, "%s: no successful sdk_session_run yet, so there are no outputs", fn);
-    return SDK_OK;
-}
-
 sdk_status sdk_session_get_output(sdk_session* session, int32_t index, void* data, size_t size) {
-    int32_t t;
-    sdk_status st = output_ready(session, index, "sdk_session_get_output", &t);
-    if (st != SDK_OK) return st;
-    const sdk::Tensor& x = session->s->model->tensors[t];
-    if (size != x.bytes)
-        return set_error(SDK_ERR_INVALID_ARGUMENT, "output '%s' has %zu bytes, buffer is %zu", x.name, x.bytes, size);
-    if (!data && size) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_get_output: data is NULL");
-    memcpy(data, session->s->tensor_data[t], size);
-    return SDK_OK;
+    const sdk::Tensor* x;
+    void* src;
+    sdk_status st = session_io(session, true, index, data, size, kBytes, "sdk_session_get_output", &x, &src);
+    if (st == SDK_OK && size) memcpy(data, src, size);
+    return st;
 }
 
 sdk_status sdk_session_get_output_f32(sdk_session* session, int32_t index, float* data, size_t count) {
-    int32_t t;
-    sdk_status st = output_ready(session, index, "sdk_session_get_output_f32", &t);
+    const sdk::Tensor* x;
+    void* src;
+    sdk_status st = session_io(session, true, index, data, count, kElements, "sdk_session_get_output_f32", &x, &src);
     if (st != SDK_OK) return st;
-    const sdk::Tensor& x = session->s->model->tensors[t];
-    const size_t n = x.bytes / sdk::dtype_size(x.dtype);
-    if (count != n)
-        return set_error(SDK_ERR_INVALID_ARGUMENT, "output '%s' has %zu elements, got room for %zu", x.name, n, count);
-    if (!data && count) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_get_output_f32: data is NULL");
-    const void* src = session->s->tensor_data[t];
-    float scale = 1.0f;
-    int32_t zp = 0;
-    if (x.quant) {
-        scale = x.quant->scales[0];
-        zp = x.quant->zero_points[0];
-    }
-    switch (x.dtype) {
-        case sdk::DType::F32: memcpy(data, src, n * 4); break;
-        case sdk::DType::I8:
-            for (size_t i = 0; i < n; ++i) data[i] = scale * static_cast<float>(static_cast<const int8_t*>(src)[i] - zp);
-            break;
-        case sdk::DType::U8:
-            for (size_t i = 0; i < n; ++i) data[i] = scale * static_cast<float>(static_cast<const uint8_t*>(src)[i] - zp);
-            break;
-        case sdk::DType::I32:
-            for (size_t i = 0; i < n; ++i)
-                data[i] = scale * static_cast<float>(static_cast<int64_t>(static_cast<const int32_t*>(src)[i]) - zp);
-            break;
+    Affine a = io_affine(*x);
+    if (a.scale == 0.0f) a.scale = 1.0f;
+    for (size_t i = 0; i < count; ++i) {
+        int64_t q = 0;
+        switch (x->dtype) {
+            case sdk::DType::F32: data[i] = static_cast<const float*>(src)[i]; continue;
+            case sdk::DType::I8: q = static_cast<const int8_t*>(src)[i]; break;
+            case sdk::DType::U8: q = static_cast<const uint8_t*>(src)[i]; break;
+            case sdk::DType::I32: q = static_cast<const int32_t*>(src)[i]; break;
+        }
+        data[i] = a.scale * static_cast<float>(q - a.zp);
     }
     return SDK_OK;
 }
 
 sdk_status sdk_session_output_buffer(sdk_session* session, int32_t index, const void** out_data, size_t* out_size) {
-    int32_t t;
-    sdk_status st = output_ready(session, index, "sdk_session_output_buffer", &t);
+    static const char fn[] = "sdk_session_output_buffer";
+    const sdk::Tensor* x;
+    void* mem;
+    sdk_status st = session_io(session, true, index, nullptr, 0, kNoSize, fn, &x, &mem);
     if (st != SDK_OK) return st;
-    if (!out_data || !out_size) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_session_output_buffer: NULL output pointer");
-    *out_data = session->s->tensor_data[t];
-    *out_size = session->s->model->tensors[t].bytes;
+    if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
+    *out_data = mem;
+    *out_size = x->bytes;
     return SDK_OK;
 }
 

@@ -13,15 +13,19 @@ constexpr size_t kAlign = 64;
 inline size_t align_up(size_t n, size_t a = kAlign) { return (n + a - 1) & ~(a - 1); }
 
 // 64-byte aligned, zeroed; nullptr on failure or size overflow. Free with aligned_free.
+// calloc + manual alignment (the block's start is kept just below the aligned pointer):
+// no posix_memalign/memset imports, and calloc already zeroes.
 inline void* aligned_alloc64(size_t bytes) {
-    if (bytes == 0) bytes = kAlign;
-    if (bytes > SIZE_MAX - kAlign) return nullptr;
-    void* p = nullptr;
-    if (posix_memalign(&p, kAlign, align_up(bytes)) != 0) return nullptr;
-    memset(p, 0, align_up(bytes));
+    if (bytes > SIZE_MAX - 3 * kAlign) return nullptr;
+    void* base = calloc(1, align_up(bytes) + 2 * kAlign);  // the aligned size stays usable, as before
+    if (!base) return nullptr;
+    void** p = reinterpret_cast<void**>(align_up(reinterpret_cast<uintptr_t>(base) + kAlign));
+    p[-1] = base;
     return p;
 }
-inline void aligned_free(void* p) { free(p); }
+inline void aligned_free(void* p) {
+    if (p) free(static_cast<void**>(p)[-1]);
+}
 
 // Zeroed array of n trivially-constructible T; nullptr on overflow/OOM. Free with free().
 template <typename T>

@@ -31,8 +31,9 @@ constexpr uint32_t kNoQuant = 0xFFFFFFFFu;
 constexpr int kNumKinds = 11;  // kinds 1..10
 
 enum Kind { S_STRINGS = 1, S_TENSORS, S_NODES, S_INDICES, S_ATTRS, S_BLOB, S_GRAPH, S_CONST, S_META, S_QUANT };
-const char* const kKindNames[kNumKinds] = {"?",     "STRINGS", "TENSORS", "NODES", "INDICES", "ATTRS",
-                                           "BLOB",  "GRAPH",   "CONST",   "META",  "QUANT"};
+// Fixed-width names, not a pointer table: no relocations (and no .data.rel.ro section).
+const char kKindNames[kNumKinds][8] = {"?",    "STRINGS", "TENSORS", "NODES", "INDICES", "ATTRS",
+                                       "BLOB", "GRAPH",   "CONST",   "META",  "QUANT"};
 
 // A tensor may not exceed 2 GiB - 1 (keeps all size arithmetic far from overflow, also on
 // 32-bit targets, and lets kernels index elements with int32).
@@ -76,12 +77,11 @@ struct Loader {
         return SDK_ERR_BAD_MODEL;
     }
 
-    // A string ref must point inside STRINGS and end with NUL inside it.
+    // A string ref must point inside STRINGS; header() checked that STRINGS ends with a
+    // NUL, so every string inside it is terminated.
     bool string(uint32_t ref, const char** out) {
         const Section& s = sec[S_STRINGS];
         if (ref >= s.size) return false;
-        const void* nul = memchr(s.data + ref, 0, s.size - ref);
-        if (!nul) return false;
         *out = reinterpret_cast<const char*>(s.data + ref);
         return true;
     }
@@ -418,34 +418,32 @@ sdk_status Loader::graph_and_nodes() {
 
 sdk_status Loader::ops_and_prepare() {
     // Name every op the build lacks at once, so the user can fix the op list in one go.
-    char missing[256];
-    size_t mlen = 0;
+    constexpr int kMaxListed = 16;
+    const char* missing[kMaxListed];
     int nmissing = 0;
-    missing[0] = '\0';
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         Node& n = m->nodes[i];
         n.op = find_op(n.type);
-        if (n.op) continue;
-        // Listed already? (searching the message keeps this linear in the node count)
-        char quoted[48];
-        snprintf(quoted, sizeof quoted, "'%.40s'", n.type);
-        if (strstr(missing, quoted)) continue;
-        ++nmissing;
-        int w = snprintf(missing + mlen, sizeof(missing) - mlen, "%s%s", mlen ? ", " : "", quoted);
-        if (w > 0) mlen = mlen + static_cast<size_t>(w) < sizeof(missing) ? mlen + w : sizeof(missing) - 1;
+        int k = 0;  // listed already? (at most kMaxListed compares: linear in the node count)
+        while (!n.op && k < nmissing && strcmp(missing[k], n.type) != 0) ++k;
+        if (!n.op && k == nmissing && nmissing < kMaxListed) missing[nmissing++] = n.type;
     }
     if (nmissing) {
-        char have[512];
-        size_t hl = 0;
-        have[0] = '\0';
-        for (int i = 0; i < kRegisteredOpCount; ++i) {
-            int w = snprintf(have + hl, sizeof(have) - hl, "%s%s", i ? ", " : "", kRegisteredOps[i]->type);
-            if (w > 0) hl = hl + static_cast<size_t>(w) < sizeof(have) ? hl + w : sizeof(have) - 1;
+        char list[512], have[512];
+        size_t len = 0, hl = 0;
+        list[0] = have[0] = '\0';
+        for (int i = 0; i < nmissing && len < sizeof list; ++i) {
+            int w = format(list + len, sizeof list - len, "%s'%.40s'", i ? ", " : "", missing[i]);
+            len += w > 0 ? static_cast<size_t>(w) : 0;
+        }
+        for (int i = 0; i < kRegisteredOpCount && hl < sizeof have; ++i) {
+            int w = format(have + hl, sizeof have - hl, "%s%s", i ? ", " : "", kRegisteredOps[i]->type);
+            hl += w > 0 ? static_cast<size_t>(w) : 0;
         }
         return set_error(SDK_ERR_UNSUPPORTED,
                          "model uses op%s %s which this engine build does not include (compiled: %s); rebuild the "
                          "engine with %s in its op list",
-                         nmissing > 1 ? "s" : "", missing, kRegisteredOpCount ? have : "no ops",
+                         nmissing > 1 ? "s" : "", list, kRegisteredOpCount ? have : "no ops",
                          nmissing > 1 ? "them" : "it");
     }
     for (int32_t i = 0; i < m->num_nodes; ++i) {

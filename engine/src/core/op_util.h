@@ -2,9 +2,8 @@
 // op files' helper header). Header-only, no stdlib.
 #pragma once
 
-#include <stdio.h>
-
 #include "core/op.h"
+#include "core/status.h"
 
 namespace sdk {
 
@@ -21,14 +20,12 @@ inline const char* dtype_name(DType t) {
 // "[1, 3, 224, 224]" into buf (always NUL-terminated).
 inline const char* shape_str(const Shape& s, char* buf, size_t n) {
     size_t len = 0;
-    int w = snprintf(buf, n, "[");
-    len = w > 0 ? static_cast<size_t>(w) : 0;
-    for (int i = 0; i < s.rank && len < n; ++i) {
-        w = snprintf(buf + len, n - len, i ? ", %d" : "%d", s.dims[i]);
+    for (int i = 0; i <= s.rank && len < n; ++i) {
+        int w = i < s.rank ? format(buf + len, n - len, "%s%d", i ? ", " : "[", s.dims[i])
+                           : format(buf + len, n - len, "%s]", i ? "" : "[");
         if (w < 0) break;
         len += static_cast<size_t>(w);
     }
-    if (len < n) snprintf(buf + len, n - len, "]");
     return buf;
 }
 

@@ -87,7 +87,7 @@ uint64_t place(Planner& p, const int32_t* order, uint64_t cutoff, uint64_t* out)
             if (p.slots[mid].offset <= offset) lo = mid + 1;
             else hi = mid;
         }
-        memmove(p.slots + lo + 1, p.slots + lo, static_cast<size_t>(placed - lo) * sizeof(Slot));
+        for (int32_t j = placed; j > lo; --j) p.slots[j] = p.slots[j - 1];  // (no memmove import)
         p.slots[lo] = Slot{bf, bl, offset, offset + size};
         ++placed;
         if (offset + size > arena) {
@@ -253,13 +253,14 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         if (pick < 0 || (r & 3) == 0) pick = static_cast<int32_t>((r >> 8) % un);
         int32_t to = static_cast<int32_t>((r >> 40) % un);
         if (to == pick) to = (to + 1) % n;
-        memcpy(trial, order, un * sizeof(int32_t));
-        if ((r >> 2) & 1) {
-            trial[pick] = order[to];
-        } else if (to < pick) {
-            memmove(trial + to + 1, trial + to, static_cast<size_t>(pick - to) * sizeof(int32_t));
-        } else {
-            memmove(trial + pick, trial + pick + 1, static_cast<size_t>(to - pick) * sizeof(int32_t));
+        // trial = order with `pick` swapped with `to` or moved to `to` (the ones between shift by one)
+        const bool swap = (r >> 2) & 1;
+        for (int32_t k = 0; k < n; ++k) {
+            int32_t from = k;
+            if (k == pick && swap) from = to;
+            else if (!swap && to < pick && k > to && k <= pick) from = k - 1;
+            else if (!swap && pick < to && k >= pick && k < to) from = k + 1;
+            trial[k] = order[from];
         }
         trial[to] = order[pick];
         const uint64_t before_work = p.work;

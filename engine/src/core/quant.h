@@ -61,9 +61,10 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, Requant r) {
 
 inline int8_t saturate_s8(int32_t v) { return static_cast<int8_t>(v < -128 ? -128 : (v > 127 ? 127 : v)); }
 
-// Float -> int8 with scale/zero point (round half away from zero, as lroundf).
+// Float -> int8 with scale/zero point (round half to even, as QuantizeLinear and np.rint;
+// nearbyintf in the default rounding mode).
 inline int8_t quantize_s8(float x, float scale, int32_t zp) {
-    float q = roundf(x / scale) + static_cast<float>(zp);
+    float q = nearbyintf(x / scale) + static_cast<float>(zp);
     if (q != q) return static_cast<int8_t>(zp < -128 ? -128 : (zp > 127 ? 127 : zp));
     return static_cast<int8_t>(q < -128.0f ? -128 : (q > 127.0f ? 127 : static_cast<int32_t>(q)));
 }

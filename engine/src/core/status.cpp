@@ -7,6 +7,11 @@
 
 namespace sdk {
 
+#if SDK_FEATURE_THREADS
+pthread_key_t g_index_key;
+bool g_index_key_ok;
+#endif
+
 namespace {
 // The per-thread message lives behind a pthread key rather than in `thread_local`:
 // ELF TLS in a shared library makes glibc builds depend on the dynamic loader
@@ -14,15 +19,20 @@ namespace {
 // needs nothing beyond libc/pthread on every platform.
 constexpr size_t kErrorSize = 512;
 pthread_key_t g_key;
-pthread_once_t g_once = PTHREAD_ONCE_INIT;
 bool g_key_ok;
 // Used only when a thread's buffer cannot be allocated: shared, so best effort.
 char g_fallback[kErrorSize];
 
-void make_key() { g_key_ok = pthread_key_create(&g_key, free) == 0; }
+// The keys are made when the library is loaded (a constructor, not pthread_once: one
+// libc import and a once-check per call fewer).
+__attribute__((constructor)) void make_keys() {
+    g_key_ok = pthread_key_create(&g_key, free) == 0;
+#if SDK_FEATURE_THREADS
+    g_index_key_ok = pthread_key_create(&g_index_key, nullptr) == 0;
+#endif
+}
 
 char* error_buffer(bool create) {
-    pthread_once(&g_once, make_key);
     if (!g_key_ok) return g_fallback;
     char* buf = static_cast<char*>(pthread_getspecific(g_key));
     if (buf || !create) return buf;
@@ -34,6 +44,14 @@ char* error_buffer(bool create) {
     return buf;
 }
 }  // namespace
+
+int format(char* buf, size_t size, const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
 
 sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap) {
     vsnprintf(error_buffer(true), kErrorSize, fmt, ap);
@@ -56,7 +74,11 @@ void prefix_error(const char* fmt, ...) {
     va_start(ap, fmt);
     int n = vsnprintf(err, kErrorSize, fmt, ap);
     va_end(ap);
-    if (n >= 0 && static_cast<size_t>(n) < kErrorSize) snprintf(err + n, kErrorSize - n, "%s", old);
+    if (n < 0 || static_cast<size_t>(n) >= kErrorSize) return;
+    // append the old message, truncated to the buffer (old is NUL-terminated)
+    size_t at = static_cast<size_t>(n);
+    for (const char* o = old; *o && at < kErrorSize - 1;) err[at++] = *o++;
+    err[at] = '\0';
 }
 
 const char* last_error() {

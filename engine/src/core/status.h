@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "sdkengine/engine.h"
 
@@ -13,6 +14,8 @@ sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap);
 // Appends to the current message (for context such as the file name).
 void prefix_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 const char* last_error();
+// vsnprintf into buf (the engine's one formatting path: snprintf is not imported).
+int format(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 void clear_error();
 
 }  // namespace sdk

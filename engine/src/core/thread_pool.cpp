@@ -11,23 +11,15 @@
 namespace sdk {
 
 #if SDK_FEATURE_THREADS
-namespace {
-// Worker index behind a pthread key, not `thread_local` (see core/status.cpp for why).
-// Callers have no value set: index 0; pool workers store index + 1 at start.
-pthread_key_t g_index_key;
-pthread_once_t g_index_once = PTHREAD_ONCE_INIT;
-void make_index_key() { pthread_key_create(&g_index_key, nullptr); }
-}  // namespace
+// Worker index behind a pthread key, not `thread_local` (see core/status.cpp for why; the
+// key is made there when the library loads). Callers have no value set: index 0; pool
+// workers store index + 1 at start.
+extern pthread_key_t g_index_key;
+extern bool g_index_key_ok;
 
 int current_thread_index() {
-    pthread_once(&g_index_once, make_index_key);
-    uintptr_t v = reinterpret_cast<uintptr_t>(pthread_getspecific(g_index_key));
+    uintptr_t v = g_index_key_ok ? reinterpret_cast<uintptr_t>(pthread_getspecific(g_index_key)) : 0;
     return v ? static_cast<int>(v - 1) : 0;
-}
-
-static void set_current_thread_index(int index) {
-    pthread_once(&g_index_once, make_index_key);
-    pthread_setspecific(g_index_key, reinterpret_cast<void*>(static_cast<uintptr_t>(index) + 1));
 }
 #else
 int current_thread_index() { return 0; }
@@ -73,7 +65,9 @@ struct WorkerStart {
 
 void* worker_main(void* arg) {
     ThreadPool* p = static_cast<WorkerStart*>(arg)->pool;
-    set_current_thread_index(static_cast<WorkerStart*>(arg)->index);
+    const uintptr_t index = static_cast<uintptr_t>(static_cast<WorkerStart*>(arg)->index);
+    // a worker whose index cannot be set would share the caller's scratch: it sits the jobs out
+    const bool can_work = pthread_setspecific(g_index_key, reinterpret_cast<void*>(index + 1)) == 0;
     uint64_t seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
@@ -81,9 +75,9 @@ void* worker_main(void* arg) {
         if (p->stop) break;
         seen = p->generation;
         pthread_mutex_unlock(&p->mu);
-        run_chunks(p);
+        if (can_work) run_chunks(p);
         pthread_mutex_lock(&p->mu);
-        if (--p->active == 0) pthread_cond_signal(&p->done_cv);
+        if (--p->active == 0) pthread_cond_broadcast(&p->done_cv);  // one waiter; broadcast: one import fewer
     }
     pthread_mutex_unlock(&p->mu);
     return nullptr;
@@ -92,7 +86,8 @@ void* worker_main(void* arg) {
 }  // namespace
 
 ThreadPool* pool_create(int threads) {
-    if (threads <= 1) return nullptr;
+    // without the index key every worker would see index 0 and share one scratch block
+    if (threads <= 1 || !g_index_key_ok) return nullptr;
     if (threads > 64) threads = 64;
     ThreadPool* p = alloc_array<ThreadPool>(1);
     if (!p) return nullptr;
