@@ -10,6 +10,9 @@
 #include "kernels/gemm_s8.h"
 #include "kernels/ops_s8.h"
 #include "kernels/ref/conv.h"
+#if SDK_FEATURE_X86
+#include "kernels/x86/conv_s8.h"
+#endif
 
 namespace sdk {
 namespace {
@@ -29,6 +32,13 @@ struct ConvS8Data {
     s8::GemmKernel kernel;
     s8::RequantRow requant;
     void (*dw_range)(void*, int64_t, int64_t);
+#if SDK_FEATURE_X86
+    // AVX2 paths (kernels/x86/conv_s8.h), chosen with the AVX2 GEMM: pixel-lane GEMM
+    // (pl, weights as int16 pairs) and 3x3 depthwise planes (dw3)
+    bool pl, pointwise;
+    s8::PlGemm plg;
+    s8::Dw3x3 dw3;
+#endif
 };
 
 struct Job {
@@ -39,6 +49,8 @@ struct Job {
     int64_t slot_bytes;
     int32_t slots, tiles, pixels;
     int32_t msplit, mchunk;  // output channels of one job split over threads when jobs are few
+    int64_t pl_bytes;        // x86 pixel-lane path: panel bytes at the start of a slot (then im2col rows)
+    const RunContext* ctx;
 };
 
 void im2col(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* out) {
@@ -73,6 +85,47 @@ void im2col(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1
     }
 }
 
+#if SDK_FEATURE_X86
+// im2col of output pixels [p0, p1) into K-major rows [kg][p1 - p0] (the pixel-lane GEMM's
+// input before packing); padding taps hold the input zero point.
+void im2col_kmajor(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* out) {
+    const ConvGeom& g = d.g;
+    const int cg = g.C / g.group;
+    const int np = p1 - p0;
+    int k = 0;
+    for (int c = grp * cg; c < (grp + 1) * cg; ++c) {
+        const int8_t* xc = x + ((int64_t)n * g.C + c) * g.H * g.W;
+        for (int kh = 0; kh < g.KH; ++kh) {
+            for (int kw = 0; kw < g.KW; ++kw, ++k) {
+                int8_t* dst = out + (int64_t)k * np;
+                int p = p0;
+                while (p < p1) {  // one output row at a time
+                    const int oh = p / g.OW, ow0 = p % g.OW;
+                    const int end = p1 - p < g.OW - ow0 ? p1 : p + (g.OW - ow0);
+                    const int ih = oh * g.sh - g.pt + kh * g.dh;
+                    if (ih < 0 || ih >= g.H) {
+                        memset(dst + (p - p0), d.x_zp, (size_t)(end - p));
+                    } else {
+                        const int8_t* src = xc + (int64_t)ih * g.W;
+                        int iw = ow0 * g.sw - g.pl + kw * g.dw;
+                        for (int q = p; q < end; ++q, iw += g.sw)
+                            dst[q - p0] = iw >= 0 && iw < g.W ? src[iw] : (int8_t)d.x_zp;
+                    }
+                    p = end;
+                }
+            }
+        }
+    }
+}
+#endif
+
+#if SDK_FEATURE_X86
+size_t pl_slot_bytes(const ConvS8Data& d) {
+    const size_t b = s8::pl_panel_bytes(d.plg.k2, d.tile) + (d.pointwise ? 0 : (size_t)d.kg * d.tile);
+    return (b + 63) / 64 * 64;
+}
+#endif
+
 void gemm_slot(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
     const ConvS8Data& d = *j.d;
@@ -92,10 +145,34 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             const int n = (int)(t / j.tiles / g.group);
             const int p0 = tile * d.tile;
             const int p1 = p0 + d.tile < j.pixels ? p0 + d.tile : j.pixels;
+            const int m0 = grp * ocg;
+#if SDK_FEATURE_X86
+            if (d.pl) {
+                int16_t* panels = reinterpret_cast<int16_t*>(cols);
+                if (t != have) {
+                    if (d.pointwise) {
+                        const int8_t* xg = j.x + ((int64_t)n * g.C + (int64_t)grp * (g.C / g.group)) * g.H * g.W;
+                        s8::pl_pack_avx2(xg + p0, (int64_t)g.H * g.W, d.kg, p1 - p0, panels);
+                    } else {
+                        int8_t* rows = cols + j.pl_bytes;
+                        im2col_kmajor(d, j.x, n, grp, p0, p1, rows);
+                        s8::pl_pack_avx2(rows, p1 - p0, d.kg, p1 - p0, panels);
+                    }
+                }
+                have = t;
+                s8::PlGemm G = d.plg;
+                G.w += (int64_t)m0 * G.k2;
+                G.bias += m0;
+                G.mult += m0;
+                G.shift += m0;
+                s8::pl_gemm_avx2(G, panels, p1 - p0, mb, me, 
+                                  j.y + ((int64_t)n * g.OC + m0) * j.pixels + p0, j.pixels);
+                continue;
+            }
+#endif
             if (t != have) im2col(d, j.x, n, grp, p0, p1, cols);
             have = t;
             s8::Gemm G;
-            const int m0 = grp * ocg;
             G.M = ocg;
             G.N = p1 - p0;
             G.kp = d.kp;
@@ -303,6 +380,21 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
 __attribute__((target("avx2"))) void depthwise_range_avx2(void* arg, int64_t begin, int64_t end) {
     depthwise_dispatch(*static_cast<const Job*>(arg), begin, end);
 }
+
+// 3x3 stride 1 or 2: whole planes through the padded-plane AVX2 kernel (this thread's
+// scratch holds the padded plane; its borders are filled once per call).
+void depthwise3x3_range_avx2(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const ConvS8Data& d = *j.d;
+    const ConvGeom& g = d.g;
+    int8_t* buf = static_cast<int8_t*>(j.ctx->thread_scratch());
+    s8::dw3x3_init_scratch(d.dw3, buf);
+    for (int64_t t = begin; t < end; ++t) {
+        const int c = (int)(t % g.C);
+        s8::dw3x3_plane_avx2(d.dw3, j.x + t * g.H * g.W, d.w + (int64_t)c * 9, d.bias[c], d.mult[c], d.shift[c], buf,
+                             j.y + t * g.OH * g.OW);
+    }
+}
 #endif
 
 }  // namespace
@@ -356,15 +448,52 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
                         (long long)kg, kMaxK);
     d->kg = (int32_t)kg;
     if (d->depthwise) {
+#if SDK_FEATURE_X86
+        d->pl = false;
+#endif
         d->requant = s8::requant_row_kernel();
         d->dw_range = depthwise_range;
 #if SDK_FEATURE_X86
-        if (s8::gemm_kernel() == s8::gemm_avx2) d->dw_range = depthwise_range_avx2;
+        if (s8::gemm_kernel() == s8::gemm_avx2) {
+            d->dw_range = depthwise_range_avx2;
+            if (g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && (g.sh == 1 || g.sh == 2)) {
+                d->dw3 = s8::Dw3x3{g.H, g.W, g.OH, g.OW, g.sh, g.pt, g.pl, xz, yz, d->act_min, d->act_max};
+                d->dw_range = depthwise3x3_range_avx2;
+                ctx.request_thread_scratch(s8::dw3x3_scratch_bytes(d->dw3));
+            }
+        }
 #endif
         d->w = wdata;
         for (int oc = 0; oc < g.OC; ++oc) d->bias[oc] = bdata ? bdata[oc] : 0;
         return SDK_OK;
     }
+    d->kernel = s8::gemm_kernel();
+    const int32_t pixels = g.OH * g.OW;
+#if SDK_FEATURE_X86
+    d->pl = d->kernel == s8::gemm_avx2;
+    d->pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 &&
+                   g.pr == 0;
+    if (d->pl) {
+        // pixel-lane GEMM: weights as int16 pairs; a slot holds the tile's panels (and the
+        // K-major im2col rows unless pointwise). Tiles of whole panels, panels ~<= 32 KB.
+        const int32_t k2 = (d->kg + 1) / 2;
+        d->kp = 2 * k2;  // (run()'s work estimates)
+        int32_t* wpl = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * (size_t)g.OC * k2));
+        if (!wpl) return SDK_ERR_OUT_OF_MEMORY;
+        s8::pl_pack_weights(wdata, g.OC, d->kg, wpl);
+        for (int oc = 0; oc < g.OC; ++oc) {  // the folded bias, as gemm_pack computes it
+            int32_t sum = 0;
+            for (int32_t i = 0; i < d->kg; ++i) sum += wdata[(int64_t)oc * d->kg + i];
+            d->bias[oc] = (bdata ? bdata[oc] : 0) - xz * sum;
+        }
+        d->plg = s8::PlGemm{k2, wpl, d->bias, d->mult, d->shift, d->out_zp, d->act_min, d->act_max};
+        int32_t tile = (32 * 1024 / (k2 * 4 * s8::kPlNR)) * s8::kPlNR;
+        tile = tile < s8::kPlNR ? s8::kPlNR : (tile > 256 ? 256 : tile);
+        d->tile = tile > pixels ? pixels : tile;
+        ctx.request_scratch((size_t)kMaxSlots * pl_slot_bytes(*d));
+        return SDK_OK;
+    }
+#endif
     d->kp = s8::round_up_k(d->kg);
     int8_t* packed = static_cast<int8_t*>(ctx.alloc((size_t)g.OC * d->kp));
     if (!packed) return SDK_ERR_OUT_OF_MEMORY;
@@ -372,10 +501,8 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     d->w = packed;
     int32_t tile = (32 * 1024 / d->kp) & ~3;
     tile = tile < 8 ? 8 : (tile > 256 ? 256 : tile);
-    const int32_t pixels = g.OH * g.OW;
     if (tile > pixels) tile = pixels;
     d->tile = tile;
-    d->kernel = s8::gemm_kernel();
     ctx.request_scratch((size_t)kMaxSlots * tile * d->kp);
     return SDK_OK;
 }
@@ -388,6 +515,7 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     j.x = ctx.in<int8_t>(0);
     j.y = ctx.out<int8_t>(0);
     j.pixels = g.OH * g.OW;
+    j.ctx = &ctx;
     if (d.depthwise) {
         const int64_t planes = (int64_t)g.N * g.C;
         const int64_t work = (int64_t)j.pixels * g.KH * g.KW;
@@ -396,6 +524,12 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     }
     j.scratch = static_cast<int8_t*>(ctx.scratch);
     j.slot_bytes = (int64_t)d.tile * d.kp;
+#if SDK_FEATURE_X86
+    if (d.pl) {
+        j.pl_bytes = (int64_t)s8::pl_panel_bytes(d.plg.k2, d.tile);
+        j.slot_bytes = (int64_t)pl_slot_bytes(d);
+    }
+#endif
     j.tiles = (j.pixels + d.tile - 1) / d.tile;
     const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
     int32_t slots = pool_threads(ctx.pool);

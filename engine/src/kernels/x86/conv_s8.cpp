@@ -1,0 +1,252 @@
+// AVX2 int8 conv kernels: the pixel-lane GEMM (pointwise and im2col convs) and the 3x3
+// depthwise planes. See kernels/x86/conv_s8.h for the layouts; every function with AVX2
+// code carries its own target attribute (the x86 Android ABIs lack AVX2) and is called
+// only after s8::cpu_has_avx2().
+#include "kernels/x86/conv_s8.h"
+
+#include <string.h>
+
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+
+#include "kernels/x86/requant_s8_avx2.h"
+
+namespace sdk {
+namespace s8 {
+
+using avx2::pack16_lanes;
+using avx2::Rq;
+using avx2::rq8;
+using avx2::rq_make;
+
+void pl_pack_weights(const int8_t* w, int32_t M, int32_t K, int32_t* out) {
+    const int32_t k2 = (K + 1) / 2;
+    for (int32_t m = 0; m < M; ++m) {
+        const int8_t* src = w + (int64_t)m * K;
+        for (int32_t k = 0; k < k2; ++k) {
+            const int32_t lo = src[2 * k], hi = 2 * k + 1 < K ? src[2 * k + 1] : 0;
+            out[(int64_t)m * k2 + k] = (int32_t)(((uint32_t)(uint16_t)(int16_t)lo) | ((uint32_t)(uint16_t)(int16_t)hi << 16));
+        }
+    }
+}
+
+__attribute__((target("avx2"))) void pl_pack_avx2(const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels,
+                                                  int16_t* panels) {
+    const int32_t k2 = (K + 1) / 2;
+    alignas(16) int8_t tmp0[16], tmp1[16];
+    for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
+        const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
+        int16_t* out = panels + (int64_t)(p0 / kPlNR) * k2 * 2 * kPlNR;
+        for (int32_t k = 0; k < k2; ++k) {
+            const int8_t* r0 = rows + (int64_t)(2 * k) * row_stride + p0;
+            const bool has1 = 2 * k + 1 < K;
+            __m128i a, b;
+            if (n == kPlNR) {
+                a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0));
+                b = has1 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + row_stride)) : _mm_setzero_si128();
+            } else {
+                memset(tmp0, 0, sizeof tmp0);
+                memset(tmp1, 0, sizeof tmp1);
+                memcpy(tmp0, r0, (size_t)n);
+                if (has1) memcpy(tmp1, r0 + row_stride, (size_t)n);
+                a = _mm_load_si128(reinterpret_cast<const __m128i*>(tmp0));
+                b = _mm_load_si128(reinterpret_cast<const __m128i*>(tmp1));
+            }
+            const __m128i i = _mm_unpacklo_epi8(a, b), j = _mm_unpackhi_epi8(a, b);  // pairs of pixels 0-7, 8-15
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (int64_t)k * 2 * kPlNR),
+                                _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(i, j)));  // pixels 0-3 | 8-11
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (int64_t)k * 2 * kPlNR + kPlNR),
+                                _mm256_cvtepi8_epi16(_mm_unpackhi_epi64(i, j)));  // pixels 4-7 | 12-15
+        }
+    }
+}
+
+namespace {
+
+__attribute__((target("avx2"), always_inline)) inline void pl_store(const PlGemm& g, int32_t m, __m256i a0,
+                                                                   __m256i a1, int8_t* y, int32_t n) {
+    const Rq q = rq_make(g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
+    const __m256i b = _mm256_set1_epi32(g.bias[m]);
+    const __m128i r = pack16_lanes(rq8(_mm256_add_epi32(a0, b), q), rq8(_mm256_add_epi32(a1, b), q));
+    if (n == kPlNR) {
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y), r);
+    } else {
+        alignas(16) int8_t tmp[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(tmp), r);
+        memcpy(y, tmp, (size_t)n);
+    }
+}
+
+}  // namespace
+
+__attribute__((target("avx2"))) void pl_gemm_avx2(const PlGemm& g, const int16_t* panels, int32_t pixels, int32_t m0,
+                                                  int32_t m1, int8_t* y, int64_t ys_m) {
+    const int32_t k2 = g.k2;
+    const int64_t pstride = (int64_t)k2 * 2 * kPlNR;
+    int32_t m = m0;
+    for (; m + 4 <= m1; m += 4) {
+        const int32_t* w0 = g.w + (int64_t)m * k2;
+        const int32_t *w1 = w0 + k2, *w2 = w1 + k2, *w3 = w2 + k2;
+        for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
+            const int16_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            // named accumulators, not arrays: -Os builds do not unroll array loops
+            __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
+            __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+            for (int32_t k = 0; k < k2; ++k) {
+                const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR));
+                const __m256i x1 =
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR + kPlNR));
+                __m256i w = _mm256_set1_epi32(w0[k]);
+                c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, w));
+                c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x1, w));
+                w = _mm256_set1_epi32(w1[k]);
+                c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, w));
+                c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, w));
+                w = _mm256_set1_epi32(w2[k]);
+                c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x0, w));
+                c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x1, w));
+                w = _mm256_set1_epi32(w3[k]);
+                c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, w));
+                c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x1, w));
+            }
+            const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
+            int8_t* yp = y + (int64_t)m * ys_m + p0;
+            pl_store(g, m, c00, c01, yp, n);
+            pl_store(g, m + 1, c10, c11, yp + ys_m, n);
+            pl_store(g, m + 2, c20, c21, yp + 2 * ys_m, n);
+            pl_store(g, m + 3, c30, c31, yp + 3 * ys_m, n);
+        }
+    }
+    for (; m < m1; ++m) {
+        const int32_t* w0 = g.w + (int64_t)m * k2;
+        for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
+            const int16_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            __m256i c00 = _mm256_setzero_si256(), c01 = c00;
+            for (int32_t k = 0; k < k2; ++k) {
+                const __m256i w = _mm256_set1_epi32(w0[k]);
+                c00 = _mm256_add_epi32(
+                    c00, _mm256_madd_epi16(
+                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR)), w));
+                c01 = _mm256_add_epi32(
+                    c01, _mm256_madd_epi16(
+                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR + kPlNR)),
+                             w));
+            }
+            const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
+            pl_store(g, m, c00, c01, y + (int64_t)m * ys_m + p0, n);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ depthwise 3x3
+
+namespace {
+
+struct DwLayout {
+    int32_t PH, PW, OWr;
+};
+
+inline DwLayout dw_layout(const Dw3x3& p) {
+    DwLayout l;
+    l.OWr = (p.OW + 15) / 16 * 16;
+    l.PH = (p.OH - 1) * p.stride + 3;
+    // 16-pixel blocks read up to column stride * OWr + 2 (stride 2: 32-byte loads)
+    int32_t pw = p.stride * l.OWr + 2;
+    if (pw < p.pl + p.W) pw = p.pl + p.W;
+    l.PW = (pw + 31) / 32 * 32;
+    return l;
+}
+
+// Sign-extended int16 of bytes 0, 2, 4, ... (even) or 1, 3, 5, ... (odd) of 32 bytes.
+__attribute__((target("avx2"), always_inline)) inline __m256i even16(__m256i v) {
+    return _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8);
+}
+__attribute__((target("avx2"), always_inline)) inline __m256i odd16(__m256i v) { return _mm256_srai_epi16(v, 8); }
+
+__attribute__((target("avx2"), always_inline)) inline void tap_pair(__m256i a, __m256i b, __m256i w, __m256i& acc0,
+                                                                   __m256i& acc1) {
+    acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_unpacklo_epi16(a, b), w));
+    acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), w));
+}
+
+inline int32_t pair(int32_t lo, int32_t hi) {
+    return (int32_t)(((uint32_t)(uint16_t)(int16_t)lo) | ((uint32_t)(uint16_t)(int16_t)hi << 16));
+}
+
+template <int S>
+__attribute__((target("avx2"), always_inline)) inline void dw_rows(const Dw3x3& p, const DwLayout& l, const int8_t* buf,
+                                                                  const int8_t* w9, int32_t bias_eff, const Rq& q,
+                                                                  int8_t* y) {
+    const __m256i wp0 = _mm256_set1_epi32(pair(w9[0], w9[1])), wp1 = _mm256_set1_epi32(pair(w9[2], w9[3]));
+    const __m256i wp2 = _mm256_set1_epi32(pair(w9[4], w9[5])), wp3 = _mm256_set1_epi32(pair(w9[6], w9[7]));
+    const __m256i wp4 = _mm256_set1_epi32(pair(w9[8], 0));
+    const __m256i vb = _mm256_set1_epi32(bias_eff), zero = _mm256_setzero_si256();
+    for (int32_t oh = 0; oh < p.OH; ++oh) {
+        const int8_t* r0 = buf + (int64_t)oh * S * l.PW;
+        const int8_t *r1 = r0 + l.PW, *r2 = r1 + l.PW;
+        int8_t* yr = y + (int64_t)oh * p.OW;
+        for (int32_t ow = 0; ow < p.OW; ow += 16) {
+            __m256i a0, a1, a2, b0, b1, b2, c0, c1, c2;
+            if (S == 1) {
+#define SDK_LD(r, o) _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>((r) + ow + (o))))
+                a0 = SDK_LD(r0, 0), a1 = SDK_LD(r0, 1), a2 = SDK_LD(r0, 2);
+                b0 = SDK_LD(r1, 0), b1 = SDK_LD(r1, 1), b2 = SDK_LD(r1, 2);
+                c0 = SDK_LD(r2, 0), c1 = SDK_LD(r2, 1), c2 = SDK_LD(r2, 2);
+#undef SDK_LD
+            } else {
+#define SDK_LD(r, o) _mm256_loadu_si256(reinterpret_cast<const __m256i*>((r) + 2 * ow + (o)))
+                __m256i v = SDK_LD(r0, 0);
+                a0 = even16(v), a1 = odd16(v), a2 = even16(SDK_LD(r0, 2));
+                v = SDK_LD(r1, 0);
+                b0 = even16(v), b1 = odd16(v), b2 = even16(SDK_LD(r1, 2));
+                v = SDK_LD(r2, 0);
+                c0 = even16(v), c1 = odd16(v), c2 = even16(SDK_LD(r2, 2));
+#undef SDK_LD
+            }
+            __m256i acc0 = vb, acc1 = vb;  // pixels 0-3 | 8-11 and 4-7 | 12-15
+            tap_pair(a0, a1, wp0, acc0, acc1);
+            tap_pair(a2, b0, wp1, acc0, acc1);
+            tap_pair(b1, b2, wp2, acc0, acc1);
+            tap_pair(c0, c1, wp3, acc0, acc1);
+            tap_pair(c2, zero, wp4, acc0, acc1);
+            const __m128i r = pack16_lanes(rq8(acc0, q), rq8(acc1, q));
+            if (ow + 16 <= p.OW) {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(yr + ow), r);
+            } else {
+                alignas(16) int8_t tmp[16];
+                _mm_store_si128(reinterpret_cast<__m128i*>(tmp), r);
+                memcpy(yr + ow, tmp, (size_t)(p.OW - ow));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+size_t dw3x3_scratch_bytes(const Dw3x3& p) {
+    const DwLayout l = dw_layout(p);
+    return (size_t)l.PH * l.PW + 64;  // + one stride-2 load past the last row's end
+}
+
+void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch) { memset(scratch, p.x_zp, dw3x3_scratch_bytes(p)); }
+
+__attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w9, int32_t bias,
+                                                      int32_t mult, int32_t shift, int8_t* scratch, int8_t* y) {
+    const DwLayout l = dw_layout(p);
+    // the input plane at (pt, pl); the borders keep the zero point from dw3x3_init_scratch
+    for (int32_t ih = 0; ih < p.H && ih + p.pt < l.PH; ++ih)
+        memcpy(scratch + (int64_t)(ih + p.pt) * l.PW + p.pl, x + (int64_t)ih * p.W, (size_t)p.W);
+    // padding taps read x_zp: sum w * x - x_zp * sum w == sum over real taps of w * (x - x_zp)
+    int32_t wsum = 0;
+    for (int i = 0; i < 9; ++i) wsum += w9[i];
+    const int32_t bias_eff = bias - p.x_zp * wsum;
+    const Rq q = rq_make(mult, shift, p.out_zp, p.act_min, p.act_max);
+    if (p.stride == 1)
+        dw_rows<1>(p, l, scratch, w9, bias_eff, q, y);
+    else
+        dw_rows<2>(p, l, scratch, w9, bias_eff, q, y);
+}
+
+}  // namespace s8
+}  // namespace sdk
+#endif

@@ -1,0 +1,94 @@
+"""The x86 AVX2 int8 conv paths (kernels/x86/conv_s8.cpp: the pixel-lane GEMM for
+pointwise and im2col convs, the padded-plane 3x3 depthwise) against the numpy reference
+and the portable tier (SDK_INT8_GEMM=ref), on shapes that hit their edges: pixel counts
+that are not whole 16-pixel panels, row counts that are not whole 4-row tiles, odd K,
+groups, strides, asymmetric pads, fused clamps, multipliers >= 1 (the general requant
+path). On other hosts (or CPUs without AVX2) both runs take the portable path and the
+test still checks it against the reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sdkbuild import sdkm
+from sdkbuild.convert import quantize as Q
+
+
+@pytest.fixture(scope="module")
+def engine_lib() -> Path:
+    from sdkbuild import runtime
+
+    return runtime.build_dev_engine()
+
+
+def _conv_model(C: int, OC: int, H: int, W: int, k: int, stride: int, pads: list[int], group: int,  # noqa: N803
+                act: int, seed: int) -> sdkm.Model:
+    rng = np.random.default_rng(seed)
+    m = sdkm.Model(name="conv")
+    x = m.add_tensor(sdkm.Tensor("input", 1, (1, C, H, W), None))
+    w = m.add_tensor(sdkm.Tensor("w", 1, (OC, C // group, k, k),
+                                 rng.normal(0, 0.4, (OC, C // group, k, k)).astype(np.float32)))
+    b = m.add_tensor(sdkm.Tensor("b", 1, (OC,), rng.normal(0, 0.2, OC).astype(np.float32)))
+    oh = (H + pads[0] + pads[2] - k) // stride + 1
+    ow = (W + pads[1] + pads[3] - k) // stride + 1
+    y = m.add_tensor(sdkm.Tensor("output", 1, (1, OC, oh, ow), None))
+    attrs: dict = {"pads": pads, "strides": [stride, stride], "group": [group], "kernel_shape": [k, k],
+                   "activation": [act]}
+    frozen: frozenset = frozenset()
+    if act == 2:
+        attrs["activation_params"] = [0.0, 6.0]
+        frozen = frozenset({"activation_params"})
+    m.nodes.append(sdkm.Node("Conv", "conv", [x, w, b], [y], attrs, frozen))
+    m.inputs, m.outputs = [x], [y]
+    return m
+
+
+CASES = [
+    # C, OC, H, W, k, stride, pads, group, act
+    (16, 8, 12, 12, 1, 1, [0, 0, 0, 0], 1, 0),  # pointwise, 144 pixels = 9 panels
+    (7, 13, 5, 7, 1, 1, [0, 0, 0, 0], 1, 1),  # odd K, rows not a multiple of 4, 35 pixels (tail panel)
+    (24, 40, 7, 7, 1, 1, [0, 0, 0, 0], 1, 2),  # 49 pixels, Relu6
+    (480, 20, 3, 5, 1, 1, [0, 0, 0, 0], 1, 0),  # long K: tiles of few panels
+    (3, 16, 23, 21, 3, 2, [1, 1, 1, 1], 1, 2),  # the stem: im2col, K = 27
+    (8, 12, 9, 10, 3, 1, [0, 1, 2, 0], 2, 0),  # groups, asymmetric pads
+    (16, 24, 11, 11, 1, 2, [0, 0, 0, 0], 1, 1),  # 1x1 stride 2: im2col path
+    (6, 6, 37, 35, 3, 1, [1, 1, 1, 1], 6, 1),  # depthwise 3x3 s1, row tails
+    (6, 6, 36, 33, 3, 2, [1, 1, 1, 1], 6, 2),  # depthwise 3x3 s2
+    (4, 4, 9, 16, 3, 2, [0, 1, 2, 0], 4, 0),  # depthwise s2, asymmetric pads
+    (5, 5, 7, 7, 3, 1, [1, 1, 1, 1], 5, 0),  # depthwise on a 7x7 plane (one partial block per row)
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"c{c[0]}-oc{c[1]}-{c[2]}x{c[3]}-k{c[4]}s{c[5]}-g{c[7]}" for c in CASES])
+@pytest.mark.parametrize("boost", [False, True])
+def test_x86_int8_conv_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, case: tuple, boost: bool) -> None:
+    from sdkbuild import runtime
+
+    C, OC, H, W, k, stride, pads, group, act = case
+    m = _conv_model(C, OC, H, W, k, stride, pads, group, act, seed=C * 31 + OC)
+    rng = np.random.default_rng(H * W)
+    qm = Q.quantize_model(m, [{"input": rng.normal(0, 1, (1, C, H, W)).astype(np.float32)} for _ in range(4)],
+                          int8_io=True)
+    if boost:
+        # a tiny output scale: real multipliers >= 1 (positive shifts), outputs mostly clamped
+        y = qm.tensors[qm.outputs[0]]
+        y.quant.scales[0] = float(np.float32(y.quant.scales[0] / 4096.0))
+    sdkm.write(qm, tmp_path / "c.sdkm")
+    xs = [rng.integers(-128, 128, (1, C, H, W), dtype=np.int8), np.full((1, C, H, W), -128, np.int8),
+          np.full((1, C, H, W), 127, np.int8)]
+    want = [Q.simulate(qm, {"input": x})["output"] for x in xs]
+    got: dict[str, list[np.ndarray]] = {}
+    for kernel in ("", "ref"):  # the best kernels for this CPU, then the portable ones
+        monkeypatch.setenv("SDK_INT8_GEMM", kernel)
+        with runtime.Engine(engine_lib) as eng:
+            model = eng.load(tmp_path / "c.sdkm")
+            for threads in (1, 2):
+                sess = model.session(threads)
+                got[kernel] = [sess.run({"input": x})["output"] for x in xs]
+                sess.close()
+                for g, w in zip(got[kernel], want, strict=True):
+                    assert g.dtype == w.dtype and np.array_equal(g, w), (kernel, threads)
+            model.close()
