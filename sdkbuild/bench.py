@@ -1,7 +1,8 @@
-"""Benchmark the engine against onnxruntime on the same machine, in the same run.
+"""Benchmark the engine against onnxruntime (and ncnn) on the same machine, in the same run.
 
 For each model: fp32 and (with calibration data) int8, engine and onnxruntime, for each
-thread count. Every configuration runs in its own subprocess, so peak RSS is that
+thread count; fp32 on ncnn too when it is installed (`pip install ncnn`) and the graph
+maps to it (sdkbuild/ncnn_export.py: the same folded weights and fused activations). Every configuration runs in its own subprocess, so peak RSS is that
 configuration's alone: warm-up runs, then the median (and min) latency of >= 10 timed
 runs, peak RSS (VmHWM; getrusage where /proc is absent) and the RSS that loading and
 running the model added. int8 on the engine is sdkbuild's quantizer; int8 on onnxruntime
@@ -73,6 +74,12 @@ def cpu_model() -> str:
 
 # --------------------------------------------------------------------------- preparation
 
+def ncnn_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ncnn") is not None
+
+
 def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
     """fp32 (and int8) .sdkm for the engine and fp32 (and int8) ONNX for onnxruntime."""
     import onnx
@@ -97,6 +104,14 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
         x = bm.calibration[-1] if bm.calibration else np.random.default_rng(123).normal(0, 1, inp.shape)
     files["input"] = work / f"{bm.name}.input.npy"
     np.save(files["input"], np.asarray(x, np.float32).reshape(inp.shape))
+    if ncnn_available():
+        from .ncnn_export import NcnnUnsupported, export
+
+        try:
+            export(fp32, work / f"{bm.name}.ncnn.param", work / f"{bm.name}.ncnn.bin")
+            files["ncnn_fp32"] = work / f"{bm.name}.ncnn.param"
+        except NcnnUnsupported as e:
+            print(f"{bm.name}: not run on ncnn ({e})", file=sys.stderr)
     if bm.calibration:
         from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
@@ -152,6 +167,27 @@ def child(runtime_name: str, model: str, inp: str, threads: int, lib: str, runs:
 
         def run() -> np.ndarray:
             return next(iter(sess.run({name: x}).values()))
+    elif runtime_name == "ncnn":
+        import ncnn
+
+        net = ncnn.Net()
+        net.opt.use_vulkan_compute = False
+        net.opt.num_threads = threads
+        # fp32 throughout, like the other fp32 rows (ncnn would otherwise store fp16 where the CPU has F16C)
+        net.opt.use_fp16_storage = net.opt.use_fp16_packed = net.opt.use_fp16_arithmetic = False
+        net.opt.use_bf16_storage = False
+        if net.load_param(model) != 0 or net.load_model(str(Path(model).with_suffix(".bin"))) != 0:
+            raise SystemExit(f"ncnn could not load {model}")
+        xin = np.ascontiguousarray(x.reshape(x.shape[1:]))  # ncnn.Mat borrows this buffer: keep it alive
+        mat = ncnn.Mat(xin)
+
+        def run() -> np.ndarray:
+            ex = net.create_extractor()
+            ex.input("in0", mat)
+            rc, out = ex.extract("out0")
+            if rc != 0:
+                raise SystemExit(f"ncnn extract failed ({rc})")
+            return np.array(out)
     else:
         import onnxruntime as ort
 
@@ -223,9 +259,12 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
             if f"sdkm_{dtype}" not in f:
                 continue
             for t in threads:
-                for rt, model in (("engine", f[f"sdkm_{dtype}"]), ("onnxruntime", f[f"onnx_{dtype}"])):
+                peers = [("engine", f[f"sdkm_{dtype}"]), ("onnxruntime", f[f"onnx_{dtype}"])]
+                if f"ncnn_{dtype}" in f:
+                    peers.append(("ncnn", f[f"ncnn_{dtype}"]))
+                for rt, model in peers:
                     o = work / f"{bm.name}.{dtype}.{rt}.{t}.npy"
-                    res = measure("engine" if rt == "engine" else "ort", model, f["input"], t, lib, runs, warmup, o)
+                    res = measure({"onnxruntime": "ort"}.get(rt, rt), model, f["input"], t, lib, runs, warmup, o)
                     if "error" not in res:
                         res["cosine_vs_ort_fp32"] = cosine(np.load(o), ref)
                     rows.append({"model": bm.name, "dtype": dtype, "threads": t, "runtime": rt, **res})
@@ -242,11 +281,16 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
 
     with runtime.Engine(lib) as eng:
         info = eng.build_info
+    peers = f"onnxruntime {ort.__version__}"
+    if any(r["runtime"] == "ncnn" for r in rows):
+        import ncnn
+
+        peers += f", ncnn {ncnn.__version__} (fp32; fp16/bf16 storage off)"
     lines = [
-        "# Engine vs onnxruntime",
+        "# Engine vs onnxruntime" + (" and ncnn" if "ncnn" in peers else ""),
         "",
         f"Machine: **{cpu_model()}**, {os.cpu_count()} logical CPUs, {platform.system()} {platform.machine()}. "
-        f"onnxruntime {ort.__version__}; engine {info.get('version')} ({', '.join(info.get('isa', [])) or 'ref'}, "
+        f"{peers}; engine {info.get('version')} ({', '.join(info.get('isa', [])) or 'ref'}, "
         f"release build, compiler {info.get('compiler', '?')}).",
         f"Median of {runs} runs after {warmup} warm-up runs, batch 1, each configuration in its own "
         "process. Peak RSS is the whole process (Python + runtime + model); model RSS is what loading and "

@@ -28,7 +28,7 @@ def test_bench_cli_digits(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     rows = [line.split("|")[1:-1] for line in out.read_text().splitlines() if line.startswith("| digits_cnn")]
     assert {(c[1].strip(), c[3].strip()) for c in rows} == {
-        ("fp32", "engine"), ("fp32", "onnxruntime"), ("int8", "engine"), ("int8", "onnxruntime")}
+        ("fp32", "engine"), ("fp32", "onnxruntime"), ("fp32", "ncnn"), ("int8", "engine"), ("int8", "onnxruntime")}
     for c in rows:
         assert float(c[4]) > 0 and float(c[6]) > 0  # median ms, peak RSS
         assert float(c[8]) > (0.9999 if c[1].strip() == "fp32" else 0.99)  # cosine vs onnxruntime fp32

@@ -1,0 +1,233 @@
+"""Write an fp32 .sdkm graph as an ncnn model (param + bin), so `bench` can run the very
+same network (same folded weights, same fused activations) on ncnn, a mobile inference
+runtime, next to the engine and onnxruntime.
+
+Covers the CNN ops the examples use: Conv (grouped and depthwise, with its fused
+activation), Add, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, the flatten
+Reshape, Gemm with constant weights, Softmax. Batch 1 only (ncnn blobs are C x H x W).
+Anything else raises NcnnUnsupported naming the node, and bench leaves ncnn out.
+
+Format: https://github.com/Tencent/ncnn/wiki/param-and-model-file-structure. A blob
+read by several layers goes through a Split layer (ncnn gives each blob one consumer).
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+
+from . import sdkm
+from .fileio import write_atomic
+
+INPUT, OUTPUT = "in0", "out0"  # blob names bench feeds and reads
+
+# engine fused activation code -> ncnn activation_type (ncnn: 1 ReLU, 3 Clip, 4 Sigmoid, 6 HardSwish)
+_ACT = {0: 0, 1: 1, 2: 3, 3: 6, 4: 4}
+F32 = 1  # sdkm dtype code
+
+
+class NcnnUnsupported(Exception):
+    """The graph uses something this exporter does not map to ncnn."""
+
+
+def _ints(n: sdkm.Node, key: str, default: list[int]) -> list[int]:
+    v = n.attrs.get(key)
+    return [int(x) for x in v] if isinstance(v, list) and v else default
+
+
+def _floats(n: sdkm.Node, key: str, default: list[float]) -> list[float]:
+    v = n.attrs.get(key)
+    return [float(x) for x in v] if isinstance(v, list) and v else default
+
+
+def _act_params(n: sdkm.Node) -> list[str]:
+    code = _ints(n, "activation", [0])[0]
+    if code not in _ACT:
+        raise NcnnUnsupported(f"node {n.name!r}: fused activation {code}")
+    out = [f"9={_ACT[code]}"] if code else []
+    if code == 2:
+        lo, hi = _floats(n, "activation_params", [0.0, 6.0])
+        out.append(f"-23310=2,{lo:e},{hi:e}")
+    elif code == 3:  # x * clamp(x / 6 + 1/2, 0, 1)
+        out.append(f"-23310=2,{1 / 6:e},{0.5:e}")
+    return out
+
+
+class _Writer:
+    def __init__(self, m: sdkm.Model) -> None:
+        self.m = m
+        self.layers: list[str] = []
+        self.blobs: set[str] = set()
+        self.weights = bytearray()
+        self.names = {i: f"t{i}" for i in range(len(m.tensors))}
+        self.readers: dict[int, int] = {}  # tensor -> layers still to read it
+        self.split_outs: dict[int, list[str]] = {}
+        for n in m.nodes:
+            for i in n.inputs:
+                if i >= 0 and m.tensors[i].data is None:
+                    self.readers[i] = self.readers.get(i, 0) + 1
+
+    def layer(self, kind: str, name: str, ins: list[str], outs: list[str], params: list[str]) -> None:
+        self.layers.append(" ".join([kind, name, str(len(ins)), str(len(outs)), *ins, *outs, *params]))
+        self.blobs.update(outs)
+
+    def produce(self, t: int) -> str:
+        """The blob name layer output `t` gets; fans out through a Split when read several times."""
+        name = INPUT if t in self.m.inputs else OUTPUT if t in self.m.outputs else self.names[t]
+        k = self.readers.get(t, 0)
+        if k > 1:
+            self.split_outs[t] = [f"{name}_s{j}" for j in range(k)]
+        return name
+
+    def read(self, t: int) -> str:
+        if self.m.tensors[t].data is not None:
+            raise NcnnUnsupported(f"constant tensor {self.m.tensors[t].name!r} used as an activation")
+        if t in self.split_outs:
+            return self.split_outs[t].pop()
+        return INPUT if t in self.m.inputs else self.names[t]
+
+    def after(self, t: int, blob: str) -> None:
+        if t in self.split_outs:
+            self.layer("Split", f"split_{blob}", [blob], list(self.split_outs[t]), [])
+
+    def raw(self, a: np.ndarray, tagged: bool) -> None:
+        if tagged:  # ncnn's "auto" weight storage: a 4-byte tag, 0 = plain float32
+            self.weights += struct.pack("<I", 0)
+        self.weights += np.ascontiguousarray(a, "<f4").tobytes()
+
+    def const(self, i: int) -> np.ndarray:
+        t = self.m.tensors[i]
+        if t.data is None:
+            raise NcnnUnsupported(f"tensor {t.name!r} must be a constant")
+        return np.asarray(t.data, np.float32)
+
+    def node(self, n: sdkm.Node) -> None:
+        m, op = self.m, n.op
+        shape = m.tensors[n.outputs[0]].shape
+        if op == "Conv":
+            w = self.const(n.inputs[1])
+            oc, cg, kh, kw = w.shape
+            group = _ints(n, "group", [1])[0]
+            sh, sw = _ints(n, "strides", [1, 1])
+            dh, dw = _ints(n, "dilations", [1, 1])
+            pt, pl, pb, pr = _ints(n, "pads", [0, 0, 0, 0])
+            has_b = len(n.inputs) > 2 and n.inputs[2] >= 0
+            params = [f"0={oc}", f"1={kw}", f"11={kh}", f"2={dw}", f"12={dh}", f"3={sw}", f"13={sh}", f"4={pl}",
+                      f"14={pt}", f"15={pr}", f"16={pb}", f"5={int(has_b)}", f"6={w.size}"]
+            if group > 1:
+                params.append(f"7={group}")
+            x = self.read(n.inputs[0])
+            self.raw(w, True)
+            if has_b:
+                self.raw(self.const(n.inputs[2]), False)
+            y = self.produce(n.outputs[0])
+            self.layer("ConvolutionDepthWise" if group > 1 else "Convolution", n.name, [x], [y],
+                       params + _act_params(n))
+        elif op == "Gemm":
+            if _ints(n, "transA", [0])[0]:
+                raise NcnnUnsupported(f"node {n.name!r}: Gemm with transA")
+            w = self.const(n.inputs[1]) * np.float32(_floats(n, "alpha", [1.0])[0])
+            if not _ints(n, "transB", [0])[0]:
+                w = w.T
+            has_b = len(n.inputs) > 2 and n.inputs[2] >= 0
+            x = self.read(n.inputs[0])
+            self.raw(w, True)
+            if has_b:
+                b = np.broadcast_to(self.const(n.inputs[2]).reshape(-1), (w.shape[0],))
+                self.raw(b * np.float32(_floats(n, "beta", [1.0])[0]), False)
+            y = self.produce(n.outputs[0])
+            self.layer("InnerProduct", n.name, [x], [y],
+                       [f"0={w.shape[0]}", f"1={int(has_b)}", f"2={w.size}", *_act_params(n)])
+        elif op == "Add":
+            a, b = (self.read(i) for i in n.inputs)
+            act = _ints(n, "activation", [0])[0]
+            y = self.produce(n.outputs[0])
+            if act:
+                self.layer("BinaryOp", n.name, [a, b], [y + "_pre"], ["0=0"])
+                self._act(n.name + "_act", act, y + "_pre", y, n)
+            else:
+                self.layer("BinaryOp", n.name, [a, b], [y], ["0=0"])
+        elif op in ("Relu", "Clip"):
+            x = self.read(n.inputs[0])
+            y = self.produce(n.outputs[0])
+            if op == "Relu":
+                self.layer("ReLU", n.name, [x], [y], [])
+            else:
+                lo, hi = self._clip_bounds(n)
+                self.layer("Clip", n.name, [x], [y], [f"0={lo:e}", f"1={hi:e}"])
+        elif op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
+            x = self.read(n.inputs[0])
+            y = self.produce(n.outputs[0])
+            if op == "GlobalAveragePool":
+                self.layer("Pooling", n.name, [x], [y], ["0=1", "4=1"])
+            else:
+                kh, kw = _ints(n, "kernel_shape", [1, 1])
+                sh, sw = _ints(n, "strides", [1, 1])
+                pt, pl, pb, pr = _ints(n, "pads", [0, 0, 0, 0])
+                if _ints(n, "dilations", [1, 1]) != [1, 1]:
+                    raise NcnnUnsupported(f"node {n.name!r}: dilated pooling")
+                mode = 0 if _ints(n, "ceil_mode", [0])[0] else 1  # ncnn: 0 full (ceil), 1 valid (floor)
+                params = [f"0={int(op == 'AveragePool')}", f"1={kw}", f"11={kh}", f"2={sw}", f"12={sh}", f"3={pl}",
+                          f"13={pt}", f"14={pr}", f"15={pb}", f"5={mode}"]
+                if op == "AveragePool":
+                    params.append(f"6={_ints(n, 'count_include_pad', [0])[0]}")
+                self.layer("Pooling", n.name, [x], [y], params)
+        elif op == "Reshape":
+            if len(shape) != 2 or shape[0] != 1:
+                raise NcnnUnsupported(f"node {n.name!r}: Reshape to {list(shape)} (only the [1, K] flatten maps)")
+            x = self.read(n.inputs[0])
+            self.layer("Flatten", n.name, [x], [self.produce(n.outputs[0])], [])
+        elif op == "Softmax":
+            rank = len(m.tensors[n.inputs[0]].shape)
+            axis = _ints(n, "axis", [-1])[0] % rank
+            if axis != rank - 1 or rank > 4:
+                raise NcnnUnsupported(f"node {n.name!r}: Softmax over axis {axis} of rank {rank}")
+            x = self.read(n.inputs[0])
+            # ncnn axes count without the batch: the last of rank-1 remaining dims; 1= fixes a legacy bug
+            self.layer("Softmax", n.name, [x], [self.produce(n.outputs[0])], [f"0={rank - 2}", "1=1"])
+        else:
+            raise NcnnUnsupported(f"node {n.name!r}: no ncnn mapping for op {op}")
+        self.after(n.outputs[0], OUTPUT if n.outputs[0] in m.outputs else self.names[n.outputs[0]])
+
+
+    def _clip_bounds(self, n: sdkm.Node) -> tuple[float, float]:
+        vals = []
+        for j, default in ((1, -3.4e38), (2, 3.4e38)):
+            if len(n.inputs) > j and n.inputs[j] >= 0:
+                vals.append(float(self.const(n.inputs[j]).reshape(-1)[0]))
+            else:
+                vals.append(_floats(n, ("min", "max")[j - 1], [default])[0])
+        return vals[0], vals[1]
+
+    def _act(self, name: str, code: int, x: str, y: str, n: sdkm.Node) -> None:
+        if code == 1:
+            self.layer("ReLU", name, [x], [y], [])
+        elif code == 2:
+            lo, hi = _floats(n, "activation_params", [0.0, 6.0])
+            self.layer("Clip", name, [x], [y], [f"0={lo:e}", f"1={hi:e}"])
+        else:
+            raise NcnnUnsupported(f"node {n.name!r}: fused activation {code} on Add")
+
+
+def export(model: sdkm.Model, param: str | os.PathLike, weights: str | os.PathLike) -> None:
+    """Write `model` (fp32, one input, one output, batch 1) as ncnn param + bin files."""
+    t = model.tensors
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise NcnnUnsupported("only single-input, single-output models map")
+    if any(x.dtype != F32 or x.quant is not None for x in t):
+        raise NcnnUnsupported("only fp32 models map")
+    shape = t[model.inputs[0]].shape
+    if len(shape) not in (2, 4) or shape[0] != 1:
+        raise NcnnUnsupported(f"input shape {list(shape)}: ncnn runs batch 1, C x H x W")
+    w = _Writer(model)
+    dims = [f"0={shape[3]}", f"1={shape[2]}", f"2={shape[1]}"] if len(shape) == 4 else [f"0={shape[1]}"]
+    w.layer("Input", "input", [], [w.produce(model.inputs[0])], dims)
+    w.after(model.inputs[0], INPUT)
+    for n in model.nodes:
+        w.node(n)
+    text = "\n".join(["7767517", f"{len(w.layers)} {len(w.blobs)}", *w.layers]) + "\n"
+    write_atomic(Path(param), text)
+    write_atomic(Path(weights), bytes(w.weights))

@@ -1,0 +1,86 @@
+"""sdkbuild/ncnn_export.py: the converted graph written as an ncnn model computes what
+onnxruntime computes on the original ONNX (the bench's ncnn rows are the same network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from sdkbuild import convert, ncnn_export
+
+ncnn = pytest.importorskip("ncnn", reason="ncnn is a test dependency: scripts/setup.sh installs it")
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "models"
+
+
+def _ncnn_run(param: Path, weights: Path, x: np.ndarray) -> np.ndarray:
+    net = ncnn.Net()
+    net.opt.use_vulkan_compute = False
+    net.opt.use_fp16_storage = net.opt.use_fp16_packed = net.opt.use_fp16_arithmetic = False
+    assert net.load_param(str(param)) == 0 and net.load_model(str(weights)) == 0
+    xin = np.ascontiguousarray(x[0])  # the Mat borrows this buffer
+    ex = net.create_extractor()
+    ex.input(ncnn_export.INPUT, ncnn.Mat(xin))
+    rc, out = ex.extract(ncnn_export.OUTPUT)
+    assert rc == 0
+    return np.array(out)
+
+
+def _check(model: onnx.ModelProto, x: np.ndarray, tmp_path: Path) -> None:
+    m = convert.convert_model(model)
+    ncnn_export.export(m, tmp_path / "m.param", tmp_path / "m.bin")
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    ref = sess.run(None, {sess.get_inputs()[0].name: x})[0]
+    got = _ncnn_run(tmp_path / "m.param", tmp_path / "m.bin", x)
+    np.testing.assert_allclose(got.ravel(), ref.ravel(), rtol=1e-4, atol=1e-4 * float(np.abs(ref).max()))
+
+
+def _w(rng: np.random.Generator, name: str, *shape: int) -> onnx.TensorProto:
+    return numpy_helper.from_array(rng.normal(0, 0.3, shape).astype(np.float32), name)
+
+
+def test_examples_match_onnxruntime(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    _check(onnx.load(EXAMPLES / "digits_cnn.onnx"), rng.random((1, 1, 8, 8), np.float32), tmp_path)
+    # MobileNetV2: fused Clip activations, depthwise, residual Adds (a blob read twice -> Split)
+    _check(onnx.load(EXAMPLES / "mobilenetv2_224.onnx"), rng.normal(0, 1, (1, 3, 224, 224)).astype(np.float32),
+           tmp_path)
+
+
+def test_other_mapped_ops(tmp_path: Path) -> None:
+    """Add + Relu (fused by the converter), the graph input read twice, AveragePool with
+    padding, a standalone Clip, Gemm with transB=0 and alpha/beta, Softmax."""
+    rng = np.random.default_rng(1)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["x", "w2"], ["c2"], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["c1", "c2"], ["s"]),
+        helper.make_node("Relu", ["s"], ["r"]),
+        helper.make_node("AveragePool", ["r"], ["p"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                         count_include_pad=1),
+        helper.make_node("Clip", ["p", "lo", "hi"], ["q"]),
+        helper.make_node("Flatten", ["q"], ["f"]),
+        helper.make_node("Gemm", ["f", "g", "gb"], ["z"], alpha=0.5, beta=2.0),
+        helper.make_node("Softmax", ["z"], ["y"], axis=1),
+    ]
+    inits = [_w(rng, "w1", 4, 3, 3, 3), _w(rng, "b1", 4), _w(rng, "w2", 4, 3, 3, 3),
+             numpy_helper.from_array(np.float32(-0.5), "lo"), numpy_helper.from_array(np.float32(0.8), "hi"),
+             _w(rng, "g", 4 * 4 * 4, 5), _w(rng, "gb", 5)]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 7, 7])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 5])], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    _check(model, rng.normal(0, 1, (1, 3, 7, 7)).astype(np.float32), tmp_path)
+
+
+def test_unmapped_graphs_are_refused(tmp_path: Path) -> None:
+    nodes = [helper.make_node("Transpose", ["x"], ["y"], perm=[0, 1, 3, 2])]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 3, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 4, 3])])
+    m = convert.convert_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], ir_version=8))
+    with pytest.raises(ncnn_export.NcnnUnsupported, match="Transpose"):
+        ncnn_export.export(m, tmp_path / "m.param", tmp_path / "m.bin")
+    assert not (tmp_path / "m.param").exists()
