@@ -72,7 +72,9 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path) -> None:
         if isa != "x86":
             assert f"int8 gemm kernel {isa}" in log and "bit-exact vs ref" in log
     if targets.get(target).arch == "arm64":
-        assert "fp32 gemm kernel neon" in log
+        assert "fp32 gemm kernel neon" in log and "fp32 conv kernels neon" in log
+    if "x86" in CASES[target]:  # AVX2 GEMM tiles + depthwise vs ref, unless the CPU lacks AVX2
+        assert "fp32 conv kernels avx2" in log or "lacks AVX2/FMA" in log
 
 
 # --------------------------------------------------------------------------- depthwise rows on the host

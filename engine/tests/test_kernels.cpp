@@ -27,6 +27,9 @@
 #if SDK_FEATURE_FP32
 #include "kernels/ref/sgemm_f32.h"
 #endif
+#if SDK_FEATURE_FP32 && defined(TEST_HAVE_CONV)
+#include "kernels/ref/conv.h"
+#endif
 
 static int g_failures = 0;
 static std::vector<std::string> g_checked;
@@ -226,6 +229,73 @@ static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) 
 }
 #endif
 
+#if SDK_FEATURE_FP32 && defined(TEST_HAVE_CONV)
+// fp32 Conv with the SIMD kernels (GEMM tiles, depthwise) vs with them switched off, on
+// random geometries: odd sizes, pads, strides, dilations, groups, depth multipliers and
+// every fused activation. Within 1e-5 (FMA rounds once).
+static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    double worst = 0.0;
+    for (int it = 0; it < 300; ++it) {
+        sdk::ConvGeom g;
+        memset(&g, 0, sizeof g);
+        const int kind = it % 5;  // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK
+        g.N = pick(1, 2);
+        g.KH = kind == 2 ? 1 : pick(1, 5);
+        g.KW = kind == 2 ? 1 : (pick(0, 3) ? g.KH : pick(1, 5));
+        g.sh = pick(1, 3);
+        g.sw = kind <= 1 ? pick(1, 2) : pick(1, 3);
+        g.dh = pick(0, 3) ? 1 : 2;
+        g.dw = pick(0, 3) ? 1 : 2;
+        if (kind == 2 && pick(0, 1)) g.sh = g.sw = 1;
+        g.pt = pick(0, 2); g.pl = pick(0, 2); g.pb = pick(0, 2); g.pr = pick(0, 2);
+        g.H = pick(1, 20) + (g.KH - 1) * g.dh;
+        g.W = pick(1, 40) + (g.KW - 1) * g.dw;
+        if (kind == 1) g.W = pick(7, 120);  // long rows: the vector loads of wide planes
+        const int C = pick(1, 12);
+        g.C = kind == 3 ? C * 2 : C;
+        g.group = kind <= 1 ? g.C : (kind == 3 ? 2 : 1);
+        g.OC = kind <= 1 ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, 40));
+        g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
+        g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
+        g.act.kind = pick(0, 4);
+        g.act.lo = -0.5f;
+        g.act.hi = 0.75f;
+        set_enabled(-1);  // plan (and scratch) for the SIMD kernels; the ref path ignores the extra
+        const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
+        const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
+        std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * (g.C / g.group) * g.KH * g.KW), b(g.OC);
+        for (auto& v : x) v = nd(rng);
+        for (auto& v : w) v = nd(rng);
+        for (auto& v : b) v = nd(rng);
+        const size_t ny = (size_t)g.N * g.OC * g.OH * g.OW;
+        std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f);  // +16: nothing written past the end
+        std::vector<float> scratch(sb / sizeof(float) + 16);
+        const float* bp = pick(0, 3) ? b.data() : nullptr;
+        set_enabled(0);
+        sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, want.data(), scratch.data(), sb, nullptr);
+        set_enabled(-1);
+        sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
+        for (size_t i = 0; i < want.size(); ++i) {
+            const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
+            worst = d > worst ? d : worst;
+            if (!(d <= 1e-5)) {
+                CHECK(false, "conv %s: N%d C%d %dx%d OC%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d g%d act%d at %zu: %g vs %g",
+                      name, g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.pb, g.pr,
+                      g.group, g.act.kind, i, got[i], want[i]);
+                break;
+            }
+        }
+        ++cases;
+    }
+    printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (worst %.2g)\n", name, cases, worst);
+    g_checked.push_back(std::string(name) + "-f32-conv");
+}
+#endif
+
 int main(int argc, char** argv) {
     std::vector<std::string> required;
     for (int i = 1; i + 1 < argc; i += 2)
@@ -257,12 +327,19 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_FP32 && SDK_FEATURE_X86
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    {
         check_sgemm("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
-    else
+#if defined(TEST_HAVE_CONV)
+        check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
+#endif
+    } else
         printf("fp32 gemm kernel avx2    : compiled in, CPU lacks AVX2/FMA (skipped)\n");
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__aarch64__)
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
+#if defined(TEST_HAVE_CONV)
+    check_conv_f32("neon", sdk::ref::neon_sgemm_set_enabled);
+#endif
 #endif
     for (const auto& r : required) {
         bool found = false;

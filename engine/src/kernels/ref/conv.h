@@ -25,7 +25,8 @@ namespace ref {
 struct ConvF32Plan {
     int32_t tile;         // output pixels per im2col tile (a multiple of the GEMM panel width)
     int64_t slot_floats;  // per-thread im2col buffer (floats)
-    bool depthwise;       // one input channel per group: direct loops, no scratch
+    bool depthwise;       // one input channel per group: direct loops (no scratch unless x86_dw)
+    bool x86_dw;          // depthwise on the AVX2 kernel (x86/conv_f32.cpp; scratch: a padded plane)
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
@@ -36,6 +37,15 @@ size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan);
 // thread_scratch + current_thread_index() * stride (RunContext::thread_scratch_*).
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
               void* thread_scratch, size_t stride, ThreadPool* pool);
+
+#if SDK_FEATURE_X86  // ---- AVX2 + FMA kernels, kernels/x86/conv_f32.cpp (chosen at run time)
+// Floats of per-thread scratch the AVX2 depthwise kernel needs for g; 0 = not applicable.
+int64_t x86_dw_scratch_floats(const ConvGeom& g);
+// Output planes [begin, end) (plane t = image t / OC, channel t % OC) of a depthwise conv,
+// bias and activation included; scratch: x86_dw_scratch_floats(g) floats.
+void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
+                       int64_t end, float* scratch);
+#endif
 
 }  // namespace ref
 }  // namespace sdk

@@ -23,6 +23,8 @@ struct DwJob {
     const ConvGeom* g;
     const float *x, *w, *b;
     float* y;
+    float* scratch;  // per-thread padded planes (x86 kernel), stride floats apart
+    size_t stride;
 };
 
 // Relu/Clip applied to a block in registers before its one store, so -Os builds make no
@@ -153,6 +155,11 @@ constexpr int kDwMaxRows = 16;
 void dw_range(void* arg, int64_t begin, int64_t end) {
     const DwJob& j = *static_cast<const DwJob*>(arg);
     const ConvGeom& g = *j.g;
+#if SDK_FEATURE_X86
+    if (j.scratch)
+        return x86_dw_range_avx2(g, j.x, j.w, j.b, j.y, begin, end,
+                                 j.scratch + (size_t)current_thread_index() * j.stride);
+#endif
     const int mult = g.OC / g.C;  // depth multiplier
     for (int64_t t = begin; t < end; ++t) {
         const int n = (int)(t / g.OC), oc = (int)(t % g.OC), c = oc / mult;
@@ -307,6 +314,13 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.depthwise = g.C == g.group;
     p.tile = 0;
     p.slot_floats = 0;
+    p.x86_dw = false;
+#if SDK_FEATURE_X86
+    if (p.depthwise && x86_sgemm_avx2_enabled()) {
+        p.slot_floats = x86_dw_scratch_floats(g);
+        p.x86_dw = p.slot_floats > 0;
+    }
+#endif
     if (p.depthwise) return p;
     const int64_t K = (int64_t)(g.C / g.group) * g.KH * g.KW;
     int64_t tile = kSlotBudgetFloats / K / kNR * kNR;
@@ -321,13 +335,17 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
 }
 
 size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan) {
-    return plan.depthwise ? 0 : (size_t)plan.slot_floats * sizeof(float);
+    return (size_t)plan.slot_floats * sizeof(float);
 }
 
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
               void* thread_scratch, size_t stride, ThreadPool* pool) {
     if (plan.depthwise) {
-        DwJob j = {&g, x, w, b, y};
+        DwJob j = {&g, x, w, b, y, nullptr, stride / sizeof(float)};
+#if SDK_FEATURE_X86
+        // the plan's choice, unless the kernel was switched off since (test hook)
+        if (plan.x86_dw && x86_sgemm_avx2_enabled()) j.scratch = static_cast<float*>(thread_scratch);
+#endif
         int64_t per_task = (int64_t)g.OH * g.OW * g.KH * g.KW;
         int64_t grain = per_task > 0 ? (1 << 15) / per_task : 1;
         parallel_for(pool, (int64_t)g.N * g.OC, grain < 1 ? 1 : grain, dw_range, &j);
