@@ -63,11 +63,10 @@ __attribute__((target("avx2"))) void pl_pack_avx2(const int8_t* rows, int64_t ro
 
 namespace {
 
-__attribute__((target("avx2"), always_inline)) inline void pl_store(const PlGemm& g, int32_t m, __m256i a0,
-                                                                   __m256i a1, int8_t* y, int32_t n) {
-    const Rq q = rq_make(g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
-    const __m256i b = _mm256_set1_epi32(g.bias[m]);
-    const __m128i r = pack16_lanes(rq8(_mm256_add_epi32(a0, b), q), rq8(_mm256_add_epi32(a1, b), q));
+// Accumulators start at the row's bias; the requant constants are made once per row.
+__attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q, __m256i a0, __m256i a1, int8_t* y,
+                                                                   int32_t n) {
+    const __m128i r = pack16_lanes(rq8(a0, q), rq8(a1, q));
     if (n == kPlNR) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(y), r);
     } else {
@@ -79,62 +78,70 @@ __attribute__((target("avx2"), always_inline)) inline void pl_store(const PlGemm
 
 }  // namespace
 
+namespace {
+
+// The k loop of a 4-row x 16-pixel tile, out of line so that its 8 accumulators, 2 input
+// vectors and the broadcast weight own the 16 YMM registers (inlined into the epilogue
+// loop, GCC spilled an accumulator per iteration). acc: in = the rows' biases (4), out =
+// 8 sums (row r: acc[2r], acc[2r + 1]).
+__attribute__((target("avx2"), noinline)) void pl_tile4(const int32_t* w0, int32_t k2, const int16_t* P, __m256i* acc) {
+    const int32_t *w1 = w0 + k2, *w2 = w1 + k2, *w3 = w2 + k2;
+    __m256i c00 = acc[0], c01 = c00, c10 = acc[1], c11 = c10, c20 = acc[2], c21 = c20, c30 = acc[3], c31 = c30;
+    for (int32_t k = 0; k < k2; ++k, P += 2 * kPlNR) {
+        const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P));
+        const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + kPlNR));
+        __m256i w = _mm256_set1_epi32(w0[k]);
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, w));
+        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x1, w));
+        w = _mm256_set1_epi32(w1[k]);
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, w));
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, w));
+        w = _mm256_set1_epi32(w2[k]);
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x0, w));
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x1, w));
+        w = _mm256_set1_epi32(w3[k]);
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, w));
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x1, w));
+    }
+    acc[0] = c00, acc[1] = c01, acc[2] = c10, acc[3] = c11;
+    acc[4] = c20, acc[5] = c21, acc[6] = c30, acc[7] = c31;
+}
+
+__attribute__((target("avx2"), noinline)) void pl_tile1(const int32_t* w0, int32_t k2, const int16_t* P, __m256i* acc) {
+    __m256i c00 = acc[0], c01 = c00;
+    for (int32_t k = 0; k < k2; ++k, P += 2 * kPlNR) {
+        const __m256i w = _mm256_set1_epi32(w0[k]);
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(P)), w));
+        c01 = _mm256_add_epi32(c01,
+                               _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + kPlNR)), w));
+    }
+    acc[0] = c00, acc[1] = c01;
+}
+
+}  // namespace
+
 __attribute__((target("avx2"))) void pl_gemm_avx2(const PlGemm& g, const int16_t* panels, int32_t pixels, int32_t m0,
                                                   int32_t m1, int8_t* y, int64_t ys_m) {
     const int32_t k2 = g.k2;
     const int64_t pstride = (int64_t)k2 * 2 * kPlNR;
-    int32_t m = m0;
-    for (; m + 4 <= m1; m += 4) {
-        const int32_t* w0 = g.w + (int64_t)m * k2;
-        const int32_t *w1 = w0 + k2, *w2 = w1 + k2, *w3 = w2 + k2;
-        for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
-            const int16_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
-            // named accumulators, not arrays: -Os builds do not unroll array loops
-            __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00;
-            __m256i c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-            for (int32_t k = 0; k < k2; ++k) {
-                const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR));
-                const __m256i x1 =
-                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR + kPlNR));
-                __m256i w = _mm256_set1_epi32(w0[k]);
-                c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, w));
-                c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x1, w));
-                w = _mm256_set1_epi32(w1[k]);
-                c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, w));
-                c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, w));
-                w = _mm256_set1_epi32(w2[k]);
-                c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x0, w));
-                c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x1, w));
-                w = _mm256_set1_epi32(w3[k]);
-                c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, w));
-                c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x1, w));
-            }
-            const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
-            int8_t* yp = y + (int64_t)m * ys_m + p0;
-            pl_store(g, m, c00, c01, yp, n);
-            pl_store(g, m + 1, c10, c11, yp + ys_m, n);
-            pl_store(g, m + 2, c20, c21, yp + 2 * ys_m, n);
-            pl_store(g, m + 3, c30, c31, yp + 3 * ys_m, n);
-        }
-    }
-    for (; m < m1; ++m) {
+    Rq q[4];
+    __m256i acc[8];
+    for (int32_t m = m0; m < m1;) {
+        const int rows = m + 4 <= m1 ? 4 : 1;
+        for (int r = 0; r < rows; ++r)
+            q[r] = rq_make(g.mult[m + r], g.shift[m + r], g.out_zp, g.act_min, g.act_max);
         const int32_t* w0 = g.w + (int64_t)m * k2;
         for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
             const int16_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
-            __m256i c00 = _mm256_setzero_si256(), c01 = c00;
-            for (int32_t k = 0; k < k2; ++k) {
-                const __m256i w = _mm256_set1_epi32(w0[k]);
-                c00 = _mm256_add_epi32(
-                    c00, _mm256_madd_epi16(
-                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR)), w));
-                c01 = _mm256_add_epi32(
-                    c01, _mm256_madd_epi16(
-                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + (int64_t)k * 2 * kPlNR + kPlNR)),
-                             w));
-            }
+            for (int r = 0; r < rows; ++r) acc[r] = _mm256_set1_epi32(g.bias[m + r]);
+            if (rows == 4)
+                pl_tile4(w0, k2, P, acc);
+            else
+                pl_tile1(w0, k2, P, acc);
             const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
-            pl_store(g, m, c00, c01, y + (int64_t)m * ys_m + p0, n);
+            for (int r = 0; r < rows; ++r) pl_store(q[r], acc[2 * r], acc[2 * r + 1], y + (m + r) * ys_m + p0, n);
         }
+        m += rows;
     }
 }
 
