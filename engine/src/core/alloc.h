@@ -28,11 +28,10 @@ inline void aligned_free(void* p) {
 }
 
 // Zeroed array of n trivially-constructible T; nullptr on overflow/OOM. Free with free().
+// (calloc itself fails on n * sizeof(T) overflow.)
 template <typename T>
 T* alloc_array(size_t n) {
-    if (n == 0) n = 1;
-    if (n > SIZE_MAX / sizeof(T)) return nullptr;
-    return static_cast<T*>(calloc(n, sizeof(T)));
+    return static_cast<T*>(calloc(n + (n == 0), sizeof(T)));
 }
 
 }  // namespace sdk

@@ -58,12 +58,14 @@ uint32_t crc32_ieee(const uint8_t* p, size_t n) {
 }
 
 struct Section {
-    const uint8_t* data = nullptr;
-    uint64_t offset = 0;
-    uint64_t size = 0;
-    bool present = false;
+    const uint8_t* data;
+    uint64_t size;
+    bool present;
 };
 
+// Messages name the record and the problem; load_model() prefixes "invalid .sdkm model: "
+// once, and the per-record loops prefix the record ("tensor 'x': ", "node 'n': "), so the
+// formats here stay short and shared.
 struct Loader {
     Model* m;
     Section sec[kNumKinds];
@@ -73,7 +75,6 @@ struct Loader {
         va_start(ap, fmt);
         set_error_v(SDK_ERR_BAD_MODEL, fmt, ap);
         va_end(ap);
-        prefix_error("invalid .sdkm model: ");
         return SDK_ERR_BAD_MODEL;
     }
 
@@ -86,20 +87,32 @@ struct Loader {
         return true;
     }
 
-    bool blob_range(uint32_t off, uint64_t count, uint64_t elem, const void** out) {
+    bool blob_range(uint32_t off, uint64_t count, const void** out) {  // count 4-byte values
         const Section& b = sec[S_BLOB];
-        if (off % 4 != 0) return false;
-        if (count > b.size / elem) return false;
-        uint64_t bytes = count * elem;
-        if (off > b.size || bytes > b.size - off) return false;
+        if (off % 4 != 0 || off > b.size || count > (b.size - off) / 4) return false;
         *out = b.data + off;
         return true;
     }
 
+    // [first, first + count) must lie inside INDICES.
+    sdk_status index_range(uint64_t first, uint64_t count, const char* what) {
+        if (first + count > sec[S_INDICES].size / 4)
+            return bad("%s [%llu, +%llu) lie outside INDICES", what, static_cast<unsigned long long>(first),
+                       static_cast<unsigned long long>(count));
+        return SDK_OK;
+    }
+
+    // A tensor index read from INDICES (what: "input 0"...).
+    sdk_status tensor_index(int32_t t, const char* what, uint32_t k) {
+        if (t < 0 || t >= m->num_tensors) return bad("%s %u: tensor index %d out of range", what, k, t);
+        return SDK_OK;
+    }
+
     sdk_status header(const uint8_t* d, size_t size);
     sdk_status quants();
-    sdk_status tensors();
+    sdk_status tensor(int32_t i);
     sdk_status attrs();
+    sdk_status node(int32_t i, int32_t* producer, uint64_t* total_io);
     sdk_status graph_and_nodes();
     sdk_status ops_and_prepare();
 };
@@ -121,46 +134,38 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
         return bad("CRC-32 mismatch: the file is corrupted");
 
     const uint64_t table_end = kHeaderSize + uint64_t(nsec) * kSectionSize;
-    uint64_t starts[64], ends[64];
     for (uint32_t i = 0; i < nsec; ++i) {
         const uint8_t* r = d + kHeaderSize + i * kSectionSize;
         uint32_t kind = rd32(r);
         uint64_t off = rd64(r + 8), sz = rd64(r + 16);
         if (off < table_end || off > size || sz > size - off)
-            return bad("section %u (kind %u) [%llu, +%llu) lies outside the file", i, kind,
-                       static_cast<unsigned long long>(off), static_cast<unsigned long long>(sz));
-        uint64_t align = kind == S_CONST ? 64 : 8;
-        if (off % align != 0)
-            return bad("section %u (kind %u) at offset %llu is not %llu-byte aligned", i, kind,
-                       static_cast<unsigned long long>(off), static_cast<unsigned long long>(align));
-        for (uint32_t j = 0; j < i; ++j)
-            if (sz > 0 && ends[j] > starts[j] && off < ends[j] && starts[j] < off + sz)
-                return bad("sections %u and %u overlap", j, i);
-        starts[i] = off;
-        ends[i] = off + sz;
+            return bad("section %u (kind %u) lies outside the file", i, kind);
+        uint32_t align = kind == S_CONST ? 64 : 8;
+        if (off % align != 0) return bad("section %u (kind %u) is not %u-byte aligned", i, kind, align);
+        for (uint32_t j = 0; j < i; ++j) {  // earlier entries were checked: re-read them
+            const uint8_t* o = d + kHeaderSize + j * kSectionSize;
+            uint64_t ooff = rd64(o + 8), oend = ooff + rd64(o + 16);
+            if (sz > 0 && oend > ooff && off < oend && ooff < off + sz) return bad("sections %u and %u overlap", j, i);
+        }
         if (kind >= 1 && kind < kNumKinds) {
             if (sec[kind].present) return bad("section %s appears twice", kKindNames[kind]);
-            sec[kind].present = true;
-            sec[kind].data = d + off;
-            sec[kind].offset = off;
-            sec[kind].size = sz;
+            sec[kind] = Section{d + off, sz, true};
         }
         // Unknown kinds are skipped: a newer minor version may add optional sections.
     }
-    const int required[] = {S_STRINGS, S_TENSORS, S_NODES, S_INDICES, S_GRAPH};
-    for (int k : required)
-        if (!sec[k].present) return bad("required section %s is missing", kKindNames[k]);
-    struct RecSize { int kind; uint32_t rec; };
-    const RecSize recs[] = {{S_TENSORS, kTensorRec}, {S_NODES, kNodeRec}, {S_INDICES, 4},
-                            {S_ATTRS, kAttrRec},     {S_QUANT, kQuantRec}};
-    for (const RecSize& r : recs)
-        if (sec[r.kind].size % r.rec != 0)
-            return bad("section %s is %llu bytes, not a multiple of its %u-byte records", kKindNames[r.kind],
-                       static_cast<unsigned long long>(sec[r.kind].size), r.rec);
-    if (sec[S_GRAPH].size < kGraphRec) return bad("GRAPH section is %llu bytes, expected %u",
-                                                  static_cast<unsigned long long>(sec[S_GRAPH].size), kGraphRec);
+    // Per kind: required (rec with the high bit), record size.
+    static const uint8_t kRec[kNumKinds] = {0, 0x81, 0x80 | kTensorRec, 0x80 | kNodeRec, 0x84, kAttrRec, 0,
+                                            0x80,  0,    0,                  kQuantRec};
+    for (int k = 1; k < kNumKinds; ++k) {
+        const uint32_t rec = kRec[k] & 0x7F;
+        if ((kRec[k] & 0x80) && !sec[k].present) return bad("required section %s is missing", kKindNames[k]);
+        if (rec > 1 && sec[k].size % rec != 0)
+            return bad("section %s is %llu bytes, not a multiple of its %u-byte records", kKindNames[k],
+                       static_cast<unsigned long long>(sec[k].size), rec);
+    }
+    if (sec[S_GRAPH].size < kGraphRec) return bad("section GRAPH is shorter than its %u-byte record", kGraphRec);
     if (sec[S_STRINGS].size > 0 && sec[S_STRINGS].data[sec[S_STRINGS].size - 1] != 0)
-        return bad("STRINGS section does not end with a NUL");
+        return bad("section STRINGS does not end with a NUL");
     if (sec[S_INDICES].size / 4 > 0x7FFFFFFF || sec[S_TENSORS].size / kTensorRec > 0x7FFFFFFF ||
         sec[S_NODES].size / kNodeRec > 0x7FFFFFFF)
         return bad("too many records");
@@ -171,92 +176,85 @@ sdk_status Loader::quants() {
     const Section& q = sec[S_QUANT];
     m->num_quants = static_cast<uint32_t>(q.size / kQuantRec);
     m->quants = alloc_array<QuantParams>(m->num_quants);
-    if (!m->quants) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    if (!m->quants) return SDK_ERR_OUT_OF_MEMORY;
     for (uint32_t i = 0; i < m->num_quants; ++i) {
         const uint8_t* r = q.data + i * kQuantRec;
         QuantParams& p = m->quants[i];
         p.axis = rdi32(r);
         p.count = rd32(r + 4);
         const void *sc, *zp;
-        if (p.axis < -1 || p.axis >= kMaxRank) return bad("quantization record %u: bad axis %d", i, p.axis);
-        if (p.count < 1 || (p.axis == -1 && p.count != 1))
-            return bad("quantization record %u: count %u does not fit axis %d", i, p.count, p.axis);
-        if (!blob_range(rd32(r + 8), p.count, 4, &sc) || !blob_range(rd32(r + 12), p.count, 4, &zp))
-            return bad("quantization record %u: scales or zero points lie outside the BLOB section", i);
-        p.scales = static_cast<const float*>(sc);
-        p.zero_points = static_cast<const int32_t*>(zp);
-        for (uint32_t c = 0; c < p.count; ++c) {
-            float s = p.scales[c];
-            if (!(s > 0.0f) || s > 3.0e38f) return bad("quantization record %u: scale %g is not a positive number", i, s);
+        sdk_status st = SDK_OK;
+        if (p.axis < -1 || p.axis >= kMaxRank) {
+            st = bad("bad axis %d", p.axis);
+        } else if (p.count < 1 || (p.axis == -1 && p.count != 1)) {
+            st = bad("count %u does not fit axis %d", p.count, p.axis);
+        } else if (!blob_range(rd32(r + 8), p.count, &sc) || !blob_range(rd32(r + 12), p.count, &zp)) {
+            st = bad("scales or zero points lie outside the BLOB section");
+        } else {
+            p.scales = static_cast<const float*>(sc);
+            p.zero_points = static_cast<const int32_t*>(zp);
+            for (uint32_t c = 0; c < p.count && st == SDK_OK; ++c)
+                if (!(p.scales[c] > 0.0f) || p.scales[c] > 3.0e38f)
+                    st = bad("scale %g is not a positive number", p.scales[c]);
+        }
+        if (st != SDK_OK) {
+            prefix_error("quantization record %u: ", i);
+            return st;
         }
     }
     return SDK_OK;
 }
 
-sdk_status Loader::tensors() {
-    const Section& t = sec[S_TENSORS];
+sdk_status Loader::tensor(int32_t i) {
     const Section& c = sec[S_CONST];
-    m->num_tensors = static_cast<int32_t>(t.size / kTensorRec);
-    m->tensors = alloc_array<Tensor>(m->num_tensors);
-    if (!m->tensors) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
-    for (int32_t i = 0; i < m->num_tensors; ++i) {
-        const uint8_t* r = t.data + uint64_t(i) * kTensorRec;
-        Tensor& x = m->tensors[i];
-        if (!string(rd32(r), &x.name)) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
-        uint8_t dt = r[4], rank = r[5];
-        uint16_t flags = rd16(r + 6);
-        if (dt < 1 || dt > 4) return bad("tensor '%.64s': unknown dtype %u", x.name, dt);
-        if (rank > kMaxRank) return bad("tensor '%.64s': rank %u exceeds the maximum %d", x.name, rank, kMaxRank);
-        if (flags & ~7u) return bad("tensor '%.64s': unknown flags 0x%x", x.name, flags);
-        x.dtype = static_cast<DType>(dt);
-        x.flags = flags;
-        x.shape.rank = rank;
-        uint64_t count = 1;
-        for (int k = 0; k < kMaxRank; ++k) {
-            int32_t d = rdi32(r + 8 + 4 * k);
-            if (k < rank) {
-                if (d < 1) return bad("tensor '%.64s': dimension %d is %d (must be >= 1)", x.name, k, d);
-                count *= static_cast<uint64_t>(d);
-                if (count > kMaxTensorBytes) return bad("tensor '%.64s' is too large", x.name);
-            } else if (d != 0) {
-                return bad("tensor '%.64s': unused dimension %d is %d (must be 0)", x.name, k, d);
-            }
-            x.shape.dims[k] = k < rank ? d : 0;
-        }
-        uint64_t bytes = count * dtype_size(x.dtype);
-        if (bytes > kMaxTensorBytes) return bad("tensor '%.64s' is too large", x.name);
-        x.bytes = static_cast<size_t>(bytes);
-        uint64_t doff = rd64(r + 32), dsize = rd64(r + 40);
-        if (flags & kTensorConstant) {
-            if (flags & (kTensorGraphInput | kTensorGraphOutput))
-                return bad("tensor '%.64s' is a constant and a graph input/output", x.name);
-            if (dsize != bytes)
-                return bad("tensor '%.64s': constant data is %llu bytes, its shape needs %llu", x.name,
-                           static_cast<unsigned long long>(dsize), static_cast<unsigned long long>(bytes));
-            if (doff % 64 != 0) return bad("tensor '%.64s': constant data offset is not 64-byte aligned", x.name);
-            if (doff > c.size || dsize > c.size - doff)
-                return bad("tensor '%.64s': constant data lies outside the CONST section", x.name);
-            x.const_data = c.data + doff;
-            m->weights_bytes += x.bytes;
-        } else if (dsize != 0 || doff != 0) {
-            return bad("tensor '%.64s' is not constant but has constant data", x.name);
-        }
-        uint32_t q = rd32(r + 48);
-        if (q != kNoQuant) {
-            if (q >= m->num_quants) return bad("tensor '%.64s': quantization index %u out of range", x.name, q);
-            const QuantParams& p = m->quants[q];
-            if (p.axis >= 0 && (p.axis >= rank || static_cast<uint32_t>(x.shape.dims[p.axis]) != p.count))
-                return bad("tensor '%.64s': per-channel quantization axis %d / count %u does not match its shape",
-                           x.name, p.axis, p.count);
-            x.quant = &p;
-        }
-#if !SDK_FEATURE_INT8
-        if (x.dtype == DType::I8)
-            return set_error(SDK_ERR_UNSUPPORTED,
-                             "model uses int8 tensors (e.g. '%.64s') but this engine build has no int8 support "
-                             "(rebuild with dtypes including int8)", x.name);
-#endif
+    const uint8_t* r = sec[S_TENSORS].data + uint64_t(i) * kTensorRec;
+    Tensor& x = m->tensors[i];
+    if (!string(rd32(r), &x.name)) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
+    uint8_t dt = r[4], rank = r[5];
+    uint16_t flags = rd16(r + 6);
+    if (dt < 1 || dt > 4) return bad("unknown dtype %u", dt);
+    if (rank > kMaxRank) return bad("rank %u exceeds the maximum %d", rank, kMaxRank);
+    if (flags & ~7u) return bad("unknown flags 0x%x", flags);
+    x.dtype = static_cast<DType>(dt);
+    x.flags = flags;
+    x.shape.rank = rank;
+    uint64_t bytes = dtype_size(x.dtype);
+    for (int k = 0; k < kMaxRank; ++k) {
+        int32_t d = rdi32(r + 8 + 4 * k);
+        if (k < rank ? d < 1 : d != 0)
+            return bad("%sdimension %d is %d (must be %s)", k < rank ? "" : "unused ", k, d, k < rank ? ">= 1" : "0");
+        if (k < rank) bytes *= static_cast<uint64_t>(d);
+        if (bytes > kMaxTensorBytes) return bad("too large (over 2 GiB)");
+        x.shape.dims[k] = d;
     }
+    x.bytes = static_cast<size_t>(bytes);
+    uint64_t doff = rd64(r + 32), dsize = rd64(r + 40);
+    if (flags & kTensorConstant) {
+        if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant cannot be a graph input/output");
+        if (dsize != bytes)
+            return bad("constant data is %llu bytes, its shape needs %llu", static_cast<unsigned long long>(dsize),
+                       static_cast<unsigned long long>(bytes));
+        if (doff % 64 != 0) return bad("constant data offset is not 64-byte aligned");
+        if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
+        x.const_data = c.data + doff;
+        m->weights_bytes += x.bytes;
+    } else if (dsize != 0 || doff != 0) {
+        return bad("it is not constant but has constant data");
+    }
+    uint32_t q = rd32(r + 48);
+    if (q != kNoQuant) {
+        if (q >= m->num_quants) return bad("quantization index %u out of range", q);
+        const QuantParams& p = m->quants[q];
+        if (p.axis >= 0 && (p.axis >= rank || static_cast<uint32_t>(x.shape.dims[p.axis]) != p.count))
+            return bad("per-channel quantization axis %d / count %u does not match its shape", p.axis, p.count);
+        x.quant = &p;
+    }
+#if !SDK_FEATURE_INT8
+    if (x.dtype == DType::I8)
+        return set_error(SDK_ERR_UNSUPPORTED,
+                         "model uses int8 tensors (e.g. '%.64s') but this engine build has no int8 support "
+                         "(rebuild with dtypes including int8)", x.name);
+#endif
     return SDK_OK;
 }
 
@@ -264,7 +262,7 @@ sdk_status Loader::attrs() {
     const Section& a = sec[S_ATTRS];
     m->num_attrs = static_cast<uint32_t>(a.size / kAttrRec);
     m->attrs = alloc_array<Attr>(m->num_attrs);
-    if (!m->attrs) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    if (!m->attrs) return SDK_ERR_OUT_OF_MEMORY;
     for (uint32_t i = 0; i < m->num_attrs; ++i) {
         const uint8_t* r = a.data + uint64_t(i) * kAttrRec;
         Attr& x = m->attrs[i];
@@ -272,32 +270,78 @@ sdk_status Loader::attrs() {
         uint32_t type = rd32(r + 4);
         x.count = rd32(r + 8);
         uint32_t off = rd32(r + 12);
+        sdk_status st = SDK_OK;
         if (type == kAttrString) {
-            const char* s;
-            if (x.count != 1 || !string(off, &s))
-                return bad("attribute '%.64s': bad string value reference", x.name);
+            const char* s = nullptr;
+            if (x.count != 1 || !string(off, &s)) st = bad("bad string value reference");
             x.data = s;
         } else if (type == kAttrInts || type == kAttrFloats) {
-            if (!blob_range(off, x.count, 4, &x.data))
-                return bad("attribute '%.64s': %u values at offset %u lie outside the BLOB section", x.name, x.count,
-                           off);
+            if (!blob_range(off, x.count, &x.data))
+                st = bad("%u values at offset %u lie outside the BLOB section", x.count, off);
         } else {
-            return bad("attribute '%.64s' has unknown type %u", x.name, type);
+            st = bad("unknown type %u", type);
+        }
+        if (st != SDK_OK) {
+            prefix_error("attribute '%.64s': ", x.name);
+            return st;
         }
         x.type = static_cast<AttrType>(type);
     }
     return SDK_OK;
 }
 
+// producer[t]: -1 not yet produced, -2 graph input, else node index; producer[nt + t]: 1
+// when listed as a graph output.
+sdk_status Loader::node(int32_t i, int32_t* producer, uint64_t* total_io) {
+    const int32_t* indices = reinterpret_cast<const int32_t*>(sec[S_INDICES].data);  // 8-aligned section
+    const uint8_t* r = sec[S_NODES].data + uint64_t(i) * kNodeRec;
+    Node& n = m->nodes[i];
+    if (!string(rd32(r), &n.type)) return bad("node %d: op type string reference out of range", i);
+    if (!string(rd32(r + 4), &n.name)) return bad("node %d: name string reference out of range", i);
+    if (!n.name[0]) n.name = n.type;
+    uint32_t ni = rd16(r + 8), no = rd16(r + 10), first = rd32(r + 12), fa = rd32(r + 16), na = rd32(r + 20);
+    sdk_status st = index_range(first, ni + no, "inputs/outputs");
+    if (st != SDK_OK) return st;
+    if (uint64_t(fa) + na > m->num_attrs) return bad("attributes [%u, +%u) out of range", fa, na);
+    if (no < 1) return bad("it has no outputs");
+    n.inputs = indices + first;
+    n.outputs = indices + first + ni;
+    n.num_inputs = static_cast<int>(ni);
+    n.num_outputs = static_cast<int>(no);
+    n.attrs = m->attrs + fa;
+    n.num_attrs = static_cast<int>(na);
+    n.io_offset = static_cast<uint32_t>(*total_io);
+    *total_io += ni + no;
+    for (uint32_t k = 0; k < ni; ++k) {
+        int32_t t = n.inputs[k];
+        if (t == -1) continue;  // an absent optional input
+        if ((st = tensor_index(t, "input", k)) != SDK_OK) return st;
+        if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == -1)
+            return bad("input '%.64s' is used before any node produces it (nodes must be in topological order)",
+                       m->tensors[t].name);
+    }
+    for (uint32_t k = 0; k < no; ++k) {
+        int32_t t = n.outputs[k];
+        if ((st = tensor_index(t, "output", k)) != SDK_OK) return st;
+        const Tensor& x = m->tensors[t];
+        if ((x.flags & kTensorConstant) || producer[t] != -1)
+            return bad("writes %s '%.64s'%s", x.flags & kTensorConstant ? "constant tensor"
+                                              : producer[t] == -2       ? "graph input"
+                                                                        : "tensor",
+                       x.name, producer[t] >= 0 ? ", which is produced twice" : "");
+        producer[t] = i;
+    }
+    return SDK_OK;
+}
+
 sdk_status Loader::graph_and_nodes() {
-    const Section& ix = sec[S_INDICES];
-    const uint64_t nidx = ix.size / 4;
-    const int32_t* indices = reinterpret_cast<const int32_t*>(ix.data);  // 8-aligned section
+    const int32_t* indices = reinterpret_cast<const int32_t*>(sec[S_INDICES].data);
     const uint8_t* g = sec[S_GRAPH].data;
     if (!string(rd32(g), &m->name)) return bad("graph name string reference out of range");
     uint32_t nin = rd32(g + 4), fin = rd32(g + 8), nout = rd32(g + 12), fout = rd32(g + 16);
-    if (uint64_t(fin) + nin > nidx) return bad("graph inputs [%u, +%u) lie outside INDICES", fin, nin);
-    if (uint64_t(fout) + nout > nidx) return bad("graph outputs [%u, +%u) lie outside INDICES", fout, nout);
+    sdk_status st = index_range(fin, nin, "graph inputs");
+    if (st == SDK_OK) st = index_range(fout, nout, "graph outputs");
+    if (st != SDK_OK) return st;
     if (nout == 0) return bad("the graph has no outputs");
     m->inputs = indices + fin;
     m->num_inputs = static_cast<int32_t>(nin);
@@ -305,107 +349,53 @@ sdk_status Loader::graph_and_nodes() {
     m->num_outputs = static_cast<int32_t>(nout);
 
     const int32_t nt = m->num_tensors;
-    // producer[t]: -1 not yet produced, -2 graph input, else node index
-    int32_t* producer = alloc_array<int32_t>(nt);
-    if (!producer) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
-    for (int32_t t = 0; t < nt; ++t) producer[t] = -1;
-    sdk_status st = SDK_OK;
-
-    for (uint32_t i = 0; i < nin && st == SDK_OK; ++i) {
-        int32_t t = m->inputs[i];
-        if (t < 0 || t >= nt) { st = bad("graph input %u: tensor index %d out of range", i, t); break; }
-        if (producer[t] != -1) { st = bad("tensor '%.64s' is listed twice as a graph input", m->tensors[t].name); break; }
-        if (!(m->tensors[t].flags & kTensorGraphInput)) {
-            st = bad("graph input '%.64s' lacks the GRAPH_INPUT flag", m->tensors[t].name);
-            break;
-        }
-        producer[t] = -2;
-    }
-
     const Section& ns = sec[S_NODES];
     m->num_nodes = static_cast<int32_t>(ns.size / kNodeRec);
     m->nodes = alloc_array<Node>(m->num_nodes);
-    uint64_t total_io = 0;
-    if (!m->nodes && st == SDK_OK) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
-    for (int32_t i = 0; i < m->num_nodes && st == SDK_OK; ++i) {
-        const uint8_t* r = ns.data + uint64_t(i) * kNodeRec;
-        Node& n = m->nodes[i];
-        if (!string(rd32(r), &n.type)) { st = bad("node %d: op type string reference out of range", i); break; }
-        if (!string(rd32(r + 4), &n.name)) { st = bad("node %d: name string reference out of range", i); break; }
-        if (!n.name[0]) n.name = n.type;
-        uint32_t ni = rd16(r + 8), no = rd16(r + 10), first = rd32(r + 12), fa = rd32(r + 16), na = rd32(r + 20);
-        if (uint64_t(first) + ni + no > nidx) {
-            st = bad("node '%.64s': inputs/outputs [%u, +%u) lie outside INDICES", n.name, first, ni + no);
-            break;
-        }
-        if (uint64_t(fa) + na > m->num_attrs) {
-            st = bad("node '%.64s': attributes [%u, +%u) out of range", n.name, fa, na);
-            break;
-        }
-        if (no < 1) { st = bad("node '%.64s' has no outputs", n.name); break; }
-        n.inputs = indices + first;
-        n.outputs = indices + first + ni;
-        n.num_inputs = static_cast<int>(ni);
-        n.num_outputs = static_cast<int>(no);
-        n.attrs = m->attrs + fa;
-        n.num_attrs = static_cast<int>(na);
-        n.io_offset = static_cast<uint32_t>(total_io);
-        total_io += ni + no;
-        for (uint32_t k = 0; k < ni; ++k) {
-            int32_t t = n.inputs[k];
-            if (t == -1) continue;
-            if (t < -1 || t >= nt) { st = bad("node '%.64s': input %u tensor index %d out of range", n.name, k, t); break; }
-            if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == -1) {
-                st = bad("node '%.64s': input '%.64s' is used before any node produces it (nodes must be in "
-                         "topological order)", n.name, m->tensors[t].name);
-                break;
-            }
-        }
-        if (st != SDK_OK) break;
-        for (uint32_t k = 0; k < no; ++k) {
-            int32_t t = n.outputs[k];
-            if (t < 0 || t >= nt) { st = bad("node '%.64s': output %u tensor index %d out of range", n.name, k, t); break; }
-            const Tensor& x = m->tensors[t];
-            if (x.flags & kTensorConstant) { st = bad("node '%.64s' writes constant tensor '%.64s'", n.name, x.name); break; }
-            if (producer[t] == -2) { st = bad("node '%.64s' writes graph input '%.64s'", n.name, x.name); break; }
-            if (producer[t] >= 0) {
-                st = bad("tensor '%.64s' is produced twice (nodes '%.64s' and '%.64s')", x.name,
-                         m->nodes[producer[t]].name, n.name);
-                break;
-            }
-            producer[t] = i;
-        }
+    int32_t* producer = alloc_array<int32_t>(2 * static_cast<size_t>(nt));
+    if (!m->nodes || !producer) {
+        free(producer);
+        return SDK_ERR_OUT_OF_MEMORY;
     }
-    // is_output[t]: listed as a graph output (linear checks: a hostile file may list
-    // millions of outputs).
-    uint8_t* is_output = st == SDK_OK ? alloc_array<uint8_t>(nt) : nullptr;
-    if (st == SDK_OK && !is_output) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    for (int32_t t = 0; t < nt; ++t) producer[t] = -1;
+    for (uint32_t i = 0; i < nin && st == SDK_OK; ++i) {
+        int32_t t = m->inputs[i];
+        if ((st = tensor_index(t, "graph input", i)) != SDK_OK) break;
+        const Tensor& x = m->tensors[t];
+        if (producer[t] != -1) st = bad("tensor '%.64s' is listed twice as a graph input", x.name);
+        else if (!(x.flags & kTensorGraphInput)) st = bad("graph input '%.64s' lacks the GRAPH_INPUT flag", x.name);
+        producer[t] = -2;
+    }
+    uint64_t total_io = 0;
+    for (int32_t i = 0; i < m->num_nodes && st == SDK_OK; ++i) {
+        st = node(i, producer, &total_io);
+        if (st != SDK_OK && m->nodes[i].name) prefix_error("node '%.64s': ", m->nodes[i].name);
+    }
+    // (linear checks: a hostile file may list millions of outputs)
     for (uint32_t i = 0; i < nout && st == SDK_OK; ++i) {
         int32_t t = m->outputs[i];
-        if (t < 0 || t >= nt) { st = bad("graph output %u: tensor index %d out of range", i, t); break; }
-        if (producer[t] == -1) { st = bad("graph output '%.64s' is never produced", m->tensors[t].name); break; }
-        if (!(m->tensors[t].flags & kTensorGraphOutput)) {
-            st = bad("graph output '%.64s' lacks the GRAPH_OUTPUT flag", m->tensors[t].name);
-            break;
-        }
-        if (is_output[t]) { st = bad("tensor '%.64s' is listed twice as a graph output", m->tensors[t].name); break; }
-        is_output[t] = 1;
+        if ((st = tensor_index(t, "graph output", i)) != SDK_OK) break;
+        const Tensor& x = m->tensors[t];
+        if (producer[t] == -1) st = bad("graph output '%.64s' is never produced", x.name);
+        else if (!(x.flags & kTensorGraphOutput)) st = bad("graph output '%.64s' lacks the GRAPH_OUTPUT flag", x.name);
+        else if (producer[nt + t]) st = bad("tensor '%.64s' is listed twice as a graph output", x.name);
+        producer[nt + t] = 1;
     }
     // The flags must agree with the graph's lists in the other direction too.
     for (int32_t t = 0; t < nt && st == SDK_OK; ++t) {
         const Tensor& x = m->tensors[t];
-        if ((x.flags & kTensorGraphInput) && producer[t] != -2)
-            st = bad("tensor '%.64s' is flagged GRAPH_INPUT but is not in the graph's input list", x.name);
-        else if ((x.flags & kTensorGraphOutput) && !is_output[t])
-            st = bad("tensor '%.64s' is flagged GRAPH_OUTPUT but is not in the graph's output list", x.name);
+        const bool in = producer[t] == -2, out = producer[nt + t];
+        if (((x.flags & kTensorGraphInput) != 0) != in || ((x.flags & kTensorGraphOutput) != 0) != out)
+            st = bad("tensor '%.64s' is flagged GRAPH_%s but is not in the graph's %s list", x.name,
+                     in == !(x.flags & kTensorGraphInput) ? "INPUT" : "OUTPUT",
+                     in == !(x.flags & kTensorGraphInput) ? "input" : "output");
     }
-    free(is_output);
     free(producer);
     if (st != SDK_OK) return st;
 
     m->num_io = static_cast<uint32_t>(total_io);
     m->io_tensors = alloc_array<const Tensor*>(total_io);
-    if (!m->io_tensors) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
+    if (!m->io_tensors) return SDK_ERR_OUT_OF_MEMORY;
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         const Node& n = m->nodes[i];
         for (int k = 0; k < n.num_inputs + n.num_outputs; ++k) {
@@ -491,21 +481,37 @@ void free_model(Model* m) {
 sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
     *out = nullptr;
     Model* m = alloc_array<Model>(1);
-    if (!m) {
+    Loader* L = alloc_array<Loader>(1);  // zeroed by calloc (no memset import)
+    sdk_status st = m && L ? SDK_OK : SDK_ERR_OUT_OF_MEMORY;
+    if (m) {
+        m->name = "";
+        m->bytes = bytes;
+        m->size = size;
+    } else {
         aligned_free(bytes);
-        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
     }
-    m->name = "";
-    m->bytes = bytes;
-    m->size = size;
-    Loader L{m, {}};
-    sdk_status st = L.header(bytes, size);
-    if (st == SDK_OK) st = L.quants();
-    if (st == SDK_OK) st = L.tensors();
-    if (st == SDK_OK) st = L.attrs();
-    if (st == SDK_OK) st = L.graph_and_nodes();
-    if (st == SDK_OK) st = L.ops_and_prepare();
+    if (st == SDK_OK) {
+        L->m = m;
+        st = L->header(bytes, size);
+        if (st == SDK_OK) st = L->quants();
+        if (st == SDK_OK) {
+            m->num_tensors = static_cast<int32_t>(L->sec[S_TENSORS].size / kTensorRec);
+            m->tensors = alloc_array<Tensor>(m->num_tensors);
+            if (!m->tensors) st = SDK_ERR_OUT_OF_MEMORY;
+        }
+        for (int32_t i = 0; st == SDK_OK && i < m->num_tensors; ++i) {
+            st = L->tensor(i);
+            if (st == SDK_ERR_BAD_MODEL && m->tensors[i].name) prefix_error("tensor '%.64s': ", m->tensors[i].name);
+        }
+        if (st == SDK_OK) st = L->attrs();
+        if (st == SDK_OK) st = L->graph_and_nodes();
+    }
+    // the structural checks' OOM carries no message yet; their bad-model messages get the prefix
+    if (st == SDK_ERR_OUT_OF_MEMORY) set_error(st, "out of memory loading the model");
+    if (st == SDK_ERR_BAD_MODEL) prefix_error("invalid .sdkm model (convert it again): ");
+    if (st == SDK_OK) st = L->ops_and_prepare();
     if (st == SDK_OK) st = plan_model(m);
+    free(L);
     if (st != SDK_OK) {
         free_model(m);
         return st;

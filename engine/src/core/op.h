@@ -46,6 +46,11 @@
 
 #include "sdkengine/engine.h"
 
+// Everything declared here is internal to the library: hidden declarations let the
+// compiler reach extern data (the registry, the build info) directly instead of through
+// GOT entries, each of which costs a dynamic relocation.
+#pragma GCC visibility push(hidden)
+
 namespace sdk {
 
 enum class DType : uint8_t { F32 = 1, I8 = 2, I32 = 3, U8 = 4 };
@@ -218,6 +223,8 @@ extern const int kRegisteredOpCount;
 extern const char kBuildInfoJson[];
 
 }  // namespace sdk
+
+#pragma GCC visibility pop
 
 #ifndef SDK_FEATURE_FP32
 #define SDK_FEATURE_FP32 1

@@ -14,8 +14,8 @@ namespace sdk {
 // Worker index behind a pthread key, not `thread_local` (see core/status.cpp for why; the
 // key is made there when the library loads). Callers have no value set: index 0; pool
 // workers store index + 1 at start.
-extern pthread_key_t g_index_key;
-extern bool g_index_key_ok;
+extern pthread_key_t g_index_key __attribute__((visibility("hidden")));
+extern bool g_index_key_ok __attribute__((visibility("hidden")));
 
 int current_thread_index() {
     uintptr_t v = g_index_key_ok ? reinterpret_cast<uintptr_t>(pthread_getspecific(g_index_key)) : 0;
