@@ -3,6 +3,10 @@
 // bits), added, then requantized to the output; a fused Relu/Clip is an output clamp.
 #include "kernels/ops_s8.h"
 #include "kernels/requant_s8.h"
+#if SDK_FEATURE_X86
+#include "kernels/gemm_s8.h"
+#include "kernels/x86/add_s8.h"
+#endif
 
 namespace sdk {
 namespace {
@@ -13,6 +17,10 @@ struct AddS8Data {
     int32_t a_zp, b_zp, out_zp, act_min, act_max;
     s8::Mult ma, mb, mo;
     int64_t count;
+#if SDK_FEATURE_X86
+    bool avx2;  // with the AVX2 int8 GEMM (SDK_INT8_GEMM=ref forces the portable loop)
+    s8::AddParams p;
+#endif
 };
 
 struct Job {
@@ -24,6 +32,9 @@ struct Job {
 void add_range(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
     const AddS8Data& d = *j.d;
+#if SDK_FEATURE_X86
+    if (d.avx2) begin += s8::add_s8_avx2(d.p, j.a + begin, j.b + begin, j.y + begin, end - begin);
+#endif
     for (int64_t i = begin; i < end; ++i) {
         const int32_t a = s8::mbqm(((int32_t)j.a[i] - d.a_zp) * (1 << kLeftShift), d.ma.mult, d.ma.shift);
         const int32_t b = s8::mbqm(((int32_t)j.b[i] - d.b_zp) * (1 << kLeftShift), d.mb.mult, d.mb.shift);
@@ -54,6 +65,11 @@ sdk_status add_s8_prepare(PrepareContext& ctx) {
     d->mb = s8::quantize_multiplier((double)bs / twice);
     d->mo = s8::quantize_multiplier(twice / ((double)(1 << kLeftShift) * (double)ys));
     d->count = y->shape.count();
+#if SDK_FEATURE_X86
+    d->avx2 = s8::gemm_kernel() == s8::gemm_avx2;
+    d->p = s8::AddParams{d->a_zp,     d->b_zp,     d->out_zp,   d->act_min,  d->act_max,  kLeftShift,
+                         d->ma.mult,  d->ma.shift, d->mb.mult,  d->mb.shift, d->mo.mult,  d->mo.shift};
+#endif
     return SDK_OK;
 }
 
