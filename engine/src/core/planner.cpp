@@ -13,21 +13,13 @@ namespace sdk {
 
 namespace {
 
-// Placement orders tried as seeds; the plan with the smallest arena wins and the best one
-// is then improved by a bounded local search (see plan_buffers).
-//   by size: the classic (TFLite's) greedy-by-size heuristic;
-//   by size x lifetime: long-lived big tensors first, the short-lived ones packed around them;
-//   by breadth: TFLite's greedy-by-breadth, the tensors of the step with the largest live
-//     set first (key: the largest live total over the buffer's lifetime), then by size;
-//   by lifetime: longest-lived first (persistent graph inputs settle at the bottom);
-//   by first use / last use: node order, so neighbouring tensors end up side by side.
-enum Order { kBySize, kBySizeTimesLife, kByBreadth, kByLifetime, kByFirstUse, kByLastUse, kNumOrders };
-
-// Pair checks (one placed buffer looked at while placing another) the search may spend:
-// the seeds stop after kSeedWork (at least one always runs), the local search after
-// kClimbWork more, so load time stays bounded on huge graphs (a 10k-node graph plans with
-// the first seeds only) while small and mid-sized models get a thorough search.
-constexpr uint64_t kSeedWork = 60000000;
+// The greedy pass's seed order is TFLite's greedy-by-size; a bounded local search then
+// improves the order (see plan_buffers). Its work budget, in pair checks (one placed buffer
+// looked at while placing another), keeps load time bounded on huge graphs (a 10k-node
+// graph gets the seed pass and a few steps) while small and mid-sized models get a
+// thorough search. (Five more seed orders -- size x lifetime, breadth, lifetime, first and
+// last use -- gave the same arenas on the example models and the ResNet/MobileNet shapes
+// of tests/test_planner.py once the search runs, for ~500 B of code.)
 constexpr uint64_t kClimbWork = 1000000;  // about 2 ms on a desktop core
 constexpr uint64_t kClimbIterWork = 32;    // a local search step's own cost (copies, random picks)
 constexpr uint64_t kClimbItersPerBuffer = 200;  // small graphs have few orders worth trying
@@ -98,29 +90,14 @@ uint64_t place(Planner& p, const int32_t* order, uint64_t cutoff, uint64_t* out)
     return arena;
 }
 
-// Sort keys of one order: primary and secondary descending, then earlier first, then index.
-void order_keys(const Planner& p, int mode, const uint64_t* breadth, int32_t i, uint64_t* k1, uint64_t* k2) {
-    const PlanBuffer& b = p.b[i];
-    const uint64_t size = p.size[i];
-    const uint64_t life = static_cast<uint64_t>(static_cast<int64_t>(b.last) - b.first + 1);
-    switch (mode) {
-        case kBySizeTimesLife: *k1 = size * life; *k2 = size; break;
-        case kByBreadth: *k1 = breadth[i]; *k2 = size; break;
-        case kByLifetime: *k1 = life; *k2 = size; break;
-        case kByFirstUse: *k1 = ~static_cast<uint64_t>(static_cast<int64_t>(b.first) + (1ll << 31)); *k2 = size; break;
-        case kByLastUse: *k1 = static_cast<uint64_t>(static_cast<int64_t>(b.last) + (1ll << 31)); *k2 = size; break;
-        default: *k1 = size; *k2 = 0; break;
-    }
-}
-
+// Greedy-by-size order: larger first, then earlier first, then by index (deterministic).
 struct Keyed {
-    uint64_t k1, k2;
+    uint64_t size;
     int32_t first, index;
 };
 
 bool before(const Keyed& a, const Keyed& b) {
-    if (a.k1 != b.k1) return a.k1 > b.k1;
-    if (a.k2 != b.k2) return a.k2 > b.k2;
+    if (a.size != b.size) return a.size > b.size;
     if (a.first != b.first) return a.first < b.first;
     return a.index < b.index;
 }
@@ -171,69 +148,38 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         if (bufs[i].last > max_step) max_step = bufs[i].last;
     }
     const size_t steps = static_cast<size_t>(max_step) + 1, un = static_cast<size_t>(n);
-    // All scratch in one zeroed block, in 8-byte words: per buffer 4 u64 arrays, a Slot, a
-    // Keyed and 4 i32 arrays (12 words); then the per-step live totals / segment tree.
-    static_assert(sizeof(Slot) == 24 && sizeof(Keyed) == 24, "scratch layout");
+    // All scratch in one zeroed block, in 8-byte words: per buffer 3 u64 arrays, a Slot
+    // (3 words), a Keyed (2) and 3 i32 arrays (2); then the per-step live deltas.
+    static_assert(sizeof(Slot) == 24 && sizeof(Keyed) == 16, "scratch layout");
     uint64_t* block = nullptr;
-    if (un <= SIZE_MAX / 64 && steps <= SIZE_MAX / 64) block = alloc_array<uint64_t>(12 * un + 2 * steps + 1);
+    if (un <= SIZE_MAX / 128 && steps <= SIZE_MAX / 16) block = alloc_array<uint64_t>(10 * un + steps + 1);
     if (!block) return false;
-    uint64_t* size = block;          // aligned sizes
-    uint64_t* offsets = size + un;   // the trial pass's offsets
+    uint64_t* size = block;            // aligned sizes
+    uint64_t* offsets = size + un;     // the trial pass's offsets
     uint64_t* current = offsets + un;  // the local search's current plan's offsets
-    uint64_t* breadth = current + un;  // per buffer: largest live total over its lifetime
-    Slot* slots = static_cast<Slot*>(static_cast<void*>(breadth + un));
+    Slot* slots = static_cast<Slot*>(static_cast<void*>(current + un));
     Keyed* keyed = static_cast<Keyed*>(static_cast<void*>(slots + un));
     int32_t* order = static_cast<int32_t*>(static_cast<void*>(keyed + un));  // the local search's current order
     int32_t* trial = order + un;
-    int32_t* seed = trial + un;
-    int32_t* hit = seed + un;
-    uint64_t* live = static_cast<uint64_t*>(static_cast<void*>(hit + un));  // live totals per step, then a max-segment tree
-    for (int32_t i = 0; i < n; ++i) size[i] = align_up(bufs[i].size);
-    // Lower bound: the largest total size live at one step (sweep over step deltas,
-    // accumulated in live[steps..2*steps], which is where the segment tree's leaves go).
-    int64_t* delta = reinterpret_cast<int64_t*>(live);
+    int32_t* hit = trial + un;
+    int64_t* delta = reinterpret_cast<int64_t*>(block + 10 * un);  // per step: change of the live total
+    // Lower bound: the largest total size live at one step (a sweep over the step deltas).
     for (int32_t i = 0; i < n; ++i) {
+        size[i] = align_up(bufs[i].size);
+        keyed[i] = Keyed{size[i], bufs[i].first, i};
         if (!valid(bufs[i])) continue;
-        delta[steps + bufs[i].first] += static_cast<int64_t>(size[i]);
-        delta[steps + bufs[i].last + 1] -= static_cast<int64_t>(size[i]);
+        delta[bufs[i].first] += static_cast<int64_t>(size[i]);
+        delta[bufs[i].last + 1] -= static_cast<int64_t>(size[i]);
     }
     int64_t running = 0;
     for (size_t s = 0; s < steps; ++s) {
-        running += delta[steps + s];
-        live[steps + s] = static_cast<uint64_t>(running);
-        if (live[steps + s] > result->lower_bound) result->lower_bound = live[steps + s];
+        running += delta[s];
+        if (static_cast<uint64_t>(running) > result->lower_bound) result->lower_bound = static_cast<uint64_t>(running);
     }
-    live[2 * steps] = 0;
-    for (size_t s = steps - 1; s >= 1; --s) live[s] = live[2 * s] > live[2 * s + 1] ? live[2 * s] : live[2 * s + 1];
-    for (int32_t i = 0; i < n; ++i) {  // range max over [first, last] in the segment tree
-        uint64_t m = 0;
-        if (valid(bufs[i])) {
-            for (size_t l = steps + bufs[i].first, r = steps + bufs[i].last + 1; l < r; l >>= 1, r >>= 1) {
-                if (l & 1) m = live[l] > m ? live[l] : m, ++l;
-                if (r & 1) --r, m = live[r] > m ? live[r] : m;
-            }
-        }
-        breadth[i] = m;
-    }
-
+    sort_keyed(keyed, n);
+    for (int32_t i = 0; i < n; ++i) order[i] = keyed[i].index;
     Planner p{bufs, n, size, slots, hit, 0};
-    uint64_t best = ~uint64_t(0);
-    // Seeds: each order's greedy plan; the best becomes the local search's start.
-    for (int mode = 0; mode < kNumOrders && best > result->lower_bound && (mode == 0 || p.work < kSeedWork); ++mode) {
-        for (int32_t i = 0; i < n; ++i) {
-            keyed[i].index = i;
-            keyed[i].first = bufs[i].first;
-            order_keys(p, mode, breadth, i, &keyed[i].k1, &keyed[i].k2);
-        }
-        sort_keyed(keyed, n);
-        for (int32_t i = 0; i < n; ++i) seed[i] = keyed[i].index;
-        const uint64_t arena = place(p, seed, best, offsets);
-        if (arena < best) {
-            best = arena;
-            memcpy(order, seed, un * sizeof(int32_t));
-            memcpy(current, offsets, un * sizeof(uint64_t));
-        }
-    }
+    uint64_t best = place(p, order, ~uint64_t(0), current);
     // Local search (hill climbing with plateau moves, as TVM's USMP hill climb): take a
     // buffer that ends at the top of the current plan, move it to a random position of the
     // order (or swap it with the buffer there), re-run the greedy pass and keep the new

@@ -1,5 +1,5 @@
-// The arena planner: tensor lifetimes from node order; offsets from greedy best-fit passes
-// over several placement orders, improved by a bounded local search.
+// The arena planner: tensor lifetimes from node order; offsets from a greedy best-fit pass
+// (largest first), improved by a bounded local search.
 #pragma once
 
 #include <stddef.h>
@@ -24,12 +24,11 @@ struct PlanResult {
 // Places every buffer so that buffers live at a common step never overlap. A greedy pass
 // takes the buffers in some order and puts each into the smallest gap between
 // already-placed, time-overlapping buffers that fits it (best fit), else on top of them.
-// Passes run over six orders (size, size x lifetime, TFLite's greedy-by-breadth, lifetime,
-// first use, last use); then a hill climb moves buffers that end at the arena top to other
-// places of the best order and re-runs the pass, keeping any order that is no worse. It
-// stops at the lower bound (optimal) or after a fixed amount of work, so huge graphs cost
-// about one or two passes (O(n^2)) and results are deterministic. Sizes are rounded up to
-// 64 bytes. Returns false on OOM.
+// The first pass takes them by size (largest first); then a hill climb moves buffers that
+// end at the arena top to other places of the order and re-runs the pass, keeping any
+// order that is no worse. It stops at the lower bound (optimal) or after a fixed amount of
+// work, so huge graphs cost about one or two passes (O(n^2)) and results are
+// deterministic. Sizes are rounded up to 64 bytes. Returns false on OOM.
 bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result);
 
 }  // namespace sdk
