@@ -16,5 +16,16 @@ namespace ref {
 // is the drop-in. Test hook: 1 on (if supported), 0 off, -1 back to auto.
 void x86_sgemm_set_enabled(int on);
 
+// Columns per B block of x86_sgemm16_avx2.
+constexpr int kX86Panel = 16;
+
+// C[M x N] (row stride ldc) = epilogue(A[M x K] (row stride lda) * B), a 6 x 16 register
+// tile. B is read in column blocks of 16: block j at B + j * bps, its element (k, c) at
+// k * ldb + c. Packed panels: ldb = 16, bps = 16 * K; B in place (a 1x1 conv's input):
+// ldb = row stride, bps = 16. Columns >= N are never read or written. Callers check
+// x86_sgemm_avx2_enabled() first.
+void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
+                      int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e);
+
 }  // namespace ref
 }  // namespace sdk

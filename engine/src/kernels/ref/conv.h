@@ -27,6 +27,7 @@ struct ConvF32Plan {
     int64_t slot_floats;  // per-thread im2col buffer (floats)
     bool depthwise;       // one input channel per group: direct loops (no scratch unless x86_dw)
     bool x86_dw;          // depthwise on the AVX2 kernel (x86/conv_f32.cpp; scratch: a padded plane)
+    bool x86_gemm;        // im2col/1x1 on the AVX2 6x16 GEMM (x86/common_f32.cpp; 16-column panels)
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).

@@ -11,6 +11,9 @@
 #include <string.h>
 
 #include "kernels/ref/sgemm_f32.h"
+#if SDK_FEATURE_X86
+#include "kernels/sgemm_x86.h"
+#endif
 
 namespace sdk {
 namespace ref {
@@ -211,23 +214,25 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
     }
 }
 
-// im2col of output pixels [j0, j0 + nc) of batch n, group gi into panels at `dst`.
+// im2col of output pixels [j0, j0 + nc) of batch n, group gi into panels of NR columns
+// at `dst` (NR = kNR for sgemm_packed, 16 for the AVX2 6x16 tile).
+template <int NR>
 void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0, int nc, float* dst) {
     const int cg = g.C / g.group;
     const int K = cg * g.KH * g.KW;
     const float* xg = x + ((int64_t)n * g.C + (int64_t)gi * cg) * g.H * g.W;
     const int64_t plane = (int64_t)g.H * g.W;
     const bool pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0;
-    if (pointwise && g.OH == g.H && g.OW == g.W) {
+    if (NR == kNR && pointwise && g.OH == g.H && g.OW == g.W) {
         // 1x1, stride 1, no padding: B is the input itself, [cg x H*W].
         sgemm_pack_b(xg, plane, 1, K, j0, nc, dst);
         return;
     }
-    for (int p = 0; p < nc; p += kNR) {
-        float* panel = dst + (int64_t)(p / kNR) * K * kNR;
-        int ih0[kNR], iw0[kNR];
-        int w = nc - p < kNR ? nc - p : kNR;
-        for (int jj = 0; jj < kNR; ++jj) {
+    for (int p = 0; p < nc; p += NR) {
+        float* panel = dst + (int64_t)(p / NR) * K * NR;
+        int ih0[NR], iw0[NR];
+        int w = nc - p < NR ? nc - p : NR;
+        for (int jj = 0; jj < NR; ++jj) {
             if (jj < w) {
                 int64_t j = j0 + p + jj;
                 ih0[jj] = (int)(j / g.OW) * g.sh - g.pt;
@@ -237,32 +242,32 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
                 iw0[jj] = 0;
             }
         }
-        // all kNR pixels on one output row: the taps of one (c, kh, kw) are kNR input
+        // all NR pixels on one output row: the taps of one (c, kh, kw) are NR input
         // values sw apart on one input row, so interior taps need no per-pixel checks
-        const bool one_row = w == kNR && ih0[0] == ih0[kNR - 1];
+        const bool one_row = w == NR && ih0[0] == ih0[NR - 1];
         int k = 0;
         for (int c = 0; c < cg; ++c) {
             const float* xc = xg + c * plane;
             for (int kh = 0; kh < g.KH; ++kh) {
                 for (int kw = 0; kw < g.KW; ++kw, ++k) {
-                    float* d = panel + k * kNR;
+                    float* d = panel + k * NR;
                     if (one_row) {
                         const int ih = ih0[0] + kh * g.dh, iw = iw0[0] + kw * g.dw;
                         if ((unsigned)ih >= (unsigned)g.H) {
-                            for (int jj = 0; jj < kNR; ++jj) d[jj] = 0.0f;
+                            for (int jj = 0; jj < NR; ++jj) d[jj] = 0.0f;
                             continue;
                         }
-                        if (iw >= 0 && iw + (kNR - 1) * g.sw < g.W) {
+                        if (iw >= 0 && iw + (NR - 1) * g.sw < g.W) {
                             const float* src = xc + (int64_t)ih * g.W + iw;
                             if (g.sw == 1) {
-                                memcpy(d, src, kNR * sizeof(float));
+                                memcpy(d, src, NR * sizeof(float));
                             } else {
-                                for (int jj = 0; jj < kNR; ++jj) d[jj] = src[jj * g.sw];
+                                for (int jj = 0; jj < NR; ++jj) d[jj] = src[jj * g.sw];
                             }
                             continue;
                         }
                     }
-                    for (int jj = 0; jj < kNR; ++jj) {
+                    for (int jj = 0; jj < NR; ++jj) {
                         int ih = ih0[jj] + kh * g.dh, iw = iw0[jj] + kw * g.dw;
                         d[jj] = ((unsigned)ih < (unsigned)g.H && (unsigned)iw < (unsigned)g.W)
                                     ? xc[(int64_t)ih * g.W + iw]
@@ -274,6 +279,11 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
     }
 }
 
+// 1x1, stride 1, no padding: B is the input, [C/group x H*W].
+inline bool pointwise_in_place(const ConvGeom& g) {
+    return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0;
+}
+
 struct GemmConvJob {
     const ConvGeom* g;
     const ConvF32Plan* plan;
@@ -282,6 +292,7 @@ struct GemmConvJob {
     char* scratch;
     size_t stride;
     int64_t tiles_per_image;  // tiles per (n, group)
+    bool x86;                 // the AVX2 6x16 GEMM (16-column panels, or a 1x1 input in place)
 };
 
 void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
@@ -297,12 +308,24 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         int gi = (int)(ng % g.group), n = (int)(ng / g.group);
         int64_t j0 = tile * j.plan->tile;
         int nc = (int)(opix - j0 < j.plan->tile ? opix - j0 : j.plan->tile);
-        im2col_panels(g, j.x, n, gi, j0, nc, buf);
         GemmEpilogue e;
         e.row_bias = j.b ? j.b + (int64_t)gi * ocg : nullptr;
         e.act = g.act;
         const float* wg = j.w + (int64_t)gi * ocg * K;
         float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg) * opix + j0;
+#if SDK_FEATURE_X86
+        if (j.x86) {
+            if (pointwise_in_place(g)) {  // B is the input itself: no copy
+                const float* xg = j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix + j0;
+                x86_sgemm16_avx2(ocg, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
+            } else {
+                im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf);
+                x86_sgemm16_avx2(ocg, nc, K, wg, K, buf, kX86Panel, (int64_t)kX86Panel * K, yg, opix, e);
+            }
+            continue;
+        }
+#endif
+        im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf);
         sgemm_packed(ocg, nc, K, wg, K, 1, buf, yg, opix, e);
     }
 }
@@ -315,6 +338,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.tile = 0;
     p.slot_floats = 0;
     p.x86_dw = false;
+    p.x86_gemm = false;
 #if SDK_FEATURE_X86
     if (p.depthwise && x86_sgemm_avx2_enabled()) {
         p.slot_floats = x86_dw_scratch_floats(g);
@@ -322,12 +346,17 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     }
 #endif
     if (p.depthwise) return p;
+    int nr = kNR;
+#if SDK_FEATURE_X86
+    p.x86_gemm = x86_sgemm_avx2_enabled();
+    if (p.x86_gemm) nr = kX86Panel;
+#endif
     const int64_t K = (int64_t)(g.C / g.group) * g.KH * g.KW;
-    int64_t tile = kSlotBudgetFloats / K / kNR * kNR;
+    int64_t tile = kSlotBudgetFloats / K / nr * nr;
     if (tile > 256) tile = 256;
-    if (tile < kNR) tile = kNR;
+    if (tile < nr) tile = nr;
     int64_t opix = (int64_t)g.OH * g.OW;
-    int64_t opix_r = (opix + kNR - 1) / kNR * kNR;
+    int64_t opix_r = (opix + nr - 1) / nr * nr;
     if (tile > opix_r) tile = opix_r;
     p.tile = (int32_t)tile;
     p.slot_floats = K * tile;
@@ -362,6 +391,11 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     j.scratch = static_cast<char*>(thread_scratch);
     j.stride = stride;
     j.tiles_per_image = (opix + plan.tile - 1) / plan.tile;
+    j.x86 = false;
+#if SDK_FEATURE_X86
+    // the plan's choice (16-column tiles), unless the kernel was switched off since (test hook)
+    j.x86 = plan.x86_gemm && x86_sgemm_avx2_enabled();
+#endif
     const int64_t tasks = (int64_t)g.N * g.group * j.tiles_per_image;
     const int64_t per_task = (int64_t)(g.OC / g.group) * plan.slot_floats;  // multiply-adds
     int64_t grain = per_task > 0 ? (1 << 17) / per_task : 1;

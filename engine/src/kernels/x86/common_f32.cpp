@@ -92,7 +92,92 @@ __attribute__((target("avx2,fma"))) void packed_avx2(int64_t M, int nc, int K, c
     }
 }
 
+// ---- 6 x 16 tile over B read in place (row stride ldb): 12 YMM accumulators, 2 loads of
+// B and 6 broadcasts of A per 12 FMAs, so the FMA ports, not the loads, set the pace.
+// Columns past w are masked (never read or written), so B can be a conv input itself.
+template <int MR, int NV>
+__attribute__((target("avx2,fma"))) void tile16(int K, const float* A, int64_t lda, const float* B, int64_t ldb,
+                                                float* C, int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
+    __m256 c[MR][NV];
+    SDK_UNROLL for (int r = 0; r < MR; ++r) SDK_UNROLL for (int v = 0; v < NV; ++v) c[r][v] = _mm256_setzero_ps();
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w - 8), lane);
+    const float* a[MR];
+    SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * lda;
+    if (w == 8 * NV) {
+        for (int k = 0; k < K; ++k, B += ldb) {
+            __m256 b[NV];
+            SDK_UNROLL for (int v = 0; v < NV; ++v) b[v] = _mm256_loadu_ps(B + 8 * v);
+            SDK_UNROLL for (int r = 0; r < MR; ++r) {
+                const __m256 av = _mm256_broadcast_ss(a[r] + k);
+                SDK_UNROLL for (int v = 0; v < NV; ++v) c[r][v] = _mm256_fmadd_ps(av, b[v], c[r][v]);
+            }
+        }
+    } else {
+        for (int k = 0; k < K; ++k, B += ldb) {
+            __m256 b[NV];
+            SDK_UNROLL for (int v = 0; v < NV; ++v) b[v] = _mm256_maskload_ps(B + 8 * v, v ? m1 : m0);
+            SDK_UNROLL for (int r = 0; r < MR; ++r) {
+                const __m256 av = _mm256_broadcast_ss(a[r] + k);
+                SDK_UNROLL for (int v = 0; v < NV; ++v) c[r][v] = _mm256_fmadd_ps(av, b[v], c[r][v]);
+            }
+        }
+    }
+    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
+    const __m256 zero = _mm256_setzero_ps(), lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
+    const __m256 alpha = _mm256_set1_ps(e.alpha);
+    SDK_UNROLL for (int r = 0; r < MR; ++r) {
+        float* crow = C + r * ldc;
+        const __m256 bias = _mm256_set1_ps(e.row_bias ? e.row_bias[row0 + r] : 0.0f);
+        SDK_UNROLL for (int v = 0; v < NV; ++v) {
+            __m256 o = c[r][v];
+            if (e.alpha != 1.0f) o = _mm256_mul_ps(o, alpha);
+            o = _mm256_add_ps(o, bias);
+            const __m256i m = v ? m1 : m0;
+            if (e.accumulate) o = _mm256_add_ps(o, _mm256_maskload_ps(crow + 8 * v, m));
+            // act_f32's comparisons exactly (NaN: Relu -> 0, Clip keeps it)
+            if (relu) o = _mm256_max_ps(o, zero);
+            if (clip) o = _mm256_blendv_ps(_mm256_min_ps(hi, o), lo, _mm256_cmp_ps(o, lo, _CMP_LT_OQ));
+            if (w >= 8 * (v + 1))
+                _mm256_storeu_ps(crow + 8 * v, o);
+            else
+                _mm256_maskstore_ps(crow + 8 * v, m, o);
+        }
+        if (e.act.kind != kActNone && !relu && !clip) act_span_f32(crow, w, e.act);
+    }
+}
+
+template <int MR>
+__attribute__((target("avx2,fma"))) void rows16(int64_t N, int K, const float* A, int64_t lda, const float* B,
+                                                int64_t ldb, int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e,
+                                                int64_t row0) {
+    for (int64_t p = 0, j = 0; p < N; p += 16, ++j) {
+        const int w = N - p < 16 ? (int)(N - p) : 16;
+        if (w > 8)
+            tile16<MR, 2>(K, A, lda, B + j * bps, ldb, C + p, ldc, w, e, row0);
+        else
+            tile16<MR, 1>(K, A, lda, B + j * bps, ldb, C + p, ldc, w, e, row0);
+    }
+}
+
 }  // namespace
+
+void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
+                      int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e) {
+    // rows outer: 6 rows of A (6 x K floats) stay in L1 while B streams past them
+    int64_t m = 0;
+    for (; m + 6 <= M; m += 6) rows16<6>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+    if (m + 4 <= M) {
+        rows16<4>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        m += 4;
+    }
+    if (m + 2 <= M) {
+        rows16<2>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        m += 2;
+    }
+    if (m < M) rows16<1>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+}
 
 // Plain (baseline-ISA) entry point: only the code it calls is compiled for AVX2 + FMA.
 void x86_sgemm_packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
