@@ -15,13 +15,10 @@
 #define SDK_VERSION_STRING "0.0.0"
 #endif
 
-struct sdk_model {
-    sdk::Model* m;
-};
-
-struct sdk_session {
-    sdk::Session* s;
-};
+// The handles are the core objects themselves (no wrapper allocation): sdk_model and
+// sdk_session stay incomplete types, only ever cast.
+static sdk::Model* M(const sdk_model* h) { return reinterpret_cast<sdk::Model*>(const_cast<sdk_model*>(h)); }
+static sdk::Session* S(sdk_session* h) { return reinterpret_cast<sdk::Session*>(h); }
 
 using sdk::set_error;
 
@@ -58,13 +55,13 @@ sdk_status null_arg(const char* fn, const char* what) {
 }
 
 bool check_model(const sdk_model* model, const char* fn) {
-    if (model && model->m) return true;
+    if (model) return true;
     null_arg(fn, "model");
     return false;
 }
 
 bool check_session(const sdk_session* session, const char* fn) {
-    if (session && session->s) return true;
+    if (session) return true;
     null_arg(fn, "session");
     return false;
 }
@@ -81,70 +78,68 @@ int32_t io_tensor(const sdk::Model* m, bool output, int32_t index, const char* f
     return (output ? m->outputs : m->inputs)[index];
 }
 
-sdk_status finish_load(uint8_t* bytes, size_t size, sdk_model** out_model) {
-    sdk::Model* m = nullptr;
-    sdk_status st = sdk::load_model(bytes, size, &m);  // takes ownership of bytes
-    if (st != SDK_OK) return st;
-    sdk_model* h = sdk::alloc_array<sdk_model>(1);
-    if (!h) {
-        sdk::free_model(m);
-        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
-    }
-    h->m = m;
-    *out_model = h;
-    return SDK_OK;
-}
-
 sdk_status model_info(const sdk_model* model, bool output, int32_t index, sdk_tensor_info* out_info,
                       const char* fn) {
     if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
     if (!out_info) return null_arg(fn, "out_info");
-    int32_t t = io_tensor(model->m, output, index, fn);
-    return t < 0 ? SDK_ERR_INVALID_ARGUMENT : fill_info(model->m, t, out_info);
+    int32_t t = io_tensor(M(model), output, index, fn);
+    return t < 0 ? SDK_ERR_INVALID_ARGUMENT : fill_info(M(model), t, out_info);
 }
 
 int32_t find_named(const sdk_model* model, bool output, const char* name, const char* fn) {
     if (!check_model(model, fn)) return -1;
     if (!name) return null_arg(fn, "name"), -1;
-    const sdk::Model* m = model->m;
+    const sdk::Model* m = M(model);
     const int32_t* list = output ? m->outputs : m->inputs;
     const int32_t n = output ? m->num_outputs : m->num_inputs;
     for (int32_t i = 0; i < n; ++i)
         if (strcmp(m->tensors[list[i]].name, name) == 0) return i;
-    char names[256];
-    size_t len = 0;
-    names[0] = '\0';
-    for (int32_t i = 0; i < n && len < sizeof names; ++i) {
-        int w = sdk::format(names + len, sizeof names - len, "%s'%s'", i ? ", " : "", m->tensors[list[i]].name);
-        if (w < 0) break;
-        len += static_cast<size_t>(w);
-    }
-    set_error(SDK_ERR_INVALID_ARGUMENT, "model has no %s named '%.64s' (it has: %s)", output ? "output" : "input", name,
-              names);
+    set_error(SDK_ERR_INVALID_ARGUMENT, "model has no %s named '%.64s' (it has: ", output ? "output" : "input", name);
+    for (int32_t i = 0; i < n; ++i) sdk::append_error(i ? ", '" : "'", m->tensors[list[i]].name, "'");
+    sdk::append_error(")", "", "");
     return -1;
 }
 
-enum SizeCheck { kNoSize, kBytes, kElements };
-
 // The session's tensor for input/output `index` and its memory, with the caller's `size`
-// (bytes or elements) and `data` checked. Outputs need a successful run first.
-sdk_status session_io(sdk_session* session, bool output, int32_t index, const void* data, size_t size, SizeCheck check,
-                      const char* fn, const sdk::Tensor** out, void** mem) {
-    if (!check_session(session, fn)) return SDK_ERR_INVALID_ARGUMENT;
-    const sdk::Model* m = session->s->model;
+// (bytes or elements) and `data` checked; outputs need a successful run first. Returned by
+// value (no out-parameters: their stack slots would cost each caller a stack-protector
+// canary); on failure x is nullptr and `status` says why.
+enum SizeCheck { kNoSize, kBytes, kElements };
+struct IO {
+    const sdk::Tensor* x;
+    union {
+        void* mem;
+        sdk_status status;
+    };
+};
+
+IO session_io(sdk_session* session, bool output, int32_t index, const void* data, size_t size, SizeCheck check,
+              const char* fn) {
+    IO io{nullptr, {nullptr}};
+    io.status = SDK_ERR_INVALID_ARGUMENT;
+    if (!check_session(session, fn)) return io;
+    const sdk::Session* s = S(session);
+    const sdk::Model* m = s->model;
     int32_t t = io_tensor(m, output, index, fn);
-    if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
-    if (output && !session->s->has_run)
-        return set_error(SDK_ERR_STATE, "%s: no successful sdk_session_run yet, so there are no outputs", fn);
+    if (t < 0) return io;
+    if (output && !s->has_run) {
+        io.status = set_error(SDK_ERR_STATE, "%s: no successful sdk_session_run yet, so there are no outputs", fn);
+        return io;
+    }
     const sdk::Tensor& x = m->tensors[t];
     const size_t want = check == kElements ? x.bytes / sdk::dtype_size(x.dtype) : x.bytes;
-    if (check != kNoSize && size != want)
-        return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s '%s' has %zu %s, got %zu", fn, output ? "output" : "input",
-                         x.name, want, check == kElements ? "elements" : "bytes", size);
-    if (check != kNoSize && !data && size) return null_arg(fn, "data");
-    *out = &x;
-    *mem = session->s->tensor_data[t];
-    return SDK_OK;
+    if (check != kNoSize && size != want) {
+        set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s '%s' has %zu %s, got %zu", fn, output ? "output" : "input", x.name,
+                  want, check == kElements ? "elements" : "bytes", size);
+        return io;
+    }
+    if (check != kNoSize && !data && size) {
+        null_arg(fn, "data");
+        return io;
+    }
+    io.x = &x;
+    io.mem = s->tensor_data[t];
+    return io;
 }
 
 // Float -> the quantized dtype: round half to even (as QuantizeLinear and the converter's
@@ -211,7 +206,7 @@ sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
         sdk::aligned_free(bytes);
         return st;
     }
-    st = finish_load(bytes, size, out_model);
+    st = sdk::load_model(bytes, size, reinterpret_cast<sdk::Model**>(out_model));  // takes ownership of bytes
     if (st != SDK_OK) sdk::prefix_error("%s: ", path);
     return st;
 }
@@ -224,21 +219,17 @@ sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_
     uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
     if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory copying the model (%zu bytes)", size);
     if (size) memcpy(bytes, data, size);
-    return finish_load(bytes, size, out_model);
+    return sdk::load_model(bytes, size, reinterpret_cast<sdk::Model**>(out_model));  // takes ownership of bytes
 }
 
-void sdk_model_free(sdk_model* model) {
-    if (!model) return;
-    sdk::free_model(model->m);
-    free(model);
-}
+void sdk_model_free(sdk_model* model) { sdk::free_model(M(model)); }
 
 int32_t sdk_model_input_count(const sdk_model* model) {
-    return check_model(model, "sdk_model_input_count") ? model->m->num_inputs : 0;
+    return check_model(model, "sdk_model_input_count") ? M(model)->num_inputs : 0;
 }
 
 int32_t sdk_model_output_count(const sdk_model* model) {
-    return check_model(model, "sdk_model_output_count") ? model->m->num_outputs : 0;
+    return check_model(model, "sdk_model_output_count") ? M(model)->num_outputs : 0;
 }
 
 sdk_status sdk_model_input_info(const sdk_model* model, int32_t index, sdk_tensor_info* out_info) {
@@ -261,7 +252,7 @@ sdk_status sdk_model_memory_info(const sdk_model* model, sdk_memory_info* out_in
     static const char fn[] = "sdk_model_memory_info";
     if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
     if (!out_info) return null_arg(fn, "out_info");
-    const sdk::Model* m = model->m;
+    const sdk::Model* m = M(model);
     out_info->weights_bytes = m->weights_bytes;
     out_info->arena_bytes = m->arena_bytes;
     out_info->arena_lower_bound = m->arena_lower_bound;
@@ -277,88 +268,72 @@ sdk_status sdk_session_create(const sdk_model* model, const sdk_session_options*
     if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
     int threads = options ? options->num_threads : 1;
     if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: num_threads is %d (use 0 or more)", fn, threads);
-    sdk_session* h = sdk::alloc_array<sdk_session>(1);
-    if (!h) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session");
-    sdk_status st = sdk::session_create(model->m, threads, &h->s);
-    if (st != SDK_OK) {
-        free(h);
-        return st;
-    }
-    *out_session = h;
+    return sdk::session_create(M(model), threads, reinterpret_cast<sdk::Session**>(out_session));
+}
+
+void sdk_session_free(sdk_session* session) { sdk::session_free(S(session)); }
+
+sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void* data, size_t size) {
+    IO io = session_io(session, false, index, data, size, kBytes, "sdk_session_set_input");
+    if (!io.x) return io.status;
+    if (size) memcpy(io.mem, data, size);
     return SDK_OK;
 }
 
-void sdk_session_free(sdk_session* session) {
-    if (!session) return;
-    sdk::session_free(session->s);
-    free(session);
-}
-
-sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void* data, size_t size) {
-    const sdk::Tensor* x;
-    void* dst;
-    sdk_status st = session_io(session, false, index, data, size, kBytes, "sdk_session_set_input", &x, &dst);
-    if (st == SDK_OK && size) memcpy(dst, data, size);
-    return st;
-}
-
 sdk_status sdk_session_set_input_f32(sdk_session* session, int32_t index, const float* data, size_t count) {
-    const sdk::Tensor* x;
-    void* dst;
-    sdk_status st = session_io(session, false, index, data, count, kElements, "sdk_session_set_input_f32", &x, &dst);
-    if (st != SDK_OK) return st;
-    Affine a = io_affine(*x);
+    IO io = session_io(session, false, index, data, count, kElements, "sdk_session_set_input_f32");
+    if (!io.x) return io.status;
+    const sdk::DType dt = io.x->dtype;
+    if (dt == sdk::DType::F32) {
+        if (count) memcpy(io.mem, data, count * 4);
+        return SDK_OK;
+    }
+    Affine a = io_affine(*io.x);
     if (a.scale == 0.0f) a.scale = 1.0f;  // an integer input without quantization: plain conversion
+    const float lo = dt == sdk::DType::I8 ? -128.0f : (dt == sdk::DType::U8 ? 0.0f : -2147483648.0f);
+    const float hi = dt == sdk::DType::I8 ? 127.0f : (dt == sdk::DType::U8 ? 255.0f : 2147483647.0f);
     for (size_t i = 0; i < count; ++i) {
-        switch (x->dtype) {
-            case sdk::DType::F32: static_cast<float*>(dst)[i] = data[i]; break;
-            case sdk::DType::I8: static_cast<int8_t*>(dst)[i] = static_cast<int8_t>(quantize(data[i], a, -128.0f, 127.0f)); break;
-            case sdk::DType::U8: static_cast<uint8_t*>(dst)[i] = static_cast<uint8_t>(quantize(data[i], a, 0.0f, 255.0f)); break;
-            case sdk::DType::I32: static_cast<int32_t*>(dst)[i] = quantize(data[i], a, -2147483648.0f, 2147483647.0f); break;
-        }
+        const int32_t q = quantize(data[i], a, lo, hi);
+        if (dt == sdk::DType::I32) static_cast<int32_t*>(io.mem)[i] = q;
+        else static_cast<uint8_t*>(io.mem)[i] = static_cast<uint8_t>(q);  // int8 and uint8: the low byte
     }
     return SDK_OK;
 }
 
 sdk_status sdk_session_input_buffer(sdk_session* session, int32_t index, void** out_data, size_t* out_size) {
     static const char fn[] = "sdk_session_input_buffer";
-    const sdk::Tensor* x;
-    void* mem;
-    sdk_status st = session_io(session, false, index, nullptr, 0, kNoSize, fn, &x, &mem);
-    if (st != SDK_OK) return st;
+    IO io = session_io(session, false, index, nullptr, 0, kNoSize, fn);
+    if (!io.x) return io.status;
     if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
-    *out_data = mem;
-    *out_size = x->bytes;
+    *out_data = io.mem;
+    *out_size = io.x->bytes;
     return SDK_OK;
 }
 
 sdk_status sdk_session_run(sdk_session* session) {
     if (!check_session(session, "sdk_session_run")) return SDK_ERR_INVALID_ARGUMENT;
-    return sdk::session_run(session->s);
+    return sdk::session_run(S(session));
 }
 
 sdk_status sdk_session_get_output(sdk_session* session, int32_t index, void* data, size_t size) {
-    const sdk::Tensor* x;
-    void* src;
-    sdk_status st = session_io(session, true, index, data, size, kBytes, "sdk_session_get_output", &x, &src);
-    if (st == SDK_OK && size) memcpy(data, src, size);
-    return st;
+    IO io = session_io(session, true, index, data, size, kBytes, "sdk_session_get_output");
+    if (!io.x) return io.status;
+    if (size) memcpy(data, io.mem, size);
+    return SDK_OK;
 }
 
 sdk_status sdk_session_get_output_f32(sdk_session* session, int32_t index, float* data, size_t count) {
-    const sdk::Tensor* x;
-    void* src;
-    sdk_status st = session_io(session, true, index, data, count, kElements, "sdk_session_get_output_f32", &x, &src);
-    if (st != SDK_OK) return st;
-    Affine a = io_affine(*x);
+    IO io = session_io(session, true, index, data, count, kElements, "sdk_session_get_output_f32");
+    if (!io.x) return io.status;
+    Affine a = io_affine(*io.x);
     if (a.scale == 0.0f) a.scale = 1.0f;
     for (size_t i = 0; i < count; ++i) {
         int64_t q = 0;
-        switch (x->dtype) {
-            case sdk::DType::F32: data[i] = static_cast<const float*>(src)[i]; continue;
-            case sdk::DType::I8: q = static_cast<const int8_t*>(src)[i]; break;
-            case sdk::DType::U8: q = static_cast<const uint8_t*>(src)[i]; break;
-            case sdk::DType::I32: q = static_cast<const int32_t*>(src)[i]; break;
+        switch (io.x->dtype) {
+            case sdk::DType::F32: data[i] = static_cast<const float*>(io.mem)[i]; continue;
+            case sdk::DType::I8: q = static_cast<const int8_t*>(io.mem)[i]; break;
+            case sdk::DType::U8: q = static_cast<const uint8_t*>(io.mem)[i]; break;
+            case sdk::DType::I32: q = static_cast<const int32_t*>(io.mem)[i]; break;
         }
         data[i] = a.scale * static_cast<float>(q - a.zp);
     }
@@ -367,13 +342,11 @@ sdk_status sdk_session_get_output_f32(sdk_session* session, int32_t index, float
 
 sdk_status sdk_session_output_buffer(sdk_session* session, int32_t index, const void** out_data, size_t* out_size) {
     static const char fn[] = "sdk_session_output_buffer";
-    const sdk::Tensor* x;
-    void* mem;
-    sdk_status st = session_io(session, true, index, nullptr, 0, kNoSize, fn, &x, &mem);
-    if (st != SDK_OK) return st;
+    IO io = session_io(session, true, index, nullptr, 0, kNoSize, fn);
+    if (!io.x) return io.status;
     if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
-    *out_data = mem;
-    *out_size = x->bytes;
+    *out_data = io.mem;
+    *out_size = io.x->bytes;
     return SDK_OK;
 }
 

@@ -44,16 +44,11 @@ inline uint32_t rd32(const uint8_t* p) { uint32_t v; memcpy(&v, p, 4); return v;
 inline int32_t rdi32(const uint8_t* p) { int32_t v; memcpy(&v, p, 4); return v; }
 inline uint64_t rd64(const uint8_t* p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
+uint32_t g_crc_table[256];  // built when the library loads (init_crc_table)
+
 uint32_t crc32_ieee(const uint8_t* p, size_t n) {
-    // Table built on the stack each load: cheaper than a guarded static, and ~1 KB.
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; ++i) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
     uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    for (size_t i = 0; i < n; ++i) crc = g_crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFu;
 }
 
@@ -66,32 +61,28 @@ struct Section {
 // Messages name the record and the problem; load_model() prefixes "invalid .sdkm model: "
 // once, and the per-record loops prefix the record ("tensor 'x': ", "node 'n': "), so the
 // formats here stay short and shared.
+#define bad(...) set_error(SDK_ERR_BAD_MODEL, __VA_ARGS__)
+
 struct Loader {
     Model* m;
     Section sec[kNumKinds];
-
-    sdk_status bad(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
-        va_list ap;
-        va_start(ap, fmt);
-        set_error_v(SDK_ERR_BAD_MODEL, fmt, ap);
-        va_end(ap);
-        return SDK_ERR_BAD_MODEL;
-    }
+    uint64_t total_io;  // node IO entries so far
+    const char* missing[16];  // op types this build lacks (ops_and_prepare)
+    PrepareContext ctx;       // the node being prepared (heap, not stack: no canary)
 
     // A string ref must point inside STRINGS; header() checked that STRINGS ends with a
     // NUL, so every string inside it is terminated.
-    bool string(uint32_t ref, const char** out) {
+    // (Pointers returned, not written through out-parameters: address-taken locals would
+    // give their callers stack-protector canaries.) nullptr when out of range.
+    const char* string(uint32_t ref) {
         const Section& s = sec[S_STRINGS];
-        if (ref >= s.size) return false;
-        *out = reinterpret_cast<const char*>(s.data + ref);
-        return true;
+        return ref < s.size ? reinterpret_cast<const char*>(s.data + ref) : nullptr;
     }
 
-    bool blob_range(uint32_t off, uint64_t count, const void** out) {  // count 4-byte values
+    const void* blob_range(uint32_t off, uint64_t count) {  // count 4-byte values
         const Section& b = sec[S_BLOB];
-        if (off % 4 != 0 || off > b.size || count > (b.size - off) / 4) return false;
-        *out = b.data + off;
-        return true;
+        if (off % 4 != 0 || off > b.size || count > (b.size - off) / 4) return nullptr;
+        return b.data + off;
     }
 
     // [first, first + count) must lie inside INDICES.
@@ -112,7 +103,7 @@ struct Loader {
     sdk_status quants();
     sdk_status tensor(int32_t i);
     sdk_status attrs();
-    sdk_status node(int32_t i, int32_t* producer, uint64_t* total_io);
+    sdk_status node(int32_t i, int32_t* producer);
     sdk_status graph_and_nodes();
     sdk_status ops_and_prepare();
 };
@@ -182,13 +173,14 @@ sdk_status Loader::quants() {
         QuantParams& p = m->quants[i];
         p.axis = rdi32(r);
         p.count = rd32(r + 4);
-        const void *sc, *zp;
+        const void* sc = blob_range(rd32(r + 8), p.count);
+        const void* zp = blob_range(rd32(r + 12), p.count);
         sdk_status st = SDK_OK;
         if (p.axis < -1 || p.axis >= kMaxRank) {
             st = bad("bad axis %d", p.axis);
         } else if (p.count < 1 || (p.axis == -1 && p.count != 1)) {
             st = bad("count %u does not fit axis %d", p.count, p.axis);
-        } else if (!blob_range(rd32(r + 8), p.count, &sc) || !blob_range(rd32(r + 12), p.count, &zp)) {
+        } else if (!sc || !zp) {
             st = bad("scales or zero points lie outside the BLOB section");
         } else {
             p.scales = static_cast<const float*>(sc);
@@ -209,7 +201,7 @@ sdk_status Loader::tensor(int32_t i) {
     const Section& c = sec[S_CONST];
     const uint8_t* r = sec[S_TENSORS].data + uint64_t(i) * kTensorRec;
     Tensor& x = m->tensors[i];
-    if (!string(rd32(r), &x.name)) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
+    if (!(x.name = string(rd32(r)))) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
     uint8_t dt = r[4], rank = r[5];
     uint16_t flags = rd16(r + 6);
     if (dt < 1 || dt > 4) return bad("unknown dtype %u", dt);
@@ -266,17 +258,16 @@ sdk_status Loader::attrs() {
     for (uint32_t i = 0; i < m->num_attrs; ++i) {
         const uint8_t* r = a.data + uint64_t(i) * kAttrRec;
         Attr& x = m->attrs[i];
-        if (!string(rd32(r), &x.name)) return bad("attribute %u: name string reference out of range", i);
+        if (!(x.name = string(rd32(r)))) return bad("attribute %u: name string reference out of range", i);
         uint32_t type = rd32(r + 4);
         x.count = rd32(r + 8);
         uint32_t off = rd32(r + 12);
         sdk_status st = SDK_OK;
         if (type == kAttrString) {
-            const char* s = nullptr;
-            if (x.count != 1 || !string(off, &s)) st = bad("bad string value reference");
-            x.data = s;
+            x.data = string(off);
+            if (x.count != 1 || !x.data) st = bad("bad string value reference");
         } else if (type == kAttrInts || type == kAttrFloats) {
-            if (!blob_range(off, x.count, &x.data))
+            if (!(x.data = blob_range(off, x.count)))
                 st = bad("%u values at offset %u lie outside the BLOB section", x.count, off);
         } else {
             st = bad("unknown type %u", type);
@@ -292,12 +283,12 @@ sdk_status Loader::attrs() {
 
 // producer[t]: -1 not yet produced, -2 graph input, else node index; producer[nt + t]: 1
 // when listed as a graph output.
-sdk_status Loader::node(int32_t i, int32_t* producer, uint64_t* total_io) {
+sdk_status Loader::node(int32_t i, int32_t* producer) {
     const int32_t* indices = reinterpret_cast<const int32_t*>(sec[S_INDICES].data);  // 8-aligned section
     const uint8_t* r = sec[S_NODES].data + uint64_t(i) * kNodeRec;
     Node& n = m->nodes[i];
-    if (!string(rd32(r), &n.type)) return bad("node %d: op type string reference out of range", i);
-    if (!string(rd32(r + 4), &n.name)) return bad("node %d: name string reference out of range", i);
+    if (!(n.type = string(rd32(r)))) return bad("node %d: op type string reference out of range", i);
+    if (!(n.name = string(rd32(r + 4)))) return bad("node %d: name string reference out of range", i);
     if (!n.name[0]) n.name = n.type;
     uint32_t ni = rd16(r + 8), no = rd16(r + 10), first = rd32(r + 12), fa = rd32(r + 16), na = rd32(r + 20);
     sdk_status st = index_range(first, ni + no, "inputs/outputs");
@@ -310,8 +301,8 @@ sdk_status Loader::node(int32_t i, int32_t* producer, uint64_t* total_io) {
     n.num_outputs = static_cast<int>(no);
     n.attrs = m->attrs + fa;
     n.num_attrs = static_cast<int>(na);
-    n.io_offset = static_cast<uint32_t>(*total_io);
-    *total_io += ni + no;
+    n.io_offset = static_cast<uint32_t>(total_io);
+    total_io += ni + no;
     for (uint32_t k = 0; k < ni; ++k) {
         int32_t t = n.inputs[k];
         if (t == -1) continue;  // an absent optional input
@@ -337,7 +328,7 @@ sdk_status Loader::node(int32_t i, int32_t* producer, uint64_t* total_io) {
 sdk_status Loader::graph_and_nodes() {
     const int32_t* indices = reinterpret_cast<const int32_t*>(sec[S_INDICES].data);
     const uint8_t* g = sec[S_GRAPH].data;
-    if (!string(rd32(g), &m->name)) return bad("graph name string reference out of range");
+    if (!(m->name = string(rd32(g)))) return bad("graph name string reference out of range");
     uint32_t nin = rd32(g + 4), fin = rd32(g + 8), nout = rd32(g + 12), fout = rd32(g + 16);
     sdk_status st = index_range(fin, nin, "graph inputs");
     if (st == SDK_OK) st = index_range(fout, nout, "graph outputs");
@@ -366,9 +357,8 @@ sdk_status Loader::graph_and_nodes() {
         else if (!(x.flags & kTensorGraphInput)) st = bad("graph input '%.64s' lacks the GRAPH_INPUT flag", x.name);
         producer[t] = -2;
     }
-    uint64_t total_io = 0;
     for (int32_t i = 0; i < m->num_nodes && st == SDK_OK; ++i) {
-        st = node(i, producer, &total_io);
+        st = node(i, producer);
         if (st != SDK_OK && m->nodes[i].name) prefix_error("node '%.64s': ", m->nodes[i].name);
     }
     // (linear checks: a hostile file may list millions of outputs)
@@ -408,8 +398,7 @@ sdk_status Loader::graph_and_nodes() {
 
 sdk_status Loader::ops_and_prepare() {
     // Name every op the build lacks at once, so the user can fix the op list in one go.
-    constexpr int kMaxListed = 16;
-    const char* missing[kMaxListed];
+    constexpr int kMaxListed = sizeof missing / sizeof missing[0];
     int nmissing = 0;
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         Node& n = m->nodes[i];
@@ -419,26 +408,16 @@ sdk_status Loader::ops_and_prepare() {
         if (!n.op && k == nmissing && nmissing < kMaxListed) missing[nmissing++] = n.type;
     }
     if (nmissing) {
-        char list[512], have[512];
-        size_t len = 0, hl = 0;
-        list[0] = have[0] = '\0';
-        for (int i = 0; i < nmissing && len < sizeof list; ++i) {
-            int w = format(list + len, sizeof list - len, "%s'%.40s'", i ? ", " : "", missing[i]);
-            len += w > 0 ? static_cast<size_t>(w) : 0;
-        }
-        for (int i = 0; i < kRegisteredOpCount && hl < sizeof have; ++i) {
-            int w = format(have + hl, sizeof have - hl, "%s%s", i ? ", " : "", kRegisteredOps[i]->type);
-            hl += w > 0 ? static_cast<size_t>(w) : 0;
-        }
-        return set_error(SDK_ERR_UNSUPPORTED,
-                         "model uses op%s %s which this engine build does not include (compiled: %s); rebuild the "
-                         "engine with %s in its op list",
-                         nmissing > 1 ? "s" : "", list, kRegisteredOpCount ? have : "no ops",
-                         nmissing > 1 ? "them" : "it");
+        set_error(SDK_ERR_UNSUPPORTED, "model uses op%s ", nmissing > 1 ? "s" : "");
+        for (int i = 0; i < nmissing; ++i) append_error(i ? ", '" : "'", missing[i], "'");
+        append_error(" which this engine build does not include (compiled: ", kRegisteredOpCount ? "" : "no ops", "");
+        for (int i = 0; i < kRegisteredOpCount; ++i) append_error(i ? ", " : "", kRegisteredOps[i]->type, "");
+        append_error("); rebuild the engine with ", nmissing > 1 ? "them" : "it", " in its op list");
+        return SDK_ERR_UNSUPPORTED;
     }
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         Node& n = m->nodes[i];
-        PrepareContext ctx{m, &n};
+        ctx = PrepareContext{m, &n};
         sdk_status st = n.op->prepare(ctx);
         if (st != SDK_OK) return st;
         if (!n.op->run && !(n.op->flags & kOpAlias))
@@ -452,6 +431,14 @@ sdk_status Loader::ops_and_prepare() {
 }
 
 }  // namespace
+
+void init_crc_table() {
+    for (uint32_t i = 0; i < 256; ++i) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        g_crc_table[i] = c;
+    }
+}
 
 const OpDef* find_op(const char* type) {
     for (int i = 0; i < kRegisteredOpCount; ++i)
@@ -472,8 +459,7 @@ void free_model(Model* m) {
     free(m->attrs);
     free(m->nodes);
     free(m->io_tensors);
-    free(m->tensor_offset);
-    free(const_cast<void**>(m->tensor_const));
+    free(m->tensor_offset);  // tensor_const lives in the same block
     aligned_free(m->bytes);
     free(m);
 }
@@ -512,6 +498,7 @@ sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
     if (st == SDK_OK) st = L->ops_and_prepare();
     if (st == SDK_OK) st = plan_model(m);
     free(L);
+#undef bad
     if (st != SDK_OK) {
         free_model(m);
         return st;

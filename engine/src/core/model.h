@@ -54,7 +54,7 @@ struct Model {
     // Memory plan (planner.cpp): per tensor, its arena offset (kNoOffset for constants
     // and tensors never produced) or, for an alias of a constant, the constant's data.
     size_t* tensor_offset;
-    const void** tensor_const;
+    const void** tensor_const;  // in tensor_offset's block (freed with it)
 
     size_t weights_bytes;
     size_t packed_bytes;

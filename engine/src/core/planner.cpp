@@ -102,36 +102,41 @@ bool before(const Keyed& a, const Keyed& b) {
     return a.index < b.index;
 }
 
-// Heap sort: O(n log n) without recursion or the standard library.
-void sort_keyed(Keyed* v, int32_t n) {
-    auto sift = [v](int32_t root, int32_t end) {
-        for (;;) {
-            int32_t child = 2 * root + 1;
-            if (child >= end) return;
-            // max-heap where "greater" = placed later, so the sorted array is in placement order
-            if (child + 1 < end && before(v[child], v[child + 1])) ++child;
-            if (!before(v[root], v[child])) return;
-            Keyed t = v[root];
-            v[root] = v[child];
-            v[child] = t;
-            root = child;
-        }
-    };
-    for (int32_t i = n / 2 - 1; i >= 0; --i) sift(i, n);
-    for (int32_t end = n - 1; end > 0; --end) {
-        Keyed t = v[0];
-        v[0] = v[end];
-        v[end] = t;
-        sift(0, end);
+// Heap sort: O(n log n) without recursion or the standard library. sift: a max-heap where
+// "greater" = placed later, so the sorted array is in placement order. (Swapped field by
+// field: a struct temporary lands on the stack and costs a stack-protector canary.)
+void swap_keyed(Keyed* v, int32_t a, int32_t b) {
+    const uint64_t size = v[a].size;
+    const int32_t first = v[a].first, index = v[a].index;
+    v[a] = v[b];
+    v[b].size = size;
+    v[b].first = first;
+    v[b].index = index;
+}
+
+void sift(Keyed* v, int32_t root, int32_t end) {
+    for (;;) {
+        int32_t child = 2 * root + 1;
+        if (child >= end) return;
+        if (child + 1 < end && before(v[child], v[child + 1])) ++child;
+        if (!before(v[root], v[child])) return;
+        swap_keyed(v, root, child);
+        root = child;
     }
 }
 
-uint64_t next_random(uint64_t* state) {  // xorshift64: deterministic, so plans are reproducible
-    uint64_t x = *state;
+void sort_keyed(Keyed* v, int32_t n) {
+    for (int32_t i = n / 2 - 1; i >= 0; --i) sift(v, i, n);
+    for (int32_t end = n - 1; end > 0; --end) {
+        swap_keyed(v, 0, end);
+        sift(v, 0, end);
+    }
+}
+
+uint64_t next_random(uint64_t x) {  // xorshift64 step: deterministic, so plans are reproducible
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
-    *state = x;
     return x;
 }
 
@@ -152,7 +157,7 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     // (3 words), a Keyed (2) and 3 i32 arrays (2); then the per-step live deltas.
     static_assert(sizeof(Slot) == 24 && sizeof(Keyed) == 16, "scratch layout");
     uint64_t* block = nullptr;
-    if (un <= SIZE_MAX / 128 && steps <= SIZE_MAX / 16) block = alloc_array<uint64_t>(10 * un + steps + 1);
+    if (un <= SIZE_MAX / 128 && steps <= SIZE_MAX / 16) block = alloc_array<uint64_t>(10 * un + steps + 1 + 6);
     if (!block) return false;
     uint64_t* size = block;            // aligned sizes
     uint64_t* offsets = size + un;     // the trial pass's offsets
@@ -178,7 +183,10 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     }
     sort_keyed(keyed, n);
     for (int32_t i = 0; i < n; ++i) order[i] = keyed[i].index;
-    Planner p{bufs, n, size, slots, hit, 0};
+    // (the Planner in the block too: a local whose address is taken costs a stack canary)
+    static_assert(sizeof(Planner) <= 6 * sizeof(uint64_t), "scratch layout");
+    Planner& p = *reinterpret_cast<Planner*>(block + 10 * un + steps + 1);
+    p = Planner{bufs, n, size, slots, hit, 0};
     uint64_t best = place(p, order, ~uint64_t(0), current);
     // Local search (hill climbing with plateau moves, as TVM's USMP hill climb): take a
     // buffer that ends at the top of the current plan, move it to a random position of the
@@ -193,9 +201,10 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         int32_t pick = -1, seen = 0;  // a uniformly random buffer at the top (reservoir)
         for (int32_t k = 0; k < n; ++k) {
             if (current[order[k]] + size[order[k]] != best) continue;
-            if (next_random(&rng) % static_cast<uint64_t>(++seen) == 0) pick = k;
+            rng = next_random(rng);
+            if (rng % static_cast<uint64_t>(++seen) == 0) pick = k;
         }
-        const uint64_t r = next_random(&rng);
+        const uint64_t r = rng = next_random(rng);
         if (pick < 0 || (r & 3) == 0) pick = static_cast<int32_t>((r >> 8) % un);
         int32_t to = static_cast<int32_t>((r >> 40) % un);
         if (to == pick) to = (to + 1) % n;
@@ -227,19 +236,20 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
 sdk_status plan_model(Model* m) {
     const int32_t nt = m->num_tensors;
     const int32_t steps = m->num_nodes > 0 ? m->num_nodes : 1;
-    m->tensor_offset = alloc_array<size_t>(nt);
-    m->tensor_const = alloc_array<const void*>(nt);
-    int32_t* root = alloc_array<int32_t>(nt);      // buffer-sharing root of each tensor
-    int32_t* first = alloc_array<int32_t>(nt);     // per tensor: producing step
-    int32_t* last = alloc_array<int32_t>(nt);      // per tensor: last consuming step
-    int32_t* rlast = alloc_array<int32_t>(nt);     // per root: last step of any member
-    uint32_t* rflags = alloc_array<uint32_t>(nt);  // per root: union of member flags
-    int32_t* buffer = alloc_array<int32_t>(nt);    // per root: buffer index
-    PlanBuffer* bufs = alloc_array<PlanBuffer>(nt);
+    const size_t un = static_cast<size_t>(nt);
+    // The plan (kept by the model: offsets, then the constant each alias of a constant
+    // reads) in one block, the scratch in another: fewer allocations and checks.
+    m->tensor_offset = alloc_array<size_t>(2 * un);
+    if (m->tensor_offset) m->tensor_const = reinterpret_cast<const void**>(m->tensor_offset + un);
+    int32_t* root = alloc_array<int32_t>(6 * un);  // buffer-sharing root of each tensor
+    int32_t* first = root + un;                    // per tensor: producing step
+    int32_t* last = first + un;                    // per tensor: last consuming step
+    int32_t* rlast = last + un;                    // per root: last step of any member
+    uint32_t* rflags = reinterpret_cast<uint32_t*>(rlast + un);  // per root: union of member flags
+    int32_t* buffer = rlast + 2 * un;              // per root: buffer index
+    PlanBuffer* bufs = alloc_array<PlanBuffer>(un + 1);  // + the PlanResult (heap, not stack)
     sdk_status st = SDK_OK;
-    if (!m->tensor_offset || !m->tensor_const || !root || !first || !last || !rlast || !rflags || !buffer || !bufs) {
-        st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
-    }
+    if (!m->tensor_offset || !root || !bufs) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
     if (st == SDK_OK) {
         for (int32_t t = 0; t < nt; ++t) {
             root[t] = t;
@@ -322,7 +332,8 @@ sdk_status plan_model(Model* m) {
             }
             if (x.bytes > bufs[buffer[r]].size) bufs[buffer[r]].size = x.bytes;
         }
-        PlanResult res;
+        static_assert(sizeof(PlanResult) <= sizeof(PlanBuffer), "PlanResult in the bufs block");
+        PlanResult& res = *reinterpret_cast<PlanResult*>(bufs + un);
         if (!plan_buffers(bufs, nb, &res)) {
             st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
         } else if (res.naive_bytes > SIZE_MAX / 2) {
@@ -341,11 +352,6 @@ sdk_status plan_model(Model* m) {
         }
     }
     free(root);
-    free(first);
-    free(last);
-    free(rlast);
-    free(rflags);
-    free(buffer);
     free(bufs);
     return st;
 }

@@ -10,17 +10,24 @@ namespace sdk {
 sdk_status session_create(const Model* m, int threads, Session** out) {
     *out = nullptr;
     Session* s = alloc_array<Session>(1);
-    if (!s) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session");
-    s->model = m;
-    s->arena = static_cast<uint8_t*>(aligned_alloc64(m->arena_bytes));
-    s->scratch = m->scratch_bytes ? aligned_alloc64(m->scratch_bytes) : nullptr;
-    s->tensor_data = alloc_array<void*>(m->num_tensors);
-    s->io_data = alloc_array<void*>(m->num_io);
-    if (!s->arena || (m->scratch_bytes && !s->scratch) || !s->tensor_data || !s->io_data) {
-        session_free(s);
-        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session (arena %zu bytes, scratch %zu)",
-                         m->arena_bytes, m->scratch_bytes);
+    size_t per_thread = 0, n = 1;
+    if (s) {
+        s->model = m;
+        s->arena = static_cast<uint8_t*>(aligned_alloc64(m->arena_bytes));
+        s->scratch = aligned_alloc64(m->scratch_bytes);
+        s->tensor_data = alloc_array<void*>(static_cast<size_t>(m->num_tensors) + m->num_io);
+        s->pool = pool_create(threads);
+        n = static_cast<size_t>(pool_threads(s->pool));
+        per_thread = m->thread_scratch_bytes;
+        if (per_thread) s->thread_scratch = per_thread <= SIZE_MAX / n ? aligned_alloc64(per_thread * n) : nullptr;
     }
+    if (!s || !s->arena || !s->scratch || !s->tensor_data || (per_thread && !s->thread_scratch)) {
+        session_free(s);
+        return set_error(SDK_ERR_OUT_OF_MEMORY,
+                         "out of memory creating a session (arena %zu bytes, scratch %zu, per-thread scratch %zu x %zu)",
+                         m->arena_bytes, m->scratch_bytes, per_thread, n);
+    }
+    s->io_data = s->tensor_data + m->num_tensors;
     for (int32_t t = 0; t < m->num_tensors; ++t) {
         const Tensor& x = m->tensors[t];
         if (x.flags & kTensorConstant)
@@ -31,20 +38,10 @@ sdk_status session_create(const Model* m, int threads, Session** out) {
             s->tensor_data[t] = s->arena + m->tensor_offset[t];
     }
     for (int32_t i = 0; i < m->num_nodes; ++i) {
-        const Node& n = m->nodes[i];
-        for (int k = 0; k < n.num_inputs + n.num_outputs; ++k) {
-            int32_t t = n.inputs[k];
-            s->io_data[n.io_offset + k] = t >= 0 ? s->tensor_data[t] : nullptr;
-        }
-    }
-    s->pool = pool_create(threads);
-    if (m->thread_scratch_bytes) {
-        const size_t n = static_cast<size_t>(pool_threads(s->pool));
-        s->thread_scratch = aligned_alloc64(m->thread_scratch_bytes * n);
-        if (!s->thread_scratch) {
-            session_free(s);
-            return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session (per-thread scratch %zu x %zu)",
-                             m->thread_scratch_bytes, n);
+        const Node& nd = m->nodes[i];
+        for (int k = 0; k < nd.num_inputs + nd.num_outputs; ++k) {
+            int32_t t = nd.inputs[k];
+            s->io_data[nd.io_offset + k] = t >= 0 ? s->tensor_data[t] : nullptr;
         }
     }
     *out = s;
@@ -58,7 +55,6 @@ void session_free(Session* s) {
     aligned_free(s->scratch);
     aligned_free(s->thread_scratch);
     free(s->tensor_data);
-    free(s->io_data);
     free(s);
 }
 
@@ -66,10 +62,10 @@ sdk_status session_run(Session* s) {
     const Model* m = s->model;
     s->has_run = false;
     clear_error();
+    RunContext& ctx = s->ctx;
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         const Node& n = m->nodes[i];
         if (!n.op->run) continue;  // alias ops: the output already is the input's memory
-        RunContext ctx;
         ctx.node = &n;
         ctx.op_data = n.op_data;
         ctx.in_data = s->io_data + n.io_offset;

@@ -10,9 +10,10 @@ struct Session {
     uint8_t* arena;
     void* scratch;
     void* thread_scratch;  // pool_threads blocks of model->thread_scratch_bytes
-    void** tensor_data;  // per tensor: constant data, arena slot, or nullptr (unused)
-    void** io_data;      // per node IO entry, as RunContext::in_data/out_data
+    void** tensor_data;    // per tensor: constant data, arena slot, or nullptr (unused); then
+    void** io_data;        // per node IO entry, as RunContext::in_data/out_data (same block)
     ThreadPool* pool;
+    RunContext ctx;  // the node being run (here, not on the stack: no stack-protector canary per run)
     bool has_run;
 };
 

@@ -23,10 +23,13 @@ bool g_key_ok;
 // Used only when a thread's buffer cannot be allocated: shared, so best effort.
 char g_fallback[kErrorSize];
 
-// The keys are made when the library is loaded (a constructor, not pthread_once: one
-// libc import and a once-check per call fewer).
-__attribute__((constructor)) void make_keys() {
-    g_key_ok = pthread_key_create(&g_key, free) == 0;
+// The keys (and the loader's CRC table) are made when the library is loaded: a
+// constructor, not pthread_once (one libc import and a once-check per call fewer).
+void free_buffer(void* p) { free(p); }  // (free itself would need a GOT entry and a relocation)
+
+__attribute__((constructor)) void library_init() {
+    g_key_ok = pthread_key_create(&g_key, free_buffer) == 0;
+    init_crc_table();
 #if SDK_FEATURE_THREADS
     g_index_key_ok = pthread_key_create(&g_index_key, nullptr) == 0;
 #endif
@@ -51,6 +54,19 @@ int format(char* buf, size_t size, const char* fmt, ...) {
     int n = vsnprintf(buf, size, fmt, ap);
     va_end(ap);
     return n;
+}
+
+void append_error(const char* a, const char* b, const char* c) {
+    char* err = error_buffer(true);
+    size_t at = 0;
+    while (at < kErrorSize - 1 && err[at]) ++at;
+    auto put = [&](const char* s) {
+        while (*s && at < kErrorSize - 1) err[at++] = *s++;
+    };
+    put(a);
+    put(b);
+    put(c);
+    err[at] = '\0';
 }
 
 sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap) {

@@ -14,6 +14,10 @@ sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap);
 // Appends to the current message (for context such as the file name).
 void prefix_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 const char* last_error();
+// Appends a, b and c to this thread's message (no formatting; for lists of names).
+void append_error(const char* a, const char* b, const char* c);
+// loader.cpp: fills the CRC-32 table (called once, when the library loads).
+void init_crc_table();
 // vsnprintf into buf (the engine's one formatting path: snprintf is not imported).
 int format(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 void clear_error();
