@@ -52,7 +52,9 @@ bool cpu_has_avx2();
 bool cpu_has_dotprod();
 
 // The fastest kernel this CPU runs. The environment variable SDK_INT8_GEMM (ref, neon,
-// dotprod, avx2) forces one when it is compiled in and supported: a test and bench hook.
+// dotprod, avx2, vnni) forces one when it is compiled in and supported: a test and bench
+// hook (x86: vnni = the AVX512-VNNI conv kernels with the AVX2 GEMM elsewhere, avx2 = AVX2
+// throughout; kernels/x86/conv_s8.h).
 GemmKernel gemm_kernel();
 const char* gemm_kernel_name(GemmKernel k);
 

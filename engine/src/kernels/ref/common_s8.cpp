@@ -91,7 +91,8 @@ GemmKernel gemm_kernel() {
     if (any || strcmp(force, "neon") == 0) return gemm_neon;
 #endif
 #if SDK_FEATURE_X86
-    if ((any || strcmp(force, "avx2") == 0) && cpu_has_avx2()) return gemm_avx2;
+    // "vnni" (AVX512-VNNI conv kernels, kernels/x86/conv_s8.h) runs the AVX2 kernel elsewhere
+    if ((any || strcmp(force, "avx2") == 0 || strcmp(force, "vnni") == 0) && cpu_has_avx2()) return gemm_avx2;
 #endif
     return gemm_ref;
 }

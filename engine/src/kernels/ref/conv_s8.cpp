@@ -34,8 +34,9 @@ struct ConvS8Data {
     void (*dw_range)(void*, int64_t, int64_t);
 #if SDK_FEATURE_X86
     // AVX2 paths (kernels/x86/conv_s8.h), chosen with the AVX2 GEMM: pixel-lane GEMM
-    // (pl, weights as int16 pairs) and 3x3 depthwise planes (dw3)
-    bool pl, pointwise;
+    // (pl: an s8::PlKind, 0 = off) and 3x3 depthwise planes (dw3)
+    int pl;
+    bool pointwise;
     s8::PlGemm plg;
     s8::Dw3x3 dw3;
 #endif
@@ -121,7 +122,7 @@ void im2col_kmajor(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0,
 
 #if SDK_FEATURE_X86
 size_t pl_slot_bytes(const ConvS8Data& d) {
-    const size_t b = s8::pl_panel_bytes(d.plg.k2, d.tile) + (d.pointwise ? 0 : (size_t)d.kg * d.tile);
+    const size_t b = s8::pl_panel_bytes(d.plg.kg, d.tile) + (d.pointwise ? 0 : (size_t)d.kg * d.tile);
     return (b + 63) / 64 * 64;
 }
 #endif
@@ -148,24 +149,24 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             const int m0 = grp * ocg;
 #if SDK_FEATURE_X86
             if (d.pl) {
-                int16_t* panels = reinterpret_cast<int16_t*>(cols);
+                void* panels = cols;
                 if (t != have) {
                     if (d.pointwise) {
                         const int8_t* xg = j.x + ((int64_t)n * g.C + (int64_t)grp * (g.C / g.group)) * g.H * g.W;
-                        s8::pl_pack_avx2(xg + p0, (int64_t)g.H * g.W, d.kg, p1 - p0, panels);
+                        s8::pl_pack(d.pl, xg + p0, (int64_t)g.H * g.W, d.kg, p1 - p0, panels);
                     } else {
                         int8_t* rows = cols + j.pl_bytes;
                         im2col_kmajor(d, j.x, n, grp, p0, p1, rows);
-                        s8::pl_pack_avx2(rows, p1 - p0, d.kg, p1 - p0, panels);
+                        s8::pl_pack(d.pl, rows, p1 - p0, d.kg, p1 - p0, panels);
                     }
                 }
                 have = t;
                 s8::PlGemm G = d.plg;
-                G.w += (int64_t)m0 * G.k2;
+                G.w += (int64_t)m0 * G.kg;
                 G.bias += m0;
                 G.mult += m0;
                 G.shift += m0;
-                s8::pl_gemm_avx2(G, panels, p1 - p0, mb, me, 
+                s8::pl_gemm(d.pl, G, panels, p1 - p0, mb, me, 
                                   j.y + ((int64_t)n * g.OC + m0) * j.pixels + p0, j.pixels);
                 continue;
             }
@@ -449,7 +450,7 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     d->kg = (int32_t)kg;
     if (d->depthwise) {
 #if SDK_FEATURE_X86
-        d->pl = false;
+        d->pl = s8::kPlNone;
 #endif
         d->requant = s8::requant_row_kernel();
         d->dw_range = depthwise_range;
@@ -470,24 +471,24 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     d->kernel = s8::gemm_kernel();
     const int32_t pixels = g.OH * g.OW;
 #if SDK_FEATURE_X86
-    d->pl = d->kernel == s8::gemm_avx2;
+    d->pl = d->kernel == s8::gemm_avx2 ? s8::pl_kind() : s8::kPlNone;
     d->pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 &&
                    g.pr == 0;
     if (d->pl) {
-        // pixel-lane GEMM: weights as int16 pairs; a slot holds the tile's panels (and the
+        // pixel-lane GEMM: weights as K groups; a slot holds the tile's panels (and the
         // K-major im2col rows unless pointwise). Tiles of whole panels, panels ~<= 32 KB.
-        const int32_t k2 = (d->kg + 1) / 2;
-        d->kp = 2 * k2;  // (run()'s work estimates)
-        int32_t* wpl = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * (size_t)g.OC * k2));
+        const int32_t kgr = s8::pl_groups(d->pl, d->kg);
+        d->kp = s8::round_up_k(d->kg);  // (run()'s work estimates)
+        int32_t* wpl = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * (size_t)g.OC * kgr));
         if (!wpl) return SDK_ERR_OUT_OF_MEMORY;
-        s8::pl_pack_weights(wdata, g.OC, d->kg, wpl);
         for (int oc = 0; oc < g.OC; ++oc) {  // the folded bias, as gemm_pack computes it
             int32_t sum = 0;
             for (int32_t i = 0; i < d->kg; ++i) sum += wdata[(int64_t)oc * d->kg + i];
             d->bias[oc] = (bdata ? bdata[oc] : 0) - xz * sum;
         }
-        d->plg = s8::PlGemm{k2, wpl, d->bias, d->mult, d->shift, d->out_zp, d->act_min, d->act_max};
-        int32_t tile = (32 * 1024 / (k2 * 4 * s8::kPlNR)) * s8::kPlNR;
+        s8::pl_pack_weights(d->pl, wdata, g.OC, d->kg, d->bias, wpl, d->bias);
+        d->plg = s8::PlGemm{kgr, wpl, d->bias, d->mult, d->shift, d->out_zp, d->act_min, d->act_max};
+        int32_t tile = (32 * 1024 / (kgr * 4 * s8::kPlNR)) * s8::kPlNR;
         tile = tile < s8::kPlNR ? s8::kPlNR : (tile > 256 ? 256 : tile);
         d->tile = tile > pixels ? pixels : tile;
         ctx.request_scratch((size_t)kMaxSlots * pl_slot_bytes(*d));
@@ -526,7 +527,7 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     j.slot_bytes = (int64_t)d.tile * d.kp;
 #if SDK_FEATURE_X86
     if (d.pl) {
-        j.pl_bytes = (int64_t)s8::pl_panel_bytes(d.plg.k2, d.tile);
+        j.pl_bytes = (int64_t)s8::pl_panel_bytes(d.plg.kg, d.tile);
         j.slot_bytes = (int64_t)pl_slot_bytes(d);
     }
 #endif

@@ -85,7 +85,18 @@ __attribute__((target("avx2"))) void gemm_avx2(const Gemm& g, int32_t m0, int32_
             store4(g, m, n, hsum4x8(a00, a01, a02, a03));
             store4(g, m + 1, n, hsum4x8(a10, a11, a12, a13));
         }
-        if (n < n1) gemm_ref(g, m, m + 2, n, n1);
+        for (; n < n1; ++n) {  // column tail (Gemm with one row of A: the classifier)
+            const int8_t* x0 = g.x + (int64_t)n * kp;
+            __m256i a0 = _mm256_setzero_si256(), a1 = a0;
+            for (int32_t k = 0; k < kp; k += 16) {
+                const __m256i vx = load16(x0 + k);
+                a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(load16(w0 + k), vx));
+                a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(load16(w1 + k), vx));
+            }
+            const __m128i s = hsum4x8(a0, a1, a1, a1);
+            g.y[m * g.ys_m + n * g.ys_n] = gemm_out(g, m, g.bias[m] + _mm_cvtsi128_si32(s));
+            g.y[(m + 1) * g.ys_m + n * g.ys_n] = gemm_out(g, m + 1, g.bias[m + 1] + _mm_extract_epi32(s, 1));
+        }
     }
     if (m < m1) gemm_ref(g, m, m1, n0, n1);
 }

@@ -4,11 +4,13 @@
 // only after s8::cpu_has_avx2().
 #include "kernels/x86/conv_s8.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 
+#include "kernels/gemm_s8.h"
 #include "kernels/x86/requant_s8_avx2.h"
 
 namespace sdk {
@@ -19,46 +21,104 @@ using avx2::Rq;
 using avx2::rq8;
 using avx2::rq_make;
 
-void pl_pack_weights(const int8_t* w, int32_t M, int32_t K, int32_t* out) {
-    const int32_t k2 = (K + 1) / 2;
+namespace {
+
+inline int32_t pair16(int32_t lo, int32_t hi) {
+    return (int32_t)(((uint32_t)(uint16_t)(int16_t)lo) | ((uint32_t)(uint16_t)(int16_t)hi << 16));
+}
+
+}  // namespace
+
+int pl_kind() {
+    if (!cpu_has_avx2()) return kPlNone;
+    const char* force = getenv("SDK_INT8_GEMM");
+    const bool any = !force || !*force;
+    const bool vnni = __builtin_cpu_supports("avx512vnni") != 0 && __builtin_cpu_supports("avx512vl") != 0;
+    if ((any || strcmp(force, "vnni") == 0) && vnni) return kPlVnni;
+    if (any || strcmp(force, "avx2") == 0) return kPlAvx2;
+    return kPlNone;
+}
+
+void pl_pack_weights(int kind, const int8_t* w, int32_t M, int32_t K, const int32_t* bias_in, int32_t* wout,
+                     int32_t* bias_out) {
+    const int32_t kg = pl_groups(kind, K);
     for (int32_t m = 0; m < M; ++m) {
         const int8_t* src = w + (int64_t)m * K;
-        for (int32_t k = 0; k < k2; ++k) {
-            const int32_t lo = src[2 * k], hi = 2 * k + 1 < K ? src[2 * k + 1] : 0;
-            out[(int64_t)m * k2 + k] = (int32_t)(((uint32_t)(uint16_t)(int16_t)lo) | ((uint32_t)(uint16_t)(int16_t)hi << 16));
+        int32_t* dst = wout + (int64_t)m * kg;
+        int32_t sum = 0;
+        for (int32_t k = 0; k < K; ++k) sum += src[k];
+        bias_out[m] = bias_in[m] - (kind == kPlVnni ? 128 * sum : 0);
+        for (int32_t k = 0; k < kg; ++k) {
+            if (kind == kPlVnni) {
+                uint32_t v = 0;
+                for (int i = 0; i < 4; ++i)
+                    if (4 * k + i < K) v |= (uint32_t)(uint8_t)src[4 * k + i] << (8 * i);
+                dst[k] = (int32_t)v;
+            } else {
+                dst[k] = pair16(src[2 * k], 2 * k + 1 < K ? src[2 * k + 1] : 0);
+            }
         }
     }
 }
 
-__attribute__((target("avx2"))) void pl_pack_avx2(const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels,
-                                                  int16_t* panels) {
+namespace {
+
+// 16 bytes of row r at pixels [p0, p0 + n) (zeros past n, or for a row past K).
+__attribute__((target("avx2"), always_inline)) inline __m128i row16(const int8_t* rows, int64_t stride, int32_t r,
+                                                                   int32_t K, int32_t p0, int32_t n) {
+    if (r >= K) return _mm_setzero_si128();
+    const int8_t* src = rows + (int64_t)r * stride + p0;
+    if (n == kPlNR) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    alignas(16) int8_t tmp[16] = {0};
+    memcpy(tmp, src, (size_t)n);
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
+}
+
+__attribute__((target("avx2"))) void pack_avx2(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
+                                               int16_t* panels) {
     const int32_t k2 = (K + 1) / 2;
-    alignas(16) int8_t tmp0[16], tmp1[16];
     for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
         const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
         int16_t* out = panels + (int64_t)(p0 / kPlNR) * k2 * 2 * kPlNR;
-        for (int32_t k = 0; k < k2; ++k) {
-            const int8_t* r0 = rows + (int64_t)(2 * k) * row_stride + p0;
-            const bool has1 = 2 * k + 1 < K;
-            __m128i a, b;
-            if (n == kPlNR) {
-                a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0));
-                b = has1 ? _mm_loadu_si128(reinterpret_cast<const __m128i*>(r0 + row_stride)) : _mm_setzero_si128();
-            } else {
-                memset(tmp0, 0, sizeof tmp0);
-                memset(tmp1, 0, sizeof tmp1);
-                memcpy(tmp0, r0, (size_t)n);
-                if (has1) memcpy(tmp1, r0 + row_stride, (size_t)n);
-                a = _mm_load_si128(reinterpret_cast<const __m128i*>(tmp0));
-                b = _mm_load_si128(reinterpret_cast<const __m128i*>(tmp1));
-            }
+        for (int32_t k = 0; k < k2; ++k, out += 2 * kPlNR) {
+            const __m128i a = row16(rows, stride, 2 * k, K, p0, n), b = row16(rows, stride, 2 * k + 1, K, p0, n);
             const __m128i i = _mm_unpacklo_epi8(a, b), j = _mm_unpackhi_epi8(a, b);  // pairs of pixels 0-7, 8-15
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (int64_t)k * 2 * kPlNR),
-                                _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(i, j)));  // pixels 0-3 | 8-11
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (int64_t)k * 2 * kPlNR + kPlNR),
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(i, j)));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPlNR),
                                 _mm256_cvtepi8_epi16(_mm_unpackhi_epi64(i, j)));  // pixels 4-7 | 12-15
         }
     }
+}
+
+__attribute__((target("avx2"))) void pack_vnni(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
+                                               uint8_t* panels) {
+    const int32_t k4 = (K + 3) / 4;
+    const __m128i flip = _mm_set1_epi8((char)0x80);  // x + 128 as unsigned bytes
+    for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
+        const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
+        uint8_t* out = panels + (int64_t)(p0 / kPlNR) * k4 * 4 * kPlNR;
+        for (int32_t k = 0; k < k4; ++k, out += 4 * kPlNR) {
+            const __m128i r0 = _mm_xor_si128(row16(rows, stride, 4 * k, K, p0, n), flip);
+            const __m128i r1 = _mm_xor_si128(row16(rows, stride, 4 * k + 1, K, p0, n), flip);
+            const __m128i r2 = _mm_xor_si128(row16(rows, stride, 4 * k + 2, K, p0, n), flip);
+            const __m128i r3 = _mm_xor_si128(row16(rows, stride, 4 * k + 3, K, p0, n), flip);
+            const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpacklo_epi8(r2, r3);  // pixels 0-7
+            const __m128i c = _mm_unpackhi_epi8(r0, r1), d = _mm_unpackhi_epi8(r2, r3);  // pixels 8-15
+            const __m128i q0 = _mm_unpacklo_epi16(a, b), q4 = _mm_unpackhi_epi16(a, b);  // quads of pixels 0-3, 4-7
+            const __m128i q8 = _mm_unpacklo_epi16(c, d), q12 = _mm_unpackhi_epi16(c, d);
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_set_m128i(q8, q0));  // pixels 0-3 | 8-11
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * kPlNR), _mm256_set_m128i(q12, q4));
+        }
+    }
+}
+
+}  // namespace
+
+void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels, void* panels) {
+    if (kind == kPlVnni)
+        pack_vnni(rows, row_stride, K, pixels, static_cast<uint8_t*>(panels));
+    else
+        pack_avx2(rows, row_stride, K, pixels, static_cast<int16_t*>(panels));
 }
 
 namespace {
@@ -76,68 +136,73 @@ __attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q,
     }
 }
 
+// The k loops of a 4-row x 16-pixel tile and of a 1-row one, out of line so that the 8
+// accumulators, 2 input vectors and the broadcast weight own the 16 YMM registers
+// (inlined into the epilogue loop, GCC spilled an accumulator per iteration). acc: in =
+// the rows' biases, out = the sums (row r: acc[2r], acc[2r + 1]). One group of K per
+// step: MAC(acc, x, w) is VPMADDWD + VPADDD (pairs) or VPDPBUSD (quads).
+#define SDK_PL_TILES(NAME, TARGET, MAC)                                                                               \
+    __attribute__((target(TARGET), noinline)) void NAME##_tile4(const int32_t* w0, int32_t kg, const int8_t* P,        \
+                                                                __m256i* acc) {                                         \
+        const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;                                                     \
+        __m256i c00 = acc[0], c01 = c00, c10 = acc[1], c11 = c10, c20 = acc[2], c21 = c20, c30 = acc[3], c31 = c30;     \
+        for (int32_t k = 0; k < kg; ++k, P += 4 * kPlNR) {                                                             \
+            const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P));                               \
+            const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + 2 * kPlNR));                    \
+            __m256i w = _mm256_set1_epi32(w0[k]);                                                                      \
+            c00 = MAC(c00, x0, w);                                                                                     \
+            c01 = MAC(c01, x1, w);                                                                                     \
+            w = _mm256_set1_epi32(w1[k]);                                                                              \
+            c10 = MAC(c10, x0, w);                                                                                     \
+            c11 = MAC(c11, x1, w);                                                                                     \
+            w = _mm256_set1_epi32(w2[k]);                                                                              \
+            c20 = MAC(c20, x0, w);                                                                                     \
+            c21 = MAC(c21, x1, w);                                                                                     \
+            w = _mm256_set1_epi32(w3[k]);                                                                              \
+            c30 = MAC(c30, x0, w);                                                                                     \
+            c31 = MAC(c31, x1, w);                                                                                     \
+        }                                                                                                              \
+        acc[0] = c00, acc[1] = c01, acc[2] = c10, acc[3] = c11;                                                        \
+        acc[4] = c20, acc[5] = c21, acc[6] = c30, acc[7] = c31;                                                        \
+    }                                                                                                                  \
+    __attribute__((target(TARGET), noinline)) void NAME##_tile1(const int32_t* w0, int32_t kg, const int8_t* P,        \
+                                                                __m256i* acc) {                                         \
+        __m256i c00 = acc[0], c01 = c00;                                                                               \
+        for (int32_t k = 0; k < kg; ++k, P += 4 * kPlNR) {                                                             \
+            const __m256i w = _mm256_set1_epi32(w0[k]);                                                                \
+            c00 = MAC(c00, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P)), w);                                \
+            c01 = MAC(c01, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + 2 * kPlNR)), w);                    \
+        }                                                                                                              \
+        acc[0] = c00, acc[1] = c01;                                                                                    \
+    }
+
+#define SDK_MAC_AVX2(c, x, w) _mm256_add_epi32(c, _mm256_madd_epi16(x, w))
+#define SDK_MAC_VNNI(c, x, w) _mm256_dpbusd_epi32(c, x, w)
+SDK_PL_TILES(avx2, "avx2", SDK_MAC_AVX2)
+SDK_PL_TILES(vnni, "avx2,avx512vnni,avx512vl", SDK_MAC_VNNI)
+#undef SDK_MAC_AVX2
+#undef SDK_MAC_VNNI
+#undef SDK_PL_TILES
+
 }  // namespace
 
-namespace {
-
-// The k loop of a 4-row x 16-pixel tile, out of line so that its 8 accumulators, 2 input
-// vectors and the broadcast weight own the 16 YMM registers (inlined into the epilogue
-// loop, GCC spilled an accumulator per iteration). acc: in = the rows' biases (4), out =
-// 8 sums (row r: acc[2r], acc[2r + 1]).
-__attribute__((target("avx2"), noinline)) void pl_tile4(const int32_t* w0, int32_t k2, const int16_t* P, __m256i* acc) {
-    const int32_t *w1 = w0 + k2, *w2 = w1 + k2, *w3 = w2 + k2;
-    __m256i c00 = acc[0], c01 = c00, c10 = acc[1], c11 = c10, c20 = acc[2], c21 = c20, c30 = acc[3], c31 = c30;
-    for (int32_t k = 0; k < k2; ++k, P += 2 * kPlNR) {
-        const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P));
-        const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + kPlNR));
-        __m256i w = _mm256_set1_epi32(w0[k]);
-        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x0, w));
-        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x1, w));
-        w = _mm256_set1_epi32(w1[k]);
-        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x0, w));
-        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x1, w));
-        w = _mm256_set1_epi32(w2[k]);
-        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x0, w));
-        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x1, w));
-        w = _mm256_set1_epi32(w3[k]);
-        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x0, w));
-        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x1, w));
-    }
-    acc[0] = c00, acc[1] = c01, acc[2] = c10, acc[3] = c11;
-    acc[4] = c20, acc[5] = c21, acc[6] = c30, acc[7] = c31;
-}
-
-__attribute__((target("avx2"), noinline)) void pl_tile1(const int32_t* w0, int32_t k2, const int16_t* P, __m256i* acc) {
-    __m256i c00 = acc[0], c01 = c00;
-    for (int32_t k = 0; k < k2; ++k, P += 2 * kPlNR) {
-        const __m256i w = _mm256_set1_epi32(w0[k]);
-        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(P)), w));
-        c01 = _mm256_add_epi32(c01,
-                               _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + kPlNR)), w));
-    }
-    acc[0] = c00, acc[1] = c01;
-}
-
-}  // namespace
-
-__attribute__((target("avx2"))) void pl_gemm_avx2(const PlGemm& g, const int16_t* panels, int32_t pixels, int32_t m0,
-                                                  int32_t m1, int8_t* y, int64_t ys_m) {
-    const int32_t k2 = g.k2;
-    const int64_t pstride = (int64_t)k2 * 2 * kPlNR;
+__attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
+                                              int32_t m1, int8_t* y, int64_t ys_m) {
+    const int32_t kg = g.kg;
+    const int64_t pstride = (int64_t)kg * 4 * kPlNR;  // bytes per panel
+    void (*tile4)(const int32_t*, int32_t, const int8_t*, __m256i*) = kind == kPlVnni ? vnni_tile4 : avx2_tile4;
+    void (*tile1)(const int32_t*, int32_t, const int8_t*, __m256i*) = kind == kPlVnni ? vnni_tile1 : avx2_tile1;
     Rq q[4];
     __m256i acc[8];
     for (int32_t m = m0; m < m1;) {
         const int rows = m + 4 <= m1 ? 4 : 1;
         for (int r = 0; r < rows; ++r)
             q[r] = rq_make(g.mult[m + r], g.shift[m + r], g.out_zp, g.act_min, g.act_max);
-        const int32_t* w0 = g.w + (int64_t)m * k2;
+        const int32_t* w0 = g.w + (int64_t)m * kg;
         for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
-            const int16_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            const int8_t* P = static_cast<const int8_t*>(panels) + (int64_t)(p0 / kPlNR) * pstride;
             for (int r = 0; r < rows; ++r) acc[r] = _mm256_set1_epi32(g.bias[m + r]);
-            if (rows == 4)
-                pl_tile4(w0, k2, P, acc);
-            else
-                pl_tile1(w0, k2, P, acc);
+            (rows == 4 ? tile4 : tile1)(w0, kg, P, acc);
             const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
             for (int r = 0; r < rows; ++r) pl_store(q[r], acc[2 * r], acc[2 * r + 1], y + (m + r) * ys_m + p0, n);
         }
@@ -176,17 +241,13 @@ __attribute__((target("avx2"), always_inline)) inline void tap_pair(__m256i a, _
     acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(_mm256_unpackhi_epi16(a, b), w));
 }
 
-inline int32_t pair(int32_t lo, int32_t hi) {
-    return (int32_t)(((uint32_t)(uint16_t)(int16_t)lo) | ((uint32_t)(uint16_t)(int16_t)hi << 16));
-}
-
 template <int S>
 __attribute__((target("avx2"), always_inline)) inline void dw_rows(const Dw3x3& p, const DwLayout& l, const int8_t* buf,
                                                                   const int8_t* w9, int32_t bias_eff, const Rq& q,
                                                                   int8_t* y) {
-    const __m256i wp0 = _mm256_set1_epi32(pair(w9[0], w9[1])), wp1 = _mm256_set1_epi32(pair(w9[2], w9[3]));
-    const __m256i wp2 = _mm256_set1_epi32(pair(w9[4], w9[5])), wp3 = _mm256_set1_epi32(pair(w9[6], w9[7]));
-    const __m256i wp4 = _mm256_set1_epi32(pair(w9[8], 0));
+    const __m256i wp0 = _mm256_set1_epi32(pair16(w9[0], w9[1])), wp1 = _mm256_set1_epi32(pair16(w9[2], w9[3]));
+    const __m256i wp2 = _mm256_set1_epi32(pair16(w9[4], w9[5])), wp3 = _mm256_set1_epi32(pair16(w9[6], w9[7]));
+    const __m256i wp4 = _mm256_set1_epi32(pair16(w9[8], 0));
     const __m256i vb = _mm256_set1_epi32(bias_eff), zero = _mm256_setzero_si256();
     for (int32_t oh = 0; oh < p.OH; ++oh) {
         const int8_t* r0 = buf + (int64_t)oh * S * l.PW;

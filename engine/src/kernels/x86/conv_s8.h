@@ -21,30 +21,44 @@ namespace s8 {
 
 constexpr int kPlNR = 16;  // pixels per panel
 
+// Pixel-lane kinds: AVX2 (K in int16 pairs, VPMADDWD) or AVX512-VNNI on YMM registers
+// (K in quads of bytes, VPDPBUSD: unsigned x signed bytes, so the panels hold x + 128
+// and the bias has 128 * sum(w) taken off; exact, no intermediate saturation).
+enum PlKind { kPlNone = 0, kPlAvx2 = 1, kPlVnni = 2 };
+
+// The best kind this CPU runs; SDK_INT8_GEMM=ref gives kPlNone, =avx2 / =vnni force one
+// (kPlNone when the CPU lacks it).
+int pl_kind();
+
+// K groups: pairs (AVX2) or quads (VNNI).
+static inline int32_t pl_groups(int kind, int32_t K) { return kind == kPlVnni ? (K + 3) / 4 : (K + 1) / 2; }
+
 struct PlGemm {
-    int32_t k2;            // K pairs (K rounded up to even, halved)
-    const int32_t* w;      // [M][k2] int16 pairs, see pl_pack_weights
-    const int32_t* bias;   // [M], input zero point folded in
+    int32_t kg;            // K groups, pl_groups()
+    const int32_t* w;      // [M][kg] packed groups, see pl_pack_weights
+    const int32_t* bias;   // [M], input zero point folded in (VNNI: and the +128 shift)
     const int32_t* mult;   // [M]
     const int32_t* shift;  // [M]
     int32_t out_zp, act_min, act_max;
 };
 
-// Bytes of the panels for `pixels` columns (rounded up to whole panels).
-static inline size_t pl_panel_bytes(int32_t k2, int32_t pixels) {
-    return (size_t)((pixels + kPlNR - 1) / kPlNR) * (size_t)k2 * kPlNR * 4;
+// Bytes of the panels for `pixels` columns (rounded up to whole panels): 64 per group.
+static inline size_t pl_panel_bytes(int32_t kg, int32_t pixels) {
+    return (size_t)((pixels + kPlNR - 1) / kPlNR) * (size_t)kg * kPlNR * 4;
 }
 
-// w: [M][K] int8 -> out: [M][k2] pairs (the odd K tail pairs with a zero weight).
-void pl_pack_weights(const int8_t* w, int32_t M, int32_t K, int32_t* out);
+// w: [M][K] int8 -> wout: [M][kg] groups (the K tail padded with zero weights);
+// bias_out[m] = bias_in[m] (VNNI: minus 128 * sum_k w[m][k]). bias_out may be bias_in.
+void pl_pack_weights(int kind, const int8_t* w, int32_t M, int32_t K, const int32_t* bias_in, int32_t* wout,
+                     int32_t* bias_out);
 
 // Packs `pixels` columns of K rows (row r at rows + r * row_stride, pixels contiguous)
-// into panels (pl_panel_bytes(k2, pixels) bytes; reads exactly `pixels` bytes per row).
-void pl_pack_avx2(const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels, int16_t* panels);
+// into panels (pl_panel_bytes bytes; reads exactly `pixels` bytes per row).
+void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels, void* panels);
 
 // y[m * ys_m + p] for rows [m0, m1) and pixels [0, pixels) of the packed panels.
-void pl_gemm_avx2(const PlGemm& g, const int16_t* panels, int32_t pixels, int32_t m0, int32_t m1, int8_t* y,
-                  int64_t ys_m);
+void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0, int32_t m1, int8_t* y,
+             int64_t ys_m);
 
 // Depthwise 3x3, stride 1 or 2 (same both ways), dilation 1: one plane.
 struct Dw3x3 {
