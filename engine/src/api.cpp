@@ -123,7 +123,7 @@ IO session_io(sdk_session* session, bool output, int32_t index, const void* data
     int32_t t = io_tensor(m, output, index, fn);
     if (t < 0) return io;
     if (output && !s->has_run) {
-        io.status = set_error(SDK_ERR_STATE, "%s: no successful sdk_session_run yet, so there are no outputs", fn);
+        io.status = set_error(SDK_ERR_STATE, "%s: no outputs yet (call sdk_session_run first)", fn);
         return io;
     }
     const sdk::Tensor& x = m->tensors[t];
@@ -194,7 +194,7 @@ sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
     } else {
         size = static_cast<size_t>(sb.st_size);
         bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
-        if (!bytes) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory reading model file '%s' (%zu bytes)", path, size);
+        if (!bytes) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
     }
     while (st == SDK_OK && got < size) {
         ssize_t r = read(fd, bytes + got, size - got);
@@ -217,7 +217,7 @@ sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_
     *out_model = nullptr;
     if (!data && size) return null_arg(fn, "data");
     uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
-    if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory copying the model (%zu bytes)", size);
+    if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
     if (size) memcpy(bytes, data, size);
     return sdk::load_model(bytes, size, reinterpret_cast<sdk::Model**>(out_model));  // takes ownership of bytes
 }

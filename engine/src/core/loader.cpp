@@ -151,8 +151,7 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
         const uint32_t rec = kRec[k] & 0x7F;
         if ((kRec[k] & 0x80) && !sec[k].present) return bad("required section %s is missing", kKindNames[k]);
         if (rec > 1 && sec[k].size % rec != 0)
-            return bad("section %s is %llu bytes, not a multiple of its %u-byte records", kKindNames[k],
-                       static_cast<unsigned long long>(sec[k].size), rec);
+            return bad("section %s is not a multiple of its %u-byte records", kKindNames[k], rec);
     }
     if (sec[S_GRAPH].size < kGraphRec) return bad("section GRAPH is shorter than its %u-byte record", kGraphRec);
     if (sec[S_STRINGS].size > 0 && sec[S_STRINGS].data[sec[S_STRINGS].size - 1] != 0)
@@ -238,7 +237,7 @@ sdk_status Loader::tensor(int32_t i) {
         if (q >= m->num_quants) return bad("quantization index %u out of range", q);
         const QuantParams& p = m->quants[q];
         if (p.axis >= 0 && (p.axis >= rank || static_cast<uint32_t>(x.shape.dims[p.axis]) != p.count))
-            return bad("per-channel quantization axis %d / count %u does not match its shape", p.axis, p.count);
+            return bad("quantization axis %d / count %u does not match the shape", p.axis, p.count);
         x.quant = &p;
     }
 #if !SDK_FEATURE_INT8

@@ -280,37 +280,31 @@ sdk_status plan_model(Model* m) {
         // output joins input 0's root (kOpInplaceAny: the first fitting input's) when no
         // member of that root is used later, the root is no graph input/output and not a
         // constant, and the sizes match.
-        for (int32_t s = 0; s < m->num_nodes; ++s) {
+        for (int32_t s = 0; s < m->num_nodes && st == SDK_OK; ++s) {
             const Node& n = m->nodes[s];
-            if (!n.op || n.num_inputs < 1 || n.num_outputs < 1 || n.inputs[0] < 0) continue;
-            const int32_t in = n.inputs[0], out = n.outputs[0];
-            const int32_t r = root[in];
-            if (n.op->flags & kOpAlias) {
-                if (m->tensors[in].bytes != m->tensors[out].bytes) {
-                    st = set_error(SDK_ERR_INTERNAL, "node '%s': alias op with different input/output sizes", n.name);
-                    break;
+            const uint32_t f = n.op ? n.op->flags : 0;
+            if (!(f & (kOpAlias | kOpInplace | kOpInplaceAny)) || n.num_inputs < 1 || n.inputs[0] < 0) continue;
+            const int32_t out = n.outputs[0];
+            const size_t bytes = m->tensors[out].bytes;
+            const int candidates = (f & kOpInplaceAny) ? n.num_inputs : 1;
+            for (int k = 0; k < candidates; ++k) {
+                const int32_t ik = n.inputs[k];
+                if (ik < 0) continue;
+                const int32_t rk = root[ik];
+                if (f & kOpAlias) {  // the output IS the input's memory: no conditions, but the sizes
+                    if (m->tensors[ik].bytes != bytes)
+                        st = set_error(SDK_ERR_INTERNAL, "node '%s': alias op with different input/output sizes", n.name);
+                } else {
+                    const uint32_t blocked = kTensorConstant | kTensorGraphInput | kTensorGraphOutput;
+                    bool ok = rlast[rk] == s && !(rflags[rk] & blocked) && !(rflags[out] & kTensorGraphInput) &&
+                              m->tensors[rk].bytes == bytes && m->tensors[ik].bytes == bytes;
+                    for (int j = 1; j < n.num_outputs; ++j) ok = ok && root[n.outputs[j]] != rk;  // no other output there
+                    if (!ok) continue;
                 }
-                root[out] = r;
-                if (rlast[out] > rlast[r]) rlast[r] = rlast[out];
-                rflags[r] |= rflags[out];
-            } else if (n.op->flags & (kOpInplace | kOpInplaceAny)) {
-                const int candidates = (n.op->flags & kOpInplaceAny) ? n.num_inputs : 1;
-                const uint32_t blocked = kTensorConstant | kTensorGraphInput | kTensorGraphOutput;
-                for (int k = 0; k < candidates; ++k) {
-                    const int32_t ik = n.inputs[k];
-                    if (ik < 0) continue;
-                    const int32_t rk = root[ik];
-                    if (rlast[rk] != s || (rflags[rk] & blocked) || (rflags[out] & kTensorGraphInput) ||
-                        m->tensors[rk].bytes != m->tensors[out].bytes || m->tensors[ik].bytes != m->tensors[out].bytes)
-                        continue;
-                    bool other_use = false;  // another output of this node in the same buffer
-                    for (int j = 1; j < n.num_outputs; ++j) other_use = other_use || root[n.outputs[j]] == rk;
-                    if (other_use) continue;
-                    root[out] = rk;
-                    if (rlast[out] > rlast[rk]) rlast[rk] = rlast[out];
-                    rflags[rk] |= rflags[out];
-                    break;
-                }
+                root[out] = rk;
+                if (rlast[out] > rlast[rk]) rlast[rk] = rlast[out];
+                rflags[rk] |= rflags[out];
+                break;
             }
         }
     }

@@ -27,15 +27,20 @@ int current_thread_index() { return 0; }
 
 #if SDK_FEATURE_THREADS
 
+// The workers start at the pool's first parallel_for (normally the session's first run),
+// not in pool_create: the code that starts and stops them is then reached only from
+// parallel_for, so an engine whose ops never call it (e.g. a build without ops) links no
+// worker code and none of its pthread imports; a session that never runs starts no threads.
 struct ThreadPool {
-    int threads;  // including the caller
+    int threads;  // requested, including the caller (sizes the per-thread scratch)
+    int started;  // workers actually running
+    void (*stop)(ThreadPool*);  // set once the workers started (stop_workers)
     pthread_t* workers;
-    int started;
     pthread_mutex_t mu;
     pthread_cond_t work_cv;
     pthread_cond_t done_cv;
     uint64_t generation;  // bumped per job; workers wait for a change
-    bool stop;
+    bool stopping;
     bool busy;  // a job is running: nested parallel_for runs inline
     // current job
     ParallelFn fn;
@@ -71,8 +76,8 @@ void* worker_main(void* arg) {
     uint64_t seen = 0;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->generation == seen) pthread_cond_wait(&p->work_cv, &p->mu);
-        if (p->stop) break;
+        while (!p->stopping && p->generation == seen) pthread_cond_wait(&p->work_cv, &p->mu);
+        if (p->stopping) break;
         seen = p->generation;
         pthread_mutex_unlock(&p->mu);
         if (can_work) run_chunks(p);
@@ -83,38 +88,9 @@ void* worker_main(void* arg) {
     return nullptr;
 }
 
-}  // namespace
-
-ThreadPool* pool_create(int threads) {
-    // without the index key every worker would see index 0 and share one scratch block
-    if (threads <= 1 || !g_index_key_ok) return nullptr;
-    if (threads > 64) threads = 64;
-    ThreadPool* p = alloc_array<ThreadPool>(1);
-    if (!p) return nullptr;
-    p->threads = threads;
-    p->workers = alloc_array<pthread_t>(threads - 1);
-    if (!p->workers) {
-        free(p);
-        return nullptr;
-    }
-    pthread_mutex_init(&p->mu, nullptr);
-    pthread_cond_init(&p->work_cv, nullptr);
-    pthread_cond_init(&p->done_cv, nullptr);
-    WorkerStart* starts = alloc_array<WorkerStart>(threads - 1);
-    p->starts = starts;
-    for (int i = 0; starts && i < threads - 1; ++i) {
-        starts[i] = WorkerStart{p, i + 1};
-        if (pthread_create(&p->workers[i], nullptr, worker_main, &starts[i]) != 0) break;
-        ++p->started;
-    }
-    p->threads = p->started + 1;
-    return p;
-}
-
-void pool_destroy(ThreadPool* p) {
-    if (!p) return;
+void stop_workers(ThreadPool* p) {
     pthread_mutex_lock(&p->mu);
-    p->stop = true;
+    p->stopping = true;
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->started; ++i) pthread_join(p->workers[i], nullptr);
@@ -123,6 +99,36 @@ void pool_destroy(ThreadPool* p) {
     pthread_mutex_destroy(&p->mu);
     free(p->workers);
     free(p->starts);
+}
+
+void start_workers(ThreadPool* p) {
+    pthread_mutex_init(&p->mu, nullptr);
+    pthread_cond_init(&p->work_cv, nullptr);
+    pthread_cond_init(&p->done_cv, nullptr);
+    p->stop = stop_workers;
+    p->workers = alloc_array<pthread_t>(p->threads - 1);
+    WorkerStart* starts = alloc_array<WorkerStart>(p->threads - 1);
+    p->starts = starts;
+    for (int i = 0; p->workers && starts && i < p->threads - 1; ++i) {
+        starts[i] = WorkerStart{p, i + 1};
+        if (pthread_create(&p->workers[i], nullptr, worker_main, &starts[i]) != 0) break;
+        ++p->started;
+    }
+}
+
+}  // namespace
+
+ThreadPool* pool_create(int threads) {
+    // without the index key every worker would see index 0 and share one scratch block
+    if (threads <= 1 || !g_index_key_ok) return nullptr;
+    ThreadPool* p = alloc_array<ThreadPool>(1);
+    if (p) p->threads = threads > 64 ? 64 : threads;
+    return p;
+}
+
+void pool_destroy(ThreadPool* p) {
+    if (!p) return;
+    if (p->stop) p->stop(p);
     free(p);
 }
 
@@ -131,12 +137,15 @@ int pool_threads(const ThreadPool* pool) { return pool ? pool->threads : 1; }
 void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* arg) {
     if (n <= 0) return;
     if (grain < 1) grain = 1;
-    if (!p || p->threads <= 1 || p->busy || n < 2 * grain) {
+    if (p && !p->stop && n >= 2 * grain) start_workers(p);  // the first parallel job (see ThreadPool)
+    if (!p || p->started == 0 || p->busy || n < 2 * grain) {
         fn(arg, 0, n);
         return;
     }
-    // ~4 chunks per thread balances uneven chunks without many hand-offs.
-    int64_t chunk = (n + 4 * p->threads - 1) / (4 * p->threads);
+    // ~4 chunks per thread (the caller and the running workers) balances uneven chunks
+    // without many hand-offs.
+    const int64_t parts = 4 * (static_cast<int64_t>(p->started) + 1);
+    int64_t chunk = (n + parts - 1) / parts;
     if (chunk < grain) chunk = grain;
     pthread_mutex_lock(&p->mu);
     p->busy = true;
