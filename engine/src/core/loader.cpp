@@ -280,7 +280,8 @@ sdk_status Loader::attrs() {
     return SDK_OK;
 }
 
-// producer[t]: -1 not yet produced, -2 graph input, else node index; producer[nt + t]: 1
+// producer[t]: 0 not yet produced, -1 graph input, else node index + 1 (zero = calloc's
+// zeroes: no fill loop); producer[nt + t]: 1
 // when listed as a graph output.
 sdk_status Loader::node(int32_t i, int32_t* producer) {
     const int32_t* indices = reinterpret_cast<const int32_t*>(sec[S_INDICES].data);  // 8-aligned section
@@ -306,7 +307,7 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
         int32_t t = n.inputs[k];
         if (t == -1) continue;  // an absent optional input
         if ((st = tensor_index(t, "input", k)) != SDK_OK) return st;
-        if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == -1)
+        if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == 0)
             return bad("input '%.64s' is used before any node produces it (nodes must be in topological order)",
                        m->tensors[t].name);
     }
@@ -314,12 +315,12 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
         int32_t t = n.outputs[k];
         if ((st = tensor_index(t, "output", k)) != SDK_OK) return st;
         const Tensor& x = m->tensors[t];
-        if ((x.flags & kTensorConstant) || producer[t] != -1)
+        if ((x.flags & kTensorConstant) || producer[t] != 0)
             return bad("writes %s '%.64s'%s", x.flags & kTensorConstant ? "constant tensor"
-                                              : producer[t] == -2       ? "graph input"
+                                              : producer[t] < 0         ? "graph input"
                                                                         : "tensor",
-                       x.name, producer[t] >= 0 ? ", which is produced twice" : "");
-        producer[t] = i;
+                       x.name, producer[t] > 0 ? ", which is produced twice" : "");
+        producer[t] = i + 1;
     }
     return SDK_OK;
 }
@@ -347,14 +348,13 @@ sdk_status Loader::graph_and_nodes() {
         free(producer);
         return SDK_ERR_OUT_OF_MEMORY;
     }
-    for (int32_t t = 0; t < nt; ++t) producer[t] = -1;
     for (uint32_t i = 0; i < nin && st == SDK_OK; ++i) {
         int32_t t = m->inputs[i];
         if ((st = tensor_index(t, "graph input", i)) != SDK_OK) break;
         const Tensor& x = m->tensors[t];
-        if (producer[t] != -1) st = bad("tensor '%.64s' is listed twice as a graph input", x.name);
+        if (producer[t] != 0) st = bad("tensor '%.64s' is listed twice as a graph input", x.name);
         else if (!(x.flags & kTensorGraphInput)) st = bad("graph input '%.64s' lacks the GRAPH_INPUT flag", x.name);
-        producer[t] = -2;
+        producer[t] = -1;
     }
     for (int32_t i = 0; i < m->num_nodes && st == SDK_OK; ++i) {
         st = node(i, producer);
@@ -365,7 +365,7 @@ sdk_status Loader::graph_and_nodes() {
         int32_t t = m->outputs[i];
         if ((st = tensor_index(t, "graph output", i)) != SDK_OK) break;
         const Tensor& x = m->tensors[t];
-        if (producer[t] == -1) st = bad("graph output '%.64s' is never produced", x.name);
+        if (producer[t] == 0) st = bad("graph output '%.64s' is never produced", x.name);
         else if (!(x.flags & kTensorGraphOutput)) st = bad("graph output '%.64s' lacks the GRAPH_OUTPUT flag", x.name);
         else if (producer[nt + t]) st = bad("tensor '%.64s' is listed twice as a graph output", x.name);
         producer[nt + t] = 1;
@@ -373,7 +373,7 @@ sdk_status Loader::graph_and_nodes() {
     // The flags must agree with the graph's lists in the other direction too.
     for (int32_t t = 0; t < nt && st == SDK_OK; ++t) {
         const Tensor& x = m->tensors[t];
-        const bool in = producer[t] == -2, out = producer[nt + t];
+        const bool in = producer[t] < 0, out = producer[nt + t];
         if (((x.flags & kTensorGraphInput) != 0) != in || ((x.flags & kTensorGraphOutput) != 0) != out)
             st = bad("tensor '%.64s' is flagged GRAPH_%s but is not in the graph's %s list", x.name,
                      in == !(x.flags & kTensorGraphInput) ? "INPUT" : "OUTPUT",

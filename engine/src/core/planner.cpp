@@ -251,12 +251,10 @@ sdk_status plan_model(Model* m) {
     sdk_status st = SDK_OK;
     if (!m->tensor_offset || !root || !bufs) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
     if (st == SDK_OK) {
+        // "none" is INT32_MIN, not -1: a fill with -1 bytes becomes a memset call (an import)
         for (int32_t t = 0; t < nt; ++t) {
             root[t] = t;
-            first[t] = -1;
-            last[t] = -1;
-            buffer[t] = -1;
-            m->tensor_offset[t] = kNoOffset;
+            first[t] = last[t] = buffer[t] = INT32_MIN;
         }
         for (int32_t i = 0; i < m->num_inputs; ++i) {
             first[m->inputs[i]] = 0;
@@ -334,8 +332,9 @@ sdk_status plan_model(Model* m) {
             st = set_error(SDK_ERR_UNSUPPORTED, "model needs more activation memory than this platform can address");
         } else {
             for (int32_t t = 0; t < nt; ++t)
-                if (!(m->tensors[t].flags & kTensorConstant) && buffer[root[t]] >= 0)
-                    m->tensor_offset[t] = static_cast<size_t>(bufs[buffer[root[t]]].offset);
+                m->tensor_offset[t] = !(m->tensors[t].flags & kTensorConstant) && buffer[root[t]] >= 0
+                                          ? static_cast<size_t>(bufs[buffer[root[t]]].offset)
+                                          : kNoOffset;
             m->arena_bytes = static_cast<size_t>(res.arena_bytes);
             m->arena_lower_bound = static_cast<size_t>(res.lower_bound);
             // naive: every activation tensor its own buffer, no sharing at all

@@ -1,5 +1,7 @@
 #include "core/status.h"
 
+#include "core/alloc.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,13 +62,18 @@ void append_error(const char* a, const char* b, const char* c) {
     char* err = error_buffer(true);
     size_t at = 0;
     while (at < kErrorSize - 1 && err[at]) ++at;
-    auto put = [&](const char* s) {
-        while (*s && at < kErrorSize - 1) err[at++] = *s++;
-    };
-    put(a);
-    put(b);
-    put(c);
+    for (int i = 0; i < 3; ++i)
+        for (const char* s = i == 0 ? a : (i == 1 ? b : c); *s && at < kErrorSize - 1;) err[at++] = *s++;
     err[at] = '\0';
+}
+
+void* aligned_alloc64(size_t bytes) {
+    if (bytes > SIZE_MAX - 3 * kAlign) return nullptr;
+    void* base = calloc(1, align_up(bytes) + 2 * kAlign);  // the aligned size stays usable, as before
+    if (!base) return nullptr;
+    void** p = reinterpret_cast<void**>(align_up(reinterpret_cast<uintptr_t>(base) + kAlign));
+    p[-1] = base;
+    return p;
 }
 
 sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap) {
