@@ -5,12 +5,19 @@
 #include "core/op.h"
 
 namespace sdk {
+#if SDK_FEATURE_X86 && SDK_FEATURE_INT8
+namespace s8 {  // kernels/x86/quantizelinear_s8.cpp (int8 perf engineer)
+bool cpu_has_avx2();
+int64_t quantize_f32_avx2(const float* x, int64_t n, float scale, int32_t zp, int8_t* y);
+}  // namespace s8
+#endif
 namespace {
 
 struct QData {
     float scale;
     int32_t zp;
     int64_t count;
+    bool avx2;
 };
 
 struct Job {
@@ -23,6 +30,9 @@ void range(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
     const float s = j.d->scale;
     const float zp = (float)j.d->zp;
+#if SDK_FEATURE_X86 && SDK_FEATURE_INT8
+    if (j.d->avx2) begin += s8::quantize_f32_avx2(j.x + begin, end - begin, s, j.d->zp, j.y + begin);
+#endif
     for (int64_t i = begin; i < end; ++i) {
         float v = nearbyintf(j.x[i] / s) + zp;  // default rounding mode: half to even
         if (v != v) v = zp;                     // NaN -> the zero point (real 0)
@@ -46,6 +56,11 @@ sdk_status prepare(PrepareContext& ctx) {
     d->scale = y->quant->scales[0];
     d->zp = y->quant->zero_points[0];
     d->count = y->shape.count();
+#if SDK_FEATURE_X86 && SDK_FEATURE_INT8
+    d->avx2 = s8::cpu_has_avx2();
+#else
+    d->avx2 = false;
+#endif
     if (d->zp < -128 || d->zp > 127) return ctx.fail(SDK_ERR_BAD_MODEL, "zero point %d outside int8", d->zp);
     ctx.set_op_data(d);
     return SDK_OK;
