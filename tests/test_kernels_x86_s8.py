@@ -128,3 +128,29 @@ def test_x86_int8_add_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, s
                 assert got.dtype == want.dtype and np.array_equal(got, want), kernel
             sess.close()
             model.close()
+
+
+def test_x86_quantize_linear_bit_exact(engine_lib: Path, tmp_path: Path) -> None:
+    """The AVX2 QuantizeLinear in front of an int8 conv: ties (round half to even),
+    infinities and huge values against the reference (which leaves NaN undefined)."""
+    from sdkbuild import runtime
+
+    shape = (1, 4, 5, 7)  # 140 values: 8 vector steps and a scalar tail
+    m = _conv_model(4, 8, 5, 7, 1, 1, [0, 0, 0, 0], 1, 0, seed=5)
+    rng = np.random.default_rng(7)
+    qm = Q.quantize_model(m, [{"input": rng.normal(0, 1, shape).astype(np.float32)} for _ in range(4)])
+    sdkm.write(qm, tmp_path / "q.sdkm")
+    s = float(next(t.quant.scales[0] for t in qm.tensors if t.name == "input:q"))
+    x = (np.arange(np.prod(shape), dtype=np.float32) - 70.0) * np.float32(s / 2)  # every half step: ties
+    x[[4, 51]] = np.inf
+    x[[5, 52]] = -np.inf
+    x[[6, 53]] = np.float32(3e9)
+    x[[7, 137]] = np.float32(-3e9)
+    x = x.reshape(shape)
+    with runtime.Engine(engine_lib) as eng:
+        model = eng.load(tmp_path / "q.sdkm")
+        sess = model.session(1)
+        got, want = sess.run({"input": x})["output"], Q.simulate(qm, {"input": x})["output"]
+        assert np.array_equal(got, want)
+        sess.close()
+        model.close()
