@@ -229,6 +229,33 @@ static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) 
 }
 #endif
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
+// The AVX2 dot-product kernel (Gemm with M == 1, B transposed) vs double-precision sums.
+static void check_dots_avx2() {
+    std::mt19937 rng(7);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int cases = 0;
+    for (int K : {1, 7, 8, 15, 16, 17, 33, 100, 1280})
+        for (int n : {1, 3, 4, 5, 9}) {
+            std::vector<float> a(K), b((size_t)K * n), out(n + 1, 7.0f);
+            for (auto& v : a) v = nd(rng);
+            for (auto& v : b) v = nd(rng);
+            sdk::ref::x86_dots_avx2(a.data(), b.data(), K, n, out.data());
+            for (int i = 0; i < n; ++i) {
+                double want = 0.0, mag = 0.0;
+                for (int k = 0; k < K; ++k) {
+                    want += (double)a[k] * b[(size_t)i * K + k];
+                    mag += fabs((double)a[k] * b[(size_t)i * K + k]);
+                }
+                CHECK(fabs(out[i] - want) <= 1e-5 * (1.0 + mag), "dots K%d n%d [%d]: %g vs %g", K, n, i, out[i], want);
+            }
+            CHECK(out[n] == 7.0f, "dots K%d n%d wrote past n", K, n);
+            ++cases;
+        }
+    printf("fp32 dot kernel avx2     : %d random cases within 1e-5\n", cases);
+}
+#endif
+
 #if SDK_FEATURE_FP32 && defined(TEST_HAVE_CONV)
 // fp32 Conv with the SIMD kernels (GEMM tiles, depthwise) vs with them switched off, on
 // random geometries: odd sizes, pads, strides, dilations, groups, depth multipliers and
@@ -258,7 +285,7 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         const int C = pick(1, 12);
         g.C = kind == 3 ? C * 2 : C;
         g.group = kind <= 1 ? g.C : (kind == 3 ? 2 : 1);
-        g.OC = kind <= 1 ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, 40));
+        g.OC = kind <= 1 ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
         g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
         g.act.kind = pick(0, 4);
@@ -329,6 +356,7 @@ int main(int argc, char** argv) {
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     {
         check_sgemm("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+        check_dots_avx2();
 #if defined(TEST_HAVE_CONV)
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
 #endif

@@ -27,5 +27,8 @@ constexpr int kX86Panel = 16;
 void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
                       int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e);
 
+// out[i] = dot(a, b + i * K) for i in [0, n) (Gemm with M == 1 and B transposed).
+void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out);
+
 }  // namespace ref
 }  // namespace sdk

@@ -284,6 +284,25 @@ inline bool pointwise_in_place(const ConvGeom& g) {
     return g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0;
 }
 
+#if SDK_FEATURE_X86
+// A 1x1 conv with at least this many output channels per group packs its input tile into
+// 16-column panels (the copy is shared by that many rows); fewer read the input in place.
+constexpr int kX86PackMinRows = 64;
+
+// Columns [n0, n0 + nc) of B (row stride rs, K rows) into 16-column panels, zero-padded.
+void pack16(const float* B, int64_t rs, int K, int64_t n0, int nc, float* out) {
+    for (int p = 0; p < nc; p += 16) {
+        const int w = nc - p < 16 ? nc - p : 16;
+        float* dst = out + (int64_t)(p / 16) * K * 16;
+        const float* src = B + (n0 + p);
+        for (int k = 0; k < K; ++k) {
+            memcpy(dst + k * 16, src + k * rs, (size_t)w * sizeof(float));
+            for (int jj = w; jj < 16; ++jj) dst[k * 16 + jj] = 0.0f;
+        }
+    }
+}
+#endif
+
 struct GemmConvJob {
     const ConvGeom* g;
     const ConvF32Plan* plan;
@@ -315,11 +334,14 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg) * opix + j0;
 #if SDK_FEATURE_X86
         if (j.x86) {
-            if (pointwise_in_place(g)) {  // B is the input itself: no copy
+            if (pointwise_in_place(g) && ocg < kX86PackMinRows) {  // B is the input itself: no copy
                 const float* xg = j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix + j0;
                 x86_sgemm16_avx2(ocg, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
             } else {
-                im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf);
+                if (pointwise_in_place(g))
+                    pack16(j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix, opix, K, j0, nc, buf);
+                else
+                    im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf);
                 x86_sgemm16_avx2(ocg, nc, K, wg, K, buf, kX86Panel, (int64_t)kX86Panel * K, yg, opix, e);
             }
             continue;

@@ -3,6 +3,9 @@
 #include "kernels/ref/gemm.h"
 
 #include "kernels/ref/sgemm_f32.h"
+#if SDK_FEATURE_X86
+#include "kernels/sgemm_x86.h"
+#endif
 
 namespace sdk {
 namespace ref {
@@ -60,6 +63,19 @@ void gemv_bt(void* arg, int64_t begin, int64_t end) {
     }
 }
 
+#if SDK_FEATURE_X86
+// gemv_bt on the AVX2 dot kernel, 64 outputs at a time, then the same epilogue
+void gemv_bt_x86(void* arg, int64_t begin, int64_t end) {
+    const GemvJob& j = *static_cast<const GemvJob*>(arg);
+    float dots[64];
+    for (int64_t n0 = begin; n0 < end; n0 += 64) {
+        const int w = end - n0 < 64 ? (int)(end - n0) : 64;
+        x86_dots_avx2(j.a, j.b + n0 * j.p->K, j.p->K, w, dots);
+        for (int i = 0; i < w; ++i) j.y[n0 + i] = epilogue(*j.p, dots[i], j.y[n0 + i], j.accumulate);
+    }
+}
+#endif
+
 // y[n] for n in [begin, end) with B' = B: rows of B scaled by a[k] and summed, in column
 // blocks that stay in registers / L1.
 void gemv_b(void* arg, int64_t begin, int64_t end) {
@@ -97,7 +113,11 @@ void gemm_f32(const GemmF32Plan& p, const float* a, const float* b, const float*
     if (!gemm_f32_needs_packed_b(p)) {  // M == 1: A' is one contiguous row either way
         GemvJob j = {&p, a, b, y, e.accumulate};
         int64_t grain = p.K > 0 ? (1 << 15) / p.K : 1;
-        parallel_for(pool, p.N, grain < 1 ? 1 : grain, p.transB ? gemv_bt : gemv_b, &j);
+        ParallelFn fn = p.transB ? gemv_bt : gemv_b;
+#if SDK_FEATURE_X86
+        if (p.transB && x86_sgemm_avx2_enabled()) fn = gemv_bt_x86;
+#endif
+        parallel_for(pool, p.N, grain < 1 ? 1 : grain, fn, &j);
         return;
     }
     const float* bp = p.packed_b;

@@ -167,7 +167,14 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
                       int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e) {
     // rows outer: 6 rows of A (6 x K floats) stay in L1 while B streams past them
     int64_t m = 0;
-    for (; m + 6 <= M; m += 6) rows16<6>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+    for (; m + 6 <= M; m += 6) {
+        // the next 6 rows of A into cache meanwhile: weights read once per run come from
+        // memory, and 6 interleaved broadcast streams are not what prefetchers expect
+        if (m + 18 <= M && N > 16)
+            for (int r = 12; r < 18; ++r)
+                for (int k = 0; k < K; k += 16) _mm_prefetch((const char*)(A + (m + r) * lda + k), _MM_HINT_T1);
+        rows16<6>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+    }
     if (m + 4 <= M) {
         rows16<4>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
         m += 4;
@@ -177,6 +184,48 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
         m += 2;
     }
     if (m < M) rows16<1>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+}
+
+// out[i] = dot(a, b + i * K) for i in [0, n): 4 rows of B at a time, 2 accumulators each
+// (8 FMA chains), a masked tail for K % 8.
+__attribute__((target("avx2,fma"))) void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out) {
+    const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(K & 7), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const int k16 = K & ~15, k8 = K & ~7;
+    int i = 0;
+    for (; i < n; i += 4) {
+        const int rows = n - i < 4 ? n - i : 4;
+        const float* r[4];
+        SDK_UNROLL for (int q = 0; q < 4; ++q) r[q] = b + (int64_t)(i + (q < rows ? q : 0)) * K;
+        __m256 s0[4], s1[4];
+        SDK_UNROLL for (int q = 0; q < 4; ++q) s0[q] = s1[q] = _mm256_setzero_ps();
+        int k = 0;
+        for (; k < k16; k += 16) {
+            const __m256 a0 = _mm256_loadu_ps(a + k), a1 = _mm256_loadu_ps(a + k + 8);
+            // B is read once per run (from memory): the next 4 rows' lines meanwhile
+            if (i + 8 <= n) SDK_UNROLL for (int q = 0; q < 4; ++q) _mm_prefetch((const char*)(r[q] + 4 * K + k), _MM_HINT_T0);
+            SDK_UNROLL for (int q = 0; q < 4; ++q) {
+                s0[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(r[q] + k), s0[q]);
+                s1[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(r[q] + k + 8), s1[q]);
+            }
+        }
+        if (k < k8) {
+            const __m256 a0 = _mm256_loadu_ps(a + k);
+            SDK_UNROLL for (int q = 0; q < 4; ++q) s0[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(r[q] + k), s0[q]);
+            k += 8;
+        }
+        if (k < K) {
+            const __m256 a0 = _mm256_maskload_ps(a + k, tail);
+            SDK_UNROLL for (int q = 0; q < 4; ++q)
+                s1[q] = _mm256_fmadd_ps(a0, _mm256_maskload_ps(r[q] + k, tail), s1[q]);
+        }
+        SDK_UNROLL for (int q = 0; q < 4; ++q) {
+            const __m256 v = _mm256_add_ps(s0[q], s1[q]);
+            __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+            h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+            h = _mm_add_ss(h, _mm_movehdup_ps(h));
+            if (q < rows) out[i + q] = _mm_cvtss_f32(h);
+        }
+    }
 }
 
 // Plain (baseline-ISA) entry point: only the code it calls is compiled for AVX2 + FMA.
