@@ -107,10 +107,22 @@ void im2col_kmajor(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0,
                     if (ih < 0 || ih >= g.H) {
                         memset(dst + (p - p0), d.x_zp, (size_t)(end - p));
                     } else {
-                        const int8_t* src = xc + (int64_t)ih * g.W;
-                        int iw = ow0 * g.sw - g.pl + kw * g.dw;
-                        for (int q = p; q < end; ++q, iw += g.sw)
-                            dst[q - p0] = iw >= 0 && iw < g.W ? src[iw] : (int8_t)d.x_zp;
+                        // columns [lo, hi) of this run read inside the row; zp on either side
+                        const int off = kw * g.dw - g.pl;  // iw = ow * sw + off
+                        const int oend = ow0 + (end - p);
+                        int lo = off >= 0 ? 0 : (-off + g.sw - 1) / g.sw;
+                        int hi = g.W - off <= 0 ? 0 : (g.W - off + g.sw - 1) / g.sw;
+                        lo = lo < ow0 ? ow0 : (lo > oend ? oend : lo);
+                        hi = hi > oend ? oend : (hi < lo ? lo : hi);
+                        int8_t* drow = dst + (p - p0) - ow0;  // indexed by ow
+                        if (lo > ow0) memset(drow + ow0, d.x_zp, (size_t)(lo - ow0));
+                        const int8_t* src = xc + (int64_t)ih * g.W + off;
+                        if (g.sw == 1) {
+                            if (hi > lo) memcpy(drow + lo, src + lo, (size_t)(hi - lo));
+                        } else {
+                            for (int ow = lo; ow < hi; ++ow) drow[ow] = src[ow * g.sw];
+                        }
+                        if (oend > hi) memset(drow + hi, d.x_zp, (size_t)(oend - hi));
                     }
                     p = end;
                 }
