@@ -11,10 +11,12 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 from engine_helpers import chain_model, dev_lib, engine, int8_relu_model, meson_build
+from onnx import TensorProto, helper, numpy_helper
 
 from sdkbuild import sdkm
 from sdkbuild.errors import SdkbuildError
@@ -76,6 +78,37 @@ def test_float_input_is_quantized_for_int8_model() -> None:
     with engine().load(sdkm.encode(m)) as model, model.session() as s:
         y = s.run({"x": np.array([-1.0, 0.4, 1.0, 63.0], np.float32)})["y"]
     np.testing.assert_array_equal(y, [0, 1, 2, 126])
+
+
+@pytest.mark.parametrize(("scale", "zp"), [(0.25, 3), (0.1, -7)])
+def test_float_input_quantization_rounds_half_to_even(scale: float, zp: int) -> None:
+    """sdk_session_set_input_f32 on an int8 input rounds like QuantizeLinear (half to even):
+    inputs exactly at .5 steps, checked against numpy's reference and onnxruntime's
+    QuantizeLinear. (An int8 Reshape: the output is the quantized input itself.)"""
+    k = np.arange(-140, 140, dtype=np.float32)
+    x = np.concatenate([np.float32(scale) * (k + np.float32(0.5)),
+                        np.array([np.inf, -np.inf, -0.0, 1e30], np.float32)]).astype(np.float32)
+    m = sdkm.Model(name="q")
+    q = sdkm.Quant(np.array([scale], np.float32), np.array([zp], np.int32))
+    xi = m.add_tensor(sdkm.Tensor("x", 2, (x.size,), quant=q))
+    yi = m.add_tensor(sdkm.Tensor("y", 2, (1, x.size), quant=q))
+    m.nodes = [sdkm.Node("Reshape", "r", [xi], [yi], {"shape": [1, x.size]})]
+    m.inputs, m.outputs = [xi], [yi]
+    with engine().load(sdkm.encode(m)) as model, model.session() as s:
+        got = s.run({"x": x})["y"].reshape(-1)
+    ref = np.clip(np.rint(x / np.float32(scale)) + np.float32(zp), -128, 127).astype(np.int8)
+    np.testing.assert_array_equal(got, ref)
+    v = x[:280] / np.float32(scale)
+    if (np.abs(v - np.trunc(v)) == 0.5).any():  # exact ties: half away from zero (roundf) would differ
+        assert (np.rint(v) != np.trunc(v + np.copysign(np.float32(0.5), v))).any()
+    g = helper.make_graph([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [x.size])],
+                          [helper.make_tensor_value_info("y", TensorProto.INT8, [x.size])],
+                          [numpy_helper.from_array(np.array(scale, np.float32), "s"),
+                           numpy_helper.from_array(np.array(zp, np.int8), "z")])
+    onnx_model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    want = ort.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(got, want)
 
 
 def test_input_errors() -> None:

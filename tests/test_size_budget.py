@@ -26,11 +26,7 @@ pytestmark = [pytest.mark.slow,
                                                 Toolchain), reason="zig (pip install ziglang)")]
 
 KB = 1024
-GOAL_NO_OPS, GOAL_ALL_OPS = 24 * KB, 192 * KB  # the issue's goals
-# The no-op engine is over its goal (docs/size.md has the measured size): guard it with the
-# measured size plus ~10% headroom meanwhile; test_no_op_engine_goal xfails with the gap and fails
-# once the goal is met (then tighten BUDGET_NO_OPS to the goal).
-BUDGET_NO_OPS = 36 * KB
+GOAL_NO_OPS, GOAL_ALL_OPS = 24 * KB, 192 * KB  # the issue's goals (docs/size.md has the measured sizes)
 
 TOML = """
 [sdk]
@@ -77,17 +73,31 @@ def test_all_ops_engine_within_goal(sizes: dict[str, dict]) -> None:
     assert info["sizes"]["stripped"] <= GOAL_ALL_OPS, info["sizes"]
 
 
-def test_no_op_engine_within_budget(sizes: dict[str, dict]) -> None:
+def test_no_op_engine_within_goal(sizes: dict[str, dict]) -> None:
+    """The engine's fixed cost (loader, planner, sessions, C API) with threads on, both dtypes,
+    min_sdk 21 (DT_HASH kept), stack protector, RELRO + BIND_NOW, 16 KB pages."""
     info = sizes["noop"]
     assert info["ops"] == [] and info["toolchain"]["source"] == "zig"
-    assert info["sizes"]["stripped"] <= BUDGET_NO_OPS, info["sizes"]
+    assert "threads" in info["features"] and {"fp32", "int8"} <= set(info["features"])
+    assert info["sizes"]["stripped"] <= GOAL_NO_OPS, info["sizes"]
 
 
-def test_no_op_engine_goal(sizes: dict[str, dict]) -> None:
-    """Reports the gap as an xfail while over the goal; fails once the goal is met, so the
-    budget above gets tightened (an xfail marker would also swallow a failed build)."""
-    size = sizes["noop"]["sizes"]["stripped"]
-    if size > GOAL_NO_OPS:
-        pytest.xfail(f"no-op engine is {size:,} B, goal {GOAL_NO_OPS:,} B (docs/size.md)")
-    pytest.fail(f"no-op engine is {size:,} B, within the {GOAL_NO_OPS:,} B goal: set BUDGET_NO_OPS = GOAL_NO_OPS "
-                "and turn this test into the plain budget check")
+def test_no_op_engine_keeps_its_hardening(sizes: dict[str, dict], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The size was not bought with hardening: stack protector, RELRO + BIND_NOW, 16 KB
+    pages and the DT_HASH table Android below API 23 needs are all still there."""
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+
+    folder = shared_once(tmp_path_factory, "size-budget", _make)
+    lib = folder / "noop" / "build" / "android-arm64-v8a" / sizes["noop"]["library"]
+    with lib.open("rb") as f:
+        elf = ELFFile(f)
+        segments = [s["p_type"] for s in elf.iter_segments()]
+        assert "PT_GNU_RELRO" in segments
+        assert all(s["p_align"] == 16384 for s in elf.iter_segments() if s["p_type"] == "PT_LOAD")
+        dyn = next(s for s in elf.iter_sections() if isinstance(s, DynamicSection))
+        tags = {t.entry.d_tag: t.entry.d_val for t in dyn.iter_tags()}
+        assert "DT_HASH" in tags
+        assert tags.get("DT_FLAGS", 0) & 0x8 or tags.get("DT_FLAGS_1", 0) & 0x1  # BIND_NOW / NOW
+        imports = {s.name for s in elf.get_section_by_name(".dynsym").iter_symbols() if s["st_shndx"] == "SHN_UNDEF"}
+        assert "__stack_chk_fail" in imports
