@@ -1,6 +1,7 @@
 """The x86 AVX2 int8 conv paths (kernels/x86/conv_s8.cpp: the pixel-lane GEMM for
 pointwise and im2col convs, the padded-plane 3x3 depthwise) against the numpy reference
-and the portable tier (SDK_INT8_GEMM=ref), on shapes that hit their edges: pixel counts
+and the portable tier (SDK_INT8_GEMM=ref; =avx2 too, which on a VNNI CPU checks the plain
+AVX2 kernels against the VNNI ones), on shapes that hit their edges: pixel counts
 that are not whole 16-pixel panels, row counts that are not whole 4-row tiles, odd K,
 groups, strides, asymmetric pads, fused clamps, multipliers >= 1 (the general requant
 path). On other hosts (or CPUs without AVX2) both runs take the portable path and the
@@ -59,6 +60,8 @@ CASES = [
     (6, 6, 36, 33, 3, 2, [1, 1, 1, 1], 6, 2),  # depthwise 3x3 s2
     (4, 4, 9, 16, 3, 2, [0, 1, 2, 0], 4, 0),  # depthwise s2, asymmetric pads
     (5, 5, 7, 7, 3, 1, [1, 1, 1, 1], 5, 0),  # depthwise on a 7x7 plane (one partial block per row)
+    (3, 3, 20, 70, 3, 2, [1, 0, 0, 1], 3, 1),  # depthwise s2, 35 wide: VNNI blocks of 32 + a tail
+    (2, 2, 5, 64, 3, 1, [0, 1, 1, 1], 2, 2),  # depthwise s1, exactly two VNNI blocks per row
 ]
 
 

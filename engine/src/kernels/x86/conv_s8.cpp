@@ -220,9 +220,10 @@ struct DwLayout {
 
 inline DwLayout dw_layout(const Dw3x3& p) {
     DwLayout l;
-    l.OWr = (p.OW + 15) / 16 * 16;
+    l.OWr = p.vnni ? (p.OW + 31) / 32 * 32 : (p.OW + 15) / 16 * 16;
     l.PH = (p.OH - 1) * p.stride + 3;
-    // 16-pixel blocks read up to column stride * OWr + 2 (stride 2: 32-byte loads)
+    // 16-pixel blocks read up to column stride * OWr + 2 (stride 2: 32-byte loads); the
+    // VNNI 32-pixel blocks up to OWr + 2 (stride 1) or 2 * OWr + 1 (stride 2)
     int32_t pw = p.stride * l.OWr + 2;
     if (pw < p.pl + p.W) pw = p.pl + p.W;
     l.PW = (pw + 31) / 32 * 32;
@@ -289,6 +290,59 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows(const Dw3x3& 
     }
 }
 
+inline int32_t quad8(int32_t a, int32_t b, int32_t c) {
+    return (int32_t)((uint32_t)(uint8_t)a | (uint32_t)(uint8_t)b << 8 | (uint32_t)(uint8_t)c << 16);
+}
+
+// 32 output pixels per block. Stride 1: the load at column ow + c gives pixels
+// ow + c + 4i in lane i; stride 2: loads at 2 * ow + {0, 2, 32, 34} give the even and odd
+// pixels of each half. After the requant and the saturating packs, one in-lane byte
+// shuffle (and for stride 2 a qword permute) puts the 32 pixels in order.
+template <int S>
+__attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
+                                                                     const uint8_t* buf, const int8_t* w9,
+                                                                     int32_t bias, const Rq& q, int8_t* y) {
+    const __m256i wr0 = _mm256_set1_epi32(quad8(w9[0], w9[1], w9[2]));
+    const __m256i wr1 = _mm256_set1_epi32(quad8(w9[3], w9[4], w9[5]));
+    const __m256i wr2 = _mm256_set1_epi32(quad8(w9[6], w9[7], w9[8]));
+    const __m256i vb = _mm256_set1_epi32(bias);
+    const __m256i order = S == 1 ? _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1,
+                                                    5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
+                                 : _mm256_setr_epi8(0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15, 0, 4, 1, 5, 2,
+                                                    6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15);
+    const int o1 = S == 1 ? 1 : 2, o2 = S == 1 ? 2 : 32, o3 = S == 1 ? 3 : 34;
+    for (int32_t oh = 0; oh < p.OH; ++oh) {
+        const uint8_t* r0 = buf + (int64_t)oh * S * l.PW;
+        const uint8_t *r1 = r0 + l.PW, *r2 = r1 + l.PW;
+        int8_t* yr = y + (int64_t)oh * p.OW;
+        for (int32_t ow = 0; ow < p.OW; ow += 32) {
+            __m256i a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+#define SDK_ROW(r, w)                                                                                        \
+    {                                                                                                      \
+        const uint8_t* b = (r) + S * ow;                                                                   \
+        a0 = _mm256_dpbusd_epi32(a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)), w);          \
+        a1 = _mm256_dpbusd_epi32(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + o1)), w);     \
+        a2 = _mm256_dpbusd_epi32(a2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + o2)), w);     \
+        a3 = _mm256_dpbusd_epi32(a3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + o3)), w);     \
+    }
+            SDK_ROW(r0, wr0)
+            SDK_ROW(r1, wr1)
+            SDK_ROW(r2, wr2)
+#undef SDK_ROW
+            const __m256i lo = _mm256_packs_epi32(rq8(a0, q), rq8(a1, q)), hi = _mm256_packs_epi32(rq8(a2, q), rq8(a3, q));
+            __m256i r = _mm256_shuffle_epi8(_mm256_packs_epi16(lo, hi), order);
+            if (S == 2) r = _mm256_permute4x64_epi64(r, 0xD8);
+            if (ow + 32 <= p.OW) {
+                _mm256_storeu_si256(reinterpret_cast<__m256i*>(yr + ow), r);
+            } else {
+                alignas(32) int8_t tmp[32];
+                _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), r);
+                memcpy(yr + ow, tmp, (size_t)(p.OW - ow));
+            }
+        }
+    }
+}
+
 }  // namespace
 
 size_t dw3x3_scratch_bytes(const Dw3x3& p) {
@@ -296,7 +350,9 @@ size_t dw3x3_scratch_bytes(const Dw3x3& p) {
     return (size_t)l.PH * l.PW + 64;  // + one stride-2 load past the last row's end
 }
 
-void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch) { memset(scratch, p.x_zp, dw3x3_scratch_bytes(p)); }
+void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch) {
+    memset(scratch, p.vnni ? (p.x_zp ^ 0x80) : p.x_zp, dw3x3_scratch_bytes(p));
+}
 
 __attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w9, int32_t bias,
                                                       int32_t mult, int32_t shift, int8_t* scratch, int8_t* y) {
@@ -307,20 +363,46 @@ __attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8
     for (int32_t ih = 0; ih < p.H && ih + p.pt < l.PH; ++ih) {
         int8_t* dst = scratch + (int64_t)(ih + p.pt) * l.PW + p.pl;
         const int8_t* src = x + (int64_t)ih * p.W;
-        if (p.W < 16) {
-            memcpy(dst, src, (size_t)p.W);
+        if (p.W < 16) {  // narrow planes (14x14, 7x7): two overlapping 8- or 4-byte moves
+            const uint64_t f = p.vnni ? 0x8080808080808080ull : 0;
+            if (p.W >= 8) {
+                uint64_t u, v;
+                memcpy(&u, src, 8);
+                memcpy(&v, src + p.W - 8, 8);
+                u ^= f, v ^= f;
+                memcpy(dst, &u, 8);
+                memcpy(dst + p.W - 8, &v, 8);
+            } else if (p.W >= 4) {
+                uint32_t u, v;
+                memcpy(&u, src, 4);
+                memcpy(&v, src + p.W - 4, 4);
+                u ^= (uint32_t)f, v ^= (uint32_t)f;
+                memcpy(dst, &u, 4);
+                memcpy(dst + p.W - 4, &v, 4);
+            } else {
+                for (int32_t i = 0; i < p.W; ++i) dst[i] = (int8_t)(src[i] ^ (int8_t)f);
+            }
             continue;
         }
+        const __m128i flip = _mm_set1_epi8(p.vnni ? (char)0x80 : 0);  // VNNI: x + 128 as unsigned
         for (int32_t i = 0; i + 16 <= p.W; i += 16)
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                             _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + i)), flip));
         _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + p.W - 16),
-                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(src + p.W - 16)));
+                         _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src + p.W - 16)), flip));
     }
     // padding taps read x_zp: sum w * x - x_zp * sum w == sum over real taps of w * (x - x_zp)
     int32_t wsum = 0;
     for (int i = 0; i < 9; ++i) wsum += w9[i];
     const int32_t bias_eff = bias - p.x_zp * wsum;
     const Rq q = rq_make(mult, shift, p.out_zp, p.act_min, p.act_max);
+    if (p.vnni) {  // taps read x + 128: take 128 * sum w back off
+        if (p.stride == 1)
+            dw_rows_vnni<1>(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);
+        else
+            dw_rows_vnni<2>(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);
+        return;
+    }
     if (p.stride == 1)
         dw_rows<1>(p, l, scratch, w9, bias_eff, q, y);
     else

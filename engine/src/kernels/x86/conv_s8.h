@@ -64,7 +64,13 @@ void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int3
 struct Dw3x3 {
     int32_t H, W, OH, OW, stride, pt, pl;
     int32_t x_zp, out_zp, act_min, act_max;
+    // AVX512-VNNI rows (planes wider than 16 outputs): the plane is kept as x + 128, and
+    // one VPDPBUSD against (w0, w1, w2, 0) sums a row's 3 taps for 8 pixels, each 32-bit
+    // lane reading the 4 bytes at its pixel's first tap (32 pixels per block)
+    bool vnni;
 };
+// Whether the VNNI rows suit a plane of this geometry on this CPU (kind: pl_kind()).
+static inline bool dw3x3_use_vnni(int kind, int32_t OW) { return kind == kPlVnni && OW > 16; }
 // Scratch for one plane: the input with its padding (and vector overrun) filled in.
 size_t dw3x3_scratch_bytes(const Dw3x3& p);
 // Fills the borders of the scratch with the input zero point; needed once per
