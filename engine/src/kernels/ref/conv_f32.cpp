@@ -261,9 +261,21 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
                             const float* src = xc + (int64_t)ih * g.W + iw;
                             if (g.sw == 1) {
                                 memcpy(d, src, NR * sizeof(float));
-                            } else {
-                                for (int jj = 0; jj < NR; ++jj) d[jj] = src[jj * g.sw];
+                                continue;
                             }
+#if SDK_HAVE_SHUFFLEVECTOR
+                            if (g.sw == 2 && iw + 2 * NR <= g.W) {  // even lanes of 2 * NR floats
+                                for (int jj = 0; jj < NR; jj += 4) {
+                                    v4f a, b;
+                                    v4_load(&a, src + 2 * jj);
+                                    v4_load(&b, src + 2 * jj + 4);
+                                    const v4f e = __builtin_shufflevector(a, b, 0, 2, 4, 6);
+                                    memcpy(d + jj, &e, sizeof e);
+                                }
+                                continue;
+                            }
+#endif
+                            for (int jj = 0; jj < NR; ++jj) d[jj] = src[jj * g.sw];
                             continue;
                         }
                     }
