@@ -126,7 +126,7 @@ namespace {
 // Accumulators start at the row's bias; the requant constants are made once per row.
 __attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q, __m256i a0, __m256i a1, int8_t* y,
                                                                    int32_t n) {
-    const __m128i r = pack16_lanes(rq8(a0, q), rq8(a1, q));
+    const __m128i r = avx2::pack16_clamp(avx2::rq8v(a0, q), avx2::rq8v(a1, q), q);
     if (n == kPlNR) {
         _mm_storeu_si128(reinterpret_cast<__m128i*>(y), r);
     } else {
@@ -278,7 +278,7 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows(const Dw3x3& 
             tap_pair(b1, b2, wp2, acc0, acc1);
             tap_pair(c0, c1, wp3, acc0, acc1);
             tap_pair(c2, zero, wp4, acc0, acc1);
-            const __m128i r = pack16_lanes(rq8(acc0, q), rq8(acc1, q));
+            const __m128i r = avx2::pack16_clamp(avx2::rq8v(acc0, q), avx2::rq8v(acc1, q), q);
             if (ow + 16 <= p.OW) {
                 _mm_storeu_si128(reinterpret_cast<__m128i*>(yr + ow), r);
             } else {
@@ -329,8 +329,12 @@ __attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni(const Dw3x
             SDK_ROW(r1, wr1)
             SDK_ROW(r2, wr2)
 #undef SDK_ROW
-            const __m256i lo = _mm256_packs_epi32(rq8(a0, q), rq8(a1, q)), hi = _mm256_packs_epi32(rq8(a2, q), rq8(a3, q));
-            __m256i r = _mm256_shuffle_epi8(_mm256_packs_epi16(lo, hi), order);
+            // saturating packs with the zero point added in int16 and the clamp in int8: exact
+            // as in avx2::pack16_clamp
+            const __m256i lo = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a0, q), avx2::rq8v(a1, q)), q.zp16);
+            const __m256i hi = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a2, q), avx2::rq8v(a3, q)), q.zp16);
+            __m256i r = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(lo, hi), q.lo8), q.hi8);
+            r = _mm256_shuffle_epi8(r, order);
             if (S == 2) r = _mm256_permute4x64_epi64(r, 0xD8);
             if (ow + 32 <= p.OW) {
                 _mm256_storeu_si256(reinterpret_cast<__m256i*>(yr + ow), r);

@@ -22,6 +22,7 @@ namespace avx2 {
 
 struct Rq {
     __m256i mult, rnd, lo, hi, zp;  // lo/hi: the clamp minus the zero point
+    __m256i zp16, lo8, hi8;         // for pack16_clamp: zp as int16, the clamp as int8
     __m128i lsh, rsh;
     int32_t mult_s, shift_s, zp_s, lo_s, hi_s;
     bool fast;
@@ -39,6 +40,9 @@ __attribute__((target("avx2"), always_inline)) inline Rq rq_make(int32_t mult, i
     q.lo = _mm256_set1_epi32(lo - zp);
     q.hi = _mm256_set1_epi32(hi - zp);
     q.zp = _mm256_set1_epi32(zp);
+    q.zp16 = _mm256_set1_epi16((short)zp);
+    q.lo8 = _mm256_set1_epi8((char)(lo < -128 ? -128 : (lo > 127 ? 127 : lo)));
+    q.hi8 = _mm256_set1_epi8((char)(hi < -128 ? -128 : (hi > 127 ? 127 : hi)));
     q.mult_s = mult;
     q.shift_s = shift;
     q.zp_s = zp;
@@ -78,6 +82,28 @@ __attribute__((target("avx2"), always_inline)) inline __m256i rq8(__m256i acc, c
                              rq4_general(_mm256_castsi256_si128(acc), q));
     }
     return _mm256_add_epi32(v, q.zp);
+}
+
+// 8 accumulators -> mbqm without the zero point or the output clamp (fast path), or
+// clamped to [lo - zp, hi - zp] (general path): pack16_clamp finishes either exactly.
+__attribute__((target("avx2"), always_inline)) inline __m256i rq8v(__m256i acc, const Rq& q) {
+    if (!q.fast)
+        return _mm256_set_m128i(rq4_general(_mm256_extracti128_si256(acc, 1), q),
+                                rq4_general(_mm256_castsi256_si128(acc), q));
+    __m256i pe = _mm256_add_epi64(_mm256_mul_epi32(acc, q.mult), q.rnd);
+    __m256i po = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), q.mult), q.rnd);
+    pe = _mm256_sll_epi64(pe, q.lsh);
+    po = _mm256_sll_epi64(po, q.lsh);
+    return _mm256_sra_epi32(_mm256_blend_epi32(_mm256_srli_epi64(pe, 32), po, 0xAA), q.rsh);
+}
+
+// Two rq8v results a, b -> 16 int8 clamp(v + zp, lo, hi) in the lane order of
+// pack16_lanes. Saturating int16 steps then the int8 clamp give the same result as the
+// int32 clamp: a value outside int16 stays outside [-128, 127] after adding |zp| <= 128.
+__attribute__((target("avx2"), always_inline)) inline __m128i pack16_clamp(__m256i a, __m256i b, const Rq& q) {
+    const __m256i w = _mm256_adds_epi16(_mm256_packs_epi32(a, b), q.zp16);
+    const __m128i r = _mm_packs_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+    return _mm_min_epi8(_mm_max_epi8(r, _mm256_castsi256_si128(q.lo8)), _mm256_castsi256_si128(q.hi8));
 }
 
 // Two requantized vectors a, b (values already in [-128, 127]) -> 16 int8 in the order
