@@ -73,7 +73,8 @@ typedef struct sdk_memory_info {
 } sdk_memory_info;
 
 typedef struct sdk_session_options {
-    int32_t num_threads; /* 0 or 1 = run on the calling thread only */
+    int32_t num_threads; /* 0 or 1 = run on the calling thread only; more: num_threads - 1 worker
+                          * threads, started by the session's first run that has parallel work */
 } sdk_session_options;
 
 /* ---- library ------------------------------------------------------------------- */
