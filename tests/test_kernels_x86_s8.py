@@ -54,6 +54,7 @@ CASES = [
     (24, 40, 7, 7, 1, 1, [0, 0, 0, 0], 1, 2),  # 49 pixels, Relu6
     (480, 20, 3, 5, 1, 1, [0, 0, 0, 0], 1, 0),  # long K: tiles of few panels
     (3, 16, 23, 21, 3, 2, [1, 1, 1, 1], 1, 2),  # the stem: im2col, K = 27
+    (3, 8, 9, 70, 3, 2, [1, 1, 1, 1], 1, 0),  # stem-like, 35 wide: vector stride-2 im2col rows
     (8, 12, 9, 10, 3, 1, [0, 1, 2, 0], 2, 0),  # groups, asymmetric pads
     (16, 24, 11, 11, 1, 2, [0, 0, 0, 0], 1, 1),  # 1x1 stride 2: im2col path
     (6, 6, 37, 35, 3, 1, [1, 1, 1, 1], 6, 1),  # depthwise 3x3 s1, row tails

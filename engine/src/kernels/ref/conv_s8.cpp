@@ -120,7 +120,10 @@ void im2col_kmajor(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0,
                         if (g.sw == 1) {
                             if (hi > lo) memcpy(drow + lo, src + lo, (size_t)(hi - lo));
                         } else {
-                            for (int ow = lo; ow < hi; ++ow) drow[ow] = src[ow * g.sw];
+                            int ow = lo;
+                            if (g.sw == 2)  // (this im2col serves the AVX2 path only)
+                                ow += s8::gather_s2_avx2(src + 2 * lo, hi - lo, xc + (int64_t)g.H * g.W, drow + lo);
+                            for (; ow < hi; ++ow) drow[ow] = src[ow * g.sw];
                         }
                         if (oend > hi) memset(drow + hi, d.x_zp, (size_t)(oend - hi));
                     }

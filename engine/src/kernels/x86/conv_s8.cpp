@@ -210,6 +210,19 @@ __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const vo
     }
 }
 
+__attribute__((target("avx2"))) int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end,
+                                                       int8_t* dst) {
+    const __m256i even = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10,
+                                          12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+    int32_t i = 0;
+    for (; i + 16 <= n && src + 2 * i + 32 <= src_end; i += 16) {
+        const __m256i v = _mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 2 * i)), even);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i),
+                         _mm256_castsi256_si128(_mm256_permute4x64_epi64(v, 0x08)));  // qwords 0, 2
+    }
+    return i;
+}
+
 // ------------------------------------------------------------------ depthwise 3x3
 
 namespace {

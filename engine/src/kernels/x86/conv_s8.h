@@ -60,6 +60,10 @@ void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_
 void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0, int32_t m1, int8_t* y,
              int64_t ys_m);
 
+// dst[i] = src[2 * i] for i in [0, n), 16 at a time, never reading at or past src_end;
+// returns how many it did (the caller finishes the rest). For the stride-2 im2col.
+int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end, int8_t* dst);
+
 // Depthwise 3x3, stride 1 or 2 (same both ways), dilation 1: one plane.
 struct Dw3x3 {
     int32_t H, W, OH, OW, stride, pt, pl;
