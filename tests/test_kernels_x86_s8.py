@@ -60,7 +60,8 @@ CASES = [
     (6, 6, 37, 35, 3, 1, [1, 1, 1, 1], 6, 1),  # depthwise 3x3 s1, row tails
     (6, 6, 36, 33, 3, 2, [1, 1, 1, 1], 6, 2),  # depthwise 3x3 s2
     (4, 4, 9, 16, 3, 2, [0, 1, 2, 0], 4, 0),  # depthwise s2, asymmetric pads
-    (5, 5, 7, 7, 3, 1, [1, 1, 1, 1], 5, 0),  # depthwise on a 7x7 plane (one partial block per row)
+    (5, 5, 7, 7, 3, 1, [1, 1, 1, 1], 5, 0),  # depthwise 7x7 plane: partial blocks, VNNI: two rows each, odd OH
+    (4, 4, 6, 16, 3, 1, [1, 1, 1, 1], 4, 1),  # depthwise, 16 wide: VNNI two-row blocks, even OH
     (3, 3, 20, 70, 3, 2, [1, 0, 0, 1], 3, 1),  # depthwise s2, 35 wide: VNNI blocks of 32 + a tail
     (2, 2, 5, 64, 3, 1, [0, 1, 1, 1], 2, 2),  # depthwise s1, exactly two VNNI blocks per row
 ]

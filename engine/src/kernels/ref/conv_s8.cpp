@@ -475,7 +475,7 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
             if (g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && (g.sh == 1 || g.sh == 2)) {
                 d->dw3 = s8::Dw3x3{g.H,  g.W,  g.OH, g.OW,         g.sh,        g.pt,
                                    g.pl, xz,   yz,   d->act_min,   d->act_max,
-                                   s8::dw3x3_use_vnni(s8::pl_kind(), g.OW)};
+                                   s8::dw3x3_use_vnni(s8::pl_kind(), g.OW, g.sh)};
                 d->dw_range = depthwise3x3_range_avx2;
                 ctx.request_thread_scratch(s8::dw3x3_scratch_bytes(d->dw3));
             }

@@ -360,11 +360,48 @@ __attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni(const Dw3x
     }
 }
 
+// Stride 1, OW <= 16: output rows oh (low 128-bit lane) and oh + 1 (high lane) per block,
+// 16 pixels each, the same lane layout as dw_rows_vnni<1>'s 32-pixel blocks.
+__attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
+                                                                      const uint8_t* buf, const int8_t* w9,
+                                                                      int32_t bias, const Rq& q, int8_t* y) {
+    const __m256i wr0 = _mm256_set1_epi32(quad8(w9[0], w9[1], w9[2]));
+    const __m256i wr1 = _mm256_set1_epi32(quad8(w9[3], w9[4], w9[5]));
+    const __m256i wr2 = _mm256_set1_epi32(quad8(w9[6], w9[7], w9[8]));
+    const __m256i vb = _mm256_set1_epi32(bias);
+    const __m256i order = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5, 9,
+                                           13, 2, 6, 10, 14, 3, 7, 11, 15);
+    for (int32_t oh = 0; oh < p.OH; oh += 2) {
+        const uint8_t* r0 = buf + (int64_t)oh * l.PW;
+        __m256i a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+#define SDK_LD2(b) _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>((b) + l.PW), reinterpret_cast<const __m128i*>(b))
+#define SDK_ROW(r, w)                                  \
+    a0 = _mm256_dpbusd_epi32(a0, SDK_LD2(r), w);       \
+    a1 = _mm256_dpbusd_epi32(a1, SDK_LD2((r) + 1), w); \
+    a2 = _mm256_dpbusd_epi32(a2, SDK_LD2((r) + 2), w); \
+    a3 = _mm256_dpbusd_epi32(a3, SDK_LD2((r) + 3), w);
+        SDK_ROW(r0, wr0)
+        SDK_ROW(r0 + l.PW, wr1)
+        SDK_ROW(r0 + 2 * l.PW, wr2)
+#undef SDK_ROW
+#undef SDK_LD2
+        const __m256i lo = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a0, q), avx2::rq8v(a1, q)), q.zp16);
+        const __m256i hi = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a2, q), avx2::rq8v(a3, q)), q.zp16);
+        __m256i r = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(lo, hi), q.lo8), q.hi8);
+        r = _mm256_shuffle_epi8(r, order);
+        alignas(32) int8_t tmp[32];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), r);
+        memcpy(y + (int64_t)oh * p.OW, tmp, (size_t)p.OW);
+        if (oh + 1 < p.OH) memcpy(y + (int64_t)(oh + 1) * p.OW, tmp + 16, (size_t)p.OW);
+    }
+}
+
 }  // namespace
 
 size_t dw3x3_scratch_bytes(const Dw3x3& p) {
     const DwLayout l = dw_layout(p);
-    return (size_t)l.PH * l.PW + 64;  // + one stride-2 load past the last row's end
+    // + one row for the two-row VNNI blocks' last (odd) row, one stride-2 load past the end
+    return (size_t)(l.PH + 1) * l.PW + 64;
 }
 
 void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch) {
@@ -414,7 +451,9 @@ __attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8
     const int32_t bias_eff = bias - p.x_zp * wsum;
     const Rq q = rq_make(mult, shift, p.out_zp, p.act_min, p.act_max);
     if (p.vnni) {  // taps read x + 128: take 128 * sum w back off
-        if (p.stride == 1)
+        if (p.stride == 1 && p.OW <= 16)
+            dw_rows_vnni2(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);
+        else if (p.stride == 1)
             dw_rows_vnni<1>(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);
         else
             dw_rows_vnni<2>(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);

@@ -70,11 +70,15 @@ struct Dw3x3 {
     int32_t x_zp, out_zp, act_min, act_max;
     // AVX512-VNNI rows (planes wider than 16 outputs): the plane is kept as x + 128, and
     // one VPDPBUSD against (w0, w1, w2, 0) sums a row's 3 taps for 8 pixels, each 32-bit
-    // lane reading the 4 bytes at its pixel's first tap (32 pixels per block)
+    // lane reading the 4 bytes at its pixel's first tap (32 pixels per block; planes of
+    // stride 1 and at most 16 outputs wide: 16 pixels of two output rows)
     bool vnni;
 };
 // Whether the VNNI rows suit a plane of this geometry on this CPU (kind: pl_kind()).
-static inline bool dw3x3_use_vnni(int kind, int32_t OW) { return kind == kPlVnni && OW > 16; }
+// Narrow stride-1 planes (OW <= 16) put two output rows in one block.
+static inline bool dw3x3_use_vnni(int kind, int32_t OW, int32_t stride) {
+    return kind == kPlVnni && (OW > 16 || stride == 1);
+}
 // Scratch for one plane: the input with its padding (and vector overrun) filled in.
 size_t dw3x3_scratch_bytes(const Dw3x3& p);
 // Fills the borders of the scratch with the input zero point; needed once per
