@@ -96,7 +96,7 @@ __attribute__((target("avx2,fma"))) void packed_avx2(int64_t M, int nc, int K, c
 // B and 6 broadcasts of A per 12 FMAs, so the FMA ports, not the loads, set the pace.
 // Columns past w are masked (never read or written), so B can be a conv input itself.
 template <int MR, int NV>
-__attribute__((target("avx2,fma"))) void tile16(int K, const float* A, int64_t lda, const float* B, int64_t ldb,
+SDK_X86_HOT void tile16(int K, const float* A, int64_t lda, const float* B, int64_t ldb,
                                                 float* C, int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
     __m256 c[MR][NV];
     SDK_UNROLL for (int r = 0; r < MR; ++r) SDK_UNROLL for (int v = 0; v < NV; ++v) c[r][v] = _mm256_setzero_ps();
@@ -149,7 +149,7 @@ __attribute__((target("avx2,fma"))) void tile16(int K, const float* A, int64_t l
 }
 
 template <int MR>
-__attribute__((target("avx2,fma"))) void rows16(int64_t N, int K, const float* A, int64_t lda, const float* B,
+SDK_X86_HOT void rows16(int64_t N, int K, const float* A, int64_t lda, const float* B,
                                                 int64_t ldb, int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e,
                                                 int64_t row0) {
     for (int64_t p = 0, j = 0; p < N; p += 16, ++j) {
@@ -188,7 +188,7 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
 
 // out[i] = dot(a, b + i * K) for i in [0, n): 4 rows of B at a time, 2 accumulators each
 // (8 FMA chains), a masked tail for K % 8.
-__attribute__((target("avx2,fma"))) void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out) {
+SDK_X86_HOT void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out) {
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(K & 7), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     const int k16 = K & ~15, k8 = K & ~7;
     int i = 0;

@@ -56,7 +56,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void copy_f32(float* d
 // zeros past L, into padding, into a row filled after it (rows go in order) or into the
 // 8 spare floats at the end of the scratch. [x0, x1) is the whole input tensor: loads
 // outside a row but inside it are safe (the extra lanes are masked to 0 after the load).
-__attribute__((target("avx2,fma"))) void fill_row(const ConvGeom& g, const float* src, float* dst, int64_t L,
+SDK_X86_HOT void fill_row(const ConvGeom& g, const float* src, float* dst, int64_t L,
                                                   const float* x0, const float* x1) {
     if (g.sw == 1) {
         if (g.pl < L) copy_f32(dst + g.pl, src, L - g.pl < g.W ? L - g.pl : (int64_t)g.W);
@@ -106,7 +106,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256 act8(__m256 v, 
 // NT taps known at compile time (9 = 3x3), 0 = any count. Units (row, 8 columns) go U at
 // a time: U independent FMA chains hide the FMA latency.
 template <int NT, int U>
-__attribute__((target("avx2,fma"))) void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
+SDK_X86_HOT void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
                                                   const int64_t* off, const float* wt, int ntaps, float bias,
                                                   float* out) {
     const int nv = (g.OW + 7) / 8;
