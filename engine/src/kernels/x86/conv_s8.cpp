@@ -184,6 +184,52 @@ SDK_PL_TILES(vnni, "avx2,avx512vnni,avx512vl", SDK_MAC_VNNI)
 #undef SDK_MAC_VNNI
 #undef SDK_PL_TILES
 
+// VNNI, rows [m, m + 4 * blocks): the k loop and the epilogue in one function. With
+// AVX512VL the compiler has 32 YMM registers, so (unlike the AVX2 tiles) nothing spills
+// and the accumulators never go through memory.
+__attribute__((target("avx2,avx512vnni,avx512vl"))) void vnni_rows4(const PlGemm& g, const int8_t* panels,
+                                                                    int32_t pixels, int32_t m, int32_t blocks,
+                                                                    int8_t* y, int64_t ys_m) {
+    const int32_t kg = g.kg;
+    const int64_t pstride = (int64_t)kg * 4 * kPlNR;
+    for (; blocks > 0; --blocks, m += 4) {
+        const Rq q0 = rq_make(g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
+        const Rq q1 = rq_make(g.mult[m + 1], g.shift[m + 1], g.out_zp, g.act_min, g.act_max);
+        const Rq q2 = rq_make(g.mult[m + 2], g.shift[m + 2], g.out_zp, g.act_min, g.act_max);
+        const Rq q3 = rq_make(g.mult[m + 3], g.shift[m + 3], g.out_zp, g.act_min, g.act_max);
+        const __m256i b0 = _mm256_set1_epi32(g.bias[m]), b1 = _mm256_set1_epi32(g.bias[m + 1]);
+        const __m256i b2 = _mm256_set1_epi32(g.bias[m + 2]), b3 = _mm256_set1_epi32(g.bias[m + 3]);
+        const int32_t* w0 = g.w + (int64_t)m * kg;
+        const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;
+        for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
+            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            __m256i c00 = b0, c01 = b0, c10 = b1, c11 = b1, c20 = b2, c21 = b2, c30 = b3, c31 = b3;
+            for (int32_t k = 0; k < kg; ++k, P += 4 * kPlNR) {
+                const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P));
+                const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(P + 2 * kPlNR));
+                __m256i w = _mm256_set1_epi32(w0[k]);
+                c00 = _mm256_dpbusd_epi32(c00, x0, w);
+                c01 = _mm256_dpbusd_epi32(c01, x1, w);
+                w = _mm256_set1_epi32(w1[k]);
+                c10 = _mm256_dpbusd_epi32(c10, x0, w);
+                c11 = _mm256_dpbusd_epi32(c11, x1, w);
+                w = _mm256_set1_epi32(w2[k]);
+                c20 = _mm256_dpbusd_epi32(c20, x0, w);
+                c21 = _mm256_dpbusd_epi32(c21, x1, w);
+                w = _mm256_set1_epi32(w3[k]);
+                c30 = _mm256_dpbusd_epi32(c30, x0, w);
+                c31 = _mm256_dpbusd_epi32(c31, x1, w);
+            }
+            const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
+            int8_t* yp = y + (int64_t)m * ys_m + p0;
+            pl_store(q0, c00, c01, yp, n);
+            pl_store(q1, c10, c11, yp + ys_m, n);
+            pl_store(q2, c20, c21, yp + 2 * ys_m, n);
+            pl_store(q3, c30, c31, yp + 3 * ys_m, n);
+        }
+    }
+}
+
 }  // namespace
 
 __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
@@ -194,6 +240,10 @@ __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const vo
     void (*tile1)(const int32_t*, int32_t, const int8_t*, __m256i*) = kind == kPlVnni ? vnni_tile1 : avx2_tile1;
     Rq q[4];
     __m256i acc[8];
+    if (kind == kPlVnni && m1 - m0 >= 4) {
+        vnni_rows4(g, static_cast<const int8_t*>(panels), pixels, m0, (m1 - m0) / 4, y, ys_m);
+        m0 += (m1 - m0) / 4 * 4;
+    }
     for (int32_t m = m0; m < m1;) {
         const int rows = m + 4 <= m1 ? 4 : 1;
         for (int r = 0; r < rows; ++r)
