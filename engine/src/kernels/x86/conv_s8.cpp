@@ -33,7 +33,8 @@ int pl_kind() {
     if (!cpu_has_avx2()) return kPlNone;
     const char* force = getenv("SDK_INT8_GEMM");
     const bool any = !force || !*force;
-    const bool vnni = __builtin_cpu_supports("avx512vnni") != 0 && __builtin_cpu_supports("avx512vl") != 0;
+    const bool vnni = __builtin_cpu_supports("avx512vnni") != 0 && __builtin_cpu_supports("avx512vl") != 0 &&
+                      __builtin_cpu_supports("avx512bw") != 0;  // (masked byte stores for the tails)
     if ((any || strcmp(force, "vnni") == 0) && vnni) return kPlVnni;
     if (any || strcmp(force, "avx2") == 0) return kPlAvx2;
     return kPlNone;
@@ -179,7 +180,7 @@ __attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q,
 #define SDK_MAC_AVX2(c, x, w) _mm256_add_epi32(c, _mm256_madd_epi16(x, w))
 #define SDK_MAC_VNNI(c, x, w) _mm256_dpbusd_epi32(c, x, w)
 SDK_PL_TILES(avx2, "avx2", SDK_MAC_AVX2)
-SDK_PL_TILES(vnni, "avx2,avx512vnni,avx512vl", SDK_MAC_VNNI)
+SDK_PL_TILES(vnni, "avx2,avx512vnni,avx512vl,avx512bw", SDK_MAC_VNNI)
 #undef SDK_MAC_AVX2
 #undef SDK_MAC_VNNI
 #undef SDK_PL_TILES
@@ -187,7 +188,7 @@ SDK_PL_TILES(vnni, "avx2,avx512vnni,avx512vl", SDK_MAC_VNNI)
 // VNNI, rows [m, m + 4 * blocks): the k loop and the epilogue in one function. With
 // AVX512VL the compiler has 32 YMM registers, so (unlike the AVX2 tiles) nothing spills
 // and the accumulators never go through memory.
-__attribute__((target("avx2,avx512vnni,avx512vl"))) void vnni_rows4(const PlGemm& g, const int8_t* panels,
+__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(const PlGemm& g, const int8_t* panels,
                                                                     int32_t pixels, int32_t m, int32_t blocks,
                                                                     int8_t* y, int64_t ys_m) {
     const int32_t kg = g.kg;
@@ -222,10 +223,14 @@ __attribute__((target("avx2,avx512vnni,avx512vl"))) void vnni_rows4(const PlGemm
             }
             const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
             int8_t* yp = y + (int64_t)m * ys_m + p0;
-            pl_store(q0, c00, c01, yp, n);
-            pl_store(q1, c10, c11, yp + ys_m, n);
-            pl_store(q2, c20, c21, yp + 2 * ys_m, n);
-            pl_store(q3, c30, c31, yp + 3 * ys_m, n);
+            // tails: one masked store (a memcpy call per row cost more than the row)
+            const __mmask16 mask = (__mmask16)((1u << n) - 1);
+            _mm_mask_storeu_epi8(yp, mask, avx2::pack16_clamp(avx2::rq8v(c00, q0), avx2::rq8v(c01, q0), q0));
+            _mm_mask_storeu_epi8(yp + ys_m, mask, avx2::pack16_clamp(avx2::rq8v(c10, q1), avx2::rq8v(c11, q1), q1));
+            _mm_mask_storeu_epi8(yp + 2 * ys_m, mask,
+                                 avx2::pack16_clamp(avx2::rq8v(c20, q2), avx2::rq8v(c21, q2), q2));
+            _mm_mask_storeu_epi8(yp + 3 * ys_m, mask,
+                                 avx2::pack16_clamp(avx2::rq8v(c30, q3), avx2::rq8v(c31, q3), q3));
         }
     }
 }
@@ -362,7 +367,7 @@ inline int32_t quad8(int32_t a, int32_t b, int32_t c) {
 // pixels of each half. After the requant and the saturating packs, one in-lane byte
 // shuffle (and for stride 2 a qword permute) puts the 32 pixels in order.
 template <int S>
-__attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
+__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
                                                                      const uint8_t* buf, const int8_t* w9,
                                                                      int32_t bias, const Rq& q, int8_t* y) {
     const __m256i wr0 = _mm256_set1_epi32(quad8(w9[0], w9[1], w9[2]));
@@ -399,20 +404,15 @@ __attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni(const Dw3x
             __m256i r = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(lo, hi), q.lo8), q.hi8);
             r = _mm256_shuffle_epi8(r, order);
             if (S == 2) r = _mm256_permute4x64_epi64(r, 0xD8);
-            if (ow + 32 <= p.OW) {
-                _mm256_storeu_si256(reinterpret_cast<__m256i*>(yr + ow), r);
-            } else {
-                alignas(32) int8_t tmp[32];
-                _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), r);
-                memcpy(yr + ow, tmp, (size_t)(p.OW - ow));
-            }
+            const int32_t n = p.OW - ow;
+            _mm256_mask_storeu_epi8(yr + ow, (__mmask32)(n >= 32 ? 0xFFFFFFFFu : (1u << n) - 1), r);
         }
     }
 }
 
 // Stride 1, OW <= 16: output rows oh (low 128-bit lane) and oh + 1 (high lane) per block,
 // 16 pixels each, the same lane layout as dw_rows_vnni<1>'s 32-pixel blocks.
-__attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
+__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
                                                                       const uint8_t* buf, const int8_t* w9,
                                                                       int32_t bias, const Rq& q, int8_t* y) {
     const __m256i wr0 = _mm256_set1_epi32(quad8(w9[0], w9[1], w9[2]));
@@ -439,10 +439,9 @@ __attribute__((target("avx2,avx512vnni,avx512vl"))) void dw_rows_vnni2(const Dw3
         const __m256i hi = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a2, q), avx2::rq8v(a3, q)), q.zp16);
         __m256i r = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(lo, hi), q.lo8), q.hi8);
         r = _mm256_shuffle_epi8(r, order);
-        alignas(32) int8_t tmp[32];
-        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), r);
-        memcpy(y + (int64_t)oh * p.OW, tmp, (size_t)p.OW);
-        if (oh + 1 < p.OH) memcpy(y + (int64_t)(oh + 1) * p.OW, tmp + 16, (size_t)p.OW);
+        const __mmask16 mask = (__mmask16)((1u << p.OW) - 1);  // OW <= 16
+        _mm_mask_storeu_epi8(y + (int64_t)oh * p.OW, mask, _mm256_castsi256_si128(r));
+        if (oh + 1 < p.OH) _mm_mask_storeu_epi8(y + (int64_t)(oh + 1) * p.OW, mask, _mm256_extracti128_si256(r, 1));
     }
 }
 
