@@ -92,6 +92,14 @@ __attribute__((target("avx2,fma"))) void packed_avx2(int64_t M, int nc, int K, c
     }
 }
 
+// Rows of the main tile. Clang has no per-function optimize attribute, and at -Os it
+// spills one of 12 accumulators (x86_64 has 16 vector registers): 5 x 16 there.
+#if defined(__clang__) && defined(__OPTIMIZE_SIZE__)
+constexpr int kTileRows = 5;
+#else
+constexpr int kTileRows = 6;
+#endif
+
 // ---- 6 x 16 tile over B read in place (row stride ldb): 12 YMM accumulators, 2 loads of
 // B and 6 broadcasts of A per 12 FMAs, so the FMA ports, not the loads, set the pace.
 // Columns past w are masked (never read or written), so B can be a conv input itself.
@@ -100,9 +108,8 @@ SDK_X86_HOT void tile16(int K, const float* A, int64_t lda, const float* B, int6
                                                 float* C, int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
     __m256 c[MR][NV];
     SDK_UNROLL for (int r = 0; r < MR; ++r) SDK_UNROLL for (int v = 0; v < NV; ++v) c[r][v] = _mm256_setzero_ps();
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w), lane);
-    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w - 8), lane);
+    // the column masks are made where used, not kept live across the k loop: 12
+    // accumulators + 2 rows of B + 1 broadcast already take 15 of the 16 registers
     const float* a[MR];
     SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * lda;
     if (w == 8 * NV) {
@@ -115,6 +122,9 @@ SDK_X86_HOT void tile16(int K, const float* A, int64_t lda, const float* B, int6
             }
         }
     } else {
+        const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+        const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w), lane);
+        const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w - 8), lane);
         for (int k = 0; k < K; ++k, B += ldb) {
             __m256 b[NV];
             SDK_UNROLL for (int v = 0; v < NV; ++v) b[v] = _mm256_maskload_ps(B + 8 * v, v ? m1 : m0);
@@ -127,6 +137,9 @@ SDK_X86_HOT void tile16(int K, const float* A, int64_t lda, const float* B, int6
     const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
     const __m256 zero = _mm256_setzero_ps(), lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
     const __m256 alpha = _mm256_set1_ps(e.alpha);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w - 8), lane);
     SDK_UNROLL for (int r = 0; r < MR; ++r) {
         float* crow = C + r * ldc;
         const __m256 bias = _mm256_set1_ps(e.row_bias ? e.row_bias[row0 + r] : 0.0f);
@@ -165,15 +178,19 @@ SDK_X86_HOT void rows16(int64_t N, int K, const float* A, int64_t lda, const flo
 
 void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
                       int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e) {
-    // rows outer: 6 rows of A (6 x K floats) stay in L1 while B streams past them
+    // rows outer: R rows of A (R x K floats) stay in L1 while B streams past them
     int64_t m = 0;
-    for (; m + 6 <= M; m += 6) {
-        // the next 6 rows of A into cache meanwhile: weights read once per run come from
-        // memory, and 6 interleaved broadcast streams are not what prefetchers expect
-        if (m + 18 <= M && N > 16)
-            for (int r = 12; r < 18; ++r)
+#if defined(__i386__)  // 8 vector registers: 2 x 16 tiles (4 accumulators) instead
+    for (; m + 2 <= M; m += 2) rows16<2>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+#else
+    constexpr int R = kTileRows;
+    for (; m + R <= M; m += R) {
+        // the rows of A two tiles ahead into cache meanwhile: weights read once per run
+        // come from memory, and R interleaved broadcast streams defeat the prefetchers
+        if (m + 3 * R <= M && N > 16)
+            for (int r = 2 * R; r < 3 * R; ++r)
                 for (int k = 0; k < K; k += 16) _mm_prefetch((const char*)(A + (m + r) * lda + k), _MM_HINT_T1);
-        rows16<6>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        rows16<R>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
     }
     if (m + 4 <= M) {
         rows16<4>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
@@ -183,6 +200,7 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
         rows16<2>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
         m += 2;
     }
+#endif
     if (m < M) rows16<1>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
 }
 

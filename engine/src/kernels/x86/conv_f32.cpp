@@ -20,7 +20,12 @@ namespace sdk {
 namespace ref {
 namespace {
 
-constexpr int kMaxTaps = 49;
+constexpr int kMaxTaps = 49;  // 7x7 kernels and smaller
+#if defined(__i386__)
+constexpr int kDwUnits = 4;  // 8 vector registers
+#else
+constexpr int kDwUnits = 8;  // 8 FMA chains in flight
+#endif
   // 7x7 kernels and smaller
 
 struct DwLayout {
@@ -157,12 +162,13 @@ SDK_X86_HOT void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
         // later units (stored after it) overwrite; only a vector that would spill past the
         // plane (another thread's data) is masked. Masked stores are slow on some CPUs.
         SDK_UNROLL for (int i = 0; i < U; ++i) {
-            if (i >= n) break;
-            const __m256 v = act8(acc[i], kind, lo, hi);
-            if (o[i] <= last || tail == 8)
-                _mm256_storeu_ps(o[i], v);
-            else
-                _mm256_maskstore_ps(o[i], mask, v);
+            if (i < n) {  // (no break: clang unrolls only loops without one)
+                const __m256 v = act8(acc[i], kind, lo, hi);
+                if (o[i] <= last || tail == 8)
+                    _mm256_storeu_ps(o[i], v);
+                else
+                    _mm256_maskstore_ps(o[i], mask, v);
+            }
         }
     }
 }
@@ -199,7 +205,7 @@ void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const 
         float* out = y + ((int64_t)n * g.OC + oc) * plane;
         const float bias = b ? b[oc] : 0.0f;
         if (ntaps == 9)
-            dw_plane<9, 8>(g, scratch, d, off, wk, ntaps, bias, out);
+            dw_plane<9, kDwUnits>(g, scratch, d, off, wk, ntaps, bias, out);
         else
             dw_plane<0, 4>(g, scratch, d, off, wk, ntaps, bias, out);
         if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
