@@ -5,8 +5,10 @@
 
 fp32 and int8, engine and onnxruntime, 1 and 2 threads, each configuration in its own
 subprocess (see sdkbuild/bench.py for what is measured and how). Calibration: the digits
-training split (the held-out split is the accuracy test set) and, for the random-weight
-MobileNetV2, N(0, 1) inputs (seed 0). Writes bench/RESULTS.md; the raw rows go to
+training split (the held-out split is the accuracy test set), for the MobileNetV2 (trained on
+the same digits) the same training images with its 224x224 preprocessing
+(examples/scripts/digits_data.py); the measured input is the first held-out digit. Writes
+bench/RESULTS.md; the raw rows go to
 build/bench/results.json. `sdkbuild bench MODEL.onnx` does the same for any model.
 """
 
@@ -22,6 +24,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "examples" / "scripts"))
 
 from sdkbuild import bench  # noqa: E402
 
@@ -32,17 +35,14 @@ MODELS = {
 
 
 def example(name: str, n_cal: int) -> bench.BenchModel:
-    if name == "digits_cnn":
-        from sklearn.datasets import load_digits
-        from sklearn.model_selection import train_test_split
+    import digits_data  # examples/scripts: the fixed digits split and the MobileNetV2 preprocessing
 
-        x, y = load_digits(return_X_y=True)
-        x = (x / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
-        xtr, xte, _, _ = train_test_split(x, y, test_size=0.25, random_state=0, stratify=y)
-        return bench.BenchModel(name, MODELS[name], [xtr[i : i + 1] for i in range(n_cal)], xte[:1])
-    rng = np.random.default_rng(0)  # random-weight model: random inputs are its data
-    cal = [rng.normal(0, 1, (1, 3, 224, 224)).astype(np.float32) for _ in range(n_cal)]
-    return bench.BenchModel(name, MODELS[name], cal, np.random.default_rng(123).normal(0, 1, (1, 3, 224, 224)))
+    x_tr, x_te, _, _ = digits_data.split()  # calibrate on training images, measure a held-out one
+    if name == "digits_cnn":
+        cal, x = x_tr[:n_cal, None] / 16.0, x_te[:1, None] / 16.0
+    else:
+        cal, x = digits_data.preprocess(x_tr[:n_cal]), digits_data.preprocess(x_te[:1])
+    return bench.BenchModel(name, MODELS[name], [c[None].astype(np.float32) for c in cal], x.astype(np.float32))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,9 @@
 Fast tests check the converted structure and, through tests/sdkm_oracle.py, that the
 converted graph computes what the ONNX original computes. Slow tests run the converted
 models on the host engine with `sdkbuild run` and compare with onnxruntime (1e-4
-relative) and, for the digits CNN, reproduce the reported held-out accuracy.
+relative) and reproduce the reported held-out accuracies (digits_cnn.json,
+mobilenetv2_224.json: the MobileNetV2 example is trained on the same digits, upscaled
+to 224 by examples/scripts/digits_data.py).
 """
 
 from __future__ import annotations
@@ -53,12 +55,31 @@ def digits_test_set() -> tuple[np.ndarray, np.ndarray]:
     return x_te, y_te
 
 
-def reported_accuracy() -> float:
-    return json.loads((MODELS / "digits_cnn.json").read_text())["accuracy"]
+def reported_accuracy(name: str = "digits_cnn") -> float:
+    return json.loads((MODELS / f"{name}.json").read_text())["accuracy"]
+
+
+def digits_data():
+    """examples/scripts/digits_data.py: the split and the MobileNetV2 preprocessing."""
+    import importlib.util
+
+    if "digits_data" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("digits_data", ROOT / "examples" / "scripts" / "digits_data.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["digits_data"] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules["digits_data"]
+
+
+def mobilenet_test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The 450 held-out digits as raw 8x8 pixels (preprocess on use: 600 KB per image)."""
+    _, x_te, _, y_te = digits_data().split()
+    return x_te, y_te
 
 
 def mobilenet_input() -> np.ndarray:
-    return np.random.default_rng(7).standard_normal((1, 3, 224, 224)).astype(np.float32)
+    """A real held-out digit (the first one), preprocessed to 1x3x224x224."""
+    return digits_data().preprocess(mobilenet_test_set()[0][:1])
 
 
 def assert_close(got: np.ndarray, want: np.ndarray) -> None:
@@ -95,10 +116,19 @@ def test_mobilenet_structure(converted: dict[str, Path]) -> None:
     assert reshape.attrs["shape"] == [1, 1280]  # the Shape/Gather/Unsqueeze/Concat chain resolved
 
 
+def test_mobilenet_metadata_matches_the_split() -> None:
+    info = json.loads((MODELS / "mobilenetv2_224.json").read_text())
+    x_te, y_te = mobilenet_test_set()
+    assert info["test_samples"] == len(y_te) == 450 and info["split"] == digits_data().SPLIT
+    assert info["correct"] == round(info["accuracy"] * len(y_te)) and info["accuracy"] > 0.9
+
+
 def test_converted_graphs_compute_what_onnx_computes(converted: dict[str, Path]) -> None:
     x = mobilenet_input()
-    assert_close(sdkm_oracle.run(sdkm.read(converted["mobilenet"]), {"input": x})[0],
-                 sdkm_oracle.run_onnx(str(MOBILENET), {"input": x})[0])
+    logits = sdkm_oracle.run(sdkm.read(converted["mobilenet"]), {"input": x})[0]
+    assert_close(logits, sdkm_oracle.run_onnx(str(MOBILENET), {"input": x})[0])
+    assert logits.argmax() == mobilenet_test_set()[1][0]  # a trained network: this digit is right
+    assert not logits[0, 10:].any()  # the 990 unused classes have zero weights and bias
     x_te, y_te = digits_test_set()
     logits = sdkm_oracle.run(sdkm.read(converted["digits_test"]), {"input": x_te})[0]
     assert_close(logits, sdkm_oracle.run_onnx(str(DIGITS), {"input": x_te})[0])
@@ -124,6 +154,21 @@ def engine_run(model: Path, x: np.ndarray, tmp: Path) -> np.ndarray:
 def test_mobilenet_on_engine_matches_onnxruntime(converted: dict[str, Path], tmp_path: Path) -> None:
     x = mobilenet_input()
     assert_close(engine_run(converted["mobilenet"], x, tmp_path), sdkm_oracle.run_onnx(str(MOBILENET), {"input": x})[0])
+
+
+@pytest.mark.slow
+def test_mobilenet_on_engine_reproduces_reported_accuracy(converted: dict[str, Path]) -> None:
+    """All 450 held-out digits through the fp32 engine (one image per run, as deployed)."""
+    from sdkbuild import runtime
+
+    x_te, y_te = mobilenet_test_set()
+    pre = digits_data().preprocess
+    with runtime.Engine(runtime.build_dev_engine()) as eng:
+        model = eng.load(converted["mobilenet"])
+        sess = model.session(2)
+        pred = np.array([sess.run({"input": pre(x_te[i : i + 1])})["logits"].argmax() for i in range(len(x_te))])
+        sess.close()
+    assert float((pred == y_te).mean()) == reported_accuracy("mobilenetv2_224")
 
 
 @pytest.mark.slow

@@ -432,13 +432,92 @@ def test_digits_int8_accuracy_matches_fp32(engine_lib: Path, tmp_path: Path) -> 
     assert acc["int8"] >= acc["fp32"] - 0.01
 
 
+def _example_script(name: str):
+    """A module from examples/scripts (digits_data, make_mobilenetv2), imported by path."""
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES.parent / "scripts" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _engine_logits(engine_lib: Path, path: Path, x: np.ndarray) -> np.ndarray:
+    from sdkbuild import runtime
+
+    with runtime.Engine(engine_lib) as eng:
+        model = eng.load(path)
+        sess = model.session(2)
+        name = model.outputs[0].name
+        out = np.concatenate([sess.run({"input": x[i : i + 1]})[name] for i in range(len(x))])
+        sess.close()
+    return out
+
+
 @pytest.mark.slow
 def test_mobilenetv2_int8_cosine(engine_lib: Path, tmp_path: Path) -> None:
-    """MobileNetV2-shaped network: engine int8 output vs onnxruntime fp32, cosine > 0.95,
-    and the engine int8 output equals the numpy reference of the int8 arithmetic."""
+    """Issue 3's goal on the trained MobileNetV2 example (examples/models/mobilenetv2_224.onnx,
+    digits upscaled to 224): `sdkbuild convert --quantize int8 --calibration` with 32
+    training images; on all 450 held-out images the engine's int8 logits have cosine >= 0.99
+    with onnxruntime's fp32 logits (mean; >= 0.98 for every image), over all 1000 logits and
+    over the 10 digit logits; int8 accuracy within 1 point of fp32; the engine's fp32
+    accuracy is the reported one; the engine's int8 output equals simulate() bit for bit."""
+    import json
+
+    from click.testing import CliRunner
+
+    from sdkbuild.cli import cli
+
+    dd = _example_script("digits_data")
+    x_tr, x_te, _, y_te = dd.split()
+    np.save(tmp_path / "cal.npy", dd.preprocess(x_tr[:32]))
+    x = dd.preprocess(x_te)
+    src = EXAMPLES / "mobilenetv2_224.onnx"
+    for mode in ("fp32", "int8"):
+        args = ["convert", str(src), "-o", str(tmp_path / f"{mode}.sdkm")]
+        if mode == "int8":
+            args += ["--quantize", "int8", "--calibration", str(tmp_path / "cal.npy")]
+        r = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+    qm = sdkm.read(tmp_path / "int8.sdkm")
+    _need_ops(engine_lib, qm)
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"])
+    ref = np.concatenate([sess.run(None, {"input": x[i : i + 25]})[0] for i in range(0, len(x), 25)])
+    fp32 = _engine_logits(engine_lib, tmp_path / "fp32.sdkm", x)
+    int8 = _engine_logits(engine_lib, tmp_path / "int8.sdkm", x)
+    assert np.array_equal(int8[:1], Q.simulate(qm, {"input": x[:1]})["logits"])
+
+    def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+    c, c10 = cosines(int8, ref), cosines(int8[:, :10], ref[:, :10])
+    acc = {k: float((v.argmax(1) == y_te).mean()) for k, v in (("ort", ref), ("fp32", fp32), ("int8", int8))}
+    print(f"mobilenetv2 (trained, 450 held-out digits): accuracy fp32 {acc['fp32']:.4f}, int8 {acc['int8']:.4f}; "
+          f"int8 vs fp32 cosine mean {c.mean():.4f} min {c.min():.4f} (logits 0-9: {c10.mean():.4f} / {c10.min():.4f})")
+    reported = json.loads((EXAMPLES / "mobilenetv2_224.json").read_text())["accuracy"]
+    assert acc["ort"] == acc["fp32"] == reported
+    assert acc["int8"] >= acc["fp32"] - 0.01
+    assert c.mean() >= 0.99 and c10.mean() >= 0.99
+    assert c.min() >= 0.98 and c10.min() >= 0.98
+
+
+@pytest.mark.slow
+def test_mobilenetv2_random_weights_int8_stress(engine_lib: Path, tmp_path: Path) -> None:
+    """Stress test: the same graph with random weights (make_mobilenetv2.py --random, built
+    here, not committed) on N(0, 1) inputs is chaotic (any perturbation grows ~1.5-2 dB per
+    block, docs/int8.md), so int8 reaches only ~0.98 cosine; the bar is 0.95, and the
+    engine's int8 output equals the numpy reference of the int8 arithmetic."""
     from sdkbuild import convert, runtime
 
-    fp32 = convert.convert_model(convert.load_onnx(EXAMPLES / "mobilenetv2_224.onnx")[0])
+    src = _example_script("make_mobilenetv2").make_random(tmp_path / "random.onnx")
+    fp32 = convert.convert_model(convert.load_onnx(src)[0])
     rng = np.random.default_rng(0)
     cal_set = [{"input": rng.normal(0, 1, (1, 3, 224, 224)).astype(np.float32)} for _ in range(8)]
     qm = Q.quantize_model(fp32, cal_set)
@@ -453,7 +532,7 @@ def test_mobilenetv2_int8_cosine(engine_lib: Path, tmp_path: Path) -> None:
             got = sess.run(s)[name]
             assert np.array_equal(got, Q.simulate(qm, s)[name])
             c = _cos(got, ref[name])
-            print(f"mobilenetv2 int8 vs fp32 cosine {c:.4f}")
+            print(f"random-weight mobilenetv2 int8 vs fp32 cosine {c:.4f}")
             assert c > 0.95
         sess.close()
 

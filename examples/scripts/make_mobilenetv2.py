@@ -1,4 +1,4 @@
-"""Build examples/models/mobilenetv2_224.onnx: a MobileNetV2-shaped network (width 0.5).
+"""Build the MobileNetV2-shaped example network (width 0.5) as ONNX, trained or random.
 
 Written with onnx.helper (opset 13) the way exporters emit it: Conv + BatchNormalization +
 Clip(0, 6) (ReLU6), inverted residual blocks (1x1 expand x6, depthwise 3x3, 1x1 project)
@@ -6,16 +6,30 @@ with residual Add, a 1x1 conv to 1280, GlobalAveragePool, a Shape -> Gather -> U
 -> Concat -> Reshape flatten, and Gemm to 1000 classes. Input 'input' N x 3 x 224 x 224
 (N dynamic), output 'logits' N x 1000.
 
-Weights are random but deterministic (seed 0, He init). The BatchNorm statistics are set
-from the activations each BN really sees on random inputs (then perturbed), so the
-network is well-conditioned through all 17 blocks and the BN folding in the converter
-is tested with non-trivial mean/var/scale/shift. Needs only the project venv:
+Two weight sources for the same graph:
 
-    .venv/bin/python examples/scripts/make_mobilenetv2.py
+* `--weights W.npz` (the committed examples/models/mobilenetv2_224.onnx): the weights and
+  BatchNorm statistics trained on the 8x8 digits by examples/scripts/train_mobilenetv2.py
+  (torch venv). Also measures the fp32 held-out accuracy in onnxruntime and writes
+  examples/models/mobilenetv2_224.json.
+
+      /work/torch-venv/bin/python examples/scripts/train_mobilenetv2.py
+      .venv/bin/python examples/scripts/make_mobilenetv2.py --weights build/mobilenetv2_digits.npz
+
+* `--random` (a stress test, not committed; default output build/mobilenetv2_224_random.onnx):
+  random but deterministic weights (seed 0, He init); each BN's statistics are set from
+  the activations it really sees on N(0, 1) inputs, then perturbed, so the network is
+  well-conditioned through all 17 blocks. Random weights make it chaotic: any
+  perturbation grows ~1.5-2 dB per block (docs/int8.md).
+
+      .venv/bin/python examples/scripts/make_mobilenetv2.py --random
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +37,9 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-OUT = Path(__file__).resolve().parents[1] / "models" / "mobilenetv2_224.onnx"
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "examples" / "models" / "mobilenetv2_224.onnx"
+RANDOM_OUT = ROOT / "build" / "mobilenetv2_224_random.onnx"
 WIDTH = 0.5
 # (expansion t, output channels c, repeats n, first stride s): the MobileNetV2 paper's table
 CONFIG = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
@@ -156,19 +172,97 @@ def calibrate_bn(model: onnx.ModelProto, bns: list[str], seed: int = 1) -> None:
         inits[f"{bn}.running_var"].CopyFrom(numpy_helper.from_array(var.astype(np.float32), f"{bn}.running_var"))
 
 
-def main() -> None:
+def load_weights(model: onnx.ModelProto, path: Path) -> dict:
+    """Replace every float initializer with the array of the same name in `path` (shapes
+    must match, every array must be used); returns the training metadata stored there."""
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays.pop("__meta__"))) if "__meta__" in arrays else {}
+    used = set()
+    for t in model.graph.initializer:
+        if t.data_type != TensorProto.FLOAT or t.name in ("relu6_min", "relu6_max"):
+            continue
+        if t.name not in arrays:
+            sys.exit(f"{path}: no array {t.name!r} (is it from examples/scripts/train_mobilenetv2.py?)")
+        a = arrays[t.name].astype(np.float32)
+        if tuple(a.shape) != tuple(t.dims):
+            sys.exit(f"{path}: {t.name!r} has shape {a.shape}, the graph needs {tuple(t.dims)}")
+        t.CopyFrom(numpy_helper.from_array(a, t.name))
+        used.add(t.name)
+    if extra := sorted(set(arrays) - used):
+        sys.exit(f"{path}: arrays the graph does not use: {extra[:5]}")
+    return meta
+
+
+def make_random(out: Path) -> Path:
+    """The random-weight stress-test network, written to `out` (temp file, then rename)."""
     model, bns = build()
     calibrate_bn(model, bns)
     onnx.checker.check_model(model, full_check=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save(model, str(OUT))
+    _save(model, out)
+    return out
+
+
+def _save(model: onnx.ModelProto, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    onnx.save(model, str(tmp))
+    tmp.replace(out)
+
+
+def heldout_accuracy(path: Path) -> tuple[float, int, int]:
+    """fp32 held-out accuracy of the ONNX model in onnxruntime on the digits split."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import digits_data
+
+    _, x_te, _, y_te = digits_data.split()
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    pred = np.concatenate([sess.run(None, {"input": digits_data.preprocess(x_te[i : i + 25])})[0].argmax(1)
+                           for i in range(0, len(x_te), 25)])
+    return float((pred == y_te).mean()), int((pred == y_te).sum()), len(y_te)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--weights", type=Path, help="trained weights (.npz from train_mobilenetv2.py)")
+    src.add_argument("--random", action="store_true", help="random-weight stress-test network")
+    ap.add_argument("-o", "--out", type=Path, help=f"default: {OUT} (--weights) or {RANDOM_OUT} (--random)")
+    args = ap.parse_args(argv)
+    if args.random:
+        out = make_random(args.out or RANDOM_OUT)
+        model = onnx.load(str(out))
+    else:
+        out = args.out or OUT
+        model, _ = build()
+        meta = load_weights(model, args.weights)
+        model.doc_string = "MobileNetV2 (width 0.5) trained on sklearn digits, see examples/models/README.md"
+        onnx.checker.check_model(model, full_check=True)
+        _save(model, out)
     rng = np.random.default_rng(2)
-    sess = ort.InferenceSession(str(OUT), providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
     y = sess.run(None, {"input": rng.standard_normal((1, 3, 224, 224)).astype(np.float32)})[0]
     params = sum(int(np.prod(t.dims)) for t in model.graph.initializer)
-    print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes, {params:,} parameters, {len(model.graph.node)} nodes); "
-          f"logits std {y.std():.3f}, range [{y.min():.3f}, {y.max():.3f}]")
+    print(f"wrote {out} ({out.stat().st_size:,} bytes, {params:,} parameters, {len(model.graph.node)} nodes); "
+          f"logits on N(0,1) input: std {y.std():.3f}, range [{y.min():.3f}, {y.max():.3f}]")
+    if args.weights:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import digits_data
+
+        acc, correct, n = heldout_accuracy(out)
+        print(f"fp32 held-out accuracy (onnxruntime): {acc:.4f} ({correct}/{n})")
+        info = {"accuracy": acc, "correct": correct, "test_samples": n, "split": digits_data.SPLIT,
+                "preprocessing": digits_data.PREPROCESS, "classes": "0-9 (logits 0-9 of 1000)",
+                "training": meta, "ops": sorted({n.op_type for n in model.graph.node})}
+        js = out.with_suffix(".json")
+        tmp = js.with_name(js.name + ".part")
+        tmp.write_text(json.dumps(info, indent=2) + "\n")
+        tmp.replace(js)
+        print(f"wrote {js}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
