@@ -51,6 +51,7 @@ class SdkEngineConan(ConanFile):
         "lib_name": ["ANY"],
         "shared": [True, False],  # False for iOS: static slices, dead-stripped by the app's link
         "lto": [True, False],
+        "hash_style": ["sysv", "gnu", "both"],  # ELF symbol hash table(s); gnu only for Android API >= 23
         "export_jni": [True, False],
         "extra_sources": ["ANY"],  # comma-separated absolute paths (content is hashed)
         "extra_include_dirs": ["ANY"],
@@ -65,6 +66,7 @@ class SdkEngineConan(ConanFile):
         "lib_name": "sdkengine",
         "shared": True,
         "lto": False,
+        "hash_style": "sysv",
         "export_jni": False,
         "extra_sources": "",
         "extra_include_dirs": "",
@@ -98,6 +100,7 @@ class SdkEngineConan(ConanFile):
             "threads": bool(o.threads),
             "lib_name": str(o.lib_name),
             "export_jni": bool(o.export_jni),
+            "hash_style": str(o.hash_style),
             "extra_sources": _split(o.extra_sources),
             "extra_include_dirs": _split(o.extra_include_dirs),
             "tests": bool(o.tests),

@@ -245,6 +245,13 @@ class EngineRequest:
     extra_include_dirs: tuple[Path, ...] = ()
     export_jni: bool = False
     tests: bool = False
+    hash_style: str = "sysv"  # DT_HASH: what every loader reads, Android below API 23 included
+
+
+def hash_style(target: Target, cfg: Config) -> str:
+    """The ELF hash table(s) a target's library needs: DT_GNU_HASH alone is smaller and
+    faster, but Android's loader reads it only from API 23."""
+    return "gnu" if target.platform == "android" and cfg.android.min_sdk >= 23 else "sysv"
 
 
 @dataclass
@@ -296,6 +303,7 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
         "lib_name": req.lib_name,
         "shared": str(kind == "shared"),
         "lto": str(req.lto),
+        "hash_style": req.hash_style,
         "export_jni": str(req.export_jni),
         "extra_sources": ",".join(str(p) for p in req.extra_sources),
         "extra_include_dirs": ",".join(str(p) for p in req.extra_include_dirs),
@@ -482,7 +490,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
         req = EngineRequest(
             ops=sel.ops, dtypes=sel.dtypes, isa=target.isa, threads=cfg.engine.threads,
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
-            extra_include_dirs=extra_inc, export_jni=jni,
+            extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg),
         )
         key = _config_key(tc, req, out, engine_hash, cfg, models)
         prev = _up_to_date(out, key)

@@ -37,7 +37,7 @@ objc_prefix = "VK"
 targets = ["android-arm64-v8a"]
 
 [android]
-min_sdk = 21
+min_sdk = {min_sdk}
 toolchain = "zig"
 
 [engine]
@@ -47,10 +47,11 @@ ops = {ops}
 
 
 def _make(folder: Path) -> None:
-    for name, ops in (("noop", '"auto"'), ("all", json.dumps(sorted(available_ops().values())))):
+    all_ops = json.dumps(sorted(available_ops().values()))
+    for name, ops, min_sdk in (("noop", '"auto"', 21), ("all", all_ops, 21), ("noop23", '"auto"', 23)):
         root = folder / name
         root.mkdir()
-        (root / "sdk.toml").write_text(TOML.format(ops=ops))  # "auto" without models: no ops
+        (root / "sdk.toml").write_text(TOML.format(ops=ops, min_sdk=min_sdk))  # "auto" without models: no ops
         r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "build", "--no-bindings", "-j2"], cwd=root,
                            capture_output=True, text=True, timeout=1800)
         (root / "result.json").write_text(json.dumps({"rc": r.returncode, "out": r.stdout + r.stderr}))
@@ -60,7 +61,7 @@ def _make(folder: Path) -> None:
 def sizes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     folder = shared_once(tmp_path_factory, "size-budget", _make)
     out = {}
-    for name in ("noop", "all"):
+    for name in ("noop", "all", "noop23"):
         res = json.loads((folder / name / "result.json").read_text())
         assert res["rc"] == 0, res["out"][-4000:]
         out[name] = json.loads((folder / name / "build" / "android-arm64-v8a" / "build-info.json").read_text())
@@ -101,3 +102,22 @@ def test_no_op_engine_keeps_its_hardening(sizes: dict[str, dict], tmp_path_facto
         assert tags.get("DT_FLAGS", 0) & 0x8 or tags.get("DT_FLAGS_1", 0) & 0x1  # BIND_NOW / NOW
         imports = {s.name for s in elf.get_section_by_name(".dynsym").iter_symbols() if s["st_shndx"] == "SHN_UNDEF"}
         assert "__stack_chk_fail" in imports
+
+
+def _dynamic_tags(lib: Path) -> set[str]:
+    from elftools.elf.dynamic import DynamicSection
+    from elftools.elf.elffile import ELFFile
+
+    with lib.open("rb") as f:
+        dyn = next(s for s in ELFFile(f).iter_sections() if isinstance(s, DynamicSection))
+        return {t.entry.d_tag for t in dyn.iter_tags()}
+
+
+def test_min_sdk_23_takes_the_gnu_hash_only(sizes: dict[str, dict], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Android reads DT_GNU_HASH from API 23: such builds drop the larger DT_HASH; min_sdk 21 keeps it."""
+    folder = shared_once(tmp_path_factory, "size-budget", _make)
+    old = _dynamic_tags(folder / "noop" / "build" / "android-arm64-v8a" / sizes["noop"]["library"])
+    new = _dynamic_tags(folder / "noop23" / "build" / "android-arm64-v8a" / sizes["noop23"]["library"])
+    assert "DT_HASH" in old and "DT_GNU_HASH" not in old
+    assert "DT_GNU_HASH" in new and "DT_HASH" not in new
+    assert sizes["noop23"]["sizes"]["stripped"] < sizes["noop"]["sizes"]["stripped"]
