@@ -463,9 +463,11 @@ def test_mobilenetv2_int8_cosine(engine_lib: Path, tmp_path: Path) -> None:
     """Issue 3's goal on the trained MobileNetV2 example (examples/models/mobilenetv2_224.onnx,
     digits upscaled to 224): `sdkbuild convert --quantize int8 --calibration` with 32
     training images; on all 450 held-out images the engine's int8 logits have cosine >= 0.99
-    with onnxruntime's fp32 logits (mean; >= 0.98 for every image), over all 1000 logits and
-    over the 10 digit logits; int8 accuracy within 1 point of fp32; the engine's fp32
-    accuracy is the reported one; the engine's int8 output equals simulate() bit for bit."""
+    with onnxruntime's fp32 logits (mean; >= 0.98 for every image), and so does the
+    centered cosine over the 10 digit logits (mean; >= 0.95 for every image), which a
+    common offset of the logits cannot flatter; int8 accuracy within 1 point of fp32; the
+    engine's fp32 accuracy is the reported one; the engine's int8 output equals simulate()
+    bit for bit."""
     import json
 
     from click.testing import CliRunner
@@ -497,15 +499,16 @@ def test_mobilenetv2_int8_cosine(engine_lib: Path, tmp_path: Path) -> None:
         a, b = a.astype(np.float64), b.astype(np.float64)
         return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
-    c, c10 = cosines(int8, ref), cosines(int8[:, :10], ref[:, :10])
+    c = cosines(int8, ref)
+    c10 = cosines(int8[:, :10] - int8[:, :10].mean(1, keepdims=True), ref[:, :10] - ref[:, :10].mean(1, keepdims=True))
     acc = {k: float((v.argmax(1) == y_te).mean()) for k, v in (("ort", ref), ("fp32", fp32), ("int8", int8))}
     print(f"mobilenetv2 (trained, 450 held-out digits): accuracy fp32 {acc['fp32']:.4f}, int8 {acc['int8']:.4f}; "
-          f"int8 vs fp32 cosine mean {c.mean():.4f} min {c.min():.4f} (logits 0-9: {c10.mean():.4f} / {c10.min():.4f})")
+          f"int8 vs fp32 cosine mean {c.mean():.4f} min {c.min():.4f} (centered, logits 0-9: {c10.mean():.4f} / {c10.min():.4f})")
     reported = json.loads((EXAMPLES / "mobilenetv2_224.json").read_text())["accuracy"]
     assert acc["ort"] == acc["fp32"] == reported
     assert acc["int8"] >= acc["fp32"] - 0.01
     assert c.mean() >= 0.99 and c10.mean() >= 0.99
-    assert c.min() >= 0.98 and c10.min() >= 0.98
+    assert c.min() >= 0.98 and c10.min() >= 0.95
 
 
 @pytest.mark.slow
