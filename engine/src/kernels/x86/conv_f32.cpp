@@ -130,7 +130,7 @@ SDK_X86_HOT void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
         const float* in[U];
         float* o[U];
         SDK_UNROLL for (int i = 0; i < U; ++i) {
-            in[i] = in_row + (int64_t)c * 8;  // spare lanes (i >= n) repeat the last unit
+            in[i] = in_row + (int64_t)c * 8;  // spare units (i >= n) repeat the last one
             o[i] = out_row + (int64_t)c * 8;
             if (i + 1 < n && ++c == nv) {
                 c = 0;
@@ -162,13 +162,17 @@ SDK_X86_HOT void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
         // later units (stored after it) overwrite; only a vector that would spill past the
         // plane (another thread's data) is masked. Masked stores are slow on some CPUs.
         SDK_UNROLL for (int i = 0; i < U; ++i) {
-            if (i < n) {  // (no break: clang unrolls only loops without one)
-                const __m256 v = act8(acc[i], kind, lo, hi);
-                if (o[i] <= last || tail == 8)
-                    _mm256_storeu_ps(o[i], v);
-                else
-                    _mm256_maskstore_ps(o[i], mask, v);
-            }
+#if defined(__clang__)
+            // no break (clang fully unrolls only loops without one): spare units (i >= n)
+            // store the last unit's values again
+#else
+            if (i >= n) break;  // (GCC: cheaper than storing spare units)
+#endif
+            const __m256 v = act8(acc[i], kind, lo, hi);
+            if (o[i] <= last || tail == 8)
+                _mm256_storeu_ps(o[i], v);
+            else
+                _mm256_maskstore_ps(o[i], mask, v);
         }
     }
 }
