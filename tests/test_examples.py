@@ -120,7 +120,7 @@ def test_mobilenet_metadata_matches_the_split() -> None:
     info = json.loads((MODELS / "mobilenetv2_224.json").read_text())
     x_te, y_te = mobilenet_test_set()
     assert info["test_samples"] == len(y_te) == 450 and info["split"] == digits_data().SPLIT
-    assert info["correct"] == round(info["accuracy"] * len(y_te)) and info["accuracy"] > 0.9
+    assert info["correct"] == round(info["accuracy"] * len(y_te)) and info["accuracy"] > 0.95
 
 
 def test_converted_graphs_compute_what_onnx_computes(converted: dict[str, Path]) -> None:
