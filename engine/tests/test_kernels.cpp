@@ -266,10 +266,12 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     int cases = 0;
     double worst = 0.0;
-    for (int it = 0; it < 300; ++it) {
+    for (int it = 0; it < 360; ++it) {
         sdk::ConvGeom g;
         memset(&g, 0, sizeof g);
-        const int kind = it % 5;  // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK
+        // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK, 5 3x3 stride 2 (a stem with
+        // 1-4 input channels, or depthwise): the direct kernels, edges and tails included
+        const int kind = it % 6;
         g.N = pick(1, 2);
         g.KH = kind == 2 ? 1 : pick(1, 5);
         g.KW = kind == 2 ? 1 : (pick(0, 3) ? g.KH : pick(1, 5));
@@ -282,10 +284,19 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         g.H = pick(1, 20) + (g.KH - 1) * g.dh;
         g.W = pick(1, 40) + (g.KW - 1) * g.dw;
         if (kind == 1) g.W = pick(7, 120);  // long rows: the vector loads of wide planes
-        const int C = pick(1, 12);
+        int C = pick(1, 12);
+        const bool dw = kind <= 1 || (kind == 5 && it % 12 == 11);
+        if (kind == 5) {
+            g.KH = g.KW = 3;
+            g.sh = g.sw = 2;
+            g.dh = g.dw = 1;
+            g.H = pick(1, 40) + 2;
+            g.W = pick(1, 70) + 2;
+            if (!dw) C = pick(1, 4);
+        }
         g.C = kind == 3 ? C * 2 : C;
-        g.group = kind <= 1 ? g.C : (kind == 3 ? 2 : 1);
-        g.OC = kind <= 1 ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
+        g.group = dw ? g.C : (kind == 3 ? 2 : 1);
+        g.OC = dw ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
         g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
         g.act.kind = pick(0, 4);

@@ -28,6 +28,7 @@ struct ConvF32Plan {
     bool depthwise;       // one input channel per group: direct loops (no scratch unless x86_dw)
     bool x86_dw;          // depthwise on the AVX2 kernel (x86/conv_f32.cpp; scratch: a padded plane)
     bool x86_gemm;        // im2col/1x1 on the AVX2 6x16 GEMM (x86/common_f32.cpp; 16-column panels)
+    bool x86_stem;        // dense 3x3 stride 2 with <= 4 input channels: the direct AVX2 kernel
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
@@ -46,6 +47,14 @@ int64_t x86_dw_scratch_floats(const ConvGeom& g);
 // bias and activation included; scratch: x86_dw_scratch_floats(g) floats.
 void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
                        int64_t end, float* scratch);
+// Dense 3x3, stride 2, dilation 1 conv with at most 4 input channels (a stem): direct,
+// 8 output channels x 8 columns per register block, no im2col. Tasks [begin, end): output
+// row t % OH of channel block t / OH % ceil(OC / 8) of image t / OH / ceil(OC / 8);
+// scratch: x86_stem_scratch_floats(g) floats.
+bool x86_stem_fits(const ConvGeom& g);
+int64_t x86_stem_scratch_floats(const ConvGeom& g);
+void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
+                        int64_t end, float* scratch);
 #endif
 
 }  // namespace ref

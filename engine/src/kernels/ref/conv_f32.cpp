@@ -315,6 +315,22 @@ void pack16(const float* B, int64_t rs, int K, int64_t n0, int nc, float* out) {
 }
 #endif
 
+#if SDK_FEATURE_X86
+struct StemJob {
+    const ConvGeom* g;
+    const float *x, *w, *b;
+    float* y;
+    char* scratch;
+    size_t stride;
+};
+
+void stem_rows(void* arg, int64_t begin, int64_t end) {
+    const StemJob& j = *static_cast<const StemJob*>(arg);
+    x86_stem_rows_avx2(*j.g, j.x, j.w, j.b, j.y, begin, end,
+                       reinterpret_cast<float*>(j.scratch + (size_t)current_thread_index() * j.stride));
+}
+#endif
+
 struct GemmConvJob {
     const ConvGeom* g;
     const ConvF32Plan* plan;
@@ -373,6 +389,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.slot_floats = 0;
     p.x86_dw = false;
     p.x86_gemm = false;
+    p.x86_stem = false;
 #if SDK_FEATURE_X86
     if (p.depthwise && x86_sgemm_avx2_enabled()) {
         p.slot_floats = x86_dw_scratch_floats(g);
@@ -394,6 +411,13 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     if (tile > opix_r) tile = opix_r;
     p.tile = (int32_t)tile;
     p.slot_floats = K * tile;
+#if SDK_FEATURE_X86
+    // the GEMM plan stays valid: the test hook can switch the AVX2 kernels off after planning
+    if (p.x86_gemm && x86_stem_fits(g)) {
+        p.x86_stem = true;
+        if (p.slot_floats < x86_stem_scratch_floats(g)) p.slot_floats = x86_stem_scratch_floats(g);
+    }
+#endif
     return p;
 }
 
@@ -414,6 +438,16 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         parallel_for(pool, (int64_t)g.N * g.OC, grain < 1 ? 1 : grain, dw_range, &j);
         return;
     }
+#if SDK_FEATURE_X86
+    if (plan.x86_stem && x86_sgemm_avx2_enabled()) {
+        StemJob sj = {&g, x, w, b, y, static_cast<char*>(thread_scratch), stride};
+        const int64_t rows = (int64_t)g.N * ((g.OC + 7) / 8) * g.OH;
+        const int64_t per_row = (int64_t)g.OW * 8 * g.C * 9;  // multiply-adds
+        const int64_t grain = (1 << 17) / (per_row > 0 ? per_row : 1);
+        parallel_for(pool, rows, grain < 1 ? 1 : grain, stem_rows, &sj);
+        return;
+    }
+#endif
     const int64_t opix = (int64_t)g.OH * g.OW;
     GemmConvJob j;
     j.g = &g;

@@ -177,6 +177,149 @@ SDK_X86_HOT void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
     }
 }
 
+
+// ---- Dense 3x3, stride 2, dilation 1, few input channels (a network's stem): direct,
+// no im2col. 8 output channels x 8 output columns in 8 accumulators; per (input channel,
+// kernel row) two loads of 16 columns at p and p + 2 give the three taps of the 8
+// columns (input columns p + 2j + kw, p = 2 * first column - pl) with one in-lane shuffle
+// each, in the lane order [o0 o1 o4 o5 | o2 o3 o6 o7] (_mm256_shuffle_ps keeps 128-bit
+// halves apart); one permute per accumulator restores the order before the store. Rows
+// above or below the input read a zero row; columns outside it are masked to zero.
+
+// lanes k of a load at input column p that lie inside [0, W)
+__attribute__((target("avx2,fma"), always_inline)) inline __m256i cols_in(int64_t p, int W) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i lo = _mm256_set1_epi32((int)(p > 0 ? 0 : -p) - 1), hi = _mm256_set1_epi32((int)(W - p));
+    return _mm256_and_si256(_mm256_cmpgt_epi32(lane, lo), _mm256_cmpgt_epi32(hi, lane));
+}
+
+constexpr int kStemMaxC = 4;  // input channels the direct stem kernel takes
+
+// 8 output columns from input column p on, nr = C * 3 (channel, kernel row) input rows
+// r[i]; wt: 24 weights per input row (kw-major, 8 output channels each). safe[i]: the
+// floats an EDGE vector reads around row i are readable (plain loads, then masked), else
+// masked loads (the tensor's first and last rows).
+template <bool EDGE>
+__attribute__((target("avx2,fma"), always_inline)) inline void stem_vec(const float* const* r, const bool* safe,
+                                                                        int nr, const float* wt, const float* bias,
+                                                                        int64_t p, int W, int kind, __m256 lo,
+                                                                        __m256 hi, float* o, int64_t ostride, int nb,
+                                                                        int nout) {
+    __m256 acc[8];
+    SDK_UNROLL for (int j = 0; j < 8; ++j) acc[j] = _mm256_broadcast_ss(bias + j);
+    __m256i m0, m1, m2, m3;
+    if (EDGE) {
+        m0 = cols_in(p, W);
+        m1 = cols_in(p + 8, W);
+        m2 = cols_in(p + 2, W);
+        m3 = cols_in(p + 10, W);
+    }
+    for (int i = 0; i < nr; ++i) {
+        const float* s = r[i] + p;
+        __m256 a, b, a2, b2;
+        if (EDGE && safe[i]) {
+            a = _mm256_and_ps(_mm256_loadu_ps(s), _mm256_castsi256_ps(m0));
+            b = _mm256_and_ps(_mm256_loadu_ps(s + 8), _mm256_castsi256_ps(m1));
+            a2 = _mm256_and_ps(_mm256_loadu_ps(s + 2), _mm256_castsi256_ps(m2));
+            b2 = _mm256_and_ps(_mm256_loadu_ps(s + 10), _mm256_castsi256_ps(m3));
+        } else if (EDGE) {
+            a = _mm256_maskload_ps(s, m0);
+            b = _mm256_maskload_ps(s + 8, m1);
+            a2 = _mm256_maskload_ps(s + 2, m2);
+            b2 = _mm256_maskload_ps(s + 10, m3);
+        } else {
+            a = _mm256_loadu_ps(s);
+            b = _mm256_loadu_ps(s + 8);
+            a2 = _mm256_loadu_ps(s + 2);
+            b2 = _mm256_loadu_ps(s + 10);
+        }
+        const __m256 t0 = _mm256_shuffle_ps(a, b, 0x88), t1 = _mm256_shuffle_ps(a, b, 0xDD),
+                     t2 = _mm256_shuffle_ps(a2, b2, 0x88);
+        const float* wq = wt + i * 24;
+        SDK_UNROLL for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(t0, _mm256_broadcast_ss(wq + j), acc[j]);
+        SDK_UNROLL for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(t1, _mm256_broadcast_ss(wq + 8 + j), acc[j]);
+        SDK_UNROLL for (int j = 0; j < 8; ++j) acc[j] = _mm256_fmadd_ps(t2, _mm256_broadcast_ss(wq + 16 + j), acc[j]);
+    }
+    const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(nout), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    SDK_UNROLL for (int j = 0; j < 8; ++j) {
+        if (j >= nb) break;
+        const __m256 v = act8(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc[j]), 0xD8)), kind, lo, hi);
+        if (nout >= 8)
+            _mm256_storeu_ps(o + j * ostride, v);
+        else
+            _mm256_maskstore_ps(o + j * ostride, mk, v);
+    }
+}
+
+// Output row oh of channels [oc0, oc0 + nb) (nb <= 8) of one image.
+SDK_X86_HOT void stem_row(const ConvGeom& g, const float* xin, const float* w, const float* b, float* yimg, int oc0,
+                          int nb, int oh, const float* zero, const float* x0, const float* x1) {
+    const int nr = g.C * 3;
+    float wt[kStemMaxC * 3 * 24], bias[8];
+    for (int c = 0; c < g.C; ++c)
+        for (int kh = 0; kh < 3; ++kh)
+            for (int kw = 0; kw < 3; ++kw)
+                for (int j = 0; j < 8; ++j)
+                    wt[(c * 3 + kh) * 24 + kw * 8 + j] = j < nb ? w[(((int64_t)(oc0 + j) * g.C + c) * 3 + kh) * 3 + kw] : 0.0f;
+    for (int j = 0; j < 8; ++j) bias[j] = b && j < nb ? b[oc0 + j] : 0.0f;
+    const int nv = (g.OW + 7) / 8;
+    // vectors [v0, v1): all 8 outputs exist and every load (columns p .. p + 17) is inside the row
+    int v0 = (g.pl + 15) / 16;
+    if (v0 > nv) v0 = nv;
+    int v1 = g.W + g.pl - 18 >= 0 ? (g.W + g.pl - 18) / 16 + 1 : 0;
+    if (v1 > g.OW / 8) v1 = g.OW / 8;
+    if (v1 < v0) v1 = v0;
+    // edge vectors read columns [-pl, 16 * nv - pl + 18) of a row
+    const int64_t reach_lo = g.pl, reach_hi = 16 * (int64_t)nv - g.pl + 18;
+    const float* r[kStemMaxC * 3];
+    bool safe[kStemMaxC * 3];
+    for (int c = 0; c < g.C; ++c)
+        for (int kh = 0; kh < 3; ++kh) {
+            const int ih = oh * 2 - g.pt + kh, i = c * 3 + kh;
+            const bool in = (unsigned)ih < (unsigned)g.H;
+            r[i] = in ? xin + ((int64_t)c * g.H + ih) * g.W : zero;
+            safe[i] = in ? r[i] - reach_lo >= x0 && r[i] + reach_hi <= x1 : reach_lo <= 16 && reach_hi <= g.W + 32;
+        }
+    const int kind = g.act.kind;
+    const __m256 lo = _mm256_set1_ps(g.act.lo), hi = _mm256_set1_ps(g.act.hi);
+    const int64_t plane = (int64_t)g.OH * g.OW;
+    float* o = yimg + oc0 * plane + (int64_t)oh * g.OW;
+    for (int v = 0; v < nv; ++v) {
+        const int64_t p = 16 * (int64_t)v - g.pl;
+        const int nout = g.OW - 8 * v;
+        if (v < v0 || v >= v1)
+            stem_vec<true>(r, safe, nr, wt, bias, p, g.W, kind, lo, hi, o + 8 * v, plane, nb, nout);
+        else
+            stem_vec<false>(r, safe, nr, wt, bias, p, g.W, kind, lo, hi, o + 8 * v, plane, nb, 8);
+    }
+}
+
+}  // namespace
+
+bool x86_stem_fits(const ConvGeom& g) {
+    return g.group == 1 && g.C <= kStemMaxC && g.KH == 3 && g.KW == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 &&
+           g.dw == 1;
+}
+
+int64_t x86_stem_scratch_floats(const ConvGeom& g) { return (int64_t)g.W + 48; }
+
+void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
+                        int64_t end, float* scratch) {
+    memset(scratch, 0, (size_t)(g.W + 48) * sizeof(float));  // the zero row and 16 floats before it
+    const float* x_end = x + (int64_t)g.N * g.C * g.H * g.W;
+    const int nblk = (g.OC + 7) / 8;
+    const int64_t plane = (int64_t)g.OH * g.OW;
+    for (int64_t t = begin; t < end; ++t) {
+        const int oh = (int)(t % g.OH), ob = (int)(t / g.OH % nblk), n = (int)(t / g.OH / nblk);
+        const int oc0 = ob * 8, nb = g.OC - oc0 < 8 ? g.OC - oc0 : 8;
+        float* yimg = y + (int64_t)n * g.OC * plane;
+        stem_row(g, x + (int64_t)n * g.C * g.H * g.W, w, b, yimg, oc0, nb, oh, scratch + 16, x, x_end);
+        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+            for (int j = 0; j < nb; ++j) act_span_f32(yimg + (oc0 + j) * plane + (int64_t)oh * g.OW, g.OW, g.act);
+    }
+}
+
+namespace {
 }  // namespace
 
 int64_t x86_dw_scratch_floats(const ConvGeom& g) {
