@@ -176,8 +176,43 @@ SDK_X86_HOT void rows16(int64_t N, int K, const float* A, int64_t lda, const flo
 
 }  // namespace
 
+namespace {
+
+constexpr int kDotTailMaxK = 1024;  // the gathered column lives on the stack
+
+// Column c of C through the dot kernel: B's column gathered once, then one dot product per
+// row of A (rows K floats apart), the tile's epilogue in scalar form.
+void dot_column(int64_t M, int K, const float* A, const float* B, int64_t ldb, int64_t bps, int64_t c, float* C,
+                int64_t ldc, const GemmEpilogue& e) {
+    float col[kDotTailMaxK], dots[64];
+    const float* src = B + (c / 16) * bps + c % 16;
+    for (int k = 0; k < K; ++k) col[k] = src[(int64_t)k * ldb];
+    for (int64_t m0 = 0; m0 < M; m0 += 64) {
+        const int n = M - m0 < 64 ? (int)(M - m0) : 64;
+        x86_dots_avx2(col, A + m0 * K, K, n, dots);
+        for (int i = 0; i < n; ++i) {
+            float o = dots[i];
+            if (e.alpha != 1.0f) o *= e.alpha;
+            if (e.row_bias) o += e.row_bias[m0 + i];
+            float* d = C + (m0 + i) * ldc + c;
+            if (e.accumulate) o += *d;
+            *d = e.act.kind != kActNone ? act_f32(o, e.act) : o;
+        }
+    }
+}
+
+}  // namespace
+
 void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
                       int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e) {
+    // A last block of 1-2 columns (7x7 planes: 49 = 3 x 16 + 1) would cost each row block
+    // a whole 8-column tile for 1/8 of its work: those columns take the dot kernel instead.
+    const int tail = (int)(N % 16);
+    if (N > 16 && tail <= 2 && tail > 0 && lda == K && K <= kDotTailMaxK) {
+        x86_sgemm16_avx2(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e);
+        for (int64_t c = N - tail; c < N; ++c) dot_column(M, K, A, B, ldb, bps, c, C, ldc, e);
+        return;
+    }
     // rows outer: R rows of A (R x K floats) stay in L1 while B streams past them
     int64_t m = 0;
 #if defined(__i386__)  // 8 vector registers: 2 x 16 tiles (4 accumulators) instead

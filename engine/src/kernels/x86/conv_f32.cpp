@@ -320,16 +320,140 @@ void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const
 }
 
 namespace {
+// ---- Narrow depthwise 3x3 stride-2 planes (at most 16 output columns: 28 -> 14, 14 -> 7),
+// dilation 1: straight from the input rows, no padded plane (copying the plane and the
+// per-plane setup cost more than the multiply-adds there). The kernel takes stride 1 too,
+// but there the padded plane (a plain copy, unmasked loads) measured faster. Column vectors go from the
+// last to the first, each down 4 output rows at a time (4 independent FMA chains);
+// columns outside the row are masked to zero (masks made once per column), rows above
+// or below it read a zero row. Stride 2 uses the stem's shuffles (see stem_vec). A row's
+// short last vector is stored whole into the next row, whose first vector is stored
+// later; only at the plane's end is the store masked.
+template <int S, int U>
+__attribute__((target("avx2,fma"), always_inline)) inline void dwn_units(const float* const (*r)[3],
+                                                                         const bool (*safe)[3], const float* wk,
+                                                                         int64_t p, const __m256i* m, __m256 vb,
+                                                                         int kind, __m256 lo, __m256 hi, float* o,
+                                                                         int OW, const float* end) {
+    constexpr int A = U == 1 ? 3 : 1;  // accumulators per unit (U == 1: 3 chains of 3, not 1 of 9)
+    __m256 acc[U][A];
+    SDK_UNROLL for (int i = 0; i < U; ++i) SDK_UNROLL for (int k = 0; k < A; ++k) acc[i][k] = k ? _mm256_setzero_ps() : vb;
+    SDK_UNROLL for (int kh = 0; kh < 3; ++kh) {
+        const __m256 w0 = _mm256_broadcast_ss(wk + 3 * kh), w1 = _mm256_broadcast_ss(wk + 3 * kh + 1),
+                     w2 = _mm256_broadcast_ss(wk + 3 * kh + 2);
+        const int k = A == 3 ? kh : 0;
+        SDK_UNROLL for (int i = 0; i < U; ++i) {
+            const float* s = r[i][kh] + p;
+            constexpr int NL = S == 1 ? 3 : 4;
+            const int offs[4] = {0, S == 1 ? 1 : 8, 2, 10};
+            __m256 l[NL];
+            SDK_UNROLL for (int q = 0; q < NL; ++q) {
+                if (safe[i][kh])
+                    l[q] = _mm256_and_ps(_mm256_loadu_ps(s + offs[q]), _mm256_castsi256_ps(m[q]));
+                else
+                    l[q] = _mm256_maskload_ps(s + offs[q], m[q]);
+            }
+            if (S == 1) {
+                acc[i][k] = _mm256_fmadd_ps(l[0], w0, acc[i][k]);
+                acc[i][k] = _mm256_fmadd_ps(l[1], w1, acc[i][k]);
+                acc[i][k] = _mm256_fmadd_ps(l[2], w2, acc[i][k]);
+            } else {
+                acc[i][k] = _mm256_fmadd_ps(_mm256_shuffle_ps(l[0], l[1], 0x88), w0, acc[i][k]);
+                acc[i][k] = _mm256_fmadd_ps(_mm256_shuffle_ps(l[0], l[1], 0xDD), w1, acc[i][k]);
+                acc[i][k] = _mm256_fmadd_ps(_mm256_shuffle_ps(l[2], l[NL - 1], 0x88), w2, acc[i][k]);
+            }
+        }
+    }
+    SDK_UNROLL for (int i = 0; i < U; ++i) {
+        __m256 v = acc[i][0];
+        if (A == 3) v = _mm256_add_ps(v, _mm256_add_ps(acc[i][1 % A], acc[i][2 % A]));
+        if (S == 2) v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));
+        v = act8(v, kind, lo, hi);
+        float* d = o + (int64_t)i * OW;
+        if (d + 8 <= end) {
+            _mm256_storeu_ps(d, v);
+        } else {
+            const __m256i mk =
+                _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(end - d)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+            _mm256_maskstore_ps(d, mk, v);
+        }
+    }
+}
+
+// zero: a row of W + 32 zero floats with 16 readable floats before it; [x0, x1): the input
+template <int S>
+SDK_X86_HOT void dwn_plane(const ConvGeom& g, const float* xin, const float* zero, const float* wk, float bias,
+                           float* out, const float* x0, const float* x1) {
+    const int nv = (g.OW + 7) / 8;
+    const int kind = g.act.kind;
+    const __m256 lo = _mm256_set1_ps(g.act.lo), hi = _mm256_set1_ps(g.act.hi), vb = _mm256_set1_ps(bias);
+    const float* end = out + (int64_t)g.OH * g.OW;
+    // loads reach columns [-pl, 8 * S * nv - pl + 18) of a row
+    const int64_t reach_lo = g.pl, reach_hi = 8 * S * (int64_t)nv - g.pl + 18;
+    const bool zero_safe = reach_lo <= 16 && reach_hi <= g.W + 32;
+    for (int v = nv - 1; v >= 0; --v) {
+        const int64_t p = 8 * S * (int64_t)v - g.pl;
+        __m256i m[4];
+        m[0] = cols_in(p, g.W);
+        m[1] = cols_in(p + (S == 1 ? 1 : 8), g.W);
+        m[2] = cols_in(p + 2, g.W);
+        m[3] = cols_in(p + 10, g.W);
+        for (int oh = 0; oh < g.OH;) {
+            const int u = g.OH - oh >= 4 ? 4 : 1;
+            const float* r[4][3];
+            bool safe[4][3];
+            for (int i = 0; i < u; ++i)
+                for (int kh = 0; kh < 3; ++kh) {
+                    const int ih = (oh + i) * S - g.pt + kh;
+                    const bool in = (unsigned)ih < (unsigned)g.H;
+                    r[i][kh] = in ? xin + (int64_t)ih * g.W : zero;
+                    safe[i][kh] = in ? r[i][kh] - reach_lo >= x0 && r[i][kh] + reach_hi <= x1 : zero_safe;
+                }
+            float* o = out + (int64_t)oh * g.OW + 8 * v;
+            if (u == 4)
+                dwn_units<S, 4>(r, safe, wk, p, m, vb, kind, lo, hi, o, g.OW, end);
+            else
+                dwn_units<S, 1>(r, safe, wk, p, m, vb, kind, lo, hi, o, g.OW, end);
+            oh += u;
+        }
+    }
+}
+
+inline bool dw_narrow(const ConvGeom& g) {
+    // stride 1 is faster through the padded plane (a plain copy; unmasked loads)
+    return g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == 2 && g.sw == 2 && g.OW <= 16;
+}
+
 }  // namespace
 
 int64_t x86_dw_scratch_floats(const ConvGeom& g) {
     if (g.C != g.group || (g.sw != 1 && g.sw != 2) || g.KH * g.KW > kMaxTaps) return 0;
+    if (dw_narrow(g)) return (int64_t)g.W + 48;  // the zero row and 16 floats before it
     const DwLayout d = dw_layout(g);
     return d.rows * d.RS + 8;  // + 8: fill_row's spill past the last row
 }
 
 void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
                        int64_t end, float* scratch) {
+    if (dw_narrow(g)) {
+        memset(scratch, 0, (size_t)(g.W + 48) * sizeof(float));
+        const int mult = g.OC / g.C;
+        const int64_t plane = (int64_t)g.OH * g.OW;
+        const float* x_end = x + (int64_t)g.N * g.C * g.H * g.W;
+        for (int64_t t = begin; t < end; ++t) {
+            const int n = (int)(t / g.OC), oc = (int)(t % g.OC), c = oc / mult;
+            const float* xin = x + ((int64_t)n * g.C + c) * g.H * g.W;
+            float* out = y + ((int64_t)n * g.OC + oc) * plane;
+            const float bias = b ? b[oc] : 0.0f;
+            if (g.sw == 1)
+                dwn_plane<1>(g, xin, scratch + 16, w + (int64_t)oc * 9, bias, out, x, x_end);
+            else
+                dwn_plane<2>(g, xin, scratch + 16, w + (int64_t)oc * 9, bias, out, x, x_end);
+            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+                act_span_f32(out, plane, g.act);
+        }
+        return;
+    }
     const DwLayout d = dw_layout(g);
     memset(scratch, 0, (size_t)(d.rows * d.RS + 8) * sizeof(float));  // the padding, once
     int64_t off[kMaxTaps];
