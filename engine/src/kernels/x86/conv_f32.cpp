@@ -320,15 +320,14 @@ void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const
 }
 
 namespace {
-// ---- Narrow depthwise 3x3 stride-2 planes (at most 16 output columns: 28 -> 14, 14 -> 7),
-// dilation 1: straight from the input rows, no padded plane (copying the plane and the
-// per-plane setup cost more than the multiply-adds there). The kernel takes stride 1 too,
-// but there the padded plane (a plain copy, unmasked loads) measured faster. Column vectors go from the
-// last to the first, each down 4 output rows at a time (4 independent FMA chains);
-// columns outside the row are masked to zero (masks made once per column), rows above
-// or below it read a zero row. Stride 2 uses the stem's shuffles (see stem_vec). A row's
-// short last vector is stored whole into the next row, whose first vector is stored
-// later; only at the plane's end is the store masked.
+// ---- Depthwise 3x3, stride 2, dilation 1: straight from the input rows, no padded plane
+// (the even/odd split copy cost more than the multiply-adds). 4 output rows at a time
+// (4 independent FMA chains, whatever the plane's width), a row's vectors from the last to
+// the first; stride-2 taps from two loads and one in-lane shuffle each (see stem_vec).
+// Columns outside the row are masked to zero, rows above or below it read a zero row. A
+// row's short last vector is stored whole into the next row, whose first vector is stored
+// later; only at the plane's end is the store masked. The kernel takes stride 1 too, but
+// there the padded plane (a plain copy, then unmasked loads) measured faster.
 template <int S, int U>
 __attribute__((target("avx2,fma"), always_inline)) inline void dwn_units(const float* const (*r)[3],
                                                                          const bool (*safe)[3], const float* wk,
@@ -391,51 +390,51 @@ SDK_X86_HOT void dwn_plane(const ConvGeom& g, const float* xin, const float* zer
     // loads reach columns [-pl, 8 * S * nv - pl + 18) of a row
     const int64_t reach_lo = g.pl, reach_hi = 8 * S * (int64_t)nv - g.pl + 18;
     const bool zero_safe = reach_lo <= 16 && reach_hi <= g.W + 32;
-    for (int v = nv - 1; v >= 0; --v) {
-        const int64_t p = 8 * S * (int64_t)v - g.pl;
-        __m256i m[4];
-        m[0] = cols_in(p, g.W);
-        m[1] = cols_in(p + (S == 1 ? 1 : 8), g.W);
-        m[2] = cols_in(p + 2, g.W);
-        m[3] = cols_in(p + 10, g.W);
-        for (int oh = 0; oh < g.OH;) {
-            const int u = g.OH - oh >= 4 ? 4 : 1;
-            const float* r[4][3];
-            bool safe[4][3];
-            for (int i = 0; i < u; ++i)
-                for (int kh = 0; kh < 3; ++kh) {
-                    const int ih = (oh + i) * S - g.pt + kh;
-                    const bool in = (unsigned)ih < (unsigned)g.H;
-                    r[i][kh] = in ? xin + (int64_t)ih * g.W : zero;
-                    safe[i][kh] = in ? r[i][kh] - reach_lo >= x0 && r[i][kh] + reach_hi <= x1 : zero_safe;
-                }
+    for (int oh = 0; oh < g.OH;) {
+        const int u = g.OH - oh >= 4 ? 4 : 1;
+        const float* r[4][3];
+        bool safe[4][3];
+        for (int i = 0; i < u; ++i)
+            for (int kh = 0; kh < 3; ++kh) {
+                const int ih = (oh + i) * S - g.pt + kh;
+                const bool in = (unsigned)ih < (unsigned)g.H;
+                r[i][kh] = in ? xin + (int64_t)ih * g.W : zero;
+                safe[i][kh] = in ? r[i][kh] - reach_lo >= x0 && r[i][kh] + reach_hi <= x1 : zero_safe;
+            }
+        for (int v = nv - 1; v >= 0; --v) {
+            const int64_t p = 8 * S * (int64_t)v - g.pl;
+            __m256i m[4];
+            m[0] = cols_in(p, g.W);
+            m[1] = cols_in(p + (S == 1 ? 1 : 8), g.W);
+            m[2] = cols_in(p + 2, g.W);
+            m[3] = cols_in(p + 10, g.W);
             float* o = out + (int64_t)oh * g.OW + 8 * v;
             if (u == 4)
                 dwn_units<S, 4>(r, safe, wk, p, m, vb, kind, lo, hi, o, g.OW, end);
             else
                 dwn_units<S, 1>(r, safe, wk, p, m, vb, kind, lo, hi, o, g.OW, end);
-            oh += u;
         }
+        oh += u;
     }
 }
 
-inline bool dw_narrow(const ConvGeom& g) {
+inline bool dw3s2_direct(const ConvGeom& g) {
     // stride 1 is faster through the padded plane (a plain copy; unmasked loads)
-    return g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == 2 && g.sw == 2 && g.OW <= 16;
+    return g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == 2 && g.sw == 2;
 }
 
 }  // namespace
 
 int64_t x86_dw_scratch_floats(const ConvGeom& g) {
     if (g.C != g.group || (g.sw != 1 && g.sw != 2) || g.KH * g.KW > kMaxTaps) return 0;
-    if (dw_narrow(g)) return (int64_t)g.W + 48;  // the zero row and 16 floats before it
+    if (dw3s2_direct(g)) return (int64_t)g.W + 48;  // the zero row and 16 floats before it
     const DwLayout d = dw_layout(g);
     return d.rows * d.RS + 8;  // + 8: fill_row's spill past the last row
 }
 
 void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
                        int64_t end, float* scratch) {
-    if (dw_narrow(g)) {
+    if (dw3s2_direct(g)) {
         memset(scratch, 0, (size_t)(g.W + 48) * sizeof(float));
         const int mult = g.OC / g.C;
         const int64_t plane = (int64_t)g.OH * g.OW;
