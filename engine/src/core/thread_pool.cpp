@@ -6,6 +6,8 @@
 
 #if SDK_FEATURE_THREADS
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #endif
 
 namespace sdk {
@@ -31,34 +33,66 @@ int current_thread_index() { return 0; }
 // not in pool_create: the code that starts and stops them is then reached only from
 // parallel_for, so an engine whose ops never call it (e.g. a build without ops) links no
 // worker code and none of its pthread imports; a session that never runs starts no threads.
+//
+// Hand-off: a run is ~60 ops, each one or more parallel_for calls a few to a few hundred
+// µs long, so a futex sleep/wake per job (tens of µs on a loaded or idle core alike) ate
+// the gain of the second thread. Jobs are published with atomics; a worker that finished
+// a job spins on the job generation for kSpinNs (pause/yield) before it sleeps on the
+// condvar, and the caller spin-waits for the workers to finish the job (they are running
+// it, so that wait is short). Idle between runs, a worker burns at most kSpinNs.
 struct ThreadPool {
     int threads;  // requested, including the caller (sizes the per-thread scratch)
     int started;  // workers actually running
     void (*stop)(ThreadPool*);  // set once the workers started (stop_workers)
     pthread_t* workers;
+    void* starts;  // WorkerStart per worker
     pthread_mutex_t mu;
     pthread_cond_t work_cv;
-    pthread_cond_t done_cv;
-    uint64_t generation;  // bumped per job; workers wait for a change
-    bool stopping;
-    bool busy;  // a job is running: nested parallel_for runs inline
-    // current job
+    // current job: written by the caller before it publishes `generation` (release),
+    // read by workers after they see it (acquire)
     ParallelFn fn;
     void* arg;
     int64_t n;
     int64_t chunk;
+    bool busy;  // a job is running: nested parallel_for runs inline
+    // the atomics on their own cache lines (padding, not alignas: calloc gives 16-byte
+    // alignment): spinning workers poll generation while chunks are claimed via `next`
+    char pad0[64];
+    uint64_t generation;  // bumped per job; workers wait for a change
+    int sleepers;         // workers in (or entering) the condvar wait
+    bool stopping;
+    char pad1[64];
     int64_t next;  // atomically claimed chunk start
-    int active;    // workers still inside the job
-    void* starts;  // WorkerStart per worker
+    char pad2[64];
+    int active;  // workers still inside the job
 };
 
 namespace {
 
+// ~100 µs: longer than the gaps between the ops of a run (so workers stay awake for the
+// whole run), short enough that an idle session costs nothing noticeable.
+constexpr int64_t kSpinNs = 100 * 1000;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+int64_t now_ns() {
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 void run_chunks(ThreadPool* p) {
+    const int64_t n = p->n, chunk = p->chunk;
     for (;;) {
-        int64_t begin = __atomic_fetch_add(&p->next, p->chunk, __ATOMIC_RELAXED);
-        if (begin >= p->n) return;
-        int64_t end = begin + p->chunk < p->n ? begin + p->chunk : p->n;
+        int64_t begin = __atomic_fetch_add(&p->next, chunk, __ATOMIC_RELAXED);
+        if (begin >= n) return;
+        int64_t end = begin + chunk < n ? begin + chunk : n;
         p->fn(p->arg, begin, end);
     }
 }
@@ -68,34 +102,56 @@ struct WorkerStart {
     int index;
 };
 
+// Waits for a generation other than `seen` (or stop): spin first, then the condvar.
+// Returns the new generation, or 0 when the pool stops.
+uint64_t wait_for_job(ThreadPool* p, uint64_t seen) {
+    int64_t deadline = 0;
+    for (int spins = 0;; ++spins) {
+        if (__atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE)) return 0;
+        uint64_t g = __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE);
+        if (g != seen) return g;
+        cpu_relax();
+        if ((spins & 63) == 63) {  // the clock every 64 pauses: cheap (vDSO) but not free
+            int64_t t = now_ns();
+            if (!deadline) deadline = t + kSpinNs;
+            else if (t >= deadline) break;
+        }
+    }
+    // Sleep. sleepers++ (seq_cst) before re-reading generation pairs with the caller's
+    // generation++ (seq_cst) before reading sleepers: either we see the new job, or the
+    // caller sees us and broadcasts under mu (which we hold until cond_wait releases it).
+    pthread_mutex_lock(&p->mu);
+    __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+    uint64_t g;
+    while ((g = __atomic_load_n(&p->generation, __ATOMIC_SEQ_CST)) == seen && !__atomic_load_n(&p->stopping, __ATOMIC_SEQ_CST))
+        pthread_cond_wait(&p->work_cv, &p->mu);
+    __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&p->mu);
+    return __atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE) ? 0 : g;
+}
+
 void* worker_main(void* arg) {
     ThreadPool* p = static_cast<WorkerStart*>(arg)->pool;
     const uintptr_t index = static_cast<uintptr_t>(static_cast<WorkerStart*>(arg)->index);
     // a worker whose index cannot be set would share the caller's scratch: it sits the jobs out
     const bool can_work = pthread_setspecific(g_index_key, reinterpret_cast<void*>(index + 1)) == 0;
     uint64_t seen = 0;
-    pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stopping && p->generation == seen) pthread_cond_wait(&p->work_cv, &p->mu);
-        if (p->stopping) break;
-        seen = p->generation;
-        pthread_mutex_unlock(&p->mu);
+        seen = wait_for_job(p, seen);
+        if (!seen) break;
         if (can_work) run_chunks(p);
-        pthread_mutex_lock(&p->mu);
-        if (--p->active == 0) pthread_cond_broadcast(&p->done_cv);  // one waiter; broadcast: one import fewer
+        __atomic_sub_fetch(&p->active, 1, __ATOMIC_RELEASE);
     }
-    pthread_mutex_unlock(&p->mu);
     return nullptr;
 }
 
 void stop_workers(ThreadPool* p) {
     pthread_mutex_lock(&p->mu);
-    p->stopping = true;
+    __atomic_store_n(&p->stopping, true, __ATOMIC_SEQ_CST);
     pthread_cond_broadcast(&p->work_cv);
     pthread_mutex_unlock(&p->mu);
     for (int i = 0; i < p->started; ++i) pthread_join(p->workers[i], nullptr);
     pthread_cond_destroy(&p->work_cv);
-    pthread_cond_destroy(&p->done_cv);
     pthread_mutex_destroy(&p->mu);
     free(p->workers);
     free(p->starts);
@@ -104,7 +160,6 @@ void stop_workers(ThreadPool* p) {
 void start_workers(ThreadPool* p) {
     pthread_mutex_init(&p->mu, nullptr);
     pthread_cond_init(&p->work_cv, nullptr);
-    pthread_cond_init(&p->done_cv, nullptr);
     p->stop = stop_workers;
     p->workers = alloc_array<pthread_t>(p->threads - 1);
     WorkerStart* starts = alloc_array<WorkerStart>(p->threads - 1);
@@ -138,31 +193,39 @@ void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* 
     if (n <= 0) return;
     if (grain < 1) grain = 1;
     if (p && !p->stop && n >= 2 * grain) start_workers(p);  // the first parallel job (see ThreadPool)
+    // busy is set for the whole job, so a nested call from a callback (caller or worker)
+    // runs inline
     if (!p || p->started == 0 || p->busy || n < 2 * grain) {
         fn(arg, 0, n);
         return;
     }
-    // ~4 chunks per thread (the caller and the running workers) balances uneven chunks
-    // without many hand-offs.
-    const int64_t parts = 4 * (static_cast<int64_t>(p->started) + 1);
-    int64_t chunk = (n + parts - 1) / parts;
+    const int64_t threads = static_cast<int64_t>(p->started) + 1;
+    // Chunks: one contiguous block per thread when that is all n allows; otherwise ~4 per
+    // thread, which balances a late-waking worker or uneven chunks at few extra claims.
+    int64_t chunk = (n + threads - 1) / threads;
+    if (chunk >= 4 * grain) chunk = (n + 4 * threads - 1) / (4 * threads);
     if (chunk < grain) chunk = grain;
-    pthread_mutex_lock(&p->mu);
     p->busy = true;
     p->fn = fn;
     p->arg = arg;
     p->n = n;
     p->chunk = chunk;
-    p->next = 0;
-    p->active = p->started;
-    ++p->generation;
-    pthread_cond_broadcast(&p->work_cv);
-    pthread_mutex_unlock(&p->mu);
+    __atomic_store_n(&p->next, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->active, p->started, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&p->generation, 1, __ATOMIC_SEQ_CST);  // publishes the job (see wait_for_job)
+    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->work_cv);
+        pthread_mutex_unlock(&p->mu);
+    }
     run_chunks(p);
-    pthread_mutex_lock(&p->mu);
-    while (p->active > 0) pthread_cond_wait(&p->done_cv, &p->mu);
+    // The workers are awake and on this job: spin; yield the core now and then in case
+    // one of them was preempted (more threads than free cores).
+    for (int spins = 0; __atomic_load_n(&p->active, __ATOMIC_ACQUIRE) > 0; ++spins) {
+        cpu_relax();
+        if ((spins & 1023) == 1023) sched_yield();
+    }
     p->busy = false;
-    pthread_mutex_unlock(&p->mu);
 }
 
 #else  // !SDK_FEATURE_THREADS
