@@ -148,6 +148,9 @@ def _conv_cases() -> list[tuple]:
         (2, 6, 9, 9, 12, 6, (3, 3), (1, 1), (2, 2), (2, 2, 2, 2), 1, False),  # depthwise, multiplier 2, dilated
         (1, 6, 8, 8, 4, 2, (2, 3), (1, 2), (1, 1), (0, 1, 1, 0), 3, True),  # grouped, asymmetric pads
         (1, 16, 7, 7, 24, 1, (1, 1), (1, 1), (1, 1), (0, 0, 0, 0), 2, True),  # pointwise
+        # few pixel tiles: at 2 threads each tile is split by output-channel blocks (partial last block)
+        (1, 40, 7, 7, 100, 1, (1, 1), (1, 1), (1, 1), (0, 0, 0, 0), 2, True),  # packed pointwise
+        (2, 8, 6, 6, 60, 2, (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), 1, True),  # grouped 3x3, blocks 12+12+6
         (1, 5, 13, 6, 7, 1, (1, 1), (2, 1), (1, 1), (0, 0, 0, 0), 4, True),  # strided 1x1
         (1, 4, 5, 5, 3, 1, (5, 5), (1, 1), (1, 1), (0, 0, 0, 0), 0, True),  # kernel = input
         (1, 3, 17, 17, 16, 1, (3, 3), (2, 2), (1, 1), (0, 0, 1, 1), 2, True),  # TF-style SAME stem

@@ -339,6 +339,8 @@ struct GemmConvJob {
     char* scratch;
     size_t stride;
     int64_t tiles_per_image;  // tiles per (n, group)
+    int oc_blocks;            // output-channel blocks per tile (> 1 only to feed the threads)
+    int oc_block;             // rows per block
     bool x86;                 // the AVX2 6x16 GEMM (16-column panels, or a 1x1 input in place)
 };
 
@@ -349,34 +351,43 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
     const int K = cg * g.KH * g.KW;
     const int64_t opix = (int64_t)g.OH * g.OW;
     float* buf = reinterpret_cast<float*>(j.scratch + (size_t)current_thread_index() * j.stride);
+    int64_t packed = -1;  // the (n, group, tile) whose panels are in buf: the next block reuses them
     for (int64_t t = begin; t < end; ++t) {
-        int64_t tile = t % j.tiles_per_image;
-        int64_t ng = t / j.tiles_per_image;
+        const int ob = (int)(t % j.oc_blocks);
+        const int64_t nt = t / j.oc_blocks;
+        int64_t tile = nt % j.tiles_per_image;
+        int64_t ng = nt / j.tiles_per_image;
         int gi = (int)(ng % g.group), n = (int)(ng / g.group);
         int64_t j0 = tile * j.plan->tile;
         int nc = (int)(opix - j0 < j.plan->tile ? opix - j0 : j.plan->tile);
+        const int r0 = ob * j.oc_block;
+        const int m = ocg - r0 < j.oc_block ? ocg - r0 : j.oc_block;
         GemmEpilogue e;
-        e.row_bias = j.b ? j.b + (int64_t)gi * ocg : nullptr;
+        e.row_bias = j.b ? j.b + (int64_t)gi * ocg + r0 : nullptr;
         e.act = g.act;
-        const float* wg = j.w + (int64_t)gi * ocg * K;
-        float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg) * opix + j0;
+        const float* wg = j.w + ((int64_t)gi * ocg + r0) * K;
+        float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg + r0) * opix + j0;
+        const bool fresh = packed != nt;
+        packed = nt;
 #if SDK_FEATURE_X86
         if (j.x86) {
             if (pointwise_in_place(g) && ocg < kX86PackMinRows) {  // B is the input itself: no copy
                 const float* xg = j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix + j0;
-                x86_sgemm16_avx2(ocg, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
+                x86_sgemm16_avx2(m, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
             } else {
-                if (pointwise_in_place(g))
+                if (!fresh) {
+                } else if (pointwise_in_place(g)) {
                     pack16(j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix, opix, K, j0, nc, buf);
-                else
+                } else {
                     im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf);
-                x86_sgemm16_avx2(ocg, nc, K, wg, K, buf, kX86Panel, (int64_t)kX86Panel * K, yg, opix, e);
+                }
+                x86_sgemm16_avx2(m, nc, K, wg, K, buf, kX86Panel, (int64_t)kX86Panel * K, yg, opix, e);
             }
             continue;
         }
 #endif
-        im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf);
-        sgemm_packed(ocg, nc, K, wg, K, 1, buf, yg, opix, e);
+        if (fresh) im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf);
+        sgemm_packed(m, nc, K, wg, K, 1, buf, yg, opix, e);
     }
 }
 
@@ -464,8 +475,23 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     // the plan's choice (16-column tiles), unless the kernel was switched off since (test hook)
     j.x86 = plan.x86_gemm && x86_sgemm_avx2_enabled();
 #endif
-    const int64_t tasks = (int64_t)g.N * g.group * j.tiles_per_image;
-    const int64_t per_task = (int64_t)(g.OC / g.group) * plan.slot_floats;  // multiply-adds
+    // Late layers (14x14, 7x7) have 1-3 pixel tiles: too few tasks for the threads, so
+    // each tile is also split by output channels (the tile's panels are packed once per
+    // thread and reused; each thread streams only its share of the weights). Blocks are
+    // multiples of 12 rows (the x86 6-row and the 4-row register tiles). One thread: no split.
+    const int ocg = g.OC / g.group;
+    const int64_t tiles = (int64_t)g.N * g.group * j.tiles_per_image;
+    const int threads = pool_threads(pool);
+    j.oc_blocks = 1;
+    j.oc_block = ocg;
+    if (threads > 1 && tiles < 4 * threads && ocg >= 24) {
+        int64_t want = (4 * threads + tiles - 1) / tiles;
+        if (want > ocg / 12) want = ocg / 12;
+        j.oc_block = (int)((ocg + want - 1) / want + 11) / 12 * 12;
+        j.oc_blocks = (ocg + j.oc_block - 1) / j.oc_block;
+    }
+    const int64_t tasks = tiles * j.oc_blocks;
+    const int64_t per_task = (int64_t)j.oc_block * plan.slot_floats;  // multiply-adds
     int64_t grain = per_task > 0 ? (1 << 17) / per_task : 1;
     parallel_for(pool, tasks, grain < 1 ? 1 : grain, gemm_conv_tiles, &j);
 }
