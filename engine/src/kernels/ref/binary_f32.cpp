@@ -65,6 +65,15 @@ void rows(void* arg, int64_t begin, int64_t end) {
     }
 }
 
+// Same-shape operands (one merged row, e.g. a residual Add): element ranges, so the one
+// row is still split over the threads.
+template <class Op>
+void flat(void* arg, int64_t begin, int64_t end) {
+    const BinJob& j = *static_cast<const BinJob*>(arg);
+    for (int64_t i = begin; i < end; ++i) j.y[i] = Op::f(j.a[i], j.b[i]);
+    act_span_f32(j.y + begin, end - begin, *j.act);
+}
+
 }  // namespace
 
 void binary_f32(BinaryKind kind, const BroadcastPlan& p, const ActParams& act, const float* a, const float* b,
@@ -72,6 +81,10 @@ void binary_f32(BinaryKind kind, const BroadcastPlan& p, const ActParams& act, c
     BinJob j = {&p, &act, a, b, y};
     const int64_t inner = p.dims[p.rank - 1];
     const int64_t nrows = p.count / inner;
+    if (nrows == 1 && p.sa[p.rank - 1] == 1 && p.sb[p.rank - 1] == 1) {
+        parallel_for(pool, inner, 1 << 13, kind == kBinaryAdd ? flat<AddOp> : flat<MulOp>, &j);
+        return;
+    }
     int64_t grain = (1 << 14) / inner;
     if (grain < 1) grain = 1;
     parallel_for(pool, nrows, grain, kind == kBinaryAdd ? rows<AddOp> : rows<MulOp>, &j);
