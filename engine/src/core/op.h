@@ -210,8 +210,12 @@ struct OpDef {
 };
 
 // Thread pool: run fn(arg, begin, end) over [0, n) in chunks of at least `grain`
-// iterations. Runs inline when pool is nullptr, has one thread, or n < 2 * grain, so
-// ops call it unconditionally and size `grain` so a chunk pays for a hand-off.
+// iterations. Runs inline when pool is nullptr, has one thread, or n < 2 * grain (and
+// when called from inside a callback), so ops call it unconditionally and size `grain`
+// so a chunk pays for a hand-off (~1 µs: workers spin briefly between jobs). Chunks are
+// claimed dynamically by the caller and the workers: one contiguous block per thread
+// when n allows fewer than 4 grains per thread, otherwise ~4 blocks per thread. An op
+// whose natural split is too coarse (a few big tasks) should split further itself.
 typedef void (*ParallelFn)(void* arg, int64_t begin, int64_t end);
 void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, void* arg);
 int pool_threads(const ThreadPool* pool);
