@@ -58,11 +58,13 @@ struct ThreadPool {
     // the atomics on their own cache lines (padding, not alignas: calloc gives 16-byte
     // alignment): spinning workers poll generation while chunks are claimed via `next`
     char pad0[64];
-    uint64_t generation;  // bumped per job; workers wait for a change
+    // alignas(8): i386 aligns 64-bit members to 4, and clang turns a misaligned 64-bit
+    // atomic into a libatomic call
+    alignas(8) uint64_t generation;  // bumped per job; workers wait for a change
     int sleepers;         // workers in (or entering) the condvar wait
     bool stopping;
     char pad1[64];
-    int64_t next;  // atomically claimed chunk start
+    alignas(8) int64_t next;  // atomically claimed chunk start
     char pad2[64];
     int active;  // workers still inside the job
 };
