@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Benchmark the engine against onnxruntime on the example models.
+"""Benchmark the engine against onnxruntime (and ncnn, fp32) on the example models.
 
     python bench/run.py [--models digits_cnn,mobilenetv2_224] [--runs 20] [--threads 1,2]
 
-fp32 and int8, engine and onnxruntime, 1 and 2 threads, each configuration in its own
+fp32 and int8, engine and onnxruntime (fp32 also on ncnn when it is installed), 1 and 2
+threads, each configuration in its own
 subprocess (see sdkbuild/bench.py for what is measured and how). Calibration: the digits
 training split (the held-out split is the accuracy test set), for the MobileNetV2 (trained on
 the same digits) the same training images with its 224x224 preprocessing
