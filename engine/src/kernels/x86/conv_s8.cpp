@@ -397,11 +397,8 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(c
             SDK_ROW(r1, wr1)
             SDK_ROW(r2, wr2)
 #undef SDK_ROW
-            // saturating packs with the zero point added in int16 and the clamp in int8: exact
-            // as in avx2::pack16_clamp
-            const __m256i lo = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a0, q), avx2::rq8v(a1, q)), q.zp16);
-            const __m256i hi = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a2, q), avx2::rq8v(a3, q)), q.zp16);
-            __m256i r = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(lo, hi), q.lo8), q.hi8);
+            __m256i r = avx2::pack32_clamp(avx2::rq8v(a0, q), avx2::rq8v(a1, q), avx2::rq8v(a2, q),
+                                           avx2::rq8v(a3, q), q);
             r = _mm256_shuffle_epi8(r, order);
             if (S == 2) r = _mm256_permute4x64_epi64(r, 0xD8);
             const int32_t n = p.OW - ow;
@@ -435,9 +432,7 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni2(
         SDK_ROW(r0 + 2 * l.PW, wr2)
 #undef SDK_ROW
 #undef SDK_LD2
-        const __m256i lo = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a0, q), avx2::rq8v(a1, q)), q.zp16);
-        const __m256i hi = _mm256_adds_epi16(_mm256_packs_epi32(avx2::rq8v(a2, q), avx2::rq8v(a3, q)), q.zp16);
-        __m256i r = _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(lo, hi), q.lo8), q.hi8);
+        __m256i r = avx2::pack32_clamp(avx2::rq8v(a0, q), avx2::rq8v(a1, q), avx2::rq8v(a2, q), avx2::rq8v(a3, q), q);
         r = _mm256_shuffle_epi8(r, order);
         const __mmask16 mask = (__mmask16)((1u << p.OW) - 1);  // OW <= 16
         _mm_mask_storeu_epi8(y + (int64_t)oh * p.OW, mask, _mm256_castsi256_si128(r));

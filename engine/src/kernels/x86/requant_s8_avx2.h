@@ -106,6 +106,15 @@ __attribute__((target("avx2"), always_inline)) inline __m128i pack16_clamp(__m25
     return _mm_min_epi8(_mm_max_epi8(r, _mm256_castsi256_si128(q.lo8)), _mm256_castsi256_si128(q.hi8));
 }
 
+// Four rq8v results -> 32 int8 clamp(v + zp, lo, hi), exact as pack16_clamp, in
+// VPACKSS's in-lane order: per 128-bit lane a, b, c, d (4 values each).
+__attribute__((target("avx2"), always_inline)) inline __m256i pack32_clamp(__m256i a, __m256i b, __m256i c, __m256i d,
+                                                                          const Rq& q) {
+    const __m256i lo = _mm256_adds_epi16(_mm256_packs_epi32(a, b), q.zp16);
+    const __m256i hi = _mm256_adds_epi16(_mm256_packs_epi32(c, d), q.zp16);
+    return _mm256_min_epi8(_mm256_max_epi8(_mm256_packs_epi16(lo, hi), q.lo8), q.hi8);
+}
+
 // Two requantized vectors a, b (values already in [-128, 127]) -> 16 int8 in the order
 // a[0..3] b[0..3] a[4..7] b[4..7] (what VPACKSSDW's in-lane order gives).
 __attribute__((target("avx2"), always_inline)) inline __m128i pack16_lanes(__m256i a, __m256i b) {
