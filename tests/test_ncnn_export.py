@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ncnn  # a test dependency (pyproject's test extra): the bench's peer must really run
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -13,7 +14,6 @@ from onnx import TensorProto, helper, numpy_helper
 
 from sdkbuild import convert, ncnn_export
 
-ncnn = pytest.importorskip("ncnn", reason="ncnn is a test dependency: scripts/setup.sh installs it")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "models"
 
 
