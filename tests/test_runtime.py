@@ -56,8 +56,21 @@ def test_load_file_and_memory_equal(tmp_path: Path) -> None:
         assert a.memory_info() == b.memory_info()
         mi = a.memory_info()
         assert mi.arena_lower_bound <= mi.arena_bytes <= mi.naive_bytes
-        # x (input, kept for re-runs) + a/b/y sharing one buffer (alias + in-place)
-        assert mi.arena_bytes == 128 and mi.naive_bytes == 256
+        # x/a/b/y share one buffer: a run consumes its input, then alias + in-place
+        assert mi.arena_bytes == 64 and mi.naive_bytes == 256
+
+
+def test_run_consumes_inputs() -> None:
+    """The first op writes over the input, so a second run without a new input is refused
+    with a message naming the input and the fix (not silently run on clobbered data)."""
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    with engine().load(sdkm.encode(chain_model())) as model, model.session() as s:
+        s.run({"x": x})
+        with pytest.raises(EngineError) as e:
+            s.run()
+        assert e.value.status == 6 and "input 'x' is not set" in e.value.message
+        assert "set every input before each run" in e.value.message
+        np.testing.assert_array_equal(s.run({"x": x})["y"], np.maximum(x, 0).reshape(-1))
 
 
 @pytest.mark.parametrize(("s_in", "z_in", "s_out", "z_out"), [(0.5, -3, 0.5, -3), (0.1, 5, 0.07, -128), (1.0, 0, 2.5, 10)])

@@ -277,12 +277,14 @@ sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void
     IO io = session_io(session, false, index, data, size, kBytes, "sdk_session_set_input");
     if (!io.x) return io.status;
     if (size) memcpy(io.mem, data, size);
+    S(session)->input_set[index] = 1;
     return SDK_OK;
 }
 
 sdk_status sdk_session_set_input_f32(sdk_session* session, int32_t index, const float* data, size_t count) {
     IO io = session_io(session, false, index, data, count, kElements, "sdk_session_set_input_f32");
     if (!io.x) return io.status;
+    S(session)->input_set[index] = 1;
     const sdk::DType dt = io.x->dtype;
     if (dt == sdk::DType::F32) {
         if (count) memcpy(io.mem, data, count * 4);
@@ -307,6 +309,7 @@ sdk_status sdk_session_input_buffer(sdk_session* session, int32_t index, void** 
     if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
     *out_data = io.mem;
     *out_size = io.x->bytes;
+    S(session)->input_set[index] = 1;  // the caller writes it through the pointer
     return SDK_OK;
 }
 

@@ -137,6 +137,10 @@ public class JniSmoke {
             SdkException badIndex = expect(SdkException.class, () -> session.setInput(7, input));
             check(badIndex.getStatus() == SdkException.INVALID_ARGUMENT, "bad index status");
             expect(IndexOutOfBoundsException.class, () -> model.getInputInfo(3));
+            // a run consumes its inputs: running again without setting them is refused
+            SdkException stale = expect(SdkException.class, () -> session.run());
+            check(stale.getStatus() == SdkException.STATE && stale.getMessage().contains("is not set"),
+                    "stale input " + stale);
         }
 
         // 3. direct ByteBuffer model and InputStream model give the same results

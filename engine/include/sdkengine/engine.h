@@ -128,9 +128,14 @@ SDK_API sdk_status sdk_session_set_input(sdk_session *session, int32_t index, co
 SDK_API sdk_status sdk_session_set_input_f32(sdk_session *session, int32_t index, const float *data, size_t count);
 
 /* Pointer to the session's buffer for input `index` (byte_size bytes), for zero-copy
- * writes. Valid until the session is freed. */
+ * writes. The pointer stays valid until the session is freed, but a run reuses the memory:
+ * call this again (and write the data) before each run. */
 SDK_API sdk_status sdk_session_input_buffer(sdk_session *session, int32_t index, void **out_data, size_t *out_size);
 
+/* Runs the model. A run consumes its inputs: their memory is reused for activations once
+ * they have been read (keeping the arena small), so every input must be set again
+ * (sdk_session_set_input*, or sdk_session_input_buffer and a write) before the next run;
+ * otherwise this returns SDK_ERR_STATE naming the input. */
 SDK_API sdk_status sdk_session_run(sdk_session *session);
 
 /* Copies output `index` (after a successful run); size must equal its byte_size. */

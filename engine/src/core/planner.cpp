@@ -256,10 +256,10 @@ sdk_status plan_model(Model* m) {
             root[t] = t;
             first[t] = last[t] = buffer[t] = INT32_MIN;
         }
-        for (int32_t i = 0; i < m->num_inputs; ++i) {
-            first[m->inputs[i]] = 0;
-            last[m->inputs[i]] = steps - 1;  // inputs persist: a session may run again
-        }
+        // A graph input lives from the start to its last reader, like any tensor: a run
+        // consumes its inputs (the session makes the caller set them again; TFLite Micro
+        // plans inputs the same way), which keeps an input-sized block out of the peak.
+        for (int32_t i = 0; i < m->num_inputs; ++i) first[m->inputs[i]] = last[m->inputs[i]] = 0;
         for (int32_t s = 0; s < m->num_nodes; ++s) {
             const Node& n = m->nodes[s];
             for (int k = 0; k < n.num_inputs; ++k)
@@ -276,7 +276,7 @@ sdk_status plan_model(Model* m) {
         }
         // Sharing, in node order: an alias output joins its input's root; an in-place
         // output joins input 0's root (kOpInplaceAny: the first fitting input's) when no
-        // member of that root is used later, the root is no graph input/output and not a
+        // member of that root is used later, the root is no graph output and not a
         // constant, and the sizes match.
         for (int32_t s = 0; s < m->num_nodes && st == SDK_OK; ++s) {
             const Node& n = m->nodes[s];
@@ -293,7 +293,7 @@ sdk_status plan_model(Model* m) {
                     if (m->tensors[ik].bytes != bytes)
                         st = set_error(SDK_ERR_INTERNAL, "node '%s': alias op with different input/output sizes", n.name);
                 } else {
-                    const uint32_t blocked = kTensorConstant | kTensorGraphInput | kTensorGraphOutput;
+                    const uint32_t blocked = kTensorConstant | kTensorGraphOutput;  // inputs are consumed
                     bool ok = rlast[rk] == s && !(rflags[rk] & blocked) && !(rflags[out] & kTensorGraphInput) &&
                               m->tensors[rk].bytes == bytes && m->tensors[ik].bytes == bytes;
                     for (int j = 1; j < n.num_outputs; ++j) ok = ok && root[n.outputs[j]] != rk;  // no other output there

@@ -12,6 +12,7 @@ struct Session {
     void* thread_scratch;  // pool_threads blocks of model->thread_scratch_bytes
     void** tensor_data;    // per tensor: constant data, arena slot, or nullptr (unused); then
     void** io_data;        // per node IO entry, as RunContext::in_data/out_data (same block)
+    uint8_t* input_set;    // per graph input: set since the last run (a run consumes its inputs)
     ThreadPool* pool;
     RunContext ctx;  // the node being run (here, not on the stack: no stack-protector canary per run)
     bool has_run;
