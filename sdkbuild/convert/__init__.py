@@ -2,8 +2,8 @@
 
 Pipeline: `importer` (ONNX opsets 9..21 -> ir.Graph with static shapes, constant folding,
 opset differences resolved) -> `passes` (BN folding, activation fusion, ...) ->
-`export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8)
--> `sdkm.write` (atomic).
+`export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8) -> `banding` (a large
+Conv + MaxPool computed in row bands, to lower the peak memory) -> `sdkm.write` (atomic).
 
 Public API:
     convert_model(onnx.ModelProto, input_shapes=...) -> sdkm.Model
@@ -25,6 +25,7 @@ from google.protobuf.message import DecodeError
 from .. import __version__, sdkm
 from ..errors import SdkbuildError
 from . import passes
+from .banding import band_conv_pools
 from .export import to_sdkm
 from .importer import Importer, check_opset
 
@@ -175,6 +176,11 @@ def convert_file(
         int8_nodes = sum(1 for n in qm.nodes if any(qm.tensors[o].dtype == _I8 for o in n.outputs))
         report = _report(qm, report.opset, report.constants_folded, {**report.rewrites, "int8 ops": int8_nodes})
         m = qm
+    banded = band_conv_pools(m)  # last: it keeps the final (possibly int8) quantization
+    if banded:
+        m.meta["ops"], m.meta["dtypes"] = m.ops_used(), m.dtypes_used()
+        report = _report(m, report.opset, report.constants_folded,
+                         {**report.rewrites, "Conv+MaxPool computed in row bands": banded})
     out = Path(out_path)
     try:
         sdkm.write(m, out)

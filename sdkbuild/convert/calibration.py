@@ -156,6 +156,10 @@ def node_to_onnx(node: sdkm.Node, names: Sequence[str], consts: list) -> list[on
         consts.append(_const(out + "__value", np.float32(attrs.get("value", [0.0])[0])))
         return [helper.make_node("Pad", [ins[0], out + "__pads", out + "__value"], [out], name=node.name,
                                  mode=str(attrs.get("mode", "constant")))]
+    if op == "Slice":
+        consts.append(_const(out + "__starts", np.asarray(attrs["starts"], dtype=np.int64)))
+        consts.append(_const(out + "__ends", np.asarray(attrs["ends"], dtype=np.int64)))
+        return [helper.make_node("Slice", [ins[0], out + "__starts", out + "__ends"], [out], name=node.name)]
     raise SdkbuildError(f"node {node.name!r}: op {op} cannot be calibrated (not an fp32 engine op)")
 
 

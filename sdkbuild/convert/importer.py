@@ -642,6 +642,34 @@ class Importer:
             attrs["value"] = [value]
         self.emit("Pad", label, [x], node.output[0], out, attrs)
 
+    def _slice(self, node: onnx.NodeProto, label: str) -> None:
+        """Runtime Slice (data not constant): starts/ends/axes/steps must be constant, steps 1;
+        the engine gets one normalized [start, end) per dimension."""
+        xs = self.shape(node.input[0])
+        if self.opset < 10:
+            starts, ends = list(attr_value(node, "starts")), list(attr_value(node, "ends"))
+            axes, steps = attr_value(node, "axes"), None
+        else:
+            starts = [int(v) for v in self.need_const(node, 1, "starts").reshape(-1)]
+            ends = [int(v) for v in self.need_const(node, 2, "ends").reshape(-1)]
+            axes = [int(v) for v in self.need_const(node, 3, "axes").reshape(-1)] if self.opt_input(node, 3) else None
+            steps = [int(v) for v in self.need_const(node, 4, "steps").reshape(-1)] if self.opt_input(node, 4) else None
+        axes = list(range(len(starts))) if axes is None else list(axes)
+        steps = [1] * len(starts) if steps is None else steps
+        if not len(starts) == len(ends) == len(axes) == len(steps):
+            raise _Unsupported("starts, ends, axes and steps differ in length")
+        if any(st != 1 for st in steps):
+            raise _Unsupported(f"steps {steps} (only step 1 is supported)")
+        lo, hi = [0] * len(xs), list(xs)
+        for s, e, a in zip(starts, ends, axes, strict=True):
+            if not -len(xs) <= a < len(xs):
+                raise _Unsupported(f"axis {a} is out of range for rank {len(xs)}")
+            lo[a % len(xs)], hi[a % len(xs)], _ = slice(int(s), int(e), 1).indices(xs[a])  # ONNX clamping
+        if any(b <= a for a, b in zip(lo, hi, strict=True)):
+            raise _Unsupported(f"the slice of shape {xs} is empty (starts {lo}, ends {hi})")
+        out = tuple(b - a for a, b in zip(lo, hi, strict=True))
+        self.emit("Slice", label, [node.input[0]], node.output[0], out, {"starts": lo, "ends": hi})
+
     def _lrn(self, node: onnx.NodeProto, label: str) -> None:
         attrs = {"size": [int(attr_value(node, "size"))], "alpha": [float(attr_value(node, "alpha", 1e-4))],
                  "beta": [float(attr_value(node, "beta", 0.75))], "bias": [float(attr_value(node, "bias", 1.0))]}
@@ -695,6 +723,7 @@ LOWERINGS: dict[str, Callable[[Importer, onnx.NodeProto, str], None]] = {
     "Unsqueeze": Importer._reshape_like,
     "Transpose": Importer._transpose,
     "Pad": Importer._pad,
+    "Slice": Importer._slice,
     "LRN": Importer._lrn,
     "BatchNormalization": Importer._batchnorm,
 }

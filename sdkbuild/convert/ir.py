@@ -26,7 +26,7 @@ import numpy as np
 ENGINE_OPS = frozenset(
     {
         "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Sigmoid", "HardSwish", "Clip", "MaxPool",
-        "AveragePool", "GlobalAveragePool", "Softmax", "Concat", "Reshape", "Transpose", "Pad", "LRN",
+        "AveragePool", "GlobalAveragePool", "Softmax", "Concat", "Reshape", "Slice", "Transpose", "Pad", "LRN",
         "QuantizeLinear", "DequantizeLinear",
     }
 )  # fmt: skip

@@ -21,7 +21,7 @@ is its numpy reference):
 * requantization: real multiplier in_scale * w_scale[c] / out_scale (computed in double
   from the float32 scales) as a Q31 multiplier and a power-of-two shift, applied with a
   single rounding (`mbqm`); fused Relu/Clip become output clamps;
-* MaxPool/AveragePool/Reshape keep their input's quantization; Concat and
+* MaxPool/AveragePool/Reshape/Slice keep their input's quantization; Concat and
   GlobalAveragePool requantize; ops without an int8 kernel run in fp32 between
   DequantizeLinear/QuantizeLinear pairs.
 """
@@ -42,7 +42,7 @@ I8, F32, I32 = 2, 1, 3
 
 # ops with an int8 kernel in the engine; "follow" ops are int8 when their input is
 POOLS_SAME_QUANT = ("MaxPool", "AveragePool")
-FOLLOW_OPS = ("Reshape",)
+FOLLOW_OPS = ("Reshape", "Slice")
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -598,6 +598,9 @@ def _sim_node(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], ort_cache: 
         return [np.concatenate(parts, axis=_int_attr(n, "axis", 0) % x.ndim)]
     if n.op == "Reshape":
         return [v[n.inputs[0]].reshape(y_t.shape)]
+    if n.op == "Slice":
+        box = tuple(slice(a, b) for a, b in zip(n.attrs["starts"], n.attrs["ends"], strict=True))
+        return [v[n.inputs[0]][box]]
     raise SdkbuildError(f"simulate: no int8 reference for {n.op}")
 
 
