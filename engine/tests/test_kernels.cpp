@@ -266,12 +266,14 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     int cases = 0;
     double worst = 0.0;
-    for (int it = 0; it < 360; ++it) {
+    for (int it = 0; it < 490; ++it) {
         sdk::ConvGeom g;
         memset(&g, 0, sizeof g);
         // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK, 5 3x3 stride 2 (a stem with
-        // 1-4 input channels, or depthwise): the direct kernels, edges and tails included
-        const int kind = it % 6;
+        // 1-4 input channels, or depthwise), 6 depthwise 3x3 pad 1 (MobileNet's; stride 1:
+        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide): the direct kernels,
+        // edges and tails included
+        const int kind = it % 7;
         g.N = pick(1, 2);
         g.KH = kind == 2 ? 1 : pick(1, 5);
         g.KW = kind == 2 ? 1 : (pick(0, 3) ? g.KH : pick(1, 5));
@@ -285,7 +287,7 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         g.W = pick(1, 40) + (g.KW - 1) * g.dw;
         if (kind == 1) g.W = pick(7, 120);  // long rows: the vector loads of wide planes
         int C = pick(1, 12);
-        const bool dw = kind <= 1 || (kind == 5 && it % 12 == 11);
+        const bool dw = kind <= 1 || kind == 6 || (kind == 5 && it % 12 == 11);
         if (kind == 5) {
             g.KH = g.KW = 3;
             g.sh = g.sw = 2;
@@ -293,6 +295,14 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.H = pick(1, 40) + 2;
             g.W = pick(1, 70) + 2;
             if (!dw) C = pick(1, 4);
+        }
+        if (kind == 6) {
+            g.KH = g.KW = 3;
+            g.sh = g.sw = pick(0, 3) ? 1 : 2;
+            g.dh = g.dw = 1;
+            g.pt = g.pl = g.pb = g.pr = 1;
+            g.H = pick(1, 30);
+            g.W = pick(0, 2) ? pick(1, 20) : pick(1, 60);
         }
         g.C = kind == 3 ? C * 2 : C;
         g.group = dw ? g.C : (kind == 3 ? 2 : 1);
@@ -369,7 +379,14 @@ int main(int argc, char** argv) {
         check_sgemm("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
         check_dots_avx2();
 #if defined(TEST_HAVE_CONV)
+        // both tiers: the AVX2 kernels alone, then with the AVX-512 ones where the CPU has them
+        sdk::ref::x86_f32_set_avx512(0);
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
+        sdk::ref::x86_f32_set_avx512(-1);
+        if (sdk::ref::x86_f32_avx512_enabled())
+            check_conv_f32("avx512", sdk::ref::x86_sgemm_set_enabled);
+        else
+            printf("fp32 conv kernels avx512 : compiled in, CPU lacks AVX512F or SDK_F32_GEMM=avx2 (skipped)\n");
 #endif
     } else
         printf("fp32 gemm kernel avx2    : compiled in, CPU lacks AVX2/FMA (skipped)\n");

@@ -26,6 +26,11 @@ namespace ref {
 // is the drop-in. Test hook: 1 on (if supported), 0 off, -1 back to auto.
 void x86_sgemm_set_enabled(int on);
 
+// The AVX-512 tier of the fp32 kernels (x86_64 only): true when the AVX2 tier is on, the
+// CPU has AVX512F and SDK_F32_GEMM is not "avx2" (nor "ref"). Test hook as above.
+bool x86_f32_avx512_enabled();
+void x86_f32_set_avx512(int on);
+
 // Columns per B block of x86_sgemm16_avx2.
 constexpr int kX86Panel = 16;
 

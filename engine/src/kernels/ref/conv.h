@@ -29,6 +29,7 @@ struct ConvF32Plan {
     bool x86_dw;          // depthwise on the AVX2 kernel (x86/conv_f32.cpp; scratch: a padded plane)
     bool x86_gemm;        // im2col/1x1 on the AVX2 6x16 GEMM (x86/common_f32.cpp; 16-column panels)
     bool x86_stem;        // dense 3x3 stride 2 with <= 4 input channels: the direct AVX2 kernel
+    bool x86_dw512;       // depthwise 3x3 on the AVX-512 kernel (x86/conv_f32_avx512.cpp; scratch: masks)
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
@@ -55,6 +56,16 @@ bool x86_stem_fits(const ConvGeom& g);
 int64_t x86_stem_scratch_floats(const ConvGeom& g);
 void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
                         int64_t end, float* scratch);
+
+// ---- AVX-512 kernels, kernels/x86/conv_f32_avx512.cpp (x86_64; x86_f32_avx512_enabled())
+#if defined(__x86_64__)
+// Depthwise 3x3 the AVX-512 kernel takes (stride 1 with OW == W: the flat-plane kernel).
+bool x86_dw512_fits(const ConvGeom& g);
+int64_t x86_dw512_scratch_floats(const ConvGeom& g);
+// Same contract as x86_dw_range_avx2; scratch: x86_dw512_scratch_floats(g) floats.
+void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
+                         int64_t begin, int64_t end, float* scratch);
+#endif
 #endif
 
 }  // namespace ref

@@ -28,6 +28,7 @@ struct DwJob {
     float* y;
     float* scratch;  // per-thread padded planes (x86 kernel), stride floats apart
     size_t stride;
+    bool avx512;     // the AVX-512 kernel (x86/conv_f32_avx512.cpp) instead of the AVX2 one
 };
 
 // Relu/Clip applied to a block in registers before its one store, so -Os builds make no
@@ -159,6 +160,11 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
     const DwJob& j = *static_cast<const DwJob*>(arg);
     const ConvGeom& g = *j.g;
 #if SDK_FEATURE_X86
+#if defined(__x86_64__)
+    if (j.avx512)
+        return x86_dw_range_avx512(g, j.x, j.w, j.b, j.y, begin, end,
+                                   j.scratch + (size_t)current_thread_index() * j.stride);
+#endif
     if (j.scratch)
         return x86_dw_range_avx2(g, j.x, j.w, j.b, j.y, begin, end,
                                  j.scratch + (size_t)current_thread_index() * j.stride);
@@ -401,10 +407,18 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_dw = false;
     p.x86_gemm = false;
     p.x86_stem = false;
+    p.x86_dw512 = false;
 #if SDK_FEATURE_X86
     if (p.depthwise && x86_sgemm_avx2_enabled()) {
         p.slot_floats = x86_dw_scratch_floats(g);
         p.x86_dw = p.slot_floats > 0;
+#if defined(__x86_64__)
+        // scratch for both tiers: the test hook can switch AVX-512 off after planning
+        if (x86_f32_avx512_enabled() && x86_dw512_fits(g)) {
+            p.x86_dw512 = true;
+            if (p.slot_floats < x86_dw512_scratch_floats(g)) p.slot_floats = x86_dw512_scratch_floats(g);
+        }
+#endif
     }
 #endif
     if (p.depthwise) return p;
@@ -439,10 +453,16 @@ size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan) {
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
               void* thread_scratch, size_t stride, ThreadPool* pool) {
     if (plan.depthwise) {
-        DwJob j = {&g, x, w, b, y, nullptr, stride / sizeof(float)};
+        DwJob j = {&g, x, w, b, y, nullptr, stride / sizeof(float), false};
 #if SDK_FEATURE_X86
         // the plan's choice, unless the kernel was switched off since (test hook)
         if (plan.x86_dw && x86_sgemm_avx2_enabled()) j.scratch = static_cast<float*>(thread_scratch);
+#if defined(__x86_64__)
+        if (plan.x86_dw512 && x86_f32_avx512_enabled()) {
+            j.scratch = static_cast<float*>(thread_scratch);
+            j.avx512 = true;
+        }
+#endif
 #endif
         int64_t per_task = (int64_t)g.OH * g.OW * g.KH * g.KW;
         int64_t grain = per_task > 0 ? (1 << 15) / per_task : 1;

@@ -78,6 +78,31 @@ void x86_sgemm_set_enabled(int on) {
 }
 
 namespace {
+int g_state512 = -1;  // like g_state
+}  // namespace
+
+bool x86_f32_avx512_enabled() {
+    if (!x86_sgemm_avx2_enabled()) return false;
+#if defined(__x86_64__)
+    int s = __atomic_load_n(&g_state512, __ATOMIC_RELAXED);
+    if (s < 0) {
+        const char* force = getenv("SDK_F32_GEMM");
+        s = (!force || strcmp(force, "avx2") != 0) && __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&g_state512, s, __ATOMIC_RELAXED);
+    }
+    return s == 1;
+#else
+    return false;
+#endif
+}
+
+void x86_f32_set_avx512(int on) {
+    __builtin_cpu_init();
+    const bool ok = __builtin_cpu_supports("avx512f");
+    __atomic_store_n(&g_state512, on < 0 ? -1 : (on && ok ? 1 : 0), __ATOMIC_RELAXED);
+}
+
+namespace {
 
 __attribute__((target("avx2,fma"))) void packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars,
                                                            int64_t acs, const float* Bp, float* C, int64_t ldc,

@@ -1,0 +1,346 @@
+// AVX-512 fp32 depthwise 3x3 convolution (x86_64, chosen at run time on CPUs with
+// AVX512F; SDK_F32_GEMM=avx2 keeps the AVX2 kernels of conv_f32.cpp, =ref turns both off).
+//
+// Stride 1, pads 1 (MobileNet's): the output plane is treated as ONE flat array, 16
+// outputs per vector whatever the row width (a 7x7 plane is 4 vectors, not 7 part-empty
+// rows), and input element o + (kh - 1) * W + (kw - 1) is output o's tap. The 16
+// elements from o + (kh - 1) * W - 1 are one load; the kw = 1, 2 taps are that load
+// shifted by 1 and 2 lanes (valignd with the next vector's load behind it). Taps in the
+// padding: rows above and below the plane are elements outside it (masked loads at the
+// plane's ends, or a copy between zero margins for small planes), columns -1 and W are
+// two column masks per vector, computed once per call and shared by every channel. No
+// padded copy of large planes, no per-row work.
+//
+// Stride 2: see s2_rows.
+#include "kernels/ref/conv.h"
+
+#if SDK_FEATURE_X86 && defined(__x86_64__)
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/unroll.h"
+
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 intrinsics pass an undefined vector as the unused merge source
+// (_mm512_alignr_epi32 and others), which -Wmaybe-uninitialized reports
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define SDK_X86_HOT512 __attribute__((target("avx512f,avx512vl,avx2,fma"), optimize("O2")))
+#else
+#define SDK_X86_HOT512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#endif
+
+namespace sdk {
+namespace ref {
+namespace {
+
+__attribute__((target("avx512f"), always_inline)) inline __m512 act16(__m512 v, int kind, __m512 lo, __m512 hi) {
+    // act_f32's comparisons exactly (NaN: Relu -> 0, Clip keeps it): max/min return their
+    // second operand when one is NaN
+    if (kind == kActRelu) return _mm512_max_ps(v, _mm512_setzero_ps());
+    if (kind == kActClip) return _mm512_mask_mov_ps(_mm512_min_ps(hi, v), _mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ), lo);
+    return v;
+}
+
+inline int64_t flat_vectors(const ConvGeom& g) { return ((int64_t)g.OH * g.OW + 15) / 16; }
+
+// Per vector of the flat plane: lanes whose kw = 0 tap is inside the row (column != 0)
+// in the low 16 bits, lanes whose kw = 2 tap is (column != W - 1) in the high 16 bits;
+// both limited to the plane's lanes.
+void flat_colmasks(const ConvGeom& g, uint32_t* cm) {
+    const int64_t nvec = flat_vectors(g), P = (int64_t)g.OH * g.OW;
+    const int W = g.W;
+    int c0 = 0;  // column of lane 0
+    for (int64_t v = 0; v < nvec; ++v) {
+        uint32_t m0 = 0xFFFF, m2 = 0xFFFF;
+        for (int l = c0 == 0 ? 0 : W - c0; l < 16; l += W) m0 &= ~(1u << l);
+        for (int l = W - 1 - c0; l < 16; l += W) m2 &= ~(1u << l);
+        const int64_t left = P - 16 * v;
+        const uint32_t in = left >= 16 ? 0xFFFFu : (1u << left) - 1;
+        cm[v] = (m0 & in) | (m2 & in) << 16;
+        c0 += 16;
+        while (c0 >= W) c0 -= W;
+    }
+}
+
+// U vectors of one channel's flat plane from vector v (n of them exist): U independent
+// FMA chains. Per tap row kh, U + 1 loads X(q) of the 16 elements from o + (kh - 1) * W - 1
+// on (o: vector q's first output); the kw = 1, 2 taps are X(q) shifted by 1, 2 lanes with
+// X(q + 1) behind (valignd). 3 + 3 / U loads per vector instead of 9: a 64-byte load at an
+// offset that is not a multiple of 16 floats spans two cache lines, and those loads set
+// the pace. Rows above and below the plane: its elements outside [0, P) (EDGE loads are
+// masked to them), columns -1 and W: the column masks (a zero tap, as in the padding).
+template <int U, bool EDGE>
+__attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void flat_block(
+    const float* xin, const uint32_t* cm, int64_t v, int n, int64_t P, int64_t W, const __m512* w, __m512 vb,
+    float* out, int kind, __m512 lo, __m512 hi) {
+    __m512 acc[U];  // (3 chains per vector, one per tap row, measured slower)
+    __mmask16 m0[U], m2[U];
+    SDK_UNROLL for (int i = 0; i < U; ++i) {
+        acc[i] = vb;
+        const uint32_t c = cm[i < n ? v + i : v];
+        m0[i] = (__mmask16)c;
+        m2[i] = (__mmask16)(c >> 16);
+    }
+    SDK_UNROLL for (int kh = 0; kh < 3; ++kh) {
+        const int64_t e0 = 16 * v + (kh - 1) * W - 1;  // element of X(v)'s lane 0
+        __m512i X[U + 1];
+        SDK_UNROLL for (int i = 0; i <= U; ++i) {
+            const int64_t e = e0 + 16 * i;
+            if (EDGE) {
+                const int64_t a = e < 0 ? -e : 0, b = P - e < 16 ? P - e : 16;
+                const __mmask16 lm = a < b ? (__mmask16)(((1u << b) - 1) & ~((1u << a) - 1)) : (__mmask16)0;
+                X[i] = _mm512_castps_si512(_mm512_maskz_loadu_ps(lm, xin + e));
+            } else {
+                X[i] = _mm512_castps_si512(_mm512_loadu_ps(xin + e));
+            }
+        }
+        SDK_UNROLL for (int i = 0; i < U; ++i) {
+            const __m512 t0 = _mm512_castsi512_ps(_mm512_maskz_mov_epi32(m0[i], X[i]));
+            const __m512 t1 = _mm512_castsi512_ps(_mm512_alignr_epi32(X[i + 1], X[i], 1));
+            const __m512 t2 = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(m2[i], X[i + 1], X[i], 2));
+            acc[i] = _mm512_fmadd_ps(t0, w[kh * 3], acc[i]);
+            acc[i] = _mm512_fmadd_ps(t1, w[kh * 3 + 1], acc[i]);
+            acc[i] = _mm512_fmadd_ps(t2, w[kh * 3 + 2], acc[i]);
+        }
+    }
+    SDK_UNROLL for (int i = 0; i < U; ++i) {
+        if (i >= n) break;
+        const __m512 r = act16(acc[i], kind, lo, hi);
+        const int64_t left = P - 16 * (v + i);
+        if (left >= 16)
+            _mm512_storeu_ps(out + (v + i) * 16, r);
+        else
+            _mm512_mask_storeu_ps(out + (v + i) * 16, (__mmask16)((1u << left) - 1), r);
+    }
+}
+
+constexpr int kFlatU = 4;
+
+// pad: xin has W + 1 zeros before it and 16 * kFlatU + W + 16 after its P floats (a copy
+// in the scratch), so no load needs a mask.
+SDK_X86_HOT512 void flat_plane(const float* xin, const uint32_t* cm, int64_t nvec, int64_t P, int64_t W,
+                               const float* wk, float bias, float* out, int kind, float lo_, float hi_, bool pad) {
+    __m512 w[9];
+    SDK_UNROLL for (int t = 0; t < 9; ++t) w[t] = _mm512_set1_ps(wk[t]);
+    const __m512 vb = _mm512_set1_ps(bias), lo = _mm512_set1_ps(lo_), hi = _mm512_set1_ps(hi_);
+    constexpr int U = kFlatU;
+    for (int64_t v = 0; v < nvec; v += U) {
+        const int n = nvec - v < U ? (int)(nvec - v) : U;
+        // every load inside the plane: 16 * v - W - 1 >= 0 and 16 * (v + U) + W + 15 <= P
+        if (pad || (16 * v >= W + 1 && 16 * (v + U) + W + 15 <= P))
+            flat_block<U, false>(xin, cm, v, n, P, W, w, vb, out, kind, lo, hi);
+        else
+            flat_block<U, true>(xin, cm, v, n, P, W, w, vb, out, kind, lo, hi);
+    }
+}
+
+// ---- Stride 2 (pads 1 at the top and left). Vector widths: 16 (ZMM) for rows wider than
+// 8 outputs, 8 (YMM, AVX512VL) for narrower ones (a 7-wide row would leave 9 of 16 lanes
+// idle). Per tap row, a vector of L outputs from column c0 loads the 2L input columns
+// from 2 * c0 on (A, B; masked past the row's end = the right padding): kw = 1 is their
+// even lanes, kw = 2 their odd lanes (one two-source permute each), and kw = 0 (input
+// column 2 * c0 + 2j - 1) is kw = 2 moved up one lane with the previous vector's last
+// kw = 2 lane below it (valignd; zero left of the row = the left padding). 2 loads, 3
+// shuffles, 3 FMAs per tap row; rows go left to right, 4 output rows in flight.
+struct Z16 {
+    typedef __m512 V;
+    static constexpr int L = 16;
+    static SDK_X86_HOT512 inline V zero() { return _mm512_setzero_ps(); }
+    static SDK_X86_HOT512 inline V set1(float f) { return _mm512_set1_ps(f); }
+    static SDK_X86_HOT512 inline V load(const float* p) { return _mm512_loadu_ps(p); }
+    static SDK_X86_HOT512 inline V maskz_load(uint32_t m, const float* p) { return _mm512_maskz_loadu_ps((__mmask16)m, p); }
+    static SDK_X86_HOT512 inline V even(V a, V b) {
+        return _mm512_permutex2var_ps(a, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
+    }
+    static SDK_X86_HOT512 inline V odd(V a, V b) {
+        return _mm512_permutex2var_ps(a, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
+    }
+    static SDK_X86_HOT512 inline V up1(V cur, V prev) {  // [prev[L-1], cur[0..L-2]]
+        return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(cur), _mm512_castps_si512(prev), 15));
+    }
+    static SDK_X86_HOT512 inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+    static SDK_X86_HOT512 inline V act(V v, int kind, V lo, V hi) { return act16(v, kind, lo, hi); }
+    static SDK_X86_HOT512 inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+    static SDK_X86_HOT512 inline void mask_store(float* p, uint32_t m, V v) { _mm512_mask_storeu_ps(p, (__mmask16)m, v); }
+};
+
+struct Y8 {
+    typedef __m256 V;
+    static constexpr int L = 8;
+    static SDK_X86_HOT512 inline V zero() { return _mm256_setzero_ps(); }
+    static SDK_X86_HOT512 inline V set1(float f) { return _mm256_set1_ps(f); }
+    static SDK_X86_HOT512 inline V load(const float* p) { return _mm256_loadu_ps(p); }
+    static SDK_X86_HOT512 inline V maskz_load(uint32_t m, const float* p) { return _mm256_maskz_loadu_ps((__mmask8)m, p); }
+    static SDK_X86_HOT512 inline V even(V a, V b) {
+        return _mm256_permutex2var_ps(a, _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), b);
+    }
+    static SDK_X86_HOT512 inline V odd(V a, V b) {
+        return _mm256_permutex2var_ps(a, _mm256_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15), b);
+    }
+    static SDK_X86_HOT512 inline V up1(V cur, V prev) {
+        return _mm256_castsi256_ps(_mm256_alignr_epi32(_mm256_castps_si256(cur), _mm256_castps_si256(prev), 7));
+    }
+    static SDK_X86_HOT512 inline V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+    static SDK_X86_HOT512 inline V act(V v, int kind, V lo, V hi) {
+        if (kind == kActRelu) return _mm256_max_ps(v, _mm256_setzero_ps());
+        if (kind == kActClip)
+            return _mm256_mask_mov_ps(_mm256_min_ps(hi, v), _mm256_cmp_ps_mask(v, lo, _CMP_LT_OQ), lo);
+        return v;
+    }
+    static SDK_X86_HOT512 inline void store(float* p, V v) { _mm256_storeu_ps(p, v); }
+    static SDK_X86_HOT512 inline void mask_store(float* p, uint32_t m, V v) { _mm256_mask_storeu_ps(p, (__mmask8)m, v); }
+};
+
+// lanes [0, n) of an L-lane mask (n may be <= 0 or >= L)
+inline uint32_t lanes(int64_t n, int L) { return n <= 0 ? 0u : n >= L ? (1u << L) - 1 : (1u << n) - 1; }
+
+// Output rows [oh, oh + U) of one channel (all exist).
+template <class T, int U>
+__attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void s2_rows(
+    const ConvGeom& g, const float* xin, int oh, const typename T::V* w, typename T::V vb, float* out,
+    typename T::V lo, typename T::V hi) {
+    typedef typename T::V V;
+    constexpr int L = T::L;
+    const float* r[U][3];
+    bool ok[U][3];
+    SDK_UNROLL for (int i = 0; i < U; ++i) SDK_UNROLL for (int kh = 0; kh < 3; ++kh) {
+        const int ih = 2 * (oh + i) - 1 + kh;
+        ok[i][kh] = (unsigned)ih < (unsigned)g.H;
+        r[i][kh] = xin + (int64_t)(ok[i][kh] ? ih : 0) * g.W;
+    }
+    V prev[U][3];
+    SDK_UNROLL for (int i = 0; i < U; ++i) SDK_UNROLL for (int kh = 0; kh < 3; ++kh) prev[i][kh] = T::zero();
+    const int kind = g.act.kind;
+    for (int c0 = 0; c0 < g.OW; c0 += L) {
+        const int64_t col = 2 * (int64_t)c0;  // first input column loaded
+        const bool whole = col + 2 * L <= g.W;
+        const uint32_t ma = lanes(g.W - col, L), mb = lanes(g.W - col - L, L);
+        V acc[U];
+        SDK_UNROLL for (int i = 0; i < U; ++i) acc[i] = vb;
+        SDK_UNROLL for (int kh = 0; kh < 3; ++kh) SDK_UNROLL for (int i = 0; i < U; ++i) {
+            if (!ok[i][kh]) continue;  // a padding row: no taps (as the ref kernel)
+            const float* s = r[i][kh] + col;
+            V a, b;
+            if (whole) {
+                a = T::load(s);
+                b = T::load(s + L);
+            } else {
+                a = T::maskz_load(ma, s);
+                b = T::maskz_load(mb, s + L);
+            }
+            const V t1 = T::even(a, b), t2 = T::odd(a, b), t0 = T::up1(t2, prev[i][kh]);
+            prev[i][kh] = t2;
+            acc[i] = T::fma(t0, w[kh * 3], acc[i]);
+            acc[i] = T::fma(t1, w[kh * 3 + 1], acc[i]);
+            acc[i] = T::fma(t2, w[kh * 3 + 2], acc[i]);
+        }
+        const uint32_t mo = lanes(g.OW - c0, L);
+        SDK_UNROLL for (int i = 0; i < U; ++i) {
+            const V v = T::act(acc[i], kind, lo, hi);
+            float* d = out + (int64_t)(oh + i) * g.OW + c0;
+            if (c0 + L <= g.OW)
+                T::store(d, v);
+            else
+                T::mask_store(d, mo, v);
+        }
+    }
+}
+
+template <class T>
+SDK_X86_HOT512 void s2_plane(const ConvGeom& g, const float* xin, const float* wk, float bias, float* out) {
+    typedef typename T::V V;
+    V w[9];
+    SDK_UNROLL for (int t = 0; t < 9; ++t) w[t] = T::set1(wk[t]);
+    const V vb = T::set1(bias), lo = T::set1(g.act.lo), hi = T::set1(g.act.hi);
+    if (g.OH < 4) {
+        for (int oh = 0; oh < g.OH; ++oh) s2_rows<T, 1>(g, xin, oh, w, vb, out, lo, hi);
+        return;
+    }
+    // 4 rows at a time; the last block ends at the last row, overlapping the one before
+    // (rows computed twice store the same values): 7 rows = 2 blocks, not 1 + 3 single rows
+    for (int oh = 0;; oh += 4) {
+        if (oh > g.OH - 4) oh = g.OH - 4;
+        s2_rows<T, 4>(g, xin, oh, w, vb, out, lo, hi);
+        if (oh == g.OH - 4) break;
+    }
+}
+
+inline bool s2_fits(const ConvGeom& g) {
+    return g.C == g.group && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == 2 && g.sw == 2 &&
+           g.pt == 1 && g.pl == 1;
+}
+
+}  // namespace
+
+bool x86_dw512_fits(const ConvGeom& g) {
+    return (g.C == g.group && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == 1 && g.sw == 1 &&
+           g.pt == 1 && g.pl == 1 && g.pb == 1 && g.pr == 1) || s2_fits(g);
+}
+
+namespace {
+// Planes up to this many outputs are copied between zero margins first: most of their
+// vectors would otherwise take the masked (edge) loads (14x14: ~12% faster; 28x28 no
+// gain, 56x56 slower).
+constexpr int64_t kFlatCopyMax = 400;
+inline int64_t flat_front(const ConvGeom& g) { return ((int64_t)g.W + 1 + 15) / 16 * 16; }
+inline int64_t flat_copy_floats(const ConvGeom& g) {
+    return flat_front(g) + (int64_t)g.OH * g.OW + 16 * kFlatU + g.W + 32;
+}
+}  // namespace
+
+int64_t x86_dw512_scratch_floats(const ConvGeom& g) {
+    if (s2_fits(g)) return 16;
+    const int64_t P = (int64_t)g.OH * g.OW;
+    // column masks (uint32), then the copy
+    return (flat_vectors(g) + 16) / 16 * 16 + (P <= kFlatCopyMax ? flat_copy_floats(g) : 0);
+}
+
+void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
+                         int64_t begin, int64_t end, float* scratch) {
+    if (s2_fits(g)) {
+        const int mult = g.OC / g.C;
+        const int64_t iplane = (int64_t)g.H * g.W, P = (int64_t)g.OH * g.OW;
+        int oc = (int)(begin % g.OC);
+        for (int64_t t = begin; t < end; ++t, oc = oc + 1 == g.OC ? 0 : oc + 1) {
+            const float* xin = x + (mult == 1 ? t : t / mult) * iplane;
+            float* out = y + t * P;
+            if (g.OW > 8)
+                s2_plane<Z16>(g, xin, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out);
+            else
+                s2_plane<Y8>(g, xin, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out);
+            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip) act_span_f32(out, P, g.act);
+        }
+        return;
+    }
+    uint32_t* cm = reinterpret_cast<uint32_t*>(scratch);
+    flat_colmasks(g, cm);
+    const int64_t nvec = flat_vectors(g), P = (int64_t)g.OH * g.OW;
+    const bool pad = P <= kFlatCopyMax;
+    float* buf = scratch + (nvec + 16) / 16 * 16;
+    const int64_t front = flat_front(g);
+    if (pad) memset(buf, 0, (size_t)flat_copy_floats(g) * sizeof(float));
+    const int mult = g.OC / g.C;
+    const int64_t iplane = (int64_t)g.H * g.W;
+    // plane t: output channel oc = t % OC of image t / OC, input plane t / mult (no
+    // divisions per plane: they cost as much as a 7x7 plane's multiply-adds)
+    int oc = (int)(begin % g.OC);
+    for (int64_t t = begin; t < end; ++t, oc = oc + 1 == g.OC ? 0 : oc + 1) {
+        const float* xin = x + (mult == 1 ? t : t / mult) * iplane;
+        float* out = y + t * P;
+        if (pad) {
+            memcpy(buf + front, xin, (size_t)P * sizeof(float));
+            xin = buf + front;
+        }
+        flat_plane(xin, cm, nvec, P, g.W, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out, g.act.kind, g.act.lo, g.act.hi,
+                   pad);
+        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip) act_span_f32(out, P, g.act);
+    }
+}
+
+}  // namespace ref
+}  // namespace sdk
+#endif
