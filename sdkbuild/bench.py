@@ -15,6 +15,7 @@ on the same input (cosine). Timing is reported, never asserted.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import platform
@@ -86,13 +87,16 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
 
     from . import convert, sdkm
     from .convert import quantize
+    from .convert.banding import band_conv_pools
 
     fp32 = convert.convert_model(convert.load_onnx(bm.onnx)[0])
     if len(fp32.inputs) != 1:
         raise SdkbuildError(f"{bm.onnx}: bench supports single-input models (this one has {len(fp32.inputs)})")
     inp = fp32.tensors[fp32.inputs[0]]
     files: dict[str, Path] = {"sdkm_fp32": work / f"{bm.name}.fp32.sdkm"}
-    sdkm.write(fp32, files["sdkm_fp32"])
+    shipped = copy.deepcopy(fp32)  # the engine runs what `sdkbuild convert` writes (banded)
+    band_conv_pools(shipped)
+    sdkm.write(shipped, files["sdkm_fp32"])
     # fix the batch dimension as the .sdkm does, so both runtimes see the same shapes
     m = onnx.load(bm.onnx)
     for d, v in zip(m.graph.input[0].type.tensor_type.shape.dim, inp.shape, strict=False):
@@ -117,7 +121,9 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
 
         feeds = [{inp.name: np.asarray(s, np.float32).reshape(inp.shape)} for s in bm.calibration]
         files["sdkm_int8"] = work / f"{bm.name}.int8.sdkm"
-        sdkm.write(quantize.quantize_model(fp32, feeds), files["sdkm_int8"])
+        qm = quantize.quantize_model(fp32, feeds)
+        band_conv_pools(qm)
+        sdkm.write(qm, files["sdkm_int8"])
 
         class Reader(CalibrationDataReader):
             def __init__(self, it: list[dict[str, np.ndarray]]) -> None:
