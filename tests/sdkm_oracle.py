@@ -42,6 +42,9 @@ def to_onnx(m: sdkm.Model) -> onnx.ModelProto:
         y = f"{out}__preact" if act else out
         if n.op == "Reshape":
             nodes.append(helper.make_node("Reshape", [ins[0], const(np.asarray(attrs["shape"], np.int64))], [y]))
+        elif n.op == "Slice":
+            nodes.append(helper.make_node("Slice", [ins[0], const(np.asarray(attrs["starts"], np.int64)),
+                                                    const(np.asarray(attrs["ends"], np.int64))], [y]))
         elif n.op == "Clip":
             lo = const(np.float32(attrs.get("min", [-np.inf])[0]))
             hi = const(np.float32(attrs.get("max", [np.inf])[0]))
