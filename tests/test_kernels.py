@@ -75,6 +75,8 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path) -> None:
         assert "fp32 gemm kernel neon" in log and "fp32 conv kernels neon" in log
     if "x86" in CASES[target]:  # AVX2 GEMM tiles + depthwise vs ref, unless the CPU lacks AVX2
         assert "fp32 conv kernels avx2" in log or "lacks AVX2/FMA" in log
+        # the AVX-512 tier (depthwise 3x3, stem) too where the CPU has it
+        assert "fp32 conv kernels avx512" in log or "lacks AVX512F" in log or "lacks AVX2/FMA" in log
 
 
 # --------------------------------------------------------------------------- depthwise rows on the host

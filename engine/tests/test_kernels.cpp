@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/op.h"
+#include "core/thread_pool.h"
 
 #if SDK_FEATURE_INT8
 #include "kernels/gemm_s8.h"
@@ -261,6 +262,9 @@ static void check_dots_avx2() {
 // random geometries: odd sizes, pads, strides, dilations, groups, depth multipliers and
 // every fused activation. Within 1e-5 (FMA rounds once).
 static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
+    // every 4th geometry also on pools of 2 and 3 threads (the tile / output-channel splits)
+    sdk::ThreadPool* pools[2] = {sdk::pool_create(2), sdk::pool_create(3)};
+    int pooled = 0;
     std::mt19937 rng(11);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -295,6 +299,10 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.H = pick(1, 40) + 2;
             g.W = pick(1, 70) + 2;
             if (!dw) C = pick(1, 4);
+            if (!dw && pick(0, 1)) {  // MobileNet's stem padding (the AVX-512 stem), rows up to 75 outputs wide
+                g.pt = g.pl = 1;
+                g.W = pick(1, 150);
+            }
         }
         if (kind == 6) {
             g.KH = g.KW = 3;
@@ -327,6 +335,22 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, want.data(), scratch.data(), sb, nullptr);
         set_enabled(-1);
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
+        for (int pi = 0; it % 4 == 0 && pi < 2; ++pi) {
+            if (!pools[pi]) continue;
+            const size_t stride = (sb + 63) / 64 * 64;
+            std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
+            std::vector<float> got_mt(ny + 16, 7.0f);
+            sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
+            for (size_t i = 0; i < want.size(); ++i) {
+                const double d = fabs((double)want[i] - got_mt[i]) / (1.0 + fabs((double)want[i]));
+                if (!(d <= 1e-5)) {
+                    CHECK(false, "conv %s %d threads: N%d C%d %dx%d OC%d k%dx%d s%d,%d g%d at %zu: %g vs %g", name,
+                          pi + 2, g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.group, i, got_mt[i], want[i]);
+                    break;
+                }
+            }
+            ++pooled;
+        }
         for (size_t i = 0; i < want.size(); ++i) {
             const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
             worst = d > worst ? d : worst;
@@ -339,7 +363,9 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         }
         ++cases;
     }
-    printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (worst %.2g)\n", name, cases, worst);
+    for (sdk::ThreadPool* p : pools) sdk::pool_destroy(p);
+    printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (worst %.2g; %d on 2-3 threads)\n", name,
+           cases, worst, pooled);
     g_checked.push_back(std::string(name) + "-f32-conv");
 }
 #endif
