@@ -313,6 +313,10 @@ void pack16(const float* B, int64_t rs, int K, int64_t n0, int nc, float* out) {
         const int w = nc - p < 16 ? nc - p : 16;
         float* dst = out + (int64_t)(p / 16) * K * 16;
         const float* src = B + (n0 + p);
+        if (w == 16) {  // a constant-size copy (inlined), not a memcpy call per 64 bytes
+            for (int k = 0; k < K; ++k) memcpy(dst + k * 16, src + k * rs, 16 * sizeof(float));
+            continue;
+        }
         for (int k = 0; k < K; ++k) {
             memcpy(dst + k * 16, src + k * rs, (size_t)w * sizeof(float));
             for (int jj = w; jj < 16; ++jj) dst[k * 16 + jj] = 0.0f;
