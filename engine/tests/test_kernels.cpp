@@ -257,6 +257,75 @@ static void check_dots_avx2() {
 }
 #endif
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
+// The 16-column-panel GEMM behind the x86 1x1 / im2col convs (x86_sgemm16_avx2, which
+// hands wide tiles to the AVX-512 tile when that tier is on) vs double-precision sums:
+// B in place (row stride ldb, blocks 16 floats apart) and as packed panels, every
+// epilogue (alpha, row bias, accumulate, Relu / Clip / HardSwish), row counts around the
+// 12- and 6-row tiles, column tails of 1-31.
+static void check_sgemm16(const char* name) {
+    std::mt19937 rng(5);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    double worst = 0.0;
+    for (int it = 0; it < 300; ++it) {
+        const int M = it % 3 == 0 ? pick(1, 40) : pick(1, 14), K = pick(0, 3) ? pick(1, 64) : pick(65, 300);
+        const int N = it % 2 ? pick(128, 300) : pick(1, 80);
+        const bool packed = it % 4 >= 2;
+        std::vector<float> A((size_t)M * K), B((size_t)K * N), bias(M);
+        for (auto& v : A) v = nd(rng);
+        for (auto& v : B) v = nd(rng);
+        for (auto& v : bias) v = nd(rng);
+        const int64_t nblk = (N + 15) / 16;
+        std::vector<float> panels((size_t)nblk * K * 16, 0.0f);
+        for (int k = 0; k < K; ++k)
+            for (int c = 0; c < N; ++c) panels[(size_t)(c / 16) * K * 16 + (size_t)k * 16 + c % 16] = B[(size_t)k * N + c];
+        sdk::ref::GemmEpilogue e;
+        const int variant = it % 5;
+        e.alpha = variant == 1 ? 0.5f : 1.0f;
+        e.row_bias = variant >= 2 ? bias.data() : nullptr;
+        e.accumulate = variant == 3;
+        e.act = {variant == 2 ? (int32_t)sdk::kActRelu : (variant == 3 ? (int32_t)sdk::kActClip : (variant == 4 ? 3 : 0)),
+                 -1.0f, 1.5f};
+        const int64_t ldc = N + pick(0, 5);
+        std::vector<float> C((size_t)M * ldc + 16, 0.25f);
+        if (packed)
+            sdk::ref::x86_sgemm16_avx2(M, N, K, A.data(), K, panels.data(), 16, (int64_t)16 * K, C.data(), ldc, e);
+        else
+            sdk::ref::x86_sgemm16_avx2(M, N, K, A.data(), K, B.data(), N, 16, C.data(), ldc, e);
+        for (int m = 0; m < M; ++m)
+            for (int64_t c = 0; c < ldc; ++c) {
+                const float got = C[(size_t)m * ldc + c];
+                if (c >= N) {
+                    CHECK(got == 0.25f, "sgemm16 %s M%d N%d K%d wrote column %d past N", name, M, N, K, (int)c);
+                    continue;
+                }
+                double s = 0.0, mag = 0.0;
+                for (int k = 0; k < K; ++k) {
+                    s += (double)A[(size_t)m * K + k] * B[(size_t)k * N + c];
+                    mag += fabs((double)A[(size_t)m * K + k] * B[(size_t)k * N + c]);
+                }
+                s *= e.alpha;
+                if (e.row_bias) s += e.row_bias[m];
+                if (e.accumulate) s += 0.25;
+                const float want = sdk::ref::act_f32((float)s, e.act);
+                const double d = fabs((double)want - got) / (1.0 + mag);
+                worst = d > worst ? d : worst;
+                if (!(d <= 1e-5)) {
+                    CHECK(false, "sgemm16 %s M%d N%d K%d %s variant %d at (%d,%d): %g vs %g", name, M, N, K,
+                          packed ? "packed" : "in place", variant, m, (int)c, got, want);
+                    m = M;
+                    break;
+                }
+            }
+        ++cases;
+    }
+    printf("fp32 gemm16 kernel %-6s: %d random cases within 1e-5 (worst %.2g)\n", name, cases, worst);
+    g_checked.push_back(std::string(name) + "-f32-gemm16");
+}
+#endif
+
 #if SDK_FEATURE_FP32 && defined(TEST_HAVE_CONV)
 // fp32 Conv with the SIMD kernels (GEMM tiles, depthwise) vs with them switched off, on
 // random geometries: odd sizes, pads, strides, dilations, groups, depth multipliers and
@@ -404,6 +473,10 @@ int main(int argc, char** argv) {
     {
         check_sgemm("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
         check_dots_avx2();
+        sdk::ref::x86_f32_set_avx512(0);
+        check_sgemm16("avx2");
+        sdk::ref::x86_f32_set_avx512(-1);
+        if (sdk::ref::x86_f32_avx512_enabled()) check_sgemm16("avx512");
 #if defined(TEST_HAVE_CONV)
         // both tiers: the AVX2 kernels alone, then with the AVX-512 ones where the CPU has them
         sdk::ref::x86_f32_set_avx512(0);

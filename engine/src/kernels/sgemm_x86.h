@@ -42,6 +42,13 @@ constexpr int kX86Panel = 16;
 void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
                       int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e);
 
+#if defined(__x86_64__)
+// The AVX-512 tier of x86_sgemm16_avx2 (which calls it when x86_f32_avx512_enabled()):
+// same contract, up to 12 x 32 register tiles (kernels/x86/common_f32_avx512.cpp).
+void x86_sgemm16_avx512(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
+                        int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e);
+#endif
+
 // out[i] = dot(a, b + i * K) for i in [0, n) (Gemm with M == 1 and B transposed).
 void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out);
 
