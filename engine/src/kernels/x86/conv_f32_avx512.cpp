@@ -205,15 +205,19 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void 
     typename T::V lo, typename T::V hi) {
     typedef typename T::V V;
     constexpr int L = T::L;
-    const float* r[U][3];
-    bool ok[U][3];
-    SDK_UNROLL for (int i = 0; i < U; ++i) SDK_UNROLL for (int kh = 0; kh < 3; ++kh) {
-        const int ih = 2 * (oh + i) - 1 + kh;
-        ok[i][kh] = (unsigned)ih < (unsigned)g.H;
-        r[i][kh] = xin + (int64_t)(ok[i][kh] ? ih : 0) * g.W;
+    // the 2U + 1 input rows of the block: row q = 2 * oh - 1 + q feeds output row q / 2
+    // (kh 0, q even), row (q - 1) / 2 (kh 1, q odd) and row q / 2 - 1 (kh 2, q even): each
+    // is loaded and split into its three taps once, not once per output row it feeds
+    constexpr int Q = 2 * U + 1;
+    const float* r[Q];
+    bool ok[Q];
+    SDK_UNROLL for (int q = 0; q < Q; ++q) {
+        const int ih = 2 * oh - 1 + q;
+        ok[q] = (unsigned)ih < (unsigned)g.H;
+        r[q] = xin + (int64_t)(ok[q] ? ih : 0) * g.W;
     }
-    V prev[U][3];
-    SDK_UNROLL for (int i = 0; i < U; ++i) SDK_UNROLL for (int kh = 0; kh < 3; ++kh) prev[i][kh] = T::zero();
+    V prev[Q];
+    SDK_UNROLL for (int q = 0; q < Q; ++q) prev[q] = T::zero();
     const int kind = g.act.kind;
     for (int c0 = 0; c0 < g.OW; c0 += L) {
         const int64_t col = 2 * (int64_t)c0;  // first input column loaded
@@ -221,9 +225,9 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void 
         const uint32_t ma = lanes(g.W - col, L), mb = lanes(g.W - col - L, L);
         V acc[U];
         SDK_UNROLL for (int i = 0; i < U; ++i) acc[i] = vb;
-        SDK_UNROLL for (int kh = 0; kh < 3; ++kh) SDK_UNROLL for (int i = 0; i < U; ++i) {
-            if (!ok[i][kh]) continue;  // a padding row: no taps (as the ref kernel)
-            const float* s = r[i][kh] + col;
+        SDK_UNROLL for (int q = 0; q < Q; ++q) {
+            if (!ok[q]) continue;  // a padding row: no taps (as the ref kernel)
+            const float* s = r[q] + col;
             V a, b;
             if (whole) {
                 a = T::load(s);
@@ -232,11 +236,27 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void 
                 a = T::maskz_load(ma, s);
                 b = T::maskz_load(mb, s + L);
             }
-            const V t1 = T::even(a, b), t2 = T::odd(a, b), t0 = T::up1(t2, prev[i][kh]);
-            prev[i][kh] = t2;
-            acc[i] = T::fma(t0, w[kh * 3], acc[i]);
-            acc[i] = T::fma(t1, w[kh * 3 + 1], acc[i]);
-            acc[i] = T::fma(t2, w[kh * 3 + 2], acc[i]);
+            const V t1 = T::even(a, b), t2 = T::odd(a, b), t0 = T::up1(t2, prev[q]);
+            prev[q] = t2;
+            if (q % 2) {
+                const int i = (q - 1) / 2;
+                acc[i] = T::fma(t0, w[3], acc[i]);
+                acc[i] = T::fma(t1, w[4], acc[i]);
+                acc[i] = T::fma(t2, w[5], acc[i]);
+            } else {
+                if (q / 2 < U) {
+                    const int i = q / 2;
+                    acc[i] = T::fma(t0, w[0], acc[i]);
+                    acc[i] = T::fma(t1, w[1], acc[i]);
+                    acc[i] = T::fma(t2, w[2], acc[i]);
+                }
+                if (q >= 2) {
+                    const int i = q / 2 - 1;
+                    acc[i] = T::fma(t0, w[6], acc[i]);
+                    acc[i] = T::fma(t1, w[7], acc[i]);
+                    acc[i] = T::fma(t2, w[8], acc[i]);
+                }
+            }
         }
         const uint32_t mo = lanes(g.OW - c0, L);
         SDK_UNROLL for (int i = 0; i < U; ++i) {
