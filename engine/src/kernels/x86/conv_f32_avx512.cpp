@@ -99,12 +99,13 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void 
             }
         }
         SDK_UNROLL for (int i = 0; i < U; ++i) {
-            const __m512 t0 = _mm512_castsi512_ps(_mm512_maskz_mov_epi32(m0[i], X[i]));
+            // the column masks on the multiply-adds (merge masking: lanes off keep the sum),
+            // not on the taps: on Zen 4 the 512-bit shuffles, not the FMAs, set the pace
             const __m512 t1 = _mm512_castsi512_ps(_mm512_alignr_epi32(X[i + 1], X[i], 1));
-            const __m512 t2 = _mm512_castsi512_ps(_mm512_maskz_alignr_epi32(m2[i], X[i + 1], X[i], 2));
-            acc[i] = _mm512_fmadd_ps(t0, w[kh * 3], acc[i]);
+            const __m512 t2 = _mm512_castsi512_ps(_mm512_alignr_epi32(X[i + 1], X[i], 2));
+            acc[i] = _mm512_mask3_fmadd_ps(_mm512_castsi512_ps(X[i]), w[kh * 3], acc[i], m0[i]);
             acc[i] = _mm512_fmadd_ps(t1, w[kh * 3 + 1], acc[i]);
-            acc[i] = _mm512_fmadd_ps(t2, w[kh * 3 + 2], acc[i]);
+            acc[i] = _mm512_mask3_fmadd_ps(t2, w[kh * 3 + 2], acc[i], m2[i]);
         }
     }
     SDK_UNROLL for (int i = 0; i < U; ++i) {
