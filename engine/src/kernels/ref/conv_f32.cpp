@@ -542,6 +542,11 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     const int64_t per_task = (int64_t)j.oc_block * plan.slot_floats;  // multiply-adds
     int64_t grain = per_task > 0 ? (1 << 17) / per_task : 1;
     if (grain < run) grain = run;
+    // Many tiles (56x56 and larger): one contiguous run of pixel tiles per thread, not the
+    // pool's ~4 dynamic chunks each. Consecutive pixel-split layers then read mostly what
+    // the same core wrote (measured 4-5% faster over MobileNetV2's convs on 2 threads).
+    // floor(tasks / threads): n >= 2 * grain, or parallel_for would run it all inline.
+    if (threads > 1 && !j.ob_major && grain < tasks / threads) grain = tasks / threads;
     parallel_for(pool, tasks, grain < 1 ? 1 : grain, gemm_conv_tiles, &j);
 }
 
