@@ -169,6 +169,11 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
         return x86_dw_range_avx2(g, j.x, j.w, j.b, j.y, begin, end,
                                  j.scratch + (size_t)current_thread_index() * j.stride);
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+    if (j.scratch)
+        return neon_dw3x3_range(g, j.x, j.w, j.b, j.y, begin, end,
+                                j.scratch + (size_t)current_thread_index() * j.stride);
+#endif
     const int mult = g.OC / g.C;  // depth multiplier
     for (int64_t t = begin; t < end; ++t) {
         const int n = (int)(t / g.OC), oc = (int)(t % g.OC), c = oc / mult;
@@ -408,6 +413,14 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_gemm = false;
     p.x86_stem = false;
     p.x86_dw512 = false;
+    p.neon_dw = false;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+    // scratch whatever the tier: the test hook can switch NEON off after planning
+    if (p.depthwise && neon_dw3x3_fits(g)) {
+        p.neon_dw = true;
+        p.slot_floats = neon_dw3x3_scratch_floats(g);
+    }
+#endif
 #if SDK_FEATURE_X86
     if (p.depthwise && x86_sgemm_avx2_enabled()) {
         p.slot_floats = x86_dw_scratch_floats(g);
@@ -463,6 +476,9 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
             j.avx512 = true;
         }
 #endif
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        if (plan.neon_dw && neon_sgemm_enabled()) j.scratch = static_cast<float*>(thread_scratch);
 #endif
         int64_t per_task = (int64_t)g.OH * g.OW * g.KH * g.KW;
         int64_t grain = per_task > 0 ? (1 << 15) / per_task : 1;
