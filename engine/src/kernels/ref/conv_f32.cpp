@@ -63,6 +63,7 @@ void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* 
     int lo = g.pl > 0 ? g.pl : 0;                           // ow - pl >= 0
     int hi = g.W - (g.KW - 1) * g.dw + g.pl;                // ow - pl + (KW-1)*dw < W
     if (hi > g.OW) hi = g.OW;
+    if (hi < 0) hi = 0;  // no interior (a row narrower than the kernel): all scalar, none at ow < 0
     if (lo > hi) lo = hi;
     auto scalar = [&](int ow) {
         float acc = bias;
