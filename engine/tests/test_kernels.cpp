@@ -49,6 +49,11 @@ extern const sdk::OpDef sdk_op_maxpool;
 #if defined(TEST_HAVE_AVERAGEPOOL)
 extern const sdk::OpDef sdk_op_averagepool;
 #endif
+#if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
+#include "kernels/neon/sum_neon.h"
+#include "kernels/ref/misc.h"
+extern const sdk::OpDef sdk_op_globalaveragepool;
+#endif
 
 static int g_failures = 0;
 static std::vector<std::string> g_checked;
@@ -681,6 +686,127 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
 }
 #endif
 
+#if SDK_FEATURE_FP32 && (SDK_FEATURE_NEON || SDK_FEATURE_X86) && defined(TEST_HAVE_CONV)
+// fp32 depthwise 3x3 (the NEON kernel's shapes): stride 1 or 2, asymmetric pads 0-2, depth
+// multipliers 1-2, planes 1 to 70 wide, every activation; NEON on vs off, within 1e-5.
+static void check_dw3x3_f32(const char* name, void (*set_enabled)(int)) {
+    std::mt19937 rng(13);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    double worst = 0.0;
+    for (int it = 0; it < 200; ++it) {
+        sdk::ConvGeom g;
+        memset(&g, 0, sizeof g);
+        g.N = pick(1, 2);
+        g.C = pick(1, 6);
+        g.group = g.C;
+        g.OC = g.C * pick(1, 2);
+        g.KH = g.KW = 3;
+        g.sh = g.sw = pick(1, 2);
+        g.dh = g.dw = 1;
+        g.pt = pick(0, 2); g.pl = pick(0, 2); g.pb = pick(0, 2); g.pr = pick(0, 2);
+        g.H = std::max(pick(1, 20), 3 - g.pt - g.pb);
+        g.W = std::max(it % 3 ? pick(1, 70) : pick(1, 9), 3 - g.pl - g.pr);
+        g.OH = (g.H + g.pt + g.pb - 3) / g.sh + 1;
+        g.OW = (g.W + g.pl + g.pr - 3) / g.sw + 1;
+        g.act.kind = pick(0, 4);
+        g.act.lo = -0.5f;
+        g.act.hi = 0.75f;
+        set_enabled(-1);
+        const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
+#if SDK_FEATURE_NEON
+        CHECK(plan.neon_dw, "%s: depthwise 3x3 s%d not planned on the NEON kernel", name, g.sh);
+#endif
+        const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
+        std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * 9), b(g.OC);
+        for (auto& v : x) v = nd(rng);
+        for (auto& v : w) v = nd(rng);
+        for (auto& v : b) v = nd(rng);
+        const size_t ny = (size_t)g.N * g.OC * g.OH * g.OW;
+        std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f), scratch(sb / sizeof(float) + 16);
+        const float* bp = pick(0, 3) ? b.data() : nullptr;
+        set_enabled(0);
+        sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, want.data(), scratch.data(), sb, nullptr);
+        set_enabled(-1);
+        sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
+        for (size_t i = 0; i < want.size(); ++i) {
+            const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
+            worst = d > worst ? d : worst;
+            if (!(d <= 1e-5)) {
+                CHECK(false, "dw3x3 %s: N%d C%d OC%d %dx%d s%d p%d,%d,%d,%d act%d at %zu: %g vs %g", name, g.N, g.C, g.OC,
+                      g.H, g.W, g.sh, g.pt, g.pl, g.pb, g.pr, g.act.kind, i, got[i], want[i]);
+                break;
+            }
+        }
+        ++cases;
+    }
+    printf("fp32 depthwise 3x3 %-6s: %d random geometries within 1e-5 of ref (worst %.2g)\n", name, cases, worst);
+    g_checked.push_back(std::string(name) + "-f32-dw3x3");
+}
+#endif
+
+#if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
+// GlobalAveragePool: fp32 with the NEON sum on vs off (within 1e-5), int8 op on the SIMD
+// tier vs the ref tier (bit-exact), on plane sizes around the vector steps.
+static void check_gap(const char* name) {
+    std::mt19937 rng(51);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    double worst = 0.0;
+    for (int it = 0; it < 120; ++it) {
+        const int C = pick(1, 9), H = pick(1, 20), W = it % 4 ? pick(1, 20) : pick(1, 40);
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)
+        {
+            std::normal_distribution<float> nd(0.5f, 1.0f);
+            std::vector<float> x((size_t)C * H * W), want(C + 4, 7.0f), got(C + 4, 7.0f);
+            for (auto& v : x) v = nd(rng);
+            sdk::ref::neon_sgemm_set_enabled(0);
+            sdk::ref::globalaveragepool_f32(x.data(), want.data(), C, (int64_t)H * W, nullptr);
+            sdk::ref::neon_sgemm_set_enabled(-1);
+            sdk::ref::globalaveragepool_f32(x.data(), got.data(), C, (int64_t)H * W, nullptr);
+            for (size_t i = 0; i < want.size(); ++i) {
+                const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
+                worst = d > worst ? d : worst;
+                CHECK(d <= 1e-5, "fp32 GlobalAveragePool %s C%d %dx%d [%zu]: %g vs %g", name, C, H, W, i, got[i], want[i]);
+            }
+        }
+#endif
+#if SDK_FEATURE_INT8
+        std::vector<float> xs = {0.05f}, ys = {it % 5 == 0 ? 0.001f : 0.03f};
+        std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
+        const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
+        std::vector<int8_t> x((size_t)C * H * W);
+        const int fill = it % 7 == 6 ? 1 : (it % 7 == 5 ? 2 : 0);
+        for (auto& v : x) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        std::vector<int8_t> want(C + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr)};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, C, 1, 1}, &qy, nullptr)};
+            r.in_data = {x.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_globalaveragepool), "int8 GlobalAveragePool %s: failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "int8 GlobalAveragePool %s: C%d %dx%d zp%d differs from ref", name, C, H, W, xz[0]);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        for (int ch = 0; ch < C; ++ch) {  // the NEON sum itself
+            int32_t sum = 0;
+            const int8_t* xc = x.data() + (size_t)ch * H * W;
+            for (int i = 0; i < H * W; ++i) sum += xc[i];
+            CHECK(sdk::s8::neon_sum_s8(xc, H * W) == sum, "neon_sum_s8 of %d values differs", H * W);
+        }
+#endif
+#endif
+        ++cases;
+    }
+    printf("GlobalAveragePool %-6s: %d random planes (fp32 within 1e-5 of ref, worst %.2g; int8 bit-exact)\n", name,
+           cases, worst);
+}
+#endif
+
 int main(int argc, char** argv) {
     std::vector<std::string> required;
     for (int i = 1; i + 1 < argc; i += 2)
@@ -719,6 +845,7 @@ int main(int argc, char** argv) {
         // both tiers: the AVX2 kernels alone, then with the AVX-512 ones where the CPU has them
         sdk::ref::x86_f32_set_avx512(0);
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
+        check_dw3x3_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
         sdk::ref::x86_f32_set_avx512(-1);
         if (sdk::ref::x86_f32_avx512_enabled())
             check_conv_f32("avx512", sdk::ref::x86_sgemm_set_enabled);
@@ -734,6 +861,7 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the depthwise and pooling kernels: ARMv7 too
 #if defined(TEST_HAVE_CONV)
     check_conv_f32("neon", sdk::ref::neon_sgemm_set_enabled);
+    check_dw3x3_f32("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_f32("neon", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::neon_sgemm_set_enabled, true);
@@ -753,6 +881,13 @@ int main(int argc, char** argv) {
 #endif
 #if defined(TEST_HAVE_AVERAGEPOOL)
     check_pool_s8(tier, sdk_op_averagepool, false);
+#endif
+#endif
+#if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    check_gap("neon");
+#else
+    check_gap("ref");
 #endif
 #endif
     for (const auto& r : required) {
