@@ -111,20 +111,27 @@ __attribute__((always_inline)) inline float32x4_t act4(float32x4_t v, const ActP
     return v;
 }
 
+// A row's last block (n < 8) or an activation other than Relu/Clip: out of line, so the
+// common path below makes no call (a call would spill the weight registers every block).
+__attribute__((noinline)) void store8_slow(float* o, int n, float32x4_t v0, float32x4_t v1, const ActParams& act) {
+    float t[8];
+    vst1q_f32(t, v0);
+    vst1q_f32(t + 4, v1);
+    memcpy(o, t, (size_t)n * sizeof(float));
+    if (act.kind != kActNone && act.kind != kActRelu && act.kind != kActClip) act_span_f32(o, n, act);
+}
+
 // n (1..8) outputs at o; Relu/Clip in registers, other activations in memory.
-void store8(float* o, int n, float32x4_t v0, float32x4_t v1, const ActParams& act) {
+__attribute__((always_inline)) inline void store8(float* o, int n, float32x4_t v0, float32x4_t v1,
+                                                  const ActParams& act, bool fast) {
     v0 = act4(v0, act);
     v1 = act4(v1, act);
-    if (n == 8) {
+    if (n == 8 && fast) {
         vst1q_f32(o, v0);
         vst1q_f32(o + 4, v1);
     } else {
-        float t[8];
-        vst1q_f32(t, v0);
-        vst1q_f32(t + 4, v1);
-        memcpy(o, t, (size_t)n * sizeof(float));
+        store8_slow(o, n, v0, v1, act);
     }
-    if (act.kind != kActNone && act.kind != kActRelu && act.kind != kActClip) act_span_f32(o, n, act);
 }
 
 // The plane's padded rows: row i holds input row i - pt (zeros outside the input).
@@ -153,6 +160,7 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
     w[3] = vld1_f32(wk + 6);
     w[4] = vdup_n_f32(wk[8]);
     const float32x4_t vb = vdupq_n_f32(bias);
+    const bool fast = g.act.kind == kActNone || g.act.kind == kActRelu || g.act.kind == kActClip;
     for (int oh = 0; oh < g.OH; oh += 2) {
         const float* r = P + (int64_t)oh * S * l.pw;
         float* o0 = out + (int64_t)oh * g.OW;
@@ -173,8 +181,8 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
                 row_s2<4>(a, p + 4 * l.pw, w);
             }
             const int n = g.OW - c < 8 ? g.OW - c : 8;
-            store8(o0 + c, n, a.a0, a.a1, g.act);
-            if (two) store8(o0 + g.OW + c, n, a.b0, a.b1, g.act);
+            store8(o0 + c, n, a.a0, a.a1, g.act, fast);
+            if (two) store8(o0 + g.OW + c, n, a.b0, a.b1, g.act, fast);
         }
     }
 }
