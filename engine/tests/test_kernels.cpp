@@ -471,7 +471,7 @@ static void set_int8_tier(const char* v) {
 // strides the portable loops) on the SIMD tier vs the ref tier: bit-exact, on random
 // geometries (odd widths, 1-wide planes, asymmetric pads, zero points, Relu/Clip clamps,
 // per-channel multipliers above and below 1, saturated inputs).
-static void check_conv_s8_depthwise(const char* name) {
+static void check_conv_s8_depthwise(const char* name, const char* simd_tier) {
     std::mt19937 rng(21);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
@@ -520,7 +520,7 @@ static void check_conv_s8_depthwise(const char* name) {
             r.attr_ints("group", {C});
             r.attr_ints("activation", {act});
             if (act == 2) r.attr_floats("activation_params", {clip_lo, clip_hi});
-            set_int8_tier(tier ? "" : "ref");
+            set_int8_tier(tier ? simd_tier : "ref");
             CHECK(r.run(sdk_op_conv), "%s: int8 depthwise conv failed to run", name);
             if (tier) took_simd = r.thread_scratch > 0;  // (the portable loops request none)
         }
@@ -874,7 +874,10 @@ int main(int argc, char** argv) {
     // int8 ops on the best tier vs SDK_INT8_GEMM=ref (on x86 the AVX2 depthwise kernels)
     const char* tier = sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel());
 #if defined(TEST_HAVE_CONV)
-    check_conv_s8_depthwise(tier);
+    check_conv_s8_depthwise(tier, "");
+#if SDK_FEATURE_DOTPROD
+    if (strcmp(tier, "dotprod") == 0) check_conv_s8_depthwise("neon", "neon");  // the SMULL rows too
+#endif
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_s8(tier, sdk_op_maxpool, true);

@@ -25,7 +25,8 @@ struct Layout {
 
 inline Layout layout(const NeonDw3x3& p) {
     const int32_t nv = (p.OW + 7) / 8;
-    return Layout{p.stride * 8 * nv + 2, (p.OH - 1) * p.stride + 3};
+    // + 8: the SDOT rows' whole 16-byte loads from the last block's first column
+    return Layout{p.stride * 8 * nv + 8, (p.OH - 1) * p.stride + 3};
 }
 
 // Adds the int16 pair sum s into the accumulators (lanes 0-3, 4-7).
@@ -113,6 +114,9 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
     int32_t sum = 0;
     for (int t = 0; t < 9; ++t) sum += w9[t];
     bias -= p.x_zp * sum;  // the padded plane holds raw x: fold the zero point in
+#if SDK_FEATURE_DOTPROD
+    if (p.dot && dw3x3_rows_dotprod(p, l.pw, scratch, w9, bias, mult, shift, y)) return;
+#endif
     if (p.stride == 1)
         plane<1>(p, l, scratch, w9, bias, mult, shift, y);
     else

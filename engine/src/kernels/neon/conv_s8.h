@@ -15,6 +15,7 @@ namespace s8 {
 struct NeonDw3x3 {
     int32_t H, W, OH, OW, stride, pt, pl;
     int32_t x_zp, out_zp, act_min, act_max;
+    bool dot;  // the ARMv8.2 SDOT rows (kernels/neon/conv_s8_dotprod.cpp) where the CPU has them
 };
 
 // Whether the kernel takes these weights: no -128 (a pair of products must fit int16).
@@ -24,6 +25,16 @@ size_t dw3x3_neon_scratch_bytes(const NeonDw3x3& p);
 // y (OH x OW) = requant(bias + sum_taps w * (x - x_zp)) of one channel plane x (H x W).
 void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int32_t bias, int32_t mult,
                       int32_t shift, int8_t* scratch, int8_t* y);
+
+#if SDK_FEATURE_DOTPROD
+// The output rows of a plane already padded by dw3x3_plane_neon (P: padded rows of pw
+// bytes; bias: the zero point folded in) with SDOT: one instruction sums a kernel row's 3
+// taps for 4 outputs, each 32-bit lane reading the 4 bytes at its output's first tap
+// (gathered by TBL) against (w0, w1, w2, 0). Returns false (nothing done) when this
+// compiler could not build the ARMv8.2 object.
+bool dw3x3_rows_dotprod(const NeonDw3x3& p, int32_t pw, const int8_t* P, const int8_t* w9, int32_t bias,
+                        int32_t mult, int32_t shift, int8_t* y);
+#endif
 
 }  // namespace s8
 }  // namespace sdk

@@ -506,7 +506,10 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON 3x3 depthwise (kernels/neon/conv_s8.cpp)
         if (s8::gemm_kernel() != s8::gemm_ref && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
             (g.sh == 1 || g.sh == 2) && s8::dw3x3_neon_weights_ok(wdata, (int64_t)g.C * 9)) {
-            d->dw3n = s8::NeonDw3x3{g.H, g.W, g.OH, g.OW, g.sh, g.pt, g.pl, xz, yz, d->act_min, d->act_max};
+            d->dw3n = s8::NeonDw3x3{g.H, g.W, g.OH, g.OW, g.sh, g.pt, g.pl, xz, yz, d->act_min, d->act_max, false};
+#if SDK_FEATURE_DOTPROD
+            d->dw3n.dot = s8::gemm_kernel() == s8::gemm_neon_dotprod;  // the CPU has SDOT (and not forced off)
+#endif
             d->dw_range = depthwise3x3_range_neon;
             ctx.request_thread_scratch(s8::dw3x3_neon_scratch_bytes(d->dw3n));
         }
