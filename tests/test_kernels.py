@@ -2,7 +2,10 @@
 natively and under qemu (Meson's exe_wrapper), for every ISA the targets compile.
 
 The C++ side is engine/tests/test_kernels.cpp; `--require <isa>` makes a build that
-silently lost its NEON/SDOT path fail instead of passing on ref alone.
+silently lost its NEON/SDOT path fail instead of passing on ref alone. The same builds
+then run real models end to end (engine/tests/run_model.cpp: MobileNetV2 and the digits
+CNN, fp32 and int8, 1 and 3 threads, best tier and ref tier): int8 bit-exact with
+quantize.simulate() on every ISA, fp32 close to onnxruntime.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from sdkbuild.toolchains import gnu
 
 pytestmark = pytest.mark.slow
 
-OPS = "Conv,Gemm,Add,QuantizeLinear,DequantizeLinear"
+ROOT = Path(__file__).resolve().parents[1]
+
+OPS = "Conv,Gemm,Add,QuantizeLinear,DequantizeLinear,MaxPool,AveragePool,GlobalAveragePool,Reshape"
 
 CASES = {
     # target name -> engine ISA option
@@ -51,8 +56,64 @@ def _machine_file(target: str, out: Path) -> Path | None:
     return f
 
 
+@pytest.fixture(scope="module")
+def e2e_models(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """The example models as .sdkm (fp32 and int8), one input each, the expected outputs."""
+    import numpy as np
+    import onnx
+
+    from sdkbuild import convert, sdkm
+    from sdkbuild.convert import calibration as cal
+    from sdkbuild.convert import quantize as Q
+
+    folder = tmp_path_factory.mktemp("e2e")
+    out = []
+    for name, shape in (("mobilenetv2_224", (1, 3, 224, 224)), ("digits_cnn", (1, 1, 8, 8))):
+        proto = onnx.load(ROOT / "examples" / "models" / f"{name}.onnx")
+        m = convert.convert_model(proto, input_shapes={proto.graph.input[0].name: shape})
+        rng = np.random.default_rng(len(name))
+        inp = m.tensors[m.inputs[0]].name
+        x = rng.normal(0, 1, shape).astype(np.float32)
+        qm = Q.quantize_model(m, [{inp: rng.normal(0, 1, shape).astype(np.float32)} for _ in range(2)])
+        x.tofile(folder / f"{name}.f32")
+        outname = m.tensors[m.outputs[0]].name
+        for kind, model, want in (("fp32", m, next(iter(cal.run_onnx(cal.to_onnx(m, record_all=False), [{inp: x}])))),
+                                  ("int8", qm, Q.simulate(qm, {inp: x}))):
+            sdkm.write(model, folder / f"{name}-{kind}.sdkm")
+            out.append({"name": f"{name}-{kind}", "model": folder / f"{name}-{kind}.sdkm",
+                        "input": folder / f"{name}.f32", "want": np.asarray(want[outname], dtype=np.float32)})
+    return out
+
+
+def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str]) -> None:
+    """Each model on the best tier and the ref tier, 1 and 3 threads: int8 bit-exact with
+    quantize.simulate(), fp32 within 1e-3 (relative to the largest logit) of onnxruntime."""
+    import numpy as np
+
+    wrapper: list[str] = []
+    if target != "host":
+        tc = gnu.SOURCE.detect(targets.get(target), "24")
+        wrapper = list(tc.exe_wrapper or [])
+    exe = build / "tests" / "run_model"
+    for m in models:
+        for tier in ("", "ref"):
+            for threads in (1, 3):
+                out = build / f"{m['name']}-{tier or 'best'}-{threads}.bin"
+                run_env = dict(env, SDK_INT8_GEMM=tier, SDK_F32_GEMM=tier)
+                r = subprocess.run([*wrapper, str(exe), str(m["model"]), str(m["input"]), str(threads), str(out)],
+                                   capture_output=True, text=True, env=run_env, timeout=600)
+                assert r.returncode == 0, r.stdout + r.stderr
+                got = np.fromfile(out, dtype=np.float32).reshape(m["want"].shape)
+                what = (target, m["name"], tier or "best", threads)
+                if m["name"].endswith("int8"):
+                    assert np.array_equal(got, m["want"]), what
+                else:
+                    scale = float(np.abs(m["want"]).max())
+                    np.testing.assert_allclose(got, m["want"], rtol=0, atol=1e-3 * scale, err_msg=str(what))
+
+
 @pytest.mark.parametrize("target", list(CASES))
-def test_int8_kernels_bit_exact(target: str, tmp_path: Path) -> None:
+def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[dict]) -> None:
     build = tmp_path / "build"
     cross = _machine_file(target, tmp_path)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -60,7 +121,7 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path) -> None:
              f"-Disa={CASES[target]}", "-Dtests=true", "-Dbuildtype=release"]
     if cross:
         setup += ["--cross-file", str(cross)]
-    for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2", "tests/test_kernels"]):
+    for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2", "tests/test_kernels", "tests/run_model"]):
         r = subprocess.run(cmd, capture_output=True, text=True, env=env)
         assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     r = subprocess.run([_tool("meson"), "test", "-C", str(build), "kernels", "--print-errorlogs"],
@@ -73,10 +134,15 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path) -> None:
             assert f"int8 gemm kernel {isa}" in log and "bit-exact vs ref" in log
     if targets.get(target).arch == "arm64":
         assert "fp32 gemm kernel neon" in log and "fp32 conv kernels neon" in log
+    if "neon" in CASES[target]:  # depthwise 3x3 and pooling: ARMv7 and AArch64 (engine/src/kernels/neon)
+        for line in ("fp32 conv kernels neon", "fp32 MaxPool     neon", "fp32 AveragePool neon", "int8 depthwise conv",
+                     "int8 MaxPool", "int8 AveragePool", "fp32 depthwise 3x3 neon", "GlobalAveragePool neon"):
+            assert line in log, line
     if "x86" in CASES[target]:  # AVX2 GEMM tiles + depthwise vs ref, unless the CPU lacks AVX2
         assert "fp32 conv kernels avx2" in log or "lacks AVX2/FMA" in log
         # the AVX-512 tier (depthwise 3x3, stem) too where the CPU has it
         assert "fp32 conv kernels avx512" in log or "lacks AVX512F" in log or "lacks AVX2/FMA" in log
+    _run_models(build, target, e2e_models, env)
 
 
 # --------------------------------------------------------------------------- depthwise rows on the host

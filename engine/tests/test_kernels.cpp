@@ -20,6 +20,9 @@
 #if SDK_FEATURE_INT8
 #include "kernels/gemm_s8.h"
 #include "kernels/requant_s8.h"
+#if defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL)
+#include "kernels/pool_s8.h"
+#endif
 #endif
 
 #if SDK_FEATURE_FP32 && SDK_FEATURE_X86
@@ -30,6 +33,27 @@
 #endif
 #if SDK_FEATURE_FP32 && defined(TEST_HAVE_CONV)
 #include "kernels/ref/conv.h"
+#endif
+#if defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL)
+#include "kernels/ref/pool.h"
+#endif
+#include "core/alloc.h"
+#include "core/model.h"
+#include "core/status.h"
+
+#if defined(TEST_HAVE_CONV)
+extern const sdk::OpDef sdk_op_conv;
+#endif
+#if defined(TEST_HAVE_MAXPOOL)
+extern const sdk::OpDef sdk_op_maxpool;
+#endif
+#if defined(TEST_HAVE_AVERAGEPOOL)
+extern const sdk::OpDef sdk_op_averagepool;
+#endif
+#if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
+#include "kernels/neon/sum_neon.h"
+#include "kernels/ref/misc.h"
+extern const sdk::OpDef sdk_op_globalaveragepool;
 #endif
 
 static int g_failures = 0;
@@ -439,6 +463,445 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
 }
 #endif
 
+// ---- one node through its OpDef (prepare, then run) as a session runs it, on tensors and
+// attributes the test builds: the int8 paths choose their kernels at prepare, so the ref
+// tier (SDK_INT8_GEMM=ref) and the SIMD tier run the same op in the same process.
+struct NodeRun {
+    std::vector<sdk::Tensor> ins, outs;  // shapes, dtypes, quantization, constant data
+    std::vector<void*> in_data, out_data;
+    std::vector<sdk::Attr> attrs;
+    std::vector<std::vector<int32_t>> ints;  // attribute storage
+    std::vector<std::vector<float>> floats;
+    size_t thread_scratch = 0;  // what prepare requested (a kernel choice the test can see)
+
+    void attr_ints(const char* name, std::vector<int32_t> v) {
+        ints.push_back(std::move(v));
+        attrs.push_back({name, sdk::kAttrInts, (uint32_t)ints.back().size(), nullptr});
+    }
+    void attr_floats(const char* name, std::vector<float> v) {
+        floats.push_back(std::move(v));
+        attrs.push_back({name, sdk::kAttrFloats, (uint32_t)floats.back().size(), nullptr});
+    }
+    bool run(const sdk::OpDef& op) {
+        size_t ii = 0, fi = 0;  // (vectors of vectors may have moved: bind the data now)
+        for (auto& a : attrs) a.data = a.type == sdk::kAttrInts ? (const void*)ints[ii++].data() : floats[fi++].data();
+        sdk::Model m;
+        memset(&m, 0, sizeof m);
+        sdk::Node n;
+        memset(&n, 0, sizeof n);
+        n.name = "node";
+        n.type = op.type;
+        n.op = &op;
+        n.num_inputs = (int)ins.size();
+        n.num_outputs = (int)outs.size();
+        n.attrs = attrs.data();
+        n.num_attrs = (int)attrs.size();
+        std::vector<const sdk::Tensor*> io;
+        for (auto& t : ins) io.push_back(&t);
+        for (auto& t : outs) io.push_back(&t);
+        m.io_tensors = io.data();
+        sdk::PrepareContext pc{&m, &n};
+        const sdk_status st = op.prepare(pc);
+        bool ok = st == SDK_OK;
+        if (!ok) fprintf(stderr, "prepare failed: %s\n", sdk::last_error());
+        thread_scratch = n.thread_scratch_bytes;
+        if (ok) {
+            void* scratch = sdk::aligned_alloc64(n.scratch_bytes + 64);
+            const size_t stride = sdk::align_up(n.thread_scratch_bytes);
+            void* ts = stride ? sdk::aligned_alloc64(stride) : nullptr;
+            std::vector<const sdk::Tensor*> it, ot;
+            for (auto& t : ins) it.push_back(&t);
+            for (auto& t : outs) ot.push_back(&t);
+            sdk::RunContext rc;
+            memset(&rc, 0, sizeof rc);
+            rc.node = &n;
+            rc.op_data = n.op_data;
+            rc.in_data = in_data.data();
+            rc.out_data = out_data.data();
+            rc.in_tensors = it.data();
+            rc.out_tensors = ot.data();
+            rc.scratch = scratch;
+            rc.scratch_bytes = n.scratch_bytes;
+            rc.num_inputs = n.num_inputs;
+            rc.num_outputs = n.num_outputs;
+            rc.thread_scratch_base = ts;
+            rc.thread_scratch_stride = stride;
+            ok = op.run(rc) == SDK_OK;
+            sdk::aligned_free(scratch);
+            sdk::aligned_free(ts);
+        }
+        for (sdk::AllocBlock* b = m.allocs; b;) {
+            sdk::AllocBlock* next = b->next;
+            sdk::aligned_free(b->ptr);
+            free(b);
+            b = next;
+        }
+        return ok;
+    }
+};
+
+static sdk::Tensor make_tensor(const char* name, sdk::DType dt, std::initializer_list<int32_t> dims,
+                               const sdk::QuantParams* q, const void* const_data) {
+    sdk::Tensor t{};
+    t.name = name;
+    t.dtype = dt;
+    for (int32_t d : dims) t.shape.dims[t.shape.rank++] = d;
+    t.quant = q;
+    t.const_data = const_data;
+    t.flags = const_data ? (uint32_t)sdk::kTensorConstant : 0u;
+    t.bytes = (size_t)t.shape.count() * sdk::dtype_size(dt);
+    return t;
+}
+
+// The int8 tier for the next prepare: "ref" (portable) or "" (the best this build and CPU run).
+static void set_int8_tier(const char* v) {
+    if (*v)
+        setenv("SDK_INT8_GEMM", v, 1);
+    else
+        unsetenv("SDK_INT8_GEMM");
+}
+
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV)
+// Int8 depthwise Conv (3x3 stride 1/2 mostly: the NEON kernel; other kernels and
+// strides the portable loops) on the SIMD tier vs the ref tier: bit-exact, on random
+// geometries (odd widths, 1-wide planes, asymmetric pads, zero points, Relu/Clip clamps,
+// per-channel multipliers above and below 1, saturated inputs).
+static void check_conv_s8_depthwise(const char* name, const char* simd_tier) {
+    std::mt19937 rng(21);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
+    int cases = 0, simd = 0;
+    for (int it = 0; it < 300; ++it) {
+        const int C = pick(1, 10);
+        const int k = it % 6 == 5 ? pick(1, 5) : 3;
+        const int s = pick(1, 2), sw = it % 10 == 9 ? 3 - s : s;
+        const int dil = it % 15 == 14 ? 2 : 1;
+        int pads[4];
+        for (int& p : pads) p = it % 4 == 0 ? 1 : pick(0, 2);
+        const int eff = (k - 1) * dil + 1;
+        const int H = std::max(pick(1, 24), eff - pads[0] - pads[2]);
+        const int W = std::max(it % 3 == 0 ? pick(1, 16) : pick(1, 70), eff - pads[1] - pads[3]);
+        const int OH = (H + pads[0] + pads[2] - eff) / s + 1, OW = (W + pads[1] + pads[3] - eff) / sw + 1;
+        const int act = pick(0, 2);
+        const float clip_lo = real(-1.0, 0.0), clip_hi = real(0.2, 2.0);
+        std::vector<float> xs = {real(0.01, 0.1)}, ys = {it % 7 == 3 ? real(1e-5, 1e-4) : real(0.01, 0.3)};
+        std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
+        std::vector<float> ws(C);
+        std::vector<int32_t> wz(C, 0);
+        for (auto& v : ws) v = real(0.002, 0.05);
+        std::vector<int8_t> w((size_t)C * k * k);
+        for (auto& v : w) v = (int8_t)(it % 8 == 1 ? (pick(0, 1) ? 127 : -127) : pick(-127, 127));
+        if (it % 50 == 7) w[0] = -128;  // a weight the NEON kernel declines
+        std::vector<int32_t> b(C);
+        for (auto& v : b) v = pick(-20000, 20000);
+        std::vector<int8_t> x((size_t)C * H * W);
+        const int fill = it % 11 == 10 ? 1 : (it % 11 == 9 ? 2 : 0);
+        for (auto& v : x) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
+        const sdk::QuantParams qw{0, (uint32_t)C, ws.data(), wz.data()};
+        std::vector<int8_t> want((size_t)C * OH * OW + 16, 0x5a), got(want.size(), 0x5a);
+        bool took_simd = false;
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr),
+                     make_tensor("w", sdk::DType::I8, {C, 1, k, k}, &qw, w.data()),
+                     make_tensor("b", sdk::DType::I32, {C}, nullptr, b.data())};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, C, OH, OW}, &qy, nullptr)};
+            r.in_data = {x.data(), w.data(), b.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("pads", {pads[0], pads[1], pads[2], pads[3]});
+            r.attr_ints("strides", {s, sw});
+            r.attr_ints("dilations", {dil, dil});
+            r.attr_ints("group", {C});
+            r.attr_ints("activation", {act});
+            if (act == 2) r.attr_floats("activation_params", {clip_lo, clip_hi});
+            set_int8_tier(tier ? simd_tier : "ref");
+            CHECK(r.run(sdk_op_conv), "%s: int8 depthwise conv failed to run", name);
+            if (tier) took_simd = r.thread_scratch > 0;  // (the portable loops request none)
+        }
+        set_int8_tier("");
+        simd += took_simd;
+        CHECK(want == got, "%s: int8 depthwise C%d %dx%d k%d s%d,%d d%d p%d,%d,%d,%d act%d differs from ref", name, C,
+              H, W, k, s, sw, dil, pads[0], pads[1], pads[2], pads[3], act);
+        ++cases;
+    }
+    printf("int8 depthwise conv %-5s: %d random geometries bit-exact vs ref (%d on the 3x3 kernel)\n", name, cases,
+           simd);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    CHECK(simd > cases / 2, "%s: the NEON 3x3 depthwise kernel took only %d of %d cases", name, simd, cases);
+    g_checked.push_back(std::string(name) + "-s8-dw");
+#endif
+}
+#endif
+
+// Random pooling geometries: kernels 1x1 to 4x4 (2x2 and 3x3 often), strides 1-2 (3 now
+// and then), pads below the kernel, ceil_mode, dilations (MaxPool), odd and 1-wide planes.
+struct PoolCase {
+    int C, H, W, KH, KW, sh, sw, dh, dw, pads[4], ceil, include_pad, OH, OW;
+};
+
+static PoolCase random_pool(std::mt19937& rng, int it, bool dilations) {
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    PoolCase c;
+    const int shape = it % 4;  // 2x2/2, 3x3/2, 3x3/1, anything
+    c.KH = c.KW = shape == 0 ? 2 : 3;
+    c.sh = c.sw = shape == 2 ? 1 : 2;
+    if (shape == 3) {
+        c.KH = pick(1, 4);
+        c.KW = pick(0, 2) ? c.KH : pick(1, 4);
+        c.sh = pick(1, 3);
+        c.sw = pick(0, 4) ? pick(1, 2) : 3;
+    }
+    c.dh = c.dw = 1;
+    if (dilations && shape == 3 && pick(0, 3) == 0) {
+        c.dh = pick(1, 2);
+        c.dw = pick(1, 2);
+    }
+    const int eh = (c.KH - 1) * c.dh + 1, ew = (c.KW - 1) * c.dw + 1;
+    for (int i = 0; i < 4; ++i) c.pads[i] = pick(0, 3) ? pick(0, (i % 2 ? ew : eh) - 1) : 0;
+    if (shape == 2 && pick(0, 1)) c.pads[0] = c.pads[1] = c.pads[2] = c.pads[3] = 1;
+    c.ceil = pick(0, 3) == 0;
+    c.include_pad = pick(0, 1);
+    c.C = pick(1, 6);
+    c.H = std::max(pick(1, 20), eh);
+    c.W = std::max(pick(0, 2) ? pick(1, 80) : pick(1, 12), ew);
+    auto out = [&](int in, int k, int s, int d, int pb, int pe) {  // ops/pool_op.h pool_out_size
+        const int e = (k - 1) * d + 1, span = in + pb + pe - e;
+        int o = (c.ceil ? (span + s - 1) / s : span / s) + 1;
+        if (c.ceil && (o - 1) * s >= in + pb) --o;
+        return o;
+    };
+    c.OH = out(c.H, c.KH, c.sh, c.dh, c.pads[0], c.pads[2]);
+    c.OW = out(c.W, c.KW, c.sw, c.dw, c.pads[1], c.pads[3]);
+    return c;
+}
+
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
+typedef void (*PoolF32Fn)(const sdk::ref::PoolParams&, const float*, float*, sdk::ThreadPool*);
+
+// fp32 MaxPool / AveragePool with the SIMD planes vs with them switched off (the ref
+// planes): MaxPool exactly, AveragePool within 1e-5 (ARMv7 multiplies by the reciprocal).
+static void check_pool_f32(const char* name, const char* op, PoolF32Fn fn, void (*set_enabled)(int),
+                           bool dilations) {
+    std::mt19937 rng(31);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int cases = 0;
+    double worst = 0.0;
+    for (int it = 0; it < 400; ++it) {
+        const PoolCase c = random_pool(rng, it, dilations);
+        sdk::ref::PoolParams p = {1, c.C, c.H, c.W, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw, c.dh, c.dw,
+                                  c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.include_pad != 0};
+        p.N = 1 + it % 2;
+        std::vector<float> x((size_t)p.N * c.C * c.H * c.W);
+        for (auto& v : x) v = nd(rng);
+        const size_t ny = (size_t)p.N * c.C * c.OH * c.OW;
+        std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f);  // +16: nothing written past the end
+        set_enabled(0);
+        fn(p, x.data(), want.data(), nullptr);
+        set_enabled(-1);
+        fn(p, x.data(), got.data(), nullptr);
+        for (size_t i = 0; i < want.size(); ++i) {
+            const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
+            worst = d > worst ? d : worst;
+            if (!(d <= 1e-5)) {
+                CHECK(false, "%s %s: C%d %dx%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d ceil%d cip%d at %zu: %g vs %g", op, name,
+                      c.C, c.H, c.W, c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pads[0], c.pads[1], c.pads[2], c.pads[3],
+                      c.ceil, c.include_pad, i, got[i], want[i]);
+                break;
+            }
+        }
+        ++cases;
+    }
+    printf("fp32 %-11s %-6s: %d random geometries within 1e-5 of ref (worst %.2g)\n", op, name, cases, worst);
+    g_checked.push_back(std::string(name) + "-f32-" + op);
+}
+#endif
+
+#if SDK_FEATURE_INT8 && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
+// Int8 MaxPool / AveragePool op on the SIMD tier vs the ref tier, bit-exact.
+static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations) {
+    std::mt19937 rng(41);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0, planes = 0;
+    for (int it = 0; it < 400; ++it) {
+        const PoolCase c = random_pool(rng, it, dilations);
+        std::vector<float> sc = {0.05f};
+        std::vector<int32_t> zp = {it % 5 == 0 ? (pick(0, 1) ? -128 : 127) : pick(-128, 127)};
+        const sdk::QuantParams q{-1, 1, sc.data(), zp.data()};
+        std::vector<int8_t> x((size_t)c.C * c.H * c.W);
+        const int fill = it % 9 == 8 ? 1 : (it % 9 == 7 ? 2 : 0);
+        for (auto& v : x) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        std::vector<int8_t> want((size_t)c.C * c.OH * c.OW + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, c.C, c.H, c.W}, &q, nullptr)};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, c.C, c.OH, c.OW}, &q, nullptr)};
+            r.in_data = {x.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("kernel_shape", {c.KH, c.KW});
+            r.attr_ints("strides", {c.sh, c.sw});
+            r.attr_ints("pads", {c.pads[0], c.pads[1], c.pads[2], c.pads[3]});
+            r.attr_ints("ceil_mode", {c.ceil});
+            if (dilations)
+                r.attr_ints("dilations", {c.dh, c.dw});
+            else
+                r.attr_ints("count_include_pad", {c.include_pad});
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(op), "%s %s: failed to run", op.type, name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s %s: C%d %dx%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d ceil%d cip%d zp%d differs from ref",
+              op.type, name, c.C, c.H, c.W, c.KH, c.KW, c.sh, c.sw, c.dh, c.dw, c.pads[0], c.pads[1], c.pads[2],
+              c.pads[3], c.ceil, c.include_pad, zp[0]);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        // the NEON planes themselves, whatever the op's dispatch chose
+        if (c.sw <= 2 && c.KH <= 16) {
+            const sdk::s8::PoolGeom g = {1,    c.C,  c.H,  c.W,  c.OH, c.OW,     c.KH,     c.KW,     c.sh,
+                                         c.sw, c.dh, c.dw, c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.include_pad};
+            std::vector<int8_t> direct(want.size(), 0x5a);
+            for (int ch = 0; ch < c.C; ++ch) {
+                const int8_t* xc = x.data() + (size_t)ch * c.H * c.W;
+                int8_t* yc = direct.data() + (size_t)ch * c.OH * c.OW;
+                if (dilations)
+                    sdk::s8::maxpool_plane_s8_neon(g, xc, yc);
+                else
+                    sdk::s8::averagepool_plane_s8_neon(g, zp[0], xc, yc);
+            }
+            CHECK(want == direct, "%s neon plane: C%d %dx%d k%dx%d s%d,%d p%d,%d,%d,%d differs from ref", op.type, c.C,
+                  c.H, c.W, c.KH, c.KW, c.sh, c.sw, c.pads[0], c.pads[1], c.pads[2], c.pads[3]);
+            ++planes;
+        }
+#endif
+        ++cases;
+    }
+    printf("int8 %-11s %-6s: %d random geometries bit-exact vs ref", op.type, name, cases);
+    if (planes) printf(" (and %d through the NEON planes directly)", planes);
+    printf("\n");
+    g_checked.push_back(std::string(name) + "-s8-" + op.type);
+}
+#endif
+
+#if SDK_FEATURE_FP32 && (SDK_FEATURE_NEON || SDK_FEATURE_X86) && defined(TEST_HAVE_CONV)
+// fp32 depthwise 3x3 (the NEON kernel's shapes): stride 1 or 2, asymmetric pads 0-2, depth
+// multipliers 1-2, planes 1 to 70 wide, every activation; NEON on vs off, within 1e-5.
+static void check_dw3x3_f32(const char* name, void (*set_enabled)(int)) {
+    std::mt19937 rng(13);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    double worst = 0.0;
+    for (int it = 0; it < 200; ++it) {
+        sdk::ConvGeom g;
+        memset(&g, 0, sizeof g);
+        g.N = pick(1, 2);
+        g.C = pick(1, 6);
+        g.group = g.C;
+        g.OC = g.C * pick(1, 2);
+        g.KH = g.KW = 3;
+        g.sh = g.sw = pick(1, 2);
+        g.dh = g.dw = 1;
+        g.pt = pick(0, 2); g.pl = pick(0, 2); g.pb = pick(0, 2); g.pr = pick(0, 2);
+        g.H = std::max(pick(1, 20), 3 - g.pt - g.pb);
+        g.W = std::max(it % 3 ? pick(1, 70) : pick(1, 9), 3 - g.pl - g.pr);
+        g.OH = (g.H + g.pt + g.pb - 3) / g.sh + 1;
+        g.OW = (g.W + g.pl + g.pr - 3) / g.sw + 1;
+        g.act.kind = pick(0, 4);
+        g.act.lo = -0.5f;
+        g.act.hi = 0.75f;
+        set_enabled(-1);
+        const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
+#if SDK_FEATURE_NEON
+        CHECK(plan.neon_dw, "%s: depthwise 3x3 s%d not planned on the NEON kernel", name, g.sh);
+#endif
+        const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
+        std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * 9), b(g.OC);
+        for (auto& v : x) v = nd(rng);
+        for (auto& v : w) v = nd(rng);
+        for (auto& v : b) v = nd(rng);
+        const size_t ny = (size_t)g.N * g.OC * g.OH * g.OW;
+        std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f), scratch(sb / sizeof(float) + 16);
+        const float* bp = pick(0, 3) ? b.data() : nullptr;
+        set_enabled(0);
+        sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, want.data(), scratch.data(), sb, nullptr);
+        set_enabled(-1);
+        sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
+        for (size_t i = 0; i < want.size(); ++i) {
+            const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
+            worst = d > worst ? d : worst;
+            if (!(d <= 1e-5)) {
+                CHECK(false, "dw3x3 %s: N%d C%d OC%d %dx%d s%d p%d,%d,%d,%d act%d at %zu: %g vs %g", name, g.N, g.C, g.OC,
+                      g.H, g.W, g.sh, g.pt, g.pl, g.pb, g.pr, g.act.kind, i, got[i], want[i]);
+                break;
+            }
+        }
+        ++cases;
+    }
+    printf("fp32 depthwise 3x3 %-6s: %d random geometries within 1e-5 of ref (worst %.2g)\n", name, cases, worst);
+    g_checked.push_back(std::string(name) + "-f32-dw3x3");
+}
+#endif
+
+#if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
+// GlobalAveragePool: fp32 with the NEON sum on vs off (within 1e-5), int8 op on the SIMD
+// tier vs the ref tier (bit-exact), on plane sizes around the vector steps.
+static void check_gap(const char* name) {
+    std::mt19937 rng(51);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    double worst = 0.0;
+    for (int it = 0; it < 120; ++it) {
+        const int C = pick(1, 9), H = pick(1, 20), W = it % 4 ? pick(1, 20) : pick(1, 40);
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)
+        {
+            std::normal_distribution<float> nd(0.5f, 1.0f);
+            std::vector<float> x((size_t)C * H * W), want(C + 4, 7.0f), got(C + 4, 7.0f);
+            for (auto& v : x) v = nd(rng);
+            sdk::ref::neon_sgemm_set_enabled(0);
+            sdk::ref::globalaveragepool_f32(x.data(), want.data(), C, (int64_t)H * W, nullptr);
+            sdk::ref::neon_sgemm_set_enabled(-1);
+            sdk::ref::globalaveragepool_f32(x.data(), got.data(), C, (int64_t)H * W, nullptr);
+            for (size_t i = 0; i < want.size(); ++i) {
+                const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
+                worst = d > worst ? d : worst;
+                CHECK(d <= 1e-5, "fp32 GlobalAveragePool %s C%d %dx%d [%zu]: %g vs %g", name, C, H, W, i, got[i], want[i]);
+            }
+        }
+#endif
+#if SDK_FEATURE_INT8
+        std::vector<float> xs = {0.05f}, ys = {it % 5 == 0 ? 0.001f : 0.03f};
+        std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
+        const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
+        std::vector<int8_t> x((size_t)C * H * W);
+        const int fill = it % 7 == 6 ? 1 : (it % 7 == 5 ? 2 : 0);
+        for (auto& v : x) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        std::vector<int8_t> want(C + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr)};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, C, 1, 1}, &qy, nullptr)};
+            r.in_data = {x.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_globalaveragepool), "int8 GlobalAveragePool %s: failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "int8 GlobalAveragePool %s: C%d %dx%d zp%d differs from ref", name, C, H, W, xz[0]);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        for (int ch = 0; ch < C; ++ch) {  // the NEON sum itself
+            int32_t sum = 0;
+            const int8_t* xc = x.data() + (size_t)ch * H * W;
+            for (int i = 0; i < H * W; ++i) sum += xc[i];
+            CHECK(sdk::s8::neon_sum_s8(xc, H * W) == sum, "neon_sum_s8 of %d values differs", H * W);
+        }
+#endif
+#endif
+        ++cases;
+    }
+    printf("GlobalAveragePool %-6s: %d random planes (fp32 within 1e-5 of ref, worst %.2g; int8 bit-exact)\n", name,
+           cases, worst);
+}
+#endif
+
 int main(int argc, char** argv) {
     std::vector<std::string> required;
     for (int i = 1; i + 1 < argc; i += 2)
@@ -481,6 +944,7 @@ int main(int argc, char** argv) {
         // both tiers: the AVX2 kernels alone, then with the AVX-512 ones where the CPU has them
         sdk::ref::x86_f32_set_avx512(0);
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
+        check_dw3x3_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
         sdk::ref::x86_f32_set_avx512(-1);
         if (sdk::ref::x86_f32_avx512_enabled())
             check_conv_f32("avx512", sdk::ref::x86_sgemm_set_enabled);
@@ -492,8 +956,40 @@ int main(int argc, char** argv) {
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__aarch64__)
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
+#endif
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the depthwise and pooling kernels: ARMv7 too
 #if defined(TEST_HAVE_CONV)
     check_conv_f32("neon", sdk::ref::neon_sgemm_set_enabled);
+    check_dw3x3_f32("neon", sdk::ref::neon_sgemm_set_enabled);
+#endif
+#if defined(TEST_HAVE_MAXPOOL)
+    check_pool_f32("neon", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::neon_sgemm_set_enabled, true);
+#endif
+#if defined(TEST_HAVE_AVERAGEPOOL)
+    check_pool_f32("neon", "AveragePool", sdk::ref::averagepool_f32, sdk::ref::neon_sgemm_set_enabled, false);
+#endif
+#endif
+#if SDK_FEATURE_INT8
+    // int8 ops on the best tier vs SDK_INT8_GEMM=ref (on x86 the AVX2 depthwise kernels)
+    const char* tier = sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel());
+#if defined(TEST_HAVE_CONV)
+    check_conv_s8_depthwise(tier, "");
+#if SDK_FEATURE_DOTPROD
+    if (strcmp(tier, "dotprod") == 0) check_conv_s8_depthwise("neon", "neon");  // the SMULL rows too
+#endif
+#endif
+#if defined(TEST_HAVE_MAXPOOL)
+    check_pool_s8(tier, sdk_op_maxpool, true);
+#endif
+#if defined(TEST_HAVE_AVERAGEPOOL)
+    check_pool_s8(tier, sdk_op_averagepool, false);
+#endif
+#endif
+#if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    check_gap("neon");
+#else
+    check_gap("ref");
 #endif
 #endif
     for (const auto& r : required) {

@@ -40,5 +40,13 @@ inline sdk_status pool_geom(PrepareContext& ctx, PoolGeom* g) {
     return SDK_OK;
 }
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// NEON planes (kernels/neon/{maxpool,averagepool}_s8.cpp), bit-exact with the ref; taken
+// for stride 1 or 2 along W and kernels of at most 16 rows (neon_pool::fits) with the
+// NEON int8 tier (SDK_INT8_GEMM=ref keeps the ref planes).
+void maxpool_plane_s8_neon(const PoolGeom& g, const int8_t* x, int8_t* y);
+void averagepool_plane_s8_neon(const PoolGeom& g, int32_t zp, const int8_t* x, int8_t* y);
+#endif
+
 }  // namespace s8
 }  // namespace sdk

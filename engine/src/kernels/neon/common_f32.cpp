@@ -2,19 +2,43 @@
 // accumulators of the 32 vector registers; the portable 4-row tile leaves most idle),
 // then 4- and 1-row tiles; the epilogue matches ref::sgemm_tile. FMLA rounds once, so
 // results differ from the portable kernel by at most that (tested within 1e-5).
+// The switch of the fp32 NEON tier (neon_sgemm_enabled) is compiled for ARMv7 too: the
+// depthwise and pooling kernels (kernels/neon/<op>_f32.cpp) follow it on both.
 #include "kernels/ref/sgemm_f32.h"
 #include "kernels/unroll.h"
 
-#if SDK_FEATURE_NEON && defined(__aarch64__)
-#include <arm_neon.h>
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <stdlib.h>
 #include <string.h>
 
 namespace sdk {
 namespace ref {
 namespace {
-
 int g_neon_state = -1;  // -1 unknown, 0 off, 1 on (plain global, relaxed atomics)
+}  // namespace
+
+bool neon_sgemm_enabled() {
+    int s = __atomic_load_n(&g_neon_state, __ATOMIC_RELAXED);
+    if (s < 0) {
+        const char* force = getenv("SDK_F32_GEMM");
+        s = force && strcmp(force, "ref") == 0 ? 0 : 1;
+        __atomic_store_n(&g_neon_state, s, __ATOMIC_RELAXED);
+    }
+    return s == 1;
+}
+
+void neon_sgemm_set_enabled(int on) { __atomic_store_n(&g_neon_state, on < 0 ? -1 : (on ? 1 : 0), __ATOMIC_RELAXED); }
+
+}  // namespace ref
+}  // namespace sdk
+#endif
+
+#if SDK_FEATURE_NEON && defined(__aarch64__)
+#include <arm_neon.h>
+
+namespace sdk {
+namespace ref {
+namespace {
 
 template <int MR>
 inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C, int64_t ldc, int w,
@@ -76,18 +100,6 @@ inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* p
 }
 
 }  // namespace
-
-bool neon_sgemm_enabled() {
-    int s = __atomic_load_n(&g_neon_state, __ATOMIC_RELAXED);
-    if (s < 0) {
-        const char* force = getenv("SDK_F32_GEMM");
-        s = force && strcmp(force, "ref") == 0 ? 0 : 1;
-        __atomic_store_n(&g_neon_state, s, __ATOMIC_RELAXED);
-    }
-    return s == 1;
-}
-
-void neon_sgemm_set_enabled(int on) { __atomic_store_n(&g_neon_state, on < 0 ? -1 : (on ? 1 : 0), __ATOMIC_RELAXED); }
 
 void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
                        int64_t ldc, const GemmEpilogue& e) {

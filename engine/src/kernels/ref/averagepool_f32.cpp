@@ -2,6 +2,10 @@
 // window clipped to the padded input (so ceil_mode overhang past the end padding is not
 // counted), without it the window clipped to the real input.
 #include "kernels/ref/pool.h"
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/neon/pool_neon.h"
+#include "kernels/ref/sgemm_f32.h"  // neon_sgemm_enabled(): the fp32 NEON tier
+#endif
 
 namespace sdk {
 namespace ref {
@@ -30,6 +34,9 @@ void plane(const PoolParams& p, const float* xin, float* out) {
 }  // namespace
 
 void averagepool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON planes (kernels/neon/averagepool_f32.cpp)
+    if (neon_pool::fits(p) && neon_sgemm_enabled()) return pool_planes<float, neon_averagepool_plane_f32>(p, x, y, pool);
+#endif
     pool_planes<float, plane>(p, x, y, pool);
 }
 

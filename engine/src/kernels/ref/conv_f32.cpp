@@ -63,6 +63,7 @@ void dw_row_s1(const ConvGeom& g, const float* const* rows, const float* const* 
     int lo = g.pl > 0 ? g.pl : 0;                           // ow - pl >= 0
     int hi = g.W - (g.KW - 1) * g.dw + g.pl;                // ow - pl + (KW-1)*dw < W
     if (hi > g.OW) hi = g.OW;
+    if (hi < 0) hi = 0;  // no interior (a row narrower than the kernel): all scalar, none at ow < 0
     if (lo > hi) lo = hi;
     auto scalar = [&](int ow) {
         float acc = bias;
@@ -168,6 +169,11 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
     if (j.scratch)
         return x86_dw_range_avx2(g, j.x, j.w, j.b, j.y, begin, end,
                                  j.scratch + (size_t)current_thread_index() * j.stride);
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+    if (j.scratch)
+        return neon_dw3x3_range(g, j.x, j.w, j.b, j.y, begin, end,
+                                j.scratch + (size_t)current_thread_index() * j.stride);
 #endif
     const int mult = g.OC / g.C;  // depth multiplier
     for (int64_t t = begin; t < end; ++t) {
@@ -418,6 +424,14 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_gemm = false;
     p.x86_stem = false;
     p.x86_dw512 = false;
+    p.neon_dw = false;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+    // scratch whatever the tier: the test hook can switch NEON off after planning
+    if (p.depthwise && neon_dw3x3_fits(g)) {
+        p.neon_dw = true;
+        p.slot_floats = neon_dw3x3_scratch_floats(g);
+    }
+#endif
 #if SDK_FEATURE_X86
     if (p.depthwise && x86_sgemm_avx2_enabled()) {
         p.slot_floats = x86_dw_scratch_floats(g);
@@ -477,6 +491,9 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
             j.avx512 = true;
         }
 #endif
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        if (plan.neon_dw && neon_sgemm_enabled()) j.scratch = static_cast<float*>(thread_scratch);
 #endif
         int64_t per_task = (int64_t)g.OH * g.OW * g.KH * g.KW;
         int64_t grain = per_task > 0 ? (1 << 15) / per_task : 1;

@@ -13,6 +13,9 @@
 #if SDK_FEATURE_X86
 #include "kernels/x86/conv_s8.h"
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/neon/conv_s8.h"
+#endif
 
 namespace sdk {
 namespace {
@@ -39,6 +42,9 @@ struct ConvS8Data {
     bool pointwise;
     s8::PlGemm plg;
     s8::Dw3x3 dw3;
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    s8::NeonDw3x3 dw3n;  // NEON 3x3 depthwise planes (kernels/neon/conv_s8.h)
 #endif
 };
 
@@ -389,6 +395,22 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
     depthwise_dispatch(*static_cast<const Job*>(arg), begin, end);
 }
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// 3x3 stride 1 or 2: whole planes through the padded-plane NEON kernel (this thread's
+// scratch holds the padded plane).
+void depthwise3x3_range_neon(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const ConvS8Data& d = *j.d;
+    const ConvGeom& g = d.g;
+    int8_t* buf = static_cast<int8_t*>(j.ctx->thread_scratch());
+    for (int64_t t = begin; t < end; ++t) {
+        const int c = (int)(t % g.C);
+        s8::dw3x3_plane_neon(d.dw3n, j.x + t * g.H * g.W, d.w + (int64_t)c * 9, d.bias[c], d.mult[c], d.shift[c], buf,
+                             j.y + t * g.OH * g.OW);
+    }
+}
+#endif
+
 #if SDK_FEATURE_X86
 // The same loop compiled for AVX2 (pmovsx widening, pmulld, 3-operand forms instead of
 // SSE2 unpack sequences): integer arithmetic, so bit-exact with depthwise_range by
@@ -479,6 +501,17 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
                 d->dw_range = depthwise3x3_range_avx2;
                 ctx.request_thread_scratch(s8::dw3x3_scratch_bytes(d->dw3));
             }
+        }
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON 3x3 depthwise (kernels/neon/conv_s8.cpp)
+        if (s8::gemm_kernel() != s8::gemm_ref && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
+            (g.sh == 1 || g.sh == 2) && s8::dw3x3_neon_weights_ok(wdata, (int64_t)g.C * 9)) {
+            d->dw3n = s8::NeonDw3x3{g.H, g.W, g.OH, g.OW, g.sh, g.pt, g.pl, xz, yz, d->act_min, d->act_max, false};
+#if SDK_FEATURE_DOTPROD
+            d->dw3n.dot = s8::gemm_kernel() == s8::gemm_neon_dotprod;  // the CPU has SDOT (and not forced off)
+#endif
+            d->dw_range = depthwise3x3_range_neon;
+            ctx.request_thread_scratch(s8::dw3x3_neon_scratch_bytes(d->dw3n));
         }
 #endif
         d->w = wdata;

@@ -2,6 +2,10 @@
 // y = zp_y + mbqm(sum(q) - count * zp_x, s_x / (count * s_y)).
 #include "kernels/ops_s8.h"
 #include "kernels/requant_s8.h"
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/gemm_s8.h"  // s8::gemm_kernel(): the int8 tier
+#include "kernels/neon/sum_neon.h"
+#endif
 
 namespace sdk {
 namespace {
@@ -10,6 +14,7 @@ struct GapS8Data {
     int64_t planes;
     int32_t count, x_zp, y_zp;
     s8::Mult m;
+    bool neon;  // the NEON sum (kernels/neon/globalaveragepool_s8.cpp)
 };
 
 struct Job {
@@ -24,7 +29,12 @@ void planes(void* arg, int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
         const int8_t* xc = j.x + t * d.count;
         int32_t sum = 0;
-        for (int32_t i = 0; i < d.count; ++i) sum += xc[i];
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        if (d.neon)
+            sum = s8::neon_sum_s8(xc, d.count);
+        else
+#endif
+            for (int32_t i = 0; i < d.count; ++i) sum += xc[i];
         const int64_t v = (int64_t)s8::mbqm(sum - d.count * d.x_zp, d.m.mult, d.m.shift) + d.y_zp;
         j.y[t] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
     }
@@ -51,6 +61,9 @@ sdk_status globalaveragepool_s8_prepare(PrepareContext& ctx) {
                         (long long)count);
     d->count = (int32_t)count;
     d->m = s8::quantize_multiplier((double)xs / ((double)d->count * (double)ys));
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    d->neon = s8::gemm_kernel() != s8::gemm_ref;
+#endif
     return SDK_OK;
 }
 

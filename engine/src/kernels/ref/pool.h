@@ -38,5 +38,13 @@ void pool_planes(const PoolParams& p, const T* x, T* y, ThreadPool* pool) {
 void maxpool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool);
 void averagepool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool);
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// NEON planes (kernels/neon/{maxpool,averagepool}_f32.cpp), taken for stride 1 or 2 along
+// W and kernels of at most 16 rows (neon_pool::fits) while the fp32 NEON tier is on
+// (neon_sgemm_enabled(): SDK_F32_GEMM=ref keeps the ref planes).
+void neon_maxpool_plane_f32(const PoolParams& p, const float* x, float* y);
+void neon_averagepool_plane_f32(const PoolParams& p, const float* x, float* y);
+#endif
+
 }  // namespace ref
 }  // namespace sdk

@@ -113,9 +113,12 @@ bool x86_sgemm_avx2_enabled();
 void x86_sgemm_packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
                            float* C, int64_t ldc, const GemmEpilogue& e);
 #endif
-#if SDK_FEATURE_NEON && defined(__aarch64__)  // ---- perf engineer: kernels/neon/common_f32.cpp
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // kernels/neon/common_f32.cpp
+// The fp32 NEON tier (GEMM tile on AArch64; depthwise and pooling kernels on ARMv7 too).
 bool neon_sgemm_enabled();
 void neon_sgemm_set_enabled(int on);  // test hook: 1 on, 0 off, -1 auto (SDK_F32_GEMM=ref is off)
+#endif
+#if SDK_FEATURE_NEON && defined(__aarch64__)  // ---- perf engineer: kernels/neon/common_f32.cpp
 void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
                        int64_t ldc, const GemmEpilogue& e);
 #endif

@@ -1,0 +1,128 @@
+// NEON int8 depthwise 3x3 (ARMv7 and AArch64), see kernels/neon/conv_s8.h.
+//
+// The plane is copied into the thread's scratch with its padding filled with the input
+// zero point, wide enough that every block of 8 outputs reads whole vectors. With the
+// zero point folded into the bias (bias - x_zp * sum(w)), a block is 9 products of raw
+// int8: SMULL + SMLAL sum two taps in int16 (|x * w| <= 128 * 127, so a pair fits), SADDW
+// widens each pair into the two int32x4 accumulators. Stride 2 de-interleaves the even
+// and odd columns with VLD2. The requantization is neon_requant4 (bit-exact with mbqm).
+#include "kernels/neon/conv_s8.h"
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <arm_neon.h>
+#include <string.h>
+
+#include "kernels/neon_s8.h"
+#include "kernels/unroll.h"
+
+namespace sdk {
+namespace s8 {
+namespace {
+
+struct Layout {
+    int32_t pw, ph;  // bytes per padded row, padded rows
+};
+
+inline Layout layout(const NeonDw3x3& p) {
+    const int32_t nv = (p.OW + 7) / 8;
+    // + 8: the SDOT rows' whole 16-byte loads from the last block's first column
+    return Layout{p.stride * 8 * nv + 8, (p.OH - 1) * p.stride + 3};
+}
+
+// Adds the int16 pair sum s into the accumulators (lanes 0-3, 4-7).
+__attribute__((always_inline)) inline void widen_add(int32x4_t& a0, int32x4_t& a1, int16x8_t s) {
+    a0 = vaddw_s16(a0, vget_low_s16(s));
+    a1 = vaddw_s16(a1, vget_high_s16(s));
+}
+
+template <int S>
+void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* w9, int32_t bias, int32_t mult,
+           int32_t shift, int8_t* y) {
+    int8x8_t w[9];
+    SDK_UNROLL for (int t = 0; t < 9; ++t) w[t] = vdup_n_s8(w9[t]);
+    const int32x4_t vb = vdupq_n_s32(bias);
+    for (int oh = 0; oh < p.OH; ++oh) {
+        const int8_t* r0 = P + (int64_t)oh * S * l.pw;
+        const int8_t* r1 = r0 + l.pw;
+        const int8_t* r2 = r1 + l.pw;
+        int8_t* o = y + (int64_t)oh * p.OW;
+        for (int c = 0; c < p.OW; c += 8) {
+            int8x8_t x[9];  // tap t = kh * 3 + kw
+            const int8_t* rr[3] = {r0 + c * S, r1 + c * S, r2 + c * S};
+            SDK_UNROLL for (int kh = 0; kh < 3; ++kh) {
+                if (S == 1) {
+                    x[kh * 3] = vld1_s8(rr[kh]);
+                    x[kh * 3 + 1] = vld1_s8(rr[kh] + 1);
+                    x[kh * 3 + 2] = vld1_s8(rr[kh] + 2);
+                } else {
+                    const int8x8x2_t v = vld2_s8(rr[kh]);
+                    x[kh * 3] = v.val[0];
+                    x[kh * 3 + 1] = v.val[1];
+                    x[kh * 3 + 2] = vld2_s8(rr[kh] + 2).val[0];
+                }
+            }
+            int32x4_t a0 = vb, a1 = vb;
+            widen_add(a0, a1, vmlal_s8(vmull_s8(x[0], w[0]), x[1], w[1]));
+            widen_add(a0, a1, vmlal_s8(vmull_s8(x[2], w[2]), x[3], w[3]));
+            widen_add(a0, a1, vmlal_s8(vmull_s8(x[4], w[4]), x[5], w[5]));
+            widen_add(a0, a1, vmlal_s8(vmull_s8(x[6], w[6]), x[7], w[7]));
+            widen_add(a0, a1, vmull_s8(x[8], w[8]));
+            const int32x4_t q0 = neon_requant4(a0, mult, shift, p.out_zp, p.act_min, p.act_max);
+            const int32x4_t q1 = neon_requant4(a1, mult, shift, p.out_zp, p.act_min, p.act_max);
+            const int8x8_t v = vmovn_s16(vcombine_s16(vmovn_s32(q0), vmovn_s32(q1)));  // already in [lo, hi]
+            if (p.OW - c >= 8) {
+                vst1_s8(o + c, v);
+            } else {
+                int8_t t[8];
+                vst1_s8(t, v);
+                memcpy(o + c, t, (size_t)(p.OW - c));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+bool dw3x3_neon_weights_ok(const int8_t* w, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+        if (w[i] == -128) return false;
+    return true;
+}
+
+size_t dw3x3_neon_scratch_bytes(const NeonDw3x3& p) {
+    const Layout l = layout(p);
+    return (size_t)l.pw * (size_t)l.ph + 16;
+}
+
+void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int32_t bias, int32_t mult,
+                      int32_t shift, int8_t* scratch, int8_t* y) {
+    const Layout l = layout(p);
+    // padded row i holds input row i - pt; the zero point everywhere else
+    const int pl = p.pl < l.pw ? p.pl : l.pw;
+    const int n = p.W < l.pw - pl ? p.W : l.pw - pl;  // input columns the blocks read
+    for (int i = 0; i < l.ph; ++i) {
+        int8_t* d = scratch + (int64_t)i * l.pw;
+        const int ih = i - p.pt;
+        if (ih < 0 || ih >= p.H) {
+            memset(d, p.x_zp, (size_t)l.pw);
+            continue;
+        }
+        memset(d, p.x_zp, (size_t)pl);
+        memcpy(d + pl, x + (int64_t)ih * p.W, (size_t)n);
+        memset(d + pl + n, p.x_zp, (size_t)(l.pw - pl - n));
+    }
+    int32_t sum = 0;
+    for (int t = 0; t < 9; ++t) sum += w9[t];
+    bias -= p.x_zp * sum;  // the padded plane holds raw x: fold the zero point in
+#if SDK_FEATURE_DOTPROD
+    if (p.dot && dw3x3_rows_dotprod(p, l.pw, scratch, w9, bias, mult, shift, y)) return;
+#endif
+    if (p.stride == 1)
+        plane<1>(p, l, scratch, w9, bias, mult, shift, y);
+    else
+        plane<2>(p, l, scratch, w9, bias, mult, shift, y);
+}
+
+}  // namespace s8
+}  // namespace sdk
+#endif
