@@ -1,4 +1,4 @@
-// NEON requantization shared by the NEON and SDOT int8 GEMM objects. Internal linkage
+// NEON requantization shared by the NEON and SDOT int8 GEMM and depthwise objects. Internal linkage
 // and always inlined: each object gets its own copy compiled with its own flags (the SDOT
 // object's copy must never serve the ARMv8.0 path), and the epilogue stays in registers
 // in -Os builds.
@@ -22,6 +22,23 @@ static inline __attribute__((always_inline)) int32x4_t neon_requant4(int32x4_t a
     v = vqaddq_s32(v, vdupq_n_s32(zp));
     v = vmaxq_s32(v, vdupq_n_s32(lo));
     return vminq_s32(v, vdupq_n_s32(hi));
+}
+
+// Requantizes 8 accumulators (a0: outputs 0-3, a1: 4-7) and stores the first `n` (<= 8)
+// of them at y: the depthwise row epilogue of the NEON and SDOT objects.
+static inline __attribute__((always_inline)) void neon_store8_requant(int8_t* y, int32_t n, int32x4_t a0,
+                                                                      int32x4_t a1, int32_t mult, int32_t shift,
+                                                                      int32_t zp, int32_t lo, int32_t hi) {
+    const int32x4_t q0 = neon_requant4(a0, mult, shift, zp, lo, hi);
+    const int32x4_t q1 = neon_requant4(a1, mult, shift, zp, lo, hi);
+    const int8x8_t v = vmovn_s16(vcombine_s16(vmovn_s32(q0), vmovn_s32(q1)));  // already in [lo, hi]
+    if (n >= 8) {
+        vst1_s8(y, v);
+    } else {
+        int8_t t[8];
+        vst1_s8(t, v);
+        memcpy(y, t, (size_t)n);
+    }
 }
 
 // Requantizes and stores row m, columns n..n+3 (bias not yet added).

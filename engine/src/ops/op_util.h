@@ -75,6 +75,20 @@ inline bool per_tensor_quant(const Tensor& t, float* scale, int32_t* zero_point)
     return true;
 }
 
+// For ops that move bytes without converting them (Reshape, Slice): the output has the
+// input's dtype and quantization.
+inline sdk_status check_same_encoding(PrepareContext& ctx, const Tensor& x, const Tensor& y, const char* op) {
+    if (y.dtype != x.dtype)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "output dtype %s differs from input dtype %s", dtype_name(y.dtype),
+                        dtype_name(x.dtype));
+    float sx = 0, sy = 0;
+    int32_t zx = 0, zy = 0;
+    bool qx = per_tensor_quant(x, &sx, &zx), qy = per_tensor_quant(y, &sy, &zy);
+    if (qx != qy || sx != sy || zx != zy)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "output quantization differs from the input's (%s cannot requantize)", op);
+    return SDK_OK;
+}
+
 // An ints attribute with exactly n values, or `defaults` when absent.
 inline sdk_status ints_exact(PrepareContext& ctx, const char* name, int32_t* out, int n, const int32_t* defaults) {
     const Attr* a = ctx.attr(name);

@@ -28,14 +28,7 @@ sdk_status prepare(PrepareContext& ctx) {
         return ctx.fail(SDK_ERR_BAD_MODEL, "cannot reshape %s (%lld elements) to %s", shape_str(x.shape, a, sizeof a),
                         static_cast<long long>(x.shape.count()), shape_str(target, b, sizeof b));
     }
-    if (y.dtype != x.dtype)
-        return ctx.fail(SDK_ERR_BAD_MODEL, "output dtype %s differs from input dtype %s", dtype_name(y.dtype),
-                        dtype_name(x.dtype));
-    float sx = 0, sy = 0;
-    int32_t zx = 0, zy = 0;
-    bool qx = opu::per_tensor_quant(x, &sx, &zx), qy = opu::per_tensor_quant(y, &sy, &zy);
-    if (qx != qy || sx != sy || zx != zy)
-        return ctx.fail(SDK_ERR_BAD_MODEL, "output quantization differs from the input's (Reshape cannot requantize)");
+    if ((st = opu::check_same_encoding(ctx, x, y, "Reshape")) != SDK_OK) return st;
     return ctx.check_output_shape(0, target);
 }
 

@@ -22,14 +22,7 @@ sdk_status prepare(PrepareContext& ctx) {
     const Tensor& y = *ctx.output(0);
     const int r = x.shape.rank;
     if ((st = opu::check_dtype_supported(ctx, x)) != SDK_OK) return st;
-    if (y.dtype != x.dtype)
-        return ctx.fail(SDK_ERR_BAD_MODEL, "output dtype %s differs from input dtype %s", dtype_name(y.dtype),
-                        dtype_name(x.dtype));
-    float sx = 0, sy = 0;
-    int32_t zx = 0, zy = 0;
-    bool qx = opu::per_tensor_quant(x, &sx, &zx), qy = opu::per_tensor_quant(y, &sy, &zy);
-    if (qx != qy || sx != sy || zx != zy)
-        return ctx.fail(SDK_ERR_BAD_MODEL, "output quantization differs from the input's (Slice cannot requantize)");
+    if ((st = opu::check_same_encoding(ctx, x, y, "Slice")) != SDK_OK) return st;
     int32_t starts[kMaxRank], ends[kMaxRank];
     if (!ctx.attr("starts") || !ctx.attr("ends"))
         return ctx.fail(SDK_ERR_BAD_MODEL, "attributes 'starts' and 'ends' are required");

@@ -67,16 +67,7 @@ void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* w
             widen_add(a0, a1, vmlal_s8(vmull_s8(x[4], w[4]), x[5], w[5]));
             widen_add(a0, a1, vmlal_s8(vmull_s8(x[6], w[6]), x[7], w[7]));
             widen_add(a0, a1, vmull_s8(x[8], w[8]));
-            const int32x4_t q0 = neon_requant4(a0, mult, shift, p.out_zp, p.act_min, p.act_max);
-            const int32x4_t q1 = neon_requant4(a1, mult, shift, p.out_zp, p.act_min, p.act_max);
-            const int8x8_t v = vmovn_s16(vcombine_s16(vmovn_s32(q0), vmovn_s32(q1)));  // already in [lo, hi]
-            if (p.OW - c >= 8) {
-                vst1_s8(o + c, v);
-            } else {
-                int8_t t[8];
-                vst1_s8(t, v);
-                memcpy(o + c, t, (size_t)(p.OW - c));
-            }
+            neon_store8_requant(o + c, p.OW - c, a0, a1, mult, shift, p.out_zp, p.act_min, p.act_max);
         }
     }
 }

@@ -48,16 +48,7 @@ void rows(const NeonDw3x3& p, int32_t pw, const int8_t* P, const int8_t* w9, int
                 a0 = vdotq_s32(a0, vqtbl1q_s8(v, ilo), w[kh]);
                 a1 = vdotq_s32(a1, vqtbl1q_s8(u, ihi), w[kh]);
             }
-            const int32x4_t q0 = neon_requant4(a0, mult, shift, p.out_zp, p.act_min, p.act_max);
-            const int32x4_t q1 = neon_requant4(a1, mult, shift, p.out_zp, p.act_min, p.act_max);
-            const int8x8_t v = vmovn_s16(vcombine_s16(vmovn_s32(q0), vmovn_s32(q1)));  // already in [lo, hi]
-            if (p.OW - c >= 8) {
-                vst1_s8(o + c, v);
-            } else {
-                int8_t t[8];
-                vst1_s8(t, v);
-                memcpy(o + c, t, (size_t)(p.OW - c));
-            }
+            neon_store8_requant(o + c, p.OW - c, a0, a1, mult, shift, p.out_zp, p.act_min, p.act_max);
         }
     }
 }
