@@ -371,10 +371,16 @@ class Session(_Handle):
     def __init__(self, model: Model, handle: ctypes.c_void_p) -> None:
         super().__init__(model._lib, handle, "sdk_session_free")
         self.model = model  # keeps the model alive while the session is
+        # names resolved here, once: a run's Python overhead matters next to a small model
+        self._in_index = {t.name: i for i, t in enumerate(model.inputs)}
+        self._out_index = {t.name: i for i, t in enumerate(model.outputs)}
 
     def _index(self, key: int | str, outputs: bool = False) -> int:
         if isinstance(key, str):
-            return self.model.output_index(key) if outputs else self.model.input_index(key)
+            i = (self._out_index if outputs else self._in_index).get(key)
+            if i is None:  # the engine's own message lists the names
+                return self.model.output_index(key) if outputs else self.model.input_index(key)
+            return i
         return int(key)
 
     def set_input(self, key: int | str, array: np.ndarray) -> None:
@@ -383,6 +389,10 @@ class Session(_Handle):
         if not 0 <= i < len(self.model.inputs):
             raise EngineError(f"input index {i} out of range (model has {len(self.model.inputs)} inputs)", 1)
         info = self.model.inputs[i]
+        if (type(array) is np.ndarray and array.dtype == info.dtype and array.shape == info.shape
+                and array.flags.c_contiguous):  # the common case, without conversions
+            self.model.engine._check(self._lib.sdk_session_set_input(self.handle, i, array.ctypes.data, array.nbytes))
+            return
         arr = np.asarray(array)
         if tuple(arr.shape) != info.shape:
             raise EngineError(f"input '{info.name}' has shape {list(info.shape)}, got {list(arr.shape)}", 1)
