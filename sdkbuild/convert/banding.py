@@ -72,7 +72,7 @@ def _rows_needed(out0: int, out1: int, stride: int, pad_top: int, eff: int, size
 def band_conv_pools(m: sdkm.Model) -> int:
     """Rewrites `m` in place; returns how many Conv + MaxPool pairs were banded."""
     users = _consumers(m)
-    acts = [t.nbytes for i, t in enumerate(m.tensors) if t.data is None]
+    acts = [t.nbytes for t in m.tensors if t.data is None]
     largest = max(acts, default=0)
     done = 0
     for conv in list(m.nodes):

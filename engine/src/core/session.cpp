@@ -17,7 +17,8 @@ sdk_status session_create(const Model* m, int threads, Session** out) {
         s->scratch = aligned_alloc64(m->scratch_bytes);
         // pointers per tensor and per node IO entry, then a flag byte per graph input
         const size_t ptrs = static_cast<size_t>(m->num_tensors) + m->num_io;
-        s->tensor_data = alloc_array<void*>(ptrs + (static_cast<size_t>(m->num_inputs) + sizeof(void*) - 1) / sizeof(void*));
+        const size_t flag_ptrs = (static_cast<size_t>(m->num_inputs) + sizeof(void*) - 1) / sizeof(void*);
+        s->tensor_data = alloc_array<void*>(ptrs + flag_ptrs);
         if (s->tensor_data) s->input_set = reinterpret_cast<uint8_t*>(s->tensor_data + ptrs);
         s->pool = pool_create(threads);
         n = static_cast<size_t>(pool_threads(s->pool));
@@ -68,7 +69,9 @@ sdk_status session_run(Session* s) {
     // fresh inputs; a stale one would silently compute garbage.
     for (int32_t i = 0; i < m->num_inputs; ++i)
         if (!s->input_set[i])
-            return set_error(SDK_ERR_STATE, "sdk_session_run: input '%.64s' is not set (a run consumes its inputs: set every input before each run)",
+            return set_error(SDK_ERR_STATE,
+                             "sdk_session_run: input '%.64s' is not set (a run consumes its inputs: set every "
+                             "input before each run)",
                              m->tensors[m->inputs[i]].name);
     for (int32_t i = 0; i < m->num_inputs; ++i) s->input_set[i] = 0;
     clear_error();
