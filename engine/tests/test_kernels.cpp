@@ -902,6 +902,14 @@ static void check_gap(const char* name) {
 }
 #endif
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
+// Test hook for the SSE4.1 tier: the AVX2 tier off, then 0 = ref, otherwise SSE4.1.
+static void sse41_tier(int on) {
+    sdk::ref::x86_sgemm_set_enabled(0);
+    sdk::ref::x86_f32_set_sse41(on != 0);
+}
+#endif
+
 int main(int argc, char** argv) {
     std::vector<std::string> required;
     for (int i = 1; i + 1 < argc; i += 2)
@@ -953,6 +961,16 @@ int main(int argc, char** argv) {
 #endif
     } else
         printf("fp32 gemm kernel avx2    : compiled in, CPU lacks AVX2/FMA (skipped)\n");
+    // the SSE4.1 tier (CPUs without AVX2), forced on here with the AVX2 tier off
+    if (__builtin_cpu_supports("sse4.1")) {
+        check_sgemm("sse41", sse41_tier, sdk::ref::x86_sgemm_packed_sse41);
+#if defined(TEST_HAVE_CONV)
+        check_conv_f32("sse41", sse41_tier);
+#endif
+        sdk::ref::x86_f32_set_sse41(-1);
+        sdk::ref::x86_sgemm_set_enabled(-1);
+    } else
+        printf("fp32 gemm kernel sse41   : compiled in, CPU lacks SSE4.1 (skipped)\n");
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__aarch64__)
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
