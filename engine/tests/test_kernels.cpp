@@ -935,6 +935,10 @@ int main(int argc, char** argv) {
         check_requant_row("avx2", sdk::s8::requant_row_avx2);
     } else
         printf("int8 gemm kernel avx2    : compiled in, CPU lacks it (skipped)\n");
+    if (sdk::s8::cpu_has_sse41())
+        check_gemm_kernel("sse41", sdk::s8::gemm_sse41);
+    else
+        printf("int8 gemm kernel sse41   : compiled in, CPU lacks it (skipped)\n");
 #endif
     printf("run-time choice: %s\n", sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel()));
 #endif
