@@ -95,8 +95,10 @@ def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str
         tc = gnu.SOURCE.detect(targets.get(target), "24")
         wrapper = list(tc.exe_wrapper or [])
     exe = build / "tests" / "run_model"
+    x86 = "x86" in CASES[target]
     for m in models:
-        for tier in ("", "ref"):
+        # x86: the SSE4.1 tier too (CPUs without AVX2), forced with SDK_F32_GEMM / SDK_INT8_GEMM=sse41
+        for tier in ("", "ref", "sse41") if x86 else ("", "ref"):
             for threads in (1, 3):
                 out = build / f"{m['name']}-{tier or 'best'}-{threads}.bin"
                 run_env = dict(env, SDK_INT8_GEMM=tier, SDK_F32_GEMM=tier)
@@ -142,6 +144,10 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
         assert "fp32 conv kernels avx2" in log or "lacks AVX2/FMA" in log
         # the AVX-512 tier (depthwise 3x3, stem) too where the CPU has it
         assert "fp32 conv kernels avx512" in log or "lacks AVX512F" in log or "lacks AVX2/FMA" in log
+        # the SSE4.1 tier (forced on with the AVX2 tier off), unless the CPU lacks SSE4.1
+        assert ("fp32 gemm kernel sse41" in log and "fp32 conv kernels sse41" in log
+                and "sse41   : NaN/Inf/-0 epilogue identical to ref" in log) or "lacks SSE4.1" in log
+        assert "int8 gemm kernel sse41   : 120 random cases bit-exact" in log or "sse41   : compiled in, CPU lacks" in log
     _run_models(build, target, e2e_models, env)
 
 

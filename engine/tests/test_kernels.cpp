@@ -902,6 +902,51 @@ static void check_gap(const char* name) {
 }
 #endif
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
+// The fused Relu/Clip on the register vs act_f32 with NaN, +-Inf and values on the clip
+// bounds (random data never has them): the same values, NaN where ref has NaN, the same
+// sign of zero. Full 8-column panels (the register path) and a 3-column tail.
+static void check_sgemm_specials(const char* name, void (*set_enabled)(int), SgemmFn fn) {
+    const float nan = NAN, inf = INFINITY;
+    const int M = 7, N = 11, K = 2;
+    // row 0 NaN, rows 1-2 +-Inf, row 3 zero (a -0 bias), rows 4-6 ordinary values
+    const float A[M * K] = {nan, 1.0f, inf, 0.0f, -inf, 0.0f, 0.0f, 0.0f, 0.5f, -0.25f, -1.0f, 2.0f, 0.75f, 0.0f};
+    float B[K * N];
+    for (int i = 0; i < K * N; ++i) B[i] = (float)(i % 5) - 2.0f + (i % 3) * 0.5f;  // -2 .. 3, zeros included
+    const float bias[M] = {0.0f, 0.0f, 0.0f, -0.0f, -0.5f, 0.75f, 0.0f};
+    std::vector<float> panels((size_t)((N + 7) / 8) * K * 8);
+    sdk::ref::sgemm_pack_b(B, N, 1, K, 0, N, panels.data());
+    int cases = 0;
+    for (int act = 0; act < 3; ++act)
+        for (int accumulate = 0; accumulate < 2; ++accumulate) {
+            sdk::ref::GemmEpilogue e;
+            e.row_bias = bias;
+            e.accumulate = accumulate != 0;
+            e.act = {act == 1 ? (int32_t)sdk::kActRelu : (act == 2 ? (int32_t)sdk::kActClip : 0), -0.5f, 0.75f};
+            std::vector<float> want((size_t)M * N), got((size_t)M * N);
+            for (size_t i = 0; i < want.size(); ++i) want[i] = got[i] = i % 4 == 0 ? -0.0f : (i % 4 == 1 ? nan : 0.25f);
+            set_enabled(0);
+            sdk::ref::sgemm_packed(M, N, K, A, K, 1, panels.data(), want.data(), N, e);
+            set_enabled(-1);
+            fn(M, N, K, A, K, 1, panels.data(), got.data(), N, e);
+            for (size_t i = 0; i < want.size(); ++i) {
+                const bool same = (isnan(want[i]) && isnan(got[i])) ||
+                                  (want[i] == got[i] && signbit(want[i]) == signbit(got[i]));
+                CHECK(same, "sgemm %s specials act %d acc %d at (%zu, %zu): %g vs %g", name, act, accumulate, i / N,
+                      i % N, got[i], want[i]);
+            }
+            ++cases;
+        }
+    printf("fp32 gemm kernel %-8s: NaN/Inf/-0 epilogue identical to ref (%d cases)\n", name, cases);
+}
+
+// Test hook for the SSE4.1 tier: the AVX2 tier off, then 0 = ref, otherwise SSE4.1.
+static void sse41_tier(int on) {
+    sdk::ref::x86_sgemm_set_enabled(0);
+    sdk::ref::x86_f32_set_sse41(on != 0);
+}
+#endif
+
 int main(int argc, char** argv) {
     std::vector<std::string> required;
     for (int i = 1; i + 1 < argc; i += 2)
@@ -927,6 +972,10 @@ int main(int argc, char** argv) {
         check_requant_row("avx2", sdk::s8::requant_row_avx2);
     } else
         printf("int8 gemm kernel avx2    : compiled in, CPU lacks it (skipped)\n");
+    if (sdk::s8::cpu_has_sse41())
+        check_gemm_kernel("sse41", sdk::s8::gemm_sse41);
+    else
+        printf("int8 gemm kernel sse41   : compiled in, CPU lacks it (skipped)\n");
 #endif
     printf("run-time choice: %s\n", sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel()));
 #endif
@@ -953,6 +1002,17 @@ int main(int argc, char** argv) {
 #endif
     } else
         printf("fp32 gemm kernel avx2    : compiled in, CPU lacks AVX2/FMA (skipped)\n");
+    // the SSE4.1 tier (CPUs without AVX2), forced on here with the AVX2 tier off
+    if (__builtin_cpu_supports("sse4.1")) {
+        check_sgemm("sse41", sse41_tier, sdk::ref::x86_sgemm_packed_sse41);
+        check_sgemm_specials("sse41", sse41_tier, sdk::ref::x86_sgemm_packed_sse41);
+#if defined(TEST_HAVE_CONV)
+        check_conv_f32("sse41", sse41_tier);
+#endif
+        sdk::ref::x86_f32_set_sse41(-1);
+        sdk::ref::x86_sgemm_set_enabled(-1);
+    } else
+        printf("fp32 gemm kernel sse41   : compiled in, CPU lacks SSE4.1 (skipped)\n");
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__aarch64__)
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);

@@ -48,11 +48,14 @@ extern const bool kDotprodCompiled;  // false when the compiler lacked the dotpr
 #if SDK_FEATURE_X86
 void gemm_avx2(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1);
 bool cpu_has_avx2();
+// SSE4.1 tier (kernels/x86/common_s8_sse41.cpp): CPUs without AVX2, or SDK_INT8_GEMM=sse41
+void gemm_sse41(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1);
+bool cpu_has_sse41();
 #endif
 bool cpu_has_dotprod();
 
 // The fastest kernel this CPU runs. The environment variable SDK_INT8_GEMM (ref, neon,
-// dotprod, avx2, vnni) forces one when it is compiled in and supported: a test and bench
+// dotprod, avx2, vnni, sse41) forces one when it is compiled in and supported: a test and bench
 // hook (x86: vnni = the AVX512-VNNI conv kernels with the AVX2 GEMM elsewhere, avx2 = AVX2
 // throughout; kernels/x86/conv_s8.h).
 GemmKernel gemm_kernel();

@@ -31,6 +31,12 @@ void x86_sgemm_set_enabled(int on);
 bool x86_f32_avx512_enabled();
 void x86_f32_set_avx512(int on);
 
+// The SSE4.1 tier (kernels/x86/common_f32_sse41.cpp, x86_sgemm_sse41_enabled() and
+// x86_sgemm_packed_sse41() in sgemm_f32.h): on when the CPU has SSE4.1 and lacks AVX2/FMA,
+// or SDK_F32_GEMM=sse41 (which also turns the AVX2 tier off); SDK_F32_GEMM=ref: off.
+// Independent of the AVX2 hook: sgemm_packed tries AVX2 first. Test hook as above.
+void x86_f32_set_sse41(int on);
+
 // Columns per B block of x86_sgemm16_avx2.
 constexpr int kX86Panel = 16;
 

@@ -76,6 +76,7 @@ const char* gemm_kernel_name(GemmKernel k) {
 #endif
 #if SDK_FEATURE_X86
     if (k == gemm_avx2) return "avx2";
+    if (k == gemm_sse41) return "sse41";
 #endif
     return k == gemm_ref ? "ref" : "?";
 }
@@ -93,13 +94,15 @@ GemmKernel gemm_kernel() {
 #if SDK_FEATURE_X86
     // "vnni" (AVX512-VNNI conv kernels, kernels/x86/conv_s8.h) runs the AVX2 kernel elsewhere
     if ((any || strcmp(force, "avx2") == 0 || strcmp(force, "vnni") == 0) && cpu_has_avx2()) return gemm_avx2;
+    // the SSE4.1 tier: CPUs without AVX2 (kernels/x86/common_s8_sse41.cpp)
+    if ((any || strcmp(force, "sse41") == 0) && cpu_has_sse41()) return gemm_sse41;
 #endif
     return gemm_ref;
 }
 
 RequantRow requant_row_kernel() {
     const char* force = getenv("SDK_INT8_GEMM");
-    if (force && strcmp(force, "ref") == 0) return requant_row_ref;
+    if (force && (strcmp(force, "ref") == 0 || strcmp(force, "sse41") == 0)) return requant_row_ref;  // sse41: no AVX2
 #if SDK_FEATURE_NEON
     return requant_row_neon;
 #endif

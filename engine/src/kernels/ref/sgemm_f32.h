@@ -112,6 +112,10 @@ struct GemmEpilogue;
 bool x86_sgemm_avx2_enabled();
 void x86_sgemm_packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
                            float* C, int64_t ldc, const GemmEpilogue& e);
+// ---- SSE4.1 tier (kernels/x86/common_f32_sse41.cpp): CPUs without AVX2+FMA, or SDK_F32_GEMM=sse41
+bool x86_sgemm_sse41_enabled();
+void x86_sgemm_packed_sse41(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
+                            float* C, int64_t ldc, const GemmEpilogue& e);
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // kernels/neon/common_f32.cpp
 // The fp32 NEON tier (GEMM tile on AArch64; depthwise and pooling kernels on ARMv7 too).
@@ -128,6 +132,7 @@ inline void sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, 
                          float* C, int64_t ldc, const GemmEpilogue& e) {
 #if SDK_FEATURE_X86  // ---- perf engineer: AVX2+FMA tile when the CPU has it (kernels/x86/common_f32.cpp)
     if (x86_sgemm_avx2_enabled()) return x86_sgemm_packed_avx2(M, nc, K, A, ars, acs, Bp, C, ldc, e);
+    if (x86_sgemm_sse41_enabled()) return x86_sgemm_packed_sse41(M, nc, K, A, ars, acs, Bp, C, ldc, e);  // SSE4.1 tier
 #endif
 #if SDK_FEATURE_NEON && defined(__aarch64__)  // ---- perf engineer: 8x8 FMLA tile (kernels/neon/common_f32.cpp)
     if (neon_sgemm_enabled()) return neon_sgemm_packed(M, nc, K, A, ars, acs, Bp, C, ldc, e);

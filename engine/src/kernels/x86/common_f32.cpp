@@ -63,7 +63,9 @@ bool x86_sgemm_avx2_enabled() {
     if (s < 0) {
         __builtin_cpu_init();
         const char* force = getenv("SDK_F32_GEMM");
-        s = (!force || strcmp(force, "ref") != 0) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+        // "sse41" forces the SSE4.1 tier (kernels/x86/common_f32_sse41.cpp): AVX2 off
+        s = (!force || (strcmp(force, "ref") != 0 && strcmp(force, "sse41") != 0)) && __builtin_cpu_supports("avx2") &&
+                    __builtin_cpu_supports("fma")
                 ? 1
                 : 0;
         __atomic_store_n(&g_state, s, __ATOMIC_RELAXED);
