@@ -1,4 +1,6 @@
 #include "kernels/ref/misc.h"
+
+#include <string.h>
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include "kernels/neon/sum_neon.h"
 #include "kernels/ref/sgemm_f32.h"  // neon_sgemm_enabled(): the fp32 NEON tier
@@ -26,7 +28,21 @@ void planes(void* arg, int64_t begin, int64_t end) {
             continue;
         }
 #endif
-        for (int64_t i = 0; i < j.spatial; ++i) s += x[i];
+        // 8 independent partial sums (two 4-lane vectors): one running sum is a chain of
+        // dependent adds, latency-bound (MobileNetV2's 1280 x 7x7 planes took ~20 us)
+        typedef float v4f __attribute__((vector_size(16)));
+        v4f a = {0.0f, 0.0f, 0.0f, 0.0f}, b = a;
+        int64_t i = 0;
+        for (; i + 8 <= j.spatial; i += 8) {
+            v4f u, v;
+            memcpy(&u, x + i, sizeof u);
+            memcpy(&v, x + i + 4, sizeof v);
+            a += u;
+            b += v;
+        }
+        a += b;
+        s = (a[0] + a[2]) + (a[1] + a[3]);
+        for (; i < j.spatial; ++i) s += x[i];
         j.y[p] = s / (float)j.spatial;
     }
 }
