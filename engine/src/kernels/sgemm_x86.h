@@ -7,16 +7,12 @@
 #include <stdint.h>
 
 #include "kernels/ref/sgemm_f32.h"
+#include "kernels/unroll.h"
 
 // The hot AVX2 loops. At -Os (how SDKs ship) GCC spills a 12-accumulator tile to the
 // stack and runs the model ~1.7x slower, so these few functions are optimized for speed
-// whatever the build type (x86 objects only: ARM libraries are unaffected). Clang
-// allocates registers well at -Os and has no per-function optimize attribute.
-#if defined(__GNUC__) && !defined(__clang__)
-#define SDK_X86_HOT __attribute__((target("avx2,fma"), optimize("O2")))
-#else
-#define SDK_X86_HOT __attribute__((target("avx2,fma")))
-#endif
+// whatever the build type (x86 objects only: ARM libraries are unaffected).
+#define SDK_X86_HOT SDK_HOT_TARGET("avx2,fma")
 
 namespace sdk {
 namespace ref {

@@ -11,11 +11,7 @@
 #if SDK_FEATURE_X86 && defined(__x86_64__)
 #include <immintrin.h>
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define SDK_X86_HOT512 __attribute__((target("avx512f,avx2,fma"), optimize("O2")))
-#else
-#define SDK_X86_HOT512 __attribute__((target("avx512f,avx2,fma")))
-#endif
+#define SDK_X86_HOT512 SDK_HOT_TARGET("avx512f,avx2,fma")
 
 namespace sdk {
 namespace ref {

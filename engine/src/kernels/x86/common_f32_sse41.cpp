@@ -17,13 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Optimized for speed whatever the build type, like SDK_X86_HOT (a -Os build spills the
-// accumulators); x86 objects only.
-#if defined(__GNUC__) && !defined(__clang__)
-#define SDK_SSE41_HOT __attribute__((target("sse4.1"), optimize("O2")))
-#else
-#define SDK_SSE41_HOT __attribute__((target("sse4.1")))
-#endif
+#define SDK_SSE41_HOT SDK_HOT_TARGET("sse4.1")
 
 namespace sdk {
 namespace ref {

@@ -14,13 +14,7 @@
 
 #include "kernels/unroll.h"
 
-// Optimized for speed whatever the build type (a -Os build neither unrolls the tile's
-// loops nor keeps its accumulators in registers); x86 objects only.
-#if defined(__GNUC__) && !defined(__clang__)
-#define SDK_SSE41_HOT __attribute__((target("sse4.1"), optimize("O2")))
-#else
-#define SDK_SSE41_HOT __attribute__((target("sse4.1")))
-#endif
+#define SDK_SSE41_HOT SDK_HOT_TARGET("sse4.1")
 
 namespace sdk {
 namespace s8 {

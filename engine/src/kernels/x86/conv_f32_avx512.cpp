@@ -27,11 +27,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define SDK_X86_HOT512 __attribute__((target("avx512f,avx512vl,avx2,fma"), optimize("O2")))
-#else
-#define SDK_X86_HOT512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
-#endif
+#define SDK_X86_HOT512 SDK_HOT_TARGET("avx512f,avx512vl,avx2,fma")
 
 namespace sdk {
 namespace ref {
