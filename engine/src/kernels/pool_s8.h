@@ -3,6 +3,10 @@
 #pragma once
 
 #include "kernels/ops_s8.h"
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/gemm_s8.h"  // s8::gemm_kernel(): the int8 tier
+#include "kernels/neon/pool_neon.h"
+#endif
 
 namespace sdk {
 namespace s8 {
@@ -38,6 +42,24 @@ inline sdk_status pool_geom(PrepareContext& ctx, PoolGeom* g) {
     if (xs != ys || xz != yz)
         return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 pooling needs the same quantization on input and output");
     return SDK_OK;
+}
+
+// The op data of both int8 pools, and their prepare: the geometry, and whether the NEON
+// planes take it.
+struct PoolS8Data {
+    PoolGeom g;
+    bool neon;  // the NEON planes (kernels/neon/{maxpool,averagepool}_s8.cpp)
+};
+
+inline sdk_status pool_s8_prepare(PrepareContext& ctx) {
+    PoolS8Data* d = static_cast<PoolS8Data*>(ctx.alloc(sizeof(PoolS8Data)));
+    if (!d) return SDK_ERR_OUT_OF_MEMORY;
+    ctx.set_op_data(d);
+    const sdk_status st = pool_geom(ctx, &d->g);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    d->neon = st == SDK_OK && neon_pool::fits(d->g) && gemm_kernel() != gemm_ref;
+#endif
+    return st;
 }
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)

@@ -2,18 +2,9 @@
 // over raw int8 with round-half-away division (TFLite). count_include_pad counts (and
 // adds as zero point) the padding taps inside the padded input.
 #include "kernels/pool_s8.h"
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)
-#include "kernels/gemm_s8.h"  // s8::gemm_kernel(): the int8 tier
-#include "kernels/neon/pool_neon.h"
-#endif
 
 namespace sdk {
 namespace {
-
-struct AveragePoolS8Data {
-    s8::PoolGeom g;
-    bool neon;  // the NEON planes (kernels/neon/averagepool_s8.cpp)
-};
 
 struct Job {
     const s8::PoolGeom* g;
@@ -69,19 +60,10 @@ void planes(void* arg, int64_t begin, int64_t end) {
 
 }  // namespace
 
-sdk_status averagepool_s8_prepare(PrepareContext& ctx) {
-    AveragePoolS8Data* d = static_cast<AveragePoolS8Data*>(ctx.alloc(sizeof(AveragePoolS8Data)));
-    if (!d) return SDK_ERR_OUT_OF_MEMORY;
-    ctx.set_op_data(d);
-    const sdk_status st = s8::pool_geom(ctx, &d->g);
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    d->neon = st == SDK_OK && neon_pool::fits(d->g) && s8::gemm_kernel() != s8::gemm_ref;
-#endif
-    return st;
-}
+sdk_status averagepool_s8_prepare(PrepareContext& ctx) { return s8::pool_s8_prepare(ctx); }
 
 sdk_status averagepool_s8_run(const RunContext& ctx) {
-    const AveragePoolS8Data& d = *static_cast<const AveragePoolS8Data*>(ctx.op_data);
+    const s8::PoolS8Data& d = *static_cast<const s8::PoolS8Data*>(ctx.op_data);
     const s8::PoolGeom& g = d.g;
     Job j{&g, ctx.input(0).quant->zero_points[0], ctx.in<int8_t>(0), ctx.out<int8_t>(0)};
     const int64_t work = (int64_t)g.OH * g.OW * g.KH * g.KW;
