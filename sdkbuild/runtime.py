@@ -26,7 +26,7 @@ from typing import Self
 
 import numpy as np
 
-from . import paths
+from . import paths, sdkm
 from .errors import SdkbuildError
 from .fileio import atomic_file
 from .hosttools import venv_tool
@@ -45,7 +45,7 @@ STATUS_NAMES = {
     7: "SDK_ERR_INTERNAL",
 }
 MAX_RANK = 6
-DTYPES: dict[int, np.dtype] = {1: np.dtype("<f4"), 2: np.dtype("i1"), 3: np.dtype("<i4"), 4: np.dtype("u1")}
+DTYPES = sdkm.DTYPES  # sdk_dtype code -> numpy dtype (the same codes as the file format)
 
 
 class _TensorInfo(ctypes.Structure):

@@ -20,7 +20,7 @@ from .fileio import write_atomic
 
 MAGIC = b"SDKM"
 VERSION_MAJOR = 1
-VERSION_MINOR = 0
+VERSION_MINOR = 1  # 1.1: dtypes i64, bool, f16
 HEADER = struct.Struct("<4sHHIIQII")  # magic, major, minor, flags, nsections, file_size, crc, reserved
 SECTION = struct.Struct("<IIQQ")
 TENSOR = struct.Struct("<IBBH6iQQI12x")
@@ -44,8 +44,11 @@ DTYPES: dict[int, np.dtype] = {
     2: np.dtype("i1"),
     3: np.dtype("<i4"),
     4: np.dtype("u1"),
+    5: np.dtype("<i8"),
+    6: np.dtype("?"),  # one byte, 0 or 1
+    7: np.dtype("<f2"),
 }
-DTYPE_NAMES = {1: "f32", 2: "i8", 3: "i32", 4: "u8"}
+DTYPE_NAMES = {1: "f32", 2: "i8", 3: "i32", 4: "u8", 5: "i64", 6: "bool", 7: "f16"}
 DTYPE_CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
 
 ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID = range(5)
@@ -58,7 +61,7 @@ class SdkmError(ValueError):
 def dtype_code(dtype: np.dtype | type) -> int:
     code = DTYPE_CODES.get(np.dtype(dtype).newbyteorder("<").str) or DTYPE_CODES.get(np.dtype(dtype).str)
     if code is None:
-        raise SdkmError(f"dtype {np.dtype(dtype)} cannot be stored in a .sdkm file (allowed: f32, i8, i32, u8)")
+        raise SdkmError(f"dtype {np.dtype(dtype)} cannot be stored in a .sdkm file (allowed: " + ", ".join(DTYPE_NAMES.values()) + ")")
     return code
 
 

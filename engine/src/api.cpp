@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/half.h"
 #include "core/model.h"
 #include "core/session.h"
 #include "core/status.h"
@@ -282,12 +283,22 @@ sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void
 }
 
 sdk_status sdk_session_set_input_f32(sdk_session* session, int32_t index, const float* data, size_t count) {
-    IO io = session_io(session, false, index, data, count, kElements, "sdk_session_set_input_f32");
+    static const char fn[] = "sdk_session_set_input_f32";
+    IO io = session_io(session, false, index, data, count, kElements, fn);
     if (!io.x) return io.status;
-    S(session)->input_set[index] = 1;
     const sdk::DType dt = io.x->dtype;
+    if (dt == sdk::DType::I64 || dt == sdk::DType::BOOL)
+        return set_error(SDK_ERR_INVALID_ARGUMENT,
+                         "%s: input '%.64s' holds %s values, not numbers to convert from float: pass them with "
+                         "sdk_session_set_input (int64_t or one byte 0/1 per element)",
+                         fn, io.x->name, dt == sdk::DType::I64 ? "int64" : "bool");
+    S(session)->input_set[index] = 1;
     if (dt == sdk::DType::F32) {
         if (count) memcpy(io.mem, data, count * 4);
+        return SDK_OK;
+    }
+    if (dt == sdk::DType::F16) {
+        for (size_t i = 0; i < count; ++i) static_cast<uint16_t*>(io.mem)[i] = sdk::float_to_half(data[i]);
         return SDK_OK;
     }
     Affine a = io_affine(*io.x);
@@ -334,9 +345,12 @@ sdk_status sdk_session_get_output_f32(sdk_session* session, int32_t index, float
         int64_t q = 0;
         switch (io.x->dtype) {
             case sdk::DType::F32: data[i] = static_cast<const float*>(io.mem)[i]; continue;
+            case sdk::DType::F16: data[i] = sdk::half_to_float(static_cast<const uint16_t*>(io.mem)[i]); continue;
             case sdk::DType::I8: q = static_cast<const int8_t*>(io.mem)[i]; break;
-            case sdk::DType::U8: q = static_cast<const uint8_t*>(io.mem)[i]; break;
+            case sdk::DType::U8:
+            case sdk::DType::BOOL: q = static_cast<const uint8_t*>(io.mem)[i]; break;
             case sdk::DType::I32: q = static_cast<const int32_t*>(io.mem)[i]; break;
+            case sdk::DType::I64: q = static_cast<const int64_t*>(io.mem)[i]; break;
         }
         data[i] = a.scale * static_cast<float>(q - a.zp);
     }

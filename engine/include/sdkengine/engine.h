@@ -42,7 +42,10 @@ typedef enum sdk_dtype {
     SDK_DTYPE_F32 = 1,
     SDK_DTYPE_I8 = 2,
     SDK_DTYPE_I32 = 3,
-    SDK_DTYPE_U8 = 4
+    SDK_DTYPE_U8 = 4,
+    SDK_DTYPE_I64 = 5,
+    SDK_DTYPE_BOOL = 6, /* one byte, 0 or 1 */
+    SDK_DTYPE_F16 = 7   /* IEEE half precision */
 } sdk_dtype;
 
 #define SDK_MAX_RANK 6
@@ -123,8 +126,10 @@ SDK_API void sdk_session_free(sdk_session *session);
  * data must be of the input's dtype. */
 SDK_API sdk_status sdk_session_set_input(sdk_session *session, int32_t index, const void *data, size_t size);
 
-/* Float convenience for quantized models: converts float data to the input's dtype
- * (quantizing with its scale/zero point when int8). count is in elements. */
+/* Float convenience: converts float data to the input's dtype (f16: rounded to nearest
+ * even; int8/uint8/int32: quantized with its scale/zero point, or rounded when it has none).
+ * int64 and bool inputs are refused (SDK_ERR_INVALID_ARGUMENT): pass them with
+ * sdk_session_set_input. count is in elements. */
 SDK_API sdk_status sdk_session_set_input_f32(sdk_session *session, int32_t index, const float *data, size_t count);
 
 /* Pointer to the session's buffer for input `index` (byte_size bytes), for zero-copy
@@ -141,7 +146,8 @@ SDK_API sdk_status sdk_session_run(sdk_session *session);
 /* Copies output `index` (after a successful run); size must equal its byte_size. */
 SDK_API sdk_status sdk_session_get_output(sdk_session *session, int32_t index, void *data, size_t size);
 
-/* Output as float (dequantized when int8). count is in elements. */
+/* Output as float (dequantized when int8; f16, integers and bool converted). count is in
+ * elements. */
 SDK_API sdk_status sdk_session_get_output_f32(sdk_session *session, int32_t index, float *data, size_t count);
 
 /* Read-only pointer to output `index` inside the session (zero-copy), valid until the

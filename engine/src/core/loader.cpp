@@ -203,7 +203,7 @@ sdk_status Loader::tensor(int32_t i) {
     if (!(x.name = string(rd32(r)))) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
     uint8_t dt = r[4], rank = r[5];
     uint16_t flags = rd16(r + 6);
-    if (dt < 1 || dt > 4) return bad("unknown dtype %u", dt);
+    if (dt < 1 || dt > kMaxDType) return bad("unknown dtype %u", dt);
     if (rank > kMaxRank) return bad("rank %u exceeds the maximum %d", rank, kMaxRank);
     if (flags & ~7u) return bad("unknown flags 0x%x", flags);
     x.dtype = static_cast<DType>(dt);

@@ -53,9 +53,19 @@
 
 namespace sdk {
 
-enum class DType : uint8_t { F32 = 1, I8 = 2, I32 = 3, U8 = 4 };
+// Codes as stored in .sdkm files and in sdk_dtype. BOOL is one byte holding 0 or 1.
+enum class DType : uint8_t { F32 = 1, I8 = 2, I32 = 3, U8 = 4, I64 = 5, BOOL = 6, F16 = 7 };
+constexpr int kMaxDType = 7;
 
-inline size_t dtype_size(DType t) { return t == DType::I32 || t == DType::F32 ? 4 : 1; }
+inline size_t dtype_size(DType t) {
+    switch (t) {
+        case DType::F32:
+        case DType::I32: return 4;
+        case DType::I64: return 8;
+        case DType::F16: return 2;
+        default: return 1;
+    }
+}
 
 constexpr int kMaxRank = SDK_MAX_RANK;
 

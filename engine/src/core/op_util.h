@@ -13,6 +13,9 @@ inline const char* dtype_name(DType t) {
         case DType::I8: return "i8";
         case DType::I32: return "i32";
         case DType::U8: return "u8";
+        case DType::I64: return "i64";
+        case DType::BOOL: return "bool";
+        case DType::F16: return "f16";
     }
     return "?";
 }
