@@ -10,6 +10,7 @@ reused from the Conan cache, even by another checkout, and any change rebuilds.
 
 import hashlib
 import os
+import shutil
 
 from conan import ConanFile
 from conan.tools.files import copy
@@ -57,6 +58,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": ["ANY"],
         "tests": [True, False],
         "toolchain_id": ["ANY"],  # hash of sdkbuild's machine file: compilers and flags
+        "symbol_prefix": ["ANY"],  # per-SDK symbol names (tools/symbol_prefix.py); "" = plain sdk_*
     }
     default_options = {
         "ops": "",
@@ -72,6 +74,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": "",
         "tests": False,
         "toolchain_id": "",
+        "symbol_prefix": "",
     }
     exports_sources = ("meson.build", "meson.options", "include/*", "src/*", "tools/*.py", "tests/*")
 
@@ -104,6 +107,7 @@ class SdkEngineConan(ConanFile):
             "extra_sources": _split(o.extra_sources),
             "extra_include_dirs": _split(o.extra_include_dirs),
             "tests": bool(o.tests),
+            "symbol_prefix": str(o.symbol_prefix or ""),
         })
         tc.default_library = "shared" if o.shared else "static"
         # The machine file from sdkbuild carries every platform flag: drop what Conan adds
@@ -138,7 +142,14 @@ class SdkEngineConan(ConanFile):
         dst = os.path.join(self.package_folder, "lib")
         for pattern in (f"lib{lib}.so", f"lib{lib}.a", f"lib{lib}.dylib"):
             copy(self, pattern, self.build_folder, dst, keep_path=False)
-        copy(self, "*.h", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
+        prefix = str(self.options.symbol_prefix or "")
+        if prefix:
+            # the users' header with the SDK's names (generated at configure time), not engine.h
+            dst_inc = os.path.join(self.package_folder, "include", prefix)
+            os.makedirs(dst_inc, exist_ok=True)
+            shutil.copyfile(os.path.join(self.build_folder, "engine_public.h"), os.path.join(dst_inc, "engine.h"))
+        else:
+            copy(self, "*.h", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
         copy(self, "meson-logs/meson-log.txt", self.build_folder, os.path.join(self.package_folder, "logs"),
              keep_path=False)
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import jinja2
 
-from . import paths
+from . import engine_sources, paths
 from .errors import SdkbuildError
 from .fileio import write_atomic
 
@@ -244,6 +244,16 @@ class SdkNames:
         return lib_name_for(self.name)
 
     @property
+    def c_prefix(self) -> str:
+        """The SDK's C symbol prefix: engine.h's sdk_x is <c_prefix>_sdk_x in this SDK's library
+        and in its header <c_prefix>/engine.h (engine/tools/symbol_prefix.py)."""
+        return self.lib_name
+
+    @property
+    def c_header(self) -> str:
+        return f"{self.c_prefix}/engine.h"
+
+    @property
     def java_dir(self) -> str:
         return self.java_package.replace(".", "/")
 
@@ -356,6 +366,10 @@ def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jn
         ctx = {"api": api, "sdk": names, "doc": tracker}
         for tmpl, rel in plan[lang]:
             text = env.get_template(tmpl).render(**ctx)
+            if lang in ("jni", "objc") and rel.endswith((".cpp", ".h", ".mm")):
+                # the glue calls the SDK's own prefixed C API (sdk_x -> <lib>_sdk_x), so that
+                # several SDKs coexist in one app
+                text = engine_sources.rename_c_api(text, names.c_prefix)
             written.append(_write(out / rel, text))
         if lang != "jni":
             tracker.check_complete()
@@ -416,6 +430,10 @@ def emit_for_target(cfg: Any, target: str, build_dir: str | os.PathLike, toolcha
     t = TARGETS[target]
     out = Path(build_dir) / target / "bindings"
     names = names_from_config(cfg)
+    # the SDK's prefixed C header, which the rendered glue includes (the engine's meson
+    # build compiles itself with the matching renaming: symbol_prefix = names.c_prefix)
+    c_inc = out / "include"
+    _write(c_inc / names.c_header, engine_sources.public_header(names.c_prefix))
     if t.platform == "ios":
         render(cfg, out, ["objc"])
         args: tuple[str, ...] = ("-fobjc-arc", "-fno-objc-exceptions")
@@ -425,8 +443,8 @@ def emit_for_target(cfg: Any, target: str, build_dir: str | os.PathLike, toolcha
             standin = foundation_standin()
             if standin is not None:
                 args += ("-nostdlibinc", "-isystem", str(standin))
-        return TargetBindings((out / "objc" / f"{names.module_name}.mm",),
-                              (out / "objc", paths.engine_dir() / "include"), False, "objc", args)
+        return TargetBindings((out / "objc" / f"{names.module_name}.mm",), (out / "objc", c_inc), False, "objc",
+                              args)
     render(cfg, out, ["jni"])
     incs: tuple[Path, ...] = () if toolchain_source == "ndk" else jni_include_dirs()
-    return TargetBindings((out / "jni" / "sdk_jni.cpp",), incs, True, "jni")
+    return TargetBindings((out / "jni" / "sdk_jni.cpp",), (c_inc, *incs), True, "jni")

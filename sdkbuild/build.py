@@ -246,6 +246,14 @@ class EngineRequest:
     export_jni: bool = False
     tests: bool = False
     hash_style: str = "sysv"  # DT_HASH: what every loader reads, Android below API 23 included
+    # per-SDK symbol names (engine/tools/symbol_prefix.py): "visionkit" -> visionkit_sdk_*;
+    # "" = the plain sdk_* names (the host engine of the Python runtime and the tests)
+    symbol_prefix: str = ""
+
+    @property
+    def header(self) -> str:
+        """The installed C header, relative to include/."""
+        return f"{self.symbol_prefix}/engine.h" if self.symbol_prefix else "sdkengine/engine.h"
 
 
 def hash_style(target: Target, cfg: Config) -> str:
@@ -309,6 +317,7 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
         "extra_include_dirs": ",".join(str(p) for p in req.extra_include_dirs),
         "tests": str(req.tests),
         "toolchain_id": toolchain_id,
+        "symbol_prefix": req.symbol_prefix,
     }
     out: list[str] = []
     for k, v in opts.items():
@@ -461,7 +470,8 @@ def _up_to_date(out: Path, key: str) -> dict | None:
         return None
     if info.get("conan", {}).get("config_key") != key:
         return None
-    files = [out / info["library"], out / info["unstripped_library"], out / "include" / "sdkengine" / "engine.h"]
+    files = [out / info["library"], out / info["unstripped_library"],
+             out / "include" / info.get("c_header", "sdkengine/engine.h")]
     return info if all(f.is_file() for f in files) and (out / info["library"]).stat().st_size == info["sizes"]["file"] else None
 
 
@@ -491,6 +501,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             ops=sel.ops, dtypes=sel.dtypes, isa=target.isa, threads=cfg.engine.threads,
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
             extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg),
+            symbol_prefix=cfg.sdk.lib_name,
         )
         key = _config_key(tc, req, out, engine_hash, cfg, models)
         prev = _up_to_date(out, key)
@@ -567,6 +578,9 @@ def _install(cfg: Config, target: Target, tc: Toolchain, req: EngineRequest, eb:
         "library": lib.relative_to(out).as_posix(), "library_kind": tc.library_kind,
         "unstripped_library": unstripped.relative_to(out).as_posix(),
         "headers": "include",
+        # the C API's names carry the SDK's prefix (visionkit_sdk_*), declared in this header
+        "symbol_prefix": req.symbol_prefix,
+        "c_header": req.header,
         "ops": list(req.ops),
         "op_sources": op_sources(req.ops, req.dtypes, req.isa),
         "features": features,

@@ -216,20 +216,48 @@ def find_engine_library(lib_path: str | os.PathLike | None = None) -> Path:
     return Path(ensure_host_engine())
 
 
-def _load_library(path: Path) -> ctypes.CDLL:
+def symbol_prefix(path: Path) -> str:
+    """"" for the plain sdk_* C API, "visionkit_" for an SDK's library (visionkit_sdk_*): read
+    from the dynamic symbol table (engine/tools/symbol_prefix.py names them)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        with open(path, "rb") as f:
+            dynsym = ELFFile(f).get_section_by_name(".dynsym")
+            names = [sym.name for sym in dynsym.iter_symbols()] if dynsym is not None else []
+    except (ELFError, OSError):
+        return ""
+    found = sorted(n[: -len("sdk_version")] for n in names if n.endswith("sdk_version") and n[0] != "_")
+    return "" if not found or "" in found else found[0]
+
+
+class _Api:
+    """The C API of one loaded library under its plain names (`sdk_run(...)`), whatever the
+    library's symbol prefix; keeps the CDLL alive."""
+
+    def __init__(self, lib: ctypes.CDLL, prefix: str) -> None:
+        self.cdll = lib
+        self.prefix = prefix
+
+
+def _load_library(path: Path) -> _Api:
     try:
         lib = ctypes.CDLL(str(path))
     except OSError as e:
         raise SdkbuildError(f"cannot load engine library {path}: {e}",
                             hint="point --engine-lib / SDKBUILD_ENGINE_LIB at a host libsdkengine.so, or rebuild it") from None
+    prefix = "" if hasattr(lib, "sdk_version") else symbol_prefix(path)
+    api = _Api(lib, prefix)
     for name, (res, args) in _SIGNATURES.items():
         try:
-            fn = getattr(lib, name)
+            fn = getattr(lib, prefix + name)
         except AttributeError:
-            raise SdkbuildError(f"{path} does not export {name}: not an sdkengine library?") from None
+            raise SdkbuildError(f"{path} does not export {prefix + name}: not an sdkengine library?") from None
         fn.restype = res
         fn.argtypes = args
-    return lib
+        setattr(api, name, fn)
+    return api
 
 
 # ---------------------------------------------------------------- objects
@@ -295,7 +323,7 @@ class _Handle:
 
     _kind = "object"
 
-    def __init__(self, lib: ctypes.CDLL, handle: ctypes.c_void_p, free: str) -> None:
+    def __init__(self, lib: _Api, handle: ctypes.c_void_p, free: str) -> None:
         self._lib = lib
         self._h: ctypes.c_void_p | None = handle
         self._free = free

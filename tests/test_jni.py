@@ -70,7 +70,9 @@ def test_library_exports_only_the_c_api_and_jni_onload(jni_sdk):
     names = {line.split()[-1] for line in out.splitlines() if line.strip()}
     assert "JNI_OnLoad" in names
     assert not [n for n in names if n.startswith("Java_")]
-    assert all(n.startswith("sdk_") or n == "JNI_OnLoad" for n in names), sorted(names)
+    # the C API under the SDK's own prefix (engine/tools/symbol_prefix.py), nothing else
+    assert all(n.startswith(f"{NAMES.c_prefix}_sdk_") or n == "JNI_OnLoad" for n in names), sorted(names)
+    assert f"{NAMES.c_prefix}_sdk_session_run" in names
     needed = subprocess.run(["readelf", "-d", str(jni_sdk["lib"])], capture_output=True, text=True).stdout
     assert "libstdc++" not in needed and "libc++" not in needed
 

@@ -187,6 +187,10 @@ def basename_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[st
     return lambda name: set(table.get(name, ()))
 
 
+# an op's definition `sdk_op_<stem>`, `visionkit_sdk_op_<stem>` with an SDK's symbol prefix
+_OP_SYMBOL = re.compile(r"^_?(?:[a-z][a-z0-9_]*?_)?sdk_op_")
+
+
 def name_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
     """Last resort, by naming convention: an identifier in the demangled symbol name that is an
     op source's stem or starts with it and "_" (`sigmoid_f32`, `conv_f32_plan`), or `sdk_op_<stem>`."""
@@ -200,7 +204,7 @@ def name_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
     def match(demangled: str) -> set[str]:
         ops: set[str] = set()
         for tok in set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", demangled)):
-            tok = tok.removeprefix("sdk_op_")
+            tok = _OP_SYMBOL.sub("", tok)
             for stem, sops in stems.items():
                 if tok == stem or tok.startswith(stem + "_"):
                     ops |= sops
@@ -604,10 +608,11 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
         })
         row["op_attribution"] = "archive-members" if any(match(n) for n, _ in members) else "none"
         row["hardening"] = hardening.macho(bvs, row["variant"], row["min_os"] or (min_ios or "13.0"))
-    # Each op defines `sdk_op_<lower-case type>` (engine/src/core/op.h): the ops the library
+    # Each op defines `sdk_op_<lower-case type>` (engine/src/core/op.h; with the SDK's symbol
+    # prefix `<prefix>_sdk_op_<type>`): the ops the library
     # really registers, against the op list the build claims (a stale build tree shows here).
     registered = sorted({m.group(1) for sym in symbols
-                         if (m := re.fullmatch(r"_?sdk_op_([a-z0-9_]+)", sym["name"]))})
+                         if (m := re.fullmatch(r"_?(?:[a-z][a-z0-9_]*?_)?sdk_op_([a-z0-9_]+)", sym["name"]))})
     if registered:
         claimed = {o.lower() for o in ops}
         extra = [r for r in registered if r not in claimed]
