@@ -7,6 +7,7 @@ listed in the description must each be rendered (with their doc) by every langua
 
 Outputs (see `render()`):
   jni/sdk_jni.cpp              JNI glue, compiled INTO the engine library (export_jni=true)
+  include/<lib>/engine.h       the C API under the SDK's symbol prefix, which the glue includes
   java/<package path>/*.java   Java 8 classes (Model, Session, TensorInfo, SdkException, Engine)
   android/proguard.txt         consumer ProGuard rules; android/AndroidManifest.xml
   objc/<Name>.h, <Name>.mm     Objective-C API over the C API (ARC), and objc/module.modulemap
@@ -373,6 +374,9 @@ def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jn
             written.append(_write(out / rel, text))
         if lang != "jni":
             tracker.check_complete()
+    if {"jni", "objc"} & set(languages):
+        # the SDK's prefixed C header, which the rendered glue includes
+        written.append(_write(out / "include" / names.c_header, engine_sources.public_header(names.c_prefix)))
     return written
 
 
@@ -430,10 +434,9 @@ def emit_for_target(cfg: Any, target: str, build_dir: str | os.PathLike, toolcha
     t = TARGETS[target]
     out = Path(build_dir) / target / "bindings"
     names = names_from_config(cfg)
-    # the SDK's prefixed C header, which the rendered glue includes (the engine's meson
-    # build compiles itself with the matching renaming: symbol_prefix = names.c_prefix)
+    # render() writes the SDK's prefixed C header into include/, which the glue includes (the
+    # engine's meson build compiles itself with the matching renaming: symbol_prefix = c_prefix)
     c_inc = out / "include"
-    _write(c_inc / names.c_header, engine_sources.public_header(names.c_prefix))
     if t.platform == "ios":
         render(cfg, out, ["objc"])
         args: tuple[str, ...] = ("-fobjc-arc", "-fno-objc-exceptions")

@@ -41,7 +41,7 @@ def test_description_matches_engine_header():
     for s in api.statuses:
         name = "SDK_OK" if s.code == 0 else f"SDK_ERR_{s.name}"
         assert re.search(rf"\b{name} = {s.code}\b", header)
-    assert [d.name for d in api.dtypes] == ["F32", "I8", "I32", "U8"]
+    assert [d.name for d in api.dtypes] == ["F32", "I8", "I32", "U8", "I64", "BOOL", "F16"]
     assert {c.name for c in api.classes} >= {"Engine", "Model", "Session", "TensorInfo", "SdkException"}
 
 
@@ -109,7 +109,7 @@ def test_java_declarations_and_glue_registrations_agree(rendered):
 def test_glue_needs_no_cxx_standard_library(rendered):
     jni = bindings.jni_include_dirs()
     cmd = ["g++", "-std=c++17", "-fsyntax-only", "-nostdinc++", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra",
-           "-Werror", "-I", str(paths.engine_dir() / "include"), *[f"-I{d}" for d in jni],
+           "-Werror", "-I", str(rendered / "include"), *[f"-I{d}" for d in jni],
            str(rendered / "jni/sdk_jni.cpp")]
     r = subprocess.run(cmd, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
@@ -136,8 +136,13 @@ def test_emit_for_target(tmp_path):
     assert host.kind == "jni" and host.export_jni
     assert host.sources == (tmp_path / "host/bindings/jni/sdk_jni.cpp",) and host.sources[0].is_file()
     assert any((d / "jni.h").is_file() for d in host.include_dirs)
+    # the glue includes the SDK's prefixed header, rendered next to it
+    assert host.include_dirs[0] == tmp_path / "host/bindings/include"
+    header = (host.include_dirs[0] / "jnikit/engine.h").read_text()
+    assert "JNIKIT_SDK_API int32_t jnikit_sdk_model_input_count(const jnikit_sdk_model *model);" in header
+    assert '#include "jnikit/engine.h"' in host.sources[0].read_text()
     ndk = bindings.emit_for_target(NAMES, "android-arm64-v8a", tmp_path, "ndk")
-    assert ndk.include_dirs == ()  # the NDK sysroot has jni.h
+    assert ndk.include_dirs == (tmp_path / "android-arm64-v8a/bindings/include",)  # the NDK sysroot has jni.h
     ios = bindings.emit_for_target(NAMES, "ios-arm64", tmp_path)
     assert ios.kind == "objc" and not ios.export_jni and ios.sources[0].name == "JniKit.mm"
     with pytest.raises(SdkbuildError, match="unknown target"):

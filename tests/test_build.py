@@ -150,7 +150,9 @@ def test_build_outputs_follow_the_contract(built: tuple[Path, subprocess.Complet
         assert all(src.startswith("src/") for srcs in info["op_sources"].values() for src in srcs)
         assert "fp32" in info["features"] and "int8" not in info["features"] and "threads" in info["features"]
         assert info["inputs"]["models"].keys() == {"tiny.sdkm"} and len(info["inputs"]["engine_sources"]) == 64
-        assert (out / "include" / "sdkengine" / "engine.h").is_file()
+        # the SDK's own C header and symbol names (engine/tools/symbol_prefix.py)
+        assert info["symbol_prefix"] == info["sdk"]["lib_name"] and info["c_header"] == f"{info['symbol_prefix']}/engine.h"
+        assert (out / "include" / info["c_header"]).is_file() and not (out / "include" / "sdkengine").exists()
         assert (out / "build.log").stat().st_size > 0
         lib, unstripped = out / info["library"], out / info["unstripped_library"]
         assert info["sizes"]["file"] == lib.stat().st_size
@@ -158,7 +160,8 @@ def test_build_outputs_follow_the_contract(built: tuple[Path, subprocess.Complet
         facts = _elf_facts(lib)
         assert all(n.startswith(ALLOWED_NEEDED) for n in facts["needed"]), facts["needed"]
         assert "libstdc++" not in " ".join(facts["needed"])
-        assert facts["exported"] and all(s.startswith("sdk_") for s in facts["exported"]), facts["exported"]
+        assert facts["exported"] and all(s.startswith(info["symbol_prefix"] + "_sdk_") for s in facts["exported"]), \
+            facts["exported"]
         assert not facts["symtab"] and _elf_facts(unstripped)["symtab"]
     if has_arm64:
         info = json.loads((root / "build" / "android-arm64-v8a" / "build-info.json").read_text())
@@ -247,8 +250,9 @@ def test_switching_ops_in_place_leaves_no_stale_op(tmp_path: Path) -> None:
         assert r.returncode == 0, r.stdout + r.stderr
         info = json.loads((out / "build-info.json").read_text())
         assert info["ops"] == want
-        syms = {s for s in _symbols(out / info["unstripped_library"]) if s.startswith("sdk_op_")}
-        assert syms == {f"sdk_op_{op.lower()}" for op in want}, syms
+        op_sym = info["symbol_prefix"] + "_sdk_op_"
+        syms = {s for s in _symbols(out / info["unstripped_library"]) if s.startswith(op_sym)}
+        assert syms == {f"{op_sym}{op.lower()}" for op in want}, syms
         # the shipped (stripped) file is that build too: its embedded build info names the same ops
         shipped = (out / info["library"]).read_bytes()
         assert ('"ops":' + json.dumps(want, separators=(",", ":"))).encode() in shipped

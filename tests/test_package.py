@@ -118,7 +118,8 @@ def test_aar_layout(packaged, project):
                 "prefab/prefab.json", "prefab/modules/tinykit/module.json",
                 "prefab/modules/tinykit/libs/android.arm64-v8a/abi.json",
                 "prefab/modules/tinykit/libs/android.arm64-v8a/libtinykit.so",
-                "prefab/modules/tinykit/include/sdkengine/engine.h"} <= set(names)
+                "prefab/modules/tinykit/include/tinykit/engine.h"} <= set(names)
+        assert not [n for n in names if "sdkengine" in n]  # no header name shared with other SDKs
         manifest = z.read("AndroidManifest.xml").decode()
         assert 'package="com.example.tinykit"' in manifest and 'android:minSdkVersion="23"' in manifest
         assert "<application" not in manifest
@@ -169,11 +170,11 @@ def test_xcframework_layout_and_objc_in_static_libraries(packaged, tmp_path):
         assert e["SupportedPlatform"] == "ios" and e["HeadersPath"] == "Headers"
         lib = xcf / sid / e["LibraryPath"]
         headers = xcf / sid / "Headers" / "TinyKit"
-        assert {"TinyKit.h", "module.modulemap", "sdkengine/engine.h"} <= {
+        assert {"TinyKit.h", "module.modulemap", "tinykit/engine.h"} <= {
             p.relative_to(headers).as_posix() for p in headers.rglob("*") if p.is_file()}
         assert _archs(lib, lipo) == e["SupportedArchitectures"]
         syms = subprocess.run([nm, "--defined-only", str(lib)], capture_output=True, text=True).stdout
-        assert "_OBJC_CLASS_$_TKModel" in syms and "_sdk_session_run" in syms
+        assert "_OBJC_CLASS_$_TKModel" in syms and "_tinykit_sdk_session_run" in syms
         thin = {a: lib for a in e["SupportedArchitectures"]}
         if len(thin) > 1:
             for a in thin:
@@ -307,7 +308,7 @@ def test_swift_style_import_from_the_packaged_headers(packaged, tmp_path):
                     "int use(void) {\n"
                     "    NSError *error = nil;\n"
                     "    TKModel *model = [[TKModel alloc] initWithPath:@\"tiny.sdkm\" error:&error];\n"
-                    "    return (int)model.inputCount + sdk_model_output_count(NULL) + (int)TKErrorCodeIo;\n"
+                    "    return (int)model.inputCount + tinykit_sdk_model_output_count(NULL) + (int)TKErrorCodeIo;\n"
                     "}\n")
     headers = packaged[0] / "TinyKit.xcframework/ios-arm64/Headers"
     r = subprocess.run([clang, "-target", "arm64-apple-ios13.0", "-nostdlibinc", "-isystem", str(ROOT / "bindings/apple-standin"),
