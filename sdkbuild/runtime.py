@@ -82,6 +82,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "sdk_status_string": (ctypes.c_char_p, [ctypes.c_int]),
     "sdk_model_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_P)]),
     "sdk_model_load_memory": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_P)]),
+    "sdk_model_load_memory_in_place": (ctypes.c_int, [_P, ctypes.c_size_t, ctypes.POINTER(_P)]),
     "sdk_model_free": (None, [_P]),
     "sdk_model_input_count": (ctypes.c_int32, [_P]),
     "sdk_model_output_count": (ctypes.c_int32, [_P]),
@@ -302,9 +303,20 @@ class Engine:
         if isinstance(model, bytes | bytearray | memoryview):
             data = bytes(model)
             self._check(self._lib.sdk_model_load_memory(data, len(data), ctypes.byref(handle)))
-        else:
+        else:  # mapped, weights used in place (engine.h)
             self._check(self._lib.sdk_model_load_file(os.fsencode(model), ctypes.byref(handle)))
         return Model(self, handle)
+
+    def load_in_place(self, buffer: np.ndarray) -> Model:
+        """A model over `buffer` (the bytes of a .sdkm file) without a copy when the buffer is
+        64-byte aligned: the model reads its weights from it, so it keeps a reference to the
+        buffer; do not change it while the model lives. Unaligned buffers are copied."""
+        arr = np.ascontiguousarray(buffer).view(np.uint8).reshape(-1)
+        handle = _P()
+        self._check(self._lib.sdk_model_load_memory_in_place(arr.ctypes.data, arr.nbytes, ctypes.byref(handle)))
+        model = Model(self, handle)
+        model._backing = arr  # keeps the memory alive while the native model may read it
+        return model
 
 
 def _info(raw: _TensorInfo) -> TensorInfo:
@@ -358,6 +370,7 @@ class Model(_Handle):
     def __init__(self, engine: Engine, handle: ctypes.c_void_p) -> None:
         super().__init__(engine._lib, handle, "sdk_model_free")
         self.engine = engine
+        self._backing: np.ndarray | None = None  # load_in_place: the memory the weights live in
         self.inputs = [self._tinfo(self._lib.sdk_model_input_info, i) for i in range(self._lib.sdk_model_input_count(handle))]
         self.outputs = [
             self._tinfo(self._lib.sdk_model_output_info, i) for i in range(self._lib.sdk_model_output_count(handle))
