@@ -44,6 +44,7 @@ _JNI_TYPES: dict[str, tuple[str, str]] = {
     "float[]": ("[F", "jfloatArray"),
     "long[]": ("[J", "jlongArray"),
     "ByteBuffer": ("Ljava/nio/ByteBuffer;", "jobject"),
+    "Object": ("Ljava/lang/Object;", "jobject"),  # a primitive array, whatever its element type
 }
 LANGUAGES = ("java", "objc")
 
@@ -237,6 +238,7 @@ class SdkNames:
     min_sdk: int = 21
     ios_min_version: str = "13.0"
     description: str = ""
+    models: tuple[str, ...] = ()  # the .sdkm file names shipped (assets/<lib_name>/ in the AAR)
 
     @property
     def lib_name(self) -> str:
@@ -255,6 +257,11 @@ class SdkNames:
         return f"{self.c_prefix}/engine.h"
 
     @property
+    def example_model(self) -> str:
+        """An asset path for code examples: the SDK's first model, else a placeholder."""
+        return f"{self.lib_name}/{self.models[0] if self.models else 'model.sdkm'}"
+
+    @property
     def java_dir(self) -> str:
         return self.java_package.replace(".", "/")
 
@@ -269,7 +276,8 @@ def names_from_config(cfg: Any) -> SdkNames:
         return cfg
     return SdkNames(name=cfg.sdk.name, version=cfg.sdk.version, java_package=cfg.sdk.java_package,
                     objc_prefix=cfg.sdk.objc_prefix, min_sdk=cfg.android.min_sdk,
-                    ios_min_version=cfg.ios.min_version)
+                    ios_min_version=cfg.ios.min_version,
+                    models=tuple(f"{Path(f).stem}.sdkm" for f in cfg.models.files))
 
 
 # ------------------------------------------------------------------ rendering
@@ -312,9 +320,27 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def java_text(text: str) -> str:
+    """Plain doc text (with `code` in backticks) as Javadoc HTML: {@code ...} and escaped text."""
+    parts = text.split("`")
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:  # inside backticks
+            out.append("{@code " + part + "}")
+        else:
+            out.append(part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(out).replace("*/", "*&#47;")
+
+
 def _java_doc(text: str, indent: str = "") -> str:
-    """Text as a Javadoc/HeaderDoc comment body."""
-    lines = textwrap.wrap(text.replace("*/", "*&#47;"), 96) or [""]
+    """Text as a Javadoc comment body (backticks become {@code ...})."""
+    lines = textwrap.wrap(java_text(text), 96, break_on_hyphens=False) or [""]
+    return "\n".join(f"{indent} * {ln}" for ln in lines)
+
+
+def _objc_doc(text: str, indent: str = "") -> str:
+    """Text as a HeaderDoc comment body (Xcode renders the backticks as code)."""
+    lines = textwrap.wrap(text.replace("*/", "* /"), 96, break_on_hyphens=False) or [""]
     return "\n".join(f"{indent} * {ln}" for ln in lines)
 
 
@@ -357,6 +383,8 @@ def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jn
     out = Path(out_dir)
     env = _environment()
     env.filters["javadoc"] = _java_doc
+    env.filters["javatext"] = java_text
+    env.filters["objcdoc"] = _objc_doc
     env.filters["camel"] = lambda s: "".join(w.capitalize() for w in str(s).split("_"))
     plan = _plan(names)
     written: list[Path] = []

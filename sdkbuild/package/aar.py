@@ -103,6 +103,14 @@ def check_built(b: BuiltTarget) -> BuiltTarget:
 # ---------------------------------------------------------------------------- classes.jar
 
 
+def android_standin() -> Path:
+    """bindings/android-standin: declarations-only stand-ins of androidx.annotation.NonNull and
+    Nullable. The generated Java carries the AndroidX nullability annotations, which Kotlin and
+    Android Lint understand; they are compiled against these files and never packaged (the
+    annotations are CLASS-retained: an app without AndroidX simply ignores them)."""
+    return paths.bindings_dir() / "android-standin"
+
+
 def compile_java(java_src: Path, classes_dir: Path) -> None:
     """javac --release 8 every .java under java_src into classes_dir."""
     jdk = bindings.find_jdk()
@@ -113,12 +121,30 @@ def compile_java(java_src: Path, classes_dir: Path) -> None:
     classes_dir.mkdir(parents=True, exist_ok=True)
     # --release 8: Java 8 bytecode and API, the floor of every Android toolchain (D8
     # desugars later language levels, but an SDK must not force that on its users)
+    # the androidx.annotation stand-ins are compiled against, never into, the classes
+    # (-implicit:none): apps get the real annotations from AndroidX (see android_standin())
     cmd = [str(javac), "--release", "8", "-encoding", "UTF-8", "-nowarn", "-Xlint:-options",
-           "-d", str(classes_dir), *sources]
+           "-sourcepath", str(android_standin()), "-implicit:none", "-d", str(classes_dir), *sources]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SdkbuildError(f"javac failed on the generated Java sources:\n{(r.stdout + r.stderr).strip()[-3000:]}",
                             hint="a JDK >= 9 is needed for --release 8 (apt-get install openjdk-17-jdk-headless)")
+
+
+def javadoc(java_src: Path, out_dir: Path, title: str) -> str:
+    """Javadoc HTML of the rendered Java API into out_dir (checked with -Xdoclint:all); returns
+    javadoc's warnings (none for the generated API: tests/test_bindings.py holds it to that)."""
+    jdk = bindings.find_jdk()
+    tool = jdk / "bin" / "javadoc"
+    sources = sorted(str(p) for p in java_src.rglob("*.java"))
+    cmd = [str(tool), "-quiet", "--release", "8", "-encoding", "UTF-8", "-Xdoclint:all",
+           "-sourcepath", str(android_standin()), "-notimestamp", "-doctitle", title, "-windowtitle", title,
+           "-d", str(out_dir), *sources]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SdkbuildError(f"javadoc failed on the generated Java sources:\n{(r.stdout + r.stderr).strip()[-3000:]}",
+                            hint="a JDK >= 9 is needed (apt-get install openjdk-17-jdk-headless)")
+    return "\n".join(line for line in (r.stdout + r.stderr).splitlines() if "warning" in line)
 
 
 def build_classes_jar(cfg: Any, dest: Path, api: bindings.Api | None = None) -> Path:
