@@ -197,22 +197,28 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
         raise SdkbuildError(f"the engine has no implementation of: {what}",
                             f"available ops: {', '.join(sorted(avail.values()))}; change the model or add "
                             "engine/src/ops/<op>.cpp")
-    if cfg.engine.ops == "auto":
-        ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
-        want = {d for ds in dt_by_model.values() for d in ds}
-        lacking = sorted(want - set(cfg.engine.dtypes))
+    # dtypes: "auto" = the kernel types the models use (both without models; fp32 when a model
+    # uses neither); a list = exactly those, and a model needing another is an error
+    want = {d for ds in dt_by_model.values() for d in ds}
+    if cfg.engine.dtypes == "auto":
+        dtypes = tuple(d for d in DTYPES if d in want) if models else DTYPES
+        dtypes = dtypes or ("fp32",)
+    else:
+        dtypes = tuple(cfg.engine.dtypes)
+        lacking = sorted(want - set(dtypes))
         if lacking:
             users = [n for n, ds in dt_by_model.items() if lacking[0] in ds]
             raise SdkbuildError(f"{', '.join(users)} need(s) dtype {lacking[0]}, but engine.dtypes = "
-                                f"{list(cfg.engine.dtypes)}", f'add "{lacking[0]}" to [engine] dtypes')
-        dtypes = tuple(d for d in DTYPES if d in want) if models else cfg.engine.dtypes
+                                f"{list(dtypes)}", f'add "{lacking[0]}" to [engine] dtypes, or set dtypes = "auto"')
+    if cfg.engine.ops == "auto":
+        ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
         return OpSelection(ops, dtypes, by_model, dt_by_model, True)
     explicit = tuple(cfg.engine.ops)
     not_listed = [op for op in used if op.lower() not in {o.lower() for o in explicit}]
     if not_listed:
         raise SdkbuildError(f"engine.ops does not list {', '.join(not_listed)}, which the models use",
                             'add them to [engine] ops, or set ops = "auto"')
-    return OpSelection(tuple(sorted(explicit)), cfg.engine.dtypes, by_model, dt_by_model, False)
+    return OpSelection(tuple(sorted(explicit)), dtypes, by_model, dt_by_model, False)
 
 
 def format_ops(sel: OpSelection, available: set[str] | None = None) -> str:

@@ -42,7 +42,16 @@ min_sdk = 23
 toolchain = "gnu"  # the Debian cross compilers: stand-ins that build the same everywhere here
 
 [engine]
-dtypes = ["fp32"]
+dtypes = ["fp32", "int8"]  # (int8: the typed-I/O model's int8 tensors)
+ops = ["Gemm", "Reshape"]  # Reshape: the typed-I/O model of tests/java/ApiTour.java
+
+[publish]
+group_id = "org.tinykit.sdk"
+description = "A tiny test SDK"
+url = "https://example.com/tinykit"
+license = "Apache-2.0"
+scm = "https://example.com/tinykit.git"
+developers = [{{ id = "jd", name = "Jane Doe <&>", email = "jane@example.com" }}]
 
 [models]
 files = ["models/tiny.onnx"]
@@ -116,9 +125,10 @@ def test_aar_layout(packaged, project):
         assert {"AndroidManifest.xml", "classes.jar", "R.txt", "proguard.txt", "assets/tinykit/tiny.sdkm",
                 "jni/arm64-v8a/libtinykit.so", "jni/x86_64/libtinykit.so", "META-INF/sdkbuild/build-info.json",
                 "prefab/prefab.json", "prefab/modules/tinykit/module.json",
-                "prefab/modules/tinykit/libs/android.arm64-v8a/abi.json",
-                "prefab/modules/tinykit/libs/android.arm64-v8a/libtinykit.so",
-                "prefab/modules/tinykit/include/tinykit/engine.h"} <= set(names)
+                "prefab/modules/tinykit/include/tinykit/engine.h",
+                "META-INF/com/android/build/gradle/aar-metadata.properties"} <= set(names)
+        # stand-ins were not built by an NDK: no Prefab library claims one (headers stay)
+        assert not [n for n in names if n.startswith("prefab/modules/tinykit/libs/")]
         assert not [n for n in names if "sdkengine" in n]  # no header name shared with other SDKs
         manifest = z.read("AndroidManifest.xml").decode()
         assert 'package="com.example.tinykit"' in manifest and 'android:minSdkVersion="23"' in manifest
@@ -133,7 +143,7 @@ def test_aar_layout(packaged, project):
         assert set(meta["abis"]) == {"arm64-v8a", "x86_64"}
         assert meta["abis"]["arm64-v8a"]["standin"] is True  # gnu cross compilers: labelled stand-ins
         assert meta["abis"]["arm64-v8a"]["toolchain"]["source"] == "gnu"
-        assert json.loads(z.read("prefab/modules/tinykit/libs/android.x86_64/abi.json"))["abi"] == "x86_64"
+        assert meta["abis"]["x86_64"]["prefab"] is False
         rules = z.read("proguard.txt").decode()
         for cls in ("Model", "Session", "Engine"):
             assert f"-keep class com.example.tinykit.{cls} {{\n    native <methods>;" in rules
@@ -148,8 +158,10 @@ def test_aar_layout(packaged, project):
     ns = {"m": "http://maven.apache.org/POM/4.0.0"}
     root = ElementTree.fromstring(pom)
     assert root.findtext("m:packaging", namespaces=ns) == "aar"
-    for s in ("<groupId>com.example</groupId>", "<artifactId>tinykit</artifactId>", "<version>0.3.0</version>",
-              "<packaging>aar</packaging>", "STAND-IN"):
+    for s in ("<groupId>org.tinykit.sdk</groupId>", "<artifactId>tinykit</artifactId>", "<version>0.3.0</version>",
+              "<packaging>aar</packaging>", "STAND-IN", "<url>https://example.com/tinykit</url>",
+              "<name>Apache License, Version 2.0</name>", "<name>Jane Doe &lt;&amp;&gt;</name>",
+              "<connection>scm:git:https://example.com/tinykit.git</connection>", "A tiny test SDK"):
         assert s in pom
 
 
@@ -202,6 +214,16 @@ def test_swiftpm_url_form(project, tmp_path):
     checksum = fileio.sha256_file(tmp_path / "d" / "TinyKit.xcframework.zip")
     assert 'url: "https://example.com/sdk/TinyKit.xcframework.zip"' in swift
     assert f'checksum: "{checksum}"' in swift
+
+
+def test_prefab_abi_json_names_the_real_ndk_only():
+    from sdkbuild.package import aar
+
+    assert aar.ndk_major({"toolchain": {"source": "ndk", "version": "27.2.12479018"}}) == 27
+    assert aar.ndk_major({"toolchain": {"source": "ndk", "version": "r26d (26.3.11579264)"}}) == 26
+    for standin in ({"toolchain": {"source": "zig", "version": "0.13.0"}},
+                    {"toolchain": {"source": "gnu", "version": "12.2.0"}}, {}):
+        assert aar.ndk_major(standin) is None
 
 
 def test_missing_build_names_the_target(tmp_path):
@@ -279,6 +301,79 @@ def test_aar_classes_and_x86_64_library_run_in_a_jvm(packaged, tmp_path):
     got = np.array([float(v) for v in kv["out_file"].split(",")], dtype=np.float32)
     np.testing.assert_allclose(got, onnxruntime_run(tiny_onnx(), x).ravel(), rtol=1e-5, atol=1e-5)
     assert kv["sdk_version"] == "0.3.0" and kv["done"] == "ok"
+
+
+def typed_model(path: Path) -> Path:
+    """One Reshape per element type: <t>_in [2, 3] -> <t>_out [6] for f32 i8 u8 i32 i64 bool f16."""
+    m = sdkm.Model(name="typed")
+    for name, code in (("f32", 1), ("i8", 2), ("u8", 4), ("i32", 3), ("i64", 5), ("bool", 6), ("f16", 7)):
+        x = m.add_tensor(sdkm.Tensor(f"{name}_in", code, (2, 3)))
+        y = m.add_tensor(sdkm.Tensor(f"{name}_out", code, (6,)))
+        m.nodes.append(sdkm.Node("Reshape", f"reshape_{name}", [x], [y], {"shape": [6]}))
+        m.inputs.append(x)
+        m.outputs.append(y)
+    sdkm.write(m, path)
+    return path
+
+
+def _public_methods(java_dir: Path) -> set[str]:
+    names: set[str] = set()
+    for f in java_dir.rglob("*.java"):
+        names |= set(re.findall(r"^    public (?:static )?(?:final )?[\w.<>\[\]]+ (\w+)\(", f.read_text(), re.M))
+    return names - {"toString", "values", "valueOf"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or shutil.which("javac") is None,
+                    reason="runs the AAR's x86_64 stand-in library in the host JVM")
+def test_api_tour_against_the_aar_makes_every_public_call(packaged, tmp_path):
+    """A consumer compiled against the AAR's classes.jar (javac) runs every public call on the
+    host JVM: the model mapped straight out of the archive (an uncompressed asset, as
+    AssetFileDescriptor gives it), every load path, typed I/O of every element type, errors."""
+    from bindings_helpers import ROOT
+
+    aar_path = packaged[0] / "TinyKit-0.3.0.aar"
+    with zipfile.ZipFile(aar_path) as z:
+        for name in ("classes.jar", "jni/x86_64/libtinykit.so"):
+            (tmp_path / Path(name).name).write_bytes(z.read(name))
+        info = z.getinfo("assets/tinykit/tiny.sdkm")
+        assert info.compress_type == zipfile.ZIP_STORED  # mappable, like the .so files
+        with aar_path.open("rb") as f:  # the data offset: after the entry's local header
+            f.seek(info.header_offset)
+            head = f.read(30)
+        name_len, extra_len = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
+        offset = info.header_offset + 30 + name_len + extra_len
+    src = (ROOT / "tests/java/ApiTour.java").read_text()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/ApiTour.java").write_text(src)
+    r = subprocess.run(["javac", "--release", "8", "-Xlint:all", "-Xlint:-options", "-Werror", "-cp",
+                        str(tmp_path / "classes.jar"), "-d", str(tmp_path / "cls"), str(tmp_path / "src/ApiTour.java")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    typed = typed_model(tmp_path / "typed.sdkm")
+    r = subprocess.run(["java", "-Xcheck:jni", f"-Dcom.example.tinykit.library.path={tmp_path / 'libtinykit.so'}",
+                        "-cp", f"{tmp_path / 'classes.jar'}:{tmp_path / 'cls'}", "ApiTour", str(aar_path),
+                        str(offset), str(info.file_size), str(typed)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "WARNING" not in r.stderr, r.stderr
+    kv = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    assert kv["done"] == "ok" and kv["loads"] == "8"
+    assert kv["f16_as_floats"] == "[1.0, -2.0, 0.5, 0.0, 65504.0, -5.9604645E-8]"
+    assert kv["wrong_type"] == ('INVALID_ARGUMENT|input "i64_in" (I64 [2, 3]) holds I64 values, not int[]: '
+                                "use long[]")
+    assert kv["floats_to_i64"].startswith('input "i64_in" (I64 [2, 3]) holds I64 values, not float[]')
+    assert kv["wrong_length"] == 'input "i32_in" (I32 [2, 3]) takes 6 values, got 5'
+    assert kv["no_such_input"].startswith('the model has no input called "nope"')
+    assert all("sdk_" not in v for v in kv.values())
+    # every public method of the API appears in the tour
+    with zipfile.ZipFile(tmp_path / "classes.jar") as z:
+        assert "com/example/tinykit/Session.class" in z.namelist()
+    from sdkbuild import bindings
+
+    gen = tmp_path / "gen"
+    bindings.render(bindings.SdkNames("TinyKit", "0.3.0", "com.example.tinykit", "TK"), gen, ["java"])
+    missing = [m for m in sorted(_public_methods(gen / "java")) if not re.search(rf"\.{m}\(", src)]
+    assert not missing, missing
 
 
 @pytest.mark.slow

@@ -150,16 +150,17 @@ def test_two_aars_in_one_jvm_each_run_their_own_model(sdks, tmp_path):
 
 
 def _prefab(aar: Path, lib: str, dest: Path) -> tuple[Path, Path]:
-    """(include dir, x86_64 library dir) of the AAR's Prefab module."""
+    """(include dir of the AAR's Prefab module, folder of its x86_64 library). The stand-in
+    libraries are not in Prefab (no NDK built them): the library comes from jni/x86_64/."""
     with zipfile.ZipFile(aar) as z:
         names = [n for n in z.namelist() if n.startswith(f"prefab/modules/{lib}/")]
-        for n in names:
+        for n in [*names, f"jni/x86_64/lib{lib}.so"]:
             if not n.endswith("/"):
                 (dest / n).parent.mkdir(parents=True, exist_ok=True)
                 (dest / n).write_bytes(z.read(n))
         assert f"prefab/modules/{lib}/include/sdkengine/engine.h" not in names  # no shared header name
-    mod = dest / "prefab/modules" / lib
-    return mod / "include", mod / "libs/android.x86_64"
+        assert f"prefab/modules/{lib}/include/{lib}/engine.h" in names
+    return dest / "prefab/modules" / lib / "include", dest / "jni/x86_64"
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or shutil.which("cc") is None,

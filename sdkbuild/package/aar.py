@@ -167,31 +167,52 @@ def classes_jar(java_src: Path, dest: Path) -> Path:
 # ---------------------------------------------------------------------------- AAR + POM
 
 
-def _ndk_major(info: dict[str, Any]) -> int:
+def ndk_major(info: dict[str, Any]) -> int | None:
+    """The major version of the NDK that built a library; None for a stand-in (no NDK)."""
     tc = info.get("toolchain", {})
-    m = re.search(r"\b(\d{2})\.\d+\.\d+", str(tc.get("version", ""))) if tc.get("source") == "ndk" else None
-    # stand-ins have no NDK: claim the oldest NDK that supports minSdk 21 with libc++ none
-    return int(m.group(1)) if m else 21
+    if tc.get("source") != "ndk":
+        return None
+    m = re.search(r"\b(\d{2})\.\d+\.\d+", str(tc.get("version", ""))) or re.search(r"\br(\d{2})", str(tc.get("version", "")))
+    return int(m.group(1)) if m else None
 
 
-def maven_coordinates(names: bindings.SdkNames) -> tuple[str, str]:
-    """(groupId, artifactId): com.example.visionkit -> com.example : visionkit."""
-    parts = names.java_package.split(".")
-    group = ".".join(parts[:-1]) if len(parts) > 1 else names.java_package
-    return group, names.lib_name.replace("_", "-")
+def publish_of(cfg: Any) -> Any:
+    """The [publish] metadata of a config (a bindings.SdkNames, as tests pass, gets the defaults)."""
+    from ..config import PublishSection, publish_section
+
+    pub = getattr(cfg, "publish", None)
+    if isinstance(pub, PublishSection) and pub.group_id:
+        return pub
+    names = bindings.names_from_config(cfg)
+    return publish_section({}, names.java_package, names.lib_name)
 
 
-def render_pom(names: bindings.SdkNames, built: list[BuiltTarget]) -> str:
-    group, artifact = maven_coordinates(names)
+def maven_coordinates(cfg: Any) -> tuple[str, str]:
+    """(groupId, artifactId): [publish] group_id/artifact_id, by default com.example.visionkit ->
+    com.example : visionkit."""
+    pub = publish_of(cfg)
+    return pub.group_id, pub.artifact_id
+
+
+def render_pom(cfg: Any, built: list[BuiltTarget]) -> str:
+    names = bindings.names_from_config(cfg)
+    pub = publish_of(cfg)
     standins = [b.info.get("abi", b.name) for b in built if b.standin]
-    desc = f"{names.name} {names.version}: on-device inference SDK (ABIs: {', '.join(b.info.get('abi', b.name) for b in built)})."
+    abis = ", ".join(b.info.get("abi", b.name) for b in built)
+    desc = (pub.description or f"{names.name} {names.version}: on-device inference SDK") + f" (ABIs: {abis})."
     if standins:
         desc += (f" STAND-IN native libraries for {', '.join(standins)}: built without the Android NDK"
                  " (not linked against bionic), for testing the packaging only; see META-INF/sdkbuild/build-info.json.")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(paths.templates_dir())),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env.get_template("android/pom.xml.j2").render(sdk=names, group_id=group, artifact_id=artifact,
-                                                         description=desc)
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                             lstrip_blocks=True)
+    return env.get_template("android/pom.xml.j2").render(sdk=names, pub=pub, description=desc)
+
+
+# What the Android Gradle plugin reads from an AAR's META-INF: the format versions, and the
+# lowest compileSdk of an app using it (the API needs no Android classes: any).
+AAR_METADATA = ("aarFormatVersion=1.0\naarMetadataVersion=1.0\nminCompileSdk=1\n"
+                "minAndroidGradlePluginVersion=1.0.0\n")
 
 
 def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path], dist: Path,
@@ -228,10 +249,14 @@ def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path],
                 "bytes": b.library.stat().st_size,
                 "sha256": sha256_file(b.library),
             }
-            if prefab:
+            ndk = ndk_major(b.info)
+            # Prefab's abi.json names the NDK that built the library; a stand-in had none, and
+            # a native consumer could not link a glibc library on Android anyway: no Prefab
+            # library for that ABI (the headers and the other ABIs stay)
+            meta["abis"][abi]["prefab"] = bool(prefab and ndk is not None)
+            if prefab and ndk is not None:
                 base = f"prefab/modules/{names.lib_name}/libs/android.{abi}/"
-                abi_json = {"abi": abi, "api": names.min_sdk, "ndk": _ndk_major(b.info), "stl": "none",
-                            "static": False}
+                abi_json = {"abi": abi, "api": names.min_sdk, "ndk": ndk, "stl": "none", "static": False}
                 entries.append((base + "abi.json", json.dumps(abi_json, indent=2, sort_keys=True).encode()))
                 entries.append((base + lib_file, b.library))
         for m in sorted(models):
@@ -246,10 +271,12 @@ def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path],
                 {"export_libraries": [], "library_name": f"lib{names.lib_name}"}, indent=2, sort_keys=True).encode()))
             entries += tree_entries(built[0].headers, mod + "include/")
         entries.append(("META-INF/sdkbuild/build-info.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()))
-        # native libraries stay uncompressed, like AGP stores them in an APK
-        stored = {n for n, _ in entries if n.endswith(".so")}
+        entries.append(("META-INF/com/android/build/gradle/aar-metadata.properties", AAR_METADATA.encode()))
+        # native libraries stay uncompressed, like AGP stores them in an APK; so do the models,
+        # so that an app can map them (AssetManager.openFd + Model.load(fd, offset, length))
+        stored = {n for n, _ in entries if n.endswith((".so", ".sdkm"))}
         aar = write_zip(dist / f"{names.name}-{names.version}.aar", entries, store=stored)
-    pom = write_atomic(dist / f"{names.name}-{names.version}.pom", render_pom(names, built))
+    pom = write_atomic(dist / f"{names.name}-{names.version}.pom", render_pom(cfg, built))
     return aar, pom
 
 

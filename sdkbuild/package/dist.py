@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from .. import bindings
 from ..errors import SdkbuildError
 from ..fileio import sha256_file, write_atomic
 from ..targets import TARGETS
-from . import aar, xcframework
+from . import aar, maven, xcframework
 from .aar import android_targets, build_aar, load_built_target
 from .xcframework import build_xcframework, ios_targets
 
@@ -62,10 +63,47 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
         aar.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
     for t in ios:
         xcframework.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
+    swiftpm_url = swiftpm_base_url(cfg, swiftpm_url)
     result = PackageResult(dist)
+    with tempfile.TemporaryDirectory(prefix="sdkbuild-preflight-") as tmp:
+        jars = preflight(cfg, android, ios, Path(tmp), api)
+        _write_packages(cfg, dist, android, ios, models, api, prefab, swiftpm_url, jars, result)
+    return result
+
+
+def swiftpm_base_url(cfg: Any, url: str | None) -> str | None:
+    """--swiftpm-url, else [publish] swiftpm_url: a real https URL (SwiftPM downloads over https)."""
+    from ..config import check_url
+
+    if url is not None:
+        return check_url(url, "--swiftpm-url", https_only=True)
+    pub = getattr(cfg, "publish", None)
+    return getattr(pub, "swiftpm_url", None)
+
+
+def preflight(cfg: Any, android: list[str], ios: list[str], work: Path, api: bindings.Api) -> tuple[Path, Path] | None:
+    """The steps of packaging that can fail on good builds, run before dist/ is touched: the
+    Objective-C layer compiled for every iOS slice (into build/), the Java API compiled and its
+    Javadoc generated (the sources and javadoc jars, returned for the Maven repository)."""
+    names = bindings.names_from_config(cfg)
+    for t in ios:
+        b = load_built_target(cfg.build_dir, t, names.lib_name)
+        if not xcframework.archive_has_objc(b.library, names.objc_prefix):
+            xcframework.compile_objc(cfg, t, cfg.build_dir, b.headers)
+    if not android:
+        return None
+    aar.build_classes_jar(cfg, work / "classes.jar", api=api)
+    return maven.source_and_javadoc_jars(cfg, work, api)
+
+
+def _write_packages(cfg: Any, dist: Path, android: list[str], ios: list[str], models: list[Path],
+                    api: bindings.Api, prefab: bool, swiftpm_url: str | None, jars: tuple[Path, Path] | None,
+                    result: PackageResult) -> None:
+    names = bindings.names_from_config(cfg)
     if android:
         aar_path, pom = build_aar(cfg, cfg.build_dir, android, models, dist, api=api, prefab=prefab)
         result.files += [aar_path, pom]
+        result.files += maven.write_repository(cfg, dist, aar_path, pom, jars=jars)
     if ios:
         xcf, zip_path, pkg = build_xcframework(cfg, cfg.build_dir, ios, dist, swiftpm_url=swiftpm_url, api=api)
         result.files += sorted(p for p in xcf.rglob("*") if p.is_file())
@@ -78,9 +116,10 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
     for m in models:
         result.files.append(write_atomic(models_dir / m.name, m.read_bytes()))
     clean_stale(dist, names)
+    if not android and maven.repository_dir(dist).exists():  # no AAR this time: no stale repository
+        shutil.rmtree(maven.repository_dir(dist))
     sums = "".join(f"{h}  {name}\n" for name, h in result.sums().items())
     result.files.append(write_atomic(dist / "SHA256SUMS", sums))
-    return result
 
 
 def clean_stale(dist: Path, names: bindings.SdkNames) -> None:
