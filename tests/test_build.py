@@ -30,7 +30,7 @@ min_sdk = 24
 toolchain = "gnu"
 
 [engine]
-dtypes = ["fp32", "int8"]
+dtypes = "auto"
 ops = "auto"
 
 [models]
@@ -87,12 +87,26 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Co
     return root, r
 
 
+def test_listed_dtypes_are_compiled_as_listed(tmp_path: Path) -> None:
+    """An explicit [engine] dtypes list is what the build compiles, also when the models need
+    less (the init template says so); "auto" follows the models."""
+    root = make_project(tmp_path, ["host"])
+    toml = (root / "sdk.toml").read_text()
+    (root / "sdk.toml").write_text(toml.replace('dtypes = "auto"', 'dtypes = ["fp32", "int8"]'))
+    r = sdkbuild(root, "build", "--print-ops")
+    assert r.returncode == 0, r.stderr
+    assert "dtypes: fp32, int8\n" in r.stdout
+    (root / "sdk.toml").write_text(toml.replace('dtypes = "auto"', 'dtypes = ["int8"]'))
+    r = sdkbuild(root, "build", "--print-ops")
+    assert r.returncode != 0 and "need(s) dtype fp32" in r.stderr and 'dtypes = "auto"' in r.stderr
+
+
 def test_print_ops_maps_ops_to_models(tmp_path: Path) -> None:
     root = make_project(tmp_path, ["host"])
     r = sdkbuild(root, "build", "--print-ops")
     assert r.returncode == 0, r.stderr
     assert "ops (auto: from the models): Conv, MatMul, Reshape" in r.stdout
-    assert "dtypes: fp32" in r.stdout  # int8 allowed, but no model uses it
+    assert "dtypes: fp32\n" in r.stdout  # auto: the types the models use (no int8 here)
     for op in ("Conv", "MatMul", "Reshape"):  # the converter fuses Relu into Conv
         assert any(line.split()[:2] == [op, "tiny.sdkm"] for line in r.stdout.splitlines()), op
     assert (root / "build" / "models" / "tiny.sdkm").is_file()

@@ -226,6 +226,57 @@ def test_prefab_abi_json_names_the_real_ndk_only():
         assert aar.ndk_major(standin) is None
 
 
+@pytest.mark.parametrize("url", ["http://example.com/sdk", "ftp://example.com/sdk", "https:///sdk", "example.com",
+                                 "https://exa mple.com/x", "https://example.com:99999/x"])
+def test_swiftpm_url_must_be_a_real_https_url(tmp_path, url):
+    """Checked before anything else, so nothing is read or written with a bad URL."""
+    (tmp_path / "models").mkdir()
+    onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")
+    (tmp_path / "sdk.toml").write_text(SDK_TOML.format(targets='["ios-arm64"]'))
+    r = CliRunner().invoke(cli, ["package", "--config", str(tmp_path / "sdk.toml"), "--swiftpm-url", url])
+    assert r.exit_code != 0 and "--swiftpm-url" in str(r.exception) and "https://" in str(r.exception)
+    assert not (tmp_path / "dist").exists()
+
+
+def test_swiftpm_url_accepted_forms(tmp_path):
+    from sdkbuild.package.dist import swiftpm_base_url
+
+    assert swiftpm_base_url(None, "https://cdn.example.com/sdk/1.0") == "https://cdn.example.com/sdk/1.0"
+    assert swiftpm_base_url(None, None) is None
+
+
+@pytest.mark.slow
+def test_package_writes_nothing_when_the_objc_layer_does_not_compile(project, tmp_path):
+    """The Objective-C layer is compiled before dist/ is touched: here an iOS build made before
+    per-SDK symbol names (its include/ holds sdkengine/engine.h only), so the .mm, which includes
+    tinykit/engine.h, fails to compile. The AAR and POM used to be written before that error."""
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist", "engine", "conan"))
+    out = copy / "build/ios-arm64"
+    info = json.loads((out / "build-info.json").read_text())
+    for key in ("c_header", "symbol_prefix"):
+        info.pop(key)
+    (out / "build-info.json").write_text(json.dumps(info))
+    shutil.rmtree(out / "include")
+    (out / "include/sdkengine").mkdir(parents=True)
+    (out / "include/sdkengine/engine.h").write_text("/* an older build's header */\n")
+    r = CliRunner().invoke(cli, ["package", "--config", str(copy / "sdk.toml")])
+    assert r.exit_code != 0 and "compiling the Objective-C layer for ios-arm64 failed" in str(r.exception)
+    assert "tinykit/engine.h" in str(r.exception)
+    assert not (copy / "dist").exists()  # no AAR, no POM, nothing
+
+
+@pytest.mark.slow
+def test_a_reserved_objc_prefix_is_refused_before_packaging(project, tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist", "engine", "conan"))
+    toml = copy / "sdk.toml"
+    toml.write_text(toml.read_text().replace('objc_prefix = "TK"', 'objc_prefix = "NS"'))
+    r = CliRunner().invoke(cli, ["package", "--config", str(toml)])
+    assert r.exit_code != 0 and "sdk.objc_prefix = 'NS'" in str(r.exception) and "Apple reserves" in str(r.exception)
+    assert not (copy / "dist").exists()
+
+
 def test_missing_build_names_the_target(tmp_path):
     (tmp_path / "models").mkdir()
     onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")

@@ -49,6 +49,12 @@ class BuiltTarget:
         return self.dir / self.info.get("headers", "include")
 
     @property
+    def c_header(self) -> Path:
+        """The C header the build installed: <prefix>/engine.h (sdkengine/engine.h before
+        per-SDK symbol names)."""
+        return self.headers / str(self.info.get("c_header", "sdkengine/engine.h"))
+
+    @property
     def standin(self) -> bool:
         return bool(self.info.get("toolchain", {}).get("standin", False))
 
@@ -71,7 +77,10 @@ def load_built_target(build_dir: Path, target: str, lib_name: str) -> BuiltTarge
     if built_name != lib_name:
         raise SdkbuildError(f"build of {target!r} is of library {built_name!r}, but sdk.toml now says {lib_name!r}",
                             hint=hint)
-    return BuiltTarget(target, d, info)
+    b = BuiltTarget(target, d, info)
+    if not b.c_header.is_file():
+        raise SdkbuildError(f"the build of {target!r} lacks its C header {b.c_header}", hint=hint)
+    return b
 
 
 # Android ABI -> the ELF machine its libraries must have (pyelftools' names)

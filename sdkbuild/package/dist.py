@@ -55,6 +55,7 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
     if not android and not ios:
         raise SdkbuildError("nothing to package: [sdk] targets has no android-* or ios-* target",
                             hint='add e.g. "android-arm64-v8a" or "ios-arm64" to [sdk] targets')
+    swiftpm_url = swiftpm_base_url(cfg, swiftpm_url)  # arguments first, before reading builds
     api = bindings.load_api()
     models = built_models(cfg)
     # every input checked before anything is written: a missing target leaves dist/ as it was
@@ -63,7 +64,6 @@ def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = Non
         aar.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
     for t in ios:
         xcframework.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
-    swiftpm_url = swiftpm_base_url(cfg, swiftpm_url)
     result = PackageResult(dist)
     with tempfile.TemporaryDirectory(prefix="sdkbuild-preflight-") as tmp:
         jars = preflight(cfg, android, ios, Path(tmp), api)

@@ -35,6 +35,7 @@ from elftools.elf.sections import SymbolTableSection
 
 from ..errors import SdkbuildError
 from ..hosttools import find_tool
+from ..targets import TARGETS
 from . import hardening, load_json
 
 SCHEMA = 1
@@ -362,7 +363,7 @@ def archive_members(path: Path) -> list[tuple[str, bytes]]:
                 continue
             count[n] = count.get(n, 0) + 1
             # `xN i` extracts the i-th member of that name: meson names are unique, others may not be.
-            cmd = [tool, "xN", str(count[n]), str(path), n]
+            cmd = [tool, "xN", str(count[n]), str(Path(path).resolve()), n]  # (run in tmp)
             subprocess.run(cmd, cwd=tmp, capture_output=True, check=True)
             p = Path(tmp) / Path(n).name
             out.append((n, p.read_bytes()))
@@ -713,6 +714,58 @@ def discover(build_dir: Path, targets: Iterable[str] | None) -> tuple[list[Path]
     return found, missing
 
 
+def reaches_devices(target: str) -> bool:
+    """Whether a target's library ends up on users' phones: every Android ABI (one per device
+    after Play's ABI splits) and the iOS device slice (simulator slices never leave the Mac)."""
+    t = TARGETS.get(target)
+    return t is not None and (t.platform == "android" or (t.platform == "ios" and not t.variant))
+
+
+def device_total(report: dict[str, Any]) -> int:
+    """The budgeted total: the largest size among the targets that reach devices (what one
+    device can get), not a sum over ABIs and slices no single device downloads."""
+    sizes = [int(r["size"]) for t, r in report.get("targets", {}).items() if reaches_devices(t)]
+    return max(sizes, default=0)
+
+
+def _deflate(data: bytes) -> int:
+    return len(zlib.compress(data, 9))
+
+
+def _extras(build_dir: Path, dist: Path | None) -> dict[str, int]:
+    """Per-device download of what is not native code (estimates, deflate -9): the models
+    (same on every device) and the AAR's Java classes."""
+    out = {"models": 0, "java": 0}
+    models = sorted((dist / "models").glob("*.sdkm")) if dist and (dist / "models").is_dir() else []
+    models = models or sorted((build_dir / "models").glob("*.sdkm"))
+    out["models"] = sum(_deflate(m.read_bytes()) for m in models)
+    for aar in sorted(dist.glob("*.aar")) if dist and dist.is_dir() else []:
+        try:
+            with zipfile.ZipFile(aar) as z:
+                out["java"] = z.getinfo("classes.jar").compress_size
+        except (zipfile.BadZipFile, KeyError):
+            pass
+    return out
+
+
+def per_device(rows: dict[str, Any], extras: dict[str, int]) -> dict[str, Any]:
+    """What a device downloads for the SDK (estimated as deflate-compressed bytes) per target
+    that reaches devices: the native library of its ABI / the linked code of the device slice,
+    plus the models and, on Android, the Java classes."""
+    out = {}
+    for t, r in rows.items():
+        if not reaches_devices(t):
+            continue
+        if r["format"] == "elf":
+            native = int(r["compressed"])  # the stripped .so, as the download compresses it
+        else:  # the app links the slice's code (dead-stripped): its bytes at the archive's ratio
+            native = int(round(int(r["size"]) * int(r["compressed"]) / max(int(r["file"]), 1)))
+        java = extras["java"] if TARGETS[t].platform == "android" else 0
+        out[t] = {"native_estimate": native, "models_estimate": extras["models"], "java_estimate": java,
+                  "download_estimate": native + extras["models"] + java}
+    return out
+
+
 def collect(build_dir: Path, dist: Path | None, targets: Iterable[str] | None = None,
             sdk: dict[str, Any] | None = None, min_ios: str | None = None) -> dict[str, Any]:
     dirs, missing = discover(build_dir, targets)
@@ -720,17 +773,22 @@ def collect(build_dir: Path, dist: Path | None, targets: Iterable[str] | None = 
     sdk_info: dict[str, Any] = dict(sdk or {})
     for d in dirs:
         row = analyze_target(d, min_ios)
+        row["device"] = reaches_devices(row["target"])
         rows[row["target"]] = row
         if not sdk_info:
             info = load_json(d / "build-info.json", "build info")
             sdk_info = dict(info.get("sdk", {}))
     shipped = [r for t, r in rows.items() if t not in NOT_SHIPPED]
-    return {
+    devices = per_device(rows, _extras(build_dir, dist))
+    report = {
         "schema": SCHEMA,
         "sdk": sdk_info,
         "targets": rows,
         "missing_targets": missing,
-        "total": sum(r["size"] for r in shipped),
         "total_targets": sorted(r["target"] for r in shipped),
+        "per_device": devices,
+        "per_device_largest_estimate": max((d["download_estimate"] for d in devices.values()), default=0),
         "packages": packages(dist) if dist else {"aar": {}, "xcframework": {}},
     }
+    report["total"] = device_total(report)
+    return report
