@@ -291,7 +291,6 @@ def test_relative_build_dir_and_no_budgets(build: Path, tmp_path: Path, monkeypa
     """`report size --build-dir build` from the project folder (it crashed extracting the iOS
     archive members from another working directory); with no budgets set the report says so
     instead of "All size budgets met"; the chart draws the budgeted figure of the table."""
-    import re
 
     monkeypatch.chdir(build.parent)
     res = CliRunner().invoke(cli, ["report", "size", "--build-dir", "build", "--dist", "nodist", "--out", "r"],
