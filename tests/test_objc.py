@@ -86,6 +86,18 @@ def test_objc_header_is_nullability_complete_and_has_swift_names(objc_src):
         assert f"NS_SWIFT_NAME({name})\n@interface JK{name} : NSObject" in h
     # every fallible method reports through NSError **
     assert h.count("error:(NSError **)error") >= 10
+    # one designated initializer; the thread-safe model (and the immutable values) are Sendable,
+    # the session is not
+    assert h.count("NS_DESIGNATED_INITIALIZER") == 1
+    assert "initWithData:(NSData *)data error:(NSError **)error NS_DESIGNATED_INITIALIZER" in h
+    assert "NS_SWIFT_SENDABLE NS_SWIFT_NAME(Model)\n@interface JKModel" in h
+    assert "NS_SWIFT_NONSENDABLE NS_SWIFT_NAME(Session)\n@interface JKSession" in h
+    for ctype, name in (("int8_t", "Int8s"), ("uint8_t", "UInt8s"), ("int32_t", "Int32s"), ("int64_t", "Int64s"),
+                        ("bool", "Bools"), ("uint16_t", "Float16Bits")):
+        assert f"- (BOOL)setInput{name}:(const {ctype} *)values count:(NSUInteger)count" in h
+        assert f"to{name}:({ctype} *)values count:(NSUInteger)count" in h
+    assert "setInputNumbers:(NSArray<NSNumber *> *)numbers" in h and "outputNumbersAtIndex:" in h
+    assert '#include "jnikit/engine.h"' in h and "sdkengine" not in h
     api = bindings.load_api()
     for s in api.statuses:
         if s.code:

@@ -428,6 +428,43 @@ def test_api_tour_against_the_aar_makes_every_public_call(packaged, tmp_path):
 
 
 @pytest.mark.slow
+def test_objc_api_tour_against_the_xcframework_makes_every_public_call(packaged, tmp_path):
+    """A consumer compiled against the XCFramework's headers (zig's clang, arm64 iOS, ARC,
+    -Wall -Werror) calling every public method of the Objective-C API and the prefixed C API,
+    linked with the device archive into an iOS executable: every call resolves."""
+    from bindings_helpers import ROOT
+    from ios_link import link, zig, zig_env
+
+    zcc = zig()
+    slice_dir = packaged[0] / "TinyKit.xcframework/ios-arm64"
+    src = ROOT / "tests/objc/ApiTour.m"
+    main = tmp_path / "main.m"
+    main.write_text('#import "TinyKit/TinyKit.h"\nint ApiTour(NSString *path, NSURL *url, NSData *data);\n'
+                    "int main(int argc, char **argv) {\n    (void)argc;\n"
+                    "    NSString *p = [NSString stringWithUTF8String:argv[1]];\n"
+                    "    return ApiTour(p, [NSURL fileURLWithPath:p], [NSData dataWithBytes:argv length:8]);\n}\n")
+    objects = []
+    for f in (src, main):
+        obj = tmp_path / f"{f.stem}.o"
+        r = subprocess.run([*zcc, "-O2", "-fno-sanitize=undefined", "-fobjc-arc", "-nostdlibinc", "-isystem",
+                            str(ROOT / "bindings/apple-standin"), "-I", str(slice_dir / "Headers"), "-Wall", "-Wextra",
+                            "-Werror", "-c", str(f), "-o", str(obj)], capture_output=True, text=True,
+                           env=zig_env(tmp_path))
+        assert r.returncode == 0, r.stderr[-3000:]
+        objects.append(obj)
+    r = link(zcc, objects, [slice_dir / "libtinykit.a"], tmp_path, tmp_path / "tour")
+    assert r.returncode == 0, r.stderr[-3000:]
+    # every selector and property of the public header is called in the tour
+    header = (slice_dir / "Headers/TinyKit/TinyKit.h").read_text()
+    tour = src.read_text()
+    selectors = set(re.findall(r"^[-+] \([^)]*\)\s*(\w+)", header, re.M))
+    props = set(re.findall(r"^@property \([^)]*\) [\w<> *]*?\*?(\w+);", header, re.M))
+    missing = sorted(n for n in selectors | props if n not in ("init", "new") and not re.search(rf"\b{n}\b", tour))
+    assert not missing, missing
+    assert len(selectors) >= 25
+
+
+@pytest.mark.slow
 def test_library_without_jni_glue_is_refused(project, tmp_path):
     copy = tmp_path / "p"
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist", "engine", "conan"))
