@@ -336,8 +336,8 @@ _BC_SAMPLES = 32  # enough for per-channel means; bounds the time on big calibra
 
 def _fp32_node_session(m: sdkm.Model, n: sdkm.Node):
     """An onnxruntime session computing one fp32 node; outputs (outputs..., pre-activation)."""
-    import onnxruntime as ort
     import onnx
+    import onnxruntime as ort
     from onnx import helper, numpy_helper
 
     names = [t.name for t in m.tensors]
