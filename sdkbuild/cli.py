@@ -91,19 +91,29 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
 @click.option("--calibration", type=click.Path(exists=True), help="Calibration inputs: a .npy/.npz file or a folder of them.")
 @click.option("--calibration-method", type=click.Choice(["mse", "minmax", "percentile"]), default="mse",
               show_default=True, help="How activation ranges are chosen from the calibration data.")
+@click.option("--prune", type=click.FloatRange(0.0, 0.99), default=0.0, metavar="FRACTION",
+              help="Set this fraction of the dense layers' weights to zero (smallest first), refitting the rest "
+              "on the calibration data.")
+@click.option("--weight-bits", type=click.Choice(["8", "4", "3", "2"]), default="8", show_default=True,
+              help="Weight precision of the dense layers in an int8 model (fewer bits code smaller).")
+@click.option("--compress", "code", is_flag=True, help="Store the constants entropy-coded (decoded once at load).")
+@click.option("--strip-names", is_flag=True, help="Short ids for internal tensor and node names (inputs and "
+              "outputs keep theirs).")
 def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], quantize: str | None,
-                calibration: str | None, calibration_method: str) -> None:
-    """Convert an ONNX model (opsets 9-21) to the engine's .sdkm format."""
+                calibration: str | None, calibration_method: str, prune: float, weight_bits: str, code: bool,
+                strip_names: bool) -> None:
+    """Convert an ONNX model to the engine's .sdkm format."""
     from pathlib import Path
 
-    from .convert import convert_file, parse_input_shape
+    from .convert import Compression, convert_file, parse_input_shape
 
-    if calibration and not quantize:
-        raise click.UsageError("--calibration is only used with --quantize int8")
+    if calibration and not (quantize or prune):
+        raise click.UsageError("--calibration is only used with --quantize int8 or --prune")
     shapes = dict(parse_input_shape(s) for s in input_shape)
     out = output or str(Path(model).with_suffix(".sdkm"))
+    compression = Compression(prune=prune, weight_bits=int(weight_bits), code=code, strip_names=strip_names)
     report = convert_file(model, out, input_shapes=shapes, quantize=quantize, calibration=calibration,
-                          calibration_method=calibration_method)
+                          calibration_method=calibration_method, compression=compression)
     click.echo(f"converted {model} (opset {report.opset}) -> {out}")
     for line in report.summary_lines():
         click.echo(f"  {line}")
