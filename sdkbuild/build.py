@@ -142,15 +142,15 @@ def convert_models(cfg: Config, log: list[str] | None = None) -> list[ConvertedM
     out: list[ConvertedModel] = []
     if not cfg.models.files:
         return out
-    from .convert import convert_file
+    from .convert import Compression, convert_file
 
     cfg.models_dir.mkdir(parents=True, exist_ok=True)
     conv_hash = _converter_hash()
     for src in cfg.models.files:
         dst = cfg.models_dir / f"{src.stem}.sdkm"
         stamp = dst.with_name(dst.name + ".inputs.json")
-        want = {"onnx": sha256_file(src), "converter": conv_hash, "quantize": cfg.models.quantize,
-                "calibration": str(cfg.models.calibration) if cfg.models.calibration else None}
+        opts = cfg.models.options(src)
+        want = {"onnx": sha256_file(src), "converter": conv_hash, **opts.stamp()}
         if dst.is_file() and stamp.is_file():
             try:
                 if json.loads(stamp.read_text()) == want:
@@ -158,7 +158,9 @@ def convert_models(cfg: Config, log: list[str] | None = None) -> list[ConvertedM
                     continue
             except json.JSONDecodeError:
                 pass
-        convert_file(src, dst, quantize=cfg.models.quantize, calibration=cfg.models.calibration)
+        convert_file(src, dst, input_shapes=dict(opts.input_shapes), quantize=opts.quantize,
+                     calibration=opts.calibration,
+                     compression=Compression(opts.prune, opts.weight_bits, opts.compress, opts.strip_names))
         stamp.write_text(json.dumps(want, indent=1))
         if log is not None:
             log.append(f"converted {src.name} -> {dst}")
