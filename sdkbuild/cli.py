@@ -119,6 +119,63 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], qu
         click.echo(f"  {line}")
 
 
+@cli.command("tune")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--calibration", type=click.Path(exists=True),
+              help="Calibration inputs (a .npy/.npz file or a folder of them); without it only fp32 is tried.")
+@click.option("--eval", "eval_data", required=True, type=click.Path(exists=True),
+              help="Evaluation inputs, kept apart from the calibration data; an .npz with a `labels` array "
+              "gives accuracy, else agreement with the fp32 model.")
+@click.option("--max-accuracy-drop", type=click.FloatRange(0.0, 100.0), default=1.0, show_default=True,
+              help="Largest accepted drop in accuracy (or agreement), in percentage points.")
+@click.option("--target", default="android-arm64-v8a", show_default=True,
+              help="Target whose engine library bytes are counted.")
+@click.option("--input-shape", "input_shape", multiple=True, metavar="NAME=D0,D1,...",
+              help="Static shape for a model input with dynamic dimensions (repeatable).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Engine threads.")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(min=1), help="Timed runs per candidate.")
+@click.option("--no-library", is_flag=True, help="Do not build the engine per candidate (library bytes not shown).")
+@click.option("--write", "write_config", type=click.Path(dir_okay=False), default=None, metavar="SDK_TOML",
+              help="Record the chosen configuration in this sdk.toml's [models.<stem>] table.")
+def tune_cmd(model: str, calibration: str | None, eval_data: str, max_accuracy_drop: float, target: str,
+             input_shape: tuple[str, ...], threads: int, runs: int, no_library: bool, write_config: str | None) -> None:
+    """Find the smallest model (dtype x pruning x weight bits x coding) within an accuracy budget."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .convert import parse_input_shape
+    from .targets import TARGETS
+    from .tune import run_tune, table_rows, write_choice
+
+    if target not in TARGETS:
+        raise click.BadParameter(f"unknown target {target!r}; one of: {', '.join(TARGETS)}", param_hint="--target")
+    shapes = dict(parse_input_shape(s) for s in input_shape)
+    cal = Path(calibration) if calibration else None
+    rows, chosen = run_tune(Path(model), cal, Path(eval_data), max_drop=max_accuracy_drop, target=target,
+                            input_shapes=shapes, threads=threads, runs=runs, library=not no_library)
+    labelled = Path(eval_data).suffix == ".npz"
+    t = Table("candidate", "model B", "library B", "total B", "ms", "load ms",
+              "acc %" if labelled else "agree %", "drop", "cosine", "",
+              title=f"sdkbuild tune {Path(model).name}: library = engine for {target}; drop in points vs fp32; "
+              "coded candidates also strip names")
+    for row in table_rows(rows, chosen, labelled):
+        t.add_row(*row)
+    con = Console()
+    con.print(t)
+    if chosen is None:
+        raise SdkbuildError(f"no candidate stays within a drop of {max_accuracy_drop} points",
+                            hint="raise --max-accuracy-drop or give more calibration data")
+    onnx_bytes = Path(model).stat().st_size
+    con.print(f"chosen: [bold]{chosen.candidate.label()}[/bold]: {chosen.model_bytes:,} model bytes "
+              f"({onnx_bytes / max(chosen.model_bytes, 1):.1f}x smaller than the ONNX file), "
+              f"drop {chosen.drop:+.2f} points, cosine {chosen.cosine:.4f}")
+    if write_config:
+        write_choice(Path(write_config), Path(model).stem, chosen, cal)
+        con.print(f"wrote [models.{Path(model).stem}] to {write_config}")
+
+
 # ---- bench (sdkbuild/bench.py)
 
 

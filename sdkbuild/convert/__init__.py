@@ -164,9 +164,11 @@ def finish_model(
     calibration: str | Path | Sequence[Mapping[str, np.ndarray]] | None = None,
     calibration_method: str = "mse",
     compression: Compression = NO_COMPRESSION,
+    grams: dict[str, np.ndarray] | None = None,
 ) -> tuple[sdkm.Model, ConversionReport]:
     """The steps after import on the fp32 model `m` (left unchanged): pruning with refit,
-    int8 quantization, row banding, then the compression of what is stored."""
+    int8 quantization, row banding, then the compression of what is stored. `grams`: a
+    cache of compress.layer_grams(m, ...) shared by calls on the same model and samples."""
     stats = dict(report.rewrites)
     if quantize and quantize != "int8":
         raise SdkbuildError(f"quantization {quantize!r} is not available", hint="supported: int8")
@@ -187,7 +189,11 @@ def finish_model(
                                 hint="pass --calibration DIR_OR_NPY (inputs like the model's, not the evaluation set)")
         zeroed = compress.prune(work, compression.prune)
         stats[f"weights pruned to {compression.prune:.0%} sparsity"] = zeroed
-        stats["pruned layers refit on calibration data"] = compress.reconstruct(work, m, samples[:_REFIT_SAMPLES])
+        if grams is None:
+            grams = {}
+        if not grams:
+            grams.update(compress.layer_grams(m, samples[:_REFIT_SAMPLES]))
+        stats["pruned layers refit on calibration data"] = compress.reconstruct(work, m, grams)
     if quantize:
         from .quantize import quantize_model
 

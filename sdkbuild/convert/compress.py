@@ -172,49 +172,50 @@ def _rows(m: sdkm.Model, n: sdkm.Node, w: np.ndarray) -> tuple[np.ndarray, bool]
     return (w, False) if trans_b else (w.T, True)
 
 
-def reconstruct(m: sdkm.Model, dense: sdkm.Model, samples: list[dict[str, np.ndarray]]) -> int:
-    """After prune(): refit each pruned layer's remaining weights by least squares so that,
-    on the calibration inputs, the layer's outputs stay as close as possible to those of its
-    dense weights (`dense`: the model before pruning). Layer-wise reconstruction in the
-    spirit of OBS/SparseGPT; grouped convolutions are left as pruned. Returns layers refit."""
+def layer_grams(dense: sdkm.Model, samples: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per prunable dense layer (by node name), the Gram matrix X^T X of its inputs over the
+    calibration samples, in the layer's row form (im2col rows for Conv): what reconstruct()
+    refits against. Depends only on the dense model and the samples, so one computation
+    serves every pruning level tried."""
     from . import calibration as cal
 
-    layers = []
-    for n, dn in zip(m.nodes, dense.nodes, strict=True):
-        w = weight_input(m, n)
-        if w is None or w.dtype != np.float32 or not np.any(w == 0):
+    by_input: dict[str, list[sdkm.Node]] = {}
+    for n in dense.nodes:
+        w = weight_input(dense, n)
+        if w is None or w.dtype != np.float32:
             continue
         if n.op == "Conv" and int(n.attrs.get("group", [1])[0]) != 1:
             continue
-        layers.append((n, dn))
-    if not layers:
-        return 0
-    by_input: dict[str, list[sdkm.Node]] = {}
-    for n, _ in layers:
-        by_input.setdefault(m.tensors[n.inputs[0]].name, []).append(n)
+        by_input.setdefault(dense.tensors[n.inputs[0]].name, []).append(n)
     grams: dict[str, np.ndarray] = {}
-
-    def add(n: sdkm.Node, x: np.ndarray) -> None:
-        x = np.asarray(x, np.float32)
-        xr = _im2col(x, n, m.tensors[n.inputs[1]].shape) if n.op == "Conv" else x.reshape(-1, x.shape[-1])
-        xr64 = xr.astype(np.float64)
-        grams[n.name] = grams.get(n.name, 0) + xr64.T @ xr64
-
+    if not by_input:
+        return grams
     proto = cal.to_onnx(dense, record_all=True)
     for sample, out in zip(samples, cal.run_onnx(proto, samples), strict=True):
         acts = {**sample, **out}
         for name, nodes in by_input.items():
             for n in nodes:
-                add(n, acts[name])
+                x = np.asarray(acts[name], np.float32)
+                w_shape = dense.tensors[n.inputs[1]].shape
+                xr = (_im2col(x, n, w_shape) if n.op == "Conv" else x.reshape(-1, x.shape[-1])).astype(np.float64)
+                grams[n.name] = grams.get(n.name, 0) + xr.T @ xr
+    return grams
+
+
+def reconstruct(m: sdkm.Model, dense: sdkm.Model, grams: dict[str, np.ndarray]) -> int:
+    """After prune(): refit each pruned layer's remaining weights by least squares so that,
+    on the calibration inputs, the layer's outputs stay as close as possible to those of its
+    dense weights (`dense`: the model before pruning; `grams` from layer_grams). Layer-wise
+    reconstruction in the spirit of OBS/SparseGPT. Returns the layers refit."""
     refit = 0
-    for n, dn in layers:
+    for n, dn in zip(m.nodes, dense.nodes, strict=True):
         g = grams.get(n.name)
-        if g is None:
+        w = m.tensors[n.inputs[1]].data if g is not None else None
+        if w is None or not np.any(w == 0):
             continue
-        w = m.tensors[n.inputs[1]].data
         rows, transposed = _rows(m, n, w)
         dense_rows, _ = _rows(dense, dn, dense.tensors[dn.inputs[1]].data)
-        target = g @ dense_rows.T.astype(np.float64)  # X^T X W_dense^T: what X W^T should match
+        target = g @ dense_rows.T.astype(np.float64)  # X^T X W_dense^T: what X^T X W^T should match
         lam = 1e-4 * float(np.mean(np.diag(g))) + 1e-12
         new = rows.astype(np.float64).copy()
         for r in range(rows.shape[0]):
