@@ -135,10 +135,15 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], qu
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Engine threads.")
 @click.option("--runs", default=10, show_default=True, type=click.IntRange(min=1), help="Timed runs per candidate.")
 @click.option("--no-library", is_flag=True, help="Do not build the engine per candidate (library bytes not shown).")
+@click.option("--prune-levels", default="0.3,0.5,0.7,0.8", show_default=True, metavar="F,F,...",
+              help="Pruning fractions to try (besides none).")
+@click.option("--weight-bits", "bits", default="8,4,3", show_default=True, metavar="B,B,...",
+              help="Weight widths to try for int8 candidates (8, 4, 3, 2).")
 @click.option("--write", "write_config", type=click.Path(dir_okay=False), default=None, metavar="SDK_TOML",
               help="Record the chosen configuration in this sdk.toml's [models.<stem>] table.")
 def tune_cmd(model: str, calibration: str | None, eval_data: str, max_accuracy_drop: float, target: str,
-             input_shape: tuple[str, ...], threads: int, runs: int, no_library: bool, write_config: str | None) -> None:
+             input_shape: tuple[str, ...], threads: int, runs: int, no_library: bool, prune_levels: str, bits: str,
+             write_config: str | None) -> None:
     """Find the smallest model (dtype x pruning x weight bits x coding) within an accuracy budget."""
     from pathlib import Path
 
@@ -153,8 +158,18 @@ def tune_cmd(model: str, calibration: str | None, eval_data: str, max_accuracy_d
         raise click.BadParameter(f"unknown target {target!r}; one of: {', '.join(TARGETS)}", param_hint="--target")
     shapes = dict(parse_input_shape(s) for s in input_shape)
     cal = Path(calibration) if calibration else None
+    try:
+        levels = [float(v) for v in prune_levels.split(",") if v.strip()]
+        widths = [int(v) for v in bits.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter("give comma-separated numbers, e.g. 0.5,0.8 and 8,4") from None
+    if any(not 0 <= v < 1 for v in levels):
+        raise click.BadParameter(f"{prune_levels}: fractions must be in [0, 1)", param_hint="--prune-levels")
+    if any(b not in (8, 4, 3, 2) for b in widths) or not widths:
+        raise click.BadParameter(f"{bits}: widths are 8, 4, 3 or 2", param_hint="--weight-bits")
     rows, chosen = run_tune(Path(model), cal, Path(eval_data), max_drop=max_accuracy_drop, target=target,
-                            input_shapes=shapes, threads=threads, runs=runs, library=not no_library)
+                            input_shapes=shapes, threads=threads, runs=runs, library=not no_library,
+                            prune_levels=levels, weight_bits=widths)
     labelled = Path(eval_data).suffix == ".npz"
     t = Table("candidate", "model B", "library B", "total B", "ms", "load ms",
               "acc %" if labelled else "agree %", "drop", "cosine", "",

@@ -75,13 +75,15 @@ class Measured:
         return self.model_bytes + (self.library_bytes or 0)
 
 
-def candidates(calibration: bool) -> list[Candidate]:
-    """fp32, fp32 coded; with calibration data int8 at 8/4/3-bit weights, unpruned and pruned."""
+def candidates(calibration: bool, prune_levels: Sequence[float] = PRUNE_LEVELS,
+               weight_bits: Sequence[int] = WEIGHT_BITS) -> list[Candidate]:
+    """fp32 (the reference, first), fp32 coded; with calibration data plain int8, and int8
+    coded at every weight width x pruning level (0 included)."""
     out = [Candidate(None, Compression()), Candidate(None, Compression(code=True, strip_names=True))]
     if calibration:
         out.append(Candidate("int8", Compression()))
-        for prune in (0.0, *PRUNE_LEVELS):
-            for bits in WEIGHT_BITS:
+        for prune in dict.fromkeys((0.0, *prune_levels)):
+            for bits in weight_bits:
                 out.append(Candidate("int8", Compression(prune, bits, True, True)))
     return out
 
@@ -139,7 +141,8 @@ def choose(rows: list[Measured], max_drop: float) -> Measured | None:
 
 def run_tune(model_path: Path, calibration: Path | None, eval_data: Path, *, max_drop: float = 1.0,
              target: str | None = None, input_shapes: dict[str, tuple[int, ...]] | None = None,
-             threads: int = 1, runs: int = 10, library: bool = True) -> tuple[list[Measured], Measured | None]:
+             threads: int = 1, runs: int = 10, library: bool = True, prune_levels: Sequence[float] = PRUNE_LEVELS,
+             weight_bits: Sequence[int] = WEIGHT_BITS) -> tuple[list[Measured], Measured | None]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .runtime import Engine, build_dev_engine
@@ -158,7 +161,7 @@ def run_tune(model_path: Path, calibration: Path | None, eval_data: Path, *, max
     rows: list[Measured] = []
     ref: list[np.ndarray] = []
     base_quality = 0.0
-    todo = candidates(cal is not None)
+    todo = candidates(cal is not None, prune_levels, weight_bits)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), transient=False) as bar:
         task = bar.add_task("tuning", total=len(todo))
