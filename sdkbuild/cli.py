@@ -99,9 +99,12 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
 @click.option("--compress", "code", is_flag=True, help="Store the constants entropy-coded (decoded once at load).")
 @click.option("--strip-names", is_flag=True, help="Short ids for internal tensor and node names (inputs and "
               "outputs keep theirs).")
+@click.option("--encrypt", is_flag=True, help="Encrypt the file (AES-256-GCM) with the key in $SDKBUILD_MODEL_KEY.")
+@click.option("--key-file", type=click.Path(dir_okay=False, exists=True),
+              help="Encrypt with the key in this file (see `sdkbuild keygen`).")
 def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], quantize: str | None,
                 calibration: str | None, calibration_method: str, prune: float, weight_bits: str, code: bool,
-                strip_names: bool) -> None:
+                strip_names: bool, encrypt: bool, key_file: str | None) -> None:
     """Convert an ONNX model to the engine's .sdkm format."""
     from pathlib import Path
 
@@ -112,11 +115,35 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], qu
     shapes = dict(parse_input_shape(s) for s in input_shape)
     out = output or str(Path(model).with_suffix(".sdkm"))
     compression = Compression(prune=prune, weight_bits=int(weight_bits), code=code, strip_names=strip_names)
+    key = None
+    if encrypt or key_file:
+        from .protect import load_key
+
+        key = load_key(key_file)
     report = convert_file(model, out, input_shapes=shapes, quantize=quantize, calibration=calibration,
-                          calibration_method=calibration_method, compression=compression)
+                          calibration_method=calibration_method, compression=compression, encrypt_key=key)
     click.echo(f"converted {model} (opset {report.opset}) -> {out}")
     for line in report.summary_lines():
         click.echo(f"  {line}")
+
+
+@cli.command("keygen")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the key to this file (mode 0600) instead of printing it.")
+def keygen_cmd(output: str | None) -> None:
+    """Make a random AES-256 model key (64 hex digits) for encrypted models."""
+    from .protect import new_key
+
+    key = new_key()
+    if output is None:
+        click.echo(key)
+        return
+    import os
+
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    click.echo(f"wrote a new model key to {output}: keep it out of version control and out of the app's files")
 
 
 @cli.command("tune")
@@ -242,14 +269,21 @@ def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, ru
 @click.option("--dequantize", is_flag=True, help="Write int8 outputs as float32 (real values).")
 @click.option("--engine-lib", type=click.Path(dir_okay=False), envvar="SDKBUILD_ENGINE_LIB",
               help="Host libsdkengine.so to use (default: build/find the host engine).")
+@click.option("--key-file", type=click.Path(dir_okay=False, exists=True),
+              help="Key of an encrypted model (else $SDKBUILD_MODEL_KEY is used when the model is encrypted).")
 def run_cmd(model: str, inputs: tuple[str, ...], output_dir: str, threads: int, dequantize: bool,
-            engine_lib: str | None) -> None:
+            engine_lib: str | None, key_file: str | None) -> None:
     """Run a .sdkm model on the host engine with inputs from .npy files."""
     from pathlib import Path
 
+    from .protect import is_encrypted, load_key
     from .runtime import run_model
 
-    written = run_model(Path(model), inputs, Path(output_dir), threads, engine_lib, dequantize)
+    key = None
+    p = Path(model)
+    if key_file or (p.is_file() and is_encrypted(p.read_bytes()[:4])):
+        key = load_key(key_file)
+    written = run_model(p, inputs, Path(output_dir), threads, engine_lib, dequantize, key)
     for name, path in written.items():
         click.echo(f"{name} -> {path}")
 

@@ -38,10 +38,11 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "android": ("min_sdk", "ndk", "toolchain"),
     "ios": ("min_version", "toolchain"),
     "engine": ("dtypes", "threads", "ops", "lto"),
-    "models": ("files", "quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names"),
+    "models": ("files", "quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names",
+               "encrypt"),
     "report": ("baseline", "budgets"),
 }
-_MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names")
+_MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt")
 _BUDGET_KEYS = ("total_bytes", "total_growth_percent", "targets")
 _TARGET_BUDGET_KEYS = ("bytes", "growth_percent")
 
@@ -92,13 +93,14 @@ class ModelOptions:
     weight_bits: int = 8
     compress: bool = False
     strip_names: bool = False
+    encrypt: bool = False  # AES-256-GCM with the key in $SDKBUILD_MODEL_KEY (never in sdk.toml)
 
     def stamp(self) -> dict[str, Any]:
         """The options as plain JSON data (build/models/<stem>.sdkm.inputs.json)."""
         return {"quantize": self.quantize, "calibration": str(self.calibration) if self.calibration else None,
                 "input_shapes": {k: list(v) for k, v in sorted(self.input_shapes.items())},
                 "prune": self.prune, "weight_bits": self.weight_bits, "compress": self.compress,
-                "strip_names": self.strip_names}
+                "strip_names": self.strip_names, "encrypt": self.encrypt}
 
 
 @dataclass(frozen=True)
@@ -402,8 +404,11 @@ def _model_options(t: Mapping[str, Any], root: Path, where: str, base: ModelOpti
     bits = t.get("weight_bits", base.weight_bits)
     if bits not in (8, 4, 3, 2) or isinstance(bits, bool):
         raise _err(f"{where}.weight_bits", bits, "allowed: 8, 4, 3, 2")
+    if "key" in t or "encrypt_key" in t:
+        raise SdkbuildError(f"sdk.toml: [{where}] holds a model key: keys never go in sdk.toml",
+                            "remove it; the build reads the key from $SDKBUILD_MODEL_KEY (your CI's secret store)")
     opts = ModelOptions(q, cal_path, shapes, float(prune), int(bits), _bool(t, "compress", where, base.compress),
-                        _bool(t, "strip_names", where, base.strip_names))
+                        _bool(t, "strip_names", where, base.strip_names), _bool(t, "encrypt", where, base.encrypt))
     if (opts.quantize or opts.prune) and opts.calibration is None:
         what = "quantize = \"int8\"" if opts.quantize else "prune"
         raise SdkbuildError(f"sdk.toml: [{where}] {what} needs calibration data, and {where}.calibration is not set",

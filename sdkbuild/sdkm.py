@@ -298,6 +298,8 @@ def _decode(data: bytes) -> Model:
     if len(data) < HEADER.size:
         raise SdkmError(f"file is {len(data)} bytes, shorter than the {HEADER.size}-byte header (truncated?)")
     magic, major, _minor, _flags, nsec, size, crc, _ = HEADER.unpack_from(data, 0)
+    if magic == b"SDKE":
+        raise SdkmError("the model is encrypted (SDKE): decrypt it with its key first (sdkbuild.protect.decrypt)")
     if magic != MAGIC:
         raise SdkmError(f"not a .sdkm file (magic {magic!r}, expected {MAGIC!r})")
     if major != VERSION_MAJOR:
@@ -411,12 +413,17 @@ def _decode(data: bytes) -> Model:
     return m
 
 
-def read(path: str | os.PathLike) -> Model:
+def read(path: str | os.PathLike, key: bytes | None = None) -> Model:
+    """Read a .sdkm file; an encrypted one (SDKE) is decrypted with `key` (protect.py)."""
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as e:
         raise SdkmError(f"cannot read {p}: {e.strerror}") from None
+    if key is not None and data[:4] == b"SDKE":
+        from .protect import decrypt
+
+        data = decrypt(data, key)
     try:
         return decode(data)
     except SdkmError as e:

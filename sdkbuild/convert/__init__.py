@@ -27,6 +27,7 @@ from google.protobuf.message import DecodeError
 
 from .. import __version__, sdkm
 from ..errors import SdkbuildError
+from ..fileio import write_atomic
 from . import compress, passes
 from .banding import band_conv_pools
 from .compress import NO_COMPRESSION, Compression
@@ -55,6 +56,7 @@ class ConversionReport:
     inputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
     outputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
     file_bytes: int | None = None  # size of the written .sdkm
+    encrypted: bool = False
 
     def summary_lines(self) -> list[str]:
         ops = ", ".join(f"{k} x{v}" for k, v in sorted(self.ops.items()))
@@ -63,6 +65,7 @@ class ConversionReport:
         ]
         fmt = lambda d: ", ".join(f"{k} {'x'.join(map(str, s))}" for k, s in d.items())  # noqa: E731
         size = f"; file: {self.file_bytes:,} bytes" if self.file_bytes is not None else ""
+        size += " (AES-256-GCM encrypted)" if self.encrypted else ""
         return [
             f"ops ({sum(self.ops.values())}): {ops}",
             f"tensors: {self.tensors}, weights: {self.weights_bytes:,} bytes{size}",
@@ -227,8 +230,10 @@ def convert_file(
     calibration: str | Path | None = None,
     calibration_method: str = "mse",
     compression: Compression = NO_COMPRESSION,
+    encrypt_key: bytes | None = None,
 ) -> ConversionReport:
-    """Convert one ONNX file to .sdkm; writes nothing on error."""
+    """Convert one ONNX file to .sdkm (encrypted with AES-256-GCM when `encrypt_key` is
+    given, see sdkbuild/protect.py); writes nothing on error."""
     src = Path(onnx_path)
     if src.exists() and Path(out_path).resolve() == src.resolve():
         raise SdkbuildError(f"the output {out_path} is the input model: converting would overwrite it",
@@ -240,9 +245,14 @@ def convert_file(
                              calibration_method=calibration_method, compression=compression)
     out = Path(out_path)
     try:
-        sdkm.write(m, out)
+        data = sdkm.encode(m)
+        if encrypt_key is not None:
+            from ..protect import encrypt
+
+            data = encrypt(data, encrypt_key)
+        write_atomic(out, data)
     except OSError as e:
         raise SdkbuildError(f"cannot write {out}: {e.strerror}", hint="check the output folder") from None
     except sdkm.SdkmError as e:
         raise SdkbuildError(f"cannot encode the converted model: {e}") from None
-    return dataclasses.replace(report, output=str(out), file_bytes=out.stat().st_size)
+    return dataclasses.replace(report, output=str(out), file_bytes=out.stat().st_size, encrypted=encrypt_key is not None)

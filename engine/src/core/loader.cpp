@@ -144,6 +144,9 @@ struct Loader {
 sdk_status Loader::header(const uint8_t* d, size_t size) {
     if (size < kHeaderSize)
         return bad("file is %zu bytes, shorter than the %u-byte header (truncated?)", size, kHeaderSize);
+    if (memcmp(d, "SDKE", 4) == 0)
+        return bad("the model is encrypted: load it through the SDK's API with its key (it decrypts with the "
+                   "platform's crypto and loads the result from memory)");
     if (memcmp(d, "SDKM", 4) != 0) return bad("not a .sdkm file (bad magic)");
     uint16_t major = rd16(d + 4);
     if (major != 1) return bad("format version %u is not supported (this engine reads version 1)", major);
