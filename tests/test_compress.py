@@ -348,3 +348,21 @@ def test_tune_rows_measure_every_candidate(digits) -> None:
     tune.pareto(rows)
     assert [r.pareto for r in rows] == [True, True, False]
     assert tune.choose(rows, 0.4) is rows[0] and tune.choose(rows, 1.0) is rows[1]
+
+
+def test_size_report_lists_models_next_to_libraries(digits, tmp_path: Path) -> None:
+    from sdkbuild.report.size import models_info
+
+    d = tmp_path / "models"
+    d.mkdir()
+    plain = convert_model(onnx.load(str(DIGITS)))
+    (d / "a.sdkm").write_bytes(sdkm.encode(plain))
+    q = digits_int8(digits["samples"], bits=4)
+    compress.mark_coded(q)
+    q.meta["compression"] = "4-bit weights, coded"
+    (d / "b.sdkm").write_bytes(sdkm.encode(q))
+    (d / "c.sdkm").write_bytes(protect.encrypt(sdkm.encode(plain), bytes(32)))
+    rows = {r["name"]: r for r in models_info(d)}
+    assert rows["a.sdkm"]["storage"] == "fp32" and rows["a.sdkm"]["bytes"] == (d / "a.sdkm").stat().st_size
+    assert rows["b.sdkm"]["storage"] == "int8, 4-bit weights, coded"
+    assert rows["c.sdkm"]["encrypted"] and rows["c.sdkm"]["storage"] == "AES-256-GCM encrypted"
