@@ -268,9 +268,9 @@ sdk_status Loader::tensor(int32_t i) {
     if (rd32(r + 56) != 0 || rd32(r + 60) != 0) return bad("reserved fields are not zero");
     if (flags & kTensorConstant) {
         if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant cannot be a graph input/output");
-        if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
         if (encoding == kEncodingRans) {
             if (doff % 4 != 0) return bad("coded constant data offset is not 4-byte aligned");
+            if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
             uint8_t* dst = static_cast<uint8_t*>(model_alloc(x.bytes));
             if (!dst) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding %llu bytes",
                                        static_cast<unsigned long long>(bytes));
@@ -283,6 +283,7 @@ sdk_status Loader::tensor(int32_t i) {
                 return bad("constant data is %llu bytes, its shape needs %llu", static_cast<unsigned long long>(dsize),
                            static_cast<unsigned long long>(bytes));
             if (doff % 64 != 0) return bad("constant data offset is not 64-byte aligned");
+            if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
             x.const_data = c.data + doff;
         }
         m->weights_bytes += x.bytes;
