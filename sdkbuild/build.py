@@ -166,7 +166,8 @@ def convert_models(cfg: Config, log: list[str] | None = None) -> list[ConvertedM
                 pass
         convert_file(src, dst, input_shapes=dict(opts.input_shapes), quantize=opts.quantize,
                      calibration=opts.calibration,
-                     compression=Compression(opts.prune, opts.weight_bits, opts.compress, opts.strip_names),
+                     compression=Compression(opts.prune, opts.weight_bits, opts.compress, opts.strip_names,
+                                             opts.prune_channels),
                      encrypt_key=key)
         stamp.write_text(json.dumps(want, indent=1))
         if log is not None:

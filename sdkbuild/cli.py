@@ -94,6 +94,10 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
 @click.option("--prune", type=click.FloatRange(0.0, 0.99), default=0.0, metavar="FRACTION",
               help="Set this fraction of the dense layers' weights to zero (smallest first), refitting the rest "
               "on the calibration data.")
+@click.option("--prune-channels", type=click.FloatRange(0.0, 0.9), default=0.0, metavar="FRACTION",
+              help="Remove this fraction of the channels of conv chains (a conv read through depthwise convs and "
+              "per-channel ops by one conv): smaller and faster layers; the reading convs are refit on the "
+              "calibration data.")
 @click.option("--weight-bits", type=click.Choice(["8", "4", "3", "2"]), default="8", show_default=True,
               help="Weight precision of the dense layers in an int8 model (fewer bits code smaller).")
 @click.option("--compress", "code", is_flag=True, help="Store the constants entropy-coded (decoded once at load).")
@@ -103,18 +107,19 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
 @click.option("--key-file", type=click.Path(dir_okay=False, exists=True),
               help="Encrypt with the key in this file (see `sdkbuild keygen`).")
 def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], quantize: str | None,
-                calibration: str | None, calibration_method: str, prune: float, weight_bits: str, code: bool,
-                strip_names: bool, encrypt: bool, key_file: str | None) -> None:
+                calibration: str | None, calibration_method: str, prune: float, prune_channels: float, weight_bits: str,
+                code: bool, strip_names: bool, encrypt: bool, key_file: str | None) -> None:
     """Convert an ONNX model to the engine's .sdkm format."""
     from pathlib import Path
 
     from .convert import Compression, convert_file, parse_input_shape
 
-    if calibration and not (quantize or prune):
-        raise click.UsageError("--calibration is only used with --quantize int8 or --prune")
+    if calibration and not (quantize or prune or prune_channels):
+        raise click.UsageError("--calibration is only used with --quantize int8, --prune or --prune-channels")
     shapes = dict(parse_input_shape(s) for s in input_shape)
     out = output or str(Path(model).with_suffix(".sdkm"))
-    compression = Compression(prune=prune, weight_bits=int(weight_bits), code=code, strip_names=strip_names)
+    compression = Compression(prune=prune, weight_bits=int(weight_bits), code=code, strip_names=strip_names,
+                              channels=prune_channels)
     key = None
     if encrypt or key_file:
         from .protect import load_key
@@ -166,11 +171,13 @@ def keygen_cmd(output: str | None) -> None:
               help="Pruning fractions to try (besides none).")
 @click.option("--weight-bits", "bits", default="8,4,3", show_default=True, metavar="B,B,...",
               help="Weight widths to try for int8 candidates (8, 4, 3, 2).")
+@click.option("--channel-levels", default="", metavar="F,F,...",
+              help="Fractions of conv-chain channels to remove (structured pruning), e.g. 0.25 (none by default).")
 @click.option("--write", "write_config", type=click.Path(dir_okay=False), default=None, metavar="SDK_TOML",
               help="Record the chosen configuration in this sdk.toml's [models.<stem>] table.")
 def tune_cmd(model: str, calibration: str | None, eval_data: str, max_accuracy_drop: float, target: str,
              input_shape: tuple[str, ...], threads: int, runs: int, no_library: bool, prune_levels: str, bits: str,
-             write_config: str | None) -> None:
+             channel_levels: str, write_config: str | None) -> None:
     """Find the smallest model (dtype x pruning x weight bits x coding) within an accuracy budget."""
     from pathlib import Path
 
@@ -188,15 +195,18 @@ def tune_cmd(model: str, calibration: str | None, eval_data: str, max_accuracy_d
     try:
         levels = [float(v) for v in prune_levels.split(",") if v.strip()]
         widths = [int(v) for v in bits.split(",") if v.strip()]
+        channels = [float(v) for v in channel_levels.split(",") if v.strip()]
     except ValueError:
         raise click.BadParameter("give comma-separated numbers, e.g. 0.5,0.8 and 8,4") from None
     if any(not 0 <= v < 1 for v in levels):
         raise click.BadParameter(f"{prune_levels}: fractions must be in [0, 1)", param_hint="--prune-levels")
+    if any(not 0 <= v <= 0.9 for v in channels):
+        raise click.BadParameter(f"{channel_levels}: fractions must be in [0, 0.9]", param_hint="--channel-levels")
     if any(b not in (8, 4, 3, 2) for b in widths) or not widths:
         raise click.BadParameter(f"{bits}: widths are 8, 4, 3 or 2", param_hint="--weight-bits")
     rows, chosen = run_tune(Path(model), cal, Path(eval_data), max_drop=max_accuracy_drop, target=target,
                             input_shapes=shapes, threads=threads, runs=runs, library=not no_library,
-                            prune_levels=levels, weight_bits=widths)
+                            prune_levels=levels, weight_bits=widths, channel_levels=channels)
     labelled = Path(eval_data).suffix == ".npz"
     t = Table("candidate", "model B", "library B", "total B", "ms", "load ms",
               "acc %" if labelled else "agree %", "drop", "cosine", "",

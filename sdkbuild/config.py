@@ -39,10 +39,11 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "ios": ("min_version", "toolchain"),
     "engine": ("dtypes", "threads", "ops", "lto"),
     "models": ("files", "quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names",
-               "encrypt"),
+               "encrypt", "prune_channels"),
     "report": ("baseline", "budgets"),
 }
-_MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt")
+_MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt",
+               "prune_channels")
 _BUDGET_KEYS = ("total_bytes", "total_growth_percent", "targets")
 _TARGET_BUDGET_KEYS = ("bytes", "growth_percent")
 
@@ -94,13 +95,14 @@ class ModelOptions:
     compress: bool = False
     strip_names: bool = False
     encrypt: bool = False  # AES-256-GCM with the key in $SDKBUILD_MODEL_KEY (never in sdk.toml)
+    prune_channels: float = 0.0
 
     def stamp(self) -> dict[str, Any]:
         """The options as plain JSON data (build/models/<stem>.sdkm.inputs.json)."""
         return {"quantize": self.quantize, "calibration": str(self.calibration) if self.calibration else None,
                 "input_shapes": {k: list(v) for k, v in sorted(self.input_shapes.items())},
                 "prune": self.prune, "weight_bits": self.weight_bits, "compress": self.compress,
-                "strip_names": self.strip_names, "encrypt": self.encrypt}
+                "strip_names": self.strip_names, "encrypt": self.encrypt, "prune_channels": self.prune_channels}
 
 
 @dataclass(frozen=True)
@@ -401,6 +403,9 @@ def _model_options(t: Mapping[str, Any], root: Path, where: str, base: ModelOpti
     prune = t.get("prune", base.prune)
     if not isinstance(prune, int | float) or isinstance(prune, bool) or not 0 <= prune < 1:
         raise _err(f"{where}.prune", prune, "must be a fraction of weights in [0, 1), e.g. 0.5")
+    channels = t.get("prune_channels", base.prune_channels)
+    if not isinstance(channels, int | float) or isinstance(channels, bool) or not 0 <= channels <= 0.9:
+        raise _err(f"{where}.prune_channels", channels, "must be a fraction of channels in [0, 0.9], e.g. 0.25")
     bits = t.get("weight_bits", base.weight_bits)
     if bits not in (8, 4, 3, 2) or isinstance(bits, bool):
         raise _err(f"{where}.weight_bits", bits, "allowed: 8, 4, 3, 2")
@@ -408,9 +413,10 @@ def _model_options(t: Mapping[str, Any], root: Path, where: str, base: ModelOpti
         raise SdkbuildError(f"sdk.toml: [{where}] holds a model key: keys never go in sdk.toml",
                             "remove it; the build reads the key from $SDKBUILD_MODEL_KEY (your CI's secret store)")
     opts = ModelOptions(q, cal_path, shapes, float(prune), int(bits), _bool(t, "compress", where, base.compress),
-                        _bool(t, "strip_names", where, base.strip_names), _bool(t, "encrypt", where, base.encrypt))
-    if (opts.quantize or opts.prune) and opts.calibration is None:
-        what = "quantize = \"int8\"" if opts.quantize else "prune"
+                        _bool(t, "strip_names", where, base.strip_names), _bool(t, "encrypt", where, base.encrypt),
+                        float(channels))
+    if (opts.quantize or opts.prune or opts.prune_channels) and opts.calibration is None:
+        what = "quantize = \"int8\"" if opts.quantize else ("prune" if opts.prune else "prune_channels")
         raise SdkbuildError(f"sdk.toml: [{where}] {what} needs calibration data, and {where}.calibration is not set",
                             f'add calibration = "calib/" (a .npy/.npz file or a folder of them, relative to sdk.toml) '
                             f"to [{where}] or [models]")

@@ -46,6 +46,8 @@ class Candidate:
         """A narrow label for the table: int8 p80 w3 coded (coded candidates also strip names)."""
         c = self.compression
         parts = ["int8" if self.quantize else "fp32"]
+        if c.channels:
+            parts.append(f"c{round(c.channels * 100)}")
         if c.prune:
             parts.append(f"p{round(c.prune * 100)}")
         if c.weight_bits != 8:
@@ -76,15 +78,16 @@ class Measured:
 
 
 def candidates(calibration: bool, prune_levels: Sequence[float] = PRUNE_LEVELS,
-               weight_bits: Sequence[int] = WEIGHT_BITS) -> list[Candidate]:
+               weight_bits: Sequence[int] = WEIGHT_BITS, channel_levels: Sequence[float] = ()) -> list[Candidate]:
     """fp32 (the reference, first), fp32 coded; with calibration data plain int8, and int8
-    coded at every weight width x pruning level (0 included)."""
+    coded at every channel level x weight width x pruning level (0 included)."""
     out = [Candidate(None, Compression()), Candidate(None, Compression(code=True, strip_names=True))]
     if calibration:
         out.append(Candidate("int8", Compression()))
-        for prune in dict.fromkeys((0.0, *prune_levels)):
-            for bits in weight_bits:
-                out.append(Candidate("int8", Compression(prune, bits, True, True)))
+        for channels in dict.fromkeys((0.0, *channel_levels)):
+            for prune in dict.fromkeys((0.0, *prune_levels)):
+                for bits in weight_bits:
+                    out.append(Candidate("int8", Compression(prune, bits, True, True, channels)))
     return out
 
 
@@ -142,7 +145,8 @@ def choose(rows: list[Measured], max_drop: float) -> Measured | None:
 def run_tune(model_path: Path, calibration: Path | None, eval_data: Path, *, max_drop: float = 1.0,
              target: str | None = None, input_shapes: dict[str, tuple[int, ...]] | None = None,
              threads: int = 1, runs: int = 10, library: bool = True, prune_levels: Sequence[float] = PRUNE_LEVELS,
-             weight_bits: Sequence[int] = WEIGHT_BITS) -> tuple[list[Measured], Measured | None]:
+             weight_bits: Sequence[int] = WEIGHT_BITS, channel_levels: Sequence[float] = ()
+             ) -> tuple[list[Measured], Measured | None]:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .runtime import Engine, build_dev_engine
@@ -161,7 +165,7 @@ def run_tune(model_path: Path, calibration: Path | None, eval_data: Path, *, max
     rows: list[Measured] = []
     ref: list[np.ndarray] = []
     base_quality = 0.0
-    todo = candidates(cal is not None, prune_levels, weight_bits)
+    todo = candidates(cal is not None, prune_levels, weight_bits, channel_levels)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), transient=False) as bar:
         task = bar.add_task("tuning", total=len(todo))
@@ -271,14 +275,15 @@ def write_choice(config_path: Path, stem: str, chosen: Measured, calibration: Pa
     c = chosen.candidate.compression
     if chosen.candidate.quantize:
         t["quantize"] = chosen.candidate.quantize
-    if (chosen.candidate.quantize or c.prune) and calibration is not None:
+    if (chosen.candidate.quantize or c.prune or c.channels) and calibration is not None:
         rel = calibration.resolve()
         try:
             rel = rel.relative_to(config_path.resolve().parent)
         except ValueError:
             pass
         t["calibration"] = str(rel)
-    for key, value, default in (("prune", c.prune, 0.0), ("weight_bits", c.weight_bits, 8),
+    for key, value, default in (("prune", c.prune, 0.0), ("prune_channels", c.channels, 0.0),
+                                ("weight_bits", c.weight_bits, 8),
                                 ("compress", c.code, False), ("strip_names", c.strip_names, False)):
         if value != default:
             t[key] = value

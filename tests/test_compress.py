@@ -366,3 +366,40 @@ def test_size_report_lists_models_next_to_libraries(digits, tmp_path: Path) -> N
     assert rows["a.sdkm"]["storage"] == "fp32" and rows["a.sdkm"]["bytes"] == (d / "a.sdkm").stat().st_size
     assert rows["b.sdkm"]["storage"] == "int8, 4-bit weights, coded"
     assert rows["c.sdkm"]["encrypted"] and rows["c.sdkm"]["storage"] == "AES-256-GCM encrypted"
+
+
+# ----------------------------------------------------------------------------- structured pruning
+
+
+def test_channel_pruning_shrinks_conv_chains_and_keeps_accuracy(digits) -> None:
+    m, report = convert_model_report(onnx.load(str(DIGITS)))
+    small, rep = finish_model(m, report, quantize="int8", calibration=digits["samples"],
+                              compression=Compression(channels=0.5))
+    convs = [n for n in small.nodes if n.op == "Conv"]
+    assert small.tensors[convs[0].inputs[1]].shape[0] == 8  # 16 -> 8 output channels
+    assert small.tensors[convs[1].inputs[1]].shape[1] == 8  # and the reading conv's inputs
+    assert rep.rewrites["channels removed (conv chains shrunk, reading convs refit)"] == 8
+    base = accuracy(sdkm.encode(m), digits["x_te"], digits["y_te"])
+    got = accuracy(sdkm.encode(small), digits["x_te"], digits["y_te"])
+    assert base - got <= 1.5, (base, got)
+    assert len(sdkm.encode(small)) < len(sdkm.encode(finish_model(m, report, quantize="int8",
+                                                                  calibration=digits["samples"])[0]))
+
+
+def test_channel_chains_stop_at_shared_tensors() -> None:
+    """A conv whose output also feeds a residual Add (or two readers) cannot lose channels."""
+    mdl = sdkm.Model(name="res")
+    rng = np.random.default_rng(0)
+    x = mdl.add_tensor(sdkm.Tensor("x", 1, (1, 8, 4, 4)))
+    w1 = mdl.add_tensor(sdkm.Tensor("w1", 1, (8, 8, 1, 1), rng.standard_normal((8, 8, 1, 1)).astype(np.float32)))
+    w2 = mdl.add_tensor(sdkm.Tensor("w2", 1, (8, 8, 1, 1), rng.standard_normal((8, 8, 1, 1)).astype(np.float32)))
+    a = mdl.add_tensor(sdkm.Tensor("a", 1, (1, 8, 4, 4)))
+    b = mdl.add_tensor(sdkm.Tensor("b", 1, (1, 8, 4, 4)))
+    y = mdl.add_tensor(sdkm.Tensor("y", 1, (1, 8, 4, 4)))
+    mdl.nodes = [sdkm.Node("Conv", "c1", [x, w1], [a]), sdkm.Node("Conv", "c2", [a, w2], [b]),
+                 sdkm.Node("Add", "res", [a, b], [y])]
+    mdl.inputs, mdl.outputs = [x], [y]
+    assert compress.channel_chains(mdl) == []
+    mdl.nodes = mdl.nodes[:2]
+    mdl.outputs = [b]
+    assert [(c.first.name, c.last.name) for c in compress.channel_chains(mdl)] == [("c1", "c2")]

@@ -181,22 +181,28 @@ def finish_model(
         raise SdkbuildError(f"{compression.weight_bits}-bit weights need int8 quantization",
                             hint="add --quantize int8 (and --calibration)")
     samples = None
-    if calibration is not None and (quantize or compression.prune):
+    if calibration is not None and (quantize or compression.prune or compression.channels):
         from .calibration import load_samples  # lazy: calibration loads onnxruntime
 
         samples = load_samples(calibration, m) if isinstance(calibration, str | Path) else list(calibration)
     work = copy.deepcopy(m)
-    if compression.prune:
+    if compression.prune or compression.channels:
         if samples is None:
             raise SdkbuildError("pruning refits the remaining weights on calibration data",
                                 hint="pass --calibration DIR_OR_NPY (inputs like the model's, not the evaluation set)")
-        zeroed = compress.prune(work, compression.prune)
-        stats[f"weights pruned to {compression.prune:.0%} sparsity"] = zeroed
         if grams is None:
             grams = {}
         if not grams:
             grams.update(compress.layer_grams(m, samples[:_REFIT_SAMPLES]))
-        stats["pruned layers refit on calibration data"] = compress.reconstruct(work, m, grams)
+        layer_grams, dense = grams, m
+        if compression.channels:
+            removed, layer_grams = compress.prune_channels(work, compression.channels, grams)
+            stats["channels removed (conv chains shrunk, reading convs refit)"] = removed
+            dense = copy.deepcopy(work)  # the reference of the unstructured refit below
+        if compression.prune:
+            zeroed = compress.prune(work, compression.prune)
+            stats[f"weights pruned to {compression.prune:.0%} sparsity"] = zeroed
+            stats["pruned layers refit on calibration data"] = compress.reconstruct(work, dense, layer_grams)
     if quantize:
         from .quantize import quantize_model
 

@@ -34,9 +34,12 @@ class Compression:
     code: bool = False  # rANS-code the constants
 
     strip_names: bool = False  # short ids for internal tensor and node names
+    channels: float = 0.0  # fraction of the channels of prunable conv chains removed (prune_channels)
 
     def label(self) -> str:
         parts = []
+        if self.channels:
+            parts.append(f"{self.channels:.0%} of chained channels removed")
         if self.prune:
             parts.append(f"pruned {self.prune:.0%}")
         if self.weight_bits != 8:
@@ -229,3 +232,116 @@ def reconstruct(m: sdkm.Model, dense: sdkm.Model, grams: dict[str, np.ndarray]) 
         m.tensors[n.inputs[1]].data = np.ascontiguousarray(new32.T if transposed else new32.reshape(w.shape))
         refit += 1
     return refit
+
+
+# ----------------------------------------------------------------------------- structured pruning
+
+_PER_CHANNEL_OPS = ("Relu", "Clip", "Sigmoid", "HardSwish", "LeakyRelu", "Swish", "Gelu", "Tanh", "Elu", "Selu",
+                    "Softplus", "Mish", "MaxPool", "AveragePool")
+
+
+@dataclass
+class _Chain:
+    """A Conv whose output channels can be removed: through per-channel ops (a depthwise Conv,
+    activations, pools) to exactly one dense Conv that reads them."""
+
+    first: sdkm.Node
+    middle: list[sdkm.Node]  # depthwise convs and per-channel ops, in order
+    last: sdkm.Node
+    tensors: list[int]  # every activation tensor whose channel axis (1) shrinks
+
+
+def _single_consumer(m: sdkm.Model, t: int) -> sdkm.Node | None:
+    if t in m.outputs:
+        return None
+    users = [n for n in m.nodes if t in n.inputs]
+    return users[0] if len(users) == 1 and users[0].inputs.count(t) == 1 else None
+
+
+def channel_chains(m: sdkm.Model) -> list[_Chain]:
+    chains = []
+    for a in m.nodes:
+        if a.op != "Conv" or int(a.attrs.get("group", [1])[0]) != 1 or m.tensors[a.inputs[1]].data is None:
+            continue
+        c = m.tensors[a.inputs[1]].shape[0]
+        t = a.outputs[0]
+        middle: list[sdkm.Node] = []
+        tensors = [t]
+        while True:
+            n = _single_consumer(m, t)
+            if n is None or n.inputs[0] != t:
+                break
+            if n.op == "Conv" and int(n.attrs.get("group", [1])[0]) == 1 and m.tensors[n.inputs[1]].data is not None:
+                if c >= 8:
+                    chains.append(_Chain(a, middle, n, tensors))
+                break
+            depthwise = (n.op == "Conv" and int(n.attrs.get("group", [1])[0]) == c
+                         and m.tensors[n.inputs[1]].shape[:2] == (c, 1) and m.tensors[n.inputs[1]].data is not None)
+            if not (depthwise or n.op in _PER_CHANNEL_OPS) or len(n.inputs) > 1 and n.op != "Conv":
+                break
+            middle.append(n)
+            t = n.outputs[0]
+            tensors.append(t)
+    return chains
+
+
+def prune_channels(m: sdkm.Model, fraction: float, grams: dict[str, np.ndarray]
+                   ) -> tuple[int, dict[str, np.ndarray]]:
+    """Remove `fraction` of the output channels of every Conv that feeds, through depthwise
+    convs and per-channel ops, exactly one dense Conv (e.g. MobileNetV2's expansions): the
+    layers shrink, so the model gets smaller and faster. Channels are ranked by what they
+    contribute to the reading conv's output on the calibration data (E[x_c^2] * ||W[:, c]||^2
+    from its input Gram matrix); the reading conv is then refit by least squares on the kept
+    channels. Kept counts are rounded up to a multiple of 8 (SIMD widths). Returns the
+    channels removed and the Gram matrices restricted to the kept channels (a new dict: the
+    argument may be a cache shared with other calls)."""
+    if not 0.0 <= fraction < 1.0:
+        raise ValueError(f"channel fraction {fraction} is not in [0, 1)")
+    removed = 0
+    grams = dict(grams)
+    uses: dict[int, int] = {}
+    for n in m.nodes:
+        for i in n.inputs:
+            uses[i] = uses.get(i, 0) + 1
+    for ch in channel_chains(m) if fraction else []:
+        b, g = ch.last, grams.get(ch.last.name)
+        convs = [ch.first, *[n for n in ch.middle if n.op == "Conv"], b]
+        if g is None or any(uses.get(i, 0) > 1 for n in convs for i in n.inputs[1:] if i >= 0):
+            continue  # no calibration statistics, or weights shared with another node
+        wb = m.tensors[b.inputs[1]].data  # [OC, C, kh, kw]
+        c, k = wb.shape[1], wb.shape[2] * wb.shape[3]
+        keep_n = max(8, -(-int(round(c * (1 - fraction))) // 8) * 8)
+        if keep_n >= c:
+            continue
+        energy = np.diag(g).reshape(c, k)  # E[x^2] per channel and kernel position (im2col order c, kh, kw)
+        score = (energy * np.square(wb.reshape(wb.shape[0], c, k)).sum(axis=0)).sum(axis=1)
+        keep = np.sort(np.argsort(-score, kind="stable")[:keep_n])
+        cols = (keep[:, None] * k + np.arange(k)[None, :]).reshape(-1)
+        gk = g[np.ix_(cols, cols)]
+        target = g[cols] @ wb.reshape(wb.shape[0], -1).T.astype(np.float64)  # X_k^T X W^T
+        lam = 1e-4 * float(np.mean(np.diag(gk))) + 1e-12
+        new_b = np.linalg.solve(gk + lam * np.eye(len(cols)), target).T  # [OC, keep*k]
+        m.tensors[b.inputs[1]].data = np.ascontiguousarray(new_b.reshape(wb.shape[0], keep_n, *wb.shape[2:]),
+                                                           dtype=np.float32)
+        m.tensors[b.inputs[1]].shape = m.tensors[b.inputs[1]].data.shape
+        grams[b.name] = gk
+        for node in (ch.first, *[n for n in ch.middle if n.op == "Conv"]):
+            _keep_output_channels(m, node, keep)
+        for t in ch.tensors:
+            shape = list(m.tensors[t].shape)
+            shape[1] = keep_n
+            m.tensors[t].shape = tuple(shape)
+        removed += c - keep_n
+    return removed, grams
+
+
+def _keep_output_channels(m: sdkm.Model, conv: sdkm.Node, keep: np.ndarray) -> None:
+    w = m.tensors[conv.inputs[1]]
+    w.data = np.ascontiguousarray(w.data[keep])
+    w.shape = w.data.shape
+    if len(conv.inputs) > 2 and conv.inputs[2] >= 0:
+        b = m.tensors[conv.inputs[2]]
+        b.data = np.ascontiguousarray(b.data[keep])
+        b.shape = b.data.shape
+    if int(conv.attrs.get("group", [1])[0]) > 1:
+        conv.attrs["group"] = [len(keep)]
