@@ -134,6 +134,8 @@ def matmul_add_to_gemm(g: Graph) -> int:
         add = g.single_use(out)
         if w is None or add is None or add.op_type != "Add" or "activation" in add.attrs:
             continue
+        if w.ndim != 2 or len(g.value(mm.inputs[0]).shape) != 2:
+            continue
         other = add.inputs[1] if add.inputs[0] == out else add.inputs[0]
         c = g.const_data(other)
         cols = w.shape[1]

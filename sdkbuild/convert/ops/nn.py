@@ -141,27 +141,50 @@ def gemm(ctx: NodeContext) -> None:
 engine_op("Gemm", float_attrs=("alpha", "beta"), doc="A, B[, C]; `alpha`, `beta`, `transA`, `transB`, `activation`")
 
 
-@onnx_op("MatMul", max_version=13, doc="2-D x 2-D, or N-D x constant 2-D")
+@onnx_op("MatMul", max_version=13,
+         doc="any ranks up to 6 with numpy broadcasting of the batch axes; both operands may be computed")
 def matmul(ctx: NodeContext) -> None:
     sa, sb = ctx.shape(0), ctx.shape(1)
     a, b = ctx.input(0), ctx.input(1)
-    if len(sa) == 2 and len(sb) == 2:
-        if sa[1] != sb[0]:
-            raise Unsupported(f"inner dimensions differ: {sa} x {sb}")
-        ctx.emit("MatMul", [a, b])
-    elif len(sa) > 2 and len(sb) == 2 and ctx.const(1) is not None and sa[-1] == sb[0]:
-        # (..., K) x (K, N) with constant weights: flatten the leading dims into rows
+    if not sa or not sb:
+        raise Unsupported("MatMul of a scalar")
+    if sa[-1] != (sb[0] if len(sb) == 1 else sb[-2]):
+        raise Unsupported(f"inner dimensions differ: {sa} x {sb}")
+    out_shape = ctx.out_shape(0)
+    if len(sa) == 1:  # (K) -> (1, K), the 1 removed from the result
+        a = ctx.tmp("a2d", (1, sa[0]), ctx.dtype(0))
+        ctx.reshape(ctx.input(0), a, (1, sa[0]), name=f"{ctx.label}_a2d")
+        sa = (1, sa[0])
+    if len(sb) == 1:  # (K) -> (K, 1)
+        b = ctx.tmp("b2d", (sb[0], 1), ctx.dtype(1))
+        ctx.reshape(ctx.input(1), b, (sb[0], 1), name=f"{ctx.label}_b2d")
+        sb = (sb[0], 1)
+    if len(sa) > 2 and len(sb) == 2 and ctx.const(1) is not None:
+        # (..., K) x (K, N) with constant weights: one 2-D MatMul over all rows (later a Gemm
+        # when a bias follows, see passes.matmul_add_to_gemm)
         rows = int(np.prod(sa[:-1]))
         flat = ctx.tmp("rows", (rows, sa[-1]))
         prod = ctx.tmp("mm", (rows, sb[1]))
         ctx.reshape(a, flat, (rows, sa[-1]), name=f"{ctx.label}_flatten")
         ctx.emit("MatMul", [flat, b], [prod])
-        ctx.reshape(prod, ctx.output(0), (*sa[:-1], sb[1]), name=f"{ctx.label}_unflatten")
-    else:
-        raise Unsupported(f"only 2-D MatMul (or N-D x constant 2-D) is supported; shapes {sa} x {sb}")
+        ctx.reshape(prod, ctx.output(0), out_shape, name=f"{ctx.label}_unflatten")
+        return
+    try:
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise Unsupported(f"batch axes of {sa} and {sb} do not broadcast") from None
+    full = (*batch, sa[-2], sb[-1])
+    if len(full) > 6:
+        raise Unsupported(f"rank {len(full)} (the engine supports at most 6)")
+    if tuple(full) == tuple(out_shape):
+        ctx.emit("MatMul", [a, b])
+        return
+    prod = ctx.tmp("mm", full)
+    ctx.emit("MatMul", [a, b], [prod])
+    ctx.reshape(prod, ctx.output(0), out_shape, name=f"{ctx.label}_squeeze")
 
 
-engine_op("MatMul", doc="A, B (both 2-D)")
+engine_op("MatMul", doc="A, B: ranks 2 to 6, batch axes broadcast (numpy rules); Y[..., M, N]")
 
 
 # ------------------------------------------------------------------ pooling
