@@ -113,6 +113,88 @@ def conv(ctx: NodeContext) -> None:
 engine_op("Conv", doc="X, W[, B]; `strides`, `pads` [t,l,b,r], `dilations`, `group`, `activation`")
 
 
+@onnx_op("ConvTranspose", max_version=22,
+         doc="1-D and 2-D; constant weights and bias; groups, strides, dilations, pads, output_padding, "
+         "output_shape, auto_pad")
+def conv_transpose(ctx: NodeContext) -> None:
+    x, xs = ctx.input(0), ctx.shape(0)
+    if len(xs) not in (3, 4):
+        raise Unsupported(f"only 1-D and 2-D transposed convolution are supported; input has rank {len(xs)}")
+    w = ctx.need_const(1, "weight").astype(np.float32)
+    bias = ctx.input(2)
+    if bias and ctx.const(2) is None:
+        raise Unsupported("its bias must be a constant")
+    n = len(xs) - 2
+    group = int(ctx.attr("group", 1))
+    if group < 1 or xs[1] != w.shape[0] or xs[1] % group:
+        raise Unsupported(f"weight {tuple(w.shape)} does not fit input channels {xs[1]} with group {group}")
+    k = list(w.shape[2:])
+    if list(ctx.attr("kernel_shape", k)) != k:
+        raise Unsupported(f"kernel_shape {ctx.attr('kernel_shape')} does not match the weight shape {w.shape}")
+    s = list(ctx.attr("strides", [1] * n))
+    d = list(ctx.attr("dilations", [1] * n))
+    op = list(ctx.attr("output_padding", [0] * n))
+    if len(s) != n or len(d) != n or len(op) != n:
+        raise Unsupported(f"strides/dilations/output_padding do not match {n} spatial axes")
+    if any(v < 1 for v in s + d) or any(v < 0 for v in op):
+        raise Unsupported("strides and dilations must be >= 1, output_padding >= 0")
+    auto_pad = ctx.attr("auto_pad", "NOTSET")
+    if isinstance(auto_pad, bytes):
+        auto_pad = auto_pad.decode()
+    full = [s[i] * (xs[2 + i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 for i in range(n)]
+    out_shape = ctx.attr("output_shape")
+    if out_shape is not None:
+        out_shape = list(out_shape)[-n:]
+    pads = ctx.attr("pads")
+    if pads is None and auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+        want = out_shape if out_shape is not None else [xs[2 + i] * s[i] for i in range(n)]
+        total = [full[i] - want[i] for i in range(n)]
+        small = [t // 2 for t in total]
+        big = [t - t // 2 for t in total]
+        pads = small + big if auto_pad == "SAME_UPPER" else big + small
+        out_shape = None
+    elif auto_pad not in ("NOTSET", "VALID", ""):
+        raise Unsupported(f"unknown auto_pad {auto_pad!r}")
+    pads = list(pads) if pads is not None and auto_pad != "VALID" else [0] * (2 * n)
+    if len(pads) != 2 * n:
+        raise Unsupported(f"pads {pads} do not match {n} spatial axes")
+    for i in range(n):
+        size = full[i] - pads[i] - pads[n + i]
+        if out_shape is not None:  # an explicit output size extends or crops at the end
+            extra = out_shape[i] - size
+            if extra >= 0:
+                op[i] += extra
+            else:
+                pads[n + i] -= extra
+        if pads[n + i] < 0:  # an output larger than the full one: zeros (plus bias) at the end
+            op[i] -= pads[n + i]
+            pads[n + i] = 0
+        if pads[i] < 0:
+            raise Unsupported(f"negative begin padding {pads[i]}")
+    out_sp = [s[i] * (xs[2 + i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 - pads[i] - pads[n + i] for i in range(n)]
+    if any(v < 1 for v in out_sp):
+        raise Unsupported(f"output size {out_sp} is empty")
+    cout = w.shape[1] * group
+    wname = ctx.input(1)
+    if n == 1:
+        x, xs = as_2d(ctx, x, xs)
+        wname = ctx.constant(w.reshape(w.shape[0], w.shape[1], 1, w.shape[2]), "W2d")
+        s, d, op, pads, out_sp = [1, *s], [1, *d], [0, *op], [0, pads[0], 0, pads[1]], [1, *out_sp]
+    else:
+        pads = [pads[0], pads[1], pads[2], pads[3]]
+    y4 = (xs[0], cout, out_sp[0], out_sp[1])
+    out = ctx.tmp("2d", y4) if n == 1 else ctx.declare_output(0, y4)
+    attrs = {"strides": s, "pads": pads, "dilations": d, "group": [group], "output_padding": op}
+    ctx.emit("ConvTranspose", [x, wname] + ([bias] if bias else []), [out], attrs)
+    if n == 1:
+        ctx.reshape(out, ctx.output(0), (xs[0], cout, out_sp[1]), name=f"{ctx.label}_to1d")
+
+
+engine_op("ConvTranspose", doc="X, W[, B]; `strides`, `pads` [t,l,b,r], `dilations`, `group`, `output_padding`; "
+          "OH = sh*(H-1) + output_padding + (kh-1)*dh + 1 - pt - pb (auto_pad and output_shape resolved by the "
+          "converter)")
+
+
 # ------------------------------------------------------------------ Gemm / MatMul
 
 
