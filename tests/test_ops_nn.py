@@ -1,0 +1,273 @@
+"""Family C ops (nn layers, normalizations, batched MatMul, attention) through the real
+converter and the host engine against onnxruntime, on 1 and 2 threads: ONNX models of one
+node (or one pattern), converted by sdkbuild.convert, run by the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from onnx import TensorProto, helper, numpy_helper
+
+from sdkbuild import runtime, sdkm
+from sdkbuild.convert import convert_model_report
+
+
+@pytest.fixture(scope="module")
+def engine() -> runtime.Engine:
+    return runtime.Engine(runtime.build_dev_engine())
+
+
+def model(nodes: list, inputs: dict[str, np.ndarray], consts: dict[str, np.ndarray], outputs: list[str],
+          opset: int = 17) -> onnx.ModelProto:
+    ins = [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), list(v.shape))
+           for k, v in inputs.items()]
+    outs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outputs]
+    inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()]
+    g = helper.make_graph(nodes, "t", ins, outs, initializer=inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def ort_run(m: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(m.SerializeToString(), so, providers=["CPUExecutionProvider"]).run(None, feeds)
+
+
+def compare(engine: runtime.Engine, m: onnx.ModelProto, feeds: dict[str, np.ndarray], threads=(1, 2),
+            tol: float = 1e-4) -> dict:
+    """Converts `m`, runs it on the engine and onnxruntime, compares every output
+    (max error relative to max |ref| <= tol); returns the conversion's rewrites."""
+    ref = ort_run(m, feeds)
+    conv, report = convert_model_report(m)
+    names = [o.name for o in m.graph.output]
+    for t in threads:
+        with engine.load(sdkm.encode(conv)) as em, em.session(threads=t) as s:
+            out = s.run(feeds)
+        for name, r in zip(names, ref, strict=True):
+            got = out[name]
+            assert got.shape == r.shape, (name, got.shape, r.shape)
+            err = float(np.abs(got.astype(np.float64) - r).max(initial=0.0))
+            assert err <= tol * max(1.0, float(np.abs(r).max(initial=0.0))), (name, t, err)
+    return {"ops": report.ops, **report.rewrites}
+
+
+def rnd(rng: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
+    return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- MatMul
+
+
+@pytest.mark.parametrize("sa, sb, bconst", [
+    ((3, 5, 7), (3, 7, 4), False),          # batched, both computed
+    ((2, 3, 17, 9), (1, 3, 9, 13), False),  # broadcast batch axes
+    ((2, 1, 6, 8), (4, 8, 5), False),       # different ranks, broadcast both ways
+    ((4, 2, 6, 8), (2, 8, 5), True),        # batched constant B, packed per batch at load
+    ((5, 33, 16), (16, 40), False),         # N-D x computed 2-D
+    ((7,), (3, 7, 5), False),               # 1-D A
+    ((2, 6, 7), (7,), False),               # 1-D B
+    ((1, 1, 2, 3, 4, 5), (1, 2, 1, 3, 5, 6), False),  # rank 6
+    ((40, 70), (70, 50), False),            # 2-D, both computed
+])
+def test_matmul_batched(engine, sa, sb, bconst) -> None:
+    rng = np.random.default_rng(1)
+    a, b = rnd(rng, *sa), rnd(rng, *sb)
+    consts = {"b": b} if bconst else {}
+    feeds = {"a": a} if bconst else {"a": a, "b": b}
+    compare(engine, model([helper.make_node("MatMul", ["a", "b"], ["y"])], feeds, consts, ["y"]), feeds)
+
+
+def test_matmul_many_small_batches_split_over_threads(engine) -> None:
+    rng = np.random.default_rng(2)
+    feeds = {"a": rnd(rng, 2, 12, 20, 16), "b": rnd(rng, 2, 12, 16, 20)}
+    compare(engine, model([helper.make_node("MatMul", ["a", "b"], ["y"])], feeds, {}, ["y"]), feeds, threads=(1, 2, 3))
+
+
+# ----------------------------------------------------------------------------- ConvTranspose
+
+
+def _convt_case(engine, cin: int, cout_g: int, group: int, hw: tuple, k: tuple, s: tuple, d: tuple,
+                pads: tuple | None, opad: tuple, bias: bool, seed: int, **extra) -> None:
+    rng = np.random.default_rng(seed)
+    x = rnd(rng, 1, cin, *hw)
+    w = rnd(rng, cin, cout_g, *k, scale=0.5)
+    consts = {"w": w}
+    ins = ["x", "w"]
+    if bias:
+        consts["b"] = rnd(rng, cout_g * group)
+        ins.append("b")
+    attrs = dict(strides=list(s), dilations=list(d), group=group, output_padding=list(opad), **extra)
+    if pads is not None:
+        attrs["pads"] = list(pads)
+    node = helper.make_node("ConvTranspose", ins, ["y"], **attrs)
+    compare(engine, model([node], {"x": x}, consts, ["y"]), {"x": x})
+
+
+@pytest.mark.parametrize("spec", [
+    # cin, cout/g, group, hw, k, s, d, pads, output_padding, bias
+    (4, 3, 1, (5, 6), (3, 3), (1, 1), (1, 1), (0, 0, 0, 0), (0, 0), True),
+    (8, 16, 1, (20, 20), (2, 2), (2, 2), (1, 1), (0, 0, 0, 0), (0, 0), True),  # YOLOv8-seg proto (k2 s2)
+    (6, 4, 2, (9, 7), (3, 3), (2, 2), (1, 1), (1, 1, 1, 1), (1, 1), False),     # groups, output_padding
+    (3, 5, 1, (6, 6), (3, 2), (3, 2), (2, 1), (0, 1, 2, 0), (0, 1), True),      # dilations, asymmetric pads
+    (16, 1, 16, (12, 12), (4, 4), (2, 2), (1, 1), (1, 1, 1, 1), (0, 0), True),  # depthwise (FCN/UNet upsampling)
+    (5, 20, 1, (17, 19), (3, 3), (1, 1), (1, 1), (1, 1, 1, 1), (0, 0), True),   # > 256 pixels, > 8 channels
+    (3, 2, 1, (8,), (3,), (2,), (1,), (1, 0), (1,), True),                      # 1-D
+])
+def test_convtranspose(engine, spec) -> None:
+    cin, cout_g, group, hw, k, s, d, pads, opad, bias = spec
+    _convt_case(engine, cin, cout_g, group, hw, k, s, d, pads, opad, bias, seed=3)
+
+
+@pytest.mark.parametrize("auto_pad", ["SAME_UPPER", "SAME_LOWER"])
+def test_convtranspose_auto_pad_and_output_shape(engine, auto_pad: str) -> None:
+    _convt_case(engine, 2, 3, 1, (5, 5), (3, 3), (2, 2), (1, 1), None, (0, 0), True, seed=4, auto_pad=auto_pad)
+    _convt_case(engine, 2, 3, 1, (5, 5), (3, 3), (2, 2), (1, 1), None, (0, 0), True, seed=5,
+                output_shape=[12, 11])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cin_g=st.integers(1, 4), cout_g=st.integers(1, 10), group=st.integers(1, 3), h=st.integers(1, 9),
+       w=st.integers(1, 9), k=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+       s=st.tuples(st.integers(1, 3), st.integers(1, 3)), d=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+       p=st.tuples(*[st.integers(0, 2)] * 4), seed=st.integers(0, 99))
+def test_convtranspose_property(engine, cin_g, cout_g, group, h, w, k, s, d, p, seed) -> None:
+    full = [s[i] * ((h, w)[i] - 1) + (k[i] - 1) * d[i] + 1 - p[i] - p[i + 2] for i in range(2)]
+    if min(full) < 1:
+        return
+    _convt_case(engine, cin_g * group, cout_g, group, (h, w), k, s, d, p, (0, 0), True, seed)
+
+
+# ----------------------------------------------------------------------------- normalizations
+
+
+@pytest.mark.parametrize("shape, axis, offset", [
+    ((2, 7, 64), -1, 0.0), ((3, 5, 33), -1, 100.0), ((2, 3, 4, 5), 1, 0.0), ((4, 10), 0, 3.0),
+])
+def test_layernorm(engine, shape, axis, offset) -> None:
+    rng = np.random.default_rng(6)
+    x = rnd(rng, *shape) + np.float32(offset)  # a large mean against the spread: the one-pass stats hold
+    inner = shape[axis % len(shape):]
+    consts = {"s": rnd(rng, *inner), "b": rnd(rng, *inner)}
+    node = helper.make_node("LayerNormalization", ["x", "s", "b"], ["y", "mean", "inv"], axis=axis, epsilon=1e-5)
+    compare(engine, model([node], {"x": x}, consts, ["y", "mean", "inv"]), {"x": x})
+
+
+def test_rms_and_group_and_instance_and_lp_norm(engine) -> None:
+    rng = np.random.default_rng(7)
+    x = rnd(rng, 2, 6, 5, 7) + np.float32(2.0)
+    s, b = rnd(rng, 6), rnd(rng, 6)
+    cases = [
+        (helper.make_node("RMSNormalization", ["x", "s"], ["y"], axis=-2, epsilon=1e-6),
+         {"s": rnd(rng, 5, 7)}, 23),
+        (helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=3, epsilon=1e-5),
+         {"s": s, "b": b}, 21),
+        (helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"], epsilon=1e-3), {"s": s, "b": b}, 17),
+        (helper.make_node("LpNormalization", ["x"], ["y"], axis=1, p=1), {}, 17),
+        (helper.make_node("LpNormalization", ["x"], ["y"], axis=-1, p=2), {}, 17),
+    ]
+    for node, consts, opset in cases:
+        m = model([node], {"x": x}, consts, ["y"], opset)
+        if opset > 21:  # onnxruntime 1.2x has no RMSNormalization kernel: numpy reference
+            conv = convert_model_report(m)[0]
+            with engine.load(sdkm.encode(conv)) as em, em.session(threads=2) as sess:
+                got = sess.run({"x": x})["y"]
+            ms = np.mean(x.astype(np.float64) ** 2, axis=(2, 3), keepdims=True)
+            want = x / np.sqrt(ms + 1e-6) * consts["s"]
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+        else:
+            compare(engine, m, {"x": x})
+
+
+# ----------------------------------------------------------------------------- attention
+
+
+def _attention_model(B: int, S: int, H: int, D: int, *, mask: bool, qscale: bool, rank3: bool,
+                     seed: int = 0) -> tuple[onnx.ModelProto, dict]:
+    """The attention block of a BERT-style export: projections, heads split by Reshape +
+    Transpose (K transposed to [B, H, D, S]), MatMul / sqrt(D) + extended mask, Softmax,
+    MatMul, heads merged."""
+    rng = np.random.default_rng(seed)
+    hid = H * D
+    consts: dict[str, np.ndarray] = {}
+    nodes = []
+    for n in "qkv":
+        consts[f"{n}W"] = rnd(rng, hid, hid, scale=0.3)
+        consts[f"{n}shape"] = np.array([B, S, H, D], np.int64)
+        nodes += [helper.make_node("MatMul", ["x", f"{n}W"], [f"{n}0"]),
+                  helper.make_node("Reshape", [f"{n}0", f"{n}shape"], [f"{n}1"])]
+    nodes += [helper.make_node("Transpose", ["q1"], ["q2"], perm=[0, 2, 1, 3]),
+              helper.make_node("Transpose", ["k1"], ["k2"], perm=[0, 2, 3, 1]),
+              helper.make_node("Transpose", ["v1"], ["v2"], perm=[0, 2, 1, 3])]
+    q, k, v = "q2", "k2", "v2"
+    if rank3:  # older exports: [B*H, S, D]
+        for n, shp in (("q", [B * H, S, D]), ("k", [B * H, D, S]), ("v", [B * H, S, D])):
+            consts[f"{n}3"] = np.array(shp, np.int64)
+            nodes.append(helper.make_node("Reshape", [f"{n}2", f"{n}3"], [f"{n}r"]))
+        q, k, v = "qr", "kr", "vr"
+    if qscale:
+        consts["qs"] = np.array(0.5, np.float32)
+        nodes.append(helper.make_node("Mul", [q, "qs"], ["qx"]))
+        q = "qx"
+    consts["sd"] = np.array(np.sqrt(D), np.float32)
+    nodes += [helper.make_node("MatMul", [q, k], ["sc"]), helper.make_node("Div", ["sc", "sd"], ["sc2"])]
+    last = "sc2"
+    feeds = {"x": rnd(rng, B, S, hid)}
+    if mask:
+        feeds["m"] = (rng.random((B, S)) > 0.3).astype(np.float32)
+        consts.update(ax=np.array([1, 2], np.int64), neg=np.array(-1e4, np.float32), one=np.array(1, np.float32))
+        nodes += [helper.make_node("Unsqueeze", ["m", "ax"], ["m1"]), helper.make_node("Sub", ["one", "m1"], ["m2"]),
+                  helper.make_node("Mul", ["m2", "neg"], ["m3"]), helper.make_node("Add", [last, "m3"], ["sc3"])]
+        last = "sc3"
+    consts["oshape"] = np.array([B, S, hid], np.int64)
+    consts["c4"] = np.array([B, H, S, D], np.int64)
+    nodes += [helper.make_node("Softmax", [last], ["p"], axis=-1), helper.make_node("MatMul", ["p", v], ["ctx"])]
+    ctx = "ctx"
+    if rank3:
+        nodes.append(helper.make_node("Reshape", ["ctx", "c4"], ["ctx4"]))
+        ctx = "ctx4"
+    nodes += [helper.make_node("Transpose", [ctx], ["ctx2"], perm=[0, 2, 1, 3]),
+              helper.make_node("Reshape", ["ctx2", "oshape"], ["y"])]
+    ins = {k2: v2 for k2, v2 in feeds.items()}
+    return model(nodes, ins, consts, ["y"]), feeds
+
+
+@pytest.mark.parametrize("kw", [
+    dict(B=2, S=7, H=3, D=8, mask=True, qscale=False, rank3=False),
+    dict(B=1, S=40, H=2, D=16, mask=True, qscale=True, rank3=False),  # > 16 query rows: several blocks
+    dict(B=2, S=9, H=2, D=4, mask=False, qscale=False, rank3=True),
+    dict(B=1, S=5, H=4, D=8, mask=False, qscale=True, rank3=True),
+])
+def test_attention_pattern_fused(engine, kw) -> None:
+    m, feeds = _attention_model(**kw)
+    stats = compare(engine, m, feeds)
+    assert stats["attention fused"] == 1
+    assert "Softmax" not in stats["ops"] and stats["ops"]["Attention"] == 1
+
+
+def test_attention_pattern_not_fused_when_probabilities_are_read_twice(engine) -> None:
+    m, feeds = _attention_model(B=1, S=6, H=2, D=4, mask=False, qscale=False, rank3=False)
+    m.graph.output.append(helper.make_tensor_value_info("p", TensorProto.FLOAT, None))  # probabilities are an output
+    stats = compare(engine, m, feeds)
+    assert stats["attention fused"] == 0 and stats["ops"]["Softmax"] == 1
+
+
+def test_attention_op_threads(engine) -> None:
+    """ONNX Attention (opset 23) with GQA, a bool mask shorter than the keys and causal
+    masking, on 1 and 2 threads, against onnx's reference implementation."""
+    from onnx.reference import ReferenceEvaluator
+
+    rng = np.random.default_rng(8)
+    feeds = {"q": rnd(rng, 2, 4, 19, 8), "k": rnd(rng, 2, 2, 23, 8), "v": rnd(rng, 2, 2, 23, 5),
+             "m": rng.random((19, 20)) > 0.2}
+    node = helper.make_node("Attention", ["q", "k", "v", "m"], ["y"], is_causal=1)
+    m = model([node], feeds, {}, ["y"], opset=23)
+    want = ReferenceEvaluator(m).run(None, feeds)[0]
+    conv = convert_model_report(m)[0]
+    for t in (1, 2):
+        with engine.load(sdkm.encode(conv)) as em, em.session(threads=t) as s:
+            got = s.run(feeds)["y"]
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
