@@ -271,3 +271,36 @@ def test_attention_op_threads(engine) -> None:
         with engine.load(sdkm.encode(conv)) as em, em.session(threads=t) as s:
             got = s.run(feeds)["y"]
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- Einsum
+
+
+@pytest.mark.parametrize("eq, shapes", [
+    ("bhqd,bhkd->bhqk", [(2, 3, 5, 4), (2, 3, 6, 4)]),  # attention scores
+    ("bhqk,bhkd->bhqd", [(2, 3, 5, 6), (2, 3, 6, 4)]),
+    ("...ij,...jk->...ik", [(2, 1, 3, 4), (5, 4, 2)]),  # ellipsis with broadcast batch axes
+    ("bid,jd->bij", [(2, 3, 4), (5, 4)]),
+    ("ij,jk", [(3, 4), (4, 5)]),                        # implicit output
+    ("i,j->ij", [(3,), (4,)]),                          # outer product
+    ("ij->i", [(3, 4)]),
+    ("bij->bji", [(2, 3, 4)]),
+    ("bijk->kb", [(2, 3, 4, 5)]),
+])
+def test_einsum(engine, eq: str, shapes: list) -> None:
+    rng = np.random.default_rng(9)
+    feeds = {f"x{i}": rnd(rng, *s) for i, s in enumerate(shapes)}
+    node = helper.make_node("Einsum", list(feeds), ["y"], equation=eq)
+    conv = convert_model_report(model([node], feeds, {}, ["y"], opset=13))[0]
+    with engine.load(sdkm.encode(conv)) as em, em.session(threads=2) as s:
+        got = s.run(feeds)["y"]
+    np.testing.assert_allclose(got, np.einsum(eq, *feeds.values()), rtol=1e-4, atol=1e-5)
+
+
+def test_einsum_refuses_diagonals_clearly() -> None:
+    from sdkbuild.errors import SdkbuildError
+
+    feeds = {"x": np.zeros((3, 3), np.float32)}
+    m = model([helper.make_node("Einsum", ["x"], ["y"], equation="ii->i")], feeds, {}, ["y"], opset=13)
+    with pytest.raises(SdkbuildError, match="repeated index"):
+        convert_model_report(m)
