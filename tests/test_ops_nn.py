@@ -304,3 +304,91 @@ def test_einsum_refuses_diagonals_clearly() -> None:
     m = model([helper.make_node("Einsum", ["x"], ["y"], equation="ii->i")], feeds, {}, ["y"], opset=13)
     with pytest.raises(SdkbuildError, match="repeated index"):
         convert_model_report(m)
+
+
+# ----------------------------------------------------------------------------- LayerNorm pattern
+
+
+def _ln_pattern_graph(pow_form: bool, reciprocal: bool, affine: bool):
+    """The converter IR of an opset<17 LayerNorm export (as the importer lowers it)."""
+    from sdkbuild.convert.ir import Graph, Op, Value
+
+    rng = np.random.default_rng(10)
+    g = Graph()
+    shape, f32 = (2, 5, 16), np.dtype(np.float32)
+    g.values["x"] = Value("x", shape, f32)
+    g.inputs = ["x"]
+    stat = (2, 5, 1)
+
+    def val(name: str, s=shape) -> str:
+        g.values[name] = Value(name, s, f32)
+        return name
+
+    gamma, beta = rnd(rng, 16), rnd(rng, 16)
+    ops = [Op("ReduceMean", "m", ["x"], [val("mean", stat)], {"axes": [-1], "keepdims": [1]}),
+           Op("Sub", "s", ["x", "mean"], [val("d")])]
+    if pow_form:
+        ops.append(Op("Pow", "p", ["d", g.const(np.float32(2.0), "two")], [val("sq")]))
+    else:
+        ops.append(Op("Mul", "p", ["d", "d"], [val("sq")]))
+    ops += [Op("ReduceMean", "v", ["sq"], [val("var", stat)], {"axes": [2], "keepdims": [1]}),
+            Op("Add", "e", ["var", g.const(np.float32(1e-5), "eps")], [val("ve", stat)]),
+            Op("Sqrt", "r", ["ve"], [val("std", stat)])]
+    if reciprocal:
+        ops += [Op("Reciprocal", "rc", ["std"], [val("inv", stat)]), Op("Mul", "n", ["d", "inv"], [val("norm")])]
+    else:
+        ops.append(Op("Div", "n", ["d", "std"], [val("norm")]))
+    out = "norm"
+    if affine:
+        ops += [Op("Mul", "ga", ["norm", g.const(gamma, "gamma")], [val("scaled")]),
+                Op("Add", "be", [g.const(beta, "beta"), "scaled"], [val("y")])]
+        out = "y"
+    g.ops = ops
+    g.outputs = [out]
+    return g, gamma if affine else np.ones(16, np.float32), beta if affine else np.zeros(16, np.float32)
+
+
+@pytest.mark.parametrize("pow_form, reciprocal, affine", [(True, False, True), (False, True, False),
+                                                          (True, True, True)])
+def test_layernorm_pattern_rewrite(engine, pow_form, reciprocal, affine) -> None:
+    from sdkbuild.convert.export import to_sdkm
+    from sdkbuild.convert.passes import fuse_layernorm
+
+    g, gamma, beta = _ln_pattern_graph(pow_form, reciprocal, affine)
+    assert fuse_layernorm(g) == 1
+    assert [op.op_type for op in g.ops] == ["LayerNormalization"]
+    g.remove_dead()
+    x = rnd(np.random.default_rng(11), 2, 5, 16) + np.float32(3.0)
+    with engine.load(sdkm.encode(to_sdkm(g))) as em, em.session() as s:
+        got = s.run({"x": x})[g.outputs[0]]
+    mu = x.mean(-1, keepdims=True)
+    want = (x - mu) / np.sqrt(((x - mu) ** 2).mean(-1, keepdims=True) + 1e-5) * gamma + beta
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_layernorm_pattern_kept_when_an_intermediate_is_read_elsewhere() -> None:
+    from sdkbuild.convert.passes import fuse_layernorm
+
+    g, _, _ = _ln_pattern_graph(True, False, True)
+    g.outputs.append("std")  # the standard deviation is also a model output
+    assert fuse_layernorm(g) == 0
+
+
+def test_layernorm_pattern_from_an_onnx_export(engine) -> None:
+    """End to end, once the element-wise and reduction families lower these ops."""
+    from sdkbuild.convert.registry import available_engine_ops
+
+    need = {"ReduceMean", "Sub", "Pow", "Sqrt", "Div"}
+    if not need <= available_engine_ops():
+        pytest.skip(f"engine ops {sorted(need - available_engine_ops())} not there yet")
+    rng = np.random.default_rng(12)
+    consts = {"two": np.array(2.0, np.float32), "eps": np.array(1e-5, np.float32), "gamma": rnd(rng, 16),
+              "beta": rnd(rng, 16)}
+    nodes = [helper.make_node("ReduceMean", ["x"], ["mean"], axes=[-1]), helper.make_node("Sub", ["x", "mean"], ["d"]),
+             helper.make_node("Pow", ["d", "two"], ["sq"]), helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
+             helper.make_node("Add", ["var", "eps"], ["ve"]), helper.make_node("Sqrt", ["ve"], ["std"]),
+             helper.make_node("Div", ["d", "std"], ["n"]), helper.make_node("Mul", ["n", "gamma"], ["s"]),
+             helper.make_node("Add", ["s", "beta"], ["y"])]
+    feeds = {"x": rnd(rng, 2, 5, 16)}
+    stats = compare(engine, model(nodes, feeds, consts, ["y"], opset=13), feeds)
+    assert stats["LayerNorm pattern -> LayerNormalization"] == 1 and stats["ops"] == {"LayerNormalization": 1}
