@@ -273,41 +273,64 @@ engine_op("MatMul", doc="A, B: ranks 2 to 6, batch axes broadcast (numpy rules);
 
 
 @onnx_op("MaxPool", "AveragePool", max_version=22,
-         doc="1-D and 2-D; strides, pads, auto_pad, ceil_mode, dilations (MaxPool), count_include_pad; "
-         "MaxPool's Indices output unused")
+         doc="1-D, 2-D and 3-D (as two 2-D pools: windows are boxes, so max and mean separate); strides, pads, "
+         "auto_pad, ceil_mode, dilations (AveragePool from opset 19), count_include_pad; MaxPool's Indices "
+         "output unused")
 def pool(ctx: NodeContext) -> None:
     x = ctx.input(0)
     xs = ctx.shape(0)
-    if len(xs) not in (3, 4):
-        raise Unsupported(f"only 1-D and 2-D pooling are supported; input has rank {len(xs)}")
+    if len(xs) not in (3, 4, 5):
+        raise Unsupported(f"only 1-D, 2-D and 3-D pooling are supported; input has rank {len(xs)}")
     k = list(ctx.attr("kernel_shape"))
     is_max = ctx.op_type == "MaxPool"
     if is_max and ctx.used(1):
         raise Unsupported("its Indices output is used")
     dil_ok = is_max or ctx.version >= 19
     strides, dil, pads = spatial_attrs(ctx, list(xs[2:]), k, dilations_ok=dil_ok)
-    if not is_max and any(d != 1 for d in dil):
-        raise Unsupported("AveragePool with dilations is not supported")
-    one_d = len(xs) == 3
-    if one_d:
-        x, xs = as_2d(ctx, x, xs)
-        k, strides, dil, pads = [1, *k], [1, *strides], [1, *dil], [0, pads[0], 0, pads[1]]
     ceil_mode = int(ctx.attr("ceil_mode", 0)) if ctx.version >= 10 else 0
+    cip = int(ctx.attr("count_include_pad", 0))
+    n = len(xs) - 2
+    if n == 1:
+        x, xs = as_2d(ctx, x, xs)
+        y, ys = _pool2d(ctx, x, xs, [1, *k], [1, *strides], [1, *dil], [0, pads[0], 0, pads[1]], ceil_mode, cip)
+        ctx.reshape(y, ctx.output(0), (xs[0], xs[1], ys[3]), name=f"{ctx.label}_to1d")
+    elif n == 2:
+        _pool2d(ctx, x, xs, k, strides, dil, pads, ceil_mode, cip, out=ctx.output(0))
+    else:  # 3-D: over (H, W) with the depth folded into the channels, then over D
+        nb, c, d, h, w = xs
+        x2 = ctx.tmp("hw_in", (nb, c * d, h, w))
+        ctx.reshape(x, x2, (nb, c * d, h, w), name=f"{ctx.label}_hw_in")
+        y1, s1 = _pool2d(ctx, x2, (nb, c * d, h, w), k[1:], strides[1:], dil[1:], [pads[1], pads[2], pads[4], pads[5]],
+                         ceil_mode, cip)
+        plane = s1[2] * s1[3]
+        x3 = ctx.tmp("d_in", (nb, c, d, plane))
+        ctx.reshape(y1, x3, (nb, c, d, plane), name=f"{ctx.label}_d_in")
+        y2, s2 = _pool2d(ctx, x3, (nb, c, d, plane), [k[0], 1], [strides[0], 1], [dil[0], 1],
+                         [pads[0], 0, pads[3], 0], ceil_mode, cip)
+        ctx.declare_output(0, (nb, c, s2[2], s1[2], s1[3]))
+        ctx.reshape(y2, ctx.output(0), (nb, c, s2[2], s1[2], s1[3]), name=f"{ctx.label}_out")
+        ctx.count("3-D pooling as two 2-D pools")
+
+
+def _pool2d(ctx: NodeContext, x: str, xs: tuple[int, ...], k: list[int], strides: list[int], dil: list[int],
+            pads: list[int], ceil_mode: int, cip: int, out: str | None = None) -> tuple[str, tuple[int, ...]]:
     oh = conv_out(xs[2], k[0], strides[0], dil[0], pads[0], pads[2], bool(ceil_mode))
     ow = conv_out(xs[3], k[1], strides[1], dil[1], pads[1], pads[3], bool(ceil_mode))
-    attrs: dict[str, Any] = {"kernel_shape": k, "strides": strides, "pads": pads, "ceil_mode": [ceil_mode]}
-    if is_max:
-        attrs["dilations"] = dil
-    else:
-        attrs["count_include_pad"] = [int(ctx.attr("count_include_pad", 0))]
-    out = ctx.tmp("2d", (xs[0], xs[1], oh, ow)) if one_d else ctx.declare_output(0, (xs[0], xs[1], oh, ow))
-    ctx.emit(ctx.op_type, [x], [out], attrs)
-    if one_d:
-        ctx.reshape(out, ctx.output(0), (xs[0], xs[1], ow), name=f"{ctx.label}_to1d")
+    attrs: dict[str, Any] = {"kernel_shape": k, "strides": strides, "pads": pads, "ceil_mode": [ceil_mode],
+                             "dilations": dil}
+    if ctx.op_type == "AveragePool":
+        attrs["count_include_pad"] = [cip]
+        if dil == [1, 1]:
+            del attrs["dilations"]  # the form every engine build (and the int8 kernels) takes
+    ys = (xs[0], xs[1], oh, ow)
+    y = ctx.declare_output(0, ys) if out else ctx.tmp("pool2d", ys)
+    ctx.emit(ctx.op_type, [x], [y], attrs)
+    return y, ys
 
 
 engine_op("MaxPool", doc="X; `kernel_shape`, `strides`, `pads` [t,l,b,r], `dilations`, `ceil_mode`")
-engine_op("AveragePool", doc="X; `kernel_shape`, `strides`, `pads`, `ceil_mode`, `count_include_pad`")
+engine_op("AveragePool", doc="X; `kernel_shape`, `strides`, `pads`, `dilations` (fp32), `ceil_mode`, "
+          "`count_include_pad`")
 
 
 @onnx_op("GlobalAveragePool", "GlobalMaxPool", max_version=22, doc="4-D input")
