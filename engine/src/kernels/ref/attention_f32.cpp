@@ -13,6 +13,37 @@ namespace {
 
 inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }
 
+typedef float v4 __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+inline v4 splat(float f) { return v4{f, f, f, f}; }
+inline v4 select(v4i m, v4 a, v4 b) { return (v4)(((v4i)a & m) | ((v4i)b & ~m)); }
+
+// e^x in 4 lanes (Cephes' expf: range reduction by ln 2, degree-5 polynomial, 2^n from the
+// exponent bits; ~1 ulp); exactly 0 below -87.3 (so masked keys, -inf, weigh nothing).
+inline v4 exp_v4(v4 x) {
+    const v4i under = x < splat(-87.3365448f);
+    x = select(x > splat(88.3762626f), splat(88.3762626f), x);
+    x = select(under, splat(-87.3365448f), x);
+    v4 fx = x * splat(1.44269504088896341f) + splat(0.5f);
+    v4i n = __builtin_convertvector(fx, v4i);
+    v4 fn = __builtin_convertvector(n, v4);
+    n -= (v4i)(fn > fx) & v4i{1, 1, 1, 1};  // floor
+    fn = __builtin_convertvector(n, v4);
+    x -= fn * splat(0.693359375f);
+    x -= fn * splat(-2.12194440e-4f);
+    const v4 z = x * x;
+    v4 y = splat(1.9875691500e-4f);
+    y = y * x + splat(1.3981999507e-3f);
+    y = y * x + splat(8.3334519073e-3f);
+    y = y * x + splat(4.1665795894e-2f);
+    y = y * x + splat(1.6666665459e-1f);
+    y = y * x + splat(5.0000001201e-1f);
+    y = y * z + x + splat(1.0f);
+    const v4i bits = (n + v4i{127, 127, 127, 127}) << 23;
+    return select(under, splat(0.0f), y * (v4)bits);
+}
+
 struct Job {
     const AttentionF32Plan* p;
     const float *q, *k, *v;
@@ -59,13 +90,23 @@ void softmax_row(float* sc, int64_t L, bool any) {
     for (int64_t t = 0; t < L; ++t) m = sc[t] > m ? sc[t] : m;
     if (m == -INFINITY) m = 0.0f;
     float s = 0.0f;
-    for (int64_t t = 0; t < L; ++t) {
+    int64_t t = 0;
+    v4 acc = splat(0.0f);
+    for (; t + 4 <= L; t += 4) {
+        v4 v;
+        memcpy(&v, sc + t, sizeof v);
+        v = exp_v4(v - splat(m));
+        memcpy(sc + t, &v, sizeof v);
+        acc += v;
+    }
+    s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (; t < L; ++t) {
         float e = expf(sc[t] - m);
         sc[t] = e;
         s += e;
     }
     const float r = s == 0.0f ? 1.0f : 1.0f / s;
-    for (int64_t t = 0; t < L; ++t) sc[t] *= r;
+    for (t = 0; t < L; ++t) sc[t] *= r;
 }
 
 void heads(void* arg, int64_t begin, int64_t end) {
