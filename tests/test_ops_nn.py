@@ -446,3 +446,52 @@ def test_prepare_never_crashes(engine, op: str) -> None:
             return
 
     run()
+
+
+# ----------------------------------------------------------------------------- quantized ONNX ops
+
+
+@pytest.mark.parametrize("at, bt", [(np.uint8, np.int8), (np.uint8, np.uint8), (np.int8, np.int8)])
+def test_matmul_integer_and_qlinear(engine, at, bt) -> None:
+    """MatMulInteger (per-column b zero points, batched A) and QLinearMatMul exactly as
+    onnxruntime computes them, on 1 and 2 threads."""
+    rng = np.random.default_rng(13)
+
+    def ints(dt, *shape):
+        info = np.iinfo(dt)
+        return rng.integers(info.min, info.max + 1, size=shape).astype(dt)
+
+    a, b = ints(at, 2, 33, 40), ints(bt, 40, 17)
+    consts = {"b": b, "az": ints(at, 1).reshape(()), "bz": ints(bt, 17)}
+    node = helper.make_node("MatMulInteger", ["a", "b", "az", "bz"], ["y"])
+    m = model([node], {"a": a}, consts, ["y"], opset=13)
+    m.graph.output[0].type.tensor_type.elem_type = TensorProto.INT32
+    compare(engine, m, {"a": a}, tol=0.0)
+    consts = {"as": np.float32(0.02), "az": ints(at, 1).reshape(()), "b": b, "bs": np.float32(0.03),
+              "bz": ints(bt, 1).reshape(()), "ys": np.float32(0.5), "yz": ints(at, 1).reshape(())}
+    node = helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"], ["y"])
+    m = model([node], {"a": a}, consts, ["y"], opset=13)
+    m.graph.output[0].type.tensor_type.elem_type = helper.np_dtype_to_tensor_dtype(np.dtype(at))
+    compare(engine, m, {"a": a}, tol=0.0)
+
+
+def test_qlinear_conv_and_qdq(engine) -> None:
+    """QLinearConv (per-channel weight scales, bias) and a QDQ pair around a float Conv."""
+    rng = np.random.default_rng(14)
+    x = rng.integers(0, 256, size=(1, 4, 9, 9)).astype(np.uint8)
+    consts = {"xs": np.float32(0.05), "xz": np.uint8(128), "w": rng.integers(-127, 128, (6, 4, 3, 3)).astype(np.int8),
+              "ws": rng.uniform(0.01, 0.05, 6).astype(np.float32), "wz": np.zeros(6, np.int8),
+              "ys": np.float32(0.2), "yz": np.uint8(100), "b": rng.integers(-500, 500, 6).astype(np.int32)}
+    node = helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], pads=[1, 1, 1, 1],
+                            strides=[2, 1])
+    m = model([node], {"x": x}, consts, ["y"], opset=13)
+    m.graph.output[0].type.tensor_type.elem_type = TensorProto.UINT8
+    compare(engine, m, {"x": x}, tol=0.0)
+    xf = rnd(rng, 1, 3, 8, 8)
+    consts = {"s": np.float32(0.02), "z": np.uint8(120), "wq": rng.integers(-127, 128, (5, 3, 3, 3)).astype(np.int8),
+              "wqs": rng.uniform(0.01, 0.03, 5).astype(np.float32), "wqz": np.zeros(5, np.int8)}
+    nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"]),
+             helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"]),
+             helper.make_node("DequantizeLinear", ["wq", "wqs", "wqz"], ["wd"], axis=0),
+             helper.make_node("Conv", ["xd", "wd"], ["y"])]
+    compare(engine, model(nodes, {"x": xf}, consts, ["y"], opset=13), {"x": xf}, tol=1e-5)

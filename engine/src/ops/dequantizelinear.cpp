@@ -29,6 +29,7 @@ void range(void* arg, int64_t begin, int64_t end) {
 // ---- ONNX runtime form
 struct DxData {
     qp::Axis ax;
+    bool s_axis, z_axis;  // per-axis scale / zero point (else one value)
     int64_t count;
     DType xt;
 };
@@ -47,8 +48,8 @@ void dx_range(void* arg, int64_t begin, int64_t end) {
     float* y = c.out<float>(0);
     for (int64_t i = begin; i < end; ++i) {
         const int64_t ch = d.ax.channels > 1 ? (i / d.ax.inner) % d.ax.channels : 0;
-        const int32_t z = zp ? qp::load_int(zp, d.xt, ch) : 0;
-        y[i] = (float)(qp::load_int(c.in_data[0], d.xt, i) - z) * scale[ch];
+        const int32_t z = zp ? qp::load_int(zp, d.xt, d.z_axis ? ch : 0) : 0;
+        y[i] = (float)(qp::load_int(c.in_data[0], d.xt, i) - z) * scale[d.s_axis ? ch : 0];
     }
 }
 
@@ -70,11 +71,14 @@ sdk_status prepare_onnx(PrepareContext& ctx) {
     int32_t axis = 1;
     if ((st = opu::int_attr(ctx, "axis", 1, &axis)) != SDK_OK) return st;
     DxData d = {};
-    qp::Axis az;
-    if ((st = qp::check(ctx, x, &s, "x_scale", axis, &d.ax)) != SDK_OK) return st;
+    qp::Axis as, az;
+    if ((st = qp::check(ctx, x, &s, "x_scale", axis, &as)) != SDK_OK) return st;
     if ((st = qp::check(ctx, x, z, "x_zero_point", axis, &az)) != SDK_OK) return st;
-    if (z && az.channels != d.ax.channels)
+    if (as.channels > 1 && az.channels > 1 && az.channels != as.channels)
         return ctx.fail(SDK_ERR_BAD_MODEL, "x_scale and x_zero_point have different counts");
+    d.s_axis = as.channels > 1;
+    d.z_axis = az.channels > 1;
+    d.ax = d.s_axis ? as : az;
     d.count = x.shape.count();
     d.xt = x.dtype;
     if ((st = ctx.check_output_shape(0, x.shape)) != SDK_OK) return st;

@@ -1,7 +1,7 @@
 // MatMulInteger: Y (i32) = (A - a_zero_point) x (B - b_zero_point), A and B i8 or u8, exact
 // int32 accumulation. A [..., M, K] x B [K, N] (A's batch axes are more rows) or B [..., K, N] with
 // A's batch axes; a_zero_point a scalar or one per row (M), b_zero_point a scalar or one per column (N).
-// Kernel: a plain int32 loop over rows, split over the thread pool.
+// Kernel: an int32 loop per row (vectorized per B dtype), rows split over the thread pool.
 #include "core/op.h"
 #include "ops/qparams_op.h"
 
@@ -60,6 +60,7 @@ sdk_status prepare(PrepareContext& ctx) {
     Data* p = opu::alloc_op_data<Data>(ctx);
     if (!p) return SDK_ERR_OUT_OF_MEMORY;
     *p = d;
+    ctx.request_thread_scratch((size_t)(d.k + d.n) * sizeof(int32_t));
     return SDK_OK;
 }
 
@@ -68,6 +69,19 @@ struct Job {
     const RunContext* ctx;
 };
 
+// One row of Y: y[n] = sum_k (a[k] - za) * (B[k][n] - zb[n]), B's rows streamed (the compiler
+// vectorizes the inner loop for each B dtype).
+template <typename TB>
+void row(const Data& d, const int32_t* arow, const TB* b, const int32_t* zb, int32_t* y) {
+    for (int64_t n = 0; n < d.n; ++n) y[n] = 0;
+    for (int64_t k = 0; k < d.k; ++k) {
+        const int32_t av = arow[k];
+        if (!av) continue;
+        const TB* br = b + k * d.n;
+        for (int64_t n = 0; n < d.n; ++n) y[n] += av * ((int32_t)br[n] - zb[n]);
+    }
+}
+
 void rows(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
     const Data& d = *j.d;
@@ -75,19 +89,16 @@ void rows(void* arg, int64_t begin, int64_t end) {
     const void* az = c.num_inputs > 2 ? c.in_data[2] : nullptr;
     const void* bz = c.num_inputs > 3 ? c.in_data[3] : nullptr;
     int32_t* y = c.out<int32_t>(0);
+    // per-thread scratch: A's row minus its zero point, then B's zero point per column
+    int32_t* arow = static_cast<int32_t*>(c.thread_scratch());
+    int32_t* zb = arow + d.k;
+    for (int64_t n = 0; n < d.n; ++n) zb[n] = bz ? qp::load_int(bz, d.bt, d.b_cols ? n : 0) : 0;
     for (int64_t r = begin; r < end; ++r) {
         const int32_t za = az ? qp::load_int(az, d.at, d.a_rows ? r % d.m : 0) : 0;
-        int32_t* yr = y + r * d.n;
+        for (int64_t k = 0; k < d.k; ++k) arow[k] = qp::load_int(c.in_data[0], d.at, r * d.k + k) - za;
         const int64_t boff = d.b_batched ? (r / (d.m ? d.m : 1)) * d.k * d.n : 0;
-        for (int64_t n = 0; n < d.n; ++n) yr[n] = 0;
-        for (int64_t k = 0; k < d.k; ++k) {
-            const int32_t av = qp::load_int(c.in_data[0], d.at, r * d.k + k) - za;
-            if (!av) continue;
-            for (int64_t n = 0; n < d.n; ++n) {
-                const int32_t zb = bz ? qp::load_int(bz, d.bt, d.b_cols ? n : 0) : 0;
-                yr[n] += av * (qp::load_int(c.in_data[1], d.bt, boff + k * d.n + n) - zb);
-            }
-        }
+        if (d.bt == DType::U8) row(d, arow, c.in<uint8_t>(1) + boff, zb, y + r * d.n);
+        else row(d, arow, c.in<int8_t>(1) + boff, zb, y + r * d.n);
     }
 }
 

@@ -50,6 +50,7 @@ void range(void* arg, int64_t begin, int64_t end) {
 // ---- ONNX runtime form
 struct QxData {
     qp::Axis ax;
+    bool s_axis, z_axis;  // per-axis scale / zero point (else one value)
     int64_t count;
     DType xt, yt, zt;
     bool multiply;
@@ -68,8 +69,8 @@ void qx_range(void* arg, int64_t begin, int64_t end) {
     const void* zp = c.num_inputs > 2 ? c.in_data[2] : nullptr;
     for (int64_t i = begin; i < end; ++i) {
         const int64_t ch = d.ax.channels > 1 ? (i / d.ax.inner) % d.ax.channels : 0;
-        const float s = scale[ch];
-        const float z = zp ? (float)qp::load_int(zp, d.zt, ch) : 0.0f;
+        const float s = scale[d.s_axis ? ch : 0];
+        const float z = zp ? (float)qp::load_int(zp, d.zt, d.z_axis ? ch : 0) : 0.0f;
         float v;
         if (d.xt == DType::I32) {
             const float x = (float)c.in<int32_t>(0)[i];
@@ -109,9 +110,11 @@ sdk_status prepare_onnx(PrepareContext& ctx) {
     qp::Axis as, az;
     if ((st = qp::check(ctx, x, &s, "y_scale", axis, &as)) != SDK_OK) return st;
     if ((st = qp::check(ctx, x, z, "y_zero_point", axis, &az)) != SDK_OK) return st;
-    if (z && az.channels != as.channels)
+    if (as.channels > 1 && az.channels > 1 && az.channels != as.channels)
         return ctx.fail(SDK_ERR_BAD_MODEL, "y_scale and y_zero_point have different counts");
-    d.ax = as;
+    d.s_axis = as.channels > 1;
+    d.z_axis = az.channels > 1;
+    d.ax = d.s_axis ? as : az;
     d.count = x.shape.count();
     if ((st = ctx.check_output_shape(0, x.shape)) != SDK_OK) return st;
     QxData* p = opu::alloc_op_data<QxData>(ctx);
