@@ -174,6 +174,8 @@ def load_api(path: str | os.PathLike | None = None, engine_header: str | os.Path
             except KeyError as e:
                 raise _err(source, f"{key}[{i}]", f"missing key {e}") from None
             cname = c.name if key == "dtype" else ("OK" if c.name == "OK" else "ERR_" + c.name)
+            if any(o.name == c.name for o in out):
+                raise _err(source, f"{key} {c.name}", "is listed twice")
             if in_header.get(cname) != c.code:
                 raise _err(source, f"{key} {c.name}",
                            f"{c_prefix}{cname} = {c.code} does not match engine.h ({in_header.get(cname)})")

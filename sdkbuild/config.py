@@ -64,7 +64,7 @@ LICENSES: dict[str, tuple[str, str]] = {
 # collide with (or shadow) the system's, and NSErrorDomain-style names redefine Foundation's.
 RESERVED_OBJC_PREFIXES = frozenset(
     "NS UI CF CG CA CI CL MK AV GL SK SC WK UN MP PH HK AR CK CT CM CV GK MT ML VN NL QL SF SL "
-    "AS AU AX EK GC IN MC MS NE NW OS PK TV WC XC".split())
+    "AS AU AX EK GC IN MC MS NE NW OS PK TV WC XC MTL MTK SCN GLK PDF QLP".split())
 _MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt",
                "prune_channels")
 _BUDGET_KEYS = ("total_bytes", "total_growth_percent", "targets")
@@ -336,7 +336,7 @@ def check_objc_prefix(prefix: str, key: str = "sdk.objc_prefix") -> str:
     if not re.fullmatch(r"[A-Z][A-Z0-9]{1,2}", prefix):
         raise _err(key, prefix, 'must be 2 or 3 characters: an upper-case letter, then upper-case letters or digits, '
                    'e.g. "VK"')
-    if prefix[:2] in RESERVED_OBJC_PREFIXES:
+    if prefix in RESERVED_OBJC_PREFIXES or prefix[:2] in ("NS", "UI"):  # (and Foundation's/UIKit's NSX..., UIK...)
         raise _err(key, prefix, f"{prefix[:2]!r} is a prefix Apple reserves for its own frameworks (NSError, "
                    "UIView, ...): classes and constants would collide with the system's",
                    'choose another, e.g. the initials of your SDK ("VK" for VisionKit)')
@@ -676,7 +676,7 @@ def init(directory: str | Path = ".", force: bool = False) -> Path:
 
 def default_objc_prefix(name: str) -> str:
     """A valid, non-reserved prefix from the SDK name: its capitals, else its letters."""
-    letters = re.sub(r"[^A-Za-z]", "", name).upper() or "SDK"
+    letters = re.sub(r"[^A-Za-z]", "", name).upper() or "SDK"  # (refused candidates are skipped)
     caps = re.sub(r"[^A-Z]", "", name)
     for cand in (caps[:3], caps[:2], letters[:3], letters[0] + letters[-2:], letters[:2], letters[0] + "KT", "SDK"):
         try:

@@ -168,7 +168,7 @@ def test_cli_bindings_command(tmp_path):
     (tmp_path / "models").mkdir()
     onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")
     (tmp_path / "sdk.toml").write_text(
-        '[sdk]\nname = "Cli_Kit2"\nversion = "1.0.0"\njava_package = "org.example.clikit"\nobjc_prefix = "CK"\n'
+        '[sdk]\nname = "Cli_Kit2"\nversion = "1.0.0"\njava_package = "org.example.clikit"\nobjc_prefix = "XK"\n'
         'targets = ["host"]\n\n[models]\nfiles = ["models/tiny.onnx"]\n')
     r = CliRunner().invoke(cli, ["bindings", "--config", str(tmp_path / "sdk.toml"), "-o", str(tmp_path / "out")])
     assert r.exit_code == 0, r.output
@@ -178,5 +178,5 @@ def test_cli_bindings_command(tmp_path):
     assert "System.loadLibrary(LIBRARY_NAME)" in (out / "java/org/example/clikit/Engine.java").read_text()
     assert 'LIBRARY_NAME = "cli_kit2"' in (out / "java/org/example/clikit/Engine.java").read_text()
     h = (out / "objc/Cli_Kit2.h").read_text()
-    assert "@interface CKModel : NSObject" in h
+    assert "@interface XKModel : NSObject" in h
     assert "module Cli_Kit2 {" in (out / "objc/module.modulemap").read_text()

@@ -180,7 +180,7 @@ def test_cli_init_and_error_exit(tmp_path: Path) -> None:
 # ---- objc prefix, init, [publish], dtypes (issue 13) ----------------------------------------
 
 
-@pytest.mark.parametrize("prefix", ["NS", "UI", "CF", "NSX", "ML"])
+@pytest.mark.parametrize("prefix", ["NS", "UI", "CF", "NSX", "UIK", "ML", "CK", "MTL"])
 def test_apple_reserved_objc_prefixes_are_refused(proj: Path, prefix: str) -> None:
     msg = _error(proj, BASE.replace('objc_prefix = "VK"', f'objc_prefix = "{prefix}"'))
     assert f"sdk.objc_prefix = '{prefix}'" in msg and "Apple reserves" in msg
@@ -195,9 +195,14 @@ def test_invalid_objc_prefixes_are_refused(proj: Path, prefix: str) -> None:
 def test_init_writes_a_valid_prefix_and_a_models_folder(tmp_path: Path, folder: str) -> None:
     out = init(tmp_path / folder)
     cfg = load(out)  # valid, so the prefix is not one Apple reserves
-    assert cfg.sdk.objc_prefix[:2] not in config.RESERVED_OBJC_PREFIXES
+    assert cfg.sdk.objc_prefix not in config.RESERVED_OBJC_PREFIXES and cfg.sdk.objc_prefix[:2] not in ("NS", "UI")
     assert (tmp_path / folder / "models").is_dir()  # the README's next step copies models there
     assert cfg.engine.dtypes == "auto" and cfg.publish.group_id == "com.example"
+
+
+@pytest.mark.parametrize("prefix", ["CKT", "MLK", "VK", "TK9"])
+def test_three_letter_prefixes_beside_apple_ones_are_fine(proj: Path, prefix: str) -> None:
+    assert _parse(proj, BASE.replace('objc_prefix = "VK"', f'objc_prefix = "{prefix}"')).sdk.objc_prefix == prefix
 
 
 def test_init_for_newsdk_is_not_ns(tmp_path: Path) -> None:
