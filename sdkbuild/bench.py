@@ -340,7 +340,8 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
                     if progress:
                         progress(rows[-1])
         for lr in measure_load(f["sdkm_fp32"], lib):
-            rows.append({"model": bm.name, "dtype": "fp32", "runtime": "engine", "kind": "load", **lr})
+            rows.append({"model": bm.name, "dtype": "fp32", "threads": 1, "runtime": f"engine load ({lr['mode']})",
+                         "kind": "load", **lr})
             if progress:
                 progress(rows[-1])
     (work / "results.json").write_text(json.dumps(rows, indent=1) + "\n")

@@ -262,7 +262,7 @@ def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, ru
         raise click.BadParameter(f"{threads!r} is not a comma-separated list of ints", param_hint="--threads") from None
     text = bench.bench_files(models, calibration, Path(work), counts, runs, warmup,
                              progress=lambda r: click.echo(f"  {r['model']} {r['dtype']} {r['runtime']} "
-                                                           f"x{r['threads']}: {r.get('median_ms', 0):.3f} ms",
+                                                           f"x{r['threads']}: {r.get('median_ms', r.get('load_ms', 0)):.3f} ms",
                                                            err=True))
     if output:
         from .fileio import write_atomic

@@ -356,5 +356,6 @@ def test_same_folder_follows_compiler_and_option_changes(tmp_path: Path) -> None
                        capture_output=True, text=True, timeout=900, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     dll = ctypes.CDLL(str(root / "build" / "host" / "lib" / "libtinykit.so"))
+    dll.sdk_build_info = dll.tinykit_sdk_build_info  # the SDK's own names (engine/tools/symbol_prefix.py)
     dll.sdk_build_info.restype = ctypes.c_char_p
     assert json.loads(dll.sdk_build_info().decode())["ops"] == ["Add", "Conv", "MatMul", "Reshape"]
