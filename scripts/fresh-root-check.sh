@@ -18,6 +18,7 @@
 #   --mirror URL  Debian mirror (default: the first deb.debian.org-style URI in /etc/apt/sources.list*)
 #   -- ARGS       extra arguments for scripts/test.sh (pytest), e.g. -- -m "not slow"
 #
+# The machine's network settings (proxy variables, its CA bundle) are carried in; nothing else is.
 # The summary (phases, durations, test counts, skips) is printed at the end and written to
 # <dir>/fresh-root-result.txt (copied to ./fresh-root-result.txt). Exit 0 only when both
 # commands passed and no test was skipped for a missing tool.
@@ -122,8 +123,20 @@ phase() {  # phase NAME CMD...: run, log, time
   return "$rc"
 }
 
+# The machine's network settings come along, nothing else: proxy variables, and its CA bundle
+# when it has one (a network that inspects TLS needs it for pip), as a file of its own.
+net_env=()
+for v in http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+  [ -n "${!v:-}" ] && net_env+=("$v=${!v}")
+done
+host_ca=/etc/ssl/certs/ca-certificates.crt
+if [ -f "$host_ca" ]; then
+  net_env+=(PIP_CERT=/usr/local/share/host-network/ca.crt SSL_CERT_FILE=/usr/local/share/host-network/ca.crt
+            REQUESTS_CA_BUNDLE=/usr/local/share/host-network/ca.crt)
+fi
+
 inside() {  # run a command in the chroot as a fresh login: empty environment, HOME=/root
-  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true \
+  chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 CI=true "${net_env[@]}" \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
 
@@ -156,6 +169,10 @@ deb $mirror $suite-updates main
 deb $security $suite-security main
 EOF
   cp /etc/resolv.conf "$root/etc/resolv.conf"
+  if [ -f "$host_ca" ]; then
+    mkdir -p "$root/usr/local/share/host-network"
+    cp "$host_ca" "$root/usr/local/share/host-network/ca.crt"
+  fi
   mnt proc proc "$root/proc"
   mnt sysfs sysfs "$root/sys"
   # a /dev of its own (not a bind of the host's, whose mounts could propagate back)
