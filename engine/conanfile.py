@@ -10,6 +10,7 @@ reused from the Conan cache, even by another checkout, and any change rebuilds.
 
 import hashlib
 import os
+import shutil
 
 from conan import ConanFile
 from conan.tools.files import copy
@@ -128,7 +129,10 @@ class SdkEngineConan(ConanFile):
     def build(self):
         # Our own `meson setup` (not conan's Meson.configure) so that the options file is
         # appended after the user machine files, and a re-run reconfigures in place.
-        reconf = " --reconfigure" if os.path.isdir(os.path.join(self.build_folder, "meson-private")) else ""
+        private = os.path.join(self.build_folder, "meson-private")
+        if os.path.isdir(private) and not os.path.isfile(os.path.join(self.build_folder, "build.ninja")):
+            shutil.rmtree(private)  # a `meson setup` that was interrupted: set up afresh
+        reconf = " --reconfigure" if os.path.isdir(private) else ""
         self.run(f'meson setup {self._machine_args()}{reconf} "{self.build_folder}" "{self.source_folder}" --prefix=/')
         jobs = self.conf.get("tools.build:jobs", check_type=int)
         self.run(f'meson compile -C "{self.build_folder}"' + (f" -j{jobs}" if jobs else ""))

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, paths, toolchains
+from . import __version__, locks, paths, procs, toolchains
 from .config import DTYPES, Config
 from .engine_sources import available_ops, op_sources, sources_hash
 from .errors import SdkbuildError
@@ -284,8 +284,11 @@ class _Log:
 
     def run(self, cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         self.write("$ " + " ".join(cmd))
-        r = subprocess.run(cmd, env=env, cwd=cwd, stdout=self.fh, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL)
+        try:
+            r = procs.run(cmd, env=env, cwd=cwd, stdout=self.fh, stderr=subprocess.STDOUT)
+        except procs.Cancelled:
+            self.write("# interrupted")
+            raise
         self.fh.flush()
         if r.returncode != 0:
             raise TargetFailed(f"{Path(cmd[0]).name} {cmd[1] if len(cmd) > 1 else ''} failed (exit {r.returncode})")
@@ -364,7 +367,7 @@ def export_recipe(log: _Log | None = None) -> str:
             if log is not None:
                 log.run(cmd, tool_env())
             else:
-                r = subprocess.run(cmd, env=tool_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                r = procs.run(cmd, env=tool_env(), capture_output=True, text=True)
                 if r.returncode != 0:
                     raise SdkbuildError(f"conan export of the engine recipe failed:\n{r.stderr.strip()[-2000:]}")
         ref = json.loads(out.read_text()).get("reference", "")
@@ -469,7 +472,11 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
                  jobs: int, engine_hash: str, bindings: bool = True, engine_ref: str | None = None) -> TargetResult:
     target = TARGETS[target_name]
     out = cfg.target_dir(target_name)
+    if procs.cancelled():  # Ctrl-C while this target was queued: do not start it
+        return TargetResult(target_name, False, message="interrupted")
     out.mkdir(parents=True, exist_ok=True)
+    for folder in (out, out / "lib", out / "conan"):  # what a killed run of this target left
+        locks.remove_leftovers(folder)
     prev_log = (out / "build.log").read_text(errors="replace") if (out / "build.log").is_file() else ""
     log = _Log(out / "build.log")
     t0 = time.monotonic()
@@ -510,6 +517,8 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
         res.ok, res.info, res.size = True, info, info["sizes"]["file"]
     except TargetFailed as e:
         res.message = str(e)
+    except procs.Cancelled:
+        res.message = "interrupted"
     except SdkbuildError as e:
         res.message = str(e)
         log.write(f"error: {e}")
@@ -602,16 +611,29 @@ def _targets(cfg: Config, names: Sequence[str] | None) -> list[str]:
 
 def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | None = None, clean: bool = False,
               print_ops: bool = False, console=None, bindings: bool = True) -> list[TargetResult]:
-    """The whole `sdkbuild build`; returns per-target results (the CLI exits 1 if any failed)."""
+    """The whole `sdkbuild build`; returns per-target results (the CLI exits 1 if any failed).
+
+    Holds the project lock (a second build in the project waits, saying so). Ctrl-C/SIGTERM
+    stop every tool tree and the queued targets at once (sdkbuild/procs.py).
+    """
     from rich.console import Console
 
     con = console or Console(highlight=False, soft_wrap=True)
     names = _targets(cfg, targets)
+    with procs.interruptible(), locks.project_lock(cfg.build_dir, "sdkbuild build",
+                                                   say=lambda m: con.print(f"[yellow]{m}[/]")):
+        return _run_build(cfg, con, names, jobs, clean, print_ops, bindings)
+
+
+def _run_build(cfg: Config, con, names: list[str], jobs: int | None, clean: bool, print_ops: bool,
+               bindings: bool) -> list[TargetResult]:
     for w in cfg.warnings:
         con.print(f"[yellow]warning:[/] {w}")
     if clean:
         for n in names:
             shutil.rmtree(cfg.target_dir(n), ignore_errors=True)
+    locks.remove_leftovers(cfg.build_dir)
+    locks.remove_leftovers(cfg.models_dir)
     conv_log: list[str] = []
     with con.status("converting models") if cfg.models.files and not print_ops else _nullctx():
         models = convert_models(cfg, conv_log)
@@ -631,15 +653,24 @@ def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | Non
     engine_ref = export_recipe()  # once per run, not per target: the Conan lock is the shared bottleneck
     results: list[TargetResult] = []
     con.print(f"building {len(names)} target(s): ops {', '.join(sel.ops) or '(none)'}; dtypes {', '.join(sel.dtypes)}")
-    with ThreadPoolExecutor(max_workers=workers) as pool, con.status(f"building {', '.join(names)}") as status:
-        futs = [pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings, engine_ref)
-                for n in names]
-        for fut in as_completed(futs):
-            r = fut.result()
-            results.append(r)
-            _print_result(con, r)
-            left = [n for n in names if n not in {x.target for x in results}]
-            status.update(f"building {', '.join(left)}")
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        with con.status(f"building {', '.join(names)}") as status:
+            futs = [pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings, engine_ref)
+                    for n in names]
+            for fut in as_completed(futs):
+                r = fut.result()
+                results.append(r)
+                _print_result(con, r)
+                left = [n for n in names if n not in {x.target for x in results}]
+                status.update(f"building {', '.join(left)}")
+    except BaseException:
+        # Ctrl-C: queued targets never start; running ones end as soon as their tools are
+        # stopped (procs.interruptible does that on the way out)
+        procs.stop_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     order = {n: i for i, n in enumerate(names)}
     return sorted(results, key=lambda r: order[r.target])
 

@@ -60,10 +60,13 @@ def build_cmd(config_path: str | None, targets: tuple[str, ...], print_ops: bool
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel compile jobs (default: cores).")
 def test_cmd(config_path: str | None, targets: tuple[str, ...], jobs: int | None) -> None:
     """Build the engine tests for each target and run them (under qemu for ARM stand-ins)."""
+    from . import locks, procs
     from .build_test import run_tests
     from .config import load
 
-    results = run_tests(load(config_path), targets, jobs=jobs)
+    cfg = load(config_path)
+    with procs.interruptible(), locks.project_lock(cfg.build_dir, "sdkbuild test"):
+        results = run_tests(cfg, targets, jobs=jobs)
     if any(not r.ok for r in results):
         raise SdkbuildError(f"engine tests failed for {', '.join(r.target for r in results if not r.ok)}",
                             "see the failing tests and log paths above")
@@ -279,9 +282,8 @@ def main() -> None:
         if e.hint:
             click.echo(f"  hint: {e.hint}", err=True)
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Click turns Ctrl-C into Abort
+        _interrupted()
     except click.ClickException as e:
         # the same one-line `error:` + hint as SdkbuildError, instead of Click's usage block
         click.secho(f"error: {e.format_message()}", fg="red", err=True)
@@ -291,14 +293,31 @@ def main() -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
     except OSError as e:
         # environment trouble no stage worded itself, e.g. an output folder that cannot be created
         click.secho(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), fg="red", err=True)
         click.echo("  hint: check that the path exists and is writable", err=True)
         sys.exit(1)
+
+
+def _interrupted() -> None:
+    """Ctrl-C / SIGTERM: stop every tool tree, then exit 130 at once (within 2 s in all), not
+    after worker threads finish whatever in-process step they are in."""
+    import os
+    import threading
+    import time
+
+    from . import procs
+
+    procs.stop_all()
+    click.echo("interrupted", err=True)
+    deadline = time.monotonic() + 0.3
+    for t in threading.enumerate():
+        if t is not threading.current_thread() and not t.daemon:
+            t.join(max(0.0, deadline - time.monotonic()))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 if __name__ == "__main__":

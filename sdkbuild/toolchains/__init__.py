@@ -195,9 +195,20 @@ def _dedup(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def compiler_launcher() -> str | None:
-    """ccache or sccache when installed (SDKBUILD_NO_CCACHE=1 turns it off)."""
+    """ccache or sccache when installed; SDKBUILD_COMPILER_LAUNCHER names the launcher (a program,
+    e.g. sccache, or "none"); SDKBUILD_NO_CCACHE=1 turns it off."""
     if os.environ.get("SDKBUILD_NO_CCACHE"):
         return None
+    named = os.environ.get("SDKBUILD_COMPILER_LAUNCHER", "").strip()
+    if named:
+        if named.lower() in ("none", "off", "0"):
+            return None
+        found = which(named) or (named if os.path.isfile(named) and os.access(named, os.X_OK) else None)
+        if found is None:
+            raise SdkbuildError(f"SDKBUILD_COMPILER_LAUNCHER={named}: no such program",
+                                "install it (e.g. apt-get install ccache, or cargo install sccache), or unset the "
+                                "variable")
+        return found
     return which("ccache") or which("sccache")
 
 
