@@ -58,6 +58,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": ["ANY"],
         "tests": [True, False],
         "toolchain_id": ["ANY"],  # hash of sdkbuild's machine file: compilers and flags
+        "objc": ["none", "sdk", "standin"],  # Objective-C++ extra sources (iOS bindings), see meson.options
     }
     default_options = {
         "ops": "",
@@ -73,6 +74,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": "",
         "tests": False,
         "toolchain_id": "",
+        "objc": "none",
     }
     exports_sources = ("meson.build", "meson.options", "include/*", "src/*", "tools/*.py", "tests/*")
 
@@ -105,6 +107,7 @@ class SdkEngineConan(ConanFile):
             "extra_sources": _split(o.extra_sources),
             "extra_include_dirs": _split(o.extra_include_dirs),
             "tests": bool(o.tests),
+            "objc": str(o.objc),
         })
         tc.default_library = "shared" if o.shared else "static"
         # The machine file from sdkbuild carries every platform flag: drop what Conan adds

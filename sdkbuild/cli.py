@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -261,14 +262,18 @@ def bindings_cmd(config_path: str | None, output: str | None, languages: tuple[s
 @click.option("--swiftpm-url", default=None, metavar="BASE_URL",
               help="Where the XCFramework zip will be uploaded: Package.swift gets a url + checksum binaryTarget.")
 @click.option("--no-prefab", is_flag=True, help="Leave the Prefab (C/C++ consumer) folder out of the AAR.")
+@click.option("--from", "from_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Build folders from other machines (DIR/<target>/ + DIR/models/, or folders of them; "
+                   "repeatable): checked to match each other and this checkout, then collected into build/.")
 def package_cmd(config_path: str | None, dist_dir: str | None, targets: tuple[str, ...], swiftpm_url: str | None,
-                no_prefab: bool) -> None:
+                no_prefab: bool, from_dirs: tuple[str, ...]) -> None:
     """Write the AAR + POM, XCFramework + zip + Package.swift and models into dist/ (reproducibly)."""
     from .config import load
     from .package.dist import package
 
     r = package(load(config_path), dist=dist_dir, swiftpm_url=swiftpm_url, prefab=not no_prefab,
-                targets=list(targets) or None)
+                targets=list(targets) or None, from_dirs=[Path(d) for d in from_dirs] or None,
+                say=lambda m: click.echo(m, err=True))
     for name, digest in r.sums().items():
         if "/" not in name or name.startswith("models/"):
             click.echo(f"{digest[:16]}  {r.dist / name}")

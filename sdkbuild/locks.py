@@ -25,8 +25,8 @@ from .errors import SdkbuildError
 
 LOCK_NAME = ".sdkbuild.lock"
 # tempfile.mkstemp(prefix=".<name>.") in fileio.atomic_file / archive.atomic_dir: 8 chars of [a-z0-9_]
-# and archive.atomic_dir's `.<name>.old-<pid>`
-_ATOMIC_TMP = re.compile(r"^\..+\.([a-z0-9_]{8}|old-\d+)$")
+# and archive.atomic_dir's `.<name>.old-<pid>`, package/shards.py's `.<target>.incoming-<pid>`
+_ATOMIC_TMP = re.compile(r"^\..+\.([a-z0-9_]{8}|old-\d+|incoming-\d+)$")
 
 
 def _holder(fh) -> str:

@@ -16,7 +16,7 @@ from .. import bindings, locks, procs
 from ..errors import SdkbuildError
 from ..fileio import sha256_file, write_atomic
 from ..targets import TARGETS
-from . import aar, xcframework
+from . import aar, shards, xcframework
 from .aar import android_targets, build_aar, load_built_target
 from .xcframework import build_xcframework, ios_targets
 
@@ -43,15 +43,47 @@ def built_models(cfg: Any) -> list[Path]:
 
 
 def package(cfg: Any, *, dist: Path | None = None, swiftpm_url: str | None = None, prefab: bool = True,
-            targets: list[str] | None = None) -> PackageResult:
+            targets: list[str] | None = None, from_dirs: list[Path] | None = None, say=None) -> PackageResult:
     """Package every built Android and iOS target of cfg into dist/ (default: next to sdk.toml).
 
     Holds the project lock. The new set is written into a staging folder beside dist/ and
     swapped in at the end, so dist/ always holds one complete set, the old or the new.
+    `from_dirs`: build folders from other machines (package/shards.py), checked and then
+    installed into build/ first. Every packaged build must have been made from the same
+    inputs as the others and as this checkout.
     """
     dist = Path(dist) if dist else cfg.root / "dist"
-    with procs.interruptible(), locks.project_lock(cfg.build_dir, "sdkbuild package"):
+    say = say or (lambda m: None)
+    with procs.interruptible(), locks.project_lock(cfg.build_dir, "sdkbuild package", say=say):
+        if from_dirs:
+            _collect(cfg, [Path(d) for d in from_dirs], say)
         return _package(cfg, dist, swiftpm_url, prefab, targets)
+
+
+def expected_inputs(cfg: Any) -> dict[str, str]:
+    """build-info "inputs" of a build of cfg by this sdkbuild (the models come from build/models)."""
+    from ..build import _converter_hash, bindings_hash
+    from ..engine_sources import sources_hash
+
+    return {"sdk.toml": cfg.sha256, "converter": _converter_hash(), "engine_sources": sources_hash(),
+            "bindings": bindings_hash()}
+
+
+def _model_names(cfg: Any) -> list[str]:
+    return [f"{Path(src).stem}.sdkm" for src in cfg.models.files]
+
+
+def _collect(cfg: Any, dirs: list[Path], say) -> None:
+    """Check the shards against each other and this checkout, then install them into build/."""
+    found = shards.find(dirs)
+    names = bindings.names_from_config(cfg)
+    built = [load_built_target(d.parent, t, names.lib_name) for t, d in sorted(found.targets.items())]
+    models = {n: found.models[n][0] for n in _model_names(cfg) if found.models.get(n)}
+    if len(models) == len(_model_names(cfg)):
+        shards.check_inputs(built, expected_inputs(cfg), models)
+    installed = shards.install(found, cfg.build_dir, _model_names(cfg))
+    say(f"collected {len(installed)} target(s) into {cfg.build_dir}: "
+        + ", ".join(f"{t} (from {found.targets[t].parent})" for t in installed))
 
 
 def _package(cfg: Any, dist: Path, swiftpm_url: str | None, prefab: bool, targets: list[str] | None) -> PackageResult:
@@ -69,10 +101,9 @@ def _package(cfg: Any, dist: Path, swiftpm_url: str | None, prefab: bool, target
     models = built_models(cfg)
     # every input checked before anything is written: a missing target leaves dist/ as it was
     names = bindings.names_from_config(cfg)
-    for t in android:
-        aar.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
-    for t in ios:
-        xcframework.check_built(load_built_target(cfg.build_dir, t, names.lib_name))
+    built = [aar.check_built(load_built_target(cfg.build_dir, t, names.lib_name)) for t in android]
+    built += [xcframework.check_built(load_built_target(cfg.build_dir, t, names.lib_name)) for t in ios]
+    shards.check_inputs(built, expected_inputs(cfg), {m.name: m for m in models})
     remove_package_leftovers(dist)
     stage = Path(tempfile.mkdtemp(prefix=f".{dist.name}.staging-{os.getpid()}-", dir=_parent(dist)))
     try:
