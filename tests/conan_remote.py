@@ -1,10 +1,10 @@
 """A real Conan server (PyPI `conan-server`) on 127.0.0.1, and the SDK project the remote,
 reproducibility and workflow tests share (tests/test_conan_remote.py, test_ci_workflow.py).
 
-`seeded_remote()` is made once per test session (under pytest-xdist too): machine A, with an
-empty Conan home of its own, builds every target of the project with the remote configured
+`seeded_remote()` is made once per test session (under pytest-xdist too): machine A (this
+machine's sdkbuild Conan cache) builds every target of the project with the remote configured
 and upload credentials in its environment, so the server ends up holding every engine
-configuration. Each test then starts its own server process over the same storage.
+configuration (compiled, or taken from the cache when an earlier run compiled it). Each test then starts its own server process over the same storage.
 """
 
 from __future__ import annotations
@@ -136,10 +136,12 @@ def sdkbuild(cwd: Path, env: dict[str, str], *args: str, timeout: int = 1200) ->
     return subprocess.run([*SDKBUILD, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def machine_env(folder: Path, **extra: str) -> dict[str, str]:
-    """A machine state: its own empty Conan home; no remote or credentials unless given."""
+def machine_env(folder: Path | None, **extra: str) -> dict[str, str]:
+    """A machine state: its own empty Conan home in `folder` (None: this machine's sdkbuild
+    Conan cache); no remote or credentials unless given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SDKBUILD_CONAN_", "CONAN_"))}
-    env["CONAN_HOME"] = str(folder / "conan-home")
+    if folder is not None:
+        env["CONAN_HOME"] = str(folder / "conan-home")
     env.update(extra)
     return env
 
@@ -150,7 +152,9 @@ def _seed(folder: Path) -> None:
     repo = make_repo(folder / "machine-a" / "repo")
     counts = folder / "machine-a" / "compiler-runs.log"
     with conan_server(folder / "storage", password, folder / "server-seed") as url:
-        env = machine_env(folder / "machine-a", SDKBUILD_CONAN_REMOTE=url, SDKBUILD_CONAN_USER=USER,
+        # machine A is this machine with its own Conan cache: what it has cached from earlier runs
+        # is uploaded without compiling again (reuse), the rest is compiled and uploaded
+        env = machine_env(None, SDKBUILD_CONAN_REMOTE=url, SDKBUILD_CONAN_USER=USER,
                           SDKBUILD_CONAN_PASSWORD=password,
                           SDKBUILD_COMPILER_LAUNCHER=str(counting_launcher(folder / "machine-a" / "cc", counts)))
         r = sdkbuild(repo, env, "build", "-j2")

@@ -80,6 +80,11 @@ def _tool_cache_python(folder: Path) -> Path:
         script = venv / "bin" / name
         script.write_text(f"#!{venv / 'bin' / 'python'}\n{code}\n")
         script.chmod(0o755)
+    # the console scripts pip would have installed with sdkbuild's dependencies (conan, meson, ninja, ...)
+    for tool in Path(sys.executable).parent.iterdir():
+        dest = venv / "bin" / tool.name
+        if not dest.exists() and not tool.name.startswith(("python", "activate", "pip")):
+            dest.symlink_to(tool)
     return venv / "bin"
 
 
