@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -394,7 +395,8 @@ class Runner:
 
     def cache_restore(self, key: str, restore_keys: list[str], paths: list[str], workspace: Path,
                       home: Path) -> str | None:
-        stored = sorted(self.caches.iterdir(), key=lambda p: p.stat().st_mtime, reverse=True)
+        stored = sorted((d for d in self.caches.iterdir() if (d / "meta.json").is_file()),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
         names = [json.loads((d / "meta.json").read_text())["key"] for d in stored]
         hit = key if key in names else next((n for rk in restore_keys for n in names if n.startswith(rk)), None)
         if hit is None:
@@ -410,12 +412,17 @@ class Runner:
         dest = self.caches / re.sub(r"[^A-Za-z0-9_.-]+", "_", key)
         if dest.exists():
             return  # caches are immutable: a key is saved once
-        dest.mkdir()
+        tmp = self.caches.parent / f".saving-{dest.name}-{threading.get_ident()}"
+        tmp.mkdir(parents=True)
         for i, p in enumerate(paths):
             src = self._resolve(p, workspace, home)
             if src.is_dir():
-                shutil.copytree(src, dest / str(i), symlinks=True)
-        (dest / "meta.json").write_text(json.dumps({"key": key}))
+                shutil.copytree(src, tmp / str(i), symlinks=True)
+        (tmp / "meta.json").write_text(json.dumps({"key": key}))
+        try:
+            os.rename(tmp, dest)  # whole or not at all: a job restoring meanwhile sees no half cache
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def upload(self, with_: dict[str, Any], workspace: Path) -> tuple[str, str]:
         """actions/upload-artifact@v4: the files `path` names, relative to their least common ancestor."""

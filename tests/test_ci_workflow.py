@@ -66,6 +66,13 @@ def test_expression_evaluator() -> None:
     assert Expr("!(matrix['target'] != 'ANDROID-X86')", ctx, funcs).value() is True  # == ignores case
 
 
+def _runner_env(**extra: str) -> dict[str, str]:
+    """The runner machine's environment: this one without sdkbuild/Conan/pytest settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SDKBUILD_", "CONAN_", "PYTEST", "VIRTUAL_ENV"))}
+    env.update(extra)
+    return env
+
+
 def _tool_cache_python(folder: Path) -> Path:
     """The runner image's Python: a virtual environment whose site-packages include this one's
     (sdkbuild and its dependencies installed), with the `sdkbuild` command."""
@@ -94,22 +101,20 @@ def test_workflow_runs_end_to_end_like_a_runner(tmp_path_factory, tmp_path: Path
     repo = make_repo(tmp_path / "repo")  # the SDK repository the workflow sits in
     counts = tmp_path / "compiler-runs.log"
     with conan_server(seed / "storage", (seed / "password").read_text(), tmp_path / "server") as url:
-        base_env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("SDKBUILD_", "CONAN_", "PYTEST", "VIRTUAL_ENV"))}
-        base_env["SDKBUILD_COMPILER_LAUNCHER"] = str(counting_launcher(tmp_path / "cc", counts))
+        base_env = _runner_env(SDKBUILD_COMPILER_LAUNCHER=str(counting_launcher(tmp_path / "cc", counts)))
         runner = Runner(WORKFLOW, repo, tmp_path / "runner", event="pull_request", vars={"SDKBUILD_CONAN_REMOTE": url},
                         secrets={"SDKBUILD_CONAN_USER": "ci", "SDKBUILD_CONAN_PASSWORD": "not-for-pull-requests"},
                         base_env=base_env, python_bin=_tool_cache_python(tmp_path))
         ok = runner.run()
     summary = report(runner.log)
     failed = "\n\n".join(f"{s.job}: {s.name}\n{s.output}" for s in runner.log if s.status == "failed")
-    assert ok, summary + "\n\n" + failed
     print(summary)
+    assert ok, summary + "\n\n" + failed
 
     # every build job ran in its own workspace and found its engine on the remote
     jobs = tmp_path / "runner" / "jobs"
     for t in TARGETS:
-        ws = next(p for p in jobs.iterdir() if t in p.name and p.name.startswith("build")) / "workspace"
+        ws = jobs / next(p.name for p in jobs.iterdir() if p.name.startswith(f"build_{t}_")) / "workspace"
         info = json.loads((ws / "build" / t / "build-info.json").read_text())
         assert info["conan"]["source"] == "remote" and info["conan"]["uploaded"] is False, t
         assert sorted(p.name for p in (ws / "build").iterdir() if not p.name.startswith(".")) == [t, "models"]
@@ -130,7 +135,7 @@ def test_workflow_runs_end_to_end_like_a_runner(tmp_path_factory, tmp_path: Path
 
 
 @pytest.mark.slow
-def test_the_old_workflow_fails_at_its_package_job(tmp_path: Path) -> None:
+def test_the_old_workflow_fails_at_its_package_job(tmp_path_factory, tmp_path: Path) -> None:
     """The defect this pipeline had: build jobs uploaded build/<target> alone, so the package job
     had no converted models. The runner catches it (a schema check did not)."""
     doc = yaml.safe_load(WORKFLOW.read_text())
@@ -144,8 +149,11 @@ def test_the_old_workflow_fails_at_its_package_job(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo")
     (repo / "sdk.toml").write_text((repo / "sdk.toml").read_text().replace(json.dumps(TARGETS),
                                                                            '["android-arm64-v8a"]'))
-    runner = Runner(old, repo, tmp_path / "runner", base_env=dict(os.environ), python_bin=_tool_cache_python(tmp_path))
-    assert not runner.run()
+    seed = seeded_remote(tmp_path_factory)
+    with conan_server(seed / "storage", (seed / "password").read_text(), tmp_path / "server") as url:
+        runner = Runner(old, repo, tmp_path / "runner", vars={"SDKBUILD_CONAN_REMOTE": url},
+                        base_env=_runner_env(), python_bin=_tool_cache_python(tmp_path))
+        assert not runner.run()
     failed = [s for s in runner.log if s.status == "failed"]
     assert failed and failed[0].job == "package", report(runner.log)
     assert "no shard holds the converted model tiny.sdkm" in failed[0].output
