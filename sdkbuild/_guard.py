@@ -104,8 +104,15 @@ def main(argv: list[str]) -> int:
         return 143
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, lambda *_: kill_tree())
+    env = dict(os.environ)
+    orig = env.pop("_SDKBUILD_GUARD_PYTHONPATH", None)  # the guard's own PYTHONPATH is not the tool's
+    if orig is not None:
+        if orig == "\x01unset":
+            env.pop("PYTHONPATH", None)
+        else:
+            env["PYTHONPATH"] = orig
     try:
-        child = subprocess.Popen(cmd)
+        child = subprocess.Popen(cmd, env=env)
     except OSError as e:
         print(f"sdkbuild: cannot run {cmd[0]}: {e.strerror or e}", file=sys.stderr)
         return 127

@@ -129,6 +129,13 @@ def run_doctor(config_path: str | None = None, all_targets: bool = False, consol
             con.print(f"  [green]ok[/]      {t.name:<14} {t.found:<10} ({t.needed_for})")
         else:
             con.print(f"  [red]missing[/] {t.name:<14} {'':<10} ({t.needed_for}); install: {t.hint}")
+    from .build import remote_for
+
+    remote = remote_for(cfg)
+    if remote is not None:
+        mode = "download and upload" if remote.can_upload else \
+            "download only (set SDKBUILD_CONAN_USER and SDKBUILD_CONAN_PASSWORD to upload)"
+        con.print(f"[bold]conan remote[/] {remote.url}: {mode}", markup=True)
     missing = [r.target for r in rows if not r.ok]
     if missing and cfg is not None and not all_targets:
         con.print(f"[red]{len(missing)} target(s) of sdk.toml cannot be built here: {', '.join(missing)}[/]")

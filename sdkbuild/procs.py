@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+_ORIG_PYTHONPATH, _UNSET = "_SDKBUILD_GUARD_PYTHONPATH", "\x01unset"
 _live: set[subprocess.Popen] = set()
 _lock = threading.Lock()
 _cancelled = threading.Event()
@@ -50,6 +51,7 @@ def popen(cmd: Sequence[str], **kw: Any) -> subprocess.Popen:
     env = dict(kw.pop("env", None) or os.environ)
     # the guard must import this sdkbuild, also when it runs from a checkout that is not installed
     pkg_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env[_ORIG_PYTHONPATH] = env.get("PYTHONPATH", _UNSET)  # the guard gives the tool the caller's
     env["PYTHONPATH"] = pkg_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     with _lock:
         check_cancelled()

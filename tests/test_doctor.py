@@ -84,3 +84,15 @@ def test_doctor_checks_the_i386_runtime(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert row.found is None and row.hint == "sudo apt-get install libc6-i386 lib32stdc++6 lib32gcc-s1"
     setup = (Path(__file__).resolve().parents[1] / "scripts" / "setup.sh").read_text()
     assert all(p in setup for p in ("libc6-i386", "lib32stdc++6", "lib32gcc-s1"))
+
+
+def test_doctor_names_the_conan_remote_and_whether_it_uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SDKBUILD_CONAN_USER", raising=False)
+    monkeypatch.delenv("SDKBUILD_CONAN_PASSWORD", raising=False)
+    monkeypatch.setenv("SDKBUILD_CONAN_REMOTE", "http://127.0.0.1:9300")
+    _, out = _run(tmp_path, "gnu")
+    assert "conan remote http://127.0.0.1:9300: download only" in out
+    monkeypatch.setenv("SDKBUILD_CONAN_USER", "ci")
+    monkeypatch.setenv("SDKBUILD_CONAN_PASSWORD", "secret")
+    _, out = _run(tmp_path, "gnu")
+    assert "download and upload" in out and "secret" not in out

@@ -142,6 +142,11 @@ def test_procs_run_returns_like_subprocess_run() -> None:
     r = procs.run([sys.executable, "-c", "import sys; print('out'); print('err', file=sys.stderr); sys.exit(3)"],
                   capture_output=True, text=True)
     assert (r.returncode, r.stdout, r.stderr) == (3, "out\n", "err\n")
+    # the tool sees the caller's environment, not the guard's PYTHONPATH
+    show = [sys.executable, "-c", "import os; print(os.environ.get('PYTHONPATH', '-'))"]
+    assert procs.run(show, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": "/x"}).stdout == "/x\n"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    assert procs.run(show, capture_output=True, text=True, env=env).stdout == "-\n"
 
 
 def test_leftovers_of_a_killed_atomic_write_are_removed(tmp_path: Path) -> None:
