@@ -113,8 +113,10 @@ def test_workflow_runs_end_to_end_like_a_runner(tmp_path_factory, tmp_path: Path
 
     # every build job ran in its own workspace and found its engine on the remote
     jobs = tmp_path / "runner" / "jobs"
+    matrix = yaml.safe_load(WORKFLOW.read_text())["jobs"]["build"]["strategy"]["matrix"]["include"]
     for t in TARGETS:
-        ws = jobs / next(p.name for p in jobs.iterdir() if p.name.startswith(f"build_{t}_")) / "workspace"
+        os_ = next(e["os"] for e in matrix if e["target"] == t)
+        ws = jobs / f"build_{t}_{os_}_" / "workspace"
         info = json.loads((ws / "build" / t / "build-info.json").read_text())
         assert info["conan"]["source"] == "remote" and info["conan"]["uploaded"] is False, t
         assert sorted(p.name for p in (ws / "build").iterdir() if not p.name.startswith(".")) == [t, "models"]

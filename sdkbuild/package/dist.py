@@ -77,7 +77,7 @@ def _collect(cfg: Any, dirs: list[Path], say) -> None:
     """Check the shards against each other and this checkout, then install them into build/."""
     found = shards.find(dirs)
     names = bindings.names_from_config(cfg)
-    built = [load_built_target(d.parent, t, names.lib_name) for t, d in sorted(found.targets.items())]
+    built = [shards.load(t, d, names.lib_name) for t, d in sorted(found.targets.items())]
     models = {n: found.models[n][0] for n in _model_names(cfg) if found.models.get(n)}
     if len(models) == len(_model_names(cfg)):
         shards.check_inputs(built, expected_inputs(cfg), models)
@@ -106,6 +106,7 @@ def _package(cfg: Any, dist: Path, swiftpm_url: str | None, prefab: bool, target
     shards.check_inputs(built, expected_inputs(cfg), {m.name: m for m in models})
     remove_package_leftovers(dist)
     stage = Path(tempfile.mkdtemp(prefix=f".{dist.name}.staging-{os.getpid()}-", dir=_parent(dist)))
+    os.chmod(stage, 0o755)  # mkdtemp's 0700 would become dist/'s mode
     try:
         staged = _write_all(cfg, stage, android, ios, models, names, api, swiftpm_url, prefab)
         _carry_over(dist, stage, names)

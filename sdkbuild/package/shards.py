@@ -14,6 +14,7 @@ differs and which target has which value. `collect` then installs the shards int
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -56,13 +57,16 @@ def find(dirs: list[Path]) -> Shards:
                                 "pass the folders the build jobs' artifacts were downloaded to")
         found = 0
         for shard in [d, *sorted(p for p in d.iterdir() if p.is_dir() and p.name not in TARGETS)]:
-            for t in TARGETS:
-                if (shard / t / "build-info.json").is_file():
-                    if t in targets and not _same_build(targets[t], shard / t):
-                        raise SdkbuildError(f"target {t} is in two shards with different builds: {targets[t]} and "
-                                            f"{shard / t}", "pass each target's build once")
-                    targets.setdefault(t, shard / t)
-                    found += 1
+            folders = {t: shard / t for t in TARGETS if (shard / t / "build-info.json").is_file()}
+            own = _target_of(shard)  # a target's build folder itself (e.g. an artifact of build/<target>)
+            if own is not None:
+                folders.setdefault(own, shard)
+            for t, folder in folders.items():
+                if t in targets and not _same_build(targets[t], folder):
+                    raise SdkbuildError(f"target {t} is in two shards with different builds: {targets[t]} and "
+                                        f"{folder}", "pass each target's build once")
+                targets.setdefault(t, folder)
+                found += 1
             for m in sorted((shard / "models").glob("*.sdkm")):
                 models.setdefault(m.name, []).append(m)
         if not found:
@@ -70,6 +74,31 @@ def find(dirs: list[Path]) -> Shards:
                                 "upload build/<target>/ and build/models/ from each build job "
                                 "(see ci/github-actions.yml)")
     return Shards(targets, models)
+
+
+def _target_of(folder: Path) -> str | None:
+    """The target a folder holding build-info.json directly was built for."""
+    try:
+        t = json.loads((folder / "build-info.json").read_text()).get("target")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return t if t in TARGETS else None
+
+
+def load(target: str, folder: Path, lib_name: str) -> BuiltTarget:
+    """A shard's build of `target` in `folder` (checked like build/<target>/)."""
+    info_path = folder / "build-info.json"
+    hint = f"rebuild it: `sdkbuild build --target {target}` (on the machine that builds it)"
+    try:
+        info = json.loads(info_path.read_text())
+    except (OSError, ValueError) as e:
+        raise SdkbuildError(f"{info_path} is not readable JSON ({e})", hint) from None
+    if not info.get("library") or not (folder / str(info["library"])).is_file():
+        raise SdkbuildError(f"{info_path} names library {info.get('library')!r}, which does not exist", hint)
+    if info.get("sdk", {}).get("lib_name") != lib_name:
+        raise SdkbuildError(f"the shard's build of {target} is of library {info.get('sdk', {}).get('lib_name')!r}, "
+                            f"but sdk.toml says {lib_name!r}", REBUILD)
+    return BuiltTarget(target, folder, info)
 
 
 def _same_build(a: Path, b: Path) -> bool:
