@@ -102,6 +102,8 @@ def main(argv: list[str]) -> int:
     _set_pdeathsig(signal.SIGTERM)
     if os.getppid() != parent:  # the parent died before the guard was ready
         return 143
+    import psutil  # noqa: F401  (loaded now: a busy machine must not delay the kill by the import)
+
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, lambda *_: kill_tree())
     env = dict(os.environ)
