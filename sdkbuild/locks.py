@@ -1,7 +1,8 @@
 """One sdkbuild run at a time per project, and removing what killed runs left behind.
 
-`project_lock` is an exclusive lock on build/.sdkbuild.lock (flock: released by the kernel
-when its holder dies, even by SIGKILL, so it never goes stale). A second `sdkbuild build`,
+`project_lock` is an exclusive lock on a file named after the project's build folder in
+sdkbuild's cache (flock: released by the kernel when its holder dies, even by SIGKILL, so it
+never goes stale). A second `sdkbuild build`,
 `test` or `package` in the same project says which run holds it and waits for it.
 
 `remove_leftovers` deletes what an interrupted run can leave: temporary files of atomic
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -39,15 +41,24 @@ def _holder(fh) -> str:
         return "holder unknown"
 
 
+def lock_path(build_dir: Path) -> Path:
+    """The lock file of the project whose build folder is `build_dir`: in sdkbuild's cache, so a
+    command that fails before writing anything leaves nothing in the project."""
+    cache = Path(os.environ.get("SDKBUILD_CACHE", Path.home() / ".cache" / "sdkbuild"))
+    key = hashlib.sha256(str(build_dir.resolve()).encode()).hexdigest()[:20]
+    return cache / "locks" / f"{key}{LOCK_NAME}"
+
+
 @contextlib.contextmanager
 def project_lock(build_dir: Path, command: str, say=print) -> Iterator[None]:
     """Hold the project's lock for the block; wait (saying so) while another run holds it."""
+    path = lock_path(build_dir)
     try:
-        build_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(build_dir / LOCK_NAME, "a+")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(path, "a+")
     except OSError as e:
-        raise SdkbuildError(f"cannot create the lock file in {build_dir}: {e.strerror or e}",
-                            "check that the build folder can be created and written") from None
+        raise SdkbuildError(f"cannot create the lock file {path}: {e.strerror or e}",
+                            "check that sdkbuild's cache folder (SDKBUILD_CACHE) can be written") from None
     with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)

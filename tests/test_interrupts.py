@@ -135,7 +135,7 @@ def test_guard_stops_the_tree_when_sdkbuild_is_killed(tmp_path: Path) -> None:
     assert len(tree) >= 3
     parent.kill()
     parent.wait()
-    assert not _wait_gone(tree | {guard_pid}, 2.0)
+    assert not _wait_gone(tree | {guard_pid}, 10.0)  # ~0.3 s when the machine is not overloaded
 
 
 def test_procs_run_returns_like_subprocess_run() -> None:
