@@ -8,10 +8,11 @@ Layout:
   <Name>.xcframework/<slice>/Headers/<Name>/          <Name>.h, sdkengine/engine.h, module.modulemap
   <Name>.xcframework/sdkbuild.json                    per slice: toolchain, stand-in flag, sha256
 
-The Objective-C layer (<Name>.mm) must be inside each static library. When the build did
-not compile it in (the engine's Meson build has no Objective-C++ yet), it is compiled here
-for each slice with the slice's own toolchain (Xcode's clang, else zig) and added to a
-copy of the archive; the build outputs themselves are never modified.
+The Objective-C layer (<Name>.mm) must be inside each static library. `sdkbuild build`
+compiles it into every iOS slice with the slice's own toolchain (Xcode's SDK on a Mac, else
+the Foundation stand-in) and records how in build-info "objc". A build without it (an older
+sdkbuild) gets it compiled here with this machine's toolchain into a copy of the archive;
+either way a layer compiled against the stand-in makes the slice a stand-in in sdkbuild.json.
 """
 
 from __future__ import annotations
