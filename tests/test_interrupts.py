@@ -56,7 +56,8 @@ class Run:
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.lines: list[str] = []
         self.seen: set[int] = set()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
 
     def _read(self) -> None:
         for line in self.p.stdout:
@@ -200,6 +201,7 @@ def test_ctrl_c_kill_and_a_second_build_on_a_real_build(tmp_path: Path) -> None:
     os.killpg(first.p.pid, signal.SIGINT)
     rc = first.p.wait(timeout=10)
     took = time.monotonic() - t0
+    first.reader.join(timeout=10)  # the last lines may still be in the pipe
     assert rc == 130 and took < 2.0, (rc, took, first.out[-2000:])
     assert "interrupted" in first.out
     assert not _wait_gone(tree | first.seen, 0.5), "child processes outlived the interrupted build"
