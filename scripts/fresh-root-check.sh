@@ -109,6 +109,8 @@ mnt() {  # mnt TYPE SOURCE TARGET [OPTIONS]
 }
 
 t_start=$(date +%s)
+commit=$(git -C "$REPO" rev-parse --short HEAD)  # what is cloned (HEAD may move during the run)
+subject=$(git -C "$REPO" log -1 --format=%s | cut -c1-70)
 phase_names=() phase_secs=() phase_rc=()
 phase() {  # phase NAME CMD...: run, log, time
   local name=$1 t0 rc
@@ -143,7 +145,7 @@ inside() {  # run a command in the chroot as a fresh login: empty environment, H
 summary() {
   local rc=$1
   {
-    echo "fresh-root check of $(git -C "$REPO" rev-parse --short HEAD) ($(git -C "$REPO" log -1 --format=%s | cut -c1-70))"
+    echo "fresh-root check of $commit ($subject)"
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ); Debian $suite from $mirror; $(nproc) cores"
     for i in "${!phase_names[@]}"; do
       printf '  %-34s %6ss  exit %s\n' "${phase_names[i]}" "${phase_secs[i]}" "${phase_rc[i]}"
@@ -188,8 +190,8 @@ EOF
   mnt devpts devpts "$root/dev/pts" "newinstance,ptmxmode=0666"
   ln -s pts/ptmx "$root/dev/ptmx"
   mnt tmpfs tmpfs "$root/dev/shm" "mode=1777"
-  phase "clone $(git -C "$REPO" rev-parse --short HEAD) into the root" \
-    git clone -q --no-local "$REPO" "$root/work/sdkbuild" || rc=$?
+  phase "clone $commit into the root" git clone -q --no-local "$REPO" "$root/work/sdkbuild" || rc=$?
+  [ "$rc" = 0 ] && { git -C "$root/work/sdkbuild" checkout -q "$commit" || rc=$?; }
 fi
 # The README's two commands, exactly as a user types them in a fresh clone.
 [ "$rc" = 0 ] && { phase "scripts/example.sh" inside bash -c 'cd /work/sdkbuild && bash scripts/example.sh' || rc=$?; }
