@@ -124,8 +124,9 @@ def _converter_hash() -> str:
     h = hashlib.sha256()
     conv = Path(__file__).parent / "convert"
     for p in sorted(conv.rglob("*.py")):
-        h.update(p.name.encode() + p.read_bytes())
-    h.update((Path(__file__).parent / "sdkm.py").read_bytes())
+        h.update(p.relative_to(conv).as_posix().encode() + p.read_bytes())
+    for name in ("sdkm.py", "codec.py", "protect.py"):  # the file format, its coding and encryption
+        h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()
 
 
