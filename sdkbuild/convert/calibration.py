@@ -129,6 +129,8 @@ def _activation_nodes(node: sdkm.Node, pre: str, out: str, consts: list) -> list
         return [helper.make_node("HardSwish", [pre], [out])]
     if kind == sdkm.ACT_SIGMOID:
         return [helper.make_node("Sigmoid", [pre], [out])]
+    if kind == sdkm.ACT_SILU:
+        return [helper.make_node("Sigmoid", [pre], [out + "__sig"]), helper.make_node("Mul", [pre, out + "__sig"], [out])]
     return []
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import silu
 from .ir import FUSABLE_PRODUCERS, Graph, Op, Value
 
 ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4}
@@ -185,6 +186,7 @@ def run_all(g: Graph) -> dict[str, int]:
     stats["HardSigmoid lowered"] = lower_hardsigmoid(g)
     stats["BN folded"], stats["BN lowered to Mul+Add"] = fold_batchnorm(g)
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
+    stats["x*Sigmoid(x) -> SiLU"] = silu.fuse_silu(g)
     stats["activations fused"] = fuse_activations(g)
     stats["dead ops removed"] = g.remove_dead()
     return stats

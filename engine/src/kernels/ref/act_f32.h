@@ -15,7 +15,72 @@ struct ActParams {
     float lo, hi;  // Clip bounds (kActClip only)
 };
 
-inline float sigmoid_f32(float x) { return 1.0f / (1.0f + expf(-x)); }
+// exp(x) for float lanes: Cody-Waite range reduction x = n ln2 + r, |r| <= ln2 / 2, a
+// degree-6 polynomial for exp(r) (Cephes expf's coefficients, ~1 ulp) and 2^n built in the
+// exponent bits; x clamped to [-87.3, 88.4] (no Inf, no denormals). One formula for the
+// vector lanes and the scalar form below, so every kernel that applies a Sigmoid/SiLU
+// (fused or not, SIMD or ref) gets the same bits for the same input. NaN stays NaN.
+typedef float act_v4f __attribute__((vector_size(16)));
+typedef int32_t act_v4i __attribute__((vector_size(16)));
+
+// m ? a : b per lane as bit operations (vector ?: is not in every Clang we build with)
+__attribute__((always_inline)) inline act_v4f act_select(act_v4i m, act_v4f a, act_v4f b) {
+    return (act_v4f)((m & (act_v4i)a) | (~m & (act_v4i)b));
+}
+
+__attribute__((always_inline)) inline act_v4f exp_v4(act_v4f x) {
+    const act_v4f zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    const act_v4f hi = zero + 88.0f, lo = zero - 87.3365447504f;
+    x = act_select(x > hi, hi, x);  // NaN compares false and passes through
+    x = act_select(x < lo, lo, x);
+    const act_v4f magic = zero + 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    const act_v4f n = (x * 1.44269504088896341f + magic) - magic;
+    act_v4f r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    act_v4f p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    const act_v4i e = (__builtin_convertvector(n, act_v4i) + 127) << 23;
+    return p * (act_v4f)e;
+}
+
+// 1 / (1 + exp(-x)) and x * that (SiLU), 4 lanes.
+__attribute__((always_inline)) inline act_v4f sigmoid_v4(act_v4f x) {
+    const act_v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
+    const act_v4f r = one / (one + exp_v4(-x));
+    return act_select(x == x, r, x);  // NaN in, NaN out
+}
+__attribute__((always_inline)) inline act_v4f silu_v4(act_v4f x) { return x * sigmoid_v4(x); }
+
+// The scalar forms: lane 0 of the vector formula (the same bits).
+inline float sigmoid_f32(float x) {
+    act_v4f v = {x, x, x, x};
+    return sigmoid_v4(v)[0];
+}
+inline float silu_f32(float x) {
+    act_v4f v = {x, x, x, x};
+    return silu_v4(v)[0];
+}
+
+// Sigmoid (silu = false) or SiLU over n floats, in place allowed (y may equal x).
+inline void sigmoid_span_f32(const float* x, float* y, int64_t n, bool silu) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        act_v4f v;
+        __builtin_memcpy(&v, x + i, sizeof v);
+        v = silu ? silu_v4(v) : sigmoid_v4(v);
+        __builtin_memcpy(y + i, &v, sizeof v);
+    }
+    if (i < n) {
+        act_v4f v = {0.0f, 0.0f, 0.0f, 0.0f};
+        __builtin_memcpy(&v, x + i, (size_t)(n - i) * sizeof(float));
+        v = silu ? silu_v4(v) : sigmoid_v4(v);
+        __builtin_memcpy(y + i, &v, (size_t)(n - i) * sizeof(float));
+    }
+}
 
 // ONNX HardSwish: x * max(0, min(1, x/6 + 1/2)).
 inline float hardswish_f32(float x) {
@@ -35,6 +100,7 @@ inline float act_f32(float x, const ActParams& a) {
         case kActClip: return clip_f32(x, a.lo, a.hi);
         case kActHardSwish: return hardswish_f32(x);
         case kActSigmoid: return sigmoid_f32(x);
+        case kActSilu: return silu_f32(x);
         default: return x;
     }
 }
@@ -52,7 +118,8 @@ inline void act_span_f32(float* p, int64_t n, const ActParams& a) {
             for (int64_t i = 0; i < n; ++i) p[i] = hardswish_f32(p[i]);
             break;
         case kActSigmoid:
-            for (int64_t i = 0; i < n; ++i) p[i] = sigmoid_f32(p[i]);
+        case kActSilu:
+            sigmoid_span_f32(p, p, n, a.kind == kActSilu);
             break;
         default: break;
     }
