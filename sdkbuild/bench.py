@@ -164,14 +164,16 @@ def _quant_pre_process(src: Path, dst: Path) -> None:
         quant_pre_process(str(src), str(dst), skip_optimization=True, skip_symbolic_shape=not symbolic)
 
 
-def build_engine(work: Path, ops: Sequence[str]) -> Path:
-    """A release build of the host engine with its SIMD kernels (what a device build runs)."""
+def build_engine(work: Path, ops: Sequence[str], buildtype: str = "minsize") -> Path:
+    """The host engine with its SIMD kernels, built as SDKs ship it: size-first (-Os) with the
+    hot kernels optimized for speed inside (SDK_HOT_TARGET); buildtype="release" (-O3) for
+    comparison only."""
     from . import paths, targets
 
     isa = ",".join(targets.get("host").isa)
-    build = work / "engine"
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    opts = [f"-Dops={','.join(sorted(ops))}", f"-Disa={isa}", "-Dbuildtype=release", "-Dtests=false"]
+    build = work / f"engine-{buildtype}"
+    opts = [f"-Dops={','.join(sorted(ops))}", f"-Disa={isa}", f"-Dbuildtype={buildtype}", "-Dtests=false"]
     # --reconfigure re-runs the source selection, so kernels added since the last run count
     again = ["--reconfigure"] if (build / "build.ninja").is_file() else []
     for cmd in ([venv_tool("meson"), "setup", *again, str(build), str(paths.engine_dir()), *opts],
@@ -265,7 +267,8 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2), runs: int = 20,
-        warmup: int = 3, progress: Callable[[dict], None] | None = None) -> tuple[list[dict], Path]:
+        warmup: int = 3, progress: Callable[[dict], None] | None = None, buildtype: str = "minsize"
+        ) -> tuple[list[dict], Path]:
     """Measure every configuration; returns the rows and the engine library used."""
     from . import runtime, sdkm
 
@@ -278,7 +281,7 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
     missing = sorted(set(needed) - set(runtime.available_ops()))
     if missing:
         raise SdkbuildError(f"the engine has no {', '.join(missing)} op", hint="these models cannot run on it yet")
-    lib = build_engine(work, needed)
+    lib = build_engine(work, needed, buildtype)
     rows: list[dict] = []
     for bm in models:
         f = files[bm.name]
@@ -324,7 +327,8 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
         "",
         f"Machine: **{cpu_model()}**, {os.cpu_count()} logical CPUs, {platform.system()} {platform.machine()}. "
         f"{peers}; engine {info.get('version')} ({', '.join(info.get('isa', [])) or 'ref'}, "
-        f"release build, compiler {info.get('compiler', '?')}).",
+        f"{'minsize build as SDKs ship it' if 'minsize' in str(lib) else 'release build'}, "
+        f"compiler {info.get('compiler', '?')}).",
         f"Median of {runs} runs after {warmup} warm-up runs, batch 1, each configuration in its own "
         "process. Peak RSS is the whole process (Python + runtime + model); model RSS is what loading and "
         "running the model added. cosine = output vs onnxruntime fp32 on the same input.",

@@ -19,41 +19,62 @@ struct ActParams {
 // degree-6 polynomial for exp(r) (Cephes expf's coefficients, ~1 ulp) and 2^n built in the
 // exponent bits; x clamped to [-87.3, 88.4] (no Inf, no denormals). One formula for the
 // vector lanes and the scalar form below, so every kernel that applies a Sigmoid/SiLU
-// (fused or not, SIMD or ref) gets the same bits for the same input. NaN stays NaN.
+// (fused or not, SIMD or ref) gets the same bits for the same input (the AVX2 span: within
+// an ulp, FMA). NaN stays NaN.
 typedef float act_v4f __attribute__((vector_size(16)));
 typedef int32_t act_v4i __attribute__((vector_size(16)));
 
-// m ? a : b per lane as bit operations (vector ?: is not in every Clang we build with)
-__attribute__((always_inline)) inline act_v4f act_select(act_v4i m, act_v4f a, act_v4f b) {
-    return (act_v4f)((m & (act_v4i)a) | (~m & (act_v4i)b));
+// m ? a : b per lane as bit operations (vector ?: is not in every Clang we build with).
+// Templates over the vector width: 4 lanes here, 8 in the AVX2 span (kernels/x86). They are
+// always inlined, so the 32-byte-vector "ABI change" GCC warns about never meets a call.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+template <class V, class I>
+__attribute__((always_inline)) inline V act_select(I m, V a, V b) {
+    return (V)((m & (I)a) | (~m & (I)b));
 }
 
-__attribute__((always_inline)) inline act_v4f exp_v4(act_v4f x) {
-    const act_v4f zero = {0.0f, 0.0f, 0.0f, 0.0f};
-    const act_v4f hi = zero + 88.0f, lo = zero - 87.3365447504f;
-    x = act_select(x > hi, hi, x);  // NaN compares false and passes through
-    x = act_select(x < lo, lo, x);
-    const act_v4f magic = zero + 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
-    const act_v4f n = (x * 1.44269504088896341f + magic) - magic;
-    act_v4f r = x - n * 0.693359375f;
+template <class V, class I>
+__attribute__((always_inline)) inline V exp_vec(V x) {
+    const V zero = x - x;
+    const V hi = zero + 88.0f, lo = zero - 87.3365447504f;
+    x = act_select<V, I>(x > hi, hi, x);  // NaN compares false and passes through
+    x = act_select<V, I>(x < lo, lo, x);
+    const V magic = zero + 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+    const V n = (x * 1.44269504088896341f + magic) - magic;
+    V r = x - n * 0.693359375f;
     r = r + n * 2.12194440e-4f;
-    act_v4f p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    V p = r * 1.9875691500e-4f + 1.3981999507e-3f;
     p = p * r + 8.3334519073e-3f;
     p = p * r + 4.1665795894e-2f;
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     p = p * r * r + r + 1.0f;
-    const act_v4i e = (__builtin_convertvector(n, act_v4i) + 127) << 23;
-    return p * (act_v4f)e;
+    const I e = (__builtin_convertvector(n, I) + 127) << 23;
+    return p * (V)e;
 }
 
-// 1 / (1 + exp(-x)) and x * that (SiLU), 4 lanes.
-__attribute__((always_inline)) inline act_v4f sigmoid_v4(act_v4f x) {
-    const act_v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
-    const act_v4f r = one / (one + exp_v4(-x));
-    return act_select(x == x, r, x);  // NaN in, NaN out
+// 1 / (1 + exp(-x)) and x * that (SiLU).
+template <class V, class I>
+__attribute__((always_inline)) inline V sigmoid_vec(V x) {
+    const V one = x - x + 1.0f;
+    const V r = one / (one + exp_vec<V, I>(-x));
+    return act_select<V, I>(x == x, r, x);  // NaN in, NaN out
 }
+__attribute__((always_inline)) inline act_v4f sigmoid_v4(act_v4f x) { return sigmoid_vec<act_v4f, act_v4i>(x); }
 __attribute__((always_inline)) inline act_v4f silu_v4(act_v4f x) { return x * sigmoid_v4(x); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+// 8 lanes with AVX2 + FMA (kernels/x86/common_f32.cpp), taken by sigmoid_span_f32 when the
+// AVX2 fp32 tier is on; FMA contraction makes it differ from the 4-lane form by an ulp.
+bool x86_sgemm_avx2_enabled();
+void x86_sigmoid_span_avx2(const float* x, float* y, int64_t n, bool silu);
+#endif
 
 // The scalar forms: lane 0 of the vector formula (the same bits).
 inline float sigmoid_f32(float x) {
@@ -67,6 +88,9 @@ inline float silu_f32(float x) {
 
 // Sigmoid (silu = false) or SiLU over n floats, in place allowed (y may equal x).
 inline void sigmoid_span_f32(const float* x, float* y, int64_t n, bool silu) {
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    if (n >= 8 && x86_sgemm_avx2_enabled()) return x86_sigmoid_span_avx2(x, y, n, silu);
+#endif
     int64_t i = 0;
     for (; i + 4 <= n; i += 4) {
         act_v4f v;
