@@ -2,6 +2,7 @@
 """Benchmark the engine against onnxruntime (and ncnn, fp32) on the example models.
 
     python bench/run.py [--models digits_cnn,mobilenetv2_224] [--runs 20] [--threads 1,2]
+    python bench/run.py --zoo DIR [--models resnet18,...]   # every DIR/*.onnx (e.g. the model zoo)
 
 fp32 and int8, engine and onnxruntime (fp32 also on ncnn when it is installed), 1 and 2
 threads, each configuration in its own
@@ -11,6 +12,11 @@ the same digits) the same training images with its 224x224 preprocessing
 (examples/scripts/digits_data.py); the measured input is the first held-out digit. Writes
 bench/RESULTS.md; the raw rows go to
 build/bench/results.json. `sdkbuild bench MODEL.onnx` does the same for any model.
+
+With --zoo, the models are the folder's ONNX files (random-weight exports of torchvision and
+friends): each is measured on a fixed N(0, 1) input and int8 is calibrated on 8 further
+N(0, 1) samples (a speed figure: random weights have no accuracy to keep). The engine is
+built as SDKs ship it (minsize; --buildtype release to compare).
 """
 
 from __future__ import annotations
@@ -46,9 +52,21 @@ def example(name: str, n_cal: int) -> bench.BenchModel:
     return bench.BenchModel(name, MODELS[name], [c[None].astype(np.float32) for c in cal], x.astype(np.float32))
 
 
+def zoo_model(name: str, path: Path) -> bench.BenchModel:
+    """A zoo model: its one input's shape from the converter (dynamic dims -> 1)."""
+    from sdkbuild import convert
+
+    m = convert.convert_model(convert.load_onnx(path)[0])
+    shape = m.tensors[m.inputs[0]].shape
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, shape).astype(np.float32)
+    return bench.BenchModel(name, path, [rng.normal(0, 1, shape).astype(np.float32) for _ in range(8)], x)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--zoo", help="a folder of ONNX models to measure instead of the examples")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
@@ -58,12 +76,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="engine build: minsize (-Os + hot kernels at -O2: what SDKs ship) or release (-O3)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = ap.parse_args(argv)
-    names = [n for n in args.models.split(",") if n]
-    for n in names:
-        if n not in MODELS:
-            ap.error(f"unknown model {n!r} (choices: {', '.join(MODELS)})")
+    if args.zoo:
+        zoo = {p.stem: p for p in sorted(Path(args.zoo).glob("*.onnx"))}
+        if not zoo:
+            ap.error(f"--zoo {args.zoo}: no .onnx files there")
+        names = [n for n in args.models.split(",") if n] if args.models != ",".join(MODELS) else list(zoo)
+        for n in names:
+            if n not in zoo:
+                ap.error(f"unknown zoo model {n!r} (choices: {', '.join(zoo)})")
+        todo = [zoo_model(n, zoo[n]) for n in names]
+    else:
+        names = [n for n in args.models.split(",") if n]
+        for n in names:
+            if n not in MODELS:
+                ap.error(f"unknown model {n!r} (choices: {', '.join(MODELS)})")
+        todo = [example(n, args.calibration_samples) for n in names]
     load0 = os.getloadavg()[0]
-    rows, lib = bench.run([example(n, args.calibration_samples) for n in names], Path(args.work),
+    rows, lib = bench.run(todo, Path(args.work),
                           [int(t) for t in args.threads.split(",")], args.runs, args.warmup,
                           progress=lambda r: print(json.dumps(r), flush=True), buildtype=args.buildtype)
     text = bench.render_markdown(rows, lib, args.runs, args.warmup, (load0, os.getloadavg()[0]))

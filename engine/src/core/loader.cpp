@@ -7,12 +7,6 @@
 // memory planner runs.
 #include <stdio.h>
 #include <string.h>
-#if defined(__aarch64__) && (defined(__linux__) || defined(__ANDROID__) || defined(__APPLE__))
-#include <arm_acle.h>
-#endif
-#if defined(__aarch64__) && (defined(__linux__) || defined(__ANDROID__))
-#include <sys/auxv.h>
-#endif
 
 #include "core/alloc.h"
 #include "core/model.h"
@@ -50,45 +44,15 @@ inline uint32_t rd32(const uint8_t* p) { uint32_t v; memcpy(&v, p, 4); return v;
 inline int32_t rdi32(const uint8_t* p) { int32_t v; memcpy(&v, p, 4); return v; }
 inline uint64_t rd64(const uint8_t* p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
-// CRC-32 (IEEE, reflected 0xEDB88320) of the whole file body, 4 bytes per step through
-// 4 tables ("slicing by 4": ~3 instructions a byte instead of ~6; tables built when the
-// library loads, init_crc_table), or 8 bytes per CRC32X instruction on AArch64 CPUs that
-// have the CRC extension (every arm64 Android and Apple CPU in practice; checked at run
-// time): the CRC was 85 % of the load cost of a 14 MB model on arm64.
-uint32_t g_crc_table[4][256];
-
-#if defined(__aarch64__) && (defined(__linux__) || defined(__ANDROID__) || defined(__APPLE__))
-#define SDK_CRC_HW 1
-bool crc_hw() {
-#if defined(__APPLE__)
-    return true;
-#else
-    return (getauxval(AT_HWCAP) & (1u << 7)) != 0;  // HWCAP_CRC32
-#endif
-}
-#if defined(__clang__)
-#define SDK_CRC_TARGET __attribute__((target("crc")))
-#else
-#define SDK_CRC_TARGET __attribute__((target("+crc")))
-#endif
-SDK_CRC_TARGET uint32_t crc32_hw(uint32_t crc, const uint8_t* p, size_t n) {
-    for (; n >= 8; n -= 8, p += 8) crc = __crc32d(crc, rd64(p));
-    for (; n > 0; --n, ++p) crc = __crc32b(crc, *p);
-    return crc;
-}
-#endif
-
 uint32_t crc32_ieee(const uint8_t* p, size_t n) {
     uint32_t crc = 0xFFFFFFFFu;
-#if SDK_CRC_HW
-    if (crc_hw()) return crc32_hw(crc, p, n) ^ 0xFFFFFFFFu;
-#endif
-    for (; n >= 4; n -= 4, p += 4) {
-        crc ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        crc = g_crc_table[3][crc & 0xFF] ^ g_crc_table[2][(crc >> 8) & 0xFF] ^ g_crc_table[1][(crc >> 16) & 0xFF] ^
-              g_crc_table[0][crc >> 24];
+    // builds with ops (whose models carry megabytes of weights) have a fast loop
+    // (kernels/ref/common.cpp); the op-less engine goes bit by bit (no table to build or keep)
+    if (kCrc32Update) return kCrc32Update(crc, p, n) ^ 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; ++i) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
     }
-    for (; n > 0; --n, ++p) crc = g_crc_table[0][(crc ^ *p) & 0xFF] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFu;
 }
 
@@ -470,17 +434,6 @@ sdk_status Loader::ops_and_prepare() {
 }
 
 }  // namespace
-
-void init_crc_table() {
-    for (uint32_t i = 0; i < 256; ++i) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        g_crc_table[0][i] = c;
-    }
-    for (uint32_t i = 0; i < 256; ++i)
-        for (int t = 1; t < 4; ++t)
-            g_crc_table[t][i] = (g_crc_table[t - 1][i] >> 8) ^ g_crc_table[0][g_crc_table[t - 1][i] & 0xFF];
-}
 
 const OpDef* find_op(const char* type) {
     for (int i = 0; i < kRegisteredOpCount; ++i)

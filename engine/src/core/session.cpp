@@ -135,10 +135,13 @@ sdk_status session_run(Session* s) {
     for (int32_t i = 0; i < m->num_inputs; ++i) s->input_set[i] = 0;
     clear_error();
     RunContext& ctx = s->ctx;
+    pool_set_running(s->pool, 1);
 #if SDK_PROFILE
     Profile* prof = profile_of(s, m->num_nodes);
     if (prof) ++prof->runs;
 #endif
+    sdk_status st = SDK_OK;
+    const Node* n_failed = nullptr;
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         const Node& n = m->nodes[i];
         if (!n.op->run) continue;  // alias ops: the output already is the input's memory
@@ -157,16 +160,21 @@ sdk_status session_run(Session* s) {
         ctx.thread_scratch_stride = m->thread_scratch_bytes;
 #if SDK_PROFILE
         const double t0 = now_ns();
-        sdk_status st = n.op->run(ctx);
+        st = n.op->run(ctx);
         if (prof && prof->ns) prof->ns[i] += now_ns() - t0;
 #else
-        sdk_status st = n.op->run(ctx);
+        st = n.op->run(ctx);
 #endif
         if (st != SDK_OK) {
-            if (!last_error()[0]) set_error(st, "run failed");
-            prefix_error("node '%.64s' (%s): ", n.name, n.type);
-            return st;
+            n_failed = &n;
+            break;
         }
+    }
+    pool_set_running(s->pool, 0);
+    if (n_failed) {
+        if (!last_error()[0]) set_error(st, "run failed");
+        prefix_error("node '%.64s' (%s): ", n_failed->name, n_failed->type);
+        return st;
     }
     s->has_run = true;
     return SDK_OK;
