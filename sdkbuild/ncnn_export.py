@@ -148,6 +148,18 @@ class _Writer:
             y = self.produce(n.outputs[0])
             self.layer("InnerProduct", n.name, [x], [y],
                        [f"0={w.shape[0]}", f"1={int(has_b)}", f"2={w.size}", *_act_params(n)])
+        elif op in ("Add", "Mul") and self._scalar_operand(n) is not None:
+            # x op constant scalar (a lowered HardSigmoid: x * 1/6 + 1/2): BinaryOp with_scalar
+            x_i, value = self._scalar_operand(n)
+            x = self.read(x_i)
+            y = self.produce(n.outputs[0])
+            act = _ints(n, "activation", [0])[0]
+            params = [f"0={0 if op == 'Add' else 2}", "1=1", f"2={value:e}"]
+            if act:
+                self.layer("BinaryOp", n.name, [x], [y + "_pre"], params)
+                self._act(n.name + "_act", act, y + "_pre", y, n)
+            else:
+                self.layer("BinaryOp", n.name, [x], [y], params)
         elif op == "Add":
             a, b = (self.read(i) for i in n.inputs)
             act = _ints(n, "activation", [0])[0]
@@ -219,6 +231,16 @@ class _Writer:
             raise NcnnUnsupported(f"node {n.name!r}: no ncnn mapping for op {op}")
         self.after(n.outputs[0], OUTPUT if n.outputs[0] in m.outputs else self.names[n.outputs[0]])
 
+
+    def _scalar_operand(self, n: sdkm.Node) -> tuple[int, float] | None:
+        """(the activation input, the value) when one of a binary op's inputs is a constant scalar."""
+        if len(n.inputs) != 2:
+            return None
+        for k in (0, 1):
+            t = self.m.tensors[n.inputs[k]]
+            if t.data is not None and np.asarray(t.data).size == 1 and self.m.tensors[n.inputs[1 - k]].data is None:
+                return n.inputs[1 - k], float(np.asarray(t.data, np.float32).reshape(-1)[0])
+        return None
 
     def _clip_bounds(self, n: sdkm.Node) -> tuple[float, float]:
         vals = []

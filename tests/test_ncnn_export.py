@@ -88,7 +88,8 @@ def test_unmapped_graphs_are_refused(tmp_path: Path) -> None:
 
 def test_zoo_cnn_ops(tmp_path: Path) -> None:
     """The zoo's CNN blocks: a conv with SiLU (a Swish layer after it), squeeze-excitation
-    (pool, 1x1 convs, Sigmoid, a per-channel Mul), HardSwish, a channel Concat."""
+    (pool, 1x1 convs, Sigmoid, a per-channel Mul), HardSwish, a lowered HardSigmoid (Mul and
+    Add by constant scalars), a channel Concat."""
     rng = np.random.default_rng(2)
     nodes = [
         helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
@@ -100,7 +101,8 @@ def test_zoo_cnn_ops(tmp_path: Path) -> None:
         helper.make_node("Conv", ["f1r", "w3", "b3"], ["f2"]),
         helper.make_node("Sigmoid", ["f2"], ["g"]),
         helper.make_node("Mul", ["a1", "g"], ["se"]),
-        helper.make_node("HardSwish", ["se"], ["h"]),
+        helper.make_node("HardSwish", ["se"], ["h0"]),
+        helper.make_node("HardSigmoid", ["h0"], ["h"], alpha=0.2, beta=0.4),  # lowered: x * 0.2 + 0.4, Clip
         helper.make_node("Conv", ["x", "w4"], ["c4"], pads=[1, 1, 1, 1]),
         helper.make_node("Concat", ["h", "c4"], ["y"], axis=1),
     ]
