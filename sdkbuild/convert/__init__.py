@@ -1,7 +1,7 @@
 """ONNX -> .sdkm conversion (`sdkbuild convert`).
 
-Pipeline: `importer` (ONNX opsets 9..21 -> ir.Graph with static shapes, constant folding,
-opset differences resolved) -> `passes` (BN folding, activation fusion, ...) ->
+Pipeline: `importer` (ONNX opsets 7 to the newest onnx knows -> ir.Graph with static shapes,
+constant folding, per-op lowering from the registry filled by `ops/`) -> `passes` (BN folding, activation fusion, ...) ->
 `export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8) -> `banding` (a large
 Conv + MaxPool computed in row bands, to lower the peak memory) -> `sdkm.write` (atomic).
 
@@ -27,7 +27,7 @@ from ..errors import SdkbuildError
 from . import passes
 from .banding import band_conv_pools
 from .export import to_sdkm
-from .importer import Importer, check_opset
+from .importer import Importer
 
 _I8 = 2  # sdkm dtype code of int8
 
@@ -80,6 +80,8 @@ def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
 def load_onnx(path: str | Path) -> tuple[onnx.ModelProto, bytes]:
     """Read and parse an ONNX file; returns the model and the file's bytes."""
     p = Path(path)
+    if p.is_dir():
+        raise SdkbuildError(f"{p} is a folder, not a model file", hint="pass the path of a .onnx file")
     if not p.is_file():
         raise SdkbuildError(f"model file not found: {p}", hint="check the path")
     data = p.read_bytes()
@@ -116,8 +118,8 @@ def convert_model_report(
     input_shapes: dict[str, tuple[int, ...]] | None = None,
     meta: dict | None = None,
 ) -> tuple[sdkm.Model, ConversionReport]:
-    opset = check_opset(model)
     imp = Importer(model, input_shapes)
+    opset = imp.opset
     g = imp.run()
     stats = dict(imp.rewrites)
     stats.update(passes.run_all(g))

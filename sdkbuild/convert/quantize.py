@@ -37,6 +37,7 @@ import numpy as np
 from .. import sdkm
 from ..errors import SdkbuildError
 from . import calibration as cal
+from .registry import OnnxBuilder
 
 I8, F32, I32 = 2, 1, 3
 
@@ -335,26 +336,31 @@ _BC_SAMPLES = 32  # enough for per-channel means; bounds the time on big calibra
 
 def _fp32_node_session(m: sdkm.Model, n: sdkm.Node):
     """An onnxruntime session computing one fp32 node; outputs (outputs..., pre-activation)."""
+    import onnx
     import onnxruntime as ort
-    from onnx import TensorProto, helper
+    from onnx import helper, numpy_helper
 
-    consts: list = []
     names = [t.name for t in m.tensors]
-    nodes = cal.node_to_onnx(cal._squeeze_attrs(n), names, consts)
+    b = OnnxBuilder()
+    cal.node_to_onnx(n, names, b)
     for i in n.inputs:
         if i >= 0 and m.tensors[i].data is not None:
-            consts.append(cal._const(names[i], np.asarray(m.tensors[i].data)))
+            b.consts.append(numpy_helper.from_array(np.asarray(m.tensors[i].data), names[i]))
     feeds = [i for i in n.inputs if i >= 0 and m.tensors[i].data is None]
     outs = [names[o] for o in n.outputs]
-    if any(o == outs[0] + "__preact" for nd in nodes for o in nd.output):
+    if any(o == outs[0] + "__preact" for nd in b.nodes for o in nd.output):
         outs.append(outs[0] + "__preact")
+
+    def elem(i: int) -> int:
+        return helper.np_dtype_to_tensor_dtype(m.tensors[i].numpy_dtype)
+
     g = helper.make_graph(
-        nodes, "node",
-        [helper.make_tensor_value_info(names[i], TensorProto.FLOAT, list(m.tensors[i].shape)) for i in feeds],
-        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
-        initializer=consts,
+        b.nodes, "node",
+        [helper.make_tensor_value_info(names[i], elem(i), list(m.tensors[i].shape)) for i in feeds],
+        [helper.make_value_info(o, onnx.TypeProto()) for o in outs],
+        initializer=b.consts,
     )
-    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", cal.OPSET)], ir_version=8)
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", cal.OPSET)], ir_version=10)
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     return ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"]), feeds, outs
