@@ -7,7 +7,7 @@ Shared by tests/test_zoo.py (which asserts) and tests/zoo/status.py (which print
 
 fp32: the regenerated ONNX model converted (`convert_model_report`) and run on the engine;
 `rel_err` = max |engine - onnxruntime| / max |onnxruntime| over every output.
-int8: the converted model quantized (`quantize_model`, calibrated on 4 samples drawn like
+int8: the converted model quantized (`quantize_model`, calibrated on 16 samples drawn like
 the test input), run on the engine; compared with the numpy reference of the int8
 arithmetic (`quantize.simulate`: bit-exact unless fp32 islands sit between int8 ops, then
 cosine) and with onnxruntime's fp32 output on the original graph (cosine), the style of
@@ -31,7 +31,7 @@ from sdkbuild.errors import SdkbuildError
 
 from . import zoo
 
-CALIBRATION_SAMPLES = 4
+CALIBRATION_SAMPLES = 16
 
 
 @dataclass
@@ -54,10 +54,13 @@ class Outcome:
         return self.error is None
 
 
+_NODE = re.compile(r"""node (?:'[^']*'|"[^"]*") \((?:op )?([A-Za-z][\w.]*)(?: v\d+)?\)""")
+
+
 def blockers(message: str) -> dict[str, int]:
-    """Op types the converter's error names ("node 'x' (op Resize) ..."), with counts."""
+    """Op types of the nodes the converter's error names ("node 'x' (Resize v13): ..."), with counts."""
     ops: dict[str, int] = {}
-    for op in re.findall(r"\(op ([\w.]+)\)", message):
+    for op in _NODE.findall(message):
         ops[op] = ops.get(op, 0) + 1
     return ops
 

@@ -523,11 +523,13 @@ def do_one(spec: Spec, raw_dir: Path) -> dict:
 
 
 def tolerance(family: str) -> dict:
+    """The default tolerances of a new model; a re-export keeps the manifest's (tuned per model)."""
     tol: dict = {"fp32_rel": 1e-4}
     if family in ("cnn", "segmentation", "detector"):
-        # int8 vs fp32 cosine: random weights make deep nets chaotic (docs/int8.md: random
-        # MobileNetV2 reaches ~0.98), so the bar is the one tests/test_quantize.py uses for them
-        tol["int8_cosine"] = 0.95
+        # int8 vs fp32 cosine: random weights make deep nets chaotic (docs/int8.md), so int8
+        # reaches ~0.91-0.999 on the zoo's CNNs; each model's floor is set a little below what
+        # it measured when it first converted (tests/zoo/README.md), this until then
+        tol["int8_cosine"] = 0.9
     return tol
 
 
@@ -561,22 +563,33 @@ def calibrate_light(name: str, samples: list[dict[str, np.ndarray]]) -> dict[str
     (each after the ones before it are set): {initializer name: values}."""
     m = zoo._load_light(name, 0, stats=False)
     inits = {t.name: t for t in m.graph.initializer}
-    out: dict[str, np.ndarray] = {}
-    for n in m.graph.node:
-        if n.op_type != "BatchNormalization" or n.input[3] not in inits or n.input[4] not in inits:
-            continue
-        probe = onnx.ModelProto()
-        probe.CopyFrom(m)
-        del probe.graph.output[:]
+    bns = [n for n in m.graph.node if n.op_type == "BatchNormalization" and n.input[3] in inits
+           and n.input[4] in inits]
+    if not bns:
+        return {}
+    params = {n.input[i] for n in bns for i in (3, 4)}
+    current = {k: onnx.numpy_helper.to_array(inits[k]) for k in params}
+    probe = onnx.ModelProto()
+    probe.CopyFrom(m)  # one session: the statistics are graph inputs, every BN input an output
+    kept = [t for t in probe.graph.initializer if t.name not in params]
+    del probe.graph.initializer[:]
+    probe.graph.initializer.extend(kept)
+    listed = {i.name for i in probe.graph.input}  # opset-9 models list initializers as inputs too
+    for k, v in current.items():
+        if k not in listed:
+            probe.graph.input.append(onnx.helper.make_tensor_value_info(k, onnx.TensorProto.FLOAT, list(v.shape)))
+    del probe.graph.output[:]
+    for n in bns:
         probe.graph.output.append(onnx.ValueInfoProto(name=n.input[0]))
-        xs = np.stack([ort_run(probe, f)[n.input[0]][0] for f in samples]).astype(np.float64)  # [S, C, H, W]
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    sess = ort.InferenceSession(probe.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    for n in bns:
+        xs = np.stack([sess.run([n.input[0]], {**f, **current})[0][0] for f in samples]).astype(np.float64)
         red = tuple(d for d in range(xs.ndim) if d != 1)
-        mean, var = xs.mean(axis=red), xs.var(axis=red)
-        for key, v in ((n.input[3], mean), (n.input[4], var)):
-            arr = v.astype(np.float32).reshape(tuple(inits[key].dims))
-            zoo._fill(inits[key], arr)
-            out[key] = arr
-    return out
+        current[n.input[3]] = xs.mean(axis=red).astype(np.float32).reshape(current[n.input[3]].shape)
+        current[n.input[4]] = xs.var(axis=red).astype(np.float32).reshape(current[n.input[4]].shape)
+    return current
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -602,11 +615,15 @@ def main(argv: list[str] | None = None) -> int:
     for spec in SPECS:
         if not only or spec.name in only:
             models[spec.name] = do_one(spec, raw)
+            if spec.name in old:  # tolerances are tuned by hand per model: keep them
+                models[spec.name]["tolerance"] = old[spec.name]["tolerance"]
             write()
     for name, family, default in LIGHT:
         if only and name not in only:
             continue
         models[name] = light_entry(name, family, default)
+        if name in old:
+            models[name]["tolerance"] = old[name]["tolerance"]
         feeds = zoo.draw_inputs(name, models[name]["inputs"], 0)
         stats = calibrate_light(name, [zoo.draw_inputs(name, models[name]["inputs"], 100 + i) for i in range(4)])
         path = zoo.MODELS_DIR / f"{name}.npz"

@@ -8,7 +8,8 @@
 For each model: family, whether it converts (and runs on the host engine), the fp32 max error
 relative to onnxruntime's largest output, the int8 result (bit-exact with quantize.simulate()
 or its cosine, and the cosine with onnxruntime's fp32 output), the op types the converter's
-error names (with counts), and the wall time. `--not-yet` prints the lines tests/zoo/not_yet.txt
+error names (with counts), the wall time and the process's CPU time (all threads; steadier
+than wall time on a shared machine). `--not-yet` prints the lines tests/zoo/not_yet.txt
 should hold for what fails now. Runs in the project's .venv (no torch).
 """
 
@@ -58,13 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             e = zoo.entry(name)
             res: dict[str, check.Outcome] = {}
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for mode in modes:
                 if mode == "int8" and not e["int8"]:
                     continue
                 with console.status(f"{name} {mode}"):
                     res[mode] = check.evaluate(name, mode, lib, Path(tmp))
-            secs = time.perf_counter() - t0
+            secs, cpu = time.perf_counter() - t0, time.process_time() - c0
             first = next(iter(res.values()))
             fp = res.get("fp32")
             blockers = first.blockers if first.error else {}
@@ -75,14 +76,14 @@ def main(argv: list[str] | None = None) -> int:
                 "int8": _int8_text(res["int8"]) if "int8" in res else "-",
                 "blockers": ", ".join(f"{k} x{v}" if v > 1 else k for k, v in sorted(blockers.items()))
                 or ("" if first.error is None else first.error.splitlines()[0][:160]),
-                "seconds": f"{secs:.1f}",
+                "seconds": f"{secs:.1f}", "cpu s": f"{cpu:.1f}",
                 "problems": "; ".join(first.reference_problems),
                 "outcomes": res,
             })
             console.print(f"{name}: {rows[-1]['converts']}, fp32 {rows[-1]['fp32']}, int8 {rows[-1]['int8']} "
-                          f"({secs:.1f} s)")
+                          f"({secs:.1f} s, cpu {cpu:.1f} s)")
 
-    cols = ["model", "family", "converts", "fp32", "int8", "blockers", "seconds"]
+    cols = ["model", "family", "converts", "fp32", "int8", "blockers", "seconds", "cpu s"]
     table = Table(title="sdkbuild model zoo")
     for c in cols:
         table.add_column("fp32 max rel err" if c == "fp32" else c, overflow="fold")
