@@ -5,7 +5,9 @@ random weights, stored compactly and regenerated from a seed, converted with
 * fp32: max |engine - onnxruntime| / max |onnxruntime| <= the manifest's `fp32_rel` (1e-4),
   for every output.
 * int8 (CNNs, segmenters, detectors, onnx's light models; calibrated on 16 samples drawn like
-  the input): the engine equals `quantize.simulate()` bit for bit, and its cosine with
+  the input): the engine equals `quantize.simulate()` bit for bit (within 1e-4 relative
+  where fp32 ops such as a final Softmax follow the last int8 op: simulate() runs those on
+  onnxruntime, whose last bits differ from the engine's kernels), and its cosine with
   onnxruntime's fp32 output is >= the manifest's per-model `int8_cosine` (a little below what
   the model reached when it first converted: random-weight networks are chaotic, so int8
   reaches ~0.95-0.999 on them, docs/int8.md; 0.9 for a model not measured yet). Where fp32 ops
@@ -96,8 +98,10 @@ def test_zoo_model(name: str, mode: str, engine_lib: Path, tmp_path: Path) -> No
         return
     print(f"{name} int8: simulate exact {o.sim_exact} (cos {o.sim_cosine:.6f}, {o.int8_islands} fp32 islands), "
           f"cosine vs fp32 {o.cosine:.4f} ({timing})")
-    if o.int8_islands == 0:
+    if o.fp32_ops == 0:
         assert o.sim_exact, f"{name}: the engine's int8 output differs from quantize.simulate()"
+    elif o.int8_islands == 0:  # fp32 ops only after the last int8 one (e.g. a Softmax): no chaos after them
+        assert o.sim_rel_err <= 1e-4, f"{name}: engine vs quantize.simulate() max rel error {o.sim_rel_err:.3e}"
     else:  # see the module docstring
         assert o.sim_cosine >= SIM_COSINE_WITH_ISLANDS, f"{name}: engine vs quantize.simulate() cosine " \
                                                         f"{o.sim_cosine:.6f}"

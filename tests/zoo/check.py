@@ -10,7 +10,8 @@ fp32: the regenerated ONNX model converted (`convert_model_report`) and run on t
 int8: the converted model quantized (`quantize_model`, calibrated on 16 samples drawn like
 the test input), run on the engine; compared with the numpy reference of the int8
 arithmetic (`quantize.simulate`: bit-exact unless fp32 islands sit between int8 ops, then
-cosine) and with onnxruntime's fp32 output on the original graph (cosine), the style of
+cosine; where the only fp32 ops follow the last int8 one, as a Softmax does, relative error)
+and with onnxruntime's fp32 output on the original graph (cosine), the style of
 tests/test_quantize.py.
 
 A converter or engine refusal (SdkbuildError, which EngineError is) is an outcome, with the
@@ -45,7 +46,9 @@ class Outcome:
     rel_err: float | None = None  # fp32: max |engine - ort| / max |ort|
     sim_exact: bool | None = None  # int8: engine == simulate() bit for bit
     sim_cosine: float | None = None  # int8: engine vs simulate() (where fp32 islands make exactness moot)
+    sim_rel_err: float | None = None  # int8: max |engine - simulate()| / max |simulate()|
     int8_islands: int = 0  # QuantizeLinear nodes inside the graph (fp32 ops between int8 ones)
+    fp32_ops: int = 0  # int8 model: ops computing in fp32 (islands, or a tail such as Softmax)
     cosine: float | None = None  # int8: engine vs onnxruntime fp32
     times: dict[str, float] = field(default_factory=dict)
 
@@ -154,7 +157,11 @@ def evaluate(name: str, mode: str, engine_lib: Path, folder: Path) -> Outcome:
     producers = {out: n for n in model.nodes for out in n.outputs}
     o.int8_islands = sum(1 for n in model.nodes if n.op == "QuantizeLinear"
                          and model.tensors[n.inputs[0]].name not in inputs and n.inputs[0] in producers)
+    o.fp32_ops = sum(1 for n in model.nodes if n.op not in ("QuantizeLinear", "DequantizeLinear")
+                     and model.tensors[n.outputs[0]].dtype == Q.F32)
     sims = [np.asarray(sim[k], np.float32) if np.asarray(sim[k]).dtype.kind == "f" else None for k in ref]
+    o.sim_rel_err = max(float(np.abs(got[k].astype(np.float64) - s).max() / max(1e-30, float(np.abs(s).max())))
+                        for k, s in zip(ref, sims, strict=True) if s is not None)
     o.sim_exact = all(s is not None and np.array_equal(got[k], s) for k, s in zip(ref, sims, strict=True))
     o.sim_cosine = min(cosine(got[k], s) for k, s in zip(ref, sims, strict=True) if s is not None)
     o.cosine = min(cosine(got[k], r) for k, r in ref.items())

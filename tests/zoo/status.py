@@ -31,7 +31,8 @@ from zoo import check, zoo  # noqa: E402
 def _int8_text(o: check.Outcome) -> str:
     if o.error is not None:
         return f"refused ({o.stage})"
-    sim = "exact" if o.sim_exact else f"sim cos {o.sim_cosine:.4f}"
+    sim = "exact" if o.sim_exact else (f"sim rel {o.sim_rel_err:.0e}" if o.int8_islands == 0
+                                       else f"sim cos {o.sim_cosine:.4f}")
     return f"{sim}, cos {o.cosine:.4f}"
 
 

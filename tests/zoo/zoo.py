@@ -385,6 +385,10 @@ def _light_init(t_shape: tuple[int, ...], uses: list[tuple[onnx.NodeProto, int]]
     return 0.05 * rng.standard_normal(t_shape)  # biases, Add/Sum operands
 
 
+def value_type(a: np.ndarray) -> int:
+    return onnx.helper.np_dtype_to_tensor_dtype(a.dtype)
+
+
 def _load_light(name: str, seed: int, stats: bool = True) -> onnx.ModelProto:
     """`stats`: apply models/<name>.npz (BatchNormalization means and variances that
     export_zoo.py measured on the seed-0 weights, so every BN normalizes what it sees)."""
@@ -399,6 +403,8 @@ def _load_light(name: str, seed: int, stats: bool = True) -> onnx.ModelProto:
             value = numpy_helper.to_array(n.attribute[0].t) if n.attribute else np.zeros(1, np.float32)
             arr = _light_init(shape, uses.get(n.output[0], []), _rng(seed, name, n.output[0]))
             g.initializer.append(numpy_helper.from_array(arr.astype(value.dtype), n.output[0]))
+            if m.ir_version < 4:  # IR 3: every initializer is also a graph input
+                g.input.append(onnx.helper.make_tensor_value_info(n.output[0], value_type(value), list(shape)))
             drop.add(n.input[0])
             continue
         keep.append(n)
