@@ -24,6 +24,7 @@ not listed is a real failure.
 The default run takes the models marked "default" in the manifest (at least one per family,
 chosen so that the run stays within ~4 minutes on 2 cores once all of them convert);
 `SDKBUILD_ZOO=all` runs every model. `python tests/zoo/status.py` prints the whole table.
+The model runs carry the `slow` marker (CI runs them; `-m "not slow"` skips them).
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ def engine_lib() -> Path:
     return runtime.build_dev_engine()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,mode", list(_cases()))
 def test_zoo_model(name: str, mode: str, engine_lib: Path, tmp_path: Path) -> None:
     o = check.evaluate(name, mode, engine_lib, tmp_path)
@@ -126,6 +128,7 @@ def test_every_family_in_the_default_run() -> None:
     assert families >= {"cnn", "segmentation", "detector", "vision-transformer", "text-encoder", "speech-encoder"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", zoo.names())
 def test_regenerated_model_is_sane(name: str) -> None:
     """Every zoo model, also those outside the default run of test_zoo_model, regenerates to a
