@@ -59,6 +59,7 @@ class SdkEngineConan(ConanFile):
         "tests": [True, False],
         "toolchain_id": ["ANY"],  # hash of sdkbuild's machine file: compilers and flags
         "symbol_prefix": ["ANY"],  # per-SDK symbol names (tools/symbol_prefix.py); "" = plain sdk_*
+        "objc": ["none", "sdk", "standin"],  # Objective-C++ extra sources (iOS bindings), see meson.options
     }
     default_options = {
         "ops": "",
@@ -75,6 +76,7 @@ class SdkEngineConan(ConanFile):
         "tests": False,
         "toolchain_id": "",
         "symbol_prefix": "",
+        "objc": "none",
     }
     exports_sources = ("meson.build", "meson.options", "include/*", "src/*", "tools/*.py", "tests/*")
 
@@ -108,6 +110,7 @@ class SdkEngineConan(ConanFile):
             "extra_include_dirs": _split(o.extra_include_dirs),
             "tests": bool(o.tests),
             "symbol_prefix": str(o.symbol_prefix or ""),
+            "objc": str(o.objc),
         })
         tc.default_library = "shared" if o.shared else "static"
         # The machine file from sdkbuild carries every platform flag: drop what Conan adds
@@ -132,7 +135,10 @@ class SdkEngineConan(ConanFile):
     def build(self):
         # Our own `meson setup` (not conan's Meson.configure) so that the options file is
         # appended after the user machine files, and a re-run reconfigures in place.
-        reconf = " --reconfigure" if os.path.isdir(os.path.join(self.build_folder, "meson-private")) else ""
+        private = os.path.join(self.build_folder, "meson-private")
+        if os.path.isdir(private) and not os.path.isfile(os.path.join(self.build_folder, "build.ninja")):
+            shutil.rmtree(private)  # a `meson setup` that was interrupted: set up afresh
+        reconf = " --reconfigure" if os.path.isdir(private) else ""
         self.run(f'meson setup {self._machine_args()}{reconf} "{self.build_folder}" "{self.source_folder}" --prefix=/')
         jobs = self.conf.get("tools.build:jobs", check_type=int)
         self.run(f'meson compile -C "{self.build_folder}"' + (f" -j{jobs}" if jobs else ""))

@@ -43,6 +43,7 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "report": ("baseline", "budgets"),
     "publish": ("group_id", "artifact_id", "description", "url", "license", "license_url", "scm", "developers",
                 "swiftpm_url"),
+    "conan": ("remote",),
 }
 _DEVELOPER_KEYS = ("id", "name", "email", "url", "organization")
 
@@ -65,6 +66,8 @@ LICENSES: dict[str, tuple[str, str]] = {
 RESERVED_OBJC_PREFIXES = frozenset(
     "NS UI CF CG CA CI CL MK AV GL SK SC WK UN MP PH HK AR CK CT CM CV GK MT ML VN NL QL SF SL "
     "AS AU AX EK GC IN MC MS NE NW OS PK TV WC XC MTL MTK SCN GLK PDF QLP".split())
+# credentials never live in sdk.toml (it is committed): they come from the environment only
+_CREDENTIAL_KEYS = ("user", "username", "login", "password", "token", "credentials")
 _MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt",
                "prune_channels")
 _BUDGET_KEYS = ("total_bytes", "total_growth_percent", "targets")
@@ -180,6 +183,11 @@ class PublishSection:
 
 
 @dataclass(frozen=True)
+class ConanSection:
+    remote: str | None = None  # URL of a Conan server sharing engine binaries (SDKBUILD_CONAN_REMOTE overrides)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the sdk.toml, absolute
     sdk: SdkSection
@@ -191,6 +199,7 @@ class Config:
     sha256: str  # of the sdk.toml bytes (recorded in build-info "inputs")
     publish: PublishSection = field(default_factory=lambda: PublishSection("", ""))
     warnings: tuple[str, ...] = ()
+    conan: ConanSection = ConanSection()
 
     @property
     def root(self) -> Path:
@@ -600,6 +609,21 @@ def publish_section(doc: Mapping[str, Any], java_package: str, lib_name: str) ->
     return PublishSection(group, artifact, desc, url, lic, lic_name, lic_url, scm, tuple(devs), swift)
 
 
+def _conan(doc: Mapping[str, Any]) -> ConanSection:
+    t = _table(doc, "conan")
+    leaked = [k for k in t if k.lower() in _CREDENTIAL_KEYS]
+    if leaked:
+        raise SdkbuildError(f"sdk.toml: [conan] {leaked[0]}: credentials do not belong in sdk.toml (it is committed)",
+                            "remove it and set SDKBUILD_CONAN_USER and SDKBUILD_CONAN_PASSWORD in the environment "
+                            "(CI secrets) of the jobs that may upload")
+    _check_keys(t, _SECTIONS["conan"], "[conan] ")
+    remote = _str(t, "remote", "conan")
+    if remote is not None and not re.match(r"^https?://[^\s/]+", remote):
+        raise _err("conan.remote", remote, "must be the http(s) URL of a Conan server, e.g. "
+                   '"https://conan.example.com/artifactory/api/conan/sdk"')
+    return ConanSection(remote)
+
+
 def parse(text: str, path: Path) -> Config:
     """Validate the TOML `text` of the sdk.toml at `path` (relative paths resolve against it)."""
     path = path.resolve()
@@ -622,6 +646,7 @@ def parse(text: str, path: Path) -> Config:
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         publish=publish_section(doc, sdk.java_package, sdk.lib_name),
         warnings=tuple(warnings),
+        conan=_conan(doc),
     )
 
 

@@ -77,6 +77,10 @@ def load_built_target(build_dir: Path, target: str, lib_name: str) -> BuiltTarge
     if built_name != lib_name:
         raise SdkbuildError(f"build of {target!r} is of library {built_name!r}, but sdk.toml now says {lib_name!r}",
                             hint=hint)
+    if info.get("symbol_prefix", "") != lib_name:
+        # its symbols and header would be the plain sdk_* names another SDK in the app has too
+        raise SdkbuildError(f"the build of {target!r} does not carry the SDK's symbol names ({lib_name}_sdk_*): "
+                            "it was made by an older sdkbuild", hint=f"rebuild it: `sdkbuild build --target {target}`")
     b = BuiltTarget(target, d, info)
     if not b.c_header.is_file():
         raise SdkbuildError(f"the build of {target!r} lacks its C header {b.c_header}", hint=hint)
