@@ -215,6 +215,9 @@ def test_swiftpm_url_form(project, tmp_path):
     checksum = fileio.sha256_file(tmp_path / "d" / "TinyKit.xcframework.zip")
     assert 'url: "https://example.com/sdk/TinyKit.xcframework.zip"' in swift
     assert f'checksum: "{checksum}"' in swift
+    # [publish] metadata in the manifest's header
+    assert "// License: Apache-2.0 (https://www.apache.org/licenses/LICENSE-2.0.txt)" in swift
+    assert "// Homepage: https://example.com/tinykit" in swift and "// Source: https://example.com/tinykit.git" in swift
 
 
 def test_prefab_abi_json_names_the_real_ndk_only():
