@@ -58,6 +58,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": ["ANY"],
         "tests": [True, False],
         "toolchain_id": ["ANY"],  # hash of sdkbuild's machine file: compilers and flags
+        "symbol_prefix": ["ANY"],  # per-SDK symbol names (tools/symbol_prefix.py); "" = plain sdk_*
         "objc": ["none", "sdk", "standin"],  # Objective-C++ extra sources (iOS bindings), see meson.options
     }
     default_options = {
@@ -74,6 +75,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": "",
         "tests": False,
         "toolchain_id": "",
+        "symbol_prefix": "",
         "objc": "none",
     }
     exports_sources = ("meson.build", "meson.options", "include/*", "src/*", "tools/*.py", "tests/*")
@@ -107,6 +109,7 @@ class SdkEngineConan(ConanFile):
             "extra_sources": _split(o.extra_sources),
             "extra_include_dirs": _split(o.extra_include_dirs),
             "tests": bool(o.tests),
+            "symbol_prefix": str(o.symbol_prefix or ""),
             "objc": str(o.objc),
         })
         tc.default_library = "shared" if o.shared else "static"
@@ -145,7 +148,14 @@ class SdkEngineConan(ConanFile):
         dst = os.path.join(self.package_folder, "lib")
         for pattern in (f"lib{lib}.so", f"lib{lib}.a", f"lib{lib}.dylib"):
             copy(self, pattern, self.build_folder, dst, keep_path=False)
-        copy(self, "*.h", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
+        prefix = str(self.options.symbol_prefix or "")
+        if prefix:
+            # the users' header with the SDK's names (generated at configure time), not engine.h
+            dst_inc = os.path.join(self.package_folder, "include", prefix)
+            os.makedirs(dst_inc, exist_ok=True)
+            shutil.copyfile(os.path.join(self.build_folder, "engine_public.h"), os.path.join(dst_inc, "engine.h"))
+        else:
+            copy(self, "*.h", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
         copy(self, "meson-logs/meson-log.txt", self.build_folder, os.path.join(self.package_folder, "logs"),
              keep_path=False)
 

@@ -5,7 +5,9 @@ thread count; fp32 on ncnn too when it is installed (`pip install ncnn`) and the
 maps to it (sdkbuild/ncnn_export.py: the same folded weights and fused activations). Every configuration runs in its own subprocess, so peak RSS is that
 configuration's alone: warm-up runs, then the median (and min) latency of >= 10 timed
 runs, peak RSS (VmHWM; getrusage where /proc is absent) and the RSS that loading and
-running the model added. int8 on the engine is sdkbuild's quantizer; int8 on onnxruntime
+running the model added. Loading alone is measured per load mode (mapped file, heap copy,
+caller's bytes copied): the peak RSS while loading and the private vs file-backed RSS after.
+int8 on the engine is sdkbuild's quantizer; int8 on onnxruntime
 is prepared as its documentation says: quant_pre_process, then quantize_static (QDQ,
 per-channel int8 weights, int8 activations) on the same calibration samples, and run with
 all graph optimizations on. Outputs are compared with onnxruntime fp32
@@ -249,6 +251,68 @@ def child(runtime_name: str, model: str, inp: str, threads: int, lib: str, runs:
             "peak_rss_kb": _peak_rss_kb(), "model_rss_kb": max(_rss_kb() - rss_before, 0)}
 
 
+LOAD_MODES = {
+    "mmap": "sdk_model_load_file: the file mapped read-only, weights used in place",
+    "copy": "the file read into a heap buffer the engine uses (sdk_model_load_file before mapping)",
+    "bytes": "the file read by the caller and copied by the engine (sdk_model_load_memory; Java byte[]/stream)",
+}
+
+
+def load_child(mode: str, model: str, lib: str) -> dict:
+    """Runs in a measuring subprocess: the memory one model load adds. The high-water mark is
+    reset to the current RSS first (/proc/self/clear_refs), so the peak is the load's own."""
+    from . import runtime
+
+    eng = runtime.Engine(lib)
+    path = Path(model)
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    rss0, anon0, file0 = _rss_kb(), _status_kb("RssAnon"), _status_kb("RssFile")
+    t0 = time.perf_counter()
+    if mode == "mmap":
+        m = eng.load(path)
+    elif mode == "copy":
+        size = path.stat().st_size
+        block = np.empty(size + 64, np.uint8)
+        buf = block[(-block.ctypes.data) % 64:][:size]
+        with open(path, "rb") as f:
+            f.readinto(memoryview(buf))
+        m = eng.load_in_place(buf)  # the heap copy is the model's memory, as the old load_file made it
+    elif mode == "bytes":
+        m = eng.load(path.read_bytes())  # the temporary bytes object is freed on return
+    else:
+        raise SystemExit(f"unknown load mode {mode!r}")
+    ms = (time.perf_counter() - t0) * 1000.0
+    out = {"load_ms": ms, "load_peak_kb": max(_peak_rss_kb() - rss0, 0), "private_kb": _status_kb("RssAnon") - anon0,
+           "file_backed_kb": _status_kb("RssFile") - file0, "model_bytes": path.stat().st_size}
+    m.close()
+    return out
+
+
+def measure_load(model: Path, lib: Path, repeats: int = 3) -> list[dict]:
+    """Peak RSS while loading `model` on the engine, per load mode (median of `repeats` processes)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    rows = []
+    for mode in LOAD_MODES:
+        runs = []
+        for _ in range(repeats):
+            r = subprocess.run([sys.executable, "-m", "sdkbuild.bench", "load", mode, str(model), str(lib)],
+                               capture_output=True, text=True, env=env)
+            if r.returncode != 0:
+                runs = [{"error": (r.stderr.strip().splitlines() or ["failed"])[-1]}]
+                break
+            runs.append(json.loads(r.stdout.strip().splitlines()[-1]))
+        if "error" in runs[0]:
+            rows.append({"mode": mode, **runs[0]})
+            continue
+        med = {k: statistics.median(x[k] for x in runs) for k in runs[0]}
+        rows.append({"mode": mode, **med})
+    return rows
+
+
 def measure(runtime_name: str, model: Path, inp: Path, threads: int, lib: Path, runs: int, warmup: int,
             out: Path) -> dict:
     cmd = [sys.executable, "-m", "sdkbuild.bench", runtime_name, str(model), str(inp), str(threads), str(lib),
@@ -306,6 +370,11 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
                     rows.append({"model": bm.name, "dtype": dtype, "threads": t, "runtime": rt, **res})
                     if progress:
                         progress(rows[-1])
+        for lr in measure_load(f["sdkm_fp32"], lib):
+            rows.append({"model": bm.name, "dtype": "fp32", "threads": 1, "runtime": f"engine load ({lr['mode']})",
+                         "kind": "load", **lr})
+            if progress:
+                progress(rows[-1])
     (work / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
     return rows, lib
 
@@ -340,6 +409,8 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
         "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
+        if r.get("kind") == "load":
+            continue
         if "error" in r:
             lines.append(f"| {r['model']} | {r['dtype']} | {r['threads']} | {r['runtime']} | error: {r['error']} "
                          "| | | | |")
@@ -349,6 +420,29 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
             f"{r['min_ms']:.3f} | {r['peak_rss_kb'] / 1024:.1f} | {r['model_rss_kb'] / 1024:.1f} | "
             f"{r['cosine_vs_ort_fp32']:.5f} |"
         )
+    loads = [r for r in rows if r.get("kind") == "load"]
+    if loads:
+        lines += [
+            "",
+            "## Loading a model: peak memory",
+            "",
+            "What loading one fp32 model adds to the process, median of 3 processes: the peak RSS while "
+            "loading (high-water mark reset just before), and of the RSS after loading the private "
+            "(anonymous) part and the file-backed part. File-backed pages are clean page-cache pages, "
+            "shared between processes and sessions, which the system can drop and re-read under memory "
+            "pressure; private pages count against the app. Modes: "
+            + "; ".join(f"**{k}**: {v}" for k, v in LOAD_MODES.items()) + ".",
+            "",
+            "| model | file MiB | mode | load ms | load peak RSS MiB | private MiB | file-backed MiB |",
+            "| --- | ---: | --- | ---: | ---: | ---: | ---: |",
+        ]
+        for r in loads:
+            if "error" in r:
+                lines.append(f"| {r['model']} | | {r['mode']} | error: {r['error']} | | | |")
+                continue
+            lines.append(f"| {r['model']} | {r['model_bytes'] / 2**20:.2f} | {r['mode']} | {r['load_ms']:.1f} | "
+                         f"{r['load_peak_kb'] / 1024:.2f} | {r['private_kb'] / 1024:.2f} | "
+                         f"{r['file_backed_kb'] / 1024:.2f} |")
     return "\n".join(lines) + "\n"
 
 
@@ -375,6 +469,9 @@ def bench_files(onnx_paths: Sequence[str | os.PathLike], calibration: str | os.P
     return render_markdown(rows, lib, runs, warmup, (load0, os.getloadavg()[0]))
 
 
-if __name__ == "__main__":  # the measuring child: python -m sdkbuild.bench RUNTIME MODEL INPUT THREADS LIB RUNS WARMUP OUT
-    a = sys.argv[1:]
-    print(json.dumps(child(a[0], a[1], a[2], int(a[3]), a[4], int(a[5]), int(a[6]), a[7])))
+if __name__ == "__main__":  # the measuring children: python -m sdkbuild.bench RUNTIME MODEL INPUT THREADS LIB RUNS
+    a = sys.argv[1:]       # WARMUP OUT, or python -m sdkbuild.bench load MODE MODEL LIB
+    if a[0] == "load":
+        print(json.dumps(load_child(a[1], a[2], a[3])))
+    else:
+        print(json.dumps(child(a[0], a[1], a[2], int(a[3]), a[4], int(a[5]), int(a[6]), a[7])))

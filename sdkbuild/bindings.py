@@ -7,6 +7,7 @@ listed in the description must each be rendered (with their doc) by every langua
 
 Outputs (see `render()`):
   jni/sdk_jni.cpp              JNI glue, compiled INTO the engine library (export_jni=true)
+  include/<lib>/engine.h       the C API under the SDK's symbol prefix, which the glue includes
   java/<package path>/*.java   Java 8 classes (Model, Session, TensorInfo, SdkException, Engine)
   android/proguard.txt         consumer ProGuard rules; android/AndroidManifest.xml
   objc/<Name>.h, <Name>.mm     Objective-C API over the C API (ARC), and objc/module.modulemap
@@ -26,7 +27,7 @@ from typing import Any
 
 import jinja2
 
-from . import paths
+from . import engine_sources, paths
 from .errors import SdkbuildError
 from .fileio import write_atomic
 
@@ -43,6 +44,7 @@ _JNI_TYPES: dict[str, tuple[str, str]] = {
     "float[]": ("[F", "jfloatArray"),
     "long[]": ("[J", "jlongArray"),
     "ByteBuffer": ("Ljava/nio/ByteBuffer;", "jobject"),
+    "Object": ("Ljava/lang/Object;", "jobject"),  # a primitive array, whatever its element type
 }
 LANGUAGES = ("java", "objc")
 
@@ -172,6 +174,8 @@ def load_api(path: str | os.PathLike | None = None, engine_header: str | os.Path
             except KeyError as e:
                 raise _err(source, f"{key}[{i}]", f"missing key {e}") from None
             cname = c.name if key == "dtype" else ("OK" if c.name == "OK" else "ERR_" + c.name)
+            if any(o.name == c.name for o in out):
+                raise _err(source, f"{key} {c.name}", "is listed twice")
             if in_header.get(cname) != c.code:
                 raise _err(source, f"{key} {c.name}",
                            f"{c_prefix}{cname} = {c.code} does not match engine.h ({in_header.get(cname)})")
@@ -236,12 +240,28 @@ class SdkNames:
     min_sdk: int = 21
     ios_min_version: str = "13.0"
     description: str = ""
+    models: tuple[str, ...] = ()  # the .sdkm file names shipped (assets/<lib_name>/ in the AAR)
 
     @property
     def lib_name(self) -> str:
         from .config import lib_name_for  # one spelling of the library stem for build, bindings and package
 
         return lib_name_for(self.name)
+
+    @property
+    def c_prefix(self) -> str:
+        """The SDK's C symbol prefix: engine.h's sdk_x is <c_prefix>_sdk_x in this SDK's library
+        and in its header <c_prefix>/engine.h (engine/tools/symbol_prefix.py)."""
+        return self.lib_name
+
+    @property
+    def c_header(self) -> str:
+        return f"{self.c_prefix}/engine.h"
+
+    @property
+    def example_model(self) -> str:
+        """An asset path for code examples: the SDK's first model, else a placeholder."""
+        return f"{self.lib_name}/{self.models[0] if self.models else 'model.sdkm'}"
 
     @property
     def java_dir(self) -> str:
@@ -258,7 +278,8 @@ def names_from_config(cfg: Any) -> SdkNames:
         return cfg
     return SdkNames(name=cfg.sdk.name, version=cfg.sdk.version, java_package=cfg.sdk.java_package,
                     objc_prefix=cfg.sdk.objc_prefix, min_sdk=cfg.android.min_sdk,
-                    ios_min_version=cfg.ios.min_version)
+                    ios_min_version=cfg.ios.min_version,
+                    models=tuple(f"{Path(f).stem}.sdkm" for f in cfg.models.files))
 
 
 # ------------------------------------------------------------------ rendering
@@ -301,9 +322,27 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def java_text(text: str) -> str:
+    """Plain doc text (with `code` in backticks) as Javadoc HTML: {@code ...} and escaped text."""
+    parts = text.split("`")
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:  # inside backticks
+            out.append("{@code " + part + "}")
+        else:
+            out.append(part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(out).replace("*/", "*&#47;")
+
+
 def _java_doc(text: str, indent: str = "") -> str:
-    """Text as a Javadoc/HeaderDoc comment body."""
-    lines = textwrap.wrap(text.replace("*/", "*&#47;"), 96) or [""]
+    """Text as a Javadoc comment body (backticks become {@code ...})."""
+    lines = textwrap.wrap(java_text(text), 96, break_on_hyphens=False) or [""]
+    return "\n".join(f"{indent} * {ln}" for ln in lines)
+
+
+def _objc_doc(text: str, indent: str = "") -> str:
+    """Text as a HeaderDoc comment body (Xcode renders the backticks as code)."""
+    lines = textwrap.wrap(text.replace("*/", "* /"), 96, break_on_hyphens=False) or [""]
     return "\n".join(f"{indent} * {ln}" for ln in lines)
 
 
@@ -346,6 +385,8 @@ def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jn
     out = Path(out_dir)
     env = _environment()
     env.filters["javadoc"] = _java_doc
+    env.filters["javatext"] = java_text
+    env.filters["objcdoc"] = _objc_doc
     env.filters["camel"] = lambda s: "".join(w.capitalize() for w in str(s).split("_"))
     plan = _plan(names)
     written: list[Path] = []
@@ -356,9 +397,16 @@ def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jn
         ctx = {"api": api, "sdk": names, "doc": tracker}
         for tmpl, rel in plan[lang]:
             text = env.get_template(tmpl).render(**ctx)
+            if lang in ("jni", "objc") and rel.endswith((".cpp", ".h", ".mm")):
+                # the glue calls the SDK's own prefixed C API (sdk_x -> <lib>_sdk_x), so that
+                # several SDKs coexist in one app
+                text = engine_sources.rename_c_api(text, names.c_prefix)
             written.append(_write(out / rel, text))
         if lang != "jni":
             tracker.check_complete()
+    if {"jni", "objc"} & set(languages):
+        # the SDK's prefixed C header, which the rendered glue includes
+        written.append(_write(out / "include" / names.c_header, engine_sources.public_header(names.c_prefix)))
     return written
 
 
@@ -416,6 +464,9 @@ def emit_for_target(cfg: Any, target: str, build_dir: str | os.PathLike, toolcha
     t = TARGETS[target]
     out = Path(build_dir) / target / "bindings"
     names = names_from_config(cfg)
+    # render() writes the SDK's prefixed C header into include/, which the glue includes (the
+    # engine's meson build compiles itself with the matching renaming: symbol_prefix = c_prefix)
+    c_inc = out / "include"
     if t.platform == "ios":
         render(cfg, out, ["objc"])
         args: tuple[str, ...] = ("-fobjc-arc", "-fno-objc-exceptions")
@@ -425,8 +476,8 @@ def emit_for_target(cfg: Any, target: str, build_dir: str | os.PathLike, toolcha
             standin = foundation_standin()
             if standin is not None:
                 args += ("-nostdlibinc", "-isystem", str(standin))
-        return TargetBindings((out / "objc" / f"{names.module_name}.mm",),
-                              (out / "objc", paths.engine_dir() / "include"), False, "objc", args)
+        return TargetBindings((out / "objc" / f"{names.module_name}.mm",), (out / "objc", c_inc), False, "objc",
+                              args)
     render(cfg, out, ["jni"])
     incs: tuple[Path, ...] = () if toolchain_source == "ndk" else jni_include_dirs()
-    return TargetBindings((out / "jni" / "sdk_jni.cpp",), incs, True, "jni")
+    return TargetBindings((out / "jni" / "sdk_jni.cpp",), (c_inc, *incs), True, "jni")

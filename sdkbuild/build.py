@@ -238,22 +238,28 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
         raise SdkbuildError(f"the engine has no implementation of: {what}",
                             f"available ops: {', '.join(sorted(avail.values()))}; change the model or add "
                             "engine/src/ops/<op>.cpp")
-    if cfg.engine.ops == "auto":
-        ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
-        want = {d for ds in dt_by_model.values() for d in ds}
-        lacking = sorted(want - set(cfg.engine.dtypes))
+    # dtypes: "auto" = the kernel types the models use (both without models; fp32 when a model
+    # uses neither); a list = exactly those, and a model needing another is an error
+    want = {d for ds in dt_by_model.values() for d in ds}
+    if cfg.engine.dtypes == "auto":
+        dtypes = tuple(d for d in DTYPES if d in want) if models else DTYPES
+        dtypes = dtypes or ("fp32",)
+    else:
+        dtypes = tuple(cfg.engine.dtypes)
+        lacking = sorted(want - set(dtypes))
         if lacking:
             users = [n for n, ds in dt_by_model.items() if lacking[0] in ds]
             raise SdkbuildError(f"{', '.join(users)} need(s) dtype {lacking[0]}, but engine.dtypes = "
-                                f"{list(cfg.engine.dtypes)}", f'add "{lacking[0]}" to [engine] dtypes')
-        dtypes = tuple(d for d in DTYPES if d in want) if models else cfg.engine.dtypes
+                                f"{list(dtypes)}", f'add "{lacking[0]}" to [engine] dtypes, or set dtypes = "auto"')
+    if cfg.engine.ops == "auto":
+        ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
         return OpSelection(ops, dtypes, by_model, dt_by_model, True)
     explicit = tuple(cfg.engine.ops)
     not_listed = [op for op in used if op.lower() not in {o.lower() for o in explicit}]
     if not_listed:
         raise SdkbuildError(f"engine.ops does not list {', '.join(not_listed)}, which the models use",
                             'add them to [engine] ops, or set ops = "auto"')
-    return OpSelection(tuple(sorted(explicit)), cfg.engine.dtypes, by_model, dt_by_model, False)
+    return OpSelection(tuple(sorted(explicit)), dtypes, by_model, dt_by_model, False)
 
 
 def format_ops(sel: OpSelection, available: set[str] | None = None) -> str:
@@ -287,6 +293,14 @@ class EngineRequest:
     export_jni: bool = False
     tests: bool = False
     hash_style: str = "sysv"  # DT_HASH: what every loader reads, Android below API 23 included
+    # per-SDK symbol names (engine/tools/symbol_prefix.py): "visionkit" -> visionkit_sdk_*;
+    # "" = the plain sdk_* names (the host engine of the Python runtime and the tests)
+    symbol_prefix: str = ""
+
+    @property
+    def header(self) -> str:
+        """The installed C header, relative to include/."""
+        return f"{self.symbol_prefix}/engine.h" if self.symbol_prefix else "sdkengine/engine.h"
     objc: str = "none"  # iOS bindings: "sdk" (Apple SDK) or "standin" (Foundation stand-in), else "none"
 
 
@@ -355,6 +369,7 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
         "extra_include_dirs": ",".join(str(p) for p in req.extra_include_dirs),
         "tests": str(req.tests),
         "toolchain_id": toolchain_id,
+        "symbol_prefix": req.symbol_prefix,
         "objc": req.objc,
     }
     out: list[str] = []
@@ -601,7 +616,8 @@ def _up_to_date(out: Path, key: str) -> dict | None:
         return None
     if info.get("conan", {}).get("config_key") != key:
         return None
-    files = [out / info["library"], out / info["unstripped_library"], out / "include" / "sdkengine" / "engine.h"]
+    files = [out / info["library"], out / info["unstripped_library"],
+             out / "include" / info.get("c_header", "sdkengine/engine.h")]
     return info if all(f.is_file() for f in files) and (out / info["library"]).stat().st_size == info["sizes"]["file"] else None
 
 
@@ -635,6 +651,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             ops=sel.ops, dtypes=sel.dtypes, isa=target.isa, threads=cfg.engine.threads,
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
             extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg), objc=objc,
+            symbol_prefix=cfg.sdk.lib_name,
         )
         key = _config_key(tc, req, out, engine_hash, cfg, models)
         prev = _up_to_date(out, key)
@@ -717,6 +734,9 @@ def _install(cfg: Config, target: Target, tc: Toolchain, req: EngineRequest, eb:
         "library": lib.relative_to(out).as_posix(), "library_kind": tc.library_kind,
         "unstripped_library": unstripped.relative_to(out).as_posix(),
         "headers": "include",
+        # the C API's names carry the SDK's prefix (visionkit_sdk_*), declared in this header
+        "symbol_prefix": req.symbol_prefix,
+        "c_header": req.header,
         "ops": list(req.ops),
         "op_sources": op_sources(req.ops, req.dtypes, req.isa),
         "features": features,

@@ -102,7 +102,8 @@ def test_target(cfg: Config, name: str, jobs: int) -> TestResult:
         ensure_conan_home()
         rendered = toolchains.render(tc, out / "conan", jobs=jobs, launcher=toolchains.compiler_launcher())
         req = EngineRequest(ops=tuple(sorted(available_ops().values())), dtypes=DTYPES, isa=target.isa,
-                            threads=cfg.engine.threads, lib_name=cfg.sdk.lib_name, lto=False, tests=True)
+                            threads=cfg.engine.threads, lib_name=cfg.sdk.lib_name, lto=False, tests=True,
+                            symbol_prefix=cfg.sdk.lib_name)  # the engine as the SDK ships it
         common = ["-pr:h", str(rendered.host_profile), "-pr:b", str(rendered.build_profile),
                   *conan_options(req, tc.library_kind, rendered.toolchain_id)]
         folder = local_build_folder(out / "engine", rendered, common)

@@ -77,7 +77,10 @@ def test_cmd(config_path: str | None, targets: tuple[str, ...], jobs: int | None
 @_config_option
 @click.option("--all", "all_targets", is_flag=True, help="Check every target, not only those in sdk.toml.")
 def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
-    """Show the toolchain each target would use, or what is missing and how to install it."""
+    """Show the toolchain each target would use, or what is missing and how to install it.
+
+    Exit status: 0 when every target of sdk.toml can be built here (stand-in toolchains
+    included) and the tools every build needs are present; 1 otherwise."""
     from .doctor import run_doctor
 
     code = run_doctor(config_path, all_targets)
@@ -263,7 +266,7 @@ def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, ru
         raise click.BadParameter(f"{threads!r} is not a comma-separated list of ints", param_hint="--threads") from None
     text = bench.bench_files(models, calibration, Path(work), counts, runs, warmup,
                              progress=lambda r: click.echo(f"  {r['model']} {r['dtype']} {r['runtime']} "
-                                                           f"x{r['threads']}: {r.get('median_ms', 0):.3f} ms",
+                                                           f"x{r['threads']}: {r.get('median_ms', r.get('load_ms', 0)):.3f} ms",
                                                            err=True))
     if output:
         from .fileio import write_atomic
@@ -357,7 +360,10 @@ def report_size_cmd(config_path: str | None, build_dir: str | None, dist: str | 
     from .report.commands import size_command
 
     r = size_command(config_path, build_dir, dist, baseline, out)
-    click.echo(f"size: {len(r['targets'])} targets, shipped total {r['total']:,} B; budgets met; reports in {r['_out']}")
+    budgets = "budgets met" if r["comparison"]["budgets_set"] else "no budgets set"
+    largest = (f"largest per device {r['total']:,} B, download ~{r['per_device_largest_estimate']:,} B (estimate)"
+               if r.get("per_device") else "no device builds")
+    click.echo(f"size: {len(r['targets'])} targets, {largest}; {budgets}; reports in {r['_out']}")
 
 
 @report_group.command("coverage")
@@ -417,7 +423,11 @@ def package_cmd(config_path: str | None, dist_dir: str | None, targets: tuple[st
 
 def main() -> None:
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode Click returns a command's exit code (click.exceptions.Exit,
+        # e.g. `doctor` finding unbuildable targets) instead of exiting with it
+        rv = cli.main(standalone_mode=False)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
     except SdkbuildError as e:
         click.secho(f"error: {e.message}", fg="red", err=True)
         if e.hint:

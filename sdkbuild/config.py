@@ -41,8 +41,31 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "models": ("files", "quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names",
                "encrypt", "prune_channels"),
     "report": ("baseline", "budgets"),
+    "publish": ("group_id", "artifact_id", "description", "url", "license", "license_url", "scm", "developers",
+                "swiftpm_url"),
     "conan": ("remote",),
 }
+_DEVELOPER_KEYS = ("id", "name", "email", "url", "organization")
+
+# SPDX id -> (name, url) for the POM's <licenses>; another license needs publish.license_url.
+LICENSES: dict[str, tuple[str, str]] = {
+    "Apache-2.0": ("Apache License, Version 2.0", "https://www.apache.org/licenses/LICENSE-2.0.txt"),
+    "MIT": ("MIT License", "https://opensource.org/licenses/MIT"),
+    "BSD-2-Clause": ('BSD 2-Clause "Simplified" License', "https://opensource.org/licenses/BSD-2-Clause"),
+    "BSD-3-Clause": ('BSD 3-Clause "New" or "Revised" License', "https://opensource.org/licenses/BSD-3-Clause"),
+    "MPL-2.0": ("Mozilla Public License 2.0", "https://www.mozilla.org/en-US/MPL/2.0/"),
+    "ISC": ("ISC License", "https://opensource.org/licenses/ISC"),
+    "LGPL-2.1-only": ("GNU Lesser General Public License v2.1 only", "https://www.gnu.org/licenses/old-licenses/lgpl-2.1.html"),
+    "LGPL-3.0-only": ("GNU Lesser General Public License v3.0 only", "https://www.gnu.org/licenses/lgpl-3.0.html"),
+    "GPL-2.0-only": ("GNU General Public License v2.0 only", "https://www.gnu.org/licenses/old-licenses/gpl-2.0.html"),
+    "GPL-3.0-only": ("GNU General Public License v3.0 only", "https://www.gnu.org/licenses/gpl-3.0.html"),
+    "Unlicense": ("The Unlicense", "https://unlicense.org/"),
+}
+# Objective-C prefixes Apple and its frameworks use: a class named NSModel or UIModel would
+# collide with (or shadow) the system's, and NSErrorDomain-style names redefine Foundation's.
+RESERVED_OBJC_PREFIXES = frozenset(
+    "NS UI CF CG CA CI CL MK AV GL SK SC WK UN MP PH HK AR CK CT CM CV GK MT ML VN NL QL SF SL "
+    "AS AU AX EK GC IN MC MS NE NW OS PK TV WC XC MTL MTK SCN GLK PDF QLP".split())
 # credentials never live in sdk.toml (it is committed): they come from the environment only
 _CREDENTIAL_KEYS = ("user", "username", "login", "password", "token", "credentials")
 _MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt",
@@ -80,7 +103,7 @@ class IosSection:
 
 @dataclass(frozen=True)
 class EngineSection:
-    dtypes: tuple[str, ...] = DTYPES
+    dtypes: str | tuple[str, ...] = "auto"  # "auto" or the kernel types compiled
     threads: bool = True
     ops: str | tuple[str, ...] = "auto"  # "auto" or explicit op types
     lto: bool = False
@@ -135,6 +158,31 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class Developer:
+    name: str
+    id: str | None = None
+    email: str | None = None
+    url: str | None = None
+    organization: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishSection:
+    """Maven and SwiftPM metadata ([publish]); None = derived or left out."""
+
+    group_id: str
+    artifact_id: str
+    description: str | None = None
+    url: str | None = None
+    license: str | None = None  # SPDX id
+    license_name: str | None = None
+    license_url: str | None = None
+    scm: str | None = None  # repository URL
+    developers: tuple[Developer, ...] = ()
+    swiftpm_url: str | None = None  # base URL the XCFramework zip is uploaded to (https)
+
+
+@dataclass(frozen=True)
 class ConanSection:
     remote: str | None = None  # URL of a Conan server sharing engine binaries (SDKBUILD_CONAN_REMOTE overrides)
 
@@ -149,6 +197,7 @@ class Config:
     models: ModelsSection
     report: ReportSection
     sha256: str  # of the sdk.toml bytes (recorded in build-info "inputs")
+    publish: PublishSection = field(default_factory=lambda: PublishSection("", ""))
     warnings: tuple[str, ...] = ()
     conan: ConanSection = ConanSection()
 
@@ -271,9 +320,10 @@ def _sdk(doc: Mapping[str, Any]) -> SdkSection:
             raise _err("sdk.java_package", jp,
                        f"{part!r} is not a Java identifier; a package is dot-separated identifiers that are not "
                        "Java keywords, e.g. \"com.example.visionkit\"")
+    if len(name) > 48:
+        raise _err("sdk.name", name, "must be at most 48 characters (it prefixes every C symbol of the library)")
     prefix = _required_str(t, "objc_prefix", "sdk", "VK")
-    if not re.fullmatch(r"[A-Z]{2,3}", prefix):
-        raise _err("sdk.objc_prefix", prefix, 'must be 2 or 3 upper-case letters, e.g. "VK"')
+    check_objc_prefix(prefix)
     targets = _str_list(t, "targets", "sdk")
     if not targets:
         raise SdkbuildError("sdk.toml: [sdk] targets is missing or empty",
@@ -289,6 +339,17 @@ def _sdk(doc: Mapping[str, Any]) -> SdkSection:
             raise _err("sdk.targets", targets, f"{name_!r} is listed twice")
         seen.add(name_)
     return SdkSection(name, version, jp, prefix, tuple(targets))
+
+
+def check_objc_prefix(prefix: str, key: str = "sdk.objc_prefix") -> str:
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{1,2}", prefix):
+        raise _err(key, prefix, 'must be 2 or 3 characters: an upper-case letter, then upper-case letters or digits, '
+                   'e.g. "VK"')
+    if prefix in RESERVED_OBJC_PREFIXES or prefix[:2] in ("NS", "UI"):  # (and Foundation's/UIKit's NSX..., UIK...)
+        raise _err(key, prefix, f"{prefix[:2]!r} is a prefix Apple reserves for its own frameworks (NSError, "
+                   "UIView, ...): classes and constants would collide with the system's",
+                   'choose another, e.g. the initials of your SDK ("VK" for VisionKit)')
+    return prefix
 
 
 def _android(doc: Mapping[str, Any], root: Path, warnings: list[str]) -> AndroidSection:
@@ -328,14 +389,22 @@ def _ios(doc: Mapping[str, Any]) -> IosSection:
 def _engine(doc: Mapping[str, Any]) -> EngineSection:
     t = _table(doc, "engine")
     _check_keys(t, _SECTIONS["engine"], "[engine] ")
-    dtypes = _str_list(t, "dtypes", "engine")
-    if dtypes is None:
-        dtypes = list(DTYPES)
-    if not dtypes:
-        raise _err("engine.dtypes", dtypes, f"must list at least one of {', '.join(DTYPES)}")
-    for d in dtypes:
-        if d not in DTYPES:
-            raise _err("engine.dtypes", dtypes, f"{d!r} is not a dtype{_suggest(d, DTYPES)}; allowed: {', '.join(DTYPES)}")
+    # "auto" (the default, like ops): the kernel types the models use (both without models);
+    # a list: exactly those are compiled, a model needing another is an error
+    dtypes_v = t.get("dtypes", "auto")
+    dtypes: str | tuple[str, ...]
+    if dtypes_v == "auto":
+        dtypes = "auto"
+    else:
+        listed = _str_list(t, "dtypes", "engine")
+        if not listed:
+            raise _err("engine.dtypes", dtypes_v, f'must be "auto" (the types the models use) or a non-empty list of '
+                       f"{', '.join(DTYPES)}")
+        for d in listed:
+            if d not in DTYPES:
+                raise _err("engine.dtypes", listed, f"{d!r} is not a dtype{_suggest(d, DTYPES)}; allowed: "
+                           f"{', '.join(DTYPES)}")
+        dtypes = tuple(d for d in DTYPES if d in listed)  # canonical order: equal configurations hash equal
     ops_v = t.get("ops", "auto")
     ops: str | tuple[str, ...]
     if ops_v == "auto":
@@ -352,9 +421,7 @@ def _engine(doc: Mapping[str, Any]) -> EngineSection:
     else:
         raise _err("engine.ops", ops_v, 'must be "auto" (the ops the models use) or a non-empty list of op types, '
                    'e.g. ["Conv", "Relu"]')
-    # keep dtypes in canonical order so equal configurations hash equal
-    return EngineSection(tuple(d for d in DTYPES if d in dtypes), _bool(t, "threads", "engine", True), ops,
-                         _bool(t, "lto", "engine", False))
+    return EngineSection(dtypes, _bool(t, "threads", "engine", True), ops, _bool(t, "lto", "engine", False))
 
 
 def _models(doc: Mapping[str, Any], root: Path) -> ModelsSection:
@@ -463,6 +530,85 @@ def _report(doc: Mapping[str, Any], root: Path) -> ReportSection:
     )
 
 
+def check_url(value: str, key: str, https_only: bool = False) -> str:
+    """A real absolute URL (http(s), with a host); SwiftPM binary targets need https."""
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(value)
+        ok = u.scheme in (("https",) if https_only else ("https", "http")) and bool(u.hostname) and " " not in value
+        u.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        ok = False
+    if not ok:
+        want = "an https:// URL" if https_only else "an http(s):// URL"
+        raise SdkbuildError(f"{key} = {value!r} is not valid: must be {want} with a host, e.g. "
+                            f"\"https://example.com/sdk\"",
+                            "SwiftPM downloads binary targets over https only" if https_only else None)
+    return value
+
+
+_MAVEN_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def publish_section(doc: Mapping[str, Any], java_package: str, lib_name: str) -> PublishSection:
+    """[publish] of `doc` (validated), its coordinates defaulting from the Java package and library."""
+    t = _table(doc, "publish")
+    _check_keys(t, _SECTIONS["publish"], "[publish] ")
+    parts = java_package.split(".")
+    group = _str(t, "group_id", "publish") or (".".join(parts[:-1]) if len(parts) > 1 else java_package)
+    artifact = _str(t, "artifact_id", "publish") or lib_name.replace("_", "-")
+    for key, v in (("group_id", group), ("artifact_id", artifact)):
+        if not _MAVEN_ID.fullmatch(v) or ".." in v or v.endswith("."):
+            raise _err(f"publish.{key}", v, "must be letters, digits and . _ - (Maven coordinates), "
+                       'e.g. group_id = "com.example", artifact_id = "visionkit"')
+    desc = _str(t, "description", "publish")
+    url = _str(t, "url", "publish")
+    if url:
+        check_url(url, "sdk.toml: publish.url")
+    lic = _str(t, "license", "publish")
+    lic_url = _str(t, "license_url", "publish")
+    lic_name = None
+    if lic_url:
+        check_url(lic_url, "sdk.toml: publish.license_url")
+    if lic:
+        if lic in LICENSES:
+            lic_name, known_url = LICENSES[lic]
+            lic_url = lic_url or known_url
+        elif not lic_url:
+            raise _err("publish.license", lic, f"is not an SPDX id sdkbuild knows{_suggest(lic, tuple(LICENSES))} "
+                       f"({', '.join(LICENSES)})", "use one of those, or set publish.license_url to the license text")
+        else:
+            lic_name = lic
+    elif lic_url:
+        raise SdkbuildError("sdk.toml: publish.license_url is set without publish.license",
+                            'add the license\'s name or SPDX id, e.g. license = "Apache-2.0"')
+    scm = _str(t, "scm", "publish")
+    if scm:
+        check_url(scm, "sdk.toml: publish.scm")
+    devs_v = t.get("developers", [])
+    if not isinstance(devs_v, list) or not all(isinstance(d, dict) for d in devs_v):
+        raise _err("publish.developers", devs_v, 'must be a list of tables, e.g. developers = [{ name = "Jane Doe", '
+                   'email = "jane@example.com" }]')
+    devs = []
+    for i, d in enumerate(devs_v):
+        where = f"publish.developers[{i}]"
+        _check_keys(d, _DEVELOPER_KEYS, f"[{where}] ")
+        name = d.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise SdkbuildError(f"sdk.toml: {where} has no name", f'add name = "..." to {where}')
+        vals = {k: _str(d, k, where) for k in _DEVELOPER_KEYS if k != "name"}
+        if vals["email"] and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", vals["email"]):
+            raise _err(f"{where}.email", vals["email"], "is not an e-mail address")
+        if vals["url"]:
+            check_url(vals["url"], f"sdk.toml: {where}.url")
+        devs.append(Developer(name=name, **vals))
+    swift = _str(t, "swiftpm_url", "publish")
+    if swift:
+        check_url(swift, "sdk.toml: publish.swiftpm_url", https_only=True)
+    return PublishSection(group, artifact, desc, url, lic, lic_name, lic_url, scm, tuple(devs), swift)
+
+
 def _conan(doc: Mapping[str, Any]) -> ConanSection:
     t = _table(doc, "conan")
     leaked = [k for k in t if k.lower() in _CREDENTIAL_KEYS]
@@ -498,6 +644,7 @@ def parse(text: str, path: Path) -> Config:
         models=_models(doc, root),
         report=_report(doc, root),
         sha256=hashlib.sha256(text.encode()).hexdigest(),
+        publish=publish_section(doc, sdk.java_package, sdk.lib_name),
         warnings=tuple(warnings),
         conan=_conan(doc),
     )
@@ -538,15 +685,30 @@ def init(directory: str | Path = ".", force: bool = False) -> Path:
     name = re.sub(r"[^A-Za-z0-9]", "", d.resolve().name.title()) or "MySdk"
     if not name[0].isalpha():
         name = "Sdk" + name
+    name = name[:48]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(paths.templates_dir()), keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     pkg = lib_name_for(name)
     text = env.get_template("sdk.toml.j2").render(
-        name=name, java_package=f"com.example.{pkg}", objc_prefix=(re.sub(r"[^A-Z]", "", name) + "SDK")[:2],
-        targets=list(TARGETS),
+        name=name, version="1.0.0", java_package=f"com.example.{pkg}", objc_prefix=default_objc_prefix(name),
+        targets=list(TARGETS), group_id="com.example", artifact_id=pkg.replace("_", "-"),
     )
     parse(text, out)  # the template must always produce a valid file (models list starts empty)
-    return write_atomic(out, text)
+    written = write_atomic(out, text)
+    (d / "models").mkdir(exist_ok=True)  # where the next step (README: cp x.onnx models/) puts them
+    return written
+
+
+def default_objc_prefix(name: str) -> str:
+    """A valid, non-reserved prefix from the SDK name: its capitals, else its letters."""
+    letters = re.sub(r"[^A-Za-z]", "", name).upper() or "SDK"  # (refused candidates are skipped)
+    caps = re.sub(r"[^A-Z]", "", name)
+    for cand in (caps[:3], caps[:2], letters[:3], letters[0] + letters[-2:], letters[:2], letters[0] + "KT", "SDK"):
+        try:
+            return check_objc_prefix(cand)
+        except SdkbuildError:
+            continue
+    return "SDK"
 
 
 __all__ = ["Config", "load", "parse", "init", "find_config", "lib_name_for", "known_ops", "DTYPES"]

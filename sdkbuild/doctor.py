@@ -124,7 +124,8 @@ def run_doctor(config_path: str | None = None, all_targets: bool = False, consol
         for h in row.hints:
             con.print(f"            {'install' if not row.ok else 'better'}: {h}", markup=False)
     con.print("[bold]tools[/]")
-    for t in check_tools():
+    tools = check_tools()
+    for t in tools:
         if t.found:
             con.print(f"  [green]ok[/]      {t.name:<14} {t.found:<10} ({t.needed_for})")
         else:
@@ -136,8 +137,15 @@ def run_doctor(config_path: str | None = None, all_targets: bool = False, consol
         mode = "download and upload" if remote.can_upload else \
             "download only (set SDKBUILD_CONAN_USER and SDKBUILD_CONAN_PASSWORD to upload)"
         con.print(f"[bold]conan remote[/] {remote.url}: {mode}", markup=True)
+    # exit status 1 (documented in `sdkbuild doctor --help` and the README): a target of
+    # sdk.toml that cannot be built here, or a tool every build needs is missing
+    code = 0
     missing = [r.target for r in rows if not r.ok]
     if missing and cfg is not None and not all_targets:
         con.print(f"[red]{len(missing)} target(s) of sdk.toml cannot be built here: {', '.join(missing)}[/]")
-        return 1
-    return 0
+        code = 1
+    lacking = [t.name for t in tools if not t.found and t.needed_for == "every build"]
+    if lacking:
+        con.print(f"[red]missing for every build: {', '.join(lacking)}[/]")
+        code = 1
+    return code

@@ -17,15 +17,38 @@ from . import paths
 
 
 @functools.cache
-def _module() -> ModuleType:
-    script = paths.engine_dir() / "tools" / "select_sources.py"
+def _tool(name: str) -> ModuleType:
+    script = paths.engine_dir() / "tools" / f"{name}.py"
     if not script.is_file():
         raise ImportError(f"{script} not found")
-    spec = importlib.util.spec_from_file_location("_sdk_select_sources", script)
+    spec = importlib.util.spec_from_file_location(f"_sdk_{name}", script)
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _module() -> ModuleType:
+    return _tool("select_sources")
+
+
+# ---- per-SDK symbol names (engine/tools/symbol_prefix.py: the one definition of the renaming)
+
+
+def rename_c_api(text: str, prefix: str) -> str:
+    """C/C++/ObjC source using engine.h's names -> the same source using the SDK's prefixed names."""
+    return _tool("symbol_prefix").rename_c_api(text, prefix)
+
+
+def public_header(prefix: str) -> str:
+    """engine.h as the users of an SDK with this prefix include it (`<prefix>/engine.h`)."""
+    return _tool("symbol_prefix").public_header((paths.engine_dir() / "include/sdkengine/engine.h").read_text(),
+                                                 prefix)
+
+
+def api_functions() -> list[str]:
+    """The C API functions engine.h declares (unprefixed names)."""
+    return _tool("symbol_prefix").api_functions((paths.engine_dir() / "include/sdkengine/engine.h").read_text())
 
 
 def available_ops() -> dict[str, str]:

@@ -82,6 +82,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "sdk_status_string": (ctypes.c_char_p, [ctypes.c_int]),
     "sdk_model_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_P)]),
     "sdk_model_load_memory": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_P)]),
+    "sdk_model_load_memory_in_place": (ctypes.c_int, [_P, ctypes.c_size_t, ctypes.POINTER(_P)]),
     "sdk_model_free": (None, [_P]),
     "sdk_model_input_count": (ctypes.c_int32, [_P]),
     "sdk_model_output_count": (ctypes.c_int32, [_P]),
@@ -216,20 +217,48 @@ def find_engine_library(lib_path: str | os.PathLike | None = None) -> Path:
     return Path(ensure_host_engine())
 
 
-def _load_library(path: Path) -> ctypes.CDLL:
+def symbol_prefix(path: Path) -> str:
+    """"" for the plain sdk_* C API, "visionkit_" for an SDK's library (visionkit_sdk_*): read
+    from the dynamic symbol table (engine/tools/symbol_prefix.py names them)."""
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+
+    try:
+        with open(path, "rb") as f:
+            dynsym = ELFFile(f).get_section_by_name(".dynsym")
+            names = [sym.name for sym in dynsym.iter_symbols()] if dynsym is not None else []
+    except (ELFError, OSError):
+        return ""
+    found = sorted(n[: -len("sdk_version")] for n in names if n.endswith("sdk_version") and n[0] != "_")
+    return "" if not found or "" in found else found[0]
+
+
+class _Api:
+    """The C API of one loaded library under its plain names (`sdk_run(...)`), whatever the
+    library's symbol prefix; keeps the CDLL alive."""
+
+    def __init__(self, lib: ctypes.CDLL, prefix: str) -> None:
+        self.cdll = lib
+        self.prefix = prefix
+
+
+def _load_library(path: Path) -> _Api:
     try:
         lib = ctypes.CDLL(str(path))
     except OSError as e:
         raise SdkbuildError(f"cannot load engine library {path}: {e}",
                             hint="point --engine-lib / SDKBUILD_ENGINE_LIB at a host libsdkengine.so, or rebuild it") from None
+    prefix = "" if hasattr(lib, "sdk_version") else symbol_prefix(path)
+    api = _Api(lib, prefix)
     for name, (res, args) in _SIGNATURES.items():
         try:
-            fn = getattr(lib, name)
+            fn = getattr(lib, prefix + name)
         except AttributeError:
-            raise SdkbuildError(f"{path} does not export {name}: not an sdkengine library?") from None
+            raise SdkbuildError(f"{path} does not export {prefix + name}: not an sdkengine library?") from None
         fn.restype = res
         fn.argtypes = args
-    return lib
+        setattr(api, name, fn)
+    return api
 
 
 # ---------------------------------------------------------------- objects
@@ -285,9 +314,20 @@ class Engine:
                 data = protect.decrypt(data, key)
         if data is not None:
             self._check(self._lib.sdk_model_load_memory(data, len(data), ctypes.byref(handle)))
-        else:
+        else:  # mapped, weights used in place (engine.h)
             self._check(self._lib.sdk_model_load_file(os.fsencode(model), ctypes.byref(handle)))
         return Model(self, handle)
+
+    def load_in_place(self, buffer: np.ndarray) -> Model:
+        """A model over `buffer` (the bytes of a .sdkm file) without a copy when the buffer is
+        64-byte aligned: the model reads its weights from it, so it keeps a reference to the
+        buffer; do not change it while the model lives. Unaligned buffers are copied."""
+        arr = np.ascontiguousarray(buffer).view(np.uint8).reshape(-1)
+        handle = _P()
+        self._check(self._lib.sdk_model_load_memory_in_place(arr.ctypes.data, arr.nbytes, ctypes.byref(handle)))
+        model = Model(self, handle)
+        model._backing = arr  # keeps the memory alive while the native model may read it
+        return model
 
 
 def _info(raw: _TensorInfo) -> TensorInfo:
@@ -306,7 +346,7 @@ class _Handle:
 
     _kind = "object"
 
-    def __init__(self, lib: ctypes.CDLL, handle: ctypes.c_void_p, free: str) -> None:
+    def __init__(self, lib: _Api, handle: ctypes.c_void_p, free: str) -> None:
         self._lib = lib
         self._h: ctypes.c_void_p | None = handle
         self._free = free
@@ -341,6 +381,7 @@ class Model(_Handle):
     def __init__(self, engine: Engine, handle: ctypes.c_void_p) -> None:
         super().__init__(engine._lib, handle, "sdk_model_free")
         self.engine = engine
+        self._backing: np.ndarray | None = None  # load_in_place: the memory the weights live in
         self.inputs = [self._tinfo(self._lib.sdk_model_input_info, i) for i in range(self._lib.sdk_model_input_count(handle))]
         self.outputs = [
             self._tinfo(self._lib.sdk_model_output_info, i) for i in range(self._lib.sdk_model_output_count(handle))

@@ -52,13 +52,16 @@ def onnxruntime_run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
     return sess.run(None, {"x": x})[0]
 
 
-def build_engine_with_glue(work: Path, ops: list[str], glue: Path, include_dirs: list[Path], lib_name: str) -> Path:
-    """The host engine with the generated JNI glue compiled in, built straight with Meson."""
-    build = work / "engine-build"
+def build_engine_with_glue(work: Path, ops: list[str], glue: Path, include_dirs: list[Path], lib_name: str,
+                           build_name: str = "engine-build") -> Path:
+    """The host engine with the generated JNI glue compiled in, built straight with Meson, with
+    the SDK's symbol prefix (lib_name) as sdkbuild builds it."""
+    build = work / build_name
     env = dict(os.environ, PATH=f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}")
     setup = [str(TOOLS / "meson"), "setup", str(build), str(paths.engine_dir()), f"-Dops={','.join(ops)}",
              f"-Dlib_name={lib_name}", f"-Dextra_sources={glue}",
              f"-Dextra_include_dirs={','.join(str(d) for d in include_dirs)}", "-Dexport_jni=true",
+             f"-Dsymbol_prefix={lib_name}",
              "-Ddtypes=fp32"]
     for cmd in (setup, [str(TOOLS / "ninja"), "-C", str(build), "-j2"]):
         r = subprocess.run(cmd, capture_output=True, text=True, env=env)

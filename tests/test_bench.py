@@ -26,7 +26,13 @@ def test_bench_cli_digits(tmp_path: Path) -> None:
                                  "--threads", "1", "--runs", "10", "--work", str(tmp_path / "work"), "-o", str(out)],
                            catch_exceptions=False)
     assert r.exit_code == 0, r.output
-    rows = [line.split("|")[1:-1] for line in out.read_text().splitlines() if line.startswith("| digits_cnn")]
+    all_rows = [line.split("|")[1:-1] for line in out.read_text().splitlines() if line.startswith("| digits_cnn")]
+    rows = [c for c in all_rows if len(c) == 9]
+    loads = [c for c in all_rows if len(c) == 7]  # the loading table: one row per load mode
+    assert [c[2].strip() for c in loads] == ["mmap", "copy", "bytes"]
+    for c in loads:
+        assert float(c[1]) > 0 and float(c[3]) >= 0 and float(c[4]) >= 0  # file MiB, load ms, peak MiB
+    assert "Loading a model: peak memory" in out.read_text()
     assert {(c[1].strip(), c[3].strip()) for c in rows} == {
         ("fp32", "engine"), ("fp32", "onnxruntime"), ("fp32", "ncnn"), ("int8", "engine"), ("int8", "onnxruntime")}
     for c in rows:

@@ -30,7 +30,7 @@ min_sdk = 24
 toolchain = "gnu"
 
 [engine]
-dtypes = ["fp32", "int8"]
+dtypes = "auto"
 ops = "auto"
 
 [models]
@@ -87,12 +87,26 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.Co
     return root, r
 
 
+def test_listed_dtypes_are_compiled_as_listed(tmp_path: Path) -> None:
+    """An explicit [engine] dtypes list is what the build compiles, also when the models need
+    less (the init template says so); "auto" follows the models."""
+    root = make_project(tmp_path, ["host"])
+    toml = (root / "sdk.toml").read_text()
+    (root / "sdk.toml").write_text(toml.replace('dtypes = "auto"', 'dtypes = ["fp32", "int8"]'))
+    r = sdkbuild(root, "build", "--print-ops")
+    assert r.returncode == 0, r.stderr
+    assert "dtypes: fp32, int8\n" in r.stdout
+    (root / "sdk.toml").write_text(toml.replace('dtypes = "auto"', 'dtypes = ["int8"]'))
+    r = sdkbuild(root, "build", "--print-ops")
+    assert r.returncode != 0 and "need(s) dtype fp32" in r.stderr and 'dtypes = "auto"' in r.stderr
+
+
 def test_print_ops_maps_ops_to_models(tmp_path: Path) -> None:
     root = make_project(tmp_path, ["host"])
     r = sdkbuild(root, "build", "--print-ops")
     assert r.returncode == 0, r.stderr
     assert "ops (auto: from the models): Conv, MatMul, Reshape" in r.stdout
-    assert "dtypes: fp32" in r.stdout  # int8 allowed, but no model uses it
+    assert "dtypes: fp32\n" in r.stdout  # auto: the types the models use (no int8 here)
     for op in ("Conv", "MatMul", "Reshape"):  # the converter fuses Relu into Conv
         assert any(line.split()[:2] == [op, "tiny.sdkm"] for line in r.stdout.splitlines()), op
     assert (root / "build" / "models" / "tiny.sdkm").is_file()
@@ -150,7 +164,9 @@ def test_build_outputs_follow_the_contract(built: tuple[Path, subprocess.Complet
         assert all(src.startswith("src/") for srcs in info["op_sources"].values() for src in srcs)
         assert "fp32" in info["features"] and "int8" not in info["features"] and "threads" in info["features"]
         assert info["inputs"]["models"].keys() == {"tiny.sdkm"} and len(info["inputs"]["engine_sources"]) == 64
-        assert (out / "include" / "sdkengine" / "engine.h").is_file()
+        # the SDK's own C header and symbol names (engine/tools/symbol_prefix.py)
+        assert info["symbol_prefix"] == info["sdk"]["lib_name"] and info["c_header"] == f"{info['symbol_prefix']}/engine.h"
+        assert (out / "include" / info["c_header"]).is_file() and not (out / "include" / "sdkengine").exists()
         assert (out / "build.log").stat().st_size > 0
         lib, unstripped = out / info["library"], out / info["unstripped_library"]
         assert info["sizes"]["file"] == lib.stat().st_size
@@ -158,7 +174,8 @@ def test_build_outputs_follow_the_contract(built: tuple[Path, subprocess.Complet
         facts = _elf_facts(lib)
         assert all(n.startswith(ALLOWED_NEEDED) for n in facts["needed"]), facts["needed"]
         assert "libstdc++" not in " ".join(facts["needed"])
-        assert facts["exported"] and all(s.startswith("sdk_") for s in facts["exported"]), facts["exported"]
+        assert facts["exported"] and all(s.startswith(info["symbol_prefix"] + "_sdk_") for s in facts["exported"]), \
+            facts["exported"]
         assert not facts["symtab"] and _elf_facts(unstripped)["symtab"]
     if has_arm64:
         info = json.loads((root / "build" / "android-arm64-v8a" / "build-info.json").read_text())
@@ -247,8 +264,9 @@ def test_switching_ops_in_place_leaves_no_stale_op(tmp_path: Path) -> None:
         assert r.returncode == 0, r.stdout + r.stderr
         info = json.loads((out / "build-info.json").read_text())
         assert info["ops"] == want
-        syms = {s for s in _symbols(out / info["unstripped_library"]) if s.startswith("sdk_op_")}
-        assert syms == {f"sdk_op_{op.lower()}" for op in want}, syms
+        op_sym = info["symbol_prefix"] + "_sdk_op_"
+        syms = {s for s in _symbols(out / info["unstripped_library"]) if s.startswith(op_sym)}
+        assert syms == {f"{op_sym}{op.lower()}" for op in want}, syms
         # the shipped (stripped) file is that build too: its embedded build info names the same ops
         shipped = (out / info["library"]).read_bytes()
         assert ('"ops":' + json.dumps(want, separators=(",", ":"))).encode() in shipped
@@ -338,5 +356,6 @@ def test_same_folder_follows_compiler_and_option_changes(tmp_path: Path) -> None
                        capture_output=True, text=True, timeout=900, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     dll = ctypes.CDLL(str(root / "build" / "host" / "lib" / "libtinykit.so"))
+    dll.sdk_build_info = dll.tinykit_sdk_build_info  # the SDK's own names (engine/tools/symbol_prefix.py)
     dll.sdk_build_info.restype = ctypes.c_char_p
     assert json.loads(dll.sdk_build_info().decode())["ops"] == ["Add", "Conv", "MatMul", "Reshape"]

@@ -86,7 +86,7 @@ def test_valid_config(proj: Path) -> None:
         ("min_sdk = 21", "min_sdk = 14", ["android.min_sdk = 14", ">= 16"]),
         ("min_sdk = 21", 'min_sdk = "21"', ["android.min_sdk = '21'", "integer"]),
         ('min_version = "13.0"', 'min_version = "13"', ["ios.min_version = '13'", '"X.Y"']),
-        ('objc_prefix = "VK"', 'objc_prefix = "vk"', ["sdk.objc_prefix = 'vk'", "2 or 3 upper-case"]),
+        ('objc_prefix = "VK"', 'objc_prefix = "vk"', ["sdk.objc_prefix = 'vk'", "2 or 3 characters"]),
         ('objc_prefix = "VK"', 'objc_prefix = "VKIT"', ["sdk.objc_prefix = 'VKIT'"]),
         ('java_package = "com.example.visionkit"', 'java_package = "com.example.class"',
          ["sdk.java_package", "'class' is not a Java identifier"]),
@@ -135,7 +135,7 @@ def test_defaults(proj: Path) -> None:
     text = BASE.split("[android]")[0]
     cfg = _parse(proj, text)
     assert cfg.android.min_sdk == 21 and cfg.ios.min_version == "13.0"
-    assert cfg.engine.dtypes == ("fp32", "int8") and cfg.engine.threads and not cfg.engine.lto
+    assert cfg.engine.dtypes == "auto" and cfg.engine.threads and not cfg.engine.lto
     assert cfg.models.files == ()
 
 
@@ -177,6 +177,85 @@ def test_cli_init_and_error_exit(tmp_path: Path) -> None:
     assert r.returncode == 1 and "android.min_sdk = 3" in r.stderr and "Traceback" not in r.stderr
 
 
+# ---- objc prefix, init, [publish], dtypes (issue 13) ----------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["NS", "UI", "CF", "NSX", "UIK", "ML", "CK", "MTL"])
+def test_apple_reserved_objc_prefixes_are_refused(proj: Path, prefix: str) -> None:
+    msg = _error(proj, BASE.replace('objc_prefix = "VK"', f'objc_prefix = "{prefix}"'))
+    assert f"sdk.objc_prefix = '{prefix}'" in msg and "Apple reserves" in msg
+
+
+@pytest.mark.parametrize("prefix", ["V", "VKIT", "1VK", "V-K", "vK"])
+def test_invalid_objc_prefixes_are_refused(proj: Path, prefix: str) -> None:
+    assert "must be 2 or 3 characters" in _error(proj, BASE.replace('objc_prefix = "VK"', f'objc_prefix = "{prefix}"'))
+
+
+@pytest.mark.parametrize("folder", ["newsdk", "my-sdk", "nsfw", "uikit-helpers", "cf", "9lives", "x"])
+def test_init_writes_a_valid_prefix_and_a_models_folder(tmp_path: Path, folder: str) -> None:
+    out = init(tmp_path / folder)
+    cfg = load(out)  # valid, so the prefix is not one Apple reserves
+    assert cfg.sdk.objc_prefix not in config.RESERVED_OBJC_PREFIXES and cfg.sdk.objc_prefix[:2] not in ("NS", "UI")
+    assert (tmp_path / folder / "models").is_dir()  # the README's next step copies models there
+    assert cfg.engine.dtypes == "auto" and cfg.publish.group_id == "com.example"
+
+
+@pytest.mark.parametrize("prefix", ["CKT", "MLK", "VK", "TK9"])
+def test_three_letter_prefixes_beside_apple_ones_are_fine(proj: Path, prefix: str) -> None:
+    assert _parse(proj, BASE.replace('objc_prefix = "VK"', f'objc_prefix = "{prefix}"')).sdk.objc_prefix == prefix
+
+
+def test_init_for_newsdk_is_not_ns(tmp_path: Path) -> None:
+    assert load(init(tmp_path / "newsdk")).sdk.objc_prefix != "NS"
+
+
+def test_publish_defaults_and_values(proj: Path) -> None:
+    cfg = _parse(proj, BASE)
+    assert (cfg.publish.group_id, cfg.publish.artifact_id) == ("com.example", "visionkit")
+    cfg = _parse(proj, BASE + '''
+[publish]
+group_id = "io.acme.ml"
+artifact_id = "vision-kit"
+url = "https://acme.io/vision"
+license = "MIT"
+scm = "https://github.com/acme/vision"
+developers = [{ name = "Ann", email = "ann@acme.io" }, { id = "bo", name = "Bo" }]
+swiftpm_url = "https://cdn.acme.io/vision/1.0.0"
+''')
+    p = cfg.publish
+    assert (p.group_id, p.artifact_id, p.license_name) == ("io.acme.ml", "vision-kit", "MIT License")
+    assert p.license_url == "https://opensource.org/licenses/MIT" and len(p.developers) == 2
+    assert p.developers[1].id == "bo" and p.swiftpm_url.startswith("https://")
+
+
+@pytest.mark.parametrize("block,expected", [
+    ('group_id = "com..example"', "publish.group_id"),
+    ('artifact_id = "vision kit"', "publish.artifact_id"),
+    ('url = "github.com/acme"', "publish.url"),
+    ('license = "Apach-2.0"', "did you mean 'Apache-2.0'"),
+    ('license_url = "https://x.io/l"', "license_url is set without publish.license"),
+    ('developers = [{ email = "a@b.c" }]', "publish.developers[0] has no name"),
+    ('developers = [{ name = "A", mail = "a@b.c" }]', "unknown key [publish.developers[0]] 'mail'"),
+    ('developers = [{ name = "A", email = "not-an-address" }]', "is not an e-mail address"),
+    ('swiftpm_url = "http://cdn.acme.io/x"', "https:// URL"),
+    ('swiftpm_url = "https:///nohost"', "https:// URL"),
+    ('groupid = "x"', "did you mean 'group_id'"),
+])
+def test_publish_errors(proj: Path, block: str, expected: str) -> None:
+    assert expected in _error(proj, BASE + f"\n[publish]\n{block}\n")
+
+
+def test_custom_license_needs_its_url(proj: Path) -> None:
+    assert "license_url" in _error(proj, BASE + '\n[publish]\nlicense = "Acme EULA"\n')
+    cfg = _parse(proj, BASE + '\n[publish]\nlicense = "Acme EULA"\nlicense_url = "https://acme.io/eula"\n')
+    assert cfg.publish.license_name == "Acme EULA"
+
+
+def test_dtypes_auto_or_exact_list(proj: Path) -> None:
+    assert _parse(proj, BASE.replace('dtypes = ["fp32", "int8"]', 'dtypes = "auto"')).engine.dtypes == "auto"
+    assert _parse(proj, BASE.replace('dtypes = ["fp32", "int8"]', 'dtypes = ["int8", "fp32"]')).engine.dtypes == (
+        "fp32", "int8")
+    assert "must be \"auto\"" in _error(proj, BASE.replace('dtypes = ["fp32", "int8"]', "dtypes = []"))
 # --------------------------------------------------------------------------- per-model options
 
 

@@ -73,6 +73,21 @@ def test_a_tool_whose_version_probe_fails_is_missing() -> None:
     assert _version([sys.executable, "--version"]) == ".".join(map(str, sys.version_info[:3]))
 
 
+def test_doctor_command_exits_1_when_a_target_cannot_be_built(tmp_path: Path) -> None:
+    """Through the real entry point: the exit status a CI step sees (it was 0 before)."""
+    import subprocess
+
+    (tmp_path / "sdk.toml").write_text(
+        '[sdk]\nname = "Kit"\nversion = "1.0.0"\njava_package = "com.example.kit"\nobjc_prefix = "KT"\n'
+        'targets = ["host", "ios-arm64"]\n[ios]\ntoolchain = "xcode"\n')  # no Xcode on this machine
+    if shutil.which("xcrun"):
+        pytest.skip("Xcode is installed: ios-arm64 can be built")
+    r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "doctor", "--config", str(tmp_path / "sdk.toml")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "1 target(s) of sdk.toml cannot be built here: ios-arm64" in r.stdout
+
+
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="the i386 runtime row is for x86_64 machines")
 def test_doctor_checks_the_i386_runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """android-x86 stand-in test programs run natively: without /lib/ld-linux.so.2 (a fresh machine)

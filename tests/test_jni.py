@@ -70,7 +70,9 @@ def test_library_exports_only_the_c_api_and_jni_onload(jni_sdk):
     names = {line.split()[-1] for line in out.splitlines() if line.strip()}
     assert "JNI_OnLoad" in names
     assert not [n for n in names if n.startswith("Java_")]
-    assert all(n.startswith("sdk_") or n == "JNI_OnLoad" for n in names), sorted(names)
+    # the C API under the SDK's own prefix (engine/tools/symbol_prefix.py), nothing else
+    assert all(n.startswith(f"{NAMES.c_prefix}_sdk_") or n == "JNI_OnLoad" for n in names), sorted(names)
+    assert f"{NAMES.c_prefix}_sdk_session_run" in names
     needed = subprocess.run(["readelf", "-d", str(jni_sdk["lib"])], capture_output=True, text=True).stdout
     assert "libstdc++" not in needed and "libc++" not in needed
 
@@ -107,7 +109,11 @@ def test_jvm_runs_model_and_matches_onnxruntime(jni_sdk):
     assert kv["corrupt_model"].startswith("BAD_MODEL|") and "CRC" in kv["corrupt_model"].upper()
     assert kv["missing_file"].startswith("IO|") and "tiny.sdkm.missing" in kv["missing_file"]
     assert kv["wrong_size"].startswith("INVALID_ARGUMENT|") and "6" in kv["wrong_size"]
-    assert kv["before_run"].startswith("STATE|")
+    assert kv["before_run"].startswith("STATE|") and "call run() first" in kv["before_run"]
+    assert kv["bad_index"] == "input index 7 out of range: the model has 1 input"
+    # messages speak Java: no C function names
+    for key in ("bad_model", "corrupt_model", "missing_file", "wrong_size", "before_run", "stale_input", "bad_index"):
+        assert "sdk_" not in kv[key], (key, kv[key])
     assert "not direct" in kv["heap_buffer"]
     assert kv["after_close"] == "Session is closed"
     before, peak, after = map(int, kv["leak_check"].split(","))
@@ -146,7 +152,9 @@ def test_consumer_proguard_rules_keep_what_jni_registers(jni_sdk, tmp_path):
                f"-libraryjars {api_jar}", "-keep public class ShrunkApp { public static void main(java.lang.String[]); }",
                "-dontnote", f"-printmapping {out}.map"]
         if with_rules:
-            cfg.append(f"-include {rules / 'android/proguard.txt'}")
+            cfg.append(f"-include {rules / 'android/proguard.txt'}")  # (its -dontwarn covers AndroidX's annotations)
+        else:
+            cfg.append("-dontwarn androidx.annotation.**")  # an app with AndroidX has them; this test app has not
         (tmp_path / "cfg.pro").write_text("\n".join(cfg) + "\n")
         r = subprocess.run(["proguard", f"@{tmp_path / 'cfg.pro'}"], capture_output=True, text=True)
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]

@@ -111,8 +111,9 @@ def test_android_library_meets_the_platform_rules(example: Path, target: str) ->
         exported = sorted(s.name for s in elf.get_section_by_name(".dynsym").iter_symbols()
                           if s.name and s["st_shndx"] != "SHN_UNDEF"
                           and s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK"))
-        assert "sdk_session_run" in exported and "JNI_OnLoad" in exported  # the C API + the JNI glue
-        assert all(s.startswith("sdk_") or s == "JNI_OnLoad" for s in exported), exported
+        prefix = info["symbol_prefix"] + "_sdk_"  # the SDK's own names (engine/tools/symbol_prefix.py)
+        assert prefix + "session_run" in exported and "JNI_OnLoad" in exported  # the C API + the JNI glue
+        assert all(s.startswith(prefix) or s == "JNI_OnLoad" for s in exported), exported
         needed = tags.get("DT_NEEDED", [])
         loader = [n for n in needed if n.startswith("ld-linux")]
         assert all(n.startswith(ALLOWED_NEEDED) for n in needed if n not in loader), needed

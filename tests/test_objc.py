@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from bindings_helpers import NAMES, ROOT
 
-from sdkbuild import bindings, paths
+from sdkbuild import bindings, engine_sources, paths
 from sdkbuild.package import xcframework
 
 CLANG = shutil.which("clang")
@@ -50,7 +50,7 @@ def objc_src(tmp_path_factory) -> Path:
 def _compile(src: Path, triple: str, variant: str, out: Path, *extra: str) -> subprocess.CompletedProcess:
     cmd = [CLANG, "-target", triple, *_sdk_flags(variant), "-nostdinc++", *xcframework.OBJC_FLAGS,
            "-Wnullability-completeness", "-Wnullable-to-nonnull-conversion",
-           "-I", str(src.parent), "-I", str(paths.engine_dir() / "include"), *extra, "-c", str(src), "-o", str(out)]
+           "-I", str(src.parent), "-I", str(src.parent.parent / "include"), *extra, "-c", str(src), "-o", str(out)]
     return subprocess.run(cmd, capture_output=True, text=True)
 
 
@@ -69,9 +69,12 @@ def test_objc_compiles_for_ios_with_arc_and_werror(objc_src, tmp_path, target):
     undefined = subprocess.run([NM, "-u", "-j", str(obj)], capture_output=True, text=True).stdout.split()
     # no C++ runtime: the object links into an app with only libobjc + Foundation + libSystem
     assert not [u for u in undefined if re.search(r"cxa|gxx|Unwind|terminate|_Z", u)], undefined
+    # it calls the SDK's own prefixed C API, and every name it calls is one engine.h declares
     engine_h = (paths.engine_dir() / "include/sdkengine/engine.h").read_text()
-    for fn in (u[1:] for u in undefined if u.startswith("_sdk_")):
-        assert re.search(rf"\b{fn}\(", engine_h), fn
+    called = [u[1:] for u in undefined if "sdk_" in u and not u.startswith("_OBJC")]
+    assert called and all(fn.startswith("jnikit_sdk_") for fn in called), called
+    for fn in called:
+        assert re.search(rf"\b{fn.removeprefix('jnikit_')}\(", engine_h), fn
 
 
 def test_objc_header_is_nullability_complete_and_has_swift_names(objc_src):
@@ -83,6 +86,18 @@ def test_objc_header_is_nullability_complete_and_has_swift_names(objc_src):
         assert f"NS_SWIFT_NAME({name})\n@interface JK{name} : NSObject" in h
     # every fallible method reports through NSError **
     assert h.count("error:(NSError **)error") >= 10
+    # one designated initializer; the thread-safe model (and the immutable values) are Sendable,
+    # the session is not
+    assert h.count("NS_DESIGNATED_INITIALIZER") == 1
+    assert "initWithData:(NSData *)data error:(NSError **)error NS_DESIGNATED_INITIALIZER" in h
+    assert "NS_SWIFT_SENDABLE NS_SWIFT_NAME(Model)\n@interface JKModel" in h
+    assert "NS_SWIFT_NONSENDABLE NS_SWIFT_NAME(Session)\n@interface JKSession" in h
+    for ctype, name in (("int8_t", "Int8s"), ("uint8_t", "UInt8s"), ("int32_t", "Int32s"), ("int64_t", "Int64s"),
+                        ("bool", "Bools"), ("uint16_t", "Float16Bits")):
+        assert f"- (BOOL)setInput{name}:(const {ctype} *)values count:(NSUInteger)count" in h
+        assert f"to{name}:({ctype} *)values count:(NSUInteger)count" in h
+    assert "setInputNumbers:(NSArray<NSNumber *> *)numbers" in h and "outputNumbersAtIndex:" in h
+    assert '#include "jnikit/engine.h"' in h and "sdkengine" not in h
     api = bindings.load_api()
     for s in api.statuses:
         if s.code:
@@ -91,10 +106,10 @@ def test_objc_header_is_nullability_complete_and_has_swift_names(objc_src):
 
 def test_module_map_imports_in_objc(objc_src, tmp_path):
     headers = tmp_path / "Headers"
-    (headers / "sdkengine").mkdir(parents=True)
+    (headers / "jnikit").mkdir(parents=True)
     for f in ("JniKit.h", "module.modulemap"):
         shutil.copy(objc_src / f, headers / f)
-    shutil.copy(paths.engine_dir() / "include/sdkengine/engine.h", headers / "sdkengine/engine.h")
+    shutil.copy(objc_src.parent / "include/jnikit/engine.h", headers / "jnikit/engine.h")
     user = tmp_path / "use.m"
     user.write_text(
         "@import JniKit;\n"
@@ -106,7 +121,7 @@ def test_module_map_imports_in_objc(objc_src, tmp_path):
         "    float x[6] = {0};\n"
         "    if (![session setInputFloats:x count:6 atIndex:0 error:&error]) return -1;\n"
         "    if (![session runWithError:&error]) return (int)JKErrorCodeState;\n"
-        "    return (int)[session outputFloatsAtIndex:0 error:&error].length + sdk_model_input_count(NULL);\n"
+        "    return (int)[session outputFloatsAtIndex:0 error:&error].length + jnikit_sdk_model_input_count(NULL);\n"
         "}\n"
     )
     cmd = [CLANG, "-target", "arm64-apple-ios13.0", *_sdk_flags("ios"), "-fmodules",
@@ -119,7 +134,9 @@ def test_module_map_imports_in_objc(objc_src, tmp_path):
 def test_objc_compiles_through_the_slice_toolchain(tmp_path):
     """What `sdkbuild package` does when a slice lacks the ObjC layer: compile it with zig."""
     pytest.importorskip("ziglang")
-    engine_inc = paths.engine_dir() / "include"
+    engine_inc = tmp_path / "include"  # what a slice's build installs: the SDK's prefixed header
+    (engine_inc / "jnikit").mkdir(parents=True)
+    (engine_inc / "jnikit/engine.h").write_text(engine_sources.public_header("jnikit"))
     for target, (_, platform) in TRIPLES.items():
         obj, real_sdk = xcframework.compile_objc(NAMES, target, tmp_path / "build", engine_inc)
         assert obj == tmp_path / "build" / target / "bindings/objc/JniKit.mm.o"

@@ -42,7 +42,16 @@ min_sdk = 23
 toolchain = "gnu"  # the Debian cross compilers: stand-ins that build the same everywhere here
 
 [engine]
-dtypes = ["fp32"]
+dtypes = ["fp32", "int8"]  # (int8: the typed-I/O model's int8 tensors)
+ops = ["Gemm", "Reshape"]  # Reshape: the typed-I/O model of tests/java/ApiTour.java
+
+[publish]
+group_id = "org.tinykit.sdk"
+description = "A tiny test SDK"
+url = "https://example.com/tinykit"
+license = "Apache-2.0"
+scm = "https://example.com/tinykit.git"
+developers = [{{ id = "jd", name = "Jane Doe <&>", email = "jane@example.com" }}]
 
 [models]
 files = ["models/tiny.onnx"]
@@ -116,9 +125,11 @@ def test_aar_layout(packaged, project):
         assert {"AndroidManifest.xml", "classes.jar", "R.txt", "proguard.txt", "assets/tinykit/tiny.sdkm",
                 "jni/arm64-v8a/libtinykit.so", "jni/x86_64/libtinykit.so", "META-INF/sdkbuild/build-info.json",
                 "prefab/prefab.json", "prefab/modules/tinykit/module.json",
-                "prefab/modules/tinykit/libs/android.arm64-v8a/abi.json",
-                "prefab/modules/tinykit/libs/android.arm64-v8a/libtinykit.so",
-                "prefab/modules/tinykit/include/sdkengine/engine.h"} <= set(names)
+                "prefab/modules/tinykit/include/tinykit/engine.h",
+                "META-INF/com/android/build/gradle/aar-metadata.properties"} <= set(names)
+        # stand-ins were not built by an NDK: no Prefab library claims one (headers stay)
+        assert not [n for n in names if n.startswith("prefab/modules/tinykit/libs/")]
+        assert not [n for n in names if "sdkengine" in n]  # no header name shared with other SDKs
         manifest = z.read("AndroidManifest.xml").decode()
         assert 'package="com.example.tinykit"' in manifest and 'android:minSdkVersion="23"' in manifest
         assert "<application" not in manifest
@@ -132,7 +143,7 @@ def test_aar_layout(packaged, project):
         assert set(meta["abis"]) == {"arm64-v8a", "x86_64"}
         assert meta["abis"]["arm64-v8a"]["standin"] is True  # gnu cross compilers: labelled stand-ins
         assert meta["abis"]["arm64-v8a"]["toolchain"]["source"] == "gnu"
-        assert json.loads(z.read("prefab/modules/tinykit/libs/android.x86_64/abi.json"))["abi"] == "x86_64"
+        assert meta["abis"]["x86_64"]["prefab"] is False
         rules = z.read("proguard.txt").decode()
         for cls in ("Model", "Session", "Engine"):
             assert f"-keep class com.example.tinykit.{cls} {{\n    native <methods>;" in rules
@@ -147,8 +158,10 @@ def test_aar_layout(packaged, project):
     ns = {"m": "http://maven.apache.org/POM/4.0.0"}
     root = ElementTree.fromstring(pom)
     assert root.findtext("m:packaging", namespaces=ns) == "aar"
-    for s in ("<groupId>com.example</groupId>", "<artifactId>tinykit</artifactId>", "<version>0.3.0</version>",
-              "<packaging>aar</packaging>", "STAND-IN"):
+    for s in ("<groupId>org.tinykit.sdk</groupId>", "<artifactId>tinykit</artifactId>", "<version>0.3.0</version>",
+              "<packaging>aar</packaging>", "STAND-IN", "<url>https://example.com/tinykit</url>",
+              "<name>Apache License, Version 2.0</name>", "<name>Jane Doe &lt;&amp;&gt;</name>",
+              "<connection>scm:git:https://example.com/tinykit.git</connection>", "A tiny test SDK"):
         assert s in pom
 
 
@@ -169,11 +182,11 @@ def test_xcframework_layout_and_objc_in_static_libraries(packaged, tmp_path):
         assert e["SupportedPlatform"] == "ios" and e["HeadersPath"] == "Headers"
         lib = xcf / sid / e["LibraryPath"]
         headers = xcf / sid / "Headers" / "TinyKit"
-        assert {"TinyKit.h", "module.modulemap", "sdkengine/engine.h"} <= {
+        assert {"TinyKit.h", "module.modulemap", "tinykit/engine.h"} <= {
             p.relative_to(headers).as_posix() for p in headers.rglob("*") if p.is_file()}
         assert _archs(lib, lipo) == e["SupportedArchitectures"]
         syms = subprocess.run([nm, "--defined-only", str(lib)], capture_output=True, text=True).stdout
-        assert "_OBJC_CLASS_$_TKModel" in syms and "_sdk_session_run" in syms
+        assert "_OBJC_CLASS_$_TKModel" in syms and "_tinykit_sdk_session_run" in syms
         thin = {a: lib for a in e["SupportedArchitectures"]}
         if len(thin) > 1:
             for a in thin:
@@ -202,6 +215,71 @@ def test_swiftpm_url_form(project, tmp_path):
     checksum = fileio.sha256_file(tmp_path / "d" / "TinyKit.xcframework.zip")
     assert 'url: "https://example.com/sdk/TinyKit.xcframework.zip"' in swift
     assert f'checksum: "{checksum}"' in swift
+    # [publish] metadata in the manifest's header
+    assert "// License: Apache-2.0 (https://www.apache.org/licenses/LICENSE-2.0.txt)" in swift
+    assert "// Homepage: https://example.com/tinykit" in swift and "// Source: https://example.com/tinykit.git" in swift
+
+
+def test_prefab_abi_json_names_the_real_ndk_only():
+    from sdkbuild.package import aar
+
+    assert aar.ndk_major({"toolchain": {"source": "ndk", "version": "27.2.12479018"}}) == 27
+    assert aar.ndk_major({"toolchain": {"source": "ndk", "version": "r26d (26.3.11579264)"}}) == 26
+    for standin in ({"toolchain": {"source": "zig", "version": "0.13.0"}},
+                    {"toolchain": {"source": "gnu", "version": "12.2.0"}}, {}):
+        assert aar.ndk_major(standin) is None
+
+
+@pytest.mark.parametrize("url", ["http://example.com/sdk", "ftp://example.com/sdk", "https:///sdk", "example.com",
+                                 "https://exa mple.com/x", "https://example.com:99999/x"])
+def test_swiftpm_url_must_be_a_real_https_url(tmp_path, url):
+    """Checked before anything else, so nothing is read or written with a bad URL."""
+    (tmp_path / "models").mkdir()
+    onnx.save(tiny_onnx(), tmp_path / "models" / "tiny.onnx")
+    (tmp_path / "sdk.toml").write_text(SDK_TOML.format(targets='["ios-arm64"]'))
+    r = CliRunner().invoke(cli, ["package", "--config", str(tmp_path / "sdk.toml"), "--swiftpm-url", url])
+    assert r.exit_code != 0 and "--swiftpm-url" in str(r.exception) and "https://" in str(r.exception)
+    assert not (tmp_path / "dist").exists()
+
+
+def test_swiftpm_url_accepted_forms(tmp_path):
+    from sdkbuild.package.dist import swiftpm_base_url
+
+    assert swiftpm_base_url(None, "https://cdn.example.com/sdk/1.0") == "https://cdn.example.com/sdk/1.0"
+    assert swiftpm_base_url(None, None) is None
+
+
+@pytest.mark.slow
+def test_a_build_without_the_sdks_symbol_names_is_refused_before_writing(project, tmp_path):
+    """An iOS build made before per-SDK symbol names (plain sdk_* symbols, sdkengine/engine.h):
+    packaging it would ship names that collide with any other SDK's, and its Objective-C layer
+    would not compile against the SDK's header. Refused before dist/ is written (the AAR and POM
+    used to be written before such a failure)."""
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist", "engine", "conan"))
+    out = copy / "build/ios-arm64"
+    info = json.loads((out / "build-info.json").read_text())
+    for key in ("c_header", "symbol_prefix"):
+        info.pop(key)
+    (out / "build-info.json").write_text(json.dumps(info))
+    shutil.rmtree(out / "include")
+    (out / "include/sdkengine").mkdir(parents=True)
+    (out / "include/sdkengine/engine.h").write_text("/* an older build's header */\n")
+    r = CliRunner().invoke(cli, ["package", "--config", str(copy / "sdk.toml")])
+    assert r.exit_code != 0 and "ios-arm64" in str(r.exception) and "tinykit_sdk_*" in str(r.exception)
+    assert "sdkbuild build --target ios-arm64" in r.exception.hint
+    assert not (copy / "dist").exists()  # no AAR, no POM, nothing
+
+
+@pytest.mark.slow
+def test_a_reserved_objc_prefix_is_refused_before_packaging(project, tmp_path):
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("dist", "engine", "conan"))
+    toml = copy / "sdk.toml"
+    toml.write_text(toml.read_text().replace('objc_prefix = "TK"', 'objc_prefix = "NS"'))
+    r = CliRunner().invoke(cli, ["package", "--config", str(toml)])
+    assert r.exit_code != 0 and "sdk.objc_prefix = 'NS'" in str(r.exception) and "Apple reserves" in str(r.exception)
+    assert not (copy / "dist").exists()
 
 
 def test_missing_build_names_the_target(tmp_path):
@@ -281,6 +359,116 @@ def test_aar_classes_and_x86_64_library_run_in_a_jvm(packaged, tmp_path):
     assert kv["sdk_version"] == "0.3.0" and kv["done"] == "ok"
 
 
+def typed_model(path: Path) -> Path:
+    """One Reshape per element type: <t>_in [2, 3] -> <t>_out [6] for f32 i8 u8 i32 i64 bool f16."""
+    m = sdkm.Model(name="typed")
+    for name, code in (("f32", 1), ("i8", 2), ("u8", 4), ("i32", 3), ("i64", 5), ("bool", 6), ("f16", 7)):
+        x = m.add_tensor(sdkm.Tensor(f"{name}_in", code, (2, 3)))
+        y = m.add_tensor(sdkm.Tensor(f"{name}_out", code, (6,)))
+        m.nodes.append(sdkm.Node("Reshape", f"reshape_{name}", [x], [y], {"shape": [6]}))
+        m.inputs.append(x)
+        m.outputs.append(y)
+    sdkm.write(m, path)
+    return path
+
+
+def _public_methods(java_dir: Path) -> set[str]:
+    names: set[str] = set()
+    for f in java_dir.rglob("*.java"):
+        names |= set(re.findall(r"^    public (?:static )?(?:final )?[\w.<>\[\]]+ (\w+)\(", f.read_text(), re.M))
+    return names - {"toString", "values", "valueOf"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or shutil.which("javac") is None,
+                    reason="runs the AAR's x86_64 stand-in library in the host JVM")
+def test_api_tour_against_the_aar_makes_every_public_call(packaged, tmp_path):
+    """A consumer compiled against the AAR's classes.jar (javac) runs every public call on the
+    host JVM: the model mapped straight out of the archive (an uncompressed asset, as
+    AssetFileDescriptor gives it), every load path, typed I/O of every element type, errors."""
+    from bindings_helpers import ROOT
+
+    aar_path = packaged[0] / "TinyKit-0.3.0.aar"
+    with zipfile.ZipFile(aar_path) as z:
+        for name in ("classes.jar", "jni/x86_64/libtinykit.so"):
+            (tmp_path / Path(name).name).write_bytes(z.read(name))
+        info = z.getinfo("assets/tinykit/tiny.sdkm")
+        assert info.compress_type == zipfile.ZIP_STORED  # mappable, like the .so files
+        with aar_path.open("rb") as f:  # the data offset: after the entry's local header
+            f.seek(info.header_offset)
+            head = f.read(30)
+        name_len, extra_len = int.from_bytes(head[26:28], "little"), int.from_bytes(head[28:30], "little")
+        offset = info.header_offset + 30 + name_len + extra_len
+    src = (ROOT / "tests/java/ApiTour.java").read_text()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src/ApiTour.java").write_text(src)
+    r = subprocess.run(["javac", "--release", "8", "-Xlint:all", "-Xlint:-options", "-Werror", "-cp",
+                        str(tmp_path / "classes.jar"), "-d", str(tmp_path / "cls"), str(tmp_path / "src/ApiTour.java")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    typed = typed_model(tmp_path / "typed.sdkm")
+    r = subprocess.run(["java", "-Xcheck:jni", f"-Dcom.example.tinykit.library.path={tmp_path / 'libtinykit.so'}",
+                        "-cp", f"{tmp_path / 'classes.jar'}:{tmp_path / 'cls'}", "ApiTour", str(aar_path),
+                        str(offset), str(info.file_size), str(typed)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "WARNING" not in r.stderr, r.stderr
+    kv = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    assert kv["done"] == "ok" and kv["loads"] == "8"
+    assert kv["f16_as_floats"] == "[1.0, -2.0, 0.5, 0.0, 65504.0, -5.9604645E-8]"
+    assert kv["wrong_type"] == ('INVALID_ARGUMENT|input "i64_in" (I64 [2, 3]) holds I64 values, not int[]: '
+                                "use long[]")
+    assert kv["floats_to_i64"].startswith('input "i64_in" (I64 [2, 3]) holds I64 values, not float[]')
+    assert kv["wrong_length"] == 'input "i32_in" (I32 [2, 3]) takes 6 values, got 5'
+    assert kv["no_such_input"].startswith('the model has no input called "nope"')
+    assert all("sdk_" not in v for v in kv.values())
+    # every public method of the API appears in the tour
+    with zipfile.ZipFile(tmp_path / "classes.jar") as z:
+        assert "com/example/tinykit/Session.class" in z.namelist()
+    from sdkbuild import bindings
+
+    gen = tmp_path / "gen"
+    bindings.render(bindings.SdkNames("TinyKit", "0.3.0", "com.example.tinykit", "TK"), gen, ["java"])
+    missing = [m for m in sorted(_public_methods(gen / "java")) if not re.search(rf"\.{m}\(", src)]
+    assert not missing, missing
+
+
+@pytest.mark.slow
+def test_objc_api_tour_against_the_xcframework_makes_every_public_call(packaged, tmp_path):
+    """A consumer compiled against the XCFramework's headers (zig's clang, arm64 iOS, ARC,
+    -Wall -Werror) calling every public method of the Objective-C API and the prefixed C API,
+    linked with the device archive into an iOS executable: every call resolves."""
+    from bindings_helpers import ROOT
+    from ios_link import link, zig, zig_env
+
+    zcc = zig()
+    slice_dir = packaged[0] / "TinyKit.xcframework/ios-arm64"
+    src = ROOT / "tests/objc/ApiTour.m"
+    main = tmp_path / "main.m"
+    main.write_text('#import "TinyKit/TinyKit.h"\nint ApiTour(NSString *path, NSURL *url, NSData *data);\n'
+                    "int main(int argc, char **argv) {\n    (void)argc;\n"
+                    "    NSString *p = [NSString stringWithUTF8String:argv[1]];\n"
+                    "    return ApiTour(p, [NSURL fileURLWithPath:p], [NSData dataWithBytes:argv length:8]);\n}\n")
+    objects = []
+    for f in (src, main):
+        obj = tmp_path / f"{f.stem}.o"
+        r = subprocess.run([*zcc, "-O2", "-fno-sanitize=undefined", "-fobjc-arc", "-nostdlibinc", "-isystem",
+                            str(ROOT / "bindings/apple-standin"), "-I", str(slice_dir / "Headers"), "-Wall", "-Wextra",
+                            "-Werror", "-c", str(f), "-o", str(obj)], capture_output=True, text=True,
+                           env=zig_env(tmp_path))
+        assert r.returncode == 0, r.stderr[-3000:]
+        objects.append(obj)
+    r = link(zcc, objects, [slice_dir / "libtinykit.a"], tmp_path, tmp_path / "tour")
+    assert r.returncode == 0, r.stderr[-3000:]
+    # every selector and property of the public header is called in the tour
+    header = (slice_dir / "Headers/TinyKit/TinyKit.h").read_text()
+    tour = src.read_text()
+    selectors = set(re.findall(r"^[-+] \([^)]*\)\s*(\w+)", header, re.M))
+    props = set(re.findall(r"^@property \([^)]*\) [\w<> *]*?\*?(\w+);", header, re.M))
+    missing = sorted(n for n in selectors | props if n not in ("init", "new") and not re.search(rf"\b{n}\b", tour))
+    assert not missing, missing
+    assert len(selectors) >= 25
+
+
 @pytest.mark.slow
 def test_library_without_jni_glue_is_refused(project, tmp_path):
     copy = tmp_path / "p"
@@ -308,7 +496,7 @@ def test_swift_style_import_from_the_packaged_headers(packaged, tmp_path):
                     "int use(void) {\n"
                     "    NSError *error = nil;\n"
                     "    TKModel *model = [[TKModel alloc] initWithPath:@\"tiny.sdkm\" error:&error];\n"
-                    "    return (int)model.inputCount + sdk_model_output_count(NULL) + (int)TKErrorCodeIo;\n"
+                    "    return (int)model.inputCount + tinykit_sdk_model_output_count(NULL) + (int)TKErrorCodeIo;\n"
                     "}\n")
     headers = packaged[0] / "TinyKit.xcframework/ios-arm64/Headers"
     r = subprocess.run([clang, "-target", "arm64-apple-ios13.0", "-nostdlibinc", "-isystem", str(ROOT / "bindings/apple-standin"),

@@ -128,7 +128,9 @@ def test_absolute_and_total_budgets(variants: dict[str, Path], tmp_path: Path) -
     budgets = regression.Budgets(total_bytes=cur["total"] - 1, targets={"android-arm64-v8a": (a64, None),
                                                                          "android-x86": (1, None)})
     cmp = regression.compare(cur, None, budgets)
-    assert cmp["failures"] == [f"total: {cur['total']:,} B exceeds the budget of {cur['total'] - 1:,} B"]
+    assert cmp["failures"] == [f"largest per device: {cur['total']:,} B exceeds the budget of {cur['total'] - 1:,} B"]
+    assert cmp["budgets_set"]
+    assert not regression.compare(cur, None, regression.Budgets())["budgets_set"]
     assert cmp["budgets_for_unbuilt_targets"] == ["android-x86"]
     cmp = regression.compare(cur, None, regression.Budgets(targets={"android-arm64-v8a": (a64 - 1, 0.0)}))
     assert cmp["failures"] == [f"android-arm64-v8a: {a64:,} B exceeds the budget of {a64 - 1:,} B"]

@@ -66,8 +66,26 @@ def test_elf_sizes_sections_ops_symbols(build: Path) -> None:
     assert top["k_core"]["op"] is None  # engine core: no op
     assert top["sdk::ops::relu_run(float*, int)"]["op"] == "Relu"  # demangled
     assert a64["ops"]["Conv"] + a64["ops"]["Relu"] + a64["ops"]["Add"] + a64["unattributed"] == a64["symbols_total"]
-    # Only shipped targets count in the total (host is never shipped; all these are).
-    assert r["total"] == sum(t["size"] for t in r["targets"].values())
+    # The total is what one device gets: the largest build reaching devices (each Android ABI,
+    # the iOS device slice), not a sum over ABIs no device downloads together.
+    devices = [t for t in r["targets"] if size.reaches_devices(t)]
+    assert len(devices) >= 2 and r["total"] == max(r["targets"][t]["size"] for t in devices)
+    assert r["total"] < sum(t["size"] for t in r["targets"].values())
+    # per-device downloads: estimates, the stripped library compressed plus the (shared) models
+    d = r["per_device"]["android-arm64-v8a"]
+    assert d["native_estimate"] == a64["compressed"] < a64["stripped"]
+    assert d["download_estimate"] == d["native_estimate"] + d["models_estimate"] + d["java_estimate"]
+    assert r["per_device_largest_estimate"] == max(v["download_estimate"] for v in r["per_device"].values())
+    assert "host" not in r["per_device"]
+
+
+def test_only_device_builds_count_per_device() -> None:
+    assert size.reaches_devices("android-armeabi-v7a") and size.reaches_devices("ios-arm64")
+    assert not size.reaches_devices("ios-simulator-arm64") and not size.reaches_devices("ios-simulator-x86_64")
+    assert not size.reaches_devices("host")
+    report = {"targets": {"android-arm64-v8a": {"size": 100}, "android-x86_64": {"size": 120},
+                          "ios-arm64": {"size": 90}, "ios-simulator-arm64": {"size": 500}, "host": {"size": 900}}}
+    assert size.device_total(report) == 120
 
 
 @need_arm
@@ -265,3 +283,35 @@ def test_errors_are_clear(tmp_path: Path) -> None:
     (t / "build-info.json").write_text("{broken")
     with pytest.raises(SdkbuildError, match="not valid JSON"):
         size.collect(tmp_path / "build", None)
+
+
+@need_arm
+@need_clang
+def test_relative_build_dir_and_no_budgets(build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`report size --build-dir build` from the project folder (it crashed extracting the iOS
+    archive members from another working directory); with no budgets set the report says so
+    instead of "All size budgets met"; the chart draws the budgeted figure of the table."""
+
+    monkeypatch.chdir(build.parent)
+    res = CliRunner().invoke(cli, ["report", "size", "--build-dir", "build", "--dist", "nodist", "--out", "r"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert "no budgets set" in res.output and "budgets met" not in res.output
+    assert "largest per device" in res.output and "(estimate)" in res.output
+    md = (build.parent / "r" / "size.md").read_text()
+    assert "No size budgets set" in md and "All size budgets met" not in md
+    assert "**largest per device**" in md and "total (shipped)" not in md
+    assert "| device build | native code (est.) | models (est.) | Java (est.) | download (estimate) |" in md
+    assert "`ios-simulator-x86_64` (stand-in) (not on devices)" in md or "`ios-simulator-x86_64` (not on devices)" in md
+    data = json.loads((build.parent / "r" / "size.json").read_text())
+    html = (build.parent / "r" / "report.html").read_text()
+    from sdkbuild.report.html import fmt_bytes, size_chart
+
+    chart = str(size_chart(data["targets"]))
+    for t, row in data["targets"].items():  # each bar is labelled with the table's (budgeted) size
+        assert f">{fmt_bytes(row['size'])}</text>" in chart, t
+        if row["format"] == "elf":
+            assert f">{fmt_bytes(row['stripped'])}</text>" not in chart, t  # not the stripped file size
+    assert "headers, tables, padding" not in chart
+    assert "Shipped native code (sum of targets)" not in html and "Per-device download (estimate, largest)" in html
+    assert 'Budgets<b class="pass">none set</b>' in html

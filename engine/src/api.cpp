@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -183,31 +184,42 @@ sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
     if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
     if (!path) return null_arg(fn, "path");
-    // open/fstat/read/close: four libc imports where stdio needed seven
+    // open/fstat/mmap (or read)/close: no stdio
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return set_error(SDK_ERR_IO, "cannot open model file '%s'", path);
     struct stat sb;
-    uint8_t* bytes = nullptr;
+    const uint8_t* bytes = nullptr;
     size_t size = 0, got = 0;
+    sdk::Backing backing = sdk::Backing::kHeap;
     sdk_status st = SDK_OK;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
         st = set_error(SDK_ERR_IO, "model path '%s' is not a regular file", path);
     } else {
         size = static_cast<size_t>(sb.st_size);
-        bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
-        if (!bytes) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
+        // Zero-copy: a read-only private mapping (page aligned, so the weights are used in
+        // place); its pages are clean and shared with the page cache, so the system can drop
+        // them under memory pressure instead of the app's private memory holding a copy. An
+        // empty file or a failed map falls back to reading into memory.
+        void* p = size ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+        if (p != MAP_FAILED) {
+            bytes = static_cast<const uint8_t*>(p);
+            backing = sdk::Backing::kMapped;
+            got = size;
+        } else if (!(bytes = static_cast<const uint8_t*>(sdk::aligned_alloc64(size)))) {
+            st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
+        }
     }
     while (st == SDK_OK && got < size) {
-        ssize_t r = read(fd, bytes + got, size - got);
+        ssize_t r = read(fd, const_cast<uint8_t*>(bytes) + got, size - got);
         if (r <= 0) st = set_error(SDK_ERR_IO, "cannot read model file '%s'", path);
         else got += static_cast<size_t>(r);
     }
-    close(fd);
+    close(fd);  // a mapping stays valid after close
     if (st != SDK_OK) {
-        sdk::aligned_free(bytes);
+        sdk::release_bytes(bytes, size, backing);
         return st;
     }
-    st = sdk::load_model(bytes, size, reinterpret_cast<sdk::Model**>(out_model));  // takes ownership of bytes
+    st = sdk::load_model(bytes, size, backing, reinterpret_cast<sdk::Model**>(out_model));  // takes bytes over
     if (st != SDK_OK) sdk::prefix_error("%s: ", path);
     return st;
 }
@@ -220,7 +232,17 @@ sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_
     uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
     if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
     if (size) memcpy(bytes, data, size);
-    return sdk::load_model(bytes, size, reinterpret_cast<sdk::Model**>(out_model));  // takes ownership of bytes
+    return sdk::load_model(bytes, size, sdk::Backing::kHeap, reinterpret_cast<sdk::Model**>(out_model));
+}
+
+sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_model** out_model) {
+    // The format aligns the weights to 64 bytes within the file: only a 64-byte aligned
+    // buffer keeps them aligned in place; anything else is copied once by load_memory, which
+    // also reports NULL arguments.
+    if (!data || !out_model || reinterpret_cast<uintptr_t>(data) % sdk::kAlign != 0)
+        return sdk_model_load_memory(data, size, out_model);
+    return sdk::load_model(static_cast<const uint8_t*>(data), size, sdk::Backing::kBorrowed,
+                           reinterpret_cast<sdk::Model**>(out_model));
 }
 
 void sdk_model_free(sdk_model* model) { sdk::free_model(M(model)); }

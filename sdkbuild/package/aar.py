@@ -49,6 +49,12 @@ class BuiltTarget:
         return self.dir / self.info.get("headers", "include")
 
     @property
+    def c_header(self) -> Path:
+        """The C header the build installed: <prefix>/engine.h (sdkengine/engine.h before
+        per-SDK symbol names)."""
+        return self.headers / str(self.info.get("c_header", "sdkengine/engine.h"))
+
+    @property
     def standin(self) -> bool:
         return bool(self.info.get("toolchain", {}).get("standin", False))
 
@@ -71,7 +77,14 @@ def load_built_target(build_dir: Path, target: str, lib_name: str) -> BuiltTarge
     if built_name != lib_name:
         raise SdkbuildError(f"build of {target!r} is of library {built_name!r}, but sdk.toml now says {lib_name!r}",
                             hint=hint)
-    return BuiltTarget(target, d, info)
+    if info.get("symbol_prefix", "") != lib_name:
+        # its symbols and header would be the plain sdk_* names another SDK in the app has too
+        raise SdkbuildError(f"the build of {target!r} does not carry the SDK's symbol names ({lib_name}_sdk_*): "
+                            "it was made by an older sdkbuild", hint=f"rebuild it: `sdkbuild build --target {target}`")
+    b = BuiltTarget(target, d, info)
+    if not b.c_header.is_file():
+        raise SdkbuildError(f"the build of {target!r} lacks its C header {b.c_header}", hint=hint)
+    return b
 
 
 # Android ABI -> the ELF machine its libraries must have (pyelftools' names)
@@ -103,6 +116,14 @@ def check_built(b: BuiltTarget) -> BuiltTarget:
 # ---------------------------------------------------------------------------- classes.jar
 
 
+def android_standin() -> Path:
+    """bindings/android-standin: declarations-only stand-ins of androidx.annotation.NonNull and
+    Nullable. The generated Java carries the AndroidX nullability annotations, which Kotlin and
+    Android Lint understand; they are compiled against these files and never packaged (the
+    annotations are CLASS-retained: an app without AndroidX simply ignores them)."""
+    return paths.bindings_dir() / "android-standin"
+
+
 def compile_java(java_src: Path, classes_dir: Path) -> None:
     """javac --release 8 every .java under java_src into classes_dir."""
     jdk = bindings.find_jdk()
@@ -113,12 +134,30 @@ def compile_java(java_src: Path, classes_dir: Path) -> None:
     classes_dir.mkdir(parents=True, exist_ok=True)
     # --release 8: Java 8 bytecode and API, the floor of every Android toolchain (D8
     # desugars later language levels, but an SDK must not force that on its users)
+    # the androidx.annotation stand-ins are compiled against, never into, the classes
+    # (-implicit:none): apps get the real annotations from AndroidX (see android_standin())
     cmd = [str(javac), "--release", "8", "-encoding", "UTF-8", "-nowarn", "-Xlint:-options",
-           "-d", str(classes_dir), *sources]
+           "-sourcepath", str(android_standin()), "-implicit:none", "-d", str(classes_dir), *sources]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SdkbuildError(f"javac failed on the generated Java sources:\n{(r.stdout + r.stderr).strip()[-3000:]}",
                             hint="a JDK >= 9 is needed for --release 8 (apt-get install openjdk-17-jdk-headless)")
+
+
+def javadoc(java_src: Path, out_dir: Path, title: str) -> str:
+    """Javadoc HTML of the rendered Java API into out_dir (checked with -Xdoclint:all); returns
+    javadoc's warnings (none for the generated API: tests/test_bindings.py holds it to that)."""
+    jdk = bindings.find_jdk()
+    tool = jdk / "bin" / "javadoc"
+    sources = sorted(str(p) for p in java_src.rglob("*.java"))
+    cmd = [str(tool), "-quiet", "--release", "8", "-encoding", "UTF-8", "-Xdoclint:all",
+           "-sourcepath", str(android_standin()), "-notimestamp", "-doctitle", title, "-windowtitle", title,
+           "-d", str(out_dir), *sources]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SdkbuildError(f"javadoc failed on the generated Java sources:\n{(r.stdout + r.stderr).strip()[-3000:]}",
+                            hint="a JDK >= 9 is needed (apt-get install openjdk-17-jdk-headless)")
+    return "\n".join(line for line in (r.stdout + r.stderr).splitlines() if "warning" in line)
 
 
 def build_classes_jar(cfg: Any, dest: Path, api: bindings.Api | None = None) -> Path:
@@ -141,31 +180,52 @@ def classes_jar(java_src: Path, dest: Path) -> Path:
 # ---------------------------------------------------------------------------- AAR + POM
 
 
-def _ndk_major(info: dict[str, Any]) -> int:
+def ndk_major(info: dict[str, Any]) -> int | None:
+    """The major version of the NDK that built a library; None for a stand-in (no NDK)."""
     tc = info.get("toolchain", {})
-    m = re.search(r"\b(\d{2})\.\d+\.\d+", str(tc.get("version", ""))) if tc.get("source") == "ndk" else None
-    # stand-ins have no NDK: claim the oldest NDK that supports minSdk 21 with libc++ none
-    return int(m.group(1)) if m else 21
+    if tc.get("source") != "ndk":
+        return None
+    m = re.search(r"\b(\d{2})\.\d+\.\d+", str(tc.get("version", ""))) or re.search(r"\br(\d{2})", str(tc.get("version", "")))
+    return int(m.group(1)) if m else None
 
 
-def maven_coordinates(names: bindings.SdkNames) -> tuple[str, str]:
-    """(groupId, artifactId): com.example.visionkit -> com.example : visionkit."""
-    parts = names.java_package.split(".")
-    group = ".".join(parts[:-1]) if len(parts) > 1 else names.java_package
-    return group, names.lib_name.replace("_", "-")
+def publish_of(cfg: Any) -> Any:
+    """The [publish] metadata of a config (a bindings.SdkNames, as tests pass, gets the defaults)."""
+    from ..config import PublishSection, publish_section
+
+    pub = getattr(cfg, "publish", None)
+    if isinstance(pub, PublishSection) and pub.group_id:
+        return pub
+    names = bindings.names_from_config(cfg)
+    return publish_section({}, names.java_package, names.lib_name)
 
 
-def render_pom(names: bindings.SdkNames, built: list[BuiltTarget]) -> str:
-    group, artifact = maven_coordinates(names)
+def maven_coordinates(cfg: Any) -> tuple[str, str]:
+    """(groupId, artifactId): [publish] group_id/artifact_id, by default com.example.visionkit ->
+    com.example : visionkit."""
+    pub = publish_of(cfg)
+    return pub.group_id, pub.artifact_id
+
+
+def render_pom(cfg: Any, built: list[BuiltTarget]) -> str:
+    names = bindings.names_from_config(cfg)
+    pub = publish_of(cfg)
     standins = [b.info.get("abi", b.name) for b in built if b.standin]
-    desc = f"{names.name} {names.version}: on-device inference SDK (ABIs: {', '.join(b.info.get('abi', b.name) for b in built)})."
+    abis = ", ".join(b.info.get("abi", b.name) for b in built)
+    desc = (pub.description or f"{names.name} {names.version}: on-device inference SDK") + f" (ABIs: {abis})."
     if standins:
         desc += (f" STAND-IN native libraries for {', '.join(standins)}: built without the Android NDK"
                  " (not linked against bionic), for testing the packaging only; see META-INF/sdkbuild/build-info.json.")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(paths.templates_dir())),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    return env.get_template("android/pom.xml.j2").render(sdk=names, group_id=group, artifact_id=artifact,
-                                                         description=desc)
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
+                             lstrip_blocks=True)
+    return env.get_template("android/pom.xml.j2").render(sdk=names, pub=pub, description=desc)
+
+
+# What the Android Gradle plugin reads from an AAR's META-INF: the format versions, and the
+# lowest compileSdk of an app using it (the API needs no Android classes: any).
+AAR_METADATA = ("aarFormatVersion=1.0\naarMetadataVersion=1.0\nminCompileSdk=1\n"
+                "minAndroidGradlePluginVersion=1.0.0\n")
 
 
 def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path], dist: Path,
@@ -202,10 +262,14 @@ def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path],
                 "bytes": b.library.stat().st_size,
                 "sha256": sha256_file(b.library),
             }
-            if prefab:
+            ndk = ndk_major(b.info)
+            # Prefab's abi.json names the NDK that built the library; a stand-in had none, and
+            # a native consumer could not link a glibc library on Android anyway: no Prefab
+            # library for that ABI (the headers and the other ABIs stay)
+            meta["abis"][abi]["prefab"] = bool(prefab and ndk is not None)
+            if prefab and ndk is not None:
                 base = f"prefab/modules/{names.lib_name}/libs/android.{abi}/"
-                abi_json = {"abi": abi, "api": names.min_sdk, "ndk": _ndk_major(b.info), "stl": "none",
-                            "static": False}
+                abi_json = {"abi": abi, "api": names.min_sdk, "ndk": ndk, "stl": "none", "static": False}
                 entries.append((base + "abi.json", json.dumps(abi_json, indent=2, sort_keys=True).encode()))
                 entries.append((base + lib_file, b.library))
         for m in sorted(models):
@@ -220,10 +284,12 @@ def build_aar(cfg: Any, build_dir: Path, targets: list[str], models: list[Path],
                 {"export_libraries": [], "library_name": f"lib{names.lib_name}"}, indent=2, sort_keys=True).encode()))
             entries += tree_entries(built[0].headers, mod + "include/")
         entries.append(("META-INF/sdkbuild/build-info.json", (json.dumps(meta, indent=2, sort_keys=True) + "\n").encode()))
-        # native libraries stay uncompressed, like AGP stores them in an APK
-        stored = {n for n, _ in entries if n.endswith(".so")}
+        entries.append(("META-INF/com/android/build/gradle/aar-metadata.properties", AAR_METADATA.encode()))
+        # native libraries stay uncompressed, like AGP stores them in an APK; so do the models,
+        # so that an app can map them (AssetManager.openFd + Model.load(fd, offset, length))
+        stored = {n for n, _ in entries if n.endswith((".so", ".sdkm"))}
         aar = write_zip(dist / f"{names.name}-{names.version}.aar", entries, store=stored)
-    pom = write_atomic(dist / f"{names.name}-{names.version}.pom", render_pom(names, built))
+    pom = write_atomic(dist / f"{names.name}-{names.version}.pom", render_pom(cfg, built))
     return aar, pom
 
 

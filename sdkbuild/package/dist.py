@@ -16,7 +16,7 @@ from .. import bindings, locks, procs
 from ..errors import SdkbuildError
 from ..fileio import sha256_file, write_atomic
 from ..targets import TARGETS
-from . import aar, shards, xcframework
+from . import aar, maven, shards, xcframework
 from .aar import android_targets, build_aar, load_built_target
 from .xcframework import build_xcframework, ios_targets
 
@@ -97,6 +97,7 @@ def _package(cfg: Any, dist: Path, swiftpm_url: str | None, prefab: bool, target
     if not android and not ios:
         raise SdkbuildError("nothing to package: [sdk] targets has no android-* or ios-* target",
                             hint='add e.g. "android-arm64-v8a" or "ios-arm64" to [sdk] targets')
+    swiftpm_url = swiftpm_base_url(cfg, swiftpm_url)  # arguments first, before reading builds
     api = bindings.load_api()
     models = built_models(cfg)
     # every input checked before anything is written: a missing target leaves dist/ as it was
@@ -118,6 +119,16 @@ def _package(cfg: Any, dist: Path, swiftpm_url: str | None, prefab: bool, target
     return result
 
 
+def swiftpm_base_url(cfg: Any, url: str | None) -> str | None:
+    """--swiftpm-url, else [publish] swiftpm_url: a real https URL (SwiftPM downloads over https)."""
+    from ..config import check_url
+
+    if url is not None:
+        return check_url(url, "--swiftpm-url", https_only=True)
+    pub = getattr(cfg, "publish", None)
+    return getattr(pub, "swiftpm_url", None)
+
+
 def _parent(dist: Path) -> Path:
     parent = dist.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +142,7 @@ def _write_all(cfg: Any, stage: Path, android: list[str], ios: list[str], models
     if android:
         aar_path, pom = build_aar(cfg, cfg.build_dir, android, models, stage, api=api, prefab=prefab)
         result.files += [aar_path, pom]
+        result.files += maven.write_repository(cfg, stage, aar_path, pom, api=api)  # dist/maven/
     if ios:
         xcf, zip_path, pkg = build_xcframework(cfg, cfg.build_dir, ios, stage, swiftpm_url=swiftpm_url, api=api)
         result.files += sorted(p for p in xcf.rglob("*") if p.is_file())
@@ -144,7 +156,7 @@ def _write_all(cfg: Any, stage: Path, android: list[str], ios: list[str], models
 
 # What `sdkbuild package` owns in dist/: replaced as a whole on every run. Everything else
 # (reports/, files of the user's) is carried over into the new set.
-_OWNED_NAMES = ("models", "SHA256SUMS", "Package.swift")
+_OWNED_NAMES = ("models", "SHA256SUMS", "Package.swift", "maven")
 
 
 def _owned(p: Path) -> bool:

@@ -245,19 +245,22 @@ def build_xcframework(cfg: Any, build_dir: Path, targets: list[str], dist: Path,
             normalize_tree(xcf)
             zip_path = write_zip(dist / f"{xcf_name}.zip", tree_entries(xcf, f"{xcf_name}/", dirs=True))
     checksum = sha256_file(zip_path)
-    manifest = render_package_swift(names, xcf_name, checksum, swiftpm_url)
+    from .aar import publish_of
+
+    manifest = render_package_swift(names, xcf_name, checksum, swiftpm_url, publish_of(cfg))
     pkg = write_atomic(dist / "Package.swift", manifest)
     return dist / xcf_name, zip_path, pkg
 
 
-def render_package_swift(names: bindings.SdkNames, xcf_name: str, checksum: str, url: str | None) -> str:
+def render_package_swift(names: bindings.SdkNames, xcf_name: str, checksum: str, url: str | None,
+                         pub: Any = None) -> str:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(paths.templates_dir())),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True,
                              lstrip_blocks=True)
     return env.get_template("apple/Package.swift.j2").render(
-        sdk=names, xcframework=xcf_name, checksum=checksum,
+        sdk=names, xcframework=xcf_name, checksum=checksum, pub=pub,
         url=(url.rstrip("/") + f"/{xcf_name}.zip") if url else None)
 
 

@@ -35,9 +35,10 @@ def settings(config_path: str | None) -> Settings:
 
 
 def _dirs(s: Settings, build_dir: str | None, dist: str | None, out: str | None) -> tuple[Path, Path, Path]:
-    b = Path(build_dir) if build_dir else s.root / "build"
-    d = Path(dist) if dist else s.root / "dist"
-    o = Path(out) if out else d / "reports"
+    # absolute: later steps run tools in other working directories (llvm-ar in a temp folder)
+    b = Path(build_dir).resolve() if build_dir else s.root / "build"
+    d = Path(dist).resolve() if dist else s.root / "dist"
+    o = Path(out).resolve() if out else d / "reports"
     return b, d, o
 
 
@@ -52,6 +53,7 @@ def render_size_md(report: dict[str, Any]) -> str:
     return template_env().get_template("size.md.j2").render(
         sdk=report["sdk"], cmp=cmp, targets=targets, op_targets=op_targets, op_names=op_names, op_table=op_table, changes=changes,
         hardening_failures=hf, missing=report.get("missing_targets", []), packages=report["packages"],
+        per_device=report.get("per_device", {}),
         elf_rows=[(t, r["hardening"]) for t, r in targets.items() if r["hardening"]["format"] == "elf"],
         macho_rows=[(t, r["hardening"]) for t, r in targets.items() if r["hardening"]["format"] == "macho"],
         standins=[t for t, r in targets.items() if r.get("standin")],

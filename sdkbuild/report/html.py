@@ -58,17 +58,20 @@ def size_chart(targets: dict[str, Any]) -> Markup:
                 continue  # not in the app's file: link-time info, debug info, zero-fill
             g = _section_group(k)
             s[g] = s.get(g, 0) + int(v)
-        if r["format"] == "elf":
-            s["(headers, tables, padding)"] = max(0, int(r.get("overhead", 0)))
+        # the bar is the budgeted `size` of the table: its sections, scaled to it where the
+        # archive's members count inline definitions more than once (ELF: they already add up)
+        parts = sum(s.values())
+        if parts and parts != int(r["size"]):
+            scale = int(r["size"]) / parts
+            s = {k: int(round(v * scale)) for k, v in s.items()}
         stacks[t] = s
         for k, v in s.items():
             totals[k] = totals.get(k, 0) + v
-    keep = [k for k, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0])) if k != "(headers, tables, padding)"]
+    keep = [k for k, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))]
     keep = keep[:STACK_SECTIONS]
-    order = keep + ["other sections", "(headers, tables, padding)"]
+    order = keep + ["other sections"]
     colour = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keep)}
     colour["other sections"] = GREY
-    colour["(headers, tables, padding)"] = "#d7d7d7"
     label_w, bar_w, row_h = 190, 640, 26
     maxv = max(sum(s.values()) for s in stacks.values()) or 1
     height = 30 + row_h * len(stacks) + 24 * ((len(order) + 3) // 4) + 10
@@ -88,7 +91,7 @@ def size_chart(targets: dict[str, Any]) -> Markup:
             out.append(f'<rect x="{x:.1f}" y="{y}" width="{max(w, 0.5):.1f}" height="{row_h - 6}" fill="{colour[k]}">'
                        f'<title>{escape(t)}: {escape(k)} {v:,} B</title></rect>')
             x += w
-        out.append(_text(x + 6, y + 15, fmt_bytes(sum(s.values())), size=11, fill="#555"))
+        out.append(_text(x + 6, y + 15, fmt_bytes(int(targets[t]["size"])), size=11, fill="#555"))
         y += row_h
     out += _legend(label_w, y + 10, [(k, colour[k]) for k in order])
     out.append("</svg>")

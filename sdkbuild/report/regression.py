@@ -2,7 +2,10 @@
 
 The budgeted figure of a target is its `size`: the loadable bytes of the stripped shared library
 for Android/host (code, constants, data, dynamic tables; the file's page padding excluded), and
-the code+data of the static slice for iOS (the most it can add to an app before -dead_strip). The total is the sum over shipped targets (not `host`).
+the code+data of the static slice for iOS (the most it can add to an app before -dead_strip).
+The total is the largest of those among the targets that reach devices (every Android ABI, the
+iOS device slice): what one device gets after Play's ABI splits or App Store thinning, not a
+sum over ABIs and simulator slices no device downloads.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 
 from ..errors import SdkbuildError
 from . import hardening, load_json
-from .size import SCHEMA
+from .size import SCHEMA, device_total, reaches_devices
 
 # A change is listed among the top changes when it moves at least this many bytes; a target row
 # is marked unchanged below both floors (tiny shifts come from alignment and padding).
@@ -114,6 +117,7 @@ def compare(current: dict[str, Any], baseline: dict[str, Any] | None, budgets: B
             "status": "fail" if fails else ("new" if b is None and baseline else "ok"),
             "noise": noise, "failures": fails, "standin": row.get("standin", False),
             "shipped": name in current.get("total_targets", []),
+            "device": reaches_devices(name),
             "hardening_failures": hardening.failures(row.get("hardening", {})),
         })
         if b is not None:
@@ -124,15 +128,18 @@ def compare(current: dict[str, Any], baseline: dict[str, Any] | None, budgets: B
                 "sections": _diff(row.get("sections", {}), b.get("sections", {}), NOISE_BYTES),
             }
     removed = sorted(set(base_targets) - set(current["targets"]))
-    total = int(current["total"])
-    base_total = int(baseline["total"]) if baseline else None
+    total = device_total(current)
+    base_total = device_total(baseline) if baseline else None  # the same rule, whatever the baseline stored
     tdelta = total - base_total if base_total is not None else None
     tpct = _pct(tdelta, base_total) if tdelta is not None else None
     tfails = []
     if budgets.total_bytes is not None and total > budgets.total_bytes:
-        tfails.append(f"total: {total:,} B exceeds the budget of {budgets.total_bytes:,} B")
+        tfails.append(f"largest per device: {total:,} B exceeds the budget of {budgets.total_bytes:,} B")
     if budgets.total_growth_percent is not None and tpct is not None and tpct > budgets.total_growth_percent:
-        tfails.append(f"total: grew {tpct:+.2f}% ({tdelta:+,} B), over the {budgets.total_growth_percent}% budget")
+        tfails.append(f"largest per device: grew {tpct:+.2f}% ({tdelta:+,} B), over the "
+                      f"{budgets.total_growth_percent}% budget")
+    any_budget = (budgets.total_bytes is not None or budgets.total_growth_percent is not None
+                  or any(b != (None, None) for b in budgets.targets.values()))
     failures += tfails
     unbuilt = sorted(t for t in budgets.targets if t not in current["targets"])
     return {
@@ -147,4 +154,5 @@ def compare(current: dict[str, Any], baseline: dict[str, Any] | None, budgets: B
         "noise_floor": {"bytes": NOISE_BYTES, "percent": NOISE_PERCENT},
         "failures": failures,
         "passed": not failures,
+        "budgets_set": any_budget,
     }

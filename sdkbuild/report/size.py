@@ -35,6 +35,7 @@ from elftools.elf.sections import SymbolTableSection
 
 from ..errors import SdkbuildError
 from ..hosttools import find_tool
+from ..targets import TARGETS
 from . import hardening, load_json
 
 SCHEMA = 1
@@ -187,6 +188,10 @@ def basename_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[st
     return lambda name: set(table.get(name, ()))
 
 
+# an op's definition `sdk_op_<stem>`, `visionkit_sdk_op_<stem>` with an SDK's symbol prefix
+_OP_SYMBOL = re.compile(r"^_?(?:[a-z][a-z0-9_]*?_)?sdk_op_")
+
+
 def name_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
     """Last resort, by naming convention: an identifier in the demangled symbol name that is an
     op source's stem or starts with it and "_" (`sigmoid_f32`, `conv_f32_plan`), or `sdk_op_<stem>`."""
@@ -200,7 +205,7 @@ def name_matcher(op_sources: dict[str, list[str]]) -> Callable[[str], set[str]]:
     def match(demangled: str) -> set[str]:
         ops: set[str] = set()
         for tok in set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", demangled)):
-            tok = tok.removeprefix("sdk_op_")
+            tok = _OP_SYMBOL.sub("", tok)
             for stem, sops in stems.items():
                 if tok == stem or tok.startswith(stem + "_"):
                     ops |= sops
@@ -358,7 +363,7 @@ def archive_members(path: Path) -> list[tuple[str, bytes]]:
                 continue
             count[n] = count.get(n, 0) + 1
             # `xN i` extracts the i-th member of that name: meson names are unique, others may not be.
-            cmd = [tool, "xN", str(count[n]), str(path), n]
+            cmd = [tool, "xN", str(count[n]), str(Path(path).resolve()), n]  # (run in tmp)
             subprocess.run(cmd, cwd=tmp, capture_output=True, check=True)
             p = Path(tmp) / Path(n).name
             out.append((n, p.read_bytes()))
@@ -604,10 +609,11 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
         })
         row["op_attribution"] = "archive-members" if any(match(n) for n, _ in members) else "none"
         row["hardening"] = hardening.macho(bvs, row["variant"], row["min_os"] or (min_ios or "13.0"))
-    # Each op defines `sdk_op_<lower-case type>` (engine/src/core/op.h): the ops the library
+    # Each op defines `sdk_op_<lower-case type>` (engine/src/core/op.h; with the SDK's symbol
+    # prefix `<prefix>_sdk_op_<type>`): the ops the library
     # really registers, against the op list the build claims (a stale build tree shows here).
     registered = sorted({m.group(1) for sym in symbols
-                         if (m := re.fullmatch(r"_?sdk_op_([a-z0-9_]+)", sym["name"]))})
+                         if (m := re.fullmatch(r"_?(?:[a-z][a-z0-9_]*?_)?sdk_op_([a-z0-9_]+)", sym["name"]))})
     if registered:
         claimed = {o.lower() for o in ops}
         extra = [r for r in registered if r not in claimed]
@@ -731,6 +737,58 @@ def discover(build_dir: Path, targets: Iterable[str] | None) -> tuple[list[Path]
     return found, missing
 
 
+def reaches_devices(target: str) -> bool:
+    """Whether a target's library ends up on users' phones: every Android ABI (one per device
+    after Play's ABI splits) and the iOS device slice (simulator slices never leave the Mac)."""
+    t = TARGETS.get(target)
+    return t is not None and (t.platform == "android" or (t.platform == "ios" and not t.variant))
+
+
+def device_total(report: dict[str, Any]) -> int:
+    """The budgeted total: the largest size among the targets that reach devices (what one
+    device can get), not a sum over ABIs and slices no single device downloads."""
+    sizes = [int(r["size"]) for t, r in report.get("targets", {}).items() if reaches_devices(t)]
+    return max(sizes, default=0)
+
+
+def _deflate(data: bytes) -> int:
+    return len(zlib.compress(data, 9))
+
+
+def _extras(build_dir: Path, dist: Path | None) -> dict[str, int]:
+    """Per-device download of what is not native code (estimates, deflate -9): the models
+    (same on every device) and the AAR's Java classes."""
+    out = {"models": 0, "java": 0}
+    models = sorted((dist / "models").glob("*.sdkm")) if dist and (dist / "models").is_dir() else []
+    models = models or sorted((build_dir / "models").glob("*.sdkm"))
+    out["models"] = sum(_deflate(m.read_bytes()) for m in models)
+    for aar in sorted(dist.glob("*.aar")) if dist and dist.is_dir() else []:
+        try:
+            with zipfile.ZipFile(aar) as z:
+                out["java"] = z.getinfo("classes.jar").compress_size
+        except (zipfile.BadZipFile, KeyError):
+            pass
+    return out
+
+
+def per_device(rows: dict[str, Any], extras: dict[str, int]) -> dict[str, Any]:
+    """What a device downloads for the SDK (estimated as deflate-compressed bytes) per target
+    that reaches devices: the native library of its ABI / the linked code of the device slice,
+    plus the models and, on Android, the Java classes."""
+    out = {}
+    for t, r in rows.items():
+        if not reaches_devices(t):
+            continue
+        if r["format"] == "elf":
+            native = int(r["compressed"])  # the stripped .so, as the download compresses it
+        else:  # the app links the slice's code (dead-stripped): its bytes at the archive's ratio
+            native = int(round(int(r["size"]) * int(r["compressed"]) / max(int(r["file"]), 1)))
+        java = extras["java"] if TARGETS[t].platform == "android" else 0
+        out[t] = {"native_estimate": native, "models_estimate": extras["models"], "java_estimate": java,
+                  "download_estimate": native + extras["models"] + java}
+    return out
+
+
 def collect(build_dir: Path, dist: Path | None, targets: Iterable[str] | None = None,
             sdk: dict[str, Any] | None = None, min_ios: str | None = None) -> dict[str, Any]:
     dirs, missing = discover(build_dir, targets)
@@ -738,18 +796,23 @@ def collect(build_dir: Path, dist: Path | None, targets: Iterable[str] | None = 
     sdk_info: dict[str, Any] = dict(sdk or {})
     for d in dirs:
         row = analyze_target(d, min_ios)
+        row["device"] = reaches_devices(row["target"])
         rows[row["target"]] = row
         if not sdk_info:
             info = load_json(d / "build-info.json", "build info")
             sdk_info = dict(info.get("sdk", {}))
     shipped = [r for t, r in rows.items() if t not in NOT_SHIPPED]
-    return {
+    devices = per_device(rows, _extras(build_dir, dist))
+    report = {
         "schema": SCHEMA,
         "sdk": sdk_info,
         "targets": rows,
         "missing_targets": missing,
-        "total": sum(r["size"] for r in shipped),
         "total_targets": sorted(r["target"] for r in shipped),
+        "per_device": devices,
+        "per_device_largest_estimate": max((d["download_estimate"] for d in devices.values()), default=0),
         "packages": packages(dist) if dist else {"aar": {}, "xcframework": {}},
         "models": models_info(build_dir / "models"),
     }
+    report["total"] = device_total(report)
+    return report

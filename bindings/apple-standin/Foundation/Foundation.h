@@ -12,8 +12,21 @@
 #ifndef SDKBUILD_FAKE_FOUNDATION_H
 #define SDKBUILD_FAKE_FOUNDATION_H
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* ---- libc, as Foundation brings it in (CoreFoundation.h includes <stdio.h>, <string.h>) --- */
+#ifdef __cplusplus
+extern "C" {
+#endif
+int vsnprintf(char *str, size_t size, const char *format, va_list ap);
+int strncmp(const char *s1, const char *s2, size_t n);
+void *memset(void *b, int c, size_t len);
+#ifdef __cplusplus
+}
+#endif
 
 /* ---- <objc/objc.h>, <objc/NSObjCRuntime.h> ------------------------------------------ */
 /* as <objc/objc.h>: bool on arm64 (OBJC_BOOL_IS_BOOL), signed char on x86_64 */
@@ -52,6 +65,10 @@ typedef unsigned long NSUInteger;
     enum _name : NSInteger _name;     \
     enum __attribute__((ns_error_domain(_domain))) _name : NSInteger
 #define NS_TYPED_EXTENSIBLE_ENUM __attribute__((swift_wrapper(struct)))
+#define NS_OPTIONS(_type, _name) enum _name : _type _name; enum _name : _type
+/* as <Foundation/NSObjCRuntime.h> of the iOS 16 SDK */
+#define NS_SWIFT_SENDABLE __attribute__((swift_attr("@Sendable")))
+#define NS_SWIFT_NONSENDABLE __attribute__((swift_attr("@_nonSendable")))
 
 @class NSString;
 
@@ -62,8 +79,10 @@ __attribute__((objc_root_class))
 }
 + (instancetype)alloc;
 + (instancetype)new;
++ (Class)class;
 - (instancetype)init;
 - (NSString *)description;
+- (BOOL)isKindOfClass:(Class)aClass;
 @end
 
 /* ---- NSString ------------------------------------------------------------------------- */
@@ -73,9 +92,26 @@ __attribute__((objc_root_class))
 @property (readonly) NSUInteger length;
 @end
 
+/* ---- NSURL ---------------------------------------------------------------------------- */
+@interface NSURL : NSObject
++ (NSURL *)fileURLWithPath:(NSString *)path;
+@property (nullable, readonly, copy) NSString *path;
+@end
+
+@class NSError;
+
 /* ---- NSData --------------------------------------------------------------------------- */
+typedef NS_OPTIONS(NSUInteger, NSDataReadingOptions) {
+    NSDataReadingMappedIfSafe = 1UL << 0,
+    NSDataReadingUncached = 1UL << 1,
+    NSDataReadingMappedAlways = 1UL << 3,
+};
+
 @interface NSData : NSObject
 + (instancetype)dataWithBytes:(nullable const void *)bytes length:(NSUInteger)length;
++ (nullable instancetype)dataWithContentsOfURL:(NSURL *)url
+                                       options:(NSDataReadingOptions)readOptionsMask
+                                         error:(NSError **)errorPtr;
 @property (readonly) const void *bytes __attribute__((objc_returns_inner_pointer));
 @property (readonly) NSUInteger length;
 @end
@@ -89,8 +125,14 @@ __attribute__((objc_root_class))
 @interface NSNumber : NSObject
 + (NSNumber *)numberWithInt:(int)value;
 + (NSNumber *)numberWithInteger:(NSInteger)value;
++ (NSNumber *)numberWithLongLong:(long long)value;
++ (NSNumber *)numberWithFloat:(float)value;
++ (NSNumber *)numberWithBool:(BOOL)value;
 @property (readonly) int intValue;
 @property (readonly) NSInteger integerValue;
+@property (readonly) long long longLongValue;
+@property (readonly) float floatValue;
+@property (readonly) BOOL boolValue;
 @end
 
 /* ---- collections ---------------------------------------------------------------------- */
@@ -99,6 +141,11 @@ __attribute__((objc_root_class))
 @property (readonly) NSUInteger count;
 - (ObjectType)objectAtIndex:(NSUInteger)index;
 - (ObjectType)objectAtIndexedSubscript:(NSUInteger)idx;
+@end
+
+@interface NSMutableArray<ObjectType> : NSArray<ObjectType>
++ (instancetype)arrayWithCapacity:(NSUInteger)numItems;
+- (void)addObject:(ObjectType)anObject;
 @end
 
 @interface NSDictionary<__covariant KeyType, __covariant ObjectType> : NSObject

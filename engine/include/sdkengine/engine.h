@@ -98,10 +98,21 @@ SDK_API const char *sdk_status_string(sdk_status status);
 
 /* ---- models -------------------------------------------------------------------- */
 
+/* Loads a .sdkm file without copying it: the file is mapped read-only and its weights are
+ * used in place (the mapping's pages are clean file pages the system may drop and re-read,
+ * not the app's private memory). Do not modify or truncate the file while the model is
+ * loaded. Where mapping fails the file is read into memory instead. */
 SDK_API sdk_status sdk_model_load_file(const char *path, sdk_model **out_model);
 
 /* Loads from memory. The bytes are copied, so the caller may free them on return. */
 SDK_API sdk_status sdk_model_load_memory(const void *data, size_t size, sdk_model **out_model);
+
+/* Loads from memory without copying when `data` is 64-byte aligned (e.g. a mapped file or
+ * asset: mappings are page aligned): the model then reads its weights from `data`, which
+ * must stay valid and unchanged until sdk_model_free. Unaligned data is copied, as by
+ * sdk_model_load_memory (the caller may then free it on return); errors are reported as
+ * sdk_model_load_memory's. */
+SDK_API sdk_status sdk_model_load_memory_in_place(const void *data, size_t size, sdk_model **out_model);
 
 /* Frees a model. Sessions created from it must be freed first. NULL is a no-op. */
 SDK_API void sdk_model_free(sdk_model *model);

@@ -7,6 +7,7 @@
 // memory planner runs.
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/alloc.h"
 #include "core/model.h"
@@ -513,11 +514,16 @@ void free_model(Model* m) {
     free(m->nodes);
     free(m->io_tensors);
     free(m->tensor_offset);  // tensor_const lives in the same block
-    aligned_free(m->bytes);
+    release_bytes(m->bytes, m->size, m->backing);
     free(m);
 }
 
-sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
+void release_bytes(const uint8_t* bytes, size_t size, Backing backing) {
+    if (backing == Backing::kHeap) aligned_free(const_cast<uint8_t*>(bytes));
+    else if (backing == Backing::kMapped && bytes) munmap(const_cast<uint8_t*>(bytes), size);
+}
+
+sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out) {
     *out = nullptr;
     Model* m = alloc_array<Model>(1);
     Loader* L = alloc_array<Loader>(1);  // zeroed by calloc (no memset import)
@@ -526,8 +532,9 @@ sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
         m->name = "";
         m->bytes = bytes;
         m->size = size;
+        m->backing = backing;
     } else {
-        aligned_free(bytes);
+        release_bytes(bytes, size, backing);
     }
     if (st == SDK_OK) {
         L->m = m;

@@ -29,10 +29,18 @@ struct AllocBlock {
 
 constexpr size_t kNoOffset = ~static_cast<size_t>(0);
 
+// How Model::bytes is held; free_model releases it accordingly.
+enum class Backing : uint8_t {
+    kHeap,      // a 64-byte aligned copy (aligned_alloc64), owned
+    kMapped,    // a read-only mmap of the file (page aligned), owned: munmap
+    kBorrowed,  // the caller's memory, 64-byte aligned, used in place: the caller keeps it alive
+};
+
 // Plain data (zero-initialised with calloc by the loader).
 struct Model {
-    uint8_t* bytes;  // the file, copied into a 64-byte aligned buffer
+    const uint8_t* bytes;  // the file: weights are used in place from here (see Backing)
     size_t size;
+    Backing backing;
     const char* name;
 
     Tensor* tensors;
@@ -68,9 +76,10 @@ struct Model {
     AllocBlock* allocs;  // PrepareContext::alloc blocks
 };
 
-// loader.cpp: takes ownership of `bytes` (64-byte aligned, from aligned_alloc64) even on
-// failure.
-sdk_status load_model(uint8_t* bytes, size_t size, Model** out);
+// loader.cpp: `bytes` must be 64-byte aligned; the model takes it over as `backing` says
+// (and releases it even on failure: free for kHeap, munmap for kMapped, nothing for kBorrowed).
+sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out);
+void release_bytes(const uint8_t* bytes, size_t size, Backing backing);
 void free_model(Model* m);
 
 // planner.cpp: lifetimes, in-place/alias sharing and offsets for all activation tensors.

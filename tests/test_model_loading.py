@@ -1,0 +1,110 @@
+"""Zero-copy model loading (engine.h): sdk_model_load_file maps the file read-only and uses
+its weights in place; sdk_model_load_memory_in_place uses a 64-byte aligned caller buffer in
+place and copies an unaligned one; sdk_model_load_memory always copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from engine_helpers import engine
+
+from sdkbuild import sdkm
+
+
+def add_const_model(n: int, seed: int = 0) -> tuple[sdkm.Model, np.ndarray]:
+    """y = x + c with a constant c of n floats (read straight from the file by the Add kernel)."""
+    c = np.random.default_rng(seed).standard_normal(n).astype(np.float32)
+    m = sdkm.Model(name="addc")
+    x = m.add_tensor(sdkm.Tensor("x", 1, (n,)))
+    k = m.add_tensor(sdkm.Tensor("c", 1, (n,), data=c))
+    y = m.add_tensor(sdkm.Tensor("y", 1, (n,)))
+    m.inputs, m.outputs = [x], [y]
+    m.nodes = [sdkm.Node("Add", "add", [x, k], [y])]
+    return m, c
+
+
+def _aligned_copy(data: bytes, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """(the whole block, a view of `data` starting `offset` bytes past a 64-byte boundary)."""
+    block = np.zeros(len(data) + 128, np.uint8)
+    start = (-block.ctypes.data) % 64 + offset
+    view = block[start:start + len(data)]
+    view[:] = np.frombuffer(data, np.uint8)
+    assert view.ctypes.data % 64 == offset
+    return block, view
+
+
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+def test_file_is_mapped_while_the_model_lives(tmp_path):
+    m, c = add_const_model(4096)
+    path = tmp_path / "mapped.sdkm"
+    sdkm.write(m, path)
+    x = np.ones(4096, np.float32)
+    maps = Path("/proc/self/maps")
+    with engine().load(path) as model:
+        assert str(path) in maps.read_text()  # a mapping of the file, not a copy
+        with model.session() as s:
+            np.testing.assert_array_equal(s.run({"x": x})["y"], x + c)
+    assert str(path) not in maps.read_text()  # unmapped by sdk_model_free
+
+
+@pytest.mark.parametrize("offset", [0, 8])
+def test_in_place_uses_an_aligned_buffer_and_copies_an_unaligned_one(offset):
+    m, c = add_const_model(1024)
+    data = sdkm.encode(m)
+    block, view = _aligned_copy(data, offset)
+    at = data.index(c.tobytes())
+    x = np.zeros(1024, np.float32)
+    with engine().load_in_place(view) as model, model.session() as s:
+        np.testing.assert_array_equal(s.run({"x": x})["y"], c)
+        view[at:at + 4 * 1024] = np.full(1024, 2.5, np.float32).view(np.uint8)  # the caller's bytes change
+        y = s.run({"x": x})["y"]
+    if offset == 0:
+        np.testing.assert_array_equal(y, np.full(1024, 2.5, np.float32))  # read in place: no copy was made
+    else:
+        np.testing.assert_array_equal(y, c)  # unaligned: the engine copied at load
+    del block
+
+
+def test_in_place_keeps_the_buffer_alive_and_checks_it():
+    m, c = add_const_model(256)
+    block, view = _aligned_copy(sdkm.encode(m), 0)
+    model = engine().load_in_place(view)
+    del block, view  # the Model holds the memory the native model reads
+    with model, model.session() as s:
+        np.testing.assert_array_equal(s.run({"x": np.zeros(256, np.float32)})["y"], c)
+    bad = bytearray(sdkm.encode(m))
+    bad[-1] ^= 0xFF
+    _, view = _aligned_copy(bytes(bad), 0)
+    with pytest.raises(Exception, match="CRC"):
+        engine().load_in_place(view)
+
+
+def test_mapping_keeps_the_weights_out_of_private_memory(tmp_path):
+    """32 MB of weights: loading the file adds file-backed pages (clean, droppable, shared),
+    not anonymous memory; the copying load adds the whole file to private memory."""
+    n = 8 * 1024 * 1024
+    m, _ = add_const_model(n)
+    path = tmp_path / "big.sdkm"
+    sdkm.write(m, path)
+    e = engine()
+    anon0 = _status_kb("RssAnon")
+    mapped = e.load(path)
+    anon_mapped = _status_kb("RssAnon") - anon0
+    file_mapped = _status_kb("RssFile")
+    mapped.close()
+    data = path.read_bytes()
+    anon1 = _status_kb("RssAnon")
+    copied = e.load(data)
+    anon_copied = _status_kb("RssAnon") - anon1
+    copied.close()
+    assert anon_mapped < 4 * 1024, anon_mapped  # KB: the planner's tables, not the weights
+    assert anon_copied > 30 * 1024, anon_copied
+    assert file_mapped > 30 * 1024
