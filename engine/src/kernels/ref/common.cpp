@@ -15,7 +15,6 @@
 
 #if defined(__aarch64__) && (defined(__linux__) || defined(__ANDROID__) || defined(__APPLE__))
 #define SDK_CRC_HW 1
-#include <arm_acle.h>
 #if !defined(__APPLE__)
 #include <sys/auxv.h>
 #endif
@@ -60,18 +59,24 @@ uint32_t crc32_slice4(uint32_t crc, const uint8_t* p, size_t n) {
 }
 
 #if SDK_CRC_HW
+// The builtins, not arm_acle.h's __crc32d: older clang headers define those only when the
+// whole file is compiled with +crc, which a function's target attribute does not change.
 #if defined(__clang__)
 #define SDK_CRC_TARGET __attribute__((target("crc")))
+#define SDK_CRC32D(c, v) __builtin_arm_crc32d(c, v)
+#define SDK_CRC32B(c, v) __builtin_arm_crc32b(c, v)
 #else
 #define SDK_CRC_TARGET __attribute__((target("+crc")))
+#define SDK_CRC32D(c, v) __builtin_aarch64_crc32x(c, v)
+#define SDK_CRC32B(c, v) __builtin_aarch64_crc32b(c, v)
 #endif
 SDK_CRC_TARGET uint32_t crc32_hw(uint32_t crc, const uint8_t* p, size_t n) {
     for (; n >= 8; n -= 8, p += 8) {
         uint64_t v;
         memcpy(&v, p, 8);
-        crc = __crc32d(crc, v);
+        crc = SDK_CRC32D(crc, v);
     }
-    for (; n > 0; --n, ++p) crc = __crc32b(crc, *p);
+    for (; n > 0; --n, ++p) crc = SDK_CRC32B(crc, *p);
     return crc;
 }
 #endif

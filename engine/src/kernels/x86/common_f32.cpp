@@ -313,30 +313,41 @@ SDK_X86_HOT void x86_dots_avx2(const float* a, const float* b, int K, int n, flo
     }
 }
 
-// Sigmoid / SiLU spans, 8 lanes (act_f32.h's formula; the tail through a padded vector).
-// The always-inline helpers take 32-byte vectors by value, which GCC reports (at the end of
-// the file) as an ABI change outside AVX code; inlined here, no such call exists.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
-typedef float v8f_act __attribute__((vector_size(32)));
-typedef int32_t v8i_act __attribute__((vector_size(32)));
+// Sigmoid / SiLU spans, 8 lanes: act_f32.h's formula written with AVX2/FMA intrinsics (the
+// generic-vector templates there take 32-byte vectors by value, which clang refuses outside
+// AVX-compiled functions); the tail goes through a padded vector.
+SDK_X86_HOT static inline __m256 x86_exp_avx2(__m256 x) {
+    x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);  // NaN (second operand) passes through
+    x = _mm256_max_ps(_mm256_set1_ps(-87.3365447504f), x);
+    const __m256 magic = _mm256_set1_ps(12582912.0f);  // 1.5 * 2^23: adding it rounds
+    const __m256 n = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), magic), magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+    __m256 p = _mm256_fmadd_ps(r, _mm256_set1_ps(1.9875691500e-4f), _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
+    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+SDK_X86_HOT static inline __m256 x86_sigmoid_avx2(__m256 x, bool silu) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, x86_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+    const __m256 y = silu ? _mm256_mul_ps(x, s) : s;
+    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN in, NaN out
+}
 
 SDK_X86_HOT void x86_sigmoid_span_avx2(const float* x, float* y, int64_t n, bool silu) {
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        v8f_act v;
-        memcpy(&v, x + i, sizeof v);
-        const v8f_act s = sigmoid_vec<v8f_act, v8i_act>(v);
-        v = silu ? v * s : s;
-        memcpy(y + i, &v, sizeof v);
-    }
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, x86_sigmoid_avx2(_mm256_loadu_ps(x + i), silu));
     if (i < n) {
-        v8f_act v = {0, 0, 0, 0, 0, 0, 0, 0};
-        memcpy(&v, x + i, (size_t)(n - i) * sizeof(float));
-        const v8f_act s = sigmoid_vec<v8f_act, v8i_act>(v);
-        v = silu ? v * s : s;
-        memcpy(y + i, &v, (size_t)(n - i) * sizeof(float));
+        float buf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(buf, x + i, (size_t)(n - i) * sizeof(float));
+        _mm256_storeu_ps(buf, x86_sigmoid_avx2(_mm256_loadu_ps(buf), silu));
+        memcpy(y + i, buf, (size_t)(n - i) * sizeof(float));
     }
 }
 
