@@ -24,6 +24,8 @@ inline float hardswish_f32(float x) {
     return x * t;
 }
 
+inline float silu_f32(float x) { return x * sigmoid_f32(x); }
+
 inline float clip_f32(float x, float lo, float hi) {
     // Written so a NaN input stays NaN, like onnxruntime.
     return x < lo ? lo : (x > hi ? hi : x);
@@ -35,9 +37,16 @@ inline float act_f32(float x, const ActParams& a) {
         case kActClip: return clip_f32(x, a.lo, a.hi);
         case kActHardSwish: return hardswish_f32(x);
         case kActSigmoid: return sigmoid_f32(x);
+        case kActSiLU: return silu_f32(x);
         default: return x;
     }
 }
+
+// y[i] = act(x[i]) for the transcendental activations (kind HardSwish, Sigmoid or SiLU),
+// with the best SIMD kernels of the build (kernels/<isa>/common_f32_act*.cpp, accurate to
+// ~1e-6 relative) or the scalar formulas above; x and y may be the same buffer. Compiled
+// into every build with fp32 kernels (kernels/ref/common_f32_act.cpp).
+void act_vec_f32(const float* x, float* y, int64_t n, int32_t kind);
 
 // In place over n contiguous floats; one switch per span, not per element.
 inline void act_span_f32(float* p, int64_t n, const ActParams& a) {
@@ -49,11 +58,8 @@ inline void act_span_f32(float* p, int64_t n, const ActParams& a) {
             for (int64_t i = 0; i < n; ++i) p[i] = clip_f32(p[i], a.lo, a.hi);
             break;
         case kActHardSwish:
-            for (int64_t i = 0; i < n; ++i) p[i] = hardswish_f32(p[i]);
-            break;
         case kActSigmoid:
-            for (int64_t i = 0; i < n; ++i) p[i] = sigmoid_f32(p[i]);
-            break;
+        case kActSiLU: act_vec_f32(p, p, n, a.kind); break;
         default: break;
     }
 }

@@ -1,0 +1,44 @@
+// The dispatch of the SIMD fp32 activations (act_vec_f32, vec_tier_f32): compiled into
+// every build with fp32 kernels, as any Conv/Gemm/Add may carry a fused HardSwish,
+// Sigmoid or SiLU. The tier follows the fp32 GEMM's switches (SDK_F32_GEMM=ref: scalar).
+#include "kernels/ref/act_f32.h"
+#include "kernels/ref/sgemm_f32.h"
+#include "kernels/ref/unary.h"
+
+namespace sdk {
+
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+namespace ref {
+bool x86_f32_avx512_enabled();  // kernels/x86/common_f32.cpp
+}  // namespace ref
+#endif
+
+int vec_tier_f32() {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    return ref::neon_sgemm_enabled() ? 1 : 0;
+#elif SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    if (!ref::x86_sgemm_avx2_enabled()) return 0;
+#if defined(__x86_64__)
+    return ref::x86_f32_avx512_enabled() ? 2 : 1;
+#else
+    return 1;
+#endif
+#else
+    return 0;
+#endif
+}
+
+void ref::act_vec_f32(const float* x, float* y, int64_t n, int32_t kind) {
+    const int tier = vec_tier_f32();
+    (void)tier;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (tier) return neon::act_vec_f32(x, y, n, kind);
+#elif SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    if (tier == 2) return x86::act_vec_avx512(x, y, n, kind);
+    if (tier == 1) return x86::act_vec_avx2(x, y, n, kind);
+#endif
+    ref::ActParams a = {kind, 0.0f, 0.0f};
+    for (int64_t i = 0; i < n; ++i) y[i] = ref::act_f32(x[i], a);
+}
+
+}  // namespace sdk
