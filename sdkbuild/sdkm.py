@@ -51,7 +51,7 @@ DTYPES: dict[int, np.dtype] = {
 DTYPE_NAMES = {1: "f32", 2: "i8", 3: "i32", 4: "u8", 5: "i64", 6: "bool", 7: "f16"}
 DTYPE_CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
 
-ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID = range(5)
+ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID, ACT_SILU = range(6)
 
 
 class SdkmError(ValueError):

@@ -120,6 +120,10 @@ def _activation_nodes(node: sdkm.Node, pre: str, out: str, b: OnnxBuilder) -> No
         b.node("HardSwish", [pre], [out])
     elif kind == sdkm.ACT_SIGMOID:
         b.node("Sigmoid", [pre], [out])
+    elif kind == sdkm.ACT_SILU:
+        sig = b.tmp(out + "__sigmoid")
+        b.node("Sigmoid", [pre], [sig])
+        b.node("Mul", [pre, sig], [out])
 
 
 _ENGINE_ONLY_ATTRS = ("activation", "activation_params")

@@ -2,10 +2,12 @@
 
 1. `fuse_hardswish`: HardSigmoid(x; 1/6, 0.5) * x -> HardSwish(x) (any other HardSigmoid
    is an engine op).
+   `act_patterns.fuse_gelu`, `act_patterns.fuse_silu`: the GELU formulas -> Gelu,
+   x * Sigmoid(x) -> Swish (SiLU) (see act_patterns.py).
 2. `fold_batchnorm`: BatchNormalization folded into the Conv/Gemm that produces its input
    (weights and bias rescaled); a BN without such a producer becomes Mul + Add.
 3. `matmul_add_to_gemm`: MatMul(x, W) + b with constant W and a bias vector -> Gemm.
-4. `fuse_activations`: Relu / Clip / HardSwish / Sigmoid following a Conv, Gemm or Add
+4. `fuse_activations`: Relu / Clip / HardSwish / Sigmoid / SiLU following a Conv, Gemm or Add
    whose output has no other use -> the producer's `activation` attribute.
 5. `remove_dead`: ops and constants nobody uses.
 
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import act_patterns
 from .ir import FUSABLE_PRODUCERS, Graph, Op, Value
 
-ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4}
+ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4, "Swish": 5}  # Swish: alpha 1 (SiLU) only
 
 
 def fuse_hardswish(g: Graph) -> int:
@@ -135,6 +138,8 @@ def fuse_activations(g: Graph) -> int:
     for act in list(g.ops):
         if act.op_type not in ACTIVATIONS or act not in g.ops:
             continue
+        if act.op_type == "Swish" and float(act.attrs.get("alpha", 1.0)) != 1.0:
+            continue
         x = act.inputs[0]
         if g.single_use(x) is not act:
             continue
@@ -162,6 +167,8 @@ def fuse_activations(g: Graph) -> int:
 def run_all(g: Graph) -> dict[str, int]:
     stats: dict[str, int] = {}
     stats["HardSigmoid*x -> HardSwish"] = fuse_hardswish(g)
+    stats["GELU formula -> Gelu"] = act_patterns.fuse_gelu(g)
+    stats["x*Sigmoid(x) -> SiLU"] = act_patterns.fuse_silu(g)
     stats["BN folded"], stats["BN lowered to Mul+Add"] = fold_batchnorm(g)
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
     stats["activations fused"] = fuse_activations(g)

@@ -7,7 +7,8 @@
 // Accuracy against the libm-based ref kernels (engine/tests/test_elementwise.cpp checks
 // it on every ISA): exp ~2 ulp (Cephes range reduction and polynomial), tanh and erf a few
 // ulp in absolute terms (Eigen's rational approximations: |err| < 5e-7), so sigmoid,
-// SiLU and GELU are within ~1e-6 relative. NaN in, NaN out. HardSwish is exact.
+// SiLU and GELU are within ~1e-6 relative; HardSwish differs by FMA rounding at most.
+// NaN in, NaN out.
 //
 // V provides: type F (float lanes), I (int32 lanes), M (mask), kLanes, and
 //   set(float), load(p), store(p, v), add, sub, mul, fma(a, b, c) = a * b + c, div,
@@ -55,8 +56,8 @@ struct Math {
 
     static inline F silu(F x) { return V::mul(x, sigmoid(x)); }
 
-    // x * clamp(x / 6 + 1/2, 0, 1), the exact ref formula (NaN propagates through min/max
-    // in the ref's compare order: see hardswish_f32 in kernels/ref/act_f32.h).
+    // x * clamp(x / 6 + 1/2, 0, 1), the ref formula and compare order (NaN propagates: see
+    // hardswish_f32 in kernels/ref/act_f32.h); x / 6 + 1/2 may round once (FMA) or twice.
     static inline F hardswish(F x) {
         F t = V::fma(x, V::set(1.0f / 6.0f), V::set(0.5f));
         t = V::sel(V::lt(t, V::set(0.0f)), V::set(0.0f), t);
@@ -86,7 +87,7 @@ struct Math {
         return V::sel(V::isnan(x), x, V::sel(small, x, y));
     }
 
-    // erf: odd rational function on [-4, 4] (+-1 beyond).
+    // erf: odd rational function on [-4, 4] (+-1 beyond 3.9).
     static inline F erf(F x) {
         const F c = V::set(4.0f);
         const F xc = V::min(V::max(x, V::sub(V::set(0.0f), c)), c);
@@ -104,7 +105,10 @@ struct Math {
         q = V::fma(q, x2, V::set(-1.68282697438203e-03f));
         q = V::fma(q, x2, V::set(-7.37332916720468e-03f));
         q = V::fma(q, x2, V::set(-1.42647390514189e-02f));
-        return V::sel(V::isnan(x), x, V::div(p, q));
+        // beyond |x| = 3.9 erf rounds to +-1 in float: exactly, whatever the rounding above
+        F y = V::sel(V::gt(x, V::set(3.9f)), V::set(1.0f), V::div(p, q));
+        y = V::sel(V::lt(x, V::set(-3.9f)), V::set(-1.0f), y);
+        return V::sel(V::isnan(x), x, y);
     }
 
     // GELU, exact form: x / 2 * (1 + erf(x / sqrt 2)).
@@ -113,11 +117,13 @@ struct Math {
         return V::mul(V::mul(x, V::set(0.5f)), V::add(V::set(1.0f), e));
     }
 
-    // GELU, tanh approximation: x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+    // GELU, tanh approximation: x / 2 * (1 + tanh(u)), u = sqrt(2 / pi) * (x + 0.044715 x^3),
+    // computed as x * sigmoid(2u) (the same function): no cancellation in 1 + tanh(u) for
+    // negative x, so it is at least as accurate as the ref formula.
     static inline F gelu_tanh(F x) {
         const F x3 = V::mul(V::mul(x, x), x);
-        const F u = V::mul(V::set(0.79788456080286536f), V::fma(x3, V::set(0.044715f), x));
-        return V::mul(V::mul(x, V::set(0.5f)), V::add(V::set(1.0f), tanh(u)));
+        const F u2 = V::mul(V::set(2.0f * 0.79788456080286536f), V::fma(x3, V::set(0.044715f), x));
+        return V::mul(x, sigmoid(u2));
     }
 };
 
