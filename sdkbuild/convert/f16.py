@@ -48,6 +48,19 @@ def _uses_float16(model: onnx.ModelProto) -> bool:
     return False
 
 
+def _output_types(model: onnx.ModelProto) -> dict[str, int]:
+    """Element type of each graph output: declared, else by ONNX type inference."""
+    types = {o.name: o.type.tensor_type.elem_type for o in model.graph.output}
+    if all(types.values()):
+        return types
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - inference is best effort here; the importer reports real problems
+        return types
+    known = {v.name: v.type.tensor_type.elem_type for v in [*inferred.graph.value_info, *inferred.graph.output]}
+    return {n: t or known.get(n, 0) for n, t in types.items()}
+
+
 def widen_float16(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
     """The model computing in float32 with Casts at its float16 inputs and outputs (a copy;
     the model itself when it has no float16), and how many tensors or attributes changed."""
@@ -90,8 +103,9 @@ def widen_float16(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         changed += 1
     tail: list[onnx.NodeProto] = []
     inputs = {i.name for i in g.input}
+    out_types = _output_types(model)
     for vo in g.output:
-        if vo.type.tensor_type.elem_type != F16 or vo.name in inputs:
+        if out_types.get(vo.name) != F16 or vo.name in inputs:
             continue
         wide = fresh(vo.name)
         for n in g.node:

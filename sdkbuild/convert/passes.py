@@ -9,7 +9,8 @@
 3. `matmul_add_to_gemm`: MatMul(x, W) + b with constant W and a bias vector -> Gemm.
 4. `fuse_activations`: Relu / Clip / HardSwish / Sigmoid / SiLU following a Conv, Gemm or Add
    whose output has no other use -> the producer's `activation` attribute.
-5. `remove_dead`: ops and constants nobody uses.
+5. `narrow.narrow_int64`: int64 tensors whose values provably fit computed as int32.
+6. `remove_dead`: ops and constants nobody uses.
 
 Each pass returns how many rewrites it made (for the conversion summary).
 """
@@ -20,6 +21,7 @@ import numpy as np
 
 from . import act_patterns
 from .ir import FUSABLE_PRODUCERS, Graph, Op, Value
+from .narrow import narrow_int64
 
 ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4, "Swish": 5}  # Swish: alpha 1 (SiLU) only
 
@@ -172,5 +174,6 @@ def run_all(g: Graph) -> dict[str, int]:
     stats["BN folded"], stats["BN lowered to Mul+Add"] = fold_batchnorm(g)
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
     stats["activations fused"] = fuse_activations(g)
+    stats["int64 tensors computed as int32"] = narrow_int64(g)
     stats["dead ops removed"] = g.remove_dead()
     return stats

@@ -43,6 +43,15 @@ inline sdk_status check_shapes(PrepareContext& ctx, BroadcastPlan* plan, int n =
         return ctx.fail(SDK_ERR_BAD_MODEL, "input shapes %s ('%s') and %s ('%s') do not broadcast", sa,
                         ctx.input(0)->name, sb, ctx.input(n - 1)->name);
     }
+    // A scalar constant is stored with shape [1] (.sdkm has no rank-0 data): with scalar
+    // inputs the recorded output may lack the leading 1s that adds. Same elements, same order.
+    const Shape& rec = ctx.output(0)->shape;
+    if (rec.rank < out.rank && rec.count() == out.count()) {
+        bool ones = true;
+        for (int i = 0; i < out.rank - rec.rank; ++i) ones = ones && out.dims[i] == 1;
+        for (int i = 0; ones && i < rec.rank; ++i) ones = out.dims[out.rank - rec.rank + i] == rec.dims[i];
+        if (ones) out = rec;
+    }
     return ctx.check_output_shape(0, out);
 }
 

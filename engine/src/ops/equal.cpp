@@ -1,5 +1,6 @@
 // Equal: y = A == B (bool output; NaN compares false), element-wise with numpy broadcasting
-// (rank <= 6); inputs f32, i32, i64, bool.
+// (rank <= 6); inputs f32, i32, i64, bool. Never in place: a broadcast input can have the
+// output's byte size (4 floats, 16 bools) but not its shape.
 // sdk-kernels: binary
 #include "ops/binary_op.h"
 
@@ -26,4 +27,4 @@ sdk_status prepare(PrepareContext& ctx) {
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_equal = {"Equal", sdk::prepare, sdk::binary::run, sdk::kOpInplaceAny};
+extern const sdk::OpDef sdk_op_equal = {"Equal", sdk::prepare, sdk::binary::run, sdk::kOpNone};
