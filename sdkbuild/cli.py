@@ -187,6 +187,16 @@ def inspect_cmd(model: str, as_json: bool, engine_lib: str | None) -> None:
     inspect_cli(Path(model), as_json, engine_lib)
 
 
+@cli.command("ops")
+@click.option("--engine", is_flag=True, help="List the engine's ops (the .sdkm op set) instead of ONNX's.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print a markdown table.")
+def ops_cmd(engine: bool, as_markdown: bool) -> None:
+    """List the ONNX ops the converter supports, with their versions and constraints."""
+    from .convert.oplist import print_ops
+
+    print_ops(engine, as_markdown)
+
+
 # ---- report size / report coverage (sdkbuild/report/)
 @cli.group("report")
 def report_group() -> None:

@@ -81,6 +81,8 @@ def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
 def load_onnx(path: str | Path) -> tuple[onnx.ModelProto, bytes]:
     """Read and parse an ONNX file; returns the model and the file's bytes."""
     p = Path(path)
+    if p.is_dir():
+        raise SdkbuildError(f"{p} is a folder, not a model file", hint="pass the path of a .onnx file")
     if not p.is_file():
         raise SdkbuildError(f"model file not found: {p}", hint="check the path")
     data = p.read_bytes()
