@@ -22,7 +22,7 @@ from sdkbuild import runtime, sdkm
 
 OPS = [
     "Conv", "Gemm", "MatMul", "Add", "Mul", "Clip", "Sigmoid", "HardSwish", "MaxPool", "AveragePool",
-    "GlobalAveragePool", "Softmax", "Concat", "Transpose", "Pad", "LRN", "Relu", "Reshape",
+    "GlobalAveragePool", "Softmax", "Concat", "Transpose", "Pad", "LRN", "Relu", "Reshape", "Swish",
 ]
 BAD_MODEL, UNSUPPORTED = 3, 4
 
