@@ -127,22 +127,22 @@ struct Math {
     }
 };
 
-// y[i] = Fn(x[i]) over n floats, whole vectors then one padded vector for the tail.
-// x and y may be the same buffer.
+// y[i] = Fn(x[i]) over n floats, a vector at a time, the tail through a padded vector (one
+// inlined copy of Fn: these functions are long). x and y may be the same buffer.
 template <class V, typename V::F (*Fn)(typename V::F)>
 inline void span(const float* x, float* y, int64_t n) {
-    int64_t i = 0;
-    for (; i + 2 * V::kLanes <= n; i += 2 * V::kLanes) {  // two independent chains
-        const typename V::F a = Fn(V::load(x + i)), b = Fn(V::load(x + i + V::kLanes));
-        V::store(y + i, a);
-        V::store(y + i + V::kLanes, b);
-    }
-    for (; i + V::kLanes <= n; i += V::kLanes) V::store(y + i, Fn(V::load(x + i)));
-    if (i < n) {
-        float buf[V::kLanes];
-        for (int k = 0; k < V::kLanes; ++k) buf[k] = i + k < n ? x[i + k] : 0.0f;
-        V::store(buf, Fn(V::load(buf)));
-        for (int k = 0; i + k < n; ++k) y[i + k] = buf[k];
+    float buf[V::kLanes];
+    for (int64_t i = 0; i < n; i += V::kLanes) {
+        const int64_t m = n - i < V::kLanes ? n - i : V::kLanes;
+        const float* src = x + i;
+        float* dst = y + i;
+        if (m < V::kLanes) {
+            for (int k = 0; k < V::kLanes; ++k) buf[k] = k < m ? src[k] : 0.0f;
+            src = dst = buf;
+        }
+        V::store(dst, Fn(V::load(src)));
+        if (m < V::kLanes)
+            for (int k = 0; k < m; ++k) y[i + k] = buf[k];
     }
 }
 

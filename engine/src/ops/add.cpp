@@ -31,8 +31,8 @@ sdk_status prepare(PrepareContext& ctx) {
 #if SDK_FEATURE_FP32
     r.f32 = row_f32;
 #endif
-    r.i32 = binary_row<int32_t, int32_t, binary::wrap_add<int32_t, uint32_t>>;
-    r.i64 = binary_row<int64_t, int64_t, binary::wrap_add<int64_t, uint64_t>>;
+    r.i32 = binary_row_small<int32_t, int32_t, binary::wrap_add<int32_t, uint32_t>>;
+    r.i64 = binary_row_small<int64_t, int64_t, binary::wrap_add<int64_t, uint64_t>>;
     return binary::prepare(ctx, plan, r, binary::kSameDType, /*fused_activation=*/true);
 }
 

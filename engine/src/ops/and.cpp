@@ -13,7 +13,7 @@ sdk_status prepare(PrepareContext& ctx) {
     sdk_status st = binary::check_shapes(ctx, &plan);
     if (st != SDK_OK) return st;
     binary::Rows r;
-    r.b8 = binary_row<uint8_t, uint8_t, logic>;
+    r.b8 = binary_row_small<uint8_t, uint8_t, logic>;
     return binary::prepare(ctx, plan, r, binary::kSameDType);
 }
 

@@ -16,10 +16,10 @@ sdk_status prepare(PrepareContext& ctx) {
     if (st != SDK_OK) return st;
     binary::Rows r;
 #if SDK_FEATURE_FP32
-    r.f32 = binary_row<float, uint8_t, cmp<float>>;
+    r.f32 = binary_row_small<float, uint8_t, cmp<float>>;
 #endif
-    r.i32 = binary_row<int32_t, uint8_t, cmp<int32_t>>;
-    r.i64 = binary_row<int64_t, uint8_t, cmp<int64_t>>;
+    r.i32 = binary_row_small<int32_t, uint8_t, cmp<int32_t>>;
+    r.i64 = binary_row_small<int64_t, uint8_t, cmp<int64_t>>;
     return binary::prepare(ctx, plan, r, binary::kBool);
 }
 

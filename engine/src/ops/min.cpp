@@ -22,8 +22,8 @@ sdk_status prepare(PrepareContext& ctx) {
 #if SDK_FEATURE_FP32
     r.f32 = binary_row<float, float, f32>;
 #endif
-    r.i32 = binary_row<int32_t, int32_t, integer<int32_t>>;
-    r.i64 = binary_row<int64_t, int64_t, integer<int64_t>>;
+    r.i32 = binary_row_small<int32_t, int32_t, integer<int32_t>>;
+    r.i64 = binary_row_small<int64_t, int64_t, integer<int64_t>>;
     return binary::prepare(ctx, plan, r, binary::kSameDType);
 }
 
