@@ -83,6 +83,8 @@ def cases() -> dict[str, list]:
             continue
         name = tc.name.removeprefix("test_")
         op = next((o for low, o in by_lower if name.startswith(low)), OTHER)
+        if op == OTHER and len(tc.model.graph.node) == 1:  # e.g. test_batchnorm_*, test_layer_normalization_*
+            op = tc.model.graph.node[0].op_type
         out[op].append(tc)
     return dict(out)
 

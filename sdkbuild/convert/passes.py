@@ -7,6 +7,8 @@
 2. `fold_batchnorm`: BatchNormalization folded into the Conv/Gemm that produces its input
    (weights and bias rescaled); a BN without such a producer becomes Mul + Add.
 3. `matmul_add_to_gemm`: MatMul(x, W) + b with constant W and a bias vector -> Gemm.
+3b. `fuse_layernorm` (layernorm.py): ReduceMean/Sub/Pow/Sqrt/Div(/Mul/Add) -> LayerNormalization.
+3c. `fuse_attention` (attention.py): MatMul-scale-mask-Softmax-MatMul -> Attention.
 4. `fuse_activations`: Relu / Clip / HardSwish / Sigmoid / SiLU following a Conv, Gemm or Add
    whose output has no other use -> the producer's `activation` attribute.
 5. `narrow.narrow_int64`: int64 tensors whose values provably fit computed as int32.
@@ -20,7 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import act_patterns
+from .attention import fuse_attention
 from .ir import FUSABLE_PRODUCERS, Graph, Op, Value
+from .layernorm import fuse_layernorm
 from .narrow import narrow_int64
 
 ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4, "Swish": 5}  # Swish: alpha 1 (SiLU) only
@@ -119,6 +123,8 @@ def matmul_add_to_gemm(g: Graph) -> int:
         add = g.single_use(out)
         if w is None or add is None or add.op_type != "Add" or "activation" in add.attrs:
             continue
+        if w.ndim != 2 or len(g.value(mm.inputs[0]).shape) != 2:
+            continue
         other = add.inputs[1] if add.inputs[0] == out else add.inputs[0]
         c = g.const_data(other)
         cols = w.shape[1]
@@ -173,6 +179,8 @@ def run_all(g: Graph) -> dict[str, int]:
     stats["x*Sigmoid(x) -> SiLU"] = act_patterns.fuse_silu(g)
     stats["BN folded"], stats["BN lowered to Mul+Add"] = fold_batchnorm(g)
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
+    stats["LayerNorm pattern -> LayerNormalization"] = fuse_layernorm(g)
+    stats["attention fused"] = fuse_attention(g)
     stats["activations fused"] = fuse_activations(g)
     stats["int64 tensors computed as int32"] = narrow_int64(g)
     stats["dead ops removed"] = g.remove_dead()
