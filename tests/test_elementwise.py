@@ -146,6 +146,14 @@ def test_relu_integer(engine: runtime.Engine, dtype) -> None:
     np.testing.assert_array_equal(engine_run(engine, m, {"x": x})[0], np.maximum(x, 0))
 
 
+@pytest.mark.parametrize("op,attrs", [("IsNaN", {}), ("IsInf", {}), ("IsInf", {"detect_negative": 0}),
+                                      ("IsInf", {"detect_positive": 0})])
+def test_float_predicates(engine: runtime.Engine, op: str, attrs: dict) -> None:
+    """IsNaN guards attention probabilities in transformers' BERT exports: Where(IsNaN(p), 0, p)."""
+    x = np.array([[0.0, np.nan, np.inf, -np.inf, 1e38, -3.0, -np.nan]], np.float32)
+    same(engine, make([helper.make_node(op, ["x"], ["y"], **attrs)], {"x": x}, ["y"], opset=20), {"x": x})
+
+
 def test_not(engine: runtime.Engine) -> None:
     x = rnd(3, 7, dtype=np.bool_)
     same(engine, make([helper.make_node("Not", ["x"], ["y"])], {"x": x}, ["y"]), {"x": x})

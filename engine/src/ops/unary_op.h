@@ -31,13 +31,14 @@ typedef void (*Kernel)(const void* x, void* y, int64_t n, const Params& p);
 typedef sdk_status (*ParseFn)(PrepareContext& ctx, Params* p);
 
 // The kernels an op has, per input dtype (nullptr: that dtype is not supported). The
-// output has the input's dtype, except for `to_bool` ops (e.g. IsNaN-like predicates).
+// output has the input's dtype, except for `to_bool` ops (IsNaN, IsInf).
 struct Kernels {
     Kernel f32 = nullptr;
     Kernel i32 = nullptr;
     Kernel i64 = nullptr;
-    Kernel b8 = nullptr;  // bool
-    bool lut = false;     // int8 through a 256-entry table (see above)
+    Kernel b8 = nullptr;   // bool
+    bool lut = false;      // int8 through a 256-entry table (see above)
+    bool to_bool = false;  // a predicate: the output is bool (IsNaN, IsInf)
 };
 
 struct Data {
@@ -94,14 +95,15 @@ inline sdk_status prepare(PrepareContext& ctx, ParseFn parse, const Kernels& ks)
         return ctx.fail(SDK_ERR_UNSUPPORTED, "input '%.64s' is %s; this op does not compute with it", x->name,
                         dtype_name(x->dtype));
     }
-    if (y->dtype != x->dtype)
-        return ctx.fail(SDK_ERR_BAD_MODEL, "output dtype %s differs from input dtype %s", dtype_name(y->dtype),
-                        dtype_name(x->dtype));
+    const DType want = ks.to_bool ? DType::BOOL : x->dtype;
+    if (y->dtype != want)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "output dtype is %s; expected %s", dtype_name(y->dtype), dtype_name(want));
     Data* d = opu::alloc_op_data<Data>(ctx);
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     d->p = tmp;
     d->k = k;
-    d->ein = d->eout = static_cast<uint8_t>(dtype_size(x->dtype));
+    d->ein = static_cast<uint8_t>(dtype_size(x->dtype));
+    d->eout = static_cast<uint8_t>(dtype_size(want));
     return SDK_OK;
 }
 

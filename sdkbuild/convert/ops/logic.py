@@ -61,3 +61,19 @@ def where(ctx: NodeContext) -> None:
 
 engine_op("Where", dtypes=ANY_DTYPE, doc="C (bool), X, Y (one dtype, any), numpy broadcasting of the three; "
           "y = C ? X : Y")
+
+
+@onnx_op("IsNaN", "IsInf", max_version=20, doc="float")
+def is_special(ctx: NodeContext) -> None:
+    if ctx.dtype(0).kind != "f":
+        raise Unsupported(f"{ctx.dtype(0).name} input")
+    attrs = {}
+    if ctx.op_type == "IsInf":
+        attrs = {"detect_positive": [int(ctx.attr("detect_positive", 1))],
+                 "detect_negative": [int(ctx.attr("detect_negative", 1))]}
+    ctx.emit(ctx.op_type, [ctx.input(0)], attrs=attrs)
+
+
+engine_op("IsNaN", dtypes=("float32", "bool"), doc="X (f32); y = x is NaN (bool)")
+engine_op("IsInf", dtypes=("float32", "bool"), doc="X (f32); y = x is +inf (`detect_positive` [1]) or -inf "
+          "(`detect_negative` [1]) (bool)")
