@@ -1,17 +1,19 @@
 // Int8 Mul with broadcasting (TFLite's scheme): y = zy + M * (a - za) * (b - zb) with the
 // real multiplier M = sa * sb / sy applied to the int32 product in one rounding
 // (kernels/requant_s8.h), saturated to int8. Bit-exact with quantize.simulate().
+#include "kernels/ref/mul_s8.h"
+
 #include "kernels/ops_s8.h"
 #include "kernels/ref/binary.h"
 #include "kernels/requant_s8.h"
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/gemm_s8.h"
+#endif
 
 namespace sdk {
 namespace {
 
-struct MulS8Params {
-    int32_t a_zp, b_zp, out_zp;
-    s8::Mult m;
-};
+using s8::MulS8Params;
 
 inline int8_t mul1(int32_t a, int32_t b, const MulS8Params& p) {
     return s8::clamp_s8(s8::mbqm((a - p.a_zp) * (b - p.b_zp), p.m.mult, p.m.shift) + p.out_zp, -128, 127);
@@ -46,6 +48,9 @@ sdk_status mul_s8_prepare(PrepareContext& ctx, RowFn* fn, const void** params) {
     // in double from the float32 scales, in this order (as quantize.py)
     p->m = s8::quantize_multiplier(static_cast<double>(as) * static_cast<double>(bs) / static_cast<double>(ys));
     *fn = row;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (s8::gemm_kernel() != s8::gemm_ref) *fn = s8::mul_row_neon;  // SDK_INT8_GEMM=ref: the portable row
+#endif
     *params = p;
     return SDK_OK;
 }
