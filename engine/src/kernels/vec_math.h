@@ -12,7 +12,8 @@
 //
 // V provides: type F (float lanes), I (int32 lanes), M (mask), kLanes, and
 //   set(float), load(p), store(p, v), add, sub, mul, fma(a, b, c) = a * b + c, div,
-//   min, max, abs, floor, lt(a, b), gt(a, b), isnan(a), sel(mask, a, b) = mask ? a : b,
+//   min, max, abs, floor, lt(a, b), gt(a, b), is_nan(a) (not `isnan`: a macro in
+//   some libcs' math.h), sel(mask, a, b) = mask ? a : b,
 //   cvt_i (float -> int32 of an integral value), pow2i(int32 n) = 2^n as float.
 #pragma once
 
@@ -45,7 +46,7 @@ struct Math {
         // beyond the clamps: +inf above exp's range, 0 below it (as expf)
         y = V::sel(V::gt(x, V::set(88.72283935546875f)), V::set(__builtin_inff()), y);
         y = V::sel(V::lt(x, V::set(-103.972084045410f)), V::set(0.0f), y);
-        return V::sel(V::isnan(x), x, y);
+        return V::sel(V::is_nan(x), x, y);
     }
 
     // 1 / (1 + exp(-x)).
@@ -84,7 +85,7 @@ struct Math {
         q = V::fma(q, x2, V::set(4.89352518554385e-03f));
         const F y = V::div(p, q);
         const typename V::M small = V::lt(V::abs(x), V::set(0.0004f));
-        return V::sel(V::isnan(x), x, V::sel(small, x, y));
+        return V::sel(V::is_nan(x), x, V::sel(small, x, y));
     }
 
     // erf: odd rational function on [-4, 4] (+-1 beyond 3.9).
@@ -108,7 +109,7 @@ struct Math {
         // beyond |x| = 3.9 erf rounds to +-1 in float: exactly, whatever the rounding above
         F y = V::sel(V::gt(x, V::set(3.9f)), V::set(1.0f), V::div(p, q));
         y = V::sel(V::lt(x, V::set(-3.9f)), V::set(-1.0f), y);
-        return V::sel(V::isnan(x), x, y);
+        return V::sel(V::is_nan(x), x, y);
     }
 
     // GELU, exact form: x / 2 * (1 + erf(x / sqrt 2)).

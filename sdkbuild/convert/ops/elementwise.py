@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..importer import NodeContext, Unsupported
-from ..registry import engine_op, onnx_op, scalar_attrs
+from ..registry import engine_op, onnx_op
 
 F32, I32, I64, BOOL = (np.dtype(t) for t in (np.float32, np.int32, np.int64, np.bool_))
 FLOAT = ("float32",)
@@ -375,5 +375,3 @@ def prelu(ctx: NodeContext) -> None:
 
 
 engine_op("PRelu", doc="X, slope (broadcast to X); y = x < 0 ? slope * x : x (f32)")
-
-__all__ = ["compute_dtype", "finish", "operand", "scalar_attrs"]

@@ -42,7 +42,7 @@ struct VNeon {
     static inline F abs(F a) { return vabsq_f32(a); }
     static inline M lt(F a, F b) { return vcltq_f32(a, b); }
     static inline M gt(F a, F b) { return vcgtq_f32(a, b); }
-    static inline M isnan(F a) { return vmvnq_u32(vceqq_f32(a, a)); }
+    static inline M is_nan(F a) { return vmvnq_u32(vceqq_f32(a, a)); }
     static inline F sel(M m, F a, F b) { return vbslq_f32(m, a, b); }
     static inline I cvt_i(F a) { return vcvtq_s32_f32(a); }
     static inline F pow2i(I n) { return vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n, vdupq_n_s32(127)), 23)); }

@@ -28,7 +28,7 @@ struct VAvx2 {
     static inline F abs(F a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
     static inline M lt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
     static inline M gt(F a, F b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
-    static inline M isnan(F a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
+    static inline M is_nan(F a) { return _mm256_cmp_ps(a, a, _CMP_UNORD_Q); }
     static inline F sel(M m, F a, F b) { return _mm256_blendv_ps(b, a, m); }
     static inline I cvt_i(F a) { return _mm256_cvtps_epi32(a); }
     static inline F pow2i(I n) {
@@ -59,7 +59,7 @@ struct VAvx512 {
     }
     static inline M lt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
     static inline M gt(F a, F b) { return _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ); }
-    static inline M isnan(F a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
+    static inline M is_nan(F a) { return _mm512_cmp_ps_mask(a, a, _CMP_UNORD_Q); }
     static inline F sel(M m, F a, F b) { return _mm512_mask_blend_ps(m, b, a); }
     static inline I cvt_i(F a) { return _mm512_cvtps_epi32(a); }
     static inline F pow2i(I n) {
