@@ -115,8 +115,8 @@ struct Attr {
     const void* data;  // int32_t[count], float[count] or a NUL-terminated string
 };
 
-// SiLU: x * sigmoid(x) (Swish), fused by the converter from x * Sigmoid(x).
-enum Activation : int32_t { kActNone = 0, kActRelu = 1, kActClip = 2, kActHardSwish = 3, kActSigmoid = 4, kActSiLU = 5 };
+enum Activation : int32_t { kActNone = 0, kActRelu = 1, kActClip = 2, kActHardSwish = 3, kActSigmoid = 4,
+                            kActSilu = 5 };
 
 struct Model;
 struct Node;

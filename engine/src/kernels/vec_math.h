@@ -1,4 +1,4 @@
-// Vector math for the SIMD element-wise kernels (exp, sigmoid, SiLU, tanh, erf, GELU,
+// Vector math for the SIMD element-wise kernels (exp, sigmoid, tanh, erf, GELU,
 // HardSwish), written once over a small vector interface `V` and instantiated per ISA:
 // kernels/neon/vec_neon.h (ARMv7 and AArch64), kernels/x86/vec_x86.h (AVX2 + FMA,
 // AVX-512F). Header-only; include it inside the ISA's target region (x86) so every
@@ -54,8 +54,6 @@ struct Math {
         const F one = V::set(1.0f);
         return V::div(one, V::add(one, exp(V::sub(V::set(0.0f), x))));
     }
-
-    static inline F silu(F x) { return V::mul(x, sigmoid(x)); }
 
     // x * clamp(x / 6 + 1/2, 0, 1), the ref formula and compare order (NaN propagates: see
     // hardswish_f32 in kernels/ref/act_f32.h); x / 6 + 1/2 may round once (FMA) or twice.

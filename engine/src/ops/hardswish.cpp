@@ -1,6 +1,6 @@
 // HardSwish: y = x * clamp(x / 6 + 1/2, 0, 1) (f32).
 // Element-wise, in place when allowed (ops/unary_op.h); int8 through a 256-entry table.
-// f32: the SIMD kernels of the fused activations (act_vec_f32, kernels/ref/act_f32.h).
+// f32: the SIMD kernels of the fused activations (kernels/ref/act_f32.h).
 #include "ops/unary_op.h"
 
 namespace sdk {
@@ -8,7 +8,7 @@ namespace {
 
 #if SDK_FEATURE_FP32
 void kernel(const void* x, void* y, int64_t n, const unary::Params&) {
-    ref::act_vec_f32(static_cast<const float*>(x), static_cast<float*>(y), n, kActHardSwish);
+    ref::hardswish_span_f32(static_cast<const float*>(x), static_cast<float*>(y), n);
 }
 #endif
 

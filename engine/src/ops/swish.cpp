@@ -1,7 +1,7 @@
 // Swish: y = x * sigmoid(alpha * x) (f32), `alpha` [1.0]; alpha 1 is SiLU, which the
 // converter also fuses from x * Sigmoid(x). Element-wise, in place when allowed
-// (ops/unary_op.h); int8 through a 256-entry table. f32 SiLU: the SIMD kernels of the
-// fused activations (act_vec_f32, kernels/ref/act_f32.h).
+// (ops/unary_op.h); int8 through a 256-entry table. f32 SiLU: the SIMD kernel of the
+// fused activation (sigmoid_span_f32, kernels/ref/act_f32.h).
 #include "ops/unary_op.h"
 
 namespace sdk {
@@ -9,7 +9,7 @@ namespace {
 
 #if SDK_FEATURE_FP32
 void silu(const void* x, void* y, int64_t n, const unary::Params&) {
-    ref::act_vec_f32(static_cast<const float*>(x), static_cast<float*>(y), n, kActSiLU);
+    ref::sigmoid_span_f32(static_cast<const float*>(x), static_cast<float*>(y), n, true);
 }
 
 inline float swish(float x, const unary::Params& p) { return x * ref::sigmoid_f32(p.alpha * x); }

@@ -1,6 +1,5 @@
-// NEON HardSwish, Sigmoid and SiLU (act_vec_f32's NEON tier, kernels/ref/act_f32.h): the
-// standalone ops and the activations fused into Conv/Gemm/Add. ARMv7 and AArch64.
-#include "kernels/ref/act_f32.h"
+// NEON HardSwish (ARMv7 and AArch64): the HardSwish op and the fused activation of
+// Conv/Gemm/Add (hardswish_span_f32, kernels/ref/act_f32.h).
 #include "kernels/ref/unary.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
@@ -10,12 +9,7 @@
 namespace sdk {
 namespace neon {
 
-void act_vec_f32(const float* x, float* y, int64_t n, int32_t kind) {
-    using M = vmath::Math<VNeon>;
-    if (kind == kActSigmoid) return vmath::span<VNeon, M::sigmoid>(x, y, n);
-    if (kind == kActSiLU) return vmath::span<VNeon, M::silu>(x, y, n);
-    if (kind == kActHardSwish) return vmath::span<VNeon, M::hardswish>(x, y, n);
-}
+void hardswish_f32(const float* x, float* y, int64_t n) { vmath::span<VNeon, vmath::Math<VNeon>::hardswish>(x, y, n); }
 
 }  // namespace neon
 }  // namespace sdk

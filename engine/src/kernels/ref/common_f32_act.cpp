@@ -1,6 +1,8 @@
-// The dispatch of the SIMD fp32 activations (act_vec_f32, vec_tier_f32): compiled into
-// every build with fp32 kernels, as any Conv/Gemm/Add may carry a fused HardSwish,
-// Sigmoid or SiLU. The tier follows the fp32 GEMM's switches (SDK_F32_GEMM=ref: scalar).
+// The dispatch of the SIMD fp32 element-wise kernels: the tier (vec_tier_f32) that
+// Tanh, Exp and Gelu follow, and HardSwish (hardswish_span_f32), compiled into every build
+// with fp32 kernels as any Conv/Gemm/Add may carry a fused HardSwish. The tier follows the
+// fp32 GEMM's switches (SDK_F32_GEMM=ref: scalar). (Sigmoid and SiLU: sigmoid_span_f32 in
+// kernels/ref/act_f32.h.)
 #include "kernels/ref/act_f32.h"
 #include "kernels/ref/sgemm_f32.h"
 #include "kernels/ref/unary.h"
@@ -28,17 +30,18 @@ int vec_tier_f32() {
 #endif
 }
 
-void ref::act_vec_f32(const float* x, float* y, int64_t n, int32_t kind) {
+void ref::hardswish_span_f32(const float* x, float* y, int64_t n) {
     const int tier = vec_tier_f32();
     (void)tier;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    if (tier) return neon::act_vec_f32(x, y, n, kind);
+    if (tier) return neon::hardswish_f32(x, y, n);
 #elif SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
-    if (tier == 2) return x86::act_vec_avx512(x, y, n, kind);
-    if (tier == 1) return x86::act_vec_avx2(x, y, n, kind);
+#if defined(__x86_64__)
+    if (tier == 2) return x86::hardswish_avx512(x, y, n);
 #endif
-    ref::ActParams a = {kind, 0.0f, 0.0f};
-    for (int64_t i = 0; i < n; ++i) y[i] = ref::act_f32(x[i], a);
+    if (tier == 1) return x86::hardswish_avx2(x, y, n);
+#endif
+    for (int64_t i = 0; i < n; ++i) y[i] = ref::hardswish_f32(x[i]);
 }
 
 }  // namespace sdk

@@ -2,9 +2,10 @@
 // portable truth the SIMD kernels are tested against), the ISA versions, and the
 // dispatchers the ops call (the best kernel the build and CPU have; SDK_F32_GEMM=ref
 // selects the scalar ones, like the GEMM tiers). x and y may be the same buffer.
-//   Sigmoid, HardSwish, SiLU (Swish): kernels/ref/{sigmoid,hardswish,swish}_f32.cpp (ref) and
-//     act_vec_f32 (kernels/ref/act_f32.h; SIMD in kernels/<isa>/common_f32_act*.cpp, as
-//     Conv/Gemm/Add apply them as fused activations);
+//   Sigmoid, SiLU: sigmoid_span_f32 (kernels/ref/act_f32.h: 4 float lanes, 8 with AVX2,
+//     the same formula in every kernel that applies them, fused or not);
+//   HardSwish: hardswish_span_f32 (kernels/ref/act_f32.h; SIMD in
+//     kernels/<isa>/common_f32_act*.cpp, as Conv/Gemm/Add apply it as a fused activation);
 //   Tanh, Exp, Gelu: kernels/<isa>/<op>_f32*.cpp, dispatched by <op>_best_f32 in the ref
 //     kernel file.
 #pragma once
@@ -31,14 +32,14 @@ void gelu_best_f32(const float* x, float* y, int64_t n, int approximate);
 
 // The SIMD kernels (same contracts), compiled with their op and ISA.
 namespace neon {
-void act_vec_f32(const float* x, float* y, int64_t n, int32_t kind);  // HardSwish, Sigmoid, SiLU
+void hardswish_f32(const float* x, float* y, int64_t n);
 void tanh_f32(const float* x, float* y, int64_t n);
 void exp_f32(const float* x, float* y, int64_t n);
 void gelu_f32(const float* x, float* y, int64_t n, int approximate);
 }  // namespace neon
 namespace x86 {
-void act_vec_avx2(const float* x, float* y, int64_t n, int32_t kind);
-void act_vec_avx512(const float* x, float* y, int64_t n, int32_t kind);
+void hardswish_avx2(const float* x, float* y, int64_t n);
+void hardswish_avx512(const float* x, float* y, int64_t n);
 void tanh_avx2(const float* x, float* y, int64_t n);
 void tanh_avx512(const float* x, float* y, int64_t n);
 void exp_avx2(const float* x, float* y, int64_t n);

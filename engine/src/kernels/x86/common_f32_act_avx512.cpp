@@ -1,6 +1,5 @@
-// AVX512 HardSwish, Sigmoid and SiLU (act_vec_f32's x86 tiers, kernels/ref/act_f32.h): the
-// standalone ops and the activations fused into Conv/Gemm/Add, chosen at run time.
-#include "kernels/ref/act_f32.h"
+// AVX512 HardSwish: the HardSwish op and the fused activation of Conv/Gemm/Add
+// (hardswish_span_f32, kernels/ref/act_f32.h), chosen at run time.
 #include "kernels/ref/unary.h"
 
 #if SDK_FEATURE_X86 && defined(__x86_64__)
@@ -14,12 +13,7 @@ SDK_VEC_TARGET_BEGIN("avx512f,avx2,fma")
 namespace sdk {
 namespace x86 {
 
-void act_vec_avx512(const float* x, float* y, int64_t n, int32_t kind) {
-    using M = vmath::Math<VAvx512>;
-    if (kind == kActSigmoid) return vmath::span<VAvx512, M::sigmoid>(x, y, n);
-    if (kind == kActSiLU) return vmath::span<VAvx512, M::silu>(x, y, n);
-    if (kind == kActHardSwish) return vmath::span<VAvx512, M::hardswish>(x, y, n);
-}
+void hardswish_avx512(const float* x, float* y, int64_t n) { vmath::span<VAvx512, vmath::Math<VAvx512>::hardswish>(x, y, n); }
 
 }  // namespace x86
 }  // namespace sdk
