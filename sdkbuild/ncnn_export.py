@@ -4,7 +4,8 @@ runtime, next to the engine and onnxruntime.
 
 Covers the CNN ops the examples and the zoo's CNNs use: Conv (grouped and depthwise, with
 its fused activation; SiLU as a Swish layer after it), Add, Mul (same shapes, or a
-squeeze-excitation [1, C, 1, 1] scale), Sigmoid, HardSwish, channel Concat, Relu, Clip,
+squeeze-excitation [1, C, 1, 1] scale), Sigmoid, HardSwish, HardSigmoid, Swish (SiLU), channel
+Concat, Relu, Clip,
 MaxPool, AveragePool, GlobalAveragePool, the flatten Reshape, Gemm with constant weights,
 Softmax. Batch 1 only (ncnn blobs are C x H x W).
 Anything else raises NcnnUnsupported naming the node, and bench leaves ncnn out.
@@ -178,9 +179,11 @@ class _Writer:
                 raise NcnnUnsupported(f"node {n.name!r}: Mul of {sa} and {sb}")
             xa, xb = self.read(a), self.read(b)
             self.layer("BinaryOp", n.name, [xa, xb], [self.produce(n.outputs[0])], ["0=2"])
-        elif op in ("Sigmoid", "HardSwish"):
+        elif op in ("Sigmoid", "HardSwish", "HardSigmoid") or (op == "Swish" and _floats(n, "alpha", [1.0])[0] == 1.0):
             x = self.read(n.inputs[0])
             params = [f"0={1 / 6:e}", f"1={0.5:e}"] if op == "HardSwish" else []
+            if op == "HardSigmoid":
+                params = [f"0={_floats(n, 'alpha', [0.2])[0]:e}", f"1={_floats(n, 'beta', [0.5])[0]:e}"]
             self.layer(op, n.name, [x], [self.produce(n.outputs[0])], params)
         elif op == "Concat":
             rank = len(shape)

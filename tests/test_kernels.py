@@ -1,11 +1,14 @@
 """Int8 SIMD kernels vs the ref kernels: cross builds of the engine's kernel tests, run
 natively and under qemu (Meson's exe_wrapper), for every ISA the targets compile.
 
-The C++ side is engine/tests/test_kernels.cpp; `--require <isa>` makes a build that
-silently lost its NEON/SDOT path fail instead of passing on ref alone. The same builds
+The C++ side is engine/tests/test_kernels.cpp (and engine/tests/test_elementwise.cpp: the
+fp32 SIMD activations, Tanh, Exp and GELU against their libm ref kernels); `--require <isa>`
+makes a build that silently lost its NEON/SDOT path fail instead of passing on ref alone. The same builds
 then run real models end to end (engine/tests/run_model.cpp: MobileNetV2 and the digits
-CNN, fp32 and int8, 1 and 3 threads, best tier and ref tier): int8 bit-exact with
-quantize.simulate() on every ISA, fp32 close to onnxruntime.
+CNN, and a detector-style head of the element-wise ops int8 detectors use: Conv+SiLU,
+broadcast Mul, Sigmoid gates, GELU, Tanh, HardSigmoid as int8 tables; fp32 and int8, 1 and 3
+threads, best tier and ref tier): int8 bit-exact with quantize.simulate() on every ISA,
+fp32 close to onnxruntime.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 
-OPS = "Conv,Gemm,Add,QuantizeLinear,DequantizeLinear,MaxPool,AveragePool,GlobalAveragePool,Reshape"
+OPS = ("Conv,Gemm,Add,QuantizeLinear,DequantizeLinear,MaxPool,AveragePool,GlobalAveragePool,Reshape,"
+       "Mul,Sigmoid,HardSwish,HardSigmoid,Swish,Tanh,Exp,Gelu")
 
 CASES = {
     # target name -> engine ISA option
@@ -82,6 +86,18 @@ def e2e_models(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
             sdkm.write(model, folder / f"{name}-{kind}.sdkm")
             out.append({"name": f"{name}-{kind}", "model": folder / f"{name}-{kind}.sdkm",
                         "input": folder / f"{name}.f32", "want": np.asarray(want[outname], dtype=np.float32)})
+    from test_elementwise import _det_head  # the element-wise int8 ops of detectors
+
+    rng = np.random.default_rng(7)
+    m = _det_head(rng)
+    x = rng.normal(0, 1, (1, 3, 10, 10)).astype(np.float32)
+    qm = Q.quantize_model(m, [{"input": rng.normal(0, 1, x.shape).astype(np.float32)} for _ in range(3)])
+    x.tofile(folder / "head.f32")
+    for kind, model, want in (("fp32", m, next(iter(cal.run_onnx(cal.to_onnx(m, record_all=False), [{"input": x}])))),
+                              ("int8", qm, Q.simulate(qm, {"input": x}))):
+        sdkm.write(model, folder / f"head-{kind}.sdkm")
+        out.append({"name": f"head-{kind}", "model": folder / f"head-{kind}.sdkm", "input": folder / "head.f32",
+                    "want": np.asarray(want["y"], dtype=np.float32)})
     return out
 
 
@@ -123,14 +139,19 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
              f"-Disa={CASES[target]}", "-Dtests=true", "-Dbuildtype=release"]
     if cross:
         setup += ["--cross-file", str(cross)]
-    for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2", "tests/test_kernels", "tests/run_model"]):
+    for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2", "tests/test_kernels", "tests/test_elementwise",
+                        "tests/run_model"]):
         r = subprocess.run(cmd, capture_output=True, text=True, env=env)
         assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    r = subprocess.run([_tool("meson"), "test", "-C", str(build), "kernels", "--print-errorlogs"],
+    r = subprocess.run([_tool("meson"), "test", "-C", str(build), "kernels", "elementwise", "--print-errorlogs"],
                        capture_output=True, text=True, env=env)
     log = (build / "meson-logs" / "testlog.txt").read_text()
     assert r.returncode == 0, log[-4000:]
-    assert "all kernel checks passed" in log
+    assert "all kernel checks passed" in log and "all element-wise kernel checks passed" in log
+    simd = "neon" if "neon" in CASES[target] else "avx2"
+    for k in ("Sigmoid", "SiLU", "HardSwish", "Tanh", "Exp", "Gelu", "Gelu-tanh"):  # SIMD and scalar tiers vs ref
+        assert f"elementwise {k:<10} scalar" in log
+        assert f"elementwise {k:<10} {simd}" in log or (simd == "avx2" and "lacks AVX2/FMA" in log), (k, simd)
     for isa in CASES[target].split(","):
         if isa != "x86":
             assert f"int8 gemm kernel {isa}" in log and "bit-exact vs ref" in log

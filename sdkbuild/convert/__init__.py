@@ -1,6 +1,6 @@
 """ONNX -> .sdkm conversion (`sdkbuild convert`).
 
-Pipeline: `importer` (ONNX opsets 7 to the newest onnx knows -> ir.Graph with static shapes,
+Pipeline: `f16.widen_float16` (a float16 model computes in float32) -> `importer` (ONNX opsets 7 to the newest onnx knows -> ir.Graph with static shapes,
 constant folding, per-op lowering from the registry filled by `ops/`) -> `passes` (BN folding, activation fusion, ...) ->
 `export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8) -> `banding` (a large
 Conv + MaxPool computed in row bands, to lower the peak memory) -> `sdkm.write` (atomic).
@@ -32,6 +32,7 @@ from . import compress, passes
 from .banding import band_conv_pools
 from .compress import NO_COMPRESSION, Compression
 from .export import to_sdkm
+from .f16 import widen_float16
 from .importer import Importer
 
 _I8 = 2  # sdkm dtype code of int8
@@ -129,10 +130,11 @@ def convert_model_report(
     input_shapes: dict[str, tuple[int, ...]] | None = None,
     meta: dict | None = None,
 ) -> tuple[sdkm.Model, ConversionReport]:
+    model, widened = widen_float16(model)
     imp = Importer(model, input_shapes)
     opset = imp.opset
     g = imp.run()
-    stats = dict(imp.rewrites)
+    stats = {"float16 computed as float32": widened, **imp.rewrites}
     stats.update(passes.run_all(g))
     full_meta = {"producer": f"sdkbuild {__version__}", "opset": opset}
     full_meta.update(meta or {})

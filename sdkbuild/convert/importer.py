@@ -216,6 +216,7 @@ class Importer:
         self.rewrites: dict[str, int] = {}
         g = self.model.graph
         self.used_names_in_model = {i for n in g.node for i in n.input if i} | {o.name for o in g.output}
+        self.graph_output_names = {o.name for o in g.output}
 
     # ------------------------------------------------------------------ helpers
     def r(self, name: str) -> str:
@@ -318,7 +319,8 @@ class Importer:
     def _fold(self, node: onnx.NodeProto, version: int) -> bool:
         """Fold `node` into constants when its outputs are known now; True when done."""
         op = node.op_type
-        if op in ("Shape", "Size") and node.input and self.r(node.input[0]) in self.g.values:
+        if op in ("Shape", "Size") and node.input and self.r(node.input[0]) in self.g.values and \
+                node.output[0] not in self.graph_output_names:  # a graph output is computed (ops/cast.py)
             src = self.g.values[self.r(node.input[0])]
             dims = np.asarray(src.shape, dtype=np.int64)
             if op == "Size":

@@ -1,14 +1,17 @@
 """Graph passes over the converter IR (ir.Graph), run after import, in this order:
 
-1. `fuse_hardswish`: HardSigmoid(x; 1/6, 0.5) * x -> HardSwish(x).
-2. `lower_hardsigmoid`: any other HardSigmoid -> Mul, Add, Clip(0, 1).
-3. `fold_batchnorm`: BatchNormalization folded into the Conv/Gemm that produces its input
+1. `fuse_hardswish`: HardSigmoid(x; 1/6, 0.5) * x -> HardSwish(x) (any other HardSigmoid
+   is an engine op).
+   `act_patterns.fuse_gelu`, `act_patterns.fuse_silu`: the GELU formulas -> Gelu,
+   x * Sigmoid(x) -> Swish (SiLU) (see act_patterns.py).
+2. `fold_batchnorm`: BatchNormalization folded into the Conv/Gemm that produces its input
    (weights and bias rescaled); a BN without such a producer becomes Mul + Add.
-4. `matmul_add_to_gemm`: MatMul(x, W) + b with constant W and a bias vector -> Gemm.
-4b. `fuse_layernorm` (layernorm.py): ReduceMean/Sub/Pow/Sqrt/Div(/Mul/Add) -> LayerNormalization.
-4c. `fuse_attention` (attention.py): MatMul-scale-mask-Softmax-MatMul -> Attention.
-5. `fuse_activations`: Relu / Clip / HardSwish / Sigmoid following a Conv, Gemm or Add
+3. `matmul_add_to_gemm`: MatMul(x, W) + b with constant W and a bias vector -> Gemm.
+3b. `fuse_layernorm` (layernorm.py): ReduceMean/Sub/Pow/Sqrt/Div(/Mul/Add) -> LayerNormalization.
+3c. `fuse_attention` (attention.py): MatMul-scale-mask-Softmax-MatMul -> Attention.
+4. `fuse_activations`: Relu / Clip / HardSwish / Sigmoid / SiLU following a Conv, Gemm or Add
    whose output has no other use -> the producer's `activation` attribute.
+5. `narrow.narrow_int64`: int64 tensors whose values provably fit computed as int32.
 6. `remove_dead`: ops and constants nobody uses.
 
 Each pass returns how many rewrites it made (for the conversion summary).
@@ -18,12 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import silu
+from . import act_patterns
 from .attention import fuse_attention
 from .ir import FUSABLE_PRODUCERS, Graph, Op, Value
 from .layernorm import fuse_layernorm
+from .narrow import narrow_int64
 
-ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4}
+ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4, "Swish": 5}  # Swish: alpha 1 (SiLU) only
 
 
 def fuse_hardswish(g: Graph) -> int:
@@ -40,26 +44,6 @@ def fuse_hardswish(g: Graph) -> int:
         g.ops[g.ops.index(mul)] = Op("HardSwish", mul.name, [x], mul.outputs)
         g.ops.remove(hs)
         del g.values[h]
-        n += 1
-    return n
-
-
-def lower_hardsigmoid(g: Graph) -> int:
-    n = 0
-    for hs in g.iter_ops("HardSigmoid"):
-        x, out = hs.inputs[0], hs.outputs[0]
-        shape = g.value(x).shape
-        scaled, shifted = g.fresh(f"{hs.name}_scaled"), g.fresh(f"{hs.name}_shifted")
-        g.values[scaled] = Value(scaled, shape, np.dtype(np.float32))
-        g.values[shifted] = Value(shifted, shape, np.dtype(np.float32))
-        alpha = g.const(np.float32(hs.attrs["alpha"]), f"{hs.name}_alpha")
-        beta = g.const(np.float32(hs.attrs["beta"]), f"{hs.name}_beta")
-        i = g.ops.index(hs)
-        g.ops[i : i + 1] = [
-            Op("Mul", f"{hs.name}_mul", [x, alpha], [scaled]),
-            Op("Add", f"{hs.name}_add", [scaled, beta], [shifted]),
-            Op("Clip", hs.name, [shifted], [out], {"min": [0.0], "max": [1.0]}),
-        ]
         n += 1
     return n
 
@@ -162,6 +146,8 @@ def fuse_activations(g: Graph) -> int:
     for act in list(g.ops):
         if act.op_type not in ACTIVATIONS or act not in g.ops:
             continue
+        if act.op_type == "Swish" and float(act.attrs.get("alpha", 1.0)) != 1.0:
+            continue
         x = act.inputs[0]
         if g.single_use(x) is not act:
             continue
@@ -189,12 +175,13 @@ def fuse_activations(g: Graph) -> int:
 def run_all(g: Graph) -> dict[str, int]:
     stats: dict[str, int] = {}
     stats["HardSigmoid*x -> HardSwish"] = fuse_hardswish(g)
-    stats["HardSigmoid lowered"] = lower_hardsigmoid(g)
+    stats["GELU formula -> Gelu"] = act_patterns.fuse_gelu(g)
+    stats["x*Sigmoid(x) -> SiLU"] = act_patterns.fuse_silu(g)
     stats["BN folded"], stats["BN lowered to Mul+Add"] = fold_batchnorm(g)
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
     stats["LayerNorm pattern -> LayerNormalization"] = fuse_layernorm(g)
     stats["attention fused"] = fuse_attention(g)
-    stats["x*Sigmoid(x) -> SiLU"] = silu.fuse_silu(g)
     stats["activations fused"] = fuse_activations(g)
+    stats["int64 tensors computed as int32"] = narrow_int64(g)
     stats["dead ops removed"] = g.remove_dead()
     return stats

@@ -23,7 +23,14 @@ is its numpy reference):
   single rounding (`mbqm`); fused Relu/Clip become output clamps;
 * MaxPool/AveragePool/Reshape/Slice keep their input's quantization; Concat and
   GlobalAveragePool requantize; ops without an int8 kernel run in fp32 between
-  DequantizeLinear/QuantizeLinear pairs.
+  DequantizeLinear/QuantizeLinear pairs;
+* element-wise activations (Sigmoid, HardSwish, SiLU, Tanh, GELU, ...: LUT_OPS) whose
+  input is int8 become a 256-entry table (their fp32 function, evaluated by onnxruntime at
+  the 256 input values, quantized with the output's parameters), stored as a constant
+  second input: y = table[x + 128]. A Conv/Gemm/Add carrying such an activation fused is
+  first split in two (`split_fused_activations`), so it stays int8;
+* Mul: y = zy + M (a - za)(b - zb), M = sa sb / sy, one rounding (TFLite), with numpy
+  broadcasting; a constant operand is quantized per tensor from its own range.
 """
 
 from __future__ import annotations
@@ -45,6 +52,12 @@ I8, F32, I32 = 2, 1, 3
 # ops with an int8 kernel in the engine; "follow" ops are int8 when their input is
 POOLS_SAME_QUANT = ("MaxPool", "AveragePool")
 FOLLOW_OPS = ("Reshape", "Slice")
+# element-wise ops that take an int8 input through a 256-entry table (engine: ops/unary_op.h)
+LUT_OPS = ("Sigmoid", "HardSwish", "Swish", "Tanh", "Gelu", "HardSigmoid", "Elu", "LeakyRelu", "Softplus", "Mish",
+           "Exp", "Erf", "Softsign", "Selu", "Celu", "ThresholdedRelu", "Clip")
+# fused activations an int8 op cannot apply as output clamps -> the op that computes them
+_SPLIT_ACTS = {sdkm.ACT_HARDSWISH: ("HardSwish", {}), sdkm.ACT_SIGMOID: ("Sigmoid", {}),
+               sdkm.ACT_SILU: ("Swish", {"alpha": [1.0]})}
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -184,6 +197,8 @@ def _int8_capable(m: sdkm.Model, n: sdkm.Node) -> bool:
         return not const[0] and len(t[n.inputs[0]].shape) == 4
     if n.op == "Concat":
         return not any(const)
+    if n.op == "Mul":
+        return len(n.inputs) == 2 and not all(const) and _act_kind(n) == 0
     return False
 
 
@@ -255,7 +270,11 @@ class _Rewriter:
             self.new_tensor(i, I8 if self.int8_io else F32)
         self.out.inputs = [self.qver[i] if self.int8_io else self.fver[i] for i in src.inputs]
         for n in src.nodes:
-            if _int8_capable(src, n):
+            if n.op in LUT_OPS and len(n.inputs) == 1 and n.inputs[0] in self.qver:
+                self._q_lut(n)
+            elif n.op == "Mul" and _int8_capable(src, n) and any(i in self.qver for i in n.inputs):
+                self._q_mul(n)
+            elif n.op != "Mul" and _int8_capable(src, n):
                 getattr(self, f"_q_{n.op.lower()}", self._q_generic)(n)
             elif n.op in FOLLOW_OPS and n.inputs[0] in self.qver and n.inputs[0] not in self.fver:
                 self.quant[n.outputs[0]] = self.qparams(n.inputs[0])
@@ -323,6 +342,76 @@ class _Rewriter:
 
     _q_matmul = _q_gemm
 
+    def _q_lut(self, n: sdkm.Node) -> None:
+        x = self.need_q(n.inputs[0])
+        y = self.new_tensor(n.outputs[0], I8)
+        table = lut_table(n, self.quant[n.inputs[0]], self.quant[n.outputs[0]])
+        t = self.const(f"{n.name}/table", table, I8)
+        self.out.nodes.append(sdkm.Node(n.op, n.name, [x, t], [y], dict(n.attrs), n.float_attrs))
+
+    def _q_mul(self, n: sdkm.Node) -> None:
+        ins = []
+        for i in n.inputs:
+            t = self.src.tensors[i]
+            if t.data is None:
+                ins.append(self.need_q(i))
+                continue
+            data = np.asarray(t.data, np.float32)
+            q = activation_quant(float(data.min()), float(data.max()))
+            qd = np.clip(np.rint(data / q.scales[0]) + q.zero_points[0], -128, 127).astype(np.int8)
+            ins.append(self.const(t.name, qd, I8, q))
+        self._q_generic(n, ins)
+
+
+def lut_table(n: sdkm.Node, qin: sdkm.Quant, qout: sdkm.Quant) -> np.ndarray:
+    """The int8 table of an element-wise fp32 node: table[q + 128] = its output, quantized
+    with `qout`, at the real input value (q - zx) * sx, for q in [-128, 127]. The fp32
+    function is the node's ONNX form (registry) run by onnxruntime."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    sx, zx = np.float32(qin.scales[0]), int(qin.zero_points[0])
+    x = ((np.arange(-128, 128, dtype=np.int32) - zx).astype(np.float32) * sx).astype(np.float32)
+    b = OnnxBuilder()
+    cal.node_to_onnx(sdkm.Node(n.op, n.name, [0], [1], dict(n.attrs), n.float_attrs), ["x", "y"], b)
+    g = helper.make_graph(b.nodes, "lut", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [256])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [256])], initializer=b.consts)
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", cal.OPSET)], ir_version=10)
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    y = ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    sy, zy = np.float32(qout.scales[0]), int(qout.zero_points[0])
+    with np.errstate(invalid="ignore", over="ignore"):
+        q = np.rint(np.asarray(y, np.float32) / sy) + zy
+    return np.clip(np.nan_to_num(q, nan=zy), -128, 127).astype(np.int8)
+
+
+def split_fused_activations(model: sdkm.Model) -> tuple[sdkm.Model, int]:
+    """A copy of the fp32 model in which each Conv/Gemm/Add that int8 can compute, but for a
+    fused HardSwish/Sigmoid/SiLU (not expressible as output clamps), is followed by that
+    activation as its own op (which then runs through a table); and how many were split."""
+    import copy
+
+    m = copy.deepcopy(model)
+    nodes, n_split = [], 0
+    for n in m.nodes:
+        kind = _act_kind(n)
+        plain = sdkm.Node(n.op, n.name, n.inputs, n.outputs,
+                          {k: v for k, v in n.attrs.items() if k not in ("activation", "activation_params")},
+                          n.float_attrs - {"activation_params"})
+        if kind not in _SPLIT_ACTS or n.op not in ("Conv", "Gemm", "MatMul", "Add") or not _int8_capable(m, plain):
+            nodes.append(n)
+            continue
+        out = m.tensors[n.outputs[0]]
+        pre = m.add_tensor(sdkm.Tensor(f"{out.name}:preact", out.dtype, tuple(out.shape), None))
+        op, attrs = _SPLIT_ACTS[kind]
+        plain.outputs = [pre, *n.outputs[1:]]
+        nodes += [plain, sdkm.Node(op, f"{n.name}/{op.lower()}", [pre], [n.outputs[0]], dict(attrs),
+                                   frozenset(attrs))]
+        n_split += 1
+    m.nodes = nodes
+    return m, n_split
+
 
 def quantize_model(
     model: sdkm.Model,
@@ -343,6 +432,7 @@ def quantize_model(
     if bad:
         raise SdkbuildError(f"model is not a plain fp32 model (tensor {bad[0]!r} is not f32)",
                             hint="quantize the fp32 model exported by the converter, not an already quantized one")
+    model, _ = split_fused_activations(model)
     if isinstance(calibration, str | os.PathLike):
         samples = cal.load_samples(calibration, model)
     else:
@@ -564,6 +654,9 @@ def _sim_node(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], ort_cache: 
         return [((v[n.inputs[0]].astype(np.int32) - z).astype(np.float32) * s).astype(np.float32)]
     if x_t.dtype != I8:
         return _sim_float(m, n, v, ort_cache)
+    if n.op in LUT_OPS:
+        table = np.asarray(v[n.inputs[1]], np.int8)
+        return [table[v[n.inputs[0]].astype(np.int64) + 128]]
     x = v[n.inputs[0]].astype(np.int64)
     xs, xz = _qp(x_t)
     if n.op == "Conv":
@@ -590,6 +683,13 @@ def _sim_node(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], ort_cache: 
         b = mbqm((v[n.inputs[1]].astype(np.int64) - bz) << 20, m2, s2)
         lo, hi = act_clamp(n, y_t.quant)
         return [np.clip(mbqm(a + b, mo, so) + yz, lo, hi).astype(np.int8)]
+    if n.op == "Mul":
+        b_t = T[n.inputs[1]]
+        bs, bz = _qp(b_t)
+        ys, yz = _qp(y_t)
+        mult, shift = quantize_multiplier(float(xs) * float(bs) / float(ys))
+        prod = (x - xz) * (np.asarray(v[n.inputs[1]]).astype(np.int64) - bz)
+        return [np.clip(mbqm(prod, mult, shift) + yz, -128, 127).astype(np.int8)]
     if n.op == "MaxPool":
         k = tuple(n.attrs["kernel_shape"])
         out = np.empty(y_t.shape, np.int8)

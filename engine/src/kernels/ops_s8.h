@@ -10,6 +10,8 @@
 namespace sdk {
 
 struct ConvGeom;
+// A row kernel of the broadcast walker (kernels/ref/binary.h).
+typedef void (*RowFn)(const void* const* in, const uint8_t* unit, void* y, int64_t n, const void* params);
 
 sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g);
 sdk_status conv_s8_run(const RunContext& ctx);
@@ -17,6 +19,8 @@ sdk_status gemm_s8_prepare(PrepareContext& ctx);
 sdk_status gemm_s8_run(const RunContext& ctx);
 sdk_status add_s8_prepare(PrepareContext& ctx);
 sdk_status add_s8_run(const RunContext& ctx);
+// Mul: the row kernel and its parameters for the op's broadcast walker (kernels/ref/mul_s8.cpp).
+sdk_status mul_s8_prepare(PrepareContext& ctx, RowFn* fn, const void** params);
 sdk_status maxpool_s8_prepare(PrepareContext& ctx);
 sdk_status maxpool_s8_run(const RunContext& ctx);
 sdk_status averagepool_s8_prepare(PrepareContext& ctx);

@@ -1,4 +1,6 @@
-// Clip: y = min(max(x, min), max) with `min`/`max` float attributes. Elementwise, in place when allowed (ops/unary_op.h).
+// Clip: y = min(max(x, min), max) with `min`/`max` float attributes (f32; integer Clip is
+// lowered by the converter to Max and Min). Element-wise, in place when allowed
+// (ops/unary_op.h); int8 through a 256-entry table.
 #include "kernels/ref/unary.h"
 #include "ops/unary_op.h"
 
@@ -14,18 +16,22 @@ sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     return SDK_OK;
 }
 
-void kernel(const float* x, float* y, int64_t n, const unary::Params& p) {
-    (void)p;  // only Clip reads its bounds
 #if SDK_FEATURE_FP32
-    ref::clip_f32(x, y, n, p.lo, p.hi);
-#else
-    (void)x, (void)y, (void)n;  // unreachable: prepare() refuses every model without fp32 kernels
-#endif
+void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
+    ref::clip_f32(static_cast<const float*>(x), static_cast<float*>(y), n, p.lo, p.hi);
 }
+#endif
 
-sdk_status prepare(PrepareContext& ctx) { return unary::prepare(ctx, parse); }
+sdk_status prepare(PrepareContext& ctx) {
+    unary::Kernels k;
+#if SDK_FEATURE_FP32
+    k.f32 = kernel;
+#endif
+    k.lut = true;
+    return unary::prepare(ctx, parse, k);
+}
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_clip = {"Clip", sdk::prepare, sdk::unary::run<sdk::kernel>, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_clip = {"Clip", sdk::prepare, sdk::unary::run, sdk::kOpInplace};

@@ -1,22 +1,27 @@
-// HardSwish: y = x * clamp(x / 6 + 1/2, 0, 1). Elementwise, in place when allowed (ops/unary_op.h).
-#include "kernels/ref/unary.h"
+// HardSwish: y = x * clamp(x / 6 + 1/2, 0, 1) (f32).
+// Element-wise, in place when allowed (ops/unary_op.h); int8 through a 256-entry table.
+// f32: the SIMD kernels of the fused activations (kernels/ref/act_f32.h).
 #include "ops/unary_op.h"
 
 namespace sdk {
 namespace {
 
-void kernel(const float* x, float* y, int64_t n, const unary::Params& p) {
-    (void)p;  // only Clip reads its bounds
 #if SDK_FEATURE_FP32
-    ref::hardswish_f32(x, y, n);
-#else
-    (void)x, (void)y, (void)n;  // unreachable: prepare() refuses every model without fp32 kernels
-#endif
+void kernel(const void* x, void* y, int64_t n, const unary::Params&) {
+    ref::hardswish_span_f32(static_cast<const float*>(x), static_cast<float*>(y), n);
 }
+#endif
 
-sdk_status prepare(PrepareContext& ctx) { return unary::prepare(ctx, nullptr); }
+sdk_status prepare(PrepareContext& ctx) {
+    unary::Kernels k;
+#if SDK_FEATURE_FP32
+    k.f32 = kernel;
+#endif
+    k.lut = true;
+    return unary::prepare(ctx, nullptr, k);
+}
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_hardswish = {"HardSwish", sdk::prepare, sdk::unary::run<sdk::kernel>, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_hardswish = {"HardSwish", sdk::prepare, sdk::unary::run, sdk::kOpInplace};

@@ -1,5 +1,5 @@
-"""Shape and data-movement ops: Reshape and its relatives, Transpose, Concat, Slice, Pad,
-and the no-ops (Identity, Dropout, float Cast)."""
+"""Shape and data-movement ops: Reshape and its relatives, Transpose, Concat, Slice, Pad.
+(Identity, Dropout and Cast: ops/cast.py.)"""
 
 from __future__ import annotations
 
@@ -10,32 +10,6 @@ import numpy as np
 from .. import fold
 from ..importer import NodeContext, Unsupported
 from ..registry import ANY_DTYPE, engine_op, onnx_op
-
-
-@onnx_op("Identity", max_version=25, doc="removed")
-def identity(ctx: NodeContext) -> None:
-    ctx.alias()
-    ctx.count("Identity/Dropout/Cast removed")
-
-
-@onnx_op("Dropout", max_version=22, doc="inference mode (removed); its mask output unused")
-def dropout(ctx: NodeContext) -> None:
-    if ctx.version >= 12 and ctx.has(2):
-        mode = ctx.const(2)
-        if mode is None or bool(mode):
-            raise Unsupported("training_mode must be a constant false")
-    if ctx.used(1):
-        raise Unsupported("its mask output is used (training-time only)")
-    identity(ctx)
-
-
-@onnx_op("Cast", max_version=25, doc="float to float of a computed tensor (removed)")
-def cast(ctx: NodeContext) -> None:
-    src, dst = ctx.dtype(0), ctx.out_dtype(0)
-    if src.kind == "f" and dst.kind == "f" and src != np.float16 and dst != np.float16:
-        identity(ctx)
-        return
-    raise Unsupported(f"a Cast from {src.name} to {dst.name} of a computed tensor is not supported")
 
 
 @onnx_op("Concat", max_version=13, doc="float inputs")

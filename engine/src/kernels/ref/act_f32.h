@@ -38,7 +38,7 @@ __attribute__((always_inline)) inline V act_select(I m, V a, V b) {
 
 template <class V, class I>
 __attribute__((always_inline)) inline V exp_vec(V x) {
-    const V zero = x - x;
+    const V zero = {};  // not x - x: that is NaN for an infinite x, and the clamps would never apply
     const V hi = zero + 88.0f, lo = zero - 87.3365447504f;
     x = act_select<V, I>(x > hi, hi, x);  // NaN compares false and passes through
     x = act_select<V, I>(x < lo, lo, x);
@@ -59,8 +59,12 @@ __attribute__((always_inline)) inline V exp_vec(V x) {
 // 1 / (1 + exp(-x)) and x * that (SiLU).
 template <class V, class I>
 __attribute__((always_inline)) inline V sigmoid_vec(V x) {
-    const V one = x - x + 1.0f;
-    const V r = one / (one + exp_vec<V, I>(-x));
+    const V zero = {};
+    const V one = zero + 1.0f;
+    V r = one / (one + exp_vec<V, I>(-x));
+    // below -88 the clamped exp would leave ~6e-39, which a huge x times it (SiLU) makes
+    // large: the true value underflows to 0 there, as 1 / (1 + expf(-x)) does
+    r = act_select<V, I>(x < zero - 88.0f, zero, r);
     return act_select<V, I>(x == x, r, x);  // NaN in, NaN out
 }
 __attribute__((always_inline)) inline act_v4f sigmoid_v4(act_v4f x) { return sigmoid_vec<act_v4f, act_v4i>(x); }
@@ -106,6 +110,12 @@ inline void sigmoid_span_f32(const float* x, float* y, int64_t n, bool silu) {
     }
 }
 
+// HardSwish over n floats with the best SIMD kernel of the build (NEON, AVX2, AVX-512:
+// kernels/<isa>/common_f32_act*.cpp; the scalar formula below otherwise or with
+// SDK_F32_GEMM=ref), in place allowed: the HardSwish op and the fused activation. Compiled
+// into every build with fp32 kernels (kernels/ref/common_f32_act.cpp).
+void hardswish_span_f32(const float* x, float* y, int64_t n);
+
 // ONNX HardSwish: x * max(0, min(1, x/6 + 1/2)).
 inline float hardswish_f32(float x) {
     float t = x * (1.0f / 6.0f) + 0.5f;
@@ -138,9 +148,7 @@ inline void act_span_f32(float* p, int64_t n, const ActParams& a) {
         case kActClip:
             for (int64_t i = 0; i < n; ++i) p[i] = clip_f32(p[i], a.lo, a.hi);
             break;
-        case kActHardSwish:
-            for (int64_t i = 0; i < n; ++i) p[i] = hardswish_f32(p[i]);
-            break;
+        case kActHardSwish: hardswish_span_f32(p, p, n); break;
         case kActSigmoid:
         case kActSilu:
             sigmoid_span_f32(p, p, n, a.kind == kActSilu);

@@ -1,0 +1,18 @@
+// NEON Gelu (ARMv7 and AArch64), kernels/vec_math.h; dispatched by gelu_best_f32.
+#include "kernels/ref/unary.h"
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/neon/vec_neon.h"
+#include "kernels/vec_math.h"
+
+namespace sdk {
+namespace neon {
+
+void gelu_f32(const float* x, float* y, int64_t n, int approximate) {
+    if (approximate) return vmath::span<VNeon, vmath::Math<VNeon>::gelu_tanh>(x, y, n);
+    vmath::span<VNeon, vmath::Math<VNeon>::gelu>(x, y, n);
+}
+
+}  // namespace neon
+}  // namespace sdk
+#endif

@@ -1,0 +1,27 @@
+// Exp: y = e^x (f32; SIMD kernels: exp_best_f32 in kernels/ref/unary.h).
+// Element-wise, in place when allowed (ops/unary_op.h); int8 through a 256-entry table.
+#include "kernels/ref/unary.h"
+#include "ops/unary_op.h"
+
+namespace sdk {
+namespace {
+
+#if SDK_FEATURE_FP32
+void kernel(const void* x, void* y, int64_t n, const unary::Params&) {
+    exp_best_f32(static_cast<const float*>(x), static_cast<float*>(y), n);
+}
+#endif
+
+sdk_status prepare(PrepareContext& ctx) {
+    unary::Kernels k;
+#if SDK_FEATURE_FP32
+    k.f32 = kernel;
+#endif
+    k.lut = true;
+    return unary::prepare(ctx, nullptr, k);
+}
+
+}  // namespace
+}  // namespace sdk
+
+extern const sdk::OpDef sdk_op_exp = {"Exp", sdk::prepare, sdk::unary::run, sdk::kOpInplace};

@@ -1,0 +1,40 @@
+// Gelu: y = x / 2 * (1 + erf(x / sqrt 2)), or with `approximate` = "tanh"
+// y = x / 2 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))) (f32; SIMD kernels:
+// gelu_best_f32 in kernels/ref/unary.h). The converter also makes it from the Erf and Tanh
+// formulas of older exports. Element-wise, in place when allowed (ops/unary_op.h); int8
+// through a 256-entry table.
+#include <string.h>
+
+#include "kernels/ref/unary.h"
+#include "ops/unary_op.h"
+
+namespace sdk {
+namespace {
+
+#if SDK_FEATURE_FP32
+void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
+    gelu_best_f32(static_cast<const float*>(x), static_cast<float*>(y), n, p.alpha != 0.0f);
+}
+#endif
+
+sdk_status parse(PrepareContext& ctx, unary::Params* p) {
+    const char* a = ctx.attr_string("approximate", "none");
+    if (strcmp(a, "none") != 0 && strcmp(a, "tanh") != 0)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "approximate is '%.32s'; expected 'none' or 'tanh'", a);
+    p->alpha = a[0] == 't' ? 1.0f : 0.0f;  // the tanh approximation
+    return SDK_OK;
+}
+
+sdk_status prepare(PrepareContext& ctx) {
+    unary::Kernels k;
+#if SDK_FEATURE_FP32
+    k.f32 = kernel;
+#endif
+    k.lut = true;
+    return unary::prepare(ctx, parse, k);
+}
+
+}  // namespace
+}  // namespace sdk
+
+extern const sdk::OpDef sdk_op_gelu = {"Gelu", sdk::prepare, sdk::unary::run, sdk::kOpInplace};

@@ -1,0 +1,168 @@
+// Element-wise SIMD kernels vs the ref (libm) kernels: HardSwish, Sigmoid, SiLU (the
+// kernels of the ops and of the fused activations, kernels/ref/act_f32.h), Tanh, Exp and
+// both GELUs, on every tier the build and CPU have (NEON on ARMv7/AArch64; AVX2 and AVX-512 on x86), random inputs of every
+// tail length plus the special values (+-0, +-inf, NaN, tiny, huge, the approximations'
+// clamp points). Accuracy: |simd - ref| <= 2e-6 * |ref| + 1e-6, NaN where ref is NaN
+// (not identical: compilers contract a * b + c into FMA where the ISA has it, in the ref
+// kernels too). Runs natively and under qemu for ARM cross builds (Meson's
+// exe_wrapper); `--require <tier>` fails when a named tier was not exercised.
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/op.h"
+#include "kernels/ref/act_f32.h"
+#include "kernels/ref/sgemm_f32.h"
+#include "kernels/ref/unary.h"
+#if SDK_FEATURE_X86
+#include "kernels/sgemm_x86.h"
+#endif
+
+static int g_failures = 0;
+static bool g_finite_only = false;  // SiLU: the span's exp clamps, so SiLU(-inf) is -inf * tiny, not NaN
+static std::vector<std::string> g_tiers;
+
+typedef void (*Fn)(const float* x, float* y, int64_t n);
+
+static std::vector<float> inputs(std::mt19937& rng, int n) {
+    static const float special[] = {0.0f, -0.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f, 1e-45f, 88.3f, -88.3f,
+                                    88.8f, -103.9f, -104.0f, 7.9f, -7.9f, 9.0f, 4.0f, -4.0f, 3.0f, -3.0f, 0.0004f,
+                                    -0.0004f, 1e4f, -1e4f, 3e38f, -3e38f, 0.5f, -0.5f};
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    std::uniform_real_distribution<float> wide(-30.0f, 30.0f);
+    std::vector<float> x(n);
+    for (int i = 0; i < n; ++i) {
+        const int r = static_cast<int>(rng() % 8);
+        x[i] = r == 0 ? special[rng() % (sizeof special / sizeof special[0])] : (r < 4 ? wide(rng) : 3.0f * nd(rng));
+    }
+    return x;
+}
+
+static bool close(float got, float want, bool exact, float x) {
+    if (isinf(x) && g_finite_only) return true;
+    if (isnan(want)) return isnan(got);
+    if (exact) return got == want || (got == 0.0f && want == 0.0f);
+    if (isinf(want)) return got == want;
+    return fabsf(got - want) <= 2e-6f * fabsf(want) + 1e-6f;
+}
+
+static void check(const char* name, const char* tier, Fn simd, Fn ref, bool exact = false) {
+    std::mt19937 rng(1234);
+    int cases = 0, bad = 0;
+    for (int n = 1; n <= 67; ++n) {
+        for (int rep = 0; rep < 6; ++rep) {
+            std::vector<float> x = inputs(rng, n), a(n), b(n), c(x);
+            simd(x.data(), a.data(), n);
+            ref(x.data(), b.data(), n);
+            simd(c.data(), c.data(), n);  // in place
+            for (int i = 0; i < n; ++i) {
+                if ((!close(a[i], b[i], exact, x[i]) || memcmp(&a[i], &c[i], 4) != 0) && bad++ < 5)
+                    fprintf(stderr, "FAILED: %s %s: x=%.9g simd=%.9g ref=%.9g (in place %.9g)\n", name, tier,
+                            (double)x[i], (double)a[i], (double)b[i], (double)c[i]);
+            }
+            ++cases;
+        }
+    }
+    g_failures += bad;
+    if (bad) fprintf(stderr, "FAILED: %s %s: %d values\n", name, tier, bad);
+    printf("elementwise %-10s %-7s: %d random arrays (lengths 1..67) %s ref\n", name, tier, cases,
+           exact ? "identical to" : "within 2e-6 of");
+}
+
+// the kernels under test, per tier: the spans and the <op>_best_f32 dispatchers follow the
+// tier switches set before each round
+static void sigmoid(const float* x, float* y, int64_t n) { sdk::ref::sigmoid_span_f32(x, y, n, false); }
+static void silu(const float* x, float* y, int64_t n) { sdk::ref::sigmoid_span_f32(x, y, n, true); }
+static void hardswish(const float* x, float* y, int64_t n) { sdk::ref::hardswish_span_f32(x, y, n); }
+#if defined(TEST_HAVE_GELU)
+static void gelu_erf(const float* x, float* y, int64_t n) { sdk::gelu_best_f32(x, y, n, 0); }
+static void gelu_tanh(const float* x, float* y, int64_t n) { sdk::gelu_best_f32(x, y, n, 1); }
+static void gelu_erf_ref(const float* x, float* y, int64_t n) { sdk::ref::gelu_f32(x, y, n, 0); }
+static void gelu_tanh_ref(const float* x, float* y, int64_t n) { sdk::ref::gelu_f32(x, y, n, 1); }
+#endif
+// libm truths (sdk::ref::sigmoid_f32 itself is the vector formula's lane 0)
+static void sigmoid_ref(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = 1.0f / (1.0f + expf(-x[i]));
+}
+static void silu_ref(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] / (1.0f + expf(-x[i]));
+}
+static void hardswish_ref(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::hardswish_f32(x[i]);
+}
+
+static void round_of(const char* tier) {
+    const int t = sdk::vec_tier_f32();
+    const char* got = t == 2 ? "avx512" : t == 1 ? (SDK_FEATURE_NEON ? "neon" : "avx2") : "scalar";
+    if (strcmp(got, tier) != 0) {
+        fprintf(stderr, "FAILED: tier %s requested, the dispatch runs %s\n", tier, got);
+        ++g_failures;
+        return;
+    }
+    g_tiers.push_back(tier);
+    check("Sigmoid", tier, sigmoid, sigmoid_ref);
+    g_finite_only = true;
+    check("SiLU", tier, silu, silu_ref);
+    g_finite_only = false;
+    check("HardSwish", tier, hardswish, hardswish_ref);
+#if defined(TEST_HAVE_TANH)
+    check("Tanh", tier, sdk::tanh_best_f32, sdk::ref::tanh_f32);
+#endif
+#if defined(TEST_HAVE_EXP)
+    check("Exp", tier, sdk::exp_best_f32, sdk::ref::exp_f32);
+#endif
+#if defined(TEST_HAVE_GELU)
+    check("Gelu", tier, gelu_erf, gelu_erf_ref);
+    check("Gelu-tanh", tier, gelu_tanh, gelu_tanh_ref);
+#endif
+}
+
+int main(int argc, char** argv) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    sdk::ref::neon_sgemm_set_enabled(1);
+    round_of("neon");
+    sdk::ref::neon_sgemm_set_enabled(0);
+    round_of("scalar");
+    sdk::ref::neon_sgemm_set_enabled(-1);
+#elif SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        sdk::ref::x86_sgemm_set_enabled(1);
+        sdk::ref::x86_f32_set_avx512(0);
+        round_of("avx2");
+        sdk::ref::x86_f32_set_avx512(1);
+        if (sdk::ref::x86_f32_avx512_enabled())
+            round_of("avx512");
+        else
+            printf("elementwise avx512 : not in this build (x86_64 only) or CPU lacks AVX512F (skipped)\n");
+    } else {
+        printf("elementwise avx2   : compiled in, CPU lacks AVX2/FMA (skipped)\n");
+    }
+    sdk::ref::x86_sgemm_set_enabled(0);
+    round_of("scalar");
+    sdk::ref::x86_sgemm_set_enabled(-1);
+    sdk::ref::x86_f32_set_avx512(-1);
+#else
+    round_of("scalar");
+#endif
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--require") != 0) continue;
+        bool seen = false;
+        for (const std::string& t : g_tiers) seen = seen || t == argv[i + 1];
+        if (!seen) {
+            fprintf(stderr, "FAILED: tier %s was required but not exercised\n", argv[i + 1]);
+            ++g_failures;
+        }
+    }
+    if (g_failures) {
+        fprintf(stderr, "%d element-wise kernel check(s) FAILED\n", g_failures);
+        return 1;
+    }
+    printf("all element-wise kernel checks passed\n");
+    return 0;
+}
