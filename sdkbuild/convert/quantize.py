@@ -605,7 +605,9 @@ def _sim_node(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], ort_cache: 
     if n.op == "Reshape":
         return [v[n.inputs[0]].reshape(y_t.shape)]
     if n.op == "Slice":
-        box = tuple(slice(a, b) for a, b in zip(n.attrs["starts"], n.attrs["ends"], strict=True))
+        steps = n.attrs.get("steps", [1] * len(n.attrs["starts"]))
+        box = tuple(slice(a, b if b >= 0 else None, s)
+                    for a, b, s in zip(n.attrs["starts"], n.attrs["ends"], steps, strict=True))
         return [v[n.inputs[0]][box]]
     raise SdkbuildError(f"simulate: no int8 reference for {n.op}")
 
