@@ -87,18 +87,18 @@ def cases() -> dict[str, list]:
 
 
 def _attribute(name: str, nodes, by_lower: list[tuple[str, str]]) -> str:
-    """The op a case tests: named by its test name (underscores ignored: test_reduce_mean_*
-    is ReduceMean, test_top_k_* TopK), preferring an op its graph contains; a one-node case
-    named otherwise (test_constant_pad, test_tril) is its node's op."""
+    """The op a case tests: the longest target op its test name starts with (underscores
+    ignored: test_reduce_mean_* is ReduceMean, test_top_k_* TopK); a one-node case whose
+    name names no op it contains (test_constant_pad, test_tril) is its node's op; an
+    `_expanded` case (a function body) keeps its name's op."""
     flat = name.replace("_", "")
-    named = [o for low, o in by_lower if flat.startswith(low)]
+    named = next((o for low, o in by_lower if flat.startswith(low)), None)
     ops = [n.op_type for n in nodes]
-    for o in named:
-        if o in ops:
-            return o
+    if named is not None and (named in ops or name.endswith("_expanded") or len(nodes) > 1):
+        return named
     if len(nodes) == 1:
         return ops[0]
-    return named[0] if named else OTHER
+    return named or OTHER
 
 
 def _arrays(values) -> list[np.ndarray] | None:
