@@ -23,7 +23,10 @@ is its numpy reference):
   single rounding (`mbqm`); fused Relu/Clip become output clamps;
 * MaxPool/AveragePool/Reshape/Slice keep their input's quantization; Concat and
   GlobalAveragePool requantize; ops without an int8 kernel run in fp32 between
-  DequantizeLinear/QuantizeLinear pairs.
+  DequantizeLinear/QuantizeLinear pairs;
+* data movement (Transpose, Expand, Gather*, Trilu, Pad) and Resize keep their input's
+  quantization; linear/cubic Resize interpolates in Q11 (int8_move.py);
+* tensors that are not float (indices, masks) pass through as they are.
 """
 
 from __future__ import annotations
@@ -37,13 +40,14 @@ import numpy as np
 from .. import sdkm
 from ..errors import SdkbuildError
 from . import calibration as cal
+from . import int8_move
 from .registry import OnnxBuilder
 
 I8, F32, I32 = 2, 1, 3
 
 # ops with an int8 kernel in the engine; "follow" ops are int8 when their input is
 POOLS_SAME_QUANT = ("MaxPool", "AveragePool")
-FOLLOW_OPS = ("Reshape", "Slice")
+FOLLOW_OPS = ("Reshape", "Slice", *int8_move.FOLLOW)
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -168,7 +172,9 @@ def _int8_capable(m: sdkm.Model, n: sdkm.Node) -> bool:
     if n.op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
         return not const[0] and len(t[n.inputs[0]].shape) == 4
     if n.op == "Concat":
-        return not any(const)
+        return not any(const) and all(t[i].dtype == F32 for i in n.inputs)
+    if n.op == "Resize":
+        return int8_move.resize_int8_capable(m, n)
     return False
 
 
@@ -204,7 +210,8 @@ class _Rewriter:
     def new_tensor(self, i: int, domain: int) -> int:
         t = self.src.tensors[i]
         q = self.qparams(i) if domain == I8 else None
-        idx = self.out.add_tensor(sdkm.Tensor(self._name(i, domain), domain, tuple(t.shape), None, q))
+        dtype = domain if domain == I8 or t.dtype == F32 else t.dtype  # indices, masks: as they are
+        idx = self.out.add_tensor(sdkm.Tensor(self._name(i, domain), dtype, tuple(t.shape), None, q))
         (self.qver if domain == I8 else self.fver)[i] = idx
         return idx
 
@@ -242,7 +249,7 @@ class _Rewriter:
                 getattr(self, f"_q_{n.op.lower()}", self._q_generic)(n)
             elif n.op in FOLLOW_OPS and n.inputs[0] in self.qver and n.inputs[0] not in self.fver:
                 self.quant[n.outputs[0]] = self.qparams(n.inputs[0])
-                self._q_generic(n)
+                self._q_generic(n, [self.need_q(n.inputs[0])] + [self.need_f(i) if i >= 0 else -1 for i in n.inputs[1:]])
             else:
                 ins = [self.need_f(i) if i >= 0 else -1 for i in n.inputs]
                 outs = [self.new_tensor(o, F32) for o in n.outputs]
@@ -265,6 +272,7 @@ class _Rewriter:
         self._q_generic(n, [x])
 
     _q_averagepool = _q_maxpool
+    _q_resize = _q_maxpool
 
     def _weights(self, n: sdkm.Node, w: np.ndarray, b: np.ndarray | None, x: int) -> list[int]:
         in_scale = float(self.qparams(n.inputs[0]).scales[0])
@@ -312,7 +320,7 @@ def quantize_model(
     bias_correction: bool = False,
 ) -> sdkm.Model:
     """The int8 version of the fp32 `model` (see the module docstring)."""
-    bad = [t.name for t in model.tensors if t.dtype != F32 or t.quant is not None]
+    bad = [t.name for t in model.tensors if t.quant is not None or t.dtype == I8]
     if bad:
         raise SdkbuildError(f"model is not a plain fp32 model (tensor {bad[0]!r} is not f32)",
                             hint="quantize the fp32 model exported by the converter, not an already quantized one")
@@ -609,6 +617,8 @@ def _sim_node(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], ort_cache: 
         box = tuple(slice(a, b if b >= 0 else None, s)
                     for a, b, s in zip(n.attrs["starts"], n.attrs["ends"], steps, strict=True))
         return [v[n.inputs[0]][box]]
+    if n.op in int8_move.SIM_OPS:
+        return int8_move.simulate(m, n, v)
     raise SdkbuildError(f"simulate: no int8 reference for {n.op}")
 
 

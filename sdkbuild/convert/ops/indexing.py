@@ -41,6 +41,16 @@ def gather(ctx: NodeContext) -> None:
     axis = int(ctx.attr("axis", 0)) % len(xs)
     _indices(ctx, 1, xs[axis])
     _nonempty(ctx)
+    idx = ctx.const(1)
+    if idx is not None and idx.ndim == 0:  # x[..., i, ...] (e.g. a class token): a Slice, then the axis dropped
+        i = int(idx) % xs[axis]
+        starts, ends, box = [0] * len(xs), list(xs), list(xs)
+        starts[axis], ends[axis], box[axis] = i, i + 1, 1
+        sliced = ctx.tmp("slice", box, ctx.dtype(0))
+        ctx.emit("Slice", [ctx.input(0)], [sliced], {"starts": starts, "ends": ends}, name=f"{ctx.label}_slice")
+        ctx.reshape(sliced, ctx.output(0), ctx.out_shape(0), name=ctx.label)
+        ctx.count("Gather of one constant index -> Slice")
+        return
     ctx.emit("Gather", [ctx.input(0), ctx.input(1)], attrs={"axis": [axis]})
 
 
