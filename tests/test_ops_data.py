@@ -475,3 +475,53 @@ def test_int8_resize_and_data_movement_bit_exact(engine, resize) -> None:
     ref = ort_run(m, feeds)[0].reshape(-1)
     cos = float(np.dot(want.reshape(-1), ref) / (np.linalg.norm(want) * np.linalg.norm(ref)))
     assert cos > 0.98, cos
+
+
+def e2e_models(folder) -> list[dict]:
+    """Models of this family for the cross-ISA runs of tests/test_kernels.py (run_model on
+    every target, natively and under qemu): a detector neck (nearest 2x) and a segmenter
+    head (bilinear 2x) in fp32 and int8, and a Softmax/LogSoftmax head in fp32. Each: the
+    .sdkm, its input as raw float32, and the expected output (onnxruntime for fp32, within
+    1e-3 of the largest value; quantize.simulate for int8, bit for bit)."""
+    from sdkbuild.convert import calibration as cal
+    from sdkbuild.convert.quantize import quantize_model, simulate
+
+    rng = np.random.default_rng(21)
+    out = []
+    nets = [("neck", _int8_net({"mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+                                "nearest_mode": "floor", "scales": [1, 1, 2, 2]})[0], True),
+            ("seghead", _int8_net({"mode": "linear", "coordinate_transformation_mode": "half_pixel",
+                                   "scales": [1, 1, 2, 2]})[0], True),
+            ("softmax", _softmax_head(), False)]
+    for name, proto, int8 in nets:
+        m = convert_model(proto)
+        x = rng.standard_normal((1, 3, 16, 16)).astype(np.float32)
+        x.tofile(folder / f"{name}.f32")
+        kinds = [("fp32", m, next(iter(cal.run_onnx(cal.to_onnx(m, record_all=False), [{"x": x}])))["y"])]
+        if int8:
+            qm = quantize_model(m, [{"x": rng.standard_normal((1, 3, 16, 16)).astype(np.float32)} for _ in range(3)])
+            kinds.append(("int8", qm, simulate(qm, {"x": x})["y"]))
+        for kind, model_, want in kinds:
+            sdkm.write(model_, folder / f"{name}-{kind}.sdkm")
+            out.append({"name": f"{name}-{kind}", "model": folder / f"{name}-{kind}.sdkm",
+                        "input": folder / f"{name}.f32", "want": np.asarray(want, dtype=np.float32)})
+    return out
+
+
+def _softmax_head() -> onnx.ModelProto:
+    """Conv -> bilinear 2x -> NHWC -> Softmax over channels (SIMD rows) -> LogSoftmax over H
+    (lanes) -> ReduceMax over W."""
+    rng = np.random.default_rng(6)
+    inits = [numpy_helper.from_array((rng.standard_normal((19, 3, 3, 3)) * 0.5).astype(np.float32), "w"),
+             numpy_helper.from_array(np.asarray([], np.float32), "roi"),
+             numpy_helper.from_array(np.asarray([1, 1, 2, 2], np.float32), "scales"),
+             numpy_helper.from_array(ints(2), "axes")]
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Resize", ["c", "roi", "scales"], ["up"], mode="linear"),
+             helper.make_node("Transpose", ["up"], ["t"], perm=[0, 2, 3, 1]),
+             helper.make_node("Softmax", ["t"], ["s"], axis=-1),
+             helper.make_node("LogSoftmax", ["s"], ["l"], axis=1),
+             helper.make_node("ReduceMax", ["l", "axes"], ["y"], keepdims=0)]
+    g = helper.make_graph(nodes, "head", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 16, 16])],
+                          [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
