@@ -1,6 +1,7 @@
 // Kernel tests of the data-movement family's SIMD paths (issue 11, family B) against the
 // portable code, natively and under qemu (Meson's exe_wrapper):
-//   - Softmax / LogSoftmax rows (NEON, AVX2): within 1e-5 relative, tails, -inf entries;
+//   - Softmax / LogSoftmax rows and lane blocks (NEON, AVX2): within 1e-5 relative, tails,
+//     -inf entries;
 //   - Resize row blend (NEON, AVX2), the 2x nearest row (1- and 4-byte elements), and the
 //     whole fp32 Resize op with the SIMD rows on vs off on random geometries and modes;
 //   - the int8 Resize op on every tier is the portable code (its result is pinned to
@@ -48,6 +49,40 @@ static bool near(float got, float want, double tol) {
 
 #if defined(TEST_HAVE_SOFTMAX)
 typedef void (*RowFn)(const float*, float*, int64_t, bool);
+typedef void (*LanesFn)(const float*, float*, int64_t, int64_t, int64_t, bool);
+
+// Softmax along a strided axis: blocks of up to 64 neighbouring lanes.
+static void check_softmax_lanes(const char* name, LanesFn fn) {
+    std::mt19937 rng(9);
+    std::normal_distribution<float> nd(0.0f, 3.0f);
+    int cases = 0;
+    for (int it = 0; it < 200; ++it) {
+        const int64_t n = 1 + rng() % 40, w = 1 + rng() % sdk::ref::kSoftmaxLanes, inner = w + rng() % 5;
+        std::vector<float> x(n * inner), want(n * inner + 8, 7.0f), got(want.size(), 7.0f);
+        for (auto& v : x) v = nd(rng);
+        const bool log = it % 2;
+        sdk::ref::softmax_lanes_f32(x.data(), want.data(), n, inner, w, log);
+        fn(x.data(), got.data(), n, inner, w, log);
+        for (int64_t k = 0; k < n; ++k)
+            for (int64_t i = 0; i < inner; ++i) {
+                const size_t at = (size_t)(k * inner + i);
+                if (i >= w) {  // lanes outside the block are not written
+                    CHECK(got[at] == 7.0f, "%s softmax lanes wrote lane %lld outside the block", name, (long long)i);
+                    continue;
+                }
+                if (!near(got[at], want[at], 1e-5)) {
+                    CHECK(false, "%s %s lanes n=%lld w=%lld at (%lld, %lld): %g vs %g", name,
+                          log ? "LogSoftmax" : "Softmax", (long long)n, (long long)w, (long long)k, (long long)i, got[at],
+                          want[at]);
+                    k = n;
+                    break;
+                }
+            }
+        ++cases;
+    }
+    printf("fp32 Softmax lanes %-6s: %d random blocks (both ops) within 1e-5 of ref\n", name, cases);
+    g_checked.push_back(std::string(name) + "-softmax-lanes");
+}
 
 static void check_softmax(const char* name, RowFn fn) {
     std::mt19937 rng(7);
@@ -262,12 +297,14 @@ int main(int argc, char** argv) {
 #if defined(TEST_HAVE_SOFTMAX) && SDK_FEATURE_FP32
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     check_softmax("neon", sdk::ref::neon_softmax_row_f32);
+    check_softmax_lanes("neon", sdk::ref::neon_softmax_lanes_f32);
 #endif
 #if SDK_FEATURE_X86
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
         check_softmax("avx2", sdk::ref::x86_softmax_row_avx2);
-    else
+        check_softmax_lanes("avx2", sdk::ref::x86_softmax_lanes_avx2);
+    } else
         printf("fp32 Softmax rows avx2  : compiled in, CPU lacks AVX2/FMA (skipped)\n");
 #endif
 #endif

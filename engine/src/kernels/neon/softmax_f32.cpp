@@ -76,6 +76,30 @@ void neon_softmax_row_f32(const float* x, float* y, int64_t n, bool log) {
     }
 }
 
+void neon_softmax_lanes_f32(const float* x, float* y, int64_t n, int64_t inner, int64_t w, bool log) {
+    int64_t i = 0;
+    for (; i + 4 <= w; i += 4) {  // 4 lanes at a time: max, then exp and sum, then the outputs
+        float32x4_t m = vdupq_n_f32(-INFINITY), s = vdupq_n_f32(0.0f);
+        for (int64_t k = 0; k < n; ++k) m = vmaxq_f32(m, vld1q_f32(x + k * inner + i));
+        for (int64_t k = 0; k < n; ++k) {
+            const float32x4_t e = exp4(vsubq_f32(vld1q_f32(x + k * inner + i), m));
+            if (!log) vst1q_f32(y + k * inner + i, e);
+            s = vaddq_f32(s, e);
+        }
+        float sv[4], mv[4];
+        vst1q_f32(sv, s);
+        vst1q_f32(mv, m);
+        for (int l = 0; l < 4; ++l) sv[l] = log ? mv[l] + logf(sv[l]) : 1.0f / sv[l];
+        const float32x4_t c = vld1q_f32(sv);
+        for (int64_t k = 0; k < n; ++k) {
+            float* yk = y + k * inner + i;
+            if (log) vst1q_f32(yk, vsubq_f32(vld1q_f32(x + k * inner + i), c));
+            else vst1q_f32(yk, vmulq_f32(vld1q_f32(yk), c));
+        }
+    }
+    if (i < w) softmax_lanes_f32(x + i, y + i, n, inner, w - i, log);
+}
+
 }  // namespace ref
 }  // namespace sdk
 #endif

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/op.h"
+#include "kernels/unroll.h"
 
 namespace sdk {
 namespace ref {
@@ -30,11 +31,15 @@ struct PassJob {
     const T* x;
     T* y;
     Pass p;
-    bool map;
 };
 
-// Task t = (outer step, block of lanes).
-template <typename T, class Op>
+template <class Op, bool kMap, typename T>
+inline T elem(T v) {
+    return kMap ? Op::map(v) : v;
+}
+
+// Task t = (outer step, block of lanes); kMap: the element map applies (first pass).
+template <typename T, class Op, bool kMap>
 void pass_tasks(void* arg, int64_t begin, int64_t end) {
     const PassJob<T, Op>& j = *static_cast<const PassJob<T, Op>*>(arg);
     const int64_t n = j.p.n, inner = j.p.inner;
@@ -45,21 +50,24 @@ void pass_tasks(void* arg, int64_t begin, int64_t end) {
         const T* x = j.x + o * n * inner + i0;
         T* y = j.y + o * inner + i0;
         if (inner == 1) {
-            T acc = j.map ? Op::map(x[0]) : x[0];
-            if (j.map)
-                for (int64_t k = 1; k < n; ++k) acc = Op::combine(acc, Op::map(x[k]));
-            else
-                for (int64_t k = 1; k < n; ++k) acc = Op::combine(acc, x[k]);
+            // 8 independent partial results (one running result is a chain of dependent
+            // operations, latency-bound), then combined
+            T part[8];
+            const int64_t m = n < 8 ? n : 8;
+            int64_t k = 0;
+            for (; k < m; ++k) part[k] = elem<Op, kMap>(x[k]);
+            for (; k + 8 <= n; k += 8)
+                SDK_UNROLL for (int l = 0; l < 8; ++l) part[l] = Op::combine(part[l], elem<Op, kMap>(x[k + l]));
+            T acc = part[0];
+            for (int64_t l = 1; l < m; ++l) acc = Op::combine(acc, part[l]);
+            for (; k < n; ++k) acc = Op::combine(acc, elem<Op, kMap>(x[k]));
             *y = acc;
             continue;
         }
-        for (int64_t i = 0; i < w; ++i) y[i] = j.map ? Op::map(x[i]) : x[i];
+        for (int64_t i = 0; i < w; ++i) y[i] = elem<Op, kMap>(x[i]);
         for (int64_t k = 1; k < n; ++k) {
             const T* xk = x + k * inner;
-            if (j.map)
-                for (int64_t i = 0; i < w; ++i) y[i] = Op::combine(y[i], Op::map(xk[i]));
-            else
-                for (int64_t i = 0; i < w; ++i) y[i] = Op::combine(y[i], xk[i]);
+            for (int64_t i = 0; i < w; ++i) y[i] = Op::combine(y[i], elem<Op, kMap>(xk[i]));
         }
     }
 }
@@ -74,11 +82,14 @@ void run(const Pass* passes, int npasses, int64_t n_out, int64_t count, const T*
     for (int k = 0; k < npasses; ++k) {
         const Pass& p = passes[k];
         T* dst = k == npasses - 1 ? y : scratch + (k == 0 ? 0 : passes[0].outer * passes[0].inner);
-        PassJob<T, Op> j = {src, dst, p, k == 0};
+        PassJob<T, Op> j = {src, dst, p};
         const int64_t blocks = p.inner == 1 ? 1 : (p.inner + kBlock - 1) / kBlock;
         const int64_t work = p.n * (p.inner < kBlock ? p.inner : kBlock);
         const int64_t grain = (1 << 14) / (work > 0 ? work : 1);
-        parallel_for(pool, p.outer * blocks, grain < 1 ? 1 : grain, pass_tasks<T, Op>, &j);
+        ParallelFn fn = pass_tasks<T, Op, false>;
+        if constexpr (Op::kHasMap)
+            if (k == 0) fn = pass_tasks<T, Op, true>;
+        parallel_for(pool, p.outer * blocks, grain < 1 ? 1 : grain, fn, &j);
         src = dst;
     }
     if (npasses == 0)  // every reduced dim has size 1: the map alone
@@ -90,12 +101,14 @@ void run(const Pass* passes, int npasses, int64_t n_out, int64_t count, const T*
 // over the n outputs, count = the number of elements each one reduced.
 template <typename T>
 struct Sum {
+    static constexpr bool kHasMap = false;
     static T map(T v) { return v; }
     static T combine(T a, T b) { return a + b; }
     static void finalize(T*, int64_t, int64_t) {}
 };
 template <typename T>
 struct Mean {
+    static constexpr bool kHasMap = false;
     static T map(T v) { return v; }
     static T combine(T a, T b) { return a + b; }
     static void finalize(T* y, int64_t n, int64_t count) {
@@ -104,6 +117,7 @@ struct Mean {
 };
 template <typename T>
 struct Max {
+    static constexpr bool kHasMap = false;
     static T map(T v) { return v; }
     // NaN propagates, as in onnxruntime
     static T combine(T a, T b) { return (b > a || b != b) ? b : a; }
@@ -111,24 +125,28 @@ struct Max {
 };
 template <typename T>
 struct Min {
+    static constexpr bool kHasMap = false;
     static T map(T v) { return v; }
     static T combine(T a, T b) { return (b < a || b != b) ? b : a; }
     static void finalize(T*, int64_t, int64_t) {}
 };
 template <typename T>
 struct Prod {
+    static constexpr bool kHasMap = false;
     static T map(T v) { return v; }
     static T combine(T a, T b) { return a * b; }
     static void finalize(T*, int64_t, int64_t) {}
 };
 template <typename T>
 struct SumSquare {
+    static constexpr bool kHasMap = true;
     static T map(T v) { return v * v; }
     static T combine(T a, T b) { return a + b; }
     static void finalize(T*, int64_t, int64_t) {}
 };
 template <typename T>
 struct L2 {
+    static constexpr bool kHasMap = true;
     static T map(T v) { return v * v; }
     static T combine(T a, T b) { return a + b; }
     static void finalize(T* y, int64_t n, int64_t) {

@@ -203,6 +203,7 @@ struct NearestJob {
     const ResizePlan* p;
     const char* x;
     char* y;
+    int64_t rows_per_task, tasks_per_plane;
 };
 
 template <typename T>
@@ -210,42 +211,58 @@ inline void map_row(const T* src, T* dst, const int32_t* idx, int64_t n) {
     for (int64_t j = 0; j < n; ++j) dst[j] = src[idx[j]];
 }
 
-void nearest_rows(void* arg, int64_t r0, int64_t r1) {
+// Task t: output plane t / tasks_per_plane (the dims before the last two), a block of its
+// rows. An output row reading the same input row as the one before it is a memcpy of that
+// row (every second row of a 2x upsample).
+void nearest_tasks(void* arg, int64_t t0, int64_t t1) {
     const NearestJob& jb = *static_cast<const NearestJob*>(arg);
     const ResizePlan& p = *jb.p;
     const int r = p.rank;
-    const int64_t es = p.elem_size, ow = p.out_dims[r - 1];
+    const size_t es = (size_t)p.elem_size;
     const ResizeAxis& W = p.ax[r - 1];
-    int64_t in_strides[kMaxRank], s = 1;
-    for (int k = r - 1; k >= 0; --k) {
+    const int32_t zero = 0;
+    const int32_t* hidx = r >= 2 ? p.ax[r - 2].idx : &zero;
+    const int64_t ih = r >= 2 ? p.in_dims[r - 2] : 1, oh = r >= 2 ? p.out_dims[r - 2] : 1;
+    const int64_t iw = W.in, ow = W.out;
+    const bool simd = p.dup2_w && resize_simd();
+    int64_t in_strides[kMaxRank], s = ih * iw;
+    for (int k = r - 3; k >= 0; --k) {
         in_strides[k] = s;
         s *= p.in_dims[k];
     }
-    int64_t pos[kMaxRank];
-    int64_t lin = r0;
-    for (int k = r - 2; k >= 0; --k) {
-        pos[k] = lin % p.out_dims[k];
-        lin /= p.out_dims[k];
-    }
-    int64_t prev_src = -1;
-    const bool simd = p.dup2_w && resize_simd();
-    for (int64_t row = r0; row < r1; ++row) {
-        int64_t src = 0;
-        for (int k = 0; k < r - 1; ++k) src += (int64_t)p.ax[k].idx[pos[k]] * in_strides[k];
-        char* dst = jb.y + row * ow * es;
-        if (src == prev_src) {
-            memcpy(dst, dst - ow * es, (size_t)(ow * es));  // the same input row as the previous output row
-        } else if (W.identity) {
-            memcpy(dst, jb.x + src * es, (size_t)(ow * es));
-        } else {
-            const char* in = jb.x + src * es;
+    for (int64_t t = t0; t < t1; ++t) {
+        const int64_t plane = t / jb.tasks_per_plane;
+        const int64_t r0 = (t % jb.tasks_per_plane) * jb.rows_per_task;
+        const int64_t r1 = r0 + jb.rows_per_task < oh ? r0 + jb.rows_per_task : oh;
+        int64_t src_plane = 0, lin = plane;
+        for (int k = r - 3; k >= 0; --k) {
+            src_plane += (int64_t)p.ax[k].idx[lin % p.out_dims[k]] * in_strides[k];
+            lin /= p.out_dims[k];
+        }
+        const char* xp = jb.x + src_plane * es;
+        char* yp = jb.y + (plane * oh) * ow * es;
+        for (int64_t o = r0; o < r1; ++o) {
+            char* dst = yp + o * ow * es;
+            if (o > r0 && hidx[o] == hidx[o - 1]) {
+                memcpy(dst, dst - ow * es, ow * es);
+                continue;
+            }
+            const char* in = xp + (int64_t)hidx[o] * iw * es;
+            if (W.identity) {
+                memcpy(dst, in, ow * es);
+                continue;
+            }
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-            if (simd) neon_resize_dup2(in, dst, W.in, (int32_t)es);
-            else
+            if (simd) {
+                neon_resize_dup2(in, dst, iw, (int32_t)es);
+                continue;
+            }
 #endif
 #if SDK_FEATURE_X86
-            if (simd) x86_resize_dup2_avx2(in, dst, W.in, (int32_t)es);
-            else
+            if (simd) {
+                x86_resize_dup2_avx2(in, dst, iw, (int32_t)es);
+                continue;
+            }
 #endif
             switch (es) {
                 case 8: map_row((const uint64_t*)in, (uint64_t*)dst, W.idx, ow); break;
@@ -254,22 +271,22 @@ void nearest_rows(void* arg, int64_t r0, int64_t r1) {
                 default: map_row((const uint8_t*)in, (uint8_t*)dst, W.idx, ow); break;
             }
         }
-        prev_src = src;
-        for (int k = r - 2; k >= 0; --k) {
-            if (++pos[k] < p.out_dims[k]) break;
-            pos[k] = 0;
-        }
     }
+    (void)simd;
 }
 
 }  // namespace
 
 void resize_nearest(const ResizePlan& p, const void* x, void* y, ThreadPool* pool) {
-    NearestJob jb = {&p, static_cast<const char*>(x), static_cast<char*>(y)};
-    int64_t rows = 1;
-    for (int k = 0; k < p.rank - 1; ++k) rows *= p.out_dims[k];
-    const int64_t row_bytes = p.out_dims[p.rank - 1] * p.elem_size;
-    parallel_for(pool, rows, (1 << 15) / row_bytes + 1, nearest_rows, &jb);
+    const int r = p.rank;
+    const int64_t oh = r >= 2 ? p.out_dims[r - 2] : 1, row_bytes = p.out_dims[r - 1] * p.elem_size;
+    int64_t planes = 1;
+    for (int k = 0; k + 2 < r; ++k) planes *= p.out_dims[k];
+    NearestJob jb = {&p, static_cast<const char*>(x), static_cast<char*>(y), 0, 0};
+    int64_t per = (1 << 15) / row_bytes + 1;  // rows per task: ~32 KB of output
+    jb.rows_per_task = per < oh ? per : oh;
+    jb.tasks_per_plane = (oh + jb.rows_per_task - 1) / jb.rows_per_task;
+    parallel_for(pool, planes * jb.tasks_per_plane, 1, nearest_tasks, &jb);
     if (p.any_outside) resize_extrapolate(p, y);
 }
 

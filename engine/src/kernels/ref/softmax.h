@@ -16,11 +16,17 @@ void softmax_f32(const float* x, float* y, int64_t outer, int64_t n, int64_t inn
 
 // One contiguous row of n (inner == 1): the ref row and the SIMD ones (same contract).
 void softmax_row_f32(const float* x, float* y, int64_t n, bool log);
+// w (<= 64) neighbouring lanes of an (n, inner) slab starting at x / y (inner > 1: e.g.
+// over channels of NCHW, YOLOv8's DFL): per lane max, sum of exp, outputs.
+constexpr int64_t kSoftmaxLanes = 64;
+void softmax_lanes_f32(const float* x, float* y, int64_t n, int64_t inner, int64_t w, bool log);
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 void neon_softmax_row_f32(const float* x, float* y, int64_t n, bool log);
+void neon_softmax_lanes_f32(const float* x, float* y, int64_t n, int64_t inner, int64_t w, bool log);
 #endif
 #if SDK_FEATURE_X86
 void x86_softmax_row_avx2(const float* x, float* y, int64_t n, bool log);
+void x86_softmax_lanes_avx2(const float* x, float* y, int64_t n, int64_t inner, int64_t w, bool log);
 #endif
 
 }  // namespace ref

@@ -81,6 +81,31 @@ SDK_SOFTMAX_HOT void x86_softmax_row_avx2(const float* x, float* y, int64_t n, b
     }
 }
 
+SDK_SOFTMAX_HOT void x86_softmax_lanes_avx2(const float* x, float* y, int64_t n, int64_t inner, int64_t w,
+                                            bool log) {
+    int64_t i = 0;
+    for (; i + 8 <= w; i += 8) {  // 8 lanes at a time: max, then exp and sum, then the outputs
+        __m256 m = _mm256_set1_ps(-INFINITY), s = _mm256_setzero_ps();
+        for (int64_t k = 0; k < n; ++k) m = _mm256_max_ps(m, _mm256_loadu_ps(x + k * inner + i));
+        for (int64_t k = 0; k < n; ++k) {
+            const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + k * inner + i), m));
+            if (!log) _mm256_storeu_ps(y + k * inner + i, e);
+            s = _mm256_add_ps(s, e);
+        }
+        float sv[8], mv[8];
+        _mm256_storeu_ps(sv, s);
+        _mm256_storeu_ps(mv, m);
+        for (int l = 0; l < 8; ++l) sv[l] = log ? mv[l] + logf(sv[l]) : 1.0f / sv[l];
+        const __m256 c = _mm256_loadu_ps(sv);
+        for (int64_t k = 0; k < n; ++k) {
+            float* yk = y + k * inner + i;
+            if (log) _mm256_storeu_ps(yk, _mm256_sub_ps(_mm256_loadu_ps(x + k * inner + i), c));
+            else _mm256_storeu_ps(yk, _mm256_mul_ps(_mm256_loadu_ps(yk), c));
+        }
+    }
+    if (i < w) softmax_lanes_f32(x + i, y + i, n, inner, w - i, log);
+}
+
 }  // namespace ref
 }  // namespace sdk
 #endif
