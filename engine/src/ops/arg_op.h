@@ -1,6 +1,6 @@
 // The shared skeleton of ArgMax and ArgMin: X (f32, i32, i64); `axis` [0], `keepdims`
 // [1], `select_last_index` [0]; output int64 indices. Kernel: ref::reduce::arg
-// (kernels/ref/reduce.h), instantiated by each op file.
+// (kernels/ref/reduce.h: one loop over order-preserving keys for every dtype).
 #pragma once
 
 #include "core/op.h"
@@ -51,15 +51,7 @@ inline sdk_status prepare(PrepareContext& ctx) {
 template <bool kMax>
 sdk_status run(const RunContext& ctx) {
     const Data& d = *static_cast<const Data*>(ctx.op_data);
-    int64_t* y = ctx.out<int64_t>(0);
-    switch (d.dtype) {
-#if SDK_FEATURE_FP32
-        case DType::F32: ref::reduce::arg<float, kMax>(ctx.in<float>(0), y, d.outer, d.n, d.inner, d.last); break;
-#endif
-        case DType::I32: ref::reduce::arg<int32_t, kMax>(ctx.in<int32_t>(0), y, d.outer, d.n, d.inner, d.last); break;
-        case DType::I64: ref::reduce::arg<int64_t, kMax>(ctx.in<int64_t>(0), y, d.outer, d.n, d.inner, d.last); break;
-        default: return SDK_ERR_INTERNAL;
-    }
+    ref::reduce::arg<kMax>(ctx.in_data[0], d.dtype, ctx.out<int64_t>(0), d.outer, d.n, d.inner, d.last);
     return SDK_OK;
 }
 

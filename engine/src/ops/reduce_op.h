@@ -1,8 +1,9 @@
 // The shared skeleton of the Reduce* ops: X; `axes` (normalized to [0, rank), sorted,
 // distinct; absent = every axis; empty = none, the element map alone: the converter
 // resolves ONNX's axes input, empty axes and noop_with_empty_axes), `keepdims` [1]. f32,
-// and i32/i64 (kInts) or bool (kBool) where the op allows them. Kernels:
-// kernels/ref/reduce.h, instantiated by each op file for its dtypes.
+// and i64 (kInts) or bool (kBool) where the op allows them (int32 data reaches them
+// widened by the converter). Kernels: kernels/ref/reduce.h, instantiated by each op file
+// for its dtypes.
 #pragma once
 
 #include "core/op.h"
@@ -13,25 +14,27 @@ namespace sdk {
 namespace reduce_op {
 
 enum DTypes : int { kF32 = 1, kInts = 2, kBool = 4 };
+enum Finalize : int32_t { kNone = 0, kMean = 1, kSqrt = 2 };
 
 struct Data {
     int32_t npasses;
     ref::reduce::Pass passes[ref::reduce::kMaxPasses];
     int64_t n_out, count;
     DType dtype;
+    int32_t finalize;
 };
 
-inline sdk_status prepare(PrepareContext& ctx, int dtypes) {
+inline sdk_status prepare(PrepareContext& ctx, int dtypes, int32_t finalize) {
     sdk_status st = opu::check_arity(ctx, 1, 1, 1, 1);
     if (st != SDK_OK) return st;
     const Tensor& x = *ctx.input(0);
     const Tensor& y = *ctx.output(0);
     const int r = x.shape.rank;
-    const bool ok = x.dtype == DType::F32 || ((dtypes & kInts) && (x.dtype == DType::I32 || x.dtype == DType::I64)) ||
+    const bool ok = x.dtype == DType::F32 || ((dtypes & kInts) && x.dtype == DType::I64) ||
                     ((dtypes & kBool) && x.dtype == DType::BOOL);
     if (!ok)
         return ctx.fail(SDK_ERR_UNSUPPORTED, "input '%s' is %s; this op takes f32%s%s", x.name, dtype_name(x.dtype),
-                        (dtypes & kInts) ? ", i32, i64" : "", (dtypes & kBool) ? ", bool" : "");
+                        (dtypes & kInts) ? ", i64" : "", (dtypes & kBool) ? ", bool" : "");
     if (y.dtype != x.dtype)
         return ctx.fail(SDK_ERR_BAD_MODEL, "output dtype %s differs from input dtype %s", dtype_name(y.dtype),
                         dtype_name(x.dtype));
@@ -56,6 +59,7 @@ inline sdk_status prepare(PrepareContext& ctx, int dtypes) {
     Data* d = opu::alloc_op_data<Data>(ctx);
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     d->dtype = x.dtype;
+    d->finalize = finalize;
     d->n_out = out.count();
     d->count = x.shape.count() / d->n_out;
     // merged runs of reduced / kept dims (size-1 dims dropped)
@@ -80,6 +84,7 @@ inline sdk_status prepare(PrepareContext& ctx, int dtypes) {
         p.n = dims[k];
         dims[k] = 1;
     }
+    if (d->npasses == 0) d->passes[d->npasses++] = {d->n_out, 1, 1};  // nothing to reduce: the map alone
     // the outputs of every pass but the last
     int64_t scratch = 0;
     for (int k = 0; k + 1 < d->npasses; ++k) scratch += d->passes[k].outer * d->passes[k].inner;
@@ -87,34 +92,58 @@ inline sdk_status prepare(PrepareContext& ctx, int dtypes) {
     return SDK_OK;
 }
 
+// The passes from x into y through the scratch (one function for every op and dtype):
+// `first` runs the first pass (with the element map), `rest` the others.
+__attribute__((noinline)) inline void run_passes(const Data& d, const RunContext& ctx, ParallelFn first, ParallelFn rest) {
+    const size_t es = dtype_size(d.dtype);
+    const void* src = ctx.in_data[0];
+    char* scratch = static_cast<char*>(ctx.scratch);
+    for (int k = 0; k < d.npasses; ++k) {
+        const ref::reduce::Pass& p = d.passes[k];
+        void* dst = k == d.npasses - 1 ? ctx.out_data[0]
+                                       : scratch + (k == 0 ? 0 : (size_t)(d.passes[0].outer * d.passes[0].inner) * es);
+        ref::reduce::PassJob j = {src, dst, p};
+        const int64_t blocks = p.inner == 1 ? 1 : (p.inner + ref::reduce::kBlock - 1) / ref::reduce::kBlock;
+        const int64_t work = p.n * (p.inner < ref::reduce::kBlock ? p.inner : ref::reduce::kBlock);
+        const int64_t grain = (1 << 14) / (work > 0 ? work : 1);
+        parallel_for(ctx.pool, p.outer * blocks, grain < 1 ? 1 : grain, k == 0 ? first : rest, &j);
+        src = dst;
+    }
+#if SDK_FEATURE_FP32
+    if (d.finalize != kNone) {  // Mean and L2 take f32 only
+        float* y = ctx.out<float>(0);
+        const float c = (float)d.count;
+        for (int64_t i = 0; i < d.n_out; ++i) y[i] = d.finalize == kMean ? y[i] / c : sqrtf(y[i]);
+    }
+#endif
+}
+
+template <typename T, template <typename> class Op>
+inline void pass_fns(ParallelFn* first, ParallelFn* rest) {
+    *rest = ref::reduce::pass_tasks<T, Op<T>, false>;
+    *first = *rest;
+    if constexpr (Op<T>::kHasMap) *first = ref::reduce::pass_tasks<T, Op<T>, true>;
+}
+
 template <template <typename> class Op, int kDTypes>
 sdk_status run(const RunContext& ctx) {
     const Data& d = *static_cast<const Data*>(ctx.op_data);
+    ParallelFn first = nullptr, rest = nullptr;
     switch (d.dtype) {
 #if SDK_FEATURE_FP32
-        case DType::F32:
-            ref::reduce::run<float, Op<float>>(d.passes, d.npasses, d.n_out, d.count, ctx.in<float>(0),
-                                               ctx.out<float>(0), static_cast<float*>(ctx.scratch), ctx.pool);
-            return SDK_OK;
+        case DType::F32: pass_fns<float, Op>(&first, &rest); break;
 #endif
-        case DType::I32:
-            if (!(kDTypes & kInts)) break;
-            ref::reduce::run<int32_t, Op<int32_t>>(d.passes, d.npasses, d.n_out, d.count, ctx.in<int32_t>(0),
-                                                   ctx.out<int32_t>(0), static_cast<int32_t*>(ctx.scratch), ctx.pool);
-            return SDK_OK;
-        case DType::BOOL:
-            if (!(kDTypes & kBool)) break;
-            ref::reduce::run<uint8_t, Op<uint8_t>>(d.passes, d.npasses, d.n_out, d.count, ctx.in<uint8_t>(0),
-                                                   ctx.out<uint8_t>(0), static_cast<uint8_t*>(ctx.scratch), ctx.pool);
-            return SDK_OK;
         case DType::I64:
-            if (!(kDTypes & kInts)) break;
-            ref::reduce::run<int64_t, Op<int64_t>>(d.passes, d.npasses, d.n_out, d.count, ctx.in<int64_t>(0),
-                                                   ctx.out<int64_t>(0), static_cast<int64_t*>(ctx.scratch), ctx.pool);
-            return SDK_OK;
+            if constexpr ((kDTypes & kInts) != 0) pass_fns<int64_t, Op>(&first, &rest);
+            break;
+        case DType::BOOL:
+            if constexpr ((kDTypes & kBool) != 0) pass_fns<uint8_t, Op>(&first, &rest);
+            break;
         default: break;
     }
-    return SDK_ERR_INTERNAL;
+    if (!first) return SDK_ERR_INTERNAL;
+    run_passes(d, ctx, first, rest);
+    return SDK_OK;
 }
 
 }  // namespace reduce_op

@@ -1,4 +1,4 @@
-// ReduceMin: the minimum (NaN propagates) over `axes`, f32, i32, i64, bool; see ops/reduce_op.h.
+// ReduceMin: the minimum (NaN propagates) over `axes`, f32, i64, bool; see ops/reduce_op.h.
 #include "ops/reduce_op.h"
 
 namespace sdk {
@@ -6,7 +6,7 @@ namespace {
 
 constexpr int kDTypes = reduce_op::kF32 | reduce_op::kInts | reduce_op::kBool;
 
-sdk_status prepare(PrepareContext& ctx) { return reduce_op::prepare(ctx, kDTypes); }
+sdk_status prepare(PrepareContext& ctx) { return reduce_op::prepare(ctx, kDTypes, reduce_op::kNone); }
 
 }  // namespace
 }  // namespace sdk

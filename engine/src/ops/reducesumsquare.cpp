@@ -6,7 +6,7 @@ namespace {
 
 constexpr int kDTypes = reduce_op::kF32;
 
-sdk_status prepare(PrepareContext& ctx) { return reduce_op::prepare(ctx, kDTypes); }
+sdk_status prepare(PrepareContext& ctx) { return reduce_op::prepare(ctx, kDTypes, reduce_op::kNone); }
 
 }  // namespace
 }  // namespace sdk

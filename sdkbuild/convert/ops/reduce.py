@@ -47,7 +47,7 @@ def _reduce_axes(ctx: NodeContext) -> list[int] | None:
 
 
 @onnx_op(*_REDUCE, max_version=20, doc="constant axes; keepdims; noop_with_empty_axes; float32 (ReduceSum/Max/Min/"
-         "Prod also int32/int64, ReduceMax/Min bool); ReduceMean over H and W of a 4-D input is GlobalAveragePool")
+         "Prod also int64, ReduceMax/Min bool); ReduceMean over H and W of a 4-D input is GlobalAveragePool")
 def reduce(ctx: NodeContext) -> None:
     op = ctx.op_type
     if ctx.version > _REDUCE[op][0]:
@@ -85,7 +85,8 @@ def _reduce_to_onnx(node, ins, outs, b) -> None:
 
 
 for _op in _REDUCE:
-    _dt = (*_INTS, "bool") if _op in _WITH_BOOL else _INTS if _op in _WITH_INTS else ("float32",)
+    _dt = ("float32", "int64", "bool") if _op in _WITH_BOOL else ("float32", "int64") if _op in _WITH_INTS \
+        else ("float32",)
     engine_op(_op, to_onnx=_reduce_to_onnx, dtypes=_dt,
               doc=f"X ({', '.join(_dt).replace('float32', 'f32').replace('int', 'i')}); `axes` (>= 0, sorted; "
               "absent: all; empty: none, the element map alone), `keepdims` [1]")

@@ -11,6 +11,16 @@
 namespace sdk {
 namespace ref {
 
+// One element of es bytes (1, 2, 4 or 8): a switch rather than a memcpy call per element.
+inline void copy_element(void* dst, const void* src, size_t es) {
+    switch (es) {
+        case 8: *static_cast<uint64_t*>(dst) = *static_cast<const uint64_t*>(src); break;
+        case 4: *static_cast<uint32_t*>(dst) = *static_cast<const uint32_t*>(src); break;
+        case 2: *static_cast<uint16_t*>(dst) = *static_cast<const uint16_t*>(src); break;
+        default: *static_cast<uint8_t*>(dst) = *static_cast<const uint8_t*>(src); break;
+    }
+}
+
 // Concat (kernels/ref/concat.cpp): input i contributes chunk[i] bytes per outer step; the
 // output row is the sum of the chunks.
 void concat_copy(int num_inputs, const void* const* inputs, const int64_t* chunk_bytes, int64_t outer, void* y);

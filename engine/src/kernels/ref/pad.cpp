@@ -1,6 +1,6 @@
-// Pad (any element size): per output row (innermost dim), map the outer coordinates to an
-// input row of the window (or the constant), then fill the front / copy the middle / fill
-// the back.
+// Pad (any element size, one loop for all): per output row (innermost dim), map the outer
+// coordinates to an input row of the window (or the constant), then fill the front / copy
+// the middle / fill the back.
 #include <string.h>
 
 #include "kernels/ref/move.h"
@@ -26,16 +26,18 @@ inline int64_t src_coord(int64_t o, int64_t begin, int64_t n, int32_t mode) {
     }
 }
 
-template <typename T>
-void pad(const PadParams& p, const T* x, T* y) {
+}  // namespace
+
+void pad_copy(const PadParams& p, const void* x, void* y) {
     const int r = p.rank;
+    const size_t es = (size_t)p.elem_size;
     const int64_t ow = p.out_dims[r - 1], iw = p.in_dims[r - 1], b = p.begin[r - 1];
-    T value;
-    memcpy(&value, &p.value, sizeof(T));
+    const char* value = reinterpret_cast<const char*>(&p.value);
     int64_t rows = 1;
     for (int i = 0; i < r - 1; ++i) rows *= p.out_dims[i];
     int64_t idx[kMaxRank] = {0, 0, 0, 0, 0, 0};
-    for (int64_t row = 0; row < rows; ++row, y += ow) {
+    char* dst = static_cast<char*>(y);
+    for (int64_t row = 0; row < rows; ++row, dst += ow * es) {
         int64_t off = p.offset;
         bool constant = false;
         for (int i = 0; i < r - 1 && !constant; ++i) {
@@ -43,37 +45,21 @@ void pad(const PadParams& p, const T* x, T* y) {
             constant = c < 0;
             off += c * p.in_strides[i];
         }
-        if (constant) {
-            for (int64_t k = 0; k < ow; ++k) y[k] = value;
-        } else {
-            const T* src = x + off;
-            const int64_t is = p.in_strides[r - 1];
-            const int64_t mid_end = b + iw < ow ? b + iw : ow;
-            for (int64_t k = 0; k < ow; ++k) {
-                if (k == b && is == 1) {  // the copied middle
-                    memcpy(y + k, src, (size_t)(mid_end - b) * sizeof(T));
-                    k = mid_end - 1;
-                    continue;
-                }
-                const int64_t c = src_coord(k, b, iw, p.mode);
-                y[k] = c < 0 ? value : src[c * is];
+        const char* src = static_cast<const char*>(x) + off * (int64_t)es;
+        for (int64_t k = 0; k < ow; ++k) {
+            if (!constant && k == b) {  // the copied middle
+                const int64_t n = b + iw < ow ? iw : ow - b;
+                memcpy(dst + k * es, src, (size_t)n * es);
+                k += n - 1;
+                continue;
             }
+            const int64_t c = constant ? -1 : src_coord(k, b, iw, p.mode);
+            copy_element(dst + k * es, c < 0 ? value : src + c * (int64_t)es, es);
         }
         for (int i = r - 2; i >= 0; --i) {
             if (++idx[i] < p.out_dims[i]) break;
             idx[i] = 0;
         }
-    }
-}
-
-}  // namespace
-
-void pad_copy(const PadParams& p, const void* x, void* y) {
-    switch (p.elem_size) {
-        case 8: pad(p, static_cast<const uint64_t*>(x), static_cast<uint64_t*>(y)); break;
-        case 4: pad(p, static_cast<const uint32_t*>(x), static_cast<uint32_t*>(y)); break;
-        case 2: pad(p, static_cast<const uint16_t*>(x), static_cast<uint16_t*>(y)); break;
-        default: pad(p, static_cast<const uint8_t*>(x), static_cast<uint8_t*>(y)); break;
     }
 }
 

@@ -1,8 +1,8 @@
 // Strided copy (any element size): an odometer over the output rows (innermost output dim),
 // each row a memcpy (contiguous source), a fill (broadcast source) or a strided gather.
 // When the innermost output dim is strided and another output dim reads the input's
-// contiguous dim (a transpose of the two innermost axes, NCHW <-> NHWC), the copy goes in
-// square tiles of those two dims so both sides stay in cache.
+// contiguous dim (a transpose of the two innermost axes, NCHW <-> NHWC), 4-byte elements
+// go in square tiles of those two dims so both sides stay in cache.
 #include <string.h>
 
 #include "kernels/ref/move.h"
@@ -43,26 +43,40 @@ inline void advance(const TransposeParams& p, const int* which, int n, int64_t* 
     }
 }
 
+// One output row of n elements from src with input stride is (0: a broadcast element).
 template <typename T>
+inline void row(const T* src, T* y, int64_t n, int64_t is) {
+    if (is == 0) {
+        const T v = *src;
+        for (int64_t i = 0; i < n; ++i) y[i] = v;
+    } else {
+        for (int64_t i = 0; i < n; ++i) y[i] = src[i * is];
+    }
+}
+
+// Rows r0..r1 of the output (one loop for every element size; only the strided row is typed).
 void rows(const Job& jb, int64_t r0, int64_t r1) {
     const TransposeParams& p = *jb.p;
     const int r = p.rank;
     const int64_t inner = p.dims[r - 1], is = p.in_strides[r - 1];
+    const int64_t es = p.elem_size;
     int which[kMaxRank];
     for (int k = 0; k < r - 1; ++k) which[k] = k;
     int64_t idx[kMaxRank];
     int64_t off = start_offset(p, which, r - 1, r0, idx);
-    const T* x = static_cast<const T*>(jb.x);
-    T* y = static_cast<T*>(jb.y) + r0 * inner;
-    for (int64_t row = r0; row < r1; ++row, y += inner) {
-        const T* src = x + off;
+    const char* x = static_cast<const char*>(jb.x);
+    char* y = static_cast<char*>(jb.y) + r0 * inner * es;
+    for (int64_t rw = r0; rw < r1; ++rw, y += inner * es) {
+        const char* src = x + off * es;
         if (is == 1) {
-            memcpy(y, src, (size_t)inner * sizeof(T));
-        } else if (is == 0) {
-            const T v = *src;
-            for (int64_t i = 0; i < inner; ++i) y[i] = v;
+            memcpy(y, src, (size_t)(inner * es));
         } else {
-            for (int64_t i = 0; i < inner; ++i) y[i] = src[i * is];
+            switch (es) {
+                case 8: row((const uint64_t*)src, (uint64_t*)y, inner, is); break;
+                case 4: row((const uint32_t*)src, (uint32_t*)y, inner, is); break;
+                case 2: row((const uint16_t*)src, (uint16_t*)y, inner, is); break;
+                default: row((const uint8_t*)src, (uint8_t*)y, inner, is); break;
+            }
         }
         advance(p, which, r - 1, idx, &off);
     }
@@ -108,37 +122,33 @@ void tiles(const Job& jb, int64_t t0, int64_t t1) {
     }
 }
 
-template <typename T>
-void run_rows(void* arg, int64_t b, int64_t e) {
-    rows<T>(*static_cast<const Job*>(arg), b, e);
-}
+void run_rows(void* arg, int64_t b, int64_t e) { rows(*static_cast<const Job*>(arg), b, e); }
 template <typename T>
 void run_tiles(void* arg, int64_t b, int64_t e) {
     tiles<T>(*static_cast<const Job*>(arg), b, e);
 }
 
-template <typename T>
 void copy(const TransposeParams& p, const void* x, void* y, ThreadPool* pool) {
     Job jb = {&p, x, y, -1, 0};
     const int r = p.rank;
     const int64_t L = p.dims[r - 1], is = p.in_strides[r - 1];
-    if (is != 1 && is != 0 && L >= 4)
+    int64_t total = 1;
+    for (int k = 0; k < r; ++k) total *= p.dims[k];
+    if (p.elem_size == 4 && is != 1 && is != 0 && L >= 4)  // tiles for f32/i32 (the others take rows)
         for (int k = r - 2; k >= 0; --k)
             if (p.in_strides[k] == 1 && p.dims[k] >= 4) {
                 jb.j = k;
                 break;
             }
-    int64_t total = 1;
-    for (int k = 0; k < r; ++k) total *= p.dims[k];
     if (jb.j >= 0) {
         jb.jblocks = (p.dims[jb.j] + kTile - 1) / kTile;
         const int64_t tasks = total / (p.dims[jb.j] * L) * jb.jblocks;
         const int64_t per_task = kTile * L;
-        parallel_for(pool, tasks, (1 << 15) / per_task + 1, run_tiles<T>, &jb);
+        parallel_for(pool, tasks, (1 << 15) / per_task + 1, run_tiles<uint32_t>, &jb);
         return;
     }
     const int64_t nrows = total / L;
-    parallel_for(pool, nrows, (1 << 15) / L + 1, run_rows<T>, &jb);
+    parallel_for(pool, nrows, (1 << 15) / (L * p.elem_size) + 1, run_rows, &jb);
 }
 
 }  // namespace
@@ -164,14 +174,7 @@ void strided_simplify(TransposeParams& p) {
     p.rank = r;
 }
 
-void transpose_copy(const TransposeParams& p, const void* x, void* y, ThreadPool* pool) {
-    switch (p.elem_size) {
-        case 8: copy<uint64_t>(p, x, y, pool); break;
-        case 4: copy<uint32_t>(p, x, y, pool); break;
-        case 2: copy<uint16_t>(p, x, y, pool); break;
-        default: copy<uint8_t>(p, x, y, pool); break;
-    }
-}
+void transpose_copy(const TransposeParams& p, const void* x, void* y, ThreadPool* pool) { copy(p, x, y, pool); }
 
 }  // namespace ref
 }  // namespace sdk
