@@ -269,10 +269,21 @@ class Engine:
     def ops(self) -> list[str]:
         return list(self.build_info["ops"])
 
-    def load(self, model: str | os.PathLike | bytes) -> Model:
+    def load(self, model: str | os.PathLike | bytes, key: bytes | None = None) -> Model:
+        """Load a .sdkm file or its bytes; an encrypted model (sdkbuild convert --encrypt) needs
+        its `key` and is decrypted here, in Python, then loaded from memory."""
+        from . import protect
+
         handle = _P()
-        if isinstance(model, bytes | bytearray | memoryview):
-            data = bytes(model)
+        data = bytes(model) if isinstance(model, bytes | bytearray | memoryview) else None
+        if key is not None or (data is not None and protect.is_encrypted(data)):
+            if data is None:
+                data = Path(model).read_bytes()
+            if protect.is_encrypted(data):
+                if key is None:
+                    raise SdkbuildError("the model is encrypted", hint="pass its key: Engine.load(model, key=...)")
+                data = protect.decrypt(data, key)
+        if data is not None:
             self._check(self._lib.sdk_model_load_memory(data, len(data), ctypes.byref(handle)))
         else:
             self._check(self._lib.sdk_model_load_file(os.fsencode(model), ctypes.byref(handle)))
@@ -455,7 +466,7 @@ def _load_npy(path: Path) -> np.ndarray:
 
 
 def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, threads: int = 1,
-              lib_path: str | None = None, dequantize: bool = False) -> dict[str, Path]:
+              lib_path: str | None = None, dequantize: bool = False, key: bytes | None = None) -> dict[str, Path]:
     """The `sdkbuild run` command: inputs from .npy files, outputs to OUTPUT_DIR/<name>.npy.
 
     Float arrays for int8 inputs are quantized with the input's scale/zero point;
@@ -465,7 +476,7 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
         raise SdkbuildError(f"model {model_path} does not exist")
     if threads < 1:
         raise SdkbuildError(f"--threads must be at least 1, got {threads}")
-    with Engine(lib_path) as eng, eng.load(model_path) as model:
+    with Engine(lib_path) as eng, eng.load(model_path, key) as model:
         names = [i.name for i in model.inputs]
         given: dict[str, np.ndarray] = {}
         for spec in input_specs:

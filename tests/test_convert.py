@@ -687,3 +687,53 @@ def test_external_weight_data_is_loaded_or_missing_data_reported(tmp_path: Path)
     with pytest.raises(SdkbuildError, match="external weight data"):
         convert_file(src, tmp_path / "ext2.sdkm")
     assert not (tmp_path / "ext2.sdkm").exists()
+
+
+# --------------------------------------------------------------------------- reproducers (tests/data/repro)
+
+REPRO = Path(__file__).parent / "data" / "repro"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("zerodim.onnx", r"model input 'x' declares dimension 0 at axis 1; every dimension must be >= 1"),
+    ("negdim.onnx", r"model input 'x' declares dimension -3 at axis 1"),
+    ("hugedim.onnx", r"model input 'x' with shape \[1, 2147483647\] is 8,589,934,588 bytes; the engine's limit"),
+])
+def test_bad_input_dims_are_refused_with_the_input_named(name: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(SdkbuildError, match=message) as e:
+        convert_file(REPRO / name, tmp_path / "m.sdkm")
+    assert "--input-shape" in e.value.hint
+    assert not (tmp_path / "m.sdkm").exists()
+
+
+def test_flatten_with_axis_equal_to_rank_folds_to_n_by_1() -> None:
+    m = onnx.load(str(REPRO / "flatten_axis_eq_rank.onnx"))  # Flatten(axis=2) of a [1, 64] constant
+    x = rand(64, 1)
+    conv = convert_model(m)
+    want = x + np.asarray(numpy_helper.to_array(m.graph.initializer[0])).reshape(64, 1)
+    np.testing.assert_allclose(sdkm_oracle.run(conv, {"x": x})[0], want, rtol=1e-6)
+
+
+def test_model_path_that_is_a_folder_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(SdkbuildError, match="is a folder, not a model file"):
+        convert_file(tmp_path, tmp_path / "m.sdkm")
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_every_engine_op_is_declared_once_in_the_registry_and_exists_in_the_engine() -> None:
+    from sdkbuild.convert import registry
+
+    declared = set(registry.engine_ops())
+    have = set(registry.available_engine_ops())
+    assert declared == have, (f"engine ops without a registry entry: {sorted(have - declared)}; "
+                              f"registry entries without engine/src/ops/<op>.cpp: {sorted(declared - have)}")
+
+
+def test_ops_command_lists_onnx_and_engine_ops() -> None:
+    res = CliRunner().invoke(cli, ["ops", "--markdown"])
+    assert res.exit_code == 0, res.output
+    assert "| Conv | 1, 11, 22 |" in res.output and "| Softmax |" in res.output
+    res = CliRunner().invoke(cli, ["ops", "--engine", "--markdown"])
+    assert res.exit_code == 0 and "| Reshape |" in res.output and "bool" in res.output

@@ -181,6 +181,15 @@ def evaluate(node: onnx.NodeProto, ins: Arrays, opset: int) -> list[np.ndarray] 
         return [_reduce(np.prod, node, ins, opset, 18)]
     if op == "ReduceSum":
         return [_reduce(np.sum, node, ins, opset, 13)]
+    if op == "DequantizeLinear" and ins[0].dtype in (np.int8, np.uint8, np.int32) and \
+            not attr_value(node, "block_size", 0):  # QDQ weights; onnx.reference has no version < 19
+        x, scale = ins[0], np.asarray(ins[1], np.float32)
+        zp = np.asarray(ins[2]).astype(np.int64) if len(ins) > 2 and ins[2] is not None else np.int64(0)
+        shape = [1] * x.ndim
+        if scale.size > 1:
+            shape[int(attr_value(node, "axis", 1)) % x.ndim] = -1
+        return [((x.astype(np.int64) - zp.reshape(shape if zp.size > 1 else ())) * scale.reshape(shape))
+                .astype(np.float32)]
     return None
 
 
