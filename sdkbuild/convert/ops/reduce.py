@@ -12,9 +12,10 @@ kernel).
 from __future__ import annotations
 
 import numpy as np
+from onnx import TensorProto
 
 from ..importer import NodeContext, Unsupported
-from ..registry import engine_op, onnx_op
+from ..registry import available_engine_ops, engine_op, onnx_op
 
 _INTS = ("float32", "int32", "int64")
 # op -> (newest version handled, the version from which axes is an input)
@@ -76,7 +77,17 @@ def reduce(ctx: NodeContext) -> None:
     if all(xs[a] == 1 for a in axes) and op not in ("ReduceSumSquare", "ReduceL2"):
         ctx.reshape(ctx.input(0), ctx.output(0), ctx.out_shape(0), name=ctx.label)  # nothing to reduce
         return
-    ctx.emit(op, [ctx.input(0)], attrs={"axes": axes, "keepdims": [keep]})
+    attrs = {"axes": axes, "keepdims": [keep]}
+    if ctx.dtype(0) == np.int32 and op in _WITH_INTS and "Cast" in available_engine_ops():
+        # the engine reduces integers in int64 (one kernel per op): int32 goes through Casts
+        wide = ctx.tmp("int64", xs, np.int64)
+        ctx.emit("Cast", [ctx.input(0)], [wide], {"to": [TensorProto.INT64]}, name=f"{ctx.label}_to_int64")
+        red = ctx.tmp("reduced", ctx.out_shape(0), np.int64)
+        ctx.emit(op, [wide], [red], attrs)
+        ctx.emit("Cast", [red], [ctx.output(0)], {"to": [TensorProto.INT32]}, name=f"{ctx.label}_to_int32")
+        ctx.count("int32 reduction computed in int64")
+        return
+    ctx.emit(op, [ctx.input(0)], attrs=attrs)
 
 
 def _reduce_to_onnx(node, ins, outs, b) -> None:
