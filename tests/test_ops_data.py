@@ -532,3 +532,45 @@ def _softmax_head() -> onnx.ModelProto:
     g = helper.make_graph(nodes, "head", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 16, 16])],
                           [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", 18)])
+
+
+@_SETTINGS
+@given(shape=hnp.array_shapes(min_dims=3, max_dims=4, min_side=1, max_side=7), data=st.data())
+def test_resize_property(engine, shape, data) -> None:
+    """Random sizes, modes and coordinate transforms against onnx's reference (the spec), or
+    onnxruntime where the reference's window arithmetic rounds a coordinate a hair off an
+    integer the other way (x_ori + pad in double)."""
+    from onnx.reference import ReferenceEvaluator
+
+    x = RNG.standard_normal(shape).astype(np.float32)
+    mode = data.draw(st.sampled_from(["nearest", "linear", "cubic"]))
+    # (not half_pixel_symmetric here: its offset puts coordinates 1 ulp off integers, where the
+    # reference's window (x + pad, rounded) and its weights (from x) disagree; the sweep above has it)
+    coords = [c for c in COORDS if c != "half_pixel_symmetric"]
+    attrs = {"mode": mode, "coordinate_transformation_mode": data.draw(st.sampled_from(coords)),
+             "nearest_mode": data.draw(st.sampled_from(["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"])),
+             "exclude_outside": int(data.draw(st.booleans())), "antialias": int(data.draw(st.booleans()))}
+    if mode == "nearest":
+        attrs.pop("antialias")
+    sizes = list(shape[:-2]) + [data.draw(st.integers(1, 12)) for _ in range(2)]
+    m = model("Resize", resize_inputs(x, sizes=sizes), attrs, opset=19)
+    want = ReferenceEvaluator(m).run(None, {"x": x})[0]
+    got = engine_run(engine, m, {"x": x})[0]
+    if not close(got, want, 1e-4):
+        want = ort_run(m, {"x": x})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4, err_msg=str(attrs))
+
+
+def test_resize_leaves_unresized_axes_alone(engine) -> None:
+    """A size-1 axis kept at size 1 is not resampled (pytorch_half_pixel would put its one
+    output at -0.5, and exclude_outside would then zero everything); a nearest pick outside
+    the input with exclude_outside is 0, as in onnx's reference. Both were wrong before."""
+    from onnx.reference import ReferenceEvaluator
+
+    x = (np.arange(5, dtype=np.float32) + 1).reshape(5, 1, 1, 1)
+    m = model("Resize", resize_inputs(x, sizes=[5, 1, 4, 7]),
+              {"mode": "nearest", "coordinate_transformation_mode": "pytorch_half_pixel", "nearest_mode": "floor",
+               "exclude_outside": 1}, opset=19)
+    want = ReferenceEvaluator(m).run(None, {"x": x})[0]
+    assert (want == 0).any() and (want != 0).any()
+    np.testing.assert_array_equal(engine_run(engine, m, {"x": x})[0], want)

@@ -153,6 +153,12 @@ def resize_tables(n: sdkm.Node, in_shape: tuple[int, ...], out_shape: tuple[int,
         scale = float(np.float32(scales[k])) if scales is not None else n_out / n_in
         r = (float(np.float32(roi[k])), float(np.float32(roi[rank + k]))) if roi is not None else (0.0, 1.0)
         nt = _ntaps(mode, aa, scale)
+        if n_out == n_in and abs(scale - 1.0) <= 1e-9 * max(scale, 1.0) and (
+                coord != "tf_crop_and_resize" or (r[0] == 0.0 and abs(r[1] - 1.0) <= 1e-9)):
+            # left alone, as the engine's resize_axis_table does (one tap of weight 1)
+            out.append(AxisTable(np.arange(n_out)[:, None], np.ones((n_out, 1)), np.full((n_out, 1), 2048),
+                                 np.zeros(n_out, bool), True))
+            continue
         idx = np.zeros((n_out, nt), np.int64)
         w = np.zeros((n_out, nt))
         wq = np.zeros((n_out, nt), np.int64)
@@ -169,9 +175,11 @@ def resize_tables(n: sdkm.Node, in_shape: tuple[int, ...], out_shape: tuple[int,
                     ratio = x - xf
                     up = {"round_prefer_ceil": ratio >= 0.5, "floor": False, "ceil": True}.get(nearest, ratio > 0.5)
                     i += int(up)
+                if excl and not 0 <= i < n_in:  # a pick outside weighs 0: the output is 0
+                    outside[o] = True
                 idx[o, 0] = min(max(i, 0), n_in - 1)
                 w[o, 0], wq[o, 0] = 1.0, 2048
-                identity = identity and idx[o, 0] == o
+                identity = identity and idx[o, 0] == o and not outside[o]
                 continue
             ratio = 1.0 if integer else x - xf
             c = _coefficients(mode, aa, a, ratio, scale, nt)
@@ -237,7 +245,8 @@ def _resize(m: sdkm.Model, n: sdkm.Node, x: np.ndarray) -> np.ndarray:
         acc = (rows[:, h.idx, :] * h.wq[None, :, :, None]).sum(axis=2)  # [P, OH, OW]
         y = np.clip((acc + (1 << 21)) >> 22, -128, 127).astype(np.int8).reshape(y_t.shape)
     if any(t.outside.any() for t in tables):
-        y = _extrapolate(y, tables, _quantized(x_t, float(_attr(n, "extrapolation_value", 0.0))))
+        crop = _attr(n, "coordinate_transformation_mode", "half_pixel") == "tf_crop_and_resize"
+        y = _extrapolate(y, tables, _quantized(x_t, float(_attr(n, "extrapolation_value", 0.0)) if crop else 0.0))
     return y
 
 

@@ -87,7 +87,9 @@ sdk_status prepare(PrepareContext& ctx) {
     p->rank = r;
     p->mode = spec.mode;
     p->elem_size = (int32_t)dtype_size(x.dtype);
-    p->extrap = opu::value_bytes(x, extrap);
+    // the value written where tf_crop_and_resize samples outside the input, or where a
+    // nearest pick falls outside it with exclude_outside (0, as onnx's reference computes)
+    p->extrap = opu::value_bytes(x, spec.coord == ref::kCoordTfCropAndResize ? extrap : 0.0f);
     for (int k = 0; k < r; ++k) {
         ref::ResizeAxisSpec as;
         as.in = x.shape.dims[k];
@@ -104,9 +106,9 @@ sdk_status prepare(PrepareContext& ctx) {
         int32_t* idx = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * (size_t)as.out * n));
         float* w = nearest ? nullptr : static_cast<float*>(ctx.alloc(sizeof(float) * (size_t)as.out * n));
         int16_t* wq = s8 && !nearest ? static_cast<int16_t*>(ctx.alloc(sizeof(int16_t) * (size_t)as.out * n)) : nullptr;
-        uint8_t* outside = spec.coord == ref::kCoordTfCropAndResize ? static_cast<uint8_t*>(ctx.alloc(as.out)) : nullptr;
-        if (!idx || (!nearest && !w) || (s8 && !nearest && !wq) || (spec.coord == ref::kCoordTfCropAndResize && !outside))
-            return SDK_ERR_OUT_OF_MEMORY;
+        const bool flags = spec.coord == ref::kCoordTfCropAndResize || (nearest && spec.exclude_outside);
+        uint8_t* outside = flags ? static_cast<uint8_t*>(ctx.alloc(as.out)) : nullptr;
+        if (!idx || (!nearest && !w) || (s8 && !nearest && !wq) || (flags && !outside)) return SDK_ERR_OUT_OF_MEMORY;
         ref::ResizeAxis& ax = p->ax[k];
         ax.in = as.in;
         ax.out = as.out;

@@ -128,6 +128,20 @@ int32_t resize_ntaps(const ResizeSpec& s, const ResizeAxisSpec& a) {
 
 bool resize_axis_table(const ResizeSpec& s, const ResizeAxisSpec& a, int32_t n, int32_t* idx, float* w, int16_t* wq,
                        uint8_t* outside) {
+    // an axis of scale 1 (within 1e-9) keeping its size and its whole roi is left alone, as
+    // the reference does (whatever its coordinate transform would make of it)
+    if (a.out == a.in && fabs(a.scale - 1.0) <= 1e-9 * (a.scale > 1.0 ? a.scale : 1.0) &&
+        (s.coord != kCoordTfCropAndResize || (a.roi[0] == 0.0 && fabs(a.roi[1] - 1.0) <= 1e-9))) {
+        for (int32_t o = 0; o < a.out; ++o) {
+            for (int32_t t = 0; t < n; ++t) {
+                idx[o * n + t] = o;
+                if (w) w[o * n + t] = t == 0 ? 1.0f : 0.0f;
+                if (wq) wq[o * n + t] = t == 0 ? 2048 : 0;
+            }
+            if (outside) outside[o] = 0;
+        }
+        return true;
+    }
     bool identity = a.out == a.in;
     double c[kResizeMaxTaps];
     for (int32_t o = 0; o < a.out; ++o) {
@@ -150,8 +164,11 @@ bool resize_axis_table(const ResizeSpec& s, const ResizeAxisSpec& a, int32_t n, 
                 }
                 i += up;
             }
+            // exclude_outside: a pick outside the input weighs 0 (onnx's reference), so the
+            // output there is 0, written like tf_crop_and_resize's extrapolation
+            if (s.exclude_outside && (i < 0 || i >= a.in) && outside) outside[o] = 1;
             idx[o] = clamp_index(i, a.in);
-            identity = identity && idx[o] == o;
+            identity = identity && idx[o] == o && !(outside && outside[o]);
             continue;
         }
         const double ratio = integer ? 1.0 : x - xf;
