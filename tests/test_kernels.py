@@ -29,7 +29,8 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 
 OPS = ("Conv,Gemm,Add,QuantizeLinear,DequantizeLinear,MaxPool,AveragePool,GlobalAveragePool,Reshape,"
-       "Mul,Sigmoid,HardSwish,HardSigmoid,Swish,Tanh,Exp,Gelu")
+       "Mul,Sigmoid,HardSwish,HardSigmoid,Swish,Tanh,Exp,Gelu,"
+       "Resize,Softmax,LogSoftmax,Concat,Transpose,Gather,ReduceMax")  # the last line: tests/test_ops_data.py
 
 CASES = {
     # target name -> engine ISA option
@@ -98,7 +99,9 @@ def e2e_models(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
         sdkm.write(model, folder / f"head-{kind}.sdkm")
         out.append({"name": f"head-{kind}", "model": folder / f"head-{kind}.sdkm", "input": folder / "head.f32",
                     "want": np.asarray(want["y"], dtype=np.float32)})
-    return out
+    from test_ops_data import e2e_models as data_family_models  # Resize/Softmax/data movement, fp32 + int8
+
+    return out + data_family_models(folder)
 
 
 def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str]) -> None:
@@ -140,7 +143,7 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
     if cross:
         setup += ["--cross-file", str(cross)]
     for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2", "tests/test_kernels", "tests/test_elementwise",
-                        "tests/run_model"]):
+                        "tests/test_kernels_data", "tests/run_model"]):
         r = subprocess.run(cmd, capture_output=True, text=True, env=env)
         assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     r = subprocess.run([_tool("meson"), "test", "-C", str(build), "kernels", "elementwise", "--print-errorlogs"],
@@ -152,6 +155,16 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
     for k in ("Sigmoid", "SiLU", "HardSwish", "Tanh", "Exp", "Gelu", "Gelu-tanh"):  # SIMD and scalar tiers vs ref
         assert f"elementwise {k:<10} scalar" in log
         assert f"elementwise {k:<10} {simd}" in log or (simd == "avx2" and "lacks AVX2/FMA" in log), (k, simd)
+    r = subprocess.run([_tool("meson"), "test", "-C", str(build), "kernels_data", "--print-errorlogs"],
+                       capture_output=True, text=True, env=env)
+    dlog = (build / "meson-logs" / "testlog.txt").read_text()
+    assert r.returncode == 0, dlog[-4000:]
+    assert "all data-movement kernel checks passed" in dlog  # Softmax/Resize SIMD rows vs ref
+    if "neon" in CASES[target]:
+        assert "fp32 Softmax rows neon" in dlog and "fp32 Softmax lanes neon" in dlog and "Resize rows neon" in dlog
+        assert "fp32 Resize op neon" in dlog
+    if "x86" in CASES[target]:
+        assert ("fp32 Softmax rows avx2" in dlog and "fp32 Resize op avx2" in dlog) or "lacks AVX2/FMA" in dlog
     for isa in CASES[target].split(","):
         if isa != "x86":
             assert f"int8 gemm kernel {isa}" in log and "bit-exact vs ref" in log

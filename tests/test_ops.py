@@ -625,10 +625,10 @@ def test_rejects_bad_models(engine: runtime.Engine) -> None:
     _expect_reject(engine, Case("Concat", [x, ("y", rand(rng, 1, 6, 7, 8), False)], {"axis": [1]}), (1, 12, 8, 8),
                    BAD_MODEL, "incompatible")
     _expect_reject(engine, Case("Transpose", [x], {"perm": [0, 1, 1, 3]}), (1, 6, 6, 8), BAD_MODEL, "permutation")
-    _expect_reject(engine, Case("Pad", [x], {"pads": [0, 0, 8, 0, 0, 0, 0, 0], "mode": "reflect"}), (1, 6, 16, 8),
-                   BAD_MODEL, "reflect")
-    _expect_reject(engine, Case("Pad", [x], {"pads": [0, 0, 1, 0, 0, 0, 0, 0], "mode": "wrap"}), (1, 6, 9, 8),
-                   UNSUPPORTED, "wrap")
+    _expect_reject(engine, Case("Pad", [x], {"pads": [0, 0, -8, 0, 0, 0, 1, 0]}), (1, 6, 1, 8),
+                   UNSUPPORTED, "crop all")
+    _expect_reject(engine, Case("Pad", [x], {"pads": [0, 0, 1, 0, 0, 0, 0, 0], "mode": "mirror"}), (1, 6, 9, 8),
+                   UNSUPPORTED, "mirror")
     _expect_reject(engine, Case("LRN", [x], {"size": [0]}), (1, 6, 8, 8), BAD_MODEL, "size")
     # MaxPool's optional Indices output is valid ONNX the engine does not implement: say so
     with pytest.raises(runtime.EngineError) as ei:

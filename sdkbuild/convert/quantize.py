@@ -30,7 +30,10 @@ is its numpy reference):
   second input: y = table[x + 128]. A Conv/Gemm/Add carrying such an activation fused is
   first split in two (`split_fused_activations`), so it stays int8;
 * Mul: y = zy + M (a - za)(b - zb), M = sa sb / sy, one rounding (TFLite), with numpy
-  broadcasting; a constant operand is quantized per tensor from its own range.
+  broadcasting; a constant operand is quantized per tensor from its own range;
+* data movement (Transpose, Expand, Gather*, Trilu, Pad) and Resize keep their input's
+  quantization; linear/cubic Resize interpolates in Q11 (int8_move.py);
+* tensors that are not float (indices, masks) pass through as they are.
 """
 
 from __future__ import annotations
@@ -44,14 +47,14 @@ import numpy as np
 from .. import sdkm
 from ..errors import SdkbuildError
 from . import calibration as cal
-from . import compress
+from . import compress, int8_move
 from .registry import OnnxBuilder
 
 I8, F32, I32 = 2, 1, 3
 
 # ops with an int8 kernel in the engine; "follow" ops are int8 when their input is
 POOLS_SAME_QUANT = ("MaxPool", "AveragePool")
-FOLLOW_OPS = ("Reshape", "Slice")
+FOLLOW_OPS = ("Reshape", "Slice", *int8_move.FOLLOW)
 # element-wise ops that take an int8 input through a 256-entry table (engine: ops/unary_op.h)
 LUT_OPS = ("Sigmoid", "HardSwish", "Swish", "Tanh", "Gelu", "HardSigmoid", "Elu", "LeakyRelu", "Softplus", "Mish",
            "Exp", "Erf", "Softsign", "Selu", "Celu", "ThresholdedRelu", "Clip")
@@ -196,9 +199,11 @@ def _int8_capable(m: sdkm.Model, n: sdkm.Node) -> bool:
     if n.op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
         return not const[0] and len(t[n.inputs[0]].shape) == 4
     if n.op == "Concat":
-        return not any(const)
+        return not any(const) and all(t[i].dtype == F32 for i in n.inputs)
     if n.op == "Mul":
         return len(n.inputs) == 2 and not all(const) and _act_kind(n) == 0
+    if n.op == "Resize":
+        return int8_move.resize_int8_capable(m, n)
     return False
 
 
@@ -236,7 +241,8 @@ class _Rewriter:
     def new_tensor(self, i: int, domain: int) -> int:
         t = self.src.tensors[i]
         q = self.qparams(i) if domain == I8 else None
-        idx = self.out.add_tensor(sdkm.Tensor(self._name(i, domain), domain, tuple(t.shape), None, q))
+        dtype = domain if domain == I8 or t.dtype == F32 else t.dtype  # indices, masks: as they are
+        idx = self.out.add_tensor(sdkm.Tensor(self._name(i, domain), dtype, tuple(t.shape), None, q))
         (self.qver if domain == I8 else self.fver)[i] = idx
         return idx
 
@@ -278,7 +284,7 @@ class _Rewriter:
                 getattr(self, f"_q_{n.op.lower()}", self._q_generic)(n)
             elif n.op in FOLLOW_OPS and n.inputs[0] in self.qver and n.inputs[0] not in self.fver:
                 self.quant[n.outputs[0]] = self.qparams(n.inputs[0])
-                self._q_generic(n)
+                self._q_generic(n, [self.need_q(n.inputs[0])] + [self.need_f(i) if i >= 0 else -1 for i in n.inputs[1:]])
             else:
                 ins = [self.need_f(i) if i >= 0 else -1 for i in n.inputs]
                 outs = [self.new_tensor(o, F32) for o in n.outputs]
@@ -301,6 +307,7 @@ class _Rewriter:
         self._q_generic(n, [x])
 
     _q_averagepool = _q_maxpool
+    _q_resize = _q_maxpool
 
     def _weights(self, n: sdkm.Node, w: np.ndarray, b: np.ndarray | None, x: int) -> list[int]:
         in_scale = float(self.qparams(n.inputs[0]).scales[0])
@@ -428,7 +435,8 @@ def quantize_model(
     or [-1, 1]."""
     if weight_bits not in (2, 3, 4, 8):
         raise SdkbuildError(f"weight bits {weight_bits} are not supported", hint="use 8, 4, 3 or 2")
-    bad = [t.name for t in model.tensors if t.dtype != F32 or t.quant is not None]
+    # (not float: indices and masks pass through as they are)
+    bad = [t.name for t in model.tensors if t.quant is not None or t.dtype == I8]
     if bad:
         raise SdkbuildError(f"model is not a plain fp32 model (tensor {bad[0]!r} is not f32)",
                             hint="quantize the fp32 model exported by the converter, not an already quantized one")
@@ -732,8 +740,12 @@ def _sim_node(m: sdkm.Model, n: sdkm.Node, v: dict[int, np.ndarray], ort_cache: 
     if n.op == "Reshape":
         return [v[n.inputs[0]].reshape(y_t.shape)]
     if n.op == "Slice":
-        box = tuple(slice(a, b) for a, b in zip(n.attrs["starts"], n.attrs["ends"], strict=True))
+        steps = n.attrs.get("steps", [1] * len(n.attrs["starts"]))
+        box = tuple(slice(a, b if b >= 0 else None, s)
+                    for a, b, s in zip(n.attrs["starts"], n.attrs["ends"], steps, strict=True))
         return [v[n.inputs[0]][box]]
+    if n.op in int8_move.SIM_OPS:
+        return int8_move.simulate(m, n, v)
     raise SdkbuildError(f"simulate: no int8 reference for {n.op}")
 
 

@@ -19,7 +19,7 @@ namespace {
 // ELF TLS in a shared library makes glibc builds depend on the dynamic loader
 // (__tls_get_addr in ld-linux) and needs emulated TLS below Android API 29; a key
 // needs nothing beyond libc/pthread on every platform.
-constexpr size_t kErrorSize = 512;
+constexpr size_t kErrorSize = 1024;  // room for the list of compiled ops (60+ op types)
 pthread_key_t g_key;
 bool g_key_ok;
 // Used only when a thread's buffer cannot be allocated: shared, so best effort.

@@ -1,6 +1,8 @@
-// Concat of any number of inputs along `axis` (required); all other dims must match.
+// Concat of any number of inputs along `axis` (required); all other dims must match. Any
+// dtype, all inputs the output's; int8 with quantization requantizes the inputs whose
+// quantization differs from the output's (kernels/ref/concat_s8.cpp), others copy bytes.
 #include "core/op.h"
-#include "kernels/ref/misc.h"
+#include "kernels/ref/move.h"
 #include "ops/op_util.h"
 #if SDK_FEATURE_INT8
 #include "kernels/ops_s8.h"  // int8 path (perf engineer)
@@ -44,9 +46,12 @@ sdk_status prepare(PrepareContext& ctx) {
     }
     if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/concat_s8.cpp
-    if (ctx.input(0)->dtype == DType::I8) return concat_s8_prepare(ctx);
+    if (ctx.input(0)->dtype == DType::I8 && ctx.output(0)->quant) return concat_s8_prepare(ctx);
 #endif
-    if ((st = opu::require_f32(ctx)) != SDK_OK) return st;
+    const Tensor& y = *ctx.output(0);
+    if ((st = opu::check_dtype_supported(ctx, y)) != SDK_OK) return st;
+    for (int i = 0; i < n; ++i)
+        if ((st = opu::check_same_encoding(ctx, *ctx.input(i), y, "this Concat")) != SDK_OK) return st;
     ConcatData* d = opu::alloc_op_data<ConcatData>(ctx);
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     d->chunk_bytes = static_cast<int64_t*>(ctx.alloc(sizeof(int64_t) * (size_t)n));
@@ -63,7 +68,7 @@ sdk_status prepare(PrepareContext& ctx) {
 
 sdk_status run(const RunContext& ctx) {
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/concat_s8.cpp
-    if (ctx.input(0).dtype == DType::I8) return concat_s8_run(ctx);
+    if (ctx.input(0).dtype == DType::I8 && ctx.output(0).quant) return concat_s8_run(ctx);
 #endif
     const ConcatData& d = *static_cast<const ConcatData*>(ctx.op_data);
     ref::concat_copy(d.n, ctx.in_data, d.chunk_bytes, d.outer, ctx.out_data[0]);

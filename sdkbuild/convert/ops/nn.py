@@ -1,4 +1,5 @@
-"""Convolution, dense layers, pooling, Softmax, LRN and BatchNormalization."""
+"""Convolution, dense layers, pooling, LRN and BatchNormalization (Softmax and ReduceMean:
+ops/reduce.py)."""
 
 from __future__ import annotations
 
@@ -349,51 +350,7 @@ def global_pool(ctx: NodeContext) -> None:
 engine_op("GlobalAveragePool", doc="X (4-D)")
 
 
-@onnx_op("ReduceMean", max_version=18, doc="over the two spatial axes of a 4-D input (global average pooling)")
-def reduce_mean(ctx: NodeContext) -> None:
-    """ReduceMean over H and W (as Keras/TF exports global pooling) -> GlobalAveragePool."""
-    xs = ctx.shape(0)
-    if ctx.version < 18:
-        axes = ctx.attr("axes")
-    else:
-        axes = [int(a) for a in ctx.need_const(1, "axes").reshape(-1)] if ctx.has(1) else None
-    keep = int(ctx.attr("keepdims", 1))
-    if len(xs) != 4 or axes is None or sorted(a % 4 for a in axes) != [2, 3]:
-        raise Unsupported("only ReduceMean over the two spatial axes of a 4-D input is supported")
-    if keep:
-        ctx.emit("GlobalAveragePool", [ctx.input(0)])
-    else:
-        pooled = ctx.tmp("pooled", (xs[0], xs[1], 1, 1))
-        ctx.emit("GlobalAveragePool", [ctx.input(0)], [pooled])
-        ctx.reshape(pooled, ctx.output(0), (xs[0], xs[1]), name=f"{ctx.label}_squeeze")
-    ctx.count("ReduceMean -> GlobalAveragePool")
-
-
-# ------------------------------------------------------------------ Softmax, LRN, BatchNormalization
-
-
-@onnx_op("Softmax", max_version=13, doc="any axis (before opset 13: the input coerced to 2-D at axis)")
-def softmax(ctx: NodeContext) -> None:
-    x, xs = ctx.input(0), ctx.shape(0)
-    rank = len(xs)
-    if ctx.version >= 13:
-        ctx.emit("Softmax", [x], attrs={"axis": [int(ctx.attr("axis", -1)) % rank]})
-        return
-    # before opset 13 Softmax normalises over the input coerced to 2-D at `axis`
-    axis = int(ctx.attr("axis", 1)) % rank
-    tail = [a for a in range(axis, rank) if xs[a] != 1]
-    if len(tail) <= 1:  # one axis holds all the coerced elements: identical to one-axis softmax
-        ctx.emit("Softmax", [x], attrs={"axis": [tail[0] if tail else rank - 1]})
-        return
-    rows, cols = int(np.prod(xs[:axis])), int(np.prod(xs[axis:]))
-    flat, soft = ctx.tmp("2d", (rows, cols)), ctx.tmp("soft", (rows, cols))
-    ctx.reshape(x, flat, (rows, cols), name=f"{ctx.label}_to2d")
-    ctx.emit("Softmax", [flat], [soft], {"axis": [1]})
-    ctx.reshape(soft, ctx.output(0), xs, name=f"{ctx.label}_back")
-    ctx.count("opset<13 Softmax coerced to 2-D")
-
-
-engine_op("Softmax", doc="X; `axis` (opset-13 meaning: along one axis)")
+# ------------------------------------------------------------------ LRN, BatchNormalization
 
 
 @onnx_op("LRN", max_version=13, doc="")

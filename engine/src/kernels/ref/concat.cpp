@@ -1,7 +1,7 @@
 // Concat copy (any dtype): for each outer step, each input's chunk in turn.
 #include <string.h>
 
-#include "kernels/ref/misc.h"
+#include "kernels/ref/move.h"
 
 namespace sdk {
 namespace ref {

@@ -1,0 +1,15 @@
+// ReduceMean: the mean over `axes`, f32; see ops/reduce_op.h.
+#include "ops/reduce_op.h"
+
+namespace sdk {
+namespace {
+
+constexpr int kDTypes = reduce_op::kF32;
+
+sdk_status prepare(PrepareContext& ctx) { return reduce_op::prepare(ctx, kDTypes, reduce_op::kMean); }
+
+}  // namespace
+}  // namespace sdk
+
+extern const sdk::OpDef sdk_op_reducemean = {"ReduceMean", sdk::prepare,
+                                         sdk::reduce_op::run<sdk::ref::reduce::Mean, sdk::kDTypes>, sdk::kOpNone};
