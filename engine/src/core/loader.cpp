@@ -238,6 +238,12 @@ sdk_status Loader::tensor(int32_t i) {
         const QuantParams& p = m->quants[q];
         if (p.axis >= 0 && (p.axis >= rank || static_cast<uint32_t>(x.shape.dims[p.axis]) != p.count))
             return bad("quantization axis %d / count %u does not match the shape", p.axis, p.count);
+        // kernels add and subtract zero points in int32: they must be values of the dtype
+        const bool u8 = x.dtype == DType::U8;
+        if (u8 || x.dtype == DType::I8)
+            for (uint32_t c = 0; c < p.count; ++c)
+                if (p.zero_points[c] < (u8 ? 0 : -128) || p.zero_points[c] > (u8 ? 255 : 127))
+                    return bad("zero point %d is outside the %s range", p.zero_points[c], u8 ? "uint8" : "int8");
         x.quant = &p;
     }
 #if !SDK_FEATURE_INT8
@@ -382,6 +388,8 @@ sdk_status Loader::graph_and_nodes() {
     free(producer);
     if (st != SDK_OK) return st;
 
+    // nodes may share INDICES ranges, so the IO entries can outnumber the file's bytes
+    if ((st = model_charge(m, total_io * sizeof(const Tensor*), "the node input/output table")) != SDK_OK) return st;
     m->num_io = static_cast<uint32_t>(total_io);
     m->io_tensors = alloc_array<const Tensor*>(total_io);
     if (!m->io_tensors) return SDK_ERR_OUT_OF_MEMORY;
@@ -463,7 +471,21 @@ void free_model(Model* m) {
     free(m);
 }
 
-sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
+sdk_status model_limit_error(uint64_t need, size_t limit, const char* what) {
+    return set_error(SDK_ERR_OUT_OF_MEMORY,
+                     "the model needs %llu bytes more for %s, over its memory limit of %zu bytes: raise "
+                     "sdk_model_options.max_model_bytes if you trust this model",
+                     static_cast<unsigned long long>(need), what, limit);
+}
+
+sdk_status model_charge(Model* m, uint64_t bytes, const char* what) {
+    // (max_bytes 0: a Model made by hand, e.g. by the kernel tests, has no limit)
+    if (m->max_bytes && bytes > m->max_bytes - m->held_bytes) return model_limit_error(bytes, m->max_bytes, what);
+    m->held_bytes += static_cast<size_t>(bytes);
+    return SDK_OK;
+}
+
+sdk_status load_model(uint8_t* bytes, size_t size, Model** out, size_t max_bytes) {
     *out = nullptr;
     Model* m = alloc_array<Model>(1);
     Loader* L = alloc_array<Loader>(1);  // zeroed by calloc (no memset import)
@@ -472,12 +494,24 @@ sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
         m->name = "";
         m->bytes = bytes;
         m->size = size;
+        m->max_bytes = max_bytes;
     } else {
         aligned_free(bytes);
     }
     if (st == SDK_OK) {
+        clear_error();
         L->m = m;
-        st = L->header(bytes, size);
+        st = model_charge(m, size, "the copy of the file");
+        if (st == SDK_OK) st = L->header(bytes, size);
+        // the per-record tables and the plan, sized by the section sizes
+        const uint64_t nt = L->sec[S_TENSORS].size / kTensorRec;
+        if (st == SDK_OK)
+            st = model_charge(m,
+                              nt * (sizeof(Tensor) + 2 * sizeof(size_t)) +
+                                  L->sec[S_QUANT].size / kQuantRec * sizeof(QuantParams) +
+                                  L->sec[S_ATTRS].size / kAttrRec * sizeof(Attr) +
+                                  L->sec[S_NODES].size / kNodeRec * sizeof(Node),
+                              "its tensor, node and attribute tables");
         if (st == SDK_OK) st = L->quants();
         if (st == SDK_OK) {
             m->num_tensors = static_cast<int32_t>(L->sec[S_TENSORS].size / kTensorRec);
@@ -491,8 +525,9 @@ sdk_status load_model(uint8_t* bytes, size_t size, Model** out) {
         if (st == SDK_OK) st = L->attrs();
         if (st == SDK_OK) st = L->graph_and_nodes();
     }
-    // the structural checks' OOM carries no message yet; their bad-model messages get the prefix
-    if (st == SDK_ERR_OUT_OF_MEMORY) set_error(st, "out of memory loading the model");
+    // the structural checks' OOM carries no message yet (a limit's does); their bad-model
+    // messages get the prefix
+    if (st == SDK_ERR_OUT_OF_MEMORY && !last_error()[0]) set_error(st, "out of memory loading the model");
     if (st == SDK_ERR_BAD_MODEL) prefix_error("invalid .sdkm model (convert it again): ");
     if (st == SDK_OK) st = L->ops_and_prepare();
     if (st == SDK_OK) st = plan_model(m);
