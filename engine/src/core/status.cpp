@@ -48,6 +48,41 @@ char* error_buffer(bool create) {
     }
     return buf;
 }
+// Bytes of the printable UTF-8 character at p (1-4), or 0 when *p must be escaped: C0
+// controls, DEL, C1 controls (U+0080-U+009F) and bytes that do not form UTF-8.
+size_t printable_len(const uint8_t* p) {
+    const uint8_t c = p[0];
+    if (c < 0x80) return c >= 0x20 && c != 0x7F;
+    const size_t n = c >= 0xC2 && c <= 0xDF ? 2 : (c >= 0xE0 && c <= 0xEF ? 3 : (c >= 0xF0 && c <= 0xF4 ? 4 : 0));
+    if (c == 0xC2 && p[1] < 0xA0) return 0;  // C1 control (or a bad continuation, checked below too)
+    for (size_t i = 1; i < n; ++i)
+        if ((p[i] & 0xC0) != 0x80) return 0;  // (stops at the NUL: 0x00 is no continuation)
+    return n;
+}
+
+// Names from the model (tensors, nodes, op types) reach the messages: anything that could
+// drive a terminal or forge a log line becomes \xNN, so whoever prints the message shows
+// the name instead of obeying it. Applied to the whole buffer after every change.
+void escape_controls(char* err) {
+    uint8_t in[kErrorSize];
+    memcpy(in, err, kErrorSize);
+    in[kErrorSize - 1] = 0;
+    size_t o = 0;
+    for (size_t i = 0; in[i];) {
+        size_t n = printable_len(in + i);
+        if (o + (n ? n : 4) > kErrorSize - 1) break;
+        if (n) {
+            while (n--) err[o++] = static_cast<char>(in[i++]);
+        } else {
+            static const char hex[] = "0123456789abcdef";
+            err[o++] = '\\';
+            err[o++] = 'x';
+            err[o++] = hex[in[i] >> 4];
+            err[o++] = hex[in[i++] & 15];
+        }
+    }
+    err[o] = '\0';
+}
 }  // namespace
 
 int format(char* buf, size_t size, const char* fmt, ...) {
@@ -65,6 +100,7 @@ void append_error(const char* a, const char* b, const char* c) {
     for (int i = 0; i < 3; ++i)
         for (const char* s = i == 0 ? a : (i == 1 ? b : c); *s && at < kErrorSize - 1;) err[at++] = *s++;
     err[at] = '\0';
+    escape_controls(err);
 }
 
 void* aligned_alloc64(size_t bytes) {
@@ -77,7 +113,9 @@ void* aligned_alloc64(size_t bytes) {
 }
 
 sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap) {
-    vsnprintf(error_buffer(true), kErrorSize, fmt, ap);
+    char* err = error_buffer(true);
+    vsnprintf(err, kErrorSize, fmt, ap);
+    escape_controls(err);
     return status;
 }
 
@@ -97,11 +135,11 @@ void prefix_error(const char* fmt, ...) {
     va_start(ap, fmt);
     int n = vsnprintf(err, kErrorSize, fmt, ap);
     va_end(ap);
-    if (n < 0 || static_cast<size_t>(n) >= kErrorSize) return;
     // append the old message, truncated to the buffer (old is NUL-terminated)
-    size_t at = static_cast<size_t>(n);
+    size_t at = n < 0 ? 0 : static_cast<size_t>(n);
     for (const char* o = old; *o && at < kErrorSize - 1;) err[at++] = *o++;
-    err[at] = '\0';
+    if (at < kErrorSize) err[at] = '\0';
+    escape_controls(err);
 }
 
 const char* last_error() {
