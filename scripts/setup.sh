@@ -10,7 +10,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 APT_PACKAGES=(
   g++ g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-i686-linux-gnu
-  qemu-user clang lld llvm ccache openjdk-17-jdk-headless chromium proguard-cli
+  qemu-user clang libclang-rt-dev lld llvm ccache openjdk-17-jdk-headless chromium proguard-cli
 )
 
 missing=()

@@ -344,6 +344,13 @@ def _models(doc: Mapping[str, Any], root: Path) -> ModelsSection:
         cal_path = (root / cal).resolve()
         if not cal_path.exists():
             raise _err("models.calibration", cal, f"{cal_path} does not exist")
+    if q is not None and cal_path is None:
+        raise SdkbuildError(
+            f"sdk.toml: [models] quantize = {q!r} needs [models] calibration: the calibration inputs that set "
+            "the int8 ranges",
+            hint='add calibration = "calib/" under [models]: a .npy/.npz file or a folder of them, with inputs '
+                 "like your real data (relative to sdk.toml)",
+        )
     return ModelsSection(tuple(out), q, cal_path)
 
 
