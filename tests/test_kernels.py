@@ -82,6 +82,9 @@ def e2e_models(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
             sdkm.write(model, folder / f"{name}-{kind}.sdkm")
             out.append({"name": f"{name}-{kind}", "model": folder / f"{name}-{kind}.sdkm",
                         "input": folder / f"{name}.f32", "want": np.asarray(want[outname], dtype=np.float32)})
+    from test_hardening import acc_limit_e2e  # int32 accumulator limit and -128 weights (NEON: int16 pairs)
+
+    out.append(acc_limit_e2e(folder))
     return out
 
 
