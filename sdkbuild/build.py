@@ -142,15 +142,21 @@ def convert_models(cfg: Config, log: list[str] | None = None) -> list[ConvertedM
     out: list[ConvertedModel] = []
     if not cfg.models.files:
         return out
-    from .convert import convert_file
+    from .convert import Compression, convert_file
 
     cfg.models_dir.mkdir(parents=True, exist_ok=True)
     conv_hash = _converter_hash()
     for src in cfg.models.files:
         dst = cfg.models_dir / f"{src.stem}.sdkm"
         stamp = dst.with_name(dst.name + ".inputs.json")
-        want = {"onnx": sha256_file(src), "converter": conv_hash, "quantize": cfg.models.quantize,
-                "calibration": str(cfg.models.calibration) if cfg.models.calibration else None}
+        opts = cfg.models.options(src)
+        key = None
+        want = {"onnx": sha256_file(src), "converter": conv_hash, **opts.stamp()}
+        if opts.encrypt:
+            from .protect import load_key
+
+            key = load_key()
+            want["key_sha256"] = hashlib.sha256(key).hexdigest()  # a changed key re-encrypts; the key is not stored
         if dst.is_file() and stamp.is_file():
             try:
                 if json.loads(stamp.read_text()) == want:
@@ -158,12 +164,24 @@ def convert_models(cfg: Config, log: list[str] | None = None) -> list[ConvertedM
                     continue
             except json.JSONDecodeError:
                 pass
-        convert_file(src, dst, quantize=cfg.models.quantize, calibration=cfg.models.calibration)
+        convert_file(src, dst, input_shapes=dict(opts.input_shapes), quantize=opts.quantize,
+                     calibration=opts.calibration,
+                     compression=Compression(opts.prune, opts.weight_bits, opts.compress, opts.strip_names,
+                                             opts.prune_channels),
+                     encrypt_key=key)
         stamp.write_text(json.dumps(want, indent=1))
         if log is not None:
             log.append(f"converted {src.name} -> {dst}")
         out.append(ConvertedModel(src, dst, sha256_file(dst), True))
     return out
+
+
+def _model_key(path: Path) -> bytes | None:
+    """The model key when `path` is encrypted (its ops are read through it), else None."""
+    from .protect import is_encrypted, load_key
+
+    with open(path, "rb") as f:
+        return load_key() if is_encrypted(f.read(4)) else None
 
 
 @dataclass(frozen=True)
@@ -186,7 +204,7 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
     by_model: dict[str, tuple[str, ...]] = {}
     dt_by_model: dict[str, tuple[str, ...]] = {}
     for m in models:
-        model = sdkm.read(m.sdkm)
+        model = sdkm.read(m.sdkm, _model_key(m.sdkm))
         by_model[m.sdkm.name] = tuple(model.ops_used())
         dts = {_SDKM_DTYPES[d] for d in model.dtypes_used() if d in _SDKM_DTYPES}
         dt_by_model[m.sdkm.name] = tuple(d for d in DTYPES if d in dts)

@@ -91,22 +91,141 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
 @click.option("--calibration", type=click.Path(exists=True), help="Calibration inputs: a .npy/.npz file or a folder of them.")
 @click.option("--calibration-method", type=click.Choice(["mse", "minmax", "percentile"]), default="mse",
               show_default=True, help="How activation ranges are chosen from the calibration data.")
+@click.option("--prune", type=click.FloatRange(0.0, 0.99), default=0.0, metavar="FRACTION",
+              help="Set this fraction of the dense layers' weights to zero (smallest first), refitting the rest "
+              "on the calibration data.")
+@click.option("--prune-channels", type=click.FloatRange(0.0, 0.9), default=0.0, metavar="FRACTION",
+              help="Remove this fraction of the channels of conv chains (a conv read through depthwise convs and "
+              "per-channel ops by one conv): smaller and faster layers; the reading convs are refit on the "
+              "calibration data.")
+@click.option("--weight-bits", type=click.Choice(["8", "4", "3", "2"]), default="8", show_default=True,
+              help="Weight precision of the dense layers in an int8 model (fewer bits code smaller).")
+@click.option("--compress", "code", is_flag=True, help="Store the constants entropy-coded (decoded once at load).")
+@click.option("--strip-names", is_flag=True, help="Short ids for internal tensor and node names (inputs and "
+              "outputs keep theirs).")
+@click.option("--encrypt", is_flag=True, help="Encrypt the file (AES-256-GCM) with the key in $SDKBUILD_MODEL_KEY.")
+@click.option("--key-file", type=click.Path(dir_okay=False, exists=True),
+              help="Encrypt with the key in this file (see `sdkbuild keygen`).")
 def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], quantize: str | None,
-                calibration: str | None, calibration_method: str) -> None:
-    """Convert an ONNX model (opsets 9-21) to the engine's .sdkm format."""
+                calibration: str | None, calibration_method: str, prune: float, prune_channels: float, weight_bits: str,
+                code: bool, strip_names: bool, encrypt: bool, key_file: str | None) -> None:
+    """Convert an ONNX model to the engine's .sdkm format."""
     from pathlib import Path
 
-    from .convert import convert_file, parse_input_shape
+    from .convert import Compression, convert_file, parse_input_shape
 
-    if calibration and not quantize:
-        raise click.UsageError("--calibration is only used with --quantize int8")
+    if calibration and not (quantize or prune or prune_channels):
+        raise click.UsageError("--calibration is only used with --quantize int8, --prune or --prune-channels")
     shapes = dict(parse_input_shape(s) for s in input_shape)
     out = output or str(Path(model).with_suffix(".sdkm"))
+    compression = Compression(prune=prune, weight_bits=int(weight_bits), code=code, strip_names=strip_names,
+                              channels=prune_channels)
+    key = None
+    if encrypt or key_file:
+        from .protect import load_key
+
+        key = load_key(key_file)
     report = convert_file(model, out, input_shapes=shapes, quantize=quantize, calibration=calibration,
-                          calibration_method=calibration_method)
+                          calibration_method=calibration_method, compression=compression, encrypt_key=key)
     click.echo(f"converted {model} (opset {report.opset}) -> {out}")
     for line in report.summary_lines():
         click.echo(f"  {line}")
+
+
+@cli.command("keygen")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="Write the key to this file (mode 0600) instead of printing it.")
+def keygen_cmd(output: str | None) -> None:
+    """Make a random AES-256 model key (64 hex digits) for encrypted models."""
+    from .protect import new_key
+
+    key = new_key()
+    if output is None:
+        click.echo(key)
+        return
+    import os
+
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    click.echo(f"wrote a new model key to {output}: keep it out of version control and out of the app's files")
+
+
+@cli.command("tune")
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.option("--calibration", type=click.Path(exists=True),
+              help="Calibration inputs (a .npy/.npz file or a folder of them); without it only fp32 is tried.")
+@click.option("--eval", "eval_data", required=True, type=click.Path(exists=True),
+              help="Evaluation inputs, kept apart from the calibration data; an .npz with a `labels` array "
+              "gives accuracy, else agreement with the fp32 model.")
+@click.option("--max-accuracy-drop", type=click.FloatRange(0.0, 100.0), default=1.0, show_default=True,
+              help="Largest accepted drop in accuracy (or agreement), in percentage points.")
+@click.option("--target", default="android-arm64-v8a", show_default=True,
+              help="Target whose engine library bytes are counted.")
+@click.option("--input-shape", "input_shape", multiple=True, metavar="NAME=D0,D1,...",
+              help="Static shape for a model input with dynamic dimensions (repeatable).")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(min=1), help="Engine threads.")
+@click.option("--runs", default=10, show_default=True, type=click.IntRange(min=1), help="Timed runs per candidate.")
+@click.option("--no-library", is_flag=True, help="Do not build the engine per candidate (library bytes not shown).")
+@click.option("--prune-levels", default="0.3,0.5,0.7,0.8", show_default=True, metavar="F,F,...",
+              help="Pruning fractions to try (besides none).")
+@click.option("--weight-bits", "bits", default="8,4,3", show_default=True, metavar="B,B,...",
+              help="Weight widths to try for int8 candidates (8, 4, 3, 2).")
+@click.option("--channel-levels", default="", metavar="F,F,...",
+              help="Fractions of conv-chain channels to remove (structured pruning), e.g. 0.25 (none by default).")
+@click.option("--write", "write_config", type=click.Path(dir_okay=False), default=None, metavar="SDK_TOML",
+              help="Record the chosen configuration in this sdk.toml's [models.<stem>] table.")
+def tune_cmd(model: str, calibration: str | None, eval_data: str, max_accuracy_drop: float, target: str,
+             input_shape: tuple[str, ...], threads: int, runs: int, no_library: bool, prune_levels: str, bits: str,
+             channel_levels: str, write_config: str | None) -> None:
+    """Find the smallest model (dtype x pruning x weight bits x coding) within an accuracy budget."""
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .convert import parse_input_shape
+    from .targets import TARGETS
+    from .tune import run_tune, table_rows, write_choice
+
+    if target not in TARGETS:
+        raise click.BadParameter(f"unknown target {target!r}; one of: {', '.join(TARGETS)}", param_hint="--target")
+    shapes = dict(parse_input_shape(s) for s in input_shape)
+    cal = Path(calibration) if calibration else None
+    try:
+        levels = [float(v) for v in prune_levels.split(",") if v.strip()]
+        widths = [int(v) for v in bits.split(",") if v.strip()]
+        channels = [float(v) for v in channel_levels.split(",") if v.strip()]
+    except ValueError:
+        raise click.BadParameter("give comma-separated numbers, e.g. 0.5,0.8 and 8,4") from None
+    if any(not 0 <= v < 1 for v in levels):
+        raise click.BadParameter(f"{prune_levels}: fractions must be in [0, 1)", param_hint="--prune-levels")
+    if any(not 0 <= v <= 0.9 for v in channels):
+        raise click.BadParameter(f"{channel_levels}: fractions must be in [0, 0.9]", param_hint="--channel-levels")
+    if any(b not in (8, 4, 3, 2) for b in widths) or not widths:
+        raise click.BadParameter(f"{bits}: widths are 8, 4, 3 or 2", param_hint="--weight-bits")
+    rows, chosen = run_tune(Path(model), cal, Path(eval_data), max_drop=max_accuracy_drop, target=target,
+                            input_shapes=shapes, threads=threads, runs=runs, library=not no_library,
+                            prune_levels=levels, weight_bits=widths, channel_levels=channels)
+    labelled = Path(eval_data).suffix == ".npz"
+    t = Table("candidate", "model B", "library B", "total B", "ms", "load ms",
+              "acc %" if labelled else "agree %", "drop", "cosine", "",
+              title=f"sdkbuild tune {Path(model).name}: library = engine for {target}; drop in points vs fp32; "
+              "coded candidates also strip names")
+    for row in table_rows(rows, chosen, labelled):
+        t.add_row(*row)
+    con = Console()
+    con.print(t)
+    if chosen is None:
+        raise SdkbuildError(f"no candidate stays within a drop of {max_accuracy_drop} points",
+                            hint="raise --max-accuracy-drop or give more calibration data")
+    onnx_bytes = Path(model).stat().st_size
+    con.print(f"chosen: [bold]{chosen.candidate.label()}[/bold]: {chosen.model_bytes:,} model bytes "
+              f"({onnx_bytes / max(chosen.model_bytes, 1):.1f}x smaller than the ONNX file), "
+              f"drop {chosen.drop:+.2f} points, cosine {chosen.cosine:.4f}")
+    if write_config:
+        write_choice(Path(write_config), Path(model).stem, chosen, cal)
+        con.print(f"wrote [models.{Path(model).stem}] to {write_config}")
 
 
 # ---- bench (sdkbuild/bench.py)
@@ -160,14 +279,21 @@ def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, ru
 @click.option("--dequantize", is_flag=True, help="Write int8 outputs as float32 (real values).")
 @click.option("--engine-lib", type=click.Path(dir_okay=False), envvar="SDKBUILD_ENGINE_LIB",
               help="Host libsdkengine.so to use (default: build/find the host engine).")
+@click.option("--key-file", type=click.Path(dir_okay=False, exists=True),
+              help="Key of an encrypted model (else $SDKBUILD_MODEL_KEY is used when the model is encrypted).")
 def run_cmd(model: str, inputs: tuple[str, ...], output_dir: str, threads: int, dequantize: bool,
-            engine_lib: str | None) -> None:
+            engine_lib: str | None, key_file: str | None) -> None:
     """Run a .sdkm model on the host engine with inputs from .npy files."""
     from pathlib import Path
 
+    from .protect import is_encrypted, load_key
     from .runtime import run_model
 
-    written = run_model(Path(model), inputs, Path(output_dir), threads, engine_lib, dequantize)
+    key = None
+    p = Path(model)
+    if key_file or (p.is_file() and is_encrypted(p.read_bytes()[:4])):
+        key = load_key(key_file)
+    written = run_model(p, inputs, Path(output_dir), threads, engine_lib, dequantize, key)
     for name, path in written.items():
         click.echo(f"{name} -> {path}")
 
@@ -185,6 +311,16 @@ def inspect_cmd(model: str, as_json: bool, engine_lib: str | None) -> None:
     from .inspect import inspect_cli
 
     inspect_cli(Path(model), as_json, engine_lib)
+
+
+@cli.command("ops")
+@click.option("--engine", is_flag=True, help="List the engine's ops (the .sdkm op set) instead of ONNX's.")
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print a markdown table.")
+def ops_cmd(engine: bool, as_markdown: bool) -> None:
+    """List the ONNX ops the converter supports, with their versions and constraints."""
+    from .convert.oplist import print_ops
+
+    print_ops(engine, as_markdown)
 
 
 # ---- report size / report coverage (sdkbuild/report/)

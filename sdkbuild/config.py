@@ -38,9 +38,12 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "android": ("min_sdk", "ndk", "toolchain"),
     "ios": ("min_version", "toolchain"),
     "engine": ("dtypes", "threads", "ops", "lto"),
-    "models": ("files", "quantize", "calibration"),
+    "models": ("files", "quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names",
+               "encrypt", "prune_channels"),
     "report": ("baseline", "budgets"),
 }
+_MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt",
+               "prune_channels")
 _BUDGET_KEYS = ("total_bytes", "total_growth_percent", "targets")
 _TARGET_BUDGET_KEYS = ("bytes", "growth_percent")
 
@@ -81,10 +84,37 @@ class EngineSection:
 
 
 @dataclass(frozen=True)
+class ModelOptions:
+    """How one model is converted: [models] gives the defaults, [models.<stem>] overrides."""
+
+    quantize: str | None = None
+    calibration: Path | None = None
+    input_shapes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    prune: float = 0.0
+    weight_bits: int = 8
+    compress: bool = False
+    strip_names: bool = False
+    encrypt: bool = False  # AES-256-GCM with the key in $SDKBUILD_MODEL_KEY (never in sdk.toml)
+    prune_channels: float = 0.0
+
+    def stamp(self) -> dict[str, Any]:
+        """The options as plain JSON data (build/models/<stem>.sdkm.inputs.json)."""
+        return {"quantize": self.quantize, "calibration": str(self.calibration) if self.calibration else None,
+                "input_shapes": {k: list(v) for k, v in sorted(self.input_shapes.items())},
+                "prune": self.prune, "weight_bits": self.weight_bits, "compress": self.compress,
+                "strip_names": self.strip_names, "encrypt": self.encrypt, "prune_channels": self.prune_channels}
+
+
+@dataclass(frozen=True)
 class ModelsSection:
     files: tuple[Path, ...] = ()  # absolute paths, checked to exist
     quantize: str | None = None
     calibration: Path | None = None
+    defaults: ModelOptions = ModelOptions()
+    per_model: Mapping[str, ModelOptions] = field(default_factory=dict)  # file stem -> merged options
+
+    def options(self, model: Path) -> ModelOptions:
+        return self.per_model.get(model.stem, self.defaults)
 
 
 @dataclass(frozen=True)
@@ -320,7 +350,8 @@ def _engine(doc: Mapping[str, Any]) -> EngineSection:
 
 def _models(doc: Mapping[str, Any], root: Path) -> ModelsSection:
     t = _table(doc, "models")
-    _check_keys(t, _SECTIONS["models"], "[models] ")
+    _check_keys({k: v for k, v in t.items() if not isinstance(v, dict) or k == "input_shapes"},
+                _SECTIONS["models"], "[models] ")
     files = _str_list(t, "files", "models") or []
     out: list[Path] = []
     for f in files:
@@ -335,23 +366,63 @@ def _models(doc: Mapping[str, Any], root: Path) -> ModelsSection:
     if dup:
         raise _err("models.files", files, f"two models share the name {sorted(dup)[0]!r}; each becomes "
                    "build/models/<stem>.sdkm, so stems must be unique")
-    q = _str(t, "quantize", "models")
+    stems = set(stems)
+    defaults = _model_options(t, root, "models", ModelOptions())
+    per_model: dict[str, ModelOptions] = {}
+    for stem, sub in t.items():
+        if not isinstance(sub, dict) or stem == "input_shapes":
+            continue
+        if stem not in stems:
+            raise SdkbuildError(f"sdk.toml: [models.{stem}] names no model: {stem!r} is not the stem of a file in "
+                                f"[models] files{_suggest(stem, sorted(stems))}",
+                                "per-model tables are named after the model file without .onnx, e.g. [models.mobilenet]")
+        _check_keys(sub, _MODEL_KEYS, f"[models.{stem}] ")
+        per_model[stem] = _model_options(sub, root, f"models.{stem}", defaults)
+    return ModelsSection(tuple(out), defaults.quantize, defaults.calibration, defaults, per_model)
+
+
+def _model_options(t: Mapping[str, Any], root: Path, where: str, base: ModelOptions) -> ModelOptions:
+    q = _str(t, "quantize", where, base.quantize)
     if q is not None and q not in QUANTIZE:
-        raise _err("models.quantize", q, f"allowed: {', '.join(QUANTIZE)}")
-    cal = _str(t, "calibration", "models")
-    cal_path = None
+        raise _err(f"{where}.quantize", q, f"allowed: {', '.join(QUANTIZE)}")
+    cal_path = base.calibration
+    cal = _str(t, "calibration", where)
     if cal is not None:
         cal_path = (root / cal).resolve()
         if not cal_path.exists():
-            raise _err("models.calibration", cal, f"{cal_path} does not exist")
-    if q is not None and cal_path is None:
-        raise SdkbuildError(
-            f"sdk.toml: [models] quantize = {q!r} needs [models] calibration: the calibration inputs that set "
-            "the int8 ranges",
-            hint='add calibration = "calib/" under [models]: a .npy/.npz file or a folder of them, with inputs '
-                 "like your real data (relative to sdk.toml)",
-        )
-    return ModelsSection(tuple(out), q, cal_path)
+            raise _err(f"{where}.calibration", cal, f"{cal_path} does not exist")
+    shapes = dict(base.input_shapes)
+    raw = t.get("input_shapes", None)
+    if raw is not None:
+        if not isinstance(raw, dict) or not all(
+                isinstance(v, list) and v and all(isinstance(d, int) and not isinstance(d, bool) and d >= 1 for d in v)
+                for v in raw.values()):
+            raise _err(f"{where}.input_shapes", raw, "must be a table of input name = list of positive dimensions",
+                       'e.g. input_shapes = { input_ids = [1, 128], attention_mask = [1, 128] }')
+        shapes.update({k: tuple(v) for k, v in raw.items()})
+    prune = t.get("prune", base.prune)
+    if not isinstance(prune, int | float) or isinstance(prune, bool) or not 0 <= prune < 1:
+        raise _err(f"{where}.prune", prune, "must be a fraction of weights in [0, 1), e.g. 0.5")
+    channels = t.get("prune_channels", base.prune_channels)
+    if not isinstance(channels, int | float) or isinstance(channels, bool) or not 0 <= channels <= 0.9:
+        raise _err(f"{where}.prune_channels", channels, "must be a fraction of channels in [0, 0.9], e.g. 0.25")
+    bits = t.get("weight_bits", base.weight_bits)
+    if bits not in (8, 4, 3, 2) or isinstance(bits, bool):
+        raise _err(f"{where}.weight_bits", bits, "allowed: 8, 4, 3, 2")
+    if "key" in t or "encrypt_key" in t:
+        raise SdkbuildError(f"sdk.toml: [{where}] holds a model key: keys never go in sdk.toml",
+                            "remove it; the build reads the key from $SDKBUILD_MODEL_KEY (your CI's secret store)")
+    opts = ModelOptions(q, cal_path, shapes, float(prune), int(bits), _bool(t, "compress", where, base.compress),
+                        _bool(t, "strip_names", where, base.strip_names), _bool(t, "encrypt", where, base.encrypt),
+                        float(channels))
+    if (opts.quantize or opts.prune or opts.prune_channels) and opts.calibration is None:
+        what = "quantize = \"int8\"" if opts.quantize else ("prune" if opts.prune else "prune_channels")
+        raise SdkbuildError(f"sdk.toml: [{where}] {what} needs calibration data, and {where}.calibration is not set",
+                            f'add calibration = "calib/" (a .npy/.npz file or a folder of them, relative to sdk.toml) '
+                            f"to [{where}] or [models]")
+    if opts.weight_bits != 8 and not opts.quantize:
+        raise _err(f"{where}.weight_bits", opts.weight_bits, "fewer than 8 bits need quantize = \"int8\"")
+    return opts
 
 
 def _report(doc: Mapping[str, Any], root: Path) -> ReportSection:

@@ -39,8 +39,13 @@ def describe(path: Path, lib_path: str | None = None, with_memory: bool = True) 
     """Plain-data description of the model at `path` (what --json prints)."""
     if not path.is_file():
         raise SdkbuildError(f"model {path} does not exist")
+    from .protect import is_encrypted, load_key
+
+    with open(path, "rb") as f:
+        encrypted = is_encrypted(f.read(4))
+    key = load_key() if encrypted else None  # an encrypted model is read with $SDKBUILD_MODEL_KEY
     try:
-        m = sdkm.read(path)
+        m = sdkm.read(path, key)
     except sdkm.SdkmError as e:
         raise SdkbuildError(f"invalid .sdkm model: {e}") from None
     ops = Counter(n.op for n in m.nodes)
@@ -66,6 +71,8 @@ def describe(path: Path, lib_path: str | None = None, with_memory: bool = True) 
         "outputs": [tinfo(i) for i in m.outputs],
         "tensors": [tinfo(i) for i in range(len(m.tensors))],
         "weights_bytes": sum(t.nbytes for t in m.tensors if t.data is not None),
+        "encrypted": encrypted,
+        "coded_constants": sum(1 for t in m.tensors if t.encoding == sdkm.ENC_RANS),
         "meta": m.meta,
         "memory": None,
         "memory_error": None,
@@ -74,7 +81,7 @@ def describe(path: Path, lib_path: str | None = None, with_memory: bool = True) 
         from .runtime import Engine, EngineError
 
         try:
-            with Engine(lib_path) as eng, eng.load(path) as model:
+            with Engine(lib_path) as eng, eng.load(path, key) as model:
                 mi = model.memory_info()
             info["memory"] = {
                 "arena_bytes": mi.arena_bytes,
@@ -106,8 +113,13 @@ def render(info: dict[str, Any]) -> None:
     from rich.table import Table
 
     con = Console()
+    stored = []
+    if info.get("encrypted"):
+        stored.append("AES-256-GCM encrypted")
+    if info.get("coded_constants"):
+        stored.append(f"{info['coded_constants']} constants entropy-coded")
     con.print(f"[bold]{info['name']}[/bold]  {info['file']}  ({_fmt_bytes(info['file_bytes'])}, "
-              f"{info['nodes']} nodes, {len(info['tensors'])} tensors)")
+              f"{info['nodes']} nodes, {len(info['tensors'])} tensors{'; ' if stored else ''}{', '.join(stored)})")
 
     ops = Table(title="ops", title_justify="left")
     ops.add_column("op")

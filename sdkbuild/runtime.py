@@ -295,14 +295,25 @@ class Engine:
     def ops(self) -> list[str]:
         return list(self.build_info["ops"])
 
-    def load(self, model: str | os.PathLike | bytes, *, max_model_bytes: int | None = None) -> Model:
-        """Load a .sdkm file (path or bytes). `max_model_bytes` caps what the model holds (file
-        copy, tables, packed weights; default 1 GiB): a model over it is refused before the
-        memory is allocated (EngineError SDK_ERR_OUT_OF_MEMORY)."""
+    def load(self, model: str | os.PathLike | bytes, key: bytes | None = None, *,
+             max_model_bytes: int | None = None) -> Model:
+        """Load a .sdkm file or its bytes; an encrypted model (sdkbuild convert --encrypt) needs
+        its `key` and is decrypted here, in Python, then loaded from memory. `max_model_bytes`
+        caps what the model holds (file copy, tables, packed weights; default 1 GiB): a model
+        over it is refused before the memory is allocated (EngineError SDK_ERR_OUT_OF_MEMORY)."""
+        from . import protect
+
         handle = _P()
         opts = _ModelOptions(ctypes.sizeof(_ModelOptions), _limit(max_model_bytes, "max_model_bytes"))
-        if isinstance(model, bytes | bytearray | memoryview):
-            data = bytes(model)
+        data = bytes(model) if isinstance(model, bytes | bytearray | memoryview) else None
+        if key is not None or (data is not None and protect.is_encrypted(data)):
+            if data is None:
+                data = Path(model).read_bytes()
+            if protect.is_encrypted(data):
+                if key is None:
+                    raise SdkbuildError("the model is encrypted", hint="pass its key: Engine.load(model, key=...)")
+                data = protect.decrypt(data, key)
+        if data is not None:
             self._check(self._lib.sdk_model_load_memory_ex(data, len(data), ctypes.byref(opts), ctypes.byref(handle)))
         else:
             self._check(self._lib.sdk_model_load_file_ex(os.fsencode(model), ctypes.byref(opts), ctypes.byref(handle)))
@@ -532,7 +543,7 @@ def _load_npy(path: Path) -> np.ndarray:
 
 
 def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, threads: int = 1,
-              lib_path: str | None = None, dequantize: bool = False,
+              lib_path: str | None = None, dequantize: bool = False, key: bytes | None = None,
               warn: Callable[[str], None] | None = None) -> dict[str, Path]:
     """The `sdkbuild run` command: inputs from .npy files, outputs to OUTPUT_DIR/<name>.npy.
 
@@ -548,7 +559,7 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
         raise SdkbuildError(f"model {model_path} does not exist")
     if threads < 1:
         raise SdkbuildError(f"--threads must be at least 1, got {threads}")
-    with Engine(lib_path) as eng, eng.load(model_path) as model:
+    with Engine(lib_path) as eng, eng.load(model_path, key) as model:
         names = [i.name for i in model.inputs]
         given: dict[str, np.ndarray] = {}
         files: dict[str, str] = {}

@@ -16,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
+from . import codec
 from .fileio import write_atomic
 
 MAGIC = b"SDKM"
 VERSION_MAJOR = 1
-VERSION_MINOR = 1  # 1.1: dtypes i64, bool, f16
+VERSION_MINOR = 2  # 1.1: dtypes i64, bool, f16; 1.2: rANS-coded constants
 HEADER = struct.Struct("<4sHHIIQII")  # magic, major, minor, flags, nsections, file_size, crc, reserved
 SECTION = struct.Struct("<IIQQ")
-TENSOR = struct.Struct("<IBBH6iQQI12x")
+TENSOR = struct.Struct("<IBBH6iQQII8x")
 NODE = struct.Struct("<IIHHIII")
 ATTR = struct.Struct("<IIII")
 GRAPH = struct.Struct("<IIIIII")
@@ -50,6 +51,8 @@ DTYPES: dict[int, np.dtype] = {
 }
 DTYPE_NAMES = {1: "f32", 2: "i8", 3: "i32", 4: "u8", 5: "i64", 6: "bool", 7: "f16"}
 DTYPE_CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
+
+ENC_RAW, ENC_RANS = 0, 1  # TensorRec encoding of a constant's data (codec.py)
 
 ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID = range(5)
 
@@ -79,6 +82,9 @@ class Tensor:
     shape: tuple[int, ...]
     data: np.ndarray | None = None  # set for constants
     quant: Quant | None = None
+    # ENC_RANS: store the constant entropy-coded (written coded only when that is smaller);
+    # read() sets it to what the file holds
+    encoding: int = ENC_RAW
 
     @property
     def numpy_dtype(self) -> np.dtype:
@@ -112,6 +118,10 @@ class Model:
     inputs: list[int] = field(default_factory=list)
     outputs: list[int] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    # store every section but CONST rANS-coded where that is smaller (CONST: per tensor)
+    code_sections: bool = False
+    # META lists the ops and dtypes used (they repeat what the file holds: off for the smallest files)
+    meta_lists: bool = True
 
     def add_tensor(self, tensor: Tensor) -> int:
         self.tensors.append(tensor)
@@ -173,16 +183,23 @@ def encode(model: Model) -> bytes:
             raise SdkmError(f"tensor {t.name!r} has rank {len(t.shape)}; the engine supports at most {MAX_RANK}")
         dims = list(t.shape) + [0] * (MAX_RANK - len(t.shape))
         flags = flags_by_index[i]
-        data_off = data_size = 0
+        data_off = data_size = encoding = 0
         if t.data is not None:
             # np.ascontiguousarray would turn a rank-0 scalar into shape (1,)
             arr = np.array(t.data, dtype=DTYPES[t.dtype], order="C", copy=True)
             if tuple(arr.shape) != tuple(t.shape):
                 raise SdkmError(f"tensor {t.name!r}: data shape {arr.shape} != declared {t.shape}")
             flags |= F_CONSTANT
-            _pad(const, CONST_ALIGN)
-            data_off, data_size = len(const), arr.nbytes
-            const += arr.tobytes()
+            raw = arr.tobytes()
+            coded = codec.encode(raw) if t.encoding == ENC_RANS and arr.size else None
+            if coded is not None and len(coded) < len(raw):
+                _pad(const, 4)
+                data_off, data_size, encoding = len(const), len(coded), ENC_RANS
+                const += coded
+            else:
+                _pad(const, CONST_ALIGN)
+                data_off, data_size = len(const), arr.nbytes
+                const += raw
         qidx = NO_QUANT
         if t.quant is not None:
             sc = np.ascontiguousarray(t.quant.scales, dtype="<f4").reshape(-1)
@@ -191,7 +208,7 @@ def encode(model: Model) -> bytes:
             qidx = n_quant
             n_quant += 1
         tensor_recs += TENSOR.pack(
-            strings.ref(t.name), t.dtype, len(t.shape), flags, *dims, data_off, data_size, qidx
+            strings.ref(t.name), t.dtype, len(t.shape), flags, *dims, data_off, data_size, qidx, encoding
         )
 
     indices: list[int] = []
@@ -222,8 +239,9 @@ def encode(model: Model) -> bytes:
     indices += model.outputs
     graph_rec = GRAPH.pack(strings.ref(model.name), len(model.inputs), first_in, len(model.outputs), first_out, 0)
     meta = dict(model.meta)
-    meta.setdefault("ops", model.ops_used())
-    meta.setdefault("dtypes", model.dtypes_used())
+    if model.meta_lists:
+        meta.setdefault("ops", model.ops_used())
+        meta.setdefault("dtypes", model.dtypes_used())
     meta_bytes = json.dumps(meta, sort_keys=True).encode()
 
     sections: list[tuple[int, bytes]] = [
@@ -245,7 +263,12 @@ def encode(model: Model) -> bytes:
         align = CONST_ALIGN if kind == S_CONST else 8
         while (base + len(body)) % align:
             body.append(0)
-        table += SECTION.pack(kind, 0, base + len(body), len(data))
+        enc = ENC_RAW
+        if model.code_sections and kind != S_CONST and len(data) >= 32:
+            coded = struct.pack("<Q", len(data)) + codec.encode(data)
+            if len(coded) < len(data):
+                data, enc = coded, ENC_RANS
+        table += SECTION.pack(kind, enc, base + len(body), len(data))
         body += data
     rest = bytes(table) + bytes(body)
     size = HEADER.size + len(rest)
@@ -275,6 +298,8 @@ def _decode(data: bytes) -> Model:
     if len(data) < HEADER.size:
         raise SdkmError(f"file is {len(data)} bytes, shorter than the {HEADER.size}-byte header (truncated?)")
     magic, major, _minor, _flags, nsec, size, crc, _ = HEADER.unpack_from(data, 0)
+    if magic == b"SDKE":
+        raise SdkmError("the model is encrypted (SDKE): decrypt it with its key first (sdkbuild.protect.decrypt)")
     if magic != MAGIC:
         raise SdkmError(f"not a .sdkm file (magic {magic!r}, expected {MAGIC!r})")
     if major != VERSION_MAJOR:
@@ -287,10 +312,18 @@ def _decode(data: bytes) -> Model:
         raise SdkmError("CRC-32 mismatch: the file is corrupted")
     sec: dict[int, bytes] = {}
     for i in range(nsec):
-        kind, _, off, sz = SECTION.unpack_from(data, HEADER.size + i * SECTION.size)
+        kind, enc, off, sz = SECTION.unpack_from(data, HEADER.size + i * SECTION.size)
         if off + sz > size or off < HEADER.size + nsec * SECTION.size:
             raise SdkmError(f"section {kind} [{off}, {off + sz}) lies outside the file")
         sec[kind] = data[off : off + sz]
+        if enc == ENC_RANS and kind != S_CONST and sz >= 8:
+            (raw_size,) = struct.unpack_from("<Q", sec[kind], 0)
+            try:
+                sec[kind] = codec.decode(sec[kind][8:], raw_size)
+            except codec.CodecError as e:
+                raise SdkmError(f"section {kind}: coded data: {e}") from None
+        elif enc != ENC_RAW:
+            raise SdkmError(f"section {kind}: unknown encoding {enc}")
     for k in (S_STRINGS, S_TENSORS, S_NODES, S_INDICES, S_GRAPH):
         if k not in sec:
             raise SdkmError(f"required section {k} is missing")
@@ -318,16 +351,25 @@ def _decode(data: bytes) -> Model:
     tsec = sec[S_TENSORS]
     for i in range(len(tsec) // TENSOR.size):
         name, dt, rank, flags, *rest = TENSOR.unpack_from(tsec, i * TENSOR.size)
-        dims, (doff, dsize, qidx) = rest[:6], rest[6:]
+        dims, (doff, dsize, qidx, encoding) = rest[:6], rest[6:]
         if dt not in DTYPES or rank > MAX_RANK:
             raise SdkmError(f"tensor {i}: bad dtype {dt} or rank {rank}")
         t = Tensor(string(name), dt, tuple(dims[:rank]))
         if flags & F_CONSTANT:
-            if doff + dsize > len(const) or dsize != t.nbytes:
+            if doff + dsize > len(const) or (encoding == ENC_RAW and dsize != t.nbytes):
                 raise SdkmError(f"tensor {t.name!r}: constant data out of range or of the wrong size")
-            t.data = np.frombuffer(const, dtype=DTYPES[dt], count=dsize // DTYPES[dt].itemsize, offset=doff).reshape(
-                t.shape
-            )
+            if encoding == ENC_RANS:
+                try:
+                    raw = codec.decode(const[doff:doff + dsize], t.nbytes)
+                except codec.CodecError as e:
+                    raise SdkmError(f"tensor {t.name!r}: coded data: {e}") from None
+                t.data = np.frombuffer(raw, dtype=DTYPES[dt]).reshape(t.shape)
+                t.encoding = ENC_RANS
+            elif encoding == ENC_RAW:
+                t.data = np.frombuffer(const, dtype=DTYPES[dt], count=dsize // DTYPES[dt].itemsize,
+                                       offset=doff).reshape(t.shape)
+            else:
+                raise SdkmError(f"tensor {t.name!r}: unknown data encoding {encoding}")
         if qidx != NO_QUANT:
             if qidx >= len(quants):
                 raise SdkmError(f"tensor {t.name!r}: quant index {qidx} out of range")
@@ -371,12 +413,17 @@ def _decode(data: bytes) -> Model:
     return m
 
 
-def read(path: str | os.PathLike) -> Model:
+def read(path: str | os.PathLike, key: bytes | None = None) -> Model:
+    """Read a .sdkm file; an encrypted one (SDKE) is decrypted with `key` (protect.py)."""
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as e:
         raise SdkmError(f"cannot read {p}: {e.strerror}") from None
+    if key is not None and data[:4] == b"SDKE":
+        from .protect import decrypt
+
+        data = decrypt(data, key)
     try:
         return decode(data)
     except SdkmError as e:

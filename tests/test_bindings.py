@@ -41,7 +41,7 @@ def test_description_matches_engine_header():
     for s in api.statuses:
         name = "SDK_OK" if s.code == 0 else f"SDK_ERR_{s.name}"
         assert re.search(rf"\b{name} = {s.code}\b", header)
-    assert [d.name for d in api.dtypes] == ["F32", "I8", "I32", "U8"]
+    assert [d.name for d in api.dtypes] == ["F32", "I8", "I32", "U8", "I64", "BOOL", "F16"]
     assert {c.name for c in api.classes} >= {"Engine", "Model", "Session", "TensorInfo", "SdkException"}
 
 

@@ -45,7 +45,7 @@ BAD_TOMLS = [
     ("files-dir", GOOD_TOML + '[models]\nfiles = ["adir.onnx"]\n', "adir.onnx"),
     ("files-garbage", GOOD_TOML + '[models]\nfiles = ["garbage.onnx"]\n', "not an ONNX model"),
     ("quantize-int", GOOD_TOML + "[models]\nquantize = 8\n", "models.quantize = 8"),
-    ("quantize-no-calibration", GOOD_TOML + '[models]\nquantize = "int8"\n', "needs [models] calibration"),
+    ("quantize-no-calibration", GOOD_TOML + '[models]\nquantize = "int8"\n', "models.calibration is not set"),
     ("baseline-int", GOOD_TOML + "[report]\nbaseline = 1\n", "report.baseline = 1"),
     ("budget-str", GOOD_TOML + '[report.budgets]\ntotal_bytes = "2MB"\n', "report.budgets.total_bytes = '2MB'"),
     ("budget-target", GOOD_TOML + "[report.budgets.targets.arm64]\nbytes = 1\n", "unknown target 'arm64'"),

@@ -175,3 +175,42 @@ def test_cli_init_and_error_exit(tmp_path: Path) -> None:
     (tmp_path / "sdk.toml").write_text((tmp_path / "sdk.toml").read_text().replace("min_sdk = 21", "min_sdk = 3"))
     r = subprocess.run([*exe, "build", "--config", str(tmp_path / "sdk.toml")], capture_output=True, text=True)
     assert r.returncode == 1 and "android.min_sdk = 3" in r.stderr and "Traceback" not in r.stderr
+
+
+# --------------------------------------------------------------------------- per-model options
+
+
+def _models_cfg(tmp_path, extra: str):
+    (tmp_path / "m").mkdir(exist_ok=True)
+    for n in ("a", "b"):
+        (tmp_path / "m" / f"{n}.onnx").write_bytes(b"x")
+    (tmp_path / "cal.npy").write_bytes(b"x")
+    text = ('[sdk]\nname = "K"\nversion = "1.0.0"\njava_package = "com.k"\nobjc_prefix = "KK"\n'
+            'targets = ["host"]\n[models]\nfiles = ["m/a.onnx", "m/b.onnx"]\n' + extra)
+    return config.parse(text, tmp_path / "sdk.toml")
+
+
+def test_per_model_tables_override_the_models_defaults(tmp_path) -> None:
+    cfg = _models_cfg(tmp_path, 'quantize = "int8"\ncalibration = "cal.npy"\n'
+                      '[models.b]\nprune = 0.8\nweight_bits = 3\ncompress = true\nstrip_names = true\n'
+                      'input_shapes = { x = [1, 3, 32, 32] }\n')
+    a, b = (cfg.models.options(p) for p in cfg.models.files)
+    assert a.quantize == b.quantize == "int8" and a.calibration == b.calibration == tmp_path / "cal.npy"
+    assert (a.prune, a.weight_bits, a.compress) == (0.0, 8, False)
+    assert (b.prune, b.weight_bits, b.compress, b.strip_names) == (0.8, 3, True, True)
+    assert b.input_shapes == {"x": (1, 3, 32, 32)}
+
+
+@pytest.mark.parametrize("extra, message", [
+    ('[models.c]\ncompress = true\n', r"\[models.c\] names no model"),
+    ('[models.a]\nprune = 1.5\n', r"models.a.prune = 1.5 is not valid"),
+    ('[models.a]\nweight_bits = 5\n', r"models.a.weight_bits = 5 is not valid: allowed: 8, 4, 3, 2"),
+    ('[models.a]\nweight_bits = 4\n', r"fewer than 8 bits need quantize"),
+    ('[models.a]\nprune = 0.5\n', r"\[models.a\] prune needs calibration data"),
+    ('quantize = "int8"\n', r"\[models\] quantize = \"int8\" needs calibration data, and models.calibration is not set"),
+    ('[models.a]\ninput_shapes = { x = [1, 0] }\n', r"models.a.input_shapes"),
+    ('[models.a]\ncompres = true\n', r"unknown key \[models.a\] 'compres' \(did you mean 'compress'\?\)"),
+])
+def test_bad_model_options_name_the_key(tmp_path, extra: str, message: str) -> None:
+    with pytest.raises(SdkbuildError, match=message):
+        _models_cfg(tmp_path, extra)

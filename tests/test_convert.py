@@ -363,18 +363,28 @@ def test_old_softmax_on_a_single_nontrivial_axis_stays_one_op() -> None:
     assert ops(conv) == ["Softmax"] and conv.nodes[0].attrs["axis"] == [2]
 
 
-def test_opset_out_of_range_is_rejected() -> None:
-    m = make([helper.make_node("Relu", ["x"], ["y"])], [("x", [1])], [("y", [1])], opset=8)
-    with pytest.raises(SdkbuildError, match="opset 8"):
+def test_opset_newer_than_onnx_is_rejected_and_old_opsets_upgraded() -> None:
+    from sdkbuild.convert.importer import MAX_OPSET
+
+    m = make([helper.make_node("Relu", ["x"], ["y"])], [("x", [1])], [("y", [1])], opset=MAX_OPSET + 1)
+    with pytest.raises(SdkbuildError, match=f"opset {MAX_OPSET + 1}, newer than the installed onnx"):
         convert_model(m)
+    # opset 8 is read as is; opset 6 is upgraded by onnx's version converter first
+    for opset in (6, 8):
+        m = make([helper.make_node("Relu", ["x"], ["y"])], [("x", [2])], [("y", [2])], opset=opset)
+        assert [n.op for n in convert_model(m).nodes] == ["Relu"]
 
 
 # --------------------------------------------------------------------------- shapes
 
 
-def test_dynamic_dims_default_to_one_or_take_input_shape() -> None:
+def test_dynamic_batch_defaults_to_one_other_dynamic_dims_need_input_shape() -> None:
     m = make([helper.make_node("Relu", ["x"], ["y"])], [("x", ["N", 3, "H", "W"])], [("y", ["N", 3, "H", "W"])])
-    assert convert_model(m).tensors[0].shape == (1, 3, 1, 1)
+    with pytest.raises(SdkbuildError, match=r"dynamic dimensions at axes 2 \(H\), 3 \(W\)") as e:
+        convert_model(m)
+    assert "--input-shape x=1,3,N,N" in str(e.value.hint)
+    m1 = make([helper.make_node("Relu", ["x"], ["y"])], [("x", ["N", 3, 8, 8])], [("y", ["N", 3, 8, 8])])
+    assert convert_model(m1).tensors[0].shape == (1, 3, 8, 8)
     assert convert_model(m, input_shapes={"x": (2, 3, 8, 9)}).tensors[0].shape == (2, 3, 8, 9)
     with pytest.raises(SdkbuildError, match="not a model input"):
         convert_model(m, input_shapes={"nope": (1,)})
@@ -395,25 +405,38 @@ def test_parse_input_shape() -> None:
 
 
 def unsupported_model() -> onnx.ModelProto:
+    # ops the engine will not run (a determinant, a hard max), and a Sub of two computed
+    # tensors at an operator version newer than the converter knows
     nodes = [helper.make_node("Relu", ["x"], ["a"], name="ok_relu"),
-             helper.make_node("Einsum", ["a", "a"], ["b"], name="foo", equation="ij,ij->ij"),
+             helper.make_node("Det", ["a"], ["b"], name="foo"),
              helper.make_node("Relu", ["b"], ["c"], name="after_foo"),  # supported, downstream of a failure
-             helper.make_node("TopK", ["c", "k"], ["d", "idx"], name="bar"),
-             helper.make_node("Gather", ["a", "gi"], ["e"], name="dyn_gather"),  # fold-only, input not constant
-             helper.make_node("Concat", ["d", "e"], ["y"], axis=0, name="cat")]
-    inits = [const("k", np.array([2], np.int64)), const("gi", np.array([0], np.int64))]
-    return make(nodes, [("x", [2, 2])], [("y", None)], inits)
+             helper.make_node("Hardmax", ["a"], ["d"], name="bar"),
+             helper.make_node("Concat", ["c", "d"], ["y"], axis=0, name="cat")]
+    return make(nodes, [("x", [2, 2])], [("y", None)])
 
 
 def test_unsupported_ops_are_all_named_in_one_error() -> None:
     with pytest.raises(SdkbuildError) as e:
         convert_model(unsupported_model())
     msg = e.value.message
-    assert msg.startswith("3 unsupported ops: ")
-    assert "node 'foo' (op Einsum)" in msg and "node 'bar' (op TopK)" in msg
-    assert "node 'dyn_gather' (op Gather) [supported only when all its inputs are constants]" in msg
+    assert msg.startswith("2 nodes cannot be converted:\n")
+    assert "node 'foo' (Det v11): not supported" in msg and "node 'bar' (Hardmax v13): not supported" in msg
     assert "'after_foo'" not in msg and "'cat'" not in msg
-    assert "; supported: " in msg and "Conv" in msg
+    assert "sdkbuild ops" in e.value.hint
+
+
+def test_op_version_newer_than_the_lowering_knows_is_named() -> None:
+    from sdkbuild.convert import registry
+
+    spec = registry.onnx_ops()["Relu"]
+    m = make([helper.make_node("Relu", ["x"], ["y"], name="r")], [("x", [2])], [("y", [2])], opset=14)
+    object.__setattr__(spec, "max_version", 13)  # pretend Relu-14 came after the lowering was written
+    try:
+        with pytest.raises(SdkbuildError, match=r"node 'r' \(Relu v14\): operator version 14 \(opset 14\) is "
+                           r"newer than the converter knows \(up to version 13\)"):
+            convert_model(m)
+    finally:
+        object.__setattr__(spec, "max_version", 14)
 
 
 def test_custom_domain_op_is_unsupported() -> None:
@@ -421,7 +444,7 @@ def test_custom_domain_op_is_unsupported() -> None:
     g = helper.make_graph([n], "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)])
-    with pytest.raises(SdkbuildError, match=r"node 'ms' \(op com.microsoft.FusedConv\)"):
+    with pytest.raises(SdkbuildError, match=r"node 'ms' \(com.microsoft.FusedConv\): ops of domain"):
         convert_model(m)
 
 
@@ -436,7 +459,7 @@ def test_cli_unsupported_op_exits_nonzero_and_writes_nothing(tmp_path: Path) -> 
     out = tmp_path / "bad.sdkm"
     res = run_cli("convert", str(src), "-o", str(out))
     assert res.returncode != 0
-    assert "node 'foo' (op Einsum)" in res.stderr and "node 'bar' (op TopK)" in res.stderr
+    assert "node 'foo' (Det v11)" in res.stderr and "node 'bar' (Hardmax v13)" in res.stderr
     assert "Traceback" not in res.stderr
     assert list(tmp_path.iterdir()) == [src]
 
@@ -596,7 +619,7 @@ def test_float_cast_is_removed_other_casts_are_not() -> None:
     m = make(nodes, [("x", [2])], [("y", [2])])
     assert ops(convert_model(m)) == ["Relu"]
     m.graph.node[0].attribute[0].i = TensorProto.INT32
-    with pytest.raises(SdkbuildError, match="float-to-float Cast"):
+    with pytest.raises(SdkbuildError, match="Cast from float32 to int32"):
         convert_model(m)
 
 
@@ -664,3 +687,53 @@ def test_external_weight_data_is_loaded_or_missing_data_reported(tmp_path: Path)
     with pytest.raises(SdkbuildError, match="external weight data"):
         convert_file(src, tmp_path / "ext2.sdkm")
     assert not (tmp_path / "ext2.sdkm").exists()
+
+
+# --------------------------------------------------------------------------- reproducers (tests/data/repro)
+
+REPRO = Path(__file__).parent / "data" / "repro"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("zerodim.onnx", r"model input 'x' declares dimension 0 at axis 1; every dimension must be >= 1"),
+    ("negdim.onnx", r"model input 'x' declares dimension -3 at axis 1"),
+    ("hugedim.onnx", r"model input 'x' with shape \[1, 2147483647\] is 8,589,934,588 bytes; the engine's limit"),
+])
+def test_bad_input_dims_are_refused_with_the_input_named(name: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(SdkbuildError, match=message) as e:
+        convert_file(REPRO / name, tmp_path / "m.sdkm")
+    assert "--input-shape" in e.value.hint
+    assert not (tmp_path / "m.sdkm").exists()
+
+
+def test_flatten_with_axis_equal_to_rank_folds_to_n_by_1() -> None:
+    m = onnx.load(str(REPRO / "flatten_axis_eq_rank.onnx"))  # Flatten(axis=2) of a [1, 64] constant
+    x = rand(64, 1)
+    conv = convert_model(m)
+    want = x + np.asarray(numpy_helper.to_array(m.graph.initializer[0])).reshape(64, 1)
+    np.testing.assert_allclose(sdkm_oracle.run(conv, {"x": x})[0], want, rtol=1e-6)
+
+
+def test_model_path_that_is_a_folder_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(SdkbuildError, match="is a folder, not a model file"):
+        convert_file(tmp_path, tmp_path / "m.sdkm")
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def test_every_engine_op_is_declared_once_in_the_registry_and_exists_in_the_engine() -> None:
+    from sdkbuild.convert import registry
+
+    declared = set(registry.engine_ops())
+    have = set(registry.available_engine_ops())
+    assert declared == have, (f"engine ops without a registry entry: {sorted(have - declared)}; "
+                              f"registry entries without engine/src/ops/<op>.cpp: {sorted(declared - have)}")
+
+
+def test_ops_command_lists_onnx_and_engine_ops() -> None:
+    res = CliRunner().invoke(cli, ["ops", "--markdown"])
+    assert res.exit_code == 0, res.output
+    assert "| Conv | 1, 11, 22 |" in res.output and "| Softmax |" in res.output
+    res = CliRunner().invoke(cli, ["ops", "--engine", "--markdown"])
+    assert res.exit_code == 0 and "| Reshape |" in res.output and "bool" in res.output

@@ -546,15 +546,17 @@ def test_rejects_bad_models(engine: runtime.Engine) -> None:
                    BAD_MODEL, "inner dimensions")
     _expect_reject(engine, Case("Gemm", [("a", rand(rng, 2, 3), False), ("b", rand(rng, 3, 5), True),
                                          ("c", rand(rng, 3, 5), True)]), (2, 5), BAD_MODEL, "broadcast")
-    _expect_reject(engine, Case("MatMul", [("a", rand(rng, 2, 2, 3), False), ("b", rand(rng, 3, 5), True)]),
-                   (2, 2, 5), UNSUPPORTED, "2-D")
+    _expect_reject(engine, Case("MatMul", [("a", rand(rng, 3), False), ("b", rand(rng, 3, 5), True)]),
+                   (5,), UNSUPPORTED, "rank")
+    _expect_reject(engine, Case("MatMul", [("a", rand(rng, 2, 2, 3), False), ("b", rand(rng, 3, 3, 5), False)]),
+                   (3, 2, 5), BAD_MODEL, "broadcast")
     _expect_reject(engine, Case("Add", [("a", rand(rng, 2, 3), False), ("b", rand(rng, 4), False)]), (2, 4),
                    BAD_MODEL, "broadcast")
     _expect_reject(engine, Case("Clip", [("x", rand(rng, 4), False)], {"min": [1.0], "max": [0.0]}, ("min", "max")),
                    (4,), BAD_MODEL, "min")
     _expect_reject(engine, Case("MaxPool", [x], {"strides": [1, 1]}), (1, 6, 8, 8), BAD_MODEL, "kernel_shape")
-    _expect_reject(engine, Case("AveragePool", [x], {"kernel_shape": [2, 2], "dilations": [2, 2]}), (1, 6, 6, 6),
-                   UNSUPPORTED, "dilations")
+    _expect_reject(engine, Case("AveragePool", [x], {"kernel_shape": [2, 2], "dilations": [0, 2]}), (1, 6, 6, 6),
+                   BAD_MODEL, "dilations")
     _expect_reject(engine, Case("Softmax", [x], {"axis": [4]}), (1, 6, 8, 8), BAD_MODEL, "axis")
     _expect_reject(engine, Case("Concat", [x, ("y", rand(rng, 1, 6, 7, 8), False)], {"axis": [1]}), (1, 12, 8, 8),
                    BAD_MODEL, "incompatible")

@@ -1,7 +1,7 @@
 """ONNX -> .sdkm conversion (`sdkbuild convert`).
 
-Pipeline: `importer` (ONNX opsets 9..21 -> ir.Graph with static shapes, constant folding,
-opset differences resolved) -> `passes` (BN folding, activation fusion, ...) ->
+Pipeline: `importer` (ONNX opsets 7 to the newest onnx knows -> ir.Graph with static shapes,
+constant folding, per-op lowering from the registry filled by `ops/`) -> `passes` (BN folding, activation fusion, ...) ->
 `export.to_sdkm` (-> sdkm.Model) -> optional `quantize` (int8) -> `banding` (a large
 Conv + MaxPool computed in row bands, to lower the peak memory) -> `sdkm.write` (atomic).
 
@@ -14,25 +14,32 @@ Public API:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
 
 from .. import __version__, sdkm
 from ..errors import SdkbuildError
-from . import passes
+from ..fileio import write_atomic
+from . import compress, passes
 from .banding import band_conv_pools
+from .compress import NO_COMPRESSION, Compression
 from .export import to_sdkm
-from .importer import Importer, check_opset
+from .importer import Importer
 
 _I8 = 2  # sdkm dtype code of int8
+_REFIT_SAMPLES = 1024  # calibration samples used to refit pruned layers (bounds the time)
 
 __all__ = [
-    "ConversionReport", "convert_file", "convert_model", "convert_model_report", "load_onnx", "parse_input_shape",
+    "Compression", "ConversionReport", "convert_file", "convert_model", "convert_model_report", "finish_model",
+    "load_onnx", "parse_input_shape",
 ]
 
 
@@ -48,6 +55,8 @@ class ConversionReport:
     rewrites: dict[str, int] = field(default_factory=dict)  # pass name -> rewrites made
     inputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
     outputs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    file_bytes: int | None = None  # size of the written .sdkm
+    encrypted: bool = False
 
     def summary_lines(self) -> list[str]:
         ops = ", ".join(f"{k} x{v}" for k, v in sorted(self.ops.items()))
@@ -55,9 +64,11 @@ class ConversionReport:
             f"{v} {k}" for k, v in self.rewrites.items() if v
         ]
         fmt = lambda d: ", ".join(f"{k} {'x'.join(map(str, s))}" for k, s in d.items())  # noqa: E731
+        size = f"; file: {self.file_bytes:,} bytes" if self.file_bytes is not None else ""
+        size += " (AES-256-GCM encrypted)" if self.encrypted else ""
         return [
             f"ops ({sum(self.ops.values())}): {ops}",
-            f"tensors: {self.tensors}, weights: {self.weights_bytes:,} bytes",
+            f"tensors: {self.tensors}, weights: {self.weights_bytes:,} bytes{size}",
             f"inputs: {fmt(self.inputs)}; outputs: {fmt(self.outputs)}",
             "passes: " + ", ".join(done),
         ]
@@ -80,6 +91,8 @@ def parse_input_shape(text: str) -> tuple[str, tuple[int, ...]]:
 def load_onnx(path: str | Path) -> tuple[onnx.ModelProto, bytes]:
     """Read and parse an ONNX file; returns the model and the file's bytes."""
     p = Path(path)
+    if p.is_dir():
+        raise SdkbuildError(f"{p} is a folder, not a model file", hint="pass the path of a .onnx file")
     if not p.is_file():
         raise SdkbuildError(f"model file not found: {p}", hint="check the path")
     data = p.read_bytes()
@@ -116,8 +129,8 @@ def convert_model_report(
     input_shapes: dict[str, tuple[int, ...]] | None = None,
     meta: dict | None = None,
 ) -> tuple[sdkm.Model, ConversionReport]:
-    opset = check_opset(model)
     imp = Importer(model, input_shapes)
+    opset = imp.opset
     g = imp.run()
     stats = dict(imp.rewrites)
     stats.update(passes.run_all(g))
@@ -146,6 +159,74 @@ def _report(m: sdkm.Model, opset: int, folded: int, stats: dict[str, int], outpu
     )
 
 
+def finish_model(
+    m: sdkm.Model,
+    report: ConversionReport,
+    *,
+    quantize: str | None = None,
+    calibration: str | Path | Sequence[Mapping[str, np.ndarray]] | None = None,
+    calibration_method: str = "mse",
+    compression: Compression = NO_COMPRESSION,
+    grams: dict[str, np.ndarray] | None = None,
+) -> tuple[sdkm.Model, ConversionReport]:
+    """The steps after import on the fp32 model `m` (left unchanged): pruning with refit,
+    int8 quantization, row banding, then the compression of what is stored. `grams`: a
+    cache of compress.layer_grams(m, ...) shared by calls on the same model and samples."""
+    stats = dict(report.rewrites)
+    if quantize and quantize != "int8":
+        raise SdkbuildError(f"quantization {quantize!r} is not available", hint="supported: int8")
+    if quantize and calibration is None:
+        raise SdkbuildError("--quantize int8 needs --calibration DIR_OR_NPY")
+    if compression.weight_bits != 8 and not quantize:
+        raise SdkbuildError(f"{compression.weight_bits}-bit weights need int8 quantization",
+                            hint="add --quantize int8 (and --calibration)")
+    samples = None
+    if calibration is not None and (quantize or compression.prune or compression.channels):
+        from .calibration import load_samples  # lazy: calibration loads onnxruntime
+
+        samples = load_samples(calibration, m) if isinstance(calibration, str | Path) else list(calibration)
+    work = copy.deepcopy(m)
+    if compression.prune or compression.channels:
+        if samples is None:
+            raise SdkbuildError("pruning refits the remaining weights on calibration data",
+                                hint="pass --calibration DIR_OR_NPY (inputs like the model's, not the evaluation set)")
+        if grams is None:
+            grams = {}
+        if not grams:
+            grams.update(compress.layer_grams(m, samples[:_REFIT_SAMPLES]))
+        layer_grams, dense = grams, m
+        if compression.channels:
+            removed, layer_grams = compress.prune_channels(work, compression.channels, grams)
+            stats["channels removed (conv chains shrunk, reading convs refit)"] = removed
+            dense = copy.deepcopy(work)  # the reference of the unstructured refit below
+        if compression.prune:
+            zeroed = compress.prune(work, compression.prune)
+            stats[f"weights pruned to {compression.prune:.0%} sparsity"] = zeroed
+            stats["pruned layers refit on calibration data"] = compress.reconstruct(work, dense, layer_grams)
+    if quantize:
+        from .quantize import quantize_model
+
+        qm = quantize_model(work, samples, method=calibration_method, weight_bits=compression.weight_bits)
+        qm.meta = {**work.meta, **qm.meta, "quantization": quantize}
+        stats["int8 ops"] = sum(1 for n in qm.nodes if any(qm.tensors[o].dtype == _I8 for o in n.outputs))
+        if compression.weight_bits != 8:
+            stats[f"dense layers with {compression.weight_bits}-bit weights"] = sum(
+                1 for n in work.nodes if compress.weight_input(work, n) is not None)
+        work = qm
+    banded = band_conv_pools(work)  # after quantization: it keeps the final quantization
+    if banded:
+        stats["Conv+MaxPool computed in row bands"] = banded
+    if compression.code:
+        stats["constants entropy-coded"] = compress.mark_coded(work)
+        compress.drop_implied_quant(work)
+    work.meta["ops"], work.meta["dtypes"] = work.ops_used(), work.dtypes_used()
+    if compression != NO_COMPRESSION:
+        work.meta["compression"] = compression.label()
+    if compression.strip_names:
+        compress.strip_names(work)
+    return work, _report(work, report.opset, report.constants_folded, stats)
+
+
 def convert_file(
     onnx_path: str | Path,
     out_path: str | Path,
@@ -154,8 +235,11 @@ def convert_file(
     quantize: str | None = None,
     calibration: str | Path | None = None,
     calibration_method: str = "mse",
+    compression: Compression = NO_COMPRESSION,
+    encrypt_key: bytes | None = None,
 ) -> ConversionReport:
-    """Convert one ONNX file to .sdkm; writes nothing on error."""
+    """Convert one ONNX file to .sdkm (encrypted with AES-256-GCM when `encrypt_key` is
+    given, see sdkbuild/protect.py); writes nothing on error."""
     src = Path(onnx_path)
     if src.exists() and Path(out_path).resolve() == src.resolve():
         raise SdkbuildError(f"the output {out_path} is the input model: converting would overwrite it",
@@ -163,30 +247,18 @@ def convert_file(
     model, data = load_onnx(src)
     meta = {"source": src.name, "source_sha256": hashlib.sha256(data).hexdigest()}
     m, report = convert_model_report(model, input_shapes=input_shapes, meta=meta)
-    if quantize:
-        if quantize != "int8":
-            raise SdkbuildError(f"quantization {quantize!r} is not available", hint="supported: int8")
-        if calibration is None:
-            raise SdkbuildError("--quantize int8 needs --calibration DIR_OR_NPY")
-        from .quantize import quantize_model  # lazy: calibration loads onnxruntime
-
-        qm = quantize_model(m, calibration, method=calibration_method)
-        qm.meta = {**m.meta, **qm.meta, "quantization": quantize}
-        qm.meta["ops"], qm.meta["dtypes"] = qm.ops_used(), qm.dtypes_used()  # the fp32 lists are stale now
-        int8_nodes = sum(1 for n in qm.nodes if any(qm.tensors[o].dtype == _I8 for o in n.outputs))
-        report = _report(qm, report.opset, report.constants_folded, {**report.rewrites, "int8 ops": int8_nodes})
-        m = qm
-    banded = band_conv_pools(m)  # last: it keeps the final (possibly int8) quantization
-    if banded:
-        m.meta["ops"], m.meta["dtypes"] = m.ops_used(), m.dtypes_used()
-        report = _report(m, report.opset, report.constants_folded,
-                         {**report.rewrites, "Conv+MaxPool computed in row bands": banded})
+    m, report = finish_model(m, report, quantize=quantize, calibration=calibration,
+                             calibration_method=calibration_method, compression=compression)
     out = Path(out_path)
     try:
-        sdkm.write(m, out)
+        data = sdkm.encode(m)
+        if encrypt_key is not None:
+            from ..protect import encrypt
+
+            data = encrypt(data, encrypt_key)
+        write_atomic(out, data)
     except OSError as e:
         raise SdkbuildError(f"cannot write {out}: {e.strerror}", hint="check the output folder") from None
     except sdkm.SdkmError as e:
         raise SdkbuildError(f"cannot encode the converted model: {e}") from None
-    return dataclasses.replace(report, output=str(out))
-
+    return dataclasses.replace(report, output=str(out), file_bytes=out.stat().st_size, encrypted=encrypt_key is not None)

@@ -19,18 +19,14 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import defs, helper, numpy_helper
 
 from .. import sdkm
 from ..errors import SdkbuildError
+from .registry import OnnxBuilder, engine_ops
 
-OPSET = 17
+OPSET = 21  # the ONNX form engine ops are expressed in (registry.EngineOp.to_onnx)
 Sample = dict[str, np.ndarray]  # graph input name -> array of the input's shape
-
-# ops whose attributes mean the same in .sdkm and ONNX (modulo the fused activation)
-_SAME = {"Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Sigmoid", "HardSwish", "MaxPool", "AveragePool",
-         "GlobalAveragePool", "Softmax", "Concat", "Transpose", "LRN"}  # fmt: skip
-
 
 def _model_inputs(model: sdkm.Model) -> list[sdkm.Tensor]:
     return [model.tensors[i] for i in model.inputs]
@@ -112,86 +108,80 @@ def load_samples(path: str | os.PathLike, model: sdkm.Model) -> list[Sample]:
 
 # --------------------------------------------------------------------------- ONNX export
 
-def _const(name: str, arr: np.ndarray) -> onnx.TensorProto:
-    return numpy_helper.from_array(np.asarray(arr), name)
-
-
-def _activation_nodes(node: sdkm.Node, pre: str, out: str, consts: list) -> list[onnx.NodeProto]:
+def _activation_nodes(node: sdkm.Node, pre: str, out: str, b: OnnxBuilder) -> None:
     act = node.attrs.get("activation", [0])
     kind = int(act[0]) if isinstance(act, list) and act else 0
     if kind == sdkm.ACT_RELU:
-        return [helper.make_node("Relu", [pre], [out])]
-    if kind == sdkm.ACT_CLIP:
+        b.node("Relu", [pre], [out])
+    elif kind == sdkm.ACT_CLIP:
         lo, hi = (list(node.attrs.get("activation_params", [-np.inf, np.inf])) + [np.inf])[:2]
-        consts += [_const(out + "__lo", np.float32(lo)), _const(out + "__hi", np.float32(hi))]
-        return [helper.make_node("Clip", [pre, out + "__lo", out + "__hi"], [out])]
-    if kind == sdkm.ACT_HARDSWISH:
-        return [helper.make_node("HardSwish", [pre], [out])]
-    if kind == sdkm.ACT_SIGMOID:
-        return [helper.make_node("Sigmoid", [pre], [out])]
-    return []
+        b.node("Clip", [pre, b.const(out + "__lo", lo, np.float32), b.const(out + "__hi", hi, np.float32)], [out])
+    elif kind == sdkm.ACT_HARDSWISH:
+        b.node("HardSwish", [pre], [out])
+    elif kind == sdkm.ACT_SIGMOID:
+        b.node("Sigmoid", [pre], [out])
 
 
-def node_to_onnx(node: sdkm.Node, names: Sequence[str], consts: list) -> list[onnx.NodeProto]:
+_ENGINE_ONLY_ATTRS = ("activation", "activation_params")
+
+
+def onnx_attrs(node: sdkm.Node, opset: int = OPSET) -> dict:
+    """The engine node's attributes in ONNX form, typed by the ONNX schema of the same op."""
+    schema = defs.get_schema(node.op, opset)
+    out: dict = {}
+    for k, v in node.attrs.items():
+        if k in _ENGINE_ONLY_ATTRS:
+            continue
+        a = schema.attributes.get(k)
+        if a is None:
+            raise SdkbuildError(f"internal: engine attribute {k!r} of {node.op} has no ONNX equivalent",
+                                hint="give the engine op a to_onnx in sdkbuild/convert/ops/")
+        t = a.type
+        if t == defs.OpSchema.AttrType.INT:
+            out[k] = int(v[0])
+        elif t == defs.OpSchema.AttrType.FLOAT:
+            out[k] = float(v[0])
+        elif t == defs.OpSchema.AttrType.INTS:
+            out[k] = [int(x) for x in v]
+        elif t == defs.OpSchema.AttrType.FLOATS:
+            out[k] = [float(x) for x in v]
+        else:
+            out[k] = v
+    return out
+
+
+def node_to_onnx(node: sdkm.Node, names: Sequence[str], b: OnnxBuilder) -> None:
     """ONNX node(s) computing one fp32 .sdkm node; `names` maps tensor index -> name."""
     ins = [names[i] if i >= 0 else "" for i in node.inputs]
-    out = names[node.outputs[0]]
-    attrs = {k: v for k, v in node.attrs.items() if k not in ("activation", "activation_params")}
-    op = node.op
-    if op in _SAME:
-        acts = _activation_nodes(node, out + "__preact", out, consts)
-        nout = [out + "__preact"] if acts else [out]
-        if op == "Conv" and len(ins) == 3 and ins[2] == "":
-            ins = ins[:2]
-        return [helper.make_node(op, ins, nout, name=node.name, **attrs), *acts]
-    if op == "Clip":
-        lo, hi = float(attrs.get("min", [-np.inf])[0]), float(attrs.get("max", [np.inf])[0])
-        consts += [_const(out + "__lo", np.float32(lo)), _const(out + "__hi", np.float32(hi))]
-        return [helper.make_node("Clip", [ins[0], out + "__lo", out + "__hi"], [out], name=node.name)]
-    if op == "Reshape":
-        consts.append(_const(out + "__shape", np.asarray(attrs["shape"], dtype=np.int64)))
-        return [helper.make_node("Reshape", [ins[0], out + "__shape"], [out], name=node.name)]
-    if op == "Pad":
-        consts.append(_const(out + "__pads", np.asarray(attrs["pads"], dtype=np.int64)))
-        consts.append(_const(out + "__value", np.float32(attrs.get("value", [0.0])[0])))
-        return [helper.make_node("Pad", [ins[0], out + "__pads", out + "__value"], [out], name=node.name,
-                                 mode=str(attrs.get("mode", "constant")))]
-    if op == "Slice":
-        consts.append(_const(out + "__starts", np.asarray(attrs["starts"], dtype=np.int64)))
-        consts.append(_const(out + "__ends", np.asarray(attrs["ends"], dtype=np.int64)))
-        return [helper.make_node("Slice", [ins[0], out + "__starts", out + "__ends"], [out], name=node.name)]
-    raise SdkbuildError(f"node {node.name!r}: op {op} cannot be calibrated (not an fp32 engine op)")
-
-
-def _squeeze_attrs(node: sdkm.Node) -> sdkm.Node:
-    # single-element float attrs are scalars in ONNX (alpha, beta, bias, size...)
-    fixed: dict = {}
-    for k, v in node.attrs.items():
-        if k in ("alpha", "beta", "bias") and isinstance(v, list) and len(v) == 1:
-            fixed[k] = float(v[0])
-        elif k in ("transA", "transB", "group", "axis", "size", "ceil_mode", "count_include_pad") and isinstance(
-            v, list
-        ):
-            fixed[k] = int(v[0])
-        else:
-            fixed[k] = v
-    return sdkm.Node(node.op, node.name, node.inputs, node.outputs, fixed, node.float_attrs)
+    while ins and ins[-1] == "":
+        ins.pop()
+    outs = [names[o] for o in node.outputs]
+    spec = engine_ops().get(node.op)
+    if spec is None:
+        raise SdkbuildError(f"node {node.name!r}: op {node.op} cannot be calibrated (not an fp32 engine op)")
+    act = int(node.attrs.get("activation", [0])[0]) if "activation" in node.attrs else 0
+    real = [outs[0] + "__preact", *outs[1:]] if act else outs
+    if spec.to_onnx is not None:
+        spec.to_onnx(node, ins, real, b)
+    else:
+        b.node(node.op, ins, real, node.name, **onnx_attrs(node))
+    if act:
+        _activation_nodes(node, real[0], outs[0], b)
 
 
 def to_onnx(model: sdkm.Model, record_all: bool = True) -> onnx.ModelProto:
     """The fp32 `model` as ONNX; with record_all every activation tensor is an output."""
     names = [t.name for t in model.tensors]
-    consts: list[onnx.TensorProto] = []
-    nodes: list[onnx.NodeProto] = []
+    b = OnnxBuilder()
     for t in model.tensors:
         if t.data is not None:
-            consts.append(_const(t.name, np.asarray(t.data)))
+            b.consts.append(numpy_helper.from_array(np.asarray(t.data), t.name))
     for n in model.nodes:
-        nodes += node_to_onnx(_squeeze_attrs(n), names, consts)
+        node_to_onnx(n, names, b)
 
     def vi(i: int) -> onnx.ValueInfoProto:
         t = model.tensors[i]
-        return helper.make_tensor_value_info(t.name, TensorProto.FLOAT, list(t.shape))
+        return helper.make_tensor_value_info(t.name, helper.np_dtype_to_tensor_dtype(t.numpy_dtype), list(t.shape))
 
     outs = list(model.outputs)
     if record_all:
@@ -201,9 +191,9 @@ def to_onnx(model: sdkm.Model, record_all: bool = True) -> onnx.ModelProto:
                 if o not in seen and model.tensors[o].data is None:
                     outs.append(o)
                     seen.add(o)
-    graph = helper.make_graph(nodes, model.name or "model", [vi(i) for i in model.inputs], [vi(i) for i in outs],
-                              initializer=consts)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
+    graph = helper.make_graph(b.nodes, model.name or "model", [vi(i) for i in model.inputs], [vi(i) for i in outs],
+                              initializer=b.consts)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=10)
 
 
 def run_onnx(proto: onnx.ModelProto, samples: Sequence[Sample]):

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import sdkm
 from ..errors import SdkbuildError
-from .ir import ENGINE_OPS, FLOAT_ATTRS, Graph
+from .ir import Graph
+from .registry import available_engine_ops, engine_ops
 
 
 def _attr(value: Any) -> sdkm.AttrValue:
@@ -16,11 +17,21 @@ def _attr(value: Any) -> sdkm.AttrValue:
         return value
     if isinstance(value, (list, tuple, np.ndarray)):
         return [v.item() if isinstance(v, np.generic) else v for v in value]
-    return [value]
+    return [value.item() if isinstance(value, np.generic) else value]
+
+
+def _is_float(value: sdkm.AttrValue) -> bool:
+    return not isinstance(value, str) and any(isinstance(v, float) for v in value)
+
+
+def engine_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype a tensor has in the engine: float64 computes as float32, the rest as is."""
+    return np.dtype(np.float32) if dtype == np.float64 else np.dtype(dtype)
 
 
 def to_sdkm(g: Graph, meta: dict | None = None) -> sdkm.Model:
-    leftovers = sorted({op.op_type for op in g.ops if op.op_type not in ENGINE_OPS})
+    have = available_engine_ops()
+    leftovers = sorted({op.op_type for op in g.ops if op.op_type not in have})
     if leftovers:
         raise SdkbuildError(f"internal: ops {leftovers} survived conversion", hint="please report this model")
     m = sdkm.Model(name=g.name, meta=dict(meta or {}))
@@ -36,18 +47,18 @@ def to_sdkm(g: Graph, meta: dict | None = None) -> sdkm.Model:
         if data is not None:
             if np.issubdtype(data.dtype, np.floating):
                 data = np.ascontiguousarray(data, dtype=np.float32)  # f16/f64 weights become f32
-            elif data.dtype not in (np.int8, np.uint8, np.int32):
-                raise SdkbuildError(
-                    f"constant {name!r} has dtype {data.dtype}, which no engine op takes",
-                    hint="this model computes with non-float tensors, which the engine does not support",
-                )
             # a scalar constant is stored as shape (1,): same broadcasting, and the
             # writer's contiguous copy would make a 0-d array 1-d anyway
             data = data.reshape(1) if data.ndim == 0 else data
-            dtype, shape = sdkm.dtype_code(data.dtype), tuple(data.shape)
+            dtype, shape = data.dtype, tuple(data.shape)
         else:
-            dtype, shape = sdkm.dtype_code(v.dtype if v.dtype != np.float64 else np.float32), tuple(v.shape)
-        index[name] = m.add_tensor(sdkm.Tensor(name, dtype, shape, data))
+            dtype, shape = engine_dtype(v.dtype), tuple(v.shape)
+        try:
+            code = sdkm.dtype_code(dtype)
+        except sdkm.SdkmError:
+            raise SdkbuildError(f"tensor {name!r} has dtype {np.dtype(dtype).name}, which the engine does not "
+                                "compute with", hint="export the model with float32/int64/int32/bool tensors") from None
+        index[name] = m.add_tensor(sdkm.Tensor(name, code, shape, data))
         return index[name]
 
     m.inputs = [tensor(n) for n in g.inputs]
@@ -55,7 +66,10 @@ def to_sdkm(g: Graph, meta: dict | None = None) -> sdkm.Model:
         ins = [tensor(i) for i in op.inputs]
         outs = [tensor(o) for o in op.outputs]
         attrs = {k: _attr(v) for k, v in op.attrs.items()}
-        floats = frozenset(k for k in attrs if k in FLOAT_ATTRS and not isinstance(attrs[k], str))
+        spec = engine_ops().get(op.op_type)
+        declared = spec.float_attrs if spec else frozenset()
+        floats = frozenset(k for k, v in attrs.items() if not isinstance(v, str) and (k in declared or _is_float(v)))
+        floats |= frozenset(k for k in attrs if k == "activation_params")
         m.nodes.append(sdkm.Node(op.op_type, op.name, ins, outs, attrs, floats))
     m.outputs = [tensor(n) for n in g.outputs]
     m.meta.setdefault("ops", m.ops_used())

@@ -1,8 +1,10 @@
-"""Constant folding: evaluate ONNX nodes whose inputs are all constants, with numpy.
+"""Constant folding: evaluate ONNX nodes whose inputs are all constants.
 
-Covers what exporters emit to compute shapes at run time (Shape -> Gather -> Unsqueeze ->
-Concat -> Reshape and the like) plus simple arithmetic on weights. `evaluate` returns the
-output arrays, or None when the op is not foldable here (the importer then lowers it).
+`fold(node, inputs, opset)` computes the outputs of any deterministic ONNX node: a numpy
+fast path (`evaluate`) for what exporters emit to compute shapes at run time (Shape ->
+Gather -> Unsqueeze -> Concat -> Reshape and the like, simple arithmetic on weights), and
+onnx's reference implementation (`onnx.reference`) for every other op, at the model's
+opset. So any op folds when its inputs are known, whether or not the engine has it.
 """
 
 from __future__ import annotations
@@ -140,8 +142,8 @@ def evaluate(node: onnx.NodeProto, ins: Arrays, opset: int) -> list[np.ndarray] 
         target = attr_value(node, "shape") if opset < 5 else ins[1].tolist()
         return [x.reshape(reshape_target(x.shape, target, bool(attr_value(node, "allowzero", 0))))]
     if op == "Flatten":
-        axis = attr_value(node, "axis", 1) % max(x.ndim, 1) if x.ndim else 0
-        return [x.reshape(int(np.prod(x.shape[:axis], dtype=np.int64)), -1)]
+        axis = flatten_axis(int(attr_value(node, "axis", 1)), x.ndim)
+        return [x.reshape(int(np.prod(x.shape[:axis], dtype=np.int64)), int(np.prod(x.shape[axis:], dtype=np.int64)))]
     if op == "Transpose":
         return [np.transpose(x, attr_value(node, "perm"))]
     if op == "Expand":
@@ -179,16 +181,58 @@ def evaluate(node: onnx.NodeProto, ins: Arrays, opset: int) -> list[np.ndarray] 
         return [_reduce(np.prod, node, ins, opset, 18)]
     if op == "ReduceSum":
         return [_reduce(np.sum, node, ins, opset, 13)]
+    if op == "DequantizeLinear" and ins[0].dtype in (np.int8, np.uint8, np.int32) and \
+            not attr_value(node, "block_size", 0):  # QDQ weights; onnx.reference has no version < 19
+        x, scale = ins[0], np.asarray(ins[1], np.float32)
+        zp = np.asarray(ins[2]).astype(np.int64) if len(ins) > 2 and ins[2] is not None else np.int64(0)
+        shape = [1] * x.ndim
+        if scale.size > 1:
+            shape[int(attr_value(node, "axis", 1)) % x.ndim] = -1
+        return [((x.astype(np.int64) - zp.reshape(shape if zp.size > 1 else ())) * scale.reshape(shape))
+                .astype(np.float32)]
     return None
 
 
-# Ops that exist in a graph only to compute constants (shapes, indices): they are supported
-# when, and only when, their inputs are constant after folding.
-FOLD_ONLY = frozenset(
-    {
-        "Constant", "Cast", "Gather", "ConstantOfShape", "Slice", "Expand", "Range", "Size", "Sub",
-        "Div", "Pow", "Equal", "Greater", "Less", "And", "Or", "Mod", "Neg", "Sqrt", "Floor", "Ceil",
-        "Abs", "Exp", "Not", "Reciprocal", "Where", "Min", "Max", "ReduceProd", "ReduceSum", "Shape",
-        "Unsqueeze", "Squeeze", "Flatten", "Reshape", "Transpose", "Concat", "Identity", "Add", "Mul",
-    }
-)  # fmt: skip
+def flatten_axis(axis: int, rank: int) -> int:
+    """Flatten's axis in [0, rank] (axis == rank is allowed: the output is [N, 1])."""
+    if not -rank <= axis <= rank:
+        raise ValueError(f"Flatten axis {axis} is out of range for rank {rank}")
+    return axis + rank if axis < 0 else axis
+
+
+# Ops whose outputs are random: never folded, whatever their inputs.
+NONDETERMINISTIC = frozenset(
+    {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli"}
+)
+
+
+def fold(node: onnx.NodeProto, ins: Arrays, opset: int) -> list[np.ndarray] | None:
+    """Outputs of `node` for constant inputs, or None when it cannot be evaluated."""
+    if node.op_type in NONDETERMINISTIC or node.domain not in ("", "ai.onnx"):
+        return None
+    outs = evaluate(node, ins, opset)
+    if outs is not None:
+        return outs
+    return _reference(node, ins, opset)
+
+
+def _reference(node: onnx.NodeProto, ins: Arrays, opset: int) -> list[np.ndarray] | None:
+    from onnx.reference import ReferenceEvaluator
+
+    names = [f"in{i}" if a is not None else "" for i, a in enumerate(ins)]
+    renamed = helper.make_node(node.op_type, names, [f"out{i}" for i in range(len(node.output))],
+                               domain=node.domain)
+    renamed.attribute.extend(node.attribute)
+    inputs = [helper.make_tensor_value_info(n, helper.np_dtype_to_tensor_dtype(np.asarray(a).dtype), None)
+              for n, a in zip(names, ins, strict=True) if n]
+    outputs = [helper.make_value_info(o, onnx.TypeProto()) for o in renamed.output]
+    model = helper.make_model(helper.make_graph([renamed], "fold", inputs, outputs),
+                              opset_imports=[helper.make_opsetid("", opset)])
+    try:
+        ev = ReferenceEvaluator(model)
+        res = ev.run(None, {n: np.asarray(a) for n, a in zip(names, ins, strict=True) if n})
+    except NotImplementedError:
+        return None
+    except Exception as e:  # the reference kernels raise whatever numpy raises on bad input
+        raise ValueError(f"{type(e).__name__}: {e}") from None
+    return [np.asarray(r) for r in res]

@@ -11,7 +11,8 @@ Deliberately small so that passes (folding, fusion, later quantization) stay sim
 
 The importer produces a graph whose ops are engine ops plus a few transient ones
 (`BatchNormalization`, `HardSigmoid`) that passes.py removes; `export.to_sdkm` rejects
-anything that is not an engine op. Shapes are always static and known.
+anything that is not an engine op (registry.available_engine_ops). Shapes are always
+static and known.
 """
 
 from __future__ import annotations
@@ -22,21 +23,8 @@ from typing import Any
 
 import numpy as np
 
-# The op set the engine implements (docs/sdkm-format.md, "Ops and attributes").
-ENGINE_OPS = frozenset(
-    {
-        "Conv", "Gemm", "MatMul", "Add", "Mul", "Relu", "Sigmoid", "HardSwish", "Clip", "MaxPool",
-        "AveragePool", "GlobalAveragePool", "Softmax", "Concat", "Reshape", "Slice", "Transpose", "Pad", "LRN",
-        "QuantizeLinear", "DequantizeLinear",
-    }
-)  # fmt: skip
-
 # Ops that carry a fused `activation` attribute.
 FUSABLE_PRODUCERS = frozenset({"Conv", "Gemm", "Add"})
-
-# Attribute names whose values are float lists in the file (everything else numeric is ints).
-FLOAT_ATTRS = frozenset({"alpha", "beta", "bias", "min", "max", "value", "activation_params"})
-
 
 @dataclass
 class Value:

@@ -5,6 +5,8 @@
 3. `fold_batchnorm`: BatchNormalization folded into the Conv/Gemm that produces its input
    (weights and bias rescaled); a BN without such a producer becomes Mul + Add.
 4. `matmul_add_to_gemm`: MatMul(x, W) + b with constant W and a bias vector -> Gemm.
+4b. `fuse_layernorm` (layernorm.py): ReduceMean/Sub/Pow/Sqrt/Div(/Mul/Add) -> LayerNormalization.
+4c. `fuse_attention` (attention.py): MatMul-scale-mask-Softmax-MatMul -> Attention.
 5. `fuse_activations`: Relu / Clip / HardSwish / Sigmoid following a Conv, Gemm or Add
    whose output has no other use -> the producer's `activation` attribute.
 6. `remove_dead`: ops and constants nobody uses.
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .attention import fuse_attention
 from .ir import FUSABLE_PRODUCERS, Graph, Op, Value
+from .layernorm import fuse_layernorm
 
 ACTIVATIONS = {"Relu": 1, "Clip": 2, "HardSwish": 3, "Sigmoid": 4}
 
@@ -134,6 +138,8 @@ def matmul_add_to_gemm(g: Graph) -> int:
         add = g.single_use(out)
         if w is None or add is None or add.op_type != "Add" or "activation" in add.attrs:
             continue
+        if w.ndim != 2 or len(g.value(mm.inputs[0]).shape) != 2:
+            continue
         other = add.inputs[1] if add.inputs[0] == out else add.inputs[0]
         c = g.const_data(other)
         cols = w.shape[1]
@@ -185,6 +191,8 @@ def run_all(g: Graph) -> dict[str, int]:
     stats["HardSigmoid lowered"] = lower_hardsigmoid(g)
     stats["BN folded"], stats["BN lowered to Mul+Add"] = fold_batchnorm(g)
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
+    stats["LayerNorm pattern -> LayerNormalization"] = fuse_layernorm(g)
+    stats["attention fused"] = fuse_attention(g)
     stats["activations fused"] = fuse_activations(g)
     stats["dead ops removed"] = g.remove_dead()
     return stats

@@ -37,6 +37,8 @@ import numpy as np
 from .. import sdkm
 from ..errors import SdkbuildError
 from . import calibration as cal
+from . import compress
+from .registry import OnnxBuilder
 
 I8, F32, I32 = 2, 1, 3
 
@@ -95,15 +97,29 @@ def activation_quant(lo: float, hi: float) -> sdkm.Quant:
     return sdkm.Quant(np.asarray([scale], np.float32), np.asarray([zp], np.int32), -1)
 
 
-def weight_quant(w: np.ndarray, axis: int = 0) -> tuple[np.ndarray, sdkm.Quant]:
-    """Per-channel symmetric int8 weights in [-127, 127] along `axis`."""
+def weight_quant(w: np.ndarray, axis: int = 0, qmax: int = 127) -> tuple[np.ndarray, sdkm.Quant]:
+    """Per-channel symmetric int8 weights in [-qmax, qmax] along `axis`. qmax 127: the scale
+    maps each channel's largest magnitude to 127. Fewer levels (qmax 7, 3, 1: 4-, 3- and
+    2-bit weights in int8 storage, which the same kernels run) clip: each channel's scale is
+    the one of a grid of clipping points with the least squared error."""
     w = np.asarray(w, np.float32)
     red = tuple(i for i in range(w.ndim) if i != axis)
     amax = np.abs(w).max(axis=red) if red else np.abs(w)
-    scales = np.where(amax > 0, amax / 127.0, 1.0).astype(np.float32)
     shape = [1] * w.ndim
     shape[axis] = -1
-    q = np.clip(np.rint(w / scales.reshape(shape)), -127, 127).astype(np.int8)
+    scales = np.where(amax > 0, amax / float(qmax), 1.0).astype(np.float32)
+    if qmax < 127:
+        wc = np.moveaxis(w, axis, 0).reshape(w.shape[axis], -1).astype(np.float64)
+        best_err = np.full(wc.shape[0], np.inf)
+        best = scales.astype(np.float64).copy()
+        for frac in np.linspace(0.3, 1.0, 36):
+            sc = np.where(amax > 0, amax * frac / float(qmax), 1.0)[:, None]
+            err = np.square(np.clip(np.rint(wc / sc), -qmax, qmax) * sc - wc).sum(axis=1)
+            better = err < best_err
+            best_err = np.where(better, err, best_err)
+            best = np.where(better, sc[:, 0], best)
+        scales = best.astype(np.float32)
+    q = np.clip(np.rint(w / scales.reshape(shape)), -qmax, qmax).astype(np.int8)
     return q, sdkm.Quant(scales, np.zeros(scales.size, np.int32), axis)
 
 
@@ -183,8 +199,10 @@ def _int8_capable(m: sdkm.Model, n: sdkm.Node) -> bool:
 
 
 class _Rewriter:
-    def __init__(self, src: sdkm.Model, ranges: Mapping[str, tuple[float, float]], int8_io: bool):
+    def __init__(self, src: sdkm.Model, ranges: Mapping[str, tuple[float, float]], int8_io: bool,
+                 weight_bits: int = 8):
         self.src, self.ranges, self.int8_io = src, ranges, int8_io
+        self.weight_bits = weight_bits
         self.out = sdkm.Model(name=src.name, meta=dict(src.meta))
         self.fver: dict[int, int] = {}  # src tensor -> new float tensor
         self.qver: dict[int, int] = {}  # src tensor -> new int8 tensor
@@ -278,13 +296,18 @@ class _Rewriter:
 
     def _weights(self, n: sdkm.Node, w: np.ndarray, b: np.ndarray | None, x: int) -> list[int]:
         in_scale = float(self.qparams(n.inputs[0]).scales[0])
-        qw, wq = weight_quant(w, 0)
+        low = self.weight_bits < 8 and compress.weight_input(self.src, self.src_node(n)) is not None
+        qw, wq = weight_quant(w, 0, (1 << (self.weight_bits - 1)) - 1 if low else 127)
         ins = [x, self.const(self.src.tensors[n.inputs[1]].name, qw, I8, wq)]
         if b is not None:
             qb, bq = bias_quant(b.reshape(-1), in_scale, wq.scales, bias_limit(qw))
             bname = self.src.tensors[n.inputs[2]].name if len(n.inputs) > 2 and n.inputs[2] >= 0 else n.name + "/bias"
             ins.append(self.const(bname, qb, I32, bq))
         return ins
+
+    def src_node(self, n: sdkm.Node) -> sdkm.Node:
+        """The source model's node `n` was made from (Gemm rewrites keep the name)."""
+        return next(s for s in self.src.nodes if s.name == n.name)
 
     def _q_conv(self, n: sdkm.Node) -> None:
         t = self.src.tensors
@@ -320,8 +343,13 @@ def quantize_model(
     int8_io: bool = False,
     method: str | None = None,
     bias_correction: bool = False,
+    weight_bits: int = 8,
 ) -> sdkm.Model:
-    """The int8 version of the fp32 `model` (see the module docstring)."""
+    """The int8 version of the fp32 `model` (see the module docstring). `weight_bits` 4, 3
+    or 2 quantizes the weights of the dense layers (compress.weight_input) to [-7, 7], [-3, 3]
+    or [-1, 1]."""
+    if weight_bits not in (2, 3, 4, 8):
+        raise SdkbuildError(f"weight bits {weight_bits} are not supported", hint="use 8, 4, 3 or 2")
     bad = [t.name for t in model.tensors if t.dtype != F32 or t.quant is not None]
     if bad:
         raise SdkbuildError(f"model is not a plain fp32 model (tensor {bad[0]!r} is not f32)",
@@ -333,7 +361,7 @@ def quantize_model(
         if not samples:
             raise SdkbuildError("no calibration samples given")
     ranges = cal.collect_ranges(model, samples, percentile, method)
-    qm = _Rewriter(model, ranges, int8_io).run()
+    qm = _Rewriter(model, ranges, int8_io, weight_bits).run()
     if bias_correction:
         correct_biases(model, qm, samples)
     return qm
@@ -346,26 +374,31 @@ _BC_SAMPLES = 32  # enough for per-channel means; bounds the time on big calibra
 
 def _fp32_node_session(m: sdkm.Model, n: sdkm.Node):
     """An onnxruntime session computing one fp32 node; outputs (outputs..., pre-activation)."""
+    import onnx
     import onnxruntime as ort
-    from onnx import TensorProto, helper
+    from onnx import helper, numpy_helper
 
-    consts: list = []
     names = [t.name for t in m.tensors]
-    nodes = cal.node_to_onnx(cal._squeeze_attrs(n), names, consts)
+    b = OnnxBuilder()
+    cal.node_to_onnx(n, names, b)
     for i in n.inputs:
         if i >= 0 and m.tensors[i].data is not None:
-            consts.append(cal._const(names[i], np.asarray(m.tensors[i].data)))
+            b.consts.append(numpy_helper.from_array(np.asarray(m.tensors[i].data), names[i]))
     feeds = [i for i in n.inputs if i >= 0 and m.tensors[i].data is None]
     outs = [names[o] for o in n.outputs]
-    if any(o == outs[0] + "__preact" for nd in nodes for o in nd.output):
+    if any(o == outs[0] + "__preact" for nd in b.nodes for o in nd.output):
         outs.append(outs[0] + "__preact")
+
+    def elem(i: int) -> int:
+        return helper.np_dtype_to_tensor_dtype(m.tensors[i].numpy_dtype)
+
     g = helper.make_graph(
-        nodes, "node",
-        [helper.make_tensor_value_info(names[i], TensorProto.FLOAT, list(m.tensors[i].shape)) for i in feeds],
-        [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs],
-        initializer=consts,
+        b.nodes, "node",
+        [helper.make_tensor_value_info(names[i], elem(i), list(m.tensors[i].shape)) for i in feeds],
+        [helper.make_value_info(o, onnx.TypeProto()) for o in outs],
+        initializer=b.consts,
     )
-    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", cal.OPSET)], ir_version=8)
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", cal.OPSET)], ir_version=10)
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     return ort.InferenceSession(proto.SerializeToString(), opts, providers=["CPUExecutionProvider"]), feeds, outs

@@ -56,6 +56,7 @@ def render_size_md(report: dict[str, Any]) -> str:
         macho_rows=[(t, r["hardening"]) for t, r in targets.items() if r["hardening"]["format"] == "macho"],
         standins=[t for t, r in targets.items() if r.get("standin")],
         notes=[(t, n) for t, r in targets.items() for n in r.get("notes", [])],
+        models=report.get("models", []),
     )
 
 

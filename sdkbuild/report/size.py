@@ -630,7 +630,30 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
     for s in symbols:
         merged[s["name"]] = merged.get(s["name"], 0) + s["size"]
     row["symbols"] = dict(sorted(merged.items()))
+    # the entropy decoder of coded models (engine/src/core/rans.cpp), in every build
+    row["decoder_bytes"] = sum(v for k, v in merged.items() if "rans_decode" in k)
     return row
+
+
+def models_info(models_dir: Path) -> list[dict[str, Any]]:
+    """The converted models the SDK ships (build/models/*.sdkm): bytes and how they are stored."""
+    from .. import sdkm
+
+    out = []
+    for f in sorted(models_dir.glob("*.sdkm")) if models_dir.is_dir() else []:
+        data = f.read_bytes()
+        row: dict[str, Any] = {"name": f.name, "bytes": len(data), "encrypted": data[:4] == b"SDKE",
+                               "storage": "AES-256-GCM encrypted" if data[:4] == b"SDKE" else "plain"}
+        if not row["encrypted"]:
+            try:
+                m = sdkm.decode(data)
+                row["storage"] = m.meta.get("compression") or ("int8" if m.meta.get("quantization") else "fp32")
+                if m.meta.get("quantization") and m.meta.get("compression"):
+                    row["storage"] = f"int8, {m.meta['compression']}"
+            except sdkm.SdkmError as e:
+                row["storage"] = f"unreadable: {e}"
+        out.append(row)
+    return out
 
 
 # --------------------------------------------------------------------------- dist packages
@@ -728,4 +751,5 @@ def collect(build_dir: Path, dist: Path | None, targets: Iterable[str] | None = 
         "total": sum(r["size"] for r in shipped),
         "total_targets": sorted(r["target"] for r in shipped),
         "packages": packages(dist) if dist else {"aar": {}, "xcframework": {}},
+        "models": models_info(build_dir / "models"),
     }

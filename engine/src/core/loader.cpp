@@ -10,6 +10,7 @@
 
 #include "core/alloc.h"
 #include "core/model.h"
+#include "core/rans.h"
 #include "core/status.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -28,6 +29,7 @@ constexpr uint32_t kAttrRec = 16;
 constexpr uint32_t kGraphRec = 24;
 constexpr uint32_t kQuantRec = 16;
 constexpr uint32_t kNoQuant = 0xFFFFFFFFu;
+constexpr uint32_t kEncodingRans = 1;  // TensorRec encoding: 0 raw, 1 rANS-coded (core/rans.h)
 constexpr int kNumKinds = 11;  // kinds 1..10
 
 enum Kind { S_STRINGS = 1, S_TENSORS, S_NODES, S_INDICES, S_ATTRS, S_BLOB, S_GRAPH, S_CONST, S_META, S_QUANT };
@@ -99,6 +101,43 @@ struct Loader {
         return SDK_OK;
     }
 
+    // Model-lifetime memory for decoded constants (freed with the model), 64-byte aligned,
+    // charged to the model's memory limit first (a coded section may claim ~2048x its size):
+    // nullptr with the limit's message set, or with no message on OOM.
+    void* model_alloc(size_t bytes) {
+        if (model_charge(m, uint64_t(bytes) + sizeof(AllocBlock), "decoded data") != SDK_OK) return nullptr;
+        AllocBlock* b = alloc_array<AllocBlock>(1);
+        void* p = b ? aligned_alloc64(bytes) : nullptr;
+        if (!p) {
+            free(b);
+            return nullptr;
+        }
+        b->ptr = p;
+        b->next = m->allocs;
+        m->allocs = b;
+        return p;
+    }
+
+    // A rANS-coded section (u64 decoded size, then the coded data) is decoded into model
+    // memory; everything after reads the decoded bytes.
+    sdk_status decode_section(uint32_t kind) {
+        Section& s = sec[kind];
+        if (s.size < 8) return bad("coded section %s is shorter than its size field", kKindNames[kind]);
+        const uint64_t raw = rd64(s.data);
+        // order-0 rANS cannot code a byte in less than ~1/2048 bit: a bigger claim is corrupt
+        if (raw > (s.size - 8) * 2048 + 64 || raw > kMaxTensorBytes)
+            return bad("coded section %s claims %llu bytes", kKindNames[kind], static_cast<unsigned long long>(raw));
+        uint8_t* dst = static_cast<uint8_t*>(model_alloc(static_cast<size_t>(raw)));
+        if (!dst)
+            return last_error()[0] ? SDK_ERR_OUT_OF_MEMORY
+                                   : set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding section %s",
+                                               kKindNames[kind]);
+        if (const char* why = rans_decode(s.data + 8, static_cast<size_t>(s.size - 8), dst, static_cast<size_t>(raw)))
+            return bad("coded section %s: %s", kKindNames[kind], why);
+        s = Section{dst, raw, true};
+        return SDK_OK;
+    }
+
     sdk_status header(const uint8_t* d, size_t size);
     sdk_status quants();
     sdk_status tensor(int32_t i);
@@ -111,6 +150,9 @@ struct Loader {
 sdk_status Loader::header(const uint8_t* d, size_t size) {
     if (size < kHeaderSize)
         return bad("file is %zu bytes, shorter than the %u-byte header (truncated?)", size, kHeaderSize);
+    if (memcmp(d, "SDKE", 4) == 0)
+        return bad("the model is encrypted: load it through the SDK's API with its key (it decrypts with the "
+                   "platform's crypto and loads the result from memory)");
     if (memcmp(d, "SDKM", 4) != 0) return bad("not a .sdkm file (bad magic)");
     uint16_t major = rd16(d + 4);
     if (major != 1) return bad("format version %u is not supported (this engine reads version 1)", major);
@@ -138,9 +180,16 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
             uint64_t ooff = rd64(o + 8), oend = ooff + rd64(o + 16);
             if (sz > 0 && oend > ooff && off < oend && ooff < off + sz) return bad("sections %u and %u overlap", j, i);
         }
+        const uint32_t encoding = rd32(r + 4);
         if (kind >= 1 && kind < kNumKinds) {
             if (sec[kind].present) return bad("section %s appears twice", kKindNames[kind]);
             sec[kind] = Section{d + off, sz, true};
+            if (encoding == kEncodingRans && kind != S_CONST) {
+                sdk_status st = decode_section(kind);
+                if (st != SDK_OK) return st;
+            } else if (encoding != 0) {
+                return bad("section %s: unknown encoding %u", kKindNames[kind], encoding);
+            }
         }
         // Unknown kinds are skipped: a newer minor version may add optional sections.
     }
@@ -220,16 +269,32 @@ sdk_status Loader::tensor(int32_t i) {
     }
     x.bytes = static_cast<size_t>(bytes);
     uint64_t doff = rd64(r + 32), dsize = rd64(r + 40);
+    const uint32_t encoding = rd32(r + 52);
+    if (encoding > kEncodingRans) return bad("unknown data encoding %u", encoding);
+    if (rd32(r + 56) != 0 || rd32(r + 60) != 0) return bad("reserved fields are not zero");
     if (flags & kTensorConstant) {
         if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant cannot be a graph input/output");
-        if (dsize != bytes)
-            return bad("constant data is %llu bytes, its shape needs %llu", static_cast<unsigned long long>(dsize),
-                       static_cast<unsigned long long>(bytes));
-        if (doff % 64 != 0) return bad("constant data offset is not 64-byte aligned");
-        if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
-        x.const_data = c.data + doff;
+        if (encoding == kEncodingRans) {
+            if (doff % 4 != 0) return bad("coded constant data offset is not 4-byte aligned");
+            if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
+            uint8_t* dst = static_cast<uint8_t*>(model_alloc(x.bytes));
+            if (!dst && last_error()[0]) return SDK_ERR_OUT_OF_MEMORY;  // over the model's memory limit
+            if (!dst) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding %llu bytes",
+                                       static_cast<unsigned long long>(bytes));
+            if (const char* why = rans_decode(c.data + doff, static_cast<size_t>(dsize), dst, x.bytes))
+                return bad("coded constant data: %s", why);
+            x.const_data = dst;
+            m->coded_bytes += static_cast<size_t>(dsize);
+        } else {
+            if (dsize != bytes)
+                return bad("constant data is %llu bytes, its shape needs %llu", static_cast<unsigned long long>(dsize),
+                           static_cast<unsigned long long>(bytes));
+            if (doff % 64 != 0) return bad("constant data offset is not 64-byte aligned");
+            if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
+            x.const_data = c.data + doff;
+        }
         m->weights_bytes += x.bytes;
-    } else if (dsize != 0 || doff != 0) {
+    } else if (dsize != 0 || doff != 0 || encoding != 0) {
         return bad("it is not constant but has constant data");
     }
     uint32_t q = rd32(r + 48);

@@ -57,6 +57,7 @@ struct Model {
     const void** tensor_const;  // in tensor_offset's block (freed with it)
 
     size_t weights_bytes;
+    size_t coded_bytes;  // stored size of the rANS-coded constants (decoded at load)
     size_t packed_bytes;
     size_t arena_bytes;
     size_t arena_lower_bound;

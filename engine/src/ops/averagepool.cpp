@@ -1,4 +1,5 @@
-// AveragePool: 2-D average pooling with strides, pads [t,l,b,r], ceil_mode and count_include_pad.
+// AveragePool: 2-D average pooling with strides, pads [t,l,b,r], dilations (fp32; the
+// opset-19 attribute), ceil_mode and count_include_pad.
 #include "core/op.h"
 #include "kernels/ref/pool.h"
 #include "ops/op_util.h"
@@ -11,7 +12,7 @@ namespace sdk {
 namespace {
 
 struct AveragePool {
-    static constexpr bool kDilations = false;
+    static constexpr bool kDilations = true;
     static sdk_status attrs(PrepareContext& ctx, ref::PoolParams* p) {
         int32_t cip = 0;
         sdk_status st = opu::int_attr(ctx, "count_include_pad", 0, &cip);
@@ -21,7 +22,14 @@ struct AveragePool {
         return SDK_OK;
     }
 #if SDK_FEATURE_INT8
-    static sdk_status s8_prepare(PrepareContext& ctx) { return averagepool_s8_prepare(ctx); }
+    static sdk_status s8_prepare(PrepareContext& ctx) {
+        int32_t dil[2] = {1, 1};
+        ctx.attr_ints("dilations", dil, 2);
+        if (dil[0] != 1 || dil[1] != 1)
+            return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 AveragePool with dilations [%d,%d] is not supported", dil[0],
+                            dil[1]);
+        return averagepool_s8_prepare(ctx);
+    }
     static sdk_status s8_run(const RunContext& ctx) { return averagepool_s8_run(ctx); }
 #endif
 #if SDK_FEATURE_FP32

@@ -1,6 +1,10 @@
-// DequantizeLinear: int8 -> f32 with the input tensor's per-tensor (scale, zero point):
-// y = (q - zp) * scale.
+// DequantizeLinear: y = (q - zp) * scale, two forms:
+//  - one input (the int8 graph's edges, quantize.py): int8 -> f32 with the input tensor's
+//    per-tensor (scale, zero point) from its QuantRec;
+//  - ONNX's runtime form: X (i8, u8 or i32), x_scale (f32, scalar or per `axis`), optional
+//    x_zero_point (X's dtype) -> f32.
 #include "core/op.h"
+#include "ops/qparams_op.h"
 
 namespace sdk {
 namespace {
@@ -22,7 +26,70 @@ void range(void* arg, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) j.y[i] = (float)((int32_t)j.x[i] - j.d->zp) * j.d->scale;
 }
 
+// ---- ONNX runtime form
+struct DxData {
+    qp::Axis ax;
+    bool s_axis, z_axis;  // per-axis scale / zero point (else one value)
+    int64_t count;
+    DType xt;
+};
+
+struct DxJob {
+    const DxData* d;
+    const RunContext* ctx;
+};
+
+void dx_range(void* arg, int64_t begin, int64_t end) {
+    const DxJob& j = *static_cast<const DxJob*>(arg);
+    const DxData& d = *j.d;
+    const RunContext& c = *j.ctx;
+    const float* scale = c.in<float>(1);
+    const void* zp = c.num_inputs > 2 ? c.in_data[2] : nullptr;
+    float* y = c.out<float>(0);
+    for (int64_t i = begin; i < end; ++i) {
+        const int64_t ch = d.ax.channels > 1 ? (i / d.ax.inner) % d.ax.channels : 0;
+        const int32_t z = zp ? qp::load_int(zp, d.xt, d.z_axis ? ch : 0) : 0;
+        y[i] = (float)(qp::load_int(c.in_data[0], d.xt, i) - z) * scale[d.s_axis ? ch : 0];
+    }
+}
+
+sdk_status prepare_onnx(PrepareContext& ctx) {
+    sdk_status st = opu::check_arity(ctx, 2, 3, 2, 1);
+    if (st != SDK_OK) return st;
+    const Tensor& x = *ctx.input(0);
+    const Tensor& s = *ctx.input(1);
+    const Tensor* z = ctx.input(2);
+    if (!qp::int_dtype(x.dtype))
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "x '%s' is %s; expected i8, u8 or i32", x.name, dtype_name(x.dtype));
+    if (ctx.output(0)->dtype != DType::F32 || s.dtype != DType::F32)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "x_scale and the output must be f32");
+    if (!SDK_FEATURE_FP32)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "this engine was built without f32 kernels (feature fp32 disabled)");
+    if (z && z->dtype != x.dtype)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "x_zero_point '%s' is %s but x is %s", z->name, dtype_name(z->dtype),
+                        dtype_name(x.dtype));
+    int32_t axis = 1;
+    if ((st = opu::int_attr(ctx, "axis", 1, &axis)) != SDK_OK) return st;
+    DxData d = {};
+    qp::Axis as, az;
+    if ((st = qp::check(ctx, x, &s, "x_scale", axis, &as)) != SDK_OK) return st;
+    if ((st = qp::check(ctx, x, z, "x_zero_point", axis, &az)) != SDK_OK) return st;
+    if (as.channels > 1 && az.channels > 1 && az.channels != as.channels)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "x_scale and x_zero_point have different counts");
+    d.s_axis = as.channels > 1;
+    d.z_axis = az.channels > 1;
+    d.ax = d.s_axis ? as : az;
+    d.count = x.shape.count();
+    d.xt = x.dtype;
+    if ((st = ctx.check_output_shape(0, x.shape)) != SDK_OK) return st;
+    DxData* p = opu::alloc_op_data<DxData>(ctx);
+    if (!p) return SDK_ERR_OUT_OF_MEMORY;
+    *p = d;
+    return SDK_OK;
+}
+
 sdk_status prepare(PrepareContext& ctx) {
+    if (ctx.num_inputs() > 1) return prepare_onnx(ctx);
     if (ctx.num_inputs() != 1 || ctx.num_outputs() != 1 || !ctx.input(0) || !ctx.output(0))
         return ctx.fail(SDK_ERR_BAD_MODEL, "DequantizeLinear takes 1 input and 1 output");
     const Tensor* x = ctx.input(0);
@@ -43,6 +110,11 @@ sdk_status prepare(PrepareContext& ctx) {
 }
 
 sdk_status run(const RunContext& ctx) {
+    if (ctx.num_inputs > 1) {
+        DxJob j{static_cast<const DxData*>(ctx.op_data), &ctx};
+        parallel_for(ctx.pool, j.d->count, 16384, dx_range, &j);
+        return SDK_OK;
+    }
     const DqData& d = *static_cast<const DqData*>(ctx.op_data);
     Job j{&d, ctx.in<int8_t>(0), ctx.out<float>(0)};
     parallel_for(ctx.pool, d.count, 16384, range, &j);

@@ -1,8 +1,15 @@
-// QuantizeLinear: f32 -> int8 with the output tensor's per-tensor (scale, zero point)
-// from its QuantRec: q = saturate(round_half_even(x / scale) + zp), as ONNX defines it.
+// QuantizeLinear, two forms:
+//  - one input (the int8 graph's edges, quantize.py): f32 -> int8 with the output tensor's
+//    per-tensor (scale, zero point) from its QuantRec;
+//  - ONNX's runtime form: X (f32), y_scale (f32, scalar or per `axis`), optional
+//    y_zero_point (i8/u8, its dtype the output's; absent: u8 zero) -> i8 or u8. X may also be
+//    i32 (an integer accumulator, as QLinearConv/QLinearMatMul lower) with `multiply` 1:
+//    then q = saturate(round(x * y_scale) + zp) with y_scale the requantization multiplier.
+// Otherwise q = saturate(round_half_even(x / scale) + zp), as ONNX defines it.
 #include <math.h>
 
 #include "core/op.h"
+#include "ops/qparams_op.h"
 
 namespace sdk {
 #if SDK_FEATURE_X86 && SDK_FEATURE_INT8
@@ -40,7 +47,84 @@ void range(void* arg, int64_t begin, int64_t end) {
     }
 }
 
+// ---- ONNX runtime form
+struct QxData {
+    qp::Axis ax;
+    bool s_axis, z_axis;  // per-axis scale / zero point (else one value)
+    int64_t count;
+    DType xt, yt, zt;
+    bool multiply;
+};
+
+struct QxJob {
+    const QxData* d;
+    const RunContext* ctx;
+};
+
+void qx_range(void* arg, int64_t begin, int64_t end) {
+    const QxJob& j = *static_cast<const QxJob*>(arg);
+    const QxData& d = *j.d;
+    const RunContext& c = *j.ctx;
+    const float* scale = c.in<float>(1);
+    const void* zp = c.num_inputs > 2 ? c.in_data[2] : nullptr;
+    for (int64_t i = begin; i < end; ++i) {
+        const int64_t ch = d.ax.channels > 1 ? (i / d.ax.inner) % d.ax.channels : 0;
+        const float s = scale[d.s_axis ? ch : 0];
+        const float z = zp ? (float)qp::load_int(zp, d.zt, d.z_axis ? ch : 0) : 0.0f;
+        float v;
+        if (d.xt == DType::I32) {
+            const float x = (float)c.in<int32_t>(0)[i];
+            v = d.multiply ? nearbyintf(x * s) : nearbyintf(x / s);
+        } else {
+            v = nearbyintf(c.in<float>(0)[i] / s);
+        }
+        qp::store_sat(c.out_data[0], d.yt, i, v + z);
+    }
+}
+
+sdk_status prepare_onnx(PrepareContext& ctx) {
+    sdk_status st = opu::check_arity(ctx, 2, 3, 2, 1);
+    if (st != SDK_OK) return st;
+    const Tensor& x = *ctx.input(0);
+    const Tensor& s = *ctx.input(1);
+    const Tensor* z = ctx.input(2);
+    const Tensor& y = *ctx.output(0);
+    QxData d = {};
+    d.xt = x.dtype;
+    d.yt = y.dtype;
+    if (x.dtype != DType::F32 && x.dtype != DType::I32)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "x '%s' is %s; expected f32 (or i32)", x.name, dtype_name(x.dtype));
+    if (x.dtype == DType::F32 && !SDK_FEATURE_FP32)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "this engine was built without f32 kernels (feature fp32 disabled)");
+    if (y.dtype != DType::I8 && y.dtype != DType::U8)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "output '%s' is %s; expected i8 or u8", y.name, dtype_name(y.dtype));
+    if (s.dtype != DType::F32) return ctx.fail(SDK_ERR_BAD_MODEL, "y_scale '%s' must be f32", s.name);
+    if (z && z->dtype != y.dtype)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "y_zero_point '%s' is %s but the output is %s", z->name,
+                        dtype_name(z->dtype), dtype_name(y.dtype));
+    d.zt = z ? z->dtype : y.dtype;
+    int32_t axis = 1, mul = 0;
+    if ((st = opu::int_attr(ctx, "axis", 1, &axis)) != SDK_OK) return st;
+    if ((st = opu::int_attr(ctx, "multiply", 0, &mul)) != SDK_OK) return st;
+    d.multiply = mul != 0;
+    qp::Axis as, az;
+    if ((st = qp::check(ctx, x, &s, "y_scale", axis, &as)) != SDK_OK) return st;
+    if ((st = qp::check(ctx, x, z, "y_zero_point", axis, &az)) != SDK_OK) return st;
+    if (as.channels > 1 && az.channels > 1 && az.channels != as.channels)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "y_scale and y_zero_point have different counts");
+    d.s_axis = as.channels > 1;
+    d.z_axis = az.channels > 1;
+    d.ax = d.s_axis ? as : az;
+    d.count = x.shape.count();
+    if ((st = ctx.check_output_shape(0, x.shape)) != SDK_OK) return st;
+    QxData* p = opu::alloc_op_data<QxData>(ctx);
+    if (!p) return SDK_ERR_OUT_OF_MEMORY;
+    *p = d;
+    return SDK_OK;
+}
+
 sdk_status prepare(PrepareContext& ctx) {
+    if (ctx.num_inputs() > 1) return prepare_onnx(ctx);
     if (ctx.num_inputs() != 1 || ctx.num_outputs() != 1 || !ctx.input(0) || !ctx.output(0))
         return ctx.fail(SDK_ERR_BAD_MODEL, "QuantizeLinear takes 1 input and 1 output");
     const Tensor* x = ctx.input(0);
@@ -67,6 +151,11 @@ sdk_status prepare(PrepareContext& ctx) {
 }
 
 sdk_status run(const RunContext& ctx) {
+    if (ctx.num_inputs > 1) {
+        QxJob j{static_cast<const QxData*>(ctx.op_data), &ctx};
+        parallel_for(ctx.pool, j.d->count, 16384, qx_range, &j);
+        return SDK_OK;
+    }
     const QData& d = *static_cast<const QData*>(ctx.op_data);
     Job j{&d, ctx.in<float>(0), ctx.out<int8_t>(0)};
     parallel_for(ctx.pool, d.count, 16384, range, &j);
