@@ -422,8 +422,8 @@ class Model(_Handle):
 
 class Session(_Handle):
     """One model's arena and state. Single-threaded like the C session: a call while another
-    thread is inside a call on the same Session raises EngineError (SDK_ERR_STATE, "being used
-    by another thread") instead of running on shared buffers; use one Session per thread."""
+    thread is inside a call on the same Session raises EngineError (SDK_ERR_STATE, "in use on
+    another thread") instead of running on shared buffers; use one Session per thread."""
 
     _kind = "session"
 

@@ -79,7 +79,7 @@ def _conv(c: int, oc: int, hw: int, k: int, group: int = 1, act: str | None = No
         if act:
             nodes.append(helper.make_node(act, ["c"], ["y"]))
         inits = {"w": w, "b": b}
-    return _graph(nodes, {"x": (1, c, hw, hw)}, {k_: np.asarray(v) for k_, v in inits.items()}, ["y"])
+    return _graph(nodes, {"x": (1, c, hw, hw)}, {k_: np.asarray(v) for k_, v in inits.items()}, ["y"], opset=14)
 
 
 def _block() -> onnx.ModelProto:
@@ -104,6 +104,82 @@ def _block() -> onnx.ModelProto:
         helper.make_node("Gemm", ["f", "wg", "bg"], ["y"], transB=1),
     ]
     return _graph(nodes, {"x": (1, 3, 12, 12)}, inits, ["y"])
+
+
+def _typed(nodes: list[onnx.NodeProto], inputs: dict[str, np.ndarray], consts: dict[str, np.ndarray],
+           outputs: dict[str, int], opset: int) -> onnx.ModelProto:
+    """A graph whose inputs and outputs have any dtype (inputs given as example arrays)."""
+    g = helper.make_graph(
+        nodes, "seed",
+        [helper.make_tensor_value_info(k, helper.np_dtype_to_tensor_dtype(v.dtype), list(v.shape))
+         for k, v in inputs.items()],
+        [helper.make_tensor_value_info(o, t, None) for o, t in outputs.items()],
+        initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def _ints(dt: type, *shape: int, seed: int = 0) -> np.ndarray:
+    info = np.iinfo(dt)
+    return _rng(seed).integers(info.min, info.max + 1, size=shape).astype(dt)
+
+
+def family_c_models() -> dict[str, onnx.ModelProto]:
+    """The nn layers, normalizations, batched MatMul, attention and quantized ONNX ops (fp32
+    graphs and integer ops; the converter maps them onto the engine's ops)."""
+    F, x4 = TensorProto.FLOAT, {"x": np.zeros((1, 4, 5, 6), np.float32)}
+    u8, i8 = np.uint8, np.int8
+    attn_in = {"q": np.zeros((1, 2, 5, 4), np.float32), "k": np.zeros((1, 2, 6, 4), np.float32),
+               "v": np.zeros((1, 2, 6, 3), np.float32)}
+    return {
+        "convtranspose": _typed([helper.make_node("ConvTranspose", ["x", "w", "b"], ["y"], strides=[2, 2],
+                                                  pads=[1, 1, 1, 1], output_padding=[1, 1])],
+                                x4, {"w": _f(4, 3, 3, 3, scale=0.5), "b": _f(3)}, {"y": F}, 13),
+        "convtranspose_dw": _typed([helper.make_node("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2], group=4)],
+                                   x4, {"w": _f(4, 1, 4, 4, scale=0.5)}, {"y": F}, 13),
+        "matmul_batched": _typed([helper.make_node("MatMul", ["a", "b"], ["y"])],
+                                 {"a": np.zeros((2, 3, 5, 7), np.float32), "b": np.zeros((1, 3, 7, 4), np.float32)},
+                                 {}, {"y": F}, 13),
+        "layernorm": _typed([helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-1, epsilon=1e-5)],
+                            x4, {"s": _f(6), "b": _f(6)}, {"y": F}, 17),
+        "rmsnorm": _typed([helper.make_node("RMSNormalization", ["x", "s"], ["y"], axis=-2, epsilon=1e-6)],
+                          x4, {"s": _f(5, 6)}, {"y": F}, 23),
+        "groupnorm": _typed([helper.make_node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2,
+                                              epsilon=1e-5)], x4, {"s": _f(4), "b": _f(4)}, {"y": F}, 21),
+        "instancenorm": _typed([helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"], epsilon=1e-3)],
+                               x4, {"s": _f(4), "b": _f(4)}, {"y": F}, 17),
+        "lpnorm": _typed([helper.make_node("LpNormalization", ["x"], ["y"], axis=1, p=2)], x4, {}, {"y": F}, 17),
+        "attention": _typed([helper.make_node("Attention", ["q", "k", "v"], ["y"], is_causal=1)],
+                            attn_in, {}, {"y": F}, 23),
+        "einsum": _typed([helper.make_node("Einsum", ["a", "b"], ["y"], equation="bid,jd->bij")],
+                         {"a": np.zeros((2, 3, 4), np.float32)}, {"b": _f(5, 4)}, {"y": F}, 13),
+        "matmulinteger": _typed([helper.make_node("MatMulInteger", ["a", "b", "az", "bz"], ["y"])],
+                                {"a": np.zeros((2, 5, 8), u8)},
+                                {"b": _ints(i8, 8, 6), "az": _ints(u8, 1).reshape(()), "bz": _ints(i8, 6)},
+                                {"y": TensorProto.INT32}, 13),
+        "qlinearmatmul": _typed([helper.make_node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+                                                  ["y"])],
+                                {"a": np.zeros((3, 8), i8)},
+                                {"as": np.float32(0.02), "az": _ints(i8, 1).reshape(()), "b": _ints(i8, 8, 5),
+                                 "bs": np.float32(0.03), "bz": _ints(i8, 1).reshape(()), "ys": np.float32(0.5),
+                                 "yz": _ints(i8, 1).reshape(())}, {"y": TensorProto.INT8}, 13),
+        "qlinearconv": _typed([helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"],
+                                                ["y"], pads=[1, 1, 1, 1], strides=[2, 1])],
+                              {"x": np.zeros((1, 4, 7, 7), u8)},
+                              {"xs": np.float32(0.05), "xz": np.uint8(128), "w": _ints(i8, 6, 4, 3, 3),
+                               "ws": _f(6, scale=0.01) ** 2 + np.float32(0.01), "wz": np.zeros(6, i8),
+                               "ys": np.float32(0.2), "yz": np.uint8(100), "b": _ints(np.int16, 6).astype(np.int32)},
+                              {"y": TensorProto.UINT8}, 13),
+        "dynamicquantize": _typed([helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"])],
+                                  {"x": np.zeros((3, 10), np.float32)}, {},
+                                  {"y": TensorProto.UINT8, "ys": F, "yz": TensorProto.UINT8}, 13),
+        "qdq_conv": _typed([helper.make_node("QuantizeLinear", ["x", "s", "z"], ["xq"]),
+                            helper.make_node("DequantizeLinear", ["xq", "s", "z"], ["xd"]),
+                            helper.make_node("DequantizeLinear", ["wq", "wqs", "wqz"], ["wd"], axis=0),
+                            helper.make_node("Conv", ["xd", "wd"], ["y"])],
+                           {"x": np.zeros((1, 3, 8, 8), np.float32)},
+                           {"s": np.float32(0.02), "z": np.uint8(120), "wq": _ints(i8, 5, 3, 3, 3),
+                            "wqs": _f(5, scale=0.01) ** 2 + np.float32(0.01), "wqz": np.zeros(5, i8)}, {"y": F}, 13),
+    }
 
 
 def op_models() -> dict[str, tuple[onnx.ModelProto, bool]]:
@@ -220,6 +296,22 @@ def _models(large: bool) -> dict[str, Callable[[], sdkm.Model]]:
         if name in INT8_IO:  # int8 graph inputs: the ops that follow their input's dtype run in int8
             out[f"op_{name}_int8io"] = int8(proto, io=True)
     out["op_relu_int8_handmade"] = _int8_relu  # the quantizer leaves a lone Relu in fp32
+    for name, proto in family_c_models().items():
+        out[f"op_{name}"] = fp32(proto)
+
+    def coded(bits: int, sections: bool) -> Callable[[], sdkm.Model]:
+        def make() -> sdkm.Model:  # rANS-coded constants (and sections): the decoder under fuzz
+            from sdkbuild.convert import compress
+
+            m = convert_model(onnx.load(str(ROOT / "examples" / "models" / "digits_cnn.onnx")))
+            q = quantize_model(m, _calibration(m), weight_bits=bits)
+            compress.mark_coded(q)
+            q.code_sections = sections
+            return q
+        return make
+
+    out["example_digits_cnn_int4_coded"] = coded(4, False)
+    out["example_digits_cnn_int8_coded_sections"] = coded(8, True)
     examples = ["digits_cnn"] + (["mobilenetv2_224"] if large else [])
     for ex in examples:
         proto = onnx.load(str(ROOT / "examples" / "models" / f"{ex}.onnx"))

@@ -206,11 +206,9 @@ const char* sdk_status_string(sdk_status status) {
     return "unknown status";
 }
 
-sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
-    return sdk_model_load_file_ex(path, nullptr, out_model);
-}
-
-sdk_status sdk_model_load_file_ex(const char* path, const sdk_model_options* options, sdk_model** out_model) {
+// (the exported functions call these, not each other: a call between exported functions
+// goes through the PLT)
+static sdk_status load_file(const char* path, const sdk_model_options* options, sdk_model** out_model) {
     static const char fn[] = "sdk_model_load_file";
     if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
@@ -248,12 +246,8 @@ sdk_status sdk_model_load_file_ex(const char* path, const sdk_model_options* opt
     return st;
 }
 
-sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_model) {
-    return sdk_model_load_memory_ex(data, size, nullptr, out_model);
-}
-
-sdk_status sdk_model_load_memory_ex(const void* data, size_t size, const sdk_model_options* options,
-                                    sdk_model** out_model) {
+static sdk_status load_memory(const void* data, size_t size, const sdk_model_options* options,
+                              sdk_model** out_model) {
     static const char fn[] = "sdk_model_load_memory";
     if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
@@ -265,6 +259,21 @@ sdk_status sdk_model_load_memory_ex(const void* data, size_t size, const sdk_mod
     if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
     if (size) memcpy(bytes, data, size);
     return sdk::load_model(bytes, size, reinterpret_cast<sdk::Model**>(out_model), limit);  // owns bytes now
+}
+
+sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) { return load_file(path, nullptr, out_model); }
+
+sdk_status sdk_model_load_file_ex(const char* path, const sdk_model_options* options, sdk_model** out_model) {
+    return load_file(path, options, out_model);
+}
+
+sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_model) {
+    return load_memory(data, size, nullptr, out_model);
+}
+
+sdk_status sdk_model_load_memory_ex(const void* data, size_t size, const sdk_model_options* options,
+                                    sdk_model** out_model) {
+    return load_memory(data, size, options, out_model);
 }
 
 void sdk_model_free(sdk_model* model) { sdk::free_model(M(model)); }

@@ -73,17 +73,17 @@ static void test_session_in_use(sdk_model* m) {
     void* p = nullptr;
     size_t n = 0;
     CHECK(sdk_session_set_input(s, 0, x, sizeof x) == SDK_ERR_STATE);
-    CHECK(has("sdk_session_set_input: the session is being used by another thread"));
+    CHECK(has("sdk_session_set_input: the session is in use on another thread"));
     CHECK(has("use one session per thread"));
     CHECK(sdk_session_set_input_f32(s, 0, x, 64) == SDK_ERR_STATE);
     CHECK(sdk_session_input_buffer(s, 0, &p, &n) == SDK_ERR_STATE);
-    CHECK(sdk_session_run(s) == SDK_ERR_STATE && has("sdk_session_run: the session is being used"));
+    CHECK(sdk_session_run(s) == SDK_ERR_STATE && has("sdk_session_run: the session is in use on another thread"));
     CHECK(sdk_session_get_output(s, 0, x, sizeof x) == SDK_ERR_STATE);
     CHECK(sdk_session_get_output_f32(s, 0, x, 64) == SDK_ERR_STATE);
     const void* cp = nullptr;
     CHECK(sdk_session_output_buffer(s, 0, &cp, &n) == SDK_ERR_STATE);
     sdk_session_free(s);  // refused: the session stays valid for its user
-    CHECK(has("sdk_session_free: the session is being used by another thread"));
+    CHECK(has("sdk_session_free: the session is in use on another thread"));
     __atomic_store_n(&core->in_use, 0, __ATOMIC_RELEASE);  // that call returns
     sdk_status st = SDK_OK;
     CHECK(set_and_run(s, &st));
@@ -97,7 +97,7 @@ static void test_session_in_use(sdk_model* m) {
             sdk_status t = SDK_OK;
             if (set_and_run(s, &t)) {
                 ++ok;
-            } else if (t == SDK_ERR_STATE && has("being used by another thread")) {
+            } else if (t == SDK_ERR_STATE && has("in use on another thread")) {
                 ++busy;
             } else if (t == SDK_ERR_STATE) {
                 ++stale;  // the other thread's run consumed the inputs between our set and run

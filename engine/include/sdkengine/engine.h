@@ -11,8 +11,8 @@
  * (sessions share the model's read-only weights, so extra sessions cost only their
  * arena). A session may move between threads, but a call on a session while another
  * thread is inside a call on the same session is refused with SDK_ERR_STATE ("the session
- * is being used by another thread"), never run on shared buffers; sdk_session_free on
- * such a session frees nothing (the last error says so). sdk_last_error() is per thread.
+ * is in use on another thread"), never run on shared buffers; sdk_session_free on such a
+ * session frees nothing (the last error says so). sdk_last_error() is per thread.
  *
  * Memory: a model file is small but may ask for much memory (a 768-byte file can plan a
  * 4 GiB arena). Loading and session creation check what they will hold against a limit

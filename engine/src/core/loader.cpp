@@ -454,7 +454,7 @@ sdk_status Loader::graph_and_nodes() {
     if (st != SDK_OK) return st;
 
     // nodes may share INDICES ranges, so the IO entries can outnumber the file's bytes
-    if ((st = model_charge(m, total_io * sizeof(const Tensor*), "the node input/output table")) != SDK_OK) return st;
+    if ((st = model_charge(m, total_io * sizeof(const Tensor*), "its node I/O table")) != SDK_OK) return st;
     m->num_io = static_cast<uint32_t>(total_io);
     m->io_tensors = alloc_array<const Tensor*>(total_io);
     if (!m->io_tensors) return SDK_ERR_OUT_OF_MEMORY;
@@ -538,8 +538,8 @@ void free_model(Model* m) {
 
 sdk_status model_limit_error(uint64_t need, size_t limit, const char* what) {
     return set_error(SDK_ERR_OUT_OF_MEMORY,
-                     "the model needs %llu bytes more for %s, over its memory limit of %zu bytes: raise "
-                     "sdk_model_options.max_model_bytes if you trust this model",
+                     "the model needs %llu more bytes for %s, over its limit of %zu: raise "
+                     "sdk_model_options.max_model_bytes if you trust it",
                      static_cast<unsigned long long>(need), what, limit);
 }
 
@@ -576,7 +576,7 @@ sdk_status load_model(uint8_t* bytes, size_t size, Model** out, size_t max_bytes
                                   L->sec[S_QUANT].size / kQuantRec * sizeof(QuantParams) +
                                   L->sec[S_ATTRS].size / kAttrRec * sizeof(Attr) +
                                   L->sec[S_NODES].size / kNodeRec * sizeof(Node),
-                              "its tensor, node and attribute tables");
+                              "its tables");
         if (st == SDK_OK) st = L->quants();
         if (st == SDK_OK) {
             m->num_tensors = static_cast<int32_t>(L->sec[S_TENSORS].size / kTensorRec);

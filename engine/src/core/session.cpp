@@ -18,11 +18,9 @@ sdk_status session_create(const Model* m, int threads, Session** out, size_t max
                           (uint64_t(m->num_tensors) + m->num_io + m->num_inputs) * sizeof(void*);
     if (need > max_bytes)
         return set_error(SDK_ERR_OUT_OF_MEMORY,
-                         "the session needs %llu bytes (arena %zu, scratch %zu, per-thread scratch %zu x %llu), "
-                         "over its memory limit of %zu bytes: raise sdk_session_options.max_session_bytes if you "
-                         "trust this model",
-                         static_cast<unsigned long long>(need), m->arena_bytes, m->scratch_bytes,
-                         m->thread_scratch_bytes, static_cast<unsigned long long>(nthreads), max_bytes);
+                         "the session needs %llu bytes (arena %zu), over its limit of %zu: raise "
+                         "sdk_session_options_ex.max_session_bytes if you trust the model",
+                         static_cast<unsigned long long>(need), m->arena_bytes, max_bytes);
     Session* s = alloc_array<Session>(1);
     size_t per_thread = 0, n = 1;
     if (s) {
@@ -68,10 +66,7 @@ sdk_status session_create(const Model* m, int threads, Session** out, size_t max
 
 bool session_enter(Session* s, const char* fn) {
     if (!__atomic_exchange_n(&s->in_use, 1, __ATOMIC_ACQUIRE)) return true;
-    set_error(SDK_ERR_STATE,
-              "%s: the session is being used by another thread (a session is single-threaded: use one session "
-              "per thread)",
-              fn);
+    set_error(SDK_ERR_STATE, "%s: the session is in use on another thread: use one session per thread", fn);
     return false;
 }
 

@@ -48,38 +48,32 @@ char* error_buffer(bool create) {
     }
     return buf;
 }
-// Bytes of the printable UTF-8 character at p (1-4), or 0 when *p must be escaped: C0
-// controls, DEL, C1 controls (U+0080-U+009F) and bytes that do not form UTF-8.
-size_t printable_len(const uint8_t* p) {
-    const uint8_t c = p[0];
-    if (c < 0x80) return c >= 0x20 && c != 0x7F;
-    const size_t n = c >= 0xC2 && c <= 0xDF ? 2 : (c >= 0xE0 && c <= 0xEF ? 3 : (c >= 0xF0 && c <= 0xF4 ? 4 : 0));
-    if (c == 0xC2 && p[1] < 0xA0) return 0;  // C1 control (or a bad continuation, checked below too)
-    for (size_t i = 1; i < n; ++i)
-        if ((p[i] & 0xC0) != 0x80) return 0;  // (stops at the NUL: 0x00 is no continuation)
-    return n;
-}
 
-// Names from the model (tensors, nodes, op types) reach the messages: anything that could
-// drive a terminal or forge a log line becomes \xNN, so whoever prints the message shows
-// the name instead of obeying it. Applied to the whole buffer after every change.
+// Names from the model (tensors, nodes, op types) reach the messages: C0 controls, DEL and
+// the C1 controls U+0080-U+009F (UTF-8 C2 80-9F, which terminals obey too) become \xNN, so
+// whoever prints a message shows the name instead of obeying it. Applied to the whole
+// buffer after every change (idempotent: the escapes are printable).
 void escape_controls(char* err) {
     uint8_t in[kErrorSize];
     memcpy(in, err, kErrorSize);
     in[kErrorSize - 1] = 0;
     size_t o = 0;
-    for (size_t i = 0; in[i];) {
-        size_t n = printable_len(in + i);
-        if (o + (n ? n : 4) > kErrorSize - 1) break;
-        if (n) {
-            while (n--) err[o++] = static_cast<char>(in[i++]);
-        } else {
+    for (size_t i = 0; in[i] && o < kErrorSize - 1; ++i) {
+        const uint8_t c = in[i];
+        const bool c1 = c == 0xC2 && in[i + 1] >= 0x80 && in[i + 1] < 0xA0;
+        if (c >= 0x20 && c != 0x7F && !c1) {
+            err[o++] = static_cast<char>(c);
+            continue;
+        }
+        if (o + (c1 ? 8 : 4) > kErrorSize - 1) break;  // no room for the escape: the message ends here
+        for (int k = c1 ? 2 : 1; k > 0; --k, ++i) {
             static const char hex[] = "0123456789abcdef";
             err[o++] = '\\';
             err[o++] = 'x';
             err[o++] = hex[in[i] >> 4];
-            err[o++] = hex[in[i++] & 15];
+            err[o++] = hex[in[i] & 15];
         }
+        --i;
     }
     err[o] = '\0';
 }
