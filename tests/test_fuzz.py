@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from fuzz_seeds import CONFIGS, with_config, write_seeds
-from test_hardening import ACC_KINDS, acc_limit_model, legalize
+from test_hardening import ACC_KINDS, FINDINGS, acc_limit_model, legalize
 
 from sdkbuild import sdkm
 from sdkbuild.runtime import build_dev_engine
@@ -115,7 +115,7 @@ def test_regressions_and_seeds_replay_clean(kind: str, corpus: dict[str, Path]) 
     n = sum(1 for f in folders for p in f.iterdir() if p.is_file())
     assert stats["inputs"] == n
     # the reproducers (as found and legalized) and the findings: refused (the arena one at session creation)
-    n_bad = 2 * len(list(DATA.glob("repro/ubsan_*.sdkm"))) + len(list(DATA.glob("fuzz/*.sdkm")))
+    n_bad = 2 * len(list(DATA.glob("repro/ubsan_*.sdkm"))) + sum(v is not None for v in FINDINGS.values())
     n_limit = len(ACC_KINDS) * len(CONFIGS)  # one past the limit: refused; at the limit: runs
     assert stats["load_refused"] == n_bad + n_limit
     assert stats["session_refused"] == 1  # arena_4GiB_from_768B
