@@ -266,6 +266,21 @@ def test_huge_requantization_multiplier_saturates() -> None:
     np.testing.assert_array_equal(got, want)
 
 
+def test_dynamic_quantize_of_both_infinities_has_a_defined_zero_point() -> None:
+    """DynamicQuantizeLinear over +inf and -inf: scale inf, zero point -(-inf)/inf = NaN, which
+    was cast to uint8 (undefined; found by the harness's float-extremes input pattern): now 0."""
+    from fuzz_seeds import family_c_models
+
+    from sdkbuild.convert import convert_model
+
+    m = convert_model(family_c_models()["dynamicquantize"])
+    x = np.zeros((3, 10), np.float32)
+    x[0, 0], x[1, 1] = np.inf, -np.inf
+    with engine().load(sdkm.encode(m)) as model, model.session() as s:
+        out = s.run({"x": x})
+    assert out["yz"].reshape(()) == 0 and np.isinf(out["ys"].reshape(()))
+
+
 # ------------------------------------------------------------------ memory limits
 
 

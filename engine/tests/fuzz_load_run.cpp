@@ -16,7 +16,8 @@
 //     bit 0      2 threads (else 1)
 //     bits 1-2   int8 kernels: best for the CPU, ref, sse41, avx2   (SDK_INT8_GEMM)
 //     bits 3-4   fp32 kernels: best for the CPU, ref, sse41, avx2   (SDK_F32_GEMM)
-//     bits 5-6   input bytes: pseudo-random, all 0x80, all 0x7F, alternating 0x80/0x7F
+//     bits 5-6   input bytes: pseudo-random, all 0x80, all 0x7F, alternating 0x80/0x7F (float
+//                inputs: +-inf, NaN, -0, +-FLT_MAX, a denormal, 1 in turn)
 //     bit 7      float inputs through sdk_session_set_input_f32 (quantized by the engine)
 // The loader ignores the reserved field, so a seed written by sdkbuild runs with 0.
 //
@@ -94,6 +95,12 @@ void set_tiers(uint8_t cfg) {
 
 void fill(uint8_t* p, size_t n, uint8_t cfg, uint32_t* seed, int32_t dtype) {
     const int mode = (cfg >> 5) & 3;
+    if (mode == 3 && dtype == SDK_DTYPE_F32) {  // float extremes: +-inf, NaN, -0, +-max, denormal
+        static const uint32_t kSpecial[8] = {0x7F800000u, 0xFF800000u, 0x7FC00000u, 0x80000000u,
+                                             0x7F7FFFFFu, 0xFF7FFFFFu, 0x00000001u, 0x3F800000u};
+        for (size_t i = 0; i + 4 <= n; i += 4) memcpy(p + i, &kSpecial[(i / 4) % 8], 4);
+        return;
+    }
     for (size_t i = 0; i < n; ++i) {
         uint8_t v;
         if (mode == 0) {
