@@ -12,7 +12,9 @@
  * arena). A session may move between threads, but a call on a session while another
  * thread is inside a call on the same session is refused with SDK_ERR_STATE ("the session
  * is in use on another thread"), never run on shared buffers; sdk_session_free on such a
- * session frees nothing (the last error says so). sdk_last_error() is per thread.
+ * session frees nothing (the last error says so). The check covers calls only: memory from
+ * sdk_session_input_buffer/output_buffer belongs to the session, so read and write it from
+ * the thread that uses the session. sdk_last_error() is per thread.
  *
  * Memory: a model file is small but may ask for much memory (a 768-byte file can plan a
  * 4 GiB arena). Loading and session creation check what they will hold against a limit
