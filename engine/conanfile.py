@@ -10,6 +10,7 @@ reused from the Conan cache, even by another checkout, and any change rebuilds.
 
 import hashlib
 import os
+import shutil
 
 from conan import ConanFile
 from conan.tools.files import copy
@@ -57,6 +58,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": ["ANY"],
         "tests": [True, False],
         "toolchain_id": ["ANY"],  # hash of sdkbuild's machine file: compilers and flags
+        "objc": ["none", "sdk", "standin"],  # Objective-C++ extra sources (iOS bindings), see meson.options
     }
     default_options = {
         "ops": "",
@@ -72,6 +74,7 @@ class SdkEngineConan(ConanFile):
         "extra_include_dirs": "",
         "tests": False,
         "toolchain_id": "",
+        "objc": "none",
     }
     exports_sources = ("meson.build", "meson.options", "include/*", "src/*", "tools/*.py", "tests/*")
 
@@ -104,6 +107,7 @@ class SdkEngineConan(ConanFile):
             "extra_sources": _split(o.extra_sources),
             "extra_include_dirs": _split(o.extra_include_dirs),
             "tests": bool(o.tests),
+            "objc": str(o.objc),
         })
         tc.default_library = "shared" if o.shared else "static"
         # The machine file from sdkbuild carries every platform flag: drop what Conan adds
@@ -128,7 +132,10 @@ class SdkEngineConan(ConanFile):
     def build(self):
         # Our own `meson setup` (not conan's Meson.configure) so that the options file is
         # appended after the user machine files, and a re-run reconfigures in place.
-        reconf = " --reconfigure" if os.path.isdir(os.path.join(self.build_folder, "meson-private")) else ""
+        private = os.path.join(self.build_folder, "meson-private")
+        if os.path.isdir(private) and not os.path.isfile(os.path.join(self.build_folder, "build.ninja")):
+            shutil.rmtree(private)  # a `meson setup` that was interrupted: set up afresh
+        reconf = " --reconfigure" if os.path.isdir(private) else ""
         self.run(f'meson setup {self._machine_args()}{reconf} "{self.build_folder}" "{self.source_folder}" --prefix=/')
         jobs = self.conf.get("tools.build:jobs", check_type=int)
         self.run(f'meson compile -C "{self.build_folder}"' + (f" -j{jobs}" if jobs else ""))

@@ -10,8 +10,20 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 APT_PACKAGES=(
   g++ g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-i686-linux-gnu
-  qemu-user clang libclang-rt-dev lld llvm ccache openjdk-17-jdk-headless chromium proguard-cli
+  qemu-user clang libclang-rt-dev lld llvm ccache openjdk-17-jdk-headless chromium proguard-cli file
 )
+# The android-x86 stand-ins (i686) run natively on an x86_64 machine: their test programs need
+# the i386 loader /lib/ld-linux.so.2 with libc/libm (libc6-i386), libstdc++ and libgcc_s.
+if [ "$(dpkg --print-architecture 2>/dev/null || true)" = amd64 ]; then
+  APT_PACKAGES+=(libc6-i386 lib32stdc++6 lib32gcc-s1)
+fi
+PY=${PYTHON:-python3}
+# A fresh Debian has no Python, or one without venv/ensurepip (Debian splits them out).
+if ! command -v "$PY" >/dev/null 2>&1; then
+  [ -z "${PYTHON:-}" ] && APT_PACKAGES+=(python3 python3-venv)
+elif ! "$PY" -c 'import ensurepip, venv' >/dev/null 2>&1 && [ "$(command -v "$PY")" = /usr/bin/python3 ]; then
+  APT_PACKAGES+=(python3-venv)
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -42,7 +54,6 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   echo "error: sdkbuild needs Python >= 3.11 (found: $("$PY" --version 2>&1))" >&2
   echo "  install it (e.g. apt-get install python3.11 python3.11-venv) or set PYTHON=/path/to/python3.11" >&2

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, paths, toolchains
+from . import __version__, locks, paths, procs, toolchains
 from .config import DTYPES, Config
 from .engine_sources import available_ops, op_sources, sources_hash
 from .errors import SdkbuildError
@@ -124,9 +124,32 @@ def _converter_hash() -> str:
     h = hashlib.sha256()
     conv = Path(__file__).parent / "convert"
     for p in sorted(conv.rglob("*.py")):
-        h.update(p.name.encode() + p.read_bytes())
-    h.update((Path(__file__).parent / "sdkm.py").read_bytes())
+        h.update(p.relative_to(conv).as_posix().encode() + p.read_bytes())
+    for name in ("sdkm.py", "codec.py", "protect.py"):  # the file format, its coding and encryption
+        h.update((Path(__file__).parent / name).read_bytes())
     return h.hexdigest()
+
+
+def _tree_hash(h, root: Path, rel_to: Path) -> None:
+    for p in sorted(root.rglob("*")):
+        if p.is_file() and "__pycache__" not in p.parts:
+            h.update(p.relative_to(rel_to).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+
+
+def bindings_hash() -> str:
+    """sha256 of what the generated bindings come from: bindings/ (api.toml) and their templates."""
+    h = hashlib.sha256()
+    _tree_hash(h, paths.bindings_dir(), paths.bindings_dir().parent)
+    for sub in ("jni", "java", "objc", "android", "apple"):
+        if (paths.templates_dir() / sub).is_dir():
+            _tree_hash(h, paths.templates_dir() / sub, paths.templates_dir().parent)
+    return h.hexdigest()
+
+
+def build_inputs(cfg: Config, models: Sequence[ConvertedModel]) -> dict:
+    """What a build was made from (build-info "inputs"): shards packaged together must agree on all of it."""
+    return {"sdk.toml": cfg.sha256, "models": {m.sdkm.name: m.sha256 for m in models},
+            "converter": _converter_hash(), "engine_sources": sources_hash(), "bindings": bindings_hash()}
 
 
 @dataclass(frozen=True)
@@ -264,6 +287,7 @@ class EngineRequest:
     export_jni: bool = False
     tests: bool = False
     hash_style: str = "sysv"  # DT_HASH: what every loader reads, Android below API 23 included
+    objc: str = "none"  # iOS bindings: "sdk" (Apple SDK) or "standin" (Foundation stand-in), else "none"
 
 
 def hash_style(target: Target, cfg: Config) -> str:
@@ -280,6 +304,7 @@ class TargetResult:
     seconds: float = 0.0
     size: int = 0
     cached: bool = False  # Conan reused a package: nothing compiled
+    source: str = ""  # "built", "cache", "remote" (downloaded)
     uptodate: bool = False  # outputs already current: Conan not even asked
     message: str = ""
     log: Path | None = None
@@ -302,8 +327,11 @@ class _Log:
 
     def run(self, cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         self.write("$ " + " ".join(cmd))
-        r = subprocess.run(cmd, env=env, cwd=cwd, stdout=self.fh, stderr=subprocess.STDOUT,
-                           stdin=subprocess.DEVNULL)
+        try:
+            r = procs.run(cmd, env=env, cwd=cwd, stdout=self.fh, stderr=subprocess.STDOUT)
+        except procs.Cancelled:
+            self.write("# interrupted")
+            raise
         self.fh.flush()
         if r.returncode != 0:
             raise TargetFailed(f"{Path(cmd[0]).name} {cmd[1] if len(cmd) > 1 else ''} failed (exit {r.returncode})")
@@ -327,6 +355,7 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
         "extra_include_dirs": ",".join(str(p) for p in req.extra_include_dirs),
         "tests": str(req.tests),
         "toolchain_id": toolchain_id,
+        "objc": req.objc,
     }
     out: list[str] = []
     for k, v in opts.items():
@@ -338,8 +367,12 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
 class EngineBuild:
     package_folder: Path
     library: Path
-    cached: bool
+    cached: bool  # nothing compiled: from the Conan cache or the remote
     rendered: toolchains.Rendered
+    source: str = "built"  # "built", "cache" or "remote"
+    remote: str | None = None
+    uploaded: bool = False
+    package_id: str = ""
 
 
 def _engine_node(graph: Path) -> dict:
@@ -382,7 +415,7 @@ def export_recipe(log: _Log | None = None) -> str:
             if log is not None:
                 log.run(cmd, tool_env())
             else:
-                r = subprocess.run(cmd, env=tool_env(), capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                r = procs.run(cmd, env=tool_env(), capture_output=True, text=True)
                 if r.returncode != 0:
                     raise SdkbuildError(f"conan export of the engine recipe failed:\n{r.stderr.strip()[-2000:]}")
         ref = json.loads(out.read_text()).get("reference", "")
@@ -391,14 +424,69 @@ def export_recipe(log: _Log | None = None) -> str:
     return ref
 
 
+REMOTE_NAME = "sdkbuild"  # the Conan remote sdkbuild adds to its Conan home
+
+
+@dataclass(frozen=True)
+class Remote:
+    """A Conan server sharing compiled engines between machines ([conan] remote / SDKBUILD_CONAN_REMOTE).
+
+    Credentials come only from the environment (SDKBUILD_CONAN_USER, SDKBUILD_CONAN_PASSWORD);
+    without them the remote is only read from (pull requests, forks), with them every engine
+    this machine has that the remote lacks is uploaded.
+    """
+
+    url: str
+    user: str | None = None
+    password: str | None = None
+
+    @property
+    def can_upload(self) -> bool:
+        return bool(self.user and self.password)
+
+    def env(self) -> dict[str, str]:
+        # Conan's own variables for a remote's login, so no credential reaches a command line or file
+        if not self.can_upload:
+            return {}
+        return {f"CONAN_LOGIN_USERNAME_{REMOTE_NAME.upper()}": self.user or "",
+                f"CONAN_PASSWORD_{REMOTE_NAME.upper()}": self.password or ""}
+
+
+def remote_for(cfg: Config | None) -> Remote | None:
+    url = os.environ.get("SDKBUILD_CONAN_REMOTE", "").strip() or (cfg.conan.remote if cfg is not None else None)
+    if not url or url.lower() == "none":
+        return None
+    return Remote(url, os.environ.get("SDKBUILD_CONAN_USER") or None, os.environ.get("SDKBUILD_CONAN_PASSWORD") or None)
+
+
+_remotes_added: set[tuple[str, str]] = set()
+
+
+def ensure_remote(remote: Remote) -> None:
+    """The remote in sdkbuild's Conan home, under the name "sdkbuild" (added or its URL updated)."""
+    key = (str(conan_home()), remote.url)
+    if key in _remotes_added:
+        return
+    ensure_conan_home()
+    with conan_lock():
+        r = procs.run([conan_exe(), "remote", "add", REMOTE_NAME, remote.url, "--force"], env=tool_env(),
+                      capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SdkbuildError(f"cannot add the Conan remote {remote.url}: {r.stderr.strip()[-500:]}",
+                            "check [conan] remote in sdk.toml / SDKBUILD_CONAN_REMOTE")
+    _remotes_added.add(key)
+
+
 def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs: int,
-                 ref: str | None = None) -> EngineBuild:
-    """The engine package for one toolchain + request: from the Conan cache, else built.
+                 ref: str | None = None, remote: Remote | None = None) -> EngineBuild:
+    """The engine package for one toolchain + request: from the Conan cache, else from the
+    remote (when one is set), else built (and then uploaded when the remote takes uploads).
 
     Conan 2's cache takes one writer at a time, so only the short cache steps hold the lock
-    (export the recipe, look up the binary, export-pkg the result); the compile itself is a
-    `conan build` into work/engine/, which runs in parallel with other targets and is
-    incremental between runs. Same package id as `conan create` would give.
+    (export the recipe, look up the binary, download, export-pkg the result); the compile itself
+    is a `conan build` into work/engine/, which runs in parallel with other targets and is
+    incremental between runs. Same package id as `conan create` would give. A remote that
+    cannot be reached is logged and skipped: it never fails a build.
     """
     ensure_conan_home()
     rendered = toolchains.render(tc, work / "conan", jobs=jobs, launcher=toolchains.compiler_launcher())
@@ -406,25 +494,48 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
     conan, engine = conan_exe(), str(paths.engine_dir())
     common = ["-pr:h", str(rendered.host_profile), "-pr:b", str(rendered.build_profile),
               *conan_options(req, tc.library_kind, rendered.toolchain_id)]
-    env = tool_env(dict(tc.env))
+    env = tool_env({**tc.env, **(remote.env() if remote else {})})
     graph = work / "conan" / "graph.json"
     if ref is None:
         ref = export_recipe(log)  # the recipe revision of the current sources
+    if remote is not None:
+        ensure_remote(remote)
+    info = [conan, "graph", "info", f"--requires={ref}", *common, "--format=json", "--out-file", str(graph)]
     with conan_lock():
-        log.run([conan, "graph", "info", f"--requires={ref}", "-nr", *common, "--format=json",
-                 "--out-file", str(graph)], env)
-        cached = _engine_node(graph).get("binary") == "Cache"
-        if cached:
+        binary = None
+        if remote is not None:
+            try:
+                log.run([*info, "-r", REMOTE_NAME], env)
+                binary = _engine_node(graph).get("binary")
+            except TargetFailed:
+                log.write(f"# the Conan remote {remote.url} did not answer: building without it")
+                remote = None
+        if binary is None:
+            log.run([*info, "-nr"], env)
+            binary = _engine_node(graph).get("binary")
+        source = {"Cache": "cache", "Download": "remote"}.get(str(binary), "built")
+        if source != "built":
             # -of: the generator scripts Conan writes would otherwise land in the cwd
-            log.run([conan, "install", f"--requires={ref}", "-nr", "--build=never", *common,
+            where = ["-r", REMOTE_NAME] if source == "remote" else ["-nr"]
+            log.run([conan, "install", f"--requires={ref}", *where, "--build=never", *common,
                      "-of", str(work / "conan" / "install"), "--format=json", "--out-file", str(graph)], env)
-    if not cached:
+            log.write(f"# engine {'downloaded from the Conan remote ' + remote.url if remote and source == 'remote' else 'from the Conan cache'}: nothing compiled")
+    if source == "built":
         folder = local_build_folder(work / "engine", rendered, common)
         log.run([conan, "build", engine, "-nr", "-of", str(folder), *common], env)
         with conan_lock():
             log.run([conan, "export-pkg", engine, "-nr", "-of", str(folder), *common,
                      "--format=json", "--out-file", str(graph)], env)
     node = _engine_node(graph)
+    uploaded = False
+    if remote is not None and remote.can_upload and source != "remote" and node.get("package_id"):
+        try:
+            with conan_lock():
+                log.run([conan, "upload", f"{ref}:{node['package_id']}", "-r", REMOTE_NAME, "-c"], env)
+            uploaded = True
+        except TargetFailed:
+            log.write(f"# warning: uploading the engine to the Conan remote {remote.url} failed (see above); "
+                      "the build itself is fine")
     if not node.get("package_folder"):
         raise TargetFailed(f"conan did not report the sdkengine package folder (see {graph})")
     pkg = Path(node["package_folder"])
@@ -432,7 +543,8 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
     lib = pkg / "lib" / f"lib{req.lib_name}{ext}"
     if not lib.is_file():
         raise TargetFailed(f"the engine package has no {lib.name} (in {pkg / 'lib'})")
-    return EngineBuild(pkg, lib, cached, rendered)
+    return EngineBuild(pkg, lib, source != "built", rendered, source, remote.url if remote else None, uploaded,
+                       str(node.get("package_id", "")))
 
 
 def _atomic_copy(src: Path, dst: Path) -> None:
@@ -444,15 +556,25 @@ def _write_json(path: Path, data: dict) -> None:
     write_atomic(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
 
 
-def _bindings(cfg: Config, target: Target, tc: Toolchain) -> tuple[tuple[Path, ...], tuple[Path, ...], bool]:
-    """The JNI/ObjC glue for this target, when the bindings module can render it."""
+def _bindings(cfg: Config, target: Target, tc: Toolchain) -> tuple[tuple[Path, ...], tuple[Path, ...], bool, str]:
+    """The JNI/ObjC glue for this target: (sources, include dirs, exports JNI, objc mode).
+
+    iOS slices compile the Objective-C layer with their own compiler: against the Apple SDK
+    with Xcode, else against the declarations-only Foundation stand-in (a stand-in slice)."""
     from . import bindings
-    if target.platform == "ios" and "objcpp" not in (paths.engine_dir() / "meson.build").read_text():
-        # The ObjC++ glue (.mm) needs engine/meson.build to enable the objcpp language;
-        # without it the iOS slice carries the C API only.
-        return (), (), False
     tb = bindings.emit_for_target(cfg, target.name, cfg.build_dir, tc.source)
-    return tuple(tb.sources), tuple(tb.include_dirs), bool(tb.export_jni)
+    if target.platform != "ios":
+        return tuple(tb.sources), tuple(tb.include_dirs), bool(tb.export_jni), "none"
+    # the engine's own include folder is in the Meson project already (and may not be named absolutely)
+    incs = tuple(d for d in tb.include_dirs if Path(d).resolve() != (paths.engine_dir() / "include").resolve())
+    if tc.source == "xcode":
+        return tuple(tb.sources), incs, False, "sdk"
+    from .package.xcframework import foundation_standin
+
+    standin = foundation_standin()
+    if standin is None:
+        return (), (), False, "none"  # this install lacks the stand-in: the C API only
+    return tuple(tb.sources), (*incs, standin), False, "standin"
 
 
 def toolchain_label(tc: Toolchain) -> str:
@@ -468,7 +590,7 @@ def _config_key(tc: Toolchain, req: EngineRequest, out: Path, engine_hash: str, 
     extra = [sha256_file(p) for p in req.extra_sources if p.is_file()]
     blob = json.dumps([machine, toolchains.conan_settings(tc), conan_options(req, tc.library_kind, ""), extra,
                        engine_hash, cfg.sha256, sorted((m.sdkm.name, m.sha256) for m in models), __version__,
-                       sorted(tc.env.items()), tc.notes, tc.min_os])
+                       sorted(tc.env.items()), tc.notes, tc.min_os, bindings_hash()])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -487,7 +609,11 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
                  jobs: int, engine_hash: str, bindings: bool = True, engine_ref: str | None = None) -> TargetResult:
     target = TARGETS[target_name]
     out = cfg.target_dir(target_name)
+    if procs.cancelled():  # Ctrl-C while this target was queued: do not start it
+        return TargetResult(target_name, False, message="interrupted")
     out.mkdir(parents=True, exist_ok=True)
+    for folder in (out, out / "lib", out / "conan"):  # what a killed run of this target left
+        locks.remove_leftovers(folder)
     prev_log = (out / "build.log").read_text(errors="replace") if (out / "build.log").is_file() else ""
     log = _Log(out / "build.log")
     t0 = time.monotonic()
@@ -504,11 +630,11 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
         tc = resolution.toolchain
         res.toolchain = toolchain_label(tc)
         log.write(f"# toolchain: {res.toolchain}")
-        extra_src, extra_inc, jni = _bindings(cfg, target, tc) if bindings else ((), (), False)
+        extra_src, extra_inc, jni, objc = _bindings(cfg, target, tc) if bindings else ((), (), False, "none")
         req = EngineRequest(
             ops=sel.ops, dtypes=sel.dtypes, isa=target.isa, threads=cfg.engine.threads,
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
-            extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg),
+            extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg), objc=objc,
         )
         key = _config_key(tc, req, out, engine_hash, cfg, models)
         prev = _up_to_date(out, key)
@@ -518,16 +644,22 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             log.write(f"{marker}\n{earlier}")
             res.ok, res.cached, res.uptodate, res.info, res.size = True, True, True, prev, prev["sizes"]["file"]
             return res
-        eb = build_engine(tc, req, out, log, jobs, ref=engine_ref)
-        res.cached = eb.cached
+        eb = build_engine(tc, req, out, log, jobs, ref=engine_ref, remote=remote_for(cfg))
+        res.cached, res.source = eb.cached, eb.source
         log.write("# conan reused the cached package: nothing compiled" if eb.cached else "# engine built")
         info = _install(cfg, target, tc, req, eb, out, sel, models, engine_hash, log)
+        if req.objc != "none":
+            # compiled into the slice by its own toolchain (Xcode's SDK on a Mac), not later on
+            # whichever machine packages; a stand-in Foundation makes the slice a stand-in
+            info["objc"] = {"compiled_by": tc.source, "uses_real_sdk": req.objc == "sdk", "at": "build"}
         info["conan"]["config_key"] = key
         info["duration_s"] = round(time.monotonic() - t0, 2)
         _write_json(out / "build-info.json", info)
         res.ok, res.info, res.size = True, info, info["sizes"]["file"]
     except TargetFailed as e:
         res.message = str(e)
+    except procs.Cancelled:
+        res.message = "interrupted"
     except SdkbuildError as e:
         res.message = str(e)
         log.write(f"error: {e}")
@@ -591,10 +723,10 @@ def _install(cfg: Config, target: Target, tc: Toolchain, req: EngineRequest, eb:
         "flags": {"c_args": list(eb.rendered.c_args), "link_args": list(eb.rendered.link_args), "lto": req.lto},
         "sizes": {"file": lib.stat().st_size, "stripped": lib.stat().st_size,
                   "unstripped": unstripped.stat().st_size},
-        "inputs": {"sdk.toml": cfg.sha256, "models": {m.sdkm.name: m.sha256 for m in models},
-                   "engine_sources": engine_hash},
+        "inputs": {**build_inputs(cfg, models), "engine_sources": engine_hash},
         "jni": req.export_jni,
-        "conan": {"package_folder": str(eb.package_folder), "reused": eb.cached,
+        "conan": {"package_folder": str(eb.package_folder), "reused": eb.cached, "source": eb.source,
+                  "remote": eb.remote, "uploaded": eb.uploaded, "package_id": eb.package_id,
                   "toolchain_id": eb.rendered.toolchain_id},
         "sdkbuild_version": __version__,
     }
@@ -620,16 +752,29 @@ def _targets(cfg: Config, names: Sequence[str] | None) -> list[str]:
 
 def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | None = None, clean: bool = False,
               print_ops: bool = False, console=None, bindings: bool = True) -> list[TargetResult]:
-    """The whole `sdkbuild build`; returns per-target results (the CLI exits 1 if any failed)."""
+    """The whole `sdkbuild build`; returns per-target results (the CLI exits 1 if any failed).
+
+    Holds the project lock (a second build in the project waits, saying so). Ctrl-C/SIGTERM
+    stop every tool tree and the queued targets at once (sdkbuild/procs.py).
+    """
     from rich.console import Console
 
     con = console or Console(highlight=False, soft_wrap=True)
     names = _targets(cfg, targets)
+    with procs.interruptible(), locks.project_lock(cfg.build_dir, "sdkbuild build",
+                                                   say=lambda m: con.print(f"[yellow]{m}[/]")):
+        return _run_build(cfg, con, names, jobs, clean, print_ops, bindings)
+
+
+def _run_build(cfg: Config, con, names: list[str], jobs: int | None, clean: bool, print_ops: bool,
+               bindings: bool) -> list[TargetResult]:
     for w in cfg.warnings:
         con.print(f"[yellow]warning:[/] {w}")
     if clean:
         for n in names:
             shutil.rmtree(cfg.target_dir(n), ignore_errors=True)
+    locks.remove_leftovers(cfg.build_dir)
+    locks.remove_leftovers(cfg.models_dir)
     conv_log: list[str] = []
     with con.status("converting models") if cfg.models.files and not print_ops else _nullctx():
         models = convert_models(cfg, conv_log)
@@ -649,15 +794,24 @@ def run_build(cfg: Config, targets: Sequence[str] | None = None, jobs: int | Non
     engine_ref = export_recipe()  # once per run, not per target: the Conan lock is the shared bottleneck
     results: list[TargetResult] = []
     con.print(f"building {len(names)} target(s): ops {', '.join(sel.ops) or '(none)'}; dtypes {', '.join(sel.dtypes)}")
-    with ThreadPoolExecutor(max_workers=workers) as pool, con.status(f"building {', '.join(names)}") as status:
-        futs = [pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings, engine_ref)
-                for n in names]
-        for fut in as_completed(futs):
-            r = fut.result()
-            results.append(r)
-            _print_result(con, r)
-            left = [n for n in names if n not in {x.target for x in results}]
-            status.update(f"building {', '.join(left)}")
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        with con.status(f"building {', '.join(names)}") as status:
+            futs = [pool.submit(build_target, cfg, n, sel, models, per_target, engine_hash, bindings, engine_ref)
+                    for n in names]
+            for fut in as_completed(futs):
+                r = fut.result()
+                results.append(r)
+                _print_result(con, r)
+                left = [n for n in names if n not in {x.target for x in results}]
+                status.update(f"building {', '.join(left)}")
+    except BaseException:
+        # Ctrl-C: queued targets never start; running ones end as soon as their tools are
+        # stopped (procs.interruptible does that on the way out)
+        procs.stop_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     order = {n: i for i, n in enumerate(names)}
     return sorted(results, key=lambda r: order[r.target])
 
@@ -669,7 +823,8 @@ def _nullctx() -> Iterator[None]:
 
 def _print_result(con, r: TargetResult) -> None:
     if r.ok:
-        status = "[green]up-to-date[/]" if r.uptodate else "[green]cached[/]" if r.cached else "[green]built[/]"
+        status = ("[green]up-to-date[/]" if r.uptodate else "[green]downloaded[/]" if r.source == "remote"
+                  else "[green]cached[/]" if r.cached else "[green]built[/]")
         con.print(f"  {r.target:<22} {status:<20} {r.seconds:6.1f}s {r.size:>9,} B  {r.toolchain}")
         return
     con.print(f"  {r.target:<22} [red]FAILED[/] {r.seconds:6.1f}s  {r.toolchain}")

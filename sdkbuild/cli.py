@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -60,10 +61,13 @@ def build_cmd(config_path: str | None, targets: tuple[str, ...], print_ops: bool
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Parallel compile jobs (default: cores).")
 def test_cmd(config_path: str | None, targets: tuple[str, ...], jobs: int | None) -> None:
     """Build the engine tests for each target and run them (under qemu for ARM stand-ins)."""
+    from . import locks, procs
     from .build_test import run_tests
     from .config import load
 
-    results = run_tests(load(config_path), targets, jobs=jobs)
+    cfg = load(config_path)
+    with procs.interruptible(), locks.project_lock(cfg.build_dir, "sdkbuild test"):
+        results = run_tests(cfg, targets, jobs=jobs)
     if any(not r.ok for r in results):
         raise SdkbuildError(f"engine tests failed for {', '.join(r.target for r in results if not r.ok)}",
                             "see the failing tests and log paths above")
@@ -394,14 +398,18 @@ def bindings_cmd(config_path: str | None, output: str | None, languages: tuple[s
 @click.option("--swiftpm-url", default=None, metavar="BASE_URL",
               help="Where the XCFramework zip will be uploaded: Package.swift gets a url + checksum binaryTarget.")
 @click.option("--no-prefab", is_flag=True, help="Leave the Prefab (C/C++ consumer) folder out of the AAR.")
+@click.option("--from", "from_dirs", multiple=True, type=click.Path(file_okay=False), metavar="DIR",
+              help="Build folders from other machines (DIR/<target>/ + DIR/models/, or folders of them; "
+                   "repeatable): checked to match each other and this checkout, then collected into build/.")
 def package_cmd(config_path: str | None, dist_dir: str | None, targets: tuple[str, ...], swiftpm_url: str | None,
-                no_prefab: bool) -> None:
+                no_prefab: bool, from_dirs: tuple[str, ...]) -> None:
     """Write the AAR + POM, XCFramework + zip + Package.swift and models into dist/ (reproducibly)."""
     from .config import load
     from .package.dist import package
 
     r = package(load(config_path), dist=dist_dir, swiftpm_url=swiftpm_url, prefab=not no_prefab,
-                targets=list(targets) or None)
+                targets=list(targets) or None, from_dirs=[Path(d) for d in from_dirs] or None,
+                say=lambda m: click.echo(m, err=True))
     for name, digest in r.sums().items():
         if "/" not in name or name.startswith("models/"):
             click.echo(f"{digest[:16]}  {r.dist / name}")
@@ -415,9 +423,8 @@ def main() -> None:
         if e.hint:
             click.echo(f"  hint: {e.hint}", err=True)
         sys.exit(e.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Click turns Ctrl-C into Abort
+        _interrupted()
     except click.ClickException as e:
         # the same one-line `error:` + hint as SdkbuildError, instead of Click's usage block
         click.secho(f"error: {e.format_message()}", fg="red", err=True)
@@ -427,14 +434,31 @@ def main() -> None:
         sys.exit(e.exit_code)
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
     except OSError as e:
         # environment trouble no stage worded itself, e.g. an output folder that cannot be created
         click.secho(f"error: {e.strerror or e}" + (f": {e.filename}" if e.filename else ""), fg="red", err=True)
         click.echo("  hint: check that the path exists and is writable", err=True)
         sys.exit(1)
+
+
+def _interrupted() -> None:
+    """Ctrl-C / SIGTERM: stop every tool tree, then exit 130 at once (within 2 s in all), not
+    after worker threads finish whatever in-process step they are in."""
+    import os
+    import threading
+    import time
+
+    from . import procs
+
+    procs.stop_all()
+    click.echo("interrupted", err=True)
+    deadline = time.monotonic() + 0.3
+    for t in threading.enumerate():
+        if t is not threading.current_thread() and not t.daemon:
+            t.join(max(0.0, deadline - time.monotonic()))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(130)
 
 
 if __name__ == "__main__":

@@ -41,7 +41,10 @@ _SECTIONS: dict[str, tuple[str, ...]] = {
     "models": ("files", "quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names",
                "encrypt", "prune_channels"),
     "report": ("baseline", "budgets"),
+    "conan": ("remote",),
 }
+# credentials never live in sdk.toml (it is committed): they come from the environment only
+_CREDENTIAL_KEYS = ("user", "username", "login", "password", "token", "credentials")
 _MODEL_KEYS = ("quantize", "calibration", "input_shapes", "prune", "weight_bits", "compress", "strip_names", "encrypt",
                "prune_channels")
 _BUDGET_KEYS = ("total_bytes", "total_growth_percent", "targets")
@@ -132,6 +135,11 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class ConanSection:
+    remote: str | None = None  # URL of a Conan server sharing engine binaries (SDKBUILD_CONAN_REMOTE overrides)
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the sdk.toml, absolute
     sdk: SdkSection
@@ -142,6 +150,7 @@ class Config:
     report: ReportSection
     sha256: str  # of the sdk.toml bytes (recorded in build-info "inputs")
     warnings: tuple[str, ...] = ()
+    conan: ConanSection = ConanSection()
 
     @property
     def root(self) -> Path:
@@ -454,6 +463,21 @@ def _report(doc: Mapping[str, Any], root: Path) -> ReportSection:
     )
 
 
+def _conan(doc: Mapping[str, Any]) -> ConanSection:
+    t = _table(doc, "conan")
+    leaked = [k for k in t if k.lower() in _CREDENTIAL_KEYS]
+    if leaked:
+        raise SdkbuildError(f"sdk.toml: [conan] {leaked[0]}: credentials do not belong in sdk.toml (it is committed)",
+                            "remove it and set SDKBUILD_CONAN_USER and SDKBUILD_CONAN_PASSWORD in the environment "
+                            "(CI secrets) of the jobs that may upload")
+    _check_keys(t, _SECTIONS["conan"], "[conan] ")
+    remote = _str(t, "remote", "conan")
+    if remote is not None and not re.match(r"^https?://[^\s/]+", remote):
+        raise _err("conan.remote", remote, "must be the http(s) URL of a Conan server, e.g. "
+                   '"https://conan.example.com/artifactory/api/conan/sdk"')
+    return ConanSection(remote)
+
+
 def parse(text: str, path: Path) -> Config:
     """Validate the TOML `text` of the sdk.toml at `path` (relative paths resolve against it)."""
     path = path.resolve()
@@ -475,6 +499,7 @@ def parse(text: str, path: Path) -> Config:
         report=_report(doc, root),
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         warnings=tuple(warnings),
+        conan=_conan(doc),
     )
 
 

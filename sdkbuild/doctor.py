@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import platform
 import re
 import shutil
 import subprocess
@@ -19,6 +20,8 @@ from .targets import TARGETS, Target
 
 NDK_HINT = ('for bionic-linked Android libraries set ANDROID_NDK_HOME to an NDK r26+ install, '
             'e.g. `sdkmanager "ndk;27.2.12479018"` then ANDROID_NDK_HOME=$ANDROID_HOME/ndk/27.2.12479018')
+# the i686 stand-ins' program interpreter (Debian: libc6-i386)
+I386_LOADER = Path("/lib/ld-linux.so.2")
 XCODE_HINT = "for device-ready iOS slices build on macOS with Xcode (`xcode-select --install`, then `sdkbuild build`)"
 
 
@@ -89,6 +92,11 @@ def check_tools() -> list[ToolRow]:
         ToolRow("ccache", _version(["ccache", "--version"]) or _version(["sccache", "--version"]),
                 "faster rebuilds (optional)", "sudo apt-get install ccache"),
     ]
+    if platform.machine() in ("x86_64", "AMD64") and platform.system() == "Linux":
+        # android-x86 stand-ins (i686) run natively here: their tests need the i386 loader and libraries
+        rows.append(ToolRow("i386 runtime", "present" if I386_LOADER.exists() else None,
+                            "tests of android-x86 stand-ins (/lib/ld-linux.so.2, libstdc++, libgcc_s)",
+                            "sudo apt-get install libc6-i386 lib32stdc++6 lib32gcc-s1"))
     return rows
 
 
@@ -121,6 +129,13 @@ def run_doctor(config_path: str | None = None, all_targets: bool = False, consol
             con.print(f"  [green]ok[/]      {t.name:<14} {t.found:<10} ({t.needed_for})")
         else:
             con.print(f"  [red]missing[/] {t.name:<14} {'':<10} ({t.needed_for}); install: {t.hint}")
+    from .build import remote_for
+
+    remote = remote_for(cfg)
+    if remote is not None:
+        mode = "download and upload" if remote.can_upload else \
+            "download only (set SDKBUILD_CONAN_USER and SDKBUILD_CONAN_PASSWORD to upload)"
+        con.print(f"[bold]conan remote[/] {remote.url}: {mode}", markup=True)
     missing = [r.target for r in rows if not r.ok]
     if missing and cfg is not None and not all_targets:
         con.print(f"[red]{len(missing)} target(s) of sdk.toml cannot be built here: {', '.join(missing)}[/]")

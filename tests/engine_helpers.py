@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -118,9 +119,15 @@ def meson_build(build: Path, *options: str, cross_file: Path | None = None) -> P
     from sdkbuild import paths
 
     bindir = Path(sys.executable).parent
+    # meson finds its ninja backend on PATH: the venv's, also when the venv is not activated (a fresh
+    # machine has no other ninja)
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
     cmd = [str(bindir / "meson"), "setup", str(build), str(paths.engine_dir()), *options]
     if cross_file:
         cmd += ["--cross-file", str(cross_file)]
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
-    subprocess.run([str(bindir / "ninja"), "-C", str(build), "-j2"], check=True, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        raise AssertionError(f"meson setup failed:\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}")
+    subprocess.run([str(bindir / "ninja"), "-C", str(build), "-j2"], check=True, capture_output=True, text=True,
+                   env=env)
     return build

@@ -214,3 +214,33 @@ def test_per_model_tables_override_the_models_defaults(tmp_path) -> None:
 def test_bad_model_options_name_the_key(tmp_path, extra: str, message: str) -> None:
     with pytest.raises(SdkbuildError, match=message):
         _models_cfg(tmp_path, extra)
+
+
+_CONAN_BASE = """
+[sdk]
+name = "Kit"
+version = "1.0.0"
+java_package = "com.example.kit"
+objc_prefix = "KT"
+targets = ["host"]
+"""
+
+
+def test_conan_remote_section() -> None:
+    cfg = parse(_CONAN_BASE + '[conan]\nremote = "https://conan.example.com/api/conan/sdk"\n', Path("/p/sdk.toml"))
+    assert cfg.conan.remote == "https://conan.example.com/api/conan/sdk"
+    assert parse(_CONAN_BASE, Path("/p/sdk.toml")).conan.remote is None
+
+
+@pytest.mark.parametrize("body, message", [
+    ('password = "hunter2"', "credentials do not belong in sdk.toml"),
+    ('user = "ci"', "credentials do not belong in sdk.toml"),
+    ('remote = "conan.example.com"', "must be the http(s) URL of a Conan server"),
+    ('remot = "https://x"', "did you mean 'remote'"),
+])
+def test_conan_section_errors(body: str, message: str) -> None:
+    with pytest.raises(SdkbuildError) as e:
+        parse(_CONAN_BASE + "[conan]\n" + body + "\n", Path("/p/sdk.toml"))
+    assert message in e.value.message
+    if "credentials" in message:
+        assert "SDKBUILD_CONAN_USER" in (e.value.hint or "") and "hunter2" not in e.value.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import platform
 import shutil
 import sys
 from pathlib import Path
@@ -70,3 +71,28 @@ def test_a_tool_whose_version_probe_fails_is_missing() -> None:
     # the zig row runs `python -m ziglang version`: without the package Python prints an error and exits 1
     assert _version([sys.executable, "-m", "sdkbuild_no_such_module", "version"]) is None
     assert _version([sys.executable, "--version"]) == ".".join(map(str, sys.version_info[:3]))
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the i386 runtime row is for x86_64 machines")
+def test_doctor_checks_the_i386_runtime(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """android-x86 stand-in test programs run natively: without /lib/ld-linux.so.2 (a fresh machine)
+    they cannot start, so doctor names the packages setup.sh installs."""
+    from sdkbuild import doctor
+
+    monkeypatch.setattr(doctor, "I386_LOADER", tmp_path / "ld-linux.so.2")
+    row = {t.name: t for t in check_tools()}["i386 runtime"]
+    assert row.found is None and row.hint == "sudo apt-get install libc6-i386 lib32stdc++6 lib32gcc-s1"
+    setup = (Path(__file__).resolve().parents[1] / "scripts" / "setup.sh").read_text()
+    assert all(p in setup for p in ("libc6-i386", "lib32stdc++6", "lib32gcc-s1"))
+
+
+def test_doctor_names_the_conan_remote_and_whether_it_uploads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SDKBUILD_CONAN_USER", raising=False)
+    monkeypatch.delenv("SDKBUILD_CONAN_PASSWORD", raising=False)
+    monkeypatch.setenv("SDKBUILD_CONAN_REMOTE", "http://127.0.0.1:9300")
+    _, out = _run(tmp_path, "gnu")
+    assert "conan remote http://127.0.0.1:9300: download only" in out
+    monkeypatch.setenv("SDKBUILD_CONAN_USER", "ci")
+    monkeypatch.setenv("SDKBUILD_CONAN_PASSWORD", "secret")
+    _, out = _run(tmp_path, "gnu")
+    assert "download and upload" in out and "secret" not in out

@@ -121,8 +121,9 @@ def test_objc_compiles_through_the_slice_toolchain(tmp_path):
     pytest.importorskip("ziglang")
     engine_inc = paths.engine_dir() / "include"
     for target, (_, platform) in TRIPLES.items():
-        obj = xcframework.compile_objc(NAMES, target, tmp_path / "build", engine_inc)
+        obj, real_sdk = xcframework.compile_objc(NAMES, target, tmp_path / "build", engine_inc)
         assert obj == tmp_path / "build" / target / "bindings/objc/JniKit.mm.o"
+        assert real_sdk == bool(shutil.which("xcrun"))  # else the Foundation stand-in: a stand-in slice
         headers = subprocess.run([OBJDUMP, "--macho", "--private-headers", str(obj)],
                                  capture_output=True, text=True).stdout
         assert re.search(rf"platform {platform}\b", headers)

@@ -8,15 +8,17 @@ Layout:
   <Name>.xcframework/<slice>/Headers/<Name>/          <Name>.h, sdkengine/engine.h, module.modulemap
   <Name>.xcframework/sdkbuild.json                    per slice: toolchain, stand-in flag, sha256
 
-The Objective-C layer (<Name>.mm) must be inside each static library. When the build did
-not compile it in (the engine's Meson build has no Objective-C++ yet), it is compiled here
-for each slice with the slice's own toolchain (Xcode's clang, else zig) and added to a
-copy of the archive; the build outputs themselves are never modified.
+The Objective-C layer (<Name>.mm) must be inside each static library. `sdkbuild build`
+compiles it into every iOS slice with the slice's own toolchain (Xcode's SDK on a Mac, else
+the Foundation stand-in) and records how in build-info "objc". A build without it (an older
+sdkbuild) gets it compiled here with this machine's toolchain into a copy of the archive;
+either way a layer compiled against the stand-in makes the slice a stand-in in sdkbuild.json.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import plistlib
 import shutil
 import subprocess
@@ -89,19 +91,38 @@ def objc_compiler(cfg: Any, target: str) -> tuple[list[str], list[str], bool]:
     return zig, extra, False
 
 
-def compile_objc(cfg: Any, target: str, build_dir: Path, engine_include: Path) -> Path:
-    """Render <Name>.mm into build/<target>/bindings/objc/ and compile it for the slice."""
+def compile_objc(cfg: Any, target: str, build_dir: Path, engine_include: Path,
+                 compiler: tuple[list[str], list[str], bool] | None = None) -> tuple[Path, bool]:
+    """Render <Name>.mm into build/<target>/bindings/objc/ and compile it for the slice;
+    returns the object and whether the real Apple SDK (not the Foundation stand-in) was used."""
     tb = bindings.emit_for_target(cfg, target, build_dir)
     src = tb.sources[0]
     obj = src.with_suffix(".mm.o")
-    cmd, extra, _ = objc_compiler(cfg, target)
-    full = [*cmd, *extra, *OBJC_FLAGS, "-I", str(src.parent), "-I", str(engine_include), "-c", str(src),
-            "-o", str(obj)]
-    r = subprocess.run(full, capture_output=True, text=True)
+    cmd, extra, real = compiler or objc_compiler(cfg, target)
+    # relative paths on the command line: the object does not depend on where the project is
+    full = [*cmd, *extra, *OBJC_FLAGS, "-I", ".", "-I", os.path.relpath(engine_include, src.parent), "-c", src.name,
+            "-o", obj.name]
+    r = subprocess.run(full, capture_output=True, text=True, cwd=src.parent)
     if r.returncode != 0:
         raise SdkbuildError(f"compiling the Objective-C layer for {target} failed:\n$ {' '.join(full)}\n"
                             f"{(r.stdout + r.stderr).strip()[-3000:]}")
-    return obj
+    return obj, real
+
+
+def _archive_add(lib: Path, obj: Path, xcode: bool) -> None:
+    """Add obj to the static library lib (in place, deterministically)."""
+    if xcode:
+        tmp = lib.with_name(lib.name + ".tmp")
+        cmd = ["xcrun", "libtool", "-static", "-o", str(tmp), str(lib), str(obj)]
+        r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "ZERO_AR_DATE": "1"})
+        if r.returncode == 0:
+            os.replace(tmp, lib)
+    else:
+        ar = _require_tool("llvm-ar")
+        # D: deterministic (zero timestamps/uids); darwin format, with a symbol table for ld64
+        r = subprocess.run([ar, "rcsD", "--format=darwin", str(lib), str(obj)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SdkbuildError(f"adding the Objective-C object to {lib} failed: {r.stderr.strip()}")
 
 
 def archive_has_objc(lib: Path, prefix: str) -> bool:
@@ -123,22 +144,23 @@ def check_built(b: BuiltTarget) -> BuiltTarget:
     return b
 
 
-def slice_library(cfg: Any, b: BuiltTarget, build_dir: Path, work: Path) -> Path:
-    """The slice's static library with the ObjC layer in it (a copy when it had to be added)."""
+def slice_library(cfg: Any, b: BuiltTarget, build_dir: Path, work: Path) -> tuple[Path, dict[str, Any]]:
+    """The slice's static library with the ObjC layer in it (a copy when it had to be added here),
+    and how that layer was compiled ({"compiled_by", "uses_real_sdk", "at": "build"|"package"})."""
     names = bindings.names_from_config(cfg)
     check_built(b)
     if archive_has_objc(b.library, names.objc_prefix):
-        return b.library
-    obj = compile_objc(cfg, b.name, build_dir, b.headers)
+        # compiled in at build time; builds that did not record how: as real as the slice
+        return b.library, b.info.get("objc") or {"compiled_by": b.info.get("toolchain", {}).get("source", "?"),
+                                                 "uses_real_sdk": not b.standin, "at": "build"}
+    # an older build without the layer: compiled here, with this machine's toolchain
+    compiler = objc_compiler(cfg, b.name)
+    obj, real = compile_objc(cfg, b.name, build_dir, b.headers, compiler)
     out = work / b.name / b.library.name
     out.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(b.library, out)
-    ar = _require_tool("llvm-ar")
-    # D: deterministic (zero timestamps/uids); darwin format, with a symbol table for ld64
-    r = subprocess.run([ar, "rcsD", "--format=darwin", str(out), str(obj)], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SdkbuildError(f"adding the Objective-C object to {b.name}'s archive failed: {r.stderr.strip()}")
-    return out
+    _archive_add(out, obj, real)
+    return out, {"compiled_by": "xcode" if real else "zig", "uses_real_sdk": real, "at": "package"}
 
 
 def _slice_id(slices: list[BuiltTarget]) -> str:
@@ -170,7 +192,10 @@ def build_xcframework(cfg: Any, build_dir: Path, targets: list[str], dist: Path,
         with atomic_dir(dist / xcf_name) as xcf:
             for variant, slices in sorted(groups.items()):
                 sid = _slice_id(slices)
-                libs = [slice_library(cfg, s, build_dir, work) for s in sorted(slices, key=lambda s: s.name)]
+                ordered = sorted(slices, key=lambda s: s.name)
+                layered = [slice_library(cfg, s, build_dir, work) for s in ordered]
+                libs = [lib for lib, _ in layered]
+                objc = {s.name: o for s, (_, o) in zip(ordered, layered, strict=True)}
                 dest = xcf / sid / lib_file
                 dest.parent.mkdir(parents=True)
                 if len(libs) == 1:
@@ -199,10 +224,14 @@ def build_xcframework(cfg: Any, build_dir: Path, targets: list[str], dist: Path,
                     entry["SupportedPlatformVariant"] = variant
                 libraries.append(entry)
                 meta["slices"][sid] = {
-                    "targets": {s.name: {"toolchain": s.info.get("toolchain", {}), "standin": s.standin,
+                    "targets": {s.name: {"toolchain": s.info.get("toolchain", {}),
+                                         "standin": s.standin or not objc[s.name]["uses_real_sdk"],
+                                         "objc": objc[s.name],
                                          "min_os": s.info.get("min_os", ""), "ops": s.info.get("ops", [])}
                                 for s in slices},
-                    "standin": any(s.standin for s in slices),
+                    # a slice is only as real as its Objective-C layer: one compiled against the
+                    # Foundation stand-in makes the slice a stand-in even when Xcode built the engine
+                    "standin": any(s.standin or not objc[s.name]["uses_real_sdk"] for s in slices),
                     "bytes": dest.stat().st_size,
                     "sha256": sha256_file(dest),
                 }

@@ -20,7 +20,9 @@ import importlib
 import os
 import pkgutil
 import platform as _platform
+import re
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -195,9 +197,20 @@ def _dedup(*groups: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def compiler_launcher() -> str | None:
-    """ccache or sccache when installed (SDKBUILD_NO_CCACHE=1 turns it off)."""
+    """ccache or sccache when installed; SDKBUILD_COMPILER_LAUNCHER names the launcher (a program,
+    e.g. sccache, or "none"); SDKBUILD_NO_CCACHE=1 turns it off."""
     if os.environ.get("SDKBUILD_NO_CCACHE"):
         return None
+    named = os.environ.get("SDKBUILD_COMPILER_LAUNCHER", "").strip()
+    if named:
+        if named.lower() in ("none", "off", "0"):
+            return None
+        found = which(named) or (named if os.path.isfile(named) and os.access(named, os.X_OK) else None)
+        if found is None:
+            raise SdkbuildError(f"SDKBUILD_COMPILER_LAUNCHER={named}: no such program",
+                                "install it (e.g. apt-get install ccache, or cargo install sccache), or unset the "
+                                "variable")
+        return found
     return which("ccache") or which("sccache")
 
 
@@ -293,13 +306,47 @@ def machine_file_text(tc: Toolchain, launcher: str | None = None) -> str:
     )
 
 
+def _portable(text: str, tc: Toolchain) -> str:
+    """The machine file with machine-specific folders replaced by names: sdkbuild's cache, this
+    Python's prefix (where ziglang lives), the zig install and the NDK. Their versions are in
+    tc.version, which the identity includes."""
+    roots = {Path(os.environ.get("SDKBUILD_CACHE", Path.home() / ".cache" / "sdkbuild")): "<sdkbuild-cache>",
+             Path(sys.prefix): "<python>", Path(sys.base_prefix): "<python>"}
+    if tc.source == "zig" and tc.cxx:
+        from .zig import find_zig
+
+        z = find_zig()
+        if z:
+            roots[Path(z).resolve().parent] = "<zig>"
+            roots[Path(z).parent] = "<zig>"
+    ndk = _ndk_root(tc) if tc.target.platform == "android" and tc.cxx else None
+    if ndk:
+        roots[Path(ndk)] = "<ndk>"
+    for root, name in sorted(roots.items(), key=lambda kv: -len(str(kv[0]))):
+        if str(root) not in ("/", ""):
+            text = text.replace(str(root), name)
+    # zig's wrapper folders are named bin-<version>-<hash of the zig path>
+    return re.sub(r"/bin-([^/'\s]+)-[0-9a-f]{12}/", r"/bin-\1/", text)
+
+
+def toolchain_id(tc: Toolchain) -> str:
+    """Identifies the compilers + flags in the engine's Conan package id. Portable across
+    machines and checkouts: equal compiler versions and flags give equal ids wherever the tools
+    are installed (so a Conan remote serves every machine); the compiler launcher (ccache) is
+    left out, like the test runner (qemu), since they do not change the library."""
+    # what runs the tests (qemu) and the strip tool leave the library as it is
+    lines = [ln for ln in _portable(machine_file_text(tc, None), tc).splitlines()
+             if not re.match(r"\s*(exe_wrapper|strip|needs_exe_wrapper)\s*=", ln)]
+    text = "\n".join(lines) + "\n" + tc.version
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def render(tc: Toolchain, out_dir: Path, jobs: int = 2, launcher: str | None = None) -> Rendered:
     """Write host.profile, build.profile and machine.ini for `tc` into `out_dir`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     machine = out_dir / "machine.ini"
     text = machine_file_text(tc, launcher)
-    # the launcher (ccache) does not change the binaries, so it is not part of the identity
-    ident = hashlib.sha256(machine_file_text(tc, None).encode()).hexdigest()[:16]
+    ident = toolchain_id(tc)
     _write(machine, text)
     env = _env()
     host_os, host_arch = build_machine()
