@@ -93,7 +93,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         (handmade / f"legal_{p.name}").write_bytes(legalize(p.read_bytes()))
     seeds = root / "seeds"
     write_seeds(seeds)
-    return {"fuzz": DATA / "fuzz", "repro": DATA / "repro", "handmade": handmade, "seeds": seeds}
+    out = {"handmade": handmade, "seeds": seeds}
+    for name in ("fuzz", "repro"):  # the .sdkm files (tests/data/repro also holds the converter's ONNX reproducers)
+        out[name] = root / name
+        out[name].mkdir()
+        for p in (DATA / name).glob("*.sdkm"):
+            shutil.copy(p, out[name] / p.name)
+    return out
 
 
 def _replay(build: Path, folders: list[Path]) -> dict:
