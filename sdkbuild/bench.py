@@ -6,8 +6,9 @@ maps to it (sdkbuild/ncnn_export.py: the same folded weights and fused activatio
 configuration's alone: warm-up runs, then the median (and min) latency of >= 10 timed
 runs, peak RSS (VmHWM; getrusage where /proc is absent) and the RSS that loading and
 running the model added. int8 on the engine is sdkbuild's quantizer; int8 on onnxruntime
-is onnxruntime.quantization.quantize_static (QDQ, per-channel int8 weights, int8
-activations) on the same calibration samples. Outputs are compared with onnxruntime fp32
+is prepared as its documentation says: quant_pre_process, then quantize_static (QDQ,
+per-channel int8 weights, int8 activations) on the same calibration samples, and run with
+all graph optimizations on. Outputs are compared with onnxruntime fp32
 on the same input (cosine). Timing is reported, never asserted.
 
 `sdkbuild bench MODEL.onnx` and `python bench/run.py` (the example models) use this.
@@ -133,19 +134,46 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
                 return next(self.it, None)
 
         files["onnx_int8"] = work / f"{bm.name}.int8.onnx"
-        quantize_static(str(files["onnx_fp32"]), str(files["onnx_int8"]), Reader(feeds), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8)
+        # onnxruntime's documented recipe: quant_pre_process (shape inference + graph
+        # optimization: BatchNormalization folded into the convs, ...) before quantize_static.
+        # Without it 52 float BN nodes stay between the QDQ pairs of MobileNetV2 and
+        # onnxruntime's int8 runs at half speed: an unfair peer.
+        files["onnx_int8_pre"] = work / f"{bm.name}.int8-pre.onnx"
+        _quant_pre_process(files["onnx_fp32"], files["onnx_int8_pre"])
+        quantize_static(str(files["onnx_int8_pre"]), str(files["onnx_int8"]), Reader(feeds),
+                        quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QInt8,
+                        weight_type=QuantType.QInt8)
     return files
 
 
-def build_engine(work: Path, ops: Sequence[str]) -> Path:
-    """A release build of the host engine with its SIMD kernels (what a device build runs)."""
+def _quant_pre_process(src: Path, dst: Path) -> None:
+    """onnxruntime.quantization's pre-processing step (its documentation's first step of
+    static quantization); falls back to shape inference alone if its optimizer fails."""
+    import importlib.util
+
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    # its symbolic shape inference (for dynamic dims) needs sympy; bench fixes every shape
+    # first, so ONNX shape inference alone sees the same shapes
+    symbolic = importlib.util.find_spec("sympy") is not None
+    try:
+        quant_pre_process(str(src), str(dst), skip_symbolic_shape=not symbolic)
+    except Exception as e:  # noqa: BLE001 - onnxruntime raises many types; the fallback is reported
+        print(f"{src.name}: quant_pre_process with optimization failed ({e}); shape inference only",
+              file=sys.stderr)
+        quant_pre_process(str(src), str(dst), skip_optimization=True, skip_symbolic_shape=not symbolic)
+
+
+def build_engine(work: Path, ops: Sequence[str], buildtype: str = "minsize") -> Path:
+    """The host engine with its SIMD kernels, built as SDKs ship it: size-first (-Os) with the
+    hot kernels optimized for speed inside (SDK_HOT_TARGET); buildtype="release" (-O3) for
+    comparison only."""
     from . import paths, targets
 
     isa = ",".join(targets.get("host").isa)
-    build = work / "engine"
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    opts = [f"-Dops={','.join(sorted(ops))}", f"-Disa={isa}", "-Dbuildtype=release", "-Dtests=false"]
+    build = work / f"engine-{buildtype}"
+    opts = [f"-Dops={','.join(sorted(ops))}", f"-Disa={isa}", f"-Dbuildtype={buildtype}", "-Dtests=false"]
     # --reconfigure re-runs the source selection, so kernels added since the last run count
     again = ["--reconfigure"] if (build / "build.ninja").is_file() else []
     for cmd in ([venv_tool("meson"), "setup", *again, str(build), str(paths.engine_dir()), *opts],
@@ -201,6 +229,7 @@ def child(runtime_name: str, model: str, inp: str, threads: int, lib: str, runs:
         so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # its best (also the default)
         osess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
         name = osess.get_inputs()[0].name
 
@@ -238,7 +267,8 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2), runs: int = 20,
-        warmup: int = 3, progress: Callable[[dict], None] | None = None) -> tuple[list[dict], Path]:
+        warmup: int = 3, progress: Callable[[dict], None] | None = None, buildtype: str = "minsize"
+        ) -> tuple[list[dict], Path]:
     """Measure every configuration; returns the rows and the engine library used."""
     from . import runtime, sdkm
 
@@ -251,7 +281,7 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
     missing = sorted(set(needed) - set(runtime.available_ops()))
     if missing:
         raise SdkbuildError(f"the engine has no {', '.join(missing)} op", hint="these models cannot run on it yet")
-    lib = build_engine(work, needed)
+    lib = build_engine(work, needed, buildtype)
     rows: list[dict] = []
     for bm in models:
         f = files[bm.name]
@@ -297,7 +327,8 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
         "",
         f"Machine: **{cpu_model()}**, {os.cpu_count()} logical CPUs, {platform.system()} {platform.machine()}. "
         f"{peers}; engine {info.get('version')} ({', '.join(info.get('isa', [])) or 'ref'}, "
-        f"release build, compiler {info.get('compiler', '?')}).",
+        f"{'minsize build as SDKs ship it' if 'minsize' in str(lib) else 'release build'}, "
+        f"compiler {info.get('compiler', '?')}).",
         f"Median of {runs} runs after {warmup} warm-up runs, batch 1, each configuration in its own "
         "process. Peak RSS is the whole process (Python + runtime + model); model RSS is what loading and "
         "running the model added. cosine = output vs onnxruntime fp32 on the same input.",

@@ -243,7 +243,7 @@ def tune_cmd(model: str, calibration: str | None, eval_data: str, max_accuracy_d
 @click.option("--runs", default=20, show_default=True, type=click.IntRange(min=10), help="Timed runs (median).")
 @click.option("--warmup", default=3, show_default=True, type=click.IntRange(min=1), help="Warm-up runs.")
 @click.option("--work", default="build/bench", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for converted models and the release engine build.")
+              help="Folder for converted models and the engine build (minsize, as SDKs ship).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Also write the markdown table here.")
 def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, runs: int, warmup: int, work: str,
               output: str | None) -> None:

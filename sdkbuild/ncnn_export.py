@@ -2,9 +2,11 @@
 same network (same folded weights, same fused activations) on ncnn, a mobile inference
 runtime, next to the engine and onnxruntime.
 
-Covers the CNN ops the examples use: Conv (grouped and depthwise, with its fused
-activation), Add, Relu, Clip, MaxPool, AveragePool, GlobalAveragePool, the flatten
-Reshape, Gemm with constant weights, Softmax. Batch 1 only (ncnn blobs are C x H x W).
+Covers the CNN ops the examples and the zoo's CNNs use: Conv (grouped and depthwise, with
+its fused activation; SiLU as a Swish layer after it), Add, Mul (same shapes, or a
+squeeze-excitation [1, C, 1, 1] scale), Sigmoid, HardSwish, channel Concat, Relu, Clip,
+MaxPool, AveragePool, GlobalAveragePool, the flatten Reshape, Gemm with constant weights,
+Softmax. Batch 1 only (ncnn blobs are C x H x W).
 Anything else raises NcnnUnsupported naming the node, and bench leaves ncnn out.
 
 Format: https://github.com/Tencent/ncnn/wiki/param-and-model-file-structure. A blob
@@ -45,6 +47,8 @@ def _floats(n: sdkm.Node, key: str, default: list[float]) -> list[float]:
 
 def _act_params(n: sdkm.Node) -> list[str]:
     code = _ints(n, "activation", [0])[0]
+    if code == sdkm.ACT_SILU:  # no fused Swish in ncnn: a Swish layer follows (_Writer.node)
+        return []
     if code not in _ACT:
         raise NcnnUnsupported(f"node {n.name!r}: fused activation {code}")
     out = [f"9={_ACT[code]}"] if code else []
@@ -124,8 +128,11 @@ class _Writer:
             if has_b:
                 self.raw(self.const(n.inputs[2]), False)
             y = self.produce(n.outputs[0])
-            self.layer("ConvolutionDepthWise" if group > 1 else "Convolution", n.name, [x], [y],
+            silu = _ints(n, "activation", [0])[0] == sdkm.ACT_SILU
+            self.layer("ConvolutionDepthWise" if group > 1 else "Convolution", n.name, [x], [y + "_pre" if silu else y],
                        params + _act_params(n))
+            if silu:
+                self.layer("Swish", n.name + "_swish", [y + "_pre"], [y], [])
         elif op == "Gemm":
             if _ints(n, "transA", [0])[0]:
                 raise NcnnUnsupported(f"node {n.name!r}: Gemm with transA")
@@ -141,6 +148,18 @@ class _Writer:
             y = self.produce(n.outputs[0])
             self.layer("InnerProduct", n.name, [x], [y],
                        [f"0={w.shape[0]}", f"1={int(has_b)}", f"2={w.size}", *_act_params(n)])
+        elif op in ("Add", "Mul") and self._scalar_operand(n) is not None:
+            # x op constant scalar (a lowered HardSigmoid: x * 1/6 + 1/2): BinaryOp with_scalar
+            x_i, value = self._scalar_operand(n)
+            x = self.read(x_i)
+            y = self.produce(n.outputs[0])
+            act = _ints(n, "activation", [0])[0]
+            params = [f"0={0 if op == 'Add' else 2}", "1=1", f"2={value:e}"]
+            if act:
+                self.layer("BinaryOp", n.name, [x], [y + "_pre"], params)
+                self._act(n.name + "_act", act, y + "_pre", y, n)
+            else:
+                self.layer("BinaryOp", n.name, [x], [y], params)
         elif op == "Add":
             a, b = (self.read(i) for i in n.inputs)
             act = _ints(n, "activation", [0])[0]
@@ -150,6 +169,26 @@ class _Writer:
                 self._act(n.name + "_act", act, y + "_pre", y, n)
             else:
                 self.layer("BinaryOp", n.name, [a, b], [y], ["0=0"])
+        elif op == "Mul":
+            a, b = n.inputs
+            sa, sb = (list(m.tensors[i].shape) for i in (a, b))
+            # same shape, or a per-channel [1, C, 1, 1] scale (squeeze-excitation): ncnn broadcasts both
+            if not (sa == sb or (len(sa) == 4 and sb == [sa[0], sa[1], 1, 1])
+                    or (len(sb) == 4 and sa == [sb[0], sb[1], 1, 1])):
+                raise NcnnUnsupported(f"node {n.name!r}: Mul of {sa} and {sb}")
+            xa, xb = self.read(a), self.read(b)
+            self.layer("BinaryOp", n.name, [xa, xb], [self.produce(n.outputs[0])], ["0=2"])
+        elif op in ("Sigmoid", "HardSwish"):
+            x = self.read(n.inputs[0])
+            params = [f"0={1 / 6:e}", f"1={0.5:e}"] if op == "HardSwish" else []
+            self.layer(op, n.name, [x], [self.produce(n.outputs[0])], params)
+        elif op == "Concat":
+            rank = len(shape)
+            axis = _ints(n, "axis", [1])[0] % rank
+            if rank != 4 or axis != 1:
+                raise NcnnUnsupported(f"node {n.name!r}: Concat over axis {axis} of rank {rank}")
+            xs = [self.read(i) for i in n.inputs]
+            self.layer("Concat", n.name, xs, [self.produce(n.outputs[0])], ["0=0"])
         elif op in ("Relu", "Clip"):
             x = self.read(n.inputs[0])
             y = self.produce(n.outputs[0])
@@ -192,6 +231,16 @@ class _Writer:
             raise NcnnUnsupported(f"node {n.name!r}: no ncnn mapping for op {op}")
         self.after(n.outputs[0], OUTPUT if n.outputs[0] in m.outputs else self.names[n.outputs[0]])
 
+
+    def _scalar_operand(self, n: sdkm.Node) -> tuple[int, float] | None:
+        """(the activation input, the value) when one of a binary op's inputs is a constant scalar."""
+        if len(n.inputs) != 2:
+            return None
+        for k in (0, 1):
+            t = self.m.tensors[n.inputs[k]]
+            if t.data is not None and np.asarray(t.data).size == 1 and self.m.tensors[n.inputs[1 - k]].data is None:
+                return n.inputs[1 - k], float(np.asarray(t.data, np.float32).reshape(-1)[0])
+        return None
 
     def _clip_bounds(self, n: sdkm.Node) -> tuple[float, float]:
         vals = []

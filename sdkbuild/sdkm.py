@@ -54,7 +54,7 @@ DTYPE_CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
 
 ENC_RAW, ENC_RANS = 0, 1  # TensorRec encoding of a constant's data (codec.py)
 
-ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID = range(5)
+ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID, ACT_SILU = range(6)
 
 
 class SdkmError(ValueError):

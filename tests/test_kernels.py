@@ -140,11 +140,12 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
     if targets.get(target).arch == "arm64":
         assert "fp32 gemm kernel neon" in log and "fp32 conv kernels neon" in log
     if "neon" in CASES[target]:  # depthwise 3x3 and pooling: ARMv7 and AArch64 (engine/src/kernels/neon)
-        for line in ("fp32 conv kernels neon", "fp32 MaxPool     neon", "fp32 AveragePool neon", "int8 depthwise conv",
+        for line in ("fp32 gemm kernel neon", "fp32 conv kernels neon", "fp32 MaxPool     neon", "fp32 AveragePool neon", "int8 depthwise conv",
                      "int8 MaxPool", "int8 AveragePool", "fp32 depthwise 3x3 neon", "GlobalAveragePool neon"):
             assert line in log, line
     if "x86" in CASES[target]:  # AVX2 GEMM tiles + depthwise vs ref, unless the CPU lacks AVX2
         assert "fp32 conv kernels avx2" in log or "lacks AVX2/FMA" in log
+        assert "fp32 MaxPool     avx2  : 400 random geometries" in log or "lacks AVX2/FMA" in log
         # the AVX-512 tier (depthwise 3x3, stem) too where the CPU has it
         assert "fp32 conv kernels avx512" in log or "lacks AVX512F" in log or "lacks AVX2/FMA" in log
         # the SSE4.1 tier (forced on with the AVX2 tier off), unless the CPU lacks SSE4.1

@@ -84,3 +84,31 @@ def test_unmapped_graphs_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ncnn_export.NcnnUnsupported, match="Transpose"):
         ncnn_export.export(m, tmp_path / "m.param", tmp_path / "m.bin")
     assert not (tmp_path / "m.param").exists()
+
+
+def test_zoo_cnn_ops(tmp_path: Path) -> None:
+    """The zoo's CNN blocks: a conv with SiLU (a Swish layer after it), squeeze-excitation
+    (pool, 1x1 convs, Sigmoid, a per-channel Mul), HardSwish, a lowered HardSigmoid (Mul and
+    Add by constant scalars), a channel Concat."""
+    rng = np.random.default_rng(2)
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        helper.make_node("Sigmoid", ["c1"], ["s1"]),
+        helper.make_node("Mul", ["c1", "s1"], ["a1"]),  # SiLU, fused into the conv by the converter
+        helper.make_node("GlobalAveragePool", ["a1"], ["p"]),
+        helper.make_node("Conv", ["p", "w2", "b2"], ["f1"]),
+        helper.make_node("Relu", ["f1"], ["f1r"]),
+        helper.make_node("Conv", ["f1r", "w3", "b3"], ["f2"]),
+        helper.make_node("Sigmoid", ["f2"], ["g"]),
+        helper.make_node("Mul", ["a1", "g"], ["se"]),
+        helper.make_node("HardSwish", ["se"], ["h0"]),
+        helper.make_node("HardSigmoid", ["h0"], ["h"], alpha=0.2, beta=0.4),  # lowered: x * 0.2 + 0.4, Clip
+        helper.make_node("Conv", ["x", "w4"], ["c4"], pads=[1, 1, 1, 1]),
+        helper.make_node("Concat", ["h", "c4"], ["y"], axis=1),
+    ]
+    inits = [_w(rng, "w1", 8, 3, 3, 3), _w(rng, "b1", 8), _w(rng, "w2", 2, 8, 1, 1), _w(rng, "b2", 2),
+             _w(rng, "w3", 8, 2, 1, 1), _w(rng, "b3", 8), _w(rng, "w4", 4, 3, 3, 3)]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 9, 9])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 12, 9, 9])], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)], ir_version=8)
+    _check(model, rng.normal(0, 1, (1, 3, 9, 9)).astype(np.float32), tmp_path)

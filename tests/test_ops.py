@@ -456,6 +456,69 @@ def test_converter_path(engine: runtime.Engine) -> None:
     assert_close(got.reshape(ref.shape), ref)
 
 
+@pytest.mark.parametrize("producer", ["Conv", "Add"])
+def test_silu_fused_into_producer(engine: runtime.Engine, producer: str) -> None:
+    """x * Sigmoid(x) after a Conv (EfficientNet's SiLU) or an Add becomes the producer's
+    fused activation 5 (convert/silu.py): no Sigmoid or Mul left, outputs as onnxruntime's
+    (the engine's vectorized exp included), NaN/large inputs too."""
+    from sdkbuild.convert import convert_model
+
+    rng = np.random.default_rng(7)
+    x = rand(rng, 1, 40, 9, 11) * 8
+    x[0, 0, 0, :4] = [100.0, -100.0, 88.5, -90.0]  # exp's clamps
+    inits = [("w", rand(rng, 24, 40, 3, 3) * 0.2), ("b", rand(rng, 24)), ("a", rand(rng, 1, 40, 9, 11))]
+    first = (helper.make_node("Conv", ["x", "w", "b"], ["p"], pads=[1, 1, 1, 1]) if producer == "Conv"
+             else helper.make_node("Add", ["x", "a"], ["p"]))
+    nodes = [first, helper.make_node("Sigmoid", ["p"], ["s"]), helper.make_node("Mul", ["s", "p"], ["y0"])]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                          [helper.make_tensor_value_info("y0", TensorProto.FLOAT, None)],
+                          initializer=[numpy_helper.from_array(a, n) for n, a in inits])
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m = convert_model(proto)
+    assert [n.op for n in m.nodes] == [producer] and m.nodes[0].attrs["activation"] == [sdkm.ACT_SILU]
+    ref = ort_run(proto, {"x": x})[0]
+    got = engine_run(engine, m, {"x": x})[0]
+    np.testing.assert_allclose(got, ref, rtol=2e-6, atol=2e-6 * float(np.abs(ref).max()))
+
+
+def test_silu_not_fused_when_shared(engine: runtime.Engine) -> None:
+    """The pre-activation read by a third op, or a Mul with another operand, stays unfused."""
+    from sdkbuild.convert import convert_model
+
+    rng = np.random.default_rng(8)
+    x = rand(rng, 1, 4, 6, 6)
+    nodes = [helper.make_node("Conv", ["x", "w"], ["p"]), helper.make_node("Sigmoid", ["p"], ["s"]),
+             helper.make_node("Mul", ["p", "s"], ["q"]), helper.make_node("Add", ["q", "p"], ["y0"])]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                          [helper.make_tensor_value_info("y0", TensorProto.FLOAT, None)],
+                          initializer=[numpy_helper.from_array(rand(rng, 4, 4, 1, 1), "w")])
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    m = convert_model(proto)
+    assert "Sigmoid" in [n.op for n in m.nodes]
+    assert_close(engine_run(engine, m, {"x": x})[0], ort_run(proto, {"x": x})[0])
+
+
+@pytest.mark.parametrize("c,hw,k", [(64, 14, 3), (96, 9, 3), (48, 20, 5)])
+def test_conv_long_k_chunks(engine: runtime.Engine, c: int, hw: int, k: int) -> None:
+    """Dense convs whose K (C x k x k) is split into input-channel chunks (bias and the
+    activation applied with the last chunk only), against onnxruntime, 1 and 2 threads."""
+    rng = np.random.default_rng(c + hw)
+    x = rand(rng, 1, c, hw, hw)
+    w, b = rand(rng, 40, c, k, k) * 0.1, rand(rng, 40)
+    node = helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[k // 2] * 4)
+    relu = helper.make_node("Relu", ["c"], ["y0"])
+    g = helper.make_graph([node, relu], "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                          [helper.make_tensor_value_info("y0", TensorProto.FLOAT, None)],
+                          initializer=[numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    from sdkbuild.convert import convert_model
+
+    m = convert_model(proto)
+    ref = ort_run(proto, {"x": x})[0]
+    for threads in (1, 2):
+        assert_close(engine_run(engine, m, {"x": x}, threads=threads)[0], ref)
+
+
 def _single_op_graphs() -> list[tuple[str, list[onnx.NodeProto], list[tuple[str, np.ndarray, bool]]]]:
     rng = np.random.default_rng(5)
     x4 = ("x", rand(rng, 1, 4, 9, 10), False)

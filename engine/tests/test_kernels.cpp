@@ -405,12 +405,17 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.H = pick(1, 30);
             g.W = pick(0, 2) ? pick(1, 20) : pick(1, 60);
         }
+        if (kind == 4 && it % 14 == 4 && g.KH * g.KW > 1) {  // a long K: the K-chunked im2col path
+            C = pick(30, 72);
+            g.H = pick(2, 14) + (g.KH - 1) * g.dh;
+            g.W = pick(2, 16) + (g.KW - 1) * g.dw;
+        }
         g.C = kind == 3 ? C * 2 : C;
         g.group = dw ? g.C : (kind == 3 ? 2 : 1);
         g.OC = dw ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
         g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
-        g.act.kind = pick(0, 4);
+        g.act.kind = pick(0, 5);
         g.act.lo = -0.5f;
         g.act.hi = 0.75f;
         set_enabled(-1);  // plan (and scratch) for the SIMD kernels; the ref path ignores the extra
@@ -676,7 +681,7 @@ static PoolCase random_pool(std::mt19937& rng, int it, bool dilations) {
     return c;
 }
 
-#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
+#if SDK_FEATURE_FP32 && (SDK_FEATURE_NEON || SDK_FEATURE_X86) && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
 typedef void (*PoolF32Fn)(const sdk::ref::PoolParams&, const float*, float*, sdk::ThreadPool*);
 
 // fp32 MaxPool / AveragePool with the SIMD planes vs with them switched off (the ref
@@ -994,6 +999,9 @@ int main(int argc, char** argv) {
         sdk::ref::x86_f32_set_avx512(0);
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
         check_dw3x3_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
+#if defined(TEST_HAVE_MAXPOOL)
+        check_pool_f32("avx2", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::x86_sgemm_set_enabled, true);
+#endif
         sdk::ref::x86_f32_set_avx512(-1);
         if (sdk::ref::x86_f32_avx512_enabled())
             check_conv_f32("avx512", sdk::ref::x86_sgemm_set_enabled);
@@ -1014,7 +1022,7 @@ int main(int argc, char** argv) {
     } else
         printf("fp32 gemm kernel sse41   : compiled in, CPU lacks SSE4.1 (skipped)\n");
 #endif
-#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__aarch64__)
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the GEMM tile: AArch64 8x8 FMLA, ARMv7 4x8 VMLA
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the depthwise and pooling kernels: ARMv7 too

@@ -120,6 +120,9 @@ def _activation_nodes(node: sdkm.Node, pre: str, out: str, b: OnnxBuilder) -> No
         b.node("HardSwish", [pre], [out])
     elif kind == sdkm.ACT_SIGMOID:
         b.node("Sigmoid", [pre], [out])
+    elif kind == sdkm.ACT_SILU:
+        b.node("Sigmoid", [pre], [out + "__sig"])
+        b.node("Mul", [pre, out + "__sig"], [out])
 
 
 _ENGINE_ONLY_ATTRS = ("activation", "activation_params")

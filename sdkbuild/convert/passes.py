@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import silu
 from .attention import fuse_attention
 from .ir import FUSABLE_PRODUCERS, Graph, Op, Value
 from .layernorm import fuse_layernorm
@@ -193,6 +194,7 @@ def run_all(g: Graph) -> dict[str, int]:
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
     stats["LayerNorm pattern -> LayerNormalization"] = fuse_layernorm(g)
     stats["attention fused"] = fuse_attention(g)
+    stats["x*Sigmoid(x) -> SiLU"] = silu.fuse_silu(g)
     stats["activations fused"] = fuse_activations(g)
     stats["dead ops removed"] = g.remove_dead()
     return stats

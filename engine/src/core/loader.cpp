@@ -46,11 +46,15 @@ inline uint32_t rd32(const uint8_t* p) { uint32_t v; memcpy(&v, p, 4); return v;
 inline int32_t rdi32(const uint8_t* p) { int32_t v; memcpy(&v, p, 4); return v; }
 inline uint64_t rd64(const uint8_t* p) { uint64_t v; memcpy(&v, p, 8); return v; }
 
-uint32_t g_crc_table[256];  // built when the library loads (init_crc_table)
-
 uint32_t crc32_ieee(const uint8_t* p, size_t n) {
     uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; ++i) crc = g_crc_table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+    // builds with ops (whose models carry megabytes of weights) have a fast loop
+    // (kernels/ref/common.cpp); the op-less engine goes bit by bit (no table to build or keep)
+    if (kCrc32Update) return kCrc32Update(crc, p, n) ^ 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; ++i) {
+        crc ^= p[i];
+        for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+    }
     return crc ^ 0xFFFFFFFFu;
 }
 
@@ -503,14 +507,6 @@ sdk_status Loader::ops_and_prepare() {
 }
 
 }  // namespace
-
-void init_crc_table() {
-    for (uint32_t i = 0; i < 256; ++i) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        g_crc_table[i] = c;
-    }
-}
 
 const OpDef* find_op(const char* type) {
     for (int i = 0; i < kRegisteredOpCount; ++i)

@@ -115,7 +115,8 @@ struct Attr {
     const void* data;  // int32_t[count], float[count] or a NUL-terminated string
 };
 
-enum Activation : int32_t { kActNone = 0, kActRelu = 1, kActClip = 2, kActHardSwish = 3, kActSigmoid = 4 };
+enum Activation : int32_t { kActNone = 0, kActRelu = 1, kActClip = 2, kActHardSwish = 3, kActSigmoid = 4,
+                            kActSilu = 5 };
 
 struct Model;
 struct Node;

@@ -6,7 +6,63 @@
 #include "core/session_use.h"
 #include "core/thread_pool.h"
 
+#if SDK_PROFILE  // development only: -Dcpp_args=-DSDK_PROFILE=1 (never in a shipped build)
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#endif
+
 namespace sdk {
+
+#if SDK_PROFILE
+namespace {
+// Per-node wall time summed over a session's runs, printed to stderr by session_free
+// (or to the file SDK_PROFILE_OUT names, appended): one line per node, then the total.
+struct Profile {
+    double* ns;
+    int64_t runs;
+};
+Profile g_prof[64];  // by session slot; a dev build profiles few sessions
+const Session* g_prof_owner[64];
+Profile* profile_of(const Session* s, int32_t nodes) {
+    for (int i = 0; i < 64; ++i)
+        if (g_prof_owner[i] == s) return &g_prof[i];
+    for (int i = 0; i < 64; ++i)
+        if (!g_prof_owner[i]) {
+            g_prof_owner[i] = s;
+            g_prof[i].ns = static_cast<double*>(calloc((size_t)nodes + 1, sizeof(double)));
+            g_prof[i].runs = 0;
+            return &g_prof[i];
+        }
+    return nullptr;
+}
+double now_ns() {
+    timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e9 + t.tv_nsec;
+}
+void profile_dump(const Session* s) {
+    for (int i = 0; i < 64; ++i) {
+        if (g_prof_owner[i] != s) continue;
+        const Model* m = s->model;
+        Profile& p = g_prof[i];
+        const char* path = getenv("SDK_PROFILE_OUT");
+        FILE* f = path ? fopen(path, "a") : stderr;
+        if (f && p.runs > 0) {
+            double total = 0;
+            for (int32_t k = 0; k < m->num_nodes; ++k) total += p.ns[k];
+            for (int32_t k = 0; k < m->num_nodes; ++k)
+                fprintf(f, "profile\t%d\t%s\t%s\t%.1f\n", k, m->nodes[k].type, m->nodes[k].name,
+                        p.ns[k] / p.runs / 1e3);
+            fprintf(f, "profile\ttotal\t%lld runs\t\t%.1f\n", (long long)p.runs, total / p.runs / 1e3);
+        }
+        if (f && f != stderr) fclose(f);
+        free(p.ns);
+        g_prof_owner[i] = nullptr;
+    }
+}
+}  // namespace
+#endif
 
 sdk_status session_create(const Model* m, int threads, Session** out, size_t max_bytes) {
     *out = nullptr;
@@ -72,6 +128,9 @@ bool session_enter(Session* s, const char* fn) {
 
 void session_free(Session* s) {
     if (!s) return;
+#if SDK_PROFILE
+    profile_dump(s);
+#endif
     pool_destroy(s->pool);
     aligned_free(s->arena);
     aligned_free(s->scratch);
@@ -94,6 +153,13 @@ sdk_status session_run(Session* s) {
     for (int32_t i = 0; i < m->num_inputs; ++i) s->input_set[i] = 0;
     clear_error();
     RunContext& ctx = s->ctx;
+    pool_set_running(s->pool, 1);
+#if SDK_PROFILE
+    Profile* prof = profile_of(s, m->num_nodes);
+    if (prof) ++prof->runs;
+#endif
+    sdk_status st = SDK_OK;
+    const Node* n_failed = nullptr;
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         const Node& n = m->nodes[i];
         if (!n.op->run) continue;  // alias ops: the output already is the input's memory
@@ -110,12 +176,23 @@ sdk_status session_run(Session* s) {
         ctx.num_outputs = n.num_outputs;
         ctx.thread_scratch_base = s->thread_scratch;
         ctx.thread_scratch_stride = m->thread_scratch_bytes;
-        sdk_status st = n.op->run(ctx);
+#if SDK_PROFILE
+        const double t0 = now_ns();
+        st = n.op->run(ctx);
+        if (prof && prof->ns) prof->ns[i] += now_ns() - t0;
+#else
+        st = n.op->run(ctx);
+#endif
         if (st != SDK_OK) {
-            if (!last_error()[0]) set_error(st, "run failed");
-            prefix_error("node '%.64s' (%s): ", n.name, n.type);
-            return st;
+            n_failed = &n;
+            break;
         }
+    }
+    pool_set_running(s->pool, 0);
+    if (n_failed) {
+        if (!last_error()[0]) set_error(st, "run failed");
+        prefix_error("node '%.64s' (%s): ", n_failed->name, n_failed->type);
+        return st;
     }
     s->has_run = true;
     return SDK_OK;

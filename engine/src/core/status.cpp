@@ -25,13 +25,12 @@ bool g_key_ok;
 // Used only when a thread's buffer cannot be allocated: shared, so best effort.
 char g_fallback[kErrorSize];
 
-// The keys (and the loader's CRC table) are made when the library is loaded: a
+// The keys are made when the library is loaded: a
 // constructor, not pthread_once (one libc import and a once-check per call fewer).
 void free_buffer(void* p) { free(p); }  // (free itself would need a GOT entry and a relocation)
 
 __attribute__((constructor)) void library_init() {
     g_key_ok = pthread_key_create(&g_key, free_buffer) == 0;
-    init_crc_table();
 #if SDK_FEATURE_THREADS
     g_index_key_ok = pthread_key_create(&g_index_key, nullptr) == 0;
 #endif

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include "sdkengine/engine.h"
@@ -17,7 +18,9 @@ const char* last_error();
 // Appends a, b and c to this thread's message (no formatting; for lists of names).
 void append_error(const char* a, const char* b, const char* c);
 // loader.cpp: fills the CRC-32 table (called once, when the library loads).
-void init_crc_table();
+// The loader's fast CRC-32 (IEEE) update (kernels/ref/common.cpp), set by the generated op
+// registry in builds with ops; nullptr in the op-less engine (a bitwise loop instead).
+extern uint32_t (*const kCrc32Update)(uint32_t crc, const uint8_t* p, size_t n) __attribute__((visibility("hidden")));
 // vsnprintf into buf (the engine's one formatting path: snprintf is not imported).
 int format(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 void clear_error();

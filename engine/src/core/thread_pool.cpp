@@ -44,6 +44,7 @@ struct ThreadPool {
     int threads;  // requested, including the caller (sizes the per-thread scratch)
     int started;  // workers actually running
     void (*stop)(ThreadPool*);  // set once the workers started (stop_workers)
+    void (*wake)(ThreadPool*);  // likewise (wake_workers): no pthread code linked without parallel_for
     pthread_t* workers;
     void* starts;  // WorkerStart per worker
     pthread_mutex_t mu;
@@ -63,6 +64,7 @@ struct ThreadPool {
     alignas(8) uint64_t generation;  // bumped per job; workers wait for a change
     int sleepers;         // workers in (or entering) the condvar wait
     bool stopping;
+    int running;          // a session run is in progress (pool_set_running): workers keep spinning
     char pad1[64];
     alignas(8) int64_t next;  // atomically claimed chunk start (jobs of more than 64 chunks)
     uint64_t claimed;         // chunk i done or running: bit i (jobs of up to 64 chunks)
@@ -132,8 +134,13 @@ struct WorkerStart {
 };
 
 // Waits for a generation other than `seen` (or stop): spin first, then the condvar.
-// Returns the new generation, or 0 when the pool stops.
+// Returns the new generation, or 0 when the pool stops. While a run is in progress
+// (pool_set_running) a worker spins without a deadline, so an op that does not split (or a
+// slow one on the caller) never sends it to sleep mid-run; a run that starts wakes sleeping
+// workers at once (they then spin), so the wake-up latency of an idle core overlaps the
+// run's first ops instead of stalling its first parallel job.
 uint64_t wait_for_job(ThreadPool* p, uint64_t seen) {
+spin:
     int64_t deadline = 0;
     for (int spins = 0;; ++spins) {
         if (__atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE)) return 0;
@@ -145,6 +152,10 @@ uint64_t wait_for_job(ThreadPool* p, uint64_t seen) {
             // pure spinning starved the thread that had the work, 2.5x slower), and look
             // at the clock (vDSO: cheap but not free).
             sched_yield();
+            if (__atomic_load_n(&p->running, __ATOMIC_ACQUIRE)) {
+                deadline = 0;  // the idle countdown starts when the run ends
+                continue;
+            }
             int64_t t = now_ns();
             if (!deadline) deadline = t + kSpinNs;
             else if (t >= deadline) break;
@@ -156,11 +167,14 @@ uint64_t wait_for_job(ThreadPool* p, uint64_t seen) {
     pthread_mutex_lock(&p->mu);
     __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
     uint64_t g;
-    while ((g = __atomic_load_n(&p->generation, __ATOMIC_SEQ_CST)) == seen && !__atomic_load_n(&p->stopping, __ATOMIC_SEQ_CST))
+    while ((g = __atomic_load_n(&p->generation, __ATOMIC_SEQ_CST)) == seen &&
+           !__atomic_load_n(&p->stopping, __ATOMIC_SEQ_CST) && !__atomic_load_n(&p->running, __ATOMIC_SEQ_CST))
         pthread_cond_wait(&p->work_cv, &p->mu);
     __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&p->mu);
-    return __atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE) ? 0 : g;
+    if (__atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE)) return 0;
+    if (g == seen) goto spin;  // woken for a run that starts: spin until its first job
+    return g;
 }
 
 void* worker_main(void* arg) {
@@ -190,10 +204,22 @@ void stop_workers(ThreadPool* p) {
     free(p->starts);
 }
 
+// A run starts (pool_set_running): wake sleeping workers so they spin until its first job.
+void wake_workers(ThreadPool* p) {
+    // running (seq_cst, stored by the caller) before reading sleepers pairs with the
+    // worker's sleepers++ before re-reading running (see wait_for_job)
+    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->work_cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
 void start_workers(ThreadPool* p) {
     pthread_mutex_init(&p->mu, nullptr);
     pthread_cond_init(&p->work_cv, nullptr);
     p->stop = stop_workers;
+    p->wake = wake_workers;
     p->workers = alloc_array<pthread_t>(p->threads - 1);
     WorkerStart* starts = alloc_array<WorkerStart>(p->threads - 1);
     p->starts = starts;
@@ -221,6 +247,12 @@ void pool_destroy(ThreadPool* p) {
 }
 
 int pool_threads(const ThreadPool* pool) { return pool ? pool->threads : 1; }
+
+void pool_set_running(ThreadPool* p, int on) {
+    if (!p) return;
+    __atomic_store_n(&p->running, on, __ATOMIC_SEQ_CST);
+    if (on && p->wake) p->wake(p);  // only once workers exist
+}
 
 void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* arg) {
     if (n <= 0) return;
@@ -270,6 +302,7 @@ struct ThreadPool {
 
 ThreadPool* pool_create(int) { return nullptr; }
 void pool_destroy(ThreadPool*) {}
+void pool_set_running(ThreadPool*, int) {}
 int pool_threads(const ThreadPool*) { return 1; }
 void parallel_for(ThreadPool*, int64_t n, int64_t, ParallelFn fn, void* arg) {
     if (n > 0) fn(arg, 0, n);

@@ -146,9 +146,10 @@ inline sdk_status parse_activation(PrepareContext& ctx, ref::ActParams* act) {
     int32_t kind = 0;
     sdk_status st = int_attr(ctx, "activation", kActNone, &kind);
     if (st != SDK_OK) return st;
-    if (kind < kActNone || kind > kActSigmoid)
+    if (kind < kActNone || kind > kActSilu)
         return ctx.fail(SDK_ERR_UNSUPPORTED,
-                        "unknown fused activation %d (known: 0 none, 1 Relu, 2 Clip, 3 HardSwish, 4 Sigmoid)", kind);
+                        "unknown fused activation %d (known: 0 none, 1 Relu, 2 Clip, 3 HardSwish, 4 Sigmoid, 5 SiLU)",
+                        kind);
     act->kind = kind;
     const Attr* p = ctx.attr("activation_params");
     if (kind == kActClip) {

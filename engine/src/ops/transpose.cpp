@@ -37,6 +37,20 @@ sdk_status prepare(PrepareContext& ctx) {
         p.in_strides[p.rank] = strides[perm[i]];
         ++p.rank;
     }
+    // merge output dims that stay adjacent in the input (ShuffleNet's channel shuffle
+    // [1, g, C/g, H, W] -> [1, C/g, g, H, W] copies whole H x W planes, not W-float rows)
+    int k = 0;
+    for (int i = 1; i < p.rank; ++i) {
+        if (p.in_strides[k] == p.in_strides[i] * p.dims[i]) {
+            p.dims[k] *= p.dims[i];
+            p.in_strides[k] = p.in_strides[i];
+        } else {
+            ++k;
+            p.dims[k] = p.dims[i];
+            p.in_strides[k] = p.in_strides[i];
+        }
+    }
+    if (p.rank > 0) p.rank = k + 1;
     if (p.rank == 0) {
         p.rank = 1;
         p.dims[0] = 1;

@@ -24,6 +24,7 @@ namespace ref {
 
 struct ConvF32Plan {
     int32_t tile;         // output pixels per im2col tile (a multiple of the GEMM panel width)
+    int32_t kc;           // input channels per K chunk of an im2col conv (== C/group: one chunk)
     int64_t slot_floats;  // per-thread im2col buffer (floats)
     bool depthwise;       // one input channel per group: direct loops (no scratch unless x86_dw)
     bool x86_dw;          // depthwise on the AVX2 kernel (x86/conv_f32.cpp; scratch: a padded plane)

@@ -21,6 +21,7 @@ namespace ref {
 namespace {
 
 constexpr int64_t kSlotBudgetFloats = 32 * 1024;  // 128 KiB per thread: stays in L2
+constexpr int64_t kChunkTile = 128;                // pixels per tile of a K-chunked conv
 
 struct DwJob {
     const ConvGeom* g;
@@ -228,14 +229,16 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
 
 // im2col of output pixels [j0, j0 + nc) of batch n, group gi into panels of NR columns
 // at `dst` (NR = kNR for sgemm_packed, 16 for the AVX2 6x16 tile).
+// Input channels [c0, c0 + cn) of the group only (one K chunk: K = cn * KH * KW rows).
 template <int NR>
-void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0, int nc, float* dst) {
-    const int cg = g.C / g.group;
+void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0, int nc, float* dst, int c0,
+                   int cn) {
+    const int cg = cn;
     const int K = cg * g.KH * g.KW;
-    const float* xg = x + ((int64_t)n * g.C + (int64_t)gi * cg) * g.H * g.W;
+    const float* xg = x + ((int64_t)n * g.C + (int64_t)gi * (g.C / g.group) + c0) * g.H * g.W;
     const int64_t plane = (int64_t)g.H * g.W;
     const bool pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0;
-    if (NR == kNR && pointwise && g.OH == g.H && g.OW == g.W) {
+    if (NR == kNR && pointwise && g.OH == g.H && g.OW == g.W) {  // (one chunk: 1x1 convs are not split)
         // 1x1, stride 1, no padding: B is the input itself, [cg x H*W].
         sgemm_pack_b(xg, plane, 1, K, j0, nc, dst);
         return;
@@ -389,6 +392,36 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         e.act = g.act;
         const float* wg = j.w + ((int64_t)gi * ocg + r0) * K;
         float* yg = j.y + ((int64_t)n * g.OC + (int64_t)gi * ocg + r0) * opix + j0;
+        const int kc = j.plan->kc;
+        if (kc < cg) {
+            // K in chunks of kc input channels: each chunk's panels (kc * KH * KW rows x the
+            // tile) stay in L2 and the weight rows are read in kc * KH * KW runs, instead of
+            // a tile so narrow that the whole weight matrix streams from memory per 16
+            // pixels. Chunk 0 writes C, later ones add; bias and activation with the last.
+            packed = -1;
+            const int khw = g.KH * g.KW;
+            for (int c0 = 0; c0 < cg; c0 += kc) {
+                const int cn = cg - c0 < kc ? cg - c0 : kc;
+                GemmEpilogue ec;
+                ec.accumulate = c0 > 0;
+                if (c0 + cn >= cg) {
+                    ec.row_bias = e.row_bias;
+                    ec.act = e.act;
+                }
+                const float* wc = wg + (int64_t)c0 * khw;
+#if SDK_FEATURE_X86
+                if (j.x86) {
+                    im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf, c0, cn);
+                    x86_sgemm16_avx2(m, nc, cn * khw, wc, K, buf, kX86Panel, (int64_t)kX86Panel * cn * khw, yg, opix,
+                                     ec);
+                    continue;
+                }
+#endif
+                im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf, c0, cn);
+                sgemm_packed(m, nc, cn * khw, wc, K, 1, buf, yg, opix, ec);
+            }
+            continue;
+        }
         const bool fresh = packed != nt;
         packed = nt;
 #if SDK_FEATURE_X86
@@ -401,14 +434,14 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
                 } else if (pointwise_in_place(g)) {
                     pack16(j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix, opix, K, j0, nc, buf);
                 } else {
-                    im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf);
+                    im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf, 0, cg);
                 }
                 x86_sgemm16_avx2(m, nc, K, wg, K, buf, kX86Panel, (int64_t)kX86Panel * K, yg, opix, e);
             }
             continue;
         }
 #endif
-        if (fresh) im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf);
+        if (fresh) im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf, 0, cg);
         sgemm_packed(m, nc, K, wg, K, 1, buf, yg, opix, e);
     }
 }
@@ -419,6 +452,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     ConvF32Plan p;
     p.depthwise = g.C == g.group;
     p.tile = 0;
+    p.kc = g.C / g.group;
     p.slot_floats = 0;
     p.x86_dw = false;
     p.x86_gemm = false;
@@ -464,6 +498,24 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     tile = ((opix + ntiles - 1) / ntiles + nr - 1) / nr * nr;
     p.tile = (int32_t)tile;
     p.slot_floats = K * tile;
+    // A spatial kernel whose K is too long for a wide tile (3x3 over 64+ channels: tiles of
+    // 16-32 pixels, the whole weight matrix read again for each) splits K into chunks of
+    // input channels instead, with tiles of up to kChunkTile pixels.
+    const int khw = g.KH * g.KW;
+    if (khw > 1 && tile < kChunkTile && opix_r > tile) {
+        int64_t t2 = opix_r < kChunkTile ? opix_r : kChunkTile;
+        const int64_t n2 = (opix + t2 - 1) / t2;
+        t2 = ((opix + n2 - 1) / n2 + nr - 1) / nr * nr;
+        int64_t kc = kSlotBudgetFloats / (khw * t2);
+        if (kc >= 8) {
+            const int cg = g.C / g.group;
+            const int64_t chunks = (cg + kc - 1) / kc;
+            kc = (cg + chunks - 1) / chunks;  // equal chunks
+            p.tile = (int32_t)t2;
+            p.kc = (int32_t)kc;
+            p.slot_floats = kc * khw * t2;
+        }
+    }
 #if SDK_FEATURE_X86
     // the GEMM plan stays valid: the test hook can switch the AVX2 kernels off after planning
     if (p.x86_gemm && x86_stem_fits(g)) {
@@ -556,7 +608,7 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         run = tiles / threads;  // few rows (6 + 2 per thread would waste the tile): whole tiles each
     }
     const int64_t tasks = tiles * j.oc_blocks;
-    const int64_t per_task = (int64_t)j.oc_block * plan.slot_floats;  // multiply-adds
+    const int64_t per_task = (int64_t)j.oc_block * (g.C / g.group) * g.KH * g.KW * plan.tile;  // multiply-adds
     int64_t grain = per_task > 0 ? (1 << 17) / per_task : 1;
     if (grain < run) grain = run;
     // Many tiles (56x56 and larger): one contiguous run of pixel tiles per thread, not the

@@ -38,6 +38,14 @@ void pool_planes(const PoolParams& p, const T* x, T* y, ThreadPool* pool) {
 void maxpool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool);
 void averagepool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool);
 
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+// AVX2 MaxPool plane (kernels/x86/maxpool_f32.cpp), taken for the geometries the NEON
+// kernels take (stride 1 or 2 along W, at most 16 kernel rows) while the AVX2 fp32 tier is
+// on (x86_sgemm_avx2_enabled(): SDK_F32_GEMM=ref|sse41 keeps the ref planes).
+bool x86_maxpool_fits(const PoolParams& p);
+void x86_maxpool_plane_f32(const PoolParams& p, const float* x, float* y);
+#endif
+
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 // NEON planes (kernels/neon/{maxpool,averagepool}_f32.cpp), taken for stride 1 or 2 along
 // W and kernels of at most 16 rows (neon_pool::fits) while the fp32 NEON tier is on

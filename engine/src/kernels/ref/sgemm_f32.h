@@ -122,7 +122,7 @@ void x86_sgemm_packed_sse41(int64_t M, int nc, int K, const float* A, int64_t ar
 bool neon_sgemm_enabled();
 void neon_sgemm_set_enabled(int on);  // test hook: 1 on, 0 off, -1 auto (SDK_F32_GEMM=ref is off)
 #endif
-#if SDK_FEATURE_NEON && defined(__aarch64__)  // ---- perf engineer: kernels/neon/common_f32.cpp
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- kernels/neon/common_f32.cpp (AArch64 and ARMv7)
 void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
                        int64_t ldc, const GemmEpilogue& e);
 #endif
@@ -134,7 +134,7 @@ inline void sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, 
     if (x86_sgemm_avx2_enabled()) return x86_sgemm_packed_avx2(M, nc, K, A, ars, acs, Bp, C, ldc, e);
     if (x86_sgemm_sse41_enabled()) return x86_sgemm_packed_sse41(M, nc, K, A, ars, acs, Bp, C, ldc, e);  // SSE4.1 tier
 #endif
-#if SDK_FEATURE_NEON && defined(__aarch64__)  // ---- perf engineer: 8x8 FMLA tile (kernels/neon/common_f32.cpp)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- 8x8 FMLA tile (AArch64), 4x8 VMLA tile (ARMv7): neon/common_f32.cpp
     if (neon_sgemm_enabled()) return neon_sgemm_packed(M, nc, K, A, ars, acs, Bp, C, ldc, e);
 #endif
     for (int p = 0; p < nc; p += kNR) {

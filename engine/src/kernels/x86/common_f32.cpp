@@ -313,6 +313,33 @@ SDK_X86_HOT void x86_dots_avx2(const float* a, const float* b, int K, int n, flo
     }
 }
 
+// Sigmoid / SiLU spans, 8 lanes (act_f32.h's formula; the tail through a padded vector).
+// The always-inline helpers take 32-byte vectors by value, which GCC reports (at the end of
+// the file) as an ABI change outside AVX code; inlined here, no such call exists.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+typedef float v8f_act __attribute__((vector_size(32)));
+typedef int32_t v8i_act __attribute__((vector_size(32)));
+
+SDK_X86_HOT void x86_sigmoid_span_avx2(const float* x, float* y, int64_t n, bool silu) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8f_act v;
+        memcpy(&v, x + i, sizeof v);
+        const v8f_act s = sigmoid_vec<v8f_act, v8i_act>(v);
+        v = silu ? v * s : s;
+        memcpy(y + i, &v, sizeof v);
+    }
+    if (i < n) {
+        v8f_act v = {0, 0, 0, 0, 0, 0, 0, 0};
+        memcpy(&v, x + i, (size_t)(n - i) * sizeof(float));
+        const v8f_act s = sigmoid_vec<v8f_act, v8i_act>(v);
+        v = silu ? v * s : s;
+        memcpy(y + i, &v, (size_t)(n - i) * sizeof(float));
+    }
+}
+
 // Plain (baseline-ISA) entry point: only the code it calls is compiled for AVX2 + FMA.
 void x86_sgemm_packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
                            float* C, int64_t ldc, const GemmEpilogue& e) {

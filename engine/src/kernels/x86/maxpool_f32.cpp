@@ -1,0 +1,87 @@
+// AVX2 fp32 MaxPool plane (x86, chosen at run time with the AVX2 fp32 tier): stride 1 or 2
+// along W, any kernel, padding, dilation and stride along H. Interior columns take 16
+// (then 8) outputs per block, one load per tap (stride 2: two loads de-interleaved into
+// the even and odd columns, so taps kw and kw + 1 share them); border columns use the ref
+// formula. MAXPS(x, m) is (x > m ? x : m), the ref's comparison in the ref's tap order
+// (a NaN never wins), so results equal the ref's exactly. (The portable plane was scalar
+// with a bounds check per tap: ResNet's and SqueezeNet's pools cost ~5-20 % of the model.)
+#include "kernels/ref/pool.h"
+
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+#include <immintrin.h>
+#include <math.h>
+
+#include "kernels/neon/pool_neon.h"  // the interior columns and window rows (ISA-independent)
+#include "kernels/unroll.h"
+
+namespace sdk {
+namespace ref {
+namespace {
+
+#define SDK_POOL_HOT SDK_HOT_TARGET("avx2,fma")
+
+// 8 even (E = 0) or odd (E = 1) floats of s[0..15].
+template <int E>
+SDK_POOL_HOT inline __m256 deinterleave(const float* s) {
+    const __m256 a = _mm256_loadu_ps(s), b = _mm256_loadu_ps(s + 8);
+    const __m256 x = _mm256_shuffle_ps(a, b, E ? _MM_SHUFFLE(3, 1, 3, 1) : _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(x), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// U vectors of 8 outputs from column ow on.
+template <int U>
+SDK_POOL_HOT inline void block(const PoolParams& p, const float* const* rows, int nr, int ow, float* o) {
+    __m256 m[U];
+    SDK_UNROLL for (int u = 0; u < U; ++u) m[u] = _mm256_set1_ps(-INFINITY);
+    for (int t = 0; t < nr; ++t) {
+        const float* s = rows[t] + ow * p.sw - p.pl;
+        int kw = 0;
+        if (p.sw == 2 && p.dw == 1) {  // taps kw and kw + 1: even and odd columns of the same loads
+            for (; kw + 2 <= p.KW; kw += 2)
+                SDK_UNROLL for (int u = 0; u < U; ++u) {
+                    m[u] = _mm256_max_ps(deinterleave<0>(s + kw + 16 * u), m[u]);
+                    m[u] = _mm256_max_ps(deinterleave<1>(s + kw + 16 * u), m[u]);
+                }
+        }
+        for (; kw < p.KW; ++kw)
+            SDK_UNROLL for (int u = 0; u < U; ++u)
+                m[u] = _mm256_max_ps(p.sw == 1 ? _mm256_loadu_ps(s + kw * p.dw + 8 * u)
+                                                : deinterleave<0>(s + kw * p.dw + 16 * u),
+                                     m[u]);
+    }
+    SDK_UNROLL for (int u = 0; u < U; ++u) _mm256_storeu_ps(o + 8 * u, m[u]);
+}
+
+SDK_POOL_HOT void plane_avx2(const PoolParams& p, const float* x, float* y) {
+    int32_t lo, end;
+    neon_pool::interior(p, &lo, &end);
+    const float* rows[neon_pool::kMaxRows];
+    for (int oh = 0; oh < p.OH; ++oh) {
+        const int nr = neon_pool::window_rows(p, x, oh, rows);
+        float* o = y + (int64_t)oh * p.OW;
+        auto scalar = [&](int ow) {  // the ref formula
+            float m = -INFINITY;
+            for (int t = 0; t < nr; ++t)
+                for (int kw = 0; kw < p.KW; ++kw) {
+                    const int iw = ow * p.sw - p.pl + kw * p.dw;
+                    if (iw >= 0 && iw < p.W) m = rows[t][iw] > m ? rows[t][iw] : m;
+                }
+            o[ow] = m;
+        };
+        int ow = 0;
+        for (; ow < lo && ow < p.OW; ++ow) scalar(ow);
+        for (; ow + 16 <= end; ow += 16) block<2>(p, rows, nr, ow, o + ow);
+        for (; ow + 8 <= end; ow += 8) block<1>(p, rows, nr, ow, o + ow);
+        for (; ow < p.OW; ++ow) scalar(ow);
+    }
+}
+
+}  // namespace
+
+bool x86_maxpool_fits(const PoolParams& p) { return neon_pool::fits(p); }
+
+void x86_maxpool_plane_f32(const PoolParams& p, const float* x, float* y) { plane_avx2(p, x, y); }
+
+}  // namespace ref
+}  // namespace sdk
+#endif
