@@ -19,7 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -27,7 +27,7 @@ from typing import Self
 import numpy as np
 
 from . import paths, sdkm
-from .errors import SdkbuildError
+from .errors import SdkbuildError, printable
 from .fileio import atomic_file
 from .hosttools import venv_tool
 
@@ -70,8 +70,18 @@ class _MemoryInfo(ctypes.Structure):
     ]
 
 
-class _SessionOptions(ctypes.Structure):
-    _fields_ = [("num_threads", ctypes.c_int32)]
+class _SessionOptionsEx(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("num_threads", ctypes.c_int32),
+                ("max_session_bytes", ctypes.c_size_t)]
+
+
+class _ModelOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("max_model_bytes", ctypes.c_size_t)]
+
+
+# engine.h's defaults of the memory limits (0 in an option selects them)
+DEFAULT_MAX_MODEL_BYTES = 1 << 30
+DEFAULT_MAX_SESSION_BYTES = 1 << 30
 
 
 _P = ctypes.c_void_p
@@ -83,6 +93,10 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "sdk_model_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_P)]),
     "sdk_model_load_memory": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_P)]),
     "sdk_model_load_memory_in_place": (ctypes.c_int, [_P, ctypes.c_size_t, ctypes.POINTER(_P)]),
+    "sdk_model_load_file_ex": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_ModelOptions), ctypes.POINTER(_P)]),
+    "sdk_model_load_memory_ex": (
+        ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_ModelOptions), ctypes.POINTER(_P)],
+    ),
     "sdk_model_free": (None, [_P]),
     "sdk_model_input_count": (ctypes.c_int32, [_P]),
     "sdk_model_output_count": (ctypes.c_int32, [_P]),
@@ -91,7 +105,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "sdk_model_find_input": (ctypes.c_int32, [_P, ctypes.c_char_p]),
     "sdk_model_find_output": (ctypes.c_int32, [_P, ctypes.c_char_p]),
     "sdk_model_memory_info": (ctypes.c_int, [_P, ctypes.POINTER(_MemoryInfo)]),
-    "sdk_session_create": (ctypes.c_int, [_P, ctypes.POINTER(_SessionOptions), ctypes.POINTER(_P)]),
+    "sdk_session_create_ex": (ctypes.c_int, [_P, ctypes.POINTER(_SessionOptionsEx), ctypes.POINTER(_P)]),
     "sdk_session_free": (None, [_P]),
     "sdk_session_set_input": (ctypes.c_int, [_P, ctypes.c_int32, _P, ctypes.c_size_t]),
     "sdk_session_set_input_f32": (ctypes.c_int, [_P, ctypes.c_int32, _P, ctypes.c_size_t]),
@@ -117,7 +131,11 @@ class EngineError(SdkbuildError):
 
 _HINTS = {
     4: "the engine build lacks an op or feature the model needs: add it to the engine's op list and rebuild",
+    5: "if you trust this model, raise the limit: Engine.load(..., max_model_bytes=N) or "
+       "Model.session(..., max_session_bytes=N) (the defaults are 1 GiB each)",
 }
+_BUSY_HINT = ("a Session is single-threaded: give each thread its own Session (Model.session(); "
+              "sessions share the model's weights)")
 
 
 # ---------------------------------------------------------------- plain results
@@ -157,11 +175,15 @@ def _cache_root() -> Path:
     return Path(base) / "sdkbuild" / "dev-engine"
 
 
-def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, quiet: bool = True) -> Path:
+def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, quiet: bool = True,
+                     meson_options: Sequence[str] = (), cxx: str | None = None) -> Path:
     """Build the host engine directly with Meson (all ops by default) and return the .so.
 
     Cached in ~/.cache/sdkbuild/dev-engine/<hash of engine sources + options>/; a file
     lock makes parallel pytest workers wait for one build instead of racing.
+    `meson_options` (e.g. "-Db_sanitize=address,undefined") and `cxx` (the compiler, e.g.
+    "clang++") make other builds of the same sources, cached the same way (the sanitizer
+    and fuzzing builds of tests/test_fuzz.py).
     """
     from .engine_sources import sources_hash
     from .targets import get as get_target
@@ -169,7 +191,7 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
     engine = paths.engine_dir()
     ops = sorted(ops) if ops is not None else available_ops()
     isa = list(get_target("host").isa)  # the host's SIMD kernels, as the Conan host build selects them
-    options = json.dumps({"ops": ops, "tests": tests, "isa": isa})
+    options = json.dumps({"ops": ops, "tests": tests, "isa": isa, "meson": list(meson_options), "cxx": cxx})
     key = hashlib.sha256(f"{sources_hash()}\n{options}".encode()).hexdigest()[:16]
     root = _cache_root() / key
     lib = root / "build" / "libsdkengine.so"
@@ -183,9 +205,12 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
         shutil.rmtree(build, ignore_errors=True)
         env = dict(os.environ)
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        if cxx:
+            env["CXX"] = cxx
         setup = [
             venv_tool("meson"), "setup", str(build), str(engine),
             f"-Dops={','.join(ops)}", f"-Disa={','.join(isa)}", f"-Dtests={'true' if tests else 'false'}",
+            *meson_options,
         ]
         for cmd in (setup, [venv_tool("ninja"), "-C", str(build), "-j2"]):
             r = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -284,7 +309,8 @@ class Engine:
         if status != SDK_OK:
             msg = (self._lib.sdk_last_error() or b"").decode(errors="replace")
             name = STATUS_NAMES.get(status, f"status {status}")
-            raise EngineError(f"{what}{msg or name}", status, _HINTS.get(status))
+            hint = _BUSY_HINT if status == 6 and "another thread" in msg else _HINTS.get(status)
+            raise EngineError(f"{what}{msg or name}", status, hint)
 
     @property
     def version(self) -> str:
@@ -298,12 +324,16 @@ class Engine:
     def ops(self) -> list[str]:
         return list(self.build_info["ops"])
 
-    def load(self, model: str | os.PathLike | bytes, key: bytes | None = None) -> Model:
+    def load(self, model: str | os.PathLike | bytes, key: bytes | None = None, *,
+             max_model_bytes: int | None = None) -> Model:
         """Load a .sdkm file or its bytes; an encrypted model (sdkbuild convert --encrypt) needs
-        its `key` and is decrypted here, in Python, then loaded from memory."""
+        its `key` and is decrypted here, in Python, then loaded from memory. `max_model_bytes`
+        caps what the model holds (file copy, tables, packed weights; default 1 GiB): a model
+        over it is refused before the memory is allocated (EngineError SDK_ERR_OUT_OF_MEMORY)."""
         from . import protect
 
         handle = _P()
+        opts = _ModelOptions(ctypes.sizeof(_ModelOptions), _limit(max_model_bytes, "max_model_bytes"))
         data = bytes(model) if isinstance(model, bytes | bytearray | memoryview) else None
         if key is not None or (data is not None and protect.is_encrypted(data)):
             if data is None:
@@ -313,9 +343,9 @@ class Engine:
                     raise SdkbuildError("the model is encrypted", hint="pass its key: Engine.load(model, key=...)")
                 data = protect.decrypt(data, key)
         if data is not None:
-            self._check(self._lib.sdk_model_load_memory(data, len(data), ctypes.byref(handle)))
+            self._check(self._lib.sdk_model_load_memory_ex(data, len(data), ctypes.byref(opts), ctypes.byref(handle)))
         else:  # mapped, weights used in place (engine.h)
-            self._check(self._lib.sdk_model_load_file(os.fsencode(model), ctypes.byref(handle)))
+            self._check(self._lib.sdk_model_load_file_ex(os.fsencode(model), ctypes.byref(opts), ctypes.byref(handle)))
         return Model(self, handle)
 
     def load_in_place(self, buffer: np.ndarray) -> Model:
@@ -328,6 +358,16 @@ class Engine:
         model = Model(self, handle)
         model._backing = arr  # keeps the memory alive while the native model may read it
         return model
+
+
+def _limit(value: int | None, name: str) -> int:
+    """An option's byte limit for the C API: None = the engine's default (0)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SdkbuildError(f"{name} must be a positive number of bytes, got {value!r}",
+                            hint=f"omit {name} for the default (1 GiB)")
+    return min(value, ctypes.c_size_t(-1).value)
 
 
 def _info(raw: _TensorInfo) -> TensorInfo:
@@ -409,15 +449,23 @@ class Model(_Handle):
             self.engine._check(1)
         return int(i)
 
-    def session(self, threads: int = 1) -> Session:
-        opts = _SessionOptions(threads)
+    def session(self, threads: int = 1, *, max_session_bytes: int | None = None) -> Session:
+        """A new session (its own arena) on `threads` threads. `max_session_bytes` caps the
+        session's memory (arena, scratch; default 1 GiB): over it, the session is refused before
+        anything is allocated. A session is single-threaded: use one per thread."""
+        opts = _SessionOptionsEx(ctypes.sizeof(_SessionOptionsEx), threads,
+                                 _limit(max_session_bytes, "max_session_bytes"))
         h = _P()
-        self.engine._check(self._lib.sdk_session_create(self.handle, ctypes.byref(opts), ctypes.byref(h)))
+        self.engine._check(self._lib.sdk_session_create_ex(self.handle, ctypes.byref(opts), ctypes.byref(h)))
         return Session(self, h)
 
 
 
 class Session(_Handle):
+    """One model's arena and state. Single-threaded like the C session: a call while another
+    thread is inside a call on the same Session raises EngineError (SDK_ERR_STATE, "in use on
+    another thread") instead of running on shared buffers; use one Session per thread."""
+
     _kind = "session"
 
     def __init__(self, model: Model, handle: ctypes.c_void_p) -> None:
@@ -452,9 +500,11 @@ class Session(_Handle):
             arr = np.ascontiguousarray(arr)
             self.model.engine._check(self._lib.sdk_session_set_input(self.handle, i, arr.ctypes.data, arr.nbytes))
         elif arr.dtype.kind == "f" and info.dtype != np.float32 and info.scale > 0:
-            arr = np.ascontiguousarray(arr, dtype=np.float32)
+            arr = np.ascontiguousarray(narrow_floats(arr, np.dtype(np.float32), info.name)[0])
             self.model.engine._check(self._lib.sdk_session_set_input_f32(self.handle, i, arr.ctypes.data, arr.size))
         elif arr.dtype.kind == info.dtype.kind == "f" or (arr.dtype.kind in "iu" and info.dtype.kind in "iu"):
+            if arr.dtype.kind == "f":
+                arr = narrow_floats(arr, info.dtype, info.name)[0]
             if arr.dtype.kind in "iu" and arr.size:
                 lim = np.iinfo(info.dtype)
                 if arr.min() < lim.min or arr.max() > lim.max:
@@ -488,6 +538,33 @@ class Session(_Handle):
 
 
 
+def float_target(arr: np.ndarray, info: TensorInfo) -> np.dtype | None:
+    """The float type `arr` becomes on its way into input `info` when that loses precision
+    (float64 into a float32 input, float data into a quantized input via float32, ...), else None."""
+    if arr.dtype.kind != "f":
+        return None
+    target = info.dtype if info.dtype.kind == "f" else (np.dtype(np.float32) if info.scale > 0 else None)
+    return target if target is not None and arr.dtype.itemsize > target.itemsize else None
+
+
+def narrow_floats(arr: np.ndarray, target: np.dtype, name: str) -> tuple[np.ndarray, float]:
+    """`arr` as `target` floats and the largest relative change the rounding made; finite
+    values beyond `target`'s range are refused (they would become inf)."""
+    if arr.dtype == target:
+        return arr, 0.0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = arr.astype(target)
+        finite = np.isfinite(arr)
+        if np.any(finite & ~np.isfinite(out)):
+            big = float(np.abs(arr[finite]).max())
+            raise EngineError(f"input '{name}' is {target.name}: values up to {big:.6g} do not fit "
+                              f"(the largest {target.name} is {float(np.finfo(target).max):.6g})", 1,
+                              hint="scale the data into the model's input range")
+        nz = finite & (arr != 0)
+        rel = float(np.max(np.abs((out[nz].astype(np.float64) - arr[nz]) / arr[nz]), initial=0.0))
+    return out, rel
+
+
 # ---------------------------------------------------------------- `sdkbuild run`
 
 
@@ -507,12 +584,18 @@ def _load_npy(path: Path) -> np.ndarray:
 
 
 def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, threads: int = 1,
-              lib_path: str | None = None, dequantize: bool = False, key: bytes | None = None) -> dict[str, Path]:
+              lib_path: str | None = None, dequantize: bool = False, key: bytes | None = None,
+              warn: Callable[[str], None] | None = None) -> dict[str, Path]:
     """The `sdkbuild run` command: inputs from .npy files, outputs to OUTPUT_DIR/<name>.npy.
 
     Float arrays for int8 inputs are quantized with the input's scale/zero point;
-    `dequantize` writes int8 outputs as float32.
+    `dequantize` writes int8 outputs as float32. Float arrays wider than the input (float64
+    into float32) are converted with a warning through `warn` (default: stderr) naming the
+    input, the file and the largest relative change; values that do not fit are refused.
     """
+    if warn is None:
+        def warn(msg: str) -> None:
+            print(f"warning: {printable(msg)}", file=sys.stderr)
     if not model_path.is_file():
         raise SdkbuildError(f"model {model_path} does not exist")
     if threads < 1:
@@ -520,6 +603,7 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
     with Engine(lib_path) as eng, eng.load(model_path, key) as model:
         names = [i.name for i in model.inputs]
         given: dict[str, np.ndarray] = {}
+        files: dict[str, str] = {}
         for spec in input_specs:
             name, sep, file = spec.partition("=")
             if sep and (not name or not file):
@@ -537,6 +621,7 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
             if name in given:
                 raise SdkbuildError(f"input '{name}' is given twice")
             given[name] = _load_npy(Path(file))
+            files[name] = file
         missing = [n for n in names if n not in given]
         if missing:
             raise SdkbuildError(
@@ -544,6 +629,15 @@ def run_model(model_path: Path, input_specs: Sequence[str], output_dir: Path, th
                 hint="pass each with --input NAME=file.npy (shapes: "
                 + ", ".join(f"{i.name} {list(i.shape)} {i.dtype.name}" for i in model.inputs) + ")",
             )
+        # Narrowing float conversions (float64 .npy files into float32 inputs: numpy's default
+        # float) are done, but never silently: each is announced with what it changed.
+        for info in model.inputs:
+            target = float_target(given[info.name], info)
+            if target is not None:
+                arr = given[info.name]
+                given[info.name], rel = narrow_floats(arr, target, info.name)
+                warn(f"input '{info.name}': {files[info.name]} holds {arr.dtype.name} values; converted to "
+                     f"{target.name}, what the model computes with (largest relative change {rel:.2g})")
         with model.session(threads) as s:
             outputs = s.run(given, dequantize=dequantize)
     try:

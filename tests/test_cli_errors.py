@@ -45,6 +45,7 @@ BAD_TOMLS = [
     ("files-dir", GOOD_TOML + '[models]\nfiles = ["adir.onnx"]\n', "adir.onnx"),
     ("files-garbage", GOOD_TOML + '[models]\nfiles = ["garbage.onnx"]\n', "not an ONNX model"),
     ("quantize-int", GOOD_TOML + "[models]\nquantize = 8\n", "models.quantize = 8"),
+    ("quantize-no-calibration", GOOD_TOML + '[models]\nquantize = "int8"\n', "models.calibration is not set"),
     ("baseline-int", GOOD_TOML + "[report]\nbaseline = 1\n", "report.baseline = 1"),
     ("budget-str", GOOD_TOML + '[report.budgets]\ntotal_bytes = "2MB"\n', "report.budgets.total_bytes = '2MB'"),
     ("budget-target", GOOD_TOML + "[report.budgets.targets.arm64]\nbytes = 1\n", "unknown target 'arm64'"),
@@ -81,6 +82,8 @@ CASES = [
     ("run-unknown-input", [*RUN, "-i", "zzz=x.npy", "--engine-lib", "{lib}"], ["no input 'zzz'"]),
     ("run-wrong-shape", [*RUN, "-i", "input=small.npy", "--engine-lib", "{lib}"], ["shape [1, 1, 8, 8]", "[1, 1, 4, 4]"]),
     ("run-wrong-dtype", [*RUN, "-i", "input=int64.npy", "--engine-lib", "{lib}"], ["float32", "int64"]),
+    ("run-f64-overflow", [*RUN, "-i", "input=huge.npy", "--engine-lib", "{lib}"],
+     ["input 'input' is float32", "1e+300 do not fit"]),
     ("run-no-name", [*RUN, "-i", "=x.npy", "--engine-lib", "{lib}"], ["'=x.npy'", "malformed"]),
     ("run-no-file", [*RUN, "-i", "input=", "--engine-lib", "{lib}"], ["'input='", "malformed"]),
     ("run-missing-npy", [*RUN, "-i", "nope.npy", "--engine-lib", "{lib}"], ["nope.npy"]),
@@ -155,6 +158,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     np.save(ws / "x.npy", np.zeros((1, 1, 8, 8), np.float32))
     np.save(ws / "small.npy", np.zeros((1, 1, 4, 4), np.float32))
     np.save(ws / "int64.npy", np.zeros((1, 1, 8, 8), np.int64))
+    np.save(ws / "huge.npy", np.full((1, 1, 8, 8), 1e300))
     (ws / "notes.txt").write_text("not a model\n")
     (ws / "empty.sdkm").write_bytes(b"")
     (ws / "empty.csv").write_bytes(b"")

@@ -202,6 +202,31 @@ def _cli(*args: str, lib: Path | None = None) -> subprocess.CompletedProcess[str
     return subprocess.run([sys.executable, "-m", "sdkbuild.cli", *args], capture_output=True, text=True, env=env)
 
 
+def test_cli_run_float64_input_is_converted_with_a_warning(tmp_path: Path) -> None:
+    """numpy's default float64 arrays run (the model computes in float32 anyway), but never
+    silently: the conversion is announced with the input, the file and what it changed."""
+    sdkm.write(chain_model(), tmp_path / "m.sdkm")
+    x = np.array([[-1.0, 0.1, -3.0], [4.0, -5.0, 1 / 3]], np.float64)
+    np.save(tmp_path / "x.npy", x)
+    r = _cli("run", str(tmp_path / "m.sdkm"), "--input", f"x={tmp_path / 'x.npy'}", "-o", str(tmp_path / "o"))
+    assert r.returncode == 0, r.stderr
+    assert f"warning: input 'x': {tmp_path / 'x.npy'} holds float64 values; converted to float32" in r.stderr
+    assert "(largest relative change 3e-08)" in r.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "o" / "y.npy"), np.maximum(x.astype(np.float32), 0).reshape(-1))
+    # float32 data: no warning
+    np.save(tmp_path / "x32.npy", x.astype(np.float32))
+    r = _cli("run", str(tmp_path / "m.sdkm"), "--input", f"x={tmp_path / 'x32.npy'}", "-o", str(tmp_path / "o2"))
+    assert r.returncode == 0 and "warning" not in r.stderr, r.stderr
+
+
+def test_float64_beyond_float32_is_refused() -> None:
+    with engine().load(sdkm.encode(chain_model())) as model, model.session() as s:
+        with pytest.raises(EngineError, match=r"input 'x' is float32: values up to 1e\+300 do not fit") as e:
+            s.set_input("x", np.full((2, 3), 1e300))
+        assert e.value.hint and "scale the data" in e.value.hint
+        s.set_input("x", np.array([[np.inf, -np.inf, np.nan], [1e30, 0, -1]]))  # inf/nan stay what they are
+
+
 def test_cli_run_single_input(tmp_path: Path) -> None:
     sdkm.write(chain_model(), tmp_path / "m.sdkm")
     x = np.array([[-1, 2, -3], [4, -5, 6]], np.float32)
@@ -328,20 +353,6 @@ def test_directory_is_not_a_model(tmp_path: Path) -> None:
     with pytest.raises(EngineError) as e:
         engine().load(tmp_path)
     assert e.value.status_name == "SDK_ERR_IO" and "not a regular file" in e.value.message
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("sanitizer", ["address,undefined", "thread"])
-def test_engine_tests_under_sanitizers(tmp_path: Path, sanitizer: str) -> None:
-    """Hostile files, concurrent sessions and the thread pool are clean under ASan+UBSan
-    and TSan (the engine tests fail on any sanitizer report)."""
-    b = meson_build(tmp_path / "b", "-Dops=Relu,Reshape", "-Dtests=true", f"-Db_sanitize={sanitizer}",
-                    "-Dbuildtype=debug", "-Db_lundef=false")
-    r = subprocess.run([str(Path(sys.executable).parent / "meson"), "test", "-C", str(b), "--print-errorlogs", "engine"],
-                       capture_output=True, text=True)
-    log = (b / "meson-logs" / "testlog.txt").read_text(errors="replace")
-    assert r.returncode == 0, log[-4000:]
-    assert "Sanitizer" not in log and "runtime error" not in log, log[-4000:]
 
 
 def test_edge_graphs() -> None:

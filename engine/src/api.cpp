@@ -10,6 +10,7 @@
 #include "core/half.h"
 #include "core/model.h"
 #include "core/session.h"
+#include "core/session_use.h"
 #include "core/status.h"
 #include "sdkengine/engine.h"
 
@@ -155,6 +156,33 @@ int32_t quantize(float x, Affine a, float lo, float hi) {
     return static_cast<int32_t>(v);
 }
 
+// A size_t option field: its value when the caller's struct (struct_size bytes) covers it
+// and it is not 0, else the default. Option structs only grow at the end (engine.h).
+size_t option_size(const void* options, uint32_t struct_size, size_t offset, size_t fallback) {
+    if (!options || struct_size < offset + sizeof(size_t)) return fallback;
+    size_t v;
+    memcpy(&v, static_cast<const char*>(options) + offset, sizeof v);
+    return v ? v : fallback;
+}
+
+size_t model_limit(const sdk_model_options* o) {
+    return option_size(o, o ? o->struct_size : 0, offsetof(sdk_model_options, max_model_bytes),
+                       SDK_DEFAULT_MAX_MODEL_BYTES);
+}
+
+sdk_status bad_struct_size(const char* fn, const char* type, uint32_t size) {
+    return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: options->struct_size is %u; set it to sizeof(%s)", fn, size, type);
+}
+
+sdk_status create_session(const sdk_model* model, int threads, size_t limit, sdk_session** out_session,
+                          const char* fn) {
+    if (!out_session) return null_arg(fn, "out_session");
+    *out_session = nullptr;
+    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
+    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: num_threads is %d (use 0 or more)", fn, threads);
+    return sdk::session_create(M(model), threads, reinterpret_cast<sdk::Session**>(out_session), limit);
+}
+
 }  // namespace
 
 extern "C" {
@@ -179,10 +207,14 @@ const char* sdk_status_string(sdk_status status) {
     return "unknown status";
 }
 
-sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
+// (the exported functions call these, not each other: a call between exported functions
+// goes through the PLT)
+static sdk_status load_file(const char* path, const sdk_model_options* options, sdk_model** out_model) {
     static const char fn[] = "sdk_model_load_file";
     if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
+    if (options && !options->struct_size) return bad_struct_size(fn, "sdk_model_options", 0);
+    const size_t limit = model_limit(options);
     if (!path) return null_arg(fn, "path");
     // open/fstat/mmap (or read)/close: no stdio
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -205,6 +237,8 @@ sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
             bytes = static_cast<const uint8_t*>(p);
             backing = sdk::Backing::kMapped;
             got = size;
+        } else if (static_cast<uint64_t>(sb.st_size) > limit) {  // a copy counts against the limit
+            st = sdk::model_limit_error(static_cast<uint64_t>(sb.st_size), limit, "the copy of the file");
         } else if (!(bytes = static_cast<const uint8_t*>(sdk::aligned_alloc64(size)))) {
             st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
         }
@@ -219,20 +253,24 @@ sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
         sdk::release_bytes(bytes, size, backing);
         return st;
     }
-    st = sdk::load_model(bytes, size, backing, reinterpret_cast<sdk::Model**>(out_model));  // takes bytes over
+    st = sdk::load_model(bytes, size, backing, reinterpret_cast<sdk::Model**>(out_model), limit);  // takes bytes over
     if (st != SDK_OK) sdk::prefix_error("%s: ", path);
     return st;
 }
 
-sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_model) {
+static sdk_status load_memory(const void* data, size_t size, const sdk_model_options* options,
+                              sdk_model** out_model) {
     static const char fn[] = "sdk_model_load_memory";
     if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
+    if (options && !options->struct_size) return bad_struct_size(fn, "sdk_model_options", 0);
+    const size_t limit = model_limit(options);
     if (!data && size) return null_arg(fn, "data");
+    if (size > limit) return sdk::model_limit_error(size, limit, "the copy of the file");
     uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
     if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
     if (size) memcpy(bytes, data, size);
-    return sdk::load_model(bytes, size, sdk::Backing::kHeap, reinterpret_cast<sdk::Model**>(out_model));
+    return sdk::load_model(bytes, size, sdk::Backing::kHeap, reinterpret_cast<sdk::Model**>(out_model), limit);
 }
 
 sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_model** out_model) {
@@ -240,9 +278,24 @@ sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_mod
     // buffer keeps them aligned in place; anything else is copied once by load_memory, which
     // also reports NULL arguments.
     if (!data || !out_model || reinterpret_cast<uintptr_t>(data) % sdk::kAlign != 0)
-        return sdk_model_load_memory(data, size, out_model);
+        return load_memory(data, size, nullptr, out_model);
     return sdk::load_model(static_cast<const uint8_t*>(data), size, sdk::Backing::kBorrowed,
-                           reinterpret_cast<sdk::Model**>(out_model));
+                           reinterpret_cast<sdk::Model**>(out_model), model_limit(nullptr));
+}
+
+sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) { return load_file(path, nullptr, out_model); }
+
+sdk_status sdk_model_load_file_ex(const char* path, const sdk_model_options* options, sdk_model** out_model) {
+    return load_file(path, options, out_model);
+}
+
+sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_model) {
+    return load_memory(data, size, nullptr, out_model);
+}
+
+sdk_status sdk_model_load_memory_ex(const void* data, size_t size, const sdk_model_options* options,
+                                    sdk_model** out_model) {
+    return load_memory(data, size, options, out_model);
 }
 
 void sdk_model_free(sdk_model* model) { sdk::free_model(M(model)); }
@@ -285,18 +338,32 @@ sdk_status sdk_model_memory_info(const sdk_model* model, sdk_memory_info* out_in
 }
 
 sdk_status sdk_session_create(const sdk_model* model, const sdk_session_options* options, sdk_session** out_session) {
-    static const char fn[] = "sdk_session_create";
-    if (!out_session) return null_arg(fn, "out_session");
-    *out_session = nullptr;
-    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
-    int threads = options ? options->num_threads : 1;
-    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: num_threads is %d (use 0 or more)", fn, threads);
-    return sdk::session_create(M(model), threads, reinterpret_cast<sdk::Session**>(out_session));
+    return create_session(model, options ? options->num_threads : 1, SDK_DEFAULT_MAX_SESSION_BYTES, out_session,
+                          "sdk_session_create");
 }
 
-void sdk_session_free(sdk_session* session) { sdk::session_free(S(session)); }
+sdk_status sdk_session_create_ex(const sdk_model* model, const sdk_session_options_ex* options,
+                                 sdk_session** out_session) {
+    static const char fn[] = "sdk_session_create_ex";
+    if (options && options->struct_size < offsetof(sdk_session_options_ex, num_threads) + sizeof(int32_t)) {
+        if (out_session) *out_session = nullptr;
+        return bad_struct_size(fn, "sdk_session_options_ex", options->struct_size);
+    }
+    return create_session(model, options ? options->num_threads : 1,
+                          option_size(options, options ? options->struct_size : 0,
+                                      offsetof(sdk_session_options_ex, max_session_bytes),
+                                      SDK_DEFAULT_MAX_SESSION_BYTES),
+                          out_session, fn);
+}
+
+void sdk_session_free(sdk_session* session) {
+    if (session && !sdk::session_enter(S(session), "sdk_session_free")) return;  // in use: leak, never pull it away
+    sdk::session_free(S(session));
+}
 
 sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void* data, size_t size) {
+    sdk::SessionUse use(session, "sdk_session_set_input");
+    if (use.busy) return SDK_ERR_STATE;
     IO io = session_io(session, false, index, data, size, kBytes, "sdk_session_set_input");
     if (!io.x) return io.status;
     if (size) memcpy(io.mem, data, size);
@@ -306,6 +373,8 @@ sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void
 
 sdk_status sdk_session_set_input_f32(sdk_session* session, int32_t index, const float* data, size_t count) {
     static const char fn[] = "sdk_session_set_input_f32";
+    sdk::SessionUse use(session, fn);
+    if (use.busy) return SDK_ERR_STATE;
     IO io = session_io(session, false, index, data, count, kElements, fn);
     if (!io.x) return io.status;
     const sdk::DType dt = io.x->dtype;
@@ -337,6 +406,8 @@ sdk_status sdk_session_set_input_f32(sdk_session* session, int32_t index, const 
 
 sdk_status sdk_session_input_buffer(sdk_session* session, int32_t index, void** out_data, size_t* out_size) {
     static const char fn[] = "sdk_session_input_buffer";
+    sdk::SessionUse use(session, fn);
+    if (use.busy) return SDK_ERR_STATE;
     IO io = session_io(session, false, index, nullptr, 0, kNoSize, fn);
     if (!io.x) return io.status;
     if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
@@ -347,11 +418,15 @@ sdk_status sdk_session_input_buffer(sdk_session* session, int32_t index, void** 
 }
 
 sdk_status sdk_session_run(sdk_session* session) {
+    sdk::SessionUse use(session, "sdk_session_run");
+    if (use.busy) return SDK_ERR_STATE;
     if (!check_session(session, "sdk_session_run")) return SDK_ERR_INVALID_ARGUMENT;
     return sdk::session_run(S(session));
 }
 
 sdk_status sdk_session_get_output(sdk_session* session, int32_t index, void* data, size_t size) {
+    sdk::SessionUse use(session, "sdk_session_get_output");
+    if (use.busy) return SDK_ERR_STATE;
     IO io = session_io(session, true, index, data, size, kBytes, "sdk_session_get_output");
     if (!io.x) return io.status;
     if (size) memcpy(data, io.mem, size);
@@ -359,6 +434,8 @@ sdk_status sdk_session_get_output(sdk_session* session, int32_t index, void* dat
 }
 
 sdk_status sdk_session_get_output_f32(sdk_session* session, int32_t index, float* data, size_t count) {
+    sdk::SessionUse use(session, "sdk_session_get_output_f32");
+    if (use.busy) return SDK_ERR_STATE;
     IO io = session_io(session, true, index, data, count, kElements, "sdk_session_get_output_f32");
     if (!io.x) return io.status;
     Affine a = io_affine(*io.x);
@@ -381,6 +458,8 @@ sdk_status sdk_session_get_output_f32(sdk_session* session, int32_t index, float
 
 sdk_status sdk_session_output_buffer(sdk_session* session, int32_t index, const void** out_data, size_t* out_size) {
     static const char fn[] = "sdk_session_output_buffer";
+    sdk::SessionUse use(session, fn);
+    if (use.busy) return SDK_ERR_STATE;
     IO io = session_io(session, true, index, nullptr, 0, kNoSize, fn);
     if (!io.x) return io.status;
     if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");

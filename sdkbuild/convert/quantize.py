@@ -139,9 +139,20 @@ def weight_quant(w: np.ndarray, axis: int = 0, qmax: int = 127) -> tuple[np.ndar
     return q, sdkm.Quant(scales, np.zeros(scales.size, np.int32), axis)
 
 
-def bias_quant(b: np.ndarray, in_scale: float, w_scales: np.ndarray) -> tuple[np.ndarray, sdkm.Quant]:
+def bias_limit(qw: np.ndarray) -> np.ndarray:
+    """Per output channel (axis 0), the largest |bias| the engine accepts with these int8
+    weights: |bias| + 256 * sum|w| <= 2**31 - 1, so that every int32 intermediate of its
+    kernels fits (engine/src/kernels/acc_s8.h); a file beyond it is refused at load."""
+    s = np.abs(np.asarray(qw, np.int64).reshape(qw.shape[0], -1)).sum(axis=1)
+    return (2**31 - 1) - 256 * s
+
+
+def bias_quant(b: np.ndarray, in_scale: float, w_scales: np.ndarray,
+               limit: np.ndarray | None = None) -> tuple[np.ndarray, sdkm.Quant]:
+    """int32 bias at scale in_scale * w_scale[c], clamped to +-limit (bias_limit; the int32 range without)."""
     scales = (np.float32(in_scale) * w_scales.astype(np.float32)).astype(np.float32)
-    q = np.clip(np.rint(np.asarray(b, np.float64) / scales.astype(np.float64)), -(2**31), 2**31 - 1)
+    lim = np.int64(2**31 - 1) if limit is None else np.asarray(limit, np.int64)
+    q = np.clip(np.rint(np.asarray(b, np.float64) / scales.astype(np.float64)), -lim, lim)
     return q.astype(np.int32), sdkm.Quant(scales, np.zeros(scales.size, np.int32), 0)
 
 
@@ -315,7 +326,7 @@ class _Rewriter:
         qw, wq = weight_quant(w, 0, (1 << (self.weight_bits - 1)) - 1 if low else 127)
         ins = [x, self.const(self.src.tensors[n.inputs[1]].name, qw, I8, wq)]
         if b is not None:
-            qb, bq = bias_quant(b.reshape(-1), in_scale, wq.scales)
+            qb, bq = bias_quant(b.reshape(-1), in_scale, wq.scales, bias_limit(qw))
             bname = self.src.tensors[n.inputs[2]].name if len(n.inputs) > 2 and n.inputs[2] >= 0 else n.name + "/bias"
             ins.append(self.const(bname, qb, I32, bq))
         return ins
@@ -570,8 +581,9 @@ def correct_biases(src: sdkm.Model, qm: sdkm.Model, samples: Sequence[Mapping[st
             err = per.mean(axis=0)
             if len(per) > 1:
                 err = np.where(np.abs(err) > 3.0 * per.std(axis=0, ddof=1) / math.sqrt(len(per)), err, 0.0)
+            lim = bias_limit(np.asarray(w_t.data))
             b_t.data = np.clip(np.asarray(b_t.data, np.int64) - np.rint(err / s_c).astype(np.int64),
-                               -(2**31), 2**31 - 1).astype(np.int32)
+                               -lim, lim).astype(np.int32)
             for a, d in zip(accs, vq, strict=True):
                 acc = a + np.asarray(b_t.data, np.int64).reshape((1, -1) + (1,) * (a.ndim - 2))
                 d[n.outputs[0]] = _requant_out(acc, n, x_t, w_t, y_t, 1).reshape(y_t.shape)

@@ -9,7 +9,24 @@
  * Threading: a sdk_model is immutable after loading and may be shared by any number of
  * sessions on any threads. A sdk_session is single-threaded: use one session per thread
  * (sessions share the model's read-only weights, so extra sessions cost only their
- * arena). sdk_last_error() is per thread.
+ * arena). A session may move between threads, but a call on a session while another
+ * thread is inside a call on the same session is refused with SDK_ERR_STATE ("the session
+ * is in use on another thread"), never run on shared buffers; sdk_session_free on such a
+ * session frees nothing (the last error says so). The check covers calls only: memory from
+ * sdk_session_input_buffer/output_buffer belongs to the session, so read and write it from
+ * the thread that uses the session. sdk_last_error() is per thread.
+ *
+ * Memory: a model file is small but may ask for much memory (a 768-byte file can plan a
+ * 4 GiB arena). Loading and session creation check what they will hold against a limit
+ * (sdk_model_options.max_model_bytes, sdk_session_options_ex.max_session_bytes; defaults
+ * below) before allocating it, and fail with SDK_ERR_OUT_OF_MEMORY naming the figure,
+ * the limit and the option.
+ *
+ * The *_ex option structs grow at the end only. The engine reads the fields that lie inside
+ * `struct_size` bytes and gives every other field its default, so code built against an
+ * older header keeps working: zero the struct, set struct_size = sizeof(the struct), then
+ * the fields you need (0 in a field = its default). A struct_size too small for the
+ * first field after it is SDK_ERR_INVALID_ARGUMENT.
  */
 #ifndef SDKENGINE_ENGINE_H
 #define SDKENGINE_ENGINE_H
@@ -75,10 +92,28 @@ typedef struct sdk_memory_info {
     size_t packed_weights_bytes;/* weights repacked at load for the chosen kernels */
 } sdk_memory_info;
 
+/* Defaults of the memory limits (0 in an option field selects them; SIZE_MAX = no limit). */
+#define SDK_DEFAULT_MAX_MODEL_BYTES ((size_t)1 << 30)   /* 1 GiB */
+#define SDK_DEFAULT_MAX_SESSION_BYTES ((size_t)1 << 30) /* 1 GiB */
+
 typedef struct sdk_session_options {
     int32_t num_threads; /* 0 or 1 = run on the calling thread only; more: num_threads - 1 worker
                           * threads, started by the session's first run that has parallel work */
 } sdk_session_options;
+
+/* sdk_session_create_ex's options: sdk_session_options plus the memory limit, growable. */
+typedef struct sdk_session_options_ex {
+    uint32_t struct_size;     /* sizeof(sdk_session_options_ex) */
+    int32_t num_threads;      /* as in sdk_session_options */
+    size_t max_session_bytes; /* limit on the session's own memory: activation arena, scratch and
+                               * per-thread scratch; 0 = SDK_DEFAULT_MAX_SESSION_BYTES */
+} sdk_session_options_ex;
+
+typedef struct sdk_model_options {
+    uint32_t struct_size;   /* sizeof(sdk_model_options) */
+    size_t max_model_bytes; /* limit on what the loaded model holds: the copy of the file, its
+                             * tables and the weights packed at load; 0 = SDK_DEFAULT_MAX_MODEL_BYTES */
+} sdk_model_options;
 
 /* ---- library ------------------------------------------------------------------- */
 
@@ -114,6 +149,14 @@ SDK_API sdk_status sdk_model_load_memory(const void *data, size_t size, sdk_mode
  * sdk_model_load_memory's. */
 SDK_API sdk_status sdk_model_load_memory_in_place(const void *data, size_t size, sdk_model **out_model);
 
+/* sdk_model_load_file and sdk_model_load_memory with options (NULL = defaults): a model that would hold more than
+ * max_model_bytes fails with SDK_ERR_OUT_OF_MEMORY before that memory is allocated
+ * (a mapped file's pages do not count: they are the system's clean, droppable file pages). */
+SDK_API sdk_status sdk_model_load_file_ex(const char *path, const sdk_model_options *options,
+                                          sdk_model **out_model);
+SDK_API sdk_status sdk_model_load_memory_ex(const void *data, size_t size, const sdk_model_options *options,
+                                            sdk_model **out_model);
+
 /* Frees a model. Sessions created from it must be freed first. NULL is a no-op. */
 SDK_API void sdk_model_free(sdk_model *model);
 
@@ -128,9 +171,15 @@ SDK_API sdk_status sdk_model_memory_info(const sdk_model *model, sdk_memory_info
 
 /* ---- sessions ------------------------------------------------------------------ */
 
-/* options may be NULL for defaults (one thread). */
+/* options may be NULL for defaults (one thread). The session's memory limit is
+ * SDK_DEFAULT_MAX_SESSION_BYTES: a session that would need more fails with
+ * SDK_ERR_OUT_OF_MEMORY before anything is allocated (sdk_session_create_ex sets it). */
 SDK_API sdk_status sdk_session_create(const sdk_model *model, const sdk_session_options *options,
                                       sdk_session **out_session);
+SDK_API sdk_status sdk_session_create_ex(const sdk_model *model, const sdk_session_options_ex *options,
+                                         sdk_session **out_session);
+/* Frees a session. NULL is a no-op; a session inside a call on another thread is not freed
+ * (see Threading above). */
 SDK_API void sdk_session_free(sdk_session *session);
 
 /* Copies `size` bytes into input `index`; size must equal the input's byte_size and the

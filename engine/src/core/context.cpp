@@ -84,6 +84,10 @@ sdk_status PrepareContext::check_output_shape(int i, const Shape& expected) {
 }
 
 void* PrepareContext::alloc(size_t bytes) {
+    if (model_charge(model, uint64_t(bytes) + sizeof(AllocBlock), "packed weights and op data") != SDK_OK) {
+        prefix_error("node '%.64s' (%s): ", node->name, node->type);
+        return nullptr;
+    }
     AllocBlock* b = alloc_array<AllocBlock>(1);
     void* p = b ? aligned_alloc64(bytes) : nullptr;
     if (!p) {

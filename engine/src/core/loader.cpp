@@ -106,8 +106,11 @@ struct Loader {
         return SDK_OK;
     }
 
-    // Model-lifetime memory for decoded constants (freed with the model), 64-byte aligned.
+    // Model-lifetime memory for decoded constants (freed with the model), 64-byte aligned,
+    // charged to the model's memory limit first (a coded section may claim ~2048x its size):
+    // nullptr with the limit's message set, or with no message on OOM.
     void* model_alloc(size_t bytes) {
+        if (model_charge(m, uint64_t(bytes) + sizeof(AllocBlock), "decoded data") != SDK_OK) return nullptr;
         AllocBlock* b = alloc_array<AllocBlock>(1);
         void* p = b ? aligned_alloc64(bytes) : nullptr;
         if (!p) {
@@ -130,7 +133,10 @@ struct Loader {
         if (raw > (s.size - 8) * 2048 + 64 || raw > kMaxTensorBytes)
             return bad("coded section %s claims %llu bytes", kKindNames[kind], static_cast<unsigned long long>(raw));
         uint8_t* dst = static_cast<uint8_t*>(model_alloc(static_cast<size_t>(raw)));
-        if (!dst) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding section %s", kKindNames[kind]);
+        if (!dst)
+            return last_error()[0] ? SDK_ERR_OUT_OF_MEMORY
+                                   : set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding section %s",
+                                               kKindNames[kind]);
         if (const char* why = rans_decode(s.data + 8, static_cast<size_t>(s.size - 8), dst, static_cast<size_t>(raw)))
             return bad("coded section %s: %s", kKindNames[kind], why);
         s = Section{dst, raw, true};
@@ -277,6 +283,7 @@ sdk_status Loader::tensor(int32_t i) {
             if (doff % 4 != 0) return bad("coded constant data offset is not 4-byte aligned");
             if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
             uint8_t* dst = static_cast<uint8_t*>(model_alloc(x.bytes));
+            if (!dst && last_error()[0]) return SDK_ERR_OUT_OF_MEMORY;  // over the model's memory limit
             if (!dst) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding %llu bytes",
                                        static_cast<unsigned long long>(bytes));
             if (const char* why = rans_decode(c.data + doff, static_cast<size_t>(dsize), dst, x.bytes))
@@ -301,6 +308,12 @@ sdk_status Loader::tensor(int32_t i) {
         const QuantParams& p = m->quants[q];
         if (p.axis >= 0 && (p.axis >= rank || static_cast<uint32_t>(x.shape.dims[p.axis]) != p.count))
             return bad("quantization axis %d / count %u does not match the shape", p.axis, p.count);
+        // kernels add and subtract zero points in int32: they must be values of the dtype
+        const bool u8 = x.dtype == DType::U8;
+        if (u8 || x.dtype == DType::I8)
+            for (uint32_t c = 0; c < p.count; ++c)
+                if (p.zero_points[c] < (u8 ? 0 : -128) || p.zero_points[c] > (u8 ? 255 : 127))
+                    return bad("zero point %d is outside the %s range", p.zero_points[c], u8 ? "uint8" : "int8");
         x.quant = &p;
     }
 #if !SDK_FEATURE_INT8
@@ -445,6 +458,8 @@ sdk_status Loader::graph_and_nodes() {
     free(producer);
     if (st != SDK_OK) return st;
 
+    // nodes may share INDICES ranges, so the IO entries can outnumber the file's bytes
+    if ((st = model_charge(m, total_io * sizeof(const Tensor*), "its node I/O table")) != SDK_OK) return st;
     m->num_io = static_cast<uint32_t>(total_io);
     m->io_tensors = alloc_array<const Tensor*>(total_io);
     if (!m->io_tensors) return SDK_ERR_OUT_OF_MEMORY;
@@ -523,7 +538,21 @@ void release_bytes(const uint8_t* bytes, size_t size, Backing backing) {
     else if (backing == Backing::kMapped && bytes) munmap(const_cast<uint8_t*>(bytes), size);
 }
 
-sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out) {
+sdk_status model_limit_error(uint64_t need, size_t limit, const char* what) {
+    return set_error(SDK_ERR_OUT_OF_MEMORY,
+                     "the model needs %llu more bytes for %s, over its limit of %zu: raise "
+                     "sdk_model_options.max_model_bytes if you trust it",
+                     static_cast<unsigned long long>(need), what, limit);
+}
+
+sdk_status model_charge(Model* m, uint64_t bytes, const char* what) {
+    // (max_bytes 0: a Model made by hand, e.g. by the kernel tests, has no limit)
+    if (m->max_bytes && bytes > m->max_bytes - m->held_bytes) return model_limit_error(bytes, m->max_bytes, what);
+    m->held_bytes += static_cast<size_t>(bytes);
+    return SDK_OK;
+}
+
+sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out, size_t max_bytes) {
     *out = nullptr;
     Model* m = alloc_array<Model>(1);
     Loader* L = alloc_array<Loader>(1);  // zeroed by calloc (no memset import)
@@ -533,12 +562,26 @@ sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model*
         m->bytes = bytes;
         m->size = size;
         m->backing = backing;
+        m->max_bytes = max_bytes;
     } else {
         release_bytes(bytes, size, backing);
     }
     if (st == SDK_OK) {
+        clear_error();
         L->m = m;
-        st = L->header(bytes, size);
+        // a heap copy of the file is the model's memory; a mapped file's pages are the system's
+        // (clean, droppable) and borrowed bytes are the caller's
+        if (backing == Backing::kHeap) st = model_charge(m, size, "the copy of the file");
+        if (st == SDK_OK) st = L->header(bytes, size);
+        // the per-record tables and the plan, sized by the section sizes
+        const uint64_t nt = L->sec[S_TENSORS].size / kTensorRec;
+        if (st == SDK_OK)
+            st = model_charge(m,
+                              nt * (sizeof(Tensor) + 2 * sizeof(size_t)) +
+                                  L->sec[S_QUANT].size / kQuantRec * sizeof(QuantParams) +
+                                  L->sec[S_ATTRS].size / kAttrRec * sizeof(Attr) +
+                                  L->sec[S_NODES].size / kNodeRec * sizeof(Node),
+                              "its tables");
         if (st == SDK_OK) st = L->quants();
         if (st == SDK_OK) {
             m->num_tensors = static_cast<int32_t>(L->sec[S_TENSORS].size / kTensorRec);
@@ -552,8 +595,9 @@ sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model*
         if (st == SDK_OK) st = L->attrs();
         if (st == SDK_OK) st = L->graph_and_nodes();
     }
-    // the structural checks' OOM carries no message yet; their bad-model messages get the prefix
-    if (st == SDK_ERR_OUT_OF_MEMORY) set_error(st, "out of memory loading the model");
+    // the structural checks' OOM carries no message yet (a limit's does); their bad-model
+    // messages get the prefix
+    if (st == SDK_ERR_OUT_OF_MEMORY && !last_error()[0]) set_error(st, "out of memory loading the model");
     if (st == SDK_ERR_BAD_MODEL) prefix_error("invalid .sdkm model (convert it again): ");
     if (st == SDK_OK) st = L->ops_and_prepare();
     if (st == SDK_OK) st = plan_model(m);

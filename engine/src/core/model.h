@@ -74,13 +74,26 @@ struct Model {
     size_t thread_scratch_bytes;  // per pool thread, 64-byte aligned
 
     AllocBlock* allocs;  // PrepareContext::alloc blocks
+
+    // Memory limit (sdk_model_options.max_model_bytes; 0 = none, for models built by hand in
+    // tests) and what the model holds so far: the file copy, its tables and the packed
+    // weights, charged before they are allocated.
+    size_t max_bytes;
+    size_t held_bytes;
 };
 
 // loader.cpp: `bytes` must be 64-byte aligned; the model takes it over as `backing` says
 // (and releases it even on failure: free for kHeap, munmap for kMapped, nothing for kBorrowed).
-sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out);
+// The model may hold at most max_bytes (a heap copy of the file included).
+sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out, size_t max_bytes = SIZE_MAX);
 void release_bytes(const uint8_t* bytes, size_t size, Backing backing);
 void free_model(Model* m);
+
+// Charges `bytes` (about to be allocated for `what`) to the model's memory limit; over the
+// limit, SDK_ERR_OUT_OF_MEMORY with a message naming the need, the limit and the option.
+sdk_status model_charge(Model* m, uint64_t bytes, const char* what);
+// The same message for a need known before a model exists (the file copy).
+sdk_status model_limit_error(uint64_t need, size_t limit, const char* what);
 
 // planner.cpp: lifetimes, in-place/alias sharing and offsets for all activation tensors.
 sdk_status plan_model(Model* m);

@@ -27,6 +27,10 @@ inline Requant quantize_multiplier(double m) {
         e = 0;
         qf = 0;
     }
+    if (e > 30) {  // over 2^30 (the file's scales allow ~2^250): every x != 0 saturates anyway
+        qf = INT32_MAX;
+        e = 30;
+    }
     r.multiplier = static_cast<int32_t>(qf);
     r.shift = e;
     return r;

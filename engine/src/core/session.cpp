@@ -3,6 +3,7 @@
 
 #include "core/alloc.h"
 #include "core/status.h"
+#include "core/session_use.h"
 #include "core/thread_pool.h"
 
 #if SDK_PROFILE  // development only: -Dcpp_args=-DSDK_PROFILE=1 (never in a shipped build)
@@ -63,8 +64,19 @@ void profile_dump(const Session* s) {
 }  // namespace
 #endif
 
-sdk_status session_create(const Model* m, int threads, Session** out) {
+sdk_status session_create(const Model* m, int threads, Session** out, size_t max_bytes) {
     *out = nullptr;
+    // Everything this session will hold, checked before any of it is allocated (a small file
+    // can plan a huge arena). Threads as pool_create caps them; 64-bit sums of values that
+    // are each below SIZE_MAX cannot wrap.
+    const uint64_t nthreads = SDK_FEATURE_THREADS && threads > 1 ? (threads > 64 ? 64 : threads) : 1;
+    const uint64_t need = uint64_t(m->arena_bytes) + m->scratch_bytes + nthreads * m->thread_scratch_bytes +
+                          (uint64_t(m->num_tensors) + m->num_io + m->num_inputs) * sizeof(void*);
+    if (need > max_bytes)
+        return set_error(SDK_ERR_OUT_OF_MEMORY,
+                         "the session needs %llu bytes (arena %zu), over its limit of %zu: raise "
+                         "sdk_session_options_ex.max_session_bytes if you trust the model",
+                         static_cast<unsigned long long>(need), m->arena_bytes, max_bytes);
     Session* s = alloc_array<Session>(1);
     size_t per_thread = 0, n = 1;
     if (s) {
@@ -106,6 +118,12 @@ sdk_status session_create(const Model* m, int threads, Session** out) {
     }
     *out = s;
     return SDK_OK;
+}
+
+bool session_enter(Session* s, const char* fn) {
+    if (!__atomic_exchange_n(&s->in_use, 1, __ATOMIC_ACQUIRE)) return true;
+    set_error(SDK_ERR_STATE, "%s: the session is in use on another thread: use one session per thread", fn);
+    return false;
 }
 
 void session_free(Session* s) {

@@ -16,9 +16,12 @@ struct Session {
     ThreadPool* pool;
     RunContext ctx;  // the node being run (here, not on the stack: no stack-protector canary per run)
     bool has_run;
+    int in_use;  // 1 while a thread is inside a C API call on this session (core/session_use.h)
 };
 
-sdk_status session_create(const Model* model, int threads, Session** out);
+// Fails with SDK_ERR_OUT_OF_MEMORY, before allocating, when the session would need more
+// than max_bytes.
+sdk_status session_create(const Model* model, int threads, Session** out, size_t max_bytes = SIZE_MAX);
 void session_free(Session* s);
 sdk_status session_run(Session* s);
 

@@ -47,6 +47,35 @@ char* error_buffer(bool create) {
     }
     return buf;
 }
+
+// Names from the model (tensors, nodes, op types) reach the messages: C0 controls, DEL and
+// the C1 controls U+0080-U+009F (UTF-8 C2 80-9F, which terminals obey too) become \xNN, so
+// whoever prints a message shows the name instead of obeying it. Applied to the whole
+// buffer after every change (idempotent: the escapes are printable).
+void escape_controls(char* err) {
+    uint8_t in[kErrorSize];
+    memcpy(in, err, kErrorSize);
+    in[kErrorSize - 1] = 0;
+    size_t o = 0;
+    for (size_t i = 0; in[i] && o < kErrorSize - 1; ++i) {
+        const uint8_t c = in[i];
+        const bool c1 = c == 0xC2 && in[i + 1] >= 0x80 && in[i + 1] < 0xA0;
+        if (c >= 0x20 && c != 0x7F && !c1) {
+            err[o++] = static_cast<char>(c);
+            continue;
+        }
+        if (o + (c1 ? 8 : 4) > kErrorSize - 1) break;  // no room for the escape: the message ends here
+        for (int k = c1 ? 2 : 1; k > 0; --k, ++i) {
+            static const char hex[] = "0123456789abcdef";
+            err[o++] = '\\';
+            err[o++] = 'x';
+            err[o++] = hex[in[i] >> 4];
+            err[o++] = hex[in[i] & 15];
+        }
+        --i;
+    }
+    err[o] = '\0';
+}
 }  // namespace
 
 int format(char* buf, size_t size, const char* fmt, ...) {
@@ -64,6 +93,7 @@ void append_error(const char* a, const char* b, const char* c) {
     for (int i = 0; i < 3; ++i)
         for (const char* s = i == 0 ? a : (i == 1 ? b : c); *s && at < kErrorSize - 1;) err[at++] = *s++;
     err[at] = '\0';
+    escape_controls(err);
 }
 
 void* aligned_alloc64(size_t bytes) {
@@ -76,7 +106,9 @@ void* aligned_alloc64(size_t bytes) {
 }
 
 sdk_status set_error_v(sdk_status status, const char* fmt, va_list ap) {
-    vsnprintf(error_buffer(true), kErrorSize, fmt, ap);
+    char* err = error_buffer(true);
+    vsnprintf(err, kErrorSize, fmt, ap);
+    escape_controls(err);
     return status;
 }
 
@@ -96,11 +128,11 @@ void prefix_error(const char* fmt, ...) {
     va_start(ap, fmt);
     int n = vsnprintf(err, kErrorSize, fmt, ap);
     va_end(ap);
-    if (n < 0 || static_cast<size_t>(n) >= kErrorSize) return;
     // append the old message, truncated to the buffer (old is NUL-terminated)
-    size_t at = static_cast<size_t>(n);
+    size_t at = n < 0 ? 0 : static_cast<size_t>(n);
     for (const char* o = old; *o && at < kErrorSize - 1;) err[at++] = *o++;
-    err[at] = '\0';
+    if (at < kErrorSize) err[at] = '\0';
+    escape_controls(err);
 }
 
 const char* last_error() {

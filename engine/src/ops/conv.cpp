@@ -83,6 +83,9 @@ sdk_status conv_geometry(PrepareContext& ctx, ConvGeom& g) {
     if (eh > ph || ew > pw)
         return ctx.fail(SDK_ERR_BAD_MODEL, "kernel %dx%d (dilated %lldx%lld) is larger than the padded input %lldx%lld",
                         g.KH, g.KW, (long long)eh, (long long)ew, (long long)ph, (long long)pw);
+    if (ph > INT32_MAX || pw > INT32_MAX)  // the kernels index the padded plane in int32
+        return ctx.fail(SDK_ERR_BAD_MODEL, "pads [%d,%d,%d,%d] make the padded input larger than 2^31 - 1", g.pt,
+                        g.pl, g.pb, g.pr);
     g.OH = (int32_t)((ph - eh) / g.sh + 1);
     g.OW = (int32_t)((pw - ew) / g.sw + 1);
     Shape out;

@@ -54,6 +54,8 @@ sdk_status prepare(PrepareContext& ctx) {
     int64_t oh = ((int64_t)p.h + pads[0] + pads[2] - ((int64_t)(p.kh - 1) * d[0] + 1)) / s[0] + 1;
     int64_t ow = ((int64_t)p.w + pads[1] + pads[3] - ((int64_t)(p.kw - 1) * d[1] + 1)) / s[1] + 1;
     if (oh < 1 || ow < 1) return ctx.fail(SDK_ERR_BAD_MODEL, "the window is larger than the padded input");
+    if ((int64_t)p.h + pads[0] + pads[2] > INT32_MAX || (int64_t)p.w + pads[1] + pads[3] > INT32_MAX)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "pads make the padded input larger than 2^31 - 1");  // (int32 indexing)
     p.oh = (int32_t)oh;
     p.ow = (int32_t)ow;
     if (wz && wz->shape.count() != 1) {
@@ -97,7 +99,8 @@ void channels(void* arg, int64_t begin, int64_t end) {
         int32_t* y = c.out<int32_t>(0) + nm * p.oh * p.ow;
         for (int oy = 0; oy < p.oh; ++oy) {
             for (int ox = 0; ox < p.ow; ++ox) {
-                int32_t acc = bias ? bias[m] : 0;
+                // int32 accumulation wraps past 2^31 as onnxruntime's does: in uint32, where it is defined
+                uint32_t acc = bias ? (uint32_t)bias[m] : 0;
                 for (int ci = 0; ci < cg; ++ci) {
                     const int64_t xc = ((int64_t)n * p.c + g * cg + ci) * p.h * p.w;
                     const int64_t wc = ((int64_t)m * cg + ci) * p.kh * p.kw;
@@ -107,12 +110,12 @@ void channels(void* arg, int64_t begin, int64_t end) {
                         for (int kx = 0; kx < p.kw; ++kx) {
                             const int ix = ox * p.sw - p.pl + kx * p.dw;
                             if (ix < 0 || ix >= p.w) continue;
-                            acc += (qp::load_int(c.in_data[0], p.xt, xc + (int64_t)iy * p.w + ix) - xz) *
-                                   (qp::load_int(c.in_data[1], p.wt, wc + ky * p.kw + kx) - wz);
+                            acc += (uint32_t)((qp::load_int(c.in_data[0], p.xt, xc + (int64_t)iy * p.w + ix) - xz) *
+                                              (qp::load_int(c.in_data[1], p.wt, wc + ky * p.kw + kx) - wz));
                         }
                     }
                 }
-                y[oy * p.ow + ox] = acc;
+                y[oy * p.ow + ox] = (int32_t)acc;
             }
         }
     }

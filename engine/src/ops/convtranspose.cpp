@@ -54,7 +54,10 @@ sdk_status prepare(PrepareContext& ctx) {
     p.pl = pads[1];
     int64_t oh = (int64_t)s[0] * (p.h - 1) + op[0] + (int64_t)(p.kh - 1) * d[0] + 1 - pads[0] - pads[2];
     int64_t ow = (int64_t)s[1] * (p.w - 1) + op[1] + (int64_t)(p.kw - 1) * d[1] + 1 - pads[1] - pads[3];
-    if (oh < 1 || ow < 1 || oh > 0x7fffffff || ow > 0x7fffffff)
+    // the kernel indexes the unpadded output (stride x input + dilated tap) in int32
+    const bool fits = (int64_t)s[0] * (p.h - 1) + (int64_t)(p.kh - 1) * d[0] <= 0x7fffffff &&
+                      (int64_t)s[1] * (p.w - 1) + (int64_t)(p.kw - 1) * d[1] <= 0x7fffffff;
+    if (oh < 1 || ow < 1 || oh > 0x7fffffff || ow > 0x7fffffff || !fits)
         return ctx.fail(SDK_ERR_BAD_MODEL, "output size %lld x %lld is invalid (pads too large?)", (long long)oh,
                         (long long)ow);
     p.oh = (int32_t)oh;

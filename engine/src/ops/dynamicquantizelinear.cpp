@@ -35,7 +35,7 @@ sdk_status run(const RunContext& ctx) {
     }
     const float scale = (hi - lo) / 255.0f;
     float zpf = scale > 0.0f ? nearbyintf(0.0f - lo / scale) : 0.0f;
-    zpf = zpf < 0.0f ? 0.0f : (zpf > 255.0f ? 255.0f : zpf);
+    zpf = zpf < 0.0f || zpf != zpf ? 0.0f : (zpf > 255.0f ? 255.0f : zpf);  // NaN (from -inf/inf): 0
     uint8_t* y = ctx.out<uint8_t>(0);
     for (int64_t i = 0; i < n; ++i) {
         float v = scale > 0.0f ? nearbyintf(x[i] / scale) + zpf : zpf;

@@ -78,7 +78,8 @@ void row(const Data& d, const int32_t* arow, const TB* b, const int32_t* zb, int
         const int32_t av = arow[k];
         if (!av) continue;
         const TB* br = b + k * d.n;
-        for (int64_t n = 0; n < d.n; ++n) y[n] += av * ((int32_t)br[n] - zb[n]);
+        // int32 accumulation wraps past 2^31 as onnxruntime's does: done in uint32, where it is defined
+        for (int64_t n = 0; n < d.n; ++n) y[n] = (int32_t)((uint32_t)y[n] + (uint32_t)(av * ((int32_t)br[n] - zb[n])));
     }
 }
 

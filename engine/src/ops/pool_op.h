@@ -48,7 +48,7 @@ inline sdk_status parse_pool2d(PrepareContext& ctx, bool allow_dilations, ref::P
     }
     if (ceil_mode != 0 && ceil_mode != 1) return ctx.fail(SDK_ERR_BAD_MODEL, "ceil_mode must be 0 or 1");
     for (int i = 0; i < 4; ++i) {
-        int32_t eff = (ks[i % 2] - 1) * dil[i % 2] + 1;
+        const int64_t eff = (int64_t)(ks[i % 2] - 1) * dil[i % 2] + 1;  // (int64: a file may ask for 2^31 x 2^31)
         if (pads[i] < 0 || pads[i] >= eff)
             return ctx.fail(SDK_ERR_BAD_MODEL, "pads [%d,%d,%d,%d] must be >= 0 and smaller than the kernel %dx%d",
                             pads[0], pads[1], pads[2], pads[3], ks[0], ks[1]);
@@ -70,8 +70,15 @@ inline sdk_status parse_pool2d(PrepareContext& ctx, bool allow_dilations, ref::P
     if ((int64_t)(p->KH - 1) * p->dh + 1 > (int64_t)p->H + p->pt + p->pb ||
         (int64_t)(p->KW - 1) * p->dw + 1 > (int64_t)p->W + p->pl + p->pr)
         return ctx.fail(SDK_ERR_BAD_MODEL, "kernel %dx%d is larger than the padded input", p->KH, p->KW);
-    p->OH = (int32_t)pool_out_size(p->H, p->KH, p->sh, p->dh, p->pt, p->pb, ceil_mode);
-    p->OW = (int32_t)pool_out_size(p->W, p->KW, p->sw, p->dw, p->pl, p->pr, ceil_mode);
+    const int64_t oh = pool_out_size(p->H, p->KH, p->sh, p->dh, p->pt, p->pb, ceil_mode);
+    const int64_t ow = pool_out_size(p->W, p->KW, p->sw, p->dw, p->pl, p->pr, ceil_mode);
+    // the kernels index the padded plane in int32: the last window must end inside it
+    if ((oh - 1) * p->sh + (int64_t)(p->KH - 1) * p->dh + 1 > INT32_MAX ||
+        (ow - 1) * p->sw + (int64_t)(p->KW - 1) * p->dw + 1 > INT32_MAX)
+        return ctx.fail(SDK_ERR_BAD_MODEL, "pads [%d,%d,%d,%d] and strides [%d,%d] reach past 2^31 - 1", p->pt, p->pl,
+                        p->pb, p->pr, p->sh, p->sw);
+    p->OH = (int32_t)oh;
+    p->OW = (int32_t)ow;
     Shape out = x->shape;
     out.dims[2] = p->OH;
     out.dims[3] = p->OW;

@@ -7,6 +7,7 @@
 // or AVX2, all bit-exact). Threads take tiles round-robin, each with its own scratch.
 #include <string.h>
 
+#include "kernels/acc_s8.h"
 #include "kernels/gemm_s8.h"
 #include "kernels/ops_s8.h"
 #include "kernels/ref/conv.h"
@@ -484,6 +485,8 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     if (kg > kMaxK)  // 255 * 127 * K must stay inside the int32 accumulator
         return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Conv reduces over %lld values; at most %d fit int32 accumulators",
                         (long long)kg, kMaxK);
+    bool minus_128 = false;
+    if ((st = s8::check_accumulators(ctx, w, wdata, bdata, g.OC, kg, &minus_128)) != SDK_OK) return st;
     d->kg = (int32_t)kg;
     if (d->depthwise) {
 #if SDK_FEATURE_X86
@@ -518,7 +521,7 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
         for (int oc = 0; oc < g.OC; ++oc) d->bias[oc] = bdata ? bdata[oc] : 0;
         return SDK_OK;
     }
-    d->kernel = s8::gemm_kernel();
+    d->kernel = s8::kernel_for_weights(s8::gemm_kernel(), minus_128);
     const int32_t pixels = g.OH * g.OW;
 #if SDK_FEATURE_X86
     d->pl = d->kernel == s8::gemm_avx2 ? s8::pl_kind() : s8::kPlNone;

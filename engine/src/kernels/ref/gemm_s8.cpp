@@ -3,6 +3,7 @@
 // are copied into K-padded columns per run and the int8 GEMM core computes Y^T's tiles.
 #include <string.h>
 
+#include "kernels/acc_s8.h"
 #include "kernels/gemm_s8.h"
 #include "kernels/ops_s8.h"
 
@@ -61,6 +62,10 @@ sdk_status gemm_s8_prepare(PrepareContext& ctx) {
             return ctx.fail(SDK_ERR_BAD_MODEL, "weights '%s' must be symmetric (zero point 0)", b->name);
     if (c && (c->dtype != DType::I32 || !(c->flags & kTensorConstant) || c->shape.count() != N))
         return ctx.fail(SDK_ERR_UNSUPPORTED, "int8 Gemm needs a constant int32 bias C of %d values ('%s')", N, c->name);
+    bool minus_128 = false;
+    st = s8::check_accumulators(ctx, b, static_cast<const int8_t*>(b->const_data),
+                                c ? static_cast<const int32_t*>(c->const_data) : nullptr, N, K, &minus_128);
+    if (st != SDK_OK) return st;
     GemmS8Data* d = static_cast<GemmS8Data*>(ctx.alloc(sizeof(GemmS8Data)));
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     ctx.set_op_data(d);
@@ -83,7 +88,7 @@ sdk_status gemm_s8_prepare(PrepareContext& ctx) {
         d->mult[n] = m.mult;
         d->shift[n] = m.shift;
     }
-    d->kernel = s8::gemm_kernel();
+    d->kernel = s8::kernel_for_weights(s8::gemm_kernel(), minus_128);
     ctx.request_scratch((size_t)M * d->kp);
     return SDK_OK;
 }
