@@ -99,9 +99,8 @@ def e2e_models(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
         sdkm.write(model, folder / f"head-{kind}.sdkm")
         out.append({"name": f"head-{kind}", "model": folder / f"head-{kind}.sdkm", "input": folder / "head.f32",
                     "want": np.asarray(want["y"], dtype=np.float32)})
-    from test_ops_data import e2e_models as data_family_models  # Resize/Softmax/data movement, fp32 + int8
-
     from test_hardening import acc_limit_e2e  # int32 accumulator limit and -128 weights (NEON: int16 pairs)
+    from test_ops_data import e2e_models as data_family_models  # Resize/Softmax/data movement, fp32 + int8
 
     out.append(acc_limit_e2e(folder))
     return out + data_family_models(folder)
