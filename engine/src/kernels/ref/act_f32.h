@@ -139,8 +139,10 @@ inline float act_f32(float x, const ActParams& a) {
     }
 }
 
-// In place over n contiguous floats; one switch per span, not per element.
-inline void act_span_f32(float* p, int64_t n, const ActParams& a) {
+// In place over n contiguous floats; one switch per span, not per element. Never inlined:
+// the GEMM/conv epilogues call it from many sites, and each inlined copy would carry the
+// Sigmoid/SiLU vector loops (+20 KB on arm64 when it was).
+__attribute__((noinline)) inline void act_span_f32(float* p, int64_t n, const ActParams& a) {
     switch (a.kind) {
         case kActRelu:
             for (int64_t i = 0; i < n; ++i) p[i] = p[i] > 0.0f ? p[i] : 0.0f;

@@ -335,7 +335,10 @@ SDK_X86_HOT static inline __m256 x86_exp_avx2(__m256 x) {
 
 SDK_X86_HOT static inline __m256 x86_sigmoid_avx2(__m256 x, bool silu) {
     const __m256 one = _mm256_set1_ps(1.0f);
-    const __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, x86_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+    __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, x86_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+    // below -88 the true value underflows to 0 (the clamped exp would leave ~6e-39, which a
+    // huge x times it, SiLU, makes large)
+    s = _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-88.0f), _CMP_LT_OQ), s);
     const __m256 y = silu ? _mm256_mul_ps(x, s) : s;
     return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN in, NaN out
 }
