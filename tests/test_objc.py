@@ -89,7 +89,21 @@ def test_objc_header_is_nullability_complete_and_has_swift_names(objc_src):
     # one designated initializer; the thread-safe model (and the immutable values) are Sendable,
     # the session is not
     assert h.count("NS_DESIGNATED_INITIALIZER") == 1
-    assert "initWithData:(NSData *)data error:(NSError **)error NS_DESIGNATED_INITIALIZER" in h
+    assert re.search(r"initWithData:\(NSData \*\)data\s+options:\(nullable JKModelOptions \*\)options\s+"
+                     r"error:\(NSError \*\*\)error NS_DESIGNATED_INITIALIZER NS_SWIFT_NAME\(init\(data:options:\)\);", h)
+    # memory limits: option objects (Swift: ModelOptions, SessionOptions) taken by every load and by sessions
+    for name in ("ModelOptions", "SessionOptions"):
+        assert f"NS_SWIFT_NAME({name})\n@interface JK{name} : NSObject" in h
+    assert "@property (nonatomic) NSInteger maxModelBytes;" in h and "@property (nonatomic) NSInteger maxSessionBytes;" in h
+    assert "@property (class, nonatomic, readonly) NSInteger defaultMaxModelBytes;" in h
+    assert "1073741824 bytes (1 GiB)" in h
+    for swift in ("init(data:options:)", "init(contentsOf:options:)", "init(path:options:)", "makeSession(options:)",
+                  "init(encryptedData:key:options:decrypt:)"):
+        assert f"NS_SWIFT_NAME({swift})" in h, swift
+    # encrypted models: the container is read here, AES-GCM is the caller's block (CryptoKit in Swift)
+    assert "typedef NSData *_Nullable (^JKModelDecryptor)(NSData *key, NSData *nonce, NSData *ciphertext, NSData *tag," in h
+    assert "decrypt:(NS_NOESCAPE JKModelDecryptor)decrypt" in h
+    assert "import JniKitCrypto" in h
     assert "NS_SWIFT_SENDABLE NS_SWIFT_NAME(Model)\n@interface JKModel" in h
     assert "NS_SWIFT_NONSENDABLE NS_SWIFT_NAME(Session)\n@interface JKSession" in h
     for ctype, name in (("int8_t", "Int8s"), ("uint8_t", "UInt8s"), ("int32_t", "Int32s"), ("int64_t", "Int64s"),
@@ -117,6 +131,20 @@ def test_module_map_imports_in_objc(objc_src, tmp_path):
         "    NSError *error = nil;\n"
         "    JKModel *model = [[JKModel alloc] initWithPath:path error:&error];\n"
         "    if (model == nil) return (int)error.code;\n"
+        "    JKModelOptions *limits = [[JKModelOptions alloc] init];\n"
+        "    limits.maxModelBytes = JKModelOptions.defaultMaxModelBytes / 2;\n"
+        "    JKModel *small = [[JKModel alloc] initWithContentsOfURL:[NSURL fileURLWithPath:path] options:limits\n"
+        "                                                      error:&error];\n"
+        "    JKModel *sealed = [[JKModel alloc] initWithEncryptedData:[NSData dataWithBytes:\"SDKE\" length:4]\n"
+        "        key:[NSData dataWithBytes:\"0123456789abcdef0123456789abcdef\" length:32] options:nil\n"
+        "        decrypt:^NSData *_Nullable(NSData *key, NSData *nonce, NSData *ciphertext, NSData *tag,\n"
+        "                                  NSData *header) { return key && nonce && tag && header ? ciphertext : nil; }\n"
+        "        error:&error];\n"
+        "    if (small == nil || sealed == nil) return (int)error.code;\n"
+        "    JKSessionOptions *options = [[JKSessionOptions alloc] init];\n"
+        "    options.threads = 2;\n"
+        "    options.maxSessionBytes = 1 << 20;\n"
+        "    if ([small sessionWithOptions:options error:&error] == nil) return (int)JKErrorCodeOutOfMemory;\n"
         "    JKSession *session = [model sessionWithThreads:1 error:&error];\n"
         "    float x[6] = {0};\n"
         "    if (![session setInputFloats:x count:6 atIndex:0 error:&error]) return -1;\n"
