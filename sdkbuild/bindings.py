@@ -11,6 +11,7 @@ Outputs (see `render()`):
   java/<package path>/*.java   Java 8 classes (Model, Session, TensorInfo, SdkException, Engine)
   android/proguard.txt         consumer ProGuard rules; android/AndroidManifest.xml
   objc/<Name>.h, <Name>.mm     Objective-C API over the C API (ARC), and objc/module.modulemap
+  swift/<Name>Crypto/*.swift   the Swift package's source target: encrypted models via CryptoKit
 """
 
 from __future__ import annotations
@@ -421,6 +422,8 @@ def _plan(names: SdkNames) -> dict[str, list[tuple[str, str]]]:
             ("objc/Sdk.h.j2", f"objc/{names.module_name}.h"),
             ("objc/Sdk.mm.j2", f"objc/{names.module_name}.mm"),
             ("apple/module.modulemap.j2", "objc/module.modulemap"),
+            # the Swift package's source target (Package.swift): encrypted models through CryptoKit
+            ("apple/Crypto.swift.j2", f"swift/{names.module_name}Crypto/{names.module_name}Crypto.swift"),
         ],
     }
 

@@ -174,3 +174,55 @@ def test_objc_compiles_through_the_slice_toolchain(tmp_path):
         assert re.search(rf"platform {platform}\b", headers)
         defined = subprocess.run([NM, "--defined-only", "-j", str(obj)], capture_output=True, text=True).stdout
         assert "_OBJC_CLASS_$_JKSession" in defined
+
+
+def _swift_tree(text: str):
+    """The tree-sitter-swift parse of `text` (syntax only: no Swift compiler exists here)."""
+    ts = pytest.importorskip("tree_sitter")
+    swift = pytest.importorskip("tree_sitter_swift")
+    tree = ts.Parser(ts.Language(swift.language())).parse(text.encode())
+
+    def errors(node) -> list[str]:
+        bad = [f"{node.type} at {node.start_point}"] if node.type == "ERROR" or node.is_missing else []
+        return bad + [e for c in node.children for e in errors(c)]
+
+    assert not errors(tree.root_node), (errors(tree.root_node), text)
+    return tree
+
+
+def test_swift_crypto_module_parses_and_uses_cryptokit_as_the_container_needs(objc_src):
+    """The Swift package's source target: Model(contentsOf:key:) / Model(data:key:) hand
+    CryptoKit's AES.GCM.open to the Objective-C initializer that reads the container. Parsed
+    with tree-sitter-swift; it cannot be type-checked without a Swift compiler."""
+    text = (objc_src.parent / "swift/JniKitCrypto/JniKitCrypto.swift").read_text()
+    tree = _swift_tree(text)
+    imports = [n.text.decode() for n in tree.root_node.children if n.type == "import_declaration"]
+    assert imports == ["import CryptoKit", "import Foundation", "import JniKit"]
+    ext = [n for n in tree.root_node.children if n.type == "class_declaration"]
+    assert len(ext) == 1 and ext[0].text.decode().startswith("@available(iOS 13.0, macOS 10.15, *)\nextension Model {")
+    inits = [n for n in ext[0].child_by_field_name("body").children if n.type == "init_declaration"]
+    assert len(inits) == 2
+    code = re.sub(r"//[^\n]*", "", text)
+    # the public initializers, each a thin layer over the Objective-C one (which the header declares)
+    assert "public convenience init(contentsOf url: URL, key: Data, options: ModelOptions? = nil) throws" in code
+    assert "public convenience init(data: Data, key: Data, options: ModelOptions? = nil) throws" in code
+    assert "try self.init(encryptedData: data, key: key, options: options) { secret, nonce, ciphertext, tag, header in" \
+        in code
+    h = (objc_src / "JniKit.h").read_text()
+    assert "NS_SWIFT_NAME(init(encryptedData:key:options:decrypt:))" in h and "NS_SWIFT_NAME(ModelOptions)" in h
+    # AES-256-GCM as protect.py seals it: nonce + ciphertext + 16-byte tag, the header authenticated
+    assert "AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)" in code
+    assert "AES.GCM.open(box, using: SymmetricKey(data: secret), authenticating: header)" in code
+    assert "Data(contentsOf: url, options: .mappedIfSafe)" in code
+
+
+def test_package_swift_builds_the_crypto_module_from_the_packaged_source():
+    from bindings_helpers import NAMES
+
+    for url in (None, "https://example.com/sdk"):
+        manifest = xcframework.render_package_swift(NAMES, "JniKit.xcframework", "ab" * 32, url)
+        tree = _swift_tree(manifest)
+        assert tree.root_node.children
+        assert '.library(name: "JniKit", targets: ["JniKit", "JniKitCrypto"])' in manifest
+        assert re.search(r'\.target\(\s+name: "JniKitCrypto",\s+dependencies: \["JniKit"\],\s+'
+                         r'path: "Sources/JniKitCrypto"\s+\)', manifest), manifest
