@@ -11,6 +11,7 @@ Outputs (see `render()`):
   java/<package path>/*.java   Java 8 classes (Model, Session, TensorInfo, SdkException, Engine)
   android/proguard.txt         consumer ProGuard rules; android/AndroidManifest.xml
   objc/<Name>.h, <Name>.mm     Objective-C API over the C API (ARC), and objc/module.modulemap
+  swift/<Name>Crypto/*.swift   the Swift package's source target: encrypted models via CryptoKit
 """
 
 from __future__ import annotations
@@ -124,11 +125,28 @@ class Constant:
 
 
 @dataclass(frozen=True)
+class Message:
+    """Engine wording (`engine`) that each language's errors replace with their own."""
+
+    engine: str
+    java: str
+    objc: str
+    engine_parts: tuple[str, ...] = ()  # the pieces of `engine` as the engine's sources hold them
+
+
+@dataclass(frozen=True)
 class Api:
     statuses: tuple[Constant, ...]
     dtypes: tuple[Constant, ...]
     classes: tuple[ApiClass, ...]
     source: Path
+    limits: dict[str, int] = field(default_factory=dict)  # [limits]: max_model_bytes, max_session_bytes
+    messages: tuple[Message, ...] = ()
+
+    def rewrites(self, language: str, names: SdkNames) -> list[tuple[str, str]]:
+        """(engine text, this language's text) pairs, placeholders filled in for `names`."""
+        return [(m.engine, getattr(m, language).replace("{prefix}", names.objc_prefix)
+                 .replace("{module}", names.module_name)) for m in self.messages]
 
     def cls(self, name: str) -> ApiClass:
         for c in self.classes:
@@ -189,6 +207,26 @@ def load_api(path: str | os.PathLike | None = None, engine_header: str | os.Path
     statuses = constants("status", "SDK_", "SDK_")
     dtypes = constants("dtype", "SDK_DTYPE_", "SDK_DTYPE_")
 
+    # [limits]: the defaults the bindings document and show, as engine.h defines them
+    # (`#define SDK_DEFAULT_MAX_MODEL_BYTES ((size_t)1 << 30)`)
+    in_header = {m[1].lower(): int(m[2]) << int(m[3]) for m in
+                 re.finditer(r"#define SDK_DEFAULT_(\w+)\s+\(\(size_t\)(\d+) << (\d+)\)", header)}
+    limits = raw.get("limits", {})
+    if not isinstance(limits, dict) or set(limits) != set(in_header):
+        raise _err(source, "limits", f"expected exactly {sorted(in_header)} (engine.h's SDK_DEFAULT_*), "
+                   f"found {sorted(limits) if isinstance(limits, dict) else limits!r}")
+    for k, v in limits.items():
+        if v != in_header[k]:
+            raise _err(source, f"limits.{k}", f"{v} does not match engine.h ({in_header[k]})")
+    messages = []
+    for i, row in enumerate(raw.get("message", [])):
+        try:
+            engine = row["engine"]
+            parts = (engine,) if isinstance(engine, str) else tuple(map(str, engine))
+            messages.append(Message("".join(parts), str(row["java"]), str(row["objc"]), parts))
+        except (KeyError, TypeError) as e:
+            raise _err(source, f"message[{i}]", f"missing key {e}") from None
+
     classes = []
     for ci, c in enumerate(raw.get("class", [])):
         cname = c.get("name")
@@ -223,7 +261,7 @@ def load_api(path: str | os.PathLike | None = None, engine_header: str | os.Path
         if len({n.name for n in natives}) != len(natives):
             raise _err(source, cname, "duplicate native names (JNI overloads are not supported here)")
         classes.append(ApiClass(cname, c.get("doc", ""), c.get("thread_safety", ""), tuple(methods), tuple(natives)))
-    return Api(statuses, dtypes, tuple(classes), source)
+    return Api(statuses, dtypes, tuple(classes), source, dict(limits), tuple(messages))
 
 
 # ------------------------------------------------------------------ SDK names
@@ -334,6 +372,15 @@ def java_text(text: str) -> str:
     return "".join(out).replace("*/", "*&#47;")
 
 
+def c_string(text: str) -> str:
+    """A C/C++/Objective-C string literal of `text` (ASCII). An engine name in it (`sdk_x`) is
+    split into adjacent literals ("sdk" "_x"), which keep the text but not the identifier that
+    the SDK's renaming (engine_sources.rename_c_api) would prefix."""
+    out = text.replace("\\", "\\\\").replace('"', '\\"')
+    out = re.sub(r"\b(sdk|SDK)_", r'\1" "_', out)
+    return f'"{out}"'
+
+
 def _java_doc(text: str, indent: str = "") -> str:
     """Text as a Javadoc comment body (backticks become {@code ...})."""
     lines = textwrap.wrap(java_text(text), 96, break_on_hyphens=False) or [""]
@@ -364,6 +411,8 @@ def _plan(names: SdkNames) -> dict[str, list[tuple[str, str]]]:
             ("java/Session.java.j2", f"java/{jd}/Session.java"),
             ("java/TensorInfo.java.j2", f"java/{jd}/TensorInfo.java"),
             ("java/MemoryInfo.java.j2", f"java/{jd}/MemoryInfo.java"),
+            ("java/ModelOptions.java.j2", f"java/{jd}/ModelOptions.java"),
+            ("java/SessionOptions.java.j2", f"java/{jd}/SessionOptions.java"),
             ("java/SdkException.java.j2", f"java/{jd}/SdkException.java"),
             ("java/NativeResource.java.j2", f"java/{jd}/NativeResource.java"),
             ("android/proguard.txt.j2", "android/proguard.txt"),
@@ -373,6 +422,8 @@ def _plan(names: SdkNames) -> dict[str, list[tuple[str, str]]]:
             ("objc/Sdk.h.j2", f"objc/{names.module_name}.h"),
             ("objc/Sdk.mm.j2", f"objc/{names.module_name}.mm"),
             ("apple/module.modulemap.j2", "objc/module.modulemap"),
+            # the Swift package's source target (Package.swift): encrypted models through CryptoKit
+            ("apple/Crypto.swift.j2", f"swift/{names.module_name}Crypto/{names.module_name}Crypto.swift"),
         ],
     }
 
@@ -388,6 +439,7 @@ def render(cfg: Any, out_dir: str | os.PathLike, languages: Iterable[str] = ("jn
     env.filters["javatext"] = java_text
     env.filters["objcdoc"] = _objc_doc
     env.filters["camel"] = lambda s: "".join(w.capitalize() for w in str(s).split("_"))
+    env.filters["cstr"] = c_string
     plan = _plan(names)
     written: list[Path] = []
     for lang in languages:

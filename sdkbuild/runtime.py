@@ -93,6 +93,9 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "sdk_model_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_P)]),
     "sdk_model_load_memory": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_P)]),
     "sdk_model_load_memory_in_place": (ctypes.c_int, [_P, ctypes.c_size_t, ctypes.POINTER(_P)]),
+    "sdk_model_load_memory_in_place_ex": (
+        ctypes.c_int, [_P, ctypes.c_size_t, ctypes.POINTER(_ModelOptions), ctypes.POINTER(_P)],
+    ),
     "sdk_model_load_file_ex": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_ModelOptions), ctypes.POINTER(_P)]),
     "sdk_model_load_memory_ex": (
         ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_ModelOptions), ctypes.POINTER(_P)],
@@ -348,13 +351,17 @@ class Engine:
             self._check(self._lib.sdk_model_load_file_ex(os.fsencode(model), ctypes.byref(opts), ctypes.byref(handle)))
         return Model(self, handle)
 
-    def load_in_place(self, buffer: np.ndarray) -> Model:
+    def load_in_place(self, buffer: np.ndarray, *, max_model_bytes: int | None = None) -> Model:
         """A model over `buffer` (the bytes of a .sdkm file) without a copy when the buffer is
         64-byte aligned: the model reads its weights from it, so it keeps a reference to the
-        buffer; do not change it while the model lives. Unaligned buffers are copied."""
+        buffer; do not change it while the model lives. Unaligned buffers are copied.
+        `max_model_bytes` caps what the model allocates (tables, packed weights, the copy of an
+        unaligned buffer), not the caller's buffer used in place."""
         arr = np.ascontiguousarray(buffer).view(np.uint8).reshape(-1)
         handle = _P()
-        self._check(self._lib.sdk_model_load_memory_in_place(arr.ctypes.data, arr.nbytes, ctypes.byref(handle)))
+        opts = _ModelOptions(ctypes.sizeof(_ModelOptions), _limit(max_model_bytes, "max_model_bytes"))
+        self._check(self._lib.sdk_model_load_memory_in_place_ex(arr.ctypes.data, arr.nbytes, ctypes.byref(opts),
+                                                                ctypes.byref(handle)))
         model = Model(self, handle)
         model._backing = arr  # keeps the memory alive while the native model may read it
         return model

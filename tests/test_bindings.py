@@ -47,7 +47,12 @@ def test_description_matches_engine_header():
 
 @pytest.mark.parametrize("old,new,message", [
     ('name = "BAD_MODEL"\ncode = 3', 'name = "BAD_MODEL"\ncode = 9', "does not match engine.h"),
-    ('params = ["long handle", "int threads"]', 'params = ["long handle", "double threads"]', "bad parameter"),
+    ('params = ["long handle", "int threads", "long maxSessionBytes"]',
+     'params = ["long handle", "double threads", "long maxSessionBytes"]', "bad parameter"),
+    ("max_model_bytes = 1073741824", "max_model_bytes = 1073741825", "limits.max_model_bytes: 1073741825 does not "
+     "match engine.h"),
+    ("max_session_bytes = 1073741824\n", "", r"expected exactly \['max_model_bytes', 'max_session_bytes'\]"),
+    ('engine = "sdk_model_options.max_model_bytes"\n', "", r"message\[1\]: missing key 'engine'"),
     ('c_api = ["sdk_session_run"]', 'c_api = ["sdk_session_go"]', "sdk_session_go"),
     ('name = "nRun"\nparams = ["long handle"]', 'name = "nRun"\nparams = ["int index"]', "long handle"),
     ("schema = 1", "schema = 2", "schema"),
@@ -56,6 +61,21 @@ def test_description_matches_engine_header():
 def test_bad_descriptions_are_rejected_with_the_reason(tmp_path, old, new, message):
     with pytest.raises(SdkbuildError, match=message):
         bindings.load_api(_edited(tmp_path, old, new))
+
+
+def test_every_rewritten_engine_text_is_still_in_the_engine():
+    """[[message]] rewrites engine wording into each language's: each piece must still be what the
+    engine writes (C string literals joined), or the rewrite would silently stop applying."""
+    sources = "".join(p.read_text() for p in sorted((paths.engine_dir() / "src").rglob("*.cpp")))
+    joined = re.sub(r'"\s*\n\s*"', "", sources)  # "a " \n "b" -> "a b"
+    api = bindings.load_api()
+    assert len(api.messages) >= 4
+    for m in api.messages:
+        for part in m.engine_parts:
+            assert part in joined, part
+        for lang in ("java", "objc"):
+            assert "sdk_" not in dict(api.rewrites(lang, NAMES))[m.engine]
+    assert ("sdk_model_options.max_model_bytes", "JKModelOptions.maxModelBytes") in api.rewrites("objc", NAMES)
 
 
 def test_a_status_missing_from_the_description_is_an_error(tmp_path):
@@ -81,9 +101,11 @@ def test_jni_descriptors():
     assert session["nSetInputDirect"].descriptor == "(JILjava/nio/ByteBuffer;II)V"
     assert session["nGetOutputFloats"].descriptor == "(JI[F)V"
     model = {n.name: n for n in api.cls("Model").natives}
-    assert model["nLoadFile"].descriptor == "(Ljava/lang/String;)J"
+    assert model["nLoadFile"].descriptor == "(Ljava/lang/String;J)J"
     assert model["nTensorInfo"].descriptor == "(JZI[J)Ljava/lang/String;"
-    assert model["nLoadFile"].java_decl == "private static native long nLoadFile(String path) throws SdkException;"
+    assert model["nLoadFile"].java_decl == ("private static native long nLoadFile(String path, long maxModelBytes) "
+                                            "throws SdkException;")
+    assert model["nAlignOffset"].java_decl == "private static native int nAlignOffset(ByteBuffer buffer);"
 
 
 def test_java_declarations_and_glue_registrations_agree(rendered):

@@ -3,9 +3,11 @@ Java 8 bytecode from javac --release 8, a JVM running a small program against a 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -38,7 +40,8 @@ def _make_jni_sdk(work: Path) -> None:
     build_engine_with_glue(work, ops, tb.sources[0], list(tb.include_dirs), NAMES.lib_name)
     jar = aar.build_classes_jar(NAMES, work / "classes.jar")
     r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(jar), "-d", str(work / "test-classes"),
-                        str(JAVA_TESTS / "JniSmoke.java"), str(JAVA_TESTS / "NativeResolve.java")],
+                        str(JAVA_TESTS / "JniSmoke.java"), str(JAVA_TESTS / "NativeResolve.java"),
+                        str(JAVA_TESTS / "LimitsAndKeys.java")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 
@@ -118,6 +121,71 @@ def test_jvm_runs_model_and_matches_onnxruntime(jni_sdk):
     assert kv["after_close"] == "Session is closed"
     before, peak, after = map(int, kv["leak_check"].split(","))
     assert peak >= before + 400 and after <= before
+
+
+def test_memory_limits_and_encrypted_models_from_java(jni_sdk, tmp_path):
+    """ModelOptions/SessionOptions limits on every loading path (a copy counts, memory used in
+    place does not), and a model encrypted by `sdkbuild convert --encrypt` decrypted by
+    javax.crypto: right key runs as the plain model, wrong key or a flipped byte is refused."""
+    import onnx
+    import onnx.numpy_helper
+
+    from sdkbuild import protect
+
+    key = protect.new_key()
+    onnx.save(tiny_onnx(), tmp_path / "tiny.onnx")
+    enc = tmp_path / "tiny.enc.sdkm"
+    r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "convert", str(tmp_path / "tiny.onnx"), "-o", str(enc),
+                        "--encrypt"], capture_output=True, text=True, env={**os.environ, "SDKBUILD_MODEL_KEY": key})
+    assert r.returncode == 0, r.stderr
+    assert enc.read_bytes()[:4] == b"SDKE"
+    x = np.linspace(-1.5, 2.0, 6, dtype=np.float32).reshape(1, 6)
+    # where the decrypted model holds its bias (5 floats): Java changes them after loading, to see
+    # that the model reads the decrypted memory in place
+    bias = onnx.numpy_helper.to_array(tiny_onnx().graph.initializer[1]).astype("<f4").tobytes()
+    plain = protect.decrypt(enc.read_bytes(), bytes.fromhex(key))
+    assert plain.count(bias) == 1
+    r = _java(jni_sdk, "LimitsAndKeys", str(jni_sdk["model"]), str(enc), key, ",".join(repr(float(v)) for v in x.ravel()),
+              str(plain.index(bias)), "5")
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    assert "WARNING" not in r.stderr, r.stderr  # -Xcheck:jni complaints
+    kv = _kv(r.stdout)
+    assert kv["done"] == "ok"
+    np.testing.assert_allclose(_floats(kv["reference"].strip("[]").replace(" ", "")),
+                               onnxruntime_run(tiny_onnx(), x).ravel(), rtol=1e-5, atol=1e-5)
+    # bad values name the option and the default
+    assert kv["bad_max_model"] == "maxModelBytes must be a positive number of bytes, got 0 (the default is 1073741824)"
+    assert kv["bad_max_session"].startswith("maxSessionBytes must be a positive number of bytes, got -1")
+    assert kv["bad_key"].startswith("the model key is 16 bytes; AES-256 needs 32")
+    # a copy of the file counts against the limit; a mapped file, mapped buffer or mapped asset range do not
+    copied, mapped, buffer, rng, stream = map(int, kv["least_limits"].split(","))
+    size = jni_sdk["model"].stat().st_size
+    assert copied == mapped + size and mapped == buffer == rng and stream == copied and 0 < mapped < size
+    # over a limit: the engine's message in Java's terms
+    assert re.fullmatch(r"the model needs \d+ more bytes for the copy of the file, over its limit of \d+: raise "
+                        r"ModelOptions\.setMaxModelBytes\(\) if you trust it", kv["model_over"]), kv["model_over"]
+    assert "SessionOptions.setMaxSessionBytes()" in kv["session_over"] and "over its limit of 16" in kv["session_over"]
+    least_session, arena = map(int, kv["least_session"].split(","))
+    assert least_session > arena
+    # encrypted: every source loads with the key and matches the plain model, decrypted in place
+    assert kv["encrypted_loads"] == "9"
+    assert kv["in_place"] == "true"
+    assert kv["no_key"] == f"{enc}: the model is encrypted: pass its 32-byte key: Model.load(..., key) or " \
+        "ModelOptions.setKey() (the SDK decrypts it with javax.crypto)"
+    assert kv["no_key_bytes"] == kv["no_key"].removeprefix(f"{enc}: ")
+    wrong = "the model could not be decrypted: wrong key or damaged file (AES-GCM authentication failed)"
+    for k in ("wrong_key", "flipped_header", "flipped_nonce", "flipped_ciphertext", "flipped_tag"):
+        assert kv[k] == wrong, (k, kv[k])
+    assert kv["truncated"] == "the encrypted model is 30 bytes, shorter than its 20-byte header and 16-byte tag (truncated?)"
+    plain_size = len(plain)
+    assert plain_size == enc.stat().st_size - 36
+    assert kv["decrypted_over"] == (f"the model needs {plain_size} bytes for its decrypted copy, over its limit of "
+                                    f"{plain_size - 1}: raise ModelOptions.setMaxModelBytes() if you trust it")
+    assert kv["decrypted_tables_over"].startswith(f"the decrypted model takes {plain_size} bytes of its limit of "
+                                                  f"{plain_size + 1}, leaving 1: the model needs ")
+    # the decrypted copy counts against the limit as a copy of the file does
+    assert int(kv["least_decrypted"]) == plain_size + (copied - size)
+    assert kv["missing"].startswith(f"cannot read model file '{enc}.missing'")
 
 
 def test_every_declared_native_resolves(jni_sdk):

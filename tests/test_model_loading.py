@@ -108,3 +108,25 @@ def test_mapping_keeps_the_weights_out_of_private_memory(tmp_path):
     assert anon_mapped < 4 * 1024, anon_mapped  # KB: the planner's tables, not the weights
     assert anon_copied > 30 * 1024, anon_copied
     assert file_mapped > 30 * 1024
+
+
+def test_in_place_limit_counts_what_the_model_allocates_not_the_callers_buffer():
+    """sdk_model_load_memory_in_place_ex: aligned caller memory used in place is not charged
+    against max_model_bytes (as a mapped file is not), the model's own tables are, and so is the
+    copy of an unaligned buffer."""
+    m, c = add_const_model(4096)
+    data = sdkm.encode(m)
+    e = engine()
+    _, aligned = _aligned_copy(data, 0)
+    _, unaligned = _aligned_copy(data, 8)
+    limit = len(data) // 2  # far below the file, far above the tables of a one-node graph
+    with e.load_in_place(aligned, max_model_bytes=limit) as model, model.session() as s:
+        np.testing.assert_array_equal(s.run({"x": np.zeros(4096, np.float32)})["y"], c)
+    with pytest.raises(Exception, match="for the copy of the file, over its limit of"):
+        e.load_in_place(unaligned, max_model_bytes=limit)
+    with pytest.raises(Exception, match="for the copy of the file"):
+        e.load(data, max_model_bytes=limit)
+    with pytest.raises(Exception, match="max_model_bytes"):
+        e.load_in_place(aligned, max_model_bytes=16)  # the tables do not fit
+    with pytest.raises(Exception, match="must be a positive number of bytes"):
+        e.load_in_place(aligned, max_model_bytes=0)

@@ -89,7 +89,21 @@ def test_objc_header_is_nullability_complete_and_has_swift_names(objc_src):
     # one designated initializer; the thread-safe model (and the immutable values) are Sendable,
     # the session is not
     assert h.count("NS_DESIGNATED_INITIALIZER") == 1
-    assert "initWithData:(NSData *)data error:(NSError **)error NS_DESIGNATED_INITIALIZER" in h
+    assert re.search(r"initWithData:\(NSData \*\)data\s+options:\(nullable JKModelOptions \*\)options\s+"
+                     r"error:\(NSError \*\*\)error NS_DESIGNATED_INITIALIZER NS_SWIFT_NAME\(init\(data:options:\)\);", h)
+    # memory limits: option objects (Swift: ModelOptions, SessionOptions) taken by every load and by sessions
+    for name in ("ModelOptions", "SessionOptions"):
+        assert f"NS_SWIFT_NAME({name})\n@interface JK{name} : NSObject" in h
+    assert "@property (nonatomic) NSInteger maxModelBytes;" in h and "@property (nonatomic) NSInteger maxSessionBytes;" in h
+    assert "@property (class, nonatomic, readonly) NSInteger defaultMaxModelBytes;" in h
+    assert "1073741824 bytes (1 GiB)" in h
+    for swift in ("init(data:options:)", "init(contentsOf:options:)", "init(path:options:)", "makeSession(options:)",
+                  "init(encryptedData:key:options:decrypt:)"):
+        assert f"NS_SWIFT_NAME({swift})" in h, swift
+    # encrypted models: the container is read here, AES-GCM is the caller's block (CryptoKit in Swift)
+    assert "typedef NSData *_Nullable (^JKModelDecryptor)(NSData *key, NSData *nonce, NSData *ciphertext, NSData *tag," in h
+    assert "decrypt:(NS_NOESCAPE JKModelDecryptor)decrypt" in h
+    assert "import JniKitCrypto" in h
     assert "NS_SWIFT_SENDABLE NS_SWIFT_NAME(Model)\n@interface JKModel" in h
     assert "NS_SWIFT_NONSENDABLE NS_SWIFT_NAME(Session)\n@interface JKSession" in h
     for ctype, name in (("int8_t", "Int8s"), ("uint8_t", "UInt8s"), ("int32_t", "Int32s"), ("int64_t", "Int64s"),
@@ -117,6 +131,20 @@ def test_module_map_imports_in_objc(objc_src, tmp_path):
         "    NSError *error = nil;\n"
         "    JKModel *model = [[JKModel alloc] initWithPath:path error:&error];\n"
         "    if (model == nil) return (int)error.code;\n"
+        "    JKModelOptions *limits = [[JKModelOptions alloc] init];\n"
+        "    limits.maxModelBytes = JKModelOptions.defaultMaxModelBytes / 2;\n"
+        "    JKModel *small = [[JKModel alloc] initWithContentsOfURL:[NSURL fileURLWithPath:path] options:limits\n"
+        "                                                      error:&error];\n"
+        "    JKModel *sealed = [[JKModel alloc] initWithEncryptedData:[NSData dataWithBytes:\"SDKE\" length:4]\n"
+        "        key:[NSData dataWithBytes:\"0123456789abcdef0123456789abcdef\" length:32] options:nil\n"
+        "        decrypt:^NSData *_Nullable(NSData *key, NSData *nonce, NSData *ciphertext, NSData *tag,\n"
+        "                                  NSData *header) { return key && nonce && tag && header ? ciphertext : nil; }\n"
+        "        error:&error];\n"
+        "    if (small == nil || sealed == nil) return (int)error.code;\n"
+        "    JKSessionOptions *options = [[JKSessionOptions alloc] init];\n"
+        "    options.threads = 2;\n"
+        "    options.maxSessionBytes = 1 << 20;\n"
+        "    if ([small sessionWithOptions:options error:&error] == nil) return (int)JKErrorCodeOutOfMemory;\n"
         "    JKSession *session = [model sessionWithThreads:1 error:&error];\n"
         "    float x[6] = {0};\n"
         "    if (![session setInputFloats:x count:6 atIndex:0 error:&error]) return -1;\n"
@@ -146,3 +174,55 @@ def test_objc_compiles_through_the_slice_toolchain(tmp_path):
         assert re.search(rf"platform {platform}\b", headers)
         defined = subprocess.run([NM, "--defined-only", "-j", str(obj)], capture_output=True, text=True).stdout
         assert "_OBJC_CLASS_$_JKSession" in defined
+
+
+def _swift_tree(text: str):
+    """The tree-sitter-swift parse of `text` (syntax only: no Swift compiler exists here)."""
+    ts = pytest.importorskip("tree_sitter")
+    swift = pytest.importorskip("tree_sitter_swift")
+    tree = ts.Parser(ts.Language(swift.language())).parse(text.encode())
+
+    def errors(node) -> list[str]:
+        bad = [f"{node.type} at {node.start_point}"] if node.type == "ERROR" or node.is_missing else []
+        return bad + [e for c in node.children for e in errors(c)]
+
+    assert not errors(tree.root_node), (errors(tree.root_node), text)
+    return tree
+
+
+def test_swift_crypto_module_parses_and_uses_cryptokit_as_the_container_needs(objc_src):
+    """The Swift package's source target: Model(contentsOf:key:) / Model(data:key:) hand
+    CryptoKit's AES.GCM.open to the Objective-C initializer that reads the container. Parsed
+    with tree-sitter-swift; it cannot be type-checked without a Swift compiler."""
+    text = (objc_src.parent / "swift/JniKitCrypto/JniKitCrypto.swift").read_text()
+    tree = _swift_tree(text)
+    imports = [n.text.decode() for n in tree.root_node.children if n.type == "import_declaration"]
+    assert imports == ["import CryptoKit", "import Foundation", "import JniKit"]
+    ext = [n for n in tree.root_node.children if n.type == "class_declaration"]
+    assert len(ext) == 1 and ext[0].text.decode().startswith("@available(iOS 13.0, macOS 10.15, *)\nextension Model {")
+    inits = [n for n in ext[0].child_by_field_name("body").children if n.type == "init_declaration"]
+    assert len(inits) == 2
+    code = re.sub(r"//[^\n]*", "", text)
+    # the public initializers, each a thin layer over the Objective-C one (which the header declares)
+    assert "public convenience init(contentsOf url: URL, key: Data, options: ModelOptions? = nil) throws" in code
+    assert "public convenience init(data: Data, key: Data, options: ModelOptions? = nil) throws" in code
+    assert "try self.init(encryptedData: data, key: key, options: options) { secret, nonce, ciphertext, tag, header in" \
+        in code
+    h = (objc_src / "JniKit.h").read_text()
+    assert "NS_SWIFT_NAME(init(encryptedData:key:options:decrypt:))" in h and "NS_SWIFT_NAME(ModelOptions)" in h
+    # AES-256-GCM as protect.py seals it: nonce + ciphertext + 16-byte tag, the header authenticated
+    assert "AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: nonce), ciphertext: ciphertext, tag: tag)" in code
+    assert "AES.GCM.open(box, using: SymmetricKey(data: secret), authenticating: header)" in code
+    assert "Data(contentsOf: url, options: .mappedIfSafe)" in code
+
+
+def test_package_swift_builds_the_crypto_module_from_the_packaged_source():
+    from bindings_helpers import NAMES
+
+    for url in (None, "https://example.com/sdk"):
+        manifest = xcframework.render_package_swift(NAMES, "JniKit.xcframework", "ab" * 32, url)
+        tree = _swift_tree(manifest)
+        assert tree.root_node.children
+        assert '.library(name: "JniKit", targets: ["JniKit", "JniKitCrypto"])' in manifest
+        assert re.search(r'\.target\(\s+name: "JniKitCrypto",\s+dependencies: \["JniKit"\],\s+'
+                         r'path: "Sources/JniKitCrypto"\s+\)', manifest), manifest

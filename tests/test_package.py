@@ -109,7 +109,8 @@ def test_packaging_twice_is_byte_identical(packaged):
     dist, first, second = packaged
     assert first == second
     assert {"TinyKit-0.3.0.aar", "TinyKit-0.3.0.pom", "TinyKit.xcframework.zip", "Package.swift",
-            "models/tiny.sdkm", "SHA256SUMS", "TinyKit.xcframework/Info.plist"} <= set(first)
+            "Sources/TinyKitCrypto/TinyKitCrypto.swift", "models/tiny.sdkm", "SHA256SUMS",
+            "TinyKit.xcframework/Info.plist"} <= set(first)
     listed = dict(reversed(line.split("  ", 1)) for line in (dist / "SHA256SUMS").read_text().splitlines())
     assert listed["TinyKit-0.3.0.aar"] == first["TinyKit-0.3.0.aar"]
     assert not [p for p in dist.rglob(".*")], "temporary files left behind"
@@ -205,6 +206,12 @@ def test_xcframework_layout_and_objc_in_static_libraries(packaged, tmp_path):
     swift = (dist / "Package.swift").read_text()
     assert checksum in swift and '.binaryTarget(' in swift and 'path: "TinyKit.xcframework"' in swift
     assert '.iOS("13.0")' in swift
+    # the Swift source target (encrypted models through CryptoKit) sits where the manifest says
+    assert 'path: "Sources/TinyKitCrypto"' in swift
+    crypto = (dist / "Sources/TinyKitCrypto/TinyKitCrypto.swift").read_text()
+    assert "import TinyKit\n" in crypto and "extension Model {" in crypto
+    with zipfile.ZipFile(dist / "TinyKit.xcframework.zip") as z:
+        assert not [n for n in z.namelist() if n.endswith(".swift")]  # source is not part of the binary
 
 
 @pytest.mark.slow

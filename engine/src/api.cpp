@@ -273,14 +273,26 @@ static sdk_status load_memory(const void* data, size_t size, const sdk_model_opt
     return sdk::load_model(bytes, size, sdk::Backing::kHeap, reinterpret_cast<sdk::Model**>(out_model), limit);
 }
 
-sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_model** out_model) {
+static sdk_status load_in_place(const void* data, size_t size, const sdk_model_options* options,
+                                sdk_model** out_model) {
     // The format aligns the weights to 64 bytes within the file: only a 64-byte aligned
     // buffer keeps them aligned in place; anything else is copied once by load_memory, which
-    // also reports NULL arguments.
-    if (!data || !out_model || reinterpret_cast<uintptr_t>(data) % sdk::kAlign != 0)
-        return load_memory(data, size, nullptr, out_model);
+    // also reports NULL arguments and a bad struct_size.
+    if (!data || !out_model || reinterpret_cast<uintptr_t>(data) % sdk::kAlign != 0 ||
+        (options && !options->struct_size))
+        return load_memory(data, size, options, out_model);
+    // the caller's bytes are not charged (they are its own, e.g. a mapping); the model's are
     return sdk::load_model(static_cast<const uint8_t*>(data), size, sdk::Backing::kBorrowed,
-                           reinterpret_cast<sdk::Model**>(out_model), model_limit(nullptr));
+                           reinterpret_cast<sdk::Model**>(out_model), model_limit(options));
+}
+
+sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_model** out_model) {
+    return load_in_place(data, size, nullptr, out_model);
+}
+
+sdk_status sdk_model_load_memory_in_place_ex(const void* data, size_t size, const sdk_model_options* options,
+                                             sdk_model** out_model) {
+    return load_in_place(data, size, options, out_model);
 }
 
 sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) { return load_file(path, nullptr, out_model); }

@@ -3,6 +3,7 @@
 // and their option structs, control bytes in messages.
 //     hardening_test MODEL.sdkm      (the model of tools/make_test_model.py)
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <atomic>
@@ -157,6 +158,39 @@ static void test_limits(sdk_model* m, const std::vector<uint8_t>& file) {
     sdk_model_free(m2);
     CHECK(sdk_model_load_memory_ex(file.data(), file.size(), nullptr, &m2) == SDK_OK);
     sdk_model_free(m2);
+
+    // in place: the caller's aligned bytes are not charged, the model's tables are
+    void* block = nullptr;
+    CHECK(posix_memalign(&block, 64, file.size() + 64) == 0);
+    memcpy(block, file.data(), file.size());
+    // the least limit in place: what the model allocates itself, without the file
+    size_t lo = 1, hi = size_t(1) << 30;
+    while (lo < hi) {
+        mo.max_model_bytes = lo + (hi - lo) / 2;
+        if (sdk_model_load_memory_in_place_ex(block, file.size(), &mo, &m2) == SDK_OK) {
+            sdk_model_free(m2);
+            hi = mo.max_model_bytes;
+        } else {
+            lo = mo.max_model_bytes + 1;
+        }
+    }
+    mo.max_model_bytes = lo;  // enough in place, not for a copy of the file as well
+    CHECK(sdk_model_load_memory_in_place_ex(block, file.size(), &mo, &m2) == SDK_OK);
+    sdk_model_free(m2);
+    CHECK(sdk_model_load_memory_ex(block, file.size(), &mo, &m2) == SDK_ERR_OUT_OF_MEMORY && !m2);
+    mo.max_model_bytes = 1;  // not even the tables fit
+    CHECK(sdk_model_load_memory_in_place_ex(block, file.size(), &mo, &m2) == SDK_ERR_OUT_OF_MEMORY && !m2);
+    CHECK(has("max_model_bytes"));
+    uint8_t* unaligned = static_cast<uint8_t*>(block) + 8;  // copied: the copy is charged
+    memmove(unaligned, block, file.size());
+    mo.max_model_bytes = file.size() - 1;
+    CHECK(sdk_model_load_memory_in_place_ex(unaligned, file.size(), &mo, &m2) == SDK_ERR_OUT_OF_MEMORY && !m2);
+    CHECK(has("for the copy of the file"));
+    mo.struct_size = 0;
+    CHECK(sdk_model_load_memory_in_place_ex(block, file.size(), &mo, &m2) == SDK_ERR_INVALID_ARGUMENT && !m2);
+    CHECK(sdk_model_load_memory_in_place_ex(unaligned, file.size(), nullptr, &m2) == SDK_OK);
+    sdk_model_free(m2);
+    free(block);
 }
 
 // A tensor name with control bytes reaches a message escaped.

@@ -144,9 +144,10 @@ def _write_all(cfg: Any, stage: Path, android: list[str], ios: list[str], models
         result.files += [aar_path, pom]
         result.files += maven.write_repository(cfg, stage, aar_path, pom, api=api)  # dist/maven/
     if ios:
-        xcf, zip_path, pkg = build_xcframework(cfg, cfg.build_dir, ios, stage, swiftpm_url=swiftpm_url, api=api)
+        xcf, zip_path, pkg, swift = build_xcframework(cfg, cfg.build_dir, ios, stage, swiftpm_url=swiftpm_url,
+                                                      api=api)
         result.files += sorted(p for p in xcf.rglob("*") if p.is_file())
-        result.files += [zip_path, pkg]
+        result.files += [zip_path, pkg, swift]
     for m in models:
         result.files.append(write_atomic(stage / "models" / m.name, m.read_bytes()))
     sums = "".join(f"{h}  {name}\n" for name, h in result.sums().items())
@@ -156,7 +157,7 @@ def _write_all(cfg: Any, stage: Path, android: list[str], ios: list[str], models
 
 # What `sdkbuild package` owns in dist/: replaced as a whole on every run. Everything else
 # (reports/, files of the user's) is carried over into the new set.
-_OWNED_NAMES = ("models", "SHA256SUMS", "Package.swift", "maven")
+_OWNED_NAMES = ("models", "SHA256SUMS", "Package.swift", "Sources", "maven")
 
 
 def _owned(p: Path) -> bool:

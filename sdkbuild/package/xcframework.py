@@ -170,8 +170,10 @@ def _slice_id(slices: list[BuiltTarget]) -> str:
 
 
 def build_xcframework(cfg: Any, build_dir: Path, targets: list[str], dist: Path,
-                      swiftpm_url: str | None = None, api: bindings.Api | None = None) -> tuple[Path, Path, Path]:
-    """Write dist/<Name>.xcframework/, its .zip and Package.swift; returns the three paths."""
+                      swiftpm_url: str | None = None, api: bindings.Api | None = None
+                      ) -> tuple[Path, Path, Path, Path]:
+    """Write dist/<Name>.xcframework/, its .zip, Package.swift and the package's Swift source
+    (Sources/<Name>Crypto/<Name>Crypto.swift); returns the four paths."""
     names = bindings.names_from_config(cfg)
     api = api or bindings.load_api()
     built = [load_built_target(build_dir, t, names.lib_name) for t in targets]
@@ -244,12 +246,16 @@ def build_xcframework(cfg: Any, build_dir: Path, targets: list[str], dist: Path,
             (xcf / "sdkbuild.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
             normalize_tree(xcf)
             zip_path = write_zip(dist / f"{xcf_name}.zip", tree_entries(xcf, f"{xcf_name}/", dirs=True))
+        # the package's Swift source target (Sources/<Module>Crypto/), next to Package.swift
+        crypto = f"{module}Crypto"
+        swift = write_atomic(dist / "Sources" / crypto / f"{crypto}.swift",
+                             (work / "gen/swift" / crypto / f"{crypto}.swift").read_text())
     checksum = sha256_file(zip_path)
     from .aar import publish_of
 
     manifest = render_package_swift(names, xcf_name, checksum, swiftpm_url, publish_of(cfg))
     pkg = write_atomic(dist / "Package.swift", manifest)
-    return dist / xcf_name, zip_path, pkg
+    return dist / xcf_name, zip_path, pkg, swift
 
 
 def render_package_swift(names: bindings.SdkNames, xcf_name: str, checksum: str, url: str | None,

@@ -6,8 +6,10 @@
 import com.example.tinykit.Engine;
 import com.example.tinykit.MemoryInfo;
 import com.example.tinykit.Model;
+import com.example.tinykit.ModelOptions;
 import com.example.tinykit.SdkException;
 import com.example.tinykit.Session;
+import com.example.tinykit.SessionOptions;
 import com.example.tinykit.TensorInfo;
 
 import java.io.File;
@@ -108,6 +110,19 @@ public class ApiTour {
             m.close();
         }
         System.out.println("loads=" + models.length);
+
+        // ---- options: memory limits, and a key (not used: this model is not encrypted)
+        ModelOptions options = new ModelOptions().setMaxModelBytes(ModelOptions.DEFAULT_MAX_MODEL_BYTES / 2)
+                .setKey(new byte[ModelOptions.KEY_BYTES]);
+        check(options.hasKey() && options.getMaxModelBytes() == 1L << 29, "model options");
+        SessionOptions sessionOptions = new SessionOptions().setThreads(2).setMaxSessionBytes(1L << 20);
+        check(sessionOptions.getThreads() == 2 && sessionOptions.getMaxSessionBytes() == 1L << 20
+                && SessionOptions.DEFAULT_MAX_SESSION_BYTES == 1L << 30, "session options");
+        try (Model m = Model.load(plain, options); Session s = m.newSession(sessionOptions)) {
+            s.setInput("x", x);
+            s.run();
+            check(Arrays.equals(s.getOutputFloats("y"), reference), "with options");
+        }
 
         // ---- typed inputs and outputs: one Reshape per element type
         try (Model typed = Model.load(typedFile); Session s = typed.newSession()) {

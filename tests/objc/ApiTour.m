@@ -19,6 +19,31 @@ int ApiTour(NSString *path, NSURL *url, NSData *data) {
     [byPath close];
     [byURL close];
 
+    // options: memory limits on every load and on sessions
+    TKModelOptions *options = [[TKModelOptions alloc] init];
+    failures += Check(options.maxModelBytes == TKModelOptions.defaultMaxModelBytes);
+    options.maxModelBytes = 64 << 20;
+    TKModel *limited[] = {
+        [[TKModel alloc] initWithPath:path options:options error:&error],
+        [[TKModel alloc] initWithContentsOfURL:url options:options error:&error],
+        [[TKModel alloc] initWithData:data options:nil error:&error],
+    };
+    for (int i = 0; i < 3; ++i) [limited[i] close];
+    // an encrypted model: the SDK reads the container, the block does AES-256-GCM (CryptoKit in
+    // the Swift module); this block refuses, as on a wrong key
+    uint8_t keyBytes[32] = {0};
+    TKModel *encrypted = [[TKModel alloc] initWithEncryptedData:data
+                                                            key:[NSData dataWithBytes:keyBytes length:sizeof keyBytes]
+                                                        options:options
+                                                        decrypt:^NSData *_Nullable(NSData *key, NSData *nonce,
+                                                                                   NSData *ciphertext, NSData *tag,
+                                                                                   NSData *header) {
+                                                            return key.length + nonce.length + tag.length + header.length
+                                                                       ? nil : ciphertext;
+                                                        }
+                                                          error:&error];
+    [encrypted close];
+
     NSInteger inputs = model.inputCount, outputs = model.outputCount;
     TKTensorInfo *in = [model inputInfoAtIndex:0 error:&error];
     TKTensorInfo *out = [model outputInfoAtIndex:0 error:&error];
@@ -30,6 +55,10 @@ int ApiTour(NSString *path, NSURL *url, NSData *data) {
     failures += Check(memory.weightsBytes > 0 && memory.arenaLowerBound <= memory.arenaBytes
                       && memory.arenaBytes <= memory.naiveBytes && memory.packedWeightsBytes < 1u << 30);
 
+    TKSessionOptions *sessionOptions = [[TKSessionOptions alloc] init];
+    sessionOptions.threads = 2;
+    sessionOptions.maxSessionBytes = TKSessionOptions.defaultMaxSessionBytes / 4;
+    [[model sessionWithOptions:sessionOptions error:&error] close];
     TKSession *session = [model sessionWithThreads:1 error:&error];
     failures += Check(session.model == model);
     float x[6] = {0.5f, -1.0f, 2.0f, 0.25f, -0.75f, 1.5f};

@@ -23,6 +23,8 @@ extern "C" {
 #endif
 int vsnprintf(char *str, size_t size, const char *format, va_list ap);
 int strncmp(const char *s1, const char *s2, size_t n);
+int memcmp(const void *s1, const void *s2, size_t n);
+size_t strlen(const char *s);
 void *memset(void *b, int c, size_t len);
 #ifdef __cplusplus
 }
@@ -59,6 +61,7 @@ typedef unsigned long NSUInteger;
 #define NS_ASSUME_NONNULL_END _Pragma("clang assume_nonnull end")
 #define NS_SWIFT_NAME(_name) __attribute__((swift_name(#_name)))
 #define NS_UNAVAILABLE __attribute__((unavailable))
+#define NS_NOESCAPE __attribute__((noescape))
 #define NS_DESIGNATED_INITIALIZER __attribute__((objc_designated_initializer))
 #define NS_ENUM(_type, _name) enum _name : _type _name; enum _name : _type
 #define NS_ERROR_ENUM(_domain, _name) \
@@ -109,6 +112,7 @@ typedef NS_OPTIONS(NSUInteger, NSDataReadingOptions) {
 
 @interface NSData : NSObject
 + (instancetype)dataWithBytes:(nullable const void *)bytes length:(NSUInteger)length;
++ (instancetype)dataWithBytesNoCopy:(void *)bytes length:(NSUInteger)length freeWhenDone:(BOOL)b;
 + (nullable instancetype)dataWithContentsOfURL:(NSURL *)url
                                        options:(NSDataReadingOptions)readOptionsMask
                                          error:(NSError **)errorPtr;

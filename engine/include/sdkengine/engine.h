@@ -156,6 +156,10 @@ SDK_API sdk_status sdk_model_load_file_ex(const char *path, const sdk_model_opti
                                           sdk_model **out_model);
 SDK_API sdk_status sdk_model_load_memory_ex(const void *data, size_t size, const sdk_model_options *options,
                                             sdk_model **out_model);
+/* sdk_model_load_memory_in_place with options: the limit covers what the model allocates (its
+ * tables, packed weights, and the copy of unaligned data), not the caller's `data` used in place. */
+SDK_API sdk_status sdk_model_load_memory_in_place_ex(const void *data, size_t size, const sdk_model_options *options,
+                                                     sdk_model **out_model);
 
 /* Frees a model. Sessions created from it must be freed first. NULL is a no-op. */
 SDK_API void sdk_model_free(sdk_model *model);
