@@ -741,3 +741,14 @@ def test_ops_command_lists_onnx_and_engine_ops() -> None:
     assert "| Conv | 1, 11, 22 |" in res.output and "| Softmax |" in res.output
     res = CliRunner().invoke(cli, ["ops", "--engine", "--markdown"])
     assert res.exit_code == 0 and "| Reshape |" in res.output and "bool" in res.output
+
+
+def test_format_doc_lists_every_engine_op() -> None:
+    """docs/sdkm-format.md's op table is the registry's (regenerate it with
+    `sdkbuild ops --engine --markdown` between the engine-ops markers)."""
+    from sdkbuild.convert.oplist import markdown
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "sdkm-format.md").read_text()
+    start, end = doc.index("<!-- engine-ops:start -->\n"), doc.index("<!-- engine-ops:end -->")
+    assert doc[start + len("<!-- engine-ops:start -->\n"):end] == markdown(True), \
+        "docs/sdkm-format.md's engine op table is stale: paste `sdkbuild ops --engine --markdown` between its markers"
