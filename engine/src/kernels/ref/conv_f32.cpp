@@ -171,9 +171,9 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
         return x86_dw_range_avx2(g, j.x, j.w, j.b, j.y, begin, end,
                                  j.scratch + (size_t)current_thread_index() * j.stride);
 #endif
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     if (j.scratch)
-        return neon_dw3x3_range(g, j.x, j.w, j.b, j.y, begin, end,
+        return neon_dw_range(g, j.x, j.w, j.b, j.y, begin, end,
                                 j.scratch + (size_t)current_thread_index() * j.stride);
 #endif
     const int mult = g.OC / g.C;  // depth multiplier
@@ -459,11 +459,11 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_stem = false;
     p.x86_dw512 = false;
     p.neon_dw = false;
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     // scratch whatever the tier: the test hook can switch NEON off after planning
-    if (p.depthwise && neon_dw3x3_fits(g)) {
+    if (p.depthwise && neon_dw_fits(g)) {
         p.neon_dw = true;
-        p.slot_floats = neon_dw3x3_scratch_floats(g);
+        p.slot_floats = neon_dw_scratch_floats(g);
     }
 #endif
 #if SDK_FEATURE_X86
