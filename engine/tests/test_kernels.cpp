@@ -433,6 +433,35 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, want.data(), scratch.data(), sb, nullptr);
         set_enabled(-1);
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
+        {  // the best tier against a direct convolution in double (im2col, padding, runs of panels)
+            const int cg = g.C / g.group, ocg = g.OC / g.group;
+            size_t i = 0;
+            bool bad = false;
+            for (int n = 0; n < g.N && !bad; ++n)
+                for (int oc = 0; oc < g.OC && !bad; ++oc)
+                    for (int oh = 0; oh < g.OH && !bad; ++oh)
+                        for (int ow = 0; ow < g.OW && !bad; ++ow, ++i) {
+                            double acc = bp ? bp[oc] : 0.0, mag = fabs(acc);
+                            const int gi = oc / ocg;
+                            for (int c = 0; c < cg; ++c)
+                                for (int kh = 0; kh < g.KH; ++kh)
+                                    for (int kw = 0; kw < g.KW; ++kw) {
+                                        const int ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+                                        if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                        const double t = (double)w[(((size_t)oc * cg + c) * g.KH + kh) * g.KW + kw] *
+                                                         x[(((size_t)n * g.C + gi * cg + c) * g.H + ih) * g.W + iw];
+                                        acc += t;
+                                        mag += fabs(t);
+                                    }
+                            const float ref = sdk::ref::act_f32((float)acc, g.act);
+                            if (!(fabs((double)ref - got[i]) <= 1e-5 * (1.0 + mag))) {
+                                CHECK(false, "conv %s vs direct: N%d C%d %dx%d OC%d k%dx%d s%d,%d d%d,%d p%d,%d g%d at %zu: %g vs %g",
+                                      name, g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl,
+                                      g.group, i, got[i], ref);
+                                bad = true;
+                            }
+                        }
+        }
         for (int pi = 0; it % 4 == 0 && pi < 2; ++pi) {
             if (!pools[pi]) continue;
             const size_t stride = (sb + 63) / 64 * 64;
@@ -462,8 +491,8 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         ++cases;
     }
     for (sdk::ThreadPool* p : pools) sdk::pool_destroy(p);
-    printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (worst %.2g; %d on 2-3 threads)\n", name,
-           cases, worst, pooled);
+    printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (worst %.2g; %d on 2-3 threads) and of a "
+           "direct convolution\n", name, cases, worst, pooled);
     g_checked.push_back(std::string(name) + "-f32-conv");
 }
 #endif
