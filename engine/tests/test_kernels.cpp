@@ -433,6 +433,35 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, want.data(), scratch.data(), sb, nullptr);
         set_enabled(-1);
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
+        {  // the best tier against a direct convolution in double (im2col, padding, runs of panels)
+            const int cg = g.C / g.group, ocg = g.OC / g.group;
+            size_t i = 0;
+            bool bad = false;
+            for (int n = 0; n < g.N && !bad; ++n)
+                for (int oc = 0; oc < g.OC && !bad; ++oc)
+                    for (int oh = 0; oh < g.OH && !bad; ++oh)
+                        for (int ow = 0; ow < g.OW && !bad; ++ow, ++i) {
+                            double acc = bp ? bp[oc] : 0.0, mag = fabs(acc);
+                            const int gi = oc / ocg;
+                            for (int c = 0; c < cg; ++c)
+                                for (int kh = 0; kh < g.KH; ++kh)
+                                    for (int kw = 0; kw < g.KW; ++kw) {
+                                        const int ih = oh * g.sh - g.pt + kh * g.dh, iw = ow * g.sw - g.pl + kw * g.dw;
+                                        if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                        const double t = (double)w[(((size_t)oc * cg + c) * g.KH + kh) * g.KW + kw] *
+                                                         x[(((size_t)n * g.C + gi * cg + c) * g.H + ih) * g.W + iw];
+                                        acc += t;
+                                        mag += fabs(t);
+                                    }
+                            const float ref = sdk::ref::act_f32((float)acc, g.act);
+                            if (!(fabs((double)ref - got[i]) <= 1e-5 * (1.0 + mag))) {
+                                CHECK(false, "conv %s vs direct: N%d C%d %dx%d OC%d k%dx%d s%d,%d d%d,%d p%d,%d g%d at %zu: %g vs %g",
+                                      name, g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl,
+                                      g.group, i, got[i], ref);
+                                bad = true;
+                            }
+                        }
+        }
         for (int pi = 0; it % 4 == 0 && pi < 2; ++pi) {
             if (!pools[pi]) continue;
             const size_t stride = (sb + 63) / 64 * 64;
@@ -462,8 +491,8 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         ++cases;
     }
     for (sdk::ThreadPool* p : pools) sdk::pool_destroy(p);
-    printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (worst %.2g; %d on 2-3 threads)\n", name,
-           cases, worst, pooled);
+    printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (worst %.2g; %d on 2-3 threads) and of a "
+           "direct convolution\n", name, cases, worst, pooled);
     g_checked.push_back(std::string(name) + "-f32-conv");
 }
 #endif
@@ -787,39 +816,42 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
 #endif
 
 #if SDK_FEATURE_FP32 && (SDK_FEATURE_NEON || SDK_FEATURE_X86) && defined(TEST_HAVE_CONV)
-// fp32 depthwise 3x3 (the NEON kernel's shapes): stride 1 or 2, asymmetric pads 0-2, depth
-// multipliers 1-2, planes 1 to 70 wide, every activation; NEON on vs off, within 1e-5.
+// fp32 depthwise 3x3 and 5x5 (the NEON kernel's shapes): stride 1 or 2, asymmetric pads
+// 0-2 (5x5: 0-3), depth multipliers 1-2, planes 1 to 70 wide, every activation (SiLU too); NEON on vs
+// off, within 1e-5.
 static void check_dw3x3_f32(const char* name, void (*set_enabled)(int)) {
     std::mt19937 rng(13);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    int cases = 0;
+    int cases = 0, cases5 = 0;
     double worst = 0.0;
-    for (int it = 0; it < 200; ++it) {
+    for (int it = 0; it < 300; ++it) {
         sdk::ConvGeom g;
         memset(&g, 0, sizeof g);
+        const int k = it % 3 == 2 ? 5 : 3;
+        const int pmax = k == 5 ? 3 : 2;
         g.N = pick(1, 2);
         g.C = pick(1, 6);
         g.group = g.C;
         g.OC = g.C * pick(1, 2);
-        g.KH = g.KW = 3;
+        g.KH = g.KW = k;
         g.sh = g.sw = pick(1, 2);
         g.dh = g.dw = 1;
-        g.pt = pick(0, 2); g.pl = pick(0, 2); g.pb = pick(0, 2); g.pr = pick(0, 2);
-        g.H = std::max(pick(1, 20), 3 - g.pt - g.pb);
-        g.W = std::max(it % 3 ? pick(1, 70) : pick(1, 9), 3 - g.pl - g.pr);
-        g.OH = (g.H + g.pt + g.pb - 3) / g.sh + 1;
-        g.OW = (g.W + g.pl + g.pr - 3) / g.sw + 1;
-        g.act.kind = pick(0, 4);
+        g.pt = pick(0, pmax); g.pl = pick(0, pmax); g.pb = pick(0, pmax); g.pr = pick(0, pmax);
+        g.H = std::max(pick(1, 20), k - g.pt - g.pb);
+        g.W = std::max(it % 4 ? pick(1, 70) : pick(1, 9), k - g.pl - g.pr);
+        g.OH = (g.H + g.pt + g.pb - k) / g.sh + 1;
+        g.OW = (g.W + g.pl + g.pr - k) / g.sw + 1;
+        g.act.kind = pick(0, 5);
         g.act.lo = -0.5f;
         g.act.hi = 0.75f;
         set_enabled(-1);
         const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
 #if SDK_FEATURE_NEON
-        CHECK(plan.neon_dw, "%s: depthwise 3x3 s%d not planned on the NEON kernel", name, g.sh);
+        CHECK(plan.neon_dw, "%s: depthwise %dx%d s%d not planned on the NEON kernel", name, k, k, g.sh);
 #endif
         const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
-        std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * 9), b(g.OC);
+        std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * k * k), b(g.OC);
         for (auto& v : x) v = nd(rng);
         for (auto& v : w) v = nd(rng);
         for (auto& v : b) v = nd(rng);
@@ -834,14 +866,16 @@ static void check_dw3x3_f32(const char* name, void (*set_enabled)(int)) {
             const double d = fabs((double)want[i] - got[i]) / (1.0 + fabs((double)want[i]));
             worst = d > worst ? d : worst;
             if (!(d <= 1e-5)) {
-                CHECK(false, "dw3x3 %s: N%d C%d OC%d %dx%d s%d p%d,%d,%d,%d act%d at %zu: %g vs %g", name, g.N, g.C, g.OC,
-                      g.H, g.W, g.sh, g.pt, g.pl, g.pb, g.pr, g.act.kind, i, got[i], want[i]);
+                CHECK(false, "dw%dx%d %s: N%d C%d OC%d %dx%d s%d p%d,%d,%d,%d act%d at %zu: %g vs %g", k, k, name, g.N, g.C,
+                      g.OC, g.H, g.W, g.sh, g.pt, g.pl, g.pb, g.pr, g.act.kind, i, got[i], want[i]);
                 break;
             }
         }
         ++cases;
+        cases5 += k == 5;
     }
-    printf("fp32 depthwise 3x3 %-6s: %d random geometries within 1e-5 of ref (worst %.2g)\n", name, cases, worst);
+    printf("fp32 depthwise 3x3/5x5 %-6s: %d random geometries (%d 5x5) within 1e-5 of ref (worst %.2g)\n", name, cases,
+           cases5, worst);
     g_checked.push_back(std::string(name) + "-f32-dw3x3");
 }
 #endif

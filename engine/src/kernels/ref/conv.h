@@ -31,7 +31,7 @@ struct ConvF32Plan {
     bool x86_gemm;        // im2col/1x1 on the AVX2 6x16 GEMM (x86/common_f32.cpp; 16-column panels)
     bool x86_stem;        // dense 3x3 stride 2 with <= 4 input channels: the direct AVX2 kernel
     bool x86_dw512;       // depthwise 3x3 on the AVX-512 kernel (x86/conv_f32_avx512.cpp; scratch: masks)
-    bool neon_dw;         // depthwise 3x3 on the NEON kernel (neon/conv_f32.cpp; scratch: a padded plane)
+    bool neon_dw;         // depthwise 3x3/5x5 on the NEON kernel (neon/conv_f32.cpp; scratch: a padded plane)
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
@@ -78,11 +78,11 @@ void x86_stem_rows_avx512(const ConvGeom& g, const float* x, const float* w, con
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON kernels, kernels/neon/conv_f32.cpp
 // (the fp32 NEON tier: chosen at run time with neon_sgemm_enabled(), kernels/ref/sgemm_f32.h)
-// Depthwise 3x3, dilation 1, stride 1 or 2 (the same both ways), any padding.
-bool neon_dw3x3_fits(const ConvGeom& g);
-int64_t neon_dw3x3_scratch_floats(const ConvGeom& g);
-// Same contract as x86_dw_range_avx2; scratch: neon_dw3x3_scratch_floats(g) floats.
-void neon_dw3x3_range(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
+// Depthwise 3x3 or 5x5, dilation 1, stride 1 or 2 (the same both ways), any padding.
+bool neon_dw_fits(const ConvGeom& g);
+int64_t neon_dw_scratch_floats(const ConvGeom& g);
+// Same contract as x86_dw_range_avx2; scratch: neon_dw_scratch_floats(g) floats.
+void neon_dw_range(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
                       int64_t end, float* scratch);
 #endif
 

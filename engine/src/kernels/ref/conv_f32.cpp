@@ -171,9 +171,9 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
         return x86_dw_range_avx2(g, j.x, j.w, j.b, j.y, begin, end,
                                  j.scratch + (size_t)current_thread_index() * j.stride);
 #endif
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     if (j.scratch)
-        return neon_dw3x3_range(g, j.x, j.w, j.b, j.y, begin, end,
+        return neon_dw_range(g, j.x, j.w, j.b, j.y, begin, end,
                                 j.scratch + (size_t)current_thread_index() * j.stride);
 #endif
     const int mult = g.OC / g.C;  // depth multiplier
@@ -243,6 +243,11 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
         sgemm_pack_b(xg, plane, 1, K, j0, nc, dst);
         return;
     }
+    // Tap-major: which input value (or a zero) a panel column takes depends on the tap
+    // (kh, kw), not on the channel, so each tap's offsets are worked out once and reused
+    // over the cg channels (rows k = c * KH * KW + tap of the panel).
+    const int H = g.H, W = g.W, sw = g.sw, khw = g.KH * g.KW;
+    const int64_t dstep = (int64_t)khw * NR;  // panel floats from channel c to c + 1
     for (int p = 0; p < nc; p += NR) {
         float* panel = dst + (int64_t)(p / NR) * K * NR;
         int ih0[NR], iw0[NR];
@@ -251,7 +256,7 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
             if (jj < w) {
                 int64_t j = j0 + p + jj;
                 ih0[jj] = (int)(j / g.OW) * g.sh - g.pt;
-                iw0[jj] = (int)(j % g.OW) * g.sw - g.pl;
+                iw0[jj] = (int)(j % g.OW) * sw - g.pl;
             } else {
                 ih0[jj] = -(1 << 28);  // forces zeros in the padding columns
                 iw0[jj] = 0;
@@ -260,47 +265,42 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
         // all NR pixels on one output row: the taps of one (c, kh, kw) are NR input
         // values sw apart on one input row, so interior taps need no per-pixel checks
         const bool one_row = w == NR && ih0[0] == ih0[NR - 1];
-        int k = 0;
-        for (int c = 0; c < cg; ++c) {
-            const float* xc = xg + c * plane;
-            for (int kh = 0; kh < g.KH; ++kh) {
-                for (int kw = 0; kw < g.KW; ++kw, ++k) {
-                    float* d = panel + k * NR;
-                    if (one_row) {
-                        const int ih = ih0[0] + kh * g.dh, iw = iw0[0] + kw * g.dw;
-                        if ((unsigned)ih >= (unsigned)g.H) {
-                            for (int jj = 0; jj < NR; ++jj) d[jj] = 0.0f;
-                            continue;
-                        }
-                        if (iw >= 0 && iw + (NR - 1) * g.sw < g.W) {
-                            const float* src = xc + (int64_t)ih * g.W + iw;
-                            if (g.sw == 1) {
-                                memcpy(d, src, NR * sizeof(float));
-                                continue;
-                            }
+        for (int kh = 0; kh < g.KH; ++kh) {
+            for (int kw = 0; kw < g.KW; ++kw) {
+                float* d = panel + (kh * g.KW + kw) * NR;
+                const float* xc = xg;
+                const int ih = ih0[0] + kh * g.dh, iw = iw0[0] + kw * g.dw;
+                if (one_row && (unsigned)ih < (unsigned)H && iw >= 0 && iw + (NR - 1) * sw < W) {
+                    const float* src = xc + (int64_t)ih * W + iw;
+                    if (sw == 1) {
+                        for (int c = 0; c < cg; ++c, d += dstep, src += plane) memcpy(d, src, NR * sizeof(float));
+                        continue;
+                    }
 #if SDK_HAVE_SHUFFLEVECTOR
-                            if (g.sw == 2 && iw + 2 * NR <= g.W) {  // even lanes of 2 * NR floats
-                                for (int jj = 0; jj < NR; jj += 4) {
-                                    v4f a, b;
-                                    v4_load(&a, src + 2 * jj);
-                                    v4_load(&b, src + 2 * jj + 4);
-                                    const v4f e = __builtin_shufflevector(a, b, 0, 2, 4, 6);
-                                    memcpy(d + jj, &e, sizeof e);
-                                }
-                                continue;
+                    if (sw == 2 && iw + 2 * NR <= W) {  // even lanes of 2 * NR floats
+                        for (int c = 0; c < cg; ++c, d += dstep, src += plane) {
+                            for (int jj = 0; jj < NR; jj += 4) {
+                                v4f a, b;
+                                v4_load(&a, src + 2 * jj);
+                                v4_load(&b, src + 2 * jj + 4);
+                                const v4f e = __builtin_shufflevector(a, b, 0, 2, 4, 6);
+                                memcpy(d + jj, &e, sizeof e);
                             }
-#endif
-                            for (int jj = 0; jj < NR; ++jj) d[jj] = src[jj * g.sw];
-                            continue;
                         }
+                        continue;
                     }
-                    for (int jj = 0; jj < NR; ++jj) {
-                        int ih = ih0[jj] + kh * g.dh, iw = iw0[jj] + kw * g.dw;
-                        d[jj] = ((unsigned)ih < (unsigned)g.H && (unsigned)iw < (unsigned)g.W)
-                                    ? xc[(int64_t)ih * g.W + iw]
-                                    : 0.0f;
-                    }
+#endif
+                    for (int c = 0; c < cg; ++c, d += dstep, src += plane)
+                        for (int jj = 0; jj < NR; ++jj) d[jj] = src[jj * sw];
+                    continue;
                 }
+                int off[NR];  // offset in the channel plane, or -1: a zero (padding, or a padding column)
+                for (int jj = 0; jj < NR; ++jj) {
+                    const int y = ih0[jj] + kh * g.dh, x = iw0[jj] + kw * g.dw;
+                    off[jj] = (unsigned)y < (unsigned)H && (unsigned)x < (unsigned)W ? y * W + x : -1;
+                }
+                for (int c = 0; c < cg; ++c, d += dstep, xc += plane)
+                    for (int jj = 0; jj < NR; ++jj) d[jj] = off[jj] >= 0 ? xc[off[jj]] : 0.0f;
             }
         }
     }
@@ -459,11 +459,11 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_stem = false;
     p.x86_dw512 = false;
     p.neon_dw = false;
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3 (kernels/neon/conv_f32.cpp)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     // scratch whatever the tier: the test hook can switch NEON off after planning
-    if (p.depthwise && neon_dw3x3_fits(g)) {
+    if (p.depthwise && neon_dw_fits(g)) {
         p.neon_dw = true;
-        p.slot_floats = neon_dw3x3_scratch_floats(g);
+        p.slot_floats = neon_dw_scratch_floats(g);
     }
 #endif
 #if SDK_FEATURE_X86
