@@ -11,7 +11,6 @@
 
 #include "core/alloc.h"
 #include "core/model.h"
-#include "core/rans.h"
 #include "core/status.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -69,6 +68,8 @@ struct Section {
 // once, and the per-record loops prefix the record ("tensor 'x': ", "node 'n': "), so the
 // formats here stay short and shared.
 #define bad(...) set_error(SDK_ERR_BAD_MODEL, __VA_ARGS__)
+// (kRansDecode is nullptr only in an engine without ops, which no model worth coding fits)
+#define no_decoder() set_error(SDK_ERR_UNSUPPORTED, "the model has rANS-coded data and this engine has no ops")
 
 struct Loader {
     Model* m;
@@ -137,7 +138,8 @@ struct Loader {
             return last_error()[0] ? SDK_ERR_OUT_OF_MEMORY
                                    : set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding section %s",
                                                kKindNames[kind]);
-        if (const char* why = rans_decode(s.data + 8, static_cast<size_t>(s.size - 8), dst, static_cast<size_t>(raw)))
+        if (!kRansDecode) return no_decoder();
+        if (const char* why = kRansDecode(s.data + 8, static_cast<size_t>(s.size - 8), dst, static_cast<size_t>(raw)))
             return bad("coded section %s: %s", kKindNames[kind], why);
         s = Section{dst, raw, true};
         return SDK_OK;
@@ -286,7 +288,8 @@ sdk_status Loader::tensor(int32_t i) {
             if (!dst && last_error()[0]) return SDK_ERR_OUT_OF_MEMORY;  // over the model's memory limit
             if (!dst) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding %llu bytes",
                                        static_cast<unsigned long long>(bytes));
-            if (const char* why = rans_decode(c.data + doff, static_cast<size_t>(dsize), dst, x.bytes))
+            if (!kRansDecode) return no_decoder();
+            if (const char* why = kRansDecode(c.data + doff, static_cast<size_t>(dsize), dst, x.bytes))
                 return bad("coded constant data: %s", why);
             x.const_data = dst;
             m->coded_bytes += static_cast<size_t>(dsize);
