@@ -104,6 +104,18 @@ def test_no_op_engine_keeps_its_hardening(sizes: dict[str, dict], tmp_path_facto
         assert "__stack_chk_fail" in imports
 
 
+def test_no_op_engine_leaves_the_rans_decoder_out(sizes: dict[str, dict], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No model, so no coded model: the decoder (an optional part, compiled only for SDKs with
+    coded models) is not in the library (tests/test_compress.py builds one that has it)."""
+    from elftools.elf.elffile import ELFFile
+
+    folder = shared_once(tmp_path_factory, "size-budget", _make)
+    assert "coded" not in sizes["noop"]["features"]
+    with (folder / "noop" / "build" / "android-arm64-v8a" / sizes["noop"]["unstripped_library"]).open("rb") as f:
+        names = [s.name for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()]
+    assert names and not [n for n in names if "rans" in n.lower()]
+
+
 def _dynamic_tags(lib: Path) -> set[str]:
     from elftools.elf.dynamic import DynamicSection
     from elftools.elf.elffile import ELFFile

@@ -11,6 +11,9 @@
 
 #include "core/alloc.h"
 #include "core/model.h"
+#if SDK_FEATURE_CODED
+#include "core/rans.h"
+#endif
 #include "core/status.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -68,8 +71,12 @@ struct Section {
 // once, and the per-record loops prefix the record ("tensor 'x': ", "node 'n': "), so the
 // formats here stay short and shared.
 #define bad(...) set_error(SDK_ERR_BAD_MODEL, __VA_ARGS__)
-// (kRansDecode is nullptr only in an engine without ops, which no model worth coding fits)
-#define no_decoder() set_error(SDK_ERR_UNSUPPORTED, "the model has rANS-coded data and this engine has no ops")
+// The rANS decoder is optional (meson option `coded`): `sdkbuild build` compiles it only when
+// one of the SDK's models is coded. Without it a coded model is refused before any of its
+// coded data is read, naming the fix.
+#define no_decoder()                                                                            \
+    set_error(SDK_ERR_UNSUPPORTED, "the model has rANS-coded data and this engine has no decoder: " \
+                                   "rebuild the SDK with the model in its [models] files")
 
 struct Loader {
     Model* m;
@@ -107,6 +114,7 @@ struct Loader {
         return SDK_OK;
     }
 
+#if SDK_FEATURE_CODED
     // Model-lifetime memory for decoded constants (freed with the model), 64-byte aligned,
     // charged to the model's memory limit first (a coded section may claim ~2048x its size):
     // nullptr with the limit's message set, or with no message on OOM.
@@ -138,12 +146,13 @@ struct Loader {
             return last_error()[0] ? SDK_ERR_OUT_OF_MEMORY
                                    : set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding section %s",
                                                kKindNames[kind]);
-        if (!kRansDecode) return no_decoder();
-        if (const char* why = kRansDecode(s.data + 8, static_cast<size_t>(s.size - 8), dst, static_cast<size_t>(raw)))
+        if (const char* why = rans_decode(s.data + 8, static_cast<size_t>(s.size - 8), dst, static_cast<size_t>(raw)))
             return bad("coded section %s: %s", kKindNames[kind], why);
         s = Section{dst, raw, true};
         return SDK_OK;
     }
+
+#endif
 
     sdk_status header(const uint8_t* d, size_t size);
     sdk_status quants();
@@ -192,8 +201,12 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
             if (sec[kind].present) return bad("section %s appears twice", kKindNames[kind]);
             sec[kind] = Section{d + off, sz, true};
             if (encoding == kEncodingRans && kind != S_CONST) {
+#if SDK_FEATURE_CODED
                 sdk_status st = decode_section(kind);
                 if (st != SDK_OK) return st;
+#else
+                return no_decoder();
+#endif
             } else if (encoding != 0) {
                 return bad("section %s: unknown encoding %u", kKindNames[kind], encoding);
             }
@@ -282,17 +295,20 @@ sdk_status Loader::tensor(int32_t i) {
     if (flags & kTensorConstant) {
         if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant cannot be a graph input/output");
         if (encoding == kEncodingRans) {
+#if !SDK_FEATURE_CODED
+            return no_decoder();
+#else
             if (doff % 4 != 0) return bad("coded constant data offset is not 4-byte aligned");
             if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
             uint8_t* dst = static_cast<uint8_t*>(model_alloc(x.bytes));
             if (!dst && last_error()[0]) return SDK_ERR_OUT_OF_MEMORY;  // over the model's memory limit
             if (!dst) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory decoding %llu bytes",
                                        static_cast<unsigned long long>(bytes));
-            if (!kRansDecode) return no_decoder();
-            if (const char* why = kRansDecode(c.data + doff, static_cast<size_t>(dsize), dst, x.bytes))
+            if (const char* why = rans_decode(c.data + doff, static_cast<size_t>(dsize), dst, x.bytes))
                 return bad("coded constant data: %s", why);
             x.const_data = dst;
             m->coded_bytes += static_cast<size_t>(dsize);
+#endif
         } else {
             if (dsize != bytes)
                 return bad("constant data is %llu bytes, its shape needs %llu", static_cast<unsigned long long>(dsize),

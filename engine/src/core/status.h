@@ -21,10 +21,6 @@ void append_error(const char* a, const char* b, const char* c);
 // The loader's fast CRC-32 (IEEE) update (kernels/ref/common.cpp), set by the generated op
 // registry in builds with ops; nullptr in the op-less engine (a bitwise loop instead).
 extern uint32_t (*const kCrc32Update)(uint32_t crc, const uint8_t* p, size_t n) __attribute__((visibility("hidden")));
-// The rANS decoder of coded constants and sections (core/rans.h), likewise set in builds with
-// ops; nullptr in the op-less engine, which refuses coded models.
-extern const char* (*const kRansDecode)(const uint8_t* payload, size_t size, uint8_t* out, size_t out_size)
-    __attribute__((visibility("hidden")));
 // vsnprintf into buf (the engine's one formatting path: snprintf is not imported).
 int format(char* buf, size_t size, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 void clear_error();
