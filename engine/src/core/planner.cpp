@@ -90,47 +90,26 @@ uint64_t place(Planner& p, const int32_t* order, uint64_t cutoff, uint64_t* out)
     return arena;
 }
 
-// Greedy-by-size order: larger first, then earlier first, then by index (deterministic).
-struct Keyed {
-    uint64_t size;
-    int32_t first, index;
-};
-
-bool before(const Keyed& a, const Keyed& b) {
-    if (a.size != b.size) return a.size > b.size;
-    if (a.first != b.first) return a.first < b.first;
-    return a.index < b.index;
+// Greedy-by-size order: larger first, then earlier first, then by index (a total order, so
+// the sorted order is unique: deterministic plans).
+bool before(const uint64_t* size, const PlanBuffer* b, int32_t x, int32_t y) {
+    if (size[x] != size[y]) return size[x] > size[y];
+    if (b[x].first != b[y].first) return b[x].first < b[y].first;
+    return x < y;
 }
 
-// Heap sort: O(n log n) without recursion or the standard library. sift: a max-heap where
-// "greater" = placed later, so the sorted array is in placement order. (Swapped field by
-// field: a struct temporary lands on the stack and costs a stack-protector canary.)
-void swap_keyed(Keyed* v, int32_t a, int32_t b) {
-    const uint64_t size = v[a].size;
-    const int32_t first = v[a].first, index = v[a].index;
-    v[a] = v[b];
-    v[b].size = size;
-    v[b].first = first;
-    v[b].index = index;
-}
-
-void sift(Keyed* v, int32_t root, int32_t end) {
-    for (;;) {
-        int32_t child = 2 * root + 1;
-        if (child >= end) return;
-        if (child + 1 < end && before(v[child], v[child + 1])) ++child;
-        if (!before(v[root], v[child])) return;
-        swap_keyed(v, root, child);
-        root = child;
-    }
-}
-
-void sort_keyed(Keyed* v, int32_t n) {
-    for (int32_t i = n / 2 - 1; i >= 0; --i) sift(v, i, n);
-    for (int32_t end = n - 1; end > 0; --end) {
-        swap_keyed(v, 0, end);
-        sift(v, 0, end);
-    }
+// Shell sort of the buffer indices (gaps 1, 4, 13, 40, ...: O(n^1.5), no recursion, no
+// standard library, a fraction of a heap sort's code).
+void sort_order(int32_t* order, int32_t n, const uint64_t* size, const PlanBuffer* b) {
+    int32_t gap = 1;
+    while (gap < n / 3) gap = 3 * gap + 1;
+    for (; gap > 0; gap /= 3)
+        for (int32_t i = gap; i < n; ++i) {
+            const int32_t v = order[i];
+            int32_t j = i;
+            for (; j >= gap && before(size, b, v, order[j - gap]); j -= gap) order[j] = order[j - gap];
+            order[j] = v;
+        }
 }
 
 uint64_t next_random(uint64_t x) {  // xorshift64 step: deterministic, so plans are reproducible
@@ -154,24 +133,23 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     }
     const size_t steps = static_cast<size_t>(max_step) + 1, un = static_cast<size_t>(n);
     // All scratch in one zeroed block, in 8-byte words: per buffer 3 u64 arrays, a Slot
-    // (3 words), a Keyed (2) and 3 i32 arrays (2); then the per-step live deltas.
-    static_assert(sizeof(Slot) == 24 && sizeof(Keyed) == 16, "scratch layout");
+    // (3 words) and 3 i32 arrays (2); then the per-step live deltas.
+    static_assert(sizeof(Slot) == 24, "scratch layout");
     uint64_t* block = nullptr;
-    if (un <= SIZE_MAX / 128 && steps <= SIZE_MAX / 16) block = alloc_array<uint64_t>(10 * un + steps + 1 + 6);
+    if (un <= SIZE_MAX / 128 && steps <= SIZE_MAX / 16) block = alloc_array<uint64_t>(8 * un + steps + 1 + 6);
     if (!block) return false;
     uint64_t* size = block;            // aligned sizes
     uint64_t* offsets = size + un;     // the trial pass's offsets
     uint64_t* current = offsets + un;  // the local search's current plan's offsets
     Slot* slots = static_cast<Slot*>(static_cast<void*>(current + un));
-    Keyed* keyed = static_cast<Keyed*>(static_cast<void*>(slots + un));
-    int32_t* order = static_cast<int32_t*>(static_cast<void*>(keyed + un));  // the local search's current order
+    int32_t* order = static_cast<int32_t*>(static_cast<void*>(slots + un));  // the local search's current order
     int32_t* trial = order + un;
     int32_t* hit = trial + un;
-    int64_t* delta = reinterpret_cast<int64_t*>(block + 10 * un);  // per step: change of the live total
+    int64_t* delta = reinterpret_cast<int64_t*>(block + 8 * un);  // per step: change of the live total
     // Lower bound: the largest total size live at one step (a sweep over the step deltas).
     for (int32_t i = 0; i < n; ++i) {
         size[i] = align_up(bufs[i].size);
-        keyed[i] = Keyed{size[i], bufs[i].first, i};
+        order[i] = i;
         if (!valid(bufs[i])) continue;
         delta[bufs[i].first] += static_cast<int64_t>(size[i]);
         delta[bufs[i].last + 1] -= static_cast<int64_t>(size[i]);
@@ -181,11 +159,10 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         running += delta[s];
         if (static_cast<uint64_t>(running) > result->lower_bound) result->lower_bound = static_cast<uint64_t>(running);
     }
-    sort_keyed(keyed, n);
-    for (int32_t i = 0; i < n; ++i) order[i] = keyed[i].index;
+    sort_order(order, n, size, bufs);
     // (the Planner in the block too: a local whose address is taken costs a stack canary)
     static_assert(sizeof(Planner) <= 6 * sizeof(uint64_t), "scratch layout");
-    Planner& p = *reinterpret_cast<Planner*>(block + 10 * un + steps + 1);
+    Planner& p = *reinterpret_cast<Planner*>(block + 8 * un + steps + 1);
     p = Planner{bufs, n, size, slots, hit, 0};
     uint64_t best = place(p, order, ~uint64_t(0), current);
     // Local search (hill climbing with plateau moves, as TVM's USMP hill climb): take a
