@@ -17,7 +17,9 @@ void prefix_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 const char* last_error();
 // Appends a, b and c to this thread's message (no formatting; for lists of names).
 void append_error(const char* a, const char* b, const char* c);
-// loader.cpp: fills the CRC-32 table (called once, when the library loads).
+// Makes the pthread keys (the message and worker index keys) on first use; false when they
+// could not be made.
+bool keys_ready();
 // The loader's fast CRC-32 (IEEE) update (kernels/ref/common.cpp), set by the generated op
 // registry in builds with ops; nullptr in the op-less engine (a bitwise loop instead).
 extern uint32_t (*const kCrc32Update)(uint32_t crc, const uint8_t* p, size_t n) __attribute__((visibility("hidden")));
