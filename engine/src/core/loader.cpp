@@ -71,6 +71,7 @@ struct Section {
 // once, and the per-record loops prefix the record ("tensor 'x': ", "node 'n': "), so the
 // formats here stay short and shared.
 #define bad(...) set_error(SDK_ERR_BAD_MODEL, __VA_ARGS__)
+#define bad_ref(record, i, field) bad("%s %d: %s string reference out of range", record, static_cast<int>(i), field)
 // The rANS decoder is optional (meson option `coded`): `sdkbuild build` compiles it only when
 // one of the SDK's models is coded. Without it a coded model is refused before any of its
 // coded data is read, naming the fix.
@@ -159,19 +160,19 @@ struct Loader {
     sdk_status tensor(int32_t i);
     sdk_status attrs();
     sdk_status node(int32_t i, int32_t* producer);
+    sdk_status graph_list(const int32_t* list, uint32_t count, bool output, int32_t* producer);
     sdk_status graph_and_nodes();
     sdk_status ops_and_prepare();
 };
 
 sdk_status Loader::header(const uint8_t* d, size_t size) {
     if (size < kHeaderSize)
-        return bad("file is %zu bytes, shorter than the %u-byte header (truncated?)", size, kHeaderSize);
+        return bad("file is %zu bytes, shorter than a header (truncated?)", size);
     if (memcmp(d, "SDKE", 4) == 0)
-        return bad("the model is encrypted: load it through the SDK's API with its key (it decrypts with the "
-                   "platform's crypto and loads the result from memory)");
+        return bad("the model is encrypted: load it with its key through the SDK's API");
     if (memcmp(d, "SDKM", 4) != 0) return bad("not a .sdkm file (bad magic)");
     uint16_t major = rd16(d + 4);
-    if (major != 1) return bad("format version %u is not supported (this engine reads version 1)", major);
+    if (major != 1) return bad("format version %u is not supported (this engine reads 1)", major);
     uint32_t nsec = rd32(d + 12);
     uint64_t fsize = rd64(d + 16);
     if (fsize != size)
@@ -222,7 +223,7 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
         if (rec > 1 && sec[k].size % rec != 0)
             return bad("section %s is not a multiple of its %u-byte records", kKindNames[k], rec);
     }
-    if (sec[S_GRAPH].size < kGraphRec) return bad("section GRAPH is shorter than its %u-byte record", kGraphRec);
+    if (sec[S_GRAPH].size < kGraphRec) return bad("section GRAPH is too short");
     if (sec[S_STRINGS].size > 0 && sec[S_STRINGS].data[sec[S_STRINGS].size - 1] != 0)
         return bad("section STRINGS does not end with a NUL");
     if (sec[S_INDICES].size / 4 > 0x7FFFFFFF || sec[S_TENSORS].size / kTensorRec > 0x7FFFFFFF ||
@@ -269,7 +270,7 @@ sdk_status Loader::tensor(int32_t i) {
     const Section& c = sec[S_CONST];
     const uint8_t* r = sec[S_TENSORS].data + uint64_t(i) * kTensorRec;
     Tensor& x = m->tensors[i];
-    if (!(x.name = string(rd32(r)))) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
+    if (!(x.name = string(rd32(r)))) return bad_ref("tensor", i, "name");
     uint8_t dt = r[4], rank = r[5];
     uint16_t flags = rd16(r + 6);
     if (dt < 1 || dt > kMaxDType) return bad("unknown dtype %u", dt);
@@ -352,7 +353,7 @@ sdk_status Loader::attrs() {
     for (uint32_t i = 0; i < m->num_attrs; ++i) {
         const uint8_t* r = a.data + uint64_t(i) * kAttrRec;
         Attr& x = m->attrs[i];
-        if (!(x.name = string(rd32(r)))) return bad("attribute %u: name string reference out of range", i);
+        if (!(x.name = string(rd32(r)))) return bad_ref("attribute", i, "name");
         uint32_t type = rd32(r + 4);
         x.count = rd32(r + 8);
         uint32_t off = rd32(r + 12);
@@ -362,7 +363,7 @@ sdk_status Loader::attrs() {
             if (x.count != 1 || !x.data) st = bad("bad string value reference");
         } else if (type == kAttrInts || type == kAttrFloats) {
             if (!(x.data = blob_range(off, x.count)))
-                st = bad("%u values at offset %u lie outside the BLOB section", x.count, off);
+                st = bad("%u values lie outside the BLOB section", x.count);
         } else {
             st = bad("unknown type %u", type);
         }
@@ -382,8 +383,8 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
     const int32_t* indices = reinterpret_cast<const int32_t*>(sec[S_INDICES].data);  // 8-aligned section
     const uint8_t* r = sec[S_NODES].data + uint64_t(i) * kNodeRec;
     Node& n = m->nodes[i];
-    if (!(n.type = string(rd32(r)))) return bad("node %d: op type string reference out of range", i);
-    if (!(n.name = string(rd32(r + 4)))) return bad("node %d: name string reference out of range", i);
+    if (!(n.type = string(rd32(r)))) return bad_ref("node", i, "op type");
+    if (!(n.name = string(rd32(r + 4)))) return bad_ref("node", i, "name");
     if (!n.name[0]) n.name = n.type;
     uint32_t ni = rd16(r + 8), no = rd16(r + 10), first = rd32(r + 12), fa = rd32(r + 16), na = rd32(r + 20);
     sdk_status st = index_range(first, ni + no, "inputs/outputs");
@@ -403,7 +404,7 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
         if (t == -1) continue;  // an absent optional input
         if ((st = tensor_index(t, "input", k)) != SDK_OK) return st;
         if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == 0)
-            return bad("input '%.64s' is used before any node produces it (nodes must be in topological order)",
+            return bad("input '%.64s' is used before any node produces it (not in topological order)",
                        m->tensors[t].name);
     }
     for (uint32_t k = 0; k < no; ++k) {
@@ -416,6 +417,25 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
                                                                         : "tensor",
                        x.name, producer[t] > 0 ? ", which is produced twice" : "");
         producer[t] = i + 1;
+    }
+    return SDK_OK;
+}
+
+// The graph's input (before the nodes) or output list (after them); producer as for node().
+// (linear checks: a hostile file may list millions of outputs)
+sdk_status Loader::graph_list(const int32_t* list, uint32_t count, bool output, int32_t* producer) {
+    const char* what = output ? "graph output" : "graph input";
+    for (uint32_t i = 0; i < count; ++i) {
+        const int32_t t = list[i];
+        sdk_status st = tensor_index(t, what, i);
+        if (st != SDK_OK) return st;
+        const Tensor& x = m->tensors[t];
+        int32_t& listed = producer[output ? m->num_tensors + t : t];
+        if (output && producer[t] == 0) return bad("graph output '%.64s' is never produced", x.name);
+        if (!(x.flags & (output ? kTensorGraphOutput : kTensorGraphInput)))
+            return bad("%s '%.64s' lacks the GRAPH_%s flag", what, x.name, output ? "OUTPUT" : "INPUT");
+        if (listed != 0) return bad("tensor '%.64s' is listed twice as a %s", x.name, what);
+        listed = output ? 1 : -1;
     }
     return SDK_OK;
 }
@@ -443,34 +463,18 @@ sdk_status Loader::graph_and_nodes() {
         free(producer);
         return SDK_ERR_OUT_OF_MEMORY;
     }
-    for (uint32_t i = 0; i < nin && st == SDK_OK; ++i) {
-        int32_t t = m->inputs[i];
-        if ((st = tensor_index(t, "graph input", i)) != SDK_OK) break;
-        const Tensor& x = m->tensors[t];
-        if (producer[t] != 0) st = bad("tensor '%.64s' is listed twice as a graph input", x.name);
-        else if (!(x.flags & kTensorGraphInput)) st = bad("graph input '%.64s' lacks the GRAPH_INPUT flag", x.name);
-        producer[t] = -1;
-    }
+    st = graph_list(m->inputs, nin, false, producer);
     for (int32_t i = 0; i < m->num_nodes && st == SDK_OK; ++i) {
         st = node(i, producer);
         if (st != SDK_OK && m->nodes[i].name) prefix_error("node '%.64s': ", m->nodes[i].name);
     }
-    // (linear checks: a hostile file may list millions of outputs)
-    for (uint32_t i = 0; i < nout && st == SDK_OK; ++i) {
-        int32_t t = m->outputs[i];
-        if ((st = tensor_index(t, "graph output", i)) != SDK_OK) break;
-        const Tensor& x = m->tensors[t];
-        if (producer[t] == 0) st = bad("graph output '%.64s' is never produced", x.name);
-        else if (!(x.flags & kTensorGraphOutput)) st = bad("graph output '%.64s' lacks the GRAPH_OUTPUT flag", x.name);
-        else if (producer[nt + t]) st = bad("tensor '%.64s' is listed twice as a graph output", x.name);
-        producer[nt + t] = 1;
-    }
+    if (st == SDK_OK) st = graph_list(m->outputs, nout, true, producer);
     // The flags must agree with the graph's lists in the other direction too.
     for (int32_t t = 0; t < nt && st == SDK_OK; ++t) {
         const Tensor& x = m->tensors[t];
         const bool in = producer[t] < 0, out = producer[nt + t];
         if (((x.flags & kTensorGraphInput) != 0) != in || ((x.flags & kTensorGraphOutput) != 0) != out)
-            st = bad("tensor '%.64s' is flagged GRAPH_%s but is not in the graph's %s list", x.name,
+            st = bad("tensor '%.64s' is flagged GRAPH_%s but is not a graph %s", x.name,
                      in == !(x.flags & kTensorGraphInput) ? "INPUT" : "OUTPUT",
                      in == !(x.flags & kTensorGraphInput) ? "input" : "output");
     }

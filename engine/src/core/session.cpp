@@ -74,9 +74,9 @@ sdk_status session_create(const Model* m, int threads, Session** out, size_t max
                           (uint64_t(m->num_tensors) + m->num_io + m->num_inputs) * sizeof(void*);
     if (need > max_bytes)
         return set_error(SDK_ERR_OUT_OF_MEMORY,
-                         "the session needs %llu bytes (arena %zu), over its limit of %zu: raise "
+                         "the session needs %llu bytes, over its limit of %zu: raise "
                          "sdk_session_options_ex.max_session_bytes if you trust the model",
-                         static_cast<unsigned long long>(need), m->arena_bytes, max_bytes);
+                         static_cast<unsigned long long>(need), max_bytes);
     Session* s = alloc_array<Session>(1);
     size_t per_thread = 0, n = 1;
     if (s) {
@@ -95,9 +95,8 @@ sdk_status session_create(const Model* m, int threads, Session** out, size_t max
     }
     if (!s || !s->arena || !s->scratch || !s->tensor_data || (per_thread && !s->thread_scratch)) {
         session_free(s);
-        return set_error(SDK_ERR_OUT_OF_MEMORY,
-                         "out of memory creating a session (arena %zu bytes, scratch %zu, per-thread scratch %zu x %zu)",
-                         m->arena_bytes, m->scratch_bytes, per_thread, n);
+        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session (%llu bytes)",
+                         static_cast<unsigned long long>(need));
     }
     s->io_data = s->tensor_data + m->num_tensors;
     for (int32_t t = 0; t < m->num_tensors; ++t) {
