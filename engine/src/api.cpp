@@ -31,19 +31,20 @@ using sdk::set_error;
 
 namespace {
 
-// The calls that share an implementation, named in their messages: one string of names and
-// their offsets (no pointer table: no relocations; no fixed-width padding).
+// The calls that share an implementation, named in their messages: one string of names (less
+// their "sdk_", which the formats hold) and their offsets (no pointer table: no relocations;
+// no fixed-width padding).
 #define SDK_FUNCTIONS(X)                                                                                     \
-    X(kLoadFile, "sdk_model_load_file") X(kLoadMemory, "sdk_model_load_memory")                              \
-    X(kInputCount, "sdk_model_input_count") X(kOutputCount, "sdk_model_output_count")                        \
-    X(kInputInfo, "sdk_model_input_info") X(kOutputInfo, "sdk_model_output_info")                           \
-    X(kFindInput, "sdk_model_find_input") X(kFindOutput, "sdk_model_find_output")                            \
-    X(kMemoryInfo, "sdk_model_memory_info") X(kCreate, "sdk_session_create") X(kCreateEx, "sdk_session_create_ex") \
+    X(kLoadFile, "model_load_file") X(kLoadMemory, "model_load_memory")                              \
+    X(kInputCount, "model_input_count") X(kOutputCount, "model_output_count")                        \
+    X(kInputInfo, "model_input_info") X(kOutputInfo, "model_output_info")                           \
+    X(kFindInput, "model_find_input") X(kFindOutput, "model_find_output")                            \
+    X(kMemoryInfo, "model_memory_info") X(kCreate, "session_create") X(kCreateEx, "session_create_ex") \
     /* the session calls, in this order (session_io) */                                                     \
-    X(kSetInput, "sdk_session_set_input") X(kSetInputF32, "sdk_session_set_input_f32")                      \
-    X(kInputBuffer, "sdk_session_input_buffer") X(kGetOutput, "sdk_session_get_output")                     \
-    X(kGetOutputF32, "sdk_session_get_output_f32") X(kOutputBuffer, "sdk_session_output_buffer")            \
-    X(kRun, "sdk_session_run")
+    X(kSetInput, "session_set_input") X(kSetInputF32, "session_set_input_f32")                      \
+    X(kInputBuffer, "session_input_buffer") X(kGetOutput, "session_get_output")                     \
+    X(kGetOutputF32, "session_get_output_f32") X(kOutputBuffer, "session_output_buffer")            \
+    X(kRun, "session_run")
 #define SDK_ENUM(id, name) id,
 enum Fn { SDK_FUNCTIONS(SDK_ENUM) };
 #define SDK_NAME(id, name) name "\0"
@@ -78,9 +79,9 @@ Affine io_affine(const sdk::Tensor& x) {
     return Affine{0.0f, 0};
 }
 
-// One message shape for every NULL argument: "<function>: <argument> is NULL".
+// One message shape for every NULL argument: "sdk_<function>: <argument> is NULL".
 sdk_status null_arg(const char* fn, const char* what) {
-    return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, what);
+    return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: %s is NULL", fn, what);
 }
 
 // The tensor of graph input (output = false) or output `index`, or -1 with the error set.
@@ -88,7 +89,7 @@ int32_t io_tensor(const sdk::Model* m, bool output, int32_t index, const char* f
     const int32_t n = output ? m->num_outputs : m->num_inputs;
     const char* what = output ? "output" : "input";
     if (index < 0 || index >= n) {
-        set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s index %d out of range (model has %d %ss)", fn, what, index, n,
+        set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: %s index %d out of range (model has %d %ss)", fn, what, index, n,
                   what);
         return -1;
     }
@@ -107,7 +108,7 @@ size_t option_size(const void* options, uint32_t struct_size, size_t offset, siz
 }
 
 sdk_status bad_struct_size(const char* fn, const char* type, uint32_t size) {
-    return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: options->struct_size is %u; set it to sizeof(%s)", fn, size, type);
+    return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: options->struct_size is %u; set it to sizeof(sdk_%s)", fn, size, type);
 }
 
 // The size of the regular file open as `fd`, or -1. A function of its own: its struct stat
@@ -136,7 +137,7 @@ sdk_status load(const void* src, size_t size, const sdk_model_options* options, 
     const char* fn = fn_name(id);
     if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
-    if (options && !options->struct_size) return bad_struct_size(fn, "sdk_model_options", 0);
+    if (options && !options->struct_size) return bad_struct_size(fn, "model_options", 0);
     const size_t limit = option_size(options, options ? options->struct_size : 0,
                                      offsetof(sdk_model_options, max_model_bytes), SDK_DEFAULT_MAX_MODEL_BYTES);
     const char* path = static_cast<const char*>(src);
@@ -208,7 +209,8 @@ sdk_status model_info(const sdk_model* model, int32_t index, sdk_tensor_info* in
     info->name = x.name;
     info->dtype = static_cast<int32_t>(x.dtype);
     info->rank = x.shape.rank;
-    for (int i = 0; i < SDK_MAX_RANK; ++i) info->dims[i] = x.shape.dims[i];
+    static_assert(sizeof info->dims == sizeof x.shape.dims, "dims");
+    memcpy(info->dims, x.shape.dims, sizeof info->dims);
     info->byte_size = x.bytes;
     const Affine a = io_affine(x);
     info->scale = a.scale;
@@ -225,7 +227,7 @@ int32_t find_named(const sdk_model* model, const char* name, Fn id) {
     const int32_t* list = output ? m->outputs : m->inputs;
     const int32_t n = output ? m->num_outputs : m->num_inputs;
     for (int32_t i = 0; i < n; ++i)
-        if (strcmp(m->tensors[list[i]].name, name) == 0) return i;
+        if (sdk::str_eq(m->tensors[list[i]].name, name)) return i;
     set_error(SDK_ERR_INVALID_ARGUMENT, "model has no %s named '%.64s' (it has: ", output ? "output" : "input", name);
     for (int32_t i = 0; i < n; ++i) sdk::append_error(i ? ", '" : "'", m->tensors[list[i]].name, "'");
     sdk::append_error(")", "", "");
@@ -239,7 +241,7 @@ sdk_status create(const sdk_model* model, int threads, size_t limit, sdk_session
     if (!out_session) return null_arg(fn, "out_session");
     *out_session = nullptr;
     if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
-    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: num_threads is %d (use 0 or more)", fn, threads);
+    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: num_threads is %d (use 0 or more)", fn, threads);
     return sdk::session_create(M(model), threads, reinterpret_cast<sdk::Session**>(out_session), limit);
 }
 
@@ -258,7 +260,7 @@ int32_t quantize(float x, Affine a, float lo, float hi) {
 sdk_status set_f32(const sdk::Tensor& x, void* mem, const float* data, size_t count, const char* fn) {
     const sdk::DType dt = x.dtype;
     if (dt == sdk::DType::I64 || dt == sdk::DType::BOOL)
-        return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: input '%.64s' is %s, not float: set it with sdk_session_set_input",
+        return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: input '%.64s' is %s, not float: set it with sdk_session_set_input",
                          fn, x.name, dt == sdk::DType::I64 ? "int64" : "bool");
     if (dt == sdk::DType::F32) {
         if (count) memcpy(mem, data, count * 4);
@@ -309,7 +311,7 @@ sdk_status session_io(sdk::Session* s, int32_t index, void* data, uintptr_t size
     const bool output = id >= kGetOutput;
     const int32_t t = io_tensor(m, output, index, fn);
     if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
-    if (output && !s->has_run) return set_error(SDK_ERR_STATE, "%s: no outputs yet (call sdk_session_run first)", fn);
+    if (output && !s->has_run) return set_error(SDK_ERR_STATE, "sdk_%s: no outputs yet (call sdk_session_run first)", fn);
     const sdk::Tensor& x = m->tensors[t];
     void* mem = s->tensor_data[t];
     if (id == kInputBuffer || id == kOutputBuffer) {
@@ -320,7 +322,7 @@ sdk_status session_io(sdk::Session* s, int32_t index, void* data, uintptr_t size
         const bool f32 = id == kSetInputF32 || id == kGetOutputF32;
         const size_t want = f32 ? x.bytes / sdk::dtype_size(x.dtype) : x.bytes;
         if (size != want)
-            return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s '%s' has %zu %s, got %zu", fn,
+            return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: %s '%s' has %zu %s, got %zu", fn,
                              output ? "output" : "input", x.name, want, f32 ? "elements" : "bytes",
                              static_cast<size_t>(size));
         if (!data && size) return null_arg(fn, "data");
@@ -442,7 +444,7 @@ sdk_status sdk_session_create_ex(const sdk_model* model, const sdk_session_optio
                                  sdk_session** out_session) {
     if (options && options->struct_size < offsetof(sdk_session_options_ex, num_threads) + sizeof(int32_t)) {
         if (out_session) *out_session = nullptr;
-        return bad_struct_size(fn_name(kCreateEx), "sdk_session_options_ex", options->struct_size);
+        return bad_struct_size(fn_name(kCreateEx), "session_options_ex", options->struct_size);
     }
     return create(model, options ? options->num_threads : 1,
                   option_size(options, options ? options->struct_size : 0,
@@ -451,7 +453,7 @@ sdk_status sdk_session_create_ex(const sdk_model* model, const sdk_session_optio
 }
 
 void sdk_session_free(sdk_session* session) {
-    if (session && !sdk::session_enter(S(session), "sdk_session_free")) return;  // in use: leak, never pull it away
+    if (session && !sdk::session_enter(S(session), "session_free")) return;  // in use: leak, never pull it away
     sdk::session_free(S(session));
 }
 

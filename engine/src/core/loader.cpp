@@ -76,7 +76,7 @@ struct Section {
 // one of the SDK's models is coded. Without it a coded model is refused before any of its
 // coded data is read, naming the fix.
 #define no_decoder()                                                                            \
-    set_error(SDK_ERR_UNSUPPORTED, "the model has rANS-coded data and this engine has no decoder: " \
+    set_error(SDK_ERR_UNSUPPORTED, "the model is rANS-coded and this engine has no decoder: " \
                                    "rebuild the SDK with the model in its [models] files")
 
 struct Loader {
@@ -221,14 +221,12 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
         const uint32_t rec = kRec[k] & 0x7F;
         if ((kRec[k] & 0x80) && !sec[k].present) return bad("required section %s is missing", kKindNames[k]);
         if (rec > 1 && sec[k].size % rec != 0)
-            return bad("section %s is not a multiple of its %u-byte records", kKindNames[k], rec);
+            return bad("section %s is not a multiple of %u bytes", kKindNames[k], rec);
+        if (rec > 1 && sec[k].size / rec > 0x7FFFFFFF) return bad("section %s has too many records", kKindNames[k]);
     }
     if (sec[S_GRAPH].size < kGraphRec) return bad("section GRAPH is too short");
     if (sec[S_STRINGS].size > 0 && sec[S_STRINGS].data[sec[S_STRINGS].size - 1] != 0)
         return bad("section STRINGS does not end with a NUL");
-    if (sec[S_INDICES].size / 4 > 0x7FFFFFFF || sec[S_TENSORS].size / kTensorRec > 0x7FFFFFFF ||
-        sec[S_NODES].size / kNodeRec > 0x7FFFFFFF)
-        return bad("too many records");
     return SDK_OK;
 }
 
@@ -404,7 +402,7 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
         if (t == -1) continue;  // an absent optional input
         if ((st = tensor_index(t, "input", k)) != SDK_OK) return st;
         if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == 0)
-            return bad("input '%.64s' is used before any node produces it (not in topological order)",
+            return bad("input '%.64s' is used before any node produces it",
                        m->tensors[t].name);
     }
     for (uint32_t k = 0; k < no; ++k) {
@@ -504,7 +502,7 @@ sdk_status Loader::ops_and_prepare() {
         Node& n = m->nodes[i];
         n.op = find_op(n.type);
         int k = 0;  // listed already? (at most kMaxListed compares: linear in the node count)
-        while (!n.op && k < nmissing && strcmp(missing[k], n.type) != 0) ++k;
+        while (!n.op && k < nmissing && !str_eq(missing[k], n.type)) ++k;
         if (!n.op && k == nmissing && nmissing < kMaxListed) missing[nmissing++] = n.type;
     }
     if (nmissing) {
@@ -534,7 +532,7 @@ sdk_status Loader::ops_and_prepare() {
 
 const OpDef* find_op(const char* type) {
     for (int i = 0; i < kRegisteredOpCount; ++i)
-        if (strcmp(kRegisteredOps[i]->type, type) == 0) return kRegisteredOps[i];
+        if (str_eq(kRegisteredOps[i]->type, type)) return kRegisteredOps[i];
     return nullptr;
 }
 
@@ -562,10 +560,8 @@ void release_bytes(const uint8_t* bytes, size_t size, Backing backing) {
 }
 
 sdk_status model_limit_error(uint64_t need, size_t limit, const char* what) {
-    return set_error(SDK_ERR_OUT_OF_MEMORY,
-                     "the model needs %llu more bytes for %s, over its limit of %zu: raise "
-                     "sdk_model_options.max_model_bytes if you trust it",
-                     static_cast<unsigned long long>(need), what, limit);
+    return set_error(SDK_ERR_OUT_OF_MEMORY, SDK_LIMIT_FORMAT, "model", static_cast<unsigned long long>(need), what, limit,
+                     "sdk_model_options.max_model_bytes");
 }
 
 sdk_status model_charge(Model* m, uint64_t bytes, const char* what) {

@@ -200,9 +200,13 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         p.work += un + kClimbIterWork;
         last_pass = p.work - before_work;
         if (arena > best) continue;
-        best = arena;
-        memcpy(order, trial, un * sizeof(int32_t));
-        memcpy(current, offsets, un * sizeof(uint64_t));
+        best = arena;  // (a pass that was not cut short wrote every offset)
+        int32_t* const o = order;  // the trial becomes the current order and plan: swap, no copies
+        order = trial;
+        trial = o;
+        uint64_t* const c = current;
+        current = offsets;
+        offsets = c;
     }
     for (int32_t i = 0; i < n; ++i) bufs[i].offset = current[i];
     result->arena_bytes = best;
@@ -218,10 +222,11 @@ sdk_status plan_model(Model* m) {
     // reads) in one block, the scratch in another: fewer allocations and checks.
     m->tensor_offset = alloc_array<size_t>(2 * un);
     if (m->tensor_offset) m->tensor_const = reinterpret_cast<const void**>(m->tensor_offset + un);
-    int32_t* root = alloc_array<int32_t>(6 * un);  // buffer-sharing root of each tensor
+    int32_t* root = alloc_array<int32_t>(5 * un);  // buffer-sharing root of each tensor
     int32_t* first = root + un;                    // per tensor: producing step
-    int32_t* last = first + un;                    // per tensor: last consuming step
-    int32_t* rlast = last + un;                    // per root: last step of any member
+    // per tensor: last consuming step; for a root, once the sharing is decided, the last step
+    // of any member (a tensor that joins a root is never read through its own entry again)
+    int32_t* rlast = first + un;
     uint32_t* rflags = reinterpret_cast<uint32_t*>(rlast + un);  // per root: union of member flags
     int32_t* buffer = rlast + 2 * un;              // per root: buffer index
     PlanBuffer* bufs = alloc_array<PlanBuffer>(un + 1);  // + the PlanResult (heap, not stack)
@@ -231,26 +236,23 @@ sdk_status plan_model(Model* m) {
         // "none" is INT32_MIN, not -1: a fill with -1 bytes becomes a memset call (an import)
         for (int32_t t = 0; t < nt; ++t) {
             root[t] = t;
-            first[t] = last[t] = buffer[t] = INT32_MIN;
+            first[t] = rlast[t] = buffer[t] = INT32_MIN;
+            rflags[t] = m->tensors[t].flags;
         }
         // A graph input lives from the start to its last reader, like any tensor: a run
         // consumes its inputs (the session makes the caller set them again; TFLite Micro
         // plans inputs the same way), which keeps an input-sized block out of the peak.
-        for (int32_t i = 0; i < m->num_inputs; ++i) first[m->inputs[i]] = last[m->inputs[i]] = 0;
+        for (int32_t i = 0; i < m->num_inputs; ++i) first[m->inputs[i]] = rlast[m->inputs[i]] = 0;
         for (int32_t s = 0; s < m->num_nodes; ++s) {
             const Node& n = m->nodes[s];
             for (int k = 0; k < n.num_inputs; ++k)
-                if (n.inputs[k] >= 0 && last[n.inputs[k]] < s) last[n.inputs[k]] = s;
+                if (n.inputs[k] >= 0 && rlast[n.inputs[k]] < s) rlast[n.inputs[k]] = s;
             for (int k = 0; k < n.num_outputs; ++k) {
                 first[n.outputs[k]] = s;
-                if (last[n.outputs[k]] < s) last[n.outputs[k]] = s;
+                if (rlast[n.outputs[k]] < s) rlast[n.outputs[k]] = s;
             }
         }
-        for (int32_t i = 0; i < m->num_outputs; ++i) last[m->outputs[i]] = steps - 1;
-        for (int32_t t = 0; t < nt; ++t) {
-            rlast[t] = last[t];
-            rflags[t] = m->tensors[t].flags;
-        }
+        for (int32_t i = 0; i < m->num_outputs; ++i) rlast[m->outputs[i]] = steps - 1;
         // Sharing, in node order: an alias output joins its input's root; an in-place
         // output joins input 0's root (kOpInplaceAny: the first fitting input's) when no
         // member of that root is used later, the root is no graph output and not a
@@ -268,7 +270,7 @@ sdk_status plan_model(Model* m) {
                 const int32_t rk = root[ik];
                 if (f & kOpAlias) {  // the output IS the input's memory: no conditions, but the sizes
                     if (m->tensors[ik].bytes != bytes)
-                        st = set_error(SDK_ERR_INTERNAL, "node '%s': alias op with different input/output sizes", n.name);
+                        st = set_error(SDK_ERR_INTERNAL, "node '%s': alias op changes the size", n.name);
                 } else {
                     const uint32_t blocked = kTensorConstant | kTensorGraphOutput;  // inputs are consumed
                     bool ok = rlast[rk] == s && !(rflags[rk] & blocked) && !(rflags[out] & kTensorGraphInput) &&
@@ -306,19 +308,17 @@ sdk_status plan_model(Model* m) {
         if (!plan_buffers(bufs, nb, &res)) {
             st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
         } else if (res.naive_bytes > SIZE_MAX / 2) {
-            st = set_error(SDK_ERR_UNSUPPORTED, "model needs more activation memory than this platform can address");
+            st = set_error(SDK_ERR_UNSUPPORTED, "activations need more memory than this platform addresses");
         } else {
-            for (int32_t t = 0; t < nt; ++t)
-                m->tensor_offset[t] = !(m->tensors[t].flags & kTensorConstant) && buffer[root[t]] >= 0
-                                          ? static_cast<size_t>(bufs[buffer[root[t]]].offset)
-                                          : kNoOffset;
             m->arena_bytes = static_cast<size_t>(res.arena_bytes);
             m->arena_lower_bound = static_cast<size_t>(res.lower_bound);
             // naive: every activation tensor its own buffer, no sharing at all
-            m->naive_bytes = 0;
-            for (int32_t t = 0; t < nt; ++t)
-                if (!(m->tensors[t].flags & kTensorConstant) && first[t] >= 0)
-                    m->naive_bytes += align_up(m->tensors[t].bytes);
+            for (int32_t t = 0; t < nt; ++t) {
+                const bool constant = m->tensors[t].flags & kTensorConstant;
+                m->tensor_offset[t] = !constant && buffer[root[t]] >= 0 ? static_cast<size_t>(bufs[buffer[root[t]]].offset)
+                                                                        : kNoOffset;
+                if (!constant && first[t] >= 0) m->naive_bytes += align_up(m->tensors[t].bytes);
+            }
         }
     }
     free(root);

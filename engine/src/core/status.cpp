@@ -47,9 +47,7 @@ constexpr size_t kErrorSize = 1024;  // room for the list of compiled ops (60+ o
 char g_fallback[kErrorSize];
 
 char* error_buffer(bool create) {
-    const int state = __atomic_load_n(&g_keys, __ATOMIC_ACQUIRE);
-    if (!create && state < 2) return nullptr;  // before the first message there is nothing to read or clear
-    if (state != 2 && !keys_ready()) return g_fallback;
+    if (!keys_ready()) return g_fallback;
     char* buf = static_cast<char*>(pthread_getspecific(g_key));
     if (buf || !create) return buf;
     buf = static_cast<char*>(calloc(1, kErrorSize));
@@ -93,6 +91,11 @@ void escape_controls(char* err) {
     err[len] = '\0';
 }
 }  // namespace
+
+bool str_eq(const char* a, const char* b) {
+    while (*a && *a == *b) ++a, ++b;
+    return *a == *b;
+}
 
 int format(char* buf, size_t size, const char* fmt, ...) {
     va_list ap;
