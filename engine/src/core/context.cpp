@@ -25,7 +25,7 @@ const Tensor* PrepareContext::output(int i) const {
 
 const Attr* PrepareContext::attr(const char* name) const {
     for (int i = 0; i < node->num_attrs; ++i)
-        if (strcmp(node->attrs[i].name, name) == 0) return &node->attrs[i];
+        if (str_eq(node->attrs[i].name, name)) return &node->attrs[i];
     return nullptr;
 }
 
