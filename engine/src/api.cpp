@@ -108,7 +108,7 @@ size_t option_size(const void* options, uint32_t struct_size, size_t offset, siz
 }
 
 sdk_status bad_struct_size(const char* fn, const char* type, uint32_t size) {
-    return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: options->struct_size is %u; set it to sizeof(sdk_%s)", fn, size, type);
+    return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: struct_size is %u; set it to sizeof(sdk_%s)", fn, size, type);
 }
 
 // The size of the regular file open as `fd`, or -1. A function of its own: its struct stat
@@ -193,7 +193,7 @@ bool check_model(const sdk_model* model, const char* fn) {
     return false;
 }
 
-int32_t io_count(const sdk_model* model, Fn id) {
+__attribute__((noinline)) int32_t io_count(const sdk_model* model, Fn id) {
     if (!check_model(model, fn_name(id))) return 0;
     return id == kOutputCount ? M(model)->num_outputs : M(model)->num_inputs;
 }
@@ -236,8 +236,23 @@ int32_t find_named(const sdk_model* model, const char* name, Fn id) {
 
 // ---- sessions
 
-sdk_status create(const sdk_model* model, int threads, size_t limit, sdk_session** out_session, Fn id) {
+// sdk_session_create (options: sdk_session_options) and sdk_session_create_ex (options:
+// sdk_session_options_ex; id kCreateEx). NULL options: one thread, the default limit.
+sdk_status create(const sdk_model* model, const void* options, sdk_session** out_session, Fn id) {
     const char* fn = fn_name(id);
+    int threads = 1;
+    size_t limit = SDK_DEFAULT_MAX_SESSION_BYTES;
+    if (options && id == kCreateEx) {
+        const auto* o = static_cast<const sdk_session_options_ex*>(options);
+        if (o->struct_size < offsetof(sdk_session_options_ex, num_threads) + sizeof(int32_t)) {
+            if (out_session) *out_session = nullptr;
+            return bad_struct_size(fn, "session_options_ex", o->struct_size);
+        }
+        threads = o->num_threads;
+        limit = option_size(o, o->struct_size, offsetof(sdk_session_options_ex, max_session_bytes), limit);
+    } else if (options) {
+        threads = static_cast<const sdk_session_options*>(options)->num_threads;
+    }
     if (!out_session) return null_arg(fn, "out_session");
     *out_session = nullptr;
     if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
@@ -428,28 +443,24 @@ sdk_status sdk_model_memory_info(const sdk_model* model, sdk_memory_info* out_in
     if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
     if (!out_info) return null_arg(fn, "out_info");
     const sdk::Model* m = M(model);
-    out_info->weights_bytes = m->weights_bytes;
-    out_info->arena_bytes = m->arena_bytes;
-    out_info->arena_lower_bound = m->arena_lower_bound;
-    out_info->naive_bytes = m->naive_bytes;
-    out_info->packed_weights_bytes = m->packed_bytes;
+#define SDK_SAME_PLACE(field, info_field) \
+    (offsetof(sdk::Model, field) - offsetof(sdk::Model, weights_bytes) == offsetof(sdk_memory_info, info_field))
+    static_assert(SDK_SAME_PLACE(arena_bytes, arena_bytes) && SDK_SAME_PLACE(arena_lower_bound, arena_lower_bound) &&
+                      SDK_SAME_PLACE(naive_bytes, naive_bytes) && SDK_SAME_PLACE(packed_bytes, packed_weights_bytes) &&
+                      sizeof *out_info == 5 * sizeof(size_t),
+                  "Model's figures in sdk_memory_info's order");
+#undef SDK_SAME_PLACE
+    memcpy(out_info, &m->weights_bytes, sizeof *out_info);
     return SDK_OK;
 }
 
 sdk_status sdk_session_create(const sdk_model* model, const sdk_session_options* options, sdk_session** out_session) {
-    return create(model, options ? options->num_threads : 1, SDK_DEFAULT_MAX_SESSION_BYTES, out_session, kCreate);
+    return create(model, options, out_session, kCreate);
 }
 
 sdk_status sdk_session_create_ex(const sdk_model* model, const sdk_session_options_ex* options,
                                  sdk_session** out_session) {
-    if (options && options->struct_size < offsetof(sdk_session_options_ex, num_threads) + sizeof(int32_t)) {
-        if (out_session) *out_session = nullptr;
-        return bad_struct_size(fn_name(kCreateEx), "session_options_ex", options->struct_size);
-    }
-    return create(model, options ? options->num_threads : 1,
-                  option_size(options, options ? options->struct_size : 0,
-                              offsetof(sdk_session_options_ex, max_session_bytes), SDK_DEFAULT_MAX_SESSION_BYTES),
-                  out_session, kCreateEx);
+    return create(model, options, out_session, kCreateEx);
 }
 
 void sdk_session_free(sdk_session* session) {

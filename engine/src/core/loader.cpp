@@ -76,8 +76,8 @@ struct Section {
 // one of the SDK's models is coded. Without it a coded model is refused before any of its
 // coded data is read, naming the fix.
 #define no_decoder()                                                                            \
-    set_error(SDK_ERR_UNSUPPORTED, "the model is rANS-coded and this engine has no decoder: " \
-                                   "rebuild the SDK with the model in its [models] files")
+    set_error(SDK_ERR_UNSUPPORTED, "the model is rANS-coded (this engine has no decoder): rebuild " \
+                                   "the SDK with the model in its [models] files")
 
 struct Loader {
     Model* m;
@@ -120,16 +120,11 @@ struct Loader {
     // charged to the model's memory limit first (a coded section may claim ~2048x its size):
     // nullptr with the limit's message set, or with no message on OOM.
     void* model_alloc(size_t bytes) {
-        if (model_charge(m, uint64_t(bytes) + sizeof(AllocBlock), "decoded data") != SDK_OK) return nullptr;
-        AllocBlock* b = alloc_array<AllocBlock>(1);
-        void* p = b ? aligned_alloc64(bytes) : nullptr;
-        if (!p) {
-            free(b);
-            return nullptr;
-        }
-        b->ptr = p;
-        b->next = m->allocs;
-        m->allocs = b;
+        if (model_charge(m, bytes, "decoded data") != SDK_OK) return nullptr;
+        void* p = aligned_alloc64(bytes);
+        if (!p) return nullptr;
+        alloc_next(p) = m->allocs;
+        m->allocs = p;
         return p;
     }
 
@@ -172,11 +167,11 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
         return bad("the model is encrypted: load it with its key through the SDK's API");
     if (memcmp(d, "SDKM", 4) != 0) return bad("not a .sdkm file (bad magic)");
     uint16_t major = rd16(d + 4);
-    if (major != 1) return bad("format version %u is not supported (this engine reads 1)", major);
+    if (major != 1) return bad("format version %u is not supported (only 1 is)", major);
     uint32_t nsec = rd32(d + 12);
     uint64_t fsize = rd64(d + 16);
     if (fsize != size)
-        return bad("header says %llu bytes but the file has %zu (truncated or padded)",
+        return bad("header says %llu bytes, the file has %zu (truncated or padded)",
                    static_cast<unsigned long long>(fsize), size);
     if (nsec < 1 || nsec > 64 || kHeaderSize + uint64_t(nsec) * kSectionSize > size)
         return bad("bad section count %u", nsec);
@@ -292,7 +287,7 @@ sdk_status Loader::tensor(int32_t i) {
     if (encoding > kEncodingRans) return bad("unknown data encoding %u", encoding);
     if (rd32(r + 56) != 0 || rd32(r + 60) != 0) return bad("reserved fields are not zero");
     if (flags & kTensorConstant) {
-        if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant cannot be a graph input/output");
+        if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant is a graph input/output");
         if (encoding == kEncodingRans) {
 #if !SDK_FEATURE_CODED
             return no_decoder();
@@ -522,7 +517,7 @@ sdk_status Loader::ops_and_prepare() {
             return set_error(SDK_ERR_INTERNAL, "op '%s' has no run function", n.type);
         if (n.scratch_bytes > m->scratch_bytes) m->scratch_bytes = n.scratch_bytes;
         if (n.thread_scratch_bytes > SIZE_MAX / 128 || n.scratch_bytes > SIZE_MAX / 2)
-            return set_error(SDK_ERR_OUT_OF_MEMORY, "node '%s' (%s) requests too much scratch memory", n.name, n.type);
+            return set_error(SDK_ERR_OUT_OF_MEMORY, "node '%s' (%s): too much scratch memory", n.name, n.type);
         if (align_up(n.thread_scratch_bytes) > m->thread_scratch_bytes) m->thread_scratch_bytes = align_up(n.thread_scratch_bytes);
     }
     return SDK_OK;
@@ -538,12 +533,7 @@ const OpDef* find_op(const char* type) {
 
 void free_model(Model* m) {
     if (!m) return;
-    for (AllocBlock* b = m->allocs; b;) {
-        AllocBlock* next = b->next;
-        aligned_free(b->ptr);
-        free(b);
-        b = next;
-    }
+    free_alloc_chain(m->allocs);
     free(m->tensors);
     free(m->quants);
     free(m->attrs);
@@ -573,9 +563,16 @@ sdk_status model_charge(Model* m, uint64_t bytes, const char* what) {
 
 sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out, size_t max_bytes) {
     *out = nullptr;
-    Model* m = alloc_array<Model>(1);
-    Loader* L = alloc_array<Loader>(1);  // zeroed by calloc (no memset import)
-    sdk_status st = m && L ? SDK_OK : SDK_ERR_OUT_OF_MEMORY;
+    // the model and its loader's state in one zeroed block (calloc: no memset import); the
+    // model comes first, so freeing the model frees both
+    struct ModelAndLoader {
+        Model model;
+        Loader loader;
+    };
+    ModelAndLoader* both = alloc_array<ModelAndLoader>(1);
+    Model* m = both ? &both->model : nullptr;
+    Loader* L = both ? &both->loader : nullptr;
+    sdk_status st = m ? SDK_OK : SDK_ERR_OUT_OF_MEMORY;
     if (m) {
         m->name = "";
         m->bytes = bytes;
@@ -620,7 +617,6 @@ sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model*
     if (st == SDK_ERR_BAD_MODEL) prefix_error("invalid .sdkm model (convert it again): ");
     if (st == SDK_OK) st = L->ops_and_prepare();
     if (st == SDK_OK) st = plan_model(m);
-    free(L);
 #undef bad
     if (st != SDK_OK) {
         free_model(m);

@@ -90,26 +90,28 @@ uint64_t place(Planner& p, const int32_t* order, uint64_t cutoff, uint64_t* out)
     return arena;
 }
 
-// Greedy-by-size order: larger first, then earlier first, then by index (a total order, so
-// the sorted order is unique: deterministic plans).
-bool before(const uint64_t* size, const PlanBuffer* b, int32_t x, int32_t y) {
-    if (size[x] != size[y]) return size[x] > size[y];
-    if (b[x].first != b[y].first) return b[x].first < b[y].first;
-    return x < y;
-}
-
-// Shell sort of the buffer indices (gaps 1, 4, 13, 40, ...: O(n^1.5), no recursion, no
-// standard library, a fraction of a heap sort's code).
-void sort_order(int32_t* order, int32_t n, const uint64_t* size, const PlanBuffer* b) {
-    int32_t gap = 1;
-    while (gap < n / 3) gap = 3 * gap + 1;
-    for (; gap > 0; gap /= 3)
-        for (int32_t i = gap; i < n; ++i) {
-            const int32_t v = order[i];
-            int32_t j = i;
-            for (; j >= gap && before(size, b, v, order[j - gap]); j -= gap) order[j] = order[j - gap];
-            order[j] = v;
+// Greedy-by-size order: larger first, then earlier first, then by index: a stable sort (merge
+// sort, bottom-up: no recursion, no standard library) of the indices in increasing order, so
+// the order is unique and plans are deterministic. `tmp`: n scratch entries; returns the
+// array that holds the sorted order (order or tmp).
+int32_t* sort_order(int32_t* order, int32_t* tmp, int32_t n, const uint64_t* size, const PlanBuffer* b) {
+    for (int32_t w = 1; w < n; w *= 2) {
+        for (int32_t lo = 0; lo < n; lo += 2 * w) {
+            const int32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            for (int32_t k = lo, i = lo, j = mid; k < hi; ++k) {
+                bool right = i >= mid;
+                if (!right && j < hi) {
+                    const int32_t x = order[j], y = order[i];  // the right one only if strictly before
+                    right = size[x] != size[y] ? size[x] > size[y] : b[x].first < b[y].first;
+                }
+                tmp[k] = right ? order[j++] : order[i++];
+            }
         }
+        int32_t* const t = order;
+        order = tmp;
+        tmp = t;
+    }
+    return order;
 }
 
 uint64_t next_random(uint64_t x) {  // xorshift64 step: deterministic, so plans are reproducible
@@ -159,7 +161,11 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         running += delta[s];
         if (static_cast<uint64_t>(running) > result->lower_bound) result->lower_bound = static_cast<uint64_t>(running);
     }
-    sort_order(order, n, size, bufs);
+    if (sort_order(order, trial, n, size, bufs) == trial) {  // the sorted order is the current one
+        int32_t* const t = order;
+        order = trial;
+        trial = t;
+    }
     // (the Planner in the block too: a local whose address is taken costs a stack canary)
     static_assert(sizeof(Planner) <= 6 * sizeof(uint64_t), "scratch layout");
     Planner& p = *reinterpret_cast<Planner*>(block + 8 * un + steps + 1);
@@ -231,7 +237,7 @@ sdk_status plan_model(Model* m) {
     int32_t* buffer = rlast + 2 * un;              // per root: buffer index
     PlanBuffer* bufs = alloc_array<PlanBuffer>(un + 1);  // + the PlanResult (heap, not stack)
     sdk_status st = SDK_OK;
-    if (!m->tensor_offset || !root || !bufs) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
+    if (!m->tensor_offset || !root || !bufs) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
     if (st == SDK_OK) {
         // "none" is INT32_MIN, not -1: a fill with -1 bytes becomes a memset call (an import)
         for (int32_t t = 0; t < nt; ++t) {
@@ -306,9 +312,9 @@ sdk_status plan_model(Model* m) {
         static_assert(sizeof(PlanResult) <= sizeof(PlanBuffer), "PlanResult in the bufs block");
         PlanResult& res = *reinterpret_cast<PlanResult*>(bufs + un);
         if (!plan_buffers(bufs, nb, &res)) {
-            st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
+            st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
         } else if (res.naive_bytes > SIZE_MAX / 2) {
-            st = set_error(SDK_ERR_UNSUPPORTED, "activations need more memory than this platform addresses");
+            st = set_error(SDK_ERR_UNSUPPORTED, "activations exceed this platform's address space");
         } else {
             m->arena_bytes = static_cast<size_t>(res.arena_bytes);
             m->arena_lower_bound = static_cast<size_t>(res.lower_bound);

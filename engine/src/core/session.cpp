@@ -144,8 +144,7 @@ sdk_status session_run(Session* s) {
     for (int32_t i = 0; i < m->num_inputs; ++i)
         if (!s->input_set[i])
             return set_error(SDK_ERR_STATE,
-                             "sdk_session_run: input '%.64s' is not set (a run consumes it: set every input "
-                             "before each run)",
+                             "sdk_session_run: input '%.64s' is not set (set every input before each run)",
                              m->tensors[m->inputs[i]].name);
     for (int32_t i = 0; i < m->num_inputs; ++i) s->input_set[i] = 0;
     clear_error();

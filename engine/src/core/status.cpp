@@ -145,13 +145,10 @@ void prefix_error(const char* fmt, ...) {
     memcpy(old, err, kErrorSize);
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(err, kErrorSize, fmt, ap);
+    vsnprintf(err, kErrorSize, fmt, ap);
     va_end(ap);
-    // append the old message, truncated to the buffer (old is NUL-terminated)
-    size_t at = n < 0 ? 0 : static_cast<size_t>(n);
-    for (const char* o = old; *o && at < kErrorSize - 1;) err[at++] = *o++;
-    if (at < kErrorSize) err[at] = '\0';
-    escape_controls(err);
+    old[kErrorSize - 1] = '\0';
+    append_error(old, "", "");  // the old message after it, cut to the buffer; escapes the whole
 }
 
 const char* last_error() {
