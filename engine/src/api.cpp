@@ -34,21 +34,32 @@ namespace {
 // The calls that share an implementation, named in their messages: one string of names (less
 // their "sdk_", which the formats hold) and their offsets (no pointer table: no relocations;
 // no fixed-width padding).
-#define SDK_FUNCTIONS(X)                                                                                     \
-    X(kLoadFile, "model_load_file") X(kLoadMemory, "model_load_memory")                              \
-    X(kInputCount, "model_input_count") X(kOutputCount, "model_output_count")                        \
-    X(kInputInfo, "model_input_info") X(kOutputInfo, "model_output_info")                           \
-    X(kFindInput, "model_find_input") X(kFindOutput, "model_find_output")                            \
-    X(kMemoryInfo, "model_memory_info") X(kCreate, "session_create") X(kCreateEx, "session_create_ex") \
-    /* the session calls, in this order (session_io) */                                                     \
-    X(kSetInput, "session_set_input") X(kSetInputF32, "session_set_input_f32")                      \
-    X(kInputBuffer, "session_input_buffer") X(kGetOutput, "session_get_output")                     \
-    X(kGetOutputF32, "session_get_output_f32") X(kOutputBuffer, "session_output_buffer")            \
+#define SDK_FUNCTIONS(X)                                                                         \
+    X(kLoadFile, "model_load_file")                                                              \
+    X(kLoadMemory, "model_load_memory")                                                          \
+    X(kInputCount, "model_input_count")                                                          \
+    X(kOutputCount, "model_output_count")                                                        \
+    X(kInputInfo, "model_input_info")                                                            \
+    X(kOutputInfo, "model_output_info")                                                          \
+    X(kFindInput, "model_find_input")                                                            \
+    X(kFindOutput, "model_find_output")                                                          \
+    X(kMemoryInfo, "model_memory_info")                                                          \
+    X(kCreate, "session_create")                                                                 \
+    X(kCreateEx, "session_create_ex")                                                            \
+    /* the session calls, in this order (session_io: kGetOutput and after read outputs) */      \
+    X(kSetInput, "session_set_input")                                                            \
+    X(kSetInputF32, "session_set_input_f32")                                                     \
+    X(kInputBuffer, "session_input_buffer")                                                      \
+    X(kGetOutput, "session_get_output")                                                          \
+    X(kGetOutputF32, "session_get_output_f32")                                                   \
+    X(kOutputBuffer, "session_output_buffer")                                                    \
     X(kRun, "session_run")
 #define SDK_ENUM(id, name) id,
 enum Fn { SDK_FUNCTIONS(SDK_ENUM) };
+#undef SDK_ENUM
 #define SDK_NAME(id, name) name "\0"
 const char kNames[] = SDK_FUNCTIONS(SDK_NAME);
+#undef SDK_NAME
 struct NameOffsets {
     uint16_t at[kRun + 1];
     constexpr NameOffsets() : at() {
