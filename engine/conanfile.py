@@ -49,6 +49,7 @@ class SdkEngineConan(ConanFile):
         "dtypes": ["ANY"],  # comma-separated: fp32,int8
         "isa": ["ANY"],  # comma-separated: neon,dotprod,x86 (empty: ref kernels only)
         "threads": [True, False],
+        "coded": [True, False],  # the rANS decoder (only models with coded data need it)
         "lib_name": ["ANY"],
         "shared": [True, False],  # False for iOS: static slices, dead-stripped by the app's link
         "lto": [True, False],
@@ -66,6 +67,7 @@ class SdkEngineConan(ConanFile):
         "dtypes": "fp32,int8",
         "isa": "",
         "threads": True,
+        "coded": True,
         "lib_name": "sdkengine",
         "shared": True,
         "lto": False,
@@ -103,6 +105,7 @@ class SdkEngineConan(ConanFile):
             "dtypes": _split(o.dtypes),
             "isa": _split(o.isa),
             "threads": bool(o.threads),
+            "coded": bool(o.coded),
             "lib_name": str(o.lib_name),
             "export_jni": bool(o.export_jni),
             "hash_style": str(o.hash_style),

@@ -214,6 +214,8 @@ class OpSelection:
     by_model: dict[str, tuple[str, ...]] = field(default_factory=dict)  # model file name -> ops
     dtypes_by_model: dict[str, tuple[str, ...]] = field(default_factory=dict)
     auto: bool = True
+    # the models with rANS-coded data: the engine compiles its decoder only for them
+    coded: tuple[str, ...] = ()
 
 
 def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = True) -> OpSelection:
@@ -226,8 +228,11 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
     avail = available_ops()  # stem -> type
     by_model: dict[str, tuple[str, ...]] = {}
     dt_by_model: dict[str, tuple[str, ...]] = {}
+    coded: list[str] = []
     for m in models:
         model = sdkm.read(m.sdkm, _model_key(m.sdkm))
+        if model.uses_rans():
+            coded.append(m.sdkm.name)
         by_model[m.sdkm.name] = tuple(model.ops_used())
         dts = {_SDKM_DTYPES[d] for d in model.dtypes_used() if d in _SDKM_DTYPES}
         dt_by_model[m.sdkm.name] = tuple(d for d in DTYPES if d in dts)
@@ -253,19 +258,20 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
                                 f"{list(dtypes)}", f'add "{lacking[0]}" to [engine] dtypes, or set dtypes = "auto"')
     if cfg.engine.ops == "auto":
         ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
-        return OpSelection(ops, dtypes, by_model, dt_by_model, True)
+        return OpSelection(ops, dtypes, by_model, dt_by_model, True, tuple(coded))
     explicit = tuple(cfg.engine.ops)
     not_listed = [op for op in used if op.lower() not in {o.lower() for o in explicit}]
     if not_listed:
         raise SdkbuildError(f"engine.ops does not list {', '.join(not_listed)}, which the models use",
                             'add them to [engine] ops, or set ops = "auto"')
-    return OpSelection(tuple(sorted(explicit)), dtypes, by_model, dt_by_model, False)
+    return OpSelection(tuple(sorted(explicit)), dtypes, by_model, dt_by_model, False, tuple(coded))
 
 
 def format_ops(sel: OpSelection, available: set[str] | None = None) -> str:
     """--print-ops: each op, the models using it; ops the engine lacks are marked."""
     lines = [f"ops ({'auto: from the models' if sel.auto else 'listed in sdk.toml'}): {', '.join(sel.ops) or '(none)'}",
-             f"dtypes: {', '.join(sel.dtypes)}"]
+             f"dtypes: {', '.join(sel.dtypes)}",
+             f"rANS decoder: {'yes, for ' + ', '.join(sel.coded) if sel.coded else 'no (no model has coded data)'}"]
     for op in sel.ops:
         users = [n for n, ops in sel.by_model.items() if op in ops]
         lack = "  [not in the engine]" if available is not None and op.lower() not in available else ""
@@ -296,6 +302,9 @@ class EngineRequest:
     # per-SDK symbol names (engine/tools/symbol_prefix.py): "visionkit" -> visionkit_sdk_*;
     # "" = the plain sdk_* names (the host engine of the Python runtime and the tests)
     symbol_prefix: str = ""
+    # the rANS decoder of coded models (Meson option `coded`): `sdkbuild build` compiles it only
+    # when one of the SDK's models is coded; the host engine keeps it
+    coded: bool = True
 
     @property
     def header(self) -> str:
@@ -360,6 +369,7 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
         "dtypes": ",".join(req.dtypes),
         "isa": ",".join(req.isa),
         "threads": str(req.threads),
+        "coded": str(req.coded),
         "lib_name": req.lib_name,
         "shared": str(kind == "shared"),
         "lto": str(req.lto),
@@ -651,7 +661,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             ops=sel.ops, dtypes=sel.dtypes, isa=target.isa, threads=cfg.engine.threads,
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
             extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg), objc=objc,
-            symbol_prefix=cfg.sdk.lib_name,
+            symbol_prefix=cfg.sdk.lib_name, coded=bool(sel.coded),
         )
         key = _config_key(tc, req, out, engine_hash, cfg, models)
         prev = _up_to_date(out, key)
@@ -723,7 +733,7 @@ def _install(cfg: Config, target: Target, tc: Toolchain, req: EngineRequest, eb:
     if inc.exists():
         shutil.rmtree(inc)
     shutil.copytree(eb.package_folder / "include", inc)
-    features = list(req.dtypes) + list(req.isa) + (["threads"] if req.threads else [])
+    features = [*req.dtypes, *req.isa, *(["threads"] if req.threads else []), *(["coded"] if req.coded else [])]
     return {
         "schema": 1,
         "sdk": {"name": cfg.sdk.name, "version": cfg.sdk.version, "lib_name": name},

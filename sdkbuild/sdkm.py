@@ -133,6 +133,13 @@ class Model:
     def dtypes_used(self) -> list[str]:
         return sorted({DTYPE_NAMES[t.dtype] for t in self.tensors})
 
+    def uses_rans(self) -> bool:
+        """Whether the engine needs its rANS decoder for this model (a coded constant or
+        section). Exact for a model read from a file (decode() sets both from what the file
+        holds); for a model about to be written, an upper bound (data is stored coded only
+        where that is smaller)."""
+        return self.code_sections or any(t.encoding == ENC_RANS for t in self.tensors)
+
 
 # --------------------------------------------------------------------------- writing
 
@@ -294,6 +301,28 @@ def decode(data: bytes) -> Model:
         raise SdkmError(f"malformed .sdkm file ({type(e).__name__}: {e})") from None
 
 
+def has_coded_data(data: bytes) -> bool:
+    """Whether an encoded (unencrypted) .sdkm file holds rANS-coded data, i.e. needs the
+    engine's decoder: a coded section, or a constant stored coded. Reads only the section
+    table and the tensor records (no decoding); a malformed file counts as not coded
+    (loading it fails anyway)."""
+    try:
+        nsec = HEADER.unpack_from(data, 0)[4]
+        tensors = None
+        for i in range(min(nsec, 64)):
+            kind, enc, off, sz = SECTION.unpack_from(data, HEADER.size + i * SECTION.size)
+            if enc == ENC_RANS and kind != S_CONST:
+                return True
+            if kind == S_TENSORS:
+                tensors = data[off : off + sz]
+        if tensors is None:
+            return False
+        return any(TENSOR.unpack_from(tensors, at)[-1] == ENC_RANS
+                   for at in range(0, len(tensors) - TENSOR.size + 1, TENSOR.size))
+    except struct.error:
+        return False
+
+
 def _decode(data: bytes) -> Model:
     if len(data) < HEADER.size:
         raise SdkmError(f"file is {len(data)} bytes, shorter than the {HEADER.size}-byte header (truncated?)")
@@ -311,6 +340,7 @@ def _decode(data: bytes) -> Model:
     if zlib.crc32(data[HEADER.size :]) != crc:
         raise SdkmError("CRC-32 mismatch: the file is corrupted")
     sec: dict[int, bytes] = {}
+    coded_sections = False
     for i in range(nsec):
         kind, enc, off, sz = SECTION.unpack_from(data, HEADER.size + i * SECTION.size)
         if off + sz > size or off < HEADER.size + nsec * SECTION.size:
@@ -318,6 +348,7 @@ def _decode(data: bytes) -> Model:
         sec[kind] = data[off : off + sz]
         if enc == ENC_RANS and kind != S_CONST and sz >= 8:
             (raw_size,) = struct.unpack_from("<Q", sec[kind], 0)
+            coded_sections = True
             try:
                 sec[kind] = codec.decode(sec[kind][8:], raw_size)
             except codec.CodecError as e:
@@ -347,7 +378,7 @@ def _decode(data: bytes) -> Model:
         axis, count, soff, zoff = QUANT.unpack_from(qsec, i * QUANT.size)
         quants.append(Quant(blob_array(soff, count, "<f4").copy(), blob_array(zoff, count, "<i4").copy(), axis))
 
-    m = Model()
+    m = Model(code_sections=coded_sections)
     tsec = sec[S_TENSORS]
     for i in range(len(tsec) // TENSOR.size):
         name, dt, rank, flags, *rest = TENSOR.unpack_from(tsec, i * TENSOR.size)

@@ -186,7 +186,7 @@ def run_tune(model_path: Path, calibration: Path | None, eval_data: Path, *, max
                 r.drop = base_quality - r.quality
                 r.cosine = float(np.mean([_cosine(o, f) for o, f in zip(outs, ref, strict=True)]))
                 if libsize is not None:
-                    r.library_bytes = libsize.get(r.ops, r.dtypes)
+                    r.library_bytes = libsize.get(r.ops, r.dtypes, sdkm.has_coded_data(blob))
             except SdkbuildError as e:
                 r.error = e.message.splitlines()[0]
             rows.append(r)
@@ -215,14 +215,14 @@ class _LibrarySizes:
         self.tc = res.toolchain
         self.cache: dict[tuple, int] = {}
 
-    def get(self, ops: tuple[str, ...], dtypes: tuple[str, ...]) -> int:
-        key = (ops, dtypes)
+    def get(self, ops: tuple[str, ...], dtypes: tuple[str, ...], coded: bool) -> int:
+        key = (ops, dtypes, coded)
         if key not in self.cache:
-            self.cache[key] = _build_size(self.tc, self.target, ops, dtypes)
+            self.cache[key] = _build_size(self.tc, self.target, ops, dtypes, coded)
         return self.cache[key]
 
 
-def _build_size(tc, target, ops: tuple[str, ...], dtypes: tuple[str, ...]) -> int:
+def _build_size(tc, target, ops: tuple[str, ...], dtypes: tuple[str, ...], coded: bool) -> int:
     """Bytes of the engine's loadable sections (what a shared library maps; for a static
     slice, what it adds to the app before dead-stripping)."""
     import tempfile
@@ -231,7 +231,7 @@ def _build_size(tc, target, ops: tuple[str, ...], dtypes: tuple[str, ...]) -> in
     from .report.size import archive_members, elf_layout
 
     req = build.EngineRequest(ops=tuple(sorted(ops)), dtypes=dtypes, isa=target.isa, threads=True,
-                              lib_name="sdkengine", lto=False)
+                              lib_name="sdkengine", lto=False, coded=coded)  # the decoder only for coded models
     with tempfile.TemporaryDirectory(prefix="sdkbuild-tune-") as work:
         log = build._Log(Path(work) / "build.log")
         try:

@@ -9,6 +9,7 @@ the host engine.
 from __future__ import annotations
 
 import importlib.util
+import json
 import struct
 import subprocess
 import sys
@@ -28,7 +29,7 @@ from sdkbuild.runtime import EngineError
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = ROOT / "examples" / "models" / "digits_cnn.onnx"
-BAD_MODEL = 3
+BAD_MODEL, UNSUPPORTED = 3, 4
 
 
 def _digits_data():
@@ -167,6 +168,70 @@ def test_engine_refuses_a_corrupt_coded_section(digits) -> None:
     struct.pack_into("<Q", data, off, 1 << 40)  # a decoded size no coded data can reach
     with pytest.raises(EngineError, match="claims"):
         engine().load(fix_crc(bytes(data)))
+
+
+def _symbols(lib: Path) -> set[str]:
+    from elftools.elf.elffile import ELFFile
+
+    with open(lib, "rb") as f:
+        return {s.name for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()}
+
+
+@pytest.mark.slow
+def test_sdk_builds_compile_the_decoder_only_for_coded_models(digits, tmp_path: Path) -> None:
+    """The rANS decoder follows the SDK's models, not its ops: `sdkbuild build` with a coded
+    model compiles it (and the SDK's engine decodes the model bit-exactly), the same SDK with
+    the plain model leaves it out, and that engine refuses a coded file with a clear error."""
+    from sdkbuild.runtime import Engine
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "digits_cnn.onnx").write_bytes(DIGITS.read_bytes())
+    toml = ('[sdk]\nname = "DigitKit"\nversion = "1.0.0"\njava_package = "com.d"\nobjc_prefix = "DK"\n'
+            'targets = ["host"]\n\n[models]\nfiles = ["models/digits_cnn.onnx"]\ncompress = {}\n')
+    out = tmp_path / "build" / "host"
+    x = digits["x_te"][:4]
+
+    def build(compress_: bool) -> tuple[dict, Path, bytes]:
+        (tmp_path / "sdk.toml").write_text(toml.format("true" if compress_ else "false"))
+        r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "build", "--no-bindings", "-j2"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=1800)
+        assert r.returncode == 0, r.stdout + r.stderr
+        info = json.loads((out / "build-info.json").read_text())
+        lib = tmp_path / f"coded_{compress_}.so"  # a path of its own: dlopen reuses a loaded path's library
+        lib.write_bytes((out / info["library"]).read_bytes())
+        return info, lib, (tmp_path / "build" / "models" / "digits_cnn.sdkm").read_bytes()
+
+    info, lib, coded = build(True)
+    assert sdkm.has_coded_data(coded) and "coded" in info["features"]
+    assert "rans_decode" in " ".join(_symbols(out / info["unstripped_library"]))
+    with engine().load(coded) as ref, ref.session() as s:
+        want = [s.run({"input": x[i:i + 1]})["logits"] for i in range(len(x))]
+    with Engine(lib) as eng, eng.load(coded) as m, m.session() as s:
+        for i in range(len(x)):
+            np.testing.assert_array_equal(s.run({"input": x[i:i + 1]})["logits"], want[i])
+
+    info, lib, plain = build(False)
+    assert not sdkm.has_coded_data(plain) and "coded" not in info["features"]
+    assert "rans_decode" not in " ".join(_symbols(out / info["unstripped_library"]))
+    with Engine(lib) as eng:
+        with eng.load(plain) as m, m.session() as s:
+            np.testing.assert_array_equal(s.run({"input": x[:1]})["logits"], want[0])
+        for data in (coded, sdkm.encode(_coded_constants_only())):
+            assert sdkm.has_coded_data(data)
+            with pytest.raises(EngineError) as e:
+                eng.load(data)
+            assert e.value.status == UNSUPPORTED, e.value.message
+            assert "rANS-coded" in e.value.message and "rebuild the SDK with the model" in e.value.message
+
+
+def _coded_constants_only() -> sdkm.Model:
+    """The digits CNN with its constants coded and its sections in the clear."""
+    m = convert_model(onnx.load(str(DIGITS)))
+    for t in m.tensors:
+        if t.data is not None and t.data.size >= 64:
+            t.data = np.round(t.data * 4) / 4  # few distinct values: coding pays, so they are stored coded
+            t.encoding = sdkm.ENC_RANS
+    return m
 
 
 # ----------------------------------------------------------------------------- pruning and low bits

@@ -9,10 +9,12 @@ tests/test_mobile_targets.py, on the example build that test already makes.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from bindings_helpers import shared_once
 
@@ -104,6 +106,18 @@ def test_no_op_engine_keeps_its_hardening(sizes: dict[str, dict], tmp_path_facto
         assert "__stack_chk_fail" in imports
 
 
+def test_no_op_engine_leaves_the_rans_decoder_out(sizes: dict[str, dict], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No model, so no coded model: the decoder (an optional part, compiled only for SDKs with
+    coded models) is not in the library (tests/test_compress.py builds one that has it)."""
+    from elftools.elf.elffile import ELFFile
+
+    folder = shared_once(tmp_path_factory, "size-budget", _make)
+    assert "coded" not in sizes["noop"]["features"]
+    with (folder / "noop" / "build" / "android-arm64-v8a" / sizes["noop"]["unstripped_library"]).open("rb") as f:
+        names = [s.name for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()]
+    assert names and not [n for n in names if "rans" in n.lower()]
+
+
 def _dynamic_tags(lib: Path) -> set[str]:
     from elftools.elf.dynamic import DynamicSection
     from elftools.elf.elffile import ELFFile
@@ -121,3 +135,88 @@ def test_min_sdk_23_takes_the_gnu_hash_only(sizes: dict[str, dict], tmp_path_fac
     assert "DT_HASH" in old and "DT_GNU_HASH" not in old
     assert "DT_GNU_HASH" in new and "DT_HASH" not in new
     assert sizes["noop23"]["sizes"]["stripped"] < sizes["noop"]["sizes"]["stripped"]
+
+
+# Runs the SDK's C API on real ARM code (qemu): the size flags (tiny code model, the core's LTO
+# unit and outliner) must leave a library that loads, refuses and runs models correctly.
+DRIVER = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include "visionkit/engine.h"
+
+int main(int argc, char** argv) {
+    visionkit_sdk_model* m = 0;
+    visionkit_sdk_session* s = 0;
+    visionkit_sdk_tensor_info in, out;
+    int st = visionkit_sdk_model_load_file(0, &m);
+    printf("null %d %s\n", st, visionkit_sdk_last_error());
+    st = visionkit_sdk_model_load_file(argv[1], &m);
+    printf("load %d %s\n", st, visionkit_sdk_last_error());
+    if (st) return 0;
+    visionkit_sdk_session_options_ex o = {sizeof o, 2, 0};
+    if (visionkit_sdk_model_input_info(m, 0, &in) || visionkit_sdk_model_output_info(m, 0, &out) ||
+        visionkit_sdk_session_create_ex(m, &o, &s)) return 2;
+    size_t n = in.byte_size / 4, k = out.byte_size / 4;
+    float* x = malloc(in.byte_size);
+    float* y = malloc(out.byte_size);
+    FILE* f = fopen(argv[2], "rb");
+    if (!f || fread(x, 4, n, f) != n) return 3;
+    fclose(f);
+    printf("bad size %d\n", visionkit_sdk_session_set_input_f32(s, 0, x, n + 1));
+    if (visionkit_sdk_session_set_input_f32(s, 0, x, n) || visionkit_sdk_session_run(s) ||
+        visionkit_sdk_session_get_output_f32(s, 0, y, k)) {
+        printf("run failed: %s\n", visionkit_sdk_last_error());
+        return 4;
+    }
+    printf("rerun %d %s\n", visionkit_sdk_session_run(s), visionkit_sdk_last_error());
+    f = fopen(argv[3], "wb");
+    if (!f || fwrite(y, 4, k, f) != k) return 5;
+    fclose(f);
+    visionkit_sdk_session_free(s);
+    visionkit_sdk_model_free(m);
+    return 0;
+}
+"""
+
+
+def test_size_flags_keep_the_engine_working_under_qemu(sizes: dict[str, dict],
+                                                       tmp_path_factory: pytest.TempPathFactory,
+                                                       tmp_path: Path) -> None:
+    import onnxruntime as ort
+
+    from sdkbuild.convert import convert_file
+
+    tc = zig.SOURCE.detect(TARGETS["android-arm64-v8a"], "21")
+    assert isinstance(tc, Toolchain)
+    if tc.exe_wrapper is None:
+        pytest.skip("qemu-aarch64 is not installed")
+    onnx_path = Path(__file__).resolve().parents[1] / "examples" / "models" / "digits_cnn.onnx"
+    model = tmp_path / "digits.sdkm"
+    convert_file(onnx_path, model)
+    x = np.random.default_rng(3).random((1, 1, 8, 8), dtype=np.float32)
+    (tmp_path / "x.f32").write_bytes(x.tobytes())
+    want = ort.InferenceSession(str(onnx_path)).run(None, {"input": x})[0].ravel()
+    folder = shared_once(tmp_path_factory, "size-budget", _make)
+    env = {**os.environ, **tc.env}
+    for name in ("noop", "all"):
+        out = folder / name / "build" / "android-arm64-v8a"
+        exe = tmp_path / f"driver_{name}"
+        (tmp_path / "driver.c").write_text(DRIVER)
+        cmd = [*tc.cc, *tc.c_args, "-O1", str(tmp_path / "driver.c"), "-o", str(exe), f"-I{out / 'include'}",
+               f"-L{out / 'lib'}", "-lvisionkit", *tc.link_args]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        assert r.returncode == 0, f"{cmd}\n{r.stderr}"
+        r = subprocess.run([*tc.exe_wrapper, str(exe), str(model), str(tmp_path / "x.f32"), str(tmp_path / "y.f32")],
+                           capture_output=True, text=True, timeout=300,
+                           env={**env, "LD_LIBRARY_PATH": str(out / "lib")})
+        assert r.returncode == 0, r.stdout + r.stderr
+        lines = r.stdout.splitlines()
+        assert lines[0] == "null 1 sdk_model_load_file: path is NULL", lines
+        if name == "noop":  # no ops: refused, naming what is missing and the fix
+            assert lines[1].startswith("load 4 ") and "which this engine build does not include" in lines[1], lines
+            continue
+        assert lines[1] == "load 0 ", lines
+        assert lines[2].startswith("bad size 1"), lines
+        assert lines[3].startswith("rerun 6 ") and "is not set" in lines[3], lines
+        got = np.frombuffer((tmp_path / "y.f32").read_bytes(), np.float32)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -1,4 +1,8 @@
 // The public C API (engine.h): argument checks and conversions around the core.
+//
+// Size: the exported functions are thin: each passes its arguments on, in the registers they
+// arrived in, plus a constant naming the call, to one shared implementation per family
+// (loading, model queries, session calls), so the checks and messages exist once.
 #include <fcntl.h>
 #include <math.h>
 #include <string.h>
@@ -27,6 +31,55 @@ using sdk::set_error;
 
 namespace {
 
+// The calls that share an implementation, named in their messages: one string of names (less
+// their "sdk_", which the formats hold) and their offsets (no pointer table: no relocations;
+// no fixed-width padding).
+#define SDK_FUNCTIONS(X)                                                                         \
+    X(kLoadFile, "model_load_file")                                                              \
+    X(kLoadMemory, "model_load_memory")                                                          \
+    X(kLoadInPlace, "model_load_memory_in_place")                                                \
+    X(kInputCount, "model_input_count")                                                          \
+    X(kOutputCount, "model_output_count")                                                        \
+    X(kInputInfo, "model_input_info")                                                            \
+    X(kOutputInfo, "model_output_info")                                                          \
+    X(kFindInput, "model_find_input")                                                            \
+    X(kFindOutput, "model_find_output")                                                          \
+    X(kMemoryInfo, "model_memory_info")                                                          \
+    X(kCreate, "session_create")                                                                 \
+    X(kCreateEx, "session_create_ex")                                                            \
+    /* the session calls, in this order (session_io: kGetOutput and after read outputs) */      \
+    X(kSetInput, "session_set_input")                                                            \
+    X(kSetInputF32, "session_set_input_f32")                                                     \
+    X(kInputBuffer, "session_input_buffer")                                                      \
+    X(kGetOutput, "session_get_output")                                                          \
+    X(kGetOutputF32, "session_get_output_f32")                                                   \
+    X(kOutputBuffer, "session_output_buffer")                                                    \
+    X(kRun, "session_run")
+#define SDK_ENUM(id, name) id,
+enum Fn { SDK_FUNCTIONS(SDK_ENUM) };
+#undef SDK_ENUM
+#define SDK_NAME(id, name) name "\0"
+const char kNames[] = SDK_FUNCTIONS(SDK_NAME);
+#undef SDK_NAME
+struct NameOffsets {
+    uint16_t at[kRun + 1];
+    constexpr NameOffsets() : at() {
+        const char* names[] = {
+#define SDK_STR(id, name) name,
+            SDK_FUNCTIONS(SDK_STR)
+#undef SDK_STR
+        };
+        uint16_t pos = 0;
+        for (int i = 0; i <= kRun; ++i) {
+            at[i] = pos;
+            for (const char* c = names[i]; *c; ++c) ++pos;
+            ++pos;
+        }
+    }
+};
+constexpr NameOffsets kNameAt;
+inline const char* fn_name(Fn id) { return kNames + kNameAt.at[id]; }
+
 // The scale and zero point of a graph input/output (per tensor); scale 0 for float tensors.
 struct Affine {
     float scale;
@@ -38,35 +91,9 @@ Affine io_affine(const sdk::Tensor& x) {
     return Affine{0.0f, 0};
 }
 
-sdk_status fill_info(const sdk::Model* m, int32_t t, sdk_tensor_info* info) {
-    const sdk::Tensor& x = m->tensors[t];
-    memset(info, 0, sizeof *info);
-    info->name = x.name;
-    info->dtype = static_cast<int32_t>(x.dtype);
-    info->rank = x.shape.rank;
-    for (int i = 0; i < SDK_MAX_RANK; ++i) info->dims[i] = x.shape.dims[i];
-    info->byte_size = x.bytes;
-    const Affine a = io_affine(x);
-    info->scale = a.scale;
-    info->zero_point = a.zp;
-    return SDK_OK;
-}
-
-// One message shape for every NULL argument: "<function>: <argument> is NULL".
+// One message shape for every NULL argument: "sdk_<function>: <argument> is NULL".
 sdk_status null_arg(const char* fn, const char* what) {
-    return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s is NULL", fn, what);
-}
-
-bool check_model(const sdk_model* model, const char* fn) {
-    if (model) return true;
-    null_arg(fn, "model");
-    return false;
-}
-
-bool check_session(const sdk_session* session, const char* fn) {
-    if (session) return true;
-    null_arg(fn, "session");
-    return false;
+    return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: %s is NULL", fn, what);
 }
 
 // The tensor of graph input (output = false) or output `index`, or -1 with the error set.
@@ -74,75 +101,182 @@ int32_t io_tensor(const sdk::Model* m, bool output, int32_t index, const char* f
     const int32_t n = output ? m->num_outputs : m->num_inputs;
     const char* what = output ? "output" : "input";
     if (index < 0 || index >= n) {
-        set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s index %d out of range (model has %d %ss)", fn, what, index, n,
+        set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: %s index %d out of range (model has %d %ss)", fn, what, index, n,
                   what);
         return -1;
     }
     return (output ? m->outputs : m->inputs)[index];
 }
 
-sdk_status model_info(const sdk_model* model, bool output, int32_t index, sdk_tensor_info* out_info,
-                      const char* fn) {
-    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
-    if (!out_info) return null_arg(fn, "out_info");
-    int32_t t = io_tensor(M(model), output, index, fn);
-    return t < 0 ? SDK_ERR_INVALID_ARGUMENT : fill_info(M(model), t, out_info);
+// ---- loading
+
+// A size_t option field: its value when the caller's struct (struct_size bytes) covers it
+// and it is not 0, else the default. Option structs only grow at the end (engine.h).
+size_t option_size(const void* options, uint32_t struct_size, size_t offset, size_t fallback) {
+    if (!options || struct_size < offset + sizeof(size_t)) return fallback;
+    size_t v;
+    memcpy(&v, static_cast<const char*>(options) + offset, sizeof v);
+    return v ? v : fallback;
 }
 
-int32_t find_named(const sdk_model* model, bool output, const char* name, const char* fn) {
+sdk_status bad_struct_size(const char* fn, const char* type, uint32_t size) {
+    return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: struct_size is %u; set it to sizeof(sdk_%s)", fn, size, type);
+}
+
+// The size of the regular file open as `fd`, or -1. A function of its own: its struct stat
+// is the one buffer of the file path that needs a stack-protector canary.
+__attribute__((noinline)) int64_t regular_file_size(int fd) {
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) return -1;
+    return sb.st_size;
+}
+
+// The heap copy of a model (64-byte aligned), charged to the model's limit first; nullptr
+// with the error set (SDK_ERR_OUT_OF_MEMORY either way).
+uint8_t* heap_copy(size_t size, size_t limit) {
+    if (size > limit) {
+        sdk::model_limit_error(size, limit, "the copy of the file");
+        return nullptr;
+    }
+    void* p = sdk::aligned_alloc64(size);
+    if (!p) set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
+    return static_cast<uint8_t*>(p);
+}
+
+// sdk_model_load_file(_ex) (src: the path), sdk_model_load_memory(_ex) (src, size: the
+// bytes, copied) and sdk_model_load_memory_in_place(_ex) (the bytes, used in place).
+sdk_status load(const void* src, size_t size, const sdk_model_options* options, sdk_model** out_model, Fn id) {
+    const char* fn = fn_name(id);
+    if (!out_model) return null_arg(fn, "out_model");
+    *out_model = nullptr;
+    if (options && !options->struct_size) return bad_struct_size(fn, "model_options", 0);
+    const size_t limit = option_size(options, options ? options->struct_size : 0,
+                                     offsetof(sdk_model_options, max_model_bytes), SDK_DEFAULT_MAX_MODEL_BYTES);
+    const char* path = static_cast<const char*>(src);
+    uint8_t* bytes;
+    sdk::Backing backing = sdk::Backing::kHeap;
+    if (id != kLoadFile) {
+        if (!src && size) return null_arg(fn, "data");
+        // In place (the caller's bytes, not charged: they are its own, e.g. a mapping) only when
+        // 64-byte aligned, as the format's weights need; anything else is copied once.
+        if (id == kLoadInPlace && src && reinterpret_cast<uintptr_t>(src) % sdk::kAlign == 0) {
+            bytes = static_cast<uint8_t*>(const_cast<void*>(src));
+            backing = sdk::Backing::kBorrowed;
+        } else {
+            if (!(bytes = heap_copy(size, limit))) return SDK_ERR_OUT_OF_MEMORY;
+            if (size) memcpy(bytes, src, size);
+        }
+    } else {
+        if (!path) return null_arg(fn, "path");
+        // open/fstat/mmap (or read)/close: no stdio
+        const int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return set_error(SDK_ERR_IO, "cannot open model file '%s'", path);
+        const int64_t fsize = regular_file_size(fd);
+        size = static_cast<size_t>(fsize);
+        // Zero-copy: a read-only private mapping (page aligned, so the weights are used in
+        // place); its pages are clean and shared with the page cache, so the system can drop
+        // them under memory pressure instead of the app's private memory holding a copy. An
+        // empty file or a failed map falls back to reading into memory.
+        void* p = fsize > 0 ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+        sdk_status st = SDK_OK;
+        bytes = nullptr;
+        if (fsize < 0) {
+            st = set_error(SDK_ERR_IO, "model path '%s' is not a regular file", path);
+        } else if (p != MAP_FAILED) {
+            bytes = static_cast<uint8_t*>(p);
+            backing = sdk::Backing::kMapped;
+        } else if (!(bytes = heap_copy(size, limit))) {
+            st = SDK_ERR_OUT_OF_MEMORY;
+        }
+        for (size_t got = 0; st == SDK_OK && backing == sdk::Backing::kHeap && got < size;) {
+            const ssize_t r = read(fd, bytes + got, size - got);
+            if (r <= 0) st = set_error(SDK_ERR_IO, "cannot read model file '%s'", path);
+            else got += static_cast<size_t>(r);
+        }
+        close(fd);  // a mapping stays valid after close
+        if (st != SDK_OK) {
+            sdk::release_bytes(bytes, size, backing);
+            return st;
+        }
+    }
+    const sdk_status st = sdk::load_model(bytes, size, backing, reinterpret_cast<sdk::Model**>(out_model), limit);
+    if (st != SDK_OK && id == kLoadFile) sdk::prefix_error("%s: ", path);  // (load_model took the bytes over)
+    return st;
+}
+
+// ---- model queries
+
+bool check_model(const sdk_model* model, const char* fn) {
+    if (model) return true;
+    null_arg(fn, "model");
+    return false;
+}
+
+__attribute__((noinline)) int32_t io_count(const sdk_model* model, Fn id) {
+    if (!check_model(model, fn_name(id))) return 0;
+    return id == kOutputCount ? M(model)->num_outputs : M(model)->num_inputs;
+}
+
+sdk_status model_info(const sdk_model* model, int32_t index, sdk_tensor_info* info, Fn id) {
+    const char* fn = fn_name(id);
+    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
+    if (!info) return null_arg(fn, "out_info");
+    const int32_t t = io_tensor(M(model), id == kOutputInfo, index, fn);
+    if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
+    const sdk::Tensor& x = M(model)->tensors[t];
+    memset(info, 0, sizeof *info);
+    info->name = x.name;
+    info->dtype = static_cast<int32_t>(x.dtype);
+    info->rank = x.shape.rank;
+    static_assert(sizeof info->dims == sizeof x.shape.dims, "dims");
+    memcpy(info->dims, x.shape.dims, sizeof info->dims);
+    info->byte_size = x.bytes;
+    const Affine a = io_affine(x);
+    info->scale = a.scale;
+    info->zero_point = a.zp;
+    return SDK_OK;
+}
+
+int32_t find_named(const sdk_model* model, const char* name, Fn id) {
+    const char* fn = fn_name(id);
+    const bool output = id == kFindOutput;
     if (!check_model(model, fn)) return -1;
     if (!name) return null_arg(fn, "name"), -1;
     const sdk::Model* m = M(model);
     const int32_t* list = output ? m->outputs : m->inputs;
     const int32_t n = output ? m->num_outputs : m->num_inputs;
     for (int32_t i = 0; i < n; ++i)
-        if (strcmp(m->tensors[list[i]].name, name) == 0) return i;
+        if (sdk::str_eq(m->tensors[list[i]].name, name)) return i;
     set_error(SDK_ERR_INVALID_ARGUMENT, "model has no %s named '%.64s' (it has: ", output ? "output" : "input", name);
     for (int32_t i = 0; i < n; ++i) sdk::append_error(i ? ", '" : "'", m->tensors[list[i]].name, "'");
     sdk::append_error(")", "", "");
     return -1;
 }
 
-// The session's tensor for input/output `index` and its memory, with the caller's `size`
-// (bytes or elements) and `data` checked; outputs need a successful run first. Returned by
-// value (no out-parameters: their stack slots would cost each caller a stack-protector
-// canary); on failure x is nullptr and `status` says why.
-enum SizeCheck { kNoSize, kBytes, kElements };
-struct IO {
-    const sdk::Tensor* x;
-    union {
-        void* mem;
-        sdk_status status;
-    };
-};
+// ---- sessions
 
-IO session_io(sdk_session* session, bool output, int32_t index, const void* data, size_t size, SizeCheck check,
-              const char* fn) {
-    IO io{nullptr, {nullptr}};
-    io.status = SDK_ERR_INVALID_ARGUMENT;
-    if (!check_session(session, fn)) return io;
-    const sdk::Session* s = S(session);
-    const sdk::Model* m = s->model;
-    int32_t t = io_tensor(m, output, index, fn);
-    if (t < 0) return io;
-    if (output && !s->has_run) {
-        io.status = set_error(SDK_ERR_STATE, "%s: no outputs yet (call sdk_session_run first)", fn);
-        return io;
+// sdk_session_create (options: sdk_session_options) and sdk_session_create_ex (options:
+// sdk_session_options_ex; id kCreateEx). NULL options: one thread, the default limit.
+sdk_status create(const sdk_model* model, const void* options, sdk_session** out_session, Fn id) {
+    const char* fn = fn_name(id);
+    int threads = 1;
+    size_t limit = SDK_DEFAULT_MAX_SESSION_BYTES;
+    if (options && id == kCreateEx) {
+        const auto* o = static_cast<const sdk_session_options_ex*>(options);
+        if (o->struct_size < offsetof(sdk_session_options_ex, num_threads) + sizeof(int32_t)) {
+            if (out_session) *out_session = nullptr;
+            return bad_struct_size(fn, "session_options_ex", o->struct_size);
+        }
+        threads = o->num_threads;
+        limit = option_size(o, o->struct_size, offsetof(sdk_session_options_ex, max_session_bytes), limit);
+    } else if (options) {
+        threads = static_cast<const sdk_session_options*>(options)->num_threads;
     }
-    const sdk::Tensor& x = m->tensors[t];
-    const size_t want = check == kElements ? x.bytes / sdk::dtype_size(x.dtype) : x.bytes;
-    if (check != kNoSize && size != want) {
-        set_error(SDK_ERR_INVALID_ARGUMENT, "%s: %s '%s' has %zu %s, got %zu", fn, output ? "output" : "input", x.name,
-                  want, check == kElements ? "elements" : "bytes", size);
-        return io;
-    }
-    if (check != kNoSize && !data && size) {
-        null_arg(fn, "data");
-        return io;
-    }
-    io.x = &x;
-    io.mem = s->tensor_data[t];
-    return io;
+    if (!out_session) return null_arg(fn, "out_session");
+    *out_session = nullptr;
+    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
+    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: num_threads is %d (use 0 or more)", fn, threads);
+    return sdk::session_create(M(model), threads, reinterpret_cast<sdk::Session**>(out_session), limit);
 }
 
 // Float -> the quantized dtype: round half to even (as QuantizeLinear and the converter's
@@ -156,31 +290,98 @@ int32_t quantize(float x, Affine a, float lo, float hi) {
     return static_cast<int32_t>(v);
 }
 
-// A size_t option field: its value when the caller's struct (struct_size bytes) covers it
-// and it is not 0, else the default. Option structs only grow at the end (engine.h).
-size_t option_size(const void* options, uint32_t struct_size, size_t offset, size_t fallback) {
-    if (!options || struct_size < offset + sizeof(size_t)) return fallback;
-    size_t v;
-    memcpy(&v, static_cast<const char*>(options) + offset, sizeof v);
-    return v ? v : fallback;
+// sdk_session_set_input_f32's conversion into input x's memory.
+sdk_status set_f32(const sdk::Tensor& x, void* mem, const float* data, size_t count, const char* fn) {
+    const sdk::DType dt = x.dtype;
+    if (dt == sdk::DType::I64 || dt == sdk::DType::BOOL)
+        return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: input '%.64s' is %s, not float: set it with sdk_session_set_input",
+                         fn, x.name, dt == sdk::DType::I64 ? "int64" : "bool");
+    if (dt == sdk::DType::F32) {
+        if (count) memcpy(mem, data, count * 4);
+        return SDK_OK;
+    }
+    if (dt == sdk::DType::F16) {
+        for (size_t i = 0; i < count; ++i) static_cast<uint16_t*>(mem)[i] = sdk::float_to_half(data[i]);
+        return SDK_OK;
+    }
+    Affine a = io_affine(x);
+    if (a.scale == 0.0f) a.scale = 1.0f;  // an integer input without quantization: plain conversion
+    const float lo = dt == sdk::DType::I8 ? -128.0f : (dt == sdk::DType::U8 ? 0.0f : -2147483648.0f);
+    const float hi = dt == sdk::DType::I8 ? 127.0f : (dt == sdk::DType::U8 ? 255.0f : 2147483647.0f);
+    for (size_t i = 0; i < count; ++i) {
+        const int32_t q = quantize(data[i], a, lo, hi);
+        if (dt == sdk::DType::I32) static_cast<int32_t*>(mem)[i] = q;
+        else static_cast<uint8_t*>(mem)[i] = static_cast<uint8_t>(q);  // int8 and uint8: the low byte
+    }
+    return SDK_OK;
 }
 
-size_t model_limit(const sdk_model_options* o) {
-    return option_size(o, o ? o->struct_size : 0, offsetof(sdk_model_options, max_model_bytes),
-                       SDK_DEFAULT_MAX_MODEL_BYTES);
+// sdk_session_get_output_f32's conversion from output x's memory.
+void get_f32(const sdk::Tensor& x, const void* mem, float* data, size_t count) {
+    Affine a = io_affine(x);
+    if (a.scale == 0.0f) a.scale = 1.0f;
+    for (size_t i = 0; i < count; ++i) {
+        int64_t q = 0;
+        switch (x.dtype) {
+            case sdk::DType::F32: data[i] = static_cast<const float*>(mem)[i]; continue;
+            case sdk::DType::F16: data[i] = sdk::half_to_float(static_cast<const uint16_t*>(mem)[i]); continue;
+            case sdk::DType::I8: q = static_cast<const int8_t*>(mem)[i]; break;
+            case sdk::DType::U8:
+            case sdk::DType::BOOL: q = static_cast<const uint8_t*>(mem)[i]; break;
+            case sdk::DType::I32: q = static_cast<const int32_t*>(mem)[i]; break;
+            case sdk::DType::I64: q = static_cast<const int64_t*>(mem)[i]; break;
+        }
+        data[i] = a.scale * static_cast<float>(q - a.zp);
+    }
 }
 
-sdk_status bad_struct_size(const char* fn, const char* type, uint32_t size) {
-    return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: options->struct_size is %u; set it to sizeof(%s)", fn, size, type);
+// A session call's work, with the session held: input/output `index`, its memory, the
+// caller's data and size (bytes, or elements for the _f32 calls) checked; outputs need a
+// successful run first. Buffer calls: `data` is out_data and `size` out_size.
+sdk_status session_io(sdk::Session* s, int32_t index, void* data, uintptr_t size, Fn id) {
+    const char* fn = fn_name(id);
+    if (id == kRun) return sdk::session_run(s);
+    const sdk::Model* m = s->model;
+    const bool output = id >= kGetOutput;
+    const int32_t t = io_tensor(m, output, index, fn);
+    if (t < 0) return SDK_ERR_INVALID_ARGUMENT;
+    if (output && !s->has_run) return set_error(SDK_ERR_STATE, "sdk_%s: no outputs yet (call sdk_session_run first)", fn);
+    const sdk::Tensor& x = m->tensors[t];
+    void* mem = s->tensor_data[t];
+    if (id == kInputBuffer || id == kOutputBuffer) {
+        if (!data || !size) return null_arg(fn, "out_data or out_size");
+        *static_cast<void**>(data) = mem;
+        *reinterpret_cast<size_t*>(size) = x.bytes;
+    } else {
+        const bool f32 = id == kSetInputF32 || id == kGetOutputF32;
+        const size_t want = f32 ? x.bytes / sdk::dtype_size(x.dtype) : x.bytes;
+        if (size != want)
+            return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: %s '%s' has %zu %s, got %zu", fn,
+                             output ? "output" : "input", x.name, want, f32 ? "elements" : "bytes",
+                             static_cast<size_t>(size));
+        if (!data && size) return null_arg(fn, "data");
+        if (id == kSetInputF32) {
+            const sdk_status st = set_f32(x, mem, static_cast<const float*>(data), size, fn);
+            if (st != SDK_OK) return st;
+        } else if (id == kGetOutputF32) {
+            get_f32(x, mem, static_cast<float*>(data), size);
+        } else if (size) {
+            memcpy(output ? data : mem, output ? mem : data, size);
+        }
+    }
+    if (!output) s->input_set[index] = 1;  // input_buffer: the caller writes it through the pointer
+    return SDK_OK;
 }
 
-sdk_status create_session(const sdk_model* model, int threads, size_t limit, sdk_session** out_session,
-                          const char* fn) {
-    if (!out_session) return null_arg(fn, "out_session");
-    *out_session = nullptr;
-    if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
-    if (threads < 0) return set_error(SDK_ERR_INVALID_ARGUMENT, "%s: num_threads is %d (use 0 or more)", fn, threads);
-    return sdk::session_create(M(model), threads, reinterpret_cast<sdk::Session**>(out_session), limit);
+// Every session call but free: the session is held (its in-use flag) for the call's duration.
+sdk_status session_call(sdk_session* session, int32_t index, void* data, uintptr_t size, Fn id) {
+    const char* fn = fn_name(id);
+    if (!session) return null_arg(fn, "session");
+    sdk::Session* s = S(session);
+    if (!sdk::session_enter(s, fn)) return SDK_ERR_STATE;
+    const sdk_status st = session_io(s, index, data, size, id);
+    __atomic_store_n(&s->in_use, 0, __ATOMIC_RELEASE);
+    return st;
 }
 
 }  // namespace
@@ -207,277 +408,109 @@ const char* sdk_status_string(sdk_status status) {
     return "unknown status";
 }
 
-// (the exported functions call these, not each other: a call between exported functions
-// goes through the PLT)
-static sdk_status load_file(const char* path, const sdk_model_options* options, sdk_model** out_model) {
-    static const char fn[] = "sdk_model_load_file";
-    if (!out_model) return null_arg(fn, "out_model");
-    *out_model = nullptr;
-    if (options && !options->struct_size) return bad_struct_size(fn, "sdk_model_options", 0);
-    const size_t limit = model_limit(options);
-    if (!path) return null_arg(fn, "path");
-    // open/fstat/mmap (or read)/close: no stdio
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return set_error(SDK_ERR_IO, "cannot open model file '%s'", path);
-    struct stat sb;
-    const uint8_t* bytes = nullptr;
-    size_t size = 0, got = 0;
-    sdk::Backing backing = sdk::Backing::kHeap;
-    sdk_status st = SDK_OK;
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 0) {
-        st = set_error(SDK_ERR_IO, "model path '%s' is not a regular file", path);
-    } else {
-        size = static_cast<size_t>(sb.st_size);
-        // Zero-copy: a read-only private mapping (page aligned, so the weights are used in
-        // place); its pages are clean and shared with the page cache, so the system can drop
-        // them under memory pressure instead of the app's private memory holding a copy. An
-        // empty file or a failed map falls back to reading into memory.
-        void* p = size ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-        if (p != MAP_FAILED) {
-            bytes = static_cast<const uint8_t*>(p);
-            backing = sdk::Backing::kMapped;
-            got = size;
-        } else if (static_cast<uint64_t>(sb.st_size) > limit) {  // a copy counts against the limit
-            st = sdk::model_limit_error(static_cast<uint64_t>(sb.st_size), limit, "the copy of the file");
-        } else if (!(bytes = static_cast<const uint8_t*>(sdk::aligned_alloc64(size)))) {
-            st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
-        }
-    }
-    while (st == SDK_OK && got < size) {
-        ssize_t r = read(fd, const_cast<uint8_t*>(bytes) + got, size - got);
-        if (r <= 0) st = set_error(SDK_ERR_IO, "cannot read model file '%s'", path);
-        else got += static_cast<size_t>(r);
-    }
-    close(fd);  // a mapping stays valid after close
-    if (st != SDK_OK) {
-        sdk::release_bytes(bytes, size, backing);
-        return st;
-    }
-    st = sdk::load_model(bytes, size, backing, reinterpret_cast<sdk::Model**>(out_model), limit);  // takes bytes over
-    if (st != SDK_OK) sdk::prefix_error("%s: ", path);
-    return st;
+// (the exported functions call the shared ones, not each other: a call between exported
+// functions goes through the PLT)
+sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) {
+    return load(path, 0, nullptr, out_model, kLoadFile);
 }
-
-static sdk_status load_memory(const void* data, size_t size, const sdk_model_options* options,
-                              sdk_model** out_model) {
-    static const char fn[] = "sdk_model_load_memory";
-    if (!out_model) return null_arg(fn, "out_model");
-    *out_model = nullptr;
-    if (options && !options->struct_size) return bad_struct_size(fn, "sdk_model_options", 0);
-    const size_t limit = model_limit(options);
-    if (!data && size) return null_arg(fn, "data");
-    if (size > limit) return sdk::model_limit_error(size, limit, "the copy of the file");
-    uint8_t* bytes = static_cast<uint8_t*>(sdk::aligned_alloc64(size));
-    if (!bytes) return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory for the model (%zu bytes)", size);
-    if (size) memcpy(bytes, data, size);
-    return sdk::load_model(bytes, size, sdk::Backing::kHeap, reinterpret_cast<sdk::Model**>(out_model), limit);
-}
-
-static sdk_status load_in_place(const void* data, size_t size, const sdk_model_options* options,
-                                sdk_model** out_model) {
-    // The format aligns the weights to 64 bytes within the file: only a 64-byte aligned
-    // buffer keeps them aligned in place; anything else is copied once by load_memory, which
-    // also reports NULL arguments and a bad struct_size.
-    if (!data || !out_model || reinterpret_cast<uintptr_t>(data) % sdk::kAlign != 0 ||
-        (options && !options->struct_size))
-        return load_memory(data, size, options, out_model);
-    // the caller's bytes are not charged (they are its own, e.g. a mapping); the model's are
-    return sdk::load_model(static_cast<const uint8_t*>(data), size, sdk::Backing::kBorrowed,
-                           reinterpret_cast<sdk::Model**>(out_model), model_limit(options));
-}
-
-sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_model** out_model) {
-    return load_in_place(data, size, nullptr, out_model);
-}
-
-sdk_status sdk_model_load_memory_in_place_ex(const void* data, size_t size, const sdk_model_options* options,
-                                             sdk_model** out_model) {
-    return load_in_place(data, size, options, out_model);
-}
-
-sdk_status sdk_model_load_file(const char* path, sdk_model** out_model) { return load_file(path, nullptr, out_model); }
 
 sdk_status sdk_model_load_file_ex(const char* path, const sdk_model_options* options, sdk_model** out_model) {
-    return load_file(path, options, out_model);
+    return load(path, 0, options, out_model, kLoadFile);
 }
 
 sdk_status sdk_model_load_memory(const void* data, size_t size, sdk_model** out_model) {
-    return load_memory(data, size, nullptr, out_model);
+    return load(data, size, nullptr, out_model, kLoadMemory);
 }
 
 sdk_status sdk_model_load_memory_ex(const void* data, size_t size, const sdk_model_options* options,
                                     sdk_model** out_model) {
-    return load_memory(data, size, options, out_model);
+    return load(data, size, options, out_model, kLoadMemory);
+}
+
+sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_model** out_model) {
+    return load(data, size, nullptr, out_model, kLoadInPlace);
+}
+
+sdk_status sdk_model_load_memory_in_place_ex(const void* data, size_t size, const sdk_model_options* options,
+                                             sdk_model** out_model) {
+    return load(data, size, options, out_model, kLoadInPlace);
 }
 
 void sdk_model_free(sdk_model* model) { sdk::free_model(M(model)); }
 
-int32_t sdk_model_input_count(const sdk_model* model) {
-    return check_model(model, "sdk_model_input_count") ? M(model)->num_inputs : 0;
-}
+int32_t sdk_model_input_count(const sdk_model* model) { return io_count(model, kInputCount); }
 
-int32_t sdk_model_output_count(const sdk_model* model) {
-    return check_model(model, "sdk_model_output_count") ? M(model)->num_outputs : 0;
-}
+int32_t sdk_model_output_count(const sdk_model* model) { return io_count(model, kOutputCount); }
 
 sdk_status sdk_model_input_info(const sdk_model* model, int32_t index, sdk_tensor_info* out_info) {
-    return model_info(model, false, index, out_info, "sdk_model_input_info");
+    return model_info(model, index, out_info, kInputInfo);
 }
 
 sdk_status sdk_model_output_info(const sdk_model* model, int32_t index, sdk_tensor_info* out_info) {
-    return model_info(model, true, index, out_info, "sdk_model_output_info");
+    return model_info(model, index, out_info, kOutputInfo);
 }
 
-int32_t sdk_model_find_input(const sdk_model* model, const char* name) {
-    return find_named(model, false, name, "sdk_model_find_input");
-}
+int32_t sdk_model_find_input(const sdk_model* model, const char* name) { return find_named(model, name, kFindInput); }
 
 int32_t sdk_model_find_output(const sdk_model* model, const char* name) {
-    return find_named(model, true, name, "sdk_model_find_output");
+    return find_named(model, name, kFindOutput);
 }
 
 sdk_status sdk_model_memory_info(const sdk_model* model, sdk_memory_info* out_info) {
-    static const char fn[] = "sdk_model_memory_info";
+    const char* fn = fn_name(kMemoryInfo);
     if (!check_model(model, fn)) return SDK_ERR_INVALID_ARGUMENT;
     if (!out_info) return null_arg(fn, "out_info");
     const sdk::Model* m = M(model);
-    out_info->weights_bytes = m->weights_bytes;
-    out_info->arena_bytes = m->arena_bytes;
-    out_info->arena_lower_bound = m->arena_lower_bound;
-    out_info->naive_bytes = m->naive_bytes;
-    out_info->packed_weights_bytes = m->packed_bytes;
+#define SDK_SAME_PLACE(field, info_field) \
+    (offsetof(sdk::Model, field) - offsetof(sdk::Model, weights_bytes) == offsetof(sdk_memory_info, info_field))
+    static_assert(SDK_SAME_PLACE(arena_bytes, arena_bytes) && SDK_SAME_PLACE(arena_lower_bound, arena_lower_bound) &&
+                      SDK_SAME_PLACE(naive_bytes, naive_bytes) && SDK_SAME_PLACE(packed_bytes, packed_weights_bytes) &&
+                      sizeof *out_info == 5 * sizeof(size_t),
+                  "Model's figures in sdk_memory_info's order");
+#undef SDK_SAME_PLACE
+    memcpy(out_info, &m->weights_bytes, sizeof *out_info);
     return SDK_OK;
 }
 
 sdk_status sdk_session_create(const sdk_model* model, const sdk_session_options* options, sdk_session** out_session) {
-    return create_session(model, options ? options->num_threads : 1, SDK_DEFAULT_MAX_SESSION_BYTES, out_session,
-                          "sdk_session_create");
+    return create(model, options, out_session, kCreate);
 }
 
 sdk_status sdk_session_create_ex(const sdk_model* model, const sdk_session_options_ex* options,
                                  sdk_session** out_session) {
-    static const char fn[] = "sdk_session_create_ex";
-    if (options && options->struct_size < offsetof(sdk_session_options_ex, num_threads) + sizeof(int32_t)) {
-        if (out_session) *out_session = nullptr;
-        return bad_struct_size(fn, "sdk_session_options_ex", options->struct_size);
-    }
-    return create_session(model, options ? options->num_threads : 1,
-                          option_size(options, options ? options->struct_size : 0,
-                                      offsetof(sdk_session_options_ex, max_session_bytes),
-                                      SDK_DEFAULT_MAX_SESSION_BYTES),
-                          out_session, fn);
+    return create(model, options, out_session, kCreateEx);
 }
 
 void sdk_session_free(sdk_session* session) {
-    if (session && !sdk::session_enter(S(session), "sdk_session_free")) return;  // in use: leak, never pull it away
+    if (session && !sdk::session_enter(S(session), "session_free")) return;  // in use: leak, never pull it away
     sdk::session_free(S(session));
 }
 
 sdk_status sdk_session_set_input(sdk_session* session, int32_t index, const void* data, size_t size) {
-    sdk::SessionUse use(session, "sdk_session_set_input");
-    if (use.busy) return SDK_ERR_STATE;
-    IO io = session_io(session, false, index, data, size, kBytes, "sdk_session_set_input");
-    if (!io.x) return io.status;
-    if (size) memcpy(io.mem, data, size);
-    S(session)->input_set[index] = 1;
-    return SDK_OK;
+    return session_call(session, index, const_cast<void*>(data), size, kSetInput);
 }
 
 sdk_status sdk_session_set_input_f32(sdk_session* session, int32_t index, const float* data, size_t count) {
-    static const char fn[] = "sdk_session_set_input_f32";
-    sdk::SessionUse use(session, fn);
-    if (use.busy) return SDK_ERR_STATE;
-    IO io = session_io(session, false, index, data, count, kElements, fn);
-    if (!io.x) return io.status;
-    const sdk::DType dt = io.x->dtype;
-    if (dt == sdk::DType::I64 || dt == sdk::DType::BOOL)
-        return set_error(SDK_ERR_INVALID_ARGUMENT,
-                         "%s: input '%.64s' holds %s values, not numbers to convert from float: pass them with "
-                         "sdk_session_set_input (int64_t or one byte 0/1 per element)",
-                         fn, io.x->name, dt == sdk::DType::I64 ? "int64" : "bool");
-    S(session)->input_set[index] = 1;
-    if (dt == sdk::DType::F32) {
-        if (count) memcpy(io.mem, data, count * 4);
-        return SDK_OK;
-    }
-    if (dt == sdk::DType::F16) {
-        for (size_t i = 0; i < count; ++i) static_cast<uint16_t*>(io.mem)[i] = sdk::float_to_half(data[i]);
-        return SDK_OK;
-    }
-    Affine a = io_affine(*io.x);
-    if (a.scale == 0.0f) a.scale = 1.0f;  // an integer input without quantization: plain conversion
-    const float lo = dt == sdk::DType::I8 ? -128.0f : (dt == sdk::DType::U8 ? 0.0f : -2147483648.0f);
-    const float hi = dt == sdk::DType::I8 ? 127.0f : (dt == sdk::DType::U8 ? 255.0f : 2147483647.0f);
-    for (size_t i = 0; i < count; ++i) {
-        const int32_t q = quantize(data[i], a, lo, hi);
-        if (dt == sdk::DType::I32) static_cast<int32_t*>(io.mem)[i] = q;
-        else static_cast<uint8_t*>(io.mem)[i] = static_cast<uint8_t>(q);  // int8 and uint8: the low byte
-    }
-    return SDK_OK;
+    return session_call(session, index, const_cast<float*>(data), count, kSetInputF32);
 }
 
 sdk_status sdk_session_input_buffer(sdk_session* session, int32_t index, void** out_data, size_t* out_size) {
-    static const char fn[] = "sdk_session_input_buffer";
-    sdk::SessionUse use(session, fn);
-    if (use.busy) return SDK_ERR_STATE;
-    IO io = session_io(session, false, index, nullptr, 0, kNoSize, fn);
-    if (!io.x) return io.status;
-    if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
-    *out_data = io.mem;
-    *out_size = io.x->bytes;
-    S(session)->input_set[index] = 1;  // the caller writes it through the pointer
-    return SDK_OK;
+    return session_call(session, index, out_data, reinterpret_cast<uintptr_t>(out_size), kInputBuffer);
 }
 
-sdk_status sdk_session_run(sdk_session* session) {
-    sdk::SessionUse use(session, "sdk_session_run");
-    if (use.busy) return SDK_ERR_STATE;
-    if (!check_session(session, "sdk_session_run")) return SDK_ERR_INVALID_ARGUMENT;
-    return sdk::session_run(S(session));
-}
+sdk_status sdk_session_run(sdk_session* session) { return session_call(session, 0, nullptr, 0, kRun); }
 
 sdk_status sdk_session_get_output(sdk_session* session, int32_t index, void* data, size_t size) {
-    sdk::SessionUse use(session, "sdk_session_get_output");
-    if (use.busy) return SDK_ERR_STATE;
-    IO io = session_io(session, true, index, data, size, kBytes, "sdk_session_get_output");
-    if (!io.x) return io.status;
-    if (size) memcpy(data, io.mem, size);
-    return SDK_OK;
+    return session_call(session, index, data, size, kGetOutput);
 }
 
 sdk_status sdk_session_get_output_f32(sdk_session* session, int32_t index, float* data, size_t count) {
-    sdk::SessionUse use(session, "sdk_session_get_output_f32");
-    if (use.busy) return SDK_ERR_STATE;
-    IO io = session_io(session, true, index, data, count, kElements, "sdk_session_get_output_f32");
-    if (!io.x) return io.status;
-    Affine a = io_affine(*io.x);
-    if (a.scale == 0.0f) a.scale = 1.0f;
-    for (size_t i = 0; i < count; ++i) {
-        int64_t q = 0;
-        switch (io.x->dtype) {
-            case sdk::DType::F32: data[i] = static_cast<const float*>(io.mem)[i]; continue;
-            case sdk::DType::F16: data[i] = sdk::half_to_float(static_cast<const uint16_t*>(io.mem)[i]); continue;
-            case sdk::DType::I8: q = static_cast<const int8_t*>(io.mem)[i]; break;
-            case sdk::DType::U8:
-            case sdk::DType::BOOL: q = static_cast<const uint8_t*>(io.mem)[i]; break;
-            case sdk::DType::I32: q = static_cast<const int32_t*>(io.mem)[i]; break;
-            case sdk::DType::I64: q = static_cast<const int64_t*>(io.mem)[i]; break;
-        }
-        data[i] = a.scale * static_cast<float>(q - a.zp);
-    }
-    return SDK_OK;
+    return session_call(session, index, data, count, kGetOutputF32);
 }
 
 sdk_status sdk_session_output_buffer(sdk_session* session, int32_t index, const void** out_data, size_t* out_size) {
-    static const char fn[] = "sdk_session_output_buffer";
-    sdk::SessionUse use(session, fn);
-    if (use.busy) return SDK_ERR_STATE;
-    IO io = session_io(session, true, index, nullptr, 0, kNoSize, fn);
-    if (!io.x) return io.status;
-    if (!out_data || !out_size) return null_arg(fn, "out_data or out_size");
-    *out_data = io.mem;
-    *out_size = io.x->bytes;
-    return SDK_OK;
+    return session_call(session, index, const_cast<void**>(out_data), reinterpret_cast<uintptr_t>(out_size),
+                        kOutputBuffer);
 }
 
 }  // extern "C"

@@ -564,12 +564,7 @@ struct NodeRun {
             sdk::aligned_free(scratch);
             sdk::aligned_free(ts);
         }
-        for (sdk::AllocBlock* b = m.allocs; b;) {
-            sdk::AllocBlock* next = b->next;
-            sdk::aligned_free(b->ptr);
-            free(b);
-            b = next;
-        }
+        sdk::free_alloc_chain(m.allocs);
         return ok;
     }
 };

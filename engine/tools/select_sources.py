@@ -18,6 +18,9 @@ Files whose variant contains `dotprod` (e.g. kernels/neon/conv_s8_dotprod.cpp) a
 compiled only when the `dotprod` ISA is selected, into a separate object set that gets
 the ARMv8.2 dotprod flag (the run-time dispatch picks them only on capable CPUs).
 
+With --coded the optional rANS decoder of the core (core/rans.cpp) is listed too: only
+models with coded constants or sections need it (the Meson option `coded`).
+
 Output on stdout, one per line: `src <path>` or `dotprod <path>` (relative to the engine
 folder). Errors go to stderr with exit status 1.
 """
@@ -72,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--features", default="", help="comma-separated feature names for sdk_build_info")
     ap.add_argument("--depfile", help="with --registry: write a Makefile-style depfile (Meson reconfigures "
                     "when a listed op file changes)")
+    ap.add_argument("--coded", action="store_true", help="compile the rANS decoder (core/rans.cpp) for models "
+                    "with coded constants or sections")
     ap.add_argument("--list", action="store_true", help="print the available op types and exit")
     args = ap.parse_args(argv)
 
@@ -122,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
                     groups.append(g.lower())
 
     normal: list[Path] = [src / "ops" / f"{s}.cpp" for s in stems]
+    if args.coded:  # an optional part of the core: only models with coded data need it
+        normal.append(src / "core" / "rans.cpp")
     dot: list[Path] = []
     for isa_dir in isa_dirs:
         kdir = src / "kernels" / isa_dir

@@ -13,7 +13,8 @@ constexpr size_t kAlign = 64;
 inline size_t align_up(size_t n, size_t a = kAlign) { return (n + a - 1) & ~(a - 1); }
 
 // 64-byte aligned, zeroed; nullptr on failure or size overflow. Free with aligned_free.
-// calloc + manual alignment (the block's start is kept just below the aligned pointer):
+// calloc + manual alignment (the block's start is kept in the word just below the aligned
+// pointer; the word below that is free for the caller: model.h chains blocks through it):
 // no posix_memalign/memset imports, and calloc already zeroes. Out of line (status.cpp):
 // one copy instead of one per call site.
 void* aligned_alloc64(size_t bytes);

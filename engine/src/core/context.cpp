@@ -25,7 +25,7 @@ const Tensor* PrepareContext::output(int i) const {
 
 const Attr* PrepareContext::attr(const char* name) const {
     for (int i = 0; i < node->num_attrs; ++i)
-        if (strcmp(node->attrs[i].name, name) == 0) return &node->attrs[i];
+        if (str_eq(node->attrs[i].name, name)) return &node->attrs[i];
     return nullptr;
 }
 
@@ -84,21 +84,18 @@ sdk_status PrepareContext::check_output_shape(int i, const Shape& expected) {
 }
 
 void* PrepareContext::alloc(size_t bytes) {
-    if (model_charge(model, uint64_t(bytes) + sizeof(AllocBlock), "packed weights and op data") != SDK_OK) {
+    if (model_charge(model, bytes, "packed weights and op data") != SDK_OK) {
         prefix_error("node '%.64s' (%s): ", node->name, node->type);
         return nullptr;
     }
-    AllocBlock* b = alloc_array<AllocBlock>(1);
-    void* p = b ? aligned_alloc64(bytes) : nullptr;
+    void* p = aligned_alloc64(bytes);
     if (!p) {
-        free(b);
         set_error(SDK_ERR_OUT_OF_MEMORY, "node '%s' (%s): out of memory allocating %zu bytes", node->name,
                   node->type, bytes);
         return nullptr;
     }
-    b->ptr = p;
-    b->next = model->allocs;
-    model->allocs = b;
+    alloc_next(p) = model->allocs;
+    model->allocs = p;
     model->packed_bytes += align_up(bytes);
     return p;
 }

@@ -7,6 +7,20 @@
 
 namespace sdk {
 
+#if defined(__aarch64__)
+// Every ARMv8-A CPU converts in one instruction (FCVT), IEEE round to nearest even.
+inline float half_to_float(uint16_t h) {
+    __fp16 v;
+    memcpy(&v, &h, 2);
+    return static_cast<float>(v);
+}
+inline uint16_t float_to_half(float f) {
+    const __fp16 v = static_cast<__fp16>(f);
+    uint16_t h;
+    memcpy(&h, &v, 2);
+    return h;
+}
+#else
 inline float half_to_float(uint16_t h) {
     const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
     uint32_t exp = (h >> 10) & 0x1fu, mant = h & 0x3ffu, bits;
@@ -51,5 +65,6 @@ inline uint16_t float_to_half(float f) {
     if (rem > 0x1000u || (rem == 0x1000u && (r & 1u))) ++r;
     return static_cast<uint16_t>(sign | r);
 }
+#endif
 
 }  // namespace sdk

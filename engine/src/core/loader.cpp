@@ -11,7 +11,9 @@
 
 #include "core/alloc.h"
 #include "core/model.h"
+#if SDK_FEATURE_CODED
 #include "core/rans.h"
+#endif
 #include "core/status.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -69,6 +71,13 @@ struct Section {
 // once, and the per-record loops prefix the record ("tensor 'x': ", "node 'n': "), so the
 // formats here stay short and shared.
 #define bad(...) set_error(SDK_ERR_BAD_MODEL, __VA_ARGS__)
+#define bad_ref(record, i, field) bad("%s %d: %s string reference out of range", record, static_cast<int>(i), field)
+// The rANS decoder is optional (meson option `coded`): `sdkbuild build` compiles it only when
+// one of the SDK's models is coded. Without it a coded model is refused before any of its
+// coded data is read, naming the fix.
+#define no_decoder()                                                                            \
+    set_error(SDK_ERR_UNSUPPORTED, "the model is rANS-coded (this engine has no decoder): rebuild " \
+                                   "the SDK with the model in its [models] files")
 
 struct Loader {
     Model* m;
@@ -106,20 +115,16 @@ struct Loader {
         return SDK_OK;
     }
 
+#if SDK_FEATURE_CODED
     // Model-lifetime memory for decoded constants (freed with the model), 64-byte aligned,
     // charged to the model's memory limit first (a coded section may claim ~2048x its size):
     // nullptr with the limit's message set, or with no message on OOM.
     void* model_alloc(size_t bytes) {
-        if (model_charge(m, uint64_t(bytes) + sizeof(AllocBlock), "decoded data") != SDK_OK) return nullptr;
-        AllocBlock* b = alloc_array<AllocBlock>(1);
-        void* p = b ? aligned_alloc64(bytes) : nullptr;
-        if (!p) {
-            free(b);
-            return nullptr;
-        }
-        b->ptr = p;
-        b->next = m->allocs;
-        m->allocs = b;
+        if (model_charge(m, bytes, "decoded data") != SDK_OK) return nullptr;
+        void* p = aligned_alloc64(bytes);
+        if (!p) return nullptr;
+        alloc_next(p) = m->allocs;
+        m->allocs = p;
         return p;
     }
 
@@ -143,28 +148,30 @@ struct Loader {
         return SDK_OK;
     }
 
+#endif
+
     sdk_status header(const uint8_t* d, size_t size);
     sdk_status quants();
     sdk_status tensor(int32_t i);
     sdk_status attrs();
     sdk_status node(int32_t i, int32_t* producer);
+    sdk_status graph_list(const int32_t* list, uint32_t count, bool output, int32_t* producer);
     sdk_status graph_and_nodes();
     sdk_status ops_and_prepare();
 };
 
 sdk_status Loader::header(const uint8_t* d, size_t size) {
     if (size < kHeaderSize)
-        return bad("file is %zu bytes, shorter than the %u-byte header (truncated?)", size, kHeaderSize);
+        return bad("file is %zu bytes, shorter than a header (truncated?)", size);
     if (memcmp(d, "SDKE", 4) == 0)
-        return bad("the model is encrypted: load it through the SDK's API with its key (it decrypts with the "
-                   "platform's crypto and loads the result from memory)");
+        return bad("the model is encrypted: load it with its key through the SDK's API");
     if (memcmp(d, "SDKM", 4) != 0) return bad("not a .sdkm file (bad magic)");
     uint16_t major = rd16(d + 4);
-    if (major != 1) return bad("format version %u is not supported (this engine reads version 1)", major);
+    if (major != 1) return bad("format version %u is not supported (only 1 is)", major);
     uint32_t nsec = rd32(d + 12);
     uint64_t fsize = rd64(d + 16);
     if (fsize != size)
-        return bad("header says %llu bytes but the file has %zu (truncated or padded)",
+        return bad("header says %llu bytes, the file has %zu (truncated or padded)",
                    static_cast<unsigned long long>(fsize), size);
     if (nsec < 1 || nsec > 64 || kHeaderSize + uint64_t(nsec) * kSectionSize > size)
         return bad("bad section count %u", nsec);
@@ -190,8 +197,12 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
             if (sec[kind].present) return bad("section %s appears twice", kKindNames[kind]);
             sec[kind] = Section{d + off, sz, true};
             if (encoding == kEncodingRans && kind != S_CONST) {
+#if SDK_FEATURE_CODED
                 sdk_status st = decode_section(kind);
                 if (st != SDK_OK) return st;
+#else
+                return no_decoder();
+#endif
             } else if (encoding != 0) {
                 return bad("section %s: unknown encoding %u", kKindNames[kind], encoding);
             }
@@ -205,14 +216,12 @@ sdk_status Loader::header(const uint8_t* d, size_t size) {
         const uint32_t rec = kRec[k] & 0x7F;
         if ((kRec[k] & 0x80) && !sec[k].present) return bad("required section %s is missing", kKindNames[k]);
         if (rec > 1 && sec[k].size % rec != 0)
-            return bad("section %s is not a multiple of its %u-byte records", kKindNames[k], rec);
+            return bad("section %s is not a multiple of %u bytes", kKindNames[k], rec);
+        if (rec > 1 && sec[k].size / rec > 0x7FFFFFFF) return bad("section %s has too many records", kKindNames[k]);
     }
-    if (sec[S_GRAPH].size < kGraphRec) return bad("section GRAPH is shorter than its %u-byte record", kGraphRec);
+    if (sec[S_GRAPH].size < kGraphRec) return bad("section GRAPH is too short");
     if (sec[S_STRINGS].size > 0 && sec[S_STRINGS].data[sec[S_STRINGS].size - 1] != 0)
         return bad("section STRINGS does not end with a NUL");
-    if (sec[S_INDICES].size / 4 > 0x7FFFFFFF || sec[S_TENSORS].size / kTensorRec > 0x7FFFFFFF ||
-        sec[S_NODES].size / kNodeRec > 0x7FFFFFFF)
-        return bad("too many records");
     return SDK_OK;
 }
 
@@ -254,7 +263,7 @@ sdk_status Loader::tensor(int32_t i) {
     const Section& c = sec[S_CONST];
     const uint8_t* r = sec[S_TENSORS].data + uint64_t(i) * kTensorRec;
     Tensor& x = m->tensors[i];
-    if (!(x.name = string(rd32(r)))) return bad("tensor %d: name string reference %u is out of range", i, rd32(r));
+    if (!(x.name = string(rd32(r)))) return bad_ref("tensor", i, "name");
     uint8_t dt = r[4], rank = r[5];
     uint16_t flags = rd16(r + 6);
     if (dt < 1 || dt > kMaxDType) return bad("unknown dtype %u", dt);
@@ -278,8 +287,11 @@ sdk_status Loader::tensor(int32_t i) {
     if (encoding > kEncodingRans) return bad("unknown data encoding %u", encoding);
     if (rd32(r + 56) != 0 || rd32(r + 60) != 0) return bad("reserved fields are not zero");
     if (flags & kTensorConstant) {
-        if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant cannot be a graph input/output");
+        if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant is a graph input/output");
         if (encoding == kEncodingRans) {
+#if !SDK_FEATURE_CODED
+            return no_decoder();
+#else
             if (doff % 4 != 0) return bad("coded constant data offset is not 4-byte aligned");
             if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
             uint8_t* dst = static_cast<uint8_t*>(model_alloc(x.bytes));
@@ -290,6 +302,7 @@ sdk_status Loader::tensor(int32_t i) {
                 return bad("coded constant data: %s", why);
             x.const_data = dst;
             m->coded_bytes += static_cast<size_t>(dsize);
+#endif
         } else {
             if (dsize != bytes)
                 return bad("constant data is %llu bytes, its shape needs %llu", static_cast<unsigned long long>(dsize),
@@ -333,7 +346,7 @@ sdk_status Loader::attrs() {
     for (uint32_t i = 0; i < m->num_attrs; ++i) {
         const uint8_t* r = a.data + uint64_t(i) * kAttrRec;
         Attr& x = m->attrs[i];
-        if (!(x.name = string(rd32(r)))) return bad("attribute %u: name string reference out of range", i);
+        if (!(x.name = string(rd32(r)))) return bad_ref("attribute", i, "name");
         uint32_t type = rd32(r + 4);
         x.count = rd32(r + 8);
         uint32_t off = rd32(r + 12);
@@ -343,7 +356,7 @@ sdk_status Loader::attrs() {
             if (x.count != 1 || !x.data) st = bad("bad string value reference");
         } else if (type == kAttrInts || type == kAttrFloats) {
             if (!(x.data = blob_range(off, x.count)))
-                st = bad("%u values at offset %u lie outside the BLOB section", x.count, off);
+                st = bad("%u values lie outside the BLOB section", x.count);
         } else {
             st = bad("unknown type %u", type);
         }
@@ -363,8 +376,8 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
     const int32_t* indices = reinterpret_cast<const int32_t*>(sec[S_INDICES].data);  // 8-aligned section
     const uint8_t* r = sec[S_NODES].data + uint64_t(i) * kNodeRec;
     Node& n = m->nodes[i];
-    if (!(n.type = string(rd32(r)))) return bad("node %d: op type string reference out of range", i);
-    if (!(n.name = string(rd32(r + 4)))) return bad("node %d: name string reference out of range", i);
+    if (!(n.type = string(rd32(r)))) return bad_ref("node", i, "op type");
+    if (!(n.name = string(rd32(r + 4)))) return bad_ref("node", i, "name");
     if (!n.name[0]) n.name = n.type;
     uint32_t ni = rd16(r + 8), no = rd16(r + 10), first = rd32(r + 12), fa = rd32(r + 16), na = rd32(r + 20);
     sdk_status st = index_range(first, ni + no, "inputs/outputs");
@@ -384,7 +397,7 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
         if (t == -1) continue;  // an absent optional input
         if ((st = tensor_index(t, "input", k)) != SDK_OK) return st;
         if (!(m->tensors[t].flags & kTensorConstant) && producer[t] == 0)
-            return bad("input '%.64s' is used before any node produces it (nodes must be in topological order)",
+            return bad("input '%.64s' is used before any node produces it",
                        m->tensors[t].name);
     }
     for (uint32_t k = 0; k < no; ++k) {
@@ -397,6 +410,25 @@ sdk_status Loader::node(int32_t i, int32_t* producer) {
                                                                         : "tensor",
                        x.name, producer[t] > 0 ? ", which is produced twice" : "");
         producer[t] = i + 1;
+    }
+    return SDK_OK;
+}
+
+// The graph's input (before the nodes) or output list (after them); producer as for node().
+// (linear checks: a hostile file may list millions of outputs)
+sdk_status Loader::graph_list(const int32_t* list, uint32_t count, bool output, int32_t* producer) {
+    const char* what = output ? "graph output" : "graph input";
+    for (uint32_t i = 0; i < count; ++i) {
+        const int32_t t = list[i];
+        sdk_status st = tensor_index(t, what, i);
+        if (st != SDK_OK) return st;
+        const Tensor& x = m->tensors[t];
+        int32_t& listed = producer[output ? m->num_tensors + t : t];
+        if (output && producer[t] == 0) return bad("graph output '%.64s' is never produced", x.name);
+        if (!(x.flags & (output ? kTensorGraphOutput : kTensorGraphInput)))
+            return bad("%s '%.64s' lacks the GRAPH_%s flag", what, x.name, output ? "OUTPUT" : "INPUT");
+        if (listed != 0) return bad("tensor '%.64s' is listed twice as a %s", x.name, what);
+        listed = output ? 1 : -1;
     }
     return SDK_OK;
 }
@@ -424,34 +456,18 @@ sdk_status Loader::graph_and_nodes() {
         free(producer);
         return SDK_ERR_OUT_OF_MEMORY;
     }
-    for (uint32_t i = 0; i < nin && st == SDK_OK; ++i) {
-        int32_t t = m->inputs[i];
-        if ((st = tensor_index(t, "graph input", i)) != SDK_OK) break;
-        const Tensor& x = m->tensors[t];
-        if (producer[t] != 0) st = bad("tensor '%.64s' is listed twice as a graph input", x.name);
-        else if (!(x.flags & kTensorGraphInput)) st = bad("graph input '%.64s' lacks the GRAPH_INPUT flag", x.name);
-        producer[t] = -1;
-    }
+    st = graph_list(m->inputs, nin, false, producer);
     for (int32_t i = 0; i < m->num_nodes && st == SDK_OK; ++i) {
         st = node(i, producer);
         if (st != SDK_OK && m->nodes[i].name) prefix_error("node '%.64s': ", m->nodes[i].name);
     }
-    // (linear checks: a hostile file may list millions of outputs)
-    for (uint32_t i = 0; i < nout && st == SDK_OK; ++i) {
-        int32_t t = m->outputs[i];
-        if ((st = tensor_index(t, "graph output", i)) != SDK_OK) break;
-        const Tensor& x = m->tensors[t];
-        if (producer[t] == 0) st = bad("graph output '%.64s' is never produced", x.name);
-        else if (!(x.flags & kTensorGraphOutput)) st = bad("graph output '%.64s' lacks the GRAPH_OUTPUT flag", x.name);
-        else if (producer[nt + t]) st = bad("tensor '%.64s' is listed twice as a graph output", x.name);
-        producer[nt + t] = 1;
-    }
+    if (st == SDK_OK) st = graph_list(m->outputs, nout, true, producer);
     // The flags must agree with the graph's lists in the other direction too.
     for (int32_t t = 0; t < nt && st == SDK_OK; ++t) {
         const Tensor& x = m->tensors[t];
         const bool in = producer[t] < 0, out = producer[nt + t];
         if (((x.flags & kTensorGraphInput) != 0) != in || ((x.flags & kTensorGraphOutput) != 0) != out)
-            st = bad("tensor '%.64s' is flagged GRAPH_%s but is not in the graph's %s list", x.name,
+            st = bad("tensor '%.64s' is flagged GRAPH_%s but is not a graph %s", x.name,
                      in == !(x.flags & kTensorGraphInput) ? "INPUT" : "OUTPUT",
                      in == !(x.flags & kTensorGraphInput) ? "input" : "output");
     }
@@ -481,7 +497,7 @@ sdk_status Loader::ops_and_prepare() {
         Node& n = m->nodes[i];
         n.op = find_op(n.type);
         int k = 0;  // listed already? (at most kMaxListed compares: linear in the node count)
-        while (!n.op && k < nmissing && strcmp(missing[k], n.type) != 0) ++k;
+        while (!n.op && k < nmissing && !str_eq(missing[k], n.type)) ++k;
         if (!n.op && k == nmissing && nmissing < kMaxListed) missing[nmissing++] = n.type;
     }
     if (nmissing) {
@@ -501,7 +517,7 @@ sdk_status Loader::ops_and_prepare() {
             return set_error(SDK_ERR_INTERNAL, "op '%s' has no run function", n.type);
         if (n.scratch_bytes > m->scratch_bytes) m->scratch_bytes = n.scratch_bytes;
         if (n.thread_scratch_bytes > SIZE_MAX / 128 || n.scratch_bytes > SIZE_MAX / 2)
-            return set_error(SDK_ERR_OUT_OF_MEMORY, "node '%s' (%s) requests too much scratch memory", n.name, n.type);
+            return set_error(SDK_ERR_OUT_OF_MEMORY, "node '%s' (%s): too much scratch memory", n.name, n.type);
         if (align_up(n.thread_scratch_bytes) > m->thread_scratch_bytes) m->thread_scratch_bytes = align_up(n.thread_scratch_bytes);
     }
     return SDK_OK;
@@ -511,18 +527,13 @@ sdk_status Loader::ops_and_prepare() {
 
 const OpDef* find_op(const char* type) {
     for (int i = 0; i < kRegisteredOpCount; ++i)
-        if (strcmp(kRegisteredOps[i]->type, type) == 0) return kRegisteredOps[i];
+        if (str_eq(kRegisteredOps[i]->type, type)) return kRegisteredOps[i];
     return nullptr;
 }
 
 void free_model(Model* m) {
     if (!m) return;
-    for (AllocBlock* b = m->allocs; b;) {
-        AllocBlock* next = b->next;
-        aligned_free(b->ptr);
-        free(b);
-        b = next;
-    }
+    free_alloc_chain(m->allocs);
     free(m->tensors);
     free(m->quants);
     free(m->attrs);
@@ -539,10 +550,8 @@ void release_bytes(const uint8_t* bytes, size_t size, Backing backing) {
 }
 
 sdk_status model_limit_error(uint64_t need, size_t limit, const char* what) {
-    return set_error(SDK_ERR_OUT_OF_MEMORY,
-                     "the model needs %llu more bytes for %s, over its limit of %zu: raise "
-                     "sdk_model_options.max_model_bytes if you trust it",
-                     static_cast<unsigned long long>(need), what, limit);
+    return set_error(SDK_ERR_OUT_OF_MEMORY, SDK_LIMIT_FORMAT, "model", static_cast<unsigned long long>(need), what, limit,
+                     "sdk_model_options.max_model_bytes");
 }
 
 sdk_status model_charge(Model* m, uint64_t bytes, const char* what) {
@@ -554,9 +563,16 @@ sdk_status model_charge(Model* m, uint64_t bytes, const char* what) {
 
 sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model** out, size_t max_bytes) {
     *out = nullptr;
-    Model* m = alloc_array<Model>(1);
-    Loader* L = alloc_array<Loader>(1);  // zeroed by calloc (no memset import)
-    sdk_status st = m && L ? SDK_OK : SDK_ERR_OUT_OF_MEMORY;
+    // the model and its loader's state in one zeroed block (calloc: no memset import); the
+    // model comes first, so freeing the model frees both
+    struct ModelAndLoader {
+        Model model;
+        Loader loader;
+    };
+    ModelAndLoader* both = alloc_array<ModelAndLoader>(1);
+    Model* m = both ? &both->model : nullptr;
+    Loader* L = both ? &both->loader : nullptr;
+    sdk_status st = m ? SDK_OK : SDK_ERR_OUT_OF_MEMORY;
     if (m) {
         m->name = "";
         m->bytes = bytes;
@@ -601,7 +617,6 @@ sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model*
     if (st == SDK_ERR_BAD_MODEL) prefix_error("invalid .sdkm model (convert it again): ");
     if (st == SDK_OK) st = L->ops_and_prepare();
     if (st == SDK_OK) st = plan_model(m);
-    free(L);
 #undef bad
     if (st != SDK_OK) {
         free_model(m);

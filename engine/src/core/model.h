@@ -2,6 +2,7 @@
 // after loading, shared by all sessions.
 #pragma once
 
+#include "core/alloc.h"
 #include "core/op.h"
 
 namespace sdk {
@@ -22,10 +23,17 @@ struct Node {
     size_t thread_scratch_bytes;
 };
 
-struct AllocBlock {
-    AllocBlock* next;
-    void* ptr;
-};
+// Model-lifetime blocks (PrepareContext::alloc, decoded constants) are aligned_alloc64 blocks
+// chained through their slack: the word before the one aligned_free reads holds the next
+// block (no separate list node to allocate).
+inline void*& alloc_next(void* p) { return static_cast<void**>(p)[-2]; }
+inline void free_alloc_chain(void* p) {
+    while (p) {
+        void* next = alloc_next(p);
+        aligned_free(p);
+        p = next;
+    }
+}
 
 constexpr size_t kNoOffset = ~static_cast<size_t>(0);
 
@@ -64,16 +72,17 @@ struct Model {
     size_t* tensor_offset;
     const void** tensor_const;  // in tensor_offset's block (freed with it)
 
+    // sdk_memory_info's figures, in its order (sdk_model_memory_info copies them at once)
     size_t weights_bytes;
-    size_t coded_bytes;  // stored size of the rANS-coded constants (decoded at load)
-    size_t packed_bytes;
     size_t arena_bytes;
     size_t arena_lower_bound;
     size_t naive_bytes;
+    size_t packed_bytes;
+    size_t coded_bytes;  // stored size of the rANS-coded constants (decoded at load)
     size_t scratch_bytes;
     size_t thread_scratch_bytes;  // per pool thread, 64-byte aligned
 
-    AllocBlock* allocs;  // PrepareContext::alloc blocks
+    void* allocs;  // the chain of model-lifetime blocks (alloc_next)
 
     // Memory limit (sdk_model_options.max_model_bytes; 0 = none, for models built by hand in
     // tests) and what the model holds so far: the file copy, its tables and the packed

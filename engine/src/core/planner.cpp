@@ -90,47 +90,28 @@ uint64_t place(Planner& p, const int32_t* order, uint64_t cutoff, uint64_t* out)
     return arena;
 }
 
-// Greedy-by-size order: larger first, then earlier first, then by index (deterministic).
-struct Keyed {
-    uint64_t size;
-    int32_t first, index;
-};
-
-bool before(const Keyed& a, const Keyed& b) {
-    if (a.size != b.size) return a.size > b.size;
-    if (a.first != b.first) return a.first < b.first;
-    return a.index < b.index;
-}
-
-// Heap sort: O(n log n) without recursion or the standard library. sift: a max-heap where
-// "greater" = placed later, so the sorted array is in placement order. (Swapped field by
-// field: a struct temporary lands on the stack and costs a stack-protector canary.)
-void swap_keyed(Keyed* v, int32_t a, int32_t b) {
-    const uint64_t size = v[a].size;
-    const int32_t first = v[a].first, index = v[a].index;
-    v[a] = v[b];
-    v[b].size = size;
-    v[b].first = first;
-    v[b].index = index;
-}
-
-void sift(Keyed* v, int32_t root, int32_t end) {
-    for (;;) {
-        int32_t child = 2 * root + 1;
-        if (child >= end) return;
-        if (child + 1 < end && before(v[child], v[child + 1])) ++child;
-        if (!before(v[root], v[child])) return;
-        swap_keyed(v, root, child);
-        root = child;
+// Greedy-by-size order: larger first, then earlier first, then by index: a stable sort (merge
+// sort, bottom-up: no recursion, no standard library) of the indices in increasing order, so
+// the order is unique and plans are deterministic. `tmp`: n scratch entries; returns the
+// array that holds the sorted order (order or tmp).
+int32_t* sort_order(int32_t* order, int32_t* tmp, int32_t n, const uint64_t* size, const PlanBuffer* b) {
+    for (int32_t w = 1; w < n; w *= 2) {
+        for (int32_t lo = 0; lo < n; lo += 2 * w) {
+            const int32_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+            for (int32_t k = lo, i = lo, j = mid; k < hi; ++k) {
+                bool right = i >= mid;
+                if (!right && j < hi) {
+                    const int32_t x = order[j], y = order[i];  // the right one only if strictly before
+                    right = size[x] != size[y] ? size[x] > size[y] : b[x].first < b[y].first;
+                }
+                tmp[k] = right ? order[j++] : order[i++];
+            }
+        }
+        int32_t* const t = order;
+        order = tmp;
+        tmp = t;
     }
-}
-
-void sort_keyed(Keyed* v, int32_t n) {
-    for (int32_t i = n / 2 - 1; i >= 0; --i) sift(v, i, n);
-    for (int32_t end = n - 1; end > 0; --end) {
-        swap_keyed(v, 0, end);
-        sift(v, 0, end);
-    }
+    return order;
 }
 
 uint64_t next_random(uint64_t x) {  // xorshift64 step: deterministic, so plans are reproducible
@@ -154,24 +135,23 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
     }
     const size_t steps = static_cast<size_t>(max_step) + 1, un = static_cast<size_t>(n);
     // All scratch in one zeroed block, in 8-byte words: per buffer 3 u64 arrays, a Slot
-    // (3 words), a Keyed (2) and 3 i32 arrays (2); then the per-step live deltas.
-    static_assert(sizeof(Slot) == 24 && sizeof(Keyed) == 16, "scratch layout");
+    // (3 words) and 3 i32 arrays (2); then the per-step live deltas.
+    static_assert(sizeof(Slot) == 24, "scratch layout");
     uint64_t* block = nullptr;
-    if (un <= SIZE_MAX / 128 && steps <= SIZE_MAX / 16) block = alloc_array<uint64_t>(10 * un + steps + 1 + 6);
+    if (un <= SIZE_MAX / 128 && steps <= SIZE_MAX / 16) block = alloc_array<uint64_t>(8 * un + steps + 1 + 6);
     if (!block) return false;
     uint64_t* size = block;            // aligned sizes
     uint64_t* offsets = size + un;     // the trial pass's offsets
     uint64_t* current = offsets + un;  // the local search's current plan's offsets
     Slot* slots = static_cast<Slot*>(static_cast<void*>(current + un));
-    Keyed* keyed = static_cast<Keyed*>(static_cast<void*>(slots + un));
-    int32_t* order = static_cast<int32_t*>(static_cast<void*>(keyed + un));  // the local search's current order
+    int32_t* order = static_cast<int32_t*>(static_cast<void*>(slots + un));  // the local search's current order
     int32_t* trial = order + un;
     int32_t* hit = trial + un;
-    int64_t* delta = reinterpret_cast<int64_t*>(block + 10 * un);  // per step: change of the live total
+    int64_t* delta = reinterpret_cast<int64_t*>(block + 8 * un);  // per step: change of the live total
     // Lower bound: the largest total size live at one step (a sweep over the step deltas).
     for (int32_t i = 0; i < n; ++i) {
         size[i] = align_up(bufs[i].size);
-        keyed[i] = Keyed{size[i], bufs[i].first, i};
+        order[i] = i;
         if (!valid(bufs[i])) continue;
         delta[bufs[i].first] += static_cast<int64_t>(size[i]);
         delta[bufs[i].last + 1] -= static_cast<int64_t>(size[i]);
@@ -181,11 +161,14 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         running += delta[s];
         if (static_cast<uint64_t>(running) > result->lower_bound) result->lower_bound = static_cast<uint64_t>(running);
     }
-    sort_keyed(keyed, n);
-    for (int32_t i = 0; i < n; ++i) order[i] = keyed[i].index;
+    if (sort_order(order, trial, n, size, bufs) == trial) {  // the sorted order is the current one
+        int32_t* const t = order;
+        order = trial;
+        trial = t;
+    }
     // (the Planner in the block too: a local whose address is taken costs a stack canary)
     static_assert(sizeof(Planner) <= 6 * sizeof(uint64_t), "scratch layout");
-    Planner& p = *reinterpret_cast<Planner*>(block + 10 * un + steps + 1);
+    Planner& p = *reinterpret_cast<Planner*>(block + 8 * un + steps + 1);
     p = Planner{bufs, n, size, slots, hit, 0};
     uint64_t best = place(p, order, ~uint64_t(0), current);
     // Local search (hill climbing with plateau moves, as TVM's USMP hill climb): take a
@@ -223,9 +206,13 @@ bool plan_buffers(PlanBuffer* bufs, int32_t n, PlanResult* result) {
         p.work += un + kClimbIterWork;
         last_pass = p.work - before_work;
         if (arena > best) continue;
-        best = arena;
-        memcpy(order, trial, un * sizeof(int32_t));
-        memcpy(current, offsets, un * sizeof(uint64_t));
+        best = arena;  // (a pass that was not cut short wrote every offset)
+        int32_t* const o = order;  // the trial becomes the current order and plan: swap, no copies
+        order = trial;
+        trial = o;
+        uint64_t* const c = current;
+        current = offsets;
+        offsets = c;
     }
     for (int32_t i = 0; i < n; ++i) bufs[i].offset = current[i];
     result->arena_bytes = best;
@@ -241,39 +228,37 @@ sdk_status plan_model(Model* m) {
     // reads) in one block, the scratch in another: fewer allocations and checks.
     m->tensor_offset = alloc_array<size_t>(2 * un);
     if (m->tensor_offset) m->tensor_const = reinterpret_cast<const void**>(m->tensor_offset + un);
-    int32_t* root = alloc_array<int32_t>(6 * un);  // buffer-sharing root of each tensor
+    int32_t* root = alloc_array<int32_t>(5 * un);  // buffer-sharing root of each tensor
     int32_t* first = root + un;                    // per tensor: producing step
-    int32_t* last = first + un;                    // per tensor: last consuming step
-    int32_t* rlast = last + un;                    // per root: last step of any member
+    // per tensor: last consuming step; for a root, once the sharing is decided, the last step
+    // of any member (a tensor that joins a root is never read through its own entry again)
+    int32_t* rlast = first + un;
     uint32_t* rflags = reinterpret_cast<uint32_t*>(rlast + un);  // per root: union of member flags
     int32_t* buffer = rlast + 2 * un;              // per root: buffer index
     PlanBuffer* bufs = alloc_array<PlanBuffer>(un + 1);  // + the PlanResult (heap, not stack)
     sdk_status st = SDK_OK;
-    if (!m->tensor_offset || !root || !bufs) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
+    if (!m->tensor_offset || !root || !bufs) st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
     if (st == SDK_OK) {
         // "none" is INT32_MIN, not -1: a fill with -1 bytes becomes a memset call (an import)
         for (int32_t t = 0; t < nt; ++t) {
             root[t] = t;
-            first[t] = last[t] = buffer[t] = INT32_MIN;
+            first[t] = rlast[t] = buffer[t] = INT32_MIN;
+            rflags[t] = m->tensors[t].flags;
         }
         // A graph input lives from the start to its last reader, like any tensor: a run
         // consumes its inputs (the session makes the caller set them again; TFLite Micro
         // plans inputs the same way), which keeps an input-sized block out of the peak.
-        for (int32_t i = 0; i < m->num_inputs; ++i) first[m->inputs[i]] = last[m->inputs[i]] = 0;
+        for (int32_t i = 0; i < m->num_inputs; ++i) first[m->inputs[i]] = rlast[m->inputs[i]] = 0;
         for (int32_t s = 0; s < m->num_nodes; ++s) {
             const Node& n = m->nodes[s];
             for (int k = 0; k < n.num_inputs; ++k)
-                if (n.inputs[k] >= 0 && last[n.inputs[k]] < s) last[n.inputs[k]] = s;
+                if (n.inputs[k] >= 0 && rlast[n.inputs[k]] < s) rlast[n.inputs[k]] = s;
             for (int k = 0; k < n.num_outputs; ++k) {
                 first[n.outputs[k]] = s;
-                if (last[n.outputs[k]] < s) last[n.outputs[k]] = s;
+                if (rlast[n.outputs[k]] < s) rlast[n.outputs[k]] = s;
             }
         }
-        for (int32_t i = 0; i < m->num_outputs; ++i) last[m->outputs[i]] = steps - 1;
-        for (int32_t t = 0; t < nt; ++t) {
-            rlast[t] = last[t];
-            rflags[t] = m->tensors[t].flags;
-        }
+        for (int32_t i = 0; i < m->num_outputs; ++i) rlast[m->outputs[i]] = steps - 1;
         // Sharing, in node order: an alias output joins its input's root; an in-place
         // output joins input 0's root (kOpInplaceAny: the first fitting input's) when no
         // member of that root is used later, the root is no graph output and not a
@@ -291,7 +276,7 @@ sdk_status plan_model(Model* m) {
                 const int32_t rk = root[ik];
                 if (f & kOpAlias) {  // the output IS the input's memory: no conditions, but the sizes
                     if (m->tensors[ik].bytes != bytes)
-                        st = set_error(SDK_ERR_INTERNAL, "node '%s': alias op with different input/output sizes", n.name);
+                        st = set_error(SDK_ERR_INTERNAL, "node '%s': alias op changes the size", n.name);
                 } else {
                     const uint32_t blocked = kTensorConstant | kTensorGraphOutput;  // inputs are consumed
                     bool ok = rlast[rk] == s && !(rflags[rk] & blocked) && !(rflags[out] & kTensorGraphInput) &&
@@ -327,21 +312,19 @@ sdk_status plan_model(Model* m) {
         static_assert(sizeof(PlanResult) <= sizeof(PlanBuffer), "PlanResult in the bufs block");
         PlanResult& res = *reinterpret_cast<PlanResult*>(bufs + un);
         if (!plan_buffers(bufs, nb, &res)) {
-            st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory planning the arena");
+            st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");
         } else if (res.naive_bytes > SIZE_MAX / 2) {
-            st = set_error(SDK_ERR_UNSUPPORTED, "model needs more activation memory than this platform can address");
+            st = set_error(SDK_ERR_UNSUPPORTED, "activations exceed this platform's address space");
         } else {
-            for (int32_t t = 0; t < nt; ++t)
-                m->tensor_offset[t] = !(m->tensors[t].flags & kTensorConstant) && buffer[root[t]] >= 0
-                                          ? static_cast<size_t>(bufs[buffer[root[t]]].offset)
-                                          : kNoOffset;
             m->arena_bytes = static_cast<size_t>(res.arena_bytes);
             m->arena_lower_bound = static_cast<size_t>(res.lower_bound);
             // naive: every activation tensor its own buffer, no sharing at all
-            m->naive_bytes = 0;
-            for (int32_t t = 0; t < nt; ++t)
-                if (!(m->tensors[t].flags & kTensorConstant) && first[t] >= 0)
-                    m->naive_bytes += align_up(m->tensors[t].bytes);
+            for (int32_t t = 0; t < nt; ++t) {
+                const bool constant = m->tensors[t].flags & kTensorConstant;
+                m->tensor_offset[t] = !constant && buffer[root[t]] >= 0 ? static_cast<size_t>(bufs[buffer[root[t]]].offset)
+                                                                        : kNoOffset;
+                if (!constant && first[t] >= 0) m->naive_bytes += align_up(m->tensors[t].bytes);
+            }
         }
     }
     free(root);

@@ -73,10 +73,8 @@ sdk_status session_create(const Model* m, int threads, Session** out, size_t max
     const uint64_t need = uint64_t(m->arena_bytes) + m->scratch_bytes + nthreads * m->thread_scratch_bytes +
                           (uint64_t(m->num_tensors) + m->num_io + m->num_inputs) * sizeof(void*);
     if (need > max_bytes)
-        return set_error(SDK_ERR_OUT_OF_MEMORY,
-                         "the session needs %llu bytes (arena %zu), over its limit of %zu: raise "
-                         "sdk_session_options_ex.max_session_bytes if you trust the model",
-                         static_cast<unsigned long long>(need), m->arena_bytes, max_bytes);
+        return set_error(SDK_ERR_OUT_OF_MEMORY, SDK_LIMIT_FORMAT, "session", static_cast<unsigned long long>(need),
+                         "its arena and scratch", max_bytes, "sdk_session_options_ex.max_session_bytes");
     Session* s = alloc_array<Session>(1);
     size_t per_thread = 0, n = 1;
     if (s) {
@@ -95,9 +93,8 @@ sdk_status session_create(const Model* m, int threads, Session** out, size_t max
     }
     if (!s || !s->arena || !s->scratch || !s->tensor_data || (per_thread && !s->thread_scratch)) {
         session_free(s);
-        return set_error(SDK_ERR_OUT_OF_MEMORY,
-                         "out of memory creating a session (arena %zu bytes, scratch %zu, per-thread scratch %zu x %zu)",
-                         m->arena_bytes, m->scratch_bytes, per_thread, n);
+        return set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory creating a session (%llu bytes)",
+                         static_cast<unsigned long long>(need));
     }
     s->io_data = s->tensor_data + m->num_tensors;
     for (int32_t t = 0; t < m->num_tensors; ++t) {
@@ -122,7 +119,7 @@ sdk_status session_create(const Model* m, int threads, Session** out, size_t max
 
 bool session_enter(Session* s, const char* fn) {
     if (!__atomic_exchange_n(&s->in_use, 1, __ATOMIC_ACQUIRE)) return true;
-    set_error(SDK_ERR_STATE, "%s: the session is in use on another thread: use one session per thread", fn);
+    set_error(SDK_ERR_STATE, "sdk_%s: the session is in use on another thread: use one session per thread", fn);
     return false;
 }
 
@@ -147,8 +144,7 @@ sdk_status session_run(Session* s) {
     for (int32_t i = 0; i < m->num_inputs; ++i)
         if (!s->input_set[i])
             return set_error(SDK_ERR_STATE,
-                             "sdk_session_run: input '%.64s' is not set (a run consumes its inputs: set every "
-                             "input before each run)",
+                             "sdk_session_run: input '%.64s' is not set (set every input before each run)",
                              m->tensors[m->inputs[i]].name);
     for (int32_t i = 0; i < m->num_inputs; ++i) s->input_set[i] = 0;
     clear_error();

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "core/alloc.h"
+#include "core/status.h"  // keys_ready
 
 #if SDK_FEATURE_THREADS
 #include <pthread.h>
@@ -17,10 +18,12 @@ namespace sdk {
 // key is made there when the library loads). Callers have no value set: index 0; pool
 // workers store index + 1 at start.
 extern pthread_key_t g_index_key __attribute__((visibility("hidden")));
-extern bool g_index_key_ok __attribute__((visibility("hidden")));
+extern int g_keys __attribute__((visibility("hidden")));  // 2: made (status.cpp)
 
 int current_thread_index() {
-    uintptr_t v = g_index_key_ok ? reinterpret_cast<uintptr_t>(pthread_getspecific(g_index_key)) : 0;
+    // (workers exist only once the keys are made: pool_create makes them)
+    uintptr_t v = __atomic_load_n(&g_keys, __ATOMIC_RELAXED) == 2
+                      ? reinterpret_cast<uintptr_t>(pthread_getspecific(g_index_key)) : 0;
     return v ? static_cast<int>(v - 1) : 0;
 }
 #else
@@ -234,7 +237,7 @@ void start_workers(ThreadPool* p) {
 
 ThreadPool* pool_create(int threads) {
     // without the index key every worker would see index 0 and share one scratch block
-    if (threads <= 1 || !g_index_key_ok) return nullptr;
+    if (threads <= 1 || !keys_ready()) return nullptr;
     ThreadPool* p = alloc_array<ThreadPool>(1);
     if (p) p->threads = threads > 64 ? 64 : threads;
     return p;

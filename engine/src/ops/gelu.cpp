@@ -5,6 +5,8 @@
 // through a 256-entry table.
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #include "kernels/ref/unary.h"
 #include "ops/unary_op.h"
 
@@ -19,7 +21,7 @@ void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
 
 sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     const char* a = ctx.attr_string("approximate", "none");
-    if (strcmp(a, "none") != 0 && strcmp(a, "tanh") != 0)
+    if (!str_eq(a, "none") && !str_eq(a, "tanh"))
         return ctx.fail(SDK_ERR_BAD_MODEL, "approximate is '%.32s'; expected 'none' or 'tanh'", a);
     p->alpha = a[0] == 't' ? 1.0f : 0.0f;  // the tanh approximation
     return SDK_OK;

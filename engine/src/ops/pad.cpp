@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #include "core/op.h"
 #include "kernels/ref/move.h"
 #include "ops/fill_value.h"
@@ -28,10 +30,10 @@ sdk_status prepare(PrepareContext& ctx) {
     ref::PadParams* p = opu::alloc_op_data<ref::PadParams>(ctx);
     if (!p) return SDK_ERR_OUT_OF_MEMORY;
     const char* mode = ctx.attr_string("mode", "constant");
-    if (strcmp(mode, "constant") == 0) p->mode = ref::kPadConstant;
-    else if (strcmp(mode, "reflect") == 0) p->mode = ref::kPadReflect;
-    else if (strcmp(mode, "edge") == 0) p->mode = ref::kPadEdge;
-    else if (strcmp(mode, "wrap") == 0) p->mode = ref::kPadWrap;
+    if (str_eq(mode, "constant")) p->mode = ref::kPadConstant;
+    else if (str_eq(mode, "reflect")) p->mode = ref::kPadReflect;
+    else if (str_eq(mode, "edge")) p->mode = ref::kPadEdge;
+    else if (str_eq(mode, "wrap")) p->mode = ref::kPadWrap;
     else return ctx.fail(SDK_ERR_UNSUPPORTED, "mode '%s' is not supported (constant, reflect, edge, wrap)", mode);
     float value = 0.0f;
     if ((st = opu::float_attr(ctx, "value", 0.0f, &value)) != SDK_OK) return st;

@@ -13,6 +13,8 @@
 // output quantized like the input, resizing only the last two axes (|cubic_coeff_a| <= 1).
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #include "core/op.h"
 #include "kernels/ref/resize.h"
 #include "ops/fill_value.h"
@@ -23,7 +25,7 @@ namespace {
 
 int lookup(const char* v, const char* const* names, int n) {
     for (int i = 0; i < n; ++i)
-        if (strcmp(v, names[i]) == 0) return i;
+        if (str_eq(v, names[i])) return i;
     return -1;
 }
 

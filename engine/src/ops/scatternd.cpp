@@ -4,6 +4,8 @@
 // order; in place when the planner lets it reuse data's memory.
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #include "ops/index_op.h"
 
 namespace sdk {
@@ -30,7 +32,7 @@ sdk_status prepare(PrepareContext& ctx) {
     static const char* const kNames[] = {"none", "add", "mul", "max", "min"};
     d->reduction = -1;
     for (int i = 0; i < 5; ++i)
-        if (strcmp(red, kNames[i]) == 0) d->reduction = i;
+        if (str_eq(red, kNames[i])) d->reduction = i;
     if (d->reduction < 0)
         return ctx.fail(SDK_ERR_UNSUPPORTED, "reduction '%s' is not supported (none, add, mul, max, min)", red);
     d->dtype = x.dtype;

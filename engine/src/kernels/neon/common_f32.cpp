@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 namespace sdk {
 namespace ref {
 namespace {
@@ -22,7 +24,7 @@ bool neon_sgemm_enabled() {
     int s = __atomic_load_n(&g_neon_state, __ATOMIC_RELAXED);
     if (s < 0) {
         const char* force = getenv("SDK_F32_GEMM");
-        s = force && strcmp(force, "ref") == 0 ? 0 : 1;
+        s = force && str_eq(force, "ref") ? 0 : 1;
         __atomic_store_n(&g_neon_state, s, __ATOMIC_RELAXED);
     }
     return s == 1;

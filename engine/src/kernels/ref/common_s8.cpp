@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #include "kernels/gemm_s8.h"
 
 #if defined(__linux__) || defined(__ANDROID__)
@@ -84,25 +86,25 @@ const char* gemm_kernel_name(GemmKernel k) {
 GemmKernel gemm_kernel() {
     const char* force = getenv("SDK_INT8_GEMM");
     const bool any = !force || !*force;
-    if (!any && strcmp(force, "ref") == 0) return gemm_ref;
+    if (!any && str_eq(force, "ref")) return gemm_ref;
 #if defined(SDK_FEATURE_DOTPROD) && SDK_FEATURE_DOTPROD
-    if ((any || strcmp(force, "dotprod") == 0) && kDotprodCompiled && cpu_has_dotprod()) return gemm_neon_dotprod;
+    if ((any || str_eq(force, "dotprod")) && kDotprodCompiled && cpu_has_dotprod()) return gemm_neon_dotprod;
 #endif
 #if SDK_FEATURE_NEON
-    if (any || strcmp(force, "neon") == 0) return gemm_neon;
+    if (any || str_eq(force, "neon")) return gemm_neon;
 #endif
 #if SDK_FEATURE_X86
     // "vnni" (AVX512-VNNI conv kernels, kernels/x86/conv_s8.h) runs the AVX2 kernel elsewhere
-    if ((any || strcmp(force, "avx2") == 0 || strcmp(force, "vnni") == 0) && cpu_has_avx2()) return gemm_avx2;
+    if ((any || str_eq(force, "avx2") || str_eq(force, "vnni")) && cpu_has_avx2()) return gemm_avx2;
     // the SSE4.1 tier: CPUs without AVX2 (kernels/x86/common_s8_sse41.cpp)
-    if ((any || strcmp(force, "sse41") == 0) && cpu_has_sse41()) return gemm_sse41;
+    if ((any || str_eq(force, "sse41")) && cpu_has_sse41()) return gemm_sse41;
 #endif
     return gemm_ref;
 }
 
 RequantRow requant_row_kernel() {
     const char* force = getenv("SDK_INT8_GEMM");
-    if (force && (strcmp(force, "ref") == 0 || strcmp(force, "sse41") == 0)) return requant_row_ref;  // sse41: no AVX2
+    if (force && (str_eq(force, "ref") || str_eq(force, "sse41"))) return requant_row_ref;  // sse41: no AVX2
 #if SDK_FEATURE_NEON
     return requant_row_neon;
 #endif

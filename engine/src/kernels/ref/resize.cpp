@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #include "kernels/ref/resize.h"
 
 // The tables must be the same on every target (int8 results are bit-exact with the
@@ -107,7 +109,7 @@ bool resize_simd() {
     int s = __atomic_load_n(&g_simd, __ATOMIC_RELAXED);
     if (s < 0) {
         const char* force = getenv("SDK_F32_GEMM");
-        s = !(force && strcmp(force, "ref") == 0) && simd_supported() ? 1 : 0;
+        s = !(force && str_eq(force, "ref")) && simd_supported() ? 1 : 0;
         __atomic_store_n(&g_simd, s, __ATOMIC_RELAXED);
     }
     return s == 1;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 namespace sdk {
 namespace ref {
 namespace {
@@ -64,7 +66,7 @@ bool x86_sgemm_avx2_enabled() {
         __builtin_cpu_init();
         const char* force = getenv("SDK_F32_GEMM");
         // "sse41" forces the SSE4.1 tier (kernels/x86/common_f32_sse41.cpp): AVX2 off
-        s = (!force || (strcmp(force, "ref") != 0 && strcmp(force, "sse41") != 0)) && __builtin_cpu_supports("avx2") &&
+        s = (!force || (!str_eq(force, "ref") && !str_eq(force, "sse41"))) && __builtin_cpu_supports("avx2") &&
                     __builtin_cpu_supports("fma")
                 ? 1
                 : 0;
@@ -89,7 +91,7 @@ bool x86_f32_avx512_enabled() {
     int s = __atomic_load_n(&g_state512, __ATOMIC_RELAXED);
     if (s < 0) {
         const char* force = getenv("SDK_F32_GEMM");
-        s = (!force || strcmp(force, "avx2") != 0) && __builtin_cpu_supports("avx512f") ? 1 : 0;
+        s = (!force || !str_eq(force, "avx2")) && __builtin_cpu_supports("avx512f") ? 1 : 0;
         __atomic_store_n(&g_state512, s, __ATOMIC_RELAXED);
     }
     return s == 1;

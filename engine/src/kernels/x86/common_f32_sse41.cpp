@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #define SDK_SSE41_HOT SDK_HOT_TARGET("sse4.1")
 
 namespace sdk {
@@ -96,8 +98,8 @@ bool x86_sgemm_sse41_enabled() {
     if (s < 0) {
         __builtin_cpu_init();
         const char* force = getenv("SDK_F32_GEMM");
-        const bool forced = force && strcmp(force, "sse41") == 0;
-        const bool off = force && strcmp(force, "ref") == 0;
+        const bool forced = force && str_eq(force, "sse41");
+        const bool off = force && str_eq(force, "ref");
         const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
         s = cpu_sse41() && (forced || (!off && !avx2)) ? 1 : 0;
         __atomic_store_n(&g_sse41, s, __ATOMIC_RELAXED);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/status.h"  // str_eq
+
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 
@@ -35,8 +37,8 @@ int pl_kind() {
     const bool any = !force || !*force;
     const bool vnni = __builtin_cpu_supports("avx512vnni") != 0 && __builtin_cpu_supports("avx512vl") != 0 &&
                       __builtin_cpu_supports("avx512bw") != 0;  // (masked byte stores for the tails)
-    if ((any || strcmp(force, "vnni") == 0) && vnni) return kPlVnni;
-    if (any || strcmp(force, "avx2") == 0) return kPlAvx2;
+    if ((any || str_eq(force, "vnni")) && vnni) return kPlVnni;
+    if (any || str_eq(force, "avx2")) return kPlAvx2;
     return kPlNone;
 }
 
