@@ -92,7 +92,6 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "sdk_status_string": (ctypes.c_char_p, [ctypes.c_int]),
     "sdk_model_load_file": (ctypes.c_int, [ctypes.c_char_p, ctypes.POINTER(_P)]),
     "sdk_model_load_memory": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(_P)]),
-    "sdk_model_load_memory_in_place": (ctypes.c_int, [_P, ctypes.c_size_t, ctypes.POINTER(_P)]),
     "sdk_model_load_memory_in_place_ex": (
         ctypes.c_int, [_P, ctypes.c_size_t, ctypes.POINTER(_ModelOptions), ctypes.POINTER(_P)],
     ),

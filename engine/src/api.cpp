@@ -37,7 +37,6 @@ namespace {
 #define SDK_FUNCTIONS(X)                                                                         \
     X(kLoadFile, "model_load_file")                                                              \
     X(kLoadMemory, "model_load_memory")                                                          \
-    X(kLoadInPlace, "model_load_memory_in_place")                                                \
     X(kInputCount, "model_input_count")                                                          \
     X(kOutputCount, "model_output_count")                                                        \
     X(kInputInfo, "model_input_info")                                                            \
@@ -144,8 +143,10 @@ uint8_t* heap_copy(size_t size, size_t limit) {
 }
 
 // sdk_model_load_file(_ex) (src: the path), sdk_model_load_memory(_ex) (src, size: the
-// bytes, copied) and sdk_model_load_memory_in_place(_ex) (the bytes, used in place).
-sdk_status load(const void* src, size_t size, const sdk_model_options* options, sdk_model** out_model, Fn id) {
+// bytes, copied) and sdk_model_load_memory_in_place_ex (in_place: the bytes used in place;
+// its errors are sdk_model_load_memory's, as engine.h says).
+sdk_status load(const void* src, size_t size, const sdk_model_options* options, sdk_model** out_model, Fn id,
+                bool in_place = false) {
     const char* fn = fn_name(id);
     if (!out_model) return null_arg(fn, "out_model");
     *out_model = nullptr;
@@ -159,7 +160,7 @@ sdk_status load(const void* src, size_t size, const sdk_model_options* options, 
         if (!src && size) return null_arg(fn, "data");
         // In place (the caller's bytes, not charged: they are its own, e.g. a mapping) only when
         // 64-byte aligned, as the format's weights need; anything else is copied once.
-        if (id == kLoadInPlace && src && reinterpret_cast<uintptr_t>(src) % sdk::kAlign == 0) {
+        if (in_place && src && reinterpret_cast<uintptr_t>(src) % sdk::kAlign == 0) {
             bytes = static_cast<uint8_t*>(const_cast<void*>(src));
             backing = sdk::Backing::kBorrowed;
         } else {
@@ -427,13 +428,9 @@ sdk_status sdk_model_load_memory_ex(const void* data, size_t size, const sdk_mod
     return load(data, size, options, out_model, kLoadMemory);
 }
 
-sdk_status sdk_model_load_memory_in_place(const void* data, size_t size, sdk_model** out_model) {
-    return load(data, size, nullptr, out_model, kLoadInPlace);
-}
-
 sdk_status sdk_model_load_memory_in_place_ex(const void* data, size_t size, const sdk_model_options* options,
                                              sdk_model** out_model) {
-    return load(data, size, options, out_model, kLoadInPlace);
+    return load(data, size, options, out_model, kLoadMemory, true);
 }
 
 void sdk_model_free(sdk_model* model) { sdk::free_model(M(model)); }

@@ -142,13 +142,6 @@ SDK_API sdk_status sdk_model_load_file(const char *path, sdk_model **out_model);
 /* Loads from memory. The bytes are copied, so the caller may free them on return. */
 SDK_API sdk_status sdk_model_load_memory(const void *data, size_t size, sdk_model **out_model);
 
-/* Loads from memory without copying when `data` is 64-byte aligned (e.g. a mapped file or
- * asset: mappings are page aligned): the model then reads its weights from `data`, which
- * must stay valid and unchanged until sdk_model_free. Unaligned data is copied, as by
- * sdk_model_load_memory (the caller may then free it on return); errors are reported as
- * sdk_model_load_memory's. */
-SDK_API sdk_status sdk_model_load_memory_in_place(const void *data, size_t size, sdk_model **out_model);
-
 /* sdk_model_load_file and sdk_model_load_memory with options (NULL = defaults): a model that would hold more than
  * max_model_bytes fails with SDK_ERR_OUT_OF_MEMORY before that memory is allocated
  * (a mapped file's pages do not count: they are the system's clean, droppable file pages). */
@@ -156,10 +149,19 @@ SDK_API sdk_status sdk_model_load_file_ex(const char *path, const sdk_model_opti
                                           sdk_model **out_model);
 SDK_API sdk_status sdk_model_load_memory_ex(const void *data, size_t size, const sdk_model_options *options,
                                             sdk_model **out_model);
-/* sdk_model_load_memory_in_place with options: the limit covers what the model allocates (its
- * tables, packed weights, and the copy of unaligned data), not the caller's `data` used in place. */
+/* Loads from memory without copying when `data` is 64-byte aligned (e.g. a mapped file or
+ * asset: mappings are page aligned): the model then reads its weights from `data`, which
+ * must stay valid and unchanged until sdk_model_free. Unaligned data is copied, as by
+ * sdk_model_load_memory (the caller may then free it on return); errors are reported as
+ * sdk_model_load_memory's. With options (NULL = defaults), the limit covers what the model
+ * allocates (its tables, packed weights, and the copy of unaligned data), not the caller's
+ * `data` used in place. */
 SDK_API sdk_status sdk_model_load_memory_in_place_ex(const void *data, size_t size, const sdk_model_options *options,
                                                      sdk_model **out_model);
+/* The same with the default options (inline: one exported entry point less). */
+static inline sdk_status sdk_model_load_memory_in_place(const void *data, size_t size, sdk_model **out_model) {
+    return sdk_model_load_memory_in_place_ex(data, size, NULL, out_model);
+}
 
 /* Frees a model. Sessions created from it must be freed first. NULL is a no-op. */
 SDK_API void sdk_model_free(sdk_model *model);
