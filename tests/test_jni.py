@@ -162,8 +162,8 @@ def test_memory_limits_and_encrypted_models_from_java(jni_sdk, tmp_path):
     size = jni_sdk["model"].stat().st_size
     assert copied == mapped + size and mapped == buffer == rng and stream == copied and 0 < mapped < size
     # over a limit: the engine's message in Java's terms
-    assert re.fullmatch(r"the model needs \d+ more bytes for the copy of the file, over its limit of \d+: raise "
-                        r"ModelOptions\.setMaxModelBytes\(\) if you trust it", kv["model_over"]), kv["model_over"]
+    assert re.fullmatch(r"the model needs \d+ bytes for the copy of the file, over its limit of \d+: raise "
+                        r"ModelOptions\.setMaxModelBytes\(\) if you trust the model", kv["model_over"]), kv["model_over"]
     assert "SessionOptions.setMaxSessionBytes()" in kv["session_over"] and "over its limit of 16" in kv["session_over"]
     least_session, arena = map(int, kv["least_session"].split(","))
     assert least_session > arena
@@ -180,7 +180,7 @@ def test_memory_limits_and_encrypted_models_from_java(jni_sdk, tmp_path):
     plain_size = len(plain)
     assert plain_size == enc.stat().st_size - 36
     assert kv["decrypted_over"] == (f"the model needs {plain_size} bytes for its decrypted copy, over its limit of "
-                                    f"{plain_size - 1}: raise ModelOptions.setMaxModelBytes() if you trust it")
+                                    f"{plain_size - 1}: raise ModelOptions.setMaxModelBytes() if you trust the model")
     assert kv["decrypted_tables_over"].startswith(f"the decrypted model takes {plain_size} bytes of its limit of "
                                                   f"{plain_size + 1}, leaving 1: the model needs ")
     # the decrypted copy counts against the limit as a copy of the file does
