@@ -340,8 +340,11 @@ def test_engine_tests_under_qemu(tmp_path: Path, family: str) -> None:
         f"[host_machine]\nsystem = 'linux'\ncpu_family = '{family}'\ncpu = '{family}'\nendian = 'little'\n"
     )
     b = meson_build(tmp_path / "b", "-Dops=Relu,Reshape", "-Dtests=true", "-Disa=neon", cross_file=cross)
-    r = subprocess.run([str(Path(sys.executable).parent / "meson"), "test", "-C", str(b), "--print-errorlogs"],
-                       capture_output=True, text=True)
+    # `meson test` rebuilds through ninja, which it finds on PATH: the venv's (a fresh machine has no
+    # other; found by scripts/fresh-root-check.sh)
+    bindir = Path(sys.executable).parent
+    r = subprocess.run([str(bindir / "meson"), "test", "-C", str(b), "--print-errorlogs"], capture_output=True,
+                       text=True, env=dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"))
     assert r.returncode == 0, r.stdout[-3000:]
     with open(b / "libsdkengine.so", "rb") as f:
         dyn = next(s for s in ELFFile(f).iter_sections() if isinstance(s, DynamicSection))
