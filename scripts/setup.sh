@@ -11,7 +11,9 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 APT_PACKAGES=(
   g++ g++-aarch64-linux-gnu g++-arm-linux-gnueabihf g++-i686-linux-gnu
   qemu-user clang libclang-rt-dev lld llvm ccache openjdk-17-jdk-headless chromium proguard-cli file
-  maven  # tests/test_maven.py: Gradle-style resolution of dist/maven offline
+  # tests/test_maven.py resolves dist/maven offline; Maven's compiler plugin and what it needs
+  # come from Debian's /usr/share/maven-repo (Maven Central is not reachable everywhere)
+  maven libmaven-compiler-plugin-java junit5
 )
 # The android-x86 stand-ins (i686) run natively on an x86_64 machine: their test programs need
 # the i386 loader /lib/ld-linux.so.2 with libc/libm (libc6-i386), libstdc++ and libgcc_s.
