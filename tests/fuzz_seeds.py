@@ -298,6 +298,13 @@ def _models(large: bool) -> dict[str, Callable[[], sdkm.Model]]:
     out["op_relu_int8_handmade"] = _int8_relu  # the quantizer leaves a lone Relu in fp32
     for name, proto in family_c_models().items():
         out[f"op_{name}"] = fp32(proto)
+    # x * Sigmoid(x): the converter makes it one Swish (SiLU) op
+    swish = [helper.make_node("Sigmoid", ["x"], ["s"]), helper.make_node("Mul", ["x", "s"], ["y"])]
+    out["op_swish_fp32"] = fp32(_graph(swish, {"x": (1, 3, 5, 5)}, {}, ["y"]))
+    for op in ("IsNaN", "IsInf"):  # float -> bool
+        out[f"op_{op.lower()}_fp32"] = fp32(_graph([helper.make_node(op, ["x"], ["y"])], {"x": (2, 7)}, {}, ["y"]))
+    cumsum = [helper.make_node("CumSum", ["x", "axis"], ["y"], exclusive=1)]
+    out["op_cumsum_fp32"] = fp32(_graph(cumsum, {"x": (2, 3, 4)}, {"axis": np.array(1, np.int64)}, ["y"], 14))
 
     def coded(bits: int, sections: bool) -> Callable[[], sdkm.Model]:
         def make() -> sdkm.Model:  # rANS-coded constants (and sections): the decoder under fuzz
@@ -310,6 +317,11 @@ def _models(large: bool) -> dict[str, Callable[[], sdkm.Model]]:
             return q
         return make
 
+    # every other engine op (the element-wise and data-movement families): one of ONNX's node
+    # test cases that converts to a graph using it
+    for name, model in conformance_models(set().union(*(_ops_of(make) for make in out.values()))).items():
+        out[f"conf_{name}"] = (lambda m: lambda: m)(model)
+
     out["example_digits_cnn_int4_coded"] = coded(4, False)
     out["example_digits_cnn_int8_coded_sections"] = coded(8, True)
     examples = ["digits_cnn"] + (["mobilenetv2_224"] if large else [])
@@ -317,6 +329,50 @@ def _models(large: bool) -> dict[str, Callable[[], sdkm.Model]]:
         proto = onnx.load(str(ROOT / "examples" / "models" / f"{ex}.onnx"))
         out[f"example_{ex}_fp32"] = fp32(proto)
         out[f"example_{ex}_int8"] = int8(proto)
+    return out
+
+
+def _ops_of(make: Callable[[], sdkm.Model]) -> set[str]:
+    return set(make().ops_used())
+
+
+def conformance_models(covered: set[str]) -> dict[str, sdkm.Model]:
+    """For each engine op no hand-made seed uses, the first of ONNX's node test cases
+    (tests/conformance.py) that converts to a graph using it, keyed by that op."""
+    import warnings
+
+    from conformance import _freeze, cases
+
+    from sdkbuild.convert.registry import engine_ops
+    from sdkbuild.errors import SdkbuildError
+
+    wanted = {op for op in engine_ops() if op not in covered}
+    out: dict[str, sdkm.Model] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for tcs in cases().values():
+            for tc in tcs:
+                if not wanted or not tc.data_sets:
+                    continue
+                model = tc.model
+                inits = {i.name for i in model.graph.initializer}
+                real = [vi for vi in model.graph.input if vi.name not in inits]
+                feeds = tc.data_sets[0][0]
+                if len(feeds) != len(real) or not all(isinstance(a, np.ndarray) and a.size for a in feeds):
+                    continue
+                try:
+                    m = convert_model(model, input_shapes={vi.name: tuple(a.shape) for vi, a in zip(real, feeds, strict=True)})
+                except (SdkbuildError, ValueError, KeyError):
+                    if len(feeds) < 2:
+                        continue
+                    try:  # the inputs after the first as constants (axes, K, sizes), as the conformance run does
+                        model, frozen = _freeze(model, list(feeds))
+                        m = convert_model(model, input_shapes={model.graph.input[0].name: tuple(frozen[0].shape)})
+                    except (SdkbuildError, ValueError, KeyError):
+                        continue
+                for op in sorted(set(m.ops_used()) & wanted):
+                    out[op.lower()] = m
+                    wanted.discard(op)
     return out
 
 

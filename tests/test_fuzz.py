@@ -125,7 +125,10 @@ def test_regressions_and_seeds_replay_clean(kind: str, corpus: dict[str, Path]) 
     n_limit = len(ACC_KINDS) * len(CONFIGS)  # one past the limit: refused; at the limit: runs
     assert stats["load_refused"] == n_bad + n_limit
     assert stats["session_refused"] == 1  # arena_4GiB_from_768B
-    assert stats["ran"] == n - n_bad - n_limit - 1 and stats["run_refused"] == 0
+    # every other input runs; the seeds whose indices are inputs (Gather*, ScatterND from ONNX's
+    # node cases) may be refused at run time with INVALID_ARGUMENT for random index values
+    assert stats["ran"] + stats["run_refused"] == n - n_bad - n_limit - 1
+    assert stats["run_refused"] <= 8 * len(CONFIGS)
 
 
 def test_bounded_fuzzing_run(corpus: dict[str, Path], tmp_path: Path) -> None:
@@ -145,3 +148,14 @@ def test_bounded_fuzzing_run(corpus: dict[str, Path], tmp_path: Path) -> None:
         f"the fuzzer found {crashes}: reproduce with `{build}/tests/fuzz_replay FILE`, fix it, then add it with "
         f"`python tests/fuzz_seeds.py --add-finding FILE NAME`\n" + r.stderr[-6000:])
     assert "stat::number_of_executed_units" in r.stderr
+
+
+def test_seeds_use_every_engine_op(corpus: dict[str, Path]) -> None:
+    """The fuzzer starts from a model of every engine op (hand-made, or one of ONNX's node cases
+    that converts to it), so each op's loader checks and kernels are under fuzz."""
+    from sdkbuild.convert.registry import engine_ops
+
+    used: set[str] = set()
+    for p in corpus["seeds"].glob("*.best.sdkm"):
+        used |= set(sdkm.decode(p.read_bytes()).ops_used())
+    assert set(engine_ops()) <= used, sorted(set(engine_ops()) - used)

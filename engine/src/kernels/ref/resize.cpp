@@ -119,11 +119,19 @@ void resize_set_simd(int on) {
     __atomic_store_n(&g_simd, on < 0 ? -1 : (on && simd_supported() ? 1 : 0), __ATOMIC_RELAXED);
 }
 
+// A sampling coordinate as an integer: bounded first (a model's scales and roi can put it far
+// outside any axis, where the float->integer conversion would be undefined; every use clamps
+// or compares it against the axis, so +-2^52 means the same there), NaN as 0.
+static int64_t to_index(double v) {
+    const double lim = 4503599627370496.0;  // 2^52
+    return v == v ? (int64_t)(v < -lim ? -lim : (v > lim ? lim : v)) : 0;
+}
+
 int32_t resize_ntaps(const ResizeSpec& s, const ResizeAxisSpec& a) {
     if (s.mode == kResizeNearest) return 1;
     if (!s.antialias) return s.mode == kResizeLinear ? 2 : 4;
     const double sc = a.scale < 1.0 ? a.scale : 1.0;
-    const int64_t start = (int64_t)floor((s.mode == kResizeLinear ? -1.0 : -2.0) / sc) + 1;
+    const int64_t start = to_index(floor((s.mode == kResizeLinear ? -1.0 : -2.0) / sc)) + 1;
     const int64_t n = 2 - 2 * start;
     return n > kResizeMaxTaps ? kResizeMaxTaps + 1 : (int32_t)n;
 }
@@ -154,7 +162,7 @@ bool resize_axis_table(const ResizeSpec& s, const ResizeAxisSpec& a, int32_t n, 
         const double xf = floor(x);
         const bool integer = x == xf;
         if (s.mode == kResizeNearest) {
-            int64_t i = (int64_t)xf;
+            int64_t i = to_index(xf);
             if (!integer) {
                 const double ratio = x - xf;
                 bool up;
@@ -179,7 +187,7 @@ bool resize_axis_table(const ResizeSpec& s, const ResizeAxisSpec& a, int32_t n, 
         const double pad = n / 2;
         const double xp = x + pad;
         const double pf = floor(xp);
-        const int64_t start = (int64_t)pf + (xp - pf == 0 ? -(n / 2) : -(n / 2) + 1) - (int64_t)pad;
+        const int64_t start = to_index(pf) + (xp - pf == 0 ? -(n / 2) : -(n / 2) + 1) - (int64_t)pad;
         if (s.exclude_outside) {
             double sum = 0;
             for (int32_t t = 0; t < n; ++t) {
