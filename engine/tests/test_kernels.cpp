@@ -497,6 +497,118 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
 }
 #endif
 
+#if SDK_FEATURE_FP32 && defined(TEST_HAVE_CONV)
+// Winograd F(4x4,3x3) (kernels/ref/conv_f32_wino.cpp) against a direct convolution in double:
+// dense 3x3 stride 1, odd plane sizes (partial tiles, tile rows that do not fill a vector of
+// 4 tiles), pads 0-2 (asymmetric too), channel counts that are not multiples of the vector
+// width, every fused activation, with and without bias; 1, 2 and 3 threads. `tier`: the GEMM
+// tier's test hook value (0: the portable GEMM, -1: the SIMD tile).
+static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier) {
+    sdk::ThreadPool* pools[2] = {sdk::pool_create(2), sdk::pool_create(3)};
+    std::mt19937 rng(23);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0, pooled = 0;
+    double worst = 0.0;
+    sdk::ref::conv_f32_set_wino(1);
+    for (int it = 0; it < 120; ++it) {
+        sdk::ConvGeom g;
+        memset(&g, 0, sizeof g);
+        g.N = pick(1, 2);
+        g.KH = g.KW = 3;
+        g.sh = g.sw = g.dh = g.dw = 1;
+        g.group = 1;
+        const int pad = pick(0, 3);  // 0, 1 (most), 2, or asymmetric
+        g.pt = g.pl = g.pb = g.pr = pad == 3 ? 1 : pad;
+        if (pad == 3) {
+            g.pt = pick(0, 2); g.pl = pick(0, 2); g.pb = pick(0, 2); g.pr = pick(0, 2);
+        }
+        g.H = pick(1, it % 5 == 0 ? 40 : 19);
+        g.W = pick(1, it % 5 == 0 ? 40 : 23);
+        if (g.H + g.pt + g.pb < 3) g.H = 3;
+        if (g.W + g.pl + g.pr < 3) g.W = 3;
+        g.C = it % 6 == 5 ? pick(33, 80) : pick(2, 19);  // (C 1 = group 1: depthwise)
+        g.OC = pick(1, it % 4 == 3 ? 110 : 30);
+        g.OH = g.H + g.pt + g.pb - 2;
+        g.OW = g.W + g.pl + g.pr - 2;
+        g.act.kind = it % 6;
+        g.act.lo = -0.5f;
+        g.act.hi = 0.75f;
+        set_enabled(-1);
+        const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
+        CHECK(plan.wino_rb > 0, "wino %s: a 3x3 stride-1 conv %dx%dx%d did not plan Winograd", name, g.C, g.H, g.W);
+        set_enabled(tier);
+        const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
+        std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * g.C * 9), b(g.OC);
+        for (auto& v : x) v = nd(rng);
+        for (auto& v : w) v = nd(rng);
+        for (auto& v : b) v = nd(rng);
+        const size_t ny = (size_t)g.N * g.OC * g.OH * g.OW;
+        std::vector<float> got(ny + 16, 7.0f);
+        std::vector<float> scratch(sb / sizeof(float) + 16);
+        const float* bp = it % 5 != 1 ? b.data() : nullptr;
+        sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
+        for (size_t i = ny; i < got.size(); ++i) CHECK(got[i] == 7.0f, "wino %s wrote past the output", name);
+        // Winograd's rounding error scales with the tile's inputs, not with one output's own
+        // terms (an output beside the padding has few), so the bound is relative to the case's
+        // largest sum of |terms|: the zoo's "max error against max |output|" per layer. F(4,3)'s
+        // transforms (coefficients up to 5 in B, 8 in A) leave ~1-3e-6 of it in fp32.
+        std::vector<double> want(ny);
+        double maxmag = 0.0;
+        size_t i = 0;
+        for (int n = 0; n < g.N; ++n)
+            for (int oc = 0; oc < g.OC; ++oc)
+                for (int oh = 0; oh < g.OH; ++oh)
+                    for (int ow = 0; ow < g.OW; ++ow, ++i) {
+                        double acc = bp ? bp[oc] : 0.0, mag = fabs(acc);
+                        for (int c = 0; c < g.C; ++c)
+                            for (int kh = 0; kh < 3; ++kh)
+                                for (int kw = 0; kw < 3; ++kw) {
+                                    const int ih = oh - g.pt + kh, iw = ow - g.pl + kw;
+                                    if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+                                    const double t = (double)w[(((size_t)oc * g.C + c) * 3 + kh) * 3 + kw] *
+                                                     x[(((size_t)n * g.C + c) * g.H + ih) * g.W + iw];
+                                    acc += t;
+                                    mag += fabs(t);
+                                }
+                        want[i] = sdk::ref::act_f32((float)acc, g.act);
+                        maxmag = mag > maxmag ? mag : maxmag;
+                    }
+        for (i = 0; i < ny; ++i) {
+            const double d = fabs(want[i] - got[i]) / (1.0 + maxmag);
+            worst = d > worst ? d : worst;
+            if (!(d <= 5e-6)) {
+                CHECK(false, "wino %s vs direct: N%d C%d %dx%d OC%d p%d,%d,%d,%d act%d at %zu: %g vs %g (max sum |terms| %g)",
+                      name, g.N, g.C, g.H, g.W, g.OC, g.pt, g.pl, g.pb, g.pr, g.act.kind, i, got[i], want[i], maxmag);
+                break;
+            }
+        }
+        for (int pi = 0; it % 3 == 0 && pi < 2; ++pi) {
+            if (!pools[pi]) continue;
+            const size_t stride = (sb + 63) / 64 * 64;
+            std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
+            std::vector<float> got_mt(ny, 7.0f);
+            sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
+            for (size_t k = 0; k < ny; ++k) {
+                if (!(fabs((double)got_mt[k] - got[k]) <= 1e-5 * (1.0 + fabs((double)got[k])))) {
+                    CHECK(false, "wino %s %d threads: N%d C%d %dx%d OC%d at %zu: %g vs %g", name, pi + 2, g.N, g.C,
+                          g.H, g.W, g.OC, k, got_mt[k], got[k]);
+                    break;
+                }
+            }
+            ++pooled;
+        }
+        ++cases;
+    }
+    sdk::ref::conv_f32_set_wino(-1);
+    set_enabled(-1);
+    for (sdk::ThreadPool* p : pools) sdk::pool_destroy(p);
+    printf("fp32 winograd %-11s: %d random 3x3 geometries within 5e-6 of a direct convolution in double "
+           "(relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads)\n", name, cases, worst, pooled);
+    g_checked.push_back(std::string(name) + "-f32-wino");
+}
+#endif
+
 // ---- one node through its OpDef (prepare, then run) as a session runs it, on tensors and
 // attributes the test builds: the int8 paths choose their kernels at prepare, so the ref
 // tier (SDK_INT8_GEMM=ref) and the SIMD tier run the same op in the same process.
@@ -1027,14 +1139,17 @@ int main(int argc, char** argv) {
         // both tiers: the AVX2 kernels alone, then with the AVX-512 ones where the CPU has them
         sdk::ref::x86_f32_set_avx512(0);
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
+        check_wino_f32("avx2", sdk::ref::x86_sgemm_set_enabled, -1);
+        check_wino_f32("ref", sdk::ref::x86_sgemm_set_enabled, 0);
         check_dw3x3_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
 #if defined(TEST_HAVE_MAXPOOL)
         check_pool_f32("avx2", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::x86_sgemm_set_enabled, true);
 #endif
         sdk::ref::x86_f32_set_avx512(-1);
-        if (sdk::ref::x86_f32_avx512_enabled())
+        if (sdk::ref::x86_f32_avx512_enabled()) {
             check_conv_f32("avx512", sdk::ref::x86_sgemm_set_enabled);
-        else
+            check_wino_f32("avx512", sdk::ref::x86_sgemm_set_enabled, -1);
+        } else
             printf("fp32 conv kernels avx512 : compiled in, CPU lacks AVX512F or SDK_F32_GEMM=avx2 (skipped)\n");
 #endif
     } else
@@ -1045,6 +1160,7 @@ int main(int argc, char** argv) {
         check_sgemm_specials("sse41", sse41_tier, sdk::ref::x86_sgemm_packed_sse41);
 #if defined(TEST_HAVE_CONV)
         check_conv_f32("sse41", sse41_tier);
+        check_wino_f32("sse41", sse41_tier, -1);
 #endif
         sdk::ref::x86_f32_set_sse41(-1);
         sdk::ref::x86_sgemm_set_enabled(-1);
@@ -1057,6 +1173,8 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the depthwise and pooling kernels: ARMv7 too
 #if defined(TEST_HAVE_CONV)
     check_conv_f32("neon", sdk::ref::neon_sgemm_set_enabled);
+    check_wino_f32("neon", sdk::ref::neon_sgemm_set_enabled, -1);
+    check_wino_f32("ref", sdk::ref::neon_sgemm_set_enabled, 0);
     check_dw3x3_f32("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #if defined(TEST_HAVE_MAXPOOL)

@@ -32,6 +32,8 @@ struct ConvF32Plan {
     bool x86_stem;        // dense 3x3 stride 2 with <= 4 input channels: the direct AVX2 kernel
     bool x86_dw512;       // depthwise 3x3 on the AVX-512 kernel (x86/conv_f32_avx512.cpp; scratch: masks)
     bool neon_dw;         // depthwise 3x3/5x5 on the NEON kernel (neon/conv_f32.cpp; scratch: a padded plane)
+    int32_t wino_rb;      // > 0: Winograd F(4x4,3x3) (conv_f32_wino.cpp) with blocks of this many tile rows
+    int32_t wino_ob;      // Winograd: output channels per block
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
@@ -42,6 +44,15 @@ size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan);
 // thread_scratch + current_thread_index() * stride (RunContext::thread_scratch_*).
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
               void* thread_scratch, size_t stride, ThreadPool* pool);
+
+// ---- Winograd F(4x4, 3x3), kernels/ref/conv_f32_wino.cpp (every ISA: its GEMM tile)
+// Sets plan.wino_rb/wino_ob and slot_floats when g takes Winograd (dense 3x3, stride 1,
+// dilation 1, one group, and the size rule; SDK_CONV_WINO=0 never, =1 wherever it applies).
+void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& plan);
+void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b,
+                   float* y, void* thread_scratch, size_t stride, ThreadPool* pool);
+// Test hook for planning: 1 Winograd wherever it applies, 0 never, -1 the rule.
+void conv_f32_set_wino(int on);
 
 #if SDK_FEATURE_X86  // ---- AVX2 + FMA kernels, kernels/x86/conv_f32.cpp (chosen at run time)
 // Floats of per-thread scratch the AVX2 depthwise kernel needs for g; 0 = not applicable.

@@ -459,6 +459,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_stem = false;
     p.x86_dw512 = false;
     p.neon_dw = false;
+    p.wino_rb = p.wino_ob = 0;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     // scratch whatever the tier: the test hook can switch NEON off after planning
     if (p.depthwise && neon_dw_fits(g)) {
@@ -480,6 +481,8 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     }
 #endif
     if (p.depthwise) return p;
+    conv_f32_wino_plan(g, p);
+    if (p.wino_rb) return p;
     int nr = kNR;
 #if SDK_FEATURE_X86
     p.x86_gemm = x86_sgemm_avx2_enabled();
@@ -552,6 +555,7 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         parallel_for(pool, (int64_t)g.N * g.OC, grain < 1 ? 1 : grain, dw_range, &j);
         return;
     }
+    if (plan.wino_rb) return conv_f32_wino(g, plan, x, w, b, y, thread_scratch, stride, pool);
 #if SDK_FEATURE_X86
     if (plan.x86_stem && x86_sgemm_avx2_enabled()) {
         StemJob sj = {&g, x, w, b, y, static_cast<char*>(thread_scratch), stride, false};

@@ -1,0 +1,367 @@
+// Winograd F(4x4, 3x3) fp32 convolution: dense 3x3, stride 1, dilation 1, one group.
+//
+// Per (image, block of whole tile rows, block of output channels), one task:
+//   1. input transform  V[xi][c][t] = (B^T d B)[xi] of the 6x6 input window of 4x4 output
+//      tile t, written straight into the GEMM's packed panel layout (panel of NR tiles: C
+//      rows of NR floats), so no packing pass. Reused by the next task of the same thread
+//      when it is the same tile block (tasks are tile-block-major).
+//   2. weight transform U[xi][o][c] = (G g G^T)[xi] of the block's output channels, at run
+//      time into scratch: kept from prepare it would be 36/9 = 4x the 3x3 weights in memory
+//      (resnet18: +176 MB over 46 MB of weights), see docs/winograd.md for the figures.
+//   3. 36 GEMMs M[xi] = U[xi] (ob x C) * V[xi] (C x tiles) through the tier's packed-GEMM
+//      micro-kernel (x86: the AVX2/AVX-512 16-column kernel; ARM: the NEON tile; else the
+//      portable one), so GEMM improvements speed this up too.
+//   4. output transform y = A^T M A per tile, bias and the fused activation (Relu/Clip in
+//      registers, the others over the block's output rows while they are in cache).
+// Transforms run 4 tiles (or 4 input channels) per vector (GCC/Clang vector extensions: SSE
+// on x86, NEON on ARM). Accuracy: F(4,3)'s transforms with the points 0, +-1, +-2, inf
+// (exact in binary but 1/6, 1/12, 1/24) grow the rounding error ~10x over a direct sum;
+// engine/tests/test_kernels.cpp checks it against a double-precision direct convolution.
+#include <string.h>
+#include <stdlib.h>
+
+#include "kernels/ref/conv.h"
+#include "kernels/ref/sgemm_f32.h"
+#include "kernels/unroll.h"
+#if SDK_FEATURE_X86
+#include "kernels/sgemm_x86.h"
+#endif
+
+namespace sdk {
+namespace ref {
+
+namespace {
+
+int g_wino = -2;  // -2: not read yet; -1 auto (the rule); 0 off; 1 on wherever it applies
+
+constexpr int kWinoPanel = 16;                   // scratch sized for the widest panel (x86: 16)
+constexpr int64_t kWinoBudget = 64 * 1024;       // floats of V (and of U) a block aims at
+constexpr int kWinoObUnit = 24;                  // output-channel block unit: 4, 6, 8 and 12-row tiles
+
+__attribute__((always_inline)) inline void wv_load(v4f* v, const float* p) { memcpy(v, p, sizeof *v); }
+__attribute__((always_inline)) inline void wv_store(float* p, v4f v) { memcpy(p, &v, sizeof v); }
+
+// 6 -> 6: B^T d (d0..d5 of one row or column of the input window)
+__attribute__((always_inline)) inline void in_1d(const v4f* d, int ds, v4f* t, int ts) {
+    const v4f d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds];
+    const v4f s1 = d4 - 4.0f * d2, s2 = d3 - 4.0f * d1, s3 = d4 - d2, s4 = 2.0f * (d3 - d1);
+    t[0] = 4.0f * d0 - 5.0f * d2 + d4;
+    t[ts] = s1 + s2;
+    t[2 * ts] = s1 - s2;
+    t[3 * ts] = s3 + s4;
+    t[4 * ts] = s3 - s4;
+    t[5 * ts] = 4.0f * d1 - 5.0f * d3 + d5;
+}
+
+// 6 -> 4: A^T m
+__attribute__((always_inline)) inline void out_1d(const v4f* m, int ms, v4f* o, int os) {
+    const v4f a = m[ms] + m[2 * ms], b = m[ms] - m[2 * ms], c = m[3 * ms] + m[4 * ms], d = m[3 * ms] - m[4 * ms];
+    o[0] = m[0] + a + c;
+    o[os] = b + 2.0f * d;
+    o[2 * os] = a + 4.0f * c;
+    o[3 * os] = b + 8.0f * d + m[5 * ms];
+}
+
+// 3 -> 6: G g
+__attribute__((always_inline)) inline void w_1d(const v4f* g, int gs, v4f* u, int us) {
+    const v4f g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+    const v4f a = (g0 + g2) * (-1.0f / 6.0f), b = g1 * (-1.0f / 6.0f);
+    const v4f c = g0 * (1.0f / 24.0f) + g2 * (1.0f / 6.0f), d = g1 * (1.0f / 12.0f);
+    u[0] = g0 * 0.25f;
+    u[us] = a + b;
+    u[2 * us] = a - b;
+    u[3 * us] = c + d;
+    u[4 * us] = c - d;
+    u[5 * us] = g2;
+}
+
+typedef int32_t wv4m __attribute__((vector_size(16)));  // lane masks of v4f comparisons
+
+__attribute__((always_inline)) inline v4f wino_sel(wv4m m, v4f a, v4f b) {
+    return (v4f)(((wv4m)a & m) | ((wv4m)b & ~m));
+}
+
+// Relu / Clip as act_f32 computes them (NaN: Relu 0, Clip passes it)
+__attribute__((always_inline)) inline v4f wino_act4(v4f x, const ActParams& a) {
+    const v4f zero = {0.0f, 0.0f, 0.0f, 0.0f};
+    if (a.kind == kActRelu) return wino_sel((wv4m)(x > zero), x, zero);
+    const v4f l = zero + a.lo, h = zero + a.hi;
+    x = wino_sel((wv4m)(x > h), h, x);
+    return wino_sel((wv4m)(x < l), l, x);
+}
+
+#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12)
+#define SDK_WINO_SHUFFLE 1
+// r[k] = {a[k], b[k], c[k], d[k]} for the rows a..d of a 4x4 block
+__attribute__((always_inline)) inline void transpose4(v4f a, v4f b, v4f c, v4f d, v4f* r, int rs) {
+    const v4f ab0 = __builtin_shufflevector(a, b, 0, 4, 1, 5), ab1 = __builtin_shufflevector(a, b, 2, 6, 3, 7);
+    const v4f cd0 = __builtin_shufflevector(c, d, 0, 4, 1, 5), cd1 = __builtin_shufflevector(c, d, 2, 6, 3, 7);
+    r[0] = __builtin_shufflevector(ab0, cd0, 0, 1, 4, 5);
+    r[rs] = __builtin_shufflevector(ab0, cd0, 2, 3, 6, 7);
+    r[2 * rs] = __builtin_shufflevector(ab1, cd1, 0, 1, 4, 5);
+    r[3 * rs] = __builtin_shufflevector(ab1, cd1, 2, 3, 6, 7);
+}
+#else
+#define SDK_WINO_SHUFFLE 0
+#endif
+
+struct WinoJob {
+    const ConvGeom* g;
+    const float *x, *w, *b;
+    float* y;
+    char* scratch;
+    size_t stride;
+    int TW, TH, rb;  // tiles per row / column, tile rows per block
+    int nblk, ob, nob;  // tile blocks per image; output channels per block, blocks
+    int64_t v_floats, u_floats;  // scratch offsets: V, then U, then M, then the strip
+    bool x86;  // the 16-column x86 GEMM (else sgemm_packed with kNR-column panels)
+};
+
+// Input transform of channel c over the tile block starting at tile row ty0 into V.
+void wino_input(const WinoJob& j, int n, int ty0, int ntile, float* V, int64_t vstride, int NR, float* strip) {
+    const ConvGeom& g = *j.g;
+    const int TW = j.TW, Wp = 4 * TW + 4, rows = (ntile + TW - 1) / TW * 4 + 2;
+    const int C = g.C;
+    for (int c = 0; c < C; ++c) {
+        const float* xc = j.x + ((int64_t)n * C + c) * g.H * g.W;
+        // the block's input rows, zero-padded: every tile's 6x6 window without bounds checks
+        for (int r = 0; r < rows; ++r) {
+            float* dst = strip + (int64_t)r * Wp;
+            const int ih = 4 * ty0 - g.pt + r;
+            if (ih < 0 || ih >= g.H) {
+                memset(dst, 0, (size_t)Wp * sizeof(float));
+                continue;
+            }
+            const int lo = g.pl, n_in = g.W < Wp - lo ? g.W : Wp - lo;
+            memset(dst, 0, (size_t)lo * sizeof(float));
+            memcpy(dst + lo, xc + (int64_t)ih * g.W, (size_t)n_in * sizeof(float));
+            memset(dst + lo + n_in, 0, (size_t)(Wp - lo - n_in) * sizeof(float));
+        }
+        for (int q = 0; q < ntile; q += 4) {
+            v4f D[36];  // D[row * 6 + col], lanes: tiles q..q+3
+            const int ty = q / TW, tx = q % TW;
+#if SDK_WINO_SHUFFLE
+            if (tx + 3 < TW && q + 3 < ntile) {  // 4 tiles of one row: 4x4 transposes of 20 floats
+                for (int r = 0; r < 6; ++r) {
+                    const float* p = strip + (int64_t)(4 * ty + r) * Wp + 4 * tx;
+                    v4f a0, a1, a2, a3, a4;
+                    wv_load(&a0, p);
+                    wv_load(&a1, p + 4);
+                    wv_load(&a2, p + 8);
+                    wv_load(&a3, p + 12);
+                    wv_load(&a4, p + 16);
+                    v4f* d = D + r * 6;
+                    transpose4(a0, a1, a2, a3, d, 1);
+                    d[4] = __builtin_shufflevector(d[0], a4, 1, 2, 3, 4);
+                    d[5] = __builtin_shufflevector(d[1], a4, 1, 2, 3, 5);
+                }
+            } else
+#endif
+            {
+                float t[36][4];
+                for (int l = 0; l < 4; ++l) {
+                    const int ql = q + l;
+                    const float* p = strip + (int64_t)(4 * (ql / TW)) * Wp + 4 * (ql % TW);
+                    for (int r = 0; r < 6; ++r)
+                        for (int k = 0; k < 6; ++k) t[r * 6 + k][l] = ql < ntile ? p[r * Wp + k] : 0.0f;
+                }
+                memcpy(D, t, sizeof t);
+            }
+            v4f R[36];
+            SDK_UNROLL for (int r = 0; r < 6; ++r) in_1d(D + r * 6, 1, R + r * 6, 1);  // along rows
+            SDK_UNROLL for (int k = 0; k < 6; ++k) in_1d(R + k, 6, D + k, 6);          // along columns
+            float* dst = V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR;
+            SDK_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * vstride, D[xi]);
+        }
+    }
+}
+
+// Weight transform of output channels [o0, o0 + m) into U[xi][o][c] (row stride C).
+void wino_weights(const WinoJob& j, int o0, int m, float* U) {
+    const int C = j.g->C;
+    const int64_t ustride = (int64_t)m * C;
+    for (int o = 0; o < m; ++o) {
+        for (int c = 0; c < C; c += 4) {
+            float t[9][4];
+            const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
+            for (int l = 0; l < 4; ++l)
+                for (int k = 0; k < 9; ++k) t[k][l] = c + l < C ? wp[l * 9 + k] : 0.0f;
+            v4f G[9], T[18], W[36];
+            memcpy(G, t, sizeof t);
+            SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d(G + k, 3, T + k, 3);   // columns: 3x3 -> 6x3
+            SDK_UNROLL for (int r = 0; r < 6; ++r) w_1d(T + r * 3, 1, W + r * 6, 1);  // rows: -> 6x6
+            float* dst = U + (int64_t)o * C + c;
+            if (c + 4 <= C) {
+                SDK_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * ustride, W[xi]);
+            } else {
+                for (int xi = 0; xi < 36; ++xi)
+                    for (int l = 0; l < C - c; ++l) dst[xi * ustride + l] = W[xi][l];
+            }
+        }
+    }
+}
+
+// Output transform of rows [o0, o0 + m) x tiles of the block into y, bias and activation.
+void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o0, int m, const float* M, int64_t ldm) {
+    const ConvGeom& g = *j.g;
+    const int TW = j.TW, OW = g.OW, OH = g.OH;
+    const int64_t mstride = (int64_t)m * ldm;
+    const bool vact = g.act.kind == kActRelu || g.act.kind == kActClip;
+    for (int o = 0; o < m; ++o) {
+        const float bias = j.b ? j.b[o0 + o] : 0.0f;
+        float* yo = j.y + ((int64_t)n * g.OC + o0 + o) * OH * OW;
+        for (int q = 0; q < ntile; q += 4) {
+            v4f Mv[36], T[24], Y[16];
+            const float* src = M + (int64_t)o * ldm + q;
+            SDK_UNROLL for (int xi = 0; xi < 36; ++xi) wv_load(Mv + xi, src + xi * mstride);
+            SDK_UNROLL for (int k = 0; k < 6; ++k) out_1d(Mv + k, 6, T + k, 6);        // columns: 6x6 -> 4x6
+            SDK_UNROLL for (int r = 0; r < 4; ++r) out_1d(T + r * 6, 1, Y + r * 4, 1);  // rows: -> 4x4
+            SDK_UNROLL for (int i = 0; i < 16; ++i) {
+                v4f v = Y[i] + bias;
+                if (vact) v = wino_act4(v, g.act);  // act_f32's comparisons, NaN alike
+                Y[i] = v;
+            }
+            const int ty = q / TW, tx = q % TW, oy = 4 * (ty0 + ty), ox = 4 * tx;
+#if SDK_WINO_SHUFFLE
+            if (tx + 3 < TW && q + 3 < ntile && ox + 16 <= OW && oy + 4 <= OH) {  // 4 whole tiles of one row
+                for (int r = 0; r < 4; ++r) {
+                    v4f t4[4];
+                    transpose4(Y[r * 4], Y[r * 4 + 1], Y[r * 4 + 2], Y[r * 4 + 3], t4, 1);
+                    float* dst = yo + (int64_t)(oy + r) * OW + ox;
+                    SDK_UNROLL for (int l = 0; l < 4; ++l) wv_store(dst + 4 * l, t4[l]);
+                }
+                continue;
+            }
+#endif
+            for (int l = 0; l < 4 && q + l < ntile; ++l) {
+                const int yy = 4 * (ty0 + (q + l) / TW), xx = 4 * ((q + l) % TW);
+                for (int r = 0; r < 4 && yy + r < OH; ++r)
+                    for (int s = 0; s < 4 && xx + s < OW; ++s) yo[(int64_t)(yy + r) * OW + xx + s] = Y[r * 4 + s][l];
+            }
+        }
+        if (!vact && g.act.kind != kActNone) {  // SiLU, Sigmoid, HardSwish: over the block's rows
+            const int r0 = 4 * ty0, r1 = 4 * (ty0 + (ntile + TW - 1) / TW) < OH ? 4 * (ty0 + (ntile + TW - 1) / TW) : OH;
+            act_span_f32(yo + (int64_t)r0 * OW, (int64_t)(r1 - r0) * OW, g.act);
+        }
+    }
+}
+
+void wino_tasks(void* arg, int64_t begin, int64_t end) {
+    const WinoJob& j = *static_cast<const WinoJob*>(arg);
+    const ConvGeom& g = *j.g;
+    const int C = g.C;
+    const int NR = j.x86 ? kWinoPanel : kNR;
+    char* base = j.scratch + (size_t)current_thread_index() * j.stride;
+    float* V = reinterpret_cast<float*>(base);
+    float* U = V + j.v_floats;
+    float* M = U + j.u_floats;
+    const int maxtile = j.rb * j.TW;
+    const int64_t ldm = (maxtile + 3) / 4 * 4;
+    float* strip = M + (int64_t)36 * j.ob * ldm;
+    int64_t have = -1;  // the (image, tile block) whose V is in scratch
+    for (int64_t t = begin; t < end; ++t) {
+        const int64_t nb = t / j.nob;
+        const int ob = (int)(t % j.nob), n = (int)(nb / j.nblk), blk = (int)(nb % j.nblk);
+        const int ty0 = blk * j.rb;
+        const int trows = j.TH - ty0 < j.rb ? j.TH - ty0 : j.rb;
+        const int ntile = trows * j.TW;
+        const int64_t vstride = (int64_t)(ntile + NR - 1) / NR * NR * C;
+        if (have != nb) {
+            wino_input(j, n, ty0, ntile, V, vstride, NR, strip);
+            have = nb;
+        }
+        const int o0 = ob * j.ob, m = g.OC - o0 < j.ob ? g.OC - o0 : j.ob;
+        wino_weights(j, o0, m, U);
+        GemmEpilogue e;
+        for (int xi = 0; xi < 36; ++xi) {
+            const float* A = U + (int64_t)xi * m * C;
+            float* Mx = M + (int64_t)xi * m * ldm;
+#if SDK_FEATURE_X86
+            if (j.x86) {
+                x86_sgemm16_avx2(m, ntile, C, A, C, V + xi * vstride, kX86Panel, (int64_t)kX86Panel * C, Mx, ldm, e);
+                continue;
+            }
+#endif
+            sgemm_packed(m, ntile, C, A, C, 1, V + xi * vstride, Mx, ldm, e);
+        }
+        wino_output(j, n, ty0, ntile, o0, m, M, ldm);
+    }
+}
+
+bool wino_geometry(const ConvGeom& g) {
+    return g.KH == 3 && g.KW == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 && g.group == 1;
+}
+
+}  // namespace
+
+void conv_f32_set_wino(int on) { g_wino = on < 0 ? -1 : (on ? 1 : 0); }
+
+void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
+    p.wino_rb = 0;
+    if (!wino_geometry(g)) return;
+    int mode = g_wino;
+    if (mode == -2) {
+        const char* env = getenv("SDK_CONV_WINO");  // "0": never, "1": wherever it applies
+        mode = env && env[0] == '0' ? 0 : env && env[0] == '1' ? 1 : -1;
+        g_wino = mode;
+    }
+    if (mode == 0) return;
+    if (mode < 0 && !(g.C >= 8 && g.OC >= 8 && g.OH >= 8 && g.OW >= 8 && (int64_t)g.OH * g.OW >= 14 * 14))
+        return;  // the rule (measured: docs/winograd.md)
+    const int TW = (g.OW + 3) / 4, TH = (g.OH + 3) / 4;
+    int64_t rb = kWinoBudget / (36 * (int64_t)g.C) / TW;  // tile rows per block
+    if (rb < 1) rb = 1;
+    if (rb > TH) rb = TH;
+    int64_t ob = kWinoBudget / (36 * (int64_t)g.C) / kWinoObUnit * kWinoObUnit;
+    if (ob < kWinoObUnit) ob = kWinoObUnit;
+    if (ob > 4 * kWinoObUnit) ob = 4 * kWinoObUnit;
+    if (ob > g.OC) ob = g.OC;
+    const int64_t tiles = rb * TW;
+    const int64_t v = (tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C * 36;
+    const int64_t u = ob * g.C * 36;
+    const int64_t mm = ob * ((tiles + 3) / 4 * 4) * 36;
+    const int64_t strip = (rb * 4 + 2) * (4 * TW + 4);
+    p.wino_rb = (int32_t)rb;
+    p.wino_ob = (int32_t)ob;
+    p.slot_floats = v + u + mm + strip;
+}
+
+void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b,
+                   float* y, void* thread_scratch, size_t stride, ThreadPool* pool) {
+    WinoJob j;
+    j.g = &g;
+    j.x = x;
+    j.w = w;
+    j.b = b;
+    j.y = y;
+    j.scratch = static_cast<char*>(thread_scratch);
+    j.stride = stride;
+    j.TW = (g.OW + 3) / 4;
+    j.TH = (g.OH + 3) / 4;
+    j.rb = plan.wino_rb;
+    j.nblk = (j.TH + j.rb - 1) / j.rb;
+    j.ob = plan.wino_ob;
+    const int64_t tiles = (int64_t)j.rb * j.TW;
+    j.v_floats = (tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C * 36;
+    j.u_floats = (int64_t)j.ob * g.C * 36;
+    j.x86 = false;
+#if SDK_FEATURE_X86
+    j.x86 = x86_sgemm_avx2_enabled();
+#endif
+    // few tile blocks for the threads: smaller output-channel blocks (multiples of 8 rows)
+    const int threads = pool_threads(pool);
+    const int64_t blocks = (int64_t)g.N * j.nblk;
+    if (threads > 1 && blocks < 2 * threads) {
+        const int64_t want = (2 * threads + blocks - 1) / blocks;  // channel blocks per tile block
+        int ob = (int)(((g.OC + want - 1) / want + 7) / 8 * 8);
+        if (ob < j.ob) j.ob = ob;
+    }
+    j.nob = (g.OC + j.ob - 1) / j.ob;
+    const int64_t tasks = blocks * j.nob;
+    // contiguous runs: a thread's tasks of one tile block share its input transform
+    int64_t grain = threads > 1 ? tasks / threads : tasks;
+    parallel_for(pool, tasks, grain < 1 ? 1 : grain, wino_tasks, &j);
+}
+
+}  // namespace ref
+}  // namespace sdk
