@@ -34,9 +34,20 @@ namespace {
 
 int g_wino = -2;  // -2: not read yet; -1 auto (the rule); 0 off; 1 on wherever it applies
 
-constexpr int kWinoPanel = 16;                   // scratch sized for the widest panel (x86: 16)
-constexpr int64_t kWinoBudget = 64 * 1024;       // floats of V (and of U) a block aims at
-constexpr int kWinoObUnit = 24;                  // output-channel block unit: 4, 6, 8 and 12-row tiles
+constexpr int kWinoPanel = 16;   // scratch sized for the widest panel (x86: 16)
+constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): the weight transform is redone per block
+constexpr int kWinoOb = 64;      // output channels per block: the input transform is redone per block
+// Floats added to each of the 36 matrices' stride in V, U and M: the transforms touch all
+// 36 at once, and power-of-two strides (64 x 512 channels...) put them in one cache set.
+constexpr int kWinoSkew = 16;
+
+// The transforms at -O2 whatever the build type (GCC at -Os keeps the 36 vectors of a tile
+// in memory); Clang allocates them well at -Os and has no per-function optimize attribute.
+#if defined(__GNUC__) && !defined(__clang__)
+#define SDK_WINO_HOT __attribute__((optimize("O2")))
+#else
+#define SDK_WINO_HOT
+#endif
 
 __attribute__((always_inline)) inline void wv_load(v4f* v, const float* p) { memcpy(v, p, sizeof *v); }
 __attribute__((always_inline)) inline void wv_store(float* p, v4f v) { memcpy(p, &v, sizeof v); }
@@ -118,7 +129,7 @@ struct WinoJob {
 };
 
 // Input transform of channel c over the tile block starting at tile row ty0 into V.
-void wino_input(const WinoJob& j, int n, int ty0, int ntile, float* V, int64_t vstride, int NR, float* strip) {
+SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float* V, int64_t vstride, int NR, float* strip) {
     const ConvGeom& g = *j.g;
     const int TW = j.TW, Wp = 4 * TW + 4, rows = (ntile + TW - 1) / TW * 4 + 2;
     const int C = g.C;
@@ -177,15 +188,20 @@ void wino_input(const WinoJob& j, int n, int ty0, int ntile, float* V, int64_t v
 }
 
 // Weight transform of output channels [o0, o0 + m) into U[xi][o][c] (row stride C).
-void wino_weights(const WinoJob& j, int o0, int m, float* U) {
+SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
     const int C = j.g->C;
-    const int64_t ustride = (int64_t)m * C;
+    const int64_t ustride = (int64_t)m * C + kWinoSkew;
     for (int o = 0; o < m; ++o) {
         for (int c = 0; c < C; c += 4) {
             float t[9][4];
             const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
-            for (int l = 0; l < 4; ++l)
-                for (int k = 0; k < 9; ++k) t[k][l] = c + l < C ? wp[l * 9 + k] : 0.0f;
+            if (c + 4 <= C) {
+                SDK_UNROLL for (int l = 0; l < 4; ++l)
+                    SDK_UNROLL for (int k = 0; k < 9; ++k) t[k][l] = wp[l * 9 + k];
+            } else {
+                for (int l = 0; l < 4; ++l)
+                    for (int k = 0; k < 9; ++k) t[k][l] = c + l < C ? wp[l * 9 + k] : 0.0f;
+            }
             v4f G[9], T[18], W[36];
             memcpy(G, t, sizeof t);
             SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d(G + k, 3, T + k, 3);   // columns: 3x3 -> 6x3
@@ -202,10 +218,10 @@ void wino_weights(const WinoJob& j, int o0, int m, float* U) {
 }
 
 // Output transform of rows [o0, o0 + m) x tiles of the block into y, bias and activation.
-void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o0, int m, const float* M, int64_t ldm) {
+SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o0, int m, const float* M, int64_t ldm) {
     const ConvGeom& g = *j.g;
     const int TW = j.TW, OW = g.OW, OH = g.OH;
-    const int64_t mstride = (int64_t)m * ldm;
+    const int64_t mstride = (int64_t)m * ldm + kWinoSkew;
     const bool vact = g.act.kind == kActRelu || g.act.kind == kActClip;
     for (int o = 0; o < m; ++o) {
         const float bias = j.b ? j.b[o0 + o] : 0.0f;
@@ -257,7 +273,7 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
     float* M = U + j.u_floats;
     const int maxtile = j.rb * j.TW;
     const int64_t ldm = (maxtile + 3) / 4 * 4;
-    float* strip = M + (int64_t)36 * j.ob * ldm;
+    float* strip = M + (int64_t)36 * (j.ob * ldm + kWinoSkew);
     int64_t have = -1;  // the (image, tile block) whose V is in scratch
     for (int64_t t = begin; t < end; ++t) {
         const int64_t nb = t / j.nob;
@@ -265,7 +281,7 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
         const int ty0 = blk * j.rb;
         const int trows = j.TH - ty0 < j.rb ? j.TH - ty0 : j.rb;
         const int ntile = trows * j.TW;
-        const int64_t vstride = (int64_t)(ntile + NR - 1) / NR * NR * C;
+        const int64_t vstride = (int64_t)(ntile + NR - 1) / NR * NR * C + kWinoSkew;
         if (have != nb) {
             wino_input(j, n, ty0, ntile, V, vstride, NR, strip);
             have = nb;
@@ -274,8 +290,8 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
         wino_weights(j, o0, m, U);
         GemmEpilogue e;
         for (int xi = 0; xi < 36; ++xi) {
-            const float* A = U + (int64_t)xi * m * C;
-            float* Mx = M + (int64_t)xi * m * ldm;
+            const float* A = U + xi * ((int64_t)m * C + kWinoSkew);
+            float* Mx = M + xi * ((int64_t)m * ldm + kWinoSkew);
 #if SDK_FEATURE_X86
             if (j.x86) {
                 x86_sgemm16_avx2(m, ntile, C, A, C, V + xi * vstride, kX86Panel, (int64_t)kX86Panel * C, Mx, ldm, e);
@@ -306,20 +322,19 @@ void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
         g_wino = mode;
     }
     if (mode == 0) return;
-    if (mode < 0 && !(g.C >= 8 && g.OC >= 8 && g.OH >= 8 && g.OW >= 8 && (int64_t)g.OH * g.OW >= 14 * 14))
-        return;  // the rule (measured: docs/winograd.md)
+    // The rule, measured per layer (bench/wino_layers.cpp, docs/winograd.md): planes of 13x13
+    // and more (rows of >= 4 tiles: the 4-tile vector path; at 7x7 and 10x10 the per-run weight
+    // transform and the gathered tiles make it 1.4-2.3x slower than the GEMM) and >= 4 input
+    // channels (3 -> 64 at 224x224: 1.6x slower, the GEMMs' K too short).
+    if (mode < 0 && !(g.C >= 4 && g.OH >= 13 && g.OW >= 13)) return;
     const int TW = (g.OW + 3) / 4, TH = (g.OH + 3) / 4;
-    int64_t rb = kWinoBudget / (36 * (int64_t)g.C) / TW;  // tile rows per block
-    if (rb < 1) rb = 1;
+    int64_t rb = (kWinoTiles + TW - 1) / TW;  // tile rows per block
     if (rb > TH) rb = TH;
-    int64_t ob = kWinoBudget / (36 * (int64_t)g.C) / kWinoObUnit * kWinoObUnit;
-    if (ob < kWinoObUnit) ob = kWinoObUnit;
-    if (ob > 4 * kWinoObUnit) ob = 4 * kWinoObUnit;
-    if (ob > g.OC) ob = g.OC;
+    const int64_t ob = g.OC < kWinoOb ? g.OC : kWinoOb;
     const int64_t tiles = rb * TW;
-    const int64_t v = (tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C * 36;
-    const int64_t u = ob * g.C * 36;
-    const int64_t mm = ob * ((tiles + 3) / 4 * 4) * 36;
+    const int64_t v = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * 36;
+    const int64_t u = (ob * g.C + kWinoSkew) * 36;
+    const int64_t mm = (ob * ((tiles + 3) / 4 * 4) + kWinoSkew) * 36;
     const int64_t strip = (rb * 4 + 2) * (4 * TW + 4);
     p.wino_rb = (int32_t)rb;
     p.wino_ob = (int32_t)ob;
@@ -342,8 +357,8 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     j.nblk = (j.TH + j.rb - 1) / j.rb;
     j.ob = plan.wino_ob;
     const int64_t tiles = (int64_t)j.rb * j.TW;
-    j.v_floats = (tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C * 36;
-    j.u_floats = (int64_t)j.ob * g.C * 36;
+    j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * 36;
+    j.u_floats = ((int64_t)j.ob * g.C + kWinoSkew) * 36;
     j.x86 = false;
 #if SDK_FEATURE_X86
     j.x86 = x86_sgemm_avx2_enabled();
