@@ -32,7 +32,7 @@ namespace ref {
 
 namespace {
 
-int g_wino = -2;  // -2: not read yet; -1 auto (the rule); 0 off; 1 on wherever it applies
+int g_wino = -1;  // -1 auto (the rule); 0 off; 1 on wherever it applies (test hook)
 
 constexpr int kWinoPanel = 16;   // scratch sized for the widest panel (x86: 16)
 constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): the weight transform is redone per block
@@ -182,7 +182,7 @@ SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float*
             SDK_UNROLL for (int r = 0; r < 6; ++r) in_1d(D + r * 6, 1, R + r * 6, 1);  // along rows
             SDK_UNROLL for (int k = 0; k < 6; ++k) in_1d(R + k, 6, D + k, 6);          // along columns
             float* dst = V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR;
-            SDK_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * vstride, D[xi]);
+            for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * vstride, D[xi]);
         }
     }
 }
@@ -196,8 +196,8 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
             float t[9][4];
             const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
             if (c + 4 <= C) {
-                SDK_UNROLL for (int l = 0; l < 4; ++l)
-                    SDK_UNROLL for (int k = 0; k < 9; ++k) t[k][l] = wp[l * 9 + k];
+                for (int l = 0; l < 4; ++l)
+                    for (int k = 0; k < 9; ++k) t[k][l] = wp[l * 9 + k];
             } else {
                 for (int l = 0; l < 4; ++l)
                     for (int k = 0; k < 9; ++k) t[k][l] = c + l < C ? wp[l * 9 + k] : 0.0f;
@@ -208,7 +208,7 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
             SDK_UNROLL for (int r = 0; r < 6; ++r) w_1d(T + r * 3, 1, W + r * 6, 1);  // rows: -> 6x6
             float* dst = U + (int64_t)o * C + c;
             if (c + 4 <= C) {
-                SDK_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * ustride, W[xi]);
+                for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * ustride, W[xi]);
             } else {
                 for (int xi = 0; xi < 36; ++xi)
                     for (int l = 0; l < C - c; ++l) dst[xi * ustride + l] = W[xi][l];
@@ -229,10 +229,10 @@ SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o
         for (int q = 0; q < ntile; q += 4) {
             v4f Mv[36], T[24], Y[16];
             const float* src = M + (int64_t)o * ldm + q;
-            SDK_UNROLL for (int xi = 0; xi < 36; ++xi) wv_load(Mv + xi, src + xi * mstride);
+            for (int xi = 0; xi < 36; ++xi) wv_load(Mv + xi, src + xi * mstride);
             SDK_UNROLL for (int k = 0; k < 6; ++k) out_1d(Mv + k, 6, T + k, 6);        // columns: 6x6 -> 4x6
             SDK_UNROLL for (int r = 0; r < 4; ++r) out_1d(T + r * 6, 1, Y + r * 4, 1);  // rows: -> 4x4
-            SDK_UNROLL for (int i = 0; i < 16; ++i) {
+            for (int i = 0; i < 16; ++i) {
                 v4f v = Y[i] + bias;
                 if (vact) v = wino_act4(v, g.act);  // act_f32's comparisons, NaN alike
                 Y[i] = v;
@@ -315,12 +315,7 @@ void conv_f32_set_wino(int on) { g_wino = on < 0 ? -1 : (on ? 1 : 0); }
 void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     p.wino_rb = 0;
     if (!wino_geometry(g)) return;
-    int mode = g_wino;
-    if (mode == -2) {
-        const char* env = getenv("SDK_CONV_WINO");  // "0": never, "1": wherever it applies
-        mode = env && env[0] == '0' ? 0 : env && env[0] == '1' ? 1 : -1;
-        g_wino = mode;
-    }
+    const int mode = g_wino;
     if (mode == 0) return;
     // The rule, measured per layer (bench/wino_layers.cpp, docs/winograd.md): planes of 13x13
     // and more (rows of >= 4 tiles: the 4-tile vector path; at 7x7 and 10x10 the per-run weight
