@@ -166,5 +166,17 @@ void map(const void* x, void* y, int64_t n, const Params&) {
     for (int64_t i = 0; i < n; ++i) b[i] = F(a[i]);
 }
 
+// The whole prepare of an op that is one float function (F) with no attributes, plus,
+// with kLut, int8 through the 256-entry table: Ceil, Sqrt, Erf, Mish, ...
+template <float (*F)(float), bool kLut = false>
+sdk_status prepare_f32(PrepareContext& ctx) {
+    Kernels k;
+#if SDK_FEATURE_FP32
+    k.f32 = map_f32<F>;
+#endif
+    k.lut = kLut;
+    return prepare(ctx, nullptr, k);
+}
+
 }  // namespace unary
 }  // namespace sdk
