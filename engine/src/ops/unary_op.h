@@ -178,5 +178,16 @@ sdk_status prepare_f32(PrepareContext& ctx) {
     return prepare(ctx, nullptr, k);
 }
 
+// Likewise for an op whose function F takes its attributes, read by Parse.
+template <float (*F)(float, const Params&), ParseFn Parse, bool kLut = false>
+sdk_status prepare_f32p(PrepareContext& ctx) {
+    Kernels k;
+#if SDK_FEATURE_FP32
+    k.f32 = map_f32p<F>;
+#endif
+    k.lut = kLut;
+    return prepare(ctx, Parse, k);
+}
+
 }  // namespace unary
 }  // namespace sdk
