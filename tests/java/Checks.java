@@ -1,6 +1,7 @@
 /**
- * The assertions the Java test programs share (tests/java): each extends this class, so they
- * compile with or without the others, on any JDK from 8 on, without a test framework.
+ * What the Java test programs share (tests/java): assertions, and the comma-separated floats
+ * their Python drivers pass in and read back. Each program extends this class, so it compiles
+ * with this file alone, on any JDK from 8 on, without a test framework.
  */
 abstract class Checks {
     interface Body {
@@ -24,5 +25,22 @@ abstract class Checks {
         if (!ok) {
             throw new AssertionError(what);
         }
+    }
+
+    static float[] parse(String csv) {
+        String[] parts = csv.split(",");
+        float[] v = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            v[i] = Float.parseFloat(parts[i]);
+        }
+        return v;
+    }
+
+    static String csv(float[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i > 0 ? "," : "").append(Float.toString(v[i]));
+        }
+        return sb.toString();
     }
 }

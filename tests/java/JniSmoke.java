@@ -17,26 +17,6 @@ import java.util.Arrays;
 import java.util.Set;
 
 public class JniSmoke extends Checks {
-    static float[] parse(String csv) {
-        String[] parts = csv.split(",");
-        float[] v = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            v[i] = Float.parseFloat(parts[i]);
-        }
-        return v;
-    }
-
-    static String csv(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(Float.toString(v[i]));
-        }
-        return sb.toString();
-    }
-
     static int liveResources() throws Exception {
         Class<?> c = Class.forName("com.example.jnikit.NativeResource");
         Field f = c.getDeclaredField("LIVE");
