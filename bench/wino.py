@@ -81,6 +81,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--work", default=str(ROOT / "build" / "bench-wino"))
     ap.add_argument("--engine", help="an engine library to measure instead of building one")
+    ap.add_argument("--before", help="a second engine library (e.g. built from the commit before a change), "
+                    "measured in the same interleaved rounds")
     a = ap.parse_args()
     import onnx
     from zoo import zoo
@@ -102,12 +104,13 @@ def main() -> None:
         np.save(tmp / f"{name}.npy", next(iter(feeds.values())))
         models[name] = (str(tmp / f"{name}.onnx"), str(tmp / f"{name}.sdkm"))
     lib = a.engine or str(bench.build_engine(work, sorted(ops)))
-    kinds = ["onnxruntime", "engine"]
+    kinds = ["onnxruntime", "engine"] + (["engine-before"] if a.before else [])
     ctx = mp.get_context("spawn")
     procs, conns, rss = [], [], {}
     for k in kinds:
         parent, child_end = ctx.Pipe()
-        p = ctx.Process(target=worker, args=(k, lib, models, a.threads, child_end))
+        p = ctx.Process(target=worker, args=(k, a.before if k == "engine-before" else lib, models, a.threads,
+                                             child_end))
         p.start()
         procs.append(p)
         conns.append(parent)
@@ -127,15 +130,16 @@ def main() -> None:
         p.join()
     print(f"{a.threads} thread(s), {a.rounds} interleaved rounds; load average before {load0[0]:.2f}, "
           f"after {load1[0]:.2f}; engine {lib}")
-    print("| model | onnxruntime min / median ms | engine min / median ms | engine/ort (medians) "
-          "| model RSS MB ort / engine |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| model | " + " | ".join(f"{k} min / median ms" for k in kinds) + " | engine/ort (medians) | "
+          + ("engine/before | " if a.before else "") + "model RSS MB " + " / ".join(kinds) + " |")
+    print("| --- |" + " ---: |" * (len(kinds) + 2 + bool(a.before)))
     for m in models:
         med = {k: statistics.median(times[(k, m)]) for k in kinds}
         mn = {k: min(times[(k, m)]) for k in kinds}
         cells = " | ".join(f"{mn[k]:.2f} / {med[k]:.2f}" for k in kinds)
         r = " / ".join(f"{rss[k][m] / 1024:.1f}" for k in kinds)
-        print(f"| {m} | {cells} | {med['engine'] / med['onnxruntime']:.2f} | {r} |")
+        before = f"{med['engine'] / med['engine-before']:.2f} | " if a.before else ""
+        print(f"| {m} | {cells} | {med['engine'] / med['onnxruntime']:.2f} | {before}{r} |")
 
 
 if __name__ == "__main__":
