@@ -41,6 +41,15 @@ constexpr int kWinoOb = 64;      // output channels per block: the input transfo
 // 36 at once, and power-of-two strides (64 x 512 channels...) put them in one cache set.
 constexpr int kWinoSkew = 16;
 
+// The 36-vector loops of the transforms fully unrolled on x86 (their vectors stay in registers:
+// 1.8x faster per layer); rolled on ARM, where the all-ops library's size budget counts (the
+// unrolled driver is ~1.3 KB larger on arm64 and saves ~5% of resnet18's instructions).
+#if defined(__x86_64__) || defined(__i386__)
+#define SDK_WINO_UNROLL SDK_UNROLL
+#else
+#define SDK_WINO_UNROLL
+#endif
+
 // The transforms at -O2 whatever the build type (GCC at -Os keeps the 36 vectors of a tile
 // in memory); Clang allocates them well at -Os and has no per-function optimize attribute.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -182,7 +191,7 @@ SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float*
             SDK_UNROLL for (int r = 0; r < 6; ++r) in_1d(D + r * 6, 1, R + r * 6, 1);  // along rows
             SDK_UNROLL for (int k = 0; k < 6; ++k) in_1d(R + k, 6, D + k, 6);          // along columns
             float* dst = V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR;
-            for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * vstride, D[xi]);
+            SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * vstride, D[xi]);
         }
     }
 }
@@ -196,8 +205,8 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
             float t[9][4];
             const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
             if (c + 4 <= C) {
-                for (int l = 0; l < 4; ++l)
-                    for (int k = 0; k < 9; ++k) t[k][l] = wp[l * 9 + k];
+                SDK_WINO_UNROLL for (int l = 0; l < 4; ++l)
+                    SDK_WINO_UNROLL for (int k = 0; k < 9; ++k) t[k][l] = wp[l * 9 + k];
             } else {
                 for (int l = 0; l < 4; ++l)
                     for (int k = 0; k < 9; ++k) t[k][l] = c + l < C ? wp[l * 9 + k] : 0.0f;
@@ -208,7 +217,7 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
             SDK_UNROLL for (int r = 0; r < 6; ++r) w_1d(T + r * 3, 1, W + r * 6, 1);  // rows: -> 6x6
             float* dst = U + (int64_t)o * C + c;
             if (c + 4 <= C) {
-                for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * ustride, W[xi]);
+                SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * ustride, W[xi]);
             } else {
                 for (int xi = 0; xi < 36; ++xi)
                     for (int l = 0; l < C - c; ++l) dst[xi * ustride + l] = W[xi][l];
@@ -229,10 +238,10 @@ SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o
         for (int q = 0; q < ntile; q += 4) {
             v4f Mv[36], T[24], Y[16];
             const float* src = M + (int64_t)o * ldm + q;
-            for (int xi = 0; xi < 36; ++xi) wv_load(Mv + xi, src + xi * mstride);
+            SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_load(Mv + xi, src + xi * mstride);
             SDK_UNROLL for (int k = 0; k < 6; ++k) out_1d(Mv + k, 6, T + k, 6);        // columns: 6x6 -> 4x6
             SDK_UNROLL for (int r = 0; r < 4; ++r) out_1d(T + r * 6, 1, Y + r * 4, 1);  // rows: -> 4x4
-            for (int i = 0; i < 16; ++i) {
+            SDK_WINO_UNROLL for (int i = 0; i < 16; ++i) {
                 v4f v = Y[i] + bias;
                 if (vact) v = wino_act4(v, g.act);  // act_f32's comparisons, NaN alike
                 Y[i] = v;
