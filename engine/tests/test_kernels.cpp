@@ -1017,7 +1017,15 @@ int main(int argc, char** argv) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     {
+        // the 8-column-panel entry point on both tiers: its AVX2 tile, then the AVX-512 one
+        sdk::ref::x86_f32_set_avx512(0);
         check_sgemm("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+        check_sgemm_specials("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+        sdk::ref::x86_f32_set_avx512(-1);
+        if (sdk::ref::x86_f32_avx512_enabled()) {
+            check_sgemm("avx512", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+            check_sgemm_specials("avx512", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+        }
         check_dots_avx2();
         sdk::ref::x86_f32_set_avx512(0);
         check_sgemm16("avx2");

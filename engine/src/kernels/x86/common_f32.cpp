@@ -360,6 +360,9 @@ SDK_X86_HOT void x86_sigmoid_span_avx2(const float* x, float* y, int64_t n, bool
 // Plain (baseline-ISA) entry point: only the code it calls is compiled for AVX2 + FMA.
 void x86_sgemm_packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
                            float* C, int64_t ldc, const GemmEpilogue& e) {
+#if defined(__x86_64__)
+    if (x86_f32_avx512_enabled()) return x86_sgemm_packed_avx512(M, nc, K, A, ars, acs, Bp, C, ldc, e);
+#endif
     packed_avx2(M, nc, K, A, ars, acs, Bp, C, ldc, e);
 }
 
