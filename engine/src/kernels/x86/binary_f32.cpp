@@ -20,16 +20,19 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256 op8(__m256 a, _
     return MUL ? _mm256_mul_ps(a, b) : _mm256_add_ps(a, b);
 }
 
-// kind: 0 none, 1 Relu, 2 Clip (lo, hi)
+// kind: 0 none, 1 Relu, 2 Clip (lo, hi): act_f32's comparisons exactly (NaN: Relu -> 0, Clip keeps it)
+template <int KIND>
+__attribute__((target("avx2,fma"), always_inline)) inline __m256 act8(__m256 v, __m256 lo, __m256 hi) {
+    if (KIND == 1) v = _mm256_max_ps(v, _mm256_setzero_ps());
+    if (KIND == 2) v = _mm256_blendv_ps(_mm256_min_ps(hi, v), lo, _mm256_cmp_ps(v, lo, _CMP_LT_OQ));
+    return v;
+}
+
 template <bool MUL, int KIND>
 SDK_HOT_TARGET("avx2,fma")
 void row(const float* a, const float* b, float* y, int64_t n, int ua, int ub, float lo_, float hi_) {
-    const __m256 zero = _mm256_setzero_ps(), lo = _mm256_set1_ps(lo_), hi = _mm256_set1_ps(hi_);
-    auto fin = [&](__m256 v) __attribute__((always_inline)) {
-        if (KIND == 1) v = _mm256_max_ps(v, zero);
-        if (KIND == 2) v = _mm256_blendv_ps(_mm256_min_ps(hi, v), lo, _mm256_cmp_ps(v, lo, _CMP_LT_OQ));
-        return v;
-    };
+    const __m256 lo = _mm256_set1_ps(lo_), hi = _mm256_set1_ps(hi_);
+#define fin(v) act8<KIND>(v, lo, hi)
     int64_t i = 0;
     if (ua && ub) {
         for (; i + 16 <= n; i += 16) {
@@ -53,6 +56,7 @@ void row(const float* a, const float* b, float* y, int64_t n, int ua, int ub, fl
             _mm256_storeu_ps(y + i, fin(ua ? op8<MUL>(x0, s) : op8<MUL>(s, x0)));
         }
     }
+#undef fin
     for (; i < n; ++i) {  // the tail: scalar, as the ref row
         const float av = a[ua ? i : 0], bv = b[ub ? i : 0];
         float r = MUL ? av * bv : av + bv;
