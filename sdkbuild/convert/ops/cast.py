@@ -10,19 +10,22 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto, helper
 
+from ... import sdkm
 from ..importer import NodeContext, Unsupported
-from ..registry import ANY_DTYPE, engine_op, onnx_op
+from ..registry import ANY_DTYPE, STORAGE_DTYPE_NAMES, engine_op, onnx_op
 from .elementwise import F32
 
 # what the engine holds (numpy dtypes); float64 computes as float32
 ENGINE_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.int64, np.int32, np.int8, np.uint8, np.bool_)}
+# and stores and Casts (engine option `storage`): after convert/storage.py only Casts touch them
+STORAGE_DTYPES = set(sdkm.STORAGE_DTYPES.values())
 
 
 def _engine(dt: np.dtype, what: str) -> np.dtype:
     dt = np.dtype(dt)
     if dt == np.float64:
         return F32
-    if dt not in ENGINE_DTYPES:
+    if dt not in ENGINE_DTYPES and dt not in STORAGE_DTYPES:
         raise Unsupported(f"{what} {dt.name} (the engine holds float32, float16, int64, int32, int8, uint8 and bool)")
     return dt
 
@@ -52,7 +55,13 @@ def _cast(ctx: NodeContext, dst: np.dtype) -> None:
         ctx.alias()
         ctx.count("Identity/Dropout/Cast removed")
         return
-    ctx.emit("Cast", [ctx.input(0)], attrs={"to": [int(helper.np_dtype_to_tensor_dtype(dst_e))]})
+    attrs: dict = {"to": [int(helper.np_dtype_to_tensor_dtype(dst_e))]}
+    if dst_e in STORAGE_DTYPES or src in STORAGE_DTYPES:
+        attrs["saturate"] = [int(ctx.attr("saturate", 1))]
+        if ctx.attr("round_mode") is not None:
+            rm = ctx.attr("round_mode")
+            attrs["round_mode"] = rm.decode() if isinstance(rm, bytes) else str(rm)
+    ctx.emit("Cast", [ctx.input(0)], attrs=attrs)
 
 
 @onnx_op("Cast", max_version=28, doc="between float32/64, float16, int64, int32, int8, uint8, bool (not float8, "
@@ -68,7 +77,7 @@ def cast_like(ctx: NodeContext) -> None:
     _cast(ctx, ctx.dtype(1))
 
 
-engine_op("Cast", dtypes=ANY_DTYPE, doc="X; `to` (the ONNX type code of the output, which the engine reads from the "
+engine_op("Cast", dtypes=ANY_DTYPE | STORAGE_DTYPE_NAMES, doc="X; `to` (the ONNX type code of the output, which the engine reads from the "
           "output tensor); f32, f16, i64, i32, i8, u8, bool raw values; narrowing integers wrap, float to integer "
           "truncates (NaN -> 0, saturating outside int64), f32 -> f16 rounds to nearest even, nonzero is true")
 
