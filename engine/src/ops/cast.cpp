@@ -60,7 +60,7 @@ float mini_decode(const MiniFloat& F, uint32_t c) {
     const uint32_t mag = c & (sbit - 1);
     const bool neg = (c & sbit) != 0;
     if (F.uz ? c == 0x80 : (F.ebits == 4 ? mag == 0x7f : (F.ebits == 5 && mag > 0x7c)))
-        return bitsf(0x7fc00000u);  // NaN
+        return bitsf((neg ? 0x80000000u : 0) | 0x7fc00000u);  // NaN (its sign kept, as ml_dtypes)
     if (!F.uz && F.ebits == 5 && mag == 0x7c) return bitsf((neg ? 0x80000000u : 0) | 0x7f800000u);  // Inf
     const uint32_t e = mag >> F.mbits, m = mag & ((1u << F.mbits) - 1);
     float v;
@@ -78,7 +78,8 @@ uint32_t mini_encode(const MiniFloat& F, float f, bool saturate) {
     const uint32_t sign = b >> 31, ax = b & 0x7fffffffu;
     const uint32_t sbit = 1u << (F.ebits + F.mbits);
     const uint32_t sgn = sign * sbit;
-    if (ax > 0x7f800000u) return F.uz ? 0x80 : (F.sat_always ? sgn : sgn | F.nan_code);  // NaN
+    // NaN: float4 has none; ml_dtypes (ONNX's reference) gives -0 for +NaN and +0 for -NaN
+    if (ax > 0x7f800000u) return F.uz ? 0x80 : (F.sat_always ? sgn ^ sbit : sgn | F.nan_code);
     uint32_t code;
     if (ax == 0x7f800000u) {
         code = 0xffffffu;  // Inf: overflows
