@@ -26,7 +26,8 @@ def _engine(dt: np.dtype, what: str) -> np.dtype:
     if dt == np.float64:
         return F32
     if dt not in ENGINE_DTYPES and dt not in STORAGE_DTYPES:
-        raise Unsupported(f"{what} {dt.name} (the engine holds float32, float16, int64, int32, int8, uint8 and bool)")
+        raise Unsupported(f"{what} {dt.name} (the engine holds float32, float16, int64, int32, int8, uint8 and bool, "
+                          "and stores int16/uint16/uint32/uint64, bfloat16, float8, float4, int4/uint4 and int2/uint2)")
     return dt
 
 
@@ -42,9 +43,12 @@ def _target(ctx: NodeContext) -> np.dtype:
     code = int(ctx.attr("to")) if ctx.op_type == "Cast" else None
     if code is not None:
         try:
-            return np.dtype(helper.tensor_dtype_to_np_dtype(code))
+            dt = np.dtype(helper.tensor_dtype_to_np_dtype(code))
         except (KeyError, TypeError, ValueError):
             raise Unsupported(f"a Cast to {_onnx_dtype_name(code)}") from None
+        if dt.kind == "O":  # strings
+            raise Unsupported(f"a Cast to {_onnx_dtype_name(code)}")
+        return dt
     return ctx.out_dtype(0)
 
 
@@ -64,8 +68,9 @@ def _cast(ctx: NodeContext, dst: np.dtype) -> None:
     ctx.emit("Cast", [ctx.input(0)], attrs=attrs)
 
 
-@onnx_op("Cast", max_version=28, doc="between float32/64, float16, int64, int32, int8, uint8, bool (not float8, "
-         "int4, bfloat16, strings)")
+@onnx_op("Cast", max_version=28, doc="between float32/64, float16, int64, int32, int8, uint8, bool and the storage "
+         "types (int16/uint16/uint32/uint64, bfloat16, float8, float4, int4/uint4, int2/uint2: `saturate`, "
+         "`round_mode` as ONNX); not strings")
 def cast(ctx: NodeContext) -> None:
     _cast(ctx, _target(ctx))
 
@@ -79,7 +84,9 @@ def cast_like(ctx: NodeContext) -> None:
 
 engine_op("Cast", dtypes=ANY_DTYPE | STORAGE_DTYPE_NAMES, doc="X; `to` (the ONNX type code of the output, which the engine reads from the "
           "output tensor); f32, f16, i64, i32, i8, u8, bool raw values; narrowing integers wrap, float to integer "
-          "truncates (NaN -> 0, saturating outside int64), f32 -> f16 rounds to nearest even, nonzero is true")
+          "truncates (NaN -> 0, saturating outside int64), f32 -> f16 rounds to nearest even, nonzero is true; with the engine's `storage` option also the storage types "
+          "(ONNX's semantics, as ml_dtypes: round to nearest even, `saturate` [1] for float8, `round_mode` [up] "
+          "for float8e8m0, NaN/Inf per format; float to int4/int2 truncates, 0 outside their range)")
 
 
 @onnx_op("Identity", max_version=25, doc="removed")
