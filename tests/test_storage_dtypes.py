@@ -288,3 +288,20 @@ def test_f32_convenience_refuses_storage_types(engine) -> None:
         buf = (ctypes.c_float * 3)()
         assert sess._lib.sdk_session_set_input_f32(sess.handle, 0, buf, 3) == 1  # SDK_ERR_INVALID_ARGUMENT
         assert b"storage dtype 12" in engine._lib.sdk_last_error()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from([T.INT4, T.UINT4, T.INT2, T.UINT2, T.FLOAT4E2M1]), st.lists(st.integers(0, 255), max_size=41))
+def test_sub_byte_packing_round_trips_like_onnx(code: int, picks: list[int]) -> None:
+    """Any length (odd ones leave the last byte's high bits zero), any values: packed as onnx
+    packs them (numpy_helper.from_array), unpacked to the same array."""
+    from onnx import numpy_helper
+
+    pats = all_patterns(code)
+    x = pats[np.array(picks, dtype=np.int64) % pats.size] if picks else pats[:0]
+    sd = sdkm.dtype_code(x.dtype)
+    raw = sdkm.to_bytes(x, sd)
+    assert len(raw) == sdkm.packed_nbytes(sd, x.size)
+    if x.size:
+        assert raw == numpy_helper.from_array(x).raw_data
+    same(sdkm.from_bytes(raw, sd, x.shape), x)
