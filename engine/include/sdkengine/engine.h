@@ -64,8 +64,8 @@ typedef enum sdk_dtype {
     SDK_DTYPE_BOOL = 6, /* one byte, 0 or 1 */
     SDK_DTYPE_F16 = 7,  /* IEEE half precision */
     /* Storage types (engine builds with the `storage` option, which sdkbuild turns on only
-     * when a model has such inputs or outputs; otherwise a model using them is refused with
-     * SDK_ERR_UNSUPPORTED). The engine holds and converts them (Cast, ONNX semantics) but
+     * when a model has such tensors; a build without it refuses a model using them with
+     * SDK_ERR_BAD_MODEL "unknown dtype N"). The engine holds and converts them (Cast, ONNX semantics) but
      * computes with wider types. Sub-byte types are packed as ONNX packs them: element 0 in
      * the lowest bits of byte 0; byte_size = ceil(count * bits / 8). The _f32 convenience
      * calls refuse them (SDK_ERR_INVALID_ARGUMENT): pass the raw bytes. */
