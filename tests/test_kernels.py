@@ -183,7 +183,11 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
         assert "fp32 conv kernels avx512" in log or "lacks AVX512F" in log or "lacks AVX2/FMA" in log
         # the SSE4.1 tier (forced on with the AVX2 tier off), unless the CPU lacks SSE4.1
         assert ("fp32 gemm kernel sse41" in log and "fp32 conv kernels sse41" in log
-                and "sse41   : NaN/Inf/-0 epilogue identical to ref" in log) or "lacks SSE4.1" in log
+                and "sse41   : NaN/Inf/-0 epilogue as ref's" in log) or "lacks SSE4.1" in log
+        # the 8-column-panel GEMM (Gemm, MatMul, Attention) on both tiers, NaN/Inf/-0 included
+        assert "avx2    : NaN/Inf/-0 epilogue as ref's" in log or "lacks AVX2/FMA" in log
+        assert ("avx512  : NaN/Inf/-0 epilogue as ref's" in log or "lacks AVX512F" in log
+                or "lacks AVX2/FMA" in log)
         assert "int8 gemm kernel sse41   : 120 random cases bit-exact" in log or "sse41   : compiled in, CPU lacks" in log
     _run_models(build, target, e2e_models, env)
 

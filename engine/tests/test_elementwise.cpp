@@ -96,6 +96,37 @@ static void hardswish_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::hardswish_f32(x[i]);
 }
 
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__)) && (defined(TEST_HAVE_ADD) || defined(TEST_HAVE_MUL))
+#include "kernels/ref/binary.h"
+// The x86 fp32 Add/Mul rows (kernels/x86/binary_f32.cpp) vs scalar IEEE arithmetic
+// (identical results): both operands arrays, or the second / first a broadcast scalar;
+// Add with its fused Relu and Clip. The other operand: a fixed function of the index.
+template <bool MUL, int VARIANT, int ACT>  // VARIANT 0: arrays, 1: b scalar, 2: a scalar
+static void bin_row(const float* x, float* y, int64_t n, bool simd) {
+    std::vector<float> o((size_t)n);
+    for (int64_t i = 0; i < n; ++i) o[(size_t)i] = i % 7 == 3 ? -0.0f : 0.37f * (float)i - 5.0f;
+    const float s = -1.25f;
+    sdk::ref::ActParams act = {ACT, -2.0f, 3.5f};
+    const float* a = VARIANT == 2 ? &s : x;
+    const float* b = VARIANT == 0 ? o.data() : (VARIANT == 1 ? &s : x);
+    if (simd) {
+        const void* in[2] = {a, b};
+        const uint8_t unit[2] = {VARIANT != 2, VARIANT != 1};
+        sdk::x86::binary_row_f32_avx2(MUL, in, unit, y, n, MUL ? nullptr : &act);
+        return;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        const float av = a[VARIANT == 2 ? 0 : i], bv = b[VARIANT == 1 ? 0 : i];
+        y[i] = sdk::ref::act_f32(MUL ? av * bv : av + bv, act);
+    }
+}
+template <bool MUL, int VARIANT, int ACT>
+static void bin_simd(const float* x, float* y, int64_t n) { bin_row<MUL, VARIANT, ACT>(x, y, n, true); }
+template <bool MUL, int VARIANT, int ACT>
+static void bin_ref(const float* x, float* y, int64_t n) { bin_row<MUL, VARIANT, ACT>(x, y, n, false); }
+#define TEST_BINARY_ROWS 1
+#endif
+
 static void round_of(const char* tier) {
     const int t = sdk::vec_tier_f32();
     const char* got = t == 2 ? "avx512" : t == 1 ? (SDK_FEATURE_NEON ? "neon" : "avx2") : "scalar";
@@ -110,6 +141,17 @@ static void round_of(const char* tier) {
     check("SiLU", tier, silu, silu_ref);
     g_finite_only = false;
     check("HardSwish", tier, hardswish, hardswish_ref);
+#if defined(TEST_BINARY_ROWS)
+    if (strcmp(tier, "scalar") != 0) {
+        check("Add", tier, bin_simd<false, 0, 0>, bin_ref<false, 0, 0>, true);
+        check("Add+Relu", tier, bin_simd<false, 0, sdk::kActRelu>, bin_ref<false, 0, sdk::kActRelu>, true);
+        check("Add+Clip", tier, bin_simd<false, 1, sdk::kActClip>, bin_ref<false, 1, sdk::kActClip>, true);
+        check("Add s+x", tier, bin_simd<false, 2, sdk::kActRelu>, bin_ref<false, 2, sdk::kActRelu>, true);
+        check("Mul", tier, bin_simd<true, 0, 0>, bin_ref<true, 0, 0>, true);
+        check("Mul x*s", tier, bin_simd<true, 1, 0>, bin_ref<true, 1, 0>, true);
+        check("Mul s*x", tier, bin_simd<true, 2, 0>, bin_ref<true, 2, 0>, true);
+    }
+#endif
 #if defined(TEST_HAVE_TANH)
     check("Tanh", tier, sdk::tanh_best_f32, sdk::ref::tanh_f32);
 #endif

@@ -224,7 +224,7 @@ static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) 
     int cases = 0;
     double worst = 0.0;
     for (const auto& sh : shapes)
-        for (int variant = 0; variant < 4; ++variant) {
+        for (int variant = 0; variant < 7; ++variant) {
             const int M = sh[0], N = sh[1], K = sh[2];
             std::vector<float> A((size_t)M * K), B((size_t)K * N), bias(M);
             for (auto& v : A) v = nd(rng);
@@ -236,7 +236,10 @@ static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) 
             e.alpha = variant == 1 ? 0.5f : 1.0f;
             e.row_bias = variant >= 2 ? bias.data() : nullptr;
             e.accumulate = variant == 3;
-            e.act = {variant == 2 ? (int32_t)sdk::kActRelu : (variant == 3 ? (int32_t)sdk::kActClip : 0), -1.0f, 1.5f};
+            // variants 4-6: HardSwish, Sigmoid, SiLU (with the row bias)
+            e.act = {variant == 2 ? (int32_t)sdk::kActRelu : (variant == 3 ? (int32_t)sdk::kActClip : (variant >= 4 ? variant - 1 : 0)),
+                     -1.0f, 1.5f};
+            if (variant >= 4) e.row_bias = bias.data();
             std::vector<float> want((size_t)M * N, 0.25f), got((size_t)M * N, 0.25f);
             set_enabled(0);
             sdk::ref::sgemm_packed(M, N, K, A.data(), K, 1, panels.data(), want.data(), N, e);
@@ -310,7 +313,9 @@ static void check_sgemm16(const char* name) {
         e.alpha = variant == 1 ? 0.5f : 1.0f;
         e.row_bias = variant >= 2 ? bias.data() : nullptr;
         e.accumulate = variant == 3;
-        e.act = {variant == 2 ? (int32_t)sdk::kActRelu : (variant == 3 ? (int32_t)sdk::kActClip : (variant == 4 ? 3 : 0)),
+        // variant 4: HardSwish, Sigmoid or SiLU in turn (fused on the register by the AVX-512 tile)
+        e.act = {variant == 2 ? (int32_t)sdk::kActRelu
+                              : (variant == 3 ? (int32_t)sdk::kActClip : (variant == 4 ? 3 + (it / 5) % 3 : 0)),
                  -1.0f, 1.5f};
         const int64_t ldc = N + pick(0, 5);
         std::vector<float> C((size_t)M * ldc + 16, 0.25f);
@@ -1063,12 +1068,15 @@ static void check_sgemm_specials(const char* name, void (*set_enabled)(int), Sge
     std::vector<float> panels((size_t)((N + 7) / 8) * K * 8);
     sdk::ref::sgemm_pack_b(B, N, 1, K, 0, N, panels.data());
     int cases = 0;
-    for (int act = 0; act < 3; ++act)
+    // act: none, Relu, Clip, then HardSwish, Sigmoid, SiLU (the AVX-512 tile applies these on
+    // the register too)
+    for (int act = 0; act < 6; ++act)
         for (int accumulate = 0; accumulate < 2; ++accumulate) {
             sdk::ref::GemmEpilogue e;
             e.row_bias = bias;
             e.accumulate = accumulate != 0;
-            e.act = {act == 1 ? (int32_t)sdk::kActRelu : (act == 2 ? (int32_t)sdk::kActClip : 0), -0.5f, 0.75f};
+            e.act = {act == 1 ? (int32_t)sdk::kActRelu : (act == 2 ? (int32_t)sdk::kActClip : (act >= 3 ? act : 0)),
+                     -0.5f, 0.75f};
             std::vector<float> want((size_t)M * N), got((size_t)M * N);
             for (size_t i = 0; i < want.size(); ++i) want[i] = got[i] = i % 4 == 0 ? -0.0f : (i % 4 == 1 ? nan : 0.25f);
             set_enabled(0);
@@ -1076,14 +1084,18 @@ static void check_sgemm_specials(const char* name, void (*set_enabled)(int), Sge
             set_enabled(-1);
             fn(M, N, K, A, K, 1, panels.data(), got.data(), N, e);
             for (size_t i = 0; i < want.size(); ++i) {
+                // HardSwish/Sigmoid/SiLU: finite values may differ by FMA rounding (an ulp);
+                // NaN, infinities and the sign of zero must not
+                const bool close = act >= 3 && isfinite(want[i]) && isfinite(got[i]) &&
+                                   fabs((double)want[i] - got[i]) <= 1e-6 * (1.0 + fabs((double)want[i]));
                 const bool same = (isnan(want[i]) && isnan(got[i])) ||
-                                  (want[i] == got[i] && signbit(want[i]) == signbit(got[i]));
+                                  ((want[i] == got[i] || close) && signbit(want[i]) == signbit(got[i]));
                 CHECK(same, "sgemm %s specials act %d acc %d at (%zu, %zu): %g vs %g", name, act, accumulate, i / N,
                       i % N, got[i], want[i]);
             }
             ++cases;
         }
-    printf("fp32 gemm kernel %-8s: NaN/Inf/-0 epilogue identical to ref (%d cases)\n", name, cases);
+    printf("fp32 gemm kernel %-8s: NaN/Inf/-0 epilogue as ref's, 6 activations (%d cases)\n", name, cases);
 }
 
 // Test hook for the SSE4.1 tier: the AVX2 tier off, then 0 = ref, otherwise SSE4.1.
@@ -1129,7 +1141,17 @@ int main(int argc, char** argv) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     {
+        // the 8-column-panel entry point on both tiers: its AVX2 tile, then the AVX-512 one
+        sdk::ref::x86_f32_set_avx512(0);
         check_sgemm("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+        check_sgemm_specials("avx2", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+        sdk::ref::x86_f32_set_avx512(-1);
+        if (sdk::ref::x86_f32_avx512_enabled()) {
+            check_sgemm("avx512", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+            check_sgemm_specials("avx512", sdk::ref::x86_sgemm_set_enabled, sdk::ref::x86_sgemm_packed_avx2);
+        } else {
+            printf("fp32 gemm kernel avx512  : compiled in, CPU lacks AVX512F or SDK_F32_GEMM=avx2 (skipped)\n");
+        }
         check_dots_avx2();
         sdk::ref::x86_f32_set_avx512(0);
         check_sgemm16("avx2");

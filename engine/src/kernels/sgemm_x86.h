@@ -51,6 +51,14 @@ void x86_sgemm16_avx512(int64_t M, int64_t N, int K, const float* A, int64_t lda
                         int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e);
 #endif
 
+#if defined(__x86_64__)
+// The AVX-512 tier of x86_sgemm_packed_avx2 (ref::sgemm_packed's contract: 8-column panels
+// of ref::sgemm_pack_b, A's element (m, k) at A[m * ars + k * acs]): up to 12 x 32 tiles,
+// a ZMM per two panels (kernels/x86/common_f32_avx512.cpp).
+void x86_sgemm_packed_avx512(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
+                             float* C, int64_t ldc, const GemmEpilogue& e);
+#endif
+
 // out[i] = dot(a, b + i * K) for i in [0, n) (Gemm with M == 1 and B transposed).
 void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out);
 

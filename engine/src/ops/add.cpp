@@ -15,6 +15,10 @@ namespace {
 inline float add_f(float a, float b) { return a + b; }
 
 void row_f32(const void* const* in, const uint8_t* unit, void* y, int64_t n, const void* params) {
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    if (n >= 8 && ref::x86_sgemm_avx2_enabled())  // kernels/x86/binary_f32.cpp
+        return x86::binary_row_f32_avx2(false, in, unit, y, n, static_cast<const ref::ActParams*>(params));
+#endif
     binary_row<float, float, add_f>(in, unit, y, n, params);
     ref::act_span_f32(static_cast<float*>(y), n, *static_cast<const ref::ActParams*>(params));
 }

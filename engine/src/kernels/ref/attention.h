@@ -30,6 +30,12 @@ struct AttentionF32Plan {
     int32_t nonpad_kind;         // 0 none, 1 int64, 2 int32 [B]
 };
 
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+// The softmax of one row of scores in place, 8 lanes (kernels/x86/attention_f32.cpp; taken
+// when x86_sgemm_avx2_enabled()): the steps of the 4-lane row in attention_f32.cpp.
+void x86_attn_softmax_row_avx2(float* sc, int64_t L);
+#endif
+
 size_t attention_f32_thread_scratch_bytes(const AttentionF32Plan& p);
 
 // Inputs: q, k, v, mask (or nullptr), nonpad (or nullptr); outputs y, qk (or nullptr).

@@ -86,6 +86,9 @@ void softmax_row(float* sc, int64_t L, bool any) {
         for (int64_t t = 0; t < L; ++t) sc[t] = 0.0f;
         return;
     }
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    if (x86_sgemm_avx2_enabled()) return x86_attn_softmax_row_avx2(sc, L);  // kernels/x86/attention_f32.cpp
+#endif
     float m = -INFINITY;
     for (int64_t t = 0; t < L; ++t) m = sc[t] > m ? sc[t] : m;
     if (m == -INFINITY) m = 0.0f;

@@ -67,6 +67,19 @@ void binary_row(const void* const* in, const uint8_t* unit, void* out, int64_t n
     }
 }
 
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+namespace ref {
+struct ActParams;
+}
+namespace x86 {
+// fp32 Add (mul false; act: its fused activation or nullptr) and Mul rows on 8 lanes
+// (kernels/x86/binary_f32.cpp), for the walker's unit flags as binary_row takes them; the
+// caller checks ref::x86_sgemm_avx2_enabled() first.
+void binary_row_f32_avx2(bool mul, const void* const* in, const uint8_t* unit, void* out, int64_t n,
+                         const ref::ActParams* act);
+}  // namespace x86
+#endif
+
 // The compact row kernel (one loop, operands stepped by their unit stride): for the cold
 // integer, bool and comparison rows, a third of binary_row's code.
 template <class T, class R, R (*F)(T, T)>

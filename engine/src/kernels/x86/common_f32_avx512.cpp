@@ -11,6 +11,12 @@
 #if SDK_FEATURE_X86 && defined(__x86_64__)
 #include <immintrin.h>
 
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 intrinsics pass an undefined vector as the unused merge source, which
+// -Wmaybe-uninitialized reports (as in conv_f32_avx512.cpp)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #define SDK_X86_HOT512 SDK_HOT_TARGET("avx512f,avx2,fma")
 
 namespace sdk {
@@ -18,6 +24,77 @@ namespace ref {
 namespace {
 
 inline __mmask16 lanes16(int64_t n) { return n <= 0 ? 0 : n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
+
+// e^x and 1 / (1 + e^-x) on 16 lanes: x86_exp_avx2 / x86_sigmoid_avx2's steps
+// (kernels/x86/common_f32.cpp) on ZMM registers, so the tile's SiLU/Sigmoid epilogue
+// runs on the register instead of in a pass over the stored row.
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline __m512 zexp(__m512 x) {
+    x = _mm512_min_ps(_mm512_set1_ps(88.0f), x);  // NaN (second operand) passes through
+    x = _mm512_max_ps(_mm512_set1_ps(-87.3365447504f), x);
+    const __m512 magic = _mm512_set1_ps(12582912.0f);  // 1.5 * 2^23: adding it rounds
+    const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), magic), magic);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 p = _mm512_fmadd_ps(r, _mm512_set1_ps(1.9875691500e-4f), _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
+    const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
+}
+
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline __m512 zsigmoid(__m512 x, bool silu) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, zexp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    // below -88 the true value underflows to 0 (see x86_sigmoid_avx2)
+    s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-88.0f), _CMP_NLT_UQ), s);
+    const __m512 y = silu ? _mm512_mul_ps(x, s) : s;
+    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);  // NaN in, NaN out
+}
+
+// HardSwish as the vector form of hardswish_f32 (kernels/vec_math.h): x * clamp(x / 6 + 1/2, 0, 1)
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline __m512 zhardswish(__m512 x) {
+    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
+    t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
+    t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, _mm512_set1_ps(1.0f), _CMP_GT_OQ), _mm512_set1_ps(1.0f));
+    return _mm512_mul_ps(x, t);
+}
+
+// The epilogue of a register tile: MR rows x NV 16-column vectors, C's columns [0, w) (w
+// may end inside any vector): alpha, row bias, accumulate, then Relu/Clip on the register
+// (act_f32's comparisons exactly: NaN -> 0 for Relu, kept by Clip); other activations over
+// the stored row.
+template <int MR, int NV>
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline void zepilogue(__m512 (&c)[MR][NV], float* C,
+                                                                              int64_t ldc, int w,
+                                                                              const GemmEpilogue& e, int64_t row0) {
+    const __mmask16 mk[2] = {lanes16(w), lanes16(w - 16)};
+    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip, hswish = e.act.kind == kActHardSwish;
+    const bool sig = e.act.kind == kActSigmoid || e.act.kind == kActSilu, silu = e.act.kind == kActSilu;
+    const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(e.act.lo), hi = _mm512_set1_ps(e.act.hi);
+    const __m512 alpha = _mm512_set1_ps(e.alpha);
+    SDK_UNROLL for (int r = 0; r < MR; ++r) {
+        float* crow = C + r * ldc;
+        const __m512 bias = _mm512_set1_ps(e.row_bias ? e.row_bias[row0 + r] : 0.0f);
+        SDK_UNROLL for (int v = 0; v < NV; ++v) {
+            __m512 o = c[r][v];
+            if (e.alpha != 1.0f) o = _mm512_mul_ps(o, alpha);
+            o = _mm512_add_ps(o, bias);
+            if (e.accumulate) o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(mk[v], crow + 16 * v));
+            if (relu) o = _mm512_max_ps(o, zero);
+            if (clip) o = _mm512_mask_mov_ps(_mm512_min_ps(hi, o), _mm512_cmp_ps_mask(o, lo, _CMP_LT_OQ), lo);
+            if (hswish) o = zhardswish(o);
+            if (sig) o = zsigmoid(o, silu);
+            if (w >= 16 * (v + 1))
+                _mm512_storeu_ps(crow + 16 * v, o);
+            else
+                _mm512_mask_storeu_ps(crow + 16 * v, mk[v], o);
+        }
+        if (e.act.kind != kActNone && !relu && !clip && !hswish && !sig) act_span_f32(crow, w, e.act);
+    }
+}
 
 // MR rows x NV 16-column blocks (block v of B at B + v * bps); w columns are valid.
 template <int MR, int NV>
@@ -48,27 +125,7 @@ SDK_X86_HOT512 void ztile(int K, const float* A, int64_t lda, const float* B, in
             }
         }
     }
-    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
-    const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(e.act.lo), hi = _mm512_set1_ps(e.act.hi);
-    const __m512 alpha = _mm512_set1_ps(e.alpha);
-    SDK_UNROLL for (int r = 0; r < MR; ++r) {
-        float* crow = C + r * ldc;
-        const __m512 bias = _mm512_set1_ps(e.row_bias ? e.row_bias[row0 + r] : 0.0f);
-        SDK_UNROLL for (int v = 0; v < NV; ++v) {
-            __m512 o = c[r][v];
-            if (e.alpha != 1.0f) o = _mm512_mul_ps(o, alpha);
-            o = _mm512_add_ps(o, bias);
-            if (e.accumulate) o = _mm512_add_ps(o, _mm512_maskz_loadu_ps(mk[v], crow + 16 * v));
-            // act_f32's comparisons exactly (NaN: Relu -> 0, Clip keeps it)
-            if (relu) o = _mm512_max_ps(o, zero);
-            if (clip) o = _mm512_mask_mov_ps(_mm512_min_ps(hi, o), _mm512_cmp_ps_mask(o, lo, _CMP_LT_OQ), lo);
-            if (w >= 16 * (v + 1))
-                _mm512_storeu_ps(crow + 16 * v, o);
-            else
-                _mm512_mask_storeu_ps(crow + 16 * v, mk[v], o);
-        }
-        if (e.act.kind != kActNone && !relu && !clip) act_span_f32(crow, w, e.act);
-    }
+    zepilogue<MR, NV>(c, C, ldc, w, e, row0);
 }
 
 template <int MR>
@@ -83,7 +140,74 @@ SDK_X86_HOT512 void zrows(int64_t N, int K, const float* A, int64_t lda, const f
     }
 }
 
+// ---- The same tile over ref::sgemm_pack_b's 8-column panels (sgemm_packed: Gemm, MatMul,
+// Attention): a ZMM holds row k of two neighbouring panels (two 256-bit loads, one
+// insert), so the panels need no 16-column repack and every caller keeps its layout.
+// A's element (m, k) at A[m * ars + k * acs] (acs != 1: Gemm's transA).
+template <int MR, int NZ, bool HALF>  // HALF: the last ZMM has one panel (its upper 8 lanes 0)
+SDK_X86_HOT512 void ptile(int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C, int64_t ldc,
+                          int w, const GemmEpilogue& e, int64_t row0) {
+    __m512 c[MR][NZ];
+    SDK_UNROLL for (int r = 0; r < MR; ++r) SDK_UNROLL for (int v = 0; v < NZ; ++v) c[r][v] = _mm512_setzero_ps();
+    const float* a[MR];
+    SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
+    const float* b[2 * NZ];
+    SDK_UNROLL for (int q = 0; q < 2 * NZ; ++q) b[q] = Bp + (int64_t)q * K * kNR;
+    for (int64_t k = 0, kb = 0; k < K; ++k, kb += kNR) {
+        __m512 bv[NZ];
+        SDK_UNROLL for (int v = 0; v < NZ; ++v) {
+            const __m512 lo = _mm512_zextps256_ps512(_mm256_loadu_ps(b[2 * v] + kb));
+            if (HALF && v == NZ - 1)
+                bv[v] = lo;  // upper lanes zero
+            else
+                bv[v] = _mm512_castpd_ps(
+                    _mm512_insertf64x4(_mm512_castps_pd(lo), _mm256_castps_pd(_mm256_loadu_ps(b[2 * v + 1] + kb)), 1));
+        }
+        SDK_UNROLL for (int r = 0; r < MR; ++r) {
+            const __m512 av = _mm512_set1_ps(a[r][k * acs]);
+            SDK_UNROLL for (int v = 0; v < NZ; ++v) c[r][v] = _mm512_fmadd_ps(av, bv[v], c[r][v]);
+        }
+    }
+    zepilogue<MR, NZ>(c, C, ldc, w, e, row0);
+}
+
+template <int MR>
+SDK_X86_HOT512 void prows(int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
+                          int64_t ldc, const GemmEpilogue& e, int64_t row0) {
+    for (int p = 0; p < nc; p += 32) {
+        const int w = nc - p < 32 ? nc - p : 32;
+        const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
+        if (w > 24)
+            ptile<MR, 2, false>(K, A, ars, acs, panel, C + p, ldc, w, e, row0);
+        else if (w > 16)
+            ptile<MR, 2, true>(K, A, ars, acs, panel, C + p, ldc, w, e, row0);
+        else if (w > 8)
+            ptile<MR, 1, false>(K, A, ars, acs, panel, C + p, ldc, w, e, row0);
+        else
+            ptile<MR, 1, true>(K, A, ars, acs, panel, C + p, ldc, w, e, row0);
+    }
+}
+
 }  // namespace
+
+void x86_sgemm_packed_avx512(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp,
+                             float* C, int64_t ldc, const GemmEpilogue& e) {
+    int64_t m = 0;
+    for (; m + 12 <= M; m += 12) prows<12>(nc, K, A + m * ars, ars, acs, Bp, C + m * ldc, ldc, e, m);
+    if (M - m >= 8) {
+        prows<8>(nc, K, A + m * ars, ars, acs, Bp, C + m * ldc, ldc, e, m);
+        m += 8;
+    }
+    if (M - m >= 4) {
+        prows<4>(nc, K, A + m * ars, ars, acs, Bp, C + m * ldc, ldc, e, m);
+        m += 4;
+    }
+    if (M - m >= 2) {
+        prows<2>(nc, K, A + m * ars, ars, acs, Bp, C + m * ldc, ldc, e, m);
+        m += 2;
+    }
+    if (M - m >= 1) prows<1>(nc, K, A + m * ars, ars, acs, Bp, C + m * ldc, ldc, e, m);
+}
 
 void x86_sgemm16_avx512(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
                         int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e) {
