@@ -72,7 +72,85 @@ void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* w
     }
 }
 
+// Rows r (8 taps x 8 pixels) to columns (8 pixels x 8 taps), in place: TRN on bytes,
+// halfwords, words.
+__attribute__((always_inline)) inline void transpose8x8(int8x8_t* r) {
+    const int8x8x2_t a0 = vtrn_s8(r[0], r[1]), a1 = vtrn_s8(r[2], r[3]), a2 = vtrn_s8(r[4], r[5]),
+                     a3 = vtrn_s8(r[6], r[7]);
+    const int16x4x2_t b0 = vtrn_s16(vreinterpret_s16_s8(a0.val[0]), vreinterpret_s16_s8(a1.val[0]));
+    const int16x4x2_t b1 = vtrn_s16(vreinterpret_s16_s8(a0.val[1]), vreinterpret_s16_s8(a1.val[1]));
+    const int16x4x2_t b2 = vtrn_s16(vreinterpret_s16_s8(a2.val[0]), vreinterpret_s16_s8(a3.val[0]));
+    const int16x4x2_t b3 = vtrn_s16(vreinterpret_s16_s8(a2.val[1]), vreinterpret_s16_s8(a3.val[1]));
+    const int32x2x2_t c0 = vtrn_s32(vreinterpret_s32_s16(b0.val[0]), vreinterpret_s32_s16(b2.val[0]));
+    const int32x2x2_t c1 = vtrn_s32(vreinterpret_s32_s16(b1.val[0]), vreinterpret_s32_s16(b3.val[0]));
+    const int32x2x2_t c2 = vtrn_s32(vreinterpret_s32_s16(b0.val[1]), vreinterpret_s32_s16(b2.val[1]));
+    const int32x2x2_t c3 = vtrn_s32(vreinterpret_s32_s16(b1.val[1]), vreinterpret_s32_s16(b3.val[1]));
+    r[0] = vreinterpret_s8_s32(c0.val[0]);
+    r[1] = vreinterpret_s8_s32(c1.val[0]);
+    r[2] = vreinterpret_s8_s32(c2.val[0]);
+    r[3] = vreinterpret_s8_s32(c3.val[0]);
+    r[4] = vreinterpret_s8_s32(c0.val[1]);
+    r[5] = vreinterpret_s8_s32(c1.val[1]);
+    r[6] = vreinterpret_s8_s32(c2.val[1]);
+    r[7] = vreinterpret_s8_s32(c3.val[1]);
+}
+
 }  // namespace
+
+void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out) {
+    // source offset steps from tap k to k + 1: next column, next kernel row, next channel
+    const int64_t step_kw = q.dw, step_kh = (int64_t)q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw,
+                  step_c = q.plane - (int64_t)(q.KH - 1) * q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw;
+    const int8_t* const src0 = q.src;  // (locals: the stores below may not alias them)
+    const int64_t limit = q.limit;
+    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW;
+    for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
+        // a run of up to 8 pixels evenly spaced by 1 or 2 (one load per tap; the lanes
+        // past the run are loaded, not stored), else 1 pixel
+        const int32_t even = np - i0 > 1 ? pix[i0 + 1] - pix[i0] : 1;
+        nv = 1;
+        if (even == 1 || even == 2)
+            while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
+        const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];  // taps at off <= safe load whole vectors
+        int8_t* dst = out + (int64_t)i0 * kp;
+        const int8_t* src = src0 + pix[i0];
+        int64_t off = 0;  // tap k's offset in src (from this run's first pixel)
+        int32_t kh = 0, kw = 0;
+        for (int32_t k0 = 0; k0 < kp; k0 += 8) {
+            int8x8_t r[8];
+            SDK_UNROLL for (int t = 0; t < 8; ++t) {
+                if (k0 + t >= kg) {
+                    r[t] = vdup_n_s8(0);
+                    continue;
+                }
+                const int8_t* s = src + off;
+                if (off > safe) {  // the last bytes of the source: one at a time
+                    int8_t g[8] = {0};
+                    for (int i = 0; i < nv; ++i) g[i] = s[i * even];
+                    r[t] = vld1_s8(g);
+                } else if (even == 2) {
+                    r[t] = vld2_s8(s).val[0];
+                } else {
+                    r[t] = vld1_s8(s);
+                }
+                if (++kw < KW) {
+                    off += step_kw;
+                } else if (kw = 0, ++kh < KH) {
+                    off += step_kh;
+                } else {
+                    kh = 0;
+                    off += step_c;
+                }
+            }
+            transpose8x8(r);
+            if (nv == 8) {
+                SDK_UNROLL for (int i = 0; i < 8; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
+            } else {
+                for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
+            }
+        }
+    }
+}
 
 bool dw3x3_neon_weights_ok(const int8_t* w, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
