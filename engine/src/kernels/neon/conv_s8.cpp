@@ -26,7 +26,8 @@ struct Layout {
 inline Layout layout(const NeonDw3x3& p) {
     const int32_t nv = (p.OW + 7) / 8;
     // + 8: the SDOT rows' whole 16-byte loads from the last block's first column
-    return Layout{p.stride * 8 * nv + 8, (p.OH - 1) * p.stride + 3};
+    // (and the 5x5 rows' last taps: 4 bytes on)
+    return Layout{p.stride * 8 * nv + 8, (p.OH - 1) * p.stride + p.k};
 }
 
 // Adds the int16 pair sum s into the accumulators (lanes 0-3, 4-7).
@@ -35,38 +36,36 @@ __attribute__((always_inline)) inline void widen_add(int32x4_t& a0, int32x4_t& a
     a1 = vaddw_s16(a1, vget_high_s16(s));
 }
 
-template <int S>
-void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* w9, int32_t bias, int32_t mult,
+template <int K, int S>
+void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* wk, int32_t bias, int32_t mult,
            int32_t shift, int8_t* y) {
-    int8x8_t w[9];
-    SDK_UNROLL for (int t = 0; t < 9; ++t) w[t] = vdup_n_s8(w9[t]);
+    int8x8_t w[K * K];
+    SDK_UNROLL for (int t = 0; t < K * K; ++t) w[t] = vdup_n_s8(wk[t]);
     const int32x4_t vb = vdupq_n_s32(bias);
     for (int oh = 0; oh < p.OH; ++oh) {
         const int8_t* r0 = P + (int64_t)oh * S * l.pw;
-        const int8_t* r1 = r0 + l.pw;
-        const int8_t* r2 = r1 + l.pw;
         int8_t* o = y + (int64_t)oh * p.OW;
         for (int c = 0; c < p.OW; c += 8) {
-            int8x8_t x[9];  // tap t = kh * 3 + kw
-            const int8_t* rr[3] = {r0 + c * S, r1 + c * S, r2 + c * S};
-            SDK_UNROLL for (int kh = 0; kh < 3; ++kh) {
-                if (S == 1) {
-                    x[kh * 3] = vld1_s8(rr[kh]);
-                    x[kh * 3 + 1] = vld1_s8(rr[kh] + 1);
-                    x[kh * 3 + 2] = vld1_s8(rr[kh] + 2);
-                } else {
-                    const int8x8x2_t v = vld2_s8(rr[kh]);
-                    x[kh * 3] = v.val[0];
-                    x[kh * 3 + 1] = v.val[1];
-                    x[kh * 3 + 2] = vld2_s8(rr[kh] + 2).val[0];
+            int32x4_t a0 = vb, a1 = vb;
+            int16x8_t s = vdupq_n_s16(0);  // taps in pairs: SMULL, then SMLAL and widen
+            SDK_UNROLL for (int kh = 0; kh < K; ++kh) {
+                const int8_t* r = r0 + kh * l.pw + c * S;
+                SDK_UNROLL for (int kw = 0; kw < K; ++kw) {
+                    int8x8_t x;  // columns c*S + kw of 8 outputs (stride 2: even or odd of a VLD2)
+                    if (S == 1)
+                        x = vld1_s8(r + kw);
+                    else
+                        x = kw & 1 ? vld2_s8(r + kw - 1).val[1] : vld2_s8(r + kw).val[0];
+                    const int t = kh * K + kw;
+                    if (t % 2 == 0) {
+                        s = vmull_s8(x, w[t]);
+                    } else {
+                        s = vmlal_s8(s, x, w[t]);
+                        widen_add(a0, a1, s);
+                    }
                 }
             }
-            int32x4_t a0 = vb, a1 = vb;
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[0], w[0]), x[1], w[1]));
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[2], w[2]), x[3], w[3]));
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[4], w[4]), x[5], w[5]));
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[6], w[6]), x[7], w[7]));
-            widen_add(a0, a1, vmull_s8(x[8], w[8]));
+            if (K * K % 2) widen_add(a0, a1, s);
             neon_store8_requant(o + c, p.OW - c, a0, a1, mult, shift, p.out_zp, p.act_min, p.act_max);
         }
     }
@@ -181,15 +180,22 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
         memset(d + pl + n, p.x_zp, (size_t)(l.pw - pl - n));
     }
     int32_t sum = 0;
-    for (int t = 0; t < 9; ++t) sum += w9[t];
+    for (int t = 0; t < p.k * p.k; ++t) sum += w9[t];
     bias -= p.x_zp * sum;  // the padded plane holds raw x: fold the zero point in
+    if (p.k == 5) {
+        if (p.stride == 1)
+            plane<5, 1>(p, l, scratch, w9, bias, mult, shift, y);
+        else
+            plane<5, 2>(p, l, scratch, w9, bias, mult, shift, y);
+        return;
+    }
 #if SDK_FEATURE_DOTPROD
     if (p.dot && dw3x3_rows_dotprod(p, l.pw, scratch, w9, bias, mult, shift, y)) return;
 #endif
     if (p.stride == 1)
-        plane<1>(p, l, scratch, w9, bias, mult, shift, y);
+        plane<3, 1>(p, l, scratch, w9, bias, mult, shift, y);
     else
-        plane<2>(p, l, scratch, w9, bias, mult, shift, y);
+        plane<3, 2>(p, l, scratch, w9, bias, mult, shift, y);
 }
 
 }  // namespace s8

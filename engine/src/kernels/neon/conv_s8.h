@@ -11,18 +11,20 @@
 namespace sdk {
 namespace s8 {
 
-// Depthwise 3x3, stride 1 or 2 (the same both ways), dilation 1, any padding.
+// Depthwise 3x3 or 5x5 (k), stride 1 or 2 (the same both ways), dilation 1, any padding.
 struct NeonDw3x3 {
     int32_t H, W, OH, OW, stride, pt, pl;
     int32_t x_zp, out_zp, act_min, act_max;
-    bool dot;  // the ARMv8.2 SDOT rows (kernels/neon/conv_s8_dotprod.cpp) where the CPU has them
+    bool dot;   // the ARMv8.2 SDOT rows (kernels/neon/conv_s8_dotprod.cpp) where the CPU has them (3x3)
+    int32_t k;  // 3 or 5
 };
 
 // Whether the kernel takes these weights: no -128 (a pair of products must fit int16).
 bool dw3x3_neon_weights_ok(const int8_t* w, int64_t n);
 // Scratch for one plane: the input with its padding (the input zero point) filled in.
 size_t dw3x3_neon_scratch_bytes(const NeonDw3x3& p);
-// y (OH x OW) = requant(bias + sum_taps w * (x - x_zp)) of one channel plane x (H x W).
+// y (OH x OW) = requant(bias + sum_taps w * (x - x_zp)) of one channel plane x (H x W);
+// w9: the plane's k * k weights.
 void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int32_t bias, int32_t mult,
                       int32_t shift, int8_t* scratch, int8_t* y);
 

@@ -45,7 +45,7 @@ struct ConvS8Data {
     s8::Dw3x3 dw3;
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    s8::NeonDw3x3 dw3n;  // NEON 3x3 depthwise planes (kernels/neon/conv_s8.h)
+    s8::NeonDw3x3 dw3n;  // NEON 3x3 and 5x5 depthwise planes (kernels/neon/conv_s8.h)
     bool neon_cols;      // the NEON im2col (with the SIMD GEMM; the ref tier keeps the scalar one)
     int64_t pad_bytes;   // its padded copy of a tile's input rows, after the columns in a slot (0: none)
 #endif
@@ -452,7 +452,7 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
 }
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-// 3x3 stride 1 or 2: whole planes through the padded-plane NEON kernel (this thread's
+// 3x3 or 5x5, stride 1 or 2: whole planes through the padded-plane NEON kernel (this thread's
 // scratch holds the padded plane).
 void depthwise3x3_range_neon(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
@@ -461,7 +461,7 @@ void depthwise3x3_range_neon(void* arg, int64_t begin, int64_t end) {
     int8_t* buf = static_cast<int8_t*>(j.ctx->thread_scratch());
     for (int64_t t = begin; t < end; ++t) {
         const int c = (int)(t % g.C);
-        s8::dw3x3_plane_neon(d.dw3n, j.x + t * g.H * g.W, d.w + (int64_t)c * 9, d.bias[c], d.mult[c], d.shift[c], buf,
+        s8::dw3x3_plane_neon(d.dw3n, j.x + t * g.H * g.W, d.w + (int64_t)c * g.KH * g.KW, d.bias[c], d.mult[c], d.shift[c], buf,
                              j.y + t * g.OH * g.OW);
     }
 }
@@ -562,9 +562,11 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
         }
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON 3x3 depthwise (kernels/neon/conv_s8.cpp)
-        if (s8::gemm_kernel() != s8::gemm_ref && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
-            (g.sh == 1 || g.sh == 2) && s8::dw3x3_neon_weights_ok(wdata, (int64_t)g.C * 9)) {
-            d->dw3n = s8::NeonDw3x3{g.H, g.W, g.OH, g.OW, g.sh, g.pt, g.pl, xz, yz, d->act_min, d->act_max, false};
+        if (s8::gemm_kernel() != s8::gemm_ref && (g.KH == 3 || g.KH == 5) && g.KW == g.KH && g.dh == 1 &&
+            g.dw == 1 && g.sh == g.sw && (g.sh == 1 || g.sh == 2) &&
+            s8::dw3x3_neon_weights_ok(wdata, (int64_t)g.C * g.KH * g.KW)) {
+            d->dw3n = s8::NeonDw3x3{g.H,  g.W,        g.OH,       g.OW,  g.sh, g.pt, g.pl, xz,
+                                    yz,   d->act_min, d->act_max, false, g.KH};
 #if SDK_FEATURE_DOTPROD
             d->dw3n.dot = s8::gemm_kernel() == s8::gemm_neon_dotprod;  // the CPU has SDOT (and not forced off)
 #endif
