@@ -60,5 +60,49 @@ static inline __attribute__((always_inline)) void neon_store4(const Gemm& g, int
     }
 }
 
+#if defined(__aarch64__)
+// The epilogue of a 4-row x 4-column tile with lanes = the 4 rows (c0..c3: the columns'
+// sums, bias not yet added): the rows' bias, multiplier and shift are vectors (loaded once
+// per 4 rows), one requantization per column, and a TBL turns the 4 columns x 4 rows of
+// bytes into 4 row stores. Columns contiguous (ys_n == 1), all 4 stored. Internal linkage
+// (as the functions above): the SDOT object's copy must never serve the ARMv8.0 path.
+namespace {
+struct Rows4 {
+    int32x4_t b, mu, z, lo, hi;
+    int64x2_t sl, sh;  // -(31 - shift) per row
+    __attribute__((always_inline)) Rows4(const Gemm& g, int32_t m) {
+        b = vld1q_s32(g.bias + m);
+        mu = vld1q_s32(g.mult + m);
+        const int32x4_t n = vsubq_s32(vld1q_s32(g.shift + m), vdupq_n_s32(31));
+        sl = vmovl_s32(vget_low_s32(n));
+        sh = vmovl_high_s32(n);
+        z = vdupq_n_s32(g.out_zp);
+        lo = vdupq_n_s32(g.act_min);
+        hi = vdupq_n_s32(g.act_max);
+    }
+    __attribute__((always_inline)) int16x4_t rq(int32x4_t a) const {  // s8::mbqm, zero point, clamp
+        a = vaddq_s32(a, b);
+        const int64x2_t l = vrshlq_s64(vmull_s32(vget_low_s32(a), vget_low_s32(mu)), sl);
+        const int64x2_t h = vrshlq_s64(vmull_high_s32(a, mu), sh);
+        const int32x4_t v = vqaddq_s32(vcombine_s32(vqmovn_s64(l), vqmovn_s64(h)), z);
+        return vmovn_s32(vminq_s32(vmaxq_s32(v, lo), hi));
+    }
+    __attribute__((always_inline)) void store(const Gemm& g, int32_t m, int32_t n, int32x4_t c0, int32x4_t c1,
+                                              int32x4_t c2, int32x4_t c3) const {
+        // bytes (column c, row r) at 4c + r -> (row r, column c) at 4r + c
+        static const uint8_t kRowsOfCols[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
+        const int8x16_t cols = vcombine_s8(vmovn_s16(vcombine_s16(rq(c0), rq(c1))),
+                                           vmovn_s16(vcombine_s16(rq(c2), rq(c3))));  // already in [lo, hi]
+        const int32x4_t rows = vreinterpretq_s32_s8(vqtbl1q_s8(cols, vld1q_u8(kRowsOfCols)));
+        int8_t* y = g.y + m * g.ys_m + n;
+        vst1q_lane_s32(reinterpret_cast<int32_t*>(y), rows, 0);  // (ST1 of a lane: any alignment)
+        vst1q_lane_s32(reinterpret_cast<int32_t*>(y + g.ys_m), rows, 1);
+        vst1q_lane_s32(reinterpret_cast<int32_t*>(y + 2 * g.ys_m), rows, 2);
+        vst1q_lane_s32(reinterpret_cast<int32_t*>(y + 3 * g.ys_m), rows, 3);
+    }
+};
+}  // namespace
+#endif
+
 }  // namespace s8
 }  // namespace sdk

@@ -34,6 +34,7 @@ __attribute__((always_inline)) inline int16x8_t dot16(int8x16_t w, int8x16_t x) 
 #endif
 }
 
+
 }  // namespace
 
 void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
@@ -45,6 +46,7 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     for (; m + 4 <= m1; m += 4) {
         const int8_t* w0 = g.w + (int64_t)m * kp;
         const int8_t *w1 = w0 + kp, *w2 = w1 + kp, *w3 = w2 + kp;
+        const Rows4 ep(g, m);
         for (int32_t n = n0; n < n1; n += 4) {
             const int32_t nc = n1 - n < 4 ? n1 - n : 4;  // a tail repeats its last column
             const int8_t* x0 = g.x + (int64_t)n * kp;
@@ -70,6 +72,11 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
                 SDK_S8_ROW(2, w2)
                 SDK_S8_ROW(3, w3)
 #undef SDK_S8_ROW
+            }
+            if (nc == 4 && g.ys_n == 1) {
+                ep.store(g, m, n, hsum4(a00, a10, a20, a30), hsum4(a01, a11, a21, a31), hsum4(a02, a12, a22, a32),
+                         hsum4(a03, a13, a23, a33));
+                continue;
             }
             neon_store4(g, m, n, hsum4(a00, a01, a02, a03), nc);
             neon_store4(g, m + 1, n, hsum4(a10, a11, a12, a13), nc);

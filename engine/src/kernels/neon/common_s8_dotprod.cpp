@@ -16,6 +16,7 @@ void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_
     int32_t m = m0;
     for (; m + 4 <= m1; m += 4) {
         const int8_t* w0 = g.w + (int64_t)m * kp;
+        const Rows4 ep(g, m);
         for (int32_t n = n0; n < n1; n += 4) {
             // named accumulators, not arrays: -Os/-Oz builds do not unroll array loops and
             // would keep the tile in memory. A tail of 1-3 columns repeats its last one.
@@ -51,6 +52,13 @@ void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_
                 a31 = vdotq_s32(a31, vw, vx1);
                 a32 = vdotq_s32(a32, vw, vx2);
                 a33 = vdotq_s32(a33, vw, vx3);
+            }
+            if (nc == 4 && g.ys_n == 1) {
+                ep.store(g, m, n, vpaddq_s32(vpaddq_s32(a00, a10), vpaddq_s32(a20, a30)),
+                         vpaddq_s32(vpaddq_s32(a01, a11), vpaddq_s32(a21, a31)),
+                         vpaddq_s32(vpaddq_s32(a02, a12), vpaddq_s32(a22, a32)),
+                         vpaddq_s32(vpaddq_s32(a03, a13), vpaddq_s32(a23, a33)));
+                continue;
             }
             neon_store4(g, m, n, vpaddq_s32(vpaddq_s32(a00, a01), vpaddq_s32(a02, a03)), nc);
             neon_store4(g, m + 1, n, vpaddq_s32(vpaddq_s32(a10, a11), vpaddq_s32(a12, a13)), nc);
