@@ -42,13 +42,17 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     int32_t m = m0;
 #if defined(__aarch64__)
     // 4 weight rows x 4 columns (16 accumulators of the 32 registers): per 16 K, 8 loads
-    // and 16 x (SMULL + SMLAL2 + SADALP)
-    for (; m + 4 <= m1; m += 4) {
+    // and 16 x (SMULL + SMLAL2 + SADALP). Tails of 1-3 rows or columns repeat their last
+    // one (computed, not stored).
+    for (; m < m1; m += 4) {
+        const int32_t rows = m1 - m < 4 ? m1 - m : 4;
         const int8_t* w0 = g.w + (int64_t)m * kp;
-        const int8_t *w1 = w0 + kp, *w2 = w1 + kp, *w3 = w2 + kp;
-        const Rows4 ep(g, m);
+        const int8_t* w1 = rows > 1 ? w0 + kp : w0;
+        const int8_t* w2 = rows > 2 ? w1 + kp : w1;
+        const int8_t* w3 = rows > 3 ? w2 + kp : w2;
+        const Rows4 ep(g, m, rows);
         for (int32_t n = n0; n < n1; n += 4) {
-            const int32_t nc = n1 - n < 4 ? n1 - n : 4;  // a tail repeats its last column
+            const int32_t nc = n1 - n < 4 ? n1 - n : 4;
             const int8_t* x0 = g.x + (int64_t)n * kp;
             const int8_t* x1 = nc > 1 ? x0 + kp : x0;
             const int8_t* x2 = nc > 2 ? x1 + kp : x1;
@@ -73,18 +77,11 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
                 SDK_S8_ROW(3, w3)
 #undef SDK_S8_ROW
             }
-            if (nc == 4 && g.ys_n == 1) {
-                ep.store(g, m, n, hsum4(a00, a10, a20, a30), hsum4(a01, a11, a21, a31), hsum4(a02, a12, a22, a32),
-                         hsum4(a03, a13, a23, a33));
-                continue;
-            }
-            neon_store4(g, m, n, hsum4(a00, a01, a02, a03), nc);
-            neon_store4(g, m + 1, n, hsum4(a10, a11, a12, a13), nc);
-            neon_store4(g, m + 2, n, hsum4(a20, a21, a22, a23), nc);
-            neon_store4(g, m + 3, n, hsum4(a30, a31, a32, a33), nc);
+            ep.store(g, m, n, rows, nc, hsum4(a00, a10, a20, a30), hsum4(a01, a11, a21, a31),
+                     hsum4(a02, a12, a22, a32), hsum4(a03, a13, a23, a33));
         }
     }
-#endif
+#else
     for (; m + 2 <= m1; m += 2) {
         const int8_t* w0 = g.w + (int64_t)m * kp;
         const int8_t* w1 = w0 + kp;
@@ -115,6 +112,7 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
         }
     }
     if (m < m1) gemm_ref(g, m, m1, n0, n1);
+#endif
 }
 
 void requant_row_neon(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi,

@@ -71,6 +71,40 @@ void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* w
     }
 }
 
+// 5x5: the kernel rows in a loop (code size), the 5 taps of a row unrolled, weights loaded
+// with each use (LD1R); per row two SMULL/SMLAL pairs and a single.
+template <int S>
+void plane5(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* wk, int32_t bias, int32_t mult,
+            int32_t shift, int8_t* y) {
+    const int32x4_t vb = vdupq_n_s32(bias);
+    for (int oh = 0; oh < p.OH; ++oh) {
+        const int8_t* r0 = P + (int64_t)oh * S * l.pw;
+        int8_t* o = y + (int64_t)oh * p.OW;
+        for (int c = 0; c < p.OW; c += 8) {
+            int32x4_t a0 = vb, a1 = vb;
+            for (int kh = 0; kh < 5; ++kh) {
+                const int8_t* r = r0 + kh * l.pw + c * S;
+                const int8_t* w = wk + kh * 5;
+                int8x8_t x[5];
+                if (S == 1) {
+                    SDK_UNROLL for (int kw = 0; kw < 5; ++kw) x[kw] = vld1_s8(r + kw);
+                } else {
+                    const int8x8x2_t v0 = vld2_s8(r), v1 = vld2_s8(r + 2);
+                    x[0] = v0.val[0];
+                    x[1] = v0.val[1];
+                    x[2] = v1.val[0];
+                    x[3] = v1.val[1];
+                    x[4] = vld2_s8(r + 4).val[0];
+                }
+                widen_add(a0, a1, vmlal_s8(vmull_s8(x[0], vld1_dup_s8(w)), x[1], vld1_dup_s8(w + 1)));
+                widen_add(a0, a1, vmlal_s8(vmull_s8(x[2], vld1_dup_s8(w + 2)), x[3], vld1_dup_s8(w + 3)));
+                widen_add(a0, a1, vmull_s8(x[4], vld1_dup_s8(w + 4)));
+            }
+            neon_store8_requant(o + c, p.OW - c, a0, a1, mult, shift, p.out_zp, p.act_min, p.act_max);
+        }
+    }
+}
+
 // Rows r (8 taps x 8 pixels) to columns (8 pixels x 8 taps), in place: TRN on bytes,
 // halfwords, words.
 __attribute__((always_inline)) inline void transpose8x8(int8x8_t* r) {
@@ -116,37 +150,33 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
         int64_t off = 0;  // tap k's offset in src (from this run's first pixel)
         int32_t kh = 0, kw = 0;
         for (int32_t k0 = 0; k0 < kp; k0 += 8) {
+            alignas(8) int8_t rows[64];  // 8 taps x 8 pixels (a loop, not unrolled: code size)
+            for (int t = 0; t < 8; ++t) {
+                int8x8_t v = vdup_n_s8(0);
+                if (k0 + t < kg) {
+                    const int8_t* s = src + off;
+                    if (off > safe) {  // the last bytes of the source: one at a time
+                        int8_t g[8] = {0};
+                        for (int i = 0; i < nv; ++i) g[i] = s[i * even];
+                        v = vld1_s8(g);
+                    } else {
+                        v = even == 2 ? vld2_s8(s).val[0] : vld1_s8(s);
+                    }
+                    if (++kw < KW) {
+                        off += step_kw;
+                    } else if (kw = 0, ++kh < KH) {
+                        off += step_kh;
+                    } else {
+                        kh = 0;
+                        off += step_c;
+                    }
+                }
+                vst1_s8(rows + 8 * t, v);
+            }
             int8x8_t r[8];
-            SDK_UNROLL for (int t = 0; t < 8; ++t) {
-                if (k0 + t >= kg) {
-                    r[t] = vdup_n_s8(0);
-                    continue;
-                }
-                const int8_t* s = src + off;
-                if (off > safe) {  // the last bytes of the source: one at a time
-                    int8_t g[8] = {0};
-                    for (int i = 0; i < nv; ++i) g[i] = s[i * even];
-                    r[t] = vld1_s8(g);
-                } else if (even == 2) {
-                    r[t] = vld2_s8(s).val[0];
-                } else {
-                    r[t] = vld1_s8(s);
-                }
-                if (++kw < KW) {
-                    off += step_kw;
-                } else if (kw = 0, ++kh < KH) {
-                    off += step_kh;
-                } else {
-                    kh = 0;
-                    off += step_c;
-                }
-            }
+            SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = vld1_s8(rows + 8 * t);
             transpose8x8(r);
-            if (nv == 8) {
-                SDK_UNROLL for (int i = 0; i < 8; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
-            } else {
-                for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
-            }
+            for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
         }
     }
 }
@@ -184,9 +214,9 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
     bias -= p.x_zp * sum;  // the padded plane holds raw x: fold the zero point in
     if (p.k == 5) {
         if (p.stride == 1)
-            plane<5, 1>(p, l, scratch, w9, bias, mult, shift, y);
+            plane5<1>(p, l, scratch, w9, bias, mult, shift, y);
         else
-            plane<5, 2>(p, l, scratch, w9, bias, mult, shift, y);
+            plane5<2>(p, l, scratch, w9, bias, mult, shift, y);
         return;
     }
 #if SDK_FEATURE_DOTPROD
