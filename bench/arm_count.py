@@ -19,7 +19,8 @@ load = stage 1 - stage 0 (process start-up), per inference = runs(2) - runs(1).
 * engine: cross-built with Meson and the Debian cross compilers (sdkbuild's gnu stand-in
   toolchain flags), `-Dbuildtype=minsize` as the SDKs ship, plain NEON (`-Disa=neon`: no
   SDOT) so both runtimes use the same instructions; qemu's CPU is a Cortex-A53 on arm64
-  (no dotprod, no fp16) and the default on armv7.
+  (no dotprod, no fp16) and the default on armv7. `--arch arm64-sdot`: the engine with its
+  SDOT kernels (`-Disa=neon,dotprod`) on qemu's `max` CPU, engine rows only.
 * ncnn: cross-built from an ncnn source tree (`--ncnn-src`, e.g. the PyPI sdist unpacked)
   with CMake: static, OpenMP off, fp16/bf16/dotprod/i8mm/SVE off, only the layers the
   exported models use. The model is the same folded graph (sdkbuild/ncnn_export.py).
@@ -52,7 +53,13 @@ ARCHES = {
               "aarch64", ""),
     "armv7": ("android-armeabi-v7a", "arm-linux-gnueabihf", "qemu-arm", "/usr/arm-linux-gnueabihf", None, "armv7-a",
               "-march=armv7-a -mfloat-abi=hard -mfpu=neon"),
+    # arm64 with the ARMv8.2 dot-product instructions (qemu's `max` CPU has SDOT): the engine
+    # built with its SDOT kernels too (chosen at run time); engine rows only (ncnn's build is
+    # plain NEON)
+    "arm64-sdot": ("android-arm64-v8a", "aarch64-linux-gnu", "qemu-aarch64", "/usr/aarch64-linux-gnu", "max",
+                   "aarch64", ""),
 }
+ENGINE_ISA = {"arm64": "neon", "armv7": "neon", "arm64-sdot": "neon,dotprod"}
 # layers the exported models use (everything else is left out of the ncnn build: compile time)
 NCNN_LAYERS = {"binaryop", "clip", "concat", "convolution", "convolutiondepthwise", "crop", "dropout", "eltwise",
                "flatten", "hardsigmoid", "hardswish", "innerproduct", "input", "interp", "lrn", "memorydata", "noop",
@@ -92,7 +99,7 @@ def build_engine(arch: str, ops: list[str], work: Path) -> Path:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     again = ["--reconfigure"] if (build / "build.ninja").is_file() else []
     run(["meson", "setup", *again, str(build), str(ROOT / "engine"), "--cross-file", str(cross),
-         f"-Dops={','.join(sorted(ops))}", "-Disa=neon", "-Ddtypes=fp32,int8", "-Dtests=false",
+         f"-Dops={','.join(sorted(ops))}", f"-Disa={ENGINE_ISA[arch]}", "-Ddtypes=fp32,int8", "-Dtests=false",
          "-Dbuildtype=minsize", "-Ddefault_library=shared"], env=env)
     run(["ninja", "-C", str(build), "-j2"], env=env)
     exe = work / f"count_engine-{arch}"
@@ -221,7 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ncnn-src", type=Path, help="ncnn source tree (omit: engine rows only)")
     ap.add_argument("--models", default="", help="comma-separated ONNX files")
     ap.add_argument("--zoo", type=Path, help="a folder of ONNX models (all *.onnx in it)")
-    ap.add_argument("--arch", default="arm64,armv7")
+    ap.add_argument("--arch", default="arm64,armv7",
+                    help="arm64 (plain NEON, -cpu cortex-a53), armv7, arm64-sdot (SDOT kernels, -cpu max; engine only)")
     ap.add_argument("--dtypes", default="fp32,int8")
     ap.add_argument("--work", type=Path, default=ROOT / "build" / "arm-count")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "ARM.md")
@@ -259,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for arch in arches:
         eng = build_engine(arch, ops, args.work)
-        ncnn = build_ncnn(arch, args.ncnn_src, args.work) if args.ncnn_src else None
+        ncnn = build_ncnn(arch, args.ncnn_src, args.work) if args.ncnn_src and arch != "arm64-sdot" else None
         base_e = count(arch, plugin, eng, ["-", "0"])
         base_n = count(arch, plugin, ncnn, ["-", "0"]) if ncnn else 0
         for m in models:

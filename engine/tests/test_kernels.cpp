@@ -719,7 +719,7 @@ static void check_conv_s8_depthwise(const char* name, const char* simd_tier) {
     int cases = 0, simd = 0;
     for (int it = 0; it < 300; ++it) {
         const int C = pick(1, 10);
-        const int k = it % 6 == 5 ? pick(1, 5) : 3;
+        const int k = it % 6 == 5 ? pick(1, 5) : (it % 6 == 4 ? 5 : 3);  // 5x5: the NEON kernel too
         const int s = pick(1, 2), sw = it % 10 == 9 ? 3 - s : s;
         const int dil = it % 15 == 14 ? 2 : 1;
         int pads[4];
@@ -771,12 +771,79 @@ static void check_conv_s8_depthwise(const char* name, const char* simd_tier) {
               H, W, k, s, sw, dil, pads[0], pads[1], pads[2], pads[3], act);
         ++cases;
     }
-    printf("int8 depthwise conv %-5s: %d random geometries bit-exact vs ref (%d on the 3x3 kernel)\n", name, cases,
+    printf("int8 depthwise conv %-5s: %d random geometries bit-exact vs ref (%d on the 3x3/5x5 kernel)\n", name, cases,
            simd);
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     CHECK(simd > cases / 2, "%s: the NEON 3x3 depthwise kernel took only %d of %d cases", name, simd, cases);
     g_checked.push_back(std::string(name) + "-s8-dw");
 #endif
+}
+#endif
+
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV)
+// Int8 dense and grouped Conv (im2col + GEMM: on NEON the transposing im2col with its
+// padded row copies, the 4-row GEMM and its 1-3 column tails) on the SIMD tier vs the ref
+// tier: bit-exact, on random geometries (1x1 pointwise, 3x3/5x5/7x7 kernels, strides 1-3,
+// dilations, asymmetric pads, groups, odd channel counts and widths, zero points, clamps).
+static void check_conv_s8_dense(const char* name) {
+    std::mt19937 rng(33);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
+    int cases = 0;
+    for (int it = 0; it < 160; ++it) {
+        const int kinds[] = {1, 3, 3, 5, 7};
+        const int kh = kinds[pick(0, 4)], kw = it % 9 == 8 ? kinds[pick(0, 4)] : kh;
+        const int s = it % 5 == 4 ? 3 : pick(1, 2), sw = it % 7 == 6 ? pick(1, 3) : s;
+        const int dil = it % 13 == 12 ? 2 : 1;
+        const int group = it % 6 == 5 ? pick(2, 3) : 1;
+        const int C = group * pick(1, 9), OC = group * pick(1, 11);
+        int pads[4];
+        for (int& p : pads) p = kh == 1 && it % 2 ? 0 : pick(0, kh / 2 + 1);
+        const int eh = (kh - 1) * dil + 1, ew = (kw - 1) * dil + 1;
+        const int H = std::max(pick(1, 20), eh - pads[0] - pads[2]);
+        const int W = std::max(it % 3 == 0 ? pick(1, 12) : pick(1, 40), ew - pads[1] - pads[3]);
+        const int OH = (H + pads[0] + pads[2] - eh) / s + 1, OW = (W + pads[1] + pads[3] - ew) / sw + 1;
+        const int act = pick(0, 2);
+        const float clip_lo = real(-1.0, 0.0), clip_hi = real(0.2, 2.0);
+        std::vector<float> xs = {real(0.01, 0.1)}, ys = {real(0.05, 0.5)};
+        std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
+        std::vector<float> ws(OC);
+        std::vector<int32_t> wz(OC, 0);
+        for (auto& v : ws) v = real(0.002, 0.02);
+        const int cg = C / group;
+        std::vector<int8_t> w((size_t)OC * cg * kh * kw);
+        for (auto& v : w) v = (int8_t)(it % 8 == 1 ? (pick(0, 1) ? 127 : -127) : pick(-127, 127));
+        std::vector<int32_t> b(OC);
+        for (auto& v : b) v = pick(-20000, 20000);
+        std::vector<int8_t> x((size_t)C * H * W);
+        for (auto& v : x) v = (int8_t)(it % 11 == 10 ? -128 : pick(-128, 127));
+        const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
+        const sdk::QuantParams qw{0, (uint32_t)OC, ws.data(), wz.data()};
+        std::vector<int8_t> want((size_t)OC * OH * OW + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr),
+                     make_tensor("w", sdk::DType::I8, {OC, cg, kh, kw}, &qw, w.data()),
+                     make_tensor("b", sdk::DType::I32, {OC}, nullptr, b.data())};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, OC, OH, OW}, &qy, nullptr)};
+            r.in_data = {x.data(), w.data(), b.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("pads", {pads[0], pads[1], pads[2], pads[3]});
+            r.attr_ints("strides", {s, sw});
+            r.attr_ints("dilations", {dil, dil});
+            r.attr_ints("group", {group});
+            r.attr_ints("activation", {act});
+            if (act == 2) r.attr_floats("activation_params", {clip_lo, clip_hi});
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_conv), "%s: int8 conv failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s: int8 conv C%d OC%d g%d %dx%d k%dx%d s%d,%d d%d p%d,%d,%d,%d act%d differs from ref", name,
+              C, OC, group, H, W, kh, kw, s, sw, dil, pads[0], pads[1], pads[2], pads[3], act);
+        ++cases;
+    }
+    printf("int8 dense conv %-5s: %d random geometries bit-exact vs ref\n", name, cases);
+    g_checked.push_back(std::string(name) + "-s8-conv");
 }
 #endif
 
@@ -1210,6 +1277,7 @@ int main(int argc, char** argv) {
     // int8 ops on the best tier vs SDK_INT8_GEMM=ref (on x86 the AVX2 depthwise kernels)
     const char* tier = sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel());
 #if defined(TEST_HAVE_CONV)
+    check_conv_s8_dense(tier);
     check_conv_s8_depthwise(tier, "");
 #if SDK_FEATURE_DOTPROD
     if (strcmp(tier, "dotprod") == 0) check_conv_s8_depthwise("neon", "neon");  // the SMULL rows too

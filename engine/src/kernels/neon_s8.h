@@ -41,23 +41,84 @@ static inline __attribute__((always_inline)) void neon_store8_requant(int8_t* y,
     }
 }
 
-// Requantizes and stores row m, columns n..n+3 (bias not yet added).
-static inline __attribute__((always_inline)) void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc) {
+// Requantizes and stores row m, columns n..n+nc-1 (nc <= 4; bias not yet added).
+static inline __attribute__((always_inline)) void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc,
+                                                              int32_t nc = 4) {
     acc = vaddq_s32(acc, vdupq_n_s32(g.bias[m]));
     const int32x4_t v = neon_requant4(acc, g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
     int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
-    if (g.ys_n == 1) {
+    if (g.ys_n == 1 && nc == 4) {
         const int16x4_t h = vmovn_s32(v);
         const int8x8_t b = vmovn_s16(vcombine_s16(h, h));  // values already in [lo, hi]
         const int32_t four = vget_lane_s32(vreinterpret_s32_s8(b), 0);
         memcpy(y, &four, 4);  // y need not be 4-byte aligned
     } else {
         y[0] = (int8_t)vgetq_lane_s32(v, 0);
-        y[g.ys_n] = (int8_t)vgetq_lane_s32(v, 1);
-        y[2 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 2);
-        y[3 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 3);
+        if (nc > 1) y[g.ys_n] = (int8_t)vgetq_lane_s32(v, 1);
+        if (nc > 2) y[2 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 2);
+        if (nc > 3) y[3 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 3);
     }
 }
+
+#if defined(__aarch64__)
+// The epilogue of a tile of up to 4 rows x 4 columns with lanes = the rows (c0..c3: the
+// columns' sums, bias not yet added): the rows' bias, multiplier and shift are vectors
+// (loaded once per 4 rows; a tail of 1-3 rows repeats its last row), one requantization per
+// column, and a TBL turns the 4 columns x 4 rows of bytes into rows: 4 row stores when the
+// tile is whole and its columns contiguous, else byte by byte. Internal linkage (as the
+// functions above): the SDOT object's copy must never serve the ARMv8.0 path.
+namespace {
+struct Rows4 {
+    int32x4_t b, mu, z, lo, hi;
+    int64x2_t sl, sh;  // -(31 - shift) per row
+    __attribute__((always_inline)) Rows4(const Gemm& g, int32_t m, int32_t rows) {
+        int32_t t[3][4];
+        for (int i = 0; i < 4; ++i) {
+            const int32_t r = m + (i < rows ? i : rows - 1);
+            t[0][i] = g.bias[r];
+            t[1][i] = g.mult[r];
+            t[2][i] = g.shift[r];
+        }
+        b = vld1q_s32(t[0]);
+        mu = vld1q_s32(t[1]);
+        const int32x4_t n = vsubq_s32(vld1q_s32(t[2]), vdupq_n_s32(31));
+        sl = vmovl_s32(vget_low_s32(n));
+        sh = vmovl_high_s32(n);
+        z = vdupq_n_s32(g.out_zp);
+        lo = vdupq_n_s32(g.act_min);
+        hi = vdupq_n_s32(g.act_max);
+    }
+    __attribute__((always_inline)) int16x4_t rq(int32x4_t a) const {  // s8::mbqm, zero point, clamp
+        a = vaddq_s32(a, b);
+        const int64x2_t l = vrshlq_s64(vmull_s32(vget_low_s32(a), vget_low_s32(mu)), sl);
+        const int64x2_t h = vrshlq_s64(vmull_high_s32(a, mu), sh);
+        const int32x4_t v = vqaddq_s32(vcombine_s32(vqmovn_s64(l), vqmovn_s64(h)), z);
+        return vmovn_s32(vminq_s32(vmaxq_s32(v, lo), hi));
+    }
+    __attribute__((always_inline)) void store(const Gemm& g, int32_t m, int32_t n, int32_t rows, int32_t nc,
+                                              int32x4_t c0, int32x4_t c1, int32x4_t c2, int32x4_t c3) const {
+        // bytes (column c, row r) at 4c + r -> (row r, column c) at 4r + c
+        static const uint8_t kRowsOfCols[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
+        const int8x16_t cols = vcombine_s8(vmovn_s16(vcombine_s16(rq(c0), rq(c1))),
+                                           vmovn_s16(vcombine_s16(rq(c2), rq(c3))));  // already in [lo, hi]
+        const int8x16_t rb = vqtbl1q_s8(cols, vld1q_u8(kRowsOfCols));
+        int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
+        if (rows == 4 && nc == 4 && g.ys_n == 1) {
+            const int32x4_t r = vreinterpretq_s32_s8(rb);
+            vst1q_lane_s32(reinterpret_cast<int32_t*>(y), r, 0);  // (ST1 of a lane: any alignment)
+            vst1q_lane_s32(reinterpret_cast<int32_t*>(y + g.ys_m), r, 1);
+            vst1q_lane_s32(reinterpret_cast<int32_t*>(y + 2 * g.ys_m), r, 2);
+            vst1q_lane_s32(reinterpret_cast<int32_t*>(y + 3 * g.ys_m), r, 3);
+            return;
+        }
+        int8_t t[16];
+        vst1q_s8(t, rb);
+        for (int i = 0; i < rows; ++i)
+            for (int j = 0; j < nc; ++j) y[i * g.ys_m + j * g.ys_n] = t[4 * i + j];
+    }
+};
+}  // namespace
+#endif
 
 }  // namespace s8
 }  // namespace sdk

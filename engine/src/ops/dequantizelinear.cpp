@@ -4,6 +4,9 @@
 //  - ONNX's runtime form: X (i8, u8 or i32), x_scale (f32, scalar or per `axis`), optional
 //    x_zero_point (X's dtype) -> f32.
 #include "core/op.h"
+#if SDK_FEATURE_NEON && defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 #include "ops/qparams_op.h"
 
 namespace sdk {
@@ -23,6 +26,17 @@ struct Job {
 
 void range(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
+#if SDK_FEATURE_NEON && defined(__aarch64__)
+    if (j.d->zp >= -128 && j.d->zp <= 127) {  // the loop below, 8 at a time (exact int -> float, one multiply)
+        const int16x8_t vz = vdupq_n_s16((int16_t)j.d->zp);
+        const float32x4_t vs = vdupq_n_f32(j.d->scale);
+        for (; begin + 8 <= end; begin += 8) {
+            const int16x8_t v = vsubq_s16(vmovl_s8(vld1_s8(j.x + begin)), vz);
+            vst1q_f32(j.y + begin, vmulq_f32(vcvtq_f32_s32(vmovl_s16(vget_low_s16(v))), vs));
+            vst1q_f32(j.y + begin + 4, vmulq_f32(vcvtq_f32_s32(vmovl_high_s16(v)), vs));
+        }
+    }
+#endif
     for (int64_t i = begin; i < end; ++i) j.y[i] = (float)((int32_t)j.x[i] - j.d->zp) * j.d->scale;
 }
 

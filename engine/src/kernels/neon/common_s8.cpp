@@ -1,4 +1,4 @@
-// NEON int8 GEMM (ARMv7 and AArch64): 2 weight rows x 4 input columns per register tile,
+// NEON int8 GEMM (ARMv7 and AArch64): 2 (AArch64: 4) weight rows x 4 input columns per register tile,
 // 16 int8 of K per step with SMULL + SMLAL (int16 pairs; |w| <= 127 so a pair never
 // overflows) + SADALP into int32; requantization on 64-bit lanes (SMULL + SRSHL + SQXTN)
 // reproduces s8::mbqm bit for bit.
@@ -27,23 +27,71 @@ __attribute__((always_inline)) inline int32x4_t hsum4(int32x4_t a, int32x4_t b, 
 
 __attribute__((always_inline)) inline int16x8_t dot16(int8x16_t w, int8x16_t x) {
     int16x8_t p = vmull_s8(vget_low_s8(w), vget_low_s8(x));
+#if defined(__aarch64__)
+    return vmlal_high_s8(p, w, x);  // SMLAL2 (GCC does not fuse the vget_high form: a MOV each)
+#else
     return vmlal_s8(p, vget_high_s8(w), vget_high_s8(x));
+#endif
 }
+
 
 }  // namespace
 
 void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     const int32_t kp = g.kp;
     int32_t m = m0;
+#if defined(__aarch64__)
+    // 4 weight rows x 4 columns (16 accumulators of the 32 registers): per 16 K, 8 loads
+    // and 16 x (SMULL + SMLAL2 + SADALP). Tails of 1-3 rows or columns repeat their last
+    // one (computed, not stored).
+    for (; m < m1; m += 4) {
+        const int32_t rows = m1 - m < 4 ? m1 - m : 4;
+        const int8_t* w0 = g.w + (int64_t)m * kp;
+        const int8_t* w1 = rows > 1 ? w0 + kp : w0;
+        const int8_t* w2 = rows > 2 ? w1 + kp : w1;
+        const int8_t* w3 = rows > 3 ? w2 + kp : w2;
+        const Rows4 ep(g, m, rows);
+        for (int32_t n = n0; n < n1; n += 4) {
+            const int32_t nc = n1 - n < 4 ? n1 - n : 4;
+            const int8_t* x0 = g.x + (int64_t)n * kp;
+            const int8_t* x1 = nc > 1 ? x0 + kp : x0;
+            const int8_t* x2 = nc > 2 ? x1 + kp : x1;
+            const int8_t* x3 = nc > 3 ? x2 + kp : x2;
+            int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
+                      a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00,
+                      a33 = a00;
+            for (int32_t k = 0; k < kp; k += 16) {
+                const int8x16_t vx0 = vld1q_s8(x0 + k), vx1 = vld1q_s8(x1 + k), vx2 = vld1q_s8(x2 + k),
+                                vx3 = vld1q_s8(x3 + k);
+#define SDK_S8_ROW(r, wr)                                  \
+    {                                                      \
+        const int8x16_t vw = vld1q_s8(wr + k);             \
+        a##r##0 = vpadalq_s16(a##r##0, dot16(vw, vx0));    \
+        a##r##1 = vpadalq_s16(a##r##1, dot16(vw, vx1));    \
+        a##r##2 = vpadalq_s16(a##r##2, dot16(vw, vx2));    \
+        a##r##3 = vpadalq_s16(a##r##3, dot16(vw, vx3));    \
+    }
+                SDK_S8_ROW(0, w0)
+                SDK_S8_ROW(1, w1)
+                SDK_S8_ROW(2, w2)
+                SDK_S8_ROW(3, w3)
+#undef SDK_S8_ROW
+            }
+            ep.store(g, m, n, rows, nc, hsum4(a00, a10, a20, a30), hsum4(a01, a11, a21, a31),
+                     hsum4(a02, a12, a22, a32), hsum4(a03, a13, a23, a33));
+        }
+    }
+#else
     for (; m + 2 <= m1; m += 2) {
         const int8_t* w0 = g.w + (int64_t)m * kp;
         const int8_t* w1 = w0 + kp;
-        int32_t n = n0;
-        for (; n + 4 <= n1; n += 4) {
+        for (int32_t n = n0; n < n1; n += 4) {
+            // a tail of 1-3 columns repeats its last one (computed, not stored)
+            const int32_t nc = n1 - n < 4 ? n1 - n : 4;
             const int8_t* x0 = g.x + (int64_t)n * kp;
-            const int8_t* x1 = x0 + kp;
-            const int8_t* x2 = x1 + kp;
-            const int8_t* x3 = x2 + kp;
+            const int8_t* x1 = nc > 1 ? x0 + kp : x0;
+            const int8_t* x2 = nc > 2 ? x1 + kp : x1;
+            const int8_t* x3 = nc > 3 ? x2 + kp : x2;
             int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00;
             int32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             for (int32_t k = 0; k < kp; k += 16) {
@@ -59,12 +107,12 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
                 a12 = vpadalq_s16(a12, dot16(vw1, vx2));
                 a13 = vpadalq_s16(a13, dot16(vw1, vx3));
             }
-            neon_store4(g, m, n, hsum4(a00, a01, a02, a03));
-            neon_store4(g, m + 1, n, hsum4(a10, a11, a12, a13));
+            neon_store4(g, m, n, hsum4(a00, a01, a02, a03), nc);
+            neon_store4(g, m + 1, n, hsum4(a10, a11, a12, a13), nc);
         }
-        if (n < n1) gemm_ref(g, m, m + 2, n, n1);
     }
     if (m < m1) gemm_ref(g, m, m1, n0, n1);
+#endif
 }
 
 void requant_row_neon(const int32_t* acc, int32_t n, int32_t mult, int32_t shift, int32_t zp, int32_t lo, int32_t hi,

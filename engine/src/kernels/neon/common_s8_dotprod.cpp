@@ -14,15 +14,22 @@ namespace s8 {
 void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     const int32_t kp = g.kp;
     int32_t m = m0;
-    for (; m + 4 <= m1; m += 4) {
+    for (; m < m1; m += 4) {
+        // a tail of 1-3 rows or columns repeats its last one (computed, not stored)
+        const int32_t rows = m1 - m < 4 ? m1 - m : 4;
         const int8_t* w0 = g.w + (int64_t)m * kp;
-        int32_t n = n0;
-        for (; n + 4 <= n1; n += 4) {
+        const int8_t* w1 = rows > 1 ? w0 + kp : w0;
+        const int8_t* w2 = rows > 2 ? w1 + kp : w1;
+        const int8_t* w3 = rows > 3 ? w2 + kp : w2;
+        const Rows4 ep(g, m, rows);
+        for (int32_t n = n0; n < n1; n += 4) {
             // named accumulators, not arrays: -Os/-Oz builds do not unroll array loops and
             // would keep the tile in memory
+            const int32_t nc = n1 - n < 4 ? n1 - n : 4;
             const int8_t* x0 = g.x + (int64_t)n * kp;
-            const int8_t *x1 = x0 + kp, *x2 = x1 + kp, *x3 = x2 + kp;
-            const int8_t *w1 = w0 + kp, *w2 = w1 + kp, *w3 = w2 + kp;
+            const int8_t* x1 = nc > 1 ? x0 + kp : x0;
+            const int8_t* x2 = nc > 2 ? x1 + kp : x1;
+            const int8_t* x3 = nc > 3 ? x2 + kp : x2;
             int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
                       a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00,
                       a33 = a00;
@@ -50,14 +57,12 @@ void gemm_neon_dotprod(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_
                 a32 = vdotq_s32(a32, vw, vx2);
                 a33 = vdotq_s32(a33, vw, vx3);
             }
-            neon_store4(g, m, n, vpaddq_s32(vpaddq_s32(a00, a01), vpaddq_s32(a02, a03)));
-            neon_store4(g, m + 1, n, vpaddq_s32(vpaddq_s32(a10, a11), vpaddq_s32(a12, a13)));
-            neon_store4(g, m + 2, n, vpaddq_s32(vpaddq_s32(a20, a21), vpaddq_s32(a22, a23)));
-            neon_store4(g, m + 3, n, vpaddq_s32(vpaddq_s32(a30, a31), vpaddq_s32(a32, a33)));
+            ep.store(g, m, n, rows, nc, vpaddq_s32(vpaddq_s32(a00, a10), vpaddq_s32(a20, a30)),
+                     vpaddq_s32(vpaddq_s32(a01, a11), vpaddq_s32(a21, a31)),
+                     vpaddq_s32(vpaddq_s32(a02, a12), vpaddq_s32(a22, a32)),
+                     vpaddq_s32(vpaddq_s32(a03, a13), vpaddq_s32(a23, a33)));
         }
-        if (n < n1) gemm_ref(g, m, m + 4, n, n1);
     }
-    if (m < m1) gemm_neon(g, m, m1, n0, n1);
 }
 
 extern const bool kDotprodCompiled = true;

@@ -26,7 +26,8 @@ struct Layout {
 inline Layout layout(const NeonDw3x3& p) {
     const int32_t nv = (p.OW + 7) / 8;
     // + 8: the SDOT rows' whole 16-byte loads from the last block's first column
-    return Layout{p.stride * 8 * nv + 8, (p.OH - 1) * p.stride + 3};
+    // (and the 5x5 rows' last taps: 4 bytes on)
+    return Layout{p.stride * 8 * nv + 8, (p.OH - 1) * p.stride + p.k};
 }
 
 // Adds the int16 pair sum s into the accumulators (lanes 0-3, 4-7).
@@ -35,44 +36,150 @@ __attribute__((always_inline)) inline void widen_add(int32x4_t& a0, int32x4_t& a
     a1 = vaddw_s16(a1, vget_high_s16(s));
 }
 
-template <int S>
-void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* w9, int32_t bias, int32_t mult,
+template <int K, int S>
+void plane(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* wk, int32_t bias, int32_t mult,
            int32_t shift, int8_t* y) {
-    int8x8_t w[9];
-    SDK_UNROLL for (int t = 0; t < 9; ++t) w[t] = vdup_n_s8(w9[t]);
+    int8x8_t w[K * K];
+    SDK_UNROLL for (int t = 0; t < K * K; ++t) w[t] = vdup_n_s8(wk[t]);
     const int32x4_t vb = vdupq_n_s32(bias);
     for (int oh = 0; oh < p.OH; ++oh) {
         const int8_t* r0 = P + (int64_t)oh * S * l.pw;
-        const int8_t* r1 = r0 + l.pw;
-        const int8_t* r2 = r1 + l.pw;
         int8_t* o = y + (int64_t)oh * p.OW;
         for (int c = 0; c < p.OW; c += 8) {
-            int8x8_t x[9];  // tap t = kh * 3 + kw
-            const int8_t* rr[3] = {r0 + c * S, r1 + c * S, r2 + c * S};
-            SDK_UNROLL for (int kh = 0; kh < 3; ++kh) {
-                if (S == 1) {
-                    x[kh * 3] = vld1_s8(rr[kh]);
-                    x[kh * 3 + 1] = vld1_s8(rr[kh] + 1);
-                    x[kh * 3 + 2] = vld1_s8(rr[kh] + 2);
-                } else {
-                    const int8x8x2_t v = vld2_s8(rr[kh]);
-                    x[kh * 3] = v.val[0];
-                    x[kh * 3 + 1] = v.val[1];
-                    x[kh * 3 + 2] = vld2_s8(rr[kh] + 2).val[0];
+            int32x4_t a0 = vb, a1 = vb;
+            int16x8_t s = vdupq_n_s16(0);  // taps in pairs: SMULL, then SMLAL and widen
+            SDK_UNROLL for (int kh = 0; kh < K; ++kh) {
+                const int8_t* r = r0 + kh * l.pw + c * S;
+                SDK_UNROLL for (int kw = 0; kw < K; ++kw) {
+                    int8x8_t x;  // columns c*S + kw of 8 outputs (stride 2: even or odd of a VLD2)
+                    if (S == 1)
+                        x = vld1_s8(r + kw);
+                    else
+                        x = kw & 1 ? vld2_s8(r + kw - 1).val[1] : vld2_s8(r + kw).val[0];
+                    const int t = kh * K + kw;
+                    if (t % 2 == 0) {
+                        s = vmull_s8(x, w[t]);
+                    } else {
+                        s = vmlal_s8(s, x, w[t]);
+                        widen_add(a0, a1, s);
+                    }
                 }
             }
-            int32x4_t a0 = vb, a1 = vb;
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[0], w[0]), x[1], w[1]));
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[2], w[2]), x[3], w[3]));
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[4], w[4]), x[5], w[5]));
-            widen_add(a0, a1, vmlal_s8(vmull_s8(x[6], w[6]), x[7], w[7]));
-            widen_add(a0, a1, vmull_s8(x[8], w[8]));
+            if (K * K % 2) widen_add(a0, a1, s);
             neon_store8_requant(o + c, p.OW - c, a0, a1, mult, shift, p.out_zp, p.act_min, p.act_max);
         }
     }
 }
 
+// 5x5: the kernel rows in a loop (code size), the 5 taps of a row unrolled, weights loaded
+// with each use (LD1R); per row two SMULL/SMLAL pairs and a single.
+template <int S>
+void plane5(const NeonDw3x3& p, const Layout& l, const int8_t* P, const int8_t* wk, int32_t bias, int32_t mult,
+            int32_t shift, int8_t* y) {
+    const int32x4_t vb = vdupq_n_s32(bias);
+    for (int oh = 0; oh < p.OH; ++oh) {
+        const int8_t* r0 = P + (int64_t)oh * S * l.pw;
+        int8_t* o = y + (int64_t)oh * p.OW;
+        for (int c = 0; c < p.OW; c += 8) {
+            int32x4_t a0 = vb, a1 = vb;
+            for (int kh = 0; kh < 5; ++kh) {
+                const int8_t* r = r0 + kh * l.pw + c * S;
+                const int8_t* w = wk + kh * 5;
+                int8x8_t x[5];
+                if (S == 1) {
+                    SDK_UNROLL for (int kw = 0; kw < 5; ++kw) x[kw] = vld1_s8(r + kw);
+                } else {
+                    const int8x8x2_t v0 = vld2_s8(r), v1 = vld2_s8(r + 2);
+                    x[0] = v0.val[0];
+                    x[1] = v0.val[1];
+                    x[2] = v1.val[0];
+                    x[3] = v1.val[1];
+                    x[4] = vld2_s8(r + 4).val[0];
+                }
+                widen_add(a0, a1, vmlal_s8(vmull_s8(x[0], vld1_dup_s8(w)), x[1], vld1_dup_s8(w + 1)));
+                widen_add(a0, a1, vmlal_s8(vmull_s8(x[2], vld1_dup_s8(w + 2)), x[3], vld1_dup_s8(w + 3)));
+                widen_add(a0, a1, vmull_s8(x[4], vld1_dup_s8(w + 4)));
+            }
+            neon_store8_requant(o + c, p.OW - c, a0, a1, mult, shift, p.out_zp, p.act_min, p.act_max);
+        }
+    }
+}
+
+// Rows r (8 taps x 8 pixels) to columns (8 pixels x 8 taps), in place: TRN on bytes,
+// halfwords, words.
+__attribute__((always_inline)) inline void transpose8x8(int8x8_t* r) {
+    const int8x8x2_t a0 = vtrn_s8(r[0], r[1]), a1 = vtrn_s8(r[2], r[3]), a2 = vtrn_s8(r[4], r[5]),
+                     a3 = vtrn_s8(r[6], r[7]);
+    const int16x4x2_t b0 = vtrn_s16(vreinterpret_s16_s8(a0.val[0]), vreinterpret_s16_s8(a1.val[0]));
+    const int16x4x2_t b1 = vtrn_s16(vreinterpret_s16_s8(a0.val[1]), vreinterpret_s16_s8(a1.val[1]));
+    const int16x4x2_t b2 = vtrn_s16(vreinterpret_s16_s8(a2.val[0]), vreinterpret_s16_s8(a3.val[0]));
+    const int16x4x2_t b3 = vtrn_s16(vreinterpret_s16_s8(a2.val[1]), vreinterpret_s16_s8(a3.val[1]));
+    const int32x2x2_t c0 = vtrn_s32(vreinterpret_s32_s16(b0.val[0]), vreinterpret_s32_s16(b2.val[0]));
+    const int32x2x2_t c1 = vtrn_s32(vreinterpret_s32_s16(b1.val[0]), vreinterpret_s32_s16(b3.val[0]));
+    const int32x2x2_t c2 = vtrn_s32(vreinterpret_s32_s16(b0.val[1]), vreinterpret_s32_s16(b2.val[1]));
+    const int32x2x2_t c3 = vtrn_s32(vreinterpret_s32_s16(b1.val[1]), vreinterpret_s32_s16(b3.val[1]));
+    r[0] = vreinterpret_s8_s32(c0.val[0]);
+    r[1] = vreinterpret_s8_s32(c1.val[0]);
+    r[2] = vreinterpret_s8_s32(c2.val[0]);
+    r[3] = vreinterpret_s8_s32(c3.val[0]);
+    r[4] = vreinterpret_s8_s32(c0.val[1]);
+    r[5] = vreinterpret_s8_s32(c1.val[1]);
+    r[6] = vreinterpret_s8_s32(c2.val[1]);
+    r[7] = vreinterpret_s8_s32(c3.val[1]);
+}
+
 }  // namespace
+
+void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out) {
+    // source offset steps from tap k to k + 1: next column, next kernel row, next channel
+    const int64_t step_kw = q.dw, step_kh = (int64_t)q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw,
+                  step_c = q.plane - (int64_t)(q.KH - 1) * q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw;
+    const int8_t* const src0 = q.src;  // (locals: the stores below may not alias them)
+    const int64_t limit = q.limit;
+    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW;
+    for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
+        // a run of up to 8 pixels evenly spaced by 1 or 2 (one load per tap; the lanes
+        // past the run are loaded, not stored), else 1 pixel
+        const int32_t even = np - i0 > 1 ? pix[i0 + 1] - pix[i0] : 1;
+        nv = 1;
+        if (even == 1 || even == 2)
+            while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
+        const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];  // taps at off <= safe load whole vectors
+        int8_t* dst = out + (int64_t)i0 * kp;
+        const int8_t* src = src0 + pix[i0];
+        int64_t off = 0;  // tap k's offset in src (from this run's first pixel)
+        int32_t kh = 0, kw = 0;
+        for (int32_t k0 = 0; k0 < kp; k0 += 8) {
+            alignas(8) int8_t rows[64];  // 8 taps x 8 pixels (a loop, not unrolled: code size)
+            for (int t = 0; t < 8; ++t) {
+                int8x8_t v = vdup_n_s8(0);
+                if (k0 + t < kg) {
+                    const int8_t* s = src + off;
+                    if (off > safe) {  // the last bytes of the source: one at a time
+                        int8_t g[8] = {0};
+                        for (int i = 0; i < nv; ++i) g[i] = s[i * even];
+                        v = vld1_s8(g);
+                    } else {
+                        v = even == 2 ? vld2_s8(s).val[0] : vld1_s8(s);
+                    }
+                    if (++kw < KW) {
+                        off += step_kw;
+                    } else if (kw = 0, ++kh < KH) {
+                        off += step_kh;
+                    } else {
+                        kh = 0;
+                        off += step_c;
+                    }
+                }
+                vst1_s8(rows + 8 * t, v);
+            }
+            int8x8_t r[8];
+            SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = vld1_s8(rows + 8 * t);
+            transpose8x8(r);
+            for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
+        }
+    }
+}
 
 bool dw3x3_neon_weights_ok(const int8_t* w, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
@@ -103,15 +210,22 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
         memset(d + pl + n, p.x_zp, (size_t)(l.pw - pl - n));
     }
     int32_t sum = 0;
-    for (int t = 0; t < 9; ++t) sum += w9[t];
+    for (int t = 0; t < p.k * p.k; ++t) sum += w9[t];
     bias -= p.x_zp * sum;  // the padded plane holds raw x: fold the zero point in
+    if (p.k == 5) {
+        if (p.stride == 1)
+            plane5<1>(p, l, scratch, w9, bias, mult, shift, y);
+        else
+            plane5<2>(p, l, scratch, w9, bias, mult, shift, y);
+        return;
+    }
 #if SDK_FEATURE_DOTPROD
     if (p.dot && dw3x3_rows_dotprod(p, l.pw, scratch, w9, bias, mult, shift, y)) return;
 #endif
     if (p.stride == 1)
-        plane<1>(p, l, scratch, w9, bias, mult, shift, y);
+        plane<3, 1>(p, l, scratch, w9, bias, mult, shift, y);
     else
-        plane<2>(p, l, scratch, w9, bias, mult, shift, y);
+        plane<3, 2>(p, l, scratch, w9, bias, mult, shift, y);
 }
 
 }  // namespace s8

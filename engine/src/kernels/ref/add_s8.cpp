@@ -1,6 +1,8 @@
 // Int8 Add of two same-shape tensors with their own quantization (TFLite's scheme): both
 // inputs are moved to a common fixed-point scale (2 * max input scale, 20 fractional
 // bits), added, then requantized to the output; a fused Relu/Clip is an output clamp.
+// Each input's move depends on its byte alone: a 256-entry table per input, built at
+// prepare with the same arithmetic, leaves one requantization per element.
 #include "kernels/ops_s8.h"
 #include "kernels/requant_s8.h"
 #if SDK_FEATURE_X86
@@ -17,6 +19,7 @@ struct AddS8Data {
     int32_t a_zp, b_zp, out_zp, act_min, act_max;
     s8::Mult ma, mb, mo;
     int64_t count;
+    int32_t* ta;  // [2][256]: the moved value of each byte of a, then of b (index byte + 128)
 #if SDK_FEATURE_X86
     bool avx2;  // with the AVX2 int8 GEMM (SDK_INT8_GEMM=ref forces the portable loop)
     s8::AddParams p;
@@ -35,10 +38,9 @@ void add_range(void* arg, int64_t begin, int64_t end) {
 #if SDK_FEATURE_X86
     if (d.avx2) begin += s8::add_s8_avx2(d.p, j.a + begin, j.b + begin, j.y + begin, end - begin);
 #endif
+    const int32_t *ta = d.ta + 128, *tb = d.ta + 256 + 128;
     for (int64_t i = begin; i < end; ++i) {
-        const int32_t a = s8::mbqm(((int32_t)j.a[i] - d.a_zp) * (1 << kLeftShift), d.ma.mult, d.ma.shift);
-        const int32_t b = s8::mbqm(((int32_t)j.b[i] - d.b_zp) * (1 << kLeftShift), d.mb.mult, d.mb.shift);
-        const int64_t v = (int64_t)s8::mbqm(a + b, d.mo.mult, d.mo.shift) + d.out_zp;
+        const int64_t v = (int64_t)s8::mbqm(ta[j.a[i]] + tb[j.b[i]], d.mo.mult, d.mo.shift) + d.out_zp;
         j.y[i] = (int8_t)(v < d.act_min ? d.act_min : (v > d.act_max ? d.act_max : v));
     }
 }
@@ -65,6 +67,12 @@ sdk_status add_s8_prepare(PrepareContext& ctx) {
     d->mb = s8::quantize_multiplier((double)bs / twice);
     d->mo = s8::quantize_multiplier(twice / ((double)(1 << kLeftShift) * (double)ys));
     d->count = y->shape.count();
+    d->ta = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * 512));
+    if (!d->ta) return SDK_ERR_OUT_OF_MEMORY;
+    for (int q = -128; q < 128; ++q) {
+        d->ta[q + 128] = s8::mbqm((q - d->a_zp) * (1 << kLeftShift), d->ma.mult, d->ma.shift);
+        d->ta[q + 384] = s8::mbqm((q - d->b_zp) * (1 << kLeftShift), d->mb.mult, d->mb.shift);
+    }
 #if SDK_FEATURE_X86
     d->avx2 = s8::gemm_kernel() == s8::gemm_avx2;
     d->p = s8::AddParams{d->a_zp,     d->b_zp,     d->out_zp,   d->act_min,  d->act_max,  kLeftShift,

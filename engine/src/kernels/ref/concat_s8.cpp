@@ -1,5 +1,6 @@
 // Int8 Concat: inputs whose quantization equals the output's are copied; the others are
-// requantized, y = zp_y + mbqm(q - zp_x, s_x / s_y).
+// requantized, y = zp_y + mbqm(q - zp_x, s_x / s_y), through a 256-entry table per input
+// built at prepare (an int8 input has 256 values: the same arithmetic, once per value).
 #include <string.h>
 
 #include "kernels/ops_s8.h"
@@ -16,7 +17,7 @@ struct ConcatS8Data {
     int64_t inner[kMaxInputs]; // per input: elements per outer step
     bool same[kMaxInputs];
     int32_t zp[kMaxInputs], y_zp;
-    s8::Mult m[kMaxInputs];
+    const int8_t* lut[kMaxInputs];  // requantized value of each input byte (+128), where not `same`
 };
 
 }  // namespace
@@ -49,7 +50,16 @@ sdk_status concat_s8_prepare(PrepareContext& ctx) {
         d->inner[i] = d->outer ? x->shape.count() / d->outer : 0;
         total += d->inner[i];
         d->same[i] = xs == ys && d->zp[i] == d->y_zp;
-        d->m[i] = s8::quantize_multiplier((double)xs / (double)ys);
+        d->lut[i] = nullptr;
+        if (d->same[i]) continue;
+        int8_t* lut = static_cast<int8_t*>(ctx.alloc(256));
+        if (!lut) return SDK_ERR_OUT_OF_MEMORY;
+        const s8::Mult m = s8::quantize_multiplier((double)xs / (double)ys);
+        for (int q = -128; q < 128; ++q) {
+            const int64_t v = (int64_t)s8::mbqm(q - d->zp[i], m.mult, m.shift) + d->y_zp;
+            lut[q + 128] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
+        }
+        d->lut[i] = lut;
     }
     if (total != d->out_inner) return ctx.fail(SDK_ERR_BAD_MODEL, "input sizes do not add up to the output");
     return SDK_OK;
@@ -65,10 +75,8 @@ sdk_status concat_s8_run(const RunContext& ctx) {
             if (d.same[i]) {
                 memcpy(dst, src, (size_t)d.inner[i]);
             } else {
-                for (int64_t e = 0; e < d.inner[i]; ++e) {
-                    const int64_t v = (int64_t)s8::mbqm((int32_t)src[e] - d.zp[i], d.m[i].mult, d.m[i].shift) + d.y_zp;
-                    dst[e] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
-                }
+                const int8_t* lut = d.lut[i] + 128;
+                for (int64_t e = 0; e < d.inner[i]; ++e) dst[e] = lut[src[e]];
             }
             dst += d.inner[i];
         }

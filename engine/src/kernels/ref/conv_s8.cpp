@@ -45,7 +45,9 @@ struct ConvS8Data {
     s8::Dw3x3 dw3;
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    s8::NeonDw3x3 dw3n;  // NEON 3x3 depthwise planes (kernels/neon/conv_s8.h)
+    s8::NeonDw3x3 dw3n;  // NEON 3x3 and 5x5 depthwise planes (kernels/neon/conv_s8.h)
+    bool neon_cols;      // the NEON im2col (with the SIMD GEMM; the ref tier keeps the scalar one)
+    int64_t pad_bytes;   // its padded copy of a tile's input rows, after the columns in a slot (0: none)
 #endif
 };
 
@@ -92,6 +94,52 @@ void im2col(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1
         memset(dst + k, 0, (size_t)(d.kp - k));
     }
 }
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// Width of the padded rows: every column an output reads.
+inline int32_t padded_width(const ConvGeom& g) { return (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1; }
+
+// im2col() on NEON (kernels/neon/conv_s8.cpp): with padding, the tile's input rows are first
+// copied to pad (rows of padded_width, the zero point around them) so that every tap reads
+// inside its source; then 8 taps x 8 pixels at a time, transposed.
+void im2col_neon_tile(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* out,
+                      int8_t* pad) {
+    const ConvGeom& g = d.g;
+    const int cg = g.C / g.group;
+    const int8_t* xg = x + ((int64_t)n * g.C + (int64_t)grp * cg) * g.H * g.W;
+    const int oh_a = p0 / g.OW;
+    s8::NeonIm2col q{xg, (int64_t)g.H * g.W, (int64_t)cg * g.H * g.W, g.W, g.KH, g.KW, g.dh, g.dw, g.sw, d.kg, d.kp};
+    int32_t rs = g.W, r0 = 0;  // pixel offsets: (oh - r0) * sh * rs + ow * sw
+    if (d.pad_bytes) {
+        const int32_t wp = padded_width(g);
+        const int rows = ((p1 - 1) / g.OW - oh_a) * g.sh + (g.KH - 1) * g.dh + 1;
+        const int ia = oh_a * g.sh - g.pt;
+        const int lead = g.pl < wp ? g.pl : wp;
+        const int ncopy = g.W < wp - lead ? g.W : wp - lead;
+        for (int c = 0; c < cg; ++c) {
+            for (int r = 0; r < rows; ++r) {
+                int8_t* dr = pad + ((int64_t)c * rows + r) * wp;
+                const int ih = ia + r;
+                if (ih < 0 || ih >= g.H) {
+                    memset(dr, d.x_zp, (size_t)wp);
+                    continue;
+                }
+                memset(dr, d.x_zp, (size_t)lead);
+                memcpy(dr + lead, xg + ((int64_t)c * g.H + ih) * g.W, (size_t)ncopy);
+                memset(dr + lead + ncopy, d.x_zp, (size_t)(wp - lead - ncopy));
+            }
+        }
+        q.src = pad;
+        q.plane = (int64_t)rows * wp;
+        q.limit = q.plane * cg + 16;  // (the slot's slack after the copy)
+        q.rs = rs = wp;
+        r0 = oh_a;
+    }
+    int32_t pix[256];  // tile <= 256
+    for (int p = p0; p < p1; ++p) pix[p - p0] = (p / g.OW - r0) * g.sh * rs + p % g.OW * g.sw;
+    s8::im2col_neon(q, pix, p1 - p0, out);
+}
+#endif
 
 #if SDK_FEATURE_X86
 // im2col of output pixels [p0, p1) into K-major rows [kg][p1 - p0] (the pixel-lane GEMM's
@@ -193,7 +241,14 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
                 continue;
             }
 #endif
-            if (t != have) im2col(d, j.x, n, grp, p0, p1, cols);
+            if (t != have) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+                if (d.neon_cols)
+                    im2col_neon_tile(d, j.x, n, grp, p0, p1, cols, cols + (int64_t)d.tile * d.kp);
+                else
+#endif
+                    im2col(d, j.x, n, grp, p0, p1, cols);
+            }
             have = t;
             s8::Gemm G;
             G.M = ocg;
@@ -397,7 +452,7 @@ void depthwise_range(void* arg, int64_t begin, int64_t end) {
 }
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-// 3x3 stride 1 or 2: whole planes through the padded-plane NEON kernel (this thread's
+// 3x3 or 5x5, stride 1 or 2: whole planes through the padded-plane NEON kernel (this thread's
 // scratch holds the padded plane).
 void depthwise3x3_range_neon(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
@@ -406,7 +461,7 @@ void depthwise3x3_range_neon(void* arg, int64_t begin, int64_t end) {
     int8_t* buf = static_cast<int8_t*>(j.ctx->thread_scratch());
     for (int64_t t = begin; t < end; ++t) {
         const int c = (int)(t % g.C);
-        s8::dw3x3_plane_neon(d.dw3n, j.x + t * g.H * g.W, d.w + (int64_t)c * 9, d.bias[c], d.mult[c], d.shift[c], buf,
+        s8::dw3x3_plane_neon(d.dw3n, j.x + t * g.H * g.W, d.w + (int64_t)c * g.KH * g.KW, d.bias[c], d.mult[c], d.shift[c], buf,
                              j.y + t * g.OH * g.OW);
     }
 }
@@ -507,9 +562,11 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
         }
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON 3x3 depthwise (kernels/neon/conv_s8.cpp)
-        if (s8::gemm_kernel() != s8::gemm_ref && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
-            (g.sh == 1 || g.sh == 2) && s8::dw3x3_neon_weights_ok(wdata, (int64_t)g.C * 9)) {
-            d->dw3n = s8::NeonDw3x3{g.H, g.W, g.OH, g.OW, g.sh, g.pt, g.pl, xz, yz, d->act_min, d->act_max, false};
+        if (s8::gemm_kernel() != s8::gemm_ref && (g.KH == 3 || g.KH == 5) && g.KW == g.KH && g.dh == 1 &&
+            g.dw == 1 && g.sh == g.sw && (g.sh == 1 || g.sh == 2) &&
+            s8::dw3x3_neon_weights_ok(wdata, (int64_t)g.C * g.KH * g.KW)) {
+            d->dw3n = s8::NeonDw3x3{g.H,  g.W,        g.OH,       g.OW,  g.sh, g.pt, g.pl, xz,
+                                    yz,   d->act_min, d->act_max, false, g.KH};
 #if SDK_FEATURE_DOTPROD
             d->dw3n.dot = s8::gemm_kernel() == s8::gemm_neon_dotprod;  // the CPU has SDOT (and not forced off)
 #endif
@@ -557,7 +614,19 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     tile = tile < 8 ? 8 : (tile > 256 ? 256 : tile);
     if (tile > pixels) tile = pixels;
     d->tile = tile;
-    ctx.request_scratch((size_t)kMaxSlots * tile * d->kp);
+    size_t slot = (size_t)tile * d->kp;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    d->neon_cols = d->kernel != s8::gemm_ref;
+    d->pad_bytes = 0;
+    if (d->neon_cols && (g.pt || g.pl || g.pb || g.pr)) {  // rows a tile spans at most, padded
+        int32_t spans = (tile + g.OW - 2) / g.OW + 1;
+        if (spans > g.OH) spans = g.OH;
+        const int64_t rows = (int64_t)(spans - 1) * g.sh + (int64_t)(g.KH - 1) * g.dh + 1;
+        d->pad_bytes = ((int64_t)(g.C / g.group) * rows * padded_width(g) + 16 + 63) / 64 * 64;
+        slot += (size_t)d->pad_bytes;
+    }
+#endif
+    ctx.request_scratch((size_t)kMaxSlots * slot);
     return SDK_OK;
 }
 
@@ -578,6 +647,9 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     }
     j.scratch = static_cast<int8_t*>(ctx.scratch);
     j.slot_bytes = (int64_t)d.tile * d.kp;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    j.slot_bytes += d.pad_bytes;
+#endif
 #if SDK_FEATURE_X86
     if (d.pl) {
         j.pl_bytes = (int64_t)s8::pl_panel_bytes(d.plg.kg, d.tile);
