@@ -8,17 +8,21 @@ namespace ref {
 
 void spmm_f32_rows_ref(const SpmmPlan& s, const float* x, const float* b, float* y, int64_t m0, int64_t m1) {
     const int64_t P = s.P;
-    for (int64_t m = m0; m < m1; ++m) {
-        float* yr = y + m * P;
-        const float bias = b ? b[m] : 0.0f;
-        for (int64_t p = 0; p < P; ++p) yr[p] = bias;
-        // one nonzero at a time over the whole row: y += w * x[k] (nonzeros in column order)
-        for (uint32_t j = s.row_ptr[m]; j < s.row_ptr[m + 1]; ++j) {
-            const float w = s.values[j];
-            const float* xr = x + s.xoff[j];
-            for (int64_t p = 0; p < P; ++p) yr[p] += w * xr[p];
+    // blocks of 64 pixels outside (X's block stays in cache), rows inside; per row one
+    // nonzero at a time over the block: y += w * x[k] (nonzeros in column order)
+    for (int64_t p0 = 0; p0 < P; p0 += 64) {
+        const int64_t n = P - p0 < 64 ? P - p0 : 64;
+        for (int64_t m = m0; m < m1; ++m) {
+            float* yr = y + m * P + p0;
+            const float bias = b ? b[m] : 0.0f;
+            for (int64_t p = 0; p < n; ++p) yr[p] = bias;
+            for (uint32_t j = s.row_ptr[m]; j < s.row_ptr[m + 1]; ++j) {
+                const float w = s.values[j];
+                const float* xr = x + s.xoff[j] + p0;
+                for (int64_t p = 0; p < n; ++p) yr[p] += w * xr[p];
+            }
+            if (s.act.kind != kActNone) act_span_f32(yr, n, s.act);  // while the block is in cache
         }
-        if (s.act.kind != kActNone) act_span_f32(yr, P, s.act);
     }
 }
 
