@@ -22,16 +22,20 @@ from sdkbuild import sdkm, sparse
 from sdkbuild.convert import compress
 
 
-def _sparse_arrays(draw_shape=hnp.array_shapes(min_dims=1, max_dims=4, max_side=9)):
-    def make(shape_and_mask):
-        shape, data, mask = shape_and_mask
+_SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, max_side=9)
+
+
+def _sparse_arrays() -> st.SearchStrategy[np.ndarray]:
+    """float32 arrays of rank 1-4 with a random mask of zeros."""
+    def make(parts: tuple) -> np.ndarray:
+        _, data, mask = parts
         return np.where(mask, data, np.float32(0)).astype(np.float32)
 
-    return st.tuples(draw_shape, st.data()).flatmap(
-        lambda sd: st.tuples(
-            st.just(sd[0]),
-            hnp.arrays(np.float32, sd[0], elements=st.floats(width=32, allow_nan=False, allow_subnormal=False)),
-            hnp.arrays(np.bool_, sd[0]),
+    return _SHAPES.flatmap(
+        lambda shape: st.tuples(
+            st.just(shape),
+            hnp.arrays(np.float32, shape, elements=st.floats(width=32, allow_nan=False, allow_subnormal=False)),
+            hnp.arrays(np.bool_, shape),
         )
     ).map(make)
 
