@@ -21,7 +21,6 @@ from onnx import TensorProto, helper
 from sdkbuild import sdkm, sparse
 from sdkbuild.convert import compress
 
-
 _SHAPES = hnp.array_shapes(min_dims=1, max_dims=4, max_side=9)
 
 
