@@ -9,6 +9,7 @@ The kernels themselves are checked against double precision in engine/tests/test
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 
 import numpy as np
 import onnx
@@ -194,3 +195,63 @@ def test_engine_refuses_damaged_payloads(engine) -> None:
             assert "invalid .sdkm model" in e.message and "sparse" in e.message, e.message
             refused += 1
     assert refused > 20
+
+
+@pytest.mark.slow
+def test_cli_convert_prune_build_run_matches_the_dense_pruned_model(tmp_path: Path) -> None:
+    """`sdkbuild convert --prune` stores the 1x1/Gemm/MatMul weights sparse (--no-sparse keeps
+    them dense, same values); `sdkbuild build` of an SDK with that model compiles the sparse
+    kernels (features, symbols) and its engine runs the sparse model like the host engine
+    runs the dense pruned one."""
+    import json
+    import subprocess
+    import sys
+
+    from sdkbuild.runtime import Engine
+
+    onnx.save(_mlp_conv_model(0.0, seed=7), tmp_path / "m.onnx")
+    rng = np.random.default_rng(2)
+    np.save(tmp_path / "cal.npy", rng.standard_normal((16, 1, 32, 5, 5)).astype(np.float32)[:, 0])
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", *args], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=1800)
+        assert r.returncode == 0, r.stdout + r.stderr
+        return r
+
+    cli("convert", "m.onnx", "-o", "s.sdkm", "--prune", "0.9", "--calibration", "cal.npy")
+    cli("convert", "m.onnx", "-o", "d.sdkm", "--prune", "0.9", "--calibration", "cal.npy", "--no-sparse")
+    sp, dense = (tmp_path / "s.sdkm").read_bytes(), (tmp_path / "d.sdkm").read_bytes()
+    assert sdkm.has_sparse_data(sp) and not sdkm.has_sparse_data(dense)
+    ms, md = sdkm.decode(sp), sdkm.decode(dense)
+    for a, b in zip(ms.tensors, md.tensors, strict=True):
+        if a.data is not None:
+            np.testing.assert_array_equal(a.data, b.data)  # the same pruned values, stored two ways
+    assert sum(t.encoding == sdkm.ENC_SPARSE for t in ms.tensors) >= 3
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "m.onnx").write_bytes((tmp_path / "m.onnx").read_bytes())
+    (tmp_path / "sdk.toml").write_text(
+        '[sdk]\nname = "SparseKit"\nversion = "1.0.0"\njava_package = "com.s"\nobjc_prefix = "SK"\n'
+        'targets = ["host"]\n\n[models]\nfiles = ["models/m.onnx"]\nprune = 0.9\ncalibration = "cal.npy"\n')
+    r = cli("build", "--no-bindings", "-j2", "--print-ops")
+    assert "sparse kernels: yes, for m.sdkm" in r.stdout, r.stdout
+    cli("build", "--no-bindings", "-j2")
+    out = tmp_path / "build" / "host"
+    info = json.loads((out / "build-info.json").read_text())
+    assert "sparse" in info["features"]
+    from elftools.elf.elffile import ELFFile
+
+    with (out / info["unstripped_library"]).open("rb") as f:
+        names = " ".join(s.name for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols())
+    assert "spmm" in names
+    built = (tmp_path / "build" / "models" / "m.sdkm").read_bytes()
+    assert sdkm.has_sparse_data(built)
+    x = rng.standard_normal((1, 32, 5, 5)).astype(np.float32)
+    with Engine() as host, host.load(dense) as m, m.session() as s:
+        want = s.run({"x": x})["y"]
+    lib = tmp_path / "sparsekit.so"
+    lib.write_bytes((out / info["library"]).read_bytes())
+    with Engine(lib) as eng, eng.load(built) as m, m.session() as s:
+        got = s.run({"x": x})["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * float(np.abs(want).max()))

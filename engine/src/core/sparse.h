@@ -53,6 +53,23 @@ inline SparseView sparse_view(const void* payload) {
     return v;
 }
 
+// Row pointers non-decreasing, each row's columns increasing and < K (one pass, no branch on
+// the index width inside).
+template <typename I>
+inline const char* sparse_check_rows(const uint32_t* row_ptr, const I* col, uint64_t R, uint64_t K, uint64_t nnz) {
+    for (uint64_t r = 0; r < R; ++r) {
+        const uint32_t a = row_ptr[r], b = row_ptr[r + 1];
+        if (b < a || b > nnz) return "row pointers decrease";
+        uint64_t next = 0;  // the smallest column the next nonzero may have
+        for (uint32_t j = a; j < b; ++j) {
+            if ((uint64_t)col[j] < next) return "column indices not increasing";
+            next = (uint64_t)col[j] + 1;
+        }
+        if (next > K) return "column indices out of range";
+    }
+    return nullptr;
+}
+
 // nullptr when `size` bytes at p (4-byte aligned) are a valid payload for a tensor of shape
 // s, else what is wrong. O(R + nnz).
 inline const char* sparse_check(const uint8_t* p, uint64_t size, const Shape& s) {
@@ -71,14 +88,8 @@ inline const char* sparse_check(const uint8_t* p, uint64_t size, const Shape& s)
     if (size != 16 + 4 * (R + 1) + ((ib + 3) & ~uint64_t(3)) + 4 * nnz) return "its size does not match its counts";
     SparseView v = sparse_view(p);
     if (v.row_ptr[0] != 0 || v.row_ptr[R] != nnz) return "row pointers do not start at 0 and end at the nonzero count";
-    for (uint64_t r = 0; r < R; ++r) {
-        const uint32_t a = v.row_ptr[r], b = v.row_ptr[r + 1];
-        if (b < a || b > nnz) return "row pointers decrease";
-        for (uint32_t j = a; j < b; ++j)
-            if ((uint64_t)v.col(j) >= K || (j > a && v.col(j) <= v.col(j - 1)))
-                return "column indices out of range or not increasing";
-    }
-    return nullptr;
+    return (flags & kSparseIdx32) ? sparse_check_rows(v.row_ptr, static_cast<const uint32_t*>(v.idx), R, K, nnz)
+                                  : sparse_check_rows(v.row_ptr, static_cast<const uint16_t*>(v.idx), R, K, nnz);
 }
 
 }  // namespace sdk

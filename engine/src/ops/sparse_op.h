@@ -32,7 +32,11 @@ inline sdk_status prepare(PrepareContext& ctx, const Tensor* w, int32_t M, int32
     SparseData* d = opu::alloc_op_data<SparseData>(ctx);
     int32_t* xoff = static_cast<int32_t*>(ctx.alloc((size_t)(v.nnz ? v.nnz : 1) * sizeof(int32_t)));
     if (!d || !xoff) return SDK_ERR_OUT_OF_MEMORY;
-    for (int32_t j = 0; j < v.nnz; ++j) xoff[j] = v.col(j) * P;  // < K * P: an element of X
+    // < K * P: an element of X
+    if (v.flags & kSparseIdx32)
+        for (int32_t j = 0; j < v.nnz; ++j) xoff[j] = (int32_t) static_cast<const uint32_t*>(v.idx)[j] * P;
+    else
+        for (int32_t j = 0; j < v.nnz; ++j) xoff[j] = (int32_t) static_cast<const uint16_t*>(v.idx)[j] * P;
     d->s.M = M;
     d->s.K = K;
     d->s.P = P;
