@@ -41,7 +41,7 @@ def _make_jni_sdk(work: Path) -> None:
     jar = aar.build_classes_jar(NAMES, work / "classes.jar")
     r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(jar), "-d", str(work / "test-classes"),
                         str(JAVA_TESTS / "JniSmoke.java"), str(JAVA_TESTS / "NativeResolve.java"),
-                        str(JAVA_TESTS / "LimitsAndKeys.java")],
+                        str(JAVA_TESTS / "LimitsAndKeys.java"), str(JAVA_TESTS / "Checks.java")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 
