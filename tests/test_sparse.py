@@ -232,7 +232,7 @@ def test_cli_convert_prune_build_run_matches_the_dense_pruned_model(tmp_path: Pa
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "m.onnx").write_bytes((tmp_path / "m.onnx").read_bytes())
     (tmp_path / "sdk.toml").write_text(
-        '[sdk]\nname = "SparseKit"\nversion = "1.0.0"\njava_package = "com.s"\nobjc_prefix = "SK"\n'
+        '[sdk]\nname = "SparseKit"\nversion = "1.0.0"\njava_package = "com.s"\nobjc_prefix = "SPK"\n'
         'targets = ["host"]\n\n[models]\nfiles = ["models/m.onnx"]\nprune = 0.9\ncalibration = "cal.npy"\n')
     r = cli("build", "--no-bindings", "-j2", "--print-ops")
     assert "sparse kernels: yes, for m.sdkm" in r.stdout, r.stdout
