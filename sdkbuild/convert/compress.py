@@ -106,8 +106,8 @@ def prune(m: sdkm.Model, sparsity: float) -> int:
 # fractions of zeros (docs/compression.md, "Sparse kernels": x86 time and arm64 instructions
 # of MobileNetV2's 1x1 layers and of Gemm): below them a weight stays dense.
 # MobileNetV2 with its 1x1 layers and classifier pruned per layer, arm64 instructions per
-# inference sparse/dense: 50 % 1.13x, 70 % 0.83x, 80 % ~0.6x; x86 (AVX2) time: 70 % ~0.9x,
-# 80 % ~0.6x. Gemm/MatMul (the classifier, P = rows of A) were measured only inside that
+# inference sparse/dense: 50 % 1.13x, 70 % 0.83x, 80 % 0.67x; x86 (AVX2) time: 50 % 1.55x,
+# 70 % 0.87x, 80 % 0.60x. Gemm/MatMul (the classifier, P = rows of A) were measured only inside that
 # model: they take the same threshold.
 SPARSE_MIN_CONV = 0.7
 SPARSE_MIN_GEMM = 0.7
