@@ -323,8 +323,9 @@ def _models(large: bool) -> dict[str, Callable[[], sdkm.Model]]:
         out[f"conf_{name}"] = (lambda m: lambda: m)(model)
 
     def sparse_weights() -> sdkm.Model:  # sparse constants (.sdkm 1.3): the payload checks under fuzz
-        from sdkbuild.convert import compress
         from test_sparse import _mlp_conv_model
+
+        from sdkbuild.convert import compress
 
         m = convert_model(_mlp_conv_model(0.9, seed=11))
         compress.mark_sparse(m)

@@ -227,7 +227,9 @@ def test_cli_convert_prune_build_run_matches_the_dense_pruned_model(tmp_path: Pa
     for a, b in zip(ms.tensors, md.tensors, strict=True):
         if a.data is not None:
             np.testing.assert_array_equal(a.data, b.data)  # the same pruned values, stored two ways
-    assert sum(t.encoding == sdkm.ENC_SPARSE for t in ms.tensors) >= 3
+    n_sparse = sum(t.encoding == sdkm.ENC_SPARSE for t in ms.tensors)
+    assert n_sparse >= 3
+    assert json.loads(cli("inspect", "s.sdkm", "--json").stdout)["sparse_constants"] == n_sparse
 
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "m.onnx").write_bytes((tmp_path / "m.onnx").read_bytes())
