@@ -126,6 +126,10 @@ public class JniSmoke extends Checks {
         System.out.println("corrupt_model=" + crc.getStatusName() + "|" + crc.getMessage());
         SdkException missing = expect(SdkException.class, () -> Model.load(path + ".missing"));
         System.out.println("missing_file=" + missing.getStatusName() + "|" + missing.getMessage());
+        if (args.length > 2) {  // a model with an int16 input (a storage type): refused at load
+            SdkException storage = expect(SdkException.class, () -> Model.load(args[2]));
+            System.out.println("storage_model=" + storage.getStatusName() + "|" + storage.getMessage());
+        }
         expect(NullPointerException.class, () -> Model.load((String) null));
 
         Model model = Model.load(path);
