@@ -51,6 +51,7 @@ class SdkEngineConan(ConanFile):
         "threads": [True, False],
         "coded": [True, False],  # the rANS decoder (only models with coded data need it)
         "storage": [True, False],  # storage element types (only models with them at the boundary need it)
+        "sparse": [True, False],  # the sparse-weight kernels (only models with sparse weights need them)
         "lib_name": ["ANY"],
         "shared": [True, False],  # False for iOS: static slices, dead-stripped by the app's link
         "lto": [True, False],
@@ -70,6 +71,7 @@ class SdkEngineConan(ConanFile):
         "threads": True,
         "coded": True,
         "storage": True,
+        "sparse": True,
         "lib_name": "sdkengine",
         "shared": True,
         "lto": False,
@@ -109,6 +111,7 @@ class SdkEngineConan(ConanFile):
             "threads": bool(o.threads),
             "coded": bool(o.coded),
             "storage": bool(o.storage),
+            "sparse": bool(o.sparse),
             "lib_name": str(o.lib_name),
             "export_jni": bool(o.export_jni),
             "hash_style": str(o.hash_style),

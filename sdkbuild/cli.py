@@ -107,6 +107,9 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
               "calibration data.")
 @click.option("--weight-bits", type=click.Choice(["8", "4", "3", "2"]), default="8", show_default=True,
               help="Weight precision of the dense layers in an int8 model (fewer bits code smaller).")
+@click.option("--sparse/--no-sparse", default=True, show_default=True,
+              help="With --prune: store the fp32 weights of 1x1 Conv, Gemm and MatMul sparse where the engine's "
+              "sparse kernels beat its dense ones (docs/compression.md); --no-sparse keeps them dense.")
 @click.option("--compress", "code", is_flag=True, help="Store the constants entropy-coded (decoded once at load).")
 @click.option("--strip-names", is_flag=True, help="Short ids for internal tensor and node names (inputs and "
               "outputs keep theirs).")
@@ -115,7 +118,7 @@ def doctor_cmd(config_path: str | None, all_targets: bool) -> None:
               help="Encrypt with the key in this file (see `sdkbuild keygen`).")
 def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], quantize: str | None,
                 calibration: str | None, calibration_method: str, prune: float, prune_channels: float, weight_bits: str,
-                code: bool, strip_names: bool, encrypt: bool, key_file: str | None) -> None:
+                sparse: bool, code: bool, strip_names: bool, encrypt: bool, key_file: str | None) -> None:
     """Convert an ONNX model to the engine's .sdkm format."""
     from pathlib import Path
 
@@ -126,7 +129,7 @@ def convert_cmd(model: str, output: str | None, input_shape: tuple[str, ...], qu
     shapes = dict(parse_input_shape(s) for s in input_shape)
     out = output or str(Path(model).with_suffix(".sdkm"))
     compression = Compression(prune=prune, weight_bits=int(weight_bits), code=code, strip_names=strip_names,
-                              channels=prune_channels)
+                              channels=prune_channels, sparse=sparse)
     key = None
     if encrypt or key_file:
         from .protect import load_key

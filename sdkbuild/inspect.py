@@ -73,6 +73,7 @@ def describe(path: Path, lib_path: str | None = None, with_memory: bool = True) 
         "weights_bytes": sum(t.nbytes for t in m.tensors if t.data is not None),
         "encrypted": encrypted,
         "coded_constants": sum(1 for t in m.tensors if t.encoding == sdkm.ENC_RANS),
+        "sparse_constants": sum(1 for t in m.tensors if t.encoding == sdkm.ENC_SPARSE),
         "meta": m.meta,
         "memory": None,
         "memory_error": None,
@@ -118,6 +119,8 @@ def render(info: dict[str, Any]) -> None:
         stored.append("AES-256-GCM encrypted")
     if info.get("coded_constants"):
         stored.append(f"{info['coded_constants']} constants entropy-coded")
+    if info.get("sparse_constants"):
+        stored.append(f"{info['sparse_constants']} weights sparse")
     con.print(f"[bold]{info['name']}[/bold]  {info['file']}  ({_fmt_bytes(info['file_bytes'])}, "
               f"{info['nodes']} nodes, {len(info['tensors'])} tensors{'; ' if stored else ''}{', '.join(stored)})")
 

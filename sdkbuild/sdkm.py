@@ -17,12 +17,12 @@ from pathlib import Path
 import ml_dtypes
 import numpy as np
 
-from . import codec
+from . import codec, sparse
 from .fileio import write_atomic
 
 MAGIC = b"SDKM"
 VERSION_MAJOR = 1
-VERSION_MINOR = 2  # 1.1: dtypes i64, bool, f16; 1.2: rANS-coded constants
+VERSION_MINOR = 3  # 1.1: dtypes i64, bool, f16; 1.2: rANS-coded constants; 1.3: sparse constants
 HEADER = struct.Struct("<4sHHIIQII")  # magic, major, minor, flags, nsections, file_size, crc, reserved
 SECTION = struct.Struct("<IIQQ")
 TENSOR = struct.Struct("<IBBH6iQQII8x")
@@ -116,7 +116,7 @@ def from_bytes(raw: bytes | memoryview | np.ndarray, code: int, shape: tuple[int
         v = np.where(v >> (bits - 1), v | (0xFF ^ mask), v).astype(np.uint8)
     return v.astype(np.uint8).view(DTYPES[code]).reshape(shape)
 
-ENC_RAW, ENC_RANS = 0, 1  # TensorRec encoding of a constant's data (codec.py)
+ENC_RAW, ENC_RANS, ENC_SPARSE = 0, 1, 2  # TensorRec encoding of a constant's data (codec.py, sparse.py)
 
 ACT_NONE, ACT_RELU, ACT_CLIP, ACT_HARDSWISH, ACT_SIGMOID, ACT_SILU = range(6)
 
@@ -150,6 +150,8 @@ class Tensor:
     # ENC_RANS: store the constant entropy-coded (written coded only when that is smaller);
     # read() sets it to what the file holds
     encoding: int = ENC_RAW
+    # ENC_SPARSE: the CSR matrix's rows are the tensor's last dim (B of MatMul, Gemm transB=0)
+    sparse_transposed: bool = False
 
     @property
     def numpy_dtype(self) -> np.dtype:
@@ -210,6 +212,10 @@ class Model:
         where that is smaller)."""
         return self.code_sections or any(t.encoding == ENC_RANS for t in self.tensors)
 
+    def uses_sparse(self) -> bool:
+        """Whether the engine needs its sparse kernels for this model (a constant stored sparse)."""
+        return any(t.encoding == ENC_SPARSE and t.data is not None for t in self.tensors)
+
 
 # --------------------------------------------------------------------------- writing
 
@@ -269,7 +275,14 @@ def encode(model: Model) -> bytes:
             flags |= F_CONSTANT
             raw = to_bytes(arr, t.dtype)
             coded = codec.encode(raw) if t.encoding == ENC_RANS and arr.size else None
-            if coded is not None and len(coded) < len(raw):
+            if t.encoding == ENC_SPARSE:
+                if t.dtype != 1 or not arr.ndim:
+                    raise SdkmError(f"tensor {t.name!r}: only float32 tensors of rank >= 1 can be stored sparse")
+                _pad(const, 4)
+                payload = sparse.encode(arr, t.sparse_transposed)
+                data_off, data_size, encoding = len(const), len(payload), ENC_SPARSE
+                const += payload
+            elif coded is not None and len(coded) < len(raw):
                 _pad(const, 4)
                 data_off, data_size, encoding = len(const), len(coded), ENC_RANS
                 const += coded
@@ -393,6 +406,26 @@ def has_coded_data(data: bytes) -> bool:
         return False
 
 
+def has_sparse_data(data: bytes) -> bool:
+    """Whether an encoded (unencrypted) .sdkm file stores a constant sparse, i.e. needs the
+    engine's sparse kernels. Reads only the section table and the tensor records; a
+    malformed file counts as not sparse (loading it fails anyway)."""
+    try:
+        nsec = HEADER.unpack_from(data, 0)[4]
+        for i in range(min(nsec, 64)):
+            kind, enc, off, sz = SECTION.unpack_from(data, HEADER.size + i * SECTION.size)
+            if kind != S_TENSORS:
+                continue
+            tensors = data[off : off + sz]
+            if enc == ENC_RANS and sz >= 8:
+                tensors = codec.decode(tensors[8:], struct.unpack_from("<Q", tensors, 0)[0])
+            return any(TENSOR.unpack_from(tensors, at)[-1] == ENC_SPARSE
+                       for at in range(0, len(tensors) - TENSOR.size + 1, TENSOR.size))
+        return False
+    except (struct.error, codec.CodecError):
+        return False
+
+
 def _decode(data: bytes) -> Model:
     if len(data) < HEADER.size:
         raise SdkmError(f"file is {len(data)} bytes, shorter than the {HEADER.size}-byte header (truncated?)")
@@ -466,6 +499,14 @@ def _decode(data: bytes) -> Model:
                     raise SdkmError(f"tensor {t.name!r}: coded data: {e}") from None
                 t.data = from_bytes(raw, dt, t.shape)
                 t.encoding = ENC_RANS
+            elif encoding == ENC_SPARSE:
+                if dt != 1:
+                    raise SdkmError(f"tensor {t.name!r}: sparse data of a non-float32 tensor")
+                try:
+                    t.data, t.sparse_transposed = sparse.decode(const[doff:doff + dsize], t.shape)
+                except sparse.SparseError as e:
+                    raise SdkmError(f"tensor {t.name!r}: sparse data: {e}") from None
+                t.encoding = ENC_SPARSE
             elif encoding == ENC_RAW:
                 t.data = from_bytes(memoryview(const)[doff:doff + dsize], dt, t.shape)
             else:

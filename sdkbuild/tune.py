@@ -38,9 +38,16 @@ class Candidate:
     quantize: str | None
     compression: Compression
 
+    @property
+    def sparse(self) -> bool:
+        """fp32 with pruning: the weights the sparse kernels run faster are stored sparse."""
+        c = self.compression
+        return not self.quantize and c.sparse and bool(c.prune or c.channels)
+
     def label(self) -> str:
-        return ("int8" if self.quantize else "fp32") + (f", {self.compression.label()}"
-                                                        if self.compression != Compression() else "")
+        return (("int8" if self.quantize else "fp32") + (f", {self.compression.label()}"
+                                                         if self.compression != Compression() else "")
+                + (", sparse kernels" if self.sparse else ""))
 
     def short(self) -> str:
         """A narrow label for the table: int8 p80 w3 coded (coded candidates also strip names)."""
@@ -54,6 +61,8 @@ class Candidate:
             parts.append(f"w{c.weight_bits}")
         if c.code:
             parts.append("coded")
+        if self.sparse:
+            parts.append("sparse")
         return " ".join(parts)
 
 
@@ -79,10 +88,12 @@ class Measured:
 
 def candidates(calibration: bool, prune_levels: Sequence[float] = PRUNE_LEVELS,
                weight_bits: Sequence[int] = WEIGHT_BITS, channel_levels: Sequence[float] = ()) -> list[Candidate]:
-    """fp32 (the reference, first), fp32 coded; with calibration data plain int8, and int8
-    coded at every channel level x weight width x pruning level (0 included)."""
+    """fp32 (the reference, first), fp32 coded; with calibration data fp32 pruned at every
+    pruning level (weights stored sparse where the sparse kernels are faster), plain int8,
+    and int8 coded at every channel level x weight width x pruning level (0 included)."""
     out = [Candidate(None, Compression()), Candidate(None, Compression(code=True, strip_names=True))]
     if calibration:
+        out += [Candidate(None, Compression(prune=p)) for p in dict.fromkeys(prune_levels) if p]
         out.append(Candidate("int8", Compression()))
         for channels in dict.fromkeys((0.0, *channel_levels)):
             for prune in dict.fromkeys((0.0, *prune_levels)):
@@ -186,7 +197,8 @@ def run_tune(model_path: Path, calibration: Path | None, eval_data: Path, *, max
                 r.drop = base_quality - r.quality
                 r.cosine = float(np.mean([_cosine(o, f) for o, f in zip(outs, ref, strict=True)]))
                 if libsize is not None:
-                    r.library_bytes = libsize.get(r.ops, r.dtypes, sdkm.has_coded_data(blob))
+                    r.library_bytes = libsize.get(r.ops, r.dtypes, sdkm.has_coded_data(blob),
+                                                  sdkm.has_sparse_data(blob))
             except SdkbuildError as e:
                 r.error = e.message.splitlines()[0]
             rows.append(r)
@@ -215,14 +227,14 @@ class _LibrarySizes:
         self.tc = res.toolchain
         self.cache: dict[tuple, int] = {}
 
-    def get(self, ops: tuple[str, ...], dtypes: tuple[str, ...], coded: bool) -> int:
-        key = (ops, dtypes, coded)
+    def get(self, ops: tuple[str, ...], dtypes: tuple[str, ...], coded: bool, sparse: bool = False) -> int:
+        key = (ops, dtypes, coded, sparse)
         if key not in self.cache:
-            self.cache[key] = _build_size(self.tc, self.target, ops, dtypes, coded)
+            self.cache[key] = _build_size(self.tc, self.target, ops, dtypes, coded, sparse)
         return self.cache[key]
 
 
-def _build_size(tc, target, ops: tuple[str, ...], dtypes: tuple[str, ...], coded: bool) -> int:
+def _build_size(tc, target, ops: tuple[str, ...], dtypes: tuple[str, ...], coded: bool, sparse: bool = False) -> int:
     """Bytes of the engine's loadable sections (what a shared library maps; for a static
     slice, what it adds to the app before dead-stripping)."""
     import tempfile
@@ -231,7 +243,8 @@ def _build_size(tc, target, ops: tuple[str, ...], dtypes: tuple[str, ...], coded
     from .report.size import archive_members, elf_layout
 
     req = build.EngineRequest(ops=tuple(sorted(ops)), dtypes=dtypes, isa=target.isa, threads=True,
-                              lib_name="sdkengine", lto=False, coded=coded)  # the decoder only for coded models
+                              lib_name="sdkengine", lto=False, coded=coded,  # the decoder only for coded models
+                              sparse=sparse)  # the sparse kernels only for sparse models
     with tempfile.TemporaryDirectory(prefix="sdkbuild-tune-") as work:
         log = build._Log(Path(work) / "build.log")
         try:

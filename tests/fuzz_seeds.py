@@ -322,6 +322,16 @@ def _models(large: bool) -> dict[str, Callable[[], sdkm.Model]]:
     for name, model in conformance_models(set().union(*(_ops_of(make) for make in out.values()))).items():
         out[f"conf_{name}"] = (lambda m: lambda: m)(model)
 
+    def sparse_weights() -> sdkm.Model:  # sparse constants (.sdkm 1.3): the payload checks under fuzz
+        from test_sparse import _mlp_conv_model
+
+        from sdkbuild.convert import compress
+
+        m = convert_model(_mlp_conv_model(0.9, seed=11))
+        compress.mark_sparse(m)
+        return m
+
+    out["sparse_weights_fp32"] = sparse_weights
     out["example_digits_cnn_int4_coded"] = coded(4, False)
     out["example_digits_cnn_int8_coded_sections"] = coded(8, True)
     examples = ["digits_cnn"] + (["mobilenetv2_224"] if large else [])

@@ -37,6 +37,10 @@
 #if defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL)
 #include "kernels/ref/pool.h"
 #endif
+#if SDK_FEATURE_SPARSE && (defined(TEST_HAVE_CONV) || defined(TEST_HAVE_GEMM) || defined(TEST_HAVE_MATMUL))
+#define TEST_HAVE_SPMM 1
+#include "kernels/ref/spmm.h"
+#endif
 #include "core/alloc.h"
 #include "core/model.h"
 #include "core/status.h"
@@ -1172,6 +1176,82 @@ static void sse41_tier(int on) {
 }
 #endif
 
+#if defined(TEST_HAVE_SPMM)
+// The sparse x dense kernels (kernels/ref/spmm.h): the build's best tier (set_enabled(1)) and
+// the portable one against a double-precision sum over the nonzeros, bias and activation
+// included, on random CSR matrices of every density (empty rows too) and pixel counts that
+// hit every tile and tail; guard values after Y catch writes past the end.
+static void check_spmm(const char* name, void (*set_enabled)(int)) {
+    std::mt19937 rng(1234);
+    std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+    const int Ps[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 64, 70, 196};
+    const double densities[] = {0.0, 0.05, 0.3, 1.0};
+    const int acts[] = {sdk::kActNone, sdk::kActRelu, sdk::kActClip, sdk::kActHardSwish, sdk::kActSilu};
+    int cases = 0;
+    for (int P : Ps)
+        for (double dens : densities)
+            for (int act : acts) {
+                const int M = 1 + (int)(rng() % 13), K = 1 + (int)(rng() % 40);
+                std::vector<uint32_t> row_ptr(1, 0);
+                std::vector<int32_t> xoff;
+                std::vector<float> vals;
+                std::vector<int> cols;
+                for (int m = 0; m < M; ++m) {
+                    for (int k = 0; k < K; ++k)
+                        if ((double)(rng() % 1000) < dens * 1000.0) {
+                            cols.push_back(k);
+                            xoff.push_back(k * P);
+                            vals.push_back(u(rng));
+                        }
+                    row_ptr.push_back((uint32_t)vals.size());
+                }
+                std::vector<float> x((size_t)K * P), b(M);
+                for (auto& v : x) v = u(rng) * 4.0f;
+                for (auto& v : b) v = u(rng);
+                sdk::ref::SpmmPlan sp;
+                sp.M = M;
+                sp.K = K;
+                sp.P = P;
+                sp.row_ptr = row_ptr.data();
+                sp.xoff = xoff.data();
+                sp.values = vals.data();
+                sp.act.kind = act;
+                sp.act.lo = -0.5f;
+                sp.act.hi = 0.75f;
+                const bool with_bias = rng() % 4 != 0;
+                std::vector<float> got((size_t)M * P + 8, 123.0f), ref((size_t)M * P + 8, 123.0f);
+                set_enabled(1);
+                sdk::ref::spmm_f32(sp, x.data(), with_bias ? b.data() : nullptr, got.data(), nullptr);
+                set_enabled(0);
+                sdk::ref::spmm_f32_rows_ref(sp, x.data(), with_bias ? b.data() : nullptr, ref.data(), 0, M);
+                set_enabled(-1);
+                for (int i = 0; i < 8; ++i)
+                    CHECK(got[(size_t)M * P + i] == 123.0f && ref[(size_t)M * P + i] == 123.0f,
+                          "spmm %s M%d K%d P%d wrote past Y", name, M, K, P);
+                for (int m = 0; m < M; ++m)
+                    for (int p = 0; p < P; ++p) {
+                        double acc = with_bias ? b[m] : 0.0, mag = fabs(acc);
+                        for (uint32_t j = row_ptr[m]; j < row_ptr[m + 1]; ++j) {
+                            acc += (double)vals[j] * x[(size_t)cols[j] * P + p];
+                            mag += fabs((double)vals[j] * x[(size_t)cols[j] * P + p]);
+                        }
+                        const float want = sdk::ref::act_f32((float)acc, sp.act);
+                        const float g = got[(size_t)m * P + p], r = ref[(size_t)m * P + p];
+                        const double tol = 1e-5 * (1.0 + mag);
+                        if (!(fabs(g - want) <= tol && fabs(r - want) <= tol)) {
+                            CHECK(false, "spmm %s M%d K%d P%d density %.2f act %d at (%d,%d): %s %g, ref %g, exact %g",
+                                  name, M, K, P, dens, act, m, p, name, g, r, want);
+                            return;
+                        }
+                    }
+                ++cases;
+            }
+    printf("fp32 spmm kernel %-8s: %d cases vs double precision\n", name, cases);
+    g_checked.push_back(std::string("spmm-") + name);
+}
+static void spmm_ref_tier(int) {}
+#endif
+
 int main(int argc, char** argv) {
     std::vector<std::string> required;
     for (int i = 1; i + 1 < argc; i += 2)
@@ -1295,6 +1375,16 @@ int main(int argc, char** argv) {
     check_gap("neon");
 #else
     check_gap("ref");
+#endif
+#endif
+#if defined(TEST_HAVE_SPMM)
+    check_spmm("ref", spmm_ref_tier);
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        check_spmm("avx2", sdk::ref::x86_sgemm_set_enabled);
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    check_spmm("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #endif
     for (const auto& r : required) {

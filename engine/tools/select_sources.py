@@ -18,6 +18,10 @@ Files whose variant contains `dotprod` (e.g. kernels/neon/conv_s8_dotprod.cpp) a
 compiled only when the `dotprod` ISA is selected, into a separate object set that gets
 the ARMv8.2 dotprod flag (the run-time dispatch picks them only on capable CPUs).
 
+With --sparse the sparse-weight kernels (kernels/<isa>/spmm_f32*.cpp, the group `spmm`) are
+listed for builds with fp32 and one of Conv, Gemm, MatMul: only models with sparse weights
+need them (the Meson option `sparse`).
+
 With --coded the optional rANS decoder of the core (core/rans.cpp) is listed too: only
 models with coded constants or sections need it (the Meson option `coded`).
 
@@ -77,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                     "when a listed op file changes)")
     ap.add_argument("--coded", action="store_true", help="compile the rANS decoder (core/rans.cpp) for models "
                     "with coded constants or sections")
+    ap.add_argument("--sparse", action="store_true", help="compile the sparse-weight kernels (group spmm) for "
+                    "models with sparse weights")
     ap.add_argument("--list", action="store_true", help="print the available op types and exit")
     args = ap.parse_args(argv)
 
@@ -126,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                 if g not in groups:
                     groups.append(g.lower())
 
+    if args.sparse and "fp32" in dtypes and {"conv", "gemm", "matmul"} & set(stems):
+        groups.append("spmm")  # the sparse-weight kernels: only models with sparse weights need them
     normal: list[Path] = [src / "ops" / f"{s}.cpp" for s in stems]
     if args.coded:  # an optional part of the core: only models with coded data need it
         normal.append(src / "core" / "rans.cpp")

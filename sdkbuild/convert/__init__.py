@@ -222,6 +222,10 @@ def finish_model(
     banded = band_conv_pools(work)  # after quantization: it keeps the final quantization
     if banded:
         stats["Conv+MaxPool computed in row bands"] = banded
+    if compression.sparse and (compression.prune or compression.channels):
+        marked = compress.mark_sparse(work)
+        if marked:
+            stats["weights stored sparse (sparse kernels)"] = marked
     if compression.code:
         stats["constants entropy-coded"] = compress.mark_coded(work)
         compress.drop_implied_quant(work)

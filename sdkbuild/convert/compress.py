@@ -10,7 +10,10 @@ Applied by `sdkbuild convert` (and `sdkbuild tune`, which searches over them) in
 2. `weight_bits=4` during int8 quantization (quantize.py): the weights of the same layers
    get 15 levels ([-7, 7] per output channel) instead of 255; the int8 kernels run them
    unchanged, the coding then stores them in about 3-4 bits.
-3. `mark_coded(model)` before writing: constants are stored rANS-coded (codec.py) where
+3. `mark_sparse(model)` on an fp32 model: the weights of 1x1 convolutions and of Gemm/MatMul
+   that are sparse enough for the engine's sparse kernels to beat its dense ones
+   (SPARSE_MIN_* below, measured in docs/compression.md) are stored sparse (sparse.py).
+4. `mark_coded(model)` before writing: constants are stored rANS-coded (codec.py) where
    that is smaller; the engine decodes them once at load.
 """
 
@@ -35,6 +38,7 @@ class Compression:
 
     strip_names: bool = False  # short ids for internal tensor and node names
     channels: float = 0.0  # fraction of the channels of prunable conv chains removed (prune_channels)
+    sparse: bool = True  # fp32 weights sparse enough for the sparse kernels are stored sparse (mark_sparse)
 
     def label(self) -> str:
         parts = []
@@ -98,13 +102,75 @@ def prune(m: sdkm.Model, sparsity: float) -> int:
     return zeroed
 
 
+# The sparse kernels (engine/src/kernels/*/spmm_f32.cpp) beat the dense ones above these
+# fractions of zeros (docs/compression.md, "Sparse kernels": x86 time and arm64 instructions
+# of MobileNetV2's 1x1 layers and of Gemm): below them a weight stays dense.
+# MobileNetV2 with its 1x1 layers and classifier pruned per layer, arm64 instructions per
+# inference sparse/dense: 50 % 1.13x, 70 % 0.83x, 80 % 0.67x; x86 (AVX2) time: 50 % 1.55x,
+# 70 % 0.87x, 80 % 0.60x. Gemm/MatMul (the classifier, P = rows of A) were measured only inside that
+# model: they take the same threshold.
+SPARSE_MIN_CONV = 0.7
+SPARSE_MIN_GEMM = 0.7
+
+
+def _sparse_use(m: sdkm.Model, n: sdkm.Node) -> tuple[bool, float] | None:
+    """(stored transposed, the sparsity it needs) when node n can run its weights sparse."""
+    if n.op == "Conv":
+        w = m.tensors[n.inputs[1]]
+        if len(w.shape) != 4 or w.shape[2:] != (1, 1) or int(n.attrs.get("group", [1])[0]) != 1:
+            return None
+        if any(v != 1 for v in n.attrs.get("strides", [1, 1])) or any(v != 0 for v in n.attrs.get("pads", [0] * 4)):
+            return None
+        if m.tensors[n.inputs[0]].dtype != 1:
+            return None
+        return False, SPARSE_MIN_CONV
+    if n.op == "Gemm":
+        if int(n.attrs.get("transA", [0])[0]) or float(n.attrs.get("alpha", [1.0])[0]) != 1.0:
+            return None
+        if len(n.inputs) > 2 and n.inputs[2] >= 0:
+            c = m.tensors[n.inputs[2]]
+            n_out = m.tensors[n.outputs[0]].shape[-1]
+            if float(n.attrs.get("beta", [1.0])[0]) != 1.0 or c.shape not in ((n_out,), (1, n_out)):
+                return None
+        if m.tensors[n.inputs[0]].dtype != 1:
+            return None
+        return int(n.attrs.get("transB", [0])[0]) == 0, SPARSE_MIN_GEMM
+    if n.op == "MatMul" and len(m.tensors[n.inputs[1]].shape) == 2 and m.tensors[n.inputs[0]].dtype == 1:
+        return True, SPARSE_MIN_GEMM
+    return None
+
+
+def mark_sparse(m: sdkm.Model) -> int:
+    """Store sparse the fp32 weights whose layers run faster on the sparse kernels (every
+    consumer a 1x1 Conv / Gemm / MatMul taking it the same way, sparsity over the measured
+    break-even); returns how many."""
+    uses: dict[int, list[tuple[bool, float] | None]] = {}
+    for n in m.nodes:
+        for k, t in enumerate(n.inputs):
+            if t >= 0 and m.tensors[t].data is not None:
+                use = _sparse_use(m, n) if k == 1 and weight_input(m, n) is not None else None
+                uses.setdefault(t, []).append(use)
+    count = 0
+    for t, us in uses.items():
+        tensor = m.tensors[t]
+        if tensor.dtype != 1 or any(u is None for u in us) or len({u[0] for u in us if u}) != 1:
+            continue
+        w = np.asarray(tensor.data)
+        if w.size and 1.0 - np.count_nonzero(w) / w.size >= max(u[1] for u in us if u):
+            tensor.encoding = sdkm.ENC_SPARSE
+            tensor.sparse_transposed = bool(us[0][0])  # type: ignore[index]
+            count += 1
+    return count
+
+
 def mark_coded(m: sdkm.Model) -> int:
     """Ask the writer to rANS-code every constant that may shrink, and the file's other
     sections (names, records, quantization parameters); returns how many constants."""
     m.code_sections = True
     n = 0
     for t in m.tensors:
-        if t.data is not None and t.dtype in _CODED_DTYPES and t.nbytes >= MIN_CODED_BYTES:
+        if (t.data is not None and t.dtype in _CODED_DTYPES and t.nbytes >= MIN_CODED_BYTES
+                and t.encoding != sdkm.ENC_SPARSE):
             t.encoding = sdkm.ENC_RANS
             n += 1
     return n

@@ -638,6 +638,10 @@ def analyze_target(tdir: Path, min_ios: str | None = None) -> dict[str, Any]:
     row["symbols"] = dict(sorted(merged.items()))
     # the entropy decoder of coded models (engine/src/core/rans.cpp), in every build
     row["decoder_bytes"] = sum(v for k, v in merged.items() if "rans_decode" in k)
+    # the sparse-weight kernels (engine/src/kernels/*/spmm_f32.cpp), only in SDKs whose models
+    # store weights sparse (the prepare and load checks are inlined into Conv/Gemm/MatMul and
+    # the loader: ~1-2 KB more, not attributed here)
+    row["sparse_bytes"] = sum(v for k, v in merged.items() if "spmm" in k)
     return row
 
 

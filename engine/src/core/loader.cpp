@@ -14,6 +14,9 @@
 #if SDK_FEATURE_CODED
 #include "core/rans.h"
 #endif
+#if SDK_FEATURE_SPARSE
+#include "core/sparse.h"
+#endif
 #include "core/status.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -33,6 +36,7 @@ constexpr uint32_t kGraphRec = 24;
 constexpr uint32_t kQuantRec = 16;
 constexpr uint32_t kNoQuant = 0xFFFFFFFFu;
 constexpr uint32_t kEncodingRans = 1;  // TensorRec encoding: 0 raw, 1 rANS-coded (core/rans.h)
+constexpr uint32_t kEncodingSparse = 2;  // 2 sparse (core/sparse.h; only with SDK_FEATURE_SPARSE)
 constexpr int kNumKinds = 11;  // kinds 1..10
 
 enum Kind { S_STRINGS = 1, S_TENSORS, S_NODES, S_INDICES, S_ATTRS, S_BLOB, S_GRAPH, S_CONST, S_META, S_QUANT };
@@ -75,8 +79,10 @@ struct Section {
 // The rANS decoder is optional (meson option `coded`): `sdkbuild build` compiles it only when
 // one of the SDK's models is coded. Without it a coded model is refused before any of its
 // coded data is read, naming the fix.
+// The sparse weights' kernels likewise (meson option `sparse`); an engine with neither refuses
+// both with one message (the no-op engine has no bytes to spare for a second one).
 #define no_decoder()                                                                            \
-    set_error(SDK_ERR_UNSUPPORTED, "the model is rANS-coded (this engine has no decoder): rebuild " \
+    set_error(SDK_ERR_UNSUPPORTED, "the model is rANS-coded or sparse (not built in): rebuild " \
                                    "the SDK with the model in its [models] files")
 
 struct Loader {
@@ -158,6 +164,23 @@ struct Loader {
     sdk_status graph_list(const int32_t* list, uint32_t count, bool output, int32_t* producer);
     sdk_status graph_and_nodes();
     sdk_status ops_and_prepare();
+#if SDK_FEATURE_SPARSE
+    // Sparse data is only ever read by the kernels made for it: a sparse tensor may feed
+    // nothing but the weights input (1) of Conv, Gemm and MatMul (which check the rest).
+    sdk_status sparse_consumers() {
+        for (int32_t i = 0; i < m->num_nodes; ++i) {
+            const Node& n = m->nodes[i];
+            const bool takes = str_eq(n.type, "Conv") || str_eq(n.type, "Gemm") || str_eq(n.type, "MatMul");
+            for (int k = 0; k < n.num_inputs; ++k) {
+                const int32_t t = n.inputs[k];
+                if (t >= 0 && (m->tensors[t].flags & kTensorSparse) && !(takes && k == 1))
+                    return bad("node '%.64s' (%s): input %d '%.64s' is sparse; only the weights of Conv, Gemm "
+                               "and MatMul may be", n.name, n.type, k, m->tensors[t].name);
+            }
+        }
+        return SDK_OK;
+    }
+#endif
 };
 
 sdk_status Loader::header(const uint8_t* d, size_t size) {
@@ -287,11 +310,27 @@ sdk_status Loader::tensor(int32_t i) {
     x.bytes = static_cast<size_t>(bytes);
     uint64_t doff = rd64(r + 32), dsize = rd64(r + 40);
     const uint32_t encoding = rd32(r + 52);
-    if (encoding > kEncodingRans) return bad("unknown data encoding %u", encoding);
+    if (encoding > kEncodingSparse) return bad("unknown data encoding %u", encoding);
     if (rd32(r + 56) != 0 || rd32(r + 60) != 0) return bad("reserved fields are not zero");
     if (flags & kTensorConstant) {
         if (flags & (kTensorGraphInput | kTensorGraphOutput)) return bad("a constant is a graph input/output");
-        if (encoding == kEncodingRans) {
+#if SDK_FEATURE_SPARSE
+        if (encoding == kEncodingSparse) {
+            // kept as stored (values and indices used in place); only Conv/Gemm/MatMul weights
+            // may be sparse (sparse_consumers)
+            if (x.dtype != DType::F32) return bad("sparse data of a non-f32 tensor");
+            if (doff % 4 != 0) return bad("sparse constant data offset is not 4-byte aligned");
+            if (doff > c.size || dsize > c.size - doff) return bad("constant data lies outside the CONST section");
+            if (const char* why = sparse_check(c.data + doff, dsize, x.shape)) return bad("sparse constant data: %s", why);
+            x.const_data = c.data + doff;
+            x.flags |= kTensorSparse;
+            m->weights_bytes += static_cast<size_t>(dsize);
+            goto quant;
+        }
+#elif SDK_FEATURE_CODED
+        if (encoding == kEncodingSparse) return no_decoder();
+#endif
+        if (encoding != 0) {
 #if !SDK_FEATURE_CODED
             return no_decoder();
 #else
@@ -318,6 +357,9 @@ sdk_status Loader::tensor(int32_t i) {
     } else if (dsize != 0 || doff != 0 || encoding != 0) {
         return bad("it is not constant but has constant data");
     }
+#if SDK_FEATURE_SPARSE
+quant:
+#endif
     uint32_t q = rd32(r + 48);
     if (q != kNoQuant) {
         if (q >= m->num_quants) return bad("quantization index %u out of range", q);
@@ -623,6 +665,9 @@ sdk_status load_model(const uint8_t* bytes, size_t size, Backing backing, Model*
         }
         if (st == SDK_OK) st = L->attrs();
         if (st == SDK_OK) st = L->graph_and_nodes();
+#if SDK_FEATURE_SPARSE
+        if (st == SDK_OK) st = L->sparse_consumers();
+#endif
     }
     // the structural checks' OOM carries no message yet (a limit's does); their bad-model
     // messages get the prefix

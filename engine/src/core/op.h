@@ -13,7 +13,7 @@
 //
 // Compile-time feature macros (0 or 1, always defined):
 //   SDK_FEATURE_FP32, SDK_FEATURE_INT8, SDK_FEATURE_NEON, SDK_FEATURE_X86, SDK_FEATURE_THREADS,
-//   SDK_FEATURE_DOTPROD
+//   SDK_FEATURE_DOTPROD, SDK_FEATURE_SPARSE (sparse weights: core/sparse.h, ops/sparse_op.h)
 //
 // How to write an op (see ops/relu.cpp for an elementwise in-place op with f32 and s8
 // kernels, ops/reshape.cpp for an alias op without a run function):
@@ -282,6 +282,9 @@ extern const char kBuildInfoJson[];
 #endif
 #ifndef SDK_FEATURE_THREADS
 #define SDK_FEATURE_THREADS 1
+#endif
+#ifndef SDK_FEATURE_SPARSE
+#define SDK_FEATURE_SPARSE 0
 #endif
 #ifndef SDK_FEATURE_DOTPROD
 #define SDK_FEATURE_DOTPROD 0

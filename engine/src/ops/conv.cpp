@@ -3,6 +3,7 @@
 #include "core/op.h"
 #include "kernels/ref/conv.h"
 #include "ops/op_util.h"
+#include "ops/sparse_op.h"
 #if SDK_FEATURE_INT8
 #include "kernels/ops_s8.h"  // int8 path (perf engineer)
 #endif
@@ -101,6 +102,15 @@ sdk_status prepare(PrepareContext& ctx) {
     ConvGeom g;
     sdk_status st = conv_geometry(ctx, g);
     if (st != SDK_OK) return st;
+#if SDK_FEATURE_SPARSE  // ---- sparse weights (ops/sparse_op.h): 1x1 only, Y[OC][HW] = W[OC][C] X[C][HW]
+    if (ctx.input(1)->flags & kTensorSparse) {
+        if (g.KH != 1 || g.KW != 1 || g.sh != 1 || g.sw != 1 || (g.pt | g.pl | g.pb | g.pr) != 0 || g.group != 1)
+            return ctx.fail(SDK_ERR_UNSUPPORTED,
+                            "sparse weights '%s' need a 1x1 convolution with stride 1, no pads and one group "
+                            "(convert the model again)", ctx.input(1)->name);
+        return sparse_op::prepare(ctx, ctx.input(1), g.OC, g.C, g.H * g.W, g.N, 0, false, g.act);
+    }
+#endif
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/conv_s8.cpp
     if (ctx.input(0)->dtype == DType::I8) return conv_s8_prepare(ctx, g);
 #endif
@@ -118,6 +128,9 @@ sdk_status prepare(PrepareContext& ctx) {
 }
 
 sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_SPARSE
+    if (ctx.input(1).flags & kTensorSparse) return sparse_op::run(ctx, ctx.num_inputs > 2 ? ctx.in<float>(2) : nullptr);
+#endif
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/conv_s8.cpp
     if (ctx.input(0).dtype == DType::I8) return conv_s8_run(ctx);
 #endif

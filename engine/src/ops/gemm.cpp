@@ -2,6 +2,7 @@
 // and a fused activation. A constant B is packed once at load.
 #include "core/op.h"
 #include "ops/gemm_op.h"
+#include "ops/sparse_op.h"
 #if SDK_FEATURE_INT8
 #include "kernels/ops_s8.h"  // int8 path (perf engineer)
 #endif
@@ -64,6 +65,15 @@ sdk_status prepare(PrepareContext& ctx) {
     out.dims[0] = p.M;
     out.dims[1] = p.N;
     if ((st = ctx.check_output_shape(0, out)) != SDK_OK) return st;
+#if SDK_FEATURE_SPARSE  // ---- sparse B (ops/sparse_op.h): Y' = B' A', C one value per output
+    if (b->flags & kTensorSparse) {
+        if (ta || alpha != 1.0f || (c && (beta != 1.0f || p.c_rs != 0 || p.c_cs != 1)))
+            return ctx.fail(SDK_ERR_UNSUPPORTED,
+                            "sparse B '%s' needs transA 0, alpha 1 and C absent or [N] with beta 1 (convert the "
+                            "model again)", b->name);
+        return sparse_op::prepare(ctx, b, p.N, p.K, p.M, 1, p.M, tb == 0, p.act);
+    }
+#endif
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/gemm_s8.cpp
     if (ctx.input(0)->dtype == DType::I8) return gemm_s8_prepare(ctx);
 #endif
@@ -71,6 +81,9 @@ sdk_status prepare(PrepareContext& ctx) {
 }
 
 sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_SPARSE
+    if (ctx.input(1).flags & kTensorSparse) return sparse_op::run(ctx, ctx.num_inputs > 2 ? ctx.in<float>(2) : nullptr);
+#endif
 #if SDK_FEATURE_INT8  // ---- int8 path: kernels/ref/gemm_s8.cpp
     if (ctx.input(0).dtype == DType::I8) return gemm_s8_run(ctx);
 #endif

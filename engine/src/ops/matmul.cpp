@@ -11,6 +11,7 @@
 #include "core/op.h"
 #include "kernels/ref/sgemm_f32.h"
 #include "ops/gemm_op.h"
+#include "ops/sparse_op.h"
 
 namespace sdk {
 namespace {
@@ -107,6 +108,10 @@ sdk_status prepare(PrepareContext& ctx) {
     }
     ref::ActParams act;
     if ((st = opu::parse_activation(ctx, &act)) != SDK_OK) return st;
+#if SDK_FEATURE_SPARSE
+    if ((b->flags & kTensorSparse) && b->shape.rank != 2)
+        return ctx.fail(SDK_ERR_UNSUPPORTED, "sparse B '%s' must be 2-D (convert the model again)", b->name);
+#endif
     if (b->shape.rank == 2) {  // A's batches are just more rows
         Shape out = a->shape;
         out.dims[out.rank - 1] = N;
@@ -120,6 +125,9 @@ sdk_status prepare(PrepareContext& ctx) {
         p.N = N;
         p.alpha = 1.0f;
         p.act = act;
+#if SDK_FEATURE_SPARSE  // ---- sparse B (ops/sparse_op.h), stored transposed: Y' = B' A'
+        if (b->flags & kTensorSparse) return sparse_op::prepare(ctx, b, N, K, p.M, 1, p.M, true, act);
+#endif
         return gemm_op::prepare_f32(ctx, p, b);
     }
     return prepare_batched(ctx, a, b, M, K, N, act);
@@ -166,6 +174,9 @@ void batch_range(void* arg, int64_t begin, int64_t end) {
 }
 
 sdk_status run(const RunContext& ctx) {
+#if SDK_FEATURE_SPARSE
+    if (ctx.input(1).flags & kTensorSparse) return sparse_op::run(ctx, nullptr);
+#endif
     if (ctx.input(1).shape.rank == 2) return gemm_op::run_f32(ctx, nullptr);
 #if SDK_FEATURE_FP32
     Job j;
