@@ -220,7 +220,8 @@ typedef void (*SgemmFn)(int64_t, int, int, const float*, int64_t, int64_t, const
 static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) {
     std::mt19937 rng(5);
     std::normal_distribution<float> nd(0.0f, 1.0f);
-    const int shapes[][3] = {{1, 1, 1}, {3, 7, 5}, {8, 8, 16}, {13, 29, 64}, {16, 64, 144}, {9, 100, 500}, {32, 17, 9}};
+    const int shapes[][3] = {{1, 1, 1},    {3, 7, 5},     {8, 8, 16}, {13, 29, 64}, {16, 64, 144},
+                             {9, 100, 500}, {32, 17, 9}, {12, 9, 7}, {4, 8, 3},   {20, 24, 4}};
     int cases = 0;
     double worst = 0.0;
     for (const auto& sh : shapes)
@@ -936,7 +937,7 @@ static void check_gap(const char* name) {
 }
 #endif
 
-#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
+#if SDK_FEATURE_FP32 && (SDK_FEATURE_X86 || (SDK_FEATURE_NEON && defined(__ARM_NEON)))
 // The fused Relu/Clip on the register vs act_f32 with NaN, +-Inf and values on the clip
 // bounds (random data never has them): the same values, NaN where ref has NaN, the same
 // sign of zero. Full 8-column panels (the register path) and a 3-column tail.
@@ -973,7 +974,9 @@ static void check_sgemm_specials(const char* name, void (*set_enabled)(int), Sge
         }
     printf("fp32 gemm kernel %-8s: NaN/Inf/-0 epilogue identical to ref (%d cases)\n", name, cases);
 }
+#endif
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
 // Test hook for the SSE4.1 tier: the AVX2 tier off, then 0 = ref, otherwise SSE4.1.
 static void sse41_tier(int on) {
     sdk::ref::x86_sgemm_set_enabled(0);
@@ -1053,6 +1056,7 @@ int main(int argc, char** argv) {
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the GEMM tile: AArch64 8x8 FMLA, ARMv7 4x8 VMLA
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
+    check_sgemm_specials("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the depthwise and pooling kernels: ARMv7 too
 #if defined(TEST_HAVE_CONV)

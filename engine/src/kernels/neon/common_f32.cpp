@@ -9,6 +9,7 @@
 #include "kernels/unroll.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,8 @@ void neon_sgemm_set_enabled(int on) { __atomic_store_n(&g_neon_state, on < 0 ? -
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
 
 namespace sdk {
 namespace ref {
@@ -71,6 +74,191 @@ constexpr int kNeonRows = 4;
 #define SDK_NEON_HOT
 #endif
 
+#if !defined(__aarch64__)
+// ARMv7 4 x 8 tile, rows of A contiguous (acs == 1), hand-allocated registers. GCC's
+// allocation of the intrinsics version moved every A value through d0-d15 (VMLA's scalar
+// operand must be there) and spilled accumulators to the stack: ~3.2 instructions per VMLA.
+// Here A's 4 rows x 4 k sit in q0-q3, B's two k-steps in q4-q7 and the 8 accumulators in
+// q8-q15: 42 instructions per 32 VMLA, then the K % 4 tail one k at a time.
+// mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for the caller's
+// epilogue; 0, 1, 2 add the row bias, then nothing, Relu or Clip (compare + select on the
+// sum: act_f32's results, NaN and signed zeros included), and store: the epilogue the 1x1 convs need, without
+// the per-row branches and stack traffic of the generic one.
+struct V7Epi {
+    const float* bias;  // 4 values (rows row0 .. row0 + 3); mode >= 0 only
+    float lo, hi;       // Clip bounds (mode 2)
+    int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip
+    int32_t ldc_bytes;  // dst row stride
+    int32_t ktail;      // K % 4
+};
+static_assert(offsetof(V7Epi, lo) == 4 && offsetof(V7Epi, mode) == 12 && offsetof(V7Epi, ktail) == 20,
+              "v7_tile4x8's assembly reads these offsets");
+
+__attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, const float* a2, const float* a3,
+                                          const float* b, int kq, float* dst, const V7Epi* ep) {
+    asm volatile(
+        "vmov.i32 q8, #0\n"
+        "vmov.i32 q9, #0\n"
+        "vmov.i32 q10, #0\n"
+        "vmov.i32 q11, #0\n"
+        "vmov.i32 q12, #0\n"
+        "vmov.i32 q13, #0\n"
+        "vmov.i32 q14, #0\n"
+        "vmov.i32 q15, #0\n"
+        "cmp %[kq], #0\n"
+        "beq 2f\n"
+        "1:\n"
+        "vld1.32 {d0-d1}, [%[a0]]!\n"
+        "vld1.32 {d2-d3}, [%[a1]]!\n"
+        "vld1.32 {d4-d5}, [%[a2]]!\n"
+        "vld1.32 {d6-d7}, [%[a3]]!\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q11, q5, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q13, q5, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vmla.f32 q15, q5, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q9, q7, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q11, q7, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q13, q7, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vmla.f32 q15, q7, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q9, q5, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q11, q5, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q13, q5, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vmla.f32 q15, q5, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q9, q7, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q11, q7, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q13, q7, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "vmla.f32 q15, q7, d7[1]\n"
+        "subs %[kq], %[kq], #1\n"
+        "bne 1b\n"
+        "2:\n"
+        "ldr %[kq], [%[ep], #20]\n"
+        "cmp %[kq], #0\n"
+        "beq 4f\n"
+        "3:\n"
+        "vld1.32 {d0[0]}, [%[a0]]!\n"
+        "vld1.32 {d2[0]}, [%[a1]]!\n"
+        "vld1.32 {d4[0]}, [%[a2]]!\n"
+        "vld1.32 {d6[0]}, [%[a3]]!\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q11, q5, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q13, q5, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vmla.f32 q15, q5, d6[0]\n"
+        "subs %[kq], %[kq], #1\n"
+        "bne 3b\n"
+        "4:\n"
+        "ldr %[a1], [%[ep], #12]\n"  // mode
+        "ldr %[a2], [%[ep], #16]\n"  // ldc bytes
+        "cmp %[a1], #0\n"
+        "blt 7f\n"
+        "ldr %[a0], [%[ep]]\n"
+        "vld1.32 {d0-d1}, [%[a0]]\n"
+        "vdup.32 q1, d0[0]\n"
+        "vadd.f32 q8, q8, q1\n"
+        "vadd.f32 q9, q9, q1\n"
+        "vdup.32 q1, d0[1]\n"
+        "vadd.f32 q10, q10, q1\n"
+        "vadd.f32 q11, q11, q1\n"
+        "vdup.32 q1, d1[0]\n"
+        "vadd.f32 q12, q12, q1\n"
+        "vadd.f32 q13, q13, q1\n"
+        "vdup.32 q1, d1[1]\n"
+        "vadd.f32 q14, q14, q1\n"
+        "vadd.f32 q15, q15, q1\n"
+        "cmp %[a1], #1\n"
+        "blt 7f\n"
+        "bgt 5f\n"
+        "vmov.i32 q0, #0\n"
+        "vcgt.f32 q1, q8, q0\n"
+        "vand q8, q8, q1\n"
+        "vcgt.f32 q1, q9, q0\n"
+        "vand q9, q9, q1\n"
+        "vcgt.f32 q1, q10, q0\n"
+        "vand q10, q10, q1\n"
+        "vcgt.f32 q1, q11, q0\n"
+        "vand q11, q11, q1\n"
+        "vcgt.f32 q1, q12, q0\n"
+        "vand q12, q12, q1\n"
+        "vcgt.f32 q1, q13, q0\n"
+        "vand q13, q13, q1\n"
+        "vcgt.f32 q1, q14, q0\n"
+        "vand q14, q14, q1\n"
+        "vcgt.f32 q1, q15, q0\n"
+        "vand q15, q15, q1\n"
+        "b 7f\n"
+        "5:\n"
+        "add %[a0], %[ep], #4\n"
+        "vld1.32 {d0}, [%[a0]]\n"
+        "vdup.32 q2, d0[0]\n"
+        "vdup.32 q3, d0[1]\n"
+        "vcgt.f32 q0, q2, q8\n"
+        "vcgt.f32 q1, q8, q3\n"
+        "vbit q8, q3, q1\n"
+        "vbit q8, q2, q0\n"
+        "vcgt.f32 q0, q2, q9\n"
+        "vcgt.f32 q1, q9, q3\n"
+        "vbit q9, q3, q1\n"
+        "vbit q9, q2, q0\n"
+        "vcgt.f32 q0, q2, q10\n"
+        "vcgt.f32 q1, q10, q3\n"
+        "vbit q10, q3, q1\n"
+        "vbit q10, q2, q0\n"
+        "vcgt.f32 q0, q2, q11\n"
+        "vcgt.f32 q1, q11, q3\n"
+        "vbit q11, q3, q1\n"
+        "vbit q11, q2, q0\n"
+        "vcgt.f32 q0, q2, q12\n"
+        "vcgt.f32 q1, q12, q3\n"
+        "vbit q12, q3, q1\n"
+        "vbit q12, q2, q0\n"
+        "vcgt.f32 q0, q2, q13\n"
+        "vcgt.f32 q1, q13, q3\n"
+        "vbit q13, q3, q1\n"
+        "vbit q13, q2, q0\n"
+        "vcgt.f32 q0, q2, q14\n"
+        "vcgt.f32 q1, q14, q3\n"
+        "vbit q14, q3, q1\n"
+        "vbit q14, q2, q0\n"
+        "vcgt.f32 q0, q2, q15\n"
+        "vcgt.f32 q1, q15, q3\n"
+        "vbit q15, q3, q1\n"
+        "vbit q15, q2, q0\n"
+        "7:\n"
+        "vst1.32 {d16-d19}, [%[dst]], %[a2]\n"
+        "vst1.32 {d20-d23}, [%[dst]], %[a2]\n"
+        "vst1.32 {d24-d27}, [%[dst]], %[a2]\n"
+        "vst1.32 {d28-d31}, [%[dst]]\n"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b] "+r"(b), [kq] "+r"(kq), [dst] "+r"(dst)
+        : [ep] "r"(ep)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+#endif
+
 template <int MR>
 SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C,
                               int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
@@ -79,6 +267,35 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
     const float* a[MR];
     SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
     int k = 0;
+#if !defined(__aarch64__)
+    if constexpr (MR == 4) {
+        if (acs == 1) {
+            V7Epi ep;
+            ep.ktail = K & 3;
+            const int kind = e.act.kind;
+            if (w == kNR && e.alpha == 1.0f && !e.accumulate &&
+                (kind == kActNone || kind == kActRelu || kind == kActClip)) {  // the whole epilogue in the kernel
+                static const float kZero4[4] = {0.0f, 0.0f, 0.0f, 0.0f};  // sums are never -0: adding +0 keeps them
+                ep.bias = e.row_bias ? e.row_bias + row0 : kZero4;
+                ep.lo = e.act.lo;
+                ep.hi = e.act.hi;
+                ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : 0);
+                ep.ldc_bytes = (int32_t)(ldc * (int64_t)sizeof(float));
+                v7_tile4x8(a[0], a[1], a[2], a[3], panel, K / 4, C, &ep);
+                return;
+            }
+            float acc[4 * kNR] __attribute__((aligned(16)));
+            ep.mode = -1;
+            ep.ldc_bytes = kNR * sizeof(float);
+            v7_tile4x8(a[0], a[1], a[2], a[3], panel, K / 4, acc, &ep);
+            SDK_UNROLL for (int r = 0; r < MR; ++r) {
+                c0[r] = vld1q_f32(acc + r * kNR);
+                c1[r] = vld1q_f32(acc + r * kNR + 4);
+            }
+            k = K;
+        }
+    }
+#endif
     if (acs == 1) {  // rows of A contiguous (a conv's weights): 4 k per vector load, by lane
         for (; k + 4 <= K; k += 4) {
             float32x4_t av[MR];
@@ -130,14 +347,14 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
                 o1 = vaddq_f32(o1, vld1q_f32(crow + 4));
             }
             if (relu) {
-                o0 = vbslq_f32(vcgtq_f32(o0, zero), o0, zero);
-                o1 = vbslq_f32(vcgtq_f32(o1, zero), o1, zero);
+                o0 = vbslq_f32(neon_cgt(o0, zero), o0, zero);
+                o1 = vbslq_f32(neon_cgt(o1, zero), o1, zero);
             }
             if (clip) {
-                o0 = vbslq_f32(vcltq_f32(o0, lo), lo, o0);
-                o1 = vbslq_f32(vcltq_f32(o1, lo), lo, o1);
-                o0 = vbslq_f32(vcgtq_f32(o0, hi), hi, o0);
-                o1 = vbslq_f32(vcgtq_f32(o1, hi), hi, o1);
+                o0 = vbslq_f32(neon_clt(o0, lo), lo, o0);
+                o1 = vbslq_f32(neon_clt(o1, lo), lo, o1);
+                o0 = vbslq_f32(neon_cgt(o0, hi), hi, o0);
+                o1 = vbslq_f32(neon_cgt(o1, hi), hi, o1);
             }
             vst1q_f32(crow, o0);
             vst1q_f32(crow + 4, o1);
