@@ -15,6 +15,10 @@ namespace {
 inline float add_f(float a, float b) { return a + b; }
 
 void row_f32(const void* const* in, const uint8_t* unit, void* y, int64_t n, const void* params) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // kernels/neon/binary_f32.cpp
+    if (neon_binary_row_f32(false, in, unit, static_cast<float*>(y), n, static_cast<const ref::ActParams*>(params)))
+        return;
+#endif
     binary_row<float, float, add_f>(in, unit, y, n, params);
     ref::act_span_f32(static_cast<float*>(y), n, *static_cast<const ref::ActParams*>(params));
 }

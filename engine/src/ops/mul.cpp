@@ -13,6 +13,13 @@ namespace {
 
 #if SDK_FEATURE_FP32
 inline float mul_f(float a, float b) { return a * b; }
+
+void row_f32(const void* const* in, const uint8_t* unit, void* y, int64_t n, const void* params) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // kernels/neon/binary_f32.cpp
+    if (neon_binary_row_f32(true, in, unit, static_cast<float*>(y), n, nullptr)) return;
+#endif
+    binary_row<float, float, mul_f>(in, unit, y, n, params);
+}
 #endif
 
 sdk_status prepare(PrepareContext& ctx) {
@@ -32,7 +39,7 @@ sdk_status prepare(PrepareContext& ctx) {
 #endif
     binary::Rows r;
 #if SDK_FEATURE_FP32
-    r.f32 = binary_row<float, float, mul_f>;
+    r.f32 = row_f32;
 #endif
     r.i32 = binary_row_small<int32_t, int32_t, binary::wrap_mul<int32_t, uint32_t>>;
     r.i64 = binary_row_small<int64_t, int64_t, binary::wrap_mul<int64_t, uint64_t>>;
