@@ -50,6 +50,7 @@ class SdkEngineConan(ConanFile):
         "isa": ["ANY"],  # comma-separated: neon,dotprod,x86 (empty: ref kernels only)
         "threads": [True, False],
         "coded": [True, False],  # the rANS decoder (only models with coded data need it)
+        "storage": [True, False],  # storage element types (only models with them at the boundary need it)
         "lib_name": ["ANY"],
         "shared": [True, False],  # False for iOS: static slices, dead-stripped by the app's link
         "lto": [True, False],
@@ -68,6 +69,7 @@ class SdkEngineConan(ConanFile):
         "isa": "",
         "threads": True,
         "coded": True,
+        "storage": True,
         "lib_name": "sdkengine",
         "shared": True,
         "lto": False,
@@ -106,6 +108,7 @@ class SdkEngineConan(ConanFile):
             "isa": _split(o.isa),
             "threads": bool(o.threads),
             "coded": bool(o.coded),
+            "storage": bool(o.storage),
             "lib_name": str(o.lib_name),
             "export_jni": bool(o.export_jni),
             "hash_style": str(o.hash_style),

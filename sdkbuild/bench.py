@@ -26,23 +26,34 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import SdkbuildError
 from .hosttools import venv_tool
 
+if TYPE_CHECKING:
+    import onnx
+
+
+Feeds = dict[str, np.ndarray]
+
 
 @dataclass
 class BenchModel:
     name: str
     onnx: Path
-    calibration: list[np.ndarray] | None = None  # samples of the (single) input; None = fp32 only
-    input: np.ndarray | None = None  # the timed input (default: the last calibration sample or N(0, 1))
+    # calibration samples: arrays of the (single) input, or feeds {input name: array} (models
+    # with several inputs); None = fp32 only
+    calibration: list[np.ndarray] | list[Feeds] | None = None
+    # the timed input: an array or feeds (default: the last calibration sample or N(0, 1))
+    input: np.ndarray | Feeds | None = None
 
 
 def _status_kb(field: str) -> int:
@@ -93,28 +104,35 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
     from .convert.banding import band_conv_pools
 
     fp32 = convert.convert_model(convert.load_onnx(bm.onnx)[0])
-    if len(fp32.inputs) != 1:
-        raise SdkbuildError(f"{bm.onnx}: bench supports single-input models (this one has {len(fp32.inputs)})")
-    inp = fp32.tensors[fp32.inputs[0]]
+    ins = [fp32.tensors[i] for i in fp32.inputs]
     files: dict[str, Path] = {"sdkm_fp32": work / f"{bm.name}.fp32.sdkm"}
     shipped = copy.deepcopy(fp32)  # the engine runs what `sdkbuild convert` writes (banded)
     band_conv_pools(shipped)
     sdkm.write(shipped, files["sdkm_fp32"])
     # fix the batch dimension as the .sdkm does, so both runtimes see the same shapes
     m = onnx.load(bm.onnx)
-    for d, v in zip(m.graph.input[0].type.tensor_type.shape.dim, inp.shape, strict=False):
-        d.dim_value = v
+    for t in ins:
+        _fix_input_shape(m, t.name, t.shape)
     files["onnx_fp32"] = work / f"{bm.name}.fixed.onnx"
     onnx.save(m, files["onnx_fp32"])
     x = bm.input
     if x is None:
-        x = bm.calibration[-1] if bm.calibration else np.random.default_rng(123).normal(0, 1, inp.shape)
-    files["input"] = work / f"{bm.name}.input.npy"
-    np.save(files["input"], np.asarray(x, np.float32).reshape(inp.shape))
+        if bm.calibration:
+            x = bm.calibration[-1]
+        elif len(ins) == 1:
+            x = np.random.default_rng(123).normal(0, 1, ins[0].shape).astype(np.float32)
+        else:
+            raise SdkbuildError(f"{bm.name}: a model with {len(ins)} inputs needs its measured input given",
+                                hint="pass BenchModel(input={name: array, ...})")
+    feeds = _feeds(bm.name, ins, x)
+    files["input"] = work / f"{bm.name}.input.npz"
+    np.savez(files["input"], **feeds)
     if ncnn_available():
         from .ncnn_export import NcnnUnsupported, export
 
         try:
+            if len(ins) != 1:
+                raise NcnnUnsupported(f"{len(ins)} inputs (the bench feeds ncnn one)")
             export(fp32, work / f"{bm.name}.ncnn.param", work / f"{bm.name}.ncnn.bin")
             files["ncnn_fp32"] = work / f"{bm.name}.ncnn.param"
         except NcnnUnsupported as e:
@@ -122,9 +140,9 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
     if bm.calibration:
         from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-        feeds = [{inp.name: np.asarray(s, np.float32).reshape(inp.shape)} for s in bm.calibration]
+        cal = [_feeds(bm.name, ins, c) for c in bm.calibration]
         files["sdkm_int8"] = work / f"{bm.name}.int8.sdkm"
-        qm = quantize.quantize_model(fp32, feeds)
+        qm = quantize.quantize_model(fp32, cal)
         band_conv_pools(qm)
         sdkm.write(qm, files["sdkm_int8"])
 
@@ -141,11 +159,47 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
         # Without it 52 float BN nodes stay between the QDQ pairs of MobileNetV2 and
         # onnxruntime's int8 runs at half speed: an unfair peer.
         files["onnx_int8_pre"] = work / f"{bm.name}.int8-pre.onnx"
-        _quant_pre_process(files["onnx_fp32"], files["onnx_int8_pre"])
-        quantize_static(str(files["onnx_int8_pre"]), str(files["onnx_int8"]), Reader(feeds),
+        src = files["onnx_fp32"]
+        opset = max((o.version for o in m.opset_import if o.domain in ("", "ai.onnx")), default=0)
+        if opset < 13:  # per-channel QDQ (an axis on DequantizeLinear) needs opset 13
+            from onnx import version_converter
+
+            up = version_converter.convert_version(m, 13)
+            up.ir_version = max(up.ir_version, 7)
+            src = files["onnx_fp32_opset13"] = work / f"{bm.name}.opset13.onnx"
+            onnx.save(up, src)
+        _quant_pre_process(src, files["onnx_int8_pre"])
+        quantize_static(str(files["onnx_int8_pre"]), str(files["onnx_int8"]), Reader(cal),
                         quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QInt8,
                         weight_type=QuantType.QInt8)
     return files
+
+
+def _feeds(model: str, ins: Sequence, x: np.ndarray | Feeds) -> Feeds:
+    """{input name: array of its .sdkm shape} from an array (one input) or feeds."""
+    if not isinstance(x, dict):
+        if len(ins) != 1:
+            raise SdkbuildError(f"{model}: one array given for {len(ins)} inputs",
+                                hint="give the inputs as {name: array, ...}")
+        x = {ins[0].name: np.asarray(x, np.float32)}
+    missing = [t.name for t in ins if t.name not in x]
+    if missing:
+        raise SdkbuildError(f"{model}: no value for input(s) {', '.join(missing)}",
+                            hint=f"the model's inputs are {', '.join(t.name for t in ins)}")
+    return {t.name: np.ascontiguousarray(np.asarray(x[t.name]).reshape(t.shape)) for t in ins}
+
+
+def _fix_input_shape(m: onnx.ModelProto, name: str, shape: Sequence[int]) -> None:
+    """Give the graph input `name` the fixed `shape` (dynamic dims as the .sdkm has them).
+    The input is found by name: IR 3 models (onnx's light models) list every initializer as
+    a graph input too, often before the data input, and graph.input[0] is then a weight
+    (fixing that one wrote a stale shape onnxruntime rejects: "Can't merge shape info")."""
+    for vi in m.graph.input:
+        if vi.name == name:
+            for d, v in zip(vi.type.tensor_type.shape.dim, shape, strict=False):
+                d.dim_value = v
+            return
+    raise SdkbuildError(f"{name!r} is not an input of the ONNX graph", hint="convert the model again")
 
 
 def _quant_pre_process(src: Path, dst: Path) -> None:
@@ -189,21 +243,18 @@ def build_engine(work: Path, ops: Sequence[str], buildtype: str = "minsize") -> 
 
 # --------------------------------------------------------------------------- measurement
 
-def child(runtime_name: str, model: str, inp: str, threads: int, lib: str, runs: int, warmup: int,
-          output: str) -> dict:
-    """Runs in the measuring subprocess."""
-    x = np.load(inp)
-    rss_before = _rss_kb()
+def _open_runtime(runtime_name: str, model: str, feeds: Feeds, threads: int, lib: str) -> Callable[[], np.ndarray]:
+    """The runtime with `model` loaded: a function that runs it once on `feeds` (first output)."""
     if runtime_name == "engine":
         from . import runtime
 
         eng = runtime.Engine(lib)
         sess = eng.load(model).session(threads)
-        name = sess.model.inputs[0].name
 
         def run() -> np.ndarray:
-            return next(iter(sess.run({name: x}).values()))
-    elif runtime_name == "ncnn":
+            return next(iter(sess.run(feeds).values()))
+        return run
+    if runtime_name == "ncnn":
         import ncnn
 
         net = ncnn.Net()
@@ -214,6 +265,7 @@ def child(runtime_name: str, model: str, inp: str, threads: int, lib: str, runs:
         net.opt.use_bf16_storage = False
         if net.load_param(model) != 0 or net.load_model(str(Path(model).with_suffix(".bin"))) != 0:
             raise SystemExit(f"ncnn could not load {model}")
+        x = next(iter(feeds.values()))
         xin = np.ascontiguousarray(x.reshape(x.shape[1:]))  # ncnn.Mat borrows this buffer: keep it alive
         mat = ncnn.Mat(xin)
 
@@ -223,32 +275,149 @@ def child(runtime_name: str, model: str, inp: str, threads: int, lib: str, runs:
             rc, out = ex.extract("out0")
             if rc != 0:
                 raise SystemExit(f"ncnn extract failed ({rc})")
+            _ = xin
             return np.array(out)
-    else:
-        import onnxruntime as ort
+        return run
+    import onnxruntime as ort
 
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # its best (also the default)
-        osess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
-        name = osess.get_inputs()[0].name
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL  # its best (also the default)
+    osess = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
 
-        def run() -> np.ndarray:
-            return osess.run(None, {name: x})[0]
+    def run() -> np.ndarray:
+        return osess.run(None, feeds)[0]
+    return run
 
+
+def serve(runtime_name: str, model: str, inp: str, threads: int, lib: str, warmup: int, output: str) -> None:
+    """A measuring child (python -m sdkbuild.bench serve ...): loads the model, warms up, writes
+    the output to `output` and says {"ready": ...}; then answers one JSON line per command
+    read from stdin:
+
+    {"runs": N, "idle_ms": [lo, hi], "seed": S}: N timed runs, each after a sleep drawn from
+    U[lo, hi] ms when idle_ms is given (an app that idles between inferences): {"ms": [...],
+    "vcsw": [...], "ivcsw": [...]}, the voluntary and involuntary context switches of the
+    whole process (all its threads) inside each timed run, counts that timing noise cannot
+    fake (a thread that blocks on a futex mid-run, e.g. a worker sleeping on a condvar or
+    a mutex, adds a voluntary one); {"quit": true}: {"peak_rss_kb", "model_rss_kb"}, exit.
+
+    Children of several runtimes stay alive side by side, so the parent interleaves them in
+    rounds (one time window for all peers) while each process's RSS stays its own."""
+    import random
+
+    with np.load(inp) as z:
+        feeds = {k: z[k] for k in z.files}
+    rss_before = _rss_kb()
+    run = _open_runtime(runtime_name, model, feeds, threads, lib)
     out = run()
     for _ in range(warmup - 1):
         out = run()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = run()
-        times.append((time.perf_counter() - t0) * 1000.0)
     np.save(output, np.asarray(out, np.float32))
-    return {"median_ms": statistics.median(times), "min_ms": min(times), "runs": len(times),
-            "peak_rss_kb": _peak_rss_kb(), "model_rss_kb": max(_rss_kb() - rss_before, 0)}
+
+    def say(obj: dict) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    say({"ready": True})
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        if cmd.get("quit"):
+            say({"peak_rss_kb": _peak_rss_kb(), "model_rss_kb": max(_rss_kb() - rss_before, 0)})
+            return
+        idle = cmd.get("idle_ms")
+        rng = random.Random(cmd.get("seed", 0))
+        ms, vcsw, ivcsw = [], [], []
+        for _ in range(int(cmd["runs"])):
+            if idle:
+                time.sleep(rng.uniform(idle[0], idle[1]) / 1000.0)
+            r0 = resource.getrusage(resource.RUSAGE_SELF)
+            t0 = time.perf_counter()
+            run()
+            t1 = time.perf_counter()
+            r1 = resource.getrusage(resource.RUSAGE_SELF)
+            ms.append((t1 - t0) * 1000.0)
+            vcsw.append(r1.ru_nvcsw - r0.ru_nvcsw)
+            ivcsw.append(r1.ru_nivcsw - r0.ru_nivcsw)
+        say({"ms": ms, "vcsw": vcsw, "ivcsw": ivcsw})
+
+
+class _Child:
+    """A `serve` child seen from the parent; every failure becomes `self.error`."""
+
+    def __init__(self, runtime_name: str, model: Path, inp: Path, threads: int, lib: Path, warmup: int,
+                 out: Path) -> None:
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                           os.environ.get("PYTHONPATH", "")]))
+        self.error: str | None = None
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sdkbuild.bench", "serve", {"onnxruntime": "ort"}.get(runtime_name, runtime_name),
+             str(model), str(inp), str(threads), str(lib), str(warmup), str(out)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
+        self.ms: list[float] = []
+        self.vcsw: list[int] = []
+        self.idle_ms: list[float] = []
+        self.idle_vcsw: list[int] = []
+        self._reply()
+
+    def _reply(self) -> dict:
+        if self.error:
+            return {}
+        line = self.proc.stdout.readline() if self.proc.stdout else ""
+        if not line:
+            self.proc.wait()
+            self.stderr.seek(0)
+            lines = self.stderr.read().decode(errors="replace").strip().splitlines()
+            self.error = (lines or [f"exited with status {self.proc.returncode}"])[-1][:300]
+            return {}
+        return json.loads(line)
+
+    def ask(self, cmd: dict) -> dict:
+        if self.error:
+            return {}
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(json.dumps(cmd) + "\n")
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # it died: _reply reads its message
+        return self._reply()
+
+    def batch(self, runs: int, idle_ms: tuple[float, float] | None, seed: int) -> None:
+        r = self.ask({"runs": runs, "idle_ms": list(idle_ms) if idle_ms else None, "seed": seed})
+        if r:
+            (self.idle_ms if idle_ms else self.ms).extend(r["ms"])
+            (self.idle_vcsw if idle_ms else self.vcsw).extend(r["vcsw"])
+
+    def finish(self) -> dict:
+        r = self.ask({"quit": True})
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.stderr.close()
+        return r
+
+
+def _stats(c: _Child, rss: dict) -> dict:
+    """The row figures of one runtime: steady runs, and runs after idle periods if any."""
+    ms = c.ms
+    mn = min(ms)
+    res = {"median_ms": statistics.median(ms), "min_ms": mn, "runs": len(ms),
+           "slow_frac": sum(t > 1.25 * mn for t in ms) / len(ms), "vcsw_per_run": statistics.mean(c.vcsw),
+           **rss}
+    if c.idle_ms:
+        q = statistics.quantiles(c.idle_ms, n=10) if len(c.idle_ms) > 1 else [c.idle_ms[0]] * 9
+        res.update({"idle_median_ms": statistics.median(c.idle_ms), "idle_min_ms": min(c.idle_ms),
+                    "idle_p90_ms": q[8], "idle_runs": len(c.idle_ms),
+                    # against the steady minimum: how many runs after idle are not at full speed
+                    "idle_slow_frac": sum(t > 1.25 * mn for t in c.idle_ms) / len(c.idle_ms),
+                    "idle_vcsw_per_run": statistics.mean(c.idle_vcsw)})
+    return res
 
 
 LOAD_MODES = {
@@ -313,73 +482,208 @@ def measure_load(model: Path, lib: Path, repeats: int = 3) -> list[dict]:
     return rows
 
 
-def measure(runtime_name: str, model: Path, inp: Path, threads: int, lib: Path, runs: int, warmup: int,
-            out: Path) -> dict:
-    cmd = [sys.executable, "-m", "sdkbuild.bench", runtime_name, str(model), str(inp), str(threads), str(lib),
-           str(runs), str(warmup), str(out)]
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parent.parent),
-                                                       os.environ.get("PYTHONPATH", "")]))
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if r.returncode != 0:
-        return {"error": (r.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(r.stdout.strip().splitlines()[-1])
-
-
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
+def _error_text(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return (text[0] if text else type(e).__name__)[:300]
+
+
 def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2), runs: int = 20,
-        warmup: int = 3, progress: Callable[[dict], None] | None = None, buildtype: str = "minsize"
-        ) -> tuple[list[dict], Path]:
-    """Measure every configuration; returns the rows and the engine library used."""
+        warmup: int = 3, progress: Callable[[dict], None] | None = None, buildtype: str = "minsize",
+        rounds: int = 5, idle_ms: tuple[float, float] | None = None, loads: bool = True,
+        console: object | None = None) -> tuple[list[dict], Path]:
+    """Measure every configuration; returns the rows and the engine library used.
+
+    Per model, dtype and thread count the runtimes' children run side by side: `rounds`
+    rounds, each a batch of runs/rounds runs on every runtime in turn (the order rotating
+    each round), so engine and peers share one time window and a burst of load on the
+    machine hits all of them. With `idle_ms` (lo, hi), every round also runs a batch on each
+    runtime with a sleep of U[lo, hi] ms before every run (an app idling between inferences),
+    reported against the steady runs. A model that fails (conversion, missing op, a runtime
+    crashing) gives error rows; the others go on. Progress: a rich bar with the time left
+    (on stderr; `console` = a rich Console to draw on)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     from . import runtime, sdkm
 
     if runs < 10:
         raise SdkbuildError(f"--runs {runs} is too few", hint="use >= 10: the median of fewer runs is noise")
+    if rounds < 1 or rounds > runs:
+        raise SdkbuildError(f"{rounds} rounds for {runs} runs", hint="use 1 <= rounds <= runs")
+    if idle_ms is not None and not (0 <= idle_ms[0] <= idle_ms[1]):
+        raise SdkbuildError(f"idle period {idle_ms[0]}-{idle_ms[1]} ms is not a range",
+                            hint="give LO,HI with 0 <= LO <= HI (e.g. 50,200)")
     work.mkdir(parents=True, exist_ok=True)
-    files = {bm.name: prepare(work, bm) for bm in models}
-    needed = sorted({op for f in files.values() for k in ("sdkm_fp32", "sdkm_int8") if k in f
-                     for op in sdkm.read(f[k]).ops_used()})
-    missing = sorted(set(needed) - set(runtime.available_ops()))
-    if missing:
-        raise SdkbuildError(f"the engine has no {', '.join(missing)} op", hint="these models cannot run on it yet")
-    lib = build_engine(work, needed, buildtype)
     rows: list[dict] = []
-    for bm in models:
-        f = files[bm.name]
-        ref_out = work / f"{bm.name}.ref.npy"
-        res = measure("ort", f["onnx_fp32"], f["input"], 1, lib, 10, 1, ref_out)
-        if "error" in res:  # every cosine is measured against this run: nothing to compare without it
-            raise SdkbuildError(f"onnxruntime could not run {bm.name} (the reference): {res['error']}",
-                                hint="check the model with `python -c \"import onnxruntime\"` and onnx.checker")
-        ref = np.load(ref_out)
-        for dtype in ("fp32", "int8"):
-            if f"sdkm_{dtype}" not in f:
+
+    def emit(row: dict) -> None:
+        rows.append(row)
+        if progress:
+            progress(row)
+
+    def fail(bm: BenchModel, why: str) -> None:
+        emit({"model": bm.name, "dtype": "fp32", "threads": threads[0], "runtime": "(model)", "error": why})
+
+    prog = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    console=console if console is not None else Console(stderr=True), transient=True)
+    per_group = rounds * (2 if idle_ms else 1)
+    with prog:
+        task = prog.add_task("preparing", total=len(models) * (1 + 2 * len(threads) * per_group))
+        files: dict[str, dict[str, Path]] = {}
+        for bm in models:
+            prog.update(task, description=f"{bm.name}: converting")
+            try:
+                files[bm.name] = prepare(work, bm)
+            except Exception as e:  # noqa: BLE001 - any failure of one model is that model's error row
+                fail(bm, f"preparing: {_error_text(e)}")
+            prog.advance(task)
+        have = set(runtime.available_ops())
+        ok: list[BenchModel] = []
+        for bm in models:
+            if bm.name not in files:
                 continue
-            for t in threads:
-                peers = [("engine", f[f"sdkm_{dtype}"]), ("onnxruntime", f[f"onnx_{dtype}"])]
-                if f"ncnn_{dtype}" in f:
-                    peers.append(("ncnn", f[f"ncnn_{dtype}"]))
-                for rt, model in peers:
-                    o = work / f"{bm.name}.{dtype}.{rt}.{t}.npy"
-                    res = measure({"onnxruntime": "ort"}.get(rt, rt), model, f["input"], t, lib, runs, warmup, o)
-                    if "error" not in res:
-                        res["cosine_vs_ort_fp32"] = cosine(np.load(o), ref)
-                    rows.append({"model": bm.name, "dtype": dtype, "threads": t, "runtime": rt, **res})
-                    if progress:
-                        progress(rows[-1])
-        for lr in measure_load(f["sdkm_fp32"], lib):
-            rows.append({"model": bm.name, "dtype": "fp32", "threads": 1, "runtime": f"engine load ({lr['mode']})",
-                         "kind": "load", **lr})
-            if progress:
-                progress(rows[-1])
+            f = files[bm.name]
+            used = {op for k in ("sdkm_fp32", "sdkm_int8") if k in f for op in sdkm.read(f[k]).ops_used()}
+            if used - have:
+                fail(bm, f"the engine has no {', '.join(sorted(used - have))} op")
+                continue
+            ok.append(bm)
+        needed = sorted({op for bm in ok for k in ("sdkm_fp32", "sdkm_int8") if k in files[bm.name]
+                         for op in sdkm.read(files[bm.name][k]).ops_used()})
+        prog.update(task, description=f"building the engine ({buildtype})")
+        lib = build_engine(work, needed or ["Relu"], buildtype)
+        for bm in ok:
+            f = files[bm.name]
+            ref_out = work / f"{bm.name}.ref.npy"
+            prog.update(task, description=f"{bm.name}: reference")
+            ref_child = _Child("onnxruntime", f["onnx_fp32"], f["input"], 1, lib, 1, ref_out)
+            ref_child.finish()
+            if ref_child.error:  # every cosine is measured against this run: nothing to compare without it
+                fail(bm, f"onnxruntime (the reference) could not run it: {ref_child.error}")
+                continue
+            ref = np.load(ref_out)
+            for dtype in ("fp32", "int8"):
+                for t in threads:
+                    if f"sdkm_{dtype}" not in f:
+                        prog.advance(task, per_group)
+                        continue
+                    peers = [("engine", f[f"sdkm_{dtype}"]), ("onnxruntime", f[f"onnx_{dtype}"])]
+                    if f"ncnn_{dtype}" in f:
+                        peers.append(("ncnn", f[f"ncnn_{dtype}"]))
+                    prog.update(task, description=f"{bm.name} {dtype} x{t}: loading")
+                    outs = {rt: work / f"{bm.name}.{dtype}.{rt}.{t}.npy" for rt, _ in peers}
+                    children = {rt: _Child(rt, model, f["input"], t, lib, warmup, outs[rt]) for rt, model in peers}
+                    order = list(children)
+                    for k in range(rounds):
+                        prog.update(task, description=f"{bm.name} {dtype} x{t}: round {k + 1}/{rounds}")
+                        n = runs * (k + 1) // rounds - runs * k // rounds
+                        for rt in order[k % len(order):] + order[:k % len(order)]:
+                            children[rt].batch(n, None, k)
+                        prog.advance(task)
+                        if idle_ms:
+                            for rt in order[k % len(order):] + order[:k % len(order)]:
+                                children[rt].batch(n, idle_ms, k)
+                            prog.advance(task)
+                    for rt, c in children.items():
+                        rss = c.finish()
+                        row = {"model": bm.name, "dtype": dtype, "threads": t, "runtime": rt}
+                        if c.error or not c.ms:
+                            emit({**row, "error": c.error or "no runs"})
+                            continue
+                        try:
+                            cos = cosine(np.load(outs[rt]), ref)
+                        except ValueError as e:  # different sizes: the runtimes disagree on the output
+                            cos = float("nan")
+                            print(f"{bm.name} {dtype} {rt}: output not comparable ({e})", file=sys.stderr)
+                        emit({**row, **_stats(c, rss), "cosine_vs_ort_fp32": cos})
+            if loads:
+                prog.update(task, description=f"{bm.name}: load memory")
+                for lr in measure_load(f["sdkm_fp32"], lib):
+                    emit({"model": bm.name, "dtype": "fp32", "threads": 1, "runtime": f"engine load ({lr['mode']})",
+                          "kind": "load", **lr})
     (work / "results.json").write_text(json.dumps(rows, indent=1) + "\n")
     return rows, lib
 
 
-def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, load: tuple[float, float]) -> str:
+def cpu_flags() -> list[str]:
+    """The SIMD features that matter to the kernels (x86 from /proc/cpuinfo; else the Features line)."""
+    want = ["avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile",
+            "amx_int8", "amx_bf16", "asimd", "asimddp", "fphp", "i8mm", "sve"]
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith(("flags", "Features")):
+                have = set(line.split(":", 1)[1].split())
+                return [f for f in want if f in have]
+    except OSError:
+        pass
+    return []
+
+
+def _geomean(xs: Sequence[float]) -> float:
+    return float(np.exp(np.mean(np.log(xs))))
+
+
+def ratio_table(rows: Sequence[dict]) -> list[str]:
+    """Markdown: engine/onnxruntime and engine/ncnn (median over median) per model and per
+    (dtype, threads), then their geomean and the worst model per column."""
+    timed = [r for r in rows if r.get("kind") != "load"]
+    configs = sorted({(r["dtype"], r["threads"]) for r in timed if r["runtime"] != "(model)"},
+                     key=lambda c: (c[0] != "fp32", c[1]))
+    cols = [(d, t, peer) for d, t in configs for peer in ("onnxruntime", "ncnn")
+            if any(r["runtime"] == peer and r["dtype"] == d for r in timed)]
+    if not cols:
+        return []
+    med = {(r["model"], r["dtype"], r["threads"], r["runtime"]): r.get("median_ms") for r in timed}
+    models = list(dict.fromkeys(r["model"] for r in timed))
+    failed = {r["model"]: r["error"] for r in timed if r["runtime"] == "(model)"}
+    short = {"onnxruntime": "ort", "ncnn": "ncnn"}
+    lines = ["| model | " + " | ".join(f"{d} x{t} engine/{short[p]}" for d, t, p in cols) + " |",
+             "| --- |" + " ---: |" * len(cols)]
+    per_col: dict[tuple, list[float]] = {c: [] for c in cols}
+    for m in models:
+        if m in failed:
+            lines.append(f"| {m} | error: {failed[m]} |" + " |" * (len(cols) - 1))
+            continue
+        cells = []
+        for c in cols:
+            d, t, p = c
+            e, o = med.get((m, d, t, "engine")), med.get((m, d, t, p))
+            if (m, d, t, "engine") not in med or (m, d, t, p) not in med:
+                cells.append("")  # not measured (no int8 model, not exportable to ncnn, ...)
+            elif e is None or o is None:
+                cells.append("error")
+            else:
+                per_col[c].append(e / o)
+                cells.append(f"{e / o:.2f}")
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
+    lines.append("| **geomean** | " + " | ".join(f"**{_geomean(per_col[c]):.2f}**" if per_col[c] else ""
+                                                   for c in cols) + " |")
+    lines.append("| worst | " + " | ".join(f"{max(per_col[c]):.2f}" if per_col[c] else "" for c in cols) + " |")
+    return lines
+
+
+def idle_table(rows: Sequence[dict]) -> list[str]:
+    idle = [r for r in rows if "idle_median_ms" in r]
+    if not idle:
+        return []
+    lines = ["| model | dtype | threads | runtime | steady median ms | steady min ms | steady runs > 1.25x min | "
+             "after idle: median ms | p90 ms | runs > 1.25x steady min | vol. ctx switches / run: steady | "
+             "after idle |",
+             "| --- | --- | ---: | --- |" + " ---: |" * 8]
+    for r in idle:
+        lines.append(f"| {r['model']} | {r['dtype']} | {r['threads']} | {r['runtime']} | {r['median_ms']:.3f} | "
+                     f"{r['min_ms']:.3f} | {r['slow_frac']:.0%} | {r['idle_median_ms']:.3f} | {r['idle_p90_ms']:.3f} | "
+                     f"{r['idle_slow_frac']:.0%} | {r['vcsw_per_run']:.2f} | {r['idle_vcsw_per_run']:.2f} |")
+    return lines
+
+
+def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, load: tuple[float, float],
+                    rounds: int = 5, idle_ms: tuple[float, float] | None = None) -> str:
     import onnxruntime as ort
 
     from . import runtime
@@ -391,34 +695,56 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
         import ncnn
 
         peers += f", ncnn {ncnn.__version__} (fp32; fp16/bf16 storage off)"
+    flags = cpu_flags()
     lines = [
         "# Engine vs onnxruntime" + (" and ncnn" if "ncnn" in peers else ""),
         "",
-        f"Machine: **{cpu_model()}**, {os.cpu_count()} logical CPUs, {platform.system()} {platform.machine()}. "
+        f"Machine: **{cpu_model()}** ({', '.join(flags) or 'no SIMD flags read'}), {os.cpu_count()} logical CPUs, "
+        f"{platform.system()} {platform.machine()}; load average {load[0]:.2f} at the start, {load[1]:.2f} at the "
+        "end. "
         f"{peers}; engine {info.get('version')} ({', '.join(info.get('isa', [])) or 'ref'}, "
         f"{'minsize build as SDKs ship it' if 'minsize' in str(lib) else 'release build'}, "
         f"compiler {info.get('compiler', '?')}).",
-        f"Median of {runs} runs after {warmup} warm-up runs, batch 1, each configuration in its own "
-        "process. Peak RSS is the whole process (Python + runtime + model); model RSS is what loading and "
-        "running the model added. cosine = output vs onnxruntime fp32 on the same input.",
-        "The machine may be shared, so treat small differences as noise "
-        f"(load average {load[0]:.1f} at the start, {load[1]:.1f} at the end; under load the min column is "
-        "the steadier figure).",
+        f"{runs} timed runs after {warmup} warm-up runs per configuration, batch 1, interleaved: the runtimes "
+        f"of a model, dtype and thread count run side by side in their own processes, {rounds} rounds of "
+        f"{runs // rounds}-{-(-runs // rounds)} runs each in turn (rotating order), so they share one time window. "
+        "The machine may be shared, so treat small differences as noise (under load the min column is the "
+        "steadier figure).",
+    ]
+    ratios = ratio_table(rows)
+    if ratios:
+        lines += ["", "## Summary: engine time / peer time (medians; < 1 = the engine is faster)", "", *ratios]
+    it = idle_table(rows)
+    if it:
+        lo, hi = idle_ms or (0, 0)
+        lines += ["", "## Runs after idle periods", "",
+                  f"Each round also ran every runtime with a sleep of U[{lo:g}, {hi:g}] ms before each run (an app "
+                  "that idles between inferences), against the steady runs of the same rounds. Voluntary context "
+                  "switches are the whole process's (every thread) inside the timed runs: a thread blocking "
+                  "mid-run (a worker sleeping on a futex) adds one; timing noise cannot.", "", *it]
+    lines += [
         "",
-        "| model | dtype | threads | runtime | median ms | min ms | peak RSS MiB | model RSS MiB | cosine |",
-        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: |",
+        "## Details",
+        "",
+        "Peak RSS is the whole process (Python + runtime + model); model RSS is what loading and running the "
+        "model added. cosine = output vs onnxruntime fp32 on the same input. slow = runs slower than 1.25x "
+        "the minimum; vcsw = voluntary context switches per run (whole process).",
+        "",
+        "| model | dtype | threads | runtime | median ms | min ms | slow | vcsw | peak RSS MiB | model RSS MiB "
+        "| cosine |",
+        "| --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         if r.get("kind") == "load":
             continue
         if "error" in r:
             lines.append(f"| {r['model']} | {r['dtype']} | {r['threads']} | {r['runtime']} | error: {r['error']} "
-                         "| | | | |")
+                         "| | | | | | |")
             continue
         lines.append(
             f"| {r['model']} | {r['dtype']} | {r['threads']} | {r['runtime']} | {r['median_ms']:.3f} | "
-            f"{r['min_ms']:.3f} | {r['peak_rss_kb'] / 1024:.1f} | {r['model_rss_kb'] / 1024:.1f} | "
-            f"{r['cosine_vs_ort_fp32']:.5f} |"
+            f"{r['min_ms']:.3f} | {r['slow_frac']:.0%} | {r['vcsw_per_run']:.2f} | {r['peak_rss_kb'] / 1024:.1f} | "
+            f"{r['model_rss_kb'] / 1024:.1f} | {r['cosine_vs_ort_fp32']:.5f} |"
         )
     loads = [r for r in rows if r.get("kind") == "load"]
     if loads:
@@ -461,17 +787,16 @@ def bench_files(onnx_paths: Sequence[str | os.PathLike], calibration: str | os.P
         samples = None
         if calibration is not None:
             fp32 = convert.convert_model(convert.load_onnx(p)[0])
-            name = fp32.tensors[fp32.inputs[0]].name
-            samples = [s[name] for s in cal.load_samples(calibration, fp32)]
+            samples = [dict(s) for s in cal.load_samples(calibration, fp32)]  # {input name: array}
         models.append(BenchModel(p.stem, p, samples))
     load0 = os.getloadavg()[0]
     rows, lib = run(models, work, threads, runs, warmup, progress)
     return render_markdown(rows, lib, runs, warmup, (load0, os.getloadavg()[0]))
 
 
-if __name__ == "__main__":  # the measuring children: python -m sdkbuild.bench RUNTIME MODEL INPUT THREADS LIB RUNS
-    a = sys.argv[1:]       # WARMUP OUT, or python -m sdkbuild.bench load MODE MODEL LIB
+if __name__ == "__main__":  # the measuring children: python -m sdkbuild.bench serve RUNTIME MODEL INPUT THREADS
+    a = sys.argv[1:]       # LIB WARMUP OUT (see serve), or python -m sdkbuild.bench load MODE MODEL LIB
     if a[0] == "load":
         print(json.dumps(load_child(a[1], a[2], a[3])))
     else:
-        print(json.dumps(child(a[0], a[1], a[2], int(a[3]), a[4], int(a[5]), int(a[6]), a[7])))
+        serve(a[1], a[2], a[3], int(a[4]), a[5], int(a[6]), a[7])

@@ -216,6 +216,9 @@ class OpSelection:
     auto: bool = True
     # the models with rANS-coded data: the engine compiles its decoder only for them
     coded: tuple[str, ...] = ()
+    # the models with storage element types (int16, bfloat16, float8, int4, ...): the engine
+    # compiles their conversions (Meson option `storage`) only for them
+    storage: tuple[str, ...] = ()
 
 
 def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = True) -> OpSelection:
@@ -229,10 +232,13 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
     by_model: dict[str, tuple[str, ...]] = {}
     dt_by_model: dict[str, tuple[str, ...]] = {}
     coded: list[str] = []
+    storage: list[str] = []
     for m in models:
         model = sdkm.read(m.sdkm, _model_key(m.sdkm))
         if model.uses_rans():
             coded.append(m.sdkm.name)
+        if model.uses_storage_dtypes():
+            storage.append(m.sdkm.name)
         by_model[m.sdkm.name] = tuple(model.ops_used())
         dts = {_SDKM_DTYPES[d] for d in model.dtypes_used() if d in _SDKM_DTYPES}
         dt_by_model[m.sdkm.name] = tuple(d for d in DTYPES if d in dts)
@@ -258,20 +264,23 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
                                 f"{list(dtypes)}", f'add "{lacking[0]}" to [engine] dtypes, or set dtypes = "auto"')
     if cfg.engine.ops == "auto":
         ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
-        return OpSelection(ops, dtypes, by_model, dt_by_model, True, tuple(coded))
+        return OpSelection(ops, dtypes, by_model, dt_by_model, True, tuple(coded), tuple(storage))
     explicit = tuple(cfg.engine.ops)
     not_listed = [op for op in used if op.lower() not in {o.lower() for o in explicit}]
     if not_listed:
         raise SdkbuildError(f"engine.ops does not list {', '.join(not_listed)}, which the models use",
                             'add them to [engine] ops, or set ops = "auto"')
-    return OpSelection(tuple(sorted(explicit)), dtypes, by_model, dt_by_model, False, tuple(coded))
+    return OpSelection(tuple(sorted(explicit)), dtypes, by_model, dt_by_model, False, tuple(coded),
+                       tuple(storage))
 
 
 def format_ops(sel: OpSelection, available: set[str] | None = None) -> str:
     """--print-ops: each op, the models using it; ops the engine lacks are marked."""
     lines = [f"ops ({'auto: from the models' if sel.auto else 'listed in sdk.toml'}): {', '.join(sel.ops) or '(none)'}",
              f"dtypes: {', '.join(sel.dtypes)}",
-             f"rANS decoder: {'yes, for ' + ', '.join(sel.coded) if sel.coded else 'no (no model has coded data)'}"]
+             f"rANS decoder: {'yes, for ' + ', '.join(sel.coded) if sel.coded else 'no (no model has coded data)'}",
+             "storage types: " + ("yes, for " + ", ".join(sel.storage) if sel.storage
+                                  else "no (no model has int16, bfloat16, float8, int4, ... tensors)")]
     for op in sel.ops:
         users = [n for n, ops in sel.by_model.items() if op in ops]
         lack = "  [not in the engine]" if available is not None and op.lower() not in available else ""
@@ -305,6 +314,8 @@ class EngineRequest:
     # the rANS decoder of coded models (Meson option `coded`): `sdkbuild build` compiles it only
     # when one of the SDK's models is coded; the host engine keeps it
     coded: bool = True
+    # the storage element types (Meson option `storage`): likewise, only for models using them
+    storage: bool = True
 
     @property
     def header(self) -> str:
@@ -370,6 +381,7 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
         "isa": ",".join(req.isa),
         "threads": str(req.threads),
         "coded": str(req.coded),
+        "storage": str(req.storage),
         "lib_name": req.lib_name,
         "shared": str(kind == "shared"),
         "lto": str(req.lto),
@@ -662,6 +674,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
             extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg), objc=objc,
             symbol_prefix=cfg.sdk.lib_name, coded=bool(sel.coded),
+            storage=bool(sel.storage),
         )
         key = _config_key(tc, req, out, engine_hash, cfg, models)
         prev = _up_to_date(out, key)
@@ -733,7 +746,8 @@ def _install(cfg: Config, target: Target, tc: Toolchain, req: EngineRequest, eb:
     if inc.exists():
         shutil.rmtree(inc)
     shutil.copytree(eb.package_folder / "include", inc)
-    features = [*req.dtypes, *req.isa, *(["threads"] if req.threads else []), *(["coded"] if req.coded else [])]
+    features = [*req.dtypes, *req.isa, *(["threads"] if req.threads else []), *(["coded"] if req.coded else []),
+                *(["storage"] if req.storage else [])]
     return {
         "schema": 1,
         "sdk": {"name": cfg.sdk.name, "version": cfg.sdk.version, "lib_name": name},

@@ -264,10 +264,12 @@ def bench_cmd(models: tuple[str, ...], calibration: str | None, threads: str, ru
         counts = [int(t) for t in threads.split(",") if t.strip()]
     except ValueError:
         raise click.BadParameter(f"{threads!r} is not a comma-separated list of ints", param_hint="--threads") from None
-    text = bench.bench_files(models, calibration, Path(work), counts, runs, warmup,
-                             progress=lambda r: click.echo(f"  {r['model']} {r['dtype']} {r['runtime']} "
-                                                           f"x{r['threads']}: {r.get('median_ms', r.get('load_ms', 0)):.3f} ms",
-                                                           err=True))
+    def show(r: dict) -> None:
+        what = (f"error: {r['error']}" if "error" in r
+                else f"{r.get('median_ms', r.get('load_ms', 0)):.3f} ms")
+        click.echo(f"  {r['model']} {r['dtype']} {r['runtime']} x{r['threads']}: {what}", err=True)
+
+    text = bench.bench_files(models, calibration, Path(work), counts, runs, warmup, progress=show)
     if output:
         from .fileio import write_atomic
 

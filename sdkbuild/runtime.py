@@ -46,6 +46,7 @@ STATUS_NAMES = {
 }
 MAX_RANK = 6
 DTYPES = sdkm.DTYPES  # sdk_dtype code -> numpy dtype (the same codes as the file format)
+_STORAGE_CODES = {v: k for k, v in sdkm.STORAGE_DTYPES.items()}
 
 
 class _TensorInfo(ctypes.Structure):
@@ -495,6 +496,17 @@ class Session(_Handle):
         if not 0 <= i < len(self.model.inputs):
             raise EngineError(f"input index {i} out of range (model has {len(self.model.inputs)} inputs)", 1)
         info = self.model.inputs[i]
+        code = _STORAGE_CODES.get(info.dtype)
+        if code is not None:  # a storage type (int16, bfloat16, float8, int4, ...): its bytes, sub-byte packed
+            arr = np.asarray(array)
+            if tuple(arr.shape) != info.shape:
+                raise EngineError(f"input '{info.name}' has shape {list(info.shape)}, got {list(arr.shape)}", 1)
+            if arr.dtype != info.dtype:
+                raise EngineError(f"input '{info.name}' is {info.dtype.name}, got {arr.dtype.name} data (convert it "
+                                  f"with .astype(ml_dtypes/numpy {info.dtype.name}))", 1)
+            raw = sdkm.to_bytes(arr, code)
+            self.model.engine._check(self._lib.sdk_session_set_input(self.handle, i, raw, len(raw)))
+            return
         if (type(array) is np.ndarray and array.dtype == info.dtype and array.shape == info.shape
                 and array.flags.c_contiguous):  # the common case, without conversions
             self.model.engine._check(self._lib.sdk_session_set_input(self.handle, i, array.ctypes.data, array.nbytes))
@@ -538,6 +550,11 @@ class Session(_Handle):
             out = np.empty(info.shape, np.float32)
             self.model.engine._check(self._lib.sdk_session_get_output_f32(self.handle, i, out.ctypes.data, out.size))
             return out
+        code = _STORAGE_CODES.get(info.dtype)
+        if code is not None:  # a storage type: unpacked into its ml_dtypes/numpy array
+            raw = ctypes.create_string_buffer(info.byte_size)
+            self.model.engine._check(self._lib.sdk_session_get_output(self.handle, i, raw, info.byte_size))
+            return sdkm.from_bytes(raw.raw, code, info.shape).copy()
         out = np.empty(info.shape, info.dtype)
         self.model.engine._check(self._lib.sdk_session_get_output(self.handle, i, out.ctypes.data, out.nbytes))
         return out

@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import ml_dtypes
 import numpy as np
 
 from . import codec
@@ -49,8 +50,71 @@ DTYPES: dict[int, np.dtype] = {
     6: np.dtype("?"),  # one byte, 0 or 1
     7: np.dtype("<f2"),
 }
-DTYPE_NAMES = {1: "f32", 2: "i8", 3: "i32", 4: "u8", 5: "i64", 6: "bool", 7: "f16"}
-DTYPE_CODES = {np.dtype(v).str: k for k, v in DTYPES.items()}
+# Storage types (codes 8..22): held at the model boundary and converted by Cast, computed
+# with wider types (sdkbuild/convert/storage.py); engines built with the `storage` option.
+# numpy holds them as ml_dtypes (one byte per element even for the sub-byte ones); the file
+# and the engine pack int4/uint4/float4 two and int2/uint2 four to a byte, element 0 lowest.
+STORAGE_DTYPES: dict[int, np.dtype] = {
+    8: np.dtype("<i2"),
+    9: np.dtype("<u2"),
+    10: np.dtype("<u4"),
+    11: np.dtype("<u8"),
+    12: np.dtype(ml_dtypes.bfloat16),
+    13: np.dtype(ml_dtypes.float8_e4m3fn),
+    14: np.dtype(ml_dtypes.float8_e4m3fnuz),
+    15: np.dtype(ml_dtypes.float8_e5m2),
+    16: np.dtype(ml_dtypes.float8_e5m2fnuz),
+    17: np.dtype(ml_dtypes.float8_e8m0fnu),
+    18: np.dtype(ml_dtypes.float4_e2m1fn),
+    19: np.dtype(ml_dtypes.int4),
+    20: np.dtype(ml_dtypes.uint4),
+    21: np.dtype(ml_dtypes.int2),
+    22: np.dtype(ml_dtypes.uint2),
+}
+DTYPES.update(STORAGE_DTYPES)
+SUB_BYTE_BITS = {18: 4, 19: 4, 20: 4, 21: 2, 22: 2}
+DTYPE_NAMES = {1: "f32", 2: "i8", 3: "i32", 4: "u8", 5: "i64", 6: "bool", 7: "f16", 8: "i16", 9: "u16", 10: "u32",
+               11: "u64", 12: "bf16", 13: "f8e4m3fn", 14: "f8e4m3fnuz", 15: "f8e5m2", 16: "f8e5m2fnuz",
+               17: "f8e8m0", 18: "f4e2m1", 19: "i4", 20: "u4", 21: "i2", 22: "u2"}
+STORAGE_NAMES = frozenset(DTYPE_NAMES[c] for c in STORAGE_DTYPES)
+DTYPE_CODES = {np.dtype(v).str: k for k, v in DTYPES.items() if k not in STORAGE_DTYPES}
+DTYPE_CODES_BY_DTYPE = {np.dtype(v): k for k, v in DTYPES.items()}
+
+
+def packed_nbytes(code: int, count: int) -> int:
+    """Bytes of `count` elements of dtype `code` as the file and the engine hold them."""
+    bits = SUB_BYTE_BITS.get(code)
+    return (count * bits + 7) // 8 if bits else count * DTYPES[code].itemsize
+
+
+def to_bytes(arr: np.ndarray, code: int) -> bytes:
+    """The elements of `arr` (of dtype `code`) as stored: sub-byte types packed."""
+    arr = np.ascontiguousarray(arr, dtype=DTYPES[code]).reshape(-1)
+    bits = SUB_BYTE_BITS.get(code)
+    if not bits:
+        return arr.tobytes()
+    per = 8 // bits
+    v = arr.view(np.uint8) & ((1 << bits) - 1)
+    v = np.concatenate([v, np.zeros((-v.size) % per, np.uint8)]).reshape(-1, per).astype(np.uint8)
+    out = np.zeros(v.shape[0], np.uint8)
+    for j in range(per):
+        out |= v[:, j] << (j * bits)
+    return out.tobytes()
+
+
+def from_bytes(raw: bytes | memoryview | np.ndarray, code: int, shape: tuple[int, ...]) -> np.ndarray:
+    """Stored bytes as an array of dtype `code` and `shape` (sub-byte types unpacked)."""
+    count = int(np.prod(shape, dtype=np.int64))
+    bits = SUB_BYTE_BITS.get(code)
+    b = np.frombuffer(raw, dtype=np.uint8, count=packed_nbytes(code, count))
+    if not bits:
+        return b.view(DTYPES[code]).reshape(shape)
+    per = 8 // bits
+    mask = (1 << bits) - 1
+    v = np.stack([(b >> (j * bits)) & mask for j in range(per)], axis=1).reshape(-1)[:count]
+    if code in (19, 21):  # signed: sign-extend within the byte ml_dtypes holds
+        v = np.where(v >> (bits - 1), v | (0xFF ^ mask), v).astype(np.uint8)
+    return v.astype(np.uint8).view(DTYPES[code]).reshape(shape)
 
 ENC_RAW, ENC_RANS = 0, 1  # TensorRec encoding of a constant's data (codec.py)
 
@@ -62,7 +126,8 @@ class SdkmError(ValueError):
 
 
 def dtype_code(dtype: np.dtype | type) -> int:
-    code = DTYPE_CODES.get(np.dtype(dtype).newbyteorder("<").str) or DTYPE_CODES.get(np.dtype(dtype).str)
+    code = (DTYPE_CODES_BY_DTYPE.get(np.dtype(dtype)) or DTYPE_CODES.get(np.dtype(dtype).newbyteorder("<").str)
+            or DTYPE_CODES.get(np.dtype(dtype).str))
     if code is None:
         raise SdkmError(f"dtype {np.dtype(dtype)} cannot be stored in a .sdkm file (allowed: " + ", ".join(DTYPE_NAMES.values()) + ")")
     return code
@@ -92,7 +157,7 @@ class Tensor:
 
     @property
     def nbytes(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64)) * DTYPES[self.dtype].itemsize
+        return packed_nbytes(self.dtype, int(np.prod(self.shape, dtype=np.int64)))
 
 
 AttrValue = list[int] | list[float] | str
@@ -132,6 +197,11 @@ class Model:
 
     def dtypes_used(self) -> list[str]:
         return sorted({DTYPE_NAMES[t.dtype] for t in self.tensors})
+
+    def uses_storage_dtypes(self) -> bool:
+        """Whether a tensor has a storage type (int16, bfloat16, float8, int4, ...): the engine
+        then needs its `storage` option."""
+        return any(t.dtype in STORAGE_DTYPES for t in self.tensors)
 
     def uses_rans(self) -> bool:
         """Whether the engine needs its rANS decoder for this model (a coded constant or
@@ -197,7 +267,7 @@ def encode(model: Model) -> bytes:
             if tuple(arr.shape) != tuple(t.shape):
                 raise SdkmError(f"tensor {t.name!r}: data shape {arr.shape} != declared {t.shape}")
             flags |= F_CONSTANT
-            raw = arr.tobytes()
+            raw = to_bytes(arr, t.dtype)
             coded = codec.encode(raw) if t.encoding == ENC_RANS and arr.size else None
             if coded is not None and len(coded) < len(raw):
                 _pad(const, 4)
@@ -205,7 +275,7 @@ def encode(model: Model) -> bytes:
                 const += coded
             else:
                 _pad(const, CONST_ALIGN)
-                data_off, data_size = len(const), arr.nbytes
+                data_off, data_size = len(const), len(raw)
                 const += raw
         qidx = NO_QUANT
         if t.quant is not None:
@@ -394,11 +464,10 @@ def _decode(data: bytes) -> Model:
                     raw = codec.decode(const[doff:doff + dsize], t.nbytes)
                 except codec.CodecError as e:
                     raise SdkmError(f"tensor {t.name!r}: coded data: {e}") from None
-                t.data = np.frombuffer(raw, dtype=DTYPES[dt]).reshape(t.shape)
+                t.data = from_bytes(raw, dt, t.shape)
                 t.encoding = ENC_RANS
             elif encoding == ENC_RAW:
-                t.data = np.frombuffer(const, dtype=DTYPES[dt], count=dsize // DTYPES[dt].itemsize,
-                                       offset=doff).reshape(t.shape)
+                t.data = from_bytes(memoryview(const)[doff:doff + dsize], dt, t.shape)
             else:
                 raise SdkmError(f"tensor {t.name!r}: unknown data encoding {encoding}")
         if qidx != NO_QUANT:

@@ -45,6 +45,16 @@ def write_tiny_sdkm(path: Path, seed: int = 0) -> tuple[Path, onnx.ModelProto]:
     return path, model
 
 
+def storage_onnx() -> onnx.ModelProto:
+    """y = float(x) for an int16 input x[4]: a model with a storage type at its boundary."""
+    from onnx import TensorProto, helper
+
+    g = helper.make_graph([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)], "int16",
+                          [helper.make_tensor_value_info("x", TensorProto.INT16, [4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 21)])
+
+
 def onnxruntime_run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
     import onnxruntime as ort
 

@@ -7,7 +7,12 @@ axes, weights: in real models these are initializers or computed at conversion t
 an input after the first is empty (e.g. axes = []), it is converted again with the inputs
 after the first turned into initializers ("frozen").
 The engine's outputs must equal the reference: floats within rtol 1e-3 / atol 1e-5,
-integers and booleans exactly, same shape and dtype. Outcomes:
+integers and booleans exactly, same shape and dtype. bfloat16, float8 and float4 outputs are
+compared as floats (NaN equals NaN) within two units in the last place of their format
+(rtol 2 * eps, 1.6e-2 for bfloat16) when that is wider: the engine computes such models in
+float32 and rounds once at the output, while ONNX's reference rounds after each numpy step
+inside an op (its bfloat16 Attention results are up to 2 units off the float32 result, the
+engine's at most half a unit). Conversions (Cast) are exact either way. Outcomes:
 
 * pass    - converted and equal;
 * refused - the converter or the engine refused it with a clear error (the reason is kept);
@@ -132,6 +137,16 @@ def _first_line(e: BaseException) -> str:
     return lines[0] if lines else type(e).__name__
 
 
+def _is_ml_float(dt: np.dtype) -> bool:
+    import ml_dtypes
+
+    try:
+        ml_dtypes.finfo(dt)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 def _compare(got: np.ndarray, want: np.ndarray) -> str:
     want = np.asarray(want)
     if got.shape != want.shape:
@@ -139,9 +154,18 @@ def _compare(got: np.ndarray, want: np.ndarray) -> str:
     wdt = np.dtype(np.float32) if want.dtype == np.float64 else want.dtype
     if got.dtype != wdt:
         return f"dtype {got.dtype} != {want.dtype}"
+    if want.dtype.kind == "V" and got.dtype == want.dtype:  # ml_dtypes floats (bfloat16, float8, float4)
+        if not _is_ml_float(want.dtype):
+            return "" if np.array_equal(got, want) else f"{int((got != want).sum())} of {want.size} values differ"
+        import ml_dtypes
+
+        rtol = max(RTOL, 2 * float(ml_dtypes.finfo(want.dtype).eps))
+        got, want = got.astype(np.float32), want.astype(np.float32)
+    else:
+        rtol = RTOL
     if want.dtype.kind == "f":
         g64, w64 = got.astype(np.float64), want.astype(np.float64)
-        bad = ~np.isclose(g64, w64, rtol=RTOL, atol=ATOL, equal_nan=True)
+        bad = ~np.isclose(g64, w64, rtol=rtol, atol=ATOL, equal_nan=True)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             return f"{int(bad.sum())} of {bad.size} values differ (e.g. {g64.flat[i]!r} vs {w64.flat[i]!r})"
@@ -208,13 +232,12 @@ def dev_engine():
     return Engine(build_dev_engine())
 
 
-# Refusals for what issue 11 leaves out on purpose: element types the engine does not hold
-# (it holds float32, float16, int64, int32, int8, uint8, bool), training-mode graphs, and
-# sequence/optional values. Every other refusal counts against the in-scope figure.
+# Refusals for what issue 11 leaves out on purpose: element types the engine neither holds
+# nor stores (strings, complex numbers), training-mode graphs, and sequence/optional values.
+# Every other refusal counts against the in-scope figure (the storage types int16, uint64,
+# bfloat16, float8, int4, ... are in scope: the engine stores them, the converter computes wide).
 OUT_OF_SCOPE = re.compile(
-    r"type (U?INT4|U?INT2|U?INT16|UINT32|UINT64|BFLOAT16|FLOAT8\w*|FLOAT4\w*|STRING|COMPLEX\w*)\b"
-    r"|Cast to (float8|float4|u?int4|u?int2|bfloat16|u?int16|uint32|uint64|string)"
-    r"|training_mode|sequence or optional", re.I)
+    r"type (STRING|COMPLEX\w*)\b|Cast to (string|complex)|training_mode|sequence or optional", re.I)
 
 
 def out_of_scope(o: Outcome) -> bool:
@@ -236,9 +259,10 @@ def table(results: dict[str, list[Outcome]]) -> str:
         f"over the {len(TARGET_OPS)} target ops (cases whose graph uses only target ops).",
         "",
         f"**In scope: {passed} of {scope} ({100.0 * passed / max(scope, 1):.1f} %)**: the same, without the "
-        f"{total - scope} cases refused for what the engine leaves out by design (element types other than "
-        "float32, float16, int64, int32, int8, uint8 and bool: int4/uint4, float8, int16/uint16, "
-        "uint32/uint64, bfloat16, strings; training mode; sequences and optionals).",
+        f"{total - scope} cases refused for what the engine leaves out by design (strings; training mode; "
+        "sequences and optionals). The storage element types (int16/uint16/uint32/uint64, bfloat16, float8, "
+        "float4, int4/uint4, int2/uint2) count: the engine stores and converts them, the converter computes "
+        "wide (docs/convert.md).",
         "",
         "| op | cases | pass | refused | wrong | why refused (most common) |",
         "| --- | ---: | ---: | ---: | ---: | --- |",

@@ -26,8 +26,9 @@ def test_bench_cli_digits(tmp_path: Path) -> None:
                                  "--threads", "1", "--runs", "10", "--work", str(tmp_path / "work"), "-o", str(out)],
                            catch_exceptions=False)
     assert r.exit_code == 0, r.output
-    all_rows = [line.split("|")[1:-1] for line in out.read_text().splitlines() if line.startswith("| digits_cnn")]
-    rows = [c for c in all_rows if len(c) == 9]
+    text = out.read_text()
+    all_rows = [line.split("|")[1:-1] for line in text.splitlines() if line.startswith("| digits_cnn")]
+    rows = [c for c in all_rows if len(c) == 11]  # the details
     loads = [c for c in all_rows if len(c) == 7]  # the loading table: one row per load mode
     assert [c[2].strip() for c in loads] == ["mmap", "copy", "bytes"]
     for c in loads:
@@ -36,9 +37,17 @@ def test_bench_cli_digits(tmp_path: Path) -> None:
     assert {(c[1].strip(), c[3].strip()) for c in rows} == {
         ("fp32", "engine"), ("fp32", "onnxruntime"), ("fp32", "ncnn"), ("int8", "engine"), ("int8", "onnxruntime")}
     for c in rows:
-        assert float(c[4]) > 0 and float(c[6]) > 0  # median ms, peak RSS
-        assert float(c[8]) > (0.9999 if c[1].strip() == "fp32" else 0.99)  # cosine vs onnxruntime fp32
-    assert "Machine:" in out.read_text()
+        assert float(c[4]) > 0 and float(c[8]) > 0  # median ms, peak RSS
+        assert float(c[10]) > (0.9999 if c[1].strip() == "fp32" else 0.99)  # cosine vs onnxruntime fp32
+    assert "Machine:" in text and "load average" in text
+    # the summary comes first: engine/peer ratios of the medians, and their geomean
+    summary = [line.split("|")[1:-1] for line in text.split("## Details")[0].splitlines() if line.startswith("| ")]
+    assert [c.strip() for c in summary[0]] == ["model", "fp32 x1 engine/ort", "fp32 x1 engine/ncnn",
+                                               "int8 x1 engine/ort"]
+    med = {(c[1].strip(), c[3].strip()): float(c[4]) for c in rows}
+    (digits,) = [c for c in summary if c[0].strip() == "digits_cnn"]
+    assert float(digits[1]) == pytest.approx(med["fp32", "engine"] / med["fp32", "onnxruntime"], abs=0.006)
+    assert any(c[0].strip() == "**geomean**" for c in summary)
 
 
 def test_bench_cli_errors(tmp_path: Path) -> None:
@@ -72,3 +81,83 @@ def test_onnxruntime_int8_peer_is_preprocessed(tmp_path: Path) -> None:
     files = bench.prepare(tmp_path, bench.BenchModel("bn", src, cal))
     ops = [n.op_type for n in onnx.load(files["onnx_int8"]).graph.node]
     assert "BatchNormalization" not in ops and "Conv" in ops and "QuantizeLinear" in ops
+
+
+def test_ir3_opset9_model_runs_on_onnxruntime(tmp_path: Path) -> None:
+    """IR 3 models (onnx's light models, e.g. densenet121) list every initializer as a graph
+    input, before the data input: fixing the batch dimension must change the data input, not
+    graph.input[0] (which gave onnxruntime a weight declared [1] and inferred [8]: "Can't
+    merge shape info"). Their opset (9) is too old for per-channel int8 QDQ."""
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from sdkbuild import bench
+
+    rng = np.random.default_rng(0)
+    arrs = {"s": rng.uniform(0.5, 1.5, 8), "b": rng.normal(0, 0.1, 8), "m": rng.normal(0, 0.1, 8),
+            "v": rng.uniform(0.5, 1.5, 8), "w": rng.normal(0, 0.3, (8, 3, 3, 3))}
+    inits = [numpy_helper.from_array(a.astype(np.float32), k) for k, a in arrs.items()]
+    weight_inputs = [helper.make_tensor_value_info(k, TensorProto.FLOAT, list(a.shape)) for k, a in arrs.items()]
+    x = helper.make_tensor_value_info("data", TensorProto.FLOAT, ["N", 3, 16, 16])
+    nodes = [helper.make_node("Conv", ["data", "w"], ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "s", "b", "m", "v"], ["y"])]
+    g = helper.make_graph(nodes, "ir3", [*weight_inputs, x],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8, 16, 16])], initializer=inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 9)])
+    model.ir_version = 3
+    src = tmp_path / "ir3.onnx"
+    onnx.save(model, src)
+    feed = rng.normal(0, 1, (1, 3, 16, 16)).astype(np.float32)
+    cal = [rng.normal(0, 1, (1, 3, 16, 16)).astype(np.float32) for _ in range(4)]
+    files = bench.prepare(tmp_path, bench.BenchModel("ir3", src, cal, feed))
+    fixed = onnx.load(files["onnx_fp32"])
+    dims = {vi.name: [d.dim_value for d in vi.type.tensor_type.shape.dim] for vi in fixed.graph.input}
+    assert dims["data"] == [1, 3, 16, 16] and dims["s"] == [8]
+    sess = ort.InferenceSession(str(files["onnx_fp32"]), providers=["CPUExecutionProvider"])
+    assert sess.run(None, {"data": feed})[0].shape == (1, 8, 16, 16)
+    # onnxruntime's int8 peer of an opset-9 model: per-channel QDQ needs opset 13 (the axis
+    # of DequantizeLinear), so the model is upgraded before quantize_static
+    q = ort.InferenceSession(str(files["onnx_int8"]), providers=["CPUExecutionProvider"])
+    assert q.run(None, {"data": feed})[0].shape == (1, 8, 16, 16)
+
+
+@pytest.mark.slow
+def test_bench_interleaved_idle_and_error_rows(tmp_path: Path) -> None:
+    """bench.run: a model that cannot be converted gives an error row and the others go on;
+    with idle_ms every runtime also runs after sleeps, reported against its steady runs."""
+    from sdkbuild import bench
+
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not a model")
+    x = np.zeros((1, 1, 8, 8), np.float32)
+    rows, lib = bench.run([bench.BenchModel("broken", broken), bench.BenchModel("digits", EXAMPLES / "digits_cnn.onnx",
+                                                                                  input=x)],
+                          tmp_path / "w", threads=[2], runs=10, warmup=1, rounds=2, idle_ms=(1.0, 3.0), loads=False)
+    (err,) = [r for r in rows if r["model"] == "broken"]
+    assert err["runtime"] == "(model)" and "preparing" in err["error"]
+    timed = {r["runtime"]: r for r in rows if r["model"] == "digits"}
+    assert {"engine", "onnxruntime"} <= set(timed)
+    for r in timed.values():
+        assert r["runs"] == 10 and r["idle_runs"] == 10 and r["idle_min_ms"] > 0 and r["vcsw_per_run"] >= 0
+        assert 0 <= r["idle_slow_frac"] <= 1
+    text = bench.render_markdown(rows, lib, 10, 1, (0.0, 0.0), rounds=2, idle_ms=(1.0, 3.0))
+    assert "## Runs after idle periods" in text and "| broken | error: preparing" in text
+
+
+def test_ratio_table_geomean_and_errors() -> None:
+    from sdkbuild import bench
+
+    def row(model: str, rt: str, ms: float, dtype: str = "fp32", threads: int = 1) -> dict:
+        return {"model": model, "dtype": dtype, "threads": threads, "runtime": rt, "median_ms": ms}
+
+    rows = [row("a", "engine", 2.0), row("a", "onnxruntime", 4.0), row("a", "ncnn", 1.0),
+            row("b", "engine", 8.0), row("b", "onnxruntime", 4.0),
+            {"model": "c", "dtype": "fp32", "threads": 1, "runtime": "engine", "error": "boom"},
+            row("c", "onnxruntime", 1.0),
+            {"model": "d", "dtype": "fp32", "threads": 1, "runtime": "(model)", "error": "no Foo op"}]
+    lines = bench.ratio_table(rows)
+    cells = {ln.split("|")[1].strip(): [c.strip() for c in ln.split("|")[2:-1]] for ln in lines[2:]}
+    assert cells["a"] == ["0.50", "2.00"] and cells["b"] == ["2.00", ""] and cells["c"] == ["error", ""]
+    assert cells["d"][0] == "error: no Foo op"
+    assert cells["**geomean**"] == ["**1.00**", "**2.00**"] and cells["worst"] == ["2.00", "2.00"]

@@ -314,11 +314,19 @@ def test_castlike_and_uint8_image_input(engine: runtime.Engine) -> None:
     assert ops(m) == ["Cast", "Mul"] and m.tensors[m.inputs[0]].dtype == sdkm.dtype_code(np.uint8)
 
 
-def test_unsupported_casts_are_refused_by_name() -> None:
+def test_unsupported_casts_are_refused_by_name(engine: runtime.Engine) -> None:
+    """Strings are refused; the storage types (bfloat16, float8, uint16, ...) convert now
+    (tests/test_storage_dtypes.py has their semantics)."""
     x = {"x": rnd(4)}
+    with pytest.raises(SdkbuildError, match="Cast to STRING"):
+        m = make([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.STRING)], x, ["y"], opset=21)
+        m.graph.output[0].type.tensor_type.elem_type = TensorProto.STRING
+        convert_model(m)
     for to in (TensorProto.BFLOAT16, TensorProto.FLOAT8E4M3FN, TensorProto.UINT16):
-        with pytest.raises(SdkbuildError, match="Cast to"):
-            convert_model(make([helper.make_node("Cast", ["x"], ["y"], to=to)], x, ["y"], opset=21))
+        m = make([helper.make_node("Cast", ["x"], ["y"], to=to)], x, ["y"], opset=21)
+        m.graph.output[0].type.tensor_type.elem_type = to
+        conv = convert_model(m)
+        assert ops(conv) == ["Cast"] and conv.uses_storage_dtypes()
 
 
 def test_shape_size_and_dropout_mask_as_outputs(engine: runtime.Engine) -> None:

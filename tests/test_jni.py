@@ -19,11 +19,13 @@ from bindings_helpers import (
     build_engine_with_glue,
     onnxruntime_run,
     shared_once,
+    storage_onnx,
     tiny_onnx,
     write_tiny_sdkm,
 )
 
 from sdkbuild import bindings, sdkm
+from sdkbuild.convert import convert_model
 from sdkbuild.package import aar
 
 pytestmark = [
@@ -35,13 +37,14 @@ JAVA_TESTS = ROOT / "tests" / "java"
 
 def _make_jni_sdk(work: Path) -> None:
     model_path, _ = write_tiny_sdkm(work / "tiny.sdkm")
-    ops = sdkm.read(model_path).ops_used()
+    sdkm.write(convert_model(storage_onnx(), input_shapes={"x": (4,)}), work / "int16.sdkm")
+    ops = sorted({*sdkm.read(model_path).ops_used(), "Cast"})
     tb = bindings.emit_for_target(NAMES, "host", work / "build")
     build_engine_with_glue(work, ops, tb.sources[0], list(tb.include_dirs), NAMES.lib_name)
     jar = aar.build_classes_jar(NAMES, work / "classes.jar")
     r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(jar), "-d", str(work / "test-classes"),
                         str(JAVA_TESTS / "JniSmoke.java"), str(JAVA_TESTS / "NativeResolve.java"),
-                        str(JAVA_TESTS / "LimitsAndKeys.java")],
+                        str(JAVA_TESTS / "LimitsAndKeys.java"), str(JAVA_TESTS / "Checks.java")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 
@@ -93,7 +96,8 @@ def test_classes_are_java8_bytecode(jni_sdk):
 
 def test_jvm_runs_model_and_matches_onnxruntime(jni_sdk):
     x = np.linspace(-1.5, 2.0, 6, dtype=np.float32).reshape(1, 6)
-    r = _java(jni_sdk, "JniSmoke", str(jni_sdk["model"]), ",".join(repr(float(v)) for v in x.ravel()))
+    r = _java(jni_sdk, "JniSmoke", str(jni_sdk["model"]), ",".join(repr(float(v)) for v in x.ravel()),
+              str(jni_sdk["work"] / "int16.sdkm"))
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "WARNING" not in r.stderr, r.stderr  # -Xcheck:jni complaints
     kv = _kv(r.stdout)
@@ -111,6 +115,8 @@ def test_jvm_runs_model_and_matches_onnxruntime(jni_sdk):
     assert kv["bad_model"].startswith("BAD_MODEL|") and len(kv["bad_model"]) > len("BAD_MODEL|") + 10
     assert kv["corrupt_model"].startswith("BAD_MODEL|") and "CRC" in kv["corrupt_model"].upper()
     assert kv["missing_file"].startswith("IO|") and "tiny.sdkm.missing" in kv["missing_file"]
+    assert kv["storage_model"].startswith("UNSUPPORTED|model input 'x' has a storage element type (code 8: int16"), kv
+    assert "the Java API does not take" in kv["storage_model"]
     assert kv["wrong_size"].startswith("INVALID_ARGUMENT|") and "6" in kv["wrong_size"]
     assert kv["before_run"].startswith("STATE|") and "call run() first" in kv["before_run"]
     assert kv["bad_index"] == "input index 7 out of range: the model has 1 input"

@@ -150,7 +150,7 @@ def test_tensor_record_checks() -> None:
     t_shape = [t.name for t in m.tensors].index("shape")
     strings_size = _entry(S_STRINGS)[2]
     bad_model(patch(GOOD, _tensor_rec(0), "<I", strings_size + 5), "name string reference")
-    bad_model(patch(GOOD, _tensor_rec(0) + 4, "<B", 9), "unknown dtype 9")
+    bad_model(patch(GOOD, _tensor_rec(0) + 4, "<B", 23), "unknown dtype 23")  # 8..22: storage types
     bad_model(patch(GOOD, _tensor_rec(0) + 5, "<B", 7), "rank 7 exceeds")
     bad_model(patch(GOOD, _tensor_rec(0) + 8, "<i", 0), "dimension 0 is 0")
     bad_model(patch(GOOD, _tensor_rec(0) + 8, "<i", -5), "dimension 0 is -5")

@@ -740,19 +740,20 @@ def _computed_shape(message: str) -> tuple[int, ...] | None:
     return tuple(int(d) for d in inner.split(",") if d.strip())
 
 
-@pytest.mark.parametrize("op", sorted(ATTR_NAMES))
-def test_prepare_never_crashes(engine: runtime.Engine, op: str) -> None:
+def check_prepare_never_crashes(engine: runtime.Engine, op: str, arity: tuple[int, int, list[int]],
+                                attr_names: list[str], *, max_side: int = 6, max_attrs: int = 5,
+                                examples: int = 80) -> None:
     """Random shapes and attribute values: the load either succeeds (and then runs) or fails with
     BAD_MODEL / UNSUPPORTED and a message naming the node; the process never crashes. When only the
     recorded output shape was wrong, the model is retried with the shape the op computed, so
-    accepted attribute combinations really run."""
-    lo, hi, ranks = ARITY.get(op, (1, 1, [0, 1, 2, 3, 4, 5, 6]))
+    accepted attribute combinations really run. (tests/test_ops_nn.py uses it for the newer ops.)"""
+    lo, hi, ranks = arity
     shapes = st.lists(st.sampled_from(ranks).flatmap(
-        lambda r: st.lists(st.integers(1, 6), min_size=r, max_size=r).map(tuple)), min_size=lo, max_size=hi)
+        lambda r: st.lists(st.integers(1, max_side), min_size=r, max_size=r).map(tuple)), min_size=lo, max_size=hi)
 
-    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=examples, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(in_shapes=shapes, consts=st.lists(st.booleans(), min_size=4, max_size=4),
-           attrs=st.dictionaries(st.sampled_from(ATTR_NAMES[op] or ["x"]), _attr_value, max_size=5),
+           attrs=st.dictionaries(st.sampled_from(attr_names or ["x"]), _attr_value, max_size=max_attrs),
            seed=st.integers(0, 99))
     def run(in_shapes: list, consts: list, attrs: dict, seed: int) -> None:
         rng = np.random.default_rng(seed)
@@ -777,3 +778,8 @@ def test_prepare_never_crashes(engine: runtime.Engine, op: str) -> None:
             return
 
     run()
+
+
+@pytest.mark.parametrize("op", sorted(ATTR_NAMES))
+def test_prepare_never_crashes(engine: runtime.Engine, op: str) -> None:
+    check_prepare_never_crashes(engine, op, ARITY.get(op, (1, 1, [0, 1, 2, 3, 4, 5, 6])), ATTR_NAMES[op])

@@ -410,42 +410,12 @@ FUZZ = {  # op -> (min inputs, max inputs, ranks, attribute names)
 
 @pytest.mark.parametrize("op", sorted(FUZZ))
 def test_prepare_never_crashes(engine, op: str) -> None:
-    """Random shapes and attributes: the load succeeds (and runs) or fails with BAD_MODEL /
-    UNSUPPORTED naming the node; retried with the shape the op computed when only the
-    recorded output shape was wrong (as tests/test_ops.py does for the older ops)."""
-    from test_ops import BAD_MODEL, UNSUPPORTED, Case, _attr_value, _computed_shape
+    """tests/test_ops.py's check (random shapes and attributes: a clean load or a clear refusal
+    naming the node, never a crash) on the newer ops."""
+    from test_ops import check_prepare_never_crashes
 
     lo, hi, ranks, names = FUZZ[op]
-    shapes = st.lists(st.sampled_from(ranks).flatmap(
-        lambda r: st.lists(st.integers(1, 5), min_size=r, max_size=r).map(tuple)), min_size=lo, max_size=hi)
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-    @given(in_shapes=shapes, consts=st.lists(st.booleans(), min_size=4, max_size=4),
-           attrs=st.dictionaries(st.sampled_from(names), _attr_value, max_size=4), seed=st.integers(0, 99))
-    def run(in_shapes: list, consts: list, attrs: dict, seed: int) -> None:
-        rng = np.random.default_rng(seed)
-        ins = [(f"i{k}", rng.uniform(-1, 1, s).astype(np.float32), consts[k] and k > 0)
-               for k, s in enumerate(in_shapes)]
-        floats = tuple(k for k, v in attrs.items() if isinstance(v, list) and v and isinstance(v[0], float))
-        out_shape: tuple[int, ...] = (1,)
-        for _ in range(2):
-            m = Case(op, ins, attrs, floats).sdkm_model([out_shape])
-            try:
-                loaded = engine.load(sdkm.encode(m))
-            except runtime.EngineError as e:
-                assert e.status in (BAD_MODEL, UNSUPPORTED), str(e)
-                assert "n0" in str(e), str(e)
-                computed = _computed_shape(str(e))
-                if computed is None or computed == out_shape:
-                    return
-                out_shape = computed
-                continue
-            with loaded, loaded.session(threads=2) as s:
-                out = s.run({n: a for n, a, c in ins if not c})
-                assert next(iter(out.values())).shape == out_shape
-            return
-
-    run()
+    check_prepare_never_crashes(engine, op, (lo, hi, ranks), names, max_side=5, max_attrs=4, examples=40)
 
 
 # ----------------------------------------------------------------------------- quantized ONNX ops

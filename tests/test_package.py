@@ -352,7 +352,8 @@ def test_aar_classes_and_x86_64_library_run_in_a_jvm(packaged, tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src/JniSmoke.java").write_text(src)
     r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", str(tmp_path / "classes.jar"),
-                        "-d", str(tmp_path / "cls"), str(tmp_path / "src/JniSmoke.java")], capture_output=True, text=True)
+                        "-d", str(tmp_path / "cls"), str(tmp_path / "src/JniSmoke.java"),
+                        str(ROOT / "tests/java/Checks.java")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     x = np.array([[0.5, -1.0, 2.0, 0.25, -0.75, 1.5]], dtype=np.float32)
     r = subprocess.run(["java", "-Xcheck:jni", f"-Dcom.example.tinykit.library.path={tmp_path / 'libtinykit.so'}",
@@ -410,7 +411,8 @@ def test_api_tour_against_the_aar_makes_every_public_call(packaged, tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src/ApiTour.java").write_text(src)
     r = subprocess.run(["javac", "--release", "8", "-Xlint:all", "-Xlint:-options", "-Werror", "-cp",
-                        str(tmp_path / "classes.jar"), "-d", str(tmp_path / "cls"), str(tmp_path / "src/ApiTour.java")],
+                        str(tmp_path / "classes.jar"), "-d", str(tmp_path / "cls"), str(tmp_path / "src/ApiTour.java"),
+                        str(ROOT / "tests/java/Checks.java")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     typed = typed_model(tmp_path / "typed.sdkm")

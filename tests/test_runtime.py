@@ -48,6 +48,42 @@ def test_chain_matches_numpy(threads: int) -> None:
         np.testing.assert_array_equal(y2, np.maximum(-x, 0).reshape(-1))
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_sessions_share_one_pool_of_workers(tmp_path: Path) -> None:
+    """Sessions of one thread count share the process's workers: four 3-thread sessions
+    start 2 workers, not 8; they keep computing exactly, also from several threads at once,
+    and the workers stop with the last session."""
+    sdkm.write(chain_model((4, 9000)), tmp_path / "m.sdkm")
+    code = """if True:
+        import os, sys, threading
+        import numpy as np
+        from sdkbuild.runtime import Engine
+        def count(): return len(os.listdir("/proc/self/task"))
+        x = np.random.default_rng(0).standard_normal((4, 9000)).astype(np.float32)
+        eng = Engine(sys.argv[1])
+        model = eng.load(sys.argv[2])
+        n0 = count()
+        sessions = [model.session(threads=3) for _ in range(4)]
+        for s in sessions:
+            assert (s.run({"x": x})["y"] == np.maximum(x, 0).reshape(-1)).all()
+        n1 = count()
+        bad = []
+        def work(s, sign):
+            for _ in range(50):
+                if not (s.run({"x": sign * x})["y"] == np.maximum(sign * x, 0).reshape(-1)).all():
+                    bad.append(1)
+        ts = [threading.Thread(target=work, args=(s, (-1) ** i)) for i, s in enumerate(sessions)]
+        for t in ts: t.start()
+        for t in ts: t.join()
+        for s in sessions: s.close()
+        print(n1 - n0, len(bad), count() - n0)
+    """
+    r = subprocess.run([sys.executable, "-c", code, str(dev_lib()), str(tmp_path / "m.sdkm")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["2", "0", "0"]
+
+
 def test_load_file_and_memory_equal(tmp_path: Path) -> None:
     m = chain_model()
     p = tmp_path / "m.sdkm"

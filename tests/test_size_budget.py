@@ -49,11 +49,21 @@ ops = {ops}
 
 
 def _make(folder: Path) -> None:
+    import onnx
+    from bindings_helpers import storage_onnx
+
     all_ops = json.dumps(sorted(available_ops().values()))
-    for name, ops, min_sdk in (("noop", '"auto"', 21), ("all", all_ops, 21), ("noop23", '"auto"', 23)):
+    # cast / cast_storage: the Cast op alone, without and with the storage types (an int16-input
+    # model turns the `storage` option on): what the option adds to any build
+    for name, ops, min_sdk in (("noop", '"auto"', 21), ("all", all_ops, 21), ("noop23", '"auto"', 23),
+                               ("cast", '["Cast"]', 21), ("cast_storage", '"auto"', 21)):
         root = folder / name
         root.mkdir()
-        (root / "sdk.toml").write_text(TOML.format(ops=ops, min_sdk=min_sdk))  # "auto" without models: no ops
+        toml = TOML.format(ops=ops, min_sdk=min_sdk)  # "auto" without models: no ops
+        if name == "cast_storage":
+            onnx.save(storage_onnx(), root / "int16.onnx")
+            toml += '\n[models]\nfiles = ["int16.onnx"]\n'
+        (root / "sdk.toml").write_text(toml)
         r = subprocess.run([sys.executable, "-m", "sdkbuild.cli", "build", "--no-bindings", "-j2"], cwd=root,
                            capture_output=True, text=True, timeout=1800)
         (root / "result.json").write_text(json.dumps({"rc": r.returncode, "out": r.stdout + r.stderr}))
@@ -63,7 +73,7 @@ def _make(folder: Path) -> None:
 def sizes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     folder = shared_once(tmp_path_factory, "size-budget", _make)
     out = {}
-    for name in ("noop", "all", "noop23"):
+    for name in ("noop", "all", "noop23", "cast", "cast_storage"):
         res = json.loads((folder / name / "result.json").read_text())
         assert res["rc"] == 0, res["out"][-4000:]
         out[name] = json.loads((folder / name / "build" / "android-arm64-v8a" / "build-info.json").read_text())
@@ -83,6 +93,20 @@ def test_no_op_engine_within_goal(sizes: dict[str, dict]) -> None:
     assert info["ops"] == [] and info["toolchain"]["source"] == "zig"
     assert "threads" in info["features"] and {"fp32", "int8"} <= set(info["features"])
     assert info["sizes"]["stripped"] <= GOAL_NO_OPS, info["sizes"]
+
+
+def test_storage_types_are_an_option_that_follows_the_models(sizes: dict[str, dict]) -> None:
+    """The storage element types (int16, bfloat16, float8, int4, ...) are compiled in only for
+    SDKs whose models use them: not in the no-op or all-ops builds (their figures above are with
+    the option off), in the Cast build of an int16-input model. What the option adds stays
+    small, so the all-ops engine with it is also within the goal."""
+    for name in ("noop", "all", "noop23", "cast"):
+        assert "storage" not in sizes[name]["features"], name
+    on, off = sizes["cast_storage"], sizes["cast"]
+    assert "storage" in on["features"] and on["ops"] == off["ops"] == ["Cast"]
+    added = on["sizes"]["stripped"] - off["sizes"]["stripped"]
+    assert 0 < added <= 8 * KB, (on["sizes"], off["sizes"])
+    assert sizes["all"]["sizes"]["stripped"] + added <= GOAL_ALL_OPS, (sizes["all"]["sizes"], added)
 
 
 def test_no_op_engine_keeps_its_hardening(sizes: dict[str, dict], tmp_path_factory: pytest.TempPathFactory) -> None:

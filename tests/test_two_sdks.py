@@ -124,7 +124,8 @@ def test_two_aars_in_one_jvm_each_run_their_own_model(sdks, tmp_path):
                                                    "assets/betakit/beta.sdkm": "model.sdkm"}, b)
     cp = f"{t / 'classes.jar'}:{b / 'classes.jar'}"
     r = subprocess.run(["javac", "--release", "8", "-Xlint:-options", "-cp", cp, "-d", str(tmp_path / "cls"),
-                        str(ROOT / "tests/java/TwoSdks.java")], capture_output=True, text=True)
+                        str(ROOT / "tests/java/TwoSdks.java"), str(ROOT / "tests/java/Checks.java")],
+                       capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     x_tiny = np.array([[0.5, -1.0, 2.0, 0.25, -0.75, 1.5]], dtype=np.float32)
     x_beta = beta_input()

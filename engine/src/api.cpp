@@ -355,6 +355,12 @@ sdk_status session_io(sdk::Session* s, int32_t index, void* data, uintptr_t size
         *reinterpret_cast<size_t*>(size) = x.bytes;
     } else {
         const bool f32 = id == kSetInputF32 || id == kGetOutputF32;
+#if SDK_FEATURE_STORAGE
+        if (f32 && sdk::is_storage(x.dtype))
+            return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: '%s' has storage dtype %d, not float: use "
+                             "sdk_session_%s with its raw bytes", fn, x.name, static_cast<int>(x.dtype),
+                             output ? "get_output" : "set_input");
+#endif
         const size_t want = f32 ? x.bytes / sdk::dtype_size(x.dtype) : x.bytes;
         if (size != want)
             return set_error(SDK_ERR_INVALID_ARGUMENT, "sdk_%s: %s '%s' has %zu %s, got %zu", fn,

@@ -263,6 +263,43 @@ static void test_parallel_for() {
     }
 }
 
+// Pools of one size share the process's crew of workers: jobs of pools used from several
+// threads at once all complete exactly (one holds the crew, the others run inline), and a
+// pool keeps working after another pool of its crew is destroyed.
+static void test_shared_pools() {
+    g_max_index = 0;
+    for (int round = 0; round < 2; ++round) {
+        const int k = 4;
+        sdk::ThreadPool* pools[k];
+        for (auto& p : pools) p = sdk::pool_create(2);
+        std::vector<int> bad(k, 0);
+        std::vector<std::thread> threads;
+        for (int t = 0; t < k; ++t) {
+            threads.emplace_back([&, t] {
+                sdk::pool_set_running(pools[t], 1);
+                for (int rep = 0; rep < 300; ++rep) {
+                    const int64_t n = 1000 + 37 * t + rep;
+                    std::vector<int> hits(static_cast<size_t>(n), 0);
+                    SumArg a{&hits};
+                    sdk::parallel_for(pools[t], n, 8, mark, &a);
+                    for (int64_t i = 0; i < n; ++i)
+                        if (hits[i] != 1) bad[t] = 1;
+                    if (rep == 150) sdk::pool_set_running(pools[t], 0);
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        for (int t = 0; t < k; ++t) CHECK(bad[t] == 0);
+        sdk::pool_destroy(pools[0]);
+        std::vector<int> hits(5000, 0);
+        SumArg a{&hits};
+        sdk::parallel_for(pools[1], 5000, 8, mark, &a);
+        for (int h : hits) CHECK(h == 1);
+        for (int t = 1; t < k; ++t) sdk::pool_destroy(pools[t]);
+    }
+    CHECK(g_max_index < 2);
+}
+
 static void test_planner() {
     std::mt19937 rng(42);
     for (int iter = 0; iter < 300; ++iter) {
@@ -308,6 +345,7 @@ int main(int argc, char** argv) {
     }
     test_build_info();
     test_parallel_for();
+    test_shared_pools();
     test_planner();
     test_model(argv[1]);
     if (sdk::find_op("Relu") && sdk::find_op("Reshape")) {

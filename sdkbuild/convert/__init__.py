@@ -34,6 +34,7 @@ from .compress import NO_COMPRESSION, Compression
 from .export import to_sdkm
 from .f16 import widen_float16
 from .importer import Importer
+from .storage import widen_storage
 
 _I8 = 2  # sdkm dtype code of int8
 _REFIT_SAMPLES = 1024  # calibration samples used to refit pruned layers (bounds the time)
@@ -131,10 +132,13 @@ def convert_model_report(
     meta: dict | None = None,
 ) -> tuple[sdkm.Model, ConversionReport]:
     model, widened = widen_float16(model)
+    model, stored = widen_storage(model)
     imp = Importer(model, input_shapes)
     opset = imp.opset
     g = imp.run()
     stats = {"float16 computed as float32": widened, **imp.rewrites}
+    if stored:
+        stats["storage types computed wide"] = stored
     stats.update(passes.run_all(g))
     full_meta = {"producer": f"sdkbuild {__version__}", "opset": opset}
     full_meta.update(meta or {})

@@ -30,6 +30,15 @@ def attr_value(node: onnx.NodeProto, name: str, default=None):
     return default
 
 
+def _storage_codes() -> tuple[set[int], set[np.dtype]]:
+    from .storage import WIDE
+
+    return set(WIDE), {_np_dtype(c) for c in WIDE}
+
+
+_STORAGE_CODES, _STORAGE_NP = set(), set()
+
+
 def _np_dtype(onnx_type: int) -> np.dtype:
     return np.dtype(helper.tensor_dtype_to_np_dtype(onnx_type))
 
@@ -115,7 +124,14 @@ def evaluate(node: onnx.NodeProto, ins: Arrays, opset: int) -> list[np.ndarray] 
     if op == "Identity":
         return [x]
     if op == "Cast":
-        return [x.astype(_np_dtype(attr_value(node, "to")))]
+        to = int(attr_value(node, "to"))
+        if to in _STORAGE_CODES or np.asarray(x).dtype in _STORAGE_NP:  # ONNX's semantics (saturate, round_mode)
+            from onnx.reference.ops.op_cast import cast_to
+
+            rm = attr_value(node, "round_mode", "up")
+            return [cast_to(np.asarray(x), to, bool(attr_value(node, "saturate", 1)),
+                            rm.decode() if isinstance(rm, bytes) else rm)]
+        return [x.astype(_np_dtype(to))]
     if op == "Gather":
         return [np.take(x, ins[1].astype(np.int64), axis=attr_value(node, "axis", 0))]
     if op == "Unsqueeze":
@@ -236,3 +252,6 @@ def _reference(node: onnx.NodeProto, ins: Arrays, opset: int) -> list[np.ndarray
     except Exception as e:  # the reference kernels raise whatever numpy raises on bad input
         raise ValueError(f"{type(e).__name__}: {e}") from None
     return [np.asarray(r) for r in res]
+
+
+_STORAGE_CODES, _STORAGE_NP = _storage_codes()

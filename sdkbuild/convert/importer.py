@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 from onnx import defs, numpy_helper
 
+from .. import sdkm
 from ..errors import SdkbuildError
 from . import fold, registry, shapes
 from .fold import attr_value
@@ -36,7 +37,7 @@ UPGRADE_TO = 13  # older models are upgraded to this opset before import
 ONNX_DOMAINS = ("", "ai.onnx")
 MAX_TENSOR_BYTES = (1 << 31) - 1  # the engine's limit on one tensor (loader.cpp)
 INPUT_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.float64, np.int64, np.int32, np.uint8, np.int8,
-                                      np.bool_)}
+                                      np.bool_)} | set(sdkm.STORAGE_DTYPES.values())
 
 
 

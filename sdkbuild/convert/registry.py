@@ -44,6 +44,10 @@ class OnnxOp:
 
 
 ANY_DTYPE = frozenset({"float32", "float16", "int64", "int32", "int8", "uint8", "bool"})
+# the storage types (engine option `storage`): only Cast takes them (sdkbuild/convert/storage.py)
+STORAGE_DTYPE_NAMES = frozenset({"int16", "uint16", "uint32", "uint64", "bfloat16", "float8_e4m3fn", "float8_e4m3fnuz",
+                                 "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu", "float4_e2m1fn", "int4", "uint4",
+                                 "int2", "uint2"})
 
 
 @dataclass(frozen=True)

@@ -22,29 +22,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.util.Arrays;
 
-public class ApiTour {
-    interface Body {
-        void run() throws Exception;
-    }
-
-    static <T extends Throwable> T expect(Class<T> type, Body body) {
-        try {
-            body.run();
-        } catch (Throwable t) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-            throw new AssertionError("expected " + type.getName() + ", got " + t, t);
-        }
-        throw new AssertionError("expected " + type.getName() + ", nothing was thrown");
-    }
-
-    static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new AssertionError(what);
-        }
-    }
-
+public class ApiTour extends Checks {
     public static void main(String[] args) throws Exception {
         File aar = new File(args[0]);
         long offset = Long.parseLong(args[1]);

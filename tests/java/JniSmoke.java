@@ -16,49 +16,7 @@ import java.nio.file.Paths;
 import java.util.Arrays;
 import java.util.Set;
 
-public class JniSmoke {
-    interface Body {
-        void run() throws Exception;
-    }
-
-    static <T extends Throwable> T expect(Class<T> type, Body body) {
-        try {
-            body.run();
-        } catch (Throwable t) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-            throw new AssertionError("expected " + type.getName() + ", got " + t, t);
-        }
-        throw new AssertionError("expected " + type.getName() + ", nothing was thrown");
-    }
-
-    static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new AssertionError(what);
-        }
-    }
-
-    static float[] parse(String csv) {
-        String[] parts = csv.split(",");
-        float[] v = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            v[i] = Float.parseFloat(parts[i]);
-        }
-        return v;
-    }
-
-    static String csv(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append(Float.toString(v[i]));
-        }
-        return sb.toString();
-    }
-
+public class JniSmoke extends Checks {
     static int liveResources() throws Exception {
         Class<?> c = Class.forName("com.example.jnikit.NativeResource");
         Field f = c.getDeclaredField("LIVE");
@@ -168,6 +126,10 @@ public class JniSmoke {
         System.out.println("corrupt_model=" + crc.getStatusName() + "|" + crc.getMessage());
         SdkException missing = expect(SdkException.class, () -> Model.load(path + ".missing"));
         System.out.println("missing_file=" + missing.getStatusName() + "|" + missing.getMessage());
+        if (args.length > 2) {  // a model with an int16 input (a storage type): refused at load
+            SdkException storage = expect(SdkException.class, () -> Model.load(args[2]));
+            System.out.println("storage_model=" + storage.getStatusName() + "|" + storage.getMessage());
+        }
         expect(NullPointerException.class, () -> Model.load((String) null));
 
         Model model = Model.load(path);

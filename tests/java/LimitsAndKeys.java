@@ -20,25 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.Arrays;
 
-public class LimitsAndKeys {
-    interface Body {
-        void run() throws Exception;
-    }
-
+public class LimitsAndKeys extends Checks {
     interface Loader {
         Model load(ModelOptions options) throws Exception;
-    }
-
-    static <T extends Throwable> T expect(Class<T> type, Body body) {
-        try {
-            body.run();
-        } catch (Throwable t) {
-            if (type.isInstance(t)) {
-                return type.cast(t);
-            }
-            throw new AssertionError("expected " + type.getName() + ", got " + t, t);
-        }
-        throw new AssertionError("expected " + type.getName() + ", nothing was thrown");
     }
 
     static SdkException expectStatus(int status, Body body) {
@@ -46,12 +30,6 @@ public class LimitsAndKeys {
         check(e.getStatus() == status, "expected " + SdkException.statusName(status) + ", got " + e);
         check(!e.getMessage().contains("sdk_"), "a C name in " + e.getMessage());
         return e;
-    }
-
-    static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new AssertionError(what);
-        }
     }
 
     static float[] run(Model model, float[] input) throws SdkException {

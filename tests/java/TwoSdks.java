@@ -1,24 +1,7 @@
 // Two SDKs built by sdkbuild in one JVM (tests/test_two_sdks.py): TinyKit (com.example.tinykit)
 // and BetaKit (org.beta.kit), each with its own native library, engine and op set.
 // Prints key=value lines; any failed check throws.
-public class TwoSdks {
-    static float[] parse(String csv) {
-        String[] parts = csv.split(",");
-        float[] v = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            v[i] = Float.parseFloat(parts[i]);
-        }
-        return v;
-    }
-
-    static String csv(float[] v) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < v.length; i++) {
-            sb.append(i > 0 ? "," : "").append(Float.toString(v[i]));
-        }
-        return sb.toString();
-    }
-
+public class TwoSdks extends Checks {
     static String ops(String buildInfo) {
         int start = buildInfo.indexOf("\"ops\":");
         return buildInfo.substring(start + 6, buildInfo.indexOf(']', start) + 1);

@@ -62,7 +62,28 @@ typedef enum sdk_dtype {
     SDK_DTYPE_U8 = 4,
     SDK_DTYPE_I64 = 5,
     SDK_DTYPE_BOOL = 6, /* one byte, 0 or 1 */
-    SDK_DTYPE_F16 = 7   /* IEEE half precision */
+    SDK_DTYPE_F16 = 7,  /* IEEE half precision */
+    /* Storage types (engine builds with the `storage` option, which sdkbuild turns on only
+     * when a model has such tensors; a build without it refuses a model using them with
+     * SDK_ERR_BAD_MODEL "unknown dtype N"). The engine holds and converts them (Cast, ONNX semantics) but
+     * computes with wider types. Sub-byte types are packed as ONNX packs them: element 0 in
+     * the lowest bits of byte 0; byte_size = ceil(count * bits / 8). The _f32 convenience
+     * calls refuse them (SDK_ERR_INVALID_ARGUMENT): pass the raw bytes. */
+    SDK_DTYPE_I16 = 8,
+    SDK_DTYPE_U16 = 9,
+    SDK_DTYPE_U32 = 10,
+    SDK_DTYPE_U64 = 11,
+    SDK_DTYPE_BF16 = 12,          /* bfloat16 */
+    SDK_DTYPE_F8E4M3FN = 13,      /* float8: 4 exponent bits, 3 mantissa bits, no Inf, NaN 0x7f/0xff */
+    SDK_DTYPE_F8E4M3FNUZ = 14,    /* as E4M3FN, bias 8, one NaN (0x80), no -0 */
+    SDK_DTYPE_F8E5M2 = 15,        /* IEEE-like: Inf and NaN */
+    SDK_DTYPE_F8E5M2FNUZ = 16,    /* bias 16, one NaN (0x80), no Inf, no -0 */
+    SDK_DTYPE_F8E8M0 = 17,        /* power of two 2^(code - 127), NaN 0xff (microscaling scales) */
+    SDK_DTYPE_F4E2M1 = 18,        /* float4, two per byte */
+    SDK_DTYPE_I4 = 19,            /* two per byte */
+    SDK_DTYPE_U4 = 20,
+    SDK_DTYPE_I2 = 21,            /* four per byte */
+    SDK_DTYPE_U2 = 22
 } sdk_dtype;
 
 #define SDK_MAX_RANK 6

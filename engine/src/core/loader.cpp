@@ -281,6 +281,9 @@ sdk_status Loader::tensor(int32_t i) {
         if (bytes > kMaxTensorBytes) return bad("too large (over 2 GiB)");
         x.shape.dims[k] = d;
     }
+#if SDK_FEATURE_STORAGE
+    if (const int bits = dtype_subbits(x.dtype)) bytes = (bytes * bits + 7) / 8;  // packed
+#endif
     x.bytes = static_cast<size_t>(bytes);
     uint64_t doff = rd64(r + 32), dsize = rd64(r + 40);
     const uint32_t encoding = rd32(r + 52);
@@ -511,6 +514,16 @@ sdk_status Loader::ops_and_prepare() {
     for (int32_t i = 0; i < m->num_nodes; ++i) {
         Node& n = m->nodes[i];
         ctx = PrepareContext{m, &n};
+#if SDK_FEATURE_STORAGE
+        if (!str_eq(n.type, "Cast")) {  // storage types are held and converted, never computed with
+            for (int k = 0; k < n.num_inputs + n.num_outputs; ++k) {
+                const Tensor* x = m->io_tensors[n.io_offset + k];
+                if (x && is_storage(x->dtype))
+                    return set_error(SDK_ERR_UNSUPPORTED, "node '%s' (%s): tensor '%s' has a storage dtype (%d), "
+                                     "which only Cast takes", n.name, n.type, x->name, static_cast<int>(x->dtype));
+            }
+        }
+#endif
         sdk_status st = n.op->prepare(ctx);
         if (st != SDK_OK) return st;
         if (!n.op->run && !(n.op->flags & kOpAlias))

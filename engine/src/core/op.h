@@ -54,18 +54,45 @@
 namespace sdk {
 
 // Codes as stored in .sdkm files and in sdk_dtype. BOOL is one byte holding 0 or 1.
-enum class DType : uint8_t { F32 = 1, I8 = 2, I32 = 3, U8 = 4, I64 = 5, BOOL = 6, F16 = 7 };
+// Codes 8..22 are storage types (sdk_dtype): only with SDK_FEATURE_STORAGE, only Cast reads
+// or writes them (the loader refuses them on any other op).
+enum class DType : uint8_t {
+    F32 = 1, I8 = 2, I32 = 3, U8 = 4, I64 = 5, BOOL = 6, F16 = 7,
+    I16 = 8, U16 = 9, U32 = 10, U64 = 11, BF16 = 12, F8E4M3FN = 13, F8E4M3FNUZ = 14, F8E5M2 = 15,
+    F8E5M2FNUZ = 16, F8E8M0 = 17, F4E2M1 = 18, I4 = 19, U4 = 20, I2 = 21, U2 = 22
+};
+constexpr int kMaxComputeDType = 7;
+#if SDK_FEATURE_STORAGE
+constexpr int kMaxDType = 22;
+#else
 constexpr int kMaxDType = 7;
+#endif
 
+// Bytes per element (1 for the sub-byte storage types: see dtype_bits).
 inline size_t dtype_size(DType t) {
     switch (t) {
         case DType::F32:
         case DType::I32: return 4;
         case DType::I64: return 8;
         case DType::F16: return 2;
+#if SDK_FEATURE_STORAGE
+        case DType::U32: return 4;
+        case DType::U64: return 8;
+        case DType::I16:
+        case DType::U16:
+        case DType::BF16: return 2;
+#endif
         default: return 1;
     }
 }
+
+#if SDK_FEATURE_STORAGE
+inline bool is_storage(DType t) { return static_cast<int>(t) > kMaxComputeDType; }
+// Bits per element of the packed sub-byte types, 0 for the others.
+inline int dtype_subbits(DType t) {
+    return t == DType::F4E2M1 || t == DType::I4 || t == DType::U4 ? 4 : (t == DType::I2 || t == DType::U2 ? 2 : 0);
+}
+#endif
 
 constexpr int kMaxRank = SDK_MAX_RANK;
 

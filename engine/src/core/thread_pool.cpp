@@ -37,17 +37,21 @@ int current_thread_index() { return 0; }
 // parallel_for, so an engine whose ops never call it (e.g. a build without ops) links no
 // worker code and none of its pthread imports; a session that never runs starts no threads.
 //
+// One crew of workers per pool size is shared by every session of the process (a
+// ThreadPool is the session's handle on it): N sessions of 2 threads start 1 worker, not N.
+// A job takes the crew for itself (Crew::busy); a parallel_for that finds it taken (another
+// session's run on another thread, or a nested call from a callback) runs inline.
+//
 // Hand-off: a run is ~60 ops, each one or more parallel_for calls a few to a few hundred
 // µs long, so a futex sleep/wake per job (tens of µs on a loaded or idle core alike) ate
 // the gain of the second thread. Jobs are published with atomics; a worker that finished
 // a job spins on the job generation for kSpinNs (pause/yield) before it sleeps on the
 // condvar, and the caller spin-waits for the workers to finish the job (they are running
 // it, so that wait is short). Idle between runs, a worker burns at most kSpinNs.
-struct ThreadPool {
-    int threads;  // requested, including the caller (sizes the per-thread scratch)
+struct Crew {
+    int threads;  // including the caller
     int started;  // workers actually running
-    void (*stop)(ThreadPool*);  // set once the workers started (stop_workers)
-    void (*wake)(ThreadPool*);  // likewise (wake_workers): no pthread code linked without parallel_for
+    int refs;     // pools attached (g_crews_mu)
     pthread_t* workers;
     void* starts;  // WorkerStart per worker
     pthread_mutex_t mu;
@@ -58,7 +62,6 @@ struct ThreadPool {
     void* arg;
     int64_t n;
     int64_t chunk;
-    bool busy;  // a job is running: nested parallel_for runs inline
     // the atomics on their own cache lines (padding, not alignas: calloc gives 16-byte
     // alignment): spinning workers poll generation while chunks are claimed via `next`
     char pad0[64];
@@ -67,12 +70,24 @@ struct ThreadPool {
     alignas(8) uint64_t generation;  // bumped per job; workers wait for a change
     int sleepers;         // workers in (or entering) the condvar wait
     bool stopping;
-    int running;          // a session run is in progress (pool_set_running): workers keep spinning
+    int running;          // session runs in progress (pool_set_running): workers keep spinning
+    int busy;             // a job holds the crew (taken with an atomic exchange)
     char pad1[64];
     alignas(8) int64_t next;  // atomically claimed chunk start (jobs of more than 64 chunks)
     uint64_t claimed;         // chunk i done or running: bit i (jobs of up to 64 chunks)
     char pad2[64];
     int active;  // workers still inside the job
+};
+
+// What pool_create makes: the core (pool_create/destroy/threads/set_running) touches only
+// `threads` and the two hooks, set once the pool attached to a crew (attach).
+struct ThreadPool {
+    int threads;  // requested, including the caller (sizes the per-thread scratch)
+    void (*stop)(ThreadPool*);         // detach
+    void (*wake)(ThreadPool*, int on);  // run_state
+    Crew* crew;
+    int in_run;    // between pool_set_running(1) and (0)
+    int counted;   // this pool's run is counted in crew->running
 };
 
 namespace {
@@ -95,7 +110,7 @@ int64_t now_ns() {
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-inline bool claim(ThreadPool* p, int64_t c) {
+inline bool claim(Crew* p, int64_t c) {
     const uint64_t bit = uint64_t(1) << c;
     // a plain load first: a thread looking for work mostly meets chunks already taken
     if (__atomic_load_n(&p->claimed, __ATOMIC_RELAXED) & bit) return false;
@@ -112,7 +127,7 @@ inline bool claim(ThreadPool* p, int64_t c) {
 // either thread at random and a 14x14 depthwise layer after a 1x1 ran no faster on 2
 // threads than on 1 (its inputs came from the other core's cache). A late thread (e.g. a
 // preempted worker) still has its share taken over by the others.
-void run_chunks(ThreadPool* p, int index, int threads) {
+void run_chunks(Crew* p, int index, int threads) {
     const int64_t n = p->n, chunk = p->chunk;
     const int64_t nch = (n + chunk - 1) / chunk;
     if (nch <= 64) {
@@ -131,18 +146,31 @@ void run_chunks(ThreadPool* p, int index, int threads) {
     }
 }
 
+// Wakes every sleeping worker. The broadcast comes after the unlock: a worker woken while
+// the caller still held `mu` blocked on it at once (a second futex sleep and wake per
+// worker at the start of every run after an idle period). Taking and releasing `mu` first
+// still closes the race with a worker between its sleepers++ and its condvar wait (it
+// holds `mu` until the wait releases it).
+void wake_sleepers(Crew* p) {
+    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_mutex_unlock(&p->mu);
+        pthread_cond_broadcast(&p->work_cv);
+    }
+}
+
 struct WorkerStart {
-    ThreadPool* pool;
+    Crew* crew;
     int index;
 };
 
 // Waits for a generation other than `seen` (or stop): spin first, then the condvar.
-// Returns the new generation, or 0 when the pool stops. While a run is in progress
+// Returns the new generation, or 0 when the crew stops. While a run is in progress
 // (pool_set_running) a worker spins without a deadline, so an op that does not split (or a
 // slow one on the caller) never sends it to sleep mid-run; a run that starts wakes sleeping
 // workers at once (they then spin), so the wake-up latency of an idle core overlaps the
 // run's first ops instead of stalling its first parallel job.
-uint64_t wait_for_job(ThreadPool* p, uint64_t seen) {
+uint64_t wait_for_job(Crew* p, uint64_t seen) {
 spin:
     int64_t deadline = 0;
     for (int spins = 0;; ++spins) {
@@ -166,7 +194,8 @@ spin:
     }
     // Sleep. sleepers++ (seq_cst) before re-reading generation pairs with the caller's
     // generation++ (seq_cst) before reading sleepers: either we see the new job, or the
-    // caller sees us and broadcasts under mu (which we hold until cond_wait releases it).
+    // caller sees us and takes mu (which we hold until cond_wait releases it) before its
+    // broadcast.
     pthread_mutex_lock(&p->mu);
     __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
     uint64_t g;
@@ -181,7 +210,7 @@ spin:
 }
 
 void* worker_main(void* arg) {
-    ThreadPool* p = static_cast<WorkerStart*>(arg)->pool;
+    Crew* p = static_cast<WorkerStart*>(arg)->crew;
     const uintptr_t index = static_cast<uintptr_t>(static_cast<WorkerStart*>(arg)->index);
     // a worker whose index cannot be set would share the caller's scratch: it sits the jobs out
     const bool can_work = pthread_setspecific(g_index_key, reinterpret_cast<void*>(index + 1)) == 0;
@@ -195,7 +224,29 @@ void* worker_main(void* arg) {
     return nullptr;
 }
 
-void stop_workers(ThreadPool* p) {
+// The crews of the process, one per pool size (g_crews_mu). A handful of sizes at most.
+constexpr int kMaxCrews = 8;
+Crew* g_crews[kMaxCrews];
+pthread_mutex_t g_crews_mu = PTHREAD_MUTEX_INITIALIZER;
+
+Crew* crew_start(int threads) {
+    Crew* p = alloc_array<Crew>(1);
+    if (!p) return nullptr;
+    p->threads = threads;
+    pthread_mutex_init(&p->mu, nullptr);
+    pthread_cond_init(&p->work_cv, nullptr);
+    p->workers = alloc_array<pthread_t>(threads - 1);
+    WorkerStart* starts = alloc_array<WorkerStart>(threads - 1);
+    p->starts = starts;
+    for (int i = 0; p->workers && starts && i < threads - 1; ++i) {
+        starts[i] = WorkerStart{p, i + 1};
+        if (pthread_create(&p->workers[i], nullptr, worker_main, &starts[i]) != 0) break;
+        ++p->started;
+    }
+    return p;
+}
+
+void crew_stop(Crew* p) {
     pthread_mutex_lock(&p->mu);
     __atomic_store_n(&p->stopping, true, __ATOMIC_SEQ_CST);
     pthread_cond_broadcast(&p->work_cv);
@@ -205,32 +256,54 @@ void stop_workers(ThreadPool* p) {
     pthread_mutex_destroy(&p->mu);
     free(p->workers);
     free(p->starts);
+    free(p);
 }
 
-// A run starts (pool_set_running): wake sleeping workers so they spin until its first job.
-void wake_workers(ThreadPool* p) {
-    // running (seq_cst, stored by the caller) before reading sleepers pairs with the
-    // worker's sleepers++ before re-reading running (see wait_for_job)
-    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST) > 0) {
-        pthread_mutex_lock(&p->mu);
-        pthread_cond_broadcast(&p->work_cv);
-        pthread_mutex_unlock(&p->mu);
-    }
+// pool_set_running: a session run starts (on = 1: sleeping workers wake and spin until its
+// first job) or ends. Counted per crew: sessions on other threads may run at the same time.
+void run_state(ThreadPool* pool, int on) {
+    Crew* p = pool->crew;
+    if (!p || on == pool->counted) return;
+    pool->counted = on;
+    // running (seq_cst) before reading sleepers pairs with the worker's sleepers++ before
+    // re-reading running (see wait_for_job)
+    __atomic_add_fetch(&p->running, on ? 1 : -1, __ATOMIC_SEQ_CST);
+    if (on) wake_sleepers(p);
 }
 
-void start_workers(ThreadPool* p) {
-    pthread_mutex_init(&p->mu, nullptr);
-    pthread_cond_init(&p->work_cv, nullptr);
-    p->stop = stop_workers;
-    p->wake = wake_workers;
-    p->workers = alloc_array<pthread_t>(p->threads - 1);
-    WorkerStart* starts = alloc_array<WorkerStart>(p->threads - 1);
-    p->starts = starts;
-    for (int i = 0; p->workers && starts && i < p->threads - 1; ++i) {
-        starts[i] = WorkerStart{p, i + 1};
-        if (pthread_create(&p->workers[i], nullptr, worker_main, &starts[i]) != 0) break;
-        ++p->started;
+// pool_destroy: the last pool of a crew stops its workers.
+void detach(ThreadPool* pool) {
+    run_state(pool, 0);
+    Crew* p = pool->crew;
+    if (!p) return;
+    pthread_mutex_lock(&g_crews_mu);
+    const bool last = --p->refs == 0;
+    if (last)
+        for (Crew*& c : g_crews)
+            if (c == p) c = nullptr;
+    pthread_mutex_unlock(&g_crews_mu);
+    if (last) crew_stop(p);
+}
+
+// The pool's first parallel job: attach it to the crew of its size (started on first use).
+void attach(ThreadPool* pool) {
+    pool->stop = detach;
+    pool->wake = run_state;
+    pthread_mutex_lock(&g_crews_mu);
+    Crew** slot = nullptr;
+    for (Crew*& c : g_crews) {
+        if (c && c->threads == pool->threads) {
+            pool->crew = c;
+            break;
+        }
+        if (!c && !slot) slot = &c;
     }
+    // no free slot (more than kMaxCrews sizes in use): a crew of its own, never shared
+    if (!pool->crew && (pool->crew = crew_start(pool->threads)) && slot) *slot = pool->crew;
+    if (pool->crew) ++pool->crew->refs;
+    pthread_mutex_unlock(&g_crews_mu);
+    // a run in progress counts on the crew from now on (pool_set_running came before attach)
+    run_state(pool, pool->in_run);
 }
 
 }  // namespace
@@ -253,17 +326,18 @@ int pool_threads(const ThreadPool* pool) { return pool ? pool->threads : 1; }
 
 void pool_set_running(ThreadPool* p, int on) {
     if (!p) return;
-    __atomic_store_n(&p->running, on, __ATOMIC_SEQ_CST);
-    if (on && p->wake) p->wake(p);  // only once workers exist
+    p->in_run = on;
+    if (p->wake) p->wake(p, on);  // only once attached to a crew
 }
 
-void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* arg) {
+void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, void* arg) {
     if (n <= 0) return;
     if (grain < 1) grain = 1;
-    if (p && !p->stop && n >= 2 * grain) start_workers(p);  // the first parallel job (see ThreadPool)
-    // busy is set for the whole job, so a nested call from a callback (caller or worker)
-    // runs inline
-    if (!p || p->started == 0 || p->busy || n < 2 * grain) {
+    if (pool && !pool->stop && n >= 2 * grain) attach(pool);  // the first parallel job (see Crew)
+    Crew* p = pool ? pool->crew : nullptr;
+    // busy is held for the whole job, so a nested call from a callback (caller or worker)
+    // and a job of another session sharing the crew run inline
+    if (!p || p->started == 0 || n < 2 * grain || __atomic_exchange_n(&p->busy, 1, __ATOMIC_ACQUIRE)) {
         fn(arg, 0, n);
         return;
     }
@@ -273,7 +347,6 @@ void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* 
     int64_t chunk = (n + threads - 1) / threads;
     if (chunk >= 4 * grain) chunk = (n + 4 * threads - 1) / (4 * threads);
     if (chunk < grain) chunk = grain;
-    p->busy = true;
     p->fn = fn;
     p->arg = arg;
     p->n = n;
@@ -282,11 +355,7 @@ void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* 
     __atomic_store_n(&p->claimed, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&p->active, p->started, __ATOMIC_RELAXED);
     __atomic_add_fetch(&p->generation, 1, __ATOMIC_SEQ_CST);  // publishes the job (see wait_for_job)
-    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST) > 0) {
-        pthread_mutex_lock(&p->mu);
-        pthread_cond_broadcast(&p->work_cv);
-        pthread_mutex_unlock(&p->mu);
-    }
+    wake_sleepers(p);
     run_chunks(p, 0, static_cast<int>(threads));
     // The workers are awake and on this job: spin; yield the core now and then in case
     // one of them was preempted (more threads than free cores).
@@ -294,7 +363,7 @@ void parallel_for(ThreadPool* p, int64_t n, int64_t grain, ParallelFn fn, void* 
         cpu_relax();
         if ((spins & 15) == 15) sched_yield();
     }
-    p->busy = false;
+    __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
 }
 
 #else  // !SDK_FEATURE_THREADS

@@ -1,5 +1,7 @@
-// A small pthread pool behind sdk::parallel_for (op.h). One pool per session; the
-// calling thread works too, so a pool of N threads starts N - 1 workers.
+// A small pthread pool behind sdk::parallel_for (op.h). One pool per session, a handle on
+// the process's crew of workers for its size (shared by every session of that size: N
+// sessions of 2 threads start one worker); the calling thread works too, so a crew of N
+// threads has N - 1 workers. A job of one session runs inline while another holds the crew.
 #pragma once
 
 #include "core/op.h"

@@ -16,22 +16,11 @@ sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     return SDK_OK;
 }
 
-#if SDK_FEATURE_FP32
-void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
+inline void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
     ref::clip_f32(static_cast<const float*>(x), static_cast<float*>(y), n, p.lo, p.hi);
-}
-#endif
-
-sdk_status prepare(PrepareContext& ctx) {
-    unary::Kernels k;
-#if SDK_FEATURE_FP32
-    k.f32 = kernel;
-#endif
-    k.lut = true;
-    return unary::prepare(ctx, parse, k);
 }
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_clip = {"Clip", sdk::prepare, sdk::unary::run, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_clip = {"Clip", sdk::unary::prepare_with<sdk::kernel, sdk::parse, true>, sdk::unary::run, sdk::kOpInplace};

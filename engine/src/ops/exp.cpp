@@ -6,22 +6,11 @@
 namespace sdk {
 namespace {
 
-#if SDK_FEATURE_FP32
-void kernel(const void* x, void* y, int64_t n, const unary::Params&) {
+inline void kernel(const void* x, void* y, int64_t n, const unary::Params&) {
     exp_best_f32(static_cast<const float*>(x), static_cast<float*>(y), n);
-}
-#endif
-
-sdk_status prepare(PrepareContext& ctx) {
-    unary::Kernels k;
-#if SDK_FEATURE_FP32
-    k.f32 = kernel;
-#endif
-    k.lut = true;
-    return unary::prepare(ctx, nullptr, k);
 }
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_exp = {"Exp", sdk::prepare, sdk::unary::run, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_exp = {"Exp", sdk::unary::prepare_with<sdk::kernel, nullptr, true>, sdk::unary::run, sdk::kOpInplace};

@@ -13,11 +13,9 @@
 namespace sdk {
 namespace {
 
-#if SDK_FEATURE_FP32
-void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
+inline void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
     gelu_best_f32(static_cast<const float*>(x), static_cast<float*>(y), n, p.alpha != 0.0f);
 }
-#endif
 
 sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     const char* a = ctx.attr_string("approximate", "none");
@@ -27,16 +25,7 @@ sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     return SDK_OK;
 }
 
-sdk_status prepare(PrepareContext& ctx) {
-    unary::Kernels k;
-#if SDK_FEATURE_FP32
-    k.f32 = kernel;
-#endif
-    k.lut = true;
-    return unary::prepare(ctx, parse, k);
-}
-
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_gelu = {"Gelu", sdk::prepare, sdk::unary::run, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_gelu = {"Gelu", sdk::unary::prepare_with<sdk::kernel, sdk::parse, true>, sdk::unary::run, sdk::kOpInplace};

@@ -7,14 +7,12 @@
 namespace sdk {
 namespace {
 
-#if SDK_FEATURE_FP32
-void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
+inline void kernel(const void* x, void* y, int64_t n, const unary::Params& p) {
     const float* a = static_cast<const float*>(x);
     uint8_t* b = static_cast<uint8_t*>(y);
     const float pos = p.alpha != 0.0f ? INFINITY : NAN, neg = p.beta != 0.0f ? -INFINITY : NAN;
     for (int64_t i = 0; i < n; ++i) b[i] = a[i] == pos || a[i] == neg;  // NaN never compares equal
 }
-#endif
 
 sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     int32_t pos = 1, neg = 1;
@@ -26,16 +24,7 @@ sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     return SDK_OK;
 }
 
-sdk_status prepare(PrepareContext& ctx) {
-    unary::Kernels k;
-#if SDK_FEATURE_FP32
-    k.f32 = kernel;
-#endif
-    k.to_bool = true;
-    return unary::prepare(ctx, parse, k);
-}
-
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_isinf = {"IsInf", sdk::prepare, sdk::unary::run, sdk::kOpNone};
+extern const sdk::OpDef sdk_op_isinf = {"IsInf", sdk::unary::prepare_with<sdk::kernel, sdk::parse, false, true>, sdk::unary::run, sdk::kOpNone};

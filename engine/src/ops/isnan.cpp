@@ -5,24 +5,13 @@
 namespace sdk {
 namespace {
 
-#if SDK_FEATURE_FP32
-void kernel(const void* x, void* y, int64_t n, const unary::Params&) {
+inline void kernel(const void* x, void* y, int64_t n, const unary::Params&) {
     const float* a = static_cast<const float*>(x);
     uint8_t* b = static_cast<uint8_t*>(y);
     for (int64_t i = 0; i < n; ++i) b[i] = a[i] != a[i];
-}
-#endif
-
-sdk_status prepare(PrepareContext& ctx) {
-    unary::Kernels k;
-#if SDK_FEATURE_FP32
-    k.f32 = kernel;
-#endif
-    k.to_bool = true;
-    return unary::prepare(ctx, nullptr, k);
 }
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_isnan = {"IsNaN", sdk::prepare, sdk::unary::run, sdk::kOpNone};
+extern const sdk::OpDef sdk_op_isnan = {"IsNaN", sdk::unary::prepare_with<sdk::kernel, nullptr, false, true>, sdk::unary::run, sdk::kOpNone};

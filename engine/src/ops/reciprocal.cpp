@@ -7,19 +7,9 @@
 namespace sdk {
 namespace {
 
-#if SDK_FEATURE_FP32
 inline float f32(float x) { return 1.0f / x; }
-#endif
-
-sdk_status prepare(PrepareContext& ctx) {
-    unary::Kernels k;
-#if SDK_FEATURE_FP32
-    k.f32 = unary::map_f32<f32>;
-#endif
-    return unary::prepare(ctx, nullptr, k);
-}
 
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_reciprocal = {"Reciprocal", sdk::prepare, sdk::unary::run, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_reciprocal = {"Reciprocal", sdk::unary::prepare_f32<sdk::f32>, sdk::unary::run, sdk::kOpInplace};

@@ -7,9 +7,7 @@
 namespace sdk {
 namespace {
 
-#if SDK_FEATURE_FP32
 inline float f32(float x, const unary::Params& p) { return x <= 0.0f ? p.gamma * (p.alpha * expf(x) - p.alpha) : p.gamma * x; }
-#endif
 
 sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     sdk_status st;
@@ -18,16 +16,7 @@ sdk_status parse(PrepareContext& ctx, unary::Params* p) {
     return SDK_OK;
 }
 
-sdk_status prepare(PrepareContext& ctx) {
-    unary::Kernels k;
-#if SDK_FEATURE_FP32
-    k.f32 = unary::map_f32p<f32>;
-#endif
-    k.lut = true;
-    return unary::prepare(ctx, parse, k);
-}
-
 }  // namespace
 }  // namespace sdk
 
-extern const sdk::OpDef sdk_op_selu = {"Selu", sdk::prepare, sdk::unary::run, sdk::kOpInplace};
+extern const sdk::OpDef sdk_op_selu = {"Selu", sdk::unary::prepare_f32p<sdk::f32, sdk::parse, true>, sdk::unary::run, sdk::kOpInplace};

@@ -166,5 +166,30 @@ void map(const void* x, void* y, int64_t n, const Params&) {
     for (int64_t i = 0; i < n; ++i) b[i] = F(a[i]);
 }
 
+// The whole prepare of an op from its parts: its f32 kernel K (SIMD or scalar), its
+// attribute parser (nullptr: none), int8 through the 256-entry table (kLut), a bool output
+// (kToBool). An op file is then its kernel, its parser and its OpDef.
+template <Kernel K, ParseFn Parse = nullptr, bool kLut = false, bool kToBool = false>
+sdk_status prepare_with(PrepareContext& ctx) {
+    Kernels k;
+#if SDK_FEATURE_FP32
+    k.f32 = K;
+#endif
+    k.lut = kLut;
+    k.to_bool = kToBool;
+    return prepare(ctx, Parse, k);
+}
+
+// Likewise for an op that is one float function F (Ceil, Sqrt, Erf, ...), and one whose
+// function takes its attributes, read by Parse (Elu, Selu, ...).
+template <float (*F)(float), bool kLut = false>
+sdk_status prepare_f32(PrepareContext& ctx) {
+    return prepare_with<map_f32<F>, nullptr, kLut>(ctx);
+}
+template <float (*F)(float, const Params&), ParseFn Parse, bool kLut = false>
+sdk_status prepare_f32p(PrepareContext& ctx) {
+    return prepare_with<map_f32p<F>, Parse, kLut>(ctx);
+}
+
 }  // namespace unary
 }  // namespace sdk

@@ -10,20 +10,24 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto, helper
 
+from ... import sdkm
 from ..importer import NodeContext, Unsupported
-from ..registry import ANY_DTYPE, engine_op, onnx_op
+from ..registry import ANY_DTYPE, STORAGE_DTYPE_NAMES, engine_op, onnx_op
 from .elementwise import F32
 
 # what the engine holds (numpy dtypes); float64 computes as float32
 ENGINE_DTYPES = {np.dtype(t) for t in (np.float32, np.float16, np.int64, np.int32, np.int8, np.uint8, np.bool_)}
+# and stores and Casts (engine option `storage`): after convert/storage.py only Casts touch them
+STORAGE_DTYPES = set(sdkm.STORAGE_DTYPES.values())
 
 
 def _engine(dt: np.dtype, what: str) -> np.dtype:
     dt = np.dtype(dt)
     if dt == np.float64:
         return F32
-    if dt not in ENGINE_DTYPES:
-        raise Unsupported(f"{what} {dt.name} (the engine holds float32, float16, int64, int32, int8, uint8 and bool)")
+    if dt not in ENGINE_DTYPES and dt not in STORAGE_DTYPES:
+        raise Unsupported(f"{what} {dt.name} (the engine holds float32, float16, int64, int32, int8, uint8 and bool, "
+                          "and stores int16/uint16/uint32/uint64, bfloat16, float8, float4, int4/uint4 and int2/uint2)")
     return dt
 
 
@@ -39,9 +43,12 @@ def _target(ctx: NodeContext) -> np.dtype:
     code = int(ctx.attr("to")) if ctx.op_type == "Cast" else None
     if code is not None:
         try:
-            return np.dtype(helper.tensor_dtype_to_np_dtype(code))
+            dt = np.dtype(helper.tensor_dtype_to_np_dtype(code))
         except (KeyError, TypeError, ValueError):
             raise Unsupported(f"a Cast to {_onnx_dtype_name(code)}") from None
+        if dt.kind == "O":  # strings
+            raise Unsupported(f"a Cast to {_onnx_dtype_name(code)}")
+        return dt
     return ctx.out_dtype(0)
 
 
@@ -52,11 +59,18 @@ def _cast(ctx: NodeContext, dst: np.dtype) -> None:
         ctx.alias()
         ctx.count("Identity/Dropout/Cast removed")
         return
-    ctx.emit("Cast", [ctx.input(0)], attrs={"to": [int(helper.np_dtype_to_tensor_dtype(dst_e))]})
+    attrs: dict = {"to": [int(helper.np_dtype_to_tensor_dtype(dst_e))]}
+    if dst_e in STORAGE_DTYPES or src in STORAGE_DTYPES:
+        attrs["saturate"] = [int(ctx.attr("saturate", 1))]
+        if ctx.attr("round_mode") is not None:
+            rm = ctx.attr("round_mode")
+            attrs["round_mode"] = rm.decode() if isinstance(rm, bytes) else str(rm)
+    ctx.emit("Cast", [ctx.input(0)], attrs=attrs)
 
 
-@onnx_op("Cast", max_version=28, doc="between float32/64, float16, int64, int32, int8, uint8, bool (not float8, "
-         "int4, bfloat16, strings)")
+@onnx_op("Cast", max_version=28, doc="between float32/64, float16, int64, int32, int8, uint8, bool and the storage "
+         "types (int16/uint16/uint32/uint64, bfloat16, float8, float4, int4/uint4, int2/uint2: `saturate`, "
+         "`round_mode` as ONNX); not strings")
 def cast(ctx: NodeContext) -> None:
     _cast(ctx, _target(ctx))
 
@@ -68,9 +82,11 @@ def cast_like(ctx: NodeContext) -> None:
     _cast(ctx, ctx.dtype(1))
 
 
-engine_op("Cast", dtypes=ANY_DTYPE, doc="X; `to` (the ONNX type code of the output, which the engine reads from the "
+engine_op("Cast", dtypes=ANY_DTYPE | STORAGE_DTYPE_NAMES, doc="X; `to` (the ONNX type code of the output, which the engine reads from the "
           "output tensor); f32, f16, i64, i32, i8, u8, bool raw values; narrowing integers wrap, float to integer "
-          "truncates (NaN -> 0, saturating outside int64), f32 -> f16 rounds to nearest even, nonzero is true")
+          "truncates (NaN -> 0, saturating outside int64), f32 -> f16 rounds to nearest even, nonzero is true; with the engine's `storage` option also the storage types "
+          "(ONNX's semantics, as ml_dtypes: round to nearest even, `saturate` [1] for float8, `round_mode` [up] "
+          "for float8e8m0, NaN/Inf per format; float to int4/int2 truncates, 0 outside their range)")
 
 
 @onnx_op("Identity", max_version=25, doc="removed")

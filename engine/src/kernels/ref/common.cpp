@@ -81,7 +81,9 @@ SDK_CRC_TARGET uint32_t crc32_hw(uint32_t crc, const uint8_t* p, size_t n) {
 }
 #endif
 
+#if SDK_CRC_HW || SDK_CRC_HW32
 bool g_crc_hw;
+#endif
 
 __attribute__((constructor)) void init_crc() {
 #if SDK_CRC_HW
