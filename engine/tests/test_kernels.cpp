@@ -224,7 +224,8 @@ typedef void (*SgemmFn)(int64_t, int, int, const float*, int64_t, int64_t, const
 static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) {
     std::mt19937 rng(5);
     std::normal_distribution<float> nd(0.0f, 1.0f);
-    const int shapes[][3] = {{1, 1, 1}, {3, 7, 5}, {8, 8, 16}, {13, 29, 64}, {16, 64, 144}, {9, 100, 500}, {32, 17, 9}};
+    const int shapes[][3] = {{1, 1, 1},    {3, 7, 5},     {8, 8, 16}, {13, 29, 64}, {16, 64, 144},
+                             {9, 100, 500}, {32, 17, 9}, {12, 9, 7}, {4, 8, 3},   {20, 24, 4}};
     int cases = 0;
     double worst = 0.0;
     for (const auto& sh : shapes)
@@ -1124,7 +1125,55 @@ static void check_gap(const char* name) {
 }
 #endif
 
-#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(TEST_HAVE_ADD) && defined(TEST_HAVE_MUL)
+#include "kernels/ref/binary.h"
+// The NEON Add/Mul rows (kernels/neon/binary_f32.cpp) vs the scalar formula: both operands
+// contiguous or one broadcast, Add with no/Relu/Clip/HardSwish, NaN/Inf/-0 sprinkled in, in
+// place too: the same bits (NEON's add and multiply are IEEE but for denormals, of which
+// there are none here).
+static void check_binary_neon() {
+    std::mt19937 rng(11);
+    std::normal_distribution<float> nd(0.0f, 2.0f);
+    const float specials[] = {NAN, INFINITY, -INFINITY, -0.0f, 0.0f, 1.5f, -0.5f};
+    int cases = 0;
+    for (int n : {1, 3, 4, 5, 8, 13, 64, 67})
+        for (int units = 0; units < 3; ++units)
+            for (int op = 0; op < 5; ++op) {  // 0 Mul, 1 Add, 2 Add+Relu, 3 Add+Clip, 4 Add+HardSwish
+                for (int inplace = 0; inplace < 2; ++inplace) {
+                    std::vector<float> a(n), b(n), y(n), want(n);
+                    for (int i = 0; i < n; ++i) {
+                        a[i] = i % 7 == 3 ? specials[(i / 7) % 7] : nd(rng);
+                        b[i] = i % 5 == 1 ? specials[(i / 5 + 3) % 7] : nd(rng);
+                    }
+                    const uint8_t unit[2] = {(uint8_t)(units != 2), (uint8_t)(units != 1)};
+                    sdk::ref::ActParams act = {op == 2 ? (int32_t)sdk::kActRelu
+                                                       : (op == 3 ? (int32_t)sdk::kActClip
+                                                                  : (op == 4 ? (int32_t)sdk::kActHardSwish : 0)),
+                                               -0.75f, 1.25f};
+                    for (int i = 0; i < n; ++i) {
+                        const float x = unit[0] ? a[i] : a[0], z = unit[1] ? b[i] : b[0];
+                        want[i] = op == 0 ? x * z : sdk::ref::act_f32(x + z, act);
+                    }
+                    const bool ip = inplace && unit[0];  // y aliases a (the op's in-place case)
+                    const void* in[2] = {a.data(), b.data()};
+                    float* out = ip ? a.data() : y.data();
+                    const bool ran = sdk::neon_binary_row_f32(op == 0, in, unit, out, n, op == 0 ? nullptr : &act);
+                    CHECK(ran, "neon_binary_row_f32 declined with the NEON tier on");
+                    for (int i = 0; i < n; ++i) {
+                        const bool same = (isnan(want[i]) && isnan(out[i])) ||
+                                          (want[i] == out[i] && signbit(want[i]) == signbit(out[i]));
+                        CHECK(same, "binary row neon op %d n %d units %d inplace %d at %d: %g vs %g", op, n, units,
+                              ip, i, out[i], want[i]);
+                    }
+                    ++cases;
+                }
+            }
+    printf("fp32 Add/Mul rows neon   : %d cases identical to the scalar rows (NaN/Inf/-0, broadcast, in place)\n",
+           cases);
+}
+#endif
+
+#if SDK_FEATURE_FP32 && (SDK_FEATURE_X86 || (SDK_FEATURE_NEON && defined(__ARM_NEON)))
 // The fused Relu/Clip on the register vs act_f32 with NaN, +-Inf and values on the clip
 // bounds (random data never has them): the same values, NaN where ref has NaN, the same
 // sign of zero. Full 8-column panels (the register path) and a 3-column tail.
@@ -1168,7 +1217,9 @@ static void check_sgemm_specials(const char* name, void (*set_enabled)(int), Sge
         }
     printf("fp32 gemm kernel %-8s: NaN/Inf/-0 epilogue as ref's, 6 activations (%d cases)\n", name, cases);
 }
+#endif
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_X86
 // Test hook for the SSE4.1 tier: the AVX2 tier off, then 0 = ref, otherwise SSE4.1.
 static void sse41_tier(int on) {
     sdk::ref::x86_sgemm_set_enabled(0);
@@ -1338,6 +1389,10 @@ int main(int argc, char** argv) {
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the GEMM tile: AArch64 8x8 FMLA, ARMv7 4x8 VMLA
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
+    check_sgemm_specials("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
+#if defined(TEST_HAVE_ADD) && defined(TEST_HAVE_MUL)
+    check_binary_neon();
+#endif
 #endif
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the depthwise and pooling kernels: ARMv7 too
 #if defined(TEST_HAVE_CONV)

@@ -19,6 +19,10 @@ void row_f32(const void* const* in, const uint8_t* unit, void* y, int64_t n, con
     if (n >= 8 && ref::x86_sgemm_avx2_enabled())  // kernels/x86/binary_f32.cpp
         return x86::binary_row_f32_avx2(false, in, unit, y, n, static_cast<const ref::ActParams*>(params));
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // kernels/neon/binary_f32.cpp
+    if (neon_binary_row_f32(false, in, unit, static_cast<float*>(y), n, static_cast<const ref::ActParams*>(params)))
+        return;
+#endif
     binary_row<float, float, add_f>(in, unit, y, n, params);
     ref::act_span_f32(static_cast<float*>(y), n, *static_cast<const ref::ActParams*>(params));
 }

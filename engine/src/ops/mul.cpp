@@ -14,14 +14,16 @@ namespace {
 #if SDK_FEATURE_FP32
 inline float mul_f(float a, float b) { return a * b; }
 
-#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
-// kernels/x86/binary_f32.cpp when the fp32 AVX2 tier is on
 void row_f32(const void* const* in, const uint8_t* unit, void* y, int64_t n, const void* params) {
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
     if (n >= 8 && ref::x86_sgemm_avx2_enabled())  // kernels/x86/binary_f32.cpp
         return x86::binary_row_f32_avx2(true, in, unit, y, n, nullptr);
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // kernels/neon/binary_f32.cpp
+    if (neon_binary_row_f32(true, in, unit, static_cast<float*>(y), n, nullptr)) return;
+#endif
     binary_row<float, float, mul_f>(in, unit, y, n, params);
 }
-#endif
 #endif
 
 sdk_status prepare(PrepareContext& ctx) {
@@ -41,11 +43,7 @@ sdk_status prepare(PrepareContext& ctx) {
 #endif
     binary::Rows r;
 #if SDK_FEATURE_FP32
-#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
     r.f32 = row_f32;
-#else
-    r.f32 = binary_row<float, float, mul_f>;
-#endif
 #endif
     r.i32 = binary_row_small<int32_t, int32_t, binary::wrap_mul<int32_t, uint32_t>>;
     r.i64 = binary_row_small<int64_t, int64_t, binary::wrap_mul<int64_t, uint64_t>>;

@@ -9,6 +9,7 @@
 #include "kernels/unroll.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,8 @@ void neon_sgemm_set_enabled(int on) { __atomic_store_n(&g_neon_state, on < 0 ? -
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
 
 namespace sdk {
 namespace ref {
@@ -71,6 +74,508 @@ constexpr int kNeonRows = 4;
 #define SDK_NEON_HOT
 #endif
 
+#if defined(__aarch64__)
+// AArch64 8 x 8 tile, rows of A contiguous (acs == 1), the K loop and the epilogue in one
+// assembly block: A's 8 rows x 4 k in v0-v7, B's two k-steps in v8-v11, the 16 accumulators
+// in v16-v31 (78 instructions per 64 FMLA), then the K % 4 tail one k at a time. The
+// intrinsics version spent ~400 instructions a tile outside the loop (zeroing, the
+// per-row epilogue's branches and reloads), as much as the loop itself for the short K of
+// pointwise layers. mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for
+// the caller's epilogue; 0, 1, 2 add the row bias, then nothing, Relu or Clip (FCMGT +
+// select on the sum: act_f32's results, NaN and signed zeros included), and store.
+struct V8Epi {
+    const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only
+    float lo, hi;       // Clip bounds (mode 2)
+    int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip
+    int32_t ktail;      // K % 4
+    int64_t ldc_bytes;  // dst row stride
+};
+static_assert(offsetof(V8Epi, lo) == 8 && offsetof(V8Epi, mode) == 16 && offsetof(V8Epi, ktail) == 20 &&
+                  offsetof(V8Epi, ldc_bytes) == 24,
+              "a64_tile8x8's assembly reads these offsets");
+
+__attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, const float* b, int64_t kq, float* dst,
+                                           const V8Epi* ep) {
+    const float *a1, *a2, *a3, *a4, *a5, *a6, *a7;
+    asm volatile(
+        "add %[a1], %[a0], %[rs]\n"
+        "add %[a2], %[a1], %[rs]\n"
+        "add %[a3], %[a2], %[rs]\n"
+        "add %[a4], %[a3], %[rs]\n"
+        "add %[a5], %[a4], %[rs]\n"
+        "add %[a6], %[a5], %[rs]\n"
+        "add %[a7], %[a6], %[rs]\n"
+        "movi v16.16b, #0\n"
+        "movi v17.16b, #0\n"
+        "movi v18.16b, #0\n"
+        "movi v19.16b, #0\n"
+        "movi v20.16b, #0\n"
+        "movi v21.16b, #0\n"
+        "movi v22.16b, #0\n"
+        "movi v23.16b, #0\n"
+        "movi v24.16b, #0\n"
+        "movi v25.16b, #0\n"
+        "movi v26.16b, #0\n"
+        "movi v27.16b, #0\n"
+        "movi v28.16b, #0\n"
+        "movi v29.16b, #0\n"
+        "movi v30.16b, #0\n"
+        "movi v31.16b, #0\n"
+        "cbz %[kq], 2f\n"
+        "1:\n"
+        "ldr q0, [%[a0]], #16\n"
+        "ldr q1, [%[a1]], #16\n"
+        "ldr q2, [%[a2]], #16\n"
+        "ldr q3, [%[a3]], #16\n"
+        "ldr q4, [%[a4]], #16\n"
+        "ldr q5, [%[a5]], #16\n"
+        "ldr q6, [%[a6]], #16\n"
+        "ldr q7, [%[a7]], #16\n"
+        "ldp q8, q9, [%[b]], #32\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v19.4s, v9.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v21.4s, v9.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v23.4s, v9.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v25.4s, v9.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v27.4s, v9.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v29.4s, v9.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v31.4s, v9.4s, v7.s[0]\n"
+        "ldp q10, q11, [%[b]], #32\n"
+        "fmla v16.4s, v10.4s, v0.s[1]\n"
+        "fmla v17.4s, v11.4s, v0.s[1]\n"
+        "fmla v18.4s, v10.4s, v1.s[1]\n"
+        "fmla v19.4s, v11.4s, v1.s[1]\n"
+        "fmla v20.4s, v10.4s, v2.s[1]\n"
+        "fmla v21.4s, v11.4s, v2.s[1]\n"
+        "fmla v22.4s, v10.4s, v3.s[1]\n"
+        "fmla v23.4s, v11.4s, v3.s[1]\n"
+        "fmla v24.4s, v10.4s, v4.s[1]\n"
+        "fmla v25.4s, v11.4s, v4.s[1]\n"
+        "fmla v26.4s, v10.4s, v5.s[1]\n"
+        "fmla v27.4s, v11.4s, v5.s[1]\n"
+        "fmla v28.4s, v10.4s, v6.s[1]\n"
+        "fmla v29.4s, v11.4s, v6.s[1]\n"
+        "fmla v30.4s, v10.4s, v7.s[1]\n"
+        "fmla v31.4s, v11.4s, v7.s[1]\n"
+        "ldp q8, q9, [%[b]], #32\n"
+        "fmla v16.4s, v8.4s, v0.s[2]\n"
+        "fmla v17.4s, v9.4s, v0.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[2]\n"
+        "fmla v19.4s, v9.4s, v1.s[2]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v21.4s, v9.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v3.s[2]\n"
+        "fmla v23.4s, v9.4s, v3.s[2]\n"
+        "fmla v24.4s, v8.4s, v4.s[2]\n"
+        "fmla v25.4s, v9.4s, v4.s[2]\n"
+        "fmla v26.4s, v8.4s, v5.s[2]\n"
+        "fmla v27.4s, v9.4s, v5.s[2]\n"
+        "fmla v28.4s, v8.4s, v6.s[2]\n"
+        "fmla v29.4s, v9.4s, v6.s[2]\n"
+        "fmla v30.4s, v8.4s, v7.s[2]\n"
+        "fmla v31.4s, v9.4s, v7.s[2]\n"
+        "ldp q10, q11, [%[b]], #32\n"
+        "fmla v16.4s, v10.4s, v0.s[3]\n"
+        "fmla v17.4s, v11.4s, v0.s[3]\n"
+        "fmla v18.4s, v10.4s, v1.s[3]\n"
+        "fmla v19.4s, v11.4s, v1.s[3]\n"
+        "fmla v20.4s, v10.4s, v2.s[3]\n"
+        "fmla v21.4s, v11.4s, v2.s[3]\n"
+        "fmla v22.4s, v10.4s, v3.s[3]\n"
+        "fmla v23.4s, v11.4s, v3.s[3]\n"
+        "fmla v24.4s, v10.4s, v4.s[3]\n"
+        "fmla v25.4s, v11.4s, v4.s[3]\n"
+        "fmla v26.4s, v10.4s, v5.s[3]\n"
+        "fmla v27.4s, v11.4s, v5.s[3]\n"
+        "fmla v28.4s, v10.4s, v6.s[3]\n"
+        "fmla v29.4s, v11.4s, v6.s[3]\n"
+        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "fmla v31.4s, v11.4s, v7.s[3]\n"
+        "subs %[kq], %[kq], #1\n"
+        "b.ne 1b\n"
+        "2:\n"
+        "ldr %w[kq], [%[ep], #20]\n"
+        "cbz %w[kq], 4f\n"
+        "3:\n"
+        "ldr s0, [%[a0]], #4\n"
+        "ldr s1, [%[a1]], #4\n"
+        "ldr s2, [%[a2]], #4\n"
+        "ldr s3, [%[a3]], #4\n"
+        "ldr s4, [%[a4]], #4\n"
+        "ldr s5, [%[a5]], #4\n"
+        "ldr s6, [%[a6]], #4\n"
+        "ldr s7, [%[a7]], #4\n"
+        "ldp q8, q9, [%[b]], #32\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v19.4s, v9.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v21.4s, v9.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v23.4s, v9.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v25.4s, v9.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v27.4s, v9.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v29.4s, v9.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v31.4s, v9.4s, v7.s[0]\n"
+        "subs %w[kq], %w[kq], #1\n"
+        "b.ne 3b\n"
+        "4:\n"
+        "ldr %w[a2], [%[ep], #16]\n"  // mode
+        "ldr %[a1], [%[ep], #24]\n"   // ldc bytes
+        "tbnz %w[a2], #31, 7f\n"      // raw
+        "ldr %[a0], [%[ep]]\n"
+        "ldp q0, q1, [%[a0]]\n"
+        "dup v8.4s, v0.s[0]\n"
+        "fadd v16.4s, v16.4s, v8.4s\n"
+        "fadd v17.4s, v17.4s, v8.4s\n"
+        "dup v8.4s, v0.s[1]\n"
+        "fadd v18.4s, v18.4s, v8.4s\n"
+        "fadd v19.4s, v19.4s, v8.4s\n"
+        "dup v8.4s, v0.s[2]\n"
+        "fadd v20.4s, v20.4s, v8.4s\n"
+        "fadd v21.4s, v21.4s, v8.4s\n"
+        "dup v8.4s, v0.s[3]\n"
+        "fadd v22.4s, v22.4s, v8.4s\n"
+        "fadd v23.4s, v23.4s, v8.4s\n"
+        "dup v8.4s, v1.s[0]\n"
+        "fadd v24.4s, v24.4s, v8.4s\n"
+        "fadd v25.4s, v25.4s, v8.4s\n"
+        "dup v8.4s, v1.s[1]\n"
+        "fadd v26.4s, v26.4s, v8.4s\n"
+        "fadd v27.4s, v27.4s, v8.4s\n"
+        "dup v8.4s, v1.s[2]\n"
+        "fadd v28.4s, v28.4s, v8.4s\n"
+        "fadd v29.4s, v29.4s, v8.4s\n"
+        "dup v8.4s, v1.s[3]\n"
+        "fadd v30.4s, v30.4s, v8.4s\n"
+        "fadd v31.4s, v31.4s, v8.4s\n"
+        "cbz %w[a2], 7f\n"
+        "cmp %w[a2], #1\n"
+        "b.gt 5f\n"
+        "fcmgt v8.4s, v16.4s, #0.0\n"
+        "and v16.16b, v16.16b, v8.16b\n"
+        "fcmgt v8.4s, v17.4s, #0.0\n"
+        "and v17.16b, v17.16b, v8.16b\n"
+        "fcmgt v8.4s, v18.4s, #0.0\n"
+        "and v18.16b, v18.16b, v8.16b\n"
+        "fcmgt v8.4s, v19.4s, #0.0\n"
+        "and v19.16b, v19.16b, v8.16b\n"
+        "fcmgt v8.4s, v20.4s, #0.0\n"
+        "and v20.16b, v20.16b, v8.16b\n"
+        "fcmgt v8.4s, v21.4s, #0.0\n"
+        "and v21.16b, v21.16b, v8.16b\n"
+        "fcmgt v8.4s, v22.4s, #0.0\n"
+        "and v22.16b, v22.16b, v8.16b\n"
+        "fcmgt v8.4s, v23.4s, #0.0\n"
+        "and v23.16b, v23.16b, v8.16b\n"
+        "fcmgt v8.4s, v24.4s, #0.0\n"
+        "and v24.16b, v24.16b, v8.16b\n"
+        "fcmgt v8.4s, v25.4s, #0.0\n"
+        "and v25.16b, v25.16b, v8.16b\n"
+        "fcmgt v8.4s, v26.4s, #0.0\n"
+        "and v26.16b, v26.16b, v8.16b\n"
+        "fcmgt v8.4s, v27.4s, #0.0\n"
+        "and v27.16b, v27.16b, v8.16b\n"
+        "fcmgt v8.4s, v28.4s, #0.0\n"
+        "and v28.16b, v28.16b, v8.16b\n"
+        "fcmgt v8.4s, v29.4s, #0.0\n"
+        "and v29.16b, v29.16b, v8.16b\n"
+        "fcmgt v8.4s, v30.4s, #0.0\n"
+        "and v30.16b, v30.16b, v8.16b\n"
+        "fcmgt v8.4s, v31.4s, #0.0\n"
+        "and v31.16b, v31.16b, v8.16b\n"
+        "b 7f\n"
+        "5:\n"
+        "add %[a0], %[ep], #8\n"
+        "ld1r {v10.4s}, [%[a0]]\n"
+        "add %[a0], %[ep], #12\n"
+        "ld1r {v11.4s}, [%[a0]]\n"
+        "fcmgt v8.4s, v10.4s, v16.4s\n"
+        "fcmgt v9.4s, v16.4s, v11.4s\n"
+        "bit v16.16b, v11.16b, v9.16b\n"
+        "bit v16.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v17.4s\n"
+        "fcmgt v9.4s, v17.4s, v11.4s\n"
+        "bit v17.16b, v11.16b, v9.16b\n"
+        "bit v17.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v18.4s\n"
+        "fcmgt v9.4s, v18.4s, v11.4s\n"
+        "bit v18.16b, v11.16b, v9.16b\n"
+        "bit v18.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v19.4s\n"
+        "fcmgt v9.4s, v19.4s, v11.4s\n"
+        "bit v19.16b, v11.16b, v9.16b\n"
+        "bit v19.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v20.4s\n"
+        "fcmgt v9.4s, v20.4s, v11.4s\n"
+        "bit v20.16b, v11.16b, v9.16b\n"
+        "bit v20.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v21.4s\n"
+        "fcmgt v9.4s, v21.4s, v11.4s\n"
+        "bit v21.16b, v11.16b, v9.16b\n"
+        "bit v21.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v22.4s\n"
+        "fcmgt v9.4s, v22.4s, v11.4s\n"
+        "bit v22.16b, v11.16b, v9.16b\n"
+        "bit v22.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v23.4s\n"
+        "fcmgt v9.4s, v23.4s, v11.4s\n"
+        "bit v23.16b, v11.16b, v9.16b\n"
+        "bit v23.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v24.4s\n"
+        "fcmgt v9.4s, v24.4s, v11.4s\n"
+        "bit v24.16b, v11.16b, v9.16b\n"
+        "bit v24.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v25.4s\n"
+        "fcmgt v9.4s, v25.4s, v11.4s\n"
+        "bit v25.16b, v11.16b, v9.16b\n"
+        "bit v25.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v26.4s\n"
+        "fcmgt v9.4s, v26.4s, v11.4s\n"
+        "bit v26.16b, v11.16b, v9.16b\n"
+        "bit v26.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v27.4s\n"
+        "fcmgt v9.4s, v27.4s, v11.4s\n"
+        "bit v27.16b, v11.16b, v9.16b\n"
+        "bit v27.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v28.4s\n"
+        "fcmgt v9.4s, v28.4s, v11.4s\n"
+        "bit v28.16b, v11.16b, v9.16b\n"
+        "bit v28.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v29.4s\n"
+        "fcmgt v9.4s, v29.4s, v11.4s\n"
+        "bit v29.16b, v11.16b, v9.16b\n"
+        "bit v29.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v30.4s\n"
+        "fcmgt v9.4s, v30.4s, v11.4s\n"
+        "bit v30.16b, v11.16b, v9.16b\n"
+        "bit v30.16b, v10.16b, v8.16b\n"
+        "fcmgt v8.4s, v10.4s, v31.4s\n"
+        "fcmgt v9.4s, v31.4s, v11.4s\n"
+        "bit v31.16b, v11.16b, v9.16b\n"
+        "bit v31.16b, v10.16b, v8.16b\n"
+        "7:\n"
+        "stp q16, q17, [%[dst]]\n"
+        "add %[dst], %[dst], %[a1]\n"
+        "stp q18, q19, [%[dst]]\n"
+        "add %[dst], %[dst], %[a1]\n"
+        "stp q20, q21, [%[dst]]\n"
+        "add %[dst], %[dst], %[a1]\n"
+        "stp q22, q23, [%[dst]]\n"
+        "add %[dst], %[dst], %[a1]\n"
+        "stp q24, q25, [%[dst]]\n"
+        "add %[dst], %[dst], %[a1]\n"
+        "stp q26, q27, [%[dst]]\n"
+        "add %[dst], %[dst], %[a1]\n"
+        "stp q28, q29, [%[dst]]\n"
+        "add %[dst], %[dst], %[a1]\n"
+        "stp q30, q31, [%[dst]]\n"
+        : [a0] "+r"(a0), [b] "+r"(b), [kq] "+r"(kq), [dst] "+r"(dst), [a1] "=&r"(a1), [a2] "=&r"(a2),
+          [a3] "=&r"(a3), [a4] "=&r"(a4), [a5] "=&r"(a5), [a6] "=&r"(a6), [a7] "=&r"(a7)
+        : [rs] "r"(ars_bytes), [ep] "r"(ep)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
+          "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+}
+#endif
+
+#if !defined(__aarch64__)
+// ARMv7 4 x 8 tile, rows of A contiguous (acs == 1), hand-allocated registers. GCC's
+// allocation of the intrinsics version moved every A value through d0-d15 (VMLA's scalar
+// operand must be there) and spilled accumulators to the stack: ~3.2 instructions per VMLA.
+// Here A's 4 rows x 4 k sit in q0-q3, B's two k-steps in q4-q7 and the 8 accumulators in
+// q8-q15: 42 instructions per 32 VMLA, then the K % 4 tail one k at a time.
+// mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for the caller's
+// epilogue; 0, 1, 2 add the row bias, then nothing, Relu or Clip (compare + select on the
+// sum: act_f32's results, NaN and signed zeros included), and store: the epilogue the 1x1 convs need, without
+// the per-row branches and stack traffic of the generic one.
+struct V7Epi {
+    const float* bias;  // 4 values (rows row0 .. row0 + 3); mode >= 0 only
+    float lo, hi;       // Clip bounds (mode 2)
+    int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip
+    int32_t ldc_bytes;  // dst row stride
+    int32_t ktail;      // K % 4
+};
+static_assert(offsetof(V7Epi, lo) == 4 && offsetof(V7Epi, mode) == 12 && offsetof(V7Epi, ktail) == 20,
+              "v7_tile4x8's assembly reads these offsets");
+
+__attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, const float* a2, const float* a3,
+                                          const float* b, int kq, float* dst, const V7Epi* ep) {
+    asm volatile(
+        "vmov.i32 q8, #0\n"
+        "vmov.i32 q9, #0\n"
+        "vmov.i32 q10, #0\n"
+        "vmov.i32 q11, #0\n"
+        "vmov.i32 q12, #0\n"
+        "vmov.i32 q13, #0\n"
+        "vmov.i32 q14, #0\n"
+        "vmov.i32 q15, #0\n"
+        "cmp %[kq], #0\n"
+        "beq 2f\n"
+        "1:\n"
+        "vld1.32 {d0-d1}, [%[a0]]!\n"
+        "vld1.32 {d2-d3}, [%[a1]]!\n"
+        "vld1.32 {d4-d5}, [%[a2]]!\n"
+        "vld1.32 {d6-d7}, [%[a3]]!\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q11, q5, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q13, q5, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vmla.f32 q15, q5, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q9, q7, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q11, q7, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q13, q7, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vmla.f32 q15, q7, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q9, q5, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q11, q5, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q13, q5, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vmla.f32 q15, q5, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q9, q7, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q11, q7, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q13, q7, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "vmla.f32 q15, q7, d7[1]\n"
+        "subs %[kq], %[kq], #1\n"
+        "bne 1b\n"
+        "2:\n"
+        "ldr %[kq], [%[ep], #20]\n"
+        "cmp %[kq], #0\n"
+        "beq 4f\n"
+        "3:\n"
+        "vld1.32 {d0[0]}, [%[a0]]!\n"
+        "vld1.32 {d2[0]}, [%[a1]]!\n"
+        "vld1.32 {d4[0]}, [%[a2]]!\n"
+        "vld1.32 {d6[0]}, [%[a3]]!\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q11, q5, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q13, q5, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vmla.f32 q15, q5, d6[0]\n"
+        "subs %[kq], %[kq], #1\n"
+        "bne 3b\n"
+        "4:\n"
+        "ldr %[a1], [%[ep], #12]\n"  // mode
+        "ldr %[a2], [%[ep], #16]\n"  // ldc bytes
+        "cmp %[a1], #0\n"
+        "blt 7f\n"
+        "ldr %[a0], [%[ep]]\n"
+        "vld1.32 {d0-d1}, [%[a0]]\n"
+        "vdup.32 q1, d0[0]\n"
+        "vadd.f32 q8, q8, q1\n"
+        "vadd.f32 q9, q9, q1\n"
+        "vdup.32 q1, d0[1]\n"
+        "vadd.f32 q10, q10, q1\n"
+        "vadd.f32 q11, q11, q1\n"
+        "vdup.32 q1, d1[0]\n"
+        "vadd.f32 q12, q12, q1\n"
+        "vadd.f32 q13, q13, q1\n"
+        "vdup.32 q1, d1[1]\n"
+        "vadd.f32 q14, q14, q1\n"
+        "vadd.f32 q15, q15, q1\n"
+        "cmp %[a1], #1\n"
+        "blt 7f\n"
+        "bgt 5f\n"
+        "vmov.i32 q0, #0\n"
+        "vcgt.f32 q1, q8, q0\n"
+        "vand q8, q8, q1\n"
+        "vcgt.f32 q1, q9, q0\n"
+        "vand q9, q9, q1\n"
+        "vcgt.f32 q1, q10, q0\n"
+        "vand q10, q10, q1\n"
+        "vcgt.f32 q1, q11, q0\n"
+        "vand q11, q11, q1\n"
+        "vcgt.f32 q1, q12, q0\n"
+        "vand q12, q12, q1\n"
+        "vcgt.f32 q1, q13, q0\n"
+        "vand q13, q13, q1\n"
+        "vcgt.f32 q1, q14, q0\n"
+        "vand q14, q14, q1\n"
+        "vcgt.f32 q1, q15, q0\n"
+        "vand q15, q15, q1\n"
+        "b 7f\n"
+        "5:\n"
+        "add %[a0], %[ep], #4\n"
+        "vld1.32 {d0}, [%[a0]]\n"
+        "vdup.32 q2, d0[0]\n"
+        "vdup.32 q3, d0[1]\n"
+        "vcgt.f32 q0, q2, q8\n"
+        "vcgt.f32 q1, q8, q3\n"
+        "vbit q8, q3, q1\n"
+        "vbit q8, q2, q0\n"
+        "vcgt.f32 q0, q2, q9\n"
+        "vcgt.f32 q1, q9, q3\n"
+        "vbit q9, q3, q1\n"
+        "vbit q9, q2, q0\n"
+        "vcgt.f32 q0, q2, q10\n"
+        "vcgt.f32 q1, q10, q3\n"
+        "vbit q10, q3, q1\n"
+        "vbit q10, q2, q0\n"
+        "vcgt.f32 q0, q2, q11\n"
+        "vcgt.f32 q1, q11, q3\n"
+        "vbit q11, q3, q1\n"
+        "vbit q11, q2, q0\n"
+        "vcgt.f32 q0, q2, q12\n"
+        "vcgt.f32 q1, q12, q3\n"
+        "vbit q12, q3, q1\n"
+        "vbit q12, q2, q0\n"
+        "vcgt.f32 q0, q2, q13\n"
+        "vcgt.f32 q1, q13, q3\n"
+        "vbit q13, q3, q1\n"
+        "vbit q13, q2, q0\n"
+        "vcgt.f32 q0, q2, q14\n"
+        "vcgt.f32 q1, q14, q3\n"
+        "vbit q14, q3, q1\n"
+        "vbit q14, q2, q0\n"
+        "vcgt.f32 q0, q2, q15\n"
+        "vcgt.f32 q1, q15, q3\n"
+        "vbit q15, q3, q1\n"
+        "vbit q15, q2, q0\n"
+        "7:\n"
+        "vst1.32 {d16-d19}, [%[dst]], %[a2]\n"
+        "vst1.32 {d20-d23}, [%[dst]], %[a2]\n"
+        "vst1.32 {d24-d27}, [%[dst]], %[a2]\n"
+        "vst1.32 {d28-d31}, [%[dst]]\n"
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b] "+r"(b), [kq] "+r"(kq), [dst] "+r"(dst)
+        : [ep] "r"(ep)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+#endif
+
 template <int MR>
 SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C,
                               int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
@@ -79,6 +584,64 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
     const float* a[MR];
     SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
     int k = 0;
+#if defined(__aarch64__)
+    if constexpr (MR == 8) {
+        if (acs == 1) {
+            V8Epi ep;
+            ep.ktail = K & 3;
+            const int kind = e.act.kind;
+            if (w == kNR && e.alpha == 1.0f && !e.accumulate &&
+                (kind == kActNone || kind == kActRelu || kind == kActClip)) {  // the whole epilogue in the kernel
+                static const float kZero8[8] = {};  // sums are never -0: adding +0 keeps them
+                ep.bias = e.row_bias ? e.row_bias + row0 : kZero8;
+                ep.lo = e.act.lo;
+                ep.hi = e.act.hi;
+                ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : 0);
+                ep.ldc_bytes = ldc * (int64_t)sizeof(float);
+                a64_tile8x8(A, ars * (int64_t)sizeof(float), panel, K / 4, C, &ep);
+                return;
+            }
+            float acc[8 * kNR] __attribute__((aligned(16)));
+            ep.mode = -1;
+            ep.ldc_bytes = kNR * sizeof(float);
+            a64_tile8x8(A, ars * (int64_t)sizeof(float), panel, K / 4, acc, &ep);
+            SDK_UNROLL for (int r = 0; r < MR; ++r) {
+                c0[r] = vld1q_f32(acc + r * kNR);
+                c1[r] = vld1q_f32(acc + r * kNR + 4);
+            }
+            k = K;
+        }
+    }
+#endif
+#if !defined(__aarch64__)
+    if constexpr (MR == 4) {
+        if (acs == 1) {
+            V7Epi ep;
+            ep.ktail = K & 3;
+            const int kind = e.act.kind;
+            if (w == kNR && e.alpha == 1.0f && !e.accumulate &&
+                (kind == kActNone || kind == kActRelu || kind == kActClip)) {  // the whole epilogue in the kernel
+                static const float kZero4[4] = {0.0f, 0.0f, 0.0f, 0.0f};  // sums are never -0: adding +0 keeps them
+                ep.bias = e.row_bias ? e.row_bias + row0 : kZero4;
+                ep.lo = e.act.lo;
+                ep.hi = e.act.hi;
+                ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : 0);
+                ep.ldc_bytes = (int32_t)(ldc * (int64_t)sizeof(float));
+                v7_tile4x8(a[0], a[1], a[2], a[3], panel, K / 4, C, &ep);
+                return;
+            }
+            float acc[4 * kNR] __attribute__((aligned(16)));
+            ep.mode = -1;
+            ep.ldc_bytes = kNR * sizeof(float);
+            v7_tile4x8(a[0], a[1], a[2], a[3], panel, K / 4, acc, &ep);
+            SDK_UNROLL for (int r = 0; r < MR; ++r) {
+                c0[r] = vld1q_f32(acc + r * kNR);
+                c1[r] = vld1q_f32(acc + r * kNR + 4);
+            }
+            k = K;
+        }
+    }
+#endif
     if (acs == 1) {  // rows of A contiguous (a conv's weights): 4 k per vector load, by lane
         for (; k + 4 <= K; k += 4) {
             float32x4_t av[MR];
@@ -130,14 +693,14 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
                 o1 = vaddq_f32(o1, vld1q_f32(crow + 4));
             }
             if (relu) {
-                o0 = vbslq_f32(vcgtq_f32(o0, zero), o0, zero);
-                o1 = vbslq_f32(vcgtq_f32(o1, zero), o1, zero);
+                o0 = vbslq_f32(neon_cgt(o0, zero), o0, zero);
+                o1 = vbslq_f32(neon_cgt(o1, zero), o1, zero);
             }
             if (clip) {
-                o0 = vbslq_f32(vcltq_f32(o0, lo), lo, o0);
-                o1 = vbslq_f32(vcltq_f32(o1, lo), lo, o1);
-                o0 = vbslq_f32(vcgtq_f32(o0, hi), hi, o0);
-                o1 = vbslq_f32(vcgtq_f32(o1, hi), hi, o1);
+                o0 = vbslq_f32(neon_clt(o0, lo), lo, o0);
+                o1 = vbslq_f32(neon_clt(o1, lo), lo, o1);
+                o0 = vbslq_f32(neon_cgt(o0, hi), hi, o0);
+                o1 = vbslq_f32(neon_cgt(o1, hi), hi, o1);
             }
             vst1q_f32(crow, o0);
             vst1q_f32(crow + 4, o1);

@@ -1,9 +1,12 @@
 // NEON HardSwish (ARMv7 and AArch64): the HardSwish op and the fused activation of
-// Conv/Gemm/Add (hardswish_span_f32, kernels/ref/act_f32.h).
+// Conv/Gemm/Add (hardswish_span_f32, kernels/ref/act_f32.h). ARMv7: Sigmoid/SiLU too.
+#include "kernels/ref/act_f32.h"
 #include "kernels/ref/unary.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/neon/cmp_neon.h"
 #include "kernels/neon/vec_neon.h"
+#include "kernels/unroll.h"
 #include "kernels/vec_math.h"
 
 namespace sdk {
@@ -12,5 +15,61 @@ namespace neon {
 void hardswish_f32(const float* x, float* y, int64_t n) { vmath::span<VNeon, vmath::Math<VNeon>::hardswish>(x, y, n); }
 
 }  // namespace neon
+
+#if !defined(__aarch64__)
+namespace ref {
+namespace {
+
+// sigmoid_vec's formula (kernels/ref/act_f32.h) step for step in NEON intrinsics: on ARMv7
+// GCC runs generic float vectors as scalar VFP code (~100 instructions a lane here). The
+// same operations in the same order with one rounding each (VMLA/VMLS round the product,
+// then the sum, like the VFP code), so the same bits as the portable form, but for
+// denormal inputs (NEON flushes them to zero). ARMv7 NEON has no division: the 1 / (1 + e)
+// is 4 VFP divisions (IEEE, as in the portable form).
+__attribute__((always_inline)) inline float32x4_t sigmoid4(float32x4_t x) {
+    const float32x4_t zero = vdupq_n_f32(0.0f), one = vdupq_n_f32(1.0f);
+    const float32x4_t hi = vdupq_n_f32(88.0f), lo = vdupq_n_f32(-87.3365447504f), magic = vdupq_n_f32(12582912.0f);
+    // -x by its sign bit (vnegq_f32 is expanded lane by lane too)
+    float32x4_t t = vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(x), vdupq_n_u32(0x80000000u)));
+    t = vbslq_f32(neon_cgt(t, hi), hi, t);
+    t = vbslq_f32(neon_clt(t, lo), lo, t);
+    const float32x4_t n = vsubq_f32(vmlaq_f32(magic, t, vdupq_n_f32(1.44269504088896341f)), magic);
+    float32x4_t r = vmlsq_f32(t, n, vdupq_n_f32(0.693359375f));
+    r = vmlaq_f32(r, n, vdupq_n_f32(2.12194440e-4f));
+    float32x4_t p = vmlaq_f32(vdupq_n_f32(1.3981999507e-3f), r, vdupq_n_f32(1.9875691500e-4f));
+    p = vmlaq_f32(vdupq_n_f32(8.3334519073e-3f), p, r);
+    p = vmlaq_f32(vdupq_n_f32(4.1665795894e-2f), p, r);
+    p = vmlaq_f32(vdupq_n_f32(1.6666665459e-1f), p, r);
+    p = vmlaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
+    p = vaddq_f32(vaddq_f32(vmulq_f32(vmulq_f32(p, r), r), r), one);
+    const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
+    const float32x4_t d = vaddq_f32(one, vmulq_f32(p, vreinterpretq_f32_s32(e)));
+    float q[4];  // through memory: lane moves cost GCC two core-register transfers each
+    vst1q_f32(q, d);
+    SDK_UNROLL for (int i = 0; i < 4; ++i) q[i] = 1.0f / q[i];
+    float32x4_t s = vld1q_f32(q);
+    s = vbslq_f32(neon_clt(x, vdupq_n_f32(-88.0f)), zero, s);
+    return vbslq_f32(vceqq_f32(x, x), s, x);  // NaN in, NaN out
+}
+
+}  // namespace
+
+void neon_sigmoid_span_v7(const float* x, float* y, int64_t n, bool silu) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float32x4_t v = vld1q_f32(x + i), s = sigmoid4(v);
+        vst1q_f32(y + i, silu ? vmulq_f32(v, s) : s);
+    }
+    if (i < n) {
+        float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        for (int64_t j = i; j < n; ++j) t[j - i] = x[j];
+        const float32x4_t v = vld1q_f32(t), s = sigmoid4(v);
+        vst1q_f32(t, silu ? vmulq_f32(v, s) : s);
+        for (int64_t j = i; j < n; ++j) y[j] = t[j - i];
+    }
+}
+
+}  // namespace ref
+#endif
 }  // namespace sdk
 #endif

@@ -18,6 +18,8 @@
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
 #include <string.h>
 
 namespace sdk {
@@ -111,11 +113,11 @@ __attribute__((always_inline)) inline void rows(Acc& a, const float* p, int64_t 
 
 __attribute__((always_inline)) inline float32x4_t act4(float32x4_t v, const ActParams& act) {
     const float32x4_t zero = vdupq_n_f32(0.0f);
-    if (act.kind == kActRelu) return vbslq_f32(vcgtq_f32(v, zero), v, zero);
+    if (act.kind == kActRelu) return vbslq_f32(neon_cgt(v, zero), v, zero);
     if (act.kind == kActClip) {
         const float32x4_t lo = vdupq_n_f32(act.lo), hi = vdupq_n_f32(act.hi);
-        v = vbslq_f32(vcltq_f32(v, lo), lo, v);
-        v = vbslq_f32(vcgtq_f32(v, hi), hi, v);
+        v = vbslq_f32(neon_clt(v, lo), lo, v);
+        v = vbslq_f32(neon_cgt(v, hi), hi, v);
     }
     return v;
 }

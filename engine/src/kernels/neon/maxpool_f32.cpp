@@ -7,6 +7,8 @@
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
 #include <math.h>
 
 #include "kernels/neon/pool_neon.h"
@@ -17,7 +19,7 @@ namespace ref {
 namespace {
 
 __attribute__((always_inline)) inline float32x4_t vmax(float32x4_t m, float32x4_t x) {
-    return vbslq_f32(vcgtq_f32(x, m), x, m);
+    return vbslq_f32(neon_cgt(x, m), x, m);
 }
 
 // U vectors of 4 outputs from column ow on.

@@ -6,6 +6,8 @@
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
 #include <math.h>
 
 namespace sdk {
@@ -18,7 +20,7 @@ inline float32x4_t exp4(float32x4_t x) {
     float32x4_t fx = vmlaq_f32(vdupq_n_f32(0.5f), x, vdupq_n_f32(1.44269504088896341f));
     // floor: truncate, then one less where that rounded up (negative values)
     float32x4_t t = vcvtq_f32_s32(vcvtq_s32_f32(fx));
-    fx = vsubq_f32(t, vreinterpretq_f32_u32(vandq_u32(vcgtq_f32(t, fx), vreinterpretq_u32_f32(vdupq_n_f32(1.0f)))));
+    fx = vsubq_f32(t, vreinterpretq_f32_u32(vandq_u32(neon_cgt(t, fx), vreinterpretq_u32_f32(vdupq_n_f32(1.0f)))));
     x = vmlsq_f32(x, fx, vdupq_n_f32(0.693359375f));
     x = vmlsq_f32(x, fx, vdupq_n_f32(-2.12194440e-4f));
     float32x4_t y = vdupq_n_f32(1.9875691500e-4f);

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
 #include <stdint.h>
 
 namespace sdk {
@@ -34,14 +36,14 @@ struct VNeon {
     }
     static inline F floor(F a) {  // |a| < 2^31
         const F t = vcvtq_f32_s32(vcvtq_s32_f32(a));
-        return vsubq_f32(t, vreinterpretq_f32_u32(vandq_u32(vcgtq_f32(t, a), vreinterpretq_u32_f32(vdupq_n_f32(1.0f)))));
+        return vsubq_f32(t, vreinterpretq_f32_u32(vandq_u32(neon_cgt(t, a), vreinterpretq_u32_f32(vdupq_n_f32(1.0f)))));
     }
 #endif
     static inline F min(F a, F b) { return vminq_f32(a, b); }
     static inline F max(F a, F b) { return vmaxq_f32(a, b); }
     static inline F abs(F a) { return vabsq_f32(a); }
-    static inline M lt(F a, F b) { return vcltq_f32(a, b); }
-    static inline M gt(F a, F b) { return vcgtq_f32(a, b); }
+    static inline M lt(F a, F b) { return neon_clt(a, b); }
+    static inline M gt(F a, F b) { return neon_cgt(a, b); }
     static inline M is_nan(F a) { return vmvnq_u32(vceqq_f32(a, a)); }
     static inline F sel(M m, F a, F b) { return vbslq_f32(m, a, b); }
     static inline I cvt_i(F a) { return vcvtq_s32_f32(a); }

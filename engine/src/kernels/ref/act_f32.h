@@ -80,6 +80,13 @@ bool x86_sgemm_avx2_enabled();
 void x86_sigmoid_span_avx2(const float* x, float* y, int64_t n, bool silu);
 #endif
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && !defined(__aarch64__)
+// ARMv7: the formula above on NEON (kernels/neon/common_f32_act.cpp), taken while the fp32
+// NEON tier is on: GCC runs the generic vectors as scalar VFP code there.
+bool neon_sgemm_enabled();
+void neon_sigmoid_span_v7(const float* x, float* y, int64_t n, bool silu);
+#endif
+
 // The scalar forms: lane 0 of the vector formula (the same bits).
 inline float sigmoid_f32(float x) {
     act_v4f v = {x, x, x, x};
@@ -94,6 +101,9 @@ inline float silu_f32(float x) {
 inline void sigmoid_span_f32(const float* x, float* y, int64_t n, bool silu) {
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
     if (n >= 8 && x86_sgemm_avx2_enabled()) return x86_sigmoid_span_avx2(x, y, n, silu);
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && !defined(__aarch64__)
+    if (neon_sgemm_enabled()) return neon_sigmoid_span_v7(x, y, n, silu);
 #endif
     int64_t i = 0;
     for (; i + 4 <= n; i += 4) {

@@ -48,6 +48,16 @@ struct Broadcast {
 // Runs b.fn over the whole output, split over the pool's threads.
 void broadcast_run(const Broadcast& b, const void* const* in, void* y, ThreadPool* pool);
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- kernels/neon/binary_f32.cpp
+namespace ref {
+struct ActParams;
+}  // namespace ref
+// One fp32 Add (mul = false; then act, may be nullptr) or Mul (act nullptr) row on NEON,
+// with binary_row's contract; false (nothing done) while the fp32 NEON tier is off.
+bool neon_binary_row_f32(bool mul, const void* const* in, const uint8_t* unit, float* y, int64_t n,
+                         const ref::ActParams* act);
+#endif
+
 // The usual row kernel: y = F(a, b) with typed operands and result; contiguous loops per
 // case, which compilers vectorize (the hot f32 arithmetic).
 template <class T, class R, R (*F)(T, T)>

@@ -14,6 +14,9 @@
 #if SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
 
 namespace sdk {
 namespace ref {
@@ -276,7 +279,14 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
                         for (int c = 0; c < cg; ++c, d += dstep, src += plane) memcpy(d, src, NR * sizeof(float));
                         continue;
                     }
-#if SDK_HAVE_SHUFFLEVECTOR
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+                    if (sw == 2 && iw + 2 * NR <= W) {  // even lanes of 2 * NR floats: VLD2 (ARMv7 would
+                        // run the generic vectors below as scalar VFP code)
+                        for (int c = 0; c < cg; ++c, d += dstep, src += plane)
+                            for (int jj = 0; jj < NR; jj += 4) vst1q_f32(d + jj, vld2q_f32(src + 2 * jj).val[0]);
+                        continue;
+                    }
+#elif SDK_HAVE_SHUFFLEVECTOR
                     if (sw == 2 && iw + 2 * NR <= W) {  // even lanes of 2 * NR floats
                         for (int c = 0; c < cg; ++c, d += dstep, src += plane) {
                             for (int jj = 0; jj < NR; jj += 4) {

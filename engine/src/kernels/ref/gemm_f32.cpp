@@ -6,6 +6,9 @@
 #if SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
 
 namespace sdk {
 namespace ref {
@@ -43,8 +46,28 @@ void gemv_bt(void* arg, int64_t begin, int64_t end) {
     const int K = p.K;
     for (int64_t n = begin; n < end; ++n) {
         const float* row = j.b + n * K;
-        v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0;
         int k = 0;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        // NEON: generic vectors are scalar VFP code on ARMv7 (GCC keeps them off NEON there)
+        if (neon_sgemm_enabled()) {
+            float32x4_t t0 = vdupq_n_f32(0.0f), t1 = t0;
+            for (; k + 8 <= K; k += 8) {
+#if defined(__aarch64__)
+                t0 = vfmaq_f32(t0, vld1q_f32(j.a + k), vld1q_f32(row + k));
+                t1 = vfmaq_f32(t1, vld1q_f32(j.a + k + 4), vld1q_f32(row + k + 4));
+#else
+                t0 = vmlaq_f32(t0, vld1q_f32(j.a + k), vld1q_f32(row + k));
+                t1 = vmlaq_f32(t1, vld1q_f32(j.a + k + 4), vld1q_f32(row + k + 4));
+#endif
+            }
+            t0 = vaddq_f32(t0, t1);
+            float acc = (vgetq_lane_f32(t0, 0) + vgetq_lane_f32(t0, 1)) + (vgetq_lane_f32(t0, 2) + vgetq_lane_f32(t0, 3));
+            for (; k < K; ++k) acc += j.a[k] * row[k];
+            j.y[n] = epilogue(p, acc, j.y[n], j.accumulate);
+            continue;
+        }
+#endif
+        v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0;
         for (; k + 8 <= K; k += 8) {
             v4f a0, a1, b0, b1;
             v4_load(&a0, j.a + k);

@@ -13,6 +13,9 @@
 
 #include "core/op.h"
 #include "kernels/ref/act_f32.h"
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
 
 namespace sdk {
 namespace ref {
@@ -34,6 +37,13 @@ inline void sgemm_pack_b(const float* B, int64_t rs, int64_t cs, int K, int64_t 
         float* dst = out + (int64_t)(p / kNR) * K * kNR;
         const float* src = B + (n0 + p) * cs;
         if (cs == 1 && w == kNR) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // -Os makes the 32-byte memcpy a word loop on ARMv7
+            for (int k = 0; k < K; ++k) {
+                vst1q_f32(dst + k * kNR, vld1q_f32(src + k * rs));
+                vst1q_f32(dst + k * kNR + 4, vld1q_f32(src + k * rs + 4));
+            }
+            continue;
+#endif
             for (int k = 0; k < K; ++k) memcpy(dst + k * kNR, src + k * rs, kNR * sizeof(float));
         } else {
             for (int k = 0; k < K; ++k) {

@@ -1,0 +1,70 @@
+// NEON fp32 Add and Mul rows (ARMv7 and AArch64) behind the broadcast walker
+// (kernels/ref/binary.h): 4 lanes per step, a broadcast operand (unit 0) held in a register,
+// Add's fused Relu/Clip on the register (compare + select: act_f32's results, NaN
+// included), other fused activations over the stored row. The portable row loops run
+// scalar on ARM: GCC does not vectorize at -Os (how SDKs ship), and never vectorizes float
+// code for ARMv7 NEON. Taken while the fp32 NEON tier is on (neon_sgemm_enabled()).
+#include "kernels/ref/binary.h"
+
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
+#include "kernels/ref/act_f32.h"
+#include "kernels/ref/sgemm_f32.h"
+
+namespace sdk {
+namespace {
+
+template <bool MUL, bool SA, bool SB>
+void row(const float* a, const float* b, float* y, int64_t n, const ref::ActParams* act) {
+    const int kind = act ? act->kind : kActNone;
+    const bool relu = kind == kActRelu, clip = kind == kActClip;
+    const float32x4_t zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(clip ? act->lo : 0.0f),
+                      hi = vdupq_n_f32(clip ? act->hi : 0.0f);
+    const float32x4_t va = vdupq_n_f32(a[0]), vb = vdupq_n_f32(b[0]);
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float32x4_t x = SA ? vld1q_f32(a + i) : va, z = SB ? vld1q_f32(b + i) : vb;
+        float32x4_t r = MUL ? vmulq_f32(x, z) : vaddq_f32(x, z);
+        if (relu) r = vbslq_f32(neon_cgt(r, zero), r, zero);
+        if (clip) {
+            const uint32x4_t below = neon_clt(r, lo), above = neon_cgt(r, hi);  // clip_f32: x < lo first
+            r = vbslq_f32(below, lo, vbslq_f32(above, hi, r));
+        }
+        vst1q_f32(y + i, r);
+    }
+    for (; i < n; ++i) {
+        const float x = SA ? a[i] : a[0], z = SB ? b[i] : b[0];
+        const float r = MUL ? x * z : x + z;
+        y[i] = relu || clip ? ref::act_f32(r, *act) : r;
+    }
+    if (kind != kActNone && !relu && !clip) ref::act_span_f32(y, n, *act);
+}
+
+template <bool MUL>
+void dispatch(const void* const* in, const uint8_t* unit, float* y, int64_t n, const ref::ActParams* act) {
+    const float* a = static_cast<const float*>(in[0]);
+    const float* b = static_cast<const float*>(in[1]);
+    if (unit[0] && unit[1])
+        row<MUL, true, true>(a, b, y, n, act);
+    else if (unit[0])
+        row<MUL, true, false>(a, b, y, n, act);
+    else
+        row<MUL, false, true>(a, b, y, n, act);
+}
+
+}  // namespace
+
+bool neon_binary_row_f32(bool mul, const void* const* in, const uint8_t* unit, float* y, int64_t n,
+                         const ref::ActParams* act) {
+    if (!ref::neon_sgemm_enabled()) return false;
+    if (mul)
+        dispatch<true>(in, unit, y, n, act);
+    else
+        dispatch<false>(in, unit, y, n, act);
+    return true;
+}
+
+}  // namespace sdk
+#endif
