@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     args = ap.parse_args(argv)
     picked = [n for n in args.models.split(",") if n] if args.models != ",".join(MODELS) else None
-    if args.zoo and Path(args.zoo).is_dir():
+    if args.zoo and "," not in args.zoo and Path(args.zoo).is_dir():  # a list is never a folder (nor too long a path)
         folder = {p.stem: p for p in sorted(Path(args.zoo).glob("*.onnx"))}
         if not folder:
             ap.error(f"--zoo {args.zoo}: no .onnx files there")

@@ -161,3 +161,19 @@ def test_ratio_table_geomean_and_errors() -> None:
     assert cells["a"] == ["0.50", "2.00"] and cells["b"] == ["2.00", ""] and cells["c"] == ["error", ""]
     assert cells["d"][0] == "error: no Foo op"
     assert cells["**geomean**"] == ["**1.00**", "**2.00**"] and cells["worst"] == ["2.00", "2.00"]
+
+
+def test_zoo_list_longer_than_a_path_is_read_as_names(capsys) -> None:
+    """bench/run.py --zoo with a long comma-separated list: names, never a folder lookup
+    (which raised OSError "File name too long" before any model was read)."""
+    import sys
+
+    sys.path.insert(0, str(EXAMPLES.parent.parent / "bench"))
+    import run as bench_run
+
+    names = ",".join(["resnet18", "mobilenet_v2"] * 20 + ["no_such_model"])
+    assert len(names) > 255
+    with pytest.raises(SystemExit) as e:
+        bench_run.main(["--zoo", names])
+    # a clear refusal naming the unknown model (argparse's exit 2, or the zoo's message)
+    assert "no_such_model" in f"{e.value.code} {capsys.readouterr().err}"
