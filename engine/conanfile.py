@@ -51,7 +51,8 @@ class SdkEngineConan(ConanFile):
         "threads": [True, False],
         "coded": [True, False],  # the rANS decoder (only models with coded data need it)
         "storage": [True, False],  # storage element types (only models with them at the boundary need it)
-        "sparse": [True, False],  # the sparse-weight kernels (only models with sparse weights need them)
+        "sparse": [True, False],
+        "winograd": [True, False],  # Winograd 3x3 convolutions (only models with such a conv need them)  # the sparse-weight kernels (only models with sparse weights need them)
         "lib_name": ["ANY"],
         "shared": [True, False],  # False for iOS: static slices, dead-stripped by the app's link
         "lto": [True, False],
@@ -72,6 +73,7 @@ class SdkEngineConan(ConanFile):
         "coded": True,
         "storage": True,
         "sparse": True,
+        "winograd": True,
         "lib_name": "sdkengine",
         "shared": True,
         "lto": False,
@@ -112,6 +114,7 @@ class SdkEngineConan(ConanFile):
             "coded": bool(o.coded),
             "storage": bool(o.storage),
             "sparse": bool(o.sparse),
+            "winograd": bool(o.winograd),
             "lib_name": str(o.lib_name),
             "export_jni": bool(o.export_jni),
             "hash_style": str(o.hash_style),

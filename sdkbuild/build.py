@@ -221,6 +221,8 @@ class OpSelection:
     storage: tuple[str, ...] = ()
     # the models with sparse weights: the engine compiles its sparse kernels only for them
     sparse: tuple[str, ...] = ()
+    # the models with a convolution that takes the Winograd path: only they need it compiled
+    winograd: tuple[str, ...] = ()
 
 
 def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = True) -> OpSelection:
@@ -236,6 +238,7 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
     coded: list[str] = []
     storage: list[str] = []
     sparse: list[str] = []
+    winograd: list[str] = []
     for m in models:
         model = sdkm.read(m.sdkm, _model_key(m.sdkm))
         if model.uses_rans():
@@ -244,6 +247,8 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
             storage.append(m.sdkm.name)
         if model.uses_sparse():
             sparse.append(m.sdkm.name)
+        if model.uses_winograd():
+            winograd.append(m.sdkm.name)
         by_model[m.sdkm.name] = tuple(model.ops_used())
         dts = {_SDKM_DTYPES[d] for d in model.dtypes_used() if d in _SDKM_DTYPES}
         dt_by_model[m.sdkm.name] = tuple(d for d in DTYPES if d in dts)
@@ -269,14 +274,15 @@ def select_ops(cfg: Config, models: Sequence[ConvertedModel], strict: bool = Tru
                                 f"{list(dtypes)}", f'add "{lacking[0]}" to [engine] dtypes, or set dtypes = "auto"')
     if cfg.engine.ops == "auto":
         ops = tuple(sorted(avail.get(o.lower(), o) for o in used))
-        return OpSelection(ops, dtypes, by_model, dt_by_model, True, tuple(coded), tuple(storage), tuple(sparse))
+        return OpSelection(ops, dtypes, by_model, dt_by_model, True, tuple(coded), tuple(storage), tuple(sparse),
+                           tuple(winograd))
     explicit = tuple(cfg.engine.ops)
     not_listed = [op for op in used if op.lower() not in {o.lower() for o in explicit}]
     if not_listed:
         raise SdkbuildError(f"engine.ops does not list {', '.join(not_listed)}, which the models use",
                             'add them to [engine] ops, or set ops = "auto"')
     return OpSelection(tuple(sorted(explicit)), dtypes, by_model, dt_by_model, False, tuple(coded),
-                       tuple(storage), tuple(sparse))
+                       tuple(storage), tuple(sparse), tuple(winograd))
 
 
 def format_ops(sel: OpSelection, available: set[str] | None = None) -> str:
@@ -286,7 +292,9 @@ def format_ops(sel: OpSelection, available: set[str] | None = None) -> str:
              f"rANS decoder: {'yes, for ' + ', '.join(sel.coded) if sel.coded else 'no (no model has coded data)'}",
              "storage types: " + ("yes, for " + ", ".join(sel.storage) if sel.storage
                                   else "no (no model has int16, bfloat16, float8, int4, ... tensors)"),
-             f"sparse kernels: {'yes, for ' + ', '.join(sel.sparse) if sel.sparse else 'no (no model has sparse weights)'}"]
+             f"sparse kernels: {'yes, for ' + ', '.join(sel.sparse) if sel.sparse else 'no (no model has sparse weights)'}",
+             "winograd 3x3: " + ("yes, for " + ", ".join(sel.winograd) if sel.winograd
+                                 else "no (no model has a dense 3x3 stride-1 conv on a plane >= 13x13)")]
     for op in sel.ops:
         users = [n for n, ops in sel.by_model.items() if op in ops]
         lack = "  [not in the engine]" if available is not None and op.lower() not in available else ""
@@ -325,6 +333,9 @@ class EngineRequest:
     # the sparse-weight kernels (Meson option `sparse`): likewise only for SDKs with a model
     # that stores weights sparse; the host engine keeps them
     sparse: bool = True
+    # Winograd 3x3 convolutions (Meson option `winograd`): likewise only for SDKs with a model
+    # whose convolutions take them; the host engine keeps them
+    winograd: bool = True
 
     @property
     def header(self) -> str:
@@ -392,6 +403,7 @@ def conan_options(req: EngineRequest, kind: str, toolchain_id: str) -> list[str]
         "coded": str(req.coded),
         "storage": str(req.storage),
         "sparse": str(req.sparse),
+        "winograd": str(req.winograd),
         "lib_name": req.lib_name,
         "shared": str(kind == "shared"),
         "lto": str(req.lto),
@@ -684,7 +696,7 @@ def build_target(cfg: Config, target_name: str, sel: OpSelection, models: Sequen
             lib_name=cfg.sdk.lib_name, lto=cfg.engine.lto, extra_sources=extra_src,
             extra_include_dirs=extra_inc, export_jni=jni, hash_style=hash_style(target, cfg), objc=objc,
             symbol_prefix=cfg.sdk.lib_name, coded=bool(sel.coded),
-            storage=bool(sel.storage), sparse=bool(sel.sparse),
+            storage=bool(sel.storage), sparse=bool(sel.sparse), winograd=bool(sel.winograd),
         )
         key = _config_key(tc, req, out, engine_hash, cfg, models)
         prev = _up_to_date(out, key)
@@ -758,7 +770,8 @@ def _install(cfg: Config, target: Target, tc: Toolchain, req: EngineRequest, eb:
     shutil.copytree(eb.package_folder / "include", inc)
     features = [*req.dtypes, *req.isa, *(["threads"] if req.threads else []), *(["coded"] if req.coded else []),
                 *(["storage"] if req.storage else []),
-                *(["sparse"] if req.sparse and "fp32" in req.dtypes else [])]
+                *(["sparse"] if req.sparse and "fp32" in req.dtypes else []),
+                *(["winograd"] if req.winograd and "fp32" in req.dtypes else [])]
     return {
         "schema": 1,
         "sdk": {"name": cfg.sdk.name, "version": cfg.sdk.version, "lib_name": name},

@@ -212,6 +212,26 @@ class Model:
         where that is smaller)."""
         return self.code_sections or any(t.encoding == ENC_RANS for t in self.tensors)
 
+    def uses_winograd(self) -> bool:
+        """Whether a convolution of this model takes the engine's Winograd path: the rule of
+        conv_f32_wino_plan (engine/src/kernels/ref/conv_f32_wino.cpp) on the recorded shapes:
+        fp32, dense 3x3, stride 1, dilation 1, >= 4 input channels, output plane >= 13x13. The
+        engine compiles it only for such models; were the two rules to differ, a conv would run
+        on the GEMM instead: slower, never wrong."""
+        for n in self.nodes:
+            if n.op != "Conv" or len(n.inputs) < 2 or not n.outputs:
+                continue
+            x, w, y = (self.tensors[i] for i in (n.inputs[0], n.inputs[1], n.outputs[0]))
+            if DTYPE_NAMES.get(x.dtype) != "f32" or len(w.shape) != 4 or len(y.shape) != 4:
+                continue
+            a = n.attrs
+            group = a.get("group", 1)
+            if (tuple(w.shape[2:]) == (3, 3) and (group[0] if isinstance(group, list) else group) == 1 and list(a.get("strides", [1, 1])) == [1, 1]
+                    and list(a.get("dilations", [1, 1])) == [1, 1] and w.shape[1] >= 4
+                    and y.shape[2] >= 13 and y.shape[3] >= 13):
+                return True
+        return False
+
     def uses_sparse(self) -> bool:
         """Whether the engine needs its sparse kernels for this model (a constant stored sparse)."""
         return any(t.encoding == ENC_SPARSE and t.data is not None for t in self.tensors)

@@ -46,7 +46,11 @@ def test_bench_cli_digits(tmp_path: Path) -> None:
                                                "int8 x1 engine/ort"]
     med = {(c[1].strip(), c[3].strip()): float(c[4]) for c in rows}
     (digits,) = [c for c in summary if c[0].strip() == "digits_cnn"]
-    assert float(digits[1]) == pytest.approx(med["fp32", "engine"] / med["fp32", "onnxruntime"], abs=0.006)
+    # the details print medians to 3 decimals (the digits CNN runs in ~0.02 ms) and the summary
+    # its ratio to 2: allow what those roundings can move the ratio
+    e, o = med["fp32", "engine"], med["fp32", "onnxruntime"]
+    rounding = (e / o) * (0.0005 / e + 0.0005 / o) + 0.005
+    assert float(digits[1]) == pytest.approx(e / o, abs=rounding + 1e-9)
     assert any(c[0].strip() == "**geomean**" for c in summary)
 
 

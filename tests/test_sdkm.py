@@ -109,3 +109,25 @@ def test_rank0_constant_round_trips() -> None:
     m.add_tensor(sdkm.Tensor("s", 1, (), np.array(2.5, "f4")))
     back = sdkm.decode(sdkm.encode(m))
     assert back.tensors[0].shape == () and float(back.tensors[0].data) == 2.5
+
+
+@pytest.mark.parametrize(("c", "hw", "stride", "group", "expect"), [
+    (8, 16, 1, 1, True),    # a dense 3x3 stride-1 conv on a 16x16 plane: Winograd
+    (8, 12, 1, 1, False),   # output plane under 13x13: the GEMM
+    (3, 16, 1, 1, False),   # fewer than 4 input channels
+    (8, 32, 2, 1, False),   # stride 2
+    (8, 16, 1, 8, False),   # depthwise
+])
+def test_uses_winograd_follows_the_engines_rule(c: int, hw: int, stride: int, group: int, expect: bool) -> None:
+    """sdkbuild build compiles the Winograd convolution (Meson option `winograd`) only for models
+    whose convs take it: the rule of conv_f32_wino_plan, on the recorded shapes."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    from sdkbuild import convert
+
+    w = numpy_helper.from_array(np.ones((8, c // group, 3, 3), np.float32), "w")
+    node = helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1], strides=[stride, stride], group=group)
+    g = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, c, hw, hw])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
+    model = convert.convert_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
+    assert model.uses_winograd() is expect

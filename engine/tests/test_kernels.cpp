@@ -514,6 +514,11 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
 // width, every fused activation, with and without bias; 1, 2 and 3 threads. `tier`: the GEMM
 // tier's test hook value (0: the portable GEMM, -1: the SIMD tile).
 static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier) {
+#if !SDK_FEATURE_WINOGRAD
+    (void)set_enabled;
+    (void)tier;
+    printf("fp32 winograd %-11s: not built (-Dwinograd=false)\n", name);
+#else
     sdk::ThreadPool* pools[2] = {sdk::pool_create(2), sdk::pool_create(3)};
     std::mt19937 rng(23);
     std::normal_distribution<float> nd(0.0f, 1.0f);
@@ -616,6 +621,7 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
     printf("fp32 winograd %-11s: %d random 3x3 geometries within 5e-6 of a direct convolution in double "
            "(relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads)\n", name, cases, worst, pooled);
     g_checked.push_back(std::string(name) + "-f32-wino");
+#endif
 }
 #endif
 

@@ -45,7 +45,11 @@ size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan);
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
               void* thread_scratch, size_t stride, ThreadPool* pool);
 
-// ---- Winograd F(4x4, 3x3), kernels/ref/conv_f32_wino.cpp (every ISA: its GEMM tile)
+// ---- Winograd F(4x4, 3x3), kernels/ref/conv_f32_wino.cpp; compiled when SDK_FEATURE_WINOGRAD
+// (the Meson option `winograd`; on by default, so builds outside Meson keep it)
+#ifndef SDK_FEATURE_WINOGRAD
+#define SDK_FEATURE_WINOGRAD SDK_FEATURE_FP32
+#endif (every ISA: its GEMM tile)
 // Sets plan.wino_rb/wino_ob and slot_floats when g takes Winograd (dense 3x3, stride 1,
 // dilation 1, one group, and the size rule; SDK_CONV_WINO=0 never, =1 wherever it applies).
 void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& plan);

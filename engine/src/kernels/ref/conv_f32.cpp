@@ -491,8 +491,10 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     }
 #endif
     if (p.depthwise) return p;
+#if SDK_FEATURE_WINOGRAD
     conv_f32_wino_plan(g, p);
     if (p.wino_rb) return p;
+#endif
     int nr = kNR;
 #if SDK_FEATURE_X86
     p.x86_gemm = x86_sgemm_avx2_enabled();
@@ -565,7 +567,9 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         parallel_for(pool, (int64_t)g.N * g.OC, grain < 1 ? 1 : grain, dw_range, &j);
         return;
     }
+#if SDK_FEATURE_WINOGRAD
     if (plan.wino_rb) return conv_f32_wino(g, plan, x, w, b, y, thread_scratch, stride, pool);
+#endif
 #if SDK_FEATURE_X86
     if (plan.x86_stem && x86_sgemm_avx2_enabled()) {
         StemJob sj = {&g, x, w, b, y, static_cast<char*>(thread_scratch), stride, false};

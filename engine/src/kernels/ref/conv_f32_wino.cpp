@@ -27,6 +27,7 @@
 #include "kernels/sgemm_x86.h"
 #endif
 
+#if SDK_FEATURE_WINOGRAD  // the Meson option `winograd` (sdkbuild build: only for models with such a conv)
 namespace sdk {
 namespace ref {
 
@@ -384,3 +385,4 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
 
 }  // namespace ref
 }  // namespace sdk
+#endif  // SDK_FEATURE_WINOGRAD
