@@ -1371,6 +1371,9 @@ int main(int argc, char** argv) {
 #if defined(TEST_HAVE_MAXPOOL)
         check_pool_f32("avx2", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::x86_sgemm_set_enabled, true);
 #endif
+#if defined(TEST_HAVE_AVERAGEPOOL)
+        check_pool_f32("avx2", "AveragePool", sdk::ref::averagepool_f32, sdk::ref::x86_sgemm_set_enabled, true);
+#endif
         sdk::ref::x86_f32_set_avx512(-1);
         if (sdk::ref::x86_f32_avx512_enabled()) {
             check_conv_f32("avx512", sdk::ref::x86_sgemm_set_enabled);
