@@ -1,8 +1,9 @@
 // AVX2 fp32 AveragePool plane (x86, chosen at run time with the AVX2 fp32 tier): stride 1
 // or 2 along W, any kernel, padding and stride along H, no dilation. Interior columns take
 // 16 (then 8) outputs per block, the taps summed in the ref's order and divided like the
-// ref (VDIVPS by the same count), so results equal the ref's bit for bit; border columns
-// use the ref formula. (The portable plane was scalar with a bounds check per tap:
+// ref (VDIVPS by the same count), so results equal the ref's (up to the sign of a zero sum);
+// border columns (and planes too narrow for a block: 7x7) take masked blocks
+// (x86/pool_edge_avx2.h). (The portable plane was scalar with a bounds check per tap:
 // Inception's 3x3 stride-1 AveragePools cost ~15 % of the model.)
 #include "kernels/ref/pool.h"
 
@@ -10,6 +11,7 @@
 #include <immintrin.h>
 
 #include "kernels/neon/pool_neon.h"  // the interior columns and window rows (ISA-independent)
+#include "kernels/x86/pool_edge_avx2.h"
 #include "kernels/unroll.h"
 
 namespace sdk {
@@ -60,26 +62,16 @@ SDK_AVGPOOL_HOT void plane_avx2(const PoolParams& p, const float* x, float* y) {
         const int hs = oh * p.sh - p.pt;
         const int he = hs + p.KH > p.H + p.pb ? p.H + p.pb : hs + p.KH;
         const int hsc = hs < 0 ? 0 : hs, hec = he > p.H ? p.H : he;
-        auto scalar = [&](int ow) {  // the ref formula
-            const int ws = ow * p.sw - p.pl;
-            const int we = ws + p.KW > p.W + p.pr ? p.W + p.pr : ws + p.KW;
-            const int wsc = ws < 0 ? 0 : ws, wec = we > p.W ? p.W : we;
-            float s = 0.0f;
-            for (int t = 0; t < nr; ++t)
-                for (int iw = wsc; iw < wec; ++iw) s += rows[t][iw];
-            const int cnt = p.count_include_pad ? (he - hs) * (we - ws) : (hec - hsc) * (wec - wsc);
-            o[ow] = cnt > 0 ? s / (float)cnt : 0.0f;
-        };
         // interior columns: the whole kernel width is inside the row
         const int cnt = (p.count_include_pad ? he - hs : hec - hsc) * p.KW;
         int ow = 0;
-        for (; ow < lo && ow < p.OW; ++ow) scalar(ow);
+        for (; ow < lo && ow < p.OW; ow += 8) pool_edge::avg8(p, rows, nr, ow, hs, he, hsc, hec, o);
         if (cnt > 0) {
             const __m256 d = _mm256_set1_ps((float)cnt);
             for (; ow + 16 <= end; ow += 16) block<2>(p, rows, nr, ow, d, o + ow);
             for (; ow + 8 <= end; ow += 8) block<1>(p, rows, nr, ow, d, o + ow);
         }
-        for (; ow < p.OW; ++ow) scalar(ow);
+        for (; ow < p.OW; ow += 8) pool_edge::avg8(p, rows, nr, ow, hs, he, hsc, hec, o);
     }
 }
 
