@@ -9,6 +9,7 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include <string.h>
 
 #include "kernels/neon/pool_neon.h"  // the interior columns and window rows (ISA-independent)
 #include "kernels/x86/pool_edge_avx2.h"
@@ -51,7 +52,58 @@ SDK_AVGPOOL_HOT inline void block(const PoolParams& p, const float* const* rows,
     SDK_UNROLL for (int u = 0; u < U; ++u) _mm256_storeu_ps(o + 8 * u, _mm256_div_ps(s[u], cnt));
 }
 
+// A narrow plane on its padded rows (pool_edge::pad_rows, zeros outside the input): blocks
+// of 8 divided by the ref's count per column, cw[ow] times the window's rows (0 where it is 0).
+SDK_AVGPOOL_HOT void plane_padded(const PoolParams& p, const float* x, float* y, int pw) {
+    alignas(32) float buf[pool_edge::kPadFloats];
+    alignas(32) float cw[pool_edge::kPadMaxOW + 8];
+    for (int ow = 0; ow < (p.OW + 7) / 8 * 8; ++ow) {
+        const int ws = ow * p.sw - p.pl;
+        const int we = ws + p.KW > p.W + p.pr ? p.W + p.pr : ws + p.KW;
+        const int wsc = ws < 0 ? 0 : ws, wec = we > p.W ? p.W : we;
+        cw[ow] = ow >= p.OW ? 1.0f : (float)(p.count_include_pad ? we - ws : (wec > wsc ? wec - wsc : 0));
+    }
+    PoolParams q;
+    pool_edge::pad_rows(p, x, pw, 0.0f, buf, &q);
+    const float* rows[neon_pool::kMaxRows];
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (int oh = 0; oh < p.OH; ++oh) {
+        const int nr = neon_pool::window_rows(q, buf, oh, rows);
+        float* o = y + (int64_t)oh * p.OW;
+        const int hs = oh * p.sh - p.pt;
+        const int he = hs + p.KH > p.H + p.pb ? p.H + p.pb : hs + p.KH;
+        const int hsc = hs < 0 ? 0 : hs, hec = he > p.H ? p.H : he;
+        const __m256 ch = _mm256_set1_ps((float)(p.count_include_pad ? he - hs : (hec > hsc ? hec - hsc : 0)));
+        for (int ow = 0; ow < p.OW; ow += 8) {
+            __m256 s = zero;
+            for (int t = 0; t < nr; ++t) {
+                const float* r = rows[t] + ow * q.sw;
+                int kw = 0;
+                if (q.sw == 2) {
+                    for (; kw + 2 <= q.KW; kw += 2) {
+                        s = _mm256_add_ps(s, deinterleave<0>(r + kw));
+                        s = _mm256_add_ps(s, deinterleave<1>(r + kw));
+                    }
+                }
+                for (; kw < q.KW; ++kw) s = _mm256_add_ps(s, q.sw == 1 ? _mm256_loadu_ps(r + kw) : deinterleave<0>(r + kw));
+            }
+            // the count is a product of small integers: exact in float, as the ref's (float)cnt
+            const __m256 d = _mm256_mul_ps(_mm256_load_ps(cw + ow), ch);
+            const __m256 pos = _mm256_cmp_ps(d, zero, _CMP_GT_OQ);
+            const __m256 r = _mm256_and_ps(_mm256_div_ps(s, _mm256_blendv_ps(one, d, pos)), pos);
+            if (ow + 8 <= p.OW) {
+                _mm256_storeu_ps(o + ow, r);
+            } else {
+                alignas(32) float t[8];
+                _mm256_store_ps(t, r);
+                memcpy(o + ow, t, (size_t)(p.OW - ow) * sizeof(float));
+            }
+        }
+    }
+}
+
 SDK_AVGPOOL_HOT void plane_avx2(const PoolParams& p, const float* x, float* y) {
+    if (const int pw = pool_edge::padded_width(p)) return plane_padded(p, x, y, pw);
     int32_t lo, end;
     neon_pool::interior(p, &lo, &end);
     const float* rows[neon_pool::kMaxRows];

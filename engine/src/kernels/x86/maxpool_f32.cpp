@@ -10,6 +10,7 @@
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "kernels/neon/pool_neon.h"  // the interior columns and window rows (ISA-independent)
 #include "kernels/x86/pool_edge_avx2.h"
@@ -53,7 +54,28 @@ SDK_POOL_HOT inline void block(const PoolParams& p, const float* const* rows, in
     SDK_UNROLL for (int u = 0; u < U; ++u) _mm256_storeu_ps(o + 8 * u, m[u]);
 }
 
+// A narrow plane on its padded rows (pool_edge::pad_rows): blocks only.
+SDK_POOL_HOT void plane_padded(const PoolParams& p, const float* x, float* y, int pw) {
+    alignas(32) float buf[pool_edge::kPadFloats];
+    PoolParams q;
+    pool_edge::pad_rows(p, x, pw, -INFINITY, buf, &q);
+    const float* rows[neon_pool::kMaxRows];
+    for (int oh = 0; oh < p.OH; ++oh) {
+        const int nr = neon_pool::window_rows(q, buf, oh, rows);
+        float* o = y + (int64_t)oh * p.OW;
+        int ow = 0;
+        for (; ow + 16 <= p.OW; ow += 16) block<2>(q, rows, nr, ow, o + ow);
+        for (; ow + 8 <= p.OW; ow += 8) block<1>(q, rows, nr, ow, o + ow);
+        if (ow < p.OW) {
+            alignas(32) float t[8];
+            block<1>(q, rows, nr, ow, t);
+            memcpy(o + ow, t, (size_t)(p.OW - ow) * sizeof(float));
+        }
+    }
+}
+
 SDK_POOL_HOT void plane_avx2(const PoolParams& p, const float* x, float* y) {
+    if (const int pw = pool_edge::padded_width(p)) return plane_padded(p, x, y, pw);
     int32_t lo, end;
     neon_pool::interior(p, &lo, &end);
     const float* rows[neon_pool::kMaxRows];

@@ -8,6 +8,7 @@
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "kernels/ref/pool.h"
 #include "kernels/unroll.h"
@@ -74,6 +75,36 @@ SDK_POOL_EDGE_HOT inline void avg8(const PoolParams& p, const float* const* rows
     const __m256 d = _mm256_cvtepi32_ps(_mm256_blendv_epi8(_mm256_set1_epi32(1), c, pos));
     const __m256 r = _mm256_and_ps(_mm256_div_ps(s, d), _mm256_castsi256_ps(pos));
     _mm256_maskstore_ps(o + ow, lanes_in(ow, 1, p.OW), r);
+}
+
+// ---- Narrow planes (28x28 and less): the input rows copied once per plane into a stack
+// buffer with `fill` (0 or -inf) as the left/right padding, so every output column is an
+// interior column of the vector blocks (pl = 0 in the returned geometry).
+constexpr int kPadFloats = 4096;  // 16 KiB of stack
+constexpr int kPadMaxOW = 256;
+
+// The padded row length, or 0 when the plane does not fit the buffer.
+inline int padded_width(const PoolParams& p) {
+    if (p.OW > kPadMaxOW) return 0;
+    const int ow8 = (p.OW + 7) / 8 * 8;  // blocks of 8 up to here (a stride-2 block reads 16 columns)
+    int pw = ow8 * p.sw + (p.KW - 1) * p.dw;
+    if (pw < p.pl + p.W) pw = p.pl + p.W;
+    return (int64_t)pw * p.H <= kPadFloats ? pw : 0;
+}
+
+// x's rows into buf (pw floats each: fill, the row, fill); q: p on buf.
+SDK_POOL_EDGE_HOT inline void pad_rows(const PoolParams& p, const float* x, int pw, float fill, float* buf,
+                                       PoolParams* q) {
+    for (int ih = 0; ih < p.H; ++ih) {
+        float* d = buf + (int64_t)ih * pw;
+        for (int i = 0; i < p.pl; ++i) d[i] = fill;
+        memcpy(d + p.pl, x + (int64_t)ih * p.W, (size_t)p.W * sizeof(float));
+        for (int i = p.pl + p.W; i < pw; ++i) d[i] = fill;
+    }
+    *q = p;
+    q->pl = 0;
+    q->pr = 0;
+    q->W = pw;
 }
 
 }  // namespace pool_edge
