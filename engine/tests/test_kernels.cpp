@@ -28,6 +28,9 @@
 #if SDK_FEATURE_FP32 && SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
 #endif
+#if SDK_FEATURE_INT8 && SDK_FEATURE_X86
+#include "kernels/x86/conv_s8.h"
+#endif
 #if SDK_FEATURE_FP32
 #include "kernels/ref/sgemm_f32.h"
 #endif
@@ -1419,7 +1422,17 @@ int main(int argc, char** argv) {
     const char* tier = sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel());
 #if defined(TEST_HAVE_CONV)
     check_conv_s8_dense(tier);
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    // on a VNNI CPU the best tier runs the VNNI depthwise rows; the plain AVX2 ones too
+    if (sdk::s8::pl_kind() == sdk::s8::kPlVnni) {
+        check_conv_s8_depthwise("vnni", "");
+        check_conv_s8_depthwise("avx2", "avx2");
+    } else {
+        check_conv_s8_depthwise(tier, "");
+    }
+#else
     check_conv_s8_depthwise(tier, "");
+#endif
 #if SDK_FEATURE_DOTPROD
     if (strcmp(tier, "dotprod") == 0) check_conv_s8_depthwise("neon", "neon");  // the SMULL rows too
 #endif
