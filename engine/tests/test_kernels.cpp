@@ -57,6 +57,12 @@ extern const sdk::OpDef sdk_op_maxpool;
 #if defined(TEST_HAVE_AVERAGEPOOL)
 extern const sdk::OpDef sdk_op_averagepool;
 #endif
+#if defined(TEST_HAVE_MUL)
+extern const sdk::OpDef sdk_op_mul;
+#endif
+#if defined(TEST_HAVE_SWISH)
+extern const sdk::OpDef sdk_op_swish;
+#endif
 #if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
 #include "kernels/neon/sum_neon.h"
 #include "kernels/ref/misc.h"
@@ -944,6 +950,49 @@ static void check_pool_f32(const char* name, const char* op, PoolF32Fn fn, void 
 }
 #endif
 
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_MUL)
+// Int8 Mul (squeeze-excitation shapes: [1, C, H, W] * [1, C, 1, 1] either way round, and
+// same shapes) on the SIMD tier (`simd_tier`) vs the ref tier: bit-exact, with multipliers
+// below and above 1, extreme zero points and saturated inputs.
+static void check_mul_s8(const char* name, const char* simd_tier) {
+    std::mt19937 rng(57);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
+    int cases = 0;
+    for (int it = 0; it < 200; ++it) {
+        const int C = pick(1, 9), H = pick(1, 9), W = pick(1, 40);
+        const int form = it % 3;  // 0 same shape, 1 b per channel, 2 a per channel
+        const int32_t ca = form == 2 ? 1 : H, wa = form == 2 ? 1 : W, cb = form == 1 ? 1 : H, wb = form == 1 ? 1 : W;
+        std::vector<float> as = {real(0.01, 0.2)}, bs = {real(0.002, 0.05)},
+                           ys = {it % 4 == 3 ? real(1e-5, 1e-4) : real(0.001, 0.05)};
+        std::vector<int32_t> az = {it % 7 == 0 ? -128 : pick(-128, 127)}, bz = {it % 7 == 1 ? 127 : pick(-128, 127)},
+                             yz = {pick(-128, 127)};
+        const sdk::QuantParams qa{-1, 1, as.data(), az.data()}, qb{-1, 1, bs.data(), bz.data()},
+            qy{-1, 1, ys.data(), yz.data()};
+        std::vector<int8_t> a((size_t)C * ca * wa), b((size_t)C * cb * wb);
+        const int fill = it % 11 == 10 ? 1 : (it % 11 == 9 ? 2 : 0);
+        for (auto& v : a) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        for (auto& v : b) v = (int8_t)(fill == 1 ? 127 : (fill == 2 ? -128 : pick(-128, 127)));
+        std::vector<int8_t> want((size_t)C * H * W + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("a", sdk::DType::I8, {1, C, ca, wa}, &qa, nullptr),
+                     make_tensor("b", sdk::DType::I8, {1, C, cb, wb}, &qb, nullptr)};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, C, H, W}, &qy, nullptr)};
+            r.in_data = {a.data(), b.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            set_int8_tier(tier ? simd_tier : "ref");
+            CHECK(r.run(sdk_op_mul), "%s: int8 Mul failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s: int8 Mul C%d %dx%d form %d differs from ref", name, C, H, W, form);
+        ++cases;
+    }
+    printf("int8 Mul %-15s: %d random cases bit-exact vs ref\n", name, cases);
+    g_checked.push_back(std::string(name) + "-s8-mul");
+}
+#endif
+
 #if SDK_FEATURE_INT8 && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
 // Int8 MaxPool / AveragePool op on the SIMD tier vs the ref tier, bit-exact.
 static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations) {
@@ -1436,6 +1485,9 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_DOTPROD
     if (strcmp(tier, "dotprod") == 0) check_conv_s8_depthwise("neon", "neon");  // the SMULL rows too
 #endif
+#endif
+#if defined(TEST_HAVE_MUL)
+    check_mul_s8(tier, "");
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_s8(tier, sdk_op_maxpool, true);
