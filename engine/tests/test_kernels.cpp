@@ -998,7 +998,7 @@ static void check_mul_s8(const char* name, const char* simd_tier) {
 static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations) {
     std::mt19937 rng(41);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    int cases = 0, planes = 0;
+    int cases = 0, planes = 0, simd = 0;
     for (int it = 0; it < 400; ++it) {
         const PoolCase c = random_pool(rng, it, dilations);
         std::vector<float> sc = {0.05f};
@@ -1024,6 +1024,7 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
                 r.attr_ints("count_include_pad", {c.include_pad});
             set_int8_tier(tier ? "" : "ref");
             CHECK(r.run(op), "%s %s: failed to run", op.type, name);
+            if (tier) simd += r.thread_scratch > 0;  // (x86: the AVX2 planes' padded plane)
         }
         set_int8_tier("");
         CHECK(want == got, "%s %s: C%d %dx%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d ceil%d cip%d zp%d differs from ref",
@@ -1052,6 +1053,7 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
     }
     printf("int8 %-11s %-6s: %d random geometries bit-exact vs ref", op.type, name, cases);
     if (planes) printf(" (and %d through the NEON planes directly)", planes);
+    if (simd) printf(" (%d on the AVX2 planes)", simd);
     printf("\n");
     g_checked.push_back(std::string(name) + "-s8-" + op.type);
 }
