@@ -950,6 +950,40 @@ static void check_pool_f32(const char* name, const char* op, PoolF32Fn fn, void 
 }
 #endif
 
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_SWISH)
+// The int8 table lookup of the element-wise ops (Swish here; x86: the AVX512-VBMI loop) on the
+// SIMD tier vs the ref tier: every int8 input, lengths around the 64-byte steps.
+static void check_lut_s8(const char* name) {
+    std::mt19937 rng(61);
+    std::vector<int8_t> table(256);
+    for (auto& v : table) v = (int8_t)std::uniform_int_distribution<int>(-128, 127)(rng);
+    std::vector<float> sc = {0.05f};
+    std::vector<int32_t> zp = {3};
+    const sdk::QuantParams q{-1, 1, sc.data(), zp.data()};
+    int cases = 0;
+    for (int n : {1, 63, 64, 65, 256, 300, 1000}) {
+        std::vector<int8_t> x((size_t)n);
+        for (int i = 0; i < n; ++i) x[(size_t)i] = (int8_t)(i < 256 ? i - 128 : (int)(rng() & 255) - 128);
+        std::vector<int8_t> want((size_t)n + 64, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, n}, &q, nullptr),
+                     make_tensor("t", sdk::DType::I8, {256}, nullptr, table.data())};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, n}, &q, nullptr)};
+            r.in_data = {x.data(), table.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_swish), "%s: int8 Swish failed to run", name);
+        }
+        set_int8_tier("");
+        for (int i = 0; i < n && i < 256; ++i) CHECK(want[(size_t)i] == table[(size_t)i], "%s: ref lookup %d", name, i);
+        CHECK(want == got, "%s: int8 table lookup of %d values differs from ref", name, n);
+        ++cases;
+    }
+    printf("int8 table lookup %-6s : %d lengths identical to ref\n", name, cases);
+}
+#endif
+
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_MUL)
 // Int8 Mul (squeeze-excitation shapes: [1, C, H, W] * [1, C, 1, 1] either way round, and
 // same shapes) on the SIMD tier (`simd_tier`) vs the ref tier: bit-exact, with multipliers
@@ -1490,6 +1524,9 @@ int main(int argc, char** argv) {
 #endif
 #if defined(TEST_HAVE_MUL)
     check_mul_s8(tier, "");
+#endif
+#if defined(TEST_HAVE_SWISH)
+    check_lut_s8(tier);
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_s8(tier, sdk_op_maxpool, true);
