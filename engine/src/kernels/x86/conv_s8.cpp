@@ -31,6 +31,16 @@ inline int32_t pair16(int32_t lo, int32_t hi) {
 
 }  // namespace
 
+// The ZMM rows for the VNNI kind (SDK_INT8_ZMM=0: the YMM rows, for A/B runs and tests).
+bool pl_zmm() {
+    static int on = -1;
+    if (on < 0) {
+        const char* v = getenv("SDK_INT8_ZMM");
+        on = !(v && str_eq(v, "0")) && __builtin_cpu_supports("avx512f");
+    }
+    return on != 0;
+}
+
 int pl_kind() {
     if (!cpu_has_avx2()) return kPlNone;
     const char* force = getenv("SDK_INT8_GEMM");
@@ -237,6 +247,76 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(con
     }
 }
 
+// The same rows on ZMM registers: one 64-byte load holds a K quad of all 16 pixels of a
+// panel (the low half is the YMM tiles' x0, the high half x1), so one VPDPBUSD does what
+// two did; two panels (32 pixels) per step when there are, so that the 4 weight broadcasts
+// feed 8 multiply-adds of 64 bytes. The epilogue splits each accumulator back into the
+// YMM halves and requantizes them as above: bit-exact with vnni_rows4.
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) inline void vnni512_store4(
+    const Rq* q, __m512i c0, __m512i c1, __m512i c2, __m512i c3, int8_t* yp, int64_t ys_m, int32_t n) {
+    const __mmask16 mask = (__mmask16)((1u << n) - 1);  // n <= 16
+#define SDK_ST(r, c)                                                                                          \
+    _mm_mask_storeu_epi8(yp + (r) * ys_m, mask,                                                               \
+                         avx2::pack16_clamp(avx2::rq8v(_mm512_castsi512_si256(c), q[r]),                      \
+                                            avx2::rq8v(_mm512_extracti64x4_epi64(c, 1), q[r]), q[r]));
+    SDK_ST(0, c0)
+    SDK_ST(1, c1)
+    SDK_ST(2, c2)
+    SDK_ST(3, c3)
+#undef SDK_ST
+}
+
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) void vnni512_rows4(
+    const PlGemm& g, const int8_t* panels, int32_t pixels, int32_t m, int32_t blocks, int8_t* y, int64_t ys_m) {
+    const int32_t kg = g.kg;
+    const int64_t pstride = (int64_t)kg * 4 * kPlNR;
+    for (; blocks > 0; --blocks, m += 4) {
+        Rq q[4];
+        for (int r = 0; r < 4; ++r) q[r] = rq_make(g.mult[m + r], g.shift[m + r], g.out_zp, g.act_min, g.act_max);
+        const __m512i b0 = _mm512_set1_epi32(g.bias[m]), b1 = _mm512_set1_epi32(g.bias[m + 1]);
+        const __m512i b2 = _mm512_set1_epi32(g.bias[m + 2]), b3 = _mm512_set1_epi32(g.bias[m + 3]);
+        const int32_t* w0 = g.w + (int64_t)m * kg;
+        const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;
+        int32_t p0 = 0;
+        for (; p0 + kPlNR < pixels; p0 += 2 * kPlNR) {  // two panels, the second maybe partial
+            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            const int8_t* Q = P + pstride;
+            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3, e0 = b0, e1 = b1, e2 = b2, e3 = b3;
+            for (int32_t k = 0; k < kg; ++k) {
+                const __m512i x = _mm512_loadu_si512(P + 64 * k), z = _mm512_loadu_si512(Q + 64 * k);
+                __m512i w = _mm512_set1_epi32(w0[k]);
+                c0 = _mm512_dpbusd_epi32(c0, x, w);
+                e0 = _mm512_dpbusd_epi32(e0, z, w);
+                w = _mm512_set1_epi32(w1[k]);
+                c1 = _mm512_dpbusd_epi32(c1, x, w);
+                e1 = _mm512_dpbusd_epi32(e1, z, w);
+                w = _mm512_set1_epi32(w2[k]);
+                c2 = _mm512_dpbusd_epi32(c2, x, w);
+                e2 = _mm512_dpbusd_epi32(e2, z, w);
+                w = _mm512_set1_epi32(w3[k]);
+                c3 = _mm512_dpbusd_epi32(c3, x, w);
+                e3 = _mm512_dpbusd_epi32(e3, z, w);
+            }
+            int8_t* yp = y + (int64_t)m * ys_m + p0;
+            vnni512_store4(q, c0, c1, c2, c3, yp, ys_m, kPlNR);
+            const int32_t n = pixels - p0 - kPlNR < kPlNR ? pixels - p0 - kPlNR : kPlNR;
+            vnni512_store4(q, e0, e1, e2, e3, yp + kPlNR, ys_m, n);
+        }
+        if (p0 < pixels) {  // one panel left
+            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3;
+            for (int32_t k = 0; k < kg; ++k) {
+                const __m512i x = _mm512_loadu_si512(P + 64 * k);
+                c0 = _mm512_dpbusd_epi32(c0, x, _mm512_set1_epi32(w0[k]));
+                c1 = _mm512_dpbusd_epi32(c1, x, _mm512_set1_epi32(w1[k]));
+                c2 = _mm512_dpbusd_epi32(c2, x, _mm512_set1_epi32(w2[k]));
+                c3 = _mm512_dpbusd_epi32(c3, x, _mm512_set1_epi32(w3[k]));
+            }
+            vnni512_store4(q, c0, c1, c2, c3, y + (int64_t)m * ys_m + p0, ys_m, pixels - p0);
+        }
+    }
+}
+
 }  // namespace
 
 __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
@@ -248,7 +328,10 @@ __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const vo
     Rq q[4];
     __m256i acc[8];
     if (kind == kPlVnni && m1 - m0 >= 4) {
-        vnni_rows4(g, static_cast<const int8_t*>(panels), pixels, m0, (m1 - m0) / 4, y, ys_m);
+        if (pl_zmm())
+            vnni512_rows4(g, static_cast<const int8_t*>(panels), pixels, m0, (m1 - m0) / 4, y, ys_m);
+        else
+            vnni_rows4(g, static_cast<const int8_t*>(panels), pixels, m0, (m1 - m0) / 4, y, ys_m);
         m0 += (m1 - m0) / 4 * 4;
     }
     for (int32_t m = m0; m < m1;) {

@@ -30,6 +30,10 @@ enum PlKind { kPlNone = 0, kPlAvx2 = 1, kPlVnni = 2 };
 // (kPlNone when the CPU lacks it).
 int pl_kind();
 
+// Whether the VNNI kind runs its rows on ZMM registers (512-bit VPDPBUSD; the default on
+// AVX-512 CPUs) or YMM (SDK_INT8_ZMM=0, read once per process).
+bool pl_zmm();
+
 // K groups: pairs (AVX2) or quads (VNNI).
 static inline int32_t pl_groups(int kind, int32_t K) { return kind == kPlVnni ? (K + 3) / 4 : (K + 1) / 2; }
 
