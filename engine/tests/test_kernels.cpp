@@ -1538,6 +1538,8 @@ int main(int argc, char** argv) {
 #if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     check_gap("neon");
+#elif SDK_FEATURE_X86 && SDK_FEATURE_INT8 && (defined(__x86_64__) || defined(__i386__))
+    check_gap(sdk::s8::cpu_has_avx2() ? "avx2" : "ref");  // (int8: the AVX2 sum)
 #else
     check_gap("ref");
 #endif
