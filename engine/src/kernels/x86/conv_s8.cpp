@@ -252,6 +252,10 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(con
 // two did; two panels (32 pixels) per step when there are, so that the 4 weight broadcasts
 // feed 8 multiply-adds of 64 bytes. The epilogue splits each accumulator back into the
 // YMM halves and requantizes them as above: bit-exact with vnni_rows4.
+// (GCC 12 warns about its own AVX-512 intrinsics' undefined merge operands: not ours.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 __attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) inline void vnni512_store4(
     const Rq* q, __m512i c0, __m512i c1, __m512i c2, __m512i c3, int8_t* yp, int64_t ys_m, int32_t n) {
     const __mmask16 mask = (__mmask16)((1u << n) - 1);  // n <= 16
@@ -316,6 +320,8 @@ __attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) void vnni51
         }
     }
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace
 
