@@ -12,17 +12,28 @@ Anything else raises NcnnUnsupported naming the node, and bench leaves ncnn out.
 
 Format: https://github.com/Tencent/ncnn/wiki/param-and-model-file-structure. A blob
 read by several layers goes through a Split layer (ncnn gives each blob one consumer).
+
+int8 (`quantize_int8`): ncnn's own post-training quantization as its documentation
+(docs/how-to-use-and-FAQ/quantized-int8-inference.md) describes it: ncnnoptimize, ncnn2table
+(KL or ACIQ over calibration inputs given as .npy files, `type=1`) and ncnn2int8, on the
+exported fp32 model and the calibration samples the engine's quantizer gets. The tools are
+built from ncnn's source by the bench scripts (bench/ncnn_tools.py).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import struct
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from . import sdkm
+from .errors import SdkbuildError
 from .fileio import write_atomic
 
 INPUT, OUTPUT = "in0", "out0"  # blob names bench feeds and reads
@@ -283,3 +294,93 @@ def export(model: sdkm.Model, param: str | os.PathLike, weights: str | os.PathLi
     text = "\n".join(["7767517", f"{len(w.layers)} {len(w.blobs)}", *w.layers]) + "\n"
     write_atomic(Path(param), text)
     write_atomic(Path(weights), bytes(w.weights))
+
+
+NCNN_INT8_TOOLS = ("ncnnoptimize", "ncnn2table", "ncnn2int8")
+NCNN_INT8_METHODS = ("kl", "aciq")
+
+
+def write_calibration(samples: Sequence[np.ndarray], folder: str | os.PathLike) -> tuple[Path, list[int]]:
+    """ncnn2table's .npy calibration input (`type=1`): one float32 .npy per sample with the
+    batch dimension dropped (C x H x W, as ncnn blobs are), and the list file naming them one
+    a line. Returns (list file, ncnn2table's `shape=`, which is W,H,C: ncnn::Mat's order)."""
+    if not samples:
+        raise SdkbuildError("no calibration samples for ncnn int8",
+                            hint="give at least one calibration input (the samples the engine's int8 is calibrated on)")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    first: tuple[int, ...] | None = None
+    names = []
+    for i, s in enumerate(samples):
+        a = np.asarray(s, dtype=np.float32)
+        if a.ndim == 4 and a.shape[0] == 1:
+            a = a[0]
+        if a.ndim != 3:
+            raise SdkbuildError(f"calibration sample {i} has shape {list(np.shape(s))}: ncnn int8 takes "
+                                "one image-like input, [1, C, H, W] or [C, H, W]",
+                                hint="calibrate ncnn int8 on single-input CNNs (batch 1)")
+        if first is None:
+            first = a.shape
+        elif a.shape != first:
+            raise SdkbuildError(f"calibration sample {i} has shape {list(a.shape)}, sample 0 {list(first)}",
+                                hint="give every calibration sample the model input's shape")
+        if not np.isfinite(a).all():
+            raise SdkbuildError(f"calibration sample {i} has NaN or infinite values",
+                                hint="calibrate on finite inputs")
+        path = folder / f"{i}_in0.npy"
+        np.save(path, np.ascontiguousarray(a))
+        names.append(str(path.resolve()))
+    listing = write_atomic(folder / "filelist_in0.txt", "".join(n + "\n" for n in names))
+    assert first is not None
+    return listing, [first[2], first[1], first[0]]
+
+
+def _tool(tools: Mapping[str, str | os.PathLike], name: str, args: list[str], cwd: Path) -> str:
+    exe = tools.get(name)
+    if exe is None or not Path(exe).is_file():
+        raise SdkbuildError(f"ncnn's {name} tool is missing ({exe or 'not given'})",
+                            hint="build ncnn's tools from its full source (bench/ncnn_tools.py, --ncnn-src)")
+    r = subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd)
+    out = r.stdout + r.stderr
+    if r.returncode != 0:
+        raise SdkbuildError(f"ncnn's {name} failed (exit {r.returncode}): {out[-2000:]}",
+                            hint="check the model exports to ncnn fp32 and runs there first")
+    return out
+
+
+def quantize_int8(param: str | os.PathLike, samples: Sequence[np.ndarray], tools: Mapping[str, str | os.PathLike],
+                  out_param: str | os.PathLike, method: str = "kl", threads: int = 2,
+                  optimize: bool = True) -> str:
+    """ncnn int8 of the exported fp32 model `param` (+ its .bin next to it), calibrated on
+    `samples` with ncnn2table's `method` (kl or aciq), written to out_param (+ .bin). The fp32
+    model goes through ncnnoptimize first (the documentation's step 1, fp32 storage) unless
+    optimize=False. Returns ncnn2table's table (the per-layer scales) as text. Nothing is left
+    at out_param if a step fails."""
+    if method not in NCNN_INT8_METHODS:
+        raise SdkbuildError(f"ncnn int8 calibration method {method!r} is unknown",
+                            hint=f"use one of {', '.join(NCNN_INT8_METHODS)}")
+    param = Path(param)
+    weights = param.with_suffix(".bin")
+    for f in (param, weights):
+        if not f.is_file():
+            raise SdkbuildError(f"ncnn model file {f} does not exist", hint="export the fp32 model first (export())")
+    out_param = Path(out_param)
+    out_param.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ncnn-int8-", dir=out_param.parent) as tmp:
+        t = Path(tmp)
+        src_p, src_b = param.resolve(), weights.resolve()
+        if optimize:
+            _tool(tools, "ncnnoptimize", [str(src_p), str(src_b), "opt.param", "opt.bin", "0"], t)
+            src_p, src_b = t / "opt.param", t / "opt.bin"
+        listing, shape = write_calibration(samples, t / "cal")
+        _tool(tools, "ncnn2table", [str(src_p), str(src_b), str(listing), "model.table",
+                                    "shape=[" + ",".join(map(str, shape)) + "]", f"method={method}", "type=1",
+                                    f"thread={max(1, threads)}"], t)
+        table = (t / "model.table").read_text() if (t / "model.table").is_file() else ""
+        if not table.strip():
+            raise SdkbuildError(f"ncnn2table wrote no scales for {param.name}",
+                                hint="the model has no layer ncnn quantizes (Convolution, InnerProduct, ...)")
+        _tool(tools, "ncnn2int8", [str(src_p), str(src_b), "int8.param", "int8.bin", "model.table"], t)
+        shutil.move(t / "int8.bin", out_param.with_suffix(".bin"))
+        shutil.move(t / "int8.param", out_param)
+    return table
