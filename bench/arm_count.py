@@ -25,7 +25,8 @@ load = stage 1 - stage 0 (process start-up), per inference = runs(2) - runs(1).
   with CMake: static, OpenMP off, fp16/bf16/dotprod/i8mm/SVE off, only the layers the
   exported models use. The model is the same folded graph (sdkbuild/ncnn_export.py).
 * ncnn int8: ncnn's own quantization as its documentation describes it (ncnnoptimize,
-  ncnn2table with --ncnn-int8-method kl or aciq, ncnn2int8), calibrated on the very samples
+  ncnn2table's KL and ACIQ, keeping the int8 model closer to fp32 on the calibration samples
+  (--ncnn-int8-method kl or aciq for one), ncnn2int8), calibrated on the very samples
   the engine's int8 is calibrated on (4 N(0, 1) draws, seed 0), written as .npy (ncnn2table
   type=1). The tools are built for the host from --ncnn-src (bench/ncnn_tools.py; cached in
   <work>/ncnn-host), which must then be ncnn's full source (the PyPI sdist has no tools/):
@@ -149,7 +150,7 @@ def count(arch: str, plugin: Path, exe: Path, args: list[str]) -> int:
 
 
 def prepare_models(paths: list[Path], work: Path, dtypes: list[str], ncnn_tools: dict[str, Path] | None = None,
-                   method: str = "kl") -> list[dict]:
+                   method: str = "best") -> list[dict]:
     from sdkbuild import convert, sdkm
     from sdkbuild.convert import quantize
     from sdkbuild.convert.banding import band_conv_pools
@@ -180,9 +181,11 @@ def prepare_models(paths: list[Path], work: Path, dtypes: list[str], ncnn_tools:
             row["ncnn_error"] = str(e)
         if "int8" in dtypes and ncnn_tools and "ncnn" in row:
             try:  # ncnn's own int8 of the same graph, on the engine's calibration samples
-                quantize_int8(row["ncnn"], [f[inp.name] for f in feeds], ncnn_tools,
-                              work / f"{name}.ncnn-int8.param", method=method)
+                q = quantize_int8(row["ncnn"], [f[inp.name] for f in feeds], ncnn_tools,
+                                  work / f"{name}.ncnn-int8.param", method=method)
                 row["ncnn_int8"] = work / f"{name}.ncnn-int8.param"
+                row["ncnn_int8_method"] = q.method
+                print(f"{name}: ncnn int8 calibrated with {q.method} {q.cosines or ''}", file=sys.stderr)
             except SdkbuildError as e:
                 row["ncnn_int8_error"] = f"{e}"
         row["ops"] = sorted({op for k in ("fp32", "int8") if k in row for op in sdkm.read(row[k]).ops_used()})
@@ -251,11 +254,12 @@ def render(rows: list[dict], meta: dict) -> str:
     if cos:
         lines += ["", "Output cosine on the ARM builds (same input as the counts; int8 against the same runtime's "
                   "fp32; ncnn fp32 against engine fp32):", "",
-                  "| model | arch | engine int8 vs fp32 | ncnn int8 vs fp32 | ncnn fp32 vs engine fp32 |",
-                  "| --- | --- | ---: | ---: | ---: |"]
+                  "| model | arch | engine int8 vs fp32 | ncnn int8 vs fp32 | ncnn fp32 vs engine fp32 | ncnn2table "
+                  "method |",
+                  "| --- | --- | ---: | ---: | ---: | --- |"]
         for r in cos:
             cells = [f"{r['cosine'][k]:.4f}" if k in r["cosine"] else "-"
-                     for k in ("engine_int8", "ncnn_int8", "ncnn_fp32")]
+                     for k in ("engine_int8", "ncnn_int8", "ncnn_fp32")] + [r["cosine"].get("ncnn_method", "-")]
             lines.append(f"| {r['model']} | {r['arch']} | " + " | ".join(cells) + " |")
     notes = [r for r in rows if r.get("note")]
     if notes:
@@ -282,8 +286,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--qemu-src", required=True, type=Path, help="QEMU source tree matching the installed qemu-user")
     ap.add_argument("--ncnn-src", type=Path, help="ncnn source tree (omit: engine rows only); ncnn's full source "
                     "(with tools/) for ncnn int8 rows")
-    ap.add_argument("--ncnn-int8-method", default="kl", choices=["kl", "aciq"],
-                    help="ncnn2table's calibration method for ncnn int8 (default kl)")
+    ap.add_argument("--ncnn-int8-method", default="best", choices=["best", "kl", "aciq"],
+                    help="ncnn2table's calibration method for ncnn int8 (default best: KL and ACIQ, keeping the "
+                    "int8 model closer to fp32 on the calibration samples, with the ncnn Python package)")
     ap.add_argument("--models", default="", help="comma-separated ONNX files")
     ap.add_argument("--zoo", type=Path, help="a folder of ONNX models (all *.onnx in it)")
     ap.add_argument("--arch", default="arm64,armv7",
@@ -324,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     qemu = run(["qemu-aarch64", "--version"]).stdout.splitlines()[0].split("version ")[-1]
     gcc = run(["aarch64-linux-gnu-gcc", "-dumpfullversion"]).stdout.strip()
     meta = {"qemu": qemu, "gcc": gcc, "ncnn": args.ncnn_src.resolve().name if args.ncnn_src else "-",
-            "steady": args.steady, "ncnn_int8": f"ncnn2table method={args.ncnn_int8_method}" if tools else None}
+            "steady": args.steady, "ncnn_int8": (f"ncnn2table method={args.ncnn_int8_method}" if args.ncnn_int8_method
+                                                 != "best" else "ncnn2table KL or ACIQ, whichever int8 output is "
+                                                 "closer to fp32 on the calibration samples") if tools else None}
 
     def write(rows: list[dict]) -> None:
         (args.work / "arm_counts.json").write_text(json.dumps(rows, indent=1) + "\n")
@@ -346,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
                     row["note"] = f"not run on ncnn ({m.get(nkey + '_error') or m.get('ncnn_error')})"
                 if dt == "int8" and "fp32" in m:
                     row["cosine"] = check_outputs(arch, eng, ncnn, m, args.work)
+                    if "ncnn_int8_method" in m:
+                        row["cosine"]["ncnn_method"] = m["ncnn_int8_method"]
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 write(rows)  # after every row: a long run leaves what it counted so far

@@ -3,8 +3,11 @@
 Used by bench/arm_count.py and bench/run.py (`--ncnn-src`): the int8 ncnn model is ncnn's own
 post-training quantization (sdkbuild/ncnn_export.py `quantize_int8`). The PyPI sdist of ncnn
 has no tools/ folder; the full source of the same release is needed, e.g. from a clone of
-github.com/Tencent/ncnn: `git archive 20260526 CMakeLists.txt cmake src tools toolchains
-LICENSE.txt | tar -x -C DIR` (its src/ is byte-identical to the 1.0.20260526 sdist's).
+github.com/Tencent/ncnn: `git archive 20260526 CMakeLists.txt cmake src tools tests/prng.h
+toolchains LICENSE.txt | tar -x -C DIR` (tools/modelwriter.h includes tests/prng.h; the tag's
+src/ is byte-identical to the 1.0.20260526 sdist's, so the cross builds may use either).
+
+    python bench/ncnn_tools.py --ncnn-src DIR --build BUILD   # then SDKBUILD_NCNN_TOOLS=BUILD for the tests
 """
 
 from __future__ import annotations
@@ -43,13 +46,14 @@ def built_tools(build: Path) -> dict[str, Path] | None:
 def ncnn_tools_missing(src: Path) -> str | None:
     """Why `src` cannot build ncnn's quantization tools (None: it can)."""
     need = [src / "tools" / "quantize" / f for f in ("ncnn2table.cpp", "ncnn2int8.cpp", "CMakeLists.txt")]
-    need += [src / "tools" / "ncnnoptimize.cpp", src / "src" / "CMakeLists.txt"]
+    need += [src / "tools" / "ncnnoptimize.cpp", src / "tools" / "modelwriter.h", src / "tests" / "prng.h",
+             src / "src" / "CMakeLists.txt"]
     missing = [str(p.relative_to(src)) for p in need if not p.is_file()]
     if not missing:
         return None
     return (f"--ncnn-src {src}: lacks {', '.join(missing)} (the PyPI sdist has no tools/); ncnn int8 needs the "
             "full source of the same release, e.g. `git -C ncnn.git archive 20260526 CMakeLists.txt cmake src "
-            "tools toolchains LICENSE.txt | tar -x -C DIR` from github.com/Tencent/ncnn, then --ncnn-src DIR")
+            "tools tests/prng.h toolchains LICENSE.txt | tar -x -C DIR` from github.com/Tencent/ncnn, then --ncnn-src DIR")
 
 
 def build_ncnn_tools(src: Path, build: Path) -> dict[str, Path]:

@@ -11,7 +11,8 @@ fp32 and int8, engine and onnxruntime (fp32 also on ncnn when it is installed), 
 threads. int8 on ncnn too with --ncnn-src NCNN (ncnn's full source, with tools/): its
 ncnnoptimize, ncnn2table and ncnn2int8 are built for the host (bench/ncnn_tools.py, cached in
 --ncnn-build) and quantize the exported fp32 model on the same calibration samples as the
-engine's and onnxruntime's int8 (ncnn2table --ncnn-int8-method kl or aciq); the summary then
+engine's and onnxruntime's int8 (ncnn2table's KL and ACIQ, keeping the one whose output is
+closer to fp32's on those samples; --ncnn-int8-method kl or aciq for one); the summary then
 has an `int8 engine/ncnn` column. The runtimes of one model, dtype and thread count run side by side in persistent
 children, interleaved in --rounds rounds (see sdkbuild/bench.py for what is measured and how),
 so engine and peers share one time window. Writes bench/RESULTS.md (a summary of ratios
@@ -149,8 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
     ap.add_argument("--ncnn-src", type=Path, help="ncnn's full source (with tools/quantize): ncnn int8 rows")
     ap.add_argument("--ncnn-build", type=Path, help="where ncnn's host tools are built (default: <work>/ncnn-host)")
-    ap.add_argument("--ncnn-int8-method", default="kl", choices=["kl", "aciq"],
-                    help="ncnn2table's calibration method (default kl)")
+    ap.add_argument("--ncnn-int8-method", default="best", choices=["best", "kl", "aciq"],
+                    help="ncnn2table's calibration method (default best: KL and ACIQ, keeping the int8 model "
+                    "closer to fp32 on the calibration samples)")
     args = ap.parse_args(argv)
     picked = [n for n in args.models.split(",") if n] if args.models != ",".join(MODELS) else None
     if args.zoo and "," not in args.zoo and Path(args.zoo).is_dir():  # a list is never a folder (nor too long a path)

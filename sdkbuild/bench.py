@@ -98,7 +98,7 @@ def ncnn_available() -> bool:
 
 
 def prepare(work: Path, bm: BenchModel, ncnn_tools: Mapping[str, Path] | None = None,
-            ncnn_int8_method: str = "kl") -> dict[str, Path]:
+            ncnn_int8_method: str = "best") -> dict[str, Path]:
     """fp32 (and int8) .sdkm for the engine, fp32 (and int8) ONNX for onnxruntime, and fp32
     (and, with `ncnn_tools`, int8) ncnn models when the ncnn package is installed."""
     import onnx
@@ -180,9 +180,11 @@ def prepare(work: Path, bm: BenchModel, ncnn_tools: Mapping[str, Path] | None = 
             from .ncnn_export import quantize_int8
 
             try:  # ncnn's own post-training quantization, on the same calibration samples
-                quantize_int8(files["ncnn_fp32"], [c[ins[0].name] for c in cal], ncnn_tools,
-                              work / f"{bm.name}.ncnn-int8.param", method=ncnn_int8_method)
+                q = quantize_int8(files["ncnn_fp32"], [c[ins[0].name] for c in cal], ncnn_tools,
+                                  work / f"{bm.name}.ncnn-int8.param", method=ncnn_int8_method)
                 files["ncnn_int8"] = work / f"{bm.name}.ncnn-int8.param"
+                files["ncnn_int8_info"] = work / f"{bm.name}.ncnn-int8.json"
+                files["ncnn_int8_info"].write_text(json.dumps({"method": q.method, "cosines": q.cosines}) + "\n")
             except SdkbuildError as e:
                 print(f"{bm.name}: int8 not run on ncnn ({e})", file=sys.stderr)
     return files
@@ -509,7 +511,7 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
         warmup: int = 3, progress: Callable[[dict], None] | None = None, buildtype: str = "minsize",
         rounds: int = 5, idle_ms: tuple[float, float] | None = None, loads: bool = True,
         console: object | None = None, ncnn_tools: Mapping[str, Path] | None = None,
-        ncnn_int8_method: str = "kl") -> tuple[list[dict], Path]:
+        ncnn_int8_method: str = "best") -> tuple[list[dict], Path]:
     """Measure every configuration; returns the rows and the engine library used.
 
     Per model, dtype and thread count the runtimes' children run side by side: `rounds`
@@ -607,6 +609,8 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
                     for rt, c in children.items():
                         rss = c.finish()
                         row = {"model": bm.name, "dtype": dtype, "threads": t, "runtime": rt}
+                        if rt == "ncnn" and dtype == "int8" and "ncnn_int8_info" in f:
+                            row["ncnn_calibration"] = json.loads(f["ncnn_int8_info"].read_text())["method"]
                         if c.error or not c.ms:
                             emit({**row, "error": c.error or "no runs"})
                             continue
@@ -709,9 +713,10 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
     if any(r["runtime"] == "ncnn" for r in rows):
         import ncnn
 
-        int8 = any(r["runtime"] == "ncnn" and r["dtype"] == "int8" for r in rows)
+        cal = sorted({f"{r['model']} {r['ncnn_calibration']}" for r in rows if r.get("ncnn_calibration")})
         peers += (f", ncnn {ncnn.__version__} (fp32" + ("; int8 by its own ncnnoptimize + ncnn2table + ncnn2int8 on "
-                  "the same calibration samples" if int8 else "") + "; fp16/bf16 storage off)")
+                  "the same calibration samples, KL or ACIQ: whichever output is closer to fp32 on them ("
+                  + ", ".join(cal) + ")" if cal else "") + "; fp16/bf16 storage off)")
     flags = cpu_flags()
     lines = [
         "# Engine vs onnxruntime" + (" and ncnn" if "ncnn" in peers else ""),
