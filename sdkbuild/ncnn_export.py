@@ -82,6 +82,9 @@ class _Writer:
         self.names = {i: f"t{i}" for i in range(len(m.tensors))}
         self.readers: dict[int, int] = {}  # tensor -> layers still to read it
         self.split_outs: dict[int, list[str]] = {}
+        # tensors whose ncnn blob is 1-D: a global pooling's output and what elementwise ops and
+        # 1x1 convs make of it (a squeeze-excitation's vector)
+        self.flat: set[int] = set()
         for n in m.nodes:
             for i in n.inputs:
                 if i >= 0 and m.tensors[i].data is None:
@@ -124,7 +127,25 @@ class _Writer:
     def node(self, n: sdkm.Node) -> None:
         m, op = self.m, n.op
         shape = m.tensors[n.outputs[0]].shape
-        if op == "Conv":
+        if op == "Conv" and n.inputs[0] in self.flat and self._is_fc(n):
+            # a 1x1 conv of a 1-D blob (after global pooling): InnerProduct, as ncnn's converters
+            # and ncnnoptimize write it. ncnn runs a Convolution there through a deprecated 1-D
+            # compatibility path, which its int8 gets wrong (efficientnet_b0's SE convs: int8
+            # output cosine 0.04 against fp32)
+            w = self.const(n.inputs[1])
+            has_b = len(n.inputs) > 2 and n.inputs[2] >= 0
+            x = self.read(n.inputs[0])
+            self.raw(w.reshape(w.shape[0], -1), True)
+            if has_b:
+                self.raw(self.const(n.inputs[2]), False)
+            y = self.produce(n.outputs[0])
+            silu = _ints(n, "activation", [0])[0] == sdkm.ACT_SILU
+            self.layer("InnerProduct", n.name, [x], [y + "_pre" if silu else y],
+                       [f"0={w.shape[0]}", f"1={int(has_b)}", f"2={w.size}", *_act_params(n)])
+            if silu:
+                self.layer("Swish", n.name + "_swish", [y + "_pre"], [y], [])
+            self.flat.add(n.outputs[0])
+        elif op == "Conv":
             w = self.const(n.inputs[1])
             oc, cg, kh, kw = w.shape
             group = _ints(n, "group", [1])[0]
@@ -173,6 +194,8 @@ class _Writer:
                 self._act(n.name + "_act", act, y + "_pre", y, n)
             else:
                 self.layer("BinaryOp", n.name, [x], [y], params)
+            if x_i in self.flat:
+                self.flat.add(n.outputs[0])
         elif op == "Add":
             a, b = (self.read(i) for i in n.inputs)
             act = _ints(n, "activation", [0])[0]
@@ -197,6 +220,8 @@ class _Writer:
             if op == "HardSigmoid":
                 params = [f"0={_floats(n, 'alpha', [0.2])[0]:e}", f"1={_floats(n, 'beta', [0.5])[0]:e}"]
             self.layer(op, n.name, [x], [self.produce(n.outputs[0])], params)
+            if n.inputs[0] in self.flat:
+                self.flat.add(n.outputs[0])
         elif op == "Concat":
             rank = len(shape)
             axis = _ints(n, "axis", [1])[0] % rank
@@ -212,11 +237,14 @@ class _Writer:
             else:
                 lo, hi = self._clip_bounds(n)
                 self.layer("Clip", n.name, [x], [y], [f"0={lo:e}", f"1={hi:e}"])
+            if n.inputs[0] in self.flat:
+                self.flat.add(n.outputs[0])
         elif op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
             x = self.read(n.inputs[0])
             y = self.produce(n.outputs[0])
             if op == "GlobalAveragePool":
                 self.layer("Pooling", n.name, [x], [y], ["0=1", "4=1"])
+                self.flat.add(n.outputs[0])
             else:
                 kh, kw = _ints(n, "kernel_shape", [1, 1])
                 sh, sw = _ints(n, "strides", [1, 1])
@@ -246,6 +274,13 @@ class _Writer:
             raise NcnnUnsupported(f"node {n.name!r}: no ncnn mapping for op {op}")
         self.after(n.outputs[0], OUTPUT if n.outputs[0] in m.outputs else self.names[n.outputs[0]])
 
+
+    def _is_fc(self, n: sdkm.Node) -> bool:
+        """A conv that is a fully connected layer on a [1, C, 1, 1] input: 1x1 kernel, one group,
+        no padding."""
+        w = self.const(n.inputs[1])
+        return (w.ndim == 4 and w.shape[2:] == (1, 1) and _ints(n, "group", [1])[0] == 1
+                and not any(_ints(n, "pads", [0, 0, 0, 0])) and list(self.m.tensors[n.inputs[0]].shape[2:]) == [1, 1])
 
     def _scalar_operand(self, n: sdkm.Node) -> tuple[int, float] | None:
         """(the activation input, the value) when one of a binary op's inputs is a constant scalar."""
