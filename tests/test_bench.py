@@ -320,3 +320,27 @@ def test_ncnn_int8_peer_on_digits(tmp_path: Path) -> None:
     assert got["fp32", "ncnn"]["cosine_vs_ort_fp32"] > 0.9999
     text = bench.render_markdown(rows, lib, 10, 1, (0.0, 0.0), rounds=1)
     assert "int8 x1 engine/ncnn" in text and "ncnn2table" in text
+
+
+def test_ncnn_int8_squeeze_excitation(tmp_path: Path) -> None:
+    """ncnn int8 of a squeeze-excitation block (efficientnet's: SiLU, 4 hidden channels) stays
+    close to fp32 (before the exporter wrote the SE's 1x1 convs as InnerProduct, ncnn ran the
+    second through its 1-D Convolution path: cosine -0.35 here, 0.04 on efficientnet_b0)."""
+    import sys
+
+    sys.path.insert(0, str(EXAMPLES.parent.parent / "tests"))
+    from test_ncnn_export import _se_model
+
+    from sdkbuild import convert
+    from sdkbuild.ncnn_export import export, quantize_int8, run_ncnn
+
+    tools = _ncnn_tools()
+    rng = np.random.default_rng(5)
+    export(convert.convert_model(_se_model(rng, c=96, silu=True)), tmp_path / "se.param", tmp_path / "se.bin")
+    cal = [rng.normal(0, 1, (1, 3, 12, 12)).astype(np.float32) for _ in range(8)]
+    q = quantize_int8(tmp_path / "se.param", cal, tools, tmp_path / "q.param", method="kl")
+    assert q.method == "kl" and q.cosines == {}
+    assert "InnerProduct" in (tmp_path / "q.param").read_text()
+    x = [rng.normal(0, 1, (1, 3, 12, 12)).astype(np.float32) for _ in range(4)]
+    for a, b in zip(run_ncnn(tmp_path / "se.param", x), run_ncnn(tmp_path / "q.param", x), strict=True):
+        assert float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)) > 0.98
