@@ -3,7 +3,8 @@ same network (same folded weights, same fused activations) on ncnn, a mobile inf
 runtime, next to the engine and onnxruntime.
 
 Covers the CNN ops the examples and the zoo's CNNs use: Conv (grouped and depthwise, with
-its fused activation; SiLU as a Swish layer after it), Add, Mul (same shapes, or a
+its fused activation; SiLU as a Swish layer after it; a 1x1 conv of a global pooling's
+output, a squeeze-excitation's, as InnerProduct, since ncnn's blob is 1-D there), Add, Mul (same shapes, or a
 squeeze-excitation [1, C, 1, 1] scale), Sigmoid, HardSwish, HardSigmoid, Swish (SiLU), channel
 Concat, Relu, Clip,
 MaxPool, AveragePool, GlobalAveragePool, the flatten Reshape, Gemm with constant weights,
