@@ -175,6 +175,35 @@ def test_batchnorm_folds_into_gemm_and_standalone_bn_becomes_mul_add() -> None:
     check_same(m, {"x": rand(1, 3, 2, 2)})
 
 
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_conv_mul_add_by_channel_constants_fold_into_conv(with_bias: bool) -> None:
+    # onnx's light models: Conv -> BN -> Mul(Unsqueeze(c)) -> Add(Unsqueeze(d)) -> Relu, one Conv after folding
+    ins = ["x", "w", "cb"] if with_bias else ["x", "w"]
+    inits = [const("w", rand(6, 3, 3, 3)), const("cb", rand(6)), const("s", rand(6, 1, 1)),
+             const("t", rand(1, 6, 1, 1)), const("k", np.array(0.5, np.float32)),
+             const("ax", np.array([1, 2], np.int64))]
+    nodes = [helper.make_node("Conv", ins, ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("Mul", ["s", "c"], ["m"]),  # constant first
+             helper.make_node("Unsqueeze", ["tt", "ax"], ["t2"]),
+             helper.make_node("Add", ["m", "t2"], ["a"]),
+             helper.make_node("Mul", ["a", "k"], ["a2"]),  # a scalar
+             helper.make_node("Relu", ["a2"], ["y"])]
+    inits[3] = const("tt", rand(6))  # Unsqueeze of a constant, folded at import
+    m = make(nodes, [("x", [1, 3, 7, 7])], [("y", [1, 6, 7, 7])], inits)
+    conv, rep = convert_model_report(m)
+    assert ops(conv) == ["Conv"] and rep.rewrites["Conv * / + per-channel constant folded"] == 3
+    check_same(m, {"x": rand(1, 3, 7, 7)})
+
+
+def test_conv_mul_not_folded_when_the_constant_is_not_per_channel() -> None:
+    inits = [const("w", rand(4, 2, 1, 1)), const("s", rand(1, 4, 3, 3)), const("t", rand(4, 1, 1))]
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), helper.make_node("Mul", ["c", "s"], ["m"]),
+             helper.make_node("Add", ["m", "t"], ["y"])]
+    m = make(nodes, [("x", [1, 2, 3, 3])], [("y", [1, 4, 3, 3])], inits)
+    conv = check_same(m, {"x": rand(1, 2, 3, 3)})
+    assert ops(conv) == ["Conv", "Mul", "Add"]  # a per-pixel Mul stays; the Add after it has no Conv
+
+
 def test_batchnorm_not_folded_when_conv_output_is_shared() -> None:
     inits = [const("w", rand(2, 2, 1, 1))] + bn_inits("bn", 2)
     nodes = [helper.make_node("Conv", ["x", "w"], ["c"]), bn_node("c", "b", "bn"),

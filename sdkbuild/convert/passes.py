@@ -6,6 +6,9 @@
    x * Sigmoid(x) -> Swish (SiLU) (see act_patterns.py).
 2. `fold_batchnorm`: BatchNormalization folded into the Conv/Gemm that produces its input
    (weights and bias rescaled); a BN without such a producer becomes Mul + Add.
+2b. `fold_conv_affine`: Mul / Add of a Conv's output by a per-output-channel (or scalar)
+   constant folded into the Conv's weights and bias (onnx's light models follow each
+   Conv + BN with such a Mul and Add: two passes over every activation).
 3. `matmul_add_to_gemm`: MatMul(x, W) + b with constant W and a bias vector -> Gemm.
 3b. `fuse_layernorm` (layernorm.py): ReduceMean/Sub/Pow/Sqrt/Div(/Mul/Add) -> LayerNormalization.
 3c. `fuse_attention` (attention.py): MatMul-scale-mask-Softmax-MatMul -> Attention.
@@ -115,6 +118,59 @@ def fold_batchnorm(g: Graph) -> tuple[int, int]:
     return folded, lowered
 
 
+def _channel_const(g: Graph, name: str, out_shape: tuple, oc: int) -> np.ndarray | None:
+    """A finite float constant that broadcasts over `out_shape` (N, OC, ...) per output channel
+    or as a scalar without growing it: its OC values (float64), else None."""
+    c = g.const_data(name)
+    if c is None or c.dtype != np.float32 or not np.all(np.isfinite(c)) or len(c.shape) > len(out_shape):
+        return None
+    shape = (1,) * (len(out_shape) - len(c.shape)) + tuple(c.shape)
+    if len(shape) < 2 or shape[0] != 1 or shape[1] not in (1, oc) or any(d != 1 for d in shape[2:]):
+        return None
+    return np.broadcast_to(c.astype(np.float64).reshape(-1), (oc,)) if c.size == 1 else c.astype(np.float64).reshape(oc)
+
+
+def fold_conv_affine(g: Graph) -> int:
+    """Conv -> Mul(c) / Add(c), c constant per output channel (or a scalar), with the Conv's
+    output used only there: the Conv's weights (Mul) and bias (Mul, Add) absorb it."""
+    n = 0
+    changed = True
+    while changed:
+        changed = False
+        for op in list(g.ops):
+            if op.op_type not in ("Mul", "Add") or op not in g.ops or "activation" in op.attrs or len(op.inputs) != 2:
+                continue
+            for k in (0, 1):
+                x, other = op.inputs[k], op.inputs[1 - k]
+                conv = g.producer(x)
+                if conv is None or conv.op_type != "Conv" or "activation" in conv.attrs or g.single_use(x) is not op:
+                    continue
+                w = g.const_data(conv.inputs[1])
+                out_shape = tuple(g.value(x).shape)
+                if w is None or w.dtype != np.float32 or len(out_shape) < 3 or g.value(op.outputs[0]).shape != out_shape:
+                    continue
+                has_b = len(conv.inputs) > 2 and bool(conv.inputs[2])
+                b = g.const_data(conv.inputs[2]) if has_b else np.zeros(w.shape[0], np.float32)
+                c = _channel_const(g, other, out_shape, w.shape[0])
+                if b is None or c is None:
+                    continue
+                b64 = b.astype(np.float64)
+                if op.op_type == "Mul":
+                    w64 = w.astype(np.float64) * c.reshape(-1, *([1] * (w.ndim - 1)))
+                    conv.inputs = [conv.inputs[0], g.const(w64.astype(np.float32), f"{conv.name}_W_mul"),
+                                   g.const((b64 * c).astype(np.float32), f"{conv.name}_B_mul")]
+                else:
+                    conv.inputs = [conv.inputs[0], conv.inputs[1], g.const((b64 + c).astype(np.float32),
+                                                                           f"{conv.name}_B_add")]
+                conv.outputs = list(op.outputs)
+                g.ops.remove(op)
+                del g.values[x]
+                n += 1
+                changed = True
+                break
+    return n
+
+
 def matmul_add_to_gemm(g: Graph) -> int:
     n = 0
     for mm in g.iter_ops("MatMul"):
@@ -178,6 +234,7 @@ def run_all(g: Graph) -> dict[str, int]:
     stats["GELU formula -> Gelu"] = act_patterns.fuse_gelu(g)
     stats["x*Sigmoid(x) -> SiLU"] = act_patterns.fuse_silu(g)
     stats["BN folded"], stats["BN lowered to Mul+Add"] = fold_batchnorm(g)
+    stats["Conv * / + per-channel constant folded"] = fold_conv_affine(g)
     stats["MatMul+Add -> Gemm"] = matmul_add_to_gemm(g)
     stats["LayerNorm pattern -> LayerNormalization"] = fuse_layernorm(g)
     stats["attention fused"] = fuse_attention(g)

@@ -92,9 +92,12 @@ struct ThreadPool {
 
 namespace {
 
-// ~100 µs: longer than the gaps between the ops of a run (so workers stay awake for the
-// whole run), short enough that an idle session costs nothing noticeable.
-constexpr int64_t kSpinNs = 100 * 1000;
+// ~400 µs after a run: longer than an app's (or the bench's Python loop's) work between
+// back-to-back runs (setting the input, reading the output: 100-200 µs for a 224x224
+// image, which with 100 µs sent the worker to sleep and cost a futex wake and ~1 voluntary
+// context switch per run, which onnxruntime's spinning workers do not pay), short enough
+// that an idle session costs nothing noticeable.
+constexpr int64_t kSpinNs = 400 * 1000;
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)

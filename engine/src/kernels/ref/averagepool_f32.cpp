@@ -6,6 +6,9 @@
 #include "kernels/neon/pool_neon.h"
 #include "kernels/ref/sgemm_f32.h"  // neon_sgemm_enabled(): the fp32 NEON tier
 #endif
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+#include "kernels/ref/sgemm_f32.h"  // x86_sgemm_avx2_enabled(): the AVX2 fp32 tier
+#endif
 
 namespace sdk {
 namespace ref {
@@ -60,6 +63,10 @@ void plane(const PoolParams& p, const float* xin, float* out) {
 void averagepool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* pool) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON planes (kernels/neon/averagepool_f32.cpp)
     if (neon_pool::fits(p) && neon_sgemm_enabled() && p.dh == 1 && p.dw == 1) return pool_planes<float, neon_averagepool_plane_f32>(p, x, y, pool);
+#endif
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))  // ---- AVX2 planes (kernels/x86/averagepool_f32.cpp)
+    if (x86_averagepool_fits(p) && x86_sgemm_avx2_enabled())
+        return pool_planes<float, x86_averagepool_plane_f32>(p, x, y, pool);
 #endif
     pool_planes<float, plane>(p, x, y, pool);
 }

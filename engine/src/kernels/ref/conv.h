@@ -82,7 +82,8 @@ int64_t x86_dw512_scratch_floats(const ConvGeom& g);
 // Same contract as x86_dw_range_avx2; scratch: x86_dw512_scratch_floats(g) floats.
 void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
                          int64_t begin, int64_t end, float* scratch);
-// A stem x86_stem_fits takes, with pads 1 at the top and left: 16 output channels x 16
+// A stem of at most 4 input channels, 3x3, 5x5 or 7x7 (up to 7 kernel rows), stride 2, any
+// padding (the 3x3 ones x86_stem_fits takes, and ResNet's 7x7): 16 output channels x 16
 // columns per register block. Tasks [begin, end): output row t % OH of channel block
 // t / OH % ceil(OC / 16) of image t / OH / ceil(OC / 16); no scratch.
 bool x86_stem512_fits(const ConvGeom& g);

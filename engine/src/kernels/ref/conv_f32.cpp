@@ -537,6 +537,9 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
         p.x86_stem = true;
         if (p.slot_floats < x86_stem_scratch_floats(g)) p.slot_floats = x86_stem_scratch_floats(g);
     }
+#if defined(__x86_64__)
+    if (p.x86_gemm && x86_f32_avx512_enabled() && x86_stem512_fits(g)) p.x86_stem = true;  // 7x7: AVX-512 only
+#endif
 #endif
     return p;
 }
@@ -571,7 +574,8 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     if (plan.wino_rb) return conv_f32_wino(g, plan, x, w, b, y, thread_scratch, stride, pool);
 #endif
 #if SDK_FEATURE_X86
-    if (plan.x86_stem && x86_sgemm_avx2_enabled()) {
+    // (the GEMM below when the AVX-512 stem was planned but switched off since: test hook)
+    if (plan.x86_stem && x86_sgemm_avx2_enabled() && (x86_stem_fits(g) || x86_f32_avx512_enabled())) {
         StemJob sj = {&g, x, w, b, y, static_cast<char*>(thread_scratch), stride, false};
         int cb = 8;  // output channels per task
 #if defined(__x86_64__)
@@ -581,7 +585,7 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         }
 #endif
         const int64_t rows = (int64_t)g.N * ((g.OC + cb - 1) / cb) * g.OH;
-        const int64_t per_row = (int64_t)g.OW * cb * g.C * 9;  // multiply-adds
+        const int64_t per_row = (int64_t)g.OW * cb * g.C * g.KH * g.KW;  // multiply-adds
         const int64_t grain = (1 << 17) / (per_row > 0 ? per_row : 1);
         parallel_for(pool, rows, grain < 1 ? 1 : grain, stem_rows, &sj);
         return;

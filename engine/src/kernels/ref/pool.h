@@ -44,6 +44,10 @@ void averagepool_f32(const PoolParams& p, const float* x, float* y, ThreadPool* 
 // on (x86_sgemm_avx2_enabled(): SDK_F32_GEMM=ref|sse41 keeps the ref planes).
 bool x86_maxpool_fits(const PoolParams& p);
 void x86_maxpool_plane_f32(const PoolParams& p, const float* x, float* y);
+// AVX2 AveragePool plane (kernels/x86/averagepool_f32.cpp): the same geometries without
+// dilation, results equal to the ref's.
+bool x86_averagepool_fits(const PoolParams& p);
+void x86_averagepool_plane_f32(const PoolParams& p, const float* x, float* y);
 #endif
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)

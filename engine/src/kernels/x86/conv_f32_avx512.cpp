@@ -291,61 +291,68 @@ inline bool s2_fits(const ConvGeom& g) {
            g.pt == 1 && g.pl == 1;
 }
 
-// ---- Dense 3x3 stride 2 pad 1 with at most 4 input channels (a stem): 16 output
-// channels x 16 output columns in 16 accumulators. Per (input channel, kernel row), four
-// loads of 16 input columns (from 2 * c0 - 1 and 2 * c0 + 1, two each; masked outside the
-// row) give the three taps' 16 columns by even/odd permutes, then 48 multiply-adds with
-// the weights broadcast from memory (folded into the FMA). No im2col, no padded copy.
+// ---- Dense KxK (K = 3, 5, 7; up to 7 kernel rows) stride 2 with at most 4 input channels
+// (a stem: MobileNet's 3x3, SqueezeNet's unpadded 3x3, ResNet's and Inception's 7x7), any
+// padding: 16 output channels x 16 output columns in 16 accumulators. Per (input channel,
+// kernel row), a pair of loads of 16 input columns per two taps (from 2 * c0 - pl + 2q;
+// masked outside the row, which is the padding) gives taps 2q and 2q + 1 by even/odd
+// permutes, then 16 multiply-adds each with the weights broadcast from memory (folded into
+// the FMA). No im2col, no padded copy.
 constexpr int kStem512MaxC = 4;
+constexpr int kStem512MaxK = 7;
 
+template <int KW>
 SDK_X86_HOT512 void stem512_row(const ConvGeom& g, const float* xin, const float* wt, const float* bias, float* o,
                                 int nb, int oh) {
+    constexpr int Q = (KW + 1) / 2;  // load pairs per kernel row
     const int64_t plane = (int64_t)g.OH * g.OW;
-    const float* r[kStem512MaxC * 3];
+    const float* r[kStem512MaxC * kStem512MaxK];
     int nr = 0;
-    const float* wr[kStem512MaxC * 3];
+    const float* wr[kStem512MaxC * kStem512MaxK];
     for (int c = 0; c < g.C; ++c)
-        for (int kh = 0; kh < 3; ++kh) {
-            const int ih = 2 * oh - 1 + kh;
+        for (int kh = 0; kh < g.KH; ++kh) {
+            const int ih = 2 * oh - g.pt + kh;
             if ((unsigned)ih >= (unsigned)g.H) continue;  // a padding row: no taps
             r[nr] = xin + ((int64_t)c * g.H + ih) * g.W;
-            wr[nr++] = wt + (c * 3 + kh) * 48;
+            wr[nr++] = wt + (c * g.KH + kh) * KW * 16;
         }
     const int kind = g.act.kind;
     const __m512 lo = _mm512_set1_ps(g.act.lo), hi = _mm512_set1_ps(g.act.hi);
     for (int c0 = 0; c0 < g.OW; c0 += 16) {
-        const int64_t p0 = 2 * (int64_t)c0 - 1, p1 = p0 + 2;  // first columns of the two load pairs
-        // whole loads: columns [p0, p1 + 32) inside the row
-        const bool whole = p0 >= 0 && p1 + 32 <= g.W;
-        __mmask16 m[4];
+        const int64_t p0 = 2 * (int64_t)c0 - g.pl;  // first column of load pair 0
+        // whole loads: columns [p0, p0 + 2 (Q - 1) + 32) inside the row
+        const bool whole = p0 >= 0 && p0 + 2 * (Q - 1) + 32 <= g.W;
+        __mmask16 m[2 * Q];
         if (!whole) {
-            const int64_t st[4] = {p0, p0 + 16, p1, p1 + 16};
-            for (int q = 0; q < 4; ++q) {
-                const int64_t a = st[q] < 0 ? -st[q] : 0, b = g.W - st[q];
+            SDK_UNROLL for (int q = 0; q < 2 * Q; ++q) {
+                const int64_t st = p0 + 2 * (q / 2) + 16 * (q % 2);
+                const int64_t a = st < 0 ? -st : 0, b = g.W - st;
                 m[q] = (__mmask16)(lanes(b, 16) & ~lanes(a, 16));
             }
         }
         __m512 acc[16];
         SDK_UNROLL for (int j = 0; j < 16; ++j) acc[j] = _mm512_set1_ps(bias[j]);
         for (int i = 0; i < nr; ++i) {
-            const float* s = r[i];
-            __m512 a, b, a2, b2;
-            if (whole) {
-                a = _mm512_loadu_ps(s + p0);
-                b = _mm512_loadu_ps(s + p0 + 16);
-                a2 = _mm512_loadu_ps(s + p1);
-                b2 = _mm512_loadu_ps(s + p1 + 16);
-            } else {
-                a = _mm512_maskz_loadu_ps(m[0], s + p0);
-                b = _mm512_maskz_loadu_ps(m[1], s + p0 + 16);
-                a2 = _mm512_maskz_loadu_ps(m[2], s + p1);
-                b2 = _mm512_maskz_loadu_ps(m[3], s + p1 + 16);
-            }
-            const __m512 t0 = Z16::even(a, b), t1 = Z16::odd(a, b), t2 = Z16::even(a2, b2);
+            const float* s = r[i] + p0;
             const float* wq = wr[i];
-            SDK_UNROLL for (int j = 0; j < 16; ++j) acc[j] = _mm512_fmadd_ps(t0, _mm512_set1_ps(wq[j]), acc[j]);
-            SDK_UNROLL for (int j = 0; j < 16; ++j) acc[j] = _mm512_fmadd_ps(t1, _mm512_set1_ps(wq[16 + j]), acc[j]);
-            SDK_UNROLL for (int j = 0; j < 16; ++j) acc[j] = _mm512_fmadd_ps(t2, _mm512_set1_ps(wq[32 + j]), acc[j]);
+            SDK_UNROLL for (int q = 0; q < Q; ++q) {
+                __m512 a, b;
+                if (whole) {
+                    a = _mm512_loadu_ps(s + 2 * q);
+                    b = _mm512_loadu_ps(s + 2 * q + 16);
+                } else {
+                    a = _mm512_maskz_loadu_ps(m[2 * q], s + 2 * q);
+                    b = _mm512_maskz_loadu_ps(m[2 * q + 1], s + 2 * q + 16);
+                }
+                const __m512 t0 = Z16::even(a, b);
+                SDK_UNROLL for (int j = 0; j < 16; ++j)
+                    acc[j] = _mm512_fmadd_ps(t0, _mm512_set1_ps(wq[2 * q * 16 + j]), acc[j]);
+                if (2 * q + 1 < KW) {
+                    const __m512 t1 = Z16::odd(a, b);
+                    SDK_UNROLL for (int j = 0; j < 16; ++j)
+                        acc[j] = _mm512_fmadd_ps(t1, _mm512_set1_ps(wq[(2 * q + 1) * 16 + j]), acc[j]);
+                }
+            }
         }
         const __mmask16 mo = (__mmask16)lanes(g.OW - c0, 16);
         float* d = o + (int64_t)oh * g.OW + c0;
@@ -363,30 +370,38 @@ SDK_X86_HOT512 void stem512_row(const ConvGeom& g, const float* xin, const float
 }  // namespace
 
 bool x86_stem512_fits(const ConvGeom& g) {
-    return g.group == 1 && g.C <= kStem512MaxC && g.KH == 3 && g.KW == 3 && g.sh == 2 && g.sw == 2 && g.dh == 1 &&
-           g.dw == 1 && g.pt == 1 && g.pl == 1;
+    return g.group == 1 && g.C <= kStem512MaxC && (g.KW == 3 || g.KW == 5 || g.KW == 7) && g.KH >= 1 &&
+           g.KH <= kStem512MaxK && g.sh == 2 && g.sw == 2 && g.dh == 1 && g.dw == 1;
 }
 
 void x86_stem_rows_avx512(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
                           int64_t end) {
     const int nblk = (g.OC + 15) / 16;
     const int64_t plane = (int64_t)g.OH * g.OW;
-    float wt[kStem512MaxC * 3 * 48], bias[16];  // (c, kh): 16 channels of kw 0, 1, 2
+    const int khw = g.KH * g.KW;
+    // (c, kh, kw): 16 channels each
+    alignas(64) float wt[kStem512MaxC * kStem512MaxK * kStem512MaxK * 16];
+    float bias[16];
     int loaded = -1;
     for (int64_t t = begin; t < end; ++t) {
         const int oh = (int)(t % g.OH), ob = (int)(t / g.OH % nblk), n = (int)(t / g.OH / nblk);
         const int oc0 = ob * 16, nb = g.OC - oc0 < 16 ? g.OC - oc0 : 16;
         if (ob != loaded) {
             for (int c = 0; c < g.C; ++c)
-                for (int k = 0; k < 9; ++k)
+                for (int k = 0; k < khw; ++k)
                     for (int j = 0; j < 16; ++j)
-                        wt[(c * 3 + k / 3) * 48 + (k % 3) * 16 + j] =
-                            j < nb ? w[((int64_t)(oc0 + j) * g.C + c) * 9 + k] : 0.0f;
+                        wt[(c * khw + k) * 16 + j] = j < nb ? w[((int64_t)(oc0 + j) * g.C + c) * khw + k] : 0.0f;
             for (int j = 0; j < 16; ++j) bias[j] = b && j < nb ? b[oc0 + j] : 0.0f;
             loaded = ob;
         }
         float* o = y + ((int64_t)n * g.OC + oc0) * plane;
-        stem512_row(g, x + (int64_t)n * g.C * g.H * g.W, wt, bias, o, nb, oh);
+        const float* xn = x + (int64_t)n * g.C * g.H * g.W;
+        if (g.KW == 3)
+            stem512_row<3>(g, xn, wt, bias, o, nb, oh);
+        else if (g.KW == 5)
+            stem512_row<5>(g, xn, wt, bias, o, nb, oh);
+        else
+            stem512_row<7>(g, xn, wt, bias, o, nb, oh);
         if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
             for (int j = 0; j < nb; ++j) act_span_f32(o + j * plane + (int64_t)oh * g.OW, g.OW, g.act);
     }

@@ -1,8 +1,8 @@
 // AVX2 fp32 MaxPool plane (x86, chosen at run time with the AVX2 fp32 tier): stride 1 or 2
 // along W, any kernel, padding, dilation and stride along H. Interior columns take 16
 // (then 8) outputs per block, one load per tap (stride 2: two loads de-interleaved into
-// the even and odd columns, so taps kw and kw + 1 share them); border columns use the ref
-// formula. MAXPS(x, m) is (x > m ? x : m), the ref's comparison in the ref's tap order
+// the even and odd columns, so taps kw and kw + 1 share them); border columns take masked blocks
+// (x86/pool_edge_avx2.h). MAXPS(x, m) is (x > m ? x : m), the ref's comparison in the ref's tap order
 // (a NaN never wins), so results equal the ref's exactly. (The portable plane was scalar
 // with a bounds check per tap: ResNet's and SqueezeNet's pools cost ~5-20 % of the model.)
 #include "kernels/ref/pool.h"
@@ -10,8 +10,10 @@
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
 #include <math.h>
+#include <string.h>
 
 #include "kernels/neon/pool_neon.h"  // the interior columns and window rows (ISA-independent)
+#include "kernels/x86/pool_edge_avx2.h"
 #include "kernels/unroll.h"
 
 namespace sdk {
@@ -52,27 +54,39 @@ SDK_POOL_HOT inline void block(const PoolParams& p, const float* const* rows, in
     SDK_UNROLL for (int u = 0; u < U; ++u) _mm256_storeu_ps(o + 8 * u, m[u]);
 }
 
+// A narrow plane on its padded rows (pool_edge::pad_rows): blocks only.
+SDK_POOL_HOT void plane_padded(const PoolParams& p, const float* x, float* y, int pw) {
+    alignas(32) float buf[pool_edge::kPadFloats];
+    PoolParams q;
+    pool_edge::pad_rows(p, x, pw, -INFINITY, buf, &q);
+    const float* rows[neon_pool::kMaxRows];
+    for (int oh = 0; oh < p.OH; ++oh) {
+        const int nr = neon_pool::window_rows(q, buf, oh, rows);
+        float* o = y + (int64_t)oh * p.OW;
+        int ow = 0;
+        for (; ow + 16 <= p.OW; ow += 16) block<2>(q, rows, nr, ow, o + ow);
+        for (; ow + 8 <= p.OW; ow += 8) block<1>(q, rows, nr, ow, o + ow);
+        if (ow < p.OW) {
+            alignas(32) float t[8];
+            block<1>(q, rows, nr, ow, t);
+            memcpy(o + ow, t, (size_t)(p.OW - ow) * sizeof(float));
+        }
+    }
+}
+
 SDK_POOL_HOT void plane_avx2(const PoolParams& p, const float* x, float* y) {
+    if (const int pw = pool_edge::padded_width(p)) return plane_padded(p, x, y, pw);
     int32_t lo, end;
     neon_pool::interior(p, &lo, &end);
     const float* rows[neon_pool::kMaxRows];
     for (int oh = 0; oh < p.OH; ++oh) {
         const int nr = neon_pool::window_rows(p, x, oh, rows);
         float* o = y + (int64_t)oh * p.OW;
-        auto scalar = [&](int ow) {  // the ref formula
-            float m = -INFINITY;
-            for (int t = 0; t < nr; ++t)
-                for (int kw = 0; kw < p.KW; ++kw) {
-                    const int iw = ow * p.sw - p.pl + kw * p.dw;
-                    if (iw >= 0 && iw < p.W) m = rows[t][iw] > m ? rows[t][iw] : m;
-                }
-            o[ow] = m;
-        };
         int ow = 0;
-        for (; ow < lo && ow < p.OW; ++ow) scalar(ow);
+        for (; ow < lo && ow < p.OW; ow += 8) pool_edge::max8(p, rows, nr, ow, o);
         for (; ow + 16 <= end; ow += 16) block<2>(p, rows, nr, ow, o + ow);
         for (; ow + 8 <= end; ow += 8) block<1>(p, rows, nr, ow, o + ow);
-        for (; ow < p.OW; ++ow) scalar(ow);
+        for (; ow < p.OW; ow += 8) pool_edge::max8(p, rows, nr, ow, o);
     }
 }
 
