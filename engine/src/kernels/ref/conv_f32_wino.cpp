@@ -239,13 +239,36 @@ SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int n
 // The weight transform of 4 input channels (lanes; n < 4: the last, partial group) of one
 // output channel, wp its 3x3 kernels, into dst (U).
 SDK_WINO_HOT void wino_w_group(const float* wp, int n, float* dst, int64_t ustride) {
-    float t[9][4];
-    for (int l = 0; l < 4; ++l)
-        for (int k = 0; k < 9; ++k) t[k][l] = l < n ? wp[l * 9 + k] : 0.0f;
     wv G[9], T[18];
-    memcpy(G, t, sizeof t);
-    for (int k = 0; k < 3; ++k) w_1d_n(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
-    for (int r = 0; r < 6; ++r) {                            // rows: -> 6x6, straight into U
+    if (n == 4) {  // G[k] lane l = wp[l * 9 + k]: per channel, taps 0-3 and 4-7 by VLD4 to lane, 8 by VLD1
+        float32x4x4_t a, b;
+        a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
+        wv g8 = a.val[0];
+        a = vld4q_lane_f32(wp, a, 0);
+        b = vld4q_lane_f32(wp + 4, b, 0);
+        g8 = vld1q_lane_f32(wp + 8, g8, 0);
+        a = vld4q_lane_f32(wp + 9, a, 1);
+        b = vld4q_lane_f32(wp + 13, b, 1);
+        g8 = vld1q_lane_f32(wp + 17, g8, 1);
+        a = vld4q_lane_f32(wp + 18, a, 2);
+        b = vld4q_lane_f32(wp + 22, b, 2);
+        g8 = vld1q_lane_f32(wp + 26, g8, 2);
+        a = vld4q_lane_f32(wp + 27, a, 3);
+        b = vld4q_lane_f32(wp + 31, b, 3);
+        g8 = vld1q_lane_f32(wp + 35, g8, 3);
+        SDK_UNROLL for (int k = 0; k < 4; ++k) {
+            G[k] = a.val[k];
+            G[4 + k] = b.val[k];
+        }
+        G[8] = g8;
+    } else {
+        float t[9][4];
+        for (int l = 0; l < 4; ++l)
+            for (int k = 0; k < 9; ++k) t[k][l] = l < n ? wp[l * 9 + k] : 0.0f;
+        memcpy(G, t, sizeof t);
+    }
+    SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d_n(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
+    for (int r = 0; r < 6; ++r) {                                        // rows: -> 6x6, straight into U
         wv u[6];
         w_1d_n(T + r * 3, 1, u, 1);
         float* d = dst + r * 6 * ustride;
