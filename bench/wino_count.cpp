@@ -4,7 +4,7 @@
 //   wino_count C H OC MODE REPS
 //   MODE g: the im2col GEMM path; w: Winograd F(4x4,3x3) as the engine runs it (weights
 //   transformed per run); t: only Winograd's per-run weight transform of the layer (all
-//   output channels, once per tile block, as one run does it).
+//   output channels, as one single-threaded run does it).
 // It includes the Winograd driver's source to reach its internal weight transform; link it
 // with an engine build's internal archive (libsdkengine_internal.a), built with -Dwinograd=true.
 #include "kernels/ref/conv_f32_wino.cpp"
@@ -50,7 +50,9 @@ int main(int argc, char** argv) {
             memset(&j, 0, sizeof j);
             j.g = &g;
             j.w = w;
-            const int TH = (g.OH + 3) / 4, nblk = (TH + plan.wino_rb - 1) / plan.wino_rb;
+            // once per channel block, per tile block too where there are several channel blocks
+            const int TH = (g.OH + 3) / 4, nob = (g.OC + plan.wino_ob - 1) / plan.wino_ob;
+            const int nblk = nob == 1 ? 1 : (TH + plan.wino_rb - 1) / plan.wino_rb;
             for (int blk = 0; blk < nblk; ++blk)
                 for (int o0 = 0; o0 < g.OC; o0 += plan.wino_ob)
                     sdk::ref::wino_weights(j, o0, g.OC - o0 < plan.wino_ob ? g.OC - o0 : plan.wino_ob, s);

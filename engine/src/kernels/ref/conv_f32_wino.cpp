@@ -236,52 +236,46 @@ SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int n
     }
 }
 
-// The weight transform of 4 input channels (lanes; n < 4: the last, partial group) of one
-// output channel, wp its 3x3 kernels, into dst (U).
-SDK_WINO_HOT void wino_w_group(const float* wp, int n, float* dst, int64_t ustride) {
-    wv G[9], T[18];
-    if (n == 4) {  // G[k] lane l = wp[l * 9 + k]: per channel, taps 0-3 and 4-7 by VLD4 to lane, 8 by VLD1
-        float32x4x4_t a, b;
-        a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
-        wv g8 = a.val[0];
-        a = vld4q_lane_f32(wp, a, 0);
-        b = vld4q_lane_f32(wp + 4, b, 0);
-        g8 = vld1q_lane_f32(wp + 8, g8, 0);
-        a = vld4q_lane_f32(wp + 9, a, 1);
-        b = vld4q_lane_f32(wp + 13, b, 1);
-        g8 = vld1q_lane_f32(wp + 17, g8, 1);
-        a = vld4q_lane_f32(wp + 18, a, 2);
-        b = vld4q_lane_f32(wp + 22, b, 2);
-        g8 = vld1q_lane_f32(wp + 26, g8, 2);
-        a = vld4q_lane_f32(wp + 27, a, 3);
-        b = vld4q_lane_f32(wp + 31, b, 3);
-        g8 = vld1q_lane_f32(wp + 35, g8, 3);
-        SDK_UNROLL for (int k = 0; k < 4; ++k) {
-            G[k] = a.val[k];
-            G[4 + k] = b.val[k];
-        }
-        G[8] = g8;
-    } else {
-        float t[9][4];
-        for (int l = 0; l < 4; ++l)
-            for (int k = 0; k < 9; ++k) t[k][l] = l < n ? wp[l * 9 + k] : 0.0f;
-        memcpy(G, t, sizeof t);
-    }
+// The weight transform of 4 input channels (lanes) of one output channel, wp their 3x3
+// kernels (36 floats), into dst (U; xi-th matrix at dst + xi * ustride).
+SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
+    // G[k] lane l = wp[l * 9 + k]: per channel, taps 0-3 and 4-7 by VLD4 to lane, tap 8 by VLD1
+    float32x4x4_t a, b;
+    a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
+    wv g8 = a.val[0];
+    a = vld4q_lane_f32(wp, a, 0);
+    b = vld4q_lane_f32(wp + 4, b, 0);
+    g8 = vld1q_lane_f32(wp + 8, g8, 0);
+    a = vld4q_lane_f32(wp + 9, a, 1);
+    b = vld4q_lane_f32(wp + 13, b, 1);
+    g8 = vld1q_lane_f32(wp + 17, g8, 1);
+    a = vld4q_lane_f32(wp + 18, a, 2);
+    b = vld4q_lane_f32(wp + 22, b, 2);
+    g8 = vld1q_lane_f32(wp + 26, g8, 2);
+    a = vld4q_lane_f32(wp + 27, a, 3);
+    b = vld4q_lane_f32(wp + 31, b, 3);
+    g8 = vld1q_lane_f32(wp + 35, g8, 3);
+    const wv G[9] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1], b.val[2], b.val[3], g8};
+    wv T[18];
     SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d_n(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
-    for (int r = 0; r < 6; ++r) {                                        // rows: -> 6x6, straight into U
+    float* d = dst;  // rows: -> 6x6, straight into U in xi order
+    SDK_UNROLL for (int r = 0; r < 6; ++r) {
         wv u[6];
         w_1d_n(T + r * 3, 1, u, 1);
-        float* d = dst + r * 6 * ustride;
-        if (n == 4) {
-            SDK_UNROLL for (int k = 0; k < 6; ++k) vst1q_f32(d + k * ustride, u[k]);
-        } else {
-            for (int k = 0; k < 6; ++k) {
-                float f[4];
-                vst1q_f32(f, u[k]);
-                for (int l = 0; l < n; ++l) d[k * ustride + l] = f[l];
-            }
+        SDK_UNROLL for (int k = 0; k < 6; ++k) {
+            vst1q_f32(d, u[k]);
+            d += ustride;
         }
     }
+}
+
+// The same for the last n < 4 input channels: zero lanes in, n lanes out.
+void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
+    float in[36] = {0.0f}, out[36][4];
+    memcpy(in, wp, (size_t)n * 9 * sizeof(float));
+    wino_w_group4(in, out[0], 4);
+    for (int xi = 0; xi < 36; ++xi)
+        for (int l = 0; l < n; ++l) dst[xi * ustride + l] = out[xi][l];
 }
 
 // The output transform of 4 tiles q..q+3 (lanes) of one output channel from M (src), bias,
@@ -403,7 +397,9 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
     for (int o = 0; o < m; ++o) {
         for (int c = 0; c < C; c += 4) {
 #if SDK_WINO_NEON
-            wino_w_group(j.w + ((int64_t)(o0 + o) * C + c) * 9, C - c < 4 ? C - c : 4, U + (int64_t)o * C + c, ustride);
+            const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
+            if (c + 4 <= C) wino_w_group4(wp, U + (int64_t)o * C + c, ustride);
+            else wino_w_group_part(wp, C - c, U + (int64_t)o * C + c, ustride);
 #else
             float t[9][4];
             const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
@@ -492,6 +488,7 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
     const int64_t ldm = (maxtile + 3) / 4 * 4;
     float* strip = M + (int64_t)36 * (j.ob * ldm + kWinoSkew);
     int64_t have = -1;  // the (image, tile block) whose V is in scratch
+    int have_ob = -1;   // the output-channel block whose U is in scratch (one block: every task)
     for (int64_t t = begin; t < end; ++t) {
         const int64_t nb = t / j.nob;
         const int ob = (int)(t % j.nob), n = (int)(nb / j.nblk), blk = (int)(nb % j.nblk);
@@ -504,7 +501,10 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
             have = nb;
         }
         const int o0 = ob * j.ob, m = g.OC - o0 < j.ob ? g.OC - o0 : j.ob;
-        wino_weights(j, o0, m, U);
+        if (have_ob != ob) {  // U depends on the channel block only: kept across tile blocks
+            wino_weights(j, o0, m, U);
+            have_ob = ob;
+        }
         GemmEpilogue e;
         for (int xi = 0; xi < 36; ++xi) {
             const float* A = U + xi * ((int64_t)m * C + kWinoSkew);
