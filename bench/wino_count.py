@@ -1,21 +1,26 @@
 #!/usr/bin/env python3
-"""Winograd per layer, counted: instructions of one fp32 3x3 conv under qemu-user (ARM).
+"""Winograd per layer, counted: instructions of one fp32 3x3 conv under qemu-user (ARM) or
+valgrind (x86).
 
-    python bench/wino_count.py --qemu-src DIR [--arch arm64,armv7] [--work DIR]
+    python bench/wino_count.py --qemu-src DIR [--arch arm64,armv7,x86] [--work DIR] [--layers A,B]
 
 For each layer (resnet18, squeezenet1_1, yolov8n, and the planes and channel counts of the
 selection rule), bench/wino_count.cpp is cross-built against a minsize engine (as the SDKs
 ship it, plain NEON; bench/arm_count.py builds it) and run under QEMU's instruction-count
 plugin with 1 and 2 repetitions: the difference is one run of the layer. Modes: the im2col
 GEMM path, Winograd as the engine runs it, and Winograd's per-run weight transform alone.
-Deterministic (not disturbed by the machine's load); a proxy for time on one ISA.
+Deterministic (not disturbed by the machine's load); a proxy for time on one ISA. x86: the
+host engine (sdkbuild.bench.build_engine, minsize) under `valgrind --tool=callgrind`, whose
+CPU has AVX2 but no AVX-512, so the counts are of the AVX2 tier.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -35,8 +40,14 @@ LAYERS = [  # name, C, plane, OC
 
 
 def build(arch: str, work: Path) -> Path:
-    eng = arm_count.build_engine(arch, ["Conv"], work)  # the minsize engine and its internal archive
-    build = work / f"engine-{arch}"
+    if arch == "x86":
+        sys.path.insert(0, str(ROOT))
+        from sdkbuild import bench
+
+        build = bench.build_engine(work / "x86", ["Conv"]).parent
+    else:
+        arm_count.build_engine(arch, ["Conv"], work)  # the minsize engine and its internal archive
+        build = work / f"engine-{arch}"
     cmd = next(e["command"] for e in json.loads((build / "compile_commands.json").read_text())
                if e["file"].endswith("conv_f32_wino.cpp"))
     args = shlex.split(cmd)
@@ -54,8 +65,18 @@ def build(arch: str, work: Path) -> Path:
     exe = work / f"wino_count-{arch}"
     arm_count.run([*keep, "-o", str(exe), str(ROOT / "bench" / "wino_count.cpp"),
                    str(build / "libsdkengine_internal.a"), "-lm", "-lpthread"], cwd=build)
-    del eng
     return exe
+
+
+def count(arch: str, plugin: Path, exe: Path, args: list[str]) -> int:
+    if arch != "x86":
+        return arm_count.count(arch, plugin, exe, args)
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(exe), *args],
+                       capture_output=True, text=True, check=True)
+    m = re.search(r"Collected : (\d+)", r.stderr)
+    if not m:
+        raise SystemExit(f"no count from valgrind: {r.stderr[-2000:]}")
+    return int(m.group(1))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,8 +99,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             r = {}
             for mode in "gwt":
-                one = arm_count.count(arch, plugin, exe, [str(c), str(h), str(oc), mode, "1"])
-                two = arm_count.count(arch, plugin, exe, [str(c), str(h), str(oc), mode, "2"])
+                one = count(arch, plugin, exe, [str(c), str(h), str(oc), mode, "1"])
+                two = count(arch, plugin, exe, [str(c), str(h), str(oc), mode, "2"])
                 r[mode] = (two - one) / 1e6
             print(f"| {name} | {r['g']:.2f} | {r['w']:.2f} | {r['t']:.2f} ({100 * r['t'] / r['w']:.0f} %) | "
                   f"{r['w'] / r['g']:.2f} |", flush=True)
