@@ -269,15 +269,6 @@ SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
     }
 }
 
-// The same for the last n < 4 input channels: zero lanes in, n lanes out.
-void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
-    float in[36] = {0.0f}, out[36][4];
-    memcpy(in, wp, (size_t)n * 9 * sizeof(float));
-    wino_w_group4(in, out[0], 4);
-    for (int xi = 0; xi < 36; ++xi)
-        for (int l = 0; l < n; ++l) dst[xi * ustride + l] = out[xi][l];
-}
-
 // The output transform of 4 tiles q..q+3 (lanes) of one output channel from M (src), bias,
 // Relu/Clip (vact), stored into the channel's plane yo.
 SDK_WINO_HOT void wino_out_group(const float* src, int64_t mstride, float bias, bool vact, const ActParams& act,
@@ -314,6 +305,47 @@ SDK_WINO_HOT void wino_out_group(const float* src, int64_t mstride, float bias, 
     }
 }
 #endif  // SDK_WINO_NEON
+
+#if !SDK_WINO_NEON
+// The weight transform of 4 input channels (lanes) of one output channel, wp their 3x3
+// kernels (36 floats), into dst (U; xi-th matrix at dst + xi * ustride), streamed in xi order.
+SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
+    v4f G[9];  // G[k] lane l = wp[l * 9 + k]
+#if SDK_WINO_SHUFFLE
+    v4f r0, r1, r2, r3;
+    SDK_UNROLL for (int h = 0; h < 2; ++h) {  // taps 0-3, 4-7: 4x4 transposes
+        wv_load(&r0, wp + 4 * h);
+        wv_load(&r1, wp + 9 + 4 * h);
+        wv_load(&r2, wp + 18 + 4 * h);
+        wv_load(&r3, wp + 27 + 4 * h);
+        transpose4(r0, r1, r2, r3, G + 4 * h, 1);
+    }
+#else
+    for (int k = 0; k < 8; ++k) G[k] = (v4f){wp[k], wp[9 + k], wp[18 + k], wp[27 + k]};
+#endif
+    G[8] = (v4f){wp[8], wp[17], wp[26], wp[35]};
+    v4f T[18];
+    SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
+    float* d = dst;
+    SDK_UNROLL for (int r = 0; r < 6; ++r) {  // rows: -> 6x6
+        v4f u[6];
+        w_1d(T + r * 3, 1, u, 1);
+        SDK_UNROLL for (int k = 0; k < 6; ++k) {
+            wv_store(d, u[k]);
+            d += ustride;
+        }
+    }
+}
+#endif
+
+// The same for the last n < 4 input channels: zero lanes in, n lanes out.
+void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
+    float in[36] = {0.0f}, out[36][4];
+    memcpy(in, wp, (size_t)n * 9 * sizeof(float));
+    wino_w_group4(in, out[0], 4);
+    for (int xi = 0; xi < 36; ++xi)
+        for (int l = 0; l < n; ++l) dst[xi * ustride + l] = out[xi][l];
+}
 
 struct WinoJob {
     const ConvGeom* g;
@@ -395,34 +427,11 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
     const int C = j.g->C;
     const int64_t ustride = (int64_t)m * C + kWinoSkew;
     for (int o = 0; o < m; ++o) {
-        for (int c = 0; c < C; c += 4) {
-#if SDK_WINO_NEON
-            const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
-            if (c + 4 <= C) wino_w_group4(wp, U + (int64_t)o * C + c, ustride);
-            else wino_w_group_part(wp, C - c, U + (int64_t)o * C + c, ustride);
-#else
-            float t[9][4];
-            const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
-            if (c + 4 <= C) {
-                SDK_WINO_UNROLL for (int l = 0; l < 4; ++l)
-                    SDK_WINO_UNROLL for (int k = 0; k < 9; ++k) t[k][l] = wp[l * 9 + k];
-            } else {
-                for (int l = 0; l < 4; ++l)
-                    for (int k = 0; k < 9; ++k) t[k][l] = c + l < C ? wp[l * 9 + k] : 0.0f;
-            }
-            v4f G[9], T[18], W[36];
-            memcpy(G, t, sizeof t);
-            SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d(G + k, 3, T + k, 3);   // columns: 3x3 -> 6x3
-            SDK_UNROLL for (int r = 0; r < 6; ++r) w_1d(T + r * 3, 1, W + r * 6, 1);  // rows: -> 6x6
-            float* dst = U + (int64_t)o * C + c;
-            if (c + 4 <= C) {
-                SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * ustride, W[xi]);
-            } else {
-                for (int xi = 0; xi < 36; ++xi)
-                    for (int l = 0; l < C - c; ++l) dst[xi * ustride + l] = W[xi][l];
-            }
-#endif
-        }
+        const float* wp = j.w + (int64_t)(o0 + o) * C * 9;
+        float* dst = U + (int64_t)o * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
+        if (c < C) wino_w_group_part(wp + c * 9, C - c, dst + c, ustride);
     }
 }
 
