@@ -13,8 +13,9 @@
 //      portable one), so GEMM improvements speed this up too.
 //   4. output transform y = A^T M A per tile, bias and the fused activation (Relu/Clip in
 //      registers, the others over the block's output rows while they are in cache).
-// Transforms run 4 tiles (or 4 input channels) per vector (GCC/Clang vector extensions: SSE
-// on x86, NEON on ARM). Accuracy: F(4,3)'s transforms with the points 0, +-1, +-2, inf
+// Transforms run 4 tiles (or 4 input channels) per vector: GCC/Clang vector extensions (SSE on
+// x86, any other ISA), NEON intrinsics on arm64/ARMv7 (GCC runs generic vectors as scalar VFP
+// on ARMv7). Accuracy: F(4,3)'s transforms with the points 0, +-1, +-2, inf
 // (exact in binary but 1/6, 1/12, 1/24) grow the rounding error ~10x over a direct sum;
 // engine/tests/test_kernels.cpp checks it against a double-precision direct convolution.
 #include <string.h>
@@ -44,7 +45,7 @@ namespace {
 int g_wino = -1;  // -1 auto (the rule); 0 off; 1 on wherever it applies (test hook)
 
 constexpr int kWinoPanel = 16;   // scratch sized for the widest panel (x86: 16)
-constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): the weight transform is redone per block
+constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): U is redone per block when OC > one block
 constexpr int kWinoOb = 64;      // output channels per block: the input transform is redone per block
 // Floats added to each of the 36 matrices' stride in V, U and M: the transforms touch all
 // 36 at once, and power-of-two strides (64 x 512 channels...) put them in one cache set.
