@@ -79,3 +79,35 @@ def test_armv7_compare_helper_is_one_instruction(tmp_path: Path) -> None:
     dis = subprocess.run(["arm-linux-gnueabihf-objdump", "-d", str(obj)], capture_output=True, text=True,
                          check=True).stdout
     assert dis.count("vcgt.f32") == 2 and "vcmpe" not in dis and "vmrs" not in dis, dis
+
+
+def _scalar_vfp_per_function(obj: Path) -> dict[str, int]:
+    """Scalar VFP float arithmetic (an s-register destination) per function of an ARMv7 object."""
+    dis = subprocess.run(["arm-linux-gnueabihf-objdump", "-d", "-C", str(obj)], capture_output=True, text=True,
+                         check=True).stdout
+    counts: dict[str, int] = {}
+    fn = "?"
+    for line in dis.splitlines():
+        m = re.match(r"^[0-9a-f]+ <(.*)>:$", line)
+        if m:
+            fn = m.group(1)
+            counts.setdefault(fn, 0)
+        elif re.search(r"\tv(add|sub|mul|mla|mls|nmul|fma|fms|div)\.f32\ts\d", line):
+            counts[fn] += 1
+    return counts
+
+
+@needs_cross
+def test_armv7_winograd_transforms_run_on_neon(tmp_path: Path) -> None:
+    """Winograd's transforms (kernels/ref/conv_f32_wino.cpp) were GCC generic vectors, which GCC
+    runs as scalar VFP code on ARMv7 (~1,500 scalar VFP instructions in the three transforms;
+    squeezenet1_1 cost more instructions with Winograd than without): on ARM they are NEON
+    intrinsics now, with no scalar float arithmetic left in them."""
+    obj = tmp_path / "wino.o"
+    src = ROOT / "engine" / "src" / "kernels" / "ref" / "conv_f32_wino.cpp"
+    subprocess.run([GXX, *FLAGS, "-DSDK_FEATURE_WINOGRAD=1", "-c", str(src), "-o", str(obj)], check=True)
+    counts = _scalar_vfp_per_function(obj)
+    wino = {f: n for f, n in counts.items() if "wino" in f}
+    for part in ("wino_in_group", "wino_w_group", "wino_out_group"):  # the NEON transforms are built
+        assert any(part in f for f in wino), sorted(wino)
+    assert all(n == 0 for n in wino.values()), {f: n for f, n in wino.items() if n}

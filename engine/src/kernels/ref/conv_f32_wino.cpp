@@ -13,8 +13,9 @@
 //      portable one), so GEMM improvements speed this up too.
 //   4. output transform y = A^T M A per tile, bias and the fused activation (Relu/Clip in
 //      registers, the others over the block's output rows while they are in cache).
-// Transforms run 4 tiles (or 4 input channels) per vector (GCC/Clang vector extensions: SSE
-// on x86, NEON on ARM). Accuracy: F(4,3)'s transforms with the points 0, +-1, +-2, inf
+// Transforms run 4 tiles (or 4 input channels) per vector: GCC/Clang vector extensions (SSE on
+// x86, any other ISA), NEON intrinsics on arm64/ARMv7 (GCC runs generic vectors as scalar VFP
+// on ARMv7). Accuracy: F(4,3)'s transforms with the points 0, +-1, +-2, inf
 // (exact in binary but 1/6, 1/12, 1/24) grow the rounding error ~10x over a direct sum;
 // engine/tests/test_kernels.cpp checks it against a double-precision direct convolution.
 #include <string.h>
@@ -26,6 +27,14 @@
 #if SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#define SDK_WINO_NEON 1
+#include <arm_neon.h>
+
+#include "kernels/neon/cmp_neon.h"
+#else
+#define SDK_WINO_NEON 0
+#endif
 
 #if SDK_FEATURE_WINOGRAD  // the Meson option `winograd` (sdkbuild build: only for models with such a conv)
 namespace sdk {
@@ -36,7 +45,7 @@ namespace {
 int g_wino = -1;  // -1 auto (the rule); 0 off; 1 on wherever it applies (test hook)
 
 constexpr int kWinoPanel = 16;   // scratch sized for the widest panel (x86: 16)
-constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): the weight transform is redone per block
+constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): U is redone per block when OC > one block
 constexpr int kWinoOb = 64;      // output channels per block: the input transform is redone per block
 // Floats added to each of the 36 matrices' stride in V, U and M: the transforms touch all
 // 36 at once, and power-of-two strides (64 x 512 channels...) put them in one cache set.
@@ -126,6 +135,219 @@ __attribute__((always_inline)) inline void transpose4(v4f a, v4f b, v4f c, v4f d
 #define SDK_WINO_SHUFFLE 0
 #endif
 
+#if SDK_WINO_NEON
+// ---- ARM (arm64 and ARMv7): the transforms in NEON intrinsics. GCC runs generic-vector
+// float arithmetic as scalar VFP code on ARMv7 (NEON flushes denormals, so GCC keeps IEEE
+// arithmetic off it unless -ffast-math): with the generic code squeezenet1_1 cost more
+// instructions with Winograd than without. Intrinsics are NEON whatever the flags
+// (tests/test_neon_codegen.py guards it). Multiply-adds by a constant: FMLA by element on
+// arm64, VMLA by scalar on ARMv7 (no VFPv4 FMA in the armeabi-v7a baseline). The passes
+// stream: the second 1-D pass of the input and weight transforms stores straight into the
+// GEMM's operands and the output transform's first pass loads straight from M, with no
+// 36-vector copy in between (rows of 4 whole tiles: VLD4/VST4 do the 4x4 transposes).
+typedef float32x4_t wv;
+__attribute__((always_inline)) inline wv w_add(wv a, wv b) { return vaddq_f32(a, b); }
+__attribute__((always_inline)) inline wv w_sub(wv a, wv b) { return vsubq_f32(a, b); }
+__attribute__((always_inline)) inline wv w_mul(wv a, float s) { return vmulq_n_f32(a, s); }
+#if defined(__aarch64__)
+__attribute__((always_inline)) inline wv w_mla(wv a, wv b, float s) { return vfmaq_n_f32(a, b, s); }  // a + b s
+__attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vfmsq_n_f32(a, b, s); }  // a - b s
+#else
+__attribute__((always_inline)) inline wv w_mla(wv a, wv b, float s) { return vmlaq_n_f32(a, b, s); }
+__attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vmlsq_n_f32(a, b, s); }
+#endif
+
+// 6 -> 6: B^T d
+__attribute__((always_inline)) inline void in_1d_n(const wv* d, int ds, wv* t) {
+    const wv d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds];
+    const wv s1 = w_mls(d4, d2, 4.0f), s2 = w_mls(d3, d1, 4.0f), s3 = w_sub(d4, d2), e = w_sub(d3, d1);
+    t[0] = w_mls(w_mla(d4, d0, 4.0f), d2, 5.0f);
+    t[1] = w_add(s1, s2);
+    t[2] = w_sub(s1, s2);
+    t[3] = w_mla(s3, e, 2.0f);
+    t[4] = w_mls(s3, e, 2.0f);
+    t[5] = w_mls(w_mla(d5, d1, 4.0f), d3, 5.0f);
+}
+
+// 6 -> 4: A^T m
+__attribute__((always_inline)) inline void out_1d_n(const wv* m, int ms, wv* o, int os) {
+    const wv a = w_add(m[ms], m[2 * ms]), b = w_sub(m[ms], m[2 * ms]);
+    const wv c = w_add(m[3 * ms], m[4 * ms]), d = w_sub(m[3 * ms], m[4 * ms]);
+    o[0] = w_add(w_add(m[0], a), c);
+    o[os] = w_mla(b, d, 2.0f);
+    o[2 * os] = w_mla(a, c, 4.0f);
+    o[3 * os] = w_mla(w_add(b, m[5 * ms]), d, 8.0f);
+}
+
+// 3 -> 6: G g
+__attribute__((always_inline)) inline void w_1d_n(const wv* g, int gs, wv* u, int us) {
+    const wv g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+    const wv a = w_mul(w_add(g0, g2), -1.0f / 6.0f), b = w_mul(g1, -1.0f / 6.0f);
+    const wv c = w_mla(w_mul(g0, 1.0f / 24.0f), g2, 1.0f / 6.0f), d = w_mul(g1, 1.0f / 12.0f);
+    u[0] = w_mul(g0, 0.25f);
+    u[us] = w_add(a, b);
+    u[2 * us] = w_sub(a, b);
+    u[3 * us] = w_add(c, d);
+    u[4 * us] = w_sub(c, d);
+    u[5 * us] = g2;
+}
+
+// Relu / Clip as act_f32 computes them (NaN: Relu 0, Clip passes it)
+__attribute__((always_inline)) inline wv wino_act4_n(wv x, const ActParams& a) {
+    const wv zero = vdupq_n_f32(0.0f);
+    if (a.kind == kActRelu) return vbslq_f32(neon_cgt(x, zero), x, zero);
+    const wv l = vdupq_n_f32(a.lo), h = vdupq_n_f32(a.hi);
+    x = vbslq_f32(neon_cgt(x, h), h, x);
+    return vbslq_f32(neon_clt(x, l), l, x);
+}
+
+// The input transform of the 4 tiles q..q+3 (lanes) of one channel, stored at dst (V).
+SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
+    wv R[36];  // the row pass: R[r * 6 + k]
+    const int ty = q / TW, tx = q % TW;
+    if (tx + 3 < TW && q + 3 < ntile) {  // 4 tiles of one row: VLD4 transposes, columns 0-3 and 4-5
+        for (int r = 0; r < 6; ++r) {
+            const float* p = strip + (int64_t)(4 * ty + r) * Wp + 4 * tx;
+            const float32x4x4_t a = vld4q_f32(p), b = vld4q_f32(p + 4);
+            const wv d[6] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1]};
+            wv t[6];
+            in_1d_n(d, 1, t);
+            for (int k = 0; k < 6; ++k) R[r * 6 + k] = t[k];
+        }
+    } else {
+        float t[36][4];
+        for (int l = 0; l < 4; ++l) {
+            const int ql = q + l;
+            const float* p = strip + (int64_t)(4 * (ql / TW)) * Wp + 4 * (ql % TW);
+            for (int r = 0; r < 6; ++r)
+                for (int k = 0; k < 6; ++k) t[r * 6 + k][l] = ql < ntile ? p[r * Wp + k] : 0.0f;
+        }
+        wv D[36];
+        memcpy(D, t, sizeof t);
+        for (int r = 0; r < 6; ++r) {
+            wv o[6];
+            in_1d_n(D + r * 6, 1, o);
+            for (int k = 0; k < 6; ++k) R[r * 6 + k] = o[k];
+        }
+    }
+    for (int k = 0; k < 6; ++k) {  // the column pass, straight into V[(r * 6 + k)]
+        wv o[6];
+        in_1d_n(R + k, 6, o);
+        SDK_UNROLL for (int r = 0; r < 6; ++r) vst1q_f32(dst + (r * 6 + k) * vstride, o[r]);
+    }
+}
+
+// The weight transform of 4 input channels (lanes) of one output channel, wp their 3x3
+// kernels (36 floats), into dst (U; xi-th matrix at dst + xi * ustride).
+SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
+    // G[k] lane l = wp[l * 9 + k]: per channel, taps 0-3 and 4-7 by VLD4 to lane, tap 8 by VLD1
+    float32x4x4_t a, b;
+    a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
+    wv g8 = a.val[0];
+    a = vld4q_lane_f32(wp, a, 0);
+    b = vld4q_lane_f32(wp + 4, b, 0);
+    g8 = vld1q_lane_f32(wp + 8, g8, 0);
+    a = vld4q_lane_f32(wp + 9, a, 1);
+    b = vld4q_lane_f32(wp + 13, b, 1);
+    g8 = vld1q_lane_f32(wp + 17, g8, 1);
+    a = vld4q_lane_f32(wp + 18, a, 2);
+    b = vld4q_lane_f32(wp + 22, b, 2);
+    g8 = vld1q_lane_f32(wp + 26, g8, 2);
+    a = vld4q_lane_f32(wp + 27, a, 3);
+    b = vld4q_lane_f32(wp + 31, b, 3);
+    g8 = vld1q_lane_f32(wp + 35, g8, 3);
+    const wv G[9] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1], b.val[2], b.val[3], g8};
+    wv T[18];
+    SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d_n(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
+    float* d = dst;  // rows: -> 6x6, straight into U in xi order
+    SDK_UNROLL for (int r = 0; r < 6; ++r) {
+        wv u[6];
+        w_1d_n(T + r * 3, 1, u, 1);
+        SDK_UNROLL for (int k = 0; k < 6; ++k) {
+            vst1q_f32(d, u[k]);
+            d += ustride;
+        }
+    }
+}
+
+// The output transform of 4 tiles q..q+3 (lanes) of one output channel from M (src), bias,
+// Relu/Clip (vact), stored into the channel's plane yo.
+SDK_WINO_HOT void wino_out_group(const float* src, int64_t mstride, float bias, bool vact, const ActParams& act,
+                                 float* yo, int TW, int ty0, int q, int ntile, int OH, int OW) {
+    wv T[24];  // the column pass: T[r * 6 + k], r < 4
+    for (int k = 0; k < 6; ++k) {
+        wv m[6], o[4];
+        SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = vld1q_f32(src + (r * 6 + k) * mstride);
+        out_1d_n(m, 1, o, 1);
+        for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+    }
+    const int ty = q / TW, tx = q % TW, oy = 4 * (ty0 + ty), ox = 4 * tx;
+    const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 16 <= OW && oy + 4 <= OH;
+    const wv vb = vdupq_n_f32(bias);
+    for (int r = 0; r < 4; ++r) {
+        float32x4x4_t y;
+        out_1d_n(T + r * 6, 1, y.val, 1);
+        SDK_UNROLL for (int s = 0; s < 4; ++s) {
+            wv v = w_add(y.val[s], vb);
+            if (vact) v = wino_act4_n(v, act);
+            y.val[s] = v;
+        }
+        if (whole) {  // 4 whole tiles of one row: VST4 transposes
+            vst4q_f32(yo + (int64_t)(oy + r) * OW + ox, y);
+            continue;
+        }
+        float f[4][4];  // f[s][l]
+        for (int s = 0; s < 4; ++s) vst1q_f32(f[s], y.val[s]);
+        for (int l = 0; l < 4 && q + l < ntile; ++l) {
+            const int yy = 4 * (ty0 + (q + l) / TW) + r, xx = 4 * ((q + l) % TW);
+            if (yy >= OH) continue;
+            for (int s = 0; s < 4 && xx + s < OW; ++s) yo[(int64_t)yy * OW + xx + s] = f[s][l];
+        }
+    }
+}
+#endif  // SDK_WINO_NEON
+
+#if !SDK_WINO_NEON
+// The weight transform of 4 input channels (lanes) of one output channel, wp their 3x3
+// kernels (36 floats), into dst (U; xi-th matrix at dst + xi * ustride), streamed in xi order.
+SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
+    v4f G[9];  // G[k] lane l = wp[l * 9 + k]
+#if SDK_WINO_SHUFFLE
+    v4f r0, r1, r2, r3;
+    SDK_UNROLL for (int h = 0; h < 2; ++h) {  // taps 0-3, 4-7: 4x4 transposes
+        wv_load(&r0, wp + 4 * h);
+        wv_load(&r1, wp + 9 + 4 * h);
+        wv_load(&r2, wp + 18 + 4 * h);
+        wv_load(&r3, wp + 27 + 4 * h);
+        transpose4(r0, r1, r2, r3, G + 4 * h, 1);
+    }
+#else
+    for (int k = 0; k < 8; ++k) G[k] = (v4f){wp[k], wp[9 + k], wp[18 + k], wp[27 + k]};
+#endif
+    G[8] = (v4f){wp[8], wp[17], wp[26], wp[35]};
+    v4f T[18];
+    SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
+    float* d = dst;
+    SDK_UNROLL for (int r = 0; r < 6; ++r) {  // rows: -> 6x6
+        v4f u[6];
+        w_1d(T + r * 3, 1, u, 1);
+        SDK_UNROLL for (int k = 0; k < 6; ++k) {
+            wv_store(d, u[k]);
+            d += ustride;
+        }
+    }
+}
+#endif
+
+// The same for the last n < 4 input channels: zero lanes in, n lanes out.
+void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
+    float in[36] = {0.0f}, out[36][4];
+    memcpy(in, wp, (size_t)n * 9 * sizeof(float));
+    wino_w_group4(in, out[0], 4);
+    for (int xi = 0; xi < 36; ++xi)
+        for (int l = 0; l < n; ++l) dst[xi * ustride + l] = out[xi][l];
+}
+
 struct WinoJob {
     const ConvGeom* g;
     const float *x, *w, *b;
@@ -159,6 +381,9 @@ SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float*
             memset(dst + lo + n_in, 0, (size_t)(Wp - lo - n_in) * sizeof(float));
         }
         for (int q = 0; q < ntile; q += 4) {
+#if SDK_WINO_NEON
+            wino_in_group(strip, Wp, TW, q, ntile, V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR, vstride);
+#else
             v4f D[36];  // D[row * 6 + col], lanes: tiles q..q+3
             const int ty = q / TW, tx = q % TW;
 #if SDK_WINO_SHUFFLE
@@ -193,6 +418,7 @@ SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float*
             SDK_UNROLL for (int k = 0; k < 6; ++k) in_1d(R + k, 6, D + k, 6);          // along columns
             float* dst = V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR;
             SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * vstride, D[xi]);
+#endif
         }
     }
 }
@@ -202,28 +428,11 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
     const int C = j.g->C;
     const int64_t ustride = (int64_t)m * C + kWinoSkew;
     for (int o = 0; o < m; ++o) {
-        for (int c = 0; c < C; c += 4) {
-            float t[9][4];
-            const float* wp = j.w + ((int64_t)(o0 + o) * C + c) * 9;
-            if (c + 4 <= C) {
-                SDK_WINO_UNROLL for (int l = 0; l < 4; ++l)
-                    SDK_WINO_UNROLL for (int k = 0; k < 9; ++k) t[k][l] = wp[l * 9 + k];
-            } else {
-                for (int l = 0; l < 4; ++l)
-                    for (int k = 0; k < 9; ++k) t[k][l] = c + l < C ? wp[l * 9 + k] : 0.0f;
-            }
-            v4f G[9], T[18], W[36];
-            memcpy(G, t, sizeof t);
-            SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d(G + k, 3, T + k, 3);   // columns: 3x3 -> 6x3
-            SDK_UNROLL for (int r = 0; r < 6; ++r) w_1d(T + r * 3, 1, W + r * 6, 1);  // rows: -> 6x6
-            float* dst = U + (int64_t)o * C + c;
-            if (c + 4 <= C) {
-                SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_store(dst + xi * ustride, W[xi]);
-            } else {
-                for (int xi = 0; xi < 36; ++xi)
-                    for (int l = 0; l < C - c; ++l) dst[xi * ustride + l] = W[xi][l];
-            }
-        }
+        const float* wp = j.w + (int64_t)(o0 + o) * C * 9;
+        float* dst = U + (int64_t)o * C;
+        int c = 0;
+        for (; c + 4 <= C; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
+        if (c < C) wino_w_group_part(wp + c * 9, C - c, dst + c, ustride);
     }
 }
 
@@ -237,6 +446,9 @@ SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o
         const float bias = j.b ? j.b[o0 + o] : 0.0f;
         float* yo = j.y + ((int64_t)n * g.OC + o0 + o) * OH * OW;
         for (int q = 0; q < ntile; q += 4) {
+#if SDK_WINO_NEON
+            wino_out_group(M + (int64_t)o * ldm + q, mstride, bias, vact, g.act, yo, TW, ty0, q, ntile, OH, OW);
+#else
             v4f Mv[36], T[24], Y[16];
             const float* src = M + (int64_t)o * ldm + q;
             SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_load(Mv + xi, src + xi * mstride);
@@ -264,6 +476,7 @@ SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o
                 for (int r = 0; r < 4 && yy + r < OH; ++r)
                     for (int s = 0; s < 4 && xx + s < OW; ++s) yo[(int64_t)(yy + r) * OW + xx + s] = Y[r * 4 + s][l];
             }
+#endif
         }
         if (!vact && g.act.kind != kActNone) {  // SiLU, Sigmoid, HardSwish: over the block's rows
             const int r0 = 4 * ty0, r1 = 4 * (ty0 + (ntile + TW - 1) / TW) < OH ? 4 * (ty0 + (ntile + TW - 1) / TW) : OH;
@@ -285,6 +498,7 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
     const int64_t ldm = (maxtile + 3) / 4 * 4;
     float* strip = M + (int64_t)36 * (j.ob * ldm + kWinoSkew);
     int64_t have = -1;  // the (image, tile block) whose V is in scratch
+    int have_ob = -1;   // the output-channel block whose U is in scratch (one block: every task)
     for (int64_t t = begin; t < end; ++t) {
         const int64_t nb = t / j.nob;
         const int ob = (int)(t % j.nob), n = (int)(nb / j.nblk), blk = (int)(nb % j.nblk);
@@ -297,7 +511,10 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
             have = nb;
         }
         const int o0 = ob * j.ob, m = g.OC - o0 < j.ob ? g.OC - o0 : j.ob;
-        wino_weights(j, o0, m, U);
+        if (have_ob != ob) {  // U depends on the channel block only: kept across tile blocks
+            wino_weights(j, o0, m, U);
+            have_ob = ob;
+        }
         GemmEpilogue e;
         for (int xi = 0; xi < 36; ++xi) {
             const float* A = U + xi * ((int64_t)m * C + kWinoSkew);
