@@ -726,10 +726,41 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     GemmEpilogue el = eo;
     if (late) el.act.kind = kActNone;
     const GemmEpilogue& e = el;
+    // Whole panels of the common case (a conv's weights, bias + nothing/Relu/Clip): the
+    // assembly tile called straight from here with its epilogue record filled once per call
+    // (through tile<>, ~40 instructions a tile went to its set-up: a pointwise layer's short
+    // K makes that a quarter of the tile's own work on ARMv7).
+    const int kind = e.act.kind;
+    const bool direct = acs == 1 && e.alpha == 1.0f && !e.accumulate &&
+                        (kind == kActNone || kind == kActRelu || kind == kActClip);
+#if defined(__aarch64__)
+    static const float kZeroRows[kNeonRows] = {};  // sums are never -0: adding +0 keeps them
+    V8Epi ep;
+    ep.ldc_bytes = ldc * (int64_t)sizeof(float);
+#else
+    static const float kZeroRows[kNeonRows] = {0.0f, 0.0f, 0.0f, 0.0f};
+    V7Epi ep;
+    ep.ldc_bytes = (int32_t)(ldc * (int64_t)sizeof(float));
+#endif
+    ep.ktail = K & 3;
+    ep.lo = e.act.lo;
+    ep.hi = e.act.hi;
+    ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : 0);
     for (int p = 0; p < nc; p += kNR) {
         const int w = nc - p < kNR ? nc - p : kNR;
         const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
         int64_t m = 0;
+        if (direct && w == kNR) {
+            for (; m + kNeonRows <= M; m += kNeonRows) {
+                ep.bias = e.row_bias ? e.row_bias + m : kZeroRows;
+                const float* a0 = A + m * ars;
+#if defined(__aarch64__)
+                a64_tile8x8(a0, ars * (int64_t)sizeof(float), panel, K / 4, C + m * ldc + p, &ep);
+#else
+                v7_tile4x8(a0, a0 + ars, a0 + 2 * ars, a0 + 3 * ars, panel, K / 4, C + m * ldc + p, &ep);
+#endif
+            }
+        }
         for (; m + kNeonRows <= M; m += kNeonRows)
             tile<kNeonRows>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
         for (; m + 4 <= M; m += 4) tile<4>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);

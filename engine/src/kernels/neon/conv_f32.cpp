@@ -156,6 +156,22 @@ inline void copy_row(float* d, const float* s, int n) {
     int i = 0;
 #if defined(__aarch64__)
     for (; i + 16 <= n; i += 16) vst1q_f32_x4(d + i, vld1q_f32_x4(s + i));  // LD1/ST1 of 4 registers
+#else
+    if (n >= 8) {  // VLD1/VST1 of 4 D registers, post-incremented (GCC's loop: 10 instructions per 8 floats)
+        const float* ss = s;
+        float* dd = d;
+        int cnt = n / 8;
+        asm volatile(
+            "1:\n"
+            "vld1.32 {d0-d3}, [%[s]]!\n"
+            "vst1.32 {d0-d3}, [%[d]]!\n"
+            "subs %[c], %[c], #1\n"
+            "bne 1b\n"
+            : [s] "+r"(ss), [d] "+r"(dd), [c] "+r"(cnt)
+            :
+            : "cc", "memory", "d0", "d1", "d2", "d3");
+        i = n / 8 * 8;
+    }
 #endif
     for (; i + 8 <= n; i += 8) {
         const float32x4_t a = vld1q_f32(s + i), b = vld1q_f32(s + i + 4);
