@@ -44,10 +44,18 @@ __attribute__((always_inline)) inline float32x4_t sigmoid4(float32x4_t x) {
     p = vaddq_f32(vaddq_f32(vmulq_f32(vmulq_f32(p, r), r), r), one);
     const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
     const float32x4_t d = vaddq_f32(one, vmulq_f32(p, vreinterpretq_f32_s32(e)));
-    float q[4];  // through memory: lane moves cost GCC two core-register transfers each
-    vst1q_f32(q, d);
-    SDK_UNROLL for (int i = 0; i < 4; ++i) q[i] = 1.0f / q[i];
-    float32x4_t s = vld1q_f32(q);
+    // the four lanes divided in place in q4 (s16-s19: VFP reaches the lanes of q0-q7 as
+    // single registers; through memory, as GCC does it, cost 10 more instructions)
+    float32x4_t s;
+    __asm__("vmov q4, %q[d]\n"
+            "vdiv.f32 s16, %[one], s16\n"
+            "vdiv.f32 s17, %[one], s17\n"
+            "vdiv.f32 s18, %[one], s18\n"
+            "vdiv.f32 s19, %[one], s19\n"
+            "vmov %q[s], q4\n"
+            : [s] "=w"(s)
+            : [d] "w"(d), [one] "t"(1.0f)
+            : "q4");
     s = vbslq_f32(neon_clt(x, vdupq_n_f32(-88.0f)), zero, s);
     return vbslq_f32(vceqq_f32(x, x), s, x);  // NaN in, NaN out
 }
