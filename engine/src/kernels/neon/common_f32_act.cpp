@@ -12,7 +12,32 @@
 namespace sdk {
 namespace neon {
 
-void hardswish_f32(const float* x, float* y, int64_t n) { vmath::span<VNeon, vmath::Math<VNeon>::hardswish>(x, y, n); }
+// Two vectors a trip, then vmath::span for the last 1-7 floats: span's per-vector tail
+// checks cost more than the formula's 6 instructions (mobilenet_v3: 25 instructions per 4
+// floats, now ~10). The same formula, so the same bits.
+namespace {
+// vmath::Math<VNeon>::hardswish step for step (the same operations: the same bits), forced
+// inline: -Os left that one out of line, a call per vector.
+__attribute__((always_inline)) inline float32x4_t hardswish4(float32x4_t x, float32x4_t sixth, float32x4_t half,
+                                                             float32x4_t zero, float32x4_t one) {
+    float32x4_t t = VNeon::fma(x, sixth, half);
+    t = vbslq_f32(neon_clt(t, zero), zero, t);
+    t = vbslq_f32(neon_cgt(t, one), one, t);
+    return vmulq_f32(x, t);
+}
+}  // namespace
+
+void hardswish_f32(const float* x, float* y, int64_t n) {
+    const float32x4_t sixth = vdupq_n_f32(1.0f / 6.0f), half = vdupq_n_f32(0.5f), zero = vdupq_n_f32(0.0f),
+                      one = vdupq_n_f32(1.0f);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const float32x4_t a = vld1q_f32(x + i), b = vld1q_f32(x + i + 4);
+        vst1q_f32(y + i, hardswish4(a, sixth, half, zero, one));
+        vst1q_f32(y + i + 4, hardswish4(b, sixth, half, zero, one));
+    }
+    if (i < n) vmath::span<VNeon, vmath::Math<VNeon>::hardswish>(x + i, y + i, n - i);
+}
 
 }  // namespace neon
 
