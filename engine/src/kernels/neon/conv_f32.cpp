@@ -6,8 +6,7 @@
 // scratch (padded column j = input column j - pl), wide enough that every block reads
 // whole vectors without border checks; the pads are zeroed once per call and never
 // written, so each plane copies only its input rows (vector copies, no memset/memcpy
-// calls). A block is R output rows x 8 columns (R = 4; 5x5 on ARMv7: 2, its 16 Q
-// registers): 2R accumulators, each input vector loaded once for all R rows (stride 1:
+// calls). A block is R output rows x 8 columns (R = 4; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
 // (R - 1) + K input rows x K taps; stride 2: 2(R - 1) + K rows, VLD2 de-interleaving even
 // and odd columns). Weights stay in (K * K + 1) / 2 D registers and are used by lane (FMLA
 // by element on AArch64; ARMv7 has no fused multiply-add without VFPv4, so VMLA there: the
@@ -36,16 +35,12 @@ namespace {
 #define SDK_MLA_LANE(acc, x, w, lane) vmlaq_lane_f32(acc, x, w, lane)
 #endif
 
-// Output rows per block: 4 (each input vector loaded once for 4 output rows: 3x3 stride 1
-// loads 6 rows x 6 vectors per 72 FMLA, where 2 rows loaded 4 x 6 per 36); 5x5 on ARMv7: 2
-// (8 accumulators and the 13 weight D registers would not fit its 16 Q registers).
-constexpr int rows_for(int k) {
-#if defined(__aarch64__)
-    return k > 0 ? 4 : 0;
-#else
-    return k == 3 ? 4 : 2;
-#endif
-}
+// Output rows per block: 3x3: 4 (each input vector loaded once for 4 output rows: stride 1
+// loads 6 rows x 6 vectors per 72 FMLA, where 2 rows loaded 4 x 6 per 36); 5x5: 2 (on ARMv7
+// 8 accumulators and the 13 weight D registers would not fit its 16 Q registers; on AArch64
+// 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a few % of EfficientNet's
+// depthwise work).
+constexpr int rows_for(int k) { return k == 3 ? 4 : 2; }
 
 struct Layout {
     int32_t nv;  // blocks of 8 output columns per row
