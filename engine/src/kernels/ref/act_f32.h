@@ -106,15 +106,6 @@ inline void sigmoid_span_f32(const float* x, float* y, int64_t n, bool silu) {
     if (neon_sgemm_enabled()) return neon_sigmoid_span_v7(x, y, n, silu);
 #endif
     int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {  // two vectors a trip: the loop's own instructions once per 8 floats
-        act_v4f v, u;
-        __builtin_memcpy(&v, x + i, sizeof v);
-        __builtin_memcpy(&u, x + i + 4, sizeof u);
-        v = silu ? silu_v4(v) : sigmoid_v4(v);
-        u = silu ? silu_v4(u) : sigmoid_v4(u);
-        __builtin_memcpy(y + i, &v, sizeof v);
-        __builtin_memcpy(y + i + 4, &u, sizeof u);
-    }
     for (; i + 4 <= n; i += 4) {
         act_v4f v;
         __builtin_memcpy(&v, x + i, sizeof v);
