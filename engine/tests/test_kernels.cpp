@@ -37,6 +37,9 @@
 #if SDK_FEATURE_FP32 && defined(TEST_HAVE_CONV)
 #include "kernels/ref/conv.h"
 #endif
+#if defined(TEST_HAVE_GEMM)
+#include "kernels/ref/gemm.h"
+#endif
 #if defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL)
 #include "kernels/ref/pool.h"
 #endif
@@ -528,6 +531,59 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
     printf("fp32 conv kernels %-7s: %d random geometries within 1e-5 of ref (relative to 1 + |ref| + the sum of |terms|; worst %.2g; %d on 2-3 threads) and of a "
            "direct convolution\n", name, cases, worst, pooled);
     g_checked.push_back(std::string(name) + "-f32-conv");
+}
+#endif
+
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(TEST_HAVE_GEMM)
+// A single row times B^T (a classifier's Gemm: kernels/ref/gemm_f32.cpp's gemv_bt, whose NEON
+// path runs 4 outputs at a time, then single outputs) against a double-precision dot
+// product: N % 4 leftovers, K % 8 tails, bias (C), alpha and every fused activation;
+// nothing written past y.
+static void check_gemv_f32(const char* name, void (*set_enabled)(int)) {
+    std::mt19937 rng(77);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int cases = 0;
+    for (int it = 0; it < 240; ++it) {
+        sdk::ref::GemmF32Plan p;
+        memset(&p, 0, sizeof p);
+        p.M = 1;
+        p.N = 1 + (int)(rng() % 37);
+        p.K = 1 + (int)(rng() % 70);
+        p.transB = true;
+        p.alpha = it % 5 == 0 ? 0.5f : 1.0f;
+        p.beta = 1.0f;
+        p.act.kind = (int)(rng() % 6);
+        p.act.lo = -0.5f;
+        p.act.hi = 0.75f;
+        p.has_c = it % 2 == 0;
+        p.c_rs = 0;
+        p.c_cs = 1;
+        std::vector<float> a(p.K), b((size_t)p.N * p.K), c(p.N);
+        for (auto& v : a) v = nd(rng);
+        for (auto& v : b) v = nd(rng);
+        for (auto& v : c) v = nd(rng);
+        std::vector<float> got(p.N + 8, 5.0f);
+        set_enabled(-1);
+        sdk::ref::gemm_f32(p, a.data(), b.data(), c.data(), got.data(), nullptr, nullptr);
+        for (int i = 0; i < 8; ++i) CHECK(got[p.N + i] == 5.0f, "gemv %s N%d K%d wrote past y", name, p.N, p.K);
+        for (int n = 0; n < p.N; ++n) {
+            double acc = 0.0, mag = 0.0;
+            for (int k = 0; k < p.K; ++k) {
+                acc += (double)a[k] * b[(size_t)n * p.K + k];
+                mag += fabs((double)a[k] * b[(size_t)n * p.K + k]);
+            }
+            acc *= p.alpha;
+            if (p.has_c) acc += c[n];
+            const float want = sdk::ref::act_f32((float)acc, p.act);
+            if (!(fabs((double)want - got[n]) <= 1e-5 * (1.0 + mag + fabs(c[n])))) {
+                CHECK(false, "gemv %s N%d K%d act%d at %d: %g vs %g", name, p.N, p.K, p.act.kind, n, got[n], want);
+                break;
+            }
+        }
+        ++cases;
+    }
+    printf("fp32 gemv (Gemm, one row) %s: %d random cases within 1e-5 of a double dot product\n", name, cases);
+    g_checked.push_back(std::string(name) + "-f32-gemv");
 }
 #endif
 
@@ -1512,6 +1568,9 @@ int main(int argc, char** argv) {
     check_wino_f32("neon", sdk::ref::neon_sgemm_set_enabled, -1);
     check_wino_f32("ref", sdk::ref::neon_sgemm_set_enabled, 0);
     check_dw3x3_f32("neon", sdk::ref::neon_sgemm_set_enabled);
+#endif
+#if defined(TEST_HAVE_GEMM)
+    check_gemv_f32("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_f32("neon", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::neon_sgemm_set_enabled, true);

@@ -24,6 +24,14 @@ void row(const float* a, const float* b, float* y, int64_t n, const ref::ActPara
                       hi = vdupq_n_f32(clip ? act->hi : 0.0f);
     const float32x4_t va = vdupq_n_f32(a[0]), vb = vdupq_n_f32(b[0]);
     int64_t i = 0;
+    if (kind == kActNone) {  // (SE blocks' Mul, residual Adds) two vectors a trip, no activation checks
+        for (; i + 8 <= n; i += 8) {
+            const float32x4_t x0 = SA ? vld1q_f32(a + i) : va, z0 = SB ? vld1q_f32(b + i) : vb;
+            const float32x4_t x1 = SA ? vld1q_f32(a + i + 4) : va, z1 = SB ? vld1q_f32(b + i + 4) : vb;
+            vst1q_f32(y + i, MUL ? vmulq_f32(x0, z0) : vaddq_f32(x0, z0));
+            vst1q_f32(y + i + 4, MUL ? vmulq_f32(x1, z1) : vaddq_f32(x1, z1));
+        }
+    }
     for (; i + 4 <= n; i += 4) {
         const float32x4_t x = SA ? vld1q_f32(a + i) : va, z = SB ? vld1q_f32(b + i) : vb;
         float32x4_t r = MUL ? vmulq_f32(x, z) : vaddq_f32(x, z);

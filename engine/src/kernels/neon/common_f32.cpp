@@ -76,8 +76,8 @@ constexpr int kNeonRows = 4;
 
 #if defined(__aarch64__)
 // AArch64 8 x 8 tile, rows of A contiguous (acs == 1), the K loop and the epilogue in one
-// assembly block: A's 8 rows x 4 k in v0-v7, B's two k-steps in v8-v11, the 16 accumulators
-// in v16-v31 (78 instructions per 64 FMLA), then the K % 4 tail one k at a time. The
+// assembly block: A's 8 rows x 4 k in v0-v7, B's two k-steps in v8-v11 (one LD1 of 4
+// registers), the 16 accumulators in v16-v31 (76 instructions per 64 FMLA), then the K % 4 tail one k at a time. The
 // intrinsics version spent ~400 instructions a tile outside the loop (zeroing, the
 // per-row epilogue's branches and reloads), as much as the loop itself for the short K of
 // pointwise layers. mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for
@@ -131,7 +131,7 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "ldr q5, [%[a5]], #16\n"
         "ldr q6, [%[a6]], #16\n"
         "ldr q7, [%[a7]], #16\n"
-        "ldp q8, q9, [%[b]], #32\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
         "fmla v16.4s, v8.4s, v0.s[0]\n"
         "fmla v17.4s, v9.4s, v0.s[0]\n"
         "fmla v18.4s, v8.4s, v1.s[0]\n"
@@ -148,7 +148,6 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "fmla v29.4s, v9.4s, v6.s[0]\n"
         "fmla v30.4s, v8.4s, v7.s[0]\n"
         "fmla v31.4s, v9.4s, v7.s[0]\n"
-        "ldp q10, q11, [%[b]], #32\n"
         "fmla v16.4s, v10.4s, v0.s[1]\n"
         "fmla v17.4s, v11.4s, v0.s[1]\n"
         "fmla v18.4s, v10.4s, v1.s[1]\n"
@@ -165,7 +164,7 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "fmla v29.4s, v11.4s, v6.s[1]\n"
         "fmla v30.4s, v10.4s, v7.s[1]\n"
         "fmla v31.4s, v11.4s, v7.s[1]\n"
-        "ldp q8, q9, [%[b]], #32\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
         "fmla v16.4s, v8.4s, v0.s[2]\n"
         "fmla v17.4s, v9.4s, v0.s[2]\n"
         "fmla v18.4s, v8.4s, v1.s[2]\n"
@@ -182,7 +181,6 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "fmla v29.4s, v9.4s, v6.s[2]\n"
         "fmla v30.4s, v8.4s, v7.s[2]\n"
         "fmla v31.4s, v9.4s, v7.s[2]\n"
-        "ldp q10, q11, [%[b]], #32\n"
         "fmla v16.4s, v10.4s, v0.s[3]\n"
         "fmla v17.4s, v11.4s, v0.s[3]\n"
         "fmla v18.4s, v10.4s, v1.s[3]\n"
@@ -726,10 +724,41 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     GemmEpilogue el = eo;
     if (late) el.act.kind = kActNone;
     const GemmEpilogue& e = el;
+    // Whole panels of the common case (a conv's weights, bias + nothing/Relu/Clip): the
+    // assembly tile called straight from here with its epilogue record filled once per call
+    // (through tile<>, ~40 instructions a tile went to its set-up: a pointwise layer's short
+    // K makes that a quarter of the tile's own work on ARMv7).
+    const int kind = e.act.kind;
+    const bool direct = acs == 1 && e.alpha == 1.0f && !e.accumulate &&
+                        (kind == kActNone || kind == kActRelu || kind == kActClip);
+#if defined(__aarch64__)
+    static const float kZeroRows[kNeonRows] = {};  // sums are never -0: adding +0 keeps them
+    V8Epi ep;
+    ep.ldc_bytes = ldc * (int64_t)sizeof(float);
+#else
+    static const float kZeroRows[kNeonRows] = {0.0f, 0.0f, 0.0f, 0.0f};
+    V7Epi ep;
+    ep.ldc_bytes = (int32_t)(ldc * (int64_t)sizeof(float));
+#endif
+    ep.ktail = K & 3;
+    ep.lo = e.act.lo;
+    ep.hi = e.act.hi;
+    ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : 0);
     for (int p = 0; p < nc; p += kNR) {
         const int w = nc - p < kNR ? nc - p : kNR;
         const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
         int64_t m = 0;
+        if (direct && w == kNR) {
+            for (; m + kNeonRows <= M; m += kNeonRows) {
+                ep.bias = e.row_bias ? e.row_bias + m : kZeroRows;
+                const float* a0 = A + m * ars;
+#if defined(__aarch64__)
+                a64_tile8x8(a0, ars * (int64_t)sizeof(float), panel, K / 4, C + m * ldc + p, &ep);
+#else
+                v7_tile4x8(a0, a0 + ars, a0 + 2 * ars, a0 + 3 * ars, panel, K / 4, C + m * ldc + p, &ep);
+#endif
+            }
+        }
         for (; m + kNeonRows <= M; m += kNeonRows)
             tile<kNeonRows>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
         for (; m + 4 <= M; m += 4) tile<4>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);

@@ -4,22 +4,25 @@
 //
 // Per plane, the input rows are first copied into a zero-padded plane in the thread's
 // scratch (padded column j = input column j - pl), wide enough that every block reads
-// whole vectors without border checks. A block is 2 output rows x 8 columns: 4
-// accumulators, each input vector loaded once for both rows (stride 1: K + 1 input rows x
-// K taps; stride 2: K + 2 rows, VLD2 de-interleaving even and odd columns). Weights stay
-// in (K * K + 1) / 2 D registers and are used by lane (FMLA by element on AArch64; ARMv7
-// has no fused multiply-add without VFPv4, so VMLA there: the same arithmetic as the
-// portable loops). The block is unrolled at compile time over rows and taps (templates on
-// K and the stride). Relu/Clip are applied in registers (compare + select: act_f32's exact
-// NaN semantics), other activations over the stored plane. (5x5: EfficientNet's and
-// MnasNet's depthwise layers, whose 2-pixel borders kept most of a 7x7 or 14x14 plane on
-// the portable loops' scalar path.)
+// whole vectors without border checks; the pads are zeroed once per call and never
+// written, so each plane copies only its input rows (vector copies, no memset/memcpy
+// calls). A block is R output rows x 8 columns (R = 4; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
+// (R - 1) + K input rows x K taps; stride 2: 2(R - 1) + K rows, VLD2 de-interleaving even
+// and odd columns). Weights stay in (K * K + 1) / 2 D registers and are used by lane (FMLA
+// by element on AArch64; ARMv7 has no fused multiply-add without VFPv4, so VMLA there: the
+// same arithmetic as the portable loops). The block is unrolled at compile time over rows
+// and taps (templates on K and the stride). Relu/Clip are applied in registers (compare +
+// select: act_f32's exact NaN semantics; the kind and bounds held in registers over the
+// plane), other activations over the stored plane. (5x5: EfficientNet's and MnasNet's
+// depthwise layers, whose 2-pixel borders kept most of a 7x7 or 14x14 plane on the
+// portable loops' scalar path.)
 #include "kernels/ref/conv.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
 
 #include "kernels/neon/cmp_neon.h"
+#include "kernels/unroll.h"
 #include <string.h>
 
 namespace sdk {
@@ -32,19 +35,27 @@ namespace {
 #define SDK_MLA_LANE(acc, x, w, lane) vmlaq_lane_f32(acc, x, w, lane)
 #endif
 
+// Output rows per block: 3x3: 4 (each input vector loaded once for 4 output rows: stride 1
+// loads 6 rows x 6 vectors per 72 FMLA, where 2 rows loaded 4 x 6 per 36); 5x5: 2 (on ARMv7
+// 8 accumulators and the 13 weight D registers would not fit its 16 Q registers; on AArch64
+// 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a few % of EfficientNet's
+// depthwise work).
+constexpr int rows_for(int k) { return k == 3 ? 4 : 2; }
+
 struct Layout {
     int32_t nv;  // blocks of 8 output columns per row
     int32_t pw;  // floats per padded row
-    int32_t ph;  // padded rows (output rows rounded up to pairs)
+    int32_t ph;  // padded rows (output rows rounded up to whole blocks)
 };
 
 // K x K kernel (K = g.KW): the last block's last load ends at pw - 1 (stride 1: 8 + K - 2
 // columns past its first; stride 2: 16 + K - 2, see row_s2).
 inline Layout layout(const ConvGeom& g) {
+    const int R = rows_for(g.KW);
     Layout l;
     l.nv = (g.OW + 7) / 8;
     l.pw = g.sw * 8 * l.nv + g.KW - 1;
-    l.ph = ((g.OH + 1) / 2 * 2 - 1) * g.sh + g.KH;
+    l.ph = ((g.OH + R - 1) / R * R - 1) * g.sh + g.KH;
     return l;
 }
 
@@ -54,68 +65,68 @@ __attribute__((always_inline)) inline float32x4_t tap(float32x4_t acc, float32x4
     return SDK_MLA_LANE(acc, x, w[T / 2], T % 2);
 }
 
+template <int R>
 struct Acc {
-    float32x4_t a0, a1, b0, b1;  // output row 0 (columns 0-3, 4-7), row 1
+    float32x4_t v[R][2];  // output row j of the block: columns 0-3, 4-7
 };
 
 // Column tap KW of padded input row RR, inputs x0 (columns 0-3 of the block) and x1
-// (4-7): output row 0 takes kh = RR, row 1 kh = RR - S (when those are kernel rows).
-template <int K, int S, int RR, int KW>
-__attribute__((always_inline)) inline void taps(Acc& a, float32x4_t x0, float32x4_t x1, const float32x2_t* w) {
-    if constexpr (RR < K) {
-        a.a0 = tap<RR * K + KW>(a.a0, x0, w);
-        a.a1 = tap<RR * K + KW>(a.a1, x1, w);
-    }
-    if constexpr (RR >= S && RR - S < K) {
-        a.b0 = tap<(RR - S) * K + KW>(a.b0, x0, w);
-        a.b1 = tap<(RR - S) * K + KW>(a.b1, x1, w);
+// (4-7): output row J (and the rows after it) takes kh = RR - J * S when that is a kernel row.
+template <int K, int S, int R, int RR, int KW, int J = 0>
+__attribute__((always_inline)) inline void taps(Acc<R>& a, float32x4_t x0, float32x4_t x1, const float32x2_t* w) {
+    if constexpr (J < R) {
+        constexpr int kh = RR - J * S;
+        if constexpr (kh >= 0 && kh < K) {
+            a.v[J][0] = tap<kh * K + KW>(a.v[J][0], x0, w);
+            a.v[J][1] = tap<kh * K + KW>(a.v[J][1], x1, w);
+        }
+        taps<K, S, R, RR, KW, J + 1>(a, x0, x1, w);
     }
 }
 
-// Padded input row RR of a stride-1 block (rows 0..K): column tap KW reads columns
-// KW..KW + 7.
-template <int K, int RR, int KW = 0>
-__attribute__((always_inline)) inline void row_s1(Acc& a, const float* r, const float32x2_t* w) {
+// Padded input row RR of a stride-1 block: column tap KW reads columns KW..KW + 7.
+template <int K, int R, int RR, int KW = 0>
+__attribute__((always_inline)) inline void row_s1(Acc<R>& a, const float* r, const float32x2_t* w) {
     if constexpr (KW < K) {
-        taps<K, 1, RR, KW>(a, vld1q_f32(r + KW), vld1q_f32(r + KW + 4), w);
-        row_s1<K, RR, KW + 1>(a, r, w);
+        taps<K, 1, R, RR, KW>(a, vld1q_f32(r + KW), vld1q_f32(r + KW + 4), w);
+        row_s1<K, R, RR, KW + 1>(a, r, w);
     }
 }
 
-// Padded input row RR of a stride-2 block (rows 0..K + 1): columns 0-15 de-interleaved
-// (g.val[0] even, g.val[1] odd); column tap KW = 2m + par takes lanes par + 2m + 2j:
-// columns 0-3 from g by extraction, 4-7 by their own de-interleaving load at 8 + KW.
-template <int K, int RR, int KW = 0>
-__attribute__((always_inline)) inline void row_s2(Acc& a, const float* r, const float32x2_t* w, float32x4x2_t p,
+// Padded input row RR of a stride-2 block: columns 0-15 de-interleaved (g.val[0] even,
+// g.val[1] odd); column tap KW = 2m + par takes lanes par + 2m + 2j: columns 0-3 from g by
+// extraction, 4-7 by their own de-interleaving load at 8 + KW.
+template <int K, int R, int RR, int KW = 0>
+__attribute__((always_inline)) inline void row_s2(Acc<R>& a, const float* r, const float32x2_t* w, float32x4x2_t p,
                                                   float32x4x2_t q) {
     if constexpr (KW < K) {
         constexpr int par = KW % 2, m = KW / 2;
         if constexpr (m == 0)
-            taps<K, 2, RR, KW>(a, p.val[par], q.val[par], w);
+            taps<K, 2, R, RR, KW>(a, p.val[par], q.val[par], w);
         else
-            taps<K, 2, RR, KW>(a, vextq_f32(p.val[par], q.val[par], m), vld2q_f32(r + 8 + KW).val[0], w);
-        row_s2<K, RR, KW + 1>(a, r, w, p, q);
+            taps<K, 2, R, RR, KW>(a, vextq_f32(p.val[par], q.val[par], m), vld2q_f32(r + 8 + KW).val[0], w);
+        row_s2<K, R, RR, KW + 1>(a, r, w, p, q);
     }
 }
 
-// All padded rows of a 2 x 8 block (stride 1: K + 1 rows, stride 2: K + 2).
-template <int K, int S, int RR = 0>
-__attribute__((always_inline)) inline void rows(Acc& a, const float* p, int64_t pw, const float32x2_t* w) {
-    if constexpr (RR < K + S) {
+// All padded rows of an R x 8 block ((R - 1) * S + K rows).
+template <int K, int S, int R, int RR = 0>
+__attribute__((always_inline)) inline void rows(Acc<R>& a, const float* p, int64_t pw, const float32x2_t* w) {
+    if constexpr (RR < (R - 1) * S + K) {
         const float* r = p + RR * pw;
         if constexpr (S == 1)
-            row_s1<K, RR>(a, r, w);
+            row_s1<K, R, RR>(a, r, w);
         else
-            row_s2<K, RR>(a, r, w, vld2q_f32(r), vld2q_f32(r + 8));
-        rows<K, S, RR + 1>(a, p, pw, w);
+            row_s2<K, R, RR>(a, r, w, vld2q_f32(r), vld2q_f32(r + 8));
+        rows<K, S, R, RR + 1>(a, p, pw, w);
     }
 }
 
-__attribute__((always_inline)) inline float32x4_t act4(float32x4_t v, const ActParams& act) {
-    const float32x4_t zero = vdupq_n_f32(0.0f);
-    if (act.kind == kActRelu) return vbslq_f32(neon_cgt(v, zero), v, zero);
-    if (act.kind == kActClip) {
-        const float32x4_t lo = vdupq_n_f32(act.lo), hi = vdupq_n_f32(act.hi);
+// Relu/Clip in registers (compare + select: act_f32's exact NaN semantics); kind, lo and
+// hi are the caller's locals (kept in registers over the plane, not reloaded per block).
+__attribute__((always_inline)) inline float32x4_t act4(float32x4_t v, int kind, float32x4_t lo, float32x4_t hi) {
+    if (kind == kActRelu) return vbslq_f32(neon_cgt(v, vdupq_n_f32(0.0f)), v, vdupq_n_f32(0.0f));
+    if (kind == kActClip) {
         v = vbslq_f32(neon_clt(v, lo), lo, v);
         v = vbslq_f32(neon_cgt(v, hi), hi, v);
     }
@@ -131,59 +142,95 @@ __attribute__((noinline)) void store8_slow(float* o, int n, float32x4_t v0, floa
     memcpy(o, t, (size_t)n * sizeof(float));
 }
 
-// n (1..8) outputs at o; Relu/Clip in registers (other activations: over the whole plane
-// once it is stored, see plane).
-__attribute__((always_inline)) inline void store8(float* o, int n, float32x4_t v0, float32x4_t v1,
-                                                  const ActParams& act) {
-    v0 = act4(v0, act);
-    v1 = act4(v1, act);
-    if (n == 8) {
-        vst1q_f32(o, v0);
-        vst1q_f32(o + 4, v1);
-    } else {
-        store8_slow(o, n, v0, v1);
+// n floats from s to d (n >= 4: whole vectors, the last one overlapping its predecessor).
+inline void copy_row(float* d, const float* s, int n) {
+    if (n < 4) {
+        for (int i = 0; i < n; ++i) d[i] = s[i];
+        return;
     }
+    int i = 0;
+#if defined(__aarch64__)
+    for (; i + 16 <= n; i += 16) vst1q_f32_x4(d + i, vld1q_f32_x4(s + i));  // LD1/ST1 of 4 registers
+#else
+    if (n >= 8) {  // VLD1/VST1 of 4 D registers, post-incremented (GCC's loop: 10 instructions per 8 floats)
+        const float* ss = s;
+        float* dd = d;
+        int cnt = n / 8;
+        asm volatile(
+            "1:\n"
+            "vld1.32 {d0-d3}, [%[s]]!\n"
+            "vst1.32 {d0-d3}, [%[d]]!\n"
+            "subs %[c], %[c], #1\n"
+            "bne 1b\n"
+            : [s] "+r"(ss), [d] "+r"(dd), [c] "+r"(cnt)
+            :
+            : "cc", "memory", "d0", "d1", "d2", "d3");
+        i = n / 8 * 8;
+    }
+#endif
+    for (; i + 8 <= n; i += 8) {
+        const float32x4_t a = vld1q_f32(s + i), b = vld1q_f32(s + i + 4);
+        vst1q_f32(d + i, a);
+        vst1q_f32(d + i + 4, b);
+    }
+    if (i + 4 <= n) {
+        vst1q_f32(d + i, vld1q_f32(s + i));
+        i += 4;
+    }
+    if (i < n) vst1q_f32(d + n - 4, vld1q_f32(s + n - 4));
 }
 
-// The plane's padded rows: row i holds input row i - pt (zeros outside the input).
+// The input's rows into the padded plane: row i holds input row i - pt, padded column j
+// input column j - pl. Only the input's columns are written: everything else (the pad
+// rows and columns) was zeroed once per call (neon_dw_range) and is never written.
 void fill(const ConvGeom& g, const Layout& l, const float* x, float* P) {
     const int pl = g.pl < l.pw ? g.pl : l.pw;
     const int n = g.W < l.pw - pl ? g.W : l.pw - pl;  // input columns the blocks read
-    for (int i = 0; i < l.ph; ++i) {
-        float* d = P + (int64_t)i * l.pw;
-        const int ih = i - g.pt;
-        if (ih < 0 || ih >= g.H) {
-            memset(d, 0, (size_t)l.pw * sizeof(float));
-            continue;
-        }
-        memset(d, 0, (size_t)pl * sizeof(float));
-        memcpy(d + pl, x + (int64_t)ih * g.W, (size_t)n * sizeof(float));
-        memset(d + pl + n, 0, (size_t)(l.pw - pl - n) * sizeof(float));
-    }
+    const int i0 = g.pt, i1 = g.pt + g.H < l.ph ? g.pt + g.H : l.ph;
+    for (int i = i0; i < i1; ++i) copy_row(P + (int64_t)i * l.pw + pl, x + (int64_t)(i - g.pt) * g.W, n);
 }
 
 template <int K, int S>
 void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias, float* out) {
+    constexpr int R = rows_for(K);
     float32x2_t w[(K * K + 1) / 2];
     for (int i = 0; i < K * K / 2; ++i) w[i] = vld1_f32(wk + 2 * i);
     w[K * K / 2] = vdup_n_f32(wk[K * K - 1]);
-    const float32x4_t vb = vdupq_n_f32(bias);
-    for (int oh = 0; oh < g.OH; oh += 2) {
-        const float* r = P + (int64_t)oh * S * l.pw;
-        float* o0 = out + (int64_t)oh * g.OW;
-        const bool two = oh + 1 < g.OH;
-        for (int c = 0; c < g.OW; c += 8) {
-            Acc a = {vb, vb, vb, vb};
-            rows<K, S>(a, r + c * S, l.pw, w);
-            const int n = g.OW - c < 8 ? g.OW - c : 8;
-            store8(o0 + c, n, a.a0, a.a1, g.act);
-            if (two) store8(o0 + g.OW + c, n, a.b0, a.b1, g.act);
+    const float32x4_t vb = vdupq_n_f32(bias), lo = vdupq_n_f32(g.act.lo), hi = vdupq_n_f32(g.act.hi);
+    const int kind = g.act.kind, OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
+    const int64_t pw = l.pw;
+    for (int oh = 0; oh < OH; oh += R) {
+        const float* r = P + (int64_t)oh * S * pw;
+        // rows past the plane's last are stored first, over row 0 of the block, which then
+        // overwrites them (the padded plane has the rows they read)
+        float* o[R];
+        SDK_UNROLL
+        for (int j = 0; j < R; ++j) o[j] = out + (int64_t)(oh + j < OH ? oh + j : oh) * OW;
+        for (int c = 0; c < nv; ++c, r += 8 * S) {
+            Acc<R> a;
+            SDK_UNROLL
+            for (int j = 0; j < R; ++j) a.v[j][0] = a.v[j][1] = vb;
+            rows<K, S, R>(a, r, pw, w);
+            SDK_UNROLL
+            for (int j = 0; j < R; ++j) {
+                a.v[j][0] = act4(a.v[j][0], kind, lo, hi);
+                a.v[j][1] = act4(a.v[j][1], kind, lo, hi);
+            }
+            if (c < full) {
+                SDK_UNROLL
+                for (int j = R - 1; j >= 0; --j) {
+                    vst1q_f32(o[j] + 8 * c, a.v[j][0]);
+                    vst1q_f32(o[j] + 8 * c + 4, a.v[j][1]);
+                }
+            } else {
+                SDK_UNROLL
+                for (int j = R - 1; j >= 0; --j) store8_slow(o[j] + 8 * c, OW - 8 * c, a.v[j][0], a.v[j][1]);
+            }
         }
     }
     // HardSwish, Sigmoid, SiLU: one call over the stored plane (per block, each call's
     // set-up cost more than its 8 floats)
-    if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-        act_span_f32(out, (int64_t)g.OH * g.OW, g.act);
+    if (kind != kActNone && kind != kActRelu && kind != kActClip) act_span_f32(out, (int64_t)OH * OW, g.act);
 }
 
 }  // namespace
@@ -203,6 +250,7 @@ void neon_dw_range(const ConvGeom& g, const float* x, const float* w, const floa
     const Layout l = layout(g);
     const int mult = g.OC / g.C;  // depth multiplier
     int64_t filled = -1;          // the input plane in scratch (depth multiplier > 1: reused)
+    memset(scratch, 0, (size_t)l.pw * l.ph * sizeof(float));  // the pads (fill writes only the input)
     for (int64_t t = begin; t < end; ++t) {
         const int n = (int)(t / g.OC), oc = (int)(t % g.OC);
         const int64_t in_plane = (int64_t)n * g.C + oc / mult;

@@ -1,7 +1,9 @@
 // NEON fp32 MaxPool plane (ARMv7 and AArch64): stride 1 or 2 along W, any kernel,
 // padding, dilation and stride along H. Interior columns take 8 (then 4) outputs per
-// block, one vector load per tap (stride 2: VLD2 de-interleaves two neighbouring taps);
-// border columns use the ref formula. The max is a compare + select in the ref's tap
+// block, one vector load per tap (stride 2: VLD2 de-interleaves two neighbouring taps), the
+// last 1-3 interior columns a 4-output block ending at the interior's end; border columns
+// use the ref formula. 3-wide stride-2 windows (dilation 1) have their own copy with the
+// taps unrolled. The max is a compare + select in the ref's tap
 // order (a NaN never wins, as in the ref), so results equal the ref's exactly.
 #include "kernels/ref/pool.h"
 
@@ -22,33 +24,34 @@ __attribute__((always_inline)) inline float32x4_t vmax(float32x4_t m, float32x4_
     return vbslq_f32(neon_cgt(x, m), x, m);
 }
 
-// U vectors of 4 outputs from column ow on.
-template <int U>
+// U vectors of 4 outputs from column ow on. KW > 0: the kernel width and stride SW (dilation 1)
+// known at compile time (the 3x3 stride-2 pools of SqueezeNet/ResNet/Inception: the taps
+// unrolled, no per-row loop over them); KW == 0: p's (any width, stride, dilation).
+template <int U, int KW, int SW>
 __attribute__((always_inline)) inline void block(const PoolParams& p, const float* const* rows, int nr, int ow,
                                                  float* o) {
     float32x4_t m[U];
     SDK_UNROLL for (int u = 0; u < U; ++u) m[u] = vdupq_n_f32(-INFINITY);
+    const int kwn = KW > 0 ? KW : p.KW, sw = KW > 0 ? SW : p.sw, dw = KW > 0 ? 1 : p.dw;
     for (int t = 0; t < nr; ++t) {
-        const float* s = rows[t] + ow * p.sw - p.pl;
+        const float* s = rows[t] + ow * sw - p.pl;
         int kw = 0;
-        if (p.sw == 2 && p.dw == 1) {  // taps kw and kw + 1: even and odd lanes of one load
-            for (; kw + 2 <= p.KW; kw += 2)
+        if (sw == 2 && dw == 1) {  // taps kw and kw + 1: even and odd lanes of one load
+            SDK_UNROLL for (; kw + 2 <= kwn; kw += 2)
                 SDK_UNROLL for (int u = 0; u < U; ++u) {
                     const float32x4x2_t v = vld2q_f32(s + kw + 8 * u);
                     m[u] = vmax(vmax(m[u], v.val[0]), v.val[1]);
                 }
         }
-        for (; kw < p.KW; ++kw)
+        SDK_UNROLL for (; kw < kwn; ++kw)
             SDK_UNROLL for (int u = 0; u < U; ++u)
-                m[u] = vmax(m[u], p.sw == 1 ? vld1q_f32(s + kw * p.dw + 4 * u)
-                                            : vld2q_f32(s + kw * p.dw + 8 * u).val[0]);
+                m[u] = vmax(m[u], sw == 1 ? vld1q_f32(s + kw * dw + 4 * u) : vld2q_f32(s + kw * dw + 8 * u).val[0]);
     }
     SDK_UNROLL for (int u = 0; u < U; ++u) vst1q_f32(o + 4 * u, m[u]);
 }
 
-}  // namespace
-
-void neon_maxpool_plane_f32(const PoolParams& p, const float* x, float* y) {
+template <int KW, int SW>
+void plane(const PoolParams& p, const float* x, float* y) {
     int32_t lo, end;
     neon_pool::interior(p, &lo, &end);
     const float* rows[neon_pool::kMaxRows];
@@ -66,10 +69,21 @@ void neon_maxpool_plane_f32(const PoolParams& p, const float* x, float* y) {
         };
         int ow = 0;
         for (; ow < lo && ow < p.OW; ++ow) scalar(ow);
-        for (; ow + 8 <= end; ow += 8) block<2>(p, rows, nr, ow, o + ow);
-        for (; ow + 4 <= end; ow += 4) block<1>(p, rows, nr, ow, o + ow);
+        for (; ow + 8 <= end; ow += 8) block<2, KW, SW>(p, rows, nr, ow, o + ow);
+        for (; ow + 4 <= end; ow += 4) block<1, KW, SW>(p, rows, nr, ow, o + ow);
+        if (ow < end && end - 4 >= lo) {  // the last 1-3 interior columns: a block ending at end
+            block<1, KW, SW>(p, rows, nr, end - 4, o + end - 4);  // (recomputes a few: the same values)
+            ow = end;
+        }
         for (; ow < p.OW; ++ow) scalar(ow);
     }
+}
+
+}  // namespace
+
+void neon_maxpool_plane_f32(const PoolParams& p, const float* x, float* y) {
+    if (p.KW == 3 && p.sw == 2 && p.dw == 1) return plane<3, 2>(p, x, y);
+    plane<0, 0>(p, x, y);
 }
 
 }  // namespace ref

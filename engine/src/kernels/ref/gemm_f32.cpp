@@ -3,6 +3,7 @@
 #include "kernels/ref/gemm.h"
 
 #include "kernels/ref/sgemm_f32.h"
+#include "kernels/unroll.h"
 #if SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
 #endif
@@ -39,12 +40,64 @@ inline float epilogue(const GemmF32Plan& p, float acc, float prev, bool accumula
     return act_f32(v, p.act);
 }
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// gemv_bt's NEON rows 4 outputs at a time (see there), from begin; returns the first output
+// it left. Its own function so that only this loop is compiled for speed (-Os spilled an
+// accumulator of it), not the whole of gemv_bt.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("O2")))
+#endif
+int64_t gemv_bt_neon4(const GemvJob& j, int64_t begin, int64_t end) {
+    const GemmF32Plan& p = *j.p;
+    const int K = p.K;
+    int64_t n = begin;
+    const float* a = j.a;  // a local: j.a would be reloaded every step (-Os)
+    for (; n + 4 <= end; n += 4) {
+        const float* row = j.b + n * K;
+        float32x4_t t[4][2];
+        SDK_UNROLL for (int i = 0; i < 4; ++i) t[i][0] = t[i][1] = vdupq_n_f32(0.0f);
+        int k = 0;
+        for (; k + 8 <= K; k += 8) {
+            const float32x4_t a0 = vld1q_f32(a + k), a1 = vld1q_f32(a + k + 4);
+            SDK_UNROLL for (int i = 0; i < 4; ++i) {
+#if defined(__aarch64__)
+                t[i][0] = vfmaq_f32(t[i][0], a0, vld1q_f32(row + i * K + k));
+                t[i][1] = vfmaq_f32(t[i][1], a1, vld1q_f32(row + i * K + k + 4));
+#else
+                t[i][0] = vmlaq_f32(t[i][0], a0, vld1q_f32(row + i * K + k));
+                t[i][1] = vmlaq_f32(t[i][1], a1, vld1q_f32(row + i * K + k + 4));
+#endif
+            }
+        }
+        float acc[4];
+        SDK_UNROLL for (int i = 0; i < 4; ++i) {
+            const float32x4_t s = vaddq_f32(t[i][0], t[i][1]);
+            acc[i] = (vgetq_lane_f32(s, 0) + vgetq_lane_f32(s, 1)) + (vgetq_lane_f32(s, 2) + vgetq_lane_f32(s, 3));
+        }
+        for (int i = 0; i < 4; ++i) {  // not unrolled: one copy of the tail and the epilogue
+            for (int kk = k; kk < K; ++kk) acc[i] += a[kk] * row[i * K + kk];
+            j.y[n + i] = epilogue(p, acc[i], j.y[n + i], j.accumulate);
+        }
+    }
+    return n;
+}
+#endif
+
 // y[n] for n in [begin, end) with B' = B^T: one contiguous dot product per output.
 void gemv_bt(void* arg, int64_t begin, int64_t end) {
     const GemvJob& j = *static_cast<const GemvJob*>(arg);
     const GemmF32Plan& p = *j.p;
     const int K = p.K;
-    for (int64_t n = begin; n < end; ++n) {
+    int64_t n = begin;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    // NEON, 4 outputs at a time: each vector of a loaded once for 4 rows (a classifier's
+    // rows are long; one row at a time spent 4.5 instructions per multiply-add). Per row the
+    // same two accumulators and order as the single-row loop below: the same bits.
+    if (neon_sgemm_enabled()) {
+        n = gemv_bt_neon4(j, begin, end);
+    }
+#endif
+    for (; n < end; ++n) {
         const float* row = j.b + n * K;
         int k = 0;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
