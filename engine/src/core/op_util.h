@@ -16,6 +16,24 @@ inline const char* dtype_name(DType t) {
         case DType::I64: return "i64";
         case DType::BOOL: return "bool";
         case DType::F16: return "f16";
+#if SDK_FEATURE_STORAGE
+        case DType::I16: return "i16";
+        case DType::U16: return "u16";
+        case DType::U32: return "u32";
+        case DType::U64: return "u64";
+        case DType::BF16: return "bf16";
+        case DType::F8E4M3FN: return "f8e4m3fn";
+        case DType::F8E4M3FNUZ: return "f8e4m3fnuz";
+        case DType::F8E5M2: return "f8e5m2";
+        case DType::F8E5M2FNUZ: return "f8e5m2fnuz";
+        case DType::F8E8M0: return "f8e8m0";
+        case DType::F4E2M1: return "f4e2m1";
+        case DType::I4: return "i4";
+        case DType::U4: return "u4";
+        case DType::I2: return "i2";
+        case DType::U2: return "u2";
+#endif
+        default: break;  // only the storage types, in an engine built without them
     }
     return "?";
 }
