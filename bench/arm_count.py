@@ -24,8 +24,17 @@ load = stage 1 - stage 0 (process start-up), per inference = runs(2) - runs(1).
 * ncnn: cross-built from an ncnn source tree (`--ncnn-src`, e.g. the PyPI sdist unpacked)
   with CMake: static, OpenMP off, fp16/bf16/dotprod/i8mm/SVE off, only the layers the
   exported models use. The model is the same folded graph (sdkbuild/ncnn_export.py).
-  ncnn int8 needs its ncnn2table/ncnn2int8 tools and is not counted here (int8 rows:
-  engine only).
+* ncnn int8: ncnn's own quantization as its documentation describes it (ncnnoptimize,
+  ncnn2table's KL and ACIQ, keeping the int8 model closer to fp32 on the calibration samples
+  (--ncnn-int8-method kl or aciq for one), ncnn2int8), calibrated on the very samples
+  the engine's int8 is calibrated on (4 N(0, 1) draws, seed 0), written as .npy (ncnn2table
+  type=1). The tools are built for the host from --ncnn-src (bench/ncnn_tools.py; cached in
+  <work>/ncnn-host), which must then be ncnn's full source (the PyPI sdist has no tools/):
+  without them the int8 rows are engine only, and the run says why. The cross builds have
+  NCNN_INT8 on (its int8 convolution/quantize/requantize layers), plain NEON as for fp32.
+* cosine: after counting, each model runs once more per runtime without the counter (same
+  input) and int8's output is compared with fp32's of the same runtime (the ARM kernels
+  themselves), and ncnn fp32's with the engine's: written under the table.
 
 Writes a markdown table to --out and the raw counts to <work>/arm_counts.json.
 """
@@ -46,6 +55,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from ncnn_tools import NCNN_LAYERS, build_ncnn_tools, ncnn_tools_missing  # noqa: E402
 
 ARCHES = {
     # name -> (sdkbuild target, cross prefix, qemu, sysroot, qemu cpu, ncnn CMAKE_SYSTEM_PROCESSOR, ncnn flags)
@@ -60,11 +72,6 @@ ARCHES = {
                    "aarch64", ""),
 }
 ENGINE_ISA = {"arm64": "neon", "armv7": "neon", "arm64-sdot": "neon,dotprod"}
-# layers the exported models use (everything else is left out of the ncnn build: compile time)
-NCNN_LAYERS = {"binaryop", "clip", "concat", "convolution", "convolutiondepthwise", "crop", "dropout", "eltwise",
-               "flatten", "hardsigmoid", "hardswish", "innerproduct", "input", "interp", "lrn", "memorydata", "noop",
-               "packing", "padding", "permute", "pooling", "relu", "reshape", "shufflechannel", "sigmoid", "slice",
-               "softmax", "split", "swish", "unaryop", "cast", "gemm", "matmul", "quantize", "dequantize", "requantize"}
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -142,11 +149,13 @@ def count(arch: str, plugin: Path, exe: Path, args: list[str]) -> int:
     return int(m.group(1))
 
 
-def prepare_models(paths: list[Path], work: Path, dtypes: list[str]) -> list[dict]:
+def prepare_models(paths: list[Path], work: Path, dtypes: list[str], ncnn_tools: dict[str, Path] | None = None,
+                   method: str = "best") -> list[dict]:
     from sdkbuild import convert, sdkm
     from sdkbuild.convert import quantize
     from sdkbuild.convert.banding import band_conv_pools
-    from sdkbuild.ncnn_export import NcnnUnsupported, export
+    from sdkbuild.errors import SdkbuildError
+    from sdkbuild.ncnn_export import NcnnUnsupported, export, quantize_int8
 
     out = []
     for p in paths:
@@ -170,9 +179,32 @@ def prepare_models(paths: list[Path], work: Path, dtypes: list[str]) -> list[dic
             row["ncnn"] = work / f"{name}.ncnn.param"
         except NcnnUnsupported as e:
             row["ncnn_error"] = str(e)
+        if "int8" in dtypes and ncnn_tools and "ncnn" in row:
+            try:  # ncnn's own int8 of the same graph, on the engine's calibration samples
+                q = quantize_int8(row["ncnn"], [f[inp.name] for f in feeds], ncnn_tools,
+                                  work / f"{name}.ncnn-int8.param", method=method)
+                row["ncnn_int8"] = work / f"{name}.ncnn-int8.param"
+                row["ncnn_int8_method"] = q.method
+                print(f"{name}: ncnn int8 calibrated with {q.method} {q.cosines or ''}", file=sys.stderr)
+            except SdkbuildError as e:
+                row["ncnn_int8_error"] = f"{e}"
         row["ops"] = sorted({op for k in ("fp32", "int8") if k in row for op in sdkm.read(row[k]).ops_used()})
         out.append(row)
     return out
+
+
+def output(arch: str, exe: Path, model: Path, dest: Path) -> np.ndarray:
+    """The model's output for the harness input, run on the ARM build without the counter."""
+    _, _, qemu, sysroot, cpu, _, _ = ARCHES[arch]
+    run([qemu, "-L", sysroot, *(["-cpu", cpu] if cpu else []), str(exe), str(model), "2", "1", str(dest)])
+    return np.fromfile(dest, dtype=np.float32)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    if a.size != b.size:
+        return float("nan")
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-300))
 
 
 def triple(arch: str, plugin: Path, exe: Path, model: Path, base: int, steady: bool) -> dict:
@@ -192,7 +224,9 @@ def render(rows: list[dict], meta: dict) -> str:
         f"(tests/plugin/insn.c, QEMU {meta['qemu']}), 1 thread, plain NEON on both runtimes "
         "(arm64: `-cpu cortex-a53`, no SDOT/fp16; ncnn built with fp16, bf16, dotprod and i8mm off). "
         f"Engine: `-Dbuildtype=minsize -Disa=neon` (as SDKs ship), compiler {meta['gcc']}; ncnn {meta['ncnn']} "
-        "(Release, -O3 by CMake, OpenMP off).",
+        "(Release, -O3 by CMake, OpenMP off)."
+        + (f" ncnn int8: ncnn's own tools (ncnnoptimize, {meta['ncnn_int8']}, ncnn2int8) on the engine's "
+           "calibration samples (4 N(0, 1) draws)." if meta.get("ncnn_int8") else ""),
         "",
         "**Instructions are a proxy for time, not a measurement of it**: they ignore memory stalls, dual "
         "issue and what each instruction costs, so compare runtimes on one ISA, and expect real devices to "
@@ -216,16 +250,45 @@ def render(rows: list[dict], meta: dict) -> str:
         lratio = f"{e['load'] / n['load']:.2f}" if e and n and n["load"] > 0 else "-"
         lines.append(f"| {r['model']} | {r['arch']} | {r['dtype']} | {m(e, 'per_inference')} | "
                      f"{m(n, 'per_inference')} | {ratio} | {m(e, 'load')} | {m(n, 'load')} | {lratio} |")
+    cos = [r for r in rows if r.get("cosine")]
+    if cos:
+        lines += ["", "Output cosine on the ARM builds (same input as the counts; int8 against the same runtime's "
+                  "fp32; ncnn fp32 against engine fp32):", "",
+                  "| model | arch | engine int8 vs fp32 | ncnn int8 vs fp32 | ncnn fp32 vs engine fp32 | ncnn2table "
+                  "method |",
+                  "| --- | --- | ---: | ---: | ---: | --- |"]
+        for r in cos:
+            cells = [f"{r['cosine'][k]:.4f}" if k in r["cosine"] else "-"
+                     for k in ("engine_int8", "ncnn_int8", "ncnn_fp32")] + [r["cosine"].get("ncnn_method", "-")]
+            lines.append(f"| {r['model']} | {r['arch']} | " + " | ".join(cells) + " |")
     notes = [r for r in rows if r.get("note")]
     if notes:
         lines += ["", "Notes:"] + [f"- {r['model']} {r['arch']} {r['dtype']}: {r['note']}" for r in notes]
     return "\n".join(lines) + "\n"
 
 
+def check_outputs(arch: str, eng: Path, ncnn: Path | None, m: dict, work: Path) -> dict[str, float]:
+    """int8 against fp32 on each runtime's ARM build (and ncnn fp32 against the engine's)."""
+    out = work / "outputs"
+    out.mkdir(exist_ok=True)
+    ef = output(arch, eng, m["fp32"], out / f"{m['name']}.{arch}.engine-fp32.f32")
+    cos = {"engine_int8": cosine(output(arch, eng, m["int8"], out / f"{m['name']}.{arch}.engine-int8.f32"), ef)}
+    if ncnn and "ncnn" in m:
+        nf = output(arch, ncnn, m["ncnn"], out / f"{m['name']}.{arch}.ncnn-fp32.f32")
+        cos["ncnn_fp32"] = cosine(nf, ef)
+        if "ncnn_int8" in m:
+            cos["ncnn_int8"] = cosine(output(arch, ncnn, m["ncnn_int8"], out / f"{m['name']}.{arch}.ncnn-int8.f32"), nf)
+    return cos
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--qemu-src", required=True, type=Path, help="QEMU source tree matching the installed qemu-user")
-    ap.add_argument("--ncnn-src", type=Path, help="ncnn source tree (omit: engine rows only)")
+    ap.add_argument("--ncnn-src", type=Path, help="ncnn source tree (omit: engine rows only); ncnn's full source "
+                    "(with tools/) for ncnn int8 rows")
+    ap.add_argument("--ncnn-int8-method", default="best", choices=["best", "kl", "aciq"],
+                    help="ncnn2table's calibration method for ncnn int8 (default best: KL and ACIQ, keeping the "
+                    "int8 model closer to fp32 on the calibration samples, with the ncnn Python package)")
     ap.add_argument("--models", default="", help="comma-separated ONNX files")
     ap.add_argument("--zoo", type=Path, help="a folder of ONNX models (all *.onnx in it)")
     ap.add_argument("--arch", default="arm64,armv7",
@@ -253,13 +316,22 @@ def main(argv: list[str] | None = None) -> int:
     dtypes = [d for d in args.dtypes.split(",") if d]
     args.work.mkdir(parents=True, exist_ok=True)
     plugin = build_plugin(args.qemu_src, args.work)
-    models = prepare_models(paths, args.work, dtypes)
+    tools = None
+    if args.ncnn_src and "int8" in dtypes:
+        why = ncnn_tools_missing(args.ncnn_src)
+        if why:
+            print(f"ncnn int8 not counted: {why}", file=sys.stderr)
+        else:
+            tools = build_ncnn_tools(args.ncnn_src, args.work / "ncnn-host")
+    models = prepare_models(paths, args.work, dtypes, tools, args.ncnn_int8_method)
     ops = sorted({op for m in models for op in m["ops"]})
     rows: list[dict] = []
     qemu = run(["qemu-aarch64", "--version"]).stdout.splitlines()[0].split("version ")[-1]
     gcc = run(["aarch64-linux-gnu-gcc", "-dumpfullversion"]).stdout.strip()
     meta = {"qemu": qemu, "gcc": gcc, "ncnn": args.ncnn_src.resolve().name if args.ncnn_src else "-",
-            "steady": args.steady}
+            "steady": args.steady, "ncnn_int8": (f"ncnn2table method={args.ncnn_int8_method}" if args.ncnn_int8_method
+                                                 != "best" else "ncnn2table KL or ACIQ, whichever int8 output is "
+                                                 "closer to fp32 on the calibration samples") if tools else None}
 
     def write(rows: list[dict]) -> None:
         (args.work / "arm_counts.json").write_text(json.dumps(rows, indent=1) + "\n")
@@ -274,10 +346,15 @@ def main(argv: list[str] | None = None) -> int:
             for dt in dtypes:
                 row: dict = {"model": m["name"], "arch": arch, "dtype": dt}
                 row["engine"] = triple(arch, plugin, eng, m[dt], base_e, args.steady)
-                if dt == "fp32" and ncnn and "ncnn" in m:
-                    row["ncnn"] = triple(arch, plugin, ncnn, m["ncnn"], base_n, args.steady)
-                elif dt == "fp32" and ncnn:
-                    row["note"] = f"not run on ncnn ({m.get('ncnn_error')})"
+                nkey = "ncnn" if dt == "fp32" else "ncnn_int8"
+                if ncnn and nkey in m:
+                    row["ncnn"] = triple(arch, plugin, ncnn, m[nkey], base_n, args.steady)
+                elif ncnn and (dt == "fp32" or tools):
+                    row["note"] = f"not run on ncnn ({m.get(nkey + '_error') or m.get('ncnn_error')})"
+                if dt == "int8" and "fp32" in m:
+                    row["cosine"] = check_outputs(arch, eng, ncnn, m, args.work)
+                    if "ncnn_int8_method" in m:
+                        row["cosine"]["ncnn_method"] = m["ncnn_int8_method"]
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 write(rows)  # after every row: a long run leaves what it counted so far

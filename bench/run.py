@@ -8,7 +8,12 @@
     python bench/run.py --zoo mobilenet_v2 --threads 2 --idle-ms 50,200   # runs after idle periods
 
 fp32 and int8, engine and onnxruntime (fp32 also on ncnn when it is installed), 1 and 2
-threads. The runtimes of one model, dtype and thread count run side by side in persistent
+threads. int8 on ncnn too with --ncnn-src NCNN (ncnn's full source, with tools/): its
+ncnnoptimize, ncnn2table and ncnn2int8 are built for the host (bench/ncnn_tools.py, cached in
+--ncnn-build) and quantize the exported fp32 model on the same calibration samples as the
+engine's and onnxruntime's int8 (ncnn2table's KL and ACIQ, keeping the one whose output is
+closer to fp32's on those samples; --ncnn-int8-method kl or aciq for one); the summary then
+has an `int8 engine/ncnn` column. The runtimes of one model, dtype and thread count run side by side in persistent
 children, interleaved in --rounds rounds (see sdkbuild/bench.py for what is measured and how),
 so engine and peers share one time window. Writes bench/RESULTS.md (a summary of ratios
 engine/onnxruntime and engine/ncnn per model with their geomean per dtype and thread count,
@@ -143,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--buildtype", default="minsize", choices=["minsize", "release"],
                     help="engine build: minsize (-Os + hot kernels at -O2: what SDKs ship) or release (-O3)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "RESULTS.md"))
+    ap.add_argument("--ncnn-src", type=Path, help="ncnn's full source (with tools/quantize): ncnn int8 rows")
+    ap.add_argument("--ncnn-build", type=Path, help="where ncnn's host tools are built (default: <work>/ncnn-host)")
+    ap.add_argument("--ncnn-int8-method", default="best", choices=["best", "kl", "aciq"],
+                    help="ncnn2table's calibration method (default best: KL and ACIQ, keeping the int8 model "
+                    "closer to fp32 on the calibration samples)")
     args = ap.parse_args(argv)
     picked = [n for n in args.models.split(",") if n] if args.models != ",".join(MODELS) else None
     if args.zoo and "," not in args.zoo and Path(args.zoo).is_dir():  # a list is never a folder (nor too long a path)
@@ -169,12 +179,24 @@ def main(argv: list[str] | None = None) -> int:
             if n not in MODELS:
                 ap.error(f"unknown model {n!r} (choices: {', '.join(MODELS)})")
         todo = [example(n, args.calibration_samples) for n in names]
+    tools = None
+    if args.ncnn_src:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from ncnn_tools import build_ncnn_tools, ncnn_tools_missing
+
+        why = ncnn_tools_missing(args.ncnn_src)
+        if why:
+            ap.error(why)
+        if not bench.ncnn_available():
+            ap.error("--ncnn-src: the ncnn Python package is not installed (pip install 'sdkbuild[bench]')")
+        tools = build_ncnn_tools(args.ncnn_src, args.ncnn_build or Path(args.work) / "ncnn-host")
     load0 = os.getloadavg()[0]
     threads = [int(t) for t in args.threads.split(",")]
     try:
         rows, lib = bench.run(todo, Path(args.work), threads, args.runs, args.warmup, buildtype=args.buildtype,
                               rounds=args.rounds, idle_ms=args.idle_ms, loads=not args.no_load,
-                              progress=lambda r: print(json.dumps(r), flush=True))
+                              progress=lambda r: print(json.dumps(r), flush=True), ncnn_tools=tools,
+                              ncnn_int8_method=args.ncnn_int8_method)
     except SdkbuildError as e:
         ap.error(f"{e}" + (f" ({e.hint})" if getattr(e, "hint", None) else ""))
     text = bench.render_markdown(rows, lib, args.runs, args.warmup, (load0, os.getloadavg()[0]), args.rounds,

@@ -2,7 +2,9 @@
 
 For each model: fp32 and (with calibration data) int8, engine and onnxruntime, for each
 thread count; fp32 on ncnn too when it is installed (`pip install ncnn`) and the graph
-maps to it (sdkbuild/ncnn_export.py: the same folded weights and fused activations). Every configuration runs in its own subprocess, so peak RSS is that
+maps to it (sdkbuild/ncnn_export.py: the same folded weights and fused activations), and
+int8 on ncnn when its quantization tools are given (`ncnn_tools`: ncnn2table + ncnn2int8 on
+the same calibration samples, see ncnn_export.quantize_int8; bench/run.py --ncnn-src builds them). Every configuration runs in its own subprocess, so peak RSS is that
 configuration's alone: warm-up runs, then the median (and min) latency of >= 10 timed
 runs, peak RSS (VmHWM; getrusage where /proc is absent) and the RSS that loading and
 running the model added (after the runtime's Python module is imported: `_import_runtime`). Loading alone is measured per load mode (mapped file, heap copy,
@@ -28,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -95,8 +97,10 @@ def ncnn_available() -> bool:
     return importlib.util.find_spec("ncnn") is not None
 
 
-def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
-    """fp32 (and int8) .sdkm for the engine and fp32 (and int8) ONNX for onnxruntime."""
+def prepare(work: Path, bm: BenchModel, ncnn_tools: Mapping[str, Path] | None = None,
+            ncnn_int8_method: str = "best") -> dict[str, Path]:
+    """fp32 (and int8) .sdkm for the engine, fp32 (and int8) ONNX for onnxruntime, and fp32
+    (and, with `ncnn_tools`, int8) ncnn models when the ncnn package is installed."""
     import onnx
 
     from . import convert, sdkm
@@ -172,6 +176,17 @@ def prepare(work: Path, bm: BenchModel) -> dict[str, Path]:
         quantize_static(str(files["onnx_int8_pre"]), str(files["onnx_int8"]), Reader(cal),
                         quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QInt8,
                         weight_type=QuantType.QInt8)
+        if ncnn_tools and "ncnn_fp32" in files:
+            from .ncnn_export import quantize_int8
+
+            try:  # ncnn's own post-training quantization, on the same calibration samples
+                q = quantize_int8(files["ncnn_fp32"], [c[ins[0].name] for c in cal], ncnn_tools,
+                                  work / f"{bm.name}.ncnn-int8.param", method=ncnn_int8_method)
+                files["ncnn_int8"] = work / f"{bm.name}.ncnn-int8.param"
+                files["ncnn_int8_info"] = work / f"{bm.name}.ncnn-int8.json"
+                files["ncnn_int8_info"].write_text(json.dumps({"method": q.method, "cosines": q.cosines}) + "\n")
+            except SdkbuildError as e:
+                print(f"{bm.name}: int8 not run on ncnn ({e})", file=sys.stderr)
     return files
 
 
@@ -506,7 +521,8 @@ def _error_text(e: BaseException) -> str:
 def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2), runs: int = 20,
         warmup: int = 3, progress: Callable[[dict], None] | None = None, buildtype: str = "minsize",
         rounds: int = 5, idle_ms: tuple[float, float] | None = None, loads: bool = True,
-        console: object | None = None) -> tuple[list[dict], Path]:
+        console: object | None = None, ncnn_tools: Mapping[str, Path] | None = None,
+        ncnn_int8_method: str = "best") -> tuple[list[dict], Path]:
     """Measure every configuration; returns the rows and the engine library used.
 
     Per model, dtype and thread count the runtimes' children run side by side: `rounds`
@@ -516,7 +532,8 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
     runtime with a sleep of U[lo, hi] ms before every run (an app idling between inferences),
     reported against the steady runs. A model that fails (conversion, missing op, a runtime
     crashing) gives error rows; the others go on. Progress: a rich bar with the time left
-    (on stderr; `console` = a rich Console to draw on)."""
+    (on stderr; `console` = a rich Console to draw on). `ncnn_tools` (ncnnoptimize,
+    ncnn2table, ncnn2int8 paths) adds ncnn int8 rows, calibrated by `ncnn_int8_method`."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -549,7 +566,7 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
         for bm in models:
             prog.update(task, description=f"{bm.name}: converting")
             try:
-                files[bm.name] = prepare(work, bm)
+                files[bm.name] = prepare(work, bm, ncnn_tools, ncnn_int8_method)
             except Exception as e:  # noqa: BLE001 - any failure of one model is that model's error row
                 fail(bm, f"preparing: {_error_text(e)}")
             prog.advance(task)
@@ -603,6 +620,8 @@ def run(models: Sequence[BenchModel], work: Path, threads: Sequence[int] = (1, 2
                     for rt, c in children.items():
                         rss = c.finish()
                         row = {"model": bm.name, "dtype": dtype, "threads": t, "runtime": rt}
+                        if rt == "ncnn" and dtype == "int8" and "ncnn_int8_info" in f:
+                            row["ncnn_calibration"] = json.loads(f["ncnn_int8_info"].read_text())["method"]
                         if c.error or not c.ms:
                             emit({**row, "error": c.error or "no runs"})
                             continue
@@ -705,7 +724,10 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
     if any(r["runtime"] == "ncnn" for r in rows):
         import ncnn
 
-        peers += f", ncnn {ncnn.__version__} (fp32; fp16/bf16 storage off)"
+        cal = sorted({f"{r['model']} {r['ncnn_calibration']}" for r in rows if r.get("ncnn_calibration")})
+        peers += (f", ncnn {ncnn.__version__} (fp32" + ("; int8 by its own ncnnoptimize + ncnn2table + ncnn2int8 on "
+                  "the same calibration samples, KL or ACIQ: whichever output is closer to fp32 on them ("
+                  + ", ".join(cal) + ")" if cal else "") + "; fp16/bf16 storage off)")
     flags = cpu_flags()
     lines = [
         "# Engine vs onnxruntime" + (" and ncnn" if "ncnn" in peers else ""),

@@ -3,7 +3,8 @@ same network (same folded weights, same fused activations) on ncnn, a mobile inf
 runtime, next to the engine and onnxruntime.
 
 Covers the CNN ops the examples and the zoo's CNNs use: Conv (grouped and depthwise, with
-its fused activation; SiLU as a Swish layer after it), Add, Mul (same shapes, or a
+its fused activation; SiLU as a Swish layer after it; a 1x1 conv of a global pooling's
+output, a squeeze-excitation's, as InnerProduct, since ncnn's blob is 1-D there), Add, Mul (same shapes, or a
 squeeze-excitation [1, C, 1, 1] scale), Sigmoid, HardSwish, HardSigmoid, Swish (SiLU), channel
 Concat, Relu, Clip,
 MaxPool, AveragePool, GlobalAveragePool, the flatten Reshape, Gemm with constant weights,
@@ -12,17 +13,29 @@ Anything else raises NcnnUnsupported naming the node, and bench leaves ncnn out.
 
 Format: https://github.com/Tencent/ncnn/wiki/param-and-model-file-structure. A blob
 read by several layers goes through a Split layer (ncnn gives each blob one consumer).
+
+int8 (`quantize_int8`): ncnn's own post-training quantization as its documentation
+(docs/how-to-use-and-FAQ/quantized-int8-inference.md) describes it: ncnnoptimize, ncnn2table
+(KL or ACIQ over calibration inputs given as .npy files, `type=1`) and ncnn2int8, on the
+exported fp32 model and the calibration samples the engine's quantizer gets. The tools are
+built from ncnn's source by the bench scripts (bench/ncnn_tools.py).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import struct
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import sdkm
+from .errors import SdkbuildError
 from .fileio import write_atomic
 
 INPUT, OUTPUT = "in0", "out0"  # blob names bench feeds and reads
@@ -70,6 +83,9 @@ class _Writer:
         self.names = {i: f"t{i}" for i in range(len(m.tensors))}
         self.readers: dict[int, int] = {}  # tensor -> layers still to read it
         self.split_outs: dict[int, list[str]] = {}
+        # tensors whose ncnn blob is 1-D: a global pooling's output and what elementwise ops and
+        # 1x1 convs make of it (a squeeze-excitation's vector)
+        self.flat: set[int] = set()
         for n in m.nodes:
             for i in n.inputs:
                 if i >= 0 and m.tensors[i].data is None:
@@ -112,7 +128,25 @@ class _Writer:
     def node(self, n: sdkm.Node) -> None:
         m, op = self.m, n.op
         shape = m.tensors[n.outputs[0]].shape
-        if op == "Conv":
+        if op == "Conv" and n.inputs[0] in self.flat and self._is_fc(n):
+            # a 1x1 conv of a 1-D blob (after global pooling): InnerProduct, as ncnn's converters
+            # and ncnnoptimize write it. ncnn runs a Convolution there through a deprecated 1-D
+            # compatibility path, which its int8 gets wrong (efficientnet_b0's SE convs: int8
+            # output cosine 0.04 against fp32)
+            w = self.const(n.inputs[1])
+            has_b = len(n.inputs) > 2 and n.inputs[2] >= 0
+            x = self.read(n.inputs[0])
+            self.raw(w.reshape(w.shape[0], -1), True)
+            if has_b:
+                self.raw(self.const(n.inputs[2]), False)
+            y = self.produce(n.outputs[0])
+            silu = _ints(n, "activation", [0])[0] == sdkm.ACT_SILU
+            self.layer("InnerProduct", n.name, [x], [y + "_pre" if silu else y],
+                       [f"0={w.shape[0]}", f"1={int(has_b)}", f"2={w.size}", *_act_params(n)])
+            if silu:
+                self.layer("Swish", n.name + "_swish", [y + "_pre"], [y], [])
+            self.flat.add(n.outputs[0])
+        elif op == "Conv":
             w = self.const(n.inputs[1])
             oc, cg, kh, kw = w.shape
             group = _ints(n, "group", [1])[0]
@@ -161,6 +195,8 @@ class _Writer:
                 self._act(n.name + "_act", act, y + "_pre", y, n)
             else:
                 self.layer("BinaryOp", n.name, [x], [y], params)
+            if x_i in self.flat:
+                self.flat.add(n.outputs[0])
         elif op == "Add":
             a, b = (self.read(i) for i in n.inputs)
             act = _ints(n, "activation", [0])[0]
@@ -185,6 +221,8 @@ class _Writer:
             if op == "HardSigmoid":
                 params = [f"0={_floats(n, 'alpha', [0.2])[0]:e}", f"1={_floats(n, 'beta', [0.5])[0]:e}"]
             self.layer(op, n.name, [x], [self.produce(n.outputs[0])], params)
+            if n.inputs[0] in self.flat:
+                self.flat.add(n.outputs[0])
         elif op == "Concat":
             rank = len(shape)
             axis = _ints(n, "axis", [1])[0] % rank
@@ -200,11 +238,14 @@ class _Writer:
             else:
                 lo, hi = self._clip_bounds(n)
                 self.layer("Clip", n.name, [x], [y], [f"0={lo:e}", f"1={hi:e}"])
+            if n.inputs[0] in self.flat:
+                self.flat.add(n.outputs[0])
         elif op in ("MaxPool", "AveragePool", "GlobalAveragePool"):
             x = self.read(n.inputs[0])
             y = self.produce(n.outputs[0])
             if op == "GlobalAveragePool":
                 self.layer("Pooling", n.name, [x], [y], ["0=1", "4=1"])
+                self.flat.add(n.outputs[0])
             else:
                 kh, kw = _ints(n, "kernel_shape", [1, 1])
                 sh, sw = _ints(n, "strides", [1, 1])
@@ -234,6 +275,13 @@ class _Writer:
             raise NcnnUnsupported(f"node {n.name!r}: no ncnn mapping for op {op}")
         self.after(n.outputs[0], OUTPUT if n.outputs[0] in m.outputs else self.names[n.outputs[0]])
 
+
+    def _is_fc(self, n: sdkm.Node) -> bool:
+        """A conv that is a fully connected layer on a [1, C, 1, 1] input: 1x1 kernel, one group,
+        no padding."""
+        w = self.const(n.inputs[1])
+        return (w.ndim == 4 and w.shape[2:] == (1, 1) and _ints(n, "group", [1])[0] == 1
+                and not any(_ints(n, "pads", [0, 0, 0, 0])) and list(self.m.tensors[n.inputs[0]].shape[2:]) == [1, 1])
 
     def _scalar_operand(self, n: sdkm.Node) -> tuple[int, float] | None:
         """(the activation input, the value) when one of a binary op's inputs is a constant scalar."""
@@ -283,3 +331,146 @@ def export(model: sdkm.Model, param: str | os.PathLike, weights: str | os.PathLi
     text = "\n".join(["7767517", f"{len(w.layers)} {len(w.blobs)}", *w.layers]) + "\n"
     write_atomic(Path(param), text)
     write_atomic(Path(weights), bytes(w.weights))
+
+
+NCNN_INT8_TOOLS = ("ncnnoptimize", "ncnn2table", "ncnn2int8")
+NCNN_INT8_METHODS = ("kl", "aciq")
+
+
+def write_calibration(samples: Sequence[np.ndarray], folder: str | os.PathLike) -> tuple[Path, list[int]]:
+    """ncnn2table's .npy calibration input (`type=1`): one float32 .npy per sample with the
+    batch dimension dropped (C x H x W, as ncnn blobs are), and the list file naming them one
+    a line. Returns (list file, ncnn2table's `shape=`, which is W,H,C: ncnn::Mat's order)."""
+    if not samples:
+        raise SdkbuildError("no calibration samples for ncnn int8",
+                            hint="give at least one calibration input (the samples the engine's int8 is calibrated on)")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    first: tuple[int, ...] | None = None
+    names = []
+    for i, s in enumerate(samples):
+        a = np.asarray(s, dtype=np.float32)
+        if a.ndim == 4 and a.shape[0] == 1:
+            a = a[0]
+        if a.ndim != 3:
+            raise SdkbuildError(f"calibration sample {i} has shape {list(np.shape(s))}: ncnn int8 takes "
+                                "one image-like input, [1, C, H, W] or [C, H, W]",
+                                hint="calibrate ncnn int8 on single-input CNNs (batch 1)")
+        if first is None:
+            first = a.shape
+        elif a.shape != first:
+            raise SdkbuildError(f"calibration sample {i} has shape {list(a.shape)}, sample 0 {list(first)}",
+                                hint="give every calibration sample the model input's shape")
+        if not np.isfinite(a).all():
+            raise SdkbuildError(f"calibration sample {i} has NaN or infinite values",
+                                hint="calibrate on finite inputs")
+        path = folder / f"{i}_in0.npy"
+        np.save(path, np.ascontiguousarray(a))
+        names.append(str(path.resolve()))
+    listing = write_atomic(folder / "filelist_in0.txt", "".join(n + "\n" for n in names))
+    assert first is not None
+    return listing, [first[2], first[1], first[0]]
+
+
+def _tool(tools: Mapping[str, str | os.PathLike], name: str, args: list[str], cwd: Path) -> str:
+    exe = tools.get(name)
+    if exe is None or not Path(exe).is_file():
+        raise SdkbuildError(f"ncnn's {name} tool is missing ({exe or 'not given'})",
+                            hint="build ncnn's tools from its full source (bench/ncnn_tools.py, --ncnn-src)")
+    r = subprocess.run([str(exe), *args], capture_output=True, text=True, cwd=cwd)
+    out = r.stdout + r.stderr
+    if r.returncode != 0:
+        raise SdkbuildError(f"ncnn's {name} failed (exit {r.returncode}): {out[-2000:]}",
+                            hint="check the model exports to ncnn fp32 and runs there first")
+    return out
+
+
+@dataclass
+class NcnnInt8:
+    """What quantize_int8 made: the calibration method kept, its table (per-layer scales as
+    ncnn2table wrote them) and, per method tried, the mean output cosine of int8 against fp32
+    on the calibration samples (empty when one method was asked for)."""
+    method: str
+    table: str
+    cosines: dict[str, float] = field(default_factory=dict)
+
+
+def run_ncnn(param: str | os.PathLike, samples: Sequence[np.ndarray], threads: int = 1) -> list[np.ndarray]:
+    """Outputs of an exported (fp32 or int8) ncnn model on `samples`, with the `ncnn` Python
+    package: fp32 storage and arithmetic (fp16/bf16 off), int8 layers as ncnn runs them."""
+    try:
+        import ncnn
+    except ImportError:
+        raise SdkbuildError("the ncnn Python package is not installed", hint="pip install 'sdkbuild[bench]'") from None
+    net = ncnn.Net()
+    net.opt.use_vulkan_compute = False
+    net.opt.num_threads = threads
+    net.opt.use_fp16_storage = net.opt.use_fp16_packed = net.opt.use_fp16_arithmetic = False
+    net.opt.use_bf16_storage = False
+    if net.load_param(str(param)) != 0 or net.load_model(str(Path(param).with_suffix(".bin"))) != 0:
+        raise SdkbuildError(f"ncnn could not load {param}", hint="export the model again")
+    outs = []
+    for s in samples:
+        a = np.ascontiguousarray(np.asarray(s, np.float32).reshape(np.shape(s)[1:] if np.ndim(s) == 4 else np.shape(s)))
+        ex = net.create_extractor()
+        ex.input(INPUT, ncnn.Mat(a))
+        rc, out = ex.extract(OUTPUT)
+        if rc != 0:
+            raise SdkbuildError(f"ncnn could not run {param} (extract returned {rc})", hint="export the model again")
+        outs.append(np.array(out, dtype=np.float32).ravel())
+    return outs
+
+
+def _mean_cosine(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    cs = [float(x.astype(np.float64) @ y / (np.linalg.norm(x) * np.linalg.norm(y) + 1e-300)) for x, y in zip(a, b, strict=True)]
+    return float(np.mean(cs))
+
+
+def quantize_int8(param: str | os.PathLike, samples: Sequence[np.ndarray], tools: Mapping[str, str | os.PathLike],
+                  out_param: str | os.PathLike, method: str = "best", threads: int = 2,
+                  optimize: bool = True) -> NcnnInt8:
+    """ncnn int8 of the exported fp32 model `param` (+ its .bin next to it), calibrated on
+    `samples` with ncnn2table's `method`, written to out_param (+ .bin). kl or aciq: that
+    method; best: both, keeping the one whose int8 output is closer to fp32's (mean cosine
+    over the samples, run with the ncnn Python package) - ncnn's documentation offers both,
+    and neither wins everywhere (KL saturates inputs that are mostly exact zeros, such as
+    the digits images: cosine 0.40 there against ACIQ's 0.9995). The fp32 model goes through
+    ncnnoptimize first (the documentation's step 1, fp32 storage) unless optimize=False.
+    Nothing is left at out_param if a step fails."""
+    if method not in (*NCNN_INT8_METHODS, "best"):
+        raise SdkbuildError(f"ncnn int8 calibration method {method!r} is unknown",
+                            hint=f"use one of {', '.join(NCNN_INT8_METHODS)} or best")
+    param = Path(param)
+    weights = param.with_suffix(".bin")
+    for f in (param, weights):
+        if not f.is_file():
+            raise SdkbuildError(f"ncnn model file {f} does not exist", hint="export the fp32 model first (export())")
+    out_param = Path(out_param)
+    out_param.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="ncnn-int8-", dir=out_param.parent) as tmp:
+        t = Path(tmp).resolve()  # the tools run in it: absolute paths
+        src_p, src_b = param.resolve(), weights.resolve()
+        if optimize:
+            _tool(tools, "ncnnoptimize", [str(src_p), str(src_b), "opt.param", "opt.bin", "0"], t)
+            src_p, src_b = t / "opt.param", t / "opt.bin"
+        listing, shape = write_calibration(samples, t / "cal")
+        methods = list(NCNN_INT8_METHODS) if method == "best" else [method]
+        tables: dict[str, str] = {}
+        for meth in methods:
+            _tool(tools, "ncnn2table", [str(src_p), str(src_b), str(listing), f"{meth}.table",
+                                        "shape=[" + ",".join(map(str, shape)) + "]", f"method={meth}", "type=1",
+                                        f"thread={max(1, threads)}"], t)
+            table = (t / f"{meth}.table").read_text() if (t / f"{meth}.table").is_file() else ""
+            if not table.strip():
+                raise SdkbuildError(f"ncnn2table wrote no scales for {param.name}",
+                                    hint="the model has no layer ncnn quantizes (Convolution, InnerProduct, ...)")
+            _tool(tools, "ncnn2int8", [str(src_p), str(src_b), f"{meth}.param", f"{meth}.bin", f"{meth}.table"], t)
+            tables[meth] = table
+        cosines: dict[str, float] = {}
+        if len(methods) > 1:
+            ref = run_ncnn(src_p, samples)
+            cosines = {meth: _mean_cosine(run_ncnn(t / f"{meth}.param", samples), ref) for meth in methods}
+        keep = max(methods, key=lambda k: cosines.get(k, 0.0))
+        shutil.move(t / f"{keep}.bin", out_param.with_suffix(".bin"))
+        shutil.move(t / f"{keep}.param", out_param)
+    return NcnnInt8(keep, tables[keep], cosines)

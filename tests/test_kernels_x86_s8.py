@@ -1,5 +1,5 @@
 """The x86 AVX2 int8 conv paths (kernels/x86/conv_s8.cpp: the pixel-lane GEMM for
-pointwise and im2col convs, the padded-plane 3x3 depthwise) against the numpy reference
+pointwise and im2col convs, the padded-plane 3x3 and 5x5 depthwise) against the numpy reference
 and the portable tier (SDK_INT8_GEMM=ref; =avx2 too, which on a VNNI CPU checks the plain
 AVX2 kernels against the VNNI ones), on shapes that hit their edges: pixel counts
 that are not whole 16-pixel panels, row counts that are not whole 4-row tiles, odd K,
@@ -64,6 +64,8 @@ CASES = [
     (4, 4, 6, 16, 3, 1, [1, 1, 1, 1], 4, 1),  # depthwise, 16 wide: VNNI two-row blocks, even OH
     (3, 3, 20, 70, 3, 2, [1, 0, 0, 1], 3, 1),  # depthwise s2, 35 wide: VNNI blocks of 32 + a tail
     (2, 2, 5, 64, 3, 1, [0, 1, 1, 1], 2, 2),  # depthwise s1, exactly two VNNI blocks per row
+    (5, 5, 14, 14, 5, 1, [2, 2, 2, 2], 5, 0),  # depthwise 5x5 s1, 14 wide: VNNI two-row blocks
+    (3, 3, 23, 75, 5, 2, [2, 1, 1, 2], 3, 1),  # depthwise 5x5 s2, 37 wide: VNNI blocks of 32 + a tail
 ]
 
 

@@ -112,3 +112,43 @@ def test_zoo_cnn_ops(tmp_path: Path) -> None:
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 12, 9, 9])], inits)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)], ir_version=8)
     _check(model, rng.normal(0, 1, (1, 3, 9, 9)).astype(np.float32), tmp_path)
+
+
+def _se_model(rng: np.random.Generator, act2: str = "Sigmoid", c: int = 16, hidden: int = 4,
+              silu: bool = False) -> onnx.ModelProto:
+    """conv -> squeeze-excitation (global pool, 1x1 conv + Relu or SiLU, 1x1 conv + act2, Mul) -> conv."""
+    nodes = [
+        helper.make_node("Conv", ["x", "w0", "b0"], ["c0"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c0"], ["r0"]),
+        helper.make_node("GlobalAveragePool", ["r0"], ["g"]),
+        helper.make_node("Conv", ["g", "w1", "b1"], ["f1"]),
+    ]
+    if silu:
+        nodes += [helper.make_node("Sigmoid", ["f1"], ["f1s"]), helper.make_node("Mul", ["f1", "f1s"], ["f1r"])]
+    else:
+        nodes.append(helper.make_node("Relu", ["f1"], ["f1r"]))
+    nodes += [
+        helper.make_node("Conv", ["f1r", "w2", "b2"], ["f2"]),
+        helper.make_node(act2, ["f2"], ["s"]),
+        helper.make_node("Mul", ["r0", "s"], ["m"]),
+        helper.make_node("Conv", ["m", "w3"], ["y"]),
+    ]
+    inits = [_w(rng, "w0", c, 3, 3, 3), _w(rng, "b0", c), _w(rng, "w1", hidden, c, 1, 1), _w(rng, "b1", hidden),
+             _w(rng, "w2", c, hidden, 1, 1), _w(rng, "b2", c), _w(rng, "w3", 8, c, 1, 1)]
+    g = helper.make_graph(nodes, "se", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 12, 12])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def test_squeeze_excitation_convs_are_inner_products(tmp_path: Path) -> None:
+    """The 1x1 convs of a squeeze-excitation read ncnn's 1-D blob (after global pooling): they
+    are written as InnerProduct (ncnn's deprecated 1-D Convolution path broke its int8:
+    efficientnet_b0's int8 output had cosine 0.04 against fp32); spatial 1x1 convs stay
+    Convolution; outputs still match onnxruntime."""
+    rng = np.random.default_rng(3)
+    for act2, silu in (("Sigmoid", True), ("HardSigmoid", False)):
+        model = _se_model(rng, act2, silu=silu)
+        _check(model, rng.normal(0, 1, (1, 3, 12, 12)).astype(np.float32), tmp_path)
+        kinds = [line.split()[0] for line in (tmp_path / "m.param").read_text().splitlines()[2:]]
+        assert kinds.count("InnerProduct") == 2 and kinds.count("Convolution") == 2, kinds
+        assert kinds.count("Swish") == int(silu)

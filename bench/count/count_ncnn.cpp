@@ -1,9 +1,11 @@
 // Instruction-count harness for ncnn (bench/arm_count.py), the twin of count_engine.c:
-//     count_ncnn MODEL.param STAGE [RUNS]
+//     count_ncnn MODEL.param STAGE [RUNS [OUT]]
 // STAGE 0 exits at once, 1 loads param + bin (ncnn packs and transforms weights there:
 // load and prepare), 2 also runs RUNS inferences on 1 thread, fp32 storage and arithmetic
 // (fp16/bf16 off), the same input pattern as count_engine. Blob names: in0 / out0
-// (sdkbuild/ncnn_export.py).
+// (sdkbuild/ncnn_export.py). int8 models (ncnn2int8's output) run int8 as ncnn does by
+// default (opt.use_int8_inference). OUT (stage 2, run without the counter): the output's
+// float32 values are written there (arm_count.py's cosine check of int8 against fp32).
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: count_ncnn MODEL.param STAGE [RUNS] (dims from the Input layer)\n");
+        fprintf(stderr, "usage: count_ncnn MODEL.param STAGE [RUNS [OUT]] (dims from the Input layer)\n");
         return 2;
     }
     const int stage = atoi(argv[2]), runs = argc > 3 ? atoi(argv[3]) : 1;
@@ -61,6 +63,15 @@ int main(int argc, char** argv) {
             if (ex.extract("out0", out) != 0) {
                 fprintf(stderr, "count_ncnn: extract failed\n");
                 return 1;
+            }
+            if (argc > 4 && k == runs - 1) {
+                ncnn::Mat flat = out.reshape(out.w * out.h * out.d * out.c);  // drops the channel padding
+                FILE* o = fopen(argv[4], "wb");
+                if (!o || fwrite((const float*)flat, sizeof(float), flat.w, o) != (size_t)flat.w) {
+                    fprintf(stderr, "count_ncnn: cannot write the output to %s\n", argv[4]);
+                    return 1;
+                }
+                fclose(o);
             }
         }
     }

@@ -28,6 +28,9 @@
 #if SDK_FEATURE_FP32 && SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
 #endif
+#if SDK_FEATURE_INT8 && SDK_FEATURE_X86
+#include "kernels/x86/conv_s8.h"
+#endif
 #if SDK_FEATURE_FP32
 #include "kernels/ref/sgemm_f32.h"
 #endif
@@ -53,6 +56,12 @@ extern const sdk::OpDef sdk_op_maxpool;
 #endif
 #if defined(TEST_HAVE_AVERAGEPOOL)
 extern const sdk::OpDef sdk_op_averagepool;
+#endif
+#if defined(TEST_HAVE_MUL)
+extern const sdk::OpDef sdk_op_mul;
+#endif
+#if defined(TEST_HAVE_SWISH)
+extern const sdk::OpDef sdk_op_swish;
 #endif
 #if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
 #include "kernels/neon/sum_neon.h"
@@ -941,12 +950,89 @@ static void check_pool_f32(const char* name, const char* op, PoolF32Fn fn, void 
 }
 #endif
 
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_SWISH)
+// The int8 table lookup of the element-wise ops (Swish here; x86: the AVX512-VBMI loop) on the
+// SIMD tier vs the ref tier: every int8 input, lengths around the 64-byte steps.
+static void check_lut_s8(const char* name) {
+    std::mt19937 rng(61);
+    std::vector<int8_t> table(256);
+    for (auto& v : table) v = (int8_t)std::uniform_int_distribution<int>(-128, 127)(rng);
+    std::vector<float> sc = {0.05f};
+    std::vector<int32_t> zp = {3};
+    const sdk::QuantParams q{-1, 1, sc.data(), zp.data()};
+    int cases = 0;
+    for (int n : {1, 63, 64, 65, 256, 300, 1000}) {
+        std::vector<int8_t> x((size_t)n);
+        for (int i = 0; i < n; ++i) x[(size_t)i] = (int8_t)(i < 256 ? i - 128 : (int)(rng() & 255) - 128);
+        std::vector<int8_t> want((size_t)n + 64, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, n}, &q, nullptr),
+                     make_tensor("t", sdk::DType::I8, {256}, nullptr, table.data())};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, n}, &q, nullptr)};
+            r.in_data = {x.data(), table.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_swish), "%s: int8 Swish failed to run", name);
+        }
+        set_int8_tier("");
+        for (int i = 0; i < n && i < 256; ++i) CHECK(want[(size_t)i] == table[(size_t)i], "%s: ref lookup %d", name, i);
+        CHECK(want == got, "%s: int8 table lookup of %d values differs from ref", name, n);
+        ++cases;
+    }
+    printf("int8 table lookup %-6s : %d lengths identical to ref\n", name, cases);
+}
+#endif
+
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_MUL)
+// Int8 Mul (squeeze-excitation shapes: [1, C, H, W] * [1, C, 1, 1] either way round, and
+// same shapes) on the SIMD tier (`simd_tier`) vs the ref tier: bit-exact, with multipliers
+// below and above 1, extreme zero points and saturated inputs.
+static void check_mul_s8(const char* name, const char* simd_tier) {
+    std::mt19937 rng(57);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
+    int cases = 0;
+    for (int it = 0; it < 200; ++it) {
+        const int C = pick(1, 9), H = pick(1, 9), W = pick(1, 40);
+        const int form = it % 3;  // 0 same shape, 1 b per channel, 2 a per channel
+        const int32_t ca = form == 2 ? 1 : H, wa = form == 2 ? 1 : W, cb = form == 1 ? 1 : H, wb = form == 1 ? 1 : W;
+        std::vector<float> as = {real(0.01, 0.2)}, bs = {real(0.002, 0.05)},
+                           ys = {it % 4 == 3 ? real(1e-5, 1e-4) : real(0.001, 0.05)};
+        std::vector<int32_t> az = {it % 7 == 0 ? -128 : pick(-128, 127)}, bz = {it % 7 == 1 ? 127 : pick(-128, 127)},
+                             yz = {pick(-128, 127)};
+        const sdk::QuantParams qa{-1, 1, as.data(), az.data()}, qb{-1, 1, bs.data(), bz.data()},
+            qy{-1, 1, ys.data(), yz.data()};
+        std::vector<int8_t> a((size_t)C * ca * wa), b((size_t)C * cb * wb);
+        const int fill = it % 11 == 10 ? 1 : (it % 11 == 9 ? 2 : 0);
+        for (auto& v : a) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        for (auto& v : b) v = (int8_t)(fill == 1 ? 127 : (fill == 2 ? -128 : pick(-128, 127)));
+        std::vector<int8_t> want((size_t)C * H * W + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("a", sdk::DType::I8, {1, C, ca, wa}, &qa, nullptr),
+                     make_tensor("b", sdk::DType::I8, {1, C, cb, wb}, &qb, nullptr)};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, C, H, W}, &qy, nullptr)};
+            r.in_data = {a.data(), b.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            set_int8_tier(tier ? simd_tier : "ref");
+            CHECK(r.run(sdk_op_mul), "%s: int8 Mul failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s: int8 Mul C%d %dx%d form %d differs from ref", name, C, H, W, form);
+        ++cases;
+    }
+    printf("int8 Mul %-15s: %d random cases bit-exact vs ref\n", name, cases);
+    g_checked.push_back(std::string(name) + "-s8-mul");
+}
+#endif
+
 #if SDK_FEATURE_INT8 && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
 // Int8 MaxPool / AveragePool op on the SIMD tier vs the ref tier, bit-exact.
 static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations) {
     std::mt19937 rng(41);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    int cases = 0, planes = 0;
+    int cases = 0, planes = 0, simd = 0;
     for (int it = 0; it < 400; ++it) {
         const PoolCase c = random_pool(rng, it, dilations);
         std::vector<float> sc = {0.05f};
@@ -972,6 +1058,7 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
                 r.attr_ints("count_include_pad", {c.include_pad});
             set_int8_tier(tier ? "" : "ref");
             CHECK(r.run(op), "%s %s: failed to run", op.type, name);
+            if (tier) simd += r.thread_scratch > 0;  // (x86: the AVX2 planes' padded plane)
         }
         set_int8_tier("");
         CHECK(want == got, "%s %s: C%d %dx%d k%dx%d s%d,%d d%d,%d p%d,%d,%d,%d ceil%d cip%d zp%d differs from ref",
@@ -1000,6 +1087,7 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
     }
     printf("int8 %-11s %-6s: %d random geometries bit-exact vs ref", op.type, name, cases);
     if (planes) printf(" (and %d through the NEON planes directly)", planes);
+    if (simd) printf(" (%d on the AVX2 planes)", simd);
     printf("\n");
     g_checked.push_back(std::string(name) + "-s8-" + op.type);
 }
@@ -1451,10 +1539,26 @@ int main(int argc, char** argv) {
     const char* tier = sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel());
 #if defined(TEST_HAVE_CONV)
     check_conv_s8_dense(tier);
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
+    // on a VNNI CPU the best tier runs the VNNI depthwise rows; the plain AVX2 ones too
+    if (sdk::s8::pl_kind() == sdk::s8::kPlVnni) {
+        check_conv_s8_depthwise("vnni", "");
+        check_conv_s8_depthwise("avx2", "avx2");
+    } else {
+        check_conv_s8_depthwise(tier, "");
+    }
+#else
     check_conv_s8_depthwise(tier, "");
+#endif
 #if SDK_FEATURE_DOTPROD
     if (strcmp(tier, "dotprod") == 0) check_conv_s8_depthwise("neon", "neon");  // the SMULL rows too
 #endif
+#endif
+#if defined(TEST_HAVE_MUL)
+    check_mul_s8(tier, "");
+#endif
+#if defined(TEST_HAVE_SWISH)
+    check_lut_s8(tier);
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_s8(tier, sdk_op_maxpool, true);
@@ -1466,6 +1570,8 @@ int main(int argc, char** argv) {
 #if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     check_gap("neon");
+#elif SDK_FEATURE_X86 && SDK_FEATURE_INT8 && (defined(__x86_64__) || defined(__i386__))
+    check_gap(sdk::s8::cpu_has_avx2() ? "avx2" : "ref");  // (int8: the AVX2 sum)
 #else
     check_gap("ref");
 #endif

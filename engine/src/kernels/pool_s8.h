@@ -7,6 +7,10 @@
 #include "kernels/gemm_s8.h"  // s8::gemm_kernel(): the int8 tier
 #include "kernels/neon/pool_neon.h"
 #endif
+#if SDK_FEATURE_X86
+#include "kernels/gemm_s8.h"  // s8::gemm_kernel(): the int8 tier
+#include "kernels/x86/pool_s8.h"
+#endif
 
 namespace sdk {
 namespace s8 {
@@ -49,15 +53,22 @@ inline sdk_status pool_geom(PrepareContext& ctx, PoolGeom* g) {
 struct PoolS8Data {
     PoolGeom g;
     bool neon;  // the NEON planes (kernels/neon/{maxpool,averagepool}_s8.cpp)
+    bool x86;   // the AVX2 planes (kernels/x86/pool_s8.h)
 };
 
-inline sdk_status pool_s8_prepare(PrepareContext& ctx) {
+inline sdk_status pool_s8_prepare(PrepareContext& ctx, bool avg) {
     PoolS8Data* d = static_cast<PoolS8Data*>(ctx.alloc(sizeof(PoolS8Data)));
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     ctx.set_op_data(d);
     const sdk_status st = pool_geom(ctx, &d->g);
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     d->neon = st == SDK_OK && neon_pool::fits(d->g) && gemm_kernel() != gemm_ref;
+#endif
+#if SDK_FEATURE_X86
+    d->x86 = st == SDK_OK && gemm_kernel() == gemm_avx2 && pool_s8_x86_fits(d->g, avg);
+    if (d->x86) ctx.request_thread_scratch(pool_s8_x86_scratch(d->g));
+#else
+    (void)avg;
 #endif
     return st;
 }

@@ -10,12 +10,19 @@
 #include "ops/qparams_op.h"
 
 namespace sdk {
+#if SDK_FEATURE_X86 && SDK_FEATURE_INT8
+namespace s8 {  // kernels/x86/dequantizelinear_s8.cpp
+bool cpu_has_avx2();
+int64_t dequantize_s8_avx2(const int8_t* x, int64_t n, float scale, int32_t zp, float* y);
+}  // namespace s8
+#endif
 namespace {
 
 struct DqData {
     float scale;
     int32_t zp;
     int64_t count;
+    bool avx2;
 };
 
 struct Job {
@@ -26,6 +33,9 @@ struct Job {
 
 void range(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
+#if SDK_FEATURE_X86 && SDK_FEATURE_INT8
+    if (j.d->avx2) begin += s8::dequantize_s8_avx2(j.x + begin, end - begin, j.d->scale, j.d->zp, j.y + begin);
+#endif
 #if SDK_FEATURE_NEON && defined(__aarch64__)
     if (j.d->zp >= -128 && j.d->zp <= 127) {  // the loop below, 8 at a time (exact int -> float, one multiply)
         const int16x8_t vz = vdupq_n_s16((int16_t)j.d->zp);
@@ -119,6 +129,11 @@ sdk_status prepare(PrepareContext& ctx) {
     d->scale = x->quant->scales[0];
     d->zp = x->quant->zero_points[0];
     d->count = y->shape.count();
+#if SDK_FEATURE_X86 && SDK_FEATURE_INT8
+    d->avx2 = s8::cpu_has_avx2();
+#else
+    d->avx2 = false;
+#endif
     ctx.set_op_data(d);
     return SDK_OK;
 }

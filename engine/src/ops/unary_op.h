@@ -19,6 +19,12 @@
 #endif
 
 namespace sdk {
+#if SDK_FEATURE_INT8 && SDK_FEATURE_X86
+namespace s8 {  // kernels/x86/common_s8_lut.cpp
+bool lut_s8_vbmi_ok();
+int64_t lut_s8_vbmi(const int8_t* x, int8_t* y, int64_t n, const int8_t* table);
+}  // namespace s8
+#endif
 namespace unary {
 
 struct Params {
@@ -77,6 +83,11 @@ inline void lut_s8(const void* x, void* y, int64_t n, const Params& p) {
 #endif
     for (; i < n; ++i) b[i] = p.table[a[i] ^ 0x80u];  // int8 v -> index v + 128
 }
+#if SDK_FEATURE_X86
+inline void lut_s8_x86(const void* x, void* y, int64_t n, const Params& p) {
+    s8::lut_s8_vbmi(static_cast<const int8_t*>(x), static_cast<int8_t*>(y), n, p.table);
+}
+#endif
 #endif
 
 inline sdk_status prepare(PrepareContext& ctx, ParseFn parse, const Kernels& ks) {
@@ -108,6 +119,9 @@ inline sdk_status prepare(PrepareContext& ctx, ParseFn parse, const Kernels& ks)
             return ctx.fail(SDK_ERR_BAD_MODEL, "int8 input and output need per-tensor quantization");
         tmp.table = static_cast<const int8_t*>(t->const_data);
         k = lut_s8;
+#if SDK_FEATURE_X86
+        if (s8::lut_s8_vbmi_ok()) k = lut_s8_x86;
+#endif
     }
 #endif
     if (!k) {

@@ -11,6 +11,7 @@ struct Job {
     int32_t zp;
     const int8_t* x;
     int8_t* y;
+    const RunContext* ctx;
 };
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
@@ -19,6 +20,15 @@ void planes_neon(void* arg, int64_t begin, int64_t end) {
     const s8::PoolGeom& g = *j.g;
     for (int64_t t = begin; t < end; ++t)
         s8::averagepool_plane_s8_neon(g, j.zp, j.x + t * g.H * g.W, j.y + t * g.OH * g.OW);
+}
+#endif
+
+#if SDK_FEATURE_X86
+void planes_x86(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const s8::PoolGeom& g = *j.g;
+    void* buf = j.ctx->thread_scratch();
+    for (int64_t t = begin; t < end; ++t) s8::averagepool_plane_s8_avx2(g, j.zp, j.x + t * g.H * g.W, j.y + t * g.OH * g.OW, buf);
 }
 #endif
 
@@ -60,16 +70,19 @@ void planes(void* arg, int64_t begin, int64_t end) {
 
 }  // namespace
 
-sdk_status averagepool_s8_prepare(PrepareContext& ctx) { return s8::pool_s8_prepare(ctx); }
+sdk_status averagepool_s8_prepare(PrepareContext& ctx) { return s8::pool_s8_prepare(ctx, true); }
 
 sdk_status averagepool_s8_run(const RunContext& ctx) {
     const s8::PoolS8Data& d = *static_cast<const s8::PoolS8Data*>(ctx.op_data);
     const s8::PoolGeom& g = d.g;
-    Job j{&g, ctx.input(0).quant->zero_points[0], ctx.in<int8_t>(0), ctx.out<int8_t>(0)};
+    Job j{&g, ctx.input(0).quant->zero_points[0], ctx.in<int8_t>(0), ctx.out<int8_t>(0), &ctx};
     const int64_t work = (int64_t)g.OH * g.OW * g.KH * g.KW;
     ParallelFn fn = planes;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     if (d.neon) fn = planes_neon;
+#endif
+#if SDK_FEATURE_X86
+    if (d.x86) fn = planes_x86;
 #endif
     parallel_for(ctx.pool, (int64_t)g.N * g.C, work > 8192 ? 1 : 8192 / work + 1, fn, &j);
     return SDK_OK;

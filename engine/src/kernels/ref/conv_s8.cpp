@@ -475,8 +475,8 @@ __attribute__((target("avx2"))) void depthwise_range_avx2(void* arg, int64_t beg
     depthwise_dispatch(*static_cast<const Job*>(arg), begin, end);
 }
 
-// 3x3 stride 1 or 2: whole planes through the padded-plane AVX2 kernel (this thread's
-// scratch holds the padded plane; its borders are filled once per call).
+// 3x3 or 5x5, stride 1 or 2: whole planes through the padded-plane AVX2/VNNI kernel (this
+// thread's scratch holds the padded plane; its borders are filled once per call).
 void depthwise3x3_range_avx2(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
     const ConvS8Data& d = *j.d;
@@ -485,7 +485,7 @@ void depthwise3x3_range_avx2(void* arg, int64_t begin, int64_t end) {
     s8::dw3x3_init_scratch(d.dw3, buf);
     for (int64_t t = begin; t < end; ++t) {
         const int c = (int)(t % g.C);
-        s8::dw3x3_plane_avx2(d.dw3, j.x + t * g.H * g.W, d.w + (int64_t)c * 9, d.bias[c], d.mult[c], d.shift[c], buf,
+        s8::dw3x3_plane_avx2(d.dw3, j.x + t * g.H * g.W, d.w + (int64_t)c * g.KH * g.KW, d.bias[c], d.mult[c], d.shift[c], buf,
                              j.y + t * g.OH * g.OW);
     }
 }
@@ -552,10 +552,11 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
 #if SDK_FEATURE_X86
         if (s8::gemm_kernel() == s8::gemm_avx2) {
             d->dw_range = depthwise_range_avx2;
-            if (g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == g.sw && (g.sh == 1 || g.sh == 2)) {
-                d->dw3 = s8::Dw3x3{g.H,  g.W,  g.OH, g.OW,         g.sh,        g.pt,
-                                   g.pl, xz,   yz,   d->act_min,   d->act_max,
-                                   s8::dw3x3_use_vnni(s8::pl_kind(), g.OW, g.sh)};
+            if ((g.KH == 3 || g.KH == 5) && g.KW == g.KH && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
+                (g.sh == 1 || g.sh == 2)) {
+                d->dw3 = s8::Dw3x3{g.H,  g.W,  g.OH, g.OW,       g.sh,       g.pt,
+                                   g.pl, xz,   yz,   d->act_min, d->act_max, s8::dw3x3_use_vnni(s8::pl_kind(), g.OW, g.sh),
+                                   g.KH};
                 d->dw_range = depthwise3x3_range_avx2;
                 ctx.request_thread_scratch(s8::dw3x3_scratch_bytes(d->dw3));
             }

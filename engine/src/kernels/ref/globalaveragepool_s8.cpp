@@ -6,8 +6,16 @@
 #include "kernels/gemm_s8.h"  // s8::gemm_kernel(): the int8 tier
 #include "kernels/neon/sum_neon.h"
 #endif
+#if SDK_FEATURE_X86
+#include "kernels/gemm_s8.h"  // s8::gemm_kernel(): the int8 tier
+#endif
 
 namespace sdk {
+#if SDK_FEATURE_X86
+namespace s8 {
+int32_t sum_s8_avx2(const int8_t* x, int32_t n);  // kernels/x86/globalaveragepool_s8.cpp
+}  // namespace s8
+#endif
 namespace {
 
 struct GapS8Data {
@@ -15,6 +23,7 @@ struct GapS8Data {
     int32_t count, x_zp, y_zp;
     s8::Mult m;
     bool neon;  // the NEON sum (kernels/neon/globalaveragepool_s8.cpp)
+    bool x86;   // the AVX2 sum (kernels/x86/globalaveragepool_s8.cpp)
 };
 
 struct Job {
@@ -32,6 +41,11 @@ void planes(void* arg, int64_t begin, int64_t end) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
         if (d.neon)
             sum = s8::neon_sum_s8(xc, d.count);
+        else
+#endif
+#if SDK_FEATURE_X86
+        if (d.x86)
+            sum = s8::sum_s8_avx2(xc, d.count);
         else
 #endif
             for (int32_t i = 0; i < d.count; ++i) sum += xc[i];
@@ -63,6 +77,9 @@ sdk_status globalaveragepool_s8_prepare(PrepareContext& ctx) {
     d->m = s8::quantize_multiplier((double)xs / ((double)d->count * (double)ys));
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     d->neon = s8::gemm_kernel() != s8::gemm_ref;
+#endif
+#if SDK_FEATURE_X86
+    d->x86 = s8::gemm_kernel() == s8::gemm_avx2;
 #endif
     return SDK_OK;
 }

@@ -6,7 +6,7 @@
 #include "kernels/ops_s8.h"
 #include "kernels/ref/binary.h"
 #include "kernels/requant_s8.h"
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#if (SDK_FEATURE_NEON && defined(__ARM_NEON)) || SDK_FEATURE_X86
 #include "kernels/gemm_s8.h"
 #endif
 
@@ -50,6 +50,9 @@ sdk_status mul_s8_prepare(PrepareContext& ctx, RowFn* fn, const void** params) {
     *fn = row;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     if (s8::gemm_kernel() != s8::gemm_ref) *fn = s8::mul_row_neon;  // SDK_INT8_GEMM=ref: the portable row
+#endif
+#if SDK_FEATURE_X86
+    if (s8::gemm_kernel() == s8::gemm_avx2) *fn = s8::mul_row_avx2;  // (=ref, =sse41: the portable row)
 #endif
     *params = p;
     return SDK_OK;

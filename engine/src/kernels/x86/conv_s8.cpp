@@ -31,6 +31,16 @@ inline int32_t pair16(int32_t lo, int32_t hi) {
 
 }  // namespace
 
+// The ZMM rows for the VNNI kind (SDK_INT8_ZMM=0: the YMM rows, for A/B runs and tests).
+bool pl_zmm() {
+    static int on = -1;
+    if (on < 0) {
+        const char* v = getenv("SDK_INT8_ZMM");
+        on = !(v && str_eq(v, "0")) && __builtin_cpu_supports("avx512f");
+    }
+    return on != 0;
+}
+
 int pl_kind() {
     if (!cpu_has_avx2()) return kPlNone;
     const char* force = getenv("SDK_INT8_GEMM");
@@ -237,6 +247,82 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(con
     }
 }
 
+// The same rows on ZMM registers: one 64-byte load holds a K quad of all 16 pixels of a
+// panel (the low half is the YMM tiles' x0, the high half x1), so one VPDPBUSD does what
+// two did; two panels (32 pixels) per step when there are, so that the 4 weight broadcasts
+// feed 8 multiply-adds of 64 bytes. The epilogue splits each accumulator back into the
+// YMM halves and requantizes them as above: bit-exact with vnni_rows4.
+// (GCC 12 warns about its own AVX-512 intrinsics' undefined merge operands: not ours.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) inline void vnni512_store4(
+    const Rq* q, __m512i c0, __m512i c1, __m512i c2, __m512i c3, int8_t* yp, int64_t ys_m, int32_t n) {
+    const __mmask16 mask = (__mmask16)((1u << n) - 1);  // n <= 16
+#define SDK_ST(r, c)                                                                                          \
+    _mm_mask_storeu_epi8(yp + (r) * ys_m, mask,                                                               \
+                         avx2::pack16_clamp(avx2::rq8v(_mm512_castsi512_si256(c), q[r]),                      \
+                                            avx2::rq8v(_mm512_extracti64x4_epi64(c, 1), q[r]), q[r]));
+    SDK_ST(0, c0)
+    SDK_ST(1, c1)
+    SDK_ST(2, c2)
+    SDK_ST(3, c3)
+#undef SDK_ST
+}
+
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) void vnni512_rows4(
+    const PlGemm& g, const int8_t* panels, int32_t pixels, int32_t m, int32_t blocks, int8_t* y, int64_t ys_m) {
+    const int32_t kg = g.kg;
+    const int64_t pstride = (int64_t)kg * 4 * kPlNR;
+    for (; blocks > 0; --blocks, m += 4) {
+        Rq q[4];
+        for (int r = 0; r < 4; ++r) q[r] = rq_make(g.mult[m + r], g.shift[m + r], g.out_zp, g.act_min, g.act_max);
+        const __m512i b0 = _mm512_set1_epi32(g.bias[m]), b1 = _mm512_set1_epi32(g.bias[m + 1]);
+        const __m512i b2 = _mm512_set1_epi32(g.bias[m + 2]), b3 = _mm512_set1_epi32(g.bias[m + 3]);
+        const int32_t* w0 = g.w + (int64_t)m * kg;
+        const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;
+        int32_t p0 = 0;
+        for (; p0 + kPlNR < pixels; p0 += 2 * kPlNR) {  // two panels, the second maybe partial
+            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            const int8_t* Q = P + pstride;
+            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3, e0 = b0, e1 = b1, e2 = b2, e3 = b3;
+            for (int32_t k = 0; k < kg; ++k) {
+                const __m512i x = _mm512_loadu_si512(P + 64 * k), z = _mm512_loadu_si512(Q + 64 * k);
+                __m512i w = _mm512_set1_epi32(w0[k]);
+                c0 = _mm512_dpbusd_epi32(c0, x, w);
+                e0 = _mm512_dpbusd_epi32(e0, z, w);
+                w = _mm512_set1_epi32(w1[k]);
+                c1 = _mm512_dpbusd_epi32(c1, x, w);
+                e1 = _mm512_dpbusd_epi32(e1, z, w);
+                w = _mm512_set1_epi32(w2[k]);
+                c2 = _mm512_dpbusd_epi32(c2, x, w);
+                e2 = _mm512_dpbusd_epi32(e2, z, w);
+                w = _mm512_set1_epi32(w3[k]);
+                c3 = _mm512_dpbusd_epi32(c3, x, w);
+                e3 = _mm512_dpbusd_epi32(e3, z, w);
+            }
+            int8_t* yp = y + (int64_t)m * ys_m + p0;
+            vnni512_store4(q, c0, c1, c2, c3, yp, ys_m, kPlNR);
+            const int32_t n = pixels - p0 - kPlNR < kPlNR ? pixels - p0 - kPlNR : kPlNR;
+            vnni512_store4(q, e0, e1, e2, e3, yp + kPlNR, ys_m, n);
+        }
+        if (p0 < pixels) {  // one panel left
+            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
+            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3;
+            for (int32_t k = 0; k < kg; ++k) {
+                const __m512i x = _mm512_loadu_si512(P + 64 * k);
+                c0 = _mm512_dpbusd_epi32(c0, x, _mm512_set1_epi32(w0[k]));
+                c1 = _mm512_dpbusd_epi32(c1, x, _mm512_set1_epi32(w1[k]));
+                c2 = _mm512_dpbusd_epi32(c2, x, _mm512_set1_epi32(w2[k]));
+                c3 = _mm512_dpbusd_epi32(c3, x, _mm512_set1_epi32(w3[k]));
+            }
+            vnni512_store4(q, c0, c1, c2, c3, y + (int64_t)m * ys_m + p0, ys_m, pixels - p0);
+        }
+    }
+}
+
+#pragma GCC diagnostic pop
+
 }  // namespace
 
 __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
@@ -248,7 +334,10 @@ __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const vo
     Rq q[4];
     __m256i acc[8];
     if (kind == kPlVnni && m1 - m0 >= 4) {
-        vnni_rows4(g, static_cast<const int8_t*>(panels), pixels, m0, (m1 - m0) / 4, y, ys_m);
+        if (pl_zmm())
+            vnni512_rows4(g, static_cast<const int8_t*>(panels), pixels, m0, (m1 - m0) / 4, y, ys_m);
+        else
+            vnni_rows4(g, static_cast<const int8_t*>(panels), pixels, m0, (m1 - m0) / 4, y, ys_m);
         m0 += (m1 - m0) / 4 * 4;
     }
     for (int32_t m = m0; m < m1;) {
@@ -291,10 +380,11 @@ struct DwLayout {
 inline DwLayout dw_layout(const Dw3x3& p) {
     DwLayout l;
     l.OWr = p.vnni ? (p.OW + 31) / 32 * 32 : (p.OW + 15) / 16 * 16;
-    l.PH = (p.OH - 1) * p.stride + 3;
-    // 16-pixel blocks read up to column stride * OWr + 2 (stride 2: 32-byte loads); the
-    // VNNI 32-pixel blocks up to OWr + 2 (stride 1) or 2 * OWr + 1 (stride 2)
-    int32_t pw = p.stride * l.OWr + 2;
+    l.PH = (p.OH - 1) * p.stride + p.k;
+    // 16-pixel blocks read up to column stride * OWr + k - 1 (stride 2: 32-byte loads); the
+    // VNNI 32-pixel blocks up to OWr + 2 (stride 1) or 2 * OWr + 1 (stride 2) for 3x3, and
+    // 4 columns further for 5x5 (the (w4, 0, 0, 0) quads)
+    int32_t pw = p.stride * l.OWr + p.k - 1 + (p.k > 3 ? 4 : 0);
     if (pw < p.pl + p.W) pw = p.pl + p.W;
     l.PW = (pw + 31) / 32 * 32;
     return l;
@@ -360,21 +450,77 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows(const Dw3x3& 
     }
 }
 
-inline int32_t quad8(int32_t a, int32_t b, int32_t c) {
-    return (int32_t)((uint32_t)(uint8_t)a | (uint32_t)(uint8_t)b << 8 | (uint32_t)(uint8_t)c << 16);
+// Tap t of K x K for 16 pixels from column ow: row t / K, column t % K, as int16.
+template <int K, int S>
+__attribute__((target("avx2"), always_inline)) inline __m256i dw_tap(const int8_t* r0, int32_t pw, int32_t ow, int t) {
+    const int8_t* r = r0 + (int64_t)(t / K) * pw;
+    const int c = t % K;
+    if (S == 1) return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r + ow + c)));
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 2 * ow + (c & ~1)));
+    return (c & 1) ? odd16(v) : even16(v);
+}
+
+// K x K (5x5) taps in int16 pairs, one VPMADDWD per pair and 16 pixels: tap t reads
+// row t / K, column t % K (stride 2: the even or odd bytes of a 32-byte load).
+template <int K, int S>
+__attribute__((target("avx2"), always_inline)) inline void dw_rows_k(const Dw3x3& p, const DwLayout& l,
+                                                                    const int8_t* buf, const int8_t* w,
+                                                                    int32_t bias_eff, const Rq& q, int8_t* y) {
+    constexpr int T = K * K, NP = (T + 1) / 2;
+    __m256i wp[NP];
+    for (int i = 0; i < NP; ++i) wp[i] = _mm256_set1_epi32(pair16(w[2 * i], 2 * i + 1 < T ? w[2 * i + 1] : 0));
+    const __m256i vb = _mm256_set1_epi32(bias_eff);
+    for (int32_t oh = 0; oh < p.OH; ++oh) {
+        const int8_t* r0 = buf + (int64_t)oh * S * l.PW;
+        int8_t* yr = y + (int64_t)oh * p.OW;
+        for (int32_t ow = 0; ow < p.OW; ow += 16) {
+            __m256i acc0 = vb, acc1 = vb;  // pixels 0-3 | 8-11 and 4-7 | 12-15
+#pragma GCC unroll 16
+            for (int i = 0; i < NP; ++i)
+                tap_pair(dw_tap<K, S>(r0, l.PW, ow, 2 * i),
+                         2 * i + 1 < T ? dw_tap<K, S>(r0, l.PW, ow, 2 * i + 1) : _mm256_setzero_si256(), wp[i], acc0,
+                         acc1);
+            const __m128i r = avx2::pack16_clamp(avx2::rq8v(acc0, q), avx2::rq8v(acc1, q), q);
+            if (ow + 16 <= p.OW) {
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(yr + ow), r);
+            } else {
+                alignas(16) int8_t tmp[16];
+                _mm_store_si128(reinterpret_cast<__m128i*>(tmp), r);
+                memcpy(yr + ow, tmp, (size_t)(p.OW - ow));
+            }
+        }
+    }
+}
+
+inline int32_t quad8(int32_t a, int32_t b, int32_t c, int32_t d = 0) {
+    return (int32_t)((uint32_t)(uint8_t)a | (uint32_t)(uint8_t)b << 8 | (uint32_t)(uint8_t)c << 16 |
+                     (uint32_t)(uint8_t)d << 24);
+}
+
+// The VNNI weights of kernel row r: 3x3 (w0, w1, w2, 0); 5x5 (w0..w3) and (w4, 0, 0, 0).
+struct VnniRowW {
+    __m256i a, b;
+};
+template <int K>
+__attribute__((target("avx2"), always_inline)) inline VnniRowW vnni_row_w(const int8_t* w, int r) {
+    const int8_t* wr = w + r * K;
+    VnniRowW v;
+    v.a = _mm256_set1_epi32(K == 3 ? quad8(wr[0], wr[1], wr[2]) : quad8(wr[0], wr[1], wr[2], wr[3]));
+    v.b = K == 3 ? _mm256_setzero_si256() : _mm256_set1_epi32(quad8(wr[K - 1], 0, 0));
+    return v;
 }
 
 // 32 output pixels per block. Stride 1: the load at column ow + c gives pixels
 // ow + c + 4i in lane i; stride 2: loads at 2 * ow + {0, 2, 32, 34} give the even and odd
-// pixels of each half. After the requant and the saturating packs, one in-lane byte
-// shuffle (and for stride 2 a qword permute) puts the 32 pixels in order.
-template <int S>
+// pixels of each half. 5x5: a second VPDPBUSD per load, 4 columns on, adds tap 4.
+// After the requant and the saturating packs, one in-lane byte shuffle (and for stride 2
+// a qword permute) puts the 32 pixels in order.
+template <int K, int S>
 __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
-                                                                     const uint8_t* buf, const int8_t* w9,
+                                                                     const uint8_t* buf, const int8_t* w,
                                                                      int32_t bias, const Rq& q, int8_t* y) {
-    const __m256i wr0 = _mm256_set1_epi32(quad8(w9[0], w9[1], w9[2]));
-    const __m256i wr1 = _mm256_set1_epi32(quad8(w9[3], w9[4], w9[5]));
-    const __m256i wr2 = _mm256_set1_epi32(quad8(w9[6], w9[7], w9[8]));
+    VnniRowW wr[K];
+    for (int r = 0; r < K; ++r) wr[r] = vnni_row_w<K>(w, r);
     const __m256i vb = _mm256_set1_epi32(bias);
     const __m256i order = S == 1 ? _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1,
                                                     5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15)
@@ -383,22 +529,25 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(c
     const int o1 = S == 1 ? 1 : 2, o2 = S == 1 ? 2 : 32, o3 = S == 1 ? 3 : 34;
     for (int32_t oh = 0; oh < p.OH; ++oh) {
         const uint8_t* r0 = buf + (int64_t)oh * S * l.PW;
-        const uint8_t *r1 = r0 + l.PW, *r2 = r1 + l.PW;
         int8_t* yr = y + (int64_t)oh * p.OW;
         for (int32_t ow = 0; ow < p.OW; ow += 32) {
             __m256i a0 = vb, a1 = vb, a2 = vb, a3 = vb;
-#define SDK_ROW(r, w)                                                                                        \
-    {                                                                                                      \
-        const uint8_t* b = (r) + S * ow;                                                                   \
-        a0 = _mm256_dpbusd_epi32(a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b)), w);          \
-        a1 = _mm256_dpbusd_epi32(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + o1)), w);     \
-        a2 = _mm256_dpbusd_epi32(a2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + o2)), w);     \
-        a3 = _mm256_dpbusd_epi32(a3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + o3)), w);     \
-    }
-            SDK_ROW(r0, wr0)
-            SDK_ROW(r1, wr1)
-            SDK_ROW(r2, wr2)
-#undef SDK_ROW
+#define SDK_LD(o) _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + (o)))
+#pragma GCC unroll 5
+            for (int r = 0; r < K; ++r) {
+                const uint8_t* b = r0 + (int64_t)r * l.PW + S * ow;
+                a0 = _mm256_dpbusd_epi32(a0, SDK_LD(0), wr[r].a);
+                a1 = _mm256_dpbusd_epi32(a1, SDK_LD(o1), wr[r].a);
+                a2 = _mm256_dpbusd_epi32(a2, SDK_LD(o2), wr[r].a);
+                a3 = _mm256_dpbusd_epi32(a3, SDK_LD(o3), wr[r].a);
+                if (K == 5) {
+                    a0 = _mm256_dpbusd_epi32(a0, SDK_LD(4), wr[r].b);
+                    a1 = _mm256_dpbusd_epi32(a1, SDK_LD(o1 + 4), wr[r].b);
+                    a2 = _mm256_dpbusd_epi32(a2, SDK_LD(o2 + 4), wr[r].b);
+                    a3 = _mm256_dpbusd_epi32(a3, SDK_LD(o3 + 4), wr[r].b);
+                }
+            }
+#undef SDK_LD
             __m256i r = avx2::pack32_clamp(avx2::rq8v(a0, q), avx2::rq8v(a1, q), avx2::rq8v(a2, q),
                                            avx2::rq8v(a3, q), q);
             r = _mm256_shuffle_epi8(r, order);
@@ -410,29 +559,36 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(c
 }
 
 // Stride 1, OW <= 16: output rows oh (low 128-bit lane) and oh + 1 (high lane) per block,
-// 16 pixels each, the same lane layout as dw_rows_vnni<1>'s 32-pixel blocks.
+// 16 pixels each, the same lane layout as dw_rows_vnni<K, 1>'s 32-pixel blocks.
+template <int K>
 __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
-                                                                      const uint8_t* buf, const int8_t* w9,
+                                                                      const uint8_t* buf, const int8_t* w,
                                                                       int32_t bias, const Rq& q, int8_t* y) {
-    const __m256i wr0 = _mm256_set1_epi32(quad8(w9[0], w9[1], w9[2]));
-    const __m256i wr1 = _mm256_set1_epi32(quad8(w9[3], w9[4], w9[5]));
-    const __m256i wr2 = _mm256_set1_epi32(quad8(w9[6], w9[7], w9[8]));
+    VnniRowW wr[K];
+    for (int r = 0; r < K; ++r) wr[r] = vnni_row_w<K>(w, r);
     const __m256i vb = _mm256_set1_epi32(bias);
     const __m256i order = _mm256_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15, 0, 4, 8, 12, 1, 5, 9,
                                            13, 2, 6, 10, 14, 3, 7, 11, 15);
     for (int32_t oh = 0; oh < p.OH; oh += 2) {
         const uint8_t* r0 = buf + (int64_t)oh * l.PW;
         __m256i a0 = vb, a1 = vb, a2 = vb, a3 = vb;
-#define SDK_LD2(b) _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>((b) + l.PW), reinterpret_cast<const __m128i*>(b))
-#define SDK_ROW(r, w)                                  \
-    a0 = _mm256_dpbusd_epi32(a0, SDK_LD2(r), w);       \
-    a1 = _mm256_dpbusd_epi32(a1, SDK_LD2((r) + 1), w); \
-    a2 = _mm256_dpbusd_epi32(a2, SDK_LD2((r) + 2), w); \
-    a3 = _mm256_dpbusd_epi32(a3, SDK_LD2((r) + 3), w);
-        SDK_ROW(r0, wr0)
-        SDK_ROW(r0 + l.PW, wr1)
-        SDK_ROW(r0 + 2 * l.PW, wr2)
-#undef SDK_ROW
+#define SDK_LD2(o)                                                                  \
+    _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b + (o) + l.PW), \
+                        reinterpret_cast<const __m128i*>(b + (o)))
+#pragma GCC unroll 5
+        for (int r = 0; r < K; ++r) {
+            const uint8_t* b = r0 + (int64_t)r * l.PW;
+            a0 = _mm256_dpbusd_epi32(a0, SDK_LD2(0), wr[r].a);
+            a1 = _mm256_dpbusd_epi32(a1, SDK_LD2(1), wr[r].a);
+            a2 = _mm256_dpbusd_epi32(a2, SDK_LD2(2), wr[r].a);
+            a3 = _mm256_dpbusd_epi32(a3, SDK_LD2(3), wr[r].a);
+            if (K == 5) {
+                a0 = _mm256_dpbusd_epi32(a0, SDK_LD2(4), wr[r].b);
+                a1 = _mm256_dpbusd_epi32(a1, SDK_LD2(5), wr[r].b);
+                a2 = _mm256_dpbusd_epi32(a2, SDK_LD2(6), wr[r].b);
+                a3 = _mm256_dpbusd_epi32(a3, SDK_LD2(7), wr[r].b);
+            }
+        }
 #undef SDK_LD2
         __m256i r = avx2::pack32_clamp(avx2::rq8v(a0, q), avx2::rq8v(a1, q), avx2::rq8v(a2, q), avx2::rq8v(a3, q), q);
         r = _mm256_shuffle_epi8(r, order);
@@ -454,7 +610,7 @@ void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch) {
     memset(scratch, p.vnni ? (p.x_zp ^ 0x80) : p.x_zp, dw3x3_scratch_bytes(p));
 }
 
-__attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w9, int32_t bias,
+__attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias,
                                                       int32_t mult, int32_t shift, int8_t* scratch, int8_t* y) {
     const DwLayout l = dw_layout(p);
     // the input plane at (pt, pl); the borders keep the zero point from dw3x3_init_scratch
@@ -493,22 +649,37 @@ __attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8
     }
     // padding taps read x_zp: sum w * x - x_zp * sum w == sum over real taps of w * (x - x_zp)
     int32_t wsum = 0;
-    for (int i = 0; i < 9; ++i) wsum += w9[i];
+    for (int i = 0; i < p.k * p.k; ++i) wsum += w[i];
     const int32_t bias_eff = bias - p.x_zp * wsum;
     const Rq q = rq_make(mult, shift, p.out_zp, p.act_min, p.act_max);
-    if (p.vnni) {  // taps read x + 128: take 128 * sum w back off
-        if (p.stride == 1 && p.OW <= 16)
-            dw_rows_vnni2(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);
+    const uint8_t* ub = reinterpret_cast<const uint8_t*>(scratch);
+    const int32_t bias_u = bias_eff - 128 * wsum;  // VNNI: taps read x + 128, take 128 * sum w back off
+    if (p.k == 5) {
+        if (p.vnni && p.stride == 1 && p.OW <= 16)
+            dw_rows_vnni2<5>(p, l, ub, w, bias_u, q, y);
+        else if (p.vnni && p.stride == 1)
+            dw_rows_vnni<5, 1>(p, l, ub, w, bias_u, q, y);
+        else if (p.vnni)
+            dw_rows_vnni<5, 2>(p, l, ub, w, bias_u, q, y);
         else if (p.stride == 1)
-            dw_rows_vnni<1>(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);
+            dw_rows_k<5, 1>(p, l, scratch, w, bias_eff, q, y);
         else
-            dw_rows_vnni<2>(p, l, reinterpret_cast<const uint8_t*>(scratch), w9, bias_eff - 128 * wsum, q, y);
+            dw_rows_k<5, 2>(p, l, scratch, w, bias_eff, q, y);
+        return;
+    }
+    if (p.vnni) {
+        if (p.stride == 1 && p.OW <= 16)
+            dw_rows_vnni2<3>(p, l, ub, w, bias_u, q, y);
+        else if (p.stride == 1)
+            dw_rows_vnni<3, 1>(p, l, ub, w, bias_u, q, y);
+        else
+            dw_rows_vnni<3, 2>(p, l, ub, w, bias_u, q, y);
         return;
     }
     if (p.stride == 1)
-        dw_rows<1>(p, l, scratch, w9, bias_eff, q, y);
+        dw_rows<1>(p, l, scratch, w, bias_eff, q, y);
     else
-        dw_rows<2>(p, l, scratch, w9, bias_eff, q, y);
+        dw_rows<2>(p, l, scratch, w, bias_eff, q, y);
 }
 
 }  // namespace s8

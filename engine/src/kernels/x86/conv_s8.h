@@ -30,6 +30,10 @@ enum PlKind { kPlNone = 0, kPlAvx2 = 1, kPlVnni = 2 };
 // (kPlNone when the CPU lacks it).
 int pl_kind();
 
+// Whether the VNNI kind runs its rows on ZMM registers (512-bit VPDPBUSD; the default on
+// AVX-512 CPUs) or YMM (SDK_INT8_ZMM=0, read once per process).
+bool pl_zmm();
+
 // K groups: pairs (AVX2) or quads (VNNI).
 static inline int32_t pl_groups(int kind, int32_t K) { return kind == kPlVnni ? (K + 3) / 4 : (K + 1) / 2; }
 
@@ -64,15 +68,17 @@ void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int3
 // returns how many it did (the caller finishes the rest). For the stride-2 im2col.
 int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end, int8_t* dst);
 
-// Depthwise 3x3, stride 1 or 2 (same both ways), dilation 1: one plane.
+// Depthwise 3x3 or 5x5 (k), stride 1 or 2 (same both ways), dilation 1: one plane.
 struct Dw3x3 {
     int32_t H, W, OH, OW, stride, pt, pl;
     int32_t x_zp, out_zp, act_min, act_max;
     // AVX512-VNNI rows (planes wider than 16 outputs): the plane is kept as x + 128, and
     // one VPDPBUSD against (w0, w1, w2, 0) sums a row's 3 taps for 8 pixels, each 32-bit
     // lane reading the 4 bytes at its pixel's first tap (32 pixels per block; planes of
-    // stride 1 and at most 16 outputs wide: 16 pixels of two output rows)
+    // stride 1 and at most 16 outputs wide: 16 pixels of two output rows). 5x5: two
+    // VPDPBUSD per row, (w0..w3) at the pixel's first tap and (w4, 0, 0, 0) 4 bytes on.
     bool vnni;
+    int32_t k;  // 3 or 5
 };
 // Whether the VNNI rows suit a plane of this geometry on this CPU (kind: pl_kind()).
 // Narrow stride-1 planes (OW <= 16) put two output rows in one block.
@@ -84,8 +90,9 @@ size_t dw3x3_scratch_bytes(const Dw3x3& p);
 // Fills the borders of the scratch with the input zero point; needed once per
 // scratch before a run of dw3x3_plane_avx2 calls of one geometry.
 void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch);
-// y (OH x OW) = requant(bias + sum_taps w * (x - x_zp)) of one channel plane x (H x W).
-void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w9, int32_t bias, int32_t mult, int32_t shift,
+// y (OH x OW) = requant(bias + sum_taps w * (x - x_zp)) of one channel plane x (H x W);
+// w: the k * k taps.
+void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias, int32_t mult, int32_t shift,
                       int8_t* scratch, int8_t* y);
 
 }  // namespace s8
