@@ -7,7 +7,7 @@ int8 on ncnn when its quantization tools are given (`ncnn_tools`: ncnn2table + n
 the same calibration samples, see ncnn_export.quantize_int8; bench/run.py --ncnn-src builds them). Every configuration runs in its own subprocess, so peak RSS is that
 configuration's alone: warm-up runs, then the median (and min) latency of >= 10 timed
 runs, peak RSS (VmHWM; getrusage where /proc is absent) and the RSS that loading and
-running the model added. Loading alone is measured per load mode (mapped file, heap copy,
+running the model added (after the runtime's Python module is imported: `_import_runtime`). Loading alone is measured per load mode (mapped file, heap copy,
 caller's bytes copied): the peak RSS while loading and the private vs file-backed RSS after.
 int8 on the engine is sdkbuild's quantizer; int8 on onnxruntime
 is prepared as its documentation says: quant_pre_process, then quantize_static (QDQ,
@@ -307,6 +307,16 @@ def _open_runtime(runtime_name: str, model: str, feeds: Feeds, threads: int, lib
     return run
 
 
+def _import_runtime(runtime_name: str) -> None:
+    """Imports the runtime's Python module, so that model RSS (what loading and running the model
+    adds) does not count the module: onnxruntime's is ~31 MiB, sdkbuild.runtime's ~16 MiB (its
+    .sdkm module imports ml_dtypes for the storage types), ncnn's ~5.5 MiB; what an app links
+    instead (the engine's library, onnxruntime's or ncnn's native library) is not a model's."""
+    import importlib
+
+    importlib.import_module({"engine": "sdkbuild.runtime", "ncnn": "ncnn"}.get(runtime_name, "onnxruntime"))
+
+
 def serve(runtime_name: str, model: str, inp: str, threads: int, lib: str, warmup: int, output: str) -> None:
     """A measuring child (python -m sdkbuild.bench serve ...): loads the model, warms up, writes
     the output to `output` and says {"ready": ...}; then answers one JSON line per command
@@ -325,6 +335,7 @@ def serve(runtime_name: str, model: str, inp: str, threads: int, lib: str, warmu
 
     with np.load(inp) as z:
         feeds = {k: z[k] for k in z.files}
+    _import_runtime(runtime_name)
     rss_before = _rss_kb()
     run = _open_runtime(runtime_name, model, feeds, threads, lib)
     out = run()
@@ -749,7 +760,7 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
         "## Details",
         "",
         "Peak RSS is the whole process (Python + runtime + model); model RSS is what loading and running the "
-        "model added. cosine = output vs onnxruntime fp32 on the same input. slow = runs slower than 1.25x "
+        "model added, once the runtime's Python module is imported (sdkbuild.runtime, onnxruntime, ncnn). cosine = output vs onnxruntime fp32 on the same input. slow = runs slower than 1.25x "
         "the minimum; vcsw = voluntary context switches per run (whole process).",
         "",
         "| model | dtype | threads | runtime | median ms | min ms | slow | vcsw | peak RSS MiB | model RSS MiB "

@@ -184,6 +184,28 @@ def test_zoo_list_longer_than_a_path_is_read_as_names(capsys) -> None:
     assert "no_such_model" in f"{e.value.code} {capsys.readouterr().err}"
 
 
+def test_model_rss_leaves_the_runtimes_python_module_out(tmp_path: Path) -> None:
+    """Model RSS is what loading and running the model adds. A 16 KB model on the engine adds
+    well under a MiB; it used to count the ~13 MiB that importing sdkbuild.runtime costs (its
+    .sdkm module imports ml_dtypes), which no SDK ships (onnxruntime's module: ~27 MiB)."""
+    from engine_helpers import dev_lib
+    from test_model_loading import add_const_model
+
+    from sdkbuild import bench, sdkm
+
+    m, c = add_const_model(4096)
+    model, inp, out = tmp_path / "addc.sdkm", tmp_path / "in.npz", tmp_path / "out.npy"
+    sdkm.write(m, model)
+    x = np.ones(4096, np.float32)
+    np.savez(inp, x=x)
+    child = bench._Child("engine", model, inp, 1, dev_lib(), 2, out)
+    assert child.error is None, child.error
+    child.batch(3, None, 0)
+    rss = child.finish()
+    np.testing.assert_array_equal(np.load(out), x + c)
+    assert 0 <= rss["model_rss_kb"] < 4 * 1024, rss
+
+
 # --------------------------------------------------------------------------- ncnn int8 as a peer
 
 BENCH = EXAMPLES.parent.parent / "bench"

@@ -4,6 +4,7 @@ place and copies an unaligned one; sdk_model_load_memory always copies."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -88,8 +89,8 @@ def test_in_place_keeps_the_buffer_alive_and_checks_it():
 
 
 def test_mapping_keeps_the_weights_out_of_private_memory(tmp_path):
-    """32 MB of weights: loading the file adds file-backed pages (clean, droppable, shared),
-    not anonymous memory; the copying load adds the whole file to private memory."""
+    """32 MB of weights: loading the file adds no anonymous memory and running it file-backed
+    pages (clean, droppable, shared); the copying load adds the whole file to private memory."""
     n = 8 * 1024 * 1024
     m, _ = add_const_model(n)
     path = tmp_path / "big.sdkm"
@@ -98,7 +99,11 @@ def test_mapping_keeps_the_weights_out_of_private_memory(tmp_path):
     anon0 = _status_kb("RssAnon")
     mapped = e.load(path)
     anon_mapped = _status_kb("RssAnon") - anon0
-    file_mapped = _status_kb("RssFile")
+    x = np.zeros(n, np.float32)
+    with mapped.session() as s:
+        file0 = _status_kb("RssFile")
+        s.run({"x": x})  # the Add reads its constant in place: the file's pages come back
+        file_mapped = _status_kb("RssFile") - file0
     mapped.close()
     data = path.read_bytes()
     anon1 = _status_kb("RssAnon")
@@ -108,6 +113,53 @@ def test_mapping_keeps_the_weights_out_of_private_memory(tmp_path):
     assert anon_mapped < 4 * 1024, anon_mapped  # KB: the planner's tables, not the weights
     assert anon_copied > 30 * 1024, anon_copied
     assert file_mapped > 30 * 1024
+
+
+def _mapped_rss_kb(path: Path) -> int:
+    """The resident KB of this process's mappings of `path` (/proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"[0-9a-f]+-[0-9a-f]+ ", line):
+            inside = line.endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_mapped_file_pages_leave_the_process_once_loaded(tmp_path):
+    """The CRC check reads every page of a mapped file and Gemm's prepare packs its constant B
+    into model memory: once loaded, the file is mapped again over itself, so the process holds
+    none of it, and a run brings back only what it reads in place (the Add's constant), never
+    the packed B's source (int8 models held all their weights twice: packed and mapped)."""
+    rows, k, n = 8, 2048, 2048
+    rng = np.random.default_rng(7)
+    b = rng.standard_normal((k, n)).astype(np.float32)  # 16 MiB, packed at load
+    c = rng.standard_normal((rows, n)).astype(np.float32)  # 32 KiB, read in place by Add
+    m = sdkm.Model(name="gemm_add")
+    x = m.add_tensor(sdkm.Tensor("x", 1, (rows, k)))
+    tb = m.add_tensor(sdkm.Tensor("b", 1, (k, n), data=b))
+    y = m.add_tensor(sdkm.Tensor("y", 1, (rows, n)))
+    tc = m.add_tensor(sdkm.Tensor("c", 1, (rows, n), data=c))
+    z = m.add_tensor(sdkm.Tensor("z", 1, (rows, n)))
+    m.inputs, m.outputs = [x], [z]
+    m.nodes = [sdkm.Node("Gemm", "gemm", [x, tb], [y]), sdkm.Node("Add", "add", [y, tc], [z])]
+    path = tmp_path / "gemm_add.sdkm"
+    sdkm.write(m, path)
+    xv = rng.standard_normal((rows, k)).astype(np.float32)
+    e = engine()
+    with e.load(path) as model:
+        assert model.memory_info().packed_weights_bytes >= b.nbytes  # B was copied at load
+        # Reading a name faults in a page, or a whole 2 MiB folio where the file system's page
+        # cache has large folios (mapped as one PMD): at most a few of those, not B's 16 MiB.
+        half_b_kb = b.nbytes // 1024 // 2
+        assert _mapped_rss_kb(path) < half_b_kb, _mapped_rss_kb(path)  # was the whole file
+        with model.session() as s:
+            out = s.run({"x": xv})["z"]
+        assert str(path) in Path("/proc/self/maps").read_text()
+        assert _mapped_rss_kb(path) < half_b_kb, _mapped_rss_kb(path)
+    with e.load(path.read_bytes()) as copied, copied.session() as s:  # the same result from a copy
+        np.testing.assert_array_equal(s.run({"x": xv})["z"], out)
+    np.testing.assert_allclose(out, xv.astype(np.float64) @ b + c, rtol=1e-4, atol=1e-3)
 
 
 def test_in_place_limit_counts_what_the_model_allocates_not_the_callers_buffer():

@@ -156,6 +156,7 @@ sdk_status load(const void* src, size_t size, const sdk_model_options* options, 
     const char* path = static_cast<const char*>(src);
     uint8_t* bytes;
     sdk::Backing backing = sdk::Backing::kHeap;
+    int fd = -1;  // the model file: open until the model is loaded (see the remap below)
     if (id != kLoadFile) {
         if (!src && size) return null_arg(fn, "data");
         // In place (the caller's bytes, not charged: they are its own, e.g. a mapping) only when
@@ -170,7 +171,7 @@ sdk_status load(const void* src, size_t size, const sdk_model_options* options, 
     } else {
         if (!path) return null_arg(fn, "path");
         // open/fstat/mmap (or read)/close: no stdio
-        const int fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) return set_error(SDK_ERR_IO, "cannot open model file '%s'", path);
         const int64_t fsize = regular_file_size(fd);
         size = static_cast<size_t>(fsize);
@@ -194,14 +195,32 @@ sdk_status load(const void* src, size_t size, const sdk_model_options* options, 
             if (r <= 0) st = set_error(SDK_ERR_IO, "cannot read model file '%s'", path);
             else got += static_cast<size_t>(r);
         }
-        close(fd);  // a mapping stays valid after close
         if (st != SDK_OK) {
+            close(fd);
             sdk::release_bytes(bytes, size, backing);
             return st;
         }
     }
-    const sdk_status st = sdk::load_model(bytes, size, backing, reinterpret_cast<sdk::Model**>(out_model), limit);
-    if (st != SDK_OK && id == kLoadFile) sdk::prefix_error("%s: ", path);  // (load_model took the bytes over)
+    sdk_status st = sdk::load_model(bytes, size, backing, reinterpret_cast<sdk::Model**>(out_model), limit);
+    if (id == kLoadFile) {
+#if SDK_FEATURE_OPS  // (an engine without ops prepares nothing: it has no pages to give back)
+        // The CRC check read every page of the mapped file and the ops read what they pack,
+        // so the whole file is resident now. The same file mapped again over the same range
+        // (MAP_FIXED; mmap, not madvise: no further import) has no page in the process: runs
+        // fault back in, from the page cache, only the weights they use in place; the sources
+        // of packed copies (all int8 conv/gemm weights) and the tables stay out of the app's
+        // RSS. A failed remap may leave a hole where the file was: the model is freed and
+        // the load fails, rather than read it.
+        if (st == SDK_OK && backing == sdk::Backing::kMapped &&
+            mmap(bytes, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+            sdk::free_model(reinterpret_cast<sdk::Model*>(*out_model));
+            *out_model = nullptr;
+            st = set_error(SDK_ERR_OUT_OF_MEMORY, "out of memory loading the model");  // (the loader's string)
+        }
+#endif
+        close(fd);  // a mapping stays valid after close
+        if (st != SDK_OK) sdk::prefix_error("%s: ", path);  // (load_model took the bytes over)
+    }
     return st;
 }
 

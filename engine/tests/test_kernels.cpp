@@ -1468,10 +1468,42 @@ static void check_spmm(const char* name, void (*set_enabled)(int)) {
 static void spmm_ref_tier(int) {}
 #endif
 
+namespace sdk {
+uint32_t crc32_update_fast(uint32_t crc, const uint8_t* p, size_t n);  // kernels/ref/common.cpp
+}
+
+// The loader's fast CRC-32 (CRC32X/CRC32W steps of 32 bytes where the CPU has them, else
+// slicing by 4) against the bitwise definition, for every length around its step sizes and
+// every start alignment (the word-aligned step and the unaligned fallback), and across calls.
+static void check_crc32() {
+    std::mt19937 rng(11);
+    std::vector<uint8_t> buf(4096 + 8);
+    for (auto& b : buf) b = static_cast<uint8_t>(rng());
+    auto bitwise = [](uint32_t crc, const uint8_t* p, size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+            crc ^= p[i];
+            for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
+        }
+        return crc;
+    };
+    int bad = 0;
+    for (size_t off = 0; off < 8; ++off)
+        for (size_t n = 0; n <= 200; ++n)
+            bad += sdk::crc32_update_fast(0xFFFFFFFFu, buf.data() + off, n) != bitwise(0xFFFFFFFFu, buf.data() + off, n);
+    const uint32_t whole = bitwise(0xFFFFFFFFu, buf.data(), 4096);
+    bad += sdk::crc32_update_fast(0xFFFFFFFFu, buf.data(), 4096) != whole;
+    bad += sdk::crc32_update_fast(sdk::crc32_update_fast(0xFFFFFFFFu, buf.data(), 1000), buf.data() + 1000, 3096) != whole;
+    CHECK(bad == 0, "crc32_update_fast differs from the bitwise CRC-32 in %d cases", bad);
+    CHECK((sdk::crc32_update_fast(0xFFFFFFFFu, reinterpret_cast<const uint8_t*>("123456789"), 9) ^ 0xFFFFFFFFu) ==
+              0xCBF43926u, "crc32_update_fast(\"123456789\") is not the CRC-32 check value");
+    printf("crc32 fast path: checked against the bitwise CRC-32\n");
+}
+
 int main(int argc, char** argv) {
     std::vector<std::string> required;
     for (int i = 1; i + 1 < argc; i += 2)
         if (strcmp(argv[i], "--require") == 0) required.push_back(argv[i + 1]);
+    check_crc32();
 #if SDK_FEATURE_INT8
     check_requant();
     check_gemm_kernel("ref", sdk::s8::gemm_ref);

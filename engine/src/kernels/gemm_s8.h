@@ -80,6 +80,9 @@ RequantRow requant_row_kernel();  // same choice rules as gemm_kernel()
 // One element (the shared epilogue); every kernel's tails use it.
 static inline int8_t gemm_out(const Gemm& g, int32_t m, int32_t acc);
 
+// The sum of n int8 values (the folded bias's sum of a weight row).
+int32_t sum_s8(const int8_t* w, int32_t n);
+
 // Packs w (rows of k int8, row stride k) into [M][kp] with zero padding and computes the
 // folded bias. bias_in may be nullptr.
 void gemm_pack(const int8_t* w, int32_t M, int32_t k, int32_t kp, const int32_t* bias_in, int32_t x_zp,

@@ -592,11 +592,8 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
         d->kp = s8::round_up_k(d->kg);  // (run()'s work estimates)
         int32_t* wpl = static_cast<int32_t*>(ctx.alloc(sizeof(int32_t) * (size_t)g.OC * kgr));
         if (!wpl) return SDK_ERR_OUT_OF_MEMORY;
-        for (int oc = 0; oc < g.OC; ++oc) {  // the folded bias, as gemm_pack computes it
-            int32_t sum = 0;
-            for (int32_t i = 0; i < d->kg; ++i) sum += wdata[(int64_t)oc * d->kg + i];
-            d->bias[oc] = (bdata ? bdata[oc] : 0) - xz * sum;
-        }
+        for (int oc = 0; oc < g.OC; ++oc)  // the folded bias, as gemm_pack computes it
+            d->bias[oc] = (bdata ? bdata[oc] : 0) - xz * s8::sum_s8(wdata + (int64_t)oc * d->kg, d->kg);
         s8::pl_pack_weights(d->pl, wdata, g.OC, d->kg, d->bias, wpl, d->bias);
         d->plg = s8::PlGemm{kgr, wpl, d->bias, d->mult, d->shift, d->out_zp, d->act_min, d->act_max};
         int32_t tile = (32 * 1024 / (kgr * 4 * s8::kPlNR)) * s8::kPlNR;
