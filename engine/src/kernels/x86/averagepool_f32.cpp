@@ -21,13 +21,7 @@ namespace {
 
 #define SDK_AVGPOOL_HOT SDK_HOT_TARGET("avx2,fma")
 
-// 8 even (E = 0) or odd (E = 1) floats of s[0..15].
-template <int E>
-SDK_AVGPOOL_HOT inline __m256 deinterleave(const float* s) {
-    const __m256 a = _mm256_loadu_ps(s), b = _mm256_loadu_ps(s + 8);
-    const __m256 x = _mm256_shuffle_ps(a, b, E ? _MM_SHUFFLE(3, 1, 3, 1) : _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(x), _MM_SHUFFLE(3, 1, 2, 0)));
-}
+using pool_edge::deinterleave;
 
 // U vectors of 8 outputs from column ow on, divided by cnt.
 template <int U>

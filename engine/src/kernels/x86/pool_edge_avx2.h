@@ -28,6 +28,19 @@ SDK_POOL_EDGE_HOT inline __m256i lanes_in(int base, int step, int n) {
                             _mm256_cmpgt_epi32(_mm256_set1_epi32(n), idx));
 }
 
+// The even (E = 0) or odd (E = 1) lanes of a:b (16 consecutive floats) as 8 floats in order.
+template <int E>
+SDK_POOL_EDGE_HOT inline __m256 even_odd(__m256 a, __m256 b) {
+    const __m256 x = _mm256_shuffle_ps(a, b, E ? _MM_SHUFFLE(3, 1, 3, 1) : _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(x), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+// 8 even (E = 0) or odd (E = 1) floats of s[0..15]: the stride-2 columns of the block kernels.
+template <int E>
+SDK_POOL_EDGE_HOT inline __m256 deinterleave(const float* s) {
+    return even_odd<E>(_mm256_loadu_ps(s), _mm256_loadu_ps(s + 8));
+}
+
 // Tap kw of row r for the 8 outputs ow..ow+7 (input columns (ow + l) * sw - pl + kw * dw):
 // in-row values, `fill` elsewhere. sw is 1 or 2.
 SDK_POOL_EDGE_HOT inline __m256 tap(const PoolParams& p, const float* r, int ow, int kw, __m256 fill) {
@@ -40,8 +53,7 @@ SDK_POOL_EDGE_HOT inline __m256 tap(const PoolParams& p, const float* r, int ow,
     const __m256i m0 = lanes_in(c0, 1, p.W), m1 = lanes_in(c0 + 8, 1, p.W);
     const __m256 a = _mm256_blendv_ps(fill, _mm256_maskload_ps(r + c0, m0), _mm256_castsi256_ps(m0));
     const __m256 b = _mm256_blendv_ps(fill, _mm256_maskload_ps(r + c0 + 8, m1), _mm256_castsi256_ps(m1));
-    const __m256 x = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(x), _MM_SHUFFLE(3, 1, 2, 0)));
+    return even_odd<0>(a, b);
 }
 
 // MaxPool: the ref's max (x > m ? x : m: a NaN never wins; no valid tap: -inf).
