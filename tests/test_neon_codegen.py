@@ -39,7 +39,8 @@ def test_neon_kernels_use_the_compare_helpers() -> None:
     assert not bad, "use neon_cgt/neon_clt (kernels/neon/cmp_neon.h) or a sign-bit XOR on ARM:\n" + "\n".join(bad)
 
 
-def _vcmpe_per_function(obj: Path) -> dict[str, int]:
+def _count_per_function(obj: Path, pattern: str) -> dict[str, int]:
+    """Lines of an ARMv7 object's disassembly matching `pattern`, per function."""
     dis = subprocess.run(["arm-linux-gnueabihf-objdump", "-d", "-C", str(obj)], capture_output=True, text=True,
                          check=True).stdout
     counts: dict[str, int] = {}
@@ -49,9 +50,13 @@ def _vcmpe_per_function(obj: Path) -> dict[str, int]:
         if m:
             fn = m.group(1)
             counts.setdefault(fn, 0)
-        elif "\tvcmpe." in line:
+        elif re.search(pattern, line):
             counts[fn] += 1
     return counts
+
+
+def _vcmpe_per_function(obj: Path) -> dict[str, int]:
+    return _count_per_function(obj, r"\tvcmpe\.")
 
 
 @needs_cross
@@ -83,18 +88,7 @@ def test_armv7_compare_helper_is_one_instruction(tmp_path: Path) -> None:
 
 def _scalar_vfp_per_function(obj: Path) -> dict[str, int]:
     """Scalar VFP float arithmetic (an s-register destination) per function of an ARMv7 object."""
-    dis = subprocess.run(["arm-linux-gnueabihf-objdump", "-d", "-C", str(obj)], capture_output=True, text=True,
-                         check=True).stdout
-    counts: dict[str, int] = {}
-    fn = "?"
-    for line in dis.splitlines():
-        m = re.match(r"^[0-9a-f]+ <(.*)>:$", line)
-        if m:
-            fn = m.group(1)
-            counts.setdefault(fn, 0)
-        elif re.search(r"\tv(add|sub|mul|mla|mls|nmul|fma|fms|div)\.f32\ts\d", line):
-            counts[fn] += 1
-    return counts
+    return _count_per_function(obj, r"\tv(add|sub|mul|mla|mls|nmul|fma|fms|div)\.f32\ts\d")
 
 
 @needs_cross
