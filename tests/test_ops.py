@@ -354,12 +354,15 @@ def test_softmax(engine: runtime.Engine, shape: tuple, axis: int) -> None:
     ([(1, 4), (3, 4)], 0),
     ([(2, 3, 1, 2, 1, 2)] * 4, 3),
     ([(5,)], 0),
+    # large enough to split over 2 threads in 4 KB output blocks that cut across the chunks
+    ([(2, 20, 30, 33), (2, 7, 30, 33), (2, 13, 30, 33)], 1),
+    ([(1, 8, 100, 50), (1, 8, 3, 50)], 2),
 ])
 def test_concat(engine: runtime.Engine, shapes: list, axis: int) -> None:
     rng = np.random.default_rng(len(shapes))
     ins = [(f"x{i}", rand(rng, *s), bool(i % 2)) for i, s in enumerate(shapes)]
     check(engine, Case("Concat", ins, {"axis": [axis]}),
-          [helper.make_node("Concat", [i[0] for i in ins], ["y0"], axis=axis)])
+          [helper.make_node("Concat", [i[0] for i in ins], ["y0"], axis=axis)], threads=(1, 2))
 
 
 @pytest.mark.parametrize("shape,perm", [
