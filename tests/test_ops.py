@@ -459,6 +459,34 @@ def test_converter_path(engine: runtime.Engine) -> None:
     assert_close(got.reshape(ref.shape), ref)
 
 
+def test_small_ops_split_over_threads_exactly(engine: runtime.Engine) -> None:
+    """A squeeze-excitation tail at 7x7 (GlobalAveragePool, Sigmoid, the channel-scale
+    Mul, a residual Add, Concat, HardSwish), each big enough to split over 2 threads: the
+    2-thread outputs are bit-identical to the 1-thread ones (and close to onnxruntime's)."""
+    from sdkbuild.convert import convert_model
+
+    rng = np.random.default_rng(12)
+    x = rand(rng, 1, 400, 7, 7) * 3
+    nodes = [
+        helper.make_node("GlobalAveragePool", ["x"], ["g"]),
+        helper.make_node("Sigmoid", ["g"], ["s"]),
+        helper.make_node("Mul", ["x", "s"], ["m"]),
+        helper.make_node("Add", ["m", "x"], ["a"]),
+        helper.make_node("Concat", ["a", "x"], ["c"], axis=1),
+        helper.make_node("HardSwish", ["c"], ["y0"]),
+    ]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                          [helper.make_tensor_value_info("y0", TensorProto.FLOAT, None)])
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    ref = ort_run(proto, {"x": x})[0]
+    m = convert_model(proto)
+    assert {"GlobalAveragePool", "Mul", "Concat"} <= {n.op for n in m.nodes}
+    one = engine_run(engine, m, {"x": x}, threads=1)[0]
+    assert_close(one, ref)
+    for _ in range(3):
+        np.testing.assert_array_equal(engine_run(engine, m, {"x": x}, threads=2)[0], one)
+
+
 @pytest.mark.parametrize("producer", ["Conv", "Add"])
 def test_silu_fused_into_producer(engine: runtime.Engine, producer: str) -> None:
     """x * Sigmoid(x) after a Conv (EfficientNet's SiLU) or an Add becomes the producer's
