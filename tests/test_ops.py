@@ -185,6 +185,30 @@ def test_conv(engine: runtime.Engine, spec: tuple) -> None:
     check(engine, case, ref_nodes, threads=(1, 2), extra_inputs=extra)
 
 
+@pytest.mark.parametrize("c,hw,oc,k,s", [
+    (64, 56, 64, 1, 1),  # 13 tiles of up to 256 pixels: 14 at 2 threads (7 each)
+    (480, 14, 80, 1, 1),  # 4 tiles of 3 + 3 + 3 + 4 panels
+    (256, 28, 128, 1, 1),  # 7 tiles: 8 at 2 threads, 9 at 3
+    (64, 56, 64, 3, 2),  # im2col in K chunks, 7 tiles of 28x28
+])
+def test_conv_tiles_split_exactly(engine: runtime.Engine, c: int, hw: int, oc: int, k: int, s: int) -> None:
+    """Dense convs whose pixel tiles are re-cut for the thread count (tiles in equal shares of
+    GEMM panels, as many as divide among the threads): the outputs at 2 and 3 threads are the
+    1-thread outputs bit for bit, and match onnxruntime."""
+    rng = np.random.default_rng(c + hw + k)
+    x, wt, b = rand(rng, 1, c, hw, hw), rand(rng, oc, c, k, k) * 0.2, rand(rng, oc)
+    pads = [k // 2] * 4
+    ins = [("x", x, False), ("w", wt, True), ("b", b, True)]
+    case = Case("Conv", ins, {"strides": [s, s], "pads": pads, "activation": [1]})
+    ref_nodes = [helper.make_node("Conv", ["x", "w", "b"], ["pre"], strides=[s, s], pads=pads),
+                 helper.make_node("Relu", ["pre"], ["y0"])]
+    ref = check(engine, case, ref_nodes)
+    model = case.sdkm_model([r.shape for r in ref])
+    one = engine_run(engine, model, case.feeds(), 1)[0]
+    for t in (2, 3):
+        np.testing.assert_array_equal(engine_run(engine, model, case.feeds(), t)[0], one)
+
+
 def test_conv_mobilenet_sized(engine: runtime.Engine) -> None:
     """A MobileNetV2-sized stride-2 stem and an expanded depthwise block at 112x112."""
     rng = np.random.default_rng(7)
