@@ -53,6 +53,7 @@ CASES = [
     (7, 13, 5, 7, 1, 1, [0, 0, 0, 0], 1, 1),  # odd K, rows not a multiple of 4, 35 pixels (tail panel)
     (24, 40, 7, 7, 1, 1, [0, 0, 0, 0], 1, 2),  # 49 pixels, Relu6
     (480, 20, 3, 5, 1, 1, [0, 0, 0, 0], 1, 0),  # long K: tiles of few panels
+    (64, 21, 10, 10, 3, 1, [1, 1, 1, 1], 1, 1),  # K = 576: ZMM tiles of 4 panels, then 3 (the last partial)
     (3, 16, 23, 21, 3, 2, [1, 1, 1, 1], 1, 2),  # the stem: im2col, K = 27
     (3, 8, 9, 70, 3, 2, [1, 1, 1, 1], 1, 0),  # stem-like, 35 wide: vector stride-2 im2col rows
     (8, 12, 9, 10, 3, 1, [0, 1, 2, 0], 2, 0),  # groups, asymmetric pads

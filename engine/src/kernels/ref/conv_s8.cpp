@@ -598,6 +598,11 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
         d->plg = s8::PlGemm{kgr, wpl, d->bias, d->mult, d->shift, d->out_zp, d->act_min, d->act_max};
         int32_t tile = (32 * 1024 / (kgr * 4 * s8::kPlNR)) * s8::kPlNR;
         tile = tile < s8::kPlNR ? s8::kPlNR : (tile > 256 ? 256 : tile);
+        if (d->pl == s8::kPlVnni && s8::pl_zmm()) {  // the ZMM rows: whole steps of 4 panels (64 pixels)
+            constexpr int32_t step = 4 * s8::kPlNR;
+            tile = tile < step ? step : (tile + step - 1) / step * step;
+            if (tile > 256) tile = 256;
+        }
         d->tile = tile > pixels ? pixels : tile;
         ctx.request_scratch((size_t)kMaxSlots * pl_slot_bytes(*d));
         return SDK_OK;

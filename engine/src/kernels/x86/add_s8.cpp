@@ -4,13 +4,14 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 
 #include "kernels/x86/requant_s8_avx2.h"
 
 namespace sdk {
 namespace s8 {
 
-__attribute__((target("avx2"))) int64_t add_s8_avx2(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* y,
+SDK_HOT_TARGET("avx2") int64_t add_s8_avx2(const AddParams& p, const int8_t* a, const int8_t* b, int8_t* y,
                                                     int64_t n) {
     // plain mbqm (saturating, no zero point): clamps at the int32 limits
     const avx2::Rq qa = avx2::rq_make(p.ma_mult, p.ma_shift, 0, INT32_MIN, INT32_MAX);

@@ -11,6 +11,7 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 
 #include "kernels/gemm_s8.h"
 #include "kernels/x86/requant_s8_avx2.h"
@@ -87,7 +88,7 @@ __attribute__((target("avx2"), always_inline)) inline __m128i row16(const int8_t
     return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
 }
 
-__attribute__((target("avx2"))) void pack_avx2(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
+SDK_HOT_TARGET("avx2") void pack_avx2(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
                                                int16_t* panels) {
     const int32_t k2 = (K + 1) / 2;
     for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
@@ -103,7 +104,7 @@ __attribute__((target("avx2"))) void pack_avx2(const int8_t* rows, int64_t strid
     }
 }
 
-__attribute__((target("avx2"))) void pack_vnni(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
+SDK_HOT_TARGET("avx2") void pack_vnni(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
                                                uint8_t* panels) {
     const int32_t k4 = (K + 3) / 4;
     const __m128i flip = _mm_set1_epi8((char)0x80);  // x + 128 as unsigned bytes
@@ -155,7 +156,7 @@ __attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q,
 // the rows' biases, out = the sums (row r: acc[2r], acc[2r + 1]). One group of K per
 // step: MAC(acc, x, w) is VPMADDWD + VPADDD (pairs) or VPDPBUSD (quads).
 #define SDK_PL_TILES(NAME, TARGET, MAC)                                                                               \
-    __attribute__((target(TARGET), noinline)) void NAME##_tile4(const int32_t* w0, int32_t kg, const int8_t* P,        \
+    SDK_HOT_TARGET(TARGET) __attribute__((noinline)) void NAME##_tile4(const int32_t* w0, int32_t kg, const int8_t* P,        \
                                                                 __m256i* acc) {                                         \
         const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;                                                     \
         __m256i c00 = acc[0], c01 = c00, c10 = acc[1], c11 = c10, c20 = acc[2], c21 = c20, c30 = acc[3], c31 = c30;     \
@@ -178,7 +179,7 @@ __attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q,
         acc[0] = c00, acc[1] = c01, acc[2] = c10, acc[3] = c11;                                                        \
         acc[4] = c20, acc[5] = c21, acc[6] = c30, acc[7] = c31;                                                        \
     }                                                                                                                  \
-    __attribute__((target(TARGET), noinline)) void NAME##_tile1(const int32_t* w0, int32_t kg, const int8_t* P,        \
+    SDK_HOT_TARGET(TARGET) __attribute__((noinline)) void NAME##_tile1(const int32_t* w0, int32_t kg, const int8_t* P,        \
                                                                 __m256i* acc) {                                         \
         __m256i c00 = acc[0], c01 = c00;                                                                               \
         for (int32_t k = 0; k < kg; ++k, P += 4 * kPlNR) {                                                             \
@@ -200,7 +201,7 @@ SDK_PL_TILES(vnni, "avx2,avx512vnni,avx512vl,avx512bw", SDK_MAC_VNNI)
 // VNNI, rows [m, m + 4 * blocks): the k loop and the epilogue in one function. With
 // AVX512VL the compiler has 32 YMM registers, so (unlike the AVX2 tiles) nothing spills
 // and the accumulators never go through memory.
-__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(const PlGemm& g, const int8_t* panels,
+SDK_HOT_TARGET("avx2,avx512vnni,avx512vl,avx512bw") void vnni_rows4(const PlGemm& g, const int8_t* panels,
                                                                     int32_t pixels, int32_t m, int32_t blocks,
                                                                     int8_t* y, int64_t ys_m) {
     const int32_t kg = g.kg;
@@ -249,20 +250,39 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(con
 
 // The same rows on ZMM registers: one 64-byte load holds a K quad of all 16 pixels of a
 // panel (the low half is the YMM tiles' x0, the high half x1), so one VPDPBUSD does what
-// two did; two panels (32 pixels) per step when there are, so that the 4 weight broadcasts
-// feed 8 multiply-adds of 64 bytes. The epilogue splits each accumulator back into the
+// two did; four panels (64 pixels) per step when there are, so that the 4 weight
+// broadcasts feed 16 multiply-adds of 64 bytes (the tile size, conv_s8_prepare, gives the
+// ZMM rows tiles of 4 panels). The epilogue splits each accumulator back into the
 // YMM halves and requantizes them as above: bit-exact with vnni_rows4.
 // (GCC 12 warns about its own AVX-512 intrinsics' undefined merge operands: not ours.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) inline void vnni512_store4(
+// avx2::rq8v's fast path on 16 lanes at once (the same operations, so the same result):
+// half the epilogue's instructions, which is most of the work when K is short.
+__attribute__((target("avx2,avx512f"), always_inline)) inline __m512i rq16v(__m512i acc, const Rq& q) {
+    const __m512i mult = _mm512_broadcast_i64x4(q.mult), rnd = _mm512_broadcast_i64x4(q.rnd);
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, mult), rnd);
+    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), mult), rnd);
+    pe = _mm512_sll_epi64(pe, q.lsh);
+    po = _mm512_sll_epi64(po, q.lsh);
+    return _mm512_sra_epi32(_mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 32), po), q.rsh);
+}
+
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"), always_inline)) inline __m128i vnni512_rq(
+    __m512i c, const Rq& q) {
+    if (q.fast) {
+        const __m512i v = rq16v(c, q);
+        return avx2::pack16_clamp(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1), q);
+    }
+    return avx2::pack16_clamp(avx2::rq8v(_mm512_castsi512_si256(c), q), avx2::rq8v(_mm512_extracti64x4_epi64(c, 1), q),
+                              q);
+}
+
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"), always_inline)) inline void vnni512_store4(
     const Rq* q, __m512i c0, __m512i c1, __m512i c2, __m512i c3, int8_t* yp, int64_t ys_m, int32_t n) {
     const __mmask16 mask = (__mmask16)((1u << n) - 1);  // n <= 16
-#define SDK_ST(r, c)                                                                                          \
-    _mm_mask_storeu_epi8(yp + (r) * ys_m, mask,                                                               \
-                         avx2::pack16_clamp(avx2::rq8v(_mm512_castsi512_si256(c), q[r]),                      \
-                                            avx2::rq8v(_mm512_extracti64x4_epi64(c, 1), q[r]), q[r]));
+#define SDK_ST(r, c) _mm_mask_storeu_epi8(yp + (r) * ys_m, mask, vnni512_rq(c, q[r]));
     SDK_ST(0, c0)
     SDK_ST(1, c1)
     SDK_ST(2, c2)
@@ -270,53 +290,73 @@ __attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) inline void
 #undef SDK_ST
 }
 
-__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) void vnni512_rows4(
+// P panels (16 * P pixels, the last panel maybe partial: n pixels) of rows [m, m + 4):
+// 4 * P accumulators. VPDPBUSD has a latency of ~5 cycles and two issue ports, so a
+// chain per accumulator needs ~10 in flight: P = 4 (16 accumulators, 4 panel loads and
+// 4 weight broadcasts per 16 multiply-adds) keeps both ports busy; P = 1 or 2 (the
+// tile tails) waits on the chains.
+// (Out of line: inlined into the row loop, GCC kept the requant constants in registers and
+// spilled an accumulator.)
+template <int P>
+SDK_HOT_TARGET("avx2,avx512f,avx512vnni,avx512vl,avx512bw") __attribute__((noinline)) void vnni512_block(
+    const int32_t* w0, int32_t kg, const int8_t* P0, int64_t pstride, const Rq* q, const int32_t* bias, int8_t* yp,
+    int64_t ys_m, int32_t n) {
+    const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;
+    __m512i c[4][P];
+#pragma GCC unroll 4
+    for (int j = 0; j < P; ++j) {
+        c[0][j] = _mm512_set1_epi32(bias[0]);
+        c[1][j] = _mm512_set1_epi32(bias[1]);
+        c[2][j] = _mm512_set1_epi32(bias[2]);
+        c[3][j] = _mm512_set1_epi32(bias[3]);
+    }
+    for (int32_t k = 0; k < kg; ++k) {
+        __m512i x[P];
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) x[j] = _mm512_loadu_si512(P0 + j * pstride + 64 * k);
+        __m512i w = _mm512_set1_epi32(w0[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[0][j] = _mm512_dpbusd_epi32(c[0][j], x[j], w);
+        w = _mm512_set1_epi32(w1[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[1][j] = _mm512_dpbusd_epi32(c[1][j], x[j], w);
+        w = _mm512_set1_epi32(w2[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[2][j] = _mm512_dpbusd_epi32(c[2][j], x[j], w);
+        w = _mm512_set1_epi32(w3[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[3][j] = _mm512_dpbusd_epi32(c[3][j], x[j], w);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < P; ++j)
+        vnni512_store4(q, c[0][j], c[1][j], c[2][j], c[3][j], yp + j * kPlNR, ys_m, j == P - 1 ? n : kPlNR);
+}
+
+SDK_HOT_TARGET("avx2,avx512f,avx512vnni,avx512vl,avx512bw") void vnni512_rows4(
     const PlGemm& g, const int8_t* panels, int32_t pixels, int32_t m, int32_t blocks, int8_t* y, int64_t ys_m) {
     const int32_t kg = g.kg;
     const int64_t pstride = (int64_t)kg * 4 * kPlNR;
+    const int32_t npan = (pixels + kPlNR - 1) / kPlNR;
     for (; blocks > 0; --blocks, m += 4) {
         Rq q[4];
         for (int r = 0; r < 4; ++r) q[r] = rq_make(g.mult[m + r], g.shift[m + r], g.out_zp, g.act_min, g.act_max);
-        const __m512i b0 = _mm512_set1_epi32(g.bias[m]), b1 = _mm512_set1_epi32(g.bias[m + 1]);
-        const __m512i b2 = _mm512_set1_epi32(g.bias[m + 2]), b3 = _mm512_set1_epi32(g.bias[m + 3]);
         const int32_t* w0 = g.w + (int64_t)m * kg;
-        const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;
-        int32_t p0 = 0;
-        for (; p0 + kPlNR < pixels; p0 += 2 * kPlNR) {  // two panels, the second maybe partial
-            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
-            const int8_t* Q = P + pstride;
-            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3, e0 = b0, e1 = b1, e2 = b2, e3 = b3;
-            for (int32_t k = 0; k < kg; ++k) {
-                const __m512i x = _mm512_loadu_si512(P + 64 * k), z = _mm512_loadu_si512(Q + 64 * k);
-                __m512i w = _mm512_set1_epi32(w0[k]);
-                c0 = _mm512_dpbusd_epi32(c0, x, w);
-                e0 = _mm512_dpbusd_epi32(e0, z, w);
-                w = _mm512_set1_epi32(w1[k]);
-                c1 = _mm512_dpbusd_epi32(c1, x, w);
-                e1 = _mm512_dpbusd_epi32(e1, z, w);
-                w = _mm512_set1_epi32(w2[k]);
-                c2 = _mm512_dpbusd_epi32(c2, x, w);
-                e2 = _mm512_dpbusd_epi32(e2, z, w);
-                w = _mm512_set1_epi32(w3[k]);
-                c3 = _mm512_dpbusd_epi32(c3, x, w);
-                e3 = _mm512_dpbusd_epi32(e3, z, w);
-            }
+        for (int32_t pan = 0; pan < npan;) {  // 4 panels at a time, then the 1-3 left
+            const int32_t np = npan - pan >= 4 ? 4 : npan - pan;
+            const int32_t p0 = pan * kPlNR;
+            const int32_t last = p0 + (np - 1) * kPlNR;
+            const int32_t n = pixels - last < kPlNR ? pixels - last : kPlNR;
+            const int8_t* P0 = panels + (int64_t)pan * pstride;
             int8_t* yp = y + (int64_t)m * ys_m + p0;
-            vnni512_store4(q, c0, c1, c2, c3, yp, ys_m, kPlNR);
-            const int32_t n = pixels - p0 - kPlNR < kPlNR ? pixels - p0 - kPlNR : kPlNR;
-            vnni512_store4(q, e0, e1, e2, e3, yp + kPlNR, ys_m, n);
-        }
-        if (p0 < pixels) {  // one panel left
-            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
-            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3;
-            for (int32_t k = 0; k < kg; ++k) {
-                const __m512i x = _mm512_loadu_si512(P + 64 * k);
-                c0 = _mm512_dpbusd_epi32(c0, x, _mm512_set1_epi32(w0[k]));
-                c1 = _mm512_dpbusd_epi32(c1, x, _mm512_set1_epi32(w1[k]));
-                c2 = _mm512_dpbusd_epi32(c2, x, _mm512_set1_epi32(w2[k]));
-                c3 = _mm512_dpbusd_epi32(c3, x, _mm512_set1_epi32(w3[k]));
-            }
-            vnni512_store4(q, c0, c1, c2, c3, y + (int64_t)m * ys_m + p0, ys_m, pixels - p0);
+            if (np == 4)
+                vnni512_block<4>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            else if (np == 3)
+                vnni512_block<3>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            else if (np == 2)
+                vnni512_block<2>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            else
+                vnni512_block<1>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            pan += np;
         }
     }
 }
@@ -325,7 +365,7 @@ __attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) void vnni51
 
 }  // namespace
 
-__attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
+SDK_HOT_TARGET("avx2") void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
                                               int32_t m1, int8_t* y, int64_t ys_m) {
     const int32_t kg = g.kg;
     const int64_t pstride = (int64_t)kg * 4 * kPlNR;  // bytes per panel
@@ -356,7 +396,7 @@ __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const vo
     }
 }
 
-__attribute__((target("avx2"))) int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end,
+SDK_HOT_TARGET("avx2") int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end,
                                                        int8_t* dst) {
     const __m256i even = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10,
                                           12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
@@ -516,7 +556,7 @@ __attribute__((target("avx2"), always_inline)) inline VnniRowW vnni_row_w(const 
 // After the requant and the saturating packs, one in-lane byte shuffle (and for stride 2
 // a qword permute) puts the 32 pixels in order.
 template <int K, int S>
-__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
+SDK_HOT_TARGET("avx2,avx512vnni,avx512vl,avx512bw") void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
                                                                      const uint8_t* buf, const int8_t* w,
                                                                      int32_t bias, const Rq& q, int8_t* y) {
     VnniRowW wr[K];
@@ -561,7 +601,7 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(c
 // Stride 1, OW <= 16: output rows oh (low 128-bit lane) and oh + 1 (high lane) per block,
 // 16 pixels each, the same lane layout as dw_rows_vnni<K, 1>'s 32-pixel blocks.
 template <int K>
-__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
+SDK_HOT_TARGET("avx2,avx512vnni,avx512vl,avx512bw") void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
                                                                       const uint8_t* buf, const int8_t* w,
                                                                       int32_t bias, const Rq& q, int8_t* y) {
     VnniRowW wr[K];
@@ -610,7 +650,7 @@ void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch) {
     memset(scratch, p.vnni ? (p.x_zp ^ 0x80) : p.x_zp, dw3x3_scratch_bytes(p));
 }
 
-__attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias,
+SDK_HOT_TARGET("avx2") void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias,
                                                       int32_t mult, int32_t shift, int8_t* scratch, int8_t* y) {
     const DwLayout l = dw_layout(p);
     // the input plane at (pt, pl); the borders keep the zero point from dw3x3_init_scratch
