@@ -25,19 +25,22 @@ def engine_lib() -> Path:
     return runtime.build_dev_engine()
 
 
-def _conv_model(C: int, OC: int, H: int, W: int, k: int, stride: int, pads: list[int], group: int,  # noqa: N803
-                act: int, seed: int) -> sdkm.Model:
+def _conv_model(C: int, OC: int, H: int, W: int, k: int, stride: int | tuple[int, int], pads: list[int],  # noqa: N803
+                group: int, act: int, seed: int, dilation: int = 1) -> sdkm.Model:
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
     rng = np.random.default_rng(seed)
     m = sdkm.Model(name="conv")
     x = m.add_tensor(sdkm.Tensor("input", 1, (1, C, H, W), None))
     w = m.add_tensor(sdkm.Tensor("w", 1, (OC, C // group, k, k),
                                  rng.normal(0, 0.4, (OC, C // group, k, k)).astype(np.float32)))
     b = m.add_tensor(sdkm.Tensor("b", 1, (OC,), rng.normal(0, 0.2, OC).astype(np.float32)))
-    oh = (H + pads[0] + pads[2] - k) // stride + 1
-    ow = (W + pads[1] + pads[3] - k) // stride + 1
+    oh = (H + pads[0] + pads[2] - dilation * (k - 1) - 1) // sh + 1
+    ow = (W + pads[1] + pads[3] - dilation * (k - 1) - 1) // sw + 1
     y = m.add_tensor(sdkm.Tensor("output", 1, (1, OC, oh, ow), None))
-    attrs: dict = {"pads": pads, "strides": [stride, stride], "group": [group], "kernel_shape": [k, k],
+    attrs: dict = {"pads": pads, "strides": [sh, sw], "group": [group], "kernel_shape": [k, k],
                    "activation": [act]}
+    if dilation != 1:
+        attrs["dilations"] = [dilation, dilation]
     frozen: frozenset = frozenset()
     if act == 2:
         attrs["activation_params"] = [0.0, 6.0]
@@ -54,6 +57,12 @@ CASES = [
     (24, 40, 7, 7, 1, 1, [0, 0, 0, 0], 1, 2),  # 49 pixels, Relu6
     (480, 20, 3, 5, 1, 1, [0, 0, 0, 0], 1, 0),  # long K: tiles of few panels
     (64, 21, 10, 10, 3, 1, [1, 1, 1, 1], 1, 1),  # K = 576: ZMM tiles of 4 panels, then 3 (the last partial)
+    # the one-pass im2col from padded planes: panels over 2-4 output rows, dilation, strides
+    (16, 8, 5, 5, 3, 1, [1, 1, 1, 1], 1, 0),  # 5 wide: a panel spans 4 output rows
+    (8, 12, 13, 17, 3, 1, [2, 2, 2, 2], 1, 2, 2),  # dilation 2
+    (12, 8, 15, 19, 3, (2, 1), [1, 0, 1, 2], 1, 1),  # strides (2, 1), asymmetric pads
+    (12, 8, 15, 19, 3, (1, 2), [0, 1, 2, 1], 1, 0),  # strides (1, 2)
+    (6, 8, 16, 20, 3, 3, [1, 1, 1, 1], 1, 0),  # stride 3: the two-pass im2col
     (3, 16, 23, 21, 3, 2, [1, 1, 1, 1], 1, 2),  # the stem: im2col, K = 27
     (3, 8, 9, 70, 3, 2, [1, 1, 1, 1], 1, 0),  # stem-like, 35 wide: vector stride-2 im2col rows
     (8, 12, 9, 10, 3, 1, [0, 1, 2, 0], 2, 0),  # groups, asymmetric pads
@@ -70,13 +79,14 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"c{c[0]}-oc{c[1]}-{c[2]}x{c[3]}-k{c[4]}s{c[5]}-g{c[7]}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"c{c[0]}-oc{c[1]}-{c[2]}x{c[3]}-k{c[4]}s{c[5]}-g{c[7]}"
+                                              + (f"-d{c[9]}" if len(c) > 9 else "") for c in CASES])
 @pytest.mark.parametrize("boost", [False, True])
 def test_x86_int8_conv_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, case: tuple, boost: bool) -> None:
     from sdkbuild import runtime
 
-    C, OC, H, W, k, stride, pads, group, act = case
-    m = _conv_model(C, OC, H, W, k, stride, pads, group, act, seed=C * 31 + OC)
+    C, OC, H, W, k, stride, pads, group, act = case[:9]
+    m = _conv_model(C, OC, H, W, k, stride, pads, group, act, seed=C * 31 + OC, dilation=case[9] if len(case) > 9 else 1)
     rng = np.random.default_rng(H * W)
     qm = Q.quantize_model(m, [{"input": rng.normal(0, 1, (1, C, H, W)).astype(np.float32)} for _ in range(4)],
                           int8_io=True)
@@ -162,3 +172,18 @@ def test_x86_quantize_linear_bit_exact(engine_lib: Path, tmp_path: Path) -> None
         assert np.array_equal(got, want)
         sess.close()
         model.close()
+
+
+def test_x86_int8_conv_ymm_vnni_rows() -> None:
+    """The conv cases again with SDK_INT8_ZMM=0 (the VNNI rows on YMM registers; the choice is
+    read once per process, so in a child pytest)."""
+    import os
+    import subprocess
+    import sys
+
+    if os.environ.get("SDK_INT8_ZMM") == "0":
+        pytest.skip("already the child run")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                        f"{__file__}::test_x86_int8_conv_bit_exact"],
+                       env=dict(os.environ, SDK_INT8_ZMM="0"), capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]

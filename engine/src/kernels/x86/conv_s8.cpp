@@ -88,19 +88,34 @@ __attribute__((target("avx2"), always_inline)) inline __m128i row16(const int8_t
     return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
 }
 
+// One K pair of 16 pixels (rows a, b) as the AVX2 panels hold it: int16 pairs, pixels
+// 0-3 | 8-11 in the first 32 bytes, 4-7 | 12-15 in the second.
+__attribute__((target("avx2"), always_inline)) inline void emit_pair(int16_t* out, __m128i a, __m128i b) {
+    const __m128i i = _mm_unpacklo_epi8(a, b), j = _mm_unpackhi_epi8(a, b);  // pairs of pixels 0-7, 8-15
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(i, j)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPlNR),
+                        _mm256_cvtepi8_epi16(_mm_unpackhi_epi64(i, j)));  // pixels 4-7 | 12-15
+}
+
+// One K quad of 16 pixels (rows r0-r3, already x + 128) as the VNNI panels hold it.
+__attribute__((target("avx2"), always_inline)) inline void emit_quad(uint8_t* out, __m128i r0, __m128i r1,
+                                                                    __m128i r2, __m128i r3) {
+    const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpacklo_epi8(r2, r3);  // pixels 0-7
+    const __m128i c = _mm_unpackhi_epi8(r0, r1), d = _mm_unpackhi_epi8(r2, r3);  // pixels 8-15
+    const __m128i q0 = _mm_unpacklo_epi16(a, b), q4 = _mm_unpackhi_epi16(a, b);  // quads of pixels 0-3, 4-7
+    const __m128i q8 = _mm_unpacklo_epi16(c, d), q12 = _mm_unpackhi_epi16(c, d);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_set_m128i(q8, q0));  // pixels 0-3 | 8-11
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * kPlNR), _mm256_set_m128i(q12, q4));
+}
+
 SDK_HOT_TARGET("avx2") void pack_avx2(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
                                                int16_t* panels) {
     const int32_t k2 = (K + 1) / 2;
     for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
         const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
         int16_t* out = panels + (int64_t)(p0 / kPlNR) * k2 * 2 * kPlNR;
-        for (int32_t k = 0; k < k2; ++k, out += 2 * kPlNR) {
-            const __m128i a = row16(rows, stride, 2 * k, K, p0, n), b = row16(rows, stride, 2 * k + 1, K, p0, n);
-            const __m128i i = _mm_unpacklo_epi8(a, b), j = _mm_unpackhi_epi8(a, b);  // pairs of pixels 0-7, 8-15
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(i, j)));
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPlNR),
-                                _mm256_cvtepi8_epi16(_mm_unpackhi_epi64(i, j)));  // pixels 4-7 | 12-15
-        }
+        for (int32_t k = 0; k < k2; ++k, out += 2 * kPlNR)
+            emit_pair(out, row16(rows, stride, 2 * k, K, p0, n), row16(rows, stride, 2 * k + 1, K, p0, n));
     }
 }
 
@@ -111,22 +126,122 @@ SDK_HOT_TARGET("avx2") void pack_vnni(const int8_t* rows, int64_t stride, int32_
     for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
         const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
         uint8_t* out = panels + (int64_t)(p0 / kPlNR) * k4 * 4 * kPlNR;
+        for (int32_t k = 0; k < k4; ++k, out += 4 * kPlNR)
+            emit_quad(out, _mm_xor_si128(row16(rows, stride, 4 * k, K, p0, n), flip),
+                      _mm_xor_si128(row16(rows, stride, 4 * k + 1, K, p0, n), flip),
+                      _mm_xor_si128(row16(rows, stride, 4 * k + 2, K, p0, n), flip),
+                      _mm_xor_si128(row16(rows, stride, 4 * k + 3, K, p0, n), flip));
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// The 16 pixels of a panel as runs along output rows: run s covers lanes [lane[s], 16) until
+// the next run starts (later runs are blended over earlier ones), and lane i of run s reads
+// base[s] + sw * i + koff for tap offset koff.
+struct PanelRuns {
+    int32_t n;
+    int64_t base[kPlNR];
+    __m128i mask[kPlNR];  // lanes >= lane[s]
+};
+
+__attribute__((target("avx2"), always_inline)) inline void panel_runs(const PlCols& q, int32_t p, int32_t end,
+                                                                     PanelRuns& r) {
+    const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    r.n = 0;
+    for (int32_t lane = 0; p < end;) {
+        const int32_t oh = p / q.OW, ow = p % q.OW;
+        const int32_t len = end - p < q.OW - ow ? end - p : q.OW - ow;
+        r.base[r.n] = (int64_t)oh * q.sh * q.Wp + (int64_t)(ow - lane) * q.sw;
+        r.mask[r.n] = _mm_cmpgt_epi8(iota, _mm_set1_epi8((char)(lane - 1)));
+        ++r.n;
+        lane += len;
+        p += len;
+    }
+}
+
+// 16 bytes of one tap row for the panel's pixels (stride 2: the even bytes of 32).
+template <int SW>
+__attribute__((target("avx2"), always_inline)) inline __m128i tap16(const int8_t* src) {
+    if (SW == 1) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m256i even = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10,
+                                          12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)), even);
+    return _mm256_castsi256_si128(_mm256_permute4x64_epi64(v, 0x08));  // qwords 0, 2
+}
+
+template <int SW>
+__attribute__((target("avx2"), always_inline)) inline __m128i tap_row(const PanelRuns& r, const int8_t* src) {
+    __m128i v = tap16<SW>(src + r.base[0]);
+    for (int32_t s = 1; s < r.n; ++s) v = _mm_blendv_epi8(v, tap16<SW>(src + r.base[s]), r.mask[s]);
+    return v;
+}
+
+// Walks K in order: tap offset of row k (channel c, kernel row kh, column kw).
+struct TapWalk {
+    int32_t c = 0, kh = 0, kw = 0, k = 0;
+    __attribute__((always_inline)) inline int64_t next(const PlCols& q) {
+        const int64_t off = (int64_t)c * q.plane + (int64_t)kh * q.dh * q.Wp + (int64_t)kw * q.dw;
+        if (++kw == q.KW) {
+            kw = 0;
+            if (++kh == q.KH) kh = 0, ++c;
+        }
+        ++k;
+        return off;
+    }
+};
+
+template <int SW>
+SDK_HOT_TARGET("avx2") void im2col_vnni(const PlCols& q, int32_t p0, int32_t pixels, uint8_t* out) {
+    const int32_t k4 = (q.K + 3) / 4;
+    const __m128i flip = _mm_set1_epi8((char)0x80);
+    PanelRuns r;
+    for (int32_t pan = 0; pan * kPlNR < pixels; ++pan) {
+        const int32_t p = p0 + pan * kPlNR;
+        panel_runs(q, p, p0 + pixels < p + kPlNR ? p0 + pixels : p + kPlNR, r);
+        TapWalk t;
         for (int32_t k = 0; k < k4; ++k, out += 4 * kPlNR) {
-            const __m128i r0 = _mm_xor_si128(row16(rows, stride, 4 * k, K, p0, n), flip);
-            const __m128i r1 = _mm_xor_si128(row16(rows, stride, 4 * k + 1, K, p0, n), flip);
-            const __m128i r2 = _mm_xor_si128(row16(rows, stride, 4 * k + 2, K, p0, n), flip);
-            const __m128i r3 = _mm_xor_si128(row16(rows, stride, 4 * k + 3, K, p0, n), flip);
-            const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpacklo_epi8(r2, r3);  // pixels 0-7
-            const __m128i c = _mm_unpackhi_epi8(r0, r1), d = _mm_unpackhi_epi8(r2, r3);  // pixels 8-15
-            const __m128i q0 = _mm_unpacklo_epi16(a, b), q4 = _mm_unpackhi_epi16(a, b);  // quads of pixels 0-3, 4-7
-            const __m128i q8 = _mm_unpacklo_epi16(c, d), q12 = _mm_unpackhi_epi16(c, d);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_set_m128i(q8, q0));  // pixels 0-3 | 8-11
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * kPlNR), _mm256_set_m128i(q12, q4));
+            __m128i v[4];
+            for (int i = 0; i < 4; ++i)
+                v[i] = _mm_xor_si128(t.k < q.K ? tap_row<SW>(r, q.src + t.next(q)) : _mm_setzero_si128(), flip);
+            emit_quad(out, v[0], v[1], v[2], v[3]);
+        }
+    }
+}
+
+template <int SW>
+SDK_HOT_TARGET("avx2") void im2col_pairs(const PlCols& q, int32_t p0, int32_t pixels, int16_t* out) {
+    const int32_t k2 = (q.K + 1) / 2;
+    PanelRuns r;
+    for (int32_t pan = 0; pan * kPlNR < pixels; ++pan) {
+        const int32_t p = p0 + pan * kPlNR;
+        panel_runs(q, p, p0 + pixels < p + kPlNR ? p0 + pixels : p + kPlNR, r);
+        TapWalk t;
+        for (int32_t k = 0; k < k2; ++k, out += 2 * kPlNR) {
+            const __m128i a = tap_row<SW>(r, q.src + t.next(q));
+            const __m128i b = t.k < q.K ? tap_row<SW>(r, q.src + t.next(q)) : _mm_setzero_si128();
+            emit_pair(out, a, b);
         }
     }
 }
 
 }  // namespace
+
+void pl_im2col(int kind, const PlCols& q, int32_t p0, int32_t pixels, void* panels) {
+    if (kind == kPlVnni) {
+        if (q.sw == 1)
+            im2col_vnni<1>(q, p0, pixels, static_cast<uint8_t*>(panels));
+        else
+            im2col_vnni<2>(q, p0, pixels, static_cast<uint8_t*>(panels));
+    } else {
+        if (q.sw == 1)
+            im2col_pairs<1>(q, p0, pixels, static_cast<int16_t*>(panels));
+        else
+            im2col_pairs<2>(q, p0, pixels, static_cast<int16_t*>(panels));
+    }
+}
 
 void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels, void* panels) {
     if (kind == kPlVnni)

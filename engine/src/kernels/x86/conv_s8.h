@@ -60,6 +60,19 @@ void pl_pack_weights(int kind, const int8_t* w, int32_t M, int32_t K, const int3
 // into panels (pl_panel_bytes bytes; reads exactly `pixels` bytes per row).
 void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels, void* panels);
 
+// im2col straight into panels (one pass, no K-major rows): output pixels [p0, p0 + pixels)
+// of a conv with stride sw 1 or 2 (any sh, dilation), reading a padded copy of the input
+// (every tap inside it: zero point around the image) whose planes have `guard` readable
+// bytes before and after them (lane loads of a panel reach up to 32 bytes outside the
+// taps they use). Same panels as pl_pack of the K-major im2col rows.
+struct PlCols {
+    const int8_t* src;  // the group's first channel: [cg][Hp][Wp] planes, `plane` bytes apart
+    int64_t plane;
+    int32_t Wp, OW, KH, KW, sh, sw, dh, dw, K;
+};
+constexpr int32_t kPlColsGuard = 64;
+void pl_im2col(int kind, const PlCols& q, int32_t p0, int32_t pixels, void* panels);
+
 // y[m * ys_m + p] for rows [m0, m1) and pixels [0, pixels) of the packed panels.
 void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0, int32_t m1, int8_t* y,
              int64_t ys_m);
