@@ -583,11 +583,11 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
 #if SDK_FEATURE_X86
         if (s8::gemm_kernel() == s8::gemm_avx2) {
             d->dw_range = depthwise_range_avx2;
-            if ((g.KH == 3 || g.KH == 5) && g.KW == g.KH && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
+            if ((g.KH == 3 || g.KH == 5) && g.KW == g.KH && g.dh == g.dw && g.dh <= 4 && g.sh == g.sw &&
                 (g.sh == 1 || g.sh == 2)) {
                 d->dw3 = s8::Dw3x3{g.H,  g.W,  g.OH, g.OW,       g.sh,       g.pt,
-                                   g.pl, xz,   yz,   d->act_min, d->act_max, s8::dw3x3_use_vnni(s8::pl_kind(), g.OW, g.sh),
-                                   g.KH};
+                                   g.pl, xz,   yz,   d->act_min, d->act_max,
+                                   g.dh == 1 && s8::dw3x3_use_vnni(s8::pl_kind(), g.OW, g.sh), g.KH, g.dh};
                 d->dw_range = depthwise3x3_range_avx2;
                 ctx.request_thread_scratch(s8::dw3x3_scratch_bytes(d->dw3));
             }

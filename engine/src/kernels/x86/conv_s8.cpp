@@ -535,11 +535,11 @@ struct DwLayout {
 inline DwLayout dw_layout(const Dw3x3& p) {
     DwLayout l;
     l.OWr = p.vnni ? (p.OW + 31) / 32 * 32 : (p.OW + 15) / 16 * 16;
-    l.PH = (p.OH - 1) * p.stride + p.k;
+    l.PH = (p.OH - 1) * p.stride + (p.k - 1) * p.dil + 1;
     // 16-pixel blocks read up to column stride * OWr + k - 1 (stride 2: 32-byte loads); the
     // VNNI 32-pixel blocks up to OWr + 2 (stride 1) or 2 * OWr + 1 (stride 2) for 3x3, and
     // 4 columns further for 5x5 (the (w4, 0, 0, 0) quads)
-    int32_t pw = p.stride * l.OWr + p.k - 1 + (p.k > 3 ? 4 : 0);
+    int32_t pw = p.stride * l.OWr + (p.k - 1) * p.dil + (p.k > 3 ? 4 : 0);
     if (pw < p.pl + p.W) pw = p.pl + p.W;
     l.PW = (pw + 31) / 32 * 32;
     return l;
@@ -605,11 +605,13 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows(const Dw3x3& 
     }
 }
 
-// Tap t of K x K for 16 pixels from column ow: row t / K, column t % K, as int16.
+// Tap t of K x K for 16 pixels from column ow: row t / K, column t % K (times the
+// dilation), as int16.
 template <int K, int S>
-__attribute__((target("avx2"), always_inline)) inline __m256i dw_tap(const int8_t* r0, int32_t pw, int32_t ow, int t) {
-    const int8_t* r = r0 + (int64_t)(t / K) * pw;
-    const int c = t % K;
+__attribute__((target("avx2"), always_inline)) inline __m256i dw_tap(const int8_t* r0, int32_t pw, int32_t ow, int t,
+                                                                    int32_t dil) {
+    const int8_t* r = r0 + (int64_t)(t / K) * dil * pw;
+    const int c = t % K * dil;
     if (S == 1) return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r + ow + c)));
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 2 * ow + (c & ~1)));
     return (c & 1) ? odd16(v) : even16(v);
@@ -625,6 +627,7 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows_k(const Dw3x3
     __m256i wp[NP];
     for (int i = 0; i < NP; ++i) wp[i] = _mm256_set1_epi32(pair16(w[2 * i], 2 * i + 1 < T ? w[2 * i + 1] : 0));
     const __m256i vb = _mm256_set1_epi32(bias_eff);
+    const int32_t dil = p.dil;
     for (int32_t oh = 0; oh < p.OH; ++oh) {
         const int8_t* r0 = buf + (int64_t)oh * S * l.PW;
         int8_t* yr = y + (int64_t)oh * p.OW;
@@ -632,9 +635,9 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows_k(const Dw3x3
             __m256i acc0 = vb, acc1 = vb;  // pixels 0-3 | 8-11 and 4-7 | 12-15
 #pragma GCC unroll 16
             for (int i = 0; i < NP; ++i)
-                tap_pair(dw_tap<K, S>(r0, l.PW, ow, 2 * i),
-                         2 * i + 1 < T ? dw_tap<K, S>(r0, l.PW, ow, 2 * i + 1) : _mm256_setzero_si256(), wp[i], acc0,
-                         acc1);
+                tap_pair(dw_tap<K, S>(r0, l.PW, ow, 2 * i, dil),
+                         2 * i + 1 < T ? dw_tap<K, S>(r0, l.PW, ow, 2 * i + 1, dil) : _mm256_setzero_si256(), wp[i],
+                         acc0, acc1);
             const __m128i r = avx2::pack16_clamp(avx2::rq8v(acc0, q), avx2::rq8v(acc1, q), q);
             if (ow + 16 <= p.OW) {
                 _mm_storeu_si128(reinterpret_cast<__m128i*>(yr + ow), r);
@@ -820,6 +823,13 @@ SDK_HOT_TARGET("avx2") void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, co
             dw_rows_k<5, 1>(p, l, scratch, w, bias_eff, q, y);
         else
             dw_rows_k<5, 2>(p, l, scratch, w, bias_eff, q, y);
+        return;
+    }
+    if (p.dil != 1) {  // (the AVX2 rows; no VNNI ones for dilated taps)
+        if (p.stride == 1)
+            dw_rows_k<3, 1>(p, l, scratch, w, bias_eff, q, y);
+        else
+            dw_rows_k<3, 2>(p, l, scratch, w, bias_eff, q, y);
         return;
     }
     if (p.vnni) {

@@ -81,7 +81,8 @@ void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int3
 // returns how many it did (the caller finishes the rest). For the stride-2 im2col.
 int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end, int8_t* dst);
 
-// Depthwise 3x3 or 5x5 (k), stride 1 or 2 (same both ways), dilation 1: one plane.
+// Depthwise 3x3 or 5x5 (k), stride 1 or 2 (same both ways), dilation dil (same both
+// ways; > 1 only on the AVX2 rows): one plane.
 struct Dw3x3 {
     int32_t H, W, OH, OW, stride, pt, pl;
     int32_t x_zp, out_zp, act_min, act_max;
@@ -91,7 +92,8 @@ struct Dw3x3 {
     // stride 1 and at most 16 outputs wide: 16 pixels of two output rows). 5x5: two
     // VPDPBUSD per row, (w0..w3) at the pixel's first tap and (w4, 0, 0, 0) 4 bytes on.
     bool vnni;
-    int32_t k;  // 3 or 5
+    int32_t k;    // 3 or 5
+    int32_t dil;  // dilation (both ways; the VNNI rows need 1)
 };
 // Whether the VNNI rows suit a plane of this geometry on this CPU (kind: pl_kind()).
 // Narrow stride-1 planes (OW <= 16) put two output rows in one block.
