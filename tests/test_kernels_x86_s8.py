@@ -190,3 +190,43 @@ def test_x86_int8_conv_ymm_vnni_rows() -> None:
                         f"{__file__}::test_x86_int8_conv_bit_exact"],
                        env=dict(os.environ, SDK_INT8_ZMM="0"), capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+def test_x86_int8_resize_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, mode: str) -> None:
+    """The AVX2 int8 Resize row blend (kernels/x86/resize_s8.cpp; 16 outputs per step and a
+    tail: 37 wide) vs quantize.simulate and the portable tier."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from sdkbuild import runtime
+    from sdkbuild.convert import convert_model
+
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array((rng.standard_normal((5, 3, 3, 3)) * 0.3).astype(np.float32), "w1"),
+             numpy_helper.from_array((rng.standard_normal((4, 5, 1, 1)) * 0.3).astype(np.float32), "w2"),
+             numpy_helper.from_array(np.asarray([], np.float32), "roi"),
+             numpy_helper.from_array(np.asarray([], np.float32), "scales"),
+             numpy_helper.from_array(np.asarray([1, 5, 29, 37], np.int64), "sizes")]
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("Resize", ["r1", "roi", "scales", "sizes"], ["up"], mode=mode,
+                              coordinate_transformation_mode="half_pixel"),
+             helper.make_node("Conv", ["up", "w2"], ["y"])]
+    g = helper.make_graph(nodes, "seg", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 11, 13])],
+                          [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
+    qm = Q.quantize_model(convert_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])),
+                          [{"x": rng.standard_normal((1, 3, 11, 13)).astype(np.float32)} for _ in range(4)])
+    assert any(n.op == "Resize" and qm.tensors[n.inputs[0]].dtype == 2 for n in qm.nodes)
+    sdkm.write(qm, tmp_path / "r.sdkm")
+    feeds = {"x": rng.standard_normal((1, 3, 11, 13)).astype(np.float32)}
+    want = Q.simulate(qm, feeds)["y"]
+    for kernel in ("", "ref"):
+        monkeypatch.setenv("SDK_INT8_GEMM", kernel)
+        with runtime.Engine(engine_lib) as eng:
+            model = eng.load(tmp_path / "r.sdkm")
+            for threads in (1, 2):
+                sess = model.session(threads)
+                np.testing.assert_array_equal(sess.run(feeds)["y"], want, err_msg=f"{kernel!r}, {threads} threads")
+                sess.close()
+            model.close()
