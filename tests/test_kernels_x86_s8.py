@@ -77,6 +77,8 @@ CASES = [
     (5, 5, 14, 14, 5, 1, [2, 2, 2, 2], 5, 0),  # depthwise 5x5 s1, 14 wide: VNNI two-row blocks
     (3, 3, 23, 75, 5, 2, [2, 1, 1, 2], 3, 1),  # depthwise 5x5 s2, 37 wide: VNNI blocks of 32 + a tail
     (4, 4, 20, 20, 5, 1, [4, 4, 4, 4], 4, 0, 2),  # depthwise 5x5 dilation 2 (LR-ASPP's last stage)
+    (6, 6, 9, 11, 1, 1, [0, 0, 0, 0], 6, 1),  # depthwise 1x1 (a per-channel affine map): 99 = 6 x 16 + 3
+    (5, 5, 4, 8, 1, 1, [0, 0, 0, 0], 5, 2),  # depthwise 1x1, 32 per plane, Relu6
     (3, 3, 11, 37, 3, 1, [2, 1, 2, 3], 3, 1, 2),  # depthwise 3x3 dilation 2, asymmetric pads
     (3, 3, 17, 19, 5, 2, [4, 4, 3, 4], 3, 2, 2),  # depthwise 5x5 dilation 2, stride 2
 ]

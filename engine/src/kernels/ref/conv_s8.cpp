@@ -506,6 +506,19 @@ __attribute__((target("avx2"))) void depthwise_range_avx2(void* arg, int64_t beg
     depthwise_dispatch(*static_cast<const Job*>(arg), begin, end);
 }
 
+// 1x1, stride 1, no padding: a per-channel affine map of whole planes.
+void depthwise1x1_range_avx2(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const ConvS8Data& d = *j.d;
+    const ConvGeom& g = d.g;
+    const int64_t n = (int64_t)g.H * g.W;
+    for (int64_t t = begin; t < end; ++t) {
+        const int c = (int)(t % g.C);
+        s8::dw1x1_plane_avx2(j.x + t * n, n, d.w[c], d.bias[c], d.mult[c], d.shift[c], d.x_zp, d.out_zp, d.act_min,
+                             d.act_max, j.y + t * n);
+    }
+}
+
 // 3x3 or 5x5, stride 1 or 2: whole planes through the padded-plane AVX2/VNNI kernel (this
 // thread's scratch holds the padded plane; its borders are filled once per call).
 void depthwise3x3_range_avx2(void* arg, int64_t begin, int64_t end) {
@@ -591,6 +604,8 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
                 d->dw_range = depthwise3x3_range_avx2;
                 ctx.request_thread_scratch(s8::dw3x3_scratch_bytes(d->dw3));
             }
+            if (g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && !(g.pt | g.pl | g.pb | g.pr))
+                d->dw_range = depthwise1x1_range_avx2;
         }
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON 3x3 depthwise (kernels/neon/conv_s8.cpp)

@@ -847,6 +847,31 @@ SDK_HOT_TARGET("avx2") void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, co
         dw_rows<2>(p, l, scratch, w, bias_eff, q, y);
 }
 
+SDK_HOT_TARGET("avx2") void dw1x1_plane_avx2(const int8_t* x, int64_t n, int32_t w, int32_t bias, int32_t mult,
+                                             int32_t shift, int32_t x_zp, int32_t out_zp, int32_t act_min,
+                                             int32_t act_max, int8_t* y) {
+    const Rq q = rq_make(mult, shift, out_zp, act_min, act_max);
+    const __m256i zp16 = _mm256_set1_epi16((short)x_zp), w16 = _mm256_set1_epi16((short)w);
+    const __m256i vb = _mm256_set1_epi32(bias);
+    // pack16_clamp's order is pixels 0-3, 8-11, 4-7, 12-15 for a = 0-7, b = 8-15
+    const __m128i order = _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        // (x - x_zp) * w fits int16 exactly: |x - x_zp| <= 255, |w| <= 127
+        const __m256i d = _mm256_sub_epi16(
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))), zp16);
+        const __m256i p = _mm256_mullo_epi16(d, w16);
+        const __m256i a = _mm256_add_epi32(vb, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p)));
+        const __m256i b = _mm256_add_epi32(vb, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1)));
+        const __m128i r = avx2::pack16_clamp(avx2::rq8v(a, q), avx2::rq8v(b, q), q);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm_shuffle_epi8(r, order));
+    }
+    for (; i < n; ++i) {
+        const int64_t v = (int64_t)mbqm(bias + w * ((int32_t)x[i] - x_zp), mult, shift) + out_zp;
+        y[i] = (int8_t)(v < act_min ? act_min : (v > act_max ? act_max : v));
+    }
+}
+
 }  // namespace s8
 }  // namespace sdk
 #endif

@@ -110,6 +110,12 @@ void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch);
 void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias, int32_t mult, int32_t shift,
                       int8_t* scratch, int8_t* y);
 
+// Depthwise 1x1 (stride 1, no padding: a per-channel affine map, e.g. a BatchNormalization
+// no conv absorbed, quantize.affine_chains_to_depthwise) of one plane of n values:
+// y = clamp(mbqm(bias + w * (x - x_zp)) + out_zp, act_min, act_max), 16 per step.
+void dw1x1_plane_avx2(const int8_t* x, int64_t n, int32_t w, int32_t bias, int32_t mult, int32_t shift, int32_t x_zp,
+                      int32_t out_zp, int32_t act_min, int32_t act_max, int8_t* y);
+
 }  // namespace s8
 }  // namespace sdk
 
