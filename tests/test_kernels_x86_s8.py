@@ -57,6 +57,8 @@ CASES = [
     (24, 40, 7, 7, 1, 1, [0, 0, 0, 0], 1, 2),  # 49 pixels, Relu6
     (480, 20, 3, 5, 1, 1, [0, 0, 0, 0], 1, 0),  # long K: tiles of few panels
     (64, 21, 10, 10, 3, 1, [1, 1, 1, 1], 1, 1),  # K = 576: ZMM tiles of 4 panels, then 3 (the last partial)
+    (16, 32, 28, 28, 1, 1, [0, 0, 0, 0], 1, 0),  # 784 pixels: 2 threads take 4 tiles of 208 (not 256 x 3 + 16)
+    (64, 12, 14, 14, 3, 1, [1, 1, 1, 1], 1, 2),  # 196 pixels, K = 576: 2 threads take 5 tiles of 48
     # the one-pass im2col from padded planes: panels over 2-4 output rows, dilation, strides
     (16, 8, 5, 5, 3, 1, [1, 1, 1, 1], 1, 0),  # 5 wide: a panel spans 4 output rows
     (8, 12, 13, 17, 3, 1, [2, 2, 2, 2], 1, 2, 2),  # dilation 2

@@ -60,6 +60,7 @@ struct Job {
     int8_t* scratch;
     int64_t slot_bytes;
     int32_t slots, tiles, pixels;
+    int32_t tile;            // output pixels per tile (<= d.tile)
     int32_t msplit, mchunk;  // output channels of one job split over threads when jobs are few
     int64_t pl_bytes;        // x86 pixel-lane path: panel bytes at the start of a slot (then im2col rows)
     int8_t* padded;          // x86 pl_cols: the padded input planes (after the slots)
@@ -199,6 +200,24 @@ size_t pl_slot_bytes(const ConvS8Data& d) {
     return (b + 63) / 64 * 64;
 }
 
+// Threads take tiles round-robin, and a layer's last tile is often short (784 pixels in
+// tiles of 256: one thread 512, the other 272): smaller tiles of whole panels (at most
+// d.tile) whose round-robin shares are most even, the fewest tiles among equals.
+void balance_tiles(Job& j, const ConvS8Data& d, int32_t slots) {
+    int32_t best_tile = j.tile, best_load = 0x7fffffff;
+    const int32_t k0 = (j.pixels + slots * d.tile - 1) / (slots * d.tile);
+    for (int32_t k = k0; k < k0 + 4; ++k) {
+        const int32_t per = (j.pixels + slots * k - 1) / (slots * k);
+        int32_t t = (per + s8::kPlNR - 1) / s8::kPlNR * s8::kPlNR;
+        if (t > d.tile) t = d.tile;
+        int32_t load = 0;  // slot 0's pixels: tiles 0, slots, 2 * slots, ... (the most)
+        for (int32_t p0 = 0; p0 < j.pixels; p0 += t * slots) load += j.pixels - p0 < t ? j.pixels - p0 : t;
+        if (load < best_load) best_load = load, best_tile = t;
+    }
+    j.tile = best_tile;
+    j.tiles = (j.pixels + best_tile - 1) / best_tile;
+}
+
 // pl_cols: planes [begin, end) of the input into the padded planes (the zero point around).
 void pad_planes(void* arg, int64_t begin, int64_t end) {
     const Job& j = *static_cast<const Job*>(arg);
@@ -240,8 +259,8 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             const int tile = (int)(t % j.tiles);
             const int grp = (int)(t / j.tiles % g.group);
             const int n = (int)(t / j.tiles / g.group);
-            const int p0 = tile * d.tile;
-            const int p1 = p0 + d.tile < j.pixels ? p0 + d.tile : j.pixels;
+            const int p0 = tile * j.tile;
+            const int p1 = p0 + j.tile < j.pixels ? p0 + j.tile : j.pixels;
             const int m0 = grp * ocg;
 #if SDK_FEATURE_X86
             if (d.pl) {
@@ -717,14 +736,18 @@ sdk_status conv_s8_run(const RunContext& ctx) {
         }
     }
 #endif
+    j.tile = d.tile;
     j.tiles = (j.pixels + d.tile - 1) / d.tile;
-    const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
     int32_t slots = pool_threads(ctx.pool);
     if (slots < 1) slots = 1;
     if (slots > kMaxSlots) slots = kMaxSlots;
     // a hand-off to another thread pays only for enough work (~64K multiply-adds each)
     const int64_t macs = (int64_t)g.N * g.OC * j.pixels * d.kp;
     if (macs / 65536 < slots) slots = macs / 65536 < 1 ? 1 : (int32_t)(macs / 65536);
+#if SDK_FEATURE_X86
+    if (d.pl && slots > 1 && g.N * g.group == 1 && j.tiles >= slots) balance_tiles(j, d, slots);
+#endif
+    const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
     // Fewer jobs than threads (small late-layer images): split the output channels too,
     // in chunks of whole 4-row tiles; each part redoes its (cheap) im2col.
     const int ocg = g.OC / g.group;
