@@ -41,8 +41,8 @@ struct ConvS8Data {
     // (pl: an s8::PlKind, 0 = off) and 3x3 depthwise planes (dw3)
     int pl;
     bool pointwise;
-    bool pl_cols;    // im2col straight into panels from a padded copy of the input (s8::pl_im2col)
-    int32_t Hp, Wp;  // its planes
+    bool pl_cols;        // im2col straight into panels from a padded copy of the tile's input rows
+    int32_t Wp, pl_rows;  // (s8::pl_im2col): its row width, the most rows a tile spans
     s8::PlGemm plg;
     s8::Dw3x3 dw3;
 #endif
@@ -63,7 +63,6 @@ struct Job {
     int32_t tile;            // output pixels per tile (<= d.tile)
     int32_t msplit, mchunk;  // output channels of one job split over threads when jobs are few
     int64_t pl_bytes;        // x86 pixel-lane path: panel bytes at the start of a slot (then im2col rows)
-    int8_t* padded;          // x86 pl_cols: the padded input planes (after the slots)
     const RunContext* ctx;
 };
 
@@ -195,8 +194,14 @@ void im2col_kmajor(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0,
 #endif
 
 #if SDK_FEATURE_X86
+// A slot: the tile's panels, then its K-major im2col rows, or (pl_cols) its padded input rows
+// between two guards of s8::kPlColsGuard bytes.
 size_t pl_slot_bytes(const ConvS8Data& d) {
-    const size_t b = s8::pl_panel_bytes(d.plg.kg, d.tile) + (d.pointwise || d.pl_cols ? 0 : (size_t)d.kg * d.tile);
+    size_t b = s8::pl_panel_bytes(d.plg.kg, d.tile);
+    if (d.pl_cols)
+        b += (size_t)(d.g.C / d.g.group) * d.pl_rows * d.Wp + 2 * s8::kPlColsGuard;
+    else if (!d.pointwise)
+        b += (size_t)d.kg * d.tile;
     return (b + 63) / 64 * 64;
 }
 
@@ -218,27 +223,31 @@ void balance_tiles(Job& j, const ConvS8Data& d, int32_t slots) {
     j.tiles = (j.pixels + best_tile - 1) / best_tile;
 }
 
-// pl_cols: planes [begin, end) of the input into the padded planes (the zero point around).
-void pad_planes(void* arg, int64_t begin, int64_t end) {
-    const Job& j = *static_cast<const Job*>(arg);
-    const ConvS8Data& d = *j.d;
+// pl_cols: the input rows that output pixels [p0, p1) read, for each channel of group grp, into
+// pad (rows of d.Wp, the zero point around the image); returns the first padded row (output
+// row oh reads padded rows from oh * sh - that row on).
+int32_t pad_tile_rows(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* pad) {
     const ConvGeom& g = d.g;
+    const int cg = g.C / g.group;
+    const int32_t oh_a = p0 / g.OW, oh_b = (p1 - 1) / g.OW;
+    const int32_t r0 = oh_a * g.sh, rows = (oh_b - oh_a) * g.sh + (g.KH - 1) * g.dh + 1;
     const int32_t lead = g.pl < d.Wp ? g.pl : d.Wp;
     const int32_t ncopy = g.W < d.Wp - lead ? g.W : d.Wp - lead;
-    for (int64_t pl = begin; pl < end; ++pl) {
-        const int8_t* src = j.x + pl * g.H * g.W;
-        int8_t* dst = j.padded + pl * d.Hp * d.Wp;
-        for (int32_t r = 0; r < d.Hp; ++r, dst += d.Wp) {
-            const int32_t ih = r - g.pt;
+    const int8_t* xg = x + ((int64_t)n * g.C + (int64_t)grp * cg) * g.H * g.W;
+    for (int c = 0; c < cg; ++c) {
+        int8_t* dst = pad + (int64_t)c * rows * d.Wp;
+        for (int32_t r = 0; r < rows; ++r, dst += d.Wp) {
+            const int32_t ih = r0 + r - g.pt;
             if (ih < 0 || ih >= g.H) {
                 memset(dst, d.x_zp, (size_t)d.Wp);
                 continue;
             }
             memset(dst, d.x_zp, (size_t)lead);
-            memcpy(dst + lead, src + (int64_t)ih * g.W, (size_t)ncopy);
+            memcpy(dst + lead, xg + ((int64_t)c * g.H + ih) * g.W, (size_t)ncopy);
             memset(dst + lead + ncopy, d.x_zp, (size_t)(d.Wp - lead - ncopy));
         }
     }
+    return r0;
 }
 #endif
 
@@ -270,9 +279,11 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
                         const int8_t* xg = j.x + ((int64_t)n * g.C + (int64_t)grp * (g.C / g.group)) * g.H * g.W;
                         s8::pl_pack(d.pl, xg + p0, (int64_t)g.H * g.W, d.kg, p1 - p0, panels);
                     } else if (d.pl_cols) {
-                        const int64_t plane = (int64_t)d.Hp * d.Wp;
-                        const s8::PlCols q{j.padded + ((int64_t)n * g.C + (int64_t)grp * (g.C / g.group)) * plane,
-                                           plane, d.Wp, g.OW, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, d.kg};
+                        int8_t* pad = cols + j.pl_bytes + s8::kPlColsGuard;
+                        const int32_t r0 = pad_tile_rows(d, j.x, n, grp, p0, p1, pad);
+                        const int32_t rows = ((p1 - 1) / g.OW - p0 / g.OW) * g.sh + (g.KH - 1) * g.dh + 1;
+                        const s8::PlCols q{pad,  (int64_t)rows * d.Wp, d.Wp, g.OW, g.KH, g.KW, g.sh, g.sw,
+                                           g.dh, g.dw, d.kg, r0};
                         s8::pl_im2col(d.pl, q, p0, p1 - p0, panels);
                     } else {
                         int8_t* rows = cols + j.pl_bytes;
@@ -669,13 +680,14 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
             if (tile > 256) tile = 256;
         }
         d->tile = tile > pixels ? pixels : tile;
-        // one-pass im2col from a padded copy (strides 1 and 2 along rows): every tap in bounds
+        // one-pass im2col from a padded copy of a tile's input rows (strides 1 and 2 along
+        // rows): every tap in bounds
         d->pl_cols = !d->pointwise && (g.sw == 1 || g.sw == 2);
-        d->Hp = (g.OH - 1) * g.sh + (g.KH - 1) * g.dh + 1;
+        int32_t spans = (d->tile + g.OW - 2) / g.OW + 1;  // output rows a tile spans at most
+        if (spans > g.OH) spans = g.OH;
+        d->pl_rows = (spans - 1) * g.sh + (g.KH - 1) * g.dh + 1;
         d->Wp = (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1;
-        size_t bytes = (size_t)kMaxSlots * pl_slot_bytes(*d);
-        if (d->pl_cols) bytes += (size_t)g.N * g.C * d->Hp * d->Wp + 2 * s8::kPlColsGuard;
-        ctx.request_scratch(bytes);
+        ctx.request_scratch((size_t)kMaxSlots * pl_slot_bytes(*d));
         return SDK_OK;
     }
 #endif
@@ -728,12 +740,6 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     if (d.pl) {
         j.pl_bytes = (int64_t)s8::pl_panel_bytes(d.plg.kg, d.tile);
         j.slot_bytes = (int64_t)pl_slot_bytes(d);
-        if (d.pl_cols) {  // the padded planes after the slots, first (cheap, split by planes)
-            j.padded = j.scratch + kMaxSlots * j.slot_bytes + s8::kPlColsGuard;
-            const int64_t planes = (int64_t)g.N * g.C;
-            const int64_t per = (int64_t)d.Hp * d.Wp;
-            parallel_for(ctx.pool, planes, per > 16384 ? 1 : 16384 / per + 1, pad_planes, &j);
-        }
     }
 #endif
     j.tile = d.tile;

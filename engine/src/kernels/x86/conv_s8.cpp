@@ -154,7 +154,7 @@ __attribute__((target("avx2"), always_inline)) inline void panel_runs(const PlCo
     for (int32_t lane = 0; p < end;) {
         const int32_t oh = p / q.OW, ow = p % q.OW;
         const int32_t len = end - p < q.OW - ow ? end - p : q.OW - ow;
-        r.base[r.n] = (int64_t)oh * q.sh * q.Wp + (int64_t)(ow - lane) * q.sw;
+        r.base[r.n] = (int64_t)(oh * q.sh - q.r0) * q.Wp + (int64_t)(ow - lane) * q.sw;
         r.mask[r.n] = _mm_cmpgt_epi8(iota, _mm_set1_epi8((char)(lane - 1)));
         ++r.n;
         lane += len;

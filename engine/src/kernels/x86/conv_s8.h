@@ -62,13 +62,14 @@ void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_
 
 // im2col straight into panels (one pass, no K-major rows): output pixels [p0, p0 + pixels)
 // of a conv with stride sw 1 or 2 (any sh, dilation), reading a padded copy of the input
-// (every tap inside it: zero point around the image) whose planes have `guard` readable
-// bytes before and after them (lane loads of a panel reach up to 32 bytes outside the
-// taps they use). Same panels as pl_pack of the K-major im2col rows.
+// rows they use (every tap inside it: zero point around the image) with kPlColsGuard
+// readable bytes before and after it (lane loads of a panel reach up to 32 bytes outside
+// the taps they use). Same panels as pl_pack of the K-major im2col rows.
 struct PlCols {
-    const int8_t* src;  // the group's first channel: [cg][Hp][Wp] planes, `plane` bytes apart
+    const int8_t* src;  // the group's first channel: padded rows of Wp from row r0 on, planes `plane` bytes apart
     int64_t plane;
     int32_t Wp, OW, KH, KW, sh, sw, dh, dw, K;
+    int32_t r0;  // the padded row src starts at (output row oh reads from row oh * sh on)
 };
 constexpr int32_t kPlColsGuard = 64;
 void pl_im2col(int kind, const PlCols& q, int32_t p0, int32_t pixels, void* panels);
