@@ -25,19 +25,22 @@ def engine_lib() -> Path:
     return runtime.build_dev_engine()
 
 
-def _conv_model(C: int, OC: int, H: int, W: int, k: int, stride: int, pads: list[int], group: int,  # noqa: N803
-                act: int, seed: int) -> sdkm.Model:
+def _conv_model(C: int, OC: int, H: int, W: int, k: int, stride: int | tuple[int, int], pads: list[int],  # noqa: N803
+                group: int, act: int, seed: int, dilation: int = 1) -> sdkm.Model:
+    sh, sw = (stride, stride) if isinstance(stride, int) else stride
     rng = np.random.default_rng(seed)
     m = sdkm.Model(name="conv")
     x = m.add_tensor(sdkm.Tensor("input", 1, (1, C, H, W), None))
     w = m.add_tensor(sdkm.Tensor("w", 1, (OC, C // group, k, k),
                                  rng.normal(0, 0.4, (OC, C // group, k, k)).astype(np.float32)))
     b = m.add_tensor(sdkm.Tensor("b", 1, (OC,), rng.normal(0, 0.2, OC).astype(np.float32)))
-    oh = (H + pads[0] + pads[2] - k) // stride + 1
-    ow = (W + pads[1] + pads[3] - k) // stride + 1
+    oh = (H + pads[0] + pads[2] - dilation * (k - 1) - 1) // sh + 1
+    ow = (W + pads[1] + pads[3] - dilation * (k - 1) - 1) // sw + 1
     y = m.add_tensor(sdkm.Tensor("output", 1, (1, OC, oh, ow), None))
-    attrs: dict = {"pads": pads, "strides": [stride, stride], "group": [group], "kernel_shape": [k, k],
+    attrs: dict = {"pads": pads, "strides": [sh, sw], "group": [group], "kernel_shape": [k, k],
                    "activation": [act]}
+    if dilation != 1:
+        attrs["dilations"] = [dilation, dilation]
     frozen: frozenset = frozenset()
     if act == 2:
         attrs["activation_params"] = [0.0, 6.0]
@@ -53,6 +56,15 @@ CASES = [
     (7, 13, 5, 7, 1, 1, [0, 0, 0, 0], 1, 1),  # odd K, rows not a multiple of 4, 35 pixels (tail panel)
     (24, 40, 7, 7, 1, 1, [0, 0, 0, 0], 1, 2),  # 49 pixels, Relu6
     (480, 20, 3, 5, 1, 1, [0, 0, 0, 0], 1, 0),  # long K: tiles of few panels
+    (64, 21, 10, 10, 3, 1, [1, 1, 1, 1], 1, 1),  # K = 576: ZMM tiles of 4 panels, then 3 (the last partial)
+    (16, 32, 28, 28, 1, 1, [0, 0, 0, 0], 1, 0),  # 784 pixels: 2 threads take 4 tiles of 208 (not 256 x 3 + 16)
+    (64, 12, 14, 14, 3, 1, [1, 1, 1, 1], 1, 2),  # 196 pixels, K = 576: 2 threads take 5 tiles of 48
+    # the one-pass im2col from padded planes: panels over 2-4 output rows, dilation, strides
+    (16, 8, 5, 5, 3, 1, [1, 1, 1, 1], 1, 0),  # 5 wide: a panel spans 4 output rows
+    (8, 12, 13, 17, 3, 1, [2, 2, 2, 2], 1, 2, 2),  # dilation 2
+    (12, 8, 15, 19, 3, (2, 1), [1, 0, 1, 2], 1, 1),  # strides (2, 1), asymmetric pads
+    (12, 8, 15, 19, 3, (1, 2), [0, 1, 2, 1], 1, 0),  # strides (1, 2)
+    (6, 8, 16, 20, 3, 3, [1, 1, 1, 1], 1, 0),  # stride 3: the two-pass im2col
     (3, 16, 23, 21, 3, 2, [1, 1, 1, 1], 1, 2),  # the stem: im2col, K = 27
     (3, 8, 9, 70, 3, 2, [1, 1, 1, 1], 1, 0),  # stem-like, 35 wide: vector stride-2 im2col rows
     (8, 12, 9, 10, 3, 1, [0, 1, 2, 0], 2, 0),  # groups, asymmetric pads
@@ -66,16 +78,22 @@ CASES = [
     (2, 2, 5, 64, 3, 1, [0, 1, 1, 1], 2, 2),  # depthwise s1, exactly two VNNI blocks per row
     (5, 5, 14, 14, 5, 1, [2, 2, 2, 2], 5, 0),  # depthwise 5x5 s1, 14 wide: VNNI two-row blocks
     (3, 3, 23, 75, 5, 2, [2, 1, 1, 2], 3, 1),  # depthwise 5x5 s2, 37 wide: VNNI blocks of 32 + a tail
+    (4, 4, 20, 20, 5, 1, [4, 4, 4, 4], 4, 0, 2),  # depthwise 5x5 dilation 2 (LR-ASPP's last stage)
+    (6, 6, 9, 11, 1, 1, [0, 0, 0, 0], 6, 1),  # depthwise 1x1 (a per-channel affine map): 99 = 6 x 16 + 3
+    (5, 5, 4, 8, 1, 1, [0, 0, 0, 0], 5, 2),  # depthwise 1x1, 32 per plane, Relu6
+    (3, 3, 11, 37, 3, 1, [2, 1, 2, 3], 3, 1, 2),  # depthwise 3x3 dilation 2, asymmetric pads
+    (3, 3, 17, 19, 5, 2, [4, 4, 3, 4], 3, 2, 2),  # depthwise 5x5 dilation 2, stride 2
 ]
 
 
-@pytest.mark.parametrize("case", CASES, ids=[f"c{c[0]}-oc{c[1]}-{c[2]}x{c[3]}-k{c[4]}s{c[5]}-g{c[7]}" for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[f"c{c[0]}-oc{c[1]}-{c[2]}x{c[3]}-k{c[4]}s{c[5]}-g{c[7]}"
+                                              + (f"-d{c[9]}" if len(c) > 9 else "") for c in CASES])
 @pytest.mark.parametrize("boost", [False, True])
 def test_x86_int8_conv_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, case: tuple, boost: bool) -> None:
     from sdkbuild import runtime
 
-    C, OC, H, W, k, stride, pads, group, act = case
-    m = _conv_model(C, OC, H, W, k, stride, pads, group, act, seed=C * 31 + OC)
+    C, OC, H, W, k, stride, pads, group, act = case[:9]
+    m = _conv_model(C, OC, H, W, k, stride, pads, group, act, seed=C * 31 + OC, dilation=case[9] if len(case) > 9 else 1)
     rng = np.random.default_rng(H * W)
     qm = Q.quantize_model(m, [{"input": rng.normal(0, 1, (1, C, H, W)).astype(np.float32)} for _ in range(4)],
                           int8_io=True)
@@ -103,7 +121,8 @@ def test_x86_int8_conv_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, 
 
 @pytest.mark.parametrize("shape,act", [((1, 3, 7, 9), 0), ((1, 16, 8, 8), 1), ((1, 5, 1, 3), 2)])
 def test_x86_int8_add_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, shape: tuple, act: int) -> None:
-    """The AVX2 int8 Add (16-element steps, portable tail) vs the reference and ref tier."""
+    """The int8 Add (16-element steps on ZMM where AVX-512 exists, =avx2: on YMM; portable tail)
+    vs the reference and the ref tier."""
     from sdkbuild import runtime
 
     m = sdkm.Model(name="add")
@@ -125,7 +144,7 @@ def test_x86_int8_add_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, s
     xs = [{"a": rng.integers(-128, 128, shape, dtype=np.int8), "b": rng.integers(-128, 128, shape, dtype=np.int8)},
           {"a": np.full(shape, -128, np.int8), "b": np.full(shape, -128, np.int8)},
           {"a": np.full(shape, 127, np.int8), "b": np.full(shape, 127, np.int8)}]
-    for kernel in ("", "ref"):
+    for kernel in ("", "avx2", "ref"):
         monkeypatch.setenv("SDK_INT8_GEMM", kernel)
         with runtime.Engine(engine_lib) as eng:
             model = eng.load(tmp_path / "a.sdkm")
@@ -161,3 +180,58 @@ def test_x86_quantize_linear_bit_exact(engine_lib: Path, tmp_path: Path) -> None
         assert np.array_equal(got, want)
         sess.close()
         model.close()
+
+
+def test_x86_int8_conv_ymm_vnni_rows() -> None:
+    """The conv cases again with SDK_INT8_ZMM=0 (the VNNI rows on YMM registers; the choice is
+    read once per process, so in a child pytest)."""
+    import os
+    import subprocess
+    import sys
+
+    if os.environ.get("SDK_INT8_ZMM") == "0":
+        pytest.skip("already the child run")
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                        f"{__file__}::test_x86_int8_conv_bit_exact"],
+                       env=dict(os.environ, SDK_INT8_ZMM="0"), capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+def test_x86_int8_resize_bit_exact(engine_lib: Path, tmp_path: Path, monkeypatch, mode: str) -> None:
+    """The AVX2 int8 Resize row blend (kernels/x86/resize_s8.cpp; 16 outputs per step and a
+    tail: 37 wide) vs quantize.simulate and the portable tier."""
+    import onnx
+    from onnx import helper, numpy_helper
+
+    from sdkbuild import runtime
+    from sdkbuild.convert import convert_model
+
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array((rng.standard_normal((5, 3, 3, 3)) * 0.3).astype(np.float32), "w1"),
+             numpy_helper.from_array((rng.standard_normal((4, 5, 1, 1)) * 0.3).astype(np.float32), "w2"),
+             numpy_helper.from_array(np.asarray([], np.float32), "roi"),
+             numpy_helper.from_array(np.asarray([], np.float32), "scales"),
+             numpy_helper.from_array(np.asarray([1, 5, 29, 37], np.int64), "sizes")]
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("Resize", ["r1", "roi", "scales", "sizes"], ["up"], mode=mode,
+                              coordinate_transformation_mode="half_pixel"),
+             helper.make_node("Conv", ["up", "w2"], ["y"])]
+    g = helper.make_graph(nodes, "seg", [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 3, 11, 13])],
+                          [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)], inits)
+    qm = Q.quantize_model(convert_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])),
+                          [{"x": rng.standard_normal((1, 3, 11, 13)).astype(np.float32)} for _ in range(4)])
+    assert any(n.op == "Resize" and qm.tensors[n.inputs[0]].dtype == 2 for n in qm.nodes)
+    sdkm.write(qm, tmp_path / "r.sdkm")
+    feeds = {"x": rng.standard_normal((1, 3, 11, 13)).astype(np.float32)}
+    want = Q.simulate(qm, feeds)["y"]
+    for kernel in ("", "ref"):
+        monkeypatch.setenv("SDK_INT8_GEMM", kernel)
+        with runtime.Engine(engine_lib) as eng:
+            model = eng.load(tmp_path / "r.sdkm")
+            for threads in (1, 2):
+                sess = model.session(threads)
+                np.testing.assert_array_equal(sess.run(feeds)["y"], want, err_msg=f"{kernel!r}, {threads} threads")
+                sess.close()
+            model.close()

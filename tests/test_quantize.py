@@ -128,6 +128,61 @@ def test_simulated_int8_close_to_fp32():
         assert _cos(out, r["output"]) > 0.99
 
 
+def _bn_chain_model(seed: int = 0, fork: bool = False) -> sdkm.Model:
+    """Concat -> BatchNorm as Mul/Add -> Caffe Scale (Mul/Add, Relu fused) -> 1x1 Conv, DenseNet's
+    pre-activation block; `fork`: the first Mul's output also feeds the graph output."""
+    rng = np.random.default_rng(seed)
+    m = sdkm.Model(name="bnchain")
+
+    def T(name: str, shape: tuple[int, ...], data: np.ndarray | None = None) -> int:  # noqa: N802
+        return m.add_tensor(sdkm.Tensor(name, 1, tuple(shape), None if data is None else data.astype(np.float32)))
+
+    x = T("input", (1, 6, 9, 9))
+    w0 = T("w0", (6, 6, 3, 3), rng.normal(0, 0.3, (6, 6, 3, 3)))
+    c0 = T("c0", (1, 6, 9, 9))
+    m.nodes.append(sdkm.Node("Conv", "conv0", [x, w0], [c0], {"pads": [1, 1, 1, 1]}))
+    cat = T("cat", (1, 12, 9, 9))
+    m.nodes.append(sdkm.Node("Concat", "cat", [x, c0], [cat], {"axis": [1]}))
+    prev, ops = cat, []
+    for k, (op, shape) in enumerate([("Mul", (12, 1, 1)), ("Add", (12, 1, 1)), ("Mul", (1, 12, 1, 1)), ("Add", (1,))]):
+        c = T(f"k{k}", shape, rng.normal(0.5 if op == "Mul" else 0.0, 0.4, shape))
+        y = T(f"t{k}", (1, 12, 9, 9))
+        ops.append(sdkm.Node(op, f"{op.lower()}{k}", [prev, c] if k != 1 else [c, prev], [y],
+                             {"activation": [1]} if k == 3 else {}))
+        prev = y
+    m.nodes += ops
+    w1 = T("w1", (8, 12, 1, 1), rng.normal(0, 0.3, (8, 12, 1, 1)))
+    y = T("output", (1, 8, 9, 9))
+    m.nodes.append(sdkm.Node("Conv", "conv1", [prev, w1], [y], {}))
+    m.inputs, m.outputs = [x], [y]
+    if fork:
+        m.outputs.append(ops[0].outputs[0])
+    return m
+
+
+def test_affine_chain_becomes_one_int8_depthwise_conv():
+    """DenseNet's BatchNorm + Scale between a Concat and a 1x1 Conv: one depthwise 1x1 Conv
+    with the Relu (no float island in the int8 model), the same fp32 function, and int8
+    outputs at least as close to fp32 as before; not where an intermediate has another use."""
+    m = _bn_chain_model()
+    rw, n = Q.affine_chains_to_depthwise(m)
+    assert n == 1 and [x.op for x in rw.nodes] == ["Conv", "Concat", "Conv", "Conv"]
+    dw = rw.nodes[2]
+    assert dw.attrs["group"] == [12] and dw.attrs["activation"] == [1] and rw.tensors[dw.inputs[1]].shape == (12, 1, 1, 1)
+    rng = np.random.default_rng(7)
+    test = [{"input": rng.normal(0, 1, (1, 6, 9, 9)).astype(np.float32)} for _ in range(4)]
+    want = list(cal.run_onnx(cal.to_onnx(m, record_all=False), test))
+    got = list(cal.run_onnx(cal.to_onnx(rw, record_all=False), test))
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(g["output"], w["output"], rtol=1e-5, atol=1e-5)
+    qm = Q.quantize_model(m, test)
+    assert [x.op for x in qm.nodes if qm.tensors[x.outputs[0]].dtype == 1] == ["DequantizeLinear"]
+    for s, r in zip(test, want, strict=True):
+        assert _cos(Q.simulate(qm, s)["output"], r["output"]) > 0.995
+    forked, n = Q.affine_chains_to_depthwise(_bn_chain_model(fork=True))
+    assert n == 1 and [x.op for x in forked.nodes] == ["Conv", "Concat", "Mul", "Conv", "Conv"]  # the 3 after the fork
+
+
 def test_percentile_narrows_ranges():
     m = small_model()
     full = cal.collect_ranges(m, _samples(4), method="minmax")

@@ -431,6 +431,92 @@ def split_fused_activations(model: sdkm.Model) -> tuple[sdkm.Model, int]:
     return m, n_split
 
 
+def _channel_const(m: sdkm.Model, n: sdkm.Node) -> tuple[int, np.ndarray] | None:
+    """(x, c) when `n` is a Mul or Add of a 4-D tensor x by a per-channel (or scalar)
+    constant c (shape (C, 1, 1), (1, C, 1, 1) or one value) that does not broadcast x."""
+    if n.op not in ("Mul", "Add") or len(n.inputs) != 2 or min(n.inputs) < 0:
+        return None
+    t = m.tensors
+    const = [t[i].data is not None for i in n.inputs]
+    if const[0] == const[1]:
+        return None
+    x, c = (n.inputs[1], n.inputs[0]) if const[0] else (n.inputs[0], n.inputs[1])
+    shape = tuple(t[x].shape)
+    if len(shape) != 4 or tuple(t[n.outputs[0]].shape) != shape or t[x].dtype != F32:
+        return None
+    data = np.asarray(t[c].data, np.float64)
+    if data.size == 1:
+        return x, np.full(shape[1], float(data.reshape(-1)[0]))
+    if data.size == shape[1] and tuple(data.shape) in ((shape[1], 1, 1), (1, shape[1], 1, 1)):
+        return x, data.reshape(-1)
+    return None
+
+
+def affine_chains_to_depthwise(model: sdkm.Model) -> tuple[sdkm.Model, int]:
+    """A copy of the fp32 model in which each chain of two or more per-channel Mul/Add by
+    constants (a BatchNormalization that no Conv absorbed, e.g. DenseNet's before its 1x1
+    convs, and a Caffe Scale layer after it: y = ((x * s1 + b1) * s2 + b2), optionally with a
+    fused Relu/Clip at its end) is one depthwise 1x1 Conv computing y = a * x + b per channel,
+    the same function; and how many chains were rewritten. int8 then computes the chain as
+    one Conv (its one weight per channel is exact with per-channel weight scales) instead of
+    an int8 Mul followed by fp32 Adds between DequantizeLinear and QuantizeLinear."""
+    import copy
+
+    m = copy.deepcopy(model)
+    consumers: dict[int, int] = {}
+    for n in m.nodes:
+        for i in n.inputs:
+            consumers[i] = consumers.get(i, 0) + 1
+    outputs = set(m.outputs)
+    by_input: dict[int, list[int]] = {}
+    for k, n in enumerate(m.nodes):
+        for i in n.inputs:
+            by_input.setdefault(i, []).append(k)
+    drop: set[int] = set()
+    replace: dict[int, sdkm.Node] = {}
+    for k, n in enumerate(m.nodes):
+        if k in drop or _channel_const(m, n) is None:
+            continue
+        chain = [k]
+        while True:  # extend while the last output feeds exactly one more such node
+            last = m.nodes[chain[-1]]
+            y = last.outputs[0]
+            if _act_kind(last) != 0 or y in outputs or consumers.get(y, 0) != 1:
+                break
+            nxt = by_input.get(y, [])
+            if len(nxt) != 1 or nxt[0] <= chain[-1] or _channel_const(m, m.nodes[nxt[0]]) is None:
+                break
+            chain.append(nxt[0])
+        last = m.nodes[chain[-1]]
+        if len(chain) < 2 or _act_kind(last) not in (0, sdkm.ACT_RELU, sdkm.ACT_CLIP):
+            continue
+        if any(_act_kind(m.nodes[j]) != 0 for j in chain[:-1]):
+            continue
+        x, _ = _channel_const(m, n)
+        channels = m.tensors[x].shape[1]
+        a, b = np.ones(channels), np.zeros(channels)
+        for j in chain:
+            _, c = _channel_const(m, m.nodes[j])
+            if m.nodes[j].op == "Mul":
+                a, b = a * c, b * c
+            else:
+                b = b + c
+        w = m.add_tensor(sdkm.Tensor(f"{n.name}/affine_w", F32, (channels, 1, 1, 1),
+                                     a.astype(np.float32).reshape(channels, 1, 1, 1)))
+        bias = m.add_tensor(sdkm.Tensor(f"{n.name}/affine_b", F32, (channels,), b.astype(np.float32)))
+        attrs: dict = {"strides": [1, 1], "pads": [0, 0, 0, 0], "dilations": [1, 1], "group": [channels]}
+        frozen: frozenset = frozenset()
+        if _act_kind(last):
+            attrs["activation"] = [_act_kind(last)]
+            if "activation_params" in last.attrs:
+                attrs["activation_params"] = list(last.attrs["activation_params"])
+                frozen = frozenset({"activation_params"})
+        replace[k] = sdkm.Node("Conv", f"{n.name}/affine", [x, w, bias], [last.outputs[0]], attrs, frozen)
+        drop.update(chain[1:])
+    m.nodes = [replace.get(k, n) for k, n in enumerate(m.nodes) if k not in drop]
+    return m, len(replace)
+
+
 def quantize_model(
     model: sdkm.Model,
     calibration: str | os.PathLike | Sequence[Mapping[str, np.ndarray]],
@@ -452,6 +538,7 @@ def quantize_model(
         raise SdkbuildError(f"model is not a plain fp32 model (tensor {bad[0]!r} is not f32)",
                             hint="quantize the fp32 model exported by the converter, not an already quantized one")
     model, _ = split_fused_activations(model)
+    model, _ = affine_chains_to_depthwise(model)
     if isinstance(calibration, str | os.PathLike):
         samples = cal.load_samples(calibration, model)
     else:

@@ -76,7 +76,8 @@ sdk_status add_s8_prepare(PrepareContext& ctx) {
 #if SDK_FEATURE_X86
     d->avx2 = s8::gemm_kernel() == s8::gemm_avx2;
     d->p = s8::AddParams{d->a_zp,     d->b_zp,     d->out_zp,   d->act_min,  d->act_max,  kLeftShift,
-                         d->ma.mult,  d->ma.shift, d->mb.mult,  d->mb.shift, d->mo.mult,  d->mo.shift};
+                         d->ma.mult,  d->ma.shift, d->mb.mult,  d->mb.shift, d->mo.mult,  d->mo.shift,
+                         s8::add_s8_zmm()};
 #endif
     return SDK_OK;
 }

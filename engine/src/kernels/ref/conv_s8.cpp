@@ -41,6 +41,8 @@ struct ConvS8Data {
     // (pl: an s8::PlKind, 0 = off) and 3x3 depthwise planes (dw3)
     int pl;
     bool pointwise;
+    bool pl_cols;        // im2col straight into panels from a padded copy of the tile's input rows
+    int32_t Wp, pl_rows;  // (s8::pl_im2col): its row width, the most rows a tile spans
     s8::PlGemm plg;
     s8::Dw3x3 dw3;
 #endif
@@ -58,6 +60,7 @@ struct Job {
     int8_t* scratch;
     int64_t slot_bytes;
     int32_t slots, tiles, pixels;
+    int32_t tile;            // output pixels per tile (<= d.tile)
     int32_t msplit, mchunk;  // output channels of one job split over threads when jobs are few
     int64_t pl_bytes;        // x86 pixel-lane path: panel bytes at the start of a slot (then im2col rows)
     const RunContext* ctx;
@@ -191,9 +194,60 @@ void im2col_kmajor(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0,
 #endif
 
 #if SDK_FEATURE_X86
+// A slot: the tile's panels, then its K-major im2col rows, or (pl_cols) its padded input rows
+// between two guards of s8::kPlColsGuard bytes.
 size_t pl_slot_bytes(const ConvS8Data& d) {
-    const size_t b = s8::pl_panel_bytes(d.plg.kg, d.tile) + (d.pointwise ? 0 : (size_t)d.kg * d.tile);
+    size_t b = s8::pl_panel_bytes(d.plg.kg, d.tile);
+    if (d.pl_cols)
+        b += (size_t)(d.g.C / d.g.group) * d.pl_rows * d.Wp + 2 * s8::kPlColsGuard;
+    else if (!d.pointwise)
+        b += (size_t)d.kg * d.tile;
     return (b + 63) / 64 * 64;
+}
+
+// Threads take tiles round-robin, and a layer's last tile is often short (784 pixels in
+// tiles of 256: one thread 512, the other 272): smaller tiles of whole panels (at most
+// d.tile) whose round-robin shares are most even, the fewest tiles among equals.
+void balance_tiles(Job& j, const ConvS8Data& d, int32_t slots) {
+    int32_t best_tile = j.tile, best_load = 0x7fffffff;
+    const int32_t k0 = (j.pixels + slots * d.tile - 1) / (slots * d.tile);
+    for (int32_t k = k0; k < k0 + 4; ++k) {
+        const int32_t per = (j.pixels + slots * k - 1) / (slots * k);
+        int32_t t = (per + s8::kPlNR - 1) / s8::kPlNR * s8::kPlNR;
+        if (t > d.tile) t = d.tile;
+        int32_t load = 0;  // slot 0's pixels: tiles 0, slots, 2 * slots, ... (the most)
+        for (int32_t p0 = 0; p0 < j.pixels; p0 += t * slots) load += j.pixels - p0 < t ? j.pixels - p0 : t;
+        if (load < best_load) best_load = load, best_tile = t;
+    }
+    j.tile = best_tile;
+    j.tiles = (j.pixels + best_tile - 1) / best_tile;
+}
+
+// pl_cols: the input rows that output pixels [p0, p1) read, for each channel of group grp, into
+// pad (rows of d.Wp, the zero point around the image); returns the first padded row (output
+// row oh reads padded rows from oh * sh - that row on).
+int32_t pad_tile_rows(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* pad) {
+    const ConvGeom& g = d.g;
+    const int cg = g.C / g.group;
+    const int32_t oh_a = p0 / g.OW, oh_b = (p1 - 1) / g.OW;
+    const int32_t r0 = oh_a * g.sh, rows = (oh_b - oh_a) * g.sh + (g.KH - 1) * g.dh + 1;
+    const int32_t lead = g.pl < d.Wp ? g.pl : d.Wp;
+    const int32_t ncopy = g.W < d.Wp - lead ? g.W : d.Wp - lead;
+    const int8_t* xg = x + ((int64_t)n * g.C + (int64_t)grp * cg) * g.H * g.W;
+    for (int c = 0; c < cg; ++c) {
+        int8_t* dst = pad + (int64_t)c * rows * d.Wp;
+        for (int32_t r = 0; r < rows; ++r, dst += d.Wp) {
+            const int32_t ih = r0 + r - g.pt;
+            if (ih < 0 || ih >= g.H) {
+                memset(dst, d.x_zp, (size_t)d.Wp);
+                continue;
+            }
+            memset(dst, d.x_zp, (size_t)lead);
+            memcpy(dst + lead, xg + ((int64_t)c * g.H + ih) * g.W, (size_t)ncopy);
+            memset(dst + lead + ncopy, d.x_zp, (size_t)(d.Wp - lead - ncopy));
+        }
+    }
+    return r0;
 }
 #endif
 
@@ -214,8 +268,8 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             const int tile = (int)(t % j.tiles);
             const int grp = (int)(t / j.tiles % g.group);
             const int n = (int)(t / j.tiles / g.group);
-            const int p0 = tile * d.tile;
-            const int p1 = p0 + d.tile < j.pixels ? p0 + d.tile : j.pixels;
+            const int p0 = tile * j.tile;
+            const int p1 = p0 + j.tile < j.pixels ? p0 + j.tile : j.pixels;
             const int m0 = grp * ocg;
 #if SDK_FEATURE_X86
             if (d.pl) {
@@ -224,6 +278,13 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
                     if (d.pointwise) {
                         const int8_t* xg = j.x + ((int64_t)n * g.C + (int64_t)grp * (g.C / g.group)) * g.H * g.W;
                         s8::pl_pack(d.pl, xg + p0, (int64_t)g.H * g.W, d.kg, p1 - p0, panels);
+                    } else if (d.pl_cols) {
+                        int8_t* pad = cols + j.pl_bytes + s8::kPlColsGuard;
+                        const int32_t r0 = pad_tile_rows(d, j.x, n, grp, p0, p1, pad);
+                        const int32_t rows = ((p1 - 1) / g.OW - p0 / g.OW) * g.sh + (g.KH - 1) * g.dh + 1;
+                        const s8::PlCols q{pad,  (int64_t)rows * d.Wp, d.Wp, g.OW, g.KH, g.KW, g.sh, g.sw,
+                                           g.dh, g.dw, d.kg, r0};
+                        s8::pl_im2col(d.pl, q, p0, p1 - p0, panels);
                     } else {
                         int8_t* rows = cols + j.pl_bytes;
                         im2col_kmajor(d, j.x, n, grp, p0, p1, rows);
@@ -475,6 +536,19 @@ __attribute__((target("avx2"))) void depthwise_range_avx2(void* arg, int64_t beg
     depthwise_dispatch(*static_cast<const Job*>(arg), begin, end);
 }
 
+// 1x1, stride 1, no padding: a per-channel affine map of whole planes.
+void depthwise1x1_range_avx2(void* arg, int64_t begin, int64_t end) {
+    const Job& j = *static_cast<const Job*>(arg);
+    const ConvS8Data& d = *j.d;
+    const ConvGeom& g = d.g;
+    const int64_t n = (int64_t)g.H * g.W;
+    for (int64_t t = begin; t < end; ++t) {
+        const int c = (int)(t % g.C);
+        s8::dw1x1_plane_avx2(j.x + t * n, n, d.w[c], d.bias[c], d.mult[c], d.shift[c], d.x_zp, d.out_zp, d.act_min,
+                             d.act_max, j.y + t * n);
+    }
+}
+
 // 3x3 or 5x5, stride 1 or 2: whole planes through the padded-plane AVX2/VNNI kernel (this
 // thread's scratch holds the padded plane; its borders are filled once per call).
 void depthwise3x3_range_avx2(void* arg, int64_t begin, int64_t end) {
@@ -552,14 +626,16 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
 #if SDK_FEATURE_X86
         if (s8::gemm_kernel() == s8::gemm_avx2) {
             d->dw_range = depthwise_range_avx2;
-            if ((g.KH == 3 || g.KH == 5) && g.KW == g.KH && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
+            if ((g.KH == 3 || g.KH == 5) && g.KW == g.KH && g.dh == g.dw && g.dh <= 4 && g.sh == g.sw &&
                 (g.sh == 1 || g.sh == 2)) {
                 d->dw3 = s8::Dw3x3{g.H,  g.W,  g.OH, g.OW,       g.sh,       g.pt,
-                                   g.pl, xz,   yz,   d->act_min, d->act_max, s8::dw3x3_use_vnni(s8::pl_kind(), g.OW, g.sh),
-                                   g.KH};
+                                   g.pl, xz,   yz,   d->act_min, d->act_max,
+                                   g.dh == 1 && s8::dw3x3_use_vnni(s8::pl_kind(), g.OW, g.sh), g.KH, g.dh};
                 d->dw_range = depthwise3x3_range_avx2;
                 ctx.request_thread_scratch(s8::dw3x3_scratch_bytes(d->dw3));
             }
+            if (g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && !(g.pt | g.pl | g.pb | g.pr))
+                d->dw_range = depthwise1x1_range_avx2;
         }
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON 3x3 depthwise (kernels/neon/conv_s8.cpp)
@@ -598,7 +674,19 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
         d->plg = s8::PlGemm{kgr, wpl, d->bias, d->mult, d->shift, d->out_zp, d->act_min, d->act_max};
         int32_t tile = (32 * 1024 / (kgr * 4 * s8::kPlNR)) * s8::kPlNR;
         tile = tile < s8::kPlNR ? s8::kPlNR : (tile > 256 ? 256 : tile);
+        if (d->pl == s8::kPlVnni && s8::pl_zmm()) {  // the ZMM rows: whole steps of 4 panels (64 pixels)
+            constexpr int32_t step = 4 * s8::kPlNR;
+            tile = tile < step ? step : (tile + step - 1) / step * step;
+            if (tile > 256) tile = 256;
+        }
         d->tile = tile > pixels ? pixels : tile;
+        // one-pass im2col from a padded copy of a tile's input rows (strides 1 and 2 along
+        // rows): every tap in bounds
+        d->pl_cols = !d->pointwise && (g.sw == 1 || g.sw == 2);
+        int32_t spans = (d->tile + g.OW - 2) / g.OW + 1;  // output rows a tile spans at most
+        if (spans > g.OH) spans = g.OH;
+        d->pl_rows = (spans - 1) * g.sh + (g.KH - 1) * g.dh + 1;
+        d->Wp = (g.OW - 1) * g.sw + (g.KW - 1) * g.dw + 1;
         ctx.request_scratch((size_t)kMaxSlots * pl_slot_bytes(*d));
         return SDK_OK;
     }
@@ -654,14 +742,18 @@ sdk_status conv_s8_run(const RunContext& ctx) {
         j.slot_bytes = (int64_t)pl_slot_bytes(d);
     }
 #endif
+    j.tile = d.tile;
     j.tiles = (j.pixels + d.tile - 1) / d.tile;
-    const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
     int32_t slots = pool_threads(ctx.pool);
     if (slots < 1) slots = 1;
     if (slots > kMaxSlots) slots = kMaxSlots;
     // a hand-off to another thread pays only for enough work (~64K multiply-adds each)
     const int64_t macs = (int64_t)g.N * g.OC * j.pixels * d.kp;
     if (macs / 65536 < slots) slots = macs / 65536 < 1 ? 1 : (int32_t)(macs / 65536);
+#if SDK_FEATURE_X86
+    if (d.pl && slots > 1 && g.N * g.group == 1 && j.tiles >= slots) balance_tiles(j, d, slots);
+#endif
+    const int64_t jobs = (int64_t)g.N * g.group * j.tiles;
     // Fewer jobs than threads (small late-layer images): split the output channels too,
     // in chunks of whole 4-row tiles; each part redoes its (cheap) im2col.
     const int ocg = g.OC / g.group;

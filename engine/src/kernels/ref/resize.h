@@ -97,6 +97,9 @@ void neon_resize_dup2(const void* x, void* y, int64_t in_len, int32_t elem_size)
 #if SDK_FEATURE_X86
 void x86_resize_vblend_avx2(const float* const* rows, const float* w, int32_t n, float* y, int64_t len);
 void x86_resize_dup2_avx2(const void* x, void* y, int64_t in_len, int32_t elem_size);
+// int8 (kernels/x86/resize_s8.cpp): y = clamp((sum_t w[t] * rows[t] + 2^21) >> 22) of Q11
+// weights, as resize_s8.cpp's portable row
+void x86_resize_vblend_s8_avx2(const int32_t* const* rows, const int16_t* w, int32_t n, int8_t* y, int64_t len);
 #endif
 // Whether the SIMD row kernels run: NEON builds always, x86 builds on CPUs with AVX2 + FMA;
 // SDK_F32_GEMM=ref turns them off (as it does the other fp32 SIMD tiers). Test hook: 1 on

@@ -6,6 +6,9 @@
 //   y      = clamp((sum_t wq_h[t] * row_t[j] + 2^21) >> 22, -128, 127)
 // The converter's numpy model of the int8 graph (quantize.simulate) computes the same.
 #include "kernels/ref/resize_impl.h"
+#if SDK_FEATURE_X86
+#include "kernels/gemm_s8.h"  // the int8 tier
+#endif
 
 namespace sdk {
 namespace ref {
@@ -28,6 +31,9 @@ struct S8 {
     static void vrow(const int32_t* const* rows, const ResizeAxis& H, int64_t oh, int8_t* dst, int64_t len) {
         const int32_t n = H.ntaps;
         const int16_t* w = H.wq + oh * n;
+#if SDK_FEATURE_X86
+        if (s8::gemm_kernel() == s8::gemm_avx2) return x86_resize_vblend_s8_avx2(rows, w, n, dst, len);
+#endif
         for (int64_t j = 0; j < len; ++j) {
             int32_t acc = 0;
             for (int32_t t = 0; t < n; ++t) acc += (int32_t)w[t] * rows[t][j];

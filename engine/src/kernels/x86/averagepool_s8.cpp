@@ -7,6 +7,7 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 #include <string.h>
 
 #include "kernels/pool_s8.h"
@@ -24,7 +25,7 @@ inline int32_t count_in(int32_t o, int32_t k, int32_t lo, int32_t hi) {
 
 }  // namespace
 
-__attribute__((target("avx2"))) void averagepool_plane_s8_avx2(const PoolGeom& g, int32_t zp, const int8_t* x,
+SDK_HOT_TARGET("avx2") void averagepool_plane_s8_avx2(const PoolGeom& g, int32_t zp, const int8_t* x,
                                                                int8_t* y, void* scratch) {
     const PoolPad p = pool_s8_x86_pad(g);
     int8_t* P = static_cast<int8_t*>(scratch);

@@ -8,6 +8,7 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 
 namespace sdk {
 namespace s8 {
@@ -54,7 +55,7 @@ __attribute__((target("avx2"), always_inline)) inline void store4(const Gemm& g,
 
 }  // namespace
 
-__attribute__((target("avx2"))) void gemm_avx2(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
+SDK_HOT_TARGET("avx2") void gemm_avx2(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
     const int32_t kp = g.kp;
     int32_t m = m0;
     for (; m + 2 <= m1; m += 2) {
@@ -101,7 +102,7 @@ __attribute__((target("avx2"))) void gemm_avx2(const Gemm& g, int32_t m0, int32_
     if (m < m1) gemm_ref(g, m, m1, n0, n1);
 }
 
-__attribute__((target("avx2"))) void requant_row_avx2(const int32_t* acc, int32_t n, int32_t mult, int32_t shift,
+SDK_HOT_TARGET("avx2") void requant_row_avx2(const int32_t* acc, int32_t n, int32_t mult, int32_t shift,
                                                       int32_t zp, int32_t lo, int32_t hi, int8_t* y) {
     int32_t i = 0;
     for (; i + 8 <= n; i += 8) {

@@ -11,6 +11,7 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 
 #include "kernels/gemm_s8.h"
 #include "kernels/x86/requant_s8_avx2.h"
@@ -87,45 +88,160 @@ __attribute__((target("avx2"), always_inline)) inline __m128i row16(const int8_t
     return _mm_load_si128(reinterpret_cast<const __m128i*>(tmp));
 }
 
-__attribute__((target("avx2"))) void pack_avx2(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
+// One K pair of 16 pixels (rows a, b) as the AVX2 panels hold it: int16 pairs, pixels
+// 0-3 | 8-11 in the first 32 bytes, 4-7 | 12-15 in the second.
+__attribute__((target("avx2"), always_inline)) inline void emit_pair(int16_t* out, __m128i a, __m128i b) {
+    const __m128i i = _mm_unpacklo_epi8(a, b), j = _mm_unpackhi_epi8(a, b);  // pairs of pixels 0-7, 8-15
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(i, j)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPlNR),
+                        _mm256_cvtepi8_epi16(_mm_unpackhi_epi64(i, j)));  // pixels 4-7 | 12-15
+}
+
+// One K quad of 16 pixels (rows r0-r3, already x + 128) as the VNNI panels hold it.
+__attribute__((target("avx2"), always_inline)) inline void emit_quad(uint8_t* out, __m128i r0, __m128i r1,
+                                                                    __m128i r2, __m128i r3) {
+    const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpacklo_epi8(r2, r3);  // pixels 0-7
+    const __m128i c = _mm_unpackhi_epi8(r0, r1), d = _mm_unpackhi_epi8(r2, r3);  // pixels 8-15
+    const __m128i q0 = _mm_unpacklo_epi16(a, b), q4 = _mm_unpackhi_epi16(a, b);  // quads of pixels 0-3, 4-7
+    const __m128i q8 = _mm_unpacklo_epi16(c, d), q12 = _mm_unpackhi_epi16(c, d);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_set_m128i(q8, q0));  // pixels 0-3 | 8-11
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * kPlNR), _mm256_set_m128i(q12, q4));
+}
+
+SDK_HOT_TARGET("avx2") void pack_avx2(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
                                                int16_t* panels) {
     const int32_t k2 = (K + 1) / 2;
     for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
         const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
         int16_t* out = panels + (int64_t)(p0 / kPlNR) * k2 * 2 * kPlNR;
-        for (int32_t k = 0; k < k2; ++k, out += 2 * kPlNR) {
-            const __m128i a = row16(rows, stride, 2 * k, K, p0, n), b = row16(rows, stride, 2 * k + 1, K, p0, n);
-            const __m128i i = _mm_unpacklo_epi8(a, b), j = _mm_unpackhi_epi8(a, b);  // pairs of pixels 0-7, 8-15
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_cvtepi8_epi16(_mm_unpacklo_epi64(i, j)));
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + kPlNR),
-                                _mm256_cvtepi8_epi16(_mm_unpackhi_epi64(i, j)));  // pixels 4-7 | 12-15
-        }
+        for (int32_t k = 0; k < k2; ++k, out += 2 * kPlNR)
+            emit_pair(out, row16(rows, stride, 2 * k, K, p0, n), row16(rows, stride, 2 * k + 1, K, p0, n));
     }
 }
 
-__attribute__((target("avx2"))) void pack_vnni(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
+SDK_HOT_TARGET("avx2") void pack_vnni(const int8_t* rows, int64_t stride, int32_t K, int32_t pixels,
                                                uint8_t* panels) {
     const int32_t k4 = (K + 3) / 4;
     const __m128i flip = _mm_set1_epi8((char)0x80);  // x + 128 as unsigned bytes
     for (int32_t p0 = 0; p0 < pixels; p0 += kPlNR) {
         const int32_t n = pixels - p0 < kPlNR ? pixels - p0 : kPlNR;
         uint8_t* out = panels + (int64_t)(p0 / kPlNR) * k4 * 4 * kPlNR;
+        for (int32_t k = 0; k < k4; ++k, out += 4 * kPlNR)
+            emit_quad(out, _mm_xor_si128(row16(rows, stride, 4 * k, K, p0, n), flip),
+                      _mm_xor_si128(row16(rows, stride, 4 * k + 1, K, p0, n), flip),
+                      _mm_xor_si128(row16(rows, stride, 4 * k + 2, K, p0, n), flip),
+                      _mm_xor_si128(row16(rows, stride, 4 * k + 3, K, p0, n), flip));
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// The 16 pixels of a panel as runs along output rows: run s covers lanes [lane[s], 16) until
+// the next run starts (later runs are blended over earlier ones), and lane i of run s reads
+// base[s] + sw * i + koff for tap offset koff.
+struct PanelRuns {
+    int32_t n;
+    int64_t base[kPlNR];
+    __m128i mask[kPlNR];  // lanes >= lane[s]
+};
+
+__attribute__((target("avx2"), always_inline)) inline void panel_runs(const PlCols& q, int32_t p, int32_t end,
+                                                                     PanelRuns& r) {
+    const __m128i iota = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    r.n = 0;
+    for (int32_t lane = 0; p < end;) {
+        const int32_t oh = p / q.OW, ow = p % q.OW;
+        const int32_t len = end - p < q.OW - ow ? end - p : q.OW - ow;
+        r.base[r.n] = (int64_t)(oh * q.sh - q.r0) * q.Wp + (int64_t)(ow - lane) * q.sw;
+        r.mask[r.n] = _mm_cmpgt_epi8(iota, _mm_set1_epi8((char)(lane - 1)));
+        ++r.n;
+        lane += len;
+        p += len;
+    }
+}
+
+// 16 bytes of one tap row for the panel's pixels (stride 2: the even bytes of 32).
+template <int SW>
+__attribute__((target("avx2"), always_inline)) inline __m128i tap16(const int8_t* src) {
+    if (SW == 1) return _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+    const __m256i even = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10,
+                                          12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src)), even);
+    return _mm256_castsi256_si128(_mm256_permute4x64_epi64(v, 0x08));  // qwords 0, 2
+}
+
+template <int SW>
+__attribute__((target("avx2"), always_inline)) inline __m128i tap_row(const PanelRuns& r, const int8_t* src) {
+    __m128i v = tap16<SW>(src + r.base[0]);
+    for (int32_t s = 1; s < r.n; ++s) v = _mm_blendv_epi8(v, tap16<SW>(src + r.base[s]), r.mask[s]);
+    return v;
+}
+
+// Walks K in order: tap offset of row k (channel c, kernel row kh, column kw).
+struct TapWalk {
+    int32_t c = 0, kh = 0, kw = 0, k = 0;
+    __attribute__((always_inline)) inline int64_t next(const PlCols& q) {
+        const int64_t off = (int64_t)c * q.plane + (int64_t)kh * q.dh * q.Wp + (int64_t)kw * q.dw;
+        if (++kw == q.KW) {
+            kw = 0;
+            if (++kh == q.KH) kh = 0, ++c;
+        }
+        ++k;
+        return off;
+    }
+};
+
+template <int SW>
+SDK_HOT_TARGET("avx2") void im2col_vnni(const PlCols& q, int32_t p0, int32_t pixels, uint8_t* out) {
+    const int32_t k4 = (q.K + 3) / 4;
+    const __m128i flip = _mm_set1_epi8((char)0x80);
+    PanelRuns r;
+    for (int32_t pan = 0; pan * kPlNR < pixels; ++pan) {
+        const int32_t p = p0 + pan * kPlNR;
+        panel_runs(q, p, p0 + pixels < p + kPlNR ? p0 + pixels : p + kPlNR, r);
+        TapWalk t;
         for (int32_t k = 0; k < k4; ++k, out += 4 * kPlNR) {
-            const __m128i r0 = _mm_xor_si128(row16(rows, stride, 4 * k, K, p0, n), flip);
-            const __m128i r1 = _mm_xor_si128(row16(rows, stride, 4 * k + 1, K, p0, n), flip);
-            const __m128i r2 = _mm_xor_si128(row16(rows, stride, 4 * k + 2, K, p0, n), flip);
-            const __m128i r3 = _mm_xor_si128(row16(rows, stride, 4 * k + 3, K, p0, n), flip);
-            const __m128i a = _mm_unpacklo_epi8(r0, r1), b = _mm_unpacklo_epi8(r2, r3);  // pixels 0-7
-            const __m128i c = _mm_unpackhi_epi8(r0, r1), d = _mm_unpackhi_epi8(r2, r3);  // pixels 8-15
-            const __m128i q0 = _mm_unpacklo_epi16(a, b), q4 = _mm_unpackhi_epi16(a, b);  // quads of pixels 0-3, 4-7
-            const __m128i q8 = _mm_unpacklo_epi16(c, d), q12 = _mm_unpackhi_epi16(c, d);
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_set_m128i(q8, q0));  // pixels 0-3 | 8-11
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 2 * kPlNR), _mm256_set_m128i(q12, q4));
+            __m128i v[4];
+            for (int i = 0; i < 4; ++i)
+                v[i] = _mm_xor_si128(t.k < q.K ? tap_row<SW>(r, q.src + t.next(q)) : _mm_setzero_si128(), flip);
+            emit_quad(out, v[0], v[1], v[2], v[3]);
+        }
+    }
+}
+
+template <int SW>
+SDK_HOT_TARGET("avx2") void im2col_pairs(const PlCols& q, int32_t p0, int32_t pixels, int16_t* out) {
+    const int32_t k2 = (q.K + 1) / 2;
+    PanelRuns r;
+    for (int32_t pan = 0; pan * kPlNR < pixels; ++pan) {
+        const int32_t p = p0 + pan * kPlNR;
+        panel_runs(q, p, p0 + pixels < p + kPlNR ? p0 + pixels : p + kPlNR, r);
+        TapWalk t;
+        for (int32_t k = 0; k < k2; ++k, out += 2 * kPlNR) {
+            const __m128i a = tap_row<SW>(r, q.src + t.next(q));
+            const __m128i b = t.k < q.K ? tap_row<SW>(r, q.src + t.next(q)) : _mm_setzero_si128();
+            emit_pair(out, a, b);
         }
     }
 }
 
 }  // namespace
+
+void pl_im2col(int kind, const PlCols& q, int32_t p0, int32_t pixels, void* panels) {
+    if (kind == kPlVnni) {
+        if (q.sw == 1)
+            im2col_vnni<1>(q, p0, pixels, static_cast<uint8_t*>(panels));
+        else
+            im2col_vnni<2>(q, p0, pixels, static_cast<uint8_t*>(panels));
+    } else {
+        if (q.sw == 1)
+            im2col_pairs<1>(q, p0, pixels, static_cast<int16_t*>(panels));
+        else
+            im2col_pairs<2>(q, p0, pixels, static_cast<int16_t*>(panels));
+    }
+}
 
 void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels, void* panels) {
     if (kind == kPlVnni)
@@ -155,7 +271,7 @@ __attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q,
 // the rows' biases, out = the sums (row r: acc[2r], acc[2r + 1]). One group of K per
 // step: MAC(acc, x, w) is VPMADDWD + VPADDD (pairs) or VPDPBUSD (quads).
 #define SDK_PL_TILES(NAME, TARGET, MAC)                                                                               \
-    __attribute__((target(TARGET), noinline)) void NAME##_tile4(const int32_t* w0, int32_t kg, const int8_t* P,        \
+    SDK_HOT_TARGET(TARGET) __attribute__((noinline)) void NAME##_tile4(const int32_t* w0, int32_t kg, const int8_t* P,        \
                                                                 __m256i* acc) {                                         \
         const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;                                                     \
         __m256i c00 = acc[0], c01 = c00, c10 = acc[1], c11 = c10, c20 = acc[2], c21 = c20, c30 = acc[3], c31 = c30;     \
@@ -178,7 +294,7 @@ __attribute__((target("avx2"), always_inline)) inline void pl_store(const Rq& q,
         acc[0] = c00, acc[1] = c01, acc[2] = c10, acc[3] = c11;                                                        \
         acc[4] = c20, acc[5] = c21, acc[6] = c30, acc[7] = c31;                                                        \
     }                                                                                                                  \
-    __attribute__((target(TARGET), noinline)) void NAME##_tile1(const int32_t* w0, int32_t kg, const int8_t* P,        \
+    SDK_HOT_TARGET(TARGET) __attribute__((noinline)) void NAME##_tile1(const int32_t* w0, int32_t kg, const int8_t* P,        \
                                                                 __m256i* acc) {                                         \
         __m256i c00 = acc[0], c01 = c00;                                                                               \
         for (int32_t k = 0; k < kg; ++k, P += 4 * kPlNR) {                                                             \
@@ -200,7 +316,7 @@ SDK_PL_TILES(vnni, "avx2,avx512vnni,avx512vl,avx512bw", SDK_MAC_VNNI)
 // VNNI, rows [m, m + 4 * blocks): the k loop and the epilogue in one function. With
 // AVX512VL the compiler has 32 YMM registers, so (unlike the AVX2 tiles) nothing spills
 // and the accumulators never go through memory.
-__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(const PlGemm& g, const int8_t* panels,
+SDK_HOT_TARGET("avx2,avx512vnni,avx512vl,avx512bw") void vnni_rows4(const PlGemm& g, const int8_t* panels,
                                                                     int32_t pixels, int32_t m, int32_t blocks,
                                                                     int8_t* y, int64_t ys_m) {
     const int32_t kg = g.kg;
@@ -249,20 +365,39 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void vnni_rows4(con
 
 // The same rows on ZMM registers: one 64-byte load holds a K quad of all 16 pixels of a
 // panel (the low half is the YMM tiles' x0, the high half x1), so one VPDPBUSD does what
-// two did; two panels (32 pixels) per step when there are, so that the 4 weight broadcasts
-// feed 8 multiply-adds of 64 bytes. The epilogue splits each accumulator back into the
+// two did; four panels (64 pixels) per step when there are, so that the 4 weight
+// broadcasts feed 16 multiply-adds of 64 bytes (the tile size, conv_s8_prepare, gives the
+// ZMM rows tiles of 4 panels). The epilogue splits each accumulator back into the
 // YMM halves and requantizes them as above: bit-exact with vnni_rows4.
 // (GCC 12 warns about its own AVX-512 intrinsics' undefined merge operands: not ours.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) inline void vnni512_store4(
+// avx2::rq8v's fast path on 16 lanes at once (the same operations, so the same result):
+// half the epilogue's instructions, which is most of the work when K is short.
+__attribute__((target("avx2,avx512f"), always_inline)) inline __m512i rq16v(__m512i acc, const Rq& q) {
+    const __m512i mult = _mm512_broadcast_i64x4(q.mult), rnd = _mm512_broadcast_i64x4(q.rnd);
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epi32(acc, mult), rnd);
+    __m512i po = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(acc, 32), mult), rnd);
+    pe = _mm512_sll_epi64(pe, q.lsh);
+    po = _mm512_sll_epi64(po, q.lsh);
+    return _mm512_sra_epi32(_mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 32), po), q.rsh);
+}
+
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"), always_inline)) inline __m128i vnni512_rq(
+    __m512i c, const Rq& q) {
+    if (q.fast) {
+        const __m512i v = rq16v(c, q);
+        return avx2::pack16_clamp(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1), q);
+    }
+    return avx2::pack16_clamp(avx2::rq8v(_mm512_castsi512_si256(c), q), avx2::rq8v(_mm512_extracti64x4_epi64(c, 1), q),
+                              q);
+}
+
+__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"), always_inline)) inline void vnni512_store4(
     const Rq* q, __m512i c0, __m512i c1, __m512i c2, __m512i c3, int8_t* yp, int64_t ys_m, int32_t n) {
     const __mmask16 mask = (__mmask16)((1u << n) - 1);  // n <= 16
-#define SDK_ST(r, c)                                                                                          \
-    _mm_mask_storeu_epi8(yp + (r) * ys_m, mask,                                                               \
-                         avx2::pack16_clamp(avx2::rq8v(_mm512_castsi512_si256(c), q[r]),                      \
-                                            avx2::rq8v(_mm512_extracti64x4_epi64(c, 1), q[r]), q[r]));
+#define SDK_ST(r, c) _mm_mask_storeu_epi8(yp + (r) * ys_m, mask, vnni512_rq(c, q[r]));
     SDK_ST(0, c0)
     SDK_ST(1, c1)
     SDK_ST(2, c2)
@@ -270,53 +405,73 @@ __attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) inline void
 #undef SDK_ST
 }
 
-__attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) void vnni512_rows4(
+// P panels (16 * P pixels, the last panel maybe partial: n pixels) of rows [m, m + 4):
+// 4 * P accumulators. VPDPBUSD has a latency of ~5 cycles and two issue ports, so a
+// chain per accumulator needs ~10 in flight: P = 4 (16 accumulators, 4 panel loads and
+// 4 weight broadcasts per 16 multiply-adds) keeps both ports busy; P = 1 or 2 (the
+// tile tails) waits on the chains.
+// (Out of line: inlined into the row loop, GCC kept the requant constants in registers and
+// spilled an accumulator.)
+template <int P>
+SDK_HOT_TARGET("avx2,avx512f,avx512vnni,avx512vl,avx512bw") __attribute__((noinline)) void vnni512_block(
+    const int32_t* w0, int32_t kg, const int8_t* P0, int64_t pstride, const Rq* q, const int32_t* bias, int8_t* yp,
+    int64_t ys_m, int32_t n) {
+    const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;
+    __m512i c[4][P];
+#pragma GCC unroll 4
+    for (int j = 0; j < P; ++j) {
+        c[0][j] = _mm512_set1_epi32(bias[0]);
+        c[1][j] = _mm512_set1_epi32(bias[1]);
+        c[2][j] = _mm512_set1_epi32(bias[2]);
+        c[3][j] = _mm512_set1_epi32(bias[3]);
+    }
+    for (int32_t k = 0; k < kg; ++k) {
+        __m512i x[P];
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) x[j] = _mm512_loadu_si512(P0 + j * pstride + 64 * k);
+        __m512i w = _mm512_set1_epi32(w0[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[0][j] = _mm512_dpbusd_epi32(c[0][j], x[j], w);
+        w = _mm512_set1_epi32(w1[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[1][j] = _mm512_dpbusd_epi32(c[1][j], x[j], w);
+        w = _mm512_set1_epi32(w2[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[2][j] = _mm512_dpbusd_epi32(c[2][j], x[j], w);
+        w = _mm512_set1_epi32(w3[k]);
+#pragma GCC unroll 4
+        for (int j = 0; j < P; ++j) c[3][j] = _mm512_dpbusd_epi32(c[3][j], x[j], w);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < P; ++j)
+        vnni512_store4(q, c[0][j], c[1][j], c[2][j], c[3][j], yp + j * kPlNR, ys_m, j == P - 1 ? n : kPlNR);
+}
+
+SDK_HOT_TARGET("avx2,avx512f,avx512vnni,avx512vl,avx512bw") void vnni512_rows4(
     const PlGemm& g, const int8_t* panels, int32_t pixels, int32_t m, int32_t blocks, int8_t* y, int64_t ys_m) {
     const int32_t kg = g.kg;
     const int64_t pstride = (int64_t)kg * 4 * kPlNR;
+    const int32_t npan = (pixels + kPlNR - 1) / kPlNR;
     for (; blocks > 0; --blocks, m += 4) {
         Rq q[4];
         for (int r = 0; r < 4; ++r) q[r] = rq_make(g.mult[m + r], g.shift[m + r], g.out_zp, g.act_min, g.act_max);
-        const __m512i b0 = _mm512_set1_epi32(g.bias[m]), b1 = _mm512_set1_epi32(g.bias[m + 1]);
-        const __m512i b2 = _mm512_set1_epi32(g.bias[m + 2]), b3 = _mm512_set1_epi32(g.bias[m + 3]);
         const int32_t* w0 = g.w + (int64_t)m * kg;
-        const int32_t *w1 = w0 + kg, *w2 = w1 + kg, *w3 = w2 + kg;
-        int32_t p0 = 0;
-        for (; p0 + kPlNR < pixels; p0 += 2 * kPlNR) {  // two panels, the second maybe partial
-            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
-            const int8_t* Q = P + pstride;
-            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3, e0 = b0, e1 = b1, e2 = b2, e3 = b3;
-            for (int32_t k = 0; k < kg; ++k) {
-                const __m512i x = _mm512_loadu_si512(P + 64 * k), z = _mm512_loadu_si512(Q + 64 * k);
-                __m512i w = _mm512_set1_epi32(w0[k]);
-                c0 = _mm512_dpbusd_epi32(c0, x, w);
-                e0 = _mm512_dpbusd_epi32(e0, z, w);
-                w = _mm512_set1_epi32(w1[k]);
-                c1 = _mm512_dpbusd_epi32(c1, x, w);
-                e1 = _mm512_dpbusd_epi32(e1, z, w);
-                w = _mm512_set1_epi32(w2[k]);
-                c2 = _mm512_dpbusd_epi32(c2, x, w);
-                e2 = _mm512_dpbusd_epi32(e2, z, w);
-                w = _mm512_set1_epi32(w3[k]);
-                c3 = _mm512_dpbusd_epi32(c3, x, w);
-                e3 = _mm512_dpbusd_epi32(e3, z, w);
-            }
+        for (int32_t pan = 0; pan < npan;) {  // 4 panels at a time, then the 1-3 left
+            const int32_t np = npan - pan >= 4 ? 4 : npan - pan;
+            const int32_t p0 = pan * kPlNR;
+            const int32_t last = p0 + (np - 1) * kPlNR;
+            const int32_t n = pixels - last < kPlNR ? pixels - last : kPlNR;
+            const int8_t* P0 = panels + (int64_t)pan * pstride;
             int8_t* yp = y + (int64_t)m * ys_m + p0;
-            vnni512_store4(q, c0, c1, c2, c3, yp, ys_m, kPlNR);
-            const int32_t n = pixels - p0 - kPlNR < kPlNR ? pixels - p0 - kPlNR : kPlNR;
-            vnni512_store4(q, e0, e1, e2, e3, yp + kPlNR, ys_m, n);
-        }
-        if (p0 < pixels) {  // one panel left
-            const int8_t* P = panels + (int64_t)(p0 / kPlNR) * pstride;
-            __m512i c0 = b0, c1 = b1, c2 = b2, c3 = b3;
-            for (int32_t k = 0; k < kg; ++k) {
-                const __m512i x = _mm512_loadu_si512(P + 64 * k);
-                c0 = _mm512_dpbusd_epi32(c0, x, _mm512_set1_epi32(w0[k]));
-                c1 = _mm512_dpbusd_epi32(c1, x, _mm512_set1_epi32(w1[k]));
-                c2 = _mm512_dpbusd_epi32(c2, x, _mm512_set1_epi32(w2[k]));
-                c3 = _mm512_dpbusd_epi32(c3, x, _mm512_set1_epi32(w3[k]));
-            }
-            vnni512_store4(q, c0, c1, c2, c3, y + (int64_t)m * ys_m + p0, ys_m, pixels - p0);
+            if (np == 4)
+                vnni512_block<4>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            else if (np == 3)
+                vnni512_block<3>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            else if (np == 2)
+                vnni512_block<2>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            else
+                vnni512_block<1>(w0, kg, P0, pstride, q, g.bias + m, yp, ys_m, n);
+            pan += np;
         }
     }
 }
@@ -325,7 +480,7 @@ __attribute__((target("avx2,avx512f,avx512vnni,avx512vl,avx512bw"))) void vnni51
 
 }  // namespace
 
-__attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
+SDK_HOT_TARGET("avx2") void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0,
                                               int32_t m1, int8_t* y, int64_t ys_m) {
     const int32_t kg = g.kg;
     const int64_t pstride = (int64_t)kg * 4 * kPlNR;  // bytes per panel
@@ -356,7 +511,7 @@ __attribute__((target("avx2"))) void pl_gemm(int kind, const PlGemm& g, const vo
     }
 }
 
-__attribute__((target("avx2"))) int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end,
+SDK_HOT_TARGET("avx2") int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end,
                                                        int8_t* dst) {
     const __m256i even = _mm256_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, -1, -1, -1, -1, -1, -1, -1, -1, 0, 2, 4, 6, 8, 10,
                                           12, 14, -1, -1, -1, -1, -1, -1, -1, -1);
@@ -380,11 +535,11 @@ struct DwLayout {
 inline DwLayout dw_layout(const Dw3x3& p) {
     DwLayout l;
     l.OWr = p.vnni ? (p.OW + 31) / 32 * 32 : (p.OW + 15) / 16 * 16;
-    l.PH = (p.OH - 1) * p.stride + p.k;
+    l.PH = (p.OH - 1) * p.stride + (p.k - 1) * p.dil + 1;
     // 16-pixel blocks read up to column stride * OWr + k - 1 (stride 2: 32-byte loads); the
     // VNNI 32-pixel blocks up to OWr + 2 (stride 1) or 2 * OWr + 1 (stride 2) for 3x3, and
     // 4 columns further for 5x5 (the (w4, 0, 0, 0) quads)
-    int32_t pw = p.stride * l.OWr + p.k - 1 + (p.k > 3 ? 4 : 0);
+    int32_t pw = p.stride * l.OWr + (p.k - 1) * p.dil + (p.k > 3 ? 4 : 0);
     if (pw < p.pl + p.W) pw = p.pl + p.W;
     l.PW = (pw + 31) / 32 * 32;
     return l;
@@ -450,11 +605,13 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows(const Dw3x3& 
     }
 }
 
-// Tap t of K x K for 16 pixels from column ow: row t / K, column t % K, as int16.
+// Tap t of K x K for 16 pixels from column ow: row t / K, column t % K (times the
+// dilation), as int16.
 template <int K, int S>
-__attribute__((target("avx2"), always_inline)) inline __m256i dw_tap(const int8_t* r0, int32_t pw, int32_t ow, int t) {
-    const int8_t* r = r0 + (int64_t)(t / K) * pw;
-    const int c = t % K;
+__attribute__((target("avx2"), always_inline)) inline __m256i dw_tap(const int8_t* r0, int32_t pw, int32_t ow, int t,
+                                                                    int32_t dil) {
+    const int8_t* r = r0 + (int64_t)(t / K) * dil * pw;
+    const int c = t % K * dil;
     if (S == 1) return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(r + ow + c)));
     const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r + 2 * ow + (c & ~1)));
     return (c & 1) ? odd16(v) : even16(v);
@@ -470,6 +627,7 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows_k(const Dw3x3
     __m256i wp[NP];
     for (int i = 0; i < NP; ++i) wp[i] = _mm256_set1_epi32(pair16(w[2 * i], 2 * i + 1 < T ? w[2 * i + 1] : 0));
     const __m256i vb = _mm256_set1_epi32(bias_eff);
+    const int32_t dil = p.dil;
     for (int32_t oh = 0; oh < p.OH; ++oh) {
         const int8_t* r0 = buf + (int64_t)oh * S * l.PW;
         int8_t* yr = y + (int64_t)oh * p.OW;
@@ -477,9 +635,9 @@ __attribute__((target("avx2"), always_inline)) inline void dw_rows_k(const Dw3x3
             __m256i acc0 = vb, acc1 = vb;  // pixels 0-3 | 8-11 and 4-7 | 12-15
 #pragma GCC unroll 16
             for (int i = 0; i < NP; ++i)
-                tap_pair(dw_tap<K, S>(r0, l.PW, ow, 2 * i),
-                         2 * i + 1 < T ? dw_tap<K, S>(r0, l.PW, ow, 2 * i + 1) : _mm256_setzero_si256(), wp[i], acc0,
-                         acc1);
+                tap_pair(dw_tap<K, S>(r0, l.PW, ow, 2 * i, dil),
+                         2 * i + 1 < T ? dw_tap<K, S>(r0, l.PW, ow, 2 * i + 1, dil) : _mm256_setzero_si256(), wp[i],
+                         acc0, acc1);
             const __m128i r = avx2::pack16_clamp(avx2::rq8v(acc0, q), avx2::rq8v(acc1, q), q);
             if (ow + 16 <= p.OW) {
                 _mm_storeu_si128(reinterpret_cast<__m128i*>(yr + ow), r);
@@ -516,7 +674,7 @@ __attribute__((target("avx2"), always_inline)) inline VnniRowW vnni_row_w(const 
 // After the requant and the saturating packs, one in-lane byte shuffle (and for stride 2
 // a qword permute) puts the 32 pixels in order.
 template <int K, int S>
-__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
+SDK_HOT_TARGET("avx2,avx512vnni,avx512vl,avx512bw") void dw_rows_vnni(const Dw3x3& p, const DwLayout& l,
                                                                      const uint8_t* buf, const int8_t* w,
                                                                      int32_t bias, const Rq& q, int8_t* y) {
     VnniRowW wr[K];
@@ -561,7 +719,7 @@ __attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni(c
 // Stride 1, OW <= 16: output rows oh (low 128-bit lane) and oh + 1 (high lane) per block,
 // 16 pixels each, the same lane layout as dw_rows_vnni<K, 1>'s 32-pixel blocks.
 template <int K>
-__attribute__((target("avx2,avx512vnni,avx512vl,avx512bw"))) void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
+SDK_HOT_TARGET("avx2,avx512vnni,avx512vl,avx512bw") void dw_rows_vnni2(const Dw3x3& p, const DwLayout& l,
                                                                       const uint8_t* buf, const int8_t* w,
                                                                       int32_t bias, const Rq& q, int8_t* y) {
     VnniRowW wr[K];
@@ -610,7 +768,7 @@ void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch) {
     memset(scratch, p.vnni ? (p.x_zp ^ 0x80) : p.x_zp, dw3x3_scratch_bytes(p));
 }
 
-__attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias,
+SDK_HOT_TARGET("avx2") void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias,
                                                       int32_t mult, int32_t shift, int8_t* scratch, int8_t* y) {
     const DwLayout l = dw_layout(p);
     // the input plane at (pt, pl); the borders keep the zero point from dw3x3_init_scratch
@@ -667,6 +825,13 @@ __attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8
             dw_rows_k<5, 2>(p, l, scratch, w, bias_eff, q, y);
         return;
     }
+    if (p.dil != 1) {  // (the AVX2 rows; no VNNI ones for dilated taps)
+        if (p.stride == 1)
+            dw_rows_k<3, 1>(p, l, scratch, w, bias_eff, q, y);
+        else
+            dw_rows_k<3, 2>(p, l, scratch, w, bias_eff, q, y);
+        return;
+    }
     if (p.vnni) {
         if (p.stride == 1 && p.OW <= 16)
             dw_rows_vnni2<3>(p, l, ub, w, bias_u, q, y);
@@ -680,6 +845,31 @@ __attribute__((target("avx2"))) void dw3x3_plane_avx2(const Dw3x3& p, const int8
         dw_rows<1>(p, l, scratch, w, bias_eff, q, y);
     else
         dw_rows<2>(p, l, scratch, w, bias_eff, q, y);
+}
+
+SDK_HOT_TARGET("avx2") void dw1x1_plane_avx2(const int8_t* x, int64_t n, int32_t w, int32_t bias, int32_t mult,
+                                             int32_t shift, int32_t x_zp, int32_t out_zp, int32_t act_min,
+                                             int32_t act_max, int8_t* y) {
+    const Rq q = rq_make(mult, shift, out_zp, act_min, act_max);
+    const __m256i zp16 = _mm256_set1_epi16((short)x_zp), w16 = _mm256_set1_epi16((short)w);
+    const __m256i vb = _mm256_set1_epi32(bias);
+    // pack16_clamp's order is pixels 0-3, 8-11, 4-7, 12-15 for a = 0-7, b = 8-15
+    const __m128i order = _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        // (x - x_zp) * w fits int16 exactly: |x - x_zp| <= 255, |w| <= 127
+        const __m256i d = _mm256_sub_epi16(
+            _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x + i))), zp16);
+        const __m256i p = _mm256_mullo_epi16(d, w16);
+        const __m256i a = _mm256_add_epi32(vb, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p)));
+        const __m256i b = _mm256_add_epi32(vb, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1)));
+        const __m128i r = avx2::pack16_clamp(avx2::rq8v(a, q), avx2::rq8v(b, q), q);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm_shuffle_epi8(r, order));
+    }
+    for (; i < n; ++i) {
+        const int64_t v = (int64_t)mbqm(bias + w * ((int32_t)x[i] - x_zp), mult, shift) + out_zp;
+        y[i] = (int8_t)(v < act_min ? act_min : (v > act_max ? act_max : v));
+    }
 }
 
 }  // namespace s8

@@ -60,6 +60,20 @@ void pl_pack_weights(int kind, const int8_t* w, int32_t M, int32_t K, const int3
 // into panels (pl_panel_bytes bytes; reads exactly `pixels` bytes per row).
 void pl_pack(int kind, const int8_t* rows, int64_t row_stride, int32_t K, int32_t pixels, void* panels);
 
+// im2col straight into panels (one pass, no K-major rows): output pixels [p0, p0 + pixels)
+// of a conv with stride sw 1 or 2 (any sh, dilation), reading a padded copy of the input
+// rows they use (every tap inside it: zero point around the image) with kPlColsGuard
+// readable bytes before and after it (lane loads of a panel reach up to 32 bytes outside
+// the taps they use). Same panels as pl_pack of the K-major im2col rows.
+struct PlCols {
+    const int8_t* src;  // the group's first channel: padded rows of Wp from row r0 on, planes `plane` bytes apart
+    int64_t plane;
+    int32_t Wp, OW, KH, KW, sh, sw, dh, dw, K;
+    int32_t r0;  // the padded row src starts at (output row oh reads from row oh * sh on)
+};
+constexpr int32_t kPlColsGuard = 64;
+void pl_im2col(int kind, const PlCols& q, int32_t p0, int32_t pixels, void* panels);
+
 // y[m * ys_m + p] for rows [m0, m1) and pixels [0, pixels) of the packed panels.
 void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int32_t m0, int32_t m1, int8_t* y,
              int64_t ys_m);
@@ -68,7 +82,8 @@ void pl_gemm(int kind, const PlGemm& g, const void* panels, int32_t pixels, int3
 // returns how many it did (the caller finishes the rest). For the stride-2 im2col.
 int32_t gather_s2_avx2(const int8_t* src, int32_t n, const int8_t* src_end, int8_t* dst);
 
-// Depthwise 3x3 or 5x5 (k), stride 1 or 2 (same both ways), dilation 1: one plane.
+// Depthwise 3x3 or 5x5 (k), stride 1 or 2 (same both ways), dilation dil (same both
+// ways; > 1 only on the AVX2 rows): one plane.
 struct Dw3x3 {
     int32_t H, W, OH, OW, stride, pt, pl;
     int32_t x_zp, out_zp, act_min, act_max;
@@ -78,7 +93,8 @@ struct Dw3x3 {
     // stride 1 and at most 16 outputs wide: 16 pixels of two output rows). 5x5: two
     // VPDPBUSD per row, (w0..w3) at the pixel's first tap and (w4, 0, 0, 0) 4 bytes on.
     bool vnni;
-    int32_t k;  // 3 or 5
+    int32_t k;    // 3 or 5
+    int32_t dil;  // dilation (both ways; the VNNI rows need 1)
 };
 // Whether the VNNI rows suit a plane of this geometry on this CPU (kind: pl_kind()).
 // Narrow stride-1 planes (OW <= 16) put two output rows in one block.
@@ -94,6 +110,12 @@ void dw3x3_init_scratch(const Dw3x3& p, int8_t* scratch);
 // w: the k * k taps.
 void dw3x3_plane_avx2(const Dw3x3& p, const int8_t* x, const int8_t* w, int32_t bias, int32_t mult, int32_t shift,
                       int8_t* scratch, int8_t* y);
+
+// Depthwise 1x1 (stride 1, no padding: a per-channel affine map, e.g. a BatchNormalization
+// no conv absorbed, quantize.affine_chains_to_depthwise) of one plane of n values:
+// y = clamp(mbqm(bias + w * (x - x_zp)) + out_zp, act_min, act_max), 16 per step.
+void dw1x1_plane_avx2(const int8_t* x, int64_t n, int32_t w, int32_t bias, int32_t mult, int32_t shift, int32_t x_zp,
+                      int32_t out_zp, int32_t act_min, int32_t act_max, int8_t* y);
 
 }  // namespace s8
 }  // namespace sdk

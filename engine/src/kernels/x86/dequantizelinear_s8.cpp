@@ -5,12 +5,13 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 
 namespace sdk {
 namespace s8 {
 
 // y[i] for i in [0, n) in steps of 16; returns how many it did (the caller finishes the tail).
-__attribute__((target("avx2"))) int64_t dequantize_s8_avx2(const int8_t* x, int64_t n, float scale, int32_t zp,
+SDK_HOT_TARGET("avx2") int64_t dequantize_s8_avx2(const int8_t* x, int64_t n, float scale, int32_t zp,
                                                            float* y) {
     const __m256 s = _mm256_set1_ps(scale);
     const __m256i z = _mm256_set1_epi32(zp);

@@ -6,11 +6,12 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 
 namespace sdk {
 namespace s8 {
 
-__attribute__((target("avx2"))) int32_t sum_s8_avx2(const int8_t* x, int32_t n) {
+SDK_HOT_TARGET("avx2") int32_t sum_s8_avx2(const int8_t* x, int32_t n) {
     const __m256i flip = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
     __m256i acc = zero;
     int32_t i = 0;

@@ -4,6 +4,7 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 #include <string.h>
 
 #include "kernels/pool_s8.h"
@@ -35,7 +36,7 @@ size_t pool_s8_x86_scratch(const PoolGeom& g) {
     return (size_t)p.PH * p.PW + (size_t)4 * p.PW + (size_t)(g.OW + 32) * 6 + 128;
 }
 
-__attribute__((target("avx2"))) void maxpool_plane_s8_avx2(const PoolGeom& g, const int8_t* x, int8_t* y,
+SDK_HOT_TARGET("avx2") void maxpool_plane_s8_avx2(const PoolGeom& g, const int8_t* x, int8_t* y,
                                                            void* scratch) {
     const PoolPad p = pool_s8_x86_pad(g);
     int8_t* P = static_cast<int8_t*>(scratch);

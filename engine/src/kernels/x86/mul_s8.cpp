@@ -8,6 +8,7 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 #include <string.h>
 
 #include "kernels/x86/requant_s8_avx2.h"
@@ -15,7 +16,7 @@
 namespace sdk {
 namespace s8 {
 
-__attribute__((target("avx2"))) void mul_row_avx2(const void* const* in, const uint8_t* unit, void* out, int64_t n,
+SDK_HOT_TARGET("avx2") void mul_row_avx2(const void* const* in, const uint8_t* unit, void* out, int64_t n,
                                                   const void* params) {
     const MulS8Params& p = *static_cast<const MulS8Params*>(params);
     const int8_t* a = static_cast<const int8_t*>(in[0]);

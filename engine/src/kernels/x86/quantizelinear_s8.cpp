@@ -5,12 +5,13 @@
 
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
+#include "kernels/unroll.h"  // SDK_HOT_TARGET
 
 namespace sdk {
 namespace s8 {
 
 // y[i] for i in [0, n) in steps of 16; returns how many it did (the caller finishes the tail).
-__attribute__((target("avx2"))) int64_t quantize_f32_avx2(const float* x, int64_t n, float scale, int32_t zp,
+SDK_HOT_TARGET("avx2") int64_t quantize_f32_avx2(const float* x, int64_t n, float scale, int32_t zp,
                                                           int8_t* y) {
     const __m256 s = _mm256_set1_ps(scale), z = _mm256_set1_ps((float)zp);
     const __m256 lo = _mm256_set1_ps(-128.0f), hi = _mm256_set1_ps(127.0f);
