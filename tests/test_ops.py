@@ -185,6 +185,33 @@ def test_conv(engine: runtime.Engine, spec: tuple) -> None:
     check(engine, case, ref_nodes, threads=(1, 2), extra_inputs=extra)
 
 
+@pytest.mark.parametrize("c,hw,oc,k,s", [
+    (64, 56, 64, 1, 1),  # 13 tiles of up to 256 pixels: 14 at 2 threads (7 each)
+    (480, 14, 80, 1, 1),  # 4 tiles of 3 + 3 + 3 + 4 panels
+    (256, 28, 128, 1, 1),  # 7 tiles: 8 at 2 threads, 9 at 3
+    (64, 56, 64, 3, 2),  # im2col in K chunks, 7 tiles of 28x28
+    (32, 40, 32, 3, 1),  # Winograd (its blocks of tile rows stay as at 1 thread)
+])
+def test_conv_tiles_split_exactly(engine: runtime.Engine, c: int, hw: int, oc: int, k: int, s: int) -> None:
+    """Dense convs whose pixel tiles are re-cut for the thread count (equal shares of GEMM
+    panels, as many as divide among the threads): the outputs at 2 and 3 threads are the
+    1-thread outputs bit for bit, and match onnxruntime. (Winograd's blocks of tile rows are
+    not re-cut: the GEMM's narrow last panel rounds differently, so moving a block boundary
+    would change bits.)"""
+    rng = np.random.default_rng(c + hw + k)
+    x, wt, b = rand(rng, 1, c, hw, hw), rand(rng, oc, c, k, k) * 0.2, rand(rng, oc)
+    pads = [k // 2] * 4
+    ins = [("x", x, False), ("w", wt, True), ("b", b, True)]
+    case = Case("Conv", ins, {"strides": [s, s], "pads": pads, "activation": [1]})
+    ref_nodes = [helper.make_node("Conv", ["x", "w", "b"], ["pre"], strides=[s, s], pads=pads),
+                 helper.make_node("Relu", ["pre"], ["y0"])]
+    ref = check(engine, case, ref_nodes)
+    model = case.sdkm_model([r.shape for r in ref])
+    one = engine_run(engine, model, case.feeds(), 1)[0]
+    for t in (2, 3):
+        np.testing.assert_array_equal(engine_run(engine, model, case.feeds(), t)[0], one)
+
+
 def test_conv_mobilenet_sized(engine: runtime.Engine) -> None:
     """A MobileNetV2-sized stride-2 stem and an expanded depthwise block at 112x112."""
     rng = np.random.default_rng(7)
@@ -354,12 +381,15 @@ def test_softmax(engine: runtime.Engine, shape: tuple, axis: int) -> None:
     ([(1, 4), (3, 4)], 0),
     ([(2, 3, 1, 2, 1, 2)] * 4, 3),
     ([(5,)], 0),
+    # large enough to split over 2 threads in 4 KB output blocks that cut across the chunks
+    ([(2, 20, 30, 33), (2, 7, 30, 33), (2, 13, 30, 33)], 1),
+    ([(1, 8, 100, 50), (1, 8, 3, 50)], 2),
 ])
 def test_concat(engine: runtime.Engine, shapes: list, axis: int) -> None:
     rng = np.random.default_rng(len(shapes))
     ins = [(f"x{i}", rand(rng, *s), bool(i % 2)) for i, s in enumerate(shapes)]
     check(engine, Case("Concat", ins, {"axis": [axis]}),
-          [helper.make_node("Concat", [i[0] for i in ins], ["y0"], axis=axis)])
+          [helper.make_node("Concat", [i[0] for i in ins], ["y0"], axis=axis)], threads=(1, 2))
 
 
 @pytest.mark.parametrize("shape,perm", [
@@ -454,6 +484,34 @@ def test_converter_path(engine: runtime.Engine) -> None:
     m = convert_model(proto)
     got = engine_run(engine, m, {"x": x})[0]
     assert_close(got.reshape(ref.shape), ref)
+
+
+def test_small_ops_split_over_threads_exactly(engine: runtime.Engine) -> None:
+    """A squeeze-excitation tail at 7x7 (GlobalAveragePool, Sigmoid, the channel-scale
+    Mul, a residual Add, Concat, HardSwish), each big enough to split over 2 threads: the
+    2-thread outputs are bit-identical to the 1-thread ones (and close to onnxruntime's)."""
+    from sdkbuild.convert import convert_model
+
+    rng = np.random.default_rng(12)
+    x = rand(rng, 1, 400, 7, 7) * 3
+    nodes = [
+        helper.make_node("GlobalAveragePool", ["x"], ["g"]),
+        helper.make_node("Sigmoid", ["g"], ["s"]),
+        helper.make_node("Mul", ["x", "s"], ["m"]),
+        helper.make_node("Add", ["m", "x"], ["a"]),
+        helper.make_node("Concat", ["a", "x"], ["c"], axis=1),
+        helper.make_node("HardSwish", ["c"], ["y0"]),
+    ]
+    g = helper.make_graph(nodes, "t", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                          [helper.make_tensor_value_info("y0", TensorProto.FLOAT, None)])
+    proto = helper.make_model(g, opset_imports=[helper.make_opsetid("", 14)])
+    ref = ort_run(proto, {"x": x})[0]
+    m = convert_model(proto)
+    assert {"GlobalAveragePool", "Mul", "Concat"} <= {n.op for n in m.nodes}
+    one = engine_run(engine, m, {"x": x}, threads=1)[0]
+    assert_close(one, ref)
+    for _ in range(3):
+        np.testing.assert_array_equal(engine_run(engine, m, {"x": x}, threads=2)[0], one)
 
 
 @pytest.mark.parametrize("producer", ["Conv", "Add"])

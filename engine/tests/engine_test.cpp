@@ -1,10 +1,14 @@
 // Engine tests, run natively and under qemu (meson test). Test code may use the C++
 // standard library; the engine itself does not.
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <random>
 #include <string>
 #include <thread>
@@ -300,6 +304,80 @@ static void test_shared_pools() {
     CHECK(g_max_index < 2);
 }
 
+#if SDK_FEATURE_THREADS
+// A worker that does not get the core (preempted on a loaded machine) must not hold up the
+// jobs: the caller runs the chunks itself and does not wait for a worker that never joined.
+// The worker is parked in a signal handler between jobs; every job must still complete
+// (before the pool shut late workers out, the first one waited for it forever: a watchdog
+// fails the test instead of hanging), and the worker takes part again once released.
+static std::atomic<int> g_park{0}, g_parked{0}, g_done{0};
+static std::atomic<pthread_t*> g_worker_id{nullptr};
+static pthread_t g_worker_tid;
+
+static void park_handler(int) {
+    g_parked.store(1);
+    while (g_park.load()) usleep(200);
+    g_parked.store(0);
+}
+
+static void find_worker(void*, int64_t, int64_t) {
+    if (sdk::current_thread_index() == 1 && !g_worker_id.load()) {
+        g_worker_tid = pthread_self();
+        g_worker_id.store(&g_worker_tid);
+    }
+    usleep(50);  // leaves the worker time to take the other chunk
+}
+
+static void test_late_worker() {
+    sdk::ThreadPool* pool = sdk::pool_create(2);
+    sdk::pool_set_running(pool, 1);
+    for (int i = 0; i < 20000 && !g_worker_id.load(); ++i) sdk::parallel_for(pool, 2, 1, find_worker, nullptr);
+    CHECK(g_worker_id.load() != nullptr);
+    if (!g_worker_id.load()) return sdk::pool_destroy(pool);
+    struct sigaction sa = {}, old = {};
+    sa.sa_handler = park_handler;
+    sigemptyset(&sa.sa_mask);
+    CHECK(sigaction(SIGUSR1, &sa, &old) == 0);
+    g_park.store(1);
+    CHECK(pthread_kill(g_worker_tid, SIGUSR1) == 0);
+    for (int i = 0; i < 20000 && !g_parked.load(); ++i) usleep(100);
+    CHECK(g_parked.load() == 1);
+    std::thread watchdog([] {
+        for (int i = 0; i < 300 && !g_done.load(); ++i) usleep(100000);
+        if (!g_done.load()) {
+            fprintf(stderr, "engine_test: parallel_for waited 30 s for a parked worker\n");
+            _exit(1);
+        }
+    });
+    g_max_index = 0;
+    for (int rep = 0; rep < 200; ++rep) {
+        const int64_t n = 64 + rep * 13;
+        std::vector<int> hits(static_cast<size_t>(n), 0);
+        SumArg a{&hits};
+        sdk::parallel_for(pool, n, 4, mark, &a);
+        for (int64_t i = 0; i < n; ++i) CHECK(hits[i] == 1);
+    }
+    CHECK(g_max_index == 0);  // the caller ran every chunk
+    g_done.store(1);
+    watchdog.join();
+    g_park.store(0);
+    for (int i = 0; i < 20000 && g_parked.load(); ++i) usleep(100);
+    CHECK(g_parked.load() == 0);
+    // released, the worker joins jobs again
+    g_max_index = 0;
+    for (int rep = 0; rep < 2000 && g_max_index == 0; ++rep) {
+        std::vector<int> hits(4096, 0);
+        SumArg a{&hits};
+        sdk::parallel_for(pool, 4096, 64, mark, &a);
+        for (int h : hits) CHECK(h == 1);
+    }
+    CHECK(g_max_index == 1);
+    sigaction(SIGUSR1, &old, nullptr);
+    sdk::pool_set_running(pool, 0);
+    sdk::pool_destroy(pool);
+}
+#endif
+
 static void test_planner() {
     std::mt19937 rng(42);
     for (int iter = 0; iter < 300; ++iter) {
@@ -346,6 +424,9 @@ int main(int argc, char** argv) {
     test_build_info();
     test_parallel_for();
     test_shared_pools();
+#if SDK_FEATURE_THREADS
+    test_late_worker();
+#endif
     test_planner();
     test_model(argv[1]);
     if (sdk::find_op("Relu") && sdk::find_op("Reshape")) {

@@ -46,8 +46,18 @@ int current_thread_index() { return 0; }
 // µs long, so a futex sleep/wake per job (tens of µs on a loaded or idle core alike) ate
 // the gain of the second thread. Jobs are published with atomics; a worker that finished
 // a job spins on the job generation for kSpinNs (pause/yield) before it sleeps on the
-// condvar, and the caller spin-waits for the workers to finish the job (they are running
-// it, so that wait is short). Idle between runs, a worker burns at most kSpinNs.
+// condvar, and the caller spin-waits for the workers that joined the job to finish their
+// chunks (they are running them, so that wait is short). Idle between runs, a worker
+// burns at most kSpinNs.
+//
+// Late workers are shut out, not waited for: a worker joins a job (Crew::gate) before it
+// claims chunks, and the caller closes the gate once it has run or claimed every chunk
+// itself. A worker that was preempted (a loaded machine: other processes on the core) or
+// still waking up then skips the job instead of holding the caller until the scheduler
+// gives it the core back: the caller had waited for every worker to see every job, so on
+// a busy machine a 2-thread run took longer than a 1-thread one (each of a run's ~100
+// jobs waited out a time slice of the other process), and 2-thread medians moved 45-70 %
+// between runs minutes apart.
 struct Crew {
     int threads;  // including the caller
     int started;  // workers actually running
@@ -56,18 +66,21 @@ struct Crew {
     void* starts;  // WorkerStart per worker
     pthread_mutex_t mu;
     pthread_cond_t work_cv;
-    // current job: written by the caller before it publishes `generation` (release),
+    // current job: written by the caller before it publishes the job in `gate` (release),
     // read by workers after they see it (acquire)
     ParallelFn fn;
     void* arg;
     int64_t n;
     int64_t chunk;
     // the atomics on their own cache lines (padding, not alignas: calloc gives 16-byte
-    // alignment): spinning workers poll generation while chunks are claimed via `next`
+    // alignment): spinning workers poll the gate while chunks are claimed via `next`
     char pad0[64];
     // alignas(8): i386 aligns 64-bit members to 4, and clang turns a misaligned 64-bit
     // atomic into a libatomic call
-    alignas(8) uint64_t generation;  // bumped per job; workers wait for a change
+    // gate: job generation << kGenShift | kClosed once the caller took every chunk | workers
+    // inside the job (low bits). Bumped per job; workers wait for a new generation, then
+    // join with a CAS that fails once the gate is closed (or a newer job is out).
+    alignas(8) uint64_t gate;
     int sleepers;         // workers in (or entering) the condvar wait
     bool stopping;
     int running;          // session runs in progress (pool_set_running): workers keep spinning
@@ -75,9 +88,11 @@ struct Crew {
     char pad1[64];
     alignas(8) int64_t next;  // atomically claimed chunk start (jobs of more than 64 chunks)
     uint64_t claimed;         // chunk i done or running: bit i (jobs of up to 64 chunks)
-    char pad2[64];
-    int active;  // workers still inside the job
 };
+
+constexpr int kGenShift = 16;
+constexpr uint64_t kClosed = uint64_t(1) << (kGenShift - 1);
+constexpr uint64_t kInside = kClosed - 1;
 
 // What pool_create makes: the core (pool_create/destroy/threads/set_running) touches only
 // `threads` and the two hooks, set once the pool attached to a crew (attach).
@@ -178,7 +193,7 @@ spin:
     int64_t deadline = 0;
     for (int spins = 0;; ++spins) {
         if (__atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE)) return 0;
-        uint64_t g = __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE);
+        uint64_t g = __atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) >> kGenShift;
         if (g != seen) return g;
         cpu_relax();
         if ((spins & 15) == 15) {
@@ -196,13 +211,13 @@ spin:
         }
     }
     // Sleep. sleepers++ (seq_cst) before re-reading generation pairs with the caller's
-    // generation++ (seq_cst) before reading sleepers: either we see the new job, or the
+    // new gate (seq_cst) before reading sleepers: either we see the new job, or the
     // caller sees us and takes mu (which we hold until cond_wait releases it) before its
     // broadcast.
     pthread_mutex_lock(&p->mu);
     __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
     uint64_t g;
-    while ((g = __atomic_load_n(&p->generation, __ATOMIC_SEQ_CST)) == seen &&
+    while ((g = __atomic_load_n(&p->gate, __ATOMIC_SEQ_CST) >> kGenShift) == seen &&
            !__atomic_load_n(&p->stopping, __ATOMIC_SEQ_CST) && !__atomic_load_n(&p->running, __ATOMIC_SEQ_CST))
         pthread_cond_wait(&p->work_cv, &p->mu);
     __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
@@ -221,8 +236,15 @@ void* worker_main(void* arg) {
     for (;;) {
         seen = wait_for_job(p, seen);
         if (!seen) break;
-        if (can_work) run_chunks(p, static_cast<int>(index), p->started + 1);
-        __atomic_sub_fetch(&p->active, 1, __ATOMIC_RELEASE);
+        // join job `seen` unless its gate closed (the caller took every chunk) or a newer job
+        // replaced it (then the wait above returns at once for that one)
+        uint64_t cur = __atomic_load_n(&p->gate, __ATOMIC_ACQUIRE);
+        bool joined = false;
+        while (can_work && !joined && cur >> kGenShift == seen && !(cur & kClosed))
+            joined = __atomic_compare_exchange_n(&p->gate, &cur, cur + 1, true, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE);
+        if (!joined) continue;
+        run_chunks(p, static_cast<int>(index), p->started + 1);
+        __atomic_sub_fetch(&p->gate, 1, __ATOMIC_RELEASE);
     }
     return nullptr;
 }
@@ -356,13 +378,17 @@ void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, voi
     p->chunk = chunk;
     __atomic_store_n(&p->next, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&p->claimed, 0, __ATOMIC_RELAXED);
-    __atomic_store_n(&p->active, p->started, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&p->generation, 1, __ATOMIC_SEQ_CST);  // publishes the job (see wait_for_job)
+    // publishes the job (see wait_for_job): the next generation, open, nobody inside (the
+    // previous job's gate was closed and empty)
+    const uint64_t gen = (__atomic_load_n(&p->gate, __ATOMIC_RELAXED) >> kGenShift) + 1;
+    __atomic_store_n(&p->gate, gen << kGenShift, __ATOMIC_SEQ_CST);
     wake_sleepers(p);
     run_chunks(p, 0, static_cast<int>(threads));
-    // The workers are awake and on this job: spin; yield the core now and then in case
+    // Every chunk is done or taken: close the gate, then wait only for the workers inside
+    // (running their chunks, so the wait is short); yield the core now and then in case
     // one of them was preempted (more threads than free cores).
-    for (int spins = 0; __atomic_load_n(&p->active, __ATOMIC_ACQUIRE) > 0; ++spins) {
+    __atomic_fetch_or(&p->gate, kClosed, __ATOMIC_SEQ_CST);
+    for (int spins = 0; __atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & kInside; ++spins) {
         cpu_relax();
         if ((spins & 15) == 15) sched_yield();
     }

@@ -71,7 +71,7 @@ sdk_status run(const RunContext& ctx) {
     if (ctx.input(0).dtype == DType::I8 && ctx.output(0).quant) return concat_s8_run(ctx);
 #endif
     const ConcatData& d = *static_cast<const ConcatData*>(ctx.op_data);
-    ref::concat_copy(d.n, ctx.in_data, d.chunk_bytes, d.outer, ctx.out_data[0]);
+    ref::concat_copy(d.n, ctx.in_data, d.chunk_bytes, d.outer, ctx.out_data[0], ctx.pool);
     return SDK_OK;
 }
 

@@ -56,7 +56,7 @@ struct Data {
     uint8_t ein, eout;  // element sizes
 };
 
-constexpr int64_t kGrain = 16384;  // elements per chunk: smaller tensors stay on one thread
+constexpr int64_t kGrain = 8192;  // elements per chunk: tensors below 2 chunks stay on one thread
 
 #if SDK_FEATURE_INT8
 // AArch64: 16 lookups per step with TBL/TBX over the table in 16 registers (4 x 64 bytes).

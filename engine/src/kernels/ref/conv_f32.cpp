@@ -372,6 +372,8 @@ struct GemmConvJob {
     char* scratch;
     size_t stride;
     int64_t tiles_per_image;  // tiles per (n, group)
+    int64_t panels;           // GEMM panels (nr output pixels) per image, shared out among the tiles
+    int nr;                   // panel width
     int oc_blocks;            // output-channel blocks per tile (> 1 only to feed the threads)
     int oc_block;             // rows per block
     bool ob_major;            // task t: block t / tiles, tile t % tiles (else tile-major)
@@ -393,8 +395,12 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         int64_t tile = nt % j.tiles_per_image;
         int64_t ng = nt / j.tiles_per_image;
         int gi = (int)(ng % g.group), n = (int)(ng / g.group);
-        int64_t j0 = tile * j.plan->tile;
-        int nc = (int)(opix - j0 < j.plan->tile ? opix - j0 : j.plan->tile);
+        // tile t: panels [t * P / T, (t + 1) * P / T), at most plan.tile pixels, equal to
+        // within a panel (a 14x14 map in 4 tiles: 3 + 3 + 3 + 4 panels, not 64 + 64 + 64 + 4 pixels, so
+        // 2 threads get 7 and 6 panels, not 8 and 5)
+        const int64_t j0 = tile * j.panels / j.tiles_per_image * j.nr;
+        const int64_t j1 = (tile + 1) * j.panels / j.tiles_per_image * j.nr;
+        const int nc = (int)((j1 < opix ? j1 : opix) - j0);
         const int r0 = ob * j.oc_block;
         const int m = ocg - r0 < j.oc_block ? ocg - r0 : j.oc_block;
         GemmEpilogue e;
@@ -603,10 +609,23 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     j.stride = stride;
     j.tiles_per_image = (opix + plan.tile - 1) / plan.tile;
     j.x86 = false;
+    j.nr = kNR;
 #if SDK_FEATURE_X86
     // the plan's choice (16-column tiles), unless the kernel was switched off since (test hook)
     j.x86 = plan.x86_gemm && x86_sgemm_avx2_enabled();
+    if (j.x86) j.nr = kX86Panel;
 #endif
+    j.panels = (opix + j.nr - 1) / j.nr;
+    const int threads = pool_threads(pool);
+    // Tiles that do not divide among the threads (13 tiles of a 56x56 map on 2 threads: 7 and
+    // 6, the 13th a remnant) become the next multiple when there are at least 2 per thread:
+    // 14 tiles of 14 panels, 7 each, instead of 112 and 84 panels (the slower thread had 57 %
+    // of the layer). The tiles only get narrower (the scratch holds them), the columns and
+    // their sums stay the same: the output bits do not depend on the thread count.
+    if (threads > 1 && j.tiles_per_image >= 2 * threads && (int64_t)g.N * g.group * j.tiles_per_image % threads != 0) {
+        const int64_t t = (j.tiles_per_image + threads - 1) / threads * threads;
+        if (t <= j.panels) j.tiles_per_image = t;
+    }
     // Layers with few pixel tiles (28x28 and smaller: 1-4) whose tiles do not divide among
     // the threads (one 7x7 or 14x14 tile, 3 tiles on 2 threads) split their output
     // channels instead, in one block per thread, and each thread runs its block over all
@@ -620,7 +639,6 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     // 0.8x their 1-thread time (the model 5-8 % faster on 2 threads with whole tiles).
     const int ocg = g.OC / g.group;
     const int64_t tiles = (int64_t)g.N * g.group * j.tiles_per_image;
-    const int threads = pool_threads(pool);
     j.oc_blocks = 1;
     j.oc_block = ocg;
     j.ob_major = false;

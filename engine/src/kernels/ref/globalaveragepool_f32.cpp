@@ -54,7 +54,9 @@ void globalaveragepool_f32(const float* x, float* y, int64_t planes_, int64_t sp
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     j.neon = neon_sgemm_enabled();
 #endif
-    int64_t grain = spatial > 0 ? (1 << 15) / spatial : 1;
+    // >= 8192 summed elements per chunk: the 960 x 7x7 pools of squeeze-excitation blocks
+    // split (with 32K per chunk they ran on one thread)
+    int64_t grain = spatial > 0 ? (1 << 13) / spatial : 1;
     parallel_for(pool, planes_, grain < 1 ? 1 : grain, planes, &j);
 }
 

@@ -23,7 +23,9 @@ inline void copy_element(void* dst, const void* src, size_t es) {
 
 // Concat (kernels/ref/concat.cpp): input i contributes chunk[i] bytes per outer step; the
 // output row is the sum of the chunks.
-void concat_copy(int num_inputs, const void* const* inputs, const int64_t* chunk_bytes, int64_t outer, void* y);
+// Split over the pool in 4 KB blocks of the output.
+void concat_copy(int num_inputs, const void* const* inputs, const int64_t* chunk_bytes, int64_t outer, void* y,
+                 ThreadPool* pool);
 
 // Strided copy, the `transpose` kernel group (kernels/ref/transpose.cpp) shared by
 // Transpose, Slice and Expand: output dims `dims` (rank r, row-major, contiguous), element
