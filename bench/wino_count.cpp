@@ -51,11 +51,11 @@ int main(int argc, char** argv) {
             j.g = &g;
             j.w = w;
             // once per channel block, per tile block too where there are several channel blocks
-            const int TH = (g.OH + 3) / 4, nob = (g.OC + plan.wino_ob - 1) / plan.wino_ob;
+            const int MT = plan.wino_mt, TH = (g.OH + MT - 1) / MT, nob = (g.OC + plan.wino_ob - 1) / plan.wino_ob;
             const int nblk = nob == 1 ? 1 : (TH + plan.wino_rb - 1) / plan.wino_rb;
             for (int blk = 0; blk < nblk; ++blk)
                 for (int o0 = 0; o0 < g.OC; o0 += plan.wino_ob)
-                    sdk::ref::wino_weights(j, o0, g.OC - o0 < plan.wino_ob ? g.OC - o0 : plan.wino_ob, s);
+                    (MT == 2 ? sdk::ref::wino_weights<2> : sdk::ref::wino_weights<4>)(j, o0, g.OC - o0 < plan.wino_ob ? g.OC - o0 : plan.wino_ob, s);
         } else {
             sdk::ref::conv_f32(g, plan, x, w, b, y, s, sb, nullptr);
         }
