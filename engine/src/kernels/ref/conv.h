@@ -57,8 +57,8 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
 void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& plan);
 void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b,
                    float* y, void* thread_scratch, size_t stride, ThreadPool* pool);
-// Test hook for planning: 1 Winograd wherever it applies, 0 never, -1 the rule; 2 as 1 with
-// F(2x2, 3x3) on every plane (ARM; elsewhere as 1).
+// Test hook for planning: 1 Winograd wherever it applies, 0 never, -1 the rule; ARM: 2 as 1 with
+// F(2x2, 3x3) on every plane, 3 as 1 with F(4x4, 3x3) on every plane (elsewhere both as 1).
 void conv_f32_set_wino(int on);
 
 #if SDK_FEATURE_X86  // ---- AVX2 + FMA kernels, kernels/x86/conv_f32.cpp (chosen at run time)

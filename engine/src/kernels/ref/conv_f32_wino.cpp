@@ -44,7 +44,9 @@ namespace ref {
 
 namespace {
 
-int g_wino = -1;  // -1 auto (the rule); 0 off; 1 on wherever it applies; 2 also F(2x2) on every plane (ARM; test hooks)
+// -1 auto (the rule); 0 off; 1 on wherever it applies; ARM test hooks: 2 as 1 with F(2x2) on every
+// plane, 3 as 1 with F(4x4) on every plane
+int g_wino = -1;
 
 constexpr int kWinoPanel = 16;   // scratch sized for the widest panel (x86: 16)
 constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): U is redone per block when OC > one block
@@ -197,6 +199,35 @@ __attribute__((always_inline)) inline void w_1d_n(const wv* g, int gs, wv* u, in
 }
 
 
+// G[k] lane l = wp[l * 9 + k] (the 3x3 kernels of 4 input channels, tap k of each in the lanes):
+// per channel its taps 0-3, 4-7 and 5-8 loaded whole, then 4x4 transposes (VLD4 to lane kept
+// GCC's register structs on the stack).
+#if defined(__aarch64__)  // ZIP1/ZIP2 of 64-bit lanes (GCC made vcombine(vget_low...) 2 MOVs)
+__attribute__((always_inline)) inline wv w_lo2(wv a, wv b) {
+    return vreinterpretq_f32_f64(vzip1q_f64(vreinterpretq_f64_f32(a), vreinterpretq_f64_f32(b)));
+}
+__attribute__((always_inline)) inline wv w_hi2(wv a, wv b) {
+    return vreinterpretq_f32_f64(vzip2q_f64(vreinterpretq_f64_f32(a), vreinterpretq_f64_f32(b)));
+}
+#else
+__attribute__((always_inline)) inline wv w_lo2(wv a, wv b) { return vcombine_f32(vget_low_f32(a), vget_low_f32(b)); }
+__attribute__((always_inline)) inline wv w_hi2(wv a, wv b) { return vcombine_f32(vget_high_f32(a), vget_high_f32(b)); }
+#endif
+__attribute__((always_inline)) inline void wino_taps4(const float* wp, wv* G) {
+    SDK_UNROLL for (int h = 0; h < 2; ++h) {
+        const float32x4x2_t t01 = vtrnq_f32(vld1q_f32(wp + 4 * h), vld1q_f32(wp + 9 + 4 * h));
+        const float32x4x2_t t23 = vtrnq_f32(vld1q_f32(wp + 18 + 4 * h), vld1q_f32(wp + 27 + 4 * h));
+        G[4 * h] = w_lo2(t01.val[0], t23.val[0]);
+        G[4 * h + 1] = w_lo2(t01.val[1], t23.val[1]);
+        G[4 * h + 2] = w_hi2(t01.val[0], t23.val[0]);
+        G[4 * h + 3] = w_hi2(t01.val[1], t23.val[1]);
+    }
+    // tap 8: lane 3 of taps 5-8
+    const float32x4x2_t z01 = vzipq_f32(vld1q_f32(wp + 5), vld1q_f32(wp + 14));  // .val[1]: taps 7, 7, 8, 8
+    const float32x4x2_t z23 = vzipq_f32(vld1q_f32(wp + 23), vld1q_f32(wp + 32));
+    G[8] = w_hi2(z01.val[1], z23.val[1]);
+}
+
 // The input transform of the 4 tiles q..q+3 (lanes) of one channel, stored at dst (V).
 // Loops unrolled: the transform keeps its vectors in registers (Winograd is an optional part,
 // outside the all-ops size figure).
@@ -242,24 +273,9 @@ SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int n
 
 // The weight transform of 4 input channels (lanes) of one output channel, wp their 3x3
 // kernels (36 floats), into dst (U; xi-th matrix at dst + xi * ustride).
-SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
-    // G[k] lane l = wp[l * 9 + k]: per channel, taps 0-3 and 4-7 by VLD4 to lane, tap 8 by VLD1
-    float32x4x4_t a, b;
-    a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
-    wv g8 = a.val[0];
-    a = vld4q_lane_f32(wp, a, 0);
-    b = vld4q_lane_f32(wp + 4, b, 0);
-    g8 = vld1q_lane_f32(wp + 8, g8, 0);
-    a = vld4q_lane_f32(wp + 9, a, 1);
-    b = vld4q_lane_f32(wp + 13, b, 1);
-    g8 = vld1q_lane_f32(wp + 17, g8, 1);
-    a = vld4q_lane_f32(wp + 18, a, 2);
-    b = vld4q_lane_f32(wp + 22, b, 2);
-    g8 = vld1q_lane_f32(wp + 26, g8, 2);
-    a = vld4q_lane_f32(wp + 27, a, 3);
-    b = vld4q_lane_f32(wp + 31, b, 3);
-    g8 = vld1q_lane_f32(wp + 35, g8, 3);
-    const wv G[9] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1], b.val[2], b.val[3], g8};
+__attribute__((always_inline)) inline void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
+    wv G[9];
+    wino_taps4(wp, G);
     wv T[18];
     SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d_n(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
     float* d = dst;  // rows: -> 6x6, straight into U in xi order
@@ -271,6 +287,11 @@ SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
             d += ustride;
         }
     }
+}
+
+// The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
+__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
+    for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
 }
 
 // The output transforms of one output channel's tiles from M (src: its row, the xi-th matrix at
@@ -335,9 +356,11 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, co
 }
 
 // ---- F(2x2, 3x3) (planes below 13x13 on ARM; docs/winograd.md): 2x2 outputs from a 4x4 input
-// window, 16 matrices; the transforms are adds only but for G's halves. B^T d: d0 - d2,
-// d1 + d2, d2 - d1, d1 - d3; G g: g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2; A^T m:
-// m0 + m1 + m2, m1 - m2 - m3.
+// window, 16 matrices, adds only. B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3; G g: g0,
+// (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2; A^T m: m0 + m1 + m2, m1 - m2 - m3. G's halves are
+// left out of the weight transform (U' = 2 U or 4 U on the middle rows and columns), which runs
+// per (output, input channel), and applied to M in the output transform, per (output, tile):
+// powers of two, so the same values (but for denormals).
 __attribute__((always_inline)) inline void in2_1d(wv d0, wv d1, wv d2, wv d3, wv* t) {
     t[0] = w_sub(d0, d2);
     t[1] = w_add(d1, d2);
@@ -383,43 +406,27 @@ SDK_WINO_HOT void wino2_in_group(const float* strip, int Wp, int TW, int q, int 
 
 // The weight transform of 4 input channels (lanes) of one output channel into U (16 matrices).
 __attribute__((always_inline)) inline void wino2_w_group4(const float* wp, float* dst, int64_t ustride) {
-    float32x4x4_t a, b;
-    a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
-    wv g8 = a.val[0];
-    a = vld4q_lane_f32(wp, a, 0);
-    b = vld4q_lane_f32(wp + 4, b, 0);
-    g8 = vld1q_lane_f32(wp + 8, g8, 0);
-    a = vld4q_lane_f32(wp + 9, a, 1);
-    b = vld4q_lane_f32(wp + 13, b, 1);
-    g8 = vld1q_lane_f32(wp + 17, g8, 1);
-    a = vld4q_lane_f32(wp + 18, a, 2);
-    b = vld4q_lane_f32(wp + 22, b, 2);
-    g8 = vld1q_lane_f32(wp + 26, g8, 2);
-    a = vld4q_lane_f32(wp + 27, a, 3);
-    b = vld4q_lane_f32(wp + 31, b, 3);
-    g8 = vld1q_lane_f32(wp + 35, g8, 3);
-    const wv G[9] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1], b.val[2], b.val[3], g8};
-    wv T[12];  // columns: 3x3 -> 4x3, T[r * 3 + k]
+    wv G[9];
+    wino_taps4(wp, G);
+    wv T[12];  // columns: 3x3 -> 4x3, T[r * 3 + k] (rows 1 and 2 without their 1/2)
     SDK_UNROLL for (int k = 0; k < 3; ++k) {
         const wv s = w_add(G[k], G[6 + k]);
         T[k] = G[k];
-        T[3 + k] = w_mul(w_add(s, G[3 + k]), 0.5f);
-        T[6 + k] = w_mul(w_sub(s, G[3 + k]), 0.5f);
+        T[3 + k] = w_add(s, G[3 + k]);
+        T[6 + k] = w_sub(s, G[3 + k]);
         T[9 + k] = G[6 + k];
     }
-    float* d = dst;  // rows: -> 4x4, straight into U in xi order
-    SDK_UNROLL for (int r = 0; r < 4; ++r) {
+    SDK_UNROLL for (int r = 0; r < 4; ++r) {  // rows: -> 4x4, straight into U in xi order
         const wv g0 = T[r * 3], g1 = T[r * 3 + 1], g2 = T[r * 3 + 2], s = w_add(g0, g2);
-        const wv u[4] = {g0, w_mul(w_add(s, g1), 0.5f), w_mul(w_sub(s, g1), 0.5f), g2};
-        SDK_UNROLL for (int k = 0; k < 4; ++k) {
-            vst1q_f32(d, u[k]);
-            d += ustride;
-        }
+        vst1q_f32(dst + (r * 4) * ustride, g0);
+        vst1q_f32(dst + (r * 4 + 1) * ustride, w_add(s, g1));
+        vst1q_f32(dst + (r * 4 + 2) * ustride, w_sub(s, g1));
+        vst1q_f32(dst + (r * 4 + 3) * ustride, g2);
     }
 }
 
 // The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
-SDK_WINO_HOT void wino2_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
+__attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
     for (int c = 0; c < c4; c += 4) wino2_w_group4(wp + c * 9, dst + c, ustride);
 }
 
@@ -431,8 +438,16 @@ SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, c
     for (int q = 0; q < ntile; q += 4, src += 4) {
         wv T[8];  // the column pass: T[r * 4 + k], r < 2
         SDK_UNROLL for (int k = 0; k < 4; ++k) {
-            const wv m0 = vld1q_f32(src + k * mstride), m1 = vld1q_f32(src + (4 + k) * mstride);
-            const wv m2 = vld1q_f32(src + (8 + k) * mstride), m3 = vld1q_f32(src + (12 + k) * mstride);
+            // U's halves (left out of the weight transform): 1/2 on rows 1-2 and on columns 1-2
+            const float h = k == 1 || k == 2 ? 0.5f : 1.0f;
+            wv m0 = vld1q_f32(src + k * mstride), m1 = vld1q_f32(src + (4 + k) * mstride);
+            wv m2 = vld1q_f32(src + (8 + k) * mstride), m3 = vld1q_f32(src + (12 + k) * mstride);
+            if (h != 1.0f) {
+                m0 = w_mul(m0, h);
+                m3 = w_mul(m3, h);
+            }
+            m1 = w_mul(m1, 0.5f * h);
+            m2 = w_mul(m2, 0.5f * h);
             T[k] = w_add(w_add(m0, m1), m2);
             T[4 + k] = w_sub(w_sub(m1, m2), m3);
         }
@@ -622,10 +637,11 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
         float* dst = U + (int64_t)o * C;
         int c = 0;
 #if SDK_WINO_NEON
-        if (MT == 2) {
-            c = C / 4 * 4;
+        c = C / 4 * 4;
+        if (MT == 2)
             wino2_w_row(wp, c, dst, ustride);
-        }
+        else
+            wino_w_row(wp, c, dst, ustride);
 #endif
         for (; c + 4 <= C; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
         if (c < C) wino_w_group_part<MT>(wp + c * 9, C - c, dst + c, ustride);
@@ -750,7 +766,7 @@ bool wino_geometry(const ConvGeom& g) {
 
 }  // namespace
 
-void conv_f32_set_wino(int on) { g_wino = on < 0 ? -1 : (on > 2 ? 2 : on); }
+void conv_f32_set_wino(int on) { g_wino = on < 0 ? -1 : (on > 3 ? 3 : on); }
 
 void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     p.wino_rb = 0;
@@ -766,7 +782,7 @@ void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     // where F(4x4)'s was 40 % of the layer (bench/wino_count.py; docs/winograd.md).
     const bool big = g.OH >= 13 && g.OW >= 13;
 #if SDK_WINO_NEON
-    const int MT = mode == 2 || !big ? 2 : 4;
+    const int MT = mode == 3 ? 4 : mode == 2 || !big ? 2 : 4;
     if (mode < 0 && !(g.C >= 4 && (big || (g.OH >= kWino2Min && g.OW >= kWino2Min)))) return;
 #else
     const int MT = 4;
