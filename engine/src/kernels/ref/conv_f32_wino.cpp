@@ -213,7 +213,7 @@ __attribute__((always_inline)) inline wv w_hi2(wv a, wv b) {
 __attribute__((always_inline)) inline wv w_lo2(wv a, wv b) { return vcombine_f32(vget_low_f32(a), vget_low_f32(b)); }
 __attribute__((always_inline)) inline wv w_hi2(wv a, wv b) { return vcombine_f32(vget_high_f32(a), vget_high_f32(b)); }
 #endif
-__attribute__((always_inline)) inline void wino_taps4(const float* wp, wv* G) {
+__attribute__((always_inline)) inline void wino_taps4_tr(const float* wp, wv* G) {
     SDK_UNROLL for (int h = 0; h < 2; ++h) {
         const float32x4x2_t t01 = vtrnq_f32(vld1q_f32(wp + 4 * h), vld1q_f32(wp + 9 + 4 * h));
         const float32x4x2_t t23 = vtrnq_f32(vld1q_f32(wp + 18 + 4 * h), vld1q_f32(wp + 27 + 4 * h));
@@ -226,6 +226,32 @@ __attribute__((always_inline)) inline void wino_taps4(const float* wp, wv* G) {
     const float32x4x2_t z01 = vzipq_f32(vld1q_f32(wp + 5), vld1q_f32(wp + 14));  // .val[1]: taps 7, 7, 8, 8
     const float32x4x2_t z23 = vzipq_f32(vld1q_f32(wp + 23), vld1q_f32(wp + 32));
     G[8] = w_hi2(z01.val[1], z23.val[1]);
+}
+__attribute__((always_inline)) inline void wino_taps4(const float* wp, wv* G) {
+#if defined(__aarch64__)
+    wino_taps4_tr(wp, G);
+#else  // ARMv7, F(4x4): VLD4 to lane (with one call per 4 channels, fewer instructions; bench/wino_count.py)
+    float32x4x4_t a, b;
+    a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
+    wv g8 = a.val[0];
+    a = vld4q_lane_f32(wp, a, 0);
+    b = vld4q_lane_f32(wp + 4, b, 0);
+    g8 = vld1q_lane_f32(wp + 8, g8, 0);
+    a = vld4q_lane_f32(wp + 9, a, 1);
+    b = vld4q_lane_f32(wp + 13, b, 1);
+    g8 = vld1q_lane_f32(wp + 17, g8, 1);
+    a = vld4q_lane_f32(wp + 18, a, 2);
+    b = vld4q_lane_f32(wp + 22, b, 2);
+    g8 = vld1q_lane_f32(wp + 26, g8, 2);
+    a = vld4q_lane_f32(wp + 27, a, 3);
+    b = vld4q_lane_f32(wp + 31, b, 3);
+    g8 = vld1q_lane_f32(wp + 35, g8, 3);
+    SDK_UNROLL for (int k = 0; k < 4; ++k) {
+        G[k] = a.val[k];
+        G[4 + k] = b.val[k];
+    }
+    G[8] = g8;
+#endif
 }
 
 // The input transform of the 4 tiles q..q+3 (lanes) of one channel, stored at dst (V).
@@ -290,8 +316,17 @@ __attribute__((always_inline)) inline void wino_w_group4(const float* wp, float*
 }
 
 // The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
+// (arm64: the stores' 36 offsets stay in registers over the loop; ARMv7, with 13 general
+// registers, spilled them, so there the loop calls the transform out of line)
+__attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, float* dst, int64_t ustride) {
+    wino_w_group4(wp, dst, ustride);
+}
 __attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
+#if defined(__aarch64__)
     for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
+#else
+    for (int c = 0; c < c4; c += 4) wino_w_group4_ool(wp + c * 9, dst + c, ustride);
+#endif
 }
 
 // The output transforms of one output channel's tiles from M (src: its row, the xi-th matrix at
@@ -407,7 +442,7 @@ SDK_WINO_HOT void wino2_in_group(const float* strip, int Wp, int TW, int q, int 
 // The weight transform of 4 input channels (lanes) of one output channel into U (16 matrices).
 __attribute__((always_inline)) inline void wino2_w_group4(const float* wp, float* dst, int64_t ustride) {
     wv G[9];
-    wino_taps4(wp, G);
+    wino_taps4_tr(wp, G);
     wv T[12];  // columns: 3x3 -> 4x3, T[r * 3 + k] (rows 1 and 2 without their 1/2)
     SDK_UNROLL for (int k = 0; k < 3; ++k) {
         const wv s = w_add(G[k], G[6 + k]);
