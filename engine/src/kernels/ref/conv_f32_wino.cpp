@@ -318,9 +318,11 @@ __attribute__((always_inline)) inline void wino_w_group4(const float* wp, float*
 // The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
 // (arm64: the stores' 36 offsets stay in registers over the loop; ARMv7, with 13 general
 // registers, spilled them, so there the loop calls the transform out of line)
+#if !defined(__aarch64__)
 __attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, float* dst, int64_t ustride) {
     wino_w_group4(wp, dst, ustride);
 }
+#endif
 __attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
 #if defined(__aarch64__)
     for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
@@ -330,12 +332,12 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, 
 }
 
 // The output transforms of one output channel's tiles from M (src: its row, the xi-th matrix at
-// src + xi * mstride), 4 tiles (lanes) at a time, bias, the activation AK (0 none, 1 Relu,
-// 2 Clip: a template, so the unrolled code has no per-vector branches), into the plane yo.
+// src + xi * mstride), 4 tiles (lanes) at a time, bias, Relu if AK (a template, so the unrolled
+// code has no per-vector branches), into the plane yo.
 template <int AK>
-SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, const ActParams& act, float* yo, int TW,
+SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
                                int ty0, int ntile, int OH, int OW) {
-    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(act.lo), hi = vdupq_n_f32(act.hi);
+    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
     for (int q = 0; q < ntile; q += 4, src += 4) {
         wv T[24];  // the column pass: T[r * 6 + k], r < 4
         SDK_UNROLL for (int k = 0; k < 6; ++k) {
@@ -348,7 +350,7 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, co
         const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 16 <= OW && oy + 4 <= OH;
         // partial groups (tiles of two tile rows, or cut by the plane's edge): per lane, its row
         // of 4 outputs (VST4 to a buffer makes them contiguous), its rows and columns in the plane
-        float* dl[4];
+        float* dl[4] = {yo, yo, yo, yo};
         int wl[4] = {0, 0, 0, 0}, hl[4] = {0, 0, 0, 0};
         if (!whole) {
             SDK_UNROLL for (int l = 0; l < 4; ++l) {
@@ -365,11 +367,7 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, co
             out_1d_n(T + r * 6, 1, y.val, 1);
             SDK_UNROLL for (int s = 0; s < 4; ++s) {
                 wv v = w_add(y.val[s], vb);
-                if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0, Clip passes it
-                if (AK == 2) {
-                    v = vbslq_f32(neon_cgt(v, hi), hi, v);
-                    v = vbslq_f32(neon_clt(v, lo), lo, v);
-                }
+                if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
                 y.val[s] = v;
             }
             if (whole) {  // 4 whole tiles of one row: VST4 transposes
@@ -467,9 +465,9 @@ __attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4,
 
 // The output transforms of one output channel's tiles (as wino_out_row, 2x2 tiles).
 template <int AK>
-SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, const ActParams& act, float* yo, int TW,
+SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
                                 int ty0, int ntile, int OH, int OW) {
-    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(act.lo), hi = vdupq_n_f32(act.hi);
+    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
     for (int q = 0; q < ntile; q += 4, src += 4) {
         wv T[8];  // the column pass: T[r * 4 + k], r < 2
         SDK_UNROLL for (int k = 0; k < 4; ++k) {
@@ -488,7 +486,7 @@ SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, c
         }
         const int ty = q / TW, tx = q % TW, oy = 2 * (ty0 + ty), ox = 2 * tx;
         const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 8 <= OW && oy + 2 <= OH;
-        float* dl[4];
+        float* dl[4] = {yo, yo, yo, yo};
         int wl[4] = {0, 0, 0, 0}, hl[4] = {0, 0, 0, 0};
         if (!whole) {
             SDK_UNROLL for (int l = 0; l < 4; ++l) {
@@ -508,10 +506,6 @@ SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, c
             SDK_UNROLL for (int s = 0; s < 2; ++s) {
                 wv v = w_add(y.val[s], vb);
                 if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);
-                if (AK == 2) {
-                    v = vbslq_f32(neon_cgt(v, hi), hi, v);
-                    v = vbslq_f32(neon_clt(v, lo), lo, v);
-                }
                 y.val[s] = v;
             }
             if (whole) {  // 4 whole tiles of one row: VST2 interleaves
@@ -677,8 +671,9 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
             wino2_w_row(wp, c, dst, ustride);
         else
             wino_w_row(wp, c, dst, ustride);
-#endif
+#else
         for (; c + 4 <= C; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
+#endif
         if (c < C) wino_w_group_part<MT>(wp + c * 9, C - c, dst + c, ustride);
     }
 }
@@ -689,25 +684,27 @@ SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o
     const ConvGeom& g = *j.g;
     const int TW = j.TW, OW = g.OW, OH = g.OH;
     const int64_t mstride = (int64_t)m * ldm + kWinoSkew;
+#if SDK_WINO_NEON
+    const bool vact = g.act.kind == kActRelu;
+#else
     const bool vact = g.act.kind == kActRelu || g.act.kind == kActClip;
+#endif
     for (int o = 0; o < m; ++o) {
         const float bias = j.b ? j.b[o0 + o] : 0.0f;
         float* yo = j.y + ((int64_t)n * g.OC + o0 + o) * OH * OW;
 #if SDK_WINO_NEON
         const float* src = M + (int64_t)o * ldm;
+        // Relu in registers; Clip (rare on these layers) with the other activations below, over
+        // the block's rows (a third unrolled copy of the transform was ~5 KB)
         if (MT == 2) {
             if (g.act.kind == kActRelu)
-                wino2_out_row<1>(src, mstride, bias, g.act, yo, TW, ty0, ntile, OH, OW);
-            else if (g.act.kind == kActClip)
-                wino2_out_row<2>(src, mstride, bias, g.act, yo, TW, ty0, ntile, OH, OW);
+                wino2_out_row<1>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
             else
-                wino2_out_row<0>(src, mstride, bias, g.act, yo, TW, ty0, ntile, OH, OW);
+                wino2_out_row<0>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
         } else if (g.act.kind == kActRelu) {
-            wino_out_row<1>(src, mstride, bias, g.act, yo, TW, ty0, ntile, OH, OW);
-        } else if (g.act.kind == kActClip) {
-            wino_out_row<2>(src, mstride, bias, g.act, yo, TW, ty0, ntile, OH, OW);
+            wino_out_row<1>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
         } else {
-            wino_out_row<0>(src, mstride, bias, g.act, yo, TW, ty0, ntile, OH, OW);
+            wino_out_row<0>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
         }
 #else
         for (int q = 0; q < ntile; q += 4) {
