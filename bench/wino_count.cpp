@@ -2,9 +2,10 @@
 // instructions under qemu's insn plugin (bench/wino_count.py: count(reps 2) - count(reps 1)
 // is one run of the layer, deterministic whatever the machine's load).
 //   wino_count C H OC MODE REPS
-//   MODE g: the im2col GEMM path; w: Winograd F(4x4,3x3) as the engine runs it (weights
-//   transformed per run); t: only Winograd's per-run weight transform of the layer (all
-//   output channels, as one single-threaded run does it).
+//   MODE g: the im2col GEMM path; w: Winograd as the engine runs it (F(4x4,3x3), on ARM
+//   F(2x2,3x3) below 13x13; weights transformed per run); 2 / 4: Winograd with F(2x2) / F(4x4)
+//   forced (ARM); t: only Winograd's per-run weight transform of the layer (all output
+//   channels, as one single-threaded run does it).
 // It includes the Winograd driver's source to reach its internal weight transform; link it
 // with an engine build's internal archive (libsdkengine_internal.a), built with -Dwinograd=true.
 #include "kernels/ref/conv_f32_wino.cpp"
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
     float* y = (float*)malloc(ny * 4);
     for (size_t i = 0; i < nx; ++i) x[i] = (float)((i * 7919) % 13) * 0.1f - 0.6f;
     for (size_t i = 0; i < nw; ++i) w[i] = (float)((i * 104729) % 11) * 0.01f - 0.05f;
-    sdk::ref::conv_f32_set_wino(mode == 'g' ? 0 : 1);
+    sdk::ref::conv_f32_set_wino(mode == 'g' ? 0 : mode == '2' ? 2 : mode == '4' ? 3 : 1);  // 2, 4: F(2x2), F(4x4) forced (ARM)
     const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
     if ((plan.wino_rb > 0) != (mode != 'g')) {
         fprintf(stderr, "plan mismatch\n");
@@ -51,11 +52,11 @@ int main(int argc, char** argv) {
             j.g = &g;
             j.w = w;
             // once per channel block, per tile block too where there are several channel blocks
-            const int TH = (g.OH + 3) / 4, nob = (g.OC + plan.wino_ob - 1) / plan.wino_ob;
+            const int MT = plan.wino_mt, TH = (g.OH + MT - 1) / MT, nob = (g.OC + plan.wino_ob - 1) / plan.wino_ob;
             const int nblk = nob == 1 ? 1 : (TH + plan.wino_rb - 1) / plan.wino_rb;
             for (int blk = 0; blk < nblk; ++blk)
                 for (int o0 = 0; o0 < g.OC; o0 += plan.wino_ob)
-                    sdk::ref::wino_weights(j, o0, g.OC - o0 < plan.wino_ob ? g.OC - o0 : plan.wino_ob, s);
+                    (MT == 2 ? sdk::ref::wino_weights<2> : sdk::ref::wino_weights<4>)(j, o0, g.OC - o0 < plan.wino_ob ? g.OC - o0 : plan.wino_ob, s);
         } else {
             sdk::ref::conv_f32(g, plan, x, w, b, y, s, sb, nullptr);
         }

@@ -216,9 +216,10 @@ class Model:
     def uses_winograd(self) -> bool:
         """Whether a convolution of this model takes the engine's Winograd path: the rule of
         conv_f32_wino_plan (engine/src/kernels/ref/conv_f32_wino.cpp) on the recorded shapes:
-        fp32, dense 3x3, stride 1, dilation 1, >= 4 input channels, output plane >= 13x13. The
-        engine compiles it only for such models; were the two rules to differ, a conv would run
-        on the GEMM instead: slower, never wrong."""
+        fp32, dense 3x3, stride 1, dilation 1, >= 4 input channels, output plane >= 6x6 (ARM:
+        F(2x2,3x3) below 13x13; x86 takes 13x13 and up only, so for an x86 library this is an
+        upper bound). The engine compiles it only for such models; were the two rules to differ,
+        a conv would run on the GEMM instead: slower, never wrong."""
         for n in self.nodes:
             if n.op != "Conv" or len(n.inputs) < 2 or not n.outputs:
                 continue
@@ -229,7 +230,7 @@ class Model:
             group = a.get("group", 1)
             if (tuple(w.shape[2:]) == (3, 3) and (group[0] if isinstance(group, list) else group) == 1 and list(a.get("strides", [1, 1])) == [1, 1]
                     and list(a.get("dilations", [1, 1])) == [1, 1] and w.shape[1] >= 4
-                    and y.shape[2] >= 13 and y.shape[3] >= 13):
+                    and y.shape[2] >= 6 and y.shape[3] >= 6):
                 return True
         return False
 

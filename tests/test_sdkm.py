@@ -113,7 +113,9 @@ def test_rank0_constant_round_trips() -> None:
 
 @pytest.mark.parametrize(("c", "hw", "stride", "group", "expect"), [
     (8, 16, 1, 1, True),    # a dense 3x3 stride-1 conv on a 16x16 plane: Winograd
-    (8, 12, 1, 1, False),   # output plane under 13x13: the GEMM
+    (8, 12, 1, 1, True),    # 6x6 to 12x12: F(2x2,3x3) on ARM (x86 takes the GEMM there)
+    (8, 7, 1, 1, True),     # resnet18's 7x7 layers
+    (8, 5, 1, 1, False),    # output plane under 6x6: the GEMM
     (3, 16, 1, 1, False),   # fewer than 4 input channels
     (8, 32, 2, 1, False),   # stride 2
     (8, 16, 1, 8, False),   # depthwise

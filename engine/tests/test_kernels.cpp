@@ -603,10 +603,16 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
     std::mt19937 rng(23);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    int cases = 0, pooled = 0;
+    int cases = 0, pooled = 0, small_tiles = 0;
     double worst = 0.0;
-    sdk::ref::conv_f32_set_wino(1);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    const bool neon = true;  // planes below 13x13 take F(2x2,3x3); a third of the cases force it, a third F(4x4)
+#else
+    const bool neon = false;
+#endif
     for (int it = 0; it < 120; ++it) {
+        const int mode = neon ? 1 + it % 3 : 1;
+        sdk::ref::conv_f32_set_wino(mode);
         sdk::ConvGeom g;
         memset(&g, 0, sizeof g);
         g.N = pick(1, 2);
@@ -632,6 +638,10 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
         set_enabled(-1);
         const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
         CHECK(plan.wino_rb > 0, "wino %s: a 3x3 stride-1 conv %dx%dx%d did not plan Winograd", name, g.C, g.H, g.W);
+        const int want_mt = mode == 2 || (mode == 1 && neon && (g.OH < 13 || g.OW < 13)) ? 2 : 4;
+        CHECK(plan.wino_mt == want_mt, "wino %s: %dx%d planned F(%dx%d), want F(%dx%d)", name, g.OH, g.OW, plan.wino_mt,
+              plan.wino_mt, want_mt, want_mt);
+        small_tiles += plan.wino_mt == 2;
         set_enabled(tier);
         const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
         std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * g.C * 9), b(g.OC);
@@ -698,8 +708,9 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
     sdk::ref::conv_f32_set_wino(-1);
     set_enabled(-1);
     for (sdk::ThreadPool* p : pools) sdk::pool_destroy(p);
-    printf("fp32 winograd %-11s: %d random 3x3 geometries within 5e-6 of a direct convolution in double "
-           "(relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads)\n", name, cases, worst, pooled);
+    printf("fp32 winograd %-11s: %d random 3x3 geometries (%d of them F(2x2,3x3)) within 5e-6 of a direct convolution "
+           "in double (relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads)\n", name, cases, small_tiles,
+           worst, pooled);
     g_checked.push_back(std::string(name) + "-f32-wino");
 #endif
 }

@@ -3,7 +3,8 @@
 // block, one vector load per tap (stride 2: VLD2 de-interleaves two neighbouring taps), the
 // last 1-3 interior columns a 4-output block ending at the interior's end; border columns
 // use the ref formula. 3-wide stride-2 windows (dilation 1) have their own copy with the
-// taps unrolled. The max is a compare + select in the ref's tap
+// taps unrolled: one VLD2 for taps 0-1, tap 2 by VEXT from it and the one value after it, so a
+// block reads only its windows and the row's last column needs no scalar formula. The max is a compare + select in the ref's tap
 // order (a NaN never wins, as in the ref), so results equal the ref's exactly.
 #include "kernels/ref/pool.h"
 
@@ -36,6 +37,15 @@ __attribute__((always_inline)) inline void block(const PoolParams& p, const floa
     for (int t = 0; t < nr; ++t) {
         const float* s = rows[t] + ow * sw - p.pl;
         int kw = 0;
+        if (KW == 3 && SW == 2) {  // taps 0 and 1: even and odd lanes of one load; tap 2: the even
+                                   // lanes moved by one, the last from the value after the load
+            SDK_UNROLL for (int u = 0; u < U; ++u) {
+                const float32x4x2_t v = vld2q_f32(s + 8 * u);
+                const float32x4_t t2 = vextq_f32(v.val[0], vld1q_dup_f32(s + 8 * u + 8), 1);
+                m[u] = vmax(vmax(vmax(m[u], v.val[0]), v.val[1]), t2);
+            }
+            continue;
+        }
         if (sw == 2 && dw == 1) {  // taps kw and kw + 1: even and odd lanes of one load
             SDK_UNROLL for (; kw + 2 <= kwn; kw += 2)
                 SDK_UNROLL for (int u = 0; u < U; ++u) {
@@ -53,7 +63,7 @@ __attribute__((always_inline)) inline void block(const PoolParams& p, const floa
 template <int KW, int SW>
 void plane(const PoolParams& p, const float* x, float* y) {
     int32_t lo, end;
-    neon_pool::interior(p, &lo, &end);
+    neon_pool::interior(p, &lo, &end, KW == 3 && SW == 2);  // (3-wide blocks read only their windows)
     const float* rows[neon_pool::kMaxRows];
     for (int oh = 0; oh < p.OH; ++oh) {
         const int nr = neon_pool::window_rows(p, x, oh, rows);

@@ -15,8 +15,10 @@ constexpr int kMaxRows = 16;  // kernel heights the NEON kernels take (taller: r
 // stride-2 block's de-interleaving load (2 * lanes values from its first tap) too:
 // blocks of any width that end by `end` need no border checks. G: ref::PoolParams or
 // s8::PoolGeom (the same field names).
+// exact: the caller's stride-2 blocks read no further than their windows (MaxPool's 3-wide
+// kernel), so no room for the de-interleaving load is kept.
 template <class G>
-inline void interior(const G& p, int32_t* lo_out, int32_t* end_out) {
+inline void interior(const G& p, int32_t* lo_out, int32_t* end_out, bool exact = false) {
     int32_t lo = 0, hi = p.OW;
     for (int kw = 0; kw < p.KW; ++kw) {
         const int off = kw * p.dw - p.pl;  // iw = ow * sw + off
@@ -25,7 +27,7 @@ inline void interior(const G& p, int32_t* lo_out, int32_t* end_out) {
         lo = l > lo ? l : lo;
         hi = h < hi ? h : hi;
     }
-    if (p.sw == 2) {  // the load's last value, 2 * (ow + lanes - 1) + off_max + 1, is inside the row
+    if (p.sw == 2 && !exact) {  // the load's last value, 2 * (ow + lanes - 1) + off_max + 1, is inside the row
         const int room = p.W - 2 - ((p.KW - 1) * p.dw - p.pl);
         const int32_t e = room >= 0 ? room / 2 + 1 : 0;
         hi = e < hi ? e : hi;

@@ -34,6 +34,7 @@ struct ConvF32Plan {
     bool neon_dw;         // depthwise 3x3/5x5 on the NEON kernel (neon/conv_f32.cpp; scratch: a padded plane)
     int32_t wino_rb;      // > 0: Winograd F(4x4,3x3) (conv_f32_wino.cpp) with blocks of this many tile rows
     int32_t wino_ob;      // Winograd: output channels per block
+    int32_t wino_mt;      // Winograd: output tile, 4 (F(4x4,3x3)) or 2 (F(2x2,3x3), ARM planes below 13x13)
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
@@ -45,17 +46,19 @@ size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan);
 void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b, float* y,
               void* thread_scratch, size_t stride, ThreadPool* pool);
 
-// ---- Winograd F(4x4, 3x3), kernels/ref/conv_f32_wino.cpp; compiled when SDK_FEATURE_WINOGRAD
+// ---- Winograd F(4x4, 3x3) (ARM: F(2x2, 3x3) on planes below 13x13), kernels/ref/conv_f32_wino.cpp;
+// compiled when SDK_FEATURE_WINOGRAD
 // (the Meson option `winograd`; on by default, so builds outside Meson keep it)
 #ifndef SDK_FEATURE_WINOGRAD
 #define SDK_FEATURE_WINOGRAD SDK_FEATURE_FP32
-#endif (every ISA: its GEMM tile)
+#endif  // (every ISA: its GEMM tile)
 // Sets plan.wino_rb/wino_ob and slot_floats when g takes Winograd (dense 3x3, stride 1,
 // dilation 1, one group, and the size rule; SDK_CONV_WINO=0 never, =1 wherever it applies).
 void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& plan);
 void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b,
                    float* y, void* thread_scratch, size_t stride, ThreadPool* pool);
-// Test hook for planning: 1 Winograd wherever it applies, 0 never, -1 the rule.
+// Test hook for planning: 1 Winograd wherever it applies, 0 never, -1 the rule; ARM: 2 as 1 with
+// F(2x2, 3x3) on every plane, 3 as 1 with F(4x4, 3x3) on every plane (elsewhere both as 1).
 void conv_f32_set_wino(int on);
 
 #if SDK_FEATURE_X86  // ---- AVX2 + FMA kernels, kernels/x86/conv_f32.cpp (chosen at run time)

@@ -1,4 +1,6 @@
-// Winograd F(4x4, 3x3) fp32 convolution: dense 3x3, stride 1, dilation 1, one group.
+// Winograd F(4x4, 3x3) fp32 convolution: dense 3x3, stride 1, dilation 1, one group. On ARM,
+// output planes below 13x13 (resnet18's 7x7) take F(2x2, 3x3) instead (2x2 tiles from 4x4
+// windows, 16 matrices: the same driver with MT = 2, NEON transforms only).
 //
 // Per (image, block of whole tile rows, block of output channels), one task:
 //   1. input transform  V[xi][c][t] = (B^T d B)[xi] of the 6x6 input window of 4x4 output
@@ -42,7 +44,9 @@ namespace ref {
 
 namespace {
 
-int g_wino = -1;  // -1 auto (the rule); 0 off; 1 on wherever it applies (test hook)
+// -1 auto (the rule); 0 off; 1 on wherever it applies; ARM test hooks: 2 as 1 with F(2x2) on every
+// plane, 3 as 1 with F(4x4) on every plane
+int g_wino = -1;
 
 constexpr int kWinoPanel = 16;   // scratch sized for the widest panel (x86: 16)
 constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): U is redone per block when OC > one block
@@ -50,6 +54,8 @@ constexpr int kWinoOb = 64;      // output channels per block: the input transfo
 // Floats added to each of the 36 matrices' stride in V, U and M: the transforms touch all
 // 36 at once, and power-of-two strides (64 x 512 channels...) put them in one cache set.
 constexpr int kWinoSkew = 16;
+// ARM: the smallest plane F(2x2,3x3) takes (below 13x13; bench/wino_count.py)
+constexpr int kWino2Min = 6;
 
 // The 36-vector loops of the transforms fully unrolled on x86 (their vectors stay in registers:
 // 1.8x faster per layer); rolled on ARM, where the all-ops library's size budget counts (the
@@ -192,55 +198,39 @@ __attribute__((always_inline)) inline void w_1d_n(const wv* g, int gs, wv* u, in
     u[5 * us] = g2;
 }
 
-// Relu / Clip as act_f32 computes them (NaN: Relu 0, Clip passes it)
-__attribute__((always_inline)) inline wv wino_act4_n(wv x, const ActParams& a) {
-    const wv zero = vdupq_n_f32(0.0f);
-    if (a.kind == kActRelu) return vbslq_f32(neon_cgt(x, zero), x, zero);
-    const wv l = vdupq_n_f32(a.lo), h = vdupq_n_f32(a.hi);
-    x = vbslq_f32(neon_cgt(x, h), h, x);
-    return vbslq_f32(neon_clt(x, l), l, x);
-}
 
-// The input transform of the 4 tiles q..q+3 (lanes) of one channel, stored at dst (V).
-SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
-    wv R[36];  // the row pass: R[r * 6 + k]
-    const int ty = q / TW, tx = q % TW;
-    if (tx + 3 < TW && q + 3 < ntile) {  // 4 tiles of one row: VLD4 transposes, columns 0-3 and 4-5
-        for (int r = 0; r < 6; ++r) {
-            const float* p = strip + (int64_t)(4 * ty + r) * Wp + 4 * tx;
-            const float32x4x4_t a = vld4q_f32(p), b = vld4q_f32(p + 4);
-            const wv d[6] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1]};
-            wv t[6];
-            in_1d_n(d, 1, t);
-            for (int k = 0; k < 6; ++k) R[r * 6 + k] = t[k];
-        }
-    } else {
-        float t[36][4];
-        for (int l = 0; l < 4; ++l) {
-            const int ql = q + l;
-            const float* p = strip + (int64_t)(4 * (ql / TW)) * Wp + 4 * (ql % TW);
-            for (int r = 0; r < 6; ++r)
-                for (int k = 0; k < 6; ++k) t[r * 6 + k][l] = ql < ntile ? p[r * Wp + k] : 0.0f;
-        }
-        wv D[36];
-        memcpy(D, t, sizeof t);
-        for (int r = 0; r < 6; ++r) {
-            wv o[6];
-            in_1d_n(D + r * 6, 1, o);
-            for (int k = 0; k < 6; ++k) R[r * 6 + k] = o[k];
-        }
-    }
-    for (int k = 0; k < 6; ++k) {  // the column pass, straight into V[(r * 6 + k)]
-        wv o[6];
-        in_1d_n(R + k, 6, o);
-        SDK_UNROLL for (int r = 0; r < 6; ++r) vst1q_f32(dst + (r * 6 + k) * vstride, o[r]);
-    }
+// G[k] lane l = wp[l * 9 + k] (the 3x3 kernels of 4 input channels, tap k of each in the lanes):
+// per channel its taps 0-3, 4-7 and 5-8 loaded whole, then 4x4 transposes (VLD4 to lane kept
+// GCC's register structs on the stack).
+#if defined(__aarch64__)  // ZIP1/ZIP2 of 64-bit lanes (GCC made vcombine(vget_low...) 2 MOVs)
+__attribute__((always_inline)) inline wv w_lo2(wv a, wv b) {
+    return vreinterpretq_f32_f64(vzip1q_f64(vreinterpretq_f64_f32(a), vreinterpretq_f64_f32(b)));
 }
-
-// The weight transform of 4 input channels (lanes) of one output channel, wp their 3x3
-// kernels (36 floats), into dst (U; xi-th matrix at dst + xi * ustride).
-SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
-    // G[k] lane l = wp[l * 9 + k]: per channel, taps 0-3 and 4-7 by VLD4 to lane, tap 8 by VLD1
+__attribute__((always_inline)) inline wv w_hi2(wv a, wv b) {
+    return vreinterpretq_f32_f64(vzip2q_f64(vreinterpretq_f64_f32(a), vreinterpretq_f64_f32(b)));
+}
+#else
+__attribute__((always_inline)) inline wv w_lo2(wv a, wv b) { return vcombine_f32(vget_low_f32(a), vget_low_f32(b)); }
+__attribute__((always_inline)) inline wv w_hi2(wv a, wv b) { return vcombine_f32(vget_high_f32(a), vget_high_f32(b)); }
+#endif
+__attribute__((always_inline)) inline void wino_taps4_tr(const float* wp, wv* G) {
+    SDK_UNROLL for (int h = 0; h < 2; ++h) {
+        const float32x4x2_t t01 = vtrnq_f32(vld1q_f32(wp + 4 * h), vld1q_f32(wp + 9 + 4 * h));
+        const float32x4x2_t t23 = vtrnq_f32(vld1q_f32(wp + 18 + 4 * h), vld1q_f32(wp + 27 + 4 * h));
+        G[4 * h] = w_lo2(t01.val[0], t23.val[0]);
+        G[4 * h + 1] = w_lo2(t01.val[1], t23.val[1]);
+        G[4 * h + 2] = w_hi2(t01.val[0], t23.val[0]);
+        G[4 * h + 3] = w_hi2(t01.val[1], t23.val[1]);
+    }
+    // tap 8: lane 3 of taps 5-8
+    const float32x4x2_t z01 = vzipq_f32(vld1q_f32(wp + 5), vld1q_f32(wp + 14));  // .val[1]: taps 7, 7, 8, 8
+    const float32x4x2_t z23 = vzipq_f32(vld1q_f32(wp + 23), vld1q_f32(wp + 32));
+    G[8] = w_hi2(z01.val[1], z23.val[1]);
+}
+__attribute__((always_inline)) inline void wino_taps4(const float* wp, wv* G) {
+#if defined(__aarch64__)
+    wino_taps4_tr(wp, G);
+#else  // ARMv7, F(4x4): VLD4 to lane (with one call per 4 channels, fewer instructions; bench/wino_count.py)
     float32x4x4_t a, b;
     a.val[0] = a.val[1] = a.val[2] = a.val[3] = b.val[0] = b.val[1] = b.val[2] = b.val[3] = vdupq_n_f32(0.0f);
     wv g8 = a.val[0];
@@ -256,7 +246,62 @@ SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
     a = vld4q_lane_f32(wp + 27, a, 3);
     b = vld4q_lane_f32(wp + 31, b, 3);
     g8 = vld1q_lane_f32(wp + 35, g8, 3);
-    const wv G[9] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1], b.val[2], b.val[3], g8};
+    SDK_UNROLL for (int k = 0; k < 4; ++k) {
+        G[k] = a.val[k];
+        G[4 + k] = b.val[k];
+    }
+    G[8] = g8;
+#endif
+}
+
+// The input transform of the 4 tiles q..q+3 (lanes) of one channel, stored at dst (V).
+// Loops unrolled: the transform keeps its vectors in registers (Winograd is an optional part,
+// outside the all-ops size figure).
+SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
+    wv R[36];  // the row pass: R[r * 6 + k]
+    const int ty = q / TW, tx = q % TW;
+    if (tx + 3 < TW && q + 3 < ntile) {  // 4 tiles of one row: VLD4 transposes, columns 0-3 and 4-5
+        const float* p = strip + (int64_t)(4 * ty) * Wp + 4 * tx;
+        SDK_UNROLL for (int r = 0; r < 6; ++r, p += Wp) {
+            const float32x4x4_t a = vld4q_f32(p), b = vld4q_f32(p + 4);
+            const wv d[6] = {a.val[0], a.val[1], a.val[2], a.val[3], b.val[0], b.val[1]};
+            in_1d_n(d, 1, R + r * 6);
+        }
+    } else {  // tiles of two tile rows (or past the last tile: zeros): each window row's 6 floats
+              // copied lane by lane into the layout VLD4/VLD2 transpose
+        float zero[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        const float* p[4];
+        int64_t step[4];
+        SDK_UNROLL for (int l = 0; l < 4; ++l) {
+            const int ql = q + l;
+            p[l] = ql < ntile ? strip + (int64_t)(4 * (ql / TW)) * Wp + 4 * (ql % TW) : zero;
+            step[l] = ql < ntile ? Wp : 0;
+        }
+        SDK_UNROLL for (int r = 0; r < 6; ++r) {
+            float a[16], b[8];  // a[4 l + s] = window column s < 4 of lane l, b[2 l + s] = column 4 + s
+            SDK_UNROLL for (int l = 0; l < 4; ++l) {
+                vst1q_f32(a + 4 * l, vld1q_f32(p[l]));
+                vst1_f32(b + 2 * l, vld1_f32(p[l] + 4));
+                p[l] += step[l];
+            }
+            const float32x4x4_t va = vld4q_f32(a);
+            const float32x4x2_t vb = vld2q_f32(b);
+            const wv d[6] = {va.val[0], va.val[1], va.val[2], va.val[3], vb.val[0], vb.val[1]};
+            in_1d_n(d, 1, R + r * 6);
+        }
+    }
+    SDK_UNROLL for (int k = 0; k < 6; ++k) {  // the column pass, straight into V[(r * 6 + k)]
+        wv o[6];
+        in_1d_n(R + k, 6, o);
+        SDK_UNROLL for (int r = 0; r < 6; ++r) vst1q_f32(dst + (r * 6 + k) * vstride, o[r]);
+    }
+}
+
+// The weight transform of 4 input channels (lanes) of one output channel, wp their 3x3
+// kernels (36 floats), into dst (U; xi-th matrix at dst + xi * ustride).
+__attribute__((always_inline)) inline void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
+    wv G[9];
+    wino_taps4(wp, G);
     wv T[18];
     SDK_UNROLL for (int k = 0; k < 3; ++k) w_1d_n(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
     float* d = dst;  // rows: -> 6x6, straight into U in xi order
@@ -270,38 +315,213 @@ SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
     }
 }
 
-// The output transform of 4 tiles q..q+3 (lanes) of one output channel from M (src), bias,
-// Relu/Clip (vact), stored into the channel's plane yo.
-SDK_WINO_HOT void wino_out_group(const float* src, int64_t mstride, float bias, bool vact, const ActParams& act,
-                                 float* yo, int TW, int ty0, int q, int ntile, int OH, int OW) {
-    wv T[24];  // the column pass: T[r * 6 + k], r < 4
-    for (int k = 0; k < 6; ++k) {
-        wv m[6], o[4];
-        SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = vld1q_f32(src + (r * 6 + k) * mstride);
-        out_1d_n(m, 1, o, 1);
-        for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+// The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
+// (arm64: the stores' 36 offsets stay in registers over the loop; ARMv7, with 13 general
+// registers, spilled them, so there the loop calls the transform out of line)
+#if !defined(__aarch64__)
+__attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, float* dst, int64_t ustride) {
+    wino_w_group4(wp, dst, ustride);
+}
+#endif
+__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
+#if defined(__aarch64__)
+    for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
+#else
+    for (int c = 0; c < c4; c += 4) wino_w_group4_ool(wp + c * 9, dst + c, ustride);
+#endif
+}
+
+// The output transforms of one output channel's tiles from M (src: its row, the xi-th matrix at
+// src + xi * mstride), 4 tiles (lanes) at a time, bias, Relu if AK (a template, so the unrolled
+// code has no per-vector branches), into the plane yo.
+template <int AK>
+SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
+                               int ty0, int ntile, int OH, int OW) {
+    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
+    for (int q = 0; q < ntile; q += 4, src += 4) {
+        wv T[24];  // the column pass: T[r * 6 + k], r < 4
+        SDK_UNROLL for (int k = 0; k < 6; ++k) {
+            wv m[6], o[4];
+            SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = vld1q_f32(src + (r * 6 + k) * mstride);
+            out_1d_n(m, 1, o, 1);
+            SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+        }
+        const int ty = q / TW, tx = q % TW, oy = 4 * (ty0 + ty), ox = 4 * tx;
+        const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 16 <= OW && oy + 4 <= OH;
+        // partial groups (tiles of two tile rows, or cut by the plane's edge): per lane, its row
+        // of 4 outputs (VST4 to a buffer makes them contiguous), its rows and columns in the plane
+        float* dl[4] = {yo, yo, yo, yo};
+        int wl[4] = {0, 0, 0, 0}, hl[4] = {0, 0, 0, 0};
+        if (!whole) {
+            SDK_UNROLL for (int l = 0; l < 4; ++l) {
+                const int ql = q + l, yy = 4 * (ty0 + ql / TW), xx = 4 * (ql % TW);
+                dl[l] = yo + (int64_t)yy * OW + xx;
+                if (ql < ntile) {
+                    wl[l] = OW - xx < 4 ? OW - xx : 4;
+                    hl[l] = OH - yy < 4 ? OH - yy : 4;
+                }
+            }
+        }
+        SDK_UNROLL for (int r = 0; r < 4; ++r) {
+            float32x4x4_t y;
+            out_1d_n(T + r * 6, 1, y.val, 1);
+            SDK_UNROLL for (int s = 0; s < 4; ++s) {
+                wv v = w_add(y.val[s], vb);
+                if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
+                y.val[s] = v;
+            }
+            if (whole) {  // 4 whole tiles of one row: VST4 transposes
+                vst4q_f32(yo + (int64_t)(oy + r) * OW + ox, y);
+                continue;
+            }
+            float f[16];  // f[4 l + s]: lane l's output row r
+            vst4q_f32(f, y);
+            SDK_UNROLL for (int l = 0; l < 4; ++l) {
+                if (r >= hl[l]) continue;
+                float* d = dl[l] + (int64_t)r * OW;
+                if (wl[l] == 4)
+                    vst1q_f32(d, vld1q_f32(f + 4 * l));
+                else
+                    for (int s = 0; s < wl[l]; ++s) d[s] = f[4 * l + s];
+            }
+        }
     }
-    const int ty = q / TW, tx = q % TW, oy = 4 * (ty0 + ty), ox = 4 * tx;
-    const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 16 <= OW && oy + 4 <= OH;
-    const wv vb = vdupq_n_f32(bias);
-    for (int r = 0; r < 4; ++r) {
-        float32x4x4_t y;
-        out_1d_n(T + r * 6, 1, y.val, 1);
-        SDK_UNROLL for (int s = 0; s < 4; ++s) {
-            wv v = w_add(y.val[s], vb);
-            if (vact) v = wino_act4_n(v, act);
-            y.val[s] = v;
+}
+
+// ---- F(2x2, 3x3) (planes below 13x13 on ARM; docs/winograd.md): 2x2 outputs from a 4x4 input
+// window, 16 matrices, adds only. B^T d: d0 - d2, d1 + d2, d2 - d1, d1 - d3; G g: g0,
+// (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2; A^T m: m0 + m1 + m2, m1 - m2 - m3. G's halves are
+// left out of the weight transform (U' = 2 U or 4 U on the middle rows and columns), which runs
+// per (output, input channel), and applied to M in the output transform, per (output, tile):
+// powers of two, so the same values (but for denormals).
+__attribute__((always_inline)) inline void in2_1d(wv d0, wv d1, wv d2, wv d3, wv* t) {
+    t[0] = w_sub(d0, d2);
+    t[1] = w_add(d1, d2);
+    t[2] = w_sub(d2, d1);
+    t[3] = w_sub(d1, d3);
+}
+
+// The input transform of the 4 tiles q..q+3 (lanes) of one channel into V (dst).
+SDK_WINO_HOT void wino2_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
+    wv R[16];  // the row pass: R[r * 4 + k]
+    const int ty = q / TW, tx = q % TW;
+    if (tx + 3 < TW && q + 3 < ntile) {  // 4 tiles of one row: VLD2 deinterleaves columns 0-1, 2-3
+        const float* p = strip + (int64_t)(2 * ty) * Wp + 2 * tx;
+        SDK_UNROLL for (int r = 0; r < 4; ++r, p += Wp) {
+            const float32x4x2_t a = vld2q_f32(p), b = vld2q_f32(p + 2);
+            in2_1d(a.val[0], a.val[1], b.val[0], b.val[1], R + r * 4);
         }
-        if (whole) {  // 4 whole tiles of one row: VST4 transposes
-            vst4q_f32(yo + (int64_t)(oy + r) * OW + ox, y);
-            continue;
+    } else {  // gathered: each lane's window row (4 floats) into one vector, VLD4 transposes
+        float zero[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        const float* p[4];
+        int64_t step[4];
+        SDK_UNROLL for (int l = 0; l < 4; ++l) {
+            const int ql = q + l;
+            p[l] = ql < ntile ? strip + (int64_t)(2 * (ql / TW)) * Wp + 2 * (ql % TW) : zero;
+            step[l] = ql < ntile ? Wp : 0;
         }
-        float f[4][4];  // f[s][l]
-        for (int s = 0; s < 4; ++s) vst1q_f32(f[s], y.val[s]);
-        for (int l = 0; l < 4 && q + l < ntile; ++l) {
-            const int yy = 4 * (ty0 + (q + l) / TW) + r, xx = 4 * ((q + l) % TW);
-            if (yy >= OH) continue;
-            for (int s = 0; s < 4 && xx + s < OW; ++s) yo[(int64_t)yy * OW + xx + s] = f[s][l];
+        SDK_UNROLL for (int r = 0; r < 4; ++r) {
+            float a[16];
+            SDK_UNROLL for (int l = 0; l < 4; ++l) {
+                vst1q_f32(a + 4 * l, vld1q_f32(p[l]));
+                p[l] += step[l];
+            }
+            const float32x4x4_t v = vld4q_f32(a);
+            in2_1d(v.val[0], v.val[1], v.val[2], v.val[3], R + r * 4);
+        }
+    }
+    SDK_UNROLL for (int k = 0; k < 4; ++k) {  // the column pass, straight into V[r * 4 + k]
+        wv o[4];
+        in2_1d(R[k], R[4 + k], R[8 + k], R[12 + k], o);
+        SDK_UNROLL for (int r = 0; r < 4; ++r) vst1q_f32(dst + (r * 4 + k) * vstride, o[r]);
+    }
+}
+
+// The weight transform of 4 input channels (lanes) of one output channel into U (16 matrices).
+__attribute__((always_inline)) inline void wino2_w_group4(const float* wp, float* dst, int64_t ustride) {
+    wv G[9];
+    wino_taps4_tr(wp, G);
+    wv T[12];  // columns: 3x3 -> 4x3, T[r * 3 + k] (rows 1 and 2 without their 1/2)
+    SDK_UNROLL for (int k = 0; k < 3; ++k) {
+        const wv s = w_add(G[k], G[6 + k]);
+        T[k] = G[k];
+        T[3 + k] = w_add(s, G[3 + k]);
+        T[6 + k] = w_sub(s, G[3 + k]);
+        T[9 + k] = G[6 + k];
+    }
+    SDK_UNROLL for (int r = 0; r < 4; ++r) {  // rows: -> 4x4, straight into U in xi order
+        const wv g0 = T[r * 3], g1 = T[r * 3 + 1], g2 = T[r * 3 + 2], s = w_add(g0, g2);
+        vst1q_f32(dst + (r * 4) * ustride, g0);
+        vst1q_f32(dst + (r * 4 + 1) * ustride, w_add(s, g1));
+        vst1q_f32(dst + (r * 4 + 2) * ustride, w_sub(s, g1));
+        vst1q_f32(dst + (r * 4 + 3) * ustride, g2);
+    }
+}
+
+// The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
+__attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
+    for (int c = 0; c < c4; c += 4) wino2_w_group4(wp + c * 9, dst + c, ustride);
+}
+
+// The output transforms of one output channel's tiles (as wino_out_row, 2x2 tiles).
+template <int AK>
+SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
+                                int ty0, int ntile, int OH, int OW) {
+    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
+    for (int q = 0; q < ntile; q += 4, src += 4) {
+        wv T[8];  // the column pass: T[r * 4 + k], r < 2
+        SDK_UNROLL for (int k = 0; k < 4; ++k) {
+            // U's halves (left out of the weight transform): 1/2 on rows 1-2 and on columns 1-2
+            const float h = k == 1 || k == 2 ? 0.5f : 1.0f;
+            wv m0 = vld1q_f32(src + k * mstride), m1 = vld1q_f32(src + (4 + k) * mstride);
+            wv m2 = vld1q_f32(src + (8 + k) * mstride), m3 = vld1q_f32(src + (12 + k) * mstride);
+            if (h != 1.0f) {
+                m0 = w_mul(m0, h);
+                m3 = w_mul(m3, h);
+            }
+            m1 = w_mul(m1, 0.5f * h);
+            m2 = w_mul(m2, 0.5f * h);
+            T[k] = w_add(w_add(m0, m1), m2);
+            T[4 + k] = w_sub(w_sub(m1, m2), m3);
+        }
+        const int ty = q / TW, tx = q % TW, oy = 2 * (ty0 + ty), ox = 2 * tx;
+        const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 8 <= OW && oy + 2 <= OH;
+        float* dl[4] = {yo, yo, yo, yo};
+        int wl[4] = {0, 0, 0, 0}, hl[4] = {0, 0, 0, 0};
+        if (!whole) {
+            SDK_UNROLL for (int l = 0; l < 4; ++l) {
+                const int ql = q + l, yy = 2 * (ty0 + ql / TW), xx = 2 * (ql % TW);
+                dl[l] = yo + (int64_t)yy * OW + xx;
+                if (ql < ntile) {
+                    wl[l] = OW - xx < 2 ? OW - xx : 2;
+                    hl[l] = OH - yy < 2 ? OH - yy : 2;
+                }
+            }
+        }
+        SDK_UNROLL for (int r = 0; r < 2; ++r) {
+            const wv* t = T + r * 4;
+            float32x4x2_t y;
+            y.val[0] = w_add(w_add(t[0], t[1]), t[2]);
+            y.val[1] = w_sub(w_sub(t[1], t[2]), t[3]);
+            SDK_UNROLL for (int s = 0; s < 2; ++s) {
+                wv v = w_add(y.val[s], vb);
+                if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);
+                y.val[s] = v;
+            }
+            if (whole) {  // 4 whole tiles of one row: VST2 interleaves
+                vst2q_f32(yo + (int64_t)(oy + r) * OW + ox, y);
+                continue;
+            }
+            float f[8];  // f[2 l + s]: lane l's output row r
+            vst2q_f32(f, y);
+            SDK_UNROLL for (int l = 0; l < 4; ++l) {
+                if (r >= hl[l]) continue;
+                float* d = dl[l] + (int64_t)r * OW;
+                if (wl[l] == 2)
+                    vst1_f32(d, vld1_f32(f + 2 * l));
+                else
+                    d[0] = f[2 * l];
+            }
         }
     }
 }
@@ -339,12 +559,20 @@ SDK_WINO_HOT void wino_w_group4(const float* wp, float* dst, int64_t ustride) {
 }
 #endif
 
-// The same for the last n < 4 input channels: zero lanes in, n lanes out.
+// The same for the last n < 4 input channels: zero lanes in, n lanes out. MT: the tile (4: F(4x4),
+// 2: F(2x2)), X its matrices.
+template <int MT>
 void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
-    float in[36] = {0.0f}, out[36][4];
+    constexpr int X = (MT + 2) * (MT + 2);
+    float in[36] = {0.0f}, out[36][4];  // (X <= 36)
     memcpy(in, wp, (size_t)n * 9 * sizeof(float));
-    wino_w_group4(in, out[0], 4);
-    for (int xi = 0; xi < 36; ++xi)
+#if SDK_WINO_NEON
+    if (MT == 2)
+        wino2_w_group4(in, out[0], 4);
+    else
+#endif
+        wino_w_group4(in, out[0], 4);
+    for (int xi = 0; xi < X; ++xi)
         for (int l = 0; l < n; ++l) dst[xi * ustride + l] = out[xi][l];
 }
 
@@ -361,16 +589,17 @@ struct WinoJob {
 };
 
 // Input transform of channel c over the tile block starting at tile row ty0 into V.
+template <int MT>
 SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float* V, int64_t vstride, int NR, float* strip) {
     const ConvGeom& g = *j.g;
-    const int TW = j.TW, Wp = 4 * TW + 4, rows = (ntile + TW - 1) / TW * 4 + 2;
+    const int TW = j.TW, Wp = MT * TW + 4, rows = (ntile + TW - 1) / TW * MT + 2;
     const int C = g.C;
     for (int c = 0; c < C; ++c) {
         const float* xc = j.x + ((int64_t)n * C + c) * g.H * g.W;
         // the block's input rows, zero-padded: every tile's 6x6 window without bounds checks
         for (int r = 0; r < rows; ++r) {
             float* dst = strip + (int64_t)r * Wp;
-            const int ih = 4 * ty0 - g.pt + r;
+            const int ih = MT * ty0 - g.pt + r;
             if (ih < 0 || ih >= g.H) {
                 memset(dst, 0, (size_t)Wp * sizeof(float));
                 continue;
@@ -382,7 +611,11 @@ SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float*
         }
         for (int q = 0; q < ntile; q += 4) {
 #if SDK_WINO_NEON
-            wino_in_group(strip, Wp, TW, q, ntile, V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR, vstride);
+            float* dst = V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR;
+            if (MT == 2)
+                wino2_in_group(strip, Wp, TW, q, ntile, dst, vstride);
+            else
+                wino_in_group(strip, Wp, TW, q, ntile, dst, vstride);
 #else
             v4f D[36];  // D[row * 6 + col], lanes: tiles q..q+3
             const int ty = q / TW, tx = q % TW;
@@ -424,6 +657,7 @@ SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float*
 }
 
 // Weight transform of output channels [o0, o0 + m) into U[xi][o][c] (row stride C).
+template <int MT>
 SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
     const int C = j.g->C;
     const int64_t ustride = (int64_t)m * C + kWinoSkew;
@@ -431,24 +665,49 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
         const float* wp = j.w + (int64_t)(o0 + o) * C * 9;
         float* dst = U + (int64_t)o * C;
         int c = 0;
+#if SDK_WINO_NEON
+        c = C / 4 * 4;
+        if (MT == 2)
+            wino2_w_row(wp, c, dst, ustride);
+        else
+            wino_w_row(wp, c, dst, ustride);
+#else
         for (; c + 4 <= C; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
-        if (c < C) wino_w_group_part(wp + c * 9, C - c, dst + c, ustride);
+#endif
+        if (c < C) wino_w_group_part<MT>(wp + c * 9, C - c, dst + c, ustride);
     }
 }
 
 // Output transform of rows [o0, o0 + m) x tiles of the block into y, bias and activation.
+template <int MT>
 SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o0, int m, const float* M, int64_t ldm) {
     const ConvGeom& g = *j.g;
     const int TW = j.TW, OW = g.OW, OH = g.OH;
     const int64_t mstride = (int64_t)m * ldm + kWinoSkew;
+#if SDK_WINO_NEON
+    const bool vact = g.act.kind == kActRelu;
+#else
     const bool vact = g.act.kind == kActRelu || g.act.kind == kActClip;
+#endif
     for (int o = 0; o < m; ++o) {
         const float bias = j.b ? j.b[o0 + o] : 0.0f;
         float* yo = j.y + ((int64_t)n * g.OC + o0 + o) * OH * OW;
-        for (int q = 0; q < ntile; q += 4) {
 #if SDK_WINO_NEON
-            wino_out_group(M + (int64_t)o * ldm + q, mstride, bias, vact, g.act, yo, TW, ty0, q, ntile, OH, OW);
+        const float* src = M + (int64_t)o * ldm;
+        // Relu in registers; Clip (rare on these layers) with the other activations below, over
+        // the block's rows (a third unrolled copy of the transform was ~5 KB)
+        if (MT == 2) {
+            if (g.act.kind == kActRelu)
+                wino2_out_row<1>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
+            else
+                wino2_out_row<0>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
+        } else if (g.act.kind == kActRelu) {
+            wino_out_row<1>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
+        } else {
+            wino_out_row<0>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
+        }
 #else
+        for (int q = 0; q < ntile; q += 4) {
             v4f Mv[36], T[24], Y[16];
             const float* src = M + (int64_t)o * ldm + q;
             SDK_WINO_UNROLL for (int xi = 0; xi < 36; ++xi) wv_load(Mv + xi, src + xi * mstride);
@@ -476,16 +735,18 @@ SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o
                 for (int r = 0; r < 4 && yy + r < OH; ++r)
                     for (int s = 0; s < 4 && xx + s < OW; ++s) yo[(int64_t)(yy + r) * OW + xx + s] = Y[r * 4 + s][l];
             }
-#endif
         }
+#endif
         if (!vact && g.act.kind != kActNone) {  // SiLU, Sigmoid, HardSwish: over the block's rows
-            const int r0 = 4 * ty0, r1 = 4 * (ty0 + (ntile + TW - 1) / TW) < OH ? 4 * (ty0 + (ntile + TW - 1) / TW) : OH;
+            const int r0 = MT * ty0, r1 = MT * (ty0 + (ntile + TW - 1) / TW) < OH ? MT * (ty0 + (ntile + TW - 1) / TW) : OH;
             act_span_f32(yo + (int64_t)r0 * OW, (int64_t)(r1 - r0) * OW, g.act);
         }
     }
 }
 
+template <int MT>
 void wino_tasks(void* arg, int64_t begin, int64_t end) {
+    constexpr int X = (MT + 2) * (MT + 2);
     const WinoJob& j = *static_cast<const WinoJob*>(arg);
     const ConvGeom& g = *j.g;
     const int C = g.C;
@@ -496,7 +757,7 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
     float* M = U + j.u_floats;
     const int maxtile = j.rb * j.TW;
     const int64_t ldm = (maxtile + 3) / 4 * 4;
-    float* strip = M + (int64_t)36 * (j.ob * ldm + kWinoSkew);
+    float* strip = M + (int64_t)X * (j.ob * ldm + kWinoSkew);
     int64_t have = -1;  // the (image, tile block) whose V is in scratch
     int have_ob = -1;   // the output-channel block whose U is in scratch (one block: every task)
     for (int64_t t = begin; t < end; ++t) {
@@ -507,16 +768,16 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
         const int ntile = trows * j.TW;
         const int64_t vstride = (int64_t)(ntile + NR - 1) / NR * NR * C + kWinoSkew;
         if (have != nb) {
-            wino_input(j, n, ty0, ntile, V, vstride, NR, strip);
+            wino_input<MT>(j, n, ty0, ntile, V, vstride, NR, strip);
             have = nb;
         }
         const int o0 = ob * j.ob, m = g.OC - o0 < j.ob ? g.OC - o0 : j.ob;
         if (have_ob != ob) {  // U depends on the channel block only: kept across tile blocks
-            wino_weights(j, o0, m, U);
+            wino_weights<MT>(j, o0, m, U);
             have_ob = ob;
         }
         GemmEpilogue e;
-        for (int xi = 0; xi < 36; ++xi) {
+        for (int xi = 0; xi < X; ++xi) {
             const float* A = U + xi * ((int64_t)m * C + kWinoSkew);
             float* Mx = M + xi * ((int64_t)m * ldm + kWinoSkew);
 #if SDK_FEATURE_X86
@@ -527,7 +788,7 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
 #endif
             sgemm_packed(m, ntile, C, A, C, 1, V + xi * vstride, Mx, ldm, e);
         }
-        wino_output(j, n, ty0, ntile, o0, m, M, ldm);
+        wino_output<MT>(j, n, ty0, ntile, o0, m, M, ldm);
     }
 }
 
@@ -537,7 +798,7 @@ bool wino_geometry(const ConvGeom& g) {
 
 }  // namespace
 
-void conv_f32_set_wino(int on) { g_wino = on < 0 ? -1 : (on ? 1 : 0); }
+void conv_f32_set_wino(int on) { g_wino = on < 0 ? -1 : (on > 3 ? 3 : on); }
 
 void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     p.wino_rb = 0;
@@ -548,17 +809,29 @@ void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     // and more (rows of >= 4 tiles: the 4-tile vector path; at 7x7 and 10x10 the per-run weight
     // transform and the gathered tiles make it 1.4-2.3x slower than the GEMM) and >= 4 input
     // channels (3 -> 64 at 224x224: 1.6x slower, the GEMMs' K too short).
-    if (mode < 0 && !(g.C >= 4 && g.OH >= 13 && g.OW >= 13)) return;
-    const int TW = (g.OW + 3) / 4, TH = (g.OH + 3) / 4;
+    // ARM: planes below 13x13 (resnet18's 7x7) take F(2x2,3x3): 16 tiles at 7x7 fill the NEON
+    // GEMM's 8-column panels (F(4x4): 4 tiles) and its per-run weight transform is 16 adds,
+    // where F(4x4)'s was 40 % of the layer (bench/wino_count.py; docs/winograd.md).
+    const bool big = g.OH >= 13 && g.OW >= 13;
+#if SDK_WINO_NEON
+    const int MT = mode == 3 ? 4 : mode == 2 || !big ? 2 : 4;
+    if (mode < 0 && !(g.C >= 4 && (big || (g.OH >= kWino2Min && g.OW >= kWino2Min)))) return;
+#else
+    const int MT = 4;
+    if (mode < 0 && !(g.C >= 4 && big)) return;
+#endif
+    const int X = (MT + 2) * (MT + 2);
+    const int TW = (g.OW + MT - 1) / MT, TH = (g.OH + MT - 1) / MT;
     int64_t rb = (kWinoTiles + TW - 1) / TW;  // tile rows per block
     if (rb > TH) rb = TH;
     const int64_t ob = g.OC < kWinoOb ? g.OC : kWinoOb;
     const int64_t tiles = rb * TW;
-    const int64_t v = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * 36;
-    const int64_t u = (ob * g.C + kWinoSkew) * 36;
-    const int64_t mm = (ob * ((tiles + 3) / 4 * 4) + kWinoSkew) * 36;
-    const int64_t strip = (rb * 4 + 2) * (4 * TW + 4);
+    const int64_t v = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
+    const int64_t u = (ob * g.C + kWinoSkew) * X;
+    const int64_t mm = (ob * ((tiles + 3) / 4 * 4) + kWinoSkew) * X;
+    const int64_t strip = (rb * MT + 2) * (MT * TW + 4);
     p.wino_rb = (int32_t)rb;
+    p.wino_mt = MT;
     p.wino_ob = (int32_t)ob;
     p.slot_floats = v + u + mm + strip;
 }
@@ -573,14 +846,15 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     j.y = y;
     j.scratch = static_cast<char*>(thread_scratch);
     j.stride = stride;
-    j.TW = (g.OW + 3) / 4;
-    j.TH = (g.OH + 3) / 4;
+    const int MT = plan.wino_mt, X = (MT + 2) * (MT + 2);
+    j.TW = (g.OW + MT - 1) / MT;
+    j.TH = (g.OH + MT - 1) / MT;
     j.rb = plan.wino_rb;
     j.nblk = (j.TH + j.rb - 1) / j.rb;
     j.ob = plan.wino_ob;
     const int64_t tiles = (int64_t)j.rb * j.TW;
-    j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * 36;
-    j.u_floats = ((int64_t)j.ob * g.C + kWinoSkew) * 36;
+    j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
+    j.u_floats = ((int64_t)j.ob * g.C + kWinoSkew) * X;
     j.x86 = false;
 #if SDK_FEATURE_X86
     j.x86 = x86_sgemm_avx2_enabled();
@@ -597,7 +871,10 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     const int64_t tasks = blocks * j.nob;
     // contiguous runs: a thread's tasks of one tile block share its input transform
     int64_t grain = threads > 1 ? tasks / threads : tasks;
-    parallel_for(pool, tasks, grain < 1 ? 1 : grain, wino_tasks, &j);
+#if SDK_WINO_NEON
+    if (MT == 2) return parallel_for(pool, tasks, grain < 1 ? 1 : grain, wino_tasks<2>, &j);
+#endif
+    parallel_for(pool, tasks, grain < 1 ? 1 : grain, wino_tasks<4>, &j);
 }
 
 }  // namespace ref
