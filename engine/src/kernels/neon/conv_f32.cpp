@@ -272,8 +272,10 @@ void neon_dw_range(const ConvGeom& g, const float* x, const float* w, const floa
     const int mult = g.OC / g.C;  // depth multiplier
     int64_t filled = -1;          // the input plane in scratch (depth multiplier > 1: reused)
     memset(scratch, 0, (size_t)l.pw * l.ph * sizeof(float));  // the pads (fill writes only the input)
-    for (int64_t t = begin; t < end; ++t) {
-        const int n = (int)(t / g.OC), oc = (int)(t % g.OC);
+    // (batch, channel) stepped along, not divided out of t per plane: a 64-bit division is a
+    // libgcc call on ARMv7 (~100 instructions, 1.6 M of MobileNetV2's depthwise work)
+    int n = (int)(begin / g.OC), oc = (int)(begin % g.OC);
+    for (int64_t t = begin; t < end; ++t, oc = oc + 1 == g.OC ? (++n, 0) : oc + 1) {
         const int64_t in_plane = (int64_t)n * g.C + oc / mult;
         if (in_plane != filled) fill(g, l, x + in_plane * g.H * g.W, scratch);
         filled = in_plane;
