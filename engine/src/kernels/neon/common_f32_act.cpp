@@ -61,8 +61,10 @@ __attribute__((optimize("O2"))) void neon_sigmoid_span_a64(const float* x, float
                       c4 = vdupq_n_f32(1.6666665459e-1f), c5 = vdupq_n_f32(5.0000001201e-1f),
                       under = vdupq_n_f32(-88.0f);
     const int32x4_t bias = vdupq_n_s32(127);
+    const uint32x4_t sign = vdupq_n_u32(0x80000000u);
     auto f = [&](float32x4_t v) __attribute__((always_inline)) {
-        float32x4_t t = vminq_f32(vnegq_f32(v), hi);
+        float32x4_t t = vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(v), sign));  // -x
+        t = vminq_f32(t, hi);
         t = vmaxq_f32(t, lo);
         const float32x4_t nn = vsubq_f32(vfmaq_f32(magic, t, log2e), magic);
         float32x4_t r = vfmsq_f32(t, nn, ln2hi);
@@ -75,7 +77,7 @@ __attribute__((optimize("O2"))) void neon_sigmoid_span_a64(const float* x, float
         p = vaddq_f32(vfmaq_f32(r, vmulq_f32(r, p), r), one);
         const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(nn), bias), 23);
         float32x4_t s = vdivq_f32(one, vfmaq_f32(one, p, vreinterpretq_f32_s32(e)));
-        s = vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(s), vcltq_f32(v, under)));
+        s = vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(s), neon_clt(v, under)));
         return vbslq_f32(vceqq_f32(v, v), s, v);  // NaN in, NaN out
     };
     int64_t i = 0;
