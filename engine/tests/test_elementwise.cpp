@@ -92,6 +92,37 @@ static void sigmoid_ref(const float* x, float* y, int64_t n) {
 static void silu_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] / (1.0f + expf(-x[i]));
 }
+#if SDK_FEATURE_NEON && defined(__aarch64__)
+// The AArch64 NEON Sigmoid/SiLU span (kernels/neon/common_f32_act.cpp) is sigmoid_vec's
+// formula with FMA at the places GCC contracts it: that formula in scalar fmaf, which the
+// span must match bit for bit.
+static float sigmoid_fma(float x) {
+    if (x != x) return x;
+    float t = -x;
+    t = t > 88.0f ? 88.0f : t;
+    t = t < -87.3365447504f ? -87.3365447504f : t;
+    const float nn = fmaf(t, 1.44269504088896341f, 12582912.0f) - 12582912.0f;
+    float r = fmaf(-nn, 0.693359375f, t);
+    r = fmaf(nn, 2.12194440e-4f, r);
+    float p = fmaf(r, 1.9875691500e-4f, 1.3981999507e-3f);
+    p = fmaf(r, p, 8.3334519073e-3f);
+    p = fmaf(r, p, 4.1665795894e-2f);
+    p = fmaf(r, p, 1.6666665459e-1f);
+    p = fmaf(r, p, 5.0000001201e-1f);
+    p = fmaf(r * p, r, r) + 1.0f;
+    const int32_t bits = ((int32_t)nn + 127) << 23;
+    float e;
+    memcpy(&e, &bits, 4);
+    const float s = 1.0f / fmaf(p, e, 1.0f);
+    return x < -88.0f ? 0.0f : s;
+}
+static void sigmoid_fma_span(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = sigmoid_fma(x[i]);
+}
+static void silu_fma_span(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * sigmoid_fma(x[i]);
+}
+#endif
 static void hardswish_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::hardswish_f32(x[i]);
 }
@@ -140,6 +171,12 @@ static void round_of(const char* tier) {
     g_finite_only = true;
     check("SiLU", tier, silu, silu_ref);
     g_finite_only = false;
+#if SDK_FEATURE_NEON && defined(__aarch64__)
+    if (strcmp(tier, "neon") == 0) {
+        check("Sigmoid", "neon-fma", sigmoid, sigmoid_fma_span, true);
+        check("SiLU", "neon-fma", silu, silu_fma_span, true);
+    }
+#endif
     check("HardSwish", tier, hardswish, hardswish_ref);
 #if defined(TEST_BINARY_ROWS)
     if (strcmp(tier, "scalar") != 0) {

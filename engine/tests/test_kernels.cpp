@@ -1355,12 +1355,20 @@ static void check_binary_neon() {
 // sign of zero. Full 8-column panels (the register path) and a 3-column tail.
 static void check_sgemm_specials(const char* name, void (*set_enabled)(int), SgemmFn fn) {
     const float nan = NAN, inf = INFINITY;
-    const int M = 7, N = 11, K = 2;
-    // row 0 NaN, rows 1-2 +-Inf, row 3 zero (a -0 bias), rows 4-6 ordinary values
-    const float A[M * K] = {nan, 1.0f, inf, 0.0f, -inf, 0.0f, 0.0f, 0.0f, 0.5f, -0.25f, -1.0f, 2.0f, 0.75f, 0.0f};
+    const int M = 15, N = 11, K = 2;
+    // row 0 NaN, rows 1-2 +-Inf, row 3 zero (a -0 bias), rows 4-6 ordinary values; again in
+    // rows 8-14 (row 7 ordinary): the 8-row AArch64 tile, the 4-row and 1-row tiles all meet them
+    const float A7[7 * K] = {nan, 1.0f, inf, 0.0f, -inf, 0.0f, 0.0f, 0.0f, 0.5f, -0.25f, -1.0f, 2.0f, 0.75f, 0.0f};
+    const float bias7[7] = {0.0f, 0.0f, 0.0f, -0.0f, -0.5f, 0.75f, 0.0f};
+    float A[M * K], bias[M];
+    for (int r = 0; r < M; ++r) {
+        const int q = r < 7 ? r : (r == 7 ? 5 : r - 8);
+        A[r * K] = r == 7 ? -0.5f : A7[q * K];
+        A[r * K + 1] = A7[q * K + 1];
+        bias[r] = bias7[q];
+    }
     float B[K * N];
     for (int i = 0; i < K * N; ++i) B[i] = (float)(i % 5) - 2.0f + (i % 3) * 0.5f;  // -2 .. 3, zeros included
-    const float bias[M] = {0.0f, 0.0f, 0.0f, -0.0f, -0.5f, 0.75f, 0.0f};
     std::vector<float> panels((size_t)((N + 7) / 8) * K * 8);
     sdk::ref::sgemm_pack_b(B, N, 1, K, 0, N, panels.data());
     int cases = 0;

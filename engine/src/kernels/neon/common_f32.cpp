@@ -81,12 +81,16 @@ constexpr int kNeonRows = 4;
 // intrinsics version spent ~400 instructions a tile outside the loop (zeroing, the
 // per-row epilogue's branches and reloads), as much as the loop itself for the short K of
 // pointwise layers. mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for
-// the caller's epilogue; 0, 1, 2 add the row bias, then nothing, Relu or Clip (FCMGT +
-// select on the sum: act_f32's results, NaN and signed zeros included), and store.
+// the caller's epilogue; 0, 1, 2 start the accumulators at the row bias + 0 (bias + the
+// products, rounded in that order: ~20 instructions a tile fewer than adding it at the end;
+// + 0 makes a -0 bias +0, so an all-zero sum is +0 as ref's (0 + products) + bias is),
+// then nothing, Relu (FCMGT + AND: act_f32's results, NaN included) or Clip with lo <= hi
+// (the caller's condition: FMAX + FMIN, the values of act_f32's selects, NaN included; a
+// zero equal to a bound may come out with the bound's sign), and store.
 struct V8Epi {
     const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only
     float lo, hi;       // Clip bounds (mode 2)
-    int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip
+    int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ktail;      // K % 4
     int64_t ldc_bytes;  // dst row stride
 };
@@ -98,13 +102,31 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
                                            const V8Epi* ep) {
     const float *a1, *a2, *a3, *a4, *a5, *a6, *a7;
     asm volatile(
-        "add %[a1], %[a0], %[rs]\n"
-        "add %[a2], %[a1], %[rs]\n"
-        "add %[a3], %[a2], %[rs]\n"
-        "add %[a4], %[a3], %[rs]\n"
-        "add %[a5], %[a4], %[rs]\n"
-        "add %[a6], %[a5], %[rs]\n"
-        "add %[a7], %[a6], %[rs]\n"
+        "ldr %w[a2], [%[ep], #16]\n"  // mode
+        "tbnz %w[a2], #31, 8f\n"      // raw: the sums from zero
+        "ldr %[a1], [%[ep]]\n"        // the accumulators start at the row's bias
+        "ldp q0, q1, [%[a1]]\n"
+        "movi v2.16b, #0\n"           // bias + 0: a -0 bias starts at +0, so an all-zero
+        "fadd v0.4s, v0.4s, v2.4s\n"  // sum is +0 as ref's (0 + products) + bias is
+        "fadd v1.4s, v1.4s, v2.4s\n"
+        "dup v16.4s, v0.s[0]\n"
+        "dup v17.4s, v0.s[0]\n"
+        "dup v18.4s, v0.s[1]\n"
+        "dup v19.4s, v0.s[1]\n"
+        "dup v20.4s, v0.s[2]\n"
+        "dup v21.4s, v0.s[2]\n"
+        "dup v22.4s, v0.s[3]\n"
+        "dup v23.4s, v0.s[3]\n"
+        "dup v24.4s, v1.s[0]\n"
+        "dup v25.4s, v1.s[0]\n"
+        "dup v26.4s, v1.s[1]\n"
+        "dup v27.4s, v1.s[1]\n"
+        "dup v28.4s, v1.s[2]\n"
+        "dup v29.4s, v1.s[2]\n"
+        "dup v30.4s, v1.s[3]\n"
+        "dup v31.4s, v1.s[3]\n"
+        "b 9f\n"
+        "8:\n"
         "movi v16.16b, #0\n"
         "movi v17.16b, #0\n"
         "movi v18.16b, #0\n"
@@ -121,6 +143,14 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "movi v29.16b, #0\n"
         "movi v30.16b, #0\n"
         "movi v31.16b, #0\n"
+        "9:\n"
+        "add %[a1], %[a0], %[rs]\n"
+        "add %[a2], %[a1], %[rs]\n"
+        "add %[a3], %[a2], %[rs]\n"
+        "add %[a4], %[a3], %[rs]\n"
+        "add %[a5], %[a4], %[rs]\n"
+        "add %[a6], %[a5], %[rs]\n"
+        "add %[a7], %[a6], %[rs]\n"
         "cbz %[kq], 2f\n"
         "1:\n"
         "ldr q0, [%[a0]], #16\n"
@@ -234,32 +264,6 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "ldr %w[a2], [%[ep], #16]\n"  // mode
         "ldr %[a1], [%[ep], #24]\n"   // ldc bytes
         "tbnz %w[a2], #31, 7f\n"      // raw
-        "ldr %[a0], [%[ep]]\n"
-        "ldp q0, q1, [%[a0]]\n"
-        "dup v8.4s, v0.s[0]\n"
-        "fadd v16.4s, v16.4s, v8.4s\n"
-        "fadd v17.4s, v17.4s, v8.4s\n"
-        "dup v8.4s, v0.s[1]\n"
-        "fadd v18.4s, v18.4s, v8.4s\n"
-        "fadd v19.4s, v19.4s, v8.4s\n"
-        "dup v8.4s, v0.s[2]\n"
-        "fadd v20.4s, v20.4s, v8.4s\n"
-        "fadd v21.4s, v21.4s, v8.4s\n"
-        "dup v8.4s, v0.s[3]\n"
-        "fadd v22.4s, v22.4s, v8.4s\n"
-        "fadd v23.4s, v23.4s, v8.4s\n"
-        "dup v8.4s, v1.s[0]\n"
-        "fadd v24.4s, v24.4s, v8.4s\n"
-        "fadd v25.4s, v25.4s, v8.4s\n"
-        "dup v8.4s, v1.s[1]\n"
-        "fadd v26.4s, v26.4s, v8.4s\n"
-        "fadd v27.4s, v27.4s, v8.4s\n"
-        "dup v8.4s, v1.s[2]\n"
-        "fadd v28.4s, v28.4s, v8.4s\n"
-        "fadd v29.4s, v29.4s, v8.4s\n"
-        "dup v8.4s, v1.s[3]\n"
-        "fadd v30.4s, v30.4s, v8.4s\n"
-        "fadd v31.4s, v31.4s, v8.4s\n"
         "cbz %w[a2], 7f\n"
         "cmp %w[a2], #1\n"
         "b.gt 5f\n"
@@ -301,70 +305,38 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "ld1r {v10.4s}, [%[a0]]\n"
         "add %[a0], %[ep], #12\n"
         "ld1r {v11.4s}, [%[a0]]\n"
-        "fcmgt v8.4s, v10.4s, v16.4s\n"
-        "fcmgt v9.4s, v16.4s, v11.4s\n"
-        "bit v16.16b, v11.16b, v9.16b\n"
-        "bit v16.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v17.4s\n"
-        "fcmgt v9.4s, v17.4s, v11.4s\n"
-        "bit v17.16b, v11.16b, v9.16b\n"
-        "bit v17.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v18.4s\n"
-        "fcmgt v9.4s, v18.4s, v11.4s\n"
-        "bit v18.16b, v11.16b, v9.16b\n"
-        "bit v18.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v19.4s\n"
-        "fcmgt v9.4s, v19.4s, v11.4s\n"
-        "bit v19.16b, v11.16b, v9.16b\n"
-        "bit v19.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v20.4s\n"
-        "fcmgt v9.4s, v20.4s, v11.4s\n"
-        "bit v20.16b, v11.16b, v9.16b\n"
-        "bit v20.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v21.4s\n"
-        "fcmgt v9.4s, v21.4s, v11.4s\n"
-        "bit v21.16b, v11.16b, v9.16b\n"
-        "bit v21.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v22.4s\n"
-        "fcmgt v9.4s, v22.4s, v11.4s\n"
-        "bit v22.16b, v11.16b, v9.16b\n"
-        "bit v22.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v23.4s\n"
-        "fcmgt v9.4s, v23.4s, v11.4s\n"
-        "bit v23.16b, v11.16b, v9.16b\n"
-        "bit v23.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v24.4s\n"
-        "fcmgt v9.4s, v24.4s, v11.4s\n"
-        "bit v24.16b, v11.16b, v9.16b\n"
-        "bit v24.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v25.4s\n"
-        "fcmgt v9.4s, v25.4s, v11.4s\n"
-        "bit v25.16b, v11.16b, v9.16b\n"
-        "bit v25.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v26.4s\n"
-        "fcmgt v9.4s, v26.4s, v11.4s\n"
-        "bit v26.16b, v11.16b, v9.16b\n"
-        "bit v26.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v27.4s\n"
-        "fcmgt v9.4s, v27.4s, v11.4s\n"
-        "bit v27.16b, v11.16b, v9.16b\n"
-        "bit v27.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v28.4s\n"
-        "fcmgt v9.4s, v28.4s, v11.4s\n"
-        "bit v28.16b, v11.16b, v9.16b\n"
-        "bit v28.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v29.4s\n"
-        "fcmgt v9.4s, v29.4s, v11.4s\n"
-        "bit v29.16b, v11.16b, v9.16b\n"
-        "bit v29.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v30.4s\n"
-        "fcmgt v9.4s, v30.4s, v11.4s\n"
-        "bit v30.16b, v11.16b, v9.16b\n"
-        "bit v30.16b, v10.16b, v8.16b\n"
-        "fcmgt v8.4s, v10.4s, v31.4s\n"
-        "fcmgt v9.4s, v31.4s, v11.4s\n"
-        "bit v31.16b, v11.16b, v9.16b\n"
-        "bit v31.16b, v10.16b, v8.16b\n"
+        "fmax v16.4s, v16.4s, v10.4s\n"
+        "fmin v16.4s, v16.4s, v11.4s\n"
+        "fmax v17.4s, v17.4s, v10.4s\n"
+        "fmin v17.4s, v17.4s, v11.4s\n"
+        "fmax v18.4s, v18.4s, v10.4s\n"
+        "fmin v18.4s, v18.4s, v11.4s\n"
+        "fmax v19.4s, v19.4s, v10.4s\n"
+        "fmin v19.4s, v19.4s, v11.4s\n"
+        "fmax v20.4s, v20.4s, v10.4s\n"
+        "fmin v20.4s, v20.4s, v11.4s\n"
+        "fmax v21.4s, v21.4s, v10.4s\n"
+        "fmin v21.4s, v21.4s, v11.4s\n"
+        "fmax v22.4s, v22.4s, v10.4s\n"
+        "fmin v22.4s, v22.4s, v11.4s\n"
+        "fmax v23.4s, v23.4s, v10.4s\n"
+        "fmin v23.4s, v23.4s, v11.4s\n"
+        "fmax v24.4s, v24.4s, v10.4s\n"
+        "fmin v24.4s, v24.4s, v11.4s\n"
+        "fmax v25.4s, v25.4s, v10.4s\n"
+        "fmin v25.4s, v25.4s, v11.4s\n"
+        "fmax v26.4s, v26.4s, v10.4s\n"
+        "fmin v26.4s, v26.4s, v11.4s\n"
+        "fmax v27.4s, v27.4s, v10.4s\n"
+        "fmin v27.4s, v27.4s, v11.4s\n"
+        "fmax v28.4s, v28.4s, v10.4s\n"
+        "fmin v28.4s, v28.4s, v11.4s\n"
+        "fmax v29.4s, v29.4s, v10.4s\n"
+        "fmin v29.4s, v29.4s, v11.4s\n"
+        "fmax v30.4s, v30.4s, v10.4s\n"
+        "fmin v30.4s, v30.4s, v11.4s\n"
+        "fmax v31.4s, v31.4s, v10.4s\n"
+        "fmin v31.4s, v31.4s, v11.4s\n"
         "7:\n"
         "stp q16, q17, [%[dst]]\n"
         "add %[dst], %[dst], %[a1]\n"
@@ -396,30 +368,36 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // Here A's 4 rows x 4 k sit in q0-q3, B's two k-steps in q4-q7 and the 8 accumulators in
 // q8-q15: 42 instructions per 32 VMLA, then the K % 4 tail one k at a time.
 // mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for the caller's
-// epilogue; 0, 1, 2 add the row bias, then nothing, Relu or Clip (compare + select on the
-// sum: act_f32's results, NaN and signed zeros included), and store: the epilogue the 1x1 convs need, without
-// the per-row branches and stack traffic of the generic one.
+// epilogue; 0, 1, 2 then apply nothing, Relu (compare + AND: act_f32's results, NaN
+// included) or Clip with lo <= hi (the caller's condition: VMAX + VMIN; NaN stays NaN, the
+// default NaN as NEON makes it), and store: the epilogue the 1x1 convs need, without the
+// per-row branches and stack traffic of the generic one. The accumulators start at the
+// row bias + 0 (a -0 bias as +0, so an all-zero sum is +0 as ref's; zeros for mode -1),
+// copied into the record so the assembly loads it with no core register to spare (bias +
+// the products, rounded in that order).
 struct V7Epi {
-    const float* bias;  // 4 values (rows row0 .. row0 + 3); mode >= 0 only
+    float bias[4];      // rows row0 .. row0 + 3 (zeros for mode -1 or no bias)
     float lo, hi;       // Clip bounds (mode 2)
-    int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip
+    int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ldc_bytes;  // dst row stride
     int32_t ktail;      // K % 4
 };
-static_assert(offsetof(V7Epi, lo) == 4 && offsetof(V7Epi, mode) == 12 && offsetof(V7Epi, ktail) == 20,
+static_assert(offsetof(V7Epi, lo) == 16 && offsetof(V7Epi, mode) == 24 && offsetof(V7Epi, ldc_bytes) == 28 &&
+                  offsetof(V7Epi, ktail) == 32,
               "v7_tile4x8's assembly reads these offsets");
 
 __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, const float* a2, const float* a3,
                                           const float* b, int kq, float* dst, const V7Epi* ep) {
     asm volatile(
-        "vmov.i32 q8, #0\n"
-        "vmov.i32 q9, #0\n"
-        "vmov.i32 q10, #0\n"
-        "vmov.i32 q11, #0\n"
-        "vmov.i32 q12, #0\n"
-        "vmov.i32 q13, #0\n"
-        "vmov.i32 q14, #0\n"
-        "vmov.i32 q15, #0\n"
+        "vld1.32 {d0-d1}, [%[ep]]\n"  // the row bias
+        "vdup.32 q8, d0[0]\n"
+        "vdup.32 q9, d0[0]\n"
+        "vdup.32 q10, d0[1]\n"
+        "vdup.32 q11, d0[1]\n"
+        "vdup.32 q12, d1[0]\n"
+        "vdup.32 q13, d1[0]\n"
+        "vdup.32 q14, d1[1]\n"
+        "vdup.32 q15, d1[1]\n"
         "cmp %[kq], #0\n"
         "beq 2f\n"
         "1:\n"
@@ -466,7 +444,7 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "subs %[kq], %[kq], #1\n"
         "bne 1b\n"
         "2:\n"
-        "ldr %[kq], [%[ep], #20]\n"
+        "ldr %[kq], [%[ep], #32]\n"
         "cmp %[kq], #0\n"
         "beq 4f\n"
         "3:\n"
@@ -486,24 +464,8 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "subs %[kq], %[kq], #1\n"
         "bne 3b\n"
         "4:\n"
-        "ldr %[a1], [%[ep], #12]\n"  // mode
-        "ldr %[a2], [%[ep], #16]\n"  // ldc bytes
-        "cmp %[a1], #0\n"
-        "blt 7f\n"
-        "ldr %[a0], [%[ep]]\n"
-        "vld1.32 {d0-d1}, [%[a0]]\n"
-        "vdup.32 q1, d0[0]\n"
-        "vadd.f32 q8, q8, q1\n"
-        "vadd.f32 q9, q9, q1\n"
-        "vdup.32 q1, d0[1]\n"
-        "vadd.f32 q10, q10, q1\n"
-        "vadd.f32 q11, q11, q1\n"
-        "vdup.32 q1, d1[0]\n"
-        "vadd.f32 q12, q12, q1\n"
-        "vadd.f32 q13, q13, q1\n"
-        "vdup.32 q1, d1[1]\n"
-        "vadd.f32 q14, q14, q1\n"
-        "vadd.f32 q15, q15, q1\n"
+        "ldr %[a1], [%[ep], #24]\n"  // mode
+        "ldr %[a2], [%[ep], #28]\n"  // ldc bytes
         "cmp %[a1], #1\n"
         "blt 7f\n"
         "bgt 5f\n"
@@ -526,42 +488,26 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "vand q15, q15, q1\n"
         "b 7f\n"
         "5:\n"
-        "add %[a0], %[ep], #4\n"
+        "add %[a0], %[ep], #16\n"
         "vld1.32 {d0}, [%[a0]]\n"
         "vdup.32 q2, d0[0]\n"
         "vdup.32 q3, d0[1]\n"
-        "vcgt.f32 q0, q2, q8\n"
-        "vcgt.f32 q1, q8, q3\n"
-        "vbit q8, q3, q1\n"
-        "vbit q8, q2, q0\n"
-        "vcgt.f32 q0, q2, q9\n"
-        "vcgt.f32 q1, q9, q3\n"
-        "vbit q9, q3, q1\n"
-        "vbit q9, q2, q0\n"
-        "vcgt.f32 q0, q2, q10\n"
-        "vcgt.f32 q1, q10, q3\n"
-        "vbit q10, q3, q1\n"
-        "vbit q10, q2, q0\n"
-        "vcgt.f32 q0, q2, q11\n"
-        "vcgt.f32 q1, q11, q3\n"
-        "vbit q11, q3, q1\n"
-        "vbit q11, q2, q0\n"
-        "vcgt.f32 q0, q2, q12\n"
-        "vcgt.f32 q1, q12, q3\n"
-        "vbit q12, q3, q1\n"
-        "vbit q12, q2, q0\n"
-        "vcgt.f32 q0, q2, q13\n"
-        "vcgt.f32 q1, q13, q3\n"
-        "vbit q13, q3, q1\n"
-        "vbit q13, q2, q0\n"
-        "vcgt.f32 q0, q2, q14\n"
-        "vcgt.f32 q1, q14, q3\n"
-        "vbit q14, q3, q1\n"
-        "vbit q14, q2, q0\n"
-        "vcgt.f32 q0, q2, q15\n"
-        "vcgt.f32 q1, q15, q3\n"
-        "vbit q15, q3, q1\n"
-        "vbit q15, q2, q0\n"
+        "vmax.f32 q8, q8, q2\n"
+        "vmin.f32 q8, q8, q3\n"
+        "vmax.f32 q9, q9, q2\n"
+        "vmin.f32 q9, q9, q3\n"
+        "vmax.f32 q10, q10, q2\n"
+        "vmin.f32 q10, q10, q3\n"
+        "vmax.f32 q11, q11, q2\n"
+        "vmin.f32 q11, q11, q3\n"
+        "vmax.f32 q12, q12, q2\n"
+        "vmin.f32 q12, q12, q3\n"
+        "vmax.f32 q13, q13, q2\n"
+        "vmin.f32 q13, q13, q3\n"
+        "vmax.f32 q14, q14, q2\n"
+        "vmin.f32 q14, q14, q3\n"
+        "vmax.f32 q15, q15, q2\n"
+        "vmin.f32 q15, q15, q3\n"
         "7:\n"
         "vst1.32 {d16-d19}, [%[dst]], %[a2]\n"
         "vst1.32 {d20-d23}, [%[dst]], %[a2]\n"
@@ -589,8 +535,9 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
             ep.ktail = K & 3;
             const int kind = e.act.kind;
             if (w == kNR && e.alpha == 1.0f && !e.accumulate &&
-                (kind == kActNone || kind == kActRelu || kind == kActClip)) {  // the whole epilogue in the kernel
-                static const float kZero8[8] = {};  // sums are never -0: adding +0 keeps them
+                (kind == kActNone || kind == kActRelu ||
+                 (kind == kActClip && e.act.lo <= e.act.hi))) {  // the whole epilogue in the kernel
+                static const float kZero8[8] = {};  // no bias: the accumulators start at +0, the plain sums
                 ep.bias = e.row_bias ? e.row_bias + row0 : kZero8;
                 ep.lo = e.act.lo;
                 ep.hi = e.act.hi;
@@ -618,9 +565,9 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
             ep.ktail = K & 3;
             const int kind = e.act.kind;
             if (w == kNR && e.alpha == 1.0f && !e.accumulate &&
-                (kind == kActNone || kind == kActRelu || kind == kActClip)) {  // the whole epilogue in the kernel
-                static const float kZero4[4] = {0.0f, 0.0f, 0.0f, 0.0f};  // sums are never -0: adding +0 keeps them
-                ep.bias = e.row_bias ? e.row_bias + row0 : kZero4;
+                (kind == kActNone || kind == kActRelu ||
+                 (kind == kActClip && e.act.lo <= e.act.hi))) {  // the whole epilogue in the kernel
+                vst1q_f32(ep.bias, e.row_bias ? vaddq_f32(vld1q_f32(e.row_bias + row0), vdupq_n_f32(0.0f)) : vdupq_n_f32(0.0f));
                 ep.lo = e.act.lo;
                 ep.hi = e.act.hi;
                 ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : 0);
@@ -630,6 +577,7 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
             }
             float acc[4 * kNR] __attribute__((aligned(16)));
             ep.mode = -1;
+            vst1q_f32(ep.bias, vdupq_n_f32(0.0f));
             ep.ldc_bytes = kNR * sizeof(float);
             v7_tile4x8(a[0], a[1], a[2], a[3], panel, K / 4, acc, &ep);
             SDK_UNROLL for (int r = 0; r < MR; ++r) {
@@ -730,13 +678,12 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     // K makes that a quarter of the tile's own work on ARMv7).
     const int kind = e.act.kind;
     const bool direct = acs == 1 && e.alpha == 1.0f && !e.accumulate &&
-                        (kind == kActNone || kind == kActRelu || kind == kActClip);
+                        (kind == kActNone || kind == kActRelu || (kind == kActClip && e.act.lo <= e.act.hi));
 #if defined(__aarch64__)
-    static const float kZeroRows[kNeonRows] = {};  // sums are never -0: adding +0 keeps them
+    static const float kZeroRows[kNeonRows] = {};  // no bias: the accumulators start at +0, the plain sums
     V8Epi ep;
     ep.ldc_bytes = ldc * (int64_t)sizeof(float);
 #else
-    static const float kZeroRows[kNeonRows] = {0.0f, 0.0f, 0.0f, 0.0f};
     V7Epi ep;
     ep.ldc_bytes = (int32_t)(ldc * (int64_t)sizeof(float));
 #endif
@@ -750,7 +697,11 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
         int64_t m = 0;
         if (direct && w == kNR) {
             for (; m + kNeonRows <= M; m += kNeonRows) {
+#if defined(__aarch64__)
                 ep.bias = e.row_bias ? e.row_bias + m : kZeroRows;
+#else
+                vst1q_f32(ep.bias, e.row_bias ? vaddq_f32(vld1q_f32(e.row_bias + m), vdupq_n_f32(0.0f)) : vdupq_n_f32(0.0f));
+#endif
                 const float* a0 = A + m * ars;
 #if defined(__aarch64__)
                 a64_tile8x8(a0, ars * (int64_t)sizeof(float), panel, K / 4, C + m * ldc + p, &ep);

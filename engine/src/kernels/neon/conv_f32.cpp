@@ -122,9 +122,15 @@ __attribute__((always_inline)) inline void rows(Acc<R>& a, const float* p, int64
     }
 }
 
+// Clip with lo <= hi as MAX then MIN (kActClip's selects cost 4 instructions a vector,
+// these 2): the same values, NaN included (MAX/MIN return the NaN operand, as x < lo and
+// x > hi let it through); a zero equal to a bound may come out with the bound's sign.
+constexpr int kClipMaxMin = 100;
+
 // Relu/Clip in registers (compare + select: act_f32's exact NaN semantics); kind, lo and
 // hi are the caller's locals (kept in registers over the plane, not reloaded per block).
 __attribute__((always_inline)) inline float32x4_t act4(float32x4_t v, int kind, float32x4_t lo, float32x4_t hi) {
+    if (kind == kClipMaxMin) return vminq_f32(vmaxq_f32(v, lo), hi);
     if (kind == kActRelu) return vbslq_f32(neon_cgt(v, vdupq_n_f32(0.0f)), v, vdupq_n_f32(0.0f));
     if (kind == kActClip) {
         v = vbslq_f32(neon_clt(v, lo), lo, v);
@@ -133,13 +139,23 @@ __attribute__((always_inline)) inline float32x4_t act4(float32x4_t v, int kind, 
     return v;
 }
 
-// A row's last block (n < 8): out of line, so the common path below makes no call (a
-// call would spill the weight registers every block).
-__attribute__((noinline)) void store8_slow(float* o, int n, float32x4_t v0, float32x4_t v1) {
-    float t[8];
-    vst1q_f32(t, v0);
-    vst1q_f32(t + 4, v1);
-    memcpy(o, t, (size_t)n * sizeof(float));
+// The n < 8 outputs of a row narrower than a block: whole, half and single-lane stores in
+// line (a call, as before, made the block spill its weight registers; rows of 8 or more
+// never come here: their last block is moved back to end at the row's end).
+__attribute__((always_inline)) inline void store_n(float* o, int n, float32x4_t v0, float32x4_t v1) {
+    if (n >= 4) {
+        vst1q_f32(o, v0);
+        o += 4;
+        n -= 4;
+        v0 = v1;
+    }
+    if (n >= 2) {
+        vst1_f32(o, vget_low_f32(v0));
+        o += 2;
+        n -= 2;
+        v0 = vextq_f32(v0, v0, 2);
+    }
+    if (n) vst1q_lane_f32(o, v0, 0);
 }
 
 // n floats from s to d (n >= 4: whole vectors, the last one overlapping its predecessor).
@@ -197,16 +213,21 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
     for (int i = 0; i < K * K / 2; ++i) w[i] = vld1_f32(wk + 2 * i);
     w[K * K / 2] = vdup_n_f32(wk[K * K - 1]);
     const float32x4_t vb = vdupq_n_f32(bias), lo = vdupq_n_f32(g.act.lo), hi = vdupq_n_f32(g.act.hi);
-    const int kind = g.act.kind, OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
+    const int kind = g.act.kind == kActClip && g.act.lo <= g.act.hi ? kClipMaxMin : g.act.kind;
+    const int OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
     const int64_t pw = l.pw;
     for (int oh = 0; oh < OH; oh += R) {
-        const float* r = P + (int64_t)oh * S * pw;
+        const float* const r0 = P + (int64_t)oh * S * pw;
         // rows past the plane's last are stored first, over row 0 of the block, which then
         // overwrites them (the padded plane has the rows they read)
         float* o[R];
         SDK_UNROLL
         for (int j = 0; j < R; ++j) o[j] = out + (int64_t)(oh + j < OH ? oh + j : oh) * OW;
-        for (int c = 0; c < nv; ++c, r += 8 * S) {
+        for (int c = 0; c < nv; ++c) {
+            // a row of 8 or more outputs ends with a whole block moved back to end at the
+            // row's end (it recomputes a few outputs, and stores them again, the same bits)
+            const int col = c < full || OW < 8 ? 8 * c : OW - 8;
+            const float* r = r0 + (int64_t)col * S;
             Acc<R> a;
             SDK_UNROLL
             for (int j = 0; j < R; ++j) a.v[j][0] = a.v[j][1] = vb;
@@ -216,21 +237,21 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
                 a.v[j][0] = act4(a.v[j][0], kind, lo, hi);
                 a.v[j][1] = act4(a.v[j][1], kind, lo, hi);
             }
-            if (c < full) {
+            if (OW >= 8) {
                 SDK_UNROLL
                 for (int j = R - 1; j >= 0; --j) {
-                    vst1q_f32(o[j] + 8 * c, a.v[j][0]);
-                    vst1q_f32(o[j] + 8 * c + 4, a.v[j][1]);
+                    vst1q_f32(o[j] + col, a.v[j][0]);
+                    vst1q_f32(o[j] + col + 4, a.v[j][1]);
                 }
             } else {
                 SDK_UNROLL
-                for (int j = R - 1; j >= 0; --j) store8_slow(o[j] + 8 * c, OW - 8 * c, a.v[j][0], a.v[j][1]);
+                for (int j = R - 1; j >= 0; --j) store_n(o[j], OW, a.v[j][0], a.v[j][1]);
             }
         }
     }
     // HardSwish, Sigmoid, SiLU: one call over the stored plane (per block, each call's
     // set-up cost more than its 8 floats)
-    if (kind != kActNone && kind != kActRelu && kind != kActClip) act_span_f32(out, (int64_t)OH * OW, g.act);
+    if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip) act_span_f32(out, (int64_t)OH * OW, g.act);
 }
 
 }  // namespace
@@ -251,8 +272,10 @@ void neon_dw_range(const ConvGeom& g, const float* x, const float* w, const floa
     const int mult = g.OC / g.C;  // depth multiplier
     int64_t filled = -1;          // the input plane in scratch (depth multiplier > 1: reused)
     memset(scratch, 0, (size_t)l.pw * l.ph * sizeof(float));  // the pads (fill writes only the input)
-    for (int64_t t = begin; t < end; ++t) {
-        const int n = (int)(t / g.OC), oc = (int)(t % g.OC);
+    // (batch, channel) stepped along, not divided out of t per plane: a 64-bit division is a
+    // libgcc call on ARMv7 (~100 instructions, 1.6 M of MobileNetV2's depthwise work)
+    int n = (int)(begin / g.OC), oc = (int)(begin % g.OC);
+    for (int64_t t = begin; t < end; ++t, oc = oc + 1 == g.OC ? (++n, 0) : oc + 1) {
         const int64_t in_plane = (int64_t)n * g.C + oc / mult;
         if (in_plane != filled) fill(g, l, x + in_plane * g.H * g.W, scratch);
         filled = in_plane;

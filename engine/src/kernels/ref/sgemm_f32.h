@@ -38,10 +38,16 @@ inline void sgemm_pack_b(const float* B, int64_t rs, int64_t cs, int K, int64_t 
         const float* src = B + (n0 + p) * cs;
         if (cs == 1 && w == kNR) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // -Os makes the 32-byte memcpy a word loop on ARMv7
+#if defined(__aarch64__)  // LD1/ST1 of 2 registers, pointers stepped: 5 instructions a row, not 10
+            const float* s = src;
+            float* d = dst;
+            for (int k = 0; k < K; ++k, s += rs, d += kNR) vst1q_f32_x2(d, vld1q_f32_x2(s));
+#else
             for (int k = 0; k < K; ++k) {
                 vst1q_f32(dst + k * kNR, vld1q_f32(src + k * rs));
                 vst1q_f32(dst + k * kNR + 4, vld1q_f32(src + k * rs + 4));
             }
+#endif
             continue;
 #endif
             for (int k = 0; k < K; ++k) memcpy(dst + k * kNR, src + k * rs, kNR * sizeof(float));
