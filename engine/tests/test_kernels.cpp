@@ -63,6 +63,9 @@ extern const sdk::OpDef sdk_op_averagepool;
 #if defined(TEST_HAVE_MUL)
 extern const sdk::OpDef sdk_op_mul;
 #endif
+#if defined(TEST_HAVE_ADD)
+extern const sdk::OpDef sdk_op_add;
+#endif
 #if defined(TEST_HAVE_SWISH)
 extern const sdk::OpDef sdk_op_swish;
 #endif
@@ -1168,6 +1171,52 @@ static void check_mul_s8(const char* name, const char* simd_tier) {
 }
 #endif
 
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_ADD)
+// Int8 Add (same shapes; NEON: kernels/neon/add_s8.cpp, x86: kernels/x86/add_s8.cpp) on the
+// SIMD tier vs the ref tier's table loop, bit-exact: scales far apart either way, zero points
+// at the ends, Relu/Clip clamps, saturated inputs, lengths off the 8/16-element blocks.
+static void check_add_s8(const char* name) {
+    std::mt19937 rng(61);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
+    int cases = 0;
+    for (int it = 0; it < 200; ++it) {
+        const int C = pick(1, 9), H = pick(1, 9), W = pick(1, 40);
+        const float base = real(0.005, 0.2);
+        std::vector<float> as = {base}, bs = {it % 3 == 0 ? base * real(0.01, 0.2) : base * real(0.5, 5.0)},
+                           ys = {it % 4 == 3 ? real(1e-4, 1e-3) : real(0.005, 0.3)};
+        std::vector<int32_t> az = {it % 7 == 0 ? -128 : pick(-128, 127)}, bz = {it % 7 == 1 ? 127 : pick(-128, 127)},
+                             yz = {pick(-128, 127)};
+        const sdk::QuantParams qa{-1, 1, as.data(), az.data()}, qb{-1, 1, bs.data(), bz.data()},
+            qy{-1, 1, ys.data(), yz.data()};
+        std::vector<int8_t> a((size_t)C * H * W), b(a.size());
+        const int fill = it % 11 == 10 ? 1 : (it % 11 == 9 ? 2 : 0);
+        for (auto& v : a) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        for (auto& v : b) v = (int8_t)(fill == 1 ? 127 : (fill == 2 ? -128 : pick(-128, 127)));
+        const int act = pick(0, 2);
+        const float lo = real(-1.0, 0.0), hi = real(0.1, 3.0);
+        std::vector<int8_t> want((size_t)C * H * W + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("a", sdk::DType::I8, {1, C, H, W}, &qa, nullptr),
+                     make_tensor("b", sdk::DType::I8, {1, C, H, W}, &qb, nullptr)};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, C, H, W}, &qy, nullptr)};
+            r.in_data = {a.data(), b.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("activation", {act});
+            if (act == 2) r.attr_floats("activation_params", {lo, hi});
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_add), "%s: int8 Add failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s: int8 Add C%d %dx%d act%d differs from ref", name, C, H, W, act);
+        ++cases;
+    }
+    printf("int8 Add %-15s: %d random cases bit-exact vs ref\n", name, cases);
+    g_checked.push_back(std::string(name) + "-s8-add");
+}
+#endif
+
 #if SDK_FEATURE_INT8 && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
 // Int8 MaxPool / AveragePool op on the SIMD tier vs the ref tier, bit-exact.
 static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations) {
@@ -1706,6 +1755,9 @@ int main(int argc, char** argv) {
 #endif
 #if defined(TEST_HAVE_MUL)
     check_mul_s8(tier, "");
+#endif
+#if defined(TEST_HAVE_ADD)
+    check_add_s8(tier);
 #endif
 #if defined(TEST_HAVE_SWISH)
     check_lut_s8(tier);

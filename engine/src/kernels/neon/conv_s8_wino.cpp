@@ -69,9 +69,9 @@ SDK_WINO_HOT void gemm16(const int16_t* U, const int16_t* V, int32_t Cp, int32_t
 #else
         int32x4_t a0l = vdupq_n_s32(0), a0h = a0l, a1l = a0l, a1h = a0l, a2l = a0l, a2h = a0l, a3l = a0l, a3h = a0l;
         for (int32_t c = 0; c < Cp; c += 4) {
-            SDK_UNROLL for (int cc = 0; cc < 4; ++cc) {
-                const int16x4_t uw = vld1_s16(u + (c + cc) * kOB);
-                const int16x8_t vx = vld1q_s16(v + (c + cc) * kLanes);
+            SDK_UNROLL for (int cc = 0; cc < 4; ++cc, u += kOB, v += kLanes) {  // (post-increment loads)
+                const int16x4_t uw = vld1_s16(u);
+                const int16x8_t vx = vld1q_s16(v);
                 const int16x4_t vl = vget_low_s16(vx), vh = vget_high_s16(vx);
 #define SDK_WINO_O(o)                              \
     a##o##l = vmlal_lane_s16(a##o##l, vl, uw, o);  \
@@ -169,25 +169,33 @@ bool wino_s8_fits(const int8_t* w, int32_t C) {
     return abs_sum_s8(w, 9 * C, &all) < (1u << 22);  // 4 * 128 * sum |w| < 2^31
 }
 
-void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U) {
-    memset(U, 0, wino_s8_weight_bytes(p));
-    for (int32_t oc = 0; oc < p.OC; ++oc) {
-        int16_t* uo = U + (int64_t)(oc / kOB) * 16 * p.Cp * kOB + oc % kOB;
+// kOB output channels at a time in the lanes of a vector (the layout of U), one input
+// channel after the other: a gather of 9 taps x kOB channels, the transform on vectors, 16
+// stores (once per load: it was 250 instructions per channel pair as scalar -Os code).
+SDK_WINO_HOT void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U) {
+    typedef int16_t vh __attribute__((vector_size(kOB * sizeof(int16_t))));
+    for (int32_t ob = 0; ob < p.OCp; ob += kOB) {
+        int16_t* ub = U + (int64_t)ob * 16 * p.Cp;
+        const int8_t* wo[kOB];  // a tail repeats the last channel (computed, never stored)
+        SDK_UNROLL for (int o = 0; o < kOB; ++o) wo[o] = w + (int64_t)(ob + o < p.OC ? ob + o : p.OC - 1) * p.C * 9;
         for (int32_t c = 0; c < p.C; ++c) {
-            const int8_t* g = w + ((int64_t)oc * p.C + c) * 9;
-            int16_t t[4][3];  // G' g
-            for (int k = 0; k < 3; ++k) {
-                t[0][k] = (int16_t)(2 * g[k]);
-                t[1][k] = (int16_t)(g[k] + g[3 + k] + g[6 + k]);
-                t[2][k] = (int16_t)(g[k] - g[3 + k] + g[6 + k]);
-                t[3][k] = (int16_t)(2 * g[6 + k]);
+            vh g[9];
+            SDK_UNROLL for (int t = 0; t < 9; ++t) SDK_UNROLL for (int o = 0; o < kOB; ++o) g[t][o] = wo[o][c * 9 + t];
+            vh t[4][3];  // G' g
+            SDK_UNROLL for (int k = 0; k < 3; ++k) {
+                t[0][k] = g[k] + g[k];
+                t[1][k] = g[k] + g[3 + k] + g[6 + k];
+                t[2][k] = g[k] - g[3 + k] + g[6 + k];
+                t[3][k] = g[6 + k] + g[6 + k];
             }
-            for (int i = 0; i < 4; ++i) {  // (G' g) G'^T
-                const int16_t u[4] = {(int16_t)(2 * t[i][0]), (int16_t)(t[i][0] + t[i][1] + t[i][2]),
-                                      (int16_t)(t[i][0] - t[i][1] + t[i][2]), (int16_t)(2 * t[i][2])};
-                for (int j = 0; j < 4; ++j) uo[((int64_t)(4 * i + j) * p.Cp + c) * kOB] = u[j];
+            SDK_UNROLL for (int i = 0; i < 4; ++i) {  // (G' g) G'^T
+                const vh u[4] = {t[i][0] + t[i][0], t[i][0] + t[i][1] + t[i][2], t[i][0] - t[i][1] + t[i][2],
+                                 t[i][2] + t[i][2]};
+                SDK_UNROLL for (int j = 0; j < 4; ++j) memcpy(ub + ((int64_t)(4 * i + j) * p.Cp + c) * kOB, &u[j], sizeof(vh));
             }
         }
+        for (int xi = 0; xi < 16; ++xi)  // channels past C: zero
+            memset(ub + ((int64_t)xi * p.Cp + p.C) * kOB, 0, (size_t)(p.Cp - p.C) * kOB * sizeof(int16_t));
     }
 }
 
