@@ -66,6 +66,9 @@ extern const sdk::OpDef sdk_op_mul;
 #if defined(TEST_HAVE_ADD)
 extern const sdk::OpDef sdk_op_add;
 #endif
+#if defined(TEST_HAVE_CONCAT)
+extern const sdk::OpDef sdk_op_concat;
+#endif
 #if defined(TEST_HAVE_SWISH)
 extern const sdk::OpDef sdk_op_swish;
 #endif
@@ -1217,6 +1220,59 @@ static void check_add_s8(const char* name) {
 }
 #endif
 
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONCAT)
+// Int8 Concat (AArch64: the requantizing inputs by TBL/TBX lookups) on the SIMD tier vs the
+// ref tier: 1-3 inputs, some with the output's quantization (copied), others requantized,
+// along channels and along the last axis, lengths around the 16-byte steps.
+static void check_concat_s8(const char* name) {
+    std::mt19937 rng(71);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    for (int it = 0; it < 60; ++it) {
+        const int n = pick(1, 3), H = pick(1, 6), W = pick(1, 40), axis = it % 4 == 3 ? 3 : 1;
+        std::vector<float> ys = {std::uniform_real_distribution<float>(0.01f, 0.2f)(rng)};
+        std::vector<int32_t> yz = {pick(-128, 127)};
+        std::vector<std::vector<float>> xs(n);
+        std::vector<std::vector<int32_t>> xz(n);
+        std::vector<std::vector<int8_t>> x(n);
+        std::vector<sdk::QuantParams> qx(n);
+        std::vector<int> C(n), Wi(n);
+        int Ct = 0, Wt = 0;
+        for (int i = 0; i < n; ++i) {
+            const bool same = pick(0, 3) == 0;
+            xs[i] = {same ? ys[0] : ys[0] * std::uniform_real_distribution<float>(0.1f, 4.0f)(rng)};
+            xz[i] = {same ? yz[0] : pick(-128, 127)};
+            qx[i] = sdk::QuantParams{-1, 1, xs[i].data(), xz[i].data()};
+            C[i] = axis == 1 ? pick(1, 5) : 2;
+            Wi[i] = axis == 3 ? pick(1, 40) : W;
+            Ct += C[i];
+            Wt += Wi[i];
+            x[i].resize((size_t)C[i] * H * Wi[i]);
+            for (auto& v : x[i]) v = (int8_t)pick(-128, 127);
+        }
+        const int OC = axis == 1 ? Ct : 2, OW = axis == 3 ? Wt : W;
+        std::vector<int8_t> want((size_t)OC * H * OW + 16, 0x5a), got(want.size(), 0x5a);
+        const sdk::QuantParams qy{-1, 1, ys.data(), yz.data()};
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            for (int i = 0; i < n; ++i) {
+                r.ins.push_back(make_tensor("x", sdk::DType::I8, {1, C[i], H, Wi[i]}, &qx[i], nullptr));
+                r.in_data.push_back(x[i].data());
+            }
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, OC, H, OW}, &qy, nullptr)};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("axis", {axis});
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_concat), "%s: int8 Concat failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s: int8 Concat of %d inputs axis %d differs from ref", name, n, axis);
+        ++cases;
+    }
+    printf("int8 Concat %-12s: %d random cases bit-exact vs ref\n", name, cases);
+}
+#endif
+
 #if SDK_FEATURE_INT8 && (defined(TEST_HAVE_MAXPOOL) || defined(TEST_HAVE_AVERAGEPOOL))
 // Int8 MaxPool / AveragePool op on the SIMD tier vs the ref tier, bit-exact.
 static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations) {
@@ -1758,6 +1814,9 @@ int main(int argc, char** argv) {
 #endif
 #if defined(TEST_HAVE_ADD)
     check_add_s8(tier);
+#endif
+#if defined(TEST_HAVE_CONCAT)
+    check_concat_s8(tier);
 #endif
 #if defined(TEST_HAVE_SWISH)
     check_lut_s8(tier);
