@@ -9,32 +9,14 @@
 #include <math.h>
 
 #include "kernels/unroll.h"
+#include "kernels/x86/exp_flush_avx2.h"
 
 #define SDK_ATTN_HOT SDK_HOT_TARGET("avx2,fma")
 
 namespace sdk {
 namespace ref {
-namespace {
 
-__attribute__((target("avx2,fma"), always_inline)) inline __m256 exp8z(__m256 x) {
-    const __m256 under = _mm256_cmp_ps(x, _mm256_set1_ps(-87.3365448f), _CMP_LT_OQ);
-    x = _mm256_min_ps(x, _mm256_set1_ps(88.3762626f));
-    x = _mm256_max_ps(x, _mm256_set1_ps(-87.3365448f));
-    const __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-    const __m256i n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(n)));
-}
-
-}  // namespace
+using x86::exp8_flush;
 
 SDK_ATTN_HOT void x86_attn_softmax_row_avx2(float* sc, int64_t L) {
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -54,20 +36,20 @@ SDK_ATTN_HOT void x86_attn_softmax_row_avx2(float* sc, int64_t L) {
     const __m256 bm = _mm256_set1_ps(m);
     __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
     for (t = 0; t + 16 <= L8; t += 16) {
-        const __m256 e0 = exp8z(_mm256_sub_ps(_mm256_loadu_ps(sc + t), bm));
-        const __m256 e1 = exp8z(_mm256_sub_ps(_mm256_loadu_ps(sc + t + 8), bm));
+        const __m256 e0 = exp8_flush(_mm256_sub_ps(_mm256_loadu_ps(sc + t), bm));
+        const __m256 e1 = exp8_flush(_mm256_sub_ps(_mm256_loadu_ps(sc + t + 8), bm));
         _mm256_storeu_ps(sc + t, e0);
         _mm256_storeu_ps(sc + t + 8, e1);
         s0 = _mm256_add_ps(s0, e0);
         s1 = _mm256_add_ps(s1, e1);
     }
     for (; t < L8; t += 8) {
-        const __m256 e = exp8z(_mm256_sub_ps(_mm256_loadu_ps(sc + t), bm));
+        const __m256 e = exp8_flush(_mm256_sub_ps(_mm256_loadu_ps(sc + t), bm));
         _mm256_storeu_ps(sc + t, e);
         s0 = _mm256_add_ps(s0, e);
     }
     if (t < L) {
-        const __m256 e = _mm256_and_ps(exp8z(_mm256_sub_ps(_mm256_maskload_ps(sc + t, tail), bm)),
+        const __m256 e = _mm256_and_ps(exp8_flush(_mm256_sub_ps(_mm256_maskload_ps(sc + t, tail), bm)),
                                        _mm256_castsi256_ps(tail));
         _mm256_maskstore_ps(sc + t, tail, e);
         s1 = _mm256_add_ps(s1, e);

@@ -1,6 +1,5 @@
 // AVX2 + FMA Softmax / LogSoftmax rows (kernels/ref/softmax.h): vector max, a polynomial
-// exp over 8 lanes (Cephes' expf: range reduction by ln 2 in two parts, degree-5
-// polynomial, 2^n through the exponent bits; within 2 ulp of expf), vector sum and scale.
+// exp over 8 lanes (kernels/x86/exp_flush_avx2.h), vector sum and scale.
 // Chosen at run time when the fp32 AVX2 tier is on (x86_sgemm_avx2_enabled()).
 #include "kernels/ref/softmax.h"
 #include "kernels/unroll.h"
@@ -9,29 +8,15 @@
 #include <immintrin.h>
 #include <math.h>
 
+#include "kernels/x86/exp_flush_avx2.h"
+
 namespace sdk {
 namespace ref {
 namespace {
 
 #define SDK_SOFTMAX_HOT SDK_HOT_TARGET("avx2,fma")
 
-SDK_SOFTMAX_HOT inline __m256 exp8(__m256 x) {
-    x = _mm256_min_ps(x, _mm256_set1_ps(88.3762626647949f));
-    x = _mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949f));
-    __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
-    fx = _mm256_floor_ps(fx);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-    const __m256i n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(y, _mm256_castsi256_ps(n));
-}
+using x86::exp8_flush;
 
 SDK_SOFTMAX_HOT inline float hmax(__m256 v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -58,7 +43,7 @@ SDK_SOFTMAX_HOT void x86_softmax_row_avx2(const float* x, float* y, int64_t n, b
     const __m256 bm = _mm256_set1_ps(m);
     __m256 vs = _mm256_setzero_ps();
     for (k = 0; k + 8 <= n; k += 8) {
-        const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + k), bm));
+        const __m256 e = exp8_flush(_mm256_sub_ps(_mm256_loadu_ps(x + k), bm));
         if (!log) _mm256_storeu_ps(y + k, e);
         vs = _mm256_add_ps(vs, e);
     }
@@ -88,7 +73,7 @@ SDK_SOFTMAX_HOT void x86_softmax_lanes_avx2(const float* x, float* y, int64_t n,
         __m256 m = _mm256_set1_ps(-INFINITY), s = _mm256_setzero_ps();
         for (int64_t k = 0; k < n; ++k) m = _mm256_max_ps(m, _mm256_loadu_ps(x + k * inner + i));
         for (int64_t k = 0; k < n; ++k) {
-            const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + k * inner + i), m));
+            const __m256 e = exp8_flush(_mm256_sub_ps(_mm256_loadu_ps(x + k * inner + i), m));
             if (!log) _mm256_storeu_ps(y + k * inner + i, e);
             s = _mm256_add_ps(s, e);
         }
