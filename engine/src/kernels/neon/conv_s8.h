@@ -59,14 +59,14 @@ struct NeonWino {
     int32_t Cp, OCp, TH, TW, nbx, PH, PW;       // set by wino_s8_geometry
 };
 void wino_s8_geometry(NeonWino& p);
-// Whether Winograd is exact for one output channel's C * 9 weights (4 * 128 * sum |w| < 2^31).
-bool wino_s8_fits(const int8_t* w, int32_t C);
+// Whether Winograd is exact for every output channel's C * 9 weights (4 * 128 * sum |w| < 2^31).
+bool wino_s8_fits(const int8_t* w, int32_t OC, int32_t C);
 inline size_t wino_s8_weight_bytes(const NeonWino& p) { return (size_t)p.OCp * 16 * p.Cp * sizeof(int16_t); }
 // w: [OC][C][3][3] -> U
 void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U);
-// The padded input (the zero point around it), channels [c0, c1): run scratch of plane_bytes.
+// The padded input (the zero point around it): run scratch of plane_bytes.
 inline size_t wino_s8_plane_bytes(const NeonWino& p) { return (size_t)p.C * p.PH * p.PW; }
-void wino_s8_pad(const NeonWino& p, const int8_t* x, int32_t c0, int32_t c1, int8_t* P);
+void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P);
 // Groups of 8 output tiles: [0, wino_s8_group_count); per thread scratch of thread_bytes.
 inline int64_t wino_s8_group_count(const NeonWino& p) { return ((int64_t)p.TH * p.nbx + 1) / 2; }
 inline size_t wino_s8_thread_bytes(const NeonWino& p) {

@@ -48,8 +48,8 @@ SDK_WINO_HOT void gemm16(const int16_t* U, const int16_t* V, int32_t Cp, int32_t
 #if defined(__aarch64__)
         int32x4_t a0l = vdupq_n_s32(0), a0h = a0l, a1l = a0l, a1h = a0l, a2l = a0l, a2h = a0l, a3l = a0l, a3h = a0l,
                   a4l = a0l, a4h = a0l, a5l = a0l, a5h = a0l, a6l = a0l, a6h = a0l, a7l = a0l, a7h = a0l;
-        for (int32_t c = 0; c < Cp; c += 4) {
-            SDK_UNROLL for (int cc = 0; cc < 4; ++cc) {
+        for (int32_t c = 0; c < Cp; c += 2) {
+            SDK_UNROLL for (int cc = 0; cc < 2; ++cc) {
                 const int16x8_t uw = vld1q_s16(u + (c + cc) * kOB), vx = vld1q_s16(v + (c + cc) * kLanes);
                 const int16x4_t vl = vget_low_s16(vx);
 #define SDK_WINO_O(o)                                   \
@@ -147,7 +147,7 @@ void output_block(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc,
     q[1] = vaddq_s32(vaddq_s32(P1[0], P1[1]), P1[2]);
     q[2] = vsubq_s32(vsubq_s32(P0[1], P0[2]), P0[3]);
     q[3] = vsubq_s32(vsubq_s32(P1[1], P1[2]), P1[3]);
-    SDK_UNROLL for (int k = 0; k < 4; ++k)
+    for (int k = 0; k < 4; ++k)  // (not unrolled: code size)
         q[k] = neon_requant4(vsraq_n_s32(b, q[k], 2), mu, sh, p.out_zp, p.act_min, p.act_max);
     const int32_t row = 2 * ty, col = 2 * tx0;
     const int32_t n = p.OW - col < 8 ? p.OW - col : 8;
@@ -177,45 +177,45 @@ void wino_s8_geometry(NeonWino& p) {
     p.PW = 8 * p.nbx + 8;  // a block's VLD2 reads 16 bytes from its first column
 }
 
-bool wino_s8_fits(const int8_t* w, int32_t C) {
+bool wino_s8_fits(const int8_t* w, int32_t OC, int32_t C) {
     uint32_t all = 0;
-    return abs_sum_s8(w, 9 * C, &all) < (1u << 22);  // 4 * 128 * sum |w| < 2^31
+    for (int32_t oc = 0; oc < OC; ++oc)
+        if (abs_sum_s8(w + (int64_t)oc * 9 * C, 9 * C, &all) >= (1u << 22)) return false;  // 4 * 128 * sum |w| < 2^31
+    return true;
 }
 
 // kOB output channels at a time in the lanes of a vector (the layout of U), one input
-// channel after the other: a gather of 9 taps x kOB channels, the transform on vectors, 16
-// stores (once per load: it was 250 instructions per channel pair as scalar -Os code).
-SDK_WINO_HOT void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U) {
+// channel after the other: the 9 taps x kOB channels gathered into an array, the transform
+// on vectors, 16 stores (loops not unrolled: code size; once per load).
+void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U) {
     typedef int16_t vh __attribute__((vector_size(kOB * sizeof(int16_t))));
     for (int32_t ob = 0; ob < p.OCp; ob += kOB) {
         int16_t* ub = U + (int64_t)ob * 16 * p.Cp;
-        const int8_t* wo[kOB];  // a tail repeats the last channel (computed, never stored)
-        SDK_UNROLL for (int o = 0; o < kOB; ++o) wo[o] = w + (int64_t)(ob + o < p.OC ? ob + o : p.OC - 1) * p.C * 9;
-        for (int32_t c = 0; c < p.C; ++c) {
-            vh g[9];
-            SDK_UNROLL for (int t = 0; t < 9; ++t) SDK_UNROLL for (int o = 0; o < kOB; ++o) g[t][o] = wo[o][c * 9 + t];
-            vh t[4][3];  // G' g
-            SDK_UNROLL for (int k = 0; k < 3; ++k) {
-                t[0][k] = g[k] + g[k];
-                t[1][k] = g[k] + g[3 + k] + g[6 + k];
-                t[2][k] = g[k] - g[3 + k] + g[6 + k];
-                t[3][k] = g[6 + k] + g[6 + k];
+        for (int32_t c = 0; c < p.Cp; ++c) {
+            vh g[9] = {};  // channels past C (and output channels past OC) stay zero
+            if (c < p.C)
+                for (int o = 0; o < kOB && ob + o < p.OC; ++o)
+                    for (int t = 0; t < 9; ++t) g[t][o] = w[((int64_t)(ob + o) * p.C + c) * 9 + t];
+            vh t[12];  // G' g: t[3i + k]
+            for (int k = 0; k < 3; ++k) {
+                t[k] = g[k] + g[k];
+                t[3 + k] = g[k] + g[3 + k] + g[6 + k];
+                t[6 + k] = g[k] - g[3 + k] + g[6 + k];
+                t[9 + k] = g[6 + k] + g[6 + k];
             }
-            SDK_UNROLL for (int i = 0; i < 4; ++i) {  // (G' g) G'^T
-                const vh u[4] = {t[i][0] + t[i][0], t[i][0] + t[i][1] + t[i][2], t[i][0] - t[i][1] + t[i][2],
-                                 t[i][2] + t[i][2]};
-                SDK_UNROLL for (int j = 0; j < 4; ++j) memcpy(ub + ((int64_t)(4 * i + j) * p.Cp + c) * kOB, &u[j], sizeof(vh));
+            for (int i = 0; i < 4; ++i) {  // (G' g) G'^T
+                const vh* r = t + 3 * i;
+                const vh u[4] = {r[0] + r[0], r[0] + r[1] + r[2], r[0] - r[1] + r[2], r[2] + r[2]};
+                for (int j = 0; j < 4; ++j) memcpy(ub + ((int64_t)(4 * i + j) * p.Cp + c) * kOB, &u[j], sizeof(vh));
             }
         }
-        for (int xi = 0; xi < 16; ++xi)  // channels past C: zero
-            memset(ub + ((int64_t)xi * p.Cp + p.C) * kOB, 0, (size_t)(p.Cp - p.C) * kOB * sizeof(int16_t));
     }
 }
 
-void wino_s8_pad(const NeonWino& p, const int8_t* x, int32_t c0, int32_t c1, int8_t* P) {
+void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P) {
     const int32_t lead = p.pl < p.PW ? p.pl : p.PW;
     const int32_t n = p.W < p.PW - lead ? p.W : p.PW - lead;
-    for (int32_t c = c0; c < c1; ++c) {
+    for (int32_t c = 0; c < p.C; ++c) {
         for (int32_t i = 0; i < p.PH; ++i) {
             int8_t* d = P + ((int64_t)c * p.PH + i) * p.PW;
             const int32_t ih = i - p.pt;

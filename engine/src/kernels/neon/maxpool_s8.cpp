@@ -30,8 +30,8 @@ void block16(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_
     vst1q_s8(o, m);
 }
 
-// 8 outputs from column ow on.
-void block8(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_t* o) {
+// 8 outputs from column ow on (called twice: not inlined, code size).
+__attribute__((noinline)) void block8(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_t* o) {
     int8x8_t m = vdup_n_s8(-128);
     for (int t = 0; t < nr; ++t) {
         const int8_t* s = rows[t] + ow * g.sw - g.pl;

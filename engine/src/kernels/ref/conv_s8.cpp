@@ -5,7 +5,6 @@
 // an im2col of the tile into [pixels][kp] (padding taps hold the input zero point, which
 // the folded bias cancels), then the int8 GEMM core (s8::gemm_kernel(): ref, NEON, SDOT
 // or AVX2, all bit-exact). Threads take tiles round-robin, each with its own scratch.
-#include <stdlib.h>
 #include <string.h>
 
 #include "kernels/acc_s8.h"
@@ -479,11 +478,6 @@ struct WinoJob {
     const RunContext* ctx;
 };
 
-void wino_pad_range(void* arg, int64_t begin, int64_t end) {
-    const WinoJob& j = *static_cast<const WinoJob*>(arg);
-    s8::wino_s8_pad(j.d->wn, j.x, (int32_t)begin, (int32_t)end, j.P);
-}
-
 void wino_group_range(void* arg, int64_t begin, int64_t end) {
     const WinoJob& j = *static_cast<const WinoJob*>(arg);
     s8::wino_s8_groups(j.d->wn, j.P, begin, end, j.ctx->thread_scratch(), j.y);
@@ -491,15 +485,12 @@ void wino_group_range(void* arg, int64_t begin, int64_t end) {
 
 // The integer Winograd path for a 3x3 stride-1 Conv with the plain NEON GEMM: channels
 // enough that the transforms pay (16 output, 8 input), every output channel's weights exact
-// (wino_s8_fits). SDK_INT8_WINOGRAD=0 keeps the im2col GEMM (a test and bench hook).
+// (wino_s8_fits).
 bool wino_prepare(PrepareContext& ctx, ConvS8Data* d, const int8_t* w, const int32_t* b) {
     const ConvGeom& g = d->g;
-    const char* env = getenv("SDK_INT8_WINOGRAD");
-    if (d->kernel != s8::gemm_neon || (env && env[0] == '0') || g.KH != 3 || g.KW != 3 || g.sh != 1 || g.sw != 1 ||
-        g.dh != 1 || g.dw != 1 || g.group != 1 || g.C < 8 || g.OC < 16)
+    if (d->kernel != s8::gemm_neon || g.KH != 3 || g.KW != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 ||
+        g.group != 1 || g.C < 8 || g.OC < 16 || !s8::wino_s8_fits(w, g.OC, g.C))
         return false;
-    for (int oc = 0; oc < g.OC; ++oc)
-        if (!s8::wino_s8_fits(w + (int64_t)oc * d->kg, g.C)) return false;
     s8::NeonWino& p = d->wn;
     p = s8::NeonWino{g.C, g.OC, g.H, g.W, g.OH, g.OW, g.pt, g.pl, d->x_zp, d->out_zp, d->act_min, d->act_max,
                      nullptr, d->bias, d->mult, d->shift, 0, 0, 0, 0, 0, 0, 0};
@@ -704,7 +695,7 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     if (d.wino) {
         WinoJob wj{&d, j.x, j.y, static_cast<int8_t*>(ctx.scratch), &ctx};
         for (int n = 0; n < g.N; ++n, wj.x += (int64_t)g.C * g.H * g.W, wj.y += (int64_t)g.OC * j.pixels) {
-            parallel_for(ctx.pool, g.C, 16, wino_pad_range, &wj);
+            s8::wino_s8_pad(d.wn, wj.x, wj.P);  // (one pass over the input: not worth a hand-off)
             parallel_for(ctx.pool, s8::wino_s8_group_count(d.wn), 1, wino_group_range, &wj);
         }
         return SDK_OK;
