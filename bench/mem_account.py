@@ -7,7 +7,9 @@ Prints the process's RSS (and its anonymous and file-backed parts, /proc/self/st
 after each step: importing sdkbuild.runtime, opening the library, loading the model
 (sdk_model_load_file: mapped), creating a session, the first run and three more; then the
 engine's own figures (sdk_model_memory_info: weights, arena and its lower bound, packed
-weights). LIB: a host engine, e.g. the one `python bench/run.py` builds
+weights); then which constants of the mapped file are resident after the runs (pages present
+in this process, /proc/self/pagemap: the ones the runs read in place, and what fault-around or
+a whole page-cache folio brought back with them). LIB: a host engine, e.g. the one `python bench/run.py` builds
 (build/bench/engine-minsize/libsdkengine.so); INPUT.npz: the feeds (bench/run.py writes
 build/bench/<model>.input.npz)."""
 
@@ -65,7 +67,54 @@ def main(argv: list[str]) -> int:
           f"file {os.path.getsize(model) / 2**20:.1f} MiB")
     info = m.memory_info()
     print("  ".join(f"{k} {v / 2**20:.2f} MiB" for k, v in info.__dict__.items()))
+    resident_constants(Path(model))
     return 0
+
+
+def resident_constants(model: Path, top: int = 12) -> None:
+    """The mapped file's pages present in this process, by constant (largest first)."""
+    from sdkbuild import sdkm
+
+    real = str(model.resolve())
+    spans = [(int(a, 16), int(b, 16), int(off, 16)) for a, b, off in
+             (line.split()[0].split("-") + [line.split()[2]] for line in Path("/proc/self/maps").read_text().splitlines()
+              if line.split()[-1] == real)]
+    if not spans:
+        print("the model file is not mapped (read into memory)")
+        return
+    data = model.read_bytes()
+    page = os.sysconf("SC_PAGE_SIZE")
+    npages = (len(data) + page - 1) // page
+    present = np.zeros(npages, bool)
+    with open("/proc/self/pagemap", "rb") as f:
+        for start, end, off in spans:
+            f.seek(start // page * 8)
+            pm = np.frombuffer(f.read((end - start) // page * 8), dtype="<u8")
+            first = off // page
+            n = min(len(pm), npages - first)
+            present[first:first + n] |= ((pm[:n] >> 63) & 1).astype(bool)
+    nsec = sdkm.HEADER.unpack_from(data, 0)[4]
+    secs = {}
+    for i in range(nsec):
+        kind, _enc, off, sz = sdkm.SECTION.unpack_from(data, sdkm.HEADER.size + i * sdkm.SECTION.size)
+        secs[kind] = (off, sz)
+    const_off = secs[sdkm.S_CONST][0]
+    strings = data[secs[sdkm.S_STRINGS][0]:sum(secs[sdkm.S_STRINGS])]
+    toff, tsz = secs[sdkm.S_TENSORS]
+    rows = []
+    for i in range(tsz // sdkm.TENSOR.size):
+        name, _dt, _rank, flags, *rest = sdkm.TENSOR.unpack_from(data, toff + i * sdkm.TENSOR.size)
+        doff, dsize = rest[6], rest[7]
+        if flags & sdkm.F_CONSTANT and dsize:
+            p0, p1 = (const_off + doff) // page, (const_off + doff + dsize - 1) // page + 1
+            rows.append((int(present[p0:p1].sum()), p1 - p0, strings[name:strings.index(b"\0", name)].decode()))
+    rows.sort(reverse=True)
+    mib = page / 2**20
+    print(f"resident pages of the mapped file after the runs: {present.sum() * mib:.2f} of {npages * mib:.2f} MiB; "
+          "by constant (resident of its MiB):")
+    for r, n, name in rows[:top]:
+        if r:
+            print(f"  {r * mib:7.2f} of {n * mib:7.2f}  {name}")
 
 
 if __name__ == "__main__":

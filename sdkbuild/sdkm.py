@@ -40,6 +40,7 @@ A_INTS, A_FLOATS, A_STRING = 1, 2, 3
 NO_QUANT = 0xFFFFFFFF
 MAX_RANK = 6
 CONST_ALIGN = 64
+SMALL_CONST = 64 * 1024  # encode(): constants laid out first
 
 DTYPES: dict[int, np.dtype] = {
     1: np.dtype("<f4"),
@@ -281,12 +282,15 @@ def encode(model: Model) -> bytes:
     for i in model.outputs:
         flags_by_index[i] |= F_GRAPH_OUTPUT
     n_quant = 0
+    recs: list[list] = []  # per tensor: TENSOR's fields, the data offset filled in below
+    payloads: list[tuple[int, bytes, int, int]] = []  # (tensor, data, encoding, alignment)
     for i, t in enumerate(model.tensors):
         if len(t.shape) > MAX_RANK:
             raise SdkmError(f"tensor {t.name!r} has rank {len(t.shape)}; the engine supports at most {MAX_RANK}")
         dims = list(t.shape) + [0] * (MAX_RANK - len(t.shape))
         flags = flags_by_index[i]
-        data_off = data_size = encoding = 0
+        encoding = 0
+        payload = b""
         if t.data is not None:
             # np.ascontiguousarray would turn a rank-0 scalar into shape (1,)
             arr = np.array(t.data, dtype=DTYPES[t.dtype], order="C", copy=True)
@@ -298,18 +302,12 @@ def encode(model: Model) -> bytes:
             if t.encoding == ENC_SPARSE:
                 if t.dtype != 1 or not arr.ndim:
                     raise SdkmError(f"tensor {t.name!r}: only float32 tensors of rank >= 1 can be stored sparse")
-                _pad(const, 4)
-                payload = sparse.encode(arr, t.sparse_transposed)
-                data_off, data_size, encoding = len(const), len(payload), ENC_SPARSE
-                const += payload
+                payload, encoding, align = sparse.encode(arr, t.sparse_transposed), ENC_SPARSE, 4
             elif coded is not None and len(coded) < len(raw):
-                _pad(const, 4)
-                data_off, data_size, encoding = len(const), len(coded), ENC_RANS
-                const += coded
+                payload, encoding, align = coded, ENC_RANS, 4
             else:
-                _pad(const, CONST_ALIGN)
-                data_off, data_size = len(const), len(raw)
-                const += raw
+                payload, align = raw, CONST_ALIGN
+            payloads.append((i, payload, encoding, align))
         qidx = NO_QUANT
         if t.quant is not None:
             sc = np.ascontiguousarray(t.quant.scales, dtype="<f4").reshape(-1)
@@ -317,9 +315,18 @@ def encode(model: Model) -> bytes:
             quant_recs += QUANT.pack(t.quant.axis, sc.size, blob.add(sc.tobytes()), blob.add(zp.tobytes()))
             qidx = n_quant
             n_quant += 1
-        tensor_recs += TENSOR.pack(
-            strings.ref(t.name), t.dtype, len(t.shape), flags, *dims, data_off, data_size, qidx, encoding
-        )
+        recs.append([strings.ref(t.name), t.dtype, len(t.shape), flags, *dims, 0, len(payload), qidx, encoding])
+    # Small constants (biases, scales, norms, depthwise filters: under SMALL_CONST bytes) first,
+    # then the large ones, each group in tensor order. A mapped file's pages come back into a
+    # process a folio or a fault-around window (64 KiB) at a time: small constants read in
+    # place between large weights that the engine packs at load (MatMul/Gemm B, int8 conv
+    # weights) would bring back parts of those weights' sources with them.
+    for i, payload, _encoding, align in sorted(payloads, key=lambda p: (len(p[1]) >= SMALL_CONST, p[0])):
+        _pad(const, align)
+        recs[i][4 + MAX_RANK] = len(const)
+        const += payload
+    for r in recs:
+        tensor_recs += TENSOR.pack(*r)
 
     indices: list[int] = []
     node_recs = bytearray()

@@ -206,6 +206,28 @@ def test_model_rss_leaves_the_runtimes_python_module_out(tmp_path: Path) -> None
     assert 0 <= rss["model_rss_kb"] < 4 * 1024, rss
 
 
+def test_mem_account_names_the_resident_constants(tmp_path: Path) -> None:
+    """bench/mem_account.py prints RSS step by step, then which constants of the mapped file
+    the runs brought back: here all of the Add's constant (64 KiB), read in place every run."""
+    import subprocess
+    import sys
+
+    from engine_helpers import dev_lib
+    from test_model_loading import add_const_model
+
+    from sdkbuild import sdkm
+
+    m, _c = add_const_model(16384)
+    model, inp = tmp_path / "addc.sdkm", tmp_path / "in.npz"
+    sdkm.write(m, model)
+    np.savez(inp, x=np.ones(16384, np.float32))
+    r = subprocess.run([sys.executable, str(EXAMPLES.parent.parent / "bench" / "mem_account.py"), str(dev_lib()),
+                        str(model), str(inp)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"runs 2-4 .*\nadded by load \+ runs", r.stdout), r.stdout
+    assert re.search(r"\n +0\.0[67] of +0\.0[67] +c\n", r.stdout), r.stdout  # all of its 16-17 pages
+
+
 # --------------------------------------------------------------------------- ncnn int8 as a peer
 
 BENCH = EXAMPLES.parent.parent / "bench"

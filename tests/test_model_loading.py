@@ -162,6 +162,30 @@ def test_mapped_file_pages_leave_the_process_once_loaded(tmp_path):
     np.testing.assert_allclose(out, xv.astype(np.float64) @ b + c, rtol=1e-4, atol=1e-3)
 
 
+def test_a_gather_from_a_mapped_table_keeps_only_what_it_reads(tmp_path):
+    """An embedding table (Gather from a constant) is read in place: a run that looks up 8 rows
+    of a 16 MiB table brings back a few pages around each, not the table. The page cache holds a
+    written file in large folios (2 MiB on this machine's ext4) and a fault maps a whole folio
+    that fits in one page table: with the file mapped on a 2 MiB boundary, each row made 2 MiB
+    resident (the whole table here; bert_tiny's 15 MiB word embeddings in every run). The
+    engine maps the file 64 KiB past that boundary, so such a folio is mapped by fault-around."""
+    rows, dim = 16384, 256
+    table = np.random.default_rng(3).standard_normal((rows, dim)).astype(np.float32)
+    m = sdkm.Model(name="emb")
+    t = m.add_tensor(sdkm.Tensor("table", 1, (rows, dim), data=table))
+    i = m.add_tensor(sdkm.Tensor("ids", 5, (8,)))
+    y = m.add_tensor(sdkm.Tensor("y", 1, (8, dim)))
+    m.inputs, m.outputs = [i], [y]
+    m.nodes = [sdkm.Node("Gather", "gather", [t, i], [y], {"axis": [0]})]
+    path = tmp_path / "emb.sdkm"
+    sdkm.write(m, path)
+    ids = np.arange(8, dtype=np.int64) * (rows // 8) + 1000  # one row in every 2 MiB
+    with engine().load(path) as model, model.session() as s:
+        out = s.run({"ids": ids})["y"]
+        assert _mapped_rss_kb(path) < table.nbytes // 1024 // 4, _mapped_rss_kb(path)  # was all 16 MiB
+    np.testing.assert_array_equal(out, table[ids])
+
+
 def test_in_place_limit_counts_what_the_model_allocates_not_the_callers_buffer():
     """sdk_model_load_memory_in_place_ex: aligned caller memory used in place is not charged
     against max_model_bytes (as a mapped file is not), the model's own tables are, and so is the

@@ -131,3 +131,42 @@ def test_uses_winograd_follows_the_engines_rule(c: int, hw: int, stride: int, gr
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [w])
     model = convert.convert_model(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]))
     assert model.uses_winograd() is expect
+
+
+def _const_offsets(data: bytes) -> dict[str, int]:
+    """Tensor name -> offset of its data in the CONST section (constants only)."""
+    nsec = sdkm.HEADER.unpack_from(data, 0)[4]
+    secs = {}
+    for i in range(nsec):
+        kind, _enc, off, sz = sdkm.SECTION.unpack_from(data, sdkm.HEADER.size + i * sdkm.SECTION.size)
+        secs[kind] = data[off:off + sz]
+    strings, tsec = secs[sdkm.S_STRINGS], secs[sdkm.S_TENSORS]
+    out = {}
+    for i in range(len(tsec) // sdkm.TENSOR.size):
+        name, _dt, _rank, flags, *rest = sdkm.TENSOR.unpack_from(tsec, i * sdkm.TENSOR.size)
+        if flags & sdkm.F_CONSTANT:
+            out[strings[name:strings.index(b"\0", name)].decode()] = rest[6]
+    return out
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from([1, 15, 300, sdkm.SMALL_CONST // 4 - 1, sdkm.SMALL_CONST // 4, 20000]),
+                min_size=1, max_size=8))
+def test_small_constants_are_laid_out_before_large_ones(counts: list[int]) -> None:
+    """A mapped file's pages come back a fault-around window or a folio at a time, so the
+    constants a run reads in place (biases, scales, depthwise filters) must not sit between
+    large weights the engine packs at load: constants under SMALL_CONST bytes come first, then
+    the rest, each group in tensor order, each 64-byte aligned; the model reads back the same."""
+    m = sdkm.Model(name="layout")
+    for i, n in enumerate(counts):
+        m.add_tensor(sdkm.Tensor(f"c{i}", 1, (n,), data=np.arange(n, dtype=np.float32) + i))
+    data = sdkm.encode(m)
+    offs = _const_offsets(data)
+    small = [f"c{i}" for i, n in enumerate(counts) if 4 * n < sdkm.SMALL_CONST]
+    large = [f"c{i}" for i, n in enumerate(counts) if 4 * n >= sdkm.SMALL_CONST]
+    order = sorted(offs, key=offs.get)
+    assert order == small + large
+    assert all(o % sdkm.CONST_ALIGN == 0 for o in offs.values())
+    back = sdkm.decode(data)
+    for t, n in zip(back.tensors, counts, strict=True):
+        np.testing.assert_array_equal(t.data, np.arange(n, dtype=np.float32) + int(t.name[1:]))

@@ -130,6 +130,10 @@ __attribute__((noinline)) int64_t regular_file_size(int fd) {
     return sb.st_size;
 }
 
+#if SDK_FEATURE_OPS
+constexpr size_t kMapShift = 64 * 1024;  // see the model file's mapping in load()
+#endif
+
 // The heap copy of a model (64-byte aligned), charged to the model's limit first; nullptr
 // with the error set (SDK_ERR_OUT_OF_MEMORY either way).
 uint8_t* heap_copy(size_t size, size_t limit) {
@@ -179,7 +183,24 @@ sdk_status load(const void* src, size_t size, const sdk_model_options* options, 
         // place); its pages are clean and shared with the page cache, so the system can drop
         // them under memory pressure instead of the app's private memory holding a copy. An
         // empty file or a failed map falls back to reading into memory.
+#if SDK_FEATURE_OPS
+        // ... at an address 64 KiB past where the kernel would put it (a 2 MiB boundary for a
+        // file of 2 MiB or more). The page cache holds a file in large folios (up to 2 MiB on
+        // ext4) and a fault maps a whole folio that lies in one page table: reading one bias
+        // would make 2 MiB of the file resident, one row of an embedding table (Gather) 2 MiB.
+        // A folio that straddles page tables is mapped by fault-around (64 KiB) instead.
+        // 64 KiB: a multiple of any page size. The file is mapped 64 KiB longer, then again
+        // 64 KiB further on over that mapping, whose head is unmapped.
+        void* p = MAP_FAILED;
+        if (fsize > 0 && size <= SIZE_MAX - kMapShift &&
+            (p = mmap(nullptr, size + kMapShift, PROT_READ, MAP_PRIVATE, fd, 0)) != MAP_FAILED) {
+            void* q = mmap(static_cast<uint8_t*>(p) + kMapShift, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
+            munmap(p, q == MAP_FAILED ? size + kMapShift : kMapShift);
+            p = q;
+        }
+#else
         void* p = fsize > 0 ? mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+#endif
         sdk_status st = SDK_OK;
         bytes = nullptr;
         if (fsize < 0) {
