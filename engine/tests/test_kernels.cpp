@@ -63,6 +63,12 @@ extern const sdk::OpDef sdk_op_averagepool;
 #if defined(TEST_HAVE_MUL)
 extern const sdk::OpDef sdk_op_mul;
 #endif
+#if defined(TEST_HAVE_ADD)
+extern const sdk::OpDef sdk_op_add;
+#endif
+#if defined(TEST_HAVE_CONCAT)
+extern const sdk::OpDef sdk_op_concat;
+#endif
 #if defined(TEST_HAVE_SWISH)
 extern const sdk::OpDef sdk_op_swish;
 #endif
@@ -949,6 +955,76 @@ static void check_conv_s8_dense(const char* name) {
 }
 #endif
 
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV) && SDK_FEATURE_NEON && defined(__ARM_NEON)
+// Int8 3x3 stride-1 Conv by integer Winograd F(2x2, 3x3) (kernels/neon/conv_s8_wino.cpp, the
+// plain NEON tier) vs the ref tier: bit-exact on random geometries (1-wide and odd planes,
+// pads 0-2 on each side, channel counts off the 4/8 tiles, extreme weights and inputs whose
+// transformed sums reach the int16/int32 bounds, zero points, clamps); and a layer whose
+// weights break the exactness bound keeps the im2col GEMM.
+static void check_conv_s8_wino() {
+    std::mt19937 rng(45);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
+    int cases = 0, wino = 0;
+    for (int it = 0; it < 61; ++it) {
+        const bool huge = it == 60;  // sum |w| >= 2^22: not exact by Winograd, the GEMM instead
+        const int C = huge ? 3700 : pick(8, 40), OC = huge ? 16 : pick(16, 41);
+        int pads[4];
+        for (int& p : pads) p = it % 4 == 0 ? 1 : pick(0, 2);
+        const int H = huge ? 2 : std::max(pick(1, 20), 3 - pads[0] - pads[2]);
+        const int W = huge ? 2 : std::max(it % 3 == 0 ? pick(1, 40) : pick(1, 20), 3 - pads[1] - pads[3]);
+        const int OH = H + pads[0] + pads[2] - 2, OW = W + pads[1] + pads[3] - 2;
+        const int act = pick(0, 2);
+        const float clip_lo = real(-1.0, 0.0), clip_hi = real(0.2, 2.0);
+        const int extreme = huge ? 1 : it % 6;  // 1: |w| = 127, 2: x at -128, 3: x at 127
+        std::vector<float> xs = {real(0.01, 0.1)}, ys = {real(0.05, 0.5) * (extreme ? 40.0f : 1.0f)};
+        std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
+        std::vector<float> ws(OC);
+        std::vector<int32_t> wz(OC, 0);
+        for (auto& v : ws) v = real(0.002, 0.02);
+        std::vector<int8_t> w((size_t)OC * C * 9);
+        for (auto& v : w) v = (int8_t)(extreme == 1 ? (pick(0, 1) ? 127 : -127) : pick(-127, 127));
+        if (extreme == 4)  // every tap of a channel alike: the transforms' largest values
+            for (size_t i = 0; i < w.size(); ++i) w[i] = (int8_t)(i / 9 % 2 ? 127 : -127);
+        std::vector<int32_t> b(OC);
+        for (auto& v : b) v = pick(-20000, 20000);
+        std::vector<int8_t> x((size_t)C * H * W);
+        for (auto& v : x) v = (int8_t)(extreme == 2 || extreme == 4 ? -128 : (extreme == 3 ? 127 : pick(-128, 127)));
+        const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
+        const sdk::QuantParams qw{0, (uint32_t)OC, ws.data(), wz.data()};
+        std::vector<int8_t> want((size_t)OC * OH * OW + 16, 0x5a), got(want.size(), 0x5a);
+        bool took = false;
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr),
+                     make_tensor("w", sdk::DType::I8, {OC, C, 3, 3}, &qw, w.data()),
+                     make_tensor("b", sdk::DType::I32, {OC}, nullptr, b.data())};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, OC, OH, OW}, &qy, nullptr)};
+            r.in_data = {x.data(), w.data(), b.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("pads", {pads[0], pads[1], pads[2], pads[3]});
+            r.attr_ints("strides", {1, 1});
+            r.attr_ints("dilations", {1, 1});
+            r.attr_ints("group", {1});
+            r.attr_ints("activation", {act});
+            if (act == 2) r.attr_floats("activation_params", {clip_lo, clip_hi});
+            set_int8_tier(tier ? "neon" : "ref");
+            CHECK(r.run(sdk_op_conv), "int8 winograd conv failed to run");
+            if (tier) took = r.thread_scratch > 0;  // (the im2col GEMM requests none)
+        }
+        set_int8_tier("");
+        CHECK(took != huge, "int8 winograd: C%d OC%d %dx%d %s the Winograd path", C, OC, H, W,
+              took ? "took" : "did not take");
+        wino += took;
+        CHECK(want == got, "int8 winograd conv C%d OC%d %dx%d p%d,%d,%d,%d act%d extreme%d differs from ref", C, OC, H, W,
+              pads[0], pads[1], pads[2], pads[3], act, extreme);
+        ++cases;
+    }
+    printf("int8 winograd conv neon: %d random geometries bit-exact vs ref (%d by Winograd)\n", cases, wino);
+    g_checked.push_back("neon-s8-wino");
+}
+#endif
+
 // Random pooling geometries: kernels 1x1 to 4x4 (2x2 and 3x3 often), strides 1-2 (3 now
 // and then), pads below the kernel, ceil_mode, dilations (MaxPool), odd and 1-wide planes.
 struct PoolCase {
@@ -1106,6 +1182,105 @@ static void check_mul_s8(const char* name, const char* simd_tier) {
     }
     printf("int8 Mul %-15s: %d random cases bit-exact vs ref\n", name, cases);
     g_checked.push_back(std::string(name) + "-s8-mul");
+}
+#endif
+
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_ADD)
+// Int8 Add (same shapes; NEON: kernels/neon/add_s8.cpp, x86: kernels/x86/add_s8.cpp) on the
+// SIMD tier vs the ref tier's table loop, bit-exact: scales far apart either way, zero points
+// at the ends, Relu/Clip clamps, saturated inputs, lengths off the 8/16-element blocks.
+static void check_add_s8(const char* name) {
+    std::mt19937 rng(61);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
+    int cases = 0;
+    for (int it = 0; it < 200; ++it) {
+        const int C = pick(1, 9), H = pick(1, 9), W = pick(1, 40);
+        const float base = real(0.005, 0.2);
+        std::vector<float> as = {base}, bs = {it % 3 == 0 ? base * real(0.01, 0.2) : base * real(0.5, 5.0)},
+                           ys = {it % 4 == 3 ? real(1e-4, 1e-3) : real(0.005, 0.3)};
+        std::vector<int32_t> az = {it % 7 == 0 ? -128 : pick(-128, 127)}, bz = {it % 7 == 1 ? 127 : pick(-128, 127)},
+                             yz = {pick(-128, 127)};
+        const sdk::QuantParams qa{-1, 1, as.data(), az.data()}, qb{-1, 1, bs.data(), bz.data()},
+            qy{-1, 1, ys.data(), yz.data()};
+        std::vector<int8_t> a((size_t)C * H * W), b(a.size());
+        const int fill = it % 11 == 10 ? 1 : (it % 11 == 9 ? 2 : 0);
+        for (auto& v : a) v = (int8_t)(fill == 1 ? -128 : (fill == 2 ? 127 : pick(-128, 127)));
+        for (auto& v : b) v = (int8_t)(fill == 1 ? 127 : (fill == 2 ? -128 : pick(-128, 127)));
+        const int act = pick(0, 2);
+        const float lo = real(-1.0, 0.0), hi = real(0.1, 3.0);
+        std::vector<int8_t> want((size_t)C * H * W + 16, 0x5a), got(want.size(), 0x5a);
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            r.ins = {make_tensor("a", sdk::DType::I8, {1, C, H, W}, &qa, nullptr),
+                     make_tensor("b", sdk::DType::I8, {1, C, H, W}, &qb, nullptr)};
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, C, H, W}, &qy, nullptr)};
+            r.in_data = {a.data(), b.data()};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("activation", {act});
+            if (act == 2) r.attr_floats("activation_params", {lo, hi});
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_add), "%s: int8 Add failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s: int8 Add C%d %dx%d act%d differs from ref", name, C, H, W, act);
+        ++cases;
+    }
+    printf("int8 Add %-15s: %d random cases bit-exact vs ref\n", name, cases);
+    g_checked.push_back(std::string(name) + "-s8-add");
+}
+#endif
+
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONCAT)
+// Int8 Concat (AArch64: the requantizing inputs by TBL/TBX lookups) on the SIMD tier vs the
+// ref tier: 1-3 inputs, some with the output's quantization (copied), others requantized,
+// along channels and along the last axis, lengths around the 16-byte steps.
+static void check_concat_s8(const char* name) {
+    std::mt19937 rng(71);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int cases = 0;
+    for (int it = 0; it < 60; ++it) {
+        const int n = pick(1, 3), H = pick(1, 6), W = pick(1, 40), axis = it % 4 == 3 ? 3 : 1;
+        std::vector<float> ys = {std::uniform_real_distribution<float>(0.01f, 0.2f)(rng)};
+        std::vector<int32_t> yz = {pick(-128, 127)};
+        std::vector<std::vector<float>> xs(n);
+        std::vector<std::vector<int32_t>> xz(n);
+        std::vector<std::vector<int8_t>> x(n);
+        std::vector<sdk::QuantParams> qx(n);
+        std::vector<int> C(n), Wi(n);
+        int Ct = 0, Wt = 0;
+        for (int i = 0; i < n; ++i) {
+            const bool same = pick(0, 3) == 0;
+            xs[i] = {same ? ys[0] : ys[0] * std::uniform_real_distribution<float>(0.1f, 4.0f)(rng)};
+            xz[i] = {same ? yz[0] : pick(-128, 127)};
+            qx[i] = sdk::QuantParams{-1, 1, xs[i].data(), xz[i].data()};
+            C[i] = axis == 1 ? pick(1, 5) : 2;
+            Wi[i] = axis == 3 ? pick(1, 40) : W;
+            Ct += C[i];
+            Wt += Wi[i];
+            x[i].resize((size_t)C[i] * H * Wi[i]);
+            for (auto& v : x[i]) v = (int8_t)pick(-128, 127);
+        }
+        const int OC = axis == 1 ? Ct : 2, OW = axis == 3 ? Wt : W;
+        std::vector<int8_t> want((size_t)OC * H * OW + 16, 0x5a), got(want.size(), 0x5a);
+        const sdk::QuantParams qy{-1, 1, ys.data(), yz.data()};
+        for (int tier = 0; tier < 2; ++tier) {
+            NodeRun r;
+            for (int i = 0; i < n; ++i) {
+                r.ins.push_back(make_tensor("x", sdk::DType::I8, {1, C[i], H, Wi[i]}, &qx[i], nullptr));
+                r.in_data.push_back(x[i].data());
+            }
+            r.outs = {make_tensor("y", sdk::DType::I8, {1, OC, H, OW}, &qy, nullptr)};
+            r.out_data = {tier ? got.data() : want.data()};
+            r.attr_ints("axis", {axis});
+            set_int8_tier(tier ? "" : "ref");
+            CHECK(r.run(sdk_op_concat), "%s: int8 Concat failed to run", name);
+        }
+        set_int8_tier("");
+        CHECK(want == got, "%s: int8 Concat of %d inputs axis %d differs from ref", name, n, axis);
+        ++cases;
+    }
+    printf("int8 Concat %-12s: %d random cases bit-exact vs ref\n", name, cases);
 }
 #endif
 
@@ -1635,6 +1810,9 @@ int main(int argc, char** argv) {
     const char* tier = sdk::s8::gemm_kernel_name(sdk::s8::gemm_kernel());
 #if defined(TEST_HAVE_CONV)
     check_conv_s8_dense(tier);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    check_conv_s8_wino();
+#endif
 #if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
     // on a VNNI CPU the best tier runs the VNNI depthwise rows; the plain AVX2 ones too
     if (sdk::s8::pl_kind() == sdk::s8::kPlVnni) {
@@ -1652,6 +1830,12 @@ int main(int argc, char** argv) {
 #endif
 #if defined(TEST_HAVE_MUL)
     check_mul_s8(tier, "");
+#endif
+#if defined(TEST_HAVE_ADD)
+    check_add_s8(tier);
+#endif
+#if defined(TEST_HAVE_CONCAT)
+    check_concat_s8(tier);
 #endif
 #if defined(TEST_HAVE_SWISH)
     check_lut_s8(tier);

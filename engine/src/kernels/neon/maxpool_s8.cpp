@@ -30,8 +30,8 @@ void block16(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_
     vst1q_s8(o, m);
 }
 
-// 8 outputs from column ow on.
-void block8(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_t* o) {
+// 8 outputs from column ow on (called twice: not inlined, code size).
+__attribute__((noinline)) void block8(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_t* o) {
     int8x8_t m = vdup_n_s8(-128);
     for (int t = 0; t < nr; ++t) {
         const int8_t* s = rows[t] + ow * g.sw - g.pl;
@@ -62,6 +62,10 @@ void maxpool_plane_s8_neon(const PoolGeom& g, const int8_t* x, int8_t* y) {
         for (; ow < lo && ow < g.OW; ++ow) scalar(ow);
         for (; ow + 16 <= end; ow += 16) block16(g, rows, nr, ow, o + ow);
         for (; ow + 8 <= end; ow += 8) block8(g, rows, nr, ow, o + ow);
+        if (ow < end && end - lo >= 8) {  // the last 1-7 interior columns: a block ending at end
+            block8(g, rows, nr, end - 8, o + end - 8);  // (recomputes a few: max is idempotent)
+            ow = end;
+        }
         for (; ow < g.OW; ++ow) scalar(ow);
     }
 }

@@ -9,6 +9,10 @@
 #include "kernels/gemm_s8.h"
 #include "kernels/x86/add_s8.h"
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include "kernels/gemm_s8.h"
+#include "kernels/neon/add_s8.h"
+#endif
 
 namespace sdk {
 namespace {
@@ -24,6 +28,10 @@ struct AddS8Data {
     bool avx2;  // with the AVX2 int8 GEMM (SDK_INT8_GEMM=ref forces the portable loop)
     s8::AddParams p;
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    bool neon;  // with the NEON int8 tier (SDK_INT8_GEMM=ref forces the portable loop)
+    s8::AddNeon pn;
+#endif
 };
 
 struct Job {
@@ -37,6 +45,9 @@ void add_range(void* arg, int64_t begin, int64_t end) {
     const AddS8Data& d = *j.d;
 #if SDK_FEATURE_X86
     if (d.avx2) begin += s8::add_s8_avx2(d.p, j.a + begin, j.b + begin, j.y + begin, end - begin);
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (d.neon) begin += s8::add_s8_neon(d.pn, j.a + begin, j.b + begin, j.y + begin, end - begin);
 #endif
     const int32_t *ta = d.ta + 128, *tb = d.ta + 256 + 128;
     for (int64_t i = begin; i < end; ++i) {
@@ -78,6 +89,11 @@ sdk_status add_s8_prepare(PrepareContext& ctx) {
     d->p = s8::AddParams{d->a_zp,     d->b_zp,     d->out_zp,   d->act_min,  d->act_max,  kLeftShift,
                          d->ma.mult,  d->ma.shift, d->mb.mult,  d->mb.shift, d->mo.mult,  d->mo.shift,
                          s8::add_s8_zmm()};
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    d->neon = s8::gemm_kernel() != s8::gemm_ref;
+    d->pn = s8::AddNeon{d->a_zp,    d->b_zp,    d->out_zp,  d->act_min,  d->act_max,  kLeftShift,
+                        d->ma.mult, d->ma.shift, d->mb.mult, d->mb.shift, d->mo.mult, d->mo.shift};
 #endif
     return SDK_OK;
 }

@@ -50,6 +50,8 @@ struct ConvS8Data {
     s8::NeonDw3x3 dw3n;  // NEON 3x3 and 5x5 depthwise planes (kernels/neon/conv_s8.h)
     bool neon_cols;      // the NEON im2col (with the SIMD GEMM; the ref tier keeps the scalar one)
     int64_t pad_bytes;   // its padded copy of a tile's input rows, after the columns in a slot (0: none)
+    bool wino;           // 3x3 stride 1 by integer Winograd F(2x2, 3x3) (kernels/neon/conv_s8_wino.cpp)
+    s8::NeonWino wn;
 #endif
 };
 
@@ -528,6 +530,44 @@ void depthwise3x3_range_neon(void* arg, int64_t begin, int64_t end) {
 }
 #endif
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+struct WinoJob {
+    const ConvS8Data* d;
+    const int8_t* x;
+    int8_t* y;
+    int8_t* P;  // the padded input
+    const RunContext* ctx;
+};
+
+void wino_group_range(void* arg, int64_t begin, int64_t end) {
+    const WinoJob& j = *static_cast<const WinoJob*>(arg);
+    s8::wino_s8_groups(j.d->wn, j.P, begin, end, j.ctx->thread_scratch(), j.y);
+}
+
+// The integer Winograd path for a 3x3 stride-1 Conv with the plain NEON GEMM: channels
+// enough that the transforms pay (16 output, 8 input), every output channel's weights exact
+// (wino_s8_fits).
+bool wino_prepare(PrepareContext& ctx, ConvS8Data* d, const int8_t* w, const int32_t* b) {
+    const ConvGeom& g = d->g;
+    if (d->kernel != s8::gemm_neon || g.KH != 3 || g.KW != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 ||
+        g.group != 1 || g.C < 8 || g.OC < 16 || !s8::wino_s8_fits(w, g.OC, g.C))
+        return false;
+    s8::NeonWino& p = d->wn;
+    p = s8::NeonWino{g.C, g.OC, g.H, g.W, g.OH, g.OW, g.pt, g.pl, d->x_zp, d->out_zp, d->act_min, d->act_max,
+                     nullptr, d->bias, d->mult, d->shift, 0, 0, 0, 0, 0, 0, 0};
+    s8::wino_s8_geometry(p);
+    int16_t* U = static_cast<int16_t*>(ctx.alloc(s8::wino_s8_weight_bytes(p)));
+    if (!U) return false;
+    s8::wino_s8_weights(p, w, U);
+    p.U = U;
+    for (int oc = 0; oc < g.OC; ++oc)  // the folded bias, as gemm_pack computes it
+        d->bias[oc] = (b ? b[oc] : 0) - d->x_zp * s8::sum_s8(w + (int64_t)oc * d->kg, d->kg);
+    ctx.request_scratch(s8::wino_s8_plane_bytes(p));
+    ctx.request_thread_scratch(s8::wino_s8_thread_bytes(p));
+    return true;
+}
+#endif
+
 #if SDK_FEATURE_X86
 // The same loop compiled for AVX2 (pmovsx widening, pmulld, 3-operand forms instead of
 // SSE2 unpack sequences): integer arithmetic, so bit-exact with depthwise_range by
@@ -657,6 +697,14 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     }
     d->kernel = s8::kernel_for_weights(s8::gemm_kernel(), minus_128);
     const int32_t pixels = g.OH * g.OW;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    d->wino = wino_prepare(ctx, d, wdata, bdata);
+    if (d->wino) {
+        d->kp = s8::round_up_k(d->kg);
+        d->tile = pixels;  // (run()'s work estimates)
+        return SDK_OK;
+    }
+#endif
 #if SDK_FEATURE_X86
     d->pl = d->kernel == s8::gemm_avx2 ? s8::pl_kind() : s8::kPlNone;
     d->pointwise = g.KH == 1 && g.KW == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 &&
@@ -731,6 +779,16 @@ sdk_status conv_s8_run(const RunContext& ctx) {
         parallel_for(ctx.pool, planes, work > 4096 ? 1 : 4096 / work + 1, d.dw_range, &j);
         return SDK_OK;
     }
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (d.wino) {
+        WinoJob wj{&d, j.x, j.y, static_cast<int8_t*>(ctx.scratch), &ctx};
+        for (int n = 0; n < g.N; ++n, wj.x += (int64_t)g.C * g.H * g.W, wj.y += (int64_t)g.OC * j.pixels) {
+            s8::wino_s8_pad(d.wn, wj.x, wj.P);  // (one pass over the input: not worth a hand-off)
+            parallel_for(ctx.pool, s8::wino_s8_group_count(d.wn), 1, wino_group_range, &wj);
+        }
+        return SDK_OK;
+    }
+#endif
     j.scratch = static_cast<int8_t*>(ctx.scratch);
     j.slot_bytes = (int64_t)d.tile * d.kp;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)

@@ -1,0 +1,259 @@
+// NEON int8 3x3 stride-1 convolution by Winograd F(2x2, 3x3) in exact integer arithmetic
+// (ARMv7 and AArch64; see kernels/neon/conv_s8.h, NeonWino). Chosen by kernels/ref/conv_s8.cpp
+// with the plain NEON GEMM (the SDOT tier's direct GEMM does 16 products an instruction
+// and stays faster): the direct int8 GEMM costs 9 products per output and input channel
+// (SMULL + SMLAL2 + SADALP: 16 products in 3 instructions); Winograd 4 (int16 x int16 by
+// element, SMLAL/SMLAL2: 4 products an instruction), about 1.8x less work on ResNet's and
+// SqueezeNet's 3x3s.
+//
+// Exactness. With G' = 2G the weight transform U = G' g G'^T is an integer (|U| <= 9 * 128),
+// so is V = B^T d B of the raw int8 input (|V| <= 4 * 128), and A^T (sum_c U . V) A =
+// 4 * sum_taps w * x exactly (the int32 sums may wrap: integer addition and multiplication
+// are exact modulo 2^32). The true result fits int32 when 4 * 128 * sum |w| < 2^31 (checked
+// per output channel at prepare, wino_s8_fits), so the wrapped value is it, and an arithmetic
+// shift by 2 is exact: bias + sum_taps w * x, the ref GEMM's accumulator (the zero point is
+// folded into bias, padding holds the zero point), then the same requantization.
+#include "kernels/neon/conv_s8.h"
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#include <arm_neon.h>
+#include <string.h>
+
+#include "kernels/acc_s8.h"
+#include "kernels/neon_s8.h"
+#include "kernels/unroll.h"
+
+// GCC at -Os spills the 16 accumulators of the AArch64 tile: the GEMM loop is optimized
+// for speed whatever the build type (as kernels/neon/common_f32.cpp's SDK_NEON_HOT).
+#if defined(__GNUC__) && !defined(__clang__)
+#define SDK_WINO_HOT __attribute__((optimize("O2", "no-schedule-insns")))
+#else
+#define SDK_WINO_HOT
+#endif
+
+namespace sdk {
+namespace s8 {
+namespace {
+
+constexpr int kOB = kWinoOB;  // output channels per GEMM tile
+constexpr int kLanes = 8;     // tiles per group: two blocks of 4 of one tile row each
+
+// The 16 products of one group and one block of kOB output channels: M[xi][o][8 lanes] =
+// sum_c U[xi][c][o] * V[xi][c][lane], over Cp (a multiple of 4) channels.
+SDK_WINO_HOT void gemm16(const int16_t* U, const int16_t* V, int32_t Cp, int32_t* M) {
+    for (int xi = 0; xi < 16; ++xi) {
+        const int16_t* u = U + (int64_t)xi * Cp * kOB;
+        const int16_t* v = V + (int64_t)xi * Cp * kLanes;
+        int32_t* m = M + xi * kOB * kLanes;
+#if defined(__aarch64__)
+        int32x4_t a0l = vdupq_n_s32(0), a0h = a0l, a1l = a0l, a1h = a0l, a2l = a0l, a2h = a0l, a3l = a0l, a3h = a0l,
+                  a4l = a0l, a4h = a0l, a5l = a0l, a5h = a0l, a6l = a0l, a6h = a0l, a7l = a0l, a7h = a0l;
+        for (int32_t c = 0; c < Cp; c += 2) {
+            SDK_UNROLL for (int cc = 0; cc < 2; ++cc) {
+                const int16x8_t uw = vld1q_s16(u + (c + cc) * kOB), vx = vld1q_s16(v + (c + cc) * kLanes);
+                const int16x4_t vl = vget_low_s16(vx);
+#define SDK_WINO_O(o)                                   \
+    a##o##l = vmlal_laneq_s16(a##o##l, vl, uw, o);      \
+    a##o##h = vmlal_high_laneq_s16(a##o##h, vx, uw, o);
+                SDK_WINO_O(0) SDK_WINO_O(1) SDK_WINO_O(2) SDK_WINO_O(3)
+                SDK_WINO_O(4) SDK_WINO_O(5) SDK_WINO_O(6) SDK_WINO_O(7)
+#undef SDK_WINO_O
+            }
+        }
+#define SDK_WINO_ST(o)                         \
+    vst1q_s32(m + (o) * kLanes, a##o##l);      \
+    vst1q_s32(m + (o) * kLanes + 4, a##o##h);
+        SDK_WINO_ST(0) SDK_WINO_ST(1) SDK_WINO_ST(2) SDK_WINO_ST(3)
+        SDK_WINO_ST(4) SDK_WINO_ST(5) SDK_WINO_ST(6) SDK_WINO_ST(7)
+#undef SDK_WINO_ST
+#else
+        // ARMv7, assembly: GCC addressed the unrolled loads with an ADD each (VLD1 has no
+        // offset form), 48 instructions per 32 VMLAL; here 38 per 4 channels. Per 2 channels: U's 2 x 4
+        // output channels in d0-d1, V's 2 x 8 lanes in d2-d5, accumulators q8-q15 (output
+        // channel o: lanes 0-3 in q(8 + 2o), 4-7 in q(9 + 2o)), stored in that order.
+        int32_t n = Cp / 4;
+        int32_t* mm = m;
+        __asm__ volatile(
+            "vmov.i32 q8, #0\n vmov.i32 q9, #0\n vmov.i32 q10, #0\n vmov.i32 q11, #0\n"
+            "vmov.i32 q12, #0\n vmov.i32 q13, #0\n vmov.i32 q14, #0\n vmov.i32 q15, #0\n"
+            "1:\n"
+#define SDK_WINO_STEP                                                                     \
+            "vld1.16 {d0-d1}, [%[u]]!\n"                                                   \
+            "vld1.16 {d2-d5}, [%[v]]!\n"                                                   \
+            "vmlal.s16 q8, d2, d0[0]\n vmlal.s16 q9, d3, d0[0]\n"                          \
+            "vmlal.s16 q10, d2, d0[1]\n vmlal.s16 q11, d3, d0[1]\n"                        \
+            "vmlal.s16 q12, d2, d0[2]\n vmlal.s16 q13, d3, d0[2]\n"                        \
+            "vmlal.s16 q14, d2, d0[3]\n vmlal.s16 q15, d3, d0[3]\n"                        \
+            "vmlal.s16 q8, d4, d1[0]\n vmlal.s16 q9, d5, d1[0]\n"                          \
+            "vmlal.s16 q10, d4, d1[1]\n vmlal.s16 q11, d5, d1[1]\n"                        \
+            "vmlal.s16 q12, d4, d1[2]\n vmlal.s16 q13, d5, d1[2]\n"                        \
+            "vmlal.s16 q14, d4, d1[3]\n vmlal.s16 q15, d5, d1[3]\n"
+            SDK_WINO_STEP SDK_WINO_STEP
+#undef SDK_WINO_STEP
+            "subs %[n], %[n], #1\n"
+            "bgt 1b\n"
+            "vst1.32 {d16-d19}, [%[m]]!\n vst1.32 {d20-d23}, [%[m]]!\n"
+            "vst1.32 {d24-d27}, [%[m]]!\n vst1.32 {d28-d31}, [%[m]]!\n"
+            : [u] "+r"(u), [v] "+r"(v), [n] "+r"(n), [m] "+r"(mm)
+            :
+            : "memory", "cc", "d0", "d1", "d2", "d3", "d4", "d5", "d16", "d17", "d18", "d19", "d20", "d21", "d22",
+              "d23", "d24", "d25", "d26", "d27", "d28", "d29", "d30", "d31");
+#endif
+    }
+}
+
+// V lanes [4h, 4h + 4) of every channel: the 4 tiles (ty, tx0..tx0+3) of the padded input.
+// Per input row one VLD2 of 16 bytes: the even columns are taps 0 and (one lane on) 2 of
+// the 4 tiles, the odd ones taps 1 and 3.
+void input_block(const NeonWino& p, const int8_t* P, int32_t ty, int32_t tx0, int h, int16_t* V) {
+    const int64_t plane = (int64_t)p.PH * p.PW;
+    const int64_t xs = (int64_t)p.Cp * kLanes;  // V's stride from one xi to the next
+    for (int32_t c = 0; c < p.C; ++c) {
+        const int8_t* s = P + c * plane + (int64_t)(2 * ty) * p.PW + 2 * tx0;
+        int16x4_t R[4][4];
+        SDK_UNROLL for (int r = 0; r < 4; ++r) {
+            const int8x8x2_t e = vld2_s8(s + r * p.PW);
+            const int8x8_t d0 = e.val[0], d1 = e.val[1], d2 = vext_s8(d0, d0, 1), d3 = vext_s8(d1, d1, 1);
+            R[r][0] = vget_low_s16(vsubl_s8(d0, d2));
+            R[r][1] = vget_low_s16(vaddl_s8(d1, d2));
+            R[r][2] = vget_low_s16(vsubl_s8(d2, d1));
+            R[r][3] = vget_low_s16(vsubl_s8(d1, d3));
+        }
+        int16_t* v = V + (int64_t)c * kLanes + 4 * h;
+        SDK_UNROLL for (int j = 0; j < 4; ++j) {
+            vst1_s16(v + (0 * 4 + j) * xs, vsub_s16(R[0][j], R[2][j]));
+            vst1_s16(v + (1 * 4 + j) * xs, vadd_s16(R[1][j], R[2][j]));
+            vst1_s16(v + (2 * 4 + j) * xs, vsub_s16(R[2][j], R[1][j]));
+            vst1_s16(v + (3 * 4 + j) * xs, vsub_s16(R[1][j], R[3][j]));
+        }
+    }
+}
+
+// Outputs of channel oc for lanes [4h, 4h + 4) (the block at tile row ty, tiles tx0..):
+// A^T M A, / 4 (exact), + bias, requantized, two output rows of up to 8 bytes.
+void output_block(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc, int32_t ty, int32_t tx0, int8_t* y) {
+    int32x4_t P0[4], P1[4];  // A^T applied along the columns of M's rows
+    SDK_UNROLL for (int i = 0; i < 4; ++i) {
+        const int32_t* mi = M + (i * 4 * kOB + o) * kLanes + 4 * h;  // xi = 4i + j: stride kOB * kLanes
+        const int32x4_t m0 = vld1q_s32(mi), m1 = vld1q_s32(mi + kOB * kLanes), m2 = vld1q_s32(mi + 2 * kOB * kLanes),
+                        m3 = vld1q_s32(mi + 3 * kOB * kLanes);
+        P0[i] = vaddq_s32(vaddq_s32(m0, m1), m2);
+        P1[i] = vsubq_s32(vsubq_s32(m1, m2), m3);
+    }
+    const int32x4_t b = vdupq_n_s32(p.bias[oc]);
+    const int32_t mu = p.mult[oc], sh = p.shift[oc];
+    int32x4_t q[4];  // y00, y01, y10, y11 of the 4 tiles
+    q[0] = vaddq_s32(vaddq_s32(P0[0], P0[1]), P0[2]);
+    q[1] = vaddq_s32(vaddq_s32(P1[0], P1[1]), P1[2]);
+    q[2] = vsubq_s32(vsubq_s32(P0[1], P0[2]), P0[3]);
+    q[3] = vsubq_s32(vsubq_s32(P1[1], P1[2]), P1[3]);
+    for (int k = 0; k < 4; ++k)  // (not unrolled: code size)
+        q[k] = neon_requant4(vsraq_n_s32(b, q[k], 2), mu, sh, p.out_zp, p.act_min, p.act_max);
+    const int32_t row = 2 * ty, col = 2 * tx0;
+    const int32_t n = p.OW - col < 8 ? p.OW - col : 8;
+    int8_t* yo = y + (int64_t)oc * p.OH * p.OW + (int64_t)row * p.OW + col;
+    for (int a = 0; a < 2 && row + a < p.OH; ++a, yo += p.OW) {
+        const int16x4x2_t z = vzip_s16(vmovn_s32(q[2 * a]), vmovn_s32(q[2 * a + 1]));  // columns in order
+        const int8x8_t r = vmovn_s16(vcombine_s16(z.val[0], z.val[1]));            // already in [lo, hi]
+        if (n == 8) {
+            vst1_s8(yo, r);
+        } else {
+            int8_t t[8];
+            vst1_s8(t, r);
+            memcpy(yo, t, (size_t)n);
+        }
+    }
+}
+
+}  // namespace
+
+void wino_s8_geometry(NeonWino& p) {
+    p.Cp = (p.C + 3) & ~3;
+    p.OCp = (p.OC + kOB - 1) / kOB * kOB;
+    p.TH = (p.OH + 1) / 2;
+    p.TW = (p.OW + 1) / 2;
+    p.nbx = (p.TW + 3) / 4;
+    p.PH = 2 * p.TH + 2;
+    p.PW = 8 * p.nbx + 8;  // a block's VLD2 reads 16 bytes from its first column
+}
+
+bool wino_s8_fits(const int8_t* w, int32_t OC, int32_t C) {
+    uint32_t all = 0;
+    for (int32_t oc = 0; oc < OC; ++oc)
+        if (abs_sum_s8(w + (int64_t)oc * 9 * C, 9 * C, &all) >= (1u << 22)) return false;  // 4 * 128 * sum |w| < 2^31
+    return true;
+}
+
+// kOB output channels at a time in the lanes of a vector (the layout of U), one input
+// channel after the other: the 9 taps x kOB channels gathered into an array, the transform
+// on vectors, 16 stores (loops not unrolled: code size; once per load).
+void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U) {
+    typedef int16_t vh __attribute__((vector_size(kOB * sizeof(int16_t))));
+    for (int32_t ob = 0; ob < p.OCp; ob += kOB) {
+        int16_t* ub = U + (int64_t)ob * 16 * p.Cp;
+        for (int32_t c = 0; c < p.Cp; ++c) {
+            vh g[9] = {};  // channels past C (and output channels past OC) stay zero
+            if (c < p.C)
+                for (int o = 0; o < kOB && ob + o < p.OC; ++o)
+                    for (int t = 0; t < 9; ++t) g[t][o] = w[((int64_t)(ob + o) * p.C + c) * 9 + t];
+            vh t[12];  // G' g: t[3i + k]
+            for (int k = 0; k < 3; ++k) {
+                t[k] = g[k] + g[k];
+                t[3 + k] = g[k] + g[3 + k] + g[6 + k];
+                t[6 + k] = g[k] - g[3 + k] + g[6 + k];
+                t[9 + k] = g[6 + k] + g[6 + k];
+            }
+            for (int i = 0; i < 4; ++i) {  // (G' g) G'^T
+                const vh* r = t + 3 * i;
+                const vh u[4] = {r[0] + r[0], r[0] + r[1] + r[2], r[0] - r[1] + r[2], r[2] + r[2]};
+                for (int j = 0; j < 4; ++j) memcpy(ub + ((int64_t)(4 * i + j) * p.Cp + c) * kOB, &u[j], sizeof(vh));
+            }
+        }
+    }
+}
+
+void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P) {
+    const int32_t lead = p.pl < p.PW ? p.pl : p.PW;
+    const int32_t n = p.W < p.PW - lead ? p.W : p.PW - lead;
+    for (int32_t c = 0; c < p.C; ++c) {
+        for (int32_t i = 0; i < p.PH; ++i) {
+            int8_t* d = P + ((int64_t)c * p.PH + i) * p.PW;
+            const int32_t ih = i - p.pt;
+            if (ih < 0 || ih >= p.H || n <= 0) {
+                memset(d, p.x_zp, (size_t)p.PW);
+                continue;
+            }
+            memset(d, p.x_zp, (size_t)lead);
+            memcpy(d + lead, x + ((int64_t)c * p.H + ih) * p.W, (size_t)n);
+            memset(d + lead + n, p.x_zp, (size_t)(p.PW - lead - n));
+        }
+    }
+}
+
+void wino_s8_groups(const NeonWino& p, const int8_t* P, int64_t g0, int64_t g1, void* scratch, int8_t* y) {
+    int16_t* V = static_cast<int16_t*>(scratch);
+    int32_t* M = reinterpret_cast<int32_t*>(V + (int64_t)16 * p.Cp * kLanes);
+    const int64_t blocks = (int64_t)p.TH * p.nbx;
+    for (int32_t c = p.C; c < p.Cp; ++c)  // channels past C meet zero weights: any finite V
+        for (int xi = 0; xi < 16; ++xi) memset(V + ((int64_t)xi * p.Cp + c) * kLanes, 0, kLanes * sizeof(int16_t));
+    for (int64_t g = g0; g < g1; ++g) {
+        int32_t ty[2], tx0[2];
+        const int nb = 2 * g + 1 < blocks ? 2 : 1;  // a last group of one block repeats it (not stored)
+        for (int h = 0; h < 2; ++h) {
+            const int64_t b = 2 * g + (h < nb ? h : 0);
+            ty[h] = (int32_t)(b / p.nbx);
+            tx0[h] = (int32_t)(b % p.nbx) * 4;
+            input_block(p, P, ty[h], tx0[h], h, V);
+        }
+        for (int32_t ob = 0; ob < p.OCp; ob += kOB) {
+            gemm16(p.U + (int64_t)ob * 16 * p.Cp, V, p.Cp, M);
+            const int on = p.OC - ob < kOB ? p.OC - ob : kOB;
+            for (int o = 0; o < on; ++o)
+                for (int h = 0; h < nb; ++h) output_block(p, M, o, h, ob + o, ty[h], tx0[h], y);
+        }
+    }
+}
+
+}  // namespace s8
+}  // namespace sdk
+#endif
