@@ -331,6 +331,22 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, 
 #endif
 }
 
+// Partial groups of an output transform (tiles of two tile rows, or cut by the plane's edge),
+// tiles of T x T outputs: per lane l (tile q + l), its first output in the plane (dl) and how
+// many of its columns (wl) and rows (hl) lie in the plane; 0 for lanes past ntile.
+template <int T>
+__attribute__((always_inline)) inline void wino_out_lanes(float* yo, int q, int ntile, int TW, int ty0, int OW,
+                                                          int OH, float* dl[4], int wl[4], int hl[4]) {
+    SDK_UNROLL for (int l = 0; l < 4; ++l) {
+        const int ql = q + l, yy = T * (ty0 + ql / TW), xx = T * (ql % TW);
+        dl[l] = yo + (int64_t)yy * OW + xx;
+        if (ql < ntile) {
+            wl[l] = OW - xx < T ? OW - xx : T;
+            hl[l] = OH - yy < T ? OH - yy : T;
+        }
+    }
+}
+
 // The output transforms of one output channel's tiles from M (src: its row, the xi-th matrix at
 // src + xi * mstride), 4 tiles (lanes) at a time, bias, Relu if AK (a template, so the unrolled
 // code has no per-vector branches), into the plane yo.
@@ -348,20 +364,10 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, fl
         }
         const int ty = q / TW, tx = q % TW, oy = 4 * (ty0 + ty), ox = 4 * tx;
         const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 16 <= OW && oy + 4 <= OH;
-        // partial groups (tiles of two tile rows, or cut by the plane's edge): per lane, its row
-        // of 4 outputs (VST4 to a buffer makes them contiguous), its rows and columns in the plane
+        // partial groups: VST4 to a buffer makes each lane's row of 4 outputs contiguous
         float* dl[4] = {yo, yo, yo, yo};
         int wl[4] = {0, 0, 0, 0}, hl[4] = {0, 0, 0, 0};
-        if (!whole) {
-            SDK_UNROLL for (int l = 0; l < 4; ++l) {
-                const int ql = q + l, yy = 4 * (ty0 + ql / TW), xx = 4 * (ql % TW);
-                dl[l] = yo + (int64_t)yy * OW + xx;
-                if (ql < ntile) {
-                    wl[l] = OW - xx < 4 ? OW - xx : 4;
-                    hl[l] = OH - yy < 4 ? OH - yy : 4;
-                }
-            }
-        }
+        if (!whole) wino_out_lanes<4>(yo, q, ntile, TW, ty0, OW, OH, dl, wl, hl);
         SDK_UNROLL for (int r = 0; r < 4; ++r) {
             float32x4x4_t y;
             out_1d_n(T + r * 6, 1, y.val, 1);
@@ -488,16 +494,7 @@ SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, f
         const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 8 <= OW && oy + 2 <= OH;
         float* dl[4] = {yo, yo, yo, yo};
         int wl[4] = {0, 0, 0, 0}, hl[4] = {0, 0, 0, 0};
-        if (!whole) {
-            SDK_UNROLL for (int l = 0; l < 4; ++l) {
-                const int ql = q + l, yy = 2 * (ty0 + ql / TW), xx = 2 * (ql % TW);
-                dl[l] = yo + (int64_t)yy * OW + xx;
-                if (ql < ntile) {
-                    wl[l] = OW - xx < 2 ? OW - xx : 2;
-                    hl[l] = OH - yy < 2 ? OH - yy : 2;
-                }
-            }
-        }
+        if (!whole) wino_out_lanes<2>(yo, q, ntile, TW, ty0, OW, OH, dl, wl, hl);
         SDK_UNROLL for (int r = 0; r < 2; ++r) {
             const wv* t = T + r * 4;
             float32x4x2_t y;
