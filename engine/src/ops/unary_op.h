@@ -15,7 +15,7 @@
 #include "core/op.h"
 #include "ops/op_util.h"
 #if SDK_FEATURE_INT8 && SDK_FEATURE_NEON && defined(__aarch64__)
-#include <arm_neon.h>
+#include "kernels/neon/lut_s8.h"
 #endif
 
 namespace sdk {
@@ -59,27 +59,13 @@ struct Data {
 constexpr int64_t kGrain = 8192;  // elements per chunk: tensors below 2 chunks stay on one thread
 
 #if SDK_FEATURE_INT8
-// AArch64: 16 lookups per step with TBL/TBX over the table in 16 registers (4 x 64 bytes).
+// AArch64: 16 lookups per step (kernels/neon/lut_s8.h).
 inline void lut_s8(const void* x, void* y, int64_t n, const Params& p) {
     const uint8_t* a = static_cast<const uint8_t*>(x);
     int8_t* b = static_cast<int8_t*>(y);
     int64_t i = 0;
 #if SDK_FEATURE_NEON && defined(__aarch64__)
-    const uint8_t* t = reinterpret_cast<const uint8_t*>(p.table);
-    const uint8x16x4_t t0 = vld1q_u8_x4(t), t1 = vld1q_u8_x4(t + 64), t2 = vld1q_u8_x4(t + 128),
-                       t3 = vld1q_u8_x4(t + 192);
-    const uint8x16_t flip = vdupq_n_u8(0x80), k64 = vdupq_n_u8(64);
-    for (; i + 16 <= n; i += 16) {
-        uint8x16_t idx = veorq_u8(vld1q_u8(a + i), flip);
-        uint8x16_t r = vqtbl4q_u8(t0, idx);  // indices >= 64 give 0, then TBX fills them
-        idx = vsubq_u8(idx, k64);
-        r = vqtbx4q_u8(r, t1, idx);
-        idx = vsubq_u8(idx, k64);
-        r = vqtbx4q_u8(r, t2, idx);
-        idx = vsubq_u8(idx, k64);
-        r = vqtbx4q_u8(r, t3, idx);
-        vst1q_s8(b + i, vreinterpretq_s8_u8(r));
-    }
+    i = s8::lut256_neon(p.table, static_cast<const int8_t*>(x), b, n);
 #endif
     for (; i < n; ++i) b[i] = p.table[a[i] ^ 0x80u];  // int8 v -> index v + 128
 }

@@ -6,9 +6,8 @@
 #include "kernels/ops_s8.h"
 #include "kernels/requant_s8.h"
 #if SDK_FEATURE_NEON && defined(__aarch64__)
-#include <arm_neon.h>
-
 #include "kernels/gemm_s8.h"
+#include "kernels/neon/lut_s8.h"
 #endif
 
 namespace sdk {
@@ -30,23 +29,7 @@ struct ConcatS8Data {
 void lookup(const ConcatS8Data& d, const int8_t* lut, const int8_t* x, int8_t* y, int64_t n) {
     int64_t e = 0;
 #if SDK_FEATURE_NEON && defined(__aarch64__)
-    if (d.neon) {  // TBL/TBX over the table in 16 registers (as ops/unary_op.h's lut_s8)
-        const uint8_t* t = reinterpret_cast<const uint8_t*>(lut);
-        const uint8x16x4_t t0 = vld1q_u8_x4(t), t1 = vld1q_u8_x4(t + 64), t2 = vld1q_u8_x4(t + 128),
-                           t3 = vld1q_u8_x4(t + 192);
-        const uint8x16_t flip = vdupq_n_u8(0x80), k64 = vdupq_n_u8(64);
-        for (; e + 16 <= n; e += 16) {
-            uint8x16_t idx = veorq_u8(vld1q_u8(reinterpret_cast<const uint8_t*>(x + e)), flip);
-            uint8x16_t r = vqtbl4q_u8(t0, idx);  // indices >= 64 give 0, then TBX fills them
-            idx = vsubq_u8(idx, k64);
-            r = vqtbx4q_u8(r, t1, idx);
-            idx = vsubq_u8(idx, k64);
-            r = vqtbx4q_u8(r, t2, idx);
-            idx = vsubq_u8(idx, k64);
-            r = vqtbx4q_u8(r, t3, idx);
-            vst1q_s8(y + e, vreinterpretq_s8_u8(r));
-        }
-    }
+    if (d.neon) e = s8::lut256_neon(lut, x, y, n);
 #else
     (void)d;
 #endif
