@@ -396,7 +396,7 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         memset(&g, 0, sizeof g);
         // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK, 5 3x3 stride 2 (a stem with
         // 1-4 input channels, or depthwise), 6 depthwise 3x3 pad 1 (MobileNet's; stride 1:
-        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide): the direct kernels,
+        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide) or 5x5 pad 2: the direct kernels,
         // edges and tails included
         const int kind = it % 7;
         g.N = pick(1, 2);
@@ -443,6 +443,17 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.pt = g.pl = g.pb = g.pr = 1;
             g.H = pick(1, 30);
             g.W = pick(0, 2) ? pick(1, 20) : pick(1, 60);
+            // a third of them 5x5 pad 2 stride 1 (MNASNet's / EfficientNet's: the AVX-512 flat-plane
+            // kernel's 5x5 form), planes 1x1 to 40x60 (own generator: the other cases keep their draws)
+            std::mt19937 rng5(3000 + it);
+            auto pick5 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng5); };
+            if (pick5(0, 2) == 0) {
+                g.KH = g.KW = 5;
+                g.sh = g.sw = 1;
+                g.pt = g.pl = g.pb = g.pr = 2;
+                g.H = pick5(1, 40);
+                g.W = pick5(0, 2) ? pick5(1, 20) : pick5(1, 60);
+            }
         }
         if (kind == 4 && it % 14 == 4 && g.KH * g.KW > 1) {  // a long K: the K-chunked im2col path
             C = pick(30, 72);

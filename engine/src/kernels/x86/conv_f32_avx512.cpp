@@ -1,4 +1,4 @@
-// AVX-512 fp32 depthwise 3x3 convolution (x86_64, chosen at run time on CPUs with
+// AVX-512 fp32 depthwise 3x3 (and 5x5 stride 1) convolution (x86_64, chosen at run time on CPUs with
 // AVX512F; SDK_F32_GEMM=avx2 keeps the AVX2 kernels of conv_f32.cpp, =ref turns both off).
 //
 // Stride 1, pads 1 (MobileNet's): the output plane is treated as ONE flat array, 16
@@ -132,6 +132,105 @@ SDK_X86_HOT512 void flat_plane(const float* xin, const uint32_t* cm, int64_t nve
             flat_block<U, false>(xin, cm, v, n, P, W, w, vb, out, kind, lo, hi);
         else
             flat_block<U, true>(xin, cm, v, n, P, W, w, vb, out, kind, lo, hi);
+    }
+}
+
+// ---- 5x5, stride 1, pads 2 (MNASNet's, EfficientNet's, MobileNetV3's): the flat plane as
+// above with 5 taps per row. Per tap row, U + 1 loads X(q) of the 16 elements from
+// o + (kh - 2) * W - 2 on; taps kw = 1..4 are X(q) shifted by kw lanes with X(q + 1) behind
+// (valignd). Columns -2, -1, W, W + 1: four column masks per vector (flat5_colmasks), on the
+// multiply-adds. The kernel row's 5 weights are broadcast once per block of U vectors.
+inline bool flat5_fits(const ConvGeom& g) {
+    return g.C == g.group && g.KH == 5 && g.KW == 5 && g.dh == 1 && g.dw == 1 && g.sh == 1 && g.sw == 1 &&
+           g.pt == 2 && g.pl == 2 && g.pb == 2 && g.pr == 2;
+}
+
+// Per vector: lanes whose kw tap is inside the row (column + kw - 2 in [0, W)) and inside
+// the plane, 16 bits per kw in {0, 1, 3, 4} (kw = 2 is always inside the row).
+void flat5_colmasks(const ConvGeom& g, uint64_t* cm) {
+    const int64_t nvec = flat_vectors(g), P = (int64_t)g.OH * g.OW;
+    const int W = g.W;
+    int col = 0;  // column of the current lane
+    for (int64_t v = 0; v < nvec; ++v) {
+        uint64_t m = 0;
+        for (int l = 0; l < 16; ++l) {
+            if (16 * v + l < P) {
+                if (col >= 2) m |= 1ull << l;
+                if (col >= 1) m |= 1ull << (16 + l);
+                if (col + 1 < W) m |= 1ull << (32 + l);
+                if (col + 2 < W) m |= 1ull << (48 + l);
+            }
+            if (++col == W) col = 0;
+        }
+        cm[v] = m;
+    }
+}
+
+template <int U, bool EDGE>
+__attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void flat5_block(
+    const float* xin, const uint64_t* cm, int64_t v, int n, int64_t P, int64_t W, const float* wk, __m512 vb,
+    float* out, int kind, __m512 lo, __m512 hi) {
+    __m512 acc[U];
+    __mmask16 m0[U], m1[U], m3[U], m4[U];
+    SDK_UNROLL for (int i = 0; i < U; ++i) {
+        acc[i] = vb;
+        const uint64_t c = cm[i < n ? v + i : v];
+        m0[i] = (__mmask16)c;
+        m1[i] = (__mmask16)(c >> 16);
+        m3[i] = (__mmask16)(c >> 32);
+        m4[i] = (__mmask16)(c >> 48);
+    }
+    SDK_UNROLL for (int kh = 0; kh < 5; ++kh) {
+        const __m512 w0 = _mm512_set1_ps(wk[kh * 5]), w1 = _mm512_set1_ps(wk[kh * 5 + 1]),
+                     w2 = _mm512_set1_ps(wk[kh * 5 + 2]), w3 = _mm512_set1_ps(wk[kh * 5 + 3]),
+                     w4 = _mm512_set1_ps(wk[kh * 5 + 4]);
+        const int64_t e0 = 16 * v + (kh - 2) * W - 2;  // element of X(v)'s lane 0
+        __m512i X[U + 1];
+        SDK_UNROLL for (int i = 0; i <= U; ++i) {
+            const int64_t e = e0 + 16 * i;
+            if (EDGE) {
+                const int64_t a = e < 0 ? -e : 0, b = P - e < 16 ? P - e : 16;
+                const __mmask16 lm = a < b ? (__mmask16)(((1u << b) - 1) & ~((1u << a) - 1)) : (__mmask16)0;
+                X[i] = _mm512_castps_si512(_mm512_maskz_loadu_ps(lm, xin + e));
+            } else {
+                X[i] = _mm512_castps_si512(_mm512_loadu_ps(xin + e));
+            }
+        }
+        SDK_UNROLL for (int i = 0; i < U; ++i) {
+            const __m512 t1 = _mm512_castsi512_ps(_mm512_alignr_epi32(X[i + 1], X[i], 1));
+            const __m512 t2 = _mm512_castsi512_ps(_mm512_alignr_epi32(X[i + 1], X[i], 2));
+            const __m512 t3 = _mm512_castsi512_ps(_mm512_alignr_epi32(X[i + 1], X[i], 3));
+            const __m512 t4 = _mm512_castsi512_ps(_mm512_alignr_epi32(X[i + 1], X[i], 4));
+            acc[i] = _mm512_mask3_fmadd_ps(_mm512_castsi512_ps(X[i]), w0, acc[i], m0[i]);
+            acc[i] = _mm512_mask3_fmadd_ps(t1, w1, acc[i], m1[i]);
+            acc[i] = _mm512_fmadd_ps(t2, w2, acc[i]);
+            acc[i] = _mm512_mask3_fmadd_ps(t3, w3, acc[i], m3[i]);
+            acc[i] = _mm512_mask3_fmadd_ps(t4, w4, acc[i], m4[i]);
+        }
+    }
+    SDK_UNROLL for (int i = 0; i < U; ++i) {
+        if (i >= n) break;
+        const __m512 r = act16(acc[i], kind, lo, hi);
+        const int64_t left = P - 16 * (v + i);
+        if (left >= 16)
+            _mm512_storeu_ps(out + (v + i) * 16, r);
+        else
+            _mm512_mask_storeu_ps(out + (v + i) * 16, (__mmask16)((1u << left) - 1), r);
+    }
+}
+
+// pad: xin has 2W + 2 zeros before it and 16 * kFlatU + 2W + 32 after its P floats.
+SDK_X86_HOT512 void flat5_plane(const float* xin, const uint64_t* cm, int64_t nvec, int64_t P, int64_t W,
+                                const float* wk, float bias, float* out, int kind, float lo_, float hi_, bool pad) {
+    const __m512 vb = _mm512_set1_ps(bias), lo = _mm512_set1_ps(lo_), hi = _mm512_set1_ps(hi_);
+    constexpr int U = kFlatU;
+    for (int64_t v = 0; v < nvec; v += U) {
+        const int n = nvec - v < U ? (int)(nvec - v) : U;
+        // every load inside the plane: 16 * v - 2W - 2 >= 0 and 16 * (v + U) + 2W + 14 <= P
+        if (pad || (16 * v >= 2 * W + 2 && 16 * (v + U) + 2 * W + 14 <= P))
+            flat5_block<U, false>(xin, cm, v, n, P, W, wk, vb, out, kind, lo, hi);
+        else
+            flat5_block<U, true>(xin, cm, v, n, P, W, wk, vb, out, kind, lo, hi);
     }
 }
 
@@ -409,7 +508,7 @@ void x86_stem_rows_avx512(const ConvGeom& g, const float* x, const float* w, con
 
 bool x86_dw512_fits(const ConvGeom& g) {
     return (g.C == g.group && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == 1 && g.sw == 1 &&
-           g.pt == 1 && g.pl == 1 && g.pb == 1 && g.pr == 1) || s2_fits(g);
+           g.pt == 1 && g.pl == 1 && g.pb == 1 && g.pr == 1) || s2_fits(g) || flat5_fits(g);
 }
 
 namespace {
@@ -417,9 +516,16 @@ namespace {
 // vectors would otherwise take the masked (edge) loads (14x14: ~12% faster; 28x28 no
 // gain, 56x56 slower).
 constexpr int64_t kFlatCopyMax = 400;
-inline int64_t flat_front(const ConvGeom& g) { return ((int64_t)g.W + 1 + 15) / 16 * 16; }
+// (5x5: 2W + 2 zeros before the plane, 2W + 16 * kFlatU + 32 after it)
+inline int64_t flat_front(const ConvGeom& g) {
+    return ((g.KH == 5 ? 2 * (int64_t)g.W + 2 : (int64_t)g.W + 1) + 15) / 16 * 16;
+}
 inline int64_t flat_copy_floats(const ConvGeom& g) {
-    return flat_front(g) + (int64_t)g.OH * g.OW + 16 * kFlatU + g.W + 32;
+    return flat_front(g) + (int64_t)g.OH * g.OW + 16 * kFlatU + (int64_t)(g.KH == 5 ? 2 : 1) * g.W + 32;
+}
+// column masks: one uint32 per vector (3x3) or one uint64 (5x5), in floats rounded up to 16
+inline int64_t flat_mask_floats(const ConvGeom& g) {
+    return (flat_vectors(g) * (g.KH == 5 ? 2 : 1) + 16) / 16 * 16;
 }
 }  // namespace
 
@@ -427,7 +533,7 @@ int64_t x86_dw512_scratch_floats(const ConvGeom& g) {
     if (s2_fits(g)) return 16;
     const int64_t P = (int64_t)g.OH * g.OW;
     // column masks (uint32), then the copy
-    return (flat_vectors(g) + 16) / 16 * 16 + (P <= kFlatCopyMax ? flat_copy_floats(g) : 0);
+    return flat_mask_floats(g) + (P <= kFlatCopyMax ? flat_copy_floats(g) : 0);
 }
 
 void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
@@ -447,11 +553,15 @@ void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, cons
         }
         return;
     }
+    const bool five = flat5_fits(g);
     uint32_t* cm = reinterpret_cast<uint32_t*>(scratch);
-    flat_colmasks(g, cm);
+    if (five)
+        flat5_colmasks(g, reinterpret_cast<uint64_t*>(scratch));
+    else
+        flat_colmasks(g, cm);
     const int64_t nvec = flat_vectors(g), P = (int64_t)g.OH * g.OW;
     const bool pad = P <= kFlatCopyMax;
-    float* buf = scratch + (nvec + 16) / 16 * 16;
+    float* buf = scratch + flat_mask_floats(g);
     const int64_t front = flat_front(g);
     if (pad) memset(buf, 0, (size_t)flat_copy_floats(g) * sizeof(float));
     const int mult = g.OC / g.C;
@@ -466,8 +576,12 @@ void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, cons
             memcpy(buf + front, xin, (size_t)P * sizeof(float));
             xin = buf + front;
         }
-        flat_plane(xin, cm, nvec, P, g.W, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out, g.act.kind, g.act.lo, g.act.hi,
-                   pad);
+        if (five)
+            flat5_plane(xin, reinterpret_cast<const uint64_t*>(scratch), nvec, P, g.W, w + (int64_t)oc * 25,
+                        b ? b[oc] : 0.0f, out, g.act.kind, g.act.lo, g.act.hi, pad);
+        else
+            flat_plane(xin, cm, nvec, P, g.W, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out, g.act.kind, g.act.lo,
+                       g.act.hi, pad);
         if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip) act_span_f32(out, P, g.act);
     }
 }
