@@ -428,6 +428,14 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             // the other cases keep their draws)
             std::mt19937 rng7(1000 + it);
             auto pick7 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng7); };
+            if (dw && pick7(0, 1) == 0) {  // depthwise 5x5 stride 2 pads 2 (MNASNet's: the AVX-512 s2 kernel's 5x5 form)
+                g.KH = g.KW = 5;
+                g.pt = g.pl = 2;
+                g.pb = pick7(0, 2);
+                g.pr = pick7(0, 2);
+                g.H = pick7(1, 40) + 2;
+                g.W = pick7(0, 1) ? pick7(1, 20) + 2 : pick7(1, 70) + 2;
+            }
             if (!dw && pick7(0, 2) == 0) {
                 g.KH = pick7(0, 1) ? 7 : 5;
                 g.KW = pick7(0, 2) ? g.KH : 12 - g.KH;
@@ -449,7 +457,7 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             auto pick5 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng5); };
             if (pick5(0, 2) == 0) {
                 g.KH = g.KW = 5;
-                g.sh = g.sw = 1;
+                g.sh = g.sw = pick5(0, 2) ? 1 : 2;  // (stride 2: the AVX-512 s2 kernel's 5x5 form)
                 g.pt = g.pl = g.pb = g.pr = 2;
                 g.H = pick5(1, 40);
                 g.W = pick5(0, 2) ? pick5(1, 20) : pick5(1, 60);

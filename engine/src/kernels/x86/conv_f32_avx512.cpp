@@ -258,6 +258,9 @@ struct Z16 {
     static SDK_X86_HOT512 inline V up1(V cur, V prev) {  // [prev[L-1], cur[0..L-2]]
         return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(cur), _mm512_castps_si512(prev), 15));
     }
+    static SDK_X86_HOT512 inline V down1(V cur, V next) {  // [cur[1..L-1], next[0]]
+        return _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(next), _mm512_castps_si512(cur), 1));
+    }
     static SDK_X86_HOT512 inline V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
     static SDK_X86_HOT512 inline V act(V v, int kind, V lo, V hi) { return act16(v, kind, lo, hi); }
     static SDK_X86_HOT512 inline void store(float* p, V v) { _mm512_storeu_ps(p, v); }
@@ -279,6 +282,9 @@ struct Y8 {
     }
     static SDK_X86_HOT512 inline V up1(V cur, V prev) {
         return _mm256_castsi256_ps(_mm256_alignr_epi32(_mm256_castps_si256(cur), _mm256_castps_si256(prev), 7));
+    }
+    static SDK_X86_HOT512 inline V down1(V cur, V next) {
+        return _mm256_castsi256_ps(_mm256_alignr_epi32(_mm256_castps_si256(next), _mm256_castps_si256(cur), 1));
     }
     static SDK_X86_HOT512 inline V fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
     static SDK_X86_HOT512 inline V act(V v, int kind, V lo, V hi) {
@@ -383,6 +389,94 @@ SDK_X86_HOT512 void s2_plane(const ConvGeom& g, const float* xin, const float* w
         s2_rows<T, 4>(g, xin, oh, w, vb, out, lo, hi);
         if (oh == g.OH - 4) break;
     }
+}
+
+// ---- 5x5 stride 2, pads 2 at the top and left (MNASNet's, EfficientNet's, MobileNetV3's).
+// Output column j of a vector from c0 reads input columns 2 (c0 + j) - 2 + kw. Per tap row,
+// the 2L input columns from 2 * c0 on (A, B; masked past the row's end) give kw = 2 (even
+// lanes) and kw = 3 (odd lanes); kw = 0 and 1 are those moved up one lane with the input
+// column 2 * c0 - 2 (- 1) below them, kw = 4 the even lanes moved down one lane with column
+// 2 * c0 + 2L above them (single elements, broadcast; 0 outside the row = the padding):
+// 2 loads, 3 broadcasts, 5 shuffles per tap row, shared by the 2-3 output rows it feeds.
+template <class T, int U>
+__attribute__((target("avx512f,avx512vl,avx2,fma"), always_inline)) inline void s2k5_rows(
+    const ConvGeom& g, const float* xin, int oh, const float* wk, typename T::V vb, float* out, typename T::V lo,
+    typename T::V hi) {
+    typedef typename T::V V;
+    constexpr int L = T::L;
+    constexpr int Q = 2 * U + 3;  // input row q = 2 * oh - 2 + q feeds output row i with kh = q - 2i
+    const float* r[Q];
+    bool ok[Q];
+    SDK_UNROLL for (int q = 0; q < Q; ++q) {
+        const int ih = 2 * oh - 2 + q;
+        ok[q] = (unsigned)ih < (unsigned)g.H;
+        r[q] = xin + (int64_t)(ok[q] ? ih : 0) * g.W;
+    }
+    const int kind = g.act.kind;
+    const int64_t W = g.W;
+    for (int c0 = 0; c0 < g.OW; c0 += L) {
+        const int64_t col = 2 * (int64_t)c0;  // first input column loaded
+        const bool whole = col + 2 * L <= W;
+        const uint32_t ma = lanes(W - col, L), mb = lanes(W - col - L, L);
+        const bool has_m2 = col >= 2 && col - 2 < W, has_m1 = col >= 1 && col - 1 < W, has_p = col + 2 * L < W;
+        V acc[U];
+        SDK_UNROLL for (int i = 0; i < U; ++i) acc[i] = vb;
+        SDK_UNROLL for (int q = 0; q < Q; ++q) {
+            if (!ok[q]) continue;  // a padding row: no taps (as the ref kernel)
+            const float* s = r[q] + col;
+            V a, b;
+            if (whole) {
+                a = T::load(s);
+                b = T::load(s + L);
+            } else {
+                a = T::maskz_load(ma, s);
+                b = T::maskz_load(mb, s + L);
+            }
+            const V t2 = T::even(a, b), t3 = T::odd(a, b);
+            const V t0 = T::up1(t2, T::set1(has_m2 ? s[-2] : 0.0f));
+            const V t1 = T::up1(t3, T::set1(has_m1 ? s[-1] : 0.0f));
+            const V t4 = T::down1(t2, T::set1(has_p ? s[2 * L] : 0.0f));
+            SDK_UNROLL for (int i = 0; i < U; ++i) {
+                const int kh = q - 2 * i;
+                if (kh < 0 || kh > 4) continue;
+                const float* wr = wk + kh * 5;
+                acc[i] = T::fma(t0, T::set1(wr[0]), acc[i]);
+                acc[i] = T::fma(t1, T::set1(wr[1]), acc[i]);
+                acc[i] = T::fma(t2, T::set1(wr[2]), acc[i]);
+                acc[i] = T::fma(t3, T::set1(wr[3]), acc[i]);
+                acc[i] = T::fma(t4, T::set1(wr[4]), acc[i]);
+            }
+        }
+        const uint32_t mo = lanes(g.OW - c0, L);
+        SDK_UNROLL for (int i = 0; i < U; ++i) {
+            const V v = T::act(acc[i], kind, lo, hi);
+            float* d = out + (int64_t)(oh + i) * g.OW + c0;
+            if (c0 + L <= g.OW)
+                T::store(d, v);
+            else
+                T::mask_store(d, mo, v);
+        }
+    }
+}
+
+template <class T>
+SDK_X86_HOT512 void s2k5_plane(const ConvGeom& g, const float* xin, const float* wk, float bias, float* out) {
+    typedef typename T::V V;
+    const V vb = T::set1(bias), lo = T::set1(g.act.lo), hi = T::set1(g.act.hi);
+    if (g.OH < 4) {
+        for (int oh = 0; oh < g.OH; ++oh) s2k5_rows<T, 1>(g, xin, oh, wk, vb, out, lo, hi);
+        return;
+    }
+    for (int oh = 0;; oh += 4) {  // the last block overlaps the one before (as s2_plane)
+        if (oh > g.OH - 4) oh = g.OH - 4;
+        s2k5_rows<T, 4>(g, xin, oh, wk, vb, out, lo, hi);
+        if (oh == g.OH - 4) break;
+    }
+}
+
+inline bool s2k5_fits(const ConvGeom& g) {
+    return g.C == g.group && g.KH == 5 && g.KW == 5 && g.dh == 1 && g.dw == 1 && g.sh == 2 && g.sw == 2 &&
+           g.pt == 2 && g.pl == 2;
 }
 
 inline bool s2_fits(const ConvGeom& g) {
@@ -508,7 +602,7 @@ void x86_stem_rows_avx512(const ConvGeom& g, const float* x, const float* w, con
 
 bool x86_dw512_fits(const ConvGeom& g) {
     return (g.C == g.group && g.KH == 3 && g.KW == 3 && g.dh == 1 && g.dw == 1 && g.sh == 1 && g.sw == 1 &&
-           g.pt == 1 && g.pl == 1 && g.pb == 1 && g.pr == 1) || s2_fits(g) || flat5_fits(g);
+           g.pt == 1 && g.pl == 1 && g.pb == 1 && g.pr == 1) || s2_fits(g) || flat5_fits(g) || s2k5_fits(g);
 }
 
 namespace {
@@ -530,7 +624,7 @@ inline int64_t flat_mask_floats(const ConvGeom& g) {
 }  // namespace
 
 int64_t x86_dw512_scratch_floats(const ConvGeom& g) {
-    if (s2_fits(g)) return 16;
+    if (s2_fits(g) || s2k5_fits(g)) return 16;
     const int64_t P = (int64_t)g.OH * g.OW;
     // column masks (uint32), then the copy
     return flat_mask_floats(g) + (P <= kFlatCopyMax ? flat_copy_floats(g) : 0);
@@ -538,14 +632,19 @@ int64_t x86_dw512_scratch_floats(const ConvGeom& g) {
 
 void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, const float* b, float* y,
                          int64_t begin, int64_t end, float* scratch) {
-    if (s2_fits(g)) {
+    if (s2_fits(g) || s2k5_fits(g)) {
+        const bool k5 = s2k5_fits(g);
         const int mult = g.OC / g.C;
         const int64_t iplane = (int64_t)g.H * g.W, P = (int64_t)g.OH * g.OW;
         int oc = (int)(begin % g.OC);
         for (int64_t t = begin; t < end; ++t, oc = oc + 1 == g.OC ? 0 : oc + 1) {
             const float* xin = x + (mult == 1 ? t : t / mult) * iplane;
             float* out = y + t * P;
-            if (g.OW > 8)
+            if (k5 && g.OW > 8)
+                s2k5_plane<Z16>(g, xin, w + (int64_t)oc * 25, b ? b[oc] : 0.0f, out);
+            else if (k5)
+                s2k5_plane<Y8>(g, xin, w + (int64_t)oc * 25, b ? b[oc] : 0.0f, out);
+            else if (g.OW > 8)
                 s2_plane<Z16>(g, xin, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out);
             else
                 s2_plane<Y8>(g, xin, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out);
