@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "kernels/unroll.h"
+#include "kernels/x86/act_avx512.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 intrinsics pass an undefined vector as the unused merge source
@@ -33,12 +34,23 @@ namespace sdk {
 namespace ref {
 namespace {
 
-__attribute__((target("avx512f"), always_inline)) inline __m512 act16(__m512 v, int kind, __m512 lo, __m512 hi) {
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline __m512 act16(__m512 v, int kind, __m512 lo,
+                                                                              __m512 hi) {
     // act_f32's comparisons exactly (NaN: Relu -> 0, Clip keeps it): max/min return their
-    // second operand when one is NaN
+    // second operand when one is NaN. Sigmoid / SiLU / HardSwish: the GEMM tile's register
+    // forms (x86/act_avx512.h; EfficientNet's and MobileNetV3's depthwise convs), so no pass
+    // over the stored plane (on 7x7 planes that pass cost as much as the convolution).
     if (kind == kActRelu) return _mm512_max_ps(v, _mm512_setzero_ps());
     if (kind == kActClip) return _mm512_mask_mov_ps(_mm512_min_ps(hi, v), _mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ), lo);
+    if (kind == kActSigmoid || kind == kActSilu) return zsigmoid(v, kind == kActSilu);
+    if (kind == kActHardSwish) return zhardswish(v);
     return v;
+}
+
+// The activations act16 applies in the register (the others: act_span_f32 over the plane).
+inline bool act16_fused(int kind) {
+    return kind == kActNone || kind == kActRelu || kind == kActClip || kind == kActSigmoid || kind == kActSilu ||
+           kind == kActHardSwish;
 }
 
 inline int64_t flat_vectors(const ConvGeom& g) { return ((int64_t)g.OH * g.OW + 15) / 16; }
@@ -291,6 +303,9 @@ struct Y8 {
         if (kind == kActRelu) return _mm256_max_ps(v, _mm256_setzero_ps());
         if (kind == kActClip)
             return _mm256_mask_mov_ps(_mm256_min_ps(hi, v), _mm256_cmp_ps_mask(v, lo, _CMP_LT_OQ), lo);
+        if (kind == kActSigmoid || kind == kActSilu || kind == kActHardSwish)  // (the 16-lane forms' low half)
+            return _mm512_castps512_ps256(
+                act16(_mm512_castps256_ps512(v), kind, _mm512_castps256_ps512(lo), _mm512_castps256_ps512(hi)));
         return v;
     }
     static SDK_X86_HOT512 inline void store(float* p, V v) { _mm256_storeu_ps(p, v); }
@@ -595,7 +610,7 @@ void x86_stem_rows_avx512(const ConvGeom& g, const float* x, const float* w, con
             stem512_row<5>(g, xn, wt, bias, o, nb, oh);
         else
             stem512_row<7>(g, xn, wt, bias, o, nb, oh);
-        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+        if (!act16_fused(g.act.kind))  // (act16 applied the others in the register)
             for (int j = 0; j < nb; ++j) act_span_f32(o + j * plane + (int64_t)oh * g.OW, g.OW, g.act);
     }
 }
@@ -648,7 +663,7 @@ void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, cons
                 s2_plane<Z16>(g, xin, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out);
             else
                 s2_plane<Y8>(g, xin, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out);
-            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip) act_span_f32(out, P, g.act);
+            if (!act16_fused(g.act.kind)) act_span_f32(out, P, g.act);
         }
         return;
     }
@@ -681,7 +696,7 @@ void x86_dw_range_avx512(const ConvGeom& g, const float* x, const float* w, cons
         else
             flat_plane(xin, cm, nvec, P, g.W, w + (int64_t)oc * 9, b ? b[oc] : 0.0f, out, g.act.kind, g.act.lo,
                        g.act.hi, pad);
-        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip) act_span_f32(out, P, g.act);
+        if (!act16_fused(g.act.kind)) act_span_f32(out, P, g.act);
     }
 }
 
