@@ -325,6 +325,10 @@ inline bool pointwise_in_place(const ConvGeom& g) {
 // A 1x1 conv with at least this many output channels per group packs its input tile into
 // 16-column panels (the copy is shared by that many rows); fewer read the input in place.
 constexpr int kX86PackMinRows = 64;
+// ... unless its K (input channels) is at most this: the expand convs of the mobile CNNs
+// (24 -> 72/144 on 56x56, 32 -> 192 on 28x28) read a short column per pixel, and packing it cost
+// more than it saved (in place: 24 -> 72 on 56x56 142 -> 87 us, 32 -> 192 on 28x28 93 -> 71 us).
+constexpr int kX86InPlaceMaxK = 48;
 // A 1x1 conv (stride 1, no padding) over at most this many pixels reads its input in place
 // in ONE tile (ConvF32Plan::x86_pw_plane): the expand/project convs at the end of the mobile
 // CNNs (7x7, 14x14 planes, K up to ~1200) then read their weight matrix once, with the whole
@@ -448,7 +452,8 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         packed = nt;
 #if SDK_FEATURE_X86
         if (j.x86) {
-            if (pointwise_in_place(g) && (j.oc_block < kX86PackMinRows || j.plan->x86_pw_plane)) {  // B is the input itself: no copy
+            if (pointwise_in_place(g) &&
+                (j.oc_block < kX86PackMinRows || K <= kX86InPlaceMaxK || j.plan->x86_pw_plane)) {  // B is the input itself: no copy
                 const float* xg = j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix + j0;
                 x86_sgemm16_avx2(m, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
             } else {
