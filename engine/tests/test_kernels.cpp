@@ -72,6 +72,9 @@ extern const sdk::OpDef sdk_op_concat;
 #if defined(TEST_HAVE_SWISH)
 extern const sdk::OpDef sdk_op_swish;
 #endif
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV)
+#include "kernels/neon/conv_s8.h"  // (kWinoOB: the Winograd path's scratch)
+#endif
 #if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
 #include "kernels/neon/sum_neon.h"
 #include "kernels/ref/misc.h"
@@ -956,27 +959,29 @@ static void check_conv_s8_dense(const char* name) {
 #endif
 
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV) && SDK_FEATURE_NEON && defined(__ARM_NEON)
-// Int8 3x3 stride-1 Conv by integer Winograd F(2x2, 3x3) (kernels/neon/conv_s8_wino.cpp, the
-// plain NEON tier) vs the ref tier: bit-exact on random geometries (1-wide and odd planes,
-// pads 0-2 on each side, channel counts off the 4/8 tiles, extreme weights and inputs whose
-// transformed sums reach the int16/int32 bounds, zero points, clamps); and a layer whose
-// weights break the exactness bound keeps the im2col GEMM.
+// Int8 3x3 stride-1 Conv by integer Winograd F(2x2, 3x3) or F(4x4, 3x3)
+// (kernels/neon/conv_s8_wino.cpp, the plain NEON tier) vs the ref tier: bit-exact on random
+// geometries (1-wide and odd planes, pads 0-2 on each side, channel counts off the 4/8 tiles,
+// extreme weights and inputs whose transformed sums reach the int16/int32 bounds, zero
+// points, clamps); a layer whose weights break F(4x4)'s bound (128 sum |w| >= 2^25) takes
+// F(2x2), and one that breaks F(2x2)'s (sum |w| >= 2^22) keeps the im2col GEMM.
 static void check_conv_s8_wino() {
     std::mt19937 rng(45);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
-    int cases = 0, wino = 0;
-    for (int it = 0; it < 61; ++it) {
-        const bool huge = it == 60;  // sum |w| >= 2^22: not exact by Winograd, the GEMM instead
-        const int C = huge ? 3700 : pick(8, 40), OC = huge ? 16 : pick(16, 41);
+    int cases = 0, wino = 0, four = 0;
+    for (int it = 0; it < 82; ++it) {
+        const bool huge = it == 80;  // sum |w| >= 2^22: not exact by Winograd, the GEMM instead
+        const bool big = it == 81;   // 128 sum |w| >= 2^25: F(2x2), not F(4x4)
+        const int C = huge ? 3700 : (big ? 240 : pick(8, 40)), OC = huge || big ? 16 : pick(16, 41);
         int pads[4];
         for (int& p : pads) p = it % 4 == 0 ? 1 : pick(0, 2);
-        const int H = huge ? 2 : std::max(pick(1, 20), 3 - pads[0] - pads[2]);
-        const int W = huge ? 2 : std::max(it % 3 == 0 ? pick(1, 40) : pick(1, 20), 3 - pads[1] - pads[3]);
+        const int H = huge ? 2 : (big ? 16 : std::max(it % 5 == 0 ? pick(12, 30) : pick(1, 20), 3 - pads[0] - pads[2]));
+        const int W = huge ? 2 : (big ? 16 : std::max(it % 3 == 0 ? pick(1, 40) : pick(1, 20), 3 - pads[1] - pads[3]));
         const int OH = H + pads[0] + pads[2] - 2, OW = W + pads[1] + pads[3] - 2;
         const int act = pick(0, 2);
         const float clip_lo = real(-1.0, 0.0), clip_hi = real(0.2, 2.0);
-        const int extreme = huge ? 1 : it % 6;  // 1: |w| = 127, 2: x at -128, 3: x at 127
+        const int extreme = huge || big ? 1 : it % 6;  // 1: |w| = 127, 2: x at -128, 3: x at 127
         std::vector<float> xs = {real(0.01, 0.1)}, ys = {real(0.05, 0.5) * (extreme ? 40.0f : 1.0f)};
         std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
         std::vector<float> ws(OC);
@@ -993,7 +998,7 @@ static void check_conv_s8_wino() {
         const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
         const sdk::QuantParams qw{0, (uint32_t)OC, ws.data(), wz.data()};
         std::vector<int8_t> want((size_t)OC * OH * OW + 16, 0x5a), got(want.size(), 0x5a);
-        bool took = false;
+        bool took = false, took4 = false;
         for (int tier = 0; tier < 2; ++tier) {
             NodeRun r;
             r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr),
@@ -1011,16 +1016,22 @@ static void check_conv_s8_wino() {
             set_int8_tier(tier ? "neon" : "ref");
             CHECK(r.run(sdk_op_conv), "int8 winograd conv failed to run");
             if (tier) took = r.thread_scratch > 0;  // (the im2col GEMM requests none)
+            // F(4x4)'s thread scratch: V and M of 36 products
+            if (tier) took4 = r.thread_scratch == (size_t)36 * ((C + 3) & ~3) * 8 * 2 + 36 * sdk::s8::kWinoOB * 8 * 4;
         }
         set_int8_tier("");
         CHECK(took != huge, "int8 winograd: C%d OC%d %dx%d %s the Winograd path", C, OC, H, W,
               took ? "took" : "did not take");
+        CHECK(!(big && took4), "int8 winograd: C%d with 128 sum |w| >= 2^25 took F(4x4)", C);
         wino += took;
+        four += took4;
         CHECK(want == got, "int8 winograd conv C%d OC%d %dx%d p%d,%d,%d,%d act%d extreme%d differs from ref", C, OC, H, W,
               pads[0], pads[1], pads[2], pads[3], act, extreme);
         ++cases;
     }
-    printf("int8 winograd conv neon: %d random geometries bit-exact vs ref (%d by Winograd)\n", cases, wino);
+    CHECK(four >= 20 && wino - four >= 20, "int8 winograd: only %d F(4x4) and %d F(2x2) cases", four, wino - four);
+    printf("int8 winograd conv neon: %d random geometries bit-exact vs ref (%d by Winograd, %d of them F(4x4))\n",
+           cases, wino, four);
     g_checked.push_back("neon-s8-wino");
 }
 #endif
