@@ -192,12 +192,19 @@ static void check_gemm_kernel(const char* name, GemmKernel kernel) {
 static void check_requant_row(const char* name, sdk::s8::RequantRow fn) {
     std::mt19937 rng(99);
     int cases = 0;
-    for (int rep = 0; rep < 400; ++rep) {
+    for (int rep = 0; rep < 1200; ++rep) {
         const int n = (int)(rng() % 70);
         std::vector<int32_t> acc(n);
         const bool extreme = rep % 4 == 0;
         for (auto& v : acc) v = extreme ? (int32_t)rng() : (int32_t)(rng() % 200001) - 100000;
-        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(std::uniform_real_distribution<double>(1e-7, 2.0)(rng));
+        if (rep % 7 == 3)  // small values: ties and the zero point's neighbourhood at large multipliers
+            for (auto& v : acc) v = (int32_t)(rng() % 41) - 20;
+        // multipliers in [1e-7, 2], or anywhere in [2^-32, 2^31] (every shift; NEON's SQSHL saturates
+        // for shift >= 0), or powers of two (round-half-up ties)
+        const double real = rep % 3 == 1 ? exp2(std::uniform_real_distribution<double>(-32.0, 31.0)(rng))
+                            : rep % 3 == 2 ? exp2((double)(int)(rng() % 60) - 31.0)
+                                           : std::uniform_real_distribution<double>(1e-7, 2.0)(rng);
+        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(real);
         const int32_t zp = (int32_t)(rng() % 256) - 128;
         const int32_t lo = rep % 3 == 0 ? zp : -128, hi = rep % 5 == 0 ? std::min(127, (lo + 127) / 2 + 1) : 127;
         std::vector<int8_t> want(n + 1, 0x11), got(n + 1, 0x11);

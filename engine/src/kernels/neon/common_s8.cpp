@@ -1,6 +1,7 @@
 // NEON int8 GEMM (ARMv7 and AArch64): 2 (AArch64: 4) weight rows x 4 input columns per register tile,
 // 16 int8 of K per step with SMULL + SMLAL (int16 pairs; |w| <= 127 so a pair never
-// overflows) + SADALP into int32; requantization on 64-bit lanes (SMULL + SRSHL + SQXTN)
+// overflows) + SADALP into int32; requantization on 32-bit lanes (SQSHL + SQDMULH + SRSHL,
+// kernels/neon_s8.h)
 // reproduces s8::mbqm bit for bit.
 #include "kernels/gemm_s8.h"
 
