@@ -56,25 +56,6 @@ static inline __attribute__((always_inline)) void neon_store8_requant(int8_t* y,
     }
 }
 
-// Requantizes and stores row m, columns n..n+nc-1 (nc <= 4; bias not yet added).
-static inline __attribute__((always_inline)) void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc,
-                                                              int32_t nc = 4) {
-    acc = vaddq_s32(acc, vdupq_n_s32(g.bias[m]));
-    const int32x4_t v = neon_requant4(acc, g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
-    int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
-    if (g.ys_n == 1 && nc == 4) {
-        const int16x4_t h = vmovn_s32(v);
-        const int8x8_t b = vmovn_s16(vcombine_s16(h, h));  // values already in [lo, hi]
-        const int32_t four = vget_lane_s32(vreinterpret_s32_s8(b), 0);
-        memcpy(y, &four, 4);  // y need not be 4-byte aligned
-    } else {
-        y[0] = (int8_t)vgetq_lane_s32(v, 0);
-        if (nc > 1) y[g.ys_n] = (int8_t)vgetq_lane_s32(v, 1);
-        if (nc > 2) y[2 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 2);
-        if (nc > 3) y[3 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 3);
-    }
-}
-
 #if defined(__aarch64__)
 // The epilogue of a tile of up to 4 rows x 4 columns with lanes = the rows (c0..c3: the
 // columns' sums, bias not yet added): the rows' bias, multiplier and shift are vectors

@@ -7,6 +7,7 @@
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
+#include <string.h>
 
 #include "kernels/neon_s8.h"
 
@@ -83,9 +84,20 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
         }
     }
 #else
+    // The epilogue's parameters in locals, loaded once per row pair: a store through int8_t*
+    // may alias g, so GCC reloaded every field per tile (~45 instructions a row of 4).
+    const int32x4_t z = vdupq_n_s32(g.out_zp), lo = vdupq_n_s32(g.act_min), hi = vdupq_n_s32(g.act_max);
+    const int64_t ys_m = g.ys_m, ys_n = g.ys_n;
+    int8_t* const y = g.y;
     for (; m + 2 <= m1; m += 2) {
         const int8_t* w0 = g.w + (int64_t)m * kp;
         const int8_t* w1 = w0 + kp;
+        const NeonShift s0 = neon_shift(g.shift[m]), s1 = neon_shift(g.shift[m + 1]);
+        const int32x4_t b0 = vdupq_n_s32(g.bias[m]), b1 = vdupq_n_s32(g.bias[m + 1]);
+        const int32x4_t l0 = vdupq_n_s32(s0.l), l1 = vdupq_n_s32(s1.l), r0 = vdupq_n_s32(s0.r),
+                        r1 = vdupq_n_s32(s1.r);
+        const int32x4_t mu0 = vdupq_n_s32(g.mult[m]), mu1 = vdupq_n_s32(g.mult[m + 1]);
+        int8_t* y0 = y + m * ys_m;
         for (int32_t n = n0; n < n1; n += 4) {
             // a tail of 1-3 columns repeats its last one (computed, not stored)
             const int32_t nc = n1 - n < 4 ? n1 - n : 4;
@@ -108,8 +120,26 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
                 a12 = vpadalq_s16(a12, dot16(vw1, vx2));
                 a13 = vpadalq_s16(a13, dot16(vw1, vx3));
             }
-            neon_store4(g, m, n, hsum4(a00, a01, a02, a03), nc);
-            neon_store4(g, m + 1, n, hsum4(a10, a11, a12, a13), nc);
+            // s8::mbqm as neon_requant4 (kernels/neon_s8.h), zero point, clamp; row 0 in bytes 0-3, row 1 in 4-7
+            const int32x4_t q0 = vqaddq_s32(
+                vrshlq_s32(vqdmulhq_s32(vqshlq_s32(vaddq_s32(hsum4(a00, a01, a02, a03), b0), l0), mu0), r0), z);
+            const int32x4_t q1 = vqaddq_s32(
+                vrshlq_s32(vqdmulhq_s32(vqshlq_s32(vaddq_s32(hsum4(a10, a11, a12, a13), b1), l1), mu1), r1), z);
+            const int8x8_t v = vmovn_s16(vcombine_s16(vmovn_s32(vminq_s32(vmaxq_s32(q0, lo), hi)),
+                                                      vmovn_s32(vminq_s32(vmaxq_s32(q1, lo), hi))));
+            int8_t* yo = y0 + n * ys_n;
+            if (nc == 4 && ys_n == 1) {
+                const int32_t r0b = vget_lane_s32(vreinterpret_s32_s8(v), 0), r1b = vget_lane_s32(vreinterpret_s32_s8(v), 1);
+                memcpy(yo, &r0b, 4);  // (a word store: y need not be 4-byte aligned)
+                memcpy(yo + ys_m, &r1b, 4);
+            } else {
+                int8_t t[8];
+                vst1_s8(t, v);
+                for (int j = 0; j < nc; ++j) {
+                    yo[j * ys_n] = t[j];
+                    yo[ys_m + j * ys_n] = t[4 + j];
+                }
+            }
         }
     }
     if (m < m1) gemm_ref(g, m, m1, n0, n1);
