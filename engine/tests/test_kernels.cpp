@@ -914,7 +914,7 @@ static void check_conv_s8_dense(const char* name) {
         const int s = it % 5 == 4 ? 3 : pick(1, 2), sw = it % 7 == 6 ? pick(1, 3) : s;
         const int dil = it % 13 == 12 ? 2 : 1;
         const int group = it % 6 == 5 ? pick(2, 3) : 1;
-        const int C = group * pick(1, 9), OC = group * pick(1, 11);
+        const int C = group * (it % 4 == 3 ? pick(10, 40) : pick(1, 9)), OC = group * pick(1, 11);
         int pads[4];
         for (int& p : pads) p = kh == 1 && it % 2 ? 0 : pick(0, kh / 2 + 1);
         const int eh = (kh - 1) * dil + 1, ew = (kw - 1) * dil + 1;
