@@ -1049,7 +1049,7 @@ struct PoolCase {
     int C, H, W, KH, KW, sh, sw, dh, dw, pads[4], ceil, include_pad, OH, OW;
 };
 
-static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall = false) {
+static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall = false, bool wide = false) {
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     PoolCase c;
     const int shape = it % 4;  // 2x2/2, 3x3/2, 3x3/1, anything
@@ -1073,7 +1073,8 @@ static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall
     c.include_pad = pick(0, 1);
     c.C = pick(1, 6);
     c.H = std::max(tall ? pick(40, 90) : pick(1, 20), eh);  // tall: past the x86 kernels' padded-copy path
-    c.W = std::max(pick(0, 2) ? pick(1, 80) : pick(1, 12), ew);
+    c.W = std::max(wide ? pick(1000, 2600) : (pick(0, 2) ? pick(1, 80) : pick(1, 12)), ew);  // wide: past a row buffer
+    if (wide) c.H = std::min(c.H, eh + 2);
     auto out = [&](int in, int k, int s, int d, int pb, int pe) {  // ops/pool_op.h pool_out_size
         const int e = (k - 1) * d + 1, span = in + pb + pe - e;
         int o = (c.ceil ? (span + s - 1) / s : span / s) + 1;
@@ -1308,8 +1309,8 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
     std::mt19937 rng(41);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     int cases = 0, planes = 0, simd = 0;
-    for (int it = 0; it < 400; ++it) {
-        const PoolCase c = random_pool(rng, it, dilations);
+    for (int it = 0; it < 420; ++it) {
+        const PoolCase c = random_pool(rng, it, dilations, false, it >= 400);  // the last 20: rows of 1000-2600
         std::vector<float> sc = {0.05f};
         std::vector<int32_t> zp = {it % 5 == 0 ? (pick(0, 1) ? -128 : 127) : pick(-128, 127)};
         const sdk::QuantParams q{-1, 1, sc.data(), zp.data()};
