@@ -186,8 +186,8 @@ void input_group4(const NeonWino& p, const int8_t* P, const int32_t* ty, const i
     for (int32_t c = 0; c < p.C; ++c) {
         const int8_t* s[2];
         for (int h = 0; h < 2; ++h) s[h] = P + c * plane + (int64_t)(4 * ty[h]) * p.PW + 4 * tx0[h];
-        int16x8_t R[6][6];  // d B of the 6 rows
-        SDK_UNROLL for (int r = 0; r < 6; ++r) {
+        int16x8_t R[6][6];  // d B of the 6 rows (loops not unrolled: code size; R lives in memory anyway)
+        for (int r = 0; r < 6; ++r) {
             int8x8_t col[2][6];
             SDK_UNROLL for (int h = 0; h < 2; ++h) {
                 const int8x8x4_t a = vld4_s8(s[h] + r * p.PW);
@@ -201,7 +201,7 @@ void input_group4(const NeonWino& p, const int8_t* P, const int32_t* ty, const i
             bt6(d, R[r]);
         }
         int16_t* v = V + (int64_t)c * kLanes;
-        SDK_UNROLL for (int j = 0; j < 6; ++j) {
+        for (int j = 0; j < 6; ++j) {
             const int16x8_t d[6] = {R[0][j], R[1][j], R[2][j], R[3][j], R[4][j], R[5][j]};
             int16x8_t o[6];
             bt6(d, o);
@@ -230,8 +230,8 @@ __attribute__((always_inline)) inline void at6(const int32x4_t* m, int32x4_t* o)
 // up to 16 bytes.
 void output_block4(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc, int32_t ty, int32_t tx0,
                    int8_t* y) {
-    int32x4_t T[6][4];  // A'^T along the columns of M's rows
-    SDK_UNROLL for (int i = 0; i < 6; ++i) {
+    int32x4_t T[6][4];  // A'^T along the columns of M's rows (loops not unrolled: code size)
+    for (int i = 0; i < 6; ++i) {
         const int32_t* mi = M + (6 * i * kOB + o) * kLanes + 4 * h;  // xi = 6i + j: stride kOB * kLanes
         int32x4_t m[6];
         SDK_UNROLL for (int j = 0; j < 6; ++j) m[j] = vld1q_s32(mi + j * kOB * kLanes);
@@ -241,7 +241,7 @@ void output_block4(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc
     const int32x4_t z = vdupq_n_s32(p.out_zp), lo = vdupq_n_s32(p.act_min), hi = vdupq_n_s32(p.act_max);
     const int32_t mu = p.mult[oc];
     int16x4_t q[4][4];  // [output row][column] of the 4 tiles
-    SDK_UNROLL for (int k = 0; k < 4; ++k) {
+    for (int k = 0; k < 4; ++k) {
         const int32x4_t c[6] = {T[0][k], T[1][k], T[2][k], T[3][k], T[4][k], T[5][k]};
         int32x4_t r[4];
         at6(c, r);
