@@ -48,9 +48,12 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
 #if defined(__aarch64__)
         int32x4_t a0l = vdupq_n_s32(0), a0h = a0l, a1l = a0l, a1h = a0l, a2l = a0l, a2h = a0l, a3l = a0l, a3h = a0l,
                   a4l = a0l, a4h = a0l, a5l = a0l, a5h = a0l, a6l = a0l, a6h = a0l, a7l = a0l, a7h = a0l;
-        for (int32_t c = 0; c < Cp; c += 2) {
-            SDK_UNROLL for (int cc = 0; cc < 2; ++cc) {
-                const int16x8_t uw = vld1q_s16(u + (c + cc) * kOB), vx = vld1q_s16(v + (c + cc) * kLanes);
+        // 4 channels a step: U's and V's 64 bytes each in one LD1 of 4 registers (post-indexed)
+        const int16_t* ue = u + (int64_t)Cp * kOB;
+        for (; u < ue; u += 4 * kOB, v += 4 * kLanes) {
+            const int16x8x4_t u4 = vld1q_s16_x4(u), v4 = vld1q_s16_x4(v);
+            SDK_UNROLL for (int cc = 0; cc < 4; ++cc) {
+                const int16x8_t uw = u4.val[cc], vx = v4.val[cc];
                 const int16x4_t vl = vget_low_s16(vx);
 #define SDK_WINO_O(o)                                   \
     a##o##l = vmlal_laneq_s16(a##o##l, vl, uw, o);      \
