@@ -1125,6 +1125,67 @@ static void check_pool_f32(const char* name, const char* op, PoolF32Fn fn, void 
     printf("fp32 %-11s %-6s: %d random geometries within 1e-5 of ref (worst %.2g)\n", op, name, cases, worst);
     g_checked.push_back(std::string(name) + "-f32-" + op);
 }
+
+#if defined(TEST_HAVE_MAXPOOL)
+// fp32 MaxPool 3x3 stride 2 (the NEON plane that keeps each input row's maxima for the next
+// output row) vs the ref planes, bit for bit: pads 0-2, ceil_mode, rows wider than its 64-column
+// chunks, and inputs with NaN, +-0 (the ref keeps the first of equal zeros in tap order), +-inf.
+static void check_maxpool3s2_f32(const char* name, void (*set_enabled)(int)) {
+    std::mt19937 rng(37);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const float special[] = {NAN, 0.0f, -0.0f, INFINITY, -INFINITY};
+    int cases = 0;
+    for (int it = 0; it < 160; ++it) {
+        PoolCase c;
+        c.KH = c.KW = 3;
+        c.sh = c.sw = 2;
+        c.dh = c.dw = 1;
+        for (int i = 0; i < 4; ++i) c.pads[i] = pick(0, 2) ? pick(0, 2) : 0;
+        c.ceil = pick(0, 1);
+        c.C = pick(1, 3);
+        c.H = pick(3, 24);
+        c.W = it % 4 == 0 ? pick(130, 300) : pick(3, 70);
+        auto out = [&](int in, int pb, int pe) {
+            const int span = in + pb + pe - 3;
+            int o = (c.ceil ? (span + 1) / 2 : span / 2) + 1;
+            if (c.ceil && (o - 1) * 2 >= in + pb) --o;
+            return o;
+        };
+        c.OH = out(c.H, c.pads[0], c.pads[2]);
+        c.OW = out(c.W, c.pads[1], c.pads[3]);
+        sdk::ref::PoolParams p = {1, c.C, c.H, c.W, c.OH, c.OW, 3, 3, 2, 2, 1, 1,
+                                  c.pads[0], c.pads[1], c.pads[2], c.pads[3], false};
+        std::vector<float> x((size_t)c.C * c.H * c.W);
+        const int mode = it % 3;  // 0: normal values; 1: some specials; 2: mostly +-0 below negatives
+        for (auto& v : x) {
+            v = nd(rng);
+            if (mode == 1 && pick(0, 7) == 0) v = special[pick(0, 4)];
+            if (mode == 2) v = pick(0, 1) ? (pick(0, 1) ? 0.0f : -0.0f) : (pick(0, 9) ? -fabsf(v) : NAN);
+        }
+        const size_t ny = (size_t)c.C * c.OH * c.OW;
+        std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f);  // +16: nothing written past the end
+        set_enabled(0);
+        sdk::ref::maxpool_f32(p, x.data(), want.data(), nullptr);
+        set_enabled(-1);
+        sdk::ref::maxpool_f32(p, x.data(), got.data(), nullptr);
+        for (size_t i = 0; i < want.size(); ++i) {
+            uint32_t a, b;
+            memcpy(&a, &want[i], 4);
+            memcpy(&b, &got[i], 4);
+            if (a != b) {
+                CHECK(false, "MaxPool 3x3/2 %s: C%d %dx%d p%d,%d,%d,%d ceil%d mode %d at %zu: %g (0x%08x) vs ref %g (0x%08x)",
+                      name, c.C, c.H, c.W, c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.ceil, mode, i, got[i], b,
+                      want[i], a);
+                break;
+            }
+        }
+        ++cases;
+    }
+    printf("fp32 MaxPool 3x3/2 %-6s: %d random geometries bit-exact vs ref (NaN, +-0, +-inf)\n", name, cases);
+    g_checked.push_back(std::string(name) + "-f32-maxpool3s2");
+}
+#endif
 #endif
 
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_SWISH)
@@ -1819,6 +1880,7 @@ int main(int argc, char** argv) {
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_f32("neon", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::neon_sgemm_set_enabled, true);
+    check_maxpool3s2_f32("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #if defined(TEST_HAVE_AVERAGEPOOL)
     check_pool_f32("neon", "AveragePool", sdk::ref::averagepool_f32, sdk::ref::neon_sgemm_set_enabled, false);
