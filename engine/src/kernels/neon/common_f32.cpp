@@ -144,6 +144,7 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "movi v30.16b, #0\n"
         "movi v31.16b, #0\n"
         "9:\n"
+        "cbz %[rs], 10f\n"
         "add %[a1], %[a0], %[rs]\n"
         "add %[a2], %[a1], %[rs]\n"
         "add %[a3], %[a2], %[rs]\n"
@@ -260,6 +261,104 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "fmla v31.4s, v9.4s, v7.s[0]\n"
         "subs %w[kq], %w[kq], #1\n"
         "b.ne 3b\n"
+        "b 4f\n"
+        "10:\n"  // packed A (ars_bytes == 0): neon_sgemm_pack_a's 8-row groups
+        "cbz %[kq], 12f\n"
+        "11:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a0]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a0]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v19.4s, v9.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v21.4s, v9.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v23.4s, v9.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v25.4s, v9.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v27.4s, v9.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v29.4s, v9.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v31.4s, v9.4s, v7.s[0]\n"
+        "fmla v16.4s, v10.4s, v0.s[1]\n"
+        "fmla v17.4s, v11.4s, v0.s[1]\n"
+        "fmla v18.4s, v10.4s, v1.s[1]\n"
+        "fmla v19.4s, v11.4s, v1.s[1]\n"
+        "fmla v20.4s, v10.4s, v2.s[1]\n"
+        "fmla v21.4s, v11.4s, v2.s[1]\n"
+        "fmla v22.4s, v10.4s, v3.s[1]\n"
+        "fmla v23.4s, v11.4s, v3.s[1]\n"
+        "fmla v24.4s, v10.4s, v4.s[1]\n"
+        "fmla v25.4s, v11.4s, v4.s[1]\n"
+        "fmla v26.4s, v10.4s, v5.s[1]\n"
+        "fmla v27.4s, v11.4s, v5.s[1]\n"
+        "fmla v28.4s, v10.4s, v6.s[1]\n"
+        "fmla v29.4s, v11.4s, v6.s[1]\n"
+        "fmla v30.4s, v10.4s, v7.s[1]\n"
+        "fmla v31.4s, v11.4s, v7.s[1]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[2]\n"
+        "fmla v17.4s, v9.4s, v0.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[2]\n"
+        "fmla v19.4s, v9.4s, v1.s[2]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v21.4s, v9.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v3.s[2]\n"
+        "fmla v23.4s, v9.4s, v3.s[2]\n"
+        "fmla v24.4s, v8.4s, v4.s[2]\n"
+        "fmla v25.4s, v9.4s, v4.s[2]\n"
+        "fmla v26.4s, v8.4s, v5.s[2]\n"
+        "fmla v27.4s, v9.4s, v5.s[2]\n"
+        "fmla v28.4s, v8.4s, v6.s[2]\n"
+        "fmla v29.4s, v9.4s, v6.s[2]\n"
+        "fmla v30.4s, v8.4s, v7.s[2]\n"
+        "fmla v31.4s, v9.4s, v7.s[2]\n"
+        "fmla v16.4s, v10.4s, v0.s[3]\n"
+        "fmla v17.4s, v11.4s, v0.s[3]\n"
+        "fmla v18.4s, v10.4s, v1.s[3]\n"
+        "fmla v19.4s, v11.4s, v1.s[3]\n"
+        "fmla v20.4s, v10.4s, v2.s[3]\n"
+        "fmla v21.4s, v11.4s, v2.s[3]\n"
+        "fmla v22.4s, v10.4s, v3.s[3]\n"
+        "fmla v23.4s, v11.4s, v3.s[3]\n"
+        "fmla v24.4s, v10.4s, v4.s[3]\n"
+        "fmla v25.4s, v11.4s, v4.s[3]\n"
+        "fmla v26.4s, v10.4s, v5.s[3]\n"
+        "fmla v27.4s, v11.4s, v5.s[3]\n"
+        "fmla v28.4s, v10.4s, v6.s[3]\n"
+        "fmla v29.4s, v11.4s, v6.s[3]\n"
+        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "fmla v31.4s, v11.4s, v7.s[3]\n"
+        "subs %[kq], %[kq], #1\n"
+        "b.ne 11b\n"
+        "12:\n"
+        "ldr %w[kq], [%[ep], #20]\n"
+        "cbz %w[kq], 4f\n"
+        "13:\n"  // K % 4 tail: per k the 8 rows' values, rows 0-3 in v0, 4-7 in v1
+        "ld1 {v0.4s, v1.4s}, [%[a0]], #32\n"
+        "ldp q8, q9, [%[b]], #32\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v0.s[1]\n"
+        "fmla v19.4s, v9.4s, v0.s[1]\n"
+        "fmla v20.4s, v8.4s, v0.s[2]\n"
+        "fmla v21.4s, v9.4s, v0.s[2]\n"
+        "fmla v22.4s, v8.4s, v0.s[3]\n"
+        "fmla v23.4s, v9.4s, v0.s[3]\n"
+        "fmla v24.4s, v8.4s, v1.s[0]\n"
+        "fmla v25.4s, v9.4s, v1.s[0]\n"
+        "fmla v26.4s, v8.4s, v1.s[1]\n"
+        "fmla v27.4s, v9.4s, v1.s[1]\n"
+        "fmla v28.4s, v8.4s, v1.s[2]\n"
+        "fmla v29.4s, v9.4s, v1.s[2]\n"
+        "fmla v30.4s, v8.4s, v1.s[3]\n"
+        "fmla v31.4s, v9.4s, v1.s[3]\n"
+        "subs %w[kq], %w[kq], #1\n"
+        "b.ne 13b\n"
         "4:\n"
         "ldr %w[a2], [%[ep], #16]\n"  // mode
         "ldr %[a1], [%[ep], #24]\n"   // ldc bytes
@@ -381,9 +480,10 @@ struct V7Epi {
     int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ldc_bytes;  // dst row stride
     int32_t ktail;      // K % 4
+    const float* atail;  // packed A (a1 == nullptr): this half-group's first K % 4 tail value
 };
 static_assert(offsetof(V7Epi, lo) == 16 && offsetof(V7Epi, mode) == 24 && offsetof(V7Epi, ldc_bytes) == 28 &&
-                  offsetof(V7Epi, ktail) == 32,
+                  offsetof(V7Epi, ktail) == 32 && offsetof(V7Epi, atail) == 36,
               "v7_tile4x8's assembly reads these offsets");
 
 __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, const float* a2, const float* a3,
@@ -398,6 +498,8 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "vdup.32 q13, d1[0]\n"
         "vdup.32 q14, d1[1]\n"
         "vdup.32 q15, d1[1]\n"
+        "cmp %[a1], #0\n"  // packed A (a1 == nullptr): neon_sgemm_pack_a's groups
+        "beq 10f\n"
         "cmp %[kq], #0\n"
         "beq 2f\n"
         "1:\n"
@@ -463,6 +565,71 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "vmla.f32 q15, q5, d6[0]\n"
         "subs %[kq], %[kq], #1\n"
         "bne 3b\n"
+        "b 4f\n"
+        "10:\n"  // this half-group's rows x 4 k (64 bytes), then past the other half's
+        "mov %[a1], #96\n"
+        "cmp %[kq], #0\n"
+        "beq 12f\n"
+        "11:\n"
+        "vld1.32 {d0-d3}, [%[a0]]!\n"
+        "vld1.32 {d4-d7}, [%[a0]], %[a1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q11, q5, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q13, q5, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vmla.f32 q15, q5, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q9, q7, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q11, q7, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q13, q7, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vmla.f32 q15, q7, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q9, q5, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q11, q5, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q13, q5, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vmla.f32 q15, q5, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q9, q7, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q11, q7, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q13, q7, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "vmla.f32 q15, q7, d7[1]\n"
+        "subs %[kq], %[kq], #1\n"
+        "bne 11b\n"
+        "12:\n"
+        "ldr %[kq], [%[ep], #32]\n"
+        "cmp %[kq], #0\n"
+        "beq 4f\n"
+        "ldr %[a0], [%[ep], #36]\n"  // the K % 4 tail: per k 8 rows, this half's 4
+        "mov %[a1], #32\n"
+        "13:\n"
+        "vld1.32 {d0-d1}, [%[a0]], %[a1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d0[1]\n"
+        "vmla.f32 q11, q5, d0[1]\n"
+        "vmla.f32 q12, q4, d1[0]\n"
+        "vmla.f32 q13, q5, d1[0]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "vmla.f32 q15, q5, d1[1]\n"
+        "subs %[kq], %[kq], #1\n"
+        "bne 13b\n"
         "4:\n"
         "ldr %[a1], [%[ep], #24]\n"  // mode
         "ldr %[a2], [%[ep], #28]\n"  // ldc bytes
@@ -668,7 +835,9 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     // nc columns once all panels are stored: one act_span_f32 call per row instead of one
     // per 8 floats (each Sigmoid/SiLU call sets up its constants again, which cost more than
     // the 8 floats' arithmetic). The same values, applied to the same stored results.
-    const bool late = eo.act.kind != kActNone && eo.act.kind != kActRelu && eo.act.kind != kActClip;
+    // Clip with lo > hi too: the registers' MAX-then-MIN would give hi where act_f32 gives lo.
+    const bool late = eo.act.kind != kActNone && eo.act.kind != kActRelu &&
+                      !(eo.act.kind == kActClip && eo.act.lo <= eo.act.hi);
     GemmEpilogue el = eo;
     if (late) el.act.kind = kActNone;
     const GemmEpilogue& e = el;
@@ -717,6 +886,64 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     }
     if (late)
         for (int64_t m = 0; m < M; ++m) act_span_f32(C + m * ldc, nc, eo.act);
+}
+
+
+// ---- A packed once (a conv's weights, at load): see sgemm_f32.h for the layout.
+SDK_NEON_HOT void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
+    for (int64_t g = 0; g < M8; g += kPackRows) {
+        const float* a = A + g * ars;
+        int k = 0;
+        for (; k + 4 <= K; k += 4)
+            SDK_UNROLL for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
+        for (; k < K; ++k)
+            SDK_UNROLL for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
+    }
+}
+
+SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C,
+                                      int64_t ldc, const GemmEpilogue& eo) {
+    // Relu and Clip (lo <= hi) in the tile; any other activation over the stored rows
+    // afterwards (neon_sgemm_packed's order: the same values).
+    int kind = eo.act.kind;
+    const bool late = !(kind == kActNone || kind == kActRelu || (kind == kActClip && eo.act.lo <= eo.act.hi));
+    if (late) kind = kActNone;
+    static const float kZero8[kPackRows] = {};  // no bias: the accumulators start at +0, the plain sums
+    float tmp[kPackRows * kNR] __attribute__((aligned(16)));  // a partial panel's tile
+#if defined(__aarch64__)
+    V8Epi ep;
+#else
+    V7Epi ep;
+#endif
+    ep.ktail = K & 3;
+    ep.lo = eo.act.lo;
+    ep.hi = eo.act.hi;
+    ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : 0);
+    for (int p = 0; p < nc; p += kNR) {
+        const int w = nc - p < kNR ? nc - p : kNR;
+        const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
+        const int64_t ld = w == kNR ? ldc : kNR;  // a partial panel: into tmp, then its w columns
+        ep.ldc_bytes = (decltype(ep.ldc_bytes))(ld * (int64_t)sizeof(float));
+        for (int64_t m = 0; m < M8; m += kPackRows) {
+            const float* bias = eo.row_bias ? eo.row_bias + m : kZero8;
+            const float* ag = Ap + m * K;
+            float* d = w == kNR ? C + m * ldc + p : tmp;
+#if defined(__aarch64__)
+            ep.bias = bias;
+            a64_tile8x8(ag, 0, panel, K / 4, d, &ep);
+#else
+            for (int h = 0; h < 2; ++h) {  // two 4 x 8 tiles, one per half of the group
+                vst1q_f32(ep.bias, vaddq_f32(vld1q_f32(bias + 4 * h), vdupq_n_f32(0.0f)));
+                ep.atail = ag + (int64_t)(K / 4) * 4 * kPackRows + 4 * h;
+                v7_tile4x8(ag + 16 * h, nullptr, nullptr, nullptr, panel, K / 4, d + 4 * h * ld, &ep);
+            }
+#endif
+            if (w != kNR)
+                for (int r = 0; r < kPackRows; ++r) memcpy(C + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
+        }
+    }
+    if (late)
+        for (int64_t m = 0; m < M8; ++m) act_span_f32(C + m * ldc, nc, eo.act);
 }
 
 }  // namespace ref

@@ -378,6 +378,7 @@ struct GemmConvJob {
     int oc_block;             // rows per block
     bool ob_major;            // task t: block t / tiles, tile t % tiles (else tile-major)
     bool x86;                 // the AVX2 6x16 GEMM (16-column panels, or a 1x1 input in place)
+    const float* wpack;       // NEON: the weights packed at load (plan.wpack), or nullptr
 };
 
 void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
@@ -458,6 +459,21 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         }
 #endif
         if (fresh) im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf, 0, cg);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        if (j.wpack && r0 % kPackRows == 0) {  // the packed rows, then the group's last ocg % 8 in place
+            const int packed_rows = ocg / kPackRows * kPackRows;
+            int m8 = r0 < packed_rows ? packed_rows - r0 : 0;
+            if (m8 > m) m8 = m / kPackRows * kPackRows;
+            if (m8 > 0)
+                neon_sgemm_packed_a(m8, nc, K, j.wpack + ((int64_t)gi * packed_rows + r0) * K, buf, yg, opix, e);
+            if (m > m8) {
+                GemmEpilogue er = e;
+                if (er.row_bias) er.row_bias += m8;
+                sgemm_packed(m - m8, nc, K, wg + (int64_t)m8 * K, K, 1, buf, yg + m8 * opix, opix, er);
+            }
+            continue;
+        }
+#endif
         sgemm_packed(m, nc, K, wg, K, 1, buf, yg, opix, e);
     }
 }
@@ -476,6 +492,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_dw512 = false;
     p.neon_dw = false;
     p.wino_rb = p.wino_ob = p.wino_mt = 0;
+    p.wpack = nullptr;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     // scratch whatever the tier: the test hook can switch NEON off after planning
     if (p.depthwise && neon_dw_fits(g)) {
@@ -550,6 +567,23 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     return p;
 }
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+int64_t conv_f32_packed_floats(const ConvGeom& g, const ConvF32Plan& plan) {
+    const int ocg = g.OC / g.group;
+    if (plan.depthwise || plan.wino_rb || plan.kc < g.C / g.group || ocg < kPackRows || !neon_sgemm_enabled())
+        return 0;
+    return (int64_t)g.group * (ocg / kPackRows * kPackRows) * (g.C / g.group) * g.KH * g.KW;
+}
+
+void conv_f32_pack(const ConvGeom& g, ConvF32Plan& plan, const float* w, float* out) {
+    const int ocg = g.OC / g.group, K = g.C / g.group * g.KH * g.KW;
+    const int packed_rows = ocg / kPackRows * kPackRows;
+    for (int gi = 0; gi < g.group; ++gi)
+        neon_sgemm_pack_a(w + (int64_t)gi * ocg * K, K, packed_rows, K, out + (int64_t)gi * packed_rows * K);
+    plan.wpack = out;
+}
+#endif
+
 size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan) {
     return (size_t)plan.slot_floats * sizeof(float);
 }
@@ -610,6 +644,10 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     j.tiles_per_image = (opix + plan.tile - 1) / plan.tile;
     j.x86 = false;
     j.nr = kNR;
+    j.wpack = nullptr;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (plan.wpack && neon_sgemm_enabled()) j.wpack = plan.wpack;  // (unless switched off since: test hook)
+#endif
 #if SDK_FEATURE_X86
     // the plan's choice (16-column tiles), unless the kernel was switched off since (test hook)
     j.x86 = plan.x86_gemm && x86_sgemm_avx2_enabled();
@@ -644,7 +682,11 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     j.ob_major = false;
     int64_t run = 1;  // tasks per thread
     if (threads > 1 && tiles < 4 * threads && tiles % threads != 0 && ocg >= 8 * threads) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        j.oc_block = ((ocg + threads - 1) / threads + kPackRows - 1) / kPackRows * kPackRows;  // whole packed groups
+#else
         j.oc_block = ((ocg + threads - 1) / threads + 3) / 4 * 4;
+#endif
         j.oc_blocks = (ocg + j.oc_block - 1) / j.oc_block;
         j.ob_major = true;
         run = tiles;

@@ -141,6 +141,21 @@ void neon_sgemm_set_enabled(int on);  // test hook: 1 on, 0 off, -1 auto (SDK_F3
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- kernels/neon/common_f32.cpp (AArch64 and ARMv7)
 void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
                        int64_t ldc, const GemmEpilogue& e);
+// A (M x K, e.g. a conv's weights) packed once for the NEON tiles, so a tile reads its rows
+// with two LD1s per 4 k instead of one load per row (AArch64 8 x 8: 70 instructions per 64
+// FMLA, was 76; ARMv7's 4 x 8 tiles read one half of each group: 40 per 32 VMLA, was 42).
+// Layout: rows in groups of kPackRows (8; M8 = rows packed, a multiple of 8), group g at
+// out + g * 8 * K, the same size as the rows it holds (no padding); inside a group, for each
+// q < K / 4 the 8 rows' k = 4q .. 4q+3 (32 floats: row 0's four values, then row 1's, ...),
+// then for each k of the K % 4 tail the 8 rows' values (8 floats). A Winograd or im2col
+// user can write its transformed weights in this layout and call neon_sgemm_packed_a.
+constexpr int kPackRows = 8;
+void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out);
+// C[M8 x nc] = epilogue(Ap * B) over B's panels, as neon_sgemm_packed: the same tiles and
+// order of operations (the bias first, then the products in k order, then Relu/Clip; other
+// activations over the stored rows). Only alpha == 1 and !accumulate (the callers' job).
+void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C, int64_t ldc,
+                         const GemmEpilogue& e);
 #endif
 
 // C[M x nc] (row stride ldc) for the nc columns covered by the packed panels `Bp`.
