@@ -847,7 +847,7 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     // K makes that a quarter of the tile's own work on ARMv7).
     const int kind = e.act.kind;
     const bool direct = acs == 1 && e.alpha == 1.0f && !e.accumulate &&
-                        (kind == kActNone || kind == kActRelu || (kind == kActClip && e.act.lo <= e.act.hi));
+                        (kind == kActNone || kind == kActRelu || kind == kActClip);  // (a Clip left is lo <= hi)
 #if defined(__aarch64__)
     static const float kZeroRows[kNeonRows] = {};  // no bias: the accumulators start at +0, the plain sums
     V8Epi ep;
