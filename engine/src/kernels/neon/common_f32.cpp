@@ -93,9 +93,10 @@ struct V8Epi {
     int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ktail;      // K % 4
     int64_t ldc_bytes;  // dst row stride
+    int64_t half;       // packed A only: non-zero = columns 0-3 only (a panel of <= 4 columns; 4-7 left at the bias)
 };
 static_assert(offsetof(V8Epi, lo) == 8 && offsetof(V8Epi, mode) == 16 && offsetof(V8Epi, ktail) == 20 &&
-                  offsetof(V8Epi, ldc_bytes) == 24,
+                  offsetof(V8Epi, ldc_bytes) == 24 && offsetof(V8Epi, half) == 32,
               "a64_tile8x8's assembly reads these offsets");
 
 __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, const float* b, int64_t kq, float* dst,
@@ -262,7 +263,67 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "subs %w[kq], %w[kq], #1\n"
         "b.ne 3b\n"
         "b 4f\n"
+        "14:\n"  // packed A, columns 0-3 only: the even accumulators
+        "cbz %[kq], 16f\n"
+        "15:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a0]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a0]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v16.4s, v10.4s, v0.s[1]\n"
+        "fmla v18.4s, v10.4s, v1.s[1]\n"
+        "fmla v20.4s, v10.4s, v2.s[1]\n"
+        "fmla v22.4s, v10.4s, v3.s[1]\n"
+        "fmla v24.4s, v10.4s, v4.s[1]\n"
+        "fmla v26.4s, v10.4s, v5.s[1]\n"
+        "fmla v28.4s, v10.4s, v6.s[1]\n"
+        "fmla v30.4s, v10.4s, v7.s[1]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[2]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v3.s[2]\n"
+        "fmla v24.4s, v8.4s, v4.s[2]\n"
+        "fmla v26.4s, v8.4s, v5.s[2]\n"
+        "fmla v28.4s, v8.4s, v6.s[2]\n"
+        "fmla v30.4s, v8.4s, v7.s[2]\n"
+        "fmla v16.4s, v10.4s, v0.s[3]\n"
+        "fmla v18.4s, v10.4s, v1.s[3]\n"
+        "fmla v20.4s, v10.4s, v2.s[3]\n"
+        "fmla v22.4s, v10.4s, v3.s[3]\n"
+        "fmla v24.4s, v10.4s, v4.s[3]\n"
+        "fmla v26.4s, v10.4s, v5.s[3]\n"
+        "fmla v28.4s, v10.4s, v6.s[3]\n"
+        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "subs %[kq], %[kq], #1\n"
+        "b.ne 15b\n"
+        "16:\n"
+        "ldr %w[kq], [%[ep], #20]\n"
+        "cbz %w[kq], 4f\n"
+        "17:\n"
+        "ld1 {v0.4s, v1.4s}, [%[a0]], #32\n"
+        "ldp q8, q9, [%[b]], #32\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v0.s[1]\n"
+        "fmla v20.4s, v8.4s, v0.s[2]\n"
+        "fmla v22.4s, v8.4s, v0.s[3]\n"
+        "fmla v24.4s, v8.4s, v1.s[0]\n"
+        "fmla v26.4s, v8.4s, v1.s[1]\n"
+        "fmla v28.4s, v8.4s, v1.s[2]\n"
+        "fmla v30.4s, v8.4s, v1.s[3]\n"
+        "subs %w[kq], %w[kq], #1\n"
+        "b.ne 17b\n"
+        "b 4f\n"
         "10:\n"  // packed A (ars_bytes == 0): neon_sgemm_pack_a's 8-row groups
+        "ldr %[a2], [%[ep], #32]\n"
+        "cbnz %[a2], 14b\n"
         "cbz %[kq], 12f\n"
         "11:\n"
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a0]], #64\n"
@@ -930,6 +991,7 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
             float* d = w == kNR ? C + m * ldc + p : tmp;
 #if defined(__aarch64__)
             ep.bias = bias;
+            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
             a64_tile8x8(ag, 0, panel, K / 4, d, &ep);
 #else
             for (int h = 0; h < 2; ++h) {  // two 4 x 8 tiles, one per half of the group
