@@ -769,10 +769,9 @@ struct V7Epi {
     int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ldc_bytes;  // dst row stride
     int32_t ktail;      // K % 4
-    const float* atail;  // packed A (a1 == nullptr): this half-group's first K % 4 tail value
 };
 static_assert(offsetof(V7Epi, lo) == 16 && offsetof(V7Epi, mode) == 24 && offsetof(V7Epi, ldc_bytes) == 28 &&
-                  offsetof(V7Epi, ktail) == 32 && offsetof(V7Epi, atail) == 36,
+                  offsetof(V7Epi, ktail) == 32,
               "v7_tile4x8's assembly reads these offsets");
 
 __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, const float* a2, const float* a3,
@@ -787,8 +786,6 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "vdup.32 q13, d1[0]\n"
         "vdup.32 q14, d1[1]\n"
         "vdup.32 q15, d1[1]\n"
-        "cmp %[a1], #0\n"  // packed A (a1 == nullptr): neon_sgemm_pack_a's groups
-        "beq 10f\n"
         "cmp %[kq], #0\n"
         "beq 2f\n"
         "1:\n"
@@ -854,71 +851,6 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "vmla.f32 q15, q5, d6[0]\n"
         "subs %[kq], %[kq], #1\n"
         "bne 3b\n"
-        "b 4f\n"
-        "10:\n"  // this half-group's rows x 4 k (64 bytes), then past the other half's
-        "mov %[a1], #96\n"
-        "cmp %[kq], #0\n"
-        "beq 12f\n"
-        "11:\n"
-        "vld1.32 {d0-d3}, [%[a0]]!\n"
-        "vld1.32 {d4-d7}, [%[a0]], %[a1]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
-        "vmla.f32 q8, q4, d0[0]\n"
-        "vmla.f32 q9, q5, d0[0]\n"
-        "vmla.f32 q10, q4, d2[0]\n"
-        "vmla.f32 q11, q5, d2[0]\n"
-        "vmla.f32 q12, q4, d4[0]\n"
-        "vmla.f32 q13, q5, d4[0]\n"
-        "vmla.f32 q14, q4, d6[0]\n"
-        "vmla.f32 q15, q5, d6[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
-        "vmla.f32 q8, q6, d0[1]\n"
-        "vmla.f32 q9, q7, d0[1]\n"
-        "vmla.f32 q10, q6, d2[1]\n"
-        "vmla.f32 q11, q7, d2[1]\n"
-        "vmla.f32 q12, q6, d4[1]\n"
-        "vmla.f32 q13, q7, d4[1]\n"
-        "vmla.f32 q14, q6, d6[1]\n"
-        "vmla.f32 q15, q7, d6[1]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
-        "vmla.f32 q8, q4, d1[0]\n"
-        "vmla.f32 q9, q5, d1[0]\n"
-        "vmla.f32 q10, q4, d3[0]\n"
-        "vmla.f32 q11, q5, d3[0]\n"
-        "vmla.f32 q12, q4, d5[0]\n"
-        "vmla.f32 q13, q5, d5[0]\n"
-        "vmla.f32 q14, q4, d7[0]\n"
-        "vmla.f32 q15, q5, d7[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
-        "vmla.f32 q8, q6, d1[1]\n"
-        "vmla.f32 q9, q7, d1[1]\n"
-        "vmla.f32 q10, q6, d3[1]\n"
-        "vmla.f32 q11, q7, d3[1]\n"
-        "vmla.f32 q12, q6, d5[1]\n"
-        "vmla.f32 q13, q7, d5[1]\n"
-        "vmla.f32 q14, q6, d7[1]\n"
-        "vmla.f32 q15, q7, d7[1]\n"
-        "subs %[kq], %[kq], #1\n"
-        "bne 11b\n"
-        "12:\n"
-        "ldr %[kq], [%[ep], #32]\n"
-        "cmp %[kq], #0\n"
-        "beq 4f\n"
-        "ldr %[a0], [%[ep], #36]\n"  // the K % 4 tail: per k 8 rows, this half's 4
-        "mov %[a1], #32\n"
-        "13:\n"
-        "vld1.32 {d0-d1}, [%[a0]], %[a1]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
-        "vmla.f32 q8, q4, d0[0]\n"
-        "vmla.f32 q9, q5, d0[0]\n"
-        "vmla.f32 q10, q4, d0[1]\n"
-        "vmla.f32 q11, q5, d0[1]\n"
-        "vmla.f32 q12, q4, d1[0]\n"
-        "vmla.f32 q13, q5, d1[0]\n"
-        "vmla.f32 q14, q4, d1[1]\n"
-        "vmla.f32 q15, q5, d1[1]\n"
-        "subs %[kq], %[kq], #1\n"
-        "bne 13b\n"
         "4:\n"
         "ldr %[a1], [%[ep], #24]\n"  // mode
         "ldr %[a2], [%[ep], #28]\n"  // ldc bytes
@@ -970,6 +902,182 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         "vst1.32 {d24-d27}, [%[dst]], %[a2]\n"
         "vst1.32 {d28-d31}, [%[dst]]\n"
         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [b] "+r"(b), [kq] "+r"(kq), [dst] "+r"(dst)
+        : [ep] "r"(ep)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+// ARMv7 4 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h): `groups` 8-row groups
+// down one panel in one call, each as two halves (rows 0-3, then 4-7: 4 rows x 4 k are 64
+// contiguous bytes of each 128-byte k-block), the panel read again from its start for each.
+// Per 4 k: 2 loads of A, 4 of B, 32 VMLA, the loop (40 instructions; v7_tile4x8 on 4 row
+// pointers: 42). The epilogue is v7_tile4x8's (mode 0 bias, 1 Relu, 2 Clip lo <= hi; the
+// bias first, then the products in k order), the bias read here (+ 0: a -0 bias as +0).
+struct V7Pack {
+    float lo, hi;        // Clip bounds (mode 2)
+    int32_t mode;        // 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
+    int32_t ktail;       // K % 4
+    int32_t ldc_bytes;   // dst row stride
+    int32_t kq;          // K / 4
+    const float* bias;   // the first group's 8 values (or 8 zeros)
+    int32_t bias_step;   // bytes per half-group: 16, or 0 for the zeros
+    int32_t groups;      // counted down by the assembly
+    const float* panel;  // B's panel
+};
+static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && offsetof(V7Pack, ldc_bytes) == 16 &&
+                  offsetof(V7Pack, kq) == 20 && offsetof(V7Pack, bias) == 24 && offsetof(V7Pack, bias_step) == 28 &&
+                  offsetof(V7Pack, groups) == 32 && offsetof(V7Pack, panel) == 36,
+              "v7_packed8's assembly reads these offsets");
+
+__attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
+    const float* b;
+    const float* ga;
+    const float* bias = ep->bias;
+    int32_t cnt, t, h;
+    asm volatile(
+        "20:\n"
+        "mov %[ga], %[a]\n"
+        "mov %[h], #0\n"
+        "21:\n"  // one half of the group: rows 4h .. 4h + 3
+        "vld1.32 {d0-d1}, [%[bias]]\n"
+        "ldr %[t], [%[ep], #28]\n"
+        "add %[bias], %[bias], %[t]\n"
+        "vmov.i32 q1, #0\n"
+        "vadd.f32 q0, q0, q1\n"
+        "vdup.32 q8, d0[0]\n"
+        "vdup.32 q9, d0[0]\n"
+        "vdup.32 q10, d0[1]\n"
+        "vdup.32 q11, d0[1]\n"
+        "vdup.32 q12, d1[0]\n"
+        "vdup.32 q13, d1[0]\n"
+        "vdup.32 q14, d1[1]\n"
+        "vdup.32 q15, d1[1]\n"
+        "ldr %[b], [%[ep], #36]\n"
+        "ldr %[cnt], [%[ep], #20]\n"
+        "mov %[t], #96\n"
+        "cmp %[cnt], #0\n"
+        "beq 23f\n"
+        "22:\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q11, q5, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q13, q5, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vmla.f32 q15, q5, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q9, q7, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q11, q7, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q13, q7, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vmla.f32 q15, q7, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q9, q5, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q11, q5, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q13, q5, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vmla.f32 q15, q5, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q9, q7, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q11, q7, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q13, q7, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "vmla.f32 q15, q7, d7[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 22b\n"
+        "23:\n"  // the K % 4 tail: per k the 8 rows, this half's 4 at a - 48h
+        "sub %[a], %[a], %[h]\n"
+        "ldr %[cnt], [%[ep], #12]\n"
+        "cmp %[cnt], #0\n"
+        "beq 25f\n"
+        "mov %[t], #32\n"
+        "24:\n"
+        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d0[1]\n"
+        "vmla.f32 q11, q5, d0[1]\n"
+        "vmla.f32 q12, q4, d1[0]\n"
+        "vmla.f32 q13, q5, d1[0]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "vmla.f32 q15, q5, d1[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 24b\n"
+        "25:\n"
+        "ldr %[t], [%[ep], #8]\n"
+        "cmp %[t], #1\n"
+        "blt 27f\n"
+        "bgt 26f\n"
+        "vmov.i32 q0, #0\n"
+        "vcgt.f32 q1, q8, q0\n"
+        "vand q8, q8, q1\n"
+        "vcgt.f32 q1, q9, q0\n"
+        "vand q9, q9, q1\n"
+        "vcgt.f32 q1, q10, q0\n"
+        "vand q10, q10, q1\n"
+        "vcgt.f32 q1, q11, q0\n"
+        "vand q11, q11, q1\n"
+        "vcgt.f32 q1, q12, q0\n"
+        "vand q12, q12, q1\n"
+        "vcgt.f32 q1, q13, q0\n"
+        "vand q13, q13, q1\n"
+        "vcgt.f32 q1, q14, q0\n"
+        "vand q14, q14, q1\n"
+        "vcgt.f32 q1, q15, q0\n"
+        "vand q15, q15, q1\n"
+        "b 27f\n"
+        "26:\n"
+        "vld1.32 {d0}, [%[ep]]\n"
+        "vdup.32 q2, d0[0]\n"
+        "vdup.32 q3, d0[1]\n"
+        "vmax.f32 q8, q8, q2\n"
+        "vmin.f32 q8, q8, q3\n"
+        "vmax.f32 q9, q9, q2\n"
+        "vmin.f32 q9, q9, q3\n"
+        "vmax.f32 q10, q10, q2\n"
+        "vmin.f32 q10, q10, q3\n"
+        "vmax.f32 q11, q11, q2\n"
+        "vmin.f32 q11, q11, q3\n"
+        "vmax.f32 q12, q12, q2\n"
+        "vmin.f32 q12, q12, q3\n"
+        "vmax.f32 q13, q13, q2\n"
+        "vmin.f32 q13, q13, q3\n"
+        "vmax.f32 q14, q14, q2\n"
+        "vmin.f32 q14, q14, q3\n"
+        "vmax.f32 q15, q15, q2\n"
+        "vmin.f32 q15, q15, q3\n"
+        "27:\n"
+        "ldr %[t], [%[ep], #16]\n"
+        "vst1.32 {d16-d19}, [%[dst]], %[t]\n"
+        "vst1.32 {d20-d23}, [%[dst]], %[t]\n"
+        "vst1.32 {d24-d27}, [%[dst]], %[t]\n"
+        "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
+        "cmp %[h], #0\n"
+        "bne 28f\n"
+        "mov %[h], #48\n"
+        "add %[a], %[ga], #64\n"
+        "b 21b\n"
+        "28:\n"  // a = the next group + 16 (the second half's tail ended 16 bytes in)
+        "sub %[a], %[a], #16\n"
+        "ldr %[t], [%[ep], #32]\n"
+        "subs %[t], %[t], #1\n"
+        "str %[t], [%[ep], #32]\n"
+        "bne 20b\n"
+        : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt),
+          [t] "=&r"(t), [h] "=&r"(h)
         : [ep] "r"(ep)
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
           "q14", "q15");
@@ -1202,7 +1310,8 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
 #if defined(__aarch64__)
     V8Epi ep;
 #else
-    V7Epi ep;
+    V7Pack ep;
+    ep.kq = K / 4;
 #endif
     ep.ktail = K & 3;
     ep.lo = eo.act.lo;
@@ -1224,6 +1333,15 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
         }
         ep.groups = 1;
         ep.bias_step = 0;
+#else
+        ep.panel = panel;
+        if (w == kNR) {  // all the groups in one call
+            ep.bias = eo.row_bias ? eo.row_bias : kZero8;
+            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
+            ep.groups = (int32_t)(M8 / kPackRows);
+            v7_packed8(Ap, C + p, &ep);
+            continue;
+        }
 #endif
         for (int64_t m = 0; m < M8; m += kPackRows) {
             const float* bias = eo.row_bias ? eo.row_bias + m : kZero8;
@@ -1234,11 +1352,10 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
             ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
             a64_packed8(ag, panel, K / 4, d, &ep);
 #else
-            for (int h = 0; h < 2; ++h) {  // two 4 x 8 tiles, one per half of the group
-                vst1q_f32(ep.bias, vaddq_f32(vld1q_f32(bias + 4 * h), vdupq_n_f32(0.0f)));
-                ep.atail = ag + (int64_t)(K / 4) * 4 * kPackRows + 4 * h;
-                v7_tile4x8(ag + 16 * h, nullptr, nullptr, nullptr, panel, K / 4, d + 4 * h * ld, &ep);
-            }
+            ep.bias = bias;
+            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
+            ep.groups = 1;
+            v7_packed8(ag, d, &ep);
 #endif
             if (w != kNR)
                 for (int r = 0; r < kPackRows; ++r) memcpy(C + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
