@@ -922,10 +922,12 @@ struct V7Pack {
     int32_t bias_step;   // bytes per half-group: 16, or 0 for the zeros
     int32_t groups;      // counted down by the assembly
     const float* panel;  // B's panel
+    int32_t half;        // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
 };
 static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && offsetof(V7Pack, ldc_bytes) == 16 &&
                   offsetof(V7Pack, kq) == 20 && offsetof(V7Pack, bias) == 24 && offsetof(V7Pack, bias_step) == 28 &&
-                  offsetof(V7Pack, groups) == 32 && offsetof(V7Pack, panel) == 36,
+                  offsetof(V7Pack, groups) == 32 && offsetof(V7Pack, panel) == 36 &&
+                  offsetof(V7Pack, half) == 40,
               "v7_packed8's assembly reads these offsets");
 
 __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
@@ -952,7 +954,10 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "vdup.32 q14, d1[1]\n"
         "vdup.32 q15, d1[1]\n"
         "ldr %[b], [%[ep], #36]\n"
+        "ldr %[cnt], [%[ep], #40]\n"  // half
+        "cmp %[cnt], #0\n"
         "ldr %[cnt], [%[ep], #20]\n"
+        "bne 30f\n"
         "mov %[t], #96\n"
         "cmp %[cnt], #0\n"
         "beq 23f\n"
@@ -1016,6 +1021,51 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "vmla.f32 q15, q5, d1[1]\n"
         "subs %[cnt], %[cnt], #1\n"
         "bne 24b\n"
+        "b 25f\n"
+        "30:\n"  // columns 0-3 only (a panel of <= 4 columns): the even accumulators
+        "mov %[t], #96\n"
+        "cmp %[cnt], #0\n"
+        "beq 32f\n"
+        "31:\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 31b\n"
+        "32:\n"
+        "sub %[a], %[a], %[h]\n"
+        "ldr %[cnt], [%[ep], #12]\n"
+        "cmp %[cnt], #0\n"
+        "beq 25f\n"
+        "mov %[t], #32\n"
+        "33:\n"
+        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q10, q4, d0[1]\n"
+        "vmla.f32 q12, q4, d1[0]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 33b\n"
         "25:\n"
         "ldr %[t], [%[ep], #8]\n"
         "cmp %[t], #1\n"
@@ -1339,6 +1389,7 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
             ep.bias = eo.row_bias ? eo.row_bias : kZero8;
             ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
             ep.groups = (int32_t)(M8 / kPackRows);
+            ep.half = 0;
             v7_packed8(Ap, C + p, &ep);
             continue;
         }
@@ -1355,6 +1406,7 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
             ep.bias = bias;
             ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
             ep.groups = 1;
+            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
             v7_packed8(ag, d, &ep);
 #endif
             if (w != kNR)

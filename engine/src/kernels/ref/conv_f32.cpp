@@ -255,11 +255,17 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
         float* panel = dst + (int64_t)(p / NR) * K * NR;
         int ih0[NR], iw0[NR];
         int w = nc - p < NR ? nc - p : NR;
+        // the panel's first pixel by one division, the next ones by stepping along the row
+        // (a 64-bit division per column was a library call on ARMv7: ~130 instructions)
+        int oh = (int)((j0 + p) / g.OW), ow = (int)((j0 + p) % g.OW);
         for (int jj = 0; jj < NR; ++jj) {
             if (jj < w) {
-                int64_t j = j0 + p + jj;
-                ih0[jj] = (int)(j / g.OW) * g.sh - g.pt;
-                iw0[jj] = (int)(j % g.OW) * sw - g.pl;
+                ih0[jj] = oh * g.sh - g.pt;
+                iw0[jj] = ow * sw - g.pl;
+                if (++ow == g.OW) {
+                    ow = 0;
+                    ++oh;
+                }
             } else {
                 ih0[jj] = -(1 << 28);  // forces zeros in the padding columns
                 iw0[jj] = 0;
@@ -381,6 +387,12 @@ struct GemmConvJob {
     const float* wpack;       // NEON: the weights packed at load (plan.wpack), or nullptr
 };
 
+// a / b for a >= 0, b > 0: a 32-bit division when both fit (ARMv7 has no 64-bit divide:
+// __aeabi_ldivmod, ~130 instructions, six of them per tile here).
+inline int64_t udiv(int64_t a, int64_t b) {
+    return (((uint64_t)a | (uint64_t)b) >> 31) == 0 ? (int64_t)((uint32_t)a / (uint32_t)b) : a / b;
+}
+
 void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
     const GemmConvJob& j = *static_cast<const GemmConvJob*>(arg);
     const ConvGeom& g = *j.g;
@@ -391,16 +403,18 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
     int64_t packed = -1;  // the (n, group, tile) whose panels are in buf: the next block reuses them
     for (int64_t t = begin; t < end; ++t) {
         const int64_t ntiles = (int64_t)g.N * g.group * j.tiles_per_image;
-        const int ob = (int)(j.ob_major ? t / ntiles : t % j.oc_blocks);
-        const int64_t nt = j.ob_major ? t % ntiles : t / j.oc_blocks;
-        int64_t tile = nt % j.tiles_per_image;
-        int64_t ng = nt / j.tiles_per_image;
-        int gi = (int)(ng % g.group), n = (int)(ng / g.group);
+        const int64_t tq = udiv(t, j.ob_major ? ntiles : j.oc_blocks);
+        const int64_t tr = t - tq * (j.ob_major ? ntiles : j.oc_blocks);
+        const int ob = (int)(j.ob_major ? tq : tr);
+        const int64_t nt = j.ob_major ? tr : tq;
+        const int64_t ng = udiv(nt, j.tiles_per_image);
+        const int64_t tile = nt - ng * j.tiles_per_image;
+        const int n = (int)udiv(ng, g.group), gi = (int)(ng - (int64_t)n * g.group);
         // tile t: panels [t * P / T, (t + 1) * P / T), at most plan.tile pixels, equal to
         // within a panel (a 14x14 map in 4 tiles: 3 + 3 + 3 + 4 panels, not 64 + 64 + 64 + 4 pixels, so
         // 2 threads get 7 and 6 panels, not 8 and 5)
-        const int64_t j0 = tile * j.panels / j.tiles_per_image * j.nr;
-        const int64_t j1 = (tile + 1) * j.panels / j.tiles_per_image * j.nr;
+        const int64_t j0 = udiv(tile * j.panels, j.tiles_per_image) * j.nr;
+        const int64_t j1 = udiv((tile + 1) * j.panels, j.tiles_per_image) * j.nr;
         const int nc = (int)((j1 < opix ? j1 : opix) - j0);
         const int r0 = ob * j.oc_block;
         const int m = ocg - r0 < j.oc_block ? ocg - r0 : j.oc_block;
