@@ -1135,10 +1135,10 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "bne 33b\n"
         "25:\n"  // mode 0 none, 1 Relu, 2 Clip, 3 HardSwish
         "ldr %[t], [%[ep], #8]\n"
-        "tst %[t], #2\n"
-        "bne 26f\n"
         "cmp %[t], #0\n"
         "beq 27f\n"
+        "tst %[t], #2\n"
+        "bne 26f\n"
         "vmov.i32 q0, #0\n"
         "vcgt.f32 q1, q8, q0\n"
         "vand q8, q8, q1\n"
