@@ -588,6 +588,10 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
             std::vector<float> got_mt(ny + 16, 7.0f);
             sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
+            // NEON: the same bits as on 1 thread (the output-channel split keeps whole packed groups)
+            CHECK(strcmp(name, "neon") != 0 || memcmp(got_mt.data(), got.data(), ny * sizeof(float)) == 0,
+                  "conv %s %d threads: not the 1-thread bits (N%d C%d %dx%d OC%d k%dx%d s%d,%d g%d)", name, pi + 2,
+                  g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.group);
             for (size_t i = 0; i < want.size(); ++i) {
                 const double d = fabs((double)want[i] - got_mt[i]) / (1.0 + fabs((double)want[i]) + mags[i]);
                 if (!(d <= 1e-5)) {
