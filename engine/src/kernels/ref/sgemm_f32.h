@@ -172,8 +172,9 @@ void neon_sgemm_set_enabled(int on);  // test hook: 1 on, 0 off, -1 auto (SDK_F3
 void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
                        int64_t ldc, const GemmEpilogue& e);
 // A (M x K, e.g. a conv's weights) packed once for the NEON tiles, so a tile reads its rows
-// with two LD1s per 4 k instead of one load per row (AArch64 8 x 8: 70 instructions per 64
-// FMLA, was 76; ARMv7's 4 x 8 tiles read one half of each group: 40 per 32 VMLA, was 42).
+// with two LD1s per 4 k instead of one load per row (AArch64 8 x 8, 8 k a loop trip: 138
+// instructions per 128 FMLA, was 76 per 64; ARMv7's 4 x 8 tiles read one half of each group:
+// 40 per 32 VMLA, was 42), all the groups down a panel in one assembly call.
 // Layout: rows in groups of kPackRows (8; M8 = rows packed, a multiple of 8), group g at
 // out + g * 8 * K, the same size as the rows it holds (no padding); inside a group, for each
 // q < K / 4 the 8 rows' k = 4q .. 4q+3 (32 floats: row 0's four values, then row 1's, ...),
@@ -181,9 +182,11 @@ void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, in
 // user can write its transformed weights in this layout and call neon_sgemm_packed_a.
 constexpr int kPackRows = 8;
 void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out);
-// C[M8 x nc] = epilogue(Ap * B) over B's panels, as neon_sgemm_packed: the same tiles and
-// order of operations (the bias first, then the products in k order, then Relu/Clip; other
-// activations over the stored rows). Only alpha == 1 and !accumulate (the callers' job).
+// C[M8 x nc] = epilogue(Ap * B) over B's panels (row bias or none, any activation): the
+// bits of neon_sgemm_packed on whole panels (the bias first, then the products in k order,
+// then Relu/Clip/HardSwish in registers; Sigmoid/SiLU over the stored rows). A last panel
+// of <= 4 columns computes columns 0-3 only. Only alpha == 1 and !accumulate (the callers'
+// job: a K-chunked conv does not take this path).
 void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C, int64_t ldc,
                          const GemmEpilogue& e);
 #endif
