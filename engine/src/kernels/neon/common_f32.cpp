@@ -1250,9 +1250,57 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
 }
 #endif
 
+// The epilogue of a tile's `rows` rows of sums (row r's 8 at acc + 8r): alpha, the row bias,
+// accumulate, Relu/Clip by compare + select (act_f32's exact semantics, NaN included), other
+// activations over the stored row. One copy, a loop over the rows, for every tile height
+// (each unrolled copy cost ~1 KB of the library: the example SDK's size goal).
+__attribute__((noinline)) void epi_rows(const float* acc, int rows, float* C, int64_t ldc, int w,
+                                        const GemmEpilogue& e, int64_t row0) {
+    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
+    const float32x4_t zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(e.act.lo), hi = vdupq_n_f32(e.act.hi);
+    for (int r = 0; r < rows; ++r) {
+        float32x4_t o0 = vld1q_f32(acc + r * kNR), o1 = vld1q_f32(acc + r * kNR + 4);
+        if (e.alpha != 1.0f) {
+            o0 = vmulq_n_f32(o0, e.alpha);
+            o1 = vmulq_n_f32(o1, e.alpha);
+        }
+        if (e.row_bias) {
+            const float32x4_t bias = vdupq_n_f32(e.row_bias[row0 + r]);
+            o0 = vaddq_f32(o0, bias);
+            o1 = vaddq_f32(o1, bias);
+        }
+        float* crow = C + r * ldc;
+        if (w == kNR) {
+            if (e.accumulate) {
+                o0 = vaddq_f32(o0, vld1q_f32(crow));
+                o1 = vaddq_f32(o1, vld1q_f32(crow + 4));
+            }
+            if (relu) {
+                o0 = vbslq_f32(neon_cgt(o0, zero), o0, zero);
+                o1 = vbslq_f32(neon_cgt(o1, zero), o1, zero);
+            }
+            if (clip) {
+                o0 = vbslq_f32(neon_clt(o0, lo), lo, o0);
+                o1 = vbslq_f32(neon_clt(o1, lo), lo, o1);
+                o0 = vbslq_f32(neon_cgt(o0, hi), hi, o0);
+                o1 = vbslq_f32(neon_cgt(o1, hi), hi, o1);
+            }
+            vst1q_f32(crow, o0);
+            vst1q_f32(crow + 4, o1);
+        } else {
+            float tmp[kNR];
+            vst1q_f32(tmp, o0);
+            vst1q_f32(tmp + 4, o1);
+            for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
+        }
+        if (e.act.kind != kActNone && (w != kNR || !(relu || clip))) act_span_f32(crow, w, e.act);
+    }
+}
+
 template <int MR>
-SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C,
-                              int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
+SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, const float* panel, float* C, int64_t ldc, int w,
+                              const GemmEpilogue& e, int64_t row0) {
+    constexpr int64_t acs = 1;  // rows of A contiguous (sgemm_packed takes the portable tile otherwise)
     float32x4_t c0[MR], c1[MR];
     SDK_UNROLL for (int r = 0; r < MR; ++r) c0[r] = c1[r] = vdupq_n_f32(0.0f);
     const float* a[MR];
@@ -1280,11 +1328,7 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
             ep.mode = -1;
             ep.ldc_bytes = kNR * sizeof(float);
             a64_tile8x8(A, ars * (int64_t)sizeof(float), panel, K / 4, acc, &ep);
-            SDK_UNROLL for (int r = 0; r < MR; ++r) {
-                c0[r] = vld1q_f32(acc + r * kNR);
-                c1[r] = vld1q_f32(acc + r * kNR + 4);
-            }
-            k = K;
+            return epi_rows(acc, MR, C, ldc, w, e, row0);
         }
     }
 #endif
@@ -1346,48 +1390,12 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
             c1[r] = SDK_NEON_FMA(c1[r], b1, av);
         }
     }
-    // Relu/Clip on the registers (compare + select: the exact semantics of act_f32, NaN
-    // included); other activations over the stored row. An out-of-line act_span_f32 call
-    // per 8 floats would cost more than the multiply-adds in -Os builds.
-    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
-    const float32x4_t zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(e.act.lo), hi = vdupq_n_f32(e.act.hi);
+    float acc[MR * kNR] __attribute__((aligned(16)));
     SDK_UNROLL for (int r = 0; r < MR; ++r) {
-        float32x4_t o0 = c0[r], o1 = c1[r];
-        if (e.alpha != 1.0f) {
-            o0 = vmulq_n_f32(o0, e.alpha);
-            o1 = vmulq_n_f32(o1, e.alpha);
-        }
-        if (e.row_bias) {
-            const float32x4_t bias = vdupq_n_f32(e.row_bias[row0 + r]);
-            o0 = vaddq_f32(o0, bias);
-            o1 = vaddq_f32(o1, bias);
-        }
-        float* crow = C + r * ldc;
-        if (w == kNR) {
-            if (e.accumulate) {
-                o0 = vaddq_f32(o0, vld1q_f32(crow));
-                o1 = vaddq_f32(o1, vld1q_f32(crow + 4));
-            }
-            if (relu) {
-                o0 = vbslq_f32(neon_cgt(o0, zero), o0, zero);
-                o1 = vbslq_f32(neon_cgt(o1, zero), o1, zero);
-            }
-            if (clip) {
-                o0 = vbslq_f32(neon_clt(o0, lo), lo, o0);
-                o1 = vbslq_f32(neon_clt(o1, lo), lo, o1);
-                o0 = vbslq_f32(neon_cgt(o0, hi), hi, o0);
-                o1 = vbslq_f32(neon_cgt(o1, hi), hi, o1);
-            }
-            vst1q_f32(crow, o0);
-            vst1q_f32(crow + 4, o1);
-        } else {
-            float tmp[kNR];
-            vst1q_f32(tmp, o0);
-            vst1q_f32(tmp + 4, o1);
-            for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
-        }
-        if (e.act.kind != kActNone && (w != kNR || !(relu || clip))) act_span_f32(crow, w, e.act);
+        vst1q_f32(acc + r * kNR, c0[r]);
+        vst1q_f32(acc + r * kNR + 4, c1[r]);
     }
+    epi_rows(acc, MR, C, ldc, w, e, row0);
 }
 
 }  // namespace
@@ -1443,9 +1451,9 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
             }
         }
         for (; m + kNeonRows <= M; m += kNeonRows)
-            tile<kNeonRows>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
-        for (; m + 4 <= M; m += 4) tile<4>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
-        for (; m < M; ++m) tile<1>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
+            tile<kNeonRows>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
+        for (; m + 4 <= M; m += 4) tile<4>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
+        for (; m < M; ++m) tile<1>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
     }
     if (late)
         for (int64_t m = 0; m < M; ++m) act_span_f32(C + m * ldc, nc, eo.act);
@@ -1453,14 +1461,14 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
 
 
 // ---- A packed once (a conv's weights, at load): see sgemm_f32.h for the layout.
-SDK_NEON_HOT void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
+void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
     for (int64_t g = 0; g < M8; g += kPackRows) {
         const float* a = A + g * ars;
         int k = 0;
         for (; k + 4 <= K; k += 4)
-            SDK_UNROLL for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
+            for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
         for (; k < K; ++k)
-            SDK_UNROLL for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
+            for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
     }
 }
 

@@ -199,7 +199,7 @@ inline void sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, 
     if (x86_sgemm_sse41_enabled()) return x86_sgemm_packed_sse41(M, nc, K, A, ars, acs, Bp, C, ldc, e);  // SSE4.1 tier
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- 8x8 FMLA tile (AArch64), 4x8 VMLA tile (ARMv7): neon/common_f32.cpp
-    if (neon_sgemm_enabled()) return neon_sgemm_packed(M, nc, K, A, ars, acs, Bp, C, ldc, e);
+    if (acs == 1 && neon_sgemm_enabled()) return neon_sgemm_packed(M, nc, K, A, ars, acs, Bp, C, ldc, e);
 #endif
     for (int p = 0; p < nc; p += kNR) {
         int w = nc - p < kNR ? nc - p : kNR;
