@@ -1461,14 +1461,15 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
 
 
 // ---- A packed once (a conv's weights, at load): see sgemm_f32.h for the layout.
-void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
+// (The row loops unrolled: ~0.66 instructions per weight on arm64, 1.1 rolled; +248 B.)
+SDK_NEON_HOT void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
     for (int64_t g = 0; g < M8; g += kPackRows) {
         const float* a = A + g * ars;
         int k = 0;
         for (; k + 4 <= K; k += 4)
-            for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
+            SDK_UNROLL for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
         for (; k < K; ++k)
-            for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
+            SDK_UNROLL for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
     }
 }
 
