@@ -406,8 +406,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "mov %[b], %[pb]\n"
         "ldr %[t], [%[ep], #32]\n"
         "cbnz %[t], 30f\n"
-        "lsr %[cnt], %[kq], #1\n"  // 8 k an iteration; an odd 4 enters at the second half
-        "tbnz %[kq], #0, 27f\n"
+        "mov %[cnt], %[kq]\n"
         "cbz %[cnt], 25f\n"
         "26:\n"
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
@@ -478,81 +477,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "fmla v29.4s, v11.4s, v6.s[3]\n"
         "fmla v30.4s, v10.4s, v7.s[3]\n"
         "fmla v31.4s, v11.4s, v7.s[3]\n"
-        "28:\n"
-        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
-        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
-        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[0]\n"
-        "fmla v17.4s, v9.4s, v0.s[0]\n"
-        "fmla v18.4s, v8.4s, v1.s[0]\n"
-        "fmla v19.4s, v9.4s, v1.s[0]\n"
-        "fmla v20.4s, v8.4s, v2.s[0]\n"
-        "fmla v21.4s, v9.4s, v2.s[0]\n"
-        "fmla v22.4s, v8.4s, v3.s[0]\n"
-        "fmla v23.4s, v9.4s, v3.s[0]\n"
-        "fmla v24.4s, v8.4s, v4.s[0]\n"
-        "fmla v25.4s, v9.4s, v4.s[0]\n"
-        "fmla v26.4s, v8.4s, v5.s[0]\n"
-        "fmla v27.4s, v9.4s, v5.s[0]\n"
-        "fmla v28.4s, v8.4s, v6.s[0]\n"
-        "fmla v29.4s, v9.4s, v6.s[0]\n"
-        "fmla v30.4s, v8.4s, v7.s[0]\n"
-        "fmla v31.4s, v9.4s, v7.s[0]\n"
-        "fmla v16.4s, v10.4s, v0.s[1]\n"
-        "fmla v17.4s, v11.4s, v0.s[1]\n"
-        "fmla v18.4s, v10.4s, v1.s[1]\n"
-        "fmla v19.4s, v11.4s, v1.s[1]\n"
-        "fmla v20.4s, v10.4s, v2.s[1]\n"
-        "fmla v21.4s, v11.4s, v2.s[1]\n"
-        "fmla v22.4s, v10.4s, v3.s[1]\n"
-        "fmla v23.4s, v11.4s, v3.s[1]\n"
-        "fmla v24.4s, v10.4s, v4.s[1]\n"
-        "fmla v25.4s, v11.4s, v4.s[1]\n"
-        "fmla v26.4s, v10.4s, v5.s[1]\n"
-        "fmla v27.4s, v11.4s, v5.s[1]\n"
-        "fmla v28.4s, v10.4s, v6.s[1]\n"
-        "fmla v29.4s, v11.4s, v6.s[1]\n"
-        "fmla v30.4s, v10.4s, v7.s[1]\n"
-        "fmla v31.4s, v11.4s, v7.s[1]\n"
-        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[2]\n"
-        "fmla v17.4s, v9.4s, v0.s[2]\n"
-        "fmla v18.4s, v8.4s, v1.s[2]\n"
-        "fmla v19.4s, v9.4s, v1.s[2]\n"
-        "fmla v20.4s, v8.4s, v2.s[2]\n"
-        "fmla v21.4s, v9.4s, v2.s[2]\n"
-        "fmla v22.4s, v8.4s, v3.s[2]\n"
-        "fmla v23.4s, v9.4s, v3.s[2]\n"
-        "fmla v24.4s, v8.4s, v4.s[2]\n"
-        "fmla v25.4s, v9.4s, v4.s[2]\n"
-        "fmla v26.4s, v8.4s, v5.s[2]\n"
-        "fmla v27.4s, v9.4s, v5.s[2]\n"
-        "fmla v28.4s, v8.4s, v6.s[2]\n"
-        "fmla v29.4s, v9.4s, v6.s[2]\n"
-        "fmla v30.4s, v8.4s, v7.s[2]\n"
-        "fmla v31.4s, v9.4s, v7.s[2]\n"
-        "fmla v16.4s, v10.4s, v0.s[3]\n"
-        "fmla v17.4s, v11.4s, v0.s[3]\n"
-        "fmla v18.4s, v10.4s, v1.s[3]\n"
-        "fmla v19.4s, v11.4s, v1.s[3]\n"
-        "fmla v20.4s, v10.4s, v2.s[3]\n"
-        "fmla v21.4s, v11.4s, v2.s[3]\n"
-        "fmla v22.4s, v10.4s, v3.s[3]\n"
-        "fmla v23.4s, v11.4s, v3.s[3]\n"
-        "fmla v24.4s, v10.4s, v4.s[3]\n"
-        "fmla v25.4s, v11.4s, v4.s[3]\n"
-        "fmla v26.4s, v10.4s, v5.s[3]\n"
-        "fmla v27.4s, v11.4s, v5.s[3]\n"
-        "fmla v28.4s, v10.4s, v6.s[3]\n"
-        "fmla v29.4s, v11.4s, v6.s[3]\n"
-        "fmla v30.4s, v10.4s, v7.s[3]\n"
-        "fmla v31.4s, v11.4s, v7.s[3]\n"
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 26b\n"
-        "b 25f\n"
-        "27:\n"
-        "add %[cnt], %[cnt], #1\n"
-        "b 28b\n"
         "25:\n"  // K % 4 tail: per k the 8 rows' values, rows 0-3 in v0, 4-7 in v1
         "ldr %w[t], [%[ep], #20]\n"
         "cbz %w[t], 40f\n"
@@ -1461,15 +1387,15 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
 
 
 // ---- A packed once (a conv's weights, at load): see sgemm_f32.h for the layout.
-// (The row loops unrolled: ~0.66 instructions per weight on arm64, 1.1 rolled; +248 B.)
-SDK_NEON_HOT void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
+// (Rolled, size-first: ~1.1 instructions per weight on arm64; unrolled 0.66, +248 B.)
+void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
     for (int64_t g = 0; g < M8; g += kPackRows) {
         const float* a = A + g * ars;
         int k = 0;
         for (; k + 4 <= K; k += 4)
-            SDK_UNROLL for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
+            for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
         for (; k < K; ++k)
-            SDK_UNROLL for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
+            for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
     }
 }
 
