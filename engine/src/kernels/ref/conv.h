@@ -36,11 +36,21 @@ struct ConvF32Plan {
     int32_t wino_rb;      // > 0: Winograd F(4x4,3x3) (conv_f32_wino.cpp) with blocks of this many tile rows
     int32_t wino_ob;      // Winograd: output channels per block
     int32_t wino_mt;      // Winograd: output tile, 4 (F(4x4,3x3)) or 2 (F(2x2,3x3), ARM planes below 13x13)
+    const float* wpack;   // NEON: the GEMM's weights packed at load (conv_f32_pack), or nullptr
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
 ConvF32Plan conv_f32_plan(const ConvGeom& g);
 size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan);
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// NEON: floats of the weights packed for the GEMM tiles (neon_sgemm_pack_a's layout, the
+// first ocg / 8 * 8 rows of each group; the rest stay in place), 0 when the plan does not
+// use the packed path (depthwise, Winograd, K chunks, fewer than 8 rows per group, NEON off).
+int64_t conv_f32_packed_floats(const ConvGeom& g, const ConvF32Plan& plan);
+// Packs w into out (conv_f32_packed_floats floats) and points plan.wpack at it.
+void conv_f32_pack(const ConvGeom& g, ConvF32Plan& plan, const float* w, float* out);
+#endif
 
 // y = act(conv(x, w) + b); b may be nullptr. Thread t's scratch is at
 // thread_scratch + current_thread_index() * stride (RunContext::thread_scratch_*).
