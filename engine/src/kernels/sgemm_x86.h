@@ -61,6 +61,8 @@ void x86_sgemm_packed_avx512(int64_t M, int nc, int K, const float* A, int64_t a
 
 // out[i] = dot(a, b + i * K) for i in [0, n) (Gemm with M == 1 and B transposed).
 void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out);
+// The same with rows of b ld floats apart.
+void x86_dots_ld_avx2(const float* a, const float* b, int K, int64_t ld, int n, float* out);
 
 }  // namespace ref
 }  // namespace sdk
