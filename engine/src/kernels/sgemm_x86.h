@@ -46,9 +46,12 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
 
 #if defined(__x86_64__)
 // The AVX-512 tier of x86_sgemm16_avx2 (which calls it when x86_f32_avx512_enabled()):
-// same contract, up to 12 x 32 register tiles (kernels/x86/common_f32_avx512.cpp).
+// same contract, up to 12 x 32 register tiles (kernels/x86/common_f32_avx512.cpp). tails:
+// ntail more columns of B (C's columns N, N + 1, ...), each gathered into K contiguous floats,
+// computed as dot products per row block (the 1-2 columns past a multiple of 16).
 void x86_sgemm16_avx512(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
-                        int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e);
+                        int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e, const float* tails = nullptr,
+                        int ntail = 0);
 #endif
 
 #if defined(__x86_64__)

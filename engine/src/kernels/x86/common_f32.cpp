@@ -241,6 +241,17 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
     // (a K chunk of a conv, kernels/ref/conv_f32.cpp) too.
     const int tail = (int)(N % 16);
     if (N > 16 && tail <= 2 && tail > 0 && K <= kDotTailMaxK) {
+#if defined(__x86_64__)
+        if (x86_f32_avx512_enabled()) {  // the dots per row block, while its weights are in L1
+            float cols[2 * kDotTailMaxK];
+            for (int t = 0; t < tail; ++t) {
+                const int64_t c = N - tail + t;
+                const float* src = B + (c / 16) * bps + c % 16;
+                for (int k = 0; k < K; ++k) cols[t * K + k] = src[(int64_t)k * ldb];
+            }
+            return x86_sgemm16_avx512(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e, cols, tail);
+        }
+#endif
         x86_sgemm16_avx2(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e);
         for (int64_t c = N - tail; c < N; ++c) dot_column(M, K, A, lda, B, ldb, bps, c, C, ldc, e);
         return;
