@@ -548,12 +548,12 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     // input channels instead, with tiles of up to kChunkTile pixels.
     const int khw = g.KH * g.KW;
 #if SDK_FEATURE_X86
-    // x86: a long K (1x1 convs over 512-2048 channels, 3x3 over 64+) is cut into blocks of
+    // x86: a long K (1x1 convs over 257-2048 channels) is cut into blocks of
     // about kX86KBlock rows, each swept by the register tile over a wide pixel tile: a tile's
     // weight rows (12 x block) stay in L1 and its packed panels in L2, and the weights are
     // read once per wide tile instead of once per 16-64 pixels (K = 1024: 32-pixel tiles
     // read resnet50's 2 MB weight matrices 7 times per layer, at 85-130 GFLOP/s).
-    if (p.x86_gemm && K > kX86KBlock) {
+    if (p.x86_gemm && khw == 1 && K > kX86KBlock) {
         int64_t t2 = opix_r < kX86WideTile ? opix_r : kX86WideTile;
         const int64_t n2 = (opix + t2 - 1) / t2;
         t2 = ((opix + n2 - 1) / n2 + nr - 1) / nr * nr;
