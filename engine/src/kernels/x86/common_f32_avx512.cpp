@@ -15,6 +15,7 @@
 // GCC 12's AVX-512 intrinsics pass an undefined vector as the unused merge source, which
 // -Wmaybe-uninitialized reports (as in conv_f32_avx512.cpp)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #define SDK_X86_HOT512 SDK_HOT_TARGET("avx512f,avx2,fma")
@@ -70,7 +71,8 @@ template <int MR, int NV>
 __attribute__((target("avx512f,avx2,fma"), always_inline)) inline void zepilogue(__m512 (&c)[MR][NV], float* C,
                                                                               int64_t ldc, int w,
                                                                               const GemmEpilogue& e, int64_t row0) {
-    const __mmask16 mk[2] = {lanes16(w), lanes16(w - 16)};
+    __mmask16 mk[NV];
+    SDK_UNROLL for (int v = 0; v < NV; ++v) mk[v] = lanes16(w - 16 * v);
     const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip, hswish = e.act.kind == kActHardSwish;
     const bool sig = e.act.kind == kActSigmoid || e.act.kind == kActSilu, silu = e.act.kind == kActSilu;
     const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(e.act.lo), hi = _mm512_set1_ps(e.act.hi);
@@ -107,7 +109,8 @@ SDK_X86_HOT512 void ztile(int K, const float* A, int64_t lda, const float* B, in
     SDK_UNROLL for (int r = 0; r < MR; ++r) SDK_UNROLL for (int v = 0; v < NV; ++v) c[r][v] = _mm512_setzero_ps();
     const float* a[MR];
     SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * lda;
-    const __mmask16 mk[2] = {lanes16(w), lanes16(w - 16)};
+    __mmask16 mk[NV];
+    SDK_UNROLL for (int v = 0; v < NV; ++v) mk[v] = lanes16(w - 16 * v);
     if (w == 16 * NV && pf) {
         const float* pr = pf;  // the line of row r, column pk of pf
         int r = 0, pk = 0;
@@ -281,6 +284,36 @@ void x86_sgemm16_avx512(int64_t M, int64_t N, int K, const float* A, int64_t lda
     // a line per step of the first full tile's loop (a burst of prefetches before the tile
     // stalled on the fill buffers). Smaller ones are in L2 already: a burst, or nothing.
     const bool stream = M * lda > (1 << 18);
+    // N = 32 i + 48 (7x7 planes after their dot column: 48; 112-pixel tiles): the last 48
+    // columns in 8 x 48 tiles (3 loads of B and 8 broadcasts per 24 multiply-adds) rather than
+    // a 12 x 32 and a 12 x 16 tile (the latter 13 loads per 12: bound by the loads)
+    if (N >= 48 && N % 32 == 16) {
+        const int64_t n0 = N - 48;
+        if (n0 > 0) x86_sgemm16_avx512(M, n0, K, A, lda, B, ldb, bps, C, ldc, e);
+        const float* B48 = B + (n0 / 16) * bps;
+        float* C48 = C + n0;
+        int64_t m = 0;
+        for (; m + 8 <= M; m += 8) {
+            const float* pf = stream && m + 24 <= M ? A + (m + 16) * lda : nullptr;
+            ztile<8, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m, pf);
+            for (int t = 0; t < ntail; ++t) zdots<8>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+        }
+        if (M - m >= 4) {
+            ztile<4, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m);
+            for (int t = 0; t < ntail; ++t) zdots<4>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+            m += 4;
+        }
+        if (M - m >= 2) {
+            ztile<2, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m);
+            for (int t = 0; t < ntail; ++t) zdots<2>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+            m += 2;
+        }
+        if (M - m >= 1) {
+            ztile<1, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m);
+            for (int t = 0; t < ntail; ++t) zdots<1>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+        }
+        return;
+    }
     int64_t m = 0;
     for (; m + R <= M; m += R) {
         const float* pf = nullptr;
