@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kernels/ref/sgemm_f32.h"
+#include "kernels/unroll.h"
 #if SDK_FEATURE_X86
 #include <immintrin.h>
 
@@ -335,6 +336,13 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
                     continue;
                 }
 #endif
+                bool inside = !one_row;  // (one row here: a tap in the padding)
+                for (int jj = 0; inside && jj < NR; ++jj) inside = off[jj] >= 0;
+                if (inside) {  // a panel across an output row's end, no padding: a plain gather
+                    for (int c = 0; c < cg; ++c, d += dstep, xc += plane)
+                        SDK_UNROLL for (int jj = 0; jj < NR; ++jj) d[jj] = xc[off[jj]];
+                    continue;
+                }
                 for (int c = 0; c < cg; ++c, d += dstep, xc += plane)
                     for (int jj = 0; jj < NR; ++jj) d[jj] = off[jj] >= 0 ? xc[off[jj]] : 0.0f;
             }
