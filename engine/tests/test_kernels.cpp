@@ -406,7 +406,7 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         memset(&g, 0, sizeof g);
         // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK, 5 3x3 stride 2 (a stem with
         // 1-4 input channels, or depthwise), 6 depthwise 3x3 pad 1 (MobileNet's; stride 1:
-        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide): the direct kernels,
+        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide) or 5x5 pad 2: the direct kernels,
         // edges and tails included
         const int kind = it % 7;
         g.N = pick(1, 2);
@@ -438,6 +438,14 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             // the other cases keep their draws)
             std::mt19937 rng7(1000 + it);
             auto pick7 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng7); };
+            if (dw && pick7(0, 1) == 0) {  // depthwise 5x5 stride 2 pads 2 (MNASNet's: the AVX-512 s2 kernel's 5x5 form)
+                g.KH = g.KW = 5;
+                g.pt = g.pl = 2;
+                g.pb = pick7(0, 2);
+                g.pr = pick7(0, 2);
+                g.H = pick7(1, 40) + 2;
+                g.W = pick7(0, 1) ? pick7(1, 20) + 2 : pick7(1, 70) + 2;
+            }
             if (!dw && pick7(0, 2) == 0) {
                 g.KH = pick7(0, 1) ? 7 : 5;
                 g.KW = pick7(0, 2) ? g.KH : 12 - g.KH;
@@ -453,6 +461,17 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.pt = g.pl = g.pb = g.pr = 1;
             g.H = pick(1, 30);
             g.W = pick(0, 2) ? pick(1, 20) : pick(1, 60);
+            // a third of them 5x5 pad 2 stride 1 (MNASNet's / EfficientNet's: the AVX-512 flat-plane
+            // kernel's 5x5 form), planes 1x1 to 40x60 (own generator: the other cases keep their draws)
+            std::mt19937 rng5(3000 + it);
+            auto pick5 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng5); };
+            if (pick5(0, 2) == 0) {
+                g.KH = g.KW = 5;
+                g.sh = g.sw = pick5(0, 2) ? 1 : 2;  // (stride 2: the AVX-512 s2 kernel's 5x5 form)
+                g.pt = g.pl = g.pb = g.pr = 2;
+                g.H = pick5(1, 40);
+                g.W = pick5(0, 2) ? pick5(1, 20) : pick5(1, 60);
+            }
         }
         if (kind == 4 && it % 14 == 4 && g.KH * g.KW > 1) {  // a long K: the K-chunked im2col path
             C = pick(30, 72);
@@ -477,6 +496,22 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         g.C = kind == 3 ? C * 2 : C;
         g.group = dw ? g.C : (kind == 3 ? 2 : 1);
         g.OC = dw ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
+        if (kind == 2 && it % 14 == 9) {  // a long K over a small plane (the projections of 7x7 / 14x14
+            // MobileNet blocks): x86 reads the input in place in one tile (own generator)
+            std::mt19937 rngp(2000 + it);
+            auto pickp = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rngp); };
+            g.sh = g.sw = 1;
+            g.pt = g.pl = g.pb = g.pr = 0;
+            g.dh = g.dw = 1;
+            g.H = pickp(1, 16);
+            g.W = pickp(1, 16);
+            g.C = pickp(100, 300);
+            if (pickp(0, 2) == 0) {  // a squeeze-excitation 1x1 (the x86 dot kernel), K past its stack column too
+                g.H = g.W = 1;
+                g.C = pickp(100, 1200);
+            }
+            g.OC = pickp(50, 200);
+        }
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
         g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
         g.act.kind = pick(0, 5);

@@ -359,6 +359,16 @@ inline bool pointwise_in_place(const ConvGeom& g) {
 // A 1x1 conv with at least this many output channels per group packs its input tile into
 // 16-column panels (the copy is shared by that many rows); fewer read the input in place.
 constexpr int kX86PackMinRows = 64;
+// ... unless its K (input channels) is at most this: the expand convs of the mobile CNNs
+// (24 -> 72/144 on 56x56, 32 -> 192 on 28x28) read a short column per pixel, and packing it cost
+// more than it saved (in place: 24 -> 72 on 56x56 142 -> 87 us, 32 -> 192 on 28x28 93 -> 71 us).
+constexpr int kX86InPlaceMaxK = 48;
+// A 1x1 conv (stride 1, no padding) over at most this many pixels reads its input in place
+// in ONE tile (ConvF32Plan::x86_pw_plane): the expand/project convs at the end of the mobile
+// CNNs (7x7, 14x14 planes, K up to ~1200) then read their weight matrix once, with the whole
+// input (K x pixels) staying in L2, not once per 16-48 pixel tile of the packing budget
+// (1152 -> 192 channels on 7x7: 4 passes over 0.9 MB of weights, 1.4x the time).
+constexpr int64_t kX86PlanePixels = 256;
 
 // K rows per block of a long-K conv GEMM on x86 (conv_f32_plan), and its pixel tile.
 constexpr int kX86WideTile = 128;
@@ -476,7 +486,9 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
 #if SDK_FEATURE_X86
                 if (j.x86 && pointwise_in_place(g)) {
                     const float* xc = j.x + ((int64_t)n * g.C + (int64_t)gi * cg + c0) * opix;
-                    if (j.oc_block < kX86PackMinRows) {  // B is the input itself: no copy
+                    // in place as the unchunked 1x1 below (x86_pw_plane: the whole plane is one tile,
+                    // wider than the scratch holds)
+                    if (j.oc_block < kX86PackMinRows || cn <= kX86InPlaceMaxK || j.plan->x86_pw_plane) {
                         x86_sgemm16_avx2(m, nc, cn, wc, K, xc + j0, opix, kX86Panel, yg, opix, ec);
                     } else {
                         pack16(xc, opix, cn, j0, nc, buf);
@@ -500,7 +512,8 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         packed = nt;
 #if SDK_FEATURE_X86
         if (j.x86) {
-            if (pointwise_in_place(g) && j.oc_block < kX86PackMinRows) {  // B is the input itself: no copy
+            if (pointwise_in_place(g) &&
+                (j.oc_block < kX86PackMinRows || K <= kX86InPlaceMaxK || j.plan->x86_pw_plane)) {  // B is the input itself: no copy
                 const float* xg = j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix + j0;
                 x86_sgemm16_avx2(m, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
             } else {
@@ -532,6 +545,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_gemm = false;
     p.x86_stem = false;
     p.x86_dw512 = false;
+    p.x86_pw_plane = false;
     p.neon_dw = false;
     p.wino_rb = p.wino_ob = p.wino_mt = 0;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
@@ -576,7 +590,10 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     const int64_t ntiles = (opix + tile - 1) / tile;
     tile = ((opix + ntiles - 1) / ntiles + nr - 1) / nr * nr;
     p.tile = (int32_t)tile;
-    p.slot_floats = K * tile;
+    p.slot_floats = K * tile;  // (kept for the x86_pw_plane case: the test hook can switch x86 off)
+#if SDK_FEATURE_X86
+    p.x86_pw_plane = p.x86_gemm && pointwise_in_place(g) && opix <= kX86PlanePixels;
+#endif
     // A spatial kernel whose K is too long for a wide tile (3x3 over 64+ channels: tiles of
     // 16-32 pixels, the whole weight matrix read again for each) splits K into chunks of
     // input channels instead, with tiles of up to kChunkTile pixels.
@@ -694,6 +711,13 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     if (j.x86) j.nr = kX86Panel;
 #endif
     j.panels = (opix + j.nr - 1) / j.nr;
+    int64_t tile = plan.tile;
+#if SDK_FEATURE_X86
+    if (j.x86 && plan.x86_pw_plane) {
+        j.tiles_per_image = 1;
+        tile = j.panels * j.nr;
+    }
+#endif
     const int threads = pool_threads(pool);
     // Tiles that do not divide among the threads (13 tiles of a 56x56 map on 2 threads: 7 and
     // 6, the 13th a remnant) become the next multiple when there are at least 2 per thread:
@@ -730,7 +754,7 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         run = tiles / threads;  // few rows (6 + 2 per thread would waste the tile): whole tiles each
     }
     const int64_t tasks = tiles * j.oc_blocks;
-    const int64_t per_task = (int64_t)j.oc_block * (g.C / g.group) * g.KH * g.KW * plan.tile;  // multiply-adds
+    const int64_t per_task = (int64_t)j.oc_block * (g.C / g.group) * g.KH * g.KW * tile;  // multiply-adds
     int64_t grain = per_task > 0 ? (1 << 17) / per_task : 1;
     if (grain < run) grain = run;
     // Many tiles (56x56 and larger): one contiguous run of pixel tiles per thread, not the
