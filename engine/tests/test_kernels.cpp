@@ -551,6 +551,21 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.H = pick(2, 14) + (g.KH - 1) * g.dh;
             g.W = pick(2, 16) + (g.KW - 1) * g.dw;
         }
+        if (kind == 2 && it % 28 == 9) {
+            // a long K (257-700 input channels): x86's K-blocked 1x1 path, in place (below 64
+            // output channels) or packed, and planes whose width leaves 1-2 columns (7x7: 49)
+            // for the dot kernel with the weights' row longer than the block (own generator:
+            // the other cases keep their draws)
+            std::mt19937 rngk(2000 + it);
+            auto pickk = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rngk); };
+            C = pickk(257, 700);
+            if (pickk(0, 2)) {
+                g.sh = g.sw = 1;
+                g.pt = g.pl = g.pb = g.pr = 0;
+            }
+            g.H = pickk(1, 9);
+            g.W = pickk(0, 1) ? g.H : pickk(1, 12);
+        }
         g.C = kind == 3 ? C * 2 : C;
         g.group = dw ? g.C : (kind == 3 ? 2 : 1);
         g.OC = dw ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
