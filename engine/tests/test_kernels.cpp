@@ -660,6 +660,26 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
         const float* bp = it % 5 != 1 ? b.data() : nullptr;
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
         for (size_t i = ny; i < got.size(); ++i) CHECK(got[i] == 7.0f, "wino %s wrote past the output", name);
+        // The weights transformed at load (conv_f32_wino_keep: the rule keeps ARM's F(2x2) layers;
+        // `all` every plan): the same output, bit for bit, in less scratch.
+        CHECK((sdk::ref::conv_f32_wino_keep_bytes(g, plan, false) > 0) == (plan.wino_mt == 2),
+              "wino %s: F(%dx%d) layer %s its weights from load", name, plan.wino_mt, plan.wino_mt,
+              plan.wino_mt == 2 ? "does not keep" : "keeps");
+        sdk::ref::ConvF32Plan kplan = plan;
+        std::vector<float> kept(sdk::ref::conv_f32_wino_keep_bytes(g, plan, true) / sizeof(float) + 16, 9.0f);
+        sdk::ref::conv_f32_wino_keep(g, kplan, w.data(), kept.data());
+        for (size_t i = kept.size() - 16; i < kept.size(); ++i)
+            CHECK(kept[i] == 9.0f, "wino %s: the load-time transform wrote past its buffer", name);
+        const size_t ksb = sdk::ref::conv_f32_thread_scratch_bytes(kplan);
+        CHECK(kplan.wino_u == kept.data() && ksb < sb, "wino %s: kept weights not planned (scratch %zu of %zu)", name,
+              ksb, sb);
+        {
+            std::vector<float> got_k(ny + 16, 7.0f), kscratch(ksb / sizeof(float) + 16);
+            sdk::ref::conv_f32(g, kplan, x.data(), nullptr, bp, got_k.data(), kscratch.data(), ksb, nullptr);
+            CHECK(memcmp(got_k.data(), got.data(), (ny + 16) * sizeof(float)) == 0,
+                  "wino %s: weights kept from load differ from the per-run transform: N%d C%d %dx%d OC%d F(%dx%d)", name,
+                  g.N, g.C, g.H, g.W, g.OC, plan.wino_mt, plan.wino_mt);
+        }
         // Winograd's rounding error scales with the tile's inputs, not with one output's own
         // terms (an output beside the padding has few), so the bound is relative to the case's
         // largest sum of |terms|: the zoo's "max error against max |output|" per layer. F(4,3)'s
@@ -700,6 +720,12 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
             std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
             std::vector<float> got_mt(ny, 7.0f);
             sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
+            std::vector<float> got_kmt(ny, 7.0f);  // kept weights on the pool: as the per-run path on it
+            const size_t kstride = (sdk::ref::conv_f32_thread_scratch_bytes(kplan) + 63) / 64 * 64;
+            std::vector<float> kts(kstride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
+            sdk::ref::conv_f32(g, kplan, x.data(), nullptr, bp, got_kmt.data(), kts.data(), kstride, pools[pi]);
+            CHECK(memcmp(got_kmt.data(), got_mt.data(), ny * sizeof(float)) == 0,
+                  "wino %s %d threads: weights kept from load differ from the per-run transform", name, pi + 2);
             for (size_t k = 0; k < ny; ++k) {
                 if (!(fabs((double)got_mt[k] - got[k]) <= 1e-5 * (1.0 + fabs((double)got[k])))) {
                     CHECK(false, "wino %s %d threads: N%d C%d %dx%d OC%d at %zu: %g vs %g", name, pi + 2, g.N, g.C,
