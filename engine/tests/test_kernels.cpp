@@ -841,6 +841,56 @@ static void set_int8_tier(const char* v) {
         unsetenv("SDK_INT8_GEMM");
 }
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_WINOGRAD && defined(TEST_HAVE_CONV)
+// fp32 Conv through its OpDef with constant weights: on ARM its F(2x2,3x3) layers (planes below
+// 13x13) transform the weights once at prepare (conv_f32_wino_keep) and need no U in the
+// per-thread scratch; F(4x4) layers and x86 keep none. Either way the output is bit-identical
+// to the per-run path (the same weights given as a non-constant input).
+static void check_conv_f32_wino_kept() {
+    std::mt19937 rng(31);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int cases = 0, kept = 0;
+    for (int it = 0; it < 12; ++it) {
+        const int C = 4 + it * 5 % 37, OC = 1 + it * 11 % 70, H = it % 3 == 2 ? 14 : 5 + it % 8, W = H + it % 2;
+        const int OH = H, OW = W;  // pads 1
+        std::vector<float> x((size_t)C * H * W), w((size_t)OC * C * 9), b(OC);
+        for (auto& v : x) v = nd(rng);
+        for (auto& v : w) v = nd(rng);
+        for (auto& v : b) v = nd(rng);
+        std::vector<float> out[2];
+        size_t ts[2] = {0, 0};
+        for (int konst = 0; konst < 2; ++konst) {
+            out[konst].assign((size_t)OC * OH * OW + 16, 7.0f);
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::F32, {1, C, H, W}, nullptr, nullptr),
+                     make_tensor("w", sdk::DType::F32, {OC, C, 3, 3}, nullptr, konst ? w.data() : nullptr),
+                     make_tensor("b", sdk::DType::F32, {OC}, nullptr, b.data())};
+            r.outs = {make_tensor("y", sdk::DType::F32, {1, OC, OH, OW}, nullptr, nullptr)};
+            r.in_data = {x.data(), w.data(), b.data()};
+            r.out_data = {out[konst].data()};
+            r.attr_ints("pads", {1, 1, 1, 1});
+            r.attr_ints("activation", {it % 2});
+            CHECK(r.run(sdk_op_conv), "fp32 winograd conv (weights %s) failed to run", konst ? "constant" : "an input");
+            ts[konst] = r.thread_scratch;
+        }
+        CHECK(memcmp(out[0].data(), out[1].data(), out[0].size() * sizeof(float)) == 0,
+              "fp32 winograd conv C%d OC%d %dx%d: weights kept from load differ from the per-run transform", C, OC, H, W);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        const bool want_kept = OH < 13;  // F(2x2)
+#else
+        const bool want_kept = false;
+#endif
+        CHECK((ts[1] < ts[0]) == want_kept, "fp32 winograd conv C%d OC%d %dx%d: weights %s from load (scratch %zu vs %zu)",
+              C, OC, H, W, want_kept ? "not kept" : "kept", ts[1], ts[0]);
+        kept += ts[1] < ts[0];
+        ++cases;
+    }
+    printf("fp32 winograd conv op: %d geometries, constant weights bit-identical to per-run (%d kept from load)\n", cases,
+           kept);
+    g_checked.push_back("f32-wino-kept");
+}
+#endif
+
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV)
 // Int8 depthwise Conv (3x3 stride 1/2 mostly: the NEON kernel; other kernels and
 // strides the portable loops) on the SIMD tier vs the ref tier: bit-exact, on random
@@ -1839,6 +1889,9 @@ int main(int argc, char** argv) {
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
         check_wino_f32("avx2", sdk::ref::x86_sgemm_set_enabled, -1);
         check_wino_f32("ref", sdk::ref::x86_sgemm_set_enabled, 0);
+#if SDK_FEATURE_WINOGRAD
+        check_conv_f32_wino_kept();  // x86: nothing kept, the same output
+#endif
         check_dw3x3_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
 #if defined(TEST_HAVE_MAXPOOL)
         check_pool_f32("avx2", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::x86_sgemm_set_enabled, true);
@@ -1880,6 +1933,9 @@ int main(int argc, char** argv) {
     check_conv_f32("neon", sdk::ref::neon_sgemm_set_enabled);
     check_wino_f32("neon", sdk::ref::neon_sgemm_set_enabled, -1);
     check_wino_f32("ref", sdk::ref::neon_sgemm_set_enabled, 0);
+#if SDK_FEATURE_WINOGRAD
+    check_conv_f32_wino_kept();
+#endif
     check_dw3x3_f32("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #if defined(TEST_HAVE_GEMM)
