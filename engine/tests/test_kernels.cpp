@@ -72,6 +72,9 @@ extern const sdk::OpDef sdk_op_concat;
 #if defined(TEST_HAVE_SWISH)
 extern const sdk::OpDef sdk_op_swish;
 #endif
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV)
+#include "kernels/neon/conv_s8.h"  // (kWinoOB: the Winograd path's scratch)
+#endif
 #if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
 #include "kernels/neon/sum_neon.h"
 #include "kernels/ref/misc.h"
@@ -189,12 +192,19 @@ static void check_gemm_kernel(const char* name, GemmKernel kernel) {
 static void check_requant_row(const char* name, sdk::s8::RequantRow fn) {
     std::mt19937 rng(99);
     int cases = 0;
-    for (int rep = 0; rep < 400; ++rep) {
+    for (int rep = 0; rep < 1200; ++rep) {
         const int n = (int)(rng() % 70);
         std::vector<int32_t> acc(n);
         const bool extreme = rep % 4 == 0;
         for (auto& v : acc) v = extreme ? (int32_t)rng() : (int32_t)(rng() % 200001) - 100000;
-        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(std::uniform_real_distribution<double>(1e-7, 2.0)(rng));
+        if (rep % 7 == 3)  // small values: ties and the zero point's neighbourhood at large multipliers
+            for (auto& v : acc) v = (int32_t)(rng() % 41) - 20;
+        // multipliers in [1e-7, 2], or anywhere in [2^-32, 2^31] (every shift; NEON's SQSHL saturates
+        // for shift >= 0), or powers of two (round-half-up ties)
+        const double real = rep % 3 == 1 ? exp2(std::uniform_real_distribution<double>(-32.0, 31.0)(rng))
+                            : rep % 3 == 2 ? exp2((double)(int)(rng() % 60) - 31.0)
+                                           : std::uniform_real_distribution<double>(1e-7, 2.0)(rng);
+        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(real);
         const int32_t zp = (int32_t)(rng() % 256) - 128;
         const int32_t lo = rep % 3 == 0 ? zp : -128, hi = rep % 5 == 0 ? std::min(127, (lo + 127) / 2 + 1) : 127;
         std::vector<int8_t> want(n + 1, 0x11), got(n + 1, 0x11);
@@ -980,7 +990,7 @@ static void check_conv_s8_dense(const char* name) {
         const int s = it % 5 == 4 ? 3 : pick(1, 2), sw = it % 7 == 6 ? pick(1, 3) : s;
         const int dil = it % 13 == 12 ? 2 : 1;
         const int group = it % 6 == 5 ? pick(2, 3) : 1;
-        const int C = group * pick(1, 9), OC = group * pick(1, 11);
+        const int C = group * (it % 4 == 3 ? pick(10, 40) : pick(1, 9)), OC = group * pick(1, 11);
         int pads[4];
         for (int& p : pads) p = kh == 1 && it % 2 ? 0 : pick(0, kh / 2 + 1);
         const int eh = (kh - 1) * dil + 1, ew = (kw - 1) * dil + 1;
@@ -1032,27 +1042,29 @@ static void check_conv_s8_dense(const char* name) {
 #endif
 
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV) && SDK_FEATURE_NEON && defined(__ARM_NEON)
-// Int8 3x3 stride-1 Conv by integer Winograd F(2x2, 3x3) (kernels/neon/conv_s8_wino.cpp, the
-// plain NEON tier) vs the ref tier: bit-exact on random geometries (1-wide and odd planes,
-// pads 0-2 on each side, channel counts off the 4/8 tiles, extreme weights and inputs whose
-// transformed sums reach the int16/int32 bounds, zero points, clamps); and a layer whose
-// weights break the exactness bound keeps the im2col GEMM.
+// Int8 3x3 stride-1 Conv by integer Winograd F(2x2, 3x3) or F(4x4, 3x3)
+// (kernels/neon/conv_s8_wino.cpp, the plain NEON tier) vs the ref tier: bit-exact on random
+// geometries (1-wide and odd planes, pads 0-2 on each side, channel counts off the 4/8 tiles,
+// extreme weights and inputs whose transformed sums reach the int16/int32 bounds, zero
+// points, clamps); a layer whose weights break F(4x4)'s bound (128 sum |w| >= 2^25) takes
+// F(2x2), and one that breaks F(2x2)'s (sum |w| >= 2^22) keeps the im2col GEMM.
 static void check_conv_s8_wino() {
     std::mt19937 rng(45);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
-    int cases = 0, wino = 0;
-    for (int it = 0; it < 61; ++it) {
-        const bool huge = it == 60;  // sum |w| >= 2^22: not exact by Winograd, the GEMM instead
-        const int C = huge ? 3700 : pick(8, 40), OC = huge ? 16 : pick(16, 41);
+    int cases = 0, wino = 0, four = 0;
+    for (int it = 0; it < 82; ++it) {
+        const bool huge = it == 80;  // sum |w| >= 2^22: not exact by Winograd, the GEMM instead
+        const bool big = it == 81;   // 128 sum |w| >= 2^25: F(2x2), not F(4x4)
+        const int C = huge ? 3700 : (big ? 240 : pick(8, 40)), OC = huge || big ? 16 : pick(16, 41);
         int pads[4];
         for (int& p : pads) p = it % 4 == 0 ? 1 : pick(0, 2);
-        const int H = huge ? 2 : std::max(pick(1, 20), 3 - pads[0] - pads[2]);
-        const int W = huge ? 2 : std::max(it % 3 == 0 ? pick(1, 40) : pick(1, 20), 3 - pads[1] - pads[3]);
+        const int H = huge ? 2 : (big ? 16 : std::max(it % 5 == 0 ? pick(12, 30) : pick(1, 20), 3 - pads[0] - pads[2]));
+        const int W = huge ? 2 : (big ? 16 : std::max(it % 3 == 0 ? pick(1, 40) : pick(1, 20), 3 - pads[1] - pads[3]));
         const int OH = H + pads[0] + pads[2] - 2, OW = W + pads[1] + pads[3] - 2;
         const int act = pick(0, 2);
         const float clip_lo = real(-1.0, 0.0), clip_hi = real(0.2, 2.0);
-        const int extreme = huge ? 1 : it % 6;  // 1: |w| = 127, 2: x at -128, 3: x at 127
+        const int extreme = huge || big ? 1 : it % 6;  // 1: |w| = 127, 2: x at -128, 3: x at 127
         std::vector<float> xs = {real(0.01, 0.1)}, ys = {real(0.05, 0.5) * (extreme ? 40.0f : 1.0f)};
         std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
         std::vector<float> ws(OC);
@@ -1069,7 +1081,7 @@ static void check_conv_s8_wino() {
         const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
         const sdk::QuantParams qw{0, (uint32_t)OC, ws.data(), wz.data()};
         std::vector<int8_t> want((size_t)OC * OH * OW + 16, 0x5a), got(want.size(), 0x5a);
-        bool took = false;
+        bool took = false, took4 = false;
         for (int tier = 0; tier < 2; ++tier) {
             NodeRun r;
             r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr),
@@ -1087,16 +1099,22 @@ static void check_conv_s8_wino() {
             set_int8_tier(tier ? "neon" : "ref");
             CHECK(r.run(sdk_op_conv), "int8 winograd conv failed to run");
             if (tier) took = r.thread_scratch > 0;  // (the im2col GEMM requests none)
+            // F(4x4)'s thread scratch: V and M of 36 products
+            if (tier) took4 = r.thread_scratch == (size_t)36 * ((C + 3) & ~3) * 8 * 2 + 36 * sdk::s8::kWinoOB * 8 * 4;
         }
         set_int8_tier("");
         CHECK(took != huge, "int8 winograd: C%d OC%d %dx%d %s the Winograd path", C, OC, H, W,
               took ? "took" : "did not take");
+        CHECK(!(big && took4), "int8 winograd: C%d with 128 sum |w| >= 2^25 took F(4x4)", C);
         wino += took;
+        four += took4;
         CHECK(want == got, "int8 winograd conv C%d OC%d %dx%d p%d,%d,%d,%d act%d extreme%d differs from ref", C, OC, H, W,
               pads[0], pads[1], pads[2], pads[3], act, extreme);
         ++cases;
     }
-    printf("int8 winograd conv neon: %d random geometries bit-exact vs ref (%d by Winograd)\n", cases, wino);
+    CHECK(four >= 20 && wino - four >= 20, "int8 winograd: only %d F(4x4) and %d F(2x2) cases", four, wino - four);
+    printf("int8 winograd conv neon: %d random geometries bit-exact vs ref (%d by Winograd, %d of them F(4x4))\n",
+           cases, wino, four);
     g_checked.push_back("neon-s8-wino");
 }
 #endif
@@ -1107,7 +1125,7 @@ struct PoolCase {
     int C, H, W, KH, KW, sh, sw, dh, dw, pads[4], ceil, include_pad, OH, OW;
 };
 
-static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall = false) {
+static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall = false, bool wide = false) {
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     PoolCase c;
     const int shape = it % 4;  // 2x2/2, 3x3/2, 3x3/1, anything
@@ -1131,7 +1149,8 @@ static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall
     c.include_pad = pick(0, 1);
     c.C = pick(1, 6);
     c.H = std::max(tall ? pick(40, 90) : pick(1, 20), eh);  // tall: past the x86 kernels' padded-copy path
-    c.W = std::max(pick(0, 2) ? pick(1, 80) : pick(1, 12), ew);
+    c.W = std::max(wide ? pick(1000, 2600) : (pick(0, 2) ? pick(1, 80) : pick(1, 12)), ew);  // wide: past a row buffer
+    if (wide) c.H = std::min(c.H, eh + 2);
     auto out = [&](int in, int k, int s, int d, int pb, int pe) {  // ops/pool_op.h pool_out_size
         const int e = (k - 1) * d + 1, span = in + pb + pe - e;
         int o = (c.ceil ? (span + s - 1) / s : span / s) + 1;
@@ -1427,8 +1446,8 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
     std::mt19937 rng(41);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     int cases = 0, planes = 0, simd = 0;
-    for (int it = 0; it < 400; ++it) {
-        const PoolCase c = random_pool(rng, it, dilations);
+    for (int it = 0; it < 420; ++it) {
+        const PoolCase c = random_pool(rng, it, dilations, false, it >= 400);  // the last 20: rows of 1000-2600
         std::vector<float> sc = {0.05f};
         std::vector<int32_t> zp = {it % 5 == 0 ? (pick(0, 1) ? -128 : 127) : pick(-128, 127)};
         const sdk::QuantParams q{-1, 1, sc.data(), zp.data()};
