@@ -290,6 +290,79 @@ static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) 
 }
 #endif
 
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)
+// A packed once (neon_sgemm_pack_a, a conv's weights at load) through neon_sgemm_packed_a:
+// within 1e-5 of a double-precision product (relative to 1 + the sum of |terms|), bit for bit
+// the unpacked tiles' results on whole panels (the same tiles, the same order of rounding),
+// every activation, K tails 0-3, partial panels, and nothing written past the nc columns.
+static void check_sgemm_packed_a() {
+    std::mt19937 rng(23);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int cases = 0;
+    double worst = 0.0;
+    for (int M : {8, 16, 40})
+        for (int K : {1, 2, 3, 4, 5, 7, 16, 17, 30, 97})
+            for (int N : {1, 6, 8, 12, 13, 24, 49})
+                for (int variant = 0; variant < 7; ++variant) {
+                    const int ldc = N + 3;
+                    std::vector<float> A((size_t)M * K), B((size_t)K * N), bias(M), Ap((size_t)M * K, -9.0f);
+                    for (auto& v : A) v = nd(rng);
+                    for (auto& v : B) v = nd(rng);
+                    for (auto& v : bias) v = nd(rng);
+                    std::vector<float> panels((size_t)((N + sdk::ref::kNR - 1) / sdk::ref::kNR) * K * sdk::ref::kNR);
+                    sdk::ref::sgemm_pack_b(B.data(), N, 1, K, 0, N, panels.data());
+                    sdk::ref::neon_sgemm_pack_a(A.data(), K, M, K, Ap.data());
+                    sdk::ref::GemmEpilogue e;
+                    e.row_bias = variant % 3 ? bias.data() : nullptr;
+                    // none, Relu, Clip, Clip with lo > hi, HardSwish, Sigmoid, SiLU
+                    const int32_t kinds[7] = {sdk::kActNone, sdk::kActRelu, sdk::kActClip, sdk::kActClip,
+                                              sdk::kActHardSwish, sdk::kActSigmoid, sdk::kActSilu};
+                    e.act = {kinds[variant], variant == 3 ? 0.5f : -0.5f, variant == 3 ? -0.5f : 0.75f};
+                    std::vector<float> want((size_t)M * ldc, 7.0f), got((size_t)M * ldc, 7.0f);
+                    sdk::ref::neon_sgemm_set_enabled(-1);
+                    sdk::ref::neon_sgemm_packed(M, N, K, A.data(), K, 1, panels.data(), want.data(), ldc, e);
+                    sdk::ref::neon_sgemm_packed_a(M, N, K, Ap.data(), panels.data(), got.data(), ldc, e);
+                    bool bad = false;
+                    for (int m = 0; m < M && !bad; ++m)
+                        for (int n = 0; n < ldc && !bad; ++n) {
+                            const float g = got[(size_t)m * ldc + n];
+                            if (n >= N) {
+                                bad = g != 7.0f;
+                                CHECK(!bad, "sgemm packed A %dx%dx%d variant %d: column %d written", M, N, K, variant, n);
+                                continue;
+                            }
+                            double acc = e.row_bias ? bias[m] : 0.0, mag = fabs(acc);
+                            for (int k = 0; k < K; ++k) {
+                                const double t = (double)A[(size_t)m * K + k] * B[(size_t)k * N + n];
+                                acc += t;
+                                mag += fabs(t);
+                            }
+                            const double r = sdk::ref::act_f32((float)acc, e.act);
+                            const double d = fabs(r - g) / (1.0 + mag);
+                            worst = d > worst ? d : worst;
+                            bad = !(d <= 1e-5);
+                            CHECK(!bad, "sgemm packed A %dx%dx%d variant %d at %d,%d: %g vs %g", M, N, K, variant, m, n,
+                                  g, r);
+                            const float u = want[(size_t)m * ldc + n];
+                            if (!bad) {  // the unpacked tiles too (Clip with lo > hi gave hi, not act_f32's lo)
+                                bad = !(fabs(r - u) / (1.0 + mag) <= 1e-5);
+                                CHECK(!bad, "sgemm unpacked A %dx%dx%d variant %d at %d,%d: %g vs %g", M, N, K,
+                                      variant, m, n, u, r);
+                            }
+                            if (n < N / sdk::ref::kNR * sdk::ref::kNR && !bad) {
+                                bad = memcmp(&g, &u, sizeof g) != 0;
+                                CHECK(!bad, "sgemm packed A %dx%dx%d variant %d at %d,%d: %g, unpacked %g", M, N, K,
+                                      variant, m, n, g, u);
+                            }
+                        }
+                    ++cases;
+                }
+    printf("fp32 gemm packed A neon : %d cases within 1e-5 of double (worst %.2g), whole panels bit for bit the "
+           "unpacked tiles\n", cases, worst);
+    g_checked.push_back("neon-f32-packed-a");
+}
+#endif
+
 #if SDK_FEATURE_FP32 && SDK_FEATURE_X86
 // The AVX2 dot-product kernel (Gemm with M == 1, B transposed) vs double-precision sums.
 static void check_dots_avx2() {
@@ -406,7 +479,7 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         memset(&g, 0, sizeof g);
         // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK, 5 3x3 stride 2 (a stem with
         // 1-4 input channels, or depthwise), 6 depthwise 3x3 pad 1 (MobileNet's; stride 1:
-        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide): the direct kernels,
+        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide) or 5x5 pad 2: the direct kernels,
         // edges and tails included
         const int kind = it % 7;
         g.N = pick(1, 2);
@@ -438,6 +511,14 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             // the other cases keep their draws)
             std::mt19937 rng7(1000 + it);
             auto pick7 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng7); };
+            if (dw && pick7(0, 1) == 0) {  // depthwise 5x5 stride 2 pads 2 (MNASNet's: the AVX-512 s2 kernel's 5x5 form)
+                g.KH = g.KW = 5;
+                g.pt = g.pl = 2;
+                g.pb = pick7(0, 2);
+                g.pr = pick7(0, 2);
+                g.H = pick7(1, 40) + 2;
+                g.W = pick7(0, 1) ? pick7(1, 20) + 2 : pick7(1, 70) + 2;
+            }
             if (!dw && pick7(0, 2) == 0) {
                 g.KH = pick7(0, 1) ? 7 : 5;
                 g.KW = pick7(0, 2) ? g.KH : 12 - g.KH;
@@ -453,6 +534,17 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.pt = g.pl = g.pb = g.pr = 1;
             g.H = pick(1, 30);
             g.W = pick(0, 2) ? pick(1, 20) : pick(1, 60);
+            // a third of them 5x5 pad 2 stride 1 (MNASNet's / EfficientNet's: the AVX-512 flat-plane
+            // kernel's 5x5 form), planes 1x1 to 40x60 (own generator: the other cases keep their draws)
+            std::mt19937 rng5(3000 + it);
+            auto pick5 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng5); };
+            if (pick5(0, 2) == 0) {
+                g.KH = g.KW = 5;
+                g.sh = g.sw = pick5(0, 2) ? 1 : 2;  // (stride 2: the AVX-512 s2 kernel's 5x5 form)
+                g.pt = g.pl = g.pb = g.pr = 2;
+                g.H = pick5(1, 40);
+                g.W = pick5(0, 2) ? pick5(1, 20) : pick5(1, 60);
+            }
         }
         if (kind == 4 && it % 14 == 4 && g.KH * g.KW > 1) {  // a long K: the K-chunked im2col path
             C = pick(30, 72);
@@ -462,18 +554,38 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         g.C = kind == 3 ? C * 2 : C;
         g.group = dw ? g.C : (kind == 3 ? 2 : 1);
         g.OC = dw ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
+        if (kind == 2 && it % 14 == 9) {  // a long K over a small plane (the projections of 7x7 / 14x14
+            // MobileNet blocks): x86 reads the input in place in one tile (own generator)
+            std::mt19937 rngp(2000 + it);
+            auto pickp = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rngp); };
+            g.sh = g.sw = 1;
+            g.pt = g.pl = g.pb = g.pr = 0;
+            g.dh = g.dw = 1;
+            g.H = pickp(1, 16);
+            g.W = pickp(1, 16);
+            g.C = pickp(100, 300);
+            if (pickp(0, 2) == 0) {  // a squeeze-excitation 1x1 (the x86 dot kernel), K past its stack column too
+                g.H = g.W = 1;
+                g.C = pickp(100, 1200);
+            }
+            g.OC = pickp(50, 200);
+        }
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
         g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
         g.act.kind = pick(0, 5);
         g.act.lo = -0.5f;
         g.act.hi = 0.75f;
         set_enabled(-1);  // plan (and scratch) for the SIMD kernels; the ref path ignores the extra
-        const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
+        sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
         const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
         std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * (g.C / g.group) * g.KH * g.KW), b(g.OC);
         for (auto& v : x) v = nd(rng);
         for (auto& v : w) v = nd(rng);
         for (auto& v : b) v = nd(rng);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // the weights packed as at load (ops/conv.cpp)
+        std::vector<float> wpk((size_t)sdk::ref::conv_f32_packed_floats(g, plan));
+        if (!wpk.empty()) sdk::ref::conv_f32_pack(g, plan, w.data(), wpk.data());
+#endif
         const size_t ny = (size_t)g.N * g.OC * g.OH * g.OW;
         std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f);  // +16: nothing written past the end
         std::vector<float> scratch(sb / sizeof(float) + 16);
@@ -521,6 +633,10 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
             std::vector<float> got_mt(ny + 16, 7.0f);
             sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
+            // NEON: the same bits as on 1 thread (the output-channel split keeps whole packed groups)
+            CHECK(strcmp(name, "neon") != 0 || memcmp(got_mt.data(), got.data(), ny * sizeof(float)) == 0,
+                  "conv %s %d threads: not the 1-thread bits (N%d C%d %dx%d OC%d k%dx%d s%d,%d g%d)", name, pi + 2,
+                  g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.group);
             for (size_t i = 0; i < want.size(); ++i) {
                 const double d = fabs((double)want[i] - got_mt[i]) / (1.0 + fabs((double)want[i]) + mags[i]);
                 if (!(d <= 1e-5)) {
@@ -1943,6 +2059,7 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the GEMM tile: AArch64 8x8 FMLA, ARMv7 4x8 VMLA
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
     check_sgemm_specials("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
+    check_sgemm_packed_a();
 #if defined(TEST_HAVE_ADD) && defined(TEST_HAVE_MUL)
     check_binary_neon();
 #endif
