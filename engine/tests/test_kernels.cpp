@@ -801,6 +801,26 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
         const float* bp = it % 5 != 1 ? b.data() : nullptr;
         sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got.data(), scratch.data(), sb, nullptr);
         for (size_t i = ny; i < got.size(); ++i) CHECK(got[i] == 7.0f, "wino %s wrote past the output", name);
+        // The weights transformed at load (conv_f32_wino_keep: the rule keeps ARM's F(2x2) layers;
+        // `all` every plan): the same output, bit for bit, in less scratch.
+        CHECK((sdk::ref::conv_f32_wino_keep_bytes(g, plan, false) > 0) == (plan.wino_mt == 2),
+              "wino %s: F(%dx%d) layer %s its weights from load", name, plan.wino_mt, plan.wino_mt,
+              plan.wino_mt == 2 ? "does not keep" : "keeps");
+        sdk::ref::ConvF32Plan kplan = plan;
+        std::vector<float> kept(sdk::ref::conv_f32_wino_keep_bytes(g, plan, true) / sizeof(float) + 16, 9.0f);
+        sdk::ref::conv_f32_wino_keep(g, kplan, w.data(), kept.data());
+        for (size_t i = kept.size() - 16; i < kept.size(); ++i)
+            CHECK(kept[i] == 9.0f, "wino %s: the load-time transform wrote past its buffer", name);
+        const size_t ksb = sdk::ref::conv_f32_thread_scratch_bytes(kplan);
+        CHECK(kplan.wino_u == kept.data() && ksb < sb, "wino %s: kept weights not planned (scratch %zu of %zu)", name,
+              ksb, sb);
+        {
+            std::vector<float> got_k(ny + 16, 7.0f), kscratch(ksb / sizeof(float) + 16);
+            sdk::ref::conv_f32(g, kplan, x.data(), nullptr, bp, got_k.data(), kscratch.data(), ksb, nullptr);
+            CHECK(memcmp(got_k.data(), got.data(), (ny + 16) * sizeof(float)) == 0,
+                  "wino %s: weights kept from load differ from the per-run transform: N%d C%d %dx%d OC%d F(%dx%d)", name,
+                  g.N, g.C, g.H, g.W, g.OC, plan.wino_mt, plan.wino_mt);
+        }
         // Winograd's rounding error scales with the tile's inputs, not with one output's own
         // terms (an output beside the padding has few), so the bound is relative to the case's
         // largest sum of |terms|: the zoo's "max error against max |output|" per layer. F(4,3)'s
@@ -841,6 +861,12 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
             std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
             std::vector<float> got_mt(ny, 7.0f);
             sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
+            std::vector<float> got_kmt(ny, 7.0f);  // kept weights on the pool: as the per-run path on it
+            const size_t kstride = (sdk::ref::conv_f32_thread_scratch_bytes(kplan) + 63) / 64 * 64;
+            std::vector<float> kts(kstride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
+            sdk::ref::conv_f32(g, kplan, x.data(), nullptr, bp, got_kmt.data(), kts.data(), kstride, pools[pi]);
+            CHECK(memcmp(got_kmt.data(), got_mt.data(), ny * sizeof(float)) == 0,
+                  "wino %s %d threads: weights kept from load differ from the per-run transform", name, pi + 2);
             for (size_t k = 0; k < ny; ++k) {
                 if (!(fabs((double)got_mt[k] - got[k]) <= 1e-5 * (1.0 + fabs((double)got[k])))) {
                     CHECK(false, "wino %s %d threads: N%d C%d %dx%d OC%d at %zu: %g vs %g", name, pi + 2, g.N, g.C,
@@ -955,6 +981,56 @@ static void set_int8_tier(const char* v) {
     else
         unsetenv("SDK_INT8_GEMM");
 }
+
+#if SDK_FEATURE_FP32 && SDK_FEATURE_WINOGRAD && defined(TEST_HAVE_CONV)
+// fp32 Conv through its OpDef with constant weights: on ARM its F(2x2,3x3) layers (planes below
+// 13x13) transform the weights once at prepare (conv_f32_wino_keep) and need no U in the
+// per-thread scratch; F(4x4) layers and x86 keep none. Either way the output is bit-identical
+// to the per-run path (the same weights given as a non-constant input).
+static void check_conv_f32_wino_kept() {
+    std::mt19937 rng(31);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int cases = 0, kept = 0;
+    for (int it = 0; it < 12; ++it) {
+        const int C = 4 + it * 5 % 37, OC = 1 + it * 11 % 70, H = it % 3 == 2 ? 14 : 5 + it % 8, W = H + it % 2;
+        const int OH = H, OW = W;  // pads 1
+        std::vector<float> x((size_t)C * H * W), w((size_t)OC * C * 9), b(OC);
+        for (auto& v : x) v = nd(rng);
+        for (auto& v : w) v = nd(rng);
+        for (auto& v : b) v = nd(rng);
+        std::vector<float> out[2];
+        size_t ts[2] = {0, 0};
+        for (int konst = 0; konst < 2; ++konst) {
+            out[konst].assign((size_t)OC * OH * OW + 16, 7.0f);
+            NodeRun r;
+            r.ins = {make_tensor("x", sdk::DType::F32, {1, C, H, W}, nullptr, nullptr),
+                     make_tensor("w", sdk::DType::F32, {OC, C, 3, 3}, nullptr, konst ? w.data() : nullptr),
+                     make_tensor("b", sdk::DType::F32, {OC}, nullptr, b.data())};
+            r.outs = {make_tensor("y", sdk::DType::F32, {1, OC, OH, OW}, nullptr, nullptr)};
+            r.in_data = {x.data(), w.data(), b.data()};
+            r.out_data = {out[konst].data()};
+            r.attr_ints("pads", {1, 1, 1, 1});
+            r.attr_ints("activation", {it % 2});
+            CHECK(r.run(sdk_op_conv), "fp32 winograd conv (weights %s) failed to run", konst ? "constant" : "an input");
+            ts[konst] = r.thread_scratch;
+        }
+        CHECK(memcmp(out[0].data(), out[1].data(), out[0].size() * sizeof(float)) == 0,
+              "fp32 winograd conv C%d OC%d %dx%d: weights kept from load differ from the per-run transform", C, OC, H, W);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        const bool want_kept = OH >= 6 && OH < 13;  // F(2x2) (below 6x6: the im2col GEMM)
+#else
+        const bool want_kept = false;
+#endif
+        CHECK((ts[1] < ts[0]) == want_kept, "fp32 winograd conv C%d OC%d %dx%d: weights %s from load (scratch %zu vs %zu)",
+              C, OC, H, W, want_kept ? "not kept" : "kept", ts[1], ts[0]);
+        kept += ts[1] < ts[0];
+        ++cases;
+    }
+    printf("fp32 winograd conv op: %d geometries, constant weights bit-identical to per-run (%d kept from load)\n", cases,
+           kept);
+    g_checked.push_back("f32-wino-kept");
+}
+#endif
 
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV)
 // Int8 depthwise Conv (3x3 stride 1/2 mostly: the NEON kernel; other kernels and
@@ -1963,6 +2039,9 @@ int main(int argc, char** argv) {
         check_conv_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
         check_wino_f32("avx2", sdk::ref::x86_sgemm_set_enabled, -1);
         check_wino_f32("ref", sdk::ref::x86_sgemm_set_enabled, 0);
+#if SDK_FEATURE_WINOGRAD
+        check_conv_f32_wino_kept();  // x86: nothing kept, the same output
+#endif
         check_dw3x3_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
 #if defined(TEST_HAVE_MAXPOOL)
         check_pool_f32("avx2", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::x86_sgemm_set_enabled, true);
@@ -2005,6 +2084,9 @@ int main(int argc, char** argv) {
     check_conv_f32("neon", sdk::ref::neon_sgemm_set_enabled);
     check_wino_f32("neon", sdk::ref::neon_sgemm_set_enabled, -1);
     check_wino_f32("ref", sdk::ref::neon_sgemm_set_enabled, 0);
+#if SDK_FEATURE_WINOGRAD
+    check_conv_f32_wino_kept();
+#endif
     check_dw3x3_f32("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #if defined(TEST_HAVE_GEMM)

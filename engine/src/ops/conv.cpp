@@ -120,6 +120,14 @@ sdk_status prepare(PrepareContext& ctx) {
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     d->g = g;
     d->f32 = ref::conv_f32_plan(g);
+#if SDK_FEATURE_WINOGRAD  // Winograd weights transformed once here where the rule keeps them
+    const Tensor* w = ctx.input(1);
+    if (const size_t n = w->const_data ? ref::conv_f32_wino_keep_bytes(g, d->f32, false) : 0) {
+        float* u = static_cast<float*>(ctx.alloc(n));
+        if (!u) return SDK_ERR_OUT_OF_MEMORY;
+        ref::conv_f32_wino_keep(g, d->f32, static_cast<const float*>(w->const_data), u);
+    }
+#endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     // The GEMM's weights packed for the NEON tiles, once (model memory; a file's mapped
     // weights they came from are dropped from the process after load: api.cpp's remap).

@@ -36,6 +36,7 @@ struct ConvF32Plan {
     int32_t wino_rb;      // > 0: Winograd F(4x4,3x3) (conv_f32_wino.cpp) with blocks of this many tile rows
     int32_t wino_ob;      // Winograd: output channels per block
     int32_t wino_mt;      // Winograd: output tile, 4 (F(4x4,3x3)) or 2 (F(2x2,3x3), ARM planes below 13x13)
+    const float* wino_u;  // Winograd weights transformed at load (conv_f32_wino_keep), or nullptr: per run
     const float* wpack;   // NEON: the GEMM's weights packed at load (conv_f32_pack), or nullptr
 };
 
@@ -68,6 +69,14 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
 void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& plan);
 void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b,
                    float* y, void* thread_scratch, size_t stride, ThreadPool* pool);
+// Weights transformed once at load (model-lifetime memory shared by the sessions) instead of per
+// run: the bytes to allocate for a Winograd plan, 0 where the rule keeps none (ARM F(2x2,3x3):
+// planes below 13x13, where the per-run transform is ~a third of the layer; docs/winograd.md),
+// or for any Winograd plan with `all` (tests). conv_f32_wino_keep fills u (that many bytes) from
+// the OIHW weights w, points plan.wino_u at it and drops the per-run transform's scratch; the
+// output is bit-identical to the per-run path (the same transform code, the same values).
+size_t conv_f32_wino_keep_bytes(const ConvGeom& g, const ConvF32Plan& plan, bool all);
+void conv_f32_wino_keep(const ConvGeom& g, ConvF32Plan& plan, const float* w, float* u);
 // Test hook for planning: 1 Winograd wherever it applies, 0 never, -1 the rule; ARM: 2 as 1 with
 // F(2x2, 3x3) on every plane, 3 as 1 with F(4x4, 3x3) on every plane (elsewhere both as 1).
 void conv_f32_set_wino(int on);

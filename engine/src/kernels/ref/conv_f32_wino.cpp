@@ -9,7 +9,8 @@
 //      when it is the same tile block (tasks are tile-block-major).
 //   2. weight transform U[xi][o][c] = (G g G^T)[xi] of the block's output channels, at run
 //      time into scratch: kept from prepare it would be 36/9 = 4x the 3x3 weights in memory
-//      (resnet18: +176 MB over 46 MB of weights), see docs/winograd.md for the figures.
+//      (resnet18: +176 MB over 46 MB of weights), see docs/winograd.md for the figures. ARM's
+//      F(2x2) layers (16/9 of the weights) keep it from load instead (conv_f32_wino_keep).
 //   3. 36 GEMMs M[xi] = U[xi] (ob x C) * V[xi] (C x tiles) through the tier's packed-GEMM
 //      micro-kernel (x86: the AVX2/AVX-512 16-column kernel; ARM: the NEON tile; else the
 //      portable one), so GEMM improvements speed this up too.
@@ -599,7 +600,8 @@ struct WinoJob {
     size_t stride;
     int TW, TH, rb;  // tiles per row / column, tile rows per block
     int nblk, ob, nob;  // tile blocks per image; output channels per block, blocks
-    int64_t v_floats, u_floats;  // scratch offsets: V, then U, then M, then the strip
+    int64_t v_floats, u_floats;  // scratch offsets: V, then U (none with uk), then M, then the strip
+    const float* uk;  // the weights transformed at load: U[xi][o][c] of all OC (row stride C), or nullptr
     bool x86;  // the 16-column x86 GEMM (else sgemm_packed with kNR-column panels)
     bool avx512;  // the AVX-512 transforms (16 tiles per vector; x86 GEMM panels)
 };
@@ -989,13 +991,19 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
             have = nb;
         }
         const int o0 = ob * j.ob, m = g.OC - o0 < j.ob ? g.OC - o0 : j.ob;
-        if (have_ob != ob) {  // U depends on the channel block only: kept across tile blocks
+        // U depends on the channel block only: kept across tile blocks (or from load: no transform)
+        const float* Ub = U;
+        int64_t ux = (int64_t)m * C + kWinoSkew;
+        if (j.uk) {
+            Ub = j.uk + (int64_t)o0 * C;
+            ux = (int64_t)g.OC * C + kWinoSkew;
+        } else if (have_ob != ob) {
             wino_weights<MT>(j, o0, m, U);
             have_ob = ob;
         }
         GemmEpilogue e;
         for (int xi = 0; xi < X; ++xi) {
-            const float* A = U + xi * ((int64_t)m * C + kWinoSkew);
+            const float* A = Ub + xi * ux;
             float* Mx = M + xi * ((int64_t)m * ldm + kWinoSkew);
 #if SDK_FEATURE_X86
             if (j.x86) {
@@ -1053,6 +1061,31 @@ void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     p.slot_floats = v + u + mm + strip;
 }
 
+size_t conv_f32_wino_keep_bytes(const ConvGeom& g, const ConvF32Plan& plan, bool all) {
+    // The rule (measured: bench/ARM.md `armwino`): ARM F(2x2,3x3) layers, whose per-run weight
+    // transform is ~4.7 M of ~15 M instructions per resnet18 7x7 layer, for 16/9 of the weights
+    // in memory. F(4x4) layers keep transforming per run: 4x the weights (+21 MB on resnet18's
+    // 14x14 layers for ~3 % of its instructions).
+    if (!plan.wino_rb || (!all && plan.wino_mt != 2)) return 0;
+    const int X = (plan.wino_mt + 2) * (plan.wino_mt + 2);
+    return (size_t)(((int64_t)g.OC * g.C + kWinoSkew) * X) * sizeof(float);
+}
+
+void conv_f32_wino_keep(const ConvGeom& g, ConvF32Plan& plan, const float* w, float* u) {
+    WinoJob j;
+    memset(&j, 0, sizeof j);
+    j.g = &g;
+    j.w = w;
+#if SDK_WINO_NEON
+    if (plan.wino_mt == 2)
+        wino_weights<2>(j, 0, g.OC, u);  // U[xi][o][c], xi stride OC * C + kWinoSkew
+    else
+#endif
+        wino_weights<4>(j, 0, g.OC, u);
+    plan.wino_u = u;
+    plan.slot_floats -= ((int64_t)plan.wino_ob * g.C + kWinoSkew) * ((plan.wino_mt + 2) * (plan.wino_mt + 2));
+}
+
 void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const float* w, const float* b,
                    float* y, void* thread_scratch, size_t stride, ThreadPool* pool) {
     WinoJob j;
@@ -1071,7 +1104,8 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     j.ob = plan.wino_ob;
     const int64_t tiles = (int64_t)j.rb * j.TW;
     j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
-    j.u_floats = ((int64_t)j.ob * g.C + kWinoSkew) * X;
+    j.uk = plan.wino_u;
+    j.u_floats = j.uk ? 0 : ((int64_t)j.ob * g.C + kWinoSkew) * X;
     j.x86 = false;
     j.avx512 = false;
 #if SDK_FEATURE_X86
