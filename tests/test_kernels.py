@@ -173,7 +173,7 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
     if targets.get(target).arch == "arm64":
         assert "fp32 gemm kernel neon" in log and "fp32 conv kernels neon" in log
     if "neon" in CASES[target]:  # depthwise 3x3/5x5 and pooling: ARMv7 and AArch64 (engine/src/kernels/neon)
-        for line in ("fp32 gemm kernel neon", "neon    : NaN/Inf/-0 epilogue as ref's", "fp32 conv kernels neon", "fp32 MaxPool     neon", "fp32 AveragePool neon", "int8 depthwise conv",
+        for line in ("fp32 gemm kernel neon", "neon    : NaN/Inf/-0 epilogue as ref's", "fp32 conv kernels neon", "fp32 MaxPool     neon", "fp32 MaxPool 3x3/2 neon", "fp32 AveragePool neon", "int8 depthwise conv",
                      "int8 MaxPool", "int8 AveragePool", "fp32 depthwise 3x3/5x5 neon", "GlobalAveragePool neon",
                      "int8 winograd conv neon", "int8 Add ", "int8 Concat "):
             assert line in log, line

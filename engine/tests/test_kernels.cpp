@@ -72,6 +72,9 @@ extern const sdk::OpDef sdk_op_concat;
 #if defined(TEST_HAVE_SWISH)
 extern const sdk::OpDef sdk_op_swish;
 #endif
+#if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV)
+#include "kernels/neon/conv_s8.h"  // (kWinoOB: the Winograd path's scratch)
+#endif
 #if defined(TEST_HAVE_GLOBALAVERAGEPOOL)
 #include "kernels/neon/sum_neon.h"
 #include "kernels/ref/misc.h"
@@ -189,12 +192,19 @@ static void check_gemm_kernel(const char* name, GemmKernel kernel) {
 static void check_requant_row(const char* name, sdk::s8::RequantRow fn) {
     std::mt19937 rng(99);
     int cases = 0;
-    for (int rep = 0; rep < 400; ++rep) {
+    for (int rep = 0; rep < 1200; ++rep) {
         const int n = (int)(rng() % 70);
         std::vector<int32_t> acc(n);
         const bool extreme = rep % 4 == 0;
         for (auto& v : acc) v = extreme ? (int32_t)rng() : (int32_t)(rng() % 200001) - 100000;
-        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(std::uniform_real_distribution<double>(1e-7, 2.0)(rng));
+        if (rep % 7 == 3)  // small values: ties and the zero point's neighbourhood at large multipliers
+            for (auto& v : acc) v = (int32_t)(rng() % 41) - 20;
+        // multipliers in [1e-7, 2], or anywhere in [2^-32, 2^31] (every shift; NEON's SQSHL saturates
+        // for shift >= 0), or powers of two (round-half-up ties)
+        const double real = rep % 3 == 1 ? exp2(std::uniform_real_distribution<double>(-32.0, 31.0)(rng))
+                            : rep % 3 == 2 ? exp2((double)(int)(rng() % 60) - 31.0)
+                                           : std::uniform_real_distribution<double>(1e-7, 2.0)(rng);
+        const sdk::s8::Mult q = sdk::s8::quantize_multiplier(real);
         const int32_t zp = (int32_t)(rng() % 256) - 128;
         const int32_t lo = rep % 3 == 0 ? zp : -128, hi = rep % 5 == 0 ? std::min(127, (lo + 127) / 2 + 1) : 127;
         std::vector<int8_t> want(n + 1, 0x11), got(n + 1, 0x11);
@@ -277,6 +287,79 @@ static void check_sgemm(const char* name, void (*set_enabled)(int), SgemmFn fn) 
         }
     printf("fp32 gemm kernel %-8s: %d random cases within 1e-5 of ref (worst %.2g)\n", name, cases, worst);
     g_checked.push_back(std::string(name) + "-f32");
+}
+#endif
+
+#if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)
+// A packed once (neon_sgemm_pack_a, a conv's weights at load) through neon_sgemm_packed_a:
+// within 1e-5 of a double-precision product (relative to 1 + the sum of |terms|), bit for bit
+// the unpacked tiles' results on whole panels (the same tiles, the same order of rounding),
+// every activation, K tails 0-3, partial panels, and nothing written past the nc columns.
+static void check_sgemm_packed_a() {
+    std::mt19937 rng(23);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    int cases = 0;
+    double worst = 0.0;
+    for (int M : {8, 16, 40})
+        for (int K : {1, 2, 3, 4, 5, 7, 16, 17, 30, 97})
+            for (int N : {1, 6, 8, 12, 13, 24, 49})
+                for (int variant = 0; variant < 7; ++variant) {
+                    const int ldc = N + 3;
+                    std::vector<float> A((size_t)M * K), B((size_t)K * N), bias(M), Ap((size_t)M * K, -9.0f);
+                    for (auto& v : A) v = nd(rng);
+                    for (auto& v : B) v = nd(rng);
+                    for (auto& v : bias) v = nd(rng);
+                    std::vector<float> panels((size_t)((N + sdk::ref::kNR - 1) / sdk::ref::kNR) * K * sdk::ref::kNR);
+                    sdk::ref::sgemm_pack_b(B.data(), N, 1, K, 0, N, panels.data());
+                    sdk::ref::neon_sgemm_pack_a(A.data(), K, M, K, Ap.data());
+                    sdk::ref::GemmEpilogue e;
+                    e.row_bias = variant % 3 ? bias.data() : nullptr;
+                    // none, Relu, Clip, Clip with lo > hi, HardSwish, Sigmoid, SiLU
+                    const int32_t kinds[7] = {sdk::kActNone, sdk::kActRelu, sdk::kActClip, sdk::kActClip,
+                                              sdk::kActHardSwish, sdk::kActSigmoid, sdk::kActSilu};
+                    e.act = {kinds[variant], variant == 3 ? 0.5f : -0.5f, variant == 3 ? -0.5f : 0.75f};
+                    std::vector<float> want((size_t)M * ldc, 7.0f), got((size_t)M * ldc, 7.0f);
+                    sdk::ref::neon_sgemm_set_enabled(-1);
+                    sdk::ref::neon_sgemm_packed(M, N, K, A.data(), K, 1, panels.data(), want.data(), ldc, e);
+                    sdk::ref::neon_sgemm_packed_a(M, N, K, Ap.data(), panels.data(), got.data(), ldc, e);
+                    bool bad = false;
+                    for (int m = 0; m < M && !bad; ++m)
+                        for (int n = 0; n < ldc && !bad; ++n) {
+                            const float g = got[(size_t)m * ldc + n];
+                            if (n >= N) {
+                                bad = g != 7.0f;
+                                CHECK(!bad, "sgemm packed A %dx%dx%d variant %d: column %d written", M, N, K, variant, n);
+                                continue;
+                            }
+                            double acc = e.row_bias ? bias[m] : 0.0, mag = fabs(acc);
+                            for (int k = 0; k < K; ++k) {
+                                const double t = (double)A[(size_t)m * K + k] * B[(size_t)k * N + n];
+                                acc += t;
+                                mag += fabs(t);
+                            }
+                            const double r = sdk::ref::act_f32((float)acc, e.act);
+                            const double d = fabs(r - g) / (1.0 + mag);
+                            worst = d > worst ? d : worst;
+                            bad = !(d <= 1e-5);
+                            CHECK(!bad, "sgemm packed A %dx%dx%d variant %d at %d,%d: %g vs %g", M, N, K, variant, m, n,
+                                  g, r);
+                            const float u = want[(size_t)m * ldc + n];
+                            if (!bad) {  // the unpacked tiles too (Clip with lo > hi gave hi, not act_f32's lo)
+                                bad = !(fabs(r - u) / (1.0 + mag) <= 1e-5);
+                                CHECK(!bad, "sgemm unpacked A %dx%dx%d variant %d at %d,%d: %g vs %g", M, N, K,
+                                      variant, m, n, u, r);
+                            }
+                            if (n < N / sdk::ref::kNR * sdk::ref::kNR && !bad) {
+                                bad = memcmp(&g, &u, sizeof g) != 0;
+                                CHECK(!bad, "sgemm packed A %dx%dx%d variant %d at %d,%d: %g, unpacked %g", M, N, K,
+                                      variant, m, n, g, u);
+                            }
+                        }
+                    ++cases;
+                }
+    printf("fp32 gemm packed A neon : %d cases within 1e-5 of double (worst %.2g), whole panels bit for bit the "
+           "unpacked tiles\n", cases, worst);
+    g_checked.push_back("neon-f32-packed-a");
 }
 #endif
 
@@ -396,7 +479,7 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
         memset(&g, 0, sizeof g);
         // 0-1 depthwise, 2 pointwise, 3 grouped, 4 dense KxK, 5 3x3 stride 2 (a stem with
         // 1-4 input channels, or depthwise), 6 depthwise 3x3 pad 1 (MobileNet's; stride 1:
-        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide): the direct kernels,
+        // the AVX-512 flat-plane kernel, planes from 1x1 to 60 wide) or 5x5 pad 2: the direct kernels,
         // edges and tails included
         const int kind = it % 7;
         g.N = pick(1, 2);
@@ -428,6 +511,14 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             // the other cases keep their draws)
             std::mt19937 rng7(1000 + it);
             auto pick7 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng7); };
+            if (dw && pick7(0, 1) == 0) {  // depthwise 5x5 stride 2 pads 2 (MNASNet's: the AVX-512 s2 kernel's 5x5 form)
+                g.KH = g.KW = 5;
+                g.pt = g.pl = 2;
+                g.pb = pick7(0, 2);
+                g.pr = pick7(0, 2);
+                g.H = pick7(1, 40) + 2;
+                g.W = pick7(0, 1) ? pick7(1, 20) + 2 : pick7(1, 70) + 2;
+            }
             if (!dw && pick7(0, 2) == 0) {
                 g.KH = pick7(0, 1) ? 7 : 5;
                 g.KW = pick7(0, 2) ? g.KH : 12 - g.KH;
@@ -443,27 +534,73 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.pt = g.pl = g.pb = g.pr = 1;
             g.H = pick(1, 30);
             g.W = pick(0, 2) ? pick(1, 20) : pick(1, 60);
+            // a third of them 5x5 pad 2 stride 1 (MNASNet's / EfficientNet's: the AVX-512 flat-plane
+            // kernel's 5x5 form), planes 1x1 to 40x60 (own generator: the other cases keep their draws)
+            std::mt19937 rng5(3000 + it);
+            auto pick5 = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng5); };
+            if (pick5(0, 2) == 0) {
+                g.KH = g.KW = 5;
+                g.sh = g.sw = pick5(0, 2) ? 1 : 2;  // (stride 2: the AVX-512 s2 kernel's 5x5 form)
+                g.pt = g.pl = g.pb = g.pr = 2;
+                g.H = pick5(1, 40);
+                g.W = pick5(0, 2) ? pick5(1, 20) : pick5(1, 60);
+            }
         }
         if (kind == 4 && it % 14 == 4 && g.KH * g.KW > 1) {  // a long K: the K-chunked im2col path
             C = pick(30, 72);
             g.H = pick(2, 14) + (g.KH - 1) * g.dh;
             g.W = pick(2, 16) + (g.KW - 1) * g.dw;
         }
+        if (kind == 2 && it % 28 == 9) {
+            // a long K (257-700 input channels): x86's K-blocked 1x1 path, in place (below 64
+            // output channels) or packed, and planes whose width leaves 1-2 columns (7x7: 49)
+            // for the dot kernel with the weights' row longer than the block (own generator:
+            // the other cases keep their draws)
+            std::mt19937 rngk(2000 + it);
+            auto pickk = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rngk); };
+            C = pickk(257, 700);
+            if (pickk(0, 2)) {
+                g.sh = g.sw = 1;
+                g.pt = g.pl = g.pb = g.pr = 0;
+            }
+            g.H = pickk(1, 9);
+            g.W = pickk(0, 1) ? g.H : pickk(1, 12);
+        }
         g.C = kind == 3 ? C * 2 : C;
         g.group = dw ? g.C : (kind == 3 ? 2 : 1);
         g.OC = dw ? g.C * pick(1, 2) : (kind == 3 ? 2 * pick(1, 9) : pick(1, kind == 2 ? 80 : 40));
+        if (kind == 2 && it % 14 == 9) {  // a long K over a small plane (the projections of 7x7 / 14x14
+            // MobileNet blocks): x86 reads the input in place in one tile (own generator)
+            std::mt19937 rngp(2000 + it);
+            auto pickp = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rngp); };
+            g.sh = g.sw = 1;
+            g.pt = g.pl = g.pb = g.pr = 0;
+            g.dh = g.dw = 1;
+            g.H = pickp(1, 16);
+            g.W = pickp(1, 16);
+            g.C = pickp(100, 300);
+            if (pickp(0, 2) == 0) {  // a squeeze-excitation 1x1 (the x86 dot kernel), K past its stack column too
+                g.H = g.W = 1;
+                g.C = pickp(100, 1200);
+            }
+            g.OC = pickp(50, 200);
+        }
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
         g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
         g.act.kind = pick(0, 5);
         g.act.lo = -0.5f;
         g.act.hi = 0.75f;
         set_enabled(-1);  // plan (and scratch) for the SIMD kernels; the ref path ignores the extra
-        const sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
+        sdk::ref::ConvF32Plan plan = sdk::ref::conv_f32_plan(g);
         const size_t sb = sdk::ref::conv_f32_thread_scratch_bytes(plan);
         std::vector<float> x((size_t)g.N * g.C * g.H * g.W), w((size_t)g.OC * (g.C / g.group) * g.KH * g.KW), b(g.OC);
         for (auto& v : x) v = nd(rng);
         for (auto& v : w) v = nd(rng);
         for (auto& v : b) v = nd(rng);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)  // the weights packed as at load (ops/conv.cpp)
+        std::vector<float> wpk((size_t)sdk::ref::conv_f32_packed_floats(g, plan));
+        if (!wpk.empty()) sdk::ref::conv_f32_pack(g, plan, w.data(), wpk.data());
+#endif
         const size_t ny = (size_t)g.N * g.OC * g.OH * g.OW;
         std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f);  // +16: nothing written past the end
         std::vector<float> scratch(sb / sizeof(float) + 16);
@@ -511,6 +648,10 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
             std::vector<float> got_mt(ny + 16, 7.0f);
             sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
+            // NEON: the same bits as on 1 thread (the output-channel split keeps whole packed groups)
+            CHECK(strcmp(name, "neon") != 0 || memcmp(got_mt.data(), got.data(), ny * sizeof(float)) == 0,
+                  "conv %s %d threads: not the 1-thread bits (N%d C%d %dx%d OC%d k%dx%d s%d,%d g%d)", name, pi + 2,
+                  g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.group);
             for (size_t i = 0; i < want.size(); ++i) {
                 const double d = fabs((double)want[i] - got_mt[i]) / (1.0 + fabs((double)want[i]) + mags[i]);
                 if (!(d <= 1e-5)) {
@@ -904,7 +1045,7 @@ static void check_conv_s8_dense(const char* name) {
         const int s = it % 5 == 4 ? 3 : pick(1, 2), sw = it % 7 == 6 ? pick(1, 3) : s;
         const int dil = it % 13 == 12 ? 2 : 1;
         const int group = it % 6 == 5 ? pick(2, 3) : 1;
-        const int C = group * pick(1, 9), OC = group * pick(1, 11);
+        const int C = group * (it % 4 == 3 ? pick(10, 40) : pick(1, 9)), OC = group * pick(1, 11);
         int pads[4];
         for (int& p : pads) p = kh == 1 && it % 2 ? 0 : pick(0, kh / 2 + 1);
         const int eh = (kh - 1) * dil + 1, ew = (kw - 1) * dil + 1;
@@ -956,27 +1097,29 @@ static void check_conv_s8_dense(const char* name) {
 #endif
 
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_CONV) && SDK_FEATURE_NEON && defined(__ARM_NEON)
-// Int8 3x3 stride-1 Conv by integer Winograd F(2x2, 3x3) (kernels/neon/conv_s8_wino.cpp, the
-// plain NEON tier) vs the ref tier: bit-exact on random geometries (1-wide and odd planes,
-// pads 0-2 on each side, channel counts off the 4/8 tiles, extreme weights and inputs whose
-// transformed sums reach the int16/int32 bounds, zero points, clamps); and a layer whose
-// weights break the exactness bound keeps the im2col GEMM.
+// Int8 3x3 stride-1 Conv by integer Winograd F(2x2, 3x3) or F(4x4, 3x3)
+// (kernels/neon/conv_s8_wino.cpp, the plain NEON tier) vs the ref tier: bit-exact on random
+// geometries (1-wide and odd planes, pads 0-2 on each side, channel counts off the 4/8 tiles,
+// extreme weights and inputs whose transformed sums reach the int16/int32 bounds, zero
+// points, clamps); a layer whose weights break F(4x4)'s bound (128 sum |w| >= 2^25) takes
+// F(2x2), and one that breaks F(2x2)'s (sum |w| >= 2^22) keeps the im2col GEMM.
 static void check_conv_s8_wino() {
     std::mt19937 rng(45);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     auto real = [&](double lo, double hi) { return (float)std::uniform_real_distribution<double>(lo, hi)(rng); };
-    int cases = 0, wino = 0;
-    for (int it = 0; it < 61; ++it) {
-        const bool huge = it == 60;  // sum |w| >= 2^22: not exact by Winograd, the GEMM instead
-        const int C = huge ? 3700 : pick(8, 40), OC = huge ? 16 : pick(16, 41);
+    int cases = 0, wino = 0, four = 0;
+    for (int it = 0; it < 82; ++it) {
+        const bool huge = it == 80;  // sum |w| >= 2^22: not exact by Winograd, the GEMM instead
+        const bool big = it == 81;   // 128 sum |w| >= 2^25: F(2x2), not F(4x4)
+        const int C = huge ? 3700 : (big ? 240 : pick(8, 40)), OC = huge || big ? 16 : pick(16, 41);
         int pads[4];
         for (int& p : pads) p = it % 4 == 0 ? 1 : pick(0, 2);
-        const int H = huge ? 2 : std::max(pick(1, 20), 3 - pads[0] - pads[2]);
-        const int W = huge ? 2 : std::max(it % 3 == 0 ? pick(1, 40) : pick(1, 20), 3 - pads[1] - pads[3]);
+        const int H = huge ? 2 : (big ? 16 : std::max(it % 5 == 0 ? pick(12, 30) : pick(1, 20), 3 - pads[0] - pads[2]));
+        const int W = huge ? 2 : (big ? 16 : std::max(it % 3 == 0 ? pick(1, 40) : pick(1, 20), 3 - pads[1] - pads[3]));
         const int OH = H + pads[0] + pads[2] - 2, OW = W + pads[1] + pads[3] - 2;
         const int act = pick(0, 2);
         const float clip_lo = real(-1.0, 0.0), clip_hi = real(0.2, 2.0);
-        const int extreme = huge ? 1 : it % 6;  // 1: |w| = 127, 2: x at -128, 3: x at 127
+        const int extreme = huge || big ? 1 : it % 6;  // 1: |w| = 127, 2: x at -128, 3: x at 127
         std::vector<float> xs = {real(0.01, 0.1)}, ys = {real(0.05, 0.5) * (extreme ? 40.0f : 1.0f)};
         std::vector<int32_t> xz = {pick(-128, 127)}, yz = {pick(-128, 127)};
         std::vector<float> ws(OC);
@@ -993,7 +1136,7 @@ static void check_conv_s8_wino() {
         const sdk::QuantParams qx{-1, 1, xs.data(), xz.data()}, qy{-1, 1, ys.data(), yz.data()};
         const sdk::QuantParams qw{0, (uint32_t)OC, ws.data(), wz.data()};
         std::vector<int8_t> want((size_t)OC * OH * OW + 16, 0x5a), got(want.size(), 0x5a);
-        bool took = false;
+        bool took = false, took4 = false;
         for (int tier = 0; tier < 2; ++tier) {
             NodeRun r;
             r.ins = {make_tensor("x", sdk::DType::I8, {1, C, H, W}, &qx, nullptr),
@@ -1011,16 +1154,22 @@ static void check_conv_s8_wino() {
             set_int8_tier(tier ? "neon" : "ref");
             CHECK(r.run(sdk_op_conv), "int8 winograd conv failed to run");
             if (tier) took = r.thread_scratch > 0;  // (the im2col GEMM requests none)
+            // F(4x4)'s thread scratch: V and M of 36 products
+            if (tier) took4 = r.thread_scratch == (size_t)36 * ((C + 3) & ~3) * 8 * 2 + 36 * sdk::s8::kWinoOB * 8 * 4;
         }
         set_int8_tier("");
         CHECK(took != huge, "int8 winograd: C%d OC%d %dx%d %s the Winograd path", C, OC, H, W,
               took ? "took" : "did not take");
+        CHECK(!(big && took4), "int8 winograd: C%d with 128 sum |w| >= 2^25 took F(4x4)", C);
         wino += took;
+        four += took4;
         CHECK(want == got, "int8 winograd conv C%d OC%d %dx%d p%d,%d,%d,%d act%d extreme%d differs from ref", C, OC, H, W,
               pads[0], pads[1], pads[2], pads[3], act, extreme);
         ++cases;
     }
-    printf("int8 winograd conv neon: %d random geometries bit-exact vs ref (%d by Winograd)\n", cases, wino);
+    CHECK(four >= 20 && wino - four >= 20, "int8 winograd: only %d F(4x4) and %d F(2x2) cases", four, wino - four);
+    printf("int8 winograd conv neon: %d random geometries bit-exact vs ref (%d by Winograd, %d of them F(4x4))\n",
+           cases, wino, four);
     g_checked.push_back("neon-s8-wino");
 }
 #endif
@@ -1031,7 +1180,7 @@ struct PoolCase {
     int C, H, W, KH, KW, sh, sw, dh, dw, pads[4], ceil, include_pad, OH, OW;
 };
 
-static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall = false) {
+static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall = false, bool wide = false) {
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     PoolCase c;
     const int shape = it % 4;  // 2x2/2, 3x3/2, 3x3/1, anything
@@ -1055,7 +1204,8 @@ static PoolCase random_pool(std::mt19937& rng, int it, bool dilations, bool tall
     c.include_pad = pick(0, 1);
     c.C = pick(1, 6);
     c.H = std::max(tall ? pick(40, 90) : pick(1, 20), eh);  // tall: past the x86 kernels' padded-copy path
-    c.W = std::max(pick(0, 2) ? pick(1, 80) : pick(1, 12), ew);
+    c.W = std::max(wide ? pick(1000, 2600) : (pick(0, 2) ? pick(1, 80) : pick(1, 12)), ew);  // wide: past a row buffer
+    if (wide) c.H = std::min(c.H, eh + 2);
     auto out = [&](int in, int k, int s, int d, int pb, int pe) {  // ops/pool_op.h pool_out_size
         const int e = (k - 1) * d + 1, span = in + pb + pe - e;
         int o = (c.ceil ? (span + s - 1) / s : span / s) + 1;
@@ -1106,6 +1256,67 @@ static void check_pool_f32(const char* name, const char* op, PoolF32Fn fn, void 
     printf("fp32 %-11s %-6s: %d random geometries within 1e-5 of ref (worst %.2g)\n", op, name, cases, worst);
     g_checked.push_back(std::string(name) + "-f32-" + op);
 }
+
+#if defined(TEST_HAVE_MAXPOOL)
+// fp32 MaxPool 3x3 stride 2 (the NEON plane that keeps each input row's maxima for the next
+// output row) vs the ref planes, bit for bit: pads 0-2, ceil_mode, rows wider than its 64-column
+// chunks, and inputs with NaN, +-0 (the ref keeps the first of equal zeros in tap order), +-inf.
+static void check_maxpool3s2_f32(const char* name, void (*set_enabled)(int)) {
+    std::mt19937 rng(37);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const float special[] = {NAN, 0.0f, -0.0f, INFINITY, -INFINITY};
+    int cases = 0;
+    for (int it = 0; it < 160; ++it) {
+        PoolCase c;
+        c.KH = c.KW = 3;
+        c.sh = c.sw = 2;
+        c.dh = c.dw = 1;
+        for (int i = 0; i < 4; ++i) c.pads[i] = pick(0, 2) ? pick(0, 2) : 0;
+        c.ceil = pick(0, 1);
+        c.C = pick(1, 3);
+        c.H = pick(3, 24);
+        c.W = it % 4 == 0 ? pick(130, 300) : pick(3, 70);
+        auto out = [&](int in, int pb, int pe) {
+            const int span = in + pb + pe - 3;
+            int o = (c.ceil ? (span + 1) / 2 : span / 2) + 1;
+            if (c.ceil && (o - 1) * 2 >= in + pb) --o;
+            return o;
+        };
+        c.OH = out(c.H, c.pads[0], c.pads[2]);
+        c.OW = out(c.W, c.pads[1], c.pads[3]);
+        sdk::ref::PoolParams p = {1, c.C, c.H, c.W, c.OH, c.OW, 3, 3, 2, 2, 1, 1,
+                                  c.pads[0], c.pads[1], c.pads[2], c.pads[3], false};
+        std::vector<float> x((size_t)c.C * c.H * c.W);
+        const int mode = it % 3;  // 0: normal values; 1: some specials; 2: mostly +-0 below negatives
+        for (auto& v : x) {
+            v = nd(rng);
+            if (mode == 1 && pick(0, 7) == 0) v = special[pick(0, 4)];
+            if (mode == 2) v = pick(0, 1) ? (pick(0, 1) ? 0.0f : -0.0f) : (pick(0, 9) ? -fabsf(v) : NAN);
+        }
+        const size_t ny = (size_t)c.C * c.OH * c.OW;
+        std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f);  // +16: nothing written past the end
+        set_enabled(0);
+        sdk::ref::maxpool_f32(p, x.data(), want.data(), nullptr);
+        set_enabled(-1);
+        sdk::ref::maxpool_f32(p, x.data(), got.data(), nullptr);
+        for (size_t i = 0; i < want.size(); ++i) {
+            uint32_t a, b;
+            memcpy(&a, &want[i], 4);
+            memcpy(&b, &got[i], 4);
+            if (a != b) {
+                CHECK(false, "MaxPool 3x3/2 %s: C%d %dx%d p%d,%d,%d,%d ceil%d mode %d at %zu: %g (0x%08x) vs ref %g (0x%08x)",
+                      name, c.C, c.H, c.W, c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.ceil, mode, i, got[i], b,
+                      want[i], a);
+                break;
+            }
+        }
+        ++cases;
+    }
+    printf("fp32 MaxPool 3x3/2 %-6s: %d random geometries bit-exact vs ref (NaN, +-0, +-inf)\n", name, cases);
+    g_checked.push_back(std::string(name) + "-f32-maxpool3s2");
+}
+#endif
 #endif
 
 #if SDK_FEATURE_INT8 && defined(TEST_HAVE_SWISH)
@@ -1290,8 +1501,8 @@ static void check_pool_s8(const char* name, const sdk::OpDef& op, bool dilations
     std::mt19937 rng(41);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
     int cases = 0, planes = 0, simd = 0;
-    for (int it = 0; it < 400; ++it) {
-        const PoolCase c = random_pool(rng, it, dilations);
+    for (int it = 0; it < 420; ++it) {
+        const PoolCase c = random_pool(rng, it, dilations, false, it >= 400);  // the last 20: rows of 1000-2600
         std::vector<float> sc = {0.05f};
         std::vector<int32_t> zp = {it % 5 == 0 ? (pick(0, 1) ? -128 : 127) : pick(-128, 127)};
         const sdk::QuantParams q{-1, 1, sc.data(), zp.data()};
@@ -1784,6 +1995,7 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_FP32 && SDK_FEATURE_NEON && defined(__ARM_NEON)  // the GEMM tile: AArch64 8x8 FMLA, ARMv7 4x8 VMLA
     check_sgemm("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
     check_sgemm_specials("neon", sdk::ref::neon_sgemm_set_enabled, sdk::ref::neon_sgemm_packed);
+    check_sgemm_packed_a();
 #if defined(TEST_HAVE_ADD) && defined(TEST_HAVE_MUL)
     check_binary_neon();
 #endif
@@ -1800,6 +2012,7 @@ int main(int argc, char** argv) {
 #endif
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_f32("neon", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::neon_sgemm_set_enabled, true);
+    check_maxpool3s2_f32("neon", sdk::ref::neon_sgemm_set_enabled);
 #endif
 #if defined(TEST_HAVE_AVERAGEPOOL)
     check_pool_f32("neon", "AveragePool", sdk::ref::averagepool_f32, sdk::ref::neon_sgemm_set_enabled, false);

@@ -12,13 +12,28 @@
 namespace sdk {
 namespace s8 {
 
-// s8::mbqm on 64-bit lanes (SMULL + SRSHL + SQXTN), zero point, clamp.
+// s8::mbqm on 32-bit lanes, bit-exact, in 3 instructions (it was 6 on 64-bit lanes: SMULL,
+// SRSHL, SQXTN for each half): with L = max(shift + 1, 0) and R = L - shift (>= 1),
+//     mbqm(x) = SRSHL(SQDMULH(SQSHL(x, L), mult), -R).
+// Proof: SQDMULH(a, mult) = floor(a mult / 2^31) (no saturation: mult >= 0), so without
+// saturation in SQSHL, h = floor(P 2^L / 2^31) for P = x mult, and the rounding shift gives
+// floor((h + 2^(R-1)) / 2^R) = floor((P 2^L / 2^31 + 2^(R-1)) / 2^R) (the floor of a floor:
+// 2^(R-1) is an integer) = floor((P + 2^(t-1)) / 2^t) with t = 31 - shift: mbqm before its
+// int32 saturation, and |h| < 2^31 so the result needs none unless mbqm's does. When SQSHL
+// saturates (only for shift >= 0: |x| 2^(shift+1) >= 2^31, so |x M| >= 2^29 with mult >=
+// 2^30) or mbqm saturates, both results have that sign and |value| >= 2^28: every zero point
+// and clamp then gives the same int8 bound. (mult = 0: both 0.)
+struct NeonShift {
+    int32_t l, r;  // SQSHL by l, SRSHL by r = -R
+};
+static inline __attribute__((always_inline)) NeonShift neon_shift(int32_t shift) {
+    const int32_t l = shift + 1 > 0 ? shift + 1 : 0;
+    return NeonShift{l, shift - l};
+}
 static inline __attribute__((always_inline)) int32x4_t neon_requant4(int32x4_t acc, int32_t mult, int32_t shift,
                                                                      int32_t zp, int32_t lo, int32_t hi) {
-    const int64x2_t sh = vdupq_n_s64(-(int64_t)(31 - shift));
-    const int64x2_t l = vrshlq_s64(vmull_n_s32(vget_low_s32(acc), mult), sh);
-    const int64x2_t h = vrshlq_s64(vmull_n_s32(vget_high_s32(acc), mult), sh);
-    int32x4_t v = vcombine_s32(vqmovn_s64(l), vqmovn_s64(h));
+    const NeonShift s = neon_shift(shift);
+    int32x4_t v = vrshlq_s32(vqdmulhq_n_s32(vqshlq_s32(acc, vdupq_n_s32(s.l)), mult), vdupq_n_s32(s.r));
     v = vqaddq_s32(v, vdupq_n_s32(zp));
     v = vmaxq_s32(v, vdupq_n_s32(lo));
     return vminq_s32(v, vdupq_n_s32(hi));
@@ -41,25 +56,6 @@ static inline __attribute__((always_inline)) void neon_store8_requant(int8_t* y,
     }
 }
 
-// Requantizes and stores row m, columns n..n+nc-1 (nc <= 4; bias not yet added).
-static inline __attribute__((always_inline)) void neon_store4(const Gemm& g, int32_t m, int32_t n, int32x4_t acc,
-                                                              int32_t nc = 4) {
-    acc = vaddq_s32(acc, vdupq_n_s32(g.bias[m]));
-    const int32x4_t v = neon_requant4(acc, g.mult[m], g.shift[m], g.out_zp, g.act_min, g.act_max);
-    int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
-    if (g.ys_n == 1 && nc == 4) {
-        const int16x4_t h = vmovn_s32(v);
-        const int8x8_t b = vmovn_s16(vcombine_s16(h, h));  // values already in [lo, hi]
-        const int32_t four = vget_lane_s32(vreinterpret_s32_s8(b), 0);
-        memcpy(y, &four, 4);  // y need not be 4-byte aligned
-    } else {
-        y[0] = (int8_t)vgetq_lane_s32(v, 0);
-        if (nc > 1) y[g.ys_n] = (int8_t)vgetq_lane_s32(v, 1);
-        if (nc > 2) y[2 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 2);
-        if (nc > 3) y[3 * g.ys_n] = (int8_t)vgetq_lane_s32(v, 3);
-    }
-}
-
 #if defined(__aarch64__)
 // The epilogue of a tile of up to 4 rows x 4 columns with lanes = the rows (c0..c3: the
 // columns' sums, bias not yet added): the rows' bias, multiplier and shift are vectors
@@ -70,29 +66,28 @@ static inline __attribute__((always_inline)) void neon_store4(const Gemm& g, int
 namespace {
 struct Rows4 {
     int32x4_t b, mu, z, lo, hi;
-    int64x2_t sl, sh;  // -(31 - shift) per row
+    int32x4_t sl, sr;  // neon_shift per row
     __attribute__((always_inline)) Rows4(const Gemm& g, int32_t m, int32_t rows) {
-        int32_t t[3][4];
+        int32_t t[4][4];
         for (int i = 0; i < 4; ++i) {
             const int32_t r = m + (i < rows ? i : rows - 1);
+            const NeonShift s = neon_shift(g.shift[r]);
             t[0][i] = g.bias[r];
             t[1][i] = g.mult[r];
-            t[2][i] = g.shift[r];
+            t[2][i] = s.l;
+            t[3][i] = s.r;
         }
         b = vld1q_s32(t[0]);
         mu = vld1q_s32(t[1]);
-        const int32x4_t n = vsubq_s32(vld1q_s32(t[2]), vdupq_n_s32(31));
-        sl = vmovl_s32(vget_low_s32(n));
-        sh = vmovl_high_s32(n);
+        sl = vld1q_s32(t[2]);
+        sr = vld1q_s32(t[3]);
         z = vdupq_n_s32(g.out_zp);
         lo = vdupq_n_s32(g.act_min);
         hi = vdupq_n_s32(g.act_max);
     }
-    __attribute__((always_inline)) int16x4_t rq(int32x4_t a) const {  // s8::mbqm, zero point, clamp
+    __attribute__((always_inline)) int16x4_t rq(int32x4_t a) const {  // s8::mbqm (neon_requant4), zero point, clamp
         a = vaddq_s32(a, b);
-        const int64x2_t l = vrshlq_s64(vmull_s32(vget_low_s32(a), vget_low_s32(mu)), sl);
-        const int64x2_t h = vrshlq_s64(vmull_high_s32(a, mu), sh);
-        const int32x4_t v = vqaddq_s32(vcombine_s32(vqmovn_s64(l), vqmovn_s64(h)), z);
+        const int32x4_t v = vqaddq_s32(vrshlq_s32(vqdmulhq_s32(vqshlq_s32(a, sl), mu), sr), z);
         return vmovn_s32(vminq_s32(vmaxq_s32(v, lo), hi));
     }
     __attribute__((always_inline)) void store(const Gemm& g, int32_t m, int32_t n, int32_t rows, int32_t nc,

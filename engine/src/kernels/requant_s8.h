@@ -4,8 +4,9 @@
 // multiplier M (e.g. s_in * s_w / s_out, computed in double from the float32 scales) is a
 // Q31 `mult` in [2^30, 2^31) and a power-of-two `shift`, M = mult * 2^(shift - 31), and
 //     mbqm(x) = saturate_i32((x * mult + 2^(30 - shift)) >> (31 - shift))
-// (one round-half-up). SIMD kernels reproduce this bit for bit (NEON: SMULL + SRSHL on
-// 64-bit lanes), so every ISA gives the same int8 outputs. sdkbuild/convert/quantize.py
+// (one round-half-up). SIMD kernels reproduce this bit for bit (NEON: SQSHL + SQDMULH +
+// SRSHL on 32-bit lanes, kernels/neon_s8.h; x86: 64-bit lanes), so every ISA gives the same
+// int8 outputs. sdkbuild/convert/quantize.py
 // holds the same arithmetic in numpy (`quantize_multiplier`, `mbqm`).
 #pragma once
 

@@ -46,9 +46,12 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
 
 #if defined(__x86_64__)
 // The AVX-512 tier of x86_sgemm16_avx2 (which calls it when x86_f32_avx512_enabled()):
-// same contract, up to 12 x 32 register tiles (kernels/x86/common_f32_avx512.cpp).
+// same contract, up to 12 x 32 register tiles (kernels/x86/common_f32_avx512.cpp). tails:
+// ntail more columns of B (C's columns N, N + 1, ...), each gathered into K contiguous floats,
+// computed as dot products per row block (the 1-2 columns past a multiple of 16).
 void x86_sgemm16_avx512(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
-                        int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e);
+                        int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e, const float* tails = nullptr,
+                        int ntail = 0);
 #endif
 
 #if defined(__x86_64__)
@@ -61,6 +64,8 @@ void x86_sgemm_packed_avx512(int64_t M, int nc, int K, const float* A, int64_t a
 
 // out[i] = dot(a, b + i * K) for i in [0, n) (Gemm with M == 1 and B transposed).
 void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out);
+// The same with rows of b ld floats apart.
+void x86_dots_ld_avx2(const float* a, const float* b, int K, int64_t ld, int n, float* out);
 
 }  // namespace ref
 }  // namespace sdk

@@ -120,6 +120,15 @@ sdk_status prepare(PrepareContext& ctx) {
     if (!d) return SDK_ERR_OUT_OF_MEMORY;
     d->g = g;
     d->f32 = ref::conv_f32_plan(g);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    // The GEMM's weights packed for the NEON tiles, once (model memory; a file's mapped
+    // weights they came from are dropped from the process after load: api.cpp's remap).
+    if (const int64_t nf = ctx.input(1)->const_data ? ref::conv_f32_packed_floats(g, d->f32) : 0) {
+        float* wp = static_cast<float*>(ctx.alloc((size_t)nf * sizeof(float)));
+        if (!wp) return SDK_ERR_OUT_OF_MEMORY;
+        ref::conv_f32_pack(g, d->f32, static_cast<const float*>(ctx.input(1)->const_data), wp);
+    }
+#endif
     ctx.request_thread_scratch(ref::conv_f32_thread_scratch_bytes(d->f32));
     return SDK_OK;
 #else

@@ -14,7 +14,7 @@
 
 #include "core/op.h"
 #include "ops/op_util.h"
-#if SDK_FEATURE_INT8 && SDK_FEATURE_NEON && defined(__aarch64__)
+#if SDK_FEATURE_INT8 && SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include "kernels/neon/lut_s8.h"
 #endif
 
@@ -59,12 +59,12 @@ struct Data {
 constexpr int64_t kGrain = 8192;  // elements per chunk: tensors below 2 chunks stay on one thread
 
 #if SDK_FEATURE_INT8
-// AArch64: 16 lookups per step (kernels/neon/lut_s8.h).
+// NEON: 16 (ARMv7: 32) lookups per step (kernels/neon/lut_s8.h).
 inline void lut_s8(const void* x, void* y, int64_t n, const Params& p) {
     const uint8_t* a = static_cast<const uint8_t*>(x);
     int8_t* b = static_cast<int8_t*>(y);
     int64_t i = 0;
-#if SDK_FEATURE_NEON && defined(__aarch64__)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
     i = s8::lut256_neon(p.table, static_cast<const int8_t*>(x), b, n);
 #endif
     for (; i < n; ++i) b[i] = p.table[a[i] ^ 0x80u];  // int8 v -> index v + 128

@@ -93,9 +93,14 @@ struct V8Epi {
     int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ktail;      // K % 4
     int64_t ldc_bytes;  // dst row stride
+    // a64_packed8 only (packed A, neon_sgemm_pack_a's groups):
+    int64_t half;       // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
+    int64_t bias_step;  // bytes from one group's 8 bias values to the next (0: the zeros)
+    int64_t groups;     // 8-row groups, one after the other (A, dst and the bias move on)
 };
 static_assert(offsetof(V8Epi, lo) == 8 && offsetof(V8Epi, mode) == 16 && offsetof(V8Epi, ktail) == 20 &&
-                  offsetof(V8Epi, ldc_bytes) == 24,
+                  offsetof(V8Epi, ldc_bytes) == 24 && offsetof(V8Epi, half) == 32 &&
+                  offsetof(V8Epi, bias_step) == 40 && offsetof(V8Epi, groups) == 48,
               "a64_tile8x8's assembly reads these offsets");
 
 __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, const float* b, int64_t kq, float* dst,
@@ -359,6 +364,382 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
+// AArch64 8 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h), `groups` 8-row
+// groups down one panel in one call: A is read on from group to group (the groups are
+// contiguous), the panel again from its start for each, dst moves down 8 rows, the bias by
+// bias_step. Per 8 k (2 LD1s of A, 2 of B, 128 FMLA, the loop): 138 instructions per 128
+// FMLA (a64_tile8x8 on 8 row pointers: 152); an odd 4 k enters the loop at its second half.
+// The epilogue is a64_tile8x8's (mode -1 raw, 0 bias, 1 Relu, 2 Clip lo <= hi; the bias
+// first, then the products in k order), the stores ST1 with the row stride as post-index.
+// half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
+__attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
+    int64_t cnt, ldc, grp, pb, bias, bstep, t;
+    asm volatile(
+        "ldr %[bias], [%[ep]]\n"
+        "ldr %[bstep], [%[ep], #40]\n"
+        "ldr %[grp], [%[ep], #48]\n"
+        "ldr %[ldc], [%[ep], #24]\n"
+        "mov %[pb], %[b]\n"
+        "20:\n"  // one 8-row group
+        "ldp q0, q1, [%[bias]]\n"
+        "movi v2.16b, #0\n"
+        "fadd v0.4s, v0.4s, v2.4s\n"
+        "fadd v1.4s, v1.4s, v2.4s\n"
+        "dup v16.4s, v0.s[0]\n"
+        "dup v17.4s, v0.s[0]\n"
+        "dup v18.4s, v0.s[1]\n"
+        "dup v19.4s, v0.s[1]\n"
+        "dup v20.4s, v0.s[2]\n"
+        "dup v21.4s, v0.s[2]\n"
+        "dup v22.4s, v0.s[3]\n"
+        "dup v23.4s, v0.s[3]\n"
+        "dup v24.4s, v1.s[0]\n"
+        "dup v25.4s, v1.s[0]\n"
+        "dup v26.4s, v1.s[1]\n"
+        "dup v27.4s, v1.s[1]\n"
+        "dup v28.4s, v1.s[2]\n"
+        "dup v29.4s, v1.s[2]\n"
+        "dup v30.4s, v1.s[3]\n"
+        "dup v31.4s, v1.s[3]\n"
+        "22:\n"
+        "add %[bias], %[bias], %[bstep]\n"
+        "mov %[b], %[pb]\n"
+        "ldr %[t], [%[ep], #32]\n"
+        "cbnz %[t], 30f\n"
+        "mov %[cnt], %[kq]\n"
+        "cbz %[cnt], 25f\n"
+        "26:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v19.4s, v9.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v21.4s, v9.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v23.4s, v9.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v25.4s, v9.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v27.4s, v9.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v29.4s, v9.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v31.4s, v9.4s, v7.s[0]\n"
+        "fmla v16.4s, v10.4s, v0.s[1]\n"
+        "fmla v17.4s, v11.4s, v0.s[1]\n"
+        "fmla v18.4s, v10.4s, v1.s[1]\n"
+        "fmla v19.4s, v11.4s, v1.s[1]\n"
+        "fmla v20.4s, v10.4s, v2.s[1]\n"
+        "fmla v21.4s, v11.4s, v2.s[1]\n"
+        "fmla v22.4s, v10.4s, v3.s[1]\n"
+        "fmla v23.4s, v11.4s, v3.s[1]\n"
+        "fmla v24.4s, v10.4s, v4.s[1]\n"
+        "fmla v25.4s, v11.4s, v4.s[1]\n"
+        "fmla v26.4s, v10.4s, v5.s[1]\n"
+        "fmla v27.4s, v11.4s, v5.s[1]\n"
+        "fmla v28.4s, v10.4s, v6.s[1]\n"
+        "fmla v29.4s, v11.4s, v6.s[1]\n"
+        "fmla v30.4s, v10.4s, v7.s[1]\n"
+        "fmla v31.4s, v11.4s, v7.s[1]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[2]\n"
+        "fmla v17.4s, v9.4s, v0.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[2]\n"
+        "fmla v19.4s, v9.4s, v1.s[2]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v21.4s, v9.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v3.s[2]\n"
+        "fmla v23.4s, v9.4s, v3.s[2]\n"
+        "fmla v24.4s, v8.4s, v4.s[2]\n"
+        "fmla v25.4s, v9.4s, v4.s[2]\n"
+        "fmla v26.4s, v8.4s, v5.s[2]\n"
+        "fmla v27.4s, v9.4s, v5.s[2]\n"
+        "fmla v28.4s, v8.4s, v6.s[2]\n"
+        "fmla v29.4s, v9.4s, v6.s[2]\n"
+        "fmla v30.4s, v8.4s, v7.s[2]\n"
+        "fmla v31.4s, v9.4s, v7.s[2]\n"
+        "fmla v16.4s, v10.4s, v0.s[3]\n"
+        "fmla v17.4s, v11.4s, v0.s[3]\n"
+        "fmla v18.4s, v10.4s, v1.s[3]\n"
+        "fmla v19.4s, v11.4s, v1.s[3]\n"
+        "fmla v20.4s, v10.4s, v2.s[3]\n"
+        "fmla v21.4s, v11.4s, v2.s[3]\n"
+        "fmla v22.4s, v10.4s, v3.s[3]\n"
+        "fmla v23.4s, v11.4s, v3.s[3]\n"
+        "fmla v24.4s, v10.4s, v4.s[3]\n"
+        "fmla v25.4s, v11.4s, v4.s[3]\n"
+        "fmla v26.4s, v10.4s, v5.s[3]\n"
+        "fmla v27.4s, v11.4s, v5.s[3]\n"
+        "fmla v28.4s, v10.4s, v6.s[3]\n"
+        "fmla v29.4s, v11.4s, v6.s[3]\n"
+        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "fmla v31.4s, v11.4s, v7.s[3]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 26b\n"
+        "25:\n"  // K % 4 tail: per k the 8 rows' values, rows 0-3 in v0, 4-7 in v1
+        "ldr %w[t], [%[ep], #20]\n"
+        "cbz %w[t], 40f\n"
+        "29:\n"
+        "ld1 {v0.4s, v1.4s}, [%[a]], #32\n"
+        "ldp q8, q9, [%[b]], #32\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v0.s[1]\n"
+        "fmla v19.4s, v9.4s, v0.s[1]\n"
+        "fmla v20.4s, v8.4s, v0.s[2]\n"
+        "fmla v21.4s, v9.4s, v0.s[2]\n"
+        "fmla v22.4s, v8.4s, v0.s[3]\n"
+        "fmla v23.4s, v9.4s, v0.s[3]\n"
+        "fmla v24.4s, v8.4s, v1.s[0]\n"
+        "fmla v25.4s, v9.4s, v1.s[0]\n"
+        "fmla v26.4s, v8.4s, v1.s[1]\n"
+        "fmla v27.4s, v9.4s, v1.s[1]\n"
+        "fmla v28.4s, v8.4s, v1.s[2]\n"
+        "fmla v29.4s, v9.4s, v1.s[2]\n"
+        "fmla v30.4s, v8.4s, v1.s[3]\n"
+        "fmla v31.4s, v9.4s, v1.s[3]\n"
+        "subs %w[t], %w[t], #1\n"
+        "b.ne 29b\n"
+        "b 40f\n"
+        "30:\n"  // columns 0-3 only: the even accumulators
+        "mov %[cnt], %[kq]\n"
+        "cbz %[cnt], 32f\n"
+        "31:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v16.4s, v10.4s, v0.s[1]\n"
+        "fmla v18.4s, v10.4s, v1.s[1]\n"
+        "fmla v20.4s, v10.4s, v2.s[1]\n"
+        "fmla v22.4s, v10.4s, v3.s[1]\n"
+        "fmla v24.4s, v10.4s, v4.s[1]\n"
+        "fmla v26.4s, v10.4s, v5.s[1]\n"
+        "fmla v28.4s, v10.4s, v6.s[1]\n"
+        "fmla v30.4s, v10.4s, v7.s[1]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[2]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v3.s[2]\n"
+        "fmla v24.4s, v8.4s, v4.s[2]\n"
+        "fmla v26.4s, v8.4s, v5.s[2]\n"
+        "fmla v28.4s, v8.4s, v6.s[2]\n"
+        "fmla v30.4s, v8.4s, v7.s[2]\n"
+        "fmla v16.4s, v10.4s, v0.s[3]\n"
+        "fmla v18.4s, v10.4s, v1.s[3]\n"
+        "fmla v20.4s, v10.4s, v2.s[3]\n"
+        "fmla v22.4s, v10.4s, v3.s[3]\n"
+        "fmla v24.4s, v10.4s, v4.s[3]\n"
+        "fmla v26.4s, v10.4s, v5.s[3]\n"
+        "fmla v28.4s, v10.4s, v6.s[3]\n"
+        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 31b\n"
+        "32:\n"
+        "ldr %w[t], [%[ep], #20]\n"
+        "cbz %w[t], 40f\n"
+        "33:\n"
+        "ld1 {v0.4s, v1.4s}, [%[a]], #32\n"
+        "ldp q8, q9, [%[b]], #32\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v0.s[1]\n"
+        "fmla v20.4s, v8.4s, v0.s[2]\n"
+        "fmla v22.4s, v8.4s, v0.s[3]\n"
+        "fmla v24.4s, v8.4s, v1.s[0]\n"
+        "fmla v26.4s, v8.4s, v1.s[1]\n"
+        "fmla v28.4s, v8.4s, v1.s[2]\n"
+        "fmla v30.4s, v8.4s, v1.s[3]\n"
+        "subs %w[t], %w[t], #1\n"
+        "b.ne 33b\n"
+        "40:\n"  // mode 0 none, 1 Relu, 2 Clip, 3 HardSwish
+        "ldr %w[t], [%[ep], #16]\n"
+        "tbnz %w[t], #1, 42f\n"
+        "cbz %w[t], 45f\n"
+        "fcmgt v8.4s, v16.4s, #0.0\n"
+        "and v16.16b, v16.16b, v8.16b\n"
+        "fcmgt v8.4s, v17.4s, #0.0\n"
+        "and v17.16b, v17.16b, v8.16b\n"
+        "fcmgt v8.4s, v18.4s, #0.0\n"
+        "and v18.16b, v18.16b, v8.16b\n"
+        "fcmgt v8.4s, v19.4s, #0.0\n"
+        "and v19.16b, v19.16b, v8.16b\n"
+        "fcmgt v8.4s, v20.4s, #0.0\n"
+        "and v20.16b, v20.16b, v8.16b\n"
+        "fcmgt v8.4s, v21.4s, #0.0\n"
+        "and v21.16b, v21.16b, v8.16b\n"
+        "fcmgt v8.4s, v22.4s, #0.0\n"
+        "and v22.16b, v22.16b, v8.16b\n"
+        "fcmgt v8.4s, v23.4s, #0.0\n"
+        "and v23.16b, v23.16b, v8.16b\n"
+        "fcmgt v8.4s, v24.4s, #0.0\n"
+        "and v24.16b, v24.16b, v8.16b\n"
+        "fcmgt v8.4s, v25.4s, #0.0\n"
+        "and v25.16b, v25.16b, v8.16b\n"
+        "fcmgt v8.4s, v26.4s, #0.0\n"
+        "and v26.16b, v26.16b, v8.16b\n"
+        "fcmgt v8.4s, v27.4s, #0.0\n"
+        "and v27.16b, v27.16b, v8.16b\n"
+        "fcmgt v8.4s, v28.4s, #0.0\n"
+        "and v28.16b, v28.16b, v8.16b\n"
+        "fcmgt v8.4s, v29.4s, #0.0\n"
+        "and v29.16b, v29.16b, v8.16b\n"
+        "fcmgt v8.4s, v30.4s, #0.0\n"
+        "and v30.16b, v30.16b, v8.16b\n"
+        "fcmgt v8.4s, v31.4s, #0.0\n"
+        "and v31.16b, v31.16b, v8.16b\n"
+        "b 45f\n"
+        "42:\n"
+        "tbnz %w[t], #0, 43f\n"
+        "ldr d10, [%[ep], #8]\n"
+        "dup v11.4s, v10.s[1]\n"
+        "dup v10.4s, v10.s[0]\n"
+        "fmax v16.4s, v16.4s, v10.4s\n"
+        "fmin v16.4s, v16.4s, v11.4s\n"
+        "fmax v17.4s, v17.4s, v10.4s\n"
+        "fmin v17.4s, v17.4s, v11.4s\n"
+        "fmax v18.4s, v18.4s, v10.4s\n"
+        "fmin v18.4s, v18.4s, v11.4s\n"
+        "fmax v19.4s, v19.4s, v10.4s\n"
+        "fmin v19.4s, v19.4s, v11.4s\n"
+        "fmax v20.4s, v20.4s, v10.4s\n"
+        "fmin v20.4s, v20.4s, v11.4s\n"
+        "fmax v21.4s, v21.4s, v10.4s\n"
+        "fmin v21.4s, v21.4s, v11.4s\n"
+        "fmax v22.4s, v22.4s, v10.4s\n"
+        "fmin v22.4s, v22.4s, v11.4s\n"
+        "fmax v23.4s, v23.4s, v10.4s\n"
+        "fmin v23.4s, v23.4s, v11.4s\n"
+        "fmax v24.4s, v24.4s, v10.4s\n"
+        "fmin v24.4s, v24.4s, v11.4s\n"
+        "fmax v25.4s, v25.4s, v10.4s\n"
+        "fmin v25.4s, v25.4s, v11.4s\n"
+        "fmax v26.4s, v26.4s, v10.4s\n"
+        "fmin v26.4s, v26.4s, v11.4s\n"
+        "fmax v27.4s, v27.4s, v10.4s\n"
+        "fmin v27.4s, v27.4s, v11.4s\n"
+        "fmax v28.4s, v28.4s, v10.4s\n"
+        "fmin v28.4s, v28.4s, v11.4s\n"
+        "fmax v29.4s, v29.4s, v10.4s\n"
+        "fmin v29.4s, v29.4s, v11.4s\n"
+        "fmax v30.4s, v30.4s, v10.4s\n"
+        "fmin v30.4s, v30.4s, v11.4s\n"
+        "fmax v31.4s, v31.4s, v10.4s\n"
+        "fmin v31.4s, v31.4s, v11.4s\n"
+        "b 45f\n"
+        "43:\n"  // HardSwish: x * min(max(x / 6 + 0.5, 0), 1) (the multiply-add fused, as ref's)
+        "ldr s8, [%[ep], #8]\n"  // 1 / 6 in lo
+        "dup v8.4s, v8.s[0]\n"
+        "fmov v9.4s, #0.5\n"
+        "movi v10.16b, #0\n"
+        "fmov v11.4s, #1.0\n"
+        "mov v0.16b, v9.16b\n"
+        "fmla v0.4s, v16.4s, v8.4s\n"
+        "fmax v0.4s, v0.4s, v10.4s\n"
+        "fmin v0.4s, v0.4s, v11.4s\n"
+        "fmul v16.4s, v16.4s, v0.4s\n"
+        "mov v1.16b, v9.16b\n"
+        "fmla v1.4s, v17.4s, v8.4s\n"
+        "fmax v1.4s, v1.4s, v10.4s\n"
+        "fmin v1.4s, v1.4s, v11.4s\n"
+        "fmul v17.4s, v17.4s, v1.4s\n"
+        "mov v2.16b, v9.16b\n"
+        "fmla v2.4s, v18.4s, v8.4s\n"
+        "fmax v2.4s, v2.4s, v10.4s\n"
+        "fmin v2.4s, v2.4s, v11.4s\n"
+        "fmul v18.4s, v18.4s, v2.4s\n"
+        "mov v3.16b, v9.16b\n"
+        "fmla v3.4s, v19.4s, v8.4s\n"
+        "fmax v3.4s, v3.4s, v10.4s\n"
+        "fmin v3.4s, v3.4s, v11.4s\n"
+        "fmul v19.4s, v19.4s, v3.4s\n"
+        "mov v4.16b, v9.16b\n"
+        "fmla v4.4s, v20.4s, v8.4s\n"
+        "fmax v4.4s, v4.4s, v10.4s\n"
+        "fmin v4.4s, v4.4s, v11.4s\n"
+        "fmul v20.4s, v20.4s, v4.4s\n"
+        "mov v5.16b, v9.16b\n"
+        "fmla v5.4s, v21.4s, v8.4s\n"
+        "fmax v5.4s, v5.4s, v10.4s\n"
+        "fmin v5.4s, v5.4s, v11.4s\n"
+        "fmul v21.4s, v21.4s, v5.4s\n"
+        "mov v6.16b, v9.16b\n"
+        "fmla v6.4s, v22.4s, v8.4s\n"
+        "fmax v6.4s, v6.4s, v10.4s\n"
+        "fmin v6.4s, v6.4s, v11.4s\n"
+        "fmul v22.4s, v22.4s, v6.4s\n"
+        "mov v7.16b, v9.16b\n"
+        "fmla v7.4s, v23.4s, v8.4s\n"
+        "fmax v7.4s, v7.4s, v10.4s\n"
+        "fmin v7.4s, v7.4s, v11.4s\n"
+        "fmul v23.4s, v23.4s, v7.4s\n"
+        "mov v0.16b, v9.16b\n"
+        "fmla v0.4s, v24.4s, v8.4s\n"
+        "fmax v0.4s, v0.4s, v10.4s\n"
+        "fmin v0.4s, v0.4s, v11.4s\n"
+        "fmul v24.4s, v24.4s, v0.4s\n"
+        "mov v1.16b, v9.16b\n"
+        "fmla v1.4s, v25.4s, v8.4s\n"
+        "fmax v1.4s, v1.4s, v10.4s\n"
+        "fmin v1.4s, v1.4s, v11.4s\n"
+        "fmul v25.4s, v25.4s, v1.4s\n"
+        "mov v2.16b, v9.16b\n"
+        "fmla v2.4s, v26.4s, v8.4s\n"
+        "fmax v2.4s, v2.4s, v10.4s\n"
+        "fmin v2.4s, v2.4s, v11.4s\n"
+        "fmul v26.4s, v26.4s, v2.4s\n"
+        "mov v3.16b, v9.16b\n"
+        "fmla v3.4s, v27.4s, v8.4s\n"
+        "fmax v3.4s, v3.4s, v10.4s\n"
+        "fmin v3.4s, v3.4s, v11.4s\n"
+        "fmul v27.4s, v27.4s, v3.4s\n"
+        "mov v4.16b, v9.16b\n"
+        "fmla v4.4s, v28.4s, v8.4s\n"
+        "fmax v4.4s, v4.4s, v10.4s\n"
+        "fmin v4.4s, v4.4s, v11.4s\n"
+        "fmul v28.4s, v28.4s, v4.4s\n"
+        "mov v5.16b, v9.16b\n"
+        "fmla v5.4s, v29.4s, v8.4s\n"
+        "fmax v5.4s, v5.4s, v10.4s\n"
+        "fmin v5.4s, v5.4s, v11.4s\n"
+        "fmul v29.4s, v29.4s, v5.4s\n"
+        "mov v6.16b, v9.16b\n"
+        "fmla v6.4s, v30.4s, v8.4s\n"
+        "fmax v6.4s, v6.4s, v10.4s\n"
+        "fmin v6.4s, v6.4s, v11.4s\n"
+        "fmul v30.4s, v30.4s, v6.4s\n"
+        "mov v7.16b, v9.16b\n"
+        "fmla v7.4s, v31.4s, v8.4s\n"
+        "fmax v7.4s, v7.4s, v10.4s\n"
+        "fmin v7.4s, v7.4s, v11.4s\n"
+        "fmul v31.4s, v31.4s, v7.4s\n"
+        "45:\n"
+        "st1 {v16.4s, v17.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v18.4s, v19.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v20.4s, v21.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v22.4s, v23.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v24.4s, v25.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v26.4s, v27.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v28.4s, v29.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v30.4s, v31.4s}, [%[dst]], %[ldc]\n"
+        "subs %[grp], %[grp], #1\n"
+        "b.ne 20b\n"
+        : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
+          [pb] "=&r"(pb), [bias] "=&r"(bias), [bstep] "=&r"(bstep), [t] "=&r"(t)
+        : [kq] "r"(kq), [ep] "r"(ep)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
+          "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+}
 #endif
 
 #if !defined(__aarch64__)
@@ -518,11 +899,334 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
           "q14", "q15");
 }
+// ARMv7 4 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h): `groups` 8-row groups
+// down one panel in one call, each as two halves (rows 0-3, then 4-7: 4 rows x 4 k are 64
+// contiguous bytes of each 128-byte k-block), the panel read again from its start for each.
+// Per 4 k: 2 loads of A, 4 of B, 32 VMLA, the loop (40 instructions; v7_tile4x8 on 4 row
+// pointers: 42). The epilogue is v7_tile4x8's (mode 0 bias, 1 Relu, 2 Clip lo <= hi; the
+// bias first, then the products in k order), the bias read here (+ 0: a -0 bias as +0).
+struct V7Pack {
+    float lo, hi;        // Clip bounds (mode 2)
+    int32_t mode;        // 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
+    int32_t ktail;       // K % 4
+    int32_t ldc_bytes;   // dst row stride
+    int32_t kq;          // K / 4
+    const float* bias;   // the first group's 8 values (or 8 zeros)
+    int32_t bias_step;   // bytes per half-group: 16, or 0 for the zeros
+    int32_t groups;      // counted down by the assembly
+    const float* panel;  // B's panel
+    int32_t half;        // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
+};
+static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && offsetof(V7Pack, ldc_bytes) == 16 &&
+                  offsetof(V7Pack, kq) == 20 && offsetof(V7Pack, bias) == 24 && offsetof(V7Pack, bias_step) == 28 &&
+                  offsetof(V7Pack, groups) == 32 && offsetof(V7Pack, panel) == 36 &&
+                  offsetof(V7Pack, half) == 40,
+              "v7_packed8's assembly reads these offsets");
+
+__attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
+    const float* b;
+    const float* ga;
+    const float* bias = ep->bias;
+    int32_t cnt, t, h;
+    asm volatile(
+        "20:\n"
+        "mov %[ga], %[a]\n"
+        "mov %[h], #0\n"
+        "21:\n"  // one half of the group: rows 4h .. 4h + 3
+        "vld1.32 {d0-d1}, [%[bias]]\n"
+        "ldr %[t], [%[ep], #28]\n"
+        "add %[bias], %[bias], %[t]\n"
+        "vmov.i32 q1, #0\n"
+        "vadd.f32 q0, q0, q1\n"
+        "vdup.32 q8, d0[0]\n"
+        "vdup.32 q9, d0[0]\n"
+        "vdup.32 q10, d0[1]\n"
+        "vdup.32 q11, d0[1]\n"
+        "vdup.32 q12, d1[0]\n"
+        "vdup.32 q13, d1[0]\n"
+        "vdup.32 q14, d1[1]\n"
+        "vdup.32 q15, d1[1]\n"
+        "ldr %[b], [%[ep], #36]\n"
+        "ldr %[cnt], [%[ep], #40]\n"  // half
+        "cmp %[cnt], #0\n"
+        "ldr %[cnt], [%[ep], #20]\n"
+        "bne 30f\n"
+        "mov %[t], #96\n"
+        "cmp %[cnt], #0\n"
+        "beq 23f\n"
+        "22:\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q11, q5, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q13, q5, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vmla.f32 q15, q5, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q9, q7, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q11, q7, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q13, q7, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vmla.f32 q15, q7, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q9, q5, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q11, q5, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q13, q5, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vmla.f32 q15, q5, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q9, q7, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q11, q7, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q13, q7, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "vmla.f32 q15, q7, d7[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 22b\n"
+        "23:\n"  // the K % 4 tail: per k the 8 rows, this half's 4 at a - 48h
+        "sub %[a], %[a], %[h]\n"
+        "ldr %[cnt], [%[ep], #12]\n"
+        "cmp %[cnt], #0\n"
+        "beq 25f\n"
+        "mov %[t], #32\n"
+        "24:\n"
+        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vmla.f32 q10, q4, d0[1]\n"
+        "vmla.f32 q11, q5, d0[1]\n"
+        "vmla.f32 q12, q4, d1[0]\n"
+        "vmla.f32 q13, q5, d1[0]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "vmla.f32 q15, q5, d1[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 24b\n"
+        "b 25f\n"
+        "30:\n"  // columns 0-3 only (a panel of <= 4 columns): the even accumulators
+        "mov %[t], #96\n"
+        "cmp %[cnt], #0\n"
+        "beq 32f\n"
+        "31:\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 31b\n"
+        "32:\n"
+        "sub %[a], %[a], %[h]\n"
+        "ldr %[cnt], [%[ep], #12]\n"
+        "cmp %[cnt], #0\n"
+        "beq 25f\n"
+        "mov %[t], #32\n"
+        "33:\n"
+        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q10, q4, d0[1]\n"
+        "vmla.f32 q12, q4, d1[0]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 33b\n"
+        "25:\n"  // mode 0 none, 1 Relu, 2 Clip, 3 HardSwish
+        "ldr %[t], [%[ep], #8]\n"
+        "cmp %[t], #0\n"
+        "beq 27f\n"
+        "tst %[t], #2\n"
+        "bne 26f\n"
+        "vmov.i32 q0, #0\n"
+        "vcgt.f32 q1, q8, q0\n"
+        "vand q8, q8, q1\n"
+        "vcgt.f32 q1, q9, q0\n"
+        "vand q9, q9, q1\n"
+        "vcgt.f32 q1, q10, q0\n"
+        "vand q10, q10, q1\n"
+        "vcgt.f32 q1, q11, q0\n"
+        "vand q11, q11, q1\n"
+        "vcgt.f32 q1, q12, q0\n"
+        "vand q12, q12, q1\n"
+        "vcgt.f32 q1, q13, q0\n"
+        "vand q13, q13, q1\n"
+        "vcgt.f32 q1, q14, q0\n"
+        "vand q14, q14, q1\n"
+        "vcgt.f32 q1, q15, q0\n"
+        "vand q15, q15, q1\n"
+        "b 27f\n"
+        "26:\n"
+        "tst %[t], #1\n"
+        "bne 29f\n"
+        "vld1.32 {d0}, [%[ep]]\n"
+        "vdup.32 q2, d0[0]\n"
+        "vdup.32 q3, d0[1]\n"
+        "vmax.f32 q8, q8, q2\n"
+        "vmin.f32 q8, q8, q3\n"
+        "vmax.f32 q9, q9, q2\n"
+        "vmin.f32 q9, q9, q3\n"
+        "vmax.f32 q10, q10, q2\n"
+        "vmin.f32 q10, q10, q3\n"
+        "vmax.f32 q11, q11, q2\n"
+        "vmin.f32 q11, q11, q3\n"
+        "vmax.f32 q12, q12, q2\n"
+        "vmin.f32 q12, q12, q3\n"
+        "vmax.f32 q13, q13, q2\n"
+        "vmin.f32 q13, q13, q3\n"
+        "vmax.f32 q14, q14, q2\n"
+        "vmin.f32 q14, q14, q3\n"
+        "vmax.f32 q15, q15, q2\n"
+        "vmin.f32 q15, q15, q3\n"
+        "b 27f\n"
+        "29:\n"  // HardSwish: x * min(max(x / 6 + 0.5, 0), 1) (VMLA: neon::hardswish_f32's operations)
+        "vld1.32 {d8[], d9[]}, [%[ep]]\n"  // 1 / 6 in lo
+        "vmov.f32 q5, #0.5\n"
+        "vmov.i32 q6, #0\n"
+        "vmov.f32 q7, #1.0\n"
+        "vmov q0, q5\n"
+        "vmla.f32 q0, q8, q4\n"
+        "vmax.f32 q0, q0, q6\n"
+        "vmin.f32 q0, q0, q7\n"
+        "vmul.f32 q8, q8, q0\n"
+        "vmov q1, q5\n"
+        "vmla.f32 q1, q9, q4\n"
+        "vmax.f32 q1, q1, q6\n"
+        "vmin.f32 q1, q1, q7\n"
+        "vmul.f32 q9, q9, q1\n"
+        "vmov q2, q5\n"
+        "vmla.f32 q2, q10, q4\n"
+        "vmax.f32 q2, q2, q6\n"
+        "vmin.f32 q2, q2, q7\n"
+        "vmul.f32 q10, q10, q2\n"
+        "vmov q3, q5\n"
+        "vmla.f32 q3, q11, q4\n"
+        "vmax.f32 q3, q3, q6\n"
+        "vmin.f32 q3, q3, q7\n"
+        "vmul.f32 q11, q11, q3\n"
+        "vmov q0, q5\n"
+        "vmla.f32 q0, q12, q4\n"
+        "vmax.f32 q0, q0, q6\n"
+        "vmin.f32 q0, q0, q7\n"
+        "vmul.f32 q12, q12, q0\n"
+        "vmov q1, q5\n"
+        "vmla.f32 q1, q13, q4\n"
+        "vmax.f32 q1, q1, q6\n"
+        "vmin.f32 q1, q1, q7\n"
+        "vmul.f32 q13, q13, q1\n"
+        "vmov q2, q5\n"
+        "vmla.f32 q2, q14, q4\n"
+        "vmax.f32 q2, q2, q6\n"
+        "vmin.f32 q2, q2, q7\n"
+        "vmul.f32 q14, q14, q2\n"
+        "vmov q3, q5\n"
+        "vmla.f32 q3, q15, q4\n"
+        "vmax.f32 q3, q3, q6\n"
+        "vmin.f32 q3, q3, q7\n"
+        "vmul.f32 q15, q15, q3\n"
+        "27:\n"
+        "ldr %[t], [%[ep], #16]\n"
+        "vst1.32 {d16-d19}, [%[dst]], %[t]\n"
+        "vst1.32 {d20-d23}, [%[dst]], %[t]\n"
+        "vst1.32 {d24-d27}, [%[dst]], %[t]\n"
+        "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
+        "cmp %[h], #0\n"
+        "bne 28f\n"
+        "mov %[h], #48\n"
+        "add %[a], %[ga], #64\n"
+        "b 21b\n"
+        "28:\n"  // a = the next group + 16 (the second half's tail ended 16 bytes in)
+        "sub %[a], %[a], #16\n"
+        "ldr %[t], [%[ep], #32]\n"
+        "subs %[t], %[t], #1\n"
+        "str %[t], [%[ep], #32]\n"
+        "bne 20b\n"
+        : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt),
+          [t] "=&r"(t), [h] "=&r"(h)
+        : [ep] "r"(ep)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
 #endif
 
+// The epilogue of a tile's `rows` rows of sums (row r's 8 at acc + 8r): alpha, the row bias,
+// accumulate, Relu/Clip by compare + select (act_f32's exact semantics, NaN included), other
+// activations over the stored row. One copy, a loop over the rows, for every tile height
+// (each unrolled copy cost ~1 KB of the library: the example SDK's size goal).
+__attribute__((noinline)) void epi_rows(const float* acc, int rows, float* C, int64_t ldc, int w,
+                                        const GemmEpilogue& e, int64_t row0) {
+    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
+    const float32x4_t zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(e.act.lo), hi = vdupq_n_f32(e.act.hi);
+    for (int r = 0; r < rows; ++r) {
+        float32x4_t o0 = vld1q_f32(acc + r * kNR), o1 = vld1q_f32(acc + r * kNR + 4);
+        if (e.alpha != 1.0f) {
+            o0 = vmulq_n_f32(o0, e.alpha);
+            o1 = vmulq_n_f32(o1, e.alpha);
+        }
+        if (e.row_bias) {
+            const float32x4_t bias = vdupq_n_f32(e.row_bias[row0 + r]);
+            o0 = vaddq_f32(o0, bias);
+            o1 = vaddq_f32(o1, bias);
+        }
+        float* crow = C + r * ldc;
+        if (w == kNR) {
+            if (e.accumulate) {
+                o0 = vaddq_f32(o0, vld1q_f32(crow));
+                o1 = vaddq_f32(o1, vld1q_f32(crow + 4));
+            }
+            if (relu) {
+                o0 = vbslq_f32(neon_cgt(o0, zero), o0, zero);
+                o1 = vbslq_f32(neon_cgt(o1, zero), o1, zero);
+            }
+            if (clip) {
+                o0 = vbslq_f32(neon_clt(o0, lo), lo, o0);
+                o1 = vbslq_f32(neon_clt(o1, lo), lo, o1);
+                o0 = vbslq_f32(neon_cgt(o0, hi), hi, o0);
+                o1 = vbslq_f32(neon_cgt(o1, hi), hi, o1);
+            }
+            vst1q_f32(crow, o0);
+            vst1q_f32(crow + 4, o1);
+        } else {
+            float tmp[kNR];
+            vst1q_f32(tmp, o0);
+            vst1q_f32(tmp + 4, o1);
+            for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
+        }
+        if (e.act.kind != kActNone && (w != kNR || !(relu || clip))) act_span_f32(crow, w, e.act);
+    }
+}
+
 template <int MR>
-SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C,
-                              int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
+SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, const float* panel, float* C, int64_t ldc, int w,
+                              const GemmEpilogue& e, int64_t row0) {
+    constexpr int64_t acs = 1;  // rows of A contiguous (sgemm_packed takes the portable tile otherwise)
     float32x4_t c0[MR], c1[MR];
     SDK_UNROLL for (int r = 0; r < MR; ++r) c0[r] = c1[r] = vdupq_n_f32(0.0f);
     const float* a[MR];
@@ -550,11 +1254,7 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
             ep.mode = -1;
             ep.ldc_bytes = kNR * sizeof(float);
             a64_tile8x8(A, ars * (int64_t)sizeof(float), panel, K / 4, acc, &ep);
-            SDK_UNROLL for (int r = 0; r < MR; ++r) {
-                c0[r] = vld1q_f32(acc + r * kNR);
-                c1[r] = vld1q_f32(acc + r * kNR + 4);
-            }
-            k = K;
+            return epi_rows(acc, MR, C, ldc, w, e, row0);
         }
     }
 #endif
@@ -616,48 +1316,12 @@ SDK_NEON_HOT inline void tile(int K, const float* A, int64_t ars, int64_t acs, c
             c1[r] = SDK_NEON_FMA(c1[r], b1, av);
         }
     }
-    // Relu/Clip on the registers (compare + select: the exact semantics of act_f32, NaN
-    // included); other activations over the stored row. An out-of-line act_span_f32 call
-    // per 8 floats would cost more than the multiply-adds in -Os builds.
-    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
-    const float32x4_t zero = vdupq_n_f32(0.0f), lo = vdupq_n_f32(e.act.lo), hi = vdupq_n_f32(e.act.hi);
+    float acc[MR * kNR] __attribute__((aligned(16)));
     SDK_UNROLL for (int r = 0; r < MR; ++r) {
-        float32x4_t o0 = c0[r], o1 = c1[r];
-        if (e.alpha != 1.0f) {
-            o0 = vmulq_n_f32(o0, e.alpha);
-            o1 = vmulq_n_f32(o1, e.alpha);
-        }
-        if (e.row_bias) {
-            const float32x4_t bias = vdupq_n_f32(e.row_bias[row0 + r]);
-            o0 = vaddq_f32(o0, bias);
-            o1 = vaddq_f32(o1, bias);
-        }
-        float* crow = C + r * ldc;
-        if (w == kNR) {
-            if (e.accumulate) {
-                o0 = vaddq_f32(o0, vld1q_f32(crow));
-                o1 = vaddq_f32(o1, vld1q_f32(crow + 4));
-            }
-            if (relu) {
-                o0 = vbslq_f32(neon_cgt(o0, zero), o0, zero);
-                o1 = vbslq_f32(neon_cgt(o1, zero), o1, zero);
-            }
-            if (clip) {
-                o0 = vbslq_f32(neon_clt(o0, lo), lo, o0);
-                o1 = vbslq_f32(neon_clt(o1, lo), lo, o1);
-                o0 = vbslq_f32(neon_cgt(o0, hi), hi, o0);
-                o1 = vbslq_f32(neon_cgt(o1, hi), hi, o1);
-            }
-            vst1q_f32(crow, o0);
-            vst1q_f32(crow + 4, o1);
-        } else {
-            float tmp[kNR];
-            vst1q_f32(tmp, o0);
-            vst1q_f32(tmp + 4, o1);
-            for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
-        }
-        if (e.act.kind != kActNone && (w != kNR || !(relu || clip))) act_span_f32(crow, w, e.act);
+        vst1q_f32(acc + r * kNR, c0[r]);
+        vst1q_f32(acc + r * kNR + 4, c1[r]);
     }
+    epi_rows(acc, MR, C, ldc, w, e, row0);
 }
 
 }  // namespace
@@ -668,7 +1332,9 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     // nc columns once all panels are stored: one act_span_f32 call per row instead of one
     // per 8 floats (each Sigmoid/SiLU call sets up its constants again, which cost more than
     // the 8 floats' arithmetic). The same values, applied to the same stored results.
-    const bool late = eo.act.kind != kActNone && eo.act.kind != kActRelu && eo.act.kind != kActClip;
+    // Clip with lo > hi too: the registers' MAX-then-MIN would give hi where act_f32 gives lo.
+    const bool late = eo.act.kind != kActNone && eo.act.kind != kActRelu &&
+                      !(eo.act.kind == kActClip && eo.act.lo <= eo.act.hi);
     GemmEpilogue el = eo;
     if (late) el.act.kind = kActNone;
     const GemmEpilogue& e = el;
@@ -678,7 +1344,7 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
     // K makes that a quarter of the tile's own work on ARMv7).
     const int kind = e.act.kind;
     const bool direct = acs == 1 && e.alpha == 1.0f && !e.accumulate &&
-                        (kind == kActNone || kind == kActRelu || (kind == kActClip && e.act.lo <= e.act.hi));
+                        (kind == kActNone || kind == kActRelu || kind == kActClip);  // (a Clip left is lo <= hi)
 #if defined(__aarch64__)
     static const float kZeroRows[kNeonRows] = {};  // no bias: the accumulators start at +0, the plain sums
     V8Epi ep;
@@ -711,12 +1377,96 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
             }
         }
         for (; m + kNeonRows <= M; m += kNeonRows)
-            tile<kNeonRows>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
-        for (; m + 4 <= M; m += 4) tile<4>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
-        for (; m < M; ++m) tile<1>(K, A + m * ars, ars, acs, panel, C + m * ldc + p, ldc, w, e, m);
+            tile<kNeonRows>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
+        for (; m + 4 <= M; m += 4) tile<4>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
+        for (; m < M; ++m) tile<1>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
     }
     if (late)
         for (int64_t m = 0; m < M; ++m) act_span_f32(C + m * ldc, nc, eo.act);
+}
+
+
+// ---- A packed once (a conv's weights, at load): see sgemm_f32.h for the layout.
+// (Rolled, size-first: ~1.7 instructions per weight on arm64; unrolled 0.66, +248 B.)
+void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
+    for (int64_t g = 0; g < M8; g += kPackRows) {
+        const float* a = A + g * ars;
+        int k = 0;
+        for (; k + 4 <= K; k += 4)
+            for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
+        for (; k < K; ++k)
+            for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
+    }
+}
+
+SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C,
+                                      int64_t ldc, const GemmEpilogue& eo) {
+    // Relu, Clip (lo <= hi) and HardSwish in the tile; Sigmoid/SiLU over the stored rows
+    // afterwards (neon_sgemm_packed's order: the same values).
+    int kind = eo.act.kind;
+    const bool late = !(kind == kActNone || kind == kActRelu || kind == kActHardSwish ||
+                        (kind == kActClip && eo.act.lo <= eo.act.hi));
+    if (late) kind = kActNone;
+    static const float kZero8[kPackRows] = {};  // no bias: the accumulators start at +0, the plain sums
+    float tmp[kPackRows * kNR] __attribute__((aligned(16)));  // a partial panel's tile
+#if defined(__aarch64__)
+    V8Epi ep;
+#else
+    V7Pack ep;
+    ep.kq = K / 4;
+#endif
+    ep.ktail = K & 3;
+    ep.lo = kind == kActHardSwish ? 1.0f / 6.0f : eo.act.lo;
+    ep.hi = eo.act.hi;
+    ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : (kind == kActHardSwish ? 3 : 0));
+    for (int p = 0; p < nc; p += kNR) {
+        const int w = nc - p < kNR ? nc - p : kNR;
+        const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
+        const int64_t ld = w == kNR ? ldc : kNR;  // a partial panel: into tmp, then its w columns
+        ep.ldc_bytes = (decltype(ep.ldc_bytes))(ld * (int64_t)sizeof(float));
+#if defined(__aarch64__)
+        if (w == kNR) {  // all the groups in one call
+            ep.bias = eo.row_bias ? eo.row_bias : kZero8;
+            ep.bias_step = eo.row_bias ? kPackRows * sizeof(float) : 0;
+            ep.groups = M8 / kPackRows;
+            ep.half = 0;
+            a64_packed8(Ap, panel, K / 4, C + p, &ep);
+            continue;
+        }
+        ep.groups = 1;
+        ep.bias_step = 0;
+#else
+        ep.panel = panel;
+        if (w == kNR) {  // all the groups in one call
+            ep.bias = eo.row_bias ? eo.row_bias : kZero8;
+            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
+            ep.groups = (int32_t)(M8 / kPackRows);
+            ep.half = 0;
+            v7_packed8(Ap, C + p, &ep);
+            continue;
+        }
+#endif
+        for (int64_t m = 0; m < M8; m += kPackRows) {
+            const float* bias = eo.row_bias ? eo.row_bias + m : kZero8;
+            const float* ag = Ap + m * K;
+            float* d = w == kNR ? C + m * ldc + p : tmp;
+#if defined(__aarch64__)
+            ep.bias = bias;
+            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
+            a64_packed8(ag, panel, K / 4, d, &ep);
+#else
+            ep.bias = bias;
+            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
+            ep.groups = 1;
+            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
+            v7_packed8(ag, d, &ep);
+#endif
+            if (w != kNR)
+                for (int r = 0; r < kPackRows; ++r) memcpy(C + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
+        }
+    }
+    if (late)
+        for (int64_t m = 0; m < M8; ++m) act_span_f32(C + m * ldc, nc, eo.act);
 }
 
 }  // namespace ref

@@ -147,6 +147,16 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
         const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];  // taps at off <= safe load whole vectors
         int8_t* dst = out + (int64_t)i0 * kp;
         const int8_t* src = src0 + pix[i0];
+        if (KH == 1 && KW == 1 && nv == 8 && even == 1) {  // pointwise: tap k at k * plane, 8 pixels inside the plane
+            const int64_t plane = q.plane;
+            for (int32_t k0 = 0; k0 < kp; k0 += 8) {
+                int8x8_t r[8];
+                SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = k0 + t < kg ? vld1_s8(src + (k0 + t) * plane) : vdup_n_s8(0);
+                transpose8x8(r);
+                SDK_UNROLL for (int i = 0; i < 8; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
+            }
+            continue;
+        }
         int64_t off = 0;  // tap k's offset in src (from this run's first pixel)
         int32_t kh = 0, kw = 0;
         for (int32_t k0 = 0; k0 < kp; k0 += 8) {

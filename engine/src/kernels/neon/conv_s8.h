@@ -42,10 +42,11 @@ struct NeonIm2col {
 };
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out);
 
-// Int8 3x3 stride-1 dilation-1 dense Conv (group 1) by Winograd F(2x2, 3x3) in exact integer
-// arithmetic (kernels/neon/conv_s8_wino.cpp), with the plain NEON GEMM tier: bit-exact with
-// the ref GEMM. Output tiles of 2x2 in blocks of 4 along a tile row, two blocks (8 lanes) a
-// GEMM group; weights transformed once at prepare into U[OCp / kWinoOB][16][Cp][kWinoOB] int16.
+// Int8 3x3 stride-1 dilation-1 dense Conv (group 1) by Winograd F(2x2, 3x3) or F(4x4, 3x3) in
+// exact integer arithmetic (kernels/neon/conv_s8_wino.cpp), with the plain NEON GEMM tier:
+// bit-exact with the ref GEMM. Output tiles of m x m (m = 2 or 4) in blocks of 4 along a tile
+// row, two blocks (8 lanes) a GEMM group; weights transformed once at prepare into
+// U[OCp / kWinoOB][(m + 2)^2][Cp][kWinoOB] int16.
 #if defined(__aarch64__)
 constexpr int kWinoOB = 8;  // output channels per GEMM tile (SMLAL/SMLAL2 by element: 16 accumulators)
 #else
@@ -56,12 +57,17 @@ struct NeonWino {
     int32_t x_zp, out_zp, act_min, act_max;
     const int16_t* U;                           // the transformed weights
     const int32_t *bias, *mult, *shift;         // [OC]; bias with the zero point folded in
-    int32_t Cp, OCp, TH, TW, nbx, PH, PW;       // set by wino_s8_geometry
+    int32_t m;                                  // output tile: 2 (F(2x2, 3x3)) or 4 (F(4x4, 3x3))
+    int32_t Cp, OCp, TH, TW, nbx, PH, PW, nxi;  // set by wino_s8_geometry
 };
 void wino_s8_geometry(NeonWino& p);
-// Whether Winograd is exact for every output channel's C * 9 weights (4 * 128 * sum |w| < 2^31).
+// Whether F(2x2) is exact for every output channel's C * 9 weights (4 * 128 * sum |w| < 2^31).
 bool wino_s8_fits(const int8_t* w, int32_t OC, int32_t C);
-inline size_t wino_s8_weight_bytes(const NeonWino& p) { return (size_t)p.OCp * 16 * p.Cp * sizeof(int16_t); }
+// The tile (4, 2, or 0: neither is exact) of fewest GEMM products for p's geometry among the
+// exact ones; F(4x4) needs |bias| + 128 * sum |w| < 2^25 and shift <= 5 per output channel
+// (p.bias, p.mult, p.shift set). Sets p.m and the geometry.
+int wino_s8_pick(NeonWino& p, const int8_t* w);
+inline size_t wino_s8_weight_bytes(const NeonWino& p) { return (size_t)p.OCp * p.nxi * p.Cp * sizeof(int16_t); }
 // w: [OC][C][3][3] -> U
 void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U);
 // The padded input (the zero point around it): run scratch of plane_bytes.
@@ -70,7 +76,7 @@ void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P);
 // Groups of 8 output tiles: [0, wino_s8_group_count); per thread scratch of thread_bytes.
 inline int64_t wino_s8_group_count(const NeonWino& p) { return ((int64_t)p.TH * p.nbx + 1) / 2; }
 inline size_t wino_s8_thread_bytes(const NeonWino& p) {
-    return (size_t)16 * p.Cp * 8 * sizeof(int16_t) + (size_t)16 * kWinoOB * 8 * sizeof(int32_t);
+    return (size_t)p.nxi * p.Cp * 8 * sizeof(int16_t) + (size_t)p.nxi * kWinoOB * 8 * sizeof(int32_t);
 }
 void wino_s8_groups(const NeonWino& p, const int8_t* P, int64_t g0, int64_t g1, void* scratch, int8_t* y);
 

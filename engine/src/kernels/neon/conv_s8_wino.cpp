@@ -38,19 +38,22 @@ namespace {
 constexpr int kOB = kWinoOB;  // output channels per GEMM tile
 constexpr int kLanes = 8;     // tiles per group: two blocks of 4 of one tile row each
 
-// The 16 products of one group and one block of kOB output channels: M[xi][o][8 lanes] =
-// sum_c U[xi][c][o] * V[xi][c][lane], over Cp (a multiple of 4) channels.
-SDK_WINO_HOT void gemm16(const int16_t* U, const int16_t* V, int32_t Cp, int32_t* M) {
-    for (int xi = 0; xi < 16; ++xi) {
+// The nxi (16 or 36) products of one group and one block of kOB output channels:
+// M[xi][o][8 lanes] = sum_c U[xi][c][o] * V[xi][c][lane], over Cp (a multiple of 4) channels.
+SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_t* M, int nxi) {
+    for (int xi = 0; xi < nxi; ++xi) {
         const int16_t* u = U + (int64_t)xi * Cp * kOB;
         const int16_t* v = V + (int64_t)xi * Cp * kLanes;
         int32_t* m = M + xi * kOB * kLanes;
 #if defined(__aarch64__)
         int32x4_t a0l = vdupq_n_s32(0), a0h = a0l, a1l = a0l, a1h = a0l, a2l = a0l, a2h = a0l, a3l = a0l, a3h = a0l,
                   a4l = a0l, a4h = a0l, a5l = a0l, a5h = a0l, a6l = a0l, a6h = a0l, a7l = a0l, a7h = a0l;
-        for (int32_t c = 0; c < Cp; c += 2) {
-            SDK_UNROLL for (int cc = 0; cc < 2; ++cc) {
-                const int16x8_t uw = vld1q_s16(u + (c + cc) * kOB), vx = vld1q_s16(v + (c + cc) * kLanes);
+        // 4 channels a step: U's and V's 64 bytes each in one LD1 of 4 registers (post-indexed)
+        const int16_t* ue = u + (int64_t)Cp * kOB;
+        for (; u < ue; u += 4 * kOB, v += 4 * kLanes) {
+            const int16x8x4_t u4 = vld1q_s16_x4(u), v4 = vld1q_s16_x4(v);
+            SDK_UNROLL for (int cc = 0; cc < 4; ++cc) {
+                const int16x8_t uw = u4.val[cc], vx = v4.val[cc];
                 const int16x4_t vl = vget_low_s16(vx);
 #define SDK_WINO_O(o)                                   \
     a##o##l = vmlal_laneq_s16(a##o##l, vl, uw, o);      \
@@ -165,16 +168,145 @@ void output_block(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc,
     }
 }
 
+// F(4x4, 3x3)'s B^T on 6 vectors (a row or a column of a tile's 6 x 6 inputs); int16:
+// |d B| <= 10 * 128, |B^T d B| <= 100 * 128.
+__attribute__((always_inline)) inline void bt6(const int16x8_t* d, int16x8_t* v) {
+    const int16x8_t b = d[4] - d[2], e = d[3] - d[1];
+    v[0] = ((d[0] - d[2]) << 2) + b;              // 4 d0 - 5 d2 + d4
+    v[1] = (d[3] + d[4]) - ((d[1] + d[2]) << 2);  // -4 d1 - 4 d2 + d3 + d4
+    v[2] = (d[4] - d[3]) + ((d[1] - d[2]) << 2);  // 4 d1 - 4 d2 - d3 + d4
+    v[3] = b + (e << 1);                          // -2 d1 - d2 + 2 d3 + d4
+    v[4] = b - (e << 1);                          // 2 d1 - d2 - 2 d3 + d4
+    v[5] = (d[5] - d[3]) - (e << 2);              // 4 d1 - 5 d3 + d5
+}
+
+// F(4x4): V of every channel for the group's 8 tiles (blocks ty[h], tx0[h]). Per input row
+// and block one VLD4 of 32 bytes: lanes t of val[k] are column 4t + k of tile t, val[0]
+// and val[1] one lane on are columns 4 and 5; the two blocks' 4 lanes side by side (ZIP).
+void input_group4(const NeonWino& p, const int8_t* P, const int32_t* ty, const int32_t* tx0, int16_t* V) {
+    const int64_t plane = (int64_t)p.PH * p.PW;
+    const int64_t xs = (int64_t)p.Cp * kLanes;  // V's stride from one xi to the next
+    for (int32_t c = 0; c < p.C; ++c) {
+        const int8_t* s[2];
+        for (int h = 0; h < 2; ++h) s[h] = P + c * plane + (int64_t)(4 * ty[h]) * p.PW + 4 * tx0[h];
+        int16x8_t R[6][6];  // d B of the 6 rows (loops not unrolled: code size; R lives in memory anyway)
+        for (int r = 0; r < 6; ++r) {
+            int8x8_t col[2][6];
+            SDK_UNROLL for (int h = 0; h < 2; ++h) {
+                const int8x8x4_t a = vld4_s8(s[h] + r * p.PW);
+                SDK_UNROLL for (int k = 0; k < 4; ++k) col[h][k] = a.val[k];
+                col[h][4] = vext_s8(a.val[0], a.val[0], 1);
+                col[h][5] = vext_s8(a.val[1], a.val[1], 1);
+            }
+            int16x8_t d[6];
+            SDK_UNROLL for (int k = 0; k < 6; ++k) d[k] = vmovl_s8(vreinterpret_s8_s32(
+                vzip_s32(vreinterpret_s32_s8(col[0][k]), vreinterpret_s32_s8(col[1][k])).val[0]));
+            bt6(d, R[r]);
+        }
+        int16_t* v = V + (int64_t)c * kLanes;
+        for (int j = 0; j < 6; ++j) {
+            const int16x8_t d[6] = {R[0][j], R[1][j], R[2][j], R[3][j], R[4][j], R[5][j]};
+            int16x8_t o[6];
+            bt6(d, o);
+            SDK_UNROLL for (int i = 0; i < 6; ++i) vst1q_s16(v + (6 * i + j) * xs, o[i]);
+        }
+    }
+}
+
+// F(4x4)'s output transform with the weights' scale D folded in: A^T diag(6, 4, 4, 1, 1, 24)
+// on 6 vectors (int32, exact modulo 2^32).
+__attribute__((always_inline)) inline void at6(const int32x4_t* m, int32x4_t* o) {
+    const int32x4_t s1 = vaddq_s32(m[1], m[2]), d1 = vsubq_s32(m[1], m[2]), s2 = vaddq_s32(m[3], m[4]),
+                    d2 = vsubq_s32(m[3], m[4]);
+    o[0] = vmlaq_n_s32(vaddq_s32(vshlq_n_s32(s1, 2), s2), m[0], 6);                // 6 m0 + 4 s1 + s2
+    o[1] = vshlq_n_s32(vaddq_s32(vshlq_n_s32(d1, 1), d2), 1);                        // 4 d1 + 2 d2
+    o[2] = vshlq_n_s32(vaddq_s32(s1, s2), 2);                                        // 4 s1 + 4 s2
+    o[3] = vshlq_n_s32(vmlaq_n_s32(vaddq_s32(d1, vshlq_n_s32(d2, 1)), m[5], 6), 2);  // 4 d1 + 8 d2 + 24 m5
+}
+
+// F(4x4): outputs of channel oc for lanes [4h, 4h + 4) (the block at tile row ty, tiles
+// tx0..): A'^T M A' = 576 (sum_taps w x) modulo 2^32; + 576 bias, times 9^-1 modulo 2^32:
+// 64 acc, exact as |acc| < 2^25 (wino_s8_pick). Then s8::mbqm(acc) = SRSHL(SQDMULH(64 acc,
+// mult), shift - 6) exactly: SQDMULH gives floor(acc mult / 2^25), and with t = 31 - shift
+// >= 26, (floor(P / 2^25) + 2^(t - 26)) >> (t - 25) = floor((P + 2^(t - 1)) / 2^t) for
+// P = acc mult (the floor of a floor), |result| < 2^30 (no saturation). Four output rows of
+// up to 16 bytes.
+void output_block4(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc, int32_t ty, int32_t tx0,
+                   int8_t* y) {
+    int32x4_t T[6][4];  // A'^T along the columns of M's rows (loops not unrolled: code size)
+    for (int i = 0; i < 6; ++i) {
+        const int32_t* mi = M + (6 * i * kOB + o) * kLanes + 4 * h;  // xi = 6i + j: stride kOB * kLanes
+        int32x4_t m[6];
+        SDK_UNROLL for (int j = 0; j < 6; ++j) m[j] = vld1q_s32(mi + j * kOB * kLanes);
+        at6(m, T[i]);
+    }
+    const int32x4_t b = vdupq_n_s32((int32_t)((uint32_t)p.bias[oc] * 576u)), sh = vdupq_n_s32(p.shift[oc] - 6);
+    const int32x4_t z = vdupq_n_s32(p.out_zp), lo = vdupq_n_s32(p.act_min), hi = vdupq_n_s32(p.act_max);
+    const int32_t mu = p.mult[oc];
+    int16x4_t q[4][4];  // [output row][column] of the 4 tiles
+    for (int k = 0; k < 4; ++k) {
+        const int32x4_t c[6] = {T[0][k], T[1][k], T[2][k], T[3][k], T[4][k], T[5][k]};
+        int32x4_t r[4];
+        at6(c, r);
+        SDK_UNROLL for (int a = 0; a < 4; ++a) {
+            const int32x4_t acc64 = vmulq_n_s32(vaddq_s32(r[a], b), (int32_t)0x38E38E39);  // 9 * 0x38E38E39 = 1 mod 2^32
+            const int32x4_t v = vqaddq_s32(vrshlq_s32(vqdmulhq_n_s32(acc64, mu), sh), z);
+            q[a][k] = vmovn_s32(vminq_s32(vmaxq_s32(v, lo), hi));
+        }
+    }
+    const int32_t row = 4 * ty, col = 4 * tx0;
+    const int32_t n = p.OW - col < 16 ? p.OW - col : 16;
+    int8_t* yo = y + (int64_t)oc * p.OH * p.OW + (int64_t)row * p.OW + col;
+    for (int a = 0; a < 4 && row + a < p.OH; ++a, yo += p.OW) {
+        // lanes t of columns 0-3 -> bytes 4t + column (a 4 x 4 transpose)
+        const int16x4x2_t z01 = vzip_s16(q[a][0], q[a][1]), z23 = vzip_s16(q[a][2], q[a][3]);
+        const int32x2x2_t t01 = vzip_s32(vreinterpret_s32_s16(z01.val[0]), vreinterpret_s32_s16(z23.val[0]));
+        const int32x2x2_t t23 = vzip_s32(vreinterpret_s32_s16(z01.val[1]), vreinterpret_s32_s16(z23.val[1]));
+        const int8x16_t r = vcombine_s8(
+            vmovn_s16(vcombine_s16(vreinterpret_s16_s32(t01.val[0]), vreinterpret_s16_s32(t01.val[1]))),
+            vmovn_s16(vcombine_s16(vreinterpret_s16_s32(t23.val[0]), vreinterpret_s16_s32(t23.val[1]))));
+        if (n == 16) {
+            vst1q_s8(yo, r);
+        } else {
+            int8_t t[16];
+            vst1q_s8(t, r);
+            memcpy(yo, t, (size_t)n);
+        }
+    }
+}
+
 }  // namespace
 
 void wino_s8_geometry(NeonWino& p) {
+    const int32_t m = p.m;
     p.Cp = (p.C + 3) & ~3;
     p.OCp = (p.OC + kOB - 1) / kOB * kOB;
-    p.TH = (p.OH + 1) / 2;
-    p.TW = (p.OW + 1) / 2;
+    p.TH = (p.OH + m - 1) / m;
+    p.TW = (p.OW + m - 1) / m;
     p.nbx = (p.TW + 3) / 4;
-    p.PH = 2 * p.TH + 2;
-    p.PW = 8 * p.nbx + 8;  // a block's VLD2 reads 16 bytes from its first column
+    p.PH = m * p.TH + 2;
+    p.PW = 4 * m * p.nbx + 4 * m;  // a block's VLD2 (F(4x4): VLD4) reads 8m bytes from its first column
+    p.nxi = (m + 2) * (m + 2);
+}
+
+int wino_s8_pick(NeonWino& p, const int8_t* w) {
+    bool four = true;  // F(4x4): every accumulator |acc| < 2^25 (64 acc fits int32), shift <= 5
+    uint32_t all = 0;
+    for (int32_t oc = 0; oc < p.OC && four; ++oc) {
+        const int64_t b = p.bias[oc] < 0 ? -(int64_t)p.bias[oc] : p.bias[oc];
+        four = b + 128 * (int64_t)abs_sum_s8(w + (int64_t)oc * 9 * p.C, 9 * p.C, &all) < (1 << 25) &&
+               p.shift[oc] <= 5;
+    }
+    int64_t cost[2];  // GEMM groups x products of each tile size
+    for (int i = 0; i < 2; ++i) {
+        p.m = 4 - 2 * i;
+        wino_s8_geometry(p);
+        cost[i] = wino_s8_group_count(p) * p.nxi;
+    }
+    const bool two = wino_s8_fits(w, p.OC, p.C);
+    p.m = four && (cost[0] < cost[1] || !two) ? 4 : (two ? 2 : 0);
+    if (p.m) wino_s8_geometry(p);
+    return p.m;
 }
 
 bool wino_s8_fits(const int8_t* w, int32_t OC, int32_t C) {
@@ -184,30 +316,34 @@ bool wino_s8_fits(const int8_t* w, int32_t OC, int32_t C) {
     return true;
 }
 
+// The integer weight transforms: G' = 2G for F(2x2, 3x3); for F(4x4, 3x3) G = D Gi with
+// D = diag(1/4, 1/6, 1/6, 1/24, 1/24, 1) and Gi below (|Gi g Gi^T| <= 49 * 128 fits int16):
+// the output transform takes 24 D (kernels/neon/conv_s8_wino.cpp, output_block4).
+static const int8_t kG2[4][3] = {{2, 0, 0}, {1, 1, 1}, {1, -1, 1}, {0, 0, 2}};
+static const int8_t kG4[6][3] = {{1, 0, 0}, {-1, -1, -1}, {-1, 1, -1}, {1, 2, 4}, {1, -2, 4}, {0, 0, 1}};
+
 // kOB output channels at a time in the lanes of a vector (the layout of U), one input
-// channel after the other: the 9 taps x kOB channels gathered into an array, the transform
-// on vectors, 16 stores (loops not unrolled: code size; once per load).
+// channel after the other: the 9 taps x kOB channels gathered into an array, U = G g G^T on
+// vectors, nxi stores (loops not unrolled: code size; once per load).
 void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U) {
     typedef int16_t vh __attribute__((vector_size(kOB * sizeof(int16_t))));
+    const int n = p.m + 2;
+    const int8_t(*G)[3] = p.m == 4 ? kG4 : kG2;
     for (int32_t ob = 0; ob < p.OCp; ob += kOB) {
-        int16_t* ub = U + (int64_t)ob * 16 * p.Cp;
+        int16_t* ub = U + (int64_t)ob * p.nxi * p.Cp;
         for (int32_t c = 0; c < p.Cp; ++c) {
             vh g[9] = {};  // channels past C (and output channels past OC) stay zero
             if (c < p.C)
                 for (int o = 0; o < kOB && ob + o < p.OC; ++o)
                     for (int t = 0; t < 9; ++t) g[t][o] = w[((int64_t)(ob + o) * p.C + c) * 9 + t];
-            vh t[12];  // G' g: t[3i + k]
-            for (int k = 0; k < 3; ++k) {
-                t[k] = g[k] + g[k];
-                t[3 + k] = g[k] + g[3 + k] + g[6 + k];
-                t[6 + k] = g[k] - g[3 + k] + g[6 + k];
-                t[9 + k] = g[6 + k] + g[6 + k];
-            }
-            for (int i = 0; i < 4; ++i) {  // (G' g) G'^T
-                const vh* r = t + 3 * i;
-                const vh u[4] = {r[0] + r[0], r[0] + r[1] + r[2], r[0] - r[1] + r[2], r[2] + r[2]};
-                for (int j = 0; j < 4; ++j) memcpy(ub + ((int64_t)(4 * i + j) * p.Cp + c) * kOB, &u[j], sizeof(vh));
-            }
+            vh t[6][3];  // G g
+            for (int i = 0; i < n; ++i)
+                for (int k = 0; k < 3; ++k) t[i][k] = G[i][0] * g[k] + G[i][1] * g[3 + k] + G[i][2] * g[6 + k];
+            for (int i = 0; i < n; ++i)  // (G g) G^T
+                for (int j = 0; j < n; ++j) {
+                    const vh u = G[j][0] * t[i][0] + G[j][1] * t[i][1] + G[j][2] * t[i][2];
+                    memcpy(ub + ((int64_t)(n * i + j) * p.Cp + c) * kOB, &u, sizeof(vh));
+                }
         }
     }
 }
@@ -232,10 +368,10 @@ void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P) {
 
 void wino_s8_groups(const NeonWino& p, const int8_t* P, int64_t g0, int64_t g1, void* scratch, int8_t* y) {
     int16_t* V = static_cast<int16_t*>(scratch);
-    int32_t* M = reinterpret_cast<int32_t*>(V + (int64_t)16 * p.Cp * kLanes);
+    int32_t* M = reinterpret_cast<int32_t*>(V + (int64_t)p.nxi * p.Cp * kLanes);
     const int64_t blocks = (int64_t)p.TH * p.nbx;
     for (int32_t c = p.C; c < p.Cp; ++c)  // channels past C meet zero weights: any finite V
-        for (int xi = 0; xi < 16; ++xi) memset(V + ((int64_t)xi * p.Cp + c) * kLanes, 0, kLanes * sizeof(int16_t));
+        for (int xi = 0; xi < p.nxi; ++xi) memset(V + ((int64_t)xi * p.Cp + c) * kLanes, 0, kLanes * sizeof(int16_t));
     for (int64_t g = g0; g < g1; ++g) {
         int32_t ty[2], tx0[2];
         const int nb = 2 * g + 1 < blocks ? 2 : 1;  // a last group of one block repeats it (not stored)
@@ -243,13 +379,18 @@ void wino_s8_groups(const NeonWino& p, const int8_t* P, int64_t g0, int64_t g1, 
             const int64_t b = 2 * g + (h < nb ? h : 0);
             ty[h] = (int32_t)(b / p.nbx);
             tx0[h] = (int32_t)(b % p.nbx) * 4;
-            input_block(p, P, ty[h], tx0[h], h, V);
+            if (p.m == 2) input_block(p, P, ty[h], tx0[h], h, V);
         }
+        if (p.m == 4) input_group4(p, P, ty, tx0, V);
         for (int32_t ob = 0; ob < p.OCp; ob += kOB) {
-            gemm16(p.U + (int64_t)ob * 16 * p.Cp, V, p.Cp, M);
+            gemm_xi(p.U + (int64_t)ob * p.nxi * p.Cp, V, p.Cp, M, p.nxi);
             const int on = p.OC - ob < kOB ? p.OC - ob : kOB;
             for (int o = 0; o < on; ++o)
-                for (int h = 0; h < nb; ++h) output_block(p, M, o, h, ob + o, ty[h], tx0[h], y);
+                for (int h = 0; h < nb; ++h)
+                    if (p.m == 4)
+                        output_block4(p, M, o, h, ob + o, ty[h], tx0[h], y);
+                    else
+                        output_block(p, M, o, h, ob + o, ty[h], tx0[h], y);
         }
     }
 }

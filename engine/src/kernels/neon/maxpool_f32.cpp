@@ -2,10 +2,14 @@
 // padding, dilation and stride along H. Interior columns take 8 (then 4) outputs per
 // block, one vector load per tap (stride 2: VLD2 de-interleaves two neighbouring taps), the
 // last 1-3 interior columns a 4-output block ending at the interior's end; border columns
-// use the ref formula. 3-wide stride-2 windows (dilation 1) have their own copy with the
-// taps unrolled: one VLD2 for taps 0-1, tap 2 by VEXT from it and the one value after it, so a
-// block reads only its windows and the row's last column needs no scalar formula. The max is a compare + select in the ref's tap
-// order (a NaN never wins, as in the ref), so results equal the ref's exactly.
+// use the ref formula.
+// 3x3 windows of stride 2 (dilation 1: SqueezeNet's, ResNet's and Inception's pools) have their
+// own plane: each input row's 3-tap maxima (one VLD2 for taps 0-1, tap 2 by VEXT from it and the
+// one value after it) are taken once and kept for the next output row, which shares that input
+// row, so an output row reads two new input rows instead of three.
+// The max is a compare + select (a NaN never wins, as in the ref): the first maximal value in
+// the ref's tap order, which is the first maximal row maximum (rows in order) of the first
+// maximal value of each row, so results equal the ref's exactly, down to the sign of a zero.
 #include "kernels/ref/pool.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
@@ -25,75 +29,148 @@ __attribute__((always_inline)) inline float32x4_t vmax(float32x4_t m, float32x4_
     return vbslq_f32(neon_cgt(x, m), x, m);
 }
 
-// U vectors of 4 outputs from column ow on. KW > 0: the kernel width and stride SW (dilation 1)
-// known at compile time (the 3x3 stride-2 pools of SqueezeNet/ResNet/Inception: the taps
-// unrolled, no per-row loop over them); KW == 0: p's (any width, stride, dilation).
-template <int U, int KW, int SW>
+// U vectors of 4 outputs from column ow on, the kernel width, stride and dilation p's.
+template <int U>
 __attribute__((always_inline)) inline void block(const PoolParams& p, const float* const* rows, int nr, int ow,
                                                  float* o) {
     float32x4_t m[U];
     SDK_UNROLL for (int u = 0; u < U; ++u) m[u] = vdupq_n_f32(-INFINITY);
-    const int kwn = KW > 0 ? KW : p.KW, sw = KW > 0 ? SW : p.sw, dw = KW > 0 ? 1 : p.dw;
+    const int kwn = p.KW, sw = p.sw, dw = p.dw;
     for (int t = 0; t < nr; ++t) {
         const float* s = rows[t] + ow * sw - p.pl;
         int kw = 0;
-        if (KW == 3 && SW == 2) {  // taps 0 and 1: even and odd lanes of one load; tap 2: the even
-                                   // lanes moved by one, the last from the value after the load
-            SDK_UNROLL for (int u = 0; u < U; ++u) {
-                const float32x4x2_t v = vld2q_f32(s + 8 * u);
-                const float32x4_t t2 = vextq_f32(v.val[0], vld1q_dup_f32(s + 8 * u + 8), 1);
-                m[u] = vmax(vmax(vmax(m[u], v.val[0]), v.val[1]), t2);
-            }
-            continue;
-        }
         if (sw == 2 && dw == 1) {  // taps kw and kw + 1: even and odd lanes of one load
-            SDK_UNROLL for (; kw + 2 <= kwn; kw += 2)
+            for (; kw + 2 <= kwn; kw += 2)
                 SDK_UNROLL for (int u = 0; u < U; ++u) {
                     const float32x4x2_t v = vld2q_f32(s + kw + 8 * u);
                     m[u] = vmax(vmax(m[u], v.val[0]), v.val[1]);
                 }
         }
-        SDK_UNROLL for (; kw < kwn; ++kw)
+        for (; kw < kwn; ++kw)
             SDK_UNROLL for (int u = 0; u < U; ++u)
                 m[u] = vmax(m[u], sw == 1 ? vld1q_f32(s + kw * dw + 4 * u) : vld2q_f32(s + kw * dw + 8 * u).val[0]);
     }
     SDK_UNROLL for (int u = 0; u < U; ++u) vst1q_f32(o + 4 * u, m[u]);
 }
 
-template <int KW, int SW>
-void plane(const PoolParams& p, const float* x, float* y) {
+// The ref formula for output (oh, ow) (border columns).
+void scalar_out(const PoolParams& p, const float* const* rows, int nr, int ow, float* o) {
+    float m = -INFINITY;
+    for (int t = 0; t < nr; ++t)
+        for (int kw = 0; kw < p.KW; ++kw) {
+            const int iw = ow * p.sw - p.pl + kw * p.dw;
+            if (iw >= 0 && iw < p.W) m = rows[t][iw] > m ? rows[t][iw] : m;
+        }
+    o[ow] = m;
+}
+
+void plane_any(const PoolParams& p, const float* x, float* y) {
     int32_t lo, end;
-    neon_pool::interior(p, &lo, &end, KW == 3 && SW == 2);  // (3-wide blocks read only their windows)
+    neon_pool::interior(p, &lo, &end);
     const float* rows[neon_pool::kMaxRows];
     for (int oh = 0; oh < p.OH; ++oh) {
         const int nr = neon_pool::window_rows(p, x, oh, rows);
         float* o = y + (int64_t)oh * p.OW;
-        auto scalar = [&](int ow) {  // the ref formula
-            float m = -INFINITY;
-            for (int t = 0; t < nr; ++t)
-                for (int kw = 0; kw < p.KW; ++kw) {
-                    const int iw = ow * p.sw - p.pl + kw * p.dw;
-                    if (iw >= 0 && iw < p.W) m = rows[t][iw] > m ? rows[t][iw] : m;
-                }
-            o[ow] = m;
-        };
         int ow = 0;
-        for (; ow < lo && ow < p.OW; ++ow) scalar(ow);
-        for (; ow + 8 <= end; ow += 8) block<2, KW, SW>(p, rows, nr, ow, o + ow);
-        for (; ow + 4 <= end; ow += 4) block<1, KW, SW>(p, rows, nr, ow, o + ow);
+        for (; ow < lo && ow < p.OW; ++ow) scalar_out(p, rows, nr, ow, o);
+        for (; ow + 8 <= end; ow += 8) block<2>(p, rows, nr, ow, o + ow);
+        for (; ow + 4 <= end; ow += 4) block<1>(p, rows, nr, ow, o + ow);
         if (ow < end && end - 4 >= lo) {  // the last 1-3 interior columns: a block ending at end
-            block<1, KW, SW>(p, rows, nr, end - 4, o + end - 4);  // (recomputes a few: the same values)
+            block<1>(p, rows, nr, end - 4, o + end - 4);  // (recomputes a few: the same values)
             ow = end;
         }
-        for (; ow < p.OW; ++ow) scalar(ow);
+        for (; ow < p.OW; ++ow) scalar_out(p, rows, nr, ow, o);
+    }
+}
+
+// ---- 3x3 windows, stride 2, dilation 1
+
+// m, then taps 0-2 of one input row for 4 outputs in the ref's order (s: the first window's first
+// tap): the 4 windows and nothing past them.
+__attribute__((always_inline)) inline float32x4_t taps3(float32x4_t m, const float* s) {
+    const float32x4x2_t v = vld2q_f32(s);
+    const float32x4_t t2 = vextq_f32(v.val[0], vld1q_dup_f32(s + 8), 1);
+    return vmax(vmax(vmax(m, v.val[0]), v.val[1]), t2);
+}
+
+// The first maximal value of the row's taps (-inf: a NaN never wins).
+__attribute__((always_inline)) inline float32x4_t row3(const float* s) { return taps3(vdupq_n_f32(-INFINITY), s); }
+
+// U vectors of 4 outputs of one output row: h holds row 0's maxima (kept from the row above or
+// -inf), row 1's taps follow them (the ref's scan), row 2's maxima (s1, s2: the rows at the block's
+// first window; null: outside the input) are taken on their own and written over h for the next
+// output row. Full: both rows inside.
+template <int U, bool Full>
+__attribute__((always_inline)) inline void block3(const float* s1, const float* s2, float* h, float* o) {
+    SDK_UNROLL for (int u = 0; u < U; ++u) {
+        float32x4_t m = vld1q_f32(h + 4 * u);
+        if (Full || s1) m = taps3(m, s1 + 8 * u);
+        if (Full || s2) {
+            const float32x4_t r = row3(s2 + 8 * u);
+            m = vmax(m, r);
+            vst1q_f32(h + 4 * u, r);
+        }
+        vst1q_f32(o + 4 * u, m);
+    }
+}
+
+constexpr int kChunk = 64;  // interior columns per pass over the plane's rows (h: kChunk floats)
+
+// One output row over a chunk: blocks of 4 columns from column c, their row maxima at h + (the
+// column - c); nt: the chunk's columns rounded up to 4, the last block ending at the interior's
+// end (it overlaps the one before when the chunk is not a multiple of 4: its own h slot).
+// r1, r2: input rows 1 and 2 of the windows, already moved by -pl.
+template <bool Full>
+void row_blocks3(const float* r1, const float* r2, float* h, float* o, int c, int nt, int end) {
+    auto at = [](const float* r, int col) { return r ? r + 2 * col : r; };
+    int j = 0;
+    if (Full)  // (the rows at the plane's top or bottom edge, 4 at a time: smaller code)
+        for (; j + 8 <= nt && c + j + 8 <= end; j += 8) block3<2, Full>(at(r1, c + j), at(r2, c + j), h + j, o + c + j);
+    for (; j < nt; j += 4) {
+        const int col = c + j < end - 4 ? c + j : end - 4;
+        block3<1, Full>(at(r1, col), at(r2, col), h + j, o + col);
+    }
+}
+
+void plane_3s2(const PoolParams& p, const float* x, float* y) {
+    int32_t lo, end;
+    neon_pool::interior(p, &lo, &end, true);  // (3-wide blocks read only their windows)
+    if (end - lo < 4) return plane_any(p, x, y);
+    if (lo > 0 || end < p.OW) {  // the border columns: the ref formula
+        const float* rows[3];
+        for (int oh = 0; oh < p.OH; ++oh) {
+            const int nr = neon_pool::window_rows(p, x, oh, rows);
+            float* o = y + (int64_t)oh * p.OW;
+            for (int ow = 0; ow < lo; ++ow) scalar_out(p, rows, nr, ow, o);
+            for (int ow = end; ow < p.OW; ++ow) scalar_out(p, rows, nr, ow, o);
+        }
+    }
+    float h[kChunk];
+    const int64_t W = p.W;
+    for (int c = lo; c < end; c += kChunk) {
+        const int nt = end - c >= kChunk ? kChunk : (end - c + 3) & ~3;
+        const float* r = x - p.pl - p.pt * W;  // input row 0 of output row oh's windows (may be outside)
+        float* o = y;
+        for (int oh = 0, ih = -p.pt; oh < p.OH; ++oh, ih += 2, r += 2 * W, o += p.OW) {
+            const bool in0 = ih >= 0 && ih < p.H, in1 = ih + 1 >= 0 && ih + 1 < p.H, in2 = ih + 2 >= 0 && ih + 2 < p.H;
+            if (!in0 || oh == 0)  // row 0's maxima: -inf outside the input, else taken here (first row)
+                for (int j = 0; j < nt; j += 4) {
+                    const int col = c + j < end - 4 ? c + j : end - 4;
+                    vst1q_f32(h + j, in0 ? row3(r + 2 * col) : vdupq_n_f32(-INFINITY));
+                }  // (else h holds them: row 0 is the row above's row 2, inside the input)
+            if (in1 && in2)
+                row_blocks3<true>(r + W, r + 2 * W, h, o, c, nt, end);
+            else
+                row_blocks3<false>(in1 ? r + W : nullptr, in2 ? r + 2 * W : nullptr, h, o, c, nt, end);
+        }
     }
 }
 
 }  // namespace
 
 void neon_maxpool_plane_f32(const PoolParams& p, const float* x, float* y) {
-    if (p.KW == 3 && p.sw == 2 && p.dw == 1) return plane<3, 2>(p, x, y);
-    plane<0, 0>(p, x, y);
+    if (p.KH == 3 && p.KW == 3 && p.sh == 2 && p.sw == 2 && p.dh == 1 && p.dw == 1) return plane_3s2(p, x, y);
+    plane_any(p, x, y);
 }
 
 }  // namespace ref

@@ -1,11 +1,14 @@
 // NEON int8 MaxPool plane (ARMv7 and AArch64): stride 1 or 2 along W, any kernel,
-// padding, dilation and stride along H. Interior columns take 16 (then 8) outputs per
-// block, one load per tap (stride 2: VLD2 de-interleaves two neighbouring taps) and SMAX;
-// border columns use the ref formula. Integer max: the ref's results exactly.
+// padding, dilation and stride along H. Per output row, in chunks of output columns: the
+// maximum over the window's input rows first (16 columns a step), into a row buffer that
+// holds -128 where the window leaves the input (the ref's padding never wins a max), then
+// the maximum along the buffer's kernel columns, 16 outputs a step (stride 2: VLD2
+// de-interleaves two neighbouring taps). Integer max: the ref's results exactly.
 #include "kernels/pool_s8.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
+#include <string.h>
 
 #include "kernels/neon/pool_neon.h"
 
@@ -13,60 +16,80 @@ namespace sdk {
 namespace s8 {
 namespace {
 
-// 16 outputs from column ow on.
-void block16(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_t* o) {
-    int8x16_t m = vdupq_n_s8(-128);
-    for (int t = 0; t < nr; ++t) {
-        const int8_t* s = rows[t] + ow * g.sw - g.pl;
+constexpr int kBuf = 1024;  // row buffer bytes (a chunk of output columns and its window)
+constexpr int kSlack = 48;  // past a chunk's columns: a last block's loads (VLD2: 32 bytes) stay inside
+
+// out[i] = max_kw b[i * sw + kw * dw] for i in [0, n): blocks of 16 (the last one overlapping
+// the one before when n > 16, else through a temporary).
+void row_max(const PoolGeom& g, const int8_t* b, int n, int8_t* out) {
+    for (int i = 0; i < n; i += 16) {
+        const int o = n - i >= 16 || n < 16 ? i : n - 16;
+        const int8_t* s = b + o * g.sw;
+        int8x16_t m = vdupq_n_s8(-128);
         int kw = 0;
-        if (g.sw == 2 && g.dw == 1) {  // taps kw and kw + 1: even and odd lanes of one load
+        if (g.sw == 2 && g.dw == 1)  // taps kw and kw + 1: even and odd lanes of one load
             for (; kw + 2 <= g.KW; kw += 2) {
                 const int8x16x2_t v = vld2q_s8(s + kw);
                 m = vmaxq_s8(m, vmaxq_s8(v.val[0], v.val[1]));
             }
-        }
         for (; kw < g.KW; ++kw) m = vmaxq_s8(m, g.sw == 1 ? vld1q_s8(s + kw * g.dw) : vld2q_s8(s + kw * g.dw).val[0]);
+        if (n - o >= 16) {
+            vst1q_s8(out + o, m);
+        } else {
+            int8_t t[16];
+            vst1q_s8(t, m);
+            memcpy(out + o, t, (size_t)(n - o));
+        }
     }
-    vst1q_s8(o, m);
-}
-
-// 8 outputs from column ow on (called twice: not inlined, code size).
-__attribute__((noinline)) void block8(const PoolGeom& g, const int8_t* const* rows, int nr, int ow, int8_t* o) {
-    int8x8_t m = vdup_n_s8(-128);
-    for (int t = 0; t < nr; ++t) {
-        const int8_t* s = rows[t] + ow * g.sw - g.pl;
-        for (int kw = 0; kw < g.KW; ++kw) m = vmax_s8(m, g.sw == 1 ? vld1_s8(s + kw * g.dw) : vld2_s8(s + kw * g.dw).val[0]);
-    }
-    vst1_s8(o, m);
 }
 
 }  // namespace
 
 void maxpool_plane_s8_neon(const PoolGeom& g, const int8_t* x, int8_t* y) {
-    int32_t lo, end;
-    neon_pool::interior(g, &lo, &end);
+    alignas(16) int8_t buf[kBuf + kSlack];
+    const int ext = (g.KW - 1) * g.dw + 1;  // input columns of one window
+    const int chunk = (kBuf - ext) / g.sw + 1;  // output columns per chunk (<= 0: the scalar formula)
     const int8_t* rows[neon_pool::kMaxRows];
     for (int oh = 0; oh < g.OH; ++oh) {
         const int nr = neon_pool::window_rows(g, x, oh, rows);
         int8_t* o = y + (int64_t)oh * g.OW;
-        auto scalar = [&](int ow) {  // the ref formula
-            int32_t m = -128;
-            for (int t = 0; t < nr; ++t)
-                for (int kw = 0; kw < g.KW; ++kw) {
-                    const int iw = ow * g.sw - g.pl + kw * g.dw;
-                    if (iw >= 0 && iw < g.W && rows[t][iw] > m) m = rows[t][iw];
-                }
-            o[ow] = (int8_t)m;
-        };
-        int ow = 0;
-        for (; ow < lo && ow < g.OW; ++ow) scalar(ow);
-        for (; ow + 16 <= end; ow += 16) block16(g, rows, nr, ow, o + ow);
-        for (; ow + 8 <= end; ow += 8) block8(g, rows, nr, ow, o + ow);
-        if (ow < end && end - lo >= 8) {  // the last 1-7 interior columns: a block ending at end
-            block8(g, rows, nr, end - 8, o + end - 8);  // (recomputes a few: max is idempotent)
-            ow = end;
+        if (chunk <= 0 || nr == 0) {  // the ref formula
+            for (int ow = 0; ow < g.OW; ++ow) {
+                int32_t m = -128;
+                for (int t = 0; t < nr; ++t)
+                    for (int kw = 0; kw < g.KW; ++kw) {
+                        const int iw = ow * g.sw - g.pl + kw * g.dw;
+                        if (iw >= 0 && iw < g.W && rows[t][iw] > m) m = rows[t][iw];
+                    }
+                o[ow] = (int8_t)m;
+            }
+            continue;
         }
-        for (; ow < g.OW; ++ow) scalar(ow);
+        for (int ow0 = 0; ow0 < g.OW; ow0 += chunk) {
+            const int n = g.OW - ow0 < chunk ? g.OW - ow0 : chunk;
+            const int c0 = ow0 * g.sw - g.pl, len = (n - 1) * g.sw + ext;  // buffer j holds input column c0 + j
+            const int a = c0 < 0 ? -c0 : 0, e = g.W - c0 < len ? g.W - c0 : len;  // [a, e): inside the row
+            memset(buf, -128, (size_t)(a < len ? a : len));
+            if (e > a) {
+                for (int j = a; j < e; j += 16) {
+                    const int jj = e - j >= 16 || e - a < 16 ? j : e - 16;  // the last block overlaps
+                    if (e - jj < 16) {  // fewer than 16 inside columns in all: one at a time
+                        for (int k = jj; k < e; ++k) {
+                            int8_t m = rows[0][c0 + k];
+                            for (int t = 1; t < nr; ++t) m = rows[t][c0 + k] > m ? rows[t][c0 + k] : m;
+                            buf[k] = m;
+                        }
+                        break;
+                    }
+                    int8x16_t m = vld1q_s8(rows[0] + c0 + jj);
+                    for (int t = 1; t < nr; ++t) m = vmaxq_s8(m, vld1q_s8(rows[t] + c0 + jj));
+                    vst1q_s8(buf + jj, m);
+                }
+            }
+            const int f = e > a ? e : a;
+            memset(buf + f, -128, (size_t)(len + kSlack - f));
+            row_max(g, buf, n, o + ow0);
+        }
     }
 }
 

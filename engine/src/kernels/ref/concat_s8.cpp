@@ -5,7 +5,7 @@
 
 #include "kernels/ops_s8.h"
 #include "kernels/requant_s8.h"
-#if SDK_FEATURE_NEON && defined(__aarch64__)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include "kernels/gemm_s8.h"
 #include "kernels/neon/lut_s8.h"
 #endif
@@ -22,13 +22,13 @@ struct ConcatS8Data {
     bool same[kMaxInputs];
     int32_t zp[kMaxInputs], y_zp;
     const int8_t* lut[kMaxInputs];  // requantized value of each input byte (+128), where not `same`
-    bool neon;                      // AArch64 with the NEON int8 tier: 16 lookups per step
+    bool neon;                      // the NEON int8 tier: 16 (ARMv7: 32) lookups per step
 };
 
 // y[e] = lut[x[e] + 128] for e in [0, n)
 void lookup(const ConcatS8Data& d, const int8_t* lut, const int8_t* x, int8_t* y, int64_t n) {
     int64_t e = 0;
-#if SDK_FEATURE_NEON && defined(__aarch64__)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
     if (d.neon) e = s8::lut256_neon(lut, x, y, n);
 #else
     (void)d;
@@ -78,7 +78,7 @@ sdk_status concat_s8_prepare(PrepareContext& ctx) {
         }
         d->lut[i] = lut;
     }
-#if SDK_FEATURE_NEON && defined(__aarch64__)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
     d->neon = s8::gemm_kernel() != s8::gemm_ref;
 #else
     d->neon = false;

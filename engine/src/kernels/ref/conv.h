@@ -30,16 +30,27 @@ struct ConvF32Plan {
     bool x86_dw;          // depthwise on the AVX2 kernel (x86/conv_f32.cpp; scratch: a padded plane)
     bool x86_gemm;        // im2col/1x1 on the AVX2 6x16 GEMM (x86/common_f32.cpp; 16-column panels)
     bool x86_stem;        // dense 3x3 stride 2 with <= 4 input channels: the direct AVX2 kernel
-    bool x86_dw512;       // depthwise 3x3 on the AVX-512 kernel (x86/conv_f32_avx512.cpp; scratch: masks)
+    bool x86_dw512;       // depthwise 3x3 (5x5 stride 1) on the AVX-512 kernel (x86/conv_f32_avx512.cpp; scratch: masks)
+    bool x86_pw_plane;    // 1x1 over a small plane on the x86 GEMM: the input read in place, one tile
     bool neon_dw;         // depthwise 3x3/5x5 on the NEON kernel (neon/conv_f32.cpp; scratch: a padded plane)
     int32_t wino_rb;      // > 0: Winograd F(4x4,3x3) (conv_f32_wino.cpp) with blocks of this many tile rows
     int32_t wino_ob;      // Winograd: output channels per block
     int32_t wino_mt;      // Winograd: output tile, 4 (F(4x4,3x3)) or 2 (F(2x2,3x3), ARM planes below 13x13)
+    const float* wpack;   // NEON: the GEMM's weights packed at load (conv_f32_pack), or nullptr
 };
 
 // Chooses the strategy and the per-thread scratch size (bytes; request_thread_scratch).
 ConvF32Plan conv_f32_plan(const ConvGeom& g);
 size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan);
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// NEON: floats of the weights packed for the GEMM tiles (neon_sgemm_pack_a's layout, the
+// first ocg / 8 * 8 rows of each group; the rest stay in place), 0 when the plan does not
+// use the packed path (depthwise, Winograd, K chunks, fewer than 8 rows per group, NEON off).
+int64_t conv_f32_packed_floats(const ConvGeom& g, const ConvF32Plan& plan);
+// Packs w into out (conv_f32_packed_floats floats) and points plan.wpack at it.
+void conv_f32_pack(const ConvGeom& g, ConvF32Plan& plan, const float* w, float* out);
+#endif
 
 // y = act(conv(x, w) + b); b may be nullptr. Thread t's scratch is at
 // thread_scratch + current_thread_index() * stride (RunContext::thread_scratch_*).
@@ -79,7 +90,7 @@ void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const
 
 // ---- AVX-512 kernels, kernels/x86/conv_f32_avx512.cpp (x86_64; x86_f32_avx512_enabled())
 #if defined(__x86_64__)
-// Depthwise 3x3 the AVX-512 kernel takes (stride 1 with OW == W: the flat-plane kernel).
+// Depthwise 3x3 (stride 1 pads 1: the flat-plane kernel; stride 2) and 5x5 stride 1 pads 2 (flat plane) the AVX-512 kernel takes.
 bool x86_dw512_fits(const ConvGeom& g);
 int64_t x86_dw512_scratch_floats(const ConvGeom& g);
 // Same contract as x86_dw_range_avx2; scratch: x86_dw512_scratch_floats(g) floats.

@@ -12,6 +12,8 @@
 
 #include "kernels/ref/sgemm_f32.h"
 #if SDK_FEATURE_X86
+#include <immintrin.h>
+
 #include "kernels/sgemm_x86.h"
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
@@ -230,6 +232,24 @@ void dw_range(void* arg, int64_t begin, int64_t end) {
     }
 }
 
+#if SDK_FEATURE_X86
+// One tap of a 16-pixel panel whose pixels span output rows (x86's panels on planes 28 wide and
+// less, stride-2 layers): per channel, d[jj] = off[jj] >= 0 ? xc[off[jj]] : 0 by two masked
+// AVX2 gathers (the per-lane loop was a quarter of a 3x3 stride-2 layer).
+SDK_X86_HOT void gather16(const float* xc, int64_t plane, int cg, const int* off, float* d, int64_t dstep) {
+    const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(off));
+    const __m256i i1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(off + 8));
+    const __m256i none = _mm256_set1_epi32(-1);
+    const __m256 m0 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(i0, none));
+    const __m256 m1 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(i1, none));
+    const __m256 zero = _mm256_setzero_ps();
+    for (int c = 0; c < cg; ++c, d += dstep, xc += plane) {
+        _mm256_storeu_ps(d, _mm256_mask_i32gather_ps(zero, xc, i0, m0, 4));
+        _mm256_storeu_ps(d + 8, _mm256_mask_i32gather_ps(zero, xc, i1, m1, 4));
+    }
+}
+#endif
+
 // im2col of output pixels [j0, j0 + nc) of batch n, group gi into panels of NR columns
 // at `dst` (NR = kNR for sgemm_packed, 16 for the AVX2 6x16 tile).
 // Input channels [c0, c0 + cn) of the group only (one K chunk: K = cn * KH * KW rows).
@@ -255,11 +275,17 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
         float* panel = dst + (int64_t)(p / NR) * K * NR;
         int ih0[NR], iw0[NR];
         int w = nc - p < NR ? nc - p : NR;
+        // the panel's first pixel by one division, the next ones by stepping along the row
+        // (a 64-bit division per column was a library call on ARMv7: ~130 instructions)
+        int oh = (int)((j0 + p) / g.OW), ow = (int)((j0 + p) % g.OW);
         for (int jj = 0; jj < NR; ++jj) {
             if (jj < w) {
-                int64_t j = j0 + p + jj;
-                ih0[jj] = (int)(j / g.OW) * g.sh - g.pt;
-                iw0[jj] = (int)(j % g.OW) * sw - g.pl;
+                ih0[jj] = oh * g.sh - g.pt;
+                iw0[jj] = ow * sw - g.pl;
+                if (++ow == g.OW) {
+                    ow = 0;
+                    ++oh;
+                }
             } else {
                 ih0[jj] = -(1 << 28);  // forces zeros in the padding columns
                 iw0[jj] = 0;
@@ -309,6 +335,19 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
                     const int y = ih0[jj] + kh * g.dh, x = iw0[jj] + kw * g.dw;
                     off[jj] = (unsigned)y < (unsigned)H && (unsigned)x < (unsigned)W ? y * W + x : -1;
                 }
+#if SDK_FEATURE_X86
+                if constexpr (NR == kX86Panel) {
+                    gather16(xc, plane, cg, off, d, dstep);
+                    continue;
+                }
+#endif
+                bool inside = !one_row;  // (one row here: a tap in the padding)
+                for (int jj = 0; inside && jj < NR; ++jj) inside = off[jj] >= 0;
+                if (inside) {  // a panel across an output row's end, no padding: a plain gather
+                    for (int c = 0; c < cg; ++c, d += dstep, xc += plane)
+                        for (int jj = 0; jj < NR; ++jj) d[jj] = xc[off[jj]];
+                    continue;
+                }
                 for (int c = 0; c < cg; ++c, d += dstep, xc += plane)
                     for (int jj = 0; jj < NR; ++jj) d[jj] = off[jj] >= 0 ? xc[off[jj]] : 0.0f;
             }
@@ -325,9 +364,25 @@ inline bool pointwise_in_place(const ConvGeom& g) {
 // A 1x1 conv with at least this many output channels per group packs its input tile into
 // 16-column panels (the copy is shared by that many rows); fewer read the input in place.
 constexpr int kX86PackMinRows = 64;
+// ... unless its K (input channels) is at most this: the expand convs of the mobile CNNs
+// (24 -> 72/144 on 56x56, 32 -> 192 on 28x28) read a short column per pixel, and packing it cost
+// more than it saved (in place: 24 -> 72 on 56x56 142 -> 87 us, 32 -> 192 on 28x28 93 -> 71 us).
+constexpr int kX86InPlaceMaxK = 48;
+// A 1x1 conv (stride 1, no padding) over at most this many pixels reads its input in place
+// in ONE tile (ConvF32Plan::x86_pw_plane): the expand/project convs at the end of the mobile
+// CNNs (7x7, 14x14 planes, K up to ~1200) then read their weight matrix once, with the whole
+// input (K x pixels) staying in L2, not once per 16-48 pixel tile of the packing budget
+// (1152 -> 192 channels on 7x7: 4 passes over 0.9 MB of weights, 1.4x the time).
+constexpr int64_t kX86PlanePixels = 256;
+
+// K rows per block of a long-K conv GEMM on x86 (conv_f32_plan), and its pixel tile.
+constexpr int kX86WideTile = 128;
+constexpr int kX86KBlock = 256;
 
 // Columns [n0, n0 + nc) of B (row stride rs, K rows) into 16-column panels, zero-padded.
-void pack16(const float* B, int64_t rs, int K, int64_t n0, int nc, float* out) {
+// Optimized for speed (AVX2 moves): at -Os GCC made each 64-byte row a `rep movsl`, and
+// packing took as long as the GEMM of a 1x1 conv over 256 channels.
+SDK_X86_HOT void pack16(const float* B, int64_t rs, int K, int64_t n0, int nc, float* out) {
     for (int p = 0; p < nc; p += 16) {
         const int w = nc - p < 16 ? nc - p : 16;
         float* dst = out + (int64_t)(p / 16) * K * 16;
@@ -345,6 +400,14 @@ void pack16(const float* B, int64_t rs, int K, int64_t n0, int nc, float* out) {
 #endif
 
 #if SDK_FEATURE_X86
+// im2col_panels<kX86Panel> optimized for speed with AVX2 moves (the x86 GEMM path only; the
+// portable instantiation keeps the build's size-first code): at -Os its 64-byte row copies
+// were `rep movs` calls, 9-16 % of a 3x3 conv's time.
+SDK_X86_HOT __attribute__((flatten)) void im2col16(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
+                                                   int nc, float* dst, int c0, int cn) {
+    im2col_panels<kX86Panel>(g, x, n, gi, j0, nc, dst, c0, cn);
+}
+
 struct StemJob {
     const ConvGeom* g;
     const float *x, *w, *b;
@@ -378,7 +441,14 @@ struct GemmConvJob {
     int oc_block;             // rows per block
     bool ob_major;            // task t: block t / tiles, tile t % tiles (else tile-major)
     bool x86;                 // the AVX2 6x16 GEMM (16-column panels, or a 1x1 input in place)
+    const float* wpack;       // NEON: the weights packed at load (plan.wpack), or nullptr
 };
+
+// a / b for a >= 0, b > 0: a 32-bit division when both fit (ARMv7 has no 64-bit divide:
+// __aeabi_ldivmod, ~130 instructions, six of them per tile here).
+inline int64_t udiv(int64_t a, int64_t b) {
+    return (((uint64_t)a | (uint64_t)b) >> 31) == 0 ? (int64_t)((uint32_t)a / (uint32_t)b) : a / b;
+}
 
 void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
     const GemmConvJob& j = *static_cast<const GemmConvJob*>(arg);
@@ -390,16 +460,18 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
     int64_t packed = -1;  // the (n, group, tile) whose panels are in buf: the next block reuses them
     for (int64_t t = begin; t < end; ++t) {
         const int64_t ntiles = (int64_t)g.N * g.group * j.tiles_per_image;
-        const int ob = (int)(j.ob_major ? t / ntiles : t % j.oc_blocks);
-        const int64_t nt = j.ob_major ? t % ntiles : t / j.oc_blocks;
-        int64_t tile = nt % j.tiles_per_image;
-        int64_t ng = nt / j.tiles_per_image;
-        int gi = (int)(ng % g.group), n = (int)(ng / g.group);
+        const int64_t tq = udiv(t, j.ob_major ? ntiles : j.oc_blocks);
+        const int64_t tr = t - tq * (j.ob_major ? ntiles : j.oc_blocks);
+        const int ob = (int)(j.ob_major ? tq : tr);
+        const int64_t nt = j.ob_major ? tr : tq;
+        const int64_t ng = udiv(nt, j.tiles_per_image);
+        const int64_t tile = nt - ng * j.tiles_per_image;
+        const int n = (int)udiv(ng, g.group), gi = (int)(ng - (int64_t)n * g.group);
         // tile t: panels [t * P / T, (t + 1) * P / T), at most plan.tile pixels, equal to
         // within a panel (a 14x14 map in 4 tiles: 3 + 3 + 3 + 4 panels, not 64 + 64 + 64 + 4 pixels, so
         // 2 threads get 7 and 6 panels, not 8 and 5)
-        const int64_t j0 = tile * j.panels / j.tiles_per_image * j.nr;
-        const int64_t j1 = (tile + 1) * j.panels / j.tiles_per_image * j.nr;
+        const int64_t j0 = udiv(tile * j.panels, j.tiles_per_image) * j.nr;
+        const int64_t j1 = udiv((tile + 1) * j.panels, j.tiles_per_image) * j.nr;
         const int nc = (int)((j1 < opix ? j1 : opix) - j0);
         const int r0 = ob * j.oc_block;
         const int m = ocg - r0 < j.oc_block ? ocg - r0 : j.oc_block;
@@ -426,8 +498,20 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
                 }
                 const float* wc = wg + (int64_t)c0 * khw;
 #if SDK_FEATURE_X86
+                if (j.x86 && pointwise_in_place(g)) {
+                    const float* xc = j.x + ((int64_t)n * g.C + (int64_t)gi * cg + c0) * opix;
+                    // in place as the unchunked 1x1 below (x86_pw_plane: the whole plane is one tile,
+                    // wider than the scratch holds)
+                    if (j.oc_block < kX86PackMinRows || cn <= kX86InPlaceMaxK || j.plan->x86_pw_plane) {
+                        x86_sgemm16_avx2(m, nc, cn, wc, K, xc + j0, opix, kX86Panel, yg, opix, ec);
+                    } else {
+                        pack16(xc, opix, cn, j0, nc, buf);
+                        x86_sgemm16_avx2(m, nc, cn, wc, K, buf, kX86Panel, (int64_t)kX86Panel * cn, yg, opix, ec);
+                    }
+                    continue;
+                }
                 if (j.x86) {
-                    im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf, c0, cn);
+                    im2col16(g, j.x, n, gi, j0, nc, buf, c0, cn);
                     x86_sgemm16_avx2(m, nc, cn * khw, wc, K, buf, kX86Panel, (int64_t)kX86Panel * cn * khw, yg, opix,
                                      ec);
                     continue;
@@ -442,7 +526,8 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         packed = nt;
 #if SDK_FEATURE_X86
         if (j.x86) {
-            if (pointwise_in_place(g) && j.oc_block < kX86PackMinRows) {  // B is the input itself: no copy
+            if (pointwise_in_place(g) &&
+                (j.oc_block < kX86PackMinRows || K <= kX86InPlaceMaxK || j.plan->x86_pw_plane)) {  // B is the input itself: no copy
                 const float* xg = j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix + j0;
                 x86_sgemm16_avx2(m, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
             } else {
@@ -450,7 +535,7 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
                 } else if (pointwise_in_place(g)) {
                     pack16(j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix, opix, K, j0, nc, buf);
                 } else {
-                    im2col_panels<kX86Panel>(g, j.x, n, gi, j0, nc, buf, 0, cg);
+                    im2col16(g, j.x, n, gi, j0, nc, buf, 0, cg);
                 }
                 x86_sgemm16_avx2(m, nc, K, wg, K, buf, kX86Panel, (int64_t)kX86Panel * K, yg, opix, e);
             }
@@ -458,6 +543,21 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         }
 #endif
         if (fresh) im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf, 0, cg);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        if (j.wpack && r0 % kPackRows == 0) {  // the packed rows, then the group's last ocg % 8 in place
+            const int packed_rows = ocg / kPackRows * kPackRows;
+            int m8 = r0 < packed_rows ? packed_rows - r0 : 0;
+            if (m8 > m) m8 = m / kPackRows * kPackRows;
+            if (m8 > 0)
+                neon_sgemm_packed_a(m8, nc, K, j.wpack + ((int64_t)gi * packed_rows + r0) * K, buf, yg, opix, e);
+            if (m > m8) {
+                GemmEpilogue er = e;
+                if (er.row_bias) er.row_bias += m8;
+                sgemm_packed(m - m8, nc, K, wg + (int64_t)m8 * K, K, 1, buf, yg + m8 * opix, opix, er);
+            }
+            continue;
+        }
+#endif
         sgemm_packed(m, nc, K, wg, K, 1, buf, yg, opix, e);
     }
 }
@@ -474,8 +574,10 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_gemm = false;
     p.x86_stem = false;
     p.x86_dw512 = false;
+    p.x86_pw_plane = false;
     p.neon_dw = false;
     p.wino_rb = p.wino_ob = p.wino_mt = 0;
+    p.wpack = nullptr;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     // scratch whatever the tier: the test hook can switch NEON off after planning
     if (p.depthwise && neon_dw_fits(g)) {
@@ -518,11 +620,34 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     const int64_t ntiles = (opix + tile - 1) / tile;
     tile = ((opix + ntiles - 1) / ntiles + nr - 1) / nr * nr;
     p.tile = (int32_t)tile;
-    p.slot_floats = K * tile;
+    p.slot_floats = K * tile;  // (kept for the x86_pw_plane case: the test hook can switch x86 off)
+#if SDK_FEATURE_X86
+    p.x86_pw_plane = p.x86_gemm && pointwise_in_place(g) && opix <= kX86PlanePixels;
+#endif
     // A spatial kernel whose K is too long for a wide tile (3x3 over 64+ channels: tiles of
     // 16-32 pixels, the whole weight matrix read again for each) splits K into chunks of
     // input channels instead, with tiles of up to kChunkTile pixels.
     const int khw = g.KH * g.KW;
+#if SDK_FEATURE_X86
+    // x86: a long K (1x1 convs over 257-2048 channels) is cut into blocks of
+    // about kX86KBlock rows, each swept by the register tile over a wide pixel tile: a tile's
+    // weight rows (12 x block) stay in L1 and its packed panels in L2, and the weights are
+    // read once per wide tile instead of once per 16-64 pixels (K = 1024: 32-pixel tiles
+    // read resnet50's 2 MB weight matrices 7 times per layer, at 85-130 GFLOP/s).
+    if (p.x86_gemm && khw == 1 && K > kX86KBlock) {
+        int64_t t2 = opix_r < kX86WideTile ? opix_r : kX86WideTile;
+        const int64_t n2 = (opix + t2 - 1) / t2;
+        t2 = ((opix + n2 - 1) / n2 + nr - 1) / nr * nr;
+        const int cg = g.C / g.group;
+        int64_t kc = kX86KBlock / khw;
+        if (kc < 1) kc = 1;
+        const int64_t chunks = (cg + kc - 1) / kc;
+        kc = (cg + chunks - 1) / chunks;  // equal chunks
+        p.tile = (int32_t)t2;
+        p.kc = (int32_t)kc;
+        p.slot_floats = kc * khw * t2;
+    } else
+#endif
     if (khw > 1 && tile < kChunkTile && opix_r > tile) {
         int64_t t2 = opix_r < kChunkTile ? opix_r : kChunkTile;
         const int64_t n2 = (opix + t2 - 1) / t2;
@@ -549,6 +674,23 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
 #endif
     return p;
 }
+
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+int64_t conv_f32_packed_floats(const ConvGeom& g, const ConvF32Plan& plan) {
+    const int ocg = g.OC / g.group;
+    if (plan.depthwise || plan.wino_rb || plan.kc < g.C / g.group || ocg < kPackRows || !neon_sgemm_enabled())
+        return 0;
+    return (int64_t)g.group * (ocg / kPackRows * kPackRows) * (g.C / g.group) * g.KH * g.KW;
+}
+
+void conv_f32_pack(const ConvGeom& g, ConvF32Plan& plan, const float* w, float* out) {
+    const int ocg = g.OC / g.group, K = g.C / g.group * g.KH * g.KW;
+    const int packed_rows = ocg / kPackRows * kPackRows;
+    for (int gi = 0; gi < g.group; ++gi)
+        neon_sgemm_pack_a(w + (int64_t)gi * ocg * K, K, packed_rows, K, out + (int64_t)gi * packed_rows * K);
+    plan.wpack = out;
+}
+#endif
 
 size_t conv_f32_thread_scratch_bytes(const ConvF32Plan& plan) {
     return (size_t)plan.slot_floats * sizeof(float);
@@ -610,12 +752,23 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     j.tiles_per_image = (opix + plan.tile - 1) / plan.tile;
     j.x86 = false;
     j.nr = kNR;
+    j.wpack = nullptr;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (plan.wpack && neon_sgemm_enabled()) j.wpack = plan.wpack;  // (unless switched off since: test hook)
+#endif
 #if SDK_FEATURE_X86
     // the plan's choice (16-column tiles), unless the kernel was switched off since (test hook)
     j.x86 = plan.x86_gemm && x86_sgemm_avx2_enabled();
     if (j.x86) j.nr = kX86Panel;
 #endif
     j.panels = (opix + j.nr - 1) / j.nr;
+    int64_t tile = plan.tile;
+#if SDK_FEATURE_X86
+    if (j.x86 && plan.x86_pw_plane) {
+        j.tiles_per_image = 1;
+        tile = j.panels * j.nr;
+    }
+#endif
     const int threads = pool_threads(pool);
     // Tiles that do not divide among the threads (13 tiles of a 56x56 map on 2 threads: 7 and
     // 6, the 13th a remnant) become the next multiple when there are at least 2 per thread:
@@ -644,7 +797,11 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     j.ob_major = false;
     int64_t run = 1;  // tasks per thread
     if (threads > 1 && tiles < 4 * threads && tiles % threads != 0 && ocg >= 8 * threads) {
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+        j.oc_block = ((ocg + threads - 1) / threads + kPackRows - 1) / kPackRows * kPackRows;  // whole packed groups
+#else
         j.oc_block = ((ocg + threads - 1) / threads + 3) / 4 * 4;
+#endif
         j.oc_blocks = (ocg + j.oc_block - 1) / j.oc_block;
         j.ob_major = true;
         run = tiles;
@@ -652,7 +809,7 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         run = tiles / threads;  // few rows (6 + 2 per thread would waste the tile): whole tiles each
     }
     const int64_t tasks = tiles * j.oc_blocks;
-    const int64_t per_task = (int64_t)j.oc_block * (g.C / g.group) * g.KH * g.KW * plan.tile;  // multiply-adds
+    const int64_t per_task = (int64_t)j.oc_block * (g.C / g.group) * g.KH * g.KW * tile;  // multiply-adds
     int64_t grain = per_task > 0 ? (1 << 17) / per_task : 1;
     if (grain < run) grain = run;
     // Many tiles (56x56 and larger): one contiguous run of pixel tiles per thread, not the

@@ -28,6 +28,16 @@
 #include "kernels/unroll.h"
 #if SDK_FEATURE_X86
 #include "kernels/sgemm_x86.h"
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define SDK_WINO_AVX512 1
+#if defined(__GNUC__) && !defined(__clang__)
+// GCC 12's AVX-512 intrinsics pass an undefined vector as the unused merge source (as in
+// kernels/x86/conv_f32_avx512.cpp)
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#endif
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #define SDK_WINO_NEON 1
@@ -50,7 +60,15 @@ int g_wino = -1;
 
 constexpr int kWinoPanel = 16;   // scratch sized for the widest panel (x86: 16)
 constexpr int kWinoTiles = 64;   // tiles per block (whole tile rows): U is redone per block when OC > one block
+#if SDK_FEATURE_X86
+// output channels per block. x86: 24 (two 12-row AVX-512 tiles, four 6-row AVX2 ones): the
+// block's transformed weights U (24 x C x 36 floats: 885 KB at C = 256) and the tile block's V
+// stay in L2 while the 36 GEMMs read them; with 64 rows (2.4 MB) the weight transform and the
+// GEMMs went through L3 (256 -> 256 channels on 14x14: 12-15 % slower)
+constexpr int kWinoOb = 24;
+#else
 constexpr int kWinoOb = 64;      // output channels per block: the input transform is redone per block
+#endif
 // Floats added to each of the 36 matrices' stride in V, U and M: the transforms touch all
 // 36 at once, and power-of-two strides (64 x 512 channels...) put them in one cache set.
 constexpr int kWinoSkew = 16;
@@ -583,7 +601,187 @@ struct WinoJob {
     int nblk, ob, nob;  // tile blocks per image; output channels per block, blocks
     int64_t v_floats, u_floats;  // scratch offsets: V, then U, then M, then the strip
     bool x86;  // the 16-column x86 GEMM (else sgemm_packed with kNR-column panels)
+    bool avx512;  // the AVX-512 transforms (16 tiles per vector; x86 GEMM panels)
 };
+
+#if defined(SDK_WINO_AVX512)
+// ---- x86 AVX-512: the F(4x4) input and output transforms on 16 tiles per vector (the v4f
+// code above: 4 tiles per SSE vector, 40-55 % of a Winograd layer on AVX-512 CPUs). The
+// same arithmetic as in_1d / out_1d on 16 lanes; the 4x4 blocks between the tiles' rows
+// (4 contiguous floats per tile) and the lanes (one tile each) move through the same
+// transpose network in both directions: 128-bit lane shuffles, then 4x4 within the lanes.
+#define SDK_WINO_HOT512 SDK_HOT_TARGET("avx512f,avx2,fma")
+typedef float wz __attribute__((vector_size(64)));
+
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline void zin_1d(const wz* d, int ds, wz* t, int ts) {
+    const wz d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds];
+    const wz s1 = d4 - 4.0f * d2, s2 = d3 - 4.0f * d1, s3 = d4 - d2, s4 = 2.0f * (d3 - d1);
+    t[0] = 4.0f * d0 - 5.0f * d2 + d4;
+    t[ts] = s1 + s2;
+    t[2 * ts] = s1 - s2;
+    t[3 * ts] = s3 + s4;
+    t[4 * ts] = s3 - s4;
+    t[5 * ts] = 4.0f * d1 - 5.0f * d3 + d5;
+}
+
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline void zout_1d(const wz* m, int ms, wz* o, int os) {
+    const wz a = m[ms] + m[2 * ms], b = m[ms] - m[2 * ms], c = m[3 * ms] + m[4 * ms], d = m[3 * ms] - m[4 * ms];
+    o[0] = m[0] + a + c;
+    o[os] = b + 2.0f * d;
+    o[2 * os] = a + 4.0f * c;
+    o[3 * os] = b + 8.0f * d + m[5 * ms];
+}
+
+// Z[j] (j < 4): tiles 4j..4j+3, 4 floats each -> Y[k] (k < 4): float k of tile l in lane l.
+// Two transposes: of the 128-bit blocks across the 4 vectors, then of the 4 floats within
+// each block (each its own inverse; ztr4x16 runs them in the other order).
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline void ztr16x4(const __m512* Z, __m512* Y) {
+    const __m512 v0 = _mm512_shuffle_f32x4(Z[0], Z[1], 0x44), v1 = _mm512_shuffle_f32x4(Z[2], Z[3], 0x44);
+    const __m512 v2 = _mm512_shuffle_f32x4(Z[0], Z[1], 0xEE), v3 = _mm512_shuffle_f32x4(Z[2], Z[3], 0xEE);
+    // u_e: tiles 4c + e (c: 128-bit lane)
+    const __m512 u0 = _mm512_shuffle_f32x4(v0, v1, 0x88), u1 = _mm512_shuffle_f32x4(v0, v1, 0xDD);
+    const __m512 u2 = _mm512_shuffle_f32x4(v2, v3, 0x88), u3 = _mm512_shuffle_f32x4(v2, v3, 0xDD);
+    const __m512 t0 = _mm512_unpacklo_ps(u0, u1), t1 = _mm512_unpackhi_ps(u0, u1);
+    const __m512 t2 = _mm512_unpacklo_ps(u2, u3), t3 = _mm512_unpackhi_ps(u2, u3);
+    Y[0] = _mm512_shuffle_ps(t0, t2, 0x44);
+    Y[1] = _mm512_shuffle_ps(t0, t2, 0xEE);
+    Y[2] = _mm512_shuffle_ps(t1, t3, 0x44);
+    Y[3] = _mm512_shuffle_ps(t1, t3, 0xEE);
+}
+
+// Y[k] (k < 4): float k of tile l in lane l -> Z[j]: tiles 4j..4j+3, 4 floats each.
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline void ztr4x16(const __m512* Y, __m512* Z) {
+    const __m512 t0 = _mm512_unpacklo_ps(Y[0], Y[1]), t1 = _mm512_unpackhi_ps(Y[0], Y[1]);
+    const __m512 t2 = _mm512_unpacklo_ps(Y[2], Y[3]), t3 = _mm512_unpackhi_ps(Y[2], Y[3]);
+    const __m512 u0 = _mm512_shuffle_ps(t0, t2, 0x44), u1 = _mm512_shuffle_ps(t0, t2, 0xEE);
+    const __m512 u2 = _mm512_shuffle_ps(t1, t3, 0x44), u3 = _mm512_shuffle_ps(t1, t3, 0xEE);
+    const __m512 v0 = _mm512_shuffle_f32x4(u0, u1, 0x44), v1 = _mm512_shuffle_f32x4(u2, u3, 0x44);
+    const __m512 v2 = _mm512_shuffle_f32x4(u0, u1, 0xEE), v3 = _mm512_shuffle_f32x4(u2, u3, 0xEE);
+    Z[0] = _mm512_shuffle_f32x4(v0, v1, 0x88);
+    Z[1] = _mm512_shuffle_f32x4(v0, v1, 0xDD);
+    Z[2] = _mm512_shuffle_f32x4(v2, v3, 0x88);
+    Z[3] = _mm512_shuffle_f32x4(v2, v3, 0xDD);
+}
+
+// The input transform of channel rows in `strip` (as wino_input builds it) for tiles
+// [q, q + 16) of the block into dst (16 lanes = the x86 GEMM's 16-column panel).
+SDK_WINO_HOT512 void wino_in16(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
+    wz D[36];  // D[r * 6 + k], lane l: tile q + l
+    // per group of 4 tiles: its window rows' first float in the strip, or -1 (gathered)
+    // per tile: its window's first float in the strip (tiles past ntile: none); per group of
+    // 4 tiles: whether they are on one tile row (two whole loads per window row)
+    const float* tp[16];
+    bool whole[4];
+    int ty = q / TW, tx = q % TW;
+    SDK_UNROLL for (int l = 0; l < 16; ++l) {
+        tp[l] = q + l < ntile ? strip + (int64_t)(4 * ty) * Wp + 4 * tx : nullptr;
+        if (l % 4 == 0) whole[l / 4] = tx + 3 < TW && q + l + 3 < ntile;
+        if (++tx == TW) tx = 0, ++ty;
+    }
+    for (int r = 0; r < 6; ++r) {
+        __m512 A[4], B[4];  // group g: A lanes 4i..4i+3 = tile i's columns 0-3; B lanes 4i, 4i+1 = columns 4, 5
+        const int64_t ro = (int64_t)r * Wp;
+        SDK_UNROLL for (int g = 0; g < 4; ++g) {
+            if (whole[g]) {
+                A[g] = _mm512_loadu_ps(tp[4 * g] + ro);
+                B[g] = _mm512_loadu_ps(tp[4 * g] + ro + 4);
+                continue;
+            }
+            // tiles of two tile rows (or past the last): each tile's lanes by a masked load (the
+            // masked-off lanes are not read)
+            A[g] = B[g] = _mm512_setzero_ps();
+            SDK_UNROLL for (int i = 0; i < 4; ++i) {
+                const float* p = tp[4 * g + i];
+                if (!p) break;
+                A[g] = _mm512_mask_loadu_ps(A[g], (__mmask16)(0xFu << (4 * i)), p + ro - 4 * i);
+                B[g] = _mm512_mask_loadu_ps(B[g], (__mmask16)(0x3u << (4 * i)), p + ro + 4 - 4 * i);
+            }
+        }
+        __m512 Y[4], Yb[4];
+        ztr16x4(A, Y);
+        ztr16x4(B, Yb);
+        wz R[6] = {(wz)Y[0], (wz)Y[1], (wz)Y[2], (wz)Y[3], (wz)Yb[0], (wz)Yb[1]};
+        zin_1d(R, 1, D + r * 6, 1);  // along the row
+    }
+    SDK_UNROLL for (int k = 0; k < 6; ++k) {  // along the columns, straight into V
+        wz o[6];
+        zin_1d(D + k, 6, o, 1);
+        SDK_UNROLL for (int r = 0; r < 6; ++r) _mm512_storeu_ps(dst + (r * 6 + k) * vstride, (__m512)o[r]);
+    }
+}
+
+// The output transform of tiles [q, q + 16) of one output channel: src its row of M (the xi-th
+// matrix at src + xi * mstride), bias, Relu/Clip if vact (act_f32's comparisons), into the plane.
+SDK_WINO_HOT512 void wino_out16(const float* src, int64_t mstride, float bias, bool vact, const ActParams& act,
+                                float* yo, int TW, int ty0, int q, int ntile, int OH, int OW) {
+    const int n = ntile - q < 16 ? ntile - q : 16;
+    const __mmask16 in = (__mmask16)((1u << n) - 1);
+    wz T[24];  // the column pass: T[r * 6 + k], r < 4
+    SDK_UNROLL for (int k = 0; k < 6; ++k) {
+        wz m[6], o[4];
+        SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = (wz)_mm512_maskz_loadu_ps(in, src + (r * 6 + k) * mstride);
+        zout_1d(m, 1, o, 1);
+        SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+    }
+    const __m512 vb = _mm512_set1_ps(bias), lo = _mm512_set1_ps(act.lo), hi = _mm512_set1_ps(act.hi);
+    const bool relu = vact && act.kind == kActRelu, clip = vact && act.kind == kActClip;
+    for (int r = 0; r < 4; ++r) {
+        wz yv[4];
+        zout_1d(T + r * 6, 1, yv, 1);
+        __m512 Y[4], Z[4];
+        SDK_UNROLL for (int s = 0; s < 4; ++s) {
+            __m512 v = _mm512_add_ps((__m512)yv[s], vb);
+            if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());  // NaN -> 0 as act_f32
+            if (clip) v = _mm512_mask_mov_ps(_mm512_min_ps(hi, v), _mm512_cmp_ps_mask(v, lo, _CMP_LT_OQ), lo);
+            Y[s] = v;
+        }
+        ztr4x16(Y, Z);  // Z[j]: tiles q + 4j..q + 4j + 3, output row r of each (4 floats)
+        SDK_UNROLL for (int jg = 0; jg < 4; ++jg) {
+            const int q0 = q + 4 * jg;
+            if (q0 >= ntile) break;
+            const int ty = q0 / TW, tx = q0 % TW, oy = 4 * (ty0 + ty) + r, ox = 4 * tx;
+            if (tx + 3 < TW && q0 + 3 < ntile && ox + 16 <= OW && oy < OH) {
+                _mm512_storeu_ps(yo + (int64_t)oy * OW + ox, Z[jg]);
+                continue;
+            }
+            for (int i = 0; i < 4 && q0 + i < ntile; ++i) {  // per tile: its in-plane part
+                const int ql = q0 + i, yy = 4 * (ty0 + ql / TW) + r, xx = 4 * (ql % TW);
+                if (yy >= OH) continue;
+                const int w = OW - xx < 4 ? OW - xx : 4;
+                _mm512_mask_compressstoreu_ps(yo + (int64_t)yy * OW + xx, (__mmask16)(((1u << w) - 1) << (4 * i)), Z[jg]);
+            }
+        }
+    }
+}
+
+// The weight transform of 16 input channels (lanes) of one output channel, wp their 3x3
+// kernels (144 floats: tap k of channel l gathered from wp[9 l + k]), into dst (U; the xi-th
+// matrix at dst + xi * ustride): the v4f wino_w_group4 on 16 lanes (30 % of a 14x14 layer).
+__attribute__((target("avx512f,avx2,fma"), always_inline)) inline void zw_1d(const wz* g, int gs, wz* u, int us) {
+    const wz g0 = g[0], g1 = g[gs], g2 = g[2 * gs];
+    const wz a = (g0 + g2) * (-1.0f / 6.0f), b = g1 * (-1.0f / 6.0f);
+    const wz c = g0 * (1.0f / 24.0f) + g2 * (1.0f / 6.0f), d = g1 * (1.0f / 12.0f);
+    u[0] = g0 * 0.25f;
+    u[us] = a + b;
+    u[2 * us] = a - b;
+    u[3 * us] = c + d;
+    u[4 * us] = c - d;
+    u[5 * us] = g2;
+}
+
+SDK_WINO_HOT512 void wino_w16(const float* wp, float* dst, int64_t ustride) {
+    const __m512i idx = _mm512_setr_epi32(0, 9, 18, 27, 36, 45, 54, 63, 72, 81, 90, 99, 108, 117, 126, 135);
+    wz G[9];
+    SDK_UNROLL for (int k = 0; k < 9; ++k) G[k] = (wz)_mm512_i32gather_ps(idx, wp + k, 4);
+    wz T[18];
+    SDK_UNROLL for (int k = 0; k < 3; ++k) zw_1d(G + k, 3, T + k, 3);  // columns: 3x3 -> 6x3
+    SDK_UNROLL for (int r = 0; r < 6; ++r) {                          // rows: -> 6x6, in xi order
+        wz u[6];
+        zw_1d(T + r * 3, 1, u, 1);
+        SDK_UNROLL for (int k = 0; k < 6; ++k) _mm512_storeu_ps(dst + (r * 6 + k) * ustride, (__m512)u[k]);
+    }
+}
+#endif  // SDK_WINO_AVX512
 
 // Input transform of channel c over the tile block starting at tile row ty0 into V.
 template <int MT>
@@ -606,6 +804,13 @@ SDK_WINO_HOT void wino_input(const WinoJob& j, int n, int ty0, int ntile, float*
             memcpy(dst + lo, xc + (int64_t)ih * g.W, (size_t)n_in * sizeof(float));
             memset(dst + lo + n_in, 0, (size_t)(Wp - lo - n_in) * sizeof(float));
         }
+#if defined(SDK_WINO_AVX512)
+        if (MT == 4 && j.avx512) {  // 16 tiles per vector (NR == 16)
+            for (int q = 0; q < ntile; q += 16)
+                wino_in16(strip, Wp, TW, q, ntile, V + (int64_t)(q / 16) * C * 16 + (int64_t)c * 16, vstride);
+            continue;
+        }
+#endif
         for (int q = 0; q < ntile; q += 4) {
 #if SDK_WINO_NEON
             float* dst = V + (int64_t)(q / NR) * C * NR + (int64_t)c * NR + q % NR;
@@ -669,6 +874,10 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
         else
             wino_w_row(wp, c, dst, ustride);
 #else
+#if defined(SDK_WINO_AVX512)
+        if (MT == 4 && j.avx512)
+            for (; c + 16 <= C; c += 16) wino_w16(wp + c * 9, dst + c, ustride);
+#endif
         for (; c + 4 <= C; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
 #endif
         if (c < C) wino_w_group_part<MT>(wp + c * 9, C - c, dst + c, ustride);
@@ -704,6 +913,17 @@ SDK_WINO_HOT void wino_output(const WinoJob& j, int n, int ty0, int ntile, int o
             wino_out_row<0>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
         }
 #else
+#if defined(SDK_WINO_AVX512)
+        if (MT == 4 && j.avx512) {
+            for (int q = 0; q < ntile; q += 16)
+                wino_out16(M + (int64_t)o * ldm + q, mstride, bias, vact, g.act, yo, TW, ty0, q, ntile, OH, OW);
+            if (!vact && g.act.kind != kActNone) {
+                const int r0 = MT * ty0, r1 = MT * (ty0 + (ntile + TW - 1) / TW) < OH ? MT * (ty0 + (ntile + TW - 1) / TW) : OH;
+                act_span_f32(yo + (int64_t)r0 * OW, (int64_t)(r1 - r0) * OW, g.act);
+            }
+            continue;
+        }
+#endif
         for (int q = 0; q < ntile; q += 4) {
             v4f Mv[36], T[24], Y[16];
             const float* src = M + (int64_t)o * ldm + q;
@@ -853,8 +1073,12 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
     j.u_floats = ((int64_t)j.ob * g.C + kWinoSkew) * X;
     j.x86 = false;
+    j.avx512 = false;
 #if SDK_FEATURE_X86
     j.x86 = x86_sgemm_avx2_enabled();
+#if defined(SDK_WINO_AVX512)
+    j.avx512 = j.x86 && x86_f32_avx512_enabled();
+#endif
 #endif
     // few tile blocks for the threads: smaller output-channel blocks (multiples of 8 rows)
     const int threads = pool_threads(pool);

@@ -545,23 +545,23 @@ void wino_group_range(void* arg, int64_t begin, int64_t end) {
 }
 
 // The integer Winograd path for a 3x3 stride-1 Conv with the plain NEON GEMM: channels
-// enough that the transforms pay (16 output, 8 input), every output channel's weights exact
-// (wino_s8_fits).
+// enough that the transforms pay (16 output, 8 input), every output channel exact
+// (wino_s8_pick: F(4x4, 3x3) or F(2x2, 3x3), whichever does fewer GEMM products).
 bool wino_prepare(PrepareContext& ctx, ConvS8Data* d, const int8_t* w, const int32_t* b) {
     const ConvGeom& g = d->g;
     if (d->kernel != s8::gemm_neon || g.KH != 3 || g.KW != 3 || g.sh != 1 || g.sw != 1 || g.dh != 1 || g.dw != 1 ||
-        g.group != 1 || g.C < 8 || g.OC < 16 || !s8::wino_s8_fits(w, g.OC, g.C))
+        g.group != 1 || g.C < 8 || g.OC < 16)
         return false;
+    for (int oc = 0; oc < g.OC; ++oc)  // the folded bias, as gemm_pack computes it
+        d->bias[oc] = (b ? b[oc] : 0) - d->x_zp * s8::sum_s8(w + (int64_t)oc * d->kg, d->kg);
     s8::NeonWino& p = d->wn;
     p = s8::NeonWino{g.C, g.OC, g.H, g.W, g.OH, g.OW, g.pt, g.pl, d->x_zp, d->out_zp, d->act_min, d->act_max,
-                     nullptr, d->bias, d->mult, d->shift, 0, 0, 0, 0, 0, 0, 0};
-    s8::wino_s8_geometry(p);
+                     nullptr, d->bias, d->mult, d->shift, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    if (!s8::wino_s8_pick(p, w)) return false;
     int16_t* U = static_cast<int16_t*>(ctx.alloc(s8::wino_s8_weight_bytes(p)));
     if (!U) return false;
     s8::wino_s8_weights(p, w, U);
     p.U = U;
-    for (int oc = 0; oc < g.OC; ++oc)  // the folded bias, as gemm_pack computes it
-        d->bias[oc] = (b ? b[oc] : 0) - d->x_zp * s8::sum_s8(w + (int64_t)oc * d->kg, d->kg);
     ctx.request_scratch(s8::wino_s8_plane_bytes(p));
     ctx.request_thread_scratch(s8::wino_s8_thread_bytes(p));
     return true;

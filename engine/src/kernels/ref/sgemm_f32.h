@@ -38,17 +38,47 @@ inline void sgemm_pack_b(const float* B, int64_t rs, int64_t cs, int K, int64_t 
         const float* src = B + (n0 + p) * cs;
         if (cs == 1 && w == kNR) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // -Os makes the 32-byte memcpy a word loop on ARMv7
-#if defined(__aarch64__)  // LD1/ST1 of 2 registers, pointers stepped: 5 instructions a row, not 10
-            const float* s = src;
-            float* d = dst;
-            for (int k = 0; k < K; ++k, s += rs, d += kNR) vst1q_f32_x2(d, vld1q_f32_x2(s));
+            // Two rows a trip, each one load post-incremented by the row stride and one store:
+            // 3 instructions a row (the intrinsics: 5 on AArch64, 13 on ARMv7).
+            if (rs <= INT32_MAX / (int64_t)sizeof(float)) {
+                const float* s = src;
+                float* d = dst;
+                const long rsb = (long)(rs * (int64_t)sizeof(float));
+                if (K & 1) {
+                    vst1q_f32(d, vld1q_f32(s));
+                    vst1q_f32(d + 4, vld1q_f32(s + 4));
+                    s += rs;
+                    d += kNR;
+                }
+                long pairs = K / 2;
+#if defined(__aarch64__)
+                if (pairs)
+                    asm volatile(
+                        "1:\n"
+                        "ld1 {v0.4s, v1.4s}, [%[s]], %[rs]\n"
+                        "ld1 {v2.4s, v3.4s}, [%[s]], %[rs]\n"
+                        "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[d]], #64\n"
+                        "subs %[n], %[n], #1\n"
+                        "b.ne 1b\n"
+                        : [s] "+r"(s), [d] "+r"(d), [n] "+r"(pairs)
+                        : [rs] "r"(rsb)
+                        : "cc", "memory", "v0", "v1", "v2", "v3");
 #else
-            for (int k = 0; k < K; ++k) {
-                vst1q_f32(dst + k * kNR, vld1q_f32(src + k * rs));
-                vst1q_f32(dst + k * kNR + 4, vld1q_f32(src + k * rs + 4));
-            }
+                if (pairs)
+                    asm volatile(
+                        "1:\n"
+                        "vld1.32 {d0-d3}, [%[s]], %[rs]\n"
+                        "vld1.32 {d4-d7}, [%[s]], %[rs]\n"
+                        "vst1.32 {d0-d3}, [%[d]]!\n"
+                        "vst1.32 {d4-d7}, [%[d]]!\n"
+                        "subs %[n], %[n], #1\n"
+                        "bne 1b\n"
+                        : [s] "+r"(s), [d] "+r"(d), [n] "+r"(pairs)
+                        : [rs] "r"(rsb)
+                        : "cc", "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7");
 #endif
-            continue;
+                continue;
+            }
 #endif
             for (int k = 0; k < K; ++k) memcpy(dst + k * kNR, src + k * rs, kNR * sizeof(float));
         } else {
@@ -141,6 +171,24 @@ void neon_sgemm_set_enabled(int on);  // test hook: 1 on, 0 off, -1 auto (SDK_F3
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- kernels/neon/common_f32.cpp (AArch64 and ARMv7)
 void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, int64_t acs, const float* Bp, float* C,
                        int64_t ldc, const GemmEpilogue& e);
+// A (M x K, e.g. a conv's weights) packed once for the NEON tiles, so a tile reads its rows
+// with two LD1s per 4 k instead of one load per row (AArch64 8 x 8, 8 k a loop trip: 138
+// instructions per 128 FMLA, was 76 per 64; ARMv7's 4 x 8 tiles read one half of each group:
+// 40 per 32 VMLA, was 42), all the groups down a panel in one assembly call.
+// Layout: rows in groups of kPackRows (8; M8 = rows packed, a multiple of 8), group g at
+// out + g * 8 * K, the same size as the rows it holds (no padding); inside a group, for each
+// q < K / 4 the 8 rows' k = 4q .. 4q+3 (32 floats: row 0's four values, then row 1's, ...),
+// then for each k of the K % 4 tail the 8 rows' values (8 floats). A Winograd or im2col
+// user can write its transformed weights in this layout and call neon_sgemm_packed_a.
+constexpr int kPackRows = 8;
+void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out);
+// C[M8 x nc] = epilogue(Ap * B) over B's panels (row bias or none, any activation): the
+// bits of neon_sgemm_packed on whole panels (the bias first, then the products in k order,
+// then Relu/Clip/HardSwish in registers; Sigmoid/SiLU over the stored rows). A last panel
+// of <= 4 columns computes columns 0-3 only. Only alpha == 1 and !accumulate (the callers'
+// job: a K-chunked conv does not take this path).
+void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C, int64_t ldc,
+                         const GemmEpilogue& e);
 #endif
 
 // C[M x nc] (row stride ldc) for the nc columns covered by the packed panels `Bp`.
@@ -151,7 +199,7 @@ inline void sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, 
     if (x86_sgemm_sse41_enabled()) return x86_sgemm_packed_sse41(M, nc, K, A, ars, acs, Bp, C, ldc, e);  // SSE4.1 tier
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- 8x8 FMLA tile (AArch64), 4x8 VMLA tile (ARMv7): neon/common_f32.cpp
-    if (neon_sgemm_enabled()) return neon_sgemm_packed(M, nc, K, A, ars, acs, Bp, C, ldc, e);
+    if (acs == 1 && neon_sgemm_enabled()) return neon_sgemm_packed(M, nc, K, A, ars, acs, Bp, C, ldc, e);
 #endif
     for (int p = 0; p < nc; p += kNR) {
         int w = nc - p < kNR ? nc - p : kNR;

@@ -210,15 +210,17 @@ namespace {
 constexpr int kDotTailMaxK = 1024;  // the gathered column lives on the stack
 
 // Column c of C through the dot kernel: B's column gathered once, then one dot product per
-// row of A (rows K floats apart), the tile's epilogue in scalar form.
-void dot_column(int64_t M, int K, const float* A, const float* B, int64_t ldb, int64_t bps, int64_t c, float* C,
-                int64_t ldc, const GemmEpilogue& e) {
+// row of A (rows lda floats apart: a K chunk of a conv's weights too), the tile's epilogue
+// in scalar form.
+void dot_column(int64_t M, int K, const float* A, int64_t lda, const float* B, int64_t ldb, int64_t bps, int64_t c,
+                float* C, int64_t ldc, const GemmEpilogue& e) {
     float col[kDotTailMaxK], dots[64];
     const float* src = B + (c / 16) * bps + c % 16;
-    for (int k = 0; k < K; ++k) col[k] = src[(int64_t)k * ldb];
+    if (ldb != 1)  // (a contiguous column, e.g. a squeeze-excitation 1x1 conv's input, is used as it is)
+        for (int k = 0; k < K; ++k) col[k] = src[(int64_t)k * ldb];
     for (int64_t m0 = 0; m0 < M; m0 += 64) {
         const int n = M - m0 < 64 ? (int)(M - m0) : 64;
-        x86_dots_avx2(col, A + m0 * K, K, n, dots);
+        x86_dots_ld_avx2(ldb != 1 ? col : src, A + m0 * lda, K, lda, n, dots);
         for (int i = 0; i < n; ++i) {
             float o = dots[i];
             if (e.alpha != 1.0f) o *= e.alpha;
@@ -235,11 +237,27 @@ void dot_column(int64_t M, int K, const float* A, const float* B, int64_t ldb, i
 void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
                       int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e) {
     // A last block of 1-2 columns (7x7 planes: 49 = 3 x 16 + 1) would cost each row block
-    // a whole 8-column tile for 1/8 of its work: those columns take the dot kernel instead.
+    // a whole 8-column tile for 1/8 of its work (on AVX-512 a 16-column one: 49 columns ran
+    // as 64): those columns take the dot kernel instead. Weights with a longer row than K
+    // (a K chunk of a conv, kernels/ref/conv_f32.cpp) too.
+    // So do N = 1-2 (the 1x1 convs of squeeze-excitation blocks, on 1x1 planes): a matrix-vector
+    // product, the weights read once in rows (a register tile would use 1 lane of 16 and read
+    // them in 12 interleaved broadcast streams: 2-5x the time on MobileNetV3's SE blocks).
     const int tail = (int)(N % 16);
-    if (N > 16 && tail <= 2 && tail > 0 && lda == K && K <= kDotTailMaxK) {
-        x86_sgemm16_avx2(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e);
-        for (int64_t c = N - tail; c < N; ++c) dot_column(M, K, A, B, ldb, bps, c, C, ldc, e);
+    if ((N > 16 || N == tail) && tail <= 2 && tail > 0 && (K <= kDotTailMaxK || (N == 1 && ldb == 1))) {
+#if defined(__x86_64__)
+        if (N > 16 && K <= kDotTailMaxK && x86_f32_avx512_enabled()) {  // the dots per row block,
+            float cols[2 * kDotTailMaxK];                                // while its weights are in L1
+            for (int t = 0; t < tail; ++t) {
+                const int64_t c = N - tail + t;
+                const float* src = B + (c / 16) * bps + c % 16;
+                for (int k = 0; k < K; ++k) cols[t * K + k] = src[(int64_t)k * ldb];
+            }
+            return x86_sgemm16_avx512(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e, cols, tail);
+        }
+#endif
+        if (N > tail) x86_sgemm16_avx2(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e);
+        for (int64_t c = N - tail; c < N; ++c) dot_column(M, K, A, lda, B, ldb, bps, c, C, ldc, e);
         return;
     }
 #if defined(__x86_64__)
@@ -274,23 +292,23 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
     if (m < M) rows16<1>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
 }
 
-// out[i] = dot(a, b + i * K) for i in [0, n): 4 rows of B at a time, 2 accumulators each
+// out[i] = dot(a, b + i * ld) for i in [0, n): 4 rows of B at a time, 2 accumulators each
 // (8 FMA chains), a masked tail for K % 8.
-SDK_X86_HOT void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out) {
+SDK_X86_HOT void x86_dots_ld_avx2(const float* a, const float* b, int K, int64_t ld, int n, float* out) {
     const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(K & 7), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     const int k16 = K & ~15, k8 = K & ~7;
     int i = 0;
     for (; i < n; i += 4) {
         const int rows = n - i < 4 ? n - i : 4;
         const float* r[4];
-        SDK_UNROLL for (int q = 0; q < 4; ++q) r[q] = b + (int64_t)(i + (q < rows ? q : 0)) * K;
+        SDK_UNROLL for (int q = 0; q < 4; ++q) r[q] = b + (int64_t)(i + (q < rows ? q : 0)) * ld;
         __m256 s0[4], s1[4];
         SDK_UNROLL for (int q = 0; q < 4; ++q) s0[q] = s1[q] = _mm256_setzero_ps();
         int k = 0;
         for (; k < k16; k += 16) {
             const __m256 a0 = _mm256_loadu_ps(a + k), a1 = _mm256_loadu_ps(a + k + 8);
             // B is read once per run (from memory): the next 4 rows' lines meanwhile
-            if (i + 8 <= n) SDK_UNROLL for (int q = 0; q < 4; ++q) _mm_prefetch((const char*)(r[q] + 4 * K + k), _MM_HINT_T0);
+            if (i + 8 <= n) SDK_UNROLL for (int q = 0; q < 4; ++q) _mm_prefetch((const char*)(r[q] + 4 * ld + k), _MM_HINT_T0);
             SDK_UNROLL for (int q = 0; q < 4; ++q) {
                 s0[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(r[q] + k), s0[q]);
                 s1[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(r[q] + k + 8), s1[q]);
@@ -315,6 +333,8 @@ SDK_X86_HOT void x86_dots_avx2(const float* a, const float* b, int K, int n, flo
         }
     }
 }
+
+void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out) { x86_dots_ld_avx2(a, b, K, K, n, out); }
 
 // Sigmoid / SiLU spans, 8 lanes: act_f32.h's formula written with AVX2/FMA intrinsics (the
 // generic-vector templates there take 32-byte vectors by value, which clang refuses outside

@@ -11,10 +11,13 @@
 #if SDK_FEATURE_X86 && defined(__x86_64__)
 #include <immintrin.h>
 
+#include "kernels/x86/act_avx512.h"
+
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 intrinsics pass an undefined vector as the unused merge source, which
 // -Wmaybe-uninitialized reports (as in conv_f32_avx512.cpp)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #define SDK_X86_HOT512 SDK_HOT_TARGET("avx512f,avx2,fma")
@@ -25,43 +28,6 @@ namespace {
 
 inline __mmask16 lanes16(int64_t n) { return n <= 0 ? 0 : n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1); }
 
-// e^x and 1 / (1 + e^-x) on 16 lanes: x86_exp_avx2 / x86_sigmoid_avx2's steps
-// (kernels/x86/common_f32.cpp) on ZMM registers, so the tile's SiLU/Sigmoid epilogue
-// runs on the register instead of in a pass over the stored row.
-__attribute__((target("avx512f,avx2,fma"), always_inline)) inline __m512 zexp(__m512 x) {
-    x = _mm512_min_ps(_mm512_set1_ps(88.0f), x);  // NaN (second operand) passes through
-    x = _mm512_max_ps(_mm512_set1_ps(-87.3365447504f), x);
-    const __m512 magic = _mm512_set1_ps(12582912.0f);  // 1.5 * 2^23: adding it rounds
-    const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), magic), magic);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
-    __m512 p = _mm512_fmadd_ps(r, _mm512_set1_ps(1.9875691500e-4f), _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.0f));
-    const __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(e));
-}
-
-__attribute__((target("avx512f,avx2,fma"), always_inline)) inline __m512 zsigmoid(__m512 x, bool silu) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 s = _mm512_div_ps(one, _mm512_add_ps(one, zexp(_mm512_sub_ps(_mm512_setzero_ps(), x))));
-    // below -88 the true value underflows to 0 (see x86_sigmoid_avx2)
-    s = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, _mm512_set1_ps(-88.0f), _CMP_NLT_UQ), s);
-    const __m512 y = silu ? _mm512_mul_ps(x, s) : s;
-    return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);  // NaN in, NaN out
-}
-
-// HardSwish as the vector form of hardswish_f32 (kernels/vec_math.h): x * clamp(x / 6 + 1/2, 0, 1)
-__attribute__((target("avx512f,avx2,fma"), always_inline)) inline __m512 zhardswish(__m512 x) {
-    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
-    t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
-    t = _mm512_mask_mov_ps(t, _mm512_cmp_ps_mask(t, _mm512_set1_ps(1.0f), _CMP_GT_OQ), _mm512_set1_ps(1.0f));
-    return _mm512_mul_ps(x, t);
-}
-
 // The epilogue of a register tile: MR rows x NV 16-column vectors, C's columns [0, w) (w
 // may end inside any vector): alpha, row bias, accumulate, then Relu/Clip on the register
 // (act_f32's comparisons exactly: NaN -> 0 for Relu, kept by Clip); other activations over
@@ -70,7 +36,8 @@ template <int MR, int NV>
 __attribute__((target("avx512f,avx2,fma"), always_inline)) inline void zepilogue(__m512 (&c)[MR][NV], float* C,
                                                                               int64_t ldc, int w,
                                                                               const GemmEpilogue& e, int64_t row0) {
-    const __mmask16 mk[2] = {lanes16(w), lanes16(w - 16)};
+    __mmask16 mk[NV];
+    SDK_UNROLL for (int v = 0; v < NV; ++v) mk[v] = lanes16(w - 16 * v);
     const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip, hswish = e.act.kind == kActHardSwish;
     const bool sig = e.act.kind == kActSigmoid || e.act.kind == kActSilu, silu = e.act.kind == kActSilu;
     const __m512 zero = _mm512_setzero_ps(), lo = _mm512_set1_ps(e.act.lo), hi = _mm512_set1_ps(e.act.hi);
@@ -97,15 +64,40 @@ __attribute__((target("avx512f,avx2,fma"), always_inline)) inline void zepilogue
 }
 
 // MR rows x NV 16-column blocks (block v of B at B + v * bps); w columns are valid.
+// pf (or nullptr): MR rows of A (lda apart) to fetch into L2 meanwhile, one 64-byte line
+// per step of k spread over the loop (the weights of a later row block: read once per run,
+// they come from memory; a burst of prefetches before the tile stalled on the fill buffers).
 template <int MR, int NV>
 SDK_X86_HOT512 void ztile(int K, const float* A, int64_t lda, const float* B, int64_t ldb, int64_t bps, float* C,
-                          int64_t ldc, int w, const GemmEpilogue& e, int64_t row0) {
+                          int64_t ldc, int w, const GemmEpilogue& e, int64_t row0, const float* pf = nullptr) {
     __m512 c[MR][NV];
     SDK_UNROLL for (int r = 0; r < MR; ++r) SDK_UNROLL for (int v = 0; v < NV; ++v) c[r][v] = _mm512_setzero_ps();
     const float* a[MR];
     SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * lda;
-    const __mmask16 mk[2] = {lanes16(w), lanes16(w - 16)};
-    if (w == 16 * NV) {
+    __mmask16 mk[NV];
+    SDK_UNROLL for (int v = 0; v < NV; ++v) mk[v] = lanes16(w - 16 * v);
+    if (w == 16 * NV && pf) {
+        const float* pr = pf;  // the line of row r, column pk of pf
+        int r = 0, pk = 0;
+        for (int k = 0; k < K; ++k, B += ldb) {
+            if (pk < K) _mm_prefetch((const char*)(pr + pk), _MM_HINT_T1);
+            pr += lda;
+            if (++r == MR) {
+                r = 0;
+                pr = pf;
+                pk += 16;
+            }
+            __m512 b[NV];
+            SDK_UNROLL for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(B + v * bps);
+            SDK_UNROLL for (int r2 = 0; r2 < MR; ++r2) {
+                const __m512 av = _mm512_set1_ps(a[r2][k]);
+                SDK_UNROLL for (int v = 0; v < NV; ++v) c[r2][v] = _mm512_fmadd_ps(av, b[v], c[r2][v]);
+            }
+        }
+        // rows whose lines the loop did not reach (K < 16 * MR: fewer steps than lines)
+        for (; pk < K; pk += 16, r = 0, pr = pf)
+            for (; r < MR; ++r, pr += lda) _mm_prefetch((const char*)(pr + pk), _MM_HINT_T1);
+    } else if (w == 16 * NV) {
         for (int k = 0; k < K; ++k, B += ldb) {
             __m512 b[NV];
             SDK_UNROLL for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(B + v * bps);
@@ -128,12 +120,52 @@ SDK_X86_HOT512 void ztile(int K, const float* A, int64_t lda, const float* B, in
     zepilogue<MR, NV>(c, C, ldc, w, e, row0);
 }
 
+// Column c of C for MR rows: dot(A's row r (K floats), col) with the tile's epilogue in scalar
+// form, 4 rows at a time (4 FMA chains). The 1-2 last columns of a 7x7 plane (49 = 48 + 1),
+// computed while the row block's weights are in L1 (a separate pass over all rows read the
+// weights from memory again: 15-18 % of a 1x1 conv over 1024 channels on 7x7).
+template <int MR>
+SDK_X86_HOT512 void zdots(int K, const float* A, int64_t lda, const float* col, float* C, int64_t ldc,
+                          const GemmEpilogue& e, int64_t row0) {
+    const __mmask16 tail = lanes16(K & 15);
+    const int k16 = K & ~15;
+    for (int r0 = 0; r0 < MR; r0 += 4) {
+        constexpr int Q = MR < 4 ? MR : 4;
+        __m512 acc[Q];
+        SDK_UNROLL for (int q = 0; q < Q; ++q) acc[q] = _mm512_setzero_ps();
+        int k = 0;
+        for (; k < k16; k += 16) {
+            const __m512 cv = _mm512_loadu_ps(col + k);
+            SDK_UNROLL for (int q = 0; q < Q; ++q)
+                acc[q] = _mm512_fmadd_ps(_mm512_loadu_ps(A + (r0 + q) * lda + k), cv, acc[q]);
+        }
+        if (k < K) {
+            const __m512 cv = _mm512_maskz_loadu_ps(tail, col + k);
+            SDK_UNROLL for (int q = 0; q < Q; ++q)
+                acc[q] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, A + (r0 + q) * lda + k), cv, acc[q]);
+        }
+        SDK_UNROLL for (int q = 0; q < Q; ++q) {
+            float o = _mm512_reduce_add_ps(acc[q]);
+            if (e.alpha != 1.0f) o *= e.alpha;
+            if (e.row_bias) o += e.row_bias[row0 + r0 + q];
+            float* d = C + (r0 + q) * ldc;
+            if (e.accumulate) o += *d;
+            *d = e.act.kind != kActNone ? act_f32(o, e.act) : o;
+        }
+    }
+}
+
 template <int MR>
 SDK_X86_HOT512 void zrows(int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, int64_t bps,
-                          float* C, int64_t ldc, const GemmEpilogue& e, int64_t row0) {
+                          float* C, int64_t ldc, const GemmEpilogue& e, int64_t row0, const float* pf = nullptr,
+                          const float* tails = nullptr, int ntail = 0) {
+    for (int t = 0; t < ntail; ++t) zdots<MR>(K, A, lda, tails + (int64_t)t * K, C + N + t, ldc, e, row0);
     for (int64_t p = 0, j = 0; p < N; p += 32, j += 2) {
         const int w = N - p < 32 ? (int)(N - p) : 32;
-        if (w > 16)
+        if (w == 32 && pf) {  // the next rows' prefetch in the first full tile
+            ztile<MR, 2>(K, A, lda, B + j * bps, ldb, bps, C + p, ldc, w, e, row0, pf);
+            pf = nullptr;
+        } else if (w > 16)
             ztile<MR, 2>(K, A, lda, B + j * bps, ldb, bps, C + p, ldc, w, e, row0);
         else
             ztile<MR, 1>(K, A, lda, B + j * bps, ldb, bps, C + p, ldc, w, e, row0);
@@ -210,32 +242,71 @@ void x86_sgemm_packed_avx512(int64_t M, int nc, int K, const float* A, int64_t a
 }
 
 void x86_sgemm16_avx512(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb,
-                        int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e) {
+                        int64_t bps, float* C, int64_t ldc, const GemmEpilogue& e, const float* tails, int ntail) {
     constexpr int R = 12;
+    // Weights that cannot stay in L2 between runs (over 1 MB: resnet50's 1x1 and 3x3 convs on
+    // 7x7 and 14x14) stream from memory: the rows two tiles ahead are fetched into L2 meanwhile,
+    // a line per step of the first full tile's loop (a burst of prefetches before the tile
+    // stalled on the fill buffers). Smaller ones are in L2 already: a burst, or nothing.
+    const bool stream = M * lda > (1 << 18);
+    // N = 32 i + 48 (7x7 planes after their dot column: 48; 112-pixel tiles): the last 48
+    // columns in 8 x 48 tiles (3 loads of B and 8 broadcasts per 24 multiply-adds) rather than
+    // a 12 x 32 and a 12 x 16 tile (the latter 13 loads per 12: bound by the loads)
+    if (N >= 48 && N % 32 == 16) {
+        const int64_t n0 = N - 48;
+        if (n0 > 0) x86_sgemm16_avx512(M, n0, K, A, lda, B, ldb, bps, C, ldc, e);
+        const float* B48 = B + (n0 / 16) * bps;
+        float* C48 = C + n0;
+        int64_t m = 0;
+        for (; m + 8 <= M; m += 8) {
+            const float* pf = stream && m + 24 <= M ? A + (m + 16) * lda : nullptr;
+            ztile<8, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m, pf);
+            for (int t = 0; t < ntail; ++t) zdots<8>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+        }
+        if (M - m >= 4) {
+            ztile<4, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m);
+            for (int t = 0; t < ntail; ++t) zdots<4>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+            m += 4;
+        }
+        if (M - m >= 2) {
+            ztile<2, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m);
+            for (int t = 0; t < ntail; ++t) zdots<2>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+            m += 2;
+        }
+        if (M - m >= 1) {
+            ztile<1, 3>(K, A + m * lda, lda, B48, ldb, bps, C48 + m * ldc, ldc, 48, e, m);
+            for (int t = 0; t < ntail; ++t) zdots<1>(K, A + m * lda, lda, tails + (int64_t)t * K, C48 + m * ldc + 48 + t, ldc, e, m);
+        }
+        return;
+    }
     int64_t m = 0;
     for (; m + R <= M; m += R) {
-        // the rows of A two tiles ahead into cache meanwhile (see x86_sgemm16_avx2)
-        if (m + 3 * R <= M && N > 32)
-            for (int r = 2 * R; r < 3 * R; ++r)
-                for (int k = 0; k < K; k += 16) _mm_prefetch((const char*)(A + (m + r) * lda + k), _MM_HINT_T1);
-        zrows<R>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        const float* pf = nullptr;
+        if (m + 3 * R <= M && N >= 32) {
+            if (stream)
+                pf = A + (m + 2 * R) * lda;
+            else
+                for (int r = 2 * R; r < 3 * R; ++r)
+                    for (int k = 0; k < K; k += 16) _mm_prefetch((const char*)(A + (m + r) * lda + k), _MM_HINT_T1);
+        }
+        zrows<R>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m, pf, tails, ntail);
     }
     const int64_t left = M - m;
     const float* a = A + m * lda;
     float* c = C + m * ldc;
     if (left >= 8) {
-        zrows<8>(N, K, a, lda, B, ldb, bps, c, ldc, e, m);
+        zrows<8>(N, K, a, lda, B, ldb, bps, c, ldc, e, m, nullptr, tails, ntail);
         a += 8 * lda, c += 8 * ldc, m += 8;
     }
     if (M - m >= 4) {
-        zrows<4>(N, K, a, lda, B, ldb, bps, c, ldc, e, m);
+        zrows<4>(N, K, a, lda, B, ldb, bps, c, ldc, e, m, nullptr, tails, ntail);
         a += 4 * lda, c += 4 * ldc, m += 4;
     }
     if (M - m >= 2) {
-        zrows<2>(N, K, a, lda, B, ldb, bps, c, ldc, e, m);
+        zrows<2>(N, K, a, lda, B, ldb, bps, c, ldc, e, m, nullptr, tails, ntail);
         a += 2 * lda, c += 2 * ldc, m += 2;
     }
-    if (M - m >= 1) zrows<1>(N, K, a, lda, B, ldb, bps, c, ldc, e, m);
+    if (M - m >= 1) zrows<1>(N, K, a, lda, B, ldb, bps, c, ldc, e, m, nullptr, tails, ntail);
 }
 
 }  // namespace ref
