@@ -85,6 +85,7 @@ struct Crew {
     bool stopping;
     int running;          // session runs in progress (pool_set_running): workers keep spinning
     int busy;             // a job holds the crew (taken with an atomic exchange)
+    int caller_cpu;       // CPU of the caller at its last job, -1 unknown (on_callers_cpu)
     char pad1[64];
     alignas(8) int64_t next;  // atomically claimed chunk start (jobs of more than 64 chunks)
     uint64_t claimed;         // chunk i done or running: bit i (jobs of up to 64 chunks)
@@ -114,6 +115,17 @@ namespace {
 // that an idle session costs nothing noticeable.
 constexpr int64_t kSpinNs = 400 * 1000;
 
+// A waiting thread (a worker between jobs, the caller waiting for the workers inside a job)
+// keeps its core for kOwnNs before it calls sched_yield now and then. Yielding at once (every
+// 16 pauses) gave the core away whenever another process had a runnable thread there: the
+// scheduler then ran that thread for a whole time slice (a peer runtime's OpenMP worker
+// spinning after its run, a compiler), the caller found the worker's share unclaimed and
+// ran it itself, and 2-thread runs went at 1-thread speed. The gaps between a run's jobs
+// are a few to tens of µs, so a worker now holds its core through a run; a thread that
+// waits longer (a pool larger than the free cores, where pure spinning starves the thread
+// that has the work) still yields, after at most kOwnNs.
+constexpr int64_t kOwnNs = 100 * 1000;
+
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -127,6 +139,36 @@ int64_t now_ns() {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
+
+// The CPU the caller last published a job from (-1: unknown), and whether this thread runs
+// there too: a worker the scheduler placed on the caller's CPU (woken while every CPU was
+// busy) only delays the caller by spinning there, so it yields at once.
+inline int this_cpu() {
+#if defined(__linux__)
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+inline bool on_callers_cpu(Crew* p) {
+    const int c = __atomic_load_n(&p->caller_cpu, __ATOMIC_RELAXED);
+    return c >= 0 && c == this_cpu();
+}
+
+// The kOwnNs window of a waiting thread, in time it actually had the core: a gap of more
+// than kOffCoreNs between two looks at the clock (~16 pauses apart) means the thread was off
+// the core (preempted, or it yielded), and the window starts again once it is back: a
+// thread that yielded (or was preempted) at once on its return gave the core away again
+// for another time slice.
+constexpr int64_t kOffCoreNs = 20 * 1000;
+struct OwnCore {
+    int64_t start = 0, last = 0;
+    bool done(int64_t t) {
+        if (t - last > kOffCoreNs) start = t;
+        last = t;
+        return t - start >= kOwnNs;
+    }
+};
 
 inline bool claim(Crew* p, int64_t c) {
     const uint64_t bit = uint64_t(1) << c;
@@ -191,21 +233,21 @@ struct WorkerStart {
 uint64_t wait_for_job(Crew* p, uint64_t seen) {
 spin:
     int64_t deadline = 0;
+    OwnCore own;
     for (int spins = 0;; ++spins) {
         if (__atomic_load_n(&p->stopping, __ATOMIC_ACQUIRE)) return 0;
         uint64_t g = __atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) >> kGenShift;
         if (g != seen) return g;
         cpu_relax();
         if ((spins & 15) == 15) {
-            // Let a runnable thread have the core (a pool larger than the free cores:
-            // pure spinning starved the thread that had the work, 2.5x slower), and look
-            // at the clock (vDSO: cheap but not free).
-            sched_yield();
+            // Look at the clock (vDSO: cheap but not free); let a runnable thread have the
+            // core when this one has no business holding it (OwnCore).
+            const int64_t t = now_ns();
+            if (own.done(t) || on_callers_cpu(p)) sched_yield();
             if (__atomic_load_n(&p->running, __ATOMIC_ACQUIRE)) {
                 deadline = 0;  // the idle countdown starts when the run ends
                 continue;
             }
-            int64_t t = now_ns();
             if (!deadline) deadline = t + kSpinNs;
             else if (t >= deadline) break;
         }
@@ -258,6 +300,7 @@ Crew* crew_start(int threads) {
     Crew* p = alloc_array<Crew>(1);
     if (!p) return nullptr;
     p->threads = threads;
+    p->caller_cpu = -1;
     pthread_mutex_init(&p->mu, nullptr);
     pthread_cond_init(&p->work_cv, nullptr);
     p->workers = alloc_array<pthread_t>(threads - 1);
@@ -372,6 +415,7 @@ void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, voi
     int64_t chunk = (n + threads - 1) / threads;
     if (chunk >= 4 * grain) chunk = (n + 4 * threads - 1) / (4 * threads);
     if (chunk < grain) chunk = grain;
+    __atomic_store_n(&p->caller_cpu, this_cpu(), __ATOMIC_RELAXED);
     p->fn = fn;
     p->arg = arg;
     p->n = n;
@@ -385,12 +429,13 @@ void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, voi
     wake_sleepers(p);
     run_chunks(p, 0, static_cast<int>(threads));
     // Every chunk is done or taken: close the gate, then wait only for the workers inside
-    // (running their chunks, so the wait is short); yield the core now and then in case
-    // one of them was preempted (more threads than free cores).
+    // (running their chunks, so the wait is short); past kOwnNs, yield the core now and then
+    // in case one of them was preempted (more threads than free cores).
     __atomic_fetch_or(&p->gate, kClosed, __ATOMIC_SEQ_CST);
+    OwnCore own;
     for (int spins = 0; __atomic_load_n(&p->gate, __ATOMIC_ACQUIRE) & kInside; ++spins) {
         cpu_relax();
-        if ((spins & 15) == 15) sched_yield();
+        if ((spins & 15) == 15 && own.done(now_ns())) sched_yield();
     }
     __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
 }
