@@ -40,6 +40,10 @@ import numpy as np
 from .errors import SdkbuildError
 from .hosttools import venv_tool
 
+# How long a child's threads may go on spinning after a batch before the next peer runs
+# anyway (onnxruntime's spin for up to ~100 ms, OpenMP's a few ms).
+SETTLE_CAP_S = 0.25
+
 if TYPE_CHECKING:
     import onnx
 
@@ -388,6 +392,7 @@ class _Child:
         self.idle_ms: list[float] = []
         self.idle_vcsw: list[int] = []
         self._reply()
+        self.settle()
 
     def _reply(self) -> dict:
         if self.error:
@@ -417,6 +422,25 @@ class _Child:
         if r:
             (self.idle_ms if idle_ms else self.ms).extend(r["ms"])
             (self.idle_vcsw if idle_ms else self.vcsw).extend(r["vcsw"])
+        self.settle()
+
+    def settle(self, cap_s: float = SETTLE_CAP_S) -> None:
+        """Wait (at most cap_s) until none of the child's threads is running or runnable.
+
+        Thread pools spin on after a batch returns (OpenMP's and onnxruntime's for tens of
+        ms); the peer whose batch came next would pay for that spinning on a 2-core machine,
+        so which peer ran before would decide its figures. Linux only (/proc); elsewhere a no-op.
+        """
+        tasks = Path(f"/proc/{self.proc.pid}/task")
+        deadline = time.monotonic() + cap_s
+        while time.monotonic() < deadline:
+            try:
+                states = [(t / "stat").read_text().rsplit(")", 1)[1].split()[0] for t in tasks.iterdir()]
+            except OSError:  # no /proc, the child exited, or a thread ended while read: nothing to wait for
+                return
+            if not any(s == "R" for s in states):
+                return
+            time.sleep(0.001)
 
     def finish(self) -> dict:
         r = self.ask({"quit": True})
@@ -740,7 +764,9 @@ def render_markdown(rows: Sequence[dict], lib: Path, runs: int, warmup: int, loa
         f"compiler {info.get('compiler', '?')}).",
         f"{runs} timed runs after {warmup} warm-up runs per configuration, batch 1, interleaved: the runtimes "
         f"of a model, dtype and thread count run side by side in their own processes, {rounds} rounds of "
-        f"{runs // rounds}-{-(-runs // rounds)} runs each in turn (rotating order), so they share one time window. "
+        f"{runs // rounds}-{-(-runs // rounds)} runs each in turn (rotating order), so they share one time window; "
+        f"after each batch the next waits until the last one's threads are asleep (at most {SETTLE_CAP_S * 1000:.0f} "
+        "ms: pools spin on after returning, and the next peer would pay for it). "
         "The machine may be shared, so treat small differences as noise (under load the min column is the "
         "steadier figure).",
     ]

@@ -388,3 +388,37 @@ def test_ncnn_int8_squeeze_excitation(tmp_path: Path) -> None:
     x = [rng.normal(0, 1, (1, 3, 12, 12)).astype(np.float32) for _ in range(4)]
     for a, b in zip(run_ncnn(tmp_path / "se.param", x), run_ncnn(tmp_path / "q.param", x), strict=True):
         assert float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)) > 0.98
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_next_peer_waits_until_the_last_ones_threads_sleep(tmp_path: Path) -> None:
+    """A pool that spins on after its batch (OpenMP, onnxruntime) must not run into the next
+    peer's batch: settle() waits while a thread of the child is runnable, up to its cap."""
+    import subprocess
+    import sys
+    import time
+
+    from sdkbuild import bench
+
+    flag = tmp_path / "stop"
+    code = ("import os, threading, time\n"
+            "def spin():\n"
+            f"    while not os.path.exists({str(flag)!r}): pass\n"
+            "t = threading.Thread(target=spin); t.start(); t.join(); time.sleep(60)\n")
+    child = object.__new__(bench._Child)
+    child.proc = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        t0 = time.monotonic()
+        child.settle(cap_s=0.3)
+        assert time.monotonic() - t0 >= 0.3  # still spinning: waited for the whole cap
+        flag.touch()
+        t0 = time.monotonic()
+        child.settle(cap_s=30)
+        assert time.monotonic() - t0 < 20  # asleep: returned long before the cap
+        states = [(t / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                  for t in Path(f"/proc/{child.proc.pid}/task").iterdir()]
+        assert "R" not in states
+    finally:
+        child.proc.kill()
+        child.proc.wait()
+    child.settle(cap_s=5)  # an exited child: nothing to wait for
