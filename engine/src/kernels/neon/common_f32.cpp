@@ -87,6 +87,76 @@ constexpr int kNeonRows = 4;
 // then nothing, Relu (FCMGT + AND: act_f32's results, NaN included) or Clip with lo <= hi
 // (the caller's condition: FMAX + FMIN, the values of act_f32's selects, NaN included; a
 // zero equal to a bound may come out with the bound's sign), and store.
+// The 8 x 8 tile's 4-k step, shared by a64_tile8x8 and a64_packed8: A's 8 rows x 4 k in
+// v0-v7 (row r in vr), B's k-steps 0-1 in v8-v11 (loaded by the caller), 2-3 loaded here,
+// the 16 accumulators in v16-v31.
+#define SDK_A64_FMLA8X8_K4 \
+    "fmla v16.4s, v8.4s, v0.s[0]\n" \
+    "fmla v17.4s, v9.4s, v0.s[0]\n" \
+    "fmla v18.4s, v8.4s, v1.s[0]\n" \
+    "fmla v19.4s, v9.4s, v1.s[0]\n" \
+    "fmla v20.4s, v8.4s, v2.s[0]\n" \
+    "fmla v21.4s, v9.4s, v2.s[0]\n" \
+    "fmla v22.4s, v8.4s, v3.s[0]\n" \
+    "fmla v23.4s, v9.4s, v3.s[0]\n" \
+    "fmla v24.4s, v8.4s, v4.s[0]\n" \
+    "fmla v25.4s, v9.4s, v4.s[0]\n" \
+    "fmla v26.4s, v8.4s, v5.s[0]\n" \
+    "fmla v27.4s, v9.4s, v5.s[0]\n" \
+    "fmla v28.4s, v8.4s, v6.s[0]\n" \
+    "fmla v29.4s, v9.4s, v6.s[0]\n" \
+    "fmla v30.4s, v8.4s, v7.s[0]\n" \
+    "fmla v31.4s, v9.4s, v7.s[0]\n" \
+    "fmla v16.4s, v10.4s, v0.s[1]\n" \
+    "fmla v17.4s, v11.4s, v0.s[1]\n" \
+    "fmla v18.4s, v10.4s, v1.s[1]\n" \
+    "fmla v19.4s, v11.4s, v1.s[1]\n" \
+    "fmla v20.4s, v10.4s, v2.s[1]\n" \
+    "fmla v21.4s, v11.4s, v2.s[1]\n" \
+    "fmla v22.4s, v10.4s, v3.s[1]\n" \
+    "fmla v23.4s, v11.4s, v3.s[1]\n" \
+    "fmla v24.4s, v10.4s, v4.s[1]\n" \
+    "fmla v25.4s, v11.4s, v4.s[1]\n" \
+    "fmla v26.4s, v10.4s, v5.s[1]\n" \
+    "fmla v27.4s, v11.4s, v5.s[1]\n" \
+    "fmla v28.4s, v10.4s, v6.s[1]\n" \
+    "fmla v29.4s, v11.4s, v6.s[1]\n" \
+    "fmla v30.4s, v10.4s, v7.s[1]\n" \
+    "fmla v31.4s, v11.4s, v7.s[1]\n" \
+    "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n" \
+    "fmla v16.4s, v8.4s, v0.s[2]\n" \
+    "fmla v17.4s, v9.4s, v0.s[2]\n" \
+    "fmla v18.4s, v8.4s, v1.s[2]\n" \
+    "fmla v19.4s, v9.4s, v1.s[2]\n" \
+    "fmla v20.4s, v8.4s, v2.s[2]\n" \
+    "fmla v21.4s, v9.4s, v2.s[2]\n" \
+    "fmla v22.4s, v8.4s, v3.s[2]\n" \
+    "fmla v23.4s, v9.4s, v3.s[2]\n" \
+    "fmla v24.4s, v8.4s, v4.s[2]\n" \
+    "fmla v25.4s, v9.4s, v4.s[2]\n" \
+    "fmla v26.4s, v8.4s, v5.s[2]\n" \
+    "fmla v27.4s, v9.4s, v5.s[2]\n" \
+    "fmla v28.4s, v8.4s, v6.s[2]\n" \
+    "fmla v29.4s, v9.4s, v6.s[2]\n" \
+    "fmla v30.4s, v8.4s, v7.s[2]\n" \
+    "fmla v31.4s, v9.4s, v7.s[2]\n" \
+    "fmla v16.4s, v10.4s, v0.s[3]\n" \
+    "fmla v17.4s, v11.4s, v0.s[3]\n" \
+    "fmla v18.4s, v10.4s, v1.s[3]\n" \
+    "fmla v19.4s, v11.4s, v1.s[3]\n" \
+    "fmla v20.4s, v10.4s, v2.s[3]\n" \
+    "fmla v21.4s, v11.4s, v2.s[3]\n" \
+    "fmla v22.4s, v10.4s, v3.s[3]\n" \
+    "fmla v23.4s, v11.4s, v3.s[3]\n" \
+    "fmla v24.4s, v10.4s, v4.s[3]\n" \
+    "fmla v25.4s, v11.4s, v4.s[3]\n" \
+    "fmla v26.4s, v10.4s, v5.s[3]\n" \
+    "fmla v27.4s, v11.4s, v5.s[3]\n" \
+    "fmla v28.4s, v10.4s, v6.s[3]\n" \
+    "fmla v29.4s, v11.4s, v6.s[3]\n" \
+    "fmla v30.4s, v10.4s, v7.s[3]\n" \
+    "fmla v31.4s, v11.4s, v7.s[3]\n"
+
 struct V8Epi {
     const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only
     float lo, hi;       // Clip bounds (mode 2)
@@ -167,71 +237,7 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "ldr q6, [%[a6]], #16\n"
         "ldr q7, [%[a7]], #16\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[0]\n"
-        "fmla v17.4s, v9.4s, v0.s[0]\n"
-        "fmla v18.4s, v8.4s, v1.s[0]\n"
-        "fmla v19.4s, v9.4s, v1.s[0]\n"
-        "fmla v20.4s, v8.4s, v2.s[0]\n"
-        "fmla v21.4s, v9.4s, v2.s[0]\n"
-        "fmla v22.4s, v8.4s, v3.s[0]\n"
-        "fmla v23.4s, v9.4s, v3.s[0]\n"
-        "fmla v24.4s, v8.4s, v4.s[0]\n"
-        "fmla v25.4s, v9.4s, v4.s[0]\n"
-        "fmla v26.4s, v8.4s, v5.s[0]\n"
-        "fmla v27.4s, v9.4s, v5.s[0]\n"
-        "fmla v28.4s, v8.4s, v6.s[0]\n"
-        "fmla v29.4s, v9.4s, v6.s[0]\n"
-        "fmla v30.4s, v8.4s, v7.s[0]\n"
-        "fmla v31.4s, v9.4s, v7.s[0]\n"
-        "fmla v16.4s, v10.4s, v0.s[1]\n"
-        "fmla v17.4s, v11.4s, v0.s[1]\n"
-        "fmla v18.4s, v10.4s, v1.s[1]\n"
-        "fmla v19.4s, v11.4s, v1.s[1]\n"
-        "fmla v20.4s, v10.4s, v2.s[1]\n"
-        "fmla v21.4s, v11.4s, v2.s[1]\n"
-        "fmla v22.4s, v10.4s, v3.s[1]\n"
-        "fmla v23.4s, v11.4s, v3.s[1]\n"
-        "fmla v24.4s, v10.4s, v4.s[1]\n"
-        "fmla v25.4s, v11.4s, v4.s[1]\n"
-        "fmla v26.4s, v10.4s, v5.s[1]\n"
-        "fmla v27.4s, v11.4s, v5.s[1]\n"
-        "fmla v28.4s, v10.4s, v6.s[1]\n"
-        "fmla v29.4s, v11.4s, v6.s[1]\n"
-        "fmla v30.4s, v10.4s, v7.s[1]\n"
-        "fmla v31.4s, v11.4s, v7.s[1]\n"
-        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[2]\n"
-        "fmla v17.4s, v9.4s, v0.s[2]\n"
-        "fmla v18.4s, v8.4s, v1.s[2]\n"
-        "fmla v19.4s, v9.4s, v1.s[2]\n"
-        "fmla v20.4s, v8.4s, v2.s[2]\n"
-        "fmla v21.4s, v9.4s, v2.s[2]\n"
-        "fmla v22.4s, v8.4s, v3.s[2]\n"
-        "fmla v23.4s, v9.4s, v3.s[2]\n"
-        "fmla v24.4s, v8.4s, v4.s[2]\n"
-        "fmla v25.4s, v9.4s, v4.s[2]\n"
-        "fmla v26.4s, v8.4s, v5.s[2]\n"
-        "fmla v27.4s, v9.4s, v5.s[2]\n"
-        "fmla v28.4s, v8.4s, v6.s[2]\n"
-        "fmla v29.4s, v9.4s, v6.s[2]\n"
-        "fmla v30.4s, v8.4s, v7.s[2]\n"
-        "fmla v31.4s, v9.4s, v7.s[2]\n"
-        "fmla v16.4s, v10.4s, v0.s[3]\n"
-        "fmla v17.4s, v11.4s, v0.s[3]\n"
-        "fmla v18.4s, v10.4s, v1.s[3]\n"
-        "fmla v19.4s, v11.4s, v1.s[3]\n"
-        "fmla v20.4s, v10.4s, v2.s[3]\n"
-        "fmla v21.4s, v11.4s, v2.s[3]\n"
-        "fmla v22.4s, v10.4s, v3.s[3]\n"
-        "fmla v23.4s, v11.4s, v3.s[3]\n"
-        "fmla v24.4s, v10.4s, v4.s[3]\n"
-        "fmla v25.4s, v11.4s, v4.s[3]\n"
-        "fmla v26.4s, v10.4s, v5.s[3]\n"
-        "fmla v27.4s, v11.4s, v5.s[3]\n"
-        "fmla v28.4s, v10.4s, v6.s[3]\n"
-        "fmla v29.4s, v11.4s, v6.s[3]\n"
-        "fmla v30.4s, v10.4s, v7.s[3]\n"
-        "fmla v31.4s, v11.4s, v7.s[3]\n"
+        SDK_A64_FMLA8X8_K4
         "subs %[kq], %[kq], #1\n"
         "b.ne 1b\n"
         "2:\n"
@@ -412,71 +418,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
         "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[0]\n"
-        "fmla v17.4s, v9.4s, v0.s[0]\n"
-        "fmla v18.4s, v8.4s, v1.s[0]\n"
-        "fmla v19.4s, v9.4s, v1.s[0]\n"
-        "fmla v20.4s, v8.4s, v2.s[0]\n"
-        "fmla v21.4s, v9.4s, v2.s[0]\n"
-        "fmla v22.4s, v8.4s, v3.s[0]\n"
-        "fmla v23.4s, v9.4s, v3.s[0]\n"
-        "fmla v24.4s, v8.4s, v4.s[0]\n"
-        "fmla v25.4s, v9.4s, v4.s[0]\n"
-        "fmla v26.4s, v8.4s, v5.s[0]\n"
-        "fmla v27.4s, v9.4s, v5.s[0]\n"
-        "fmla v28.4s, v8.4s, v6.s[0]\n"
-        "fmla v29.4s, v9.4s, v6.s[0]\n"
-        "fmla v30.4s, v8.4s, v7.s[0]\n"
-        "fmla v31.4s, v9.4s, v7.s[0]\n"
-        "fmla v16.4s, v10.4s, v0.s[1]\n"
-        "fmla v17.4s, v11.4s, v0.s[1]\n"
-        "fmla v18.4s, v10.4s, v1.s[1]\n"
-        "fmla v19.4s, v11.4s, v1.s[1]\n"
-        "fmla v20.4s, v10.4s, v2.s[1]\n"
-        "fmla v21.4s, v11.4s, v2.s[1]\n"
-        "fmla v22.4s, v10.4s, v3.s[1]\n"
-        "fmla v23.4s, v11.4s, v3.s[1]\n"
-        "fmla v24.4s, v10.4s, v4.s[1]\n"
-        "fmla v25.4s, v11.4s, v4.s[1]\n"
-        "fmla v26.4s, v10.4s, v5.s[1]\n"
-        "fmla v27.4s, v11.4s, v5.s[1]\n"
-        "fmla v28.4s, v10.4s, v6.s[1]\n"
-        "fmla v29.4s, v11.4s, v6.s[1]\n"
-        "fmla v30.4s, v10.4s, v7.s[1]\n"
-        "fmla v31.4s, v11.4s, v7.s[1]\n"
-        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[2]\n"
-        "fmla v17.4s, v9.4s, v0.s[2]\n"
-        "fmla v18.4s, v8.4s, v1.s[2]\n"
-        "fmla v19.4s, v9.4s, v1.s[2]\n"
-        "fmla v20.4s, v8.4s, v2.s[2]\n"
-        "fmla v21.4s, v9.4s, v2.s[2]\n"
-        "fmla v22.4s, v8.4s, v3.s[2]\n"
-        "fmla v23.4s, v9.4s, v3.s[2]\n"
-        "fmla v24.4s, v8.4s, v4.s[2]\n"
-        "fmla v25.4s, v9.4s, v4.s[2]\n"
-        "fmla v26.4s, v8.4s, v5.s[2]\n"
-        "fmla v27.4s, v9.4s, v5.s[2]\n"
-        "fmla v28.4s, v8.4s, v6.s[2]\n"
-        "fmla v29.4s, v9.4s, v6.s[2]\n"
-        "fmla v30.4s, v8.4s, v7.s[2]\n"
-        "fmla v31.4s, v9.4s, v7.s[2]\n"
-        "fmla v16.4s, v10.4s, v0.s[3]\n"
-        "fmla v17.4s, v11.4s, v0.s[3]\n"
-        "fmla v18.4s, v10.4s, v1.s[3]\n"
-        "fmla v19.4s, v11.4s, v1.s[3]\n"
-        "fmla v20.4s, v10.4s, v2.s[3]\n"
-        "fmla v21.4s, v11.4s, v2.s[3]\n"
-        "fmla v22.4s, v10.4s, v3.s[3]\n"
-        "fmla v23.4s, v11.4s, v3.s[3]\n"
-        "fmla v24.4s, v10.4s, v4.s[3]\n"
-        "fmla v25.4s, v11.4s, v4.s[3]\n"
-        "fmla v26.4s, v10.4s, v5.s[3]\n"
-        "fmla v27.4s, v11.4s, v5.s[3]\n"
-        "fmla v28.4s, v10.4s, v6.s[3]\n"
-        "fmla v29.4s, v11.4s, v6.s[3]\n"
-        "fmla v30.4s, v10.4s, v7.s[3]\n"
-        "fmla v31.4s, v11.4s, v7.s[3]\n"
+        SDK_A64_FMLA8X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 26b\n"
         "25:\n"  // K % 4 tail: per k the 8 rows' values, rows 0-3 in v0, 4-7 in v1
