@@ -1061,6 +1061,19 @@ void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     p.slot_floats = v + u + mm + strip;
 }
 
+// The x86 tiers a job runs on (the weight transform's bits depend on them: kept weights
+// must be made by the kernels a per-run transform would use).
+static void wino_pick_isa(WinoJob& j) {
+    j.x86 = false;
+    j.avx512 = false;
+#if SDK_FEATURE_X86
+    j.x86 = x86_sgemm_avx2_enabled();
+#if defined(SDK_WINO_AVX512)
+    j.avx512 = j.x86 && x86_f32_avx512_enabled();
+#endif
+#endif
+}
+
 size_t conv_f32_wino_keep_bytes(const ConvGeom& g, const ConvF32Plan& plan, bool all) {
     // The rule (measured: bench/ARM.md `armwino`): ARM F(2x2,3x3) layers, whose per-run weight
     // transform is ~4.7 M of ~15 M instructions per resnet18 7x7 layer, for 16/9 of the weights
@@ -1076,6 +1089,7 @@ void conv_f32_wino_keep(const ConvGeom& g, ConvF32Plan& plan, const float* w, fl
     memset(&j, 0, sizeof j);
     j.g = &g;
     j.w = w;
+    wino_pick_isa(j);  // the per-run transform's own kernels: the same bits
 #if SDK_WINO_NEON
     if (plan.wino_mt == 2)
         wino_weights<2>(j, 0, g.OC, u);  // U[xi][o][c], xi stride OC * C + kWinoSkew
@@ -1106,14 +1120,7 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
     j.uk = plan.wino_u;
     j.u_floats = j.uk ? 0 : ((int64_t)j.ob * g.C + kWinoSkew) * X;
-    j.x86 = false;
-    j.avx512 = false;
-#if SDK_FEATURE_X86
-    j.x86 = x86_sgemm_avx2_enabled();
-#if defined(SDK_WINO_AVX512)
-    j.avx512 = j.x86 && x86_f32_avx512_enabled();
-#endif
-#endif
+    wino_pick_isa(j);
     // few tile blocks for the threads: smaller output-channel blocks (multiples of 8 rows)
     const int threads = pool_threads(pool);
     const int64_t blocks = (int64_t)g.N * j.nblk;
