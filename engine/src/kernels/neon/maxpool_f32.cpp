@@ -1,7 +1,7 @@
 // NEON fp32 MaxPool plane (ARMv7 and AArch64): stride 1 or 2 along W, any kernel,
-// padding, dilation and stride along H. Interior columns take 8 (then 4) outputs per
-// block, one vector load per tap (stride 2: VLD2 de-interleaves two neighbouring taps), the
-// last 1-3 interior columns a 4-output block ending at the interior's end; border columns
+// padding, dilation and stride along H. Interior columns take 4 outputs per block, one
+// vector load per tap (stride 2: VLD2 de-interleaves two neighbouring taps), the last 1-3
+// interior columns a 4-output block ending at the interior's end; border columns
 // use the ref formula.
 // 3x3 windows of stride 2 (dilation 1: SqueezeNet's, ResNet's and Inception's pools) have their
 // own plane: each input row's 3-tap maxima (one VLD2 for taps 0-1, tap 2 by VEXT from it and the
@@ -73,7 +73,8 @@ void plane_any(const PoolParams& p, const float* x, float* y) {
         float* o = y + (int64_t)oh * p.OW;
         int ow = 0;
         for (; ow < lo && ow < p.OW; ++ow) scalar_out(p, rows, nr, ow, o);
-        for (; ow + 8 <= end; ow += 8) block<2>(p, rows, nr, ow, o + ow);
+        // (4 outputs a block: 3x3 stride-2 windows, the common CNN pool, have their own plane
+        // below, so this one is kept small)
         for (; ow + 4 <= end; ow += 4) block<1>(p, rows, nr, ow, o + ow);
         if (ow < end && end - 4 >= lo) {  // the last 1-3 interior columns: a block ending at end
             block<1>(p, rows, nr, end - 4, o + end - 4);  // (recomputes a few: the same values)
