@@ -750,7 +750,7 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
     std::mt19937 rng(23);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    int cases = 0, pooled = 0, small_tiles = 0;
+    int cases = 0, pooled = 0, small_tiles = 0, packed = 0;
     double worst = 0.0;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     const bool neon = true;  // planes below 13x13 take F(2x2,3x3); a third of the cases force it, a third F(4x4)
@@ -777,6 +777,11 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
         if (g.W + g.pl + g.pr < 3) g.W = 3;
         g.C = it % 6 == 5 ? pick(33, 80) : pick(2, 19);  // (C 1 = group 1: depthwise)
         g.OC = pick(1, it % 4 == 3 ? 110 : 30);
+        if (it % 4 == 2) {  // NEON: channels in 4s and output channels in 8s take U packed for the packed-A tiles
+            g.C = (g.C + 3) / 4 * 4;
+            g.OC = (g.OC + 7) / 8 * 8;
+        }
+        packed += neon && tier != 0 && g.C % 4 == 0 && g.OC % 8 == 0;
         g.OH = g.H + g.pt + g.pb - 2;
         g.OW = g.W + g.pl + g.pr - 2;
         g.act.kind = it % 6;
@@ -882,8 +887,8 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
     set_enabled(-1);
     for (sdk::ThreadPool* p : pools) sdk::pool_destroy(p);
     printf("fp32 winograd %-11s: %d random 3x3 geometries (%d of them F(2x2,3x3)) within 5e-6 of a direct convolution "
-           "in double (relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads)\n", name, cases, small_tiles,
-           worst, pooled);
+           "in double (relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads; %d with C %% 4 == 0 and "
+           "OC %% 8 == 0, NEON's packed U)\n", name, cases, small_tiles, worst, pooled, packed);
     g_checked.push_back(std::string(name) + "-f32-wino");
 #endif
 }

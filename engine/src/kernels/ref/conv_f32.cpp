@@ -578,6 +578,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.neon_dw = false;
     p.wino_rb = p.wino_ob = p.wino_mt = 0;
     p.wino_u = nullptr;
+    p.wino_pk = false;
     p.wpack = nullptr;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     // scratch whatever the tier: the test hook can switch NEON off after planning

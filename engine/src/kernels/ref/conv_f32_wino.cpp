@@ -342,11 +342,14 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, f
     wino_w_group4(wp, dst, ustride);
 }
 #endif
-__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
+// cstep: 1 for U's rows (row stride C), 8 for neon_sgemm_pack_a's layout (4 channels of one row
+// every 32 floats).
+__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
+                                                        int cstep) {
 #if defined(__aarch64__)
-    for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
+    for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c * cstep, ustride);
 #else
-    for (int c = 0; c < c4; c += 4) wino_w_group4_ool(wp + c * 9, dst + c, ustride);
+    for (int c = 0; c < c4; c += 4) wino_w_group4_ool(wp + c * 9, dst + c * cstep, ustride);
 #endif
 }
 
@@ -484,8 +487,9 @@ __attribute__((always_inline)) inline void wino2_w_group4(const float* wp, float
 }
 
 // The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
-__attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
-    for (int c = 0; c < c4; c += 4) wino2_w_group4(wp + c * 9, dst + c, ustride);
+__attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4, float* dst, int64_t ustride,
+                                                         int cstep) {
+    for (int c = 0; c < c4; c += 4) wino2_w_group4(wp + c * 9, dst + c * cstep, ustride);
 }
 
 // The output transforms of one output channel's tiles (as wino_out_row, 2x2 tiles).
@@ -604,6 +608,7 @@ struct WinoJob {
     const float* uk;  // the weights transformed at load: U[xi][o][c] of all OC (row stride C), or nullptr
     bool x86;  // the 16-column x86 GEMM (else sgemm_packed with kNR-column panels)
     bool avx512;  // the AVX-512 transforms (16 tiles per vector; x86 GEMM panels)
+    bool pk;      // NEON: U in neon_sgemm_pack_a's layout, the GEMMs on neon_sgemm_packed_a (plan.wino_pk)
 };
 
 #if defined(SDK_WINO_AVX512)
@@ -871,10 +876,15 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
         int c = 0;
 #if SDK_WINO_NEON
         c = C / 4 * 4;
+        int cstep = 1;
+        if (j.pk) {  // neon_sgemm_pack_a's layout: row o of group o / 8, its 4 channels every 32 floats
+            dst = U + (int64_t)(o / kPackRows) * kPackRows * C + (o % kPackRows) * 4;
+            cstep = kPackRows;
+        }
         if (MT == 2)
-            wino2_w_row(wp, c, dst, ustride);
+            wino2_w_row(wp, c, dst, ustride, cstep);
         else
-            wino_w_row(wp, c, dst, ustride);
+            wino_w_row(wp, c, dst, ustride, cstep);
 #else
 #if defined(SDK_WINO_AVX512)
         if (MT == 4 && j.avx512)
@@ -1011,6 +1021,12 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
                 continue;
             }
 #endif
+#if SDK_WINO_NEON
+            if (j.pk) {  // (m: a multiple of 8)
+                neon_sgemm_packed_a(m, ntile, C, A, V + xi * vstride, Mx, ldm, e);
+                continue;
+            }
+#endif
             sgemm_packed(m, ntile, C, A, C, 1, V + xi * vstride, Mx, ldm, e);
         }
         wino_output<MT>(j, n, ty0, ntile, o0, m, M, ldm);
@@ -1059,6 +1075,20 @@ void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     p.wino_mt = MT;
     p.wino_ob = (int32_t)ob;
     p.slot_floats = v + u + mm + strip;
+
+}
+
+// NEON: U in neon_sgemm_pack_a's layout and the GEMMs on its packed tiles (8 rows x 4 k by two
+// LD1s, all the 8-row groups down a panel in one call) when every output-channel block is a
+// multiple of 8 rows (blocks of 64 or 8n) and there is no channel tail; the NEON tier's switch
+// (SDK_F32_GEMM=ref, the test hook) keeps the rows and the portable GEMM.
+static bool wino_packed_fits(const ConvGeom& g) {
+#if SDK_WINO_NEON
+    return g.C % 4 == 0 && g.OC % kPackRows == 0 && neon_sgemm_enabled();
+#else
+    (void)g;
+    return false;
+#endif
 }
 
 // The x86 tiers a job runs on (the weight transform's bits depend on them: kept weights
@@ -1089,6 +1119,7 @@ void conv_f32_wino_keep(const ConvGeom& g, ConvF32Plan& plan, const float* w, fl
     memset(&j, 0, sizeof j);
     j.g = &g;
     j.w = w;
+    j.pk = plan.wino_pk = wino_packed_fits(g);  // the kept U's layout, for good
     wino_pick_isa(j);  // the per-run transform's own kernels: the same bits
 #if SDK_WINO_NEON
     if (plan.wino_mt == 2)
@@ -1119,6 +1150,7 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     const int64_t tiles = (int64_t)j.rb * j.TW;
     j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
     j.uk = plan.wino_u;
+    j.pk = j.uk ? plan.wino_pk : wino_packed_fits(g);
     j.u_floats = j.uk ? 0 : ((int64_t)j.ob * g.C + kWinoSkew) * X;
     wino_pick_isa(j);
     // few tile blocks for the threads: smaller output-channel blocks (multiples of 8 rows)
