@@ -8,6 +8,10 @@
 #include "kernels/ref/sgemm_f32.h"
 #include "kernels/unroll.h"
 
+#ifndef SDK_FEATURE_WINOGRAD  // (as kernels/ref/conv.h: Meson defines it, other builds have it with fp32)
+#define SDK_FEATURE_WINOGRAD SDK_FEATURE_FP32
+#endif
+
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <stddef.h>
 #include <stdlib.h>
@@ -167,10 +171,11 @@ struct V8Epi {
     int64_t half;       // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
     int64_t bias_step;  // bytes from one group's 8 bias values to the next (0: the zeros)
     int64_t groups;     // 8-row groups, one after the other (A, dst and the bias move on)
+    int64_t acc;        // non-zero: the accumulators start at dst's values (a K-chunked conv's later chunks)
 };
 static_assert(offsetof(V8Epi, lo) == 8 && offsetof(V8Epi, mode) == 16 && offsetof(V8Epi, ktail) == 20 &&
                   offsetof(V8Epi, ldc_bytes) == 24 && offsetof(V8Epi, half) == 32 &&
-                  offsetof(V8Epi, bias_step) == 40 && offsetof(V8Epi, groups) == 48,
+                  offsetof(V8Epi, bias_step) == 40 && offsetof(V8Epi, groups) == 48 && offsetof(V8Epi, acc) == 56,
               "a64_tile8x8's assembly reads these offsets");
 
 __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, const float* b, int64_t kq, float* dst,
@@ -370,6 +375,26 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
+// acc (K-chunked convs: built with the Winograd part, the dense 3x3 models, so SDKs without one
+// keep the bytes; conv_f32.cpp): the accumulators start at dst's rows
+#if SDK_FEATURE_WINOGRAD
+#define SDK_A64_PACKED_ACC \
+    "ldr %[t], [%[ep], #56]\n" \
+    "cbz %[t], 21f\n" \
+    "mov %[t], %[dst]\n" \
+    "ld1 {v16.4s, v17.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v18.4s, v19.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v20.4s, v21.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v22.4s, v23.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v24.4s, v25.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v26.4s, v27.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v28.4s, v29.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v30.4s, v31.4s}, [%[t]]\n" \
+    "b 22f\n" \
+    "21:\n"
+#else
+#define SDK_A64_PACKED_ACC
+#endif
 // AArch64 8 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h), `groups` 8-row
 // groups down one panel in one call: A is read on from group to group (the groups are
 // contiguous), the panel again from its start for each, dst moves down 8 rows, the bias by
@@ -387,6 +412,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "ldr %[ldc], [%[ep], #24]\n"
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
+        SDK_A64_PACKED_ACC
         "ldp q0, q1, [%[bias]]\n"
         "movi v2.16b, #0\n"
         "fadd v0.4s, v0.4s, v2.4s\n"
@@ -864,13 +890,31 @@ struct V7Pack {
     int32_t groups;      // counted down by the assembly
     const float* panel;  // B's panel
     int32_t half;        // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
+    int32_t acc;         // non-zero: the accumulators start at dst's values (a K-chunked conv's later chunks)
 };
 static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && offsetof(V7Pack, ldc_bytes) == 16 &&
                   offsetof(V7Pack, kq) == 20 && offsetof(V7Pack, bias) == 24 && offsetof(V7Pack, bias_step) == 28 &&
                   offsetof(V7Pack, groups) == 32 && offsetof(V7Pack, panel) == 36 &&
-                  offsetof(V7Pack, half) == 40,
+                  offsetof(V7Pack, half) == 40 && offsetof(V7Pack, acc) == 44,
               "v7_packed8's assembly reads these offsets");
 
+// acc (K-chunked convs, with the Winograd part as on AArch64): the accumulators start at dst's rows
+#if SDK_FEATURE_WINOGRAD
+#define SDK_V7_PACKED_ACC \
+    "ldr %[t], [%[ep], #44]\n" \
+    "cmp %[t], #0\n" \
+    "beq 34f\n" \
+    "ldr %[cnt], [%[ep], #16]\n" \
+    "mov %[t], %[dst]\n" \
+    "vld1.32 {d16-d19}, [%[t]], %[cnt]\n" \
+    "vld1.32 {d20-d23}, [%[t]], %[cnt]\n" \
+    "vld1.32 {d24-d27}, [%[t]], %[cnt]\n" \
+    "vld1.32 {d28-d31}, [%[t]]\n" \
+    "b 35f\n" \
+    "34:\n"
+#else
+#define SDK_V7_PACKED_ACC
+#endif
 __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
     const float* b;
     const float* ga;
@@ -881,6 +925,7 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "mov %[ga], %[a]\n"
         "mov %[h], #0\n"
         "21:\n"  // one half of the group: rows 4h .. 4h + 3
+        SDK_V7_PACKED_ACC
         "vld1.32 {d0-d1}, [%[bias]]\n"
         "ldr %[t], [%[ep], #28]\n"
         "add %[bias], %[bias], %[t]\n"
@@ -894,6 +939,7 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "vdup.32 q13, d1[0]\n"
         "vdup.32 q14, d1[1]\n"
         "vdup.32 q15, d1[1]\n"
+        "35:\n"  // (acc)
         "ldr %[b], [%[ep], #36]\n"
         "ldr %[cnt], [%[ep], #40]\n"  // half
         "cmp %[cnt], #0\n"
@@ -1332,6 +1378,9 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
     ep.lo = kind == kActHardSwish ? 1.0f / 6.0f : eo.act.lo;
     ep.hi = eo.act.hi;
     ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : (kind == kActHardSwish ? 3 : 0));
+#if SDK_FEATURE_WINOGRAD
+    ep.acc = eo.accumulate;
+#endif
     for (int p = 0; p < nc; p += kNR) {
         const int w = nc - p < kNR ? nc - p : kNR;
         const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
@@ -1363,6 +1412,10 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
             const float* bias = eo.row_bias ? eo.row_bias + m : kZero8;
             const float* ag = Ap + m * K;
             float* d = w == kNR ? C + m * ldc + p : tmp;
+#if SDK_FEATURE_WINOGRAD
+            if (eo.accumulate)  // the sums so far into the tile
+                for (int r = 0; r < kPackRows; ++r) memcpy(tmp + r * kNR, C + (m + r) * ldc + p, (size_t)w * sizeof(float));
+#endif
 #if defined(__aarch64__)
             ep.bias = bias;
             ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
