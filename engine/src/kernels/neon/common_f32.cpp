@@ -378,9 +378,9 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // acc (K-chunked convs: built with the Winograd part, the dense 3x3 models, so SDKs without one
 // keep the bytes; conv_f32.cpp): the accumulators start at dst's rows
 #if SDK_FEATURE_WINOGRAD
+#define SDK_A64_PACKED_ACC_LOAD "ldr %[acc], [%[ep], #56]\n"
 #define SDK_A64_PACKED_ACC \
-    "ldr %[t], [%[ep], #56]\n" \
-    "cbz %[t], 21f\n" \
+    "cbz %[acc], 21f\n" \
     "mov %[t], %[dst]\n" \
     "ld1 {v16.4s, v17.4s}, [%[t]], %[ldc]\n" \
     "ld1 {v18.4s, v19.4s}, [%[t]], %[ldc]\n" \
@@ -393,6 +393,7 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
     "b 22f\n" \
     "21:\n"
 #else
+#define SDK_A64_PACKED_ACC_LOAD
 #define SDK_A64_PACKED_ACC
 #endif
 // AArch64 8 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h), `groups` 8-row
@@ -404,12 +405,13 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
 // half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
 __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
-    int64_t cnt, ldc, grp, pb, bias, bstep, t;
+    int64_t cnt, ldc, grp, pb, bias, bstep, t, acc;
     asm volatile(
         "ldr %[bias], [%[ep]]\n"
         "ldr %[bstep], [%[ep], #40]\n"
         "ldr %[grp], [%[ep], #48]\n"
         "ldr %[ldc], [%[ep], #24]\n"
+        SDK_A64_PACKED_ACC_LOAD
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
         SDK_A64_PACKED_ACC
@@ -703,7 +705,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[grp], %[grp], #1\n"
         "b.ne 20b\n"
         : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
-          [pb] "=&r"(pb), [bias] "=&r"(bias), [bstep] "=&r"(bstep), [t] "=&r"(t)
+          [pb] "=&r"(pb), [bias] "=&r"(bias), [bstep] "=&r"(bstep), [t] "=&r"(t), [acc] "=&r"(acc)
         : [kq] "r"(kq), [ep] "r"(ep)
         : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
@@ -900,10 +902,14 @@ static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && of
 
 // acc (K-chunked convs, with the Winograd part as on AArch64): the accumulators start at dst's rows
 #if SDK_FEATURE_WINOGRAD
+#define SDK_V7_PACKED_ACC_LOAD "ldr %[acc], [%[ep], #44]\n"
+#if defined(__thumb2__)
+#define SDK_V7_PACKED_ACC_TEST "cbz %[acc], 34f\n"
+#else
+#define SDK_V7_PACKED_ACC_TEST "cmp %[acc], #0\n" "beq 34f\n"
+#endif
 #define SDK_V7_PACKED_ACC \
-    "ldr %[t], [%[ep], #44]\n" \
-    "cmp %[t], #0\n" \
-    "beq 34f\n" \
+    SDK_V7_PACKED_ACC_TEST \
     "ldr %[cnt], [%[ep], #16]\n" \
     "mov %[t], %[dst]\n" \
     "vld1.32 {d16-d19}, [%[t]], %[cnt]\n" \
@@ -913,14 +919,16 @@ static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && of
     "b 35f\n" \
     "34:\n"
 #else
+#define SDK_V7_PACKED_ACC_LOAD
 #define SDK_V7_PACKED_ACC
 #endif
 __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
     const float* b;
     const float* ga;
     const float* bias = ep->bias;
-    int32_t cnt, t, h;
+    int32_t cnt, t, h, acc;
     asm volatile(
+        SDK_V7_PACKED_ACC_LOAD
         "20:\n"
         "mov %[ga], %[a]\n"
         "mov %[h], #0\n"
@@ -1128,7 +1136,7 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "str %[t], [%[ep], #32]\n"
         "bne 20b\n"
         : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt),
-          [t] "=&r"(t), [h] "=&r"(h)
+          [t] "=&r"(t), [h] "=&r"(h), [acc] "=&l"(acc)
         : [ep] "r"(ep)
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
           "q14", "q15");
