@@ -372,10 +372,59 @@ __attribute__((always_inline)) inline void wino_out_lanes(float* yo, int q, int 
 // The output transforms of one output channel's tiles from M (src: its row, the xi-th matrix at
 // src + xi * mstride), 4 tiles (lanes) at a time, bias, Relu if AK (a template, so the unrolled
 // code has no per-vector branches), into the plane yo.
+// Rows of at least 4 tiles go by tile row, 4 tiles of one row a group: the groups at 0, 4, 8, ...
+// and, when TW % 4, one more ending at the row's last tile (it recomputes up to 3 tiles of the
+// one before: the same values), so every group stores whole rows of 16 outputs (VST4) without
+// the lane-by-lane copies of groups across two tile rows (squeezenet's 55/27/13 planes: most of
+// its groups; ~500 instructions a group against ~290). The groups run right to left: a row of
+// the last group that runs past the plane's width (by <= 3 outputs) writes into the start of
+// the next output row, which a later store (the row's first group, or this group's next row)
+// writes again; only where that next row is not this block's (the block's or the plane's last
+// output row) the last lane is cut to the plane.
 template <int AK>
 SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
                                int ty0, int ntile, int OH, int OW) {
     const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
+    if (TW >= 4) {
+        const int trows = ntile / TW;  // (blocks of whole tile rows)
+        for (int ty = 0; ty < trows; ++ty) {
+            const int oy = 4 * (ty0 + ty), h = OH - oy < 4 ? OH - oy : 4;
+            const bool below = h == 4 && ty + 1 < trows;  // the next output row is this block's
+            for (int tx = TW - 4; tx >= 0; tx = tx % 4 ? tx / 4 * 4 : tx - 4) {
+                const float* s = src + ty * TW + tx;
+                wv T[24];  // the column pass: T[r * 6 + k], r < 4
+                SDK_UNROLL for (int k = 0; k < 6; ++k) {
+                    wv m[6], o[4];
+                    SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = vld1q_f32(s + (r * 6 + k) * mstride);
+                    out_1d_n(m, 1, o, 1);
+                    SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+                }
+                const int wl3 = OW - 4 * tx - 12;  // the last tile's columns in the plane (1-4)
+                float* d = yo + (int64_t)oy * OW + 4 * tx;
+                SDK_UNROLL for (int r = 0; r < 4; ++r, d += OW) {
+                    if (r >= h) break;
+                    float32x4x4_t y;
+                    out_1d_n(T + r * 6, 1, y.val, 1);
+                    SDK_UNROLL for (int c = 0; c < 4; ++c) {
+                        wv v = w_add(y.val[c], vb);
+                        if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
+                        y.val[c] = v;
+                    }
+                    if (wl3 >= 4 || r + 1 < h || below) {
+                        vst4q_f32(d, y);
+                        continue;
+                    }
+                    float f[16];
+                    vst4q_f32(f, y);
+                    vst1q_f32(d, vld1q_f32(f));
+                    vst1q_f32(d + 4, vld1q_f32(f + 4));
+                    vst1q_f32(d + 8, vld1q_f32(f + 8));
+                    for (int c = 0; c < wl3; ++c) d[12 + c] = f[12 + c];
+                }
+            }
+        }
+        return;
+    }
     for (int q = 0; q < ntile; q += 4, src += 4) {
         wv T[24];  // the column pass: T[r * 6 + k], r < 4
         SDK_UNROLL for (int k = 0; k < 6; ++k) {
@@ -492,12 +541,69 @@ __attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4,
     for (int c = 0; c < c4; c += 4) wino2_w_group4(wp + c * 9, dst + c * cstep, ustride);
 }
 
+// F(2x2)'s output transform, the column pass of 4 tiles from M (s: their first column) into T
+// (T[r * 4 + k], r < 2), with U's halves; then one output row of the 4 tiles, bias, Relu if AK.
+__attribute__((always_inline)) inline void wino2_out_cols(const float* s, int64_t mstride, wv* T) {
+    SDK_UNROLL for (int k = 0; k < 4; ++k) {
+        const float h = k == 1 || k == 2 ? 0.5f : 1.0f;
+        wv m0 = vld1q_f32(s + k * mstride), m1 = vld1q_f32(s + (4 + k) * mstride);
+        wv m2 = vld1q_f32(s + (8 + k) * mstride), m3 = vld1q_f32(s + (12 + k) * mstride);
+        if (h != 1.0f) {
+            m0 = w_mul(m0, h);
+            m3 = w_mul(m3, h);
+        }
+        m1 = w_mul(m1, 0.5f * h);
+        m2 = w_mul(m2, 0.5f * h);
+        T[k] = w_add(w_add(m0, m1), m2);
+        T[4 + k] = w_sub(w_sub(m1, m2), m3);
+    }
+}
+template <int AK>
+__attribute__((always_inline)) inline float32x4x2_t wino2_out_rowv(const wv* t, wv vb, wv zero) {
+    float32x4x2_t y;
+    y.val[0] = w_add(w_add(t[0], t[1]), t[2]);
+    y.val[1] = w_sub(w_sub(t[1], t[2]), t[3]);
+    SDK_UNROLL for (int s = 0; s < 2; ++s) {
+        wv v = w_add(y.val[s], vb);
+        if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);
+        y.val[s] = v;
+    }
+    return y;
+}
+
 // The output transforms of one output channel's tiles (as wino_out_row, 2x2 tiles).
 template <int AK>
 SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
                                 int ty0, int ntile, int OH, int OW) {
     const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
-    for (int q = 0; q < ntile; q += 4, src += 4) {
+    // rows of at least 4 tiles: by tile row, right to left, each group's rows whole (VST2), as
+    // wino_out_row does (resnet18's 7x7: one group a tile row, its last tile 1 output wide)
+    const int trows = TW >= 4 ? ntile / TW : 0;
+    for (int ty = 0; ty < trows; ++ty) {
+        const int oy = 2 * (ty0 + ty), h = OH - oy < 2 ? OH - oy : 2;
+        const bool below = h == 2 && ty + 1 < trows;  // the next output row is this block's
+        for (int tx = TW - 4; tx >= 0; tx = tx % 4 ? tx / 4 * 4 : tx - 4) {
+            const float* s = src + ty * TW + tx;
+            wv T[8];
+            wino2_out_cols(s, mstride, T);
+            const int wl3 = OW - 2 * tx - 6;  // the last tile's columns in the plane (1-2)
+            float* d = yo + (int64_t)oy * OW + 2 * tx;
+            SDK_UNROLL for (int r = 0; r < 2; ++r, d += OW) {
+                if (r >= h) break;
+                const float32x4x2_t y = wino2_out_rowv<AK>(T + r * 4, vb, zero);
+                if (wl3 >= 2 || r + 1 < h || below) {
+                    vst2q_f32(d, y);
+                    continue;
+                }
+                float f[8];
+                vst2q_f32(f, y);
+                vst1q_f32(d, vld1q_f32(f));
+                vst1_f32(d + 4, vld1_f32(f + 4));
+                d[6] = f[6];
+            }
+        }
+    }
+    for (int q = trows ? ntile : 0; q < ntile; q += 4, src += 4) {
         wv T[8];  // the column pass: T[r * 4 + k], r < 2
         SDK_UNROLL for (int k = 0; k < 4; ++k) {
             // U's halves (left out of the weight transform): 1/2 on rows 1-2 and on columns 1-2
