@@ -45,6 +45,9 @@
 #include <arm_neon.h>
 
 #include "kernels/neon/cmp_neon.h"
+#if defined(__aarch64__)
+#include "kernels/neon/sgemm_a64_asm.h"
+#endif
 #else
 #define SDK_WINO_NEON 0
 #endif
@@ -702,6 +705,138 @@ void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
         for (int l = 0; l < n; ++l) dst[xi * ustride + l] = out[xi][l];
 }
 
+#if SDK_WINO_NEON && defined(__aarch64__)
+// AArch64: Winograd's GEMMs M[xi] (groups x 8 rows) = U[xi] (in neon_sgemm_pack_a's layout, K % 4
+// == 0: the packed path's condition) * one panel of V, the plain sums (no bias, no activation:
+// the output transform adds them). neon_sgemm_packed_a's tiles with what they need for any
+// caller left out: 8 k a loop trip (138 instructions per 128 FMLA; the shared tile: 4 k, 140, for
+// the example SDK's size), the accumulators zeroed (no bias loads), no epilogue modes, and a
+// panel of <= 4 columns (the even accumulators) or 5-7 stored whole into M's row padding (M's
+// rows are ldm = 4-rounded tiles, and a last panel of 5-7 columns ends at a multiple of 8: the
+// same), so no tile buffer and copies. Products in k order from +0: neon_sgemm_packed_a's bits.
+struct WinoGemmA64 {
+    int64_t groups;     // 8-row groups down the panel
+    int64_t ldc_bytes;  // M's row stride
+    int64_t half;       // non-zero: columns 0-3 only
+};
+__attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int64_t kq, float* dst,
+                                             const WinoGemmA64* ep) {
+    int64_t cnt, ldc, grp, pb, half;
+    asm volatile(
+        "ldr %[grp], [%[ep]]\n"
+        "ldr %[ldc], [%[ep], #8]\n"
+        "ldr %[half], [%[ep], #16]\n"
+        "mov %[pb], %[b]\n"
+        "20:\n"  // one 8-row group
+        "movi v16.16b, #0\n"
+        "movi v17.16b, #0\n"
+        "movi v18.16b, #0\n"
+        "movi v19.16b, #0\n"
+        "movi v20.16b, #0\n"
+        "movi v21.16b, #0\n"
+        "movi v22.16b, #0\n"
+        "movi v23.16b, #0\n"
+        "movi v24.16b, #0\n"
+        "movi v25.16b, #0\n"
+        "movi v26.16b, #0\n"
+        "movi v27.16b, #0\n"
+        "movi v28.16b, #0\n"
+        "movi v29.16b, #0\n"
+        "movi v30.16b, #0\n"
+        "movi v31.16b, #0\n"
+        "mov %[b], %[pb]\n"
+        "cbnz %[half], 30f\n"
+        "lsr %[cnt], %[kq], #1\n"
+        "cbz %[cnt], 24f\n"
+        "26:\n"  // 8 k
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 26b\n"
+        "24:\n"  // an odd 4 k
+        "tbz %[kq], #0, 40f\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "40:\n"
+        "st1 {v16.4s, v17.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v18.4s, v19.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v20.4s, v21.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v22.4s, v23.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v24.4s, v25.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v26.4s, v27.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v28.4s, v29.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v30.4s, v31.4s}, [%[dst]], %[ldc]\n"
+        "subs %[grp], %[grp], #1\n"
+        "b.ne 20b\n"
+        "b 50f\n"
+        "30:\n"  // columns 0-3 only: the even accumulators, 4 k a trip
+        "mov %[cnt], %[kq]\n"
+        "31:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v16.4s, v10.4s, v0.s[1]\n"
+        "fmla v18.4s, v10.4s, v1.s[1]\n"
+        "fmla v20.4s, v10.4s, v2.s[1]\n"
+        "fmla v22.4s, v10.4s, v3.s[1]\n"
+        "fmla v24.4s, v10.4s, v4.s[1]\n"
+        "fmla v26.4s, v10.4s, v5.s[1]\n"
+        "fmla v28.4s, v10.4s, v6.s[1]\n"
+        "fmla v30.4s, v10.4s, v7.s[1]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[2]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v3.s[2]\n"
+        "fmla v24.4s, v8.4s, v4.s[2]\n"
+        "fmla v26.4s, v8.4s, v5.s[2]\n"
+        "fmla v28.4s, v8.4s, v6.s[2]\n"
+        "fmla v30.4s, v8.4s, v7.s[2]\n"
+        "fmla v16.4s, v10.4s, v0.s[3]\n"
+        "fmla v18.4s, v10.4s, v1.s[3]\n"
+        "fmla v20.4s, v10.4s, v2.s[3]\n"
+        "fmla v22.4s, v10.4s, v3.s[3]\n"
+        "fmla v24.4s, v10.4s, v4.s[3]\n"
+        "fmla v26.4s, v10.4s, v5.s[3]\n"
+        "fmla v28.4s, v10.4s, v6.s[3]\n"
+        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 31b\n"
+        "st1 {v16.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v18.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v20.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v22.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v24.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v26.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v28.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v30.4s}, [%[dst]], %[ldc]\n"
+        "subs %[grp], %[grp], #1\n"
+        "b.ne 20b\n"
+        "50:\n"
+        : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
+          [pb] "=&r"(pb), [half] "=&r"(half)
+        : [kq] "r"(kq), [ep] "r"(ep)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
+          "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+}
+#endif
+
 struct WinoJob {
     const ConvGeom* g;
     const float *x, *w, *b;
@@ -1129,7 +1264,17 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
 #endif
 #if SDK_WINO_NEON
             if (j.pk) {  // (m: a multiple of 8)
+#if defined(__aarch64__)
+                WinoGemmA64 ep;
+                ep.groups = m / kPackRows;
+                ep.ldc_bytes = ldm * (int64_t)sizeof(float);
+                for (int p = 0; p < ntile; p += kNR) {
+                    ep.half = ntile - p <= 4;
+                    wino_a64_gemm(A, V + xi * vstride + (int64_t)p * C, C / 4, Mx + p, &ep);
+                }
+#else
                 neon_sgemm_packed_a(m, ntile, C, A, V + xi * vstride, Mx, ldm, e);
+#endif
                 continue;
             }
 #endif
