@@ -92,8 +92,12 @@ constexpr int kWino2Min = 6;
 // in memory); Clang allocates them well at -Os and has no per-function optimize attribute.
 #if defined(__GNUC__) && !defined(__clang__)
 #define SDK_WINO_HOT __attribute__((optimize("O2")))
+// and without the scheduling pass before register allocation, which spilled the output
+// transform's 24 column-pass vectors (as SDK_NEON_HOT does for the GEMM tiles)
+#define SDK_WINO_HOT_NS __attribute__((optimize("O2", "no-schedule-insns")))
 #else
 #define SDK_WINO_HOT
+#define SDK_WINO_HOT_NS
 #endif
 
 __attribute__((always_inline)) inline void wv_load(v4f* v, const float* p) { memcpy(v, p, sizeof *v); }
@@ -184,6 +188,27 @@ __attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vfm
 __attribute__((always_inline)) inline wv w_mla(wv a, wv b, float s) { return vmlaq_n_f32(a, b, s); }
 __attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vmlsq_n_f32(a, b, s); }
 #endif
+
+// One vector at p, then p += bytes (LD1 / VLD1 with a register post-increment: GCC worked out the
+// 36 matrices' offsets of a transform one by one, ~2 instructions a load, and spilled them).
+__attribute__((always_inline)) inline wv wino_ld_step(const float*& p, int64_t bytes) {
+    wv v;
+#if defined(__aarch64__)
+    asm("ld1 {%0.4s}, [%1], %3" : "=w"(v), "+r"(p) : "m"(*(const float(*)[4])p), "r"(bytes));
+#else
+    asm("vld1.32 {%e0-%f0}, [%1], %3" : "=w"(v), "+r"(p) : "m"(*(const float(*)[4])p), "r"((int32_t)bytes));
+#endif
+    return v;
+}
+
+// v to p, then p += bytes (ST1 / VST1 with a register post-increment)
+__attribute__((always_inline)) inline void wino_st_step(float*& p, wv v, int64_t bytes) {
+#if defined(__aarch64__)
+    asm("st1 {%2.4s}, [%1], %3" : "=m"(*(float(*)[4])p), "+r"(p) : "w"(v), "r"(bytes));
+#else
+    asm("vst1.32 {%e2-%f2}, [%1], %3" : "=m"(*(float(*)[4])p), "+r"(p) : "w"(v), "r"((int32_t)bytes));
+#endif
+}
 
 // 6 -> 6: B^T d
 __attribute__((always_inline)) inline void in_1d_n(const wv* d, int ds, wv* t) {
@@ -279,7 +304,7 @@ __attribute__((always_inline)) inline void wino_taps4(const float* wp, wv* G) {
 // The input transform of the 4 tiles q..q+3 (lanes) of one channel, stored at dst (V).
 // Loops unrolled: the transform keeps its vectors in registers (Winograd is an optional part,
 // outside the all-ops size figure).
-SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
+SDK_WINO_HOT_NS void wino_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
     wv R[36];  // the row pass: R[r * 6 + k]
     const int ty = q / TW, tx = q % TW;
     if (tx + 3 < TW && q + 3 < ntile) {  // 4 tiles of one row: VLD4 transposes, columns 0-3 and 4-5
@@ -312,10 +337,11 @@ SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int n
             in_1d_n(d, 1, R + r * 6);
         }
     }
-    SDK_UNROLL for (int k = 0; k < 6; ++k) {  // the column pass, straight into V[(r * 6 + k)]
+    SDK_UNROLL for (int k = 0; k < 6; ++k, dst += vstride) {  // the column pass, straight into V[(r * 6 + k)]
         wv o[6];
         in_1d_n(R + k, 6, o);
-        SDK_UNROLL for (int r = 0; r < 6; ++r) vst1q_f32(dst + (r * 6 + k) * vstride, o[r]);
+        float* p = dst;
+        SDK_UNROLL for (int r = 0; r < 6; ++r) wino_st_step(p, o[r], 6 * vstride * (int64_t)sizeof(float));
     }
 }
 
@@ -385,49 +411,56 @@ __attribute__((always_inline)) inline void wino_out_lanes(float* yo, int q, int 
 // writes again; only where that next row is not this block's (the block's or the plane's last
 // output row) the last lane is cut to the plane.
 template <int AK>
-SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
-                               int ty0, int ntile, int OH, int OW) {
+__attribute__((noinline)) SDK_WINO_HOT_NS void wino_out_rows(const float* src, int64_t mstride, float bias, float* yo,
+                                                         int TW, int ty0, int ntile, int OH, int OW) {
     const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
-    if (TW >= 4) {
-        const int trows = ntile / TW;  // (blocks of whole tile rows)
-        for (int ty = 0; ty < trows; ++ty) {
-            const int oy = 4 * (ty0 + ty), h = OH - oy < 4 ? OH - oy : 4;
-            const bool below = h == 4 && ty + 1 < trows;  // the next output row is this block's
-            for (int tx = TW - 4; tx >= 0; tx = tx % 4 ? tx / 4 * 4 : tx - 4) {
-                const float* s = src + ty * TW + tx;
-                wv T[24];  // the column pass: T[r * 6 + k], r < 4
-                SDK_UNROLL for (int k = 0; k < 6; ++k) {
-                    wv m[6], o[4];
-                    SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = vld1q_f32(s + (r * 6 + k) * mstride);
-                    out_1d_n(m, 1, o, 1);
-                    SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+    const int trows = ntile / TW;  // (blocks of whole tile rows)
+    for (int ty = 0; ty < trows; ++ty) {
+        const int oy = 4 * (ty0 + ty), h = OH - oy < 4 ? OH - oy : 4;
+        const bool below = h == 4 && ty + 1 < trows;  // the next output row is this block's
+        for (int tx = TW - 4; tx >= 0; tx = tx % 4 ? tx / 4 * 4 : tx - 4) {
+            const float* s = src + ty * TW + tx;
+            wv T[24];  // the column pass: T[r * 6 + k], r < 4
+            SDK_UNROLL for (int k = 0; k < 6; ++k, s += mstride) {
+                wv m[6], o[4];
+                const float* p = s;  // M[r * 6 + k], r = 0..5
+                SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = wino_ld_step(p, 6 * mstride * (int64_t)sizeof(float));
+                out_1d_n(m, 1, o, 1);
+                SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+            }
+            const int wl3 = OW - 4 * tx - 12;  // the last tile's columns in the plane (1-4)
+            // whole rows: all h of them, or all but the last, cut to the plane
+            const int hw = wl3 >= 4 || below ? h : h - 1;
+            float* d = yo + (int64_t)oy * OW + 4 * tx;
+            float32x4x4_t y;
+            SDK_UNROLL for (int r = 0; r < 4; ++r) {
+                out_1d_n(T + r * 6, 1, y.val, 1);
+                SDK_UNROLL for (int c = 0; c < 4; ++c) {
+                    wv v = w_add(y.val[c], vb);
+                    if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
+                    y.val[c] = v;
                 }
-                const int wl3 = OW - 4 * tx - 12;  // the last tile's columns in the plane (1-4)
-                float* d = yo + (int64_t)oy * OW + 4 * tx;
-                SDK_UNROLL for (int r = 0; r < 4; ++r, d += OW) {
-                    if (r >= h) break;
-                    float32x4x4_t y;
-                    out_1d_n(T + r * 6, 1, y.val, 1);
-                    SDK_UNROLL for (int c = 0; c < 4; ++c) {
-                        wv v = w_add(y.val[c], vb);
-                        if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
-                        y.val[c] = v;
-                    }
-                    if (wl3 >= 4 || r + 1 < h || below) {
-                        vst4q_f32(d, y);
-                        continue;
-                    }
-                    float f[16];
-                    vst4q_f32(f, y);
-                    vst1q_f32(d, vld1q_f32(f));
-                    vst1q_f32(d + 4, vld1q_f32(f + 4));
-                    vst1q_f32(d + 8, vld1q_f32(f + 8));
-                    for (int c = 0; c < wl3; ++c) d[12 + c] = f[12 + c];
-                }
+                if (r >= hw) break;
+                vst4q_f32(d + (int64_t)r * OW, y);
+            }
+            if (hw < h) {  // the last row, y (r == hw: the loop broke there)
+                float f[16];
+                vst4q_f32(f, y);
+                float* e = d + (int64_t)hw * OW;
+                vst1q_f32(e, vld1q_f32(f));
+                vst1q_f32(e + 4, vld1q_f32(f + 4));
+                vst1q_f32(e + 8, vld1q_f32(f + 8));
+                for (int c = 0; c < wl3; ++c) e[12 + c] = f[12 + c];
             }
         }
-        return;
     }
+}
+
+template <int AK>
+SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
+                               int ty0, int ntile, int OH, int OW) {
+    if (TW >= 4) return wino_out_rows<AK>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
+    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
     for (int q = 0; q < ntile; q += 4, src += 4) {
         wv T[24];  // the column pass: T[r * 6 + k], r < 4
         SDK_UNROLL for (int k = 0; k < 6; ++k) {
