@@ -21,6 +21,7 @@
 // on ARMv7). Accuracy: F(4,3)'s transforms with the points 0, +-1, +-2, inf
 // (exact in binary but 1/6, 1/12, 1/24) grow the rounding error ~10x over a direct sum;
 // engine/tests/test_kernels.cpp checks it against a double-precision direct convolution.
+#include <stddef.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -47,6 +48,8 @@
 #include "kernels/neon/cmp_neon.h"
 #if defined(__aarch64__)
 #include "kernels/neon/sgemm_a64_asm.h"
+#else
+#include "kernels/neon/sgemm_v7_asm.h"
 #endif
 #else
 #define SDK_WINO_NEON 0
@@ -870,6 +873,118 @@ __attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int
 }
 #endif
 
+#if SDK_WINO_NEON && !defined(__aarch64__)
+// ARMv7: the same for v7_packed8's 4 x 8 tiles (each 8-row group as two halves of 4 rows):
+// 8 k a loop trip (78 instructions per 64 VMLA; the shared tile: 80), the accumulators zeroed,
+// no epilogue modes, partial panels stored into M's row padding.
+struct WinoGemmV7 {
+    int32_t groups;     // 8-row groups down the panel
+    int32_t ldc_bytes;  // M's row stride
+    int32_t half;       // non-zero: columns 0-3 only
+    int32_t kq;         // K / 4 (>= 1)
+    const float* panel;
+};
+static_assert(offsetof(WinoGemmV7, ldc_bytes) == 4 && offsetof(WinoGemmV7, half) == 8 &&
+                  offsetof(WinoGemmV7, kq) == 12 && offsetof(WinoGemmV7, panel) == 16,
+              "wino_v7_gemm's assembly reads these offsets");
+__attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const WinoGemmV7* ep) {
+    const float *b, *ga;
+    int32_t cnt, t, h, grp;
+    asm volatile(
+        "ldr %[grp], [%[ep]]\n"
+        "20:\n"  // one 8-row group
+        "mov %[ga], %[a]\n"
+        "mov %[h], #0\n"
+        "21:\n"  // one half: rows 4h .. 4h + 3
+        "vmov.i32 q8, #0\n"
+        "vmov.i32 q9, #0\n"
+        "vmov.i32 q10, #0\n"
+        "vmov.i32 q11, #0\n"
+        "vmov.i32 q12, #0\n"
+        "vmov.i32 q13, #0\n"
+        "vmov.i32 q14, #0\n"
+        "vmov.i32 q15, #0\n"
+        "ldr %[b], [%[ep], #16]\n"
+        "ldr %[cnt], [%[ep], #12]\n"
+        "ldr %[t], [%[ep], #8]\n"
+        "cmp %[t], #0\n"
+        "bne 29f\n"
+        "mov %[t], #96\n"  // A: 32 bytes of this half, then past the other half's 64 + 32
+        "lsrs %[cnt], %[cnt], #1\n"
+        "beq 24f\n"
+        "22:\n"  // 8 k
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_V7_VMLA4X8_K4
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_V7_VMLA4X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 22b\n"
+        "24:\n"  // an odd 4 k
+        "ldr %[cnt], [%[ep], #12]\n"
+        "tst %[cnt], #1\n"
+        "beq 25f\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_V7_VMLA4X8_K4
+        "25:\n"
+        "ldr %[t], [%[ep], #4]\n"
+        "vst1.32 {d16-d19}, [%[dst]], %[t]\n"
+        "vst1.32 {d20-d23}, [%[dst]], %[t]\n"
+        "vst1.32 {d24-d27}, [%[dst]], %[t]\n"
+        "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
+        "b 40f\n"
+        "29:\n"  // columns 0-3 only: the even accumulators, 4 k a trip
+        "mov %[t], #96\n"
+        "30:\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 30b\n"
+        "ldr %[t], [%[ep], #4]\n"
+        "vst1.32 {d16-d17}, [%[dst]], %[t]\n"
+        "vst1.32 {d20-d21}, [%[dst]], %[t]\n"
+        "vst1.32 {d24-d25}, [%[dst]], %[t]\n"
+        "vst1.32 {d28-d29}, [%[dst]], %[t]\n"
+        "40:\n"
+        "cmp %[h], #0\n"
+        "bne 41f\n"
+        "mov %[h], #1\n"
+        "add %[a], %[ga], #64\n"  // the second half: rows 4-7 of each 4-k block
+        "b 21b\n"
+        "41:\n"
+        "sub %[a], %[a], #64\n"  // the next group
+        "subs %[grp], %[grp], #1\n"
+        "bne 20b\n"
+        : [a] "+r"(a), [dst] "+r"(dst), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt), [t] "=&r"(t), [h] "=&r"(h),
+          [grp] "=&r"(grp)
+        : [ep] "r"(ep)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+#endif
+
 struct WinoJob {
     const ConvGeom* g;
     const float *x, *w, *b;
@@ -1306,7 +1421,15 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
                     wino_a64_gemm(A, V + xi * vstride + (int64_t)p * C, C / 4, Mx + p, &ep);
                 }
 #else
-                neon_sgemm_packed_a(m, ntile, C, A, V + xi * vstride, Mx, ldm, e);
+                WinoGemmV7 ep;
+                ep.groups = m / kPackRows;
+                ep.ldc_bytes = (int32_t)(ldm * (int64_t)sizeof(float));
+                ep.kq = C / 4;
+                for (int p = 0; p < ntile; p += kNR) {
+                    ep.half = ntile - p <= 4;
+                    ep.panel = V + xi * vstride + (int64_t)p * C;
+                    wino_v7_gemm(A, Mx + p, &ep);
+                }
 #endif
                 continue;
             }
