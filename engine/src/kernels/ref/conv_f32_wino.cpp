@@ -887,6 +887,44 @@ struct WinoGemmV7 {
 static_assert(offsetof(WinoGemmV7, ldc_bytes) == 4 && offsetof(WinoGemmV7, half) == 8 &&
                   offsetof(WinoGemmV7, kq) == 12 && offsetof(WinoGemmV7, panel) == 16,
               "wino_v7_gemm's assembly reads these offsets");
+// One 4-k step of the 4 x 8 tile with B's 2 k of 8 columns (64 bytes) by one VLDM (d8-d15 =
+// q4, q5 of k and q6, q7 of k + 1, as two VLD1s of 32 bytes would fill them): 34 instructions per
+// 32 VMLA where the shared SDK_V7_VMLA4X8_K4 (four VLD1s) takes 36.
+#define SDK_WINO_V7_VMLA4X8_K4 \
+    "vldmia %[b]!, {d8-d15}\n" \
+    "vmla.f32 q8, q4, d0[0]\n" \
+    "vmla.f32 q9, q5, d0[0]\n" \
+    "vmla.f32 q10, q4, d2[0]\n" \
+    "vmla.f32 q11, q5, d2[0]\n" \
+    "vmla.f32 q12, q4, d4[0]\n" \
+    "vmla.f32 q13, q5, d4[0]\n" \
+    "vmla.f32 q14, q4, d6[0]\n" \
+    "vmla.f32 q15, q5, d6[0]\n" \
+    "vmla.f32 q8, q6, d0[1]\n" \
+    "vmla.f32 q9, q7, d0[1]\n" \
+    "vmla.f32 q10, q6, d2[1]\n" \
+    "vmla.f32 q11, q7, d2[1]\n" \
+    "vmla.f32 q12, q6, d4[1]\n" \
+    "vmla.f32 q13, q7, d4[1]\n" \
+    "vmla.f32 q14, q6, d6[1]\n" \
+    "vmla.f32 q15, q7, d6[1]\n" \
+    "vldmia %[b]!, {d8-d15}\n" \
+    "vmla.f32 q8, q4, d1[0]\n" \
+    "vmla.f32 q9, q5, d1[0]\n" \
+    "vmla.f32 q10, q4, d3[0]\n" \
+    "vmla.f32 q11, q5, d3[0]\n" \
+    "vmla.f32 q12, q4, d5[0]\n" \
+    "vmla.f32 q13, q5, d5[0]\n" \
+    "vmla.f32 q14, q4, d7[0]\n" \
+    "vmla.f32 q15, q5, d7[0]\n" \
+    "vmla.f32 q8, q6, d1[1]\n" \
+    "vmla.f32 q9, q7, d1[1]\n" \
+    "vmla.f32 q10, q6, d3[1]\n" \
+    "vmla.f32 q11, q7, d3[1]\n" \
+    "vmla.f32 q12, q6, d5[1]\n" \
+    "vmla.f32 q13, q7, d5[1]\n" \
+    "vmla.f32 q14, q6, d7[1]\n" \
+    "vmla.f32 q15, q7, d7[1]\n"
 __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const WinoGemmV7* ep) {
     const float *b, *ga;
     int32_t cnt, t, h, grp;
@@ -915,10 +953,10 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "22:\n"  // 8 k
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_V7_VMLA4X8_K4
+        SDK_WINO_V7_VMLA4X8_K4
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_V7_VMLA4X8_K4
+        SDK_WINO_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
         "24:\n"  // an odd 4 k
@@ -927,7 +965,7 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "beq 25f\n"
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_V7_VMLA4X8_K4
+        SDK_WINO_V7_VMLA4X8_K4
         "25:\n"
         "ldr %[t], [%[ep], #4]\n"
         "vst1.32 {d16-d19}, [%[dst]], %[t]\n"
@@ -940,22 +978,20 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "30:\n"
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[b]!, {d8-d15}\n"  // q4: k, q6: k + 1 (columns 0-3)
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d2[0]\n"
         "vmla.f32 q12, q4, d4[0]\n"
         "vmla.f32 q14, q4, d6[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d0[1]\n"
         "vmla.f32 q10, q6, d2[1]\n"
         "vmla.f32 q12, q6, d4[1]\n"
         "vmla.f32 q14, q6, d6[1]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[b]!, {d8-d15}\n"
         "vmla.f32 q8, q4, d1[0]\n"
         "vmla.f32 q10, q4, d3[0]\n"
         "vmla.f32 q12, q4, d5[0]\n"
         "vmla.f32 q14, q4, d7[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d1[1]\n"
         "vmla.f32 q10, q6, d3[1]\n"
         "vmla.f32 q12, q6, d5[1]\n"
