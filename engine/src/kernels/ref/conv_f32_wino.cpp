@@ -875,8 +875,8 @@ __attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int
 
 #if SDK_WINO_NEON && !defined(__aarch64__)
 // ARMv7: the same for v7_packed8's 4 x 8 tiles (each 8-row group as two halves of 4 rows):
-// 8 k a loop trip (78 instructions per 64 VMLA; the shared tile: 80), the accumulators zeroed,
-// no epilogue modes, partial panels stored into M's row padding.
+// 16 k a loop trip (146 instructions per 128 VMLA with B by VLDM, below; the shared tile: 80
+// per 64), the accumulators zeroed, no epilogue modes, partial panels stored into M's row padding.
 struct WinoGemmV7 {
     int32_t groups;     // 8-row groups down the panel
     int32_t ldc_bytes;  // M's row stride
@@ -948,9 +948,15 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "cmp %[t], #0\n"
         "bne 29f\n"
         "mov %[t], #96\n"  // A: 32 bytes of this half, then past the other half's 64 + 32
-        "lsrs %[cnt], %[cnt], #1\n"
+        "lsrs %[cnt], %[cnt], #2\n"
         "beq 24f\n"
-        "22:\n"  // 8 k
+        "22:\n"  // 16 k
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_WINO_V7_VMLA4X8_K4
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_WINO_V7_VMLA4X8_K4
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
         SDK_WINO_V7_VMLA4X8_K4
@@ -959,13 +965,16 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         SDK_WINO_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
-        "24:\n"  // an odd 4 k
+        "24:\n"  // the last K / 4 % 4 steps of 4 k
         "ldr %[cnt], [%[ep], #12]\n"
-        "tst %[cnt], #1\n"
+        "ands %[cnt], %[cnt], #3\n"
         "beq 25f\n"
+        "23:\n"
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
         SDK_WINO_V7_VMLA4X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 23b\n"
         "25:\n"
         "ldr %[t], [%[ep], #4]\n"
         "vst1.32 {d16-d19}, [%[dst]], %[t]\n"
