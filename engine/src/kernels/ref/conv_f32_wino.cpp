@@ -745,8 +745,8 @@ void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
 // AArch64: Winograd's GEMMs M[xi] (groups x 8 rows) = U[xi] (in neon_sgemm_pack_a's layout, K % 4
 // == 0: the packed path's condition) * one panel of V, the plain sums (no bias, no activation:
 // the output transform adds them). neon_sgemm_packed_a's tiles with what they need for any
-// caller left out: 8 k a loop trip (138 instructions per 128 FMLA; the shared tile: 4 k, 140, for
-// the example SDK's size), the accumulators zeroed (no bias loads), no epilogue modes, and a
+// caller left out: 16 k a loop trip (274 instructions per 256 FMLA; the shared tile: 4 k, 140 per
+// 128, for the example SDK's size), the accumulators zeroed (no bias loads), no epilogue modes, and a
 // panel of <= 4 columns (the even accumulators) or 5-7 stored whole into M's row padding (M's
 // rows are ldm = 4-rounded tiles, and a last panel of 5-7 columns ends at a multiple of 8: the
 // same), so no tile buffer and copies. Products in k order from +0: neon_sgemm_packed_a's bits.
@@ -782,9 +782,17 @@ __attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int
         "movi v31.16b, #0\n"
         "mov %[b], %[pb]\n"
         "cbnz %[half], 30f\n"
-        "lsr %[cnt], %[kq], #1\n"
+        "lsr %[cnt], %[kq], #2\n"
         "cbz %[cnt], 24f\n"
-        "26:\n"  // 8 k
+        "26:\n"  // 16 k
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
         "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
@@ -795,12 +803,16 @@ __attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int
         SDK_A64_FMLA8X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 26b\n"
-        "24:\n"  // an odd 4 k
-        "tbz %[kq], #0, 40f\n"
+        "24:\n"  // the last K / 4 % 4 steps of 4 k
+        "ands %[cnt], %[kq], #3\n"
+        "b.eq 40f\n"
+        "27:\n"
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
         "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
         SDK_A64_FMLA8X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 27b\n"
         "40:\n"
         "st1 {v16.4s, v17.4s}, [%[dst]], %[ldc]\n"
         "st1 {v18.4s, v19.4s}, [%[dst]], %[ldc]\n"
