@@ -6,7 +6,7 @@
 // scratch (padded column j = input column j - pl), wide enough that every block reads
 // whole vectors without border checks; the pads are zeroed once per call and never
 // written, so each plane copies only its input rows (vector copies, no memset/memcpy
-// calls). A block is R output rows x 8 columns (R = 4; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
+// calls). A block is R output rows x 8 columns (R = 4; 3x3 stride 1 on AArch64: 7; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
 // (R - 1) + K input rows x K taps; stride 2: 2(R - 1) + K rows, VLD2 de-interleaving even
 // and odd columns). Weights stay in (K * K + 1) / 2 D registers and are used by lane (FMLA
 // by element on AArch64; ARMv7 has no fused multiply-add without VFPv4, so VMLA there: the
@@ -36,11 +36,18 @@ namespace {
 #endif
 
 // Output rows per block: 3x3: 4 (each input vector loaded once for 4 output rows: stride 1
-// loads 6 rows x 6 vectors per 72 FMLA, where 2 rows loaded 4 x 6 per 36); 5x5: 2 (on ARMv7
-// 8 accumulators and the 13 weight D registers would not fit its 16 Q registers; on AArch64
-// 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a few % of EfficientNet's
-// depthwise work).
-constexpr int rows_for(int k) { return k == 3 ? 4 : 2; }
+// loads 6 rows x 6 vectors per 72 FMLA, where 2 rows loaded 4 x 6 per 36); 3x3 stride 1 on
+// AArch64: 7 (9 rows x 6 vectors per 126 FMLA, 14 accumulators of its 32 registers; and the
+// MobileNets' and EfficientNet's planes, 112, 56, 28, 14 and 7 rows, are whole blocks: 4
+// rows computed 16 of 14 and 8 of 7; ~2.1 instructions per FMLA, was ~2.3; +~900 B of code);
+// 5x5: 2 (on ARMv7 8 accumulators and the 13 weight D registers would not fit its 16 Q
+// registers; on AArch64 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a
+// few % of EfficientNet's depthwise work).
+#if defined(__aarch64__)
+constexpr int rows_for(int k, int s) { return k == 3 ? (s == 1 ? 7 : 4) : 2; }
+#else
+constexpr int rows_for(int k, int) { return k == 3 ? 4 : 2; }
+#endif
 
 struct Layout {
     int32_t nv;  // blocks of 8 output columns per row
@@ -51,7 +58,7 @@ struct Layout {
 // K x K kernel (K = g.KW): the last block's last load ends at pw - 1 (stride 1: 8 + K - 2
 // columns past its first; stride 2: 16 + K - 2, see row_s2).
 inline Layout layout(const ConvGeom& g) {
-    const int R = rows_for(g.KW);
+    const int R = rows_for(g.KW, g.sw);
     Layout l;
     l.nv = (g.OW + 7) / 8;
     l.pw = g.sw * 8 * l.nv + g.KW - 1;
@@ -232,7 +239,7 @@ void fill(const ConvGeom& g, const Layout& l, const float* x, float* P) {
 
 template <int K, int S>
 void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias, float* out) {
-    constexpr int R = rows_for(K);
+    constexpr int R = rows_for(K, S);
     float32x2_t w[(K * K + 1) / 2];
     for (int i = 0; i < K * K / 2; ++i) w[i] = vld1_f32(wk + 2 * i);
     w[K * K / 2] = vdup_n_f32(wk[K * K - 1]);

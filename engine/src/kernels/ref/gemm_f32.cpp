@@ -41,8 +41,7 @@ inline float epilogue(const GemmF32Plan& p, float acc, float prev, bool accumula
 }
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-// gemv_bt's NEON rows 4 outputs at a time (see there), from begin; returns the first output
-// it left. Its own function so that only this loop is compiled for speed (-Os spilled an
+// gemv_bt's NEON rows 4 outputs at a time (see there), from begin to end (returned). Its own function so that only this loop is compiled for speed (-Os spilled an
 // accumulator of it), not the whole of gemv_bt.
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("O2")))
@@ -52,11 +51,15 @@ int64_t gemv_bt_neon4(const GemvJob& j, int64_t begin, int64_t end) {
     const int K = p.K;
     int64_t n = begin;
     const float* a = j.a;  // a local: j.a would be reloaded every step (-Os)
-    for (; n + 4 <= end; n += 4) {
+    for (; n < end; n += 4) {
         // the 4 rows and a each read on by one pointer (post-incremented loads: ARMv7's VLD1
-        // has no offset form, and row + i * K + k cost an address add per load there)
+        // has no offset form, and row + i * K + k cost an address add per load there); the
+        // last 1-3 outputs too, their missing rows repeating the last one (computed, not
+        // stored: one copy of the loop in the code, no single-row loop)
+        const int cnt = end - n < 4 ? (int)(end - n) : 4;
         const float* r[4];
-        SDK_UNROLL for (int i = 0; i < 4; ++i) r[i] = j.b + (n + i) * K;
+        const float* rb[4];
+        SDK_UNROLL for (int i = 0; i < 4; ++i) r[i] = rb[i] = j.b + (n + (i < cnt ? i : cnt - 1)) * K;
         const float* ap = a;
         float32x4_t t[4][2];
         SDK_UNROLL for (int i = 0; i < 4; ++i) t[i][0] = t[i][1] = vdupq_n_f32(0.0f);
@@ -118,18 +121,17 @@ int64_t gemv_bt_neon4(const GemvJob& j, int64_t begin, int64_t end) {
             }
         }
 #endif
-        const float* row = j.b + n * K;
         float acc[4];
         SDK_UNROLL for (int i = 0; i < 4; ++i) {
             const float32x4_t s = vaddq_f32(t[i][0], t[i][1]);
             acc[i] = (vgetq_lane_f32(s, 0) + vgetq_lane_f32(s, 1)) + (vgetq_lane_f32(s, 2) + vgetq_lane_f32(s, 3));
         }
-        for (int i = 0; i < 4; ++i) {  // not unrolled: one copy of the tail and the epilogue
-            for (int kk = k; kk < K; ++kk) acc[i] += a[kk] * row[i * K + kk];
+        for (int i = 0; i < cnt; ++i) {  // not unrolled: one copy of the tail and the epilogue
+            for (int kk = k; kk < K; ++kk) acc[i] += a[kk] * rb[i][kk];
             j.y[n + i] = epilogue(p, acc[i], j.y[n + i], j.accumulate);
         }
     }
-    return n;
+    return end;
 }
 #endif
 
@@ -141,35 +143,13 @@ void gemv_bt(void* arg, int64_t begin, int64_t end) {
     int64_t n = begin;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     // NEON, 4 outputs at a time: each vector of a loaded once for 4 rows (a classifier's
-    // rows are long; one row at a time spent 4.5 instructions per multiply-add). Per row the
-    // same two accumulators and order as the single-row loop below: the same bits.
-    if (neon_sgemm_enabled()) {
-        n = gemv_bt_neon4(j, begin, end);
-    }
+    // rows are long; one row at a time spent 4.5 instructions per multiply-add); per row two
+    // accumulators, as the portable loop below
+    if (neon_sgemm_enabled()) n = gemv_bt_neon4(j, begin, end);
 #endif
     for (; n < end; ++n) {
         const float* row = j.b + n * K;
         int k = 0;
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)
-        // NEON: generic vectors are scalar VFP code on ARMv7 (GCC keeps them off NEON there)
-        if (neon_sgemm_enabled()) {
-            float32x4_t t0 = vdupq_n_f32(0.0f), t1 = t0;
-            for (; k + 8 <= K; k += 8) {
-#if defined(__aarch64__)
-                t0 = vfmaq_f32(t0, vld1q_f32(j.a + k), vld1q_f32(row + k));
-                t1 = vfmaq_f32(t1, vld1q_f32(j.a + k + 4), vld1q_f32(row + k + 4));
-#else
-                t0 = vmlaq_f32(t0, vld1q_f32(j.a + k), vld1q_f32(row + k));
-                t1 = vmlaq_f32(t1, vld1q_f32(j.a + k + 4), vld1q_f32(row + k + 4));
-#endif
-            }
-            t0 = vaddq_f32(t0, t1);
-            float acc = (vgetq_lane_f32(t0, 0) + vgetq_lane_f32(t0, 1)) + (vgetq_lane_f32(t0, 2) + vgetq_lane_f32(t0, 3));
-            for (; k < K; ++k) acc += j.a[k] * row[k];
-            j.y[n] = epilogue(p, acc, j.y[n], j.accumulate);
-            continue;
-        }
-#endif
         v4f s0 = {0.0f, 0.0f, 0.0f, 0.0f}, s1 = s0;
         for (; k + 8 <= K; k += 8) {
             v4f a0, a1, b0, b1;
