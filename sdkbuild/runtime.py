@@ -192,6 +192,10 @@ def build_dev_engine(ops: Sequence[str] | None = None, *, tests: bool = False, q
     from .targets import get as get_target
 
     engine = paths.engine_dir()
+    # A build of every op always has the test programs too: the library is the same either way,
+    # and callers that want the tests (tests/engine_helpers.py) then share one build with those
+    # that do not, instead of compiling every op twice.
+    tests = tests or ops is None
     ops = sorted(ops) if ops is not None else available_ops()
     isa = list(get_target("host").isa)  # the host's SIMD kernels, as the Conan host build selects them
     options = json.dumps({"ops": ops, "tests": tests, "isa": isa, "meson": list(meson_options), "cxx": cxx})

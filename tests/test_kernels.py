@@ -1,5 +1,8 @@
-"""Int8 SIMD kernels vs the ref kernels: cross builds of the engine's kernel tests, run
-natively and under qemu (Meson's exe_wrapper), for every ISA the targets compile.
+"""Int8 SIMD kernels vs the ref kernels: builds of the engine's kernel tests, run natively
+and under qemu (Meson's exe_wrapper), for every ISA the targets compile. One build per ISA in
+a session: the host uses the development build of every op (sdkbuild.runtime.build_dev_engine),
+arm64 and armv7 the engine test builds `sdkbuild test` makes and runs under qemu
+(tests/test_mobile_targets.py), android-x86 (i686) its own.
 
 The C++ side is engine/tests/test_kernels.cpp (and engine/tests/test_elementwise.cpp: the
 fp32 SIMD activations, Tanh, Exp and GELU against their libm ref kernels); `--require <isa>`
@@ -20,11 +23,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_mobile_targets import ARM_TEST_TARGETS, arm_engine_tests, engine_test_build
 
-from sdkbuild import paths, targets, toolchains
+from sdkbuild import paths, runtime, targets, toolchains
 from sdkbuild.toolchains import gnu
 
 pytestmark = pytest.mark.slow
+
+# with an NDK, `sdkbuild test` builds bionic binaries qemu-user cannot run: then the ARM cases
+# make their own glibc builds with the Debian cross compilers
+NDK = bool(os.environ.get("ANDROID_NDK_HOME") or os.environ.get("ANDROID_NDK_ROOT"))
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -106,7 +114,7 @@ def e2e_models(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     return out + data_family_models(folder)
 
 
-def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str]) -> None:
+def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str], out_dir: Path) -> None:
     """Each model on the best tier and the ref tier, 1 and 3 threads: int8 bit-exact with
     quantize.simulate(), fp32 within 1e-3 (relative to the largest logit) of onnxruntime."""
     import numpy as np
@@ -121,7 +129,7 @@ def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str
         # x86: the SSE4.1 tier too (CPUs without AVX2), forced with SDK_F32_GEMM / SDK_INT8_GEMM=sse41
         for tier in ("", "ref", "sse41") if x86 else ("", "ref"):
             for threads in (1, 3):
-                out = build / f"{m['name']}-{tier or 'best'}-{threads}.bin"
+                out = out_dir / f"{m['name']}-{tier or 'best'}-{threads}.bin"
                 run_env = dict(env, SDK_INT8_GEMM=tier, SDK_F32_GEMM=tier)
                 r = subprocess.run([*wrapper, str(exe), str(m["model"]), str(m["input"]), str(threads), str(out)],
                                    capture_output=True, text=True, env=run_env, timeout=600)
@@ -136,31 +144,50 @@ def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str
 
 
 @pytest.mark.parametrize("target", list(CASES))
-def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[dict]) -> None:
-    build = tmp_path / "build"
-    cross = _machine_file(target, tmp_path)
+def test_int8_kernels_bit_exact(target: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                                e2e_models: list[dict]) -> None:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    setup = [_tool("meson"), "setup", str(build), str(paths.engine_dir()), f"-Dops={OPS}", "-Ddtypes=fp32,int8",
-             f"-Disa={CASES[target]}", "-Dtests=true", "-Dbuildtype=release"]
-    if cross:
-        setup += ["--cross-file", str(cross)]
-    for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2", "tests/test_kernels", "tests/test_elementwise",
-                        "tests/test_kernels_data", "tests/run_model"]):
-        r = subprocess.run(cmd, capture_output=True, text=True, env=env)
-        assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
-    r = subprocess.run([_tool("meson"), "test", "-C", str(build), "kernels", "elementwise", "--print-errorlogs"],
-                       capture_output=True, text=True, env=env)
-    log = (build / "meson-logs" / "testlog.txt").read_text()
-    assert r.returncode == 0, log[-4000:]
+    shared_arm = target in ARM_TEST_TARGETS and not NDK
+    if target == "host":
+        # the development build of every op (shared with the other engine tests: one compile)
+        build = runtime.build_dev_engine(tests=True).parent
+    elif shared_arm:
+        # ARM: the engine test builds of `sdkbuild test` (every op, as SDKs ship them, gnu cross
+        # compilers), which has run all their tests under qemu: their log is read here
+        _machine_file(target, tmp_path)  # skips when the cross compiler or qemu is missing
+        project, res = arm_engine_tests(tmp_path_factory)
+        assert res["rc"] == 0, res["stdout"][-4000:] + res["stderr"][-2000:]
+        build = engine_test_build(project, target)
+    else:
+        build = tmp_path / "build"
+        cross = _machine_file(target, tmp_path)
+        setup = [_tool("meson"), "setup", str(build), str(paths.engine_dir()), f"-Dops={OPS}", "-Ddtypes=fp32,int8",
+                 f"-Disa={CASES[target]}", "-Dtests=true", "-Dbuildtype=release"]
+        if cross:
+            setup += ["--cross-file", str(cross)]
+        for cmd in (setup, [_tool("ninja"), "-C", str(build), "-j2", "tests/test_kernels", "tests/test_elementwise",
+                            "tests/test_kernels_data", "tests/run_model"]):
+            r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
+    # own log names: the shared build's folder may be tested by another worker at the same time
+    logbase = f"kernels-{target}-{os.getpid()}"
+    if shared_arm:
+        log = dlog = (build / "meson-logs" / "testlog.txt").read_text()
+    else:
+        r = subprocess.run([_tool("meson"), "test", "-C", str(build), "--no-rebuild", "--logbase", logbase,
+                            "kernels", "elementwise", "--print-errorlogs"], capture_output=True, text=True, env=env)
+        log = (build / "meson-logs" / f"{logbase}.txt").read_text()
+        assert r.returncode == 0, log[-4000:]
     assert "all kernel checks passed" in log and "all element-wise kernel checks passed" in log
     simd = "neon" if "neon" in CASES[target] else "avx2"
     for k in ("Sigmoid", "SiLU", "HardSwish", "Tanh", "Exp", "Gelu", "Gelu-tanh"):  # SIMD and scalar tiers vs ref
         assert f"elementwise {k:<10} scalar" in log
         assert f"elementwise {k:<10} {simd}" in log or (simd == "avx2" and "lacks AVX2/FMA" in log), (k, simd)
-    r = subprocess.run([_tool("meson"), "test", "-C", str(build), "kernels_data", "--print-errorlogs"],
-                       capture_output=True, text=True, env=env)
-    dlog = (build / "meson-logs" / "testlog.txt").read_text()
-    assert r.returncode == 0, dlog[-4000:]
+    if not shared_arm:
+        r = subprocess.run([_tool("meson"), "test", "-C", str(build), "--no-rebuild", "--logbase", f"{logbase}-data",
+                            "kernels_data", "--print-errorlogs"], capture_output=True, text=True, env=env)
+        dlog = (build / "meson-logs" / f"{logbase}-data.txt").read_text()
+        assert r.returncode == 0, dlog[-4000:]
     assert "all data-movement kernel checks passed" in dlog  # Softmax/Resize SIMD rows vs ref
     if "neon" in CASES[target]:
         assert "fp32 Softmax rows neon" in dlog and "fp32 Softmax lanes neon" in dlog and "Resize rows neon" in dlog
@@ -191,7 +218,7 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, e2e_models: list[di
         assert ("avx512  : NaN/Inf/-0 epilogue as ref's" in log or "lacks AVX512F" in log
                 or "lacks AVX2/FMA" in log)
         assert "int8 gemm kernel sse41   : 120 random cases bit-exact" in log or "sse41   : compiled in, CPU lacks" in log
-    _run_models(build, target, e2e_models, env)
+    _run_models(build, target, e2e_models, env, tmp_path)
 
 
 # --------------------------------------------------------------------------- depthwise rows on the host

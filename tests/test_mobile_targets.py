@@ -53,6 +53,31 @@ def _build_examples(folder: Path) -> None:
     (folder / "build.json").write_text(json.dumps({"rc": r.returncode, "out": r.stdout + r.stderr}))
 
 
+ARM_TEST_TARGETS = {"android-arm64-v8a": "qemu-aarch64", "android-armeabi-v7a": "qemu-arm"}
+
+
+def _test_arm(folder: Path) -> None:
+    shutil.copytree(ROOT / "examples", folder / "ex", ignore=shutil.ignore_patterns("build", "dist"))
+    args = [a for t in ARM_TEST_TARGETS for a in ("--target", t)]
+    r = _sdkbuild(folder / "ex", "test", "-j2", *args)
+    (folder / "test.json").write_text(json.dumps({"rc": r.returncode, "stdout": r.stdout, "stderr": r.stderr}))
+
+
+def arm_engine_tests(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """`sdkbuild test` of the example's project for both ARM targets, once per session (its own
+    copy, so it does not wait for the example's build): (the project, its result). The engine
+    test builds it leaves are also what tests/test_kernels.py reads and runs models with."""
+    folder = shared_once(tmp_path_factory, "example-arm-engine-tests", _test_arm)
+    return folder / "ex", json.loads((folder / "test.json").read_text())
+
+
+def engine_test_build(project: Path, target: str) -> Path:
+    """The Meson build folder `sdkbuild test` made for `target` in `project`."""
+    logs = list((project / "build" / target / "test").rglob("testlog.json"))
+    assert len(logs) == 1, logs
+    return logs[0].parent.parent
+
+
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = shared_once(tmp_path_factory, "examples-all-targets", _build_examples)
@@ -147,14 +172,19 @@ def test_arm64_selective_build_within_the_goal(example: Path) -> None:
 @pytest.mark.skipif(not (shutil.which("qemu-aarch64") and shutil.which("qemu-arm")), reason="qemu-user")
 @pytest.mark.skipif(bool(os.environ.get("ANDROID_NDK_HOME") or os.environ.get("ANDROID_NDK_ROOT")),
                     reason="with an NDK the tests build bionic binaries, which qemu-user cannot run here")
-def test_engine_tests_pass_for_arm_under_qemu(example: Path) -> None:
-    r = _sdkbuild(example, "test", "-j2", "--target", "android-arm64-v8a", "--target", "android-armeabi-v7a")
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    for target, qemu in (("android-arm64-v8a", "qemu-aarch64"), ("android-armeabi-v7a", "qemu-arm")):
-        line = next(ln for ln in r.stdout.splitlines() if ln.split()[:2] == [target, "passed"])
+def test_engine_tests_pass_for_arm_under_qemu(tmp_path_factory: pytest.TempPathFactory) -> None:
+    project, r = arm_engine_tests(tmp_path_factory)
+    assert r["rc"] == 0, r["stdout"][-4000:] + r["stderr"][-2000:]
+    for target, qemu in ARM_TEST_TARGETS.items():
+        line = next(ln for ln in r["stdout"].splitlines() if ln.split()[:2] == [target, "passed"])
         # the library is zig's; the tests need a C++ library, so they resolve to gnu
         assert "gnu " in line, line
-        logs = list((example / "build" / target / "test").rglob("testlog.json"))
-        assert len(logs) == 1
-        cases = [json.loads(x) for x in logs[0].read_text().splitlines() if x.strip()]
+        build = engine_test_build(project, target)
+        cases = [json.loads(x) for x in (build / "meson-logs" / "testlog.json").read_text().splitlines() if x.strip()]
         assert cases and all(c["result"] == "OK" and qemu in c["command"][0] for c in cases), cases
+        # built by the Debian cross g++ (not zig), the library still needs no libstdc++/libgcc_s
+        libs = list(build.glob("lib*.so"))
+        assert len(libs) == 1, libs
+        with open(libs[0], "rb") as f:
+            needed = _dynamic(ELFFile(f)).get("DT_NEEDED", [])
+        assert needed and all(n.startswith((*ALLOWED_NEEDED, "ld-linux")) for n in needed), needed

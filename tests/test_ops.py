@@ -384,6 +384,10 @@ def test_softmax(engine: runtime.Engine, shape: tuple, axis: int) -> None:
     # large enough to split over 2 threads in 4 KB output blocks that cut across the chunks
     ([(2, 20, 30, 33), (2, 7, 30, 33), (2, 13, 30, 33)], 1),
     ([(1, 8, 100, 50), (1, 8, 3, 50)], 2),
+    # one outer step (batch 1, channels) on x86: each thread copies the same share of every
+    # plane (planes of 1 KB and more), or of every input (smaller planes), cut at 64-byte lines
+    ([(1, 17, 31, 33), (1, 9, 31, 33), (1, 20, 31, 33)], 1),
+    ([(1, 401, 7, 7), (1, 300, 7, 7)], 1),
 ])
 def test_concat(engine: runtime.Engine, shapes: list, axis: int) -> None:
     rng = np.random.default_rng(len(shapes))

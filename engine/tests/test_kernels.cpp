@@ -620,6 +620,15 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             }
             g.OC = pickp(50, 200);
         }
+        if (it == 4 || it == 8) {  // (on 2-3 threads) squeeze 1x1s whose input outweighs their weights,
+            // read in place: x86 splits the pixels of one 13x13 tile, of three 27x27 tiles (as four)
+            g.N = g.group = 1;
+            g.KH = g.KW = g.sh = g.sw = g.dh = g.dw = 1;
+            g.pt = g.pl = g.pb = g.pr = 0;
+            g.H = g.W = it == 4 ? 13 : 27;
+            g.C = it == 4 ? 96 : 40;
+            g.OC = it == 4 ? 24 : 20;
+        }
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;
         g.OW = (g.W + g.pl + g.pr - (g.KW - 1) * g.dw - 1) / g.sw + 1;
         g.act.kind = pick(0, 5);
@@ -683,8 +692,9 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             std::vector<float> ts(stride / sizeof(float) * sdk::pool_threads(pools[pi]) + 16);
             std::vector<float> got_mt(ny + 16, 7.0f);
             sdk::ref::conv_f32(g, plan, x.data(), w.data(), bp, got_mt.data(), ts.data(), stride, pools[pi]);
-            // NEON: the same bits as on 1 thread (the output-channel split keeps whole packed groups)
-            CHECK(strcmp(name, "neon") != 0 || memcmp(got_mt.data(), got.data(), ny * sizeof(float)) == 0,
+            // the same bits as on 1 thread (NEON: the output-channel split keeps whole packed groups;
+            // x86: tiles and channel blocks only change which thread computes a column or a row)
+            CHECK(memcmp(got_mt.data(), got.data(), ny * sizeof(float)) == 0,
                   "conv %s %d threads: not the 1-thread bits (N%d C%d %dx%d OC%d k%dx%d s%d,%d g%d)", name, pi + 2,
                   g.N, g.C, g.H, g.W, g.OC, g.KH, g.KW, g.sh, g.sw, g.group);
             for (size_t i = 0; i < want.size(); ++i) {
@@ -812,6 +822,12 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
         if (g.W + g.pl + g.pr < 3) g.W = 3;
         g.C = it % 6 == 5 ? pick(33, 80) : pick(2, 19);  // (C 1 = group 1: depthwise)
         g.OC = pick(1, it % 4 == 3 ? 110 : 30);
+        if (it == 0) {  // 14 x 14 tiles: x86's 3 tile blocks become 4 (on 3 threads 3 channel blocks of 8-16)
+            g.H = g.W = 55;
+            g.pt = g.pl = g.pb = g.pr = 1;
+            g.C = 5;
+            g.OC = 40;
+        }
         if (it % 4 == 2) {  // NEON: channels in 4s and output channels in 8s take U packed for the packed-A tiles
             g.C = (g.C + 3) / 4 * 4;
             g.OC = (g.OC + 7) / 8 * 8;
@@ -907,6 +923,13 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
             sdk::ref::conv_f32(g, kplan, x.data(), nullptr, bp, got_kmt.data(), kts.data(), kstride, pools[pi]);
             CHECK(memcmp(got_kmt.data(), got_mt.data(), ny * sizeof(float)) == 0,
                   "wino %s %d threads: weights kept from load differ from the per-run transform", name, pi + 2);
+#if SDK_FEATURE_X86
+            // the 1-thread bits: the tile blocks do not depend on the thread count (an even number
+            // of equal blocks); channel blocks only change which thread computes a row
+            CHECK(memcmp(got_mt.data(), got.data(), ny * sizeof(float)) == 0,
+                  "wino %s %d threads: not the 1-thread bits (N%d C%d %dx%d OC%d)", name, pi + 2, g.N, g.C, g.H, g.W,
+                  g.OC);
+#endif
             for (size_t k = 0; k < ny; ++k) {
                 if (!(fabs((double)got_mt[k] - got[k]) <= 1e-5 * (1.0 + fabs((double)got[k])))) {
                     CHECK(false, "wino %s %d threads: N%d C%d %dx%d OC%d at %zu: %g vs %g", name, pi + 2, g.N, g.C,

@@ -15,6 +15,7 @@
 namespace sdk {
 
 #if SDK_PROFILE
+extern int g_profile_node;  // core/thread_pool.cpp
 namespace {
 // Per-node wall time summed over a session's runs, printed to stderr by session_free
 // (or to the file SDK_PROFILE_OUT names, appended): one line per node, then the total.
@@ -174,6 +175,7 @@ sdk_status session_run(Session* s) {
         ctx.thread_scratch_stride = m->thread_scratch_bytes;
 #if SDK_PROFILE
         const double t0 = now_ns();
+        g_profile_node = i;  // (core/thread_pool.cpp's job trace)
         st = n.op->run(ctx);
         if (prof && prof->ns) prof->ns[i] += now_ns() - t0;
 #else

@@ -10,8 +10,14 @@
 #include <sched.h>
 #include <time.h>
 #endif
+#if SDK_PROFILE && SDK_FEATURE_THREADS  // development only (core/session.cpp): the job trace below
+#include <stdio.h>
+#endif
 
 namespace sdk {
+#if SDK_PROFILE
+int g_profile_node = -1;  // the node session_run is in (the job trace below)
+#endif
 
 #if SDK_FEATURE_THREADS
 // Worker index behind a pthread key, not `thread_local` (see core/status.cpp for why; the
@@ -90,6 +96,31 @@ struct Crew {
     alignas(8) int64_t next;  // atomically claimed chunk start (jobs of more than 64 chunks)
     uint64_t claimed;         // chunk i done or running: bit i (jobs of up to 64 chunks)
 };
+
+#if SDK_PROFILE
+// Development only (-Dcpp_args=-DSDK_PROFILE=1, never shipped): with SDK_PROFILE_JOBS=FILE every
+// parallel_for appends a line: node (g_profile_node, set by session_run), inline|par, n, grain,
+// chunk, chunks, the caller's and the worker's thread-CPU ns in their chunks, wall ns. With
+// SDK_PROFILE_STATIC=1 each thread runs exactly its own share (no taking over the other's), so
+// the two CPU times show how evenly a split divides the work whatever the machine's load.
+// bench/thread_balance.py reads it.
+namespace {
+FILE* g_jobs;
+int g_static = -1;
+int64_t g_worker_cpu;
+int64_t clock_of(clockid_t c) {
+    timespec t;
+    clock_gettime(c, &t);
+    return static_cast<int64_t>(t.tv_sec) * 1000000000 + t.tv_nsec;
+}
+void jobs_open() {
+    if (g_static >= 0) return;
+    const char* path = getenv("SDK_PROFILE_JOBS");
+    g_jobs = path ? fopen(path, "a") : nullptr;
+    g_static = getenv("SDK_PROFILE_STATIC") ? 1 : 0;
+}
+}  // namespace
+#endif
 
 constexpr int kGenShift = 16;
 constexpr uint64_t kClosed = uint64_t(1) << (kGenShift - 1);
@@ -194,6 +225,9 @@ void run_chunks(Crew* p, int index, int threads) {
         const int64_t lo = nch * index / threads, hi = nch * (index + 1) / threads;
         for (int64_t c = lo; c < hi; ++c)
             if (claim(p, c)) p->fn(p->arg, c * chunk, c + 1 == nch ? n : (c + 1) * chunk);
+#if SDK_PROFILE
+        if (g_static > 0) return;
+#endif
         for (int64_t c = nch - 1; c >= 0; --c)
             if ((c < lo || c >= hi) && claim(p, c)) p->fn(p->arg, c * chunk, c + 1 == nch ? n : (c + 1) * chunk);
         return;
@@ -285,7 +319,13 @@ void* worker_main(void* arg) {
         while (can_work && !joined && cur >> kGenShift == seen && !(cur & kClosed))
             joined = __atomic_compare_exchange_n(&p->gate, &cur, cur + 1, true, __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE);
         if (!joined) continue;
+#if SDK_PROFILE
+        const int64_t c0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
         run_chunks(p, static_cast<int>(index), p->started + 1);
+        g_worker_cpu += clock_of(CLOCK_THREAD_CPUTIME_ID) - c0;
+#else
+        run_chunks(p, static_cast<int>(index), p->started + 1);
+#endif
         __atomic_sub_fetch(&p->gate, 1, __ATOMIC_RELEASE);
     }
     return nullptr;
@@ -405,10 +445,23 @@ void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, voi
     Crew* p = pool ? pool->crew : nullptr;
     // busy is held for the whole job, so a nested call from a callback (caller or worker)
     // and a job of another session sharing the crew run inline
+#if SDK_PROFILE
+    jobs_open();
+    const int64_t w0 = clock_of(CLOCK_MONOTONIC), c0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
+#endif
     if (!p || p->started == 0 || n < 2 * grain || __atomic_exchange_n(&p->busy, 1, __ATOMIC_ACQUIRE)) {
         fn(arg, 0, n);
+#if SDK_PROFILE
+        if (g_jobs)
+            fprintf(g_jobs, "job\t%d\tinline\t%lld\t%lld\t%lld\t1\t%lld\t0\t%lld\n", g_profile_node, (long long)n,
+                    (long long)grain, (long long)n, (long long)(clock_of(CLOCK_THREAD_CPUTIME_ID) - c0),
+                    (long long)(clock_of(CLOCK_MONOTONIC) - w0));
+#endif
         return;
     }
+#if SDK_PROFILE
+    g_worker_cpu = 0;
+#endif
     const int64_t threads = static_cast<int64_t>(p->started) + 1;
     // Chunks: one contiguous block per thread when that is all n allows; otherwise ~4 per
     // thread, which balances a late-waking worker or uneven chunks at few extra claims.
@@ -427,7 +480,18 @@ void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, voi
     const uint64_t gen = (__atomic_load_n(&p->gate, __ATOMIC_RELAXED) >> kGenShift) + 1;
     __atomic_store_n(&p->gate, gen << kGenShift, __ATOMIC_SEQ_CST);
     wake_sleepers(p);
+#if SDK_PROFILE
+    const int64_t cc0 = clock_of(CLOCK_THREAD_CPUTIME_ID);
     run_chunks(p, 0, static_cast<int>(threads));
+    const int64_t caller_cpu = clock_of(CLOCK_THREAD_CPUTIME_ID) - cc0;
+    if (g_static > 0 && (n + chunk - 1) / chunk <= 64) {  // the workers' shares: theirs alone
+        const int64_t nch = (n + chunk - 1) / chunk;
+        const uint64_t all = nch == 64 ? ~uint64_t(0) : (uint64_t(1) << nch) - 1;
+        while ((__atomic_load_n(&p->claimed, __ATOMIC_ACQUIRE) & all) != all) cpu_relax();
+    }
+#else
+    run_chunks(p, 0, static_cast<int>(threads));
+#endif
     // Every chunk is done or taken: close the gate, then wait only for the workers inside
     // (running their chunks, so the wait is short); past kOwnNs, yield the core now and then
     // in case one of them was preempted (more threads than free cores).
@@ -438,6 +502,12 @@ void parallel_for(ThreadPool* pool, int64_t n, int64_t grain, ParallelFn fn, voi
         if ((spins & 15) == 15 && own.done(now_ns())) sched_yield();
     }
     __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
+#if SDK_PROFILE
+    if (g_jobs)  // (the worker's CPU summed over every worker: 2 threads are what this is for)
+        fprintf(g_jobs, "job\t%d\tpar\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\n", g_profile_node, (long long)n,
+                (long long)grain, (long long)chunk, (long long)((n + chunk - 1) / chunk), (long long)caller_cpu,
+                (long long)__atomic_load_n(&g_worker_cpu, __ATOMIC_ACQUIRE), (long long)(clock_of(CLOCK_MONOTONIC) - w0));
+#endif
 }
 
 #else  // !SDK_FEATURE_THREADS

@@ -15,6 +15,9 @@ struct ConcatData {
     int64_t outer;
     int32_t n;
     int64_t* chunk_bytes;  // n entries
+#if SDK_FEATURE_X86
+    int64_t plane_bytes;  // one position along the axis (inner dims x element size)
+#endif
 };
 
 sdk_status prepare(PrepareContext& ctx) {
@@ -63,6 +66,9 @@ sdk_status prepare(PrepareContext& ctx) {
     for (int k = axis + 1; k < rank; ++k) inner *= out.dims[k];
     for (int i = 0; i < n; ++i)
         d->chunk_bytes[i] = ctx.input(i)->shape.dims[axis] * inner * (int64_t)dtype_size(x0->dtype);
+#if SDK_FEATURE_X86
+    d->plane_bytes = inner * (int64_t)dtype_size(x0->dtype);
+#endif
     return SDK_OK;
 }
 
@@ -71,7 +77,11 @@ sdk_status run(const RunContext& ctx) {
     if (ctx.input(0).dtype == DType::I8 && ctx.output(0).quant) return concat_s8_run(ctx);
 #endif
     const ConcatData& d = *static_cast<const ConcatData*>(ctx.op_data);
+#if SDK_FEATURE_X86
+    ref::concat_copy_x86(d.n, ctx.in_data, d.chunk_bytes, d.outer, d.plane_bytes, ctx.out_data[0], ctx.pool);
+#else
     ref::concat_copy(d.n, ctx.in_data, d.chunk_bytes, d.outer, ctx.out_data[0], ctx.pool);
+#endif
     return SDK_OK;
 }
 

@@ -820,6 +820,20 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
     }
 #endif
     const int threads = pool_threads(pool);
+#if SDK_FEATURE_X86
+    // A 1x1 conv that reads its input in place (no packing: a pixel split costs nothing extra)
+    // over more pixels than it has output channels (the input outweighs the weights: the
+    // squeeze 1x1s of SqueezeNet, the projections of the mobile CNNs after a depthwise layer)
+    // splits its pixels among the threads, not its channels, even when its tiles (one: the
+    // whole plane, x86_pw_plane; three at 27x27) do not divide: each thread then reads half
+    // the input, not all of it, half of which the other core had just written (a channel
+    // split ran these layers no faster on 2 threads than on 1). Panel-aligned tiles: the
+    // columns and their sums stay the same, so do the output bits.
+    if (j.x86 && threads > 1 && g.N * g.group == 1 && pointwise_in_place(g) && opix >= g.OC &&
+        (g.OC < kX86PackMinRows || g.C <= kX86InPlaceMaxK || plan.x86_pw_plane) && j.tiles_per_image % threads != 0 &&
+        j.panels >= 4 * threads)
+        j.tiles_per_image = (j.tiles_per_image + threads - 1) / threads * threads;
+#endif
     // Tiles that do not divide among the threads (13 tiles of a 56x56 map on 2 threads: 7 and
     // 6, the 13th a remnant) become the next multiple when there are at least 2 per thread:
     // 14 tiles of 14 panels, 7 each, instead of 112 and 84 panels (the slower thread had 57 %

@@ -1055,6 +1055,9 @@ struct WinoJob {
     bool x86;  // the 16-column x86 GEMM (else sgemm_packed with kNR-column panels)
     bool avx512;  // the AVX-512 transforms (16 tiles per vector; x86 GEMM panels)
     bool pk;      // NEON: U in neon_sgemm_pack_a's layout, the GEMMs on neon_sgemm_packed_a (plan.wino_pk)
+#if SDK_FEATURE_X86
+    bool even_ob;  // channel block o: [floor8(OC * o / nob), floor8(OC * (o + 1) / nob)) (else o * ob)
+#endif
 };
 
 #if defined(SDK_WINO_AVX512)
@@ -1438,15 +1441,30 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
         const int64_t nb = t / j.nob;
         const int ob = (int)(t % j.nob), n = (int)(nb / j.nblk), blk = (int)(nb % j.nblk);
+#if SDK_FEATURE_X86
+        // x86: the tile rows in nblk blocks of equal size (to a row: 14 rows in 4 + 3 + 4 + 3 or 3
+        // blocks of 5 + 4 + 5, not 5 + 5 + 4), so that whole blocks divide evenly among threads
+        const int ty0 = (int)((int64_t)j.TH * blk / j.nblk);
+        const int trows = (int)((int64_t)j.TH * (blk + 1) / j.nblk) - ty0;
+#else
         const int ty0 = blk * j.rb;
         const int trows = j.TH - ty0 < j.rb ? j.TH - ty0 : j.rb;
+#endif
         const int ntile = trows * j.TW;
         const int64_t vstride = (int64_t)(ntile + NR - 1) / NR * NR * C + kWinoSkew;
         if (have != nb) {
             wino_input<MT>(j, n, ty0, ntile, V, vstride, NR, strip);
             have = nb;
         }
+#if SDK_FEATURE_X86
+        int o0 = ob * j.ob, m = g.OC - o0 < j.ob ? g.OC - o0 : j.ob;
+        if (j.even_ob) {
+            o0 = (int)((int64_t)g.OC * ob / j.nob) & ~7;
+            m = (ob + 1 == j.nob ? g.OC : (int)((int64_t)g.OC * (ob + 1) / j.nob) & ~7) - o0;
+        }
+#else
         const int o0 = ob * j.ob, m = g.OC - o0 < j.ob ? g.OC - o0 : j.ob;
+#endif
         // U depends on the channel block only: kept across tile blocks (or from load: no transform)
         const float* Ub = U;
         int64_t ux = (int64_t)m * C + kWinoSkew;
@@ -1610,6 +1628,12 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     j.TH = (g.OH + MT - 1) / MT;
     j.rb = plan.wino_rb;
     j.nblk = (j.TH + j.rb - 1) / j.rb;
+#if SDK_FEATURE_X86
+    // an even number of equal blocks (at most rb rows each: fewer than planned), whatever the
+    // thread count, so the tiles and hence the output bits do not depend on it: 2 threads then
+    // take half the rows each (56x56: 3 blocks of 5, 5, 4 rows went as 2.5 blocks to one thread)
+    if (j.nblk > 1 && j.nblk % 2) ++j.nblk;
+#endif
     j.ob = plan.wino_ob;
     const int64_t tiles = (int64_t)j.rb * j.TW;
     j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
@@ -1620,12 +1644,36 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     // few tile blocks for the threads: smaller output-channel blocks (multiples of 8 rows)
     const int threads = pool_threads(pool);
     const int64_t blocks = (int64_t)g.N * j.nblk;
+#if SDK_FEATURE_X86
+    // Tile blocks that do not divide among the threads (one block: 13x13, 27x27, 28x28 planes)
+    // split the channels too, into a multiple of `threads` blocks of equal size to 8 rows, at
+    // most the planned block: each thread gets the same number of channels. (Blocks of the
+    // planned 24 rows gave 128 channels as 5 x 24 + 8 and one thread 72 of them, 256 as
+    // 10 x 24 + 16 and one thread 144: 2 threads ran those layers at 1.3-1.5x, not 2x.)
+    j.even_ob = false;
+    for (int nob = threads; threads > 1 && blocks % threads != 0 && nob * 8 <= g.OC; nob += threads) {
+        int most = 0;  // the largest block (M's and the strip's layout)
+        for (int o = 0, o0 = 0; o < nob; ++o) {
+            const int o1 = o + 1 == nob ? g.OC : (int)((int64_t)g.OC * (o + 1) / nob) & ~7;
+            if (o1 - o0 > most) most = o1 - o0;
+            o0 = o1;
+        }
+        if (most <= j.ob) {
+            j.ob = most;
+            j.nob = nob;
+            j.even_ob = true;
+            break;
+        }
+    }
+    if (!j.even_ob) j.nob = (g.OC + j.ob - 1) / j.ob;
+#else
     if (threads > 1 && blocks < 2 * threads) {
         const int64_t want = (2 * threads + blocks - 1) / blocks;  // channel blocks per tile block
         int ob = (int)(((g.OC + want - 1) / want + 7) / 8 * 8);
         if (ob < j.ob) j.ob = ob;
     }
     j.nob = (g.OC + j.ob - 1) / j.ob;
+#endif
     const int64_t tasks = blocks * j.nob;
     // contiguous runs: a thread's tasks of one tile block share its input transform
     int64_t grain = threads > 1 ? tasks / threads : tasks;

@@ -26,6 +26,12 @@ inline void copy_element(void* dst, const void* src, size_t es) {
 // Split over the pool in 4 KB blocks of the output.
 void concat_copy(int num_inputs, const void* const* inputs, const int64_t* chunk_bytes, int64_t outer, void* y,
                  ThreadPool* pool);
+#if SDK_FEATURE_X86
+// x86: one outer step on 2+ threads split so that each thread copies the same share of every
+// input, or of every plane (plane_bytes: the bytes of one position along the axis); else as above
+void concat_copy_x86(int num_inputs, const void* const* inputs, const int64_t* chunk_bytes, int64_t outer,
+                     int64_t plane_bytes, void* y, ThreadPool* pool);
+#endif
 
 // Strided copy, the `transpose` kernel group (kernels/ref/transpose.cpp) shared by
 // Transpose, Slice and Expand: output dims `dims` (rank r, row-major, contiguous), element
