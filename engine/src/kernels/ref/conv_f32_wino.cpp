@@ -745,8 +745,8 @@ void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
 // AArch64: Winograd's GEMMs M[xi] (groups x 8 rows) = U[xi] (in neon_sgemm_pack_a's layout, K % 4
 // == 0: the packed path's condition) * one panel of V, the plain sums (no bias, no activation:
 // the output transform adds them). neon_sgemm_packed_a's tiles with what they need for any
-// caller left out: 8 k a loop trip (138 instructions per 128 FMLA; the shared tile: 4 k, 140, for
-// the example SDK's size), the accumulators zeroed (no bias loads), no epilogue modes, and a
+// caller left out: 16 k a loop trip (274 instructions per 256 FMLA; the shared tile: 4 k, 140 per
+// 128, for the example SDK's size), the accumulators zeroed (no bias loads), no epilogue modes, and a
 // panel of <= 4 columns (the even accumulators) or 5-7 stored whole into M's row padding (M's
 // rows are ldm = 4-rounded tiles, and a last panel of 5-7 columns ends at a multiple of 8: the
 // same), so no tile buffer and copies. Products in k order from +0: neon_sgemm_packed_a's bits.
@@ -782,9 +782,17 @@ __attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int
         "movi v31.16b, #0\n"
         "mov %[b], %[pb]\n"
         "cbnz %[half], 30f\n"
-        "lsr %[cnt], %[kq], #1\n"
+        "lsr %[cnt], %[kq], #2\n"
         "cbz %[cnt], 24f\n"
-        "26:\n"  // 8 k
+        "26:\n"  // 16 k
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
         "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
@@ -795,12 +803,16 @@ __attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int
         SDK_A64_FMLA8X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 26b\n"
-        "24:\n"  // an odd 4 k
-        "tbz %[kq], #0, 40f\n"
+        "24:\n"  // the last K / 4 % 4 steps of 4 k
+        "ands %[cnt], %[kq], #3\n"
+        "b.eq 40f\n"
+        "27:\n"
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
         "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
         SDK_A64_FMLA8X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 27b\n"
         "40:\n"
         "st1 {v16.4s, v17.4s}, [%[dst]], %[ldc]\n"
         "st1 {v18.4s, v19.4s}, [%[dst]], %[ldc]\n"
@@ -875,8 +887,8 @@ __attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int
 
 #if SDK_WINO_NEON && !defined(__aarch64__)
 // ARMv7: the same for v7_packed8's 4 x 8 tiles (each 8-row group as two halves of 4 rows):
-// 8 k a loop trip (78 instructions per 64 VMLA; the shared tile: 80), the accumulators zeroed,
-// no epilogue modes, partial panels stored into M's row padding.
+// 16 k a loop trip (146 instructions per 128 VMLA with B by VLDM, below; the shared tile: 80
+// per 64), the accumulators zeroed, no epilogue modes, partial panels stored into M's row padding.
 struct WinoGemmV7 {
     int32_t groups;     // 8-row groups down the panel
     int32_t ldc_bytes;  // M's row stride
@@ -887,6 +899,44 @@ struct WinoGemmV7 {
 static_assert(offsetof(WinoGemmV7, ldc_bytes) == 4 && offsetof(WinoGemmV7, half) == 8 &&
                   offsetof(WinoGemmV7, kq) == 12 && offsetof(WinoGemmV7, panel) == 16,
               "wino_v7_gemm's assembly reads these offsets");
+// One 4-k step of the 4 x 8 tile with B's 2 k of 8 columns (64 bytes) by one VLDM (d8-d15 =
+// q4, q5 of k and q6, q7 of k + 1, as two VLD1s of 32 bytes would fill them): 34 instructions per
+// 32 VMLA where the shared SDK_V7_VMLA4X8_K4 (four VLD1s) takes 36.
+#define SDK_WINO_V7_VMLA4X8_K4 \
+    "vldmia %[b]!, {d8-d15}\n" \
+    "vmla.f32 q8, q4, d0[0]\n" \
+    "vmla.f32 q9, q5, d0[0]\n" \
+    "vmla.f32 q10, q4, d2[0]\n" \
+    "vmla.f32 q11, q5, d2[0]\n" \
+    "vmla.f32 q12, q4, d4[0]\n" \
+    "vmla.f32 q13, q5, d4[0]\n" \
+    "vmla.f32 q14, q4, d6[0]\n" \
+    "vmla.f32 q15, q5, d6[0]\n" \
+    "vmla.f32 q8, q6, d0[1]\n" \
+    "vmla.f32 q9, q7, d0[1]\n" \
+    "vmla.f32 q10, q6, d2[1]\n" \
+    "vmla.f32 q11, q7, d2[1]\n" \
+    "vmla.f32 q12, q6, d4[1]\n" \
+    "vmla.f32 q13, q7, d4[1]\n" \
+    "vmla.f32 q14, q6, d6[1]\n" \
+    "vmla.f32 q15, q7, d6[1]\n" \
+    "vldmia %[b]!, {d8-d15}\n" \
+    "vmla.f32 q8, q4, d1[0]\n" \
+    "vmla.f32 q9, q5, d1[0]\n" \
+    "vmla.f32 q10, q4, d3[0]\n" \
+    "vmla.f32 q11, q5, d3[0]\n" \
+    "vmla.f32 q12, q4, d5[0]\n" \
+    "vmla.f32 q13, q5, d5[0]\n" \
+    "vmla.f32 q14, q4, d7[0]\n" \
+    "vmla.f32 q15, q5, d7[0]\n" \
+    "vmla.f32 q8, q6, d1[1]\n" \
+    "vmla.f32 q9, q7, d1[1]\n" \
+    "vmla.f32 q10, q6, d3[1]\n" \
+    "vmla.f32 q11, q7, d3[1]\n" \
+    "vmla.f32 q12, q6, d5[1]\n" \
+    "vmla.f32 q13, q7, d5[1]\n" \
+    "vmla.f32 q14, q6, d7[1]\n" \
+    "vmla.f32 q15, q7, d7[1]\n"
 __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const WinoGemmV7* ep) {
     const float *b, *ga;
     int32_t cnt, t, h, grp;
@@ -910,24 +960,33 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "cmp %[t], #0\n"
         "bne 29f\n"
         "mov %[t], #96\n"  // A: 32 bytes of this half, then past the other half's 64 + 32
-        "lsrs %[cnt], %[cnt], #1\n"
+        "lsrs %[cnt], %[cnt], #2\n"
         "beq 24f\n"
-        "22:\n"  // 8 k
+        "22:\n"  // 16 k
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_V7_VMLA4X8_K4
+        SDK_WINO_V7_VMLA4X8_K4
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_V7_VMLA4X8_K4
+        SDK_WINO_V7_VMLA4X8_K4
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_WINO_V7_VMLA4X8_K4
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_WINO_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
-        "24:\n"  // an odd 4 k
+        "24:\n"  // the last K / 4 % 4 steps of 4 k
         "ldr %[cnt], [%[ep], #12]\n"
-        "tst %[cnt], #1\n"
+        "ands %[cnt], %[cnt], #3\n"
         "beq 25f\n"
+        "23:\n"
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_V7_VMLA4X8_K4
+        SDK_WINO_V7_VMLA4X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 23b\n"
         "25:\n"
         "ldr %[t], [%[ep], #4]\n"
         "vst1.32 {d16-d19}, [%[dst]], %[t]\n"
@@ -940,22 +999,20 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "30:\n"
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[b]!, {d8-d15}\n"  // q4: k, q6: k + 1 (columns 0-3)
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d2[0]\n"
         "vmla.f32 q12, q4, d4[0]\n"
         "vmla.f32 q14, q4, d6[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d0[1]\n"
         "vmla.f32 q10, q6, d2[1]\n"
         "vmla.f32 q12, q6, d4[1]\n"
         "vmla.f32 q14, q6, d6[1]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[b]!, {d8-d15}\n"
         "vmla.f32 q8, q4, d1[0]\n"
         "vmla.f32 q10, q4, d3[0]\n"
         "vmla.f32 q12, q4, d5[0]\n"
         "vmla.f32 q14, q4, d7[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d1[1]\n"
         "vmla.f32 q10, q6, d3[1]\n"
         "vmla.f32 q12, q6, d5[1]\n"
