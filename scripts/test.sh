@@ -8,4 +8,5 @@ bash scripts/setup.sh
 printf '\033[1m==> ruff\033[0m\n'
 .venv/bin/ruff check sdkbuild tests bench examples
 printf '\033[1m==> pytest\033[0m\n'
-exec .venv/bin/python -m pytest -n "${SDKBUILD_TEST_JOBS:-2}" --durations=15 "$@"
+# loadgroup: tests marked with one xdist_group (they wait for one shared build) share a worker
+exec .venv/bin/python -m pytest -n "${SDKBUILD_TEST_JOBS:-2}" --dist loadgroup --durations=30 "$@"

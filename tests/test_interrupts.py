@@ -260,6 +260,7 @@ def _sums_ok(dist: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("package-project")  # waits for the shared package project
 def test_killed_package_leaves_the_old_complete_set_and_the_next_run_cleans_up(tmp_path: Path,
                                                                                tmp_path_factory) -> None:
     src = _packaged_project(tmp_path_factory)

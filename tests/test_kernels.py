@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_mobile_targets import ARM_TEST_TARGETS, arm_engine_tests, engine_test_build
+from test_mobile_targets import ARM_GROUP, ARM_TEST_TARGETS, arm_engine_tests, engine_test_build
 
 from sdkbuild import paths, runtime, targets, toolchains
 from sdkbuild.toolchains import gnu
@@ -143,7 +143,9 @@ def _run_models(build: Path, target: str, models: list[dict], env: dict[str, str
                     np.testing.assert_allclose(got, m["want"], rtol=0, atol=1e-3 * scale, err_msg=str(what))
 
 
-@pytest.mark.parametrize("target", list(CASES))
+@pytest.mark.parametrize("target", [
+    # the ARM cases wait for the shared `sdkbuild test` run: on its worker (pytest -n N --dist loadgroup)
+    pytest.param(t, marks=pytest.mark.xdist_group(ARM_GROUP)) if t in ARM_TEST_TARGETS else t for t in CASES])
 def test_int8_kernels_bit_exact(target: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                                 e2e_models: list[dict]) -> None:
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")

@@ -21,7 +21,7 @@ from test_package import _make_project as make_tinykit
 
 from sdkbuild.package import maven
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package-project"),  # waits for it: one worker
               pytest.mark.skipif(shutil.which("mvn") is None, reason="needs Maven (apt-get install maven)")]
 GROUP, ARTIFACT, VERSION = "org.tinykit.sdk", "tinykit", "0.3.0"
 # Offline Maven needs the compiler plugin and its dependencies in a local repository: the

@@ -31,7 +31,8 @@ from fakes.machoinfo import PLATFORM_IOS, PLATFORM_IOSSIMULATOR, archive_facts
 
 from sdkbuild.targets import ANDROID_TARGETS, IOS_TARGETS
 
-pytestmark = pytest.mark.slow
+# the tests wait for the example's shared build: one pytest-xdist worker runs them (--dist loadgroup)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("examples-all-targets")]
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL_TARGETS = [*ANDROID_TARGETS, *IOS_TARGETS, "host"]
@@ -54,6 +55,9 @@ def _build_examples(folder: Path) -> None:
 
 
 ARM_TEST_TARGETS = {"android-arm64-v8a": "qemu-aarch64", "android-armeabi-v7a": "qemu-arm"}
+# the tests that wait for arm_engine_tests() run on one pytest-xdist worker (--dist loadgroup),
+# so no other worker sits idle while one builds it
+ARM_GROUP = "arm-engine-tests"
 
 
 def _test_arm(folder: Path) -> None:
@@ -172,6 +176,7 @@ def test_arm64_selective_build_within_the_goal(example: Path) -> None:
 @pytest.mark.skipif(not (shutil.which("qemu-aarch64") and shutil.which("qemu-arm")), reason="qemu-user")
 @pytest.mark.skipif(bool(os.environ.get("ANDROID_NDK_HOME") or os.environ.get("ANDROID_NDK_ROOT")),
                     reason="with an NDK the tests build bionic binaries, which qemu-user cannot run here")
+@pytest.mark.xdist_group(ARM_GROUP)
 def test_engine_tests_pass_for_arm_under_qemu(tmp_path_factory: pytest.TempPathFactory) -> None:
     project, r = arm_engine_tests(tmp_path_factory)
     assert r["rc"] == 0, r["stdout"][-4000:] + r["stderr"][-2000:]

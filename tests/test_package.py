@@ -57,6 +57,9 @@ developers = [{{ id = "jd", name = "Jane Doe <&>", email = "jane@example.com" }}
 files = ["models/tiny.onnx"]
 """
 
+# the tests of the shared package project wait for it: one pytest-xdist worker runs them (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("package-project")
+
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([str(SDKBUILD), *args], cwd=cwd, capture_output=True, text=True, timeout=900)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bindings_helpers import shared_once
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package-project")]  # waits for it: one worker
 
 SDKBUILD = [sys.executable, "-m", "sdkbuild.cli"]
 TARGETS = ["android-arm64-v8a", "android-x86_64", "ios-arm64", "ios-simulator-arm64", "ios-simulator-x86_64"]

@@ -23,7 +23,7 @@ from sdkbuild.targets import TARGETS
 from sdkbuild.toolchains import zig
 from sdkbuild.toolchains.base import Toolchain
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("size-budget"),  # waits for it: one worker
               pytest.mark.skipif(not isinstance(zig.SOURCE.detect(TARGETS["android-arm64-v8a"], "21"),
                                                 Toolchain), reason="zig (pip install ziglang)")]
 

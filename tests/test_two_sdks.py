@@ -36,7 +36,7 @@ from test_package import _make_project as make_tinykit
 
 from sdkbuild.package import xcframework
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("package-project")]  # waits for it: one worker
 SDKBUILD = Path(sys.executable).parent / "sdkbuild"
 BETA_TOML = """\
 [sdk]
