@@ -31,6 +31,14 @@
 #define SDK_WINO_HOT
 #endif
 
+// ARMv7's 16 q registers: the F(4x4) transforms inlined into wino_s8_groups spill its
+// loop state (1.1 M more instructions on squeezenet1_1); AArch64 inlines them.
+#if defined(__aarch64__)
+#define SDK_WINO_OUTLINE
+#else
+#define SDK_WINO_OUTLINE __attribute__((noinline))
+#endif
+
 namespace sdk {
 namespace s8 {
 namespace {
@@ -231,7 +239,7 @@ void block4(const NeonWino& p, int64_t b, Block4& k) {
 // run one VLD4 of 32 bytes: lanes t of val[i] are column 4t + i of tile t, val[0] and val[1]
 // one lane on are columns 4 and 5; a block's later runs replace their lanes (BSL); the two
 // blocks' 4 lanes side by side (ZIP).
-void input_group4(const NeonWino& p, const int8_t* P, const Block4* k, int16_t* V) {
+SDK_WINO_OUTLINE void input_group4(const NeonWino& p, const int8_t* P, const Block4* k, int16_t* V) {
     const int64_t plane = (int64_t)p.PH * p.PW;
     const int64_t xs = (int64_t)p.Cp * kLanes;  // V's stride from one xi to the next
     const uint8x8_t iota = vcreate_u8(0x0706050403020100ull);
@@ -270,65 +278,114 @@ void input_group4(const NeonWino& p, const int8_t* P, const Block4* k, int16_t* 
 
 // F(4x4)'s output transform with the weights' scale D folded in: A^T diag(6, 4, 4, 1, 1, 24)
 // on 6 vectors (int32, exact modulo 2^32).
-__attribute__((always_inline)) inline void at6(const int32x4_t* m, int32x4_t* o) {
+// k: lane 0 = 6 (a constant in a register: ARMv7's GCC rebuilt the _n forms' scalar per use).
+__attribute__((always_inline)) inline void at6(const int32x4_t* m, int32x4_t* o, int32x2_t k) {
     const int32x4_t s1 = vaddq_s32(m[1], m[2]), d1 = vsubq_s32(m[1], m[2]), s2 = vaddq_s32(m[3], m[4]),
                     d2 = vsubq_s32(m[3], m[4]);
-    o[0] = vmlaq_n_s32(vaddq_s32(vshlq_n_s32(s1, 2), s2), m[0], 6);                // 6 m0 + 4 s1 + s2
-    o[1] = vshlq_n_s32(vaddq_s32(vshlq_n_s32(d1, 1), d2), 1);                        // 4 d1 + 2 d2
-    o[2] = vshlq_n_s32(vaddq_s32(s1, s2), 2);                                        // 4 s1 + 4 s2
-    o[3] = vshlq_n_s32(vmlaq_n_s32(vaddq_s32(d1, vshlq_n_s32(d2, 1)), m[5], 6), 2);  // 4 d1 + 8 d2 + 24 m5
+    o[0] = vmlaq_lane_s32(vaddq_s32(vshlq_n_s32(s1, 2), s2), m[0], k, 0);                // 6 m0 + 4 s1 + s2
+    o[1] = vshlq_n_s32(vaddq_s32(vshlq_n_s32(d1, 1), d2), 1);                           // 4 d1 + 2 d2
+    o[2] = vshlq_n_s32(vaddq_s32(s1, s2), 2);                                           // 4 s1 + 4 s2
+    o[3] = vshlq_n_s32(vmlaq_lane_s32(vaddq_s32(d1, vshlq_n_s32(d2, 1)), m[5], k, 0), 2);  // 4 d1 + 8 d2 + 24 m5
 }
 
-// F(4x4): outputs of channel oc for lanes [4h, 4h + 4) (the block at tile row ty, tiles
-// tx0..): A'^T M A' = 576 (sum_taps w x) modulo 2^32; + 576 bias, times 9^-1 modulo 2^32:
-// 64 acc, exact as |acc| < 2^25 (wino_s8_pick). Then s8::mbqm(acc) = SRSHL(SQDMULH(64 acc,
-// mult), shift - 6) exactly: SQDMULH gives floor(acc mult / 2^25), and with t = 31 - shift
-// >= 26, (floor(P / 2^25) + 2^(t - 26)) >> (t - 25) = floor((P + 2^(t - 1)) / 2^t) for
-// P = acc mult (the floor of a floor), |result| < 2^30 (no saturation). Four output rows of
-// up to 16 bytes.
-void output_block4(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc, const Block4& bk, int8_t* y) {
+// F(4x4)'s output bytes: row a of a block (4 tiles x 4 columns, byte 4t + column) from
+// B[a / 2][column] (int8, lanes 0-3: row 2 (a / 2) of tiles 0-3, lanes 4-7: the next row)
+// as a 32-byte table; kOutIdx[L][a % 2] starts at tile L (a run from lane L; 255: no byte).
+struct OutIdx {
+    uint8_t v[4][2][16];
+    constexpr OutIdx() : v() {
+        for (int L = 0; L < 4; ++L)
+            for (int hh = 0; hh < 2; ++hh)
+                for (int i = 0; i < 16; ++i) {
+                    const int t = i / 4 + L, k = i % 4;
+                    v[L][hh][i] = (uint8_t)(t < 4 ? 8 * k + 4 * hh + t : 255);
+                }
+    }
+};
+constexpr OutIdx kOutIdx;
+
+__attribute__((always_inline)) inline int8x16_t out_row(const int8x8_t* B, const uint8_t* idx) {
+    const uint8x16_t i = vld1q_u8(idx);
+#if defined(__aarch64__)
+    const int8x16x2_t t = {{vcombine_s8(B[0], B[1]), vcombine_s8(B[2], B[3])}};
+    return vqtbl2q_s8(t, i);
+#else
+    const int8x8x4_t t = {{B[0], B[1], B[2], B[3]}};
+    return vcombine_s8(vtbl4_s8(t, vreinterpret_s8_u8(vget_low_u8(i))), vtbl4_s8(t, vreinterpret_s8_u8(vget_high_u8(i))));
+#endif
+}
+
+// The first n (1-15) bytes of v at y: 8, 4, 2, 1 bytes at a time (no call, no spill).
+__attribute__((always_inline)) inline void store_n(int8_t* y, int8x16_t v, int32_t n) {
+    if (n & 8) {
+        const uint64_t w = vgetq_lane_u64(vreinterpretq_u64_s8(v), 0);
+        memcpy(y, &w, 8);
+        y += 8;
+        v = vextq_s8(v, v, 8);
+    }
+    if (n & 4) {
+        const uint32_t w = vgetq_lane_u32(vreinterpretq_u32_s8(v), 0);
+        memcpy(y, &w, 4);
+        y += 4;
+        v = vextq_s8(v, v, 4);
+    }
+    if (n & 2) {
+        const uint16_t w = vgetq_lane_u16(vreinterpretq_u16_s8(v), 0);
+        memcpy(y, &w, 2);
+        y += 2;
+        v = vextq_s8(v, v, 2);
+    }
+    if (n & 1) *y = vgetq_lane_s8(v, 0);
+}
+
+// F(4x4): outputs of channel oc for lanes [4h, 4h + 4) (the block bk): A'^T M A' = 576
+// (sum_taps w x) modulo 2^32; + 576 bias, times 9^-1 modulo 2^32: 64 acc, exact as
+// |acc| < 2^25 (wino_s8_pick). Then s8::mbqm(acc) = SRSHL(SQDMULH(64 acc, mult), shift - 6)
+// exactly: SQDMULH gives floor(acc mult / 2^25), and with t = 31 - shift >= 26,
+// (floor(P / 2^25) + 2^(t - 26)) >> (t - 25) = floor((P + 2^(t - 1)) / 2^t) for P = acc mult
+// (the floor of a floor), |result| < 2^30 (no saturation). The bias: at6 gives M's row 1 the
+// weight 4 in each of its 4 outputs, so 144 bias added to T[1][k] adds 16 x 144 = 576 bias
+// to every output. The zero point and clamp on int16 lanes after SQXTN: for v the requantized
+// int32, clamp(sat16(sat16(v) + zp)) = clamp(sat32(v + zp)) for zp, lo, hi in [-128, 127]
+// (|v| > 32767 clamps to the bound of its sign either way). Four output rows of up to 16
+// bytes, each run of the block at its tile row.
+SDK_WINO_OUTLINE void output_block4(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc, const Block4& bk, int8_t* y) {
+    // lanes: 6 (at6), 9^-1 modulo 2^32 (9 * 0x38E38E39 = 1 mod 2^32), mult
+    const int32x4_t kc = vcombine_s32(vcreate_s32(0x38E38E3900000006ull), vdup_n_s32(p.mult[oc]));
     int32x4_t T[6][4];  // A'^T along the columns of M's rows (loops not unrolled: code size)
     for (int i = 0; i < 6; ++i) {
         const int32_t* mi = M + (6 * i * kOB + o) * kLanes + 4 * h;  // xi = 6i + j: stride kOB * kLanes
         int32x4_t m[6];
         SDK_UNROLL for (int j = 0; j < 6; ++j) m[j] = vld1q_s32(mi + j * kOB * kLanes);
-        at6(m, T[i]);
+        at6(m, T[i], vget_low_s32(kc));
     }
-    const int32x4_t b = vdupq_n_s32((int32_t)((uint32_t)p.bias[oc] * 576u)), sh = vdupq_n_s32(p.shift[oc] - 6);
-    const int32x4_t z = vdupq_n_s32(p.out_zp), lo = vdupq_n_s32(p.act_min), hi = vdupq_n_s32(p.act_max);
-    const int32_t mu = p.mult[oc];
-    int16x4_t q[4][4];  // [output row][column] of the 4 tiles
+    const int32x4_t b = vdupq_n_s32((int32_t)((uint32_t)p.bias[oc] * 144u)), sh = vdupq_n_s32(p.shift[oc] - 6);
+    const int16x8_t z = vdupq_n_s16((int16_t)p.out_zp), lo = vdupq_n_s16((int16_t)p.act_min),
+                    hi = vdupq_n_s16((int16_t)p.act_max);
+    int8x8_t B[2][4];  // [output rows 0-1 | 2-3][column] of the 4 tiles
     for (int k = 0; k < 4; ++k) {
-        const int32x4_t c[6] = {T[0][k], T[1][k], T[2][k], T[3][k], T[4][k], T[5][k]};
+        const int32x4_t c[6] = {T[0][k], vaddq_s32(T[1][k], b), T[2][k], T[3][k], T[4][k], T[5][k]};
         int32x4_t r[4];
-        at6(c, r);
-        SDK_UNROLL for (int a = 0; a < 4; ++a) {
-            const int32x4_t acc64 = vmulq_n_s32(vaddq_s32(r[a], b), (int32_t)0x38E38E39);  // 9 * 0x38E38E39 = 1 mod 2^32
-            const int32x4_t v = vqaddq_s32(vrshlq_s32(vqdmulhq_n_s32(acc64, mu), sh), z);
-            q[a][k] = vmovn_s32(vminq_s32(vmaxq_s32(v, lo), hi));
+        at6(c, r, vget_low_s32(kc));
+        SDK_UNROLL for (int a = 0; a < 4; ++a)
+            r[a] = vrshlq_s32(vqdmulhq_lane_s32(vmulq_lane_s32(r[a], vget_low_s32(kc), 1), vget_high_s32(kc), 0), sh);
+        SDK_UNROLL for (int pr = 0; pr < 2; ++pr) {
+            const int16x8_t v = vqaddq_s16(vcombine_s16(vqmovn_s32(r[2 * pr]), vqmovn_s32(r[2 * pr + 1])), z);
+            B[pr][k] = vmovn_s16(vminq_s16(vmaxq_s16(v, lo), hi));
         }
     }
     int8_t* yc = y + (int64_t)oc * p.OH * p.OW;
     for (int a = 0; a < 4; ++a) {
-        // lanes t of columns 0-3 -> bytes 4t + column (a 4 x 4 transpose)
-        const int16x4x2_t z01 = vzip_s16(q[a][0], q[a][1]), z23 = vzip_s16(q[a][2], q[a][3]);
-        const int32x2x2_t t01 = vzip_s32(vreinterpret_s32_s16(z01.val[0]), vreinterpret_s32_s16(z23.val[0]));
-        const int32x2x2_t t23 = vzip_s32(vreinterpret_s32_s16(z01.val[1]), vreinterpret_s32_s16(z23.val[1]));
-        const int8x16_t r = vcombine_s8(
-            vmovn_s16(vcombine_s16(vreinterpret_s16_s32(t01.val[0]), vreinterpret_s16_s32(t01.val[1]))),
-            vmovn_s16(vcombine_s16(vreinterpret_s16_s32(t23.val[0]), vreinterpret_s16_s32(t23.val[1]))));
         for (int j = 0; j < bk.n; ++j) {  // the block's runs of one tile row each
             const int32_t row = 4 * bk.ty[j] + a, col = 4 * bk.tx[j];
             if (row >= p.OH) continue;
             const int32_t n = p.OW - col < 4 * bk.len[j] ? p.OW - col : 4 * bk.len[j];
+            const int8x16_t r = out_row(B[a / 2], kOutIdx.v[bk.lane[j]][a % 2]);
             int8_t* yo = yc + (int64_t)row * p.OW + col;
-            if (n == 16) {
+            if (n == 16)
                 vst1q_s8(yo, r);
-            } else {
-                int8_t t[16];
-                vst1q_s8(t, r);
-                memcpy(yo, t + 4 * bk.lane[j], (size_t)n);
-            }
+            else
+                store_n(yo, r, n);
         }
     }
 }
