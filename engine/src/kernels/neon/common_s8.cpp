@@ -59,28 +59,63 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
             const int8_t* x1 = nc > 1 ? x0 + kp : x0;
             const int8_t* x2 = nc > 2 ? x1 + kp : x1;
             const int8_t* x3 = nc > 3 ? x2 + kp : x2;
-            int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
-                      a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00,
-                      a33 = a00;
-            for (int32_t k = 0; k < kp; k += 16) {
-                const int8x16_t vx0 = vld1q_s8(x0 + k), vx1 = vld1q_s8(x1 + k), vx2 = vld1q_s8(x2 + k),
-                                vx3 = vld1q_s8(x3 + k);
-#define SDK_S8_ROW(r, wr)                                  \
-    {                                                      \
-        const int8x16_t vw = vld1q_s8(wr + k);             \
-        a##r##0 = vpadalq_s16(a##r##0, dot16(vw, vx0));    \
-        a##r##1 = vpadalq_s16(a##r##1, dot16(vw, vx1));    \
-        a##r##2 = vpadalq_s16(a##r##2, dot16(vw, vx2));    \
-        a##r##3 = vpadalq_s16(a##r##3, dot16(vw, vx3));    \
-    }
-                SDK_S8_ROW(0, w0)
-                SDK_S8_ROW(1, w1)
-                SDK_S8_ROW(2, w2)
-                SDK_S8_ROW(3, w3)
-#undef SDK_S8_ROW
-            }
-            ep.store(g, m, n, rows, nc, hsum4(a00, a10, a20, a30), hsum4(a01, a11, a21, a31),
-                     hsum4(a02, a12, a22, a32), hsum4(a03, a13, a23, a33));
+            // Assembly (GCC at -Os spilled the loaded columns and addressed each load with an ADD):
+            // accumulators v16-v31 (row r, column c: v(16 + 4r + c)). Per 32 K the 4 columns' 32
+            // bytes in one LD1 of 2 registers each (v0-v7), then per row its 32 bytes (v8-v9) and
+            // 4 x 2 x (SMULL + SMLAL2 + SADALP): 106 instructions per 512 products (16 K a step:
+            // 58 per 256); a last 16 K (kp is a multiple of 16) the same on single registers.
+            // Out: the columns' row sums (ADDP), lanes = rows.
+            int32x4_t s0, s1, s2, s3;
+            const int8_t *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3, *c0 = x0, *c1 = x1, *c2 = x2, *c3 = x3;
+            int32_t cnt = kp / 32;
+            const int32_t tail = kp & 16;
+#define SDK_S8_MAC2(acc, w0r, w1r, x0r, x1r)                                                                  \
+    "smull v10.8h, " w0r ".8b, " x0r ".8b\n smlal2 v10.8h, " w0r ".16b, " x0r ".16b\n sadalp " acc ".4s, v10.8h\n" \
+    "smull v11.8h, " w1r ".8b, " x1r ".8b\n smlal2 v11.8h, " w1r ".16b, " x1r ".16b\n sadalp " acc ".4s, v11.8h\n"
+#define SDK_S8_ROW32(p, a0, a1, a2, a3)                                                                      \
+    "ld1 {v8.16b, v9.16b}, [%[" p "]], #32\n" SDK_S8_MAC2(a0, "v8", "v9", "v0", "v1")                         \
+        SDK_S8_MAC2(a1, "v8", "v9", "v2", "v3") SDK_S8_MAC2(a2, "v8", "v9", "v4", "v5")                       \
+            SDK_S8_MAC2(a3, "v8", "v9", "v6", "v7")
+#define SDK_S8_MAC1(acc, wr, xr) \
+    "smull v10.8h, " wr ".8b, " xr ".8b\n smlal2 v10.8h, " wr ".16b, " xr ".16b\n sadalp " acc ".4s, v10.8h\n"
+#define SDK_S8_ROW16(p, a0, a1, a2, a3)                                                                      \
+    "ld1 {v8.16b}, [%[" p "]], #16\n" SDK_S8_MAC1(a0, "v8", "v0") SDK_S8_MAC1(a1, "v8", "v2")                 \
+        SDK_S8_MAC1(a2, "v8", "v4") SDK_S8_MAC1(a3, "v8", "v6")
+            __asm__ volatile(
+                "movi v16.4s, #0\n movi v17.4s, #0\n movi v18.4s, #0\n movi v19.4s, #0\n"
+                "movi v20.4s, #0\n movi v21.4s, #0\n movi v22.4s, #0\n movi v23.4s, #0\n"
+                "movi v24.4s, #0\n movi v25.4s, #0\n movi v26.4s, #0\n movi v27.4s, #0\n"
+                "movi v28.4s, #0\n movi v29.4s, #0\n movi v30.4s, #0\n movi v31.4s, #0\n"
+                "cbz %w[n], 2f\n"
+                "1:\n"
+                "ld1 {v0.16b, v1.16b}, [%[c0]], #32\n ld1 {v2.16b, v3.16b}, [%[c1]], #32\n"
+                "ld1 {v4.16b, v5.16b}, [%[c2]], #32\n ld1 {v6.16b, v7.16b}, [%[c3]], #32\n"
+                SDK_S8_ROW32("p0", "v16", "v17", "v18", "v19") SDK_S8_ROW32("p1", "v20", "v21", "v22", "v23")
+                SDK_S8_ROW32("p2", "v24", "v25", "v26", "v27") SDK_S8_ROW32("p3", "v28", "v29", "v30", "v31")
+                "subs %w[n], %w[n], #1\n"
+                "bgt 1b\n"
+                "2:\n"
+                "cbz %w[t], 3f\n"
+                "ld1 {v0.16b}, [%[c0]]\n ld1 {v2.16b}, [%[c1]]\n ld1 {v4.16b}, [%[c2]]\n ld1 {v6.16b}, [%[c3]]\n"
+                SDK_S8_ROW16("p0", "v16", "v17", "v18", "v19") SDK_S8_ROW16("p1", "v20", "v21", "v22", "v23")
+                SDK_S8_ROW16("p2", "v24", "v25", "v26", "v27") SDK_S8_ROW16("p3", "v28", "v29", "v30", "v31")
+                "3:\n"
+                "addp v10.4s, v16.4s, v20.4s\n addp v11.4s, v24.4s, v28.4s\n addp %[s0].4s, v10.4s, v11.4s\n"
+                "addp v10.4s, v17.4s, v21.4s\n addp v11.4s, v25.4s, v29.4s\n addp %[s1].4s, v10.4s, v11.4s\n"
+                "addp v10.4s, v18.4s, v22.4s\n addp v11.4s, v26.4s, v30.4s\n addp %[s2].4s, v10.4s, v11.4s\n"
+                "addp v10.4s, v19.4s, v23.4s\n addp v11.4s, v27.4s, v31.4s\n addp %[s3].4s, v10.4s, v11.4s\n"
+                : [s0] "=w"(s0), [s1] "=w"(s1), [s2] "=w"(s2), [s3] "=w"(s3), [p0] "+r"(p0), [p1] "+r"(p1),
+                  [p2] "+r"(p2), [p3] "+r"(p3), [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
+                  [n] "+r"(cnt)
+                : [t] "r"(tail)
+                : "memory", "cc", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16",
+                  "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30",
+                  "v31");
+#undef SDK_S8_ROW16
+#undef SDK_S8_MAC1
+#undef SDK_S8_ROW32
+#undef SDK_S8_MAC2
+            ep.store(g, m, n, rows, nc, s0, s1, s2, s3);
         }
     }
 #else
