@@ -143,12 +143,31 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
             int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00;
             int32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             // Assembly: GCC addressed the 6 loads with an ADD each (43 instructions per 128
-            // products); here VLD1 with write-back, 32. Per 16 K: w rows in q0-q1, x columns in
-            // q2-q5, q6 the int16 pair sums; accumulators in the compiler's q registers.
+            // products); here VLD1 with write-back. Per 32 K: the 2 w rows' 32 bytes in q0-q1 and
+            // q2-q3 (one VLD1 of 4 d registers each), then per column its 32 bytes in q4-q5 and
+            // 2 x 2 x (VMULL + VMLAL + VPADAL), q6/q7 the int16 pair sums: 56 instructions per
+            // 256 products (16 K a step: 32 per 128); a last 16 K the same on single q registers.
+            // n counts 16-K steps: pairs first, then one.
             const int8_t *p0 = w0, *p1 = w1, *c0 = x0, *c1 = x1, *c2 = x2, *c3 = x3;
             int32_t steps = kp / 16;
+#define SDK_V7_COL32(c, a0, a1)                                                              \
+    "vld1.8 {d8-d11}, [%[" c "]]!\n"                                                        \
+    "vmull.s8 q6, d0, d8\n vmlal.s8 q6, d1, d9\n vpadal.s16 %q[" a0 "], q6\n"                 \
+    "vmull.s8 q7, d2, d10\n vmlal.s8 q7, d3, d11\n vpadal.s16 %q[" a0 "], q7\n"               \
+    "vmull.s8 q6, d4, d8\n vmlal.s8 q6, d5, d9\n vpadal.s16 %q[" a1 "], q6\n"                 \
+    "vmull.s8 q7, d6, d10\n vmlal.s8 q7, d7, d11\n vpadal.s16 %q[" a1 "], q7\n"
             __asm__ volatile(
+                "subs %[n], %[n], #2\n"
+                "blt 2f\n"
                 "1:\n"
+                "vld1.8 {d0-d3}, [%[p0]]!\n vld1.8 {d4-d7}, [%[p1]]!\n"
+                SDK_V7_COL32("c0", "a00", "a10") SDK_V7_COL32("c1", "a01", "a11")
+                SDK_V7_COL32("c2", "a02", "a12") SDK_V7_COL32("c3", "a03", "a13")
+                "subs %[n], %[n], #2\n"
+                "bge 1b\n"
+                "2:\n"
+                "adds %[n], %[n], #2\n"
+                "beq 3f\n"
                 "vld1.8 {d0-d1}, [%[p0]]!\n vld1.8 {d2-d3}, [%[p1]]!\n"
                 "vld1.8 {d4-d5}, [%[c0]]!\n vld1.8 {d6-d7}, [%[c1]]!\n"
                 "vld1.8 {d8-d9}, [%[c2]]!\n vld1.8 {d10-d11}, [%[c3]]!\n"
@@ -160,14 +179,14 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
                 "vmull.s8 q6, d2, d6\n vmlal.s8 q6, d3, d7\n vpadal.s16 %q[a11], q6\n"
                 "vmull.s8 q6, d2, d8\n vmlal.s8 q6, d3, d9\n vpadal.s16 %q[a12], q6\n"
                 "vmull.s8 q6, d2, d10\n vmlal.s8 q6, d3, d11\n vpadal.s16 %q[a13], q6\n"
-                "subs %[n], %[n], #1\n"
-                "bgt 1b\n"
+                "3:\n"
                 : [a00] "+w"(a00), [a01] "+w"(a01), [a02] "+w"(a02), [a03] "+w"(a03), [a10] "+w"(a10),
                   [a11] "+w"(a11), [a12] "+w"(a12), [a13] "+w"(a13), [p0] "+r"(p0), [p1] "+r"(p1), [c0] "+r"(c0),
                   [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3), [n] "+r"(steps)
                 :
                 : "memory", "cc", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11", "d12",
-                  "d13");
+                  "d13", "d14", "d15");
+#undef SDK_V7_COL32
             // s8::mbqm as neon_requant4 (kernels/neon_s8.h), zero point, clamp; row 0 in bytes 0-3, row 1 in 4-7
             const int32x4_t q0 = vqaddq_s32(
                 vrshlq_s32(vqdmulhq_s32(vqshlq_s32(vaddq_s32(hsum4(a00, a01, a02, a03), b0), l0), mu0), r0), z);
