@@ -69,36 +69,43 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
             const int8_t *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3, *c0 = x0, *c1 = x1, *c2 = x2, *c3 = x3;
             int32_t cnt = kp / 32;
             const int32_t tail = kp & 16;
-#define SDK_S8_MAC2(acc, w0r, w1r, x0r, x1r)                                                                  \
-    "smull v10.8h, " w0r ".8b, " x0r ".8b\n smlal2 v10.8h, " w0r ".16b, " x0r ".16b\n sadalp " acc ".4s, v10.8h\n" \
+#define SDK_S8_MAC2(op, acc, w0r, w1r, x0r, x1r)                                                              \
+    "smull v10.8h, " w0r ".8b, " x0r ".8b\n smlal2 v10.8h, " w0r ".16b, " x0r ".16b\n " op " " acc ".4s, v10.8h\n"   \
     "smull v11.8h, " w1r ".8b, " x1r ".8b\n smlal2 v11.8h, " w1r ".16b, " x1r ".16b\n sadalp " acc ".4s, v11.8h\n"
-#define SDK_S8_ROW32(p, a0, a1, a2, a3)                                                                      \
-    "ld1 {v8.16b, v9.16b}, [%[" p "]], #32\n" SDK_S8_MAC2(a0, "v8", "v9", "v0", "v1")                         \
-        SDK_S8_MAC2(a1, "v8", "v9", "v2", "v3") SDK_S8_MAC2(a2, "v8", "v9", "v4", "v5")                       \
-            SDK_S8_MAC2(a3, "v8", "v9", "v6", "v7")
-#define SDK_S8_MAC1(acc, wr, xr) \
-    "smull v10.8h, " wr ".8b, " xr ".8b\n smlal2 v10.8h, " wr ".16b, " xr ".16b\n sadalp " acc ".4s, v10.8h\n"
-#define SDK_S8_ROW16(p, a0, a1, a2, a3)                                                                      \
-    "ld1 {v8.16b}, [%[" p "]], #16\n" SDK_S8_MAC1(a0, "v8", "v0") SDK_S8_MAC1(a1, "v8", "v2")                 \
-        SDK_S8_MAC1(a2, "v8", "v4") SDK_S8_MAC1(a3, "v8", "v6")
+#define SDK_S8_ROW32(op, p, a0, a1, a2, a3)                                                                  \
+    "ld1 {v8.16b, v9.16b}, [%[" p "]], #32\n" SDK_S8_MAC2(op, a0, "v8", "v9", "v0", "v1")                     \
+        SDK_S8_MAC2(op, a1, "v8", "v9", "v2", "v3") SDK_S8_MAC2(op, a2, "v8", "v9", "v4", "v5")               \
+            SDK_S8_MAC2(op, a3, "v8", "v9", "v6", "v7")
+#define SDK_S8_STEP32(op)                                                                                    \
+    "ld1 {v0.16b, v1.16b}, [%[c0]], #32\n ld1 {v2.16b, v3.16b}, [%[c1]], #32\n"                              \
+    "ld1 {v4.16b, v5.16b}, [%[c2]], #32\n ld1 {v6.16b, v7.16b}, [%[c3]], #32\n"                              \
+    SDK_S8_ROW32(op, "p0", "v16", "v17", "v18", "v19") SDK_S8_ROW32(op, "p1", "v20", "v21", "v22", "v23")    \
+    SDK_S8_ROW32(op, "p2", "v24", "v25", "v26", "v27") SDK_S8_ROW32(op, "p3", "v28", "v29", "v30", "v31")
+#define SDK_S8_MAC1(op, acc, wr, xr) \
+    "smull v10.8h, " wr ".8b, " xr ".8b\n smlal2 v10.8h, " wr ".16b, " xr ".16b\n " op " " acc ".4s, v10.8h\n"
+#define SDK_S8_ROW16(op, p, a0, a1, a2, a3)                                                                  \
+    "ld1 {v8.16b}, [%[" p "]], #16\n" SDK_S8_MAC1(op, a0, "v8", "v0") SDK_S8_MAC1(op, a1, "v8", "v2")         \
+        SDK_S8_MAC1(op, a2, "v8", "v4") SDK_S8_MAC1(op, a3, "v8", "v6")
+#define SDK_S8_STEP16(op)                                                                                    \
+    "ld1 {v0.16b}, [%[c0]]\n ld1 {v2.16b}, [%[c1]]\n ld1 {v4.16b}, [%[c2]]\n ld1 {v6.16b}, [%[c3]]\n"         \
+    SDK_S8_ROW16(op, "p0", "v16", "v17", "v18", "v19") SDK_S8_ROW16(op, "p1", "v20", "v21", "v22", "v23")    \
+    SDK_S8_ROW16(op, "p2", "v24", "v25", "v26", "v27") SDK_S8_ROW16(op, "p3", "v28", "v29", "v30", "v31")
+            // The first step starts the accumulators with SADDLP (no 16 MOVIs per tile).
             __asm__ volatile(
-                "movi v16.4s, #0\n movi v17.4s, #0\n movi v18.4s, #0\n movi v19.4s, #0\n"
-                "movi v20.4s, #0\n movi v21.4s, #0\n movi v22.4s, #0\n movi v23.4s, #0\n"
-                "movi v24.4s, #0\n movi v25.4s, #0\n movi v26.4s, #0\n movi v27.4s, #0\n"
-                "movi v28.4s, #0\n movi v29.4s, #0\n movi v30.4s, #0\n movi v31.4s, #0\n"
-                "cbz %w[n], 2f\n"
+                "cbz %w[n], 4f\n"
+                SDK_S8_STEP32("saddlp")
+                "subs %w[n], %w[n], #1\n"
+                "beq 2f\n"
                 "1:\n"
-                "ld1 {v0.16b, v1.16b}, [%[c0]], #32\n ld1 {v2.16b, v3.16b}, [%[c1]], #32\n"
-                "ld1 {v4.16b, v5.16b}, [%[c2]], #32\n ld1 {v6.16b, v7.16b}, [%[c3]], #32\n"
-                SDK_S8_ROW32("p0", "v16", "v17", "v18", "v19") SDK_S8_ROW32("p1", "v20", "v21", "v22", "v23")
-                SDK_S8_ROW32("p2", "v24", "v25", "v26", "v27") SDK_S8_ROW32("p3", "v28", "v29", "v30", "v31")
+                SDK_S8_STEP32("sadalp")
                 "subs %w[n], %w[n], #1\n"
                 "bgt 1b\n"
                 "2:\n"
                 "cbz %w[t], 3f\n"
-                "ld1 {v0.16b}, [%[c0]]\n ld1 {v2.16b}, [%[c1]]\n ld1 {v4.16b}, [%[c2]]\n ld1 {v6.16b}, [%[c3]]\n"
-                SDK_S8_ROW16("p0", "v16", "v17", "v18", "v19") SDK_S8_ROW16("p1", "v20", "v21", "v22", "v23")
-                SDK_S8_ROW16("p2", "v24", "v25", "v26", "v27") SDK_S8_ROW16("p3", "v28", "v29", "v30", "v31")
+                SDK_S8_STEP16("sadalp")
+                "b 3f\n"
+                "4:\n"  // kp == 16
+                SDK_S8_STEP16("saddlp")
                 "3:\n"
                 "addp v10.4s, v16.4s, v20.4s\n addp v11.4s, v24.4s, v28.4s\n addp %[s0].4s, v10.4s, v11.4s\n"
                 "addp v10.4s, v17.4s, v21.4s\n addp v11.4s, v25.4s, v29.4s\n addp %[s1].4s, v10.4s, v11.4s\n"
@@ -111,8 +118,10 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
                 : "memory", "cc", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16",
                   "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30",
                   "v31");
+#undef SDK_S8_STEP16
 #undef SDK_S8_ROW16
 #undef SDK_S8_MAC1
+#undef SDK_S8_STEP32
 #undef SDK_S8_ROW32
 #undef SDK_S8_MAC2
             ep.store(g, m, n, rows, nc, s0, s1, s2, s3);
