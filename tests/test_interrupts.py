@@ -47,13 +47,20 @@ def _wait_gone(pids: set[int], timeout: float) -> list[str]:
     return _alive(pids)
 
 
+def _as_foreground_job() -> None:
+    """A shell gives its foreground job the default SIGINT action. Without this the run would
+    inherit the test runner's: a runner started as a background job of a non-interactive
+    shell ignores SIGINT, and so would sdkbuild (rightly: Ctrl-C is not for background jobs)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Run:
     """A real `sdkbuild` process in its own session (as a shell runs a foreground job), its
     output collected line by line and its descendants tracked."""
 
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
         self.p = subprocess.Popen([*SDKBUILD, *args], cwd=cwd, env=env, start_new_session=True, text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_as_foreground_job)
         self.lines: list[str] = []
         self.seen: set[int] = set()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -188,7 +195,8 @@ def test_ctrl_c_kill_and_a_second_build_on_a_real_build(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p", ["host", "android-arm64-v8a"] if shutil.which("aarch64-linux-gnu-g++")
                         else ["host", "android-x86"])
     # an empty Conan home and no ccache: the engine really compiles when the signals come
-    env = dict(os.environ, CONAN_HOME=str(tmp_path / "conan"), SDKBUILD_COMPILER_LAUNCHER="none")
+    env = dict(os.environ, CONAN_HOME=str(tmp_path / "conan"), SDKBUILD_COMPILER_LAUNCHER="none",
+               PYTHONFAULTHANDLER="1")
     first = Run(["build", "-j1", "--no-bindings"], root, env)  # -j1: one target runs, one is queued
     first.wait_for(first.compiling)
     second = Run(["build", "-j1", "--no-bindings", "--target", "host"], root, env)
@@ -199,7 +207,16 @@ def test_ctrl_c_kill_and_a_second_build_on_a_real_build(tmp_path: Path) -> None:
     tree = first.descendants() | first.seen
     t0 = time.monotonic()
     os.killpg(first.p.pid, signal.SIGINT)
-    rc = first.p.wait(timeout=10)
+    try:
+        rc = first.p.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        # PYTHONFAULTHANDLER (below): SIGABRT makes it print every thread's stack
+        first.p.send_signal(signal.SIGABRT)
+        first.p.wait()
+        first.reader.join(timeout=10)
+        second.p.kill()
+        raise AssertionError("Ctrl-C did not stop the build within 10 s; its output and stacks:\n"
+                             + first.out[-12000:]) from None
     took = time.monotonic() - t0
     first.reader.join(timeout=10)  # the last lines may still be in the pipe
     assert rc == 130 and took < 2.0, (rc, took, first.out[-2000:])
