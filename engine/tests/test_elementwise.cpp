@@ -123,6 +123,18 @@ static void silu_fma_span(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] * sigmoid_fma(x[i]);
 }
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && !defined(__aarch64__)
+// The ARMv7 NEON Sigmoid/SiLU span (kernels/neon/common_f32_act.cpp) rewrites sigmoid_vec's
+// steps with the same roundings: bit for bit the scalar lane form (VFP, one rounding per
+// operation), but for denormal inputs, which NEON flushes to zero (taken as 0 here).
+static float flushed(float x) { return fabsf(x) < 1.17549435e-38f ? 0.0f * x : x; }
+static void sigmoid_vfp_span(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::sigmoid_f32(flushed(x[i]));
+}
+static void silu_vfp_span(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = flushed(flushed(x[i]) * sdk::ref::sigmoid_f32(flushed(x[i])));
+}
+#endif
 static void hardswish_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::hardswish_f32(x[i]);
 }
@@ -175,6 +187,12 @@ static void round_of(const char* tier) {
     if (strcmp(tier, "neon") == 0) {
         check("Sigmoid", "neon-fma", sigmoid, sigmoid_fma_span, true);
         check("SiLU", "neon-fma", silu, silu_fma_span, true);
+    }
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && !defined(__aarch64__)
+    if (strcmp(tier, "neon") == 0) {
+        check("Sigmoid", "neon-vfp", sigmoid, sigmoid_vfp_span, true);
+        check("SiLU", "neon-vfp", silu, silu_vfp_span, true);
     }
 #endif
     check("HardSwish", tier, hardswish, hardswish_ref);

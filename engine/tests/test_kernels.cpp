@@ -360,8 +360,43 @@ static void check_sgemm_packed_a() {
                         }
                     ++cases;
                 }
+    // K in two chunks (a K-chunked conv): the first with the bias, the second accumulating with the
+    // activation, each on its own packed A and panels: bit for bit one pass over the whole K
+    // (accumulate is built with the Winograd part)
+    int chunked = 0;
+#if SDK_FEATURE_WINOGRAD
+    for (int M : {8, 24})
+        for (int K : {9, 30, 97})
+            for (int N : {4, 13, 49}) {
+                const int K1 = K / 2 + 1, K2 = K - K1, ldc = N + 3;
+                std::vector<float> A((size_t)M * K), B((size_t)K * N), bias(M), Ap((size_t)M * K), Ap1((size_t)M * K1),
+                    Ap2((size_t)M * K2);
+                for (auto& v : A) v = nd(rng);
+                for (auto& v : B) v = nd(rng);
+                for (auto& v : bias) v = nd(rng);
+                const size_t np = (size_t)(N + sdk::ref::kNR - 1) / sdk::ref::kNR * sdk::ref::kNR;
+                std::vector<float> panels(np * K), p1(np * K1), p2(np * K2);
+                sdk::ref::sgemm_pack_b(B.data(), N, 1, K, 0, N, panels.data());
+                sdk::ref::sgemm_pack_b(B.data(), N, 1, K1, 0, N, p1.data());
+                sdk::ref::sgemm_pack_b(B.data() + (size_t)K1 * N, N, 1, K2, 0, N, p2.data());
+                sdk::ref::neon_sgemm_pack_a(A.data(), K, M, K, Ap.data());
+                sdk::ref::neon_sgemm_pack_a(A.data(), K, M, K1, Ap1.data());
+                sdk::ref::neon_sgemm_pack_a(A.data() + K1, K, M, K2, Ap2.data());
+                sdk::ref::GemmEpilogue e, e1, e2;
+                e.row_bias = e1.row_bias = bias.data();
+                e.act = e2.act = {sdk::kActRelu, 0.0f, 0.0f};
+                e2.accumulate = true;
+                std::vector<float> want((size_t)M * ldc, 7.0f), got((size_t)M * ldc, 7.0f);
+                sdk::ref::neon_sgemm_packed_a(M, N, K, Ap.data(), panels.data(), want.data(), ldc, e);
+                sdk::ref::neon_sgemm_packed_a(M, N, K1, Ap1.data(), p1.data(), got.data(), ldc, e1);
+                sdk::ref::neon_sgemm_packed_a(M, N, K2, Ap2.data(), p2.data(), got.data(), ldc, e2);
+                CHECK(memcmp(got.data(), want.data(), got.size() * sizeof(float)) == 0,
+                      "sgemm packed A %dx%dx%d in K chunks %d + %d differs from one pass", M, N, K, K1, K2);
+                ++chunked;
+            }
+#endif
     printf("fp32 gemm packed A neon : %d cases within 1e-5 of double (worst %.2g), whole panels bit for bit the "
-           "unpacked tiles\n", cases, worst);
+           "unpacked tiles; %d in two K chunks (accumulate) bit for bit one pass\n", cases, worst, chunked);
     g_checked.push_back("neon-f32-packed-a");
 }
 #endif
@@ -753,7 +788,7 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
     std::mt19937 rng(23);
     std::normal_distribution<float> nd(0.0f, 1.0f);
     auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-    int cases = 0, pooled = 0, small_tiles = 0;
+    int cases = 0, pooled = 0, small_tiles = 0, packed = 0;
     double worst = 0.0;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     const bool neon = true;  // planes below 13x13 take F(2x2,3x3); a third of the cases force it, a third F(4x4)
@@ -780,6 +815,11 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
         if (g.W + g.pl + g.pr < 3) g.W = 3;
         g.C = it % 6 == 5 ? pick(33, 80) : pick(2, 19);  // (C 1 = group 1: depthwise)
         g.OC = pick(1, it % 4 == 3 ? 110 : 30);
+        if (it % 4 == 2) {  // NEON: channels in 4s and output channels in 8s take U packed for the packed-A tiles
+            g.C = (g.C + 3) / 4 * 4;
+            g.OC = (g.OC + 7) / 8 * 8;
+        }
+        packed += neon && tier != 0 && g.C % 4 == 0 && g.OC % 8 == 0;
         g.OH = g.H + g.pt + g.pb - 2;
         g.OW = g.W + g.pl + g.pr - 2;
         g.act.kind = it % 6;
@@ -885,8 +925,8 @@ static void check_wino_f32(const char* name, void (*set_enabled)(int), int tier)
     set_enabled(-1);
     for (sdk::ThreadPool* p : pools) sdk::pool_destroy(p);
     printf("fp32 winograd %-11s: %d random 3x3 geometries (%d of them F(2x2,3x3)) within 5e-6 of a direct convolution "
-           "in double (relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads)\n", name, cases, small_tiles,
-           worst, pooled);
+           "in double (relative to the largest sum of |terms|; worst %.2g; %d on 2-3 threads; %d with C %% 4 == 0 and "
+           "OC %% 8 == 0, NEON's packed U)\n", name, cases, small_tiles, worst, pooled, packed);
     g_checked.push_back(std::string(name) + "-f32-wino");
 #endif
 }

@@ -8,6 +8,10 @@
 #include "kernels/ref/sgemm_f32.h"
 #include "kernels/unroll.h"
 
+#ifndef SDK_FEATURE_WINOGRAD  // (as kernels/ref/conv.h: Meson defines it, other builds have it with fp32)
+#define SDK_FEATURE_WINOGRAD SDK_FEATURE_FP32
+#endif
+
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <stddef.h>
 #include <stdlib.h>
@@ -87,75 +91,7 @@ constexpr int kNeonRows = 4;
 // then nothing, Relu (FCMGT + AND: act_f32's results, NaN included) or Clip with lo <= hi
 // (the caller's condition: FMAX + FMIN, the values of act_f32's selects, NaN included; a
 // zero equal to a bound may come out with the bound's sign), and store.
-// The 8 x 8 tile's 4-k step, shared by a64_tile8x8 and a64_packed8: A's 8 rows x 4 k in
-// v0-v7 (row r in vr), B's k-steps 0-1 in v8-v11 (loaded by the caller), 2-3 loaded here,
-// the 16 accumulators in v16-v31.
-#define SDK_A64_FMLA8X8_K4 \
-    "fmla v16.4s, v8.4s, v0.s[0]\n" \
-    "fmla v17.4s, v9.4s, v0.s[0]\n" \
-    "fmla v18.4s, v8.4s, v1.s[0]\n" \
-    "fmla v19.4s, v9.4s, v1.s[0]\n" \
-    "fmla v20.4s, v8.4s, v2.s[0]\n" \
-    "fmla v21.4s, v9.4s, v2.s[0]\n" \
-    "fmla v22.4s, v8.4s, v3.s[0]\n" \
-    "fmla v23.4s, v9.4s, v3.s[0]\n" \
-    "fmla v24.4s, v8.4s, v4.s[0]\n" \
-    "fmla v25.4s, v9.4s, v4.s[0]\n" \
-    "fmla v26.4s, v8.4s, v5.s[0]\n" \
-    "fmla v27.4s, v9.4s, v5.s[0]\n" \
-    "fmla v28.4s, v8.4s, v6.s[0]\n" \
-    "fmla v29.4s, v9.4s, v6.s[0]\n" \
-    "fmla v30.4s, v8.4s, v7.s[0]\n" \
-    "fmla v31.4s, v9.4s, v7.s[0]\n" \
-    "fmla v16.4s, v10.4s, v0.s[1]\n" \
-    "fmla v17.4s, v11.4s, v0.s[1]\n" \
-    "fmla v18.4s, v10.4s, v1.s[1]\n" \
-    "fmla v19.4s, v11.4s, v1.s[1]\n" \
-    "fmla v20.4s, v10.4s, v2.s[1]\n" \
-    "fmla v21.4s, v11.4s, v2.s[1]\n" \
-    "fmla v22.4s, v10.4s, v3.s[1]\n" \
-    "fmla v23.4s, v11.4s, v3.s[1]\n" \
-    "fmla v24.4s, v10.4s, v4.s[1]\n" \
-    "fmla v25.4s, v11.4s, v4.s[1]\n" \
-    "fmla v26.4s, v10.4s, v5.s[1]\n" \
-    "fmla v27.4s, v11.4s, v5.s[1]\n" \
-    "fmla v28.4s, v10.4s, v6.s[1]\n" \
-    "fmla v29.4s, v11.4s, v6.s[1]\n" \
-    "fmla v30.4s, v10.4s, v7.s[1]\n" \
-    "fmla v31.4s, v11.4s, v7.s[1]\n" \
-    "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n" \
-    "fmla v16.4s, v8.4s, v0.s[2]\n" \
-    "fmla v17.4s, v9.4s, v0.s[2]\n" \
-    "fmla v18.4s, v8.4s, v1.s[2]\n" \
-    "fmla v19.4s, v9.4s, v1.s[2]\n" \
-    "fmla v20.4s, v8.4s, v2.s[2]\n" \
-    "fmla v21.4s, v9.4s, v2.s[2]\n" \
-    "fmla v22.4s, v8.4s, v3.s[2]\n" \
-    "fmla v23.4s, v9.4s, v3.s[2]\n" \
-    "fmla v24.4s, v8.4s, v4.s[2]\n" \
-    "fmla v25.4s, v9.4s, v4.s[2]\n" \
-    "fmla v26.4s, v8.4s, v5.s[2]\n" \
-    "fmla v27.4s, v9.4s, v5.s[2]\n" \
-    "fmla v28.4s, v8.4s, v6.s[2]\n" \
-    "fmla v29.4s, v9.4s, v6.s[2]\n" \
-    "fmla v30.4s, v8.4s, v7.s[2]\n" \
-    "fmla v31.4s, v9.4s, v7.s[2]\n" \
-    "fmla v16.4s, v10.4s, v0.s[3]\n" \
-    "fmla v17.4s, v11.4s, v0.s[3]\n" \
-    "fmla v18.4s, v10.4s, v1.s[3]\n" \
-    "fmla v19.4s, v11.4s, v1.s[3]\n" \
-    "fmla v20.4s, v10.4s, v2.s[3]\n" \
-    "fmla v21.4s, v11.4s, v2.s[3]\n" \
-    "fmla v22.4s, v10.4s, v3.s[3]\n" \
-    "fmla v23.4s, v11.4s, v3.s[3]\n" \
-    "fmla v24.4s, v10.4s, v4.s[3]\n" \
-    "fmla v25.4s, v11.4s, v4.s[3]\n" \
-    "fmla v26.4s, v10.4s, v5.s[3]\n" \
-    "fmla v27.4s, v11.4s, v5.s[3]\n" \
-    "fmla v28.4s, v10.4s, v6.s[3]\n" \
-    "fmla v29.4s, v11.4s, v6.s[3]\n" \
-    "fmla v30.4s, v10.4s, v7.s[3]\n" \
-    "fmla v31.4s, v11.4s, v7.s[3]\n"
+#include "kernels/neon/sgemm_a64_asm.h"  // SDK_A64_FMLA8X8_K4
 
 struct V8Epi {
     const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only
@@ -167,10 +103,11 @@ struct V8Epi {
     int64_t half;       // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
     int64_t bias_step;  // bytes from one group's 8 bias values to the next (0: the zeros)
     int64_t groups;     // 8-row groups, one after the other (A, dst and the bias move on)
+    int64_t acc;        // non-zero: the accumulators start at dst's values (a K-chunked conv's later chunks)
 };
 static_assert(offsetof(V8Epi, lo) == 8 && offsetof(V8Epi, mode) == 16 && offsetof(V8Epi, ktail) == 20 &&
                   offsetof(V8Epi, ldc_bytes) == 24 && offsetof(V8Epi, half) == 32 &&
-                  offsetof(V8Epi, bias_step) == 40 && offsetof(V8Epi, groups) == 48,
+                  offsetof(V8Epi, bias_step) == 40 && offsetof(V8Epi, groups) == 48 && offsetof(V8Epi, acc) == 56,
               "a64_tile8x8's assembly reads these offsets");
 
 __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, const float* b, int64_t kq, float* dst,
@@ -370,6 +307,27 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
+// acc (K-chunked convs: built with the Winograd part, the dense 3x3 models, so SDKs without one
+// keep the bytes; conv_f32.cpp): the accumulators start at dst's rows
+#if SDK_FEATURE_WINOGRAD
+#define SDK_A64_PACKED_ACC_LOAD "ldr %[acc], [%[ep], #56]\n"
+#define SDK_A64_PACKED_ACC \
+    "cbz %[acc], 21f\n" \
+    "mov %[t], %[dst]\n" \
+    "ld1 {v16.4s, v17.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v18.4s, v19.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v20.4s, v21.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v22.4s, v23.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v24.4s, v25.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v26.4s, v27.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v28.4s, v29.4s}, [%[t]], %[ldc]\n" \
+    "ld1 {v30.4s, v31.4s}, [%[t]]\n" \
+    "b 22f\n" \
+    "21:\n"
+#else
+#define SDK_A64_PACKED_ACC_LOAD
+#define SDK_A64_PACKED_ACC
+#endif
 // AArch64 8 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h), `groups` 8-row
 // groups down one panel in one call: A is read on from group to group (the groups are
 // contiguous), the panel again from its start for each, dst moves down 8 rows, the bias by
@@ -379,14 +337,16 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
 // half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
 __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
-    int64_t cnt, ldc, grp, pb, bias, bstep, t;
+    int64_t cnt, ldc, grp, pb, bias, bstep, t, acc;
     asm volatile(
         "ldr %[bias], [%[ep]]\n"
         "ldr %[bstep], [%[ep], #40]\n"
         "ldr %[grp], [%[ep], #48]\n"
         "ldr %[ldc], [%[ep], #24]\n"
+        SDK_A64_PACKED_ACC_LOAD
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
+        SDK_A64_PACKED_ACC
         "ldp q0, q1, [%[bias]]\n"
         "movi v2.16b, #0\n"
         "fadd v0.4s, v0.4s, v2.4s\n"
@@ -677,7 +637,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[grp], %[grp], #1\n"
         "b.ne 20b\n"
         : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
-          [pb] "=&r"(pb), [bias] "=&r"(bias), [bstep] "=&r"(bstep), [t] "=&r"(t)
+          [pb] "=&r"(pb), [bias] "=&r"(bias), [bstep] "=&r"(bstep), [t] "=&r"(t), [acc] "=&r"(acc)
         : [kq] "r"(kq), [ep] "r"(ep)
         : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
@@ -685,46 +645,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
 #endif
 
 #if !defined(__aarch64__)
-// The ARMv7 4 x 8 tile's 4-k step, shared by v7_tile4x8 and v7_packed8: A's 4 rows x 4 k in
-// q0-q3 (row r in d(2r), d(2r+1)), B's k-steps streamed from %[b] into q4-q7, the 8
-// accumulators in q8-q15.
-#define SDK_V7_VMLA4X8_K4 \
-    "vld1.32 {d8-d11}, [%[b]]!\n" \
-    "vmla.f32 q8, q4, d0[0]\n" \
-    "vmla.f32 q9, q5, d0[0]\n" \
-    "vmla.f32 q10, q4, d2[0]\n" \
-    "vmla.f32 q11, q5, d2[0]\n" \
-    "vmla.f32 q12, q4, d4[0]\n" \
-    "vmla.f32 q13, q5, d4[0]\n" \
-    "vmla.f32 q14, q4, d6[0]\n" \
-    "vmla.f32 q15, q5, d6[0]\n" \
-    "vld1.32 {d12-d15}, [%[b]]!\n" \
-    "vmla.f32 q8, q6, d0[1]\n" \
-    "vmla.f32 q9, q7, d0[1]\n" \
-    "vmla.f32 q10, q6, d2[1]\n" \
-    "vmla.f32 q11, q7, d2[1]\n" \
-    "vmla.f32 q12, q6, d4[1]\n" \
-    "vmla.f32 q13, q7, d4[1]\n" \
-    "vmla.f32 q14, q6, d6[1]\n" \
-    "vmla.f32 q15, q7, d6[1]\n" \
-    "vld1.32 {d8-d11}, [%[b]]!\n" \
-    "vmla.f32 q8, q4, d1[0]\n" \
-    "vmla.f32 q9, q5, d1[0]\n" \
-    "vmla.f32 q10, q4, d3[0]\n" \
-    "vmla.f32 q11, q5, d3[0]\n" \
-    "vmla.f32 q12, q4, d5[0]\n" \
-    "vmla.f32 q13, q5, d5[0]\n" \
-    "vmla.f32 q14, q4, d7[0]\n" \
-    "vmla.f32 q15, q5, d7[0]\n" \
-    "vld1.32 {d12-d15}, [%[b]]!\n" \
-    "vmla.f32 q8, q6, d1[1]\n" \
-    "vmla.f32 q9, q7, d1[1]\n" \
-    "vmla.f32 q10, q6, d3[1]\n" \
-    "vmla.f32 q11, q7, d3[1]\n" \
-    "vmla.f32 q12, q6, d5[1]\n" \
-    "vmla.f32 q13, q7, d5[1]\n" \
-    "vmla.f32 q14, q6, d7[1]\n" \
-    "vmla.f32 q15, q7, d7[1]\n"
+#include "kernels/neon/sgemm_v7_asm.h"  // SDK_V7_VMLA4X8_K4
 
 // ARMv7 4 x 8 tile, rows of A contiguous (acs == 1), hand-allocated registers. GCC's
 // allocation of the intrinsics version moved every A value through d0-d15 (VMLA's scalar
@@ -864,23 +785,48 @@ struct V7Pack {
     int32_t groups;      // counted down by the assembly
     const float* panel;  // B's panel
     int32_t half;        // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
+    int32_t acc;         // non-zero: the accumulators start at dst's values (a K-chunked conv's later chunks)
 };
 static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && offsetof(V7Pack, ldc_bytes) == 16 &&
                   offsetof(V7Pack, kq) == 20 && offsetof(V7Pack, bias) == 24 && offsetof(V7Pack, bias_step) == 28 &&
                   offsetof(V7Pack, groups) == 32 && offsetof(V7Pack, panel) == 36 &&
-                  offsetof(V7Pack, half) == 40,
+                  offsetof(V7Pack, half) == 40 && offsetof(V7Pack, acc) == 44,
               "v7_packed8's assembly reads these offsets");
 
+// acc (K-chunked convs, with the Winograd part as on AArch64): the accumulators start at dst's rows
+#if SDK_FEATURE_WINOGRAD
+#define SDK_V7_PACKED_ACC_LOAD "ldr %[acc], [%[ep], #44]\n"
+#if defined(__thumb2__)
+#define SDK_V7_PACKED_ACC_TEST "cbz %[acc], 34f\n"
+#else
+#define SDK_V7_PACKED_ACC_TEST "cmp %[acc], #0\n" "beq 34f\n"
+#endif
+#define SDK_V7_PACKED_ACC \
+    SDK_V7_PACKED_ACC_TEST \
+    "ldr %[cnt], [%[ep], #16]\n" \
+    "mov %[t], %[dst]\n" \
+    "vld1.32 {d16-d19}, [%[t]], %[cnt]\n" \
+    "vld1.32 {d20-d23}, [%[t]], %[cnt]\n" \
+    "vld1.32 {d24-d27}, [%[t]], %[cnt]\n" \
+    "vld1.32 {d28-d31}, [%[t]]\n" \
+    "b 35f\n" \
+    "34:\n"
+#else
+#define SDK_V7_PACKED_ACC_LOAD
+#define SDK_V7_PACKED_ACC
+#endif
 __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
     const float* b;
     const float* ga;
     const float* bias = ep->bias;
-    int32_t cnt, t, h;
+    int32_t cnt, t, h, acc;
     asm volatile(
+        SDK_V7_PACKED_ACC_LOAD
         "20:\n"
         "mov %[ga], %[a]\n"
         "mov %[h], #0\n"
         "21:\n"  // one half of the group: rows 4h .. 4h + 3
+        SDK_V7_PACKED_ACC
         "vld1.32 {d0-d1}, [%[bias]]\n"
         "ldr %[t], [%[ep], #28]\n"
         "add %[bias], %[bias], %[t]\n"
@@ -894,6 +840,7 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "vdup.32 q13, d1[0]\n"
         "vdup.32 q14, d1[1]\n"
         "vdup.32 q15, d1[1]\n"
+        "35:\n"  // (acc)
         "ldr %[b], [%[ep], #36]\n"
         "ldr %[cnt], [%[ep], #40]\n"  // half
         "cmp %[cnt], #0\n"
@@ -1082,7 +1029,7 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "str %[t], [%[ep], #32]\n"
         "bne 20b\n"
         : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt),
-          [t] "=&r"(t), [h] "=&r"(h)
+          [t] "=&r"(t), [h] "=&r"(h), [acc] "=&l"(acc)
         : [ep] "r"(ep)
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
           "q14", "q15");
@@ -1332,6 +1279,9 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
     ep.lo = kind == kActHardSwish ? 1.0f / 6.0f : eo.act.lo;
     ep.hi = eo.act.hi;
     ep.mode = kind == kActRelu ? 1 : (kind == kActClip ? 2 : (kind == kActHardSwish ? 3 : 0));
+#if SDK_FEATURE_WINOGRAD
+    ep.acc = eo.accumulate;
+#endif
     for (int p = 0; p < nc; p += kNR) {
         const int w = nc - p < kNR ? nc - p : kNR;
         const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
@@ -1363,6 +1313,10 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
             const float* bias = eo.row_bias ? eo.row_bias + m : kZero8;
             const float* ag = Ap + m * K;
             float* d = w == kNR ? C + m * ldc + p : tmp;
+#if SDK_FEATURE_WINOGRAD
+            if (eo.accumulate)  // the sums so far into the tile
+                for (int r = 0; r < kPackRows; ++r) memcpy(tmp + r * kNR, C + (m + r) * ldc + p, (size_t)w * sizeof(float));
+#endif
 #if defined(__aarch64__)
             ep.bias = bias;
             ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)

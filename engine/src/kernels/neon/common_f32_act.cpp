@@ -12,9 +12,8 @@
 namespace sdk {
 namespace neon {
 
-// Two vectors a trip, then vmath::span for the last 1-7 floats: span's per-vector tail
-// checks cost more than the formula's 6 instructions (mobilenet_v3: 25 instructions per 4
-// floats, now ~10). The same formula, so the same bits.
+// Two vectors a trip (mobilenet_v3: 25 instructions per 4 floats with vmath::span, now
+// ~10). The same formula, so the same bits.
 namespace {
 // vmath::Math<VNeon>::hardswish's values (the same multiply-add and product: the same bits),
 // forced inline: -Os left that one out of line, a call per vector.
@@ -30,13 +29,31 @@ __attribute__((always_inline)) inline float32x4_t hardswish4(float32x4_t x, floa
 void hardswish_f32(const float* x, float* y, int64_t n) {
     const float32x4_t sixth = vdupq_n_f32(1.0f / 6.0f), half = vdupq_n_f32(0.5f), zero = vdupq_n_f32(0.0f),
                       one = vdupq_n_f32(1.0f);
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const float32x4_t a = vld1q_f32(x + i), b = vld1q_f32(x + i + 4);
-        vst1q_f32(y + i, hardswish4(a, sixth, half, zero, one));
-        vst1q_f32(y + i + 4, hardswish4(b, sixth, half, zero, one));
+    // the last 1-7 floats through the same loop once more, from a zero-padded copy (not
+    // vmath::span's vector-by-vector tail: -~250 B)
+    const int64_t rest = n & 7;
+    const float* xp = x;
+    const float* xe = x + (n - rest);
+    float* yp = y;
+    float t[8];
+    for (bool tail = false;; tail = true) {
+        for (; xp != xe; xp += 8, yp += 8) {
+            const float32x4_t a = vld1q_f32(xp), b = vld1q_f32(xp + 4);
+            vst1q_f32(yp, hardswish4(a, sixth, half, zero, one));
+            vst1q_f32(yp + 4, hardswish4(b, sixth, half, zero, one));
+        }
+        if (tail) {
+            for (int64_t j = 0; j < rest; ++j) y[n - rest + j] = t[j];
+            return;
+        }
+        if (rest == 0) return;
+        vst1q_f32(t, zero);
+        vst1q_f32(t + 4, zero);
+        for (int64_t j = 0; j < rest; ++j) t[j] = x[n - rest + j];
+        xp = t;
+        xe = t + 8;
+        yp = t;
     }
-    if (i < n) vmath::span<VNeon, vmath::Math<VNeon>::hardswish>(x + i, y + i, n - i);
 }
 
 }  // namespace neon
@@ -45,56 +62,76 @@ void hardswish_f32(const float* x, float* y, int64_t n) {
 namespace ref {
 
 // sigmoid_vec (kernels/ref/act_f32.h) as GCC compiles it for AArch64, where it contracts
-// a * b + c into FMLA: n = fma(t, log2e, magic) - magic, r = t - n * ln2hi (FMLS),
-// r + n * ln2lo, the polynomial's Horner steps, p * r * r + r as fma(p * r, r, r), and
-// 1 + p * 2^n; the clamps of -x by FMIN/FMAX (the same values, NaN too: the NaN select at
-// the end returns x then). The same operations with the same roundings, so the same bits
-// (tests/engine: test_elementwise checks it against the lane formula bit for bit); the
-// generic vectors spent 9 more instructions a vector (register copies, per-element
-// addressing, the SiLU test inside the loop).
+// a * b + c into FMLA (n = fma(t, log2e, magic) - magic, r = t - n * ln2hi, r + n * ln2lo,
+// the polynomial's Horner steps, p * r * r + r as fma(p * r, r, r), 1 + p * 2^n), rewritten
+// with the same roundings in fewer instructions (21 a vector, was 33):
+// - on xc = clamp(x) = -t instead of t = -x (no negation): round-to-nearest is symmetric,
+//   so u = xc + n * ln2hi - n * ln2lo is -r exactly, each Horner step fms(c, u, p) the
+//   original fma(c, r, p), and 1 - fms(u, u * p, u) the original fma(r, r * p, r) + 1;
+// - 2^n without a conversion: magic + n (|n| <= 127) has n in its low mantissa bits, so
+//   its bits shifted left by 23 are n << 23, and p + (n << 23) as integers is p * 2^n
+//   (exact for p in [0.7, 1.5] and n in [-126, 127]; at n = -126 with p < 1 the exact
+//   product is subnormal, but 1 + it rounds to 1 either way): 1 + p * 2^n is one FADD;
+// - SiLU without the NaN select (x * s is x's NaN when x is NaN).
+// Checked bit for bit against the scalar fmaf form over every non-NaN float (and by
+// tests/engine: test_elementwise on random arrays).
+namespace {
+struct SigK {
+    float32x4_t one, hi, lo, magic, log2e, ln2hi, ln2lo, c0, c1, c2, c3, c4, c5;
+};
+__attribute__((always_inline)) inline float32x4_t sigmoid_a64(float32x4_t v, const SigK& k) {
+    const float32x4_t xc = vminq_f32(vmaxq_f32(v, k.lo), k.hi);  // lo = -88, hi = 87.34: -t's clamp
+    const float32x4_t m = vfmsq_f32(k.magic, xc, k.log2e);
+    const float32x4_t nn = vsubq_f32(m, k.magic);
+    float32x4_t u = vfmaq_f32(xc, nn, k.ln2hi);
+    u = vfmsq_f32(u, nn, k.ln2lo);
+    float32x4_t p = vfmsq_f32(k.c1, u, k.c0);
+    p = vfmsq_f32(k.c2, u, p);
+    p = vfmsq_f32(k.c3, u, p);
+    p = vfmsq_f32(k.c4, u, p);
+    p = vfmsq_f32(k.c5, u, p);
+    p = vsubq_f32(k.one, vfmsq_f32(u, vmulq_f32(u, p), u));
+    const uint32x4_t q = vaddq_u32(vreinterpretq_u32_f32(p), vshlq_n_u32(vreinterpretq_u32_f32(m), 23));
+    const float32x4_t s = vdivq_f32(k.one, vaddq_f32(k.one, vreinterpretq_f32_u32(q)));
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(s), neon_clt(v, k.lo)));  // x < -88: 0
+}
+}  // namespace
+
 __attribute__((optimize("O2"))) void neon_sigmoid_span_a64(const float* x, float* y, int64_t n, bool silu) {
-    const float32x4_t one = vdupq_n_f32(1.0f), hi = vdupq_n_f32(88.0f), lo = vdupq_n_f32(-87.3365447504f),
-                      magic = vdupq_n_f32(12582912.0f), log2e = vdupq_n_f32(1.44269504088896341f),
-                      ln2hi = vdupq_n_f32(0.693359375f), ln2lo = vdupq_n_f32(2.12194440e-4f),
-                      c0 = vdupq_n_f32(1.9875691500e-4f), c1 = vdupq_n_f32(1.3981999507e-3f),
-                      c2 = vdupq_n_f32(8.3334519073e-3f), c3 = vdupq_n_f32(4.1665795894e-2f),
-                      c4 = vdupq_n_f32(1.6666665459e-1f), c5 = vdupq_n_f32(5.0000001201e-1f),
-                      under = vdupq_n_f32(-88.0f);
-    const int32x4_t bias = vdupq_n_s32(127);
-    const uint32x4_t sign = vdupq_n_u32(0x80000000u);
-    auto f = [&](float32x4_t v) __attribute__((always_inline)) {
-        float32x4_t t = vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(v), sign));  // -x
-        t = vminq_f32(t, hi);
-        t = vmaxq_f32(t, lo);
-        const float32x4_t nn = vsubq_f32(vfmaq_f32(magic, t, log2e), magic);
-        float32x4_t r = vfmsq_f32(t, nn, ln2hi);
-        r = vfmaq_f32(r, nn, ln2lo);
-        float32x4_t p = vfmaq_f32(c1, r, c0);
-        p = vfmaq_f32(c2, r, p);
-        p = vfmaq_f32(c3, r, p);
-        p = vfmaq_f32(c4, r, p);
-        p = vfmaq_f32(c5, r, p);
-        p = vaddq_f32(vfmaq_f32(r, vmulq_f32(r, p), r), one);
-        const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(nn), bias), 23);
-        float32x4_t s = vdivq_f32(one, vfmaq_f32(one, p, vreinterpretq_f32_s32(e)));
-        s = vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(s), neon_clt(v, under)));
-        return vbslq_f32(vceqq_f32(v, v), s, v);  // NaN in, NaN out
-    };
-    int64_t i = 0;
-    if (silu) {
-        for (; i + 4 <= n; i += 4) {
-            const float32x4_t v = vld1q_f32(x + i);
-            vst1q_f32(y + i, vmulq_f32(v, f(v)));
+    const SigK k = {vdupq_n_f32(1.0f),           vdupq_n_f32(87.3365447504f),    vdupq_n_f32(-88.0f),
+                    vdupq_n_f32(12582912.0f),    vdupq_n_f32(1.44269504088896341f), vdupq_n_f32(0.693359375f),
+                    vdupq_n_f32(2.12194440e-4f), vdupq_n_f32(1.9875691500e-4f), vdupq_n_f32(1.3981999507e-3f),
+                    vdupq_n_f32(8.3334519073e-3f), vdupq_n_f32(4.1665795894e-2f), vdupq_n_f32(1.6666665459e-1f),
+                    vdupq_n_f32(5.0000001201e-1f)};
+    // the last 1-3 floats go through the same loops once more, from a zero-padded copy
+    // (one copy of each loop's formula in the code)
+    const int64_t rest = n & 3;
+    const float* xp = x;
+    const float* xe = x + (n - rest);
+    float* yp = y;
+    float t[4];
+    for (bool tail = false;; tail = true) {
+        if (silu) {
+            for (; xp != xe; xp += 4, yp += 4) {
+                const float32x4_t v = vld1q_f32(xp);
+                vst1q_f32(yp, vmulq_f32(v, sigmoid_a64(v, k)));
+            }
+        } else {
+            for (; xp != xe; xp += 4, yp += 4) {
+                const float32x4_t v = vld1q_f32(xp);
+                vst1q_f32(yp, vbslq_f32(vceqq_f32(v, v), sigmoid_a64(v, k), v));  // NaN in, NaN out
+            }
         }
-    } else {
-        for (; i + 4 <= n; i += 4) vst1q_f32(y + i, f(vld1q_f32(x + i)));
-    }
-    if (i < n) {
-        float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-        for (int64_t j = i; j < n; ++j) t[j - i] = x[j];
-        const float32x4_t v = vld1q_f32(t), s = f(v);
-        vst1q_f32(t, silu ? vmulq_f32(v, s) : s);
-        for (int64_t j = i; j < n; ++j) y[j] = t[j - i];
+        if (tail) {
+            for (int64_t j = 0; j < rest; ++j) y[n - rest + j] = t[j];
+            return;
+        }
+        if (rest == 0) return;
+        vst1q_f32(t, vdupq_n_f32(0.0f));
+        for (int64_t j = 0; j < rest; ++j) t[j] = x[n - rest + j];
+        xp = t;
+        xe = t + 4;
+        yp = t;
     }
 }
 
@@ -105,43 +142,38 @@ __attribute__((optimize("O2"))) void neon_sigmoid_span_a64(const float* x, float
 namespace ref {
 namespace {
 
-// sigmoid_vec's formula (kernels/ref/act_f32.h) step for step in NEON intrinsics: on ARMv7
-// GCC runs generic float vectors as scalar VFP code (~100 instructions a lane here). The
-// same operations in the same order with one rounding each (VMLA/VMLS round the product,
-// then the sum, like the VFP code), so the same bits as the portable form, but for
-// denormal inputs (NEON flushes them to zero). ARMv7 NEON has no division: the 1 / (1 + e)
-// is 4 VFP divisions (IEEE, as in the portable form).
+// sigmoid_vec's formula (kernels/ref/act_f32.h) in NEON intrinsics: on ARMv7 GCC runs
+// generic float vectors as scalar VFP code (~100 instructions a lane here). One rounding
+// per operation, as the VFP code (VMLA/VMLS round the product, then the sum), so the same
+// bits as the portable form, but for denormal inputs (NEON flushes them to zero); rewritten
+// as the AArch64 span above (on xc = clamp(x) = -t, the signs of the products turned, and
+// 2^n added to p's exponent as an integer; checked bit for bit against the step-for-step
+// form over every non-NaN float): 4 instructions fewer a vector. ARMv7 NEON has no
+// division: the 1 / (1 + e) is 4 VFP divisions (IEEE, as in the portable form).
 __attribute__((always_inline)) inline float32x4_t sigmoid4(float32x4_t x) {
-    const float32x4_t zero = vdupq_n_f32(0.0f), one = vdupq_n_f32(1.0f);
-    const float32x4_t hi = vdupq_n_f32(88.0f), lo = vdupq_n_f32(-87.3365447504f), magic = vdupq_n_f32(12582912.0f);
-    // -x by its sign bit (vnegq_f32 is expanded lane by lane too)
-    float32x4_t t = vreinterpretq_f32_u32(veorq_u32(vreinterpretq_u32_f32(x), vdupq_n_u32(0x80000000u)));
-    t = vmaxq_f32(vminq_f32(t, hi), lo);  // the selects' values (a NaN goes on as NaN: x is returned)
-    const float32x4_t n = vsubq_f32(vmlaq_f32(magic, t, vdupq_n_f32(1.44269504088896341f)), magic);
-    float32x4_t r = vmlsq_f32(t, n, vdupq_n_f32(0.693359375f));
-    r = vmlaq_f32(r, n, vdupq_n_f32(2.12194440e-4f));
-    float32x4_t p = vmlaq_f32(vdupq_n_f32(1.3981999507e-3f), r, vdupq_n_f32(1.9875691500e-4f));
-    p = vmlaq_f32(vdupq_n_f32(8.3334519073e-3f), p, r);
-    p = vmlaq_f32(vdupq_n_f32(4.1665795894e-2f), p, r);
-    p = vmlaq_f32(vdupq_n_f32(1.6666665459e-1f), p, r);
-    p = vmlaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
-    p = vaddq_f32(vaddq_f32(vmulq_f32(vmulq_f32(p, r), r), r), one);
-    const int32x4_t e = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
-    const float32x4_t d = vaddq_f32(one, vmulq_f32(p, vreinterpretq_f32_s32(e)));
+    const float32x4_t one = vdupq_n_f32(1.0f), magic = vdupq_n_f32(12582912.0f), lo = vdupq_n_f32(-88.0f);
+    const float32x4_t xc = vminq_f32(vmaxq_f32(x, lo), vdupq_n_f32(87.3365447504f));  // -t's clamp
+    const float32x4_t m = vmlsq_f32(magic, xc, vdupq_n_f32(1.44269504088896341f));
+    const float32x4_t n = vsubq_f32(m, magic);
+    float32x4_t u = vmlaq_f32(xc, n, vdupq_n_f32(0.693359375f));  // -r
+    u = vmlsq_f32(u, n, vdupq_n_f32(2.12194440e-4f));
+    float32x4_t p = vmlsq_f32(vdupq_n_f32(1.3981999507e-3f), u, vdupq_n_f32(1.9875691500e-4f));
+    p = vmlsq_f32(vdupq_n_f32(8.3334519073e-3f), p, u);
+    p = vmlsq_f32(vdupq_n_f32(4.1665795894e-2f), p, u);
+    p = vmlsq_f32(vdupq_n_f32(1.6666665459e-1f), p, u);
+    p = vmlsq_f32(vdupq_n_f32(5.0000001201e-1f), p, u);
+    p = vsubq_f32(one, vmlsq_f32(u, vmulq_f32(p, u), u));  // (p * r) * r + r + 1
+    const uint32x4_t q = vaddq_u32(vreinterpretq_u32_f32(p), vshlq_n_u32(vreinterpretq_u32_f32(m), 23));
     // the four lanes divided in place in q4 (s16-s19: VFP reaches the lanes of q0-q7 as
     // single registers; through memory, as GCC does it, cost 10 more instructions)
-    float32x4_t s;
-    __asm__("vmov q4, %q[d]\n"
-            "vdiv.f32 s16, %[one], s16\n"
+    register float32x4_t s asm("q4") = vaddq_f32(one, vreinterpretq_f32_u32(q));
+    __asm__("vdiv.f32 s16, %[one], s16\n"
             "vdiv.f32 s17, %[one], s17\n"
             "vdiv.f32 s18, %[one], s18\n"
             "vdiv.f32 s19, %[one], s19\n"
-            "vmov %q[s], q4\n"
-            : [s] "=w"(s)
-            : [d] "w"(d), [one] "t"(1.0f)
-            : "q4");
-    s = vbslq_f32(neon_clt(x, vdupq_n_f32(-88.0f)), zero, s);
-    return vbslq_f32(vceqq_f32(x, x), s, x);  // NaN in, NaN out
+            : "+w"(s)
+            : [one] "t"(1.0f));
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(s), neon_clt(x, lo)));  // x < -88: 0
 }
 
 }  // namespace
@@ -154,17 +186,20 @@ __attribute__((optimize("O2"))) void neon_sigmoid_span_v7(const float* x, float*
     if (silu) {
         for (const float *xp = x; xp != xe; xp += 4, y += 4) {
             const float32x4_t v = vld1q_f32(xp);
-            vst1q_f32(y, vmulq_f32(v, sigmoid4(v)));
+            vst1q_f32(y, vmulq_f32(v, sigmoid4(v)));  // x * s: NaN for a NaN x
         }
     } else {
-        for (const float* xp = x; xp != xe; xp += 4, y += 4) vst1q_f32(y, sigmoid4(vld1q_f32(xp)));
+        for (const float* xp = x; xp != xe; xp += 4, y += 4) {
+            const float32x4_t v = vld1q_f32(xp);
+            vst1q_f32(y, vbslq_f32(vceqq_f32(v, v), sigmoid4(v), v));  // NaN in, NaN out
+        }
     }
     y -= i;
     if (i < n) {
         float t[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (int64_t j = i; j < n; ++j) t[j - i] = x[j];
         const float32x4_t v = vld1q_f32(t), s = sigmoid4(v);
-        vst1q_f32(t, silu ? vmulq_f32(v, s) : s);
+        vst1q_f32(t, silu ? vmulq_f32(v, s) : vbslq_f32(vceqq_f32(v, v), s, v));
         for (int64_t j = i; j < n; ++j) y[j] = t[j - i];
     }
 }

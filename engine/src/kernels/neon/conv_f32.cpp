@@ -6,14 +6,14 @@
 // scratch (padded column j = input column j - pl), wide enough that every block reads
 // whole vectors without border checks; the pads are zeroed once per call and never
 // written, so each plane copies only its input rows (vector copies, no memset/memcpy
-// calls). A block is R output rows x 8 columns (R = 4; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
+// calls). A block is R output rows x 8 columns (R = 4; 3x3 stride 1 on AArch64: 7; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
 // (R - 1) + K input rows x K taps; stride 2: 2(R - 1) + K rows, VLD2 de-interleaving even
 // and odd columns). Weights stay in (K * K + 1) / 2 D registers and are used by lane (FMLA
 // by element on AArch64; ARMv7 has no fused multiply-add without VFPv4, so VMLA there: the
 // same arithmetic as the portable loops). The block is unrolled at compile time over rows
-// and taps (templates on K and the stride). Relu/Clip are applied in registers (compare +
-// select: act_f32's exact NaN semantics; the kind and bounds held in registers over the
-// plane), other activations over the stored plane. (5x5: EfficientNet's and MnasNet's
+// and taps (templates on K and the stride). Relu/Clip are applied in registers (act_f32's
+// values, NaN included, see act4; the kind and bounds held in registers over the plane),
+// other activations over the stored plane. (5x5: EfficientNet's and MnasNet's
 // depthwise layers, whose 2-pixel borders kept most of a 7x7 or 14x14 plane on the
 // portable loops' scalar path.)
 #include "kernels/ref/conv.h"
@@ -36,11 +36,18 @@ namespace {
 #endif
 
 // Output rows per block: 3x3: 4 (each input vector loaded once for 4 output rows: stride 1
-// loads 6 rows x 6 vectors per 72 FMLA, where 2 rows loaded 4 x 6 per 36); 5x5: 2 (on ARMv7
-// 8 accumulators and the 13 weight D registers would not fit its 16 Q registers; on AArch64
-// 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a few % of EfficientNet's
-// depthwise work).
-constexpr int rows_for(int k) { return k == 3 ? 4 : 2; }
+// loads 6 rows x 6 vectors per 72 FMLA, where 2 rows loaded 4 x 6 per 36); 3x3 stride 1 on
+// AArch64: 7 (9 rows x 6 vectors per 126 FMLA, 14 accumulators of its 32 registers; and the
+// MobileNets' and EfficientNet's planes, 112, 56, 28, 14 and 7 rows, are whole blocks: 4
+// rows computed 16 of 14 and 8 of 7; ~2.1 instructions per FMLA, was ~2.3; +~900 B of code);
+// 5x5: 2 (on ARMv7 8 accumulators and the 13 weight D registers would not fit its 16 Q
+// registers; on AArch64 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a
+// few % of EfficientNet's depthwise work).
+#if defined(__aarch64__)
+constexpr int rows_for(int k, int s) { return k == 3 ? (s == 1 ? 7 : 4) : 2; }
+#else
+constexpr int rows_for(int k, int) { return k == 3 ? 4 : 2; }
+#endif
 
 struct Layout {
     int32_t nv;  // blocks of 8 output columns per row
@@ -51,7 +58,7 @@ struct Layout {
 // K x K kernel (K = g.KW): the last block's last load ends at pw - 1 (stride 1: 8 + K - 2
 // columns past its first; stride 2: 16 + K - 2, see row_s2).
 inline Layout layout(const ConvGeom& g) {
-    const int R = rows_for(g.KW);
+    const int R = rows_for(g.KW, g.sw);
     Layout l;
     l.nv = (g.OW + 7) / 8;
     l.pw = g.sw * 8 * l.nv + g.KW - 1;
@@ -127,15 +134,18 @@ __attribute__((always_inline)) inline void rows(Acc<R>& a, const float* p, int64
 // x > hi let it through); a zero equal to a bound may come out with the bound's sign.
 constexpr int kClipMaxMin = 100;
 
-// Relu/Clip in registers (compare + select: act_f32's exact NaN semantics); kind, lo and
-// hi are the caller's locals (kept in registers over the plane, not reloaded per block).
+// Relu/Clip in registers with act_f32's values, NaN included; kind, lo and hi are the
+// caller's locals (kept in registers over the plane, not reloaded per block). Relu on
+// AArch64 is FMAXNM with 0 (one instruction: a quiet NaN gives 0, as x > 0 ? x : 0 does; an
+// accumulator is never a signalling NaN, FMLA quiets it), on ARMv7 compare + select. A
+// Clip whose bounds are not ordered (lo > hi, NaN) never comes here (neon_dw_fits).
 __attribute__((always_inline)) inline float32x4_t act4(float32x4_t v, int kind, float32x4_t lo, float32x4_t hi) {
     if (kind == kClipMaxMin) return vminq_f32(vmaxq_f32(v, lo), hi);
+#if defined(__aarch64__)
+    if (kind == kActRelu) return vmaxnmq_f32(v, vdupq_n_f32(0.0f));
+#else
     if (kind == kActRelu) return vbslq_f32(neon_cgt(v, vdupq_n_f32(0.0f)), v, vdupq_n_f32(0.0f));
-    if (kind == kActClip) {
-        v = vbslq_f32(neon_clt(v, lo), lo, v);
-        v = vbslq_f32(neon_cgt(v, hi), hi, v);
-    }
+#endif
     return v;
 }
 
@@ -158,42 +168,63 @@ __attribute__((always_inline)) inline void store_n(float* o, int n, float32x4_t 
     if (n) vst1q_lane_f32(o, v0, 0);
 }
 
-// n floats from s to d (n >= 4: whole vectors, the last one overlapping its predecessor).
-inline void copy_row(float* d, const float* s, int n) {
-    if (n < 4) {
-        for (int i = 0; i < n; ++i) d[i] = s[i];
-        return;
-    }
-    int i = 0;
+// n floats a row from s to d, rows times (s steps W floats, d steps pw): whole vectors, the
+// last ones overlapping their predecessors (n >= 4). The size class is picked once per
+// plane, not per row, and the 16-float chunks run on post-incremented pointers: a row cost
+// ~27 instructions besides its chunks (of 9), now ~6 (chunks of 4).
+inline void copy_rows(float* d, int64_t pw, const float* s, int64_t W, int rows, int n) {
+    if (n >= 16) {
+        for (; rows > 0; --rows, s += W, d += pw) {
+            const float* sp = s;
+            float* dp = d;
 #if defined(__aarch64__)
-    for (; i + 16 <= n; i += 16) vst1q_f32_x4(d + i, vld1q_f32_x4(s + i));  // LD1/ST1 of 4 registers
+            const float* const se = s + n - 16;
+            for (; sp < se; sp += 16, dp += 16) vst1q_f32_x4(dp, vld1q_f32_x4(sp));
+            vst1q_f32_x4(d + n - 16, vld1q_f32_x4(se));
 #else
-    if (n >= 8) {  // VLD1/VST1 of 4 D registers, post-incremented (GCC's loop: 10 instructions per 8 floats)
-        const float* ss = s;
-        float* dd = d;
-        int cnt = n / 8;
-        asm volatile(
-            "1:\n"
-            "vld1.32 {d0-d3}, [%[s]]!\n"
-            "vst1.32 {d0-d3}, [%[d]]!\n"
-            "subs %[c], %[c], #1\n"
-            "bne 1b\n"
-            : [s] "+r"(ss), [d] "+r"(dd), [c] "+r"(cnt)
-            :
-            : "cc", "memory", "d0", "d1", "d2", "d3");
-        i = n / 8 * 8;
-    }
+            // (the last chunk's addresses as their own operands: GCC gives an input the
+            // register of an in-out operand holding the same value)
+            const float* se = s + n - 16;
+            float* de = d + n - 16;
+            // VLD1/VST1 of 4 D registers, post-incremented (GCC's loop: 10 instructions per 8 floats)
+            __asm__ volatile(
+                "b 2f\n"
+                "1:\n"
+                "vld1.32 {d0-d3}, [%[s]]!\n"
+                "vld1.32 {d4-d7}, [%[s]]!\n"
+                "vst1.32 {d0-d3}, [%[d]]!\n"
+                "vst1.32 {d4-d7}, [%[d]]!\n"
+                "2:\n"
+                "cmp %[s], %[e]\n"
+                "blo 1b\n"
+                "vld1.32 {d0-d3}, [%[e]]!\n"
+                "vld1.32 {d4-d7}, [%[e]]\n"
+                "vst1.32 {d0-d3}, [%[de]]!\n"
+                "vst1.32 {d4-d7}, [%[de]]\n"
+                : [s] "+r"(sp), [d] "+r"(dp), [e] "+r"(se), [de] "+r"(de)
+                :
+                : "cc", "memory", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7");
 #endif
-    for (; i + 8 <= n; i += 8) {
-        const float32x4_t a = vld1q_f32(s + i), b = vld1q_f32(s + i + 4);
-        vst1q_f32(d + i, a);
-        vst1q_f32(d + i + 4, b);
+        }
+    } else if (n >= 8) {
+        for (; rows > 0; --rows, s += W, d += pw) {
+            const float32x4_t a0 = vld1q_f32(s), a1 = vld1q_f32(s + 4), b0 = vld1q_f32(s + n - 8),
+                              b1 = vld1q_f32(s + n - 4);
+            vst1q_f32(d, a0);
+            vst1q_f32(d + 4, a1);
+            vst1q_f32(d + n - 8, b0);
+            vst1q_f32(d + n - 4, b1);
+        }
+    } else if (n >= 4) {
+        for (; rows > 0; --rows, s += W, d += pw) {
+            const float32x4_t a0 = vld1q_f32(s), b0 = vld1q_f32(s + n - 4);
+            vst1q_f32(d, a0);
+            vst1q_f32(d + n - 4, b0);
+        }
+    } else {
+        for (; rows > 0; --rows, s += W, d += pw)
+            for (int i = 0; i < n; ++i) d[i] = s[i];
     }
-    if (i + 4 <= n) {
-        vst1q_f32(d + i, vld1q_f32(s + i));
-        i += 4;
-    }
-    if (i < n) vst1q_f32(d + n - 4, vld1q_f32(s + n - 4));
 }
 
 // The input's rows into the padded plane: row i holds input row i - pt, padded column j
@@ -203,12 +234,12 @@ void fill(const ConvGeom& g, const Layout& l, const float* x, float* P) {
     const int pl = g.pl < l.pw ? g.pl : l.pw;
     const int n = g.W < l.pw - pl ? g.W : l.pw - pl;  // input columns the blocks read
     const int i0 = g.pt, i1 = g.pt + g.H < l.ph ? g.pt + g.H : l.ph;
-    for (int i = i0; i < i1; ++i) copy_row(P + (int64_t)i * l.pw + pl, x + (int64_t)(i - g.pt) * g.W, n);
+    if (i1 > i0) copy_rows(P + (int64_t)i0 * l.pw + pl, l.pw, x, g.W, i1 - i0, n);
 }
 
 template <int K, int S>
 void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias, float* out) {
-    constexpr int R = rows_for(K);
+    constexpr int R = rows_for(K, S);
     float32x2_t w[(K * K + 1) / 2];
     for (int i = 0; i < K * K / 2; ++i) w[i] = vld1_f32(wk + 2 * i);
     w[K * K / 2] = vdup_n_f32(wk[K * K - 1]);
@@ -257,8 +288,9 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
 }  // namespace
 
 bool neon_dw_fits(const ConvGeom& g) {
+    // (a Clip with lo > hi or a NaN bound: the portable loops)
     return g.C == g.group && g.KH == g.KW && (g.KH == 3 || g.KH == 5) && g.dh == 1 && g.dw == 1 && g.sh == g.sw &&
-           (g.sh == 1 || g.sh == 2);
+           (g.sh == 1 || g.sh == 2) && (g.act.kind != kActClip || g.act.lo <= g.act.hi);
 }
 
 int64_t neon_dw_scratch_floats(const ConvGeom& g) {

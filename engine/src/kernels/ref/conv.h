@@ -36,6 +36,7 @@ struct ConvF32Plan {
     int32_t wino_rb;      // > 0: Winograd F(4x4,3x3) (conv_f32_wino.cpp) with blocks of this many tile rows
     int32_t wino_ob;      // Winograd: output channels per block
     int32_t wino_mt;      // Winograd: output tile, 4 (F(4x4,3x3)) or 2 (F(2x2,3x3), ARM planes below 13x13)
+    bool wino_pk;         // Winograd on NEON: the weights kept from load (wino_u) are in neon_sgemm_pack_a's layout
     const float* wino_u;  // Winograd weights transformed at load (conv_f32_wino_keep), or nullptr: per run
     const float* wpack;   // NEON: the GEMM's weights packed at load (conv_f32_pack), or nullptr
 };

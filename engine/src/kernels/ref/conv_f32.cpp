@@ -450,6 +450,30 @@ inline int64_t udiv(int64_t a, int64_t b) {
     return (((uint64_t)a | (uint64_t)b) >> 31) == 0 ? (int64_t)((uint32_t)a / (uint32_t)b) : a / b;
 }
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && SDK_FEATURE_WINOGRAD
+// A K-chunked conv's rows [r0, r0 + m) of group gi over input channels [c0, c0 + cn) (one K
+// chunk) on the weights packed at load (conv_f32_pack's layout: per group, per chunk, the
+// packed rows' groups of 8), then the group's last ocg % 8 rows in place.
+void packed_conv_gemm(const GemmConvJob& j, int gi, int r0, int m, int c0, int cn, int nc, const float* buf,
+                      float* yg, const GemmEpilogue& e) {
+    const ConvGeom& g = *j.g;
+    const int ocg = g.OC / g.group, khw = g.KH * g.KW, K = g.C / g.group * khw, kk = cn * khw;
+    const int packed_rows = ocg / kPackRows * kPackRows;
+    const int64_t opix = (int64_t)g.OH * g.OW;
+    int m8 = r0 < packed_rows ? packed_rows - r0 : 0;
+    if (m8 > m) m8 = m / kPackRows * kPackRows;
+    if (m8 > 0)
+        neon_sgemm_packed_a(m8, nc, kk, j.wpack + (int64_t)gi * packed_rows * K + (int64_t)packed_rows * c0 * khw +
+                                            (int64_t)r0 * kk, buf, yg, opix, e);
+    if (m > m8) {
+        GemmEpilogue er = e;
+        if (er.row_bias) er.row_bias += m8;
+        sgemm_packed(m - m8, nc, kk, j.w + ((int64_t)gi * ocg + r0 + m8) * K + (int64_t)c0 * khw, K, 1, buf,
+                     yg + m8 * opix, opix, er);
+    }
+}
+#endif
+
 void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
     const GemmConvJob& j = *static_cast<const GemmConvJob*>(arg);
     const ConvGeom& g = *j.g;
@@ -518,6 +542,13 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
                 }
 #endif
                 im2col_panels<kNR>(g, j.x, n, gi, j0, nc, buf, c0, cn);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && SDK_FEATURE_WINOGRAD  // (conv_f32_packed_floats)
+                if (j.wpack && r0 % kPackRows == 0) {  // the bias first, later chunks add in the tiles' registers
+                    ec.row_bias = c0 ? nullptr : e.row_bias;
+                    packed_conv_gemm(j, gi, r0, m, c0, cn, nc, buf, yg, ec);
+                    continue;
+                }
+#endif
                 sgemm_packed(m, nc, cn * khw, wc, K, 1, buf, yg, opix, ec);
             }
             continue;
@@ -578,6 +609,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.neon_dw = false;
     p.wino_rb = p.wino_ob = p.wino_mt = 0;
     p.wino_u = nullptr;
+    p.wino_pk = false;
     p.wpack = nullptr;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)  // ---- NEON depthwise 3x3/5x5 (kernels/neon/conv_f32.cpp)
     // scratch whatever the tier: the test hook can switch NEON off after planning
@@ -679,7 +711,11 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 int64_t conv_f32_packed_floats(const ConvGeom& g, const ConvF32Plan& plan) {
     const int ocg = g.OC / g.group;
-    if (plan.depthwise || plan.wino_rb || plan.kc < g.C / g.group || ocg < kPackRows || !neon_sgemm_enabled())
+    // K-chunked convs (plan.kc < C / group: dense spatial kernels over 64+ channels) take the packed
+    // tiles, which add each chunk to the sums in their registers, in builds with the Winograd part
+    // (the dense 3x3 models; SDKs without one, such as the example's MobileNets, keep the bytes)
+    if (plan.depthwise || plan.wino_rb || ocg < kPackRows || !neon_sgemm_enabled() ||
+        (!SDK_FEATURE_WINOGRAD && plan.kc < g.C / g.group))
         return 0;
     return (int64_t)g.group * (ocg / kPackRows * kPackRows) * (g.C / g.group) * g.KH * g.KW;
 }
@@ -687,6 +723,19 @@ int64_t conv_f32_packed_floats(const ConvGeom& g, const ConvF32Plan& plan) {
 void conv_f32_pack(const ConvGeom& g, ConvF32Plan& plan, const float* w, float* out) {
     const int ocg = g.OC / g.group, K = g.C / g.group * g.KH * g.KW;
     const int packed_rows = ocg / kPackRows * kPackRows;
+#if SDK_FEATURE_WINOGRAD
+    const int khw = g.KH * g.KW, cg = g.C / g.group;
+    if (plan.kc < cg) {  // per group, per K chunk (plan.kc input channels) its rows' groups of 8
+        for (int gi = 0; gi < g.group; ++gi)
+            for (int c0 = 0; c0 < cg; c0 += plan.kc) {
+                const int kk = (cg - c0 < plan.kc ? cg - c0 : plan.kc) * khw;
+                neon_sgemm_pack_a(w + (int64_t)gi * ocg * K + (int64_t)c0 * khw, K, packed_rows, kk,
+                                  out + (int64_t)gi * packed_rows * K + (int64_t)packed_rows * c0 * khw);
+            }
+        plan.wpack = out;
+        return;
+    }
+#endif
     for (int gi = 0; gi < g.group; ++gi)
         neon_sgemm_pack_a(w + (int64_t)gi * ocg * K, K, packed_rows, K, out + (int64_t)gi * packed_rows * K);
     plan.wpack = out;

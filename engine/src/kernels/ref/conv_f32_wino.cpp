@@ -21,6 +21,7 @@
 // on ARMv7). Accuracy: F(4,3)'s transforms with the points 0, +-1, +-2, inf
 // (exact in binary but 1/6, 1/12, 1/24) grow the rounding error ~10x over a direct sum;
 // engine/tests/test_kernels.cpp checks it against a double-precision direct convolution.
+#include <stddef.h>
 #include <string.h>
 #include <stdlib.h>
 
@@ -45,6 +46,11 @@
 #include <arm_neon.h>
 
 #include "kernels/neon/cmp_neon.h"
+#if defined(__aarch64__)
+#include "kernels/neon/sgemm_a64_asm.h"
+#else
+#include "kernels/neon/sgemm_v7_asm.h"
+#endif
 #else
 #define SDK_WINO_NEON 0
 #endif
@@ -89,8 +95,12 @@ constexpr int kWino2Min = 6;
 // in memory); Clang allocates them well at -Os and has no per-function optimize attribute.
 #if defined(__GNUC__) && !defined(__clang__)
 #define SDK_WINO_HOT __attribute__((optimize("O2")))
+// and without the scheduling pass before register allocation, which spilled the output
+// transform's 24 column-pass vectors (as SDK_NEON_HOT does for the GEMM tiles)
+#define SDK_WINO_HOT_NS __attribute__((optimize("O2", "no-schedule-insns")))
 #else
 #define SDK_WINO_HOT
+#define SDK_WINO_HOT_NS
 #endif
 
 __attribute__((always_inline)) inline void wv_load(v4f* v, const float* p) { memcpy(v, p, sizeof *v); }
@@ -181,6 +191,27 @@ __attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vfm
 __attribute__((always_inline)) inline wv w_mla(wv a, wv b, float s) { return vmlaq_n_f32(a, b, s); }
 __attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vmlsq_n_f32(a, b, s); }
 #endif
+
+// One vector at p, then p += bytes (LD1 / VLD1 with a register post-increment: GCC worked out the
+// 36 matrices' offsets of a transform one by one, ~2 instructions a load, and spilled them).
+__attribute__((always_inline)) inline wv wino_ld_step(const float*& p, int64_t bytes) {
+    wv v;
+#if defined(__aarch64__)
+    asm("ld1 {%0.4s}, [%1], %3" : "=w"(v), "+r"(p) : "m"(*(const float(*)[4])p), "r"(bytes));
+#else
+    asm("vld1.32 {%e0-%f0}, [%1], %3" : "=w"(v), "+r"(p) : "m"(*(const float(*)[4])p), "r"((int32_t)bytes));
+#endif
+    return v;
+}
+
+// v to p, then p += bytes (ST1 / VST1 with a register post-increment)
+__attribute__((always_inline)) inline void wino_st_step(float*& p, wv v, int64_t bytes) {
+#if defined(__aarch64__)
+    asm("st1 {%2.4s}, [%1], %3" : "=m"(*(float(*)[4])p), "+r"(p) : "w"(v), "r"(bytes));
+#else
+    asm("vst1.32 {%e2-%f2}, [%1], %3" : "=m"(*(float(*)[4])p), "+r"(p) : "w"(v), "r"((int32_t)bytes));
+#endif
+}
 
 // 6 -> 6: B^T d
 __attribute__((always_inline)) inline void in_1d_n(const wv* d, int ds, wv* t) {
@@ -276,7 +307,7 @@ __attribute__((always_inline)) inline void wino_taps4(const float* wp, wv* G) {
 // The input transform of the 4 tiles q..q+3 (lanes) of one channel, stored at dst (V).
 // Loops unrolled: the transform keeps its vectors in registers (Winograd is an optional part,
 // outside the all-ops size figure).
-SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
+SDK_WINO_HOT_NS void wino_in_group(const float* strip, int Wp, int TW, int q, int ntile, float* dst, int64_t vstride) {
     wv R[36];  // the row pass: R[r * 6 + k]
     const int ty = q / TW, tx = q % TW;
     if (tx + 3 < TW && q + 3 < ntile) {  // 4 tiles of one row: VLD4 transposes, columns 0-3 and 4-5
@@ -309,10 +340,11 @@ SDK_WINO_HOT void wino_in_group(const float* strip, int Wp, int TW, int q, int n
             in_1d_n(d, 1, R + r * 6);
         }
     }
-    SDK_UNROLL for (int k = 0; k < 6; ++k) {  // the column pass, straight into V[(r * 6 + k)]
+    SDK_UNROLL for (int k = 0; k < 6; ++k, dst += vstride) {  // the column pass, straight into V[(r * 6 + k)]
         wv o[6];
         in_1d_n(R + k, 6, o);
-        SDK_UNROLL for (int r = 0; r < 6; ++r) vst1q_f32(dst + (r * 6 + k) * vstride, o[r]);
+        float* p = dst;
+        SDK_UNROLL for (int r = 0; r < 6; ++r) wino_st_step(p, o[r], 6 * vstride * (int64_t)sizeof(float));
     }
 }
 
@@ -342,11 +374,14 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, f
     wino_w_group4(wp, dst, ustride);
 }
 #endif
-__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
+// cstep: 1 for U's rows (row stride C), 8 for neon_sgemm_pack_a's layout (4 channels of one row
+// every 32 floats).
+__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
+                                                        int cstep) {
 #if defined(__aarch64__)
-    for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c, ustride);
+    for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c * cstep, ustride);
 #else
-    for (int c = 0; c < c4; c += 4) wino_w_group4_ool(wp + c * 9, dst + c, ustride);
+    for (int c = 0; c < c4; c += 4) wino_w_group4_ool(wp + c * 9, dst + c * cstep, ustride);
 #endif
 }
 
@@ -369,9 +404,65 @@ __attribute__((always_inline)) inline void wino_out_lanes(float* yo, int q, int 
 // The output transforms of one output channel's tiles from M (src: its row, the xi-th matrix at
 // src + xi * mstride), 4 tiles (lanes) at a time, bias, Relu if AK (a template, so the unrolled
 // code has no per-vector branches), into the plane yo.
+// Rows of at least 4 tiles go by tile row, 4 tiles of one row a group: the groups at 0, 4, 8, ...
+// and, when TW % 4, one more ending at the row's last tile (it recomputes up to 3 tiles of the
+// one before: the same values), so every group stores whole rows of 16 outputs (VST4) without
+// the lane-by-lane copies of groups across two tile rows (squeezenet's 55/27/13 planes: most of
+// its groups; ~500 instructions a group against ~290). The groups run right to left: a row of
+// the last group that runs past the plane's width (by <= 3 outputs) writes into the start of
+// the next output row, which a later store (the row's first group, or this group's next row)
+// writes again; only where that next row is not this block's (the block's or the plane's last
+// output row) the last lane is cut to the plane.
+template <int AK>
+__attribute__((noinline)) SDK_WINO_HOT_NS void wino_out_rows(const float* src, int64_t mstride, float bias, float* yo,
+                                                         int TW, int ty0, int ntile, int OH, int OW) {
+    const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
+    const int trows = ntile / TW;  // (blocks of whole tile rows)
+    for (int ty = 0; ty < trows; ++ty) {
+        const int oy = 4 * (ty0 + ty), h = OH - oy < 4 ? OH - oy : 4;
+        const bool below = h == 4 && ty + 1 < trows;  // the next output row is this block's
+        for (int tx = TW - 4; tx >= 0; tx = tx % 4 ? tx / 4 * 4 : tx - 4) {
+            const float* s = src + ty * TW + tx;
+            wv T[24];  // the column pass: T[r * 6 + k], r < 4
+            SDK_UNROLL for (int k = 0; k < 6; ++k, s += mstride) {
+                wv m[6], o[4];
+                const float* p = s;  // M[r * 6 + k], r = 0..5
+                SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = wino_ld_step(p, 6 * mstride * (int64_t)sizeof(float));
+                out_1d_n(m, 1, o, 1);
+                SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
+            }
+            const int wl3 = OW - 4 * tx - 12;  // the last tile's columns in the plane (1-4)
+            // whole rows: all h of them, or all but the last, cut to the plane
+            const int hw = wl3 >= 4 || below ? h : h - 1;
+            float* d = yo + (int64_t)oy * OW + 4 * tx;
+            float32x4x4_t y;
+            SDK_UNROLL for (int r = 0; r < 4; ++r) {
+                out_1d_n(T + r * 6, 1, y.val, 1);
+                SDK_UNROLL for (int c = 0; c < 4; ++c) {
+                    wv v = w_add(y.val[c], vb);
+                    if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
+                    y.val[c] = v;
+                }
+                if (r >= hw) break;
+                vst4q_f32(d + (int64_t)r * OW, y);
+            }
+            if (hw < h) {  // the last row, y (r == hw: the loop broke there)
+                float f[16];
+                vst4q_f32(f, y);
+                float* e = d + (int64_t)hw * OW;
+                vst1q_f32(e, vld1q_f32(f));
+                vst1q_f32(e + 4, vld1q_f32(f + 4));
+                vst1q_f32(e + 8, vld1q_f32(f + 8));
+                for (int c = 0; c < wl3; ++c) e[12 + c] = f[12 + c];
+            }
+        }
+    }
+}
+
 template <int AK>
 SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
                                int ty0, int ntile, int OH, int OW) {
+    if (TW >= 4) return wino_out_rows<AK>(src, mstride, bias, yo, TW, ty0, ntile, OH, OW);
     const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
     for (int q = 0; q < ntile; q += 4, src += 4) {
         wv T[24];  // the column pass: T[r * 6 + k], r < 4
@@ -484,8 +575,39 @@ __attribute__((always_inline)) inline void wino2_w_group4(const float* wp, float
 }
 
 // The same for input channels [0, c4) (c4 a multiple of 4) of one output channel, in one call.
-__attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4, float* dst, int64_t ustride) {
-    for (int c = 0; c < c4; c += 4) wino2_w_group4(wp + c * 9, dst + c, ustride);
+__attribute__((noinline)) SDK_WINO_HOT void wino2_w_row(const float* wp, int c4, float* dst, int64_t ustride,
+                                                         int cstep) {
+    for (int c = 0; c < c4; c += 4) wino2_w_group4(wp + c * 9, dst + c * cstep, ustride);
+}
+
+// F(2x2)'s output transform, the column pass of 4 tiles from M (s: their first column) into T
+// (T[r * 4 + k], r < 2), with U's halves; then one output row of the 4 tiles, bias, Relu if AK.
+__attribute__((always_inline)) inline void wino2_out_cols(const float* s, int64_t mstride, wv* T) {
+    SDK_UNROLL for (int k = 0; k < 4; ++k) {
+        const float h = k == 1 || k == 2 ? 0.5f : 1.0f;
+        wv m0 = vld1q_f32(s + k * mstride), m1 = vld1q_f32(s + (4 + k) * mstride);
+        wv m2 = vld1q_f32(s + (8 + k) * mstride), m3 = vld1q_f32(s + (12 + k) * mstride);
+        if (h != 1.0f) {
+            m0 = w_mul(m0, h);
+            m3 = w_mul(m3, h);
+        }
+        m1 = w_mul(m1, 0.5f * h);
+        m2 = w_mul(m2, 0.5f * h);
+        T[k] = w_add(w_add(m0, m1), m2);
+        T[4 + k] = w_sub(w_sub(m1, m2), m3);
+    }
+}
+template <int AK>
+__attribute__((always_inline)) inline float32x4x2_t wino2_out_rowv(const wv* t, wv vb, wv zero) {
+    float32x4x2_t y;
+    y.val[0] = w_add(w_add(t[0], t[1]), t[2]);
+    y.val[1] = w_sub(w_sub(t[1], t[2]), t[3]);
+    SDK_UNROLL for (int s = 0; s < 2; ++s) {
+        wv v = w_add(y.val[s], vb);
+        if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);
+        y.val[s] = v;
+    }
+    return y;
 }
 
 // The output transforms of one output channel's tiles (as wino_out_row, 2x2 tiles).
@@ -493,7 +615,34 @@ template <int AK>
 SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, float* yo, int TW,
                                 int ty0, int ntile, int OH, int OW) {
     const wv vb = vdupq_n_f32(bias), zero = vdupq_n_f32(0.0f);
-    for (int q = 0; q < ntile; q += 4, src += 4) {
+    // rows of at least 4 tiles: by tile row, right to left, each group's rows whole (VST2), as
+    // wino_out_row does (resnet18's 7x7: one group a tile row, its last tile 1 output wide)
+    const int trows = TW >= 4 ? ntile / TW : 0;
+    for (int ty = 0; ty < trows; ++ty) {
+        const int oy = 2 * (ty0 + ty), h = OH - oy < 2 ? OH - oy : 2;
+        const bool below = h == 2 && ty + 1 < trows;  // the next output row is this block's
+        for (int tx = TW - 4; tx >= 0; tx = tx % 4 ? tx / 4 * 4 : tx - 4) {
+            const float* s = src + ty * TW + tx;
+            wv T[8];
+            wino2_out_cols(s, mstride, T);
+            const int wl3 = OW - 2 * tx - 6;  // the last tile's columns in the plane (1-2)
+            float* d = yo + (int64_t)oy * OW + 2 * tx;
+            SDK_UNROLL for (int r = 0; r < 2; ++r, d += OW) {
+                if (r >= h) break;
+                const float32x4x2_t y = wino2_out_rowv<AK>(T + r * 4, vb, zero);
+                if (wl3 >= 2 || r + 1 < h || below) {
+                    vst2q_f32(d, y);
+                    continue;
+                }
+                float f[8];
+                vst2q_f32(f, y);
+                vst1q_f32(d, vld1q_f32(f));
+                vst1_f32(d + 4, vld1_f32(f + 4));
+                d[6] = f[6];
+            }
+        }
+    }
+    for (int q = trows ? ntile : 0; q < ntile; q += 4, src += 4) {
         wv T[8];  // the column pass: T[r * 4 + k], r < 2
         SDK_UNROLL for (int k = 0; k < 4; ++k) {
             // U's halves (left out of the weight transform): 1/2 on rows 1-2 and on columns 1-2
@@ -592,6 +741,250 @@ void wino_w_group_part(const float* wp, int n, float* dst, int64_t ustride) {
         for (int l = 0; l < n; ++l) dst[xi * ustride + l] = out[xi][l];
 }
 
+#if SDK_WINO_NEON && defined(__aarch64__)
+// AArch64: Winograd's GEMMs M[xi] (groups x 8 rows) = U[xi] (in neon_sgemm_pack_a's layout, K % 4
+// == 0: the packed path's condition) * one panel of V, the plain sums (no bias, no activation:
+// the output transform adds them). neon_sgemm_packed_a's tiles with what they need for any
+// caller left out: 8 k a loop trip (138 instructions per 128 FMLA; the shared tile: 4 k, 140, for
+// the example SDK's size), the accumulators zeroed (no bias loads), no epilogue modes, and a
+// panel of <= 4 columns (the even accumulators) or 5-7 stored whole into M's row padding (M's
+// rows are ldm = 4-rounded tiles, and a last panel of 5-7 columns ends at a multiple of 8: the
+// same), so no tile buffer and copies. Products in k order from +0: neon_sgemm_packed_a's bits.
+struct WinoGemmA64 {
+    int64_t groups;     // 8-row groups down the panel
+    int64_t ldc_bytes;  // M's row stride
+    int64_t half;       // non-zero: columns 0-3 only
+};
+__attribute__((noinline)) void wino_a64_gemm(const float* a, const float* b, int64_t kq, float* dst,
+                                             const WinoGemmA64* ep) {
+    int64_t cnt, ldc, grp, pb, half;
+    asm volatile(
+        "ldr %[grp], [%[ep]]\n"
+        "ldr %[ldc], [%[ep], #8]\n"
+        "ldr %[half], [%[ep], #16]\n"
+        "mov %[pb], %[b]\n"
+        "20:\n"  // one 8-row group
+        "movi v16.16b, #0\n"
+        "movi v17.16b, #0\n"
+        "movi v18.16b, #0\n"
+        "movi v19.16b, #0\n"
+        "movi v20.16b, #0\n"
+        "movi v21.16b, #0\n"
+        "movi v22.16b, #0\n"
+        "movi v23.16b, #0\n"
+        "movi v24.16b, #0\n"
+        "movi v25.16b, #0\n"
+        "movi v26.16b, #0\n"
+        "movi v27.16b, #0\n"
+        "movi v28.16b, #0\n"
+        "movi v29.16b, #0\n"
+        "movi v30.16b, #0\n"
+        "movi v31.16b, #0\n"
+        "mov %[b], %[pb]\n"
+        "cbnz %[half], 30f\n"
+        "lsr %[cnt], %[kq], #1\n"
+        "cbz %[cnt], 24f\n"
+        "26:\n"  // 8 k
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 26b\n"
+        "24:\n"  // an odd 4 k
+        "tbz %[kq], #0, 40f\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "40:\n"
+        "st1 {v16.4s, v17.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v18.4s, v19.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v20.4s, v21.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v22.4s, v23.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v24.4s, v25.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v26.4s, v27.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v28.4s, v29.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v30.4s, v31.4s}, [%[dst]], %[ldc]\n"
+        "subs %[grp], %[grp], #1\n"
+        "b.ne 20b\n"
+        "b 50f\n"
+        "30:\n"  // columns 0-3 only: the even accumulators, 4 k a trip
+        "mov %[cnt], %[kq]\n"
+        "31:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v18.4s, v8.4s, v1.s[0]\n"
+        "fmla v20.4s, v8.4s, v2.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[0]\n"
+        "fmla v24.4s, v8.4s, v4.s[0]\n"
+        "fmla v26.4s, v8.4s, v5.s[0]\n"
+        "fmla v28.4s, v8.4s, v6.s[0]\n"
+        "fmla v30.4s, v8.4s, v7.s[0]\n"
+        "fmla v16.4s, v10.4s, v0.s[1]\n"
+        "fmla v18.4s, v10.4s, v1.s[1]\n"
+        "fmla v20.4s, v10.4s, v2.s[1]\n"
+        "fmla v22.4s, v10.4s, v3.s[1]\n"
+        "fmla v24.4s, v10.4s, v4.s[1]\n"
+        "fmla v26.4s, v10.4s, v5.s[1]\n"
+        "fmla v28.4s, v10.4s, v6.s[1]\n"
+        "fmla v30.4s, v10.4s, v7.s[1]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        "fmla v16.4s, v8.4s, v0.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[2]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v3.s[2]\n"
+        "fmla v24.4s, v8.4s, v4.s[2]\n"
+        "fmla v26.4s, v8.4s, v5.s[2]\n"
+        "fmla v28.4s, v8.4s, v6.s[2]\n"
+        "fmla v30.4s, v8.4s, v7.s[2]\n"
+        "fmla v16.4s, v10.4s, v0.s[3]\n"
+        "fmla v18.4s, v10.4s, v1.s[3]\n"
+        "fmla v20.4s, v10.4s, v2.s[3]\n"
+        "fmla v22.4s, v10.4s, v3.s[3]\n"
+        "fmla v24.4s, v10.4s, v4.s[3]\n"
+        "fmla v26.4s, v10.4s, v5.s[3]\n"
+        "fmla v28.4s, v10.4s, v6.s[3]\n"
+        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 31b\n"
+        "st1 {v16.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v18.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v20.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v22.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v24.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v26.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v28.4s}, [%[dst]], %[ldc]\n"
+        "st1 {v30.4s}, [%[dst]], %[ldc]\n"
+        "subs %[grp], %[grp], #1\n"
+        "b.ne 20b\n"
+        "50:\n"
+        : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
+          [pb] "=&r"(pb), [half] "=&r"(half)
+        : [kq] "r"(kq), [ep] "r"(ep)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
+          "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+}
+#endif
+
+#if SDK_WINO_NEON && !defined(__aarch64__)
+// ARMv7: the same for v7_packed8's 4 x 8 tiles (each 8-row group as two halves of 4 rows):
+// 8 k a loop trip (78 instructions per 64 VMLA; the shared tile: 80), the accumulators zeroed,
+// no epilogue modes, partial panels stored into M's row padding.
+struct WinoGemmV7 {
+    int32_t groups;     // 8-row groups down the panel
+    int32_t ldc_bytes;  // M's row stride
+    int32_t half;       // non-zero: columns 0-3 only
+    int32_t kq;         // K / 4 (>= 1)
+    const float* panel;
+};
+static_assert(offsetof(WinoGemmV7, ldc_bytes) == 4 && offsetof(WinoGemmV7, half) == 8 &&
+                  offsetof(WinoGemmV7, kq) == 12 && offsetof(WinoGemmV7, panel) == 16,
+              "wino_v7_gemm's assembly reads these offsets");
+__attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const WinoGemmV7* ep) {
+    const float *b, *ga;
+    int32_t cnt, t, h, grp;
+    asm volatile(
+        "ldr %[grp], [%[ep]]\n"
+        "20:\n"  // one 8-row group
+        "mov %[ga], %[a]\n"
+        "mov %[h], #0\n"
+        "21:\n"  // one half: rows 4h .. 4h + 3
+        "vmov.i32 q8, #0\n"
+        "vmov.i32 q9, #0\n"
+        "vmov.i32 q10, #0\n"
+        "vmov.i32 q11, #0\n"
+        "vmov.i32 q12, #0\n"
+        "vmov.i32 q13, #0\n"
+        "vmov.i32 q14, #0\n"
+        "vmov.i32 q15, #0\n"
+        "ldr %[b], [%[ep], #16]\n"
+        "ldr %[cnt], [%[ep], #12]\n"
+        "ldr %[t], [%[ep], #8]\n"
+        "cmp %[t], #0\n"
+        "bne 29f\n"
+        "mov %[t], #96\n"  // A: 32 bytes of this half, then past the other half's 64 + 32
+        "lsrs %[cnt], %[cnt], #1\n"
+        "beq 24f\n"
+        "22:\n"  // 8 k
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_V7_VMLA4X8_K4
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_V7_VMLA4X8_K4
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 22b\n"
+        "24:\n"  // an odd 4 k
+        "ldr %[cnt], [%[ep], #12]\n"
+        "tst %[cnt], #1\n"
+        "beq 25f\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        SDK_V7_VMLA4X8_K4
+        "25:\n"
+        "ldr %[t], [%[ep], #4]\n"
+        "vst1.32 {d16-d19}, [%[dst]], %[t]\n"
+        "vst1.32 {d20-d23}, [%[dst]], %[t]\n"
+        "vst1.32 {d24-d27}, [%[dst]], %[t]\n"
+        "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
+        "b 40f\n"
+        "29:\n"  // columns 0-3 only: the even accumulators, 4 k a trip
+        "mov %[t], #96\n"
+        "30:\n"
+        "vld1.32 {d0-d3}, [%[a]]!\n"
+        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q10, q4, d2[0]\n"
+        "vmla.f32 q12, q4, d4[0]\n"
+        "vmla.f32 q14, q4, d6[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d0[1]\n"
+        "vmla.f32 q10, q6, d2[1]\n"
+        "vmla.f32 q12, q6, d4[1]\n"
+        "vmla.f32 q14, q6, d6[1]\n"
+        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vmla.f32 q8, q4, d1[0]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d5[0]\n"
+        "vmla.f32 q14, q4, d7[0]\n"
+        "vld1.32 {d12-d15}, [%[b]]!\n"
+        "vmla.f32 q8, q6, d1[1]\n"
+        "vmla.f32 q10, q6, d3[1]\n"
+        "vmla.f32 q12, q6, d5[1]\n"
+        "vmla.f32 q14, q6, d7[1]\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "bne 30b\n"
+        "ldr %[t], [%[ep], #4]\n"
+        "vst1.32 {d16-d17}, [%[dst]], %[t]\n"
+        "vst1.32 {d20-d21}, [%[dst]], %[t]\n"
+        "vst1.32 {d24-d25}, [%[dst]], %[t]\n"
+        "vst1.32 {d28-d29}, [%[dst]], %[t]\n"
+        "40:\n"
+        "cmp %[h], #0\n"
+        "bne 41f\n"
+        "mov %[h], #1\n"
+        "add %[a], %[ga], #64\n"  // the second half: rows 4-7 of each 4-k block
+        "b 21b\n"
+        "41:\n"
+        "sub %[a], %[a], #64\n"  // the next group
+        "subs %[grp], %[grp], #1\n"
+        "bne 20b\n"
+        : [a] "+r"(a), [dst] "+r"(dst), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt), [t] "=&r"(t), [h] "=&r"(h),
+          [grp] "=&r"(grp)
+        : [ep] "r"(ep)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+#endif
+
 struct WinoJob {
     const ConvGeom* g;
     const float *x, *w, *b;
@@ -604,6 +997,7 @@ struct WinoJob {
     const float* uk;  // the weights transformed at load: U[xi][o][c] of all OC (row stride C), or nullptr
     bool x86;  // the 16-column x86 GEMM (else sgemm_packed with kNR-column panels)
     bool avx512;  // the AVX-512 transforms (16 tiles per vector; x86 GEMM panels)
+    bool pk;      // NEON: U in neon_sgemm_pack_a's layout, the GEMMs on neon_sgemm_packed_a (plan.wino_pk)
 };
 
 #if defined(SDK_WINO_AVX512)
@@ -871,10 +1265,15 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
         int c = 0;
 #if SDK_WINO_NEON
         c = C / 4 * 4;
+        int cstep = 1;
+        if (j.pk) {  // neon_sgemm_pack_a's layout: row o of group o / 8, its 4 channels every 32 floats
+            dst = U + (int64_t)(o / kPackRows) * kPackRows * C + (o % kPackRows) * 4;
+            cstep = kPackRows;
+        }
         if (MT == 2)
-            wino2_w_row(wp, c, dst, ustride);
+            wino2_w_row(wp, c, dst, ustride, cstep);
         else
-            wino_w_row(wp, c, dst, ustride);
+            wino_w_row(wp, c, dst, ustride, cstep);
 #else
 #if defined(SDK_WINO_AVX512)
         if (MT == 4 && j.avx512)
@@ -1011,6 +1410,30 @@ void wino_tasks(void* arg, int64_t begin, int64_t end) {
                 continue;
             }
 #endif
+#if SDK_WINO_NEON
+            if (j.pk) {  // (m: a multiple of 8)
+#if defined(__aarch64__)
+                WinoGemmA64 ep;
+                ep.groups = m / kPackRows;
+                ep.ldc_bytes = ldm * (int64_t)sizeof(float);
+                for (int p = 0; p < ntile; p += kNR) {
+                    ep.half = ntile - p <= 4;
+                    wino_a64_gemm(A, V + xi * vstride + (int64_t)p * C, C / 4, Mx + p, &ep);
+                }
+#else
+                WinoGemmV7 ep;
+                ep.groups = m / kPackRows;
+                ep.ldc_bytes = (int32_t)(ldm * (int64_t)sizeof(float));
+                ep.kq = C / 4;
+                for (int p = 0; p < ntile; p += kNR) {
+                    ep.half = ntile - p <= 4;
+                    ep.panel = V + xi * vstride + (int64_t)p * C;
+                    wino_v7_gemm(A, Mx + p, &ep);
+                }
+#endif
+                continue;
+            }
+#endif
             sgemm_packed(m, ntile, C, A, C, 1, V + xi * vstride, Mx, ldm, e);
         }
         wino_output<MT>(j, n, ty0, ntile, o0, m, M, ldm);
@@ -1059,6 +1482,20 @@ void conv_f32_wino_plan(const ConvGeom& g, ConvF32Plan& p) {
     p.wino_mt = MT;
     p.wino_ob = (int32_t)ob;
     p.slot_floats = v + u + mm + strip;
+
+}
+
+// NEON: U in neon_sgemm_pack_a's layout and the GEMMs on its packed tiles (8 rows x 4 k by two
+// LD1s, all the 8-row groups down a panel in one call) when every output-channel block is a
+// multiple of 8 rows (blocks of 64 or 8n) and there is no channel tail; the NEON tier's switch
+// (SDK_F32_GEMM=ref, the test hook) keeps the rows and the portable GEMM.
+static bool wino_packed_fits(const ConvGeom& g) {
+#if SDK_WINO_NEON
+    return g.C % 4 == 0 && g.OC % kPackRows == 0 && neon_sgemm_enabled();
+#else
+    (void)g;
+    return false;
+#endif
 }
 
 // The x86 tiers a job runs on (the weight transform's bits depend on them: kept weights
@@ -1089,6 +1526,7 @@ void conv_f32_wino_keep(const ConvGeom& g, ConvF32Plan& plan, const float* w, fl
     memset(&j, 0, sizeof j);
     j.g = &g;
     j.w = w;
+    j.pk = plan.wino_pk = wino_packed_fits(g);  // the kept U's layout, for good
     wino_pick_isa(j);  // the per-run transform's own kernels: the same bits
 #if SDK_WINO_NEON
     if (plan.wino_mt == 2)
@@ -1119,6 +1557,7 @@ void conv_f32_wino(const ConvGeom& g, const ConvF32Plan& plan, const float* x, c
     const int64_t tiles = (int64_t)j.rb * j.TW;
     j.v_floats = ((tiles + kWinoPanel - 1) / kWinoPanel * kWinoPanel * g.C + kWinoSkew) * X;
     j.uk = plan.wino_u;
+    j.pk = j.uk ? plan.wino_pk : wino_packed_fits(g);
     j.u_floats = j.uk ? 0 : ((int64_t)j.ob * g.C + kWinoSkew) * X;
     wino_pick_isa(j);
     // few tile blocks for the threads: smaller output-channel blocks (multiples of 8 rows)

@@ -185,8 +185,10 @@ void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* ou
 // C[M8 x nc] = epilogue(Ap * B) over B's panels (row bias or none, any activation): the
 // bits of neon_sgemm_packed on whole panels (the bias first, then the products in k order,
 // then Relu/Clip/HardSwish in registers; Sigmoid/SiLU over the stored rows). A last panel
-// of <= 4 columns computes columns 0-3 only. Only alpha == 1 and !accumulate (the callers'
-// job: a K-chunked conv does not take this path).
+// of <= 4 columns computes columns 0-3 only. Only alpha == 1; accumulate (in builds with the
+// Winograd part only, SDK_FEATURE_WINOGRAD: the K-chunked convs' path; elsewhere not at all): the
+// sums start at C's values (a K-chunked conv's later chunks, with the bias given to its first: the
+// bias, then the products in k order, as one pass over the whole K would round them).
 void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C, int64_t ldc,
                          const GemmEpilogue& e);
 #endif
