@@ -204,7 +204,7 @@ def test_int8_kernels_bit_exact(target: str, tmp_path: Path, tmp_path_factory: p
     if "neon" in CASES[target]:  # depthwise 3x3/5x5 and pooling: ARMv7 and AArch64 (engine/src/kernels/neon)
         for line in ("fp32 gemm kernel neon", "neon    : NaN/Inf/-0 epilogue as ref's", "fp32 conv kernels neon", "fp32 MaxPool     neon", "fp32 MaxPool 3x3/2 neon", "fp32 AveragePool neon", "int8 depthwise conv",
                      "int8 MaxPool", "int8 AveragePool", "fp32 depthwise 3x3/5x5 neon", "GlobalAveragePool neon",
-                     "int8 winograd conv neon", "int8 Add ", "int8 Concat ",
+                     "int8 winograd conv neon", "int8 Add ", "int8 Concat ", "QuantizeLinear f32->int8",
                      "fp32 winograd conv op: 12 geometries, constant weights bit-identical"):
             assert line in log, line
     if "x86" in CASES[target]:  # AVX2 GEMM tiles + depthwise vs ref, unless the CPU lacks AVX2

@@ -65,7 +65,8 @@ static inline __attribute__((always_inline)) void neon_store8_requant(int8_t* y,
 // functions above): the SDOT object's copy must never serve the ARMv8.0 path.
 namespace {
 struct Rows4 {
-    int32x4_t b, mu, z, lo, hi;
+    int32x4_t b, mu;
+    int16x8_t z, lo, hi;
     int32x4_t sl, sr;  // neon_shift per row
     __attribute__((always_inline)) Rows4(const Gemm& g, int32_t m, int32_t rows) {
         int32_t t[4][4];
@@ -81,21 +82,25 @@ struct Rows4 {
         mu = vld1q_s32(t[1]);
         sl = vld1q_s32(t[2]);
         sr = vld1q_s32(t[3]);
-        z = vdupq_n_s32(g.out_zp);
-        lo = vdupq_n_s32(g.act_min);
-        hi = vdupq_n_s32(g.act_max);
+        z = vdupq_n_s16((int16_t)g.out_zp);
+        lo = vdupq_n_s16((int16_t)g.act_min);
+        hi = vdupq_n_s16((int16_t)g.act_max);
     }
-    __attribute__((always_inline)) int16x4_t rq(int32x4_t a) const {  // s8::mbqm (neon_requant4), zero point, clamp
-        a = vaddq_s32(a, b);
-        const int32x4_t v = vqaddq_s32(vrshlq_s32(vqdmulhq_s32(vqshlq_s32(a, sl), mu), sr), z);
-        return vmovn_s32(vminq_s32(vmaxq_s32(v, lo), hi));
+    __attribute__((always_inline)) int32x4_t rq(int32x4_t a) const {  // s8::mbqm (neon_requant4)
+        return vrshlq_s32(vqdmulhq_s32(vqshlq_s32(vaddq_s32(a, b), sl), mu), sr);
+    }
+    // Two columns' zero point and clamp on int16 lanes after SQXTN: clamp(sat16(sat16(v) + zp))
+    // = clamp(sat32(v + zp)) for zp, lo, hi in [-128, 127] (|v| > 32767 clamps to the bound of
+    // its sign either way).
+    __attribute__((always_inline)) int8x8_t zc(int32x4_t v0, int32x4_t v1) const {
+        const int16x8_t v = vqaddq_s16(vqmovn_high_s32(vqmovn_s32(v0), v1), z);
+        return vmovn_s16(vminq_s16(vmaxq_s16(v, lo), hi));
     }
     __attribute__((always_inline)) void store(const Gemm& g, int32_t m, int32_t n, int32_t rows, int32_t nc,
                                               int32x4_t c0, int32x4_t c1, int32x4_t c2, int32x4_t c3) const {
         // bytes (column c, row r) at 4c + r -> (row r, column c) at 4r + c
         static const uint8_t kRowsOfCols[16] = {0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15};
-        const int8x16_t cols = vcombine_s8(vmovn_s16(vcombine_s16(rq(c0), rq(c1))),
-                                           vmovn_s16(vcombine_s16(rq(c2), rq(c3))));  // already in [lo, hi]
+        const int8x16_t cols = vcombine_s8(zc(rq(c0), rq(c1)), zc(rq(c2), rq(c3)));
         const int8x16_t rb = vqtbl1q_s8(cols, vld1q_u8(kRowsOfCols));
         int8_t* y = g.y + m * g.ys_m + n * g.ys_n;
         if (rows == 4 && nc == 4 && g.ys_n == 1) {

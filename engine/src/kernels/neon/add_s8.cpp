@@ -8,32 +8,36 @@
 
 namespace sdk {
 namespace s8 {
-namespace {
 
-// s8::mbqm on 4 lanes (no zero point, no clamp).
-__attribute__((always_inline)) inline int32x4_t mbqm4(int32x4_t x, int32_t mult, int64x2_t sh) {
-    const int64x2_t l = vrshlq_s64(vmull_n_s32(vget_low_s32(x), mult), sh);
-    const int64x2_t h = vrshlq_s64(vmull_n_s32(vget_high_s32(x), mult), sh);
-    return vcombine_s32(vqmovn_s64(l), vqmovn_s64(h));
-}
-
-}  // namespace
-
+// Each input's move s8::mbqm((q - zp) << 20, mult, shift) on 32-bit lanes as neon_requant4
+// does it (kernels/neon_s8.h: SQSHL by L = max(shift + 1, 0), SQDMULH, SRSHL by shift - L,
+// bit-exact while SQSHL does not saturate): here shift <= 1 (add_s8_prepare: the multipliers
+// are <= 1/2), so L <= 2 and |(q - zp) << (20 + L)| <= 255 * 2^22 < 2^31: one plain shift.
+// The output's zero point and clamp on int16 lanes after SQXTN (exact for int8 bounds, as in
+// kernels/neon/conv_s8_wino.cpp's output transform).
 int64_t add_s8_neon(const AddNeon& p, const int8_t* a, const int8_t* b, int8_t* y, int64_t n) {
-    const int64x2_t sa = vdupq_n_s64(-(int64_t)(31 - p.ma_shift)), sb = vdupq_n_s64(-(int64_t)(31 - p.mb_shift));
-    const int16x8_t oa = vdupq_n_s16((int16_t)p.a_zp), ob = vdupq_n_s16((int16_t)p.b_zp);
-    const int32x4_t ls = vdupq_n_s32(p.left_shift);
+    const NeonShift ta = neon_shift(p.ma_shift), tb = neon_shift(p.mb_shift);
+    const int32x4_t la = vdupq_n_s32(p.left_shift + ta.l), lb = vdupq_n_s32(p.left_shift + tb.l);
+    const int32x4_t ra = vdupq_n_s32(ta.r), rb = vdupq_n_s32(tb.r);
+    const int8x8_t za = vdup_n_s8((int8_t)p.a_zp), zb = vdup_n_s8((int8_t)p.b_zp);
+    const int16x8_t z = vdupq_n_s16((int16_t)p.out_zp), lo = vdupq_n_s16((int16_t)p.act_min),
+                    hi = vdupq_n_s16((int16_t)p.act_max);
+    const NeonShift to = neon_shift(p.mo_shift);
+    const int32x4_t lo_ = vdupq_n_s32(to.l), ro = vdupq_n_s32(to.r);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        // (q - zp) in int16 (|.| <= 255), widened and shifted: |.| <= 255 * 2^20
-        const int16x8_t da = vsubq_s16(vmovl_s8(vld1_s8(a + i)), oa), db = vsubq_s16(vmovl_s8(vld1_s8(b + i)), ob);
-        const int32x4_t s0 = vaddq_s32(mbqm4(vshlq_s32(vmovl_s16(vget_low_s16(da)), ls), p.ma_mult, sa),
-                                       mbqm4(vshlq_s32(vmovl_s16(vget_low_s16(db)), ls), p.mb_mult, sb));
-        const int32x4_t s1 = vaddq_s32(mbqm4(vshlq_s32(vmovl_s16(vget_high_s16(da)), ls), p.ma_mult, sa),
-                                       mbqm4(vshlq_s32(vmovl_s16(vget_high_s16(db)), ls), p.mb_mult, sb));
-        const int32x4_t q0 = neon_requant4(s0, p.mo_mult, p.mo_shift, p.out_zp, p.act_min, p.act_max);
-        const int32x4_t q1 = neon_requant4(s1, p.mo_mult, p.mo_shift, p.out_zp, p.act_min, p.act_max);
-        vst1_s8(y + i, vmovn_s16(vcombine_s16(vmovn_s32(q0), vmovn_s32(q1))));  // already in [lo, hi]
+        const int16x8_t da = vsubl_s8(vld1_s8(a + i), za), db = vsubl_s8(vld1_s8(b + i), zb);  // |.| <= 255
+#define SDK_ADD_MOVE(d, half, l, r, m) \
+    vrshlq_s32(vqdmulhq_n_s32(vshlq_s32(vmovl_s16(vget_##half##_s16(d)), l), m), r)
+        const int32x4_t s0 = vaddq_s32(SDK_ADD_MOVE(da, low, la, ra, p.ma_mult), SDK_ADD_MOVE(db, low, lb, rb, p.mb_mult));
+        const int32x4_t s1 =
+            vaddq_s32(SDK_ADD_MOVE(da, high, la, ra, p.ma_mult), SDK_ADD_MOVE(db, high, lb, rb, p.mb_mult));
+#undef SDK_ADD_MOVE
+        // s8::mbqm(s, mo) as neon_requant4, then zero point and clamp on int16 lanes
+        const int32x4_t q0 = vrshlq_s32(vqdmulhq_n_s32(vqshlq_s32(s0, lo_), p.mo_mult), ro);
+        const int32x4_t q1 = vrshlq_s32(vqdmulhq_n_s32(vqshlq_s32(s1, lo_), p.mo_mult), ro);
+        const int16x8_t v = vqaddq_s16(vcombine_s16(vqmovn_s32(q0), vqmovn_s32(q1)), z);
+        vst1_s8(y + i, vmovn_s16(vminq_s16(vmaxq_s16(v, lo), hi)));
     }
     return i;
 }

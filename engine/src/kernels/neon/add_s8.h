@@ -1,7 +1,8 @@
 // NEON int8 Add (same-shape inputs; ARMv7 and AArch64), bit-exact with kernels/ref/add_s8.cpp's
-// loop: each input moved to the common scale by s8::mbqm((q - zp) << left_shift) computed on
-// 64-bit lanes (SMULL + SRSHL + SQXTN) instead of the 256-entry tables the scalar loop reads,
-// then the output requantization (neon_requant4). Chosen with the NEON int8 tier.
+// loop: each input moved to the common scale by s8::mbqm((q - zp) << left_shift) on 32-bit
+// lanes (SHL + SQDMULH + SRSHL) instead of the 256-entry tables the scalar loop reads, then the
+// output requantization (neon_requant4). Chosen with the NEON int8 tier when both input
+// multipliers' shifts are <= 1 (always: they are <= 1/2).
 #pragma once
 
 #include <stdint.h>

@@ -59,28 +59,72 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
             const int8_t* x1 = nc > 1 ? x0 + kp : x0;
             const int8_t* x2 = nc > 2 ? x1 + kp : x1;
             const int8_t* x3 = nc > 3 ? x2 + kp : x2;
-            int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00,
-                      a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00,
-                      a33 = a00;
-            for (int32_t k = 0; k < kp; k += 16) {
-                const int8x16_t vx0 = vld1q_s8(x0 + k), vx1 = vld1q_s8(x1 + k), vx2 = vld1q_s8(x2 + k),
-                                vx3 = vld1q_s8(x3 + k);
-#define SDK_S8_ROW(r, wr)                                  \
-    {                                                      \
-        const int8x16_t vw = vld1q_s8(wr + k);             \
-        a##r##0 = vpadalq_s16(a##r##0, dot16(vw, vx0));    \
-        a##r##1 = vpadalq_s16(a##r##1, dot16(vw, vx1));    \
-        a##r##2 = vpadalq_s16(a##r##2, dot16(vw, vx2));    \
-        a##r##3 = vpadalq_s16(a##r##3, dot16(vw, vx3));    \
-    }
-                SDK_S8_ROW(0, w0)
-                SDK_S8_ROW(1, w1)
-                SDK_S8_ROW(2, w2)
-                SDK_S8_ROW(3, w3)
-#undef SDK_S8_ROW
-            }
-            ep.store(g, m, n, rows, nc, hsum4(a00, a10, a20, a30), hsum4(a01, a11, a21, a31),
-                     hsum4(a02, a12, a22, a32), hsum4(a03, a13, a23, a33));
+            // Assembly (GCC at -Os spilled the loaded columns and addressed each load with an ADD):
+            // accumulators v16-v31 (row r, column c: v(16 + 4r + c)). Per 32 K the 4 columns' 32
+            // bytes in one LD1 of 2 registers each (v0-v7), then per row its 32 bytes (v8-v9) and
+            // 4 x 2 x (SMULL + SMLAL2 + SADALP): 106 instructions per 512 products (16 K a step:
+            // 58 per 256); a last 16 K (kp is a multiple of 16) the same on single registers.
+            // Out: the columns' row sums (ADDP), lanes = rows.
+            int32x4_t s0, s1, s2, s3;
+            const int8_t *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3, *c0 = x0, *c1 = x1, *c2 = x2, *c3 = x3;
+            int32_t cnt = kp / 32;
+            const int32_t tail = kp & 16;
+#define SDK_S8_MAC2(op, acc, w0r, w1r, x0r, x1r)                                                              \
+    "smull v10.8h, " w0r ".8b, " x0r ".8b\n smlal2 v10.8h, " w0r ".16b, " x0r ".16b\n " op " " acc ".4s, v10.8h\n"   \
+    "smull v11.8h, " w1r ".8b, " x1r ".8b\n smlal2 v11.8h, " w1r ".16b, " x1r ".16b\n sadalp " acc ".4s, v11.8h\n"
+#define SDK_S8_ROW32(op, p, a0, a1, a2, a3)                                                                  \
+    "ld1 {v8.16b, v9.16b}, [%[" p "]], #32\n" SDK_S8_MAC2(op, a0, "v8", "v9", "v0", "v1")                     \
+        SDK_S8_MAC2(op, a1, "v8", "v9", "v2", "v3") SDK_S8_MAC2(op, a2, "v8", "v9", "v4", "v5")               \
+            SDK_S8_MAC2(op, a3, "v8", "v9", "v6", "v7")
+#define SDK_S8_STEP32(op)                                                                                    \
+    "ld1 {v0.16b, v1.16b}, [%[c0]], #32\n ld1 {v2.16b, v3.16b}, [%[c1]], #32\n"                              \
+    "ld1 {v4.16b, v5.16b}, [%[c2]], #32\n ld1 {v6.16b, v7.16b}, [%[c3]], #32\n"                              \
+    SDK_S8_ROW32(op, "p0", "v16", "v17", "v18", "v19") SDK_S8_ROW32(op, "p1", "v20", "v21", "v22", "v23")    \
+    SDK_S8_ROW32(op, "p2", "v24", "v25", "v26", "v27") SDK_S8_ROW32(op, "p3", "v28", "v29", "v30", "v31")
+#define SDK_S8_MAC1(op, acc, wr, xr) \
+    "smull v10.8h, " wr ".8b, " xr ".8b\n smlal2 v10.8h, " wr ".16b, " xr ".16b\n " op " " acc ".4s, v10.8h\n"
+#define SDK_S8_ROW16(op, p, a0, a1, a2, a3)                                                                  \
+    "ld1 {v8.16b}, [%[" p "]], #16\n" SDK_S8_MAC1(op, a0, "v8", "v0") SDK_S8_MAC1(op, a1, "v8", "v2")         \
+        SDK_S8_MAC1(op, a2, "v8", "v4") SDK_S8_MAC1(op, a3, "v8", "v6")
+#define SDK_S8_STEP16(op)                                                                                    \
+    "ld1 {v0.16b}, [%[c0]]\n ld1 {v2.16b}, [%[c1]]\n ld1 {v4.16b}, [%[c2]]\n ld1 {v6.16b}, [%[c3]]\n"         \
+    SDK_S8_ROW16(op, "p0", "v16", "v17", "v18", "v19") SDK_S8_ROW16(op, "p1", "v20", "v21", "v22", "v23")    \
+    SDK_S8_ROW16(op, "p2", "v24", "v25", "v26", "v27") SDK_S8_ROW16(op, "p3", "v28", "v29", "v30", "v31")
+            // The first step starts the accumulators with SADDLP (no 16 MOVIs per tile).
+            __asm__ volatile(
+                "cbz %w[n], 4f\n"
+                SDK_S8_STEP32("saddlp")
+                "subs %w[n], %w[n], #1\n"
+                "beq 2f\n"
+                "1:\n"
+                SDK_S8_STEP32("sadalp")
+                "subs %w[n], %w[n], #1\n"
+                "bgt 1b\n"
+                "2:\n"
+                "cbz %w[t], 3f\n"
+                SDK_S8_STEP16("sadalp")
+                "b 3f\n"
+                "4:\n"  // kp == 16
+                SDK_S8_STEP16("saddlp")
+                "3:\n"
+                "addp v10.4s, v16.4s, v20.4s\n addp v11.4s, v24.4s, v28.4s\n addp %[s0].4s, v10.4s, v11.4s\n"
+                "addp v10.4s, v17.4s, v21.4s\n addp v11.4s, v25.4s, v29.4s\n addp %[s1].4s, v10.4s, v11.4s\n"
+                "addp v10.4s, v18.4s, v22.4s\n addp v11.4s, v26.4s, v30.4s\n addp %[s2].4s, v10.4s, v11.4s\n"
+                "addp v10.4s, v19.4s, v23.4s\n addp v11.4s, v27.4s, v31.4s\n addp %[s3].4s, v10.4s, v11.4s\n"
+                : [s0] "=w"(s0), [s1] "=w"(s1), [s2] "=w"(s2), [s3] "=w"(s3), [p0] "+r"(p0), [p1] "+r"(p1),
+                  [p2] "+r"(p2), [p3] "+r"(p3), [c0] "+r"(c0), [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3),
+                  [n] "+r"(cnt)
+                : [t] "r"(tail)
+                : "memory", "cc", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16",
+                  "v17", "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30",
+                  "v31");
+#undef SDK_S8_STEP16
+#undef SDK_S8_ROW16
+#undef SDK_S8_MAC1
+#undef SDK_S8_STEP32
+#undef SDK_S8_ROW32
+#undef SDK_S8_MAC2
+            ep.store(g, m, n, rows, nc, s0, s1, s2, s3);
         }
     }
 #else
@@ -108,12 +152,31 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
             int32x4_t a00 = vdupq_n_s32(0), a01 = a00, a02 = a00, a03 = a00;
             int32x4_t a10 = a00, a11 = a00, a12 = a00, a13 = a00;
             // Assembly: GCC addressed the 6 loads with an ADD each (43 instructions per 128
-            // products); here VLD1 with write-back, 32. Per 16 K: w rows in q0-q1, x columns in
-            // q2-q5, q6 the int16 pair sums; accumulators in the compiler's q registers.
+            // products); here VLD1 with write-back. Per 32 K: the 2 w rows' 32 bytes in q0-q1 and
+            // q2-q3 (one VLD1 of 4 d registers each), then per column its 32 bytes in q4-q5 and
+            // 2 x 2 x (VMULL + VMLAL + VPADAL), q6/q7 the int16 pair sums: 56 instructions per
+            // 256 products (16 K a step: 32 per 128); a last 16 K the same on single q registers.
+            // n counts 16-K steps: pairs first, then one.
             const int8_t *p0 = w0, *p1 = w1, *c0 = x0, *c1 = x1, *c2 = x2, *c3 = x3;
             int32_t steps = kp / 16;
+#define SDK_V7_COL32(c, a0, a1)                                                              \
+    "vld1.8 {d8-d11}, [%[" c "]]!\n"                                                        \
+    "vmull.s8 q6, d0, d8\n vmlal.s8 q6, d1, d9\n vpadal.s16 %q[" a0 "], q6\n"                 \
+    "vmull.s8 q7, d2, d10\n vmlal.s8 q7, d3, d11\n vpadal.s16 %q[" a0 "], q7\n"               \
+    "vmull.s8 q6, d4, d8\n vmlal.s8 q6, d5, d9\n vpadal.s16 %q[" a1 "], q6\n"                 \
+    "vmull.s8 q7, d6, d10\n vmlal.s8 q7, d7, d11\n vpadal.s16 %q[" a1 "], q7\n"
             __asm__ volatile(
+                "subs %[n], %[n], #2\n"
+                "blt 2f\n"
                 "1:\n"
+                "vld1.8 {d0-d3}, [%[p0]]!\n vld1.8 {d4-d7}, [%[p1]]!\n"
+                SDK_V7_COL32("c0", "a00", "a10") SDK_V7_COL32("c1", "a01", "a11")
+                SDK_V7_COL32("c2", "a02", "a12") SDK_V7_COL32("c3", "a03", "a13")
+                "subs %[n], %[n], #2\n"
+                "bge 1b\n"
+                "2:\n"
+                "adds %[n], %[n], #2\n"
+                "beq 3f\n"
                 "vld1.8 {d0-d1}, [%[p0]]!\n vld1.8 {d2-d3}, [%[p1]]!\n"
                 "vld1.8 {d4-d5}, [%[c0]]!\n vld1.8 {d6-d7}, [%[c1]]!\n"
                 "vld1.8 {d8-d9}, [%[c2]]!\n vld1.8 {d10-d11}, [%[c3]]!\n"
@@ -125,14 +188,14 @@ void gemm_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t n0, int32_t n1) {
                 "vmull.s8 q6, d2, d6\n vmlal.s8 q6, d3, d7\n vpadal.s16 %q[a11], q6\n"
                 "vmull.s8 q6, d2, d8\n vmlal.s8 q6, d3, d9\n vpadal.s16 %q[a12], q6\n"
                 "vmull.s8 q6, d2, d10\n vmlal.s8 q6, d3, d11\n vpadal.s16 %q[a13], q6\n"
-                "subs %[n], %[n], #1\n"
-                "bgt 1b\n"
+                "3:\n"
                 : [a00] "+w"(a00), [a01] "+w"(a01), [a02] "+w"(a02), [a03] "+w"(a03), [a10] "+w"(a10),
                   [a11] "+w"(a11), [a12] "+w"(a12), [a13] "+w"(a13), [p0] "+r"(p0), [p1] "+r"(p1), [c0] "+r"(c0),
                   [c1] "+r"(c1), [c2] "+r"(c2), [c3] "+r"(c3), [n] "+r"(steps)
                 :
                 : "memory", "cc", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11", "d12",
-                  "d13");
+                  "d13", "d14", "d15");
+#undef SDK_V7_COL32
             // s8::mbqm as neon_requant4 (kernels/neon_s8.h), zero point, clamp; row 0 in bytes 0-3, row 1 in 4-7
             const int32x4_t q0 = vqaddq_s32(
                 vrshlq_s32(vqdmulhq_s32(vqshlq_s32(vaddq_s32(hsum4(a00, a01, a02, a03), b0), l0), mu0), r0), z);

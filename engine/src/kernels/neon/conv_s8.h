@@ -44,9 +44,11 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
 
 // Int8 3x3 stride-1 dilation-1 dense Conv (group 1) by Winograd F(2x2, 3x3) or F(4x4, 3x3) in
 // exact integer arithmetic (kernels/neon/conv_s8_wino.cpp), with the plain NEON GEMM tier:
-// bit-exact with the ref GEMM. Output tiles of m x m (m = 2 or 4) in blocks of 4 along a tile
-// row, two blocks (8 lanes) a GEMM group; weights transformed once at prepare into
-// U[OCp / kWinoOB][(m + 2)^2][Cp][kWinoOB] int16.
+// bit-exact with the ref GEMM. Output tiles of m x m (m = 2 or 4) in blocks of 4 (F(2x2): along
+// a tile row, nbx blocks a row; F(4x4): 4 consecutive tiles in row-major order over the whole
+// plane, a block may continue on the next tile rows, so no lane is wasted at a row's end),
+// two blocks (8 lanes) a GEMM group, a last group of one block on a 4-lane GEMM; weights
+// transformed once at prepare into U[OCp / kWinoOB][(m + 2)^2][Cp][kWinoOB] int16.
 #if defined(__aarch64__)
 constexpr int kWinoOB = 8;  // output channels per GEMM tile (SMLAL/SMLAL2 by element: 16 accumulators)
 #else
@@ -71,10 +73,14 @@ inline size_t wino_s8_weight_bytes(const NeonWino& p) { return (size_t)p.OCp * p
 // w: [OC][C][3][3] -> U
 void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U);
 // The padded input (the zero point around it): run scratch of plane_bytes.
-inline size_t wino_s8_plane_bytes(const NeonWino& p) { return (size_t)p.C * p.PH * p.PW; }
+// (F(4x4): + 32 bytes, as a block's last VLD4 may read past the last row.)
+inline size_t wino_s8_plane_bytes(const NeonWino& p) { return (size_t)p.C * p.PH * p.PW + 32; }
 void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P);
-// Groups of 8 output tiles: [0, wino_s8_group_count); per thread scratch of thread_bytes.
-inline int64_t wino_s8_group_count(const NeonWino& p) { return ((int64_t)p.TH * p.nbx + 1) / 2; }
+// Blocks of 4 output tiles; groups of 2 blocks: [0, wino_s8_group_count); per thread scratch of thread_bytes.
+inline int64_t wino_s8_blocks(const NeonWino& p) {
+    return p.m == 4 ? ((int64_t)p.TH * p.TW + 3) / 4 : (int64_t)p.TH * p.nbx;
+}
+inline int64_t wino_s8_group_count(const NeonWino& p) { return (wino_s8_blocks(p) + 1) / 2; }
 inline size_t wino_s8_thread_bytes(const NeonWino& p) {
     return (size_t)p.nxi * p.Cp * 8 * sizeof(int16_t) + (size_t)p.nxi * kWinoOB * 8 * sizeof(int32_t);
 }

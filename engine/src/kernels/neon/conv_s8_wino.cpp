@@ -31,6 +31,14 @@
 #define SDK_WINO_HOT
 #endif
 
+// ARMv7's 16 q registers: the F(4x4) transforms inlined into wino_s8_groups spill its
+// loop state (1.1 M more instructions on squeezenet1_1); AArch64 inlines them.
+#if defined(__aarch64__)
+#define SDK_WINO_OUTLINE
+#else
+#define SDK_WINO_OUTLINE __attribute__((noinline))
+#endif
+
 namespace sdk {
 namespace s8 {
 namespace {
@@ -40,7 +48,8 @@ constexpr int kLanes = 8;     // tiles per group: two blocks of 4 of one tile ro
 
 // The nxi (16 or 36) products of one group and one block of kOB output channels:
 // M[xi][o][8 lanes] = sum_c U[xi][c][o] * V[xi][c][lane], over Cp (a multiple of 4) channels.
-SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_t* M, int nxi) {
+// half: lanes 0-3 only (a group of one block; lanes 4-7 of M are then 0).
+SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_t* M, int nxi, bool half) {
     for (int xi = 0; xi < nxi; ++xi) {
         const int16_t* u = U + (int64_t)xi * Cp * kOB;
         const int16_t* v = V + (int64_t)xi * Cp * kLanes;
@@ -50,19 +59,26 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
                   a4l = a0l, a4h = a0l, a5l = a0l, a5h = a0l, a6l = a0l, a6h = a0l, a7l = a0l, a7h = a0l;
         // 4 channels a step: U's and V's 64 bytes each in one LD1 of 4 registers (post-indexed)
         const int16_t* ue = u + (int64_t)Cp * kOB;
-        for (; u < ue; u += 4 * kOB, v += 4 * kLanes) {
-            const int16x8x4_t u4 = vld1q_s16_x4(u), v4 = vld1q_s16_x4(v);
-            SDK_UNROLL for (int cc = 0; cc < 4; ++cc) {
-                const int16x8_t uw = u4.val[cc], vx = v4.val[cc];
-                const int16x4_t vl = vget_low_s16(vx);
-#define SDK_WINO_O(o)                                   \
+#define SDK_WINO_O(o, hf)                               \
     a##o##l = vmlal_laneq_s16(a##o##l, vl, uw, o);      \
-    a##o##h = vmlal_high_laneq_s16(a##o##h, vx, uw, o);
-                SDK_WINO_O(0) SDK_WINO_O(1) SDK_WINO_O(2) SDK_WINO_O(3)
-                SDK_WINO_O(4) SDK_WINO_O(5) SDK_WINO_O(6) SDK_WINO_O(7)
-#undef SDK_WINO_O
-            }
+    if (!(hf)) a##o##h = vmlal_high_laneq_s16(a##o##h, vx, uw, o);
+#define SDK_WINO_LOOP(hf)                                                                \
+    for (; u < ue; u += 4 * kOB, v += 4 * kLanes) {                                      \
+        const int16x8x4_t u4 = vld1q_s16_x4(u), v4 = vld1q_s16_x4(v);                    \
+        SDK_UNROLL for (int cc = 0; cc < 4; ++cc) {                                      \
+            const int16x8_t uw = u4.val[cc], vx = v4.val[cc];                            \
+            const int16x4_t vl = vget_low_s16(vx);                                       \
+            SDK_WINO_O(0, hf) SDK_WINO_O(1, hf) SDK_WINO_O(2, hf) SDK_WINO_O(3, hf)      \
+            SDK_WINO_O(4, hf) SDK_WINO_O(5, hf) SDK_WINO_O(6, hf) SDK_WINO_O(7, hf)      \
+        }                                                                                \
+    }
+        if (half) {
+            SDK_WINO_LOOP(true)
+        } else {
+            SDK_WINO_LOOP(false)
         }
+#undef SDK_WINO_LOOP
+#undef SDK_WINO_O
 #define SDK_WINO_ST(o)                         \
     vst1q_s32(m + (o) * kLanes, a##o##l);      \
     vst1q_s32(m + (o) * kLanes + 4, a##o##h);
@@ -74,33 +90,42 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
         // offset form), 48 instructions per 32 VMLAL; here 38 per 4 channels. Per 2 channels: U's 2 x 4
         // output channels in d0-d1, V's 2 x 8 lanes in d2-d5, accumulators q8-q15 (output
         // channel o: lanes 0-3 in q(8 + 2o), 4-7 in q(9 + 2o)), stored in that order.
+        // half: the same without the lanes 4-7 (q9, q11, q13, q15 stay 0).
         int32_t n = Cp / 4;
         int32_t* mm = m;
-        __asm__ volatile(
-            "vmov.i32 q8, #0\n vmov.i32 q9, #0\n vmov.i32 q10, #0\n vmov.i32 q11, #0\n"
-            "vmov.i32 q12, #0\n vmov.i32 q13, #0\n vmov.i32 q14, #0\n vmov.i32 q15, #0\n"
-            "1:\n"
-#define SDK_WINO_STEP                                                                     \
-            "vld1.16 {d0-d1}, [%[u]]!\n"                                                   \
-            "vld1.16 {d2-d5}, [%[v]]!\n"                                                   \
-            "vmlal.s16 q8, d2, d0[0]\n vmlal.s16 q9, d3, d0[0]\n"                          \
-            "vmlal.s16 q10, d2, d0[1]\n vmlal.s16 q11, d3, d0[1]\n"                        \
-            "vmlal.s16 q12, d2, d0[2]\n vmlal.s16 q13, d3, d0[2]\n"                        \
-            "vmlal.s16 q14, d2, d0[3]\n vmlal.s16 q15, d3, d0[3]\n"                        \
-            "vmlal.s16 q8, d4, d1[0]\n vmlal.s16 q9, d5, d1[0]\n"                          \
-            "vmlal.s16 q10, d4, d1[1]\n vmlal.s16 q11, d5, d1[1]\n"                        \
-            "vmlal.s16 q12, d4, d1[2]\n vmlal.s16 q13, d5, d1[2]\n"                        \
-            "vmlal.s16 q14, d4, d1[3]\n vmlal.s16 q15, d5, d1[3]\n"
-            SDK_WINO_STEP SDK_WINO_STEP
-#undef SDK_WINO_STEP
-            "subs %[n], %[n], #1\n"
-            "bgt 1b\n"
-            "vst1.32 {d16-d19}, [%[m]]!\n vst1.32 {d20-d23}, [%[m]]!\n"
-            "vst1.32 {d24-d27}, [%[m]]!\n vst1.32 {d28-d31}, [%[m]]!\n"
-            : [u] "+r"(u), [v] "+r"(v), [n] "+r"(n), [m] "+r"(mm)
-            :
-            : "memory", "cc", "d0", "d1", "d2", "d3", "d4", "d5", "d16", "d17", "d18", "d19", "d20", "d21", "d22",
-              "d23", "d24", "d25", "d26", "d27", "d28", "d29", "d30", "d31");
+#define SDK_WINO_ASM(STEP)                                                                                   \
+        __asm__ volatile(                                                                                    \
+            "vmov.i32 q8, #0\n vmov.i32 q9, #0\n vmov.i32 q10, #0\n vmov.i32 q11, #0\n"                      \
+            "vmov.i32 q12, #0\n vmov.i32 q13, #0\n vmov.i32 q14, #0\n vmov.i32 q15, #0\n"                    \
+            "1:\n" STEP STEP                                                                                 \
+            "subs %[n], %[n], #1\n"                                                                          \
+            "bgt 1b\n"                                                                                       \
+            "vst1.32 {d16-d19}, [%[m]]!\n vst1.32 {d20-d23}, [%[m]]!\n"                                      \
+            "vst1.32 {d24-d27}, [%[m]]!\n vst1.32 {d28-d31}, [%[m]]!\n"                                      \
+            : [u] "+r"(u), [v] "+r"(v), [n] "+r"(n), [m] "+r"(mm)                                            \
+            :                                                                                                \
+            : "memory", "cc", "d0", "d1", "d2", "d3", "d4", "d5", "d16", "d17", "d18", "d19", "d20", "d21",  \
+              "d22", "d23", "d24", "d25", "d26", "d27", "d28", "d29", "d30", "d31")
+#define SDK_WINO_LOADS "vld1.16 {d0-d1}, [%[u]]!\n vld1.16 {d2-d5}, [%[v]]!\n"
+        if (half) {
+            SDK_WINO_ASM(SDK_WINO_LOADS
+                         "vmlal.s16 q8, d2, d0[0]\n vmlal.s16 q10, d2, d0[1]\n"
+                         "vmlal.s16 q12, d2, d0[2]\n vmlal.s16 q14, d2, d0[3]\n"
+                         "vmlal.s16 q8, d4, d1[0]\n vmlal.s16 q10, d4, d1[1]\n"
+                         "vmlal.s16 q12, d4, d1[2]\n vmlal.s16 q14, d4, d1[3]\n");
+        } else {
+            SDK_WINO_ASM(SDK_WINO_LOADS
+                         "vmlal.s16 q8, d2, d0[0]\n vmlal.s16 q9, d3, d0[0]\n"
+                         "vmlal.s16 q10, d2, d0[1]\n vmlal.s16 q11, d3, d0[1]\n"
+                         "vmlal.s16 q12, d2, d0[2]\n vmlal.s16 q13, d3, d0[2]\n"
+                         "vmlal.s16 q14, d2, d0[3]\n vmlal.s16 q15, d3, d0[3]\n"
+                         "vmlal.s16 q8, d4, d1[0]\n vmlal.s16 q9, d5, d1[0]\n"
+                         "vmlal.s16 q10, d4, d1[1]\n vmlal.s16 q11, d5, d1[1]\n"
+                         "vmlal.s16 q12, d4, d1[2]\n vmlal.s16 q13, d5, d1[2]\n"
+                         "vmlal.s16 q14, d4, d1[3]\n vmlal.s16 q15, d5, d1[3]\n");
+        }
+#undef SDK_WINO_LOADS
+#undef SDK_WINO_ASM
 #endif
     }
 }
@@ -180,27 +205,65 @@ __attribute__((always_inline)) inline void bt6(const int16x8_t* d, int16x8_t* v)
     v[5] = (d[5] - d[3]) - (e << 2);              // 4 d1 - 5 d3 + d5
 }
 
-// F(4x4): V of every channel for the group's 8 tiles (blocks ty[h], tx0[h]). Per input row
-// and block one VLD4 of 32 bytes: lanes t of val[k] are column 4t + k of tile t, val[0]
-// and val[1] one lane on are columns 4 and 5; the two blocks' 4 lanes side by side (ZIP).
-void input_group4(const NeonWino& p, const int8_t* P, const int32_t* ty, const int32_t* tx0, int16_t* V) {
+// F(4x4)'s blocks: 4 consecutive tiles in row-major order over the plane's TH x TW tiles, in
+// runs (segs) of tiles of one tile row: run k has lanes [lane, lane + len) from tile (ty, tx).
+// A run's input rows are read by one VLD4 of 32 bytes at off (+ the row, + the channel's
+// plane), the 8 tiles from tile tx - lane, so lane l is tile tx + l - lane: off may point up
+// to 12 bytes before a tile row (row >= 4 then, inside the buffer), and a read may pass the
+// row's end (into the next row, or the 32 bytes of slack after the last plane).
+struct Block4 {
+    int32_t n;  // runs (1-4); lanes past the plane's last tile repeat nothing useful (not stored)
+    int32_t off[4], lane[4], len[4], ty[4], tx[4];
+};
+void block4(const NeonWino& p, int64_t b, Block4& k) {
+    const int64_t T = (int64_t)p.TH * p.TW;
+    int64_t t = 4 * b;
+    int32_t lane = 0, n = 0;
+    while (lane < 4 && t < T) {
+        const int32_t ty = (int32_t)(t / p.TW), tx = (int32_t)(t % p.TW);
+        int32_t len = 4 - lane < p.TW - tx ? 4 - lane : p.TW - tx;
+        if (T - t < len) len = (int32_t)(T - t);
+        k.off[n] = 4 * ty * p.PW + 4 * (tx - lane);
+        k.lane[n] = lane;
+        k.len[n] = len;
+        k.ty[n] = ty;
+        k.tx[n] = tx;
+        ++n;
+        lane += len;
+        t += len;
+    }
+    k.n = n;
+}
+
+// F(4x4): V of every channel for the group's 8 tiles (blocks k[0], k[1]). Per input row and
+// run one VLD4 of 32 bytes: lanes t of val[i] are column 4t + i of tile t, val[0] and val[1]
+// one lane on are columns 4 and 5; a block's later runs replace their lanes (BSL); the two
+// blocks' 4 lanes side by side (ZIP).
+SDK_WINO_OUTLINE void input_group4(const NeonWino& p, const int8_t* P, const Block4* k, int16_t* V) {
     const int64_t plane = (int64_t)p.PH * p.PW;
     const int64_t xs = (int64_t)p.Cp * kLanes;  // V's stride from one xi to the next
+    const uint8x8_t iota = vcreate_u8(0x0706050403020100ull);
     for (int32_t c = 0; c < p.C; ++c) {
-        const int8_t* s[2];
-        for (int h = 0; h < 2; ++h) s[h] = P + c * plane + (int64_t)(4 * ty[h]) * p.PW + 4 * tx0[h];
+        const int8_t* s = P + c * plane;
         int16x8_t R[6][6];  // d B of the 6 rows (loops not unrolled: code size; R lives in memory anyway)
-        for (int r = 0; r < 6; ++r) {
+        for (int r = 0; r < 6; ++r, s += p.PW) {
             int8x8_t col[2][6];
             SDK_UNROLL for (int h = 0; h < 2; ++h) {
-                const int8x8x4_t a = vld4_s8(s[h] + r * p.PW);
-                SDK_UNROLL for (int k = 0; k < 4; ++k) col[h][k] = a.val[k];
+                const int8x8x4_t a = vld4_s8(s + k[h].off[0]);
+                SDK_UNROLL for (int i = 0; i < 4; ++i) col[h][i] = a.val[i];
                 col[h][4] = vext_s8(a.val[0], a.val[0], 1);
                 col[h][5] = vext_s8(a.val[1], a.val[1], 1);
+                for (int j = 1; j < k[h].n; ++j) {  // a block continued on the next tile row(s)
+                    const int8x8x4_t e = vld4_s8(s + k[h].off[j]);
+                    const uint8x8_t sel = vcge_u8(iota, vdup_n_u8((uint8_t)k[h].lane[j]));
+                    SDK_UNROLL for (int i = 0; i < 4; ++i) col[h][i] = vbsl_s8(sel, e.val[i], col[h][i]);
+                    col[h][4] = vbsl_s8(sel, vext_s8(e.val[0], e.val[0], 1), col[h][4]);
+                    col[h][5] = vbsl_s8(sel, vext_s8(e.val[1], e.val[1], 1), col[h][5]);
+                }
             }
             int16x8_t d[6];
-            SDK_UNROLL for (int k = 0; k < 6; ++k) d[k] = vmovl_s8(vreinterpret_s8_s32(
-                vzip_s32(vreinterpret_s32_s8(col[0][k]), vreinterpret_s32_s8(col[1][k])).val[0]));
+            SDK_UNROLL for (int i = 0; i < 6; ++i) d[i] = vmovl_s8(vreinterpret_s8_s32(
+                vzip_s32(vreinterpret_s32_s8(col[0][i]), vreinterpret_s32_s8(col[1][i])).val[0]));
             bt6(d, R[r]);
         }
         int16_t* v = V + (int64_t)c * kLanes;
@@ -215,62 +278,114 @@ void input_group4(const NeonWino& p, const int8_t* P, const int32_t* ty, const i
 
 // F(4x4)'s output transform with the weights' scale D folded in: A^T diag(6, 4, 4, 1, 1, 24)
 // on 6 vectors (int32, exact modulo 2^32).
-__attribute__((always_inline)) inline void at6(const int32x4_t* m, int32x4_t* o) {
+// k: lane 0 = 6 (a constant in a register: ARMv7's GCC rebuilt the _n forms' scalar per use).
+__attribute__((always_inline)) inline void at6(const int32x4_t* m, int32x4_t* o, int32x2_t k) {
     const int32x4_t s1 = vaddq_s32(m[1], m[2]), d1 = vsubq_s32(m[1], m[2]), s2 = vaddq_s32(m[3], m[4]),
                     d2 = vsubq_s32(m[3], m[4]);
-    o[0] = vmlaq_n_s32(vaddq_s32(vshlq_n_s32(s1, 2), s2), m[0], 6);                // 6 m0 + 4 s1 + s2
-    o[1] = vshlq_n_s32(vaddq_s32(vshlq_n_s32(d1, 1), d2), 1);                        // 4 d1 + 2 d2
-    o[2] = vshlq_n_s32(vaddq_s32(s1, s2), 2);                                        // 4 s1 + 4 s2
-    o[3] = vshlq_n_s32(vmlaq_n_s32(vaddq_s32(d1, vshlq_n_s32(d2, 1)), m[5], 6), 2);  // 4 d1 + 8 d2 + 24 m5
+    o[0] = vmlaq_lane_s32(vaddq_s32(vshlq_n_s32(s1, 2), s2), m[0], k, 0);                // 6 m0 + 4 s1 + s2
+    o[1] = vshlq_n_s32(vaddq_s32(vshlq_n_s32(d1, 1), d2), 1);                           // 4 d1 + 2 d2
+    o[2] = vshlq_n_s32(vaddq_s32(s1, s2), 2);                                           // 4 s1 + 4 s2
+    o[3] = vshlq_n_s32(vmlaq_lane_s32(vaddq_s32(d1, vshlq_n_s32(d2, 1)), m[5], k, 0), 2);  // 4 d1 + 8 d2 + 24 m5
 }
 
-// F(4x4): outputs of channel oc for lanes [4h, 4h + 4) (the block at tile row ty, tiles
-// tx0..): A'^T M A' = 576 (sum_taps w x) modulo 2^32; + 576 bias, times 9^-1 modulo 2^32:
-// 64 acc, exact as |acc| < 2^25 (wino_s8_pick). Then s8::mbqm(acc) = SRSHL(SQDMULH(64 acc,
-// mult), shift - 6) exactly: SQDMULH gives floor(acc mult / 2^25), and with t = 31 - shift
-// >= 26, (floor(P / 2^25) + 2^(t - 26)) >> (t - 25) = floor((P + 2^(t - 1)) / 2^t) for
-// P = acc mult (the floor of a floor), |result| < 2^30 (no saturation). Four output rows of
-// up to 16 bytes.
-void output_block4(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc, int32_t ty, int32_t tx0,
-                   int8_t* y) {
+// F(4x4)'s output bytes: row a of a block (4 tiles x 4 columns, byte 4t + column) from
+// B[a / 2][column] (int8, lanes 0-3: row 2 (a / 2) of tiles 0-3, lanes 4-7: the next row)
+// as a 32-byte table; kOutIdx[L][a % 2] starts at tile L (a run from lane L; 255: no byte).
+struct OutIdx {
+    uint8_t v[4][2][16];
+    constexpr OutIdx() : v() {
+        for (int L = 0; L < 4; ++L)
+            for (int hh = 0; hh < 2; ++hh)
+                for (int i = 0; i < 16; ++i) {
+                    const int t = i / 4 + L, k = i % 4;
+                    v[L][hh][i] = (uint8_t)(t < 4 ? 8 * k + 4 * hh + t : 255);
+                }
+    }
+};
+constexpr OutIdx kOutIdx;
+
+__attribute__((always_inline)) inline int8x16_t out_row(const int8x8_t* B, const uint8_t* idx) {
+    const uint8x16_t i = vld1q_u8(idx);
+#if defined(__aarch64__)
+    const int8x16x2_t t = {{vcombine_s8(B[0], B[1]), vcombine_s8(B[2], B[3])}};
+    return vqtbl2q_s8(t, i);
+#else
+    const int8x8x4_t t = {{B[0], B[1], B[2], B[3]}};
+    return vcombine_s8(vtbl4_s8(t, vreinterpret_s8_u8(vget_low_u8(i))), vtbl4_s8(t, vreinterpret_s8_u8(vget_high_u8(i))));
+#endif
+}
+
+// The first n (1-15) bytes of v at y: 8, 4, 2, 1 bytes at a time (no call, no spill).
+__attribute__((always_inline)) inline void store_n(int8_t* y, int8x16_t v, int32_t n) {
+    if (n & 8) {
+        const uint64_t w = vgetq_lane_u64(vreinterpretq_u64_s8(v), 0);
+        memcpy(y, &w, 8);
+        y += 8;
+        v = vextq_s8(v, v, 8);
+    }
+    if (n & 4) {
+        const uint32_t w = vgetq_lane_u32(vreinterpretq_u32_s8(v), 0);
+        memcpy(y, &w, 4);
+        y += 4;
+        v = vextq_s8(v, v, 4);
+    }
+    if (n & 2) {
+        const uint16_t w = vgetq_lane_u16(vreinterpretq_u16_s8(v), 0);
+        memcpy(y, &w, 2);
+        y += 2;
+        v = vextq_s8(v, v, 2);
+    }
+    if (n & 1) *y = vgetq_lane_s8(v, 0);
+}
+
+// F(4x4): outputs of channel oc for lanes [4h, 4h + 4) (the block bk): A'^T M A' = 576
+// (sum_taps w x) modulo 2^32; + 576 bias, times 9^-1 modulo 2^32: 64 acc, exact as
+// |acc| < 2^25 (wino_s8_pick). Then s8::mbqm(acc) = SRSHL(SQDMULH(64 acc, mult), shift - 6)
+// exactly: SQDMULH gives floor(acc mult / 2^25), and with t = 31 - shift >= 26,
+// (floor(P / 2^25) + 2^(t - 26)) >> (t - 25) = floor((P + 2^(t - 1)) / 2^t) for P = acc mult
+// (the floor of a floor), |result| < 2^30 (no saturation). The bias: at6 gives M's row 1 the
+// weight 4 in each of its 4 outputs, so 144 bias added to T[1][k] adds 16 x 144 = 576 bias
+// to every output. The zero point and clamp on int16 lanes after SQXTN: for v the requantized
+// int32, clamp(sat16(sat16(v) + zp)) = clamp(sat32(v + zp)) for zp, lo, hi in [-128, 127]
+// (|v| > 32767 clamps to the bound of its sign either way). Four output rows of up to 16
+// bytes, each run of the block at its tile row.
+SDK_WINO_OUTLINE void output_block4(const NeonWino& p, const int32_t* M, int o, int h, int32_t oc, const Block4& bk, int8_t* y) {
+    // lanes: 6 (at6), 9^-1 modulo 2^32 (9 * 0x38E38E39 = 1 mod 2^32), mult
+    const int32x4_t kc = vcombine_s32(vcreate_s32(0x38E38E3900000006ull), vdup_n_s32(p.mult[oc]));
     int32x4_t T[6][4];  // A'^T along the columns of M's rows (loops not unrolled: code size)
     for (int i = 0; i < 6; ++i) {
         const int32_t* mi = M + (6 * i * kOB + o) * kLanes + 4 * h;  // xi = 6i + j: stride kOB * kLanes
         int32x4_t m[6];
         SDK_UNROLL for (int j = 0; j < 6; ++j) m[j] = vld1q_s32(mi + j * kOB * kLanes);
-        at6(m, T[i]);
+        at6(m, T[i], vget_low_s32(kc));
     }
-    const int32x4_t b = vdupq_n_s32((int32_t)((uint32_t)p.bias[oc] * 576u)), sh = vdupq_n_s32(p.shift[oc] - 6);
-    const int32x4_t z = vdupq_n_s32(p.out_zp), lo = vdupq_n_s32(p.act_min), hi = vdupq_n_s32(p.act_max);
-    const int32_t mu = p.mult[oc];
-    int16x4_t q[4][4];  // [output row][column] of the 4 tiles
+    const int32x4_t b = vdupq_n_s32((int32_t)((uint32_t)p.bias[oc] * 144u)), sh = vdupq_n_s32(p.shift[oc] - 6);
+    const int16x8_t z = vdupq_n_s16((int16_t)p.out_zp), lo = vdupq_n_s16((int16_t)p.act_min),
+                    hi = vdupq_n_s16((int16_t)p.act_max);
+    int8x8_t B[2][4];  // [output rows 0-1 | 2-3][column] of the 4 tiles
     for (int k = 0; k < 4; ++k) {
-        const int32x4_t c[6] = {T[0][k], T[1][k], T[2][k], T[3][k], T[4][k], T[5][k]};
+        const int32x4_t c[6] = {T[0][k], vaddq_s32(T[1][k], b), T[2][k], T[3][k], T[4][k], T[5][k]};
         int32x4_t r[4];
-        at6(c, r);
-        SDK_UNROLL for (int a = 0; a < 4; ++a) {
-            const int32x4_t acc64 = vmulq_n_s32(vaddq_s32(r[a], b), (int32_t)0x38E38E39);  // 9 * 0x38E38E39 = 1 mod 2^32
-            const int32x4_t v = vqaddq_s32(vrshlq_s32(vqdmulhq_n_s32(acc64, mu), sh), z);
-            q[a][k] = vmovn_s32(vminq_s32(vmaxq_s32(v, lo), hi));
+        at6(c, r, vget_low_s32(kc));
+        SDK_UNROLL for (int a = 0; a < 4; ++a)
+            r[a] = vrshlq_s32(vqdmulhq_lane_s32(vmulq_lane_s32(r[a], vget_low_s32(kc), 1), vget_high_s32(kc), 0), sh);
+        SDK_UNROLL for (int pr = 0; pr < 2; ++pr) {
+            const int16x8_t v = vqaddq_s16(vcombine_s16(vqmovn_s32(r[2 * pr]), vqmovn_s32(r[2 * pr + 1])), z);
+            B[pr][k] = vmovn_s16(vminq_s16(vmaxq_s16(v, lo), hi));
         }
     }
-    const int32_t row = 4 * ty, col = 4 * tx0;
-    const int32_t n = p.OW - col < 16 ? p.OW - col : 16;
-    int8_t* yo = y + (int64_t)oc * p.OH * p.OW + (int64_t)row * p.OW + col;
-    for (int a = 0; a < 4 && row + a < p.OH; ++a, yo += p.OW) {
-        // lanes t of columns 0-3 -> bytes 4t + column (a 4 x 4 transpose)
-        const int16x4x2_t z01 = vzip_s16(q[a][0], q[a][1]), z23 = vzip_s16(q[a][2], q[a][3]);
-        const int32x2x2_t t01 = vzip_s32(vreinterpret_s32_s16(z01.val[0]), vreinterpret_s32_s16(z23.val[0]));
-        const int32x2x2_t t23 = vzip_s32(vreinterpret_s32_s16(z01.val[1]), vreinterpret_s32_s16(z23.val[1]));
-        const int8x16_t r = vcombine_s8(
-            vmovn_s16(vcombine_s16(vreinterpret_s16_s32(t01.val[0]), vreinterpret_s16_s32(t01.val[1]))),
-            vmovn_s16(vcombine_s16(vreinterpret_s16_s32(t23.val[0]), vreinterpret_s16_s32(t23.val[1]))));
-        if (n == 16) {
-            vst1q_s8(yo, r);
-        } else {
-            int8_t t[16];
-            vst1q_s8(t, r);
-            memcpy(yo, t, (size_t)n);
+    int8_t* yc = y + (int64_t)oc * p.OH * p.OW;
+    for (int a = 0; a < 4; ++a) {
+        for (int j = 0; j < bk.n; ++j) {  // the block's runs of one tile row each
+            const int32_t row = 4 * bk.ty[j] + a, col = 4 * bk.tx[j];
+            if (row >= p.OH) continue;
+            const int32_t n = p.OW - col < 4 * bk.len[j] ? p.OW - col : 4 * bk.len[j];
+            const int8x16_t r = out_row(B[a / 2], kOutIdx.v[bk.lane[j]][a % 2]);
+            int8_t* yo = yc + (int64_t)row * p.OW + col;
+            if (n == 16)
+                vst1q_s8(yo, r);
+            else
+                store_n(yo, r, n);
         }
     }
 }
@@ -285,7 +400,9 @@ void wino_s8_geometry(NeonWino& p) {
     p.TW = (p.OW + m - 1) / m;
     p.nbx = (p.TW + 3) / 4;
     p.PH = m * p.TH + 2;
-    p.PW = 4 * m * p.nbx + 4 * m;  // a block's VLD2 (F(4x4): VLD4) reads 8m bytes from its first column
+    // F(2x2): a block's VLD2 reads 16 bytes from its first column; F(4x4): the 4 TW + 2 columns
+    // (a run's VLD4 may read on into the next row: wino_s8_plane_bytes has 32 bytes of slack)
+    p.PW = m == 4 ? 4 * p.TW + 4 : 8 * p.nbx + 8;
     p.nxi = (m + 2) * (m + 2);
 }
 
@@ -297,11 +414,11 @@ int wino_s8_pick(NeonWino& p, const int8_t* w) {
         four = b + 128 * (int64_t)abs_sum_s8(w + (int64_t)oc * 9 * p.C, 9 * p.C, &all) < (1 << 25) &&
                p.shift[oc] <= 5;
     }
-    int64_t cost[2];  // GEMM groups x products of each tile size
+    int64_t cost[2];  // GEMM blocks (4 lanes each) x products of each tile size
     for (int i = 0; i < 2; ++i) {
         p.m = 4 - 2 * i;
         wino_s8_geometry(p);
-        cost[i] = wino_s8_group_count(p) * p.nxi;
+        cost[i] = wino_s8_blocks(p) * p.nxi;
     }
     const bool two = wino_s8_fits(w, p.OC, p.C);
     p.m = four && (cost[0] < cost[1] || !two) ? 4 : (two ? 2 : 0);
@@ -369,26 +486,31 @@ void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P) {
 void wino_s8_groups(const NeonWino& p, const int8_t* P, int64_t g0, int64_t g1, void* scratch, int8_t* y) {
     int16_t* V = static_cast<int16_t*>(scratch);
     int32_t* M = reinterpret_cast<int32_t*>(V + (int64_t)p.nxi * p.Cp * kLanes);
-    const int64_t blocks = (int64_t)p.TH * p.nbx;
+    const int64_t blocks = wino_s8_blocks(p);
     for (int32_t c = p.C; c < p.Cp; ++c)  // channels past C meet zero weights: any finite V
         for (int xi = 0; xi < p.nxi; ++xi) memset(V + ((int64_t)xi * p.Cp + c) * kLanes, 0, kLanes * sizeof(int16_t));
     for (int64_t g = g0; g < g1; ++g) {
+        const int nb = 2 * g + 1 < blocks ? 2 : 1;  // a last group of one block: the 4-lane GEMM
         int32_t ty[2], tx0[2];
-        const int nb = 2 * g + 1 < blocks ? 2 : 1;  // a last group of one block repeats it (not stored)
+        Block4 bk[2];
         for (int h = 0; h < 2; ++h) {
-            const int64_t b = 2 * g + (h < nb ? h : 0);
+            const int64_t b = 2 * g + (h < nb ? h : 0);  // (a repeated block's lanes: not used)
+            if (p.m == 4) {
+                block4(p, b, bk[h]);
+                continue;
+            }
             ty[h] = (int32_t)(b / p.nbx);
             tx0[h] = (int32_t)(b % p.nbx) * 4;
-            if (p.m == 2) input_block(p, P, ty[h], tx0[h], h, V);
+            input_block(p, P, ty[h], tx0[h], h, V);
         }
-        if (p.m == 4) input_group4(p, P, ty, tx0, V);
+        if (p.m == 4) input_group4(p, P, bk, V);
         for (int32_t ob = 0; ob < p.OCp; ob += kOB) {
-            gemm_xi(p.U + (int64_t)ob * p.nxi * p.Cp, V, p.Cp, M, p.nxi);
+            gemm_xi(p.U + (int64_t)ob * p.nxi * p.Cp, V, p.Cp, M, p.nxi, nb == 1);
             const int on = p.OC - ob < kOB ? p.OC - ob : kOB;
             for (int o = 0; o < on; ++o)
                 for (int h = 0; h < nb; ++h)
                     if (p.m == 4)
-                        output_block4(p, M, o, h, ob + o, ty[h], tx0[h], y);
+                        output_block4(p, M, o, h, ob + o, bk[h], y);
                     else
                         output_block(p, M, o, h, ob + o, ty[h], tx0[h], y);
         }

@@ -91,7 +91,7 @@ sdk_status add_s8_prepare(PrepareContext& ctx) {
                          s8::add_s8_zmm()};
 #endif
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    d->neon = s8::gemm_kernel() != s8::gemm_ref;
+    d->neon = s8::gemm_kernel() != s8::gemm_ref && d->ma.shift <= 1 && d->mb.shift <= 1;  // (add_s8.h)
     d->pn = s8::AddNeon{d->a_zp,    d->b_zp,    d->out_zp,  d->act_min,  d->act_max,  kLeftShift,
                         d->ma.mult, d->ma.shift, d->mb.mult, d->mb.shift, d->mo.mult, d->mo.shift};
 #endif
