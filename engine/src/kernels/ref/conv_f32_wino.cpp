@@ -643,21 +643,8 @@ SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, f
         }
     }
     for (int q = trows ? ntile : 0; q < ntile; q += 4, src += 4) {
-        wv T[8];  // the column pass: T[r * 4 + k], r < 2
-        SDK_UNROLL for (int k = 0; k < 4; ++k) {
-            // U's halves (left out of the weight transform): 1/2 on rows 1-2 and on columns 1-2
-            const float h = k == 1 || k == 2 ? 0.5f : 1.0f;
-            wv m0 = vld1q_f32(src + k * mstride), m1 = vld1q_f32(src + (4 + k) * mstride);
-            wv m2 = vld1q_f32(src + (8 + k) * mstride), m3 = vld1q_f32(src + (12 + k) * mstride);
-            if (h != 1.0f) {
-                m0 = w_mul(m0, h);
-                m3 = w_mul(m3, h);
-            }
-            m1 = w_mul(m1, 0.5f * h);
-            m2 = w_mul(m2, 0.5f * h);
-            T[k] = w_add(w_add(m0, m1), m2);
-            T[4 + k] = w_sub(w_sub(m1, m2), m3);
-        }
+        wv T[8];  // the column pass: T[r * 4 + k], r < 2 (with U's halves)
+        wino2_out_cols(src, mstride, T);
         const int ty = q / TW, tx = q % TW, oy = 2 * (ty0 + ty), ox = 2 * tx;
         const bool whole = tx + 3 < TW && q + 3 < ntile && ox + 8 <= OW && oy + 2 <= OH;
         float* dl[4] = {yo, yo, yo, yo};
