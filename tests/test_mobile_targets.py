@@ -49,7 +49,7 @@ def _sdkbuild(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _build_examples(folder: Path) -> None:
-    shutil.copytree(ROOT / "examples", folder / "ex", ignore=shutil.ignore_patterns("build", "dist"))
+    _copy_example(folder)
     r = _sdkbuild(folder / "ex", "build", "-j2")
     (folder / "build.json").write_text(json.dumps({"rc": r.returncode, "out": r.stdout + r.stderr}))
 
@@ -60,8 +60,12 @@ ARM_TEST_TARGETS = {"android-arm64-v8a": "qemu-aarch64", "android-armeabi-v7a": 
 ARM_GROUP = "arm-engine-tests"
 
 
-def _test_arm(folder: Path) -> None:
+def _copy_example(folder: Path) -> None:
     shutil.copytree(ROOT / "examples", folder / "ex", ignore=shutil.ignore_patterns("build", "dist"))
+
+
+def _test_arm(folder: Path) -> None:
+    _copy_example(folder)
     args = [a for t in ARM_TEST_TARGETS for a in ("--target", t)]
     r = _sdkbuild(folder / "ex", "test", "-j2", *args)
     (folder / "test.json").write_text(json.dumps({"rc": r.returncode, "stdout": r.stdout, "stderr": r.stderr}))
