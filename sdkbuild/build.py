@@ -32,6 +32,7 @@ from .errors import SdkbuildError
 from .fileio import atomic_file, sha256_file, write_atomic
 from .targets import TARGETS, Target
 from .toolchains.base import Toolchain
+from .toolchains.zig import build_env as zig_build_env
 
 ENGINE_REF = "sdkengine/0.1.0"
 _SDKM_DTYPES = {"f32": "fp32", "i8": "int8", "u8": "int8"}  # i32 appears in both (int8 bias, shapes)
@@ -581,7 +582,7 @@ def build_engine(tc: Toolchain, req: EngineRequest, work: Path, log: _Log, jobs:
             log.write(f"# engine {'downloaded from the Conan remote ' + remote.url if remote and source == 'remote' else 'from the Conan cache'}: nothing compiled")
     if source == "built":
         folder = local_build_folder(work / "engine", rendered, common)
-        log.run([conan, "build", engine, "-nr", "-of", str(folder), *common], env)
+        log.run([conan, "build", engine, "-nr", "-of", str(folder), *common], {**env, **zig_build_env(tc, folder)})
         with conan_lock():
             log.run([conan, "export-pkg", engine, "-nr", "-of", str(folder), *common,
                      "--format=json", "--out-file", str(graph)], env)

@@ -34,6 +34,7 @@ from .build import (
 from .config import DTYPES, Config
 from .engine_sources import available_ops
 from .targets import TARGETS
+from .toolchains.zig import build_env as zig_build_env
 
 
 @dataclass
@@ -108,7 +109,7 @@ def test_target(cfg: Config, name: str, jobs: int) -> TestResult:
                   *conan_options(req, tc.library_kind, rendered.toolchain_id)]
         folder = local_build_folder(out / "engine", rendered, common)
         cmd = [conan_exe(), "build", str(paths.engine_dir()), "-nr", "-of", str(folder), *common]
-        env = tool_env(dict(tc.env))
+        env = tool_env({**tc.env, **zig_build_env(tc, folder)})
         log.run(cmd, env)  # a local build: it does not write the Conan cache, so no lock
         bdir = _find_build_dir(folder)
         if bdir is None:

@@ -102,7 +102,9 @@ def compile_objc(cfg: Any, target: str, build_dir: Path, engine_include: Path,
     # relative paths on the command line: the object does not depend on where the project is
     full = [*cmd, *extra, *OBJC_FLAGS, "-I", ".", "-I", os.path.relpath(engine_include, src.parent), "-c", src.name,
             "-o", obj.name]
-    r = subprocess.run(full, capture_output=True, text=True, cwd=src.parent)
+    # zig (stand-in) keeps a copy of each object in its local cache: here it goes with the build folder
+    env = {**os.environ, "ZIG_LOCAL_CACHE_DIR": str(src.parent / "zig-local-cache")}
+    r = subprocess.run(full, capture_output=True, text=True, cwd=src.parent, env=env)
     if r.returncode != 0:
         raise SdkbuildError(f"compiling the Objective-C layer for {target} failed:\n$ {' '.join(full)}\n"
                             f"{(r.stdout + r.stderr).strip()[-3000:]}")

@@ -13,8 +13,11 @@ calls it through small generated shell wrappers (one folder per zig install):
   GCC/clang spellings the engine and targets.py use (`-march=armv8.2-a+dotprod`,
   `-march=x86-64`, `-march=armv7-a -mthumb`) to one zig `-mcpu=` (`+thumb_mode`).
 - zig's linker rejects `-z text` (text relocations are refused by default): dropped.
-- zig needs a writable cache; the wrappers default ZIG_GLOBAL_CACHE_DIR/ZIG_LOCAL_CACHE_DIR
-  to sdkbuild's cache so every caller (Meson probes, Conan, ccache) shares one.
+- zig needs a writable cache. The global one (libc stubs, compiler_rt: minutes to make) is
+  sdkbuild's, shared by every build. The local one keeps a copy of every object compiled, so a
+  shared one only grows (17 GB seen on a long-lived machine; ccache, which is capped, is the
+  cache across builds): builds put it in their own build folder (`build_env`), where it goes
+  with the folder; the wrappers' default (sdkbuild's cache) serves the short version probes.
 Links pass `-nostdlib++`: the engine uses no C++ library, and without it zig would build
 its own libc++ from source for every ISA (minutes) and fail outright for iOS.
 """
@@ -180,7 +183,7 @@ class ZigSource:
             return Unavailable(self.name, f"{zig} does not run (`zig version` failed)", INSTALL_HINT)
         cc, cxx, ar = _wrappers(zig, version)
         cache = _cache_root() / "zig"
-        env = {"ZIG_GLOBAL_CACHE_DIR": str(cache / "global"), "ZIG_LOCAL_CACHE_DIR": str(cache / "local")}
+        env = {"ZIG_GLOBAL_CACHE_DIR": str(cache / "global")}
         strip = shutil.which("llvm-strip")
         notes: list[str] = []
         if target.platform == "ios":
@@ -227,6 +230,11 @@ class ZigSource:
             c_args=c_args, cpp_args=cpp_args, link_args=link_args, exe_wrapper=wrapper,
             sysroot=None, env=env, library_kind=kind, min_os=min_os, notes=tuple(notes),
         )
+
+
+def build_env(tc: Toolchain, folder: Path) -> dict[str, str]:
+    """Environment for compiling in `folder` with `tc`: zig's local cache inside the folder."""
+    return {"ZIG_LOCAL_CACHE_DIR": str(folder / "zig-local-cache")} if tc.source == ZigSource.name else {}
 
 
 SOURCE = ZigSource()
