@@ -87,6 +87,9 @@ def build_plugin(qemu_src: Path, work: Path) -> Path:
         raise SystemExit(f"--qemu-src {qemu_src}: needs tests/plugin/insn.c and include/qemu/qemu-plugin.h "
                          "(the QEMU source matching `qemu-aarch64 --version`)")
     out = work / "libinsn.so"
+    if shutil.which("pkg-config") is None or subprocess.run(["pkg-config", "--exists", "glib-2.0"]).returncode != 0:
+        raise SystemExit("the QEMU plugin needs glib's headers: install libglib2.0-dev (Debian: apt-get install "
+                         "libglib2.0-dev pkg-config)")
     glib = run(["pkg-config", "--cflags", "glib-2.0"]).stdout.split()
     run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(out), str(insn), f"-I{hdr.parent}", *glib])
     return out
