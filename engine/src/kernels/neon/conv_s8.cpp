@@ -136,7 +136,7 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
                   step_c = q.plane - (int64_t)(q.KH - 1) * q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw;
     const int8_t* const src0 = q.src;  // (locals: the stores below may not alias them)
     const int64_t limit = q.limit;
-    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW;
+    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW, xs = q.xs;
     for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
         // a run of up to 8 pixels evenly spaced by 1 or 2 (one load per tap; the lanes
         // past the run are loaded, not stored), else 1 pixel
@@ -145,13 +145,19 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
         if (even == 1 || even == 2)
             while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
         const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];  // taps at off <= safe load whole vectors
-        int8_t* dst = out + (int64_t)i0 * kp;
+        int8_t* dst = out + (int64_t)i0 * (xs ? 2 : kp);
         const int8_t* src = src0 + pix[i0];
         if (KH == 1 && KW == 1 && nv == 8 && even == 1) {  // pointwise: tap k at k * plane, 8 pixels inside the plane
             const int64_t plane = q.plane;
             for (int32_t k0 = 0; k0 < kp; k0 += 8) {
                 int8x8_t r[8];
                 SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = k0 + t < kg ? vld1_s8(src + (k0 + t) * plane) : vdup_n_s8(0);
+#if defined(__aarch64__)
+                if (xs) {  // pairs of taps: ST2 interleaves them
+                    SDK_UNROLL for (int t = 0; t < 4; ++t) vst2_s8(dst + (int64_t)(k0 / 2 + t) * xs, (int8x8x2_t){{r[2 * t], r[2 * t + 1]}});
+                    continue;
+                }
+#endif
                 transpose8x8(r);
                 SDK_UNROLL for (int i = 0; i < 8; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
             }
@@ -185,6 +191,12 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
             }
             int8x8_t r[8];
             SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = vld1_s8(rows + 8 * t);
+#if defined(__aarch64__)
+            if (xs) {  // (lanes past the run: overwritten by the next run, or past np)
+                SDK_UNROLL for (int t = 0; t < 4; ++t) vst2_s8(dst + (int64_t)(k0 / 2 + t) * xs, (int8x8x2_t){{r[2 * t], r[2 * t + 1]}});
+                continue;
+            }
+#endif
             transpose8x8(r);
             for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
         }
