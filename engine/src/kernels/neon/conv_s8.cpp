@@ -130,13 +130,90 @@ __attribute__((always_inline)) inline void transpose8x8(int8x8_t* r) {
 
 }  // namespace
 
+#if defined(__aarch64__)
+// The pair layout (q.xs > 0): per run of pixels (as im2col_neon) and pair of taps, two loads and
+// one ST2 (the 8 pixels' bytes of both taps interleaved), the lanes past the run written too
+// (the next run overwrites them, or they lie past np). The taps' source offsets from a run's
+// first pixel are the same for every run: tabulated once per call, in chunks of kChunk taps
+// (stepping through (c, kh, kw) per tap per run cost more than the loads). Offsets grow with
+// the tap, so a run whose chunk's last real tap is at or below `safe` loads whole vectors.
+static void im2col_pairs(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out) {
+    constexpr int32_t kChunk = 256;
+    int64_t offs[kChunk];
+    const int64_t step_kw = q.dw, step_kh = (int64_t)q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw,
+                  step_c = q.plane - (int64_t)(q.KH - 1) * q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw;
+    const int8_t* const src0 = q.src;
+    const int64_t limit = q.limit;
+    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW, xs = q.xs;
+    int64_t off = 0;
+    int32_t kh = 0, kw = 0;
+    for (int32_t k0 = 0; k0 < kp; k0 += kChunk) {
+        const int32_t k1 = kp - k0 < kChunk ? kp : k0 + kChunk;
+        const int32_t kr = (kg < k1 ? kg : k1) - k0;  // real taps of the chunk: [0, kr)
+        for (int32_t k = 0; k < kr; ++k) {
+            offs[k] = off;
+            if (++kw < KW) {
+                off += step_kw;
+            } else if (kw = 0, ++kh < KH) {
+                off += step_kh;
+            } else {
+                kh = 0;
+                off += step_c;
+            }
+        }
+        const int32_t kr2 = kr > 0 ? kr & ~1 : 0;  // whole pairs of real taps
+        for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
+            const int32_t even = np - i0 > 1 ? pix[i0 + 1] - pix[i0] : 1;
+            nv = 1;
+            if (even == 1 || even == 2)
+                while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
+            const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];
+            const int8_t* src = src0 + pix[i0];
+            int8_t* dst = out + (int64_t)(k0 / 2) * xs + 2 * i0;
+            int32_t k = 0;
+            if (kr > 0 && offs[kr - 1] <= safe) {
+                if (even == 2) {
+                    for (; k < kr2; k += 2, dst += xs)
+                        vst2_s8(dst, (int8x8x2_t){{vld2_s8(src + offs[k]).val[0], vld2_s8(src + offs[k + 1]).val[0]}});
+                } else {
+                    for (; k < kr2; k += 2, dst += xs)
+                        vst2_s8(dst, (int8x8x2_t){{vld1_s8(src + offs[k]), vld1_s8(src + offs[k + 1])}});
+                }
+            }
+            for (; k < k1 - k0; k += 2, dst += xs) {  // the rest: the source's last bytes, an odd tap, zeros
+                int8x8_t v[2];
+                for (int t = 0; t < 2; ++t) {
+                    v[t] = vdup_n_s8(0);
+                    if (k + t >= kr) continue;
+                    const int8_t* s = src + offs[k + t];
+                    if (offs[k + t] > safe) {
+                        int8_t g[8] = {0};
+                        for (int i = 0; i < nv; ++i) g[i] = s[i * even];
+                        v[t] = vld1_s8(g);
+                    } else {
+                        v[t] = even == 2 ? vld2_s8(s).val[0] : vld1_s8(s);
+                    }
+                }
+                vst2_s8(dst, (int8x8x2_t){{v[0], v[1]}});
+            }
+        }
+    }
+}
+#endif
+
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out) {
+#if defined(__aarch64__)
+    if (q.xs) {
+        im2col_pairs(q, pix, np, out);
+        return;
+    }
+#endif
     // source offset steps from tap k to k + 1: next column, next kernel row, next channel
     const int64_t step_kw = q.dw, step_kh = (int64_t)q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw,
                   step_c = q.plane - (int64_t)(q.KH - 1) * q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw;
     const int8_t* const src0 = q.src;  // (locals: the stores below may not alias them)
     const int64_t limit = q.limit;
-    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW, xs = q.xs;
+    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW;
     for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
         // a run of up to 8 pixels evenly spaced by 1 or 2 (one load per tap; the lanes
         // past the run are loaded, not stored), else 1 pixel
@@ -145,19 +222,13 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
         if (even == 1 || even == 2)
             while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
         const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];  // taps at off <= safe load whole vectors
-        int8_t* dst = out + (int64_t)i0 * (xs ? 2 : kp);
+        int8_t* dst = out + (int64_t)i0 * kp;
         const int8_t* src = src0 + pix[i0];
         if (KH == 1 && KW == 1 && nv == 8 && even == 1) {  // pointwise: tap k at k * plane, 8 pixels inside the plane
             const int64_t plane = q.plane;
             for (int32_t k0 = 0; k0 < kp; k0 += 8) {
                 int8x8_t r[8];
                 SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = k0 + t < kg ? vld1_s8(src + (k0 + t) * plane) : vdup_n_s8(0);
-#if defined(__aarch64__)
-                if (xs) {  // pairs of taps: ST2 interleaves them
-                    SDK_UNROLL for (int t = 0; t < 4; ++t) vst2_s8(dst + (int64_t)(k0 / 2 + t) * xs, (int8x8x2_t){{r[2 * t], r[2 * t + 1]}});
-                    continue;
-                }
-#endif
                 transpose8x8(r);
                 SDK_UNROLL for (int i = 0; i < 8; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
             }
@@ -191,12 +262,6 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
             }
             int8x8_t r[8];
             SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = vld1_s8(rows + 8 * t);
-#if defined(__aarch64__)
-            if (xs) {  // (lanes past the run: overwritten by the next run, or past np)
-                SDK_UNROLL for (int t = 0; t < 4; ++t) vst2_s8(dst + (int64_t)(k0 / 2 + t) * xs, (int8x8x2_t){{r[2 * t], r[2 * t + 1]}});
-                continue;
-            }
-#endif
             transpose8x8(r);
             for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
         }

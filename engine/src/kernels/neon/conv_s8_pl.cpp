@@ -133,11 +133,37 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
 #undef SDK_PL_DUP
 #undef SDK_PL_HI
 #undef SDK_PL_LO
+            // The requantization (requant16's arithmetic) in assembly too: GCC at -Os spilled the
+            // accumulators and reloaded the parameters per row (~40 instructions a row, here 26).
+            // (each row's bytes replace its first accumulator: in-out operands, as 26 registers of
+            // operands and 6 of scratch fill the 32)
+#define SDK_PL_RQ(R, a0, a1, a2, a3, q)                                                                            \
+    "dup v8.4s, %[sl].s[" R "]\n dup v9.4s, %[sr].s[" R "]\n"                                                      \
+    "sqshl v12.4s, %[" a0 "].4s, v8.4s\n sqshl v13.4s, %[" a1 "].4s, v8.4s\n"                                      \
+    "sqshl v14.4s, %[" a2 "].4s, v8.4s\n sqshl v15.4s, %[" a3 "].4s, v8.4s\n"                                      \
+    "sqdmulh v12.4s, v12.4s, %[mu].s[" R "]\n sqdmulh v13.4s, v13.4s, %[mu].s[" R "]\n"                            \
+    "sqdmulh v14.4s, v14.4s, %[mu].s[" R "]\n sqdmulh v15.4s, v15.4s, %[mu].s[" R "]\n"                            \
+    "srshl v12.4s, v12.4s, v9.4s\n srshl v13.4s, v13.4s, v9.4s\n srshl v14.4s, v14.4s, v9.4s\n"                   \
+    "srshl v15.4s, v15.4s, v9.4s\n"                                                                               \
+    "sqxtn v12.4h, v12.4s\n sqxtn2 v12.8h, v13.4s\n sqxtn v14.4h, v14.4s\n sqxtn2 v14.8h, v15.4s\n"               \
+    "sqadd v12.8h, v12.8h, %[z].8h\n sqadd v14.8h, v14.8h, %[z].8h\n"                                            \
+    "smax v12.8h, v12.8h, %[lo].8h\n smax v14.8h, v14.8h, %[lo].8h\n"                                            \
+    "smin v12.8h, v12.8h, %[hi].8h\n smin v14.8h, v14.8h, %[hi].8h\n"                                            \
+    "xtn %[" q "].8b, v12.8h\n xtn2 %[" q "].16b, v14.8h\n"
+            __asm__(SDK_PL_RQ("0", "a00", "a01", "a02", "a03", "a00") SDK_PL_RQ("1", "a10", "a11", "a12", "a13", "a10")
+                    SDK_PL_RQ("2", "a20", "a21", "a22", "a23", "a20") SDK_PL_RQ("3", "a30", "a31", "a32", "a33", "a30")
+                    : [a00] "+w"(a00), [a10] "+w"(a10), [a20] "+w"(a20), [a30] "+w"(a30)
+                    : [a01] "w"(a01), [a02] "w"(a02), [a03] "w"(a03), [a11] "w"(a11), [a12] "w"(a12),
+                      [a13] "w"(a13), [a21] "w"(a21), [a22] "w"(a22), [a23] "w"(a23), [a31] "w"(a31),
+                      [a32] "w"(a32), [a33] "w"(a33), [sl] "w"(p.sl), [sr] "w"(p.sr), [mu] "w"(p.mu), [z] "w"(p.z),
+                      [lo] "w"(p.lo), [hi] "w"(p.hi)
+                    : "v8", "v9", "v12", "v13", "v14", "v15");
+#undef SDK_PL_RQ
             int8_t* yo = y0 + n;
-            store16(yo, requant16<0>(p, a00, a01, a02, a03), nc);
-            if (rows > 1) store16(yo + ys_m, requant16<1>(p, a10, a11, a12, a13), nc);
-            if (rows > 2) store16(yo + 2 * ys_m, requant16<2>(p, a20, a21, a22, a23), nc);
-            if (rows > 3) store16(yo + 3 * ys_m, requant16<3>(p, a30, a31, a32, a33), nc);
+            store16(yo, vreinterpretq_s8_s32(a00), nc);
+            if (rows > 1) store16(yo + ys_m, vreinterpretq_s8_s32(a10), nc);
+            if (rows > 2) store16(yo + 2 * ys_m, vreinterpretq_s8_s32(a20), nc);
+            if (rows > 3) store16(yo + 3 * ys_m, vreinterpretq_s8_s32(a30), nc);
         }
     }
 }

@@ -749,19 +749,22 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     }
 #endif
     d->kp = s8::round_up_k(d->kg);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    d->neon_pl = false;
+#if defined(__aarch64__)
+    // the pixel-lane GEMM with the plain NEON tier; its K steps are 8 (resnet18's stem: 147 -> 152, not 160)
+    d->neon_pl = d->kernel == s8::gemm_neon;
+    if (d->neon_pl) d->kp = (d->kg + 7) / 8 * 8;
+#endif
+#endif
     int8_t* packed = static_cast<int8_t*>(ctx.alloc((size_t)g.OC * d->kp));
     if (!packed) return SDK_ERR_OUT_OF_MEMORY;
     s8::gemm_pack(wdata, g.OC, d->kg, d->kp, bdata, xz, packed, d->bias);
     d->w = packed;
     int32_t tile = (32 * 1024 / d->kp) & ~3;
     tile = tile < 8 ? 8 : (tile > 256 ? 256 : tile);
-#if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    d->neon_pl = false;
-#if defined(__aarch64__)
-    // the pixel-lane GEMM with the plain NEON tier (its tiles of 16 pixels: tiles of whole ones)
-    d->neon_pl = d->kernel == s8::gemm_neon;
-    if (d->neon_pl) tile = tile < 16 ? 16 : tile & ~15;
-#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(__aarch64__)
+    if (d->neon_pl) tile = tile < 16 ? 16 : tile & ~15;  // (tiles of 16 pixels: tiles of whole ones)
 #endif
     if (tile > pixels) tile = pixels;
     d->tile = tile;
