@@ -268,6 +268,32 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
     }
 }
 
+void pad_plane_neon(int8_t* d, const int8_t* x, int32_t W, int32_t H, int32_t ih0, int32_t rows, int32_t wp,
+                    int32_t lead, int32_t n, int8_t zp) {
+    const int8x16_t z = vdupq_n_s8(zp);
+    for (int32_t r = 0; r < rows; ++r, d += wp) {  // (a row's stores past wp: the next row's bytes, rewritten next)
+        const int32_t ih = ih0 + r;
+        if (ih < 0 || ih >= H || n <= 0) {
+            for (int32_t j = 0; j < wp; j += 16) vst1q_s8(d + j, z);
+            continue;
+        }
+        for (int32_t j = 0; j < lead; j += 16) vst1q_s8(d + j, z);
+        const int8_t* s = x + (int64_t)ih * W;
+        int8_t* o = d + lead;
+        if (n >= 16) {
+            int32_t j = 0;
+            for (; j + 16 <= n; j += 16) vst1q_s8(o + j, vld1q_s8(s + j));
+            if (j < n) vst1q_s8(o + n - 16, vld1q_s8(s + n - 16));  // (overlapping: no read past the row)
+        } else {
+            if (n & 8) memcpy(o, s, 8), o += 8, s += 8;
+            if (n & 4) memcpy(o, s, 4), o += 4, s += 4;
+            if (n & 2) memcpy(o, s, 2), o += 2, s += 2;
+            if (n & 1) *o = *s;
+        }
+        for (int32_t j = lead + n; j < wp; j += 16) vst1q_s8(d + j, z);
+    }
+}
+
 bool dw3x3_neon_weights_ok(const int8_t* w, int64_t n) {
     for (int64_t i = 0; i < n; ++i)
         if (w[i] == -128) return false;
@@ -285,17 +311,7 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
     // padded row i holds input row i - pt; the zero point everywhere else
     const int pl = p.pl < l.pw ? p.pl : l.pw;
     const int n = p.W < l.pw - pl ? p.W : l.pw - pl;  // input columns the blocks read
-    for (int i = 0; i < l.ph; ++i) {
-        int8_t* d = scratch + (int64_t)i * l.pw;
-        const int ih = i - p.pt;
-        if (ih < 0 || ih >= p.H) {
-            memset(d, p.x_zp, (size_t)l.pw);
-            continue;
-        }
-        memset(d, p.x_zp, (size_t)pl);
-        memcpy(d + pl, x + (int64_t)ih * p.W, (size_t)n);
-        memset(d + pl + n, p.x_zp, (size_t)(l.pw - pl - n));
-    }
+    pad_plane_neon(scratch, x, p.W, p.H, -p.pt, l.ph, l.pw, pl, n, (int8_t)p.x_zp);
     int32_t sum = 0;
     for (int t = 0; t < p.k * p.k; ++t) sum += w9[t];
     bias -= p.x_zp * sum;  // the padded plane holds raw x: fold the zero point in

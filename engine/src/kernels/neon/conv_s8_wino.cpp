@@ -468,19 +468,9 @@ void wino_s8_weights(const NeonWino& p, const int8_t* w, int16_t* U) {
 void wino_s8_pad(const NeonWino& p, const int8_t* x, int8_t* P) {
     const int32_t lead = p.pl < p.PW ? p.pl : p.PW;
     const int32_t n = p.W < p.PW - lead ? p.W : p.PW - lead;
-    for (int32_t c = 0; c < p.C; ++c) {
-        for (int32_t i = 0; i < p.PH; ++i) {
-            int8_t* d = P + ((int64_t)c * p.PH + i) * p.PW;
-            const int32_t ih = i - p.pt;
-            if (ih < 0 || ih >= p.H || n <= 0) {
-                memset(d, p.x_zp, (size_t)p.PW);
-                continue;
-            }
-            memset(d, p.x_zp, (size_t)lead);
-            memcpy(d + lead, x + ((int64_t)c * p.H + ih) * p.W, (size_t)n);
-            memset(d + lead + n, p.x_zp, (size_t)(p.PW - lead - n));
-        }
-    }
+    for (int32_t c = 0; c < p.C; ++c)  // (the stores past a plane's end: the next plane's, or the 32 bytes of slack)
+        pad_plane_neon(P + (int64_t)c * p.PH * p.PW, x + (int64_t)c * p.H * p.W, p.W, p.H, -p.pt, p.PH, p.PW, lead, n,
+                       (int8_t)p.x_zp);
 }
 
 void wino_s8_groups(const NeonWino& p, const int8_t* P, int64_t g0, int64_t g1, void* scratch, int8_t* y) {

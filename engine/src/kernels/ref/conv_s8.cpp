@@ -123,19 +123,9 @@ void im2col_neon_tile(const ConvS8Data& d, const int8_t* x, int n, int grp, int 
         const int ia = oh_a * g.sh - g.pt;
         const int lead = g.pl < wp ? g.pl : wp;
         const int ncopy = g.W < wp - lead ? g.W : wp - lead;
-        for (int c = 0; c < cg; ++c) {
-            for (int r = 0; r < rows; ++r) {
-                int8_t* dr = pad + ((int64_t)c * rows + r) * wp;
-                const int ih = ia + r;
-                if (ih < 0 || ih >= g.H) {
-                    memset(dr, d.x_zp, (size_t)wp);
-                    continue;
-                }
-                memset(dr, d.x_zp, (size_t)lead);
-                memcpy(dr + lead, xg + ((int64_t)c * g.H + ih) * g.W, (size_t)ncopy);
-                memset(dr + lead + ncopy, d.x_zp, (size_t)(wp - lead - ncopy));
-            }
-        }
+        for (int c = 0; c < cg; ++c)  // (stores past the last row: pad_bytes' 16 bytes of slack)
+            s8::pad_plane_neon(pad + (int64_t)c * rows * wp, xg + (int64_t)c * g.H * g.W, g.W, g.H, ia, rows, wp, lead,
+                               ncopy, (int8_t)d.x_zp);
         q.src = pad;
         q.plane = (int64_t)rows * wp;
         q.limit = q.plane * cg + 16;  // (the slot's slack after the copy)
