@@ -60,9 +60,9 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
 // g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to 16)), g.ys_n = 1.
 // 4 rows x 16 pixels a tile. Bit-exact with gemm_ref (weights in [-127, 127]).
 void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs);
-// Bytes of the pair layout for np pixels (xs of it: pl_row_bytes).
-inline int32_t pl_row_bytes(int32_t np) { return ((np + 15) / 16 * 16 + 8) * 2; }
 #endif
+// The pair layout's row bytes (xs) for np pixels.
+inline int32_t pl_row_bytes(int32_t np) { return ((np + 15) / 16 * 16 + 8) * 2; }
 
 // Int8 3x3 stride-1 dilation-1 dense Conv (group 1) by Winograd F(2x2, 3x3) or F(4x4, 3x3) in
 // exact integer arithmetic (kernels/neon/conv_s8_wino.cpp), with the plain NEON GEMM tier:
