@@ -58,7 +58,7 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
 #if defined(__aarch64__)
 // Pixel-lane int8 GEMM (kernels/neon/conv_s8_pl.cpp): rows [m0, m1) x all g.N columns of g with
 // g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to 16)), g.ys_n = 1.
-// 4 rows x 16 pixels a tile. Bit-exact with gemm_ref (weights in [-127, 127]).
+// 4 rows x 16 pixels a tile; g.kp a multiple of 4. Bit-exact with gemm_ref (weights in [-127, 127]).
 void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs);
 #endif
 // The pair layout's row bytes (xs) for np pixels.

@@ -91,7 +91,7 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
             const int32_t nc = N - n;  // the lanes past N are computed, not stored
             int32x4_t a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33;
             const int8_t *x = g.x + 2 * n, *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3;
-            int32_t cnt = kp / 8;
+            int32_t cnt = kp / 4;  // 4-K halves: pairs of them a step, then one (kp % 8 == 4)
             // Per 8 K: the 16 pixels' 4 pair rows (v0-v7: pair j in v(2j) for pixels 0-7, v(2j + 1)
             // for 8-15), then per row its 8 K as 4 replicated pairs (LD4R: v8-v11) and for each 4
             // pixels SMULL + SMLAL (pairs 0 and 1) + SADALP, the same for pairs 2 and 3: 106
@@ -109,18 +109,35 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
 #define SDK_PL_DUP(a0, a1, a2, a3, i)                                                                      \
     "dup %[" a0 "].4s, %[b].s[" i "]\n mov %[" a1 "].16b, %[" a0 "].16b\n"                                  \
     "mov %[" a2 "].16b, %[" a0 "].16b\n mov %[" a3 "].16b, %[" a0 "].16b\n"
+            // A last 4 K: the 2 pair rows, the row's 2 replicated pairs (LD2R: v8-v9), SMULL + SMLAL +
+            // SADALP per 4 pixels (squeezenet1_1's stem: K = 27 takes 28, not 32; resnet18's 147, 148).
+#define SDK_PL_ROW4(p, a0, a1, a2, a3)                                                                         \
+    "ld2r {v8.8h, v9.8h}, [%[" p "]], #4\n"                                                                   \
+    "smull v12.8h, v0.8b, v8.8b\n smlal v12.8h, v2.8b, v9.8b\n sadalp %[" a0 "].4s, v12.8h\n"                 \
+    "smull2 v13.8h, v0.16b, v8.16b\n smlal2 v13.8h, v2.16b, v9.16b\n sadalp %[" a1 "].4s, v13.8h\n"           \
+    "smull v12.8h, v1.8b, v8.8b\n smlal v12.8h, v3.8b, v9.8b\n sadalp %[" a2 "].4s, v12.8h\n"                 \
+    "smull2 v13.8h, v1.16b, v8.16b\n smlal2 v13.8h, v3.16b, v9.16b\n sadalp %[" a3 "].4s, v13.8h\n"
             // (the accumulators start at the rows' bias; outputs only: in-out operands count twice
             // against asm's limit of 30)
             __asm__ volatile(
                 SDK_PL_DUP("a00", "a01", "a02", "a03", "0") SDK_PL_DUP("a10", "a11", "a12", "a13", "1")
                 SDK_PL_DUP("a20", "a21", "a22", "a23", "2") SDK_PL_DUP("a30", "a31", "a32", "a33", "3")
+                "subs %w[n], %w[n], #2\n"
+                "blt 2f\n"
                 "1:\n"
                 "ld1 {v0.16b, v1.16b}, [%[x]], %[xs]\n ld1 {v2.16b, v3.16b}, [%[x]], %[xs]\n"
                 "ld1 {v4.16b, v5.16b}, [%[x]], %[xs]\n ld1 {v6.16b, v7.16b}, [%[x]], %[xs]\n"
                 SDK_PL_ROW("p0", "a00", "a01", "a02", "a03") SDK_PL_ROW("p1", "a10", "a11", "a12", "a13")
                 SDK_PL_ROW("p2", "a20", "a21", "a22", "a23") SDK_PL_ROW("p3", "a30", "a31", "a32", "a33")
-                "subs %w[n], %w[n], #1\n"
-                "bgt 1b\n"
+                "subs %w[n], %w[n], #2\n"
+                "bge 1b\n"
+                "2:\n"
+                "adds %w[n], %w[n], #2\n"
+                "beq 3f\n"
+                "ld1 {v0.16b, v1.16b}, [%[x]], %[xs]\n ld1 {v2.16b, v3.16b}, [%[x]], %[xs]\n"
+                SDK_PL_ROW4("p0", "a00", "a01", "a02", "a03") SDK_PL_ROW4("p1", "a10", "a11", "a12", "a13")
+                SDK_PL_ROW4("p2", "a20", "a21", "a22", "a23") SDK_PL_ROW4("p3", "a30", "a31", "a32", "a33")
+                "3:\n"
                 : [a00] "=&w"(a00), [a01] "=&w"(a01), [a02] "=&w"(a02), [a03] "=&w"(a03), [a10] "=&w"(a10),
                   [a11] "=&w"(a11), [a12] "=&w"(a12), [a13] "=&w"(a13), [a20] "=&w"(a20), [a21] "=&w"(a21),
                   [a22] "=&w"(a22), [a23] "=&w"(a23), [a30] "=&w"(a30), [a31] "=&w"(a31), [a32] "=&w"(a32),
@@ -130,6 +147,7 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
                 : "memory", "cc", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12",
                   "v13");
 #undef SDK_PL_ROW
+#undef SDK_PL_ROW4
 #undef SDK_PL_DUP
 #undef SDK_PL_HI
 #undef SDK_PL_LO

@@ -742,9 +742,10 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     d->neon_pl = false;
 #if defined(__aarch64__)
-    // the pixel-lane GEMM with the plain NEON tier; its K steps are 8 (resnet18's stem: 147 -> 152, not 160)
+    // the pixel-lane GEMM with the plain NEON tier; K in steps of 8 and a last 4 (resnet18's stem:
+    // 147 -> 148, not 160)
     d->neon_pl = d->kernel == s8::gemm_neon;
-    if (d->neon_pl) d->kp = (d->kg + 7) / 8 * 8;
+    if (d->neon_pl) d->kp = (d->kg + 3) / 4 * 4;
 #endif
 #endif
     int8_t* packed = static_cast<int8_t*>(ctx.alloc((size_t)g.OC * d->kp));
