@@ -177,11 +177,16 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
                       [lo] "w"(p.lo), [hi] "w"(p.hi)
                     : "v8", "v9", "v12", "v13", "v14", "v15");
 #undef SDK_PL_RQ
-            int8_t* yo = y0 + n;
-            store16(yo, vreinterpretq_s8_s32(a00), nc);
-            if (rows > 1) store16(yo + ys_m, vreinterpretq_s8_s32(a10), nc);
-            if (rows > 2) store16(yo + 2 * ys_m, vreinterpretq_s8_s32(a20), nc);
-            if (rows > 3) store16(yo + 3 * ys_m, vreinterpretq_s8_s32(a30), nc);
+            if (nc >= 16 && rows == 4) {
+                int8_t* yo = y0 + n;
+                vst1q_s8(yo, vreinterpretq_s8_s32(a00));
+                vst1q_s8(yo + ys_m, vreinterpretq_s8_s32(a10));
+                vst1q_s8(yo + 2 * ys_m, vreinterpretq_s8_s32(a20));
+                vst1q_s8(yo + 3 * ys_m, vreinterpretq_s8_s32(a30));
+            } else {  // a tile's last pixels or rows (one copy of the partial stores: code size)
+                const int32x4_t q[4] = {a00, a10, a20, a30};
+                for (int32_t r = 0; r < rows; ++r) store16(y0 + r * ys_m + n, vreinterpretq_s8_s32(q[r]), nc);
+            }
         }
     }
 }

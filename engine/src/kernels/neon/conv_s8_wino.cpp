@@ -194,40 +194,6 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
     "smlal2 v29.4s, v7.8h, v3.h[6]\n" \
     "smlal v30.4s, v7.4h, v3.h[7]\n" \
     "smlal2 v31.4s, v7.8h, v3.h[7]\n"
-#define SDK_WINO_HALF_FIRST \
-    "ld1 {v0.8h, v1.8h, v2.8h, v3.8h}, [%[u]], #64\n ld1 {v4.8h, v5.8h, v6.8h, v7.8h}, [%[v]], #64\n" \
-    "smull v16.4s, v4.4h, v0.h[0]\n" \
-    "smull v18.4s, v4.4h, v0.h[1]\n" \
-    "smull v20.4s, v4.4h, v0.h[2]\n" \
-    "smull v22.4s, v4.4h, v0.h[3]\n" \
-    "smull v24.4s, v4.4h, v0.h[4]\n" \
-    "smull v26.4s, v4.4h, v0.h[5]\n" \
-    "smull v28.4s, v4.4h, v0.h[6]\n" \
-    "smull v30.4s, v4.4h, v0.h[7]\n" \
-    "smlal v16.4s, v5.4h, v1.h[0]\n" \
-    "smlal v18.4s, v5.4h, v1.h[1]\n" \
-    "smlal v20.4s, v5.4h, v1.h[2]\n" \
-    "smlal v22.4s, v5.4h, v1.h[3]\n" \
-    "smlal v24.4s, v5.4h, v1.h[4]\n" \
-    "smlal v26.4s, v5.4h, v1.h[5]\n" \
-    "smlal v28.4s, v5.4h, v1.h[6]\n" \
-    "smlal v30.4s, v5.4h, v1.h[7]\n" \
-    "smlal v16.4s, v6.4h, v2.h[0]\n" \
-    "smlal v18.4s, v6.4h, v2.h[1]\n" \
-    "smlal v20.4s, v6.4h, v2.h[2]\n" \
-    "smlal v22.4s, v6.4h, v2.h[3]\n" \
-    "smlal v24.4s, v6.4h, v2.h[4]\n" \
-    "smlal v26.4s, v6.4h, v2.h[5]\n" \
-    "smlal v28.4s, v6.4h, v2.h[6]\n" \
-    "smlal v30.4s, v6.4h, v2.h[7]\n" \
-    "smlal v16.4s, v7.4h, v3.h[0]\n" \
-    "smlal v18.4s, v7.4h, v3.h[1]\n" \
-    "smlal v20.4s, v7.4h, v3.h[2]\n" \
-    "smlal v22.4s, v7.4h, v3.h[3]\n" \
-    "smlal v24.4s, v7.4h, v3.h[4]\n" \
-    "smlal v26.4s, v7.4h, v3.h[5]\n" \
-    "smlal v28.4s, v7.4h, v3.h[6]\n" \
-    "smlal v30.4s, v7.4h, v3.h[7]\n"
 #define SDK_WINO_HALF_STEP \
     "ld1 {v0.8h, v1.8h, v2.8h, v3.8h}, [%[u]], #64\n ld1 {v4.8h, v5.8h, v6.8h, v7.8h}, [%[v]], #64\n" \
     "smlal v16.4s, v4.4h, v0.h[0]\n" \
@@ -264,14 +230,14 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
     "smlal v30.4s, v7.4h, v3.h[7]\n"
 #define SDK_WINO_ASM(FIRST, STEP, INIT)                                                                 \
         __asm__ volatile(INIT FIRST                                                                     \
+                         "cbz %w[n], 3f\n"                                                              \
+                         "tbz %w[n], #0, 1f\n"                                                          \
+                         "add %w[n], %w[n], #1\n"                                                       \
+                         "b 2f\n" /* an odd count enters at the second step (code size) */             \
+                         "1:\n" STEP "2:\n" STEP                                                       \
                          "subs %w[n], %w[n], #2\n"                                                      \
-                         "blt 2f\n"                                                                     \
-                         "1:\n" STEP STEP                                                               \
-                         "subs %w[n], %w[n], #2\n"                                                      \
-                         "bge 1b\n"                                                                     \
-                         "2:\n"                                                                         \
-                         "adds %w[n], %w[n], #2\n"                                                      \
-                         "beq 3f\n" STEP "3:\n"                                                        \
+                         "bne 1b\n"                                                                     \
+                         "3:\n"                                                                         \
                          "st1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[m]], #64\n"                          \
                          "st1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[m]], #64\n"                          \
                          "st1 {v24.4s, v25.4s, v26.4s, v27.4s}, [%[m]], #64\n"                          \
@@ -282,16 +248,19 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
                            "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28",   \
                            "v29", "v30", "v31")
         if (half) {
-            SDK_WINO_ASM(SDK_WINO_HALF_FIRST, SDK_WINO_HALF_STEP,
-                         "movi v17.4s, #0\n movi v19.4s, #0\n movi v21.4s, #0\n movi v23.4s, #0\n"
-                         "movi v25.4s, #0\n movi v27.4s, #0\n movi v29.4s, #0\n movi v31.4s, #0\n");
+            // (no SMULL step: its 8 MOVs a xi are nothing next to the 7x7 layers' 128 steps; code size)
+            ++n;
+            SDK_WINO_ASM("", SDK_WINO_HALF_STEP,
+                         "movi v16.4s, #0\n movi v17.4s, #0\n movi v18.4s, #0\n movi v19.4s, #0\n"
+                         "movi v20.4s, #0\n movi v21.4s, #0\n movi v22.4s, #0\n movi v23.4s, #0\n"
+                         "movi v24.4s, #0\n movi v25.4s, #0\n movi v26.4s, #0\n movi v27.4s, #0\n"
+                         "movi v28.4s, #0\n movi v29.4s, #0\n movi v30.4s, #0\n movi v31.4s, #0\n");
         } else {
             SDK_WINO_ASM(SDK_WINO_FULL_FIRST, SDK_WINO_FULL_STEP, "");
         }
 #undef SDK_WINO_ASM
 #undef SDK_WINO_FULL_FIRST
 #undef SDK_WINO_FULL_STEP
-#undef SDK_WINO_HALF_FIRST
 #undef SDK_WINO_HALF_STEP
 #else
         // ARMv7, assembly: GCC addressed the unrolled loads with an ADD each (VLD1 has no
