@@ -130,7 +130,7 @@ __attribute__((always_inline)) inline void transpose8x8(int8x8_t* r) {
 
 // Tap k (of a chunk, offsets offs) of a run's 8 pixels from src: 0 past the real taps [0, kr);
 // whole vectors at offsets <= safe, else the run's nv bytes one at a time (the source's end).
-inline int8x8_t tap8(const int8_t* src, const int64_t* offs, int32_t k, int32_t kr, int64_t safe, int32_t even,
+inline int8x8_t tap8(const int8_t* src, const ptrdiff_t* offs, int32_t k, int32_t kr, ptrdiff_t safe, int32_t even,
                      int32_t nv) {
     if (k >= kr) return vdup_n_s8(0);
     const int8_t* s = src + offs[k];
@@ -155,13 +155,13 @@ inline int8x8_t tap8(const int8_t* src, const int64_t* offs, int32_t k, int32_t 
 // (TRN); pairs (q.xs > 0, AArch64): two taps' 8 pixels interleaved by one ST2.
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out) {
     constexpr int32_t kChunk = 256;
-    int64_t offs[kChunk];
+    ptrdiff_t offs[kChunk];  // (pointer-sized: ARMv7's 64-bit compares cost more than the loads)
     const int64_t step_kw = q.dw, step_kh = (int64_t)q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw,
                   step_c = q.plane - (int64_t)(q.KH - 1) * q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw;
     const int8_t* const src0 = q.src;  // (locals: the stores below may not alias them)
     const int64_t limit = q.limit;
     const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW, xs = q.xs;
-    int64_t off = 0;
+    ptrdiff_t off = 0;
     int32_t kh = 0, kw = 0;
     for (int32_t k0 = 0; k0 < kp; k0 += kChunk) {
         const int32_t kn = kp - k0 < kChunk ? kp - k0 : kChunk;  // taps of the chunk
@@ -169,12 +169,12 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
         for (int32_t k = 0; k < kr; ++k) {
             offs[k] = off;
             if (++kw < KW) {
-                off += step_kw;
+                off += (ptrdiff_t)step_kw;
             } else if (kw = 0, ++kh < KH) {
-                off += step_kh;
+                off += (ptrdiff_t)step_kh;
             } else {
                 kh = 0;
-                off += step_c;
+                off += (ptrdiff_t)step_c;
             }
         }
         for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
@@ -182,7 +182,7 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
             nv = 1;
             if (even == 1 || even == 2)
                 while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
-            const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];  // taps at off <= safe load whole vectors
+            const ptrdiff_t safe = (ptrdiff_t)(limit - (even == 2 ? 16 : 8) - pix[i0]);  // taps at off <= safe: whole vectors
             const int8_t* src = src0 + pix[i0];
             const bool fast = kr > 0 && offs[kr - 1] <= safe;
             int32_t k = 0;
@@ -212,8 +212,9 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
             int8_t* dst = out + (int64_t)i0 * kp + k0;
             for (; k < kn; k += 8) {
                 int8x8_t r[8];
-                if (fast && even == 1 && k + 8 <= kr) {  // (stride 1 and pointwise: no per-tap checks)
-                    SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = vld1_s8(src + offs[k + t]);
+                if (fast && k + 8 <= kr) {  // 8 real taps, no per-tap checks
+                    SDK_UNROLL for (int t = 0; t < 8; ++t)
+                        r[t] = even == 2 ? vld2_s8(src + offs[k + t]).val[0] : vld1_s8(src + offs[k + t]);
                 } else {
                     alignas(8) int8_t rows[64];  // (a loop, not unrolled: code size)
                     for (int t = 0; t < 8; ++t) vst1_s8(rows + 8 * t, tap8(src, offs, k + t, kr, safe, even, nv));
