@@ -128,66 +128,128 @@ __attribute__((always_inline)) inline void transpose8x8(int8x8_t* r) {
     r[7] = vreinterpret_s8_s32(c3.val[1]);
 }
 
+// Tap k (of a chunk, offsets offs) of a run's 8 pixels from src: 0 past the real taps [0, kr);
+// whole vectors at offsets <= safe, else the run's nv bytes one at a time (the source's end).
+inline int8x8_t tap8(const int8_t* src, const ptrdiff_t* offs, int32_t k, int32_t kr, ptrdiff_t safe, int32_t even,
+                     int32_t nv) {
+    if (k >= kr) return vdup_n_s8(0);
+    const int8_t* s = src + offs[k];
+    if (offs[k] > safe) {
+        int8_t g[8] = {0};
+        for (int i = 0; i < nv; ++i) g[i] = s[i * even];
+        return vld1_s8(g);
+    }
+    return even == 2 ? vld2_s8(s).val[0] : vld1_s8(s);
+}
+
 }  // namespace
 
+
+// Per run of pixels (up to 8 evenly spaced by 1 or 2 in one row, else 1) and tap, one load of
+// the run's 8 bytes; the lanes past the run are loaded too (not stored in the pixel-major
+// layout; in the pair layout the next run overwrites them, or they lie past np). The taps'
+// source offsets from a run's first pixel are the same for every run: tabulated once per call,
+// in chunks of kChunk taps (stepping through (c, kh, kw) per tap and run cost more than the
+// loads). Offsets grow with the tap, so a run whose chunk's last real tap is at or below `safe`
+// loads whole vectors without checks. Pixel-major ([np][kp]): 8 taps x 8 pixels transposed
+// (TRN); pairs (q.xs > 0, AArch64): two taps' 8 pixels interleaved by one ST2.
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out) {
-    // source offset steps from tap k to k + 1: next column, next kernel row, next channel
+    constexpr int32_t kChunk = 256;
+    ptrdiff_t offs[kChunk];  // (pointer-sized: ARMv7's 64-bit compares cost more than the loads)
     const int64_t step_kw = q.dw, step_kh = (int64_t)q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw,
                   step_c = q.plane - (int64_t)(q.KH - 1) * q.dh * q.rs - (int64_t)(q.KW - 1) * q.dw;
     const int8_t* const src0 = q.src;  // (locals: the stores below may not alias them)
     const int64_t limit = q.limit;
-    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW;
-    for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
-        // a run of up to 8 pixels evenly spaced by 1 or 2 (one load per tap; the lanes
-        // past the run are loaded, not stored), else 1 pixel
-        const int32_t even = np - i0 > 1 ? pix[i0 + 1] - pix[i0] : 1;
-        nv = 1;
-        if (even == 1 || even == 2)
-            while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
-        const int64_t safe = limit - (even == 2 ? 16 : 8) - pix[i0];  // taps at off <= safe load whole vectors
-        int8_t* dst = out + (int64_t)i0 * kp;
-        const int8_t* src = src0 + pix[i0];
-        if (KH == 1 && KW == 1 && nv == 8 && even == 1) {  // pointwise: tap k at k * plane, 8 pixels inside the plane
-            const int64_t plane = q.plane;
-            for (int32_t k0 = 0; k0 < kp; k0 += 8) {
-                int8x8_t r[8];
-                SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = k0 + t < kg ? vld1_s8(src + (k0 + t) * plane) : vdup_n_s8(0);
-                transpose8x8(r);
-                SDK_UNROLL for (int i = 0; i < 8; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
+    const int32_t kp = q.kp, kg = q.kg, KH = q.KH, KW = q.KW, xs = q.xs;
+    ptrdiff_t off = 0;
+    int32_t kh = 0, kw = 0;
+    for (int32_t k0 = 0; k0 < kp; k0 += kChunk) {
+        const int32_t kn = kp - k0 < kChunk ? kp - k0 : kChunk;  // taps of the chunk
+        const int32_t kr = (kg < k0 + kn ? kg : k0 + kn) - k0;    // real ones: [0, kr)
+        for (int32_t k = 0; k < kr; ++k) {
+            offs[k] = off;
+            if (++kw < KW) {
+                off += (ptrdiff_t)step_kw;
+            } else if (kw = 0, ++kh < KH) {
+                off += (ptrdiff_t)step_kh;
+            } else {
+                kh = 0;
+                off += (ptrdiff_t)step_c;
             }
-            continue;
         }
-        int64_t off = 0;  // tap k's offset in src (from this run's first pixel)
-        int32_t kh = 0, kw = 0;
-        for (int32_t k0 = 0; k0 < kp; k0 += 8) {
-            alignas(8) int8_t rows[64];  // 8 taps x 8 pixels (a loop, not unrolled: code size)
-            for (int t = 0; t < 8; ++t) {
-                int8x8_t v = vdup_n_s8(0);
-                if (k0 + t < kg) {
-                    const int8_t* s = src + off;
-                    if (off > safe) {  // the last bytes of the source: one at a time
-                        int8_t g[8] = {0};
-                        for (int i = 0; i < nv; ++i) g[i] = s[i * even];
-                        v = vld1_s8(g);
-                    } else {
-                        v = even == 2 ? vld2_s8(s).val[0] : vld1_s8(s);
+        for (int32_t i0 = 0, nv; i0 < np; i0 += nv) {
+            const int32_t even = np - i0 > 1 ? pix[i0 + 1] - pix[i0] : 1;
+            nv = 1;
+            if (even == 1 || even == 2)
+                while (nv < 8 && i0 + nv < np && pix[i0 + nv] - pix[i0 + nv - 1] == even) ++nv;
+            const ptrdiff_t safe = (ptrdiff_t)(limit - (even == 2 ? 16 : 8) - pix[i0]);  // taps at off <= safe: whole vectors
+            const int8_t* src = src0 + pix[i0];
+            const bool fast = kr > 0 && offs[kr - 1] <= safe;
+            int32_t k = 0;
+#if defined(__aarch64__)
+            if (xs) {
+                int8_t* dst = out + (int64_t)(k0 / 2) * xs + 2 * i0;
+                const int32_t kr2 = fast ? kr & ~1 : 0;  // whole pairs of real taps, no checks
+                if (even == 2) {
+                    for (; k < kr2; k += 2, dst += xs) {
+                        const int8x8x2_t t = {{vld2_s8(src + offs[k]).val[0], vld2_s8(src + offs[k + 1]).val[0]}};
+                        vst2_s8(dst, t);  // (a local: clang's vst2_s8 is a macro)
                     }
-                    if (++kw < KW) {
-                        off += step_kw;
-                    } else if (kw = 0, ++kh < KH) {
-                        off += step_kh;
-                    } else {
-                        kh = 0;
-                        off += step_c;
+                } else {
+                    for (; k < kr2; k += 2, dst += xs) {
+                        const int8x8x2_t t = {{vld1_s8(src + offs[k]), vld1_s8(src + offs[k + 1])}};
+                        vst2_s8(dst, t);
                     }
                 }
-                vst1_s8(rows + 8 * t, v);
+                for (; k < kn; k += 2, dst += xs) {  // the source's last bytes, an odd tap, zeros
+                    int8x8x2_t v;
+                    for (int t = 0; t < 2; ++t) v.val[t] = tap8(src, offs, k + t, kr, safe, even, nv);
+                    vst2_s8(dst, v);
+                }
+                continue;
             }
-            int8x8_t r[8];
-            SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = vld1_s8(rows + 8 * t);
-            transpose8x8(r);
-            for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k0, r[i]);
+#endif
+            int8_t* dst = out + (int64_t)i0 * kp + k0;
+            for (; k < kn; k += 8) {
+                int8x8_t r[8];
+                if (fast && k + 8 <= kr) {  // 8 real taps, no per-tap checks
+                    SDK_UNROLL for (int t = 0; t < 8; ++t)
+                        r[t] = even == 2 ? vld2_s8(src + offs[k + t]).val[0] : vld1_s8(src + offs[k + t]);
+                } else {
+                    alignas(8) int8_t rows[64];  // (a loop, not unrolled: code size)
+                    for (int t = 0; t < 8; ++t) vst1_s8(rows + 8 * t, tap8(src, offs, k + t, kr, safe, even, nv));
+                    SDK_UNROLL for (int t = 0; t < 8; ++t) r[t] = vld1_s8(rows + 8 * t);
+                }
+                transpose8x8(r);
+                for (int i = 0; i < nv; ++i) vst1_s8(dst + (int64_t)i * kp + k, r[i]);
+            }
         }
+    }
+}
+
+void pad_plane_neon(int8_t* d, const int8_t* x, int32_t W, int32_t H, int32_t ih0, int32_t rows, int32_t wp,
+                    int32_t lead, int32_t n, int8_t zp) {
+    const int8x16_t z = vdupq_n_s8(zp);
+    for (int32_t r = 0; r < rows; ++r, d += wp) {  // (a row's stores past wp: the next row's bytes, rewritten next)
+        const int32_t ih = ih0 + r;
+        if (ih < 0 || ih >= H || n <= 0) {
+            for (int32_t j = 0; j < wp; j += 16) vst1q_s8(d + j, z);
+            continue;
+        }
+        for (int32_t j = 0; j < lead; j += 16) vst1q_s8(d + j, z);
+        const int8_t* s = x + (int64_t)ih * W;
+        int8_t* o = d + lead;
+        if (n >= 16) {
+            int32_t j = 0;
+            for (; j + 16 <= n; j += 16) vst1q_s8(o + j, vld1q_s8(s + j));
+            if (j < n) vst1q_s8(o + n - 16, vld1q_s8(s + n - 16));  // (overlapping: no read past the row)
+        } else {
+            if (n & 8) memcpy(o, s, 8), o += 8, s += 8;
+            if (n & 4) memcpy(o, s, 4), o += 4, s += 4;
+            if (n & 2) memcpy(o, s, 2), o += 2, s += 2;
+            if (n & 1) *o = *s;
+        }
+        for (int32_t j = lead + n; j < wp; j += 16) vst1q_s8(d + j, z);
     }
 }
 
@@ -208,17 +270,7 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
     // padded row i holds input row i - pt; the zero point everywhere else
     const int pl = p.pl < l.pw ? p.pl : l.pw;
     const int n = p.W < l.pw - pl ? p.W : l.pw - pl;  // input columns the blocks read
-    for (int i = 0; i < l.ph; ++i) {
-        int8_t* d = scratch + (int64_t)i * l.pw;
-        const int ih = i - p.pt;
-        if (ih < 0 || ih >= p.H) {
-            memset(d, p.x_zp, (size_t)l.pw);
-            continue;
-        }
-        memset(d, p.x_zp, (size_t)pl);
-        memcpy(d + pl, x + (int64_t)ih * p.W, (size_t)n);
-        memset(d + pl + n, p.x_zp, (size_t)(l.pw - pl - n));
-    }
+    pad_plane_neon(scratch, x, p.W, p.H, -p.pt, l.ph, l.pw, pl, n, (int8_t)p.x_zp);
     int32_t sum = 0;
     for (int t = 0; t < p.k * p.k; ++t) sum += w9[t];
     bias -= p.x_zp * sum;  // the padded plane holds raw x: fold the zero point in

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/gemm_s8.h"
+
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
 
 namespace sdk {
@@ -18,6 +20,13 @@ struct NeonDw3x3 {
     bool dot;   // the ARMv8.2 SDOT rows (kernels/neon/conv_s8_dotprod.cpp) where the CPU has them (3x3)
     int32_t k;  // 3 or 5
 };
+
+// Rows [0, rows) of a padded plane d (rows of wp bytes): row r holds the source row ih0 + r
+// of x (H rows of W) at column lead, its first n bytes (n <= W, lead + n <= wp), and zp
+// elsewhere; rows outside the source (or n <= 0) are all zp. By 16-byte stores, no calls
+// (memset/memcpy per row were ~80 instructions a row): writes up to 15 bytes past the last row.
+void pad_plane_neon(int8_t* d, const int8_t* x, int32_t W, int32_t H, int32_t ih0, int32_t rows, int32_t wp,
+                    int32_t lead, int32_t n, int8_t zp);
 
 // Whether the kernel takes these weights: no -128 (a pair of products must fit int16).
 bool dw3x3_neon_weights_ok(const int8_t* w, int64_t n);
@@ -35,12 +44,25 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
 // taps kg..kp-1 are 0. 8 taps x 8 pixels per step: one load per tap where the 8 pixels
 // are evenly spaced by sw (1 or 2) in one row, an 8x8 byte transpose (TRN), 8 stores.
 // limit: bytes readable from src (a stride-2 step loads 16).
+// xs > 0 (AArch64, gemm_pl_neon's input): pairs of taps per pixel instead, [kp / 2][pixels][2]
+// with pair rows of xs bytes (ST2 of two taps' 8 pixels; a step may write up to 8 pixels past
+// np: xs >= 2 (np + 8)).
 struct NeonIm2col {
     const int8_t* src;
     int64_t plane, limit;
     int32_t rs, KH, KW, dh, dw, sw, kg, kp;
+    int32_t xs;
 };
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out);
+
+#if defined(__aarch64__)
+// Pixel-lane int8 GEMM (kernels/neon/conv_s8_pl.cpp): rows [m0, m1) x all g.N columns of g with
+// g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to 16)), g.ys_n = 1.
+// 4 rows x 16 pixels a tile; g.kp a multiple of 4. Bit-exact with gemm_ref (weights in [-127, 127]).
+void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs);
+#endif
+// The pair layout's row bytes (xs) for np pixels.
+inline int32_t pl_row_bytes(int32_t np) { return ((np + 15) / 16 * 16 + 8) * 2; }
 
 // Int8 3x3 stride-1 dilation-1 dense Conv (group 1) by Winograd F(2x2, 3x3) or F(4x4, 3x3) in
 // exact integer arithmetic (kernels/neon/conv_s8_wino.cpp), with the plain NEON GEMM tier:

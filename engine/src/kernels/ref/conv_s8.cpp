@@ -50,6 +50,8 @@ struct ConvS8Data {
     s8::NeonDw3x3 dw3n;  // NEON 3x3 and 5x5 depthwise planes (kernels/neon/conv_s8.h)
     bool neon_cols;      // the NEON im2col (with the SIMD GEMM; the ref tier keeps the scalar one)
     int64_t pad_bytes;   // its padded copy of a tile's input rows, after the columns in a slot (0: none)
+    int64_t col_bytes;   // the columns' bytes at the start of a slot
+    bool neon_pl;        // AArch64 pixel-lane GEMM (s8::gemm_pl_neon) on pairs of taps
     bool wino;           // 3x3 stride 1 by integer Winograd F(2x2, 3x3) (kernels/neon/conv_s8_wino.cpp)
     s8::NeonWino wn;
 #endif
@@ -108,12 +110,12 @@ inline int32_t padded_width(const ConvGeom& g) { return (g.OW - 1) * g.sw + (g.K
 // copied to pad (rows of padded_width, the zero point around them) so that every tap reads
 // inside its source; then 8 taps x 8 pixels at a time, transposed.
 void im2col_neon_tile(const ConvS8Data& d, const int8_t* x, int n, int grp, int p0, int p1, int8_t* out,
-                      int8_t* pad) {
+                      int8_t* pad, int32_t xs) {
     const ConvGeom& g = d.g;
     const int cg = g.C / g.group;
     const int8_t* xg = x + ((int64_t)n * g.C + (int64_t)grp * cg) * g.H * g.W;
     const int oh_a = p0 / g.OW;
-    s8::NeonIm2col q{xg, (int64_t)g.H * g.W, (int64_t)cg * g.H * g.W, g.W, g.KH, g.KW, g.dh, g.dw, g.sw, d.kg, d.kp};
+    s8::NeonIm2col q{xg, (int64_t)g.H * g.W, (int64_t)cg * g.H * g.W, g.W, g.KH, g.KW, g.dh, g.dw, g.sw, d.kg, d.kp, xs};
     int32_t rs = g.W, r0 = 0;  // pixel offsets: (oh - r0) * sh * rs + ow * sw
     if (d.pad_bytes) {
         const int32_t wp = padded_width(g);
@@ -121,19 +123,9 @@ void im2col_neon_tile(const ConvS8Data& d, const int8_t* x, int n, int grp, int 
         const int ia = oh_a * g.sh - g.pt;
         const int lead = g.pl < wp ? g.pl : wp;
         const int ncopy = g.W < wp - lead ? g.W : wp - lead;
-        for (int c = 0; c < cg; ++c) {
-            for (int r = 0; r < rows; ++r) {
-                int8_t* dr = pad + ((int64_t)c * rows + r) * wp;
-                const int ih = ia + r;
-                if (ih < 0 || ih >= g.H) {
-                    memset(dr, d.x_zp, (size_t)wp);
-                    continue;
-                }
-                memset(dr, d.x_zp, (size_t)lead);
-                memcpy(dr + lead, xg + ((int64_t)c * g.H + ih) * g.W, (size_t)ncopy);
-                memset(dr + lead + ncopy, d.x_zp, (size_t)(wp - lead - ncopy));
-            }
-        }
+        for (int c = 0; c < cg; ++c)  // (stores past the last row: pad_bytes' 16 bytes of slack)
+            s8::pad_plane_neon(pad + (int64_t)c * rows * wp, xg + (int64_t)c * g.H * g.W, g.W, g.H, ia, rows, wp, lead,
+                               ncopy, (int8_t)d.x_zp);
         q.src = pad;
         q.plane = (int64_t)rows * wp;
         q.limit = q.plane * cg + 16;  // (the slot's slack after the copy)
@@ -307,7 +299,8 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             if (t != have) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
                 if (d.neon_cols)
-                    im2col_neon_tile(d, j.x, n, grp, p0, p1, cols, cols + (int64_t)d.tile * d.kp);
+                    im2col_neon_tile(d, j.x, n, grp, p0, p1, cols, cols + d.col_bytes,
+                                     d.neon_pl ? s8::pl_row_bytes(p1 - p0) : 0);
                 else
 #endif
                     im2col(d, j.x, n, grp, p0, p1, cols);
@@ -328,6 +321,12 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             G.y = j.y + ((int64_t)n * g.OC + m0) * j.pixels + p0;
             G.ys_m = j.pixels;
             G.ys_n = 1;
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(__aarch64__)
+            if (d.neon_pl) {
+                s8::gemm_pl_neon(G, mb, me, s8::pl_row_bytes(G.N));
+                continue;
+            }
+#endif
             d.kernel(G, mb, me, 0, G.N);
         }
     }
@@ -740,16 +739,32 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     }
 #endif
     d->kp = s8::round_up_k(d->kg);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    d->neon_pl = false;
+#if defined(__aarch64__)
+    // the pixel-lane GEMM with the plain NEON tier; K in steps of 8 and a last 4 (resnet18's stem:
+    // 147 -> 148, not 160)
+    d->neon_pl = d->kernel == s8::gemm_neon;
+    if (d->neon_pl) d->kp = (d->kg + 3) / 4 * 4;
+#endif
+#endif
     int8_t* packed = static_cast<int8_t*>(ctx.alloc((size_t)g.OC * d->kp));
     if (!packed) return SDK_ERR_OUT_OF_MEMORY;
     s8::gemm_pack(wdata, g.OC, d->kg, d->kp, bdata, xz, packed, d->bias);
     d->w = packed;
     int32_t tile = (32 * 1024 / d->kp) & ~3;
     tile = tile < 8 ? 8 : (tile > 256 ? 256 : tile);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(__aarch64__)
+    if (d->neon_pl) tile = tile < 16 ? 16 : tile & ~15;  // (tiles of 16 pixels: tiles of whole ones)
+#endif
     if (tile > pixels) tile = pixels;
     d->tile = tile;
     size_t slot = (size_t)tile * d->kp;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
+#if defined(__aarch64__)
+    if (d->neon_pl) slot = (size_t)(d->kp / 2) * s8::pl_row_bytes(tile);
+#endif
+    d->col_bytes = (int64_t)slot;
     d->neon_cols = d->kernel != s8::gemm_ref;
     d->pad_bytes = 0;
     if (d->neon_cols && (g.pt || g.pl || g.pb || g.pr)) {  // rows a tile spans at most, padded
@@ -792,7 +807,7 @@ sdk_status conv_s8_run(const RunContext& ctx) {
     j.scratch = static_cast<int8_t*>(ctx.scratch);
     j.slot_bytes = (int64_t)d.tile * d.kp;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    j.slot_bytes += d.pad_bytes;
+    j.slot_bytes = d.col_bytes + d.pad_bytes;
 #endif
 #if SDK_FEATURE_X86
     if (d.pl) {
