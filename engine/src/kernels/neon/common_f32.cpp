@@ -651,7 +651,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
 // allocation of the intrinsics version moved every A value through d0-d15 (VMLA's scalar
 // operand must be there) and spilled accumulators to the stack: ~3.2 instructions per VMLA.
 // Here A's 4 rows x 4 k sit in q0-q3, B's two k-steps in q4-q7 and the 8 accumulators in
-// q8-q15: 42 instructions per 32 VMLA, then the K % 4 tail one k at a time.
+// q8-q15: 40 instructions per 32 VMLA (B by VLDM), then the K % 4 tail one k at a time.
 // mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for the caller's
 // epilogue; 0, 1, 2 then apply nothing, Relu (compare + AND: act_f32's results, NaN
 // included) or Clip with lo <= hi (the caller's condition: VMAX + VMIN; NaN stays NaN, the
@@ -771,8 +771,8 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
 // ARMv7 4 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h): `groups` 8-row groups
 // down one panel in one call, each as two halves (rows 0-3, then 4-7: 4 rows x 4 k are 64
 // contiguous bytes of each 128-byte k-block), the panel read again from its start for each.
-// Per 4 k: 2 loads of A, 4 of B, 32 VMLA, the loop (40 instructions; v7_tile4x8 on 4 row
-// pointers: 42). The epilogue is v7_tile4x8's (mode 0 bias, 1 Relu, 2 Clip lo <= hi; the
+// Per 4 k: 2 loads of A, 2 VLDMs of B, 32 VMLA, the loop (38 instructions; v7_tile4x8 on 4 row
+// pointers: 40). The epilogue is v7_tile4x8's (mode 0 bias, 1 Relu, 2 Clip lo <= hi; the
 // bias first, then the products in k order), the bias read here (+ 0: a -0 bias as +0).
 struct V7Pack {
     float lo, hi;        // Clip bounds (mode 2)
@@ -882,22 +882,20 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "31:\n"
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[b]!, {d8-d15}\n"  // q4: k, q6: k + 1 (columns 0-3)
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d2[0]\n"
         "vmla.f32 q12, q4, d4[0]\n"
         "vmla.f32 q14, q4, d6[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d0[1]\n"
         "vmla.f32 q10, q6, d2[1]\n"
         "vmla.f32 q12, q6, d4[1]\n"
         "vmla.f32 q14, q6, d6[1]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[b]!, {d8-d15}\n"
         "vmla.f32 q8, q4, d1[0]\n"
         "vmla.f32 q10, q4, d3[0]\n"
         "vmla.f32 q12, q4, d5[0]\n"
         "vmla.f32 q14, q4, d7[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d1[1]\n"
         "vmla.f32 q10, q6, d3[1]\n"
         "vmla.f32 q12, q6, d5[1]\n"

@@ -886,44 +886,6 @@ struct WinoGemmV7 {
 static_assert(offsetof(WinoGemmV7, ldc_bytes) == 4 && offsetof(WinoGemmV7, half) == 8 &&
                   offsetof(WinoGemmV7, kq) == 12 && offsetof(WinoGemmV7, panel) == 16,
               "wino_v7_gemm's assembly reads these offsets");
-// One 4-k step of the 4 x 8 tile with B's 2 k of 8 columns (64 bytes) by one VLDM (d8-d15 =
-// q4, q5 of k and q6, q7 of k + 1, as two VLD1s of 32 bytes would fill them): 34 instructions per
-// 32 VMLA where the shared SDK_V7_VMLA4X8_K4 (four VLD1s) takes 36.
-#define SDK_WINO_V7_VMLA4X8_K4 \
-    "vldmia %[b]!, {d8-d15}\n" \
-    "vmla.f32 q8, q4, d0[0]\n" \
-    "vmla.f32 q9, q5, d0[0]\n" \
-    "vmla.f32 q10, q4, d2[0]\n" \
-    "vmla.f32 q11, q5, d2[0]\n" \
-    "vmla.f32 q12, q4, d4[0]\n" \
-    "vmla.f32 q13, q5, d4[0]\n" \
-    "vmla.f32 q14, q4, d6[0]\n" \
-    "vmla.f32 q15, q5, d6[0]\n" \
-    "vmla.f32 q8, q6, d0[1]\n" \
-    "vmla.f32 q9, q7, d0[1]\n" \
-    "vmla.f32 q10, q6, d2[1]\n" \
-    "vmla.f32 q11, q7, d2[1]\n" \
-    "vmla.f32 q12, q6, d4[1]\n" \
-    "vmla.f32 q13, q7, d4[1]\n" \
-    "vmla.f32 q14, q6, d6[1]\n" \
-    "vmla.f32 q15, q7, d6[1]\n" \
-    "vldmia %[b]!, {d8-d15}\n" \
-    "vmla.f32 q8, q4, d1[0]\n" \
-    "vmla.f32 q9, q5, d1[0]\n" \
-    "vmla.f32 q10, q4, d3[0]\n" \
-    "vmla.f32 q11, q5, d3[0]\n" \
-    "vmla.f32 q12, q4, d5[0]\n" \
-    "vmla.f32 q13, q5, d5[0]\n" \
-    "vmla.f32 q14, q4, d7[0]\n" \
-    "vmla.f32 q15, q5, d7[0]\n" \
-    "vmla.f32 q8, q6, d1[1]\n" \
-    "vmla.f32 q9, q7, d1[1]\n" \
-    "vmla.f32 q10, q6, d3[1]\n" \
-    "vmla.f32 q11, q7, d3[1]\n" \
-    "vmla.f32 q12, q6, d5[1]\n" \
-    "vmla.f32 q13, q7, d5[1]\n" \
-    "vmla.f32 q14, q6, d7[1]\n" \
-    "vmla.f32 q15, q7, d7[1]\n"
 __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const WinoGemmV7* ep) {
     const float *b, *ga;
     int32_t cnt, t, h, grp;
@@ -952,16 +914,16 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "22:\n"  // 16 k
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
+        SDK_V7_VMLA4X8_K4
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
+        SDK_V7_VMLA4X8_K4
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
+        SDK_V7_VMLA4X8_K4
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
+        SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
         "24:\n"  // the last K / 4 % 4 steps of 4 k
@@ -971,7 +933,7 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "23:\n"
         "vld1.32 {d0-d3}, [%[a]]!\n"
         "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
+        SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 23b\n"
         "25:\n"
