@@ -817,15 +817,13 @@ static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && of
 #endif
 __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
     const float* b;
-    const float* ga;
     const float* bias = ep->bias;
     int32_t cnt, t, h, acc;
     asm volatile(
         SDK_V7_PACKED_ACC_LOAD
         "20:\n"
-        "mov %[ga], %[a]\n"
         "mov %[h], #0\n"
-        "21:\n"  // one half of the group: rows 4h .. 4h + 3
+        "21:\n"  // one half of the group: rows 4h .. 4h + 3, 4 * K contiguous floats
         SDK_V7_PACKED_ACC
         "vld1.32 {d0-d1}, [%[bias]]\n"
         "ldr %[t], [%[ep], #28]\n"
@@ -846,23 +844,26 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "cmp %[cnt], #0\n"
         "ldr %[cnt], [%[ep], #20]\n"
         "bne 30f\n"
-        "mov %[t], #96\n"
         "cmp %[cnt], #0\n"
         "beq 23f\n"
+        "tst %[cnt], #1\n"  // 8 k a trip: an odd K / 4 enters at the second 4 k
+        "add %[cnt], %[cnt], #1\n"
+        "lsr %[cnt], %[cnt], #1\n"
+        "bne 221f\n"
         "22:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"  // the 4 rows x 4 k (64 bytes)
+        SDK_V7_VMLA4X8_K4
+        "221:\n"
+        "vldmia %[a]!, {d0-d7}\n"
         SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
-        "23:\n"  // the K % 4 tail: per k the 8 rows, this half's 4 at a - 48h
-        "sub %[a], %[a], %[h]\n"
+        "23:\n"  // the K % 4 tail: per k this half's 4 rows
         "ldr %[cnt], [%[ep], #12]\n"
         "cmp %[cnt], #0\n"
         "beq 25f\n"
-        "mov %[t], #32\n"
         "24:\n"
-        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d0-d1}, [%[a]]!\n"
         "vld1.32 {d8-d11}, [%[b]]!\n"
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q9, q5, d0[0]\n"
@@ -876,12 +877,10 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "bne 24b\n"
         "b 25f\n"
         "30:\n"  // columns 0-3 only (a panel of <= 4 columns): the even accumulators
-        "mov %[t], #96\n"
         "cmp %[cnt], #0\n"
         "beq 32f\n"
         "31:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         "vldmia %[b]!, {d8-d15}\n"  // q4: k, q6: k + 1 (columns 0-3)
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d2[0]\n"
@@ -903,13 +902,11 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "subs %[cnt], %[cnt], #1\n"
         "bne 31b\n"
         "32:\n"
-        "sub %[a], %[a], %[h]\n"
         "ldr %[cnt], [%[ep], #12]\n"
         "cmp %[cnt], #0\n"
         "beq 25f\n"
-        "mov %[t], #32\n"
         "33:\n"
-        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d0-d1}, [%[a]]!\n"
         "vld1.32 {d8-d11}, [%[b]]!\n"
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d0[1]\n"
@@ -1017,16 +1014,14 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
         "cmp %[h], #0\n"
         "bne 28f\n"
-        "mov %[h], #48\n"
-        "add %[a], %[ga], #64\n"
+        "mov %[h], #1\n"  // a: the second half
         "b 21b\n"
-        "28:\n"  // a = the next group + 16 (the second half's tail ended 16 bytes in)
-        "sub %[a], %[a], #16\n"
+        "28:\n"  // a: the next group
         "ldr %[t], [%[ep], #32]\n"
         "subs %[t], %[t], #1\n"
         "str %[t], [%[ep], #32]\n"
         "bne 20b\n"
-        : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt),
+        : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [cnt] "=&r"(cnt),
           [t] "=&r"(t), [h] "=&r"(h), [acc] "=&l"(acc)
         : [ep] "r"(ep)
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
@@ -1247,6 +1242,16 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
 // ---- A packed once (a conv's weights, at load): see sgemm_f32.h for the layout.
 // (Rolled, size-first: ~1.7 instructions per weight on arm64; unrolled 0.66, +248 B.)
 void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
+#if !defined(__aarch64__)  // ARMv7: each half-group of 4 rows on its own (one VLDM per 4 k of a 4 x 8 tile)
+    for (int64_t g = 0; g < M8; g += kPackHalf) {
+        const float* a = A + g * ars;
+        int k = 0;
+        for (; k + 4 <= K; k += 4)
+            for (int r = 0; r < kPackHalf; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
+        for (; k < K; ++k)
+            for (int r = 0; r < kPackHalf; ++r) *out++ = a[r * ars + k];
+    }
+#else
     for (int64_t g = 0; g < M8; g += kPackRows) {
         const float* a = A + g * ars;
         int k = 0;
@@ -1255,6 +1260,7 @@ void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* ou
         for (; k < K; ++k)
             for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
     }
+#endif
 }
 
 SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C,

@@ -375,7 +375,7 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, f
 }
 #endif
 // cstep: 1 for U's rows (row stride C), 8 for neon_sgemm_pack_a's layout (4 channels of one row
-// every 32 floats).
+// every 32 floats; ARMv7's: 4, every 16).
 __attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
                                                         int cstep) {
 #if defined(__aarch64__)
@@ -887,14 +887,13 @@ static_assert(offsetof(WinoGemmV7, ldc_bytes) == 4 && offsetof(WinoGemmV7, half)
                   offsetof(WinoGemmV7, kq) == 12 && offsetof(WinoGemmV7, panel) == 16,
               "wino_v7_gemm's assembly reads these offsets");
 __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const WinoGemmV7* ep) {
-    const float *b, *ga;
+    const float* b;
     int32_t cnt, t, h, grp;
     asm volatile(
         "ldr %[grp], [%[ep]]\n"
         "20:\n"  // one 8-row group
-        "mov %[ga], %[a]\n"
         "mov %[h], #0\n"
-        "21:\n"  // one half: rows 4h .. 4h + 3
+        "21:\n"  // one half: rows 4h .. 4h + 3 (4 * K contiguous floats: a moves on to the next)
         "vmov.i32 q8, #0\n"
         "vmov.i32 q9, #0\n"
         "vmov.i32 q10, #0\n"
@@ -908,21 +907,16 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "ldr %[t], [%[ep], #8]\n"
         "cmp %[t], #0\n"
         "bne 29f\n"
-        "mov %[t], #96\n"  // A: 32 bytes of this half, then past the other half's 64 + 32
         "lsrs %[cnt], %[cnt], #2\n"
         "beq 24f\n"
         "22:\n"  // 16 k
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         SDK_V7_VMLA4X8_K4
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         SDK_V7_VMLA4X8_K4
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         SDK_V7_VMLA4X8_K4
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
@@ -931,8 +925,7 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "ands %[cnt], %[cnt], #3\n"
         "beq 25f\n"
         "23:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 23b\n"
@@ -944,10 +937,8 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
         "b 40f\n"
         "29:\n"  // columns 0-3 only: the even accumulators, 4 k a trip
-        "mov %[t], #96\n"
         "30:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         "vldmia %[b]!, {d8-d15}\n"  // q4: k, q6: k + 1 (columns 0-3)
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d2[0]\n"
@@ -977,13 +968,11 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "cmp %[h], #0\n"
         "bne 41f\n"
         "mov %[h], #1\n"
-        "add %[a], %[ga], #64\n"  // the second half: rows 4-7 of each 4-k block
         "b 21b\n"
         "41:\n"
-        "sub %[a], %[a], #64\n"  // the next group
         "subs %[grp], %[grp], #1\n"
         "bne 20b\n"
-        : [a] "+r"(a), [dst] "+r"(dst), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt), [t] "=&r"(t), [h] "=&r"(h),
+        : [a] "+r"(a), [dst] "+r"(dst), [b] "=&r"(b), [cnt] "=&r"(cnt), [t] "=&r"(t), [h] "=&r"(h),
           [grp] "=&r"(grp)
         : [ep] "r"(ep)
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
@@ -1276,8 +1265,13 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
         c = C / 4 * 4;
         int cstep = 1;
         if (j.pk) {  // neon_sgemm_pack_a's layout: row o of group o / 8, its 4 channels every 32 floats
+#if defined(__aarch64__)
             dst = U + (int64_t)(o / kPackRows) * kPackRows * C + (o % kPackRows) * 4;
             cstep = kPackRows;
+#else  // (ARMv7: of half-group o / 4, every 16 floats)
+            dst = U + (int64_t)(o / kPackHalf) * kPackHalf * C + (o % kPackHalf) * 4;
+            cstep = kPackHalf;
+#endif
         }
         if (MT == 2)
             wino2_w_row(wp, c, dst, ustride, cstep);
