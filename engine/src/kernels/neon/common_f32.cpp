@@ -94,14 +94,14 @@ constexpr int kNeonRows = 4;
 #include "kernels/neon/sgemm_a64_asm.h"  // SDK_A64_FMLA8X8_K4
 
 struct V8Epi {
-    const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only
+    const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only (a64_packed8: bias rows, below)
     float lo, hi;       // Clip bounds (mode 2)
     int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ktail;      // K % 4
     int64_t ldc_bytes;  // dst row stride
     // a64_packed8 only (packed A, neon_sgemm_pack_a's groups):
     int64_t half;       // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
-    int64_t bias_step;  // bytes from one group's 8 bias values to the next (0: the zeros)
+    int64_t bias_step;  // (unused)
     int64_t groups;     // 8-row groups, one after the other (A, dst and the bias move on)
     int64_t acc;        // non-zero: the accumulators start at dst's values (a K-chunked conv's later chunks)
 };
@@ -330,45 +330,28 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 #endif
 // AArch64 8 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h), `groups` 8-row
 // groups down one panel in one call: A is read on from group to group (the groups are
-// contiguous), the panel again from its start for each, dst moves down 8 rows, the bias by
-// bias_step. Per 8 k (2 LD1s of A, 2 of B, 128 FMLA, the loop): 138 instructions per 128
+// contiguous), the panel again from its start for each, dst moves down 8 rows. The bias as
+// rows (bias_rows: each row's bias + 0 in 8 floats, the groups' rows one after the other)
+// starts the accumulators with 4 LD1s (from 8 values: 20 instructions a tile). Per 8 k (2 LD1s of A, 2 of B, 128 FMLA, the loop): 138 instructions per 128
 // FMLA (a64_tile8x8 on 8 row pointers: 152); an odd 4 k enters the loop at its second half.
 // The epilogue is a64_tile8x8's (mode -1 raw, 0 bias, 1 Relu, 2 Clip lo <= hi; the bias
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
 // half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
 __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
-    int64_t cnt, ldc, grp, pb, bias, bstep, t, acc;
+    int64_t cnt, ldc, grp, pb, bias, t, acc;
     asm volatile(
         "ldr %[bias], [%[ep]]\n"
-        "ldr %[bstep], [%[ep], #40]\n"
         "ldr %[grp], [%[ep], #48]\n"
         "ldr %[ldc], [%[ep], #24]\n"
         SDK_A64_PACKED_ACC_LOAD
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
         SDK_A64_PACKED_ACC
-        "ldp q0, q1, [%[bias]]\n"
-        "movi v2.16b, #0\n"
-        "fadd v0.4s, v0.4s, v2.4s\n"
-        "fadd v1.4s, v1.4s, v2.4s\n"
-        "dup v16.4s, v0.s[0]\n"
-        "dup v17.4s, v0.s[0]\n"
-        "dup v18.4s, v0.s[1]\n"
-        "dup v19.4s, v0.s[1]\n"
-        "dup v20.4s, v0.s[2]\n"
-        "dup v21.4s, v0.s[2]\n"
-        "dup v22.4s, v0.s[3]\n"
-        "dup v23.4s, v0.s[3]\n"
-        "dup v24.4s, v1.s[0]\n"
-        "dup v25.4s, v1.s[0]\n"
-        "dup v26.4s, v1.s[1]\n"
-        "dup v27.4s, v1.s[1]\n"
-        "dup v28.4s, v1.s[2]\n"
-        "dup v29.4s, v1.s[2]\n"
-        "dup v30.4s, v1.s[3]\n"
-        "dup v31.4s, v1.s[3]\n"
+        "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[bias]], #64\n"  // the group's bias rows (8 x 8 floats)
+        "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[bias]], #64\n"
+        "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [%[bias]], #64\n"
+        "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[bias]], #64\n"
         "22:\n"
-        "add %[bias], %[bias], %[bstep]\n"
         "mov %[b], %[pb]\n"
         "ldr %[t], [%[ep], #32]\n"
         "cbnz %[t], 30f\n"
@@ -637,7 +620,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[grp], %[grp], #1\n"
         "b.ne 20b\n"
         : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
-          [pb] "=&r"(pb), [bias] "=&r"(bias), [bstep] "=&r"(bstep), [t] "=&r"(t), [acc] "=&r"(acc)
+          [pb] "=&r"(pb), [bias] "=&r"(bias), [t] "=&r"(t), [acc] "=&r"(acc)
         : [kq] "r"(kq), [ep] "r"(ep)
         : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
@@ -773,15 +756,16 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
 // contiguous bytes of each 128-byte k-block), the panel read again from its start for each.
 // Per 4 k: 2 loads of A, 2 VLDMs of B, 32 VMLA, the loop (38 instructions; v7_tile4x8 on 4 row
 // pointers: 40). The epilogue is v7_tile4x8's (mode 0 bias, 1 Relu, 2 Clip lo <= hi; the
-// bias first, then the products in k order), the bias read here (+ 0: a -0 bias as +0).
+// bias first, then the products in k order), the bias as a64_packed8's bias rows (one VLDM of
+// 4 rows a half: 13 instructions from 4 values).
 struct V7Pack {
     float lo, hi;        // Clip bounds (mode 2)
     int32_t mode;        // 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ktail;       // K % 4
     int32_t ldc_bytes;   // dst row stride
     int32_t kq;          // K / 4
-    const float* bias;   // the first group's 8 values (or 8 zeros)
-    int32_t bias_step;   // bytes per half-group: 16, or 0 for the zeros
+    const float* bias;   // the first group's bias rows (bias_rows)
+    int32_t bias_step;   // (unused)
     int32_t groups;      // counted down by the assembly
     const float* panel;  // B's panel
     int32_t half;        // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
@@ -825,19 +809,7 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "mov %[h], #0\n"
         "21:\n"  // one half of the group: rows 4h .. 4h + 3, 4 * K contiguous floats
         SDK_V7_PACKED_ACC
-        "vld1.32 {d0-d1}, [%[bias]]\n"
-        "ldr %[t], [%[ep], #28]\n"
-        "add %[bias], %[bias], %[t]\n"
-        "vmov.i32 q1, #0\n"
-        "vadd.f32 q0, q0, q1\n"
-        "vdup.32 q8, d0[0]\n"
-        "vdup.32 q9, d0[0]\n"
-        "vdup.32 q10, d0[1]\n"
-        "vdup.32 q11, d0[1]\n"
-        "vdup.32 q12, d1[0]\n"
-        "vdup.32 q13, d1[0]\n"
-        "vdup.32 q14, d1[1]\n"
-        "vdup.32 q15, d1[1]\n"
+        "vldmia %[bias]!, {d16-d31}\n"  // the half's bias rows (4 x 8 floats)
         "35:\n"  // (acc)
         "ldr %[b], [%[ep], #36]\n"
         "ldr %[cnt], [%[ep], #40]\n"  // half
@@ -1263,6 +1235,25 @@ void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* ou
 #endif
 }
 
+// The tiles' bias rows for rows m0 .. m0 + n - 1 (n: a multiple of 8): each row's bias + 0 (a
+// -0 bias as +0, so an all-zero sum is +0 as ref's) in 8 floats, so a tile starts its
+// accumulators with plain loads. 4 rows a trip (~3 instructions a row; rebuilt per call).
+static void bias_rows(const float* bias, int64_t m0, int n, float* out) {
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    for (int r = 0; r < n; r += 4, out += 4 * kNR) {
+        const float32x4_t v = bias ? vaddq_f32(vld1q_f32(bias + m0 + r), zero) : zero;
+        SDK_UNROLL for (int l = 0; l < 4; ++l) {
+#if defined(__aarch64__)
+            const float32x4_t d = vdupq_laneq_f32(v, l);
+#else
+            const float32x4_t d = vdupq_lane_f32(l < 2 ? vget_low_f32(v) : vget_high_f32(v), l & 1);
+#endif
+            vst1q_f32(out + l * kNR, d);
+            vst1q_f32(out + l * kNR + 4, d);
+        }
+    }
+}
+
 SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap, const float* Bp, float* C,
                                       int64_t ldc, const GemmEpilogue& eo) {
     // Relu, Clip (lo <= hi) and HardSwish in the tile; Sigmoid/SiLU over the stored rows
@@ -1271,7 +1262,8 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
     const bool late = !(kind == kActNone || kind == kActRelu || kind == kActHardSwish ||
                         (kind == kActClip && eo.act.lo <= eo.act.hi));
     if (late) kind = kActNone;
-    static const float kZero8[kPackRows] = {};  // no bias: the accumulators start at +0, the plain sums
+    constexpr int kChunk = 64;  // rows a chunk of bias rows covers (2 KB on the stack)
+    float rows[kChunk * kNR] __attribute__((aligned(16)));
     float tmp[kPackRows * kNR] __attribute__((aligned(16)));  // a partial panel's tile
 #if defined(__aarch64__)
     V8Epi ep;
@@ -1286,54 +1278,46 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
 #if SDK_FEATURE_WINOGRAD
     ep.acc = eo.accumulate;
 #endif
-    for (int p = 0; p < nc; p += kNR) {
-        const int w = nc - p < kNR ? nc - p : kNR;
-        const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
-        const int64_t ld = w == kNR ? ldc : kNR;  // a partial panel: into tmp, then its w columns
-        ep.ldc_bytes = (decltype(ep.ldc_bytes))(ld * (int64_t)sizeof(float));
-#if defined(__aarch64__)
-        if (w == kNR) {  // all the groups in one call
-            ep.bias = eo.row_bias ? eo.row_bias : kZero8;
-            ep.bias_step = eo.row_bias ? kPackRows * sizeof(float) : 0;
-            ep.groups = M8 / kPackRows;
-            ep.half = 0;
-            a64_packed8(Ap, panel, K / 4, C + p, &ep);
-            continue;
-        }
-        ep.groups = 1;
-        ep.bias_step = 0;
-#else
-        ep.panel = panel;
-        if (w == kNR) {  // all the groups in one call
-            ep.bias = eo.row_bias ? eo.row_bias : kZero8;
-            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
-            ep.groups = (int32_t)(M8 / kPackRows);
-            ep.half = 0;
-            v7_packed8(Ap, C + p, &ep);
-            continue;
-        }
+    for (int64_t m0 = 0; m0 < M8; m0 += kChunk) {  // the rows in chunks, all panels each
+        const int mc = M8 - m0 < kChunk ? (int)(M8 - m0) : kChunk;
+        bias_rows(eo.row_bias, m0, mc, rows);
+        const float* ac = Ap + m0 * K;
+        float* cc = C + m0 * ldc;
+        for (int p = 0; p < nc; p += kNR) {
+            const int w = nc - p < kNR ? nc - p : kNR;
+            const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
+            const int64_t ld = w == kNR ? ldc : kNR;  // a partial panel: into tmp, then its w columns
+            ep.ldc_bytes = (decltype(ep.ldc_bytes))(ld * (int64_t)sizeof(float));
+#if !defined(__aarch64__)
+            ep.panel = panel;
 #endif
-        for (int64_t m = 0; m < M8; m += kPackRows) {
-            const float* bias = eo.row_bias ? eo.row_bias + m : kZero8;
-            const float* ag = Ap + m * K;
-            float* d = w == kNR ? C + m * ldc + p : tmp;
+            if (w == kNR) {  // all the groups in one call
+                ep.bias = rows;
+                ep.groups = mc / kPackRows;
+                ep.half = 0;
+#if defined(__aarch64__)
+                a64_packed8(ac, panel, K / 4, cc + p, &ep);
+#else
+                v7_packed8(ac, cc + p, &ep);
+#endif
+                continue;
+            }
+            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
+            for (int m = 0; m < mc; m += kPackRows) {
+                ep.groups = 1;  // (ARMv7's assembly counts it down in the record)
 #if SDK_FEATURE_WINOGRAD
-            if (eo.accumulate)  // the sums so far into the tile
-                for (int r = 0; r < kPackRows; ++r) memcpy(tmp + r * kNR, C + (m + r) * ldc + p, (size_t)w * sizeof(float));
+                if (eo.accumulate)  // the sums so far into the tile
+                    for (int r = 0; r < kPackRows; ++r)
+                        memcpy(tmp + r * kNR, cc + (m + r) * ldc + p, (size_t)w * sizeof(float));
 #endif
+                ep.bias = rows + m * kNR;
 #if defined(__aarch64__)
-            ep.bias = bias;
-            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
-            a64_packed8(ag, panel, K / 4, d, &ep);
+                a64_packed8(ac + m * K, panel, K / 4, tmp, &ep);
 #else
-            ep.bias = bias;
-            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
-            ep.groups = 1;
-            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
-            v7_packed8(ag, d, &ep);
+                v7_packed8(ac + m * K, tmp, &ep);
 #endif
-            if (w != kNR)
-                for (int r = 0; r < kPackRows; ++r) memcpy(C + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
+                for (int r = 0; r < kPackRows; ++r) memcpy(cc + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
+            }
         }
     }
     if (late)
