@@ -23,6 +23,7 @@
 
 #include "kernels/neon/cmp_neon.h"
 #include "kernels/unroll.h"
+#include <stddef.h>
 #include <string.h>
 
 namespace sdk {
@@ -237,6 +238,206 @@ void fill(const ConvGeom& g, const Layout& l, const float* x, float* P) {
     if (i1 > i0) copy_rows(P + (int64_t)i0 * l.pw + pl, l.pw, x, g.W, i1 - i0, n);
 }
 
+#if !defined(__aarch64__)
+// ARMv7 3x3 stride 1: nb blocks of 4 rows x 8 columns along one block row, in assembly. GCC's
+// code for the template spent an address add per shifted load (VLD1 has no offset form) and
+// spilled the bias to the stack: ~190 instructions a block. Here each padded input row is 2
+// loads (columns 0-11 in q4-q6) and the shifted vectors 4 VEXTs, the weights in d0-d4 by
+// lane, the bias in q7, the 8 accumulators in q8-q15 (row j: q(8 + 2j), q(9 + 2j)): ~125
+// instructions a block, the same multiply-adds in the same order per accumulator (kernel
+// row, then column), so the template's bits. Rows are stored 3 to 0 (o[] clamped to row 0
+// past the plane's last row, as in plane()), each pointer moving on 8 floats a block.
+struct DwV7 {
+    const float* w;   // the 9 weights
+    float bias, lo, hi;
+    int32_t kind;     // 0 none, 1 Relu (compare + AND: act4's values), 2 Clip lo <= hi (MAX, MIN)
+};
+static_assert(offsetof(DwV7, bias) == 4 && offsetof(DwV7, lo) == 8 && offsetof(DwV7, kind) == 16,
+              "dw3s1_v7's assembly reads these offsets");
+__attribute__((noinline)) void dw3s1_v7(const float* r, int32_t rs, float* o0, float* o1, float* o2, float* o3,
+                                        int32_t nb, const DwV7* prm) {
+    const float* p;
+    asm volatile(
+        "ldr %[p], [%[prm]]\n"
+        "vld1.32 {d0-d3}, [%[p]]!\n"  // taps 0-7 in d0-d3, 8 in d4[0]
+        "vld1.32 {d4[0]}, [%[p]]\n"
+        "add %[p], %[prm], #4\n"
+        "vld1.32 {d14[], d15[]}, [%[p]]\n"
+        "1:\n"
+        "vmov q8, q7\n"
+        "vmov q9, q7\n"
+        "vmov q10, q7\n"
+        "vmov q11, q7\n"
+        "vmov q12, q7\n"
+        "vmov q13, q7\n"
+        "vmov q14, q7\n"
+        "vmov q15, q7\n"
+        "mov %[p], %[r]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"  // input row 0: columns 0-11 in q4-q6
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q8, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q9, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q8, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q9, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d1[1]\n"
+        "vmla.f32 q10, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d1[1]\n"
+        "vmla.f32 q11, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q8, q3, d2[0]\n"
+        "vmla.f32 q10, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q9, q3, d2[0]\n"
+        "vmla.f32 q11, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q8, q3, d2[1]\n"
+        "vmla.f32 q10, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q9, q3, d2[1]\n"
+        "vmla.f32 q11, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d3[0]\n"
+        "vmla.f32 q10, q4, d1[1]\n"
+        "vmla.f32 q12, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d3[0]\n"
+        "vmla.f32 q11, q5, d1[1]\n"
+        "vmla.f32 q13, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q8, q3, d3[1]\n"
+        "vmla.f32 q10, q3, d2[0]\n"
+        "vmla.f32 q12, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q9, q3, d3[1]\n"
+        "vmla.f32 q11, q3, d2[0]\n"
+        "vmla.f32 q13, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q8, q3, d4[0]\n"
+        "vmla.f32 q10, q3, d2[1]\n"
+        "vmla.f32 q12, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q9, q3, d4[0]\n"
+        "vmla.f32 q11, q3, d2[1]\n"
+        "vmla.f32 q13, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d1[1]\n"
+        "vmla.f32 q14, q4, d0[0]\n"
+        "vmla.f32 q11, q5, d3[0]\n"
+        "vmla.f32 q13, q5, d1[1]\n"
+        "vmla.f32 q15, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q10, q3, d3[1]\n"
+        "vmla.f32 q12, q3, d2[0]\n"
+        "vmla.f32 q14, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q11, q3, d3[1]\n"
+        "vmla.f32 q13, q3, d2[0]\n"
+        "vmla.f32 q15, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q10, q3, d4[0]\n"
+        "vmla.f32 q12, q3, d2[1]\n"
+        "vmla.f32 q14, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q11, q3, d4[0]\n"
+        "vmla.f32 q13, q3, d2[1]\n"
+        "vmla.f32 q15, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q12, q4, d3[0]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "vmla.f32 q13, q5, d3[0]\n"
+        "vmla.f32 q15, q5, d1[1]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q12, q3, d3[1]\n"
+        "vmla.f32 q14, q3, d2[0]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q13, q3, d3[1]\n"
+        "vmla.f32 q15, q3, d2[0]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q12, q3, d4[0]\n"
+        "vmla.f32 q14, q3, d2[1]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q13, q3, d4[0]\n"
+        "vmla.f32 q15, q3, d2[1]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q14, q4, d3[0]\n"
+        "vmla.f32 q15, q5, d3[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q14, q3, d3[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q15, q3, d3[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q14, q3, d4[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q15, q3, d4[0]\n"
+        "add %[r], %[r], #32\n"
+        "ldr %[p], [%[prm], #16]\n"
+        "cmp %[p], #1\n"
+        "blt 3f\n"
+        "bgt 2f\n"
+        "vmov.i32 q3, #0\n"
+        "vcgt.f32 q4, q8, q3\n"
+        "vand q8, q8, q4\n"
+        "vcgt.f32 q4, q9, q3\n"
+        "vand q9, q9, q4\n"
+        "vcgt.f32 q4, q10, q3\n"
+        "vand q10, q10, q4\n"
+        "vcgt.f32 q4, q11, q3\n"
+        "vand q11, q11, q4\n"
+        "vcgt.f32 q4, q12, q3\n"
+        "vand q12, q12, q4\n"
+        "vcgt.f32 q4, q13, q3\n"
+        "vand q13, q13, q4\n"
+        "vcgt.f32 q4, q14, q3\n"
+        "vand q14, q14, q4\n"
+        "vcgt.f32 q4, q15, q3\n"
+        "vand q15, q15, q4\n"
+        "b 3f\n"
+        "2:\n"
+        "add %[p], %[prm], #8\n"
+        "vld1.32 {d6[], d7[]}, [%[p]]!\n"
+        "vld1.32 {d8[], d9[]}, [%[p]]\n"
+        "vmax.f32 q8, q8, q3\n"
+        "vmin.f32 q8, q8, q4\n"
+        "vmax.f32 q9, q9, q3\n"
+        "vmin.f32 q9, q9, q4\n"
+        "vmax.f32 q10, q10, q3\n"
+        "vmin.f32 q10, q10, q4\n"
+        "vmax.f32 q11, q11, q3\n"
+        "vmin.f32 q11, q11, q4\n"
+        "vmax.f32 q12, q12, q3\n"
+        "vmin.f32 q12, q12, q4\n"
+        "vmax.f32 q13, q13, q3\n"
+        "vmin.f32 q13, q13, q4\n"
+        "vmax.f32 q14, q14, q3\n"
+        "vmin.f32 q14, q14, q4\n"
+        "vmax.f32 q15, q15, q3\n"
+        "vmin.f32 q15, q15, q4\n"
+        "3:\n"
+        "vst1.32 {d28-d31}, [%[o3]]!\n"
+        "vst1.32 {d24-d27}, [%[o2]]!\n"
+        "vst1.32 {d20-d23}, [%[o1]]!\n"
+        "vst1.32 {d16-d19}, [%[o0]]!\n"
+        "subs %[nb], %[nb], #1\n"
+        "bne 1b\n"
+        : [r] "+r"(r), [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [nb] "+r"(nb), [p] "=&r"(p)
+        : [rs] "r"(rs), [prm] "r"(prm)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+#endif
+
 template <int K, int S>
 void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias, float* out) {
     constexpr int R = rows_for(K, S);
@@ -247,6 +448,27 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
     const int kind = g.act.kind == kActClip && g.act.lo <= g.act.hi ? kClipMaxMin : g.act.kind;
     const int OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
     const int64_t pw = l.pw;
+#if !defined(__aarch64__)
+    if constexpr (K == 3 && S == 1) {
+        if (OW >= 8) {  // (narrower rows: the template's partial stores)
+            const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
+            const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 32;
+            for (int oh = 0; oh < OH; oh += R) {
+                const float* const r0 = P + (int64_t)oh * pw;
+                float* o[R];
+                SDK_UNROLL
+                for (int j = 0; j < R; ++j) o[j] = out + (int64_t)(oh + j < OH ? oh + j : oh) * OW;
+                dw3s1_v7(r0, rs, o[0], o[1], o[2], o[3], full, &prm);
+                if (full < nv)  // the last block moved back to end at the row's end
+                    dw3s1_v7(r0 + (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8), o[3] + (OW - 8), 1,
+                             &prm);
+            }
+            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+                act_span_f32(out, (int64_t)OH * OW, g.act);
+            return;
+        }
+    }
+#endif
     for (int oh = 0; oh < OH; oh += R) {
         const float* const r0 = P + (int64_t)oh * S * pw;
         // rows past the plane's last are stored first, over row 0 of the block, which then
