@@ -238,6 +238,332 @@ void fill(const ConvGeom& g, const Layout& l, const float* x, float* P) {
     if (i1 > i0) copy_rows(P + (int64_t)i0 * l.pw + pl, l.pw, x, g.W, i1 - i0, n);
 }
 
+#if defined(__aarch64__)
+// AArch64 3x3 stride 1, in assembly: nrows block rows of nb blocks of 7 rows x 8 columns (and,
+// with back != 0, each row's last block moved back to end at the row's end: it recomputes a
+// few outputs and stores them again, the same bits). The template's code (~1.9 KB) cost
+// ~300 instructions a block with its set-up; here each padded input row is one LD1 of 3
+// registers (columns 0-11, post-indexed by the row stride) and 4 EXTs, the weights in v0-v2 by
+// lane, the bias in v3, the 14 accumulators in v16-v29 (row j: v(16 + 2j), v(17 + 2j)), Relu's
+// zero or Clip's bounds in v30-v31 for the whole call: ~225 a block, the same FMLAs in the
+// same order per accumulator (kernel row, then column), so the template's bits.
+struct DwA64 {
+    const float* r;   // the first block's padded input
+    int64_t rs;       // bytes per padded row
+    float* o0;        // the first block's output row 0
+    int64_t os;       // bytes per output row
+    int64_t nb;       // whole blocks per block row
+    int64_t back;     // bytes from the end of the whole blocks to the moved-back block (0: none)
+    int64_t nrows;    // block rows
+    int64_t rs_r, os_r;  // bytes from one block row to the next: 7 * rs, 7 * os
+    const float* w;   // the 9 weights
+    float bias, lo, hi;
+    int32_t kind;     // 0 none, 1 Relu (FMAXNM with 0: act4's values), 2 Clip lo <= hi (FMAX, FMIN)
+};
+static_assert(offsetof(DwA64, nb) == 32 && offsetof(DwA64, back) == 40 && offsetof(DwA64, nrows) == 48 &&
+                  offsetof(DwA64, rs_r) == 56 && offsetof(DwA64, w) == 72 && offsetof(DwA64, bias) == 80 &&
+                  offsetof(DwA64, kind) == 92,
+              "dw3s1_a64's assembly reads these offsets");
+__attribute__((noinline)) void dw3s1_a64(const DwA64* d) {
+    const float *r, *p, *rrow;
+    float *o0, *o1, *o2, *o3, *o4, *o5, *o6, *orow;
+    int64_t rs, os, cnt, bk, nrows, kind;
+    asm volatile(
+        "ldp %[r], %[rs], [%[d]]\n"
+        "ldp %[o0], %[os], [%[d], #16]\n"
+        "ldr %[nrows], [%[d], #48]\n"
+        "ldr %[p], [%[d], #72]\n"
+        "ld1 {v0.4s, v1.4s}, [%[p]], #32\n"  // taps 0-7 in v0-v1, 8 in v2.s[0]
+        "ldr s2, [%[p]]\n"
+        "add %[p], %[d], #80\n"
+        "ld1r {v3.4s}, [%[p]], #4\n"
+        "ld1r {v30.4s}, [%[p]], #4\n"
+        "ld1r {v31.4s}, [%[p]]\n"
+        "ldr %w[kind], [%[d], #92]\n"
+        "cmp %w[kind], #1\n"
+        "b.ne 10f\n"
+        "movi v30.16b, #0\n"
+        "10:\n"  // a block row
+        "mov %[rrow], %[r]\n"
+        "mov %[orow], %[o0]\n"
+        "add %[o1], %[o0], %[os]\n"
+        "add %[o2], %[o1], %[os]\n"
+        "add %[o3], %[o2], %[os]\n"
+        "add %[o4], %[o3], %[os]\n"
+        "add %[o5], %[o4], %[os]\n"
+        "add %[o6], %[o5], %[os]\n"
+        "ldp %[cnt], %[bk], [%[d], #32]\n"
+        "1:\n"
+        "mov v16.16b, v3.16b\n"
+        "mov v17.16b, v3.16b\n"
+        "mov v18.16b, v3.16b\n"
+        "mov v19.16b, v3.16b\n"
+        "mov v20.16b, v3.16b\n"
+        "mov v21.16b, v3.16b\n"
+        "mov v22.16b, v3.16b\n"
+        "mov v23.16b, v3.16b\n"
+        "mov v24.16b, v3.16b\n"
+        "mov v25.16b, v3.16b\n"
+        "mov v26.16b, v3.16b\n"
+        "mov v27.16b, v3.16b\n"
+        "mov v28.16b, v3.16b\n"
+        "mov v29.16b, v3.16b\n"
+        "mov %[p], %[r]\n"
+        "add %[r], %[r], #32\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"  // padded row 0: columns 0-11
+        "fmla v16.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v16.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v17.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v16.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v17.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v0.s[3]\n"
+        "fmla v18.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v5.4s, v0.s[3]\n"
+        "fmla v19.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v16.4s, v7.4s, v1.s[0]\n"
+        "fmla v18.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v17.4s, v7.4s, v1.s[0]\n"
+        "fmla v19.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v16.4s, v7.4s, v1.s[1]\n"
+        "fmla v18.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v17.4s, v7.4s, v1.s[1]\n"
+        "fmla v19.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v1.s[2]\n"
+        "fmla v18.4s, v4.4s, v0.s[3]\n"
+        "fmla v20.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v5.4s, v1.s[2]\n"
+        "fmla v19.4s, v5.4s, v0.s[3]\n"
+        "fmla v21.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v16.4s, v7.4s, v1.s[3]\n"
+        "fmla v18.4s, v7.4s, v1.s[0]\n"
+        "fmla v20.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v17.4s, v7.4s, v1.s[3]\n"
+        "fmla v19.4s, v7.4s, v1.s[0]\n"
+        "fmla v21.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v16.4s, v7.4s, v2.s[0]\n"
+        "fmla v18.4s, v7.4s, v1.s[1]\n"
+        "fmla v20.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v17.4s, v7.4s, v2.s[0]\n"
+        "fmla v19.4s, v7.4s, v1.s[1]\n"
+        "fmla v21.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v18.4s, v4.4s, v1.s[2]\n"
+        "fmla v20.4s, v4.4s, v0.s[3]\n"
+        "fmla v22.4s, v4.4s, v0.s[0]\n"
+        "fmla v19.4s, v5.4s, v1.s[2]\n"
+        "fmla v21.4s, v5.4s, v0.s[3]\n"
+        "fmla v23.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v18.4s, v7.4s, v1.s[3]\n"
+        "fmla v20.4s, v7.4s, v1.s[0]\n"
+        "fmla v22.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v19.4s, v7.4s, v1.s[3]\n"
+        "fmla v21.4s, v7.4s, v1.s[0]\n"
+        "fmla v23.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v18.4s, v7.4s, v2.s[0]\n"
+        "fmla v20.4s, v7.4s, v1.s[1]\n"
+        "fmla v22.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v19.4s, v7.4s, v2.s[0]\n"
+        "fmla v21.4s, v7.4s, v1.s[1]\n"
+        "fmla v23.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v20.4s, v4.4s, v1.s[2]\n"
+        "fmla v22.4s, v4.4s, v0.s[3]\n"
+        "fmla v24.4s, v4.4s, v0.s[0]\n"
+        "fmla v21.4s, v5.4s, v1.s[2]\n"
+        "fmla v23.4s, v5.4s, v0.s[3]\n"
+        "fmla v25.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v20.4s, v7.4s, v1.s[3]\n"
+        "fmla v22.4s, v7.4s, v1.s[0]\n"
+        "fmla v24.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v21.4s, v7.4s, v1.s[3]\n"
+        "fmla v23.4s, v7.4s, v1.s[0]\n"
+        "fmla v25.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v20.4s, v7.4s, v2.s[0]\n"
+        "fmla v22.4s, v7.4s, v1.s[1]\n"
+        "fmla v24.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v21.4s, v7.4s, v2.s[0]\n"
+        "fmla v23.4s, v7.4s, v1.s[1]\n"
+        "fmla v25.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v22.4s, v4.4s, v1.s[2]\n"
+        "fmla v24.4s, v4.4s, v0.s[3]\n"
+        "fmla v26.4s, v4.4s, v0.s[0]\n"
+        "fmla v23.4s, v5.4s, v1.s[2]\n"
+        "fmla v25.4s, v5.4s, v0.s[3]\n"
+        "fmla v27.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v22.4s, v7.4s, v1.s[3]\n"
+        "fmla v24.4s, v7.4s, v1.s[0]\n"
+        "fmla v26.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v23.4s, v7.4s, v1.s[3]\n"
+        "fmla v25.4s, v7.4s, v1.s[0]\n"
+        "fmla v27.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v22.4s, v7.4s, v2.s[0]\n"
+        "fmla v24.4s, v7.4s, v1.s[1]\n"
+        "fmla v26.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v23.4s, v7.4s, v2.s[0]\n"
+        "fmla v25.4s, v7.4s, v1.s[1]\n"
+        "fmla v27.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v24.4s, v4.4s, v1.s[2]\n"
+        "fmla v26.4s, v4.4s, v0.s[3]\n"
+        "fmla v28.4s, v4.4s, v0.s[0]\n"
+        "fmla v25.4s, v5.4s, v1.s[2]\n"
+        "fmla v27.4s, v5.4s, v0.s[3]\n"
+        "fmla v29.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v24.4s, v7.4s, v1.s[3]\n"
+        "fmla v26.4s, v7.4s, v1.s[0]\n"
+        "fmla v28.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v25.4s, v7.4s, v1.s[3]\n"
+        "fmla v27.4s, v7.4s, v1.s[0]\n"
+        "fmla v29.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v24.4s, v7.4s, v2.s[0]\n"
+        "fmla v26.4s, v7.4s, v1.s[1]\n"
+        "fmla v28.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v25.4s, v7.4s, v2.s[0]\n"
+        "fmla v27.4s, v7.4s, v1.s[1]\n"
+        "fmla v29.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v26.4s, v4.4s, v1.s[2]\n"
+        "fmla v28.4s, v4.4s, v0.s[3]\n"
+        "fmla v27.4s, v5.4s, v1.s[2]\n"
+        "fmla v29.4s, v5.4s, v0.s[3]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v26.4s, v7.4s, v1.s[3]\n"
+        "fmla v28.4s, v7.4s, v1.s[0]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v27.4s, v7.4s, v1.s[3]\n"
+        "fmla v29.4s, v7.4s, v1.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v26.4s, v7.4s, v2.s[0]\n"
+        "fmla v28.4s, v7.4s, v1.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v27.4s, v7.4s, v2.s[0]\n"
+        "fmla v29.4s, v7.4s, v1.s[1]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v28.4s, v4.4s, v1.s[2]\n"
+        "fmla v29.4s, v5.4s, v1.s[2]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v28.4s, v7.4s, v1.s[3]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v29.4s, v7.4s, v1.s[3]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v28.4s, v7.4s, v2.s[0]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v29.4s, v7.4s, v2.s[0]\n"
+        "cbz %w[kind], 3f\n"
+        "tbnz %w[kind], #1, 2f\n"
+        "fmaxnm v16.4s, v16.4s, v30.4s\n"
+        "fmaxnm v17.4s, v17.4s, v30.4s\n"
+        "fmaxnm v18.4s, v18.4s, v30.4s\n"
+        "fmaxnm v19.4s, v19.4s, v30.4s\n"
+        "fmaxnm v20.4s, v20.4s, v30.4s\n"
+        "fmaxnm v21.4s, v21.4s, v30.4s\n"
+        "fmaxnm v22.4s, v22.4s, v30.4s\n"
+        "fmaxnm v23.4s, v23.4s, v30.4s\n"
+        "fmaxnm v24.4s, v24.4s, v30.4s\n"
+        "fmaxnm v25.4s, v25.4s, v30.4s\n"
+        "fmaxnm v26.4s, v26.4s, v30.4s\n"
+        "fmaxnm v27.4s, v27.4s, v30.4s\n"
+        "fmaxnm v28.4s, v28.4s, v30.4s\n"
+        "fmaxnm v29.4s, v29.4s, v30.4s\n"
+        "b 3f\n"
+        "2:\n"
+        "fmax v16.4s, v16.4s, v30.4s\n"
+        "fmin v16.4s, v16.4s, v31.4s\n"
+        "fmax v17.4s, v17.4s, v30.4s\n"
+        "fmin v17.4s, v17.4s, v31.4s\n"
+        "fmax v18.4s, v18.4s, v30.4s\n"
+        "fmin v18.4s, v18.4s, v31.4s\n"
+        "fmax v19.4s, v19.4s, v30.4s\n"
+        "fmin v19.4s, v19.4s, v31.4s\n"
+        "fmax v20.4s, v20.4s, v30.4s\n"
+        "fmin v20.4s, v20.4s, v31.4s\n"
+        "fmax v21.4s, v21.4s, v30.4s\n"
+        "fmin v21.4s, v21.4s, v31.4s\n"
+        "fmax v22.4s, v22.4s, v30.4s\n"
+        "fmin v22.4s, v22.4s, v31.4s\n"
+        "fmax v23.4s, v23.4s, v30.4s\n"
+        "fmin v23.4s, v23.4s, v31.4s\n"
+        "fmax v24.4s, v24.4s, v30.4s\n"
+        "fmin v24.4s, v24.4s, v31.4s\n"
+        "fmax v25.4s, v25.4s, v30.4s\n"
+        "fmin v25.4s, v25.4s, v31.4s\n"
+        "fmax v26.4s, v26.4s, v30.4s\n"
+        "fmin v26.4s, v26.4s, v31.4s\n"
+        "fmax v27.4s, v27.4s, v30.4s\n"
+        "fmin v27.4s, v27.4s, v31.4s\n"
+        "fmax v28.4s, v28.4s, v30.4s\n"
+        "fmin v28.4s, v28.4s, v31.4s\n"
+        "fmax v29.4s, v29.4s, v30.4s\n"
+        "fmin v29.4s, v29.4s, v31.4s\n"
+        "3:\n"  // rows 6 to 0
+        "st1 {v28.4s, v29.4s}, [%[o6]], #32\n"
+        "st1 {v26.4s, v27.4s}, [%[o5]], #32\n"
+        "st1 {v24.4s, v25.4s}, [%[o4]], #32\n"
+        "st1 {v22.4s, v23.4s}, [%[o3]], #32\n"
+        "st1 {v20.4s, v21.4s}, [%[o2]], #32\n"
+        "st1 {v18.4s, v19.4s}, [%[o1]], #32\n"
+        "st1 {v16.4s, v17.4s}, [%[o0]], #32\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 1b\n"
+        "cbz %[bk], 5f\n"  // the moved-back block
+        "add %[r], %[r], %[bk]\n"
+        "add %[o0], %[o0], %[bk]\n"
+        "add %[o1], %[o1], %[bk]\n"
+        "add %[o2], %[o2], %[bk]\n"
+        "add %[o3], %[o3], %[bk]\n"
+        "add %[o4], %[o4], %[bk]\n"
+        "add %[o5], %[o5], %[bk]\n"
+        "add %[o6], %[o6], %[bk]\n"
+        "mov %[bk], #0\n"
+        "mov %[cnt], #1\n"
+        "b 1b\n"
+        "5:\n"
+        "ldp %[p], %[cnt], [%[d], #56]\n"
+        "add %[r], %[rrow], %[p]\n"
+        "add %[o0], %[orow], %[cnt]\n"
+        "subs %[nrows], %[nrows], #1\n"
+        "b.ne 10b\n"
+        : [r] "=&r"(r), [p] "=&r"(p), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2), [o3] "=&r"(o3),
+          [o4] "=&r"(o4), [o5] "=&r"(o5), [o6] "=&r"(o6), [rs] "=&r"(rs), [os] "=&r"(os), [cnt] "=&r"(cnt),
+          [bk] "=&r"(bk), [nrows] "=&r"(nrows), [kind] "=&r"(kind), [rrow] "=&r"(rrow), [orow] "=&r"(orow)
+        : [d] "r"(d)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19", "v20", "v21",
+          "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+}
+#endif
+
 #if !defined(__aarch64__)
 // ARMv7 3x3 stride 1: nb blocks of 4 rows x 8 columns along one block row, in assembly. GCC's
 // code for the template spent an address add per shifted load (VLD1 has no offset form) and
@@ -655,6 +981,59 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
     const int kind = g.act.kind == kActClip && g.act.lo <= g.act.hi ? kClipMaxMin : g.act.kind;
     const int OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
     const int64_t pw = l.pw;
+#if defined(__aarch64__)
+    if constexpr (K == 3 && S == 1) {  // (R = 7)
+        DwA64 d;
+        d.rs = pw * (int64_t)sizeof(float);
+        d.rs_r = R * d.rs;
+        d.w = wk;
+        d.bias = bias;
+        d.lo = g.act.lo;
+        d.hi = g.act.hi;
+        d.kind = kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0);
+        int oh = 0;
+        if (OW >= 8 && OH >= R) {  // every block row with all R rows in the plane, in one call
+            d.r = P;
+            d.o0 = out;
+            d.os = OW * (int64_t)sizeof(float);
+            d.os_r = R * d.os;
+            d.nb = full;
+            d.back = full < nv ? (int64_t)(OW - 8 - 8 * full) * (int64_t)sizeof(float) : 0;
+            d.nrows = OH / R;
+            dw3s1_a64(&d);
+            oh = OH / R * R;
+        }
+        // the rest (a last block row of fewer rows, or rows narrower than a block): block by
+        // block into tmp, then its rows in the plane and its columns
+        float tmp[R * 8] __attribute__((aligned(16)));
+        d.o0 = tmp;
+        d.os = 8 * sizeof(float);
+        d.nb = 1;
+        d.back = 0;
+        d.nrows = 1;
+        for (; oh < OH; oh += R) {
+            const int nr = OH - oh < R ? OH - oh : R, n = OW < 8 ? OW : 8;
+            for (int c = 0; c < nv; ++c) {
+                const int col = c < full || OW < 8 ? 8 * c : OW - 8;
+                d.r = P + (int64_t)oh * pw + col;
+                dw3s1_a64(&d);
+                for (int j = 0; j < nr; ++j) {
+                    float* o = out + (int64_t)(oh + j) * OW + col;
+                    const float* t = tmp + 8 * j;
+                    if (n >= 4) {
+                        vst1q_f32(o, vld1q_f32(t));
+                        vst1q_f32(o + n - 4, vld1q_f32(t + n - 4));
+                    } else {
+                        for (int i = 0; i < n; ++i) o[i] = t[i];
+                    }
+                }
+            }
+        }
+        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+            act_span_f32(out, (int64_t)OH * OW, g.act);
+        return;
+    }
+#endif
 #if !defined(__aarch64__)
     if constexpr (K == 3 && S == 1) {
         if (OW >= 8) {  // (narrower rows: the template's partial stores)
