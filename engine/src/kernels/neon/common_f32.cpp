@@ -338,11 +338,17 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
 // half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
 __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
-    int64_t cnt, ldc, grp, pb, bias, t, acc;
+    int64_t cnt, ldc, grp, pb, bias, t, acc, hf, kt, md;
     asm volatile(
         "ldr %[bias], [%[ep]]\n"
         "ldr %[grp], [%[ep], #48]\n"
         "ldr %[ldc], [%[ep], #24]\n"
+        "ldr %[hf], [%[ep], #32]\n"  // the record's half, K % 4, mode and Clip bounds held over the groups
+        "ldr %w[kt], [%[ep], #20]\n"
+        "ldr %w[md], [%[ep], #16]\n"
+        "ldr d12, [%[ep], #8]\n"
+        "dup v13.4s, v12.s[1]\n"
+        "dup v12.4s, v12.s[0]\n"
         SDK_A64_PACKED_ACC_LOAD
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
@@ -353,8 +359,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[bias]], #64\n"
         "22:\n"
         "mov %[b], %[pb]\n"
-        "ldr %[t], [%[ep], #32]\n"
-        "cbnz %[t], 30f\n"
+        "cbnz %[hf], 30f\n"
         "mov %[cnt], %[kq]\n"
         "cbz %[cnt], 25f\n"
         "26:\n"
@@ -365,8 +370,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 26b\n"
         "25:\n"  // K % 4 tail: per k the 8 rows' values, rows 0-3 in v0, 4-7 in v1
-        "ldr %w[t], [%[ep], #20]\n"
-        "cbz %w[t], 40f\n"
+        "cbz %w[kt], 40f\n"
+        "mov %w[t], %w[kt]\n"
         "29:\n"
         "ld1 {v0.4s, v1.4s}, [%[a]], #32\n"
         "ldp q8, q9, [%[b]], #32\n"
@@ -432,8 +437,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 31b\n"
         "32:\n"
-        "ldr %w[t], [%[ep], #20]\n"
-        "cbz %w[t], 40f\n"
+        "cbz %w[kt], 40f\n"
+        "mov %w[t], %w[kt]\n"
         "33:\n"
         "ld1 {v0.4s, v1.4s}, [%[a]], #32\n"
         "ldp q8, q9, [%[b]], #32\n"
@@ -448,9 +453,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %w[t], %w[t], #1\n"
         "b.ne 33b\n"
         "40:\n"  // mode 0 none, 1 Relu, 2 Clip, 3 HardSwish
-        "ldr %w[t], [%[ep], #16]\n"
-        "tbnz %w[t], #1, 42f\n"
-        "cbz %w[t], 45f\n"
+        "tbnz %w[md], #1, 42f\n"
+        "cbz %w[md], 45f\n"
         "fcmgt v8.4s, v16.4s, #0.0\n"
         "and v16.16b, v16.16b, v8.16b\n"
         "fcmgt v8.4s, v17.4s, #0.0\n"
@@ -485,42 +489,39 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "and v31.16b, v31.16b, v8.16b\n"
         "b 45f\n"
         "42:\n"
-        "tbnz %w[t], #0, 43f\n"
-        "ldr d10, [%[ep], #8]\n"
-        "dup v11.4s, v10.s[1]\n"
-        "dup v10.4s, v10.s[0]\n"
-        "fmax v16.4s, v16.4s, v10.4s\n"
-        "fmin v16.4s, v16.4s, v11.4s\n"
-        "fmax v17.4s, v17.4s, v10.4s\n"
-        "fmin v17.4s, v17.4s, v11.4s\n"
-        "fmax v18.4s, v18.4s, v10.4s\n"
-        "fmin v18.4s, v18.4s, v11.4s\n"
-        "fmax v19.4s, v19.4s, v10.4s\n"
-        "fmin v19.4s, v19.4s, v11.4s\n"
-        "fmax v20.4s, v20.4s, v10.4s\n"
-        "fmin v20.4s, v20.4s, v11.4s\n"
-        "fmax v21.4s, v21.4s, v10.4s\n"
-        "fmin v21.4s, v21.4s, v11.4s\n"
-        "fmax v22.4s, v22.4s, v10.4s\n"
-        "fmin v22.4s, v22.4s, v11.4s\n"
-        "fmax v23.4s, v23.4s, v10.4s\n"
-        "fmin v23.4s, v23.4s, v11.4s\n"
-        "fmax v24.4s, v24.4s, v10.4s\n"
-        "fmin v24.4s, v24.4s, v11.4s\n"
-        "fmax v25.4s, v25.4s, v10.4s\n"
-        "fmin v25.4s, v25.4s, v11.4s\n"
-        "fmax v26.4s, v26.4s, v10.4s\n"
-        "fmin v26.4s, v26.4s, v11.4s\n"
-        "fmax v27.4s, v27.4s, v10.4s\n"
-        "fmin v27.4s, v27.4s, v11.4s\n"
-        "fmax v28.4s, v28.4s, v10.4s\n"
-        "fmin v28.4s, v28.4s, v11.4s\n"
-        "fmax v29.4s, v29.4s, v10.4s\n"
-        "fmin v29.4s, v29.4s, v11.4s\n"
-        "fmax v30.4s, v30.4s, v10.4s\n"
-        "fmin v30.4s, v30.4s, v11.4s\n"
-        "fmax v31.4s, v31.4s, v10.4s\n"
-        "fmin v31.4s, v31.4s, v11.4s\n"
+        "tbnz %w[md], #0, 43f\n"
+        "fmax v16.4s, v16.4s, v12.4s\n"
+        "fmin v16.4s, v16.4s, v13.4s\n"
+        "fmax v17.4s, v17.4s, v12.4s\n"
+        "fmin v17.4s, v17.4s, v13.4s\n"
+        "fmax v18.4s, v18.4s, v12.4s\n"
+        "fmin v18.4s, v18.4s, v13.4s\n"
+        "fmax v19.4s, v19.4s, v12.4s\n"
+        "fmin v19.4s, v19.4s, v13.4s\n"
+        "fmax v20.4s, v20.4s, v12.4s\n"
+        "fmin v20.4s, v20.4s, v13.4s\n"
+        "fmax v21.4s, v21.4s, v12.4s\n"
+        "fmin v21.4s, v21.4s, v13.4s\n"
+        "fmax v22.4s, v22.4s, v12.4s\n"
+        "fmin v22.4s, v22.4s, v13.4s\n"
+        "fmax v23.4s, v23.4s, v12.4s\n"
+        "fmin v23.4s, v23.4s, v13.4s\n"
+        "fmax v24.4s, v24.4s, v12.4s\n"
+        "fmin v24.4s, v24.4s, v13.4s\n"
+        "fmax v25.4s, v25.4s, v12.4s\n"
+        "fmin v25.4s, v25.4s, v13.4s\n"
+        "fmax v26.4s, v26.4s, v12.4s\n"
+        "fmin v26.4s, v26.4s, v13.4s\n"
+        "fmax v27.4s, v27.4s, v12.4s\n"
+        "fmin v27.4s, v27.4s, v13.4s\n"
+        "fmax v28.4s, v28.4s, v12.4s\n"
+        "fmin v28.4s, v28.4s, v13.4s\n"
+        "fmax v29.4s, v29.4s, v12.4s\n"
+        "fmin v29.4s, v29.4s, v13.4s\n"
+        "fmax v30.4s, v30.4s, v12.4s\n"
+        "fmin v30.4s, v30.4s, v13.4s\n"
+        "fmax v31.4s, v31.4s, v12.4s\n"
+        "fmin v31.4s, v31.4s, v13.4s\n"
         "b 45f\n"
         "43:\n"  // HardSwish: x * min(max(x / 6 + 0.5, 0), 1) (the multiply-add fused, as ref's)
         "ldr s8, [%[ep], #8]\n"  // 1 / 6 in lo
@@ -620,9 +621,11 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[grp], %[grp], #1\n"
         "b.ne 20b\n"
         : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
-          [pb] "=&r"(pb), [bias] "=&r"(bias), [t] "=&r"(t), [acc] "=&r"(acc)
+          [pb] "=&r"(pb), [bias] "=&r"(bias), [t] "=&r"(t), [acc] "=&r"(acc), [hf] "=&r"(hf), [kt] "=&r"(kt),
+          [md] "=&r"(md)
         : [kq] "r"(kq), [ep] "r"(ep)
-        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v16",
+          "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
 #endif
