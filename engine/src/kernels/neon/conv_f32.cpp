@@ -562,6 +562,280 @@ __attribute__((noinline)) void dw3s1_a64(const DwA64* d) {
         : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19", "v20", "v21",
           "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
+// AArch64 3x3 stride 2, as dw3s1_a64 (its record, rs_r = 8 rows): blocks of 4 rows x 8
+// columns, each padded input row 2 LD2s (columns 0-15, even and odd apart) + column 16 and one
+// EXT, the same FMLAs in the same order per accumulator as the template's.
+__attribute__((noinline)) void dw3s2_a64(const DwA64* d) {
+    const float *r, *p, *rrow;
+    float *o0, *o1, *o2, *o3, *orow;
+    int64_t rs, os, cnt, bk, nrows, kind;
+    asm volatile(
+        "ldp %[r], %[rs], [%[d]]\n"
+        "sub %[rs], %[rs], #32\n"
+        "ldp %[o0], %[os], [%[d], #16]\n"
+        "ldr %[nrows], [%[d], #48]\n"
+        "ldr %[p], [%[d], #72]\n"
+        "ld1 {v0.4s, v1.4s}, [%[p]], #32\n"  // taps 0-7 in v0-v1, 8 in v2.s[0]
+        "ldr s2, [%[p]]\n"
+        "add %[p], %[d], #80\n"
+        "ld1r {v3.4s}, [%[p]], #4\n"
+        "ld1r {v30.4s}, [%[p]], #4\n"
+        "ld1r {v31.4s}, [%[p]]\n"
+        "ldr %w[kind], [%[d], #92]\n"
+        "cmp %w[kind], #1\n"
+        "b.ne 10f\n"
+        "movi v30.16b, #0\n"
+        "10:\n"  // a block row
+        "mov %[rrow], %[r]\n"
+        "mov %[orow], %[o0]\n"
+        "add %[o1], %[o0], %[os]\n"
+        "add %[o2], %[o1], %[os]\n"
+        "add %[o3], %[o2], %[os]\n"
+        "ldp %[cnt], %[bk], [%[d], #32]\n"
+        "1:\n"
+        "mov v16.16b, v3.16b\n"
+        "mov v17.16b, v3.16b\n"
+        "mov v18.16b, v3.16b\n"
+        "mov v19.16b, v3.16b\n"
+        "mov v20.16b, v3.16b\n"
+        "mov v21.16b, v3.16b\n"
+        "mov v22.16b, v3.16b\n"
+        "mov v23.16b, v3.16b\n"
+        "mov %[p], %[r]\n"
+        "add %[r], %[r], #64\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"  // padded row 0: columns 0-7 (even in v4, odd in v5)
+        "ldr s8, [%[p], #32]\n"  // column 16
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"  // columns 8-15, then on to the next row
+        "fmla v16.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v6.4s, v0.s[0]\n"
+        "fmla v16.4s, v5.4s, v0.s[1]\n"
+        "fmla v17.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v16.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v17.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v0.s[3]\n"
+        "fmla v17.4s, v6.4s, v0.s[3]\n"
+        "fmla v16.4s, v5.4s, v1.s[0]\n"
+        "fmla v17.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v16.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v17.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v1.s[2]\n"
+        "fmla v18.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v6.4s, v1.s[2]\n"
+        "fmla v19.4s, v6.4s, v0.s[0]\n"
+        "fmla v16.4s, v5.4s, v1.s[3]\n"
+        "fmla v18.4s, v5.4s, v0.s[1]\n"
+        "fmla v17.4s, v7.4s, v1.s[3]\n"
+        "fmla v19.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v16.4s, v9.4s, v2.s[0]\n"
+        "fmla v18.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v17.4s, v9.4s, v2.s[0]\n"
+        "fmla v19.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v18.4s, v4.4s, v0.s[3]\n"
+        "fmla v19.4s, v6.4s, v0.s[3]\n"
+        "fmla v18.4s, v5.4s, v1.s[0]\n"
+        "fmla v19.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v18.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v19.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v18.4s, v4.4s, v1.s[2]\n"
+        "fmla v20.4s, v4.4s, v0.s[0]\n"
+        "fmla v19.4s, v6.4s, v1.s[2]\n"
+        "fmla v21.4s, v6.4s, v0.s[0]\n"
+        "fmla v18.4s, v5.4s, v1.s[3]\n"
+        "fmla v20.4s, v5.4s, v0.s[1]\n"
+        "fmla v19.4s, v7.4s, v1.s[3]\n"
+        "fmla v21.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v18.4s, v9.4s, v2.s[0]\n"
+        "fmla v20.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v19.4s, v9.4s, v2.s[0]\n"
+        "fmla v21.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v20.4s, v4.4s, v0.s[3]\n"
+        "fmla v21.4s, v6.4s, v0.s[3]\n"
+        "fmla v20.4s, v5.4s, v1.s[0]\n"
+        "fmla v21.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v20.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v21.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v20.4s, v4.4s, v1.s[2]\n"
+        "fmla v22.4s, v4.4s, v0.s[0]\n"
+        "fmla v21.4s, v6.4s, v1.s[2]\n"
+        "fmla v23.4s, v6.4s, v0.s[0]\n"
+        "fmla v20.4s, v5.4s, v1.s[3]\n"
+        "fmla v22.4s, v5.4s, v0.s[1]\n"
+        "fmla v21.4s, v7.4s, v1.s[3]\n"
+        "fmla v23.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v20.4s, v9.4s, v2.s[0]\n"
+        "fmla v22.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v21.4s, v9.4s, v2.s[0]\n"
+        "fmla v23.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v22.4s, v4.4s, v0.s[3]\n"
+        "fmla v23.4s, v6.4s, v0.s[3]\n"
+        "fmla v22.4s, v5.4s, v1.s[0]\n"
+        "fmla v23.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v22.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v23.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v22.4s, v4.4s, v1.s[2]\n"
+        "fmla v23.4s, v6.4s, v1.s[2]\n"
+        "fmla v22.4s, v5.4s, v1.s[3]\n"
+        "fmla v23.4s, v7.4s, v1.s[3]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v22.4s, v9.4s, v2.s[0]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v23.4s, v9.4s, v2.s[0]\n"
+        "cbz %w[kind], 3f\n"
+        "tbnz %w[kind], #1, 2f\n"
+        "fmaxnm v16.4s, v16.4s, v30.4s\n"
+        "fmaxnm v17.4s, v17.4s, v30.4s\n"
+        "fmaxnm v18.4s, v18.4s, v30.4s\n"
+        "fmaxnm v19.4s, v19.4s, v30.4s\n"
+        "fmaxnm v20.4s, v20.4s, v30.4s\n"
+        "fmaxnm v21.4s, v21.4s, v30.4s\n"
+        "fmaxnm v22.4s, v22.4s, v30.4s\n"
+        "fmaxnm v23.4s, v23.4s, v30.4s\n"
+        "b 3f\n"
+        "2:\n"
+        "fmax v16.4s, v16.4s, v30.4s\n"
+        "fmin v16.4s, v16.4s, v31.4s\n"
+        "fmax v17.4s, v17.4s, v30.4s\n"
+        "fmin v17.4s, v17.4s, v31.4s\n"
+        "fmax v18.4s, v18.4s, v30.4s\n"
+        "fmin v18.4s, v18.4s, v31.4s\n"
+        "fmax v19.4s, v19.4s, v30.4s\n"
+        "fmin v19.4s, v19.4s, v31.4s\n"
+        "fmax v20.4s, v20.4s, v30.4s\n"
+        "fmin v20.4s, v20.4s, v31.4s\n"
+        "fmax v21.4s, v21.4s, v30.4s\n"
+        "fmin v21.4s, v21.4s, v31.4s\n"
+        "fmax v22.4s, v22.4s, v30.4s\n"
+        "fmin v22.4s, v22.4s, v31.4s\n"
+        "fmax v23.4s, v23.4s, v30.4s\n"
+        "fmin v23.4s, v23.4s, v31.4s\n"
+        "3:\n"  // rows 3 to 0
+        "st1 {v22.4s, v23.4s}, [%[o3]], #32\n"
+        "st1 {v20.4s, v21.4s}, [%[o2]], #32\n"
+        "st1 {v18.4s, v19.4s}, [%[o1]], #32\n"
+        "st1 {v16.4s, v17.4s}, [%[o0]], #32\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 1b\n"
+        "cbz %[bk], 5f\n"  // the moved-back block (twice the columns back in the input)
+        "add %[r], %[r], %[bk], lsl #1\n"
+        "add %[o0], %[o0], %[bk]\n"
+        "add %[o1], %[o1], %[bk]\n"
+        "add %[o2], %[o2], %[bk]\n"
+        "add %[o3], %[o3], %[bk]\n"
+        "mov %[bk], #0\n"
+        "mov %[cnt], #1\n"
+        "b 1b\n"
+        "5:\n"
+        "ldp %[p], %[cnt], [%[d], #56]\n"
+        "add %[r], %[rrow], %[p]\n"
+        "add %[o0], %[orow], %[cnt]\n"
+        "subs %[nrows], %[nrows], #1\n"
+        "b.ne 10b\n"
+        : [r] "=&r"(r), [p] "=&r"(p), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2), [o3] "=&r"(o3),
+          [rs] "=&r"(rs), [os] "=&r"(os), [cnt] "=&r"(cnt), [bk] "=&r"(bk), [nrows] "=&r"(nrows), [kind] "=&r"(kind),
+          [rrow] "=&r"(rrow), [orow] "=&r"(orow)
+        : [d] "r"(d)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v16", "v17", "v18", "v19",
+          "v20", "v21", "v22", "v23", "v30", "v31");
+}
+
+// The 3x3 planes on AArch64 (stride 1: 7-row blocks, 2: 4-row), one wrapper for both: every
+// block row with all its rows in the plane in one call; the rest (a last block row of fewer
+// rows, or rows narrower than a block) block by block into tmp, then its rows in the plane and
+// its columns.
+__attribute__((noinline)) void dw3_a64(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias,
+                                       float* out) {
+    const int S = g.sw, R = S == 1 ? 7 : 4;
+    void (*const fn)(const DwA64*) = S == 1 ? dw3s1_a64 : dw3s2_a64;
+    const int kind = g.act.kind == kActClip && g.act.lo <= g.act.hi ? kClipMaxMin : g.act.kind;
+    const int OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
+    const int64_t pw = l.pw;
+    DwA64 d;
+    d.rs = pw * (int64_t)sizeof(float);
+    d.rs_r = R * S * d.rs;
+    d.w = wk;
+    d.bias = bias;
+    d.lo = g.act.lo;
+    d.hi = g.act.hi;
+    d.kind = kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0);
+    int oh = 0;
+    if (OW >= 8 && OH >= R) {
+        d.r = P;
+        d.o0 = out;
+        d.os = OW * (int64_t)sizeof(float);
+        d.os_r = R * d.os;
+        d.nb = full;
+        d.back = full < nv ? (int64_t)(OW - 8 - 8 * full) * (int64_t)sizeof(float) : 0;
+        d.nrows = OH / R;
+        fn(&d);
+        oh = OH / R * R;
+    }
+    float tmp[7 * 8] __attribute__((aligned(16)));
+    d.o0 = tmp;
+    d.os = 8 * sizeof(float);
+    d.nb = 1;
+    d.back = 0;
+    d.nrows = 1;
+    for (; oh < OH; oh += R) {
+        const int nr = OH - oh < R ? OH - oh : R, n = OW < 8 ? OW : 8;
+        for (int c = 0; c < nv; ++c) {
+            const int col = c < full || OW < 8 ? 8 * c : OW - 8;
+            d.r = P + (int64_t)oh * S * pw + col * S;
+            fn(&d);
+            for (int j = 0; j < nr; ++j) {
+                float* o = out + (int64_t)(oh + j) * OW + col;
+                const float* t = tmp + 8 * j;
+                if (n >= 4) {
+                    vst1q_f32(o, vld1q_f32(t));
+                    vst1q_f32(o + n - 4, vld1q_f32(t + n - 4));
+                } else {
+                    for (int i = 0; i < n; ++i) o[i] = t[i];
+                }
+            }
+        }
+    }
+    if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+        act_span_f32(out, (int64_t)OH * OW, g.act);
+}
 #endif
 
 #if !defined(__aarch64__)
@@ -982,55 +1256,8 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
     const int OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
     const int64_t pw = l.pw;
 #if defined(__aarch64__)
-    if constexpr (K == 3 && S == 1) {  // (R = 7)
-        DwA64 d;
-        d.rs = pw * (int64_t)sizeof(float);
-        d.rs_r = R * d.rs;
-        d.w = wk;
-        d.bias = bias;
-        d.lo = g.act.lo;
-        d.hi = g.act.hi;
-        d.kind = kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0);
-        int oh = 0;
-        if (OW >= 8 && OH >= R) {  // every block row with all R rows in the plane, in one call
-            d.r = P;
-            d.o0 = out;
-            d.os = OW * (int64_t)sizeof(float);
-            d.os_r = R * d.os;
-            d.nb = full;
-            d.back = full < nv ? (int64_t)(OW - 8 - 8 * full) * (int64_t)sizeof(float) : 0;
-            d.nrows = OH / R;
-            dw3s1_a64(&d);
-            oh = OH / R * R;
-        }
-        // the rest (a last block row of fewer rows, or rows narrower than a block): block by
-        // block into tmp, then its rows in the plane and its columns
-        float tmp[R * 8] __attribute__((aligned(16)));
-        d.o0 = tmp;
-        d.os = 8 * sizeof(float);
-        d.nb = 1;
-        d.back = 0;
-        d.nrows = 1;
-        for (; oh < OH; oh += R) {
-            const int nr = OH - oh < R ? OH - oh : R, n = OW < 8 ? OW : 8;
-            for (int c = 0; c < nv; ++c) {
-                const int col = c < full || OW < 8 ? 8 * c : OW - 8;
-                d.r = P + (int64_t)oh * pw + col;
-                dw3s1_a64(&d);
-                for (int j = 0; j < nr; ++j) {
-                    float* o = out + (int64_t)(oh + j) * OW + col;
-                    const float* t = tmp + 8 * j;
-                    if (n >= 4) {
-                        vst1q_f32(o, vld1q_f32(t));
-                        vst1q_f32(o + n - 4, vld1q_f32(t + n - 4));
-                    } else {
-                        for (int i = 0; i < n; ++i) o[i] = t[i];
-                    }
-                }
-            }
-        }
-        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-            act_span_f32(out, (int64_t)OH * OW, g.act);
+    if constexpr (K == 3) {  // (the assembly, dw3_a64)
+        dw3_a64(g, l, P, wk, bias, out);
         return;
     }
 #endif
