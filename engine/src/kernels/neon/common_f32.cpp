@@ -1245,15 +1245,17 @@ static void bias_rows(const float* bias, int64_t m0, int n, float* out) {
     const float32x4_t zero = vdupq_n_f32(0.0f);
     for (int r = 0; r < n; r += 4, out += 4 * kNR) {
         const float32x4_t v = bias ? vaddq_f32(vld1q_f32(bias + m0 + r), zero) : zero;
-        SDK_UNROLL for (int l = 0; l < 4; ++l) {
-#if defined(__aarch64__)
-            const float32x4_t d = vdupq_laneq_f32(v, l);
-#else
-            const float32x4_t d = vdupq_lane_f32(l < 2 ? vget_low_f32(v) : vget_high_f32(v), l & 1);
-#endif
-            vst1q_f32(out + l * kNR, d);
-            vst1q_f32(out + l * kNR + 4, d);
-        }
+        const float32x2_t lo = vget_low_f32(v), hi = vget_high_f32(v);  // (lane numbers: constants, for clang)
+        const float32x4_t d0 = vdupq_lane_f32(lo, 0), d1 = vdupq_lane_f32(lo, 1), d2 = vdupq_lane_f32(hi, 0),
+                          d3 = vdupq_lane_f32(hi, 1);
+        vst1q_f32(out, d0);
+        vst1q_f32(out + 4, d0);
+        vst1q_f32(out + 8, d1);
+        vst1q_f32(out + 12, d1);
+        vst1q_f32(out + 16, d2);
+        vst1q_f32(out + 20, d2);
+        vst1q_f32(out + 24, d3);
+        vst1q_f32(out + 28, d3);
     }
 }
 
