@@ -332,8 +332,9 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // groups down one panel in one call: A is read on from group to group (the groups are
 // contiguous), the panel again from its start for each, dst moves down 8 rows. The bias as
 // rows (bias_rows: each row's bias + 0 in 8 floats, the groups' rows one after the other)
-// starts the accumulators with 4 LD1s (from 8 values: 20 instructions a tile). Per 8 k (2 LD1s of A, 2 of B, 128 FMLA, the loop): 138 instructions per 128
-// FMLA (a64_tile8x8 on 8 row pointers: 152); an odd 4 k enters the loop at its second half.
+// starts the accumulators with 4 LD1s (from 8 values: 20 instructions a tile). Per 8 k (4 LD1s
+// of A, 2 of B, 128 FMLA, the loop): 136 instructions per 128 FMLA (4 k a trip: 138; a64_tile8x8
+// on 8 row pointers: 152); an odd K / 4 enters the loop at its second half.
 // The epilogue is a64_tile8x8's (mode -1 raw, 0 bias, 1 Relu, 2 Clip lo <= hi; the bias
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
 // half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
@@ -360,9 +361,16 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "22:\n"
         "mov %[b], %[pb]\n"
         "cbnz %[hf], 30f\n"
-        "mov %[cnt], %[kq]\n"
-        "cbz %[cnt], 25f\n"
+        "cbz %[kq], 25f\n"
+        "add %[cnt], %[kq], #1\n"  // 8 k a trip: an odd K / 4 enters at the second 4 k
+        "lsr %[cnt], %[cnt], #1\n"
+        "tbnz %[kq], #0, 27f\n"
         "26:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "27:\n"
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
         "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
