@@ -1036,6 +1036,201 @@ __attribute__((noinline)) void dw3s1_v7(const float* r, int32_t rs, float* o0, f
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
           "q14", "q15");
 }
+// ARMv7 3x3 stride 2, as dw3s1_v7 (its record; rs = bytes per padded row - 64): blocks of 4
+// rows x 8 columns, each padded input row 2 VLD2s (columns 0-15, even and odd apart) + column
+// 16 and 2 VEXTs (the template: an address add per load), the bias reloaded per block (no Q
+// register left for it), the same VMLAs in the same order per accumulator.
+__attribute__((noinline)) void dw3s2_v7(const float* r, int32_t rs, float* o0, float* o1, float* o2, float* o3,
+                                        int32_t nb, const DwV7* prm) {
+    const float* p;
+    asm volatile(
+        "ldr %[p], [%[prm]]\n"
+        "vld1.32 {d0-d3}, [%[p]]!\n"  // taps 0-7 in d0-d3, 8 in d4[0]
+        "vld1.32 {d4[0]}, [%[p]]\n"
+        "1:\n"
+        "add %[p], %[prm], #4\n"
+        "vld1.32 {d16[], d17[]}, [%[p]]\n"  // the bias
+        "vmov q9, q8\n"
+        "vmov q10, q8\n"
+        "vmov q11, q8\n"
+        "vmov q12, q8\n"
+        "vmov q13, q8\n"
+        "vmov q14, q8\n"
+        "vmov q15, q8\n"
+        "mov %[p], %[r]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"  // padded row 0: columns 0-7 (even in q4, odd in q5)
+        "vld2.32 {d12-d15}, [%[p]]!\n"  // columns 8-15 (q6, q7)
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"  // column 16, then on to the next row
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q6, d0[0]\n"
+        "vmla.f32 q8, q5, d0[1]\n"
+        "vmla.f32 q9, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q9, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q8, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d1[1]\n"
+        "vmla.f32 q9, q6, d1[1]\n"
+        "vmla.f32 q8, q5, d2[0]\n"
+        "vmla.f32 q9, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q9, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q8, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d3[0]\n"
+        "vmla.f32 q10, q4, d0[0]\n"
+        "vmla.f32 q9, q6, d3[0]\n"
+        "vmla.f32 q11, q6, d0[0]\n"
+        "vmla.f32 q8, q5, d3[1]\n"
+        "vmla.f32 q10, q5, d0[1]\n"
+        "vmla.f32 q9, q7, d3[1]\n"
+        "vmla.f32 q11, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q9, q3, d4[0]\n"
+        "vmla.f32 q11, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q8, q3, d4[0]\n"
+        "vmla.f32 q10, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q10, q4, d1[1]\n"
+        "vmla.f32 q11, q6, d1[1]\n"
+        "vmla.f32 q10, q5, d2[0]\n"
+        "vmla.f32 q11, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q11, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q10, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d0[0]\n"
+        "vmla.f32 q11, q6, d3[0]\n"
+        "vmla.f32 q13, q6, d0[0]\n"
+        "vmla.f32 q10, q5, d3[1]\n"
+        "vmla.f32 q12, q5, d0[1]\n"
+        "vmla.f32 q11, q7, d3[1]\n"
+        "vmla.f32 q13, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q11, q3, d4[0]\n"
+        "vmla.f32 q13, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q10, q3, d4[0]\n"
+        "vmla.f32 q12, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q12, q4, d1[1]\n"
+        "vmla.f32 q13, q6, d1[1]\n"
+        "vmla.f32 q12, q5, d2[0]\n"
+        "vmla.f32 q13, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q13, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q12, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q12, q4, d3[0]\n"
+        "vmla.f32 q14, q4, d0[0]\n"
+        "vmla.f32 q13, q6, d3[0]\n"
+        "vmla.f32 q15, q6, d0[0]\n"
+        "vmla.f32 q12, q5, d3[1]\n"
+        "vmla.f32 q14, q5, d0[1]\n"
+        "vmla.f32 q13, q7, d3[1]\n"
+        "vmla.f32 q15, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q13, q3, d4[0]\n"
+        "vmla.f32 q15, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q12, q3, d4[0]\n"
+        "vmla.f32 q14, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "vmla.f32 q15, q6, d1[1]\n"
+        "vmla.f32 q14, q5, d2[0]\n"
+        "vmla.f32 q15, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q15, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q14, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q14, q4, d3[0]\n"
+        "vmla.f32 q15, q6, d3[0]\n"
+        "vmla.f32 q14, q5, d3[1]\n"
+        "vmla.f32 q15, q7, d3[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q15, q3, d4[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q14, q3, d4[0]\n"
+        "add %[r], %[r], #64\n"
+        "ldr %[p], [%[prm], #16]\n"
+        "cmp %[p], #1\n"
+        "blt 3f\n"
+        "bgt 2f\n"
+        "vmov.i32 q3, #0\n"
+        "vcgt.f32 q4, q8, q3\n"
+        "vand q8, q8, q4\n"
+        "vcgt.f32 q4, q9, q3\n"
+        "vand q9, q9, q4\n"
+        "vcgt.f32 q4, q10, q3\n"
+        "vand q10, q10, q4\n"
+        "vcgt.f32 q4, q11, q3\n"
+        "vand q11, q11, q4\n"
+        "vcgt.f32 q4, q12, q3\n"
+        "vand q12, q12, q4\n"
+        "vcgt.f32 q4, q13, q3\n"
+        "vand q13, q13, q4\n"
+        "vcgt.f32 q4, q14, q3\n"
+        "vand q14, q14, q4\n"
+        "vcgt.f32 q4, q15, q3\n"
+        "vand q15, q15, q4\n"
+        "b 3f\n"
+        "2:\n"
+        "add %[p], %[prm], #8\n"
+        "vld1.32 {d6[], d7[]}, [%[p]]!\n"
+        "vld1.32 {d8[], d9[]}, [%[p]]\n"
+        "vmax.f32 q8, q8, q3\n"
+        "vmin.f32 q8, q8, q4\n"
+        "vmax.f32 q9, q9, q3\n"
+        "vmin.f32 q9, q9, q4\n"
+        "vmax.f32 q10, q10, q3\n"
+        "vmin.f32 q10, q10, q4\n"
+        "vmax.f32 q11, q11, q3\n"
+        "vmin.f32 q11, q11, q4\n"
+        "vmax.f32 q12, q12, q3\n"
+        "vmin.f32 q12, q12, q4\n"
+        "vmax.f32 q13, q13, q3\n"
+        "vmin.f32 q13, q13, q4\n"
+        "vmax.f32 q14, q14, q3\n"
+        "vmin.f32 q14, q14, q4\n"
+        "vmax.f32 q15, q15, q3\n"
+        "vmin.f32 q15, q15, q4\n"
+        "3:\n"
+        "vst1.32 {d28-d31}, [%[o3]]!\n"
+        "vst1.32 {d24-d27}, [%[o2]]!\n"
+        "vst1.32 {d20-d23}, [%[o1]]!\n"
+        "vst1.32 {d16-d19}, [%[o0]]!\n"
+        "subs %[nb], %[nb], #1\n"
+        "bne 1b\n"
+        : [r] "+r"(r), [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [nb] "+r"(nb), [p] "=&r"(p)
+        : [rs] "r"(rs), [prm] "r"(prm)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+
 // ARMv7 5x5 stride 1 (EfficientNet's, MobileNetV3's): nb blocks of 2 rows x 8 columns, as
 // dw3s1_v7: each padded input row 2 loads (columns 0-11 in q12-q14) and 6 VEXTs, the 25
 // weights in d0-d12 by lane (the template spilled some to the stack), the bias in q7, the
@@ -1275,6 +1470,25 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
                 if (full < nv)  // the last block moved back to end at the row's end
                     dw3s1_v7(r0 + (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8), o[3] + (OW - 8), 1,
                              &prm);
+            }
+            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+                act_span_f32(out, (int64_t)OH * OW, g.act);
+            return;
+        }
+    }
+    if constexpr (K == 3 && S == 2) {
+        if (OW >= 8) {
+            const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
+            const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 64;
+            for (int oh = 0; oh < OH; oh += R) {
+                const float* const r0 = P + (int64_t)oh * 2 * pw;
+                float* o[R];
+                SDK_UNROLL
+                for (int j = 0; j < R; ++j) o[j] = out + (int64_t)(oh + j < OH ? oh + j : oh) * OW;
+                dw3s2_v7(r0, rs, o[0], o[1], o[2], o[3], full, &prm);
+                if (full < nv)  // the last block moved back to end at the row's end
+                    dw3s2_v7(r0 + 2 * (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8),
+                             o[3] + (OW - 8), 1, &prm);
             }
             if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
                 act_span_f32(out, (int64_t)OH * OW, g.act);
