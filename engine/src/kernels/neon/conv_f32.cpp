@@ -1458,14 +1458,28 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
 #endif
 #if !defined(__aarch64__)
     if constexpr (K == 3 && S == 1) {
-        if (OW >= 8) {  // (narrower rows: the template's partial stores)
+        {
             const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
             const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 32;
+            float tmp[R * 8] __attribute__((aligned(16)));  // rows narrower than a block
             for (int oh = 0; oh < OH; oh += R) {
                 const float* const r0 = P + (int64_t)oh * pw;
                 float* o[R];
                 SDK_UNROLL
                 for (int j = 0; j < R; ++j) o[j] = out + (int64_t)(oh + j < OH ? oh + j : oh) * OW;
+                if (OW < 8) {  // the block into tmp, then the plane's rows and columns of it
+                    dw3s1_v7(r0, rs, tmp, tmp + 8, tmp + 16, tmp + 24, 1, &prm);
+                    const int nr = OH - oh < R ? OH - oh : R;
+                    for (int j = 0; j < nr; ++j) {
+                        if (OW >= 4) {
+                            vst1q_f32(o[j], vld1q_f32(tmp + 8 * j));
+                            vst1q_f32(o[j] + OW - 4, vld1q_f32(tmp + 8 * j + OW - 4));
+                        } else {
+                            for (int i = 0; i < OW; ++i) o[j][i] = tmp[8 * j + i];
+                        }
+                    }
+                    continue;
+                }
                 dw3s1_v7(r0, rs, o[0], o[1], o[2], o[3], full, &prm);
                 if (full < nv)  // the last block moved back to end at the row's end
                     dw3s1_v7(r0 + (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8), o[3] + (OW - 8), 1,
