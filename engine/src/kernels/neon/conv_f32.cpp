@@ -6,7 +6,8 @@
 // scratch (padded column j = input column j - pl), wide enough that every block reads
 // whole vectors without border checks; the pads are zeroed once per call and never
 // written, so each plane copies only its input rows (vector copies, no memset/memcpy
-// calls). A block is R output rows x 8 columns (R = 4; 3x3 stride 1 on AArch64: 7; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
+// calls). A block is R output rows x 8 columns (R = 4; 3x3 stride 1 on AArch64: 7; 5x5: 2,
+// 5x5 stride 1 on AArch64: 4, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
 // (R - 1) + K input rows x K taps; stride 2: 2(R - 1) + K rows, VLD2 de-interleaving even
 // and odd columns). Weights stay in (K * K + 1) / 2 D registers and are used by lane (FMLA
 // by element on AArch64; ARMv7 has no fused multiply-add without VFPv4, so VMLA there: the
@@ -15,7 +16,10 @@
 // values, NaN included, see act4; the kind and bounds held in registers over the plane),
 // other activations over the stored plane. (5x5: EfficientNet's and MnasNet's
 // depthwise layers, whose 2-pixel borders kept most of a 7x7 or 14x14 plane on the
-// portable loops' scalar path.)
+// portable loops' scalar path.) The busiest shapes run as assembly blocks with the template's
+// arithmetic in the same order (so its bits): AArch64 3x3 both strides and 5x5 stride 1
+// (dw3_a64), ARMv7 3x3 both strides and 5x5 stride 1 (dw3s1_v7, dw3s2_v7, dw5s1_v7): each
+// padded input row loaded once as whole vectors and the shifted ones made by EXT.
 #include "kernels/ref/conv.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
@@ -42,8 +46,8 @@ namespace {
 // MobileNets' and EfficientNet's planes, 112, 56, 28, 14 and 7 rows, are whole blocks: 4
 // rows computed 16 of 14 and 8 of 7; ~2.1 instructions per FMLA, was ~2.3; +~900 B of code);
 // 5x5: 2 (on ARMv7 8 accumulators and the 13 weight D registers would not fit its 16 Q
-// registers; on AArch64 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a
-// few % of EfficientNet's depthwise work).
+// registers); 5x5 stride 1 on AArch64: 4 (dw5s1_a64's assembly; the template's 4-row blocks
+// cost ~1.5 KB of code).
 #if defined(__aarch64__)
 constexpr int rows_for(int k, int s) { return k == 3 ? (s == 1 ? 7 : 4) : (s == 1 ? 4 : 2); }
 #else
