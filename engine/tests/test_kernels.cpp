@@ -303,7 +303,7 @@ static void check_sgemm_packed_a() {
     std::normal_distribution<float> nd(0.0f, 1.0f);
     int cases = 0;
     double worst = 0.0;
-    for (int M : {8, 16, 40})
+    for (int M : {8, 16, 40, 136})  // (136: the driver's 64-row chunks of bias rows, the last one partial)
         for (int K : {1, 2, 3, 4, 5, 7, 16, 17, 30, 97})
             for (int N : {1, 6, 8, 12, 13, 24, 49})
                 for (int variant = 0; variant < 7; ++variant) {

@@ -94,14 +94,14 @@ constexpr int kNeonRows = 4;
 #include "kernels/neon/sgemm_a64_asm.h"  // SDK_A64_FMLA8X8_K4
 
 struct V8Epi {
-    const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only
+    const float* bias;  // 8 values (rows row0 .. row0 + 7); mode >= 0 only (a64_packed8: bias rows, below)
     float lo, hi;       // Clip bounds (mode 2)
     int32_t mode;       // -1 raw, 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ktail;      // K % 4
     int64_t ldc_bytes;  // dst row stride
     // a64_packed8 only (packed A, neon_sgemm_pack_a's groups):
     int64_t half;       // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
-    int64_t bias_step;  // bytes from one group's 8 bias values to the next (0: the zeros)
+    int64_t bias_step;  // (unused)
     int64_t groups;     // 8-row groups, one after the other (A, dst and the bias move on)
     int64_t acc;        // non-zero: the accumulators start at dst's values (a K-chunked conv's later chunks)
 };
@@ -330,51 +330,47 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 #endif
 // AArch64 8 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h), `groups` 8-row
 // groups down one panel in one call: A is read on from group to group (the groups are
-// contiguous), the panel again from its start for each, dst moves down 8 rows, the bias by
-// bias_step. Per 8 k (2 LD1s of A, 2 of B, 128 FMLA, the loop): 138 instructions per 128
-// FMLA (a64_tile8x8 on 8 row pointers: 152); an odd 4 k enters the loop at its second half.
+// contiguous), the panel again from its start for each, dst moves down 8 rows. The bias as
+// rows (bias_rows: each row's bias + 0 in 8 floats, the groups' rows one after the other)
+// starts the accumulators with 4 LD1s (from 8 values: 20 instructions a tile). Per 8 k (4 LD1s
+// of A, 2 of B, 128 FMLA, the loop): 136 instructions per 128 FMLA (4 k a trip: 138; a64_tile8x8
+// on 8 row pointers: 152); an odd K / 4 enters the loop at its second half.
 // The epilogue is a64_tile8x8's (mode -1 raw, 0 bias, 1 Relu, 2 Clip lo <= hi; the bias
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
 // half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
 __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
-    int64_t cnt, ldc, grp, pb, bias, bstep, t, acc;
+    int64_t cnt, ldc, grp, pb, bias, t, acc, hf, kt, md;
     asm volatile(
         "ldr %[bias], [%[ep]]\n"
-        "ldr %[bstep], [%[ep], #40]\n"
         "ldr %[grp], [%[ep], #48]\n"
         "ldr %[ldc], [%[ep], #24]\n"
+        "ldr %[hf], [%[ep], #32]\n"  // the record's half, K % 4, mode and Clip bounds held over the groups
+        "ldr %w[kt], [%[ep], #20]\n"
+        "ldr %w[md], [%[ep], #16]\n"
+        "ldr d12, [%[ep], #8]\n"
+        "dup v13.4s, v12.s[1]\n"
+        "dup v12.4s, v12.s[0]\n"
         SDK_A64_PACKED_ACC_LOAD
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
         SDK_A64_PACKED_ACC
-        "ldp q0, q1, [%[bias]]\n"
-        "movi v2.16b, #0\n"
-        "fadd v0.4s, v0.4s, v2.4s\n"
-        "fadd v1.4s, v1.4s, v2.4s\n"
-        "dup v16.4s, v0.s[0]\n"
-        "dup v17.4s, v0.s[0]\n"
-        "dup v18.4s, v0.s[1]\n"
-        "dup v19.4s, v0.s[1]\n"
-        "dup v20.4s, v0.s[2]\n"
-        "dup v21.4s, v0.s[2]\n"
-        "dup v22.4s, v0.s[3]\n"
-        "dup v23.4s, v0.s[3]\n"
-        "dup v24.4s, v1.s[0]\n"
-        "dup v25.4s, v1.s[0]\n"
-        "dup v26.4s, v1.s[1]\n"
-        "dup v27.4s, v1.s[1]\n"
-        "dup v28.4s, v1.s[2]\n"
-        "dup v29.4s, v1.s[2]\n"
-        "dup v30.4s, v1.s[3]\n"
-        "dup v31.4s, v1.s[3]\n"
+        "ld1 {v16.4s, v17.4s, v18.4s, v19.4s}, [%[bias]], #64\n"  // the group's bias rows (8 x 8 floats)
+        "ld1 {v20.4s, v21.4s, v22.4s, v23.4s}, [%[bias]], #64\n"
+        "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [%[bias]], #64\n"
+        "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[bias]], #64\n"
         "22:\n"
-        "add %[bias], %[bias], %[bstep]\n"
         "mov %[b], %[pb]\n"
-        "ldr %[t], [%[ep], #32]\n"
-        "cbnz %[t], 30f\n"
-        "mov %[cnt], %[kq]\n"
-        "cbz %[cnt], 25f\n"
+        "cbnz %[hf], 30f\n"
+        "cbz %[kq], 25f\n"
+        "add %[cnt], %[kq], #1\n"  // 8 k a trip: an odd K / 4 enters at the second 4 k
+        "lsr %[cnt], %[cnt], #1\n"
+        "tbnz %[kq], #0, 27f\n"
         "26:\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
+        SDK_A64_FMLA8X8_K4
+        "27:\n"
         "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
         "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
         "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
@@ -382,8 +378,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 26b\n"
         "25:\n"  // K % 4 tail: per k the 8 rows' values, rows 0-3 in v0, 4-7 in v1
-        "ldr %w[t], [%[ep], #20]\n"
-        "cbz %w[t], 40f\n"
+        "cbz %w[kt], 40f\n"
+        "mov %w[t], %w[kt]\n"
         "29:\n"
         "ld1 {v0.4s, v1.4s}, [%[a]], #32\n"
         "ldp q8, q9, [%[b]], #32\n"
@@ -449,8 +445,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[cnt], %[cnt], #1\n"
         "b.ne 31b\n"
         "32:\n"
-        "ldr %w[t], [%[ep], #20]\n"
-        "cbz %w[t], 40f\n"
+        "cbz %w[kt], 40f\n"
+        "mov %w[t], %w[kt]\n"
         "33:\n"
         "ld1 {v0.4s, v1.4s}, [%[a]], #32\n"
         "ldp q8, q9, [%[b]], #32\n"
@@ -465,9 +461,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %w[t], %w[t], #1\n"
         "b.ne 33b\n"
         "40:\n"  // mode 0 none, 1 Relu, 2 Clip, 3 HardSwish
-        "ldr %w[t], [%[ep], #16]\n"
-        "tbnz %w[t], #1, 42f\n"
-        "cbz %w[t], 45f\n"
+        "tbnz %w[md], #1, 42f\n"
+        "cbz %w[md], 45f\n"
         "fcmgt v8.4s, v16.4s, #0.0\n"
         "and v16.16b, v16.16b, v8.16b\n"
         "fcmgt v8.4s, v17.4s, #0.0\n"
@@ -502,42 +497,39 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "and v31.16b, v31.16b, v8.16b\n"
         "b 45f\n"
         "42:\n"
-        "tbnz %w[t], #0, 43f\n"
-        "ldr d10, [%[ep], #8]\n"
-        "dup v11.4s, v10.s[1]\n"
-        "dup v10.4s, v10.s[0]\n"
-        "fmax v16.4s, v16.4s, v10.4s\n"
-        "fmin v16.4s, v16.4s, v11.4s\n"
-        "fmax v17.4s, v17.4s, v10.4s\n"
-        "fmin v17.4s, v17.4s, v11.4s\n"
-        "fmax v18.4s, v18.4s, v10.4s\n"
-        "fmin v18.4s, v18.4s, v11.4s\n"
-        "fmax v19.4s, v19.4s, v10.4s\n"
-        "fmin v19.4s, v19.4s, v11.4s\n"
-        "fmax v20.4s, v20.4s, v10.4s\n"
-        "fmin v20.4s, v20.4s, v11.4s\n"
-        "fmax v21.4s, v21.4s, v10.4s\n"
-        "fmin v21.4s, v21.4s, v11.4s\n"
-        "fmax v22.4s, v22.4s, v10.4s\n"
-        "fmin v22.4s, v22.4s, v11.4s\n"
-        "fmax v23.4s, v23.4s, v10.4s\n"
-        "fmin v23.4s, v23.4s, v11.4s\n"
-        "fmax v24.4s, v24.4s, v10.4s\n"
-        "fmin v24.4s, v24.4s, v11.4s\n"
-        "fmax v25.4s, v25.4s, v10.4s\n"
-        "fmin v25.4s, v25.4s, v11.4s\n"
-        "fmax v26.4s, v26.4s, v10.4s\n"
-        "fmin v26.4s, v26.4s, v11.4s\n"
-        "fmax v27.4s, v27.4s, v10.4s\n"
-        "fmin v27.4s, v27.4s, v11.4s\n"
-        "fmax v28.4s, v28.4s, v10.4s\n"
-        "fmin v28.4s, v28.4s, v11.4s\n"
-        "fmax v29.4s, v29.4s, v10.4s\n"
-        "fmin v29.4s, v29.4s, v11.4s\n"
-        "fmax v30.4s, v30.4s, v10.4s\n"
-        "fmin v30.4s, v30.4s, v11.4s\n"
-        "fmax v31.4s, v31.4s, v10.4s\n"
-        "fmin v31.4s, v31.4s, v11.4s\n"
+        "tbnz %w[md], #0, 43f\n"
+        "fmax v16.4s, v16.4s, v12.4s\n"
+        "fmin v16.4s, v16.4s, v13.4s\n"
+        "fmax v17.4s, v17.4s, v12.4s\n"
+        "fmin v17.4s, v17.4s, v13.4s\n"
+        "fmax v18.4s, v18.4s, v12.4s\n"
+        "fmin v18.4s, v18.4s, v13.4s\n"
+        "fmax v19.4s, v19.4s, v12.4s\n"
+        "fmin v19.4s, v19.4s, v13.4s\n"
+        "fmax v20.4s, v20.4s, v12.4s\n"
+        "fmin v20.4s, v20.4s, v13.4s\n"
+        "fmax v21.4s, v21.4s, v12.4s\n"
+        "fmin v21.4s, v21.4s, v13.4s\n"
+        "fmax v22.4s, v22.4s, v12.4s\n"
+        "fmin v22.4s, v22.4s, v13.4s\n"
+        "fmax v23.4s, v23.4s, v12.4s\n"
+        "fmin v23.4s, v23.4s, v13.4s\n"
+        "fmax v24.4s, v24.4s, v12.4s\n"
+        "fmin v24.4s, v24.4s, v13.4s\n"
+        "fmax v25.4s, v25.4s, v12.4s\n"
+        "fmin v25.4s, v25.4s, v13.4s\n"
+        "fmax v26.4s, v26.4s, v12.4s\n"
+        "fmin v26.4s, v26.4s, v13.4s\n"
+        "fmax v27.4s, v27.4s, v12.4s\n"
+        "fmin v27.4s, v27.4s, v13.4s\n"
+        "fmax v28.4s, v28.4s, v12.4s\n"
+        "fmin v28.4s, v28.4s, v13.4s\n"
+        "fmax v29.4s, v29.4s, v12.4s\n"
+        "fmin v29.4s, v29.4s, v13.4s\n"
+        "fmax v30.4s, v30.4s, v12.4s\n"
+        "fmin v30.4s, v30.4s, v13.4s\n"
+        "fmax v31.4s, v31.4s, v12.4s\n"
+        "fmin v31.4s, v31.4s, v13.4s\n"
         "b 45f\n"
         "43:\n"  // HardSwish: x * min(max(x / 6 + 0.5, 0), 1) (the multiply-add fused, as ref's)
         "ldr s8, [%[ep], #8]\n"  // 1 / 6 in lo
@@ -637,9 +629,11 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %[grp], %[grp], #1\n"
         "b.ne 20b\n"
         : [a] "+r"(a), [b] "+r"(b), [dst] "+r"(dst), [cnt] "=&r"(cnt), [ldc] "=&r"(ldc), [grp] "=&r"(grp),
-          [pb] "=&r"(pb), [bias] "=&r"(bias), [bstep] "=&r"(bstep), [t] "=&r"(t), [acc] "=&r"(acc)
+          [pb] "=&r"(pb), [bias] "=&r"(bias), [t] "=&r"(t), [acc] "=&r"(acc), [hf] "=&r"(hf), [kt] "=&r"(kt),
+          [md] "=&r"(md)
         : [kq] "r"(kq), [ep] "r"(ep)
-        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v16",
+          "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
 #endif
@@ -651,7 +645,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
 // allocation of the intrinsics version moved every A value through d0-d15 (VMLA's scalar
 // operand must be there) and spilled accumulators to the stack: ~3.2 instructions per VMLA.
 // Here A's 4 rows x 4 k sit in q0-q3, B's two k-steps in q4-q7 and the 8 accumulators in
-// q8-q15: 42 instructions per 32 VMLA, then the K % 4 tail one k at a time.
+// q8-q15: 40 instructions per 32 VMLA (B by VLDM), then the K % 4 tail one k at a time.
 // mode -1 stores the raw sums to dst (row r at dst + r * ldc bytes) for the caller's
 // epilogue; 0, 1, 2 then apply nothing, Relu (compare + AND: act_f32's results, NaN
 // included) or Clip with lo <= hi (the caller's condition: VMAX + VMIN; NaN stays NaN, the
@@ -771,17 +765,18 @@ __attribute__((noinline)) void v7_tile4x8(const float* a0, const float* a1, cons
 // ARMv7 4 x 8 tiles over A packed by neon_sgemm_pack_a (sgemm_f32.h): `groups` 8-row groups
 // down one panel in one call, each as two halves (rows 0-3, then 4-7: 4 rows x 4 k are 64
 // contiguous bytes of each 128-byte k-block), the panel read again from its start for each.
-// Per 4 k: 2 loads of A, 4 of B, 32 VMLA, the loop (40 instructions; v7_tile4x8 on 4 row
-// pointers: 42). The epilogue is v7_tile4x8's (mode 0 bias, 1 Relu, 2 Clip lo <= hi; the
-// bias first, then the products in k order), the bias read here (+ 0: a -0 bias as +0).
+// Per 4 k: 2 loads of A, 2 VLDMs of B, 32 VMLA, the loop (38 instructions; v7_tile4x8 on 4 row
+// pointers: 40). The epilogue is v7_tile4x8's (mode 0 bias, 1 Relu, 2 Clip lo <= hi; the
+// bias first, then the products in k order), the bias as a64_packed8's bias rows (one VLDM of
+// 4 rows a half: 13 instructions from 4 values).
 struct V7Pack {
     float lo, hi;        // Clip bounds (mode 2)
     int32_t mode;        // 0 bias, 1 bias + Relu, 2 bias + Clip (lo <= hi)
     int32_t ktail;       // K % 4
     int32_t ldc_bytes;   // dst row stride
     int32_t kq;          // K / 4
-    const float* bias;   // the first group's 8 values (or 8 zeros)
-    int32_t bias_step;   // bytes per half-group: 16, or 0 for the zeros
+    const float* bias;   // the first group's bias rows (bias_rows)
+    int32_t bias_step;   // (unused)
     int32_t groups;      // counted down by the assembly
     const float* panel;  // B's panel
     int32_t half;        // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
@@ -817,52 +812,41 @@ static_assert(offsetof(V7Pack, mode) == 8 && offsetof(V7Pack, ktail) == 12 && of
 #endif
 __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep) {
     const float* b;
-    const float* ga;
     const float* bias = ep->bias;
     int32_t cnt, t, h, acc;
     asm volatile(
         SDK_V7_PACKED_ACC_LOAD
         "20:\n"
-        "mov %[ga], %[a]\n"
         "mov %[h], #0\n"
-        "21:\n"  // one half of the group: rows 4h .. 4h + 3
+        "21:\n"  // one half of the group: rows 4h .. 4h + 3, 4 * K contiguous floats
         SDK_V7_PACKED_ACC
-        "vld1.32 {d0-d1}, [%[bias]]\n"
-        "ldr %[t], [%[ep], #28]\n"
-        "add %[bias], %[bias], %[t]\n"
-        "vmov.i32 q1, #0\n"
-        "vadd.f32 q0, q0, q1\n"
-        "vdup.32 q8, d0[0]\n"
-        "vdup.32 q9, d0[0]\n"
-        "vdup.32 q10, d0[1]\n"
-        "vdup.32 q11, d0[1]\n"
-        "vdup.32 q12, d1[0]\n"
-        "vdup.32 q13, d1[0]\n"
-        "vdup.32 q14, d1[1]\n"
-        "vdup.32 q15, d1[1]\n"
+        "vldmia %[bias]!, {d16-d31}\n"  // the half's bias rows (4 x 8 floats)
         "35:\n"  // (acc)
         "ldr %[b], [%[ep], #36]\n"
         "ldr %[cnt], [%[ep], #40]\n"  // half
         "cmp %[cnt], #0\n"
         "ldr %[cnt], [%[ep], #20]\n"
         "bne 30f\n"
-        "mov %[t], #96\n"
         "cmp %[cnt], #0\n"
         "beq 23f\n"
+        "tst %[cnt], #1\n"  // 8 k a trip: an odd K / 4 enters at the second 4 k
+        "add %[cnt], %[cnt], #1\n"
+        "lsr %[cnt], %[cnt], #1\n"
+        "bne 221f\n"
         "22:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"  // the 4 rows x 4 k (64 bytes)
+        SDK_V7_VMLA4X8_K4
+        "221:\n"
+        "vldmia %[a]!, {d0-d7}\n"
         SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
-        "23:\n"  // the K % 4 tail: per k the 8 rows, this half's 4 at a - 48h
-        "sub %[a], %[a], %[h]\n"
+        "23:\n"  // the K % 4 tail: per k this half's 4 rows
         "ldr %[cnt], [%[ep], #12]\n"
         "cmp %[cnt], #0\n"
         "beq 25f\n"
-        "mov %[t], #32\n"
         "24:\n"
-        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d0-d1}, [%[a]]!\n"
         "vld1.32 {d8-d11}, [%[b]]!\n"
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q9, q5, d0[0]\n"
@@ -876,28 +860,24 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "bne 24b\n"
         "b 25f\n"
         "30:\n"  // columns 0-3 only (a panel of <= 4 columns): the even accumulators
-        "mov %[t], #96\n"
         "cmp %[cnt], #0\n"
         "beq 32f\n"
         "31:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[a]!, {d0-d7}\n"
+        "vldmia %[b]!, {d8-d15}\n"  // q4: k, q6: k + 1 (columns 0-3)
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d2[0]\n"
         "vmla.f32 q12, q4, d4[0]\n"
         "vmla.f32 q14, q4, d6[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d0[1]\n"
         "vmla.f32 q10, q6, d2[1]\n"
         "vmla.f32 q12, q6, d4[1]\n"
         "vmla.f32 q14, q6, d6[1]\n"
-        "vld1.32 {d8-d11}, [%[b]]!\n"
+        "vldmia %[b]!, {d8-d15}\n"
         "vmla.f32 q8, q4, d1[0]\n"
         "vmla.f32 q10, q4, d3[0]\n"
         "vmla.f32 q12, q4, d5[0]\n"
         "vmla.f32 q14, q4, d7[0]\n"
-        "vld1.32 {d12-d15}, [%[b]]!\n"
         "vmla.f32 q8, q6, d1[1]\n"
         "vmla.f32 q10, q6, d3[1]\n"
         "vmla.f32 q12, q6, d5[1]\n"
@@ -905,13 +885,11 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "subs %[cnt], %[cnt], #1\n"
         "bne 31b\n"
         "32:\n"
-        "sub %[a], %[a], %[h]\n"
         "ldr %[cnt], [%[ep], #12]\n"
         "cmp %[cnt], #0\n"
         "beq 25f\n"
-        "mov %[t], #32\n"
         "33:\n"
-        "vld1.32 {d0-d1}, [%[a]], %[t]\n"
+        "vld1.32 {d0-d1}, [%[a]]!\n"
         "vld1.32 {d8-d11}, [%[b]]!\n"
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d0[1]\n"
@@ -1019,16 +997,14 @@ __attribute__((noinline)) void v7_packed8(const float* a, float* dst, V7Pack* ep
         "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
         "cmp %[h], #0\n"
         "bne 28f\n"
-        "mov %[h], #48\n"
-        "add %[a], %[ga], #64\n"
+        "mov %[h], #1\n"  // a: the second half
         "b 21b\n"
-        "28:\n"  // a = the next group + 16 (the second half's tail ended 16 bytes in)
-        "sub %[a], %[a], #16\n"
+        "28:\n"  // a: the next group
         "ldr %[t], [%[ep], #32]\n"
         "subs %[t], %[t], #1\n"
         "str %[t], [%[ep], #32]\n"
         "bne 20b\n"
-        : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt),
+        : [a] "+r"(a), [dst] "+r"(dst), [bias] "+r"(bias), [b] "=&r"(b), [cnt] "=&r"(cnt),
           [t] "=&r"(t), [h] "=&r"(h), [acc] "=&l"(acc)
         : [ep] "r"(ep)
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
@@ -1249,6 +1225,16 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
 // ---- A packed once (a conv's weights, at load): see sgemm_f32.h for the layout.
 // (Rolled, size-first: ~1.7 instructions per weight on arm64; unrolled 0.66, +248 B.)
 void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out) {
+#if !defined(__aarch64__)  // ARMv7: each half-group of 4 rows on its own (one VLDM per 4 k of a 4 x 8 tile)
+    for (int64_t g = 0; g < M8; g += kPackHalf) {
+        const float* a = A + g * ars;
+        int k = 0;
+        for (; k + 4 <= K; k += 4)
+            for (int r = 0; r < kPackHalf; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
+        for (; k < K; ++k)
+            for (int r = 0; r < kPackHalf; ++r) *out++ = a[r * ars + k];
+    }
+#else
     for (int64_t g = 0; g < M8; g += kPackRows) {
         const float* a = A + g * ars;
         int k = 0;
@@ -1256,6 +1242,28 @@ void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* ou
             for (int r = 0; r < kPackRows; ++r, out += 4) vst1q_f32(out, vld1q_f32(a + r * ars + k));
         for (; k < K; ++k)
             for (int r = 0; r < kPackRows; ++r) *out++ = a[r * ars + k];
+    }
+#endif
+}
+
+// The tiles' bias rows for rows m0 .. m0 + n - 1 (n: a multiple of 8): each row's bias + 0 (a
+// -0 bias as +0, so an all-zero sum is +0 as ref's) in 8 floats, so a tile starts its
+// accumulators with plain loads. 4 rows a trip (~3 instructions a row; rebuilt per call).
+static void bias_rows(const float* bias, int64_t m0, int n, float* out) {
+    const float32x4_t zero = vdupq_n_f32(0.0f);
+    for (int r = 0; r < n; r += 4, out += 4 * kNR) {
+        const float32x4_t v = bias ? vaddq_f32(vld1q_f32(bias + m0 + r), zero) : zero;
+        const float32x2_t lo = vget_low_f32(v), hi = vget_high_f32(v);  // (lane numbers: constants, for clang)
+        const float32x4_t d0 = vdupq_lane_f32(lo, 0), d1 = vdupq_lane_f32(lo, 1), d2 = vdupq_lane_f32(hi, 0),
+                          d3 = vdupq_lane_f32(hi, 1);
+        vst1q_f32(out, d0);
+        vst1q_f32(out + 4, d0);
+        vst1q_f32(out + 8, d1);
+        vst1q_f32(out + 12, d1);
+        vst1q_f32(out + 16, d2);
+        vst1q_f32(out + 20, d2);
+        vst1q_f32(out + 24, d3);
+        vst1q_f32(out + 28, d3);
     }
 }
 
@@ -1267,7 +1275,8 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
     const bool late = !(kind == kActNone || kind == kActRelu || kind == kActHardSwish ||
                         (kind == kActClip && eo.act.lo <= eo.act.hi));
     if (late) kind = kActNone;
-    static const float kZero8[kPackRows] = {};  // no bias: the accumulators start at +0, the plain sums
+    constexpr int kChunk = 64;  // rows a chunk of bias rows covers (2 KB on the stack)
+    float rows[kChunk * kNR] __attribute__((aligned(16)));
     float tmp[kPackRows * kNR] __attribute__((aligned(16)));  // a partial panel's tile
 #if defined(__aarch64__)
     V8Epi ep;
@@ -1282,54 +1291,46 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
 #if SDK_FEATURE_WINOGRAD
     ep.acc = eo.accumulate;
 #endif
-    for (int p = 0; p < nc; p += kNR) {
-        const int w = nc - p < kNR ? nc - p : kNR;
-        const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
-        const int64_t ld = w == kNR ? ldc : kNR;  // a partial panel: into tmp, then its w columns
-        ep.ldc_bytes = (decltype(ep.ldc_bytes))(ld * (int64_t)sizeof(float));
-#if defined(__aarch64__)
-        if (w == kNR) {  // all the groups in one call
-            ep.bias = eo.row_bias ? eo.row_bias : kZero8;
-            ep.bias_step = eo.row_bias ? kPackRows * sizeof(float) : 0;
-            ep.groups = M8 / kPackRows;
-            ep.half = 0;
-            a64_packed8(Ap, panel, K / 4, C + p, &ep);
-            continue;
-        }
-        ep.groups = 1;
-        ep.bias_step = 0;
-#else
-        ep.panel = panel;
-        if (w == kNR) {  // all the groups in one call
-            ep.bias = eo.row_bias ? eo.row_bias : kZero8;
-            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
-            ep.groups = (int32_t)(M8 / kPackRows);
-            ep.half = 0;
-            v7_packed8(Ap, C + p, &ep);
-            continue;
-        }
+    for (int64_t m0 = 0; m0 < M8; m0 += kChunk) {  // the rows in chunks, all panels each
+        const int mc = M8 - m0 < kChunk ? (int)(M8 - m0) : kChunk;
+        bias_rows(eo.row_bias, m0, mc, rows);
+        const float* ac = Ap + m0 * K;
+        float* cc = C + m0 * ldc;
+        for (int p = 0; p < nc; p += kNR) {
+            const int w = nc - p < kNR ? nc - p : kNR;
+            const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
+            const int64_t ld = w == kNR ? ldc : kNR;  // a partial panel: into tmp, then its w columns
+            ep.ldc_bytes = (decltype(ep.ldc_bytes))(ld * (int64_t)sizeof(float));
+#if !defined(__aarch64__)
+            ep.panel = panel;
 #endif
-        for (int64_t m = 0; m < M8; m += kPackRows) {
-            const float* bias = eo.row_bias ? eo.row_bias + m : kZero8;
-            const float* ag = Ap + m * K;
-            float* d = w == kNR ? C + m * ldc + p : tmp;
+            if (w == kNR) {  // all the groups in one call
+                ep.bias = rows;
+                ep.groups = mc / kPackRows;
+                ep.half = 0;
+#if defined(__aarch64__)
+                a64_packed8(ac, panel, K / 4, cc + p, &ep);
+#else
+                v7_packed8(ac, cc + p, &ep);
+#endif
+                continue;
+            }
+            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
+            for (int m = 0; m < mc; m += kPackRows) {
+                ep.groups = 1;  // (ARMv7's assembly counts it down in the record)
 #if SDK_FEATURE_WINOGRAD
-            if (eo.accumulate)  // the sums so far into the tile
-                for (int r = 0; r < kPackRows; ++r) memcpy(tmp + r * kNR, C + (m + r) * ldc + p, (size_t)w * sizeof(float));
+                if (eo.accumulate)  // the sums so far into the tile
+                    for (int r = 0; r < kPackRows; ++r)
+                        memcpy(tmp + r * kNR, cc + (m + r) * ldc + p, (size_t)w * sizeof(float));
 #endif
+                ep.bias = rows + m * kNR;
 #if defined(__aarch64__)
-            ep.bias = bias;
-            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
-            a64_packed8(ag, panel, K / 4, d, &ep);
+                a64_packed8(ac + m * K, panel, K / 4, tmp, &ep);
 #else
-            ep.bias = bias;
-            ep.bias_step = eo.row_bias ? 4 * sizeof(float) : 0;
-            ep.groups = 1;
-            ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
-            v7_packed8(ag, d, &ep);
+                v7_packed8(ac + m * K, tmp, &ep);
 #endif
-            if (w != kNR)
-                for (int r = 0; r < kPackRows; ++r) memcpy(C + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
+                for (int r = 0; r < kPackRows; ++r) memcpy(cc + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
+            }
         }
     }
     if (late)

@@ -6,7 +6,8 @@
 // scratch (padded column j = input column j - pl), wide enough that every block reads
 // whole vectors without border checks; the pads are zeroed once per call and never
 // written, so each plane copies only its input rows (vector copies, no memset/memcpy
-// calls). A block is R output rows x 8 columns (R = 4; 3x3 stride 1 on AArch64: 7; 5x5: 2, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
+// calls). A block is R output rows x 8 columns (R = 4; 3x3 stride 1 on AArch64: 7; 5x5: 2,
+// 5x5 stride 1 on AArch64: 4, see rows_for): 2R accumulators, each input vector loaded once for all R rows (stride 1:
 // (R - 1) + K input rows x K taps; stride 2: 2(R - 1) + K rows, VLD2 de-interleaving even
 // and odd columns). Weights stay in (K * K + 1) / 2 D registers and are used by lane (FMLA
 // by element on AArch64; ARMv7 has no fused multiply-add without VFPv4, so VMLA there: the
@@ -15,7 +16,10 @@
 // values, NaN included, see act4; the kind and bounds held in registers over the plane),
 // other activations over the stored plane. (5x5: EfficientNet's and MnasNet's
 // depthwise layers, whose 2-pixel borders kept most of a 7x7 or 14x14 plane on the
-// portable loops' scalar path.)
+// portable loops' scalar path.) The busiest shapes run as assembly blocks with the template's
+// arithmetic in the same order (so its bits): AArch64 3x3 both strides and 5x5 stride 1
+// (dw3_a64), ARMv7 3x3 both strides and 5x5 stride 1 (dw3s1_v7, dw3s2_v7, dw5s1_v7): each
+// padded input row loaded once as whole vectors and the shifted ones made by EXT.
 #include "kernels/ref/conv.h"
 
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
@@ -23,6 +27,7 @@
 
 #include "kernels/neon/cmp_neon.h"
 #include "kernels/unroll.h"
+#include <stddef.h>
 #include <string.h>
 
 namespace sdk {
@@ -41,10 +46,10 @@ namespace {
 // MobileNets' and EfficientNet's planes, 112, 56, 28, 14 and 7 rows, are whole blocks: 4
 // rows computed 16 of 14 and 8 of 7; ~2.1 instructions per FMLA, was ~2.3; +~900 B of code);
 // 5x5: 2 (on ARMv7 8 accumulators and the 13 weight D registers would not fit its 16 Q
-// registers; on AArch64 4 rows of the fully unrolled 5x5 blocks cost ~1.5 KB of code for a
-// few % of EfficientNet's depthwise work).
+// registers); 5x5 stride 1 on AArch64: 4 (dw5s1_a64's assembly; the template's 4-row blocks
+// cost ~1.5 KB of code).
 #if defined(__aarch64__)
-constexpr int rows_for(int k, int s) { return k == 3 ? (s == 1 ? 7 : 4) : 2; }
+constexpr int rows_for(int k, int s) { return k == 3 ? (s == 1 ? 7 : 4) : (s == 1 ? 4 : 2); }
 #else
 constexpr int rows_for(int k, int) { return k == 3 ? 4 : 2; }
 #endif
@@ -237,6 +242,1565 @@ void fill(const ConvGeom& g, const Layout& l, const float* x, float* P) {
     if (i1 > i0) copy_rows(P + (int64_t)i0 * l.pw + pl, l.pw, x, g.W, i1 - i0, n);
 }
 
+#if defined(__aarch64__)
+// AArch64 3x3 stride 1, in assembly: nrows block rows of nb blocks of 7 rows x 8 columns (and,
+// with back != 0, each row's last block moved back to end at the row's end: it recomputes a
+// few outputs and stores them again, the same bits). The template's code (~1.9 KB) cost
+// ~300 instructions a block with its set-up; here each padded input row is one LD1 of 3
+// registers (columns 0-11, post-indexed by the row stride) and 4 EXTs, the weights in v0-v2 by
+// lane, the bias in v3, the 14 accumulators in v16-v29 (row j: v(16 + 2j), v(17 + 2j)), Relu's
+// zero or Clip's bounds in v30-v31 for the whole call: ~225 a block, the same FMLAs in the
+// same order per accumulator (kernel row, then column), so the template's bits.
+struct DwA64 {
+    const float* r;   // the first block's padded input
+    int64_t rs;       // bytes per padded row
+    float* o0;        // the first block's output row 0
+    int64_t os;       // bytes per output row
+    int64_t nb;       // whole blocks per block row
+    int64_t back;     // bytes from the end of the whole blocks to the moved-back block (0: none)
+    int64_t nrows;    // block rows
+    int64_t rs_r, os_r;  // bytes from one block row to the next: 7 * rs, 7 * os
+    const float* w;   // the 9 weights
+    float bias, lo, hi;
+    int32_t kind;     // 0 none, 1 Relu (FMAXNM with 0: act4's values), 2 Clip lo <= hi (FMAX, FMIN)
+};
+static_assert(offsetof(DwA64, nb) == 32 && offsetof(DwA64, back) == 40 && offsetof(DwA64, nrows) == 48 &&
+                  offsetof(DwA64, rs_r) == 56 && offsetof(DwA64, w) == 72 && offsetof(DwA64, bias) == 80 &&
+                  offsetof(DwA64, kind) == 92,
+              "dw3s1_a64's assembly reads these offsets");
+__attribute__((noinline)) void dw3s1_a64(const DwA64* d) {
+    const float *r, *p, *rrow;
+    float *o0, *o1, *o2, *o3, *o4, *o5, *o6, *orow;
+    int64_t rs, os, cnt, bk, nrows, kind;
+    asm volatile(
+        "ldp %[r], %[rs], [%[d]]\n"
+        "ldp %[o0], %[os], [%[d], #16]\n"
+        "ldr %[nrows], [%[d], #48]\n"
+        "ldr %[p], [%[d], #72]\n"
+        "ld1 {v0.4s, v1.4s}, [%[p]], #32\n"  // taps 0-7 in v0-v1, 8 in v2.s[0]
+        "ldr s2, [%[p]]\n"
+        "add %[p], %[d], #80\n"
+        "ld1r {v3.4s}, [%[p]], #4\n"
+        "ld1r {v30.4s}, [%[p]], #4\n"
+        "ld1r {v31.4s}, [%[p]]\n"
+        "ldr %w[kind], [%[d], #92]\n"
+        "cmp %w[kind], #1\n"
+        "b.ne 10f\n"
+        "movi v30.16b, #0\n"
+        "10:\n"  // a block row
+        "mov %[rrow], %[r]\n"
+        "mov %[orow], %[o0]\n"
+        "add %[o1], %[o0], %[os]\n"
+        "add %[o2], %[o1], %[os]\n"
+        "add %[o3], %[o2], %[os]\n"
+        "add %[o4], %[o3], %[os]\n"
+        "add %[o5], %[o4], %[os]\n"
+        "add %[o6], %[o5], %[os]\n"
+        "ldp %[cnt], %[bk], [%[d], #32]\n"
+        "1:\n"
+        "mov v16.16b, v3.16b\n"
+        "mov v17.16b, v3.16b\n"
+        "mov v18.16b, v3.16b\n"
+        "mov v19.16b, v3.16b\n"
+        "mov v20.16b, v3.16b\n"
+        "mov v21.16b, v3.16b\n"
+        "mov v22.16b, v3.16b\n"
+        "mov v23.16b, v3.16b\n"
+        "mov v24.16b, v3.16b\n"
+        "mov v25.16b, v3.16b\n"
+        "mov v26.16b, v3.16b\n"
+        "mov v27.16b, v3.16b\n"
+        "mov v28.16b, v3.16b\n"
+        "mov v29.16b, v3.16b\n"
+        "mov %[p], %[r]\n"
+        "add %[r], %[r], #32\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"  // padded row 0: columns 0-11
+        "fmla v16.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v16.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v17.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v16.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v17.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v0.s[3]\n"
+        "fmla v18.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v5.4s, v0.s[3]\n"
+        "fmla v19.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v16.4s, v7.4s, v1.s[0]\n"
+        "fmla v18.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v17.4s, v7.4s, v1.s[0]\n"
+        "fmla v19.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v16.4s, v7.4s, v1.s[1]\n"
+        "fmla v18.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v17.4s, v7.4s, v1.s[1]\n"
+        "fmla v19.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v1.s[2]\n"
+        "fmla v18.4s, v4.4s, v0.s[3]\n"
+        "fmla v20.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v5.4s, v1.s[2]\n"
+        "fmla v19.4s, v5.4s, v0.s[3]\n"
+        "fmla v21.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v16.4s, v7.4s, v1.s[3]\n"
+        "fmla v18.4s, v7.4s, v1.s[0]\n"
+        "fmla v20.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v17.4s, v7.4s, v1.s[3]\n"
+        "fmla v19.4s, v7.4s, v1.s[0]\n"
+        "fmla v21.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v16.4s, v7.4s, v2.s[0]\n"
+        "fmla v18.4s, v7.4s, v1.s[1]\n"
+        "fmla v20.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v17.4s, v7.4s, v2.s[0]\n"
+        "fmla v19.4s, v7.4s, v1.s[1]\n"
+        "fmla v21.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v18.4s, v4.4s, v1.s[2]\n"
+        "fmla v20.4s, v4.4s, v0.s[3]\n"
+        "fmla v22.4s, v4.4s, v0.s[0]\n"
+        "fmla v19.4s, v5.4s, v1.s[2]\n"
+        "fmla v21.4s, v5.4s, v0.s[3]\n"
+        "fmla v23.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v18.4s, v7.4s, v1.s[3]\n"
+        "fmla v20.4s, v7.4s, v1.s[0]\n"
+        "fmla v22.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v19.4s, v7.4s, v1.s[3]\n"
+        "fmla v21.4s, v7.4s, v1.s[0]\n"
+        "fmla v23.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v18.4s, v7.4s, v2.s[0]\n"
+        "fmla v20.4s, v7.4s, v1.s[1]\n"
+        "fmla v22.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v19.4s, v7.4s, v2.s[0]\n"
+        "fmla v21.4s, v7.4s, v1.s[1]\n"
+        "fmla v23.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v20.4s, v4.4s, v1.s[2]\n"
+        "fmla v22.4s, v4.4s, v0.s[3]\n"
+        "fmla v24.4s, v4.4s, v0.s[0]\n"
+        "fmla v21.4s, v5.4s, v1.s[2]\n"
+        "fmla v23.4s, v5.4s, v0.s[3]\n"
+        "fmla v25.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v20.4s, v7.4s, v1.s[3]\n"
+        "fmla v22.4s, v7.4s, v1.s[0]\n"
+        "fmla v24.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v21.4s, v7.4s, v1.s[3]\n"
+        "fmla v23.4s, v7.4s, v1.s[0]\n"
+        "fmla v25.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v20.4s, v7.4s, v2.s[0]\n"
+        "fmla v22.4s, v7.4s, v1.s[1]\n"
+        "fmla v24.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v21.4s, v7.4s, v2.s[0]\n"
+        "fmla v23.4s, v7.4s, v1.s[1]\n"
+        "fmla v25.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v22.4s, v4.4s, v1.s[2]\n"
+        "fmla v24.4s, v4.4s, v0.s[3]\n"
+        "fmla v26.4s, v4.4s, v0.s[0]\n"
+        "fmla v23.4s, v5.4s, v1.s[2]\n"
+        "fmla v25.4s, v5.4s, v0.s[3]\n"
+        "fmla v27.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v22.4s, v7.4s, v1.s[3]\n"
+        "fmla v24.4s, v7.4s, v1.s[0]\n"
+        "fmla v26.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v23.4s, v7.4s, v1.s[3]\n"
+        "fmla v25.4s, v7.4s, v1.s[0]\n"
+        "fmla v27.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v22.4s, v7.4s, v2.s[0]\n"
+        "fmla v24.4s, v7.4s, v1.s[1]\n"
+        "fmla v26.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v23.4s, v7.4s, v2.s[0]\n"
+        "fmla v25.4s, v7.4s, v1.s[1]\n"
+        "fmla v27.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v24.4s, v4.4s, v1.s[2]\n"
+        "fmla v26.4s, v4.4s, v0.s[3]\n"
+        "fmla v28.4s, v4.4s, v0.s[0]\n"
+        "fmla v25.4s, v5.4s, v1.s[2]\n"
+        "fmla v27.4s, v5.4s, v0.s[3]\n"
+        "fmla v29.4s, v5.4s, v0.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v24.4s, v7.4s, v1.s[3]\n"
+        "fmla v26.4s, v7.4s, v1.s[0]\n"
+        "fmla v28.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v25.4s, v7.4s, v1.s[3]\n"
+        "fmla v27.4s, v7.4s, v1.s[0]\n"
+        "fmla v29.4s, v7.4s, v0.s[1]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v24.4s, v7.4s, v2.s[0]\n"
+        "fmla v26.4s, v7.4s, v1.s[1]\n"
+        "fmla v28.4s, v7.4s, v0.s[2]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v25.4s, v7.4s, v2.s[0]\n"
+        "fmla v27.4s, v7.4s, v1.s[1]\n"
+        "fmla v29.4s, v7.4s, v0.s[2]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v26.4s, v4.4s, v1.s[2]\n"
+        "fmla v28.4s, v4.4s, v0.s[3]\n"
+        "fmla v27.4s, v5.4s, v1.s[2]\n"
+        "fmla v29.4s, v5.4s, v0.s[3]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v26.4s, v7.4s, v1.s[3]\n"
+        "fmla v28.4s, v7.4s, v1.s[0]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v27.4s, v7.4s, v1.s[3]\n"
+        "fmla v29.4s, v7.4s, v1.s[0]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v26.4s, v7.4s, v2.s[0]\n"
+        "fmla v28.4s, v7.4s, v1.s[1]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v27.4s, v7.4s, v2.s[0]\n"
+        "fmla v29.4s, v7.4s, v1.s[1]\n"
+        "ld1 {v4.4s, v5.4s, v6.4s}, [%[p]], %[rs]\n"
+        "fmla v28.4s, v4.4s, v1.s[2]\n"
+        "fmla v29.4s, v5.4s, v1.s[2]\n"
+        "ext v7.16b, v4.16b, v5.16b, #4\n"
+        "fmla v28.4s, v7.4s, v1.s[3]\n"
+        "ext v7.16b, v5.16b, v6.16b, #4\n"
+        "fmla v29.4s, v7.4s, v1.s[3]\n"
+        "ext v7.16b, v4.16b, v5.16b, #8\n"
+        "fmla v28.4s, v7.4s, v2.s[0]\n"
+        "ext v7.16b, v5.16b, v6.16b, #8\n"
+        "fmla v29.4s, v7.4s, v2.s[0]\n"
+        "cbz %w[kind], 3f\n"
+        "tbnz %w[kind], #1, 2f\n"
+        "fmaxnm v16.4s, v16.4s, v30.4s\n"
+        "fmaxnm v17.4s, v17.4s, v30.4s\n"
+        "fmaxnm v18.4s, v18.4s, v30.4s\n"
+        "fmaxnm v19.4s, v19.4s, v30.4s\n"
+        "fmaxnm v20.4s, v20.4s, v30.4s\n"
+        "fmaxnm v21.4s, v21.4s, v30.4s\n"
+        "fmaxnm v22.4s, v22.4s, v30.4s\n"
+        "fmaxnm v23.4s, v23.4s, v30.4s\n"
+        "fmaxnm v24.4s, v24.4s, v30.4s\n"
+        "fmaxnm v25.4s, v25.4s, v30.4s\n"
+        "fmaxnm v26.4s, v26.4s, v30.4s\n"
+        "fmaxnm v27.4s, v27.4s, v30.4s\n"
+        "fmaxnm v28.4s, v28.4s, v30.4s\n"
+        "fmaxnm v29.4s, v29.4s, v30.4s\n"
+        "b 3f\n"
+        "2:\n"
+        "fmax v16.4s, v16.4s, v30.4s\n"
+        "fmin v16.4s, v16.4s, v31.4s\n"
+        "fmax v17.4s, v17.4s, v30.4s\n"
+        "fmin v17.4s, v17.4s, v31.4s\n"
+        "fmax v18.4s, v18.4s, v30.4s\n"
+        "fmin v18.4s, v18.4s, v31.4s\n"
+        "fmax v19.4s, v19.4s, v30.4s\n"
+        "fmin v19.4s, v19.4s, v31.4s\n"
+        "fmax v20.4s, v20.4s, v30.4s\n"
+        "fmin v20.4s, v20.4s, v31.4s\n"
+        "fmax v21.4s, v21.4s, v30.4s\n"
+        "fmin v21.4s, v21.4s, v31.4s\n"
+        "fmax v22.4s, v22.4s, v30.4s\n"
+        "fmin v22.4s, v22.4s, v31.4s\n"
+        "fmax v23.4s, v23.4s, v30.4s\n"
+        "fmin v23.4s, v23.4s, v31.4s\n"
+        "fmax v24.4s, v24.4s, v30.4s\n"
+        "fmin v24.4s, v24.4s, v31.4s\n"
+        "fmax v25.4s, v25.4s, v30.4s\n"
+        "fmin v25.4s, v25.4s, v31.4s\n"
+        "fmax v26.4s, v26.4s, v30.4s\n"
+        "fmin v26.4s, v26.4s, v31.4s\n"
+        "fmax v27.4s, v27.4s, v30.4s\n"
+        "fmin v27.4s, v27.4s, v31.4s\n"
+        "fmax v28.4s, v28.4s, v30.4s\n"
+        "fmin v28.4s, v28.4s, v31.4s\n"
+        "fmax v29.4s, v29.4s, v30.4s\n"
+        "fmin v29.4s, v29.4s, v31.4s\n"
+        "3:\n"  // rows 6 to 0
+        "st1 {v28.4s, v29.4s}, [%[o6]], #32\n"
+        "st1 {v26.4s, v27.4s}, [%[o5]], #32\n"
+        "st1 {v24.4s, v25.4s}, [%[o4]], #32\n"
+        "st1 {v22.4s, v23.4s}, [%[o3]], #32\n"
+        "st1 {v20.4s, v21.4s}, [%[o2]], #32\n"
+        "st1 {v18.4s, v19.4s}, [%[o1]], #32\n"
+        "st1 {v16.4s, v17.4s}, [%[o0]], #32\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 1b\n"
+        "cbz %[bk], 5f\n"  // the moved-back block
+        "add %[r], %[r], %[bk]\n"
+        "add %[o0], %[o0], %[bk]\n"
+        "add %[o1], %[o1], %[bk]\n"
+        "add %[o2], %[o2], %[bk]\n"
+        "add %[o3], %[o3], %[bk]\n"
+        "add %[o4], %[o4], %[bk]\n"
+        "add %[o5], %[o5], %[bk]\n"
+        "add %[o6], %[o6], %[bk]\n"
+        "mov %[bk], #0\n"
+        "mov %[cnt], #1\n"
+        "b 1b\n"
+        "5:\n"
+        "ldp %[p], %[cnt], [%[d], #56]\n"
+        "add %[r], %[rrow], %[p]\n"
+        "add %[o0], %[orow], %[cnt]\n"
+        "subs %[nrows], %[nrows], #1\n"
+        "b.ne 10b\n"
+        : [r] "=&r"(r), [p] "=&r"(p), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2), [o3] "=&r"(o3),
+          [o4] "=&r"(o4), [o5] "=&r"(o5), [o6] "=&r"(o6), [rs] "=&r"(rs), [os] "=&r"(os), [cnt] "=&r"(cnt),
+          [bk] "=&r"(bk), [nrows] "=&r"(nrows), [kind] "=&r"(kind), [rrow] "=&r"(rrow), [orow] "=&r"(orow)
+        : [d] "r"(d)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19", "v20", "v21",
+          "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+}
+// AArch64 3x3 stride 2, as dw3s1_a64 (its record, rs_r = 8 rows): blocks of 4 rows x 8
+// columns, each padded input row 2 LD2s (columns 0-15, even and odd apart) + column 16 and one
+// EXT, the same FMLAs in the same order per accumulator as the template's.
+__attribute__((noinline)) void dw3s2_a64(const DwA64* d) {
+    const float *r, *p, *rrow;
+    float *o0, *o1, *o2, *o3, *orow;
+    int64_t rs, os, cnt, bk, nrows, kind;
+    asm volatile(
+        "ldp %[r], %[rs], [%[d]]\n"
+        "sub %[rs], %[rs], #32\n"
+        "ldp %[o0], %[os], [%[d], #16]\n"
+        "ldr %[nrows], [%[d], #48]\n"
+        "ldr %[p], [%[d], #72]\n"
+        "ld1 {v0.4s, v1.4s}, [%[p]], #32\n"  // taps 0-7 in v0-v1, 8 in v2.s[0]
+        "ldr s2, [%[p]]\n"
+        "add %[p], %[d], #80\n"
+        "ld1r {v3.4s}, [%[p]], #4\n"
+        "ld1r {v30.4s}, [%[p]], #4\n"
+        "ld1r {v31.4s}, [%[p]]\n"
+        "ldr %w[kind], [%[d], #92]\n"
+        "cmp %w[kind], #1\n"
+        "b.ne 10f\n"
+        "movi v30.16b, #0\n"
+        "10:\n"  // a block row
+        "mov %[rrow], %[r]\n"
+        "mov %[orow], %[o0]\n"
+        "add %[o1], %[o0], %[os]\n"
+        "add %[o2], %[o1], %[os]\n"
+        "add %[o3], %[o2], %[os]\n"
+        "ldp %[cnt], %[bk], [%[d], #32]\n"
+        "1:\n"
+        "mov v16.16b, v3.16b\n"
+        "mov v17.16b, v3.16b\n"
+        "mov v18.16b, v3.16b\n"
+        "mov v19.16b, v3.16b\n"
+        "mov v20.16b, v3.16b\n"
+        "mov v21.16b, v3.16b\n"
+        "mov v22.16b, v3.16b\n"
+        "mov v23.16b, v3.16b\n"
+        "mov %[p], %[r]\n"
+        "add %[r], %[r], #64\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"  // padded row 0: columns 0-7 (even in v4, odd in v5)
+        "ldr s8, [%[p], #32]\n"  // column 16
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"  // columns 8-15, then on to the next row
+        "fmla v16.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v6.4s, v0.s[0]\n"
+        "fmla v16.4s, v5.4s, v0.s[1]\n"
+        "fmla v17.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v16.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v17.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v0.s[3]\n"
+        "fmla v17.4s, v6.4s, v0.s[3]\n"
+        "fmla v16.4s, v5.4s, v1.s[0]\n"
+        "fmla v17.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v16.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v17.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v4.4s, v1.s[2]\n"
+        "fmla v18.4s, v4.4s, v0.s[0]\n"
+        "fmla v17.4s, v6.4s, v1.s[2]\n"
+        "fmla v19.4s, v6.4s, v0.s[0]\n"
+        "fmla v16.4s, v5.4s, v1.s[3]\n"
+        "fmla v18.4s, v5.4s, v0.s[1]\n"
+        "fmla v17.4s, v7.4s, v1.s[3]\n"
+        "fmla v19.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v16.4s, v9.4s, v2.s[0]\n"
+        "fmla v18.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v17.4s, v9.4s, v2.s[0]\n"
+        "fmla v19.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v18.4s, v4.4s, v0.s[3]\n"
+        "fmla v19.4s, v6.4s, v0.s[3]\n"
+        "fmla v18.4s, v5.4s, v1.s[0]\n"
+        "fmla v19.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v18.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v19.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v18.4s, v4.4s, v1.s[2]\n"
+        "fmla v20.4s, v4.4s, v0.s[0]\n"
+        "fmla v19.4s, v6.4s, v1.s[2]\n"
+        "fmla v21.4s, v6.4s, v0.s[0]\n"
+        "fmla v18.4s, v5.4s, v1.s[3]\n"
+        "fmla v20.4s, v5.4s, v0.s[1]\n"
+        "fmla v19.4s, v7.4s, v1.s[3]\n"
+        "fmla v21.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v18.4s, v9.4s, v2.s[0]\n"
+        "fmla v20.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v19.4s, v9.4s, v2.s[0]\n"
+        "fmla v21.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v20.4s, v4.4s, v0.s[3]\n"
+        "fmla v21.4s, v6.4s, v0.s[3]\n"
+        "fmla v20.4s, v5.4s, v1.s[0]\n"
+        "fmla v21.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v20.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v21.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v20.4s, v4.4s, v1.s[2]\n"
+        "fmla v22.4s, v4.4s, v0.s[0]\n"
+        "fmla v21.4s, v6.4s, v1.s[2]\n"
+        "fmla v23.4s, v6.4s, v0.s[0]\n"
+        "fmla v20.4s, v5.4s, v1.s[3]\n"
+        "fmla v22.4s, v5.4s, v0.s[1]\n"
+        "fmla v21.4s, v7.4s, v1.s[3]\n"
+        "fmla v23.4s, v7.4s, v0.s[1]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v20.4s, v9.4s, v2.s[0]\n"
+        "fmla v22.4s, v9.4s, v0.s[2]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v21.4s, v9.4s, v2.s[0]\n"
+        "fmla v23.4s, v9.4s, v0.s[2]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v22.4s, v4.4s, v0.s[3]\n"
+        "fmla v23.4s, v6.4s, v0.s[3]\n"
+        "fmla v22.4s, v5.4s, v1.s[0]\n"
+        "fmla v23.4s, v7.4s, v1.s[0]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v22.4s, v9.4s, v1.s[1]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v23.4s, v9.4s, v1.s[1]\n"
+        "ld2 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s8, [%[p], #32]\n"
+        "ld2 {v6.4s, v7.4s}, [%[p]], %[rs]\n"
+        "fmla v22.4s, v4.4s, v1.s[2]\n"
+        "fmla v23.4s, v6.4s, v1.s[2]\n"
+        "fmla v22.4s, v5.4s, v1.s[3]\n"
+        "fmla v23.4s, v7.4s, v1.s[3]\n"
+        "ext v9.16b, v4.16b, v6.16b, #4\n"
+        "fmla v22.4s, v9.4s, v2.s[0]\n"
+        "ext v9.16b, v6.16b, v8.16b, #4\n"
+        "fmla v23.4s, v9.4s, v2.s[0]\n"
+        "cbz %w[kind], 3f\n"
+        "tbnz %w[kind], #1, 2f\n"
+        "fmaxnm v16.4s, v16.4s, v30.4s\n"
+        "fmaxnm v17.4s, v17.4s, v30.4s\n"
+        "fmaxnm v18.4s, v18.4s, v30.4s\n"
+        "fmaxnm v19.4s, v19.4s, v30.4s\n"
+        "fmaxnm v20.4s, v20.4s, v30.4s\n"
+        "fmaxnm v21.4s, v21.4s, v30.4s\n"
+        "fmaxnm v22.4s, v22.4s, v30.4s\n"
+        "fmaxnm v23.4s, v23.4s, v30.4s\n"
+        "b 3f\n"
+        "2:\n"
+        "fmax v16.4s, v16.4s, v30.4s\n"
+        "fmin v16.4s, v16.4s, v31.4s\n"
+        "fmax v17.4s, v17.4s, v30.4s\n"
+        "fmin v17.4s, v17.4s, v31.4s\n"
+        "fmax v18.4s, v18.4s, v30.4s\n"
+        "fmin v18.4s, v18.4s, v31.4s\n"
+        "fmax v19.4s, v19.4s, v30.4s\n"
+        "fmin v19.4s, v19.4s, v31.4s\n"
+        "fmax v20.4s, v20.4s, v30.4s\n"
+        "fmin v20.4s, v20.4s, v31.4s\n"
+        "fmax v21.4s, v21.4s, v30.4s\n"
+        "fmin v21.4s, v21.4s, v31.4s\n"
+        "fmax v22.4s, v22.4s, v30.4s\n"
+        "fmin v22.4s, v22.4s, v31.4s\n"
+        "fmax v23.4s, v23.4s, v30.4s\n"
+        "fmin v23.4s, v23.4s, v31.4s\n"
+        "3:\n"  // rows 3 to 0
+        "st1 {v22.4s, v23.4s}, [%[o3]], #32\n"
+        "st1 {v20.4s, v21.4s}, [%[o2]], #32\n"
+        "st1 {v18.4s, v19.4s}, [%[o1]], #32\n"
+        "st1 {v16.4s, v17.4s}, [%[o0]], #32\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 1b\n"
+        "cbz %[bk], 5f\n"  // the moved-back block (twice the columns back in the input)
+        "add %[r], %[r], %[bk], lsl #1\n"
+        "add %[o0], %[o0], %[bk]\n"
+        "add %[o1], %[o1], %[bk]\n"
+        "add %[o2], %[o2], %[bk]\n"
+        "add %[o3], %[o3], %[bk]\n"
+        "mov %[bk], #0\n"
+        "mov %[cnt], #1\n"
+        "b 1b\n"
+        "5:\n"
+        "ldp %[p], %[cnt], [%[d], #56]\n"
+        "add %[r], %[rrow], %[p]\n"
+        "add %[o0], %[orow], %[cnt]\n"
+        "subs %[nrows], %[nrows], #1\n"
+        "b.ne 10b\n"
+        : [r] "=&r"(r), [p] "=&r"(p), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2), [o3] "=&r"(o3),
+          [rs] "=&r"(rs), [os] "=&r"(os), [cnt] "=&r"(cnt), [bk] "=&r"(bk), [nrows] "=&r"(nrows), [kind] "=&r"(kind),
+          [rrow] "=&r"(rrow), [orow] "=&r"(orow)
+        : [d] "r"(d)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v16", "v17", "v18", "v19",
+          "v20", "v21", "v22", "v23", "v30", "v31");
+}
+
+// AArch64 5x5 stride 1 (EfficientNet's, MobileNetV3's), as dw3s1_a64 (its record, rs_r = 4
+// rows): blocks of 4 rows x 8 columns (the template ran 2), each padded input row one LD1 of 3
+// registers + 6 EXTs, the 25 weights in v0-v6 by lane, the bias in v7, the same FMLAs in the
+// same order per accumulator as the template's.
+__attribute__((noinline)) void dw5s1_a64(const DwA64* d) {
+    const float *r, *p, *rrow;
+    float *o0, *o1, *o2, *o3, *orow;
+    int64_t rs, os, cnt, bk, nrows, kind;
+    asm volatile(
+        "ldp %[r], %[rs], [%[d]]\n"
+        "ldp %[o0], %[os], [%[d], #16]\n"
+        "ldr %[nrows], [%[d], #48]\n"
+        "ldr %[p], [%[d], #72]\n"
+        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[p]], #64\n"  // taps 0-23 in v0-v5, 24 in v6.s[0]
+        "ld1 {v4.4s, v5.4s}, [%[p]], #32\n"
+        "ldr s6, [%[p]]\n"
+        "add %[p], %[d], #80\n"
+        "ld1r {v7.4s}, [%[p]], #4\n"
+        "ld1r {v30.4s}, [%[p]], #4\n"
+        "ld1r {v31.4s}, [%[p]]\n"
+        "ldr %w[kind], [%[d], #92]\n"
+        "cmp %w[kind], #1\n"
+        "b.ne 10f\n"
+        "movi v30.16b, #0\n"
+        "10:\n"  // a block row
+        "mov %[rrow], %[r]\n"
+        "mov %[orow], %[o0]\n"
+        "add %[o1], %[o0], %[os]\n"
+        "add %[o2], %[o1], %[os]\n"
+        "add %[o3], %[o2], %[os]\n"
+        "ldp %[cnt], %[bk], [%[d], #32]\n"
+        "1:\n"
+        "mov v16.16b, v7.16b\n"
+        "mov v17.16b, v7.16b\n"
+        "mov v18.16b, v7.16b\n"
+        "mov v19.16b, v7.16b\n"
+        "mov v20.16b, v7.16b\n"
+        "mov v21.16b, v7.16b\n"
+        "mov v22.16b, v7.16b\n"
+        "mov v23.16b, v7.16b\n"
+        "mov %[p], %[r]\n"
+        "add %[r], %[r], #32\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"  // padded row 0: columns 0-11
+        "fmla v16.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v0.s[0]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v16.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v17.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v16.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v17.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v16.4s, v11.4s, v0.s[3]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v17.4s, v11.4s, v0.s[3]\n"
+        "fmla v16.4s, v9.4s, v1.s[0]\n"
+        "fmla v17.4s, v10.4s, v1.s[0]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v8.4s, v1.s[1]\n"
+        "fmla v18.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v1.s[1]\n"
+        "fmla v19.4s, v9.4s, v0.s[0]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v16.4s, v11.4s, v1.s[2]\n"
+        "fmla v18.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v17.4s, v11.4s, v1.s[2]\n"
+        "fmla v19.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v16.4s, v11.4s, v1.s[3]\n"
+        "fmla v18.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v17.4s, v11.4s, v1.s[3]\n"
+        "fmla v19.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v16.4s, v11.4s, v2.s[0]\n"
+        "fmla v18.4s, v11.4s, v0.s[3]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v17.4s, v11.4s, v2.s[0]\n"
+        "fmla v19.4s, v11.4s, v0.s[3]\n"
+        "fmla v16.4s, v9.4s, v2.s[1]\n"
+        "fmla v18.4s, v9.4s, v1.s[0]\n"
+        "fmla v17.4s, v10.4s, v2.s[1]\n"
+        "fmla v19.4s, v10.4s, v1.s[0]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v8.4s, v2.s[2]\n"
+        "fmla v18.4s, v8.4s, v1.s[1]\n"
+        "fmla v20.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v2.s[2]\n"
+        "fmla v19.4s, v9.4s, v1.s[1]\n"
+        "fmla v21.4s, v9.4s, v0.s[0]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v16.4s, v11.4s, v2.s[3]\n"
+        "fmla v18.4s, v11.4s, v1.s[2]\n"
+        "fmla v20.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v17.4s, v11.4s, v2.s[3]\n"
+        "fmla v19.4s, v11.4s, v1.s[2]\n"
+        "fmla v21.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v16.4s, v11.4s, v3.s[0]\n"
+        "fmla v18.4s, v11.4s, v1.s[3]\n"
+        "fmla v20.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v17.4s, v11.4s, v3.s[0]\n"
+        "fmla v19.4s, v11.4s, v1.s[3]\n"
+        "fmla v21.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v16.4s, v11.4s, v3.s[1]\n"
+        "fmla v18.4s, v11.4s, v2.s[0]\n"
+        "fmla v20.4s, v11.4s, v0.s[3]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v17.4s, v11.4s, v3.s[1]\n"
+        "fmla v19.4s, v11.4s, v2.s[0]\n"
+        "fmla v21.4s, v11.4s, v0.s[3]\n"
+        "fmla v16.4s, v9.4s, v3.s[2]\n"
+        "fmla v18.4s, v9.4s, v2.s[1]\n"
+        "fmla v20.4s, v9.4s, v1.s[0]\n"
+        "fmla v17.4s, v10.4s, v3.s[2]\n"
+        "fmla v19.4s, v10.4s, v2.s[1]\n"
+        "fmla v21.4s, v10.4s, v1.s[0]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v8.4s, v3.s[3]\n"
+        "fmla v18.4s, v8.4s, v2.s[2]\n"
+        "fmla v20.4s, v8.4s, v1.s[1]\n"
+        "fmla v22.4s, v8.4s, v0.s[0]\n"
+        "fmla v17.4s, v9.4s, v3.s[3]\n"
+        "fmla v19.4s, v9.4s, v2.s[2]\n"
+        "fmla v21.4s, v9.4s, v1.s[1]\n"
+        "fmla v23.4s, v9.4s, v0.s[0]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v16.4s, v11.4s, v4.s[0]\n"
+        "fmla v18.4s, v11.4s, v2.s[3]\n"
+        "fmla v20.4s, v11.4s, v1.s[2]\n"
+        "fmla v22.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v17.4s, v11.4s, v4.s[0]\n"
+        "fmla v19.4s, v11.4s, v2.s[3]\n"
+        "fmla v21.4s, v11.4s, v1.s[2]\n"
+        "fmla v23.4s, v11.4s, v0.s[1]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v16.4s, v11.4s, v4.s[1]\n"
+        "fmla v18.4s, v11.4s, v3.s[0]\n"
+        "fmla v20.4s, v11.4s, v1.s[3]\n"
+        "fmla v22.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v17.4s, v11.4s, v4.s[1]\n"
+        "fmla v19.4s, v11.4s, v3.s[0]\n"
+        "fmla v21.4s, v11.4s, v1.s[3]\n"
+        "fmla v23.4s, v11.4s, v0.s[2]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v16.4s, v11.4s, v4.s[2]\n"
+        "fmla v18.4s, v11.4s, v3.s[1]\n"
+        "fmla v20.4s, v11.4s, v2.s[0]\n"
+        "fmla v22.4s, v11.4s, v0.s[3]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v17.4s, v11.4s, v4.s[2]\n"
+        "fmla v19.4s, v11.4s, v3.s[1]\n"
+        "fmla v21.4s, v11.4s, v2.s[0]\n"
+        "fmla v23.4s, v11.4s, v0.s[3]\n"
+        "fmla v16.4s, v9.4s, v4.s[3]\n"
+        "fmla v18.4s, v9.4s, v3.s[2]\n"
+        "fmla v20.4s, v9.4s, v2.s[1]\n"
+        "fmla v22.4s, v9.4s, v1.s[0]\n"
+        "fmla v17.4s, v10.4s, v4.s[3]\n"
+        "fmla v19.4s, v10.4s, v3.s[2]\n"
+        "fmla v21.4s, v10.4s, v2.s[1]\n"
+        "fmla v23.4s, v10.4s, v1.s[0]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"
+        "fmla v16.4s, v8.4s, v5.s[0]\n"
+        "fmla v18.4s, v8.4s, v3.s[3]\n"
+        "fmla v20.4s, v8.4s, v2.s[2]\n"
+        "fmla v22.4s, v8.4s, v1.s[1]\n"
+        "fmla v17.4s, v9.4s, v5.s[0]\n"
+        "fmla v19.4s, v9.4s, v3.s[3]\n"
+        "fmla v21.4s, v9.4s, v2.s[2]\n"
+        "fmla v23.4s, v9.4s, v1.s[1]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v16.4s, v11.4s, v5.s[1]\n"
+        "fmla v18.4s, v11.4s, v4.s[0]\n"
+        "fmla v20.4s, v11.4s, v2.s[3]\n"
+        "fmla v22.4s, v11.4s, v1.s[2]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v17.4s, v11.4s, v5.s[1]\n"
+        "fmla v19.4s, v11.4s, v4.s[0]\n"
+        "fmla v21.4s, v11.4s, v2.s[3]\n"
+        "fmla v23.4s, v11.4s, v1.s[2]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v16.4s, v11.4s, v5.s[2]\n"
+        "fmla v18.4s, v11.4s, v4.s[1]\n"
+        "fmla v20.4s, v11.4s, v3.s[0]\n"
+        "fmla v22.4s, v11.4s, v1.s[3]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v17.4s, v11.4s, v5.s[2]\n"
+        "fmla v19.4s, v11.4s, v4.s[1]\n"
+        "fmla v21.4s, v11.4s, v3.s[0]\n"
+        "fmla v23.4s, v11.4s, v1.s[3]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v16.4s, v11.4s, v5.s[3]\n"
+        "fmla v18.4s, v11.4s, v4.s[2]\n"
+        "fmla v20.4s, v11.4s, v3.s[1]\n"
+        "fmla v22.4s, v11.4s, v2.s[0]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v17.4s, v11.4s, v5.s[3]\n"
+        "fmla v19.4s, v11.4s, v4.s[2]\n"
+        "fmla v21.4s, v11.4s, v3.s[1]\n"
+        "fmla v23.4s, v11.4s, v2.s[0]\n"
+        "fmla v16.4s, v9.4s, v6.s[0]\n"
+        "fmla v18.4s, v9.4s, v4.s[3]\n"
+        "fmla v20.4s, v9.4s, v3.s[2]\n"
+        "fmla v22.4s, v9.4s, v2.s[1]\n"
+        "fmla v17.4s, v10.4s, v6.s[0]\n"
+        "fmla v19.4s, v10.4s, v4.s[3]\n"
+        "fmla v21.4s, v10.4s, v3.s[2]\n"
+        "fmla v23.4s, v10.4s, v2.s[1]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"
+        "fmla v18.4s, v8.4s, v5.s[0]\n"
+        "fmla v20.4s, v8.4s, v3.s[3]\n"
+        "fmla v22.4s, v8.4s, v2.s[2]\n"
+        "fmla v19.4s, v9.4s, v5.s[0]\n"
+        "fmla v21.4s, v9.4s, v3.s[3]\n"
+        "fmla v23.4s, v9.4s, v2.s[2]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v18.4s, v11.4s, v5.s[1]\n"
+        "fmla v20.4s, v11.4s, v4.s[0]\n"
+        "fmla v22.4s, v11.4s, v2.s[3]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v19.4s, v11.4s, v5.s[1]\n"
+        "fmla v21.4s, v11.4s, v4.s[0]\n"
+        "fmla v23.4s, v11.4s, v2.s[3]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v18.4s, v11.4s, v5.s[2]\n"
+        "fmla v20.4s, v11.4s, v4.s[1]\n"
+        "fmla v22.4s, v11.4s, v3.s[0]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v19.4s, v11.4s, v5.s[2]\n"
+        "fmla v21.4s, v11.4s, v4.s[1]\n"
+        "fmla v23.4s, v11.4s, v3.s[0]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v18.4s, v11.4s, v5.s[3]\n"
+        "fmla v20.4s, v11.4s, v4.s[2]\n"
+        "fmla v22.4s, v11.4s, v3.s[1]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v19.4s, v11.4s, v5.s[3]\n"
+        "fmla v21.4s, v11.4s, v4.s[2]\n"
+        "fmla v23.4s, v11.4s, v3.s[1]\n"
+        "fmla v18.4s, v9.4s, v6.s[0]\n"
+        "fmla v20.4s, v9.4s, v4.s[3]\n"
+        "fmla v22.4s, v9.4s, v3.s[2]\n"
+        "fmla v19.4s, v10.4s, v6.s[0]\n"
+        "fmla v21.4s, v10.4s, v4.s[3]\n"
+        "fmla v23.4s, v10.4s, v3.s[2]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"
+        "fmla v20.4s, v8.4s, v5.s[0]\n"
+        "fmla v22.4s, v8.4s, v3.s[3]\n"
+        "fmla v21.4s, v9.4s, v5.s[0]\n"
+        "fmla v23.4s, v9.4s, v3.s[3]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v20.4s, v11.4s, v5.s[1]\n"
+        "fmla v22.4s, v11.4s, v4.s[0]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v21.4s, v11.4s, v5.s[1]\n"
+        "fmla v23.4s, v11.4s, v4.s[0]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v20.4s, v11.4s, v5.s[2]\n"
+        "fmla v22.4s, v11.4s, v4.s[1]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v21.4s, v11.4s, v5.s[2]\n"
+        "fmla v23.4s, v11.4s, v4.s[1]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v20.4s, v11.4s, v5.s[3]\n"
+        "fmla v22.4s, v11.4s, v4.s[2]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v21.4s, v11.4s, v5.s[3]\n"
+        "fmla v23.4s, v11.4s, v4.s[2]\n"
+        "fmla v20.4s, v9.4s, v6.s[0]\n"
+        "fmla v22.4s, v9.4s, v4.s[3]\n"
+        "fmla v21.4s, v10.4s, v6.s[0]\n"
+        "fmla v23.4s, v10.4s, v4.s[3]\n"
+        "ld1 {v8.4s, v9.4s, v10.4s}, [%[p]], %[rs]\n"
+        "fmla v22.4s, v8.4s, v5.s[0]\n"
+        "fmla v23.4s, v9.4s, v5.s[0]\n"
+        "ext v11.16b, v8.16b, v9.16b, #4\n"
+        "fmla v22.4s, v11.4s, v5.s[1]\n"
+        "ext v11.16b, v9.16b, v10.16b, #4\n"
+        "fmla v23.4s, v11.4s, v5.s[1]\n"
+        "ext v11.16b, v8.16b, v9.16b, #8\n"
+        "fmla v22.4s, v11.4s, v5.s[2]\n"
+        "ext v11.16b, v9.16b, v10.16b, #8\n"
+        "fmla v23.4s, v11.4s, v5.s[2]\n"
+        "ext v11.16b, v8.16b, v9.16b, #12\n"
+        "fmla v22.4s, v11.4s, v5.s[3]\n"
+        "ext v11.16b, v9.16b, v10.16b, #12\n"
+        "fmla v23.4s, v11.4s, v5.s[3]\n"
+        "fmla v22.4s, v9.4s, v6.s[0]\n"
+        "fmla v23.4s, v10.4s, v6.s[0]\n"
+        "cbz %w[kind], 3f\n"
+        "tbnz %w[kind], #1, 2f\n"
+        "fmaxnm v16.4s, v16.4s, v30.4s\n"
+        "fmaxnm v17.4s, v17.4s, v30.4s\n"
+        "fmaxnm v18.4s, v18.4s, v30.4s\n"
+        "fmaxnm v19.4s, v19.4s, v30.4s\n"
+        "fmaxnm v20.4s, v20.4s, v30.4s\n"
+        "fmaxnm v21.4s, v21.4s, v30.4s\n"
+        "fmaxnm v22.4s, v22.4s, v30.4s\n"
+        "fmaxnm v23.4s, v23.4s, v30.4s\n"
+        "b 3f\n"
+        "2:\n"
+        "fmax v16.4s, v16.4s, v30.4s\n"
+        "fmin v16.4s, v16.4s, v31.4s\n"
+        "fmax v17.4s, v17.4s, v30.4s\n"
+        "fmin v17.4s, v17.4s, v31.4s\n"
+        "fmax v18.4s, v18.4s, v30.4s\n"
+        "fmin v18.4s, v18.4s, v31.4s\n"
+        "fmax v19.4s, v19.4s, v30.4s\n"
+        "fmin v19.4s, v19.4s, v31.4s\n"
+        "fmax v20.4s, v20.4s, v30.4s\n"
+        "fmin v20.4s, v20.4s, v31.4s\n"
+        "fmax v21.4s, v21.4s, v30.4s\n"
+        "fmin v21.4s, v21.4s, v31.4s\n"
+        "fmax v22.4s, v22.4s, v30.4s\n"
+        "fmin v22.4s, v22.4s, v31.4s\n"
+        "fmax v23.4s, v23.4s, v30.4s\n"
+        "fmin v23.4s, v23.4s, v31.4s\n"
+        "3:\n"  // rows 3 to 0
+        "st1 {v22.4s, v23.4s}, [%[o3]], #32\n"
+        "st1 {v20.4s, v21.4s}, [%[o2]], #32\n"
+        "st1 {v18.4s, v19.4s}, [%[o1]], #32\n"
+        "st1 {v16.4s, v17.4s}, [%[o0]], #32\n"
+        "subs %[cnt], %[cnt], #1\n"
+        "b.ne 1b\n"
+        "cbz %[bk], 5f\n"  // the moved-back block
+        "add %[r], %[r], %[bk]\n"
+        "add %[o0], %[o0], %[bk]\n"
+        "add %[o1], %[o1], %[bk]\n"
+        "add %[o2], %[o2], %[bk]\n"
+        "add %[o3], %[o3], %[bk]\n"
+        "mov %[bk], #0\n"
+        "mov %[cnt], #1\n"
+        "b 1b\n"
+        "5:\n"
+        "ldp %[p], %[cnt], [%[d], #56]\n"
+        "add %[r], %[rrow], %[p]\n"
+        "add %[o0], %[orow], %[cnt]\n"
+        "subs %[nrows], %[nrows], #1\n"
+        "b.ne 10b\n"
+        : [r] "=&r"(r), [p] "=&r"(p), [o0] "=&r"(o0), [o1] "=&r"(o1), [o2] "=&r"(o2), [o3] "=&r"(o3),
+          [rs] "=&r"(rs), [os] "=&r"(os), [cnt] "=&r"(cnt), [bk] "=&r"(bk), [nrows] "=&r"(nrows), [kind] "=&r"(kind),
+          [rrow] "=&r"(rrow), [orow] "=&r"(orow)
+        : [d] "r"(d)
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v16", "v17",
+          "v18", "v19", "v20", "v21", "v22", "v23", "v30", "v31");
+}
+
+// The 3x3 planes on AArch64 (stride 1: 7-row blocks, 2: 4-row) and the 5x5 stride-1 ones (4-row),
+// one wrapper for all: every
+// block row with all its rows in the plane in one call; the rest (a last block row of fewer
+// rows, or rows narrower than a block) block by block into tmp, then its rows in the plane and
+// its columns.
+__attribute__((noinline)) void dw3_a64(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias,
+                                       float* out) {
+    const int S = g.sw, R = rows_for(g.KW, S);
+    void (*const fn)(const DwA64*) = g.KW == 5 ? dw5s1_a64 : (S == 1 ? dw3s1_a64 : dw3s2_a64);
+    const int kind = g.act.kind == kActClip && g.act.lo <= g.act.hi ? kClipMaxMin : g.act.kind;
+    const int OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
+    const int64_t pw = l.pw;
+    DwA64 d;
+    d.rs = pw * (int64_t)sizeof(float);
+    d.rs_r = R * S * d.rs;
+    d.w = wk;
+    d.bias = bias;
+    d.lo = g.act.lo;
+    d.hi = g.act.hi;
+    d.kind = kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0);
+    int oh = 0;
+    if (OW >= 8 && OH >= R) {
+        d.r = P;
+        d.o0 = out;
+        d.os = OW * (int64_t)sizeof(float);
+        d.os_r = R * d.os;
+        d.nb = full;
+        d.back = full < nv ? (int64_t)(OW - 8 - 8 * full) * (int64_t)sizeof(float) : 0;
+        d.nrows = OH / R;
+        fn(&d);
+        oh = OH / R * R;
+    }
+    float tmp[7 * 8] __attribute__((aligned(16)));
+    d.o0 = tmp;
+    d.os = 8 * sizeof(float);
+    d.nb = 1;
+    d.back = 0;
+    d.nrows = 1;
+    for (; oh < OH; oh += R) {
+        const int nr = OH - oh < R ? OH - oh : R, n = OW < 8 ? OW : 8;
+        for (int c = 0; c < nv; ++c) {
+            const int col = c < full || OW < 8 ? 8 * c : OW - 8;
+            d.r = P + (int64_t)oh * S * pw + col * S;
+            fn(&d);
+            for (int j = 0; j < nr; ++j) {
+                float* o = out + (int64_t)(oh + j) * OW + col;
+                const float* t = tmp + 8 * j;
+                if (n >= 4) {
+                    vst1q_f32(o, vld1q_f32(t));
+                    vst1q_f32(o + n - 4, vld1q_f32(t + n - 4));
+                } else {
+                    for (int i = 0; i < n; ++i) o[i] = t[i];
+                }
+            }
+        }
+    }
+    if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+        act_span_f32(out, (int64_t)OH * OW, g.act);
+}
+#endif
+
+#if !defined(__aarch64__)
+// ARMv7 3x3 stride 1: nb blocks of 4 rows x 8 columns along one block row, in assembly. GCC's
+// code for the template spent an address add per shifted load (VLD1 has no offset form) and
+// spilled the bias to the stack: ~190 instructions a block. Here each padded input row is 2
+// loads (columns 0-11 in q4-q6) and the shifted vectors 4 VEXTs, the weights in d0-d4 by
+// lane, the bias in q7, the 8 accumulators in q8-q15 (row j: q(8 + 2j), q(9 + 2j)): ~125
+// instructions a block, the same multiply-adds in the same order per accumulator (kernel
+// row, then column), so the template's bits. Rows are stored 3 to 0 (o[] clamped to row 0
+// past the plane's last row, as in plane()), each pointer moving on 8 floats a block.
+struct DwV7 {
+    const float* w;   // the 9 weights
+    float bias, lo, hi;
+    int32_t kind;     // 0 none, 1 Relu (compare + AND: act4's values), 2 Clip lo <= hi (MAX, MIN)
+};
+static_assert(offsetof(DwV7, bias) == 4 && offsetof(DwV7, lo) == 8 && offsetof(DwV7, kind) == 16,
+              "dw3s1_v7's assembly reads these offsets");
+__attribute__((noinline)) void dw3s1_v7(const float* r, int32_t rs, float* o0, float* o1, float* o2, float* o3,
+                                        int32_t nb, const DwV7* prm) {
+    const float* p;
+    asm volatile(
+        "ldr %[p], [%[prm]]\n"
+        "vld1.32 {d0-d3}, [%[p]]!\n"  // taps 0-7 in d0-d3, 8 in d4[0]
+        "vld1.32 {d4[0]}, [%[p]]\n"
+        "add %[p], %[prm], #4\n"
+        "vld1.32 {d14[], d15[]}, [%[p]]\n"
+        "1:\n"
+        "vmov q8, q7\n"
+        "vmov q9, q7\n"
+        "vmov q10, q7\n"
+        "vmov q11, q7\n"
+        "vmov q12, q7\n"
+        "vmov q13, q7\n"
+        "vmov q14, q7\n"
+        "vmov q15, q7\n"
+        "mov %[p], %[r]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"  // input row 0: columns 0-11 in q4-q6
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q8, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q9, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q8, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q9, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d1[1]\n"
+        "vmla.f32 q10, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d1[1]\n"
+        "vmla.f32 q11, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q8, q3, d2[0]\n"
+        "vmla.f32 q10, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q9, q3, d2[0]\n"
+        "vmla.f32 q11, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q8, q3, d2[1]\n"
+        "vmla.f32 q10, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q9, q3, d2[1]\n"
+        "vmla.f32 q11, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d3[0]\n"
+        "vmla.f32 q10, q4, d1[1]\n"
+        "vmla.f32 q12, q4, d0[0]\n"
+        "vmla.f32 q9, q5, d3[0]\n"
+        "vmla.f32 q11, q5, d1[1]\n"
+        "vmla.f32 q13, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q8, q3, d3[1]\n"
+        "vmla.f32 q10, q3, d2[0]\n"
+        "vmla.f32 q12, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q9, q3, d3[1]\n"
+        "vmla.f32 q11, q3, d2[0]\n"
+        "vmla.f32 q13, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q8, q3, d4[0]\n"
+        "vmla.f32 q10, q3, d2[1]\n"
+        "vmla.f32 q12, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q9, q3, d4[0]\n"
+        "vmla.f32 q11, q3, d2[1]\n"
+        "vmla.f32 q13, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d1[1]\n"
+        "vmla.f32 q14, q4, d0[0]\n"
+        "vmla.f32 q11, q5, d3[0]\n"
+        "vmla.f32 q13, q5, d1[1]\n"
+        "vmla.f32 q15, q5, d0[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q10, q3, d3[1]\n"
+        "vmla.f32 q12, q3, d2[0]\n"
+        "vmla.f32 q14, q3, d0[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q11, q3, d3[1]\n"
+        "vmla.f32 q13, q3, d2[0]\n"
+        "vmla.f32 q15, q3, d0[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q10, q3, d4[0]\n"
+        "vmla.f32 q12, q3, d2[1]\n"
+        "vmla.f32 q14, q3, d1[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q11, q3, d4[0]\n"
+        "vmla.f32 q13, q3, d2[1]\n"
+        "vmla.f32 q15, q3, d1[0]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q12, q4, d3[0]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "vmla.f32 q13, q5, d3[0]\n"
+        "vmla.f32 q15, q5, d1[1]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q12, q3, d3[1]\n"
+        "vmla.f32 q14, q3, d2[0]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q13, q3, d3[1]\n"
+        "vmla.f32 q15, q3, d2[0]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q12, q3, d4[0]\n"
+        "vmla.f32 q14, q3, d2[1]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q13, q3, d4[0]\n"
+        "vmla.f32 q15, q3, d2[1]\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12-d13}, [%[p]], %[rs]\n"
+        "vmla.f32 q14, q4, d3[0]\n"
+        "vmla.f32 q15, q5, d3[0]\n"
+        "vext.32 q3, q4, q5, #1\n"
+        "vmla.f32 q14, q3, d3[1]\n"
+        "vext.32 q3, q5, q6, #1\n"
+        "vmla.f32 q15, q3, d3[1]\n"
+        "vext.32 q3, q4, q5, #2\n"
+        "vmla.f32 q14, q3, d4[0]\n"
+        "vext.32 q3, q5, q6, #2\n"
+        "vmla.f32 q15, q3, d4[0]\n"
+        "add %[r], %[r], #32\n"
+        "ldr %[p], [%[prm], #16]\n"
+        "cmp %[p], #1\n"
+        "blt 3f\n"
+        "bgt 2f\n"
+        "vmov.i32 q3, #0\n"
+        "vcgt.f32 q4, q8, q3\n"
+        "vand q8, q8, q4\n"
+        "vcgt.f32 q4, q9, q3\n"
+        "vand q9, q9, q4\n"
+        "vcgt.f32 q4, q10, q3\n"
+        "vand q10, q10, q4\n"
+        "vcgt.f32 q4, q11, q3\n"
+        "vand q11, q11, q4\n"
+        "vcgt.f32 q4, q12, q3\n"
+        "vand q12, q12, q4\n"
+        "vcgt.f32 q4, q13, q3\n"
+        "vand q13, q13, q4\n"
+        "vcgt.f32 q4, q14, q3\n"
+        "vand q14, q14, q4\n"
+        "vcgt.f32 q4, q15, q3\n"
+        "vand q15, q15, q4\n"
+        "b 3f\n"
+        "2:\n"
+        "add %[p], %[prm], #8\n"
+        "vld1.32 {d6[], d7[]}, [%[p]]!\n"
+        "vld1.32 {d8[], d9[]}, [%[p]]\n"
+        "vmax.f32 q8, q8, q3\n"
+        "vmin.f32 q8, q8, q4\n"
+        "vmax.f32 q9, q9, q3\n"
+        "vmin.f32 q9, q9, q4\n"
+        "vmax.f32 q10, q10, q3\n"
+        "vmin.f32 q10, q10, q4\n"
+        "vmax.f32 q11, q11, q3\n"
+        "vmin.f32 q11, q11, q4\n"
+        "vmax.f32 q12, q12, q3\n"
+        "vmin.f32 q12, q12, q4\n"
+        "vmax.f32 q13, q13, q3\n"
+        "vmin.f32 q13, q13, q4\n"
+        "vmax.f32 q14, q14, q3\n"
+        "vmin.f32 q14, q14, q4\n"
+        "vmax.f32 q15, q15, q3\n"
+        "vmin.f32 q15, q15, q4\n"
+        "3:\n"
+        "vst1.32 {d28-d31}, [%[o3]]!\n"
+        "vst1.32 {d24-d27}, [%[o2]]!\n"
+        "vst1.32 {d20-d23}, [%[o1]]!\n"
+        "vst1.32 {d16-d19}, [%[o0]]!\n"
+        "subs %[nb], %[nb], #1\n"
+        "bne 1b\n"
+        : [r] "+r"(r), [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [nb] "+r"(nb), [p] "=&r"(p)
+        : [rs] "r"(rs), [prm] "r"(prm)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+// ARMv7 3x3 stride 2, as dw3s1_v7 (its record; rs = bytes per padded row - 64): blocks of 4
+// rows x 8 columns, each padded input row 2 VLD2s (columns 0-15, even and odd apart) + column
+// 16 and 2 VEXTs (the template: an address add per load), the bias reloaded per block (no Q
+// register left for it), the same VMLAs in the same order per accumulator.
+__attribute__((noinline)) void dw3s2_v7(const float* r, int32_t rs, float* o0, float* o1, float* o2, float* o3,
+                                        int32_t nb, const DwV7* prm) {
+    const float* p;
+    asm volatile(
+        "ldr %[p], [%[prm]]\n"
+        "vld1.32 {d0-d3}, [%[p]]!\n"  // taps 0-7 in d0-d3, 8 in d4[0]
+        "vld1.32 {d4[0]}, [%[p]]\n"
+        "1:\n"
+        "add %[p], %[prm], #4\n"
+        "vld1.32 {d16[], d17[]}, [%[p]]\n"  // the bias
+        "vmov q9, q8\n"
+        "vmov q10, q8\n"
+        "vmov q11, q8\n"
+        "vmov q12, q8\n"
+        "vmov q13, q8\n"
+        "vmov q14, q8\n"
+        "vmov q15, q8\n"
+        "mov %[p], %[r]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"  // padded row 0: columns 0-7 (even in q4, odd in q5)
+        "vld2.32 {d12-d15}, [%[p]]!\n"  // columns 8-15 (q6, q7)
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"  // column 16, then on to the next row
+        "vmla.f32 q8, q4, d0[0]\n"
+        "vmla.f32 q9, q6, d0[0]\n"
+        "vmla.f32 q8, q5, d0[1]\n"
+        "vmla.f32 q9, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q9, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q8, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d1[1]\n"
+        "vmla.f32 q9, q6, d1[1]\n"
+        "vmla.f32 q8, q5, d2[0]\n"
+        "vmla.f32 q9, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q9, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q8, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q4, d3[0]\n"
+        "vmla.f32 q10, q4, d0[0]\n"
+        "vmla.f32 q9, q6, d3[0]\n"
+        "vmla.f32 q11, q6, d0[0]\n"
+        "vmla.f32 q8, q5, d3[1]\n"
+        "vmla.f32 q10, q5, d0[1]\n"
+        "vmla.f32 q9, q7, d3[1]\n"
+        "vmla.f32 q11, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q9, q3, d4[0]\n"
+        "vmla.f32 q11, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q8, q3, d4[0]\n"
+        "vmla.f32 q10, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q10, q4, d1[1]\n"
+        "vmla.f32 q11, q6, d1[1]\n"
+        "vmla.f32 q10, q5, d2[0]\n"
+        "vmla.f32 q11, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q11, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q10, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q10, q4, d3[0]\n"
+        "vmla.f32 q12, q4, d0[0]\n"
+        "vmla.f32 q11, q6, d3[0]\n"
+        "vmla.f32 q13, q6, d0[0]\n"
+        "vmla.f32 q10, q5, d3[1]\n"
+        "vmla.f32 q12, q5, d0[1]\n"
+        "vmla.f32 q11, q7, d3[1]\n"
+        "vmla.f32 q13, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q11, q3, d4[0]\n"
+        "vmla.f32 q13, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q10, q3, d4[0]\n"
+        "vmla.f32 q12, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q12, q4, d1[1]\n"
+        "vmla.f32 q13, q6, d1[1]\n"
+        "vmla.f32 q12, q5, d2[0]\n"
+        "vmla.f32 q13, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q13, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q12, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q12, q4, d3[0]\n"
+        "vmla.f32 q14, q4, d0[0]\n"
+        "vmla.f32 q13, q6, d3[0]\n"
+        "vmla.f32 q15, q6, d0[0]\n"
+        "vmla.f32 q12, q5, d3[1]\n"
+        "vmla.f32 q14, q5, d0[1]\n"
+        "vmla.f32 q13, q7, d3[1]\n"
+        "vmla.f32 q15, q7, d0[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q13, q3, d4[0]\n"
+        "vmla.f32 q15, q3, d1[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q12, q3, d4[0]\n"
+        "vmla.f32 q14, q3, d1[0]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q14, q4, d1[1]\n"
+        "vmla.f32 q15, q6, d1[1]\n"
+        "vmla.f32 q14, q5, d2[0]\n"
+        "vmla.f32 q15, q7, d2[0]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q15, q3, d2[1]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q14, q3, d2[1]\n"
+        "vld2.32 {d8-d11}, [%[p]]!\n"
+        "vld2.32 {d12-d15}, [%[p]]!\n"
+        "vld1.32 {d6[0]}, [%[p]], %[rs]\n"
+        "vmla.f32 q14, q4, d3[0]\n"
+        "vmla.f32 q15, q6, d3[0]\n"
+        "vmla.f32 q14, q5, d3[1]\n"
+        "vmla.f32 q15, q7, d3[1]\n"
+        "vext.32 q3, q6, q3, #1\n"
+        "vmla.f32 q15, q3, d4[0]\n"
+        "vext.32 q3, q4, q6, #1\n"
+        "vmla.f32 q14, q3, d4[0]\n"
+        "add %[r], %[r], #64\n"
+        "ldr %[p], [%[prm], #16]\n"
+        "cmp %[p], #1\n"
+        "blt 3f\n"
+        "bgt 2f\n"
+        "vmov.i32 q3, #0\n"
+        "vcgt.f32 q4, q8, q3\n"
+        "vand q8, q8, q4\n"
+        "vcgt.f32 q4, q9, q3\n"
+        "vand q9, q9, q4\n"
+        "vcgt.f32 q4, q10, q3\n"
+        "vand q10, q10, q4\n"
+        "vcgt.f32 q4, q11, q3\n"
+        "vand q11, q11, q4\n"
+        "vcgt.f32 q4, q12, q3\n"
+        "vand q12, q12, q4\n"
+        "vcgt.f32 q4, q13, q3\n"
+        "vand q13, q13, q4\n"
+        "vcgt.f32 q4, q14, q3\n"
+        "vand q14, q14, q4\n"
+        "vcgt.f32 q4, q15, q3\n"
+        "vand q15, q15, q4\n"
+        "b 3f\n"
+        "2:\n"
+        "add %[p], %[prm], #8\n"
+        "vld1.32 {d6[], d7[]}, [%[p]]!\n"
+        "vld1.32 {d8[], d9[]}, [%[p]]\n"
+        "vmax.f32 q8, q8, q3\n"
+        "vmin.f32 q8, q8, q4\n"
+        "vmax.f32 q9, q9, q3\n"
+        "vmin.f32 q9, q9, q4\n"
+        "vmax.f32 q10, q10, q3\n"
+        "vmin.f32 q10, q10, q4\n"
+        "vmax.f32 q11, q11, q3\n"
+        "vmin.f32 q11, q11, q4\n"
+        "vmax.f32 q12, q12, q3\n"
+        "vmin.f32 q12, q12, q4\n"
+        "vmax.f32 q13, q13, q3\n"
+        "vmin.f32 q13, q13, q4\n"
+        "vmax.f32 q14, q14, q3\n"
+        "vmin.f32 q14, q14, q4\n"
+        "vmax.f32 q15, q15, q3\n"
+        "vmin.f32 q15, q15, q4\n"
+        "3:\n"
+        "vst1.32 {d28-d31}, [%[o3]]!\n"
+        "vst1.32 {d24-d27}, [%[o2]]!\n"
+        "vst1.32 {d20-d23}, [%[o1]]!\n"
+        "vst1.32 {d16-d19}, [%[o0]]!\n"
+        "subs %[nb], %[nb], #1\n"
+        "bne 1b\n"
+        : [r] "+r"(r), [o0] "+r"(o0), [o1] "+r"(o1), [o2] "+r"(o2), [o3] "+r"(o3), [nb] "+r"(nb), [p] "=&r"(p)
+        : [rs] "r"(rs), [prm] "r"(prm)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+
+// ARMv7 5x5 stride 1 (EfficientNet's, MobileNetV3's): nb blocks of 2 rows x 8 columns, as
+// dw3s1_v7: each padded input row 2 loads (columns 0-11 in q12-q14) and 6 VEXTs, the 25
+// weights in d0-d12 by lane (the template spilled some to the stack), the bias in q7, the
+// accumulators in q8-q11 (row j: q(8 + 2j), q(9 + 2j)); the same multiply-adds in the
+// same order per accumulator.
+__attribute__((noinline)) void dw5s1_v7(const float* r, int32_t rs, float* o0, float* o1, int32_t nb,
+                                        const DwV7* prm) {
+    const float* p;
+    asm volatile(
+        "ldr %[p], [%[prm]]\n"
+        "vld1.32 {d0-d3}, [%[p]]!\n"  // taps 0-23 in d0-d11, 24 in d12[0]
+        "vld1.32 {d4-d7}, [%[p]]!\n"
+        "vld1.32 {d8-d11}, [%[p]]!\n"
+        "vld1.32 {d12[0]}, [%[p]]\n"
+        "add %[p], %[prm], #4\n"
+        "vld1.32 {d14[], d15[]}, [%[p]]\n"
+        "1:\n"
+        "vmov q8, q7\n"
+        "vmov q9, q7\n"
+        "vmov q10, q7\n"
+        "vmov q11, q7\n"
+        "mov %[p], %[r]\n"
+        "vld1.32 {d24-d27}, [%[p]]!\n"  // input row 0: columns 0-11 in q12-q14
+        "vld1.32 {d28-d29}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q12, d0[0]\n"
+        "vmla.f32 q9, q13, d0[0]\n"
+        "vext.32 q15, q12, q13, #1\n"
+        "vmla.f32 q8, q15, d0[1]\n"
+        "vext.32 q15, q13, q14, #1\n"
+        "vmla.f32 q9, q15, d0[1]\n"
+        "vext.32 q15, q12, q13, #2\n"
+        "vmla.f32 q8, q15, d1[0]\n"
+        "vext.32 q15, q13, q14, #2\n"
+        "vmla.f32 q9, q15, d1[0]\n"
+        "vext.32 q15, q12, q13, #3\n"
+        "vmla.f32 q8, q15, d1[1]\n"
+        "vext.32 q15, q13, q14, #3\n"
+        "vmla.f32 q9, q15, d1[1]\n"
+        "vmla.f32 q8, q13, d2[0]\n"
+        "vmla.f32 q9, q14, d2[0]\n"
+        "vld1.32 {d24-d27}, [%[p]]!\n"
+        "vld1.32 {d28-d29}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q12, d2[1]\n"
+        "vmla.f32 q10, q12, d0[0]\n"
+        "vmla.f32 q9, q13, d2[1]\n"
+        "vmla.f32 q11, q13, d0[0]\n"
+        "vext.32 q15, q12, q13, #1\n"
+        "vmla.f32 q8, q15, d3[0]\n"
+        "vmla.f32 q10, q15, d0[1]\n"
+        "vext.32 q15, q13, q14, #1\n"
+        "vmla.f32 q9, q15, d3[0]\n"
+        "vmla.f32 q11, q15, d0[1]\n"
+        "vext.32 q15, q12, q13, #2\n"
+        "vmla.f32 q8, q15, d3[1]\n"
+        "vmla.f32 q10, q15, d1[0]\n"
+        "vext.32 q15, q13, q14, #2\n"
+        "vmla.f32 q9, q15, d3[1]\n"
+        "vmla.f32 q11, q15, d1[0]\n"
+        "vext.32 q15, q12, q13, #3\n"
+        "vmla.f32 q8, q15, d4[0]\n"
+        "vmla.f32 q10, q15, d1[1]\n"
+        "vext.32 q15, q13, q14, #3\n"
+        "vmla.f32 q9, q15, d4[0]\n"
+        "vmla.f32 q11, q15, d1[1]\n"
+        "vmla.f32 q8, q13, d4[1]\n"
+        "vmla.f32 q10, q13, d2[0]\n"
+        "vmla.f32 q9, q14, d4[1]\n"
+        "vmla.f32 q11, q14, d2[0]\n"
+        "vld1.32 {d24-d27}, [%[p]]!\n"
+        "vld1.32 {d28-d29}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q12, d5[0]\n"
+        "vmla.f32 q10, q12, d2[1]\n"
+        "vmla.f32 q9, q13, d5[0]\n"
+        "vmla.f32 q11, q13, d2[1]\n"
+        "vext.32 q15, q12, q13, #1\n"
+        "vmla.f32 q8, q15, d5[1]\n"
+        "vmla.f32 q10, q15, d3[0]\n"
+        "vext.32 q15, q13, q14, #1\n"
+        "vmla.f32 q9, q15, d5[1]\n"
+        "vmla.f32 q11, q15, d3[0]\n"
+        "vext.32 q15, q12, q13, #2\n"
+        "vmla.f32 q8, q15, d6[0]\n"
+        "vmla.f32 q10, q15, d3[1]\n"
+        "vext.32 q15, q13, q14, #2\n"
+        "vmla.f32 q9, q15, d6[0]\n"
+        "vmla.f32 q11, q15, d3[1]\n"
+        "vext.32 q15, q12, q13, #3\n"
+        "vmla.f32 q8, q15, d6[1]\n"
+        "vmla.f32 q10, q15, d4[0]\n"
+        "vext.32 q15, q13, q14, #3\n"
+        "vmla.f32 q9, q15, d6[1]\n"
+        "vmla.f32 q11, q15, d4[0]\n"
+        "vmla.f32 q8, q13, d7[0]\n"
+        "vmla.f32 q10, q13, d4[1]\n"
+        "vmla.f32 q9, q14, d7[0]\n"
+        "vmla.f32 q11, q14, d4[1]\n"
+        "vld1.32 {d24-d27}, [%[p]]!\n"
+        "vld1.32 {d28-d29}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q12, d7[1]\n"
+        "vmla.f32 q10, q12, d5[0]\n"
+        "vmla.f32 q9, q13, d7[1]\n"
+        "vmla.f32 q11, q13, d5[0]\n"
+        "vext.32 q15, q12, q13, #1\n"
+        "vmla.f32 q8, q15, d8[0]\n"
+        "vmla.f32 q10, q15, d5[1]\n"
+        "vext.32 q15, q13, q14, #1\n"
+        "vmla.f32 q9, q15, d8[0]\n"
+        "vmla.f32 q11, q15, d5[1]\n"
+        "vext.32 q15, q12, q13, #2\n"
+        "vmla.f32 q8, q15, d8[1]\n"
+        "vmla.f32 q10, q15, d6[0]\n"
+        "vext.32 q15, q13, q14, #2\n"
+        "vmla.f32 q9, q15, d8[1]\n"
+        "vmla.f32 q11, q15, d6[0]\n"
+        "vext.32 q15, q12, q13, #3\n"
+        "vmla.f32 q8, q15, d9[0]\n"
+        "vmla.f32 q10, q15, d6[1]\n"
+        "vext.32 q15, q13, q14, #3\n"
+        "vmla.f32 q9, q15, d9[0]\n"
+        "vmla.f32 q11, q15, d6[1]\n"
+        "vmla.f32 q8, q13, d9[1]\n"
+        "vmla.f32 q10, q13, d7[0]\n"
+        "vmla.f32 q9, q14, d9[1]\n"
+        "vmla.f32 q11, q14, d7[0]\n"
+        "vld1.32 {d24-d27}, [%[p]]!\n"
+        "vld1.32 {d28-d29}, [%[p]], %[rs]\n"
+        "vmla.f32 q8, q12, d10[0]\n"
+        "vmla.f32 q10, q12, d7[1]\n"
+        "vmla.f32 q9, q13, d10[0]\n"
+        "vmla.f32 q11, q13, d7[1]\n"
+        "vext.32 q15, q12, q13, #1\n"
+        "vmla.f32 q8, q15, d10[1]\n"
+        "vmla.f32 q10, q15, d8[0]\n"
+        "vext.32 q15, q13, q14, #1\n"
+        "vmla.f32 q9, q15, d10[1]\n"
+        "vmla.f32 q11, q15, d8[0]\n"
+        "vext.32 q15, q12, q13, #2\n"
+        "vmla.f32 q8, q15, d11[0]\n"
+        "vmla.f32 q10, q15, d8[1]\n"
+        "vext.32 q15, q13, q14, #2\n"
+        "vmla.f32 q9, q15, d11[0]\n"
+        "vmla.f32 q11, q15, d8[1]\n"
+        "vext.32 q15, q12, q13, #3\n"
+        "vmla.f32 q8, q15, d11[1]\n"
+        "vmla.f32 q10, q15, d9[0]\n"
+        "vext.32 q15, q13, q14, #3\n"
+        "vmla.f32 q9, q15, d11[1]\n"
+        "vmla.f32 q11, q15, d9[0]\n"
+        "vmla.f32 q8, q13, d12[0]\n"
+        "vmla.f32 q10, q13, d9[1]\n"
+        "vmla.f32 q9, q14, d12[0]\n"
+        "vmla.f32 q11, q14, d9[1]\n"
+        "vld1.32 {d24-d27}, [%[p]]!\n"
+        "vld1.32 {d28-d29}, [%[p]], %[rs]\n"
+        "vmla.f32 q10, q12, d10[0]\n"
+        "vmla.f32 q11, q13, d10[0]\n"
+        "vext.32 q15, q12, q13, #1\n"
+        "vmla.f32 q10, q15, d10[1]\n"
+        "vext.32 q15, q13, q14, #1\n"
+        "vmla.f32 q11, q15, d10[1]\n"
+        "vext.32 q15, q12, q13, #2\n"
+        "vmla.f32 q10, q15, d11[0]\n"
+        "vext.32 q15, q13, q14, #2\n"
+        "vmla.f32 q11, q15, d11[0]\n"
+        "vext.32 q15, q12, q13, #3\n"
+        "vmla.f32 q10, q15, d11[1]\n"
+        "vext.32 q15, q13, q14, #3\n"
+        "vmla.f32 q11, q15, d11[1]\n"
+        "vmla.f32 q10, q13, d12[0]\n"
+        "vmla.f32 q11, q14, d12[0]\n"
+        "add %[r], %[r], #32\n"
+        "ldr %[p], [%[prm], #16]\n"
+        "cmp %[p], #1\n"
+        "blt 3f\n"
+        "bgt 2f\n"
+        "vmov.i32 q12, #0\n"
+        "vcgt.f32 q13, q8, q12\n"
+        "vand q8, q8, q13\n"
+        "vcgt.f32 q13, q9, q12\n"
+        "vand q9, q9, q13\n"
+        "vcgt.f32 q13, q10, q12\n"
+        "vand q10, q10, q13\n"
+        "vcgt.f32 q13, q11, q12\n"
+        "vand q11, q11, q13\n"
+        "b 3f\n"
+        "2:\n"
+        "add %[p], %[prm], #8\n"
+        "vld1.32 {d24[], d25[]}, [%[p]]!\n"
+        "vld1.32 {d26[], d27[]}, [%[p]]\n"
+        "vmax.f32 q8, q8, q12\n"
+        "vmin.f32 q8, q8, q13\n"
+        "vmax.f32 q9, q9, q12\n"
+        "vmin.f32 q9, q9, q13\n"
+        "vmax.f32 q10, q10, q12\n"
+        "vmin.f32 q10, q10, q13\n"
+        "vmax.f32 q11, q11, q12\n"
+        "vmin.f32 q11, q11, q13\n"
+        "3:\n"
+        "vst1.32 {d20-d23}, [%[o1]]!\n"
+        "vst1.32 {d16-d19}, [%[o0]]!\n"
+        "subs %[nb], %[nb], #1\n"
+        "bne 1b\n"
+        : [r] "+r"(r), [o0] "+r"(o0), [o1] "+r"(o1), [nb] "+r"(nb), [p] "=&r"(p)
+        : [rs] "r"(rs), [prm] "r"(prm)
+        : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
+          "q14", "q15");
+}
+#endif
+
 template <int K, int S>
 void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias, float* out) {
     constexpr int R = rows_for(K, S);
@@ -247,6 +1811,82 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
     const int kind = g.act.kind == kActClip && g.act.lo <= g.act.hi ? kClipMaxMin : g.act.kind;
     const int OW = g.OW, OH = g.OH, full = OW / 8, nv = l.nv;
     const int64_t pw = l.pw;
+#if defined(__aarch64__)
+    if constexpr (K == 3 || S == 1) {  // (the assembly, dw3_a64)
+        dw3_a64(g, l, P, wk, bias, out);
+        return;
+    }
+#endif
+#if !defined(__aarch64__)
+    if constexpr (K == 3 && S == 1) {
+        {
+            const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
+            const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 32;
+            float tmp[R * 8] __attribute__((aligned(16)));  // rows narrower than a block
+            for (int oh = 0; oh < OH; oh += R) {
+                const float* const r0 = P + (int64_t)oh * pw;
+                float* o[R];
+                SDK_UNROLL
+                for (int j = 0; j < R; ++j) o[j] = out + (int64_t)(oh + j < OH ? oh + j : oh) * OW;
+                if (OW < 8) {  // the block into tmp, then the plane's rows and columns of it
+                    dw3s1_v7(r0, rs, tmp, tmp + 8, tmp + 16, tmp + 24, 1, &prm);
+                    const int nr = OH - oh < R ? OH - oh : R;
+                    for (int j = 0; j < nr; ++j) {
+                        if (OW >= 4) {
+                            vst1q_f32(o[j], vld1q_f32(tmp + 8 * j));
+                            vst1q_f32(o[j] + OW - 4, vld1q_f32(tmp + 8 * j + OW - 4));
+                        } else {
+                            for (int i = 0; i < OW; ++i) o[j][i] = tmp[8 * j + i];
+                        }
+                    }
+                    continue;
+                }
+                dw3s1_v7(r0, rs, o[0], o[1], o[2], o[3], full, &prm);
+                if (full < nv)  // the last block moved back to end at the row's end
+                    dw3s1_v7(r0 + (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8), o[3] + (OW - 8), 1,
+                             &prm);
+            }
+            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+                act_span_f32(out, (int64_t)OH * OW, g.act);
+            return;
+        }
+    }
+    if constexpr (K == 3 && S == 2) {
+        if (OW >= 8) {
+            const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
+            const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 64;
+            for (int oh = 0; oh < OH; oh += R) {
+                const float* const r0 = P + (int64_t)oh * 2 * pw;
+                float* o[R];
+                SDK_UNROLL
+                for (int j = 0; j < R; ++j) o[j] = out + (int64_t)(oh + j < OH ? oh + j : oh) * OW;
+                dw3s2_v7(r0, rs, o[0], o[1], o[2], o[3], full, &prm);
+                if (full < nv)  // the last block moved back to end at the row's end
+                    dw3s2_v7(r0 + 2 * (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8),
+                             o[3] + (OW - 8), 1, &prm);
+            }
+            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+                act_span_f32(out, (int64_t)OH * OW, g.act);
+            return;
+        }
+    }
+    if constexpr (K == 5 && S == 1) {
+        if (OW >= 8) {
+            const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
+            const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 32;
+            for (int oh = 0; oh < OH; oh += R) {
+                const float* const r0 = P + (int64_t)oh * pw;
+                float* const o0 = out + (int64_t)oh * OW;
+                float* const o1 = oh + 1 < OH ? o0 + OW : o0;  // (past the last row: over row 0, stored after it)
+                dw5s1_v7(r0, rs, o0, o1, full, &prm);
+                if (full < nv) dw5s1_v7(r0 + (OW - 8), rs, o0 + (OW - 8), o1 + (OW - 8), 1, &prm);
+            }
+            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+                act_span_f32(out, (int64_t)OH * OW, g.act);
+            return;
+        }
+    }
+#endif
     for (int oh = 0; oh < OH; oh += R) {
         const float* const r0 = P + (int64_t)oh * S * pw;
         // rows past the plane's last are stored first, over row 0 of the block, which then

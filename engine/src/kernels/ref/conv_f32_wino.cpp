@@ -375,7 +375,7 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, f
 }
 #endif
 // cstep: 1 for U's rows (row stride C), 8 for neon_sgemm_pack_a's layout (4 channels of one row
-// every 32 floats).
+// every 32 floats; ARMv7's: 4, every 16).
 __attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
                                                         int cstep) {
 #if defined(__aarch64__)
@@ -886,53 +886,14 @@ struct WinoGemmV7 {
 static_assert(offsetof(WinoGemmV7, ldc_bytes) == 4 && offsetof(WinoGemmV7, half) == 8 &&
                   offsetof(WinoGemmV7, kq) == 12 && offsetof(WinoGemmV7, panel) == 16,
               "wino_v7_gemm's assembly reads these offsets");
-// One 4-k step of the 4 x 8 tile with B's 2 k of 8 columns (64 bytes) by one VLDM (d8-d15 =
-// q4, q5 of k and q6, q7 of k + 1, as two VLD1s of 32 bytes would fill them): 34 instructions per
-// 32 VMLA where the shared SDK_V7_VMLA4X8_K4 (four VLD1s) takes 36.
-#define SDK_WINO_V7_VMLA4X8_K4 \
-    "vldmia %[b]!, {d8-d15}\n" \
-    "vmla.f32 q8, q4, d0[0]\n" \
-    "vmla.f32 q9, q5, d0[0]\n" \
-    "vmla.f32 q10, q4, d2[0]\n" \
-    "vmla.f32 q11, q5, d2[0]\n" \
-    "vmla.f32 q12, q4, d4[0]\n" \
-    "vmla.f32 q13, q5, d4[0]\n" \
-    "vmla.f32 q14, q4, d6[0]\n" \
-    "vmla.f32 q15, q5, d6[0]\n" \
-    "vmla.f32 q8, q6, d0[1]\n" \
-    "vmla.f32 q9, q7, d0[1]\n" \
-    "vmla.f32 q10, q6, d2[1]\n" \
-    "vmla.f32 q11, q7, d2[1]\n" \
-    "vmla.f32 q12, q6, d4[1]\n" \
-    "vmla.f32 q13, q7, d4[1]\n" \
-    "vmla.f32 q14, q6, d6[1]\n" \
-    "vmla.f32 q15, q7, d6[1]\n" \
-    "vldmia %[b]!, {d8-d15}\n" \
-    "vmla.f32 q8, q4, d1[0]\n" \
-    "vmla.f32 q9, q5, d1[0]\n" \
-    "vmla.f32 q10, q4, d3[0]\n" \
-    "vmla.f32 q11, q5, d3[0]\n" \
-    "vmla.f32 q12, q4, d5[0]\n" \
-    "vmla.f32 q13, q5, d5[0]\n" \
-    "vmla.f32 q14, q4, d7[0]\n" \
-    "vmla.f32 q15, q5, d7[0]\n" \
-    "vmla.f32 q8, q6, d1[1]\n" \
-    "vmla.f32 q9, q7, d1[1]\n" \
-    "vmla.f32 q10, q6, d3[1]\n" \
-    "vmla.f32 q11, q7, d3[1]\n" \
-    "vmla.f32 q12, q6, d5[1]\n" \
-    "vmla.f32 q13, q7, d5[1]\n" \
-    "vmla.f32 q14, q6, d7[1]\n" \
-    "vmla.f32 q15, q7, d7[1]\n"
 __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const WinoGemmV7* ep) {
-    const float *b, *ga;
+    const float* b;
     int32_t cnt, t, h, grp;
     asm volatile(
         "ldr %[grp], [%[ep]]\n"
         "20:\n"  // one 8-row group
-        "mov %[ga], %[a]\n"
         "mov %[h], #0\n"
-        "21:\n"  // one half: rows 4h .. 4h + 3
+        "21:\n"  // one half: rows 4h .. 4h + 3 (4 * K contiguous floats: a moves on to the next)
         "vmov.i32 q8, #0\n"
         "vmov.i32 q9, #0\n"
         "vmov.i32 q10, #0\n"
@@ -946,22 +907,17 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "ldr %[t], [%[ep], #8]\n"
         "cmp %[t], #0\n"
         "bne 29f\n"
-        "mov %[t], #96\n"  // A: 32 bytes of this half, then past the other half's 64 + 32
         "lsrs %[cnt], %[cnt], #2\n"
         "beq 24f\n"
         "22:\n"  // 16 k
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
+        "vldmia %[a]!, {d0-d7}\n"
+        SDK_V7_VMLA4X8_K4
+        "vldmia %[a]!, {d0-d7}\n"
+        SDK_V7_VMLA4X8_K4
+        "vldmia %[a]!, {d0-d7}\n"
+        SDK_V7_VMLA4X8_K4
+        "vldmia %[a]!, {d0-d7}\n"
+        SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 22b\n"
         "24:\n"  // the last K / 4 % 4 steps of 4 k
@@ -969,9 +925,8 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "ands %[cnt], %[cnt], #3\n"
         "beq 25f\n"
         "23:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
-        SDK_WINO_V7_VMLA4X8_K4
+        "vldmia %[a]!, {d0-d7}\n"
+        SDK_V7_VMLA4X8_K4
         "subs %[cnt], %[cnt], #1\n"
         "bne 23b\n"
         "25:\n"
@@ -982,10 +937,8 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "vst1.32 {d28-d31}, [%[dst]], %[t]\n"
         "b 40f\n"
         "29:\n"  // columns 0-3 only: the even accumulators, 4 k a trip
-        "mov %[t], #96\n"
         "30:\n"
-        "vld1.32 {d0-d3}, [%[a]]!\n"
-        "vld1.32 {d4-d7}, [%[a]], %[t]\n"
+        "vldmia %[a]!, {d0-d7}\n"
         "vldmia %[b]!, {d8-d15}\n"  // q4: k, q6: k + 1 (columns 0-3)
         "vmla.f32 q8, q4, d0[0]\n"
         "vmla.f32 q10, q4, d2[0]\n"
@@ -1015,13 +968,11 @@ __attribute__((noinline)) void wino_v7_gemm(const float* a, float* dst, const Wi
         "cmp %[h], #0\n"
         "bne 41f\n"
         "mov %[h], #1\n"
-        "add %[a], %[ga], #64\n"  // the second half: rows 4-7 of each 4-k block
         "b 21b\n"
         "41:\n"
-        "sub %[a], %[a], #64\n"  // the next group
         "subs %[grp], %[grp], #1\n"
         "bne 20b\n"
-        : [a] "+r"(a), [dst] "+r"(dst), [b] "=&r"(b), [ga] "=&r"(ga), [cnt] "=&r"(cnt), [t] "=&r"(t), [h] "=&r"(h),
+        : [a] "+r"(a), [dst] "+r"(dst), [b] "=&r"(b), [cnt] "=&r"(cnt), [t] "=&r"(t), [h] "=&r"(h),
           [grp] "=&r"(grp)
         : [ep] "r"(ep)
         : "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "q9", "q10", "q11", "q12", "q13",
@@ -1314,8 +1265,13 @@ SDK_WINO_HOT void wino_weights(const WinoJob& j, int o0, int m, float* U) {
         c = C / 4 * 4;
         int cstep = 1;
         if (j.pk) {  // neon_sgemm_pack_a's layout: row o of group o / 8, its 4 channels every 32 floats
+#if defined(__aarch64__)
             dst = U + (int64_t)(o / kPackRows) * kPackRows * C + (o % kPackRows) * 4;
             cstep = kPackRows;
+#else  // (ARMv7: of half-group o / 4, every 16 floats)
+            dst = U + (int64_t)(o / kPackHalf) * kPackHalf * C + (o % kPackHalf) * 4;
+            cstep = kPackHalf;
+#endif
         }
         if (MT == 2)
             wino2_w_row(wp, c, dst, ustride, cstep);

@@ -173,14 +173,18 @@ void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, int64_t ars, in
                        int64_t ldc, const GemmEpilogue& e);
 // A (M x K, e.g. a conv's weights) packed once for the NEON tiles, so a tile reads its rows
 // with two LD1s per 4 k instead of one load per row (AArch64 8 x 8, 8 k a loop trip: 138
-// instructions per 128 FMLA, was 76 per 64; ARMv7's 4 x 8 tiles read one half of each group:
-// 40 per 32 VMLA, was 42), all the groups down a panel in one assembly call.
+// instructions per 128 FMLA, was 76 per 64; ARMv7's 4 x 8 tiles one half-group each, 8 k a trip:
+// 72 per 64 VMLA, was 42 per 32), all the groups down a panel in one assembly call.
 // Layout: rows in groups of kPackRows (8; M8 = rows packed, a multiple of 8), group g at
 // out + g * 8 * K, the same size as the rows it holds (no padding); inside a group, for each
 // q < K / 4 the 8 rows' k = 4q .. 4q+3 (32 floats: row 0's four values, then row 1's, ...),
-// then for each k of the K % 4 tail the 8 rows' values (8 floats). A Winograd or im2col
-// user can write its transformed weights in this layout and call neon_sgemm_packed_a.
+// then for each k of the K % 4 tail the 8 rows' values (8 floats). ARMv7 (4 x 8 tiles: one
+// half of a group each) keeps each half on its own: rows 0-3 in this layout with 4 rows for 8
+// (16 floats per 4 k, 4 per tail k), then rows 4-7 at + 4 * K: a tile loads its 4 rows x 4 k
+// with one VLDM (two VLD1s over the interleaved halves). A Winograd or im2col user can write
+// its transformed weights in this layout and call neon_sgemm_packed_a.
 constexpr int kPackRows = 8;
+constexpr int kPackHalf = 4;  // ARMv7: rows per contiguous half-group
 void neon_sgemm_pack_a(const float* A, int64_t ars, int64_t M8, int K, float* out);
 // C[M8 x nc] = epilogue(Ap * B) over B's panels (row bias or none, any activation): the
 // bits of neon_sgemm_packed on whole panels (the bias first, then the products in k order,
