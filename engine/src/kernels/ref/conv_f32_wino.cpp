@@ -226,13 +226,17 @@ __attribute__((always_inline)) inline void in_1d_n(const wv* d, int ds, wv* t) {
 }
 
 // 6 -> 4: A^T m
+// (m[1] enters every output with weight 1, A^T e1 = (1, 1, 1, 1), so a bias b added to M[1][1]
+// alone adds b to each of the 16 outputs of A^T M A: the NEON output transforms add it there, one
+// add per 4 tiles (lanes) and channel where there were 16; b is then rounded in with M's sums, well
+// inside the Winograd tolerance.)
 __attribute__((always_inline)) inline void out_1d_n(const wv* m, int ms, wv* o, int os) {
     const wv a = w_add(m[ms], m[2 * ms]), b = w_sub(m[ms], m[2 * ms]);
     const wv c = w_add(m[3 * ms], m[4 * ms]), d = w_sub(m[3 * ms], m[4 * ms]);
-    o[0] = w_add(w_add(m[0], a), c);
-    o[os] = w_mla(b, d, 2.0f);
+    o[0] = w_add(w_add(m[0], a), c);  // (each of a, b last used by the multiply-add that overwrites it:
+    o[3 * os] = w_mla(w_add(b, m[5 * ms]), d, 8.0f);  // no register copies)
     o[2 * os] = w_mla(a, c, 4.0f);
-    o[3 * os] = w_mla(w_add(b, m[5 * ms]), d, 8.0f);
+    o[os] = w_mla(b, d, 2.0f);
 }
 
 // 3 -> 6: G g
@@ -428,6 +432,7 @@ __attribute__((noinline)) SDK_WINO_HOT_NS void wino_out_rows(const float* src, i
                 wv m[6], o[4];
                 const float* p = s;  // M[r * 6 + k], r = 0..5
                 SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = wino_ld_step(p, 6 * mstride * (int64_t)sizeof(float));
+                if (k == 1) m[1] = w_add(m[1], vb);  // the bias: out_1d_n
                 out_1d_n(m, 1, o, 1);
                 SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
             }
@@ -438,11 +443,9 @@ __attribute__((noinline)) SDK_WINO_HOT_NS void wino_out_rows(const float* src, i
             float32x4x4_t y;
             SDK_UNROLL for (int r = 0; r < 4; ++r) {
                 out_1d_n(T + r * 6, 1, y.val, 1);
-                SDK_UNROLL for (int c = 0; c < 4; ++c) {
-                    wv v = w_add(y.val[c], vb);
-                    if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
-                    y.val[c] = v;
-                }
+                if (AK == 1)
+                    SDK_UNROLL for (int c = 0; c < 4; ++c)  // act_f32's NaN: Relu 0
+                        y.val[c] = vbslq_f32(neon_cgt(y.val[c], zero), y.val[c], zero);
                 if (r >= hw) break;
                 vst4q_f32(d + (int64_t)r * OW, y);
             }
@@ -469,6 +472,7 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, fl
         SDK_UNROLL for (int k = 0; k < 6; ++k) {
             wv m[6], o[4];
             SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = vld1q_f32(src + (r * 6 + k) * mstride);
+            if (k == 1) m[1] = w_add(m[1], vb);  // the bias: out_1d_n
             out_1d_n(m, 1, o, 1);
             SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
         }
@@ -481,11 +485,9 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, fl
         SDK_UNROLL for (int r = 0; r < 4; ++r) {
             float32x4x4_t y;
             out_1d_n(T + r * 6, 1, y.val, 1);
-            SDK_UNROLL for (int s = 0; s < 4; ++s) {
-                wv v = w_add(y.val[s], vb);
-                if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
-                y.val[s] = v;
-            }
+            if (AK == 1)
+                SDK_UNROLL for (int s = 0; s < 4; ++s)  // act_f32's NaN: Relu 0
+                    y.val[s] = vbslq_f32(neon_cgt(y.val[s], zero), y.val[s], zero);
             if (whole) {  // 4 whole tiles of one row: VST4 transposes
                 vst4q_f32(yo + (int64_t)(oy + r) * OW + ox, y);
                 continue;
