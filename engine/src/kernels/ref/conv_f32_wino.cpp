@@ -216,13 +216,18 @@ __attribute__((always_inline)) inline void wino_st_step(float*& p, wv v, int64_t
 // 6 -> 6: B^T d
 __attribute__((always_inline)) inline void in_1d_n(const wv* d, int ds, wv* t) {
     const wv d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds];
-    const wv s1 = w_mls(d4, d2, 4.0f), s2 = w_mls(d3, d1, 4.0f), s3 = w_sub(d4, d2), e = w_sub(d3, d1);
-    t[0] = w_mls(w_mla(d4, d0, 4.0f), d2, 5.0f);
+    // (in an order where each multiply-add overwrites a value at its last use: no register copies;
+    // 4 d0 and 2 e are exact, so d4 + 4 d0 and s3 +- 2 e are rounded once, as by a multiply-add)
+    const wv s3 = w_sub(d4, d2), e = w_sub(d3, d1);
+    t[5] = w_mls(w_mla(d5, d1, 4.0f), d3, 5.0f);
+    const wv s2 = w_mls(d3, d1, 4.0f);
+    t[0] = w_mls(w_add(d4, w_mul(d0, 4.0f)), d2, 5.0f);
+    const wv s1 = w_mls(d4, d2, 4.0f);
     t[1] = w_add(s1, s2);
     t[2] = w_sub(s1, s2);
-    t[3] = w_mla(s3, e, 2.0f);
-    t[4] = w_mls(s3, e, 2.0f);
-    t[5] = w_mls(w_mla(d5, d1, 4.0f), d3, 5.0f);
+    const wv e2 = w_add(e, e);
+    t[3] = w_add(s3, e2);
+    t[4] = w_sub(s3, e2);
 }
 
 // 6 -> 4: A^T m
