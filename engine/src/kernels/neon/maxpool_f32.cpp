@@ -17,6 +17,7 @@
 
 #include "kernels/neon/cmp_neon.h"
 #include <math.h>
+#include <string.h>
 
 #include "kernels/neon/pool_neon.h"
 #include "kernels/unroll.h"
@@ -205,6 +206,25 @@ __attribute__((always_inline)) inline void last4(uint32x4x2_t m, const float* r0
 // reads stay inside the plane: the 1-3 outputs past it land in this row's right border columns
 // (written after the blocks) or the next output row's first ones (written again with that row),
 // so no block ending at the end recomputes the last ones.
+// A border output: the max of its window's columns c0..c0+2 inside [0, W) of rows q0-q2 (as the
+// blocks' rows; at least one column is inside), by the values' bits from +0, the least of them.
+__attribute__((always_inline)) inline float border3(const float* q0, const float* q1, const float* q2, int c0,
+                                                    int W) {
+    uint32_t m = 0;
+    for (int i = c0 < 0 ? 0 : c0, e = c0 + 3 < W ? c0 + 3 : W; i < e; ++i) {
+        uint32_t a, b, c;
+        memcpy(&a, q0 + i, 4);
+        memcpy(&b, q1 + i, 4);
+        memcpy(&c, q2 + i, 4);
+        m = a > m ? a : m;
+        m = b > m ? b : m;
+        m = c > m ? c : m;
+    }
+    float f;
+    memcpy(&f, &m, 4);
+    return f;
+}
+
 __attribute__((optimize("O2"))) void plane_3s2_nonneg(const PoolParams& p, const float* x, float* y) {
     int32_t lo, end;
     neon_pool::interior(p, &lo, &end, true);  // (blocks read only their windows)
@@ -223,6 +243,7 @@ __attribute__((optimize("O2"))) void plane_3s2_nonneg(const PoolParams& p, const
         const float* r0 = x + a * W - p.pl + 2 * lo;
         const float* r1 = x + m1 * W - p.pl + 2 * lo;
         const float* r2 = x + b * W - p.pl + 2 * lo;
+        const float *q0 = x + a * W, *q1 = x + m1 * W, *q2 = x + b * W;  // (the border columns')
         const bool over = oh + 1 < p.OH && b * W + reach <= plane;  // (row b is read furthest)
         float* d = o + lo;
         uint32x4x2_t m = rows3(r0, r1, r2);
@@ -242,10 +263,8 @@ __attribute__((optimize("O2"))) void plane_3s2_nonneg(const PoolParams& p, const
                 last4(rows3(r0 + i, r1 + i, r2 + i), r0 + i, r1 + i, r2 + i, 0, o + end - 4);
         }
         if (border) {
-            const float* rows[3];
-            const int nr = neon_pool::window_rows(p, x, oh, rows);
-            for (int ow = 0; ow < lo; ++ow) scalar_out(p, rows, nr, ow, o);
-            for (int ow = end; ow < p.OW; ++ow) scalar_out(p, rows, nr, ow, o);
+            for (int ow = 0; ow < lo; ++ow) o[ow] = border3(q0, q1, q2, 2 * ow - p.pl, p.W);
+            for (int ow = end; ow < p.OW; ++ow) o[ow] = border3(q0, q1, q2, 2 * ow - p.pl, p.W);
         }
     }
 }
