@@ -98,9 +98,13 @@ constexpr int kWino2Min = 6;
 // and without the scheduling pass before register allocation, which spilled the output
 // transform's 24 column-pass vectors (as SDK_NEON_HOT does for the GEMM tiles)
 #define SDK_WINO_HOT_NS __attribute__((optimize("O2", "no-schedule-insns")))
+// (the arm64 weight transform: also its products and sums as written, not contracted into
+// multiply-adds that overwrite a value still needed, which took register copies)
+#define SDK_WINO_HOT_NSC __attribute__((optimize("O2", "no-schedule-insns", "fp-contract=off")))
 #else
 #define SDK_WINO_HOT
 #define SDK_WINO_HOT_NS
+#define SDK_WINO_HOT_NSC
 #endif
 
 __attribute__((always_inline)) inline void wv_load(v4f* v, const float* p) { memcpy(v, p, sizeof *v); }
@@ -368,9 +372,15 @@ __attribute__((always_inline)) inline void wino_w_group4(const float* wp, float*
     SDK_UNROLL for (int r = 0; r < 6; ++r) {
         wv u[6];
         w_1d_n(T + r * 3, 1, u, 1);
+        // arm64: ST1 with a register post-increment (GCC kept an offset and an add per store, and
+        // spilled); ARMv7, with fewer registers, took longer that way
         SDK_UNROLL for (int k = 0; k < 6; ++k) {
+#if defined(__aarch64__)
+            wino_st_step(d, u[k], ustride * (int64_t)sizeof(float));
+#else
             vst1q_f32(d, u[k]);
             d += ustride;
+#endif
         }
     }
 }
@@ -385,8 +395,13 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, f
 #endif
 // cstep: 1 for U's rows (row stride C), 8 for neon_sgemm_pack_a's layout (4 channels of one row
 // every 32 floats).
-__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
-                                                        int cstep) {
+#if defined(__aarch64__)
+#define SDK_WINO_W_ROW_HOT SDK_WINO_HOT_NSC
+#else
+#define SDK_WINO_W_ROW_HOT SDK_WINO_HOT
+#endif
+__attribute__((noinline)) SDK_WINO_W_ROW_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
+                                                              int cstep) {
 #if defined(__aarch64__)
     for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c * cstep, ustride);
 #else
