@@ -1373,7 +1373,7 @@ static void check_pool_f32(const char* name, const char* op, PoolF32Fn fn, void 
     for (int it = 0; it < 400; ++it) {
         const PoolCase c = random_pool(rng, it, dilations, it % 5 == 4);
         sdk::ref::PoolParams p = {1, c.C, c.H, c.W, c.OH, c.OW, c.KH, c.KW, c.sh, c.sw, c.dh, c.dw,
-                                  c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.include_pad != 0};
+                                  c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.include_pad != 0, false};
         p.N = 1 + it % 2;
         std::vector<float> x((size_t)p.N * c.C * c.H * c.W);
         for (auto& v : x) v = nd(rng);
@@ -1428,7 +1428,7 @@ static void check_maxpool3s2_f32(const char* name, void (*set_enabled)(int)) {
         c.OH = out(c.H, c.pads[0], c.pads[2]);
         c.OW = out(c.W, c.pads[1], c.pads[3]);
         sdk::ref::PoolParams p = {1, c.C, c.H, c.W, c.OH, c.OW, 3, 3, 2, 2, 1, 1,
-                                  c.pads[0], c.pads[1], c.pads[2], c.pads[3], false};
+                                  c.pads[0], c.pads[1], c.pads[2], c.pads[3], false, false};
         std::vector<float> x((size_t)c.C * c.H * c.W);
         const int mode = it % 3;  // 0: normal values; 1: some specials; 2: mostly +-0 below negatives
         for (auto& v : x) {
@@ -1436,6 +1436,13 @@ static void check_maxpool3s2_f32(const char* name, void (*set_enabled)(int)) {
             if (mode == 1 && pick(0, 7) == 0) v = special[pick(0, 4)];
             if (mode == 2) v = pick(0, 1) ? (pick(0, 1) ? 0.0f : -0.0f) : (pick(0, 9) ? -fabsf(v) : NAN);
         }
+        // every other case a Relu's output (p.nonneg: the plain-max plane), with denormals and ties
+        p.nonneg = it % 2 == 1;
+        if (p.nonneg)
+            for (auto& v : x) {
+                if (pick(0, 15) == 0) v = pick(0, 1) ? 1e-40f * (float)pick(1, 3) : 1.5f;
+                v = v > 0.0f ? v : 0.0f;
+            }
         const size_t ny = (size_t)c.C * c.OH * c.OW;
         std::vector<float> want(ny + 16, 7.0f), got(ny + 16, 7.0f);  // +16: nothing written past the end
         set_enabled(0);
@@ -1447,17 +1454,112 @@ static void check_maxpool3s2_f32(const char* name, void (*set_enabled)(int)) {
             memcpy(&a, &want[i], 4);
             memcpy(&b, &got[i], 4);
             if (a != b) {
-                CHECK(false, "MaxPool 3x3/2 %s: C%d %dx%d p%d,%d,%d,%d ceil%d mode %d at %zu: %g (0x%08x) vs ref %g (0x%08x)",
-                      name, c.C, c.H, c.W, c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.ceil, mode, i, got[i], b,
+                CHECK(false, "MaxPool 3x3/2 %s: C%d %dx%d p%d,%d,%d,%d ceil%d mode %d nonneg %d at %zu: %g (0x%08x) vs ref %g (0x%08x)",
+                      name, c.C, c.H, c.W, c.pads[0], c.pads[1], c.pads[2], c.pads[3], c.ceil, mode, (int)p.nonneg, i, got[i], b,
                       want[i], a);
                 break;
             }
         }
         ++cases;
     }
-    printf("fp32 MaxPool 3x3/2 %-6s: %d random geometries bit-exact vs ref (NaN, +-0, +-inf)\n", name, cases);
+    printf("fp32 MaxPool 3x3/2 %-6s: %d random geometries bit-exact vs ref (NaN, +-0, +-inf; half of them Relu outputs)\n",
+           name, cases);
     g_checked.push_back(std::string(name) + "-f32-maxpool3s2");
 }
+
+#if SDK_FEATURE_NEON && SDK_FEATURE_WINOGRAD
+// MaxPool's prepare marks an input a Relu made (PoolParams::nonneg: the plain-max plane): Conv with
+// a fused Relu, the Relu op, Concat / MaxPool of such tensors; not other activations, graph inputs
+// or a Concat with one of those.
+static void check_maxpool_relu_input() {
+    struct Case {
+        const char* what;
+        const char* producer;  // of tensor 1: "Conv" (activation act), "Relu", "Concat" (of 2 and 3), "none"
+        int act;               // Conv's activation (-1: no attribute)
+        const char* in2;       // Concat's inputs 2 and 3: "Conv", "Relu" or "none" (a graph input)
+        const char* in3;
+        bool want;
+    };
+    const Case cases[] = {
+        {"Conv+Relu", "Conv", 1, "", "", true},           {"Conv+Clip", "Conv", 2, "", "", false},
+        {"Conv", "Conv", -1, "", "", false},              {"Relu", "Relu", 0, "", "", true},
+        {"graph input", "none", 0, "", "", false},       {"Concat(Conv+Relu, Relu)", "Concat", 1, "Conv", "Relu", true},
+        {"Concat(Conv+Relu, input)", "Concat", 1, "Conv", "none", false},
+        {"Concat(Conv+Clip, Relu)", "Concat", 2, "Conv", "Relu", false},
+    };
+    int checked = 0;
+    for (const Case& c : cases) {
+        // tensors: 0 the graph input, 1 the pool's input, 2-3 Concat's inputs, 4 the pool's output
+        std::vector<sdk::Tensor> t(5);
+        for (int i = 0; i < 5; ++i) {
+            t[i].name = "t";
+            t[i].dtype = sdk::DType::F32;
+            t[i].shape.rank = 4;
+            const int32_t d[4] = {1, 1, i == 4 ? 3 : 8, i == 4 ? 3 : 8};
+            for (int k = 0; k < 4; ++k) t[i].shape.dims[k] = d[k];
+            t[i].bytes = (size_t)t[i].shape.count() * 4;
+        }
+        int32_t act = c.act, ks[2] = {3, 3}, st[2] = {2, 2};
+        const sdk::Attr conv_act = {"activation", sdk::kAttrInts, 1, &act};
+        const sdk::Attr pool_attrs[2] = {{"kernel_shape", sdk::kAttrInts, 2, ks}, {"strides", sdk::kAttrInts, 2, st}};
+        std::vector<sdk::Node> nodes;
+        std::vector<std::vector<int32_t>> io;  // per node: inputs then outputs (kept alive)
+        auto add = [&](const char* type, std::vector<int32_t> in, int32_t out, bool with_act) {
+            sdk::Node n;
+            memset(&n, 0, sizeof n);
+            n.name = type;
+            n.type = type;
+            in.push_back(out);
+            io.push_back(in);
+            n.num_inputs = (int)in.size() - 1;
+            n.num_outputs = 1;
+            n.attrs = with_act ? &conv_act : nullptr;
+            n.num_attrs = with_act ? 1 : 0;
+            nodes.push_back(n);
+        };
+        io.reserve(8);
+        auto producer = [&](const char* kind, int32_t out) {
+            if (!strcmp(kind, "Conv")) add("Conv", {0}, out, c.act >= 0);
+            if (!strcmp(kind, "Relu")) add("Relu", {0}, out, false);
+        };
+        if (!strcmp(c.producer, "Concat")) {
+            producer(c.in2, 2);
+            producer(c.in3, !strcmp(c.in3, "none") ? -1 : 3);
+            add("Concat", {2, !strcmp(c.in3, "none") ? 0 : 3}, 1, false);
+        } else {
+            producer(c.producer, 1);
+        }
+        add("MaxPool", {!strcmp(c.producer, "none") ? 0 : 1}, 4, false);
+        for (size_t i = 0; i < nodes.size(); ++i) {  // (io's vectors no longer move)
+            nodes[i].inputs = io[i].data();
+            nodes[i].outputs = io[i].data() + nodes[i].num_inputs;
+        }
+        sdk::Node& pool = nodes.back();
+        pool.attrs = pool_attrs;
+        pool.num_attrs = 2;
+        pool.op = &sdk_op_maxpool;
+        const sdk::Tensor* pio[2] = {&t[pool.inputs[0]], &t[4]};
+        sdk::Model m;
+        memset(&m, 0, sizeof m);
+        m.tensors = t.data();
+        m.num_tensors = 5;
+        m.nodes = nodes.data();
+        m.num_nodes = (int32_t)nodes.size();
+        m.io_tensors = pio;
+        sdk::PrepareContext pc{&m, &pool};
+        const sdk_status s = sdk_op_maxpool.prepare(pc);
+        CHECK(s == SDK_OK && pool.op_data, "MaxPool prepare (%s) failed: %s", c.what, sdk::last_error());
+        if (s == SDK_OK && pool.op_data) {
+            const bool got = static_cast<const sdk::ref::PoolParams*>(pool.op_data)->nonneg;
+            CHECK(got == c.want, "MaxPool after %s: nonneg %d, want %d", c.what, (int)got, (int)c.want);
+        }
+        sdk::free_alloc_chain(m.allocs);
+        ++checked;
+    }
+    printf("fp32 MaxPool input from a Relu: %d graphs marked as they should be\n", checked);
+    g_checked.push_back("neon-f32-maxpool-relu-input");
+}
+#endif
 #endif
 #endif
 
@@ -2204,6 +2306,9 @@ int main(int argc, char** argv) {
 #if defined(TEST_HAVE_MAXPOOL)
     check_pool_f32("neon", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::neon_sgemm_set_enabled, true);
     check_maxpool3s2_f32("neon", sdk::ref::neon_sgemm_set_enabled);
+#if SDK_FEATURE_WINOGRAD
+    check_maxpool_relu_input();
+#endif
 #endif
 #if defined(TEST_HAVE_AVERAGEPOOL)
     check_pool_f32("neon", "AveragePool", sdk::ref::averagepool_f32, sdk::ref::neon_sgemm_set_enabled, false);

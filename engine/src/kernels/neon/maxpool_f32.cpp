@@ -17,6 +17,7 @@
 
 #include "kernels/neon/cmp_neon.h"
 #include <math.h>
+#include <string.h>
 
 #include "kernels/neon/pool_neon.h"
 #include "kernels/unroll.h"
@@ -167,9 +168,116 @@ void plane_3s2(const PoolParams& p, const float* x, float* y) {
     }
 }
 
+#if SDK_FEATURE_WINOGRAD  // (kernels/ref/pool.h)
+// ---- 3x3 windows, stride 2, dilation 1, inputs >= +0 and not NaN (p.nonneg: a Relu's output)
+// There the ref's compare + select is a plain max in any order: no NaN to skip, and equal values
+// are equal bit for bit (no -0 to keep or drop). Such floats order as their bits do, so the max is
+// an unsigned integer one (exact for denormals too, which ARMv7's VMAX.F32 would flush): one
+// instruction a tap. The three rows first, even and odd columns apart (VLD2), then the columns:
+// taps 0 and 1 are the even and odd maxima, tap 2 the next block's even maxima moved by one lane.
+
+// The 3-row maxima of 8 columns from s0/s1/s2, even ones in val[0], odd ones in val[1].
+__attribute__((always_inline)) inline uint32x4x2_t rows3(const float* s0, const float* s1, const float* s2) {
+    const float32x4x2_t a = vld2q_f32(s0), b = vld2q_f32(s1), c = vld2q_f32(s2);
+    uint32x4x2_t m;
+    SDK_UNROLL for (int k = 0; k < 2; ++k)
+        m.val[k] = vmaxq_u32(vmaxq_u32(vreinterpretq_u32_f32(a.val[k]), vreinterpretq_u32_f32(b.val[k])),
+                             vreinterpretq_u32_f32(c.val[k]));
+    return m;
+}
+
+// 4 outputs from their rows' maxima m and the even maxima e of the 4 columns after them.
+__attribute__((always_inline)) inline void out4(uint32x4x2_t m, uint32x4_t e, float* o) {
+    vst1q_f32(o, vreinterpretq_f32_u32(vmaxq_u32(vmaxq_u32(m.val[0], m.val[1]), vextq_u32(m.val[0], e, 1))));
+}
+
+// 4 outputs at column ow from their rows' maxima m, tap 2 from the one column after their
+// windows' first 8 (a row's last block).
+__attribute__((always_inline)) inline void last4(uint32x4x2_t m, const float* r0, const float* r1, const float* r2,
+                                                 int ow, float* o) {
+    const int i = 2 * ow + 8;
+    const uint32x4_t t = vmaxq_u32(vmaxq_u32(vld1q_dup_u32(reinterpret_cast<const uint32_t*>(r0 + i)),
+                                             vld1q_dup_u32(reinterpret_cast<const uint32_t*>(r1 + i))),
+                                   vld1q_dup_u32(reinterpret_cast<const uint32_t*>(r2 + i)));
+    out4(m, t, o + ow);
+}
+
+// Rows but the plane's last output row run their blocks on past the interior's end where the
+// reads stay inside the plane: the 1-3 outputs past it land in this row's right border columns
+// (written after the blocks) or the next output row's first ones (written again with that row),
+// so no block ending at the end recomputes the last ones.
+// A border output: the max of its window's columns c0..c0+2 inside [0, W) of rows q0-q2 (as the
+// blocks' rows; at least one column is inside), by the values' bits from +0, the least of them.
+__attribute__((always_inline)) inline float border3(const float* q0, const float* q1, const float* q2, int c0,
+                                                    int W) {
+    uint32_t m = 0;
+    for (int i = c0 < 0 ? 0 : c0, e = c0 + 3 < W ? c0 + 3 : W; i < e; ++i) {
+        uint32_t a, b, c;
+        memcpy(&a, q0 + i, 4);
+        memcpy(&b, q1 + i, 4);
+        memcpy(&c, q2 + i, 4);
+        m = a > m ? a : m;
+        m = b > m ? b : m;
+        m = c > m ? c : m;
+    }
+    float f;
+    memcpy(&f, &m, 4);
+    return f;
+}
+
+__attribute__((optimize("O2"))) void plane_3s2_nonneg(const PoolParams& p, const float* x, float* y) {
+    int32_t lo, end;
+    neon_pool::interior(p, &lo, &end, true);  // (blocks read only their windows)
+    if (end - lo < 4) return plane_any(p, x, y);
+    const int64_t W = p.W, plane = (int64_t)p.H * W;
+    const int nfull = (end - lo - 4) / 4;  // blocks whose next block is inside too: tap 2 from its even maxima
+    const int nover = (end - lo + 3) / 4;  // blocks to the end and past it
+    const int64_t reach = 2 * lo - p.pl + 8 * (int64_t)nover + 8;  // what those read from a row's start
+    const bool border = lo > 0 || end < p.OW;
+    for (int oh = 0; oh < p.OH; ++oh) {
+        float* o = y + (int64_t)oh * p.OW;
+        // the window's rows inside the input (at least one), a row in the padding replaced by one
+        // inside (max(v, v) = v)
+        const int ih = 2 * oh - p.pt, a = ih > 0 ? ih : 0, b = ih + 2 < p.H ? ih + 2 : p.H - 1;
+        const int m1 = ih + 1 >= 0 && ih + 1 < p.H ? ih + 1 : a;
+        const float* r0 = x + a * W - p.pl + 2 * lo;
+        const float* r1 = x + m1 * W - p.pl + 2 * lo;
+        const float* r2 = x + b * W - p.pl + 2 * lo;
+        const float *q0 = x + a * W, *q1 = x + m1 * W, *q2 = x + b * W;  // (the border columns')
+        const bool over = oh + 1 < p.OH && b * W + reach <= plane;  // (row b is read furthest)
+        float* d = o + lo;
+        uint32x4x2_t m = rows3(r0, r1, r2);
+        for (int k = over ? nover : nfull; k > 0; --k) {
+            r0 += 8;
+            r1 += 8;
+            r2 += 8;
+            const uint32x4x2_t n = rows3(r0, r1, r2);
+            out4(m, n.val[0], d);
+            d += 4;
+            m = n;
+        }
+        if (!over) {
+            last4(m, r0, r1, r2, 0, d);
+            const int i = 2 * (end - 4 - lo - 4 * nfull);
+            if (i > 0)  // the last 1-3: a block ending at end (recomputes up to 3)
+                last4(rows3(r0 + i, r1 + i, r2 + i), r0 + i, r1 + i, r2 + i, 0, o + end - 4);
+        }
+        if (border) {
+            for (int ow = 0; ow < lo; ++ow) o[ow] = border3(q0, q1, q2, 2 * ow - p.pl, p.W);
+            for (int ow = end; ow < p.OW; ++ow) o[ow] = border3(q0, q1, q2, 2 * ow - p.pl, p.W);
+        }
+    }
+}
+
+#endif
+
 }  // namespace
 
 void neon_maxpool_plane_f32(const PoolParams& p, const float* x, float* y) {
+#if SDK_FEATURE_WINOGRAD
+    if (p.nonneg && p.KH == 3 && p.KW == 3 && p.sh == 2 && p.sw == 2 && p.dh == 1 && p.dw == 1)
+        return plane_3s2_nonneg(p, x, y);
+#endif
     if (p.KH == 3 && p.KW == 3 && p.sh == 2 && p.sw == 2 && p.dh == 1 && p.dw == 1) return plane_3s2(p, x, y);
     plane_any(p, x, y);
 }

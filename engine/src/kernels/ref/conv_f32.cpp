@@ -271,13 +271,42 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
     // over the cg channels (rows k = c * KH * KW + tap of the panel).
     const int H = g.H, W = g.W, sw = g.sw, khw = g.KH * g.KW;
     const int64_t dstep = (int64_t)khw * NR;  // panel floats from channel c to c + 1
+    // a panel's first pixel (the next ones by stepping along the row: a 64-bit division per column
+    // was a library call on ARMv7, ~130 instructions): with the Winograd part by stepping from the
+    // first panel's too, else by one division a panel (smaller code: the example SDK's size)
+#if SDK_FEATURE_WINOGRAD
+    const int64_t q0 = j0 / g.OW;
+    int next_oh = (int)q0, next_ow = (int)(j0 - q0 * g.OW);
+#endif
     for (int p = 0; p < nc; p += NR) {
         float* panel = dst + (int64_t)(p / NR) * K * NR;
         int ih0[NR], iw0[NR];
         int w = nc - p < NR ? nc - p : NR;
-        // the panel's first pixel by one division, the next ones by stepping along the row
-        // (a 64-bit division per column was a library call on ARMv7: ~130 instructions)
+#if SDK_FEATURE_WINOGRAD
+        int oh = next_oh, ow = next_ow;
+        for (next_ow += NR; next_ow >= g.OW; next_ow -= g.OW) ++next_oh;
+#else
         int oh = (int)((j0 + p) / g.OW), ow = (int)((j0 + p) % g.OW);
+#endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && SDK_FEATURE_WINOGRAD  // (with the Winograd part, as the
+        // K-chunked convs below: the example SDK's size)
+        {  // NR pixels of one output row whose every tap is inside the input, the stride-2 loads
+           // (2 * NR floats a tap) too: the panel's rows in order, no per-tap set-up (which cost
+           // more than the channel loop on few-channel stems)
+            const int KH = g.KH, KW = g.KW, dh = g.dh, dw = g.dw, ih = oh * g.sh - g.pt, iw = ow * sw - g.pl;
+            if (w == NR && ow + NR <= g.OW && sw == 2 && ih >= 0 && ih + (KH - 1) * dh < H && iw >= 0 &&
+                iw + (KW - 1) * dw + 2 * NR <= W) {
+                float* d = panel;
+                for (int c = 0; c < cg; ++c)
+                    for (int kh = 0; kh < KH; ++kh) {
+                        const float* src = xg + c * plane + (int64_t)(ih + kh * dh) * W + iw;
+                        for (int kw = 0; kw < KW; ++kw, d += NR, src += dw)
+                            for (int jj = 0; jj < NR; jj += 4) vst1q_f32(d + jj, vld2q_f32(src + 2 * jj).val[0]);
+                    }
+                continue;
+            }
+        }
+#endif
         for (int jj = 0; jj < NR; ++jj) {
             if (jj < w) {
                 ih0[jj] = oh * g.sh - g.pt;

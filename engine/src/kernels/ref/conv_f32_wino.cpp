@@ -98,9 +98,13 @@ constexpr int kWino2Min = 6;
 // and without the scheduling pass before register allocation, which spilled the output
 // transform's 24 column-pass vectors (as SDK_NEON_HOT does for the GEMM tiles)
 #define SDK_WINO_HOT_NS __attribute__((optimize("O2", "no-schedule-insns")))
+// (the arm64 weight transform: also its products and sums as written, not contracted into
+// multiply-adds that overwrite a value still needed, which took register copies)
+#define SDK_WINO_HOT_NSC __attribute__((optimize("O2", "no-schedule-insns", "fp-contract=off")))
 #else
 #define SDK_WINO_HOT
 #define SDK_WINO_HOT_NS
+#define SDK_WINO_HOT_NSC
 #endif
 
 __attribute__((always_inline)) inline void wv_load(v4f* v, const float* p) { memcpy(v, p, sizeof *v); }
@@ -216,23 +220,32 @@ __attribute__((always_inline)) inline void wino_st_step(float*& p, wv v, int64_t
 // 6 -> 6: B^T d
 __attribute__((always_inline)) inline void in_1d_n(const wv* d, int ds, wv* t) {
     const wv d0 = d[0], d1 = d[ds], d2 = d[2 * ds], d3 = d[3 * ds], d4 = d[4 * ds], d5 = d[5 * ds];
-    const wv s1 = w_mls(d4, d2, 4.0f), s2 = w_mls(d3, d1, 4.0f), s3 = w_sub(d4, d2), e = w_sub(d3, d1);
-    t[0] = w_mls(w_mla(d4, d0, 4.0f), d2, 5.0f);
+    // (in an order where each multiply-add overwrites a value at its last use: no register copies;
+    // 4 d0 and 2 e are exact, so d4 + 4 d0 and s3 +- 2 e are rounded once, as by a multiply-add)
+    const wv s3 = w_sub(d4, d2), e = w_sub(d3, d1);
+    t[5] = w_mls(w_mla(d5, d1, 4.0f), d3, 5.0f);
+    const wv s2 = w_mls(d3, d1, 4.0f);
+    t[0] = w_mls(w_add(d4, w_mul(d0, 4.0f)), d2, 5.0f);
+    const wv s1 = w_mls(d4, d2, 4.0f);
     t[1] = w_add(s1, s2);
     t[2] = w_sub(s1, s2);
-    t[3] = w_mla(s3, e, 2.0f);
-    t[4] = w_mls(s3, e, 2.0f);
-    t[5] = w_mls(w_mla(d5, d1, 4.0f), d3, 5.0f);
+    const wv e2 = w_add(e, e);
+    t[3] = w_add(s3, e2);
+    t[4] = w_sub(s3, e2);
 }
 
 // 6 -> 4: A^T m
+// (m[1] enters every output with weight 1, A^T e1 = (1, 1, 1, 1), so a bias b added to M[1][1]
+// alone adds b to each of the 16 outputs of A^T M A: the NEON output transforms add it there, one
+// add per 4 tiles (lanes) and channel where there were 16; b is then rounded in with M's sums, well
+// inside the Winograd tolerance.)
 __attribute__((always_inline)) inline void out_1d_n(const wv* m, int ms, wv* o, int os) {
     const wv a = w_add(m[ms], m[2 * ms]), b = w_sub(m[ms], m[2 * ms]);
     const wv c = w_add(m[3 * ms], m[4 * ms]), d = w_sub(m[3 * ms], m[4 * ms]);
-    o[0] = w_add(w_add(m[0], a), c);
-    o[os] = w_mla(b, d, 2.0f);
+    o[0] = w_add(w_add(m[0], a), c);  // (each of a, b last used by the multiply-add that overwrites it:
+    o[3 * os] = w_mla(w_add(b, m[5 * ms]), d, 8.0f);  // no register copies)
     o[2 * os] = w_mla(a, c, 4.0f);
-    o[3 * os] = w_mla(w_add(b, m[5 * ms]), d, 8.0f);
+    o[os] = w_mla(b, d, 2.0f);
 }
 
 // 3 -> 6: G g
@@ -359,9 +372,15 @@ __attribute__((always_inline)) inline void wino_w_group4(const float* wp, float*
     SDK_UNROLL for (int r = 0; r < 6; ++r) {
         wv u[6];
         w_1d_n(T + r * 3, 1, u, 1);
+        // arm64: ST1 with a register post-increment (GCC kept an offset and an add per store, and
+        // spilled); ARMv7, with fewer registers, took longer that way
         SDK_UNROLL for (int k = 0; k < 6; ++k) {
+#if defined(__aarch64__)
+            wino_st_step(d, u[k], ustride * (int64_t)sizeof(float));
+#else
             vst1q_f32(d, u[k]);
             d += ustride;
+#endif
         }
     }
 }
@@ -376,8 +395,13 @@ __attribute__((noinline)) SDK_WINO_HOT void wino_w_group4_ool(const float* wp, f
 #endif
 // cstep: 1 for U's rows (row stride C), 8 for neon_sgemm_pack_a's layout (4 channels of one row
 // every 32 floats; ARMv7's: 4, every 16).
-__attribute__((noinline)) SDK_WINO_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
-                                                        int cstep) {
+#if defined(__aarch64__)
+#define SDK_WINO_W_ROW_HOT SDK_WINO_HOT_NSC
+#else
+#define SDK_WINO_W_ROW_HOT SDK_WINO_HOT
+#endif
+__attribute__((noinline)) SDK_WINO_W_ROW_HOT void wino_w_row(const float* wp, int c4, float* dst, int64_t ustride,
+                                                              int cstep) {
 #if defined(__aarch64__)
     for (int c = 0; c < c4; c += 4) wino_w_group4(wp + c * 9, dst + c * cstep, ustride);
 #else
@@ -428,6 +452,7 @@ __attribute__((noinline)) SDK_WINO_HOT_NS void wino_out_rows(const float* src, i
                 wv m[6], o[4];
                 const float* p = s;  // M[r * 6 + k], r = 0..5
                 SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = wino_ld_step(p, 6 * mstride * (int64_t)sizeof(float));
+                if (k == 1) m[1] = w_add(m[1], vb);  // the bias: out_1d_n
                 out_1d_n(m, 1, o, 1);
                 SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
             }
@@ -438,11 +463,9 @@ __attribute__((noinline)) SDK_WINO_HOT_NS void wino_out_rows(const float* src, i
             float32x4x4_t y;
             SDK_UNROLL for (int r = 0; r < 4; ++r) {
                 out_1d_n(T + r * 6, 1, y.val, 1);
-                SDK_UNROLL for (int c = 0; c < 4; ++c) {
-                    wv v = w_add(y.val[c], vb);
-                    if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
-                    y.val[c] = v;
-                }
+                if (AK == 1)
+                    SDK_UNROLL for (int c = 0; c < 4; ++c)  // act_f32's NaN: Relu 0
+                        y.val[c] = vbslq_f32(neon_cgt(y.val[c], zero), y.val[c], zero);
                 if (r >= hw) break;
                 vst4q_f32(d + (int64_t)r * OW, y);
             }
@@ -469,6 +492,7 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, fl
         SDK_UNROLL for (int k = 0; k < 6; ++k) {
             wv m[6], o[4];
             SDK_UNROLL for (int r = 0; r < 6; ++r) m[r] = vld1q_f32(src + (r * 6 + k) * mstride);
+            if (k == 1) m[1] = w_add(m[1], vb);  // the bias: out_1d_n
             out_1d_n(m, 1, o, 1);
             SDK_UNROLL for (int r = 0; r < 4; ++r) T[r * 6 + k] = o[r];
         }
@@ -481,11 +505,9 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, fl
         SDK_UNROLL for (int r = 0; r < 4; ++r) {
             float32x4x4_t y;
             out_1d_n(T + r * 6, 1, y.val, 1);
-            SDK_UNROLL for (int s = 0; s < 4; ++s) {
-                wv v = w_add(y.val[s], vb);
-                if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);  // act_f32's NaN: Relu 0
-                y.val[s] = v;
-            }
+            if (AK == 1)
+                SDK_UNROLL for (int s = 0; s < 4; ++s)  // act_f32's NaN: Relu 0
+                    y.val[s] = vbslq_f32(neon_cgt(y.val[s], zero), y.val[s], zero);
             if (whole) {  // 4 whole tiles of one row: VST4 transposes
                 vst4q_f32(yo + (int64_t)(oy + r) * OW + ox, y);
                 continue;

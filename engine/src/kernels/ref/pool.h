@@ -6,6 +6,12 @@
 
 #include "core/op.h"
 
+// The MaxPool plane for a Relu's outputs (PoolParams::nonneg) is compiled with the Winograd part
+// (the SDKs with dense 3x3 CNNs, whose pools follow Relu convs); others keep their size.
+#ifndef SDK_FEATURE_WINOGRAD  // (as kernels/ref/conv.h: the Meson option `winograd`)
+#define SDK_FEATURE_WINOGRAD SDK_FEATURE_FP32
+#endif
+
 namespace sdk {
 namespace ref {
 
@@ -14,6 +20,10 @@ struct PoolParams {
     int32_t KH, KW, sh, sw, dh, dw;
     int32_t pt, pl, pb, pr;
     bool count_include_pad;  // AveragePool only
+    // MaxPool only: every input value is >= +0 and not NaN (a Relu's output: ops/maxpool.cpp), so
+    // a plain max of the taps in any order is the ref's result (kernels/neon/maxpool_f32.cpp; set
+    // with NEON and SDK_FEATURE_WINOGRAD only)
+    bool nonneg;
 };
 
 // Runs Plane(p, x plane, y plane) over the N * C planes, split over the pool.
