@@ -296,3 +296,6 @@ extern const char kBuildInfoJson[];
 #ifndef SDK_FEATURE_DOTPROD
 #define SDK_FEATURE_DOTPROD 0
 #endif
+#ifndef SDK_FEATURE_INPUTS_IN_OUTPUT  // builds with Concat: PrepareContext::inputs_in_output (the planner)
+#define SDK_FEATURE_INPUTS_IN_OUTPUT 0
+#endif

@@ -228,16 +228,16 @@ sdk_status plan_model(Model* m) {
     // reads) in one block, the scratch in another: fewer allocations and checks.
     m->tensor_offset = alloc_array<size_t>(2 * un);
     if (m->tensor_offset) m->tensor_const = reinterpret_cast<const void**>(m->tensor_offset + un);
-    // buffer-sharing root of each tensor (then, with ops, each tensor's byte offset in its root's
-    // buffer: 64-bit words after the five int32 arrays)
-    int32_t* root = alloc_array<int32_t>(SDK_FEATURE_OPS ? 7 * un + 1 : 5 * un);
+    // buffer-sharing root of each tensor (then, in builds with Concat, each tensor's byte offset
+    // in its root's buffer: 64-bit words after the five int32 arrays)
+    int32_t* root = alloc_array<int32_t>(SDK_FEATURE_INPUTS_IN_OUTPUT ? 7 * un + 1 : 5 * un);
     int32_t* first = root + un;                    // per tensor: producing step
     // per tensor: last consuming step; for a root, once the sharing is decided, the last step
     // of any member (a tensor that joins a root is never read through its own entry again)
     int32_t* rlast = first + un;
     uint32_t* rflags = reinterpret_cast<uint32_t*>(rlast + un);  // per root: union of member flags
     int32_t* buffer = rlast + 2 * un;              // per root: buffer index
-#if SDK_FEATURE_OPS
+#if SDK_FEATURE_INPUTS_IN_OUTPUT
     uint64_t* sub = reinterpret_cast<uint64_t*>(buffer + un + (un & 1));  // (8-byte aligned)
 #endif
     PlanBuffer* bufs = alloc_array<PlanBuffer>(un + 1);  // + the PlanResult (heap, not stack)
@@ -264,7 +264,7 @@ sdk_status plan_model(Model* m) {
             }
         }
         for (int32_t i = 0; i < m->num_outputs; ++i) rlast[m->outputs[i]] = steps - 1;
-#if SDK_FEATURE_OPS
+#if SDK_FEATURE_INPUTS_IN_OUTPUT
         // Inputs laid in their consumer's output (PrepareContext::inputs_in_output: a batch-1
         // channel Concat): such an input joins the output's root at its byte offset, so its
         // producer writes the output's slice and the copy goes away (squeezenet1_1: 8 Concats,
@@ -302,7 +302,7 @@ sdk_status plan_model(Model* m) {
             const uint32_t f = n.op ? n.op->flags : 0;
             if (!(f & (kOpAlias | kOpInplace | kOpInplaceAny)) || n.num_inputs < 1 || n.inputs[0] < 0) continue;
             const int32_t out = n.outputs[0];
-#if SDK_FEATURE_OPS
+#if SDK_FEATURE_INPUTS_IN_OUTPUT
             if (root[out] != out) continue;  // laid in a later output (above): it keeps that slice
 #endif
             const size_t bytes = m->tensors[out].bytes;
@@ -322,7 +322,7 @@ sdk_status plan_model(Model* m) {
                     if (!ok) continue;
                 }
                 root[out] = rk;
-#if SDK_FEATURE_OPS
+#if SDK_FEATURE_INPUTS_IN_OUTPUT
                 sub[out] = sub[ik];  // the input's bytes, wherever they are in the root's buffer
 #endif
                 if (rlast[out] > rlast[rk]) rlast[rk] = rlast[out];
@@ -362,7 +362,7 @@ sdk_status plan_model(Model* m) {
             for (int32_t t = 0; t < nt; ++t) {
                 const bool constant = m->tensors[t].flags & kTensorConstant;
                 m->tensor_offset[t] = !constant && buffer[root[t]] >= 0 ? static_cast<size_t>(bufs[buffer[root[t]]].offset)
-#if SDK_FEATURE_OPS
+#if SDK_FEATURE_INPUTS_IN_OUTPUT
                                                                               + static_cast<size_t>(sub[t])
 #endif
                                                                         : kNoOffset;
