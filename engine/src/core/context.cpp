@@ -110,6 +110,8 @@ void PrepareContext::request_thread_scratch(size_t bytes) {
     if (bytes > node->thread_scratch_bytes) node->thread_scratch_bytes = bytes;
 }
 
+void PrepareContext::inputs_in_output() { node->inputs_in_output = true; }
+
 sdk_status PrepareContext::fail(sdk_status status, const char* fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

@@ -21,6 +21,7 @@ struct Node {
     void* op_data;
     size_t scratch_bytes;
     size_t thread_scratch_bytes;
+    bool inputs_in_output;  // PrepareContext::inputs_in_output
 };
 
 // Model-lifetime blocks (PrepareContext::alloc, decoded constants) are aligned_alloc64 blocks

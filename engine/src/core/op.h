@@ -189,6 +189,13 @@ struct PrepareContext {
     // the calling thread's block. 64-byte aligned.
     void request_thread_scratch(size_t bytes);
 
+    // Output 0 is the inputs' bytes end to end (a Concat with one outer step: batch 1 along
+    // the channels). The planner may then give inputs their slice of output 0's memory (at
+    // 64-byte aligned offsets, when nothing else keeps an input apart), so their producers
+    // write there directly and run() finds such an input already in place: in_data[i] ==
+    // the output plus the bytes of the inputs before it.
+    void inputs_in_output();
+
     // Record "node '<name>' (<op>): <message>" as the last error and return the status.
     sdk_status fail(sdk_status status, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 };
@@ -288,4 +295,7 @@ extern const char kBuildInfoJson[];
 #endif
 #ifndef SDK_FEATURE_DOTPROD
 #define SDK_FEATURE_DOTPROD 0
+#endif
+#ifndef SDK_FEATURE_INPUTS_IN_OUTPUT  // builds with Concat: PrepareContext::inputs_in_output (the planner)
+#define SDK_FEATURE_INPUTS_IN_OUTPUT 0
 #endif

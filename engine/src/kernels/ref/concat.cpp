@@ -29,7 +29,8 @@ void blocks(void* arg, int64_t begin, int64_t end) {
     while (pos < stop) {
         int64_t len = j.chunk[i] - r;
         if (len > stop - pos) len = stop - pos;
-        memcpy(j.y + pos, static_cast<const char*>(j.in[i]) + o * j.chunk[i] + r, (size_t)len);
+        const char* src = static_cast<const char*>(j.in[i]) + o * j.chunk[i] + r;
+        if (src != j.y + pos) memcpy(j.y + pos, src, (size_t)len);  // (an input laid in place: nothing to copy)
         pos += len;
         r = 0;
         if (++i == j.n) {
@@ -72,7 +73,8 @@ void parts(void* arg, int64_t begin, int64_t end) {
                 return at < u0 ? u0 : at;
             };
             const int64_t a = cut(p), b = cut(p + 1);
-            if (b > a) memcpy(j.y + a, static_cast<const char*>(j.in[i]) + (a - base), (size_t)(b - a));
+            const char* src = static_cast<const char*>(j.in[i]) + (a - base);
+            if (b > a && src != j.y + a) memcpy(j.y + a, src, (size_t)(b - a));  // (or laid in place)
         }
     }
 }
