@@ -44,7 +44,7 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
 // taps kg..kp-1 are 0. 8 taps x 8 pixels per step: one load per tap where the 8 pixels
 // are evenly spaced by sw (1 or 2) in one row, an 8x8 byte transpose (TRN), 8 stores.
 // limit: bytes readable from src (a stride-2 step loads 16).
-// xs > 0 (AArch64, gemm_pl_neon's input): pairs of taps per pixel instead, [kp / 2][pixels][2]
+// xs > 0 (gemm_pl_neon's input): pairs of taps per pixel instead, [kp / 2][pixels][2]
 // with pair rows of xs bytes (ST2 of two taps' 8 pixels; a step may write up to 8 pixels past
 // np: xs >= 2 (np + 8)).
 struct NeonIm2col {
@@ -55,12 +55,11 @@ struct NeonIm2col {
 };
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out);
 
-#if defined(__aarch64__)
 // Pixel-lane int8 GEMM (kernels/neon/conv_s8_pl.cpp): rows [m0, m1) x all g.N columns of g with
 // g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to 16)), g.ys_n = 1.
-// 4 rows x 16 pixels a tile; g.kp a multiple of 4. Bit-exact with gemm_ref (weights in [-127, 127]).
+// 4 rows x 16 pixels a tile (ARMv7: 4 x 8); g.kp a multiple of 4. Bit-exact with gemm_ref
+// (weights in [-127, 127]).
 void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs);
-#endif
 // The pair layout's row bytes (xs) for np pixels.
 inline int32_t pl_row_bytes(int32_t np) { return ((np + 15) / 16 * 16 + 8) * 2; }
 
