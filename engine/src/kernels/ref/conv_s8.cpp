@@ -133,7 +133,13 @@ void im2col_neon_tile(const ConvS8Data& d, const int8_t* x, int n, int grp, int 
         r0 = oh_a;
     }
     int32_t pix[256];  // tile <= 256
-    for (int p = p0; p < p1; ++p) pix[p - p0] = (p / g.OW - r0) * g.sh * rs + p % g.OW * g.sw;
+    // (oh, ow) stepped, not divided per pixel: ARMv7 has no divide instruction (a call, ~60
+    // instructions a pixel: 1.8 M on squeezenet1_1)
+    int32_t oh = oh_a, ow = p0 - oh_a * g.OW;
+    for (int i = 0; i < p1 - p0; ++i) {
+        pix[i] = (oh - r0) * g.sh * rs + ow * g.sw;
+        if (++ow == g.OW) ow = 0, ++oh;
+    }
     s8::im2col_neon(q, pix, p1 - p0, out);
 }
 #endif
