@@ -56,12 +56,18 @@ struct NeonIm2col {
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out);
 
 // Pixel-lane int8 GEMM (kernels/neon/conv_s8_pl.cpp): rows [m0, m1) x all g.N columns of g with
-// g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to 16)), g.ys_n = 1.
+// g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to kPlPixels)), g.ys_n = 1.
 // 4 rows x 16 pixels a tile (ARMv7: 4 x 8); g.kp a multiple of 4. Bit-exact with gemm_ref
 // (weights in [-127, 127]).
 void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs);
+// Pixels a gemm_pl_neon tile computes at once (Conv tiles hold whole ones).
+#if defined(__aarch64__)
+constexpr int32_t kPlPixels = 16;
+#else
+constexpr int32_t kPlPixels = 8;  // (tiles of 8: less slot memory and fewer wasted lanes than 16)
+#endif
 // The pair layout's row bytes (xs) for np pixels.
-inline int32_t pl_row_bytes(int32_t np) { return ((np + 15) / 16 * 16 + 8) * 2; }
+inline int32_t pl_row_bytes(int32_t np) { return ((np + kPlPixels - 1) / kPlPixels * kPlPixels + 8) * 2; }
 
 // Int8 3x3 stride-1 dilation-1 dense Conv (group 1) by Winograd F(2x2, 3x3) or F(4x4, 3x3) in
 // exact integer arithmetic (kernels/neon/conv_s8_wino.cpp), with the plain NEON GEMM tier:

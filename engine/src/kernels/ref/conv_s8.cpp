@@ -758,7 +758,8 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     int32_t tile = (32 * 1024 / d->kp) & ~3;
     tile = tile < 8 ? 8 : (tile > 256 ? 256 : tile);
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    if (d->neon_pl) tile = tile < 16 ? 16 : tile & ~15;  // (tiles of 16 pixels: tiles of whole ones)
+    constexpr int32_t px = s8::kPlPixels;  // (tiles of whole GEMM tiles)
+    if (d->neon_pl) tile = tile < px ? px : tile / px * px;
 #endif
     if (tile > pixels) tile = pixels;
     d->tile = tile;
