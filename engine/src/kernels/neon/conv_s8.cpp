@@ -152,7 +152,7 @@ inline int8x8_t tap8(const int8_t* src, const ptrdiff_t* offs, int32_t k, int32_
 // in chunks of kChunk taps (stepping through (c, kh, kw) per tap and run cost more than the
 // loads). Offsets grow with the tap, so a run whose chunk's last real tap is at or below `safe`
 // loads whole vectors without checks. Pixel-major ([np][kp]): 8 taps x 8 pixels transposed
-// (TRN); pairs (q.xs > 0, AArch64): two taps' 8 pixels interleaved by one ST2.
+// (TRN); pairs (q.xs > 0): two taps' 8 pixels interleaved by one ST2.
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out) {
     constexpr int32_t kChunk = 256;
     ptrdiff_t offs[kChunk];  // (pointer-sized: ARMv7's 64-bit compares cost more than the loads)
@@ -186,7 +186,6 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
             const int8_t* src = src0 + pix[i0];
             const bool fast = kr > 0 && offs[kr - 1] <= safe;
             int32_t k = 0;
-#if defined(__aarch64__)
             if (xs) {
                 int8_t* dst = out + (int64_t)(k0 / 2) * xs + 2 * i0;
                 const int32_t kr2 = fast ? kr & ~1 : 0;  // whole pairs of real taps, no checks
@@ -208,7 +207,6 @@ void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* ou
                 }
                 continue;
             }
-#endif
             int8_t* dst = out + (int64_t)i0 * kp + k0;
             for (; k < kn; k += 8) {
                 int8x8_t r[8];

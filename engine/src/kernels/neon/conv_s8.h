@@ -44,7 +44,7 @@ void dw3x3_plane_neon(const NeonDw3x3& p, const int8_t* x, const int8_t* w9, int
 // taps kg..kp-1 are 0. 8 taps x 8 pixels per step: one load per tap where the 8 pixels
 // are evenly spaced by sw (1 or 2) in one row, an 8x8 byte transpose (TRN), 8 stores.
 // limit: bytes readable from src (a stride-2 step loads 16).
-// xs > 0 (AArch64, gemm_pl_neon's input): pairs of taps per pixel instead, [kp / 2][pixels][2]
+// xs > 0 (gemm_pl_neon's input): pairs of taps per pixel instead, [kp / 2][pixels][2]
 // with pair rows of xs bytes (ST2 of two taps' 8 pixels; a step may write up to 8 pixels past
 // np: xs >= 2 (np + 8)).
 struct NeonIm2col {
@@ -55,14 +55,19 @@ struct NeonIm2col {
 };
 void im2col_neon(const NeonIm2col& q, const int32_t* pix, int32_t np, int8_t* out);
 
-#if defined(__aarch64__)
 // Pixel-lane int8 GEMM (kernels/neon/conv_s8_pl.cpp): rows [m0, m1) x all g.N columns of g with
-// g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to 16)), g.ys_n = 1.
-// 4 rows x 16 pixels a tile; g.kp a multiple of 4. Bit-exact with gemm_ref (weights in [-127, 127]).
+// g.x the pair layout above (pair rows of xs bytes, xs >= 2 * (g.N rounded up to kPlPixels)), g.ys_n = 1.
+// 4 rows x 16 pixels a tile (ARMv7: 4 x 8); g.kp a multiple of 4. Bit-exact with gemm_ref
+// (weights in [-127, 127]).
 void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs);
+// Pixels a gemm_pl_neon tile computes at once (Conv tiles hold whole ones).
+#if defined(__aarch64__)
+constexpr int32_t kPlPixels = 16;
+#else
+constexpr int32_t kPlPixels = 8;  // (tiles of 8: less slot memory and fewer wasted lanes than 16)
 #endif
 // The pair layout's row bytes (xs) for np pixels.
-inline int32_t pl_row_bytes(int32_t np) { return ((np + 15) / 16 * 16 + 8) * 2; }
+inline int32_t pl_row_bytes(int32_t np) { return ((np + kPlPixels - 1) / kPlPixels * kPlPixels + 8) * 2; }
 
 // Int8 3x3 stride-1 dilation-1 dense Conv (group 1) by Winograd F(2x2, 3x3) or F(4x4, 3x3) in
 // exact integer arithmetic (kernels/neon/conv_s8_wino.cpp), with the plain NEON GEMM tier:

@@ -1,4 +1,4 @@
-// NEON int8 pixel-lane GEMM for Conv on AArch64 (kernels/neon/conv_s8.h, gemm_pl_neon).
+// NEON int8 pixel-lane GEMM for Conv (kernels/neon/conv_s8.h, gemm_pl_neon): AArch64, then ARMv7.
 //
 // The dot-product GEMM (kernels/neon/common_s8.cpp) sums each output across K in the lanes, so
 // every 4x4 tile ends in 12 ADDPs, a requantization of rows as lanes and a TBL back to rows:
@@ -12,7 +12,7 @@
 // requantized with the channel's multiplier as a lane (SQDMULH by element) and one store.
 #include "kernels/neon/conv_s8.h"
 
-#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(__aarch64__)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
 #include <arm_neon.h>
 #include <string.h>
 
@@ -20,6 +20,7 @@
 
 namespace sdk {
 namespace s8 {
+#if defined(__aarch64__)
 namespace {
 
 struct PlRows {  // the 4 rows' requantization parameters as lanes
@@ -190,6 +191,107 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
         }
     }
 }
+
+#else  // ARMv7
+// ARMv7 (16 q registers): a tile is 4 channels x 8 pixels (accumulators q8-q15), per 8 K the 8
+// pixels' 4 pair rows (q0-q3) and a channel's 4 replicated weight pairs (VLD4.16 all lanes:
+// d8-d11); VMULL + VMLAL + VPADAL per 4 pixels, 56 instructions per 256 products (the 2x4 dot
+// GEMM's epilogue summed across lanes per row pair, then requantized 32-bit lanes). The
+// requantization (the AArch64 one's arithmetic, by scalar for the multiplier) and the stores in
+// the same asm: 15 instructions per 8 outputs.
+void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
+    const int32_t kp = g.kp, N = g.N;
+    const int32_t ys_m = (int32_t)g.ys_m;
+    struct Params {  // the 4 rows' parameters as lanes, in the asm's load order
+        int32_t b[4], sl[4], sr[4], mu[4];
+        int16_t z[8], lo[8], hi[8];
+    } P;
+    for (int i = 0; i < 8; ++i) P.z[i] = (int16_t)g.out_zp, P.lo[i] = (int16_t)g.act_min, P.hi[i] = (int16_t)g.act_max;
+    for (int32_t m = m0; m < m1; m += 4) {
+        // a tail of 1-3 rows repeats its last one (computed, not stored)
+        const int32_t rows = m1 - m < 4 ? m1 - m : 4;
+        const int8_t* w0 = g.w + (int64_t)m * kp;
+        const int8_t* w1 = rows > 1 ? w0 + kp : w0;
+        const int8_t* w2 = rows > 2 ? w1 + kp : w1;
+        const int8_t* w3 = rows > 3 ? w2 + kp : w2;
+        for (int i = 0; i < 4; ++i) {
+            const int32_t r = m + (i < rows ? i : rows - 1);
+            const NeonShift s = neon_shift(g.shift[r]);
+            P.b[i] = g.bias[r];
+            P.mu[i] = g.mult[r];
+            P.sl[i] = s.l;
+            P.sr[i] = s.r;
+        }
+        int8_t* y0 = g.y + (int64_t)m * g.ys_m;
+        for (int32_t n = 0; n < N; n += 8) {
+            const int32_t nc = N - n;  // the lanes past N are computed, not stored
+            alignas(8) int8_t t[32];
+            const bool whole = nc >= 8 && rows == 4;
+            int8_t* yo = whole ? y0 + n : t;
+            const int32_t ys = whole ? ys_m : 8;
+            const int8_t *x = g.x + 2 * n, *p0 = w0, *p1 = w1, *p2 = w2, *p3 = w3;
+            const int32_t* pp = P.b;
+            int32_t cnt = kp / 4;  // 4-K halves: pairs of them a step, then one (kp % 8 == 4)
+#define SDK_PL_ROW(p, qa, qb)                                                                  \
+    "vld4.16 {d8[], d9[], d10[], d11[]}, [%[" p "]]!\n"                                        \
+    "vmull.s8 q6, d0, d8\n vmlal.s8 q6, d2, d9\n vpadal.s16 " qa ", q6\n"                     \
+    "vmull.s8 q7, d4, d10\n vmlal.s8 q7, d6, d11\n vpadal.s16 " qa ", q7\n"                   \
+    "vmull.s8 q6, d1, d8\n vmlal.s8 q6, d3, d9\n vpadal.s16 " qb ", q6\n"                     \
+    "vmull.s8 q7, d5, d10\n vmlal.s8 q7, d7, d11\n vpadal.s16 " qb ", q7\n"
+#define SDK_PL_ROW4(p, qa, qb)                                                                 \
+    "vld2.16 {d8[], d9[]}, [%[" p "]]!\n"                                                      \
+    "vmull.s8 q6, d0, d8\n vmlal.s8 q6, d2, d9\n vpadal.s16 " qa ", q6\n"                     \
+    "vmull.s8 q7, d1, d8\n vmlal.s8 q7, d3, d9\n vpadal.s16 " qb ", q7\n"
+            // per row: shift left (sl: d0-d1), multiplier by scalar (mu: d4-d5), rounding shift
+            // right (sr: d2-d3); narrow, zero point (q3), clamp (q4, q5), narrow, store
+#define SDK_PL_RQ(qa, qb, dl, lane, dm, dr, dout)                                               \
+    "vdup.32 q6, " dl "[" lane "]\n vqshl.s32 " qa ", " qa ", q6\n vqshl.s32 " qb ", " qb ", q6\n" \
+    "vqdmulh.s32 " qa ", " qa ", " dm "[" lane "]\n vqdmulh.s32 " qb ", " qb ", " dm "[" lane "]\n" \
+    "vdup.32 q6, " dr "[" lane "]\n vrshl.s32 " qa ", " qa ", q6\n vrshl.s32 " qb ", " qb ", q6\n" \
+    "vqmovn.s32 d14, " qa "\n vqmovn.s32 d15, " qb "\n"                                       \
+    "vqadd.s16 q7, q7, q3\n vmax.s16 q7, q7, q4\n vmin.s16 q7, q7, q5\n"                      \
+    "vmovn.i16 " dout ", q7\n vst1.8 {" dout "}, [%[yo]], %[ys]\n"
+            __asm__ volatile(
+                "vld1.32 {d0-d1}, [%[pp]]!\n"  // the accumulators start at the rows' bias
+                "vdup.32 q8, d0[0]\n vmov q9, q8\n vdup.32 q10, d0[1]\n vmov q11, q10\n"
+                "vdup.32 q12, d1[0]\n vmov q13, q12\n vdup.32 q14, d1[1]\n vmov q15, q14\n"
+                "subs %[n], %[n], #2\n"
+                "blt 2f\n"
+                "1:\n"
+                "vld1.8 {d0-d1}, [%[x]], %[xs]\n vld1.8 {d2-d3}, [%[x]], %[xs]\n"
+                "vld1.8 {d4-d5}, [%[x]], %[xs]\n vld1.8 {d6-d7}, [%[x]], %[xs]\n"
+                SDK_PL_ROW("p0", "q8", "q9") SDK_PL_ROW("p1", "q10", "q11")
+                SDK_PL_ROW("p2", "q12", "q13") SDK_PL_ROW("p3", "q14", "q15")
+                "subs %[n], %[n], #2\n"
+                "bge 1b\n"
+                "2:\n"
+                "adds %[n], %[n], #2\n"
+                "beq 3f\n"
+                "vld1.8 {d0-d1}, [%[x]], %[xs]\n vld1.8 {d2-d3}, [%[x]], %[xs]\n"
+                SDK_PL_ROW4("p0", "q8", "q9") SDK_PL_ROW4("p1", "q10", "q11")
+                SDK_PL_ROW4("p2", "q12", "q13") SDK_PL_ROW4("p3", "q14", "q15")
+                "3:\n"
+                "vld1.32 {d0-d3}, [%[pp]]!\n vld1.32 {d4-d5}, [%[pp]]!\n"
+                "vld1.16 {d6-d7}, [%[pp]]!\n vld1.16 {d8-d11}, [%[pp]]\n"
+                SDK_PL_RQ("q8", "q9", "d0", "0", "d4", "d2", "d16")
+                SDK_PL_RQ("q10", "q11", "d0", "1", "d4", "d2", "d20")
+                SDK_PL_RQ("q12", "q13", "d1", "0", "d5", "d3", "d24")
+                SDK_PL_RQ("q14", "q15", "d1", "1", "d5", "d3", "d28")
+                : [x] "+r"(x), [p0] "+r"(p0), [p1] "+r"(p1), [p2] "+r"(p2), [p3] "+r"(p3), [n] "+r"(cnt),
+                  [pp] "+r"(pp), [yo] "+r"(yo)
+                : [xs] "r"(xs), [ys] "r"(ys)
+                : "memory", "cc", "d0", "d1", "d2", "d3", "d4", "d5", "d6", "d7", "d8", "d9", "d10", "d11", "d12",
+                  "d13", "d14", "d15", "d16", "d17", "d18", "d19", "d20", "d21", "d22", "d23", "d24", "d25", "d26",
+                  "d27", "d28", "d29", "d30", "d31");
+#undef SDK_PL_RQ
+#undef SDK_PL_ROW4
+#undef SDK_PL_ROW
+            if (!whole)  // a tile's last pixels or rows
+                for (int32_t r = 0; r < rows; ++r) memcpy(y0 + r * g.ys_m + n, t + 8 * r, (size_t)(nc < 8 ? nc : 8));
+        }
+    }
+}
+#endif
 
 }  // namespace s8
 }  // namespace sdk

@@ -51,7 +51,7 @@ struct ConvS8Data {
     bool neon_cols;      // the NEON im2col (with the SIMD GEMM; the ref tier keeps the scalar one)
     int64_t pad_bytes;   // its padded copy of a tile's input rows, after the columns in a slot (0: none)
     int64_t col_bytes;   // the columns' bytes at the start of a slot
-    bool neon_pl;        // AArch64 pixel-lane GEMM (s8::gemm_pl_neon) on pairs of taps
+    bool neon_pl;        // pixel-lane GEMM (s8::gemm_pl_neon) on pairs of taps
     bool wino;           // 3x3 stride 1 by integer Winograd F(2x2, 3x3) (kernels/neon/conv_s8_wino.cpp)
     s8::NeonWino wn;
 #endif
@@ -133,7 +133,13 @@ void im2col_neon_tile(const ConvS8Data& d, const int8_t* x, int n, int grp, int 
         r0 = oh_a;
     }
     int32_t pix[256];  // tile <= 256
-    for (int p = p0; p < p1; ++p) pix[p - p0] = (p / g.OW - r0) * g.sh * rs + p % g.OW * g.sw;
+    // (oh, ow) stepped, not divided per pixel: ARMv7 has no divide instruction (a call, ~60
+    // instructions a pixel: 1.8 M on squeezenet1_1)
+    int32_t oh = oh_a, ow = p0 - oh_a * g.OW;
+    for (int i = 0; i < p1 - p0; ++i) {
+        pix[i] = (oh - r0) * g.sh * rs + ow * g.sw;
+        if (++ow == g.OW) ow = 0, ++oh;
+    }
     s8::im2col_neon(q, pix, p1 - p0, out);
 }
 #endif
@@ -321,7 +327,7 @@ void gemm_slot(void* arg, int64_t begin, int64_t end) {
             G.y = j.y + ((int64_t)n * g.OC + m0) * j.pixels + p0;
             G.ys_m = j.pixels;
             G.ys_n = 1;
-#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(__aarch64__)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
             if (d.neon_pl) {
                 s8::gemm_pl_neon(G, mb, me, s8::pl_row_bytes(G.N));
                 continue;
@@ -740,13 +746,10 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
 #endif
     d->kp = s8::round_up_k(d->kg);
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-    d->neon_pl = false;
-#if defined(__aarch64__)
     // the pixel-lane GEMM with the plain NEON tier; K in steps of 8 and a last 4 (resnet18's stem:
     // 147 -> 148, not 160)
     d->neon_pl = d->kernel == s8::gemm_neon;
     if (d->neon_pl) d->kp = (d->kg + 3) / 4 * 4;
-#endif
 #endif
     int8_t* packed = static_cast<int8_t*>(ctx.alloc((size_t)g.OC * d->kp));
     if (!packed) return SDK_ERR_OUT_OF_MEMORY;
@@ -754,16 +757,15 @@ sdk_status conv_s8_prepare(PrepareContext& ctx, const ConvGeom& g) {
     d->w = packed;
     int32_t tile = (32 * 1024 / d->kp) & ~3;
     tile = tile < 8 ? 8 : (tile > 256 ? 256 : tile);
-#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(__aarch64__)
-    if (d->neon_pl) tile = tile < 16 ? 16 : tile & ~15;  // (tiles of 16 pixels: tiles of whole ones)
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    constexpr int32_t px = s8::kPlPixels;  // (tiles of whole GEMM tiles)
+    if (d->neon_pl) tile = tile < px ? px : tile / px * px;
 #endif
     if (tile > pixels) tile = pixels;
     d->tile = tile;
     size_t slot = (size_t)tile * d->kp;
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
-#if defined(__aarch64__)
     if (d->neon_pl) slot = (size_t)(d->kp / 2) * s8::pl_row_bytes(tile);
-#endif
     d->col_bytes = (int64_t)slot;
     d->neon_cols = d->kernel != s8::gemm_ref;
     d->pad_bytes = 0;
