@@ -1217,8 +1217,10 @@ SDK_NEON_HOT void neon_sgemm_packed(int64_t M, int nc, int K, const float* A, in
         for (; m + 4 <= M; m += 4) tile<4>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
         for (; m < M; ++m) tile<1>(K, A + m * ars, ars, panel, C + m * ldc + p, ldc, w, e, m);
     }
-    if (late)
+    if (late) {  // rows back to back (ldc == nc: a conv's planes, an SE block's 1-column rows): one call
+        if (ldc == nc) return act_span_f32(C, M * nc, eo.act);
         for (int64_t m = 0; m < M; ++m) act_span_f32(C + m * ldc, nc, eo.act);
+    }
 }
 
 
@@ -1333,8 +1335,10 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
             }
         }
     }
-    if (late)
+    if (late) {  // (ldc == nc: one call, as in neon_sgemm_packed)
+        if (ldc == nc) return act_span_f32(C, M8 * nc, eo.act);
         for (int64_t m = 0; m < M8; ++m) act_span_f32(C + m * ldc, nc, eo.act);
+    }
 }
 
 }  // namespace ref

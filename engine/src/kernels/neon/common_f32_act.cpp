@@ -75,64 +75,143 @@ namespace ref {
 // - SiLU without the NaN select (x * s is x's NaN when x is NaN).
 // Checked bit for bit against the scalar fmaf form over every non-NaN float (and by
 // tests/engine: test_elementwise on random arrays).
-namespace {
-struct SigK {
-    float32x4_t one, hi, lo, magic, log2e, ln2hi, ln2lo, c0, c1, c2, c3, c4, c5;
-};
-__attribute__((always_inline)) inline float32x4_t sigmoid_a64(float32x4_t v, const SigK& k) {
-    const float32x4_t xc = vminq_f32(vmaxq_f32(v, k.lo), k.hi);  // lo = -88, hi = 87.34: -t's clamp
-    const float32x4_t m = vfmsq_f32(k.magic, xc, k.log2e);
-    const float32x4_t nn = vsubq_f32(m, k.magic);
-    float32x4_t u = vfmaq_f32(xc, nn, k.ln2hi);
-    u = vfmsq_f32(u, nn, k.ln2lo);
-    float32x4_t p = vfmsq_f32(k.c1, u, k.c0);
-    p = vfmsq_f32(k.c2, u, p);
-    p = vfmsq_f32(k.c3, u, p);
-    p = vfmsq_f32(k.c4, u, p);
-    p = vfmsq_f32(k.c5, u, p);
-    p = vsubq_f32(k.one, vfmsq_f32(u, vmulq_f32(u, p), u));
-    const uint32x4_t q = vaddq_u32(vreinterpretq_u32_f32(p), vshlq_n_u32(vreinterpretq_u32_f32(m), 23));
-    const float32x4_t s = vdivq_f32(k.one, vaddq_f32(k.one, vreinterpretq_f32_u32(q)));
-    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(s), neon_clt(v, k.lo)));  // x < -88: 0
-}
-}  // namespace
+// Per vector (v = x): xc = min(max(v, lo), hi) (lo = -88, hi = 87.34: -t's clamp);
+// m = fms(magic, xc, log2e); nn = m - magic; u = fms(fma(xc, nn, ln2hi), nn, ln2lo);
+// p = fms(c1, u, c0), then p = fms(ck, u, p) for c2..c5; p = 1 - fms(u, u * p, u);
+// s = 1 / (1 + as_float(bits(p) + (bits(m) << 23))); s = 0 where v < -88.
+// The loops in assembly, SiLU's 8 floats (two vectors, interleaved) a trip, Sigmoid's 4 (a
+// standalone op or an SE block's gate: rarer; 112 B less code): GCC's code (with the
+// formula above, operation for operation: the same bits) spent 3 instructions a vector on
+// its loop and 26 on loading the 13 constants per call; here LDP/STP with post-increment and
+// one SUBS + B.NE a trip, and the constants by one LD1 (the multiplicands as lanes of
+// v21/v22/v23, the Horner addends copied from lanes by DUP: GCC's MOVs, as many).
+// v20 {lo, hi, magic, one} -> v16-v19 (whole vectors); v21 {log2e, ln2hi, ln2lo, c0};
+// v22 {c1..c4}; v23 {c5}. Out of line: the body and the tail call it (one copy in the code).
+alignas(16) static const float kSigA64[16] = {-88.0f,           87.3365447504f,   12582912.0f,      1.0f,
+                                              1.44269504088896341f, 0.693359375f, 2.12194440e-4f, 1.9875691500e-4f,
+                                              1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f,
+                                              5.0000001201e-1f, 0.0f,             0.0f,             0.0f};
 
-__attribute__((optimize("O2"))) void neon_sigmoid_span_a64(const float* x, float* y, int64_t n, bool silu) {
-    const SigK k = {vdupq_n_f32(1.0f),           vdupq_n_f32(87.3365447504f),    vdupq_n_f32(-88.0f),
-                    vdupq_n_f32(12582912.0f),    vdupq_n_f32(1.44269504088896341f), vdupq_n_f32(0.693359375f),
-                    vdupq_n_f32(2.12194440e-4f), vdupq_n_f32(1.9875691500e-4f), vdupq_n_f32(1.3981999507e-3f),
-                    vdupq_n_f32(8.3334519073e-3f), vdupq_n_f32(4.1665795894e-2f), vdupq_n_f32(1.6666665459e-1f),
-                    vdupq_n_f32(5.0000001201e-1f)};
-    // the last 1-3 floats go through the same loops once more, from a zero-padded copy
-    // (one copy of each loop's formula in the code)
-    const int64_t rest = n & 3;
-    const float* xp = x;
-    const float* xe = x + (n - rest);
-    float* yp = y;
-    float t[4];
-    for (bool tail = false;; tail = true) {
-        if (silu) {
-            for (; xp != xe; xp += 4, yp += 4) {
-                const float32x4_t v = vld1q_f32(xp);
-                vst1q_f32(yp, vmulq_f32(v, sigmoid_a64(v, k)));
-            }
-        } else {
-            for (; xp != xe; xp += 4, yp += 4) {
-                const float32x4_t v = vld1q_f32(xp);
-                vst1q_f32(yp, vbslq_f32(vceqq_f32(v, v), sigmoid_a64(v, k), v));  // NaN in, NaN out
-            }
-        }
-        if (tail) {
-            for (int64_t j = 0; j < rest; ++j) y[n - rest + j] = t[j];
-            return;
-        }
-        if (rest == 0) return;
-        vst1q_f32(t, vdupq_n_f32(0.0f));
-        for (int64_t j = 0; j < rest; ++j) t[j] = x[n - rest + j];
-        xp = t;
-        xe = t + 4;
-        yp = t;
-    }
+__attribute__((noinline)) static void sigmoid8_a64(const float* x, float* y, int64_t trips, int silu) {
+    __asm__ volatile(
+        "cbz %[trips], 9f\n"
+        "ld1 {v20.4s-v23.4s}, [%[k]]\n"
+        "dup v16.4s, v20.s[0]\n"
+        "dup v17.4s, v20.s[1]\n"
+        "dup v18.4s, v20.s[2]\n"
+        "dup v19.4s, v20.s[3]\n"
+        "cbz %w[silu], 2f\n"
+        "1:\n"
+        "ldp q0, q24, [%[x]], #32\n"
+        "fmax v1.4s, v0.4s, v16.4s\n"
+        "fmax v25.4s, v24.4s, v16.4s\n"
+        "fmin v1.4s, v1.4s, v17.4s\n"
+        "fmin v25.4s, v25.4s, v17.4s\n"
+        "mov v2.16b, v18.16b\n"
+        "mov v26.16b, v18.16b\n"
+        "fmls v2.4s, v1.4s, v21.s[0]\n"
+        "fmls v26.4s, v25.4s, v21.s[0]\n"
+        "fsub v3.4s, v2.4s, v18.4s\n"
+        "fsub v27.4s, v26.4s, v18.4s\n"
+        "fmla v1.4s, v3.4s, v21.s[1]\n"
+        "fmla v25.4s, v27.4s, v21.s[1]\n"
+        "fmls v1.4s, v3.4s, v21.s[2]\n"
+        "fmls v25.4s, v27.4s, v21.s[2]\n"
+        "dup v4.4s, v22.s[0]\n"
+        "dup v28.4s, v22.s[0]\n"
+        "fmls v4.4s, v1.4s, v21.s[3]\n"
+        "fmls v28.4s, v25.4s, v21.s[3]\n"
+        "dup v5.4s, v22.s[1]\n"
+        "dup v29.4s, v22.s[1]\n"
+        "fmls v5.4s, v1.4s, v4.4s\n"
+        "fmls v29.4s, v25.4s, v28.4s\n"
+        "dup v4.4s, v22.s[2]\n"
+        "dup v28.4s, v22.s[2]\n"
+        "fmls v4.4s, v1.4s, v5.4s\n"
+        "fmls v28.4s, v25.4s, v29.4s\n"
+        "dup v5.4s, v22.s[3]\n"
+        "dup v29.4s, v22.s[3]\n"
+        "fmls v5.4s, v1.4s, v4.4s\n"
+        "fmls v29.4s, v25.4s, v28.4s\n"
+        "dup v4.4s, v23.s[0]\n"
+        "dup v28.4s, v23.s[0]\n"
+        "fmls v4.4s, v1.4s, v5.4s\n"
+        "fmls v28.4s, v25.4s, v29.4s\n"
+        "fmul v4.4s, v1.4s, v4.4s\n"
+        "fmul v28.4s, v25.4s, v28.4s\n"
+        "fmls v1.4s, v4.4s, v1.4s\n"
+        "fmls v25.4s, v28.4s, v25.4s\n"
+        "fsub v1.4s, v19.4s, v1.4s\n"
+        "fsub v25.4s, v19.4s, v25.4s\n"
+        "shl v2.4s, v2.4s, #23\n"
+        "shl v26.4s, v26.4s, #23\n"
+        "add v2.4s, v2.4s, v1.4s\n"
+        "add v26.4s, v26.4s, v25.4s\n"
+        "fadd v2.4s, v2.4s, v19.4s\n"
+        "fadd v26.4s, v26.4s, v19.4s\n"
+        "fdiv v2.4s, v19.4s, v2.4s\n"
+        "fdiv v26.4s, v19.4s, v26.4s\n"
+        "fcmgt v6.4s, v16.4s, v0.4s\n"
+        "fcmgt v30.4s, v16.4s, v24.4s\n"
+        "bic v2.16b, v2.16b, v6.16b\n"
+        "bic v26.16b, v26.16b, v30.16b\n"
+        "fmul v2.4s, v0.4s, v2.4s\n"
+        "fmul v26.4s, v24.4s, v26.4s\n"
+        "stp q2, q26, [%[y]], #32\n"
+        "subs %[trips], %[trips], #1\n"
+        "b.ne 1b\n"
+        "b 9f\n"
+        "2:\n"
+        "lsl %[trips], %[trips], #1\n"
+        "3:\n"
+        "ldr q0, [%[x]], #16\n"
+        "fmax v1.4s, v0.4s, v16.4s\n"
+        "fmin v1.4s, v1.4s, v17.4s\n"
+        "mov v2.16b, v18.16b\n"
+        "fmls v2.4s, v1.4s, v21.s[0]\n"
+        "fsub v3.4s, v2.4s, v18.4s\n"
+        "fmla v1.4s, v3.4s, v21.s[1]\n"
+        "fmls v1.4s, v3.4s, v21.s[2]\n"
+        "dup v4.4s, v22.s[0]\n"
+        "fmls v4.4s, v1.4s, v21.s[3]\n"
+        "dup v5.4s, v22.s[1]\n"
+        "fmls v5.4s, v1.4s, v4.4s\n"
+        "dup v4.4s, v22.s[2]\n"
+        "fmls v4.4s, v1.4s, v5.4s\n"
+        "dup v5.4s, v22.s[3]\n"
+        "fmls v5.4s, v1.4s, v4.4s\n"
+        "dup v4.4s, v23.s[0]\n"
+        "fmls v4.4s, v1.4s, v5.4s\n"
+        "fmul v4.4s, v1.4s, v4.4s\n"
+        "fmls v1.4s, v4.4s, v1.4s\n"
+        "fsub v1.4s, v19.4s, v1.4s\n"
+        "shl v2.4s, v2.4s, #23\n"
+        "add v2.4s, v2.4s, v1.4s\n"
+        "fadd v2.4s, v2.4s, v19.4s\n"
+        "fdiv v2.4s, v19.4s, v2.4s\n"
+        "fcmgt v6.4s, v16.4s, v0.4s\n"
+        "bic v2.16b, v2.16b, v6.16b\n"
+        "fcmeq v6.4s, v0.4s, v0.4s\n"
+        "bif v2.16b, v0.16b, v6.16b\n"
+        "str q2, [%[y]], #16\n"
+        "subs %[trips], %[trips], #1\n"
+        "b.ne 3b\n"
+        "9:\n"
+        : [x] "+r"(x), [y] "+r"(y), [trips] "+r"(trips)
+        : [k] "r"(kSigA64), [silu] "r"(silu)
+        : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v16", "v17", "v18", "v19", "v20", "v21", "v22", "v23",
+          "v24", "v25", "v26", "v27", "v28", "v29", "v30", "cc", "memory");
+}
+
+void neon_sigmoid_span_a64(const float* x, float* y, int64_t n, bool silu) {
+    sigmoid8_a64(x, y, n >> 3, silu);
+    const int64_t rest = n & 7;
+    if (rest == 0) return;
+    // the last 1-7 floats from a zero-padded copy
+    float t[8] = {};
+    for (int64_t j = 0; j < rest; ++j) t[j] = x[n - rest + j];
+    sigmoid8_a64(t, t, 1, silu);
+    for (int64_t j = 0; j < rest; ++j) y[n - rest + j] = t[j];
 }
 
 }  // namespace ref

@@ -1194,8 +1194,7 @@ __attribute__((noinline)) void dw3_a64(const ConvGeom& g, const Layout& l, const
             }
         }
     }
-    if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-        act_span_f32(out, (int64_t)OH * OW, g.act);
+    // (HardSwish, Sigmoid, SiLU: by neon_dw_range over runs of planes)
 }
 #endif
 
@@ -1846,8 +1845,6 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
                     dw3s1_v7(r0 + (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8), o[3] + (OW - 8), 1,
                              &prm);
             }
-            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-                act_span_f32(out, (int64_t)OH * OW, g.act);
             return;
         }
     }
@@ -1865,8 +1862,6 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
                     dw3s2_v7(r0 + 2 * (OW - 8), rs, o[0] + (OW - 8), o[1] + (OW - 8), o[2] + (OW - 8),
                              o[3] + (OW - 8), 1, &prm);
             }
-            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-                act_span_f32(out, (int64_t)OH * OW, g.act);
             return;
         }
     }
@@ -1881,8 +1876,6 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
                 dw5s1_v7(r0, rs, o0, o1, full, &prm);
                 if (full < nv) dw5s1_v7(r0 + (OW - 8), rs, o0 + (OW - 8), o1 + (OW - 8), 1, &prm);
             }
-            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-                act_span_f32(out, (int64_t)OH * OW, g.act);
             return;
         }
     }
@@ -1920,9 +1913,7 @@ void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, 
             }
         }
     }
-    // HardSwish, Sigmoid, SiLU: one call over the stored plane (per block, each call's
-    // set-up cost more than its 8 floats)
-    if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip) act_span_f32(out, (int64_t)OH * OW, g.act);
+    // (HardSwish, Sigmoid, SiLU: by neon_dw_range over runs of planes, after the stores)
 }
 
 }  // namespace
@@ -1947,6 +1938,14 @@ void neon_dw_range(const ConvGeom& g, const float* x, const float* w, const floa
     // (batch, channel) stepped along, not divided out of t per plane: a 64-bit division is a
     // libgcc call on ARMv7 (~100 instructions, 1.6 M of MobileNetV2's depthwise work)
     int n = (int)(begin / g.OC), oc = (int)(begin % g.OC);
+    // HardSwish, Sigmoid, SiLU: the planes stored without it, then one act_span_f32 call per
+    // run of planes of >= 2K floats (a call's set-up is ~60 instructions: a 7x7 plane's own
+    // SiLU ~400), not one per plane. The same values on the same stored results.
+    const int64_t ps = (int64_t)g.OH * g.OW;
+    const bool late = g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip;
+    ConvGeom gp = g;
+    if (late) gp.act.kind = kActNone;
+    int64_t from = begin;  // the first plane not yet activated
     for (int64_t t = begin; t < end; ++t, oc = oc + 1 == g.OC ? (++n, 0) : oc + 1) {
         const int64_t in_plane = (int64_t)n * g.C + oc / mult;
         if (in_plane != filled) fill(g, l, x + in_plane * g.H * g.W, scratch);
@@ -1956,13 +1955,17 @@ void neon_dw_range(const ConvGeom& g, const float* x, const float* w, const floa
         const float* wk = w + (int64_t)oc * g.KH * g.KW;
         if (g.KW == 3) {
             if (g.sw == 1)
-                plane<3, 1>(g, l, scratch, wk, bias, out);
+                plane<3, 1>(gp, l, scratch, wk, bias, out);
             else
-                plane<3, 2>(g, l, scratch, wk, bias, out);
+                plane<3, 2>(gp, l, scratch, wk, bias, out);
         } else if (g.sw == 1) {
-            plane<5, 1>(g, l, scratch, wk, bias, out);
+            plane<5, 1>(gp, l, scratch, wk, bias, out);
         } else {
-            plane<5, 2>(g, l, scratch, wk, bias, out);
+            plane<5, 2>(gp, l, scratch, wk, bias, out);
+        }
+        if (late && ((t + 1 - from) * ps >= 2048 || t + 1 == end)) {
+            act_span_f32(y + from * ps, (t + 1 - from) * ps, g.act);
+            from = t + 1;
         }
     }
 }
