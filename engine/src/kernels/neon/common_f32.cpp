@@ -88,7 +88,7 @@ constexpr int kNeonRows = 4;
 // the caller's epilogue; 0, 1, 2 start the accumulators at the row bias + 0 (bias + the
 // products, rounded in that order: ~20 instructions a tile fewer than adding it at the end;
 // + 0 makes a -0 bias +0, so an all-zero sum is +0 as ref's (0 + products) + bias is),
-// then nothing, Relu (FCMGT + AND: act_f32's results, NaN included) or Clip with lo <= hi
+// then nothing, Relu (FMAXNM with 0: act_f32's results, NaN included; see a64_packed8) or Clip with lo <= hi
 // (the caller's condition: FMAX + FMIN, the values of act_f32's selects, NaN included; a
 // zero equal to a bound may come out with the bound's sign), and store.
 #include "kernels/neon/sgemm_a64_asm.h"  // SDK_A64_FMLA8X8_K4
@@ -215,38 +215,23 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "cbz %w[a2], 7f\n"
         "cmp %w[a2], #1\n"
         "b.gt 5f\n"
-        "fcmgt v8.4s, v16.4s, #0.0\n"
-        "and v16.16b, v16.16b, v8.16b\n"
-        "fcmgt v8.4s, v17.4s, #0.0\n"
-        "and v17.16b, v17.16b, v8.16b\n"
-        "fcmgt v8.4s, v18.4s, #0.0\n"
-        "and v18.16b, v18.16b, v8.16b\n"
-        "fcmgt v8.4s, v19.4s, #0.0\n"
-        "and v19.16b, v19.16b, v8.16b\n"
-        "fcmgt v8.4s, v20.4s, #0.0\n"
-        "and v20.16b, v20.16b, v8.16b\n"
-        "fcmgt v8.4s, v21.4s, #0.0\n"
-        "and v21.16b, v21.16b, v8.16b\n"
-        "fcmgt v8.4s, v22.4s, #0.0\n"
-        "and v22.16b, v22.16b, v8.16b\n"
-        "fcmgt v8.4s, v23.4s, #0.0\n"
-        "and v23.16b, v23.16b, v8.16b\n"
-        "fcmgt v8.4s, v24.4s, #0.0\n"
-        "and v24.16b, v24.16b, v8.16b\n"
-        "fcmgt v8.4s, v25.4s, #0.0\n"
-        "and v25.16b, v25.16b, v8.16b\n"
-        "fcmgt v8.4s, v26.4s, #0.0\n"
-        "and v26.16b, v26.16b, v8.16b\n"
-        "fcmgt v8.4s, v27.4s, #0.0\n"
-        "and v27.16b, v27.16b, v8.16b\n"
-        "fcmgt v8.4s, v28.4s, #0.0\n"
-        "and v28.16b, v28.16b, v8.16b\n"
-        "fcmgt v8.4s, v29.4s, #0.0\n"
-        "and v29.16b, v29.16b, v8.16b\n"
-        "fcmgt v8.4s, v30.4s, #0.0\n"
-        "and v30.16b, v30.16b, v8.16b\n"
-        "fcmgt v8.4s, v31.4s, #0.0\n"
-        "and v31.16b, v31.16b, v8.16b\n"
+        "movi v8.16b, #0\n"  // Relu: FMAXNM with 0 (see a64_packed8)
+        "fmaxnm v16.4s, v16.4s, v8.4s\n"
+        "fmaxnm v17.4s, v17.4s, v8.4s\n"
+        "fmaxnm v18.4s, v18.4s, v8.4s\n"
+        "fmaxnm v19.4s, v19.4s, v8.4s\n"
+        "fmaxnm v20.4s, v20.4s, v8.4s\n"
+        "fmaxnm v21.4s, v21.4s, v8.4s\n"
+        "fmaxnm v22.4s, v22.4s, v8.4s\n"
+        "fmaxnm v23.4s, v23.4s, v8.4s\n"
+        "fmaxnm v24.4s, v24.4s, v8.4s\n"
+        "fmaxnm v25.4s, v25.4s, v8.4s\n"
+        "fmaxnm v26.4s, v26.4s, v8.4s\n"
+        "fmaxnm v27.4s, v27.4s, v8.4s\n"
+        "fmaxnm v28.4s, v28.4s, v8.4s\n"
+        "fmaxnm v29.4s, v29.4s, v8.4s\n"
+        "fmaxnm v30.4s, v30.4s, v8.4s\n"
+        "fmaxnm v31.4s, v31.4s, v8.4s\n"
         "b 7f\n"
         "5:\n"
         "add %[a0], %[ep], #8\n"
@@ -338,6 +323,10 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // The epilogue is a64_tile8x8's (mode -1 raw, 0 bias, 1 Relu, 2 Clip lo <= hi; the bias
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
 // half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
+// Relu is FMAXNM with 0 (one instruction a vector; FCMGT + AND took two): the accumulators
+// are FADD/FMLA results, so a NaN among them is quiet and FMAXNM gives 0 for it, as
+// x > 0 ? x : 0 does; -0 gives +0, a positive denormal itself (FPCR.FZ is off): act_f32's
+// values, as the depthwise kernels' Relu (conv_f32.cpp).
 __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
     int64_t cnt, ldc, grp, pb, bias, t, acc, hf, kt, md;
     asm volatile(
@@ -350,6 +339,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "ldr d12, [%[ep], #8]\n"
         "dup v13.4s, v12.s[1]\n"
         "dup v12.4s, v12.s[0]\n"
+        "movi v14.16b, #0\n"  // Relu's 0
         SDK_A64_PACKED_ACC_LOAD
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
@@ -463,38 +453,22 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "40:\n"  // mode 0 none, 1 Relu, 2 Clip, 3 HardSwish
         "tbnz %w[md], #1, 42f\n"
         "cbz %w[md], 45f\n"
-        "fcmgt v8.4s, v16.4s, #0.0\n"
-        "and v16.16b, v16.16b, v8.16b\n"
-        "fcmgt v8.4s, v17.4s, #0.0\n"
-        "and v17.16b, v17.16b, v8.16b\n"
-        "fcmgt v8.4s, v18.4s, #0.0\n"
-        "and v18.16b, v18.16b, v8.16b\n"
-        "fcmgt v8.4s, v19.4s, #0.0\n"
-        "and v19.16b, v19.16b, v8.16b\n"
-        "fcmgt v8.4s, v20.4s, #0.0\n"
-        "and v20.16b, v20.16b, v8.16b\n"
-        "fcmgt v8.4s, v21.4s, #0.0\n"
-        "and v21.16b, v21.16b, v8.16b\n"
-        "fcmgt v8.4s, v22.4s, #0.0\n"
-        "and v22.16b, v22.16b, v8.16b\n"
-        "fcmgt v8.4s, v23.4s, #0.0\n"
-        "and v23.16b, v23.16b, v8.16b\n"
-        "fcmgt v8.4s, v24.4s, #0.0\n"
-        "and v24.16b, v24.16b, v8.16b\n"
-        "fcmgt v8.4s, v25.4s, #0.0\n"
-        "and v25.16b, v25.16b, v8.16b\n"
-        "fcmgt v8.4s, v26.4s, #0.0\n"
-        "and v26.16b, v26.16b, v8.16b\n"
-        "fcmgt v8.4s, v27.4s, #0.0\n"
-        "and v27.16b, v27.16b, v8.16b\n"
-        "fcmgt v8.4s, v28.4s, #0.0\n"
-        "and v28.16b, v28.16b, v8.16b\n"
-        "fcmgt v8.4s, v29.4s, #0.0\n"
-        "and v29.16b, v29.16b, v8.16b\n"
-        "fcmgt v8.4s, v30.4s, #0.0\n"
-        "and v30.16b, v30.16b, v8.16b\n"
-        "fcmgt v8.4s, v31.4s, #0.0\n"
-        "and v31.16b, v31.16b, v8.16b\n"
+        "fmaxnm v16.4s, v16.4s, v14.4s\n"
+        "fmaxnm v17.4s, v17.4s, v14.4s\n"
+        "fmaxnm v18.4s, v18.4s, v14.4s\n"
+        "fmaxnm v19.4s, v19.4s, v14.4s\n"
+        "fmaxnm v20.4s, v20.4s, v14.4s\n"
+        "fmaxnm v21.4s, v21.4s, v14.4s\n"
+        "fmaxnm v22.4s, v22.4s, v14.4s\n"
+        "fmaxnm v23.4s, v23.4s, v14.4s\n"
+        "fmaxnm v24.4s, v24.4s, v14.4s\n"
+        "fmaxnm v25.4s, v25.4s, v14.4s\n"
+        "fmaxnm v26.4s, v26.4s, v14.4s\n"
+        "fmaxnm v27.4s, v27.4s, v14.4s\n"
+        "fmaxnm v28.4s, v28.4s, v14.4s\n"
+        "fmaxnm v29.4s, v29.4s, v14.4s\n"
+        "fmaxnm v30.4s, v30.4s, v14.4s\n"
+        "fmaxnm v31.4s, v31.4s, v14.4s\n"
         "b 45f\n"
         "42:\n"
         "tbnz %w[md], #0, 43f\n"
@@ -632,8 +606,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
           [pb] "=&r"(pb), [bias] "=&r"(bias), [t] "=&r"(t), [acc] "=&r"(acc), [hf] "=&r"(hf), [kt] "=&r"(kt),
           [md] "=&r"(md)
         : [kq] "r"(kq), [ep] "r"(ep)
-        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v16",
-          "v17",
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14",
+          "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
 #endif
