@@ -88,7 +88,7 @@ constexpr int kNeonRows = 4;
 // the caller's epilogue; 0, 1, 2 start the accumulators at the row bias + 0 (bias + the
 // products, rounded in that order: ~20 instructions a tile fewer than adding it at the end;
 // + 0 makes a -0 bias +0, so an all-zero sum is +0 as ref's (0 + products) + bias is),
-// then nothing, Relu (FCMGT + AND: act_f32's results, NaN included) or Clip with lo <= hi
+// then nothing, Relu (FMAXNM with 0: act_f32's results, NaN included; see a64_packed8) or Clip with lo <= hi
 // (the caller's condition: FMAX + FMIN, the values of act_f32's selects, NaN included; a
 // zero equal to a bound may come out with the bound's sign), and store.
 #include "kernels/neon/sgemm_a64_asm.h"  // SDK_A64_FMLA8X8_K4
@@ -100,7 +100,7 @@ struct V8Epi {
     int32_t ktail;      // K % 4
     int64_t ldc_bytes;  // dst row stride
     // a64_packed8 only (packed A, neon_sgemm_pack_a's groups):
-    int64_t half;       // non-zero: columns 0-3 only (a panel of <= 4 columns; 4-7 keep the bias)
+    int64_t half;       // non-zero: column 0 only (a panel of 1 column; the other lanes are not stored)
     int64_t bias_step;  // (unused)
     int64_t groups;     // 8-row groups, one after the other (A, dst and the bias move on)
     int64_t acc;        // non-zero: the accumulators start at dst's values (a K-chunked conv's later chunks)
@@ -215,38 +215,23 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
         "cbz %w[a2], 7f\n"
         "cmp %w[a2], #1\n"
         "b.gt 5f\n"
-        "fcmgt v8.4s, v16.4s, #0.0\n"
-        "and v16.16b, v16.16b, v8.16b\n"
-        "fcmgt v8.4s, v17.4s, #0.0\n"
-        "and v17.16b, v17.16b, v8.16b\n"
-        "fcmgt v8.4s, v18.4s, #0.0\n"
-        "and v18.16b, v18.16b, v8.16b\n"
-        "fcmgt v8.4s, v19.4s, #0.0\n"
-        "and v19.16b, v19.16b, v8.16b\n"
-        "fcmgt v8.4s, v20.4s, #0.0\n"
-        "and v20.16b, v20.16b, v8.16b\n"
-        "fcmgt v8.4s, v21.4s, #0.0\n"
-        "and v21.16b, v21.16b, v8.16b\n"
-        "fcmgt v8.4s, v22.4s, #0.0\n"
-        "and v22.16b, v22.16b, v8.16b\n"
-        "fcmgt v8.4s, v23.4s, #0.0\n"
-        "and v23.16b, v23.16b, v8.16b\n"
-        "fcmgt v8.4s, v24.4s, #0.0\n"
-        "and v24.16b, v24.16b, v8.16b\n"
-        "fcmgt v8.4s, v25.4s, #0.0\n"
-        "and v25.16b, v25.16b, v8.16b\n"
-        "fcmgt v8.4s, v26.4s, #0.0\n"
-        "and v26.16b, v26.16b, v8.16b\n"
-        "fcmgt v8.4s, v27.4s, #0.0\n"
-        "and v27.16b, v27.16b, v8.16b\n"
-        "fcmgt v8.4s, v28.4s, #0.0\n"
-        "and v28.16b, v28.16b, v8.16b\n"
-        "fcmgt v8.4s, v29.4s, #0.0\n"
-        "and v29.16b, v29.16b, v8.16b\n"
-        "fcmgt v8.4s, v30.4s, #0.0\n"
-        "and v30.16b, v30.16b, v8.16b\n"
-        "fcmgt v8.4s, v31.4s, #0.0\n"
-        "and v31.16b, v31.16b, v8.16b\n"
+        "movi v8.16b, #0\n"  // Relu: FMAXNM with 0 (see a64_packed8)
+        "fmaxnm v16.4s, v16.4s, v8.4s\n"
+        "fmaxnm v17.4s, v17.4s, v8.4s\n"
+        "fmaxnm v18.4s, v18.4s, v8.4s\n"
+        "fmaxnm v19.4s, v19.4s, v8.4s\n"
+        "fmaxnm v20.4s, v20.4s, v8.4s\n"
+        "fmaxnm v21.4s, v21.4s, v8.4s\n"
+        "fmaxnm v22.4s, v22.4s, v8.4s\n"
+        "fmaxnm v23.4s, v23.4s, v8.4s\n"
+        "fmaxnm v24.4s, v24.4s, v8.4s\n"
+        "fmaxnm v25.4s, v25.4s, v8.4s\n"
+        "fmaxnm v26.4s, v26.4s, v8.4s\n"
+        "fmaxnm v27.4s, v27.4s, v8.4s\n"
+        "fmaxnm v28.4s, v28.4s, v8.4s\n"
+        "fmaxnm v29.4s, v29.4s, v8.4s\n"
+        "fmaxnm v30.4s, v30.4s, v8.4s\n"
+        "fmaxnm v31.4s, v31.4s, v8.4s\n"
         "b 7f\n"
         "5:\n"
         "add %[a0], %[ep], #8\n"
@@ -337,7 +322,15 @@ __attribute__((noinline)) void a64_tile8x8(const float* a0, int64_t ars_bytes, c
 // on 8 row pointers: 152); an odd K / 4 enters the loop at its second half.
 // The epilogue is a64_tile8x8's (mode -1 raw, 0 bias, 1 Relu, 2 Clip lo <= hi; the bias
 // first, then the products in k order), the stores ST1 with the row stride as post-index.
-// half: a panel of <= 4 columns (7x7 maps: 49 = 6 x 8 + 1) runs the even accumulators only.
+// half: a panel of 1 column (7x7 maps: 49 = 6 x 8 + 1, 13x13's 169 = 21 x 8 + 1, the SE
+// blocks' N = 1), column 0 only: the 8 rows' sums in 2 vectors (A's 4 k of 4 rows transposed
+// by LD4), 14 instructions per 4 k (the even accumulators' half tile took 38), each row's
+// bias or start and products in the same order, so the same values. Panels of 2-7 columns run
+// the whole tile (a half-tile path for 2-4 cost ~200 B for ~0.08 M on mobilenet_v3_small).
+// Relu is FMAXNM with 0 (one instruction a vector; FCMGT + AND took two): the accumulators
+// are FADD/FMLA results, so a NaN among them is quiet and FMAXNM gives 0 for it, as
+// x > 0 ? x : 0 does; -0 gives +0, a positive denormal itself (FPCR.FZ is off): act_f32's
+// values, as the depthwise kernels' Relu (conv_f32.cpp).
 __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64_t kq, float* dst, const V8Epi* ep) {
     int64_t cnt, ldc, grp, pb, bias, t, acc, hf, kt, md;
     asm volatile(
@@ -350,6 +343,7 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "ldr d12, [%[ep], #8]\n"
         "dup v13.4s, v12.s[1]\n"
         "dup v12.4s, v12.s[0]\n"
+        "movi v14.16b, #0\n"  // Relu's 0
         SDK_A64_PACKED_ACC_LOAD
         "mov %[pb], %[b]\n"
         "20:\n"  // one 8-row group
@@ -402,99 +396,70 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
         "subs %w[t], %w[t], #1\n"
         "b.ne 29b\n"
         "b 40f\n"
-        "30:\n"  // columns 0-3 only: the even accumulators
+        "30:\n"  // column 0 only: rows 0-3 in v17's lanes, 4-7 in v19's, from each row's start
+        "mov v17.s[0], v16.s[0]\n"
+        "mov v17.s[1], v18.s[0]\n"
+        "mov v17.s[2], v20.s[0]\n"
+        "mov v17.s[3], v22.s[0]\n"
+        "mov v19.s[0], v24.s[0]\n"
+        "mov v19.s[1], v26.s[0]\n"
+        "mov v19.s[2], v28.s[0]\n"
+        "mov v19.s[3], v30.s[0]\n"
+        "cbz %[kq], 52f\n"
         "mov %[cnt], %[kq]\n"
-        "cbz %[cnt], 32f\n"
-        "31:\n"
-        "ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
-        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
-        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[0]\n"
-        "fmla v18.4s, v8.4s, v1.s[0]\n"
-        "fmla v20.4s, v8.4s, v2.s[0]\n"
-        "fmla v22.4s, v8.4s, v3.s[0]\n"
-        "fmla v24.4s, v8.4s, v4.s[0]\n"
-        "fmla v26.4s, v8.4s, v5.s[0]\n"
-        "fmla v28.4s, v8.4s, v6.s[0]\n"
-        "fmla v30.4s, v8.4s, v7.s[0]\n"
-        "fmla v16.4s, v10.4s, v0.s[1]\n"
-        "fmla v18.4s, v10.4s, v1.s[1]\n"
-        "fmla v20.4s, v10.4s, v2.s[1]\n"
-        "fmla v22.4s, v10.4s, v3.s[1]\n"
-        "fmla v24.4s, v10.4s, v4.s[1]\n"
-        "fmla v26.4s, v10.4s, v5.s[1]\n"
-        "fmla v28.4s, v10.4s, v6.s[1]\n"
-        "fmla v30.4s, v10.4s, v7.s[1]\n"
-        "ld1 {v8.4s, v9.4s, v10.4s, v11.4s}, [%[b]], #64\n"
-        "fmla v16.4s, v8.4s, v0.s[2]\n"
-        "fmla v18.4s, v8.4s, v1.s[2]\n"
-        "fmla v20.4s, v8.4s, v2.s[2]\n"
-        "fmla v22.4s, v8.4s, v3.s[2]\n"
-        "fmla v24.4s, v8.4s, v4.s[2]\n"
-        "fmla v26.4s, v8.4s, v5.s[2]\n"
-        "fmla v28.4s, v8.4s, v6.s[2]\n"
-        "fmla v30.4s, v8.4s, v7.s[2]\n"
-        "fmla v16.4s, v10.4s, v0.s[3]\n"
-        "fmla v18.4s, v10.4s, v1.s[3]\n"
-        "fmla v20.4s, v10.4s, v2.s[3]\n"
-        "fmla v22.4s, v10.4s, v3.s[3]\n"
-        "fmla v24.4s, v10.4s, v4.s[3]\n"
-        "fmla v26.4s, v10.4s, v5.s[3]\n"
-        "fmla v28.4s, v10.4s, v6.s[3]\n"
-        "fmla v30.4s, v10.4s, v7.s[3]\n"
+        "51:\n"  // LD4: v0-v3 = k 0-3 of rows 0-3, v4-v7 of rows 4-7; B's column 0 in v24/v26/v28/v30 lane 0
+        "ld4 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], #64\n"
+        "ld4 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[a]], #64\n"
+        "ld1 {v24.4s, v25.4s, v26.4s, v27.4s}, [%[b]], #64\n"
+        "ld1 {v28.4s, v29.4s, v30.4s, v31.4s}, [%[b]], #64\n"
+        "fmla v17.4s, v0.4s, v24.s[0]\n"
+        "fmla v19.4s, v4.4s, v24.s[0]\n"
+        "fmla v17.4s, v1.4s, v26.s[0]\n"
+        "fmla v19.4s, v5.4s, v26.s[0]\n"
+        "fmla v17.4s, v2.4s, v28.s[0]\n"
+        "fmla v19.4s, v6.4s, v28.s[0]\n"
+        "fmla v17.4s, v3.4s, v30.s[0]\n"
+        "fmla v19.4s, v7.4s, v30.s[0]\n"
         "subs %[cnt], %[cnt], #1\n"
-        "b.ne 31b\n"
-        "32:\n"
-        "cbz %w[kt], 40f\n"
+        "b.ne 51b\n"
+        "52:\n"
+        "cbz %w[kt], 54f\n"
         "mov %w[t], %w[kt]\n"
-        "33:\n"
+        "53:\n"
         "ld1 {v0.4s, v1.4s}, [%[a]], #32\n"
-        "ldp q8, q9, [%[b]], #32\n"
-        "fmla v16.4s, v8.4s, v0.s[0]\n"
-        "fmla v18.4s, v8.4s, v0.s[1]\n"
-        "fmla v20.4s, v8.4s, v0.s[2]\n"
-        "fmla v22.4s, v8.4s, v0.s[3]\n"
-        "fmla v24.4s, v8.4s, v1.s[0]\n"
-        "fmla v26.4s, v8.4s, v1.s[1]\n"
-        "fmla v28.4s, v8.4s, v1.s[2]\n"
-        "fmla v30.4s, v8.4s, v1.s[3]\n"
+        "ld1 {v24.4s, v25.4s}, [%[b]], #32\n"
+        "fmla v17.4s, v0.4s, v24.s[0]\n"
+        "fmla v19.4s, v1.4s, v24.s[0]\n"
         "subs %w[t], %w[t], #1\n"
-        "b.ne 33b\n"
+        "b.ne 53b\n"
+        "54:\n"  // back to the even accumulators' lane 0 for the epilogue (the other lanes are not stored)
+        "mov v16.s[0], v17.s[0]\n"
+        "mov v18.s[0], v17.s[1]\n"
+        "mov v20.s[0], v17.s[2]\n"
+        "mov v22.s[0], v17.s[3]\n"
+        "mov v24.s[0], v19.s[0]\n"
+        "mov v26.s[0], v19.s[1]\n"
+        "mov v28.s[0], v19.s[2]\n"
+        "mov v30.s[0], v19.s[3]\n"
         "40:\n"  // mode 0 none, 1 Relu, 2 Clip, 3 HardSwish
         "tbnz %w[md], #1, 42f\n"
         "cbz %w[md], 45f\n"
-        "fcmgt v8.4s, v16.4s, #0.0\n"
-        "and v16.16b, v16.16b, v8.16b\n"
-        "fcmgt v8.4s, v17.4s, #0.0\n"
-        "and v17.16b, v17.16b, v8.16b\n"
-        "fcmgt v8.4s, v18.4s, #0.0\n"
-        "and v18.16b, v18.16b, v8.16b\n"
-        "fcmgt v8.4s, v19.4s, #0.0\n"
-        "and v19.16b, v19.16b, v8.16b\n"
-        "fcmgt v8.4s, v20.4s, #0.0\n"
-        "and v20.16b, v20.16b, v8.16b\n"
-        "fcmgt v8.4s, v21.4s, #0.0\n"
-        "and v21.16b, v21.16b, v8.16b\n"
-        "fcmgt v8.4s, v22.4s, #0.0\n"
-        "and v22.16b, v22.16b, v8.16b\n"
-        "fcmgt v8.4s, v23.4s, #0.0\n"
-        "and v23.16b, v23.16b, v8.16b\n"
-        "fcmgt v8.4s, v24.4s, #0.0\n"
-        "and v24.16b, v24.16b, v8.16b\n"
-        "fcmgt v8.4s, v25.4s, #0.0\n"
-        "and v25.16b, v25.16b, v8.16b\n"
-        "fcmgt v8.4s, v26.4s, #0.0\n"
-        "and v26.16b, v26.16b, v8.16b\n"
-        "fcmgt v8.4s, v27.4s, #0.0\n"
-        "and v27.16b, v27.16b, v8.16b\n"
-        "fcmgt v8.4s, v28.4s, #0.0\n"
-        "and v28.16b, v28.16b, v8.16b\n"
-        "fcmgt v8.4s, v29.4s, #0.0\n"
-        "and v29.16b, v29.16b, v8.16b\n"
-        "fcmgt v8.4s, v30.4s, #0.0\n"
-        "and v30.16b, v30.16b, v8.16b\n"
-        "fcmgt v8.4s, v31.4s, #0.0\n"
-        "and v31.16b, v31.16b, v8.16b\n"
+        "fmaxnm v16.4s, v16.4s, v14.4s\n"
+        "fmaxnm v17.4s, v17.4s, v14.4s\n"
+        "fmaxnm v18.4s, v18.4s, v14.4s\n"
+        "fmaxnm v19.4s, v19.4s, v14.4s\n"
+        "fmaxnm v20.4s, v20.4s, v14.4s\n"
+        "fmaxnm v21.4s, v21.4s, v14.4s\n"
+        "fmaxnm v22.4s, v22.4s, v14.4s\n"
+        "fmaxnm v23.4s, v23.4s, v14.4s\n"
+        "fmaxnm v24.4s, v24.4s, v14.4s\n"
+        "fmaxnm v25.4s, v25.4s, v14.4s\n"
+        "fmaxnm v26.4s, v26.4s, v14.4s\n"
+        "fmaxnm v27.4s, v27.4s, v14.4s\n"
+        "fmaxnm v28.4s, v28.4s, v14.4s\n"
+        "fmaxnm v29.4s, v29.4s, v14.4s\n"
+        "fmaxnm v30.4s, v30.4s, v14.4s\n"
+        "fmaxnm v31.4s, v31.4s, v14.4s\n"
         "b 45f\n"
         "42:\n"
         "tbnz %w[md], #0, 43f\n"
@@ -632,8 +597,8 @@ __attribute__((noinline)) void a64_packed8(const float* a, const float* b, int64
           [pb] "=&r"(pb), [bias] "=&r"(bias), [t] "=&r"(t), [acc] "=&r"(acc), [hf] "=&r"(hf), [kt] "=&r"(kt),
           [md] "=&r"(md)
         : [kq] "r"(kq), [ep] "r"(ep)
-        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v16",
-          "v17",
+        : "cc", "memory", "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14",
+          "v16", "v17",
           "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 }
 #endif
@@ -1317,7 +1282,11 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
 #endif
                 continue;
             }
+#if defined(__aarch64__)
+            ep.half = w == 1;  // (7x7 maps: 49 = 6 x 8 + 1 columns; N = 1)
+#else
             ep.half = w <= 4;  // (7x7 maps: 49 = 6 x 8 + 1 columns)
+#endif
             for (int m = 0; m < mc; m += kPackRows) {
                 ep.groups = 1;  // (ARMv7's assembly counts it down in the record)
 #if SDK_FEATURE_WINOGRAD
@@ -1331,7 +1300,11 @@ SDK_NEON_HOT void neon_sgemm_packed_a(int64_t M8, int nc, int K, const float* Ap
 #else
                 v7_packed8(ac + m * K, tmp, &ep);
 #endif
-                for (int r = 0; r < kPackRows; ++r) memcpy(cc + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
+                if (w == 1)  // (7x7 / 13x13 maps' last column, N = 1: a memcpy call a value cost more)
+                    for (int r = 0; r < kPackRows; ++r) cc[(m + r) * ldc + p] = tmp[r * kNR];
+                else
+                    for (int r = 0; r < kPackRows; ++r)
+                        memcpy(cc + (m + r) * ldc + p, tmp + r * kNR, (size_t)w * sizeof(float));
             }
         }
     }

@@ -195,6 +195,17 @@ __attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vfm
 __attribute__((always_inline)) inline wv w_mla(wv a, wv b, float s) { return vmlaq_n_f32(a, b, s); }
 __attribute__((always_inline)) inline wv w_mls(wv a, wv b, float s) { return vmlsq_n_f32(a, b, s); }
 #endif
+// Relu with act_f32's values (x > 0 ? x : 0): the output transforms' values are FADD/FMLA
+// results, so a NaN among them is quiet, and AArch64's FMAXNM with 0 gives 0 for it, +0 for -0,
+// a positive denormal itself: one instruction a vector (compare + select took two). ARMv7 has
+// no VMAXNM, and its VMAX would flush denormals.
+__attribute__((always_inline)) inline wv w_relu(wv x, wv zero) {
+#if defined(__aarch64__)
+    return vmaxnmq_f32(x, zero);
+#else
+    return vbslq_f32(neon_cgt(x, zero), x, zero);
+#endif
+}
 
 // One vector at p, then p += bytes (LD1 / VLD1 with a register post-increment: GCC worked out the
 // 36 matrices' offsets of a transform one by one, ~2 instructions a load, and spilled them).
@@ -465,7 +476,7 @@ __attribute__((noinline)) SDK_WINO_HOT_NS void wino_out_rows(const float* src, i
                 out_1d_n(T + r * 6, 1, y.val, 1);
                 if (AK == 1)
                     SDK_UNROLL for (int c = 0; c < 4; ++c)  // act_f32's NaN: Relu 0
-                        y.val[c] = vbslq_f32(neon_cgt(y.val[c], zero), y.val[c], zero);
+                        y.val[c] = w_relu(y.val[c], zero);
                 if (r >= hw) break;
                 vst4q_f32(d + (int64_t)r * OW, y);
             }
@@ -507,7 +518,7 @@ SDK_WINO_HOT void wino_out_row(const float* src, int64_t mstride, float bias, fl
             out_1d_n(T + r * 6, 1, y.val, 1);
             if (AK == 1)
                 SDK_UNROLL for (int s = 0; s < 4; ++s)  // act_f32's NaN: Relu 0
-                    y.val[s] = vbslq_f32(neon_cgt(y.val[s], zero), y.val[s], zero);
+                    y.val[s] = w_relu(y.val[s], zero);
             if (whole) {  // 4 whole tiles of one row: VST4 transposes
                 vst4q_f32(yo + (int64_t)(oy + r) * OW + ox, y);
                 continue;
@@ -626,7 +637,7 @@ __attribute__((always_inline)) inline float32x4x2_t wino2_out_rowv(const wv* t, 
     y.val[1] = w_sub(w_sub(t[1], t[2]), t[3]);
     SDK_UNROLL for (int s = 0; s < 2; ++s) {
         wv v = w_add(y.val[s], vb);
-        if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);
+        if (AK == 1) v = w_relu(v, zero);
         y.val[s] = v;
     }
     return y;
@@ -679,7 +690,7 @@ SDK_WINO_HOT void wino2_out_row(const float* src, int64_t mstride, float bias, f
             y.val[1] = w_sub(w_sub(t[1], t[2]), t[3]);
             SDK_UNROLL for (int s = 0; s < 2; ++s) {
                 wv v = w_add(y.val[s], vb);
-                if (AK == 1) v = vbslq_f32(neon_cgt(v, zero), v, zero);
+                if (AK == 1) v = w_relu(v, zero);
                 y.val[s] = v;
             }
             if (whole) {  // 4 whole tiles of one row: VST2 interleaves
