@@ -139,9 +139,11 @@ static void hardswish_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::hardswish_f32(x[i]);
 }
 
-#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__)) && (defined(TEST_HAVE_ADD) || defined(TEST_HAVE_MUL))
+#if ((SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))) || (SDK_FEATURE_NEON && defined(__aarch64__))) && \
+    (defined(TEST_HAVE_ADD) || defined(TEST_HAVE_MUL))
 #include "kernels/ref/binary.h"
-// The x86 fp32 Add/Mul rows (kernels/x86/binary_f32.cpp) vs scalar IEEE arithmetic
+// The x86 / AArch64 fp32 Add/Mul rows (kernels/{x86,neon}/binary_f32.cpp) vs scalar IEEE arithmetic
+// (not ARMv7: its NEON flushes denormals, which the arrays include)
 // (identical results): both operands arrays, or the second / first a broadcast scalar;
 // Add with its fused Relu and Clip. The other operand: a fixed function of the index.
 template <bool MUL, int VARIANT, int ACT>  // VARIANT 0: arrays, 1: b scalar, 2: a scalar
@@ -155,7 +157,11 @@ static void bin_row(const float* x, float* y, int64_t n, bool simd) {
     if (simd) {
         const void* in[2] = {a, b};
         const uint8_t unit[2] = {VARIANT != 2, VARIANT != 1};
+#if SDK_FEATURE_X86 && (defined(__x86_64__) || defined(__i386__))
         sdk::x86::binary_row_f32_avx2(MUL, in, unit, y, n, MUL ? nullptr : &act);
+#else
+        if (!sdk::neon_binary_row_f32(MUL, in, unit, y, n, MUL ? nullptr : &act)) fprintf(stderr, "FAILED: NEON row off\n");
+#endif
         return;
     }
     for (int64_t i = 0; i < n; ++i) {
