@@ -1800,8 +1800,16 @@ __attribute__((noinline)) void dw5s1_v7(const float* r, int32_t rs, float* o0, f
 }
 #endif
 
+#if defined(__aarch64__)
+#define SDK_DW_PLANE_ATTR
+#else
+// ARMv7: one function per geometry, as before neon_dw_range ran the activation itself (GCC then
+// inlined all four into it; tests/test_neon_codegen.py reads each kernel's compares)
+#define SDK_DW_PLANE_ATTR __attribute__((noinline))
+#endif
 template <int K, int S>
-void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias, float* out) {
+SDK_DW_PLANE_ATTR void plane(const ConvGeom& g, const Layout& l, const float* P, const float* wk, float bias,
+                             float* out) {
     constexpr int R = rows_for(K, S);
     float32x2_t w[(K * K + 1) / 2];
     for (int i = 0; i < K * K / 2; ++i) w[i] = vld1_f32(wk + 2 * i);
