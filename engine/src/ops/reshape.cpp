@@ -23,13 +23,15 @@ sdk_status prepare(PrepareContext& ctx) {
         if (target.dims[i] < 1)
             return ctx.fail(SDK_ERR_BAD_MODEL, "target dimension %d is %d (must be resolved to >= 1 by the converter)",
                             i, target.dims[i]);
+    // the output's declared shape first: it is bounded (2 GiB) by the loader, the attribute's
+    // dims are not (six int32s can overflow the element count)
+    if ((st = ctx.check_output_shape(0, target)) != SDK_OK) return st;
     if (target.count() != x.shape.count()) {
         char a[96], b[96];
         return ctx.fail(SDK_ERR_BAD_MODEL, "cannot reshape %s (%lld elements) to %s", shape_str(x.shape, a, sizeof a),
                         static_cast<long long>(x.shape.count()), shape_str(target, b, sizeof b));
     }
-    if ((st = opu::check_same_encoding(ctx, x, y, "Reshape")) != SDK_OK) return st;
-    return ctx.check_output_shape(0, target);
+    return opu::check_same_encoding(ctx, x, y, "Reshape");
 }
 
 }  // namespace
