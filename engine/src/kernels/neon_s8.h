@@ -56,6 +56,21 @@ static inline __attribute__((always_inline)) void neon_store8_requant(int8_t* y,
     }
 }
 
+// The requantization parameters of output rows m .. m + 3 of a GEMM, one per lane: bias,
+// multiplier and neon_shift's two shifts (a tail of 1-3 rows repeats its last row: computed,
+// not stored). Every NEON int8 GEMM epilogue that takes rows as lanes starts from these.
+static inline __attribute__((always_inline)) void neon_row_params4(const Gemm& g, int32_t m, int32_t rows,
+                                                                   int32_t* b, int32_t* mu, int32_t* sl, int32_t* sr) {
+    for (int i = 0; i < 4; ++i) {
+        const int32_t r = m + (i < rows ? i : rows - 1);
+        const NeonShift s = neon_shift(g.shift[r]);
+        b[i] = g.bias[r];
+        mu[i] = g.mult[r];
+        sl[i] = s.l;
+        sr[i] = s.r;
+    }
+}
+
 #if defined(__aarch64__)
 // The epilogue of a tile of up to 4 rows x 4 columns with lanes = the rows (c0..c3: the
 // columns' sums, bias not yet added): the rows' bias, multiplier and shift are vectors
@@ -70,14 +85,7 @@ struct Rows4 {
     int32x4_t sl, sr;  // neon_shift per row
     __attribute__((always_inline)) Rows4(const Gemm& g, int32_t m, int32_t rows) {
         int32_t t[4][4];
-        for (int i = 0; i < 4; ++i) {
-            const int32_t r = m + (i < rows ? i : rows - 1);
-            const NeonShift s = neon_shift(g.shift[r]);
-            t[0][i] = g.bias[r];
-            t[1][i] = g.mult[r];
-            t[2][i] = s.l;
-            t[3][i] = s.r;
-        }
+        neon_row_params4(g, m, rows, t[0], t[1], t[2], t[3]);
         b = vld1q_s32(t[0]);
         mu = vld1q_s32(t[1]);
         sl = vld1q_s32(t[2]);

@@ -23,15 +23,10 @@ namespace s8 {
 #if defined(__aarch64__)
 namespace {
 
-struct PlRows {  // the 4 rows' requantization parameters as lanes
-    int32x4_t b, mu, sl, sr;
-    int16x8_t z, lo, hi;
-};
-
 // s8::mbqm of 16 accumulators of row R (neon_requant4's arithmetic), zero point and clamp on
 // int16 lanes after SQXTN (exact for int8 bounds, as Rows4::zc): 16 int8.
 template <int R>
-__attribute__((always_inline)) inline int8x16_t requant16(const PlRows& p, int32x4_t a0, int32x4_t a1, int32x4_t a2,
+__attribute__((always_inline)) inline int8x16_t requant16(const Rows4& p, int32x4_t a0, int32x4_t a1, int32x4_t a2,
                                                           int32x4_t a3) {
     const int32x4_t l = vdupq_laneq_s32(p.sl, R), r = vdupq_laneq_s32(p.sr, R);
     a0 = vrshlq_s32(vqdmulhq_laneq_s32(vqshlq_s32(a0, l), p.mu, R), r);
@@ -61,10 +56,6 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
     const int32_t kp = g.kp, N = g.N;
     const int64_t ys_m = g.ys_m;
     int8_t* const y = g.y;
-    PlRows p;
-    p.z = vdupq_n_s16((int16_t)g.out_zp);
-    p.lo = vdupq_n_s16((int16_t)g.act_min);
-    p.hi = vdupq_n_s16((int16_t)g.act_max);
     for (int32_t m = m0; m < m1; m += 4) {
         // a tail of 1-3 rows repeats its last one (computed, not stored)
         const int32_t rows = m1 - m < 4 ? m1 - m : 4;
@@ -72,21 +63,7 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
         const int8_t* w1 = rows > 1 ? w0 + kp : w0;
         const int8_t* w2 = rows > 2 ? w1 + kp : w1;
         const int8_t* w3 = rows > 3 ? w2 + kp : w2;
-        {
-            int32_t t[4][4];
-            for (int i = 0; i < 4; ++i) {
-                const int32_t r = m + (i < rows ? i : rows - 1);
-                const NeonShift s = neon_shift(g.shift[r]);
-                t[0][i] = g.bias[r];
-                t[1][i] = g.mult[r];
-                t[2][i] = s.l;
-                t[3][i] = s.r;
-            }
-            p.b = vld1q_s32(t[0]);
-            p.mu = vld1q_s32(t[1]);
-            p.sl = vld1q_s32(t[2]);
-            p.sr = vld1q_s32(t[3]);
-        }
+        const Rows4 p(g, m, rows);  // the 4 rows' requantization parameters as lanes
         int8_t* y0 = y + m * ys_m;
         for (int32_t n = 0; n < N; n += 16) {
             const int32_t nc = N - n;  // the lanes past N are computed, not stored
@@ -214,14 +191,7 @@ void gemm_pl_neon(const Gemm& g, int32_t m0, int32_t m1, int32_t xs) {
         const int8_t* w1 = rows > 1 ? w0 + kp : w0;
         const int8_t* w2 = rows > 2 ? w1 + kp : w1;
         const int8_t* w3 = rows > 3 ? w2 + kp : w2;
-        for (int i = 0; i < 4; ++i) {
-            const int32_t r = m + (i < rows ? i : rows - 1);
-            const NeonShift s = neon_shift(g.shift[r]);
-            P.b[i] = g.bias[r];
-            P.mu[i] = g.mult[r];
-            P.sl[i] = s.l;
-            P.sr[i] = s.r;
-        }
+        neon_row_params4(g, m, rows, P.b, P.mu, P.sl, P.sr);
         int8_t* y0 = g.y + (int64_t)m * g.ys_m;
         for (int32_t n = 0; n < N; n += 8) {
             const int32_t nc = N - n;  // the lanes past N are computed, not stored
