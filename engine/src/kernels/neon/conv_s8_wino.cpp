@@ -62,172 +62,31 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
         // each in one LD1 of 4 registers. half: lanes 0-3 only, v17, v19, ... stay 0.
         int32_t n = Cp / 4 - 1;  // steps after the first
         int32_t* mm = m;
-#define SDK_WINO_FULL_FIRST \
-    "ld1 {v0.8h, v1.8h, v2.8h, v3.8h}, [%[u]], #64\n ld1 {v4.8h, v5.8h, v6.8h, v7.8h}, [%[v]], #64\n" \
-    "smull v16.4s, v4.4h, v0.h[0]\n" \
-    "smull2 v17.4s, v4.8h, v0.h[0]\n" \
-    "smull v18.4s, v4.4h, v0.h[1]\n" \
-    "smull2 v19.4s, v4.8h, v0.h[1]\n" \
-    "smull v20.4s, v4.4h, v0.h[2]\n" \
-    "smull2 v21.4s, v4.8h, v0.h[2]\n" \
-    "smull v22.4s, v4.4h, v0.h[3]\n" \
-    "smull2 v23.4s, v4.8h, v0.h[3]\n" \
-    "smull v24.4s, v4.4h, v0.h[4]\n" \
-    "smull2 v25.4s, v4.8h, v0.h[4]\n" \
-    "smull v26.4s, v4.4h, v0.h[5]\n" \
-    "smull2 v27.4s, v4.8h, v0.h[5]\n" \
-    "smull v28.4s, v4.4h, v0.h[6]\n" \
-    "smull2 v29.4s, v4.8h, v0.h[6]\n" \
-    "smull v30.4s, v4.4h, v0.h[7]\n" \
-    "smull2 v31.4s, v4.8h, v0.h[7]\n" \
-    "smlal v16.4s, v5.4h, v1.h[0]\n" \
-    "smlal2 v17.4s, v5.8h, v1.h[0]\n" \
-    "smlal v18.4s, v5.4h, v1.h[1]\n" \
-    "smlal2 v19.4s, v5.8h, v1.h[1]\n" \
-    "smlal v20.4s, v5.4h, v1.h[2]\n" \
-    "smlal2 v21.4s, v5.8h, v1.h[2]\n" \
-    "smlal v22.4s, v5.4h, v1.h[3]\n" \
-    "smlal2 v23.4s, v5.8h, v1.h[3]\n" \
-    "smlal v24.4s, v5.4h, v1.h[4]\n" \
-    "smlal2 v25.4s, v5.8h, v1.h[4]\n" \
-    "smlal v26.4s, v5.4h, v1.h[5]\n" \
-    "smlal2 v27.4s, v5.8h, v1.h[5]\n" \
-    "smlal v28.4s, v5.4h, v1.h[6]\n" \
-    "smlal2 v29.4s, v5.8h, v1.h[6]\n" \
-    "smlal v30.4s, v5.4h, v1.h[7]\n" \
-    "smlal2 v31.4s, v5.8h, v1.h[7]\n" \
-    "smlal v16.4s, v6.4h, v2.h[0]\n" \
-    "smlal2 v17.4s, v6.8h, v2.h[0]\n" \
-    "smlal v18.4s, v6.4h, v2.h[1]\n" \
-    "smlal2 v19.4s, v6.8h, v2.h[1]\n" \
-    "smlal v20.4s, v6.4h, v2.h[2]\n" \
-    "smlal2 v21.4s, v6.8h, v2.h[2]\n" \
-    "smlal v22.4s, v6.4h, v2.h[3]\n" \
-    "smlal2 v23.4s, v6.8h, v2.h[3]\n" \
-    "smlal v24.4s, v6.4h, v2.h[4]\n" \
-    "smlal2 v25.4s, v6.8h, v2.h[4]\n" \
-    "smlal v26.4s, v6.4h, v2.h[5]\n" \
-    "smlal2 v27.4s, v6.8h, v2.h[5]\n" \
-    "smlal v28.4s, v6.4h, v2.h[6]\n" \
-    "smlal2 v29.4s, v6.8h, v2.h[6]\n" \
-    "smlal v30.4s, v6.4h, v2.h[7]\n" \
-    "smlal2 v31.4s, v6.8h, v2.h[7]\n" \
-    "smlal v16.4s, v7.4h, v3.h[0]\n" \
-    "smlal2 v17.4s, v7.8h, v3.h[0]\n" \
-    "smlal v18.4s, v7.4h, v3.h[1]\n" \
-    "smlal2 v19.4s, v7.8h, v3.h[1]\n" \
-    "smlal v20.4s, v7.4h, v3.h[2]\n" \
-    "smlal2 v21.4s, v7.8h, v3.h[2]\n" \
-    "smlal v22.4s, v7.4h, v3.h[3]\n" \
-    "smlal2 v23.4s, v7.8h, v3.h[3]\n" \
-    "smlal v24.4s, v7.4h, v3.h[4]\n" \
-    "smlal2 v25.4s, v7.8h, v3.h[4]\n" \
-    "smlal v26.4s, v7.4h, v3.h[5]\n" \
-    "smlal2 v27.4s, v7.8h, v3.h[5]\n" \
-    "smlal v28.4s, v7.4h, v3.h[6]\n" \
-    "smlal2 v29.4s, v7.8h, v3.h[6]\n" \
-    "smlal v30.4s, v7.4h, v3.h[7]\n" \
-    "smlal2 v31.4s, v7.8h, v3.h[7]\n"
-#define SDK_WINO_FULL_STEP \
-    "ld1 {v0.8h, v1.8h, v2.8h, v3.8h}, [%[u]], #64\n ld1 {v4.8h, v5.8h, v6.8h, v7.8h}, [%[v]], #64\n" \
-    "smlal v16.4s, v4.4h, v0.h[0]\n" \
-    "smlal2 v17.4s, v4.8h, v0.h[0]\n" \
-    "smlal v18.4s, v4.4h, v0.h[1]\n" \
-    "smlal2 v19.4s, v4.8h, v0.h[1]\n" \
-    "smlal v20.4s, v4.4h, v0.h[2]\n" \
-    "smlal2 v21.4s, v4.8h, v0.h[2]\n" \
-    "smlal v22.4s, v4.4h, v0.h[3]\n" \
-    "smlal2 v23.4s, v4.8h, v0.h[3]\n" \
-    "smlal v24.4s, v4.4h, v0.h[4]\n" \
-    "smlal2 v25.4s, v4.8h, v0.h[4]\n" \
-    "smlal v26.4s, v4.4h, v0.h[5]\n" \
-    "smlal2 v27.4s, v4.8h, v0.h[5]\n" \
-    "smlal v28.4s, v4.4h, v0.h[6]\n" \
-    "smlal2 v29.4s, v4.8h, v0.h[6]\n" \
-    "smlal v30.4s, v4.4h, v0.h[7]\n" \
-    "smlal2 v31.4s, v4.8h, v0.h[7]\n" \
-    "smlal v16.4s, v5.4h, v1.h[0]\n" \
-    "smlal2 v17.4s, v5.8h, v1.h[0]\n" \
-    "smlal v18.4s, v5.4h, v1.h[1]\n" \
-    "smlal2 v19.4s, v5.8h, v1.h[1]\n" \
-    "smlal v20.4s, v5.4h, v1.h[2]\n" \
-    "smlal2 v21.4s, v5.8h, v1.h[2]\n" \
-    "smlal v22.4s, v5.4h, v1.h[3]\n" \
-    "smlal2 v23.4s, v5.8h, v1.h[3]\n" \
-    "smlal v24.4s, v5.4h, v1.h[4]\n" \
-    "smlal2 v25.4s, v5.8h, v1.h[4]\n" \
-    "smlal v26.4s, v5.4h, v1.h[5]\n" \
-    "smlal2 v27.4s, v5.8h, v1.h[5]\n" \
-    "smlal v28.4s, v5.4h, v1.h[6]\n" \
-    "smlal2 v29.4s, v5.8h, v1.h[6]\n" \
-    "smlal v30.4s, v5.4h, v1.h[7]\n" \
-    "smlal2 v31.4s, v5.8h, v1.h[7]\n" \
-    "smlal v16.4s, v6.4h, v2.h[0]\n" \
-    "smlal2 v17.4s, v6.8h, v2.h[0]\n" \
-    "smlal v18.4s, v6.4h, v2.h[1]\n" \
-    "smlal2 v19.4s, v6.8h, v2.h[1]\n" \
-    "smlal v20.4s, v6.4h, v2.h[2]\n" \
-    "smlal2 v21.4s, v6.8h, v2.h[2]\n" \
-    "smlal v22.4s, v6.4h, v2.h[3]\n" \
-    "smlal2 v23.4s, v6.8h, v2.h[3]\n" \
-    "smlal v24.4s, v6.4h, v2.h[4]\n" \
-    "smlal2 v25.4s, v6.8h, v2.h[4]\n" \
-    "smlal v26.4s, v6.4h, v2.h[5]\n" \
-    "smlal2 v27.4s, v6.8h, v2.h[5]\n" \
-    "smlal v28.4s, v6.4h, v2.h[6]\n" \
-    "smlal2 v29.4s, v6.8h, v2.h[6]\n" \
-    "smlal v30.4s, v6.4h, v2.h[7]\n" \
-    "smlal2 v31.4s, v6.8h, v2.h[7]\n" \
-    "smlal v16.4s, v7.4h, v3.h[0]\n" \
-    "smlal2 v17.4s, v7.8h, v3.h[0]\n" \
-    "smlal v18.4s, v7.4h, v3.h[1]\n" \
-    "smlal2 v19.4s, v7.8h, v3.h[1]\n" \
-    "smlal v20.4s, v7.4h, v3.h[2]\n" \
-    "smlal2 v21.4s, v7.8h, v3.h[2]\n" \
-    "smlal v22.4s, v7.4h, v3.h[3]\n" \
-    "smlal2 v23.4s, v7.8h, v3.h[3]\n" \
-    "smlal v24.4s, v7.4h, v3.h[4]\n" \
-    "smlal2 v25.4s, v7.8h, v3.h[4]\n" \
-    "smlal v26.4s, v7.4h, v3.h[5]\n" \
-    "smlal2 v27.4s, v7.8h, v3.h[5]\n" \
-    "smlal v28.4s, v7.4h, v3.h[6]\n" \
-    "smlal2 v29.4s, v7.8h, v3.h[6]\n" \
-    "smlal v30.4s, v7.4h, v3.h[7]\n" \
-    "smlal2 v31.4s, v7.8h, v3.h[7]\n"
+// One K of the GEMM (x: V's register, u: U's): lane i of u times x into output channel i's
+// accumulators v(16 + 2i) (lanes 0-3, OP) and v(17 + 2i) (lanes 4-7, OP2); the half tile
+// only the first.
+#define SDK_WINO_LANE(OP, OP2, x, u, i, a, b) \
+    OP " v" a ".4s, " x ".4h, " u ".h[" i "]\n" OP2 " v" b ".4s, " x ".8h, " u ".h[" i "]\n"
+#define SDK_WINO_K(OP, OP2, x, u)                                                             \
+    SDK_WINO_LANE(OP, OP2, x, u, "0", "16", "17") SDK_WINO_LANE(OP, OP2, x, u, "1", "18", "19") \
+    SDK_WINO_LANE(OP, OP2, x, u, "2", "20", "21") SDK_WINO_LANE(OP, OP2, x, u, "3", "22", "23") \
+    SDK_WINO_LANE(OP, OP2, x, u, "4", "24", "25") SDK_WINO_LANE(OP, OP2, x, u, "5", "26", "27") \
+    SDK_WINO_LANE(OP, OP2, x, u, "6", "28", "29") SDK_WINO_LANE(OP, OP2, x, u, "7", "30", "31")
+#define SDK_WINO_HLANE(x, u, i, a) "smlal v" a ".4s, " x ".4h, " u ".h[" i "]\n"
+#define SDK_WINO_HK(x, u)                                                                         \
+    SDK_WINO_HLANE(x, u, "0", "16") SDK_WINO_HLANE(x, u, "1", "18") SDK_WINO_HLANE(x, u, "2", "20") \
+    SDK_WINO_HLANE(x, u, "3", "22") SDK_WINO_HLANE(x, u, "4", "24") SDK_WINO_HLANE(x, u, "5", "26") \
+    SDK_WINO_HLANE(x, u, "6", "28") SDK_WINO_HLANE(x, u, "7", "30")
+#define SDK_WINO_LOAD \
+    "ld1 {v0.8h, v1.8h, v2.8h, v3.8h}, [%[u]], #64\n ld1 {v4.8h, v5.8h, v6.8h, v7.8h}, [%[v]], #64\n"
+#define SDK_WINO_FULL_FIRST                                                                          \
+    SDK_WINO_LOAD SDK_WINO_K("smull", "smull2", "v4", "v0") SDK_WINO_K("smlal", "smlal2", "v5", "v1") \
+        SDK_WINO_K("smlal", "smlal2", "v6", "v2") SDK_WINO_K("smlal", "smlal2", "v7", "v3")
+#define SDK_WINO_FULL_STEP                                                                           \
+    SDK_WINO_LOAD SDK_WINO_K("smlal", "smlal2", "v4", "v0") SDK_WINO_K("smlal", "smlal2", "v5", "v1") \
+        SDK_WINO_K("smlal", "smlal2", "v6", "v2") SDK_WINO_K("smlal", "smlal2", "v7", "v3")
 #define SDK_WINO_HALF_STEP \
-    "ld1 {v0.8h, v1.8h, v2.8h, v3.8h}, [%[u]], #64\n ld1 {v4.8h, v5.8h, v6.8h, v7.8h}, [%[v]], #64\n" \
-    "smlal v16.4s, v4.4h, v0.h[0]\n" \
-    "smlal v18.4s, v4.4h, v0.h[1]\n" \
-    "smlal v20.4s, v4.4h, v0.h[2]\n" \
-    "smlal v22.4s, v4.4h, v0.h[3]\n" \
-    "smlal v24.4s, v4.4h, v0.h[4]\n" \
-    "smlal v26.4s, v4.4h, v0.h[5]\n" \
-    "smlal v28.4s, v4.4h, v0.h[6]\n" \
-    "smlal v30.4s, v4.4h, v0.h[7]\n" \
-    "smlal v16.4s, v5.4h, v1.h[0]\n" \
-    "smlal v18.4s, v5.4h, v1.h[1]\n" \
-    "smlal v20.4s, v5.4h, v1.h[2]\n" \
-    "smlal v22.4s, v5.4h, v1.h[3]\n" \
-    "smlal v24.4s, v5.4h, v1.h[4]\n" \
-    "smlal v26.4s, v5.4h, v1.h[5]\n" \
-    "smlal v28.4s, v5.4h, v1.h[6]\n" \
-    "smlal v30.4s, v5.4h, v1.h[7]\n" \
-    "smlal v16.4s, v6.4h, v2.h[0]\n" \
-    "smlal v18.4s, v6.4h, v2.h[1]\n" \
-    "smlal v20.4s, v6.4h, v2.h[2]\n" \
-    "smlal v22.4s, v6.4h, v2.h[3]\n" \
-    "smlal v24.4s, v6.4h, v2.h[4]\n" \
-    "smlal v26.4s, v6.4h, v2.h[5]\n" \
-    "smlal v28.4s, v6.4h, v2.h[6]\n" \
-    "smlal v30.4s, v6.4h, v2.h[7]\n" \
-    "smlal v16.4s, v7.4h, v3.h[0]\n" \
-    "smlal v18.4s, v7.4h, v3.h[1]\n" \
-    "smlal v20.4s, v7.4h, v3.h[2]\n" \
-    "smlal v22.4s, v7.4h, v3.h[3]\n" \
-    "smlal v24.4s, v7.4h, v3.h[4]\n" \
-    "smlal v26.4s, v7.4h, v3.h[5]\n" \
-    "smlal v28.4s, v7.4h, v3.h[6]\n" \
-    "smlal v30.4s, v7.4h, v3.h[7]\n"
+    SDK_WINO_LOAD SDK_WINO_HK("v4", "v0") SDK_WINO_HK("v5", "v1") SDK_WINO_HK("v6", "v2") SDK_WINO_HK("v7", "v3")
 #define SDK_WINO_ASM(FIRST, STEP, INIT)                                                                 \
         __asm__ volatile(INIT FIRST                                                                     \
                          "cbz %w[n], 3f\n"                                                              \
@@ -262,6 +121,11 @@ SDK_WINO_HOT void gemm_xi(const int16_t* U, const int16_t* V, int32_t Cp, int32_
 #undef SDK_WINO_FULL_FIRST
 #undef SDK_WINO_FULL_STEP
 #undef SDK_WINO_HALF_STEP
+#undef SDK_WINO_LOAD
+#undef SDK_WINO_HK
+#undef SDK_WINO_HLANE
+#undef SDK_WINO_K
+#undef SDK_WINO_LANE
 #else
         // ARMv7, assembly: GCC addressed the unrolled loads with an ADD each (VLD1 has no
         // offset form), 48 instructions per 32 VMLAL; here 38 per 4 channels. Per 2 channels: U's 2 x 4
