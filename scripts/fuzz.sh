@@ -34,7 +34,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 echo "==> fuzzing for ${SECONDS_TOTAL}s on $JOBS job(s); findings in $OUT/crashes/"
 "$BUILD/tests/fuzz_load_run" "$OUT/corpus" "$OUT/seeds" tests/data/fuzz \
   -fork="$JOBS" -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-  -max_total_time="$SECONDS_TOTAL" -timeout=10 -rss_limit_mb=2048 \
+  -max_total_time="$SECONDS_TOTAL" -timeout=30 -rss_limit_mb=2048 \
   -artifact_prefix="$OUT/crashes/" 2>&1 | tee "$OUT/fuzz.log" | grep -E "^#[0-9]+: |ERROR|runtime error|contract broken" || true
 
 echo "==> replaying the corpus for the outcome counts (docs/hardening.md)"
