@@ -632,13 +632,14 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             g.C = it == 4 ? 96 : 40;
             g.OC = it == 4 ? 24 : 20;
         }
-        if (it == 12) {  // (on 2-3 threads) a 1x1 with more channels than pixels over a plane read in
-            // place (squeezenet1_1's classifier, smaller): x86 splits its channels in ~4 blocks a thread
+        if (it == 12 || it == 16) {  // (on 2-3 threads) a 1x1 with more channels than pixels over a
+            // small plane: x86 splits its channels, read in place in ~4 blocks a thread (K <= 48), or
+            // packed whole once per thread (squeezenet1_1's classifier, smaller)
             g.N = g.group = 1;
             g.KH = g.KW = g.sh = g.sw = g.dh = g.dw = 1;
             g.pt = g.pl = g.pb = g.pr = 0;
             g.H = g.W = 13;
-            g.C = 200;
+            g.C = it == 12 ? 40 : 200;
             g.OC = 300;
         }
         g.OH = (g.H + g.pt + g.pb - (g.KH - 1) * g.dh - 1) / g.sh + 1;

@@ -31,7 +31,8 @@ struct ConvF32Plan {
     bool x86_gemm;        // im2col/1x1 on the AVX2 6x16 GEMM (x86/common_f32.cpp; 16-column panels)
     bool x86_stem;        // dense 3x3 stride 2 with <= 4 input channels: the direct AVX2 kernel
     bool x86_dw512;       // depthwise 3x3 (5x5 stride 1) on the AVX-512 kernel (x86/conv_f32_avx512.cpp; scratch: masks)
-    bool x86_pw_plane;    // 1x1 over a small plane on the x86 GEMM: the input read in place, one tile
+    bool x86_pw_plane;    // 1x1 over a small plane on the x86 GEMM: the whole plane one tile
+    bool x86_pw_pack;     // x86_pw_plane with many rows and a long K: the plane packed into panels, not read in place
     bool neon_dw;         // depthwise 3x3/5x5 on the NEON kernel (neon/conv_f32.cpp; scratch: a padded plane)
     int32_t wino_rb;      // > 0: Winograd F(4x4,3x3) (conv_f32_wino.cpp) with blocks of this many tile rows
     int32_t wino_ob;      // Winograd: output channels per block

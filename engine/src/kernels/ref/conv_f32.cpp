@@ -403,6 +403,14 @@ constexpr int kX86InPlaceMaxK = 48;
 // input (K x pixels) staying in L2, not once per 16-48 pixel tile of the packing budget
 // (1152 -> 192 channels on 7x7: 4 passes over 0.9 MB of weights, 1.4x the time).
 constexpr int64_t kX86PlanePixels = 256;
+// ... and with at least kX86PackMinRows output channels and K > kX86InPlaceMaxK that plane is
+// packed into 16-column panels first (ConvF32Plan::x86_pw_pack), whole, in one K pass when
+// K x its pixels fit this many floats (384 KiB per thread: L2), else in the K blocks below.
+// Read in place, each 6 x 16 register tile walked the input's rows 169-196 floats apart, and
+// a long K was cut into blocks whose partial sums C took twice (squeezenet1_1's classifier,
+// 512 -> 1000 on 13x13, was 1.4x onnxruntime's time; AVX2, AMD EPYC): packed, the 1x1s of
+// the zoo's 7x7-14x14 planes ran 0.81-1.0x their in-place time (bench/conv_layers.cpp).
+constexpr int64_t kX86PlanePackFloats = 96 * 1024;
 
 // K rows per block of a long-K conv GEMM on x86 (conv_f32_plan), and its pixel tile.
 constexpr int kX86WideTile = 128;
@@ -555,7 +563,7 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
                     const float* xc = j.x + ((int64_t)n * g.C + (int64_t)gi * cg + c0) * opix;
                     // in place as the unchunked 1x1 below (x86_pw_plane: the whole plane is one tile,
                     // wider than the scratch holds)
-                    if (j.oc_block < kX86PackMinRows || cn <= kX86InPlaceMaxK || j.plan->x86_pw_plane) {
+                    if (!j.plan->x86_pw_pack && (j.oc_block < kX86PackMinRows || cn <= kX86InPlaceMaxK || j.plan->x86_pw_plane)) {
                         x86_sgemm16_avx2(m, nc, cn, wc, K, xc + j0, opix, kX86Panel, yg, opix, ec);
                     } else {
                         pack16(xc, opix, cn, j0, nc, buf);
@@ -586,7 +594,7 @@ void gemm_conv_tiles(void* arg, int64_t begin, int64_t end) {
         packed = nt;
 #if SDK_FEATURE_X86
         if (j.x86) {
-            if (pointwise_in_place(g) &&
+            if (pointwise_in_place(g) && !j.plan->x86_pw_pack &&
                 (j.oc_block < kX86PackMinRows || K <= kX86InPlaceMaxK || j.plan->x86_pw_plane)) {  // B is the input itself: no copy
                 const float* xg = j.x + ((int64_t)n * g.C + (int64_t)gi * cg) * opix + j0;
                 x86_sgemm16_avx2(m, nc, K, wg, K, xg, opix, kX86Panel, yg, opix, e);
@@ -635,6 +643,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_stem = false;
     p.x86_dw512 = false;
     p.x86_pw_plane = false;
+    p.x86_pw_pack = false;
     p.neon_dw = false;
     p.wino_rb = p.wino_ob = p.wino_mt = 0;
     p.wino_u = nullptr;
@@ -685,6 +694,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.slot_floats = K * tile;  // (kept for the x86_pw_plane case: the test hook can switch x86 off)
 #if SDK_FEATURE_X86
     p.x86_pw_plane = p.x86_gemm && pointwise_in_place(g) && opix <= kX86PlanePixels;
+    p.x86_pw_pack = p.x86_pw_plane && g.OC / g.group >= kX86PackMinRows && K > kX86InPlaceMaxK;
 #endif
     // A spatial kernel whose K is too long for a wide tile (3x3 over 64+ channels: tiles of
     // 16-32 pixels, the whole weight matrix read again for each) splits K into chunks of
@@ -708,6 +718,15 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
         p.tile = (int32_t)t2;
         p.kc = (int32_t)kc;
         p.slot_floats = kc * khw * t2;
+        if (p.x86_pw_pack) {  // the whole plane a tile: one K pass if it fits
+            if (K * opix_r <= kX86PlanePackFloats) p.kc = cg;
+            p.slot_floats = (int64_t)p.kc * opix_r;
+        }
+    } else if (p.x86_pw_pack) {  // K <= kX86KBlock: the whole plane packed, if it fits
+        if (K * opix_r > kX86PlanePackFloats)
+            p.x86_pw_pack = false;
+        else if (p.slot_floats < K * opix_r)
+            p.slot_floats = K * opix_r;
     } else
 #endif
     if (khw > 1 && tile < kChunkTile && opix_r > tile) {
@@ -902,7 +921,7 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         // waking) then leaves the caller only its unclaimed blocks, not half the layer
         // (squeezenet1_1's classifier, 512 -> 1000 on 13x13: two 1 ms blocks, which the caller
         // ran both of in every one of 30 runs at load 4).
-        if (j.x86 && plan.x86_pw_plane) {
+        if (j.x86 && plan.x86_pw_plane && !plan.x86_pw_pack) {
             const int blk = ((ocg + 4 * threads - 1) / (4 * threads) + 3) / 4 * 4;
             if ((int64_t)blk * (g.C / g.group) * tile >= (1 << 17)) j.oc_block = blk;
         }
