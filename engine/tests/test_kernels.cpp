@@ -1477,7 +1477,7 @@ static void check_maxpool3s2_f32(const char* name, void (*set_enabled)(int)) {
     g_checked.push_back(std::string(name) + "-f32-maxpool3s2");
 }
 
-#if SDK_FEATURE_NEON && SDK_FEATURE_WINOGRAD
+#if (SDK_FEATURE_NEON || SDK_FEATURE_X86) && SDK_FEATURE_WINOGRAD
 // MaxPool's prepare marks an input a Relu made (PoolParams::nonneg: the plain-max plane): Conv with
 // a fused Relu, the Relu op, Concat / MaxPool of such tensors; not other activations, graph inputs
 // or a Concat with one of those.
@@ -1567,7 +1567,7 @@ static void check_maxpool_relu_input() {
         ++checked;
     }
     printf("fp32 MaxPool input from a Relu: %d graphs marked as they should be\n", checked);
-    g_checked.push_back("neon-f32-maxpool-relu-input");
+    g_checked.push_back("f32-maxpool-relu-input");
 }
 #endif
 #endif
@@ -2266,6 +2266,10 @@ int main(int argc, char** argv) {
         check_dw3x3_f32("avx2", sdk::ref::x86_sgemm_set_enabled);
 #if defined(TEST_HAVE_MAXPOOL)
         check_pool_f32("avx2", "MaxPool", sdk::ref::maxpool_f32, sdk::ref::x86_sgemm_set_enabled, true);
+        check_maxpool3s2_f32("avx2", sdk::ref::x86_sgemm_set_enabled);  // (the Relu-input plane: nonneg)
+#if SDK_FEATURE_WINOGRAD
+        check_maxpool_relu_input();
+#endif
 #endif
 #if defined(TEST_HAVE_AVERAGEPOOL)
         check_pool_f32("avx2", "AveragePool", sdk::ref::averagepool_f32, sdk::ref::x86_sgemm_set_enabled, true);

@@ -13,7 +13,7 @@
 namespace sdk {
 namespace {
 
-#if SDK_FEATURE_NEON && SDK_FEATURE_WINOGRAD  // (kernels/ref/pool.h)
+#if (SDK_FEATURE_NEON || SDK_FEATURE_X86) && SDK_FEATURE_WINOGRAD  // (kernels/ref/pool.h)
 // Whether every value of f32 tensor t is >= +0 and not NaN by what produces it: a Relu (the op, or
 // fused into a Conv: every kernel's Relu is act_f32's `x > 0 ? x : 0`, so no NaN and no -0), or a
 // Concat / MaxPool of such tensors. Graph inputs and constants: unknown. budget: tensors left to
@@ -46,7 +46,7 @@ struct MaxPool {
     static constexpr bool kDilations = true;
     static sdk_status attrs(PrepareContext& ctx, ref::PoolParams* p) {
         if (ctx.num_outputs() > 1) return ctx.fail(SDK_ERR_UNSUPPORTED, "the Indices output is not supported");
-#if SDK_FEATURE_NEON && SDK_FEATURE_WINOGRAD  // (only the NEON planes use it)
+#if (SDK_FEATURE_NEON || SDK_FEATURE_X86) && SDK_FEATURE_WINOGRAD  // (only the NEON and AVX2 planes use it)
         int budget = 32;
         p->nonneg = ctx.node->num_inputs == 1 && ctx.node->inputs && relu_output(ctx.model, ctx.node->inputs[0], &budget);
 #else

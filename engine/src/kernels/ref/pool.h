@@ -21,8 +21,8 @@ struct PoolParams {
     int32_t pt, pl, pb, pr;
     bool count_include_pad;  // AveragePool only
     // MaxPool only: every input value is >= +0 and not NaN (a Relu's output: ops/maxpool.cpp), so
-    // a plain max of the taps in any order is the ref's result (kernels/neon/maxpool_f32.cpp; set
-    // with NEON and SDK_FEATURE_WINOGRAD only)
+    // a plain max of the taps in any order is the ref's result (kernels/neon/maxpool_f32.cpp,
+    // kernels/x86/maxpool_f32.cpp; set with NEON or x86 and SDK_FEATURE_WINOGRAD only)
     bool nonneg;
 };
 
