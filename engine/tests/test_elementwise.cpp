@@ -176,6 +176,51 @@ static void bin_ref(const float* x, float* y, int64_t n) { bin_row<MUL, VARIANT,
 #define TEST_BINARY_ROWS 1
 #endif
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(TEST_HAVE_MUL)
+#include "kernels/ref/binary.h"
+// The squeeze-excitation scale (kernels/neon/binary_f32.cpp: rows of inner floats, one value
+// each) vs the NEON Mul row it replaces, one row at a time (the same bits: on ARMv7 the same
+// NEON / VFP split of each row), and on AArch64 vs scalar IEEE products too; both operand
+// orders, out of place and in place, row lengths 1..67 and MobileNetV3's 49 / 196 / 3136.
+static void check_scale_rows() {
+    std::mt19937 rng(99);
+    int cases = 0, bad = 0;
+    static const int extra[] = {196, 3136};
+    for (int li = 1; li <= 69; ++li) {
+        const int inner = li <= 67 ? li : extra[li - 68];
+        for (int rows = 1; rows <= 5; rows += 2) {
+            for (int order = 0; order < 2; ++order) {
+                std::vector<float> x = inputs(rng, inner * rows), s = inputs(rng, rows), a(x.size()), b(x.size()),
+                                   c(x);
+                sdk::neon_scale_rows_f32(s.data(), x.data(), a.data(), inner, rows, order == 0);
+                sdk::neon_scale_rows_f32(s.data(), c.data(), c.data(), inner, rows, order == 0);
+                for (int r = 0; r < rows; ++r) {
+                    const void* in[2] = {order == 0 ? (const void*)&s[r] : (const void*)&x[(size_t)r * inner],
+                                         order == 0 ? (const void*)&x[(size_t)r * inner] : (const void*)&s[r]};
+                    const uint8_t unit[2] = {(uint8_t)(order != 0), (uint8_t)(order == 0)};
+                    if (!sdk::neon_binary_row_f32(true, in, unit, &b[(size_t)r * inner], inner, nullptr))
+                        fprintf(stderr, "FAILED: NEON row off\n");
+                }
+                for (size_t i = 0; i < x.size(); ++i) {
+                    bool ok = memcmp(&a[i], &b[i], 4) == 0 && memcmp(&a[i], &c[i], 4) == 0;
+#if defined(__aarch64__)
+                    const float sv = s[i / inner];
+                    const float want = order == 0 ? sv * x[i] : x[i] * sv;
+                    ok = ok && (memcmp(&a[i], &want, 4) == 0 || (isnan(a[i]) && isnan(want)));
+#endif
+                    if (!ok && bad++ < 5)
+                        fprintf(stderr, "FAILED: scale rows inner %d rows %d order %d at %zu: %.9g vs row %.9g\n",
+                                inner, rows, order, i, (double)a[i], (double)b[i]);
+                }
+                ++cases;
+            }
+        }
+    }
+    g_failures += bad;
+    printf("elementwise %-10s %-7s: %d random planes identical to the Mul row\n", "ScaleRows", "neon", cases);
+}
+#endif
+
 static void round_of(const char* tier) {
     const int t = sdk::vec_tier_f32();
     const char* got = t == 2 ? "avx512" : t == 1 ? (SDK_FEATURE_NEON ? "neon" : "avx2") : "scalar";
@@ -229,6 +274,9 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     sdk::ref::neon_sgemm_set_enabled(1);
     round_of("neon");
+#if defined(TEST_HAVE_MUL)
+    check_scale_rows();
+#endif
     sdk::ref::neon_sgemm_set_enabled(0);
     round_of("scalar");
     sdk::ref::neon_sgemm_set_enabled(-1);
