@@ -135,6 +135,29 @@ static void silu_vfp_span(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = flushed(flushed(x[i]) * sdk::ref::sigmoid_f32(flushed(x[i])));
 }
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// The NEON HardSwish span's arithmetic, lane by lane: x * min(max(x * (1/6) + 1/2, 0), 1) with
+// the multiply-add fused on AArch64 (FMLA) and rounded apart on ARMv7 (VMLA, denormals
+// flushed as NEON does); identical results required.
+static float hardswish_lane(float x) {
+#if defined(__aarch64__)
+    float t = fmaf(x, 1.0f / 6.0f, 0.5f);
+#else
+    x = flushed(x);
+    float t = flushed(flushed(flushed(x * (1.0f / 6.0f)) + 0.5f));
+#endif
+    t = t < 0.0f ? 0.0f : t;  // (a NaN goes through both)
+    t = t > 1.0f ? 1.0f : t;
+#if defined(__aarch64__)
+    return x * t;
+#else
+    return flushed(x * t);
+#endif
+}
+static void hardswish_lane_span(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = hardswish_lane(x[i]);
+}
+#endif
 static void hardswish_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::hardswish_f32(x[i]);
 }
@@ -247,6 +270,9 @@ static void round_of(const char* tier) {
     }
 #endif
     check("HardSwish", tier, hardswish, hardswish_ref);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (strcmp(tier, "neon") == 0) check("HardSwish", "neon-lane", hardswish, hardswish_lane_span, true);
+#endif
 #if defined(TEST_BINARY_ROWS)
     if (strcmp(tier, "scalar") != 0) {
         check("Add", tier, bin_simd<false, 0, 0>, bin_ref<false, 0, 0>, true);
