@@ -135,6 +135,29 @@ static void silu_vfp_span(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = flushed(flushed(x[i]) * sdk::ref::sigmoid_f32(flushed(x[i])));
 }
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+// The NEON HardSwish span's arithmetic, lane by lane: x * min(max(x * (1/6) + 1/2, 0), 1) with
+// the multiply-add fused on AArch64 (FMLA) and rounded apart on ARMv7 (VMLA, denormals
+// flushed as NEON does); identical results required.
+static float hardswish_lane(float x) {
+#if defined(__aarch64__)
+    float t = fmaf(x, 1.0f / 6.0f, 0.5f);
+#else
+    x = flushed(x);
+    float t = flushed(flushed(flushed(x * (1.0f / 6.0f)) + 0.5f));
+#endif
+    t = t < 0.0f ? 0.0f : t;  // (a NaN goes through both)
+    t = t > 1.0f ? 1.0f : t;
+#if defined(__aarch64__)
+    return x * t;
+#else
+    return flushed(x * t);
+#endif
+}
+static void hardswish_lane_span(const float* x, float* y, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) y[i] = hardswish_lane(x[i]);
+}
+#endif
 static void hardswish_ref(const float* x, float* y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = sdk::ref::hardswish_f32(x[i]);
 }
@@ -176,6 +199,51 @@ static void bin_ref(const float* x, float* y, int64_t n) { bin_row<MUL, VARIANT,
 #define TEST_BINARY_ROWS 1
 #endif
 
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && defined(TEST_HAVE_MUL)
+#include "kernels/ref/binary.h"
+// The squeeze-excitation scale (kernels/neon/binary_f32.cpp: rows of inner floats, one value
+// each) vs the NEON Mul row it replaces, one row at a time (the same bits: on ARMv7 the same
+// NEON / VFP split of each row), and on AArch64 vs scalar IEEE products too; both operand
+// orders, out of place and in place, row lengths 1..67 and MobileNetV3's 49 / 196 / 3136.
+static void check_scale_rows() {
+    std::mt19937 rng(99);
+    int cases = 0, bad = 0;
+    static const int extra[] = {196, 3136};
+    for (int li = 1; li <= 69; ++li) {
+        const int inner = li <= 67 ? li : extra[li - 68];
+        for (int rows = 1; rows <= 5; rows += 2) {
+            for (int order = 0; order < 2; ++order) {
+                std::vector<float> x = inputs(rng, inner * rows), s = inputs(rng, rows), a(x.size()), b(x.size()),
+                                   c(x);
+                sdk::neon_scale_rows_f32(s.data(), x.data(), a.data(), inner, rows, order == 0);
+                sdk::neon_scale_rows_f32(s.data(), c.data(), c.data(), inner, rows, order == 0);
+                for (int r = 0; r < rows; ++r) {
+                    const void* in[2] = {order == 0 ? (const void*)&s[r] : (const void*)&x[(size_t)r * inner],
+                                         order == 0 ? (const void*)&x[(size_t)r * inner] : (const void*)&s[r]};
+                    const uint8_t unit[2] = {(uint8_t)(order != 0), (uint8_t)(order == 0)};
+                    if (!sdk::neon_binary_row_f32(true, in, unit, &b[(size_t)r * inner], inner, nullptr))
+                        fprintf(stderr, "FAILED: NEON row off\n");
+                }
+                for (size_t i = 0; i < x.size(); ++i) {
+                    bool ok = memcmp(&a[i], &b[i], 4) == 0 && memcmp(&a[i], &c[i], 4) == 0;
+#if defined(__aarch64__)
+                    const float sv = s[i / inner];
+                    const float want = order == 0 ? sv * x[i] : x[i] * sv;
+                    ok = ok && (memcmp(&a[i], &want, 4) == 0 || (isnan(a[i]) && isnan(want)));
+#endif
+                    if (!ok && bad++ < 5)
+                        fprintf(stderr, "FAILED: scale rows inner %d rows %d order %d at %zu: %.9g vs row %.9g\n",
+                                inner, rows, order, i, (double)a[i], (double)b[i]);
+                }
+                ++cases;
+            }
+        }
+    }
+    g_failures += bad;
+    printf("elementwise %-10s %-7s: %d random planes identical to the Mul row\n", "ScaleRows", "neon", cases);
+}
+#endif
+
 static void round_of(const char* tier) {
     const int t = sdk::vec_tier_f32();
     const char* got = t == 2 ? "avx512" : t == 1 ? (SDK_FEATURE_NEON ? "neon" : "avx2") : "scalar";
@@ -202,6 +270,9 @@ static void round_of(const char* tier) {
     }
 #endif
     check("HardSwish", tier, hardswish, hardswish_ref);
+#if SDK_FEATURE_NEON && defined(__ARM_NEON)
+    if (strcmp(tier, "neon") == 0) check("HardSwish", "neon-lane", hardswish, hardswish_lane_span, true);
+#endif
 #if defined(TEST_BINARY_ROWS)
     if (strcmp(tier, "scalar") != 0) {
         check("Add", tier, bin_simd<false, 0, 0>, bin_ref<false, 0, 0>, true);
@@ -229,6 +300,9 @@ int main(int argc, char** argv) {
 #if SDK_FEATURE_NEON && defined(__ARM_NEON)
     sdk::ref::neon_sgemm_set_enabled(1);
     round_of("neon");
+#if defined(TEST_HAVE_MUL)
+    check_scale_rows();
+#endif
     sdk::ref::neon_sgemm_set_enabled(0);
     round_of("scalar");
     sdk::ref::neon_sgemm_set_enabled(-1);

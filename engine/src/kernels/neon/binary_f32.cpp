@@ -112,7 +112,97 @@ void dispatch(const void* const* in, const uint8_t* unit, float* y, int64_t n, c
         row<MUL, false, true>(a, b, y, n, act);
 }
 
+// Squeeze-excitation's scale, y[r][i] = s[r] * x[r][i] (s_first) or x[r][i] * s[r], over rows
+// rows of inner floats: one call per tensor (or thread chunk), not the broadcast walker's row
+// by row (~150 instructions a row besides the arithmetic: MobileNetV3's 2,296 rows). Per row
+// 16 floats a trip, then 4, then single floats (NEON, NEON, VFP on ARMv7: the row kernel's
+// instructions and operand order per element, so its bits, NaN payloads and ARMv7's flushed
+// denormals in the NEON part included).
+#define SDK_SCALE_ROWS_A64(M0, M1, M2, M3, MQ, MS)                                                         \
+    "1: ld1r {v16.4s}, [%[s]], #4\n"                                                                       \
+    "lsr %[k], %[n], #4\n"                                                                                 \
+    "cbz %[k], 3f\n"                                                                                       \
+    "2: ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[x]], #64\n" M0 M1 M2 M3                                      \
+    "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[y]], #64\n"                                                     \
+    "subs %[k], %[k], #1\n"                                                                                \
+    "b.ne 2b\n"                                                                                            \
+    "3: ubfx %[k], %[n], #2, #2\n"                                                                         \
+    "cbz %[k], 5f\n"                                                                                       \
+    "4: ld1 {v0.4s}, [%[x]], #16\n" MQ "st1 {v0.4s}, [%[y]], #16\n"                                       \
+    "subs %[k], %[k], #1\n"                                                                                \
+    "b.ne 4b\n"                                                                                            \
+    "5: ands %[k], %[n], #3\n"                                                                             \
+    "b.eq 7f\n"                                                                                            \
+    "6: ldr s0, [%[x]], #4\n" MS "str s0, [%[y]], #4\n"                                                   \
+    "subs %[k], %[k], #1\n"                                                                                \
+    "b.ne 6b\n"                                                                                            \
+    "7: subs %[r], %[r], #1\n"                                                                             \
+    "b.ne 1b\n"
+#define SDK_SCALE_ROWS_V7(M0, M1, M2, M3, MQ, MS)                                                          \
+    "1: vld1.32 {d6[], d7[]}, [%[s]]!\n"                                                                   \
+    "lsrs %[k], %[n], #4\n"                                                                                \
+    "beq 3f\n"                                                                                             \
+    "2: vld1.32 {d16-d19}, [%[x]]!\n"                                                                      \
+    "vld1.32 {d20-d23}, [%[x]]!\n" M0 M1 M2 M3                                                            \
+    "vst1.32 {d16-d19}, [%[y]]!\n"                                                                         \
+    "vst1.32 {d20-d23}, [%[y]]!\n"                                                                         \
+    "subs %[k], %[k], #1\n"                                                                                \
+    "bne 2b\n"                                                                                             \
+    "3: ubfx %[k], %[n], #2, #2\n"                                                                         \
+    "cmp %[k], #0\n"                                                                                       \
+    "beq 5f\n"                                                                                             \
+    "4: vld1.32 {d0-d1}, [%[x]]!\n" MQ "vst1.32 {d0-d1}, [%[y]]!\n"                                       \
+    "subs %[k], %[k], #1\n"                                                                                \
+    "bne 4b\n"                                                                                             \
+    "5: ands %[k], %[n], #3\n"                                                                             \
+    "beq 7f\n"                                                                                             \
+    "6: vldmia %[x]!, {s0}\n" MS "vstmia %[y]!, {s0}\n"                                                   \
+    "subs %[k], %[k], #1\n"                                                                                \
+    "bne 6b\n"                                                                                             \
+    "7: subs %[r], %[r], #1\n"                                                                             \
+    "bne 1b\n"
+
 }  // namespace
+
+void neon_scale_rows_f32(const float* s, const float* x, float* y, int64_t inner, int64_t rows, bool s_first) {
+    if (rows <= 0 || inner <= 0) return;
+#if defined(__aarch64__)
+    int64_t k = 0;
+    if (s_first)
+        __asm__ volatile(SDK_SCALE_ROWS_A64("fmul v0.4s, v16.4s, v0.4s\n", "fmul v1.4s, v16.4s, v1.4s\n",
+                                            "fmul v2.4s, v16.4s, v2.4s\n", "fmul v3.4s, v16.4s, v3.4s\n",
+                                            "fmul v0.4s, v16.4s, v0.4s\n", "fmul s0, s16, s0\n")
+                         : [s] "+r"(s), [x] "+r"(x), [y] "+r"(y), [r] "+r"(rows), [k] "=&r"(k)
+                         : [n] "r"(inner)
+                         : "v0", "v1", "v2", "v3", "v16", "memory", "cc");
+    else
+        __asm__ volatile(SDK_SCALE_ROWS_A64("fmul v0.4s, v0.4s, v16.4s\n", "fmul v1.4s, v1.4s, v16.4s\n",
+                                            "fmul v2.4s, v2.4s, v16.4s\n", "fmul v3.4s, v3.4s, v16.4s\n",
+                                            "fmul v0.4s, v0.4s, v16.4s\n", "fmul s0, s0, s16\n")
+                         : [s] "+r"(s), [x] "+r"(x), [y] "+r"(y), [r] "+r"(rows), [k] "=&r"(k)
+                         : [n] "r"(inner)
+                         : "v0", "v1", "v2", "v3", "v16", "memory", "cc");
+#else
+    int32_t k = 0, r = (int32_t)rows;
+    const int32_t n = (int32_t)inner;
+    if (s_first)
+        __asm__ volatile(SDK_SCALE_ROWS_V7("vmul.f32 q8, q3, q8\n", "vmul.f32 q9, q3, q9\n",
+                                           "vmul.f32 q10, q3, q10\n", "vmul.f32 q11, q3, q11\n",
+                                           "vmul.f32 q0, q3, q0\n", "vmul.f32 s0, s12, s0\n")
+                         : [s] "+r"(s), [x] "+r"(x), [y] "+r"(y), [r] "+r"(r), [k] "=&r"(k)
+                         : [n] "r"(n)
+                         : "d0", "d1", "d6", "d7", "d16", "d17", "d18", "d19", "d20", "d21", "d22", "d23", "memory",
+                           "cc");
+    else
+        __asm__ volatile(SDK_SCALE_ROWS_V7("vmul.f32 q8, q8, q3\n", "vmul.f32 q9, q9, q3\n",
+                                           "vmul.f32 q10, q10, q3\n", "vmul.f32 q11, q11, q3\n",
+                                           "vmul.f32 q0, q0, q3\n", "vmul.f32 s0, s0, s12\n")
+                         : [s] "+r"(s), [x] "+r"(x), [y] "+r"(y), [r] "+r"(r), [k] "=&r"(k)
+                         : [n] "r"(n)
+                         : "d0", "d1", "d6", "d7", "d16", "d17", "d18", "d19", "d20", "d21", "d22", "d23", "memory",
+                           "cc");
+#endif
+}
 
 bool neon_binary_row_f32(bool mul, const void* const* in, const uint8_t* unit, float* y, int64_t n,
                          const ref::ActParams* act) {

@@ -1874,18 +1874,33 @@ SDK_DW_PLANE_ATTR void plane(const ConvGeom& g, const Layout& l, const float* P,
         }
     }
     if constexpr (K == 5 && S == 1) {
-        if (OW >= 8) {
-            const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
-            const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 32;
+        const DwV7 prm = {wk, bias, g.act.lo, g.act.hi, kind == kActRelu ? 1 : (kind == kClipMaxMin ? 2 : 0)};
+        const int32_t rs = (int32_t)(pw * (int64_t)sizeof(float)) - 32;
+        if (OW < 8) {  // (MobileNetV3's 7x7 planes) each block into tmp, then its rows in the plane
+            float tmp[2 * 8] __attribute__((aligned(16)));
             for (int oh = 0; oh < OH; oh += R) {
-                const float* const r0 = P + (int64_t)oh * pw;
-                float* const o0 = out + (int64_t)oh * OW;
-                float* const o1 = oh + 1 < OH ? o0 + OW : o0;  // (past the last row: over row 0, stored after it)
-                dw5s1_v7(r0, rs, o0, o1, full, &prm);
-                if (full < nv) dw5s1_v7(r0 + (OW - 8), rs, o0 + (OW - 8), o1 + (OW - 8), 1, &prm);
+                dw5s1_v7(P + (int64_t)oh * pw, rs, tmp, tmp + 8, 1, &prm);
+                const int nr = OH - oh < R ? OH - oh : R;
+                for (int j = 0; j < nr; ++j) {
+                    float* const o = out + (int64_t)(oh + j) * OW;
+                    if (OW >= 4) {
+                        vst1q_f32(o, vld1q_f32(tmp + 8 * j));
+                        vst1q_f32(o + OW - 4, vld1q_f32(tmp + 8 * j + OW - 4));
+                    } else {
+                        for (int i = 0; i < OW; ++i) o[i] = tmp[8 * j + i];
+                    }
+                }
             }
             return;
         }
+        for (int oh = 0; oh < OH; oh += R) {
+            const float* const r0 = P + (int64_t)oh * pw;
+            float* const o0 = out + (int64_t)oh * OW;
+            float* const o1 = oh + 1 < OH ? o0 + OW : o0;  // (past the last row: over row 0, stored after it)
+            dw5s1_v7(r0, rs, o0, o1, full, &prm);
+            if (full < nv) dw5s1_v7(r0 + (OW - 8), rs, o0 + (OW - 8), o1 + (OW - 8), 1, &prm);
+        }
+        return;
     }
 #endif
     for (int oh = 0; oh < OH; oh += R) {

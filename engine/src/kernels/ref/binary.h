@@ -56,6 +56,10 @@ struct ActParams;
 // with binary_row's contract; false (nothing done) while the fp32 NEON tier is off.
 bool neon_binary_row_f32(bool mul, const void* const* in, const uint8_t* unit, float* y, int64_t n,
                          const ref::ActParams* act);
+// fp32 Mul of rows by one value each (a squeeze-excitation scale): y[r * inner + i] =
+// s[r] * x[r * inner + i] (s_first) or x[...] * s[r], for r < rows; y may be x. The NEON row's
+// bits; the caller checks ref::neon_sgemm_enabled().
+void neon_scale_rows_f32(const float* s, const float* x, float* y, int64_t inner, int64_t rows, bool s_first);
 #endif
 
 // The usual row kernel: y = F(a, b) with typed operands and result; contiguous loops per

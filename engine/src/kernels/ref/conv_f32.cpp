@@ -278,6 +278,9 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
     const int64_t q0 = j0 / g.OW;
     int next_oh = (int)q0, next_ow = (int)(j0 - q0 * g.OW);
 #endif
+#if SDK_FEATURE_NEON && defined(__ARM_NEON) && SDK_FEATURE_WINOGRAD
+    const bool neon = neon_sgemm_enabled();  // (off: the generic loops below, the tier tests' reference)
+#endif
     for (int p = 0; p < nc; p += NR) {
         float* panel = dst + (int64_t)(p / NR) * K * NR;
         int ih0[NR], iw0[NR];
@@ -294,9 +297,44 @@ void im2col_panels(const ConvGeom& g, const float* x, int n, int gi, int64_t j0,
            // (2 * NR floats a tap) too: the panel's rows in order, no per-tap set-up (which cost
            // more than the channel loop on few-channel stems)
             const int KH = g.KH, KW = g.KW, dh = g.dh, dw = g.dw, ih = oh * g.sh - g.pt, iw = ow * sw - g.pl;
-            if (w == NR && ow + NR <= g.OW && sw == 2 && ih >= 0 && ih + (KH - 1) * dh < H && iw >= 0 &&
-                iw + (KW - 1) * dw + 2 * NR <= W) {
+            // 3 taps a row (MobileNets' 3x3 stems): the row's 2 * NR + 1 columns by two de-interleaving
+            // loads and one, the third tap's by EXT (11 instructions a tap were 3 for all three); no
+            // read past the last column taken, so a row's last panel is taken too, and its first
+            // with a left pad of 1 (column -1 a zero, the first tap's columns -1, 1, .., 13 by EXT)
+            const bool k3 = NR == 8 && KW == 3 && dw == 1;
+            if (neon && w == NR && ow + NR <= g.OW && sw == 2 && ih >= 0 && ih + (KH - 1) * dh < H &&
+                iw >= -(int)k3 && iw + (KW - 1) * dw + 2 * NR <= W + k3) {
                 float* d = panel;
+                if (k3 && iw < 0) {
+                    const float32x4_t z = vdupq_n_f32(0.0f);
+                    for (int c = 0; c < cg; ++c)
+                        for (int kh = 0; kh < KH; ++kh, d += 3 * NR) {
+                            const float* src = xg + c * plane + (int64_t)(ih + kh * dh) * W;
+                            const float32x4x2_t a = vld2q_f32(src), b = vld2q_f32(src + 8);
+                            vst1q_f32(d, vextq_f32(z, a.val[1], 3));  // kw 0: columns -1, 1, .., 13
+                            vst1q_f32(d + 4, vextq_f32(a.val[1], b.val[1], 3));
+                            vst1q_f32(d + 8, a.val[0]);  // kw 1: 0, 2, .., 14
+                            vst1q_f32(d + 12, b.val[0]);
+                            vst1q_f32(d + 16, a.val[1]);  // kw 2: 1, 3, .., 15
+                            vst1q_f32(d + 20, b.val[1]);
+                        }
+                    continue;
+                }
+                if (k3) {
+                    for (int c = 0; c < cg; ++c)
+                        for (int kh = 0; kh < KH; ++kh, d += 3 * NR) {
+                            const float* src = xg + c * plane + (int64_t)(ih + kh * dh) * W + iw;
+                            const float32x4x2_t a = vld2q_f32(src), b = vld2q_f32(src + 8);
+                            const float32x4_t e = vld1q_dup_f32(src + 16);
+                            vst1q_f32(d, a.val[0]);  // kw 0: columns 0, 2, .., 14
+                            vst1q_f32(d + 4, b.val[0]);
+                            vst1q_f32(d + 8, a.val[1]);  // kw 1: 1, 3, .., 15
+                            vst1q_f32(d + 12, b.val[1]);
+                            vst1q_f32(d + 16, vextq_f32(a.val[0], b.val[0], 1));  // kw 2: 2, 4, .., 16
+                            vst1q_f32(d + 20, vextq_f32(b.val[0], e, 1));
+                        }
+                    continue;
+                }
                 for (int c = 0; c < cg; ++c)
                     for (int kh = 0; kh < KH; ++kh) {
                         const float* src = xg + c * plane + (int64_t)(ih + kh * dh) * W + iw;
