@@ -84,8 +84,22 @@ def test_onnxruntime_int8_peer_is_preprocessed(tmp_path: Path) -> None:
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), src)
     cal = [rng.normal(0, 1, (1, 3, 16, 16)).astype(np.float32) for _ in range(4)]
     files = bench.prepare(tmp_path, bench.BenchModel("bn", src, cal))
-    ops = [n.op_type for n in onnx.load(files["onnx_int8"]).graph.node]
+    q = onnx.load(files["onnx_int8"])
+    ops = [n.op_type for n in q.graph.node]
     assert "BatchNormalization" not in ops and "Conv" in ops and "QuantizeLinear" in ops
+    # 7-bit weights exactly where onnxruntime's docs advise them (x86 without VNNI)
+    w = [numpy_helper.to_array(t) for t in q.graph.initializer if t.data_type == TensorProto.INT8 and t.dims]
+    widest = max(int(np.abs(a.astype(np.int32)).max()) for a in w)
+    assert widest <= 64 if bench.ort_reduce_range() else widest > 64
+
+
+def test_onnxruntime_reduce_range_only_on_x86_without_vnni() -> None:
+    from sdkbuild import bench
+
+    assert bench.ort_reduce_range(["avx2", "fma"], "x86_64")
+    assert not bench.ort_reduce_range(["avx2", "fma", "avx512f", "avx512_vnni"], "x86_64")
+    assert not bench.ort_reduce_range(["avx2", "fma", "avx_vnni"], "AMD64")
+    assert not bench.ort_reduce_range(["asimd", "asimddp"], "aarch64")
 
 
 def test_ir3_opset9_model_runs_on_onnxruntime(tmp_path: Path) -> None:
