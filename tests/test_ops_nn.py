@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 
 from sdkbuild import runtime, sdkm
+from sdkbuild.bench import ort_reduce_range
 from sdkbuild.convert import convert_model_report
 
 
@@ -29,6 +30,15 @@ def model(nodes: list, inputs: dict[str, np.ndarray], consts: dict[str, np.ndarr
     inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in consts.items()]
     g = helper.make_graph(nodes, "t", ins, outs, initializer=inits)
     return helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)])
+
+
+# onnxruntime, the reference here, runs u8 x s8 products on x86 without VNNI through VPMADDUBSW,
+# which adds two products into saturating int16: with int8 weights beyond +-64 its results are
+# then not exact (a QLinearConv here: 179 levels off; the engine matched an int64 computation).
+# Its quantization docs advise 7-bit weights (reduce_range) on such CPUs; the int8 tests there
+# keep the u8 x s8 weights in that range. The engine's full range is checked bit for bit against
+# quantize.simulate() and the ref kernels elsewhere (tests/test_quantize.py, test_kernels).
+U8S8_SATURATES = ort_reduce_range()
 
 
 def ort_run(m: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
@@ -432,6 +442,8 @@ def test_matmul_integer_and_qlinear(engine, at, bt) -> None:
         return rng.integers(info.min, info.max + 1, size=shape).astype(dt)
 
     a, b = ints(at, 2, 33, 40), ints(bt, 40, 17)
+    if at == np.uint8 and bt == np.int8 and U8S8_SATURATES:
+        b = (b // 2).astype(np.int8)  # [-64, 63]: where onnxruntime's u8s8 kernels are exact
     consts = {"b": b, "az": ints(at, 1).reshape(()), "bz": ints(bt, 17)}
     node = helper.make_node("MatMulInteger", ["a", "b", "az", "bz"], ["y"])
     m = model([node], {"a": a}, consts, ["y"], opset=13)
@@ -449,7 +461,8 @@ def test_qlinear_conv_and_qdq(engine) -> None:
     """QLinearConv (per-channel weight scales, bias) and a QDQ pair around a float Conv."""
     rng = np.random.default_rng(14)
     x = rng.integers(0, 256, size=(1, 4, 9, 9)).astype(np.uint8)
-    consts = {"xs": np.float32(0.05), "xz": np.uint8(128), "w": rng.integers(-127, 128, (6, 4, 3, 3)).astype(np.int8),
+    wmax = 64 if U8S8_SATURATES else 128  # (where onnxruntime's u8s8 kernels are exact)
+    consts = {"xs": np.float32(0.05), "xz": np.uint8(128), "w": rng.integers(-wmax + 1, wmax, (6, 4, 3, 3)).astype(np.int8),
               "ws": rng.uniform(0.01, 0.05, 6).astype(np.float32), "wz": np.zeros(6, np.int8),
               "ys": np.float32(0.2), "yz": np.uint8(100), "b": rng.integers(-500, 500, 6).astype(np.int32)}
     node = helper.make_node("QLinearConv", ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "b"], ["y"], pads=[1, 1, 1, 1],

@@ -23,15 +23,18 @@ sdk_status prepare(PrepareContext& ctx) {
         if (target.dims[i] < 1)
             return ctx.fail(SDK_ERR_BAD_MODEL, "target dimension %d is %d (must be resolved to >= 1 by the converter)",
                             i, target.dims[i]);
-    // the output's declared shape first: it is bounded (2 GiB) by the loader, the attribute's
-    // dims are not (six int32s can overflow the element count)
-    if ((st = ctx.check_output_shape(0, target)) != SDK_OK) return st;
-    if (target.count() != x.shape.count()) {
+    // the target's element count without overflow: the attribute's dims are not bounded by the
+    // loader (six int32s overflow int64), the input's are (2 GiB)
+    const int64_t want = x.shape.count();
+    int64_t have = 1;
+    for (int i = 0; i < n && have <= want; ++i) have *= target.dims[i];
+    if (have != want) {
         char a[96], b[96];
         return ctx.fail(SDK_ERR_BAD_MODEL, "cannot reshape %s (%lld elements) to %s", shape_str(x.shape, a, sizeof a),
                         static_cast<long long>(x.shape.count()), shape_str(target, b, sizeof b));
     }
-    return opu::check_same_encoding(ctx, x, y, "Reshape");
+    if ((st = opu::check_same_encoding(ctx, x, y, "Reshape")) != SDK_OK) return st;
+    return ctx.check_output_shape(0, target);
 }
 
 }  // namespace
