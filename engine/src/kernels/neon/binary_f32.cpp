@@ -24,34 +24,24 @@ namespace {
 // Same per-lane fmul/fadd, same operand order: the same bits.
 __attribute__((noinline)) void bin16_a64(bool mul, const float* a, int64_t sa, const float* b, int64_t sb, float* y,
                                         int64_t trips) {
+// One loop for both operations; OP is the instruction (the same lanes, operands and order).
+#define SDK_BIN16(OP)                                                                   \
+    __asm__ volatile(                                                                   \
+        "1: ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], %[sa]\n"                         \
+        "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[b]], %[sb]\n"                            \
+        OP " v0.4s, v0.4s, v4.4s\n" OP " v1.4s, v1.4s, v5.4s\n"                      \
+        OP " v2.4s, v2.4s, v6.4s\n" OP " v3.4s, v3.4s, v7.4s\n"                      \
+        "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[y]], #64\n"                              \
+        "subs %[k], %[k], #1\n"                                                        \
+        "b.ne 1b\n"                                                                    \
+        : [a] "+r"(a), [b] "+r"(b), [y] "+r"(y), [k] "+r"(trips)                        \
+        : [sa] "r"(sa), [sb] "r"(sb)                                                    \
+        : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "memory", "cc")
     if (mul)
-        __asm__ volatile(
-            "1: ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], %[sa]\n"
-            "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[b]], %[sb]\n"
-            "fmul v0.4s, v0.4s, v4.4s\n"
-            "fmul v1.4s, v1.4s, v5.4s\n"
-            "fmul v2.4s, v2.4s, v6.4s\n"
-            "fmul v3.4s, v3.4s, v7.4s\n"
-            "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[y]], #64\n"
-            "subs %[k], %[k], #1\n"
-            "b.ne 1b\n"
-            : [a] "+r"(a), [b] "+r"(b), [y] "+r"(y), [k] "+r"(trips)
-            : [sa] "r"(sa), [sb] "r"(sb)
-            : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "memory", "cc");
+        SDK_BIN16("fmul");
     else
-        __asm__ volatile(
-            "1: ld1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[a]], %[sa]\n"
-            "ld1 {v4.4s, v5.4s, v6.4s, v7.4s}, [%[b]], %[sb]\n"
-            "fadd v0.4s, v0.4s, v4.4s\n"
-            "fadd v1.4s, v1.4s, v5.4s\n"
-            "fadd v2.4s, v2.4s, v6.4s\n"
-            "fadd v3.4s, v3.4s, v7.4s\n"
-            "st1 {v0.4s, v1.4s, v2.4s, v3.4s}, [%[y]], #64\n"
-            "subs %[k], %[k], #1\n"
-            "b.ne 1b\n"
-            : [a] "+r"(a), [b] "+r"(b), [y] "+r"(y), [k] "+r"(trips)
-            : [sa] "r"(sa), [sb] "r"(sb)
-            : "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "memory", "cc");
+        SDK_BIN16("fadd");
+#undef SDK_BIN16
 }
 #endif
 
