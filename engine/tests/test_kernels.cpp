@@ -623,6 +623,21 @@ static void check_conv_f32(const char* name, void (*set_enabled)(int)) {
             }
             g.OC = pickp(50, 200);
         }
+        if (kind == 3 && it % 14 == 10) {  // RegNet's grouped 3x3 (8 channels a group, stride 1 or 2, pad 1) and
+            // 4-16 wide groups: x86's direct grouped kernel, output blocks of 4 whole and cut (own generator)
+            std::mt19937 rngg(4000 + it);
+            auto pickg = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rngg); };
+            const int cg = pickg(0, 1) ? 8 : pickg(2, 16), groups = pickg(2, 6);
+            g.KH = g.KW = 3;
+            g.sh = g.sw = pickg(1, 2);
+            g.dh = g.dw = 1;
+            g.pt = g.pl = g.pb = g.pr = 1;
+            g.H = pickg(1, 30);
+            g.W = pickg(1, 40);
+            g.C = cg * groups;
+            g.group = groups;
+            g.OC = groups * (pickg(0, 1) ? cg : pickg(1, 20));
+        }
         if (it == 4 || it == 8) {  // (on 2-3 threads) squeeze 1x1s whose input outweighs their weights,
             // read in place: x86 splits the pixels of one 13x13 tile, of three 27x27 tiles (as four)
             g.N = g.group = 1;

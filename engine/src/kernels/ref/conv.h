@@ -30,6 +30,7 @@ struct ConvF32Plan {
     bool x86_dw;          // depthwise on the AVX2 kernel (x86/conv_f32.cpp; scratch: a padded plane)
     bool x86_gemm;        // im2col/1x1 on the AVX2 6x16 GEMM (x86/common_f32.cpp; 16-column panels)
     bool x86_stem;        // dense 3x3 stride 2 with <= 4 input channels: the direct AVX2 kernel
+    bool x86_grp;         // grouped with few channels per group: the direct AVX2 kernel (scratch: padded planes)
     bool x86_dw512;       // depthwise 3x3 (5x5 stride 1) on the AVX-512 kernel (x86/conv_f32_avx512.cpp; scratch: masks)
     bool x86_pw_plane;    // 1x1 over a small plane on the x86 GEMM: the whole plane one tile
     bool x86_pw_pack;     // x86_pw_plane with many rows and a long K: the plane packed into panels, not read in place
@@ -97,6 +98,16 @@ void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const 
 bool x86_stem_fits(const ConvGeom& g);
 int64_t x86_stem_scratch_floats(const ConvGeom& g);
 void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
+                        int64_t end, float* scratch);
+
+// Grouped conv with few channels per group (at most kX86GrpMaxC in, kX86GrpMaxOC out; stride
+// 1 or 2 along W): direct, no im2col. Tasks [begin, end): group t % group of image t / group,
+// bias and activation included; scratch: x86_grp_scratch_floats(g) floats.
+constexpr int kX86GrpMaxC = 32;
+constexpr int kX86GrpMaxOC = 32;
+bool x86_grp_fits(const ConvGeom& g);
+int64_t x86_grp_scratch_floats(const ConvGeom& g);
+void x86_grp_range_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
                         int64_t end, float* scratch);
 
 // ---- AVX-512 kernels, kernels/x86/conv_f32_avx512.cpp (x86_64; x86_f32_avx512_enabled())

@@ -500,6 +500,19 @@ void stem_rows(void* arg, int64_t begin, int64_t end) {
     x86_stem_rows_avx2(*j.g, j.x, j.w, j.b, j.y, begin, end,
                        reinterpret_cast<float*>(j.scratch + (size_t)current_thread_index() * j.stride));
 }
+
+struct GrpJob {
+    const ConvGeom* g;
+    const float *x, *w, *b;
+    float* y;
+    float* scratch;
+    size_t stride;  // floats
+};
+
+void grp_range(void* arg, int64_t begin, int64_t end) {
+    const GrpJob& j = *static_cast<const GrpJob*>(arg);
+    x86_grp_range_avx2(*j.g, j.x, j.w, j.b, j.y, begin, end, j.scratch + (size_t)current_thread_index() * j.stride);
+}
 #endif
 
 struct GemmConvJob {
@@ -679,6 +692,7 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
     p.x86_dw = false;
     p.x86_gemm = false;
     p.x86_stem = false;
+    p.x86_grp = false;
     p.x86_dw512 = false;
     p.x86_pw_plane = false;
     p.x86_pw_pack = false;
@@ -790,6 +804,10 @@ ConvF32Plan conv_f32_plan(const ConvGeom& g) {
 #if defined(__x86_64__)
     if (p.x86_gemm && x86_f32_avx512_enabled() && x86_stem512_fits(g)) p.x86_stem = true;  // 7x7: AVX-512 only
 #endif
+    if (p.x86_gemm && x86_grp_fits(g)) {
+        p.x86_grp = true;
+        if (p.slot_floats < x86_grp_scratch_floats(g)) p.slot_floats = x86_grp_scratch_floats(g);
+    }
 #endif
     return p;
 }
@@ -872,6 +890,15 @@ void conv_f32(const ConvGeom& g, const ConvF32Plan& plan, const float* x, const 
         const int64_t per_row = (int64_t)g.OW * cb * g.C * g.KH * g.KW;  // multiply-adds
         const int64_t grain = (1 << 17) / (per_row > 0 ? per_row : 1);
         parallel_for(pool, rows, grain < 1 ? 1 : grain, stem_rows, &sj);
+        return;
+    }
+#endif
+#if SDK_FEATURE_X86
+    if (plan.x86_grp && x86_sgemm_avx2_enabled()) {  // (the GEMM below when switched off since: test hook)
+        GrpJob gj = {&g, x, w, b, y, static_cast<float*>(thread_scratch), stride / sizeof(float)};
+        const int64_t per_task = (int64_t)g.OC / g.group * (g.C / g.group) * g.KH * g.KW * g.OH * g.OW;
+        const int64_t grain = (1 << 17) / (per_task > 0 ? per_task : 1);
+        parallel_for(pool, (int64_t)g.N * g.group, grain < 1 ? 1 : grain, grp_range, &gj);
         return;
     }
 #endif

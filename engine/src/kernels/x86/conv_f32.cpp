@@ -483,6 +483,175 @@ void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const 
     }
 }
 
+// ---- Grouped convolution with few channels per group (RegNet's 8-channel groups): direct,
+// no im2col. Per (image, group, band of output rows) the group's input rows are copied once
+// into padded planes laid out like the depthwise kernel's (stride-2 columns split into
+// phases; a band's planes ~64 KB), so every tap of 8 neighbouring outputs is one unaligned load. Units (row, 8 columns) go 3 at
+// a time against 4 output channels: 12 accumulators, 3 loads and 4 broadcasts per 12 FMAs
+// (one unit x 8 channels needs 9 loads per 8). The group's output-channel blocks run
+// inside the unit loop, so the rows a unit reads stay in L1 across them. An im2col GEMM
+// over K = 72 (8 channels x 3x3) spends as much on copying as on multiply-adds.
+namespace {
+constexpr int kGrpOcb = 4;  // output channels per block
+#if defined(__i386__)
+constexpr int kGrpU = 1;  // 8 vector registers
+#else
+constexpr int kGrpU = 3;  // units per pass
+#endif
+
+template <int U, int B>
+__attribute__((target("avx2,fma"), always_inline)) inline void grp_tap(const float* const* in, int64_t ot,
+                                                                       const float* const* wq, int t,
+                                                                       __m256 (*acc)[B]) {
+    __m256 xv[U];
+    SDK_UNROLL for (int i = 0; i < U; ++i) xv[i] = _mm256_loadu_ps(in[i] + ot);
+    SDK_UNROLL for (int k = 0; k < B; ++k) {
+        const __m256 w = _mm256_broadcast_ss(wq[k] + t);
+        SDK_UNROLL for (int i = 0; i < U; ++i) acc[i][k] = _mm256_fmadd_ps(xv[i], w, acc[i][k]);
+    }
+}
+
+// Output rows [oh0, oh0 + nrows) of the group's ocg channels (out: their first plane), from
+// the padded input rows of those rows only (P: rows from oh0 * sh on, cstride floats apart
+// per input channel).
+template <int NT>
+SDK_X86_HOT void grp_band(const ConvGeom& g, const float* P, int64_t cstride, const DwLayout& d, const int64_t* off,
+                          int cg, int ntaps, const float* wg, const float* bg, const float* zero, int ocg, float* out,
+                          int oh0, int nrows) {
+    constexpr int U = kGrpU, B = kGrpOcb;
+    const int nv = (g.OW + 7) / 8;
+    const int64_t units = (int64_t)nrows * nv, plane = (int64_t)g.OH * g.OW;
+    const int kind = g.act.kind;
+    const __m256 lo = _mm256_set1_ps(g.act.lo), hi = _mm256_set1_ps(g.act.hi);
+    const int tail = g.OW - (nv - 1) * 8;
+    const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const int64_t in_step = (int64_t)g.sh * d.RS, last = plane - 8;
+    const int64_t K = (int64_t)cg * ntaps;  // weights per output channel
+    const float* in_row = P;
+    int64_t out_row = (int64_t)oh0 * g.OW;  // offsets in the whole plane: masking at its end only
+    int c = 0;
+    for (int64_t u = 0; u < units; u += U) {
+        const int n = units - u < U ? (int)(units - u) : U;
+        const float* in[U];
+        int64_t o[U];
+        SDK_UNROLL for (int i = 0; i < U; ++i) {
+            in[i] = in_row + (int64_t)c * 8;  // spare units (i >= n) repeat the last one
+            o[i] = out_row + (int64_t)c * 8;
+            if (i + 1 < n && ++c == nv) {
+                c = 0;
+                in_row += in_step;
+                out_row += g.OW;
+            }
+        }
+        if (++c == nv) {
+            c = 0;
+            in_row += in_step;
+            out_row += g.OW;
+        }
+        for (int ob = 0; ob < ocg; ob += B) {
+            const int nb = ocg - ob < B ? ocg - ob : B;
+            // the block's weight rows read in place (rows past ocg: a zero row), one broadcast each
+            const float* wq[B];
+            __m256 acc[U][B];
+            SDK_UNROLL for (int k = 0; k < B; ++k) {
+                wq[k] = k < nb ? wg + (ob + k) * K : zero;
+                const __m256 vb = _mm256_set1_ps(bg && k < nb ? bg[ob + k] : 0.0f);
+                SDK_UNROLL for (int i = 0; i < U; ++i) acc[i][k] = vb;
+            }
+            for (int ic = 0; ic < cg; ++ic) {
+                const int64_t co = (int64_t)ic * cstride;
+                if (NT > 0) {
+                    SDK_UNROLL for (int t = 0; t < (NT > 0 ? NT : 1); ++t) grp_tap<U, B>(in, co + off[t], wq, t, acc);
+                } else {
+                    for (int t = 0; t < ntaps; ++t) grp_tap<U, B>(in, co + off[t], wq, t, acc);
+                }
+                SDK_UNROLL for (int k = 0; k < B; ++k) wq[k] += ntaps;
+            }
+            // whole-vector stores as in dw_plane: a short last vector spills into the next row,
+            // stored after it (the next band's first row too); only one that would leave the plane
+            // (into the next channel's, already written) is masked
+            SDK_UNROLL for (int k = 0; k < B; ++k) {
+                if (k >= nb) break;
+                float* ok = out + (int64_t)(ob + k) * plane;
+                SDK_UNROLL for (int i = 0; i < U; ++i) {
+                    if (i >= n) break;
+                    const __m256 v = act8(acc[i][k], kind, lo, hi);
+                    if (o[i] <= last || tail == 8)
+                        _mm256_storeu_ps(ok + o[i], v);
+                    else
+                        _mm256_maskstore_ps(ok + o[i], mask, v);
+                }
+            }
+        }
+    }
+}
+}  // namespace
+
+// Output rows per band: the group's padded input rows of a band stay within ~64 KB.
+int grp_band_rows(const ConvGeom& g, const DwLayout& d) {
+    const int64_t per_row = (int64_t)(g.C / g.group) * g.sh * d.RS;
+    int64_t rows = ((int64_t)16384 - (int64_t)(g.KH - 1) * g.dh * d.RS * (g.C / g.group)) / (per_row > 0 ? per_row : 1);
+    if (rows < 1) rows = 1;
+    return rows < g.OH ? (int)rows : g.OH;
+}
+
+bool x86_grp_fits(const ConvGeom& g) {
+    const int cg = g.C / g.group, ocg = g.OC / g.group;
+    return g.group > 1 && cg > 1 && cg <= kX86GrpMaxC && ocg <= kX86GrpMaxOC && (g.sw == 1 || g.sw == 2) &&
+           g.KH * g.KW <= kMaxTaps;
+}
+
+int64_t x86_grp_scratch_floats(const ConvGeom& g) {
+    if (!x86_grp_fits(g)) return 0;
+    const DwLayout d = dw_layout(g);
+    const int64_t rows = (int64_t)(grp_band_rows(g, d) - 1) * g.sh + (int64_t)(g.KH - 1) * g.dh + 1;
+    return (int64_t)(g.C / g.group) * (rows * d.RS + g.KH * g.KW) + 8;  // the bands' planes, then a zero weight row
+}
+
+void x86_grp_range_avx2(const ConvGeom& g, const float* x, const float* w, const float* b, float* y, int64_t begin,
+                        int64_t end, float* scratch) {
+    const DwLayout d = dw_layout(g);
+    const int cg = g.C / g.group, ocg = g.OC / g.group, ntaps = g.KH * g.KW, band = grp_band_rows(g, d);
+    const int64_t rows = (int64_t)(band - 1) * g.sh + (int64_t)(g.KH - 1) * g.dh + 1, cstride = rows * d.RS;
+    const float* zero = scratch + (int64_t)cg * cstride + 8;
+    // the padding columns and the zero row, once: rows only ever get input columns or zeros there
+    memset(scratch, 0, (size_t)(cg * (cstride + ntaps) + 8) * sizeof(float));
+    int64_t off[kMaxTaps];
+    for (int kh = 0; kh < g.KH; ++kh)
+        for (int kw = 0; kw < g.KW; ++kw) {
+            const int64_t j = (int64_t)kw * g.dw;
+            off[kh * g.KW + kw] = (int64_t)kh * g.dh * d.RS + (j % g.sw) * d.L + j / g.sw;
+        }
+    const float* x_end = x + (int64_t)g.N * g.C * g.H * g.W;
+    const int64_t plane = (int64_t)g.OH * g.OW;
+    for (int64_t t = begin; t < end; ++t) {
+        const int n = (int)(t / g.group), gi = (int)(t % g.group);
+        const float* xg = x + ((int64_t)n * g.C + (int64_t)gi * cg) * g.H * g.W;
+        float* out = y + ((int64_t)n * g.OC + (int64_t)gi * ocg) * plane;
+        const float* wg = w + (int64_t)gi * ocg * cg * ntaps;
+        const float* bg = b ? b + (int64_t)gi * ocg : nullptr;
+        for (int oh0 = 0; oh0 < g.OH; oh0 += band) {
+            const int nr = g.OH - oh0 < band ? g.OH - oh0 : band;
+            const int64_t nrows = (int64_t)(nr - 1) * g.sh + (int64_t)(g.KH - 1) * g.dh + 1;
+            for (int ic = 0; ic < cg; ++ic)
+                for (int64_t r = 0; r < nrows; ++r) {  // padded row oh0 * sh + r: input row ih
+                    const int64_t ih = (int64_t)oh0 * g.sh + r - g.pt;
+                    float* dst = scratch + ic * cstride + r * d.RS;
+                    if (ih >= 0 && ih < g.H)
+                        fill_row(g, xg + ((int64_t)ic * g.H + ih) * g.W, dst, d.L, x, x_end);
+                    else
+                        memset(dst, 0, (size_t)d.RS * sizeof(float));
+                }
+            if (ntaps == 9)
+                grp_band<9>(g, scratch, cstride, d, off, cg, ntaps, wg, bg, zero, ocg, out, oh0, nr);
+            else
+                grp_band<0>(g, scratch, cstride, d, off, cg, ntaps, wg, bg, zero, ocg, out, oh0, nr);
+        }
+        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
+            act_span_f32(out, plane * ocg, g.act);
+    }
+}
+
 }  // namespace ref
 }  // namespace sdk
 #endif
