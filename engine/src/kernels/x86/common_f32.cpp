@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/status.h"  // str_eq
+#include "kernels/x86/act_avx2.h"
 
 namespace sdk {
 namespace ref {
@@ -31,11 +32,8 @@ __attribute__((target("avx2,fma"))) inline void tile(int K, const float* A, int6
         const __m256 b = _mm256_loadu_ps(panel + (int64_t)k * kNR);
         SDK_UNROLL for (int r = 0; r < MR; ++r) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(a[r] + k * acs), b, c[r]);
     }
-    // Relu/Clip on the register (compare + blend: the exact semantics of act_f32, NaN
-    // included); other activations over the stored row. An out-of-line act_span_f32 call
-    // per 8 floats would cost more than the multiply-adds in -Os builds.
-    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
-    const __m256 zero = _mm256_setzero_ps(), lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
+    // the activation on the register (act_avx2.h), a partial tile's over its stored row
+    const __m256 lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
     SDK_UNROLL for (int r = 0; r < MR; ++r) {
         __m256 o = c[r];
         if (e.alpha != 1.0f) o = _mm256_mul_ps(o, _mm256_set1_ps(e.alpha));
@@ -43,18 +41,13 @@ __attribute__((target("avx2,fma"))) inline void tile(int K, const float* A, int6
         float* crow = C + r * ldc;
         if (w == kNR) {
             if (e.accumulate) o = _mm256_add_ps(o, _mm256_loadu_ps(crow));
-            if (relu) o = _mm256_blendv_ps(zero, o, _mm256_cmp_ps(o, zero, _CMP_GT_OQ));
-            if (clip) {
-                o = _mm256_blendv_ps(o, lo, _mm256_cmp_ps(o, lo, _CMP_LT_OQ));
-                o = _mm256_blendv_ps(o, hi, _mm256_cmp_ps(o, hi, _CMP_GT_OQ));
-            }
-            _mm256_storeu_ps(crow, o);
+            _mm256_storeu_ps(crow, x86_act_avx2(o, e.act.kind, lo, hi));
         } else {
             float tmp[kNR];
             _mm256_storeu_ps(tmp, o);
             for (int j = 0; j < w; ++j) crow[j] = e.accumulate ? crow[j] + tmp[j] : tmp[j];
+            if (e.act.kind != kActNone) act_span_f32(crow, w, e.act);
         }
-        if (e.act.kind != kActNone && (w != kNR || !(relu || clip))) act_span_f32(crow, w, e.act);
     }
 }
 
@@ -163,8 +156,7 @@ SDK_X86_HOT void tile16(int K, const float* A, int64_t lda, const float* B, int6
             }
         }
     }
-    const bool relu = e.act.kind == kActRelu, clip = e.act.kind == kActClip;
-    const __m256 zero = _mm256_setzero_ps(), lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
+    const __m256 lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
     const __m256 alpha = _mm256_set1_ps(e.alpha);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w), lane);
@@ -178,15 +170,12 @@ SDK_X86_HOT void tile16(int K, const float* A, int64_t lda, const float* B, int6
             o = _mm256_add_ps(o, bias);
             const __m256i m = v ? m1 : m0;
             if (e.accumulate) o = _mm256_add_ps(o, _mm256_maskload_ps(crow + 8 * v, m));
-            // act_f32's comparisons exactly (NaN: Relu -> 0, Clip keeps it)
-            if (relu) o = _mm256_max_ps(o, zero);
-            if (clip) o = _mm256_blendv_ps(_mm256_min_ps(hi, o), lo, _mm256_cmp_ps(o, lo, _CMP_LT_OQ));
+            o = x86_act_avx2(o, e.act.kind, lo, hi);
             if (w >= 8 * (v + 1))
                 _mm256_storeu_ps(crow + 8 * v, o);
             else
                 _mm256_maskstore_ps(crow + 8 * v, m, o);
         }
-        if (e.act.kind != kActNone && !relu && !clip) act_span_f32(crow, w, e.act);
     }
 }
 
@@ -339,33 +328,6 @@ void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out) { x
 // Sigmoid / SiLU spans, 8 lanes: act_f32.h's formula written with AVX2/FMA intrinsics (the
 // generic-vector templates there take 32-byte vectors by value, which clang refuses outside
 // AVX-compiled functions); the tail goes through a padded vector.
-SDK_X86_HOT static inline __m256 x86_exp_avx2(__m256 x) {
-    x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);  // NaN (second operand) passes through
-    x = _mm256_max_ps(_mm256_set1_ps(-87.3365447504f), x);
-    const __m256 magic = _mm256_set1_ps(12582912.0f);  // 1.5 * 2^23: adding it rounds
-    const __m256 n = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), magic), magic);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
-    __m256 p = _mm256_fmadd_ps(r, _mm256_set1_ps(1.9875691500e-4f), _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    p = _mm256_add_ps(_mm256_fmadd_ps(_mm256_mul_ps(p, r), r, r), _mm256_set1_ps(1.0f));
-    const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
-}
-
-SDK_X86_HOT static inline __m256 x86_sigmoid_avx2(__m256 x, bool silu) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, x86_exp_avx2(_mm256_sub_ps(_mm256_setzero_ps(), x))));
-    // below -88 the true value underflows to 0 (the clamped exp would leave ~6e-39, which a
-    // huge x times it, SiLU, makes large)
-    s = _mm256_andnot_ps(_mm256_cmp_ps(x, _mm256_set1_ps(-88.0f), _CMP_LT_OQ), s);
-    const __m256 y = silu ? _mm256_mul_ps(x, s) : s;
-    return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN in, NaN out
-}
-
 SDK_X86_HOT void x86_sigmoid_span_avx2(const float* x, float* y, int64_t n, bool silu) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, x86_sigmoid_avx2(_mm256_loadu_ps(x + i), silu));

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kernels/sgemm_x86.h"
+#include "kernels/x86/act_avx2.h"
 #include "kernels/unroll.h"
 
 namespace sdk {
@@ -101,13 +102,6 @@ SDK_X86_HOT void fill_row(const ConvGeom& g, const float* src, float* dst, int64
     }
 }
 
-__attribute__((target("avx2,fma"), always_inline)) inline __m256 act8(__m256 v, int kind, __m256 lo, __m256 hi) {
-    // act_f32's comparisons exactly (NaN: Relu -> 0, Clip keeps it)
-    if (kind == kActRelu) return _mm256_max_ps(v, _mm256_setzero_ps());
-    if (kind == kActClip) return _mm256_blendv_ps(_mm256_min_ps(hi, v), lo, _mm256_cmp_ps(v, lo, _CMP_LT_OQ));
-    return v;
-}
-
 // NT taps known at compile time (9 = 3x3), 0 = any count. Units (row, 8 columns) go U at
 // a time: U independent FMA chains hide the FMA latency.
 template <int NT, int U>
@@ -168,7 +162,7 @@ SDK_X86_HOT void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
 #else
             if (i >= n) break;  // (GCC: cheaper than storing spare units)
 #endif
-            const __m256 v = act8(acc[i], kind, lo, hi);
+            const __m256 v = x86_act_avx2(acc[i], kind, lo, hi);
             if (o[i] <= last || tail == 8)
                 _mm256_storeu_ps(o[i], v);
             else
@@ -243,7 +237,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void stem_vec(const fl
     const __m256i mk = _mm256_cmpgt_epi32(_mm256_set1_epi32(nout), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
     SDK_UNROLL for (int j = 0; j < 8; ++j) {
         if (j >= nb) break;
-        const __m256 v = act8(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc[j]), 0xD8)), kind, lo, hi);
+        const __m256 v = x86_act_avx2(_mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc[j]), 0xD8)), kind, lo, hi);
         if (nout >= 8)
             _mm256_storeu_ps(o + j * ostride, v);
         else
@@ -314,8 +308,6 @@ void x86_stem_rows_avx2(const ConvGeom& g, const float* x, const float* w, const
         const int oc0 = ob * 8, nb = g.OC - oc0 < 8 ? g.OC - oc0 : 8;
         float* yimg = y + (int64_t)n * g.OC * plane;
         stem_row(g, x + (int64_t)n * g.C * g.H * g.W, w, b, yimg, oc0, nb, oh, scratch + 16, x, x_end);
-        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-            for (int j = 0; j < nb; ++j) act_span_f32(yimg + (oc0 + j) * plane + (int64_t)oh * g.OW, g.OW, g.act);
     }
 }
 
@@ -367,7 +359,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void dwn_units(const f
         __m256 v = acc[i][0];
         if (A == 3) v = _mm256_add_ps(v, _mm256_add_ps(acc[i][1 % A], acc[i][2 % A]));
         if (S == 2) v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));
-        v = act8(v, kind, lo, hi);
+        v = x86_act_avx2(v, kind, lo, hi);
         float* d = o + (int64_t)i * OW;
         if (d + 8 <= end) {
             _mm256_storeu_ps(d, v);
@@ -448,8 +440,6 @@ void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const 
                 dwn_plane<1>(g, xin, scratch + 16, w + (int64_t)oc * 9, bias, out, x, x_end);
             else
                 dwn_plane<2>(g, xin, scratch + 16, w + (int64_t)oc * 9, bias, out, x, x_end);
-            if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-                act_span_f32(out, plane, g.act);
         }
         return;
     }
@@ -478,8 +468,6 @@ void x86_dw_range_avx2(const ConvGeom& g, const float* x, const float* w, const 
             dw_plane<9, kDwUnits>(g, scratch, d, off, wk, ntaps, bias, out);
         else
             dw_plane<0, 4>(g, scratch, d, off, wk, ntaps, bias, out);
-        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-            act_span_f32(out, plane, g.act);
     }
 }
 
@@ -575,7 +563,7 @@ SDK_X86_HOT void grp_band(const ConvGeom& g, const float* P, int64_t cstride, co
                 float* ok = out + (int64_t)(ob + k) * plane;
                 SDK_UNROLL for (int i = 0; i < U; ++i) {
                     if (i >= n) break;
-                    const __m256 v = act8(acc[i][k], kind, lo, hi);
+                    const __m256 v = x86_act_avx2(acc[i][k], kind, lo, hi);
                     if (o[i] <= last || tail == 8)
                         _mm256_storeu_ps(ok + o[i], v);
                     else
@@ -647,8 +635,6 @@ void x86_grp_range_avx2(const ConvGeom& g, const float* x, const float* w, const
             else
                 grp_band<0>(g, scratch, cstride, d, off, cg, ntaps, wg, bg, zero, ocg, out, oh0, nr);
         }
-        if (g.act.kind != kActNone && g.act.kind != kActRelu && g.act.kind != kActClip)
-            act_span_f32(out, plane * ocg, g.act);
     }
 }
 
