@@ -198,18 +198,15 @@ namespace {
 
 constexpr int kDotTailMaxK = 1024;  // the gathered column lives on the stack
 
-// Column c of C through the dot kernel: B's column gathered once, then one dot product per
-// row of A (rows lda floats apart: a K chunk of a conv's weights too), the tile's epilogue
-// in scalar form.
-void dot_column(int64_t M, int K, const float* A, int64_t lda, const float* B, int64_t ldb, int64_t bps, int64_t c,
-                float* C, int64_t ldc, const GemmEpilogue& e) {
-    float col[kDotTailMaxK], dots[64];
-    const float* src = B + (c / 16) * bps + c % 16;
-    if (ldb != 1)  // (a contiguous column, e.g. a squeeze-excitation 1x1 conv's input, is used as it is)
-        for (int k = 0; k < K; ++k) col[k] = src[(int64_t)k * ldb];
-    for (int64_t m0 = 0; m0 < M; m0 += 64) {
-        const int n = M - m0 < 64 ? (int)(M - m0) : 64;
-        x86_dots_ld_avx2(ldb != 1 ? col : src, A + m0 * lda, K, lda, n, dots);
+// Rows [r0, r1) of column c of C through the dot kernel, from B's column in col (K floats):
+// one dot product per row of A (rows lda floats apart: a K chunk of a conv's weights too),
+// the tile's epilogue in scalar form.
+void dot_rows(int64_t r0, int64_t r1, int K, const float* A, int64_t lda, const float* col, int64_t c, float* C,
+              int64_t ldc, const GemmEpilogue& e) {
+    float dots[64];
+    for (int64_t m0 = r0; m0 < r1; m0 += 64) {
+        const int n = r1 - m0 < 64 ? (int)(r1 - m0) : 64;
+        x86_dots_ld_avx2(col, A + m0 * lda, K, lda, n, dots);
         for (int i = 0; i < n; ++i) {
             float o = dots[i];
             if (e.alpha != 1.0f) o *= e.alpha;
@@ -218,6 +215,59 @@ void dot_column(int64_t M, int K, const float* A, int64_t lda, const float* B, i
             if (e.accumulate) o += *d;
             *d = e.act.kind != kActNone ? act_f32(o, e.act) : o;
         }
+    }
+}
+
+// Column c of C through the dot kernel: B's column gathered once.
+void dot_column(int64_t M, int K, const float* A, int64_t lda, const float* B, int64_t ldb, int64_t bps, int64_t c,
+                float* C, int64_t ldc, const GemmEpilogue& e) {
+    float col[kDotTailMaxK];
+    const float* src = B + (c / 16) * bps + c % 16;
+    if (ldb != 1)  // (a contiguous column, e.g. a squeeze-excitation 1x1 conv's input, is used as it is)
+        for (int k = 0; k < K; ++k) col[k] = src[(int64_t)k * ldb];
+    dot_rows(0, M, K, A, lda, ldb != 1 ? col : src, c, C, ldc, e);
+}
+
+// Columns [0, N) on the register tiles, rows outer: R rows of A (R x K floats) stay in L1
+// while B streams past them; then the `tail` columns after N (gathered in cols, K floats
+// each) as dot products over those same rows, still in L1 (a pass of its own read the whole
+// weight matrix again: 1x1 convs over 7x7 planes, 49 = 48 + 1 columns).
+void rows_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, const float* B, int64_t ldb, int64_t bps,
+               float* C, int64_t ldc, const GemmEpilogue& e, const float* cols, int tail) {
+    int64_t m = 0;
+    auto dots = [&](int64_t r0, int64_t r1) {
+        for (int t = 0; t < tail; ++t) dot_rows(r0, r1, K, A, lda, cols + (int64_t)t * K, N + t, C, ldc, e);
+    };
+#if defined(__i386__)  // 8 vector registers: 2 x 16 tiles (4 accumulators) instead
+    for (; m + 2 <= M; m += 2) {
+        rows16<2>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        dots(m, m + 2);
+    }
+#else
+    constexpr int R = kTileRows;
+    for (; m + R <= M; m += R) {
+        // the rows of A two tiles ahead into cache meanwhile: weights read once per run
+        // come from memory, and R interleaved broadcast streams defeat the prefetchers
+        if (m + 3 * R <= M && N > 16)
+            for (int r = 2 * R; r < 3 * R; ++r)
+                for (int k = 0; k < K; k += 16) _mm_prefetch((const char*)(A + (m + r) * lda + k), _MM_HINT_T1);
+        rows16<R>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        dots(m, m + R);
+    }
+    if (m + 4 <= M) {
+        rows16<4>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        dots(m, m + 4);
+        m += 4;
+    }
+    if (m + 2 <= M) {
+        rows16<2>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        dots(m, m + 2);
+        m += 2;
+    }
+#endif
+    if (m < M) {
+        rows16<1>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+        dots(m, M);
     }
 }
 
@@ -234,17 +284,18 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
     // them in 12 interleaved broadcast streams: 2-5x the time on MobileNetV3's SE blocks).
     const int tail = (int)(N % 16);
     if ((N > 16 || N == tail) && tail <= 2 && tail > 0 && (K <= kDotTailMaxK || (N == 1 && ldb == 1))) {
-#if defined(__x86_64__)
-        if (N > 16 && K <= kDotTailMaxK && x86_f32_avx512_enabled()) {  // the dots per row block,
-            float cols[2 * kDotTailMaxK];                                // while its weights are in L1
+        if (N > 16 && K <= kDotTailMaxK) {  // the dots per row block, while its weights are in L1
+            float cols[2 * kDotTailMaxK];
             for (int t = 0; t < tail; ++t) {
                 const int64_t c = N - tail + t;
                 const float* src = B + (c / 16) * bps + c % 16;
                 for (int k = 0; k < K; ++k) cols[t * K + k] = src[(int64_t)k * ldb];
             }
-            return x86_sgemm16_avx512(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e, cols, tail);
-        }
+#if defined(__x86_64__)
+            if (x86_f32_avx512_enabled()) return x86_sgemm16_avx512(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e, cols, tail);
 #endif
+            return rows_avx2(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e, cols, tail);
+        }
         if (N > tail) x86_sgemm16_avx2(M, N - tail, K, A, lda, B, ldb, bps, C, ldc, e);
         for (int64_t c = N - tail; c < N; ++c) dot_column(M, K, A, lda, B, ldb, bps, c, C, ldc, e);
         return;
@@ -255,30 +306,7 @@ void x86_sgemm16_avx2(int64_t M, int64_t N, int K, const float* A, int64_t lda, 
     if (x86_f32_avx512_enabled())
         return x86_sgemm16_avx512(M, N, K, A, lda, B, ldb, bps, C, ldc, e);
 #endif
-    // rows outer: R rows of A (R x K floats) stay in L1 while B streams past them
-    int64_t m = 0;
-#if defined(__i386__)  // 8 vector registers: 2 x 16 tiles (4 accumulators) instead
-    for (; m + 2 <= M; m += 2) rows16<2>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
-#else
-    constexpr int R = kTileRows;
-    for (; m + R <= M; m += R) {
-        // the rows of A two tiles ahead into cache meanwhile: weights read once per run
-        // come from memory, and R interleaved broadcast streams defeat the prefetchers
-        if (m + 3 * R <= M && N > 16)
-            for (int r = 2 * R; r < 3 * R; ++r)
-                for (int k = 0; k < K; k += 16) _mm_prefetch((const char*)(A + (m + r) * lda + k), _MM_HINT_T1);
-        rows16<R>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
-    }
-    if (m + 4 <= M) {
-        rows16<4>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
-        m += 4;
-    }
-    if (m + 2 <= M) {
-        rows16<2>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
-        m += 2;
-    }
-#endif
-    if (m < M) rows16<1>(N, K, A + m * lda, lda, B, ldb, bps, C + m * ldc, ldc, e, m);
+    rows_avx2(M, N, K, A, lda, B, ldb, bps, C, ldc, e, nullptr, 0);
 }
 
 // out[i] = dot(a, b + i * ld) for i in [0, n): 4 rows of B at a time, 2 accumulators each
