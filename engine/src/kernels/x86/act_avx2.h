@@ -1,8 +1,8 @@
-// Fused activations on 8 fp32 lanes (AVX2 + FMA) for the register epilogues of the AVX2 GEMM
-// tiles (common_f32.cpp) and the direct conv kernels (conv_f32.cpp): the same steps as the
-// AVX2 spans (x86_sigmoid_span_avx2; HardSwish as kernels/vec_math.h), so a tile's output has
-// the bits a pass over the stored row would give it, without that pass (an out-of-line span
-// call per 16-column row doubled the time of a 1x1 conv with HardSwish, tripled it with SiLU).
+// Fused activations on 8 fp32 lanes (AVX2 + FMA) for the epilogues of the AVX2 GEMM tiles
+// (common_f32.cpp) and the direct conv kernels (conv_f32.cpp): the same steps as the AVX2 spans
+// (x86_sigmoid_span_avx2; HardSwish as kernels/vec_math.h), so the output has the bits a pass
+// over the stored row would give it. An out-of-line span call per 16-column row doubled the
+// time of a 1x1 conv with HardSwish and tripled it with SiLU.
 #pragma once
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -49,21 +49,30 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256 x86_hardswish_a
     return _mm256_mul_ps(x, t);
 }
 
-// Every fused activation kind on a register (act_f32's comparisons exactly: NaN -> 0 for
-// Relu, kept by Clip). kind is the same for a whole layer: the branches predict.
+// The fused activations applied on a register (act_f32's comparisons exactly: NaN -> 0 for
+// Relu, kept by Clip); kind is the same for a whole layer: the branches predict. Sigmoid and
+// SiLU (an exp and a division: ~25 instructions) are not: inlined into every unrolled store
+// of every tile they added ~95 KB to the x86 library; they run over the stored rows instead,
+// one call per tile (x86_sigmoid_rows_avx2) or per plane.
+inline bool x86_act_in_register(int kind) {
+    return kind == kActNone || kind == kActRelu || kind == kActClip || kind == kActHardSwish;
+}
+
 __attribute__((target("avx2,fma"), always_inline)) inline __m256 x86_act_avx2(__m256 v, int kind, __m256 lo,
                                                                               __m256 hi) {
     switch (kind) {
         case kActRelu: return _mm256_max_ps(v, _mm256_setzero_ps());
         case kActClip: return _mm256_blendv_ps(_mm256_min_ps(hi, v), lo, _mm256_cmp_ps(v, lo, _CMP_LT_OQ));
         case kActHardSwish: return x86_hardswish_avx2(v);
-        case kActSigmoid: return x86_sigmoid_avx2(v, false);
-        case kActSilu: return x86_sigmoid_avx2(v, true);
         default: return v;
     }
 }
 
 }  // namespace
+
+// Sigmoid (silu: SiLU) in place over rows [0, rows) of C (ldc apart), columns [0, w), w <= 16:
+// a tile's epilogue after its stores (kernels/x86/common_f32.cpp).
+void x86_sigmoid_rows_avx2(float* C, int64_t ldc, int rows, int w, bool silu);
 }  // namespace ref
 }  // namespace sdk
 #endif

@@ -49,6 +49,8 @@ __attribute__((target("avx2,fma"))) inline void tile(int K, const float* A, int6
             if (e.act.kind != kActNone) act_span_f32(crow, w, e.act);
         }
     }
+    if (w == kNR && !x86_act_in_register(e.act.kind))
+        x86_sigmoid_rows_avx2(C, ldc, MR, w, e.act.kind == kActSilu);
 }
 
 }  // namespace
@@ -177,6 +179,7 @@ SDK_X86_HOT void tile16(int K, const float* A, int64_t lda, const float* B, int6
                 _mm256_maskstore_ps(crow + 8 * v, m, o);
         }
     }
+    if (!x86_act_in_register(e.act.kind)) x86_sigmoid_rows_avx2(C, ldc, MR, w, e.act.kind == kActSilu);
 }
 
 template <int MR>
@@ -356,6 +359,20 @@ void x86_dots_avx2(const float* a, const float* b, int K, int n, float* out) { x
 // Sigmoid / SiLU spans, 8 lanes: act_f32.h's formula written with AVX2/FMA intrinsics (the
 // generic-vector templates there take 32-byte vectors by value, which clang refuses outside
 // AVX-compiled functions); the tail goes through a padded vector.
+SDK_X86_HOT void x86_sigmoid_rows_avx2(float* C, int64_t ldc, int rows, int w, bool silu) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int r = 0; r < rows; ++r)
+        for (int v = 0; v < w; v += 8) {
+            float* p = C + r * ldc + v;
+            if (w - v >= 8) {
+                _mm256_storeu_ps(p, x86_sigmoid_avx2(_mm256_loadu_ps(p), silu));
+            } else {  // (lanes past w: zeros in, nothing out)
+                const __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32(w - v), lane);
+                _mm256_maskstore_ps(p, m, x86_sigmoid_avx2(_mm256_maskload_ps(p, m), silu));
+            }
+        }
+}
+
 SDK_X86_HOT void x86_sigmoid_span_avx2(const float* x, float* y, int64_t n, bool silu) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, x86_sigmoid_avx2(_mm256_loadu_ps(x + i), silu));
