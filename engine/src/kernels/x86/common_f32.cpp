@@ -103,10 +103,70 @@ void x86_f32_set_avx512(int on) {
 
 namespace {
 
+#if !defined(__i386__)
+// MR rows x two adjacent whole 8-column panels (16 columns; the second K * kNR floats after the
+// first): 2 loads of B and MR broadcasts of A per 2 * MR FMAs, where the 8 x 8 tile does one load
+// per FMA. Each output's sum runs over k in the same order as in tile<MR>: the same bits.
+template <int MR>
+SDK_X86_HOT void tile2(int K, const float* A, int64_t ars, int64_t acs, const float* panel, float* C, int64_t ldc,
+                       const GemmEpilogue& e, int64_t row0) {
+    __m256 c0[MR], c1[MR];
+    SDK_UNROLL for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+    const float* a[MR];
+    SDK_UNROLL for (int r = 0; r < MR; ++r) a[r] = A + r * ars;
+    const float* p1 = panel + (int64_t)K * kNR;
+    for (int k = 0; k < K; ++k) {
+        const __m256 b0 = _mm256_loadu_ps(panel + (int64_t)k * kNR), b1 = _mm256_loadu_ps(p1 + (int64_t)k * kNR);
+        SDK_UNROLL for (int r = 0; r < MR; ++r) {
+            const __m256 av = _mm256_broadcast_ss(a[r] + k * acs);
+            c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
+            c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
+        }
+    }
+    const __m256 lo = _mm256_set1_ps(e.act.lo), hi = _mm256_set1_ps(e.act.hi);
+    SDK_UNROLL for (int r = 0; r < MR; ++r) {
+        __m256 o0 = c0[r], o1 = c1[r];
+        if (e.alpha != 1.0f) {
+            o0 = _mm256_mul_ps(o0, _mm256_set1_ps(e.alpha));
+            o1 = _mm256_mul_ps(o1, _mm256_set1_ps(e.alpha));
+        }
+        if (e.row_bias) {
+            o0 = _mm256_add_ps(o0, _mm256_set1_ps(e.row_bias[row0 + r]));
+            o1 = _mm256_add_ps(o1, _mm256_set1_ps(e.row_bias[row0 + r]));
+        }
+        float* crow = C + r * ldc;
+        if (e.accumulate) {
+            o0 = _mm256_add_ps(o0, _mm256_loadu_ps(crow));
+            o1 = _mm256_add_ps(o1, _mm256_loadu_ps(crow + 8));
+        }
+        _mm256_storeu_ps(crow, x86_act_avx2(o0, e.act.kind, lo, hi));
+        _mm256_storeu_ps(crow + 8, x86_act_avx2(o1, e.act.kind, lo, hi));
+    }
+    if (!x86_act_in_register(e.act.kind)) x86_sigmoid_rows_avx2(C, ldc, MR, 2 * kNR, e.act.kind == kActSilu);
+}
+#endif
+
 __attribute__((target("avx2,fma"))) void packed_avx2(int64_t M, int nc, int K, const float* A, int64_t ars,
                                                            int64_t acs, const float* Bp, float* C, int64_t ldc,
                                                            const GemmEpilogue& e) {
-    for (int p = 0; p < nc; p += kNR) {
+    int p0 = 0;
+#if !defined(__i386__)
+    // pairs of whole panels on the 6 x 16 tile; the rows past a multiple of 6 and the last odd or
+    // partial panel on the 8 x 8 tile below
+    for (; p0 + 2 * kNR <= nc && M >= 6; p0 += 2 * kNR) {
+        const float* panel = Bp + (int64_t)(p0 / kNR) * K * kNR;
+        int64_t m = 0;
+        for (; m + 6 <= M; m += 6) tile2<6>(K, A + m * ars, ars, acs, panel, C + m * ldc + p0, ldc, e, m);
+        for (int h = 0; h < 2; ++h) {
+            const float* ph = panel + (int64_t)h * K * kNR;
+            float* ch = C + p0 + h * kNR;
+            int64_t q = m;
+            for (; q + 4 <= M; q += 4) tile<4>(K, A + q * ars, ars, acs, ph, ch + q * ldc, ldc, kNR, e, q);
+            for (; q < M; ++q) tile<1>(K, A + q * ars, ars, acs, ph, ch + q * ldc, ldc, kNR, e, q);
+        }
+    }
+#endif
+    for (int p = p0; p < nc; p += kNR) {
         const int w = nc - p < kNR ? nc - p : kNR;
         const float* panel = Bp + (int64_t)(p / kNR) * K * kNR;
         int64_t m = 0;
