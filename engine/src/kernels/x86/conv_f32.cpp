@@ -172,6 +172,17 @@ SDK_X86_HOT void dw_plane(const ConvGeom& g, const float* P, const DwLayout& d,
 }
 
 
+// 8 floats at d, the lanes at or past end (the plane's end: another thread's data) not written.
+__attribute__((target("avx2,fma"), always_inline)) inline void store_before(float* d, const float* end, __m256 y) {
+    if (d + 8 <= end) {
+        _mm256_storeu_ps(d, y);
+    } else {
+        const __m256i mk =
+            _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(end - d)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        _mm256_maskstore_ps(d, mk, y);
+    }
+}
+
 // ---- Depthwise 3x3, stride 1, dilation 1 on the padded plane: blocks of 3 output rows x 2
 // vectors (6 accumulators) with the 9 weights in registers, so each input vector loaded (5
 // rows x 3 taps x 2) serves every output row of the block that reads it: 30 loads per 54
@@ -199,15 +210,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void dw3s1_block(const
     }
     SDK_UNROLL for (int r = 0; r < R; ++r) {
         SDK_UNROLL for (int v = NV - 1; v >= 0; --v) {
-            float* d = o + r * OW + 8 * v;
-            const __m256 y = x86_act_avx2(acc[r][v], kind, lo, hi);
-            if (d + 8 <= end) {
-                _mm256_storeu_ps(d, y);
-            } else {
-                const __m256i mk =
-                    _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(end - d)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-                _mm256_maskstore_ps(d, mk, y);
-            }
+            store_before(o + r * OW + 8 * v, end, x86_act_avx2(acc[r][v], kind, lo, hi));
         }
     }
 }
@@ -219,7 +222,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void dw3s1_rows(const 
                                                                           __m256 lo, __m256 hi, float* o, int64_t OW,
                                                                           const float* end) {
     int v = nv;
-    if (kDw3Vecs == 2 && (v & 1)) {  // the odd last vector alone, first (see above)
+    if (v & 1) {  // the odd last vector alone, first (see above)
         --v;
         dw3s1_block<R, 1>(p + 8 * v, RS, w, vb, kind, lo, hi, o + 8 * v, OW, end);
     }
@@ -438,15 +441,7 @@ __attribute__((target("avx2,fma"), always_inline)) inline void dwn_units(const f
         __m256 v = acc[i][0];
         if (A == 3) v = _mm256_add_ps(v, _mm256_add_ps(acc[i][1 % A], acc[i][2 % A]));
         if (S == 2) v = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), 0xD8));
-        v = x86_act_avx2(v, kind, lo, hi);
-        float* d = o + (int64_t)i * OW;
-        if (d + 8 <= end) {
-            _mm256_storeu_ps(d, v);
-        } else {
-            const __m256i mk =
-                _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(end - d)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-            _mm256_maskstore_ps(d, mk, v);
-        }
+        store_before(o + (int64_t)i * OW, end, x86_act_avx2(v, kind, lo, hi));
     }
 }
 
